@@ -94,7 +94,7 @@ export function parseNnet(text: string): ParseResult {
         continue;
       }
     }
-    if (seen.get(head) === whole) continue;
+    if (head === 'network' || head === 'data' || head === 'train' || head === 'loss') continue; // a repeated section, reported above
 
     switch (section) {
       case 'network':

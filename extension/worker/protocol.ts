@@ -55,6 +55,12 @@ export interface Progress {
   readonly newLossPoints: readonly LossPoint[];
 }
 
+/** A named number shown beside the tensors (loss, gradient norms, clip coefficient). */
+export interface Scalar {
+  readonly name: string;
+  readonly value: number;
+}
+
 /** Why the runtime paused. */
 export type StopReason = 'entry' | 'breakpoint' | 'step' | 'pause';
 
@@ -75,7 +81,7 @@ export type HostToWorker =
 export type WorkerToHost =
   | { kind: 'started'; layerNames: readonly string[]; parameterCount: number; epochs: number }
   | { kind: 'progress'; progress: Progress }
-  | { kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[]; loss: number | null }
+  | { kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[]; scalars: readonly Scalar[] }
   | { kind: 'finished'; progress: Progress; stopped: boolean; summary: string }
   | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };
 

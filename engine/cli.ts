@@ -1,0 +1,106 @@
+// The `nnet` command line: check, train and inspect .nnet files with the same engine the extension uses.
+
+import fs from 'node:fs';
+import { parseNnet } from './language/parser';
+import type { NetworkSpec } from './language/spec';
+import { layerTensors } from './runtime/snapshot';
+import { NonFiniteError, Trainer } from './runtime/trainer';
+import { formatNumber, toNested } from './nn/tensor';
+
+const USAGE = `usage:
+  nnet check FILE                      print problems as FILE:LINE:COL: severity: message
+  nnet train FILE [--json]             train; --json prints one JSON object per epoch
+  nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors`;
+
+/** Runs the CLI with arguments (without node and script) and returns the exit code. */
+export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
+  const [command, file, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || !file) { (command ? out : err)(USAGE); return command === '--help' || command === '-h' ? 0 : 2; }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    err(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return 2;
+  }
+  const { spec, diagnostics } = parseNnet(text);
+  for (const d of diagnostics) (d.severity === 'error' ? err : out)(`${file}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${d.message}`);
+  if (!spec) return 1;
+  switch (command) {
+    case 'check':
+      return 0;
+    case 'train':
+      return train(spec, rest.includes('--json'), out, err);
+    case 'inspect': {
+      const i = rest.indexOf('--steps');
+      const steps = i >= 0 ? Number(rest[i + 1]) : 0;
+      if (!Number.isInteger(steps) || steps < 0) { err('--steps needs a non-negative integer'); return 2; }
+      return inspect(spec, steps, out, err);
+    }
+    default:
+      err(`unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: (s: string) => void): number {
+  const t = new Trainer(spec);
+  const started = performance.now();
+  const every = Math.max(1, Math.floor(spec.train.epochs / 20));
+  try {
+    let epoch = 0;
+    while (t.advance()) {
+      if (t.epoch === epoch) continue;
+      epoch = t.epoch;
+      const loss = t.epochLosses[epoch - 1];
+      if (json) out(JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }));
+      else if (epoch % every === 0 || epoch === spec.train.epochs) out(`epoch ${String(epoch).padStart(6)}  loss ${formatNumber(loss)}`);
+    }
+  } catch (e) {
+    if (e instanceof NonFiniteError) { err(`error: ${e.message}`); return 1; }
+    throw e;
+  }
+  if (!json) {
+    const secs = (performance.now() - started) / 1000;
+    out(`\n${t.step} steps in ${secs.toFixed(2)} s (${Math.round(t.step / secs)} steps/s)\n`);
+    out('layer        mean|grad|    max|grad|    ‖W‖');
+    const stats = t.computeGradStats();
+    t.model.layers.forEach((l, i) => {
+      const w = layerTensors(t, i).W.data;
+      const norm = Math.sqrt(w.reduce((s, v) => s + v * v, 0));
+      out(`${l.spec.name.padEnd(12)} ${formatNumber(stats[i].meanAbsGrad).padStart(10)}  ${formatNumber(stats[i].maxAbsGrad).padStart(11)}  ${formatNumber(norm).padStart(8)}`);
+    });
+  }
+  return 0;
+}
+
+function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err: (s: string) => void): number {
+  const t = new Trainer(spec);
+  try {
+    while (t.step < steps && t.advance());
+    if (t.step < steps) { err(`training ends after ${t.step} steps`); return 1; }
+    const weights = t.model.layers.map((_, i) => { const s = layerTensors(t, i); return { W: toNested(s.W.shape, s.W.data), b: toNested(s.b.shape, s.b.data) }; });
+    for (let i = 0; i < t.eventsPerStep - 2; i++) t.advance(); // forward, loss and backward of the next batch
+    const K = t.model.layers[t.model.layers.length - 1].units;
+    const x = layerTensors(t, 0).x;
+    out(JSON.stringify({
+      network: spec.name, steps, epoch: t.epoch, loss: t.loss,
+      batch: { shape: { x: x.shape, y: [t.batchSize, K] }, x: toNested(x.shape, x.data), y: toNested([t.batchSize, K], t.yBatch) },
+      layers: t.model.layers.map((l, i) => {
+        const s = layerTensors(t, i);
+        const nest = (v: { shape: readonly number[]; data: Float32Array }) => toNested(v.shape, v.data);
+        return {
+          name: l.spec.name, activation: l.spec.activation,
+          shapes: { W: s.W.shape, b: s.b.shape, z: s.z.shape, a: s.a.shape, delta: s.delta.shape, gradW: s.gradW.shape, gradb: s.gradb.shape },
+          ...weights[i], z: nest(s.z), a: nest(s.a), delta: nest(s.delta), gradW: nest(s.gradW), gradb: nest(s.gradb),
+        };
+      }),
+    }));
+  } catch (e) {
+    if (e instanceof NonFiniteError) { err(`error: ${e.message}`); return 1; }
+    throw e;
+  }
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,66 @@
+// The resumable stepper: event order, determinism, convergence, and clear errors on non-finite numbers.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseNnet } from '../language/parser';
+import type { NetworkSpec } from '../language/spec';
+import { NonFiniteError, Trainer } from './trainer';
+
+const examples = path.join(__dirname, '..', '..', 'examples');
+const load = (name: string): NetworkSpec => {
+  const r = parseNnet(fs.readFileSync(path.join(examples, name), 'utf8'));
+  assert.deepEqual(r.diagnostics, []);
+  return r.spec!;
+};
+
+test('events of one step come in order: forward 0..L-1, loss, backward L-1..0, clip, update', () => {
+  const t = new Trainer(load('xor.nnet'));
+  const seen = Array.from({ length: t.eventsPerStep }, () => { const e = t.advance()!; return `${e.phase}${e.layer >= 0 ? e.layer : ''}`; });
+  assert.deepEqual(seen, ['forward0', 'forward1', 'loss', 'backward1', 'backward0', 'clip', 'update']);
+  assert.equal(t.step, 1);
+  assert.equal(t.peek()?.phase, 'forward');
+});
+
+test('XOR converges: final loss below 0.01 and every prediction on the right side of 0.5', () => {
+  const spec = load('xor.nnet');
+  const t = new Trainer(spec);
+  while (t.advance());
+  assert.ok(t.epochLosses.at(-1)! < 0.01, `final loss ${t.epochLosses.at(-1)}`);
+  assert.ok(t.epochLosses[0] > 0.5, 'it started from chance');
+  // One more forward pass over all four rows (batch = 4) checks the predictions themselves.
+  const m = t.model;
+  spec.data.x.forEach((row, i) => m.acts[0].set(row, i * 2));
+  m.forwardLayer(0, 4);
+  m.forwardLayer(1, 4);
+  spec.data.y.forEach(([target], i) => assert.equal(m.acts[2][i] > 0.5 ? 1 : 0, target, `row ${i}: ${m.acts[2][i]}`));
+});
+
+test('same file, same seed: bit-identical parameters after training', () => {
+  const spec = load('regression.nnet');
+  const a = new Trainer(spec), b = new Trainer(spec);
+  while (a.advance());
+  while (b.advance());
+  assert.deepEqual(Buffer.from(a.model.params.buffer), Buffer.from(b.model.params.buffer));
+  assert.equal(a.step, 1200); // 400 epochs × ⌈6 / 2⌉ batches
+});
+
+test('clip by global norm records the norm before and after', () => {
+  const t = new Trainer(load('xor.nnet'));
+  for (let i = 0; i < t.eventsPerStep; i++) t.advance();
+  assert.ok(t.clip.normBefore > 0);
+  assert.ok(t.clip.normAfter <= 1.0 + 1e-6);
+  if (t.clip.normBefore > 1) assert.ok(t.clip.coefficient < 1);
+});
+
+test('a learning rate that explodes stops with a message naming the step and layer', () => {
+  const src = fs.readFileSync(path.join(examples, 'regression.nnet'), 'utf8').replace('optimizer sgd lr=0.1', 'optimizer sgd lr=1e30');
+  const t = new Trainer(parseNnet(src).spec!);
+  assert.throws(() => { while (t.advance()); }, (e: unknown) => {
+    assert.ok(e instanceof NonFiniteError);
+    assert.match(e.message, /step \d+/);
+    assert.match(e.message, /layer '(h1|out)'/);
+    return true;
+  });
+});
