@@ -27,15 +27,12 @@ const builds = [
   },
 ];
 
-const existing = builds.filter((b) => {
-  const entries = Array.isArray(b.entryPoints) ? b.entryPoints : Object.values(b.entryPoints);
-  return entries.every((e) => fs.existsSync(path.join(root, e)));
-});
+if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true }); // no stale maps in the .vsix
 if (watch) {
-  for (const b of existing) await (await esbuild.context(b)).watch();
+  for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('watching…');
 } else {
-  await Promise.all(existing.map((b) => esbuild.build(b)));
+  await Promise.all(builds.map((b) => esbuild.build(b)));
   if (fs.existsSync(path.join(root, 'dist/cli.js'))) fs.chmodSync(path.join(root, 'dist/cli.js'), 0o755);
-  console.log(`built ${existing.length} bundle(s)${production ? ' (production)' : ''}`);
+  console.log(`built ${builds.length} bundles${production ? ' (production)' : ''}`);
 }

@@ -1,0 +1,50 @@
+// Wires the nnet debugger into VS Code: configuration provider, inline adapter, tracing, and the custom events
+// that keep the Gradient Flow view and status bar in step with a debug session.
+
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainingDisplay } from '../training/trainingDisplay';
+import { trace, tracing } from '../trace';
+import { NnetConfigurationProvider } from './configProvider';
+import { isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
+import { NnetDebugSession } from './session';
+
+/** Registers everything the `nnet` debug type needs. */
+export function registerDebugger(workerScript: string, display: TrainingDisplay): vscode.Disposable {
+  const disposables: vscode.Disposable[] = [
+    vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider()),
+    vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({ workerScript })),
+    }),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type !== 'nnet' || !isNnetCustomEvent(e.event)) return;
+      switch (e.event) {
+        case 'nnet.started': {
+          const body = e.body as NnetCustomEvents['nnet.started'];
+          display.started(path.basename(body.program), body.layerNames);
+          return;
+        }
+        case 'nnet.progress': {
+          const body = e.body as NnetCustomEvents['nnet.progress'];
+          display.progress(body.progress, body.paused);
+          return;
+        }
+        case 'nnet.ended': {
+          const body = e.body as NnetCustomEvents['nnet.ended'];
+          display.ended(body.summary, body.error);
+          if (body.error) void vscode.window.showErrorMessage(`Debugging stopped: ${body.error}`);
+          return;
+        }
+      }
+    }),
+  ];
+  if (tracing) {
+    disposables.push(vscode.debug.registerDebugAdapterTrackerFactory('nnet', {
+      createDebugAdapterTracker: () => ({
+        onWillReceiveMessage: (m: unknown) => trace('dap-in', m),
+        onDidSendMessage: (m: unknown) => trace('dap-out', m),
+      }),
+    }));
+  }
+  return vscode.Disposable.from(...disposables);
+}

@@ -1,0 +1,63 @@
+// Extension entry point: registers the .nnet language features, Train/Stop/Debug, the debugger and the views.
+
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { registerCommand } from './commands';
+import { registerDebugger } from './debug/registerDebugger';
+import { TrainCodeLensProvider } from './language/codeLens';
+import { registerDiagnostics } from './language/diagnostics';
+import { trace } from './trace';
+import { TrainController } from './training/trainController';
+import { TrainingDisplay } from './training/trainingDisplay';
+import { GradientFlowViewProvider } from './views/gradientFlowView';
+
+/** Activates the extension. */
+export function activate(context: vscode.ExtensionContext): void {
+  const workerScript = path.join(context.extensionPath, 'dist', 'worker.js');
+  const view = new GradientFlowViewProvider(context.extensionUri);
+  const display = new TrainingDisplay(view);
+  const trainer = new TrainController(workerScript, display);
+
+  const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
+    if (uri instanceof vscode.Uri) return uri;
+    const doc = vscode.window.activeTextEditor?.document;
+    return doc?.languageId === 'nnet' ? doc.uri : trainer.lastUri ?? undefined;
+  };
+  const train = async (uri?: vscode.Uri) => {
+    const target = activeNnet(uri);
+    if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to train it.');
+    await trainer.train(target);
+  };
+  const stop = () => {
+    trace('command', { id: 'nnet.stop' });
+    trainer.stop();
+    const session = vscode.debug.activeDebugSession;
+    if (session?.type === 'nnet') void vscode.debug.stopDebugging(session);
+  };
+  const debug = async (uri?: vscode.Uri) => {
+    const target = activeNnet(uri);
+    if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to debug it.');
+    trace('command', { id: 'nnet.debug', file: path.basename(target.fsPath) });
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+    if (doc?.isDirty) await doc.save();
+    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
+      type: 'nnet', request: 'launch', name: `Debug ${path.basename(target.fsPath)}`, program: target.fsPath,
+    });
+  };
+
+  context.subscriptions.push(
+    view, display, trainer,
+    vscode.window.registerWebviewViewProvider(GradientFlowViewProvider.viewType, view),
+    view.onDidReceiveCommand((c) => (c === 'train' ? train() : stop())),
+    registerDiagnostics(),
+    vscode.languages.registerCodeLensProvider({ language: 'nnet' }, new TrainCodeLensProvider()),
+    registerCommand('nnet.train', train),
+    registerCommand('nnet.stop', stop),
+    registerCommand('nnet.debug', debug),
+    registerDebugger(workerScript, display),
+  );
+  trace('activated', { version: context.extension.packageJSON.version });
+}
+
+/** Nothing to clean up beyond the disposables. */
+export function deactivate(): void {}

@@ -1,0 +1,124 @@
+// The Train and Stop commands: trains a .nnet file in the engine worker with a cancellable progress notification.
+
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { parseNnet } from '../../engine/language/parser';
+import { formatNumber } from '../../engine/nn/tensor';
+import { trace } from '../trace';
+import type { WorkerToHost } from '../worker/protocol';
+import { assertNever } from '../worker/protocol';
+import { WorkerClient } from '../worker/workerClient';
+import type { TrainingDisplay } from './trainingDisplay';
+
+/** One Train run at a time; Stop or a new Train ends the current one. */
+export class TrainController implements vscode.Disposable {
+  private worker: WorkerClient | null = null;
+  private finishRun: (() => void) | null = null;
+  /** The file most recently trained, for the view's Train button when no .nnet editor is active. */
+  lastUri: vscode.Uri | null = null;
+
+  constructor(private readonly workerScript: string, private readonly display: TrainingDisplay) {}
+
+  get isTraining(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Trains the document at `uri`. Refuses with a message naming the first error if the file has errors. */
+  async train(uri: vscode.Uri): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const name = path.basename(uri.fsPath);
+    const { spec, diagnostics } = parseNnet(doc.getText());
+    trace('command', { id: 'nnet.train', file: name, errors: diagnostics.filter((d) => d.severity === 'error').length });
+    if (!spec) {
+      const first = diagnostics.find((d) => d.severity === 'error');
+      const message = `Cannot train ${name}: line ${(first?.range.line ?? 0) + 1}: ${first?.message ?? 'the file has errors'}`;
+      trace('error', message);
+      const go = await vscode.window.showErrorMessage(message, 'Go to Error');
+      if (go && first) await revealLine(uri, first.range.line);
+      return;
+    }
+    this.stop();
+    this.lastUri = uri;
+    const worker = new WorkerClient(this.workerScript);
+    this.worker = worker;
+    void vscode.commands.executeCommand('setContext', 'nnet.training', true);
+    this.display.started(name, spec.layers.map((l) => l.name));
+
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
+      (progress, token) => new Promise<void>((resolve) => {
+        let reported = 0;
+        const done = () => {
+          if (this.worker === worker) {
+            this.worker = null;
+            void vscode.commands.executeCommand('setContext', 'nnet.training', false);
+          }
+          worker.dispose();
+          this.finishRun = null;
+          resolve();
+        };
+        this.finishRun = () => worker.post({ kind: 'stop' });
+        token.onCancellationRequested(() => worker.post({ kind: 'stop' }));
+        worker.onDidExit((exit) => {
+          if (this.worker !== worker) return;
+          const message = `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}. Train again to restart it.`;
+          trace('error', message);
+          this.display.ended('', message);
+          void vscode.window.showErrorMessage(message);
+          done();
+        });
+        worker.onDidReceiveMessage((m: WorkerToHost) => {
+          switch (m.kind) {
+            case 'started':
+              return;
+            case 'progress': {
+              const p = m.progress;
+              const pct = (100 * p.epoch) / p.epochs;
+              progress.report({ message: `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`, increment: pct - reported });
+              reported = pct;
+              this.display.progress(p);
+              return;
+            }
+            case 'stopped':
+              return; // Train runs without breakpoints; a stop here would be a bug in the worker.
+            case 'finished':
+              this.display.progress(m.progress);
+              this.display.ended(m.summary, null);
+              trace('finished', m.summary);
+              done();
+              return;
+            case 'error': {
+              this.display.ended('', m.message);
+              trace('error', m.message);
+              const line = m.line;
+              void vscode.window.showErrorMessage(`Training ${name} stopped: ${m.message}`, ...(line > 0 ? ['Go to Layer'] : []))
+                .then((go) => { if (go) void revealLine(uri, line - 1); });
+              done();
+              return;
+            }
+            default:
+              assertNever(m);
+          }
+        });
+        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [] });
+      }),
+    );
+  }
+
+  /** Stops the current run, if any. */
+  stop(): void {
+    this.finishRun?.();
+  }
+
+  dispose(): void {
+    this.stop();
+    this.worker?.dispose();
+  }
+}
+
+async function revealLine(uri: vscode.Uri, line: number): Promise<void> {
+  const editor = await vscode.window.showTextDocument(uri);
+  const pos = new vscode.Position(line, 0);
+  editor.selection = new vscode.Selection(pos, pos);
+  editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}

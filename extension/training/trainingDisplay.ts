@@ -1,0 +1,58 @@
+// Shows a training run — from Train or from a debug session — in the status bar and the Gradient Flow view.
+
+import * as vscode from 'vscode';
+import { formatNumber } from '../../engine/nn/tensor';
+import type { HostToWebview } from '../../webview/protocol';
+import type { Progress, RuntimeLocation } from '../worker/protocol';
+
+/** Where training updates go: anything that accepts webview messages (the Gradient Flow view provider). */
+export interface WebviewSink {
+  post(msg: HostToWebview): void;
+}
+
+/** Drives the status-bar item and the Gradient Flow view from run events. */
+export class TrainingDisplay implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('nnet.status', vscode.StatusBarAlignment.Left, 10);
+  private title = '';
+
+  constructor(private readonly view: WebviewSink) {
+    this.item.name = 'nnet Training';
+    this.item.command = 'workbench.view.extension.nnet';
+  }
+
+  /** A run began. */
+  started(title: string, layerNames: readonly string[]): void {
+    this.title = title;
+    this.view.post({ kind: 'reset', title, layerNames });
+    this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…` });
+    this.item.text = `$(sync~spin) nnet: ${title} starting`;
+    this.item.tooltip = `Training ${title}`;
+    this.item.show();
+  }
+
+  /** Live progress, or the state at a debugger stop when `paused` is set. */
+  progress(p: Progress, paused: RuntimeLocation | null = null): void {
+    if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
+    if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints.map((x) => ({ epoch: x.epoch, loss: x.loss })) });
+    const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs} · loss ${formatNumber(p.loss)}`;
+    if (paused) {
+      const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
+      this.view.post({ kind: 'state', state: 'paused', text });
+      this.item.text = `$(debug-pause) nnet: ${text} · ${where}`;
+    } else {
+      this.view.post({ kind: 'state', state: 'training', text: `Training ${this.title}: ${where}` });
+      this.item.text = `$(sync~spin) nnet: ${where} · ${Math.round(p.stepsPerSecond)} steps/s`;
+    }
+  }
+
+  /** The run ended normally, by Stop, or with an error. */
+  ended(summary: string, error: string | null): void {
+    this.view.post({ kind: 'state', state: error ? 'error' : 'finished', text: error ?? `${this.title}: ${summary}` });
+    this.item.text = error ? `$(error) nnet: ${this.title} failed` : `$(check) nnet: ${summary}`;
+    this.item.tooltip = error ?? summary;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

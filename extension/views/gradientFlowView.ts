@@ -1,0 +1,130 @@
+// Host side of the Gradient Flow sidebar view: serves the webview, forwards training updates to it, replays the
+// run so far whenever the view is (re)created, and turns its button clicks into commands for the extension.
+
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
+import { isWebviewToHost, type HostToWebview } from '../../webview/protocol';
+import { renderGradientFlowHtml } from './gradientFlowHtml';
+
+/** A command the user gave from the view's buttons. */
+export type GradientFlowCommand = 'train' | 'stop';
+
+/**
+ * Provides the `nnet.gradientFlow` webview view. The extension calls `post` with every update, whether or not the
+ * view is open; the provider folds updates into the same model the webview uses, so a view opened (or re-shown)
+ * mid-run is brought up to date. The context is not retained while hidden: the replay makes that unnecessary and
+ * keeps a hidden view from costing memory.
+ */
+export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'nnet.gradientFlow';
+
+  private readonly commands = new vscode.EventEmitter<GradientFlowCommand>();
+  /** Fires when the user presses Train or Stop in the view. */
+  readonly onDidReceiveCommand: vscode.Event<GradientFlowCommand> = this.commands.event;
+
+  private readonly model = emptyModel();
+  /** Whether any run data has been posted; before that, a replay must not wipe what the view restored itself. */
+  private hasRunData = false;
+  private view: vscode.WebviewView | undefined;
+  private viewListeners: vscode.Disposable[] = [];
+  private disposed = false;
+
+  /**
+   * @param extensionUri root of the extension; scripts and styles are served from `dist/webview` under it.
+   * @param log where malformed webview messages and delivery failures are reported.
+   */
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: (message: string) => void = (m) => console.warn(m),
+  ) {}
+
+  /** Called by VS Code when the view becomes visible for the first time, or again after being disposed. */
+  resolveWebviewView(view: vscode.WebviewView): void {
+    if (this.disposed) return;
+    this.releaseView();
+    this.view = view;
+    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    view.webview.html = renderGradientFlowHtml({
+      cspSource: view.webview.cspSource,
+      nonce: crypto.randomBytes(18).toString('base64'),
+      styleNonce: crypto.randomBytes(18).toString('base64'),
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'gradientFlow.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'gradientFlow.css')).toString(),
+    });
+    this.viewListeners.push(
+      view.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      // Re-shown views normally reload and say `ready`; replaying here too covers a view whose context survived.
+      // Replays are idempotent (they start with a reset), so getting both is harmless.
+      view.onDidChangeVisibility(() => {
+        if (view.visible) this.replay();
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) this.releaseView();
+      }),
+    );
+  }
+
+  /** Records an update and forwards it to the view if one is showing. */
+  post(msg: HostToWebview): void {
+    if (this.disposed) return;
+    applyMessage(this.model, msg);
+    if (msg.kind !== 'state') this.hasRunData = true;
+    this.send(msg);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.releaseView();
+    this.commands.dispose();
+  }
+
+  private receive(m: unknown): void {
+    // The webview is untrusted: anything not in the protocol is logged and dropped.
+    if (!isWebviewToHost(m)) {
+      this.log(`Gradient Flow view: ignoring malformed message ${describe(m)}`);
+      return;
+    }
+    switch (m.kind) {
+      case 'ready':
+        this.replay();
+        return;
+      case 'command':
+        this.commands.fire(m.command);
+        return;
+      default: {
+        const unknownKind: never = m;
+        this.log(`Gradient Flow view: unhandled message ${describe(unknownKind)}`);
+      }
+    }
+  }
+
+  private replay(): void {
+    for (const msg of replayMessages(this.model, this.hasRunData)) this.send(msg);
+  }
+
+  private send(msg: HostToWebview): void {
+    const view = this.view;
+    // Hidden views have no live content; they get everything by replay when shown again.
+    if (!view || !view.visible) return;
+    view.webview.postMessage(msg).then(undefined, (err: unknown) => {
+      this.log(`Gradient Flow view: could not post '${msg.kind}': ${String(err)}`);
+    });
+  }
+
+  private releaseView(): void {
+    for (const d of this.viewListeners) d.dispose();
+    this.viewListeners = [];
+    this.view = undefined;
+  }
+}
+
+function describe(m: unknown): string {
+  try {
+    return (JSON.stringify(m) ?? String(m)).slice(0, 200);
+  } catch {
+    return String(m);
+  }
+}
