@@ -1,5 +1,4 @@
-// The Gradient Flow webview's HTML and Content Security Policy, free of `vscode` so the headless-browser test loads
-// exactly the page (and the policy) that the extension serves.
+// The Gradient Flow webview's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
 
 /** What the page needs from its host; every URI must already be a webview URI (`asWebviewUri`). */
 export interface GradientFlowHtmlOptions {

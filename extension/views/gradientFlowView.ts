@@ -1,5 +1,4 @@
-// Host side of the Gradient Flow sidebar view: serves the webview, forwards training updates to it, replays the
-// run so far whenever the view is (re)created, and turns its button clicks into commands for the extension.
+// Host side of the Gradient Flow view: serves the webview, forwards and replays updates, relays its commands.
 
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
@@ -17,6 +16,7 @@ export type GradientFlowCommand = 'train' | 'stop';
  * keeps a hidden view from costing memory.
  */
 export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  /** The view id contributed in package.json. */
   static readonly viewType = 'nnet.gradientFlow';
 
   private readonly commands = new vscode.EventEmitter<GradientFlowCommand>();
@@ -74,6 +74,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     this.send(msg);
   }
 
+  /** Releases the view's listeners and the command event; later posts are ignored. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

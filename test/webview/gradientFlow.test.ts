@@ -1,0 +1,726 @@
+// Tests of the Gradient Flow view: pure parts and provider in Node, the built bundle in headless Chromium.
+
+// Run after `node scripts/build.mjs`:  node --import tsx --test test/webview/gradientFlow.test.ts
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import Module from 'node:module';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
+import { appendLoss, applyMessage, emptyLossSeries, emptyModel, lossPointsForDisplay, replayMessages } from '../../webview/gradientFlow/model';
+import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
+import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
+import type { HostToWebview } from '../../webview/protocol';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.join(ROOT, 'dist', 'webview');
+const SHOTS = path.join(ROOT, 'test-results', 'webview');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure parts
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('gradient flow model and validation (node)', () => {
+  test('loss series halves its resolution past the cap and keeps first and latest points', () => {
+    const s = emptyLossSeries();
+    const pts = Array.from({ length: 10_000 }, (_, i) => ({ epoch: i, loss: 1 / (i + 1) }));
+    for (let i = 0; i < pts.length; i += 37) appendLoss(s, pts.slice(i, i + 37), 2000);
+    const shown = lossPointsForDisplay(s);
+    assert.ok(shown.length <= 2001, `kept ${shown.length}`);
+    assert.ok(shown.length > 1000, `kept only ${shown.length}`);
+    assert.equal(shown[0].epoch, 0);
+    assert.equal(shown[shown.length - 1].epoch, 9999);
+    // Uniform density: every kept point is a multiple of the stride.
+    assert.ok(s.points.every((p) => p.epoch % s.stride === 0));
+  });
+
+  test('replay rebuilds the same model, and only the state before any run', () => {
+    const host = emptyModel();
+    assert.deepEqual(replayMessages(host, false).map((m) => m.kind), ['state']);
+    const msgs: HostToWebview[] = [
+      { kind: 'reset', title: 'xor', layerNames: ['h1', 'out'] },
+      { kind: 'loss', points: [{ epoch: 0, loss: 0.7 }, { epoch: 1, loss: 0.6 }] },
+      { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: 0.01, maxAbsGrad: 0.1 }], step: 4 },
+      { kind: 'state', state: 'training', text: 'epoch 1' },
+    ];
+    for (const m of msgs) applyMessage(host, m);
+    const view = emptyModel();
+    for (const m of replayMessages(host, true)) applyMessage(view, m);
+    assert.deepEqual(view, host);
+  });
+
+  test('host messages are validated; JSON nulls (NaN/Infinity) come back as NaN', () => {
+    for (const bad of [null, 3, 'reset', [], { kind: 'nope' }, { kind: 'reset', title: 'x', layerNames: [1] },
+      { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: '1', maxAbsGrad: 1 }], step: 1 },
+      { kind: 'gradFlow', layers: [], step: null }, { kind: 'loss', points: [{ epoch: null, loss: 1 }] },
+      { kind: 'state', state: 'sleeping', text: '' }, { kind: 'loss', points: new Array(100_001).fill({ epoch: 0, loss: 0 }) }]) {
+      assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
+    }
+    const gf = parseHostToWebview(JSON.parse(JSON.stringify({
+      kind: 'gradFlow', step: 3, layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: Infinity }],
+    })));
+    assert.ok(gf && gf.kind === 'gradFlow');
+    assert.ok(Number.isNaN(gf.layers[0].meanAbsGrad) && Number.isNaN(gf.layers[0].maxAbsGrad));
+    assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
+    const m = emptyModel();
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))),
+      { version: 1, model: m, lossLogScale: true });
+  });
+
+  test('log axis bounds are whole decades and clamp zero, negative and NaN', () => {
+    assert.deepEqual(logBounds([0.003, 0.2, 0, -1, NaN]), { min: 1e-3, max: 1 });
+    assert.deepEqual(logBounds([0.001, 0.2]), { min: 1e-4, max: 1 });
+    assert.deepEqual(logBounds([1e-3]), { min: 1e-4, max: 1e-3 });
+    assert.deepEqual(logBounds([0, NaN]), { min: 1e-3, max: 1 });
+    assert.equal(logBounds([1e-30, 1]).min, 1e-12);
+    assert.equal(logDisplayValue(0, 1e-4), 1e-4);
+    assert.equal(logDisplayValue(-5, 1e-4), 1e-4);
+    assert.equal(logDisplayValue(NaN, 1e-4), null);
+    assert.equal(logDisplayValue(Infinity, 1e-4), null);
+    assert.deepEqual(logTicks(1e-12, 1, 5).map((t) => formatLogTick(t.value)), ['1e-12', '1e-9', '1e-6', '1e-3', '1']);
+    assert.deepEqual(logTicks(0.1, 1, 8).map((t) => formatLogTick(t.value)), ['0.1', '0.2', '0.5', '1']);
+    assert.deepEqual(logTicks(1e-6, 1e-4, 8).map((t) => formatLogTick(t.value)), ['1e-6', '2e-6', '5e-6', '1e-5', '2e-5', '5e-5', '1e-4']);
+  });
+
+  test('HTML carries a strict CSP and loads only nonce-tagged script and the given URIs', () => {
+    const html = renderGradientFlowHtml({
+      cspSource: 'https://x.test', nonce: 'abc+/=', styleNonce: 'sty', scriptUri: 'https://x.test/a.js', styleUri: 'https://x.test/a.css',
+    });
+    const csp = gradientFlowCsp('https://x.test', 'abc+/=', 'sty');
+    assert.equal(csp, "default-src 'none'; script-src 'nonce-abc+/='; style-src https://x.test 'nonce-sty'; img-src https://x.test data:; font-src https://x.test");
+    assert.ok(!csp.includes('unsafe'), csp);
+    assert.match(csp, /^default-src 'none'; /);
+    assert.ok(html.includes(`content="${csp}"`));
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.ok(html.includes('<script nonce="abc+/=" src="https://x.test/a.js">'));
+    assert.ok(!/style="/.test(html), 'no inline style attributes');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Host-side provider, against a minimal stand-in for the `vscode` module
+// ---------------------------------------------------------------------------------------------------------------
+
+type Listener<T> = (e: T) => void;
+class FakeEmitter<T> {
+  readonly listeners = new Set<Listener<T>>();
+  readonly event = (l: Listener<T>) => {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+interface FakeUri {
+  readonly path: string;
+  toString(): string;
+}
+const fakeUri = (p: string): FakeUri => ({ path: p, toString: () => `https://file+.vscode-resource.test${p}` });
+const fakeVscode = {
+  EventEmitter: FakeEmitter,
+  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => fakeUri([base.path, ...parts].join('/')) },
+};
+
+/** A WebviewView as the provider sees it, with hooks to play the webview's and VS Code's parts. */
+function fakeView() {
+  const fromWebview = new FakeEmitter<unknown>();
+  const visibility = new FakeEmitter<void>();
+  const disposal = new FakeEmitter<void>();
+  const received: HostToWebview[] = [];
+  const view = {
+    visible: true,
+    webview: {
+      options: {} as { enableScripts?: boolean; localResourceRoots?: FakeUri[] },
+      html: '',
+      cspSource: 'https://csp.test',
+      asWebviewUri: (u: FakeUri) => u,
+      postMessage: (m: HostToWebview) => {
+        // VS Code serialises host messages as JSON.
+        received.push(JSON.parse(JSON.stringify(m)));
+        return Promise.resolve(true);
+      },
+      onDidReceiveMessage: fromWebview.event,
+    },
+    onDidChangeVisibility: visibility.event,
+    onDidDispose: disposal.event,
+  };
+  return { view, fromWebview, visibility, disposal, received };
+}
+
+describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
+  type ProviderModule = typeof import('../../extension/views/gradientFlowView');
+  let Provider: ProviderModule['GradientFlowViewProvider'];
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const originalLoad = loader._load;
+
+  before(async () => {
+    loader._load = function (request: string, ...rest: unknown[]) {
+      return request === 'vscode' ? fakeVscode : originalLoad.call(this, request, ...rest);
+    };
+    Provider = (await import('../../extension/views/gradientFlowView')).GradientFlowViewProvider;
+  });
+  after(() => {
+    loader._load = originalLoad;
+  });
+
+  function make() {
+    const logs: string[] = [];
+    const provider = new Provider(fakeUri('/ext') as never, (m) => logs.push(m));
+    const commands: string[] = [];
+    provider.onDidReceiveCommand((c) => commands.push(c));
+    const v = fakeView();
+    return { provider, logs, commands, ...v };
+  }
+
+  test('serves the HTML with the strict CSP and resources from dist/webview only', () => {
+    const { provider, view } = make();
+    assert.equal(Provider.viewType, 'nnet.gradientFlow');
+    provider.resolveWebviewView(view as never);
+    assert.equal(view.webview.options.enableScripts, true);
+    assert.deepEqual(view.webview.options.localResourceRoots?.map((u) => u.path), ['/ext/dist/webview']);
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(view.webview.html)?.[1] ?? '';
+    assert.match(csp, /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{24}'; style-src https:\/\/csp\.test 'nonce-[A-Za-z0-9+/=]{24}';/);
+    assert.ok(view.webview.html.includes('src="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.js"'));
+    assert.ok(view.webview.html.includes('href="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.css"'));
+    provider.dispose();
+  });
+
+  test('a view opened mid-run is replayed the run so far when it says ready, then gets live updates', () => {
+    const { provider, view, fromWebview, received } = make();
+    provider.post({ kind: 'reset', title: 'xor', layerNames: LAYERS });
+    provider.post({ kind: 'loss', points: lossPoints(0, 50) });
+    provider.post({ kind: 'loss', points: lossPoints(50, 100) });
+    provider.post({ kind: 'gradFlow', layers: GRADS, step: 9 });
+    provider.post({ kind: 'state', state: 'training', text: 'epoch 100' });
+    provider.resolveWebviewView(view as never);
+    assert.equal(received.length, 0, 'nothing is sent before the page is listening');
+    fromWebview.fire({ kind: 'ready' });
+    assert.deepEqual(received.map((m) => m.kind), ['reset', 'loss', 'gradFlow', 'state']);
+    const loss = received[1];
+    assert.ok(loss.kind === 'loss' && loss.points.length === 100);
+    provider.post({ kind: 'loss', points: lossPoints(100, 101) });
+    assert.deepEqual(received.at(-1), { kind: 'loss', points: lossPoints(100, 101) });
+    provider.dispose();
+  });
+
+  test('before any run, a replay sends only the state, keeping what the view restored itself', () => {
+    const { provider, view, fromWebview, received } = make();
+    provider.resolveWebviewView(view as never);
+    fromWebview.fire({ kind: 'ready' });
+    assert.deepEqual(received.map((m) => m.kind), ['state']);
+    provider.dispose();
+  });
+
+  test('commands are forwarded; malformed webview messages are logged and dropped', () => {
+    const { provider, view, fromWebview, logs, commands } = make();
+    provider.resolveWebviewView(view as never);
+    for (const junk of [null, 'train', { kind: 'command' }, { kind: 'command', command: 'rm -rf' }, { kind: 'eval' }]) {
+      fromWebview.fire(junk);
+    }
+    fromWebview.fire({ kind: 'command', command: 'train' });
+    fromWebview.fire({ kind: 'command', command: 'stop' });
+    assert.deepEqual(commands, ['train', 'stop']);
+    assert.equal(logs.length, 5);
+    assert.ok(logs.every((l) => l.includes('malformed')));
+    provider.dispose();
+  });
+
+  test('hidden views get nothing live and are replayed when shown; disposal releases every listener', () => {
+    const { provider, view, fromWebview, visibility, disposal, received } = make();
+    provider.resolveWebviewView(view as never);
+    fromWebview.fire({ kind: 'ready' });
+    received.length = 0;
+    view.visible = false;
+    visibility.fire();
+    provider.post({ kind: 'reset', title: 'r2', layerNames: ['a'] });
+    assert.equal(received.length, 0);
+    view.visible = true;
+    visibility.fire();
+    assert.deepEqual(received.map((m) => m.kind), ['reset', 'state']);
+
+    disposal.fire();
+    for (const e of [fromWebview, visibility, disposal]) assert.equal(e.listeners.size, 0);
+    provider.post({ kind: 'state', state: 'idle', text: 'x' });
+    const second = fakeView();
+    provider.resolveWebviewView(second.view as never);
+    provider.dispose();
+    for (const e of [second.fromWebview, second.visibility, second.disposal]) assert.equal(e.listeners.size, 0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Headless Chromium
+// ---------------------------------------------------------------------------------------------------------------
+
+type Theme = 'dark' | 'light';
+
+/** Subsets of VS Code's Dark Modern and Light Modern themes, as VS Code sets them on <html style>. */
+const THEMES: Record<Theme, Record<string, string>> = {
+  dark: {
+    'foreground': '#cccccc', 'editor-foreground': '#cccccc', 'editor-background': '#1f1f1f',
+    'sideBar-background': '#181818', 'descriptionForeground': '#9d9d9d', 'errorForeground': '#f85149',
+    'charts-foreground': '#cccccc', 'charts-lines': 'rgba(204, 204, 204, 0.5)', 'charts-blue': '#3794ff',
+    'charts-orange': '#d18616', 'charts-red': '#f14c4c', 'charts-green': '#89d185', 'charts-yellow': '#cca700',
+    'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
+    'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
+    'button-secondaryHoverBackground': '#3c3c3c', 'button-border': 'rgba(255, 255, 255, 0.07)',
+    'focusBorder': '#0078d4', 'checkbox-background': '#313131', 'checkbox-border': '#3c3c3c',
+    'checkbox-foreground': '#cccccc', 'editorHoverWidget-background': '#202020',
+    'editorHoverWidget-foreground': '#cccccc', 'editorHoverWidget-border': '#454545',
+    'font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif', 'font-size': '13px', 'font-weight': 'normal',
+  },
+  light: {
+    'foreground': '#3b3b3b', 'editor-foreground': '#3b3b3b', 'editor-background': '#ffffff',
+    'sideBar-background': '#f8f8f8', 'descriptionForeground': '#3b3b3b', 'errorForeground': '#f85149',
+    'charts-foreground': '#616161', 'charts-lines': 'rgba(97, 97, 97, 0.5)', 'charts-blue': '#1a85ff',
+    'charts-orange': '#d18616', 'charts-red': '#e51400', 'charts-green': '#388a34', 'charts-yellow': '#bf8803',
+    'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8',
+    'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
+    'button-secondaryHoverBackground': '#cccccc', 'button-border': 'rgba(0, 0, 0, 0.1)',
+    'focusBorder': '#005fb8', 'checkbox-background': '#f8f8f8', 'checkbox-border': '#cecece',
+    'checkbox-foreground': '#3b3b3b', 'editorHoverWidget-background': '#f8f8f8',
+    'editorHoverWidget-foreground': '#3b3b3b', 'editorHoverWidget-border': '#c8c8c8',
+    'font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif', 'font-size': '13px', 'font-weight': 'normal',
+  },
+};
+
+/**
+ * What VS Code puts in front of a webview's own markup (see its webview `pre/index.html`): default styles in
+ * `@layer vscode-default`, and the `acquireVsCodeApi` script. Both precede the page's CSP meta tag, which is why
+ * VS Code's inline script runs under a nonce-only policy — and why this stand-in may be inline too.
+ * Here the API records posted messages and keeps state in sessionStorage so it survives a reload, JSON-encoded
+ * like VS Code's. CSP violations are recorded from the start.
+ */
+const PRELUDE = `
+<style id="_defaultStyles">@layer vscode-default {
+  html { background: var(--vscode-sideBar-background); }
+  body { background-color: transparent; color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family);
+    font-weight: var(--vscode-font-weight); font-size: var(--vscode-font-size); margin: 0; padding: 0 20px; }
+}</style>
+<script id="_vscodeApiScript">
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
+  });
+  window.__posted = [];
+  window.__setStateCount = 0;
+  globalThis.acquireVsCodeApi = (() => {
+    let acquired = false;
+    const saved = sessionStorage.getItem('vscode-state');
+    let state = saved ? JSON.parse(saved) : undefined;
+    return () => {
+      if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
+      acquired = true;
+      return Object.freeze({
+        postMessage(message) { window.__posted.push(JSON.parse(JSON.stringify(message))); },
+        setState(s) { state = s; sessionStorage.setItem('vscode-state', JSON.stringify(s)); window.__setStateCount++; return s; },
+        getState() { return state; },
+      });
+    };
+  })();
+</script>`;
+
+function themeStyleAttr(theme: Theme): string {
+  return Object.entries(THEMES[theme]).map(([k, v]) => `--vscode-${k}: ${v}`).join('; ').replace(/"/g, '&quot;');
+}
+
+/** The page as VS Code would deliver it: the extension's HTML with the prelude, theme variables and body class. */
+function pageHtml(origin: string, theme: Theme): string {
+  const html = renderGradientFlowHtml({
+    cspSource: origin,
+    nonce: crypto.randomBytes(18).toString('base64'),
+    styleNonce: crypto.randomBytes(18).toString('base64'),
+    scriptUri: `${origin}/dist/webview/gradientFlow.js`,
+    styleUri: `${origin}/dist/webview/gradientFlow.css`,
+  });
+  const kind = `vscode-${theme}`;
+  return html
+    .replace('<html lang="en">', `<html lang="en" style="${themeStyleAttr(theme)}">`)
+    .replace('<head>', `<head>${PRELUDE}`)
+    .replace('<body>', `<body class="${kind}" data-vscode-theme-kind="${kind}" role="document">`);
+}
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+function startServer(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = `http://${req.headers.host}`;
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/') {
+      const theme: Theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(origin, theme));
+      return;
+    }
+    const rel = url.pathname.replace(/^\/dist\/webview\//, '');
+    const file = path.join(DIST, path.basename(rel));
+    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface Snapshot {
+  labels: unknown[];
+  datasets: { label: string; data: unknown[]; color: string }[];
+  yScale: { type: string; min: number; max: number };
+}
+interface Read {
+  gradFlow: Snapshot;
+  loss: Snapshot;
+}
+
+declare global {
+  interface Window {
+    __cspViolations: unknown[];
+    __posted: unknown[];
+    __setStateCount: number;
+  }
+}
+
+/** Delivers a host message the way VS Code does: JSON-serialised by the extension host, then window.postMessage. */
+function send(page: Page, msg: HostToWebview): Promise<void> {
+  return page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(msg));
+}
+
+/** Delivers anything at all, as a buggy or hostile sender could. */
+function sendRaw(page: Page, data: unknown): Promise<void> {
+  return page.evaluate((d) => window.postMessage(d, '*'), data);
+}
+
+function read(page: Page): Promise<Read> {
+  return page.evaluate(() => {
+    const inspector = window.nnetGradientFlow;
+    if (!inspector) throw new Error('view did not start');
+    return inspector.read();
+  });
+}
+
+/** Waits until the view has processed everything posted so far (messages are tasks, drawing is per frame). */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)));
+}
+
+function posted(page: Page): Promise<unknown[]> {
+  return page.evaluate(() => window.__posted);
+}
+
+function hexRgb(hex: string): [number, number, number] {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Pixels of a canvas that are painted at all, and that are (nearly) the given opaque colour. */
+function canvasPixels(page: Page, id: string, hex: string): Promise<{ painted: number; matching: number; total: number }> {
+  return page.evaluate(({ id, rgb }) => {
+    const c = document.getElementById(id) as HTMLCanvasElement;
+    const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    let matching = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      painted++;
+      if (d[i + 3] > 240 && Math.abs(d[i] - rgb[0]) < 6 && Math.abs(d[i + 1] - rgb[1]) < 6 && Math.abs(d[i + 2] - rgb[2]) < 6) matching++;
+    }
+    return { painted, matching, total: d.length / 4 };
+  }, { id, rgb: hexRgb(hex) });
+}
+
+/** Switches theme the way VS Code's `applyStyles` does: body class first, then the <html> variables. */
+function switchTheme(page: Page, theme: Theme): Promise<void> {
+  return page.evaluate(({ theme, vars }) => {
+    const kind = `vscode-${theme}`;
+    document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
+    document.body.classList.add(kind);
+    document.body.dataset.vscodeThemeKind = kind;
+    const style = document.documentElement.style;
+    for (let i = style.length - 1; i >= 0; i--) if (style[i].startsWith('--vscode-')) style.removeProperty(style[i]);
+    for (const [k, v] of Object.entries(vars)) style.setProperty(`--vscode-${k}`, v);
+  }, { theme, vars: THEMES[theme] });
+}
+
+const LAYERS = ['h1', 'h2', 'out'];
+const GRADS = [
+  { name: 'h1', meanAbsGrad: 0.0021, maxAbsGrad: 0.034 },
+  { name: 'h2', meanAbsGrad: 0.012, maxAbsGrad: 0.11 },
+  { name: 'out', meanAbsGrad: 0.093, maxAbsGrad: 0.41 },
+];
+function lossPoints(from: number, to: number): { epoch: number; loss: number }[] {
+  const out = [];
+  for (let e = from; e < to; e++) out.push({ epoch: e, loss: 0.69 * Math.exp(-e / 60) + 0.02 + 0.01 * Math.sin(e / 3) });
+  return out;
+}
+
+async function feedRun(page: Page): Promise<void> {
+  await send(page, { kind: 'reset', title: 'xor.nnet', layerNames: LAYERS });
+  await send(page, { kind: 'state', state: 'training', text: 'Epoch 300/2000 · loss 0.0312 · 850 steps/s' });
+  await send(page, { kind: 'loss', points: lossPoints(0, 150) });
+  await send(page, { kind: 'loss', points: lossPoints(150, 300) });
+  await send(page, { kind: 'gradFlow', layers: GRADS, step: 1200 });
+  await settle(page);
+}
+
+describe('gradient flow webview (headless Chromium)', () => {
+  let server: http.Server;
+  let origin: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+
+  before(async () => {
+    assert.ok(fs.existsSync(path.join(DIST, 'gradientFlow.js')), 'dist/webview/gradientFlow.js missing: run `node scripts/build.mjs` first');
+    server = await startServer();
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+  });
+
+  /** A fresh view (new context, so no persisted state) in a 300 px wide sidebar. */
+  async function open(theme: Theme = 'dark'): Promise<void> {
+    await context?.close();
+    context = await browser.newContext({ viewport: { width: 300, height: 720 }, deviceScaleFactor: 2 });
+    page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+    });
+    await page.goto(`${origin}/?theme=${theme}`);
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+  }
+
+  async function assertHealthy(): Promise<void> {
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'CSP violations');
+    assert.deepEqual(pageErrors, [], 'page errors');
+  }
+
+  test('starts under the strict CSP, posts ready, upgrades the toolkit buttons', async () => {
+    await open();
+    assert.deepEqual(await posted(page), [{ kind: 'ready' }]);
+    const upgraded = await page.evaluate(() => ['train', 'stop'].map((id) => {
+      const e = document.getElementById(id) as HTMLElement;
+      // A defined toolkit element renders a real <button> in its shadow root, styled by adopted stylesheets.
+      return { hasShadowButton: !!e.shadowRoot?.querySelector('button'), sheets: e.shadowRoot?.adoptedStyleSheets.length ?? 0 };
+    }));
+    for (const u of upgraded) assert.ok(u.hasShadowButton && u.sheets > 0, JSON.stringify(upgraded));
+    const styled = await page.evaluate(() => getComputedStyle(document.body).paddingLeft);
+    assert.equal(styled, '12px', 'own stylesheet loaded (it overrides VS Code default padding)');
+    await assertHealthy();
+  });
+
+  test('draws reset, gradFlow and loss: chart labels, values and pixels', async () => {
+    await open();
+    await feedRun(page);
+    const r = await read(page);
+    assert.deepEqual(r.gradFlow.labels, LAYERS);
+    assert.deepEqual(r.gradFlow.datasets.map((d) => d.label), ['mean |grad|', 'max |grad|']);
+    assert.deepEqual(r.gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad));
+    assert.deepEqual(r.gradFlow.datasets[1].data, GRADS.map((g) => g.maxAbsGrad));
+    assert.equal(r.gradFlow.yScale.type, 'logarithmic');
+    assert.deepEqual([r.gradFlow.yScale.min, r.gradFlow.yScale.max], [1e-3, 1]);
+    const loss = r.loss.datasets[0].data as { x: number; y: number }[];
+    assert.equal(loss.length, 300);
+    assert.deepEqual(loss[0], { x: 0, y: lossPoints(0, 1)[0].loss });
+    assert.equal(loss[299].x, 299);
+
+    const bars = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-blue']);
+    assert.ok(bars.matching > 500, `mean bars drawn in charts-blue: ${JSON.stringify(bars)}`);
+    const maxBars = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-orange']);
+    assert.ok(maxBars.matching > 200, `max bars drawn in charts-orange: ${JSON.stringify(maxBars)}`);
+    const line = await canvasPixels(page, 'loss-chart', THEMES.dark['charts-blue']);
+    assert.ok(line.matching > 100, `loss line drawn: ${JSON.stringify(line)}`);
+
+    const text = await page.evaluate(() => ({
+      status: document.getElementById('status')?.textContent,
+      state: document.getElementById('status')?.dataset.state,
+      step: document.getElementById('step')?.textContent,
+      title: document.getElementById('title')?.textContent,
+      table: [...document.querySelectorAll('#gradflow-table tbody tr')].map((tr) => tr.textContent),
+      aria: document.getElementById('gradflow-chart')?.getAttribute('aria-label'),
+      trainDisabled: document.getElementById('train')?.hasAttribute('disabled'),
+      stopDisabled: document.getElementById('stop')?.hasAttribute('disabled'),
+    }));
+    assert.equal(text.status, 'Epoch 300/2000 · loss 0.0312 · 850 steps/s');
+    assert.equal(text.state, 'training');
+    assert.equal(text.step, 'step 1200');
+    assert.equal(text.title, 'xor.nnet');
+    assert.deepEqual(text.table, ['h10.00210.034', 'h20.0120.11', 'out0.0930.41']);
+    for (const name of LAYERS) assert.match(text.aria ?? '', new RegExp(`\\b${name}\\b`));
+    assert.equal(text.trainDisabled, true);
+    assert.equal(text.stopDisabled, false);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-dark.png'), fullPage: true });
+    await assertHealthy();
+  });
+
+  test('toolkit buttons post commands, and respect the training state', async () => {
+    await open();
+    await page.click('#train');
+    await settle(page);
+    assert.deepEqual((await posted(page)).slice(1), [{ kind: 'command', command: 'train' }]);
+    await send(page, { kind: 'state', state: 'training', text: 'Training…' });
+    await settle(page);
+    await page.click('#train', { force: true });
+    await page.click('#stop');
+    await settle(page);
+    assert.deepEqual((await posted(page)).slice(1), [
+      { kind: 'command', command: 'train' },
+      { kind: 'command', command: 'stop' },
+    ]);
+    await assertHealthy();
+  });
+
+  test('malformed messages are ignored and the view keeps working', async () => {
+    await open();
+    await feedRun(page);
+    const before = await read(page);
+    const junk: unknown[] = [
+      null, undefined, 42, 'reset', [], { kind: 'nope' }, { kind: 'reset' }, { kind: 'reset', title: 1, layerNames: [] },
+      { kind: 'reset', title: 'x', layerNames: [{}] }, { kind: 'gradFlow', layers: 'h1', step: 1 },
+      { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: '0.1', maxAbsGrad: 1 }], step: 1 },
+      { kind: 'gradFlow', layers: [null], step: 1 }, { kind: 'loss', points: [{ epoch: 'a', loss: 1 }] },
+      { kind: 'loss', points: null }, { kind: 'state', state: 'exploded', text: 'x' }, { kind: 'state', state: 'idle' },
+      { kind: '__proto__' }, { kind: 'loss', points: Array.from({ length: 100_001 }, () => ({ epoch: 0, loss: 0 })) },
+    ];
+    for (const j of junk) await sendRaw(page, j);
+    await settle(page);
+    assert.deepEqual(await read(page), before);
+    await send(page, { kind: 'gradFlow', layers: GRADS.map((g) => ({ ...g, meanAbsGrad: g.meanAbsGrad * 2 })), step: 1300 });
+    await settle(page);
+    assert.deepEqual((await read(page)).gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad * 2));
+    await assertHealthy();
+  });
+
+  test('zero, negative, NaN and Infinity on the log scales never crash', async () => {
+    await open();
+    await send(page, { kind: 'reset', title: 'bad', layerNames: LAYERS });
+    const layers = [
+      { name: 'h1', meanAbsGrad: 0, maxAbsGrad: -1 },
+      { name: 'h2', meanAbsGrad: NaN, maxAbsGrad: Infinity },
+      { name: 'out', meanAbsGrad: 0.05, maxAbsGrad: 0.2 },
+    ];
+    await send(page, { kind: 'gradFlow', layers, step: 1 });
+    await send(page, { kind: 'loss', points: [{ epoch: 0, loss: 1 }, { epoch: 1, loss: NaN }, { epoch: 2, loss: 0 }, { epoch: 3, loss: 0.5 }] });
+    await settle(page);
+    let r = await read(page);
+    const { min } = r.gradFlow.yScale;
+    assert.equal(min, 1e-2, 'a decade below the smallest finite positive value');
+    // JSON turns NaN/Infinity into null on the way in; they are gaps, never a fake magnitude.
+    assert.deepEqual(r.gradFlow.datasets[0].data, [min, null, 0.05]);
+    assert.deepEqual(r.gradFlow.datasets[1].data, [min, null, 0.2]);
+    assert.match(await page.locator('#nonfinite').innerText(), /Non-finite gradient.*h2/);
+    assert.deepEqual((r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y), [1, null, 0, 0.5]);
+
+    await page.click('#loss-log');
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.yScale.type, 'logarithmic');
+    // The zero loss sits on the axis minimum, a decade below the smallest positive loss.
+    assert.equal(r.loss.yScale.min, 0.1);
+    assert.deepEqual((r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y), [1, null, 0.1, 0.5]);
+    // A raw NaN (a sender that skips JSON) is still a number; it must draw as a gap too.
+    await sendRaw(page, { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: NaN }], step: 2 });
+    await settle(page);
+    r = await read(page);
+    assert.deepEqual(r.gradFlow.datasets[0].data, [null]);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-nonfinite.png'), fullPage: true });
+    await assertHealthy();
+  });
+
+  test('the loss curve stays bounded on long runs', async () => {
+    await open();
+    await send(page, { kind: 'reset', title: 'long', layerNames: LAYERS });
+    for (let e = 0; e < 9000; e += 250) await send(page, { kind: 'loss', points: lossPoints(e, e + 250) });
+    await settle(page);
+    const data = (await read(page)).loss.datasets[0].data as { x: number }[];
+    assert.ok(data.length <= 2001 && data.length > 1000, `${data.length} points`);
+    assert.equal(data[0].x, 0);
+    assert.equal(data[data.length - 1].x, 8999);
+    assert.match(await page.locator('#loss-summary').innerText(), /1 in 8 points shown/);
+    await assertHealthy();
+  });
+
+  test('state is restored from setState after a reload', async () => {
+    await open();
+    await feedRun(page);
+    await page.click('#loss-log');
+    await settle(page);
+    const before = await read(page);
+    assert.ok((await page.evaluate(() => window.__setStateCount)) > 0);
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+    // Nothing was replayed by a host: what shows comes from getState alone.
+    assert.deepEqual(await posted(page), [{ kind: 'ready' }]);
+    assert.deepEqual(await read(page), before);
+    assert.equal(await page.locator('#status').innerText(), 'Epoch 300/2000 · loss 0.0312 · 850 steps/s');
+    assert.equal(await page.evaluate(() => (document.getElementById('loss-log') as HTMLInputElement).checked), true);
+    await assertHealthy();
+  });
+
+  test('follows theme changes; screenshots in light and dark', async () => {
+    await open('dark');
+    await feedRun(page);
+    await switchTheme(page, 'light');
+    await settle(page);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-light.png'), fullPage: true });
+    assert.deepEqual((await read(page)).gradFlow.datasets.map((d) => d.color), [THEMES.light['charts-blue'], THEMES.light['charts-orange']]);
+    const light = await canvasPixels(page, 'gradflow-chart', THEMES.light['charts-blue']);
+    const staleDark = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-blue']);
+    assert.ok(light.matching > 500, `bars redrawn in the light charts-blue: ${JSON.stringify(light)}`);
+    assert.equal(staleDark.matching, 0, 'no dark-theme bars left');
+
+    // A deeper network with vanishing gradients: the log axis must span many decades legibly.
+    const names = Array.from({ length: 10 }, (_, i) => (i === 9 ? 'out' : `s${i + 1}`));
+    await send(page, { kind: 'reset', title: 'deep-sigmoid.nnet', layerNames: names });
+    await send(page, {
+      kind: 'gradFlow', step: 40,
+      layers: names.map((name, i) => ({ name, meanAbsGrad: 3e-10 * Math.pow(7, i), maxAbsGrad: 2e-9 * Math.pow(7, i) })),
+    });
+    await send(page, { kind: 'loss', points: lossPoints(0, 40).map((p) => ({ ...p, loss: p.loss + 0.2 })) });
+    await send(page, { kind: 'state', state: 'paused', text: 'Paused at s3 (backward) · epoch 40' });
+    await settle(page);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-deep-light.png'), fullPage: true });
+    await switchTheme(page, 'dark');
+    await settle(page);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-deep-dark.png'), fullPage: true });
+    await assertHealthy();
+  });
+
+  test('empty view before any run', async () => {
+    await open('light');
+    const r = await read(page);
+    assert.deepEqual(r.gradFlow.labels, []);
+    assert.equal(await page.locator('#status').innerText(), 'No run yet. Open a .nnet file and press Train.');
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-empty-light.png'), fullPage: true });
+    await assertHealthy();
+  });
+});

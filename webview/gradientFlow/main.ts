@@ -1,0 +1,187 @@
+// Entry point of the Gradient Flow webview: wires host messages, persisted state, toolkit buttons and charts.
+
+import './style.css';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox } from '@vscode/webview-ui-toolkit';
+import type { HostToWebview, WebviewToHost } from '../protocol';
+import { createGradFlowChart, createLossChart, type ChartSnapshot } from './charts';
+import { applyMessage, emptyModel, lossPointsForDisplay, type GradientFlowModel } from './model';
+import { formatValue } from './scales';
+import { readChartTheme, watchTheme } from './theme';
+import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
+
+/** The API VS Code injects into webviews; it may be acquired only once. */
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PersistedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** Read-only view of what the charts hold, for tests and for poking at in the webview developer tools. */
+export interface GradientFlowInspector {
+  read(): { gradFlow: ChartSnapshot; loss: ChartSnapshot };
+}
+declare global {
+  interface Window {
+    nnetGradientFlow?: GradientFlowInspector;
+  }
+}
+
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox());
+
+const vscode = acquireVsCodeApi();
+
+function byId<T extends Element>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`gradient flow view: #${id} missing from the page`);
+  return e as unknown as T;
+}
+
+const el = {
+  train: byId<HTMLElement>('train'),
+  stop: byId<HTMLElement>('stop'),
+  status: byId<HTMLElement>('status'),
+  title: byId<HTMLElement>('title'),
+  step: byId<HTMLElement>('step'),
+  nonFinite: byId<HTMLElement>('nonfinite'),
+  tableBody: byId<HTMLTableElement>('gradflow-table').tBodies[0],
+  lossLog: byId<HTMLElement & { checked: boolean }>('loss-log'),
+  lossSummary: byId<HTMLElement>('loss-summary'),
+  gradCanvas: byId<HTMLCanvasElement>('gradflow-chart'),
+  lossCanvas: byId<HTMLCanvasElement>('loss-chart'),
+};
+
+const restored = parsePersistedState(vscode.getState());
+const model: GradientFlowModel = restored?.model ?? emptyModel();
+let lossLogScale = restored?.lossLogScale ?? false;
+
+const gradChart = createGradFlowChart(el.gradCanvas, readChartTheme());
+const lossChart = createLossChart(el.lossCanvas, readChartTheme());
+
+function persist(): void {
+  vscode.setState({ version: 1, model, lossLogScale });
+}
+
+function renderStatus(): void {
+  el.status.textContent = model.stateText;
+  el.status.dataset.state = model.state;
+  const running = model.state === 'training' || model.state === 'paused';
+  el.train.toggleAttribute('disabled', running);
+  el.stop.toggleAttribute('disabled', !running);
+  el.title.textContent = model.title;
+  el.title.title = model.title;
+  el.title.hidden = model.title === '';
+}
+
+function renderGradFlow(): void {
+  gradChart.update(model.layerNames, model.layers);
+  el.step.textContent = model.step === null ? '' : `step ${model.step}`;
+  const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
+  el.nonFinite.hidden = bad.length === 0;
+  el.nonFinite.textContent = `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`;
+  const rows = model.layers.map((l) => {
+    const tr = document.createElement('tr');
+    for (const text of [l.name, formatValue(l.meanAbsGrad), formatValue(l.maxAbsGrad)]) {
+      tr.appendChild(document.createElement('td')).textContent = text;
+    }
+    return tr;
+  });
+  el.tableBody.replaceChildren(...rows);
+  el.gradCanvas.setAttribute('aria-label', gradFlowLabel());
+}
+
+/** A spoken summary of the bars; the hidden table has the full numbers. */
+function gradFlowLabel(): string {
+  if (model.layers.length === 0) return 'Per-layer mean and max absolute gradient: no data yet';
+  const parts = model.layers.slice(0, 30).map((l) => `${l.name} mean ${formatValue(l.meanAbsGrad)} max ${formatValue(l.maxAbsGrad)}`);
+  const more = model.layers.length > 30 ? `; and ${model.layers.length - 30} more layers` : '';
+  return `Gradient flow at step ${model.step ?? 0}: ${parts.join('; ')}${more}`;
+}
+
+function renderLoss(): void {
+  const points = lossPointsForDisplay(model.loss);
+  lossChart.update(points, lossLogScale);
+  el.lossLog.checked = lossLogScale;
+  const last = points[points.length - 1];
+  if (!last) {
+    el.lossSummary.textContent = '';
+    return;
+  }
+  let min = Infinity;
+  for (const p of points) if (p.loss < min) min = p.loss;
+  const thinned = model.loss.stride > 1 ? ` · 1 in ${model.loss.stride} points shown` : '';
+  el.lossSummary.textContent =
+    `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)} · min ${formatValue(min)}${thinned}`;
+}
+
+// Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
+let renderPending = false;
+function scheduleRender(): void {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => {
+    renderPending = false;
+    renderAll();
+  });
+}
+
+function renderAll(): void {
+  try {
+    renderStatus();
+    renderGradFlow();
+    renderLoss();
+  } catch (err) {
+    // A drawing bug must not take the view (and its buttons) down with it.
+    console.error('gradient flow view: render failed', err);
+  }
+}
+
+function handle(msg: HostToWebview): void {
+  // applyMessage switches over every kind with an exhaustiveness check; unknown kinds never get this far.
+  applyMessage(model, msg);
+  persist();
+  scheduleRender();
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const msg = parseHostToWebview(event.data);
+  if (!msg) {
+    console.warn('gradient flow view: ignoring malformed message', event.data);
+    return;
+  }
+  try {
+    handle(msg);
+  } catch (err) {
+    console.error('gradient flow view: failed to apply message', err);
+  }
+});
+
+function onCommand(button: HTMLElement, command: 'train' | 'stop'): void {
+  button.addEventListener('click', () => {
+    if (button.hasAttribute('disabled')) return;
+    vscode.postMessage({ kind: 'command', command });
+  });
+}
+onCommand(el.train, 'train');
+onCommand(el.stop, 'stop');
+
+el.lossLog.addEventListener('change', () => {
+  if (el.lossLog.checked === lossLogScale) return;
+  lossLogScale = el.lossLog.checked;
+  persist();
+  scheduleRender();
+});
+
+watchTheme(() => {
+  const theme = readChartTheme();
+  gradChart.applyTheme(theme);
+  lossChart.applyTheme(theme);
+});
+
+window.nnetGradientFlow = Object.freeze({
+  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read() }),
+});
+
+// Draw the restored state at once, then ask the host for the live one (it replays the run in progress).
+renderAll();
+vscode.postMessage({ kind: 'ready' });

@@ -1,0 +1,125 @@
+// Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
+
+import type { GradFlowLayer, HostToWebview, ViewState } from '../protocol';
+import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type LossSeries } from './model';
+
+/** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
+const MAX_LAYERS = 10_000;
+const MAX_POINTS_PER_MESSAGE = 100_000;
+const MAX_TEXT = 500;
+
+const VIEW_STATES: readonly ViewState[] = ['idle', 'training', 'paused', 'finished', 'error'];
+
+type Rec = Record<string, unknown>;
+
+function isRec(x: unknown): x is Rec {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function text(x: unknown): string | undefined {
+  return typeof x === 'string' ? x.slice(0, MAX_TEXT) : undefined;
+}
+
+/** A measured value: a number, or null standing for a non-finite one lost in JSON. */
+function measured(x: unknown): number | undefined {
+  if (x === null) return NaN;
+  return typeof x === 'number' ? x : undefined;
+}
+
+function finite(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+
+function layer(x: unknown): GradFlowLayer | undefined {
+  if (!isRec(x)) return undefined;
+  const name = text(x.name);
+  const meanAbsGrad = measured(x.meanAbsGrad);
+  const maxAbsGrad = measured(x.maxAbsGrad);
+  if (name === undefined || meanAbsGrad === undefined || maxAbsGrad === undefined) return undefined;
+  return { name, meanAbsGrad, maxAbsGrad };
+}
+
+function lossPoint(x: unknown): LossPoint | undefined {
+  if (!isRec(x)) return undefined;
+  const epoch = finite(x.epoch);
+  const loss = measured(x.loss);
+  return epoch === undefined || loss === undefined ? undefined : { epoch, loss };
+}
+
+/** Maps every element or fails as a whole, so a half-valid message is never half-applied. */
+function all<T>(x: unknown, max: number, f: (e: unknown) => T | undefined): T[] | undefined {
+  if (!Array.isArray(x) || x.length > max) return undefined;
+  const out: T[] = [];
+  for (const e of x) {
+    const v = f(e);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+/** Returns the message if it is a well-formed HostToWebview, else undefined. */
+export function parseHostToWebview(data: unknown): HostToWebview | undefined {
+  if (!isRec(data)) return undefined;
+  switch (data.kind) {
+    case 'reset': {
+      const title = text(data.title);
+      const layerNames = all(data.layerNames, MAX_LAYERS, text);
+      return title === undefined || !layerNames ? undefined : { kind: 'reset', title, layerNames };
+    }
+    case 'gradFlow': {
+      const layers = all(data.layers, MAX_LAYERS, layer);
+      const step = finite(data.step);
+      return !layers || step === undefined ? undefined : { kind: 'gradFlow', layers, step };
+    }
+    case 'loss': {
+      const points = all(data.points, MAX_POINTS_PER_MESSAGE, lossPoint);
+      return points ? { kind: 'loss', points } : undefined;
+    }
+    case 'state': {
+      const state = VIEW_STATES.find((s) => s === data.state);
+      const t = text(data.text);
+      return state === undefined || t === undefined ? undefined : { kind: 'state', state, text: t };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Persisted-state envelope; bump `version` when the model changes shape so old state is dropped, not misread. */
+export interface PersistedState {
+  readonly version: 1;
+  readonly model: GradientFlowModel;
+  readonly lossLogScale: boolean;
+}
+
+function lossSeries(x: unknown): LossSeries | undefined {
+  if (!isRec(x)) return undefined;
+  const points = all(x.points, MAX_LOSS_POINTS + 1, lossPoint);
+  const tail = x.tail === null ? null : lossPoint(x.tail);
+  const stride = finite(x.stride);
+  const skipped = finite(x.skipped);
+  if (!points || tail === undefined || stride === undefined || skipped === undefined || stride < 1) return undefined;
+  return { points, tail, stride, skipped };
+}
+
+/** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */
+export function parsePersistedState(x: unknown): PersistedState | undefined {
+  if (!isRec(x) || x.version !== 1 || !isRec(x.model)) return undefined;
+  const m = x.model;
+  const title = text(m.title);
+  const layerNames = all(m.layerNames, MAX_LAYERS, text);
+  const layers = all(m.layers, MAX_LAYERS, layer);
+  const step = m.step === null ? null : finite(m.step);
+  const loss = lossSeries(m.loss);
+  const state = VIEW_STATES.find((s) => s === m.state);
+  const stateText = text(m.stateText);
+  if (title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined) {
+    return undefined;
+  }
+  return {
+    version: 1,
+    model: { title, layerNames, layers, step, loss, state, stateText },
+    lossLogScale: x.lossLogScale === true,
+  };
+}
