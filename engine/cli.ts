@@ -64,7 +64,7 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
     const secs = (performance.now() - started) / 1000;
     out(`\n${t.step} steps in ${secs.toFixed(2)} s (${Math.round(t.step / secs)} steps/s)\n`);
     out('layer        mean|grad|    max|grad|    ‖W‖');
-    const stats = t.computeGradStats();
+    const stats = t.gradStats();
     t.model.layers.forEach((l, i) => {
       const w = layerTensors(t, i).W.data;
       const norm = Math.sqrt(w.reduce((s, v) => s + v * v, 0));

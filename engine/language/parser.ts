@@ -140,7 +140,8 @@ export function parseNnet(text: string): ParseResult {
   else if (!d.rows.length) error(d.dataRange, "the 'data' section has no rows, e.g. '0 1 -> 1'");
   if (d.rows.length > LIMITS.maxSamples) error(d.dataRange ?? top, `${d.rows.length} samples exceed the limit of ${LIMITS.maxSamples}`);
 
-  if (d.input && d.layers.length) {
+  // Checks of the whole network only make sense when every layer line parsed; otherwise they would cascade.
+  if (d.input && d.layers.length && d.layers.length === denseLines) {
     const params = parameterCount(d.input.size, d.layers);
     if (params > LIMITS.maxParameters) {
       error(d.networkRange ?? top, `the network has ${params.toLocaleString('en-US')} parameters, more than the limit of ${LIMITS.maxParameters.toLocaleString('en-US')}`);

@@ -61,9 +61,10 @@ export class Trainer {
   clip: ClipRecord = { normBefore: NaN, normAfter: NaN, coefficient: 1 };
   /** Mean loss of each completed epoch. */
   readonly epochLosses: number[] = [];
-  /** When set, the next clip event records per-layer gradient statistics (before clipping) into `gradStats`. */
-  captureGradStats = false;
-  gradStats: GradStats[] = [];
+  /** Mean |∂L/∂W| per layer of the latest step, measured before clipping, [L]. */
+  readonly meanAbsGrad: Float64Array;
+  /** Max |∂L/∂W| per layer of the latest step, measured before clipping, [L]. */
+  readonly maxAbsGrad: Float64Array;
 
   constructor(readonly spec: NetworkSpec) {
     const n = spec.data.x.length;
@@ -78,6 +79,8 @@ export class Trainer {
     this.yAll = Float32Array.from(spec.data.y.flat());
     this.yBatch = new Float32Array(spec.train.batch * outputs);
     this.order = Int32Array.from({ length: n }, (_, i) => i);
+    this.meanAbsGrad = new Float64Array(spec.layers.length);
+    this.maxAbsGrad = new Float64Array(spec.layers.length);
     this.rng.shuffle(this.order);
   }
 
@@ -110,14 +113,20 @@ export class Trainer {
     return ev;
   }
 
-  /** Mean and max |grad| of each layer's W as the gradients are now. */
-  computeGradStats(): GradStats[] {
+  /** Mean and max |∂L/∂W| of each layer in the latest completed backward pass, before clipping (zeros before any). */
+  gradStats(): GradStats[] {
+    return this.model.layers.map((_, i) => ({ meanAbsGrad: this.meanAbsGrad[i], maxAbsGrad: this.maxAbsGrad[i] }));
+  }
+
+  /** Records per-layer gradient statistics; one pass over the gradients, cheap next to the backward pass. */
+  private measureGradients(): void {
     const g = this.model.grads;
-    return this.model.layers.map((l) => {
+    this.model.layers.forEach((l, k) => {
       let sum = 0, max = 0;
       const end = l.wOff + l.units * l.fanIn;
       for (let i = l.wOff; i < end; i++) { const a = Math.abs(g[i]); sum += a; if (a > max) max = a; }
-      return { meanAbsGrad: sum / (end - l.wOff), maxAbsGrad: max };
+      this.meanAbsGrad[k] = sum / (end - l.wOff);
+      this.maxAbsGrad[k] = max;
     });
   }
 
@@ -158,7 +167,7 @@ export class Trainer {
   }
 
   private clipGradients(): void {
-    if (this.captureGradStats) { this.gradStats = this.computeGradStats(); this.captureGradStats = false; }
+    this.measureGradients();
     this.clip = clipByGlobalNorm(this.model.grads, this.spec.train.clipNorm ?? Infinity);
     if (!Number.isFinite(this.clip.normBefore)) {
       const bad = this.model.layers.findIndex((l) => !allFinite(this.model.grads.subarray(l.wOff, l.bOff + l.units), l.units * (l.fanIn + 1)));

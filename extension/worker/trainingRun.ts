@@ -75,7 +75,7 @@ export class TrainingRun {
       for (let n = 0; ; n++) {
         if ((n & 63) === 0) {
           const now = performance.now();
-          if (!this.progressDue && now - this.lastProgressAt >= PROGRESS_MS) { this.progressDue = true; t.captureGradStats = true; }
+          if (now - this.lastProgressAt >= PROGRESS_MS) this.progressDue = true;
           if (now > deadline) break;
         }
         const ev = t.advance();
@@ -107,7 +107,7 @@ export class TrainingRun {
     if (done && (ev.phase === 'clip' || ev.phase === 'update')) {
       scalars.push({ name: 'grad norm before clip', value: t.clip.normBefore }, { name: 'grad norm after clip', value: t.clip.normAfter }, { name: 'clip coefficient', value: t.clip.coefficient });
     }
-    this.post({ kind: 'stopped', reason, location: this.locate(ev), progress: this.progress(true), tensors, scalars });
+    this.post({ kind: 'stopped', reason, location: this.locate(ev), progress: this.progress(), tensors, scalars });
   }
 
   private locate(ev: TrainerEvent): RuntimeLocation {
@@ -120,12 +120,12 @@ export class TrainingRun {
     return { phase: ev.phase, layer: ev.layer, layerName: layer?.name ?? ev.phase, line: line + 1, step: ev.step, epoch: ev.epoch };
   }
 
-  private progress(withGradStats: boolean): Progress {
+  private progress(): Progress {
     const t = this.trainer!;
     const elapsed = (performance.now() - this.startedAt) / 1000;
     const points: LossPoint[] = [];
     for (; this.lossSent < t.epochLosses.length; this.lossSent++) points.push({ epoch: this.lossSent + 1, step: t.step, loss: t.epochLosses[this.lossSent] });
-    const stats = withGradStats || !t.gradStats.length ? t.computeGradStats() : t.gradStats;
+    const stats = t.gradStats();
     return {
       epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
@@ -138,7 +138,7 @@ export class TrainingRun {
   private sendProgress(): void {
     this.progressDue = false;
     this.lastProgressAt = performance.now();
-    this.post({ kind: 'progress', progress: this.progress(false) });
+    this.post({ kind: 'progress', progress: this.progress() });
   }
 
   private finish(stopped: boolean): void {
@@ -147,7 +147,7 @@ export class TrainingRun {
     this.running = false;
     const t = this.trainer;
     if (!t) { this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' }); return; }
-    const progress = this.progress(!t.gradStats.length);
+    const progress = this.progress();
     const summary = `${stopped ? 'stopped' : 'finished'} after ${t.step} steps (${t.epoch} epochs), loss ${progress.loss.toPrecision(4)}`;
     this.post({ kind: 'finished', progress, stopped, summary });
   }

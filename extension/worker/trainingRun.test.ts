@@ -1,0 +1,61 @@
+// The worker's run loop without a thread: progress, final gradient statistics, breakpoints, stepping, errors.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseNnet } from '../../engine/language/parser';
+import { Trainer } from '../../engine/runtime/trainer';
+import type { HostToWorker, WorkerToHost } from './protocol';
+import { TrainingRun } from './trainingRun';
+
+const xorSource = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8');
+
+/** Starts a run and resolves with every message once `until` matches one. */
+function drive(start: Omit<Extract<HostToWorker, { kind: 'start' }>, 'kind' | 'fileName'>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
+  const messages: WorkerToHost[] = [];
+  return new Promise<WorkerToHost[]>((resolve) => {
+    const r = new TrainingRun((m) => { messages.push(m); if (until(m)) resolve(messages); });
+    run?.(r);
+    r.handle({ kind: 'start', fileName: 'xor.nnet', ...start });
+  });
+}
+
+test('a full run reports progress and ends with the gradient statistics of its last step', async () => {
+  const msgs = await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [] }, (m) => m.kind === 'finished');
+  assert.equal(msgs[0].kind, 'started');
+  const fin = msgs.at(-1);
+  assert.ok(fin?.kind === 'finished');
+  assert.equal(fin.progress.step, 2000);
+  const reference = new Trainer(parseNnet(xorSource).spec!);
+  while (reference.advance());
+  assert.deepEqual(fin.progress.layers.map((l) => [l.name, l.meanAbsGrad, l.maxAbsGrad]),
+    reference.gradStats().map((s, i) => [['h1', 'out'][i], s.meanAbsGrad, s.maxAbsGrad]));
+  const points = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? m.progress.newLossPoints : []));
+  assert.deepEqual(points.map((p) => p.epoch), Array.from({ length: 2000 }, (_, i) => i + 1), 'every epoch loss arrives once, in order');
+});
+
+test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {
+  let run!: TrainingRun;
+  const first = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [0] }, (m) => m.kind === 'stopped', (r) => { run = r; });
+  const stop = first.at(-1);
+  assert.ok(stop?.kind === 'stopped');
+  assert.deepEqual([stop.reason, stop.location.phase, stop.location.layerName, stop.location.line], ['breakpoint', 'forward', 'h1', 4]);
+  assert.deepEqual(stop.tensors.map((t) => t.name), ['x', 'z', 'a', 'W', 'b']);
+  assert.deepEqual(stop.tensors.map((t) => t.shape), [[4, 2], [4, 4], [4, 4], [4, 2], [4]]);
+  const next = new Promise<WorkerToHost>((resolve) => {
+    (run as unknown as { post: (m: WorkerToHost) => void }).post = resolve;
+  });
+  run.handle({ kind: 'stepEvent' });
+  const stepped = await next;
+  assert.ok(stepped.kind === 'stopped');
+  assert.deepEqual([stepped.reason, stepped.location.phase, stepped.location.layerName], ['step', 'forward', 'out']);
+});
+
+test('a file with errors is refused with the line of the first error', async () => {
+  const msgs = await drive({ source: xorSource.replace('dense out 1 sigmoid', 'dense out one sigmoid'), debug: false, stopOnEntry: false, breakpoints: [] }, (m) => m.kind === 'error');
+  const err = msgs.at(-1);
+  assert.ok(err?.kind === 'error');
+  assert.equal(err.line, 5);
+  assert.match(err.message, /^line 5: /);
+});
