@@ -101,8 +101,10 @@ export async function startCodeServer(bin, profile, { port, folder, env = {}, lo
   const args = [...csArgs(profile), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
     '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', folder];
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const procEnv = codeServerEnv({ HOME: profile.home, TMPDIR: profile.tmp, ...env });
+  delete procEnv.PORT; // code-server lets $PORT override the port of --bind-addr
   const proc = spawn(bin, args, {
-    env: codeServerEnv({ HOME: profile.home, TMPDIR: profile.tmp, ...env }),
+    env: procEnv,
     stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', out, out],
     detached: true,
   });

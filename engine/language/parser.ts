@@ -216,9 +216,9 @@ function parseDense(toks: Token[], ln: number, whole: SourceRange, at: At, error
     } else if (i === 1 && IDENT.test(t.text) && !RESERVED.has(t.text)) {
       name = t.text;
     } else {
-      error(at(t), IDENT.test(t.text) && i > 1
-        ? `unknown activation '${t.text}'; expected one of ${ACTIVATIONS.join(', ')}`
-        : `unexpected '${t.text}'`);
+      error(at(t), !IDENT.test(t.text) || i === 1 ? `unexpected '${t.text}'`
+        : units === null ? `expected the layer width (a positive integer) here, not '${t.text}'`
+        : `unknown activation '${t.text}'; expected one of ${ACTIVATIONS.join(', ')}`);
       ok = false;
     }
   }

@@ -34,7 +34,9 @@ export class TrainingDisplay implements vscode.Disposable {
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
     if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
     if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints.map((x) => ({ epoch: x.epoch, loss: x.loss })) });
-    const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs} · loss ${formatNumber(p.loss)}`;
+    // Over DAP, numbers travel as JSON: NaN (no loss yet) arrives as null.
+    const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatNumber(p.loss)}` : '';
+    const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
       this.view.post({ kind: 'state', state: 'paused', text });

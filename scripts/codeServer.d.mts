@@ -1,0 +1,19 @@
+// Types for scripts/codeServer.mjs, so that TypeScript tests (test/e2e) can import it under strict mode.
+import type { ChildProcess } from 'node:child_process';
+
+export declare const ROOT: string;
+export declare const CACHE: string;
+export interface Profile { home: string; userData: string; extensions: string; tmp: string }
+export interface CodeServer { url: string; proc: ChildProcess; stop(): Promise<void>; killNow(): void }
+export interface StartOptions {
+  port: number;
+  folder: string;
+  env?: Record<string, string>;
+  logFile?: string;
+  inherit?: boolean;
+}
+export declare function codeServerEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
+export declare function ensureCodeServer(opts?: { log?: (msg: string) => void }): string;
+export declare function makeProfile(dir: string): Profile;
+export declare function installVsix(bin: string, profile: Profile, vsix: string, opts?: { quiet?: boolean }): void;
+export declare function startCodeServer(bin: string, profile: Profile, opts: StartOptions): Promise<CodeServer>;

@@ -1,0 +1,48 @@
+// E2E user actions on the nnet extension: press Train, start debugging with F5, expand the Variables scopes.
+import type { Page } from 'playwright-core';
+import { FatalError, type Workbench } from './workbench';
+
+/** Presses Train the way a user would: the CodeLens above `network`, else the editor-title button. Returns which. */
+export async function clickTrain(wb: Workbench): Promise<string> {
+  const lens = wb.page.locator('.editor-instance .codelens-decoration a', { hasText: /^\W*Train\s*$/ });
+  let why: string;
+  try {
+    await lens.first().click({ timeout: 10_000 });
+    return 'CodeLens';
+  } catch (err) {
+    why = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  }
+  const button = wb.page.locator('.editor-actions .action-label[aria-label^="Train"]');
+  await button.first().click({ timeout: 10_000 });
+  return `editor title button (CodeLens: ${why})`;
+}
+
+/** Presses F5 in the editor and waits for the debug toolbar; fails at once if VS Code asks which debugger to use. */
+export async function startDebugging(wb: Workbench): Promise<void> {
+  const { page } = wb;
+  await wb.focusEditor();
+  await page.keyboard.press('F5');
+  await wb.waitUntil('the debug toolbar after F5', async () => {
+    const picker = page.locator('.quick-input-widget');
+    if (await picker.isVisible()) {
+      const text = (await picker.innerText()).replace(/\s+/g, ' ');
+      throw new FatalError(`F5 opened a picker instead of starting an nnet debug session: "${text}"`);
+    }
+    return debugViewsReady(page);
+  }, 30_000);
+}
+
+async function debugViewsReady(page: Page): Promise<boolean> {
+  if (!(await page.locator('.debug-toolbar').isVisible())) return false;
+  if (!(await page.locator('.debug-call-stack').isVisible())) await page.keyboard.press('Control+Shift+D');
+  return page.locator('.debug-call-stack').isVisible();
+}
+
+/** Expands every collapsed top-level scope of the Variables view (only the first one opens by itself). */
+export async function expandScopes(page: Page): Promise<void> {
+  const collapsed = page.locator('.debug-variables .monaco-list-row[aria-level="1"][aria-expanded="false"]');
+  for (let i = 0; i < 8 && (await collapsed.count()) > 0; i++) {
+    await collapsed.first().click();
+    await page.waitForTimeout(200);
+  }
+}
