@@ -150,12 +150,10 @@ export class NnetDebugSession extends LoggingDebugSession {
     if (s && args.variablesReference === SCOPE_LAYER) {
       variables = s.tensors.map((t) => tensorVariable(t, this.refs.create({ tensor: t, row: null })));
     } else if (s && args.variablesReference === SCOPE_TRAINING) {
-      const p = s.progress;
       const num = (name: string, v: number) => ({ name, value: formatNumber(v), variablesReference: 0 });
       variables = [
         num('epoch', s.location.epoch + 1), num('step', s.location.step + 1),
         ...s.scalars.map((x) => num(x.name, x.value)),
-        num('last epoch loss', p.loss),
       ];
     } else if (s) {
       const r = this.refs.get(args.variablesReference);
