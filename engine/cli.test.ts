@@ -27,14 +27,14 @@ test('check: errors print FILE:LINE:COL: error: message and exit 1', () => {
   const f = temp(fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh', 'dense h1 4 tanhh'));
   const r = run('check', f);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.err, [`${f}:4:14: error: unknown activation 'tanhh'; expected one of identity, relu, sigmoid, tanh`]);
+  assert.deepEqual(r.err, [`${f}:4:14: error: unknown activation 'tanhh'; expected one of identity, relu, leaky_relu, sigmoid, tanh, gelu, softmax`]);
 });
 
 test('check: warnings alone exit 0', () => {
   const f = temp(fs.readFileSync(xor, 'utf8').replace('batch 4', 'batch 64'));
   const r = run('check', f);
   assert.equal(r.code, 0);
-  assert.match(r.out[0], /:16:3: warning: batch 64 is larger than the 4 samples/);
+  assert.match(r.out[0], /:16:3: warning: batch 64 is larger than the 4 training samples/);
 });
 
 test('check: a missing file is a clear error', () => {

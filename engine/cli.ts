@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { parseNnet } from './language/parser';
 import type { NetworkSpec } from './language/spec';
-import { layerTensors } from './runtime/snapshot';
+import { nodeTensors, type NamedTensor } from './runtime/snapshot';
 import { NonFiniteError, Trainer } from './runtime/trainer';
 import { formatNumber, toNested } from './nn/tensor';
 
@@ -64,12 +64,13 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
     const secs = (performance.now() - started) / 1000;
     out(`\n${t.step} steps in ${secs.toFixed(2)} s (${Math.round(t.step / secs)} steps/s)\n`);
     out('layer        mean|grad|    max|grad|    ‖W‖');
-    const stats = t.gradStats();
-    t.model.layers.forEach((l, i) => {
-      const w = layerTensors(t, i).W.data;
-      const norm = Math.sqrt(w.reduce((s, v) => s + v * v, 0));
-      out(`${l.spec.name.padEnd(12)} ${formatNumber(stats[i].meanAbsGrad).padStart(10)}  ${formatNumber(stats[i].maxAbsGrad).padStart(11)}  ${formatNumber(norm).padStart(8)}`);
-    });
+    for (const g of t.gradStats()) {
+      const w = nodeTensors(t, g.node).W!.data;
+      let sq = 0;
+      for (const v of w) sq += v * v;
+      const norm = Math.sqrt(sq);
+      out(`${g.name.padEnd(12)} ${formatNumber(g.meanAbsGrad).padStart(10)}  ${formatNumber(g.maxAbsGrad).padStart(11)}  ${formatNumber(norm).padStart(8)}`);
+    }
   }
   return 0;
 }
@@ -79,20 +80,21 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
   try {
     while (t.step < steps && t.advance());
     if (t.step < steps) { err(`training ends after ${t.step} steps`); return 1; }
-    const weights = t.model.layers.map((_, i) => { const s = layerTensors(t, i); return { W: toNested(s.W.shape, s.W.data), b: toNested(s.b.shape, s.b.data) }; });
-    for (let i = 0; i < t.eventsPerStep - 2; i++) t.advance(); // forward, loss and backward of the next batch
-    const K = t.model.layers[t.model.layers.length - 1].units;
-    const x = layerTensors(t, 0).x;
+    const nest = (v: NamedTensor | undefined) => (v ? toNested(v.shape, v.data) : undefined);
+    // Parameters after N steps, captured before the next batch's events change anything.
+    const weights = t.model.nodes.map((_, i) => { const s = nodeTensors(t, i); return { W: nest(s.W), b: nest(s.b) }; });
+    const perMicro = 2 * t.model.nodes.length + 1;
+    for (let i = 0; i < perMicro; i++) t.advance(); // forward, loss and backward of the next (micro-)batch
+    const x = nodeTensors(t, 0).x!;
     out(JSON.stringify({
       network: spec.name, steps, epoch: t.epoch, loss: t.loss,
-      batch: { shape: { x: x.shape, y: [t.batchSize, K] }, x: toNested(x.shape, x.data), y: toNested([t.batchSize, K], t.yBatch) },
-      layers: t.model.layers.map((l, i) => {
-        const s = layerTensors(t, i);
-        const nest = (v: { shape: readonly number[]; data: Float32Array }) => toNested(v.shape, v.data);
+      batch: { shape: { x: x.shape, y: [t.batchSize, t.outputs] }, x: nest(x), y: toNested([t.batchSize, t.outputs], t.yBatch) },
+      layers: t.model.nodes.map((n, i) => {
+        const s = nodeTensors(t, i);
+        const shapes = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v!.shape]));
         return {
-          name: l.spec.name, activation: l.spec.activation,
-          shapes: { W: s.W.shape, b: s.b.shape, z: s.z.shape, a: s.a.shape, delta: s.delta.shape, gradW: s.gradW.shape, gradb: s.gradb.shape },
-          ...weights[i], z: nest(s.z), a: nest(s.a), delta: nest(s.delta), gradW: nest(s.gradW), gradb: nest(s.gradb),
+          name: n.name, kind: n.kind, activation: n.activation, shapes, ...weights[i],
+          z: nest(s.z), a: nest(s.a), delta: nest(s.delta), gradW: nest(s.gradW), gradb: nest(s.gradb),
         };
       }),
     }));

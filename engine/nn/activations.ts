@@ -1,13 +1,17 @@
-// Activation functions as forward/backward pairs over flat buffers: a = φ(z) and dz += da ⊙ φ′(z).
+// Activation functions as forward/backward pairs over [B, C] buffers: a = φ(z) and dz = da ⊙ φ′(z).
 
 import type { FloatArray } from './tensor';
 
-/** Activations the engine knows. */
-export const ACTIVATIONS = ['identity', 'relu', 'sigmoid', 'tanh'] as const;
+/** Activations the engine knows. gelu is the exact form x·Φ(x) with Φ the normal CDF (erf), as PyTorch's default. */
+export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/** a = φ(z), elementwise. `a` and `z` have the same length (B·C). */
-export function activationForward(kind: Activation, a: FloatArray, z: FloatArray, n: number): void {
+/** Default negative slope of leaky_relu (PyTorch's). */
+export const LEAKY_SLOPE = 0.01;
+
+/** a = φ(z) over a batch of B rows of C values. `slope` is leaky_relu's negative slope. */
+export function activationForward(kind: Activation, a: FloatArray, z: FloatArray, B: number, C: number, slope = LEAKY_SLOPE): void {
+  const n = B * C;
   switch (kind) {
     case 'identity':
       for (let i = 0; i < n; i++) a[i] = z[i];
@@ -15,11 +19,28 @@ export function activationForward(kind: Activation, a: FloatArray, z: FloatArray
     case 'relu':
       for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
       return;
+    case 'leaky_relu':
+      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : slope * z[i];
+      return;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
+      for (let i = 0; i < n; i++) a[i] = sigmoid(z[i]);
       return;
     case 'tanh':
       for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
+      return;
+    case 'gelu':
+      for (let i = 0; i < n; i++) a[i] = z[i] * normalCdf(z[i]);
+      return;
+    case 'softmax':
+      // Subtract each row's max first so exp never overflows.
+      for (let r = 0; r < B; r++) {
+        const o = r * C;
+        let max = -Infinity;
+        for (let j = 0; j < C; j++) if (z[o + j] > max) max = z[o + j];
+        let sum = 0;
+        for (let j = 0; j < C; j++) { const e = Math.exp(z[o + j] - max); a[o + j] = e; sum += e; }
+        for (let j = 0; j < C; j++) a[o + j] /= sum;
+      }
       return;
     default:
       assertNeverActivation(kind);
@@ -27,10 +48,11 @@ export function activationForward(kind: Activation, a: FloatArray, z: FloatArray
 }
 
 /**
- * dz = da ⊙ φ′(z), elementwise (assigned, not accumulated: δ belongs to this layer alone).
- * Uses the stored output `a` where φ′ is cheaper in terms of it (sigmoid, tanh).
+ * dz = da ⊙ φ′(z) (assigned, not accumulated: δ belongs to this layer alone). Uses the stored output `a` where
+ * φ′ is cheaper in terms of it (sigmoid, tanh, softmax's Jacobian-vector product).
  */
-export function activationBackward(kind: Activation, dz: FloatArray, da: FloatArray, z: FloatArray, a: FloatArray, n: number): void {
+export function activationBackward(kind: Activation, dz: FloatArray, da: FloatArray, z: FloatArray, a: FloatArray, B: number, C: number, slope = LEAKY_SLOPE): void {
+  const n = B * C;
   switch (kind) {
     case 'identity':
       for (let i = 0; i < n; i++) dz[i] = da[i];
@@ -38,15 +60,72 @@ export function activationBackward(kind: Activation, dz: FloatArray, da: FloatAr
     case 'relu':
       for (let i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : 0;
       return;
+    case 'leaky_relu':
+      for (let i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : slope * da[i];
+      return;
     case 'sigmoid':
       for (let i = 0; i < n; i++) dz[i] = da[i] * a[i] * (1 - a[i]);
       return;
     case 'tanh':
       for (let i = 0; i < n; i++) dz[i] = da[i] * (1 - a[i] * a[i]);
       return;
+    case 'gelu':
+      for (let i = 0; i < n; i++) { const x = z[i]; dz[i] = da[i] * (normalCdf(x) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)); }
+      return;
+    case 'softmax':
+      // J·da for J = diag(a) − a·aᵀ, row by row: dz_j = a_j (da_j − Σ_k da_k a_k).
+      for (let r = 0; r < B; r++) {
+        const o = r * C;
+        let dot = 0;
+        for (let j = 0; j < C; j++) dot += da[o + j] * a[o + j];
+        for (let j = 0; j < C; j++) dz[o + j] = a[o + j] * (da[o + j] - dot);
+      }
+      return;
     default:
       assertNeverActivation(kind);
   }
+}
+
+/** Logistic sigmoid, written so that neither branch overflows. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** Φ(x), the standard normal CDF, via erf. */
+export function normalCdf(x: number): number {
+  return 0.5 * (1 + erf(x / Math.SQRT2));
+}
+
+/** erf to about 1e-15: its Maclaurin series for |x| < 2.5, a continued fraction for erfc beyond (Math has no erf). */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Maclaurin series: erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1)); converges fast for |x| < 2.5.
+    let term = ax, sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 60; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  // erfc(x) by Lentz's continued fraction: erfc(x) = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))).
+  let f = ax, c = ax, d = 0;
+  for (let n = 1; n < 200; n++) {
+    const an = n / 2;
+    d = ax + an * d; d = d === 0 ? 1e-300 : 1 / d;
+    c = ax + an / c; if (c === 0) c = 1e-300;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
 }
 
 function assertNeverActivation(kind: never): never {

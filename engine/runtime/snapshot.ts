@@ -1,5 +1,6 @@
 // Names, shapes and views of the tensors a debugger shows at each event; shared by the worker and the CLI.
 
+import type { FloatArray } from '../nn/tensor';
 import type { Phase, Trainer } from './trainer';
 
 /** A named view onto live engine memory (copy it before keeping it). */
@@ -9,48 +10,63 @@ export interface NamedTensor {
   /** Expression path, e.g. `h1.W.grad`. */
   readonly path: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  readonly data: FloatArray;
 }
 
-/** Every tensor of layer `i` as the runtime holds it now, named for display. Batch tensors use the current batch. */
-export function layerTensors(t: Trainer, i: number): Record<'x' | 'z' | 'a' | 'delta' | 'dA' | 'W' | 'b' | 'gradW' | 'gradb', NamedTensor> {
-  const m = t.model, l = m.layers[i], B = t.batchSize || 0, n = l.spec.name;
-  const view = (name: string, path: string, shape: number[], buf: Float32Array, off = 0): NamedTensor =>
-    ({ name, path: `${n}.${path}`, shape, data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)) });
-  return {
-    x: view('x', 'x', [B, l.fanIn], m.acts[i]),
-    z: view('z', 'z', [B, l.units], m.zs[i]),
-    a: view('a', 'a', [B, l.units], m.acts[i + 1]),
-    dA: view('∂L/∂a', 'dA', [B, l.units], m.dActs[i]),
-    delta: view('δ = ∂L/∂z', 'delta', [B, l.units], m.deltas[i]),
-    W: view('W', 'W', [l.units, l.fanIn], m.params, l.wOff),
-    b: view('b', 'b', [l.units], m.params, l.bOff),
-    gradW: view('W.grad', 'W.grad', [l.units, l.fanIn], m.grads, l.wOff),
-    gradb: view('b.grad', 'b.grad', [l.units], m.grads, l.bOff),
+type Key = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
+
+/** Every tensor node `i` holds now, keyed by role; batch tensors cover the current batch. Absent roles are omitted. */
+export function nodeTensors(t: Trainer, i: number): Partial<Record<Key, NamedTensor>> {
+  const m = t.model, n = m.nodes[i], B = t.batchSize || 0, name = n.name, w = n.outWidth;
+  const view = (label: string, path: string, shape: number[], buf: FloatArray, off = 0): NamedTensor =>
+    ({ name: label, path: `${name}.${path}`, shape, data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)) });
+  const out: Partial<Record<Key, NamedTensor>> = {
+    x: view('x', 'x', [B, n.inWidth], m.acts[i]),
+    a: view('a', 'a', [B, w], m.acts[i + 1]),
+    dA: view('∂L/∂a', 'dA', [B, w], m.dOuts[i]),
   };
+  if (i > 0) out.dX = view('∂L/∂x', 'dX', [B, n.inWidth], m.dOuts[i - 1]);
+  const skipIn = n.kind === 'residual_end' ? m.nodes[n.partner].inWidth : n.inWidth;
+  const wShape = n.kind === 'batchnorm' ? [w] : [w, skipIn];
+  const [wName, bName] = n.kind === 'batchnorm' ? ['γ', 'β'] : n.kind === 'residual_end' ? ['P', 'c'] : ['W', 'b'];
+  if (n.wOff >= 0) {
+    out.W = view(wName, wName === 'γ' ? 'gamma' : wName, wShape, m.params, n.wOff);
+    out.b = view(bName, bName === 'β' ? 'beta' : bName, [w], m.params, n.bOff);
+    out.gradW = view(`${wName}.grad`, `${wName === 'γ' ? 'gamma' : wName}.grad`, wShape, m.grads, n.wOff);
+    out.gradb = view(`${bName}.grad`, `${bName === 'β' ? 'beta' : bName}.grad`, [w], m.grads, n.bOff);
+  }
+  switch (n.kind) {
+    case 'dense':
+      out.z = view('z', 'z', [B, w], m.zs[i]);
+      out.delta = view('δ = ∂L/∂z', 'delta', [B, w], m.deltas[i]);
+      break;
+    case 'dropout': out.mask = view('mask', 'mask', [B, w], m.zs[i]); break;
+    case 'batchnorm': out.xhat = view('x̂', 'xhat', [B, w], m.zs[i]); break;
+    case 'residual_end': out.x = { ...out.x!, name: 'F(x)' }; out.skip = view('skip', 'skip', [B, w], m.zs[i]); break;
+    case 'residual_begin': out.dSkip = view('∂L/∂x via skip', 'dSkip', [B, n.inWidth], m.dSkips[i]); break;
+    case 'activation': break;
+  }
+  return out;
 }
 
-/** The tensors worth showing right after an event (or before it, at entry), in display order. */
+/** The tensors worth showing right after an event, in display order. */
 export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[] {
-  const L = t.model.layers.length;
+  const m = t.model, L = m.nodes.length;
+  const pick = (s: Partial<Record<Key, NamedTensor>>, keys: Key[]) => keys.flatMap((k) => (s[k] ? [s[k]!] : []));
   switch (phase) {
-    case 'forward': {
-      const s = layerTensors(t, layer);
-      return [s.x, s.z, s.a, s.W, s.b];
-    }
-    case 'backward': {
-      const s = layerTensors(t, layer);
-      return [s.dA, s.delta, s.gradW, s.gradb, s.x, s.W, s.b];
-    }
+    case 'forward':
+      return pick(nodeTensors(t, layer), ['x', 'mask', 'xhat', 'skip', 'z', 'a', 'W', 'b']);
+    case 'backward':
+      return pick(nodeTensors(t, layer), ['dA', 'delta', 'gradW', 'gradb', 'dSkip', 'dX', 'x', 'W', 'b']);
     case 'loss': {
-      const s = layerTensors(t, L - 1);
-      const K = t.model.layers[L - 1].units;
+      const s = nodeTensors(t, L - 1);
+      const K = t.outputs;
       const y: NamedTensor = { name: 'y', path: 'y', shape: [t.batchSize, K], data: t.yBatch.subarray(0, t.batchSize * K) };
-      return [{ ...s.a, name: 'ŷ', path: 'yhat' }, y, { ...s.dA, name: '∂L/∂ŷ', path: 'dyhat' }];
+      return [{ ...s.a!, name: 'ŷ', path: 'yhat' }, y, { ...s.dA!, name: '∂L/∂ŷ', path: 'dyhat' }];
     }
     case 'clip':
-      return t.model.layers.flatMap((_, i) => { const s = layerTensors(t, i); return [s.gradW, s.gradb]; });
+      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['gradW', 'gradb']));
     case 'update':
-      return t.model.layers.flatMap((_, i) => { const s = layerTensors(t, i); return [s.W, s.b]; });
+      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['W', 'b']));
   }
 }

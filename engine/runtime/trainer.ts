@@ -1,30 +1,55 @@
-// The resumable training stepper: advances one event at a time (forward i, loss, backward i, clip, update) so a
-// debugger can stop between any two events, and reports everything it needs. Knows nothing of VS Code or DAP.
+// The resumable training stepper: advances one event at a time (forward of each node, loss, backward of each
+// node — once per micro-batch — then clip and update) so a debugger can stop between any two events, and reports
+// everything it needs. Knows nothing of VS Code or DAP. Same spec → bit-identical run.
 
 import type { NetworkSpec } from '../language/spec';
-import { clipByGlobalNorm, type ClipRecord } from '../nn/clip';
-import { lossBackward, lossForward } from '../nn/losses';
+import { clipByGlobalNorm, clipByValue } from '../nn/clip';
+import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
 import { Model } from '../nn/model';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { Prng } from '../nn/prng';
+import { learningRateAt } from '../nn/schedules';
 
 /** The kinds of events in one training step, in order. */
 export type Phase = 'forward' | 'loss' | 'backward' | 'clip' | 'update';
 
-/** An event that has just completed. */
+/** An event that has just completed (or, from `peek`, is next). */
 export interface TrainerEvent {
   readonly phase: Phase;
-  /** Layer index for forward/backward, else -1. */
+  /** Node index for forward/backward, else -1. */
   readonly layer: number;
   /** Optimizer step this event belongs to (0-based). */
   readonly step: number;
   readonly epoch: number;
+  /** Micro-batch within the step (0-based; always 0 without accumulation). */
+  readonly micro: number;
 }
 
-/** Mean and max |∂L/∂W| of one layer. */
+/** Mean and max |∂L/∂W| of one node with weights (W of dense layers and projections, γ of batch norm). */
 export interface GradStats {
+  readonly name: string;
+  /** Node index. */
+  readonly node: number;
   readonly meanAbsGrad: number;
   readonly maxAbsGrad: number;
+}
+
+/** What one clip event saw and did. */
+export interface ClipState {
+  readonly normBefore: number;
+  readonly normAfter: number;
+  readonly coefficient: number;
+  /** Entries clamped by clip-by-value (0 for clip by norm or none). */
+  readonly clippedValues: number;
+}
+
+/** Metrics of one completed epoch; accuracies for classification losses only. */
+export interface EpochMetrics {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number | null;
+  readonly valLoss: number | null;
+  readonly valAccuracy: number | null;
 }
 
 /** Training stopped by a non-finite number; names where it first appeared. */
@@ -34,59 +59,85 @@ export class NonFiniteError extends Error {
   }
 }
 
-/** Trains a checked network spec, one event at a time. Same spec → bit-identical run. */
+/** Trains a checked network spec, one event at a time. */
 export class Trainer {
   readonly model: Model;
   readonly optimizer: Optimizer;
+  /** Rows of the training set and of the validation set. */
+  readonly trainRows: Int32Array;
+  readonly valRows: Int32Array;
+  readonly microBatchesPerEpoch: number;
+  readonly stepsPerEpoch: number;
+  /** Events of a full step (k micro-batches). */
   readonly eventsPerStep: number;
-  readonly batchesPerEpoch: number;
-  /** Targets of the current batch, [B, outputs]. */
+  /** Targets of the current micro-batch, [B, outputs]. */
   readonly yBatch: Float32Array;
-  /** Rows of the current epoch in shuffled order. */
-  private readonly order: Int32Array;
-  private readonly rng: Prng;
+  readonly outputs: number;
+  /** Whether the loss is fused with the output activation (sigmoid+bce, softmax+cross_entropy). */
+  readonly fusedOutput: boolean;
+  readonly rng: Prng;
   private readonly xAll: Float32Array;
   private readonly yAll: Float32Array;
+  /** Position within the current step's events. */
   private pos = 0;
-  private batchInEpoch = 0;
+  private microInEpoch = 0;
+  private microThisStep = 1;
   private epochLossSum = 0;
+  private epochCorrect = 0;
+  private epochSeen = 0;
+  private stepLossSum = 0;
   /** Completed optimizer steps. */
   step = 0;
   epoch = 0;
-  /** Samples in the current batch. */
+  /** Samples in the current micro-batch. */
   batchSize = 0;
-  /** Loss of the current batch (NaN before the loss event). */
+  /** Loss of the current micro-batch (NaN before its loss event). */
   loss = NaN;
-  /** Clip record of the latest step. */
-  clip: ClipRecord = { normBefore: NaN, normAfter: NaN, coefficient: 1 };
-  /** Mean loss of each completed epoch. */
+  /** Learning rate used by the latest update. */
+  lr: number;
+  clip: ClipState = { normBefore: NaN, normAfter: NaN, coefficient: 1, clippedValues: 0 };
+  /** Mean training loss of each completed epoch. */
   readonly epochLosses: number[] = [];
-  /** Mean |∂L/∂W| per layer of the latest step, measured before clipping, [L]. */
+  readonly metrics: EpochMetrics[] = [];
+  /** Mean/max |∂L/∂W| per weighted node, measured before clipping at each step, [nodes]. */
   readonly meanAbsGrad: Float64Array;
-  /** Max |∂L/∂W| per layer of the latest step, measured before clipping, [L]. */
   readonly maxAbsGrad: Float64Array;
 
   constructor(readonly spec: NetworkSpec) {
-    const n = spec.data.x.length;
-    const outputs = spec.layers[spec.layers.length - 1].units;
-    this.model = new Model(spec.inputSize, spec.layers, spec.train.batch);
-    this.rng = new Prng(spec.train.seed);
+    const t = spec.train, n = spec.data.x.length;
+    this.outputs = spec.data.y[0]?.length ?? 0;
+    this.model = new Model(spec.inputSize, spec.layers, t.batch);
+    this.rng = new Prng(t.seed);
     this.model.initialize(this.rng);
-    this.optimizer = createOptimizer(spec.train.optimizer, this.model.params.length);
-    this.eventsPerStep = 2 * spec.layers.length + 3;
-    this.batchesPerEpoch = Math.ceil(n / spec.train.batch);
+    this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
+    this.lr = t.optimizer.lr;
+    const lastNode = this.model.nodes[this.model.nodes.length - 1];
+    this.fusedOutput = fusedActivation(spec.loss) !== null && lastNode.activation === fusedActivation(spec.loss) && (lastNode.kind === 'dense' || lastNode.kind === 'activation');
     this.xAll = Float32Array.from(spec.data.x.flat());
     this.yAll = Float32Array.from(spec.data.y.flat());
-    this.yBatch = new Float32Array(spec.train.batch * outputs);
-    this.order = Int32Array.from({ length: n }, (_, i) => i);
-    this.meanAbsGrad = new Float64Array(spec.layers.length);
-    this.maxAbsGrad = new Float64Array(spec.layers.length);
-    this.rng.shuffle(this.order);
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const nVal = Math.floor(n * t.validation);
+    if (nVal > 0) this.rng.shuffle(all);
+    this.valRows = all.slice(n - nVal);
+    this.trainRows = all.slice(0, n - nVal);
+    this.microBatchesPerEpoch = Math.ceil(this.trainRows.length / t.batch);
+    this.stepsPerEpoch = Math.ceil(this.microBatchesPerEpoch / t.accumulate);
+    this.eventsPerStep = t.accumulate * (2 * this.model.nodes.length + 1) + 2;
+    this.yBatch = new Float32Array(t.batch * this.outputs);
+    this.meanAbsGrad = new Float64Array(this.model.nodes.length);
+    this.maxAbsGrad = new Float64Array(this.model.nodes.length);
+    if (t.shuffle) this.rng.shuffle(this.trainRows);
+    this.startStep();
   }
 
   /** True when every epoch has been trained. */
   get finished(): boolean {
     return this.epoch >= this.spec.train.epochs;
+  }
+
+  /** Total optimizer steps of the whole run. */
+  get totalSteps(): number {
+    return this.stepsPerEpoch * this.spec.train.epochs;
   }
 
   /** The event that `advance()` will perform next (null when finished). */
@@ -97,98 +148,190 @@ export class Trainer {
   /** Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError. */
   advance(): TrainerEvent | null {
     if (this.finished) return null;
-    const L = this.model.layers.length;
     const ev = this.eventAt(this.pos);
     switch (ev.phase) {
       case 'forward':
-        if (ev.layer === 0) this.loadBatch();
-        this.model.forwardLayer(ev.layer, this.batchSize);
+        if (ev.layer === 0) this.loadMicroBatch();
+        this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
         break;
       case 'loss': this.computeLoss(); break;
-      case 'backward': this.model.backwardLayer(ev.layer, this.batchSize); break;
+      case 'backward': this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput); break;
       case 'clip': this.clipGradients(); break;
       case 'update': this.update(); break;
     }
-    this.pos = this.pos + 1 === 2 * L + 3 ? 0 : this.pos + 1;
+    this.pos++;
+    if (ev.phase === 'update') this.startStep();
     return ev;
   }
 
-  /** Mean and max |∂L/∂W| of each layer in the latest completed backward pass, before clipping (zeros before any). */
+  /** Mean and max |∂L/∂W| of each weighted node in the latest backward pass, before clipping. */
   gradStats(): GradStats[] {
-    return this.model.layers.map((_, i) => ({ meanAbsGrad: this.meanAbsGrad[i], maxAbsGrad: this.maxAbsGrad[i] }));
+    const out: GradStats[] = [];
+    this.model.nodes.forEach((n, i) => {
+      if (n.wSize > 0) out.push({ name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name, node: i, meanAbsGrad: this.meanAbsGrad[i], maxAbsGrad: this.maxAbsGrad[i] });
+    });
+    return out;
   }
 
-  /** Records per-layer gradient statistics; one pass over the gradients, cheap next to the backward pass. */
-  private measureGradients(): void {
-    const g = this.model.grads;
-    this.model.layers.forEach((l, k) => {
-      let sum = 0, max = 0;
-      const end = l.wOff + l.units * l.fanIn;
-      for (let i = l.wOff; i < end; i++) { const a = Math.abs(g[i]); sum += a; if (a > max) max = a; }
-      this.meanAbsGrad[k] = sum / (end - l.wOff);
-      this.maxAbsGrad[k] = max;
-    });
+  /** Runs the network in evaluation mode (no dropout, running batch-norm statistics) on rows of inputs. */
+  predict(rows: readonly (readonly number[])[]): number[][] {
+    const m = this.model, B = m.maxBatch, C = this.spec.inputSize, L = m.nodes.length, out: number[][] = [];
+    for (let start = 0; start < rows.length; start += B) {
+      const n = Math.min(B, rows.length - start);
+      for (let r = 0; r < n; r++) m.acts[0].set(rows[start + r], r * C);
+      for (let i = 0; i < L; i++) m.forwardNode(i, n, 'eval', this.rng);
+      for (let r = 0; r < n; r++) out.push(Array.from(m.acts[L].subarray(r * this.outputs, (r + 1) * this.outputs)));
+    }
+    return out;
   }
 
   private eventAt(pos: number): TrainerEvent {
-    const L = this.model.layers.length;
+    const L = this.model.nodes.length, block = 2 * L + 1;
     const base = { step: this.step, epoch: this.epoch };
-    if (pos < L) return { phase: 'forward', layer: pos, ...base };
-    if (pos === L) return { phase: 'loss', layer: -1, ...base };
-    if (pos <= 2 * L) return { phase: 'backward', layer: 2 * L - pos, ...base };
-    return { phase: pos === 2 * L + 1 ? 'clip' : 'update', layer: -1, ...base };
+    if (pos < this.microThisStep * block) {
+      const micro = Math.floor(pos / block), o = pos % block;
+      if (o < L) return { phase: 'forward', layer: o, micro, ...base };
+      if (o === L) return { phase: 'loss', layer: -1, micro, ...base };
+      return { phase: 'backward', layer: 2 * L - o, micro, ...base };
+    }
+    const micro = this.microThisStep - 1;
+    return { phase: pos === this.microThisStep * block ? 'clip' : 'update', layer: -1, micro, ...base };
   }
 
-  private loadBatch(): void {
+  private startStep(): void {
+    this.pos = 0;
+    this.microThisStep = Math.min(this.spec.train.accumulate, this.microBatchesPerEpoch - this.microInEpoch);
+    this.stepLossSum = 0;
+    this.model.grads.fill(0);
+  }
+
+  private loadMicroBatch(): void {
     const { batch } = this.spec.train;
-    const n = this.order.length, C = this.spec.inputSize, K = this.yBatch.length / batch;
-    const start = this.batchInEpoch * batch;
-    const B = Math.min(batch, n - start);
+    const C = this.spec.inputSize, K = this.outputs, rows = this.trainRows;
+    const start = this.microInEpoch * batch;
+    const B = Math.min(batch, rows.length - start);
     const x = this.model.acts[0];
     for (let r = 0; r < B; r++) {
-      const row = this.order[start + r];
+      const row = rows[start + r];
       x.set(this.xAll.subarray(row * C, row * C + C), r * C);
       this.yBatch.set(this.yAll.subarray(row * K, row * K + K), r * K);
     }
     this.batchSize = B;
     this.loss = NaN;
-    this.model.grads.fill(0);
   }
 
   private computeLoss(): void {
-    const L = this.model.layers.length, out = this.model.acts[L], n = this.batchSize * this.model.layers[L - 1].units;
-    this.loss = lossForward(this.spec.loss, out, this.yBatch, n);
+    const m = this.model, L = m.nodes.length, B = this.batchSize, K = this.outputs;
+    const out = m.acts[L];
+    this.loss = lossForward(this.spec.loss, m.logits(), out, this.yBatch, B, K, this.fusedOutput);
     if (!Number.isFinite(this.loss)) {
-      const bad = this.model.layers.findIndex((_, i) => !allFinite(this.model.acts[i + 1], this.batchSize * this.model.layers[i].units));
-      const where = bad >= 0 ? ` (first non-finite activations in layer '${this.model.layers[bad].spec.name}')` : '';
+      const bad = m.nodes.findIndex((n, i) => !allFinite(m.acts[i + 1], B * n.outWidth));
+      const where = bad >= 0 ? ` (first non-finite values in the output of '${m.nodes[bad].name}')` : '';
       throw new NonFiniteError(`loss is ${this.loss} at step ${this.step + 1}, epoch ${this.epoch + 1}${where}`, this.step, bad >= 0 ? bad : L - 1);
     }
-    lossBackward(this.spec.loss, this.model.dActs[L - 1], out, this.yBatch, n);
+    // The fused δ goes where the last node's backward reads it: a dense node's δ, or an activation node's ∂L/∂input.
+    const last = m.nodes[L - 1];
+    const dz = !this.fusedOutput ? null : last.kind === 'dense' ? m.deltas[L - 1] : m.dOuts[L - 2] ?? null;
+    lossBackward(this.spec.loss, m.dOuts[L - 1], dz, out, this.yBatch, B, K, this.fusedOutput);
+    if (this.microThisStep > 1) {
+      const s = 1 / this.microThisStep;
+      scale(m.dOuts[L - 1], B * K, s);
+      if (dz) scale(dz, B * K, s);
+    }
+    this.stepLossSum += this.loss;
+    this.epochLossSum += this.loss * B;
+    this.epochSeen += B;
+    if (this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy') this.epochCorrect += countCorrect(out, this.yBatch, B, K);
   }
 
   private clipGradients(): void {
     this.measureGradients();
-    this.clip = clipByGlobalNorm(this.model.grads, this.spec.train.clipNorm ?? Infinity);
+    const g = this.model.grads, c = this.spec.train.clip;
+    if (c?.kind === 'value') {
+      const norm = clipByGlobalNorm(g, Infinity).normBefore;
+      const r = clipByValue(g, c.max);
+      this.clip = { normBefore: norm, normAfter: clipByGlobalNorm(g, Infinity).normBefore, coefficient: 1, clippedValues: r.clipped };
+    } else {
+      const r = clipByGlobalNorm(g, c?.kind === 'norm' ? c.max : Infinity);
+      this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
+    }
     if (!Number.isFinite(this.clip.normBefore)) {
-      const bad = this.model.layers.findIndex((l) => !allFinite(this.model.grads.subarray(l.wOff, l.bOff + l.units), l.units * (l.fanIn + 1)));
-      const name = this.model.layers[Math.max(bad, 0)].spec.name;
+      const bad = this.model.nodes.findIndex((n) => n.wSize > 0 && !allFinite(g.subarray(n.wOff, n.wOff + n.wSize), n.wSize));
+      const name = this.model.nodes[Math.max(bad, 0)].name;
       throw new NonFiniteError(`gradient norm is ${this.clip.normBefore} at step ${this.step + 1}, epoch ${this.epoch + 1}: layer '${name}' has non-finite gradients`, this.step, Math.max(bad, 0));
     }
   }
 
-  private update(): void {
-    this.optimizer.step(this.model.params, this.model.grads);
-    this.epochLossSum += this.loss * this.batchSize;
-    this.step++;
-    this.batchInEpoch++;
-    if (this.batchInEpoch === this.batchesPerEpoch) {
-      this.epochLosses.push(this.epochLossSum / this.order.length);
-      this.epochLossSum = 0;
-      this.batchInEpoch = 0;
-      this.epoch++;
-      this.rng.shuffle(this.order);
-    }
+  /** Records per-node gradient statistics; one pass over the gradients, cheap next to the backward pass. */
+  private measureGradients(): void {
+    const g = this.model.grads;
+    this.model.nodes.forEach((n, k) => {
+      if (!n.wSize) return;
+      let sum = 0, max = 0;
+      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) { const a = Math.abs(g[i]); sum += a; if (a > max) max = a; }
+      this.meanAbsGrad[k] = sum / n.wSize;
+      this.maxAbsGrad[k] = max;
+    });
   }
+
+  private update(): void {
+    const t = this.spec.train;
+    this.lr = learningRateAt(t.schedule, t.optimizer.lr, this.step, this.totalSteps);
+    this.optimizer.step(this.model.params, this.model.grads, this.lr);
+    this.step++;
+    this.microInEpoch += this.microThisStep;
+    if (this.microInEpoch >= this.microBatchesPerEpoch) this.endEpoch();
+  }
+
+  private endEpoch(): void {
+    const classify = this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy';
+    const loss = this.epochLossSum / Math.max(1, this.epochSeen);
+    const accuracy = classify ? this.epochCorrect / Math.max(1, this.epochSeen) : null;
+    let valLoss: number | null = null, valAccuracy: number | null = null;
+    if (this.valRows.length) [valLoss, valAccuracy] = this.evaluate(this.valRows, classify);
+    this.epochLosses.push(loss);
+    this.metrics.push({ epoch: this.epoch + 1, loss, accuracy, valLoss, valAccuracy: classify ? valAccuracy : null });
+    this.epochLossSum = this.epochCorrect = this.epochSeen = 0;
+    this.microInEpoch = 0;
+    this.epoch++;
+    if (this.spec.train.shuffle) this.rng.shuffle(this.trainRows);
+  }
+
+  /** Mean loss and accuracy on `rows` in evaluation mode (uses the model's buffers; draws nothing from the PRNG). */
+  private evaluate(rows: Int32Array, classify: boolean): [number, number] {
+    const m = this.model, B = m.maxBatch, C = this.spec.inputSize, K = this.outputs, L = m.nodes.length;
+    const y = new Float32Array(B * K);
+    let lossSum = 0, correct = 0;
+    for (let start = 0; start < rows.length; start += B) {
+      const n = Math.min(B, rows.length - start);
+      for (let r = 0; r < n; r++) {
+        const row = rows[start + r];
+        m.acts[0].set(this.xAll.subarray(row * C, row * C + C), r * C);
+        y.set(this.yAll.subarray(row * K, row * K + K), r * K);
+      }
+      for (let i = 0; i < L; i++) m.forwardNode(i, n, 'eval', this.rng);
+      lossSum += lossForward(this.spec.loss, m.logits(), m.acts[L], y, n, K, this.fusedOutput) * n;
+      if (classify) correct += countCorrect(m.acts[L], y, n, K);
+    }
+    return [lossSum / rows.length, correct / rows.length];
+  }
+}
+
+/** Correct predictions in a batch: argmax for several outputs, threshold 0.5 for one. */
+function countCorrect(a: Float32Array, y: Float32Array, B: number, K: number): number {
+  let c = 0;
+  for (let r = 0; r < B; r++) {
+    const o = r * K;
+    if (K === 1) { if ((a[o] >= 0.5 ? 1 : 0) === (y[o] >= 0.5 ? 1 : 0)) c++; continue; }
+    let best = 0, bestY = 0;
+    for (let j = 1; j < K; j++) { if (a[o + j] > a[o + best]) best = j; if (y[o + j] > y[o + bestY]) bestY = j; }
+    if (best === bestY) c++;
+  }
+  return c;
+}
+
+function scale(a: Float32Array, n: number, s: number): void {
+  for (let i = 0; i < n; i++) a[i] *= s;
 }
 
 function allFinite(a: Float32Array, n: number): boolean {

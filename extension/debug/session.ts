@@ -80,7 +80,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     }
     const resolved = resolveBreakpoints(spec, lines, firstError);
     if (!this.program || path.resolve(file) === path.resolve(this.program)) {
-      this.breakpointLayers = [...new Set(resolved.filter((r) => r.verified).map((r) => r.layer))];
+      this.breakpointLayers = [...new Set(resolved.flatMap((r) => r.nodes))];
       this.worker?.post({ kind: 'setBreakpoints', layers: this.breakpointLayers });
     }
     response.body = {

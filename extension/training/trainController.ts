@@ -42,7 +42,6 @@ export class TrainController implements vscode.Disposable {
     const worker = new WorkerClient(this.workerScript);
     this.worker = worker;
     void vscode.commands.executeCommand('setContext', 'nnet.training', true);
-    this.display.started(name, spec.layers.map((l) => l.name));
 
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
@@ -70,6 +69,7 @@ export class TrainController implements vscode.Disposable {
         worker.onDidReceiveMessage((m: WorkerToHost) => {
           switch (m.kind) {
             case 'started':
+              this.display.started(name, m.layerNames);
               return;
             case 'progress': {
               const p = m.progress;

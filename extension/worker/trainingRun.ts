@@ -52,7 +52,7 @@ export class TrainingRun {
     this.trainer = new Trainer(spec);
     this.debug = debug;
     this.breakpoints = new Set(breakpoints);
-    this.post({ kind: 'started', layerNames: spec.layers.map((l) => l.name), parameterCount: this.trainer.model.params.length, epochs: spec.train.epochs });
+    this.post({ kind: 'started', layerNames: this.trainer.gradStats().map((g) => g.name), parameterCount: this.trainer.model.params.length, epochs: spec.train.epochs });
     if (stopOnEntry) this.stop('entry', this.trainer.peek()!, false);
     else this.resume(false);
   }
@@ -101,7 +101,7 @@ export class TrainingRun {
     this.pauseRequested = false;
     // Before an event has run (entry, pause) show the previous layer's view of the world: the parameters.
     const phase: Phase = done ? ev.phase : 'update';
-    const tensors = tensorsAt(t, phase, ev.layer).map((x) => ({ name: x.name, path: x.path, shape: x.shape, values: x.data.slice() }));
+    const tensors = tensorsAt(t, phase, ev.layer).map((x) => ({ name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data) }));
     const scalars: Scalar[] = [];
     if (done && ev.phase !== 'forward') scalars.push({ name: 'loss', value: t.loss });
     if (done && (ev.phase === 'clip' || ev.phase === 'update')) {
@@ -112,8 +112,8 @@ export class TrainingRun {
 
   private locate(ev: TrainerEvent): RuntimeLocation {
     const spec = this.trainer!.spec;
-    const layer = ev.layer >= 0 ? spec.layers[ev.layer] : null;
-    const line = layer ? layer.range.line
+    const layer = ev.layer >= 0 ? this.trainer!.model.nodes[ev.layer] : null;
+    const line = layer ? layer.line
       : ev.phase === 'loss' ? spec.lossRange.line
       : ev.phase === 'clip' ? (spec.train.clipLine >= 0 ? spec.train.clipLine : spec.train.optimizerLine)
       : spec.train.optimizerLine;
@@ -125,12 +125,11 @@ export class TrainingRun {
     const elapsed = (performance.now() - this.startedAt) / 1000;
     const points: LossPoint[] = [];
     for (; this.lossSent < t.epochLosses.length; this.lossSent++) points.push({ epoch: this.lossSent + 1, step: t.step, loss: t.epochLosses[this.lossSent] });
-    const stats = t.gradStats();
     return {
       epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
       gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
-      layers: t.spec.layers.map((l, i) => ({ name: l.name, meanAbsGrad: stats[i]?.meanAbsGrad ?? 0, maxAbsGrad: stats[i]?.maxAbsGrad ?? 0 })),
+      layers: t.gradStats().map((g) => ({ name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad })),
       newLossPoints: points,
     };
   }
@@ -157,8 +156,8 @@ export class TrainingRun {
     this.disposed = true;
     const t = this.trainer!;
     if (e instanceof NonFiniteError) {
-      const layer = t.spec.layers[e.layer];
-      this.post({ kind: 'error', message: e.message, line: layer ? layer.range.line + 1 : 0, step: e.step, layerName: layer?.name ?? null });
+      const node = t.model.nodes[e.layer];
+      this.post({ kind: 'error', message: e.message, line: node ? node.line + 1 : 0, step: e.step, layerName: node?.name ?? null });
     } else {
       this.post({ kind: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}`, line: 0, step: t.step, layerName: null });
     }

@@ -1,0 +1,101 @@
+// Whole-network checks after parsing: names, sizes, data widths, and whether the loss fits the output layer.
+
+import { fusedActivation, type Loss } from '../nn/losses';
+import type { ParseContext } from './context';
+import type { RowDraft } from './parser';
+import { LIMITS, outputWidth, parameterCount, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
+import { scheduleOf, type TrainDraft } from './train';
+
+/** Everything the parser gathered. */
+export interface NetworkDraft {
+  readonly name: string | null;
+  readonly networkRange: SourceRange;
+  readonly input: { size: number; range: SourceRange } | null;
+  readonly layers: readonly LayerSpec[];
+  /** False when some layer line failed to parse; width checks would then cascade. */
+  readonly layersComplete: boolean;
+  readonly loss: { kind: Loss; range: SourceRange } | null;
+  readonly rows: readonly RowDraft[];
+  readonly dataRange: SourceRange;
+  readonly train: TrainDraft;
+}
+
+/** Checks a draft and returns the spec (meaningful only if no errors were reported). */
+export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | null {
+  const names = new Map<string, SourceRange>();
+  let count = 0;
+  const visit = (layers: readonly LayerSpec[]) => {
+    for (const l of layers) {
+      count++;
+      const prev = names.get(l.name);
+      if (prev && prev.line !== l.range.line) ctx.error(l.range, `a layer named '${l.name}' already exists on line ${prev.line + 1}`);
+      else if (prev) ctx.error(l.range, `a layer named '${l.name}' appears twice (inside a repeat, names get _1, _2, … suffixes; rename one)`);
+      names.set(l.name, l.range);
+      if (l.kind === 'residual') visit(l.body);
+    }
+  };
+  visit(d.layers);
+  if (count > LIMITS.maxLayers) ctx.error(d.networkRange, `the network has ${count} layers, more than the limit of ${LIMITS.maxLayers}`);
+  if (d.rows.length > LIMITS.maxSamples) ctx.error(d.dataRange, `${d.rows.length} samples exceed the limit of ${LIMITS.maxSamples}`);
+
+  let y = d.rows.map((r) => r.y);
+  if (d.input && d.layers.length && d.layersComplete) {
+    const params = parameterCount(d.input.size, d.layers);
+    if (params > LIMITS.maxParameters) {
+      ctx.error(d.networkRange, `the network has ${params.toLocaleString('en-US')} parameters, more than the limit of ${LIMITS.maxParameters.toLocaleString('en-US')}`);
+    }
+    const out = d.layers[d.layers.length - 1];
+    const K = d.layers.reduce((w, l) => outputWidth(l, w), d.input.size);
+    if (d.loss) y = checkLoss(ctx, d.loss, out, K, d.rows);
+    for (const [i, r] of d.rows.entries()) {
+      if (r.x.length !== d.input.size) ctx.error(r.range, `this row has ${r.x.length} input value(s) but the network's input is ${d.input.size} wide`);
+      else if (y[i].length !== K) ctx.error(r.range, `this row has ${r.y.length} target value(s) but the output layer '${out.name}' has ${K} unit(s)`);
+    }
+  }
+
+  const t = d.train, n = d.rows.length;
+  const nTrain = n - Math.floor(n * t.validation);
+  if (t.validation > 0 && n && (nTrain < 1 || Math.floor(n * t.validation) < 1) && t.validationRange) {
+    ctx.error(t.validationRange, `validation ${t.validation} of ${n} samples leaves ${nTrain < 1 ? 'no training' : 'no validation'} samples`);
+  }
+  if (t.batch !== null && nTrain > 0 && t.batch > nTrain && t.batchRange) {
+    ctx.warn(t.batchRange, `batch ${t.batch} is larger than the ${nTrain} training samples; training uses full batches of ${nTrain}`);
+  }
+  if (!d.input || !d.loss || !d.name) return null;
+  return {
+    name: d.name, inputSize: d.input.size, inputRange: d.input.range, layers: d.layers, loss: d.loss.kind, lossRange: d.loss.range,
+    data: { x: d.rows.map((r) => r.x), y, range: d.dataRange },
+    train: {
+      epochs: t.epochs, batch: Math.max(1, Math.min(t.batch ?? nTrain, nTrain)), accumulate: t.accumulate, optimizer: t.optimizer,
+      schedule: scheduleOf(t), clip: t.clip, seed: t.seed, validation: t.validation, shuffle: t.shuffle,
+      optimizerLine: t.optimizerLine, clipLine: t.clipLine,
+    },
+  };
+}
+
+/** Checks that the loss fits the output; returns the targets, with class indices expanded to one-hot. */
+function checkLoss(ctx: ParseContext, loss: { kind: Loss; range: SourceRange }, out: LayerSpec, K: number, rows: readonly RowDraft[]): number[][] {
+  const outAct = out.kind === 'dense' || out.kind === 'activation' ? out.activation : null;
+  const wanted = fusedActivation(loss.kind);
+  if (loss.kind === 'bce' && outAct === 'softmax') {
+    ctx.error(out.range, `softmax followed by bce: softmax outputs sum to 1 across classes, bce treats each output as its own yes/no. Use 'loss cross_entropy' with softmax, or a sigmoid output with bce`);
+  } else if (wanted && outAct !== wanted) {
+    const why = loss.kind === 'cross_entropy'
+      ? `cross_entropy is fused with a softmax output so that δ = a − y at the output (stable for any logits); make the output layer '${out.name}' softmax`
+      : `loss bce needs outputs in (0, 1): make the output layer '${out.name}' sigmoid (bce is then computed from its logits, δ = a − y)`;
+    ctx.error(out.range, `${why} (it is ${outAct ?? out.kind})`);
+  }
+  if (loss.kind === 'bce' && rows.some((r) => r.y.some((v) => v < 0 || v > 1))) ctx.error(loss.range, 'loss bce needs targets between 0 and 1');
+  if (loss.kind !== 'cross_entropy') return rows.map((r) => r.y);
+  return rows.map((r) => {
+    if (r.y.length === 1 && K > 1) {
+      const c = r.y[0];
+      if (!Number.isInteger(c) || c < 0 || c >= K) { ctx.error(r.range, `class label ${c} is not an integer from 0 to ${K - 1}`); return r.y; }
+      return Array.from({ length: K }, (_, k) => (k === c ? 1 : 0));
+    }
+    if (r.y.length === K && (r.y.some((v) => v < 0 || v > 1) || Math.abs(r.y.reduce((a, b) => a + b, 0) - 1) > 1e-6)) {
+      ctx.error(r.range, 'cross_entropy targets must be one-hot (or probabilities summing to 1), or a single class index');
+    }
+    return r.y;
+  });
+}

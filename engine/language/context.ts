@@ -1,0 +1,72 @@
+// What the parts of the parser share: the diagnostics being collected and helpers to read one line's tokens.
+
+import { parseNumber, type Token } from './lexer';
+import type { Diagnostic, SourceRange } from './spec';
+
+/** One line being parsed: its tokens and where they are. */
+export interface Line {
+  /** 0-based line number. */
+  readonly ln: number;
+  readonly toks: readonly Token[];
+  /** From the first token to the last. */
+  readonly whole: SourceRange;
+}
+
+/** Collects diagnostics; the parts of the parser report through it and never throw. */
+export class ParseContext {
+  readonly diagnostics: Diagnostic[] = [];
+
+  error(range: SourceRange, message: string): void {
+    this.diagnostics.push({ severity: 'error', message, range });
+  }
+
+  warn(range: SourceRange, message: string): void {
+    this.diagnostics.push({ severity: 'warning', message, range });
+  }
+
+  get hasErrors(): boolean {
+    return this.diagnostics.some((d) => d.severity === 'error');
+  }
+
+  /** Reports every token from `from` on as unexpected. */
+  extra(line: Line, from: number): void {
+    if (line.toks.length > from) {
+      const t = line.toks[from];
+      this.error({ line: line.ln, col: t.col, endCol: line.toks[line.toks.length - 1].endCol }, `unexpected '${t.text}'`);
+    }
+  }
+}
+
+/** The range of one token on a line. */
+export function at(line: Line, t: Token): SourceRange {
+  return { line: line.ln, col: t.col, endCol: t.endCol };
+}
+
+/**
+ * Reads `key=value` options of a statement into numbers (or strings for the keys in `strings`), reporting
+ * unknown keys and bad values. Returns null if any was bad.
+ */
+export function readOptions(
+  ctx: ParseContext, line: Line, toks: readonly Token[], allowed: Readonly<Record<string, { min?: number; max?: number; minExclusive?: boolean; integer?: boolean }>>, what: string,
+): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  let ok = true;
+  for (const t of toks) {
+    const eq = t.text.indexOf('=');
+    const key = eq > 0 ? t.text.slice(0, eq) : t.text, value = eq > 0 ? t.text.slice(eq + 1) : '';
+    const rule = allowed[key];
+    if (!rule) {
+      ctx.error(at(line, t), `unknown ${what} parameter '${key}'; expected ${Object.keys(allowed).map((k) => `${k}=…`).join(', ') || 'none'}`);
+      ok = false;
+      continue;
+    }
+    const v = parseNumber(value);
+    const bad = v === null || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && (rule.minExclusive ? v <= rule.min : v < rule.min)) || (rule.max !== undefined && v > rule.max);
+    if (bad) {
+      const range = rule.min !== undefined ? ` (${rule.minExclusive ? '>' : '≥'} ${rule.min}${rule.max !== undefined ? `, ≤ ${rule.max}` : ''})` : '';
+      ctx.error(at(line, t), `invalid value for ${key}: '${value}'; expected a${rule.integer ? 'n integer' : ' number'}${range}`);
+      ok = false;
+    } else out[key] = v!;
+  }
+  return ok ? out : null;
+}

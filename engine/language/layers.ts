@@ -1,0 +1,213 @@
+// The network block of a .nnet file: layer statements, and `residual` / `repeat N` blocks closed by `end`.
+
+import { ACTIVATIONS, LEAKY_SLOPE, type Activation } from '../nn/activations';
+import { INIT_NAMES, type InitSpec } from '../nn/init';
+import { at, readOptions, type Line, type ParseContext } from './context';
+import { parseInteger, parseNumber, type Token } from './lexer';
+import { LIMITS, type LayerSpec, type SourceRange } from './spec';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Words that start a statement inside the network block. */
+export const LAYER_KEYWORDS = ['input', 'dense', 'activation', 'dropout', 'batchnorm', 'residual', 'repeat', 'end'] as const;
+const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 'train', ...ACTIVATIONS]);
+
+type Frame =
+  | { readonly kind: 'network'; readonly layers: LayerSpec[] }
+  | { readonly kind: 'residual'; readonly name: string; readonly range: SourceRange; readonly layers: LayerSpec[] }
+  | { readonly kind: 'repeat'; readonly count: number; readonly range: SourceRange; readonly layers: LayerSpec[] };
+
+/** Builds the layer list from the statements of the network block, one line at a time. */
+export class NetworkBuilder {
+  private readonly stack: Frame[] = [{ kind: 'network', layers: [] }];
+  private statements = 0;
+  /** Set when a layer statement could not be parsed, so whole-network checks do not cascade. */
+  failed = false;
+  input: { size: number; range: SourceRange } | null = null;
+  private inputSeen: SourceRange | null = null;
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  /** Parses one statement of the network block. */
+  statement(line: Line): void {
+    const [head] = line.toks;
+    switch (head.text) {
+      case 'input': return this.inputStatement(line);
+      case 'end': return this.end(line);
+      case 'residual': {
+        const name = this.name(line, 1, 'residual');
+        this.ctx.extra(line, name.explicit ? 2 : 1);
+        this.stack.push({ kind: 'residual', name: name.value, range: line.whole, layers: [] });
+        return;
+      }
+      case 'repeat': {
+        const t = line.toks[1];
+        const n = t ? parseInteger(t.text) : null;
+        if (n === null || n < 1 || n > LIMITS.maxRepeat) {
+          this.ctx.error(t ? at(line, t) : line.whole, `expected how many times to repeat, an integer from 1 to ${LIMITS.maxRepeat}, e.g. 'repeat 4'`);
+          this.failed = true;
+        }
+        this.ctx.extra(line, 2);
+        this.stack.push({ kind: 'repeat', count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1, range: line.whole, layers: [] });
+        return;
+      }
+      case 'dense': case 'activation': case 'dropout': case 'batchnorm': {
+        const layer = this.layer(line, head.text);
+        if (layer) this.top.layers.push(layer);
+        else this.failed = true;
+        return;
+      }
+      default:
+        this.ctx.error(at(line, head), `unknown layer '${head.text}'; expected one of ${LAYER_KEYWORDS.join(', ')}`);
+        this.failed = true;
+    }
+  }
+
+  /** Closes the block: reports unclosed `residual`/`repeat` and returns the layers. */
+  finish(): LayerSpec[] {
+    while (this.stack.length > 1) {
+      const f = this.stack[this.stack.length - 1];
+      if (f.kind !== 'network') this.ctx.error(f.range, `'${f.kind}' block is never closed: add a line 'end' after its layers`);
+      this.close();
+    }
+    return this.stack[0].layers;
+  }
+
+  /** True if any layer statement was seen (even one that failed). */
+  get hasStatements(): boolean {
+    return this.statements > 0;
+  }
+
+  private get top(): Frame {
+    return this.stack[this.stack.length - 1];
+  }
+
+  private inputStatement(line: Line): void {
+    if (this.inputSeen) { this.ctx.error(line.whole, `'input' is already given on line ${this.inputSeen.line + 1}`); return; }
+    this.inputSeen = line.whole;
+    if (this.stack.length > 1 || this.stack[0].layers.length || this.statements) this.ctx.error(line.whole, "'input' must come before the first layer");
+    const t = line.toks[1];
+    const n = t ? parseInteger(t.text) : null;
+    if (!t || n === null || n < 1) this.ctx.error(t ? at(line, t) : line.whole, "expected the input width, a positive integer, e.g. 'input 2'");
+    else if (n > LIMITS.maxUnits) this.ctx.error(at(line, t), `input width ${n} is larger than the limit of ${LIMITS.maxUnits}`);
+    else this.input = { size: n, range: line.whole };
+    this.ctx.extra(line, 2);
+  }
+
+  private end(line: Line): void {
+    if (this.stack.length === 1) { this.ctx.error(line.whole, "'end' without a 'residual' or 'repeat' block to close"); return; }
+    this.ctx.extra(line, 1);
+    const f = this.top;
+    if (!f.layers.length && f.kind !== 'network') this.ctx.error(f.range, `the '${f.kind}' block has no layers`);
+    this.close(line.whole);
+  }
+
+  private close(endRange?: SourceRange): void {
+    const f = this.stack.pop()!;
+    const parent = this.top.layers;
+    if (f.kind === 'residual') {
+      if (f.layers.length) parent.push({ kind: 'residual', name: f.name, range: f.range, body: f.layers, endRange: endRange ?? f.range });
+    } else if (f.kind === 'repeat') {
+      for (let k = 1; k <= f.count; k++) parent.push(...f.layers.map((l) => renamed(l, k)));
+    }
+  }
+
+  /** Reads an optional explicit name at token `i`; otherwise makes one from the statement's position. */
+  private name(line: Line, i: number, kind: string): { value: string; explicit: boolean } {
+    this.statements++;
+    const t = line.toks[i];
+    if (t && IDENT.test(t.text) && !RESERVED.has(t.text) && !t.text.includes('=')) return { value: t.text, explicit: true };
+    return { value: `${kind}${this.statements}`, explicit: false };
+  }
+
+  private layer(line: Line, kind: 'dense' | 'activation' | 'dropout' | 'batchnorm'): LayerSpec | null {
+    const ctx = this.ctx;
+    const nm = this.name(line, 1, kind);
+    const rest = line.toks.slice(nm.explicit ? 2 : 1);
+    const options = rest.filter((t) => t.text.includes('='));
+    const words = rest.filter((t) => !t.text.includes('='));
+    const base = { name: nm.value, range: line.whole };
+    switch (kind) {
+      case 'dense': {
+        let units: number | null = null, activation: Activation = 'identity', ok = true;
+        for (const t of words) {
+          const n = parseInteger(t.text);
+          if ((ACTIVATIONS as readonly string[]).includes(t.text)) activation = t.text as Activation;
+          else if (/^[-+.\d]/.test(t.text) && units === null) {
+            if (n === null || n < 1) { ctx.error(at(line, t), `the layer width must be a positive integer, not '${t.text}'`); ok = false; }
+            else if (n > LIMITS.maxUnits) { ctx.error(at(line, t), `width ${n} is larger than the limit of ${LIMITS.maxUnits}`); ok = false; }
+            else units = n;
+          } else if (units === null && IDENT.test(t.text)) { ctx.error(at(line, t), `expected the layer width (a positive integer) here, not '${t.text}'`); ok = false; }
+          else { ctx.error(at(line, t), IDENT.test(t.text) ? unknownActivation(t.text) : `unexpected '${t.text}'`); ok = false; }
+        }
+        if (units === null && ok) { ctx.error(line.whole, "expected the layer width, e.g. 'dense h1 4 tanh'"); ok = false; }
+        const opts = this.denseOptions(line, options, activation);
+        if (!ok || units === null || !opts) return null;
+        return { kind: 'dense', ...base, units, activation, ...opts };
+      }
+      case 'activation': {
+        const t = words[0];
+        if (!t || !(ACTIVATIONS as readonly string[]).includes(t.text)) { ctx.error(t ? at(line, t) : line.whole, t ? unknownActivation(t.text) : `expected an activation, e.g. 'activation relu'`); return null; }
+        ctx.extra({ ...line, toks: words }, 1);
+        const o = readOptions(ctx, line, options, t.text === 'leaky_relu' ? { slope: { min: 0 } } : {}, 'activation');
+        if (!o || words.length > 1) return null;
+        return { kind: 'activation', ...base, activation: t.text as Activation, slope: o.slope ?? LEAKY_SLOPE };
+      }
+      case 'dropout': {
+        const t = words[0];
+        const p = t ? parseNumber(t.text) : null;
+        if (p === null || p < 0 || p >= 1) { ctx.error(t ? at(line, t) : line.whole, "expected the drop probability p, 0 ≤ p < 1, e.g. 'dropout 0.5'"); return null; }
+        ctx.extra({ ...line, toks: words }, 1);
+        return readOptions(ctx, line, options, {}, 'dropout') && words.length === 1 ? { kind: 'dropout', ...base, p } : null;
+      }
+      case 'batchnorm': {
+        ctx.extra({ ...line, toks: words }, 0);
+        const o = readOptions(ctx, line, options, { momentum: { min: 0, max: 1 }, eps: { min: 0, minExclusive: true } }, 'batchnorm');
+        return o && !words.length ? { kind: 'batchnorm', ...base, momentum: o.momentum ?? 0.1, eps: o.eps ?? 1e-5 } : null;
+      }
+    }
+  }
+
+  private denseOptions(line: Line, options: readonly Token[], activation: Activation): { init: InitSpec; biasInit: InitSpec; slope: number } | null {
+    let init: InitSpec = { kind: 'xavier_uniform' }, biasInit: InitSpec = { kind: 'zeros' }, slope = LEAKY_SLOPE, ok = true;
+    for (const t of options) {
+      const [key, value] = [t.text.slice(0, t.text.indexOf('=')), t.text.slice(t.text.indexOf('=') + 1)];
+      if (key === 'init' || key === 'bias_init') {
+        const r = parseInit(value);
+        if (typeof r === 'string') { this.ctx.error(at(line, t), r); ok = false; }
+        else if (key === 'init') init = r; else biasInit = r;
+      } else if (key === 'slope' && activation === 'leaky_relu') {
+        const v = parseNumber(value);
+        if (v === null || v < 0) { this.ctx.error(at(line, t), `invalid slope '${value}'; expected a number ≥ 0`); ok = false; } else slope = v;
+      } else {
+        this.ctx.error(at(line, t), `unknown dense parameter '${key}'; expected init=…, bias_init=…${activation === 'leaky_relu' ? ', slope=…' : ''}`);
+        ok = false;
+      }
+    }
+    return ok ? { init, biasInit, slope } : null;
+  }
+}
+
+/** Parses `xavier`, `constant(0.1)`, `uniform(-0.1,0.1)`, `normal(0.02)`…; returns an error message on failure. */
+export function parseInit(text: string): InitSpec | string {
+  const m = /^([a-z_]+)(?:\(([^)]*)\))?$/.exec(text);
+  const kind = m ? INIT_NAMES[m[1]] : undefined;
+  if (!m || !kind) return `unknown initialiser '${text}'; expected one of ${Object.keys(INIT_NAMES).join(', ')}`;
+  const args = m[2] === undefined ? [] : m[2].split(',').map((s) => parseNumber(s.trim()));
+  if (args.some((a) => a === null)) return `the arguments of '${text}' must be numbers`;
+  const nums = args as number[];
+  switch (kind) {
+    case 'constant': return nums.length === 1 ? { kind, value: nums[0] } : `write constant(VALUE), e.g. constant(0.1)`;
+    case 'uniform': return nums.length === 2 && nums[0] < nums[1] ? { kind, low: nums[0], high: nums[1] } : `write uniform(LOW,HIGH) with LOW < HIGH, e.g. uniform(-0.1,0.1)`;
+    case 'normal': return nums.length === 1 && nums[0] > 0 ? { kind, std: nums[0] } : `write normal(STD) with STD > 0, e.g. normal(0.02)`;
+    default: return nums.length === 0 ? { kind } : `'${m[1]}' takes no arguments`;
+  }
+}
+
+function unknownActivation(word: string): string {
+  return `unknown activation '${word}'; expected one of ${ACTIVATIONS.join(', ')}`;
+}
+
+/** A copy of a layer (and its body) with `_k` appended to every name, for `repeat`. */
+function renamed(l: LayerSpec, k: number): LayerSpec {
+  return l.kind === 'residual' ? { ...l, name: `${l.name}_${k}`, body: l.body.map((b) => renamed(b, k)) } : { ...l, name: `${l.name}_${k}` };
+}
