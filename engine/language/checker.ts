@@ -61,6 +61,11 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
   if (t.batch !== null && nTrain > 0 && t.batch > nTrain && t.batchRange) {
     ctx.warn(t.batchRange, `batch ${t.batch} is larger than the ${nTrain} training samples; training uses full batches of ${nTrain}`);
   }
+  const hasBatchNorm = (layers: readonly LayerSpec[]): boolean => layers.some((l) => l.kind === 'batchnorm' || (l.kind === 'residual' && hasBatchNorm(l.body)));
+  const batch = Math.min(t.batch ?? nTrain, nTrain);
+  if (nTrain > 0 && hasBatchNorm(d.layers) && (batch === 1 || nTrain % batch === 1)) {
+    ctx.warn(t.batchRange ?? d.networkRange, `batch norm sees a batch of 1 sample${batch === 1 ? '' : ` at the end of each epoch (${nTrain} training samples, batch ${batch})`}: its output is then β whatever the input, and no gradient reaches the layers before it`);
+  }
   if (!d.input || !d.loss || !d.name) return null;
   return {
     name: d.name, inputSize: d.input.size, inputRange: d.input.range, layers: d.layers, loss: d.loss.kind, lossRange: d.loss.range,

@@ -5,7 +5,7 @@
 import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
 import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
-import { Model } from '../nn/model';
+import { flattenLayers, Model } from '../nn/model';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
@@ -59,6 +59,36 @@ export class NonFiniteError extends Error {
   }
 }
 
+/** A spec handed to the engine API directly (not through the parser) that cannot be trained. */
+export class SpecError extends Error {}
+
+/** Throws SpecError for what the parser would have refused: empty data, wrong widths, NaN, zero-size layers. */
+export function validateSpec(spec: NetworkSpec): void {
+  const fail = (m: string): never => { throw new SpecError(m); };
+  if (!(spec.inputSize >= 1)) fail(`input width must be at least 1, not ${spec.inputSize}`);
+  if (!spec.layers.length) fail('the network has no layers');
+  const visit = (layers: NetworkSpec['layers']) => layers.forEach((l) => {
+    if (l.kind === 'dense' && !(Number.isInteger(l.units) && l.units >= 1)) fail(`layer '${l.name}' has ${l.units} units; it needs at least 1`);
+    if (l.kind === 'dropout' && !(l.p >= 0 && l.p < 1)) fail(`dropout '${l.name}' has p = ${l.p}; it needs 0 ≤ p < 1`);
+    if (l.kind === 'residual') { if (!l.body.length) fail(`residual '${l.name}' has no layers`); visit(l.body); }
+  });
+  visit(spec.layers);
+  const outputs = flattenLayers(spec.inputSize, spec.layers).nodes.at(-1)!.outWidth;
+  const { x, y } = spec.data;
+  if (!x.length) fail('there are no data rows');
+  if (x.length !== y.length) fail(`${x.length} input rows but ${y.length} target rows`);
+  x.forEach((row, i) => { if (row.length !== spec.inputSize) fail(`row ${i} has ${row.length} inputs; the network takes ${spec.inputSize}`); });
+  y.forEach((row, i) => { if (row.length !== outputs) fail(`row ${i} has ${row.length} targets; the network outputs ${outputs}`); });
+  [x, y].forEach((rows, which) => rows.forEach((row, i) => row.forEach((v, j) => {
+    if (!Number.isFinite(v)) fail(`${which ? 'target' : 'input'} [${i}][${j}] is ${v}; data must be finite numbers`);
+  })));
+  const t = spec.train;
+  if (!(Number.isInteger(t.batch) && t.batch >= 1)) fail(`batch size must be a positive integer, not ${t.batch}`);
+  if (!(Number.isInteger(t.accumulate) && t.accumulate >= 1)) fail(`accumulate must be a positive integer, not ${t.accumulate}`);
+  if (!(t.validation >= 0 && t.validation < 1)) fail(`validation fraction must be in [0, 1), not ${t.validation}`);
+  if (x.length - Math.floor(x.length * t.validation) < 1) fail('validation leaves no training rows');
+}
+
 /** Trains a checked network spec, one event at a time. */
 export class Trainer {
   readonly model: Model;
@@ -103,7 +133,9 @@ export class Trainer {
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
 
+  /** @throws SpecError when the spec cannot be trained (see validateSpec). */
   constructor(readonly spec: NetworkSpec) {
+    validateSpec(spec);
     const t = spec.train, n = spec.data.x.length;
     this.outputs = spec.data.y[0]?.length ?? 0;
     this.model = new Model(spec.inputSize, spec.layers, t.batch);
@@ -151,7 +183,7 @@ export class Trainer {
     const ev = this.eventAt(this.pos);
     switch (ev.phase) {
       case 'forward':
-        if (ev.layer === 0) this.loadMicroBatch();
+        if (ev.layer === 0) this.loadMicroBatch(ev.micro);
         this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
         break;
       case 'loss': this.computeLoss(); break;
@@ -205,10 +237,10 @@ export class Trainer {
     this.model.grads.fill(0);
   }
 
-  private loadMicroBatch(): void {
+  private loadMicroBatch(micro: number): void {
     const { batch } = this.spec.train;
     const C = this.spec.inputSize, K = this.outputs, rows = this.trainRows;
-    const start = this.microInEpoch * batch;
+    const start = (this.microInEpoch + micro) * batch;
     const B = Math.min(batch, rows.length - start);
     const x = this.model.acts[0];
     for (let r = 0; r < B; r++) {
