@@ -71,6 +71,16 @@ export interface Optimizer {
   readonly t: number;
   /** Copies of the state of parameters [offset, offset + length), e.g. one layer's W. Throws RangeError when out of range. */
   inspect(offset: number, length: number): OptimizerInspection;
+  /** A copy of the whole state (step count and every buffer), for rewinding; into `reuse`'s buffers when given. */
+  saveState(reuse?: OptimizerState): OptimizerState;
+  /** Puts back a state from `saveState` of this optimizer. */
+  restoreState(s: OptimizerState): void;
+}
+
+/** The whole state of an optimizer: its step count and copies of its buffers, in a fixed order. */
+export interface OptimizerState {
+  readonly t: number;
+  readonly buffers: readonly Float32Array[];
 }
 
 /** Creates the optimizer for a parameter buffer of `size` entries; its state buffers are allocated here, once. */
@@ -108,6 +118,20 @@ abstract class Base {
     }
     // A NaN or negative lr would silently corrupt every parameter; refuse it instead.
     if (!(lr >= 0) || lr === Infinity) throw new RangeError(`learning rate must be finite and ≥ 0, got ${lr}`);
+  }
+
+  /** Every state buffer, lastStep first; subclasses add theirs. */
+  protected buffers(): Float32Array[] {
+    return [this.lastStep];
+  }
+
+  saveState(reuse?: OptimizerState): OptimizerState {
+    return { t: this.t, buffers: this.buffers().map((b, i) => (reuse ? (reuse.buffers[i].set(b), reuse.buffers[i]) : b.slice())) };
+  }
+
+  restoreState(s: OptimizerState): void {
+    this.t = s.t;
+    this.buffers().forEach((b, i) => b.set(s.buffers[i]));
   }
 
   protected slice(buf: Float32Array, offset: number, length: number): Float32Array {
@@ -148,6 +172,9 @@ class Sgd extends Base implements Optimizer {
 class Momentum extends Base implements Optimizer {
   /** Momentum buffer b, [P]. */
   private readonly buf: Float32Array;
+  protected override buffers(): Float32Array[] {
+    return [this.lastStep, this.buf];
+  }
   constructor(readonly config: OptimizerConfigOf<'momentum'>, size: number) {
     super(size);
     this.buf = new Float32Array(size);
@@ -189,6 +216,9 @@ class Momentum extends Base implements Optimizer {
 class RmsProp extends Base implements Optimizer {
   /** Running mean of squared gradients v, [P]. */
   private readonly v: Float32Array;
+  protected override buffers(): Float32Array[] {
+    return [this.lastStep, this.v];
+  }
   constructor(readonly config: OptimizerConfigOf<'rmsprop'>, size: number) {
     super(size);
     this.v = new Float32Array(size);
@@ -231,6 +261,9 @@ class AdamFamily extends Base implements Optimizer {
   private readonly m: Float32Array;
   /** Second moment v, [P]. */
   private readonly v: Float32Array;
+  protected override buffers(): Float32Array[] {
+    return [this.lastStep, this.m, this.v];
+  }
   constructor(readonly config: OptimizerConfigOf<'adam'> | OptimizerConfigOf<'adamw'>, size: number) {
     super(size);
     this.m = new Float32Array(size);

@@ -10,6 +10,17 @@ export class Prng {
     this.state = seed >>> 0;
   }
 
+  /** The generator's whole state, for rewinding. */
+  getState(): { readonly state: number; readonly spareNormal: number | null } {
+    return { state: this.state, spareNormal: this.spareNormal };
+  }
+
+  /** Puts back a state from `getState`. */
+  setState(s: { readonly state: number; readonly spareNormal: number | null }): void {
+    this.state = s.state;
+    this.spareNormal = s.spareNormal;
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -6,7 +6,8 @@ import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
 import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
 import { flattenLayers, Model } from '../nn/model';
-import { createOptimizer, type Optimizer } from '../nn/optimizers';
+import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
+import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
 
@@ -50,6 +51,17 @@ export interface EpochMetrics {
   readonly accuracy: number | null;
   readonly valLoss: number | null;
   readonly valAccuracy: number | null;
+}
+
+/** A copy of a trainer's state between two events (see Trainer.saveState). */
+export interface TrainerState {
+  readonly eventIndex: number; readonly pos: number; readonly step: number; readonly epoch: number; readonly batchSize: number;
+  readonly loss: number; readonly lr: number; readonly clip: ClipState;
+  readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
+  readonly epochSeen: number; readonly stepLossSum: number; readonly epochLosses: number; readonly metrics: number;
+  readonly params: Float32Array; readonly grads: Float32Array; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
+  readonly optimizer: OptimizerState; readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
+  readonly meanAbsGrad: Float64Array; readonly maxAbsGrad: Float64Array;
 }
 
 /** Training stopped by a non-finite number; names where it first appeared. */
@@ -116,6 +128,8 @@ export class Trainer {
   private epochCorrect = 0;
   private epochSeen = 0;
   private stepLossSum = 0;
+  /** Events performed since the start (the index of the next event). */
+  eventIndex = 0;
   /** Completed optimizer steps. */
   step = 0;
   epoch = 0;
@@ -192,8 +206,55 @@ export class Trainer {
       case 'update': this.update(); break;
     }
     this.pos++;
+    this.eventIndex++;
     if (ev.phase === 'update') this.startStep();
     return ev;
+  }
+
+  /**
+   * Everything that determines the rest of the run, copied (into `reuse`'s buffers when given, so a ring of
+   * checkpoints allocates no new arrays). Activation buffers are not saved: after restoring,
+   * advance at least one event (from a step start, the events of the step recompute everything shown).
+   */
+  saveState(reuse?: TrainerState): TrainerState {
+    const m = this.model;
+    const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A => (dst ? (dst.set(src as never), dst) : (src.slice() as A));
+    return {
+      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, lr: this.lr, clip: this.clip,
+      microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
+      epochLosses: this.epochLosses.length, metrics: this.metrics.length,
+      params: copy(m.params, reuse?.params), grads: copy(m.grads, reuse?.grads), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
+      optimizer: this.optimizer.saveState(reuse?.optimizer),
+      batchNorm: m.nodes.map((_, i) => {
+        const st = m.batchNormStats(i), r = reuse?.batchNorm[i];
+        return st ? [copy(st.runningMean, r?.[0]), copy(st.runningVar, r?.[1])] : null;
+      }),
+      meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad), maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad),
+    };
+  }
+
+  /** Puts back a state from `saveState` of this trainer. */
+  restoreState(s: TrainerState): void {
+    const m = this.model;
+    Object.assign(this, {
+      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, lr: s.lr, clip: s.clip,
+      microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
+    });
+    this.epochLosses.length = s.epochLosses;
+    this.metrics.length = s.metrics;
+    m.params.set(s.params);
+    m.grads.set(s.grads);
+    this.rng.setState(s.rng);
+    this.trainRows.set(s.trainRows);
+    this.optimizer.restoreState(s.optimizer);
+    s.batchNorm.forEach((b, i) => { const st = m.batchNormStats(i); if (b && st) { st.runningMean.set(b[0]); st.runningVar.set(b[1]); } });
+    this.meanAbsGrad.set(s.meanAbsGrad);
+    this.maxAbsGrad.set(s.maxAbsGrad);
+  }
+
+  /** True between steps (before the first forward event of a step): the cheapest place to save state. */
+  get atStepStart(): boolean {
+    return this.pos === 0;
   }
 
   /** Mean and max |∂L/∂W| of each weighted node in the latest backward pass, before clipping. */

@@ -1,0 +1,79 @@
+// Rewinding is exact: back N events and forward N again gives bit-identical state; old states past the budget are
+// refused with a clear error; the last breakpoint hit before now is found by replay.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseNnet } from '../language/parser';
+import { History, RewindError } from './history';
+import { tensorsAt } from './snapshot';
+import { Trainer, type TrainerEvent } from './trainer';
+
+const examples = path.join(__dirname, '..', '..', 'examples');
+const trainerFor = (name: string) => new Trainer(parseNnet(fs.readFileSync(path.join(examples, name), 'utf8')).spec!);
+/** Hash of everything a stop shows and everything that decides the future. */
+const fingerprint = (t: Trainer) => {
+  const h = createHash('sha256');
+  for (const b of [t.model.params, t.model.grads, ...t.model.acts, ...t.model.dOuts, ...t.model.deltas]) h.update(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  h.update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.lr, t.clip, t.epochLosses]));
+  return h.digest('hex');
+};
+const run = (t: Trainer, h: History, events: number) => { for (let i = 0; i < events; i++) { h.record(); t.advance(); } };
+
+test('step back N events then forward N is bit-identical (with dropout, batch norm, adamw, shuffling)', () => {
+  const t = trainerFor('classify.nnet');
+  const h = new History(t, 64 << 20);
+  run(t, h, 500);
+  const before = fingerprint(t), at = t.eventIndex;
+  for (const n of [1, 5, t.eventsPerStep, 3 * t.eventsPerStep + 2, 400]) {
+    h.goTo(at - 1 - n);
+    assert.equal(t.eventIndex, at - n);
+    run(t, h, n);
+    assert.equal(fingerprint(t), before, `after back and forth by ${n}`);
+  }
+});
+
+/** Hash of what a stop at the trainer's latest event shows: its tensors, the parameters and the counters. */
+const shown = (t: Trainer, ev: TrainerEvent) => {
+  const h = createHash('sha256');
+  for (const x of tensorsAt(t, ev.phase, ev.layer)) h.update(x.path).update(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+  h.update(Buffer.from(t.model.params.buffer)).update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.clip, ev]));
+  return h.digest('hex');
+};
+
+test('a rewind shows the same state as the original pass did at that event', () => {
+  const t = trainerFor('classify.nnet');
+  const h = new History(t, 1 << 20);
+  const seen: string[] = [];
+  for (let i = 0; i < 60; i++) { h.record(); const ev = t.advance()!; seen.push(shown(t, ev)); }
+  for (const target of [0, 6, 13, 29, 58]) {
+    const ev = h.goTo(target)!;
+    assert.equal(shown(t, ev), seen[target], `state after event ${target}`);
+  }
+});
+
+test('past the memory budget the oldest checkpoints go; rewinding beyond them says so plainly', () => {
+  const t = trainerFor('xor.nnet');
+  const h = new History(t, 1); // room for the minimum: this step's start and the previous one
+  run(t, h, 7 * 200);
+  assert.equal(h.stats.count, 2);
+  assert.ok(h.earliestEvent > 0);
+  assert.throws(() => h.goTo(0), (e: unknown) => e instanceof RewindError && /oldest state kept is event \d+ \(step \d+\); raise the history budget/.test(e.message));
+  const target = h.earliestEvent + 3;
+  h.goTo(target);
+  assert.equal(t.eventIndex, target + 1);
+});
+
+test('findLastBefore finds the latest earlier event that matches', () => {
+  const t = trainerFor('xor.nnet');
+  const h = new History(t, 1 << 20);
+  run(t, h, 7 * 10 + 3);
+  const now = t.eventIndex;
+  const found = h.findLastBefore(now - 1, (ev) => ev.phase === 'backward' && ev.layer === 0);
+  // Backward of layer 0 is event 4 of each 7-event step; the latest before event now−1 = 72 is step 9's: 9·7 + 4 = 67.
+  assert.equal(found, 67);
+  h.goTo(found!);
+  assert.equal(t.eventIndex, 68);
+});
