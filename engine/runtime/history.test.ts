@@ -60,7 +60,7 @@ test('past the memory budget the oldest checkpoints go; rewinding beyond them sa
   run(t, h, 7 * 200);
   assert.equal(h.stats.count, 2);
   assert.ok(h.earliestEvent > 0);
-  assert.throws(() => h.goTo(0), (e: unknown) => e instanceof RewindError && /oldest state kept is event \d+ \(step \d+\); raise the history budget/.test(e.message));
+  assert.throws(() => h.goTo(h.earliestEvent - 1), (e: unknown) => e instanceof RewindError && /oldest state kept is event \d+ \(step \d+\); raise the history budget/.test(e.message));
   const target = h.earliestEvent + 3;
   h.goTo(target);
   assert.equal(t.eventIndex, target + 1);
@@ -76,4 +76,19 @@ test('findLastBefore finds the latest earlier event that matches', () => {
   assert.equal(found, 67);
   h.goTo(found!);
   assert.equal(t.eventIndex, 68);
+});
+
+test('stepping back across a step boundary replays the previous step (the target event is recomputed)', () => {
+  const t = trainerFor('xor.nnet');
+  const h = new History(t, 1 << 20);
+  const seen: string[] = [];
+  for (let i = 0; i < 3 * 7; i++) { h.record(); const ev = t.advance()!; seen.push(shown(t, ev)); }
+  h.record(); // a checkpoint at the start of step 4, as the run loop takes one before each event
+  for (const target of [20, 13, 6, 0]) {
+    const ev = h.goTo(target)!;
+    assert.equal(t.eventIndex, target + 1);
+    assert.equal(shown(t, ev), seen[target], `event ${target}`);
+  }
+  assert.equal(h.goTo(-1), null);
+  assert.equal(t.eventIndex, 0);
 });

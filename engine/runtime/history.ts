@@ -46,16 +46,21 @@ export class History {
 
   /**
    * Moves the trainer to just after event `target` (so `eventIndex === target + 1`) by restoring the nearest
-   * checkpoint before it and replaying. `target === -1` means the very start. Returns the last event replayed.
+   * checkpoint at or before it and replaying. `target === -1` means the very start (null is returned then).
+   * Returns the event `target`.
    * @throws RewindError when `target` is older than the oldest checkpoint.
    */
   goTo(target: number): TrainerEvent | null {
-    const t = this.trainer;
-    if (target + 1 < this.earliestEvent) {
-      throw new RewindError(`cannot rewind to event ${target + 1}: the oldest state kept is event ${this.earliestEvent} (step ${this.checkpoints[0].step + 1}); raise the history budget to keep more`);
+    const t = this.trainer, oldest = this.checkpoints[0];
+    if (target === -1 && oldest.eventIndex === 0) {
+      t.restoreState(oldest);
+      return null;
     }
-    const cp = this.nearestAtOrBefore(target + 1);
-    t.restoreState(cp);
+    // The target event itself must be replayed (a checkpoint holds no activations), so it needs one at or before it.
+    if (target < oldest.eventIndex) {
+      throw new RewindError(`cannot rewind to event ${target + 1}: the oldest state kept is event ${oldest.eventIndex + 1} (step ${oldest.step + 1}); raise the history budget to keep more`);
+    }
+    t.restoreState(this.nearestAtOrBefore(target));
     let last: TrainerEvent | null = null;
     while (t.eventIndex <= target) last = t.advance();
     return last;

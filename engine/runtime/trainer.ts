@@ -56,12 +56,12 @@ export interface EpochMetrics {
 /** A copy of a trainer's state between two events (see Trainer.saveState). */
 export interface TrainerState {
   readonly eventIndex: number; readonly pos: number; readonly step: number; readonly epoch: number; readonly batchSize: number;
-  readonly loss: number; readonly lr: number; readonly clip: ClipState;
+  readonly loss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
   readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
   readonly epochSeen: number; readonly stepLossSum: number; readonly epochLosses: number; readonly metrics: number;
   readonly params: Float32Array; readonly grads: Float32Array; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
   readonly optimizer: OptimizerState; readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
-  readonly meanAbsGrad: Float64Array; readonly maxAbsGrad: Float64Array;
+  readonly meanAbsGrad: Float64Array; readonly maxAbsGrad: Float64Array; readonly gradNorm: Float64Array;
 }
 
 /** Training stopped by a non-finite number; names where it first appeared. */
@@ -139,6 +139,8 @@ export class Trainer {
   loss = NaN;
   /** Learning rate used by the latest update. */
   lr: number;
+  /** The schedule's base learning rate: the optimizer's lr, changeable while paused (Set Value). */
+  baseLr: number;
   clip: ClipState = { normBefore: NaN, normAfter: NaN, coefficient: 1, clippedValues: 0 };
   /** Mean training loss of each completed epoch. */
   readonly epochLosses: number[] = [];
@@ -146,6 +148,8 @@ export class Trainer {
   /** Mean/max |∂L/∂W| per weighted node, measured before clipping at each step, [nodes]. */
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
+  /** ‖∂L/∂W‖ per weighted node of the latest step, before clipping, [nodes]. */
+  readonly gradNorm: Float64Array;
 
   /** @throws SpecError when the spec cannot be trained (see validateSpec). */
   constructor(readonly spec: NetworkSpec) {
@@ -156,7 +160,7 @@ export class Trainer {
     this.rng = new Prng(t.seed);
     this.model.initialize(this.rng);
     this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
-    this.lr = t.optimizer.lr;
+    this.lr = this.baseLr = t.optimizer.lr;
     const lastNode = this.model.nodes[this.model.nodes.length - 1];
     this.fusedOutput = fusedActivation(spec.loss) !== null && lastNode.activation === fusedActivation(spec.loss) && (lastNode.kind === 'dense' || lastNode.kind === 'activation');
     this.xAll = Float32Array.from(spec.data.x.flat());
@@ -172,6 +176,7 @@ export class Trainer {
     this.yBatch = new Float32Array(t.batch * this.outputs);
     this.meanAbsGrad = new Float64Array(this.model.nodes.length);
     this.maxAbsGrad = new Float64Array(this.model.nodes.length);
+    this.gradNorm = new Float64Array(this.model.nodes.length);
     if (t.shuffle) this.rng.shuffle(this.trainRows);
     this.startStep();
   }
@@ -220,7 +225,7 @@ export class Trainer {
     const m = this.model;
     const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A => (dst ? (dst.set(src as never), dst) : (src.slice() as A));
     return {
-      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, lr: this.lr, clip: this.clip,
+      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
       microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
       epochLosses: this.epochLosses.length, metrics: this.metrics.length,
       params: copy(m.params, reuse?.params), grads: copy(m.grads, reuse?.grads), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
@@ -229,7 +234,7 @@ export class Trainer {
         const st = m.batchNormStats(i), r = reuse?.batchNorm[i];
         return st ? [copy(st.runningMean, r?.[0]), copy(st.runningVar, r?.[1])] : null;
       }),
-      meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad), maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad),
+      meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad), maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad), gradNorm: copy(this.gradNorm, reuse?.gradNorm),
     };
   }
 
@@ -237,7 +242,7 @@ export class Trainer {
   restoreState(s: TrainerState): void {
     const m = this.model;
     Object.assign(this, {
-      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, lr: s.lr, clip: s.clip,
+      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
       microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
     });
     this.epochLosses.length = s.epochLosses;
@@ -250,6 +255,7 @@ export class Trainer {
     s.batchNorm.forEach((b, i) => { const st = m.batchNormStats(i); if (b && st) { st.runningMean.set(b[0]); st.runningVar.set(b[1]); } });
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);
+    this.gradNorm.set(s.gradNorm);
   }
 
   /** True between steps (before the first forward event of a step): the cheapest place to save state. */
@@ -360,16 +366,17 @@ export class Trainer {
     const g = this.model.grads;
     this.model.nodes.forEach((n, k) => {
       if (!n.wSize) return;
-      let sum = 0, max = 0;
-      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) { const a = Math.abs(g[i]); sum += a; if (a > max) max = a; }
+      let sum = 0, max = 0, sq = 0;
+      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) { const a = Math.abs(g[i]); sum += a; sq += a * a; if (a > max) max = a; }
       this.meanAbsGrad[k] = sum / n.wSize;
       this.maxAbsGrad[k] = max;
+      this.gradNorm[k] = Math.sqrt(sq);
     });
   }
 
   private update(): void {
     const t = this.spec.train;
-    this.lr = learningRateAt(t.schedule, t.optimizer.lr, this.step, this.totalSteps);
+    this.lr = learningRateAt(t.schedule, this.baseLr, this.step, this.totalSteps);
     this.optimizer.step(this.model.params, this.model.grads, this.lr);
     this.step++;
     this.microInEpoch += this.microThisStep;

@@ -6,12 +6,16 @@ import * as vscode from 'vscode';
 import type { TrainingDisplay } from '../training/trainingDisplay';
 import { trace, tracing } from '../trace';
 import { NnetConfigurationProvider } from './configProvider';
+import { NnetInlineValues } from './inlineValues';
 import { isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
 export function registerDebugger(workerScript: string, display: TrainingDisplay): vscode.Disposable {
+  const inline = new NnetInlineValues();
   const disposables: vscode.Disposable[] = [
+    inline,
+    vscode.languages.registerInlineValuesProvider({ language: 'nnet' }, inline),
     vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({ workerScript })),
@@ -29,7 +33,11 @@ export function registerDebugger(workerScript: string, display: TrainingDisplay)
           display.progress(body.progress, body.paused);
           return;
         }
+        case 'nnet.stopped':
+          inline.update((e.body as NnetCustomEvents['nnet.stopped']).network);
+          return;
         case 'nnet.ended': {
+          inline.clear();
           const body = e.body as NnetCustomEvents['nnet.ended'];
           display.ended(body.summary, body.error);
           if (body.error) void vscode.window.showErrorMessage(`Debugging stopped: ${body.error}`);

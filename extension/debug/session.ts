@@ -1,15 +1,20 @@
 // The nnet debug session: a flat list of DAP request handlers that translate between the Debug Adapter Protocol
 // and the engine worker. Runs inline in the extension host or standalone (debugAdapter.ts) on stdio.
 
-import { Breakpoint, Event, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
+import {
+  Breakpoint, BreakpointEvent, Event, Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, ProgressEndEvent, ProgressStartEvent,
+  ProgressUpdateEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import fs from 'node:fs';
 import path from 'node:path';
+import { compile } from '../../engine/expr/evaluate';
 import { parseNnet } from '../../engine/language/parser';
 import type { NetworkSpec } from '../../engine/language/spec';
-import { describeTensor, formatNumber } from '../../engine/nn/tensor';
-import type { WorkerToHost } from '../worker/protocol';
-import { assertNever } from '../worker/protocol';
+import { flattenLayers } from '../../engine/nn/model';
+import { formatNumber } from '../../engine/nn/tensor';
+import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type StepKind, type WorkerToHost } from '../worker/protocol';
+import { WorkerRequests } from '../worker/requests';
 import { WorkerClient } from '../worker/workerClient';
 import { resolveBreakpoints } from './breakpoints';
 import type { NnetCustomEventName, NnetCustomEvents } from './customEvents';
@@ -20,6 +25,8 @@ export interface NnetLaunchArguments extends DebugProtocol.LaunchRequestArgument
   /** Absolute path of the .nnet file. */
   program: string;
   stopOnEntry?: boolean;
+  /** Memory for Step Back history, in megabytes (default 256). */
+  historyMB?: number;
 }
 
 /** Options for constructing a session (the standalone adapter uses the defaults). */
@@ -29,19 +36,27 @@ export interface NnetSessionOptions {
 }
 
 const THREAD_ID = 1;
-const SCOPE_LAYER = 1, SCOPE_TRAINING = 2;
 type Stopped = Extract<WorkerToHost, { kind: 'stopped' }>;
+/** What a variables reference stands for. */
+type VarRef = { kind: 'layer' } | { kind: 'network' } | { kind: 'training' } | { kind: 'batch' } | { kind: 'node'; index: number } | { kind: 'tensor'; ref: TensorRef } | { kind: 'lazy'; path: string };
 
 export class NnetDebugSession extends LoggingDebugSession {
   private worker: WorkerClient | null = null;
+  private requests: WorkerRequests | null = null;
   private program = '';
   private spec: NetworkSpec | null = null;
-  private breakpointLayers: number[] = [];
+  private lineBreakpoints: BreakpointSpec[] = [];
+  private functionBreakpoints: BreakpointSpec[] = [];
+  private functionRequests: (DebugProtocol.FunctionBreakpoint & { id: number })[] = [];
+  private exceptionFilters: ExceptionFilter[] = [];
+  private nextBreakpointId = 1;
   private stopped: Stopped | null = null;
-  private refs = new Handles<TensorRef>(100);
+  private refs = new Handles<VarRef>(1);
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((resolve) => { this.configurationDone = resolve; });
   private ended = false;
+  private clientProgress = false;
+  private progressId: string | null = null;
 
   constructor(private readonly options: NnetSessionOptions = {}) {
     super();
@@ -49,13 +64,27 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientProgress = !!args.supportsProgressReporting;
     response.body = {
       ...response.body,
       supportsConfigurationDoneRequest: true,
       supportsTerminateRequest: true,
       supportsEvaluateForHovers: true,
-      supportsStepBack: false,
+      supportsStepBack: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsFunctionBreakpoints: true,
+      supportsSetVariable: true,
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: ['.'],
+      supportsExceptionInfoRequest: true,
+      supportsExceptionFilterOptions: true,
+      exceptionBreakpointFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
+        filter: id, label: EXCEPTION_FILTERS[id].label, description: EXCEPTION_FILTERS[id].description, default: false,
+        supportsCondition: id !== 'nan', conditionDescription: `threshold (default ${EXCEPTION_FILTERS[id].defaultThreshold})`,
+      })),
     };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
@@ -68,28 +97,71 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const file = args.source.path ?? '';
-    const lines = (args.breakpoints ?? []).map((b) => b.line);
-    let spec: NetworkSpec | null = null, firstError: string | undefined;
-    try {
-      const r = parseNnet(fs.readFileSync(file, 'utf8'));
-      spec = r.spec;
-      const e = r.diagnostics.find((d) => d.severity === 'error');
-      if (e) firstError = `line ${e.range.line + 1}: ${e.message}`;
-    } catch (e) {
-      firstError = `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-    }
-    const resolved = resolveBreakpoints(spec, lines, firstError);
-    if (!this.program || path.resolve(file) === path.resolve(this.program)) {
-      this.breakpointLayers = [...new Set(resolved.flatMap((r) => r.nodes))];
-      this.worker?.post({ kind: 'setBreakpoints', layers: this.breakpointLayers });
-    }
+    const requested = args.breakpoints ?? [];
+    const { spec, firstError } = readSpec(file);
+    const resolved = resolveBreakpoints(spec, requested.map((b) => b.line), firstError);
+    const specs: BreakpointSpec[] = [];
     response.body = {
-      breakpoints: resolved.map((r) => {
-        const bp: DebugProtocol.Breakpoint = new Breakpoint(r.verified, r.line, undefined, new Source(path.basename(file), file));
-        if (r.message) bp.message = r.message;
+      breakpoints: resolved.map((r, i) => {
+        const req = requested[i];
+        const problem = checkBreakpointExpressions(req.condition, req.hitCondition, req.logMessage);
+        const id = this.nextBreakpointId++;
+        const verified = r.verified && !problem;
+        const bp: DebugProtocol.Breakpoint = { ...new Breakpoint(verified, r.line, undefined, new Source(path.basename(file), file)), id };
+        const message = problem ?? r.message;
+        if (message) bp.message = message;
+        if (verified) specs.push({ id, nodes: r.nodes, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage });
         return bp;
       }),
     };
+    if (!this.program || path.resolve(file) === path.resolve(this.program)) {
+      this.lineBreakpoints = specs;
+      this.sendBreakpoints();
+    }
+    this.sendResponse(response);
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.functionRequests = args.breakpoints.map((b) => ({ ...b, id: this.nextBreakpointId++ }));
+    response.body = { breakpoints: this.resolveFunctionBreakpoints() };
+    this.sendResponse(response);
+  }
+
+  /** Matches function breakpoints to layers (once the program is parsed) and sends them to the worker. */
+  private resolveFunctionBreakpoints(): DebugProtocol.Breakpoint[] {
+    const nodes = this.spec ? flattenLayers(this.spec.inputSize, this.spec.layers).nodes : null;
+    const specs: BreakpointSpec[] = [];
+    const result = this.functionRequests.map((b): DebugProtocol.Breakpoint => {
+      if (!nodes) return { id: b.id, verified: false, message: 'Resolved when training starts' };
+      // A layer name, or the base name of a repeated layer (`h` matches h_1 … h_N).
+      const matches = nodes.flatMap((n, i) => (n.name === b.name || n.name.replace(/_\d+$/, '') === b.name ? [i] : []));
+      const problem = checkBreakpointExpressions(b.condition, b.hitCondition, undefined);
+      const verified = matches.length > 0 && !problem;
+      if (verified) specs.push({ id: b.id, nodes: matches, condition: b.condition, hitCondition: b.hitCondition });
+      const line = matches.length ? nodes[matches[0]].line + 1 : undefined;
+      return { id: b.id, verified, line, source: line ? new Source(path.basename(this.program), this.program) : undefined, message: problem ?? (matches.length ? undefined : `No layer named '${b.name}'`) };
+    });
+    this.functionBreakpoints = specs;
+    this.sendBreakpoints();
+    return result;
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    const options: DebugProtocol.ExceptionFilterOptions[] = [...(args.filterOptions ?? []), ...args.filters.filter((f) => !args.filterOptions?.some((o) => o.filterId === f)).map((filterId) => ({ filterId }))];
+    const filters: ExceptionFilter[] = [];
+    const results: DebugProtocol.Breakpoint[] = [];
+    for (const o of options) {
+      if (!(o.filterId in EXCEPTION_FILTERS)) { results.push({ verified: false, message: `unknown filter '${o.filterId}'` }); continue; }
+      const id = o.filterId as ExceptionFilterId;
+      const text = o.condition?.trim();
+      const threshold = text ? Number(text) : EXCEPTION_FILTERS[id].defaultThreshold;
+      if (!Number.isFinite(threshold) || threshold < 0) { results.push({ verified: false, message: `the condition of '${EXCEPTION_FILTERS[id].label}' is a threshold, a number ≥ 0; '${text}' is not` }); continue; }
+      filters.push({ id, threshold });
+      results.push({ verified: true });
+    }
+    this.exceptionFilters = filters;
+    this.worker?.post({ kind: 'setExceptionFilters', filters });
+    response.body = { breakpoints: results };
     this.sendResponse(response);
   }
 
@@ -109,15 +181,24 @@ export class NnetDebugSession extends LoggingDebugSession {
       return this.sendErrorResponse(response, { id: 3002, format: `Cannot start training: ${where}`, showUser: true });
     }
     this.spec = spec;
+    if (this.functionRequests.length) {
+      for (const bp of this.resolveFunctionBreakpoints()) this.sendEvent(new BreakpointEvent('changed', bp) as DebugProtocol.BreakpointEvent);
+    }
     const debug = !args.noDebug;
-    this.worker = new WorkerClient(this.options.workerScript);
-    this.worker.onDidReceiveMessage((m) => this.onWorkerMessage(m));
-    this.worker.onDidExit((exit) => {
+    const worker = (this.worker = new WorkerClient(this.options.workerScript));
+    this.requests = new WorkerRequests(worker);
+    worker.onDidReceiveMessage((m) => this.onWorkerMessage(m));
+    worker.onDidExit((exit) => {
       if (this.ended) return;
       this.end('', `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}`, 0);
     });
-    this.worker.post({ kind: 'start', source, fileName: this.program, debug, stopOnEntry: debug && !!args.stopOnEntry, breakpoints: debug ? this.breakpointLayers : [] });
+    const mb = typeof args.historyMB === 'number' && args.historyMB > 0 ? args.historyMB : 256;
+    worker.post({
+      kind: 'start', source, fileName: this.program, debug, stopOnEntry: debug && !!args.stopOnEntry,
+      breakpoints: debug ? this.allBreakpoints() : [], exceptionFilters: debug ? this.exceptionFilters : [], historyBytes: mb * 1024 * 1024,
+    });
     this.sendResponse(response);
+    this.startProgress();
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -129,9 +210,11 @@ export class NnetDebugSession extends LoggingDebugSession {
     const s = this.stopped;
     const frames: StackFrame[] = [];
     if (s) {
-      const loc = s.location;
-      const name = `${loc.phase}${loc.layer >= 0 ? ` ${loc.layerName}` : ''} · step ${loc.step + 1} · epoch ${loc.epoch + 1}`;
-      frames.push(new StackFrame(1, name, new Source(path.basename(this.program), this.program), loc.line, 1));
+      const loc = s.location, source = new Source(path.basename(this.program), this.program);
+      const where = `step ${loc.step + 1} · epoch ${loc.epoch + 1}`;
+      const event = `${loc.phase}${loc.layer >= 0 || s.exception ? ` ${loc.layerName}` : ''}`;
+      if (s.subStep) frames.push(new StackFrame(2, `${s.subStep.formula}  (${s.subStep.index + 1}/${s.subStep.count})`, source, loc.line, 1));
+      frames.push(new StackFrame(1, `${event} · ${where}`, source, loc.line, 1));
     }
     response.body = { stackFrames: frames, totalFrames: frames.length };
     this.sendResponse(response);
@@ -140,55 +223,114 @@ export class NnetDebugSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
     const loc = this.stopped?.location;
     const title = !loc ? 'Layer' : loc.layer >= 0 ? `Layer ${loc.layerName} (${loc.phase})` : loc.phase === 'loss' ? 'Loss' : loc.phase === 'clip' ? 'Gradients' : 'Parameters';
-    response.body = { scopes: [new Scope(title, SCOPE_LAYER, false), new Scope('Training', SCOPE_TRAINING, false)] };
+    response.body = {
+      scopes: [
+        new Scope(this.stopped?.subStep ? `${title}: ${this.stopped.subStep.formula}` : title, this.refs.create({ kind: 'layer' }), false),
+        new Scope('Network', this.refs.create({ kind: 'network' }), false),
+        new Scope('Training', this.refs.create({ kind: 'training' }), false),
+        new Scope('Batch', this.refs.create({ kind: 'batch' }), false),
+      ],
+    };
     this.sendResponse(response);
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    const s = this.stopped;
+  protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+    const s = this.stopped, ref = this.refs.get(args.variablesReference);
     let variables: DebugProtocol.Variable[] = [];
-    if (s && args.variablesReference === SCOPE_LAYER) {
-      variables = s.tensors.map((t) => tensorVariable(t, this.refs.create({ tensor: t, row: null })));
-    } else if (s && args.variablesReference === SCOPE_TRAINING) {
-      const num = (name: string, v: number) => ({ name, value: formatNumber(v), variablesReference: 0 });
-      variables = [
-        num('epoch', s.location.epoch + 1), num('step', s.location.step + 1),
-        ...s.scalars.map((x) => num(x.name, x.value)),
-      ];
-    } else if (s) {
-      const r = this.refs.get(args.variablesReference);
-      if (r) variables = tensorChildren(r, (child) => this.refs.create(child), args.start ?? 0, args.count || undefined);
+    try {
+      if (s && ref) variables = await this.variablesOf(s, ref, args);
+    } catch (e) {
+      return this.sendErrorResponse(response, { id: 3010, format: (e as Error).message, showUser: false });
     }
     response.body = { variables };
     this.sendResponse(response);
   }
 
-  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    const expr = args.expression.trim();
-    const t = this.stopped?.tensors.find((x) => x.path === expr || x.name === expr);
-    if (!t) return this.sendErrorResponse(response, { id: 3003, format: `'${expr}' is not a tensor shown at this stop`, showUser: false });
-    response.body = { result: describeTensor(t.shape, t.values), variablesReference: this.refs.create({ tensor: t, row: null }), indexedVariables: t.shape.length === 2 ? t.shape[0] : t.values.length };
+  private async variablesOf(s: Stopped, ref: VarRef, args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.Variable[]> {
+    const tensorVar = (t: Stopped['tensors'][number]) => tensorVariable(t, this.refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }));
+    const lazy = (name: string, p: string, value: string): DebugProtocol.Variable => ({ name, value, evaluateName: p, variablesReference: this.refs.create({ kind: 'lazy', path: p }) });
+    switch (ref.kind) {
+      case 'layer': return s.tensors.map(tensorVar);
+      case 'training': return s.scalars.map((x) => ({ name: x.name, value: formatNumber(x.value), evaluateName: x.name === 'lr' ? 'lr' : undefined, variablesReference: 0 }));
+      case 'network': return s.network.map((n, index) => ({
+        name: n.name, value: `${n.kind} · a ${n.output}${n.gradNorm !== null ? ` · ‖∇W‖ ${formatNumber(n.gradNorm)}` : ''}`,
+        variablesReference: this.refs.create({ kind: 'node', index }),
+      }));
+      case 'batch': return [lazy('x', 'x', 'batch inputs'), lazy('y', 'y', 'targets'), lazy('yhat', 'yhat', 'outputs ŷ')];
+      case 'node': return s.network[ref.index].paths.map((p) => lazy(p.slice(p.indexOf('.') + 1), p, ''));
+      case 'lazy': {
+        const r = await this.requests!.ask({ kind: 'tensor', path: ref.path });
+        if (!r.tensor) return [{ name: 'value', value: r.text, variablesReference: 0 }];
+        return tensorChildren({ tensor: r.tensor, row: null }, (child) => this.refs.create({ kind: 'tensor', ref: child }), args.start ?? 0, args.count || undefined);
+      }
+      case 'tensor': return tensorChildren(ref.ref, (child) => this.refs.create({ kind: 'tensor', ref: child }), args.start ?? 0, args.count || undefined);
+    }
+  }
+
+  protected override async setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): Promise<void> {
+    const ref = this.refs.get(args.variablesReference);
+    let target: string | null = null;
+    if (ref?.kind === 'training' && args.name === 'lr') target = 'lr';
+    else if (ref?.kind === 'tensor') {
+      const { tensor, row } = ref.ref;
+      target = `${tensor.path}${row !== null ? `[${row}]` : ''}${args.name}`;
+    }
+    if (!target || !this.requests) return this.sendErrorResponse(response, { id: 3020, format: 'Only lr and single entries of parameter tensors (W, b, γ, β) can be set', showUser: true });
+    try {
+      const r = await this.requests.ask({ kind: 'setValue', path: target, value: args.value });
+      response.body = { value: r.text };
+      this.sendResponse(response);
+      this.refreshStop();
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 3021, format: (e as Error).message, showUser: true });
+    }
+  }
+
+  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+    if (!this.requests || !this.stopped) return this.sendErrorResponse(response, { id: 3003, format: 'Expressions can be evaluated only while paused', showUser: false });
+    try {
+      const r = await this.requests.ask({ kind: 'evaluate', expression: args.expression });
+      const t = r.tensor;
+      response.body = t
+        ? { result: r.text, variablesReference: this.refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }), indexedVariables: t.shape.length === 2 ? t.shape[0] : t.values.length }
+        : { result: r.text, variablesReference: 0 };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 3004, format: (e as Error).message, showUser: false });
+    }
+  }
+
+  protected override async completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): Promise<void> {
+    let items: readonly CompletionTarget[] = [];
+    try {
+      if (this.requests) items = (await this.requests.ask({ kind: 'completions', text: args.text, offset: args.column - 1 })).items ?? [];
+    } catch { /* no completions is an acceptable answer */ }
+    // DAP columns are 1-based here (columnsStartAt1), so `start` converts back.
+    response.body = { targets: items.map((c) => ({ label: c.label, text: c.label, start: c.start + 1, length: c.length, type: c.type === 'function' ? 'function' : c.type === 'keyword' ? 'keyword' : c.type === 'property' ? 'property' : 'variable' })) };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const e = this.stopped?.exception;
+    response.body = e
+      ? { exceptionId: e.filter, description: e.description, breakMode: 'always', details: { message: e.description, typeName: EXCEPTION_FILTERS[e.filter].label } }
+      : { exceptionId: 'none', description: 'Not stopped on an exception', breakMode: 'never' };
     this.sendResponse(response);
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
-    this.resume('continue');
+    this.resume({ kind: 'continue' });
     response.body = { allThreadsContinued: true };
     this.sendResponse(response);
   }
 
-  protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    this.resume('stepEvent');
-    this.sendResponse(response);
-  }
+  protected override nextRequest(response: DebugProtocol.NextResponse): void { this.stepRequest(response, 'over'); }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void { this.stepRequest(response, 'into'); }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void { this.stepRequest(response, 'out'); }
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void { this.stepRequest(response, 'back'); }
 
-  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
-    this.resume('stepEvent');
-    this.sendResponse(response);
-  }
-
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.resume('stepEvent');
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.resume({ kind: 'reverseContinue' });
     this.sendResponse(response);
   }
 
@@ -204,36 +346,60 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.ended = true;
+    this.endProgress();
+    this.requests?.rejectAll('the debug session ended');
     this.worker?.dispose();
     this.worker = null;
     this.sendResponse(response);
   }
 
-  private resume(kind: 'continue' | 'stepEvent'): void {
+  private stepRequest(response: DebugProtocol.Response, step: StepKind): void {
+    this.resume({ kind: 'step', step });
+    this.sendResponse(response);
+  }
+
+  private resume(msg: { kind: 'continue' } | { kind: 'reverseContinue' } | { kind: 'step'; step: StepKind }): void {
+    if (!this.stopped) return; // only a paused session can be resumed; a stray request must not start a second loop
     this.stopped = null;
     this.refs.reset();
-    this.worker?.post({ kind });
+    this.worker?.post(msg);
+    if (msg.kind === 'continue') this.startProgress();
   }
 
   private onWorkerMessage(m: WorkerToHost): void {
     switch (m.kind) {
       case 'started':
         this.sendCustom('nnet.started', { layerNames: m.layerNames, program: this.program });
-        this.sendEvent(new OutputEvent(`Training ${path.basename(this.program)}: ${m.layerNames.length} layers, ${m.parameterCount} parameters, ${m.epochs} epochs\n`, 'console'));
+        this.sendEvent(new OutputEvent(`Training ${path.basename(this.program)}: ${m.layerNames.length} weighted layers, ${m.parameterCount} parameters, ${m.epochs} epochs\n`, 'console'));
         return;
-      case 'progress':
+      case 'progress': {
         this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
+        const p = m.progress;
+        if (this.progressId) this.sendEvent(new ProgressUpdateEvent(this.progressId, `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`) as DebugProtocol.ProgressUpdateEvent);
         return;
+      }
       case 'stopped': {
+        this.endProgress();
         this.stopped = m;
         this.refs.reset();
         this.sendCustom('nnet.progress', { progress: m.progress, paused: m.location });
-        const reason = m.reason === 'entry' ? 'entry' : m.reason === 'step' ? 'step' : m.reason === 'pause' ? 'pause' : 'breakpoint';
-        const ev: DebugProtocol.StoppedEvent = new StoppedEvent(reason, THREAD_ID);
-        ev.body.description = `Paused on ${m.location.phase} ${m.location.layerName}`;
+        this.sendCustom('nnet.stopped', { network: m.network, location: m.location });
+        if (m.notice) this.sendEvent(new OutputEvent(`${m.notice}\n`, 'console'));
+        const ev: DebugProtocol.StoppedEvent = new StoppedEvent(m.reason, THREAD_ID, m.exception?.description);
+        ev.body.description = m.exception ? m.exception.description : `Paused on ${m.location.phase} ${m.location.layerName}${m.subStep ? `: ${m.subStep.formula}` : ''}`;
+        if (m.hitBreakpointIds.length) ev.body.hitBreakpointIds = [...m.hitBreakpointIds];
         this.sendEvent(ev);
         return;
       }
+      case 'log': {
+        const out: DebugProtocol.OutputEvent = new OutputEvent(`${m.message}\n`, 'console');
+        out.body.source = new Source(path.basename(this.program), this.program);
+        out.body.line = m.line;
+        this.sendEvent(out);
+        return;
+      }
+      case 'reply':
+        return; // handled by WorkerRequests
       case 'finished':
         this.end(m.summary, null, 0);
         return;
@@ -245,14 +411,41 @@ export class NnetDebugSession extends LoggingDebugSession {
     }
   }
 
+  /** After Set Value: ask the worker for a fresh stop view and tell the client to refresh. */
+  private refreshStop(): void {
+    this.sendEvent(new InvalidatedEvent(['variables']) as DebugProtocol.InvalidatedEvent);
+  }
+
+  private allBreakpoints(): BreakpointSpec[] {
+    return [...this.lineBreakpoints, ...this.functionBreakpoints];
+  }
+
+  private sendBreakpoints(): void {
+    this.worker?.post({ kind: 'setBreakpoints', breakpoints: this.allBreakpoints() });
+  }
+
+  private startProgress(): void {
+    if (!this.clientProgress || this.progressId) return;
+    this.progressId = `nnet-${Date.now()}`;
+    this.sendEvent(new ProgressStartEvent(this.progressId, `Training ${path.basename(this.program)}`) as DebugProtocol.ProgressStartEvent);
+  }
+
+  private endProgress(): void {
+    if (!this.progressId) return;
+    this.sendEvent(new ProgressEndEvent(this.progressId) as DebugProtocol.ProgressEndEvent);
+    this.progressId = null;
+  }
+
   private end(summary: string, error: string | null, line: number): void {
     if (this.ended) return;
     this.ended = true;
     this.stopped = null;
+    this.endProgress();
     if (summary) this.sendEvent(new OutputEvent(`${summary}\n`, 'console'));
     if (error) this.sendEvent(new OutputEvent(`${error}\n`, 'stderr'));
     this.sendCustom('nnet.ended', { summary, error, line });
     this.sendEvent(new TerminatedEvent());
+    this.requests?.rejectAll('training ended');
     this.worker?.dispose();
     this.worker = null;
   }
@@ -260,4 +453,31 @@ export class NnetDebugSession extends LoggingDebugSession {
   private sendCustom<K extends NnetCustomEventName>(name: K, body: NnetCustomEvents[K]): void {
     this.sendEvent(new Event(name, body));
   }
+}
+
+/** Parses the file at `file` for breakpoint placement; never throws. */
+function readSpec(file: string): { spec: NetworkSpec | null; firstError?: string } {
+  try {
+    const r = parseNnet(fs.readFileSync(file, 'utf8'));
+    const e = r.diagnostics.find((d) => d.severity === 'error');
+    return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
+  } catch (e) {
+    return { spec: null, firstError: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
+}
+
+/** A message for a condition, hit condition or log message that cannot work; undefined when all are fine. */
+function checkBreakpointExpressions(condition?: string, hitCondition?: string, logMessage?: string): string | undefined {
+  try {
+    if (condition) compile(condition);
+  } catch (e) {
+    return `Condition: ${(e as Error).message}`;
+  }
+  if (hitCondition && !/^\s*(==|>=|<=|>|<|%)?\s*\d+\s*$/.test(hitCondition)) return `Hit count: '${hitCondition}' is not one of N, == N, > N, >= N, < N, <= N, % N`;
+  if (logMessage) {
+    for (const m of logMessage.matchAll(/\{([^{}]*)\}/g)) {
+      try { compile(m[1]); } catch (e) { return `Log message {${m[1]}}: ${(e as Error).message}`; }
+    }
+  }
+  return undefined;
 }

@@ -80,7 +80,9 @@ export class TrainController implements vscode.Disposable {
               return;
             }
             case 'stopped':
-              return; // Train runs without breakpoints; a stop here would be a bug in the worker.
+            case 'log':
+            case 'reply':
+              return; // Train runs without a debugger: no stops, logpoints or requests.
             case 'finished':
               this.display.progress(m.progress);
               this.display.ended(m.summary, null);
@@ -100,7 +102,7 @@ export class TrainController implements vscode.Disposable {
               assertNever(m);
           }
         });
-        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [] });
+        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
       }),
     );
   }

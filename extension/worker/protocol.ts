@@ -62,26 +62,110 @@ export interface Scalar {
 }
 
 /** Why the runtime paused. */
-export type StopReason = 'entry' | 'breakpoint' | 'step' | 'pause';
+export type StopReason = 'entry' | 'breakpoint' | 'function breakpoint' | 'step' | 'pause' | 'exception';
+
+/** A line or function breakpoint as the worker applies it. */
+export interface BreakpointSpec {
+  /** Id the host uses in DAP; also names the breakpoint in messages. */
+  readonly id: number;
+  /** Runtime nodes it applies to. */
+  readonly nodes: readonly number[];
+  /** Stop only on these passes (default both). */
+  readonly phases?: readonly ('forward' | 'backward')[];
+  /** Expression that must be truthy to stop. */
+  readonly condition?: string;
+  /** `N` (same as `>= N`), `== N`, `> N`, `>= N`, `< N`, `<= N` or `% N`, applied to the hit count. */
+  readonly hitCondition?: string;
+  /** When set, a logpoint: log this text with `{expression}` interpolated, do not stop. */
+  readonly logMessage?: string;
+}
+
+/** The exception filters the adapter offers. */
+export const EXCEPTION_FILTERS = {
+  nan: { label: 'NaN or Inf', description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients', defaultThreshold: 0 },
+  exploding: { label: 'Exploding gradient', description: 'Pause when the global gradient norm (before clipping) exceeds the threshold (default 100)', defaultThreshold: 100 },
+  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's (default 1e-3)", defaultThreshold: 1e-3 },
+  deadRelu: { label: 'Dead ReLU layer', description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold (default 0.5)', defaultThreshold: 0.5 },
+} as const;
+export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
+
+/** An enabled exception filter with its threshold. */
+export interface ExceptionFilter {
+  readonly id: ExceptionFilterId;
+  readonly threshold: number;
+}
+
+/** Per-node summary for the Network scope and inline values. */
+export interface NodeSummary {
+  readonly name: string;
+  readonly kind: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** Summary of the node's output a on the current batch. */
+  readonly output: string;
+  /** ‖∂L/∂W‖ (or γ) of the latest backward pass, null for nodes without weights. */
+  readonly gradNorm: number | null;
+  /** Expression paths of the node's tensors, for expanding it. */
+  readonly paths: readonly string[];
+}
+
+/** A sub-step inside an event (Step Into): its formula and what it shows. */
+export interface SubStep {
+  readonly index: number;
+  readonly count: number;
+  /** E.g. `δ = ∂L/∂a ⊙ φ′(z)`. */
+  readonly formula: string;
+}
+
+/** What a step request asks for. */
+export type StepKind = 'over' | 'into' | 'out' | 'back';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Host → worker
 
 export type HostToWorker =
-  | { kind: 'start'; source: string; fileName: string; debug: boolean; stopOnEntry: boolean; breakpoints: readonly number[] }
-  | { kind: 'setBreakpoints'; layers: readonly number[] }
+  | { kind: 'start'; source: string; fileName: string; debug: boolean; stopOnEntry: boolean; breakpoints: readonly BreakpointSpec[]; exceptionFilters: readonly ExceptionFilter[]; historyBytes: number }
+  | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
+  | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
   | { kind: 'continue' }
-  | { kind: 'stepEvent' }
+  | { kind: 'step'; step: StepKind }
+  | { kind: 'reverseContinue' }
   | { kind: 'pause' }
-  | { kind: 'stop' };
+  | { kind: 'stop' }
+  /** Requests answered by a `reply` with the same id. */
+  | { kind: 'evaluate'; id: number; expression: string }
+  | { kind: 'tensor'; id: number; path: string }
+  | { kind: 'setValue'; id: number; path: string; value: string }
+  | { kind: 'completions'; id: number; text: string; offset: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker → host
 
+/** A completion: replace `length` characters at 0-based `start` of the text with `label`. */
+export interface CompletionTarget {
+  readonly label: string;
+  readonly start: number;
+  readonly length: number;
+  readonly type: 'variable' | 'property' | 'function' | 'keyword';
+}
+
+/** A reply to a request; `error` is a message for the user when the request failed. */
+export type Reply =
+  | { kind: 'reply'; id: number; ok: true; text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[] }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
 export type WorkerToHost =
   | { kind: 'started'; layerNames: readonly string[]; parameterCount: number; epochs: number }
   | { kind: 'progress'; progress: Progress }
-  | { kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[]; scalars: readonly Scalar[] }
+  | {
+      kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[];
+      scalars: readonly Scalar[]; network: readonly NodeSummary[]; subStep: SubStep | null;
+      /** For reason 'exception': which filter and why. For other reasons: ids of the breakpoints hit, or a notice. */
+      exception: { readonly filter: ExceptionFilterId; readonly description: string } | null;
+      hitBreakpointIds: readonly number[]; notice: string | null;
+    }
+  | { kind: 'log'; message: string; line: number }
+  | Reply
   | { kind: 'finished'; progress: Progress; stopped: boolean; summary: string }
   | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };
 

@@ -12,12 +12,12 @@ import { TrainingRun } from './trainingRun';
 const xorSource = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8');
 
 /** Starts a run and resolves with every message once `until` matches one. */
-function drive(start: Omit<Extract<HostToWorker, { kind: 'start' }>, 'kind' | 'fileName'>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
+function drive(start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
   const messages: WorkerToHost[] = [];
   return new Promise<WorkerToHost[]>((resolve) => {
     const r = new TrainingRun((m) => { messages.push(m); if (until(m)) resolve(messages); });
     run?.(r);
-    r.handle({ kind: 'start', fileName: 'xor.nnet', ...start });
+    r.handle({ kind: 'start', fileName: 'xor.nnet', exceptionFilters: [], historyBytes: 1 << 20, ...start });
   });
 }
 
@@ -37,7 +37,7 @@ test('a full run reports progress and ends with the gradient statistics of its l
 
 test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {
   let run!: TrainingRun;
-  const first = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [0] }, (m) => m.kind === 'stopped', (r) => { run = r; });
+  const first = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [{ id: 1, nodes: [0] }] }, (m) => m.kind === 'stopped', (r) => { run = r; });
   const stop = first.at(-1);
   assert.ok(stop?.kind === 'stopped');
   assert.deepEqual([stop.reason, stop.location.phase, stop.location.layerName, stop.location.line], ['breakpoint', 'forward', 'h1', 4]);
@@ -46,7 +46,7 @@ test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; step
   const next = new Promise<WorkerToHost>((resolve) => {
     (run as unknown as { post: (m: WorkerToHost) => void }).post = resolve;
   });
-  run.handle({ kind: 'stepEvent' });
+  run.handle({ kind: 'step', step: 'over' });
   const stepped = await next;
   assert.ok(stepped.kind === 'stopped');
   assert.deepEqual([stepped.reason, stepped.location.phase, stepped.location.layerName], ['step', 'forward', 'out']);

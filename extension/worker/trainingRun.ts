@@ -1,76 +1,126 @@
-// One training run inside the worker: drives the Trainer at full speed in time-sliced chunks, stops on breakpoints,
-// steps and pauses, and reports progress. Takes a `post` function so it can be tested without a thread.
+// One training run inside the worker: drives the Trainer at full speed in time-sliced chunks, stops on
+// breakpoints, exception filters, steps and pauses, rewinds through history, answers expression requests, and
+// reports progress. Takes a `post` function so it can be tested without a thread.
 
+import { completionItems } from '../../engine/expr/completions';
+import { evaluate } from '../../engine/expr/evaluate';
+import { formatValue } from '../../engine/expr/format';
+import { isTensor, type ExprScope } from '../../engine/expr/values';
 import { parseNnet } from '../../engine/language/parser';
-import { tensorsAt } from '../../engine/runtime/snapshot';
-import { NonFiniteError, Trainer, type Phase, type TrainerEvent } from '../../engine/runtime/trainer';
-import type { HostToWorker, LossPoint, Progress, RuntimeLocation, Scalar, StopReason, WorkerToHost } from './protocol';
+import { History, RewindError } from '../../engine/runtime/history';
+import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
+import type { CompletionTarget, HostToWorker, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
+import { trainerScope } from './scope';
+import { applySetValue } from './setValue';
+import { StopRules, type ExceptionHit } from './stopRules';
+import { networkSummary, stopTensors, trainingScalars } from './stopView';
+import { subStepsOf, type SubStepDef } from './substeps';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
 /** Minimum milliseconds between progress messages. */
 const PROGRESS_MS = 100;
+/** Largest tensor sent whole in a reply (entries). */
+const MAX_REPLY_TENSOR = 1 << 20;
+
+type StepMode = { kind: 'over' } | { kind: 'into' } | { kind: 'out'; until: 'loss' | 'update' };
 
 /** Runs one .nnet file; one instance per `start` message. */
 export class TrainingRun {
   private trainer: Trainer | null = null;
-  private breakpoints = new Set<number>();
+  private history: History | null = null;
+  private readonly rules = new StopRules();
   private debug = false;
   private running = false;
-  private stepping = false;
+  private stepMode: StepMode | null = null;
   private pauseRequested = false;
   private disposed = false;
+  /** The event the current stop shows (null at entry), and the sub-step within it. */
+  private current: TrainerEvent | null = null;
+  private sub: { defs: SubStepDef[]; index: number } | null = null;
   private lastProgressAt = 0;
   private lossSent = 0;
   private startedAt = 0;
   private stepsAtStart = 0;
   private progressDue = false;
+  /** Set once the NaN filter has stopped: the failing event cannot run, so the next attempt ends the run. */
+  private stoppedOnNaN = false;
 
   constructor(private readonly post: (msg: WorkerToHost) => void) {}
 
   /** Handles one message from the host. */
   handle(msg: HostToWorker): void {
     switch (msg.kind) {
-      case 'start': return this.start(msg.source, msg.debug, msg.stopOnEntry, msg.breakpoints);
-      case 'setBreakpoints': this.breakpoints = new Set(msg.layers); return;
-      case 'continue': this.resume(false); return;
-      case 'stepEvent': this.resume(true); return;
+      case 'start': return this.start(msg);
+      case 'setBreakpoints': this.rules.setBreakpoints(msg.breakpoints); return;
+      case 'setExceptionFilters': this.rules.setExceptionFilters(msg.filters); return;
+      case 'continue': this.resume(null); return;
+      case 'step': this.step(msg.step); return;
+      case 'reverseContinue': this.reverseContinue(); return;
       case 'pause': if (this.running) this.pauseRequested = true; return;
       case 'stop': this.finish(true); return;
+      case 'evaluate': return this.reply(msg.id, () => this.evaluate(msg.expression));
+      case 'tensor': return this.reply(msg.id, () => this.evaluate(msg.path));
+      case 'setValue': return this.reply(msg.id, () => {
+        const t = this.requirePaused();
+        const text = applySetValue(t, this.scope(), msg.path, msg.value);
+        this.history?.truncateAfter(t.eventIndex); // the future is different now
+        return { text };
+      });
+      case 'completions': return this.reply(msg.id, () => ({ text: '', items: this.trainer ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({ label, start, length, type })) : [] }));
       default: assertNever(msg);
     }
   }
 
-  private start(source: string, debug: boolean, stopOnEntry: boolean, breakpoints: readonly number[]): void {
-    const { spec, diagnostics } = parseNnet(source);
+  private start(msg: Extract<HostToWorker, { kind: 'start' }>): void {
+    const { spec, diagnostics } = parseNnet(msg.source);
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
       this.post({ kind: 'error', message: first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors', line: (first?.range.line ?? -1) + 1, step: null, layerName: null });
       return;
     }
-    this.trainer = new Trainer(spec);
-    this.debug = debug;
-    this.breakpoints = new Set(breakpoints);
-    this.post({ kind: 'started', layerNames: this.trainer.gradStats().map((g) => g.name), parameterCount: this.trainer.model.params.length, epochs: spec.train.epochs });
-    if (stopOnEntry) this.stop('entry', this.trainer.peek()!, false);
-    else this.resume(false);
+    const t = (this.trainer = new Trainer(spec));
+    this.debug = msg.debug;
+    if (msg.debug) this.history = new History(t, msg.historyBytes);
+    this.rules.setBreakpoints(msg.breakpoints);
+    this.rules.setExceptionFilters(msg.exceptionFilters);
+    this.post({ kind: 'started', layerNames: t.gradStats().map((g) => g.name), parameterCount: t.model.params.length, epochs: spec.train.epochs });
+    if (msg.stopOnEntry) this.stop('entry', null);
+    else this.resume(null);
   }
 
-  private resume(step: boolean): void {
+  private resume(mode: StepMode | null): void {
     if (!this.trainer || this.running || this.disposed) return;
     this.running = true;
-    this.stepping = step;
+    this.stepMode = mode;
     this.pauseRequested = false;
+    this.sub = null;
     this.startedAt = performance.now();
     this.stepsAtStart = this.trainer.step;
     setImmediate(() => this.runSlice());
+  }
+
+  private step(kind: StepKind): void {
+    if (!this.trainer || this.running || this.disposed) return;
+    const sub = this.sub;
+    if (kind === 'back') return this.stepBack();
+    if (sub && (kind === 'into' || kind === 'over') && sub.index + 1 < sub.defs.length) {
+      sub.index++;
+      return this.stop('step', this.current);
+    }
+    if (kind === 'out') {
+      const phase = this.current?.phase ?? 'forward';
+      return this.resume({ kind: 'out', until: phase === 'forward' ? 'loss' : 'update' });
+    }
+    this.resume(kind === 'into' ? { kind: 'into' } : { kind: 'over' });
   }
 
   private runSlice(): void {
     const t = this.trainer;
     if (!t || !this.running) return;
     const deadline = performance.now() + SLICE_MS;
+    const checking = this.debug;
     try {
       for (let n = 0; ; n++) {
         if ((n & 63) === 0) {
@@ -78,46 +128,144 @@ export class TrainingRun {
           if (now - this.lastProgressAt >= PROGRESS_MS) this.progressDue = true;
           if (now > deadline) break;
         }
+        this.history?.record();
         const ev = t.advance();
         if (!ev) return this.finish(false);
         if (ev.phase === 'update' && this.progressDue) this.sendProgress();
-        if (this.debug && (ev.phase === 'forward' || ev.phase === 'backward') && this.breakpoints.has(ev.layer)) return this.stop('breakpoint', ev, true);
-        if (this.stepping) return this.stop('step', ev, true);
+        if (checking && this.afterEvent(t, ev)) return;
       }
     } catch (e) {
       return this.fail(e);
     }
-    if (this.pauseRequested) {
-      const next = t.peek();
-      return next ? this.stop('pause', next, false) : this.finish(false);
-    }
+    if (this.pauseRequested) return this.stop('pause', this.current);
     setImmediate(() => this.runSlice());
   }
 
-  private stop(reason: StopReason, ev: TrainerEvent, done: boolean): void {
-    const t = this.trainer!;
-    this.running = false;
-    this.stepping = false;
-    this.pauseRequested = false;
-    // Before an event has run (entry, pause) show the previous layer's view of the world: the parameters.
-    const phase: Phase = done ? ev.phase : 'update';
-    const tensors = tensorsAt(t, phase, ev.layer).map((x) => ({ name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data) }));
-    const scalars: Scalar[] = [];
-    if (done && ev.phase !== 'forward') scalars.push({ name: 'loss', value: t.loss });
-    if (done && (ev.phase === 'clip' || ev.phase === 'update')) {
-      scalars.push({ name: 'grad norm before clip', value: t.clip.normBefore }, { name: 'grad norm after clip', value: t.clip.normAfter }, { name: 'clip coefficient', value: t.clip.coefficient });
+  /** Applies breakpoints, exception filters and the step mode after an event; true if it stopped. */
+  private afterEvent(t: Trainer, ev: TrainerEvent): boolean {
+    this.current = ev;
+    if (this.rules.active) {
+      const verdict = this.rules.check(ev, () => this.scope());
+      for (const message of verdict.logs) this.post({ kind: 'log', message, line: this.locate(ev).line });
+      for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
+      if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
+      const hit = this.rules.checkExceptions(t, ev);
+      if (hit) { this.stopOnException(ev, hit); return true; }
     }
-    this.post({ kind: 'stopped', reason, location: this.locate(ev), progress: this.progress(), tensors, scalars });
+    const mode = this.stepMode;
+    if (!mode) return false;
+    if (mode.kind === 'over' || (mode.kind === 'out' && ev.phase === mode.until)) { this.stop('step', ev); return true; }
+    if (mode.kind === 'into') {
+      const defs = this.subSteps(ev);
+      this.sub = defs.length ? { defs, index: 0 } : null;
+      this.stop('step', ev);
+      return true;
+    }
+    return false;
   }
 
-  private locate(ev: TrainerEvent): RuntimeLocation {
-    const spec = this.trainer!.spec;
-    const layer = ev.layer >= 0 ? this.trainer!.model.nodes[ev.layer] : null;
-    const line = layer ? layer.line
-      : ev.phase === 'loss' ? spec.lossRange.line
-      : ev.phase === 'clip' ? (spec.train.clipLine >= 0 ? spec.train.clipLine : spec.train.optimizerLine)
+  private stepBack(): void {
+    const t = this.trainer!, h = this.history;
+    if (this.sub && this.sub.index > 0) { this.sub.index--; return this.stop('step', this.current); }
+    if (!h) return this.stop('step', this.current, { notice: 'Step Back needs a debug session (history is kept only while debugging)' });
+    if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
+    try {
+      const target = t.eventIndex - 2;
+      const ev = h.goTo(target);
+      this.stop(ev ? 'step' : 'entry', ev);
+    } catch (e) {
+      if (!(e instanceof RewindError)) throw e;
+      this.stop('step', this.current, { notice: e.message });
+    }
+  }
+
+  private reverseContinue(): void {
+    const t = this.trainer, h = this.history;
+    if (!t || !h || this.running) return;
+    if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
+    const now = t.eventIndex;
+    const found = h.findLastBefore(now - 1, (ev) => this.rules.check(ev, () => this.scope(), false).stop);
+    if (found === null) {
+      const ev = h.goTo(h.earliestEvent === 0 ? -1 : h.earliestEvent);
+      const where = h.earliestEvent === 0 ? 'the start of training' : `the oldest state kept (step ${t.step + 1})`;
+      return this.stop(ev ? 'step' : 'entry', ev, { notice: `No earlier breakpoint hit: rewound to ${where}` });
+    }
+    this.stop('breakpoint', h.goTo(found));
+  }
+
+  private stop(reason: StopReason, ev: TrainerEvent | null, extra: { ids?: readonly number[]; notice?: string; exception?: ExceptionHit } = {}): void {
+    const t = this.trainer!;
+    this.running = false;
+    this.stepMode = null;
+    this.pauseRequested = false;
+    this.current = ev;
+    if (reason !== 'step') this.sub = null;
+    const sub = this.sub;
+    const def = sub ? sub.defs[sub.index] : null;
+    // An exception points at the layer it is about, whatever event revealed it.
+    const location = extra.exception ? { ...this.locate(ev), ...this.nodeLocation(extra.exception.node) } : this.locate(ev);
+    this.post({
+      kind: 'stopped', reason, location, progress: this.progress(),
+      tensors: stopTensors(t, ev, def), scalars: trainingScalars(t, ev), network: networkSummary(t),
+      subStep: sub && def ? { index: sub.index, count: sub.defs.length, formula: def.formula } : null,
+      exception: extra.exception ? { filter: extra.exception.filter, description: extra.exception.description } : null,
+      hitBreakpointIds: extra.ids ?? [], notice: extra.notice ?? null,
+    });
+  }
+
+  private stopOnException(ev: TrainerEvent, hit: ExceptionHit): void {
+    this.stop('exception', ev, { exception: hit });
+  }
+
+  private subSteps(ev: TrainerEvent): SubStepDef[] {
+    const t = this.trainer!;
+    const node = ev.layer >= 0 ? t.model.nodes[ev.layer] : null;
+    return subStepsOf(node, ev.phase, t.fusedOutput, ev.layer === t.model.nodes.length - 1);
+  }
+
+  private locate(ev: TrainerEvent | null): RuntimeLocation {
+    const t = this.trainer!, spec = t.spec;
+    const e = ev ?? t.peek() ?? { phase: 'forward' as const, layer: 0, step: t.step, epoch: t.epoch, micro: 0 };
+    const node = e.layer >= 0 ? t.model.nodes[e.layer] : null;
+    const line = node ? node.line
+      : e.phase === 'loss' ? spec.lossRange.line
+      : e.phase === 'clip' ? (spec.train.clipLine >= 0 ? spec.train.clipLine : spec.train.optimizerLine)
       : spec.train.optimizerLine;
-    return { phase: ev.phase, layer: ev.layer, layerName: layer?.name ?? ev.phase, line: line + 1, step: ev.step, epoch: ev.epoch };
+    const name = !node ? e.phase : node.kind === 'residual_begin' ? `${node.name} (in)` : node.kind === 'residual_end' ? `${node.name} (sum)` : node.name;
+    return { phase: e.phase, layer: e.layer, layerName: name, line: line + 1, step: e.step, epoch: e.epoch };
+  }
+
+  private nodeLocation(i: number): { line: number; layerName: string } {
+    const n = this.trainer!.model.nodes[i];
+    return { line: n.line + 1, layerName: n.name };
+  }
+
+  private scope(): ExprScope {
+    const loc = this.current ? this.locate(this.current) : null;
+    return trainerScope(this.trainer!, { phase: this.current?.phase ?? 'entry', layerName: loc?.layerName ?? '' });
+  }
+
+  private requirePaused(): Trainer {
+    if (!this.trainer) throw new Error('training has not started');
+    if (this.running) throw new Error('pause first: values can be read and changed only while paused');
+    return this.trainer;
+  }
+
+  private evaluate(expression: string): { text: string; tensor?: TensorSnapshot } {
+    this.requirePaused();
+    const v = evaluate(expression, this.scope());
+    if (!isTensor(v)) return { text: formatValue(v) };
+    const n = v.shape.reduce((a, b) => a * b, 1);
+    const tensor = n <= MAX_REPLY_TENSOR ? { name: expression, path: expression, shape: v.shape, values: Float32Array.from(v.data.subarray(0, n)) } : undefined;
+    return { text: formatValue(v), tensor };
+  }
+
+  private reply(id: number, f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[] }): void {
+    try {
+      this.post({ kind: 'reply', id, ok: true, ...f() });
+    } catch (e) {
+      this.post({ kind: 'reply', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private progress(): Progress {
@@ -152,9 +300,15 @@ export class TrainingRun {
   }
 
   private fail(e: unknown): void {
+    const t = this.trainer!;
+    if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
+      // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
+      this.stoppedOnNaN = true;
+      this.stop('exception', this.current, { exception: { filter: 'nan', description: `NaN or Inf: ${e.message}`, node: e.layer } });
+      return;
+    }
     this.running = false;
     this.disposed = true;
-    const t = this.trainer!;
     if (e instanceof NonFiniteError) {
       const node = t.model.nodes[e.layer];
       this.post({ kind: 'error', message: e.message, line: node ? node.line + 1 : 0, step: e.step, layerName: node?.name ?? null });

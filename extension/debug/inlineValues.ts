@@ -1,0 +1,43 @@
+// Inline values in the .nnet editor while paused: each layer line shows its gradient norm and output mean.
+
+import * as vscode from 'vscode';
+import { formatNumber } from '../../engine/nn/tensor';
+import type { NodeSummary } from '../worker/protocol';
+
+/** Supplies inline values from the latest stop's per-node summaries. */
+export class NnetInlineValues implements vscode.InlineValuesProvider {
+  private network: readonly NodeSummary[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeInlineValues = this.changed.event;
+
+  /** Called on every stop with the summaries the adapter sent. */
+  update(network: readonly NodeSummary[]): void {
+    this.network = network;
+    this.changed.fire();
+  }
+
+  clear(): void {
+    this.network = [];
+    this.changed.fire();
+  }
+
+  provideInlineValues(doc: vscode.TextDocument, viewPort: vscode.Range): vscode.InlineValue[] {
+    const byLine = new Map<number, NodeSummary[]>();
+    for (const n of this.network) if (n.kind !== 'residual_begin') byLine.set(n.line - 1, [...(byLine.get(n.line - 1) ?? []), n]);
+    const out: vscode.InlineValue[] = [];
+    for (const [line, nodes] of byLine) {
+      if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) continue;
+      const n = nodes[0];
+      const mean = /mean (\S+)/.exec(n.output)?.[1];
+      const parts = [n.gradNorm !== null ? `‖∇W‖ ${formatNumber(n.gradNorm)}` : null, mean ? `mean a ${mean}` : null].filter(Boolean);
+      const text = `${parts.join(' · ')}${nodes.length > 1 ? ` (${n.name} of ${nodes.length})` : ''}`;
+      const end = doc.lineAt(line).range.end;
+      out.push(new vscode.InlineValueText(new vscode.Range(end, end), text));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+// Set Value while paused: the learning rate, or one entry of a parameter tensor (`h1.W[0][1]`, `out.b[2]`).
+
+import { formatValue } from '../../engine/expr/format';
+import { isTensor, type ExprScope } from '../../engine/expr/values';
+import type { Trainer } from '../../engine/runtime/trainer';
+
+/** Parameter tensors that may be edited (by the last part of their path). */
+const EDITABLE = /\.(W|b|gamma|beta|P|c)$/;
+
+/**
+ * Parses `value` as a finite number and writes it to `path`; returns the new value as text.
+ * @throws Error with a message for the user when the path or value is not editable.
+ */
+export function applySetValue(t: Trainer, scope: ExprScope, path: string, value: string): string {
+  const v = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(v)) throw new Error(`'${value}' is not a finite number`);
+  if (path === 'lr') {
+    if (!(v > 0)) throw new Error('the learning rate must be positive');
+    t.baseLr = v;
+    return formatValue(v);
+  }
+  const m = /^([A-Za-z_][\w.]*?)((?:\[\d+\])+)$/.exec(path.replace(/\s+/g, ''));
+  if (!m || !EDITABLE.test(m[1])) throw new Error(`only lr and single entries of parameters (e.g. h1.W[0][1]) can be set, not '${path}'`);
+  const tensor = scope.lookup(m[1]);
+  if (!isTensor(tensor)) throw new Error(`'${m[1]}' is not a tensor here`);
+  const idx = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+  if (idx.length !== tensor.shape.length) throw new Error(`'${m[1]}' has ${tensor.shape.length} dimension(s); give one index per dimension`);
+  let flat = 0;
+  idx.forEach((k, d) => {
+    if (k >= tensor.shape[d]) throw new Error(`index ${k} is out of range for dimension ${d} of size ${tensor.shape[d]}`);
+    flat = flat * tensor.shape[d] + k;
+  });
+  // Parameter tensors are views onto the trainer's parameter buffer, so this writes the real weight.
+  (tensor.data as Float32Array)[flat] = v;
+  return formatValue((tensor.data as Float32Array)[flat]);
+}

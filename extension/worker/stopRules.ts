@@ -1,0 +1,165 @@
+// Decides, after each event, whether the debugger stops: line and function breakpoints (phases, conditions, hit
+// counts), logpoints, and the exception filters (NaN/Inf, exploding, vanishing, dead ReLU).
+
+import { compile, evaluateCondition, type CompiledExpr } from '../../engine/expr/evaluate';
+import { compileTemplate, renderTemplate, type Template } from '../../engine/expr/interpolate';
+import type { ExprScope } from '../../engine/expr/values';
+import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
+import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
+
+interface CompiledBreakpoint {
+  readonly spec: BreakpointSpec;
+  readonly condition: CompiledExpr | null;
+  readonly hit: ((count: number) => boolean) | null;
+  readonly log: Template | null;
+  hits: number;
+}
+
+/** What the rules say about one event. */
+export interface Verdict {
+  readonly stop: boolean;
+  readonly ids: readonly number[];
+  /** Logpoint messages to print. */
+  readonly logs: readonly string[];
+  /** Conditions that failed to evaluate, to report once. */
+  readonly errors: readonly string[];
+}
+
+/** An exception filter that fired: which, why, and the node to point at. */
+export interface ExceptionHit {
+  readonly filter: ExceptionFilterId;
+  readonly description: string;
+  readonly node: number;
+}
+
+/** Parses a hit condition: `N` (≥ N), `== N`, `> N`, `>= N`, `< N`, `<= N`, `% N`. Returns null if malformed. */
+export function parseHitCondition(text: string): ((count: number) => boolean) | null {
+  const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '==': return (c) => c === n;
+    case '>': return (c) => c > n;
+    case '<': return (c) => c < n;
+    case '<=': return (c) => c <= n;
+    case '%': return n > 0 ? (c) => c % n === 0 : null;
+    default: return (c) => c >= n;
+  }
+}
+
+/** The breakpoints and exception filters of one run. */
+export class StopRules {
+  private byNode = new Map<number, CompiledBreakpoint[]>();
+  private filters = new Map<ExceptionFilterId, number>();
+
+  /** Replaces all breakpoints. Malformed conditions are skipped here: the host verifies them before sending. */
+  setBreakpoints(specs: readonly BreakpointSpec[]): void {
+    const old = new Map([...this.byNode.values()].flat().map((b) => [b.spec.id, b.hits]));
+    this.byNode.clear();
+    for (const spec of specs) {
+      let condition: CompiledExpr | null = null, log: Template | null = null;
+      try {
+        if (spec.condition) condition = compile(spec.condition);
+        if (spec.logMessage) log = compileTemplate(spec.logMessage);
+      } catch {
+        continue;
+      }
+      const bp: CompiledBreakpoint = { spec, condition, log, hit: spec.hitCondition ? parseHitCondition(spec.hitCondition) : null, hits: old.get(spec.id) ?? 0 };
+      for (const n of spec.nodes) this.byNode.set(n, [...(this.byNode.get(n) ?? []), bp]);
+    }
+  }
+
+  setExceptionFilters(filters: readonly ExceptionFilter[]): void {
+    this.filters = new Map(filters.map((f) => [f.id, f.threshold]));
+  }
+
+  /** True if the filter is enabled. */
+  has(filter: ExceptionFilterId): boolean {
+    return this.filters.has(filter);
+  }
+
+  /** True if any breakpoint or filter could fire (lets the run loop skip all checks when none is set). */
+  get active(): boolean {
+    return this.byNode.size > 0 || this.filters.size > 0;
+  }
+
+  /**
+   * Applies the breakpoints of the event's node. `count` false evaluates without counting hits or logging
+   * (reverse continue replays history with it).
+   */
+  check(ev: TrainerEvent, scope: () => ExprScope, count = true): Verdict {
+    if ((ev.phase !== 'forward' && ev.phase !== 'backward') || !this.byNode.has(ev.layer)) return NO;
+    const ids: number[] = [], logs: string[] = [], errors: string[] = [];
+    let stop = false;
+    for (const bp of this.byNode.get(ev.layer)!) {
+      if (bp.spec.phases && !bp.spec.phases.includes(ev.phase)) continue;
+      if (bp.condition) {
+        try {
+          if (!evaluateCondition(bp.condition, scope())) continue;
+        } catch (e) {
+          errors.push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
+          continue;
+        }
+      }
+      if (count) bp.hits++;
+      if (bp.hit && !bp.hit(bp.hits)) continue;
+      if (bp.log) { if (count) logs.push(renderTemplate(bp.log, scope())); continue; }
+      stop = true;
+      ids.push(bp.spec.id);
+    }
+    return { stop, ids, logs, errors };
+  }
+
+  /** Checks the exception filters that apply after this event. */
+  checkExceptions(t: Trainer, ev: TrainerEvent): ExceptionHit | null {
+    const m = t.model;
+    if (ev.phase === 'clip') {
+      const big = this.filters.get('exploding');
+      if (big !== undefined && t.clip.normBefore > big) {
+        const norms = layerGradNorms(t);
+        const worst = norms.reduce((a, b) => (b.norm > a.norm ? b : a), norms[0]);
+        return { filter: 'exploding', node: worst.node, description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})` };
+      }
+      const small = this.filters.get('vanishing');
+      if (small !== undefined) {
+        const norms = layerGradNorms(t);
+        const ref = norms[norms.length - 1]?.norm ?? 0;
+        const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
+        if (low) return { filter: 'vanishing', node: low.node, description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})` };
+      }
+    }
+    if (ev.phase === 'forward') {
+      const dead = this.filters.get('deadRelu');
+      const n = m.nodes[ev.layer];
+      if (dead !== undefined && n.activation === 'relu' && (n.kind === 'dense' || n.kind === 'activation')) {
+        const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
+        if (frac > dead) return { filter: 'deadRelu', node: ev.layer, description: `Dead ReLU: ${(100 * frac).toFixed(0)}% of the units of '${n.name}' are 0 for the whole batch (threshold ${(100 * dead).toFixed(0)}%)` };
+      }
+    }
+    return null;
+  }
+}
+
+const NO: Verdict = { stop: false, ids: [], logs: [], errors: [] };
+
+/** ‖∂L/∂W‖ of every weighted node, in network order. */
+function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
+  const g = t.model.grads;
+  return t.model.nodes.flatMap((n, node) => {
+    if (!n.wSize) return [];
+    let s = 0;
+    for (let i = n.wOff; i < n.wOff + n.wSize; i++) s += g[i] * g[i];
+    return [{ node, norm: Math.sqrt(s) }];
+  });
+}
+
+/** Fraction of units whose output is 0 for every sample of the batch. */
+function deadFraction(a: ArrayLike<number>, B: number, w: number): number {
+  let dead = 0;
+  for (let j = 0; j < w; j++) {
+    let alive = false;
+    for (let r = 0; r < B && !alive; r++) alive = a[r * w + j] !== 0;
+    if (!alive) dead++;
+  }
+  return w ? dead / w : 0;
+}
