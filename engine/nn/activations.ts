@@ -86,6 +86,26 @@ export function activationBackward(kind: Activation, dz: FloatArray, da: FloatAr
   }
 }
 
+/**
+ * φ′(z) elementwise into `out` (for display: the factor δ = ∂L/∂a ⊙ φ′(z) multiplies by). Returns false for
+ * softmax, whose derivative is a Jacobian per row, not an elementwise factor.
+ */
+export function activationDerivative(kind: Activation, out: FloatArray, z: ArrayLike<number>, a: ArrayLike<number>, n: number, slope = LEAKY_SLOPE): boolean {
+  if (kind === 'softmax') return false;
+  for (let i = 0; i < n; i++) {
+    const x = z[i];
+    switch (kind) {
+      case 'identity': out[i] = 1; break;
+      case 'relu': out[i] = x > 0 ? 1 : 0; break;
+      case 'leaky_relu': out[i] = x > 0 ? 1 : slope; break;
+      case 'sigmoid': out[i] = a[i] * (1 - a[i]); break;
+      case 'tanh': out[i] = 1 - a[i] * a[i]; break;
+      case 'gelu': out[i] = normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI); break;
+    }
+  }
+  return true;
+}
+
 /** Logistic sigmoid, written so that neither branch overflows. */
 export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));

@@ -1,5 +1,6 @@
 // Builds what a stop shows: the tensors of the event (or of one sub-step), training scalars, per-node summaries.
 
+import { activationDerivative } from '../../engine/nn/activations';
 import { describeTensor } from '../../engine/nn/tensor';
 import { nodeTensors, tensorsAt, type NamedTensor } from '../../engine/runtime/snapshot';
 import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
@@ -17,9 +18,17 @@ export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef
   if (!ev) return tensorsAt(t, 'update', -1).map(snapshot); // entry: nothing has run, show the parameters
   if (sub && ev.layer >= 0) {
     const all = nodeTensors(t, ev.layer) as Record<string, NamedTensor | undefined>;
-    return sub.keys.flatMap((k) => (all[k] ? [snapshot(all[k]!)] : []));
+    return sub.keys.flatMap((k) => (k === 'dphi' ? derivative(t, ev.layer) : all[k] ? [snapshot(all[k]!)] : []));
   }
   return tensorsAt(t, ev.phase, ev.layer).map(snapshot);
+}
+
+/** φ′(z) of a dense node, computed for display (the backward pass multiplies by it without storing it). */
+function derivative(t: Trainer, i: number): TensorSnapshot[] {
+  const n = t.model.nodes[i], s = nodeTensors(t, i);
+  const values = new Float32Array(s.z!.data.length);
+  if (!activationDerivative(n.activation, values, s.z!.data, s.a!.data, values.length, n.slope)) return [];
+  return [{ name: 'φ′(z)', path: `${n.name}.dphi`, shape: s.z!.shape, values }];
 }
 
 /** Training-state scalars for the Training scope. */

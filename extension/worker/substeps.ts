@@ -28,7 +28,7 @@ export function subStepsOf(node: ModelNode | null, phase: Phase, fusedOutput: bo
       const fused = fusedOutput && isLast;
       return [
         { formula: fused ? '∂L/∂a (fused with the loss)' : '∂L/∂a = Wᵀ′·δ′ (from the layer above)', keys: ['dA'] },
-        { formula: fused ? 'δ = (a − y)/N (fused softmax/sigmoid + loss)' : `δ = ∂L/∂a ⊙ ${node.activation}′(z)`, keys: fused ? ['a', 'delta'] : ['dA', 'z', 'delta'] },
+        { formula: fused ? 'δ = (a − y)/N (fused softmax/sigmoid + loss)' : `δ = ∂L/∂a ⊙ ${node.activation}′(z)`, keys: fused ? ['a', 'delta'] : ['dA', 'z', 'dphi', 'delta'] },
         { formula: '∂W = δᵀ·x', keys: ['delta', 'x', 'gradW'] },
         { formula: '∂b = Σ_batch δ', keys: ['delta', 'gradb'] },
         { formula: '∂x = δ·W', keys: ['delta', 'W', 'dX'] },

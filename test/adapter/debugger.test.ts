@@ -72,9 +72,12 @@ test('Step Into goes inside a backward pass one chain-rule factor at a time; δ 
   f = await frames();
   assert.match(f[0], /^δ = ∂L\/∂a ⊙ tanh′\(z\) {2}\(2\/5\)$/);
   const v = await scope();
-  assert.deepEqual([...v.keys()], ['∂L/∂a', 'z', 'δ = ∂L/∂z']);
-  const [dA, z, delta] = await Promise.all([values(v.get('∂L/∂a')!), values(v.get('z')!), values(v.get('δ = ∂L/∂z')!)]);
-  delta.forEach((d, i) => assert.ok(Math.abs(d - dA[i] * (1 - Math.tanh(z[i]) ** 2)) < 1e-6, `δ[${i}]`));
+  assert.deepEqual([...v.keys()], ['∂L/∂a', 'z', 'φ′(z)', 'δ = ∂L/∂z']);
+  const [dA, z, dphi, delta] = await Promise.all([values(v.get('∂L/∂a')!), values(v.get('z')!), values(v.get('φ′(z)')!), values(v.get('δ = ∂L/∂z')!)]);
+  delta.forEach((d, i) => {
+    assert.ok(Math.abs(dphi[i] - (1 - Math.tanh(z[i]) ** 2)) < 1e-6, `φ′(z)[${i}]`);
+    assert.ok(Math.abs(d - dA[i] * dphi[i]) < 1e-6, `δ[${i}]`);
+  });
   for (const expected of [/^∂W = δᵀ·x {2}\(3\/5\)$/, /^∂b = Σ_batch δ {2}\(4\/5\)$/]) {
     await act(dc.nextRequest({ threadId: 1 }));
     assert.match((await frames())[0], expected);
@@ -143,27 +146,24 @@ test('a function breakpoint by layer name stops on that layer', async () => {
   assert.match((await frames())[0], /^forward out · step 1/);
 });
 
-test('exception filters: exploding, vanishing, dead ReLU and NaN each stop with exceptionInfo at the layer', async (t) => {
-  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-exc-'));
-  const file = (name: string, text: string) => { const f = path.join(temp, name); fs.writeFileSync(f, text); return f; };
-  const cases: { name: string; program: string; filter: DebugProtocol.ExceptionFilterOptions; expect: RegExp; line?: number }[] = [
-    { name: 'exploding', program: xor, filter: { filterId: 'exploding', condition: '0.01' }, expect: /^Exploding gradient: global norm/ },
-    { name: 'vanishing', program: example('deep-sigmoid.nnet'), filter: { filterId: 'vanishing' }, expect: /^Vanishing gradient: ‖∇W‖ of 'h_1'/, line: 6 },
-    { name: 'deadRelu', program: file('dead.nnet', fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh init=xavier', 'dense h1 4 relu bias_init=constant(-10)')), filter: { filterId: 'deadRelu' }, expect: /^Dead ReLU: 100% of the units of 'h1'/, line: H1 },
-    { name: 'nan', program: file('nan.nnet', fs.readFileSync(example('regression.nnet'), 'utf8').replace('lr=0.1', 'lr=1e30')), filter: { filterId: 'nan' }, expect: /^NaN or Inf: /, },
-  ];
-  for (const c of cases) {
-    await t.test(c.name, async () => {
-      if (c !== cases[0]) { await dc.stop(); dc = new DebugClient('node', adapter, 'nnet'); await dc.start(); }
-      const [, ev] = await Promise.all([launch(c.program, [], { filters: [c.filter] }), stopped()]);
-      assert.equal(ev.body.reason, 'exception');
-      const info = await dc.exceptionInfoRequest({ threadId: 1 });
-      assert.equal(info.body.exceptionId, c.filter.filterId);
-      assert.match(info.body.description ?? '', c.expect);
-      if (c.line) assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].line, c.line);
-    });
-  }
-});
+const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-exc-'));
+const file = (name: string, text: string) => { const f = path.join(temp, name); fs.writeFileSync(f, text); return f; };
+const exceptionCases: { name: string; program: () => string; filter: DebugProtocol.ExceptionFilterOptions; expect: RegExp; line?: number }[] = [
+  { name: 'exploding', program: () => xor, filter: { filterId: 'exploding', condition: '0.01' }, expect: /^Exploding gradient: global norm/ },
+  { name: 'vanishing', program: () => example('deep-sigmoid.nnet'), filter: { filterId: 'vanishing' }, expect: /^Vanishing gradient: ‖∇W‖ of 'h_1'/, line: 6 },
+  { name: 'deadRelu', program: () => file('dead.nnet', fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh init=xavier', 'dense h1 4 relu bias_init=constant(-10)')), filter: { filterId: 'deadRelu' }, expect: /^Dead ReLU: 100% of the units of 'h1'/, line: H1 },
+  { name: 'nan', program: () => file('nan.nnet', fs.readFileSync(example('regression.nnet'), 'utf8').replace('lr=0.1', 'lr=1e30')), filter: { filterId: 'nan' }, expect: /^NaN or Inf: / },
+];
+for (const c of exceptionCases) {
+  test(`exception filter ${c.name}: stops with exceptionInfo at the layer`, async () => {
+    const [, ev] = await Promise.all([launch(c.program(), [], { filters: [c.filter] }), stopped()]);
+    assert.equal(ev.body.reason, 'exception');
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.equal(info.body.exceptionId, c.filter.filterId);
+    assert.match(info.body.description ?? '', c.expect);
+    if (c.line) assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].line, c.line);
+  });
+}
 
 test('expressions: evaluate, errors that say where, completions, and Set Value on lr and a weight', async () => {
   await Promise.all([launch(xor, [{ line: H1 }]), stopped()]);

@@ -1,0 +1,75 @@
+// E2E in a real VS Code (code-server): answer "why does the first layer not learn?" in the 10-layer sigmoid example —
+// break on the vanishing-gradient filter, step into a backward pass, read δ and φ′(z) in Variables, evaluate an
+// expression in the Debug Console, and step back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expandScopes, startDebugging } from './actions';
+import { callStackRows, variableNames, variableRows } from './debugViews';
+import { withWorkbench } from './workbench';
+
+const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
+
+test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug Console, Step Back', { timeout: 240_000 }, async (t) => {
+  await withWorkbench({ name: 'debugger' }, async (wb) => {
+    const { page } = wb;
+    await wb.openFile('deep-sigmoid.nnet');
+    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+
+    // 1. The exception filter, ticked in the Breakpoints view as a user would.
+    await wb.runCommand('View: Show Run and Debug');
+    const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
+    await startDebugging(wb); // the filters are listed once a session of the type has started
+    await filter.first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Shift+F5');
+    await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+    await filter.first().locator('input[type="checkbox"]').check();
+    await startDebugging(wb);
+    const exceptionFrame = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
+      (await page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget').allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
+    t.diagnostic(`exception: ${exceptionFrame.replace(/\s+/g, ' ')}`);
+    await wb.screenshot('vanishing-filter');
+
+    // 2. A breakpoint on the output layer, then into the backward pass of the layer below it.
+    await wb.gotoLine(OUT_LINE);
+    await page.keyboard.press('F9');
+    await page.keyboard.press('F5'); // continue to the next hit: forward out of the next step
+    await wb.waitUntil('forward out', async () => (await callStackRows(page)).some((r) => /forward out/.test(r)), 30_000);
+    await page.keyboard.press('F5');
+    await wb.waitUntil('backward out', async () => (await callStackRows(page)).some((r) => /backward out/.test(r)), 30_000);
+    await page.keyboard.press('F11');
+    await page.keyboard.press('F11');
+    const frame = await wb.waitUntil('the δ sub-step of backward h_10', async () =>
+      (await callStackRows(page)).find((r) => /δ = ∂L\/∂a ⊙ sigmoid′\(z\)/.test(r)), 30_000);
+    t.diagnostic(`frame: ${frame}`);
+    assert.ok((await callStackRows(page)).some((r) => /backward h_10/.test(r)));
+    await expandScopes(page);
+    await wb.waitUntil('∂L/∂a, z, φ′(z) and δ in Variables', async () => {
+      const names = await variableNames(page);
+      return ['∂L/∂a', 'z', 'φ′(z)', 'δ = ∂L/∂z'].every((n) => names.includes(n));
+    });
+    t.diagnostic((await variableRows(page)).slice(0, 6).join(' | '));
+    await wb.screenshot('step-into-delta');
+
+    // 3. The Debug Console.
+    await wb.runCommand('Debug Console: Focus on Debug Console View');
+    await page.keyboard.type('mean(abs(h_10.delta)) < mean(abs(h_10.dA))');
+    await page.keyboard.press('Enter');
+    await wb.waitUntil('the console answers true', async () =>
+      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*true\s*$/m.test(x)), 30_000);
+    await page.keyboard.type('norm(h_1.W.grad)');
+    await page.keyboard.press('Enter');
+    await wb.waitUntil('a number for norm(h_1.W.grad)', async () =>
+      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*\d[\d.e-]*\s*$/m.test(x)), 30_000);
+    await wb.screenshot('debug-console');
+
+    // 4. Step Back, twice: out of the sub-steps and to the backward pass of the output layer.
+    await wb.runCommand('Debug: Step Back');
+    await wb.waitUntil('the ∂L/∂a sub-step again', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
+    await wb.runCommand('Debug: Step Back');
+    await wb.runCommand('Debug: Step Back');
+    await wb.waitUntil('back at forward/backward of out', async () => (await callStackRows(page)).some((r) => /(backward|loss|forward) (out|h_10)?/.test(r) && !/sub/.test(r)), 30_000);
+    await wb.screenshot('stepped-back');
+    await page.keyboard.press('Shift+F5');
+    await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+  });
+});
