@@ -1,6 +1,8 @@
 // The `nnet` command line: check, train and inspect .nnet files with the same engine the extension uses.
 
 import fs from 'node:fs';
+import path from 'node:path';
+import { nodeReadFile } from './data/files';
 import { parseNnet } from './language/parser';
 import type { NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
@@ -23,7 +25,10 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
     err(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return 2;
   }
-  const { spec, diagnostics } = parseNnet(text);
+  // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
+  const { spec, diagnostics } = parseNnet(text, { readFile: nodeReadFile(file, root) });
   for (const d of diagnostics) (d.severity === 'error' ? err : out)(`${file}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${d.message}`);
   if (!spec) return 1;
   switch (command) {

@@ -6,6 +6,7 @@ import { registerCommand } from './commands';
 import { registerDebugger } from './debug/registerDebugger';
 import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
+import { registerLanguageFeatures } from './language/features';
 import { trace } from './trace';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (doc?.isDirty) await doc.save();
     await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
       type: 'nnet', request: 'launch', name: `Debug ${path.basename(target.fsPath)}`, program: target.fsPath,
+      dataRoot: vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath,
     });
   };
 
@@ -50,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewViewProvider(GradientFlowViewProvider.viewType, view),
     view.onDidReceiveCommand((c) => (c === 'train' ? train() : stop())),
     registerDiagnostics(),
+    registerLanguageFeatures(),
     vscode.languages.registerCodeLensProvider({ language: 'nnet' }, new TrainCodeLensProvider()),
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),

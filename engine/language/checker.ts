@@ -2,8 +2,8 @@
 
 import { fusedActivation, type Loss } from '../nn/losses';
 import type { ParseContext } from './context';
-import type { RowDraft } from './parser';
-import { LIMITS, outputWidth, parameterCount, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
+import type { RowDraft } from './data';
+import { LIMITS, outputWidth, parameterCount, type DataSource, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { scheduleOf, type TrainDraft } from './train';
 
 /** Everything the parser gathered. */
@@ -17,6 +17,7 @@ export interface NetworkDraft {
   readonly loss: { kind: Loss; range: SourceRange } | null;
   readonly rows: readonly RowDraft[];
   readonly dataRange: SourceRange;
+  readonly dataSource: DataSource;
   readonly train: TrainDraft;
 }
 
@@ -46,10 +47,17 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
     }
     const out = d.layers[d.layers.length - 1];
     const K = d.layers.reduce((w, l) => outputWidth(l, w), d.input.size);
-    if (d.loss) y = checkLoss(ctx, d.loss, out, K, d.rows);
+    // Loaded rows (CSV, generators) share one range: report a problem there once, not once per sample.
+    const reported = new Set<string>();
+    if (d.loss) y = checkLoss(ctx, d.loss, out, K, d.rows, reported);
     for (const [i, r] of d.rows.entries()) {
-      if (r.x.length !== d.input.size) ctx.error(r.range, `this row has ${r.x.length} input value(s) but the network's input is ${d.input.size} wide`);
-      else if (y[i].length !== K) ctx.error(r.range, `this row has ${r.y.length} target value(s) but the output layer '${out.name}' has ${K} unit(s)`);
+      const key = `${r.range.line}:${r.range.col}`;
+      if (reported.has(key)) continue;
+      const what = r.origin ? `${r.origin} has` : 'this row has';
+      if (r.x.length !== d.input.size) ctx.error(r.range, `${what} ${r.x.length} input value(s) but the network's input is ${d.input.size} wide`);
+      else if (y[i].length !== K) ctx.error(r.range, `${what} ${r.y.length} target value(s) but the output layer '${out.name}' has ${K} unit(s)`);
+      else continue;
+      reported.add(key);
     }
   }
 
@@ -69,7 +77,7 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
   if (!d.input || !d.loss || !d.name) return null;
   return {
     name: d.name, inputSize: d.input.size, inputRange: d.input.range, layers: d.layers, loss: d.loss.kind, lossRange: d.loss.range,
-    data: { x: d.rows.map((r) => r.x), y, range: d.dataRange },
+    data: { x: d.rows.map((r) => r.x), y, range: d.dataRange, source: d.dataSource },
     train: {
       epochs: t.epochs, batch: Math.max(1, Math.min(t.batch ?? nTrain, nTrain)), accumulate: t.accumulate, optimizer: t.optimizer,
       schedule: scheduleOf(t), clip: t.clip, seed: t.seed, validation: t.validation, shuffle: t.shuffle,
@@ -79,7 +87,7 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
 }
 
 /** Checks that the loss fits the output; returns the targets, with class indices expanded to one-hot. */
-function checkLoss(ctx: ParseContext, loss: { kind: Loss; range: SourceRange }, out: LayerSpec, K: number, rows: readonly RowDraft[]): number[][] {
+function checkLoss(ctx: ParseContext, loss: { kind: Loss; range: SourceRange }, out: LayerSpec, K: number, rows: readonly RowDraft[], reported: Set<string>): number[][] {
   const outAct = out.kind === 'dense' || out.kind === 'activation' ? out.activation : null;
   const wanted = fusedActivation(loss.kind);
   if (loss.kind === 'bce' && outAct === 'softmax') {
@@ -92,14 +100,19 @@ function checkLoss(ctx: ParseContext, loss: { kind: Loss; range: SourceRange }, 
   }
   if (loss.kind === 'bce' && rows.some((r) => r.y.some((v) => v < 0 || v > 1))) ctx.error(loss.range, 'loss bce needs targets between 0 and 1');
   if (loss.kind !== 'cross_entropy') return rows.map((r) => r.y);
+  const report = (r: RowDraft, message: string) => {
+    const key = `${r.range.line}:${r.range.col}`;
+    if (!reported.has(key)) ctx.error(r.range, r.origin ? `${r.origin}: ${message}` : message);
+    reported.add(key);
+  };
   return rows.map((r) => {
     if (r.y.length === 1 && K > 1) {
       const c = r.y[0];
-      if (!Number.isInteger(c) || c < 0 || c >= K) { ctx.error(r.range, `class label ${c} is not an integer from 0 to ${K - 1}`); return r.y; }
+      if (!Number.isInteger(c) || c < 0 || c >= K) { report(r, `class label ${c} is not an integer from 0 to ${K - 1}`); return r.y; }
       return Array.from({ length: K }, (_, k) => (k === c ? 1 : 0));
     }
     if (r.y.length === K && (r.y.some((v) => v < 0 || v > 1) || Math.abs(r.y.reduce((a, b) => a + b, 0) - 1) > 1e-6)) {
-      ctx.error(r.range, 'cross_entropy targets must be one-hot (or probabilities summing to 1), or a single class index');
+      report(r, 'cross_entropy targets must be one-hot (or probabilities summing to 1), or a single class index');
     }
     return r.y;
   });

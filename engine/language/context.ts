@@ -3,6 +3,18 @@
 import { parseNumber, type Token } from './lexer';
 import type { Diagnostic, SourceRange } from './spec';
 
+/**
+ * Answers the text of a data file named in the document (a path relative to the .nnet file), or why it cannot be
+ * read. Supplied by the caller (CLI, extension, worker), so the parser itself never touches the file system.
+ */
+export type ReadFile = (relPath: string) => { readonly text: string } | { readonly error: string };
+
+/** Options of `parseNnet`. */
+export interface ParseOptions {
+  /** How to read `data csv "FILE"`; without it such a line is an error that says so. */
+  readonly readFile?: ReadFile;
+}
+
 /** One line being parsed: its tokens and where they are. */
 export interface Line {
   /** 0-based line number. */
@@ -54,7 +66,8 @@ export function readOptions(
   for (const t of toks) {
     const eq = t.text.indexOf('=');
     const key = eq > 0 ? t.text.slice(0, eq) : t.text, value = eq > 0 ? t.text.slice(eq + 1) : '';
-    const rule = allowed[key];
+    // Own keys only: `constructor=1` must not find Object.prototype.constructor.
+    const rule = Object.prototype.hasOwnProperty.call(allowed, key) ? allowed[key] : undefined;
     if (!rule) {
       ctx.error(at(line, t), `unknown ${what} parameter '${key}'; expected ${Object.keys(allowed).map((k) => `${k}=…`).join(', ') || 'none'}`);
       ok = false;

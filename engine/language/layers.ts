@@ -190,7 +190,7 @@ export class NetworkBuilder {
 /** Parses `xavier`, `constant(0.1)`, `uniform(-0.1,0.1)`, `normal(0.02)`…; returns an error message on failure. */
 export function parseInit(text: string): InitSpec | string {
   const m = /^([a-z_]+)(?:\(([^)]*)\))?$/.exec(text);
-  const kind = m ? INIT_NAMES[m[1]] : undefined;
+  const kind = m && Object.prototype.hasOwnProperty.call(INIT_NAMES, m[1]) ? INIT_NAMES[m[1]] : undefined;
   if (!m || !kind) return `unknown initialiser '${text}'; expected one of ${Object.keys(INIT_NAMES).join(', ')}`;
   const args = m[2] === undefined ? [] : m[2].split(',').map((s) => parseNumber(s.trim()));
   if (args.some((a) => a === null)) return `the arguments of '${text}' must be numbers`;

@@ -1,4 +1,4 @@
-// Splits one line of a .nnet file into tokens with their columns; `#` starts a comment.
+// Splits one line of a .nnet file into tokens with their columns; `#` starts a comment outside "quoted" text.
 
 /** A word of a line with its 0-based column span. */
 export interface Token {
@@ -7,17 +7,48 @@ export interface Token {
   readonly endCol: number;
 }
 
-/** Tokens of one line, comments removed. `key=value` stays one token; `->` is its own token. */
+/**
+ * Tokens of one line, comments removed. `key=value` stays one token; `->` is its own token; a double-quoted part
+ * (`"my data.csv"`, `target="class label"`) keeps its spaces and `#` inside one token. An unterminated quote runs
+ * to the end of the line, so the parser can report it with its whole range.
+ */
 export function tokenizeLine(line: string): Token[] {
   const tokens: Token[] = [];
-  const hash = line.indexOf('#');
-  const code = hash >= 0 ? line.slice(0, hash) : line;
-  const re = /->|[^\s]+?(?=->|\s|$)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(code)) !== null) {
-    tokens.push({ text: m[0], col: m.index, endCol: m.index + m[0].length });
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12 || /\s/.test(line[i])) { i++; continue; }
+    if (c === 35 /* # */) break;
+    if (c === 45 /* - */ && line.charCodeAt(i + 1) === 62 /* > */) { tokens.push({ text: '->', col: i, endCol: i + 2 }); i += 2; continue; }
+    const start = i;
+    while (i < n) {
+      const d = line.charCodeAt(i);
+      if (d === 35 || /\s/.test(line[i]) || (d === 45 && line.charCodeAt(i + 1) === 62)) break;
+      if (d === 34 /* " */) {
+        const close = line.indexOf('"', i + 1);
+        i = close < 0 ? n : close + 1;
+      } else i++;
+    }
+    tokens.push({ text: line.slice(start, i), col: start, endCol: i });
   }
   return tokens;
+}
+
+/** Column where the line's comment starts (the `#` outside quotes), or -1. */
+export function commentStart(line: string): number {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '#' && !quoted) return i;
+  }
+  return -1;
+}
+
+/** The contents of a double-quoted token, or null if it is not one (or is unterminated). */
+export function unquote(text: string): string | null {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') && text.indexOf('"', 1) === text.length - 1 ? text.slice(1, -1) : null;
 }
 
 /** Parses a finite number token (decimal or exponent form), or returns null. */

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { nodeReadFile } from '../data/files';
 import { parseNnet } from './parser';
 
 const examples = path.join(__dirname, '..', '..', 'examples');
 
 test('every example parses with no diagnostics', () => {
   for (const f of fs.readdirSync(examples).filter((f) => f.endsWith('.nnet'))) {
-    const r = parseNnet(fs.readFileSync(path.join(examples, f), 'utf8'));
+    const r = parseNnet(fs.readFileSync(path.join(examples, f), 'utf8'), { readFile: nodeReadFile(path.join(examples, f)) });
     assert.deepEqual(r.diagnostics, [], f);
     assert.ok(r.spec, f);
   }

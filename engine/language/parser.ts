@@ -3,37 +3,40 @@
 
 import { LOSSES, type Loss } from '../nn/losses';
 import { checkNetwork } from './checker';
-import { ParseContext, at, type Line } from './context';
-import { parseNumber, tokenizeLine } from './lexer';
+import { ParseContext, at, type Line, type ParseOptions } from './context';
+import { dataHeader, dataRow, emptyData } from './data';
+import { tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
-import type { Diagnostic, NetworkSpec, SourceRange } from './spec';
+import type { Diagnostic, LayerSpec, NetworkSpec, SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
+
+export type { ParseOptions, ReadFile } from './context';
+export type { RowDraft } from './data';
 
 /** The result of parsing: a spec when there are no errors, and all diagnostics (errors and warnings). */
 export interface ParseResult {
   readonly spec: NetworkSpec | null;
   readonly diagnostics: readonly Diagnostic[];
-}
-
-/** A data row as written. */
-export interface RowDraft {
-  readonly x: number[];
-  readonly y: number[];
-  readonly range: SourceRange;
+  /** The layers that did parse and the input width, even when there are errors (for hover and CodeLens). */
+  readonly partial: {
+    readonly inputSize: number | null; readonly layers: readonly LayerSpec[]; readonly batch: number | null; readonly loss: Loss | null;
+    /** Number of samples loaded (inline rows, CSV or generator). */
+    readonly samples: number;
+  };
 }
 
 type Section = 'none' | 'network' | 'data' | 'train';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Parses and checks a .nnet document. */
-export function parseNnet(text: string): ParseResult {
+/** Parses and checks a .nnet document; `options.readFile` reads the CSV a `data csv` line names. Never throws. */
+export function parseNnet(text: string, options: ParseOptions = {}): ParseResult {
   const ctx = new ParseContext();
   const net = new NetworkBuilder(ctx);
   const train = defaultTrain();
-  const rows: RowDraft[] = [];
+  const data = emptyData();
   const seen = new Map<string, SourceRange>();
   let section: Section = 'none';
-  let name: string | null = null, networkRange: SourceRange | null = null, dataRange: SourceRange | null = null;
+  let name: string | null = null, networkRange: SourceRange | null = null;
   let loss: { kind: Loss; range: SourceRange } | null = null;
   const lines = text.split(/\r?\n/);
 
@@ -60,8 +63,7 @@ export function parseNnet(text: string): ParseResult {
         continue;
       case 'data':
         section = 'data';
-        if (once('data')) dataRange = line.whole;
-        ctx.extra(line, 1);
+        if (once('data')) dataHeader(ctx, line, data, options.readFile);
         continue;
       case 'train':
         section = 'train';
@@ -80,42 +82,31 @@ export function parseNnet(text: string): ParseResult {
     }
     switch (section) {
       case 'network': net.statement(line); break;
-      case 'data': dataRow(ctx, line, rows); break;
+      case 'data': dataRow(ctx, line, data); break;
       case 'train': trainStatement(ctx, line, train, once); break;
       case 'none': ctx.error(at(line, toks[0]), `unexpected '${head}'; a file starts with 'network NAME'`); break;
     }
   }
   const layers = net.finish();
 
-  const top: SourceRange = { line: 0, col: 0, endCol: Math.max(1, (lines[0] ?? '').length) };
+  // The first line, as a place for whole-file errors; empty when the line is (editors widen it to one character).
+  const top: SourceRange = { line: 0, col: 0, endCol: (lines[0] ?? '').length };
   if (!networkRange) ctx.error(top, "missing 'network NAME' section");
   else {
     if (!net.input && !seen.has('input') && !ctx.diagnostics.some((d) => d.message.includes("'input'"))) ctx.error(networkRange, "the network needs an 'input N' line");
     if (!net.hasStatements) ctx.error(networkRange, "the network needs at least one layer, e.g. 'dense out 1 sigmoid'");
   }
   if (!loss && !seen.has('loss')) ctx.error(top, `missing 'loss' line (${LOSSES.join(', ')})`);
-  if (!dataRange) ctx.error(top, "missing 'data' section");
-  else if (!rows.length) ctx.error(dataRange, "the 'data' section has no rows, e.g. '0 1 -> 1'");
+  if (!data.range) ctx.error(top, "missing 'data' section");
+  else if (!data.rows.length && data.source.kind === 'inline' && !data.failed) ctx.error(data.range, "the 'data' section has no rows, e.g. '0 1 -> 1'");
 
   const spec = checkNetwork(ctx, {
     name, networkRange: networkRange ?? top, input: net.input, layers, layersComplete: !net.failed,
-    loss, rows, dataRange: dataRange ?? top, train,
+    loss, rows: data.rows, dataRange: data.range ?? top, dataSource: data.source, train,
   });
   ctx.diagnostics.sort((a, b) => a.range.line - b.range.line || a.range.col - b.range.col);
-  return { spec: ctx.hasErrors ? null : spec, diagnostics: ctx.diagnostics };
-}
-
-function dataRow(ctx: ParseContext, line: Line, rows: RowDraft[]): void {
-  const arrow = line.toks.findIndex((t) => t.text === '->');
-  if (arrow < 0) { ctx.error(line.whole, "a data row needs '->' between inputs and targets, e.g. '0 1 -> 1'"); return; }
-  const x: number[] = [], y: number[] = [];
-  let ok = true;
-  line.toks.forEach((t, i) => {
-    if (i === arrow) return;
-    const v = parseNumber(t.text);
-    if (v === null) { ctx.error(at(line, t), `'${t.text}' is not a finite number`); ok = false; }
-    else (i < arrow ? x : y).push(v);
-  });
-  if (ok && (!x.length || !y.length)) { ctx.error(line.whole, 'a data row needs at least one input and one target'); ok = false; }
-  if (ok) rows.push({ x, y, range: line.whole });
+  return {
+    spec: ctx.hasErrors ? null : spec, diagnostics: ctx.diagnostics,
+    partial: { inputSize: net.input?.size ?? null, layers, batch: spec?.train.batch ?? train.batch, loss: loss?.kind ?? null, samples: data.rows.length },
+  };
 }

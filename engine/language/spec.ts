@@ -69,8 +69,21 @@ export interface ResidualSpec extends LayerBase {
 
 export type LayerSpec = DenseSpec | ActivationSpec | DropoutSpec | BatchNormSpec | ResidualSpec;
 
+/** Where the samples came from. */
+export type DataSource =
+  | { readonly kind: 'inline' }
+  | {
+    readonly kind: 'csv'; readonly path: string; readonly inputs: readonly string[]; readonly targets: readonly string[];
+    /** Class names in one-hot order, when the target was one-hot encoded. */
+    readonly classes: readonly string[] | null;
+    readonly standardize: boolean;
+  }
+  | { readonly kind: 'generate'; readonly name: string; readonly params: Readonly<Record<string, number>> };
+
 /** Data: one row per sample; targets already one-hot where labels were class indices. */
 export interface DataSpec {
+  /** Inline rows, a CSV file or a built-in generator (absent in specs built by hand: inline). */
+  readonly source?: DataSource;
   /** [N][inputs] */
   readonly x: readonly (readonly number[])[];
   /** [N][outputs] */

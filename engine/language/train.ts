@@ -97,7 +97,7 @@ export function trainStatement(ctx: ParseContext, line: Line, d: TrainDraft, onc
     case 'optimizer': {
       const kind = a1?.text as OptimizerKind | undefined;
       const names = Object.keys(OPTIMIZER_PARAMS);
-      if (!kind || !(kind in OPTIMIZER_PARAMS)) { ctx.error(a1 ? at(line, a1) : line.whole, `expected an optimizer after 'optimizer': ${names.join(', ')}`); return; }
+      if (!kind || !Object.prototype.hasOwnProperty.call(OPTIMIZER_PARAMS, kind)) { ctx.error(a1 ? at(line, a1) : line.whole, `expected an optimizer after 'optimizer': ${names.join(', ')}`); return; }
       const rest = line.toks.slice(2);
       const nesterov = kind === 'momentum' && rest.some((t) => t.text === 'nesterov');
       const o = readOptions(ctx, line, rest.filter((t) => !(kind === 'momentum' && t.text === 'nesterov')), OPTIMIZER_PARAMS[kind], kind);

@@ -23,6 +23,8 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
     const program = config.program === '${file}' ? vscode.window.activeTextEditor?.document.uri.fsPath : config.program;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === program);
     if (doc?.isDirty) await doc.save();
+    // CSV data may live anywhere in the workspace folder, as the editor's checker allows.
+    if (!config.dataRoot && program) config.dataRoot = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath;
     return config;
   }
 }

@@ -9,6 +9,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compile } from '../../engine/expr/evaluate';
+import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
 import type { NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
@@ -27,6 +28,8 @@ export interface NnetLaunchArguments extends DebugProtocol.LaunchRequestArgument
   stopOnEntry?: boolean;
   /** Memory for Step Back history, in megabytes (default 256). */
   historyMB?: number;
+  /** Folder CSV data files must lie in (default: the .nnet file's folder; the extension passes the workspace folder). */
+  dataRoot?: string;
 }
 
 /** Options for constructing a session (the standalone adapter uses the defaults). */
@@ -81,6 +84,12 @@ export class NnetDebugSession extends LoggingDebugSession {
       completionTriggerCharacters: ['.'],
       supportsExceptionInfoRequest: true,
       supportsExceptionFilterOptions: true,
+      // Breakpoint modes let a layer breakpoint stop on one pass only (right-click a breakpoint → Edit Mode).
+      breakpointModes: [
+        { mode: 'both', label: 'Forward and backward', description: 'Stop on the forward and the backward pass of the layer', appliesTo: ['source'] },
+        { mode: 'forward', label: 'Forward pass only', description: 'Stop when the layer computes z and a', appliesTo: ['source'] },
+        { mode: 'backward', label: 'Backward pass only', description: 'Stop when the layer computes δ and its gradients', appliesTo: ['source'] },
+      ],
       exceptionBreakpointFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
         filter: id, label: EXCEPTION_FILTERS[id].label, description: EXCEPTION_FILTERS[id].description, default: false,
         supportsCondition: id !== 'nan', conditionDescription: `threshold (default ${EXCEPTION_FILTERS[id].defaultThreshold})`,
@@ -110,7 +119,8 @@ export class NnetDebugSession extends LoggingDebugSession {
         const bp: DebugProtocol.Breakpoint = { ...new Breakpoint(verified, r.line, undefined, new Source(path.basename(file), file)), id };
         const message = problem ?? r.message;
         if (message) bp.message = message;
-        if (verified) specs.push({ id, nodes: r.nodes, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage });
+        const phases: ('forward' | 'backward')[] | undefined = req.mode === 'forward' || req.mode === 'backward' ? [req.mode] : undefined;
+        if (verified) specs.push({ id, nodes: r.nodes, phases, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage });
         return bp;
       }),
     };
@@ -174,7 +184,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     } catch (e) {
       return this.sendErrorResponse(response, { id: 3001, format: `Cannot read ${this.program}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, showUser: true });
     }
-    const { spec, diagnostics } = parseNnet(source);
+    const { spec, diagnostics } = parseNnet(source, { readFile: nodeReadFile(this.program, args.dataRoot) });
     const first = diagnostics.find((d) => d.severity === 'error');
     if (!spec) {
       const where = first ? `${path.basename(this.program)}:${first.range.line + 1}: ${first.message}` : 'the file has errors';
@@ -194,7 +204,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     });
     const mb = typeof args.historyMB === 'number' && args.historyMB > 0 ? args.historyMB : 256;
     worker.post({
-      kind: 'start', source, fileName: this.program, debug, stopOnEntry: debug && !!args.stopOnEntry,
+      kind: 'start', source, fileName: this.program, dataRoot: args.dataRoot, debug, stopOnEntry: debug && !!args.stopOnEntry,
       breakpoints: debug ? this.allBreakpoints() : [], exceptionFilters: debug ? this.exceptionFilters : [], historyBytes: mb * 1024 * 1024,
     });
     this.sendResponse(response);
@@ -458,7 +468,7 @@ export class NnetDebugSession extends LoggingDebugSession {
 /** Parses the file at `file` for breakpoint placement; never throws. */
 function readSpec(file: string): { spec: NetworkSpec | null; firstError?: string } {
   try {
-    const r = parseNnet(fs.readFileSync(file, 'utf8'));
+    const r = parseNnet(fs.readFileSync(file, 'utf8'), { readFile: nodeReadFile(file) });
     const e = r.diagnostics.find((d) => d.severity === 'error');
     return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
   } catch (e) {

@@ -1,8 +1,8 @@
 // Squiggles as you type: parses open .nnet documents (debounced) and publishes their diagnostics.
 
 import * as vscode from 'vscode';
-import { parseNnet } from '../../engine/language/parser';
 import type { Diagnostic } from '../../engine/language/spec';
+import { parseDocument } from './dataFiles';
 
 const DEBOUNCE_MS = 150;
 
@@ -20,7 +20,7 @@ export function registerDiagnostics(): vscode.Disposable {
   const timers = new Map<string, NodeJS.Timeout>();
   const update = (doc: vscode.TextDocument) => {
     if (doc.languageId !== 'nnet') return;
-    collection.set(doc.uri, parseNnet(doc.getText()).diagnostics.map(toVsDiagnostic));
+    collection.set(doc.uri, parseDocument(doc).diagnostics.map(toVsDiagnostic));
   };
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();

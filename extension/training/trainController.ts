@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { parseNnet } from '../../engine/language/parser';
+import { parseDocument } from '../language/dataFiles';
 import { formatNumber } from '../../engine/nn/tensor';
 import { trace } from '../trace';
 import type { WorkerToHost } from '../worker/protocol';
@@ -27,7 +27,7 @@ export class TrainController implements vscode.Disposable {
   async train(uri: vscode.Uri): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(uri);
     const name = path.basename(uri.fsPath);
-    const { spec, diagnostics } = parseNnet(doc.getText());
+    const { spec, diagnostics } = parseDocument(doc);
     trace('command', { id: 'nnet.train', file: name, errors: diagnostics.filter((d) => d.severity === 'error').length });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
@@ -102,7 +102,7 @@ export class TrainController implements vscode.Disposable {
               assertNever(m);
           }
         });
-        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
+        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
       }),
     );
   }

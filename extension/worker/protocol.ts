@@ -124,7 +124,12 @@ export type StepKind = 'over' | 'into' | 'out' | 'back';
 // Host → worker
 
 export type HostToWorker =
-  | { kind: 'start'; source: string; fileName: string; debug: boolean; stopOnEntry: boolean; breakpoints: readonly BreakpointSpec[]; exceptionFilters: readonly ExceptionFilter[]; historyBytes: number }
+  | {
+      kind: 'start'; source: string; fileName: string; debug: boolean; stopOnEntry: boolean; breakpoints: readonly BreakpointSpec[];
+      exceptionFilters: readonly ExceptionFilter[]; historyBytes: number;
+      /** Folder CSV data files must lie in (default: the .nnet file's folder). */
+      dataRoot?: string;
+    }
   | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
   | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
   | { kind: 'continue' }

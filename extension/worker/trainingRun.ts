@@ -6,6 +6,7 @@ import { completionItems } from '../../engine/expr/completions';
 import { evaluate } from '../../engine/expr/evaluate';
 import { formatValue } from '../../engine/expr/format';
 import { isTensor, type ExprScope } from '../../engine/expr/values';
+import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
 import { History, RewindError } from '../../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
@@ -74,7 +75,7 @@ export class TrainingRun {
   }
 
   private start(msg: Extract<HostToWorker, { kind: 'start' }>): void {
-    const { spec, diagnostics } = parseNnet(msg.source);
+    const { spec, diagnostics } = parseNnet(msg.source, { readFile: nodeReadFile(msg.fileName, msg.dataRoot) });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
       this.post({ kind: 'error', message: first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors', line: (first?.range.line ?? -1) + 1, step: null, layerName: null });

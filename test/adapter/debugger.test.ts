@@ -141,6 +141,13 @@ test('logpoints print interpolated values without stopping', async () => {
   assert.ok(Number(logs[1].split('= ')[1]) > 0, logs[1]);
 });
 
+test('breakpoint mode "backward" stops on the backward pass only', async () => {
+  await Promise.all([launch(xor, [{ line: H1, mode: 'backward' }]), stopped()]);
+  assert.match((await frames())[0], /^backward h1 · step 1/);
+  await act(dc.continueRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^backward h1 · step 2/);
+});
+
 test('a function breakpoint by layer name stops on that layer', async () => {
   await Promise.all([launch(xor, [], { functions: ['out'] }), stopped()]);
   assert.match((await frames())[0], /^forward out · step 1/);
