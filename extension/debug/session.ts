@@ -323,7 +323,8 @@ export class NnetDebugSession extends LoggingDebugSession {
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const e = this.stopped?.exception;
     response.body = e
-      ? { exceptionId: e.filter, description: e.description, breakMode: 'always', details: { message: e.description, typeName: EXCEPTION_FILTERS[e.filter].label } }
+      // VS Code titles the exception widget "Exception has occurred: <exceptionId>", so the id is the readable label.
+      ? { exceptionId: EXCEPTION_FILTERS[e.filter].label, description: e.description, breakMode: 'always', details: { message: e.description, typeName: e.filter } }
       : { exceptionId: 'none', description: 'Not stopped on an exception', breakMode: 'never' };
     this.sendResponse(response);
   }

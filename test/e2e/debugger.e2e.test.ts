@@ -22,7 +22,9 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
     await filter.first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Shift+F5');
     await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
-    await filter.first().locator('input[type="checkbox"]').check();
+    // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
+    await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+    await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
     await startDebugging(wb);
     const exceptionFrame = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
       (await page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget').allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
@@ -37,6 +39,7 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
     await page.keyboard.press('F5');
     await wb.waitUntil('backward out', async () => (await callStackRows(page)).some((r) => /backward out/.test(r)), 30_000);
     await page.keyboard.press('F11');
+    await wb.waitUntil('the ∂L/∂a sub-step of backward h_10', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
     await page.keyboard.press('F11');
     const frame = await wb.waitUntil('the δ sub-step of backward h_10', async () =>
       (await callStackRows(page)).find((r) => /δ = ∂L\/∂a ⊙ sigmoid′\(z\)/.test(r)), 30_000);
@@ -62,12 +65,14 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
       (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*\d[\d.e-]*\s*$/m.test(x)), 30_000);
     await wb.screenshot('debug-console');
 
-    // 4. Step Back, twice: out of the sub-steps and to the backward pass of the output layer.
-    await wb.runCommand('Debug: Step Back');
+    // 4. Step Back with the debug toolbar's button (VS Code shows it because the adapter supports stepping back).
+    const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
+    await stepBack.click();
     await wb.waitUntil('the ∂L/∂a sub-step again', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
-    await wb.runCommand('Debug: Step Back');
-    await wb.runCommand('Debug: Step Back');
-    await wb.waitUntil('back at forward/backward of out', async () => (await callStackRows(page)).some((r) => /(backward|loss|forward) (out|h_10)?/.test(r) && !/sub/.test(r)), 30_000);
+    await stepBack.click();
+    await wb.waitUntil('back at the backward pass of out', async () => (await callStackRows(page)).some((r) => /^backward out · step 2/.test(r)), 30_000);
+    await stepBack.click();
+    await wb.waitUntil('back at the loss', async () => (await callStackRows(page)).some((r) => /^loss · step 2/.test(r)), 30_000);
     await wb.screenshot('stepped-back');
     await page.keyboard.press('Shift+F5');
     await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
