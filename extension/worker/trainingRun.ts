@@ -151,7 +151,7 @@ export class TrainingRun {
       for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
       if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
       const hit = this.rules.checkExceptions(t, ev);
-      if (hit) { this.stopOnException(ev, hit); return true; }
+      if (hit) { this.stop('exception', ev, { exception: hit }); return true; }
     }
     const mode = this.stepMode;
     if (!mode) return false;
@@ -214,10 +214,6 @@ export class TrainingRun {
     });
   }
 
-  private stopOnException(ev: TrainerEvent, hit: ExceptionHit): void {
-    this.stop('exception', ev, { exception: hit });
-  }
-
   private subSteps(ev: TrainerEvent): SubStepDef[] {
     const t = this.trainer!;
     const node = ev.layer >= 0 ? t.model.nodes[ev.layer] : null;
@@ -273,11 +269,15 @@ export class TrainingRun {
     const t = this.trainer!;
     const elapsed = (performance.now() - this.startedAt) / 1000;
     const points: LossPoint[] = [];
-    for (; this.lossSent < t.epochLosses.length; this.lossSent++) points.push({ epoch: this.lossSent + 1, step: t.step, loss: t.epochLosses[this.lossSent] });
+    for (; this.lossSent < t.epochLosses.length; this.lossSent++) {
+      const m = t.metrics[this.lossSent];
+      points.push({ epoch: this.lossSent + 1, step: t.step, loss: t.epochLosses[this.lossSent], valLoss: m && m.epoch === this.lossSent + 1 ? m.valLoss : null });
+    }
     return {
       epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
       gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
+      clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
       layers: t.gradStats().map((g) => ({ name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad })),
       newLossPoints: points,
     };
