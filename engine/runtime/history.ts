@@ -1,47 +1,70 @@
-// Rewinding: a sliding window of checkpoints of the trainer at step starts, within a memory budget, and exact
-// replay from the nearest one to any later event. Training is deterministic, so a replay equals the original bit
-// for bit. The window bounds both memory and the cost of a rewind (at most one step is replayed).
+// Rewinding: a sliding window (a ring) of checkpoints of the trainer at step starts, within a memory budget, and
+// exact replay from the nearest one to any later event. Training is deterministic, so a replay equals the original
+// bit for bit. The window bounds memory; the checkpoint interval bounds what a rewind replays.
 
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
+
+/** Most checkpoints kept, whatever the budget: bounds the bookkeeping as well as the memory. */
+const MAX_CHECKPOINTS = 4096;
+/** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
+const TINY_STEP_WORK = 200_000;
 
 /** A rewind that would go past the oldest state kept. */
 export class RewindError extends Error {}
 
 /** Keeps checkpoints of one trainer and moves it to any event since the oldest. */
 export class History {
-  /** Oldest first. */
-  private readonly checkpoints: TrainerState[] = [];
+  /** A ring of checkpoints: `count` of them, the oldest at `head`. */
+  private readonly ring: TrainerState[] = [];
+  private head = 0;
+  private count = 0;
   private readonly stateBytes: number;
-  /** How many checkpoints fit in the budget (at least 2: the current step's start and the one before). */
+  /** How many checkpoints fit in the budget (at least 2), and never more than MAX_CHECKPOINTS. */
   readonly capacity: number;
+  /** Steps between checkpoints: 1 for networks whose step is costly, more for tiny ones where copying dominates. */
+  readonly interval: number;
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(private readonly trainer: Trainer, budgetBytes: number) {
     const p = trainer.model.params.length;
     const opt = trainer.optimizer.saveState().buffers.length;
-    this.stateBytes = 4 * (p * (2 + opt) + trainer.trainRows.length) + 512;
-    this.capacity = Math.max(2, Math.floor(budgetBytes / this.stateBytes));
+    // Typed arrays cost their bytes plus a few hundred bytes of object headers each; count them honestly.
+    const arrays = 6 + opt + 2 * trainer.model.nodes.length;
+    this.stateBytes = 4 * (p * (2 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
+    this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(budgetBytes / this.stateBytes)));
+    // A step costs about 6·P·B flops; a checkpoint copies 4·P·(2 + optimizer buffers) bytes plus fixed overhead.
+    // With the kernels' ~30 GFLOP/s against ~5 GB/s of copying, copying takes about 4·(2 + opt)/B of a step: space
+    // checkpoints to keep that near 5%, and wider still for tiny steps where fixed costs dominate. A rewind then
+    // replays at most `interval` steps.
+    const B = Math.max(1, trainer.spec.train.batch);
+    const byCopy = Math.ceil((80 * (2 + opt)) / B), byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
+    this.interval = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
     this.record();
   }
 
-  /** Call between events while training; takes a checkpoint at each step start, reusing the oldest when full. */
+  /** Call between events while training; takes a checkpoint at every `interval`-th step start, reusing the oldest when full. */
   record(): void {
     const t = this.trainer;
-    if (!t.atStepStart) return;
-    const last = this.checkpoints[this.checkpoints.length - 1];
+    if (!t.atStepStart || t.step % this.interval !== 0) return;
+    const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
-    const reuse = this.checkpoints.length >= this.capacity ? this.checkpoints.shift() : undefined;
-    this.checkpoints.push(t.saveState(reuse));
+    if (this.count < this.capacity) {
+      this.ring[(this.head + this.count) % this.capacity] = t.saveState(this.ring[(this.head + this.count) % this.capacity]);
+      this.count++;
+    } else {
+      this.ring[this.head] = t.saveState(this.ring[this.head]);
+      this.head = (this.head + 1) % this.capacity;
+    }
   }
 
   /** Index of the earliest event that can be the target of a rewind. */
   get earliestEvent(): number {
-    return this.checkpoints[0].eventIndex;
+    return this.at(0).eventIndex;
   }
 
   /** Checkpoints kept and the memory they take (for messages and tests). */
   get stats(): { count: number; bytes: number } {
-    return { count: this.checkpoints.length, bytes: this.checkpoints.length * this.stateBytes };
+    return { count: this.count, bytes: this.count * this.stateBytes };
   }
 
   /**
@@ -51,7 +74,7 @@ export class History {
    * @throws RewindError when `target` is older than the oldest checkpoint.
    */
   goTo(target: number): TrainerEvent | null {
-    const t = this.trainer, oldest = this.checkpoints[0];
+    const t = this.trainer, oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
       return null;
@@ -73,10 +96,10 @@ export class History {
    */
   findLastBefore(before: number, hit: (ev: TrainerEvent) => boolean): number | null {
     const t = this.trainer;
-    for (let k = this.checkpoints.length - 1; k >= 0; k--) {
-      const cp = this.checkpoints[k];
+    for (let k = this.count - 1; k >= 0; k--) {
+      const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
-      const end = Math.min(before, this.checkpoints[k + 1]?.eventIndex ?? before);
+      const end = Math.min(before, k + 1 < this.count ? this.at(k + 1).eventIndex : before);
       t.restoreState(cp);
       let found: number | null = null;
       while (t.eventIndex < end) {
@@ -92,11 +115,16 @@ export class History {
 
   /** Forgets checkpoints after the trainer's current event (used when the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
-    while (this.checkpoints.length > 1 && this.checkpoints[this.checkpoints.length - 1].eventIndex > eventIndex) this.checkpoints.pop();
+    while (this.count > 1 && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
+  }
+
+  /** The k-th checkpoint, oldest first. */
+  private at(k: number): TrainerState {
+    return this.ring[(this.head + k) % this.capacity];
   }
 
   private nearestAtOrBefore(eventIndex: number): TrainerState {
-    for (let k = this.checkpoints.length - 1; k >= 0; k--) if (this.checkpoints[k].eventIndex <= eventIndex) return this.checkpoints[k];
-    return this.checkpoints[0];
+    for (let k = this.count - 1; k >= 0; k--) if (this.at(k).eventIndex <= eventIndex) return this.at(k);
+    return this.at(0);
   }
 }

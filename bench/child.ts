@@ -1,0 +1,52 @@
+// One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, or `--overhead --net N …`.
+// Prints one line `BENCH_RESULT {json}` for bench/run.ts.
+
+import { useSimdKernels } from '../engine/nn/dense';
+import { NETWORKS, makeData, type NetId } from './networks';
+import { measureOverhead, nnetRunner, unsupported } from './nnet';
+import { convnetRunner, tfjsRunner } from './peers';
+import { time, type EngineId, type Measurement, type Runner } from './runner';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  if (fallback === undefined) throw new Error(`missing --${name}`);
+  return fallback;
+}
+
+async function runner(engine: EngineId, id: NetId): Promise<Runner> {
+  const net = NETWORKS[id], data = makeData(net);
+  switch (engine) {
+    case 'nnet': return nnetRunner(net, data);
+    case 'nnet-js': useSimdKernels(false); return nnetRunner(net, data);
+    case 'tfjs-cpu': return tfjsRunner(net, data, 'cpu');
+    case 'tfjs-wasm': return tfjsRunner(net, data, 'wasm');
+    case 'convnetjs': return convnetRunner(net, data);
+  }
+}
+
+async function main(): Promise<unknown> {
+  const id = arg('net') as NetId, seconds = Number(arg('seconds', '2')), warmup = Number(arg('warmup', '0.5'));
+  const net = NETWORKS[id];
+  if (!net) throw new Error(`unknown network ${id}`);
+  if (process.argv.includes('--overhead')) {
+    const why = unsupported(net);
+    if (why) return { status: 'n/a', reason: why };
+    return { status: 'ok', ...(await measureOverhead(net, makeData(net), seconds, warmup, Number(arg('reps', '3')))) };
+  }
+  const engine = arg('engine') as EngineId;
+  if (engine === 'nnet' || engine === 'nnet-js') {
+    const why = unsupported(net);
+    if (why) return { status: 'n/a', reason: why } satisfies Measurement;
+  }
+  const r = await runner(engine, id);
+  const lossBefore = r.loss();
+  const t = time(r, seconds, warmup);
+  const lossAfter = r.loss();
+  return { status: 'ok', ...t, lossBefore, lossAfter } satisfies Measurement;
+}
+
+main().then(
+  (result) => { process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(result)}\n`); process.exit(0); },
+  (e: unknown) => { process.stdout.write(`\nBENCH_RESULT ${JSON.stringify({ status: 'n/a', reason: `error: ${e instanceof Error ? e.message : String(e)}` })}\n`); process.exit(0); },
+);

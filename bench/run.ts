@@ -1,0 +1,145 @@
+// `npm run bench`: trains N1–N5 with this engine and its peers, each measurement in a fresh child process, engine
+// order rotated between repetitions, and reports the median samples/s, the ratio of nnet to each peer and the cost
+// of the debugger's run loop. Options:
+//   --seconds S    timed seconds per engine per network per repetition (default 2)
+//   --warmup S     warm-up seconds before timing (default 0.5)
+//   --reps N       repetitions, median taken (default 3)
+//   --nets N1,N3   networks (default all)
+//   --engines nnet,tfjs-wasm   engines (default nnet,tfjs-cpu,tfjs-wasm,convnetjs; nnet-js = nnet without its
+//                  WebAssembly SIMD kernels)
+//   --no-overhead  skip the run-loop overhead measurement
+//   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
+//   --out FILE     JSON results (default test-results/bench.json)
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { simdKernelsAvailable } from '../engine/nn/dense';
+import { checkKernels, runKernelBench } from './kernels';
+import { NET_IDS, NETWORKS, weightCount, type NetId } from './networks';
+import { DEFAULT_ENGINE_IDS, ENGINE_IDS, type EngineId, type Measurement } from './runner';
+import { RUN_MODES, type Overhead, type RunMode } from './nnet';
+
+const ROOT = path.resolve(__dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback; };
+const flag = (name: string) => argv.includes(`--${name}`);
+
+const seconds = Number(opt('seconds', '2'));
+const warmup = Number(opt('warmup', '0.5'));
+const reps = Math.max(1, Math.floor(Number(opt('reps', '3'))));
+const nets = opt('nets', NET_IDS.join(',')).split(',').map((s) => s.trim().toUpperCase()) as NetId[];
+const engines = opt('engines', DEFAULT_ENGINE_IDS.join(',')).split(',').map((s) => s.trim()) as EngineId[];
+const out = path.resolve(ROOT, opt('out', 'test-results/bench.json'));
+for (const n of nets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' (expected ${NET_IDS.join(', ')})`);
+for (const e of engines) if (!ENGINE_IDS.includes(e)) throw new Error(`unknown engine '${e}' (expected ${ENGINE_IDS.join(', ')})`);
+if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup ≥ 0');
+
+type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
+
+function child(args: string[]): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child.ts'), ...args], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000,
+  });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (!line) return { status: 'n/a', reason: `child failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e4 ? `${(v / 1e3).toFixed(1)}k` : v >= 1e3 ? `${(v / 1e3).toFixed(2)}k` : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[s.length >> 1] : NaN; };
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  return [line(header), '|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
+}
+
+function main(): void {
+  if (flag('kernels')) { runKernelBench(seconds); return; }
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
+  console.log(`nnet bench: ${machine}; ${seconds} s timed + ${warmup} s warm-up per engine, network and repetition; median of ${reps}; each in a fresh process, engine order rotated`);
+  const check = checkKernels();
+  console.log(`dense kernels agree with the naive loops on ${check.cases} shapes (max rel. difference float32 ${check.f32.toExponential(1)}, float64 ${check.f64.toExponential(1)}); WebAssembly SIMD kernels ${simdKernelsAvailable() ? 'on' : 'unavailable'}`);
+  if (check.f32 > 1e-5 || check.f64 > 1e-10) { console.error('the dense kernels disagree with the naive loops: numbers below are not trustworthy'); process.exitCode = 1; }
+  const runs: Record<string, Record<string, Measurement[]>> = {};
+  for (const n of nets) { runs[n] = {}; for (const e of engines) runs[n][e] = []; }
+  for (let rep = 0; rep < reps; rep++) {
+    nets.forEach((n, ni) => {
+      const k = (rep + ni) % engines.length;
+      for (const e of [...engines.slice(k), ...engines.slice(0, k)]) {
+        const m = child(['--engine', e, '--net', n, '--seconds', String(seconds), '--warmup', String(warmup)]) as Measurement;
+        runs[n][e].push(m);
+        process.stderr.write(`  [${rep + 1}/${reps}] ${n} ${e.padEnd(9)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)})` : m.reason}\n`);
+      }
+    });
+  }
+
+  const result: Record<string, Record<string, { samplesPerSec: number | null; runs: number[]; reason?: string; lossBefore?: number; lossAfter?: number }>> = {};
+  for (const n of nets) {
+    result[n] = {};
+    for (const e of engines) {
+      const ok = runs[n][e].filter((m): m is Extract<Measurement, { status: 'ok' }> => m.status === 'ok');
+      const bad = runs[n][e].find((m): m is Extract<Measurement, { status: 'n/a' }> => m.status === 'n/a');
+      result[n][e] = ok.length
+        ? { samplesPerSec: median(ok.map((m) => m.samplesPerSec)), runs: ok.map((m) => m.samplesPerSec), lossBefore: ok[0].lossBefore, lossAfter: ok[ok.length - 1].lossAfter }
+        : { samplesPerSec: null, runs: [], reason: bad?.reason ?? 'no result' };
+    }
+  }
+
+  const cell = (n: NetId, e: EngineId) => { const r = result[n][e]; return r.samplesPerSec !== null ? fmt(r.samplesPerSec) : `n/a (${r.reason})`; };
+  console.log(`\nSamples per second (higher is better), median of ${reps}:\n`);
+  console.log(table(['engine', ...nets.map((n) => `${n} (${fmt(weightCount(NETWORKS[n])).replace(/\.0+(?=[kM]?$)/, '')} w, batch ${NETWORKS[n].batch})`)], engines.map((e) => [e, ...nets.map((n) => cell(n, e))])));
+
+  const ratios: Record<string, Record<string, number | null>> = {};
+  if (engines.includes('nnet')) {
+    const peers = engines.filter((e) => e !== 'nnet' && e !== 'nnet-js');
+    for (const n of nets) {
+      ratios[n] = {};
+      for (const p of peers) {
+        const a = result[n].nnet.samplesPerSec, b = result[n][p].samplesPerSec;
+        ratios[n][p] = a !== null && b !== null ? a / b : null;
+      }
+    }
+    if (peers.length) {
+      console.log('\nnnet ÷ peer (>1 means nnet is faster):\n');
+      console.log(table(['vs', ...nets], peers.map((p) => [p, ...nets.map((n) => {
+        const r = ratios[n][p];
+        return r !== null ? `${r.toFixed(2)}×` : result[n].nnet.samplesPerSec === null ? `n/a (${result[n].nnet.reason})` : 'n/a';
+      })])));
+    }
+  }
+
+  const overhead: Record<string, Overheadish> = {};
+  if (engines.includes('nnet') && !flag('no-overhead')) {
+    console.log(`\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop, in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +filters = every exception filter on:\n`);
+    const rows: string[][] = [];
+    const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
+    for (const n of nets) {
+      const o = child(['--overhead', '--net', n, '--seconds', String(seconds), '--warmup', String(warmup), '--reps', String(reps)]) as Overheadish;
+      overhead[n] = o;
+      rows.push(o.status === 'ok'
+        ? [n, fmt(o.bareSamplesPerSec), ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
+          const r = o.modes[m];
+          return 'reason' in r ? `n/a (${r.reason})` : `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)})${r.capped ? ' †' : ''}`;
+        })]
+        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a')]);
+    }
+    console.log(table(['net', 'bare samples/s', ...Object.keys(RUN_MODES).map((m) => `${m} samples/s (overhead)`)], rows));
+    if (Object.values(overhead).some((o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped))) {
+      console.log(`† stopped after its time cap of max(4 × ${seconds} s, 5 s) and measured on the steps it did`);
+    }
+  }
+
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({
+    date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, nets, engines },
+    networks: Object.fromEntries(nets.map((n) => [n, { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) }])),
+    kernelCheck: check, simd: simdKernelsAvailable(),
+    samplesPerSec: result, ratioNnetToPeer: ratios, instrumentationOverhead: overhead,
+  }, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main();
