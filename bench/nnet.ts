@@ -52,12 +52,17 @@ export const RUN_MODES = {
   train: { debug: false, historyBytes: 0, exceptionFilters: [] },
   /** Debug session with its defaults: breakpoint checks per event, 256 MB of rewind history, no exception filter. */
   debug: { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [] },
+  /** Debug session with a breakpoint on every layer whose condition never holds: the cost of breakpoints that do not fire. */
+  'debug+breakpoints': {
+    debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [],
+    breakpoints: [{ id: 1, nodes: Array.from({ length: 64 }, (_, i) => i), condition: 'step < 0 && norm(x) > 0' }],
+  },
   /** Debug session with every exception filter on at its default threshold. */
   'debug+filters': {
     debug: true, historyBytes: 256 * 1024 * 1024,
     exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({ id, threshold: EXCEPTION_FILTERS[id].defaultThreshold })),
   },
-} as const satisfies Record<string, Pick<Extract<HostToWorker, { kind: 'start' }>, 'debug' | 'historyBytes' | 'exceptionFilters'>>;
+} as const satisfies Record<string, Pick<Extract<HostToWorker, { kind: 'start' }>, 'debug' | 'historyBytes' | 'exceptionFilters'> & Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints'>>>;
 export type RunMode = keyof typeof RUN_MODES;
 
 export interface Overhead {
@@ -70,6 +75,29 @@ export interface Overhead {
    * step − 1), in %; `capped` when a run was stopped after its time cap; or why the mode could not be measured.
    */
   readonly modes: Record<RunMode, { readonly samplesPerSec: number; readonly overheadPct: number; readonly capped: boolean } | { readonly reason: string }>;
+  /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
+  readonly pauseLatencyMs: { readonly median: number; readonly max: number };
+}
+
+/** Pauses a full-speed debug run 7 times at irregular moments and times each request → stopped. */
+function pauseLatency(source: string): Promise<{ median: number; max: number }> {
+  return new Promise((resolve, reject) => {
+    const samples: number[] = [];
+    let asked = 0;
+    const run = new TrainingRun((m: WorkerToHost) => {
+      if (m.kind === 'started') setTimeout(pause, 100);
+      else if (m.kind === 'stopped') {
+        samples.push(performance.now() - asked);
+        if (samples.length < 7) { run.handle({ kind: 'continue' }); setTimeout(pause, 40 + 23 * samples.length); return; }
+        run.handle({ kind: 'stop' });
+        const sorted = [...samples].sort((a, b) => a - b);
+        resolve({ median: sorted[3], max: sorted[6] });
+      } else if (m.kind === 'finished' && samples.length < 7) reject(new Error('the run ended before 7 pauses; use more epochs'));
+      else if (m.kind === 'error') reject(new Error(m.message));
+    });
+    const pause = () => { asked = performance.now(); run.handle({ kind: 'pause' }); };
+    run.handle({ kind: 'start', fileName: 'bench.nnet', source, stopOnEntry: false, breakpoints: [], ...RUN_MODES.debug });
+  });
 }
 
 interface RunTiming { readonly seconds: number; readonly steps: number; readonly capped: boolean }
@@ -119,7 +147,7 @@ export async function measureOverhead(net: NetDef, data: Dataset, seconds: numbe
   const short = specOf(net, data, Math.max(1, Math.ceil(steps / BATCHES / 8))).source;
   const failed = new Map<RunMode, string>();
   for (const m of modes) await throughRun(short, m, cap / 4).catch((e: Error) => failed.set(m, e.message)); // warm-up
-  const times: Record<'bare' | RunMode, RunTiming[]> = { bare: [], train: [], debug: [], 'debug+filters': [] };
+  const times: Record<'bare' | RunMode, RunTiming[]> = { bare: [], train: [], debug: [], 'debug+breakpoints': [], 'debug+filters': [] };
   const order: ('bare' | RunMode)[] = ['bare', ...modes];
   for (let r = 0; r < reps; r++) {
     for (const k of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
@@ -131,9 +159,12 @@ export async function measureOverhead(net: NetDef, data: Dataset, seconds: numbe
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
   const perStep = (t: RunTiming) => t.seconds / Math.max(1, t.steps);
   const bareRate = net.batch / med(times.bare.map(perStep));
+  // Enough epochs that training lasts well past seven pauses.
+  const pauseLatencyMs = await pauseLatency(specOf(net, data, Math.max(1, Math.ceil((20 * speed.samplesPerSec) / net.batch / BATCHES))).source);
   return {
     steps,
     bareSamplesPerSec: bareRate,
+    pauseLatencyMs,
     modes: Object.fromEntries(modes.map((m) => [m, failed.has(m) || !times[m].length ? { reason: failed.get(m) ?? 'no run' } : {
       samplesPerSec: net.batch / med(times[m].map(perStep)),
       overheadPct: 100 * med(times[m].map((t, r) => perStep(t) / perStep(times.bare[r]) - 1)),

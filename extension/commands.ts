@@ -10,6 +10,8 @@ export interface NnetCommands {
   'nnet.stop': [];
   /** Start a debug session on a .nnet file. */
   'nnet.debug': [uri?: vscode.Uri];
+  /** Open the Layer Inspector on the layer the debugger is paused on. */
+  'nnet.inspectLayer': [];
 }
 
 export type NnetCommandId = keyof NnetCommands;

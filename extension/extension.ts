@@ -11,6 +11,7 @@ import { trace } from './trace';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider } from './views/gradientFlowView';
+import { LayerInspector } from './views/inspectorPanel';
 
 /** Activates the extension. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const view = new GradientFlowViewProvider(context.extensionUri);
   const display = new TrainingDisplay(view);
   const trainer = new TrainController(workerScript, display);
+  const inspector = new LayerInspector(context.extensionUri);
 
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
     if (uri instanceof vscode.Uri) return uri;
@@ -57,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),
     registerCommand('nnet.debug', debug),
-    registerDebugger(workerScript, display),
+    inspector,
+    vscode.window.registerWebviewPanelSerializer(LayerInspector.viewType, inspector),
+    registerCommand('nnet.inspectLayer', () => inspector.open()),
+    registerDebugger(workerScript, display, (session) => inspector.onStopped(session)),
   );
   trace('activated', { version: context.extension.packageJSON.version });
 }

@@ -22,7 +22,7 @@ const builds = [
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
     logLevel: 'warning', absWorkingDir: root,
-    entryPoints: { gradientFlow: 'webview/gradientFlow/main.ts' }, outdir: 'dist/webview',
+    entryPoints: { gradientFlow: 'webview/gradientFlow/main.ts', inspector: 'webview/inspector/main.ts' }, outdir: 'dist/webview',
     loader: { '.css': 'css' },
   },
 ];

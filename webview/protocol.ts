@@ -8,6 +8,13 @@ export interface GradFlowLayer {
   readonly maxAbsGrad: number;
 }
 
+/** One sample of the global gradient norm, before and after clipping (NaN/null when not finite). */
+export interface GradNormPoint {
+  readonly step: number;
+  readonly before: number;
+  readonly after: number;
+}
+
 /** Training state shown in the view's header. */
 export type ViewState = 'idle' | 'training' | 'paused' | 'finished' | 'error';
 
@@ -17,7 +24,10 @@ export type HostToWebview =
   /** Latest per-layer gradient magnitudes, in network order. */
   | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
   /** Loss points to append to the curve. */
-  | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number }[] }
+  /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
+  | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number; readonly valLoss?: number }[] }
+  /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */
+  | { kind: 'gradNorm'; points: readonly GradNormPoint[]; clipNorm: number | null }
   | { kind: 'state'; state: ViewState; text: string };
 
 export type WebviewToHost =

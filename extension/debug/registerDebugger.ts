@@ -11,7 +11,11 @@ import { isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
-export function registerDebugger(workerScript: string, display: TrainingDisplay): vscode.Disposable {
+export function registerDebugger(
+  workerScript: string, display: TrainingDisplay,
+  /** Called after each stop of an nnet session (the Layer Inspector follows the paused layer through it). */
+  onStopped?: (session: vscode.DebugSession, body: NnetCustomEvents['nnet.stopped']) => void,
+): vscode.Disposable {
   const inline = new NnetInlineValues();
   const disposables: vscode.Disposable[] = [
     inline,
@@ -35,6 +39,7 @@ export function registerDebugger(workerScript: string, display: TrainingDisplay)
         }
         case 'nnet.stopped':
           inline.update((e.body as NnetCustomEvents['nnet.stopped']).network);
+          onStopped?.(e.session, e.body as NnetCustomEvents['nnet.stopped']);
           return;
         case 'nnet.ended': {
           inline.clear();

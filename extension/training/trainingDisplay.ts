@@ -14,6 +14,8 @@ export interface WebviewSink {
 export class TrainingDisplay implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('nnet.status', vscode.StatusBarAlignment.Left, 10);
   private title = '';
+  /** Step of the last gradient-norm sample posted, so repeated progress at one step (pauses) adds no duplicates. */
+  private lastNormStep = -1;
 
   constructor(private readonly view: WebviewSink) {
     this.item.name = 'nnet Training';
@@ -23,6 +25,7 @@ export class TrainingDisplay implements vscode.Disposable {
   /** A run began. */
   started(title: string, layerNames: readonly string[]): void {
     this.title = title;
+    this.lastNormStep = -1;
     this.view.post({ kind: 'reset', title, layerNames });
     this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…` });
     this.item.text = `$(sync~spin) nnet: ${title} starting`;
@@ -33,7 +36,20 @@ export class TrainingDisplay implements vscode.Disposable {
   /** Live progress, or the state at a debugger stop when `paused` is set. */
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
     if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
-    if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints.map((x) => ({ epoch: x.epoch, loss: x.loss })) });
+    if (p.newLossPoints.length) {
+      this.view.post({
+        kind: 'loss',
+        points: p.newLossPoints.map((x) => (typeof x.valLoss === 'number' ? { epoch: x.epoch, loss: x.loss, valLoss: x.valLoss } : { epoch: x.epoch, loss: x.loss })),
+      });
+    }
+    // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
+    // Over DAP, NaN arrives as null; before the first clip event the norms are NaN and there is nothing to plot.
+    const before = p.gradNormBeforeClip, after = p.gradNormAfterClip;
+    if (typeof before === 'number' && !Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
+      this.lastNormStep = p.step;
+      const clipNorm = typeof p.clipNorm === 'number' ? p.clipNorm : null;
+      this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after: typeof after === 'number' ? after : NaN }], clipNorm });
+    }
     // Over DAP, numbers travel as JSON: NaN (no loss yet) arrives as null.
     const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatNumber(p.loss)}` : '';
     const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;

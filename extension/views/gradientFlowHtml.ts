@@ -67,10 +67,16 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
     <div class="chart chart-gradflow">
       <canvas id="gradflow-chart" role="img" aria-label="Per-layer mean and max absolute gradient"></canvas>
     </div>
+    <ul id="health-legend" class="legend" aria-label="Bar colours">
+      <li><span class="swatch swatch-vanishing"></span>vanishing (&lt; 10⁻³ × output)</li>
+      <li><span class="swatch swatch-exploding"></span>exploding</li>
+      <li><span class="legend-name legend-nonfinite">name</span>NaN/∞ (no bar)</li>
+    </ul>
+    <p id="health-summary" class="meta" role="status"></p>
     <p id="nonfinite" class="warning" hidden></p>
     <table id="gradflow-table" class="visually-hidden">
       <caption>Per-layer gradient magnitudes</caption>
-      <thead><tr><th scope="col">Layer</th><th scope="col">mean |grad|</th><th scope="col">max |grad|</th></tr></thead>
+      <thead><tr><th scope="col">Layer</th><th scope="col">mean |grad|</th><th scope="col">max |grad|</th><th scope="col">verdict</th></tr></thead>
       <tbody></tbody>
     </table>
   </section>
@@ -84,6 +90,16 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
       <canvas id="loss-chart" role="img" aria-label="Loss by epoch"></canvas>
     </div>
     <p id="loss-summary" class="meta"></p>
+  </section>
+
+  <section class="panel" aria-labelledby="norm-heading">
+    <div class="panel-head">
+      <h3 id="norm-heading">Gradient norm</h3>
+    </div>
+    <div class="chart chart-norm">
+      <canvas id="norm-chart" role="img" aria-label="Global gradient norm before and after clipping"></canvas>
+    </div>
+    <p id="norm-summary" class="meta"></p>
   </section>
 
   <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>

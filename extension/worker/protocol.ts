@@ -39,6 +39,8 @@ export interface LossPoint {
   readonly epoch: number;
   readonly step: number;
   readonly loss: number;
+  /** Validation loss of the same epoch, when the data has a validation split (absent or null otherwise). */
+  readonly valLoss?: number | null;
 }
 
 /** Live training progress, throttled by the worker to a few per second. */
@@ -50,6 +52,8 @@ export interface Progress {
   readonly stepsPerSecond: number;
   readonly gradNormBeforeClip: number;
   readonly gradNormAfterClip: number;
+  /** The `clip norm` threshold of the spec, null when the spec does not clip by global norm (absent from old senders). */
+  readonly clipNorm?: number | null;
   readonly layers: readonly LayerGradStats[];
   /** Loss points since the previous progress message (per epoch mean loss). */
   readonly newLossPoints: readonly LossPoint[];

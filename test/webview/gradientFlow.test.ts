@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
-import { appendLoss, applyMessage, emptyLossSeries, emptyModel, lossPointsForDisplay, replayMessages } from '../../webview/gradientFlow/model';
+import { appendLoss, appendSeries, applyMessage, classifyLayers, emptyLossSeries, emptyModel, emptySeries, lossPointsForDisplay, replayMessages } from '../../webview/gradientFlow/model';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
 import type { HostToWebview } from '../../webview/protocol';
@@ -68,8 +68,46 @@ describe('gradient flow model and validation (node)', () => {
     assert.ok(Number.isNaN(gf.layers[0].meanAbsGrad) && Number.isNaN(gf.layers[0].maxAbsGrad));
     assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
     const m = emptyModel();
-    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))),
-      { version: 1, model: m, lossLogScale: true });
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: true }))),
+      { version: 2, model: m, lossLogScale: true });
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))), undefined,
+      'state from before the gradient-norm chart is dropped, not misread');
+  });
+
+  test('layers are classified against the output layer: vanishing, exploding, NaN', () => {
+    const l = (name: string, meanAbsGrad: number, maxAbsGrad = meanAbsGrad * 5) => ({ name, meanAbsGrad, maxAbsGrad });
+    assert.deepEqual(classifyLayers([]), []);
+    assert.deepEqual(classifyLayers([l('a', 1e-9), l('b', 2e-5), l('c', 5e-4), l('out', 0.1)]), ['vanishing', 'vanishing', 'ok', 'ok']);
+    assert.deepEqual(classifyLayers([l('a', 500), l('b', 1, 200), l('c', NaN), l('d', 1, Infinity), l('out', 0.1)]),
+      ['exploding', 'exploding', 'nonFinite', 'nonFinite', 'ok']);
+    // No usable reference (output gradient zero): nothing is called vanishing.
+    assert.deepEqual(classifyLayers([l('a', 1e-9), l('out', 0)]), ['ok', 'ok']);
+  });
+
+  test('gradient-norm samples are downsampled, counted for the clip fraction, validated and replayed', () => {
+    const s = emptySeries<{ step: number; before: number; after: number }>();
+    for (let i = 0; i < 100_000; i++) appendSeries(s, [{ step: i, before: 1, after: 1 }], 500);
+    assert.ok(s.points.length <= 500 && s.points.length > 250, `${s.points.length}`);
+    assert.equal(lossPointsForDisplay(s).at(-1)?.step, 99_999);
+
+    const m = emptyModel();
+    applyMessage(m, { kind: 'reset', title: 't', layerNames: ['a'] });
+    applyMessage(m, { kind: 'gradNorm', clipNorm: 1, points: [{ step: 1, before: 3, after: 1 }, { step: 2, before: 0.5, after: 0.5 }] });
+    applyMessage(m, { kind: 'loss', points: [{ epoch: 1, loss: 0.5, valLoss: 0.6 }] });
+    assert.deepEqual([m.clippedSamples, m.normSamples, m.clipNorm], [1, 2, 1]);
+    const view = emptyModel();
+    for (const msg of replayMessages(m, true)) applyMessage(view, msg);
+    assert.deepEqual(view, m);
+
+    for (const bad of [{ kind: 'gradNorm', points: [], clipNorm: -1 }, { kind: 'gradNorm', points: [{ step: 'a', before: 1, after: 1 }], clipNorm: null },
+      { kind: 'gradNorm', points: [{ step: 1, before: 1 }], clipNorm: null }, { kind: 'gradNorm', points: [] },
+      { kind: 'loss', points: [{ epoch: 1, loss: 1, valLoss: 'x' }] }]) {
+      assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
+    }
+    const ok = parseHostToWebview(JSON.parse(JSON.stringify({ kind: 'gradNorm', clipNorm: null, points: [{ step: 3, before: NaN, after: 2 }] })));
+    assert.ok(ok?.kind === 'gradNorm' && Number.isNaN(ok.points[0].before) && ok.clipNorm === null);
+    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false })));
+    assert.deepEqual(persisted?.model, m);
   });
 
   test('log axis bounds are whole decades and clamp zero, negative and NaN', () => {
@@ -271,6 +309,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     'sideBar-background': '#181818', 'descriptionForeground': '#9d9d9d', 'errorForeground': '#f85149',
     'charts-foreground': '#cccccc', 'charts-lines': 'rgba(204, 204, 204, 0.5)', 'charts-blue': '#3794ff',
     'charts-orange': '#d18616', 'charts-red': '#f14c4c', 'charts-green': '#89d185', 'charts-yellow': '#cca700',
+    'charts-purple': '#b180d7',
     'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
     'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
     'button-secondaryHoverBackground': '#3c3c3c', 'button-border': 'rgba(255, 255, 255, 0.07)',
@@ -284,6 +323,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     'sideBar-background': '#f8f8f8', 'descriptionForeground': '#3b3b3b', 'errorForeground': '#f85149',
     'charts-foreground': '#616161', 'charts-lines': 'rgba(97, 97, 97, 0.5)', 'charts-blue': '#1a85ff',
     'charts-orange': '#d18616', 'charts-red': '#e51400', 'charts-green': '#388a34', 'charts-yellow': '#bf8803',
+    'charts-purple': '#652d90',
     'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8',
     'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
     'button-secondaryHoverBackground': '#cccccc', 'button-border': 'rgba(0, 0, 0, 0.1)',
@@ -379,12 +419,13 @@ function startServer(): Promise<http.Server> {
 
 interface Snapshot {
   labels: unknown[];
-  datasets: { label: string; data: unknown[]; color: string }[];
+  datasets: { label: string; data: unknown[]; color: string; colors?: string[] }[];
   yScale: { type: string; min: number; max: number };
 }
 interface Read {
   gradFlow: Snapshot;
   loss: Snapshot;
+  norm: Snapshot;
 }
 
 declare global {
@@ -573,7 +614,7 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.equal(text.state, 'training');
     assert.equal(text.step, 'step 1200');
     assert.equal(text.title, 'xor.nnet');
-    assert.deepEqual(text.table, ['h10.00210.034', 'h20.0120.11', 'out0.0930.41']);
+    assert.deepEqual(text.table, ['h10.00210.034ok', 'h20.0120.11ok', 'out0.0930.41ok']);
     for (const name of LAYERS) assert.match(text.aria ?? '', new RegExp(`\\b${name}\\b`));
     assert.equal(text.trainDisabled, true);
     assert.equal(text.stopDisabled, false);
@@ -713,6 +754,66 @@ describe('gradient flow webview (headless Chromium)', () => {
     await settle(page);
     await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-deep-dark.png'), fullPage: true });
     await assertHealthy();
+  });
+
+  test('highlights vanishing and exploding layers, draws the gradient-norm chart with the clip threshold and validation loss', async () => {
+    for (const theme of ['dark', 'light'] as const) {
+      await open(theme);
+      const names = ['s1', 's2', 's3', 's4', 'boom', 'out'];
+      await send(page, { kind: 'reset', title: 'deep-sigmoid.nnet', layerNames: names });
+      await send(page, { kind: 'state', state: 'training', text: 'Training deep-sigmoid.nnet: epoch 80/200' });
+      const layers = [
+        { name: 's1', meanAbsGrad: 2e-9, maxAbsGrad: 1e-8 }, { name: 's2', meanAbsGrad: 3e-7, maxAbsGrad: 2e-6 },
+        { name: 's3', meanAbsGrad: 4e-5, maxAbsGrad: 3e-4 }, { name: 's4', meanAbsGrad: 2e-3, maxAbsGrad: 1e-2 },
+        { name: 'boom', meanAbsGrad: 40, maxAbsGrad: 300 }, { name: 'out', meanAbsGrad: 0.05, maxAbsGrad: 0.3 },
+      ];
+      await send(page, { kind: 'gradFlow', layers, step: 80 });
+      await send(page, { kind: 'loss', points: lossPoints(0, 80).map((p) => ({ ...p, valLoss: p.loss * 1.15 + 0.02 })) });
+      const norms = Array.from({ length: 80 }, (_, i) => {
+        const before = 0.3 + 4 * Math.exp(-i / 15) + 0.2 * Math.sin(i);
+        return { step: i + 1, before, after: Math.min(before, 1) };
+      });
+      await send(page, { kind: 'gradNorm', clipNorm: 1, points: norms.slice(0, 40) });
+      await send(page, { kind: 'gradNorm', clipNorm: 1, points: norms.slice(40) });
+      await settle(page);
+
+      const r = await read(page);
+      const t = THEMES[theme];
+      assert.deepEqual(r.gradFlow.datasets[0].colors,
+        [t['charts-purple'], t['charts-purple'], t['charts-purple'], t['charts-blue'], t['charts-red'], t['charts-blue']]);
+      assert.deepEqual(r.norm.datasets.map((d) => d.label), ['before clip', 'after clip', 'clip threshold']);
+      assert.equal(r.norm.datasets[0].data.length, 80);
+      assert.deepEqual(r.norm.datasets[2].data, [{ x: 1, y: 1 }, { x: 80, y: 1 }]);
+      assert.equal(r.norm.yScale.type, 'logarithmic');
+      assert.ok(r.norm.yScale.min <= 0.3 && r.norm.yScale.max >= 4, JSON.stringify(r.norm.yScale));
+      assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss']);
+      assert.equal(r.loss.datasets[1].data.length, 80);
+
+      const purple = await canvasPixels(page, 'gradflow-chart', t['charts-purple']);
+      assert.ok(purple.matching > 200, `vanishing bars drawn in charts-purple: ${JSON.stringify(purple)}`);
+      const red = await canvasPixels(page, 'gradflow-chart', t['charts-red']);
+      assert.ok(red.matching > 100, `exploding bar drawn in charts-red: ${JSON.stringify(red)}`);
+      const before = await canvasPixels(page, 'norm-chart', t['charts-orange']);
+      assert.ok(before.matching > 50, `norm-before line drawn: ${JSON.stringify(before)}`);
+      const val = await canvasPixels(page, 'loss-chart', t['charts-green']);
+      assert.ok(val.matching > 30, `validation line drawn: ${JSON.stringify(val)}`);
+
+      const text = await page.evaluate(() => ({
+        health: document.getElementById('health-summary')?.textContent,
+        norm: document.getElementById('norm-summary')?.textContent,
+        loss: document.getElementById('loss-summary')?.textContent,
+        legend: document.getElementById('health-legend')?.textContent?.replace(/\s+/g, ' ').trim(),
+        table: [...document.querySelectorAll('#gradflow-table tbody tr')].map((tr) => (tr as HTMLElement).dataset.health),
+      }));
+      assert.equal(text.health, 'Vanishing: s1, s2, s3 · Exploding: boom');
+      const clipped = norms.filter((n) => n.before > 1).length;
+      assert.match(text.norm ?? '', new RegExp(`threshold 1 · clipped in ${clipped}/80 samples`));
+      assert.match(text.loss ?? '', / · val /);
+      assert.match(text.legend ?? '', /vanishing.*exploding.*NaN/);
+      assert.deepEqual(text.table, ['vanishing', 'vanishing', 'vanishing', 'ok', 'exploding', 'ok']);
+      await page.screenshot({ path: path.join(SHOTS, `gradient-flow-health-${theme}.png`), fullPage: true });
+      await assertHealthy();
+    }
   });
 
   test('empty view before any run', async () => {

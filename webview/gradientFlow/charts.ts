@@ -17,8 +17,8 @@ import {
   type ScriptableScaleContext,
   type TooltipItem,
 } from 'chart.js';
-import type { GradFlowLayer } from '../protocol';
-import type { LossPoint } from './model';
+import type { GradFlowLayer, GradNormPoint } from '../protocol';
+import { classifyLayers, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
 
@@ -35,7 +35,8 @@ const PX_PER_LABEL = 22;
 /** What a chart holds, copied out for inspection (tests, debugging); never a live reference. */
 export interface ChartSnapshot {
   readonly labels: unknown[];
-  readonly datasets: { label: string; data: unknown[]; color: string }[];
+  /** `color` is the dataset's colour; where bars are coloured one by one, `colors` has each bar's and `color` the usual one. */
+  readonly datasets: { label: string; data: unknown[]; color: string; colors?: string[] }[];
   readonly yScale: { type: string; min: number; max: number };
 }
 
@@ -45,15 +46,16 @@ interface Inspectable {
   readonly scales: { [id: string]: { type: string; min: number; max: number } };
 }
 
-function snapshot(chart: Inspectable, colorKey: 'backgroundColor' | 'borderColor'): ChartSnapshot {
+function snapshot(chart: Inspectable, colorKey: 'backgroundColor' | 'borderColor', baseColor?: (i: number) => string): ChartSnapshot {
   const y = chart.scales.y;
   return {
     labels: [...(chart.data.labels ?? [])],
-    datasets: chart.data.datasets.map((d) => ({
-      label: String(d.label),
-      data: JSON.parse(JSON.stringify(d.data)),
-      color: String(d[colorKey]),
-    })),
+    datasets: chart.data.datasets.map((d, i) => {
+      const c = d[colorKey];
+      return Array.isArray(c)
+        ? { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: baseColor ? baseColor(i) : String(c[0]), colors: c.map(String) }
+        : { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: String(c) };
+    }),
     yScale: { type: y.type, min: y.min, max: y.max },
   };
 }
@@ -132,6 +134,10 @@ export interface GradFlowChart {
  */
 export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme): GradFlowChart {
   let raw: { mean: number[]; max: number[] } = { mean: [], max: [] };
+  let health: LayerHealth[] = [];
+  /** Mean bars take the highlight colour of their layer's verdict; max bars stay as they are. */
+  const meanColors = (): string[] => health.map((h) =>
+    h === 'vanishing' ? currentTheme.vanishing : h === 'exploding' ? currentTheme.exploding : currentTheme.mean);
   let bounds = logBounds([]);
   let currentTheme = theme;
 
@@ -146,10 +152,11 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
         border: { color: currentTheme.grid },
         ticks: {
           // Layers with NaN/∞ gradients have no bar to show; their name turns the error colour instead.
+          // Highlighted layers' names take their verdict's colour too, so the verdict survives a missing bar.
           color: (ctx: ScriptableScaleContext) => {
-            const i = Number(ctx.tick?.value);
-            const bad = !Number.isFinite(raw.mean[i] ?? 0) || !Number.isFinite(raw.max[i] ?? 0);
-            return bad ? currentTheme.error : currentTheme.foreground;
+            const h = health[Number(ctx.tick?.value)];
+            return h === 'nonFinite' ? currentTheme.error : h === 'vanishing' ? currentTheme.vanishing
+              : h === 'exploding' ? currentTheme.exploding : currentTheme.foreground;
           },
           // Up to vertical before skipping: every layer name matters, and a narrow sidebar rarely fits them flat.
           maxRotation: 90,
@@ -159,7 +166,15 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
       y: logYAxis(bounds, '|grad| (log)', currentTheme),
     },
     plugins: {
-      legend: legendOptions(currentTheme),
+      legend: {
+        ...legendOptions(currentTheme),
+        labels: {
+          ...legendOptions(currentTheme).labels,
+          // Mean bars are coloured one by one (highlights); the legend shows their usual colour, not the first bar's.
+          generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
+            item.datasetIndex === 0 ? { ...item, fillStyle: currentTheme.mean, strokeStyle: currentTheme.mean } : item),
+        },
+      },
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -190,6 +205,8 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
     update(layerNames, layers) {
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = { mean: layers.map((l) => l.meanAbsGrad), max: layers.map((l) => l.maxAbsGrad) };
+      health = classifyLayers(layers);
+      chart.data.datasets[0].backgroundColor = meanColors();
       bounds = logBounds([...raw.mean, ...raw.max]);
       chart.data.labels = labels;
       chart.data.datasets[0].data = raw.mean.map((v) => logDisplayValue(v, bounds.min));
@@ -200,12 +217,12 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
     },
     applyTheme(t) {
       currentTheme = t;
-      chart.data.datasets[0].backgroundColor = t.mean;
+      chart.data.datasets[0].backgroundColor = meanColors();
       chart.data.datasets[1].backgroundColor = t.max;
       chart.options = options();
       restyle(chart);
     },
-    read: () => snapshot(chart, 'backgroundColor'),
+    read: () => snapshot(chart, 'backgroundColor', (i) => (i === 0 ? currentTheme.mean : currentTheme.max)),
   };
 }
 
@@ -254,25 +271,31 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
         },
     },
     plugins: {
-      // One series: the axis title already names it, and the legend would cost a line of a short chart.
-      legend: { display: false },
+      // With training loss alone the axis title names it; a legend appears only once validation loss does.
+      legend: { ...legendOptions(currentTheme), display: hasVal },
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
           title: (items: TooltipItem<'line'>[]) => (items[0] ? `epoch ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
-          label: (item: TooltipItem<'line'>) => `loss: ${formatValue(rawLoss[item.dataIndex] ?? NaN)}`,
+          label: (item: TooltipItem<'line'>) =>
+            `${item.dataset.label}: ${formatValue((item.datasetIndex === 0 ? rawLoss : rawVal)[item.dataIndex] ?? NaN)}`,
         },
       },
     },
   });
 
   let rawLoss: number[] = [];
+  let rawVal: number[] = [];
+  let hasVal = false;
   const chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
     type: 'line',
     data: {
       datasets: [{
         label: 'loss', data: [], borderColor: theme.loss, backgroundColor: theme.loss,
         borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 3, tension: 0,
+      }, {
+        label: 'validation loss', data: [], borderColor: theme.valLoss, backgroundColor: theme.valLoss,
+        borderWidth: 1.5, borderDash: [4, 3], pointRadius: 0, pointHoverRadius: 3, tension: 0,
       }],
     },
     options: options(),
@@ -280,14 +303,16 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
 
   return {
     update(points, log) {
-      const modeChanged = log !== logScale;
+      const valPoints = points.filter((p) => p.valLoss !== undefined);
+      const modeChanged = log !== logScale || (valPoints.length > 0) !== hasVal;
       logScale = log;
+      hasVal = valPoints.length > 0;
       rawLoss = points.map((p) => p.loss);
-      if (logScale) bounds = logBounds(rawLoss);
-      chart.data.datasets[0].data = points.map((p) => ({
-        x: p.epoch,
-        y: logScale ? logDisplayValue(p.loss, bounds.min) : Number.isFinite(p.loss) ? p.loss : null,
-      }));
+      rawVal = valPoints.map((p) => p.valLoss ?? NaN);
+      if (logScale) bounds = logBounds([...rawLoss, ...rawVal]);
+      const y = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
+      chart.data.datasets[0].data = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      chart.data.datasets[1].data = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
       if (logScale && chart.options.scales?.y) Object.assign(chart.options.scales.y, bounds);
       if (modeChanged) {
         chart.options = options();
@@ -300,6 +325,96 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       currentTheme = t;
       chart.data.datasets[0].borderColor = t.loss;
       chart.data.datasets[0].backgroundColor = t.loss;
+      chart.data.datasets[1].borderColor = t.valLoss;
+      chart.data.datasets[1].backgroundColor = t.valLoss;
+      chart.options = options();
+      restyle(chart);
+    },
+    read: () => snapshot(chart, 'borderColor'),
+  };
+}
+
+/** The global gradient norm chart. */
+export interface NormChart {
+  update(points: readonly GradNormPoint[], clipNorm: number | null): void;
+  applyTheme(theme: ChartTheme): void;
+  read(): ChartSnapshot;
+}
+
+/**
+ * Global gradient norm before and after clipping against the optimizer step, log y (norms span decades when
+ * gradients explode), with the clip threshold as a dashed horizontal line across the plotted steps.
+ */
+export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChart {
+  let currentTheme = theme;
+  let bounds = logBounds([]);
+  let raw: { before: number[]; after: number[] } = { before: [], after: [] };
+  let threshold: number | null = null;
+
+  const options = (): ChartOptions<'line'> => ({
+    ...baseOptions(currentTheme),
+    parsing: false,
+    spanGaps: false,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    scales: {
+      x: {
+        type: 'linear',
+        title: axisTitle('step', currentTheme),
+        grid: { color: currentTheme.grid },
+        border: { color: currentTheme.grid },
+        ticks: { color: currentTheme.foreground, maxTicksLimit: 5, maxRotation: 0 },
+      },
+      y: logYAxis(bounds, '‖grad‖ (log)', currentTheme),
+    },
+    plugins: {
+      legend: legendOptions(currentTheme),
+      tooltip: {
+        ...tooltipStyle(currentTheme),
+        callbacks: {
+          title: (items: TooltipItem<'line'>[]) => (items[0] ? `step ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
+          label: (item: TooltipItem<'line'>) => {
+            if (item.datasetIndex === 2) return `clip threshold: ${formatValue(threshold ?? NaN)}`;
+            const series = item.datasetIndex === 0 ? raw.before : raw.after;
+            return `${item.dataset.label}: ${formatValue(series[item.dataIndex] ?? NaN)}`;
+          },
+        },
+      },
+    },
+  });
+
+  const line = { borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 3, tension: 0 };
+  const chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
+    type: 'line',
+    data: {
+      datasets: [
+        // After-clip is drawn on top (lower order) and thinner, so where the two agree both stay visible.
+        { label: 'before clip', data: [], borderColor: theme.max, backgroundColor: theme.max, ...line, borderWidth: 2.5, order: 1 },
+        { label: 'after clip', data: [], borderColor: theme.mean, backgroundColor: theme.mean, ...line, borderWidth: 1.25, order: 0 },
+        { label: 'clip threshold', data: [], borderColor: theme.threshold, backgroundColor: theme.threshold, ...line, borderWidth: 1, borderDash: [6, 4] },
+      ],
+    },
+    options: options(),
+  });
+
+  return {
+    update(points, clipNorm) {
+      threshold = clipNorm;
+      raw = { before: points.map((p) => p.before), after: points.map((p) => p.after) };
+      bounds = logBounds([...raw.before, ...raw.after, ...(clipNorm === null ? [] : [clipNorm])]);
+      chart.data.datasets[0].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
+      chart.data.datasets[1].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
+      const first = points[0]?.step ?? 0;
+      const last = points[points.length - 1]?.step ?? 1;
+      chart.data.datasets[2].data = clipNorm === null ? [] : [{ x: first, y: clipNorm }, { x: Math.max(last, first + 1), y: clipNorm }];
+      chart.data.datasets[2].hidden = clipNorm === null;
+      const y = chart.options.scales?.y;
+      if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
+      chart.update('none');
+    },
+    applyTheme(t) {
+      currentTheme = t;
+      const colors = [t.max, t.mean, t.threshold];
+      chart.data.datasets.forEach((d, i) => { d.borderColor = colors[i]; d.backgroundColor = colors[i]; });
       chart.options = options();
       restyle(chart);
     },

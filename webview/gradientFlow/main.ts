@@ -3,8 +3,8 @@
 import './style.css';
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox } from '@vscode/webview-ui-toolkit';
 import type { HostToWebview, WebviewToHost } from '../protocol';
-import { createGradFlowChart, createLossChart, type ChartSnapshot } from './charts';
-import { applyMessage, emptyModel, lossPointsForDisplay, type GradientFlowModel } from './model';
+import { createGradFlowChart, createLossChart, createNormChart, type ChartSnapshot } from './charts';
+import { applyMessage, classifyLayers, emptyModel, lossPointsForDisplay, type GradientFlowModel, type LayerHealth } from './model';
 import { formatValue } from './scales';
 import { readChartTheme, watchTheme } from './theme';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
@@ -19,7 +19,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 /** Read-only view of what the charts hold, for tests and for poking at in the webview developer tools. */
 export interface GradientFlowInspector {
-  read(): { gradFlow: ChartSnapshot; loss: ChartSnapshot };
+  read(): { gradFlow: ChartSnapshot; loss: ChartSnapshot; norm: ChartSnapshot };
 }
 declare global {
   interface Window {
@@ -49,7 +49,12 @@ const el = {
   lossSummary: byId<HTMLElement>('loss-summary'),
   gradCanvas: byId<HTMLCanvasElement>('gradflow-chart'),
   lossCanvas: byId<HTMLCanvasElement>('loss-chart'),
+  normCanvas: byId<HTMLCanvasElement>('norm-chart'),
+  normSummary: byId<HTMLElement>('norm-summary'),
+  healthSummary: byId<HTMLElement>('health-summary'),
 };
+
+const VERDICT: Record<LayerHealth, string> = { ok: 'ok', vanishing: 'vanishing', exploding: 'exploding', nonFinite: 'NaN/∞' };
 
 const restored = parsePersistedState(vscode.getState());
 const model: GradientFlowModel = restored?.model ?? emptyModel();
@@ -57,9 +62,10 @@ let lossLogScale = restored?.lossLogScale ?? false;
 
 const gradChart = createGradFlowChart(el.gradCanvas, readChartTheme());
 const lossChart = createLossChart(el.lossCanvas, readChartTheme());
+const normChart = createNormChart(el.normCanvas, readChartTheme());
 
 function persist(): void {
-  vscode.setState({ version: 1, model, lossLogScale });
+  vscode.setState({ version: 2, model, lossLogScale });
 }
 
 function renderStatus(): void {
@@ -79,9 +85,17 @@ function renderGradFlow(): void {
   const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
   el.nonFinite.hidden = bad.length === 0;
   el.nonFinite.textContent = `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`;
-  const rows = model.layers.map((l) => {
+  const health = classifyLayers(model.layers);
+  const named = (h: LayerHealth) => model.layers.filter((_, i) => health[i] === h).map((l) => l.name);
+  const vanishing = named('vanishing'), exploding = named('exploding');
+  el.healthSummary.textContent = [
+    vanishing.length ? `Vanishing: ${vanishing.join(', ')}` : '',
+    exploding.length ? `Exploding: ${exploding.join(', ')}` : '',
+  ].filter(Boolean).join(' · ');
+  const rows = model.layers.map((l, i) => {
     const tr = document.createElement('tr');
-    for (const text of [l.name, formatValue(l.meanAbsGrad), formatValue(l.maxAbsGrad)]) {
+    tr.dataset.health = health[i];
+    for (const text of [l.name, formatValue(l.meanAbsGrad), formatValue(l.maxAbsGrad), VERDICT[health[i]]]) {
       tr.appendChild(document.createElement('td')).textContent = text;
     }
     return tr;
@@ -98,6 +112,25 @@ function gradFlowLabel(): string {
   return `Gradient flow at step ${model.step ?? 0}: ${parts.join('; ')}${more}`;
 }
 
+function renderNorm(): void {
+  const points = lossPointsForDisplay(model.gradNorm);
+  normChart.update(points, model.clipNorm);
+  const last = points[points.length - 1];
+  const parts: string[] = [];
+  if (last) parts.push(`step ${last.step}: ${formatValue(last.before)} → ${formatValue(last.after)}`);
+  if (model.clipNorm !== null) {
+    parts.push(`threshold ${formatValue(model.clipNorm)}`);
+    if (model.normSamples > 0) {
+      const pct = Math.round((100 * model.clippedSamples) / model.normSamples);
+      parts.push(`clipped in ${model.clippedSamples}/${model.normSamples} samples (${pct}%)`);
+    }
+  } else if (last) {
+    parts.push('no clipping');
+  }
+  el.normSummary.textContent = parts.join(' · ');
+  el.normCanvas.setAttribute('aria-label', `Global gradient norm before and after clipping. ${el.normSummary.textContent}`);
+}
+
 function renderLoss(): void {
   const points = lossPointsForDisplay(model.loss);
   lossChart.update(points, lossLogScale);
@@ -111,7 +144,9 @@ function renderLoss(): void {
   for (const p of points) if (p.loss < min) min = p.loss;
   const thinned = model.loss.stride > 1 ? ` · 1 in ${model.loss.stride} points shown` : '';
   el.lossSummary.textContent =
-    `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)} · min ${formatValue(min)}${thinned}`;
+    `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
+    + (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '')
+    + ` · min ${formatValue(min)}${thinned}`;
 }
 
 // Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
@@ -130,6 +165,7 @@ function renderAll(): void {
     renderStatus();
     renderGradFlow();
     renderLoss();
+    renderNorm();
   } catch (err) {
     // A drawing bug must not take the view (and its buttons) down with it.
     console.error('gradient flow view: render failed', err);
@@ -176,10 +212,11 @@ watchTheme(() => {
   const theme = readChartTheme();
   gradChart.applyTheme(theme);
   lossChart.applyTheme(theme);
+  normChart.applyTheme(theme);
 });
 
 window.nnetGradientFlow = Object.freeze({
-  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read() }),
+  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read(), norm: normChart.read() }),
 });
 
 // Draw the restored state at once, then ask the host for the live one (it replays the run in progress).

@@ -1,6 +1,6 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
-import type { GradFlowLayer, HostToWebview, ViewState } from '../protocol';
+import type { GradFlowLayer, GradNormPoint, HostToWebview, ViewState } from '../protocol';
 
 /** Above this many points the loss series halves its resolution, so memory stays flat on long runs. */
 export const MAX_LOSS_POINTS = 2000;
@@ -9,21 +9,26 @@ export const MAX_LOSS_POINTS = 2000;
 export interface LossPoint {
   readonly epoch: number;
   readonly loss: number;
+  /** Validation loss of the epoch, when the run has a validation split. */
+  readonly valLoss?: number;
 }
 
 /**
  * The loss curve, downsampled uniformly: once it outgrows `max`, every other point is dropped and from then on only
  * every `stride`-th incoming point is kept, so old and new parts of the curve keep the same density.
  */
-export interface LossSeries {
+export interface Series<T> {
   /** Points kept at the current stride. */
-  readonly points: LossPoint[];
+  readonly points: T[];
   /** The newest point when the stride skipped it; shown so the curve always ends at the latest loss. */
-  tail: LossPoint | null;
+  tail: T | null;
   stride: number;
   /** Incoming points seen since the last kept one. */
   skipped: number;
 }
+
+export type LossSeries = Series<LossPoint>;
+export type GradNormSeries = Series<GradNormPoint>;
 
 /** Everything the view shows; small enough to persist with `setState` after every update. */
 export interface GradientFlowModel {
@@ -33,6 +38,14 @@ export interface GradientFlowModel {
   /** Optimizer step of `layers`, or null before the first gradient arrives. */
   step: number | null;
   loss: LossSeries;
+  /** Global gradient norm before/after clipping, one sample per progress update, downsampled like the loss. */
+  gradNorm: GradNormSeries;
+  /** The `clip norm` threshold, or null when the run does not clip by norm. */
+  clipNorm: number | null;
+  /** Samples (of all received, before downsampling) whose norm before clipping exceeded the threshold. */
+  clippedSamples: number;
+  /** All gradient-norm samples received in this run. */
+  normSamples: number;
   state: ViewState;
   stateText: string;
 }
@@ -45,6 +58,10 @@ export function emptyModel(): GradientFlowModel {
     layers: [],
     step: null,
     loss: emptyLossSeries(),
+    gradNorm: emptySeries(),
+    clipNorm: null,
+    clippedSamples: 0,
+    normSamples: 0,
     state: 'idle',
     stateText: 'No run yet. Open a .nnet file and press Train.',
   };
@@ -52,11 +69,21 @@ export function emptyModel(): GradientFlowModel {
 
 /** An empty loss series at full resolution. */
 export function emptyLossSeries(): LossSeries {
+  return emptySeries();
+}
+
+/** An empty downsampled series at full resolution. */
+export function emptySeries<T>(): Series<T> {
   return { points: [], tail: null, stride: 1, skipped: 0 };
 }
 
-/** Appends points, halving the resolution whenever the series would exceed `max` points. */
+/** Appends loss points, halving the resolution whenever the series would exceed `max` points. */
 export function appendLoss(series: LossSeries, incoming: readonly LossPoint[], max = MAX_LOSS_POINTS): void {
+  appendSeries(series, incoming, max);
+}
+
+/** Appends points, halving the resolution whenever the series would exceed `max` points (memory stays flat). */
+export function appendSeries<T>(series: Series<T>, incoming: readonly T[], max = MAX_LOSS_POINTS): void {
   for (const p of incoming) {
     series.skipped += 1;
     if (series.skipped < series.stride) {
@@ -77,7 +104,7 @@ export function appendLoss(series: LossSeries, incoming: readonly LossPoint[], m
 }
 
 /** The points to draw: the kept ones plus the newest if the stride skipped it. */
-export function lossPointsForDisplay(series: LossSeries): LossPoint[] {
+export function lossPointsForDisplay<T>(series: Series<T>): T[] {
   return series.tail ? [...series.points, series.tail] : series.points.slice();
 }
 
@@ -90,6 +117,10 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.layers = [];
       model.step = null;
       model.loss = emptyLossSeries();
+      model.gradNorm = emptySeries();
+      model.clipNorm = null;
+      model.clippedSamples = 0;
+      model.normSamples = 0;
       return;
     case 'gradFlow':
       model.layers = msg.layers.map((l) => ({ name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }));
@@ -97,6 +128,14 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       return;
     case 'loss':
       appendLoss(model.loss, msg.points);
+      return;
+    case 'gradNorm':
+      model.clipNorm = msg.clipNorm;
+      for (const p of msg.points) {
+        model.normSamples += 1;
+        if (msg.clipNorm !== null && p.before > msg.clipNorm) model.clippedSamples += 1;
+      }
+      appendSeries(model.gradNorm, msg.points);
       return;
     case 'state':
       model.state = msg.state;
@@ -117,10 +156,37 @@ export function replayMessages(model: GradientFlowModel, sawReset: boolean): Hos
     out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames] });
     const points = lossPointsForDisplay(model.loss);
     if (points.length > 0) out.push({ kind: 'loss', points });
+    const norms = lossPointsForDisplay(model.gradNorm);
+    if (norms.length > 0 || model.clipNorm !== null) out.push({ kind: 'gradNorm', points: norms, clipNorm: model.clipNorm });
     if (model.step !== null) out.push({ kind: 'gradFlow', layers: [...model.layers], step: model.step });
   }
   out.push({ kind: 'state', state: model.state, text: model.stateText });
   return out;
+}
+
+/** How a layer's gradient looks next to the output layer's: what the bar highlight and legend say. */
+export type LayerHealth = 'ok' | 'vanishing' | 'exploding' | 'nonFinite';
+
+/** A layer is vanishing when its mean |grad| is below this fraction of the output layer's (the debugger's default). */
+export const VANISHING_RATIO = 1e-3;
+/** A layer is exploding when its mean |grad| is above this multiple of the output layer's, or its max |grad| above EXPLODING_MAX. */
+export const EXPLODING_RATIO = 1e3;
+export const EXPLODING_MAX = 100;
+
+/**
+ * Classifies each layer, in order. The reference is the last layer (nearest the loss), whose gradient is the
+ * least affected by depth; comparing against it makes the verdict independent of the loss's scale.
+ */
+export function classifyLayers(layers: readonly GradFlowLayer[]): LayerHealth[] {
+  const ref = layers.length > 0 ? layers[layers.length - 1].meanAbsGrad : NaN;
+  return layers.map((l, i) => {
+    if (!Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad)) return 'nonFinite';
+    if (l.maxAbsGrad > EXPLODING_MAX) return 'exploding';
+    if (i === layers.length - 1 || !Number.isFinite(ref) || ref <= 0) return 'ok';
+    if (l.meanAbsGrad > EXPLODING_RATIO * ref) return 'exploding';
+    if (l.meanAbsGrad < VANISHING_RATIO * ref) return 'vanishing';
+    return 'ok';
+  });
 }
 
 /** Compile-time exhaustiveness check for switches over message unions. */

@@ -9,6 +9,10 @@ export interface ChartTheme {
   readonly mean: string;
   readonly max: string;
   readonly loss: string;
+  readonly valLoss: string;
+  readonly vanishing: string;
+  readonly exploding: string;
+  readonly threshold: string;
   readonly error: string;
   readonly tooltipBackground: string;
   readonly tooltipForeground: string;
@@ -26,6 +30,9 @@ const FALLBACK: Record<string, string> = {
   '--vscode-charts-blue': '#3794ff',
   '--vscode-charts-orange': '#d18616',
   '--vscode-errorForeground': '#f85149',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-red': '#f14c4c',
   '--vscode-editorHoverWidget-background': '#202020',
   '--vscode-editorHoverWidget-foreground': '#cccccc',
   '--vscode-editorHoverWidget-border': '#454545',
@@ -74,6 +81,10 @@ export function readChartTheme(): ChartTheme {
     mean: cssVar(style, '--vscode-charts-blue'),
     max: cssVar(style, '--vscode-charts-orange'),
     loss: cssVar(style, '--vscode-charts-blue'),
+    valLoss: cssVar(style, '--vscode-charts-green'),
+    vanishing: cssVar(style, '--vscode-charts-purple'),
+    exploding: cssVar(style, '--vscode-charts-red'),
+    threshold: cssVar(style, '--vscode-charts-foreground'),
     error: cssVar(style, '--vscode-errorForeground'),
     tooltipBackground: cssVar(style, '--vscode-editorHoverWidget-background'),
     tooltipForeground: cssVar(style, '--vscode-editorHoverWidget-foreground'),

@@ -1,7 +1,7 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import type { GradFlowLayer, HostToWebview, ViewState } from '../protocol';
-import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type LossSeries } from './model';
+import type { GradFlowLayer, GradNormPoint, HostToWebview, ViewState } from '../protocol';
+import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
 const MAX_LAYERS = 10_000;
@@ -43,7 +43,25 @@ function lossPoint(x: unknown): LossPoint | undefined {
   if (!isRec(x)) return undefined;
   const epoch = finite(x.epoch);
   const loss = measured(x.loss);
-  return epoch === undefined || loss === undefined ? undefined : { epoch, loss };
+  if (epoch === undefined || loss === undefined) return undefined;
+  if (x.valLoss === undefined) return { epoch, loss };
+  const valLoss = measured(x.valLoss);
+  return valLoss === undefined ? undefined : { epoch, loss, valLoss };
+}
+
+function normPoint(x: unknown): GradNormPoint | undefined {
+  if (!isRec(x)) return undefined;
+  const step = finite(x.step);
+  const before = measured(x.before);
+  const after = measured(x.after);
+  return step === undefined || before === undefined || after === undefined ? undefined : { step, before, after };
+}
+
+/** A clip threshold: a positive finite number, or null for none. */
+function clipNorm(x: unknown): number | null | undefined {
+  if (x === null) return null;
+  const v = finite(x);
+  return v !== undefined && v > 0 ? v : undefined;
 }
 
 /** Maps every element or fails as a whole, so a half-valid message is never half-applied. */
@@ -76,6 +94,11 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, lossPoint);
       return points ? { kind: 'loss', points } : undefined;
     }
+    case 'gradNorm': {
+      const points = all(data.points, MAX_POINTS_PER_MESSAGE, normPoint);
+      const clip = clipNorm(data.clipNorm);
+      return !points || clip === undefined ? undefined : { kind: 'gradNorm', points, clipNorm: clip };
+    }
     case 'state': {
       const state = VIEW_STATES.find((s) => s === data.state);
       const t = text(data.text);
@@ -88,15 +111,15 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
 
 /** Persisted-state envelope; bump `version` when the model changes shape so old state is dropped, not misread. */
 export interface PersistedState {
-  readonly version: 1;
+  readonly version: 2;
   readonly model: GradientFlowModel;
   readonly lossLogScale: boolean;
 }
 
-function lossSeries(x: unknown): LossSeries | undefined {
+function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
   if (!isRec(x)) return undefined;
-  const points = all(x.points, MAX_LOSS_POINTS + 1, lossPoint);
-  const tail = x.tail === null ? null : lossPoint(x.tail);
+  const points = all(x.points, MAX_LOSS_POINTS + 1, point);
+  const tail = x.tail === null ? null : point(x.tail);
   const stride = finite(x.stride);
   const skipped = finite(x.skipped);
   if (!points || tail === undefined || stride === undefined || skipped === undefined || stride < 1) return undefined;
@@ -105,21 +128,26 @@ function lossSeries(x: unknown): LossSeries | undefined {
 
 /** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */
 export function parsePersistedState(x: unknown): PersistedState | undefined {
-  if (!isRec(x) || x.version !== 1 || !isRec(x.model)) return undefined;
+  if (!isRec(x) || x.version !== 2 || !isRec(x.model)) return undefined;
   const m = x.model;
   const title = text(m.title);
   const layerNames = all(m.layerNames, MAX_LAYERS, text);
   const layers = all(m.layers, MAX_LAYERS, layer);
   const step = m.step === null ? null : finite(m.step);
-  const loss = lossSeries(m.loss);
+  const loss = series(m.loss, lossPoint);
+  const gradNorm = series(m.gradNorm, normPoint);
+  const clip = clipNorm(m.clipNorm);
+  const clippedSamples = finite(m.clippedSamples);
+  const normSamples = finite(m.normSamples);
   const state = VIEW_STATES.find((s) => s === m.state);
   const stateText = text(m.stateText);
-  if (title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined) {
+  if (title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
+    || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
   return {
-    version: 1,
-    model: { title, layerNames, layers, step, loss, state, stateText },
+    version: 2,
+    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText },
     lossLogScale: x.lossLogScale === true,
   };
 }

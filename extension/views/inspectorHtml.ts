@@ -1,0 +1,50 @@
+// The Layer Inspector's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
+
+import { gradientFlowCsp, type GradientFlowHtmlOptions } from './gradientFlowHtml';
+
+/** Same needs as the Gradient Flow page: webview URIs, a script nonce and a style nonce for the toolkit. */
+export type InspectorHtmlOptions = GradientFlowHtmlOptions;
+
+/** The same strict policy as the Gradient Flow view (see `gradientFlowCsp`). */
+export const inspectorCsp = gradientFlowCsp;
+
+export function renderInspectorHtml(o: InspectorHtmlOptions): string {
+  const csp = escapeAttr(inspectorCsp(o.cspSource, o.nonce, o.styleNonce));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <meta property="csp-nonce" content="${escapeAttr(o.styleNonce)}">
+  <link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
+  <title>Layer Inspector</title>
+</head>
+<body>
+  <header>
+    <h1 id="title">Layer Inspector</h1>
+    <span id="where" role="status" aria-live="polite"></span>
+    <vscode-button id="refresh" appearance="secondary">Refresh</vscode-button>
+  </header>
+  <h2>Statistics</h2>
+  <table id="stats">
+    <caption class="meta">Per-tensor statistics over finite values (fraction zero over all)</caption>
+    <thead><tr><th scope="col">tensor</th><th scope="col">shape</th><th scope="col">mean</th><th scope="col">std</th><th scope="col">min</th><th scope="col">max</th><th scope="col">‖·‖</th><th scope="col">zero</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <table id="scalars" hidden>
+    <caption class="meta">Training (loss, gradient norms, clip coefficient, learning rate)</caption>
+    <tbody></tbody>
+  </table>
+  <h2>Tensors</h2>
+  <div id="tensors"></div>
+  <div id="hover" class="hover" role="tooltip" hidden></div>
+  <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
