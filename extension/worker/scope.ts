@@ -14,14 +14,11 @@ export interface ScopeLocation {
 /** Builds the scope of the trainer as it is now; cheap to create, resolves names lazily. */
 export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
   let names: string[] | null = null;
-  const scalars = (): Record<string, Value> => ({
-    loss: t.loss, lr: t.lr, step: t.step + 1, epoch: t.epoch + 1, phase: where.phase, layer: where.layerName,
-    grad_norm: t.clip.normBefore, grad_norm_clipped: t.clip.normAfter, clip_coef: t.clip.coefficient, batch_size: t.batchSize,
-  });
   return {
     lookup(name: string): Value | undefined {
-      const s = scalars();
-      if (name in s) return s[name];
+      // Scalars first, without building objects: conditions on `step` or `phase` run after every event.
+      const scalar = scalarOf(t, where, name);
+      if (scalar !== undefined) return scalar;
       const K = t.outputs, B = t.batchSize;
       if (name === 'x') return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) };
       if (name === 'y') return { shape: [B, K], data: t.yBatch.subarray(0, B * K) };
@@ -30,8 +27,8 @@ export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
       if (dot < 0) return undefined;
       const nodeName = name.slice(0, dot);
       // A residual block's name belongs to two nodes (begin and end); its sum and projection live on the end.
-      const indices = t.model.nodes.flatMap((n, i) => (n.name === nodeName ? [i] : []));
-      for (const i of indices.reverse()) {
+      for (let i = t.model.nodes.length - 1; i >= 0; i--) {
+        if (t.model.nodes[i].name !== nodeName) continue;
         const found = lookupNode(t, i, name);
         if (found !== undefined) return found;
       }
@@ -39,13 +36,32 @@ export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
     },
     names(): string[] {
       if (!names) {
-        names = [...Object.keys(scalars()), 'x', 'y', 'yhat'];
+        names = [...SCALARS, 'x', 'y', 'yhat'];
         t.model.nodes.forEach((_, i) => names!.push(...nodePaths(t, i)));
         names = [...new Set(names)];
       }
       return names;
     },
   };
+}
+
+/** Names of the training scalars (1-based step and epoch, as the Call Stack shows them). */
+const SCALARS = ['loss', 'lr', 'step', 'epoch', 'phase', 'layer', 'grad_norm', 'grad_norm_clipped', 'clip_coef', 'batch_size'] as const;
+
+function scalarOf(t: Trainer, where: ScopeLocation, name: string): Value | undefined {
+  switch (name) {
+    case 'loss': return t.loss;
+    case 'lr': return t.lr;
+    case 'step': return t.step + 1;
+    case 'epoch': return t.epoch + 1;
+    case 'phase': return where.phase;
+    case 'layer': return where.layerName;
+    case 'grad_norm': return t.clip.normBefore;
+    case 'grad_norm_clipped': return t.clip.normAfter;
+    case 'clip_coef': return t.clip.coefficient;
+    case 'batch_size': return t.batchSize;
+    default: return undefined;
+  }
 }
 
 /** Every expression path of node i's tensors and optimizer state. */

@@ -228,8 +228,7 @@ export class TrainingRun {
       : e.phase === 'loss' ? spec.lossRange.line
       : e.phase === 'clip' ? (spec.train.clipLine >= 0 ? spec.train.clipLine : spec.train.optimizerLine)
       : spec.train.optimizerLine;
-    const name = !node ? e.phase : node.kind === 'residual_begin' ? `${node.name} (in)` : node.kind === 'residual_end' ? `${node.name} (sum)` : node.name;
-    return { phase: e.phase, layer: e.layer, layerName: name, line: line + 1, step: e.step, epoch: e.epoch };
+    return { phase: e.phase, layer: e.layer, layerName: locateName(t, e), line: line + 1, step: e.step, epoch: e.epoch };
   }
 
   private nodeLocation(i: number): { line: number; layerName: string } {
@@ -238,8 +237,10 @@ export class TrainingRun {
   }
 
   private scope(): ExprScope {
-    const loc = this.current ? this.locate(this.current) : null;
-    return trainerScope(this.trainer!, { phase: this.current?.phase ?? 'entry', layerName: loc?.layerName ?? '' });
+    const t = this.trainer!, ev = this.current;
+    // The layer name is only looked up when an expression asks for `layer`.
+    const where = { phase: ev?.phase ?? ('entry' as const), get layerName() { return ev ? locateName(t, ev) : ''; } };
+    return trainerScope(t, where);
   }
 
   private requirePaused(): Trainer {
@@ -317,6 +318,12 @@ export class TrainingRun {
       this.post({ kind: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}`, line: 0, step: t.step, layerName: null });
     }
   }
+}
+
+/** How the Call Stack names an event's layer (a residual block has an input and a sum node). */
+function locateName(t: Trainer, e: TrainerEvent): string {
+  const node = e.layer >= 0 ? t.model.nodes[e.layer] : null;
+  return !node ? e.phase : node.kind === 'residual_begin' ? `${node.name} (in)` : node.kind === 'residual_end' ? `${node.name} (sum)` : node.name;
 }
 
 function emptyProgress(): Progress {
