@@ -15,12 +15,12 @@ test('hover, completion, outline and formatting of .nnet files', { timeout: SCEN
     await wb.openFile('xor.nnet');
     await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
-    // Hover: line 4 is `dense h1 4 tanh init=xavier`; Home puts the cursor on `dense`, Ctrl+K Ctrl+I shows the hover.
-    await wb.gotoLine(4);
+    // Hover: line 4 is `  dense h1 4 tanh init=xavier`; Go to Line 4, column 5 puts the cursor inside `dense`
+    // (not Home, which toggles between the indentation and the first word), and Ctrl+K Ctrl+I shows the hover.
+    await wb.gotoLine(4, 5);
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: '12 parameters' });
     await wb.waitUntil('a hover with the shapes and parameter count of h1', async () => {
       await wb.focusEditor();
-      await page.keyboard.press('Home');
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+I');
       return (await hover.count()) > 0 && hover.first().isVisible();

@@ -167,13 +167,13 @@ export class Workbench {
     });
   }
 
-  /** Focuses the active editor and moves the cursor to a 1-based line with Go to Line (Ctrl+G). */
-  async gotoLine(line: number): Promise<void> {
+  /** Focuses the active editor and moves the cursor to a 1-based line (and column) with Go to Line (Ctrl+G). */
+  async gotoLine(line: number, column?: number): Promise<void> {
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
-    await input.fill(`:${line}`);
+    await input.fill(column ? `:${line}:${column}` : `:${line}`);
     await this.page.keyboard.press('Enter');
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
