@@ -38,8 +38,12 @@ export function gradientFlowCsp(cspSource: string, nonce: string, styleNonce: st
   ].join('; ');
 }
 
-/** The full HTML document of the Gradient Flow view. Dynamic text is filled in by the script, never here. */
-export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
+/**
+ * A webview document under the strict policy: the head (CSP, style nonce for the toolkit, the bundled stylesheet),
+ * `body` as given (static markup only: dynamic text is filled in by the script), then the nonce'd bundled script.
+ * Shared by every nnet webview so they cannot drift apart.
+ */
+export function renderWebviewDocument(o: GradientFlowHtmlOptions, title: string, body: string): string {
   const csp = escapeAttr(gradientFlowCsp(o.cspSource, o.nonce, o.styleNonce));
   return `<!DOCTYPE html>
 <html lang="en">
@@ -49,10 +53,19 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <meta property="csp-nonce" content="${escapeAttr(o.styleNonce)}">
   <link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
-  <title>Gradient Flow</title>
+  <title>${escapeAttr(title)}</title>
 </head>
 <body>
-  <div class="toolbar">
+${body}
+  <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
+
+/** The full HTML document of the Gradient Flow view. Dynamic text is filled in by the script, never here. */
+export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
+  return renderWebviewDocument(o, 'Gradient Flow', `  <div class="toolbar">
     <vscode-button id="train" appearance="primary">Train</vscode-button>
     <vscode-button id="stop" appearance="secondary" disabled>Stop</vscode-button>
   </div>
@@ -102,10 +115,7 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
     <p id="norm-summary" class="meta"></p>
   </section>
 
-  <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
-</body>
-</html>
-`;
+`);
 }
 
 function escapeAttr(s: string): string {

@@ -1,6 +1,6 @@
 // The Layer Inspector's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
 
-import { gradientFlowCsp, type GradientFlowHtmlOptions } from './gradientFlowHtml';
+import { gradientFlowCsp, renderWebviewDocument, type GradientFlowHtmlOptions } from './gradientFlowHtml';
 
 /** Same needs as the Gradient Flow page: webview URIs, a script nonce and a style nonce for the toolkit. */
 export type InspectorHtmlOptions = GradientFlowHtmlOptions;
@@ -8,20 +8,9 @@ export type InspectorHtmlOptions = GradientFlowHtmlOptions;
 /** The same strict policy as the Gradient Flow view (see `gradientFlowCsp`). */
 export const inspectorCsp = gradientFlowCsp;
 
+/** The full HTML document of the Layer Inspector panel. */
 export function renderInspectorHtml(o: InspectorHtmlOptions): string {
-  const csp = escapeAttr(inspectorCsp(o.cspSource, o.nonce, o.styleNonce));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <meta property="csp-nonce" content="${escapeAttr(o.styleNonce)}">
-  <link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
-  <title>Layer Inspector</title>
-</head>
-<body>
-  <header>
+  return renderWebviewDocument(o, 'Layer Inspector', `  <header>
     <h1 id="title">Layer Inspector</h1>
     <span id="where" role="status" aria-live="polite"></span>
     <vscode-button id="refresh" appearance="secondary">Refresh</vscode-button>
@@ -38,13 +27,5 @@ export function renderInspectorHtml(o: InspectorHtmlOptions): string {
   </table>
   <h2>Tensors</h2>
   <div id="tensors"></div>
-  <div id="hover" class="hover" role="tooltip" hidden></div>
-  <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
-</body>
-</html>
-`;
-}
-
-function escapeAttr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  <div id="hover" class="hover" role="tooltip" hidden></div>`);
 }
