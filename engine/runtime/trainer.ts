@@ -148,7 +148,7 @@ export class Trainer {
   /** Mean/max |∂L/∂W| per weighted node, measured before clipping at each step, [nodes]. */
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
-  /** ‖∂L/∂W‖ per weighted node of the latest step, before clipping, [nodes]. */
+  /** ‖∂L/∂W‖ per weighted node of the latest step, before clipping, [nodes]; NaN before the first clip event. */
   readonly gradNorm: Float64Array;
 
   /** @throws SpecError when the spec cannot be trained (see validateSpec). */
@@ -176,7 +176,7 @@ export class Trainer {
     this.yBatch = new Float32Array(t.batch * this.outputs);
     this.meanAbsGrad = new Float64Array(this.model.nodes.length);
     this.maxAbsGrad = new Float64Array(this.model.nodes.length);
-    this.gradNorm = new Float64Array(this.model.nodes.length);
+    this.gradNorm = new Float64Array(this.model.nodes.length).fill(NaN); // NaN until the first backward pass is measured
     if (t.shuffle) this.rng.shuffle(this.trainRows);
     this.startStep();
   }

@@ -56,7 +56,7 @@ export function trainingScalars(t: Trainer, ev: TrainerEvent | null): Scalar[] {
 export function networkSummary(t: Trainer): NodeSummary[] {
   return t.model.nodes.map((n, i) => {
     const a = nodeTensors(t, i).a!;
-    const gradNorm = n.wSize ? t.gradNorm[i] : null;
+    const gradNorm = n.wSize && !Number.isNaN(t.gradNorm[i]) ? t.gradNorm[i] : null;
     return { name: n.kind === 'residual_begin' ? `${n.name} (in)` : n.name, kind: n.kind, line: n.line + 1, output: describeTensor(a.shape, a.data), gradNorm, paths: nodePaths(t, i) };
   });
 }
