@@ -6,6 +6,14 @@ export interface GradFlowLayer {
   readonly name: string;
   readonly meanAbsGrad: number;
   readonly maxAbsGrad: number;
+  /** ‖lr·ΔW‖ / ‖W‖ of the last optimizer step (~1e-3 is healthy); absent before the first step or from older hosts. */
+  readonly updateRatio?: number;
+}
+
+/** A finished run's loss curve (downsampled), kept as a faded overlay to compare with the current run. */
+export interface PreviousRun {
+  readonly title: string;
+  readonly points: readonly { readonly epoch: number; readonly loss: number }[];
 }
 
 /** One sample of the global gradient norm, before and after clipping (NaN/null when not finite). */
@@ -19,11 +27,13 @@ export interface GradNormPoint {
 export type ViewState = 'idle' | 'training' | 'paused' | 'finished' | 'error';
 
 export type HostToWebview =
-  /** A new run begins: clears the charts. */
-  | { kind: 'reset'; title: string; layerNames: readonly string[] }
+  /**
+   * A new run begins: clears the charts. The current run's loss curve becomes the previous run's overlay, unless
+   * `previous` is given (a replay): then that replaces it, and null clears it.
+   */
+  | { kind: 'reset'; title: string; layerNames: readonly string[]; previous?: PreviousRun | null }
   /** Latest per-layer gradient magnitudes, in network order. */
   | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
-  /** Loss points to append to the curve. */
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
   | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number; readonly valLoss?: number }[] }
   /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */

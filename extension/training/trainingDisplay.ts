@@ -35,7 +35,13 @@ export class TrainingDisplay implements vscode.Disposable {
 
   /** Live progress, or the state at a debugger stop when `paused` is set. */
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
-    if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
+    if (p.layers.length) {
+      // Over DAP a non-finite ratio arrives as null; the webview reads null as NaN, so it is passed on as is.
+      const layers = p.layers.map((l) => (l.updateRatio === undefined
+        ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
+        : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: typeof l.updateRatio === 'number' ? l.updateRatio : NaN }));
+      this.view.post({ kind: 'gradFlow', layers, step: p.step });
+    }
     if (p.newLossPoints.length) {
       this.view.post({
         kind: 'loss',

@@ -32,6 +32,11 @@ export interface LayerGradStats {
   readonly name: string;
   readonly meanAbsGrad: number;
   readonly maxAbsGrad: number;
+  /**
+   * ‖ΔW‖ / ‖W‖ of the layer's weights for the optimizer's last applied step (ΔW already includes lr); ~1e-3 is
+   * healthy. Absent before the first step. Non-finite (null over JSON) when ‖W‖ is 0 and the step is not.
+   */
+  readonly updateRatio?: number;
 }
 
 /** One point of the loss curve. */

@@ -279,7 +279,19 @@ export class TrainingRun {
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
       gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
-      layers: t.gradStats().map((g) => ({ name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad })),
+      layers: t.gradStats().map((g) => {
+        const stats = { name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad };
+        const n = t.model.nodes[g.node];
+        if (t.optimizer.t === 0 || !n || n.wSize <= 0) return stats;
+        // ‖ΔW‖ / ‖W‖ of the last applied step (which already includes lr). inspect() copies; fine at progress rate.
+        const step = t.optimizer.inspect(n.wOff, n.wSize).step;
+        const w = t.model.params.subarray(n.wOff, n.wOff + n.wSize);
+        let ss = 0, ww = 0;
+        for (let k = 0; k < step.length; k++) ss += step[k] * step[k];
+        for (let k = 0; k < w.length; k++) ww += w[k] * w[k];
+        const updateRatio = ww > 0 ? Math.sqrt(ss / ww) : ss > 0 ? Infinity : 0;
+        return { ...stats, updateRatio };
+      }),
       newLossPoints: points,
     };
   }

@@ -15,7 +15,7 @@ import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/g
 import { appendLoss, appendSeries, applyMessage, classifyLayers, emptyLossSeries, emptyModel, emptySeries, lossPointsForDisplay, replayMessages } from '../../webview/gradientFlow/model';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
-import type { HostToWebview } from '../../webview/protocol';
+import type { HostToWebview, PreviousRun } from '../../webview/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');
@@ -58,7 +58,10 @@ describe('gradient flow model and validation (node)', () => {
     for (const bad of [null, 3, 'reset', [], { kind: 'nope' }, { kind: 'reset', title: 'x', layerNames: [1] },
       { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: '1', maxAbsGrad: 1 }], step: 1 },
       { kind: 'gradFlow', layers: [], step: null }, { kind: 'loss', points: [{ epoch: null, loss: 1 }] },
-      { kind: 'state', state: 'sleeping', text: '' }, { kind: 'loss', points: new Array(100_001).fill({ epoch: 0, loss: 0 }) }]) {
+      { kind: 'state', state: 'sleeping', text: '' }, { kind: 'loss', points: new Array(100_001).fill({ epoch: 0, loss: 0 }) },
+      { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: 1, maxAbsGrad: 1, updateRatio: '1e-3' }], step: 1 },
+      { kind: 'reset', title: 'x', layerNames: [], previous: { title: 'p' } },
+      { kind: 'reset', title: 'x', layerNames: [], previous: { title: 'p', points: [{ epoch: 'a', loss: 1 }] } }]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
     }
     const gf = parseHostToWebview(JSON.parse(JSON.stringify({
@@ -69,9 +72,42 @@ describe('gradient flow model and validation (node)', () => {
     assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
     const m = emptyModel();
     assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: true }))),
-      { version: 2, model: m, lossLogScale: true });
+      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true });
+    // State saved before run comparison (no `previous`) still restores, with no overlay.
+    const { previous: _, ...older } = m;
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.previous, null);
     assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))), undefined,
       'state from before the gradient-norm chart is dropped, not misread');
+  });
+
+  test('a new run keeps the previous run\'s loss curve; replays carry it exactly', () => {
+    const m = emptyModel();
+    applyMessage(m, { kind: 'reset', title: 'sigmoid', layerNames: ['a'] });
+    assert.equal(m.previous, null, 'nothing to compare with before the first run ends');
+    // Read through a function: assert.equal above narrowed `m.previous` to null for the type checker.
+    const prev = (): PreviousRun | null => m.previous;
+    for (let i = 0; i < 5000; i += 100) applyMessage(m, { kind: 'loss', points: lossPoints(i, i + 100) });
+    applyMessage(m, { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: 1, maxAbsGrad: 2, updateRatio: 2e-3 }], step: 1 });
+    assert.equal(m.layers[0].updateRatio, 2e-3);
+    applyMessage(m, { kind: 'reset', title: 'relu', layerNames: ['a'] });
+    assert.equal(prev()?.title, 'sigmoid');
+    const kept = prev()?.points.length ?? 0;
+    assert.ok(kept <= 2001 && kept > 1000, `downsampled like the live curve: ${kept}`);
+    assert.equal(prev()?.points.at(-1)?.epoch, 4999);
+    assert.equal(m.loss.points.length, 0);
+    // A run that never produced a loss does not replace the overlay.
+    applyMessage(m, { kind: 'reset', title: 'relu again', layerNames: ['a'] });
+    assert.equal(prev()?.title, 'sigmoid');
+    applyMessage(m, { kind: 'loss', points: lossPoints(0, 10) });
+    const view = emptyModel();
+    applyMessage(view, { kind: 'reset', title: 'stale', layerNames: [] });
+    applyMessage(view, { kind: 'loss', points: lossPoints(0, 3) });
+    // A replay into a view that already has a run must not turn that run into the overlay.
+    for (const msg of replayMessages(m, true)) applyMessage(view, msg);
+    assert.deepEqual(view, m);
+    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, showPrevious: false })));
+    assert.deepEqual(persisted?.model.previous, m.previous);
+    assert.equal(persisted?.showPrevious, false);
   });
 
   test('layers are classified against the output layer: vanishing, exploding, NaN', () => {
@@ -419,10 +455,11 @@ function startServer(): Promise<http.Server> {
 
 interface Snapshot {
   labels: unknown[];
-  datasets: { label: string; data: unknown[]; color: string; colors?: string[] }[];
+  datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   yScale: { type: string; min: number; max: number };
 }
 interface Read {
+  ratio: Snapshot;
   gradFlow: Snapshot;
   loss: Snapshot;
   norm: Snapshot;
@@ -786,7 +823,8 @@ describe('gradient flow webview (headless Chromium)', () => {
       assert.deepEqual(r.norm.datasets[2].data, [{ x: 1, y: 1 }, { x: 80, y: 1 }]);
       assert.equal(r.norm.yScale.type, 'logarithmic');
       assert.ok(r.norm.yScale.min <= 0.3 && r.norm.yScale.max >= 4, JSON.stringify(r.norm.yScale));
-      assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss']);
+      assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss', 'previous run']);
+      assert.equal(r.loss.datasets[2].hidden, true, 'no previous run, no overlay');
       assert.equal(r.loss.datasets[1].data.length, 80);
 
       const purple = await canvasPixels(page, 'gradflow-chart', t['charts-purple']);
@@ -814,6 +852,131 @@ describe('gradient flow webview (headless Chromium)', () => {
       await page.screenshot({ path: path.join(SHOTS, `gradient-flow-health-${theme}.png`), fullPage: true });
       await assertHealthy();
     }
+  });
+
+  test('update-to-weight ratio: bars per layer on a log axis, a reference line at 1e-3, slow and fast highlighted', async () => {
+    for (const theme of ['dark', 'light'] as const) {
+      await open(theme);
+      await feedRun(page);
+      const ratios = [2e-6, 1.1e-3, 0.04];
+      await send(page, { kind: 'gradFlow', step: 1300, layers: GRADS.map((g, i) => ({ ...g, updateRatio: ratios[i] })) });
+      await settle(page);
+      const r = (await read(page)).ratio;
+      const t = THEMES[theme];
+      assert.deepEqual(r.labels, LAYERS);
+      assert.deepEqual(r.datasets.map((d) => d.label), ['update / weight', 'healthy ≈ 1e-3']);
+      assert.deepEqual(r.datasets[0].data, ratios);
+      assert.deepEqual(r.datasets[0].colors, [t['charts-purple'], t['charts-blue'], t['charts-red']]);
+      assert.deepEqual(r.datasets[1].data, [1e-3, 1e-3, 1e-3]);
+      assert.equal(r.yScale.type, 'logarithmic');
+      assert.deepEqual([r.yScale.min, r.yScale.max], [1e-6, 0.1]);
+      // The dashed reference line is drawn in the threshold colour (charts-foreground).
+      const fg = await canvasPixels(page, 'ratio-chart', t['charts-foreground']);
+      assert.ok(fg.matching > 40, `reference line drawn in charts-foreground: ${JSON.stringify(fg)}`);
+      const red = await canvasPixels(page, 'ratio-chart', t['charts-red']);
+      assert.ok(red.matching > 100, `fast layer drawn in charts-red: ${JSON.stringify(red)}`);
+      const text = await page.evaluate(() => ({
+        summary: document.getElementById('ratio-summary')?.textContent,
+        aria: document.getElementById('ratio-chart')?.getAttribute('aria-label'),
+      }));
+      assert.equal(text.summary, 'healthy ≈ 0.001 · slow (< 1e-4): h1 · fast (> 1e-2): out');
+      assert.match(text.aria ?? '', /h1 2\.00e-6; h2 0\.0011; out 0\.04/);
+      await page.screenshot({ path: path.join(SHOTS, `gradient-flow-ratio-${theme}.png`), fullPage: true });
+      await assertHealthy();
+    }
+    // Before the first optimizer step (or from an older host) there are no ratios: no bars, a note instead.
+    await send(page, { kind: 'gradFlow', step: 0, layers: GRADS });
+    await settle(page);
+    assert.deepEqual((await read(page)).ratio.datasets[0].data, [null, null, null]);
+    assert.equal(await page.locator('#ratio-summary').innerText(), 'No optimizer step yet.');
+    await assertHealthy();
+  });
+
+  test('compare runs: the previous run\'s loss is a faded overlay, toggled off and on, and restored after reload', async () => {
+    await open('light');
+    assert.equal(await page.locator('#loss-prev').isVisible(), false, 'no toggle without a previous run');
+    await send(page, { kind: 'reset', title: 'sigmoid.nnet', layerNames: LAYERS });
+    await send(page, { kind: 'loss', points: lossPoints(0, 200).map((p) => ({ ...p, loss: p.loss + 0.3 })) });
+    await send(page, { kind: 'reset', title: 'relu.nnet', layerNames: LAYERS });
+    await send(page, { kind: 'loss', points: lossPoints(0, 120) });
+    await send(page, { kind: 'state', state: 'training', text: 'Training relu.nnet: epoch 120/200' });
+    await settle(page);
+    let r = await read(page);
+    assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss', 'previous: sigmoid.nnet']);
+    const overlay = r.loss.datasets[2];
+    assert.equal(overlay.hidden, false);
+    assert.equal(overlay.data.length, 200);
+    assert.deepEqual(overlay.data[0], { x: 0, y: lossPoints(0, 1)[0].loss + 0.3 });
+    assert.equal((overlay.data[199] as { x: number }).x, 199);
+    assert.equal(r.loss.datasets[0].data.length, 120);
+    assert.match(overlay.color, /^rgba\(97, 97, 97, 0\.45\)$/, 'faded charts-foreground');
+    assert.match(await page.locator('#loss-summary').innerText(), /previous \(sigmoid\.nnet\) min /);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-compare-light.png'), fullPage: true });
+
+    // A third run: the overlay is now the second run (one previous run is kept).
+    await send(page, { kind: 'reset', title: 'tanh.nnet', layerNames: LAYERS });
+    await send(page, { kind: 'loss', points: lossPoints(0, 50) });
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.datasets[2].label, 'previous: relu.nnet');
+    assert.equal(r.loss.datasets[2].data.length, 120);
+
+    assert.equal(await page.locator('#loss-prev').isVisible(), true);
+    await page.click('#loss-prev');
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.datasets[2].hidden, true, 'hidden by the toggle');
+    assert.equal(r.loss.datasets[2].data.length, 120, 'points kept while hidden');
+    assert.doesNotMatch(await page.locator('#loss-summary').innerText(), /previous/);
+
+    // Log scale bounds cover the overlay only while it shows; then a reload restores overlay and toggle from state.
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.datasets[2].label, 'previous: relu.nnet');
+    assert.equal(r.loss.datasets[2].hidden, true);
+    assert.equal(await page.evaluate(() => (document.getElementById('loss-prev') as HTMLInputElement).checked), false);
+    await page.click('#loss-prev');
+    await settle(page);
+    assert.equal((await read(page)).loss.datasets[2].hidden, false);
+    await switchTheme(page, 'dark');
+    await settle(page);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-compare-dark.png'), fullPage: true });
+    await assertHealthy();
+  });
+
+  test('gradient bars toggle between log and linear scale, persisted', async () => {
+    await open();
+    await feedRun(page);
+    assert.equal(await page.evaluate(() => (document.getElementById('grad-log') as HTMLInputElement).checked), true);
+    await page.click('#grad-log');
+    await settle(page);
+    let r = await read(page);
+    assert.equal(r.gradFlow.yScale.type, 'linear');
+    assert.equal(r.gradFlow.yScale.min, 0);
+    assert.ok(r.gradFlow.yScale.max >= 0.41, JSON.stringify(r.gradFlow.yScale));
+    assert.deepEqual(r.gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad));
+    assert.deepEqual(r.gradFlow.datasets[1].data, GRADS.map((g) => g.maxAbsGrad));
+    const bars = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-orange']);
+    assert.ok(bars.matching > 200, `max bars drawn on the linear axis: ${JSON.stringify(bars)}`);
+    // NaN is a gap on the linear axis too.
+    await send(page, { kind: 'gradFlow', step: 1301, layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: 0.2 }] });
+    await settle(page);
+    assert.deepEqual((await read(page)).gradFlow.datasets[0].data, [null]);
+    await send(page, { kind: 'gradFlow', layers: GRADS, step: 1302 });
+    await settle(page);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-linear-dark.png'), fullPage: true });
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+    assert.equal((await read(page)).gradFlow.yScale.type, 'linear');
+    await page.click('#grad-log');
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.gradFlow.yScale.type, 'logarithmic');
+    assert.deepEqual([r.gradFlow.yScale.min, r.gradFlow.yScale.max], [1e-3, 1]);
+    await assertHealthy();
   });
 
   test('empty view before any run', async () => {

@@ -17,8 +17,8 @@ import {
   type ScriptableScaleContext,
   type TooltipItem,
 } from 'chart.js';
-import type { GradFlowLayer, GradNormPoint } from '../protocol';
-import { classifyLayers, type LayerHealth, type LossPoint } from './model';
+import type { GradFlowLayer, GradNormPoint, PreviousRun } from '../protocol';
+import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
 
@@ -36,13 +36,13 @@ const PX_PER_LABEL = 22;
 export interface ChartSnapshot {
   readonly labels: unknown[];
   /** `color` is the dataset's colour; where bars are coloured one by one, `colors` has each bar's and `color` the usual one. */
-  readonly datasets: { label: string; data: unknown[]; color: string; colors?: string[] }[];
+  readonly datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   readonly yScale: { type: string; min: number; max: number };
 }
 
 /** The parts of a chart a snapshot reads; structural, so bar and line charts both fit without casts. */
 interface Inspectable {
-  readonly data: { labels?: unknown[]; datasets: { label?: string; data: unknown[]; backgroundColor?: unknown; borderColor?: unknown }[] };
+  readonly data: { labels?: unknown[]; datasets: { label?: string; data: unknown[]; backgroundColor?: unknown; borderColor?: unknown; hidden?: boolean }[] };
   readonly scales: { [id: string]: { type: string; min: number; max: number } };
 }
 
@@ -52,9 +52,10 @@ function snapshot(chart: Inspectable, colorKey: 'backgroundColor' | 'borderColor
     labels: [...(chart.data.labels ?? [])],
     datasets: chart.data.datasets.map((d, i) => {
       const c = d[colorKey];
+      const hidden = d.hidden === true;
       return Array.isArray(c)
-        ? { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: baseColor ? baseColor(i) : String(c[0]), colors: c.map(String) }
-        : { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: String(c) };
+        ? { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: baseColor ? baseColor(i) : String(c[0]), colors: c.map(String), hidden }
+        : { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: String(c), hidden };
     }),
     yScale: { type: y.type, min: y.min, max: y.max },
   };
@@ -119,11 +120,24 @@ function logYAxis(bounds: LogBounds, title: string, theme: ChartTheme) {
   };
 }
 
+/** A linear y axis from 0, for magnitudes. */
+function linearYAxis(title: string, theme: ChartTheme) {
+  return {
+    type: 'linear' as const,
+    min: 0,
+    title: axisTitle(title, theme),
+    grid: { color: theme.grid },
+    border: { color: theme.grid },
+    ticks: { color: theme.foreground, maxTicksLimit: 6, callback: (v: number | string) => formatValue(Number(v)) },
+  };
+}
+
 const OVERLAP = { grouped: false, barPercentage: 0.8, categoryPercentage: 0.9, borderWidth: 0 } as const;
 
 /** The per-layer gradient bars. */
 export interface GradFlowChart {
-  update(layerNames: readonly string[], layers: readonly GradFlowLayer[]): void;
+  /** `logScale` false draws the bars on a linear axis from 0. */
+  update(layerNames: readonly string[], layers: readonly GradFlowLayer[], logScale?: boolean): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -140,6 +154,7 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
     h === 'vanishing' ? currentTheme.vanishing : h === 'exploding' ? currentTheme.exploding : currentTheme.mean);
   let bounds = logBounds([]);
   let currentTheme = theme;
+  let logScale = true;
 
   const options = (): ChartOptions<'bar'> => ({
     ...baseOptions(currentTheme),
@@ -163,7 +178,7 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
           autoSkipPadding: 2,
         },
       },
-      y: logYAxis(bounds, '|grad| (log)', currentTheme),
+      y: logScale ? logYAxis(bounds, '|grad| (log)', currentTheme) : linearYAxis('|grad|', currentTheme),
     },
     plugins: {
       legend: {
@@ -202,17 +217,25 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
   });
 
   return {
-    update(layerNames, layers) {
+    update(layerNames, layers, log = true) {
+      const modeChanged = log !== logScale;
+      logScale = log;
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = { mean: layers.map((l) => l.meanAbsGrad), max: layers.map((l) => l.maxAbsGrad) };
       health = classifyLayers(layers);
       chart.data.datasets[0].backgroundColor = meanColors();
       bounds = logBounds([...raw.mean, ...raw.max]);
       chart.data.labels = labels;
-      chart.data.datasets[0].data = raw.mean.map((v) => logDisplayValue(v, bounds.min));
-      chart.data.datasets[1].data = raw.max.map((v) => logDisplayValue(v, bounds.min));
+      const shown = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
+      chart.data.datasets[0].data = raw.mean.map(shown);
+      chart.data.datasets[1].data = raw.max.map(shown);
+      if (modeChanged) {
+        chart.options = options();
+        restyle(chart);
+        return;
+      }
       const y = chart.options.scales?.y;
-      if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
+      if (y && logScale) Object.assign(y, { min: bounds.min, max: bounds.max });
       chart.update('none');
     },
     applyTheme(t) {
@@ -236,7 +259,8 @@ function restyle(chart: { update(): void }): void {
 
 /** The loss curve. */
 export interface LossChart {
-  update(points: readonly LossPoint[], logScale: boolean): void;
+  /** `previous` is drawn as a faded overlay when given and `showPrevious` is set. */
+  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -272,13 +296,24 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
     },
     plugins: {
       // With training loss alone the axis title names it; a legend appears only once validation loss does.
-      legend: { ...legendOptions(currentTheme), display: hasVal },
+      legend: {
+        ...legendOptions(currentTheme),
+        display: hasVal || hasPrev,
+        labels: {
+          ...legendOptions(currentTheme).labels,
+          // Only the curves actually drawn: no entry for an absent validation split or a hidden overlay.
+          filter: (item: { datasetIndex?: number }, data: { datasets: { data: unknown[]; hidden?: boolean }[] }) => {
+            const d = data.datasets[item.datasetIndex ?? 0];
+            return !!d && d.data.length > 0 && d.hidden !== true;
+          },
+        },
+      },
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
           title: (items: TooltipItem<'line'>[]) => (items[0] ? `epoch ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
           label: (item: TooltipItem<'line'>) =>
-            `${item.dataset.label}: ${formatValue((item.datasetIndex === 0 ? rawLoss : rawVal)[item.dataIndex] ?? NaN)}`,
+            `${item.dataset.label}: ${formatValue([rawLoss, rawVal, rawPrev][item.datasetIndex]?.[item.dataIndex] ?? NaN)}`,
         },
       },
     },
@@ -286,7 +321,9 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
 
   let rawLoss: number[] = [];
   let rawVal: number[] = [];
+  let rawPrev: number[] = [];
   let hasVal = false;
+  let hasPrev = false;
   const chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
     type: 'line',
     data: {
@@ -296,23 +333,35 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       }, {
         label: 'validation loss', data: [], borderColor: theme.valLoss, backgroundColor: theme.valLoss,
         borderWidth: 1.5, borderDash: [4, 3], pointRadius: 0, pointHoverRadius: 3, tension: 0,
+      }, {
+        // The previous run, faded and drawn behind the current curves.
+        label: 'previous run', data: [], borderColor: theme.previousRun, backgroundColor: theme.previousRun,
+        borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 3, tension: 0, order: 2, hidden: true,
       }],
     },
     options: options(),
   });
 
   return {
-    update(points, log) {
+    update(points, log, previous = null, showPrevious = true) {
       const valPoints = points.filter((p) => p.valLoss !== undefined);
-      const modeChanged = log !== logScale || (valPoints.length > 0) !== hasVal;
+      const prevShown = !!previous && showPrevious && previous.points.length > 0;
+      const modeChanged = log !== logScale || (valPoints.length > 0) !== hasVal || prevShown !== hasPrev;
       logScale = log;
       hasVal = valPoints.length > 0;
+      hasPrev = prevShown;
       rawLoss = points.map((p) => p.loss);
       rawVal = valPoints.map((p) => p.valLoss ?? NaN);
-      if (logScale) bounds = logBounds([...rawLoss, ...rawVal]);
+      const prevPoints = previous?.points ?? [];
+      rawPrev = prevPoints.map((p) => p.loss);
+      if (logScale) bounds = logBounds([...rawLoss, ...rawVal, ...(prevShown ? rawPrev : [])]);
       const y = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
       chart.data.datasets[0].data = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
       chart.data.datasets[1].data = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
+      // The overlay keeps its points while hidden, so the toggle brings it back without the host.
+      chart.data.datasets[2].data = prevPoints.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      chart.data.datasets[2].label = previous ? `previous: ${previous.title}` : 'previous run';
+      chart.data.datasets[2].hidden = !prevShown;
       if (logScale && chart.options.scales?.y) Object.assign(chart.options.scales.y, bounds);
       if (modeChanged) {
         chart.options = options();
@@ -327,6 +376,8 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       chart.data.datasets[0].backgroundColor = t.loss;
       chart.data.datasets[1].borderColor = t.valLoss;
       chart.data.datasets[1].backgroundColor = t.valLoss;
+      chart.data.datasets[2].borderColor = t.previousRun;
+      chart.data.datasets[2].backgroundColor = t.previousRun;
       chart.options = options();
       restyle(chart);
     },
@@ -419,5 +470,124 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
       restyle(chart);
     },
     read: () => snapshot(chart, 'borderColor'),
+  };
+}
+
+/** The per-layer update-to-weight ratio bars. */
+export interface RatioChart {
+  update(layerNames: readonly string[], layers: readonly GradFlowLayer[]): void;
+  applyTheme(theme: ChartTheme): void;
+  read(): ChartSnapshot;
+}
+
+/**
+ * ‖lr·ΔW‖ / ‖W‖ per layer on a log axis, with a dashed reference line at the healthy 1e-3 drawn across the whole plot
+ * (a line dataset holds it, for the legend, tooltips and tests; a plugin draws it edge to edge, since a line over
+ * category labels would only span the first to the last bar's centre). Bars more than 10× below the reference take
+ * the vanishing colour (learning slowly), more than 10× above it the exploding one (updates too large).
+ */
+export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioChart {
+  let currentTheme = theme;
+  let raw: (number | undefined)[] = [];
+  let bounds = logBounds([HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO * 10]);
+  const barColors = (): string[] => raw.map((r) => {
+    const h = classifyUpdateRatio(r);
+    return h === 'slow' ? currentTheme.vanishing : h === 'fast' ? currentTheme.exploding : currentTheme.mean;
+  });
+
+  const referenceLine = {
+    id: 'nnetRatioReference',
+    afterDatasetsDraw(c: Chart) {
+      const ds = c.data.datasets[1];
+      const y = c.scales.y;
+      if (!ds || ds.hidden || !y) return;
+      const py = y.getPixelForValue(HEALTHY_UPDATE_RATIO);
+      const { left, right, top, bottom } = c.chartArea;
+      if (py < top - 0.5 || py > bottom + 0.5) return;
+      const ctx = c.ctx;
+      ctx.save();
+      ctx.strokeStyle = currentTheme.threshold;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(left, py);
+      ctx.lineTo(right, py);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+
+  const options = (): ChartOptions<'bar' | 'line'> => ({
+    ...baseOptions(currentTheme),
+    interaction: { mode: 'index', intersect: false },
+    scales: {
+      x: {
+        type: 'category',
+        grid: { display: false },
+        border: { color: currentTheme.grid },
+        ticks: { color: currentTheme.foreground, maxRotation: 90, autoSkipPadding: 2 },
+      },
+      y: logYAxis(bounds, '‖ΔW‖/‖W‖ (log)', currentTheme),
+    },
+    plugins: {
+      legend: {
+        ...legendOptions(currentTheme),
+        labels: {
+          ...legendOptions(currentTheme).labels,
+          generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
+            item.datasetIndex === 0 ? { ...item, fillStyle: currentTheme.mean, strokeStyle: currentTheme.mean } : item),
+        },
+      },
+      tooltip: {
+        ...tooltipStyle(currentTheme),
+        callbacks: {
+          label: (item: TooltipItem<'bar' | 'line'>) => item.datasetIndex === 1
+            ? `healthy: ${formatValue(HEALTHY_UPDATE_RATIO)}`
+            : `${item.dataset.label}: ${raw[item.dataIndex] === undefined ? 'no step yet' : formatValue(raw[item.dataIndex] ?? NaN)}`,
+        },
+      },
+    },
+  });
+
+  const chart = new Chart<'bar' | 'line', (number | null)[], string>(canvas, {
+    type: 'bar',
+    data: {
+      labels: [],
+      datasets: [
+        { type: 'bar', label: 'update / weight', data: [], order: 0, backgroundColor: theme.mean, barPercentage: 0.8, categoryPercentage: 0.9, borderWidth: 0 },
+        {
+          // Drawn edge to edge by the plugin; the dataset itself paints nothing.
+          type: 'line', label: 'healthy ≈ 1e-3', data: [], order: 1, backgroundColor: theme.threshold, borderColor: theme.threshold,
+          borderWidth: 1, borderDash: [6, 4], showLine: false, pointRadius: 0, pointHoverRadius: 0,
+        },
+      ],
+    },
+    options: options(),
+    plugins: [referenceLine],
+  });
+
+  return {
+    update(layerNames, layers) {
+      const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
+      raw = layers.map((l) => l.updateRatio);
+      // The reference decade and the one above it are always on the axis, so the line sits inside the plot.
+      bounds = logBounds([...raw.filter((r): r is number => r !== undefined), HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO * 10]);
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
+      chart.data.datasets[0].backgroundColor = barColors();
+      chart.data.datasets[1].data = labels.map(() => HEALTHY_UPDATE_RATIO);
+      const y = chart.options.scales?.y;
+      if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
+      chart.update('none');
+    },
+    applyTheme(t) {
+      currentTheme = t;
+      chart.data.datasets[0].backgroundColor = barColors();
+      chart.data.datasets[1].backgroundColor = t.threshold;
+      chart.data.datasets[1].borderColor = t.threshold;
+      chart.options = options();
+      restyle(chart);
+    },
+    read: () => snapshot(chart, 'backgroundColor', (i) => (i === 0 ? currentTheme.mean : currentTheme.threshold)),
   };
 }

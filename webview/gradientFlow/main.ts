@@ -3,8 +3,8 @@
 import './style.css';
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox } from '@vscode/webview-ui-toolkit';
 import type { HostToWebview, WebviewToHost } from '../protocol';
-import { createGradFlowChart, createLossChart, createNormChart, type ChartSnapshot } from './charts';
-import { applyMessage, classifyLayers, emptyModel, lossPointsForDisplay, type GradientFlowModel, type LayerHealth } from './model';
+import { createGradFlowChart, createLossChart, createNormChart, createRatioChart, type ChartSnapshot } from './charts';
+import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_UPDATE_RATIO, lossPointsForDisplay, type GradientFlowModel, type LayerHealth } from './model';
 import { formatValue } from './scales';
 import { readChartTheme, watchTheme } from './theme';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
@@ -19,7 +19,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 /** Read-only view of what the charts hold, for tests and for poking at in the webview developer tools. */
 export interface GradientFlowInspector {
-  read(): { gradFlow: ChartSnapshot; loss: ChartSnapshot; norm: ChartSnapshot };
+  read(): { gradFlow: ChartSnapshot; loss: ChartSnapshot; norm: ChartSnapshot; ratio: ChartSnapshot };
 }
 declare global {
   interface Window {
@@ -27,7 +27,6 @@ declare global {
   }
 }
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox());
 
 const vscode = acquireVsCodeApi();
 
@@ -37,6 +36,59 @@ function byId<T extends Element>(id: string): T {
   return e as unknown as T;
 }
 
+type Checkbox = HTMLElement & { checked: boolean };
+
+/** A toolkit checkbox, made here because the page's static markup lives in the host's HTML template. */
+function checkbox(id: string, label: string): Checkbox {
+  const c = document.createElement('vscode-checkbox') as Checkbox;
+  c.id = id;
+  c.textContent = label;
+  return c;
+}
+
+/** Adds `controls` to a panel's header, grouped at its end. */
+function addControls(panelHeadOf: string, ...controls: HTMLElement[]): void {
+  const head = byId<HTMLElement>(panelHeadOf).closest('.panel')?.querySelector('.panel-head');
+  if (!head) throw new Error(`gradient flow view: no panel header for #${panelHeadOf}`);
+  const group = document.createElement('span');
+  group.className = 'panel-controls';
+  group.append(...controls);
+  head.append(group);
+}
+
+/**
+ * The update-to-weight ratio panel, built from the same parts as the static ones and placed after the gradient bars.
+ */
+function buildRatioPanel(): void {
+  const section = document.createElement('section');
+  section.className = 'panel';
+  section.setAttribute('aria-labelledby', 'ratio-heading');
+  const head = section.appendChild(document.createElement('div'));
+  head.className = 'panel-head';
+  const h3 = head.appendChild(document.createElement('h3'));
+  h3.id = 'ratio-heading';
+  h3.textContent = 'Update / weight';
+  h3.title = '‖lr·ΔW‖ / ‖W‖ of the last optimizer step; about 1e-3 is healthy';
+  const box = section.appendChild(document.createElement('div'));
+  box.className = 'chart chart-ratio';
+  const canvas = box.appendChild(document.createElement('canvas'));
+  canvas.id = 'ratio-chart';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', 'Per-layer update-to-weight ratio');
+  const summary = section.appendChild(document.createElement('p'));
+  summary.id = 'ratio-summary';
+  summary.className = 'meta';
+  summary.setAttribute('role', 'status');
+  const after = byId<HTMLElement>('gradflow-chart').closest('.panel');
+  if (!after) throw new Error('gradient flow view: gradient panel missing');
+  after.after(section);
+}
+
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox());
+buildRatioPanel();
+addControls('gradflow-chart', checkbox('grad-log', 'Log scale'));
+addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-prev', 'Previous run'));
+
 const el = {
   train: byId<HTMLElement>('train'),
   stop: byId<HTMLElement>('stop'),
@@ -45,7 +97,11 @@ const el = {
   step: byId<HTMLElement>('step'),
   nonFinite: byId<HTMLElement>('nonfinite'),
   tableBody: byId<HTMLTableElement>('gradflow-table').tBodies[0],
-  lossLog: byId<HTMLElement & { checked: boolean }>('loss-log'),
+  lossLog: byId<Checkbox>('loss-log'),
+  lossPrev: byId<Checkbox>('loss-prev'),
+  gradLog: byId<Checkbox>('grad-log'),
+  ratioCanvas: byId<HTMLCanvasElement>('ratio-chart'),
+  ratioSummary: byId<HTMLElement>('ratio-summary'),
   lossSummary: byId<HTMLElement>('loss-summary'),
   gradCanvas: byId<HTMLCanvasElement>('gradflow-chart'),
   lossCanvas: byId<HTMLCanvasElement>('loss-chart'),
@@ -59,13 +115,16 @@ const VERDICT: Record<LayerHealth, string> = { ok: 'ok', vanishing: 'vanishing',
 const restored = parsePersistedState(vscode.getState());
 const model: GradientFlowModel = restored?.model ?? emptyModel();
 let lossLogScale = restored?.lossLogScale ?? false;
+let gradLogScale = restored?.gradLogScale ?? true;
+let showPrevious = restored?.showPrevious ?? true;
 
 const gradChart = createGradFlowChart(el.gradCanvas, readChartTheme());
 const lossChart = createLossChart(el.lossCanvas, readChartTheme());
 const normChart = createNormChart(el.normCanvas, readChartTheme());
+const ratioChart = createRatioChart(el.ratioCanvas, readChartTheme());
 
 function persist(): void {
-  vscode.setState({ version: 2, model, lossLogScale });
+  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious });
 }
 
 function renderStatus(): void {
@@ -80,7 +139,8 @@ function renderStatus(): void {
 }
 
 function renderGradFlow(): void {
-  gradChart.update(model.layerNames, model.layers);
+  gradChart.update(model.layerNames, model.layers, gradLogScale);
+  el.gradLog.checked = gradLogScale;
   el.step.textContent = model.step === null ? '' : `step ${model.step}`;
   const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
   el.nonFinite.hidden = bad.length === 0;
@@ -102,6 +162,25 @@ function renderGradFlow(): void {
   });
   el.tableBody.replaceChildren(...rows);
   el.gradCanvas.setAttribute('aria-label', gradFlowLabel());
+  renderRatio();
+}
+
+function renderRatio(): void {
+  ratioChart.update(model.layerNames, model.layers);
+  const known = model.layers.filter((l) => l.updateRatio !== undefined);
+  const slow = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'slow').map((l) => l.name);
+  const fast = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'fast').map((l) => l.name);
+  el.ratioSummary.textContent = known.length === 0
+    ? (model.layers.length === 0 ? '' : 'No optimizer step yet.')
+    : [
+      `healthy ≈ ${formatValue(HEALTHY_UPDATE_RATIO)}`,
+      slow.length ? `slow (< 1e-4): ${slow.join(', ')}` : '',
+      fast.length ? `fast (> 1e-2): ${fast.join(', ')}` : '',
+    ].filter(Boolean).join(' · ');
+  const parts = known.slice(0, 30).map((l) => `${l.name} ${formatValue(l.updateRatio ?? NaN)}`);
+  el.ratioCanvas.setAttribute('aria-label', known.length === 0
+    ? 'Per-layer update-to-weight ratio: no data yet'
+    : `Update-to-weight ratio per layer (healthy about 1e-3): ${parts.join('; ')}${known.length > 30 ? `; and ${known.length - 30} more` : ''}`);
 }
 
 /** A spoken summary of the bars; the hidden table has the full numbers. */
@@ -133,8 +212,11 @@ function renderNorm(): void {
 
 function renderLoss(): void {
   const points = lossPointsForDisplay(model.loss);
-  lossChart.update(points, lossLogScale);
+  lossChart.update(points, lossLogScale, model.previous, showPrevious);
   el.lossLog.checked = lossLogScale;
+  el.lossPrev.hidden = model.previous === null;
+  el.lossPrev.checked = showPrevious;
+  el.lossPrev.title = model.previous ? `Overlay the previous run: ${model.previous.title}` : '';
   const last = points[points.length - 1];
   if (!last) {
     el.lossSummary.textContent = '';
@@ -143,10 +225,17 @@ function renderLoss(): void {
   let min = Infinity;
   for (const p of points) if (p.loss < min) min = p.loss;
   const thinned = model.loss.stride > 1 ? ` · 1 in ${model.loss.stride} points shown` : '';
+  const prev = model.previous && showPrevious ? previousSummary(model.previous.title, model.previous.points) : '';
   el.lossSummary.textContent =
     `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
     + (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '')
-    + ` · min ${formatValue(min)}${thinned}`;
+    + ` · min ${formatValue(min)}${thinned}${prev}`;
+}
+
+function previousSummary(title: string, points: readonly { loss: number }[]): string {
+  let min = Infinity;
+  for (const p of points) if (p.loss < min) min = p.loss;
+  return points.length ? ` · previous (${title}) min ${formatValue(min)}` : '';
 }
 
 // Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
@@ -201,22 +290,29 @@ function onCommand(button: HTMLElement, command: 'train' | 'stop'): void {
 onCommand(el.train, 'train');
 onCommand(el.stop, 'stop');
 
-el.lossLog.addEventListener('change', () => {
-  if (el.lossLog.checked === lossLogScale) return;
-  lossLogScale = el.lossLog.checked;
-  persist();
-  scheduleRender();
-});
+/** Keeps a view setting in step with its checkbox, persisted and redrawn on change. */
+function onToggle(box: Checkbox, get: () => boolean, set: (v: boolean) => void): void {
+  box.addEventListener('change', () => {
+    if (box.checked === get()) return;
+    set(box.checked);
+    persist();
+    scheduleRender();
+  });
+}
+onToggle(el.lossLog, () => lossLogScale, (v) => { lossLogScale = v; });
+onToggle(el.gradLog, () => gradLogScale, (v) => { gradLogScale = v; });
+onToggle(el.lossPrev, () => showPrevious, (v) => { showPrevious = v; });
 
 watchTheme(() => {
   const theme = readChartTheme();
   gradChart.applyTheme(theme);
   lossChart.applyTheme(theme);
   normChart.applyTheme(theme);
+  ratioChart.applyTheme(theme);
 });
 
 window.nnetGradientFlow = Object.freeze({
-  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read(), norm: normChart.read() }),
+  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read(), norm: normChart.read(), ratio: ratioChart.read() }),
 });
 
 // Draw the restored state at once, then ask the host for the live one (it replays the run in progress).

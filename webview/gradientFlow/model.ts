@@ -1,6 +1,6 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
-import type { GradFlowLayer, GradNormPoint, HostToWebview, ViewState } from '../protocol';
+import type { GradFlowLayer, GradNormPoint, HostToWebview, PreviousRun, ViewState } from '../protocol';
 
 /** Above this many points the loss series halves its resolution, so memory stays flat on long runs. */
 export const MAX_LOSS_POINTS = 2000;
@@ -48,6 +48,8 @@ export interface GradientFlowModel {
   normSamples: number;
   state: ViewState;
   stateText: string;
+  /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_LOSS_POINTS + 1 points). */
+  previous: PreviousRun | null;
 }
 
 /** A model for a view that has not heard of any run yet. */
@@ -64,6 +66,7 @@ export function emptyModel(): GradientFlowModel {
     normSamples: 0,
     state: 'idle',
     stateText: 'No run yet. Open a .nnet file and press Train.',
+    previous: null,
   };
 }
 
@@ -112,6 +115,14 @@ export function lossPointsForDisplay<T>(series: Series<T>): T[] {
 export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void {
   switch (msg.kind) {
     case 'reset':
+      if (msg.previous !== undefined) {
+        // A replay says exactly what the previous run is.
+        model.previous = msg.previous === null ? null : copyPrevious(msg.previous);
+      } else {
+        // A new run: the current one becomes the overlay, unless it never produced a loss (then the older one stays).
+        const shown = lossPointsForDisplay(model.loss);
+        if (shown.length > 0) model.previous = { title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) };
+      }
       model.title = msg.title;
       model.layerNames = [...msg.layerNames];
       model.layers = [];
@@ -123,7 +134,9 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.normSamples = 0;
       return;
     case 'gradFlow':
-      model.layers = msg.layers.map((l) => ({ name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }));
+      model.layers = msg.layers.map((l) => (l.updateRatio === undefined
+        ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
+        : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: l.updateRatio }));
       model.step = msg.step;
       return;
     case 'loss':
@@ -153,7 +166,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
 export function replayMessages(model: GradientFlowModel, sawReset: boolean): HostToWebview[] {
   const out: HostToWebview[] = [];
   if (sawReset) {
-    out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames] });
+    out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames], previous: model.previous && copyPrevious(model.previous) });
     const points = lossPointsForDisplay(model.loss);
     if (points.length > 0) out.push({ kind: 'loss', points });
     const norms = lossPointsForDisplay(model.gradNorm);
@@ -162,6 +175,23 @@ export function replayMessages(model: GradientFlowModel, sawReset: boolean): Hos
   }
   out.push({ kind: 'state', state: model.state, text: model.stateText });
   return out;
+}
+
+function copyPrevious(p: PreviousRun): PreviousRun {
+  return { title: p.title, points: p.points.map((q) => ({ epoch: q.epoch, loss: q.loss })) };
+}
+
+/** The update-to-weight ratio the reference line marks: ‖lr·ΔW‖/‖W‖ near 1e-3 is the classic healthy value. */
+export const HEALTHY_UPDATE_RATIO = 1e-3;
+
+/** How an update ratio compares with the healthy ~1e-3: more than 10× below is slow, more than 10× above is fast. */
+export type UpdateHealth = 'ok' | 'slow' | 'fast' | 'none';
+
+export function classifyUpdateRatio(r: number | undefined): UpdateHealth {
+  if (r === undefined || !Number.isFinite(r)) return 'none';
+  if (r < HEALTHY_UPDATE_RATIO / 10) return 'slow';
+  if (r > HEALTHY_UPDATE_RATIO * 10) return 'fast';
+  return 'ok';
 }
 
 /** How a layer's gradient looks next to the output layer's: what the bar highlight and legend say. */

@@ -13,6 +13,8 @@ export interface ChartTheme {
   readonly vanishing: string;
   readonly exploding: string;
   readonly threshold: string;
+  /** The previous run's faded loss overlay. */
+  readonly previousRun: string;
   readonly error: string;
   readonly tooltipBackground: string;
   readonly tooltipForeground: string;
@@ -85,6 +87,7 @@ export function readChartTheme(): ChartTheme {
     vanishing: cssVar(style, '--vscode-charts-purple'),
     exploding: cssVar(style, '--vscode-charts-red'),
     threshold: cssVar(style, '--vscode-charts-foreground'),
+    previousRun: withAlpha(cssVar(style, '--vscode-charts-foreground'), highContrast ? 0.8 : 0.45),
     error: cssVar(style, '--vscode-errorForeground'),
     tooltipBackground: cssVar(style, '--vscode-editorHoverWidget-background'),
     tooltipForeground: cssVar(style, '--vscode-editorHoverWidget-foreground'),

@@ -1,6 +1,6 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import type { GradFlowLayer, GradNormPoint, HostToWebview, ViewState } from '../protocol';
+import type { GradFlowLayer, GradNormPoint, HostToWebview, PreviousRun, ViewState } from '../protocol';
 import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
@@ -36,7 +36,21 @@ function layer(x: unknown): GradFlowLayer | undefined {
   const meanAbsGrad = measured(x.meanAbsGrad);
   const maxAbsGrad = measured(x.maxAbsGrad);
   if (name === undefined || meanAbsGrad === undefined || maxAbsGrad === undefined) return undefined;
-  return { name, meanAbsGrad, maxAbsGrad };
+  if (x.updateRatio === undefined) return { name, meanAbsGrad, maxAbsGrad };
+  const updateRatio = measured(x.updateRatio);
+  return updateRatio === undefined ? undefined : { name, meanAbsGrad, maxAbsGrad, updateRatio };
+}
+
+/** A previous run's overlay: null for none, undefined when malformed. */
+function previousRun(x: unknown): PreviousRun | null | undefined {
+  if (x === null) return null;
+  if (!isRec(x)) return undefined;
+  const title = text(x.title);
+  const points = all(x.points, MAX_LOSS_POINTS + 1, (e) => {
+    const p = lossPoint(e);
+    return p && { epoch: p.epoch, loss: p.loss };
+  });
+  return title === undefined || !points ? undefined : { title, points };
 }
 
 function lossPoint(x: unknown): LossPoint | undefined {
@@ -83,7 +97,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
     case 'reset': {
       const title = text(data.title);
       const layerNames = all(data.layerNames, MAX_LAYERS, text);
-      return title === undefined || !layerNames ? undefined : { kind: 'reset', title, layerNames };
+      if (title === undefined || !layerNames) return undefined;
+      if (data.previous === undefined) return { kind: 'reset', title, layerNames };
+      const previous = previousRun(data.previous);
+      return previous === undefined ? undefined : { kind: 'reset', title, layerNames, previous };
     }
     case 'gradFlow': {
       const layers = all(data.layers, MAX_LAYERS, layer);
@@ -114,6 +131,10 @@ export interface PersistedState {
   readonly version: 2;
   readonly model: GradientFlowModel;
   readonly lossLogScale: boolean;
+  /** Gradient bars on a log axis (the default) or linear. Absent in older state: log. */
+  readonly gradLogScale: boolean;
+  /** Whether the previous run's loss overlay is shown. Absent in older state: shown. */
+  readonly showPrevious: boolean;
 }
 
 function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
@@ -141,13 +162,17 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
   const normSamples = finite(m.normSamples);
   const state = VIEW_STATES.find((s) => s === m.state);
   const stateText = text(m.stateText);
-  if (title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
+  // State saved before run comparison has no `previous`: no overlay, nothing misread.
+  const previous = m.previous === undefined ? null : previousRun(m.previous);
+  if (previous === undefined || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
     || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
   return {
     version: 2,
-    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText },
+    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous },
     lossLogScale: x.lossLogScale === true,
+    gradLogScale: x.gradLogScale !== false,
+    showPrevious: x.showPrevious !== false,
   };
 }
