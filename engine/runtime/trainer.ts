@@ -285,16 +285,15 @@ export class Trainer {
   }
 
   private eventAt(pos: number): TrainerEvent {
-    const L = this.model.nodes.length, block = 2 * L + 1;
-    const base = { step: this.step, epoch: this.epoch };
+    const L = this.model.nodes.length, block = 2 * L + 1, step = this.step, epoch = this.epoch;
+    // One small object per event, built directly (no spread of a second one): this runs between every two events.
     if (pos < this.microThisStep * block) {
       const micro = Math.floor(pos / block), o = pos % block;
-      if (o < L) return { phase: 'forward', layer: o, micro, ...base };
-      if (o === L) return { phase: 'loss', layer: -1, micro, ...base };
-      return { phase: 'backward', layer: 2 * L - o, micro, ...base };
+      if (o < L) return { phase: 'forward', layer: o, step, epoch, micro };
+      if (o === L) return { phase: 'loss', layer: -1, step, epoch, micro };
+      return { phase: 'backward', layer: 2 * L - o, step, epoch, micro };
     }
-    const micro = this.microThisStep - 1;
-    return { phase: pos === this.microThisStep * block ? 'clip' : 'update', layer: -1, micro, ...base };
+    return { phase: pos === this.microThisStep * block ? 'clip' : 'update', layer: -1, step, epoch, micro: this.microThisStep - 1 };
   }
 
   private startStep(): void {

@@ -45,6 +45,7 @@ export class TrainingRun {
   private startedAt = 0;
   private stepsAtStart = 0;
   private progressDue = false;
+  private liveScope: ExprScope | null = null;
   /** Set once the NaN filter has stopped: the failing event cannot run, so the next attempt ends the run. */
   private stoppedOnNaN = false;
 
@@ -236,11 +237,16 @@ export class TrainingRun {
     return { line: n.line + 1, layerName: n.name };
   }
 
+  /** One scope per run: it reads the trainer and the current event live, so conditions allocate no scope per check. */
   private scope(): ExprScope {
-    const t = this.trainer!, ev = this.current;
-    // The layer name is only looked up when an expression asks for `layer`.
-    const where = { phase: ev?.phase ?? ('entry' as const), get layerName() { return ev ? locateName(t, ev) : ''; } };
-    return trainerScope(t, where);
+    if (!this.liveScope) {
+      const t = this.trainer!, run = this;
+      this.liveScope = trainerScope(t, {
+        get phase() { return run.current?.phase ?? 'entry'; },
+        get layerName() { return run.current ? locateName(t, run.current) : ''; },
+      });
+    }
+    return this.liveScope;
   }
 
   private requirePaused(): Trainer {
