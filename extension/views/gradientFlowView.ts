@@ -1,10 +1,10 @@
 // Host side of the Gradient Flow view: serves the webview, forwards and replays updates, relays its commands.
 
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
 import { isWebviewToHost, type HostToWebview } from '../../webview/protocol';
 import { renderGradientFlowHtml } from './gradientFlowHtml';
+import { prepareWebview } from './webviewAssets';
 
 /** A command the user gave from the view's buttons. */
 export type GradientFlowCommand = 'train' | 'stop';
@@ -44,15 +44,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     if (this.disposed) return;
     this.releaseView();
     this.view = view;
-    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = renderGradientFlowHtml({
-      cspSource: view.webview.cspSource,
-      nonce: crypto.randomBytes(18).toString('base64'),
-      styleNonce: crypto.randomBytes(18).toString('base64'),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'gradientFlow.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, 'gradientFlow.css')).toString(),
-    });
+    view.webview.html = renderGradientFlowHtml(prepareWebview(view.webview, this.extensionUri, 'gradientFlow'));
     this.viewListeners.push(
       view.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       // Re-shown views normally reload and say `ready`; replaying here too covers a view whose context survived.

@@ -1,11 +1,11 @@
 // Host side of the Layer Inspector: an editor-area webview panel that shows the paused layer's tensors, follows
 // the nnet debugger's stops, and is restored after a reload by a WebviewPanelSerializer.
 
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { isInspectorToHost, type HostToInspector } from '../../webview/inspector/protocol';
 import { readPausedLayer } from './dapTensors';
 import { renderInspectorHtml } from './inspectorHtml';
+import { prepareWebview } from './webviewAssets';
 
 export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSerializer {
   static readonly viewType = 'nnet.inspector';
@@ -65,15 +65,7 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     this.release();
     this.panel?.dispose();
     this.panel = panel;
-    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    panel.webview.html = renderInspectorHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: crypto.randomBytes(18).toString('base64'),
-      styleNonce: crypto.randomBytes(18).toString('base64'),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'inspector.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'inspector.css')).toString(),
-    });
+    panel.webview.html = renderInspectorHtml(prepareWebview(panel.webview, this.extensionUri, 'inspector'));
     this.panelListeners.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
         if (!isInspectorToHost(m)) {

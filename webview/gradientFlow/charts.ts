@@ -87,6 +87,21 @@ function legendOptions(theme: ChartTheme) {
   };
 }
 
+/**
+ * Legend of a bar chart whose first dataset is coloured bar by bar (health highlights): its entry shows the
+ * dataset's usual colour rather than whatever the first bar happens to be.
+ */
+function barLegend(theme: ChartTheme) {
+  return {
+    ...legendOptions(theme),
+    labels: {
+      ...legendOptions(theme).labels,
+      generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
+        item.datasetIndex === 0 ? { ...item, fillStyle: theme.mean, strokeStyle: theme.mean } : item),
+    },
+  };
+}
+
 function tooltipStyle(theme: ChartTheme) {
   return {
     backgroundColor: theme.tooltipBackground,
@@ -181,15 +196,7 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
       y: logScale ? logYAxis(bounds, '|grad| (log)', currentTheme) : linearYAxis('|grad|', currentTheme),
     },
     plugins: {
-      legend: {
-        ...legendOptions(currentTheme),
-        labels: {
-          ...legendOptions(currentTheme).labels,
-          // Mean bars are coloured one by one (highlights); the legend shows their usual colour, not the first bar's.
-          generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
-            item.datasetIndex === 0 ? { ...item, fillStyle: currentTheme.mean, strokeStyle: currentTheme.mean } : item),
-        },
-      },
+      legend: barLegend(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -530,14 +537,7 @@ export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): 
       y: logYAxis(bounds, '‖ΔW‖/‖W‖ (log)', currentTheme),
     },
     plugins: {
-      legend: {
-        ...legendOptions(currentTheme),
-        labels: {
-          ...legendOptions(currentTheme).labels,
-          generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
-            item.datasetIndex === 0 ? { ...item, fillStyle: currentTheme.mean, strokeStyle: currentTheme.mean } : item),
-        },
-      },
+      legend: barLegend(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
