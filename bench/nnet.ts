@@ -72,9 +72,10 @@ export interface Overhead {
   readonly bareSamplesPerSec: number;
   /**
    * Per run mode: samples/s through TrainingRun and the median over repetitions of (time per step / bare time per
-   * step − 1), in %; `capped` when a run was stopped after its time cap; or why the mode could not be measured.
+   * step − 1), in %, and the same against the Train command's run loop (`vsTrainPct`, what a user compares a debug
+   * session with); `capped` when a run was stopped after its time cap; or why the mode could not be measured.
    */
-  readonly modes: Record<RunMode, { readonly samplesPerSec: number; readonly overheadPct: number; readonly capped: boolean } | { readonly reason: string }>;
+  readonly modes: Record<RunMode, { readonly samplesPerSec: number; readonly overheadPct: number; readonly vsTrainPct: number; readonly capped: boolean } | { readonly reason: string }>;
   /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
   readonly pauseLatencyMs: { readonly median: number; readonly max: number };
 }
@@ -168,6 +169,7 @@ export async function measureOverhead(net: NetDef, data: Dataset, seconds: numbe
     modes: Object.fromEntries(modes.map((m) => [m, failed.has(m) || !times[m].length ? { reason: failed.get(m) ?? 'no run' } : {
       samplesPerSec: net.batch / med(times[m].map(perStep)),
       overheadPct: 100 * med(times[m].map((t, r) => perStep(t) / perStep(times.bare[r]) - 1)),
+      vsTrainPct: times.train.length === times[m].length ? 100 * med(times[m].map((t, r) => perStep(t) / perStep(times.train[r]) - 1)) : NaN,
       capped: times[m].some((t) => t.capped),
     }])) as Overhead['modes'],
   };

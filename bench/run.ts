@@ -113,7 +113,7 @@ function main(): void {
 
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
-    console.log(`\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop, in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on; pause = ms from Pause to the stop (median/max of 7):\n`);
+    console.log(`\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on; pause = ms from Pause to the stop (median/max of 7):\n`);
     const rows: string[][] = [];
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
     for (const n of nets) {
@@ -122,11 +122,13 @@ function main(): void {
       rows.push(o.status === 'ok'
         ? [n, fmt(o.bareSamplesPerSec), ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
           const r = o.modes[m];
-          return 'reason' in r ? `n/a (${r.reason})` : `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)})${r.capped ? ' †' : ''}`;
+          if ('reason' in r) return `n/a (${r.reason})`;
+          const vsTrain = m === 'train' || typeof r.vsTrainPct !== 'number' || Number.isNaN(r.vsTrainPct) ? '' : ` / ${pct(r.vsTrainPct)}`;
+          return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
         }), `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`]
         : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a']);
     }
-    console.log(table(['net', 'bare samples/s', ...Object.keys(RUN_MODES).map((m) => `${m} (overhead)`), 'pause ms'], rows));
+    console.log(table(['net', 'bare samples/s', ...Object.keys(RUN_MODES).map((m) => (m === 'train' ? 'train (vs bare)' : `${m} (vs bare / vs train)`)), 'pause ms'], rows));
     if (Object.values(overhead).some((o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped))) {
       console.log(`† stopped after its time cap of max(4 × ${seconds} s, 5 s) and measured on the steps it did`);
     }

@@ -226,3 +226,20 @@ test('checkNames validates syntax and names without evaluating', () => {
   assert.ok(s instanceof ExprError);
   assert.equal(s.start, 5);
 });
+
+test('a compiled condition reads scalars through the scope\'s live getters, and looks names up again in a new scope', () => {
+  let step = 1, getters = 0;
+  const live: ExprScope = {
+    lookup: (n) => (n === 'loss' ? 0.5 : undefined),
+    names: () => ['step', 'loss'],
+    scalarGetter: (n) => (n === 'step' ? (getters++, () => step) : undefined),
+  };
+  const c = compile('step > 2 && loss < 1');
+  assert.equal(evaluateCondition(c, live), false);
+  step = 3;
+  assert.equal(evaluateCondition(c, live), true, 'the getter is live');
+  assert.equal(getters, 1, 'bound once per scope, not per evaluation');
+  assert.equal(evaluateCondition(c, fakeScope({ step: 0 })), false, 'another scope resolves the name itself');
+  assert.equal(evaluateCondition(c, live), true);
+  assert.throws(() => evaluate('nope + step', live), (e: unknown) => e instanceof ExprError && e.start === 0 && e.end === 4);
+});

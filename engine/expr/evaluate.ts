@@ -1,6 +1,6 @@
 // Evaluates expressions against a debugger scope: names, operators (elementwise on tensors), calls and indexing.
 
-import type { BinaryOp, Expr, IndexPart } from './ast';
+import type { BinaryOp, Expr, IndexPart, SliceNode } from './ast';
 import { namesIn } from './ast';
 import { getFunction, numeric } from './functions';
 import { indexTensor, maskTensor, type IndexSpec } from './indexing';
@@ -9,10 +9,17 @@ import { parse } from './parser';
 import { askAbout, didYouMean } from './suggest';
 import { ExprError, isTensor, isTruthy, isValue, typeName, type ExprScope, type Span, type Value } from './values';
 
-/** A parsed expression, ready to evaluate many times (parse conditions and logpoints once, not per event). */
+/** A function computing an expression's value in a scope; throws ExprError (or a RangeError when too deep). */
+type Run = (scope: ExprScope) => Value;
+
+/**
+ * A parsed expression turned into nested closures, ready to evaluate many times: conditions and logpoints run
+ * after every event, so the tree is walked once here, not per evaluation, and numbers take a fast path.
+ */
 export interface CompiledExpr {
   readonly source: string;
   readonly ast: Expr;
+  readonly run: Run;
 }
 
 /** The outcome of `tryEvaluate`: a value, or the ExprError explaining why there is none. */
@@ -20,19 +27,24 @@ export type EvalResult = { readonly ok: true; readonly value: Value } | { readon
 
 /** Parses `source` once; throws ExprError (and nothing else) for a syntax error. */
 export function compile(source: string): CompiledExpr {
-  return guard(source, () => ({ source, ast: parse(source) }));
+  return guard(source, () => {
+    const ast = parse(source);
+    return { source, ast, run: closureOf(ast) };
+  });
 }
 
 /** Evaluates an expression (source or compiled) in `scope`; throws ExprError, and nothing else, on any failure. */
 export function evaluate(expr: string | CompiledExpr, scope: ExprScope): Value {
   const c = typeof expr === 'string' ? compile(expr) : expr;
-  return guard(c.source, () => evalNode(c.ast, scope));
+  return guardRun(c, scope);
 }
 
 /** Evaluates a breakpoint condition: true or false, or an ExprError (e.g. when the result is a tensor). */
 export function evaluateCondition(expr: string | CompiledExpr, scope: ExprScope): boolean {
   const c = typeof expr === 'string' ? compile(expr) : expr;
-  return guard(c.source, () => isTruthy(evalNode(c.ast, scope), c.ast));
+  const v = guardRun(c, scope);
+  if (typeof v === 'boolean') return v;
+  return isTruthy(v, c.ast);
 }
 
 /** Like `evaluate`, but returns the error instead of throwing. */
@@ -71,6 +83,15 @@ function guard<T>(source: string, f: () => T): T {
   }
 }
 
+/** `guard` for running a compiled expression, without allocating a closure per evaluation. */
+function guardRun(c: CompiledExpr, scope: ExprScope): Value {
+  try {
+    return c.run(scope);
+  } catch (error) {
+    return guard(c.source, () => { throw error; });
+  }
+}
+
 const ARITH: Record<BinaryOp, (x: number, y: number) => number> = {
   '+': (x, y) => x + y,
   '-': (x, y) => x - y,
@@ -86,19 +107,39 @@ const ARITH: Record<BinaryOp, (x: number, y: number) => number> = {
 };
 const COMPARISONS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
 
-function evalNode(e: Expr, scope: ExprScope): Value {
+/** Compiles a node to a closure; errors that depend on values (unknown names, types) are raised when it runs. */
+function closureOf(e: Expr): Run {
   switch (e.type) {
-    case 'number': case 'string': case 'boolean': return e.value;
-    case 'name': return resolve(e.path, e, scope);
-    case 'unary': return unary(e.op, evalNode(e.operand, scope), e.operand, e);
-    case 'binary': return binary(e.op, evalNode(e.left, scope), evalNode(e.right, scope), e.left, e.right, e);
-    case 'logical': return logical(e, scope);
-    case 'call': {
-      const def = getFunction(e.callee);
-      if (!def) throw new ExprError(`unknown function '${e.callee}'`, e.start, e.calleeEnd);
-      return def.call(e.args.map((a) => evalNode(a, scope)), e.args, e, e.callee);
+    case 'number': case 'string': case 'boolean': { const v = e.value; return () => v; }
+    case 'name': {
+      const path = e.path;
+      // Remember the scope's getter for a scalar: a condition runs after every event in one long-lived scope.
+      let boundTo: ExprScope | null = null, getter: (() => Value) | undefined;
+      return (scope) => {
+        if (scope !== boundTo) { boundTo = scope; getter = scope.scalarGetter?.(path); }
+        return getter ? getter() : resolve(path, e, scope);
+      };
     }
-    case 'index': return index(evalNode(e.target, scope), e.parts, e, scope);
+    case 'unary': { const f = closureOf(e.operand); return (scope) => unary(e.op, f(scope), e.operand, e); }
+    case 'binary': {
+      const L = closureOf(e.left), R = closureOf(e.right), f = ARITH[e.op], cmp = COMPARISONS.has(e.op);
+      return (scope) => {
+        const l = L(scope), r = R(scope);
+        // Two numbers (the usual condition, e.g. `step > 100`) need none of the checks below.
+        if (typeof l === 'number' && typeof r === 'number') return cmp ? f(l, r) !== 0 : f(l, r);
+        return binary(e.op, l, r, e.left, e.right, e);
+      };
+    }
+    case 'logical': return logical(e, closureOf(e.left), closureOf(e.right));
+    case 'call': {
+      const args = e.args.map(closureOf);
+      return (scope) => {
+        const def = getFunction(e.callee);
+        if (!def) throw new ExprError(`unknown function '${e.callee}'`, e.start, e.calleeEnd);
+        return def.call(args.map((a) => a(scope)), e.args, e, e.callee);
+      };
+    }
+    case 'index': return index(closureOf(e.target), e.parts, e);
   }
 }
 
@@ -151,33 +192,44 @@ function binary(op: BinaryOp, l: Value, r: Value, ls: Span, rs: Span, span: Span
   return map2(a, b, f, span);
 }
 
-function logical(e: Extract<Expr, { type: 'logical' }>, scope: ExprScope): Value {
+function logical(e: Extract<Expr, { type: 'logical' }>, L: Run, R: Run): Run {
   const and = e.op === '&&';
-  const l = evalNode(e.left, scope);
-  if (!isTensor(l)) {
-    const lt = isTruthy(l, e.left);
-    if (and ? !lt : lt) return lt;
-    const r = evalNode(e.right, scope);
-    return isTensor(r) ? map1(r, (y) => (y !== 0 ? 1 : 0), e) : isTruthy(r, e.right);
-  }
-  const r = evalNode(e.right, scope);
-  const b = isTensor(r) ? r : isTruthy(r, e.right) ? 1 : 0;
-  return map2(l, b, and ? (x, y) => (x !== 0 && y !== 0 ? 1 : 0) : (x, y) => (x !== 0 || y !== 0 ? 1 : 0), e);
+  const both = and ? (x: number, y: number) => (x !== 0 && y !== 0 ? 1 : 0) : (x: number, y: number) => (x !== 0 || y !== 0 ? 1 : 0);
+  return (scope) => {
+    const l = L(scope);
+    if (!isTensor(l)) {
+      const lt = typeof l === 'boolean' ? l : isTruthy(l, e.left);
+      if (and ? !lt : lt) return lt;
+      const r = R(scope);
+      return isTensor(r) ? map1(r, (y) => (y !== 0 ? 1 : 0), e) : typeof r === 'boolean' ? r : isTruthy(r, e.right);
+    }
+    const r = R(scope);
+    const b = isTensor(r) ? r : isTruthy(r, e.right) ? 1 : 0;
+    return map2(l, b, both, e);
+  };
 }
 
-function index(target: Value, parts: readonly IndexPart[], span: Span, scope: ExprScope): Value {
-  if (!isTensor(target)) throw new ExprError(`cannot index a ${typeName(target)}; only tensors have entries`, span.start, span.end);
-  if (parts.length === 1 && parts[0].type !== 'slice') {
-    const only = evalNode(parts[0], scope);
-    if (isTensor(only)) return maskTensor(target, only, parts[0]);
-    return indexTensor(target, [{ kind: 'index', index: integer(only, parts[0]), span: parts[0] }], span);
-  }
-  const specs: IndexSpec[] = parts.map((p) => {
-    if (p.type !== 'slice') return { kind: 'index', index: integer(evalNode(p, scope), p), span: p };
-    const bound = (b: Expr | undefined) => (b ? integer(evalNode(b, scope), b) : undefined);
-    return { kind: 'slice', lower: bound(p.lower), upper: bound(p.upper), step: bound(p.step), span: p };
-  });
-  return indexTensor(target, specs, span);
+function index(T: Run, parts: readonly IndexPart[], span: Span): Run {
+  const bound = (b: Expr | undefined) => (b ? closureOf(b) : null);
+  const compiled = parts.map((p) => (p.type === 'slice'
+    ? { p, lower: bound(p.lower), upper: bound(p.upper), step: bound(p.step), at: null }
+    : { p, lower: null, upper: null, step: null, at: closureOf(p) }));
+  return (scope) => {
+    const target = T(scope);
+    if (!isTensor(target)) throw new ExprError(`cannot index a ${typeName(target)}; only tensors have entries`, span.start, span.end);
+    if (compiled.length === 1 && compiled[0].at) {
+      const only = compiled[0].at(scope);
+      if (isTensor(only)) return maskTensor(target, only, parts[0]);
+      return indexTensor(target, [{ kind: 'index', index: integer(only, parts[0]), span: parts[0] }], span);
+    }
+    const specs: IndexSpec[] = compiled.map(({ p, lower, upper, step, at }) => {
+      if (at) return { kind: 'index', index: integer(at(scope), p), span: p };
+      const value = (f: Run | null, b: Expr | undefined) => (f && b ? integer(f(scope), b) : undefined);
+      const sl = p as SliceNode;
+      return { kind: 'slice', lower: value(lower, sl.lower), upper: value(upper, sl.upper), step: value(step, sl.step), span: p };
+    });
+    return indexTensor(target, specs, span);
+  };
 }
 
 function integer(v: Value, span: Span): number {

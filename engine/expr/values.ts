@@ -17,6 +17,11 @@ export interface ExprScope {
   lookup(name: string): Value | undefined;
   /** Every path `lookup` knows, used for completions and "did you mean" suggestions. */
   names(): string[];
+  /**
+   * Optional: a getter for a scalar name that the scope will keep answering live (e.g. `step`), so a compiled
+   * expression evaluated many times in this scope skips the lookup; undefined for other names.
+   */
+  scalarGetter?(name: string): (() => number | boolean | string) | undefined;
 }
 
 /** The one error type the expression engine throws: a message and the offending source span (UTF-16 offsets). */

@@ -6,6 +6,14 @@ import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
 /** Most checkpoints kept, whatever the budget: bounds the bookkeeping as well as the memory. */
 const MAX_CHECKPOINTS = 4096;
+/**
+ * Widest checkpoint spacing, in steps: bounds what one rewind replays. Spacing this wide is reached only when
+ * checkpoints cost more than COST_SHARE of the time, i.e. when steps are tiny and replaying many is quick.
+ */
+const MAX_INTERVAL = 1024;
+/** Share of training time checkpoints may take (measured over windows of WINDOW checkpoints) before they are spaced wider. */
+const COST_SHARE = 0.02;
+const WINDOW = 16;
 /** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
 const TINY_STEP_WORK = 200_000;
 
@@ -21,8 +29,13 @@ export class History {
   private readonly stateBytes: number;
   /** How many checkpoints fit in the budget (at least 2), and never more than MAX_CHECKPOINTS. */
   readonly capacity: number;
-  /** Steps between checkpoints: 1 for networks whose step is costly, more for tiny ones where copying dominates. */
-  readonly interval: number;
+  /**
+   * Steps between checkpoints: 1 for networks whose step is costly, more for tiny ones where copying dominates, and
+   * doubled whenever checkpoints are measured to take more than COST_SHARE of the time (fresh memory, as the ring
+   * first fills, costs more than the estimate below).
+   */
+  interval: number;
+  private window = { start: 0, spentMs: 0, taken: 0 };
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(private readonly trainer: Trainer, budgetBytes: number) {
@@ -30,16 +43,18 @@ export class History {
     const opt = trainer.optimizer.saveState().buffers.length;
     // Typed arrays cost their bytes plus a few hundred bytes of object headers each; count them honestly.
     const arrays = 6 + opt + 2 * trainer.model.nodes.length;
-    this.stateBytes = 4 * (p * (2 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
+    this.stateBytes = 4 * (p * (1 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
     this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(budgetBytes / this.stateBytes)));
-    // A step costs about 6·P·B flops; a checkpoint copies 4·P·(2 + optimizer buffers) bytes plus fixed overhead.
-    // With the kernels' ~30 GFLOP/s against ~5 GB/s of copying, copying takes about 4·(2 + opt)/B of a step: space
+    // A step costs about 6·P·B flops; a checkpoint (at a step start, where gradients are zero and not saved) copies
+    // 4·P·(1 + optimizer buffers) bytes plus fixed overhead. With the kernels' ~30 GFLOP/s against ~5 GB/s of
+    // copying, copying takes about 4·(1 + opt)/B of a step: space
     // checkpoints to keep that near 5%, and wider still for tiny steps where fixed costs dominate. A rewind then
     // replays at most `interval` steps.
     const B = Math.max(1, trainer.spec.train.batch);
-    const byCopy = Math.ceil((80 * (2 + opt)) / B), byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
+    const byCopy = Math.ceil((80 * (1 + opt)) / B), byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
     this.interval = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
     this.record();
+    this.window.start = performance.now();
   }
 
   /** Call between events while training; takes a checkpoint at every `interval`-th step start, reusing the oldest when full. */
@@ -48,6 +63,17 @@ export class History {
     if (!t.atStepStart || t.step % this.interval !== 0) return;
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
+    const began = performance.now();
+    this.save();
+    const w = this.window, now = performance.now();
+    w.spentMs += now - began;
+    if (++w.taken < WINDOW) return;
+    if (w.spentMs > COST_SHARE * (now - w.start) && this.interval < MAX_INTERVAL) this.interval *= 2;
+    this.window = { start: now, spentMs: 0, taken: 0 };
+  }
+
+  private save(): void {
+    const t = this.trainer;
     if (this.count < this.capacity) {
       this.ring[(this.head + this.count) % this.capacity] = t.saveState(this.ring[(this.head + this.count) % this.capacity]);
       this.count++;

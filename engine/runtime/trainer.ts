@@ -59,7 +59,9 @@ export interface TrainerState {
   readonly loss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
   readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
   readonly epochSeen: number; readonly stepLossSum: number; readonly epochLosses: number; readonly metrics: number;
-  readonly params: Float32Array; readonly grads: Float32Array; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
+  readonly params: Float32Array;
+  /** null at a step start, where the gradients are all zero (halves what a checkpoint copies for plain SGD). */
+  readonly grads: Float32Array | null; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
   readonly optimizer: OptimizerState; readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
   readonly meanAbsGrad: Float64Array; readonly maxAbsGrad: Float64Array; readonly gradNorm: Float64Array;
 }
@@ -228,7 +230,7 @@ export class Trainer {
       eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
       microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
       epochLosses: this.epochLosses.length, metrics: this.metrics.length,
-      params: copy(m.params, reuse?.params), grads: copy(m.grads, reuse?.grads), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
+      params: copy(m.params, reuse?.params), grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
       optimizer: this.optimizer.saveState(reuse?.optimizer),
       batchNorm: m.nodes.map((_, i) => {
         const st = m.batchNormStats(i), r = reuse?.batchNorm[i];
@@ -248,7 +250,8 @@ export class Trainer {
     this.epochLosses.length = s.epochLosses;
     this.metrics.length = s.metrics;
     m.params.set(s.params);
-    m.grads.set(s.grads);
+    if (s.grads) m.grads.set(s.grads);
+    else m.grads.fill(0);
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);

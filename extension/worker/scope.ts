@@ -34,6 +34,9 @@ export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
       }
       return undefined;
     },
+    scalarGetter(name: string) {
+      return scalarGetterOf(t, where, name);
+    },
     names(): string[] {
       if (!names) {
         names = [...SCALARS, 'x', 'y', 'yhat'];
@@ -49,17 +52,22 @@ export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
 const SCALARS = ['loss', 'lr', 'step', 'epoch', 'phase', 'layer', 'grad_norm', 'grad_norm_clipped', 'clip_coef', 'batch_size'] as const;
 
 function scalarOf(t: Trainer, where: ScopeLocation, name: string): Value | undefined {
+  return scalarGetterOf(t, where, name)?.();
+}
+
+/** A live getter for a training scalar, or undefined when `name` is not one. */
+function scalarGetterOf(t: Trainer, where: ScopeLocation, name: string): (() => number | string) | undefined {
   switch (name) {
-    case 'loss': return t.loss;
-    case 'lr': return t.lr;
-    case 'step': return t.step + 1;
-    case 'epoch': return t.epoch + 1;
-    case 'phase': return where.phase;
-    case 'layer': return where.layerName;
-    case 'grad_norm': return t.clip.normBefore;
-    case 'grad_norm_clipped': return t.clip.normAfter;
-    case 'clip_coef': return t.clip.coefficient;
-    case 'batch_size': return t.batchSize;
+    case 'loss': return () => t.loss;
+    case 'lr': return () => t.lr;
+    case 'step': return () => t.step + 1;
+    case 'epoch': return () => t.epoch + 1;
+    case 'phase': return () => where.phase;
+    case 'layer': return () => where.layerName;
+    case 'grad_norm': return () => t.clip.normBefore;
+    case 'grad_norm_clipped': return () => t.clip.normAfter;
+    case 'clip_coef': return () => t.clip.coefficient;
+    case 'batch_size': return () => t.batchSize;
     default: return undefined;
   }
 }

@@ -51,6 +51,14 @@ export function parseHitCondition(text: string): ((count: number) => boolean) | 
 export class StopRules {
   private byNode = new Map<number, CompiledBreakpoint[]>();
   private filters = new Map<ExceptionFilterId, number>();
+  /** Per node: 1 when something may fire after its forward (backward) event; all that runs for most events. */
+  private watchForward = new Uint8Array(0);
+  private watchBackward = new Uint8Array(0);
+  private watchClip = false;
+  /** Until the network is known, the dead-ReLU filter looks at every forward event (checkExceptions knows which nodes are ReLU). */
+  private watchEveryForward = false;
+  /** Nodes the dead-ReLU filter applies to, once the network is known. */
+  private reluNodes: number[] | null = null;
 
   /** Replaces all breakpoints. Malformed conditions are skipped here: the host verifies them before sending. */
   setBreakpoints(specs: readonly BreakpointSpec[]): void {
@@ -67,10 +75,42 @@ export class StopRules {
       const bp: CompiledBreakpoint = { spec, condition, log, hit: spec.hitCondition ? parseHitCondition(spec.hitCondition) : null, hits: old.get(spec.id) ?? 0 };
       for (const n of spec.nodes) this.byNode.set(n, [...(this.byNode.get(n) ?? []), bp]);
     }
+    this.updateWatches();
   }
 
   setExceptionFilters(filters: readonly ExceptionFilter[]): void {
     this.filters = new Map(filters.map((f) => [f.id, f.threshold]));
+    this.updateWatches();
+  }
+
+  /** Tells the rules which nodes are ReLU layers, so the dead-ReLU filter watches only those. */
+  setNetwork(nodes: readonly { readonly kind: string; readonly activation?: string }[]): void {
+    this.reluNodes = nodes.flatMap((n, i) => (isReluLayer(n) ? [i] : []));
+    this.updateWatches();
+  }
+
+  /** True if a breakpoint or filter may fire after this event (the run loop checks nothing else when false). */
+  watches(ev: TrainerEvent): boolean {
+    switch (ev.phase) {
+      case 'forward': return this.watchEveryForward || this.watchForward[ev.layer] === 1;
+      case 'backward': return this.watchBackward[ev.layer] === 1;
+      case 'clip': return this.watchClip;
+      default: return false;
+    }
+  }
+
+  private updateWatches(): void {
+    const dead = this.filters.has('deadRelu');
+    const nodes = Math.max(0, ...this.byNode.keys(), ...(this.reluNodes ?? [])) + 1;
+    this.watchForward = new Uint8Array(nodes);
+    if (dead && this.reluNodes) for (const n of this.reluNodes) this.watchForward[n] = 1;
+    this.watchBackward = new Uint8Array(nodes);
+    for (const [n, bps] of this.byNode) {
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('forward'))) this.watchForward[n] = 1;
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('backward'))) this.watchBackward[n] = 1;
+    }
+    this.watchClip = this.filters.has('exploding') || this.filters.has('vanishing');
+    this.watchEveryForward = dead && !this.reluNodes;
   }
 
   /** True if the filter is enabled. */
@@ -78,9 +118,12 @@ export class StopRules {
     return this.filters.has(filter);
   }
 
-  /** True if any breakpoint or filter could fire (lets the run loop skip all checks when none is set). */
+  /**
+   * True if any breakpoint or filter could fire after an event (lets the run loop skip all checks when none is
+   * set). The NaN filter is not counted: the trainer throws on a non-finite value, and the run loop stops then.
+   */
   get active(): boolean {
-    return this.byNode.size > 0 || this.filters.size > 0;
+    return this.watchClip || this.watchEveryForward || this.watchForward.includes(1) || this.watchBackward.includes(1);
   }
 
   /**
@@ -88,26 +131,35 @@ export class StopRules {
    * (reverse continue replays history with it).
    */
   check(ev: TrainerEvent, scope: () => ExprScope, count = true): Verdict {
-    if ((ev.phase !== 'forward' && ev.phase !== 'backward') || !this.byNode.has(ev.layer)) return NO;
-    const ids: number[] = [], logs: string[] = [], errors: string[] = [];
+    if (ev.phase !== 'forward' && ev.phase !== 'backward') return NO;
+    const bps = this.byNode.get(ev.layer);
+    if (!bps) return NO;
+    // Allocated only when a breakpoint fires, logs or fails: this runs after every layer event.
+    let ids: number[] | null = null, logs: string[] | null = null, errors: string[] | null = null;
     let stop = false;
-    for (const bp of this.byNode.get(ev.layer)!) {
+    for (let k = 0; k < bps.length; k++) {
+      const bp = bps[k];
       if (bp.spec.phases && !bp.spec.phases.includes(ev.phase)) continue;
       if (bp.condition) {
         try {
           if (!evaluateCondition(bp.condition, scope())) continue;
         } catch (e) {
-          errors.push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
+          (errors ??= []).push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
           continue;
         }
       }
       if (count) bp.hits++;
       if (bp.hit && !bp.hit(bp.hits)) continue;
-      if (bp.log) { if (count) logs.push(renderTemplate(bp.log, scope())); continue; }
+      if (bp.log) { if (count) (logs ??= []).push(renderTemplate(bp.log, scope())); continue; }
       stop = true;
-      ids.push(bp.spec.id);
+      (ids ??= []).push(bp.spec.id);
     }
-    return { stop, ids, logs, errors };
+    return ids || logs || errors ? { stop, ids: ids ?? [], logs: logs ?? [], errors: errors ?? [] } : NO;
+  }
+
+  /** True if a verdict asks for nothing (no stop, log or error): the common case, checked without looking inside. */
+  static quiet(v: Verdict): boolean {
+    return v === NO;
   }
 
   /** Checks the exception filters that apply after this event. */
@@ -121,7 +173,7 @@ export class StopRules {
         return { filter: 'exploding', node: worst.node, description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})` };
       }
       const small = this.filters.get('vanishing');
-      if (small !== undefined) {
+      if (small !== undefined && vanishes(t, small)) {
         const norms = layerGradNorms(t);
         const ref = norms[norms.length - 1]?.norm ?? 0;
         const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
@@ -131,7 +183,7 @@ export class StopRules {
     if (ev.phase === 'forward') {
       const dead = this.filters.get('deadRelu');
       const n = m.nodes[ev.layer];
-      if (dead !== undefined && n.activation === 'relu' && (n.kind === 'dense' || n.kind === 'activation')) {
+      if (dead !== undefined && isReluLayer(n)) {
         const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
         if (frac > dead) return { filter: 'deadRelu', node: ev.layer, description: `Dead ReLU: ${(100 * frac).toFixed(0)}% of the units of '${n.name}' are 0 for the whole batch (threshold ${(100 * dead).toFixed(0)}%)` };
       }
@@ -140,17 +192,27 @@ export class StopRules {
   }
 }
 
+/** Layers whose outputs the dead-ReLU filter looks at. */
+function isReluLayer(n: { readonly kind: string; readonly activation?: string }): boolean {
+  return n.activation === 'relu' && (n.kind === 'dense' || n.kind === 'activation');
+}
+
 const NO: Verdict = { stop: false, ids: [], logs: [], errors: [] };
 
-/** ‖∂L/∂W‖ of every weighted node, in network order. */
+/** ‖∂L/∂W‖ of every weighted node, in network order: the trainer measured them in its clip pass, before clipping. */
 function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
-  const g = t.model.grads;
-  return t.model.nodes.flatMap((n, node) => {
-    if (!n.wSize) return [];
-    let s = 0;
-    for (let i = n.wOff; i < n.wOff + n.wSize; i++) s += g[i] * g[i];
-    return [{ node, norm: Math.sqrt(s) }];
-  });
+  return t.model.nodes.flatMap((n, node) => (n.wSize ? [{ node, norm: t.gradNorm[node] }] : []));
+}
+
+/** True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's (allocates nothing: runs every step). */
+function vanishes(t: Trainer, ratio: number): boolean {
+  const nodes = t.model.nodes, norms = t.gradNorm;
+  let last = nodes.length - 1;
+  while (last >= 0 && !nodes[last].wSize) last--;
+  const ref = last >= 0 ? norms[last] : 0;
+  if (!(ref > 0)) return false;
+  for (let i = 0; i < last; i++) if (nodes[i].wSize && norms[i] < ratio * ref) return true;
+  return false;
 }
 
 /** Fraction of units whose output is 0 for every sample of the batch. */

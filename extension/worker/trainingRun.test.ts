@@ -31,8 +31,17 @@ test('a full run reports progress and ends with the gradient statistics of its l
   while (reference.advance());
   assert.deepEqual(fin.progress.layers.map((l) => [l.name, l.meanAbsGrad, l.maxAbsGrad]),
     reference.gradStats().map((s, i) => [['h1', 'out'][i], s.meanAbsGrad, s.maxAbsGrad]));
-  const points = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? m.progress.newLossPoints : []));
-  assert.deepEqual(points.map((p) => p.epoch), Array.from({ length: 2000 }, (_, i) => i + 1), 'every epoch loss arrives once, in order');
+  const batches = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? [m.progress.newLossPoints.map((p) => p.epoch)] : []));
+  const epochs = batches.flat();
+  assert.ok(epochs.every((e, i) => i === 0 || e > epochs[i - 1]), 'epoch losses arrive once each, in order');
+  assert.equal(epochs.at(-1), 2000, 'the last epoch always arrives');
+  for (const b of batches) {
+    assert.ok(b.length <= 256, `at most 256 points per message, not ${b.length}`);
+    // Evenly spaced within a message (every epoch when there are few).
+    assert.ok(b.every((e, i) => i < 2 || e - b[i - 1] === b[1] - b[0]), `evenly spaced: ${b.slice(0, 5)}`);
+  }
+  const sent = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? m.progress.newLossPoints : []));
+  assert.ok(sent.every((p) => p.loss === reference.epochLosses[p.epoch - 1]), 'each point holds its epoch\'s loss');
 });
 
 test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {

@@ -22,6 +22,8 @@ import { subStepsOf, type SubStepDef } from './substeps';
 const SLICE_MS = 10;
 /** Minimum milliseconds between progress messages. */
 const PROGRESS_MS = 100;
+/** Most loss points in one progress message. */
+const MAX_LOSS_POINTS_PER_MESSAGE = 256;
 /** Largest tensor sent whole in a reply (entries). */
 const MAX_REPLY_TENSOR = 1 << 20;
 
@@ -46,6 +48,8 @@ export class TrainingRun {
   private stepsAtStart = 0;
   private progressDue = false;
   private liveScope: ExprScope | null = null;
+  /** `scope` as a function made once: the rules take it after every event, so no closure per event. */
+  private readonly scopeOf = (): ExprScope => this.scope();
   /** Set once the NaN filter has stopped: the failing event cannot run, so the next attempt ends the run. */
   private stoppedOnNaN = false;
 
@@ -85,6 +89,7 @@ export class TrainingRun {
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
+    this.rules.setNetwork(t.model.nodes);
     this.rules.setBreakpoints(msg.breakpoints);
     this.rules.setExceptionFilters(msg.exceptionFilters);
     this.post({ kind: 'started', layerNames: t.gradStats().map((g) => g.name), parameterCount: t.model.params.length, epochs: spec.train.epochs });
@@ -122,7 +127,10 @@ export class TrainingRun {
     const t = this.trainer;
     if (!t || !this.running) return;
     const deadline = performance.now() + SLICE_MS;
-    const checking = this.debug;
+    // Breakpoints, filters and the step mode change only between slices, so decide once whether events are checked.
+    const stepping = this.debug && this.stepMode !== null, rules = this.debug && this.rules.active ? this.rules : null;
+    const history = this.history;
+    let last = this.current;
     try {
       for (let n = 0; ; n++) {
         if ((n & 63) === 0) {
@@ -130,15 +138,18 @@ export class TrainingRun {
           if (now - this.lastProgressAt >= PROGRESS_MS) this.progressDue = true;
           if (now > deadline) break;
         }
-        this.history?.record();
+        if (history && t.atStepStart) history.record();
         const ev = t.advance();
         if (!ev) return this.finish(false);
+        last = ev;
         if (ev.phase === 'update' && this.progressDue) this.sendProgress();
-        if (checking && this.afterEvent(t, ev)) return;
+        if ((stepping || (rules !== null && rules.watches(ev))) && this.afterEvent(t, ev)) return;
       }
     } catch (e) {
+      this.current = last;
       return this.fail(e);
     }
+    this.current = last;
     if (this.pauseRequested) return this.stop('pause', this.current);
     setImmediate(() => this.runSlice());
   }
@@ -146,11 +157,13 @@ export class TrainingRun {
   /** Applies breakpoints, exception filters and the step mode after an event; true if it stopped. */
   private afterEvent(t: Trainer, ev: TrainerEvent): boolean {
     this.current = ev;
-    if (this.rules.active) {
-      const verdict = this.rules.check(ev, () => this.scope());
-      for (const message of verdict.logs) this.post({ kind: 'log', message, line: this.locate(ev).line });
-      for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
-      if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
+    if (this.rules.watches(ev)) {
+      const verdict = this.rules.check(ev, this.scopeOf);
+      if (!StopRules.quiet(verdict)) {
+        for (const message of verdict.logs) this.post({ kind: 'log', message, line: this.locate(ev).line });
+        for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
+        if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
+      }
       const hit = this.rules.checkExceptions(t, ev);
       if (hit) { this.stop('exception', ev, { exception: hit }); return true; }
     }
@@ -275,11 +288,15 @@ export class TrainingRun {
   private progress(): Progress {
     const t = this.trainer!;
     const elapsed = (performance.now() - this.startedAt) / 1000;
-    const points: LossPoint[] = [];
-    for (; this.lossSent < t.epochLosses.length; this.lossSent++) {
-      const m = t.metrics[this.lossSent];
-      points.push({ epoch: this.lossSent + 1, step: t.step, loss: t.epochLosses[this.lossSent], valLoss: m && m.epoch === this.lossSent + 1 ? m.valLoss : null });
+    // Tiny networks finish thousands of epochs between two messages: send an evenly spaced subset ending at the
+    // newest (the views downsample anyway), so neither the worker nor the host builds and clones them all.
+    const points: LossPoint[] = [], from = this.lossSent, to = t.epochLosses.length;
+    const stride = Math.max(1, Math.ceil((to - from) / MAX_LOSS_POINTS_PER_MESSAGE));
+    for (let e = to - 1 - Math.floor((to - 1 - from) / stride) * stride; e >= from && e < to; e += stride) {
+      const m = t.metrics[e];
+      points.push({ epoch: e + 1, step: t.step, loss: t.epochLosses[e], valLoss: m && m.epoch === e + 1 ? m.valLoss : null });
     }
+    this.lossSent = to;
     return {
       epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,

@@ -1,0 +1,53 @@
+// Which events the stop rules watch: the run loop skips every other event, so a wrong answer here means a
+// breakpoint or filter that silently never fires.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TrainerEvent } from '../../engine/runtime/trainer';
+import { StopRules } from './stopRules';
+
+const ev = (phase: TrainerEvent['phase'], layer = -1): TrainerEvent => ({ phase, layer, step: 0, epoch: 0, micro: 0 });
+const nodes = [{ kind: 'dense', activation: 'relu' }, { kind: 'dense', activation: 'tanh' }, { kind: 'activation', activation: 'relu' }];
+
+test('nothing set, or only the NaN filter: nothing is watched (the trainer throws on NaN itself)', () => {
+  const r = new StopRules();
+  r.setNetwork(nodes);
+  assert.equal(r.active, false);
+  r.setExceptionFilters([{ id: 'nan', threshold: 0 }]);
+  assert.equal(r.active, false);
+  for (const e of [ev('forward', 0), ev('backward', 1), ev('loss'), ev('clip'), ev('update')]) assert.equal(r.watches(e), false);
+});
+
+test('the dead-ReLU filter watches the forward events of ReLU layers only (all of them before the network is known)', () => {
+  const r = new StopRules();
+  r.setExceptionFilters([{ id: 'deadRelu', threshold: 0.5 }]);
+  assert.equal(r.active, true);
+  assert.equal(r.watches(ev('forward', 1)), true, 'network unknown: every forward event');
+  r.setNetwork(nodes);
+  assert.equal(r.active, true);
+  assert.deepEqual([0, 1, 2].map((i) => r.watches(ev('forward', i))), [true, false, true]);
+  assert.equal(r.watches(ev('backward', 0)), false);
+});
+
+test('exploding and vanishing watch the clip event; breakpoints watch their nodes in their phases', () => {
+  const r = new StopRules();
+  r.setNetwork(nodes);
+  r.setExceptionFilters([{ id: 'vanishing', threshold: 1e-3 }]);
+  assert.deepEqual([ev('clip'), ev('update'), ev('loss')].map((e) => r.watches(e)), [true, false, false]);
+  r.setExceptionFilters([]);
+  r.setBreakpoints([{ id: 1, nodes: [1] }, { id: 2, nodes: [2], phases: ['backward'] }]);
+  assert.equal(r.active, true);
+  assert.deepEqual([0, 1, 2].map((i) => [r.watches(ev('forward', i)), r.watches(ev('backward', i))]), [[false, false], [true, true], [false, true]]);
+  r.setBreakpoints([]);
+  assert.equal(r.active, false);
+});
+
+test('a breakpoint that does not fire yields the shared quiet verdict; one that fires lists its id', () => {
+  const r = new StopRules();
+  r.setBreakpoints([{ id: 7, nodes: [0], condition: 'step < 0' }, { id: 8, nodes: [1] }]);
+  const scope = { lookup: (n: string) => (n === 'step' ? 5 : undefined), names: () => ['step'] };
+  assert.ok(StopRules.quiet(r.check(ev('forward', 0), () => scope)));
+  const v = r.check(ev('forward', 1), () => scope);
+  assert.equal(StopRules.quiet(v), false);
+  assert.deepEqual([v.stop, v.ids], [true, [8]]);
+});
