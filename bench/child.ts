@@ -1,10 +1,12 @@
-// One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, or `--overhead --net N …`.
+// One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N …`, or
+// `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/dense';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, unsupported } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';
+import { measureViewCost } from './viewCost';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
 function arg(name: string, fallback?: string): string {
@@ -26,6 +28,13 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
 }
 
 async function main(): Promise<unknown> {
+  if (process.argv.includes('--view-cost')) {
+    return measureViewCost({
+      nets: arg('nets').split(',') as NetId[], seconds: Number(arg('seconds', '2')), warmup: Number(arg('warmup', '0.5')),
+      reps: Number(arg('reps', '3')), longSteps: Number(arg('long-steps', '100000')), longSeconds: Number(arg('long-seconds', '20')),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   const id = arg('net') as NetId, seconds = Number(arg('seconds', '2')), warmup = Number(arg('warmup', '0.5'));
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);

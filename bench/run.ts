@@ -9,6 +9,14 @@
 //                  WebAssembly SIMD kernels)
 //   --no-overhead  skip the run-loop overhead measurement
 //   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
+//   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; `npm run
+//                  build` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
+//                  (bench/viewCost.ts), alternating, median of --reps, --seconds per run; plus one long N1 run
+//                  sampling the page's JS heap. Without Chromium it prints "view cost: n/a (no chromium)".
+//   --view-only    only the view-cost measurement (JSON to test-results/bench-view.json unless --out)
+//   --view-nets N1,N2    networks for it (default: --nets if given, else N1,N2,N3)
+//   --view-long-steps K  steps the long run passes at least (default 100000; 0 = no long run)
+//   --view-long-seconds L  seconds the long run lasts at least (default 20)
 //   --out FILE     JSON results (default test-results/bench.json)
 
 import { spawnSync } from 'node:child_process';
@@ -20,6 +28,7 @@ import { checkKernels, runKernelBench } from './kernels';
 import { NET_IDS, NETWORKS, weightCount, type NetId } from './networks';
 import { DEFAULT_ENGINE_IDS, ENGINE_IDS, type EngineId, type Measurement } from './runner';
 import { RUN_MODES, type Overhead, type RunMode } from './nnet';
+import type { ViewCost } from './viewCost';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -31,16 +40,19 @@ const warmup = Number(opt('warmup', '0.5'));
 const reps = Math.max(1, Math.floor(Number(opt('reps', '3'))));
 const nets = opt('nets', NET_IDS.join(',')).split(',').map((s) => s.trim().toUpperCase()) as NetId[];
 const engines = opt('engines', DEFAULT_ENGINE_IDS.join(',')).split(',').map((s) => s.trim()) as EngineId[];
-const out = path.resolve(ROOT, opt('out', 'test-results/bench.json'));
+const out = path.resolve(ROOT, opt('out', flag('view-only') ? 'test-results/bench-view.json' : 'test-results/bench.json'));
+const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1,N2,N3').split(',').map((s) => s.trim().toUpperCase()) as NetId[];
+const viewLongSteps = Number(opt('view-long-steps', '100000')), viewLongSeconds = Number(opt('view-long-seconds', '20'));
+for (const n of viewNets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' in --view-nets (expected ${NET_IDS.join(', ')})`);
 for (const n of nets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' (expected ${NET_IDS.join(', ')})`);
 for (const e of engines) if (!ENGINE_IDS.includes(e)) throw new Error(`unknown engine '${e}' (expected ${ENGINE_IDS.join(', ')})`);
 if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup ≥ 0');
 
 type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
 
-function child(args: string[]): unknown {
+function child(args: string[], showProgress = false): unknown {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000,
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000, stdio: ['ignore', 'pipe', showProgress ? 'inherit' : 'pipe'],
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (!line) return { status: 'n/a', reason: `child failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
@@ -56,9 +68,45 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), '|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
+
+/** The view-cost measurement in a fresh process (bench/viewCost.ts), printed as a table. */
+function viewCost(): ViewCost {
+  console.log(`\nView cost: Train through a real worker thread (dist/worker.js), each worker message handled by the extension's TrainingDisplay and Gradient Flow provider; closed = the view is not open (the provider only keeps its model), open = every update also delivered to the real Gradient Flow page in headless Chromium, which draws it. Alternating, ${seconds} s per run, median of ${reps}; slowdown = closed ÷ open − 1 (goal ≤ 10%). 1-min load average before: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs:\n`);
+  const v = child(['--view-cost', '--nets', viewNets.join(','), '--seconds', String(seconds), '--warmup', String(warmup), '--reps', String(reps),
+    '--long-steps', String(viewLongSteps), '--long-seconds', String(viewLongSeconds)], true) as ViewCost;
+  if (v.status !== 'ok') { console.log(`view cost: n/a (${v.reason})`); return v; }
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MB`;
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+  console.log(table(['net', 'closed samples/s', 'open samples/s', 'slowdown (paired)', 'messages to page', 'page busy (script)', 'page heap after', 'loss chart points'],
+    viewNets.map((n) => {
+      const r = v.nets[n];
+      if (!r || 'reason' in r) return [n, `n/a (${r?.reason ?? 'no result'})`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+      return [n, fmt(r.closedSamplesPerSec), fmt(r.openSamplesPerSec), `${pct(r.slowdownPct)} (${pct(r.slowdownPairedPct)})`, `${r.messagesReceived}/${r.messagesPosted}`,
+        `${r.pageBusyMsPerSec.toFixed(0)} (${r.pageScriptMsPerSec.toFixed(0)}) ms/s`, mb(r.pageHeapBytes), String(r.lossChartPoints)];
+    })));
+  console.log('slowdown of the medians (in brackets: median of each repetition\'s adjacent closed/open pair); messages to page = received by the page / posted by the host over the timed open runs; page busy = page main-thread task time (of which script) per second of training; heap after a forced GC');
+  for (const n of viewNets) { const r = v.nets[n]; if (r && !('reason' in r) && r.pageErrors.length) console.log(`${n}: page errors: ${r.pageErrors.slice(0, 3).join(' | ')}`); }
+  const l = v.long;
+  if (l && 'reason' in l) console.log(`\nlong run: n/a (${l.reason})`);
+  else if (l) {
+    console.log(`\nLong run, view open: ${l.net} for ${l.steps.toLocaleString('en')} steps in ${l.seconds.toFixed(1)} s, ${l.messagesReceived}/${l.messagesPosted} messages received/posted (received includes the provider's replay on the page's ready), loss chart holds ${l.lossChartPoints} points at the end. Page JS heap after a forced GC, at the first progress message and on passing each power of ten steps:\n`);
+    console.log(table(['step', 'messages so far', 'page heap'], l.heap.map((h) => [h.step.toLocaleString('en'), String(h.messagesReceived), mb(h.heapBytes)])));
+    if (l.pageErrors.length) console.log(`page errors: ${l.pageErrors.slice(0, 3).join(' | ')}`);
+  }
+  return v;
+}
+
 function main(): void {
   if (flag('kernels')) { runKernelBench(seconds); return; }
-  const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
+  if (flag('view-only')) {
+    console.log(`nnet bench (view cost only): ${machine}`);
+    const v = viewCost();
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, viewNets, viewLongSteps, viewLongSeconds }, viewCost: v }, null, 2) + '\n');
+    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+    return;
+  }
   console.log(`nnet bench: ${machine}; ${seconds} s timed + ${warmup} s warm-up per engine, network and repetition; median of ${reps}; each in a fresh process, engine order rotated`);
   const check = checkKernels();
   console.log(`dense kernels agree with the naive loops on ${check.cases} shapes (max rel. difference float32 ${check.f32.toExponential(1)}, float64 ${check.f64.toExponential(1)}); WebAssembly SIMD kernels ${simdKernelsAvailable() ? 'on' : 'unavailable'}`);
@@ -134,12 +182,14 @@ function main(): void {
     }
   }
 
+  const view: ViewCost | null = flag('no-view') ? null : viewCost();
+
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify({
-    date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, nets, engines },
+    date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, nets, engines, ...(view ? { viewNets, viewLongSteps, viewLongSeconds } : {}) },
     networks: Object.fromEntries(nets.map((n) => [n, { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) }])),
     kernelCheck: check, simd: simdKernelsAvailable(),
-    samplesPerSec: result, ratioNnetToPeer: ratios, instrumentationOverhead: overhead,
+    samplesPerSec: result, ratioNnetToPeer: ratios, instrumentationOverhead: overhead, viewCost: view,
   }, null, 2) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }

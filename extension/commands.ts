@@ -10,8 +10,10 @@ export interface NnetCommands {
   'nnet.stop': [];
   /** Start a debug session on a .nnet file. */
   'nnet.debug': [uri?: vscode.Uri];
-  /** Open the Layer Inspector on the layer the debugger is paused on. */
-  'nnet.inspectLayer': [];
+  /** Open the Layer Inspector on a layer by name (a CodeLens on its line), else on the layer the debugger is paused on. */
+  'nnet.inspectLayer': [layer?: unknown];
+  /** Open the Layer Inspector on the layer of a variable (the Variables view's context menu passes `{ variable }`). */
+  'nnet.inspectVariable': [context?: unknown];
 }
 
 export type NnetCommandId = keyof NnetCommands;
@@ -19,4 +21,12 @@ export type NnetCommandId = keyof NnetCommands;
 /** Registers a command with its typed arguments. */
 export function registerCommand<K extends NnetCommandId>(id: K, handler: (...args: NnetCommands[K]) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown);
+}
+
+/** The layer a Variables-view context names: the first part of the variable's expression path (`h1.W.grad` → `h1`). */
+export function layerOfVariableContext(context: unknown): string | null {
+  const v = (context as { variable?: { evaluateName?: unknown; name?: unknown } } | undefined)?.variable;
+  const path = typeof v?.evaluateName === 'string' ? v.evaluateName : typeof v?.name === 'string' ? v.name : '';
+  const layer = /^[A-Za-z_]\w*/.exec(path)?.[0];
+  return layer ?? null;
 }

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { registerCommand } from './commands';
+import { layerOfVariableContext, registerCommand } from './commands';
 import { registerDebugger } from './debug/registerDebugger';
 import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
@@ -20,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const display = new TrainingDisplay(view);
   const trainer = new TrainController(workerScript, display);
   const inspector = new LayerInspector(context.extensionUri);
+  const lenses = new TrainCodeLensProvider();
 
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
     if (uri instanceof vscode.Uri) return uri;
@@ -52,16 +53,28 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     view, display, trainer,
     vscode.window.registerWebviewViewProvider(GradientFlowViewProvider.viewType, view),
-    view.onDidReceiveCommand((c) => (c === 'train' ? train() : stop())),
+    view.onDidReceiveCommand((c) => {
+      switch (c) {
+        case 'train': return void train();
+        case 'debug': return void debug();
+        // The workbench's own Pause/Continue act on the focused debug session, as the debug toolbar does.
+        case 'pause': return void vscode.commands.executeCommand('workbench.action.debug.pause');
+        case 'continue': return void vscode.commands.executeCommand('workbench.action.debug.continue');
+        case 'stop': return stop();
+        default: { const never: never = c; return never; }
+      }
+    }),
     registerDiagnostics(),
     registerLanguageFeatures(),
-    vscode.languages.registerCodeLensProvider({ language: 'nnet' }, new TrainCodeLensProvider()),
+    lenses,
+    vscode.languages.registerCodeLensProvider({ language: 'nnet' }, lenses),
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),
     registerCommand('nnet.debug', debug),
     inspector,
     vscode.window.registerWebviewPanelSerializer(LayerInspector.viewType, inspector),
-    registerCommand('nnet.inspectLayer', () => inspector.open()),
+    registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),
+    registerCommand('nnet.inspectVariable', (ctx) => inspector.open(layerOfVariableContext(ctx))),
     registerDebugger(workerScript, display, (session) => inspector.onStopped(session)),
   );
   trace('activated', { version: context.extension.packageJSON.version });

@@ -26,23 +26,41 @@ export interface GradNormPoint {
 /** Training state shown in the view's header. */
 export type ViewState = 'idle' | 'training' | 'paused' | 'finished' | 'error';
 
+/** Where a paused debug session is, 1-based (as the Call Stack counts): marked on the loss and norm curves. */
+export interface PausedAt {
+  readonly step: number;
+  readonly epoch: number;
+}
+
+/** Earlier runs kept for comparison, newest first. */
+export const MAX_RUNS = 5;
+
 export type HostToWebview =
   /**
-   * A new run begins: clears the charts. The current run's loss curve becomes the previous run's overlay, unless
-   * `previous` is given (a replay): then that replaces it, and null clears it.
+   * A new run begins: clears the charts. The current run's loss curve becomes the newest earlier run (compared as a
+   * faded overlay), unless `previous` is given (a replay): then `runs` (newest first, at most MAX_RUNS) replace the
+   * earlier runs, or just `previous` when `runs` is absent, and null clears them.
    */
-  | { kind: 'reset'; title: string; layerNames: readonly string[]; previous?: PreviousRun | null }
+  | { kind: 'reset'; title: string; layerNames: readonly string[]; previous?: PreviousRun | null; runs?: readonly PreviousRun[] }
   /** Latest per-layer gradient magnitudes, in network order. */
   | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
   | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number; readonly valLoss?: number }[] }
   /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */
   | { kind: 'gradNorm'; points: readonly GradNormPoint[]; clipNorm: number | null }
-  | { kind: 'state'; state: ViewState; text: string };
+  /**
+   * The run's state. `debugging`: the run is a debug session (Pause/Continue apply); `at`: where it is paused.
+   * Both are optional for older senders (absent: not debugging, no marker).
+   */
+  | { kind: 'state'; state: ViewState; text: string; debugging?: boolean; at?: PausedAt | null };
+
+/** What the view's buttons ask the host to do. */
+export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';
+const VIEW_COMMANDS: readonly ViewCommand[] = ['train', 'debug', 'pause', 'continue', 'stop'];
 
 export type WebviewToHost =
   | { kind: 'ready' }
-  | { kind: 'command'; command: 'train' | 'stop' };
+  | { kind: 'command'; command: ViewCommand };
 
 /** Validates a message posted by the webview (untrusted). */
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
@@ -52,7 +70,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     case 'ready':
       return true;
     case 'command':
-      return msg.command === 'train' || msg.command === 'stop';
+      return VIEW_COMMANDS.some((c) => c === msg.command);
     default:
       return false;
   }

@@ -88,6 +88,30 @@ export class History {
     return this.at(0).eventIndex;
   }
 
+  /** The earliest step (0-based) whose events can still be replayed. */
+  get earliestStep(): number {
+    return this.at(0).step;
+  }
+
+  /**
+   * Replays from the newest checkpoint at or before step `step` (0-based) until an event of that step satisfies
+   * `match`, and returns it (the trainer is left just after it); null when none does (the trainer is then left at
+   * the first event of a later step, or at the end). Call goTo afterwards to return to where the run was.
+   * @throws RewindError when `step` is older than the oldest checkpoint.
+   */
+  seekStep(step: number, match: (ev: TrainerEvent) => boolean): TrainerEvent | null {
+    const t = this.trainer;
+    if (step < this.earliestStep) throw new RewindError(`step ${step + 1} is older than the oldest state kept (step ${this.earliestStep + 1})`);
+    let k = this.count - 1;
+    while (k > 0 && this.at(k).step > step) k--;
+    t.restoreState(this.at(k));
+    for (;;) {
+      const ev = t.advance();
+      if (!ev || ev.step > step) return null;
+      if (ev.step === step && match(ev)) return ev;
+    }
+  }
+
   /** Checkpoints kept and the memory they take (for messages and tests). */
   get stats(): { count: number; bytes: number } {
     return { count: this.count, bytes: this.count * this.stateBytes };

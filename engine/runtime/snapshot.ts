@@ -64,9 +64,14 @@ export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[
       const y: NamedTensor = { name: 'y', path: 'y', shape: [t.batchSize, K], data: t.yBatch.subarray(0, t.batchSize * K) };
       return [{ ...s.a!, name: 'ŷ', path: 'yhat' }, y, { ...s.dA!, name: '∂L/∂ŷ', path: 'dyhat' }];
     }
+    // Every layer's tensors in one scope: named by their full path (`h1.W.grad`), or the rows would all read `W.grad`.
     case 'clip':
-      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['gradW', 'gradb']));
+      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['gradW', 'gradb']).map(byPath));
     case 'update':
-      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['W', 'b']));
+      return m.nodes.flatMap((_, i) => pick(nodeTensors(t, i), ['W', 'b']).map(byPath));
   }
+}
+
+function byPath(x: NamedTensor): NamedTensor {
+  return { ...x, name: x.path };
 }

@@ -1,7 +1,7 @@
-// Custom DAP events the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
+// Custom DAP events (and the one custom request) the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
 // session whether the adapter runs inline or as the standalone dist/debugAdapter.js. Imported by both sides.
 
-import type { NodeSummary, Progress, RuntimeLocation } from '../worker/protocol';
+import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../worker/protocol';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {
@@ -20,4 +20,27 @@ export type NnetCustomEventName = keyof NnetCustomEvents;
 /** True if `name` is one of the nnet custom events. */
 export function isNnetCustomEvent(name: string): name is NnetCustomEventName {
   return name === 'nnet.started' || name === 'nnet.progress' || name === 'nnet.stopped' || name === 'nnet.ended';
+}
+
+/** A tensor as JSON carries it: plain numbers, with NaN and ±Infinity arriving as null. */
+export type TensorJson = Omit<TensorSnapshot, 'values'> & { readonly values: readonly (number | null)[] };
+
+/** Custom requests the adapter answers (`DebugSession.customRequest`), by command: arguments and response body. */
+export interface NnetCustomRequests {
+  /**
+   * The Layer Inspector's view of a layer while paused: `layer` null for the paused event's layer; `step` (1-based)
+   * null for the paused step, or an earlier step of the rewind history (the debugger does not move).
+   */
+  'nnet.layerDetail': {
+    args: { layer?: string | null; step?: number | null };
+    body: Omit<LayerDetail, 'tensors' | 'optimizer'> & {
+      readonly tensors: readonly TensorJson[];
+      readonly optimizer: (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;
+    };
+  };
+}
+
+/** Converts a tensor for a JSON response body. */
+export function tensorJson(t: TensorSnapshot): TensorJson {
+  return { name: t.name, path: t.path, shape: t.shape, values: Array.from(t.values) };
 }

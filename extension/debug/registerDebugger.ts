@@ -29,7 +29,7 @@ export function registerDebugger(
       switch (e.event) {
         case 'nnet.started': {
           const body = e.body as NnetCustomEvents['nnet.started'];
-          display.started(path.basename(body.program), body.layerNames);
+          display.started(path.basename(body.program), body.layerNames, true);
           return;
         }
         case 'nnet.progress': {

@@ -18,7 +18,7 @@ import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTar
 import { WorkerRequests } from '../worker/requests';
 import { WorkerClient } from '../worker/workerClient';
 import { resolveBreakpoints } from './breakpoints';
-import type { NnetCustomEventName, NnetCustomEvents } from './customEvents';
+import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
 import { tensorChildren, tensorVariable, type TensorRef } from './variables';
 
 /** Arguments of a `launch` request of type `nnet`. */
@@ -362,6 +362,25 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.worker?.dispose();
     this.worker = null;
     this.sendResponse(response);
+  }
+
+  protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    if (command !== 'nnet.layerDetail') return super.customRequest(command, response, args);
+    if (!this.requests || !this.stopped) return this.sendErrorResponse(response, { id: 3030, format: 'The layer can be inspected only while paused', showUser: false });
+    const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+    const layer = typeof a.layer === 'string' ? a.layer : null;
+    const step = typeof a.step === 'number' && Number.isInteger(a.step) && a.step >= 1 ? a.step : null;
+    try {
+      const d = (await this.requests.ask({ kind: 'layerDetail', layer, step })).layer;
+      if (!d) throw new Error('the worker sent no layer');
+      const body: NnetCustomRequests['nnet.layerDetail']['body'] = {
+        ...d, tensors: d.tensors.map(tensorJson), optimizer: d.optimizer && { ...d.optimizer, tensors: d.optimizer.tensors.map(tensorJson) },
+      };
+      response.body = body;
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 3031, format: (e as Error).message, showUser: false });
+    }
   }
 
   private stepRequest(response: DebugProtocol.Response, step: StepKind): void {

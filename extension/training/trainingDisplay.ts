@@ -16,18 +16,20 @@ export class TrainingDisplay implements vscode.Disposable {
   private title = '';
   /** Step of the last gradient-norm sample posted, so repeated progress at one step (pauses) adds no duplicates. */
   private lastNormStep = -1;
+  private debugging = false;
 
   constructor(private readonly view: WebviewSink) {
     this.item.name = 'nnet Training';
     this.item.command = 'workbench.view.extension.nnet';
   }
 
-  /** A run began. */
-  started(title: string, layerNames: readonly string[]): void {
+  /** A run began; `debugging` when it is a debug session (the view then offers Pause and Continue). */
+  started(title: string, layerNames: readonly string[], debugging = false): void {
     this.title = title;
+    this.debugging = debugging;
     this.lastNormStep = -1;
     this.view.post({ kind: 'reset', title, layerNames });
-    this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…` });
+    this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…`, debugging });
     this.item.text = `$(sync~spin) nnet: ${title} starting`;
     this.item.tooltip = `Training ${title}`;
     this.item.show();
@@ -61,17 +63,17 @@ export class TrainingDisplay implements vscode.Disposable {
     const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
-      this.view.post({ kind: 'state', state: 'paused', text });
+      this.view.post({ kind: 'state', state: 'paused', text, debugging: this.debugging, at: { step: paused.step + 1, epoch: paused.epoch + 1 } });
       this.item.text = `$(debug-pause) nnet: ${text} · ${where}`;
     } else {
-      this.view.post({ kind: 'state', state: 'training', text: `Training ${this.title}: ${where}` });
+      this.view.post({ kind: 'state', state: 'training', text: `Training ${this.title}: ${where}`, debugging: this.debugging });
       this.item.text = `$(sync~spin) nnet: ${where} · ${Math.round(p.stepsPerSecond)} steps/s`;
     }
   }
 
   /** The run ended normally, by Stop, or with an error. */
   ended(summary: string, error: string | null): void {
-    this.view.post({ kind: 'state', state: error ? 'error' : 'finished', text: error ?? `${this.title}: ${summary}` });
+    this.view.post({ kind: 'state', state: error ? 'error' : 'finished', text: error ?? `${this.title}: ${summary}`, debugging: this.debugging });
     this.item.text = error ? `$(error) nnet: ${this.title} failed` : `$(check) nnet: ${summary}`;
     this.item.tooltip = error ?? summary;
   }

@@ -67,6 +67,8 @@ ${body}
 export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
   return renderWebviewDocument(o, 'Gradient Flow', `  <div class="toolbar">
     <vscode-button id="train" appearance="primary">Train</vscode-button>
+    <vscode-button id="debug" appearance="secondary">Debug</vscode-button>
+    <vscode-button id="pause" appearance="secondary" disabled>Pause</vscode-button>
     <vscode-button id="stop" appearance="secondary" disabled>Stop</vscode-button>
   </div>
   <p id="status" class="status" role="status" aria-live="polite" data-state="idle">No training run yet.</p>

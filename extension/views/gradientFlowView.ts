@@ -2,12 +2,12 @@
 
 import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
-import { isWebviewToHost, type HostToWebview } from '../../webview/protocol';
+import { isWebviewToHost, type HostToWebview, type ViewCommand } from '../../webview/protocol';
 import { renderGradientFlowHtml } from './gradientFlowHtml';
 import { prepareWebview } from './webviewAssets';
 
 /** A command the user gave from the view's buttons. */
-export type GradientFlowCommand = 'train' | 'stop';
+export type GradientFlowCommand = ViewCommand;
 
 /**
  * Provides the `nnet.gradientFlow` webview view. The extension calls `post` with every update, whether or not the
@@ -20,7 +20,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
   static readonly viewType = 'nnet.gradientFlow';
 
   private readonly commands = new vscode.EventEmitter<GradientFlowCommand>();
-  /** Fires when the user presses Train or Stop in the view. */
+  /** Fires when the user presses a button in the view (Train, Debug, Pause, Continue, Stop). */
   readonly onDidReceiveCommand: vscode.Event<GradientFlowCommand> = this.commands.event;
 
   private readonly model = emptyModel();

@@ -1,23 +1,31 @@
-// Host side of the Layer Inspector: an editor-area webview panel that shows the paused layer's tensors, follows
-// the nnet debugger's stops, and is restored after a reload by a WebviewPanelSerializer.
+// Host side of the Layer Inspector: an editor-area webview panel that shows one layer of the paused nnet debug
+// session (the paused layer by default, or one picked from a CodeLens or the Variables view), scrubs through the
+// rewind history, and is restored after a reload by a WebviewPanelSerializer.
 
 import * as vscode from 'vscode';
-import { isInspectorToHost, type HostToInspector } from '../../webview/inspector/protocol';
-import { readPausedLayer } from './dapTensors';
+import { isInspectorToHost, type HostToInspector, type InspectorToHost } from '../../webview/inspector/protocol';
 import { renderInspectorHtml } from './inspectorHtml';
+import { readLayer } from './layerRequest';
 import { prepareWebview } from './webviewAssets';
 
+/** Provides the `nnet.inspector` panel (one at a time). */
 export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSerializer {
   static readonly viewType = 'nnet.inspector';
   private panel: vscode.WebviewPanel | undefined;
   private panelListeners: vscode.Disposable[] = [];
   /** Bumped per refresh, so a slow read of an older stop never overwrites a newer one. */
   private generation = 0;
+  /** The layer picked by the user (null: follow the debugger's paused layer). */
+  private layer: string | null = null;
+  /** The step scrubbed to (null: the paused step). */
+  private step: number | null = null;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly log: (m: string) => void = (m) => console.warn(m)) {}
 
-  /** `nnet.inspectLayer`: opens (or reveals) the panel and shows the paused layer. */
-  open(): void {
+  /** `nnet.inspectLayer`: opens (or reveals) the panel on `layer`, or on the paused layer when none is given. */
+  open(layer: string | null = null): void {
+    this.layer = layer;
+    this.step = null;
     if (this.panel) {
       this.panel.reveal(undefined, true);
     } else {
@@ -32,12 +40,15 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     this.adopt(panel);
   }
 
-  /** The debugger paused: follow it if the panel is open. */
+  /** The debugger paused: follow it (its layer, its step) if the panel is open. */
   onStopped(session: vscode.DebugSession): void {
-    if (this.panel) void this.refresh(session);
+    if (!this.panel) return;
+    this.layer = null;
+    this.step = null;
+    void this.refresh(session);
   }
 
-  /** Re-reads the paused layer of `session` (default: the active nnet session) and posts it. */
+  /** Re-reads the layer from `session` (default: the active nnet session) and posts it. */
   async refresh(session = vscode.debug.activeDebugSession): Promise<void> {
     const gen = ++this.generation;
     let msg: HostToInspector;
@@ -45,10 +56,10 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
       msg = { kind: 'empty', text: 'Start the nnet debugger and pause on a layer to inspect it.' };
     } else {
       try {
-        const layer = await readPausedLayer((command, args) => Promise.resolve(session.customRequest(command, args)));
-        msg = layer ? { kind: 'layer', ...layer } : { kind: 'empty', text: 'The debugger is running; pause on a layer to inspect it.' };
+        msg = await readLayer((command, args) => Promise.resolve(session.customRequest(command, args)), this.layer, this.step);
       } catch (e) {
-        msg = { kind: 'empty', text: `Could not read the paused layer: ${e instanceof Error ? e.message : String(e)}` };
+        const why = e instanceof Error ? e.message : String(e);
+        msg = { kind: 'empty', text: /only while paused/.test(why) ? 'The debugger is running; pause on a layer to inspect it.' : `Could not read the layer: ${why}` };
       }
     }
     if (gen !== this.generation || !this.panel) return;
@@ -61,6 +72,20 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     this.panel = undefined;
   }
 
+  private receive(m: InspectorToHost): void {
+    switch (m.kind) {
+      case 'ready': case 'refresh': break;
+      case 'scrub': this.step = m.step; break;
+      case 'follow': this.step = null; break;
+      default: {
+        const never: never = m;
+        this.log(`Layer Inspector: unhandled message ${JSON.stringify(never)}`);
+        return;
+      }
+    }
+    void this.refresh();
+  }
+
   private adopt(panel: vscode.WebviewPanel): void {
     this.release();
     this.panel?.dispose();
@@ -68,11 +93,12 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     panel.webview.html = renderInspectorHtml(prepareWebview(panel.webview, this.extensionUri, 'inspector'));
     this.panelListeners.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
+        // The webview is untrusted: anything not in the protocol is logged and dropped.
         if (!isInspectorToHost(m)) {
           this.log(`Layer Inspector: ignoring malformed message ${String(JSON.stringify(m)).slice(0, 200)}`);
           return;
         }
-        void this.refresh();
+        this.receive(m);
       }),
       panel.onDidDispose(() => {
         if (this.panel === panel) {

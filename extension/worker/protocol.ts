@@ -126,6 +126,23 @@ export interface SubStep {
   readonly formula: string;
 }
 
+/** What the Layer Inspector shows of one layer (see webview/inspector/protocol.ts for each field's meaning). */
+export interface LayerDetail {
+  readonly layer: string;
+  readonly title: string;
+  readonly where: string;
+  readonly tensors: readonly TensorSnapshot[];
+  readonly scalars: readonly Scalar[];
+  readonly clip: { readonly normBefore: number; readonly normAfter: number; readonly coefficient: number; readonly threshold: number | null; readonly layerNorm: number; readonly share: number } | null;
+  readonly optimizer: { readonly kind: string; readonly lr: number; readonly t: number; readonly tensors: readonly TensorSnapshot[] } | null;
+  readonly decomposition: {
+    readonly upstreamFrom: string; readonly upstreamNorm: number; readonly activation: string;
+    readonly phiPrimeMean: number; readonly phiPrimeMax: number; readonly deltaNorm: number;
+  } | null;
+  /** 1-based steps the history can show, the step shown, and whether that is where the debugger is paused. */
+  readonly history: { readonly first: number; readonly last: number; readonly step: number; readonly live: boolean } | null;
+}
+
 /** What a step request asks for. */
 export type StepKind = 'over' | 'into' | 'out' | 'back';
 
@@ -150,7 +167,12 @@ export type HostToWorker =
   | { kind: 'evaluate'; id: number; expression: string }
   | { kind: 'tensor'; id: number; path: string }
   | { kind: 'setValue'; id: number; path: string; value: string }
-  | { kind: 'completions'; id: number; text: string; offset: number };
+  | { kind: 'completions'; id: number; text: string; offset: number }
+  /**
+   * The Layer Inspector's view of a layer (null: the paused event's layer, else the first layer) at a 1-based step
+   * of the history (null: where the debugger is paused). The debugger's position does not change.
+   */
+  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker → host
@@ -165,7 +187,7 @@ export interface CompletionTarget {
 
 /** A reply to a request; `error` is a message for the user when the request failed. */
 export type Reply =
-  | { kind: 'reply'; id: number; ok: true; text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[] }
+  | { kind: 'reply'; id: number; ok: true; text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail }
   | { kind: 'reply'; id: number; ok: false; error: string };
 
 export type WorkerToHost =

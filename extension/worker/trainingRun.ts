@@ -10,13 +10,14 @@ import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
 import { History, RewindError } from '../../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
-import type { CompletionTarget, HostToWorker, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
+import type { CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, type ExceptionHit } from './stopRules';
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
+import { findNode, layerDetail } from './layerDetail';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
@@ -74,6 +75,7 @@ export class TrainingRun {
         this.history?.truncateAfter(t.eventIndex); // the future is different now
         return { text };
       });
+      case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step) }));
       case 'completions': return this.reply(msg.id, () => ({ text: '', items: this.trainer ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({ label, start, length, type })) : [] }));
       default: assertNever(msg);
     }
@@ -262,6 +264,32 @@ export class TrainingRun {
     return this.liveScope;
   }
 
+  /**
+   * A layer as the inspector shows it, now or at an earlier step of the history. An earlier step is replayed from a
+   * checkpoint and the run is then put back exactly where it was (replays are bit-identical).
+   */
+  private layerDetail(layer: string | null, step: number | null): LayerDetail {
+    const t = this.requirePaused(), h = this.history, ev = this.current;
+    const node = layer !== null ? findNode(t, layer) : ev && ev.layer >= 0 ? ev.layer : 0;
+    if (node < 0) throw new Error(`there is no layer named '${layer}'`);
+    const liveStep = ev ? ev.step + 1 : t.step + 1;
+    const range = h ? { first: h.earliestStep + 1, last: liveStep } : null;
+    if (!h || step === null || step >= liveStep) return layerDetail(t, node, ev, range && { ...range, step: liveStep, live: true });
+    const back = t.eventIndex - 1;
+    try {
+      // The same moment of the earlier step: this event's phase and layer, or this layer's forward pass from entry.
+      const phase = ev?.phase ?? 'forward', at = ev ? ev.layer : node;
+      const found = h.seekStep(Math.max(step, range!.first) - 1, (e) => e.phase === phase && e.layer === at);
+      if (!found) throw new Error(`step ${step} has no ${phase} event to show`);
+      return layerDetail(t, node, found, { ...range!, step: found.step + 1, live: false });
+    } catch (e) {
+      if (e instanceof RewindError) throw new Error(e.message);
+      throw e;
+    } finally {
+      h.goTo(back);
+    }
+  }
+
   private requirePaused(): Trainer {
     if (!this.trainer) throw new Error('training has not started');
     if (this.running) throw new Error('pause first: values can be read and changed only while paused');
@@ -277,7 +305,7 @@ export class TrainingRun {
     return { text: formatValue(v), tensor };
   }
 
-  private reply(id: number, f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[] }): void {
+  private reply(id: number, f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail }): void {
     try {
       this.post({ kind: 'reply', id, ok: true, ...f() });
     } catch (e) {

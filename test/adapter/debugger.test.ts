@@ -198,3 +198,41 @@ test('expressions: evaluate, errors that say where, completions, and Set Value o
   assert.equal(setW.body.value, '0.25');
   assert.equal(await evaluate('h1.W[0, 1]'), '0.25');
 });
+
+test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decomposition; scrubbing to an earlier step leaves the run exactly where it was', async () => {
+  await Promise.all([launch(xor, [{ line: H1, condition: 'step == 6 && phase == "backward"' }]), stopped()]);
+  assert.match((await frames())[0], /^backward h1 · step 6/);
+  type Detail = { layer: string; where: string; tensors: { name: string; path: string; shape: number[]; values: number[] }[]; clip: { normBefore: number; layerNorm: number; share: number } | null;
+    optimizer: { kind: string; t: number; tensors: { name: string }[] } | null; decomposition: { upstreamFrom: string; upstreamNorm: number; activation: string; phiPrimeMean: number; phiPrimeMax: number; deltaNorm: number } | null;
+    history: { first: number; last: number; step: number; live: boolean } | null };
+  const detail = async (args: object) => (await dc.customRequest('nnet.layerDetail', args)).body as Detail;
+  const state = ['sum(h1.W)', 'sum(out.W)', 'sum(h1.W.grad)', 'sum(h1.a)', 'sum(h1.delta)', 'loss', 'lr'];
+  const before = await Promise.all(state.map(evaluate));
+
+  const live = await detail({});
+  assert.equal(live.layer, 'h1');
+  assert.deepEqual(live.history, { first: 1, last: 6, step: 6, live: true });
+  const names = live.tensors.map((t) => t.name);
+  for (const n of ['W', 'W.grad', 'b', 'z', 'a', '∂L/∂a', 'δ = ∂L/∂z']) assert.ok(names.includes(n), `has ${n}: ${names}`);
+  const d = live.decomposition!;
+  assert.equal(d.upstreamFrom, 'Wᵀδ′ from out');
+  assert.equal(d.activation, 'tanh');
+  assert.ok(Math.abs(d.deltaNorm - Number(await evaluate('norm(h1.delta)'))) < 1e-5 * Math.max(1, d.deltaNorm));
+  assert.ok(Math.abs(d.upstreamNorm - Number(await evaluate('norm(h1.dA)'))) < 1e-5 * Math.max(1, d.upstreamNorm));
+  assert.ok(d.phiPrimeMax <= 1 && d.phiPrimeMean > 0 && d.deltaNorm <= d.upstreamNorm * d.phiPrimeMax + 1e-6, 'δ = ∂L/∂a ⊙ tanh′(z) is no larger than ‖∂L/∂a‖·max φ′');
+  assert.ok(live.clip && live.clip.share >= 0 && live.clip.share <= 1, `share ${live.clip?.share}`);
+  assert.ok(live.optimizer && live.optimizer.t === 5 && live.optimizer.tensors.some((t) => t.name === 'step applied (ΔW)'), JSON.stringify(live.optimizer?.tensors.map((t) => t.name)));
+
+  const earlier = await detail({ step: 3 });
+  assert.deepEqual(earlier.history, { first: 1, last: 6, step: 3, live: false });
+  assert.match(earlier.where, /^backward h1 · step 3/);
+  const W = (x: Detail) => x.tensors.find((t) => t.name === 'W')!.values;
+  assert.notDeepEqual(W(earlier), W(live), 'step 3 shows the weights of step 3');
+  assert.deepEqual(await Promise.all(state.map(evaluate)), before, 'the run is back exactly where it was');
+  assert.deepEqual(W(await detail({})), W(live));
+  const out = await detail({ layer: 'out' });
+  assert.equal(out.decomposition?.upstreamFrom, 'the loss');
+  await assert.rejects(dc.customRequest('nnet.layerDetail', { layer: 'nope' }), /no layer named 'nope'/);
+  await act(dc.nextRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^clip · step 6|^backward/);
+});

@@ -1,5 +1,5 @@
 // E2E helpers for the Gradient Flow webview view: open it, and read what it shows (painted canvases, accessible text).
-import type { FrameLocator } from 'playwright-core';
+import type { Frame, Locator } from 'playwright-core';
 import type { Workbench } from './workbench';
 
 export interface WebviewSummary {
@@ -9,22 +9,34 @@ export interface WebviewSummary {
   readonly accessibleText: string;
 }
 
-/** Reveals the Gradient Flow view (activity-bar container `nnet`) and returns its webview content frame. */
-export async function openGradientFlow(wb: Workbench): Promise<FrameLocator> {
-  const iframe = wb.page.locator('iframe.webview.ready[src*="purpose=webviewView"]');
+/** Something to find elements in: a page's frame, or a frame locator. */
+export interface InFrame {
+  locator(selector: string): Locator;
+}
+
+/**
+ * Reveals the Gradient Flow view (activity-bar container `nnet`) and returns its content frame: the frame that holds
+ * the view's page. (Found by content, not by the iframe's URL: a view hidden and shown again, e.g. after Run and
+ * Debug took the sidebar, gets a new iframe whose URL differs, while the old one may linger.)
+ */
+export async function openGradientFlow(wb: Workbench): Promise<InFrame> {
+  const find = async (): Promise<Frame | undefined> => {
+    for (const f of wb.page.frames()) {
+      if (f.isDetached()) continue;
+      const found = await f.locator('#gradflow-chart').count().catch(() => 0);
+      if (found > 0 && await f.locator('body').isVisible().catch(() => false)) return f;
+    }
+    return undefined;
+  };
   // Train may reveal the view itself (and take focus while doing so): give it a moment before opening it by hand.
-  const shown = await iframe.first().waitFor({ timeout: 5_000 }).then(() => true, () => false);
-  if (!shown) {
-    await wb.runCommand('Focus on Gradient Flow View');
-    await iframe.first().waitFor({ timeout: 30_000 });
-  }
-  const frame = wb.webview('purpose=webviewView');
-  await frame.locator('body').waitFor({ timeout: 30_000 });
-  return frame;
+  const shown = await wb.waitUntil('the Gradient Flow view', find, 5_000).catch(() => undefined);
+  if (shown) return shown;
+  await wb.runCommand('Focus on Gradient Flow View');
+  return wb.waitUntil('the Gradient Flow view after Focus on Gradient Flow View', find, 30_000);
 }
 
 /** Reads the webview's canvases and accessible text. */
-export function summarize(frame: FrameLocator): Promise<WebviewSummary> {
+export function summarize(frame: InFrame): Promise<WebviewSummary> {
   return frame.locator('body').evaluate((body) => {
     const canvases = [...body.querySelectorAll('canvas')].map((c) => {
       let painted = 0;

@@ -1,43 +1,81 @@
 // E2E in a real VS Code (code-server): pause on a layer of the 10-layer sigmoid example, open the Layer Inspector
-// from the command palette, see the layer's tensors as heat maps with a stats table, and watch it follow a step.
+// from a tensor in the Variables view (context menu), see the tensors, the stats grid and the δ decomposition,
+// scrub the step slider back in time, watch it follow a step, and open another layer from its CodeLens.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startDebugging } from './actions';
+import type { FrameLocator } from 'playwright-core';
+import { expandScopes, startDebugging } from './actions';
 import { callStackRows } from './debugViews';
-import { withWorkbench } from './workbench';
+import { withWorkbench, type Workbench } from './workbench';
 
-const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
+const H_LINE = 6; // `    dense h 16 sigmoid init=xavier` (h_1 … h_10) in examples/deep-sigmoid.nnet
 
-test('deep sigmoid: the Layer Inspector shows the paused layer and follows the debugger', { timeout: 180_000 }, async (t) => {
+/** The inspector is the extension's one editor-area webview: every webview that is not a sidebar view. */
+function inspectorFrame(wb: Workbench): FrameLocator {
+  return wb.page.frameLocator('iframe.webview.ready[src*="extensionId=nnet-dev.nnet"]:not([src*="purpose=webviewView"])').first().frameLocator('#active-frame');
+}
+
+const text = (frame: FrameLocator, selector: string) => frame.locator(selector).innerText({ timeout: 1000 }).catch(() => '');
+
+test('deep sigmoid: open the Layer Inspector from Variables, read δ decomposition, scrub history, follow, CodeLens', { timeout: 240_000 }, async (t) => {
   await withWorkbench({ name: 'inspector' }, async (wb) => {
     const { page } = wb;
     await wb.openFile('deep-sigmoid.nnet');
     await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
+    // Break on the backward pass of h_1 at step 3 (a condition), where the gradient has shrunk through ten sigmoids.
+    await wb.gotoLine(H_LINE);
+    await wb.runCommand('Debug: Add Conditional Breakpoint...');
+    await page.locator('.breakpoint-widget').waitFor({ timeout: 10_000 });
+    await page.keyboard.type('step == 3 && phase == "backward" && layer == "h_1"');
+    await page.keyboard.press('Enter');
     await startDebugging(wb);
-    await wb.waitUntil('forward out', async () => (await callStackRows(page)).some((r) => /forward out/.test(r)), 60_000);
+    await wb.waitUntil('backward h_1 at step 3', async () => (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)), 60_000);
 
-    await wb.runCommand('nnet: Open Layer Inspector');
-    // The inspector is the extension's one editor-area webview: every webview that is not a sidebar view.
-    const frame = page.frameLocator('iframe.webview.ready[src*="extensionId=nnet-dev.nnet"]:not([src*="purpose=webviewView"])').first().frameLocator('#active-frame');
-    await wb.waitUntil('the inspector to show the paused layer', async () =>
-      /forward out/.test(await frame.locator('#where').innerText({ timeout: 1000 }).catch(() => '')), 30_000);
-    const rows = await frame.locator('#stats tbody tr').allInnerTexts();
-    t.diagnostic(rows.join(' | '));
-    assert.ok(rows.length >= 2, `stats rows: ${rows.join(' | ')}`);
-    assert.ok(await frame.locator('canvas.heat').count() >= 2);
-    await wb.screenshot('inspector-forward-out');
+    // Right-click W.grad in Variables → Open in Layer Inspector.
+    await expandScopes(page);
+    const row = page.locator('.debug-variables .monaco-list-row', { has: page.locator('.name', { hasText: /^W\.grad/ }) }).first();
+    const item = page.getByRole('menuitem', { name: /Open in Layer Inspector/ });
+    const frame = inspectorFrame(wb);
+    // A click that lands while the menu is still settling (the CodeLenses appear as the session starts) is lost:
+    // open the menu again until the panel shows.
+    await wb.waitUntil('the Layer Inspector panel from the Variables context menu', async () => {
+      if (!(await item.isVisible())) await row.click({ button: 'right' });
+      await item.click({ timeout: 2000 }).catch(() => undefined);
+      return frame.locator('#title').isVisible({ timeout: 3000 }).catch(() => false);
+    }, 30_000, 500);
+    await wb.waitUntil('the inspector to show h_1 at step 3', async () => /backward h_1 · step 3/.test(await text(frame, '#where')), 30_000);
+    assert.match(await text(frame, '#title'), /^h_1 · dense 2→16 sigmoid/);
+    const grid = await frame.locator('#stats vscode-data-grid-row:not([row-type="header"])').allInnerTexts();
+    t.diagnostic(grid.map((r) => r.replace(/\s+/g, ' ')).join(' | '));
+    assert.ok(grid.some((r) => /^W\.grad\b/.test(r.trim())) && grid.some((r) => /^δ/.test(r.trim())), 'W.grad and δ in the stats grid');
+    assert.ok(await frame.locator('canvas.heat').count() >= 5);
+    const verdict = await text(frame, '#decomp-verdict');
+    const decomp = await text(frame, '#decomp-table');
+    t.diagnostic(`${decomp.replace(/\s+/g, ' ')} → ${verdict}`);
+    assert.match(decomp, /from h_2/);
+    assert.match(verdict, /shrinks/, 'sigmoid′ ≤ 0.25 shrinks the gradient arriving from h_2');
+    await wb.screenshot('inspector-h1-step3');
 
-    // Continue to the backward pass of the same layer: the open panel follows the stop on its own.
+    // Scrub the slider back to step 1 (keyboard: Home), then Follow the debugger again.
+    await frame.locator('#step-slider').focus();
+    await page.keyboard.press('Home');
+    await wb.waitUntil('the inspector to show step 1', async () => /backward h_1 · step 1\b/.test(await text(frame, '#where')), 30_000);
+    assert.match(await text(frame, '#step-text'), /step 1 of 1–3/);
+    await wb.screenshot('inspector-scrubbed-step1');
+    assert.ok((await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)), 'the debugger itself did not move');
+    await frame.locator('#follow').click();
+    await wb.waitUntil('back at step 3', async () => /step 3/.test(await text(frame, '#where')), 30_000);
+
+    // Step: the open panel follows the stop on its own (backward h_1 is followed by the clip event).
     await wb.focusEditor();
-    await page.keyboard.press('F5');
-    await wb.waitUntil('the inspector to follow to backward out', async () =>
-      /backward out/.test(await frame.locator('#where').innerText({ timeout: 1000 }).catch(() => '')), 30_000);
-    const names = await frame.locator('#stats tbody th').allInnerTexts();
-    t.diagnostic(names.join(', '));
-    assert.ok(names.some((n) => /grad/.test(n)), `backward tensors include a gradient: ${names.join(', ')}`);
-    await wb.screenshot('inspector-backward-out');
+    await page.keyboard.press('F10');
+    await wb.waitUntil('the inspector to follow to the clip event', async () => /^clip · step 3/.test(await text(frame, '#where')), 30_000);
+
+    // The Inspect CodeLens of `out` opens that layer.
+    await page.locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' }).last().click();
+    await wb.waitUntil('the inspector to show out', async () => /^out · dense 16→1 sigmoid/.test(await text(frame, '#title')), 30_000);
+    assert.match(await text(frame, '#decomp-table'), /the loss/);
+    await wb.screenshot('inspector-out-from-codelens');
     await page.keyboard.press('Shift+F5');
   });
 });

@@ -72,7 +72,7 @@ describe('gradient flow model and validation (node)', () => {
     assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
     const m = emptyModel();
     assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: true }))),
-      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true });
+      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0 });
     // State saved before run comparison (no `previous`) still restores, with no overlay.
     const { previous: _, ...older } = m;
     assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.previous, null);
@@ -108,6 +108,30 @@ describe('gradient flow model and validation (node)', () => {
     const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, showPrevious: false })));
     assert.deepEqual(persisted?.model.previous, m.previous);
     assert.equal(persisted?.showPrevious, false);
+  });
+
+  test('earlier runs: up to five kept newest first, replayed exactly; the paused location folds into the model', () => {
+    const m = emptyModel();
+    for (let r = 0; r < 7; r++) {
+      applyMessage(m, { kind: 'reset', title: `run${r}`, layerNames: ['a'] });
+      applyMessage(m, { kind: 'loss', points: lossPoints(0, 10 + r) });
+    }
+    assert.deepEqual(m.runs.map((r) => r.title), ['run5', 'run4', 'run3', 'run2', 'run1']);
+    assert.equal(m.previous, m.runs[0]);
+    applyMessage(m, { kind: 'state', state: 'paused', text: 'Paused', debugging: true, at: { step: 12, epoch: 3 } });
+    assert.deepEqual([m.debugging, m.pausedAt], [true, { step: 12, epoch: 3 }]);
+    const view = emptyModel();
+    for (const msg of replayMessages(m, true)) applyMessage(view, JSON.parse(JSON.stringify(msg)));
+    assert.deepEqual(view, m);
+    applyMessage(m, { kind: 'state', state: 'training', text: 'Training', debugging: true, at: { step: 12, epoch: 3 } });
+    assert.equal(m.pausedAt, null, 'the marker shows only while paused');
+    for (const bad of [{ kind: 'state', state: 'paused', text: 'x', at: { step: 'a', epoch: 1 } }, { kind: 'state', state: 'idle', text: 'x', debugging: 'yes' },
+      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] }, { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(6).fill({ title: 'a', points: [] }) }]) {
+      assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
+    }
+    const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 3 })));
+    assert.deepEqual([restored?.model.runs.length, restored?.compareIndex], [5, 3]);
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 9 })))?.compareIndex, 0);
   });
 
   test('layers are classified against the output layer: vanishing, exploding, NaN', () => {
@@ -301,9 +325,8 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     for (const junk of [null, 'train', { kind: 'command' }, { kind: 'command', command: 'rm -rf' }, { kind: 'eval' }]) {
       fromWebview.fire(junk);
     }
-    fromWebview.fire({ kind: 'command', command: 'train' });
-    fromWebview.fire({ kind: 'command', command: 'stop' });
-    assert.deepEqual(commands, ['train', 'stop']);
+    for (const command of ['train', 'debug', 'pause', 'continue', 'stop']) fromWebview.fire({ kind: 'command', command });
+    assert.deepEqual(commands, ['train', 'debug', 'pause', 'continue', 'stop']);
     assert.equal(logs.length, 5);
     assert.ok(logs.every((l) => l.includes('malformed')));
     provider.dispose();
@@ -457,6 +480,7 @@ interface Snapshot {
   labels: unknown[];
   datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   yScale: { type: string; min: number; max: number };
+  marker?: number | null;
 }
 interface Read {
   ratio: Snapshot;
@@ -673,6 +697,71 @@ describe('gradient flow webview (headless Chromium)', () => {
       { kind: 'command', command: 'train' },
       { kind: 'command', command: 'stop' },
     ]);
+    await assertHealthy();
+  });
+
+  test('Debug, Pause/Continue and Stop follow a debug session; a paused session is marked on the loss and norm curves', async () => {
+    await open('light');
+    const enabled = (id: string) => page.evaluate((i) => !document.getElementById(i)!.hasAttribute('disabled'), id);
+    assert.deepEqual([await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')], [true, true, false, false]);
+    await page.click('#debug');
+    await feedRun(page);
+    await send(page, { kind: 'gradNorm', points: [{ step: 40, before: 2, after: 1 }, { step: 80, before: 1.5, after: 1 }], clipNorm: 1 });
+    await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: true });
+    await settle(page);
+    assert.deepEqual([await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')], [false, false, true, true]);
+    assert.equal((await page.locator('#pause').innerText()).trim(), 'Pause');
+    assert.equal((await read(page)).loss.marker, null, 'no marker while running');
+    await page.click('#pause');
+    await send(page, { kind: 'state', state: 'paused', text: 'Paused on backward h1 · step 61', debugging: true, at: { step: 61, epoch: 100 } });
+    await settle(page);
+    assert.equal((await page.locator('#pause').innerText()).trim(), 'Continue');
+    const r = await read(page);
+    assert.deepEqual([r.loss.marker, r.norm.marker], [100, 61]);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-paused-light.png'), fullPage: true });
+    await page.focus('#pause');
+    await page.keyboard.press('Enter');
+    await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: true });
+    await settle(page);
+    assert.equal((await read(page)).loss.marker, null);
+    await page.click('#stop');
+    await settle(page);
+    assert.deepEqual((await posted(page)).slice(1), ['debug', 'pause', 'continue', 'stop'].map((command) => ({ kind: 'command', command })));
+    // A Train run (no debugger) cannot be paused.
+    await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: false });
+    await settle(page);
+    assert.equal(await enabled('pause'), false);
+    await assertHealthy();
+  });
+
+  test('the run selector compares with any of the last five runs', async () => {
+    await open('dark');
+    for (const [i, name] of ['sigmoid.nnet', 'tanh.nnet', 'relu.nnet'].entries()) {
+      await send(page, { kind: 'reset', title: name, layerNames: LAYERS });
+      await send(page, { kind: 'loss', points: lossPoints(0, 50 * (i + 1)) });
+    }
+    await settle(page);
+    assert.equal((await read(page)).loss.datasets[2].label, 'previous: tanh.nnet');
+    const options = (await page.locator('#loss-compare vscode-option').allInnerTexts()).map((t) => t.trim());
+    assert.equal(options.length, 2);
+    assert.match(options[0], /^last run: tanh\.nnet \(loss /);
+    assert.match(options[1], /^2 runs ago: sigmoid\.nnet/);
+    await page.click('#loss-compare');
+    await page.locator('#loss-compare vscode-option', { hasText: '2 runs ago' }).click();
+    await settle(page);
+    let r = await read(page);
+    assert.equal(r.loss.datasets[2].label, 'previous: sigmoid.nnet');
+    assert.equal(r.loss.datasets[2].data.length, 50);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-selector-dark.png'), fullPage: true });
+    // The choice survives a reload; a new run compares with the run just before it again.
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+    assert.equal((await read(page)).loss.datasets[2].label, 'previous: sigmoid.nnet');
+    await send(page, { kind: 'reset', title: 'gelu.nnet', layerNames: LAYERS });
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.datasets[2].label, 'previous: relu.nnet');
     await assertHealthy();
   });
 

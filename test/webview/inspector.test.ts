@@ -10,9 +10,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { readPausedLayer, shapeOfType, type DapRequest } from '../../extension/views/dapTensors';
+import { readLayer } from '../../extension/views/layerRequest';
 import { renderInspectorHtml } from '../../extension/views/inspectorHtml';
-import { blockValue, displayGrid, divergingColor, histogram, indexLabel, matrixShape, maxAbs, tensorStats } from '../../webview/inspector/numbers';
+import {
+  blockValue, deltaVerdict, displayGrid, divergingColor, formatPercent, histogram, indexLabel, logBars, matrixShape, maxAbs, tensorStats,
+} from '../../webview/inspector/numbers';
 import { isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -72,50 +74,77 @@ describe('layer inspector numerics and protocol (node)', () => {
     assert.ok(!isInspectorToHost({ kind: 'train' }) && !isInspectorToHost(null));
   });
 
-  test('reads the paused layer through DAP threads/stackTrace/scopes/variables, exact values, truncating huge tensors', async () => {
-    assert.deepEqual(shapeOfType('Float32[32×4]'), [32, 4]);
-    assert.equal(shapeOfType('float32'), undefined);
-    const W = [[0.5, -1.25, 3], [NaN, 0, -Infinity]];
-    const refs: Record<number, { name: string; value: string; type?: string; variablesReference: number; evaluateName?: string }[]> = {
-      10: [
-        { name: 'W', value: 'Float32[2×3] …', type: 'Float32[2×3]', variablesReference: 20, evaluateName: 'h1.W' },
-        { name: 'b', value: 'Float32[3] …', type: 'Float32[3]', variablesReference: 30, evaluateName: 'h1.b' },
-        { name: 'note', value: 'x', variablesReference: 0 },
-      ],
-      11: [{ name: 'loss', value: '0.25', variablesReference: 0 }, { name: 'clip coefficient', value: '0.5', variablesReference: 0 }],
-      20: W.map((_, i) => ({ name: `[${i}]`, value: '[…]', variablesReference: 21 + i })),
-      21: W[0].map((v, i) => ({ name: `[${i}]`, value: String(v), variablesReference: 0 })),
-      22: W[1].map((v, i) => ({ name: `[${i}]`, value: String(v), variablesReference: 0 })),
-      30: [0.1, 0.2, 0.30000001192092896].map((v, i) => ({ name: `[${i}]`, value: String(v), variablesReference: 0 })),
+  test('reads a layer through the nnet.layerDetail request: JSON nulls become NaN, cut tensors are flagged, the result validates', async () => {
+    const body = {
+      layer: 'h1', title: 'h1 · dense 2→3 tanh', where: 'backward h1 · step 3 · epoch 1',
+      tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], values: [0.5, -1.25, 3, NaN, 0, -Infinity] }, { name: 'a', path: 'h1.a', shape: [4, 3], values: [1, 2, 3] }],
+      scalars: [{ name: 'loss', value: 0.25 }, { name: 'grad norm before clip', value: NaN }],
+      clip: { normBefore: 2, normAfter: 1, coefficient: 0.5, threshold: 1, layerNorm: 1.5, share: 0.5625 },
+      optimizer: { kind: 'adam', lr: 0.001, t: 3, tensors: [{ name: 'm̂', path: 'h1.W.m_hat', shape: [2, 3], values: [0, 0, 0, 0, 0, 1] }] },
+      decomposition: { upstreamFrom: 'Wᵀδ′ from out', upstreamNorm: 2, activation: 'tanh', phiPrimeMean: 0.5, phiPrimeMax: 0.9, deltaNorm: NaN },
+      history: { first: 1, last: 3, step: 2, live: false },
     };
-    const log: string[] = [];
-    const req: DapRequest = async (command, args) => {
-      log.push(command);
-      switch (command) {
-        case 'threads': return { threads: [{ id: 1, name: 't' }] };
-        case 'stackTrace': return { stackFrames: [{ id: 2, name: 'δ = …  (1/4)' }, { id: 1, name: 'backward h1 · step 3 · epoch 1' }] };
-        case 'scopes': return { scopes: [{ name: 'Layer h1 (backward)', variablesReference: 10 }, { name: 'Network', variablesReference: 12 }, { name: 'Training', variablesReference: 11 }] };
-        case 'variables': {
-          const all = refs[args?.variablesReference as number] ?? [];
-          const start = (args?.start as number | undefined) ?? 0;
-          return { variables: all.slice(start, args?.count ? start + (args.count as number) : undefined) };
-        }
-        default: throw new Error(command);
-      }
+    const asked: unknown[] = [];
+    const req = async (command: string, args?: Record<string, unknown>) => {
+      asked.push([command, args]);
+      return JSON.parse(JSON.stringify(body)); // as DAP carries it: NaN and ±Infinity arrive as null
     };
-    const layer = await readPausedLayer(req);
-    assert.ok(layer);
-    assert.equal(layer.title, 'Layer h1 (backward)');
-    assert.equal(layer.where, 'backward h1 · step 3 · epoch 1');
-    assert.deepEqual(layer.tensors.map((t) => [t.name, t.path, t.shape, t.truncated]), [['W', 'h1.W', [2, 3], false], ['b', 'h1.b', [3], false]]);
-    assert.deepEqual(layer.tensors[0].values, W.flat());
-    assert.equal(layer.tensors[1].values[2], 0.30000001192092896);
-    assert.deepEqual(layer.scalars, [{ name: 'loss', value: '0.25' }, { name: 'clip coefficient', value: '0.5' }]);
-    const small = await readPausedLayer(req, 3);
-    assert.deepEqual(small?.tensors[0].values, W[0]);
-    assert.equal(small?.tensors[0].truncated, true);
-    const none = await readPausedLayer(async (c) => (c === 'threads' ? { threads: [{ id: 1 }] } : { stackFrames: [] }));
-    assert.equal(none, undefined);
+    const layer = await readLayer(req, 'h1', 2);
+    assert.deepEqual(asked, [['nnet.layerDetail', { layer: 'h1', step: 2 }]]);
+    assert.ok(Object.is(layer.tensors[0].values[3], NaN) && Object.is(layer.tensors[0].values[5], NaN));
+    assert.deepEqual([layer.tensors[0].truncated, layer.tensors[1].truncated], [false, true]);
+    assert.deepEqual(layer.scalars, [{ name: 'loss', value: '0.25' }, { name: 'grad norm before clip', value: 'NaN' }]);
+    assert.ok(Number.isNaN(layer.decomposition?.deltaNorm));
+    assert.deepEqual(parseHostToInspector(JSON.parse(JSON.stringify(layer))), layer,
+      'what the host posts is what the webview accepts');
+    await assert.rejects(readLayer(async () => undefined, null, null), /sent no layer/);
+  });
+
+  test('the four optional sections parse: nulls read as NaN, a null threshold means no clip norm, absent stays absent', () => {
+    const full = parseHostToInspector(JSON.parse(JSON.stringify(sectionsMessage())));
+    assert.ok(full?.kind === 'layer');
+    assert.equal(full.layer, 'h1');
+    assert.deepEqual(full.clip, { normBefore: 3.2, normAfter: 1, coefficient: 0.3125, threshold: 1, layerNorm: 1.6, share: 0.25 });
+    assert.deepEqual([full.optimizer?.kind, full.optimizer?.lr, full.optimizer?.t, full.optimizer?.tensors.map((t) => t.name)], ['adam', 0.001, 12, ['m̂', 'v̂', 'effective step']]);
+    assert.deepEqual(full.history, { first: 3, last: 12, step: 7, live: true });
+    assert.equal(full.decomposition?.upstreamFrom, 'Wᵀδ′ from h2');
+    const nan = parseHostToInspector(JSON.parse(JSON.stringify({
+      ...sectionsMessage(), clip: { ...clipPart(), normBefore: NaN, threshold: null },
+      decomposition: { ...decompPart(), phiPrimeMean: NaN, phiPrimeMax: NaN }, optimizer: { kind: 'sgd', lr: 0.1, t: 0, tensors: [] },
+    })));
+    assert.ok(nan?.kind === 'layer' && nan.clip && nan.decomposition);
+    assert.ok(Number.isNaN(nan.clip.normBefore) && nan.clip.threshold === null && Number.isNaN(nan.decomposition.phiPrimeMax));
+    assert.deepEqual(nan.optimizer?.tensors, []);
+    const bare = parseHostToInspector(JSON.parse(JSON.stringify(layerMessage())));
+    assert.ok(bare?.kind === 'layer' && !('clip' in bare) && !('optimizer' in bare) && !('decomposition' in bare) && !('history' in bare));
+    const nulls = parseHostToInspector({ ...layerMessage(), clip: null, optimizer: null, decomposition: null, history: null });
+    assert.ok(nulls?.kind === 'layer' && nulls.clip === null && nulls.optimizer === null && nulls.decomposition === null && nulls.history === null);
+  });
+
+  test('a malformed optional section drops the whole message', () => {
+    for (const [why, bad] of malformedSections()) assert.equal(parseHostToInspector(JSON.parse(JSON.stringify(bad))), undefined, why);
+    // The optimizer's tensors count against the same cap as the layer's.
+    const many = Array.from({ length: 29 }, (_, i) => ({ name: `s${i}`, path: `p${i}`, shape: [1], values: [0] }));
+    assert.equal(parseHostToInspector({ ...sectionsMessage(), optimizer: { kind: 'adam', lr: 1, t: 1, tensors: many } }), undefined);
+    assert.ok(parseHostToInspector({ ...sectionsMessage(), optimizer: { kind: 'adam', lr: 1, t: 1, tensors: many.slice(0, 28) } }));
+    assert.ok(isInspectorToHost({ kind: 'scrub', step: 4 }) && isInspectorToHost({ kind: 'follow' }));
+    assert.ok(!isInspectorToHost({ kind: 'scrub', step: 0 }) && !isInspectorToHost({ kind: 'scrub', step: 1.5 }) && !isInspectorToHost({ kind: 'scrub' }));
+  });
+
+  test('δ verdict names the factor φ′ applied; log bars share one decade axis; shares print as percentages', () => {
+    assert.deepEqual(deltaVerdict(0.52, 0.0156, 'tanh'), { factor: 0.0156 / 0.52, verdict: 'φ′(z) shrinks the gradient ×0.03: the activation is saturated.' });
+    assert.match(deltaVerdict(1, 0.01, 'relu').verdict, /shrinks the gradient ×0\.01: most units are inactive/);
+    assert.match(deltaVerdict(0.1, 2, 'x').verdict, /^φ′\(z\) grows the gradient ×20/);
+    assert.equal(deltaVerdict(1, 0.24, 'sigmoid').verdict, 'φ′(z) shrinks the gradient ×0.24: sigmoid′(z) ≤ 0.25, so every sigmoid layer the gradient passes through shrinks it at least 4×.');
+    assert.match(deltaVerdict(1, 0.8, 'tanh').verdict, /^φ′\(z\) passes the gradient through \(×0\.8\)/);
+    assert.match(deltaVerdict(1, 0.8, 'tanh').verdict, /^φ′\(z\) passes the gradient through \(×0\.8\)/);
+    assert.match(deltaVerdict(NaN, NaN, 'tanh').verdict, /^No δ yet/);
+    assert.match(deltaVerdict(Infinity, 1, 'tanh').verdict, /not finite \(‖∂L\/∂a‖ = ∞/);
+    assert.match(deltaVerdict(0, 0, 'tanh').verdict, /^No gradient arrives from above/);
+    assert.deepEqual(logBars([1, 0.01]), { lo: -3, hi: 0, lengths: [1, 1 / 3] });
+    assert.deepEqual(logBars([NaN, 0]).lengths, [0, 0]);
+    assert.deepEqual(logBars([5, NaN]), { lo: -1, hi: 1, lengths: [(Math.log10(5) + 1) / 2, 0] });
+    assert.deepEqual([formatPercent(0.25), formatPercent(1), formatPercent(NaN), formatPercent(0.123456)], ['25%', '100%', 'NaN', '12.35%']);
   });
 
   test('HTML has the strict CSP, one nonce script, no inline styles', () => {
@@ -220,6 +249,46 @@ function layerMessage(): HostToInspector {
   };
 }
 
+const clipPart = () => ({ normBefore: 3.2, normAfter: 1, coefficient: 0.3125, threshold: 1, layerNorm: 1.6, share: 0.25 });
+const decompPart = () => ({ upstreamFrom: 'Wᵀδ′ from h2', upstreamNorm: 0.52, activation: 'tanh', phiPrimeMean: 0.04, phiPrimeMax: 0.2, deltaNorm: 0.0156 });
+
+/** The same paused step with all four sections: clipped by norm, Adam state, a saturated tanh, 10 steps of history. */
+function sectionsMessage() {
+  const base = layerMessage();
+  if (base.kind !== 'layer') throw new Error();
+  const state = (name: string, f: (i: number) => number) => ({ name, path: `h1.W.${name}`, shape: [16, 8], values: Array.from({ length: 128 }, (_, i) => f(i)), truncated: false });
+  return {
+    ...base, layer: 'h1', clip: clipPart(), decomposition: decompPart(),
+    optimizer: {
+      kind: 'adam', lr: 0.001, t: 12, tensors: [
+        state('m̂', (i) => Math.sin(i) * 0.01), state('v̂', (i) => (i % 8) * 1e-5), state('effective step', (i) => (i % 4 === 0 ? 0 : Math.cos(i) * 1e-3)),
+      ],
+    },
+    history: { first: 3, last: 12, step: 7, live: true },
+  };
+}
+
+/** Messages whose only fault is in one of the new optional fields. */
+function malformedSections(): [string, unknown][] {
+  const m = sectionsMessage();
+  return [
+    ['clip.share a string', { ...m, clip: { ...clipPart(), share: '0.25' } }],
+    ['clip.threshold missing', { ...m, clip: { ...clipPart(), threshold: undefined } }],
+    ['clip an array', { ...m, clip: [1, 2] }],
+    ['history.step not a number', { ...m, history: { ...m.history, step: '7' } }],
+    ['history.step outside [first, last]', { ...m, history: { ...m.history, step: 13 } }],
+    ['history.first after last', { ...m, history: { first: 5, last: 4, step: 5, live: true } }],
+    ['history.live not a boolean', { ...m, history: { ...m.history, live: 1 } }],
+    ['history.step 0', { ...m, history: { first: 0, last: 4, step: 0, live: true } }],
+    ['optimizer.tensors not an array', { ...m, optimizer: { ...m.optimizer, tensors: {} } }],
+    ['optimizer tensor malformed', { ...m, optimizer: { ...m.optimizer, tensors: [{ name: 'm̂', path: 'p', shape: [2], values: [1, 2, 3] }] } }],
+    ['optimizer.t fractional', { ...m, optimizer: { ...m.optimizer, t: 1.5 } }],
+    ['decomposition.deltaNorm missing', { ...m, decomposition: { ...decompPart(), deltaNorm: undefined } }],
+    ['decomposition.activation a number', { ...m, decomposition: { ...decompPart(), activation: 3 } }],
+    ['layer not a string', { ...m, layer: 7 }],
+  ];
+}
+
 describe('layer inspector webview (headless Chromium)', () => {
   let server: http.Server;
   let origin: string;
@@ -227,6 +296,7 @@ describe('layer inspector webview (headless Chromium)', () => {
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
+  let warnings: string[];
 
   before(async () => {
     assert.ok(fs.existsSync(path.join(DIST, 'inspector.js')), 'dist/webview/inspector.js missing: run `node scripts/build.mjs` first');
@@ -245,12 +315,21 @@ describe('layer inspector webview (headless Chromium)', () => {
     context = await browser.newContext({ viewport: { width: 760, height: 900 }, deviceScaleFactor: 1 });
     page = await context.newPage();
     errors = [];
+    warnings = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
     await page.goto(`${origin}/?theme=${theme}`);
     await page.waitForFunction(() => window.__posted.length > 0);
   }
   const send = (msg: unknown) => page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(msg));
+  /** Cell texts of the stats grid's data rows, read from the DOM (what a screen reader gets). */
+  const gridRows = () => page.evaluate(() => [...document.querySelectorAll('#stats vscode-data-grid-row:not([row-type="header"])')]
+    .map((row) => [...row.querySelectorAll('vscode-data-grid-cell')].map((c) => c.textContent ?? '')));
+  const visible = (id: string) => page.evaluate((i) => { const e = document.getElementById(i)!; return !e.hidden && e.getBoundingClientRect().height > 0; }, id);
+  const posted = () => page.evaluate(() => window.__posted.slice(1));
   const settle = () => page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)));
 
   for (const theme of ['dark', 'light'] as const) {
@@ -281,7 +360,8 @@ describe('layer inspector webview (headless Chromium)', () => {
       const bg = parseInt(THEMES[theme]['editor-background'].slice(1), 16);
       assert.deepEqual(zero, [(bg >> 16) & 255, (bg >> 8) & 255, bg & 255]);
 
-      const table = await page.evaluate(() => [...document.querySelectorAll('#stats tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent)));
+      const table = await gridRows();
+      assert.deepEqual(r.grid, table);
       assert.equal(table.length, 4);
       assert.deepEqual(table[2], ['z', '4×16', '-0.05', '1.847', '-3.2', '3.1', '14.78', '0.01563']);
       assert.equal(table[3][1], '16');
@@ -327,6 +407,179 @@ describe('layer inspector webview (headless Chromium)', () => {
     await send({ kind: 'empty', text: 'The debugger is running; pause on a layer to inspect it.' });
     await settle();
     assert.equal(await page.locator('#where').innerText(), 'The debugger is running; pause on a layer to inspect it.');
+    assert.deepEqual(errors, []);
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    test(`clipping, δ decomposition, optimizer and step slider render from one message, hidden without it (${theme})`, async () => {
+      await open(theme);
+      for (const id of ['history', 'clip', 'decomp', 'optimizer']) assert.equal(await visible(id), false, `${id} hidden before any layer`);
+      await send(sectionsMessage());
+      await settle();
+      const r = await page.evaluate(() => window.nnetInspector!.read());
+      for (const id of ['history', 'clip', 'decomp', 'optimizer']) assert.equal(await visible(id), true, `${id} shown`);
+
+      assert.deepEqual(r.clip, {
+        rows: [['global ‖g‖ before → after', '3.2 → 1'], ['coefficient', '0.3125'], ['threshold', '1'], ['this layer’s ‖∂L/∂W‖', '1.6'], ['its share of ‖g‖²', '25%']],
+        barWidth: '25.0%',
+      });
+      assert.match(await page.locator('#clip').innerText(), /global ‖g‖ before → after\s+3\.2 → 1/);
+      const bar = await page.evaluate(() => [document.getElementById('clip-fill')!.getBoundingClientRect().width, document.getElementById('clip-bar')!.getBoundingClientRect().width]);
+      assert.ok(Math.abs(bar[0] / bar[1] - 0.25) < 0.01, `share bar ${bar}`);
+      assert.match(await page.locator('#clip-bar').getAttribute('aria-label') ?? '', /25%/);
+
+      assert.equal(r.decomposition?.verdict, 'φ′(z) shrinks the gradient ×0.03: the activation is saturated.');
+      assert.ok(Math.abs(r.decomposition!.factor - 0.03) < 1e-12);
+      assert.deepEqual(r.decomposition?.rows[0], ['‖∂L/∂a‖ (Wᵀδ′ from h2)', '0.52']);
+      assert.deepEqual(r.decomposition?.rows[1], ['φ′(z) mean / max (tanh)', '0.04 / 0.2']);
+      assert.equal(await page.locator('#decomp-verdict').innerText(), r.decomposition?.verdict);
+      assert.equal(await page.locator('#decomp-bars').getAttribute('aria-label'), 'Log-scale bars: ‖∂L/∂a‖ = 0.52, ‖δ‖ = 0.0156, factor ×0.03');
+      assert.ok(await page.evaluate(() => (document.getElementById('decomp-bars') as HTMLCanvasElement).width > 0));
+
+      assert.deepEqual(r.optimizer, { kind: 'adam', lr: 0.001, t: 12, tensors: ['m̂', 'v̂', 'effective step'], emptyText: null });
+      assert.equal(await page.locator('#opt-meta').innerText(), 'adam · lr 0.001 · t 12');
+      assert.equal(await page.locator('#optimizer section.tensor').count(), 3, 'optimizer tensors drawn under their section');
+      assert.deepEqual(r.tensors.map((t) => [t.name, t.group]), [['W', 'layer'], ['W.grad', 'layer'], ['z', 'layer'], ['b', 'layer'], ['m̂', 'optimizer'], ['v̂', 'optimizer'], ['effective step', 'optimizer']]);
+      // Optimizer heat maps follow the same colour scale as the layer's.
+      const px = await page.evaluate(() => Array.from((document.getElementById('heat-4') as HTMLCanvasElement).getContext('2d')!.getImageData(1, 0, 1, 1).data.slice(0, 3)));
+      assert.deepEqual(px, await page.evaluate(() => window.nnetInspector!.colorOf(4, Math.sin(1) * 0.01)));
+
+      // One grid row per tensor, the optimizer's named by their optimizer.
+      const grid = await gridRows();
+      assert.deepEqual(grid, r.grid);
+      assert.deepEqual(grid.map((g) => g[0]), ['W', 'W.grad', 'z', 'b', 'adam m̂', 'adam v̂', 'adam effective step']);
+      assert.deepEqual(grid[2], ['z', '4×16', '-0.05', '1.847', '-3.2', '3.1', '14.78', '0.01563']);
+      assert.deepEqual(grid[5].slice(0, 6), ['adam v̂', '16×8', '3.500e-5', '2.291e-5', '0', '7.000e-5']);
+      assert.equal(grid[5][7], '0.125');
+      assert.equal(grid[6][7], '0.25');
+      assert.equal(await page.locator('#stats').getAttribute('role'), 'grid');
+
+      assert.deepEqual(r.slider, { min: 3, max: 12, value: 7, live: true, text: 'step 7 of 3–12', followVisible: false });
+      assert.equal(await page.locator('#step-text').innerText(), 'step 7 of 3–12');
+      assert.equal(await page.locator('#step-live').innerText(), 'live');
+      assert.equal(await visible('follow'), false);
+      assert.equal(await page.locator('#step-slider').getAttribute('aria-valuetext'), 'step 7 of 3–12, live');
+      assert.equal(await page.evaluate(() => document.querySelector('label[for="step-slider"]')?.textContent), 'Step');
+
+      // An earlier step: the indicator says so and Follow appears. Screenshot this state: it shows every control.
+      await send({ ...sectionsMessage(), history: { first: 3, last: 12, step: 5, live: false } });
+      await settle();
+      assert.equal(await page.locator('#step-live').innerText(), 'earlier step');
+      assert.equal(await visible('follow'), true);
+      await page.screenshot({ path: path.join(SHOTS, `inspector-sections-${theme}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, `inspector-sections-top-${theme}.png`), clip: { x: 0, y: 0, width: 760, height: 700 } });
+      // A narrow panel: the grid scrolls inside itself instead of widening the page.
+      await page.setViewportSize({ width: 420, height: 900 });
+      await settle();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 420), 'no page-wide horizontal scroll');
+      await page.screenshot({ path: path.join(SHOTS, `inspector-sections-narrow-${theme}.png`), clip: { x: 0, y: 0, width: 420, height: 900 } });
+      await page.setViewportSize({ width: 760, height: 900 });
+
+      // Back to a layer without the sections: all four hide and the grid shrinks to the layer's tensors.
+      await send(layerMessage());
+      await settle();
+      const bare = await page.evaluate(() => window.nnetInspector!.read());
+      for (const id of ['history', 'clip', 'decomp', 'optimizer']) assert.equal(await visible(id), false, `${id} hidden again`);
+      assert.deepEqual([bare.clip, bare.optimizer, bare.decomposition, bare.slider], [null, null, null, null]);
+      assert.equal((await gridRows()).length, 4);
+      assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+      assert.deepEqual(errors, []);
+    });
+  }
+
+  test('edge cases: no optimizer state yet, non-finite decomposition, a one-step history, null sections', async () => {
+    await open('dark');
+    await send({
+      ...sectionsMessage(), optimizer: { kind: 'adam', lr: 0.001, t: 0, tensors: [] }, history: { first: 4, last: 4, step: 4, live: true },
+      decomposition: { ...decompPart(), upstreamNorm: NaN, deltaNorm: NaN, phiPrimeMean: Infinity }, clip: { ...clipPart(), threshold: null, coefficient: 1, share: NaN },
+    });
+    await settle();
+    const r = await page.evaluate(() => window.nnetInspector!.read());
+    assert.equal(r.optimizer?.emptyText, 'no optimizer state yet (before the first update)');
+    assert.equal(await visible('opt-empty'), true);
+    assert.equal((await gridRows()).length, 4);
+    assert.equal(r.decomposition?.verdict, 'No δ yet: the layer has not run backward.');
+    assert.equal(r.decomposition?.factor, null, 'NaN factor (JSON null in the readout)');
+    assert.deepEqual(r.decomposition?.rows.map((x) => x[1]), ['NaN', 'NaN / 0.2', 'NaN', '×NaN']);
+    assert.deepEqual(r.clip?.rows.slice(1, 3), [['coefficient', '1 (not clipped)'], ['threshold', 'no clip norm']]);
+    assert.deepEqual([r.clip?.rows[4][1], r.clip?.barWidth], ['NaN', '0.0%']);
+    assert.equal(r.slider, null);
+    assert.equal(await visible('history'), false, 'nothing to scrub through');
+    await send({ ...layerMessage(), clip: null, optimizer: null, decomposition: null, history: null });
+    await settle();
+    for (const id of ['history', 'clip', 'decomp', 'optimizer']) assert.equal(await visible(id), false, `${id} hidden for null`);
+    assert.deepEqual(errors, []);
+  });
+
+  test('the slider scrubs on change and from the keyboard (coalesced), Follow returns to the debugger, state survives a reload', async () => {
+    await open('light');
+    await send(sectionsMessage());
+    await settle();
+    // Dragging fires `input` on every pixel: nothing is posted until the user lets go (`change`).
+    await page.evaluate(() => {
+      const s = document.getElementById('step-slider') as HTMLInputElement;
+      s.value = '6';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    assert.equal(await page.locator('#step-text').innerText(), 'step 6 of 3–12', 'preview while dragging');
+    assert.equal(await page.locator('#step-slider').getAttribute('aria-valuetext'), 'step 6 of 3–12, not loaded yet');
+    await page.waitForTimeout(300);
+    assert.deepEqual(await posted(), []);
+    await page.evaluate(() => {
+      const s = document.getElementById('step-slider') as HTMLInputElement;
+      s.value = '5';
+      s.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForFunction(() => window.__posted.length > 1);
+    assert.deepEqual(await posted(), [{ kind: 'scrub', step: 5 }]);
+
+    // The host answers with step 5, an earlier step.
+    await send({ ...sectionsMessage(), history: { first: 3, last: 12, step: 5, live: false } });
+    await settle();
+    await page.locator('#step-slider').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => window.__posted.length > 2);
+    assert.deepEqual((await posted())[1], { kind: 'scrub', step: 4 });
+    // Held keys: each repeat is a `change`; only where the user stops is asked for. The range stops at `first`.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForTimeout(400);
+    assert.deepEqual((await posted()).slice(2), [{ kind: 'scrub', step: 3 }]);
+    await page.keyboard.press('End');
+    await page.waitForTimeout(400);
+    assert.deepEqual((await posted()).slice(3), [{ kind: 'scrub', step: 12 }]);
+
+    await page.locator('#follow').click();
+    assert.deepEqual((await posted()).slice(4), [{ kind: 'follow' }]);
+    await page.locator('#follow').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.__posted.length > 6);
+    assert.deepEqual((await posted()).slice(5), [{ kind: 'follow' }]);
+
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle();
+    const r = await page.evaluate(() => window.nnetInspector!.read());
+    assert.deepEqual(r.optimizer?.tensors, ['m̂', 'v̂', 'effective step'], 'restored from getState');
+    assert.deepEqual([r.slider?.value, r.slider?.live, r.clip?.barWidth, r.grid.length], [5, false, '25.0%', 7]);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(errors, []);
+  });
+
+  test('a malformed new field drops the whole message: nothing changes and a warning is logged', async () => {
+    await open('dark');
+    await send(sectionsMessage());
+    await settle();
+    const before = await page.evaluate(() => window.nnetInspector!.read());
+    for (const [why, bad] of malformedSections()) {
+      warnings = [];
+      await page.evaluate((json) => window.postMessage({ ...JSON.parse(json), title: 'changed' }, '*'), JSON.stringify(bad));
+      await settle();
+      assert.deepEqual(await page.evaluate(() => window.nnetInspector!.read()), before, why);
+      assert.ok(warnings.some((w) => w.includes('ignoring malformed message')), `${why}: warned`);
+    }
+    assert.equal(await page.locator('#title').innerText(), 'Layer h1 (backward)');
     assert.deepEqual(errors, []);
   });
 });

@@ -21,6 +21,7 @@ import type { GradFlowLayer, GradNormPoint, PreviousRun } from '../protocol';
 import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
+import { verticalMarker } from './marker';
 
 // Only the parts in use are registered, which keeps the webview bundle small.
 Chart.register(
@@ -38,6 +39,8 @@ export interface ChartSnapshot {
   /** `color` is the dataset's colour; where bars are coloured one by one, `colors` has each bar's and `color` the usual one. */
   readonly datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   readonly yScale: { type: string; min: number; max: number };
+  /** x of the paused-here marker (loss: epoch, norm: step), when the chart has one and it is shown. */
+  readonly marker?: number | null;
 }
 
 /** The parts of a chart a snapshot reads; structural, so bar and line charts both fit without casts. */
@@ -267,7 +270,7 @@ function restyle(chart: { update(): void }): void {
 /** The loss curve. */
 export interface LossChart {
   /** `previous` is drawn as a faded overlay when given and `showPrevious` is set. */
-  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean): void;
+  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean, marker?: number | null): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -327,6 +330,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
   });
 
   let rawLoss: number[] = [];
+  let markerAt: number | null = null;
   let rawVal: number[] = [];
   let rawPrev: number[] = [];
   let hasVal = false;
@@ -347,10 +351,12 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       }],
     },
     options: options(),
+    plugins: [verticalMarker('nnetLossMarker', { x: () => markerAt, label: () => `paused · epoch ${markerAt}`, color: () => currentTheme.foreground })],
   });
 
   return {
-    update(points, log, previous = null, showPrevious = true) {
+    update(points, log, previous = null, showPrevious = true, marker = null) {
+      markerAt = marker;
       const valPoints = points.filter((p) => p.valLoss !== undefined);
       const prevShown = !!previous && showPrevious && previous.points.length > 0;
       const modeChanged = log !== logScale || (valPoints.length > 0) !== hasVal || prevShown !== hasPrev;
@@ -388,13 +394,13 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       chart.options = options();
       restyle(chart);
     },
-    read: () => snapshot(chart, 'borderColor'),
+    read: () => ({ ...snapshot(chart, 'borderColor'), marker: markerAt }),
   };
 }
 
 /** The global gradient norm chart. */
 export interface NormChart {
-  update(points: readonly GradNormPoint[], clipNorm: number | null): void;
+  update(points: readonly GradNormPoint[], clipNorm: number | null, marker?: number | null): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -408,6 +414,7 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
   let bounds = logBounds([]);
   let raw: { before: number[]; after: number[] } = { before: [], after: [] };
   let threshold: number | null = null;
+  let markerAt: number | null = null;
 
   const options = (): ChartOptions<'line'> => ({
     ...baseOptions(currentTheme),
@@ -452,11 +459,13 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
       ],
     },
     options: options(),
+    plugins: [verticalMarker('nnetNormMarker', { x: () => markerAt, label: () => `paused · step ${markerAt}`, color: () => currentTheme.foreground })],
   });
 
   return {
-    update(points, clipNorm) {
+    update(points, clipNorm, marker = null) {
       threshold = clipNorm;
+      markerAt = marker;
       raw = { before: points.map((p) => p.before), after: points.map((p) => p.after) };
       bounds = logBounds([...raw.before, ...raw.after, ...(clipNorm === null ? [] : [clipNorm])]);
       chart.data.datasets[0].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
@@ -476,7 +485,7 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
       chart.options = options();
       restyle(chart);
     },
-    read: () => snapshot(chart, 'borderColor'),
+    read: () => ({ ...snapshot(chart, 'borderColor'), marker: markerAt }),
   };
 }
 

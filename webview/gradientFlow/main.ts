@@ -1,8 +1,8 @@
 // Entry point of the Gradient Flow webview: wires host messages, persisted state, toolkit buttons and charts.
 
 import './style.css';
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox } from '@vscode/webview-ui-toolkit';
-import type { HostToWebview, WebviewToHost } from '../protocol';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption } from '@vscode/webview-ui-toolkit';
+import type { HostToWebview, PreviousRun, ViewCommand, WebviewToHost } from '../protocol';
 import { createGradFlowChart, createLossChart, createNormChart, createRatioChart, type ChartSnapshot } from './charts';
 import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_UPDATE_RATIO, lossPointsForDisplay, type GradientFlowModel, type LayerHealth } from './model';
 import { formatValue } from './scales';
@@ -84,14 +84,28 @@ function buildRatioPanel(): void {
   after.after(section);
 }
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox());
+type Dropdown = HTMLElement & { value: string };
+
+/** The selector of the earlier run to compare with; its options are rebuilt as runs come and go. */
+function dropdown(id: string, label: string): Dropdown {
+  const d = document.createElement('vscode-dropdown') as Dropdown;
+  d.id = id;
+  d.setAttribute('aria-label', label);
+  d.title = label;
+  return d;
+}
+
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption());
 buildRatioPanel();
 addControls('gradflow-chart', checkbox('grad-log', 'Log scale'));
-addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-prev', 'Previous run'));
+addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-prev', 'Compare with'), dropdown('loss-compare', 'Earlier run to compare with'));
 
 const el = {
   train: byId<HTMLElement>('train'),
+  debug: byId<HTMLElement>('debug'),
+  pause: byId<HTMLElement>('pause'),
   stop: byId<HTMLElement>('stop'),
+  lossCompare: byId<Dropdown>('loss-compare'),
   status: byId<HTMLElement>('status'),
   title: byId<HTMLElement>('title'),
   step: byId<HTMLElement>('step'),
@@ -117,6 +131,7 @@ const model: GradientFlowModel = restored?.model ?? emptyModel();
 let lossLogScale = restored?.lossLogScale ?? false;
 let gradLogScale = restored?.gradLogScale ?? true;
 let showPrevious = restored?.showPrevious ?? true;
+let compareIndex = restored?.compareIndex ?? 0;
 
 const gradChart = createGradFlowChart(el.gradCanvas, readChartTheme());
 const lossChart = createLossChart(el.lossCanvas, readChartTheme());
@@ -124,7 +139,7 @@ const normChart = createNormChart(el.normCanvas, readChartTheme());
 const ratioChart = createRatioChart(el.ratioCanvas, readChartTheme());
 
 function persist(): void {
-  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious });
+  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious, compareIndex });
 }
 
 function renderStatus(): void {
@@ -132,7 +147,13 @@ function renderStatus(): void {
   el.status.dataset.state = model.state;
   const running = model.state === 'training' || model.state === 'paused';
   el.train.toggleAttribute('disabled', running);
+  el.debug.toggleAttribute('disabled', running);
   el.stop.toggleAttribute('disabled', !running);
+  // Pause and Continue act on a debug session; a Train run has no debugger to pause.
+  const paused = model.state === 'paused';
+  el.pause.toggleAttribute('disabled', !(running && model.debugging));
+  el.pause.textContent = paused ? 'Continue' : 'Pause';
+  el.pause.dataset.command = paused ? 'continue' : 'pause';
   el.title.textContent = model.title;
   el.title.title = model.title;
   el.title.hidden = model.title === '';
@@ -193,7 +214,7 @@ function gradFlowLabel(): string {
 
 function renderNorm(): void {
   const points = lossPointsForDisplay(model.gradNorm);
-  normChart.update(points, model.clipNorm);
+  normChart.update(points, model.clipNorm, model.pausedAt?.step ?? null);
   const last = points[points.length - 1];
   const parts: string[] = [];
   if (last) parts.push(`step ${last.step}: ${formatValue(last.before)} → ${formatValue(last.after)}`);
@@ -210,13 +231,38 @@ function renderNorm(): void {
   el.normCanvas.setAttribute('aria-label', `Global gradient norm before and after clipping. ${el.normSummary.textContent}`);
 }
 
+/** The earlier run the overlay shows (the selector's choice, else the newest). */
+function compared(): PreviousRun | null {
+  return model.runs[compareIndex] ?? model.runs[0] ?? model.previous;
+}
+
+/** Rebuilds the selector's options when the runs change (a rebuild on every frame would reset keyboard focus). */
+let compareKey = '';
+function renderCompare(): void {
+  const key = model.runs.map((r) => `${r.title}:${r.points.length}`).join('|');
+  el.lossCompare.hidden = model.runs.length === 0;
+  if (key !== compareKey) {
+    compareKey = key;
+    el.lossCompare.replaceChildren(...model.runs.map((r, i) => {
+      const o = document.createElement('vscode-option') as HTMLElement & { value: string };
+      o.value = String(i);
+      const last = r.points[r.points.length - 1];
+      o.textContent = `${i === 0 ? 'last run' : `${i + 1} runs ago`}: ${r.title}${last ? ` (loss ${formatValue(last.loss)})` : ''}`;
+      return o;
+    }));
+  }
+  if (el.lossCompare.value !== String(compareIndex)) el.lossCompare.value = String(compareIndex);
+}
+
 function renderLoss(): void {
   const points = lossPointsForDisplay(model.loss);
-  lossChart.update(points, lossLogScale, model.previous, showPrevious);
+  const previous = compared();
+  lossChart.update(points, lossLogScale, previous, showPrevious, model.pausedAt?.epoch ?? null);
+  renderCompare();
   el.lossLog.checked = lossLogScale;
-  el.lossPrev.hidden = model.previous === null;
+  el.lossPrev.hidden = previous === null;
   el.lossPrev.checked = showPrevious;
-  el.lossPrev.title = model.previous ? `Overlay the previous run: ${model.previous.title}` : '';
+  el.lossPrev.title = previous ? `Overlay an earlier run: ${previous.title}` : '';
   const last = points[points.length - 1];
   if (!last) {
     el.lossSummary.textContent = '';
@@ -225,7 +271,7 @@ function renderLoss(): void {
   let min = Infinity;
   for (const p of points) if (p.loss < min) min = p.loss;
   const thinned = model.loss.stride > 1 ? ` · 1 in ${model.loss.stride} points shown` : '';
-  const prev = model.previous && showPrevious ? previousSummary(model.previous.title, model.previous.points) : '';
+  const prev = previous && showPrevious ? previousSummary(previous.title, previous.points) : '';
   el.lossSummary.textContent =
     `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
     + (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '')
@@ -264,6 +310,9 @@ function renderAll(): void {
 function handle(msg: HostToWebview): void {
   // applyMessage switches over every kind with an exhaustiveness check; unknown kinds never get this far.
   applyMessage(model, msg);
+  // A new run is compared with the run just before it.
+  if (msg.kind === 'reset' && msg.previous === undefined) compareIndex = 0;
+  if (compareIndex >= model.runs.length) compareIndex = 0;
   persist();
   scheduleRender();
 }
@@ -281,14 +330,24 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
 });
 
-function onCommand(button: HTMLElement, command: 'train' | 'stop'): void {
+/** Posts a button's command on click; `command` is read at click time (Pause turns into Continue). */
+function onCommand(button: HTMLElement, command: () => ViewCommand): void {
   button.addEventListener('click', () => {
     if (button.hasAttribute('disabled')) return;
-    vscode.postMessage({ kind: 'command', command });
+    vscode.postMessage({ kind: 'command', command: command() });
   });
 }
-onCommand(el.train, 'train');
-onCommand(el.stop, 'stop');
+onCommand(el.train, () => 'train');
+onCommand(el.debug, () => 'debug');
+onCommand(el.pause, () => (el.pause.dataset.command === 'continue' ? 'continue' : 'pause'));
+onCommand(el.stop, () => 'stop');
+el.lossCompare.addEventListener('change', () => {
+  const i = Number(el.lossCompare.value);
+  if (!Number.isInteger(i) || i < 0 || i >= model.runs.length || i === compareIndex) return;
+  compareIndex = i;
+  persist();
+  scheduleRender();
+});
 
 /** Keeps a view setting in step with its checkbox, persisted and redrawn on change. */
 function onToggle(box: Checkbox, get: () => boolean, set: (v: boolean) => void): void {

@@ -1,6 +1,6 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
-import type { GradFlowLayer, GradNormPoint, HostToWebview, PreviousRun, ViewState } from '../protocol';
+import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type ViewState } from '../protocol';
 
 /** Above this many points the loss series halves its resolution, so memory stays flat on long runs. */
 export const MAX_LOSS_POINTS = 2000;
@@ -48,8 +48,14 @@ export interface GradientFlowModel {
   normSamples: number;
   state: ViewState;
   stateText: string;
-  /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_LOSS_POINTS + 1 points). */
+  /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_LOSS_POINTS + 1 points); runs[0]. */
   previous: PreviousRun | null;
+  /** Earlier runs for comparison, newest first (at most MAX_RUNS). */
+  runs: PreviousRun[];
+  /** The run is a debug session (Pause/Continue apply). */
+  debugging: boolean;
+  /** Where the debug session is paused, or null. */
+  pausedAt: PausedAt | null;
 }
 
 /** A model for a view that has not heard of any run yet. */
@@ -67,6 +73,9 @@ export function emptyModel(): GradientFlowModel {
     state: 'idle',
     stateText: 'No run yet. Open a .nnet file and press Train.',
     previous: null,
+    runs: [],
+    debugging: false,
+    pausedAt: null,
   };
 }
 
@@ -116,13 +125,15 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
   switch (msg.kind) {
     case 'reset':
       if (msg.previous !== undefined) {
-        // A replay says exactly what the previous run is.
-        model.previous = msg.previous === null ? null : copyPrevious(msg.previous);
+        // A replay says exactly what the earlier runs are.
+        model.runs = msg.runs ? msg.runs.slice(0, MAX_RUNS).map(copyPrevious) : msg.previous === null ? [] : [copyPrevious(msg.previous)];
       } else {
-        // A new run: the current one becomes the overlay, unless it never produced a loss (then the older one stays).
+        // A new run: the current one becomes the newest earlier run, unless it never produced a loss.
         const shown = lossPointsForDisplay(model.loss);
-        if (shown.length > 0) model.previous = { title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) };
+        if (shown.length > 0) model.runs = [{ title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) }, ...model.runs].slice(0, MAX_RUNS);
       }
+      model.previous = model.runs[0] ?? null;
+      model.pausedAt = null;
       model.title = msg.title;
       model.layerNames = [...msg.layerNames];
       model.layers = [];
@@ -153,6 +164,8 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
     case 'state':
       model.state = msg.state;
       model.stateText = msg.text;
+      model.debugging = msg.debugging === true;
+      model.pausedAt = msg.state === 'paused' && msg.at ? { step: msg.at.step, epoch: msg.at.epoch } : null;
       return;
     default:
       assertNever(msg);
@@ -166,14 +179,14 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
 export function replayMessages(model: GradientFlowModel, sawReset: boolean): HostToWebview[] {
   const out: HostToWebview[] = [];
   if (sawReset) {
-    out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames], previous: model.previous && copyPrevious(model.previous) });
+    out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames], previous: model.previous && copyPrevious(model.previous), runs: model.runs.map(copyPrevious) });
     const points = lossPointsForDisplay(model.loss);
     if (points.length > 0) out.push({ kind: 'loss', points });
     const norms = lossPointsForDisplay(model.gradNorm);
     if (norms.length > 0 || model.clipNorm !== null) out.push({ kind: 'gradNorm', points: norms, clipNorm: model.clipNorm });
     if (model.step !== null) out.push({ kind: 'gradFlow', layers: [...model.layers], step: model.step });
   }
-  out.push({ kind: 'state', state: model.state, text: model.stateText });
+  out.push({ kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt });
   return out;
 }
 

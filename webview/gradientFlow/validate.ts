@@ -1,6 +1,6 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import type { GradFlowLayer, GradNormPoint, HostToWebview, PreviousRun, ViewState } from '../protocol';
+import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type ViewState } from '../protocol';
 import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
@@ -71,6 +71,13 @@ function normPoint(x: unknown): GradNormPoint | undefined {
   return step === undefined || before === undefined || after === undefined ? undefined : { step, before, after };
 }
 
+/** A paused location: 1-based step and epoch. */
+function pausedAt(x: unknown): PausedAt | undefined {
+  if (!isRec(x)) return undefined;
+  const step = finite(x.step), epoch = finite(x.epoch);
+  return step === undefined || epoch === undefined ? undefined : { step, epoch };
+}
+
 /** A clip threshold: a positive finite number, or null for none. */
 function clipNorm(x: unknown): number | null | undefined {
   if (x === null) return null;
@@ -100,7 +107,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       if (title === undefined || !layerNames) return undefined;
       if (data.previous === undefined) return { kind: 'reset', title, layerNames };
       const previous = previousRun(data.previous);
-      return previous === undefined ? undefined : { kind: 'reset', title, layerNames, previous };
+      if (previous === undefined) return undefined;
+      if (data.runs === undefined) return { kind: 'reset', title, layerNames, previous };
+      const runs = all(data.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
+      return runs ? { kind: 'reset', title, layerNames, previous, runs } : undefined;
     }
     case 'gradFlow': {
       const layers = all(data.layers, MAX_LAYERS, layer);
@@ -119,7 +129,11 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
     case 'state': {
       const state = VIEW_STATES.find((s) => s === data.state);
       const t = text(data.text);
-      return state === undefined || t === undefined ? undefined : { kind: 'state', state, text: t };
+      if (state === undefined || t === undefined) return undefined;
+      if (data.debugging !== undefined && typeof data.debugging !== 'boolean') return undefined;
+      const at = data.at === undefined || data.at === null ? null : pausedAt(data.at);
+      if (at === undefined) return undefined;
+      return { kind: 'state', state, text: t, debugging: data.debugging === true, at };
     }
     default:
       return undefined;
@@ -135,6 +149,8 @@ export interface PersistedState {
   readonly gradLogScale: boolean;
   /** Whether the previous run's loss overlay is shown. Absent in older state: shown. */
   readonly showPrevious: boolean;
+  /** Which earlier run (index into model.runs, newest first) the overlay shows. Absent in older state: 0. */
+  readonly compareIndex: number;
 }
 
 function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
@@ -164,15 +180,19 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
   const stateText = text(m.stateText);
   // State saved before run comparison has no `previous`: no overlay, nothing misread.
   const previous = m.previous === undefined ? null : previousRun(m.previous);
-  if (previous === undefined || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
+  // State saved before the run selector has no `runs`: the previous run is the only one.
+  const runs = m.runs === undefined ? (previous ? [previous] : []) : all(m.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
+  const at = m.pausedAt === undefined || m.pausedAt === null ? null : pausedAt(m.pausedAt);
+  if (previous === undefined || !runs || at === undefined || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
     || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
   return {
     version: 2,
-    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous },
+    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at },
     lossLogScale: x.lossLogScale === true,
     gradLogScale: x.gradLogScale !== false,
     showPrevious: x.showPrevious !== false,
+    compareIndex: typeof x.compareIndex === 'number' && Number.isInteger(x.compareIndex) && x.compareIndex >= 0 && x.compareIndex < runs.length ? x.compareIndex : 0,
   };
 }

@@ -15,6 +15,7 @@ export interface TensorStats {
   readonly nonFinite: number;
 }
 
+/** Stats of a tensor's values; two passes, so the std stays exact when |mean| ≫ std. */
 export function tensorStats(values: ArrayLike<number>): TensorStats {
   let n = 0, sum = 0, sq = 0, min = Infinity, max = -Infinity, zeros = 0, bad = 0;
   for (let i = 0; i < values.length; i++) {
@@ -42,6 +43,7 @@ export interface Histogram {
   readonly counts: number[];
 }
 
+/** `bins` equal-width bins over the finite values' [min, max]; all-NaN tensors get empty bins over [0, 0]. */
 export function histogram(values: ArrayLike<number>, bins: number, stats: TensorStats = tensorStats(values)): Histogram {
   const counts = new Array<number>(Math.max(1, bins)).fill(0);
   if (!Number.isFinite(stats.min)) return { lo: 0, hi: 0, counts };
@@ -56,6 +58,7 @@ export function histogram(values: ArrayLike<number>, bins: number, stats: Tensor
   return { lo, hi, counts };
 }
 
+/** An sRGB colour, 0–255 per channel. */
 export type Rgb = readonly [number, number, number];
 
 /**
@@ -130,4 +133,44 @@ export function formatStat(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   return a < 1e-3 || a >= 1e4 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+/** A share in [0, 1] as a percentage for display, e.g. `25%`; NaN/∞ print as such. */
+export function formatPercent(share: number): string {
+  return Number.isFinite(share) ? `${formatStat(share * 100)}%` : formatStat(share);
+}
+
+/** The factor φ′(z) applied to the gradient from above, ‖δ‖ / ‖∂L/∂a‖, and a sentence that names the culprit. */
+export function deltaVerdict(upstreamNorm: number, deltaNorm: number, activation: string): { factor: number; verdict: string } {
+  const factor = deltaNorm / upstreamNorm;
+  if (Number.isNaN(upstreamNorm) && Number.isNaN(deltaNorm)) return { factor, verdict: 'No δ yet: the layer has not run backward.' };
+  if (!Number.isFinite(upstreamNorm) || !Number.isFinite(deltaNorm)) {
+    return { factor, verdict: `The gradient is not finite (‖∂L/∂a‖ = ${formatStat(upstreamNorm)}, ‖δ‖ = ${formatStat(deltaNorm)}).` };
+  }
+  if (upstreamNorm === 0) return { factor, verdict: 'No gradient arrives from above (‖∂L/∂a‖ = 0): φ′(z) has nothing to scale.' };
+  const x = `×${formatStat(factor)}`;
+  // Below ½ the layer loses most of its gradient; stacked, such factors multiply (0.25ⁿ for sigmoids).
+  if (factor < 0.5) {
+    // A ReLU does not saturate: it shrinks the gradient by switching units off.
+    const why = /relu/i.test(activation) ? 'most units are inactive (φ′ = 0)'
+      : factor < 0.1 ? 'the activation is saturated'
+      : /sigmoid/i.test(activation) ? 'sigmoid′(z) ≤ 0.25, so every sigmoid layer the gradient passes through shrinks it at least 4×'
+      : 'φ′(z) is well below 1 where the gradient is';
+    return { factor, verdict: `φ′(z) shrinks the gradient ${x}: ${why}.` };
+  }
+  if (factor > 2) return { factor, verdict: `φ′(z) grows the gradient ${x}: the activation's slope exceeds 1 where the gradient is.` };
+  return { factor, verdict: `φ′(z) passes the gradient through (${x}): the size of δ comes from above.` };
+}
+
+/**
+ * Bar lengths in [0, 1] for positive values on one shared log₁₀ axis [lo, hi] (decades); the axis starts a decade
+ * below the smallest value so it still gets a visible bar. Zero, negative and non-finite values get no bar.
+ */
+export function logBars(values: readonly number[]): { lo: number; hi: number; lengths: number[] } {
+  const logs = values.map((v) => (Number.isFinite(v) && v > 0 ? Math.log10(v) : NaN));
+  const ok = logs.filter((l) => !Number.isNaN(l));
+  if (!ok.length) return { lo: 0, hi: 1, lengths: values.map(() => 0) };
+  const lo = Math.floor(Math.min(...ok)) - 1;
+  const hi = Math.max(lo + 1, Math.ceil(Math.max(...ok)));
+  return { lo, hi, lengths: logs.map((l) => (Number.isNaN(l) ? 0 : (l - lo) / (hi - lo))) };
 }

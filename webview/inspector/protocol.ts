@@ -20,22 +20,99 @@ export interface InspectorScalar {
   readonly value: string;
 }
 
+/** The clipping picture of the step shown: the global norm before/after, and this layer's part of it. */
+export interface InspectorClip {
+  /** Global L2 norm of all gradients before and after clipping (NaN before the step's clip event). */
+  readonly normBefore: number;
+  readonly normAfter: number;
+  /** Scale applied to every gradient (1 when nothing was clipped). */
+  readonly coefficient: number;
+  /** The spec's `clip norm` threshold; null without clipping by norm. */
+  readonly threshold: number | null;
+  /** ‖∂L/∂W‖ of this layer before clipping, and its share ‖g_layer‖² / ‖g‖² of the squared global norm. */
+  readonly layerNorm: number;
+  readonly share: number;
+}
+
+/** The optimizer's state for this layer's weights: e.g. Adam's m̂ and v̂, and the step it applied. */
+export interface InspectorOptimizer {
+  /** `sgd`, `momentum`, `rmsprop`, `adam`, `adamw`. */
+  readonly kind: string;
+  /** Learning rate of the latest update and the optimizer's step count. */
+  readonly lr: number;
+  readonly t: number;
+  /** State tensors, shaped like W (e.g. `m̂`, `v̂`, `effective step = lr·m̂/(√v̂+ε)`); empty before the first update. */
+  readonly tensors: readonly InspectorTensor[];
+}
+
+/**
+ * The δ decomposition of a dense layer, δ = ∂L/∂a ⊙ φ′(z): the size of the gradient arriving from above (Wᵀδ′ of
+ * the next layer, or the loss) against the size of φ′(z), so a user sees which factor shrank or blew up δ.
+ * Norms are over the batch (Frobenius); values are NaN before the layer's first backward pass.
+ */
+export interface InspectorDecomposition {
+  /** Where ∂L/∂a comes from: `the loss` or `Wᵀδ′ from <layer>`. */
+  readonly upstreamFrom: string;
+  /** ‖∂L/∂a‖. */
+  readonly upstreamNorm: number;
+  /** The activation, and mean and max of φ′(z) over the batch (1 for identity; the fused softmax/sigmoid output has none). */
+  readonly activation: string;
+  readonly phiPrimeMean: number;
+  readonly phiPrimeMax: number;
+  /** ‖δ‖ = ‖∂L/∂a ⊙ φ′(z)‖; ‖δ‖ / ‖∂L/∂a‖ is the factor φ′ applied. */
+  readonly deltaNorm: number;
+}
+
+/** The steps the runtime can show (its rewind history) and the one shown; 1-based, as the Call Stack counts. */
+export interface InspectorHistory {
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+  /** True when `step` is where the debugger is paused (not a scrubbed earlier step). */
+  readonly live: boolean;
+}
+
+/** A layer as the inspector shows it. The four sections are optional (absent: the host has nothing for them). */
+export interface InspectorLayer {
+  readonly kind: 'layer';
+  /** E.g. `h1 · dense 2→4 tanh`. */
+  readonly title: string;
+  /** E.g. `backward h1 · step 3 · epoch 1`. */
+  readonly where: string;
+  /** The layer's name (what `scrub` and `inspect` refer to); empty when unknown. */
+  readonly layer?: string;
+  readonly tensors: readonly InspectorTensor[];
+  readonly scalars: readonly InspectorScalar[];
+  readonly clip?: InspectorClip | null;
+  readonly optimizer?: InspectorOptimizer | null;
+  readonly decomposition?: InspectorDecomposition | null;
+  readonly history?: InspectorHistory | null;
+}
+
 export type HostToInspector =
-  /** The layer the debugger is paused on. */
-  | { kind: 'layer'; title: string; where: string; tensors: readonly InspectorTensor[]; scalars: readonly InspectorScalar[] }
+  /** The layer the debugger is paused on (or asked for), at the step shown. */
+  | InspectorLayer
   /** Nothing to show (no paused nnet debug session); `text` says why. */
   | { kind: 'empty'; text: string };
 
 export type InspectorToHost =
   | { kind: 'ready' }
   /** The user asked to re-read the paused layer. */
-  | { kind: 'refresh' };
+  | { kind: 'refresh' }
+  /** Show the same layer and event at another (1-based) step of the history; the debugger itself does not move. */
+  | { kind: 'scrub'; step: number }
+  /** Go back to following the debugger's current stop. */
+  | { kind: 'follow' };
 
 /** Validates a message posted by the inspector webview (untrusted). */
 export function isInspectorToHost(m: unknown): m is InspectorToHost {
   if (typeof m !== 'object' || m === null) return false;
-  const kind = (m as Record<string, unknown>).kind;
-  return kind === 'ready' || kind === 'refresh';
+  const msg = m as Record<string, unknown>;
+  switch (msg.kind) {
+    case 'ready': case 'refresh': case 'follow': return true;
+    case 'scrub': return typeof msg.step === 'number' && Number.isInteger(msg.step) && msg.step >= 1 && msg.step <= 1e9;
+    default: return false;
+  }
 }
 
 /** Caps that keep a buggy sender from making the panel allocate without bound. */
@@ -65,6 +142,66 @@ function tensor(x: unknown): InspectorTensor | undefined {
   return { name, path, shape: x.shape as number[], values, truncated: x.truncated === true || values.length < count };
 }
 
+/** A JSON number, or null read back as NaN (JSON has no NaN); anything else is malformed. */
+function num(x: unknown): number | undefined {
+  if (x === null) return NaN;
+  return typeof x === 'number' ? x : undefined;
+}
+
+/** A 1-based step index, bounded like `scrub` so the slider's range stays sane. */
+const stepIndex = (x: unknown): number | undefined =>
+  (typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e9 ? x : undefined);
+
+function clip(x: Rec): InspectorClip | undefined {
+  const normBefore = num(x.normBefore), normAfter = num(x.normAfter), coefficient = num(x.coefficient);
+  const layerNorm = num(x.layerNorm), share = num(x.share);
+  // null here means "no clip norm", not NaN: a NaN threshold would be meaningless.
+  const threshold = x.threshold === null ? null : typeof x.threshold === 'number' ? x.threshold : undefined;
+  if (normBefore === undefined || normAfter === undefined || coefficient === undefined || layerNorm === undefined
+    || share === undefined || threshold === undefined) return undefined;
+  return { normBefore, normAfter, coefficient, threshold, layerNorm, share };
+}
+
+function optimizer(x: Rec, room: number): InspectorOptimizer | undefined {
+  const kind = text(x.kind), lr = num(x.lr), t = num(x.t);
+  if (kind === undefined || lr === undefined || t === undefined || !Array.isArray(x.tensors)) return undefined;
+  if (!Number.isNaN(t) && !(Number.isInteger(t) && t >= 0)) return undefined;
+  if (x.tensors.length > room) return undefined;
+  const tensors: InspectorTensor[] = [];
+  for (const raw of x.tensors) {
+    const v = tensor(raw);
+    if (!v) return undefined;
+    tensors.push(v);
+  }
+  return { kind, lr, t, tensors };
+}
+
+function decomposition(x: Rec): InspectorDecomposition | undefined {
+  const upstreamFrom = text(x.upstreamFrom), activation = text(x.activation);
+  const upstreamNorm = num(x.upstreamNorm), phiPrimeMean = num(x.phiPrimeMean), phiPrimeMax = num(x.phiPrimeMax), deltaNorm = num(x.deltaNorm);
+  if (upstreamFrom === undefined || activation === undefined || upstreamNorm === undefined || phiPrimeMean === undefined
+    || phiPrimeMax === undefined || deltaNorm === undefined) return undefined;
+  return { upstreamFrom, upstreamNorm, activation, phiPrimeMean, phiPrimeMax, deltaNorm };
+}
+
+function history(x: Rec): InspectorHistory | undefined {
+  const first = stepIndex(x.first), last = stepIndex(x.last), step = stepIndex(x.step);
+  if (first === undefined || last === undefined || step === undefined || typeof x.live !== 'boolean') return undefined;
+  if (first > last || step < first || step > last) return undefined;
+  return { first, last, step, live: x.live };
+}
+
+/**
+ * An optional section: absent stays absent, null stays null, anything else must parse (`bad` when it does not, so
+ * the caller drops the whole message rather than show a layer with a silently missing section).
+ */
+const bad = Symbol('malformed');
+function optional<T>(x: unknown, parse: (r: Rec) => T | undefined): T | null | undefined | typeof bad {
+  if (x === undefined || x === null) return x;
+  if (!isRec(x)) return bad;
+  return parse(x) ?? bad;
+}
+
 /** Returns the message if it is a well-formed HostToInspector, else undefined. */
 export function parseHostToInspector(data: unknown): HostToInspector | undefined {
   if (!isRec(data)) return undefined;
@@ -88,5 +225,17 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
     if (name === undefined || value === undefined) return undefined;
     scalars.push({ name, value });
   }
-  return { kind: 'layer', title, where, tensors, scalars };
+  const layer = data.layer === undefined ? undefined : text(data.layer);
+  if (data.layer !== undefined && layer === undefined) return undefined;
+  // The tensor cap covers the layer's and the optimizer's tensors together: both are drawn.
+  const c = optional(data.clip, clip), o = optional(data.optimizer, (r) => optimizer(r, MAX_TENSORS - tensors.length));
+  const d = optional(data.decomposition, decomposition), h = optional(data.history, history);
+  if (c === bad || o === bad || d === bad || h === bad) return undefined;
+  const msg: { -readonly [K in keyof InspectorLayer]: InspectorLayer[K] } = { kind: 'layer', title, where, tensors, scalars };
+  if (layer !== undefined) msg.layer = layer;
+  if (c !== undefined) msg.clip = c;
+  if (o !== undefined) msg.optimizer = o;
+  if (d !== undefined) msg.decomposition = d;
+  if (h !== undefined) msg.history = h;
+  return msg;
 }

@@ -1,0 +1,342 @@
+// What the open Gradient Flow view costs training: samples/s of the Train command's run through a real engine worker
+// thread (dist/worker.js, `start` with debug: false), with the view closed and with it open, alternating, in one
+// process. Both conditions run the extension's own host code on every worker message: the real TrainingDisplay and
+// GradientFlowViewProvider (extension/training/trainingDisplay.ts, extension/views/gradientFlowView.ts), loaded
+// against a stand-in `vscode` module as test/webview/gradientFlow.test.ts loads the provider. Closed: the provider
+// has no view, so it only folds updates into its model. Open: the provider has a visible view whose `postMessage`
+// delivers every message, JSON-serialised, to the real Gradient Flow page in headless Chromium (bench/viewPage.ts),
+// which applies, persists and draws it as in VS Code. Also one long run with the view open, sampling the page's JS
+// heap (after a forced GC) at 10^3, 10^4, 10^5 … steps, to show that memory stays flat.
+
+import fs from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import { LIMITS } from '../engine/language/spec';
+import { formatNumber } from '../engine/nn/tensor';
+import type { TrainingDisplay as TrainingDisplayClass } from '../extension/training/trainingDisplay';
+import type { GradientFlowViewProvider as ProviderClass } from '../extension/views/gradientFlowView';
+import { assertNever, type WorkerToHost } from '../extension/worker/protocol';
+import { WorkerClient } from '../extension/worker/workerClient';
+import type { HostToWebview } from '../webview/protocol';
+import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
+import { specOf } from './nnet';
+import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORKER_SCRIPT = path.join(ROOT, 'dist', 'worker.js');
+
+export interface ViewCostNet {
+  readonly steps: number;
+  /** Median samples/s with the view closed and open, and each repetition's. */
+  readonly closedSamplesPerSec: number;
+  readonly openSamplesPerSec: number;
+  readonly closedRuns: number[];
+  readonly openRuns: number[];
+  /** (closed / open − 1) · 100 of the medians: how much slower training is with the view open. */
+  readonly slowdownPct: number;
+  /** Median over repetitions of (closed / open − 1) · 100 within each repetition's adjacent pair of runs. */
+  readonly slowdownPairedPct: number;
+  /** Timed open runs: messages the host posted to the view, and messages the page's window received. */
+  readonly messagesPosted: number;
+  readonly messagesReceived: number;
+  /** Milliseconds the page's main thread was busy (of which in script) per second of training, over the timed open runs. */
+  readonly pageBusyMsPerSec: number;
+  readonly pageScriptMsPerSec: number;
+  /** Page JS heap after the timed runs, after a forced GC, bytes. */
+  readonly pageHeapBytes: number;
+  /** Points the page's loss chart holds at the end (downsampled to at most MAX_LOSS_POINTS + 1). */
+  readonly lossChartPoints: number;
+  readonly pageErrors: string[];
+}
+
+export interface HeapSample { readonly step: number; readonly messagesReceived: number; readonly heapBytes: number }
+
+export interface ViewCostLong {
+  readonly net: NetId;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly messagesPosted: number;
+  readonly messagesReceived: number;
+  /** Page heap after a forced GC: right after the run's first message, then on passing each power of ten steps, and at the end. */
+  readonly heap: HeapSample[];
+  readonly lossChartPoints: number;
+  readonly pageErrors: string[];
+}
+
+export type ViewCost =
+  | { status: 'ok'; chromium: string; nets: Record<string, ViewCostNet | { reason: string }>; long: ViewCostLong | { reason: string } | null }
+  | { status: 'n/a'; reason: string };
+
+export interface ViewCostOptions {
+  readonly nets: readonly NetId[];
+  readonly seconds: number;
+  readonly warmup: number;
+  readonly reps: number;
+  /** Steps the long run passes at least (0: no long run), and seconds it lasts at least. */
+  readonly longSteps: number;
+  readonly longSeconds: number;
+  /** Progress lines go here (stderr). */
+  readonly log: (line: string) => void;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The extension's host code against a stand-in `vscode`
+
+interface HostClasses { TrainingDisplay: typeof TrainingDisplayClass; GradientFlowViewProvider: typeof ProviderClass }
+
+type Listener<T> = (e: T) => void;
+class StandInEmitter<T> {
+  private readonly listeners = new Set<Listener<T>>();
+  readonly event = (l: Listener<T>) => { this.listeners.add(l); return { dispose: () => this.listeners.delete(l) }; };
+  fire(e: T): void { for (const l of [...this.listeners]) l(e); }
+  dispose(): void { this.listeners.clear(); }
+}
+interface StandInUri { readonly path: string; toString(): string }
+const standInUri = (p: string): StandInUri => ({ path: p, toString: () => `https://file+.vscode-resource.bench${p}` });
+
+/** Just what TrainingDisplay and GradientFlowViewProvider touch: a status-bar item, EventEmitter, Uri.joinPath. */
+const standInVscode = {
+  EventEmitter: StandInEmitter,
+  Uri: { joinPath: (base: StandInUri, ...parts: string[]) => standInUri([base.path, ...parts].join('/')) },
+  StatusBarAlignment: { Left: 1, Right: 2 },
+  window: {
+    createStatusBarItem: () => ({ name: '', command: '', text: '', tooltip: '', show() {}, hide() {}, dispose() {} }),
+  },
+};
+
+async function loadHostClasses(): Promise<HostClasses> {
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const original = loader._load;
+  loader._load = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? standInVscode : original.call(this, request, ...rest);
+  };
+  try {
+    const { TrainingDisplay } = await import('../extension/training/trainingDisplay');
+    const { GradientFlowViewProvider } = await import('../extension/views/gradientFlowView');
+    return { TrainingDisplay, GradientFlowViewProvider };
+  } finally {
+    loader._load = original;
+  }
+}
+
+/** The Gradient Flow provider and training display of one extension host, with the view closed or open on `page`. */
+class Host {
+  readonly display: TrainingDisplayClass;
+  posted = 0;
+  /** The Train notification's latest text (TrainController's `progress.report`). */
+  notification = '';
+  /** What the provider logged (failed deliveries, malformed page messages). */
+  readonly errors: string[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(classes: HostClasses, page: ViewPage | null) {
+    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, (m) => this.errors.push(m));
+    this.display = new classes.TrainingDisplay({ post: (m: HostToWebview) => { this.posted++; provider.post(m); } });
+    if (!page) return; // closed: never resolved, so `send` drops every message after the model has it
+    const fromWebview = new StandInEmitter<unknown>();
+    const view = {
+      visible: true,
+      webview: {
+        options: {}, html: '', cspSource: 'https://csp.bench', asWebviewUri: (u: StandInUri) => u,
+        postMessage: (m: HostToWebview) => {
+          const p = page.deliver(m);
+          this.pending.add(p);
+          void p.finally(() => this.pending.delete(p)).catch(() => {});
+          return p.then(() => true);
+        },
+        onDidReceiveMessage: fromWebview.event,
+      },
+      onDidChangeVisibility: new StandInEmitter<void>().event,
+      onDidDispose: new StandInEmitter<void>().event,
+    };
+    provider.resolveWebviewView(view as never);
+    this.toHost = (m) => fromWebview.fire(m);
+  }
+
+  /** Where the page's own messages (its `ready`) go. */
+  toHost: (m: unknown) => void = () => {};
+
+  /** Resolves when every message posted so far has reached the page. */
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
+/** A fresh Gradient Flow page and a host with the view open on it; the page's `ready` reaches the provider, which replays. */
+async function openHost(classes: HostClasses, browser: import('playwright-core').Browser, origin: string): Promise<{ page: ViewPage; host: Host }> {
+  let host: Host | null = null;
+  const early: unknown[] = [];
+  const page = await openViewPage(browser, origin, (m) => (host ? host.toHost(m) : early.push(m)));
+  const h: Host = (host = new Host(classes, page));
+  for (const m of early) h.toHost(m);
+  await host.drain(); await page.settle();
+  return { page, host: h };
+}
+
+interface RunResult { readonly seconds: number; readonly steps: number; readonly capped: boolean }
+
+/**
+ * One Train run in a fresh worker thread, its messages handled as TrainController.train handles them
+ * (extension/training/trainController.ts, `worker.onDidReceiveMessage`: started → display.started; progress →
+ * the notification text and display.progress; finished → display.progress and display.ended). Timed from
+ * `started` to `finished` as the host sees them; after `capSeconds` a Stop ends it. `onProgress` sees each progress
+ * with the seconds since `started`, and may ask for a Stop.
+ */
+function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (step: number, seconds: number, stop: () => void) => void): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new WorkerClient(WORKER_SCRIPT);
+    let t0 = 0, capped = false, done = false;
+    let cap: NodeJS.Timeout | undefined;
+    const end = (f: () => void) => { done = true; clearTimeout(cap); worker.dispose(); f(); };
+    worker.onDidExit((e) => { if (!done) end(() => reject(new Error(`worker exited: ${e.error ?? e.code}`))); });
+    worker.onDidReceiveMessage((m: WorkerToHost) => {
+      switch (m.kind) {
+        case 'started':
+          t0 = performance.now();
+          cap = setTimeout(() => { capped = true; worker.post({ kind: 'stop' }); }, capSeconds * 1000);
+          host.display.started('bench.nnet', m.layerNames);
+          return;
+        case 'progress': {
+          const p = m.progress;
+          host.notification = `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`; // progress.report's message
+          host.display.progress(p);
+          onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
+          return;
+        }
+        case 'stopped': case 'log': case 'reply': return;
+        case 'finished': {
+          const seconds = (performance.now() - t0) / 1000;
+          host.display.progress(m.progress);
+          host.display.ended(m.summary, null);
+          end(() => resolve({ seconds, steps: m.progress.step, capped }));
+          return;
+        }
+        case 'error': end(() => reject(new Error(m.message))); return;
+        default: assertNever(m);
+      }
+    });
+    worker.post({ kind: 'start', source, fileName: path.join(ROOT, 'bench.nnet'), debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
+  });
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+async function lossChartPoints(page: ViewPage): Promise<number> {
+  return page.page.evaluate(() => {
+    const r = window.nnetGradientFlow?.read();
+    return r ? Math.max(0, ...r.loss.datasets.map((d) => d.data.length)) : -1;
+  });
+}
+
+async function measureNet(classes: HostClasses, page: ViewPage, id: NetId, o: ViewCostOptions, viewHost: Host): Promise<ViewCostNet> {
+  const net = NETWORKS[id], data = makeData(net);
+  const closedHost = new Host(classes, null);
+  // Warm-up and speed: a closed run stopped after `warmup` s (at least 0.3 s), then an open one.
+  const probeSource = specOf(net, data, LIMITS.maxEpochs).source;
+  const probe = await trainRun(closedHost, probeSource, Math.max(0.3, o.warmup));
+  await trainRun(viewHost, probeSource, Math.max(0.3, o.warmup));
+  await viewHost.drain(); await page.settle();
+  const epochs = Math.max(1, Math.ceil((probe.steps / probe.seconds) * o.seconds / BATCHES));
+  const source = specOf(net, data, epochs).source;
+  const cap = Math.max(4 * o.seconds, 5);
+  const closed: RunResult[] = [], open: RunResult[] = [];
+  const postedBefore = viewHost.posted, receivedBefore = await page.received();
+  let busy = 0, script = 0, openSeconds = 0;
+  for (let r = 0; r < o.reps; r++) {
+    for (const k of r % 2 === 0 ? ['closed', 'open'] as const : ['open', 'closed'] as const) {
+      if (k === 'closed') closed.push(await trainRun(closedHost, source, cap));
+      else {
+        const before = await page.busySeconds();
+        open.push(await trainRun(viewHost, source, cap));
+        const after = await page.busySeconds();
+        busy += after.task - before.task;
+        script += after.script - before.script;
+        openSeconds += open[open.length - 1].seconds;
+        await viewHost.drain(); await page.settle(); // the page's backlog, if any, is not left to the next run
+      }
+      const last = (k === 'closed' ? closed : open).at(-1)!;
+      o.log(`  view cost [${r + 1}/${o.reps}] ${id} ${k.padEnd(6)} ${Math.round((last.steps * net.batch) / last.seconds)} samples/s (${last.steps} steps in ${last.seconds.toFixed(2)} s${last.capped ? ', capped' : ''})`);
+    }
+  }
+  const rate = (t: RunResult) => (t.steps * net.batch) / t.seconds;
+  const c = median(closed.map(rate)), op = median(open.map(rate));
+  return {
+    steps: epochs * BATCHES,
+    closedSamplesPerSec: c, openSamplesPerSec: op, closedRuns: closed.map(rate), openRuns: open.map(rate),
+    slowdownPct: (c / op - 1) * 100,
+    slowdownPairedPct: median(closed.map((t, r) => (rate(t) / rate(open[r]) - 1) * 100)),
+    pageBusyMsPerSec: (1000 * busy) / openSeconds,
+    pageScriptMsPerSec: (1000 * script) / openSeconds,
+    messagesPosted: viewHost.posted - postedBefore,
+    messagesReceived: (await page.received()) - receivedBefore,
+    pageHeapBytes: await page.heapUsed(),
+    lossChartPoints: await lossChartPoints(page),
+    pageErrors: [...page.errors, ...viewHost.errors],
+  };
+}
+
+async function measureLong(classes: HostClasses, browser: import('playwright-core').Browser, origin: string, o: ViewCostOptions): Promise<ViewCostLong> {
+  const id: NetId = 'N1', net = NETWORKS[id], data = makeData(net);
+  const { page, host } = await openHost(classes, browser, origin);
+  try {
+    // Trains with an epoch count it never reaches and stops once past both longSteps and longSeconds.
+    const source = specOf(net, data, LIMITS.maxEpochs).source;
+    const heap: Promise<HeapSample>[] = [];
+    const sample = (step: number) => heap.push(host.drain().then(async () => ({ step, messagesReceived: await page.received(), heapBytes: await page.heapUsed() })));
+    let next = 0, stopping = false;
+    const run = await trainRun(host, source, 4 * Math.max(o.longSeconds, 60), (step, seconds, stop) => {
+      if (next === 0 || step >= next) {
+        sample(step);
+        next = Math.max(next, 1000);
+        while (next <= step) next *= 10;
+      }
+      if (!stopping && step >= o.longSteps && seconds >= o.longSeconds) { stopping = true; stop(); }
+    });
+    await host.drain(); await page.settle();
+    heap.push(Promise.resolve({ step: run.steps, messagesReceived: await page.received(), heapBytes: await page.heapUsed() }));
+    return {
+      net: id, steps: run.steps, seconds: run.seconds, messagesPosted: host.posted, messagesReceived: await page.received(),
+      heap: await Promise.all(heap), lossChartPoints: await lossChartPoints(page), pageErrors: [...page.errors, ...host.errors],
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/** The whole measurement; never throws for a missing Chromium or build (status 'n/a'). */
+export async function measureViewCost(o: ViewCostOptions): Promise<ViewCost> {
+  if (!fs.existsSync(WORKER_SCRIPT)) return { status: 'n/a', reason: 'dist/worker.js missing: run `npm run build` first' };
+  const exe = findChromium();
+  if (!exe) return { status: 'n/a', reason: 'no chromium' };
+  let server: import('node:http').Server;
+  try { server = await startServer(); } catch (e) { return { status: 'n/a', reason: (e as Error).message }; }
+  const { chromium } = await import('playwright-core');
+  let browser: import('playwright-core').Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: exe, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  } catch (e) {
+    server.close();
+    return { status: 'n/a', reason: `no chromium: ${exe} did not start (${(e as Error).message.split('\n')[0].slice(0, 120)})` };
+  }
+  try {
+    const classes = await loadHostClasses();
+    const origin = originOf(server);
+    const nets: Record<string, ViewCostNet | { reason: string }> = {};
+    for (const id of o.nets) {
+      const { page, host } = await openHost(classes, browser, origin);
+      try { nets[id] = await measureNet(classes, page, id, o, host); } catch (e) { nets[id] = { reason: (e as Error).message }; } finally { await page.close(); }
+    }
+    let long: ViewCostLong | { reason: string } | null = null;
+    if (o.longSteps > 0) {
+      o.log(`  view cost: long run, N1 for ≥ ${o.longSteps} steps and ≥ ${o.longSeconds} s with the view open…`);
+      try { long = await measureLong(classes, browser, origin, o); } catch (e) { long = { reason: (e as Error).message }; }
+    }
+    return { status: 'ok', chromium: exe, nets, long };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}

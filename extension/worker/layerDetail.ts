@@ -1,0 +1,98 @@
+// What the Layer Inspector shows of one node at the trainer's current state: its tensors, the clipping picture,
+// the optimizer's state for its weights, and the δ decomposition (∂L/∂a from above against φ′(z)).
+
+import { activationDerivative } from '../../engine/nn/activations';
+import { nodeTensors, type NamedTensor } from '../../engine/runtime/snapshot';
+import type { Trainer } from '../../engine/runtime/trainer';
+import type { LayerDetail, TensorSnapshot } from './protocol';
+import { trainingScalars } from './stopView';
+import type { TrainerEvent } from '../../engine/runtime/trainer';
+
+/** Values sent per tensor at most (a 1024×1024 matrix whole); larger tensors send their first rows. */
+export const MAX_DETAIL_VALUES = 1 << 20;
+
+/** A copy of a live tensor, cut to MAX_DETAIL_VALUES (the receiver sees fewer values than the shape holds). */
+function capped(x: NamedTensor): TensorSnapshot {
+  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data.subarray(0, MAX_DETAIL_VALUES)) };
+}
+
+/** Tensors in the order the inspector lists them (those a node does not have are skipped). */
+const ORDER = ['W', 'gradW', 'b', 'gradb', 'x', 'z', 'a', 'dA', 'delta', 'mask', 'xhat', 'skip', 'dSkip'] as const;
+
+/** The node whose name is `layer` (a residual block's sum node, which holds its projection); -1 if none. */
+export function findNode(t: Trainer, layer: string): number {
+  const nodes = t.model.nodes;
+  for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i].name === layer) return i;
+  return -1;
+}
+
+/** Everything the inspector shows of node `i` now; `ev` is the event the trainer has just performed (null at entry). */
+export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, history: LayerDetail['history']): LayerDetail {
+  const n = t.model.nodes[i];
+  const all = nodeTensors(t, i) as Record<string, NamedTensor | undefined>;
+  const tensors = ORDER.flatMap((k) => (all[k] ? [capped(all[k]!)] : []));
+  const shape = n.kind === 'dense' ? `dense ${n.inWidth}→${n.outWidth} ${n.activation}` : n.kind === 'activation' ? `activation ${n.activation}` : n.kind.replace('_', ' ');
+  const where = ev ? `${ev.phase}${ev.layer >= 0 ? ` ${t.model.nodes[ev.layer].name}` : ''} · step ${ev.step + 1} · epoch ${ev.epoch + 1}` : `entry · step ${t.step + 1}`;
+  return {
+    layer: n.name, title: `${n.name} · ${shape}`, where, tensors,
+    scalars: trainingScalars(t, ev),
+    clip: clipOf(t, i), optimizer: optimizerOf(t, i), decomposition: decompositionOf(t, i), history,
+  };
+}
+
+function clipOf(t: Trainer, i: number): LayerDetail['clip'] {
+  const n = t.model.nodes[i];
+  if (!n.wSize) return null;
+  const c = t.clip, layerNorm = t.gradNorm[i];
+  const share = c.normBefore > 0 ? (layerNorm * layerNorm) / (c.normBefore * c.normBefore) : c.normBefore === 0 ? 0 : NaN;
+  const spec = t.spec.train.clip;
+  return { normBefore: c.normBefore, normAfter: c.normAfter, coefficient: c.coefficient, threshold: spec?.kind === 'norm' ? spec.max : null, layerNorm, share };
+}
+
+function optimizerOf(t: Trainer, i: number): LayerDetail['optimizer'] {
+  const n = t.model.nodes[i], W = nodeTensors(t, i).W;
+  if (!n.wSize || !W) return null;
+  const o = t.optimizer, kind = o.config.kind;
+  if (o.t === 0) return { kind, lr: t.lr, t: 0, tensors: [] };
+  const s = o.inspect(n.wOff, n.wSize);
+  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({ name, path: `${W.path}.${key}`, shape: W.shape, values: values.length > MAX_DETAIL_VALUES ? values.slice(0, MAX_DETAIL_VALUES) : values });
+  const tensors: TensorSnapshot[] = [];
+  switch (s.kind) {
+    case 'adam': case 'adamw': tensors.push(view('m̂', 'm_hat', s.mHat), view('v̂', 'v_hat', s.vHat)); break;
+    case 'momentum': tensors.push(view('momentum buffer', 'buffer', s.buffer)); break;
+    case 'rmsprop': tensors.push(view('v (mean g²)', 'v', s.v)); break;
+    case 'sgd': break;
+  }
+  tensors.push(view('step applied (ΔW)', 'step', s.step));
+  return { kind, lr: t.lr, t: s.t, tensors };
+}
+
+function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
+  const m = t.model, n = m.nodes[i];
+  if (n.kind !== 'dense') return null;
+  const s = nodeTensors(t, i), last = i === m.nodes.length - 1;
+  const fused = last && t.fusedOutput;
+  let phiMean = NaN, phiMax = NaN;
+  if (!fused) {
+    const phi = new Float32Array(s.z!.data.length);
+    if (activationDerivative(n.activation, phi, s.z!.data, s.a!.data, phi.length, n.slope)) {
+      let sum = 0, max = -Infinity;
+      for (let k = 0; k < phi.length; k++) { sum += phi[k]; if (phi[k] > max) max = phi[k]; }
+      phiMean = phi.length ? sum / phi.length : NaN;
+      phiMax = phi.length ? max : NaN;
+    }
+  }
+  return {
+    upstreamFrom: last ? 'the loss' : `Wᵀδ′ from ${m.nodes[i + 1].name}`,
+    upstreamNorm: fused ? NaN : norm(s.dA!.data),
+    activation: fused ? `${n.activation} (fused with the loss: δ = a − y)` : n.activation,
+    phiPrimeMean: phiMean, phiPrimeMax: phiMax,
+    deltaNorm: norm(s.delta!.data),
+  };
+}
+
+function norm(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < x.length; k++) s += x[k] * x[k];
+  return Math.sqrt(s);
+}
