@@ -15,6 +15,10 @@ interface CompiledBreakpoint {
   hits: number;
 }
 
+/** Bits of `StopRules.watches`: a breakpoint may fire after the event; an exception filter may. */
+export const WATCH_BREAKPOINTS = 1;
+export const WATCH_FILTERS = 2;
+
 /** What the rules say about one event. */
 export interface Verdict {
   readonly stop: boolean;
@@ -53,6 +57,8 @@ export class StopRules {
   private filters = new Map<ExceptionFilterId, number>();
   /** Per node: 1 when something may fire after its forward (backward) event; all that runs for most events. */
   private watchForward = new Uint8Array(0);
+  /** byNode as an array, for the per-event lookup. */
+  private bpsOf: (CompiledBreakpoint[] | undefined)[] = [];
   private watchBackward = new Uint8Array(0);
   private watchClip = false;
   /** Until the network is known, the dead-ReLU filter looks at every forward event (checkExceptions knows which nodes are ReLU). */
@@ -89,13 +95,16 @@ export class StopRules {
     this.updateWatches();
   }
 
-  /** True if a breakpoint or filter may fire after this event (the run loop checks nothing else when false). */
-  watches(ev: TrainerEvent): boolean {
+  /**
+   * What may fire after this event: WATCH_BREAKPOINTS and/or WATCH_FILTERS bits, 0 for nothing (the run loop then
+   * checks nothing else: this runs after every event).
+   */
+  watches(ev: TrainerEvent): number {
     switch (ev.phase) {
-      case 'forward': return this.watchEveryForward || this.watchForward[ev.layer] === 1;
-      case 'backward': return this.watchBackward[ev.layer] === 1;
-      case 'clip': return this.watchClip;
-      default: return false;
+      case 'forward': return this.watchEveryForward ? this.watchForward[ev.layer] | WATCH_FILTERS : this.watchForward[ev.layer] | 0;
+      case 'backward': return this.watchBackward[ev.layer] | 0;
+      case 'clip': return this.watchClip ? WATCH_FILTERS : 0;
+      default: return 0;
     }
   }
 
@@ -103,11 +112,12 @@ export class StopRules {
     const dead = this.filters.has('deadRelu');
     const nodes = Math.max(0, ...this.byNode.keys(), ...(this.reluNodes ?? [])) + 1;
     this.watchForward = new Uint8Array(nodes);
-    if (dead && this.reluNodes) for (const n of this.reluNodes) this.watchForward[n] = 1;
+    if (dead && this.reluNodes) for (const n of this.reluNodes) this.watchForward[n] = WATCH_FILTERS;
     this.watchBackward = new Uint8Array(nodes);
+    this.bpsOf = Array.from({ length: nodes }, (_, n) => this.byNode.get(n));
     for (const [n, bps] of this.byNode) {
-      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('forward'))) this.watchForward[n] = 1;
-      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('backward'))) this.watchBackward[n] = 1;
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('forward'))) this.watchForward[n] |= WATCH_BREAKPOINTS;
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('backward'))) this.watchBackward[n] |= WATCH_BREAKPOINTS;
     }
     this.watchClip = this.filters.has('exploding') || this.filters.has('vanishing');
     this.watchEveryForward = dead && !this.reluNodes;
@@ -123,7 +133,7 @@ export class StopRules {
    * set). The NaN filter is not counted: the trainer throws on a non-finite value, and the run loop stops then.
    */
   get active(): boolean {
-    return this.watchClip || this.watchEveryForward || this.watchForward.includes(1) || this.watchBackward.includes(1);
+    return this.watchClip || this.watchEveryForward || this.watchForward.some((w) => w !== 0) || this.watchBackward.some((w) => w !== 0);
   }
 
   /**
@@ -132,7 +142,7 @@ export class StopRules {
    */
   check(ev: TrainerEvent, scope: () => ExprScope, count = true): Verdict {
     if (ev.phase !== 'forward' && ev.phase !== 'backward') return NO;
-    const bps = this.byNode.get(ev.layer);
+    const bps = this.bpsOf[ev.layer];
     if (!bps) return NO;
     // Allocated only when a breakpoint fires, logs or fails: this runs after every layer event.
     let ids: number[] | null = null, logs: string[] | null = null, errors: string[] | null = null;

@@ -14,7 +14,7 @@ import type { CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, 
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
-import { StopRules, type ExceptionHit } from './stopRules';
+import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
@@ -145,7 +145,8 @@ export class TrainingRun {
         if (!ev) return this.finish(false);
         last = ev;
         if (ev.phase === 'update' && this.progressDue) this.sendProgress();
-        if ((stepping || (rules !== null && rules.watches(ev))) && this.afterEvent(t, ev)) return;
+        const watch = rules !== null ? rules.watches(ev) : 0;
+        if ((stepping || watch !== 0) && this.afterEvent(t, ev, watch)) return;
       }
     } catch (e) {
       this.current = last;
@@ -157,15 +158,17 @@ export class TrainingRun {
   }
 
   /** Applies breakpoints, exception filters and the step mode after an event; true if it stopped. */
-  private afterEvent(t: Trainer, ev: TrainerEvent): boolean {
+  private afterEvent(t: Trainer, ev: TrainerEvent, watch: number): boolean {
     this.current = ev;
-    if (this.rules.watches(ev)) {
+    if (watch & WATCH_BREAKPOINTS) {
       const verdict = this.rules.check(ev, this.scopeOf);
       if (!StopRules.quiet(verdict)) {
         for (const message of verdict.logs) this.post({ kind: 'log', message, line: this.locate(ev).line });
         for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
         if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
       }
+    }
+    if (watch & WATCH_FILTERS) {
       const hit = this.rules.checkExceptions(t, ev);
       if (hit) { this.stop('exception', ev, { exception: hit }); return true; }
     }

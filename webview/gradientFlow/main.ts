@@ -142,6 +142,20 @@ function persist(): void {
   vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious, compareIndex });
 }
 
+/**
+ * Saves the state at most every PERSIST_MS while a run streams in (setState copies the whole model, curves and
+ * earlier runs included: per message, that was most of the view's cost). The host replays the run on reload anyway.
+ */
+const PERSIST_MS = 250;
+let persistTimer: ReturnType<typeof setTimeout> | undefined;
+function persistSoon(): void {
+  if (persistTimer !== undefined) return;
+  persistTimer = setTimeout(() => {
+    persistTimer = undefined;
+    persist();
+  }, PERSIST_MS);
+}
+
 function renderStatus(): void {
   el.status.textContent = model.stateText;
   el.status.dataset.state = model.state;
@@ -313,7 +327,9 @@ function handle(msg: HostToWebview): void {
   // A new run is compared with the run just before it.
   if (msg.kind === 'reset' && msg.previous === undefined) compareIndex = 0;
   if (compareIndex >= model.runs.length) compareIndex = 0;
-  persist();
+  // A change of state (a stop, the end of a run) is saved at once; data in between at most every PERSIST_MS.
+  if (msg.kind === 'state' || msg.kind === 'reset') persist();
+  else persistSoon();
   scheduleRender();
 }
 
