@@ -1,6 +1,7 @@
 // Custom DAP events (and the one custom request) the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
 // session whether the adapter runs inline or as the standalone dist/debugAdapter.js. Imported by both sides.
 
+import { encodeFloat32 } from '../../webview/inspector/protocol';
 import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../worker/protocol';
 
 /** Body of each custom event, by event name. */
@@ -22,8 +23,8 @@ export function isNnetCustomEvent(name: string): name is NnetCustomEventName {
   return name === 'nnet.started' || name === 'nnet.progress' || name === 'nnet.stopped' || name === 'nnet.ended';
 }
 
-/** A tensor as JSON carries it: plain numbers, with NaN and ±Infinity arriving as null. */
-export type TensorJson = Omit<TensorSnapshot, 'values'> & { readonly values: readonly (number | null)[] };
+/** A tensor in a JSON response body: its float32 values as base64 (exact, NaN-safe, compact; see encodeFloat32). */
+export type TensorJson = Omit<TensorSnapshot, 'values'> & { readonly data: string };
 
 /** Custom requests the adapter answers (`DebugSession.customRequest`), by command: arguments and response body. */
 export interface NnetCustomRequests {
@@ -42,5 +43,5 @@ export interface NnetCustomRequests {
 
 /** Converts a tensor for a JSON response body. */
 export function tensorJson(t: TensorSnapshot): TensorJson {
-  return { name: t.name, path: t.path, shape: t.shape, values: Array.from(t.values) };
+  return { name: t.name, path: t.path, shape: t.shape, data: encodeFloat32(t.values) };
 }

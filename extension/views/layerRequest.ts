@@ -14,9 +14,12 @@ type Body = NnetCustomRequests['nnet.layerDetail']['body'];
 /** Over JSON, NaN and ±Infinity arrive as null; the inspector reads null as NaN. */
 const num = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
 
+/** Passes the base64 values through untouched (the webview decodes them): no 5M-number arrays in the host. */
 function tensor(t: TensorJson): InspectorTensor {
   const count = t.shape.reduce((a, b) => a * b, 1);
-  return { name: t.name, path: t.path, shape: t.shape, values: t.values.map(num), truncated: t.values.length < count };
+  const pad = t.data.endsWith('==') ? 2 : t.data.endsWith('=') ? 1 : 0;
+  const length = ((t.data.length / 4) * 3 - pad) / 4;
+  return { name: t.name, path: t.path, shape: t.shape, values: [], data: t.data, truncated: length < count };
 }
 
 /**

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { decodeFloat32 } from '../../webview/inspector/protocol';
 
 const root = path.resolve(__dirname, '..', '..');
 const adapter = path.join(root, 'dist', 'debugAdapter.js');
@@ -202,10 +203,11 @@ test('expressions: evaluate, errors that say where, completions, and Set Value o
 test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decomposition; scrubbing to an earlier step leaves the run exactly where it was', async () => {
   await Promise.all([launch(xor, [{ line: H1, condition: 'step == 6 && phase == "backward"' }]), stopped()]);
   assert.match((await frames())[0], /^backward h1 · step 6/);
-  type Detail = { layer: string; where: string; tensors: { name: string; path: string; shape: number[]; values: number[] }[]; clip: { normBefore: number; layerNorm: number; share: number } | null;
+  type Detail = { layer: string; where: string; tensors: { name: string; path: string; shape: number[]; data: string }[]; clip: { normBefore: number; layerNorm: number; share: number } | null;
     optimizer: { kind: string; t: number; tensors: { name: string }[] } | null; decomposition: { upstreamFrom: string; upstreamNorm: number; activation: string; phiPrimeMean: number; phiPrimeMax: number; deltaNorm: number } | null;
     history: { first: number; last: number; step: number; live: boolean } | null };
   const detail = async (args: object) => (await dc.customRequest('nnet.layerDetail', args)).body as Detail;
+  const W = (x: Detail) => Array.from(decodeFloat32(x.tensors.find((t) => t.name === 'W')!.data)!);
   const state = ['sum(h1.W)', 'sum(out.W)', 'sum(h1.W.grad)', 'sum(h1.a)', 'sum(h1.delta)', 'loss', 'lr'];
   const before = await Promise.all(state.map(evaluate));
 
@@ -219,6 +221,10 @@ test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decompo
   assert.equal(d.activation, 'tanh');
   assert.ok(Math.abs(d.deltaNorm - Number(await evaluate('norm(h1.delta)'))) < 1e-5 * Math.max(1, d.deltaNorm));
   assert.ok(Math.abs(d.upstreamNorm - Number(await evaluate('norm(h1.dA)'))) < 1e-5 * Math.max(1, d.upstreamNorm));
+  for (const [i, j] of [[0, 0], [3, 1]]) {
+    const shown = Number(await evaluate(`h1.W[${i}][${j}]`));
+    assert.ok(Math.abs(W(live)[i * 2 + j] - shown) <= 1e-6 * Math.max(1, Math.abs(shown)), `h1.W[${i}][${j}]: ${W(live)[i * 2 + j]} vs ${shown}`);
+  }
   assert.ok(d.phiPrimeMax <= 1 && d.phiPrimeMean > 0 && d.deltaNorm <= d.upstreamNorm * d.phiPrimeMax + 1e-6, 'δ = ∂L/∂a ⊙ tanh′(z) is no larger than ‖∂L/∂a‖·max φ′');
   assert.ok(live.clip && live.clip.share >= 0 && live.clip.share <= 1, `share ${live.clip?.share}`);
   assert.ok(live.optimizer && live.optimizer.t === 5 && live.optimizer.tensors.some((t) => t.name === 'step applied (ΔW)'), JSON.stringify(live.optimizer?.tensors.map((t) => t.name)));
@@ -226,7 +232,6 @@ test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decompo
   const earlier = await detail({ step: 3 });
   assert.deepEqual(earlier.history, { first: 1, last: 6, step: 3, live: false });
   assert.match(earlier.where, /^backward h1 · step 3/);
-  const W = (x: Detail) => x.tensors.find((t) => t.name === 'W')!.values;
   assert.notDeepEqual(W(earlier), W(live), 'step 3 shows the weights of step 3');
   assert.deepEqual(await Promise.all(state.map(evaluate)), before, 'the run is back exactly where it was');
   assert.deepEqual(W(await detail({})), W(live));

@@ -24,9 +24,15 @@ test('deep sigmoid: open the Layer Inspector from Variables, read δ decompositi
     await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
     // Break on the backward pass of h_1 at step 3 (a condition), where the gradient has shrunk through ten sigmoids.
     await wb.gotoLine(H_LINE);
+    const condition = 'step == 3 && phase == "backward" && layer == "h_1"';
     await wb.runCommand('Debug: Add Conditional Breakpoint...');
-    await page.locator('.breakpoint-widget').waitFor({ timeout: 10_000 });
-    await page.keyboard.type('step == 3 && phase == "backward" && layer == "h_1"');
+    const widget = page.locator('.breakpoint-widget');
+    await widget.waitFor({ timeout: 10_000 });
+    // Type into the widget's own input, and only press Enter once all of it arrived there (not in the editor).
+    await widget.locator('.monaco-editor').first().click();
+    await page.keyboard.type(condition);
+    await wb.waitUntil('the condition in the breakpoint widget', async () =>
+      (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(condition), 10_000);
     await page.keyboard.press('Enter');
     await startDebugging(wb);
     await wb.waitUntil('backward h_1 at step 3', async () => (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)), 60_000);

@@ -15,7 +15,7 @@ import { renderInspectorHtml } from '../../extension/views/inspectorHtml';
 import {
   blockValue, deltaVerdict, displayGrid, divergingColor, formatPercent, histogram, indexLabel, logBars, matrixShape, maxAbs, tensorStats,
 } from '../../webview/inspector/numbers';
-import { isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
+import { encodeFloat32, isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');
@@ -74,29 +74,39 @@ describe('layer inspector numerics and protocol (node)', () => {
     assert.ok(!isInspectorToHost({ kind: 'train' }) && !isInspectorToHost(null));
   });
 
-  test('reads a layer through the nnet.layerDetail request: JSON nulls become NaN, cut tensors are flagged, the result validates', async () => {
+  test('reads a layer through the nnet.layerDetail request: base64 float32 passes through to the webview, which decodes it exactly', async () => {
+    const W = Float32Array.from([0.5, -1.25, 3, NaN, 0, -Infinity]);
+    const a = Float32Array.from([1, 2, 3]);
     const body = {
       layer: 'h1', title: 'h1 · dense 2→3 tanh', where: 'backward h1 · step 3 · epoch 1',
-      tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], values: [0.5, -1.25, 3, NaN, 0, -Infinity] }, { name: 'a', path: 'h1.a', shape: [4, 3], values: [1, 2, 3] }],
+      tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], data: encodeFloat32(W) }, { name: 'a', path: 'h1.a', shape: [4, 3], data: encodeFloat32(a) }],
       scalars: [{ name: 'loss', value: 0.25 }, { name: 'grad norm before clip', value: NaN }],
       clip: { normBefore: 2, normAfter: 1, coefficient: 0.5, threshold: 1, layerNorm: 1.5, share: 0.5625 },
-      optimizer: { kind: 'adam', lr: 0.001, t: 3, tensors: [{ name: 'm̂', path: 'h1.W.m_hat', shape: [2, 3], values: [0, 0, 0, 0, 0, 1] }] },
+      optimizer: { kind: 'adam', lr: 0.001, t: 3, tensors: [{ name: 'm̂', path: 'h1.W.m_hat', shape: [2, 3], data: encodeFloat32(Float32Array.from([0, 0, 0, 0, 0, 1])) }] },
       decomposition: { upstreamFrom: 'Wᵀδ′ from out', upstreamNorm: 2, activation: 'tanh', phiPrimeMean: 0.5, phiPrimeMax: 0.9, deltaNorm: NaN },
       history: { first: 1, last: 3, step: 2, live: false },
     };
     const asked: unknown[] = [];
     const req = async (command: string, args?: Record<string, unknown>) => {
       asked.push([command, args]);
-      return JSON.parse(JSON.stringify(body)); // as DAP carries it: NaN and ±Infinity arrive as null
+      return JSON.parse(JSON.stringify(body)); // as DAP carries it: NaN and ±Infinity numbers arrive as null
     };
     const layer = await readLayer(req, 'h1', 2);
     assert.deepEqual(asked, [['nnet.layerDetail', { layer: 'h1', step: 2 }]]);
-    assert.ok(Object.is(layer.tensors[0].values[3], NaN) && Object.is(layer.tensors[0].values[5], NaN));
     assert.deepEqual([layer.tensors[0].truncated, layer.tensors[1].truncated], [false, true]);
     assert.deepEqual(layer.scalars, [{ name: 'loss', value: '0.25' }, { name: 'grad norm before clip', value: 'NaN' }]);
     assert.ok(Number.isNaN(layer.decomposition?.deltaNorm));
-    assert.deepEqual(parseHostToInspector(JSON.parse(JSON.stringify(layer))), layer,
-      'what the host posts is what the webview accepts');
+    // What the host posts is what the webview accepts, with every float32 bit intact (NaN and -Infinity included).
+    const shown = parseHostToInspector(JSON.parse(JSON.stringify(layer)));
+    assert.ok(shown?.kind === 'layer');
+    assert.deepEqual(Array.from(shown.tensors[0].values), Array.from(W));
+    assert.equal(shown.tensors[0].data, undefined, 'decoded and dropped');
+    assert.deepEqual([shown.tensors[1].values.length, shown.tensors[1].truncated], [3, true]);
+    assert.deepEqual(Array.from(shown.optimizer!.tensors[0].values), [0, 0, 0, 0, 0, 1]);
+    for (const bad of [{ data: 'not base64!' }, { data: encodeFloat32(new Float32Array(7)) }, { data: 'AAA' }, { data: 42 }, { data: encodeFloat32(W), values: [1] }]) {
+      const msg = { kind: 'layer', title: 't', where: 'w', scalars: [], tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], values: [], ...bad }] };
+      assert.equal(parseHostToInspector(msg), undefined, JSON.stringify(bad).slice(0, 60));
+    }
     await assert.rejects(readLayer(async () => undefined, null, null), /sent no layer/);
   });
 

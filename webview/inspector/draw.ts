@@ -49,7 +49,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 
 const rgb = (c: Rgb) => `rgb(${c.join(',')})`;
 
-function drawHeatMap(canvas: HTMLCanvasElement, values: readonly number[], shape: readonly number[], limit: number, pal: Palette) {
+function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape: readonly number[], limit: number, pal: Palette) {
   const { rows, cols } = matrixShape(shape);
   const g = displayGrid(rows, cols, MAX_CELLS);
   canvas.width = g.drawCols;

@@ -109,8 +109,12 @@ function render(): void {
 /** Values kept per tensor in the persisted state: state is meant to stay small; Refresh re-reads the full layer. */
 const MAX_PERSISTED_VALUES = 16_384;
 
-const trim = (ts: readonly InspectorTensor[]) => ts.map((t) => (t.values.length <= MAX_PERSISTED_VALUES ? t
-  : { ...t, values: t.values.slice(0, MAX_PERSISTED_VALUES), truncated: true }));
+// Plain arrays: setState stores JSON, where a Float32Array would not come back as one.
+const trim = (ts: readonly InspectorTensor[]) => ts.map((t) => ({
+  name: t.name, path: t.path, shape: t.shape,
+  values: Array.from(t.values.length <= MAX_PERSISTED_VALUES ? t.values : Array.prototype.slice.call(t.values, 0, MAX_PERSISTED_VALUES) as number[]),
+  truncated: t.truncated || t.values.length > MAX_PERSISTED_VALUES,
+}));
 
 function persistable(msg: HostToInspector): HostToInspector {
   if (msg.kind !== 'layer') return msg;

@@ -8,10 +8,41 @@ export interface InspectorTensor {
   /** Expression path, e.g. `h1.W.grad`. */
   readonly path: string;
   readonly shape: readonly number[];
-  /** Row-major values; may hold fewer than the shape's count when `truncated`. */
-  readonly values: readonly number[];
+  /**
+   * Row-major values; may hold fewer than the shape's count when `truncated`. On the wire a number array (null for
+   * NaN/±∞), or empty when `data` carries them.
+   */
+  readonly values: ArrayLike<number>;
+  /**
+   * On the wire only: the values as base64 of little-endian float32 — exact, NaN-safe, and about a third of the size
+   * of JSON numbers, which matters for a 1024×1024 layer. The parser decodes it into `values` and drops it.
+   */
+  readonly data?: string;
   /** True when only the first rows were fetched (very large tensors). */
   readonly truncated: boolean;
+}
+
+/** Encodes float32 values for `InspectorTensor.data` (the host side). */
+export function encodeFloat32(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let bin = '';
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** Decodes `InspectorTensor.data`; undefined when it is not base64 of whole float32s. */
+export function decodeFloat32(data: string): Float32Array | undefined {
+  let bin: string;
+  try {
+    bin = atob(data);
+  } catch {
+    return undefined;
+  }
+  if (bin.length % 4 !== 0) return undefined;
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
 }
 
 /** A named scalar shown beside the tensors (loss, gradient norms, clip coefficient, lr), as the debugger formats it. */
@@ -131,13 +162,23 @@ function tensor(x: unknown): InspectorTensor | undefined {
   if (x.shape.length < 1 || x.shape.length > 4) return undefined;
   if (!x.shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
   const count = (x.shape as number[]).reduce((a, b) => a * b, 1);
-  if (x.values.length > count || x.values.length > MAX_VALUES) return undefined;
-  const values: number[] = new Array(x.values.length);
-  for (let i = 0; i < x.values.length; i++) {
-    const v = x.values[i];
-    if (v === null) values[i] = NaN;
-    else if (typeof v === 'number') values[i] = v;
-    else return undefined;
+  let values: ArrayLike<number>;
+  if (x.data !== undefined) {
+    // Base64 float32: the length is checked before decoding, so a huge string is refused without allocating.
+    if (typeof x.data !== 'string' || x.values.length !== 0 || (x.data.length * 3) / 4 > 4 * Math.min(count, MAX_VALUES) + 3) return undefined;
+    const decoded = decodeFloat32(x.data);
+    if (!decoded || decoded.length > count) return undefined;
+    values = decoded;
+  } else {
+    if (x.values.length > count || x.values.length > MAX_VALUES) return undefined;
+    const parsed: number[] = new Array(x.values.length);
+    for (let i = 0; i < x.values.length; i++) {
+      const v = x.values[i];
+      if (v === null) parsed[i] = NaN;
+      else if (typeof v === 'number') parsed[i] = v;
+      else return undefined;
+    }
+    values = parsed;
   }
   return { name, path, shape: x.shape as number[], values, truncated: x.truncated === true || values.length < count };
 }
