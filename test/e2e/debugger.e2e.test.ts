@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandScopes, startDebugging } from './actions';
-import { callStackRows, variableNames, variableRows } from './debugViews';
+import { breakpointLines, callStackRows, variableNames, variableRows } from './debugViews';
 import { withWorkbench } from './workbench';
 
 const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
@@ -18,10 +18,17 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
     // 1. The exception filter, ticked in the Breakpoints view as a user would.
     await wb.runCommand('View: Show Run and Debug');
     const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
-    await startDebugging(wb); // the filters are listed once a session of the type has started
+    // The filters are listed once a session of the type has started. A breakpoint keeps that first session paused
+    // (the example trains in milliseconds); it is removed again before the real run.
+    await wb.gotoLine(OUT_LINE);
+    await page.keyboard.press('F9');
+    await startDebugging(wb);
     await filter.first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Shift+F5');
     await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+    await wb.gotoLine(OUT_LINE);
+    await page.keyboard.press('F9');
+    await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
     // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
     await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
     await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
