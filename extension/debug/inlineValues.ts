@@ -7,12 +7,15 @@ import type { NodeSummary } from '../worker/protocol';
 /** Supplies inline values from the latest stop's per-node summaries. */
 export class NnetInlineValues implements vscode.InlineValuesProvider {
   private network: readonly NodeSummary[] = [];
+  /** The layer the debugger is paused on: a `repeat` line shows that instance rather than the first. */
+  private pausedLayer = '';
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeInlineValues = this.changed.event;
 
-  /** Called on every stop with the summaries the adapter sent. */
-  update(network: readonly NodeSummary[]): void {
+  /** Called on every stop with the summaries the adapter sent and the name of the paused layer. */
+  update(network: readonly NodeSummary[], pausedLayer = ''): void {
     this.network = network;
+    this.pausedLayer = pausedLayer;
     this.changed.fire();
   }
 
@@ -27,7 +30,7 @@ export class NnetInlineValues implements vscode.InlineValuesProvider {
     const out: vscode.InlineValue[] = [];
     for (const [line, nodes] of byLine) {
       if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) continue;
-      const n = nodes[0];
+      const n = nodes.find((x) => x.name === this.pausedLayer) ?? nodes[0];
       const mean = /mean (\S+)/.exec(n.output)?.[1];
       const parts = [n.gradNorm !== null ? `‖∇W‖ ${formatNumber(n.gradNorm)}` : null, mean ? `mean a ${mean}` : null].filter(Boolean);
       const text = `${parts.join(' · ')}${nodes.length > 1 ? ` (${n.name} of ${nodes.length})` : ''}`;

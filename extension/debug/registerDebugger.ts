@@ -37,10 +37,12 @@ export function registerDebugger(
           display.progress(body.progress, body.paused);
           return;
         }
-        case 'nnet.stopped':
-          inline.update((e.body as NnetCustomEvents['nnet.stopped']).network);
-          onStopped?.(e.session, e.body as NnetCustomEvents['nnet.stopped']);
+        case 'nnet.stopped': {
+          const body = e.body as NnetCustomEvents['nnet.stopped'];
+          inline.update(body.network, body.location.layerName);
+          onStopped?.(e.session, body);
           return;
+        }
         case 'nnet.ended': {
           inline.clear();
           const body = e.body as NnetCustomEvents['nnet.ended'];
