@@ -57,10 +57,14 @@ export const RUN_MODES = {
     debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [],
     breakpoints: [{ id: 1, nodes: Array.from({ length: 64 }, (_, i) => i), condition: 'step < 0 && norm(x) > 0' }],
   },
-  /** Debug session with every exception filter on at its default threshold. */
+  /**
+   * Debug session with every exception filter on, at the default thresholds except the vanishing one, set so low
+   * that it never fires: N4 (ten sigmoid layers) really does vanish at 1e-3, and a stop is not a measurement. A
+   * threshold that never fires makes each check scan every layer, the most work it can do.
+   */
   'debug+filters': {
     debug: true, historyBytes: 256 * 1024 * 1024,
-    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({ id, threshold: EXCEPTION_FILTERS[id].defaultThreshold })),
+    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({ id, threshold: id === 'vanishing' ? 1e-30 : EXCEPTION_FILTERS[id].defaultThreshold })),
   },
 } as const satisfies Record<string, Pick<Extract<HostToWorker, { kind: 'start' }>, 'debug' | 'historyBytes' | 'exceptionFilters'> & Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints'>>>;
 export type RunMode = keyof typeof RUN_MODES;
@@ -110,15 +114,16 @@ interface RunTiming { readonly seconds: number; readonly steps: number; readonly
 function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<RunTiming> {
   return new Promise((resolve, reject) => {
     let t0 = 0, capped = false;
+    let stoppedBy: string | null = null;
     const run = new TrainingRun((m: WorkerToHost) => {
       structuredClone(m);
       if (m.kind === 'started') t0 = performance.now();
-      else if (m.kind === 'finished') { clearTimeout(cap); resolve({ seconds: (performance.now() - t0) / 1000, steps: m.progress.step, capped }); }
+      // A run that stopped is not a measurement: the Stop below ends it with 'finished', which must not resolve.
+      else if (m.kind === 'finished') { clearTimeout(cap); if (stoppedBy) reject(new Error(stoppedBy)); else resolve({ seconds: (performance.now() - t0) / 1000, steps: m.progress.step, capped }); }
       else if (m.kind === 'error') { clearTimeout(cap); reject(new Error(m.message)); }
       else if (m.kind === 'stopped') {
-        clearTimeout(cap);
+        stoppedBy = `it stops: ${m.exception ? `${m.exception.filter} filter (${m.exception.description})` : m.reason}`;
         run.handle({ kind: 'stop' });
-        reject(new Error(`it stops: ${m.exception ? `${m.exception.filter} filter (${m.exception.description})` : m.reason}`));
       }
     });
     const cap = setTimeout(() => { capped = true; run.handle({ kind: 'stop' }); }, capSeconds * 1000);

@@ -23,6 +23,12 @@ export interface GradNormPoint {
   readonly after: number;
 }
 
+/** One sample of the loss per optimizer step: the latest mini-batch's loss when the host sampled it. */
+export interface StepLossPoint {
+  readonly step: number;
+  readonly loss: number;
+}
+
 /** Training state shown in the view's header. */
 export type ViewState = 'idle' | 'training' | 'paused' | 'finished' | 'error';
 
@@ -46,6 +52,8 @@ export type HostToWebview =
   | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
   | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number; readonly valLoss?: number }[] }
+  /** Per-step loss samples to append (a few per second while training: a sampled trace, like the norms). */
+  | { kind: 'stepLoss'; points: readonly StepLossPoint[] }
   /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */
   | { kind: 'gradNorm'; points: readonly GradNormPoint[]; clipNorm: number | null }
   /**

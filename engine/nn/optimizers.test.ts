@@ -250,3 +250,17 @@ test('OPTIMIZER_DEFAULTS: PyTorch defaults, one config per kind, each usable as 
     assert.equal(opt.inspect(0, 2).kind, kind);
   }
 });
+
+test('stepSquares sums the squares of the applied step over a slice, as inspect().step does, for every optimizer', () => {
+  for (const kind of ['sgd', 'momentum', 'rmsprop', 'adam', 'adamw'] as const) {
+    const opt = createOptimizer(kind === 'sgd' ? { kind, lr: 0.1, weightDecay: 0 } : kind === 'momentum' ? { kind, lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 }
+      : kind === 'rmsprop' ? { kind, lr: 0.1, alpha: 0.99, eps: 1e-8, weightDecay: 0 } : { kind, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 }, 5);
+    const params = Float32Array.from([1, -2, 3, 0.5, -0.25]);
+    assert.equal(opt.stepSquares(1, 3), 0, `${kind}: zero before the first step`);
+    opt.step(params, Float32Array.from([0.1, 0.2, -0.3, 0.4, 0]), 0.1);
+    opt.step(params, Float32Array.from([0.3, -0.2, 0.1, 0.4, 0.2]), 0.1);
+    const want = Array.from(opt.inspect(1, 3).step).reduce((a, d) => a + d * d, 0);
+    assert.ok(want > 0 && Math.abs(opt.stepSquares(1, 3) - want) <= 1e-12 * want, `${kind}: ${opt.stepSquares(1, 3)} vs ${want}`);
+    assert.throws(() => opt.stepSquares(3, 3), RangeError);
+  }
+});

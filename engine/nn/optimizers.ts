@@ -71,6 +71,8 @@ export interface Optimizer {
   readonly t: number;
   /** Copies of the state of parameters [offset, offset + length), e.g. one layer's W. Throws RangeError when out of range. */
   inspect(offset: number, length: number): OptimizerInspection;
+  /** Σ (θ_t − θ_{t−1})² over [offset, offset + length), in float64, without copying (the live update-ratio chart). */
+  stepSquares(offset: number, length: number): number;
   /** A copy of the whole state (step count and every buffer), for rewinding; into `reuse`'s buffers when given. */
   saveState(reuse?: OptimizerState): OptimizerState;
   /** Puts back a state from `saveState` of this optimizer. */
@@ -132,6 +134,14 @@ abstract class Base {
   restoreState(s: OptimizerState): void {
     this.t = s.t;
     this.buffers().forEach((b, i) => b.set(s.buffers[i]));
+  }
+
+  stepSquares(offset: number, length: number): number {
+    this.checkRange(offset, length);
+    const d = this.lastStep;
+    let s = 0;
+    for (let i = offset, end = offset + length; i < end; i++) s += d[i] * d[i];
+    return s;
   }
 
   protected slice(buf: Float32Array, offset: number, length: number): Float32Array {

@@ -16,6 +16,8 @@ export class TrainingDisplay implements vscode.Disposable {
   private title = '';
   /** Step of the last gradient-norm sample posted, so repeated progress at one step (pauses) adds no duplicates. */
   private lastNormStep = -1;
+  /** Likewise for the per-step loss samples. */
+  private lastLossStep = -1;
   private debugging = false;
 
   constructor(private readonly view: WebviewSink) {
@@ -28,6 +30,7 @@ export class TrainingDisplay implements vscode.Disposable {
     this.title = title;
     this.debugging = debugging;
     this.lastNormStep = -1;
+    this.lastLossStep = -1;
     this.view.post({ kind: 'reset', title, layerNames });
     this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…`, debugging });
     this.item.text = `$(sync~spin) nnet: ${title} starting`;
@@ -49,6 +52,12 @@ export class TrainingDisplay implements vscode.Disposable {
         kind: 'loss',
         points: p.newLossPoints.map((x) => (typeof x.valLoss === 'number' ? { epoch: x.epoch, loss: x.loss, valLoss: x.valLoss } : { epoch: x.epoch, loss: x.loss })),
       });
+    }
+    // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
+    const batchLoss = p.batchLoss;
+    if (typeof batchLoss === 'number' && !Number.isNaN(batchLoss) && p.step > 0 && p.step !== this.lastLossStep) {
+      this.lastLossStep = p.step;
+      this.view.post({ kind: 'stepLoss', points: [{ step: p.step, loss: batchLoss }] });
     }
     // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
     // Over DAP, NaN arrives as null; before the first clip event the norms are NaN and there is nothing to plot.

@@ -54,6 +54,8 @@ export interface Progress {
   readonly epochs: number;
   readonly step: number;
   readonly loss: number;
+  /** Loss of the latest mini-batch (a per-step sample of the loss curve; NaN before the first loss event). */
+  readonly batchLoss?: number;
   readonly stepsPerSecond: number;
   readonly gradNormBeforeClip: number;
   readonly gradNormAfterClip: number;

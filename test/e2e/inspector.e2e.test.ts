@@ -77,7 +77,9 @@ test('deep sigmoid: open the Layer Inspector from Variables, read δ decompositi
     await page.keyboard.press('F10');
     await wb.waitUntil('the inspector to follow to the clip event', async () => /^clip · step 3/.test(await text(frame, '#where')), 30_000);
 
-    // The Inspect CodeLens of `out` opens that layer.
+    // The Inspect CodeLens of `out` opens that layer (scrolled into the middle of the editor first: the stop on the
+    // clip event revealed the optimizer line, leaving `out` under the editor's top scroll shadow).
+    await wb.gotoLine(1);
     await page.locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' }).last().click();
     await wb.waitUntil('the inspector to show out', async () => /^out · dense 16→1 sigmoid/.test(await text(frame, '#title')), 30_000);
     assert.match(await text(frame, '#decomp-table'), /the loss/);

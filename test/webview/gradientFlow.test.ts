@@ -72,7 +72,7 @@ describe('gradient flow model and validation (node)', () => {
     assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
     const m = emptyModel();
     assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: true }))),
-      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0 });
+      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0, lossPerStep: false });
     // State saved before run comparison (no `previous`) still restores, with no overlay.
     const { previous: _, ...older } = m;
     assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.previous, null);
@@ -132,6 +132,27 @@ describe('gradient flow model and validation (node)', () => {
     const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 3 })));
     assert.deepEqual([restored?.model.runs.length, restored?.compareIndex], [5, 3]);
     assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 9 })))?.compareIndex, 0);
+  });
+
+  test('per-step loss samples: appended, downsampled, cleared by a new run, replayed; malformed ones rejected', () => {
+    const m = emptyModel();
+    applyMessage(m, { kind: 'reset', title: 'big.nnet', layerNames: ['a'] });
+    for (let s = 1; s <= 5000; s++) applyMessage(m, { kind: 'stepLoss', points: [{ step: s * 10, loss: 1 / s }] });
+    const shown = lossPointsForDisplay(m.stepLoss);
+    assert.ok(shown.length <= 2001 && shown.length > 1000, `flat memory: ${shown.length}`);
+    assert.deepEqual(shown.at(-1), { step: 50000, loss: 1 / 5000 }, 'the curve ends at the newest sample');
+    const view = emptyModel();
+    for (const msg of replayMessages(m, true)) applyMessage(view, JSON.parse(JSON.stringify(msg)));
+    assert.deepEqual(lossPointsForDisplay(view.stepLoss), shown);
+    applyMessage(m, { kind: 'reset', title: 'again', layerNames: ['a'] });
+    assert.equal(m.stepLoss.points.length, 0);
+    assert.deepEqual(parseHostToWebview({ kind: 'stepLoss', points: [{ step: 3, loss: null }] }), { kind: 'stepLoss', points: [{ step: 3, loss: NaN }] });
+    for (const bad of [{ kind: 'stepLoss', points: [{ step: 'a', loss: 1 }] }, { kind: 'stepLoss', points: null }, { kind: 'stepLoss', points: [{ epoch: 1, loss: 1 }] }]) {
+      assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
+    }
+    // State saved before the per-step curve restores with an empty one.
+    const { stepLoss: _, ...older } = emptyModel();
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.stepLoss, emptyModel().stepLoss);
   });
 
   test('layers are classified against the output layer: vanishing, exploding, NaN', () => {
@@ -481,6 +502,7 @@ interface Snapshot {
   datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   yScale: { type: string; min: number; max: number };
   marker?: number | null;
+  xAxis?: 'epoch' | 'step';
 }
 interface Read {
   ratio: Snapshot;
@@ -731,6 +753,29 @@ describe('gradient flow webview (headless Chromium)', () => {
     await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: false });
     await settle(page);
     assert.equal(await enabled('pause'), false);
+    await assertHealthy();
+  });
+
+  test('the loss curve per step: the sampled mini-batch losses against the step, the marker in steps, persisted', async () => {
+    await open('light');
+    await feedRun(page);
+    await send(page, { kind: 'stepLoss', points: [{ step: 100, loss: 0.5 }, { step: 400, loss: 0.2 }, { step: 1200, loss: 0.05 }] });
+    await send(page, { kind: 'state', state: 'paused', text: 'Paused on backward h1 · step 1200', debugging: true, at: { step: 1200, epoch: 300 } });
+    await settle(page);
+    let r = await read(page);
+    assert.deepEqual([r.loss.xAxis, r.loss.marker, r.loss.datasets[0].data.length], ['epoch', 300, 300]);
+    await page.click('#loss-steps');
+    await settle(page);
+    r = await read(page);
+    assert.equal(r.loss.xAxis, 'step');
+    assert.deepEqual(r.loss.datasets[0].data, [{ x: 100, y: 0.5 }, { x: 400, y: 0.2 }, { x: 1200, y: 0.05 }]);
+    assert.equal(r.loss.marker, 1200);
+    assert.match(await page.locator('#loss-summary').innerText(), /^step 1200: 0\.05 · min 0\.05/);
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-loss-per-step-light.png'), fullPage: true });
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length > 0);
+    await settle(page);
+    assert.equal((await read(page)).loss.xAxis, 'step', 'the choice survives a reload');
     await assertHealthy();
   });
 

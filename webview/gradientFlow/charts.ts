@@ -39,8 +39,10 @@ export interface ChartSnapshot {
   /** `color` is the dataset's colour; where bars are coloured one by one, `colors` has each bar's and `color` the usual one. */
   readonly datasets: { label: string; data: unknown[]; color: string; colors?: string[]; hidden: boolean }[];
   readonly yScale: { type: string; min: number; max: number };
-  /** x of the paused-here marker (loss: epoch, norm: step), when the chart has one and it is shown. */
+  /** x of the paused-here marker (loss: epoch or step, norm: step), when the chart has one and it is shown. */
   readonly marker?: number | null;
+  /** The loss chart's x unit. */
+  readonly xAxis?: 'epoch' | 'step';
 }
 
 /** The parts of a chart a snapshot reads; structural, so bar and line charts both fit without casts. */
@@ -270,7 +272,11 @@ function restyle(chart: { update(): void }): void {
 /** The loss curve. */
 export interface LossChart {
   /** `previous` is drawn as a faded overlay when given and `showPrevious` is set. */
-  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean, marker?: number | null): void;
+  /**
+   * `points` are at x = `epoch` (the epoch means) or, with `xAxis` 'step', at the optimizer step in the same field
+   * (the per-step samples); the marker is in the same unit.
+   */
+  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean, marker?: number | null, xAxis?: 'epoch' | 'step'): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -289,7 +295,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
     scales: {
       x: {
         type: 'linear',
-        title: axisTitle('epoch', currentTheme),
+        title: axisTitle(xUnit, currentTheme),
         grid: { color: currentTheme.grid },
         border: { color: currentTheme.grid },
         ticks: { color: currentTheme.foreground, maxTicksLimit: 5, maxRotation: 0 },
@@ -321,7 +327,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
-          title: (items: TooltipItem<'line'>[]) => (items[0] ? `epoch ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
+          title: (items: TooltipItem<'line'>[]) => (items[0] ? `${xUnit} ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
           label: (item: TooltipItem<'line'>) =>
             `${item.dataset.label}: ${formatValue([rawLoss, rawVal, rawPrev][item.datasetIndex]?.[item.dataIndex] ?? NaN)}`,
         },
@@ -331,6 +337,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
 
   let rawLoss: number[] = [];
   let markerAt: number | null = null;
+  let xUnit: 'epoch' | 'step' = 'epoch';
   let rawVal: number[] = [];
   let rawPrev: number[] = [];
   let hasVal = false;
@@ -351,15 +358,17 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       }],
     },
     options: options(),
-    plugins: [verticalMarker('nnetLossMarker', { x: () => markerAt, label: () => `paused · epoch ${markerAt}`, color: () => currentTheme.foreground })],
+    plugins: [verticalMarker('nnetLossMarker', { x: () => markerAt, label: () => `paused · ${xUnit} ${markerAt}`, color: () => currentTheme.foreground })],
   });
 
   return {
-    update(points, log, previous = null, showPrevious = true, marker = null) {
+    update(points, log, previous = null, showPrevious = true, marker = null, xAxis = 'epoch') {
       markerAt = marker;
+      const unitChanged = xAxis !== xUnit;
+      xUnit = xAxis;
       const valPoints = points.filter((p) => p.valLoss !== undefined);
       const prevShown = !!previous && showPrevious && previous.points.length > 0;
-      const modeChanged = log !== logScale || (valPoints.length > 0) !== hasVal || prevShown !== hasPrev;
+      const modeChanged = unitChanged || log !== logScale || (valPoints.length > 0) !== hasVal || prevShown !== hasPrev;
       logScale = log;
       hasVal = valPoints.length > 0;
       hasPrev = prevShown;
@@ -394,7 +403,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       chart.options = options();
       restyle(chart);
     },
-    read: () => ({ ...snapshot(chart, 'borderColor'), marker: markerAt }),
+    read: () => ({ ...snapshot(chart, 'borderColor'), marker: markerAt, xAxis: xUnit }),
   };
 }
 

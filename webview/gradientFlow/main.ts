@@ -4,7 +4,7 @@ import './style.css';
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption } from '@vscode/webview-ui-toolkit';
 import type { HostToWebview, PreviousRun, ViewCommand, WebviewToHost } from '../protocol';
 import { createGradFlowChart, createLossChart, createNormChart, createRatioChart, type ChartSnapshot } from './charts';
-import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_UPDATE_RATIO, lossPointsForDisplay, type GradientFlowModel, type LayerHealth } from './model';
+import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_UPDATE_RATIO, lossPointsForDisplay, type GradientFlowModel, type LayerHealth, type LossPoint } from './model';
 import { formatValue } from './scales';
 import { readChartTheme, watchTheme } from './theme';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
@@ -98,7 +98,7 @@ function dropdown(id: string, label: string): Dropdown {
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption());
 buildRatioPanel();
 addControls('gradflow-chart', checkbox('grad-log', 'Log scale'));
-addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-prev', 'Compare with'), dropdown('loss-compare', 'Earlier run to compare with'));
+addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-steps', 'Per step'), checkbox('loss-prev', 'Compare with'), dropdown('loss-compare', 'Earlier run to compare with'));
 
 const el = {
   train: byId<HTMLElement>('train'),
@@ -112,6 +112,7 @@ const el = {
   nonFinite: byId<HTMLElement>('nonfinite'),
   tableBody: byId<HTMLTableElement>('gradflow-table').tBodies[0],
   lossLog: byId<Checkbox>('loss-log'),
+  lossSteps: byId<Checkbox>('loss-steps'),
   lossPrev: byId<Checkbox>('loss-prev'),
   gradLog: byId<Checkbox>('grad-log'),
   ratioCanvas: byId<HTMLCanvasElement>('ratio-chart'),
@@ -132,6 +133,7 @@ let lossLogScale = restored?.lossLogScale ?? false;
 let gradLogScale = restored?.gradLogScale ?? true;
 let showPrevious = restored?.showPrevious ?? true;
 let compareIndex = restored?.compareIndex ?? 0;
+let lossPerStep = restored?.lossPerStep ?? false;
 
 const gradChart = createGradFlowChart(el.gradCanvas, readChartTheme());
 const lossChart = createLossChart(el.lossCanvas, readChartTheme());
@@ -139,7 +141,7 @@ const normChart = createNormChart(el.normCanvas, readChartTheme());
 const ratioChart = createRatioChart(el.ratioCanvas, readChartTheme());
 
 function persist(): void {
-  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious, compareIndex });
+  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious, compareIndex, lossPerStep });
 }
 
 /**
@@ -269,11 +271,18 @@ function renderCompare(): void {
 }
 
 function renderLoss(): void {
-  const points = lossPointsForDisplay(model.loss);
-  const previous = compared();
-  lossChart.update(points, lossLogScale, previous, showPrevious, model.pausedAt?.epoch ?? null);
+  // Per step: the sampled mini-batch losses at x = step (earlier runs are per epoch, so no overlay then).
+  const points: LossPoint[] = lossPerStep
+    ? lossPointsForDisplay(model.stepLoss).map((p) => ({ epoch: p.step, loss: p.loss }))
+    : lossPointsForDisplay(model.loss);
+  const previous = lossPerStep ? null : compared();
+  const marker = model.pausedAt ? (lossPerStep ? model.pausedAt.step : model.pausedAt.epoch) : null;
+  lossChart.update(points, lossLogScale, previous, showPrevious, marker, lossPerStep ? 'step' : 'epoch');
   renderCompare();
+  el.lossCompare.hidden = previous === null;
   el.lossLog.checked = lossLogScale;
+  el.lossSteps.checked = lossPerStep;
+  el.lossSteps.title = 'Plot the loss of the latest mini-batch, sampled a few times a second, against the optimizer step';
   el.lossPrev.hidden = previous === null;
   el.lossPrev.checked = showPrevious;
   el.lossPrev.title = previous ? `Overlay an earlier run: ${previous.title}` : '';
@@ -284,10 +293,11 @@ function renderLoss(): void {
   }
   let min = Infinity;
   for (const p of points) if (p.loss < min) min = p.loss;
-  const thinned = model.loss.stride > 1 ? ` · 1 in ${model.loss.stride} points shown` : '';
+  const series = lossPerStep ? model.stepLoss : model.loss;
+  const thinned = series.stride > 1 ? ` · 1 in ${series.stride} points shown` : '';
   const prev = previous && showPrevious ? previousSummary(previous.title, previous.points) : '';
   el.lossSummary.textContent =
-    `epoch ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
+    `${lossPerStep ? 'step' : 'epoch'} ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
     + (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '')
     + ` · min ${formatValue(min)}${thinned}${prev}`;
 }
@@ -375,6 +385,7 @@ function onToggle(box: Checkbox, get: () => boolean, set: (v: boolean) => void):
   });
 }
 onToggle(el.lossLog, () => lossLogScale, (v) => { lossLogScale = v; });
+onToggle(el.lossSteps, () => lossPerStep, (v) => { lossPerStep = v; });
 onToggle(el.gradLog, () => gradLogScale, (v) => { gradLogScale = v; });
 onToggle(el.lossPrev, () => showPrevious, (v) => { showPrevious = v; });
 

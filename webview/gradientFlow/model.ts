@@ -1,6 +1,6 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
-import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type ViewState } from '../protocol';
+import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
 
 /** Above this many points the loss series halves its resolution, so memory stays flat on long runs. */
 export const MAX_LOSS_POINTS = 2000;
@@ -29,6 +29,7 @@ export interface Series<T> {
 
 export type LossSeries = Series<LossPoint>;
 export type GradNormSeries = Series<GradNormPoint>;
+export type StepLossSeries = Series<StepLossPoint>;
 
 /** Everything the view shows; small enough to persist with `setState` after every update. */
 export interface GradientFlowModel {
@@ -38,6 +39,8 @@ export interface GradientFlowModel {
   /** Optimizer step of `layers`, or null before the first gradient arrives. */
   step: number | null;
   loss: LossSeries;
+  /** The loss per optimizer step, one sample per progress update, downsampled like the epoch curve. */
+  stepLoss: StepLossSeries;
   /** Global gradient norm before/after clipping, one sample per progress update, downsampled like the loss. */
   gradNorm: GradNormSeries;
   /** The `clip norm` threshold, or null when the run does not clip by norm. */
@@ -66,6 +69,7 @@ export function emptyModel(): GradientFlowModel {
     layers: [],
     step: null,
     loss: emptyLossSeries(),
+    stepLoss: emptySeries(),
     gradNorm: emptySeries(),
     clipNorm: null,
     clippedSamples: 0,
@@ -139,6 +143,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.layers = [];
       model.step = null;
       model.loss = emptyLossSeries();
+      model.stepLoss = emptySeries();
       model.gradNorm = emptySeries();
       model.clipNorm = null;
       model.clippedSamples = 0;
@@ -152,6 +157,9 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       return;
     case 'loss':
       appendLoss(model.loss, msg.points);
+      return;
+    case 'stepLoss':
+      appendSeries(model.stepLoss, msg.points);
       return;
     case 'gradNorm':
       model.clipNorm = msg.clipNorm;
@@ -182,6 +190,8 @@ export function replayMessages(model: GradientFlowModel, sawReset: boolean): Hos
     out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames], previous: model.previous && copyPrevious(model.previous), runs: model.runs.map(copyPrevious) });
     const points = lossPointsForDisplay(model.loss);
     if (points.length > 0) out.push({ kind: 'loss', points });
+    const steps = lossPointsForDisplay(model.stepLoss);
+    if (steps.length > 0) out.push({ kind: 'stepLoss', points: steps });
     const norms = lossPointsForDisplay(model.gradNorm);
     if (norms.length > 0 || model.clipNorm !== null) out.push({ kind: 'gradNorm', points: norms, clipNorm: model.clipNorm });
     if (model.step !== null) out.push({ kind: 'gradFlow', layers: [...model.layers], step: model.step });

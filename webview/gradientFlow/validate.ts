@@ -1,6 +1,6 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type ViewState } from '../protocol';
+import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
 import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
@@ -63,6 +63,13 @@ function lossPoint(x: unknown): LossPoint | undefined {
   return valLoss === undefined ? undefined : { epoch, loss, valLoss };
 }
 
+function stepLossPoint(x: unknown): StepLossPoint | undefined {
+  if (!isRec(x)) return undefined;
+  const step = finite(x.step);
+  const loss = measured(x.loss);
+  return step === undefined || loss === undefined ? undefined : { step, loss };
+}
+
 function normPoint(x: unknown): GradNormPoint | undefined {
   if (!isRec(x)) return undefined;
   const step = finite(x.step);
@@ -121,6 +128,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, lossPoint);
       return points ? { kind: 'loss', points } : undefined;
     }
+    case 'stepLoss': {
+      const points = all(data.points, MAX_POINTS_PER_MESSAGE, stepLossPoint);
+      return points ? { kind: 'stepLoss', points } : undefined;
+    }
     case 'gradNorm': {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, normPoint);
       const clip = clipNorm(data.clipNorm);
@@ -151,6 +162,8 @@ export interface PersistedState {
   readonly showPrevious: boolean;
   /** Which earlier run (index into model.runs, newest first) the overlay shows. Absent in older state: 0. */
   readonly compareIndex: number;
+  /** The loss chart plots the per-step samples instead of the epoch means. Absent in older state: per epoch. */
+  readonly lossPerStep: boolean;
 }
 
 function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
@@ -173,6 +186,8 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
   const step = m.step === null ? null : finite(m.step);
   const loss = series(m.loss, lossPoint);
   const gradNorm = series(m.gradNorm, normPoint);
+  // State saved before the per-step curve has none: an empty series, nothing misread.
+  const stepLoss = m.stepLoss === undefined ? { points: [], tail: null, stride: 1, skipped: 0 } : series(m.stepLoss, stepLossPoint);
   const clip = clipNorm(m.clipNorm);
   const clippedSamples = finite(m.clippedSamples);
   const normSamples = finite(m.normSamples);
@@ -183,16 +198,17 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
   // State saved before the run selector has no `runs`: the previous run is the only one.
   const runs = m.runs === undefined ? (previous ? [previous] : []) : all(m.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
   const at = m.pausedAt === undefined || m.pausedAt === null ? null : pausedAt(m.pausedAt);
-  if (previous === undefined || !runs || at === undefined || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
+  if (previous === undefined || !runs || at === undefined || !stepLoss || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
     || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
   return {
     version: 2,
-    model: { title, layerNames, layers, step, loss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at },
+    model: { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at },
     lossLogScale: x.lossLogScale === true,
     gradLogScale: x.gradLogScale !== false,
     showPrevious: x.showPrevious !== false,
+    lossPerStep: x.lossPerStep === true,
     compareIndex: typeof x.compareIndex === 'number' && Number.isInteger(x.compareIndex) && x.compareIndex >= 0 && x.compareIndex < runs.length ? x.compareIndex : 0,
   };
 }
