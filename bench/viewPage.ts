@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { renderGradientFlowHtml } from '../extension/views/gradientFlowHtml';
+import { THEMES } from '../test/webview/themes';
 import type { HostToWebview } from '../webview/protocol';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'webview');
@@ -21,21 +22,8 @@ export function findChromium(): string | null {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
-/** A subset of VS Code's Dark Modern theme, as VS Code sets it on <html style> (the test's `THEMES.dark`). */
-const DARK: Record<string, string> = {
-  'foreground': '#cccccc', 'editor-foreground': '#cccccc', 'editor-background': '#1f1f1f',
-  'sideBar-background': '#181818', 'descriptionForeground': '#9d9d9d', 'errorForeground': '#f85149',
-  'charts-foreground': '#cccccc', 'charts-lines': 'rgba(204, 204, 204, 0.5)', 'charts-blue': '#3794ff',
-  'charts-orange': '#d18616', 'charts-red': '#f14c4c', 'charts-green': '#89d185', 'charts-yellow': '#cca700',
-  'charts-purple': '#b180d7',
-  'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
-  'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
-  'button-secondaryHoverBackground': '#3c3c3c', 'button-border': 'rgba(255, 255, 255, 0.07)',
-  'focusBorder': '#0078d4', 'checkbox-background': '#313131', 'checkbox-border': '#3c3c3c',
-  'checkbox-foreground': '#cccccc', 'editorHoverWidget-background': '#202020',
-  'editorHoverWidget-foreground': '#cccccc', 'editorHoverWidget-border': '#454545',
-  'font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif', 'font-size': '13px', 'font-weight': 'normal',
-};
+/** VS Code's Dark Modern theme variables, as the webview tests use them. */
+const DARK = THEMES.dark;
 
 /**
  * VS Code's default styles and API script, as in the test, except that the API forwards what the page posts to the
