@@ -52,6 +52,12 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
       (await callStackRows(page)).find((r) => /δ = ∂L\/∂a ⊙ sigmoid′\(z\)/.test(r)), 30_000);
     t.diagnostic(`frame: ${frame}`);
     assert.ok((await callStackRows(page)).some((r) => /backward h_10/.test(r)));
+    // The repeat line's inline value is the paused instance's, not the first one's.
+    const inline = await wb.waitUntil('the inline value of the repeat line to name h_10', async () => {
+      const lines = await page.locator('.editor-instance .view-line').allInnerTexts();
+      return lines.map((l) => l.replace(/\s+/g, ' ')).find((l) => /dense h 16 sigmoid/.test(l) && /\(h_10 of 10\)/.test(l));
+    }, 15_000);
+    t.diagnostic(`inline: ${inline}`);
     await expandScopes(page);
     await wb.waitUntil('∂L/∂a, z, φ′(z) and δ in Variables', async () => {
       const names = await variableNames(page);
