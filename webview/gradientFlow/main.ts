@@ -152,11 +152,17 @@ const PERSIST_MS = 250;
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
 function persistSoon(): void {
   if (persistTimer !== undefined) return;
-  persistTimer = setTimeout(() => {
-    persistTimer = undefined;
-    persist();
-  }, PERSIST_MS);
+  persistTimer = setTimeout(flushPersist, PERSIST_MS);
 }
+function flushPersist(): void {
+  if (persistTimer === undefined) return;
+  clearTimeout(persistTimer);
+  persistTimer = undefined;
+  persist();
+}
+// A view being hidden or reloaded saves what is pending, so it comes back exactly as it was.
+window.addEventListener('pagehide', flushPersist);
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushPersist(); });
 
 function renderStatus(): void {
   el.status.textContent = model.stateText;
