@@ -34,7 +34,10 @@ export class History {
    * doubled whenever checkpoints are measured to take more than COST_SHARE of the time (fresh memory, as the ring
    * first fills, costs more than the estimate below).
    */
-  interval: number;
+  get interval(): number {
+    return this.stepsBetween;
+  }
+  private stepsBetween: number;
   private window = { start: 0, spentMs: 0, taken: 0 };
 
   /** @param budgetBytes memory the checkpoints may use. */
@@ -52,7 +55,7 @@ export class History {
     // replays at most `interval` steps.
     const B = Math.max(1, trainer.spec.train.batch);
     const byCopy = Math.ceil((80 * (1 + opt)) / B), byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
-    this.interval = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
+    this.stepsBetween = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
     this.record();
     this.window.start = performance.now();
   }
@@ -68,7 +71,7 @@ export class History {
     const w = this.window, now = performance.now();
     w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
-    if (w.spentMs > COST_SHARE * (now - w.start) && this.interval < MAX_INTERVAL) this.interval *= 2;
+    if (w.spentMs > COST_SHARE * (now - w.start) && this.stepsBetween < MAX_INTERVAL) this.stepsBetween *= 2;
     this.window = { start: now, spentMs: 0, taken: 0 };
   }
 

@@ -15,7 +15,8 @@ import { renderInspectorHtml } from '../../extension/views/inspectorHtml';
 import {
   blockValue, deltaVerdict, displayGrid, divergingColor, formatPercent, histogram, indexLabel, logBars, matrixShape, maxAbs, tensorStats,
 } from '../../webview/inspector/numbers';
-import { encodeFloat32, isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
+import { encodeFloat32 } from '../../extension/debug/customEvents';
+import { isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');

@@ -15,20 +15,12 @@ export interface InspectorTensor {
   readonly values: ArrayLike<number>;
   /**
    * On the wire only: the values as base64 of little-endian float32 — exact, NaN-safe, and about a third of the size
-   * of JSON numbers, which matters for a 1024×1024 layer. The parser decodes it into `values` and drops it.
+   * of JSON numbers, which matters for a 1024×1024 layer. The adapter encodes it (`encodeFloat32` in
+   * extension/debug/customEvents.ts, with Node's Buffer); the parser decodes it into `values` and drops it.
    */
   readonly data?: string;
   /** True when only the first rows were fetched (very large tensors). */
   readonly truncated: boolean;
-}
-
-/** Encodes float32 values for `InspectorTensor.data` (the host side). */
-export function encodeFloat32(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let bin = '';
-  // In chunks: String.fromCharCode takes its arguments on the stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
 }
 
 /** Decodes `InspectorTensor.data`; undefined when it is not base64 of whole float32s. */

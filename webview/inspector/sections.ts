@@ -7,6 +7,20 @@ import { drawLogBars, type Palette } from './draw';
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const setText = (id: string, text: string) => { byId(id).textContent = text; };
 
+/** Replaces a two-column table's body with label/value rows (the label a row header). */
+function fillPairs(tableId: string, rows: readonly [string, string][]): void {
+  const body = byId<HTMLTableElement>(tableId).tBodies[0];
+  body.replaceChildren();
+  for (const [k, v] of rows) {
+    const tr = body.insertRow();
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = k;
+    tr.appendChild(th);
+    tr.insertCell().textContent = v;
+  }
+}
+
 /** One row of the stats grid. */
 export interface GridRow {
   readonly name: string;
@@ -58,16 +72,7 @@ export function renderClip(c: InspectorClip | null | undefined): ClipReadout | n
     ['this layer’s ‖∂L/∂W‖', formatStat(c.layerNorm)],
     ['its share of ‖g‖²', formatPercent(c.share)],
   ];
-  const body = byId<HTMLTableElement>('clip-table').tBodies[0];
-  body.replaceChildren();
-  for (const [k, v] of rows) {
-    const tr = body.insertRow();
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = k;
-    tr.appendChild(th);
-    tr.insertCell().textContent = v;
-  }
+  fillPairs('clip-table', rows);
   const share = Number.isFinite(c.share) ? Math.max(0, Math.min(1, c.share)) : 0;
   const barWidth = `${(share * 100).toFixed(1)}%`;
   // CSSOM, not a style attribute: the CSP forbids inline styles in markup, not this.
@@ -96,16 +101,7 @@ export function renderDecomposition(d: InspectorDecomposition | null | undefined
     ['‖δ‖ = ‖∂L/∂a ⊙ φ′(z)‖', formatStat(d.deltaNorm)],
     ['factor ‖δ‖ / ‖∂L/∂a‖', `×${formatStat(factor)}`],
   ];
-  const body = byId<HTMLTableElement>('decomp-table').tBodies[0];
-  body.replaceChildren();
-  for (const [k, v] of rows) {
-    const tr = body.insertRow();
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = k;
-    tr.appendChild(th);
-    tr.insertCell().textContent = v;
-  }
+  fillPairs('decomp-table', rows);
   setText('decomp-verdict', verdict);
   const values = [d.upstreamNorm, d.deltaNorm];
   const axis = logBars(values);
