@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { LIMITS } from '../engine/language/spec';
-import { formatNumber } from '../engine/nn/tensor';
+import { formatSummary } from '../engine/nn/tensor';
 import type { TrainingDisplay as TrainingDisplayClass } from '../extension/training/trainingDisplay';
 import type { GradientFlowViewProvider as ProviderClass } from '../extension/views/gradientFlowView';
 import { assertNever, type WorkerToHost } from '../extension/worker/protocol';
@@ -198,7 +198,7 @@ function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (
           return;
         case 'progress': {
           const p = m.progress;
-          host.notification = `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`; // progress.report's message
+          host.notification = `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`; // progress.report's message
           host.display.progress(p);
           onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
           return;

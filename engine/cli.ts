@@ -7,7 +7,7 @@ import { parseNnet } from './language/parser';
 import type { NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
 import { NonFiniteError, Trainer } from './runtime/trainer';
-import { formatNumber, toNested } from './nn/tensor';
+import { formatSummary, toNested } from './nn/tensor';
 
 const USAGE = `usage:
   nnet check FILE                      print problems as FILE:LINE:COL: severity: message
@@ -59,7 +59,7 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
       epoch = t.epoch;
       const loss = t.epochLosses[epoch - 1];
       if (json) out(JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }));
-      else if (epoch % every === 0 || epoch === spec.train.epochs) out(`epoch ${String(epoch).padStart(6)}  loss ${formatNumber(loss)}`);
+      else if (epoch % every === 0 || epoch === spec.train.epochs) out(`epoch ${String(epoch).padStart(6)}  loss ${formatSummary(loss)}`);
     }
   } catch (e) {
     if (e instanceof NonFiniteError) { err(`error: ${e.message}`); return 1; }
@@ -74,7 +74,7 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
       let sq = 0;
       for (const v of w) sq += v * v;
       const norm = Math.sqrt(sq);
-      out(`${g.name.padEnd(12)} ${formatNumber(g.meanAbsGrad).padStart(10)}  ${formatNumber(g.maxAbsGrad).padStart(11)}  ${formatNumber(norm).padStart(8)}`);
+      out(`${g.name.padEnd(12)} ${formatSummary(g.meanAbsGrad).padStart(10)}  ${formatSummary(g.maxAbsGrad).padStart(11)}  ${formatSummary(norm).padStart(8)}`);
     }
   }
   return 0;

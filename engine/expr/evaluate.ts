@@ -7,7 +7,7 @@ import { indexTensor, maskTensor, type IndexSpec } from './indexing';
 import { map1, map2 } from './ops';
 import { parse } from './parser';
 import { askAbout, didYouMean } from './suggest';
-import { ExprError, isTensor, isTruthy, isValue, typeName, type ExprScope, type Span, type Value } from './values';
+import { ExprError, NotComputedError, isTensor, isTruthy, isValue, typeName, type ExprScope, type Span, type Value } from './values';
 
 /** A function computing an expression's value in a scope; throws ExprError (or a RangeError when too deep). */
 type Run = (scope: ExprScope) => Value;
@@ -117,7 +117,12 @@ function closureOf(e: Expr): Run {
       let boundTo: ExprScope | null = null, getter: (() => Value) | undefined;
       return (scope) => {
         if (scope !== boundTo) { boundTo = scope; getter = scope.scalarGetter?.(path); }
-        return getter ? getter() : resolve(path, e, scope);
+        if (!getter) return resolve(path, e, scope);
+        try {
+          return getter();
+        } catch (error) {
+          throw error instanceof NotComputedError ? new NotComputedError(error.message, e.start, e.end) : error;
+        }
       };
     }
     case 'unary': { const f = closureOf(e.operand); return (scope) => unary(e.op, f(scope), e.operand, e); }
@@ -148,6 +153,7 @@ function resolve(path: string, span: Span, scope: ExprScope): Value {
   try {
     v = scope.lookup(path);
   } catch (error) {
+    if (error instanceof NotComputedError) throw new NotComputedError(error.message, span.start, span.end);
     throw new ExprError(`could not read '${path}': ${error instanceof Error ? error.message : String(error)}`, span.start, span.end);
   }
   if (v === undefined || v === null) throw unknownName(path, span, scope);

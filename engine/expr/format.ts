@@ -1,6 +1,6 @@
-// Display of values and errors: numbers to 6 significant digits, small tensors as values, large ones summarized.
+// Display of values and errors: numbers exactly as held, small tensors as values, large ones summarized.
 
-import { describeTensor, toNested } from '../nn/tensor';
+import { describeTensor, formatExact, formatFloat32, toNested } from '../nn/tensor';
 import { dtypeOf, isTensor, sizeOf, type ExprError, type Value } from './values';
 
 /** Tensors with at most this many entries are shown as their values rather than as a summary. */
@@ -12,18 +12,18 @@ export interface FormatOptions {
   readonly quoteStrings?: boolean;
 }
 
-/** A number to 6 significant digits (`0.693147`, `1.23457e-7`, `1.5e+20`); integers below 10¹⁵ exactly; `NaN`, `Inf`, `-Inf`. */
+/**
+ * A number as the engine holds it: a float32 value (any tensor entry) in its shortest float32 form (`-0.01233227`),
+ * another number (a float64 loss, mean or norm) in its shortest float64 form; `NaN`, `Inf`, `-Inf`.
+ */
 export function formatNumber(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  if (Math.abs(v) >= 1e15) return v.toExponential(5).replace(/\.?0+e/, 'e');
-  return String(Number(v.toPrecision(6)));
+  return formatExact(v);
 }
 
 /**
  * A value for display: numbers via `formatNumber`, `true`/`false`, strings, small tensors (≤ 8 entries) as nested
- * lists (`[[1, 2], [3, 4]]`), larger ones as `Float32[4×2] mean … min … max … ‖·‖ …`.
+ * lists of exact entries (`[[1, 2], [3, 4]]`, float32 entries in their shortest float32 form), larger ones as the
+ * summary `Float32[4×2] mean … min … max … ‖·‖ …`.
  */
 export function formatValue(v: Value, options: FormatOptions = {}): string {
   if (typeof v === 'number') return formatNumber(v);
@@ -32,11 +32,14 @@ export function formatValue(v: Value, options: FormatOptions = {}): string {
   if (!isTensor(v)) return String(v);
   const n = sizeOf(v.shape);
   if (n > SMALL_TENSOR) return describeTensor(v.shape, v.data.subarray(0, n), dtypeOf(v));
+  const entry = v.data instanceof Float64Array ? formatFloat64 : formatFloat32;
+  const nested = (x: unknown): string => (Array.isArray(x) ? `[${x.map(nested).join(', ')}]` : entry(x as number));
   return nested(toNested(v.shape, v.data.subarray(0, n)));
 }
 
-function nested(x: unknown): string {
-  return Array.isArray(x) ? `[${x.map(nested).join(', ')}]` : formatNumber(x as number);
+/** A float64 in its shortest round-trip form, non-finite values by name. */
+function formatFloat64(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? (v > 0 ? 'Inf' : '-Inf') : v === 0 ? '0' : String(v);
 }
 
 /**

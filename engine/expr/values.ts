@@ -39,6 +39,17 @@ export class ExprError extends Error {
   }
 }
 
+/**
+ * Thrown by a scope for a name that exists but has no value yet at this point of the run (`loss` before the loss
+ * event, a later layer's `a` on the forward pass). Breakpoint conditions that meet it are false, not errors.
+ */
+export class NotComputedError extends ExprError {
+  constructor(message: string, start = 0, end = start) {
+    super(message, start, end);
+    this.name = 'NotComputedError';
+  }
+}
+
 /** A source span used to place errors. */
 export interface Span {
   readonly start: number;

@@ -70,20 +70,31 @@ export class Model<Arr extends FloatArray = Float32Array> {
   readonly dSkips: Arr[];
   private readonly bn: (BatchNormState | null)[];
 
-  constructor(readonly inputSize: number, layers: readonly LayerSpec[], readonly maxBatch: number, array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr) {
+  /**
+   * @param evaluatesFor when given, this model is that model's evaluation twin: it reads the same parameters and
+   *   running batch-norm statistics but has its own activation buffers (and none for the backward pass), so
+   *   measuring validation loss leaves every value of the training step as it was.
+   */
+  constructor(readonly inputSize: number, layers: readonly LayerSpec[], readonly maxBatch: number, array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr, evaluatesFor?: Model<Arr>) {
     const { nodes, parameterCount } = flattenLayers(inputSize, layers);
     this.nodes = nodes;
-    this.params = new array(parameterCount);
-    this.grads = new array(parameterCount);
+    this.params = evaluatesFor ? evaluatesFor.params : new array(parameterCount);
+    this.grads = evaluatesFor ? new array(0) : new array(parameterCount);
     const buf = (w: number) => new array(maxBatch * w);
+    const backBuf = (w: number) => buf(evaluatesFor ? 0 : w);
     this.acts = [buf(inputSize), ...nodes.map((n) => buf(n.outWidth))];
     this.zs = nodes.map((n) => buf(n.kind === 'dense' || n.kind === 'batchnorm' || n.kind === 'dropout' || n.kind === 'residual_end' ? n.outWidth : 0));
-    this.deltas = nodes.map((n) => buf(n.kind === 'dense' ? n.outWidth : 0));
-    this.dOuts = nodes.map((n) => buf(n.outWidth));
-    this.dSkips = nodes.map((n) => buf(n.kind === 'residual_begin' ? n.inWidth : 0));
-    this.bn = nodes.map((n) => n.kind === 'batchnorm'
-      ? { mean: new array(n.outWidth), invStd: new array(n.outWidth), runningMean: new array(n.outWidth), runningVar: new array(n.outWidth).fill(1) }
-      : null);
+    this.deltas = nodes.map((n) => backBuf(n.kind === 'dense' ? n.outWidth : 0));
+    this.dOuts = nodes.map((n) => backBuf(n.outWidth));
+    this.dSkips = nodes.map((n) => backBuf(n.kind === 'residual_begin' ? n.inWidth : 0));
+    this.bn = nodes.map((n, i) => {
+      if (n.kind !== 'batchnorm') return null;
+      const shared = evaluatesFor?.bn[i];
+      return {
+        mean: new array(n.outWidth), invStd: new array(n.outWidth),
+        runningMean: shared ? shared.runningMean : new array(n.outWidth), runningVar: shared ? shared.runningVar : new array(n.outWidth).fill(1),
+      };
+    });
   }
 
   /** Initialises every parameter: W and b by their layer's initialisers, γ = 1, β = 0, projections Xavier/zeros. */

@@ -54,8 +54,11 @@ export function formatShape(shape: readonly number[]): string {
   return shape.join('×');
 }
 
-/** Formats a number compactly for summaries (4 significant digits). */
-export function formatNumber(v: number): string {
+/**
+ * A number in a summary (tensor statistics, norms, losses in tables): 4 significant digits, exponent form below
+ * 1e-3 and from 1e5. Every summary in the product uses this one, so the same statistic reads the same everywhere.
+ */
+export function formatSummary(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
   if (v === 0) return '0';
@@ -64,11 +67,37 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/**
+ * The shortest decimal that reads back as the same float32 (`-0.01233227`, not the `-0.012332265265285969` of its
+ * widening to float64); `NaN`, `Inf`, `-Inf` by name. Copying it back into a float32 gives the exact value.
+ */
+export function formatFloat32(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
+  const f = Math.fround(v);
+  if (f === 0) return '0'; // −0 is noise in a gradient display
+  for (let digits = 1; digits < 9; digits++) {
+    const s = f.toPrecision(digits);
+    if (Math.fround(Number(s)) === f) return String(Number(s));
+  }
+  return String(Number(f.toPrecision(9)));
+}
+
+/**
+ * A single value exactly as the engine holds it: a number that is exactly a float32 (every tensor entry) in its
+ * shortest float32 form, any other number (a float64 such as a loss or a mean) in its shortest float64 form.
+ */
+export function formatExact(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
+  return Math.fround(v) === v ? formatFloat32(v) : String(v);
+}
+
 /** One-line description: `Float32[4×2] mean 0.1 min … max … ‖·‖ …`. */
 export function describeTensor(shape: readonly number[], data: ArrayLike<number>, dtype = 'Float32'): string {
   const s = summarize(data);
   const nf = s.nonFinite ? ` non-finite ${s.nonFinite}` : '';
-  return `${dtype}[${formatShape(shape)}] mean ${formatNumber(s.mean)} min ${formatNumber(s.min)} max ${formatNumber(s.max)} ‖·‖ ${formatNumber(s.norm)}${nf}`;
+  return `${dtype}[${formatShape(shape)}] mean ${formatSummary(s.mean)} min ${formatSummary(s.min)} max ${formatSummary(s.max)} ‖·‖ ${formatSummary(s.norm)}${nf}`;
 }
 
 /** Converts a flat row-major buffer to nested arrays of the given shape. */

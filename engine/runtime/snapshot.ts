@@ -13,14 +13,15 @@ export interface NamedTensor {
   readonly data: FloatArray;
 }
 
-type Key = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
+/** The role of a tensor within its node. */
+export type TensorKey = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
 
 /** Every tensor node `i` holds now, keyed by role; batch tensors cover the current batch. Absent roles are omitted. */
-export function nodeTensors(t: Trainer, i: number): Partial<Record<Key, NamedTensor>> {
+export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, NamedTensor>> {
   const m = t.model, n = m.nodes[i], B = t.batchSize || 0, name = n.name, w = n.outWidth;
   const view = (label: string, path: string, shape: number[], buf: FloatArray, off = 0): NamedTensor =>
     ({ name: label, path: `${name}.${path}`, shape, data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)) });
-  const out: Partial<Record<Key, NamedTensor>> = {
+  const out: Partial<Record<TensorKey, NamedTensor>> = {
     x: view('x', 'x', [B, n.inWidth], m.acts[i]),
     a: view('a', 'a', [B, w], m.acts[i + 1]),
     dA: view('∂L/∂a', 'dA', [B, w], m.dOuts[i]),
@@ -52,7 +53,7 @@ export function nodeTensors(t: Trainer, i: number): Partial<Record<Key, NamedTen
 /** The tensors worth showing right after an event, in display order. */
 export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[] {
   const m = t.model, L = m.nodes.length;
-  const pick = (s: Partial<Record<Key, NamedTensor>>, keys: Key[]) => keys.flatMap((k) => (s[k] ? [s[k]!] : []));
+  const pick = (s: Partial<Record<TensorKey, NamedTensor>>, keys: TensorKey[]) => keys.flatMap((k) => (s[k] ? [s[k]!] : []));
   switch (phase) {
     case 'forward':
       return pick(nodeTensors(t, layer), ['x', 'mask', 'xhat', 'skip', 'z', 'a', 'W', 'b']);

@@ -60,3 +60,38 @@ test('a learning rate that explodes stops with a message naming the step and lay
     return true;
   });
 });
+
+test('measuring validation loss at the end of an epoch leaves the training step\'s values as they were', () => {
+  const { spec } = parseNnet(`network v
+  input 2
+  dense h 4 tanh
+  dropout d 0.5
+  dense out 1 sigmoid
+loss bce
+data generate xor n=40 seed=3
+train
+  epochs 2
+  batch 8
+  validation 0.2
+  optimizer sgd lr=0.1
+  seed 4
+`);
+  const t = new Trainer(spec!);
+  for (;;) {
+    const ev = t.advance()!;
+    if (ev.phase !== 'clip') continue;
+    // Everything forward and backward computed this step, just before the update that ends the epoch.
+    const before = t.model.acts.map((a) => a.slice()), masks = t.model.zs.map((z) => z.slice()), grads = t.model.grads.slice();
+    const update = t.advance()!;
+    assert.equal(update.phase, 'update');
+    if (t.metrics.length === 0) continue;
+    assert.ok(t.metrics[0].valLoss !== null, 'the epoch ended with a validation pass');
+    t.model.acts.forEach((a, i) => assert.deepEqual(a, before[i], `activations of node ${i - 1}`));
+    t.model.zs.forEach((z, i) => assert.deepEqual(z, masks[i], `z / mask of node ${i}`));
+    // The update's gradients stay visible at the update event; the next step zeroes them as it starts.
+    assert.deepEqual(t.model.grads, grads);
+    assert.equal(t.advance()!.phase, 'forward');
+    assert.ok(t.model.grads.every((g) => g === 0), 'zeroed as the next step starts');
+    return;
+  }
+});

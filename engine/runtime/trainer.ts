@@ -56,7 +56,7 @@ export interface EpochMetrics {
 /** A copy of a trainer's state between two events (see Trainer.saveState). */
 export interface TrainerState {
   readonly eventIndex: number; readonly pos: number; readonly step: number; readonly epoch: number; readonly batchSize: number;
-  readonly loss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
+  readonly loss: number; readonly previousLoss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
   readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
   readonly epochSeen: number; readonly stepLossSum: number; readonly epochLosses: number; readonly metrics: number;
   readonly params: Float32Array;
@@ -121,6 +121,8 @@ export class Trainer {
   readonly fusedOutput: boolean;
   readonly rng: Prng;
   private readonly xAll: Float32Array;
+  /** Evaluation twin of `model`, made on first use (see evaluationModel). */
+  private evalModel: Model | null = null;
   private readonly yAll: Float32Array;
   /** Position within the current step's events. */
   private pos = 0;
@@ -139,6 +141,8 @@ export class Trainer {
   batchSize = 0;
   /** Loss of the current micro-batch (NaN before its loss event). */
   loss = NaN;
+  /** Mean loss of the previous optimizer step's micro-batches (NaN before the first step has finished). */
+  previousLoss = NaN;
   /** Learning rate used by the latest update. */
   lr: number;
   /** The schedule's base learning rate: the optimizer's lr, changeable while paused (Set Value). */
@@ -202,6 +206,8 @@ export class Trainer {
   advance(): TrainerEvent | null {
     if (this.finished) return null;
     const ev = this.eventAt(this.pos);
+    // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
+    if (this.pos === 0) this.model.grads.fill(0);
     switch (ev.phase) {
       case 'forward':
         if (ev.layer === 0) this.loadMicroBatch(ev.micro);
@@ -227,7 +233,7 @@ export class Trainer {
     const m = this.model;
     const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A => (dst ? (dst.set(src as never), dst) : (src.slice() as A));
     return {
-      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
+      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, previousLoss: this.previousLoss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
       microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
       epochLosses: this.epochLosses.length, metrics: this.metrics.length,
       params: copy(m.params, reuse?.params), grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
@@ -244,7 +250,7 @@ export class Trainer {
   restoreState(s: TrainerState): void {
     const m = this.model;
     Object.assign(this, {
-      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
+      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, previousLoss: s.previousLoss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
       microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
     });
     this.epochLosses.length = s.epochLosses;
@@ -277,7 +283,7 @@ export class Trainer {
 
   /** Runs the network in evaluation mode (no dropout, running batch-norm statistics) on rows of inputs. */
   predict(rows: readonly (readonly number[])[]): number[][] {
-    const m = this.model, B = m.maxBatch, C = this.spec.inputSize, L = m.nodes.length, out: number[][] = [];
+    const m = this.evaluationModel(), B = m.maxBatch, C = this.spec.inputSize, L = m.nodes.length, out: number[][] = [];
     for (let start = 0; start < rows.length; start += B) {
       const n = Math.min(B, rows.length - start);
       for (let r = 0; r < n; r++) m.acts[0].set(rows[start + r], r * C);
@@ -285,6 +291,11 @@ export class Trainer {
       for (let r = 0; r < n; r++) out.push(Array.from(m.acts[L].subarray(r * this.outputs, (r + 1) * this.outputs)));
     }
     return out;
+  }
+
+  /** The model evaluation runs on: shares the parameters, keeps the training step's activations untouched. */
+  private evaluationModel(): Model {
+    return (this.evalModel ??= new Model(this.spec.inputSize, this.spec.layers, this.model.maxBatch, Float32Array, this.model));
   }
 
   private eventAt(pos: number): TrainerEvent {
@@ -300,10 +311,10 @@ export class Trainer {
   }
 
   private startStep(): void {
+    if (this.microThisStep > 0 && this.eventIndex > 0) this.previousLoss = this.stepLossSum / this.microThisStep;
     this.pos = 0;
     this.microThisStep = Math.min(this.spec.train.accumulate, this.microBatchesPerEpoch - this.microInEpoch);
     this.stepLossSum = 0;
-    this.model.grads.fill(0);
   }
 
   private loadMicroBatch(micro: number): void {
@@ -401,7 +412,7 @@ export class Trainer {
 
   /** Mean loss and accuracy on `rows` in evaluation mode (uses the model's buffers; draws nothing from the PRNG). */
   private evaluate(rows: Int32Array, classify: boolean): [number, number] {
-    const m = this.model, B = m.maxBatch, C = this.spec.inputSize, K = this.outputs, L = m.nodes.length;
+    const m = this.evaluationModel(), B = m.maxBatch, C = this.spec.inputSize, K = this.outputs, L = m.nodes.length;
     const y = new Float32Array(B * K);
     let lossSum = 0, correct = 0;
     for (let start = 0; start < rows.length; start += B) {

@@ -1,30 +1,49 @@
-// F5 on a .nnet file with no launch.json: supplies the `nnet` launch configuration and saves the file first
-// (the adapter trains what is on disk).
+// F5 on a .nnet file with no launch.json: supplies the `nnet` launch configuration, saves the file first (the
+// adapter trains what is on disk), and offers "Debug <file>" for each open .nnet file in the Run and Debug picker.
 
+import path from 'node:path';
 import * as vscode from 'vscode';
+
+/** The configuration F5 uses on the active .nnet editor. */
+function defaultConfiguration(program = '${file}', name = 'Debug .nnet training'): vscode.DebugConfiguration {
+  return { type: 'nnet', request: 'launch', name, program, stopOnEntry: false };
+}
 
 /** Supplies and completes `nnet` debug configurations. */
 export class NnetConfigurationProvider implements vscode.DebugConfigurationProvider {
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
-    return [{ type: 'nnet', request: 'launch', name: 'Debug .nnet training', program: '${file}', stopOnEntry: false }];
+    return [defaultConfiguration()];
   }
 
   async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request && !config.name) {
       const editor = vscode.window.activeTextEditor;
-      if (editor?.document.languageId === 'nnet') {
-        config = { type: 'nnet', request: 'launch', name: 'Debug .nnet training', program: '${file}', stopOnEntry: false };
-      }
+      if (editor?.document.languageId === 'nnet') config = defaultConfiguration();
     }
     if (!config.program) {
       await vscode.window.showErrorMessage('Open a .nnet file to debug, or set "program" in launch.json.');
       return undefined;
     }
-    const program = config.program === '${file}' ? vscode.window.activeTextEditor?.document.uri.fsPath : config.program;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === program);
+    return config;
+  }
+
+  /** Runs after `${file}`, `${workspaceFolder}` and the like are substituted: only now are the paths real. */
+  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    const program = typeof config.program === 'string' ? config.program : undefined;
+    if (!program) return config;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.resolve(program));
     if (doc?.isDirty) await doc.save();
     // CSV data may live anywhere in the workspace folder, as the editor's checker allows.
-    if (!config.dataRoot && program) config.dataRoot = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath;
+    if (!config.dataRoot) config.dataRoot = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath;
     return config;
+  }
+}
+
+/** "Debug <file>" for every open .nnet file, listed in the Run and Debug view's picker (dynamic configurations). */
+export class NnetDynamicConfigurations implements vscode.DebugConfigurationProvider {
+  provideDebugConfigurations(): vscode.DebugConfiguration[] {
+    return vscode.workspace.textDocuments
+      .filter((d) => d.languageId === 'nnet' && d.uri.scheme === 'file')
+      .map((d) => defaultConfiguration(d.uri.fsPath, `Debug ${path.basename(d.uri.fsPath)}`));
   }
 }

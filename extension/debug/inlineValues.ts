@@ -1,7 +1,7 @@
 // Inline values in the .nnet editor while paused: each layer line shows its gradient norm and output mean.
 
 import * as vscode from 'vscode';
-import { formatNumber } from '../../engine/nn/tensor';
+import { formatSummary } from '../../engine/nn/tensor';
 import type { NodeSummary } from '../worker/protocol';
 
 /** Supplies inline values from the latest stop's per-node summaries. */
@@ -32,7 +32,10 @@ export class NnetInlineValues implements vscode.InlineValuesProvider {
       if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) continue;
       const n = nodes.find((x) => x.name === this.pausedLayer) ?? nodes[0];
       const mean = /mean (\S+)/.exec(n.output)?.[1];
-      const parts = [n.gradNorm !== null ? `‖∇W‖ ${formatNumber(n.gradNorm)}` : null, mean ? `mean a ${mean}` : null].filter(Boolean);
+      // What this step has not computed yet says so, rather than showing the previous step's number.
+      const grad = n.gradNorm !== null ? `‖∇W‖ ${formatSummary(n.gradNorm)}` : n.gradPending ? `‖∇W‖ — (at ${n.gradPending})` : null;
+      const act = n.outputPending ? `a — (at ${n.outputPending})` : mean ? `mean a ${mean}` : null;
+      const parts = [grad, act].filter(Boolean);
       const text = `${parts.join(' · ')}${nodes.length > 1 ? ` (${n.name} of ${nodes.length})` : ''}`;
       const end = doc.lineAt(line).range.end;
       out.push(new vscode.InlineValueText(new vscode.Range(end, end), text));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingDisplay } from '../training/trainingDisplay';
 import { trace, tracing } from '../trace';
-import { NnetConfigurationProvider } from './configProvider';
+import { NnetConfigurationProvider, NnetDynamicConfigurations } from './configProvider';
 import { NnetInlineValues } from './inlineValues';
 import { isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
@@ -21,6 +21,7 @@ export function registerDebugger(
     inline,
     vscode.languages.registerInlineValuesProvider({ language: 'nnet' }, inline),
     vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider()),
+    vscode.debug.registerDebugConfigurationProvider('nnet', new NnetDynamicConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({ workerScript })),
     }),

@@ -13,10 +13,12 @@ import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
 import type { NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
-import { formatNumber } from '../../engine/nn/tensor';
+import { formatExact, formatSummary } from '../../engine/nn/tensor';
+import { notComputed } from '../worker/stopView';
 import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type StepKind, type WorkerToHost } from '../worker/protocol';
 import { WorkerRequests } from '../worker/requests';
 import { WorkerClient } from '../worker/workerClient';
+import { hitConditionProblem } from '../worker/stopRules';
 import { resolveBreakpoints } from './breakpoints';
 import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
 import { tensorChildren, tensorVariable, type TensorRef } from './variables';
@@ -39,6 +41,11 @@ export interface NnetSessionOptions {
 }
 
 const THREAD_ID = 1;
+/** Expression names of the Training scope's rows, so Watch and Copy as Expression work on them. */
+const SCALAR_NAMES: Readonly<Record<string, string>> = {
+  lr: 'lr', loss: 'loss', step: 'step', epoch: 'epoch', 'grad norm before clip': 'grad_norm', 'grad norm after clip': 'grad_norm_clipped',
+  'clip coefficient': 'clip_coef', 'previous step loss': 'prev.loss', 'batch size': 'batch_size',
+};
 type Stopped = Extract<WorkerToHost, { kind: 'stopped' }>;
 /** What a variables reference stands for. */
 type VarRef = { kind: 'layer' } | { kind: 'network' } | { kind: 'training' } | { kind: 'batch' } | { kind: 'node'; index: number } | { kind: 'tensor'; ref: TensorRef } | { kind: 'lazy'; path: string };
@@ -222,7 +229,9 @@ export class NnetDebugSession extends LoggingDebugSession {
     if (s) {
       const loc = s.location, source = new Source(path.basename(this.program), this.program);
       const where = `step ${loc.step + 1} · epoch ${loc.epoch + 1}`;
-      const event = `${loc.phase}${loc.layer >= 0 || s.exception ? ` ${loc.layerName}` : ''}`;
+      const next = `${loc.phase}${loc.layer >= 0 || s.exception ? ` ${loc.layerName}` : ''}`;
+      // At entry nothing has run: the frame names the event that comes next, not one that happened.
+      const event = s.reason === 'entry' ? `entry (before ${next})` : next;
       if (s.subStep) frames.push(new StackFrame(2, `${s.subStep.formula}  (${s.subStep.index + 1}/${s.subStep.count})`, source, loc.line, 1));
       frames.push(new StackFrame(1, `${event} · ${where}`, source, loc.line, 1));
     }
@@ -261,15 +270,35 @@ export class NnetDebugSession extends LoggingDebugSession {
     const lazy = (name: string, p: string, value: string): DebugProtocol.Variable => ({ name, value, evaluateName: p, variablesReference: this.refs.create({ kind: 'lazy', path: p }) });
     switch (ref.kind) {
       case 'layer': return s.tensors.map(tensorVar);
-      case 'training': return s.scalars.map((x) => ({ name: x.name, value: formatNumber(x.value), evaluateName: x.name === 'lr' ? 'lr' : undefined, variablesReference: 0 }));
+      case 'training': return s.scalars.map((x) => ({
+        name: x.name, value: x.pending ? notComputed(x.pending) : formatExact(x.value), evaluateName: SCALAR_NAMES[x.name], variablesReference: 0,
+      }));
       case 'network': return s.network.map((n, index) => ({
-        name: n.name, value: `${n.kind} · a ${n.output}${n.gradNorm !== null ? ` · ‖∇W‖ ${formatNumber(n.gradNorm)}` : ''}`,
+        name: n.name, value: `${n.kind} · a ${n.output}${n.gradNorm !== null ? ` · ‖∇W‖ ${formatSummary(n.gradNorm)}` : n.gradPending ? ` · ‖∇W‖ ${notComputed(n.gradPending)}` : ''}`,
         variablesReference: this.refs.create({ kind: 'node', index }),
       }));
-      case 'batch': return [lazy('x', 'x', 'batch inputs'), lazy('y', 'y', 'targets'), lazy('yhat', 'yhat', 'outputs ŷ')];
-      case 'node': return s.network[ref.index].paths.map((p) => lazy(p.slice(p.indexOf('.') + 1), p, ''));
+      case 'batch': {
+        const b = s.batchPending;
+        const item = (name: 'x' | 'y' | 'yhat', what: string) => {
+          const p = b[name];
+          return p ? { name, value: notComputed(p), evaluateName: name, variablesReference: 0 } : lazy(name, name, what);
+        };
+        return [item('x', 'batch inputs'), item('y', 'targets'), item('yhat', 'outputs ŷ')];
+      }
+      case 'node': {
+        const n = s.network[ref.index];
+        return n.paths.map((p) => {
+          const name = p.slice(p.indexOf('.') + 1), pending = n.pending[p];
+          return pending ? { name, value: notComputed(pending), evaluateName: p, variablesReference: 0 } : lazy(name, p, '');
+        });
+      }
       case 'lazy': {
-        const r = await this.requests!.ask({ kind: 'tensor', path: ref.path });
+        let r: Awaited<ReturnType<WorkerRequests['ask']>>;
+        try {
+          r = await this.requests!.ask({ kind: 'tensor', path: ref.path });
+        } catch (e) {
+          return [{ name: 'value', value: (e as Error).message, variablesReference: 0 }];
+        }
         if (!r.tensor) return [{ name: 'value', value: r.text, variablesReference: 0 }];
         return tensorChildren({ tensor: r.tensor, row: null }, (child) => this.refs.create({ kind: 'tensor', ref: child }), args.start ?? 0, args.count || undefined);
       }
@@ -405,7 +434,7 @@ export class NnetDebugSession extends LoggingDebugSession {
       case 'progress': {
         this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
         const p = m.progress;
-        if (this.progressId) this.sendEvent(new ProgressUpdateEvent(this.progressId, `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`) as DebugProtocol.ProgressUpdateEvent);
+        if (this.progressId) this.sendEvent(new ProgressUpdateEvent(this.progressId, `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`) as DebugProtocol.ProgressUpdateEvent);
         return;
       }
       case 'stopped': {
@@ -503,7 +532,8 @@ function checkBreakpointExpressions(condition?: string, hitCondition?: string, l
   } catch (e) {
     return `Condition: ${(e as Error).message}`;
   }
-  if (hitCondition && !/^\s*(==|>=|<=|>|<|%)?\s*\d+\s*$/.test(hitCondition)) return `Hit count: '${hitCondition}' is not one of N, == N, > N, >= N, < N, <= N, % N`;
+  const hitProblem = hitCondition ? hitConditionProblem(hitCondition) : undefined;
+  if (hitProblem) return `Hit count: ${hitProblem}`;
   if (logMessage) {
     for (const m of logMessage.matchAll(/\{([^{}]*)\}/g)) {
       try { compile(m[1]); } catch (e) { return `Log message {${m[1]}}: ${(e as Error).message}`; }

@@ -1,7 +1,7 @@
 // Turns tensor snapshots into DAP variables: a one-line summary per tensor, expandable to rows and values.
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { describeTensor, formatNumber, formatShape } from '../../engine/nn/tensor';
+import { describeTensor, formatFloat32, formatShape } from '../../engine/nn/tensor';
 import type { TensorSnapshot } from '../worker/protocol';
 
 /** What a variables reference points at: a whole tensor, or one row of a 2-D tensor. */
@@ -30,11 +30,11 @@ export function tensorChildren(r: TensorRef, makeRef: (r: TensorRef) => number, 
   for (let i = start; i < end; i++) {
     if (isMatrix) {
       const values = t.values.subarray(i * width, (i + 1) * width);
-      const preview = Array.from(values.subarray(0, PREVIEW), formatNumber).join(', ') + (width > PREVIEW ? ', …' : '');
+      const preview = Array.from(values.subarray(0, PREVIEW), formatFloat32).join(', ') + (width > PREVIEW ? ', …' : '');
       out.push({ name: `[${i}]`, value: `[${preview}]`, evaluateName: `${t.path}[${i}]`, variablesReference: makeRef({ tensor: t, row: i }), indexedVariables: width });
     } else {
       const v = t.values[(row ?? 0) * width + i];
-      out.push({ name: `[${i}]`, value: String(v), type: 'float32', evaluateName: row === null ? `${t.path}[${i}]` : `${t.path}[${row}][${i}]`, variablesReference: 0 });
+      out.push({ name: `[${i}]`, value: formatFloat32(v), type: 'float32', evaluateName: row === null ? `${t.path}[${i}]` : `${t.path}[${row}][${i}]`, variablesReference: 0 });
     }
   }
   return out;

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { parseDocument } from '../language/dataFiles';
-import { formatNumber } from '../../engine/nn/tensor';
+import { formatSummary } from '../../engine/nn/tensor';
 import { trace } from '../trace';
 import type { WorkerToHost } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
@@ -74,7 +74,7 @@ export class TrainController implements vscode.Disposable {
             case 'progress': {
               const p = m.progress;
               const pct = (100 * p.epoch) / p.epochs;
-              progress.report({ message: `epoch ${p.epoch}/${p.epochs} · loss ${formatNumber(p.loss)}`, increment: pct - reported });
+              progress.report({ message: `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`, increment: pct - reported });
               reported = pct;
               this.display.progress(p);
               return;

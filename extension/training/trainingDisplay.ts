@@ -1,7 +1,7 @@
 // Shows a training run — from Train or from a debug session — in the status bar and the Gradient Flow view.
 
 import * as vscode from 'vscode';
-import { formatNumber } from '../../engine/nn/tensor';
+import { formatSummary } from '../../engine/nn/tensor';
 import type { HostToWebview } from '../../webview/protocol';
 import type { Progress, RuntimeLocation } from '../worker/protocol';
 
@@ -68,7 +68,7 @@ export class TrainingDisplay implements vscode.Disposable {
       this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after: typeof after === 'number' ? after : NaN }], clipNorm });
     }
     // Over DAP, numbers travel as JSON: NaN (no loss yet) arrives as null.
-    const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatNumber(p.loss)}` : '';
+    const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
     const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;

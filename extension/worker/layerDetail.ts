@@ -2,6 +2,7 @@
 // the optimizer's state for its weights, and the δ decomposition (∂L/∂a from above against φ′(z)).
 
 import { activationDerivative } from '../../engine/nn/activations';
+import { EventState, eventName } from '../../engine/runtime/eventState';
 import { nodeTensors, type NamedTensor } from '../../engine/runtime/snapshot';
 import type { Trainer } from '../../engine/runtime/trainer';
 import type { LayerDetail, TensorSnapshot } from './protocol';
@@ -28,15 +29,19 @@ export function findNode(t: Trainer, layer: string): number {
 
 /** Everything the inspector shows of node `i` now; `ev` is the event the trainer has just performed (null at entry). */
 export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, history: LayerDetail['history']): LayerDetail {
-  const n = t.model.nodes[i];
-  const all = nodeTensors(t, i) as Record<string, NamedTensor | undefined>;
-  const tensors = ORDER.flatMap((k) => (all[k] ? [capped(all[k]!)] : []));
+  const n = t.model.nodes[i], state = new EventState(t, ev);
+  const all = nodeTensors(t, i);
+  // A tensor this step has not computed yet is listed among the scalars as "not computed yet", never drawn.
+  const present = ORDER.filter((k) => all[k] && !state.tensorPending(i, k));
+  const pending = ORDER.flatMap((k) => { const p = all[k] && state.tensorPending(i, k); return p ? [{ name: all[k]!.name, value: NaN, pending: p }] : []; });
   const shape = n.kind === 'dense' ? `dense ${n.inWidth}→${n.outWidth} ${n.activation}` : n.kind === 'activation' ? `activation ${n.activation}` : n.kind.replace('_', ' ');
-  const where = ev ? `${ev.phase}${ev.layer >= 0 ? ` ${t.model.nodes[ev.layer].name}` : ''} · step ${ev.step + 1} · epoch ${ev.epoch + 1}` : `entry · step ${t.step + 1}`;
+  const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
+  const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;
   return {
-    layer: n.name, title: `${n.name} · ${shape}`, where, tensors,
-    scalars: trainingScalars(t, ev),
-    clip: clipOf(t, i), optimizer: optimizerOf(t, i), decomposition: decompositionOf(t, i), history,
+    layer: n.name, title: `${n.name} · ${shape}`, where, tensors: present.map((k) => capped(all[k]!)),
+    scalars: [...trainingScalars(t, state), ...pending],
+    clip: state.scalarPending('grad_norm') ? null : clipOf(t, i), optimizer: optimizerOf(t, i, state),
+    decomposition: gradsPending || (n.kind === 'dense' && state.tensorPending(i, 'delta')) ? null : decompositionOf(t, i), history,
   };
 }
 
@@ -49,11 +54,11 @@ function clipOf(t: Trainer, i: number): LayerDetail['clip'] {
   return { normBefore: c.normBefore, normAfter: c.normAfter, coefficient: c.coefficient, threshold: spec?.kind === 'norm' ? spec.max : null, layerNorm, share };
 }
 
-function optimizerOf(t: Trainer, i: number): LayerDetail['optimizer'] {
+function optimizerOf(t: Trainer, i: number, state: EventState): LayerDetail['optimizer'] {
   const n = t.model.nodes[i], W = nodeTensors(t, i).W;
   if (!n.wSize || !W) return null;
   const o = t.optimizer, kind = o.config.kind;
-  if (o.t === 0) return { kind, lr: t.lr, t: 0, tensors: [] };
+  if (o.t === 0) return { kind, lr: state.lr, t: 0, tensors: [] };
   const s = o.inspect(n.wOff, n.wSize);
   const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({ name, path: `${W.path}.${key}`, shape: W.shape, values: values.length > MAX_DETAIL_VALUES ? values.slice(0, MAX_DETAIL_VALUES) : values });
   const tensors: TensorSnapshot[] = [];
@@ -64,7 +69,7 @@ function optimizerOf(t: Trainer, i: number): LayerDetail['optimizer'] {
     case 'sgd': break;
   }
   tensors.push(view('step applied (ΔW)', 'step', s.step));
-  return { kind, lr: t.lr, t: s.t, tensors };
+  return { kind, lr: state.lr, t: s.t, tensors };
 }
 
 function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {

@@ -69,7 +69,10 @@ export interface Progress {
 /** A named number shown beside the tensors (loss, gradient norms, clip coefficient). */
 export interface Scalar {
   readonly name: string;
+  /** NaN when `pending`. */
   readonly value: number;
+  /** The event of the current step that computes it, when it has not run yet (e.g. `loss`, `clip`). */
+  readonly pending?: string;
 }
 
 /** Why the runtime paused. */
@@ -95,7 +98,7 @@ export interface BreakpointSpec {
 export const EXCEPTION_FILTERS = {
   nan: { label: 'NaN or Inf', description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients', defaultThreshold: 0 },
   exploding: { label: 'Exploding gradient', description: 'Pause when the global gradient norm (before clipping) exceeds the threshold (default 100)', defaultThreshold: 100 },
-  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's (default 1e-3)", defaultThreshold: 1e-3 },
+  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's (default 1e-3), or its mean |grad| below 1e-7", defaultThreshold: 1e-3 },
   deadRelu: { label: 'Dead ReLU layer', description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold (default 0.5)', defaultThreshold: 0.5 },
 } as const;
 export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
@@ -112,12 +115,18 @@ export interface NodeSummary {
   readonly kind: string;
   /** 1-based line. */
   readonly line: number;
-  /** Summary of the node's output a on the current batch. */
+  /** Summary of the node's output a on the current batch, or `— (computed at forward out)`. */
   readonly output: string;
-  /** ‖∂L/∂W‖ (or γ) of the latest backward pass, null for nodes without weights. */
+  /** The event that computes the output when this step has not run it yet, else null. */
+  readonly outputPending: string | null;
+  /** ‖∂L/∂W‖ (or γ) in the current step, null for nodes without weights or before its backward event. */
   readonly gradNorm: number | null;
+  /** For a node with weights whose gradient this step has not computed yet: the event that will. */
+  readonly gradPending: string | null;
   /** Expression paths of the node's tensors, for expanding it. */
   readonly paths: readonly string[];
+  /** Paths among `paths` with no value yet in this step, each with the event that computes it. */
+  readonly pending: Readonly<Record<string, string>>;
 }
 
 /** A sub-step inside an event (Step Into): its formula and what it shows. */
@@ -198,6 +207,8 @@ export type WorkerToHost =
   | {
       kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[];
       scalars: readonly Scalar[]; network: readonly NodeSummary[]; subStep: SubStep | null;
+      /** For the Batch scope: the event that computes x, y and ŷ when this step has not run it yet, else null. */
+      batchPending: { readonly x: string | null; readonly y: string | null; readonly yhat: string | null };
       /** For reason 'exception': which filter and why. For other reasons: ids of the breakpoints hit, or a notice. */
       exception: { readonly filter: ExceptionFilterId; readonly description: string } | null;
       hitBreakpointIds: readonly number[]; notice: string | null;

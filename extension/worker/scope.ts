@@ -1,41 +1,48 @@
 // The names expressions can use at a stop (conditions, logpoints, Watch, hovers, Debug Console): every tensor of
 // every node, optimizer state, the batch, and training scalars, all read live from the trainer without copying.
+// A name whose value the current step has not computed yet answers with a NotComputedError (see eventState.ts).
 
-import type { ExprScope, Value } from '../../engine/expr/values';
-import { nodeTensors } from '../../engine/runtime/snapshot';
-import type { Phase, Trainer } from '../../engine/runtime/trainer';
+import { NotComputedError, type ExprScope, type Value } from '../../engine/expr/values';
+import { EventState, nodeLabel, type StepScalar, type StopPoint } from '../../engine/runtime/eventState';
+import { nodeTensors, type TensorKey } from '../../engine/runtime/snapshot';
+import type { Trainer } from '../../engine/runtime/trainer';
 
-/** Where the run is, for the `phase` and `layer` names. */
-export interface ScopeLocation {
-  readonly phase: Phase | 'entry';
-  readonly layerName: string;
-}
-
-/** Builds the scope of the trainer as it is now; cheap to create, resolves names lazily. */
-export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
+/** Builds the scope of the trainer paused at `point()` (read live at every lookup); resolves names lazily. */
+export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
   let names: string[] | null = null;
+  // One EventState per stop point, made only when a name needs it (conditions on `step` never do).
+  let cachedFor: StopPoint | undefined, cached: EventState | null = null;
+  const state = (): EventState => {
+    const p = point();
+    if (!cached || cachedFor !== p) { cached = new EventState(t, p); cachedFor = p; }
+    return cached;
+  };
+  const require = (name: string, scalar: StepScalar): void => {
+    const s = state(), pending = s.scalarPending(scalar);
+    if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
+  };
   return {
     lookup(name: string): Value | undefined {
       // Scalars first, without building objects: conditions on `step` or `phase` run after every event.
-      const scalar = scalarOf(t, where, name);
-      if (scalar !== undefined) return scalar;
+      const scalar = scalarGetterOf(t, point, state, require, name);
+      if (scalar !== undefined) return scalar();
       const K = t.outputs, B = t.batchSize;
-      if (name === 'x') return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) };
-      if (name === 'y') return { shape: [B, K], data: t.yBatch.subarray(0, B * K) };
-      if (name === 'yhat') { const L = t.model.nodes.length; return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) }; }
+      if (name === 'x') { require('x', 'x'); return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) }; }
+      if (name === 'y') { require('y', 'y'); return { shape: [B, K], data: t.yBatch.subarray(0, B * K) }; }
+      if (name === 'yhat') { require('yhat', 'yhat'); const L = t.model.nodes.length; return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) }; }
       const dot = name.indexOf('.');
       if (dot < 0) return undefined;
       const nodeName = name.slice(0, dot);
       // A residual block's name belongs to two nodes (begin and end); its sum and projection live on the end.
       for (let i = t.model.nodes.length - 1; i >= 0; i--) {
         if (t.model.nodes[i].name !== nodeName) continue;
-        const found = lookupNode(t, i, name);
+        const found = lookupNode(t, i, name, state);
         if (found !== undefined) return found;
       }
       return undefined;
     },
     scalarGetter(name: string) {
-      return scalarGetterOf(t, where, name);
+      return scalarGetterOf(t, point, state, require, name);
     },
     names(): string[] {
       if (!names) {
@@ -49,24 +56,26 @@ export function trainerScope(t: Trainer, where: ScopeLocation): ExprScope {
 }
 
 /** Names of the training scalars (1-based step and epoch, as the Call Stack shows them). */
-const SCALARS = ['loss', 'lr', 'step', 'epoch', 'phase', 'layer', 'grad_norm', 'grad_norm_clipped', 'clip_coef', 'batch_size'] as const;
-
-function scalarOf(t: Trainer, where: ScopeLocation, name: string): Value | undefined {
-  return scalarGetterOf(t, where, name)?.();
-}
+const SCALARS = ['loss', 'prev.loss', 'lr', 'step', 'epoch', 'phase', 'layer', 'grad_norm', 'grad_norm_clipped', 'clip_coef', 'batch_size'] as const;
 
 /** A live getter for a training scalar, or undefined when `name` is not one. */
-function scalarGetterOf(t: Trainer, where: ScopeLocation, name: string): (() => number | string) | undefined {
+function scalarGetterOf(
+  t: Trainer, point: () => StopPoint, state: () => EventState, require: (name: string, s: StepScalar) => void, name: string,
+): (() => number | string) | undefined {
   switch (name) {
-    case 'loss': return () => t.loss;
-    case 'lr': return () => t.lr;
-    case 'step': return () => t.step + 1;
-    case 'epoch': return () => t.epoch + 1;
-    case 'phase': return () => where.phase;
-    case 'layer': return () => where.layerName;
-    case 'grad_norm': return () => t.clip.normBefore;
-    case 'grad_norm_clipped': return () => t.clip.normAfter;
-    case 'clip_coef': return () => t.clip.coefficient;
+    case 'loss': return () => { require('loss', 'loss'); return t.loss; };
+    case 'prev.loss': return () => {
+      if (Number.isNaN(t.previousLoss)) throw new NotComputedError(`prev.loss (the previous step's loss) does not exist at ${state().where}`);
+      return t.previousLoss;
+    };
+    case 'lr': return () => state().lr;
+    case 'step': return () => (point()?.step ?? t.step) + 1;
+    case 'epoch': return () => (point()?.epoch ?? t.epoch) + 1;
+    case 'phase': return () => point()?.phase ?? 'entry';
+    case 'layer': return () => { const p = point(); return !p ? '' : p.layer >= 0 ? nodeLabel(t, p.layer) : p.phase; };
+    case 'grad_norm': return () => { require('grad_norm', 'grad_norm'); return t.clip.normBefore; };
+    case 'grad_norm_clipped': return () => { require('grad_norm_clipped', 'grad_norm_clipped'); return t.clip.normAfter; };
+    case 'clip_coef': return () => { require('clip_coef', 'clip_coef'); return t.clip.coefficient; };
     case 'batch_size': return () => t.batchSize;
     default: return undefined;
   }
@@ -92,16 +101,21 @@ function optimizerKeys(t: Trainer): string[] {
   }
 }
 
-function lookupNode(t: Trainer, i: number, name: string): Value | undefined {
-  const tensors = Object.values(nodeTensors(t, i));
-  const direct = tensors.find((x) => x!.path === name);
-  if (direct) return { shape: direct.shape, data: direct.data };
+function lookupNode(t: Trainer, i: number, name: string, state: () => EventState): Value | undefined {
+  const all = nodeTensors(t, i);
+  for (const key of Object.keys(all) as TensorKey[]) {
+    const x = all[key]!;
+    if (x.path !== name) continue;
+    const s = state(), pending = s.tensorPending(i, key);
+    if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
+    return { shape: x.shape, data: x.data };
+  }
   const n = t.model.nodes[i];
-  const W = nodeTensors(t, i).W;
+  const W = all.W;
   if (!W || !name.startsWith(`${W.path}.`) || n.wSize === 0) return undefined;
   const key = name.slice(W.path.length + 1);
-  const state = t.optimizer.inspect(n.wOff, n.wSize) as unknown as Record<string, unknown>;
+  const opt = t.optimizer.inspect(n.wOff, n.wSize) as unknown as Record<string, unknown>;
   const field = ({ m_hat: 'mHat', v_hat: 'vHat' } as Record<string, string>)[key] ?? key;
-  const data = state[field];
+  const data = opt[field];
   return data instanceof Float32Array ? { shape: W.shape, data } : undefined;
 }

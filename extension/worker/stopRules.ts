@@ -3,7 +3,7 @@
 
 import { compile, evaluateCondition, type CompiledExpr } from '../../engine/expr/evaluate';
 import { compileTemplate, renderTemplate, type Template } from '../../engine/expr/interpolate';
-import type { ExprScope } from '../../engine/expr/values';
+import { NotComputedError, type ExprScope } from '../../engine/expr/values';
 import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 
@@ -36,10 +36,13 @@ export interface ExceptionHit {
   readonly node: number;
 }
 
-/** Parses a hit condition: `N` (≥ N), `== N`, `> N`, `>= N`, `< N`, `<= N`, `% N`. Returns null if malformed. */
+/**
+ * Parses a hit condition: `N` (≥ N), `== N`, `> N`, `>= N`, `< N`, `<= N`, `% N` (N ≥ 1). Returns null if malformed;
+ * `hitConditionProblem` says why. The adapter verifies with the same parser the worker applies.
+ */
 export function parseHitCondition(text: string): ((count: number) => boolean) | null {
   const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) return null;
+  if (!m || m[2].length > 15) return null;
   const n = Number(m[2]);
   switch (m[1]) {
     case '==': return (c) => c === n;
@@ -49,6 +52,13 @@ export function parseHitCondition(text: string): ((count: number) => boolean) | 
     case '%': return n > 0 ? (c) => c % n === 0 : null;
     default: return (c) => c >= n;
   }
+}
+
+/** Why a hit condition cannot be used, or undefined when `parseHitCondition` accepts it. */
+export function hitConditionProblem(text: string): string | undefined {
+  if (parseHitCondition(text)) return undefined;
+  if (/^\s*%\s*0+\s*$/.test(text)) return `'${text.trim()}' divides by zero: use % N with N ≥ 1`;
+  return `'${text.trim()}' is not one of N, == N, > N, >= N, < N, <= N, % N`;
 }
 
 /** The breakpoints and exception filters of one run. */
@@ -78,7 +88,9 @@ export class StopRules {
       } catch {
         continue;
       }
-      const bp: CompiledBreakpoint = { spec, condition, log, hit: spec.hitCondition ? parseHitCondition(spec.hitCondition) : null, hits: old.get(spec.id) ?? 0 };
+      const hit = spec.hitCondition ? parseHitCondition(spec.hitCondition) : null;
+      if (spec.hitCondition && !hit) continue; // never "no hit condition": the host refuses these before sending
+      const bp: CompiledBreakpoint = { spec, condition, log, hit, hits: old.get(spec.id) ?? 0 };
       for (const n of spec.nodes) this.byNode.set(n, [...(this.byNode.get(n) ?? []), bp]);
     }
     this.updateWatches();
@@ -154,7 +166,8 @@ export class StopRules {
         try {
           if (!evaluateCondition(bp.condition, scope())) continue;
         } catch (e) {
-          (errors ??= []).push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
+          // A condition on a value this step has not computed yet (`loss` on the forward pass) is simply false.
+          if (!(e instanceof NotComputedError)) (errors ??= []).push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
           continue;
         }
       }
@@ -188,6 +201,8 @@ export class StopRules {
         const ref = norms[norms.length - 1]?.norm ?? 0;
         const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
         if (low) return { filter: 'vanishing', node: low.node, description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})` };
+        const floored = norms.find((x) => t.meanAbsGrad[x.node] < VANISHING_FLOOR);
+        if (floored) return { filter: 'vanishing', node: floored.node, description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${VANISHING_FLOOR}` };
       }
     }
     if (ev.phase === 'forward') {
@@ -214,9 +229,19 @@ function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
   return t.model.nodes.flatMap((n, node) => (n.wSize ? [{ node, norm: t.gradNorm[node] }] : []));
 }
 
-/** True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's (allocates nothing: runs every step). */
+/**
+ * Mean |∂L/∂W| below which a layer's gradient has vanished whatever the others do (SageMaker Debugger's
+ * VanishingGradient rule), so a network that collapsed entirely is caught too.
+ */
+export const VANISHING_FLOOR = 1e-7;
+
+/**
+ * True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's, or its mean |∂L/∂W| below
+ * VANISHING_FLOOR (allocates nothing: runs every step).
+ */
 function vanishes(t: Trainer, ratio: number): boolean {
   const nodes = t.model.nodes, norms = t.gradNorm;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < VANISHING_FLOOR) return true;
   let last = nodes.length - 1;
   while (last >= 0 && !nodes[last].wSize) last--;
   const ref = last >= 0 ? norms[last] : 0;

@@ -2,7 +2,8 @@
 
 import { activationDerivative } from '../../engine/nn/activations';
 import { describeTensor } from '../../engine/nn/tensor';
-import { nodeTensors, tensorsAt, type NamedTensor } from '../../engine/runtime/snapshot';
+import { nodeLabel, type EventState, type StepScalar } from '../../engine/runtime/eventState';
+import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../../engine/runtime/snapshot';
 import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
 import type { NodeSummary, Scalar, TensorSnapshot } from './protocol';
 import { nodePaths } from './scope';
@@ -31,17 +32,23 @@ function derivative(t: Trainer, i: number): TensorSnapshot[] {
   return [{ name: 'φ′(z)', path: `${n.name}.dphi`, shape: s.z!.shape, values }];
 }
 
-/** Training-state scalars for the Training scope. */
-export function trainingScalars(t: Trainer, ev: TrainerEvent | null): Scalar[] {
+/** Training-state scalars for the Training scope; a scalar this step has not computed yet carries `pending`. */
+export function trainingScalars(t: Trainer, state: EventState): Scalar[] {
+  const ev = state.point;
+  const step = (name: string, key: StepScalar, value: () => number): Scalar => {
+    const pending = state.scalarPending(key);
+    return pending ? { name, value: NaN, pending } : { name, value: value() };
+  };
   const out: Scalar[] = [
-    { name: 'epoch', value: t.epoch + 1 }, { name: 'step', value: t.step + 1 }, { name: 'lr', value: t.lr },
+    { name: 'epoch', value: state.epoch }, { name: 'step', value: state.step }, { name: 'lr', value: state.lr },
     { name: 'batch size', value: t.batchSize },
+    step('loss', 'loss', () => t.loss),
+    step('grad norm before clip', 'grad_norm', () => t.clip.normBefore),
+    step('grad norm after clip', 'grad_norm_clipped', () => t.clip.normAfter),
+    step('clip coefficient', 'clip_coef', () => t.clip.coefficient),
   ];
-  if (ev && ev.phase !== 'forward') out.push({ name: 'loss', value: t.loss });
-  if (ev && (ev.phase === 'clip' || ev.phase === 'update')) {
-    out.push({ name: 'grad norm before clip', value: t.clip.normBefore }, { name: 'grad norm after clip', value: t.clip.normAfter }, { name: 'clip coefficient', value: t.clip.coefficient });
-    if (t.spec.train.clip?.kind === 'value') out.push({ name: 'entries clipped', value: t.clip.clippedValues });
-  }
+  if (t.spec.train.clip?.kind === 'value') out.push(step('entries clipped', 'clip_coef', () => t.clip.clippedValues));
+  if (!Number.isNaN(t.previousLoss) && ev) out.push({ name: 'previous step loss', value: t.previousLoss });
   const last = t.metrics.at(-1);
   if (last) {
     out.push({ name: 'last epoch loss', value: last.loss });
@@ -52,11 +59,39 @@ export function trainingScalars(t: Trainer, ev: TrainerEvent | null): Scalar[] {
   return out;
 }
 
-/** One summary per node: its output on the current batch and the gradient norm of the latest backward pass. */
-export function networkSummary(t: Trainer): NodeSummary[] {
+/**
+ * One summary per node: its output on the current batch and its gradient norm in this step, or the event that
+ * will compute them; and which of its tensor paths have no value yet.
+ */
+export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
   return t.model.nodes.map((n, i) => {
-    const a = nodeTensors(t, i).a!;
-    const gradNorm = n.wSize && !Number.isNaN(t.gradNorm[i]) ? t.gradNorm[i] : null;
-    return { name: n.kind === 'residual_begin' ? `${n.name} (in)` : n.name, kind: n.kind, line: n.line + 1, output: describeTensor(a.shape, a.data), gradNorm, paths: nodePaths(t, i) };
+    const tensors = nodeTensors(t, i);
+    const a = tensors.a!;
+    const outPending = state.tensorPending(i, 'a');
+    const gradPending = n.wSize ? state.tensorPending(i, 'gradW') : null;
+    const pending: Record<string, string> = {};
+    for (const key of Object.keys(tensors) as TensorKey[]) {
+      const p = state.tensorPending(i, key);
+      if (p) pending[tensors[key]!.path] = p;
+    }
+    return {
+      name: n.kind === 'residual_begin' ? nodeLabel(t, i) : n.name, kind: n.kind, line: n.line + 1,
+      output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.data), outputPending: outPending,
+      gradNorm: n.wSize && !gradPending ? frobenius(tensors.gradW!.data) : null,
+      gradPending: n.wSize ? gradPending : null,
+      paths: nodePaths(t, i), pending,
+    };
   });
+}
+
+/** How every view writes a value the current step has not computed yet. */
+export function notComputed(pendingEvent: string): string {
+  return `— (computed at ${pendingEvent})`;
+}
+
+/** ‖x‖ of a tensor, in float64. */
+function frobenius(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < x.length; k++) s += x[k] * x[k];
+  return Math.sqrt(s);
 }

@@ -8,6 +8,7 @@ import { formatValue } from '../../engine/expr/format';
 import { isTensor, type ExprScope } from '../../engine/expr/values';
 import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
+import { EventState, nodeLabel } from '../../engine/runtime/eventState';
 import { History, RewindError } from '../../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
 import type { CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
@@ -45,6 +46,8 @@ export class TrainingRun {
   /** The event the current stop shows (null at entry), and the sub-step within it. */
   private current: TrainerEvent | null = null;
   private sub: { defs: SubStepDef[]; index: number } | null = null;
+  /** What Step Back walks over: sub-steps after Step Into (its inverse), whole events otherwise. */
+  private granularity: 'event' | 'substep' = 'event';
   private lastProgressAt = 0;
   private lossSent = 0;
   private startedAt = 0;
@@ -66,7 +69,7 @@ export class TrainingRun {
       case 'start': return this.start(msg);
       case 'setBreakpoints': this.rules.setBreakpoints(msg.breakpoints); return;
       case 'setExceptionFilters': this.rules.setExceptionFilters(msg.filters); return;
-      case 'continue': this.resume(null); return;
+      case 'continue': this.granularity = 'event'; this.resume(null); return;
       case 'step': this.step(msg.step); return;
       case 'reverseContinue': this.reverseContinue(); return;
       case 'pause': if (this.running) this.pauseRequested = true; return;
@@ -116,6 +119,7 @@ export class TrainingRun {
 
   private step(kind: StepKind): void {
     if (!this.trainer || this.running || this.disposed) return;
+    if (kind !== 'back') this.granularity = kind === 'into' ? 'substep' : 'event';
     const sub = this.sub;
     if (kind === 'back') return this.stepBack();
     if (sub && (kind === 'into' || kind === 'over') && sub.index + 1 < sub.defs.length) {
@@ -203,7 +207,12 @@ export class TrainingRun {
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
     try {
       const target = t.eventIndex - 2;
+      const inside = this.granularity === 'substep';
       const ev = h.goTo(target);
+      // Stepping back through sub-steps lands on the previous event's last sub-step (Step Into run backwards);
+      // otherwise on the whole event. Either way the stop shows only what belongs to where it lands.
+      const defs = inside && ev ? this.subSteps(ev) : [];
+      this.sub = defs.length ? { defs, index: defs.length - 1 } : null;
       this.stop(ev ? 'step' : 'entry', ev);
     } catch (e) {
       if (!(e instanceof RewindError)) throw e;
@@ -216,7 +225,10 @@ export class TrainingRun {
     if (!t || !h || this.running) return;
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
     const now = t.eventIndex;
-    const found = h.findLastBefore(now - 1, (ev) => this.rules.check(ev, () => this.scope(), false).stop);
+    const found = h.findLastBefore(now - 1, (ev) => {
+      this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
+      return this.rules.check(ev, this.scopeOf, false).stop;
+    });
     if (found === null) {
       const ev = h.goTo(h.earliestEvent === 0 ? -1 : h.earliestEvent);
       const where = h.earliestEvent === 0 ? 'the start of training' : `the oldest state kept (step ${t.step + 1})`;
@@ -234,11 +246,13 @@ export class TrainingRun {
     if (reason !== 'step') this.sub = null;
     const sub = this.sub;
     const def = sub ? sub.defs[sub.index] : null;
+    const state = new EventState(t, ev);
     // An exception points at the layer it is about, whatever event revealed it.
     const location = extra.exception ? { ...this.locate(ev), ...this.nodeLocation(extra.exception.node) } : this.locate(ev);
     this.post({
       kind: 'stopped', reason, location, progress: this.progress(),
-      tensors: stopTensors(t, ev, def), scalars: trainingScalars(t, ev), network: networkSummary(t),
+      tensors: stopTensors(t, ev, def), scalars: trainingScalars(t, state), network: networkSummary(t, state),
+      batchPending: { x: state.scalarPending('x'), y: state.scalarPending('y'), yhat: state.scalarPending('yhat') },
       subStep: sub && def ? { index: sub.index, count: sub.defs.length, formula: def.formula } : null,
       exception: extra.exception ? { filter: extra.exception.filter, description: extra.exception.description } : null,
       hitBreakpointIds: extra.ids ?? [], notice: extra.notice ?? null,
@@ -270,11 +284,7 @@ export class TrainingRun {
   /** One scope per run: it reads the trainer and the current event live, so conditions allocate no scope per check. */
   private scope(): ExprScope {
     if (!this.liveScope) {
-      const t = this.trainer!, run = this;
-      this.liveScope = trainerScope(t, {
-        get phase() { return run.current?.phase ?? 'entry'; },
-        get layerName() { return run.current ? locateName(t, run.current) : ''; },
-      });
+      this.liveScope = trainerScope(this.trainer!, () => this.current);
     }
     return this.liveScope;
   }
@@ -399,8 +409,7 @@ export class TrainingRun {
 
 /** How the Call Stack names an event's layer (a residual block has an input and a sum node). */
 function locateName(t: Trainer, e: TrainerEvent): string {
-  const node = e.layer >= 0 ? t.model.nodes[e.layer] : null;
-  return !node ? e.phase : node.kind === 'residual_begin' ? `${node.name} (in)` : node.kind === 'residual_end' ? `${node.name} (sum)` : node.name;
+  return e.layer >= 0 ? nodeLabel(t, e.layer) : e.phase;
 }
 
 function emptyProgress(): Progress {

@@ -130,7 +130,7 @@ test('breakpoints: layer lines verified, a line inside the network moved, other 
 test('stopOnEntry, then Pause while running at full speed, then Stop ends the session', async () => {
   const [, entry] = await Promise.all([launchAndStop({ stopOnEntry: true }, []), dc.waitForEvent('stopped')]);
   assert.equal(entry.body.reason, 'entry');
-  assert.match((await topFrame()).name, /^forward h1 · step 1/);
+  assert.match((await topFrame()).name, /^entry \(before forward h1\) · step 1/);
   await dc.continueRequest({ threadId: 1 });
   const [, paused] = await Promise.all([dc.pauseRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
   assert.equal(paused.body.reason, 'pause');

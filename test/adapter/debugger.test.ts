@@ -226,7 +226,8 @@ test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decompo
     assert.ok(Math.abs(W(live)[i * 2 + j] - shown) <= 1e-6 * Math.max(1, Math.abs(shown)), `h1.W[${i}][${j}]: ${W(live)[i * 2 + j]} vs ${shown}`);
   }
   assert.ok(d.phiPrimeMax <= 1 && d.phiPrimeMean > 0 && d.deltaNorm <= d.upstreamNorm * d.phiPrimeMax + 1e-6, 'δ = ∂L/∂a ⊙ tanh′(z) is no larger than ‖∂L/∂a‖·max φ′');
-  assert.ok(live.clip && live.clip.share >= 0 && live.clip.share <= 1, `share ${live.clip?.share}`);
+  // On the backward pass this step has not clipped yet: no clipping picture rather than the previous step's.
+  assert.equal(live.clip, null);
   assert.ok(live.optimizer && live.optimizer.t === 5 && live.optimizer.tensors.some((t) => t.name === 'step applied (ΔW)'), JSON.stringify(live.optimizer?.tensors.map((t) => t.name)));
 
   const earlier = await detail({ step: 3 });

@@ -156,14 +156,16 @@ describe('gradient flow model and validation (node)', () => {
     assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.stepLoss, emptyModel().stepLoss);
   });
 
-  test('layers are classified against the output layer: vanishing, exploding, NaN', () => {
+  test('layers are classified against the output layer and an absolute floor: vanishing, exploding, NaN', () => {
     const l = (name: string, meanAbsGrad: number, maxAbsGrad = meanAbsGrad * 5) => ({ name, meanAbsGrad, maxAbsGrad });
     assert.deepEqual(classifyLayers([]), []);
     assert.deepEqual(classifyLayers([l('a', 1e-9), l('b', 2e-5), l('c', 5e-4), l('out', 0.1)]), ['vanishing', 'vanishing', 'ok', 'ok']);
     assert.deepEqual(classifyLayers([l('a', 500), l('b', 1, 200), l('c', NaN), l('d', 1, Infinity), l('out', 0.1)]),
       ['exploding', 'exploding', 'nonFinite', 'nonFinite', 'ok']);
-    // No usable reference (output gradient zero): nothing is called vanishing.
-    assert.deepEqual(classifyLayers([l('a', 1e-9), l('out', 0)]), ['ok', 'ok']);
+    // Without a usable reference (output gradient zero) the ratio says nothing, but the absolute floor still does.
+    assert.deepEqual(classifyLayers([l('a', 1e-3), l('out', 0)]), ['ok', 'vanishing']);
+    // A network that collapsed entirely (every layer ~1e-10) is vanishing everywhere, not healthy.
+    assert.deepEqual(classifyLayers([l('a', 1e-10), l('b', 2e-10), l('out', 1e-10)]), ['vanishing', 'vanishing', 'vanishing']);
   });
 
   test('gradient-norm samples are downsampled, counted for the clip fraction, validated and replayed', () => {

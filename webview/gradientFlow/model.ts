@@ -222,6 +222,11 @@ export type LayerHealth = 'ok' | 'vanishing' | 'exploding' | 'nonFinite';
 
 /** A layer is vanishing when its mean |grad| is below this fraction of the output layer's (the debugger's default). */
 export const VANISHING_RATIO = 1e-3;
+/**
+ * A layer is vanishing whatever the output layer does when its mean |grad| is below this (SageMaker Debugger's
+ * VanishingGradient rule): a network whose every layer collapsed shows as vanishing, not as healthy.
+ */
+export const VANISHING_FLOOR = 1e-7;
 /** A layer is exploding when its mean |grad| is above this multiple of the output layer's, or its max |grad| above EXPLODING_MAX. */
 export const EXPLODING_RATIO = 1e3;
 export const EXPLODING_MAX = 100;
@@ -235,6 +240,7 @@ export function classifyLayers(layers: readonly GradFlowLayer[]): LayerHealth[] 
   return layers.map((l, i) => {
     if (!Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad)) return 'nonFinite';
     if (l.maxAbsGrad > EXPLODING_MAX) return 'exploding';
+    if (l.meanAbsGrad < VANISHING_FLOOR) return 'vanishing';
     if (i === layers.length - 1 || !Number.isFinite(ref) || ref <= 0) return 'ok';
     if (l.meanAbsGrad > EXPLODING_RATIO * ref) return 'exploding';
     if (l.meanAbsGrad < VANISHING_RATIO * ref) return 'vanishing';
