@@ -74,6 +74,11 @@ export class EventState {
     return this.ordinal(ev) > this.at ? eventName(this.t, ev) : null;
   }
 
+  /** Null at the update event, where this step's parameter update (ΔW, `W.step`) exists; else `update`. */
+  updatePending(): string | null {
+    return this.point?.phase === 'update' ? null : 'update';
+  }
+
   /** The message an expression gets for a value that does not exist yet. */
   notComputedMessage(name: string, pending: string): string {
     return `${name} is not computed yet at ${this.where} (it is computed at ${pending})`;
@@ -109,6 +114,11 @@ export class EventState {
       case 'update': return Number.MAX_SAFE_INTEGER;
     }
   }
+}
+
+/** How every view writes a value the current step has not computed yet: `— (computed at forward out)`. */
+export function notComputed(pendingEvent: string): string {
+  return `— (computed at ${pendingEvent})`;
 }
 
 /** How the Call Stack names an event: `forward h1`, `loss`, `backward block (sum)`. */

@@ -14,7 +14,7 @@ import { parseNnet } from '../../engine/language/parser';
 import type { NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
 import { formatExact, formatSummary } from '../../engine/nn/tensor';
-import { notComputed } from '../worker/stopView';
+import { notComputed } from '../../engine/runtime/eventState';
 import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type StepKind, type WorkerToHost } from '../worker/protocol';
 import { WorkerRequests } from '../worker/requests';
 import { WorkerClient } from '../worker/workerClient';

@@ -2,6 +2,7 @@
 // response into the inspector's protocol. Free of `vscode`: it takes the request function
 // (`DebugSession.customRequest`), so it works with the adapter inline or standalone and is testable.
 
+import { notComputed } from '../../engine/runtime/eventState';
 import { formatSummary } from '../../engine/nn/tensor';
 import type { NnetCustomRequests, TensorJson } from '../debug/customEvents';
 import type { InspectorLayer, InspectorTensor } from '../../webview/inspector/protocol';
@@ -33,7 +34,7 @@ export async function readLayer(req: DapRequest, layer: string | null, step: num
   return {
     kind: 'layer', title: d.title, where: d.where, layer: d.layer,
     tensors: d.tensors.map(tensor),
-    scalars: d.scalars.map((s) => ({ name: s.name, value: formatSummary(num(s.value)) })),
+    scalars: d.scalars.map((s) => ({ name: s.name, value: s.pending ? notComputed(s.pending) : formatSummary(num(s.value)) })),
     clip: d.clip && {
       normBefore: num(d.clip.normBefore), normAfter: num(d.clip.normAfter), coefficient: num(d.clip.coefficient),
       threshold: d.clip.threshold, layerNorm: num(d.clip.layerNorm), share: num(d.clip.share),

@@ -68,7 +68,8 @@ function optimizerOf(t: Trainer, i: number, state: EventState): LayerDetail['opt
     case 'rmsprop': tensors.push(view('v (mean g²)', 'v', s.v)); break;
     case 'sgd': break;
   }
-  tensors.push(view('step applied (ΔW)', 'step', s.step));
+  // This step's ΔW exists from its update event on; before it, the buffer is the previous step's.
+  if (!state.updatePending()) tensors.push(view('step applied (ΔW)', 'step', s.step));
   return { kind, lr: state.lr, t: s.t, tensors };
 }
 

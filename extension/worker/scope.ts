@@ -114,6 +114,11 @@ function lookupNode(t: Trainer, i: number, name: string, state: () => EventState
   const W = all.W;
   if (!W || !name.startsWith(`${W.path}.`) || n.wSize === 0) return undefined;
   const key = name.slice(W.path.length + 1);
+  if (key === 'step') {
+    // ΔW of this step exists only once its update has run; before, the buffer holds the previous step's.
+    const s = state(), pending = s.updatePending();
+    if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
+  }
   const opt = t.optimizer.inspect(n.wOff, n.wSize) as unknown as Record<string, unknown>;
   const field = ({ m_hat: 'mHat', v_hat: 'vHat' } as Record<string, string>)[key] ?? key;
   const data = opt[field];

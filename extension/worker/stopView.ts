@@ -2,7 +2,7 @@
 
 import { activationDerivative } from '../../engine/nn/activations';
 import { describeTensor } from '../../engine/nn/tensor';
-import { nodeLabel, type EventState, type StepScalar } from '../../engine/runtime/eventState';
+import { nodeLabel, notComputed, type EventState, type StepScalar } from '../../engine/runtime/eventState';
 import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../../engine/runtime/snapshot';
 import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
 import type { NodeSummary, Scalar, TensorSnapshot } from './protocol';
@@ -74,6 +74,8 @@ export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
       const p = state.tensorPending(i, key);
       if (p) pending[tensors[key]!.path] = p;
     }
+    const update = state.updatePending();
+    if (n.wSize && update) pending[`${tensors.W!.path}.step`] = update;
     return {
       name: n.kind === 'residual_begin' ? nodeLabel(t, i) : n.name, kind: n.kind, line: n.line + 1,
       output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.data), outputPending: outPending,
@@ -82,11 +84,6 @@ export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
       paths: nodePaths(t, i), pending,
     };
   });
-}
-
-/** How every view writes a value the current step has not computed yet. */
-export function notComputed(pendingEvent: string): string {
-  return `— (computed at ${pendingEvent})`;
 }
 
 /** ‖x‖ of a tensor, in float64. */

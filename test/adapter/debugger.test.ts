@@ -228,7 +228,8 @@ test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decompo
   assert.ok(d.phiPrimeMax <= 1 && d.phiPrimeMean > 0 && d.deltaNorm <= d.upstreamNorm * d.phiPrimeMax + 1e-6, 'δ = ∂L/∂a ⊙ tanh′(z) is no larger than ‖∂L/∂a‖·max φ′');
   // On the backward pass this step has not clipped yet: no clipping picture rather than the previous step's.
   assert.equal(live.clip, null);
-  assert.ok(live.optimizer && live.optimizer.t === 5 && live.optimizer.tensors.some((t) => t.name === 'step applied (ΔW)'), JSON.stringify(live.optimizer?.tensors.map((t) => t.name)));
+  // Adam's moments are its state after step 5; step 6's ΔW does not exist before step 6's update.
+  assert.deepEqual(live.optimizer && live.optimizer.t === 5 && live.optimizer.tensors.map((t) => t.name), ['m̂', 'v̂']);
 
   const earlier = await detail({ step: 3 });
   assert.deepEqual(earlier.history, { first: 1, last: 6, step: 3, live: false });
@@ -240,5 +241,12 @@ test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decompo
   assert.equal(out.decomposition?.upstreamFrom, 'the loss');
   await assert.rejects(dc.customRequest('nnet.layerDetail', { layer: 'nope' }), /no layer named 'nope'/);
   await act(dc.nextRequest({ threadId: 1 }));
-  assert.match((await frames())[0], /^clip · step 6|^backward/);
+  assert.match((await frames())[0], /^clip · step 6/);
+  const clipped = await detail({});
+  assert.ok(clipped.clip && clipped.clip.share >= 0 && clipped.clip.share <= 1, `share ${clipped.clip?.share}`);
+  await act(dc.nextRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^update · step 6/);
+  const updated = await detail({ layer: 'h1' });
+  assert.deepEqual(updated.optimizer?.tensors.map((t) => t.name), ['m̂', 'v̂', 'step applied (ΔW)']);
+  assert.equal(updated.optimizer?.t, 6);
 });

@@ -189,6 +189,7 @@ test('values the step has not computed yet read "not computed yet", in every vie
     assert.match(text, /> h1\.W\.grad ! h1\.W\.grad is not computed yet .*computed at backward h1/);
     assert.match(text, /> grad_norm ! grad_norm is not computed yet .*computed at clip/);
     assert.match(text, /> prev\.loss ! prev\.loss .* does not exist at forward h1, step 1/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'h1.W.step', frameId: 1, context: 'repl' }), /h1\.W\.step is not computed yet .*computed at update/);
     assert.match(text, /^ {2}loss = — \(computed at loss\) \{loss\}$/m);
     assert.match(text, /^ {2}yhat = — \(computed at forward out\) \{yhat\}$/m);
     assert.match(text, /^ {2}out = dense · a — \(computed at forward out\) · ‖∇W‖ — \(computed at backward out\)$/m);
@@ -206,6 +207,7 @@ test('values the step has not computed yet read "not computed yet", in every vie
     assert.match(await where(dc), /^update · step 2/);
     const g = (await dc.evaluateRequest({ expression: 'norm(out.W.grad)', frameId: 1, context: 'repl' })).body.result;
     assert.ok(Number(g) > 0, `‖out.W.grad‖ at the update = ${g}`);
+    assert.ok(Number((await dc.evaluateRequest({ expression: 'norm(out.W.step)', frameId: 1, context: 'repl' })).body.result) > 0, 'ΔW exists at the update');
     assert.equal((await dc.evaluateRequest({ expression: 'step', frameId: 1, context: 'repl' })).body.result, '2');
     // The Layer Inspector reads the same state: at the update, this step's clipping picture and δ exist.
     type Detail = { tensors: { name: string }[]; scalars: { name: string; value: number | null; pending?: string }[]; clip: { share: number } | null; decomposition: object | null };

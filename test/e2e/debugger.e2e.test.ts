@@ -72,9 +72,14 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
     await page.keyboard.press('Enter');
     await wb.waitUntil('the console answers true', async () =>
       (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*true\s*$/m.test(x)), 30_000);
+    // The backward pass has not reached h_1 yet: its gradient is not computed, and the console says so.
     await page.keyboard.type('norm(h_1.W.grad)');
     await page.keyboard.press('Enter');
-    await wb.waitUntil('a number for norm(h_1.W.grad)', async () =>
+    await wb.waitUntil('norm(h_1.W.grad) is not computed yet', async () =>
+      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /h_1\.W\.grad is not computed yet at backward h_10/.test(x)), 30_000);
+    await page.keyboard.type('norm(h_10.W.grad)');
+    await page.keyboard.press('Enter');
+    await wb.waitUntil('a number for norm(h_10.W.grad)', async () =>
       (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*\d[\d.e-]*\s*$/m.test(x)), 30_000);
     await wb.screenshot('debug-console');
 

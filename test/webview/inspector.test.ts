@@ -81,7 +81,7 @@ describe('layer inspector numerics and protocol (node)', () => {
     const body = {
       layer: 'h1', title: 'h1 · dense 2→3 tanh', where: 'backward h1 · step 3 · epoch 1',
       tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], data: encodeFloat32(W) }, { name: 'a', path: 'h1.a', shape: [4, 3], data: encodeFloat32(a) }],
-      scalars: [{ name: 'loss', value: 0.25 }, { name: 'grad norm before clip', value: NaN }],
+      scalars: [{ name: 'loss', value: 0.25 }, { name: 'grad norm before clip', value: NaN }, { name: 'δ = ∂L/∂z', value: NaN, pending: 'loss' }],
       clip: { normBefore: 2, normAfter: 1, coefficient: 0.5, threshold: 1, layerNorm: 1.5, share: 0.5625 },
       optimizer: { kind: 'adam', lr: 0.001, t: 3, tensors: [{ name: 'm̂', path: 'h1.W.m_hat', shape: [2, 3], data: encodeFloat32(Float32Array.from([0, 0, 0, 0, 0, 1])) }] },
       decomposition: { upstreamFrom: 'Wᵀδ′ from out', upstreamNorm: 2, activation: 'tanh', phiPrimeMean: 0.5, phiPrimeMax: 0.9, deltaNorm: NaN },
@@ -95,7 +95,7 @@ describe('layer inspector numerics and protocol (node)', () => {
     const layer = await readLayer(req, 'h1', 2);
     assert.deepEqual(asked, [['nnet.layerDetail', { layer: 'h1', step: 2 }]]);
     assert.deepEqual([layer.tensors[0].truncated, layer.tensors[1].truncated], [false, true]);
-    assert.deepEqual(layer.scalars, [{ name: 'loss', value: '0.25' }, { name: 'grad norm before clip', value: 'NaN' }]);
+    assert.deepEqual(layer.scalars, [{ name: 'loss', value: '0.25' }, { name: 'grad norm before clip', value: 'NaN' }, { name: 'δ = ∂L/∂z', value: '— (computed at loss)' }]);
     assert.ok(Number.isNaN(layer.decomposition?.deltaNorm));
     // What the host posts is what the webview accepts, with every float32 bit intact (NaN and -Infinity included).
     const shown = parseHostToInspector(JSON.parse(JSON.stringify(layer)));

@@ -1,0 +1,71 @@
+// E2E in a real VS Code (code-server): what a stop shows depends on the event alone. Pause on h1's forward pass of
+// xor.nnet, read Variables, step forward nine events and back nine with the toolbar, and read the same text again;
+// values the step has not computed yet say so.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startDebugging } from './actions';
+import { callStackRows, variableRows } from './debugViews';
+import { withWorkbench, type Workbench } from './workbench';
+
+const H1_LINE = 4; // `  dense h1 4 tanh init=xavier` in examples/xor.nnet
+
+/** Expands the scopes and the Network scope's `out` row, then returns every row of the Variables view. */
+async function readVariables(wb: Workbench, page: Page): Promise<string[]> {
+  const collapsedScope = page.locator('.debug-variables .monaco-list-row[aria-level="1"][aria-expanded="false"]');
+  const collapsedOut = page.locator('.debug-variables .monaco-list-row[aria-level="2"][aria-expanded="false"]', { hasText: /^\s*out\b/ });
+  return wb.waitUntil('every scope and the out row expanded, and the Variables rows settled', async () => {
+    for (const row of [collapsedScope, collapsedOut]) {
+      if (await row.count()) {
+        await row.first().locator('.monaco-tl-twistie').click();
+        return undefined;
+      }
+    }
+    const a = await variableRows(page);
+    await page.waitForTimeout(400);
+    const b = await variableRows(page);
+    return a.length > 10 && a.join('\n') === b.join('\n') ? b : undefined;
+  }, 30_000, 300);
+}
+
+async function stepAndWait(wb: Workbench, page: Page, press: () => Promise<void>, expected: RegExp): Promise<void> {
+  const before = (await callStackRows(page)).join('|');
+  await press();
+  await wb.waitUntil(`a stop at ${expected}`, async () => {
+    const rows = await callStackRows(page);
+    return rows.join('|') !== before && rows.some((r) => expected.test(r));
+  }, 30_000);
+}
+
+test('xor: Step Over nine events and Step Back nine, and Variables read the same; future values say "not computed yet"', { timeout: 240_000 }, async (t) => {
+  await withWorkbench({ name: 'truth' }, async (wb) => {
+    const { page } = wb;
+    await wb.openFile('xor.nnet');
+    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+    await wb.gotoLine(H1_LINE);
+    await page.keyboard.press('F9');
+    await startDebugging(wb);
+    await wb.waitUntil('forward h1 of step 1', async () => (await callStackRows(page)).some((r) => /^forward h1 · step 1 /.test(r)), 60_000);
+    const first = await readVariables(wb, page);
+    t.diagnostic(first.join(' | '));
+    assert.ok(first.some((r) => /^out\s*[=:]?\s*dense · a — \(computed at forward out\)/.test(r)), 'out.a is not computed yet');
+    assert.ok(first.some((r) => /^loss\s*[=:]?\s*— \(computed at loss\)/.test(r)), 'loss is not computed yet');
+    assert.ok(first.some((r) => /^yhat\s*[=:]?\s*— \(computed at forward out\)/.test(r)), 'ŷ is not computed yet');
+    await wb.screenshot('forward-h1-first');
+
+    const order = [/^forward out · step 1/, /^loss · step 1/, /^backward out · step 1/, /^backward h1 · step 1/, /^clip · step 1/,
+      /^update · step 1/, /^forward h1 · step 2/, /^forward out · step 2/, /^loss · step 2/];
+    await wb.focusEditor();
+    for (const at of order) await stepAndWait(wb, page, () => page.keyboard.press('F10'), at);
+    const later = await readVariables(wb, page);
+    assert.ok(later.some((r) => /^loss\s*[=:]?\s*\d/.test(r)), `the loss exists at the loss event: ${later.join(' | ')}`);
+
+    const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
+    for (const at of [...order.slice(0, -1).reverse(), /^forward h1 · step 1 /]) await stepAndWait(wb, page, () => stepBack.click(), at);
+    const again = await readVariables(wb, page);
+    await wb.screenshot('forward-h1-after-step-back');
+    assert.deepEqual(again, first, 'the same stop reads the same, however it was reached');
+    await page.keyboard.press('Shift+F5');
+    await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+  });
+});
