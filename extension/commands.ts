@@ -4,6 +4,10 @@ import * as vscode from 'vscode';
 
 /** Every nnet command and the arguments it takes. */
 export interface NnetCommands {
+  /** Write a new network from a lesson template into the workspace (or an untitled editor). */
+  'nnet.newNetwork': [];
+  /** Open one of the lesson examples shipped with the extension. */
+  'nnet.openExample': [];
   /** Train a .nnet file at full speed (the active editor's when no URI is given). */
   'nnet.train': [uri?: vscode.Uri];
   /** Stop the current training run. */

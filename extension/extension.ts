@@ -4,10 +4,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { layerOfVariableContext, registerCommand } from './commands';
 import { registerDebugger } from './debug/registerDebugger';
+import { pickExample } from './examples';
 import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
 import { registerLanguageFeatures } from './language/features';
 import { trace } from './trace';
+import { mayRun } from './trust';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider } from './views/gradientFlowView';
@@ -30,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const train = async (uri?: vscode.Uri) => {
     const target = activeNnet(uri);
     if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to train it.');
+    if (!(await mayRun('train', target))) return;
     await trainer.train(target);
   };
   const stop = () => {
@@ -42,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const target = activeNnet(uri);
     if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to debug it.');
     trace('command', { id: 'nnet.debug', file: path.basename(target.fsPath) });
+    if (!(await mayRun('debug', target))) return;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save();
     await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
@@ -68,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLanguageFeatures(),
     lenses,
     vscode.languages.registerCodeLensProvider({ language: 'nnet' }, lenses),
+    registerCommand('nnet.newNetwork', () => pickExample(context.extensionUri, 'template')),
+    registerCommand('nnet.openExample', () => pickExample(context.extensionUri, 'example')),
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),
     registerCommand('nnet.debug', debug),

@@ -11,9 +11,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   logFile?: string;
   inherit?: boolean;
+  /** Keep VS Code's workspace trust on (the folder opens in Restricted Mode). */
+  trust?: boolean;
 }
 export declare function codeServerEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
 export declare function ensureCodeServer(opts?: { log?: (msg: string) => void }): string;
-export declare function makeProfile(dir: string): Profile;
+export declare function makeProfile(dir: string, opts?: { trust?: boolean }): Profile;
 export declare function installVsix(bin: string, profile: Profile, vsix: string, opts?: { quiet?: boolean }): void;
 export declare function startCodeServer(bin: string, profile: Profile, opts: StartOptions): Promise<CodeServer>;

@@ -56,10 +56,11 @@ export function ensureCodeServer({ log = console.log } = {}) {
 }
 
 /**
- * Makes a confined profile (HOME, user data, extensions, short TMPDIR) with quiet settings.
+ * Makes a confined profile (HOME, user data, extensions, short TMPDIR) with quiet settings; `trust: true` keeps
+ * VS Code's workspace trust on, so a folder opens in Restricted Mode.
  * @returns {{home:string,userData:string,extensions:string,tmp:string}}
  */
-export function makeProfile(dir) {
+export function makeProfile(dir, { trust = false } = {}) {
   const p = { home: path.join(dir, 'home'), userData: path.join(dir, 'data'), extensions: path.join(dir, 'ext') };
   for (const d of Object.values(p)) fs.mkdirSync(d, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-'));
@@ -76,7 +77,8 @@ export function makeProfile(dir) {
       'chat.disableAIFeatures': true,
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
       'workbench.tips.enabled': false,
-      'security.workspace.trust.enabled': false,
+      // Workspace trust is off unless a scenario tests Restricted Mode (then the folder opens untrusted).
+      'security.workspace.trust.enabled': trust,
     }, null, 2));
   }
   return { ...p, tmp };
@@ -97,9 +99,9 @@ export function installVsix(bin, profile, vsix, { quiet = false } = {}) {
  * It runs in its own process group so that stop() (and killNow()) reach the extension host and every other child.
  * @returns {Promise<{url:string, proc: import('node:child_process').ChildProcess, stop:() => Promise<void>, killNow:() => void}>}
  */
-export async function startCodeServer(bin, profile, { port, folder, env = {}, logFile, inherit = false }) {
+export async function startCodeServer(bin, profile, { port, folder, env = {}, logFile, inherit = false, trust = false }) {
   const args = [...csArgs(profile), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', folder];
+    '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', folder];
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
   const procEnv = codeServerEnv({ HOME: profile.home, TMPDIR: profile.tmp, ...env });
   delete procEnv.PORT; // code-server lets $PORT override the port of --bind-addr

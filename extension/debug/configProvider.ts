@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { mayRun } from '../trust';
 
 /** The configuration F5 uses on the active .nnet editor. */
 function defaultConfiguration(program = '${file}', name = 'Debug .nnet training'): vscode.DebugConfiguration {
@@ -31,6 +32,7 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
   async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
     const program = typeof config.program === 'string' ? config.program : undefined;
     if (!program) return config;
+    if (!(await mayRun('debug', vscode.Uri.file(program)))) return undefined;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.resolve(program));
     if (doc?.isDirty) await doc.save();
     // CSV data may live anywhere in the workspace folder, as the editor's checker allows.

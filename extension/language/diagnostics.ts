@@ -33,6 +33,8 @@ export function registerDiagnostics(): vscode.Disposable {
     vscode.workspace.onDidOpenTextDocument(update),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
+    // Trusting the folder lets CSV data be read: check again what Restricted Mode could not.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach(update)),
     { dispose: () => timers.forEach(clearTimeout) },
   );
 }

@@ -17,19 +17,19 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
     if (!cached || cachedFor !== p) { cached = new EventState(t, p); cachedFor = p; }
     return cached;
   };
-  const require = (name: string, scalar: StepScalar): void => {
+  const need = (name: string, scalar: StepScalar): void => {
     const s = state(), pending = s.scalarPending(scalar);
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
   };
   return {
     lookup(name: string): Value | undefined {
       // Scalars first, without building objects: conditions on `step` or `phase` run after every event.
-      const scalar = scalarGetterOf(t, point, state, require, name);
+      const scalar = scalarGetterOf(t, point, state, need, name);
       if (scalar !== undefined) return scalar();
       const K = t.outputs, B = t.batchSize;
-      if (name === 'x') { require('x', 'x'); return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) }; }
-      if (name === 'y') { require('y', 'y'); return { shape: [B, K], data: t.yBatch.subarray(0, B * K) }; }
-      if (name === 'yhat') { require('yhat', 'yhat'); const L = t.model.nodes.length; return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) }; }
+      if (name === 'x') { need('x', 'x'); return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) }; }
+      if (name === 'y') { need('y', 'y'); return { shape: [B, K], data: t.yBatch.subarray(0, B * K) }; }
+      if (name === 'yhat') { need('yhat', 'yhat'); const L = t.model.nodes.length; return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) }; }
       const dot = name.indexOf('.');
       if (dot < 0) return undefined;
       const nodeName = name.slice(0, dot);
@@ -42,7 +42,7 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
       return undefined;
     },
     scalarGetter(name: string) {
-      return scalarGetterOf(t, point, state, require, name);
+      return scalarGetterOf(t, point, state, need, name);
     },
     names(): string[] {
       if (!names) {
@@ -60,10 +60,10 @@ const SCALARS = ['loss', 'prev.loss', 'lr', 'step', 'epoch', 'phase', 'layer', '
 
 /** A live getter for a training scalar, or undefined when `name` is not one. */
 function scalarGetterOf(
-  t: Trainer, point: () => StopPoint, state: () => EventState, require: (name: string, s: StepScalar) => void, name: string,
+  t: Trainer, point: () => StopPoint, state: () => EventState, need: (name: string, s: StepScalar) => void, name: string,
 ): (() => number | string) | undefined {
   switch (name) {
-    case 'loss': return () => { require('loss', 'loss'); return t.loss; };
+    case 'loss': return () => { need('loss', 'loss'); return t.loss; };
     case 'prev.loss': return () => {
       if (Number.isNaN(t.previousLoss)) throw new NotComputedError(`prev.loss (the previous step's loss) does not exist at ${state().where}`);
       return t.previousLoss;
@@ -73,9 +73,9 @@ function scalarGetterOf(
     case 'epoch': return () => (point()?.epoch ?? t.epoch) + 1;
     case 'phase': return () => point()?.phase ?? 'entry';
     case 'layer': return () => { const p = point(); return !p ? '' : p.layer >= 0 ? nodeLabel(t, p.layer) : p.phase; };
-    case 'grad_norm': return () => { require('grad_norm', 'grad_norm'); return t.clip.normBefore; };
-    case 'grad_norm_clipped': return () => { require('grad_norm_clipped', 'grad_norm_clipped'); return t.clip.normAfter; };
-    case 'clip_coef': return () => { require('clip_coef', 'clip_coef'); return t.clip.coefficient; };
+    case 'grad_norm': return () => { need('grad_norm', 'grad_norm'); return t.clip.normBefore; };
+    case 'grad_norm_clipped': return () => { need('grad_norm_clipped', 'grad_norm_clipped'); return t.clip.normAfter; };
+    case 'clip_coef': return () => { need('clip_coef', 'clip_coef'); return t.clip.coefficient; };
     case 'batch_size': return () => t.batchSize;
     default: return undefined;
   }

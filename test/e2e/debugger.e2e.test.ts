@@ -87,10 +87,14 @@ test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug 
     const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
     await stepBack.click();
     await wb.waitUntil('the ∂L/∂a sub-step again', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
+    // After Step Into, Step Back is its inverse: it lands on the previous event's last chain-rule sub-step.
     await stepBack.click();
-    await wb.waitUntil('back at the backward pass of out', async () => (await callStackRows(page)).some((r) => /^backward out · step 2/.test(r)), 30_000);
+    await wb.waitUntil('back at the last sub-step of backward out', async () => {
+      const rows = await callStackRows(page);
+      return rows.some((r) => /^∂x = δ·W \(5\/5\)/.test(r)) && rows.some((r) => /^backward out · step 2/.test(r));
+    }, 30_000);
     await stepBack.click();
-    await wb.waitUntil('back at the loss', async () => (await callStackRows(page)).some((r) => /^loss · step 2/.test(r)), 30_000);
+    await wb.waitUntil('back at ∂b of backward out', async () => (await callStackRows(page)).some((r) => /^∂b = Σ_batch δ \(4\/5\)/.test(r)), 30_000);
     await wb.screenshot('stepped-back');
     await page.keyboard.press('Shift+F5');
     await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);

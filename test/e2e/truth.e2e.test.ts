@@ -10,22 +10,32 @@ import { withWorkbench, type Workbench } from './workbench';
 
 const H1_LINE = 4; // `  dense h1 4 tanh init=xavier` in examples/xor.nnet
 
-/** Expands the scopes and the Network scope's `out` row, then returns every row of the Variables view. */
+/**
+ * Every row of the Variables view, one scope at a time (the view renders only the rows it can show, so the others
+ * are collapsed while a scope is read): the Layer scope, Network, Training and Batch.
+ */
 async function readVariables(wb: Workbench, page: Page): Promise<string[]> {
-  const collapsedScope = page.locator('.debug-variables .monaco-list-row[aria-level="1"][aria-expanded="false"]');
-  const collapsedOut = page.locator('.debug-variables .monaco-list-row[aria-level="2"][aria-expanded="false"]', { hasText: /^\s*out\b/ });
-  return wb.waitUntil('every scope and the out row expanded, and the Variables rows settled', async () => {
-    for (const row of [collapsedScope, collapsedOut]) {
-      if (await row.count()) {
-        await row.first().locator('.monaco-tl-twistie').click();
-        return undefined;
+  const scopes = page.locator('.debug-variables .monaco-list-row[aria-level="1"]');
+  const all: string[] = [];
+  for (let k = 0; k < 4; k++) {
+    const rows = await wb.waitUntil(`scope ${k + 1} alone expanded, its rows settled`, async () => {
+      const n = await scopes.count();
+      if (n < 4) return undefined;
+      for (let j = 0; j < n; j++) {
+        const expanded = (await scopes.nth(j).getAttribute('aria-expanded')) === 'true';
+        if (expanded !== (j === k)) {
+          await scopes.nth(j).locator('.monaco-tl-twistie').click();
+          return undefined;
+        }
       }
-    }
-    const a = await variableRows(page);
-    await page.waitForTimeout(400);
-    const b = await variableRows(page);
-    return a.length > 10 && a.join('\n') === b.join('\n') ? b : undefined;
-  }, 30_000, 300);
+      const a = await variableRows(page);
+      await page.waitForTimeout(400);
+      const b = await variableRows(page);
+      return a.length > 4 && a.join('\n') === b.join('\n') ? b : undefined;
+    }, 30_000, 300);
+    all.push(...rows.filter((r) => !all.includes(r)));
+  }
+  return all;
 }
 
 async function stepAndWait(wb: Workbench, page: Page, press: () => Promise<void>, expected: RegExp): Promise<void> {

@@ -22,6 +22,8 @@ export interface LaunchOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The .vsix to install; null installs nothing (to check the harness itself). Default: dist/nnet.vsix. */
   readonly vsix?: string | null;
+  /** Keep workspace trust on, so the folder opens in Restricted Mode (default: trust off, as most scenarios need). */
+  readonly restricted?: boolean;
 }
 
 function freePort(): Promise<number> {
@@ -72,7 +74,7 @@ export class Workbench {
     for (const [rel, text] of Object.entries(opts.files ?? {})) fs.writeFileSync(path.join(workspace, rel), text);
 
     const bin = ensureCodeServer();
-    const profile = makeProfile(path.join(tmp, 'p'));
+    const profile = makeProfile(path.join(tmp, 'p'), { trust: opts.restricted === true });
     const tmpDirs = [tmp, profile.tmp];
     const removeTmp = () => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); };
     try {
@@ -86,7 +88,7 @@ export class Workbench {
     let server: CodeServer;
     try {
       server = await startCodeServer(bin, profile, {
-        port: await freePort(), folder: workspace, logFile, env: { NNET_TRACE_FILE: traceFile },
+        port: await freePort(), folder: workspace, logFile, env: { NNET_TRACE_FILE: traceFile }, trust: opts.restricted === true,
       });
     } catch (err) {
       removeTmp();
