@@ -18,7 +18,6 @@ import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from '
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
-import { MAX_LOSS_POINTS } from '../../webview/gradientFlow/model';
 import { minMaxIndices } from '../../webview/gradientFlow/series';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
@@ -27,8 +26,8 @@ const SLICE_MS = 10;
 const CLOCK_READ_MS = 1;
 /** Minimum milliseconds between progress messages. */
 const PROGRESS_MS = 100;
-/** Most loss points in one progress message: as many as the views keep, so a run of up to that many epochs is drawn whole. */
-export const MAX_LOSS_POINTS_PER_MESSAGE = MAX_LOSS_POINTS;
+/** Most loss points in one progress message (a debug session carries them over DAP as JSON, ten times a second). */
+export const MAX_LOSS_POINTS_PER_MESSAGE = 256;
 /** Largest tensor sent whole in a reply (entries). */
 const MAX_REPLY_TENSOR = 1 << 20;
 
