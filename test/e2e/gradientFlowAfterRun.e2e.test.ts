@@ -1,5 +1,5 @@
 // E2E in a real VS Code (code-server): a Gradient Flow view opened only after a run has finished shows that run as
-// it ended (last step's bars, whole loss curve, norms), not its first progress update.
+// it ended (last step's bars, whole loss curve, norms), not its first progress update; and still does after a reload.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clickTrain } from './actions';
@@ -68,5 +68,24 @@ test('Gradient Flow opened after Train has finished shows the finished run, not 
     assert.match(shown.lossSummary, new RegExp(`^epoch ${XOR_STEPS}: `));
     assert.equal(shown.normLastStep, XOR_STEPS, 'the norm curve ends at the last step');
     assert.match(shown.normSummary, new RegExp(`^step ${XOR_STEPS}: `));
+
+    // Reloaded: the extension host starts again with no run; the view keeps the run it saved, and says how it ended.
+    await wb.runCommand('Developer: Reload Window');
+    await page.locator('.part.statusbar').waitFor({ timeout: 60_000 });
+    const activations = () => wb.trace().filter((e) => (e as { kind?: string }).kind === 'activated').length;
+    await wb.waitUntil('the extension activated again', async () => activations() >= 2, 60_000, 500);
+    const again = await openGradientFlow(wb);
+    const read = () => again.locator('body').evaluate(() => ['step', 'status'].map((id) => document.getElementById(id)?.textContent ?? ''));
+    await wb.waitUntil('the view after the reload', async () => (await read())[0] !== '', 60_000, 500);
+    // The view draws what it saved at once and hears from the new host soon after: read it for a few seconds.
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++, await page.waitForTimeout(500)) seen.add(JSON.stringify(await read()));
+    t.diagnostic(`after reload: ${[...seen].join(' then ')}`);
+    await wb.screenshot('after-reload');
+    for (const s of seen) {
+      const [step, status] = JSON.parse(s) as string[];
+      assert.equal(step, `step ${XOR_STEPS}`);
+      assert.match(status, new RegExp(`finished after ${XOR_STEPS} steps`), 'not "No run yet" over the run it shows');
+    }
   });
 });

@@ -135,6 +135,21 @@ describe('gradient flow model and validation (node)', () => {
     assert.equal(host.step, 20_000);
   });
 
+  test('after VS Code reloads (a host with no run), a view keeps the run it restored; one it saw going is over', () => {
+    const run = finishedRun(300);
+    const noRun = replayMessages(emptyModel(), false);
+    const finished = emptyModel();
+    for (const m of run) applyMessage(finished, m);
+    const going = emptyModel();
+    for (const m of run.slice(0, 12)) applyMessage(going, m);
+    applyMessage(going, { kind: 'state', state: 'paused', text: 'Paused on forward h1 · step 8', debugging: true, at: { step: 8, epoch: 8 } });
+    const empty = emptyModel();
+    for (const view of [finished, going, empty]) for (const m of noRun) applyMessage(view, m);
+    assert.deepEqual([finished.step, finished.state, finished.stateText], [300, 'finished', 'xor.nnet: finished after 300 steps']);
+    assert.deepEqual([going.step, going.state, going.stateText, going.debugging, going.pausedAt], [8, 'finished', 'xor.nnet: ended when VS Code reloaded', false, null]);
+    assert.deepEqual([empty.state, empty.stateText], ['idle', emptyModel().stateText]);
+  });
+
   test('host messages are validated; JSON nulls (NaN/Infinity) come back as NaN', () => {
     for (const bad of [null, 3, 'reset', [], { kind: 'nope' }, { kind: 'reset', title: 'x', layerNames: [1] },
       { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: '1', maxAbsGrad: 1 }], step: 1 },

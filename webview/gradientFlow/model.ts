@@ -140,6 +140,17 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       Object.assign(model, structuredClone(msg.model));
       return;
     case 'state':
+      model.debugging = false;
+      model.pausedAt = null;
+      if (msg.state === 'idle' && model.title !== '') {
+        // Only a host that has no run says idle (VS Code reloaded, the extension restarted): the run this view kept
+        // stays, and a run it last saw going is over.
+        if (model.state === 'training' || model.state === 'paused') {
+          model.state = 'finished';
+          model.stateText = `${model.title}: ended when VS Code reloaded`;
+        }
+        return;
+      }
       model.state = msg.state;
       model.stateText = msg.text;
       model.debugging = msg.debugging === true;
