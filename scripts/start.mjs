@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { CACHE, ROOT, ensureCodeServer, installVsix, makeProfile, startCodeServer } from './codeServer.mjs';
+import { ROOT, START_PROFILE, ensureCodeServer, installVsix, makeProfile, startCodeServer } from './codeServer.mjs';
 
 const VSIX = path.join(ROOT, 'dist', 'nnet.vsix');
 const skipPackage = process.argv.includes('--skip-package');
@@ -38,7 +38,7 @@ function packageExtension() {
 async function main() {
   packageExtension();
   const bin = ensureCodeServer();
-  const profileDir = path.join(CACHE, 'profile');
+  const profileDir = START_PROFILE;
   const profile = makeProfile(profileDir);
   console.log('Installing the extension into the code-server profile …');
   installVsix(bin, profile, VSIX, { quiet: true });

@@ -1,6 +1,8 @@
 // The one protocol between the extension host and the Gradient Flow webview. Both sides import this file.
 // Messages from the webview are untrusted input: the host validates them with `isWebviewToHost` before use.
 
+import type { GradientFlowModel } from './gradientFlow/model';
+
 /** One bar group of the gradient-flow chart. */
 export interface GradFlowLayer {
   readonly name: string;
@@ -60,7 +62,12 @@ export type HostToWebview =
    * The run's state. `debugging`: the run is a debug session (Pause/Continue apply); `at`: where it is paused.
    * Both are optional for older senders (absent: not debugging, no marker).
    */
-  | { kind: 'state'; state: ViewState; text: string; debugging?: boolean; at?: PausedAt | null };
+  | { kind: 'state'; state: ViewState; text: string; debugging?: boolean; at?: PausedAt | null }
+  /**
+   * Everything the view shows, at once: how the host brings a view that opens, re-shows or reloads up to date. The
+   * curves arrive as already downsampled (not re-appended and thinned again), so the view matches the run exactly.
+   */
+  | { kind: 'snapshot'; model: GradientFlowModel };
 
 /** What the view's buttons ask the host to do. */
 export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';

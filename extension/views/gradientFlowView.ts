@@ -48,7 +48,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     this.viewListeners.push(
       view.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       // Re-shown views normally reload and say `ready`; replaying here too covers a view whose context survived.
-      // Replays are idempotent (they start with a reset), so getting both is harmless.
+      // Replays are idempotent (one snapshot that replaces what the view had), so getting both is harmless.
       view.onDidChangeVisibility(() => {
         if (view.visible) this.replay();
       }),

@@ -19,6 +19,7 @@ import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from '
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
+import { minMaxIndices } from '../../webview/gradientFlow/series';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
@@ -26,8 +27,8 @@ const SLICE_MS = 10;
 const CLOCK_READ_MS = 1;
 /** Minimum milliseconds between progress messages. */
 const PROGRESS_MS = 100;
-/** Most loss points in one progress message. */
-const MAX_LOSS_POINTS_PER_MESSAGE = 256;
+/** Most loss points in one progress message (a debug session carries them over DAP as JSON, ten times a second). */
+export const MAX_LOSS_POINTS_PER_MESSAGE = 256;
 /** Largest tensor sent whole in a reply (entries). */
 const MAX_REPLY_TENSOR = 1 << 20;
 
@@ -341,15 +342,15 @@ export class TrainingRun {
   private progress(): Progress {
     const t = this.trainer!;
     const elapsed = (performance.now() - this.startedAt) / 1000;
-    // Tiny networks finish thousands of epochs between two messages: send an evenly spaced subset ending at the
-    // newest (the views downsample anyway), so neither the worker nor the host builds and clones them all.
-    const points: LossPoint[] = [], from = this.lossSent, to = t.epochLosses.length;
-    const stride = Math.max(1, Math.ceil((to - from) / MAX_LOSS_POINTS_PER_MESSAGE));
-    for (let e = to - 1 - Math.floor((to - 1 - from) / stride) * stride; e >= from && e < to; e += stride) {
+    // Tiny networks finish thousands of epochs between two messages: send a subset ending at the newest (the views
+    // downsample anyway), so neither the worker nor the host builds and clones them all. Each stretch keeps its
+    // lowest and highest loss, so a one-epoch spike still reaches the view.
+    const points: LossPoint[] = [];
+    for (const e of minMaxIndices(t.epochLosses, this.lossSent, t.epochLosses.length, MAX_LOSS_POINTS_PER_MESSAGE)) {
       const m = t.metrics[e];
       points.push({ epoch: e + 1, step: t.step, loss: t.epochLosses[e], valLoss: m && m.epoch === e + 1 ? m.valLoss : null });
     }
-    this.lossSent = to;
+    this.lossSent = t.epochLosses.length;
     return {
       epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss, batchLoss: t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,

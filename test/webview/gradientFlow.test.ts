@@ -13,7 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
 import { THEMES } from './themes';
-import { appendLoss, appendSeries, applyMessage, classifyLayers, emptyLossSeries, emptyModel, emptySeries, lossPointsForDisplay, replayMessages } from '../../webview/gradientFlow/model';
+import { appendLoss, applyMessage, classifyLayers, emptyLossSeries, emptyModel, lossPointsForDisplay, MAX_LOSS_POINTS, MAX_SHOWN_POINTS, replayMessages } from '../../webview/gradientFlow/model';
+import { appendSeries, emptySeries, minMaxIndices } from '../../webview/gradientFlow/series';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
 import type { HostToWebview, PreviousRun } from '../../webview/protocol';
@@ -32,12 +33,59 @@ describe('gradient flow model and validation (node)', () => {
     const pts = Array.from({ length: 10_000 }, (_, i) => ({ epoch: i, loss: 1 / (i + 1) }));
     for (let i = 0; i < pts.length; i += 37) appendLoss(s, pts.slice(i, i + 37), 2000);
     const shown = lossPointsForDisplay(s);
-    assert.ok(shown.length <= 2001, `kept ${shown.length}`);
+    assert.ok(shown.length <= MAX_SHOWN_POINTS, `kept ${shown.length}`);
     assert.ok(shown.length > 1000, `kept only ${shown.length}`);
     assert.equal(shown[0].epoch, 0);
     assert.equal(shown[shown.length - 1].epoch, 9999);
-    // Uniform density: every kept point is a multiple of the stride.
-    assert.ok(s.points.every((p) => p.epoch % s.stride === 0));
+    // Buckets of `stride` epochs, two kept points each (its lowest and highest loss), in order.
+    assert.equal(s.points.length % 2, 0);
+    for (let k = 0; k < s.points.length; k += 2) {
+      const bucket = Math.floor(s.points[k].epoch / s.stride);
+      assert.equal(Math.floor(s.points[k + 1].epoch / s.stride), bucket, `points ${k} and ${k + 1} share a bucket`);
+      assert.ok(s.points[k].epoch < s.points[k + 1].epoch);
+    }
+  });
+
+  test('downsampling keeps each bucket\'s lowest and highest value: a one-step spike, a dip and a NaN survive', () => {
+    const flat = (i: number) => 0.5 + 0.01 * Math.sin(i / 50);
+    const special = new Map([[12_345, 0.001], [77_777, 50], [90_001, NaN]]);
+    const value = (i: number) => special.get(i) ?? flat(i);
+    const loss = emptyLossSeries();
+    const steps = emptySeries<{ step: number; loss: number }>();
+    const norms = emptySeries<{ step: number; before: number; after: number }>();
+    for (let i = 0; i < 100_000; i += 250) {
+      const chunk = Array.from({ length: 250 }, (_, k) => i + k);
+      appendLoss(loss, chunk.map((e) => ({ epoch: e, loss: value(e) })));
+      appendSeries(steps, chunk.map((e) => ({ step: e, loss: value(e) })), (p) => p.loss, MAX_LOSS_POINTS);
+      appendSeries(norms, chunk.map((e) => ({ step: e, before: value(e), after: 1 })), (p) => p.before, MAX_LOSS_POINTS);
+    }
+    const shownLoss = lossPointsForDisplay(loss).map((p) => [p.epoch, p.loss]);
+    const shownSteps = lossPointsForDisplay(steps).map((p) => [p.step, p.loss]);
+    const shownNorms = lossPointsForDisplay(norms).map((p) => [p.step, p.before]);
+    for (const shown of [shownLoss, shownSteps, shownNorms]) {
+      assert.ok(shown.length <= MAX_SHOWN_POINTS && shown.length > MAX_LOSS_POINTS / 4, `bounded: ${shown.length}`);
+      assert.deepEqual(shown.find((p) => p[0] === 77_777), [77_777, 50], 'the spike');
+      assert.deepEqual(shown.find((p) => p[0] === 12_345), [12_345, 0.001], 'the dip');
+      assert.ok(shown.some((p) => p[0] === 90_001 && Number.isNaN(p[1])), 'the NaN');
+      assert.equal(shown.at(-1)?.[0], 99_999, 'the curve ends at the newest sample');
+      assert.ok(shown.every((p, i) => i === 0 || p[0] > shown[i - 1][0]), 'in order');
+    }
+    assert.ok(loss.stride >= 64, `thinned: 1 in ${loss.stride}`);
+    // The same spike among a few samples: nothing is thinned, nothing lost.
+    const few = emptyLossSeries();
+    appendLoss(few, [0.3, 0.2, 9, 0.1].map((l, e) => ({ epoch: e, loss: l })));
+    assert.deepEqual(lossPointsForDisplay(few).map((p) => p.loss), [0.3, 0.2, 9, 0.1]);
+  });
+
+  test('the worker\'s per-message subset keeps each stretch\'s lowest and highest loss, and the newest', () => {
+    const losses = Array.from({ length: 5000 }, (_, i) => 1 / (i + 1));
+    losses[3210] = 7;
+    const idx = minMaxIndices(losses, 1000, 5000, 256);
+    assert.ok(idx.length <= 256, `${idx.length}`);
+    assert.ok(idx.every((e, i) => e >= 1000 && e < 5000 && (i === 0 || e > idx[i - 1])), 'in range, in order, no repeats');
+    assert.ok(idx.includes(3210), 'the spike');
+    assert.equal(idx.at(-1), 4999, 'the newest');
+    assert.deepEqual(minMaxIndices(losses, 10, 15, 256), [10, 11, 12, 13, 14], 'a short stretch is sent whole');
   });
 
   test('replay rebuilds the same model, and only the state before any run', () => {
@@ -55,6 +103,53 @@ describe('gradient flow model and validation (node)', () => {
     assert.deepEqual(view, host);
   });
 
+  test('a finished run replayed shows the last step: bars, whole loss curve, norms and their clip count', () => {
+    const host = emptyModel();
+    const run = finishedRun(20_000);
+    for (const m of run) applyMessage(host, m);
+    const lastBars = run.filter((m) => m.kind === 'gradFlow').at(-1);
+    assert.ok(lastBars?.kind === 'gradFlow' && lastBars.step === 20_000);
+    // Replayed into a fresh view and into one still showing the first step, through JSON and validation.
+    const fresh = emptyModel();
+    const stale = emptyModel();
+    for (const m of run.slice(0, 6)) applyMessage(stale, m);
+    for (const view of [fresh, stale]) {
+      for (const m of replayMessages(host, true)) {
+        const parsed = parseHostToWebview(JSON.parse(JSON.stringify(m)));
+        assert.ok(parsed);
+        applyMessage(view, parsed);
+      }
+      assert.equal(view.step, 20_000);
+      assert.deepEqual(view.layers, lastBars.layers);
+      assert.deepEqual(lossPointsForDisplay(view.loss), lossPointsForDisplay(host.loss), 'the whole loss curve, as downsampled');
+      assert.equal(lossPointsForDisplay(view.loss).at(-1)?.epoch, 20_000);
+      assert.equal(lossPointsForDisplay(view.loss)[0].epoch, 1);
+      assert.deepEqual(lossPointsForDisplay(view.gradNorm), lossPointsForDisplay(host.gradNorm));
+      assert.deepEqual([view.normSamples, view.clippedSamples], [host.normSamples, host.clippedSamples]);
+      assert.ok(host.normSamples > MAX_LOSS_POINTS, 'enough norm samples to be downsampled');
+      assert.deepEqual([view.state, view.stateText], ['finished', 'xor.nnet: finished after 20000 steps']);
+      assert.deepEqual(view, host);
+    }
+    // The host's model is not shared with the view's.
+    applyMessage(fresh, { kind: 'gradFlow', layers: [], step: 1 });
+    assert.equal(host.step, 20_000);
+  });
+
+  test('after VS Code reloads (a host with no run), a view keeps the run it restored; one it saw going is over', () => {
+    const run = finishedRun(300);
+    const noRun = replayMessages(emptyModel(), false);
+    const finished = emptyModel();
+    for (const m of run) applyMessage(finished, m);
+    const going = emptyModel();
+    for (const m of run.slice(0, 12)) applyMessage(going, m);
+    applyMessage(going, { kind: 'state', state: 'paused', text: 'Paused on forward h1 · step 8', debugging: true, at: { step: 8, epoch: 8 } });
+    const empty = emptyModel();
+    for (const view of [finished, going, empty]) for (const m of noRun) applyMessage(view, m);
+    assert.deepEqual([finished.step, finished.state, finished.stateText], [300, 'finished', 'xor.nnet: finished after 300 steps']);
+    assert.deepEqual([going.step, going.state, going.stateText, going.debugging, going.pausedAt], [8, 'finished', 'xor.nnet: ended when VS Code reloaded', false, null]);
+    assert.deepEqual([empty.state, empty.stateText], ['idle', emptyModel().stateText]);
+  });
+
   test('host messages are validated; JSON nulls (NaN/Infinity) come back as NaN', () => {
     for (const bad of [null, 3, 'reset', [], { kind: 'nope' }, { kind: 'reset', title: 'x', layerNames: [1] },
       { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: '1', maxAbsGrad: 1 }], step: 1 },
@@ -70,15 +165,18 @@ describe('gradient flow model and validation (node)', () => {
     })));
     assert.ok(gf && gf.kind === 'gradFlow');
     assert.ok(Number.isNaN(gf.layers[0].meanAbsGrad) && Number.isNaN(gf.layers[0].maxAbsGrad));
-    assert.equal(parsePersistedState({ version: 2, model: {} }), undefined);
+    assert.equal(parsePersistedState({ version: 3, model: {} }), undefined);
     const m = emptyModel();
-    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: true }))),
-      { version: 2, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0, lossPerStep: false });
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: true }))),
+      { version: 3, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0, lossPerStep: false });
     // State saved before run comparison (no `previous`) still restores, with no overlay.
     const { previous: _, ...older } = m;
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.previous, null);
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model.previous, null);
     assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))), undefined,
       'state from before the gradient-norm chart is dropped, not misread');
+    const v2 = { ...m, loss: { points: [], tail: null, stride: 1, skipped: 0 } };
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: v2, lossLogScale: true }))), undefined,
+      'state from before min/max downsampling (a `tail`, no `pending`) is dropped, not misread');
   });
 
   test('a new run keeps the previous run\'s loss curve; replays carry it exactly', () => {
@@ -93,7 +191,7 @@ describe('gradient flow model and validation (node)', () => {
     applyMessage(m, { kind: 'reset', title: 'relu', layerNames: ['a'] });
     assert.equal(prev()?.title, 'sigmoid');
     const kept = prev()?.points.length ?? 0;
-    assert.ok(kept <= 2001 && kept > 1000, `downsampled like the live curve: ${kept}`);
+    assert.ok(kept <= MAX_SHOWN_POINTS && kept > 1000, `downsampled like the live curve: ${kept}`);
     assert.equal(prev()?.points.at(-1)?.epoch, 4999);
     assert.equal(m.loss.points.length, 0);
     // A run that never produced a loss does not replace the overlay.
@@ -106,7 +204,7 @@ describe('gradient flow model and validation (node)', () => {
     // A replay into a view that already has a run must not turn that run into the overlay.
     for (const msg of replayMessages(m, true)) applyMessage(view, msg);
     assert.deepEqual(view, m);
-    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, showPrevious: false })));
+    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, showPrevious: false })));
     assert.deepEqual(persisted?.model.previous, m.previous);
     assert.equal(persisted?.showPrevious, false);
   });
@@ -130,9 +228,9 @@ describe('gradient flow model and validation (node)', () => {
       { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] }, { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(6).fill({ title: 'a', points: [] }) }]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
     }
-    const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 3 })));
+    const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 3 })));
     assert.deepEqual([restored?.model.runs.length, restored?.compareIndex], [5, 3]);
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false, compareIndex: 9 })))?.compareIndex, 0);
+    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 9 })))?.compareIndex, 0);
   });
 
   test('per-step loss samples: appended, downsampled, cleared by a new run, replayed; malformed ones rejected', () => {
@@ -140,7 +238,7 @@ describe('gradient flow model and validation (node)', () => {
     applyMessage(m, { kind: 'reset', title: 'big.nnet', layerNames: ['a'] });
     for (let s = 1; s <= 5000; s++) applyMessage(m, { kind: 'stepLoss', points: [{ step: s * 10, loss: 1 / s }] });
     const shown = lossPointsForDisplay(m.stepLoss);
-    assert.ok(shown.length <= 2001 && shown.length > 1000, `flat memory: ${shown.length}`);
+    assert.ok(shown.length <= MAX_SHOWN_POINTS && shown.length > 1000, `flat memory: ${shown.length}`);
     assert.deepEqual(shown.at(-1), { step: 50000, loss: 1 / 5000 }, 'the curve ends at the newest sample');
     const view = emptyModel();
     for (const msg of replayMessages(m, true)) applyMessage(view, JSON.parse(JSON.stringify(msg)));
@@ -153,7 +251,7 @@ describe('gradient flow model and validation (node)', () => {
     }
     // State saved before the per-step curve restores with an empty one.
     const { stepLoss: _, ...older } = emptyModel();
-    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: older, lossLogScale: false })))?.model.stepLoss, emptyModel().stepLoss);
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model.stepLoss, emptyModel().stepLoss);
   });
 
   test('layers are classified against the output layer and an absolute floor: vanishing, exploding, NaN', () => {
@@ -170,7 +268,7 @@ describe('gradient flow model and validation (node)', () => {
 
   test('gradient-norm samples are downsampled, counted for the clip fraction, validated and replayed', () => {
     const s = emptySeries<{ step: number; before: number; after: number }>();
-    for (let i = 0; i < 100_000; i++) appendSeries(s, [{ step: i, before: 1, after: 1 }], 500);
+    for (let i = 0; i < 100_000; i++) appendSeries(s, [{ step: i, before: 1, after: 1 }], (p) => p.before, 500);
     assert.ok(s.points.length <= 500 && s.points.length > 250, `${s.points.length}`);
     assert.equal(lossPointsForDisplay(s).at(-1)?.step, 99_999);
 
@@ -190,7 +288,7 @@ describe('gradient flow model and validation (node)', () => {
     }
     const ok = parseHostToWebview(JSON.parse(JSON.stringify({ kind: 'gradNorm', clipNorm: null, points: [{ step: 3, before: NaN, after: 2 }] })));
     assert.ok(ok?.kind === 'gradNorm' && Number.isNaN(ok.points[0].before) && ok.clipNorm === null);
-    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: m, lossLogScale: false })));
+    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false })));
     assert.deepEqual(persisted?.model, m);
   });
 
@@ -327,9 +425,9 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     provider.resolveWebviewView(view as never);
     assert.equal(received.length, 0, 'nothing is sent before the page is listening');
     fromWebview.fire({ kind: 'ready' });
-    assert.deepEqual(received.map((m) => m.kind), ['reset', 'loss', 'gradFlow', 'state']);
-    const loss = received[1];
-    assert.ok(loss.kind === 'loss' && loss.points.length === 100);
+    assert.deepEqual(received.map((m) => m.kind), ['snapshot']);
+    const snap = received[0];
+    assert.ok(snap.kind === 'snapshot' && snap.model.loss.points.length === 100 && snap.model.step === 9 && snap.model.stateText === 'epoch 100');
     provider.post({ kind: 'loss', points: lossPoints(100, 101) });
     assert.deepEqual(received.at(-1), { kind: 'loss', points: lossPoints(100, 101) });
     provider.dispose();
@@ -356,6 +454,28 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     provider.dispose();
   });
 
+  test('a view first opened after a run finished shows how it ended, even over a restored first step', () => {
+    const { provider, view, fromWebview, received } = make();
+    const run = finishedRun(2000);
+    for (const m of run) provider.post(m);
+    // What a view still showing the run's first update (restored from its own saved state) would hold.
+    const shown = emptyModel();
+    for (const m of run.slice(0, 6)) applyMessage(shown, m);
+    assert.equal(shown.step, 1);
+    provider.resolveWebviewView(view as never);
+    fromWebview.fire({ kind: 'ready' });
+    for (const m of received) {
+      const parsed = parseHostToWebview(JSON.parse(JSON.stringify(m)));
+      assert.ok(parsed, `valid after JSON: ${m.kind}`);
+      applyMessage(shown, parsed);
+    }
+    assert.equal(shown.step, 2000);
+    assert.deepEqual(shown.layers, run.filter((m) => m.kind === 'gradFlow').at(-1)?.layers);
+    assert.equal(lossPointsForDisplay(shown.loss).at(-1)?.epoch, 2000);
+    assert.equal(shown.state, 'finished');
+    provider.dispose();
+  });
+
   test('hidden views get nothing live and are replayed when shown; disposal releases every listener', () => {
     const { provider, view, fromWebview, visibility, disposal, received } = make();
     provider.resolveWebviewView(view as never);
@@ -367,7 +487,9 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     assert.equal(received.length, 0);
     view.visible = true;
     visibility.fire();
-    assert.deepEqual(received.map((m) => m.kind), ['reset', 'state']);
+    assert.deepEqual(received.map((m) => m.kind), ['snapshot']);
+    const snap = received[0];
+    assert.ok(snap.kind === 'snapshot' && snap.model.title === 'r2', 'the run that began while hidden');
 
     disposal.fire();
     for (const e of [fromWebview, visibility, disposal]) assert.equal(e.listeners.size, 0);
@@ -560,6 +682,28 @@ const GRADS = [
 function lossPoints(from: number, to: number): { epoch: number; loss: number }[] {
   const out = [];
   for (let e = from; e < to; e++) out.push({ epoch: e, loss: 0.69 * Math.exp(-e / 60) + 0.02 + 0.01 * Math.sin(e / 3) });
+  return out;
+}
+
+/**
+ * What the host posts for a Train run of one step per epoch, as TrainingDisplay does: reset and state, then per
+ * progress update (every 7 steps here, the first at step 1) the bars, the new epoch losses, one per-step loss and
+ * one norm sample (clipped above 1 early on) and the state; the last update is the finished run's.
+ */
+function finishedRun(steps: number): HostToWebview[] {
+  const out: HostToWebview[] = [{ kind: 'reset', title: 'xor.nnet', layerNames: ['h1', 'out'] }, { kind: 'state', state: 'training', text: 'Training xor.nnet…' }];
+  let sent = 0;
+  for (let step = 1; step <= steps; step = step === steps ? steps + 1 : Math.min(steps, step + 7)) {
+    const g = 0.1 / (1 + step / 100);
+    out.push({ kind: 'gradFlow', step, layers: [{ name: 'h1', meanAbsGrad: g / 10, maxAbsGrad: g, updateRatio: g / 50 }, { name: 'out', meanAbsGrad: g, maxAbsGrad: 2 * g, updateRatio: g / 20 }] });
+    out.push({ kind: 'loss', points: Array.from({ length: step - sent }, (_, k) => ({ epoch: sent + k + 1, loss: 0.7 / (1 + (sent + k) / 50) })) });
+    sent = step;
+    out.push({ kind: 'stepLoss', points: [{ step, loss: 0.7 / (1 + step / 50) }] });
+    out.push({ kind: 'gradNorm', clipNorm: 1, points: [{ step, before: 3 / (1 + step / 1000), after: Math.min(1, 3 / (1 + step / 1000)) }] });
+    out.push(step === steps
+      ? { kind: 'state', state: 'finished', text: `xor.nnet: finished after ${steps} steps` }
+      : { kind: 'state', state: 'training', text: `Training xor.nnet: epoch ${step}/${steps}` });
+  }
   return out;
 }
 
@@ -844,10 +988,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     for (let e = 0; e < 9000; e += 250) await send(page, { kind: 'loss', points: lossPoints(e, e + 250) });
     await settle(page);
     const data = (await read(page)).loss.datasets[0].data as { x: number }[];
-    assert.ok(data.length <= 2001 && data.length > 1000, `${data.length} points`);
+    assert.ok(data.length <= MAX_SHOWN_POINTS && data.length > 1000, `${data.length} points`);
     assert.equal(data[0].x, 0);
     assert.equal(data[data.length - 1].x, 8999);
-    assert.match(await page.locator('#loss-summary').innerText(), /1 in 8 points shown/);
+    assert.match(await page.locator('#loss-summary').innerText(), /lowest and highest of every 16 shown/);
     await assertHealthy();
   });
 

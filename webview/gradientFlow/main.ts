@@ -141,7 +141,7 @@ const normChart = createNormChart(el.normCanvas, readChartTheme());
 const ratioChart = createRatioChart(el.ratioCanvas, readChartTheme());
 
 function persist(): void {
-  vscode.setState({ version: 2, model, lossLogScale, gradLogScale, showPrevious, compareIndex, lossPerStep });
+  vscode.setState({ version: 3, model, lossLogScale, gradLogScale, showPrevious, compareIndex, lossPerStep });
 }
 
 /**
@@ -162,7 +162,11 @@ function flushPersist(): void {
 }
 // A view being hidden or reloaded saves what is pending, so it comes back exactly as it was.
 window.addEventListener('pagehide', flushPersist);
-document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushPersist(); });
+// A page shown again asks for the run as it is now: updates that came while it was hidden never reached it.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') flushPersist();
+  else vscode.postMessage({ kind: 'ready' });
+});
 
 function renderStatus(): void {
   el.status.textContent = model.stateText;
@@ -300,7 +304,7 @@ function renderLoss(): void {
   let min = Infinity;
   for (const p of points) if (p.loss < min) min = p.loss;
   const series = lossPerStep ? model.stepLoss : model.loss;
-  const thinned = series.stride > 1 ? ` · 1 in ${series.stride} points shown` : '';
+  const thinned = series.stride > 1 ? ` · lowest and highest of every ${series.stride} shown` : '';
   const prev = previous && showPrevious ? previousSummary(previous.title, previous.points) : '';
   el.lossSummary.textContent =
     `${lossPerStep ? 'step' : 'epoch'} ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
@@ -343,8 +347,8 @@ function handle(msg: HostToWebview): void {
   // A new run is compared with the run just before it.
   if (msg.kind === 'reset' && msg.previous === undefined) compareIndex = 0;
   if (compareIndex >= model.runs.length) compareIndex = 0;
-  // A change of state (a stop, the end of a run) is saved at once; data in between at most every PERSIST_MS.
-  if (msg.kind === 'state' || msg.kind === 'reset') persist();
+  // A change of state (a stop, the end of a run, a replay) is saved at once; data in between at most every PERSIST_MS.
+  if (msg.kind === 'state' || msg.kind === 'reset' || msg.kind === 'snapshot') persist();
   else persistSoon();
   scheduleRender();
 }

@@ -1,9 +1,12 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
+import { appendSeries, emptySeries, seriesForDisplay, type Series, type ValueOf } from './series';
 import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
 
-/** Above this many points the loss series halves its resolution, so memory stays flat on long runs. */
+/** Above this many kept points a curve halves its resolution, so memory stays flat on long runs. */
 export const MAX_LOSS_POINTS = 2000;
+/** Most points a curve draws: up to MAX_LOSS_POINTS + 3 kept ones and up to 3 of the bucket being filled. */
+export const MAX_SHOWN_POINTS = MAX_LOSS_POINTS + 6;
 
 /** One point of the loss curve. `loss` is NaN when training produced a non-finite loss. */
 export interface LossPoint {
@@ -13,23 +16,14 @@ export interface LossPoint {
   readonly valLoss?: number;
 }
 
-/**
- * The loss curve, downsampled uniformly: once it outgrows `max`, every other point is dropped and from then on only
- * every `stride`-th incoming point is kept, so old and new parts of the curve keep the same density.
- */
-export interface Series<T> {
-  /** Points kept at the current stride. */
-  readonly points: T[];
-  /** The newest point when the stride skipped it; shown so the curve always ends at the latest loss. */
-  tail: T | null;
-  stride: number;
-  /** Incoming points seen since the last kept one. */
-  skipped: number;
-}
-
+export type { Series } from './series';
 export type LossSeries = Series<LossPoint>;
 export type GradNormSeries = Series<GradNormPoint>;
 export type StepLossSeries = Series<StepLossPoint>;
+
+/** What each curve is downsampled by: a bucket keeps its lowest and highest loss, or norm before clipping. */
+const LOSS: ValueOf<{ readonly loss: number }> = (p) => p.loss;
+const NORM: ValueOf<GradNormPoint> = (p) => p.before;
 
 /** Everything the view shows; small enough to persist with `setState` after every update. */
 export interface GradientFlowModel {
@@ -51,7 +45,7 @@ export interface GradientFlowModel {
   normSamples: number;
   state: ViewState;
   stateText: string;
-  /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_LOSS_POINTS + 1 points); runs[0]. */
+  /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_SHOWN_POINTS points); runs[0]. */
   previous: PreviousRun | null;
   /** Earlier runs for comparison, newest first (at most MAX_RUNS). */
   runs: PreviousRun[];
@@ -88,41 +82,13 @@ export function emptyLossSeries(): LossSeries {
   return emptySeries();
 }
 
-/** An empty downsampled series at full resolution. */
-export function emptySeries<T>(): Series<T> {
-  return { points: [], tail: null, stride: 1, skipped: 0 };
-}
-
-/** Appends loss points, halving the resolution whenever the series would exceed `max` points. */
+/** Appends loss points, keeping each bucket's lowest and highest loss once the series outgrows `max` points. */
 export function appendLoss(series: LossSeries, incoming: readonly LossPoint[], max = MAX_LOSS_POINTS): void {
-  appendSeries(series, incoming, max);
+  appendSeries(series, incoming, LOSS, max);
 }
 
-/** Appends points, halving the resolution whenever the series would exceed `max` points (memory stays flat). */
-export function appendSeries<T>(series: Series<T>, incoming: readonly T[], max = MAX_LOSS_POINTS): void {
-  for (const p of incoming) {
-    series.skipped += 1;
-    if (series.skipped < series.stride) {
-      series.tail = p;
-      continue;
-    }
-    series.skipped = 0;
-    series.tail = null;
-    series.points.push(p);
-    if (series.points.length > max) {
-      // Keeping even indices keeps the first point, so the curve still starts at the run's first loss.
-      let w = 0;
-      for (let r = 0; r < series.points.length; r += 2) series.points[w++] = series.points[r];
-      series.points.length = w;
-      series.stride *= 2;
-    }
-  }
-}
-
-/** The points to draw: the kept ones plus the newest if the stride skipped it. */
-export function lossPointsForDisplay<T>(series: Series<T>): T[] {
-  return series.tail ? [...series.points, series.tail] : series.points.slice();
-}
+/** The points to draw: the kept ones, then the newest, so the curve always ends at the latest sample. */
+export const lossPointsForDisplay = seriesForDisplay;
 
 /** Folds one host message into the model (mutating it). */
 export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void {
@@ -159,7 +125,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       appendLoss(model.loss, msg.points);
       return;
     case 'stepLoss':
-      appendSeries(model.stepLoss, msg.points);
+      appendSeries(model.stepLoss, msg.points, LOSS, MAX_LOSS_POINTS);
       return;
     case 'gradNorm':
       model.clipNorm = msg.clipNorm;
@@ -167,9 +133,24 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
         model.normSamples += 1;
         if (msg.clipNorm !== null && p.before > msg.clipNorm) model.clippedSamples += 1;
       }
-      appendSeries(model.gradNorm, msg.points);
+      appendSeries(model.gradNorm, msg.points, NORM, MAX_LOSS_POINTS);
+      return;
+    case 'snapshot':
+      // A copy: the host keeps folding into its own model, which must not be shared with a view's.
+      Object.assign(model, structuredClone(msg.model));
       return;
     case 'state':
+      model.debugging = false;
+      model.pausedAt = null;
+      if (msg.state === 'idle' && model.title !== '') {
+        // Only a host that has no run says idle (VS Code reloaded, the extension restarted): the run this view kept
+        // stays, and a run it last saw going is over.
+        if (model.state === 'training' || model.state === 'paused') {
+          model.state = 'finished';
+          model.stateText = `${model.title}: ended when VS Code reloaded`;
+        }
+        return;
+      }
       model.state = msg.state;
       model.stateText = msg.text;
       model.debugging = msg.debugging === true;
@@ -181,23 +162,13 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
 }
 
 /**
- * The messages that rebuild `model` in a fresh view: reset first (it clears), then the data, then the state.
- * A model that never saw a reset replays only its state, so a restored view keeps what it persisted itself.
+ * The messages that bring a view up to date with `model`: one snapshot of the whole model (it replaces whatever the
+ * view had, so a replay is idempotent). A model that never saw a run replays only its state, so a restored view
+ * keeps what it persisted itself.
  */
-export function replayMessages(model: GradientFlowModel, sawReset: boolean): HostToWebview[] {
-  const out: HostToWebview[] = [];
-  if (sawReset) {
-    out.push({ kind: 'reset', title: model.title, layerNames: [...model.layerNames], previous: model.previous && copyPrevious(model.previous), runs: model.runs.map(copyPrevious) });
-    const points = lossPointsForDisplay(model.loss);
-    if (points.length > 0) out.push({ kind: 'loss', points });
-    const steps = lossPointsForDisplay(model.stepLoss);
-    if (steps.length > 0) out.push({ kind: 'stepLoss', points: steps });
-    const norms = lossPointsForDisplay(model.gradNorm);
-    if (norms.length > 0 || model.clipNorm !== null) out.push({ kind: 'gradNorm', points: norms, clipNorm: model.clipNorm });
-    if (model.step !== null) out.push({ kind: 'gradFlow', layers: [...model.layers], step: model.step });
-  }
-  out.push({ kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt });
-  return out;
+export function replayMessages(model: GradientFlowModel, sawRun: boolean): HostToWebview[] {
+  if (sawRun) return [{ kind: 'snapshot', model: structuredClone(model) }];
+  return [{ kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt }];
 }
 
 function copyPrevious(p: PreviousRun): PreviousRun {

@@ -1,7 +1,7 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
 import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
-import { MAX_LOSS_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
+import { MAX_LOSS_POINTS, MAX_SHOWN_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
 const MAX_LAYERS = 10_000;
@@ -46,7 +46,7 @@ function previousRun(x: unknown): PreviousRun | null | undefined {
   if (x === null) return null;
   if (!isRec(x)) return undefined;
   const title = text(x.title);
-  const points = all(x.points, MAX_LOSS_POINTS + 1, (e) => {
+  const points = all(x.points, MAX_SHOWN_POINTS, (e) => {
     const p = lossPoint(e);
     return p && { epoch: p.epoch, loss: p.loss };
   });
@@ -137,6 +137,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       const clip = clipNorm(data.clipNorm);
       return !points || clip === undefined ? undefined : { kind: 'gradNorm', points, clipNorm: clip };
     }
+    case 'snapshot': {
+      const model = parseModel(data.model);
+      return model ? { kind: 'snapshot', model } : undefined;
+    }
     case 'state': {
       const state = VIEW_STATES.find((s) => s === data.state);
       const t = text(data.text);
@@ -151,9 +155,12 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
   }
 }
 
-/** Persisted-state envelope; bump `version` when the model changes shape so old state is dropped, not misread. */
+/**
+ * Persisted-state envelope; bump `version` when the model changes shape so old state is dropped, not misread
+ * (3: curves keep each bucket's lowest and highest sample, `pending` instead of `tail`).
+ */
 export interface PersistedState {
-  readonly version: 2;
+  readonly version: 3;
   readonly model: GradientFlowModel;
   readonly lossLogScale: boolean;
   /** Gradient bars on a log axis (the default) or linear. Absent in older state: log. */
@@ -168,18 +175,17 @@ export interface PersistedState {
 
 function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
   if (!isRec(x)) return undefined;
-  const points = all(x.points, MAX_LOSS_POINTS + 1, point);
-  const tail = x.tail === null ? null : point(x.tail);
+  const points = all(x.points, MAX_LOSS_POINTS + 3, point);
+  const pending = all(x.pending, 3, point);
   const stride = finite(x.stride);
   const skipped = finite(x.skipped);
-  if (!points || tail === undefined || stride === undefined || skipped === undefined || stride < 1) return undefined;
-  return { points, tail, stride, skipped };
+  if (!points || !pending || stride === undefined || skipped === undefined || stride < 1 || skipped < 0 || skipped >= Math.max(2, stride)) return undefined;
+  return { points, pending, stride, skipped };
 }
 
-/** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */
-export function parsePersistedState(x: unknown): PersistedState | undefined {
-  if (!isRec(x) || x.version !== 2 || !isRec(x.model)) return undefined;
-  const m = x.model;
+/** A whole view model (persisted state, or a host's snapshot); undefined if malformed in any part. */
+function parseModel(m: unknown): GradientFlowModel | undefined {
+  if (!isRec(m)) return undefined;
   const title = text(m.title);
   const layerNames = all(m.layerNames, MAX_LAYERS, text);
   const layers = all(m.layers, MAX_LAYERS, layer);
@@ -187,7 +193,7 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
   const loss = series(m.loss, lossPoint);
   const gradNorm = series(m.gradNorm, normPoint);
   // State saved before the per-step curve has none: an empty series, nothing misread.
-  const stepLoss = m.stepLoss === undefined ? { points: [], tail: null, stride: 1, skipped: 0 } : series(m.stepLoss, stepLossPoint);
+  const stepLoss = m.stepLoss === undefined ? { points: [], pending: [], stride: 1, skipped: 0 } : series(m.stepLoss, stepLossPoint);
   const clip = clipNorm(m.clipNorm);
   const clippedSamples = finite(m.clippedSamples);
   const normSamples = finite(m.normSamples);
@@ -202,9 +208,18 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
     || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
+  return { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at };
+}
+
+/** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */
+export function parsePersistedState(x: unknown): PersistedState | undefined {
+  if (!isRec(x) || x.version !== 3) return undefined;
+  const model = parseModel(x.model);
+  if (!model) return undefined;
+  const runs = model.runs;
   return {
-    version: 2,
-    model: { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at },
+    version: 3,
+    model,
     lossLogScale: x.lossLogScale === true,
     gradLogScale: x.gradLogScale !== false,
     showPrevious: x.showPrevious !== false,
