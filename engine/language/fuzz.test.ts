@@ -10,6 +10,7 @@ import { Prng } from '../nn/prng';
 import { completeAt } from './completion';
 import { formatNnet } from './format';
 import { hoverAt } from './hover';
+import { splitLines } from './lexer';
 import { parseNnet } from './parser';
 import { documentSymbols, foldingRanges } from './symbols';
 
@@ -54,7 +55,7 @@ test('10,000 mutated examples: no throw, fast, ranges inside the document, forma
     const text = mutate(seeds[i % seeds.length], rng);
     const t0 = performance.now();
     const r = parseNnet(text, { readFile });
-    const lines = text.split(/\r?\n/);
+    const lines = splitLines(text);
     for (const d of r.diagnostics) {
       const ok = d.range.line >= 0 && d.range.line < lines.length && d.range.col >= 0 && d.range.col <= d.range.endCol && d.range.endCol <= lines[d.range.line].length;
       assert.ok(ok, `range ${JSON.stringify(d)} outside the document:\n${text}`);

@@ -1,5 +1,10 @@
 // Splits one line of a .nnet file into tokens with their columns; `#` starts a comment outside "quoted" text.
 
+/** The lines of a document, split at CRLF, LF or a lone CR, as VS Code splits them (so ranges agree with the editor). */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
 /** A word of a line with its 0-based column span. */
 export interface Token {
   readonly text: string;

@@ -5,7 +5,7 @@ import { LOSSES, type Loss } from '../nn/losses';
 import { checkNetwork } from './checker';
 import { ParseContext, at, type Line, type ParseOptions } from './context';
 import { dataHeader, dataRow, emptyData } from './data';
-import { tokenizeLine } from './lexer';
+import { splitLines, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
 import type { Diagnostic, LayerSpec, NetworkSpec, SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
@@ -38,7 +38,7 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   let section: Section = 'none';
   let name: string | null = null, networkRange: SourceRange | null = null;
   let loss: { kind: Loss; range: SourceRange } | null = null;
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
 
   for (let ln = 0; ln < lines.length; ln++) {
     const toks = tokenizeLine(lines[ln]);
