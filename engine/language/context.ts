@@ -13,6 +13,11 @@ export type ReadFile = (relPath: string) => { readonly text: string } | { readon
 export interface ParseOptions {
   /** How to read `data csv "FILE"`; without it such a line is an error that says so. */
   readonly readFile?: ReadFile;
+  /**
+   * Bytes training may use for parameters, gradients, optimizer state and activations; a file that needs more is an
+   * error. Default LIMITS.memoryBudget (2 GiB).
+   */
+  readonly memoryBudget?: number;
 }
 
 /** One line being parsed: its tokens and where they are. */

@@ -91,3 +91,30 @@ test('CR-only line endings separate lines, as in the editor', () => {
   assert.equal(r.spec?.layers[0].range.line, 2);
   assert.deepEqual(documentSymbols('network c\rinput 2\rdense out 1\r').map((s) => [s.name, s.startLine, s.endLine]), [['c', 0, 2]]);
 });
+
+test('a batch whose activation buffers exceed the memory budget is refused on the line that drives it', () => {
+  const wide = 'network m\ninput 2\ndense h 8192 relu\ndense out 1 sigmoid\nloss bce\ndata generate xor n=100000\n';
+  assert.deepEqual(errors(wide), [
+    "3: batch 100,000 × width 8,192 needs 12.2 GiB for activations (32,774 values per sample); the memory budget is 2 GiB — add 'batch N' (N ≤ 16,378) to the train section",
+  ]);
+  const batched = errors(`${wide}train\n  batch 50000\n`);
+  assert.equal(batched.length, 1);
+  assert.match(batched[0], /^8: batch 50,000 × width 8,192 needs 6\.1 GiB .* set 'batch' to at most 16,378$/);
+  assert.deepEqual(errors(`${wide}train\n  batch 16378\n`), []);
+  assert.match(errors(`${wide}train\n  batch 16379\n`)[0] ?? '', /at most 16,378/);
+  // A smaller budget can be passed in (the CLI and the extension use the default).
+  assert.equal(parseNnet(file('dense h 64 relu'), { memoryBudget: 1000 }).diagnostics.length, 1);
+});
+
+test('estimateMemory mirrors the buffers Model allocates', async () => {
+  const { estimateMemory } = await import('./resources');
+  const { Model } = await import('../nn/model');
+  const { spec } = parseNnet(file('residual r\n  dense a 5 relu\n  batchnorm\n  dropout 0.1\nend\nactivation tanh'));
+  assert.ok(spec);
+  const m = new Model(spec.inputSize, spec.layers, 7);
+  const floats = [m.acts, m.zs, m.deltas, m.dOuts, m.dSkips].flat().reduce((s, a) => s + a.length, 0);
+  const e = estimateMemory(spec.inputSize, spec.layers, 7, 'adam');
+  assert.equal(e.activations, floats * 4);
+  assert.equal(e.parameters, m.params.length * 4);
+  assert.equal(e.total, e.activations + 5 * m.params.length * 4);
+});

@@ -7,7 +7,7 @@ import { ParseContext, at, type Line, type ParseOptions } from './context';
 import { dataHeader, dataRow, emptyData } from './data';
 import { splitLines, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
-import type { Diagnostic, LayerSpec, NetworkSpec, SourceRange } from './spec';
+import { LIMITS, type Diagnostic, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
 
 export type { ParseOptions, ReadFile } from './context';
@@ -102,7 +102,7 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
 
   const spec = checkNetwork(ctx, {
     name, networkRange: networkRange ?? top, input: net.input, layers, layersComplete: !net.failed,
-    loss, rows: data.rows, dataRange: data.range ?? top, dataSource: data.source, train,
+    loss, rows: data.rows, dataRange: data.range ?? top, dataSource: data.source, train, memoryBudget: options.memoryBudget ?? LIMITS.memoryBudget,
   });
   ctx.diagnostics.sort((a, b) => a.range.line - b.range.line || a.range.col - b.range.col);
   return {
