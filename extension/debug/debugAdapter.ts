@@ -7,6 +7,12 @@ import { NnetDebugSession } from './session';
 class StandaloneSession extends NnetDebugSession {
   constructor() {
     super();
+    // The session boundary: a failure no handler caught is reported to the client, and the adapter lives on
+    // (Node's default would print a stack trace and exit, taking the debug session and its worker with it).
+    process.on('uncaughtException', (e) => this.reportInternalError(e));
+    process.on('unhandledRejection', (e) => this.reportInternalError(e));
+    // However the adapter exits, the training worker goes with it.
+    process.on('exit', () => this.dispose());
   }
 }
 
