@@ -45,6 +45,11 @@ export class RawDap {
     });
   }
 
+  /** Writes `body` as one framed message, whatever it is (malformed JSON included). */
+  sendRaw(body: string): void {
+    if (!this.exit) this.process.stdin!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+
   /** Resolves with the first event named `name` (already received or coming) within `timeoutMs`, or null. */
   async waitForEvent(name: string, timeoutMs = 10_000): Promise<DebugProtocol.Event | null> {
     const deadline = Date.now() + timeoutMs;
