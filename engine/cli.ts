@@ -51,12 +51,10 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
-  const { spec, diagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
+  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
   for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS)) (d.severity === 'error' ? err : out)(`${shown}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${printable(d.message)}`);
-  if (diagnostics.length > MAX_PRINTED_DIAGNOSTICS) {
-    const more = diagnostics.slice(MAX_PRINTED_DIAGNOSTICS), errors = more.filter((d) => d.severity === 'error').length;
-    (errors ? err : out)(`${shown}: … and ${more.length} more (${errors} error${errors === 1 ? '' : 's'}, ${more.length - errors} warning${more.length - errors === 1 ? '' : 's'})`);
-  }
+  const more = diagnostics.length - Math.min(diagnostics.length, MAX_PRINTED_DIAGNOSTICS) + omittedDiagnostics;
+  if (more > 0) (spec ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
   if (!spec) return 1;
   switch (command) {
     case 'train':

@@ -17,6 +17,8 @@ export interface NetworkDraft {
   readonly layersComplete: boolean;
   readonly loss: { kind: Loss; range: SourceRange } | null;
   readonly rows: readonly RowDraft[];
+  /** Inline rows past the sample limit that were counted but not kept. */
+  readonly rowsDropped: number;
   readonly dataRange: SourceRange;
   readonly dataSource: DataSource;
   readonly train: TrainDraft;
@@ -40,7 +42,8 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
   };
   visit(d.layers);
   if (count > LIMITS.maxLayers) ctx.error(d.networkRange, `the network has ${count} layers, more than the limit of ${LIMITS.maxLayers}`);
-  if (d.rows.length > LIMITS.maxSamples) ctx.error(d.dataRange, `${d.rows.length} samples exceed the limit of ${LIMITS.maxSamples}`);
+  const samples = d.rows.length + d.rowsDropped;
+  if (samples > LIMITS.maxSamples) ctx.error(d.dataRange, `${samples} samples exceed the limit of ${LIMITS.maxSamples}`);
 
   let y = d.rows.map((r) => r.y);
   if (d.input && d.layers.length && d.layersComplete) {

@@ -27,6 +27,8 @@ export class NetworkBuilder {
   private statements = 0;
   /** Layers the network has so far with every closed `repeat` expanded; open blocks count their body once. */
   private expanded = 0;
+  /** Set once a layer past the layer limit was reported. */
+  private tooMany = false;
   /** Set when a layer statement could not be parsed, so whole-network checks do not cascade. */
   failed = false;
   input: { size: number; range: SourceRange } | null = null;
@@ -58,9 +60,15 @@ export class NetworkBuilder {
         return;
       }
       case 'dense': case 'activation': case 'dropout': case 'batchnorm': {
+        if (this.tooMany) { this.statements++; return; } // the file is refused already; parsing more costs time only
         const layer = this.layer(line, head.text);
         if (!layer) this.failed = true;
-        else if (!this.top.dropped) { this.top.layers.push(layer); this.top.size++; this.expanded++; }
+        else if (this.expanded >= LIMITS.maxLayers) {
+          // Refused here rather than kept for the checker to count: a file of millions of layer lines stays cheap.
+          if (!this.tooMany) this.ctx.error(line.whole, `this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`);
+          this.tooMany = true;
+          this.failed = true;
+        } else if (!this.top.dropped) { this.top.layers.push(layer); this.top.size++; this.expanded++; }
         return;
       }
       default:

@@ -118,3 +118,19 @@ test('estimateMemory mirrors the buffers Model allocates', async () => {
   assert.equal(e.parameters, m.params.length * 4);
   assert.equal(e.total, e.activations + 5 * m.params.length * 4);
 });
+
+test('huge files are cut short: layers past the limit and rows past the sample limit are counted, not kept', () => {
+  const layers = parseNnet(`network f\ninput 2\n${'dense 2\n'.repeat(50_000)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`);
+  assert.deepEqual(layers.diagnostics.map((d) => `${d.range.line + 1}: ${d.message}`), [`${3 + LIMITS.maxLayers}: this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`]);
+  assert.equal(countLayers(layers.partial.layers), LIMITS.maxLayers);
+  const rows = parseNnet(`network f\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n${'0 1 -> 1\n# comment\n\n'.repeat(LIMITS.maxSamples + 5000)}train\n  epochs 7\n  bogus\n`);
+  assert.equal(rows.partial.samples, LIMITS.maxSamples + 1);
+  assert.deepEqual(rows.diagnostics.map((d) => d.message), [`${LIMITS.maxSamples + 5000} samples exceed the limit of ${LIMITS.maxSamples}`, "unknown training setting 'bogus'; expected epochs, batch, accumulate, optimizer, schedule, warmup, clip, seed, validation, shuffle"]);
+});
+
+test('at most 1000 diagnostics are kept; the rest are counted', () => {
+  const r = parseNnet(`network x\ninput 2\n${'bogus\n'.repeat(5000)}dense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n`);
+  assert.equal(r.diagnostics.length, 1000);
+  assert.equal(r.omittedDiagnostics, 4000);
+  assert.equal(r.spec, null);
+});

@@ -3,10 +3,25 @@
 import * as vscode from 'vscode';
 import { nodeReadFile } from '../../engine/data/files';
 import { parseNnet, type ParseResult } from '../../engine/language/parser';
+import { LIMITS } from '../../engine/language/spec';
 
-/** Parses a document the way Train will: `data csv` paths resolve next to the file, within its workspace folder. */
+/**
+ * Parses a document the way Train will: `data csv` paths resolve next to the file, within its workspace folder.
+ * A document over the size limit is not parsed (it would be refused anyway, and parsing it on every edit would
+ * stall the extension host); its one diagnostic says so.
+ */
 export function parseDocument(doc: vscode.TextDocument): ParseResult {
-  if (doc.uri.scheme !== 'file') return parseNnet(doc.getText());
+  const text = doc.getText();
+  if (text.length > LIMITS.maxSourceBytes) return tooLarge(text.length);
+  if (doc.uri.scheme !== 'file') return parseNnet(text);
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-  return parseNnet(doc.getText(), { readFile: nodeReadFile(doc.uri.fsPath, folder?.uri.fsPath) });
+  return parseNnet(text, { readFile: nodeReadFile(doc.uri.fsPath, folder?.uri.fsPath) });
+}
+
+function tooLarge(chars: number): ParseResult {
+  return {
+    spec: null, omittedDiagnostics: 0,
+    diagnostics: [{ severity: 'error', range: { line: 0, col: 0, endCol: 0 }, message: `the file has ${(chars / 1048576).toFixed(1)} million characters, more than the limit of ${LIMITS.maxSourceBytes / 1048576} MB for a .nnet file; it is not checked` }],
+    partial: { inputSize: null, layers: [], batch: null, loss: null, samples: 0 },
+  };
 }
