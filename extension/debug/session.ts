@@ -90,7 +90,7 @@ export class NnetDebugSession extends LoggingDebugSession {
       default: return super.dispatchRequest(request);
     }
     this.unanswered.add(response.request_seq);
-    pending.catch((e: unknown) => this.internalError(response, e));
+    pending.catch((e: unknown) => this.reportInternalError(e, response));
   }
 
   override sendResponse(response: DebugProtocol.Response): void {
@@ -111,10 +111,6 @@ export class NnetDebugSession extends LoggingDebugSession {
       if (response && this.unanswered.has(response.request_seq)) this.sendErrorResponse(response, { id: 3101, format: `internal error in the nnet debug adapter: ${message}`, showUser: true });
       this.sendEvent(new OutputEvent(`nnet debug adapter: internal error: ${message}\n`, 'stderr'));
     } catch { /* the connection is gone; nothing left to tell */ }
-  }
-
-  private internalError(response: DebugProtocol.Response, e: unknown): void {
-    this.reportInternalError(e, response);
   }
 
   /** Ends the worker with the session, however the session ends (the extension disposes inline sessions). */

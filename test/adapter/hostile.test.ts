@@ -85,13 +85,16 @@ test('launching files that explode, overflow or block is refused at once with th
 
 /** Serves NnetDebugSession over TCP, each connection using `workerScript` (as workerCrash.test.ts does). */
 async function serve(workerScript: string): Promise<{ port: number; close: () => void }> {
+  const sessions: NnetDebugSession[] = [];
   const server = net.createServer((socket) => {
     const session = new NnetDebugSession({ workerScript });
+    sessions.push(session);
     session.setRunAsServer(true);
     session.start(socket, socket);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+  // Disposing the sessions ends any worker still running, so a failed assertion cannot leave this process hanging.
+  return { port: (server.address() as net.AddressInfo).port, close: () => { sessions.forEach((x) => x.dispose()); server.close(); } };
 }
 
 test('a second launch is refused, and no worker keeps running after disconnect', async () => {
@@ -121,7 +124,39 @@ test('a second launch is refused, and no worker keeps running after disconnect',
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(fs.statSync(beat).size, before, 'a worker kept running after disconnect');
   } finally {
-    await dc.stop();
     srv.close();
+    await dc.stop();
+  }
+});
+
+test('terminate ends a session whose worker ignores the stop, and the worker with it', async () => {
+  const beat = path.join(tmp, 'heartbeat-deaf');
+  const worker = write('deaf-worker.js', `
+    const fs = require('node:fs');
+    const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (m) => {
+      if (m.kind !== 'start') return; // 'stop' is ignored, as by a worker stuck in a long step
+      parentPort.postMessage({ kind: 'started', layerNames: ['h1', 'out'], parameterCount: 17, epochs: 2000 });
+      setInterval(() => fs.appendFileSync(${JSON.stringify(beat)}, '.'), 10);
+    });`);
+  const srv = await serve(worker);
+  const dc = new DebugClient('node', '', 'nnet');
+  await dc.start(srv.port);
+  try {
+    await dc.initializeRequest();
+    await dc.configurationDoneRequest();
+    await dc.launchRequest({ program: xor } as DebugProtocol.LaunchRequestArguments);
+    for (let i = 0; i < 200 && !fs.existsSync(beat); i++) await new Promise((r) => setTimeout(r, 25));
+    // DebugClient has no event timeout on a socket connection, hence the race.
+    const terminated = dc.waitForEvent('terminated');
+    await dc.terminateRequest({});
+    await Promise.race([terminated, new Promise((_, reject) => setTimeout(() => reject(new Error('no terminated event within 15 s of terminate')), 15_000).unref())]);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = fs.statSync(beat).size;
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(fs.statSync(beat).size, before, 'the worker kept running after the session ended');
+  } finally {
+    srv.close();
+    await dc.stop();
   }
 });
