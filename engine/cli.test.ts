@@ -1,11 +1,12 @@
 // The `nnet` CLI contract: check's FILE:LINE:COL format and exit codes, train's JSON lines, inspect's document.
 
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { main } from './cli';
+import { main, printable } from './cli';
 
 const xor = path.join(__dirname, '..', 'examples', 'xor.nnet');
 const run = (...argv: string[]) => {
@@ -40,7 +41,7 @@ test('check: warnings alone exit 0', () => {
 test('check: a missing file is a clear error', () => {
   const r = run('check', '/nonexistent/x.nnet');
   assert.equal(r.code, 2);
-  assert.match(r.err[0], /cannot read: ENOENT/);
+  assert.deepEqual(r.err, ["nnet: cannot read '/nonexistent/x.nnet': file not found"]);
 });
 
 test('train --json prints one object per epoch, ending at the last epoch', () => {
@@ -77,4 +78,56 @@ test('inspect --steps N --json is deterministic and states shapes', () => {
   // After 5 steps the weights differ from the initial ones.
   const init = JSON.parse(run('inspect', xor, '--steps', '0', '--json').out[0]);
   assert.notDeepEqual(init.layers[0].W, h1.W);
+});
+
+/** Runs the CLI in a child process with a deadline, for inputs that blocked or exhausted the process before. */
+const runChild = (...argv: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), ...argv], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
+};
+
+test('check: a FIFO or a device is refused at once, not read', { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
+  const fifo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-cli-')), 'pipe.nnet');
+  execFileSync('mkfifo', [fifo]);
+  assert.deepEqual(runChild('check', fifo), { code: 2, signal: null, out: '', err: `nnet: '${fifo}' is not a file: it is a pipe\n` });
+  assert.deepEqual(runChild('check', '/dev/zero'), { code: 2, signal: null, out: '', err: "nnet: '/dev/zero' is not a file: it is a device\n" });
+});
+
+test('check: nested repeats and deep blocks are diagnostics, not crashes', () => {
+  const nested = (open: string, n: number) => `network r\ninput 2\n${`${open}\n`.repeat(n)}dense h 2\n${'end\n'.repeat(n)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`;
+  const deep = run('check', temp(nested('residual', 3000)));
+  assert.equal(deep.code, 1);
+  assert.deepEqual(deep.err.map((l) => l.replace(/^.*?:/, '')), ["35:1: error: blocks nest 33 deep here, more than the limit of 32: close some with 'end'"]);
+  const repeats = run('check', temp(nested('repeat 256', 3)));
+  assert.equal(repeats.code, 1);
+  assert.match(repeats.err.join('\n'), /:4:1: error: repeating 256 layer\(s\) 256 times makes the network 65,536 layers/);
+});
+
+test('check: control characters from the file are escaped, not sent to the terminal', () => {
+  const r = run('check', temp('network \x1b[31mred\x1b]0;title\x07\u202e\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n'));
+  assert.equal(r.code, 1);
+  assert.match(r.err[0], /:1:9: error: '\\x1B\[31mred\\x1B\]0;title\\x07\\u202E' is not a valid network name$/);
+  assert.ok(!/[\u0000-\u001f\u202e]/.test(r.err.join('')));
+  assert.equal(printable('a\tb\u0085c'), 'a\\x09b\\x85c');
+});
+
+test('check: CR-only line endings are separate lines', () => {
+  assert.deepEqual(run('check', temp('network c\rinput 2\rdense out 1 sigmoid\rloss bce\rdata\r0 0 -> 0\r1 1 -> 1\r')), { code: 0, out: [], err: [] });
+});
+
+test('check: at most 100 diagnostics are printed, then a summary line', () => {
+  const r = run('check', temp(`network x\ninput 2\n${'bogus\n'.repeat(5000)}dense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n`));
+  assert.equal(r.code, 1);
+  assert.equal(r.err.length, 101);
+  assert.match(r.err[100], /: … and 4900 more problems$/);
+});
+
+test('an unexpected failure prints nnet: message, never a stack trace', () => {
+  const err: string[] = [];
+  const code = main(['train', xor], () => { throw new Error('write EPIPE'); }, (s) => err.push(s));
+  assert.equal(code, 1);
+  assert.deepEqual(err, ['nnet: write EPIPE']);
+  const bad: string[] = [];
+  assert.equal(main(['frob', xor], () => {}, (s) => bad.push(s)), 2);
+  assert.match(bad[0], /^nnet: unknown command 'frob'\n/);
 });

@@ -1,10 +1,9 @@
 // The `nnet` command line: check, train and inspect .nnet files with the same engine the extension uses.
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { nodeReadFile } from './data/files';
+import { nodeReadFile, readTextFile } from './data/files';
 import { parseNnet } from './language/parser';
-import type { NetworkSpec } from './language/spec';
+import { LIMITS, type NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
 import { NonFiniteError, Trainer } from './runtime/trainer';
 import { formatSummary, toNested } from './nn/tensor';
@@ -14,37 +13,60 @@ const USAGE = `usage:
   nnet train FILE [--json]             train; --json prints one JSON object per epoch
   nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors`;
 
-/** Runs the CLI with arguments (without node and script) and returns the exit code. */
+/** Diagnostics printed per file; the rest are summarised in one line. */
+export const MAX_PRINTED_DIAGNOSTICS = 100;
+
+/**
+ * `s` with control characters (C0, DEL, C1) and bidirectional overrides escaped as \xHH / \uHHHH, so file content
+ * quoted in a message cannot move the cursor, recolour or retitle the terminal, or reorder what is shown.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  });
+}
+
+/**
+ * Runs the CLI with arguments (without node and script) and returns the exit code: 0 fine, 1 problems in the file
+ * (or training failed), 2 bad usage or an unreadable file. Never throws: an unexpected error prints `nnet: message`.
+ */
 export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
+  try {
+    return run(argv, out, err);
+  } catch (e) {
+    err(`nnet: ${printable(e instanceof Error ? e.message : String(e))}`);
+    return 1;
+  }
+}
+
+function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
   const [command, file, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || !file) { (command ? out : err)(USAGE); return command === '--help' || command === '-h' ? 0 : 2; }
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    err(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    return 2;
-  }
+  if (!['check', 'train', 'inspect'].includes(command)) { err(`nnet: unknown command '${printable(command)}'\n${USAGE}`); return 2; }
+  const shown = printable(file);
+  // Only a regular file of bounded size: a FIFO or /dev/zero must not block or exhaust memory.
+  const read = readTextFile(file, LIMITS.maxSourceBytes, shown);
+  if ('error' in read) { err(`nnet: ${read.error}`); return 2; }
   // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
-  const { spec, diagnostics } = parseNnet(text, { readFile: nodeReadFile(file, root) });
-  for (const d of diagnostics) (d.severity === 'error' ? err : out)(`${file}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${d.message}`);
+  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
+  for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS)) (d.severity === 'error' ? err : out)(`${shown}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${printable(d.message)}`);
+  const more = diagnostics.length - Math.min(diagnostics.length, MAX_PRINTED_DIAGNOSTICS) + omittedDiagnostics;
+  if (more > 0) (spec ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
   if (!spec) return 1;
   switch (command) {
-    case 'check':
-      return 0;
     case 'train':
       return train(spec, rest.includes('--json'), out, err);
     case 'inspect': {
       const i = rest.indexOf('--steps');
       const steps = i >= 0 ? Number(rest[i + 1]) : 0;
-      if (!Number.isInteger(steps) || steps < 0) { err('--steps needs a non-negative integer'); return 2; }
+      if (!Number.isSafeInteger(steps) || steps < 0) { err('nnet: --steps needs a non-negative integer'); return 2; }
       return inspect(spec, steps, out, err);
     }
     default:
-      err(`unknown command '${command}'\n${USAGE}`);
-      return 2;
+      return 0;
   }
 }
 

@@ -9,6 +9,40 @@ import type { ReadFile } from '../language/context';
 /** Largest CSV read, so a mistaken path to a huge file cannot stall the editor. */
 export const MAX_CSV_BYTES = 16 * 1024 * 1024;
 
+/** What a non-regular file is, for messages. */
+function kindOf(st: fs.Stats): string {
+  return st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'something else';
+}
+
+/**
+ * Reads a regular file of at most `maxBytes` as UTF-8, or says why not; `name` is how messages call it. Never
+ * throws and never blocks: the file is opened non-blocking (a FIFO would otherwise wait for a writer forever) and
+ * checked on the open descriptor, so it cannot be swapped for a pipe or a device between the check and the read.
+ */
+export function readTextFile(file: string, maxBytes: number, name = file): { readonly text: string } | { readonly error: string } {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { error: `'${name}' is not a file: it is ${kindOf(st)}` };
+    if (st.size > maxBytes) return { error: `'${name}' is ${(st.size / 1048576).toFixed(1)} MB, more than the limit of ${maxBytes / 1048576} MB` };
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const r = fs.readSync(fd, buf, n, st.size - n, n);
+      if (r === 0) break; // the file shrank while being read
+      n += r;
+    }
+    return { text: buf.toString('utf8', 0, n) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
+    return { error: `cannot read '${name}': ${why}` };
+  } finally {
+    if (fd !== null) try { fs.closeSync(fd); } catch { /* already closed */ }
+  }
+}
+
 /**
  * A resolver for `parseNnet(text, { readFile })` that reads paths relative to the folder of `nnetFile` and refuses
  * any that leave `root` (default: that folder). Never throws.
@@ -25,10 +59,8 @@ export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetF
       // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
       const real = fs.realpathSync(target);
       if (!inside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
-      const st = fs.statSync(real);
-      if (!st.isFile()) return { error: `'${relPath}' is not a file` };
-      if (st.size > MAX_CSV_BYTES) return { error: `'${relPath}' is ${(st.size / 1048576).toFixed(1)} MB, more than the limit of ${MAX_CSV_BYTES / 1048576} MB` };
-      return { text: fs.readFileSync(real, 'utf8') };
+      const r = readTextFile(real, MAX_CSV_BYTES, relPath);
+      return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` } : r;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return { error: code === 'ENOENT' ? `file not found: '${relPath}' (looked in ${path.dirname(target)})` : `cannot read '${relPath}': ${code ?? String(e)}` };

@@ -4,6 +4,7 @@ import { fusedActivation, type Loss } from '../nn/losses';
 import type { ParseContext } from './context';
 import type { RowDraft } from './data';
 import { LIMITS, outputWidth, parameterCount, type DataSource, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
+import { estimateMemory, formatBytes } from './resources';
 import { scheduleOf, type TrainDraft } from './train';
 
 /** Everything the parser gathered. */
@@ -16,9 +17,13 @@ export interface NetworkDraft {
   readonly layersComplete: boolean;
   readonly loss: { kind: Loss; range: SourceRange } | null;
   readonly rows: readonly RowDraft[];
+  /** Inline rows past the sample limit that were counted but not kept. */
+  readonly rowsDropped: number;
   readonly dataRange: SourceRange;
   readonly dataSource: DataSource;
   readonly train: TrainDraft;
+  /** Bytes training may use (parameters, gradients, optimizer state, activations). */
+  readonly memoryBudget: number;
 }
 
 /** Checks a draft and returns the spec (meaningful only if no errors were reported). */
@@ -37,14 +42,15 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
   };
   visit(d.layers);
   if (count > LIMITS.maxLayers) ctx.error(d.networkRange, `the network has ${count} layers, more than the limit of ${LIMITS.maxLayers}`);
-  if (d.rows.length > LIMITS.maxSamples) ctx.error(d.dataRange, `${d.rows.length} samples exceed the limit of ${LIMITS.maxSamples}`);
+  const samples = d.rows.length + d.rowsDropped;
+  if (samples > LIMITS.maxSamples) ctx.error(d.dataRange, `${samples} samples exceed the limit of ${LIMITS.maxSamples}`);
 
   let y = d.rows.map((r) => r.y);
   if (d.input && d.layers.length && d.layersComplete) {
     const params = parameterCount(d.input.size, d.layers);
     if (params > LIMITS.maxParameters) {
       ctx.error(d.networkRange, `the network has ${params.toLocaleString('en-US')} parameters, more than the limit of ${LIMITS.maxParameters.toLocaleString('en-US')}`);
-    }
+    } else if (count <= LIMITS.maxLayers) checkMemory(ctx, d);
     const out = d.layers[d.layers.length - 1];
     const K = d.layers.reduce((w, l) => outputWidth(l, w), d.input.size);
     // Loaded rows (CSV, generators) share one range: report a problem there once, not once per sample.
@@ -84,6 +90,24 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
       optimizerLine: t.optimizerLine, clipLine: t.clipLine,
     },
   };
+}
+
+/** Refuses a network whose training buffers would not fit the memory budget, on the line to change. */
+function checkMemory(ctx: ParseContext, d: NetworkDraft): void {
+  const n = d.rows.length, nTrain = n - Math.floor(n * d.train.validation);
+  const batch = Math.max(1, Math.min(d.train.batch ?? nTrain, nTrain));
+  const m = estimateMemory(d.input!.size, d.layers, batch, d.train.optimizer.kind);
+  if (m.total <= d.memoryBudget) return;
+  const budget = formatBytes(d.memoryBudget);
+  const fixed = m.total - m.activations;
+  if (fixed > d.memoryBudget / 2 || !m.widest) {
+    ctx.error(d.networkRange, `parameters, gradients and ${d.train.optimizer.kind} state need ${formatBytes(fixed)}; the memory budget is ${budget}`);
+    return;
+  }
+  const most = Math.max(1, Math.floor((d.memoryBudget - fixed) / (m.valuesPerSample * 4)));
+  const fix = d.train.batchRange ? `set 'batch' to at most ${most.toLocaleString('en-US')}` : `add 'batch N' (N ≤ ${most.toLocaleString('en-US')}) to the train section`;
+  ctx.error(d.train.batchRange ?? m.widest.layer.range,
+    `batch ${batch.toLocaleString('en-US')} × width ${m.widest.width.toLocaleString('en-US')} needs ${formatBytes(m.activations)} for activations (${m.valuesPerSample.toLocaleString('en-US')} values per sample); the memory budget is ${budget} — ${fix}`);
 }
 
 /** Checks that the loss fits the output; returns the targets, with class indices expanded to one-hot. */

@@ -6,7 +6,7 @@ import { ACTIVATIONS } from '../nn/activations';
 import { LOSSES } from '../nn/losses';
 import { CSV_OPTIONS } from './data';
 import { LAYER_KEYWORDS } from './layers';
-import { commentStart, tokenizeLine } from './lexer';
+import { commentStart, splitLines, tokenizeLine } from './lexer';
 import { sectionAt } from './outline';
 import { TRAIN_SETTINGS } from './train';
 import {
@@ -36,7 +36,7 @@ const option = (key: string, kind: WordKind, doc: string, flag = false) => item(
 
 /** Completions at a 0-based position. */
 export function completeAt(text: string, line: number, col: number): CompletionResult {
-  const lineText = text.split(/\r?\n/)[line] ?? '';
+  const lineText = splitLines(text)[line] ?? '';
   const hash = commentStart(lineText);
   if (hash >= 0 && col > hash) return { items: [], from: col };
   const before = lineText.slice(0, col);

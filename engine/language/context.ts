@@ -13,6 +13,11 @@ export type ReadFile = (relPath: string) => { readonly text: string } | { readon
 export interface ParseOptions {
   /** How to read `data csv "FILE"`; without it such a line is an error that says so. */
   readonly readFile?: ReadFile;
+  /**
+   * Bytes training may use for parameters, gradients, optimizer state and activations; a file that needs more is an
+   * error. Default LIMITS.memoryBudget (2 GiB).
+   */
+  readonly memoryBudget?: number;
 }
 
 /** One line being parsed: its tokens and where they are. */
@@ -24,20 +29,32 @@ export interface Line {
   readonly whole: SourceRange;
 }
 
+/** Diagnostics kept per document; a file of a million bad lines is counted, not listed. */
+export const MAX_DIAGNOSTICS = 1000;
+
 /** Collects diagnostics; the parts of the parser report through it and never throw. */
 export class ParseContext {
   readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics past MAX_DIAGNOSTICS, counted but not kept. */
+  omitted = 0;
+  private errors = 0;
 
   error(range: SourceRange, message: string): void {
-    this.diagnostics.push({ severity: 'error', message, range });
+    this.errors++;
+    this.add({ severity: 'error', message, range });
   }
 
   warn(range: SourceRange, message: string): void {
-    this.diagnostics.push({ severity: 'warning', message, range });
+    this.add({ severity: 'warning', message, range });
   }
 
   get hasErrors(): boolean {
-    return this.diagnostics.some((d) => d.severity === 'error');
+    return this.errors > 0;
+  }
+
+  private add(d: Diagnostic): void {
+    if (this.diagnostics.length < MAX_DIAGNOSTICS) this.diagnostics.push(d);
+    else this.omitted++;
   }
 
   /** Reports every token from `from` on as unexpected. */

@@ -4,7 +4,7 @@ import { loadCsv } from '../data/csv';
 import { GENERATORS, GENERATOR_NAMES, generate } from '../data/generators';
 import { at, readOptions, type Line, type ParseContext, type ReadFile } from './context';
 import { parseNumber, unquote, type Token } from './lexer';
-import type { DataSource, SourceRange } from './spec';
+import { LIMITS, type DataSource, type SourceRange } from './spec';
 
 /** A data row as written (or loaded); `origin` names a file or generator for messages about loaded rows. */
 export interface RowDraft {
@@ -22,6 +22,8 @@ export interface DataDraft {
   range: SourceRange | null;
   /** The `data …` line had an error, so "no rows" would only repeat it. */
   failed: boolean;
+  /** Inline rows past the sample limit: counted for the message, not parsed or kept. */
+  dropped: number;
 }
 
 /** Flags and options `data csv` accepts. */
@@ -31,7 +33,7 @@ export const DATA_FORMS = ['csv', 'generate'] as const;
 
 /** A new, empty data draft. */
 export function emptyData(): DataDraft {
-  return { rows: [], source: { kind: 'inline' }, range: null, failed: false };
+  return { rows: [], source: { kind: 'inline' }, range: null, failed: false, dropped: 0 };
 }
 
 /** Parses the `data …` line itself. */
@@ -48,6 +50,7 @@ export function dataHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile
 /** Parses one inline row `x1 x2 … -> y1 …`. */
 export function dataRow(ctx: ParseContext, line: Line, d: DataDraft): void {
   if (d.source.kind !== 'inline') { ctx.error(line.whole, `rows cannot follow 'data ${d.source.kind}': the samples come from ${d.source.kind === 'csv' ? 'the file' : 'the generator'}`); return; }
+  if (d.rows.length > LIMITS.maxSamples) { d.dropped++; return; }
   const arrow = line.toks.findIndex((t) => t.text === '->');
   if (arrow < 0) { ctx.error(line.whole, "a data row needs '->' between inputs and targets, e.g. '0 1 -> 1'"); return; }
   const x: number[] = [], y: number[] = [];

@@ -1,7 +1,7 @@
 // The document formatter: canonical indentation (two spaces per level), one space between tokens, comments kept.
 // It never adds or removes a line, so breakpoints and diagnostics stay on their lines after formatting.
 
-import { commentStart, tokenizeLine } from './lexer';
+import { commentStart, splitLines, tokenizeLine } from './lexer';
 import { scanLines } from './outline';
 
 /** Spaces per nesting level. */
@@ -9,7 +9,7 @@ export const INDENT = '  ';
 
 /** Formats a whole document. Idempotent; the parse result is unchanged apart from columns. */
 export function formatNnet(text: string): string {
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   const depth = new Map<number, number>();
   for (const l of scanLines(text)) depth.set(l.line, l.depth);
   const out = lines.map((raw, i) => formatLine(raw, depth.get(i) ?? 0));

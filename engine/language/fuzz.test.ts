@@ -10,7 +10,10 @@ import { Prng } from '../nn/prng';
 import { completeAt } from './completion';
 import { formatNnet } from './format';
 import { hoverAt } from './hover';
+import { splitLines } from './lexer';
 import { parseNnet } from './parser';
+import { estimateMemory } from './resources';
+import { LIMITS, type LayerSpec } from './spec';
 import { documentSymbols, foldingRanges } from './symbols';
 
 const dir = path.join(__dirname, '..', '..', 'examples');
@@ -54,7 +57,7 @@ test('10,000 mutated examples: no throw, fast, ranges inside the document, forma
     const text = mutate(seeds[i % seeds.length], rng);
     const t0 = performance.now();
     const r = parseNnet(text, { readFile });
-    const lines = text.split(/\r?\n/);
+    const lines = splitLines(text);
     for (const d of r.diagnostics) {
       const ok = d.range.line >= 0 && d.range.line < lines.length && d.range.col >= 0 && d.range.col <= d.range.endCol && d.range.endCol <= lines[d.range.line].length;
       assert.ok(ok, `range ${JSON.stringify(d)} outside the document:\n${text}`);
@@ -75,4 +78,67 @@ test('10,000 mutated examples: no throw, fast, ranges inside the document, forma
   }
   assert.ok(errors > N, 'the mutations produce errors');
   assert.ok(slowest < 1000, `slowest input took ${slowest.toFixed(0)} ms`);
+});
+
+/** A random network built to stress the limits: deep and wide nesting, large repeat counts, huge widths and batches. */
+function hostileNetwork(rng: Prng): string {
+  const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rng.next() * a.length)];
+  const lines: string[] = ['network hostile', `input ${rng.next() < 0.03 ? 8193 : pick([1, 2, 2, 2, 64, 8192])}`];
+  const open: number[] = []; // layers so far in each open block
+  let budget = rng.next() < 0.6 ? int(1, 20) : int(1, 400);
+  const maxDepth = pick([2, 8, 31, 32, 33, 60, 200]);
+  while (budget-- > 0) {
+    const r = rng.next();
+    if (r < 0.3 && open.length < maxDepth) {
+      lines.push(rng.next() < 0.5 ? 'residual' : `repeat ${rng.next() < 0.03 ? pick([0, 257]) : (rng.next() < 0.8 ? pick([1, 2, 3, 4]) : pick([16, 255, 256]))}`);
+      open.push(0);
+    } else if (r < 0.55 && open.length && open[open.length - 1] > 0) {
+      lines.push('end');
+      open.pop();
+      if (open.length) open[open.length - 1]++;
+    } else {
+      if (open.length) open[open.length - 1]++;
+      if (rng.next() < 0.02) lines.push(pick(['bogus', 'dense h 2', 'dense 0']));
+      else lines.push(pick([`dense ${pick([1, 2, 8, 64, 512, 8192])} ${pick(['relu', 'tanh', ''])}`, 'dense 3', 'batchnorm', 'dropout 0.1', 'activation relu']));
+    }
+  }
+  const leaveOpen = rng.next() < 0.1;
+  while (open.length && !leaveOpen) { if (open[open.length - 1] === 0) lines.push('dense 2'); lines.push('end'); open.pop(); }
+  lines.push(`dense out ${pick([1, 2])} sigmoid`, 'loss bce', `data generate xor n=${pick([4, 100, 1000, 5000])}`);
+  if (rng.next() < 0.7) lines.push('train', `  batch ${pick([1, 32, 1000, 100000])}`, `  optimizer ${pick(['sgd', 'adam', 'rmsprop'])}`);
+  return lines.join(pick(['\n', '\r\n', '\r']));
+}
+
+test('400 generated networks with deep nesting, big repeats and huge widths: bounded trees, no throw', () => {
+  const rng = new Prng(7_20260101);
+  let refused = 0, accepted = 0;
+  for (let i = 0; i < 400; i++) {
+    const text = hostileNetwork(rng);
+    const r = parseNnet(text);
+    // Non-recursive walks: the trees must already be bounded, so these checks cannot overflow themselves.
+    let count = 0, deepest = 0;
+    const todo: [readonly LayerSpec[], number][] = [[r.partial.layers, 0]];
+    while (todo.length) {
+      const [layers, depth] = todo.pop()!;
+      deepest = Math.max(deepest, depth);
+      for (const l of layers) { count++; if (l.kind === 'residual') todo.push([l.body, depth + 1]); }
+    }
+    const flatLines = splitLines(text).length;
+    assert.ok(count <= LIMITS.maxLayers + flatLines, `${count} layers built from:\n${text}`);
+    assert.ok(deepest <= LIMITS.maxNesting, `a tree ${deepest} deep from:\n${text}`);
+    if (r.spec) {
+      accepted++;
+      assert.ok(estimateMemory(r.spec.inputSize, r.spec.layers, r.spec.train.batch, r.spec.train.optimizer.kind).total <= LIMITS.memoryBudget, `accepted over the memory budget:\n${text}`);
+    } else refused++;
+    const lines = splitLines(text);
+    for (const d of r.diagnostics) assert.ok(d.range.line >= 0 && d.range.line < lines.length && d.range.endCol <= lines[d.range.line].length, `range outside the document: ${JSON.stringify(d)}`);
+    const line = Math.floor(rng.next() * lines.length);
+    hoverAt(text, line, 1, r);
+    completeAt(text, line, 1);
+    documentSymbols(text);
+    foldingRanges(text);
+    formatNnet(text);
+  }
+  assert.ok(refused > 50 && accepted > 10, `${accepted} accepted, ${refused} refused: the generator reaches both sides of the limits`);
 });

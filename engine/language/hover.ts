@@ -3,7 +3,7 @@
 
 import { GENERATORS, GENERATOR_NAMES } from '../data/generators';
 import { fusedActivation } from '../nn/losses';
-import { commentStart, type Token } from './lexer';
+import { commentStart, splitLines, type Token } from './lexer';
 import { scanLines, type OutlineLine } from './outline';
 import { parseNnet, type ParseResult } from './parser';
 import { outputWidth, parameterCount, type LayerSpec, type SourceRange } from './spec';
@@ -96,7 +96,7 @@ const doc = (title: string, body: string) => `**${title}** — ${body}`;
 
 /** Hover at a 0-based position, or null. Pass `parsed` to reuse a parse (with CSV data) the caller already has. */
 export function hoverAt(text: string, line: number, col: number, parsed: ParseResult = parseNnet(text)): HoverResult | null {
-  const lineText = text.split(/\r?\n/)[line] ?? '';
+  const lineText = splitLines(text)[line] ?? '';
   const hash = commentStart(lineText);
   if (hash >= 0 && col >= hash) return null;
   const ol = scanLines(text).find((l) => l.line === line);

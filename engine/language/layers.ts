@@ -11,15 +11,24 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const LAYER_KEYWORDS = ['input', 'dense', 'activation', 'dropout', 'batchnorm', 'residual', 'repeat', 'end'] as const;
 const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 'train', ...ACTIVATIONS]);
 
-type Frame =
-  | { readonly kind: 'network'; readonly layers: LayerSpec[] }
-  | { readonly kind: 'residual'; readonly name: string; readonly range: SourceRange; readonly layers: LayerSpec[] }
-  | { readonly kind: 'repeat'; readonly count: number; readonly range: SourceRange; readonly layers: LayerSpec[] };
+/**
+ * An open block. `size` counts the layers it holds once expanded (a residual counts itself and its body), so a
+ * `repeat` can be refused before it copies anything; a `dropped` frame (nested too deep, or inside one) keeps
+ * nothing, which bounds the depth of the layer tree that every later walk recurses over.
+ */
+type Frame = { layers: LayerSpec[]; size: number; dropped: boolean; lostLayers: boolean } & (
+  | { readonly kind: 'network' }
+  | { readonly kind: 'residual'; readonly name: string; readonly range: SourceRange }
+  | { readonly kind: 'repeat'; readonly count: number; readonly range: SourceRange });
 
 /** Builds the layer list from the statements of the network block, one line at a time. */
 export class NetworkBuilder {
-  private readonly stack: Frame[] = [{ kind: 'network', layers: [] }];
+  private readonly stack: Frame[] = [{ kind: 'network', layers: [], size: 0, dropped: false, lostLayers: false }];
   private statements = 0;
+  /** Layers the network has so far with every closed `repeat` expanded; open blocks count their body once. */
+  private expanded = 0;
+  /** Set once a layer past the layer limit was reported. */
+  private tooMany = false;
   /** Set when a layer statement could not be parsed, so whole-network checks do not cascade. */
   failed = false;
   input: { size: number; range: SourceRange } | null = null;
@@ -36,7 +45,7 @@ export class NetworkBuilder {
       case 'residual': {
         const name = this.name(line, 1, 'residual');
         this.ctx.extra(line, name.explicit ? 2 : 1);
-        this.stack.push({ kind: 'residual', name: name.value, range: line.whole, layers: [] });
+        this.open(line, { kind: 'residual', name: name.value, range: line.whole });
         return;
       }
       case 'repeat': {
@@ -47,13 +56,19 @@ export class NetworkBuilder {
           this.failed = true;
         }
         this.ctx.extra(line, 2);
-        this.stack.push({ kind: 'repeat', count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1, range: line.whole, layers: [] });
+        this.open(line, { kind: 'repeat', count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1, range: line.whole });
         return;
       }
       case 'dense': case 'activation': case 'dropout': case 'batchnorm': {
+        if (this.tooMany) { this.statements++; return; } // the file is refused already; parsing more costs time only
         const layer = this.layer(line, head.text);
-        if (layer) this.top.layers.push(layer);
-        else this.failed = true;
+        if (!layer) this.failed = true;
+        else if (this.expanded >= LIMITS.maxLayers) {
+          // Refused here rather than kept for the checker to count: a file of millions of layer lines stays cheap.
+          if (!this.tooMany) this.ctx.error(line.whole, `this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`);
+          this.tooMany = true;
+          this.failed = true;
+        } else if (!this.top.dropped) { this.top.layers.push(layer); this.top.size++; this.expanded++; }
         return;
       }
       default:
@@ -97,17 +112,44 @@ export class NetworkBuilder {
     if (this.stack.length === 1) { this.ctx.error(line.whole, "'end' without a 'residual' or 'repeat' block to close"); return; }
     this.ctx.extra(line, 1);
     const f = this.top;
-    if (!f.layers.length && f.kind !== 'network') this.ctx.error(f.range, `the '${f.kind}' block has no layers`);
+    if (!f.layers.length && !f.dropped && !f.lostLayers && f.kind !== 'network') this.ctx.error(f.range, `the '${f.kind}' block has no layers`);
     this.close(line.whole);
+  }
+
+  /** Opens a block, or a dropped one past the nesting limit (reported once, on the line that crosses it). */
+  private open(line: Line, block: { kind: 'residual'; name: string; range: SourceRange } | { kind: 'repeat'; count: number; range: SourceRange }): void {
+    const depth = this.stack.length; // the network frame is depth 0, so this is the new block's depth
+    const dropped = this.top.dropped || depth > LIMITS.maxNesting;
+    if (dropped && !this.top.dropped) {
+      this.ctx.error(line.whole, `blocks nest ${depth} deep here, more than the limit of ${LIMITS.maxNesting}: close some with 'end'`);
+      this.failed = true;
+    }
+    this.stack.push({ ...block, layers: [], size: 0, dropped, lostLayers: false });
   }
 
   private close(endRange?: SourceRange): void {
     const f = this.stack.pop()!;
-    const parent = this.top.layers;
+    const parent = this.top;
+    if (f.dropped) { parent.lostLayers = true; return; }
     if (f.kind === 'residual') {
-      if (f.layers.length) parent.push({ kind: 'residual', name: f.name, range: f.range, body: f.layers, endRange: endRange ?? f.range });
+      if (!f.layers.length) { parent.lostLayers ||= f.lostLayers; return; }
+      parent.layers.push({ kind: 'residual', name: f.name, range: f.range, body: f.layers, endRange: endRange ?? f.range });
+      parent.size += f.size + 1;
+      this.expanded++;
     } else if (f.kind === 'repeat') {
-      for (let k = 1; k <= f.count; k++) parent.push(...f.layers.map((l) => renamed(l, k)));
+      // Checked before copying: nested repeats multiply, and 256 × 256 × 256 copies would exhaust memory.
+      const total = this.expanded - f.size + f.size * f.count;
+      if (total > LIMITS.maxLayers) {
+        this.ctx.error(f.range, `repeating ${f.size} layer(s) ${f.count} times makes the network ${total.toLocaleString('en-US')} layers, more than the limit of ${LIMITS.maxLayers}`);
+        this.failed = true;
+        this.expanded -= f.size;
+        parent.lostLayers = true;
+        return;
+      }
+      this.expanded = total;
+      parent.size += f.size * f.count;
+      parent.lostLayers ||= f.lostLayers;
+      for (let k = 1; k <= f.count; k++) for (const l of f.layers) parent.layers.push(renamed(l, k));
     }
   }
 

@@ -1,5 +1,10 @@
 // Splits one line of a .nnet file into tokens with their columns; `#` starts a comment outside "quoted" text.
 
+/** The lines of a document, split at CRLF, LF or a lone CR, as VS Code splits them (so ranges agree with the editor). */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
 /** A word of a line with its 0-based column span. */
 export interface Token {
   readonly text: string;
@@ -18,13 +23,13 @@ export function tokenizeLine(line: string): Token[] {
   let i = 0;
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12 || /\s/.test(line[i])) { i++; continue; }
+    if (isSpace(c, line, i)) { i++; continue; }
     if (c === 35 /* # */) break;
     if (c === 45 /* - */ && line.charCodeAt(i + 1) === 62 /* > */) { tokens.push({ text: '->', col: i, endCol: i + 2 }); i += 2; continue; }
     const start = i;
     while (i < n) {
       const d = line.charCodeAt(i);
-      if (d === 35 || /\s/.test(line[i]) || (d === 45 && line.charCodeAt(i + 1) === 62)) break;
+      if (d === 35 || isSpace(d, line, i) || (d === 45 && line.charCodeAt(i + 1) === 62)) break;
       if (d === 34 /* " */) {
         const close = line.indexOf('"', i + 1);
         i = close < 0 ? n : close + 1;
@@ -33,6 +38,11 @@ export function tokenizeLine(line: string): Token[] {
     tokens.push({ text: line.slice(start, i), col: start, endCol: i });
   }
   return tokens;
+}
+
+/** Whitespace as /\s/ defines it; the regular expression only for non-ASCII, since this runs on every character. */
+function isSpace(c: number, line: string, i: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(line[i]));
 }
 
 /** Column where the line's comment starts (the `#` outside quotes), or -1. */

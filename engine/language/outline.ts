@@ -1,7 +1,8 @@
 // The shape of a .nnet document without checking it: sections, blocks and statements with their lines. Editor
 // features (symbols, folding, formatting, completion) use this, so they keep working while the file has errors.
 
-import { tokenizeLine, type Token } from './lexer';
+import { splitLines, tokenizeLine, type Token } from './lexer';
+import { LIMITS } from './spec';
 
 /** Words that start a section (the parser's rule: `loss` is a one-line statement that does not start one). */
 const SECTIONS = new Set(['network', 'data', 'train']);
@@ -30,7 +31,7 @@ export interface OutlineNode {
 export function scanLines(text: string): OutlineLine[] {
   const out: OutlineLine[] = [];
   let section: OutlineLine['section'] = 'none', blocks = 0;
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   for (let line = 0; line < lines.length; line++) {
     const toks = tokenizeLine(lines[line]);
     if (!toks.length) {
@@ -61,10 +62,13 @@ export function scanLines(text: string): OutlineLine[] {
 export function outline(text: string): (OutlineNode | OutlineLine)[] {
   const top: (OutlineNode | OutlineLine)[] = [];
   const stack: OutlineNode[] = [];
+  // Blocks nested past the parser's limit stay flat, so the recursive walks of symbols and folding stay shallow.
+  let flat = 0;
   for (const l of scanLines(text)) {
     if (l.role === 'comment') continue;
     if (l.role === 'section' || l.role === 'top') {
       stack.length = 0;
+      flat = 0;
       if (l.role === 'top') { top.push(l); continue; }
       const node: OutlineNode = { head: l, endLine: l.line, children: [] };
       top.push(node);
@@ -73,7 +77,11 @@ export function outline(text: string): (OutlineNode | OutlineLine)[] {
     }
     for (const n of stack) n.endLine = l.line;
     const parent = stack[stack.length - 1];
-    if (l.role === 'open') {
+    if (l.role === 'open' && (flat > 0 || stack.length > LIMITS.maxNesting)) {
+      flat++;
+      (parent ? parent.children : top).push(l);
+    } else if (l.role === 'close' && flat > 0) flat--;
+    else if (l.role === 'open') {
       const node: OutlineNode = { head: l, endLine: l.line, children: [] };
       (parent ? parent.children : top).push(node);
       stack.push(node);
@@ -92,7 +100,7 @@ export function isNode(x: OutlineNode | OutlineLine): x is OutlineNode {
 /** The section a position is in, and the tokens of its line (for completion and hover). */
 export function sectionAt(text: string, line: number): OutlineLine['section'] {
   let section: OutlineLine['section'] = 'none';
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   for (let i = 0; i < Math.min(line, lines.length); i++) {
     const head = tokenizeLine(lines[i])[0]?.text;
     if (head && SECTIONS.has(head)) section = head as OutlineLine['section'];

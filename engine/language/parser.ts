@@ -5,9 +5,9 @@ import { LOSSES, type Loss } from '../nn/losses';
 import { checkNetwork } from './checker';
 import { ParseContext, at, type Line, type ParseOptions } from './context';
 import { dataHeader, dataRow, emptyData } from './data';
-import { tokenizeLine } from './lexer';
+import { splitLines, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
-import type { Diagnostic, LayerSpec, NetworkSpec, SourceRange } from './spec';
+import { LIMITS, type Diagnostic, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
 
 export type { ParseOptions, ReadFile } from './context';
@@ -17,6 +17,8 @@ export type { RowDraft } from './data';
 export interface ParseResult {
   readonly spec: NetworkSpec | null;
   readonly diagnostics: readonly Diagnostic[];
+  /** Diagnostics beyond the first MAX_DIAGNOSTICS (1000), counted but not listed. */
+  readonly omittedDiagnostics: number;
   /** The layers that did parse and the input width, even when there are errors (for hover and CodeLens). */
   readonly partial: {
     readonly inputSize: number | null; readonly layers: readonly LayerSpec[]; readonly batch: number | null; readonly loss: Loss | null;
@@ -27,6 +29,9 @@ export interface ParseResult {
 
 type Section = 'none' | 'network' | 'data' | 'train';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A line that starts a section or is the `loss` line: what can end a data section. */
+const SECTION_START = /^\s*(network|data|train|loss)(\s|#|$)/;
+const BLANK = /^\s*(#|$)/;
 
 /** Parses and checks a .nnet document; `options.readFile` reads the CSV a `data csv` line names. Never throws. */
 export function parseNnet(text: string, options: ParseOptions = {}): ParseResult {
@@ -38,9 +43,11 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   let section: Section = 'none';
   let name: string | null = null, networkRange: SourceRange | null = null;
   let loss: { kind: Loss; range: SourceRange } | null = null;
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
 
   for (let ln = 0; ln < lines.length; ln++) {
+    // Rows past the sample limit are only counted (the file is refused): a huge data section stays cheap to parse.
+    if (data.dropped > 0 && section === 'data' && !SECTION_START.test(lines[ln])) { if (!BLANK.test(lines[ln])) data.dropped++; continue; }
     const toks = tokenizeLine(lines[ln]);
     if (toks.length === 0) continue;
     const line: Line = { ln, toks, whole: { line: ln, col: toks[0].col, endCol: toks[toks.length - 1].endCol } };
@@ -102,11 +109,11 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
 
   const spec = checkNetwork(ctx, {
     name, networkRange: networkRange ?? top, input: net.input, layers, layersComplete: !net.failed,
-    loss, rows: data.rows, dataRange: data.range ?? top, dataSource: data.source, train,
+    loss, rows: data.rows, rowsDropped: data.dropped, dataRange: data.range ?? top, dataSource: data.source, train, memoryBudget: options.memoryBudget ?? LIMITS.memoryBudget,
   });
   ctx.diagnostics.sort((a, b) => a.range.line - b.range.line || a.range.col - b.range.col);
   return {
-    spec: ctx.hasErrors ? null : spec, diagnostics: ctx.diagnostics,
+    spec: ctx.hasErrors ? null : spec, diagnostics: ctx.diagnostics, omittedDiagnostics: ctx.omitted,
     partial: { inputSize: net.input?.size ?? null, layers, batch: spec?.train.batch ?? train.batch, loss: loss?.kind ?? null, samples: data.rows.length },
   };
 }

@@ -2,7 +2,7 @@
 // a begin node, its body, and an end node where the sum happens), all parameters in one buffer so zeroing grads is
 // one fill, and per-node activation buffers sized for the largest batch.
 
-import type { LayerSpec } from '../language/spec';
+import { LIMITS, type LayerSpec } from '../language/spec';
 import { activationBackward, activationForward, type Activation } from './activations';
 import { denseBackward, denseForward } from './dense';
 import { fillInit } from './init';
@@ -253,7 +253,9 @@ export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): 
   const nodes: ModelNode[] = [];
   let off = 0;
   const base = { wOff: -1, bOff: -1, wSize: 0, activation: 'identity' as Activation, slope: 0, partner: -1 };
-  const flatten = (specs: readonly LayerSpec[], inWidth: number): number => {
+  const flatten = (specs: readonly LayerSpec[], inWidth: number, depth: number): number => {
+    // The parser never nests deeper; a spec built elsewhere gets a clear error instead of a stack overflow.
+    if (depth > LIMITS.maxNesting) throw new RangeError(`residual blocks nest more than ${LIMITS.maxNesting} deep`);
     let w = inWidth;
     for (const s of specs) {
       switch (s.kind) {
@@ -275,7 +277,7 @@ export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): 
         case 'residual': {
           const begin = nodes.length;
           nodes.push({ ...base, kind: 'residual_begin', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w });
-          const out = flatten(s.body, w);
+          const out = flatten(s.body, w, depth + 1);
           const proj = out !== w;
           nodes.push({ ...base, kind: 'residual_end', name: s.name, spec: s, line: s.endRange.line, inWidth: out, outWidth: out, partner: begin, ...(proj ? { wOff: off, bOff: off + out * w, wSize: out * w } : {}) });
           if (proj) off += out * w + out;
@@ -287,6 +289,6 @@ export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): 
     }
     return w;
   };
-  flatten(layers, inputSize);
+  flatten(layers, inputSize, 0);
   return { nodes, parameterCount: off };
 }

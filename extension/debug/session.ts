@@ -3,15 +3,14 @@
 
 import {
   Breakpoint, BreakpointEvent, Event, Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, ProgressEndEvent, ProgressStartEvent,
-  ProgressUpdateEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+  ProgressUpdateEvent, Response, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, type ErrorDestination,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import fs from 'node:fs';
 import path from 'node:path';
 import { compile } from '../../engine/expr/evaluate';
-import { nodeReadFile } from '../../engine/data/files';
+import { nodeReadFile, readTextFile } from '../../engine/data/files';
 import { parseNnet } from '../../engine/language/parser';
-import type { NetworkSpec } from '../../engine/language/spec';
+import { LIMITS, type NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
 import { formatExact, formatSummary } from '../../engine/nn/tensor';
 import { notComputed } from '../../engine/runtime/eventState';
@@ -21,6 +20,7 @@ import { WorkerClient } from '../worker/workerClient';
 import { hitConditionProblem } from '../worker/stopRules';
 import { resolveBreakpoints } from './breakpoints';
 import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
+import { requestProblem } from './validate';
 import { tensorChildren, tensorVariable, type TensorRef } from './variables';
 
 /** Arguments of a `launch` request of type `nnet`. */
@@ -65,6 +65,10 @@ export class NnetDebugSession extends LoggingDebugSession {
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((resolve) => { this.configurationDone = resolve; });
   private ended = false;
+  /** Set by the first launch: one session trains one program, with one worker. */
+  private launched = false;
+  /** Sequence numbers of requests whose async handler has not answered yet. */
+  private readonly unanswered = new Set<number>();
   private clientProgress = false;
   private progressId: string | null = null;
 
@@ -72,6 +76,60 @@ export class NnetDebugSession extends LoggingDebugSession {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+  }
+
+  /**
+   * Validates every request's arguments before a handler reads them, and answers a request whose async handler
+   * fails: the base class drops the handlers' promises, so a rejection would otherwise end the adapter.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const response = new Response(request);
+    const problem = requestProblem(request.command, request.arguments);
+    if (problem) return this.sendErrorResponse(response, { id: 3100, format: problem, showUser: true });
+    const args = request.arguments;
+    let pending: Promise<void>;
+    switch (request.command) {
+      case 'launch': pending = this.launchRequest(response, args); break;
+      case 'variables': pending = this.variablesRequest(response as DebugProtocol.VariablesResponse, args); break;
+      case 'setVariable': pending = this.setVariableRequest(response as DebugProtocol.SetVariableResponse, args); break;
+      case 'evaluate': pending = this.evaluateRequest(response as DebugProtocol.EvaluateResponse, args); break;
+      case 'completions': pending = this.completionsRequest(response as DebugProtocol.CompletionsResponse, args); break;
+      default: return super.dispatchRequest(request);
+    }
+    this.unanswered.add(response.request_seq);
+    pending.catch((e: unknown) => this.reportInternalError(e, response));
+  }
+
+  override sendResponse(response: DebugProtocol.Response): void {
+    this.unanswered.delete(response.request_seq);
+    super.sendResponse(response);
+  }
+
+  protected override sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: unknown, dest?: ErrorDestination): void {
+    // The base class answers a handler's exception with its stack trace as the message; the client gets the message.
+    if (format === '{_stack}') format = 'internal error in the nnet debug adapter: {_exception}';
+    super.sendErrorResponse(response, codeOrMessage as number, format, variables, dest);
+  }
+
+  /** Reports a failure no handler caught: an error response if the request is still unanswered, and the console. */
+  reportInternalError(e: unknown, response?: DebugProtocol.Response): void {
+    const message = e instanceof Error ? e.message : String(e);
+    try {
+      if (response && this.unanswered.has(response.request_seq)) this.sendErrorResponse(response, { id: 3101, format: `internal error in the nnet debug adapter: ${message}`, showUser: true });
+      this.sendEvent(new OutputEvent(`nnet debug adapter: internal error: ${message}\n`, 'stderr'));
+    } catch { /* the connection is gone; nothing left to tell */ }
+  }
+
+  /** Ends the worker with the session, however the session ends (the extension disposes inline sessions). */
+  override dispose(): void {
+    this.killWorker();
+    super.dispose();
+  }
+
+  private killWorker(): void {
+    this.requests?.rejectAll('the debug session ended');
+    this.worker?.dispose();
+    this.worker = null;
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
@@ -183,14 +241,16 @@ export class NnetDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: NnetLaunchArguments): Promise<void> {
+    // A second worker would be orphaned, training on after disconnect.
+    if (this.launched) return this.sendErrorResponse(response, { id: 3005, format: `This debug session already launched ${path.basename(this.program) || 'a program'}; start a new session to train another`, showUser: true });
+    this.launched = true;
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 2000))]);
-    this.program = path.resolve(args.program ?? '');
-    let source: string;
-    try {
-      source = fs.readFileSync(this.program, 'utf8');
-    } catch (e) {
-      return this.sendErrorResponse(response, { id: 3001, format: `Cannot read ${this.program}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, showUser: true });
-    }
+    if (this.ended) return this.sendErrorResponse(response, { id: 3006, format: 'The debug session ended before training started', showUser: false });
+    this.program = path.resolve(args.program);
+    // Only a regular file of bounded size: a FIFO would block the adapter forever.
+    const read = readTextFile(this.program, LIMITS.maxSourceBytes);
+    if ('error' in read) return this.sendErrorResponse(response, { id: 3001, format: `Cannot start training: ${read.error}`, showUser: true });
+    const source = read.text;
     const { spec, diagnostics } = parseNnet(source, { readFile: nodeReadFile(this.program, args.dataRoot) });
     const first = diagnostics.find((d) => d.severity === 'error');
     if (!spec) {
@@ -382,14 +442,14 @@ export class NnetDebugSession extends LoggingDebugSession {
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.worker?.post({ kind: 'stop' });
     this.sendResponse(response);
+    // A worker that does not answer the stop (busy in a long step, or wedged) is ended anyway.
+    if (this.worker) setTimeout(() => this.end('', null, 0), 3000).unref();
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.ended = true;
     this.endProgress();
-    this.requests?.rejectAll('the debug session ended');
-    this.worker?.dispose();
-    this.worker = null;
+    this.killWorker();
     this.sendResponse(response);
   }
 
@@ -516,13 +576,11 @@ export class NnetDebugSession extends LoggingDebugSession {
 
 /** Parses the file at `file` for breakpoint placement; never throws. */
 function readSpec(file: string): { spec: NetworkSpec | null; firstError?: string } {
-  try {
-    const r = parseNnet(fs.readFileSync(file, 'utf8'), { readFile: nodeReadFile(file) });
-    const e = r.diagnostics.find((d) => d.severity === 'error');
-    return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
-  } catch (e) {
-    return { spec: null, firstError: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
-  }
+  const read = readTextFile(file, LIMITS.maxSourceBytes);
+  if ('error' in read) return { spec: null, firstError: read.error };
+  const r = parseNnet(read.text, { readFile: nodeReadFile(file) });
+  const e = r.diagnostics.find((d) => d.severity === 'error');
+  return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
 }
 
 /** A message for a condition, hit condition or log message that cannot work; undefined when all are fine. */
