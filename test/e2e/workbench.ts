@@ -24,6 +24,8 @@ export interface LaunchOptions {
   readonly vsix?: string | null;
   /** Keep workspace trust on, so the folder opens in Restricted Mode (default: trust off, as most scenarios need). */
   readonly restricted?: boolean;
+  /** Window height in pixels (default 900); a taller window lets long views render every row at once. */
+  readonly height?: number;
 }
 
 function freePort(): Promise<number> {
@@ -102,7 +104,7 @@ export class Workbench {
       const browserHome = path.join(tmp, 'browser-home');
       fs.mkdirSync(browserHome);
       context = await chromium.launchPersistentContext(path.join(tmp, 'browser'), {
-        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 900 },
+        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: opts.height ?? 900 },
         env: { ...process.env, HOME: browserHome } as Record<string, string>,
       });
       const page = context.pages()[0] ?? await context.newPage();
