@@ -226,7 +226,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     const filters: ExceptionFilter[] = [];
     const results: DebugProtocol.Breakpoint[] = [];
     for (const o of options) {
-      if (!(o.filterId in EXCEPTION_FILTERS)) { results.push({ verified: false, message: `unknown filter '${o.filterId}'` }); continue; }
+      if (!Object.hasOwn(EXCEPTION_FILTERS, o.filterId)) { results.push({ verified: false, message: `unknown filter '${o.filterId}'` }); continue; }
       const id = o.filterId as ExceptionFilterId;
       const text = o.condition?.trim();
       const threshold = text ? Number(text) : EXCEPTION_FILTERS[id].defaultThreshold;

@@ -4,6 +4,9 @@ import { formatValue } from '../../engine/expr/format';
 import { isTensor, type ExprScope } from '../../engine/expr/values';
 import type { Trainer } from '../../engine/runtime/trainer';
 
+/** A decimal number: optional sign, digits with an optional fraction, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Parameter tensors that may be edited (by the last part of their path). */
 const EDITABLE = /\.(W|b|gamma|beta|P|c)$/;
 
@@ -12,8 +15,11 @@ const EDITABLE = /\.(W|b|gamma|beta|P|c)$/;
  * @throws Error with a message for the user when the path or value is not editable.
  */
 export function applySetValue(t: Trainer, scope: ExprScope, path: string, value: string): string {
-  const v = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(v)) throw new Error(`'${value}' is not a finite number`);
+  const text = value.trim();
+  // Decimal only: Number() would also take '0x10', '0b1', '' and ' ', which no one means as a weight.
+  if (!DECIMAL.test(text)) throw new Error(`'${value}' is not a decimal number (e.g. 0.5, -1e-3)`);
+  const v = Number(text);
+  if (!Number.isFinite(v)) throw new Error(`'${value}' is not a finite number`);
   if (path === 'lr') {
     if (!(v > 0)) throw new Error('the learning rate must be positive');
     t.baseLr = v;
@@ -30,6 +36,8 @@ export function applySetValue(t: Trainer, scope: ExprScope, path: string, value:
     if (k >= tensor.shape[d]) throw new Error(`index ${k} is out of range for dimension ${d} of size ${tensor.shape[d]}`);
     flat = flat * tensor.shape[d] + k;
   });
+  // Parameters are float32: a value beyond its range would be stored as ±Inf.
+  if (!Number.isFinite(Math.fround(v))) throw new Error(`${text} is beyond the float32 range of a weight (±3.4e38)`);
   // Parameter tensors are views onto the trainer's parameter buffer, so this writes the real weight.
   (tensor.data as Float32Array)[flat] = v;
   return formatValue((tensor.data as Float32Array)[flat]);

@@ -198,6 +198,12 @@ test('expressions: evaluate, errors that say where, completions, and Set Value o
   const setW = await dc.setVariableRequest({ variablesReference: rowRef, name: '[1]', value: '0.25' });
   assert.equal(setW.body.value, '0.25');
   assert.equal(await evaluate('h1.W[0, 1]'), '0.25');
+  // Only decimal numbers within float32's range: no hex, no binary, nothing stored as ±Inf.
+  for (const [value, why] of [['0x10', /not a decimal number/], ['0b1', /not a decimal number/], [' ', /not a decimal number/], ['1e39', /beyond the float32 range/], ['Infinity', /not a decimal number/]] as const) {
+    await assert.rejects(dc.setVariableRequest({ variablesReference: rowRef, name: '[1]', value }), why, value);
+  }
+  assert.equal(await evaluate('h1.W[0, 1]'), '0.25', 'refused values leave the weight as it was');
+  assert.equal((await dc.setVariableRequest({ variablesReference: rowRef, name: '[1]', value: '-1.5e-3' })).body.value, '-0.0015');
 });
 
 test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decomposition; scrubbing to an earlier step leaves the run exactly where it was', async () => {

@@ -240,6 +240,9 @@ test('a condition on a value not computed yet is false, silently; % 0 is refused
     assert.equal(set.body.breakpoints[0].verified, true);
     assert.equal(set.body.breakpoints[1].verified, false);
     assert.match(set.body.breakpoints[1].message ?? '', /divides by zero/);
+    // Exception filter ids are the four filters, not whatever an object happens to inherit.
+    const filters = await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'toString' }, { filterId: 'constructor' }, { filterId: 'nan' }] });
+    assert.deepEqual(filters.body?.breakpoints?.map((b) => b.verified), [false, false, true]);
     await dc.configurationDoneRequest();
     const errors: string[] = [];
     dc.on('output', (e: DebugProtocol.OutputEvent) => { if (/condition/.test(e.body.output)) errors.push(e.body.output); });
