@@ -517,6 +517,12 @@ export class NnetDebugSession extends LoggingDebugSession {
         this.sendEvent(out);
         return;
       }
+      case 'breakpointProblem': {
+        // The worker knows the network's names: a condition naming something else can never be true.
+        const bp: DebugProtocol.Breakpoint = { id: m.id, verified: false, message: m.message };
+        this.sendEvent(new BreakpointEvent('changed', bp) as DebugProtocol.BreakpointEvent);
+        return;
+      }
       case 'reply':
         return; // handled by WorkerRequests
       case 'finished':

@@ -82,6 +82,7 @@ export class TrainController implements vscode.Disposable {
             case 'stopped':
             case 'log':
             case 'reply':
+            case 'breakpointProblem':
               return; // Train runs without a debugger: no stops, logpoints or requests.
             case 'finished':
               this.display.progress(m.progress);

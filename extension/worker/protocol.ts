@@ -214,6 +214,8 @@ export type WorkerToHost =
       hitBreakpointIds: readonly number[]; notice: string | null;
     }
   | { kind: 'log'; message: string; line: number }
+  /** A breakpoint the worker cannot apply (its condition or log message names something the network lacks). */
+  | { kind: 'breakpointProblem'; id: number; message: string }
   | Reply
   | { kind: 'finished'; progress: Progress; stopped: boolean; summary: string }
   | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };

@@ -3,7 +3,7 @@
 // reports progress. Takes a `post` function so it can be tested without a thread.
 
 import { completionItems } from '../../engine/expr/completions';
-import { evaluate } from '../../engine/expr/evaluate';
+import { checkNames, evaluate } from '../../engine/expr/evaluate';
 import { formatValue } from '../../engine/expr/format';
 import { isTensor, type ExprScope } from '../../engine/expr/values';
 import { nodeReadFile } from '../../engine/data/files';
@@ -11,7 +11,7 @@ import { parseNnet } from '../../engine/language/parser';
 import { EventState, nodeLabel } from '../../engine/runtime/eventState';
 import { History, RewindError } from '../../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
-import type { CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
+import type { BreakpointSpec, CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
@@ -68,7 +68,7 @@ export class TrainingRun {
   handle(msg: HostToWorker): void {
     switch (msg.kind) {
       case 'start': return this.start(msg);
-      case 'setBreakpoints': this.rules.setBreakpoints(msg.breakpoints); return;
+      case 'setBreakpoints': this.applyBreakpoints(msg.breakpoints); return;
       case 'setExceptionFilters': this.rules.setExceptionFilters(msg.filters); return;
       case 'continue': this.granularity = 'event'; this.resume(null); return;
       case 'step': this.step(msg.step); return;
@@ -100,11 +100,26 @@ export class TrainingRun {
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
     this.rules.setNetwork(t.model.nodes);
-    this.rules.setBreakpoints(msg.breakpoints);
+    this.applyBreakpoints(msg.breakpoints);
     this.rules.setExceptionFilters(msg.exceptionFilters);
     this.post({ kind: 'started', layerNames: t.gradStats().map((g) => g.name), parameterCount: t.model.params.length, epochs: spec.train.epochs });
     if (msg.stopOnEntry) this.stop('entry', null);
     else this.resume(null);
+  }
+
+  /**
+   * Applies the breakpoints whose conditions and log messages name only what this network has; each other one is
+   * reported (the host marks it unverified with the reason) instead of never firing or failing at every hit.
+   */
+  private applyBreakpoints(specs: readonly BreakpointSpec[]): void {
+    const names = this.trainer ? this.scope().names() : null;
+    const usable: BreakpointSpec[] = [];
+    for (const b of specs) {
+      const problem = names ? unknownNames(b, names) : undefined;
+      if (problem) this.post({ kind: 'breakpointProblem', id: b.id, message: problem });
+      else usable.push(b);
+    }
+    this.rules.setBreakpoints(usable);
   }
 
   private resume(mode: StepMode | null): void {
@@ -406,6 +421,17 @@ export class TrainingRun {
       this.post({ kind: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}`, line: 0, step: t.step, layerName: null });
     }
   }
+}
+
+/** Why a breakpoint's condition or log message cannot work in a network with these names; undefined if it can. */
+function unknownNames(b: BreakpointSpec, names: readonly string[]): string | undefined {
+  const holes = b.logMessage ? [...b.logMessage.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]) : [];
+  for (const [what, expr] of [['Condition', b.condition], ...holes.map((h) => [`Log message {${h}}`, h])] as const) {
+    if (!expr) continue;
+    const error = checkNames(expr, names);
+    if (error) return `${what}: ${error.message}`;
+  }
+  return undefined;
 }
 
 /** How the Call Stack names an event's layer (a residual block has an input and a sum node). */

@@ -232,6 +232,26 @@ test('values the step has not computed yet read "not computed yet", in every vie
   });
 });
 
+test('a condition naming what the network lacks is unverified with the reason, and never evaluated', { timeout: 60_000 }, async () => {
+  const program = example('xor.nnet');
+  await session(async (dc) => {
+    await dc.initializeRequest({ adapterID: 'nnet', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line: 4, condition: 'process > 0' }, { line: 5, logMessage: 'W {h2.W}' }, { line: 5, condition: 'step == 2' }] });
+    await dc.configurationDoneRequest();
+    const changed: DebugProtocol.Breakpoint[] = [];
+    dc.on('breakpoint', (e: DebugProtocol.BreakpointEvent) => { if (e.body.reason === 'changed') changed.push(e.body.breakpoint); });
+    const output: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+    await Promise.all([dc.launchRequest({ program } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('stopped')]);
+    assert.match(await where(dc), /^forward out · step 2/);
+    const problems = changed.filter((b) => !b.verified).map((b) => b.message);
+    assert.equal(problems.length, 2, JSON.stringify(changed));
+    assert.match(problems[0] ?? '', /^Condition: .*'process'/);
+    assert.match(problems[1] ?? '', /^Log message \{h2\.W\}: .*'h2\.W'/);
+    assert.deepEqual(output.filter((o) => /^W /.test(o) || /condition/.test(o)), []);
+  });
+});
+
 test('a condition on a value not computed yet is false, silently; % 0 is refused as a hit count', { timeout: 60_000 }, async () => {
   const program = example('xor.nnet');
   await session(async (dc) => {
