@@ -25,8 +25,12 @@ import { minMaxIndices } from '../../webview/gradientFlow/series';
 const SLICE_MS = 10;
 /** Wanted milliseconds between two reads of the clock in the run loop (Pause is noticed at the next read). */
 const CLOCK_READ_MS = 1;
-/** Minimum milliseconds between progress messages. */
-const PROGRESS_MS = 100;
+/**
+ * Minimum milliseconds between progress messages. Each one reaches the workbench twice (a DAP event, then the view)
+ * with up to 256 loss points: at 10 per second a fast debug session kept code-server's workbench seconds behind, so
+ * that a Pause showed up only after a lag; 4 per second keeps the views live and the workbench current.
+ */
+const PROGRESS_MS = 250;
 /** Most loss points in one progress message (a debug session carries them over DAP as JSON, ten times a second). */
 export const MAX_LOSS_POINTS_PER_MESSAGE = 256;
 /** Largest tensor sent whole in a reply (entries). */
