@@ -131,3 +131,36 @@ test('an unexpected failure prints nnet: message, never a stack trace', () => {
   assert.equal(main(['frob', xor], () => {}, (s) => bad.push(s)), 2);
   assert.match(bad[0], /^nnet: unknown command 'frob'\n/);
 });
+
+test('arguments as other compilers take them: --version, --steps=N or --steps N, unknown flags and missing values are usage errors', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(run('--version'), { code: 0, out: [`nnet ${pkg.version}`], err: [] });
+  assert.equal(run('-v').out[0], `nnet ${pkg.version}`);
+  assert.equal(run('--help').code, 0);
+  assert.deepEqual(run('inspect', xor, '--steps=3', '--json').out, run('inspect', xor, '--steps', '3', '--json').out);
+  for (const [argv, why] of [
+    [['check', xor, '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['inspect', xor, '--steps'], /'--steps <value>' argument missing/],
+    [['check', xor, '--json'], /check does not take --json/],
+    [['train', xor, '--steps', '3'], /train does not take --steps/],
+    [['check', xor, 'extra.nnet'], /unexpected argument 'extra\.nnet'/],
+    [['inspect', xor, '--steps', '0x10', '--json'], /--steps needs a non-negative integer/],
+  ] as const) {
+    const r = run(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err.join('\n'), why, argv.join(' '));
+  }
+});
+
+test("the $nnet problem matcher contributed in package.json reads check's output", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+  const matcher = pkg.contributes.problemMatchers.find((m: { name: string }) => m.name === 'nnet');
+  const f = temp('network n\n  input 2\n  dense h1 four tanh\n  dense out 1 sigmoid\nloss bce\ndata\n  0 0 -> 0\n');
+  const r = run('check', f);
+  assert.equal(r.code, 1);
+  const m = new RegExp(matcher.pattern.regexp).exec(r.err[0]);
+  assert.ok(m, r.err[0]);
+  const p = matcher.pattern;
+  assert.deepEqual([m[p.file], m[p.line], m[p.severity]], [f, '3', 'error']);
+  assert.ok(Number(m[p.column]) >= 1 && m[p.message].length > 0);
+});

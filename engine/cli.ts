@@ -1,6 +1,8 @@
 // The `nnet` command line: check, train and inspect .nnet files with the same engine the extension uses.
 
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
@@ -9,6 +11,7 @@ import { NonFiniteError, Trainer } from './runtime/trainer';
 import { formatSummary, toNested } from './nn/tensor';
 
 const USAGE = `usage:
+  nnet --version                       print the version
   nnet check FILE                      print problems as FILE:LINE:COL: severity: message
   nnet train FILE [--json]             train; --json prints one JSON object per epoch
   nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors`;
@@ -40,10 +43,32 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
   }
 }
 
+/** Every option of every command; which command takes which is checked after parsing. */
+const OPTIONS = {
+  json: { type: 'boolean' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** The options each command takes (besides --help and --version). */
+const TAKES: Record<string, readonly string[]> = { check: [], train: ['json'], inspect: ['steps', 'json'] };
+
 function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
-  const [command, file, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || !file) { (command ? out : err)(USAGE); return command === '--help' || command === '-h' ? 0 : 2; }
-  if (!['check', 'train', 'inspect'].includes(command)) { err(`nnet: unknown command '${printable(command)}'\n${USAGE}`); return 2; }
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    // Unknown flags and flags missing their value are usage errors, as in other compilers.
+    err(`nnet: ${printable(e instanceof Error ? e.message : String(e))}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) { out(`nnet ${version}`); return 0; }
+  if (values.help) { out(USAGE); return 0; }
+  const [command, file, ...extra] = positionals;
+  if (!command || !file) { err(USAGE); return 2; }
+  if (!Object.hasOwn(TAKES, command)) { err(`nnet: unknown command '${printable(command)}'\n${USAGE}`); return 2; }
+  if (extra.length) { err(`nnet: unexpected argument '${printable(extra[0])}'\n${USAGE}`); return 2; }
+  const wrong = (Object.keys(values) as (keyof typeof OPTIONS)[]).find((k) => values[k] !== undefined && !TAKES[command].includes(k));
+  if (wrong) { err(`nnet: ${command} does not take --${wrong}\n${USAGE}`); return 2; }
   const shown = printable(file);
   // Only a regular file of bounded size: a FIFO or /dev/zero must not block or exhaust memory.
   const read = readTextFile(file, LIMITS.maxSourceBytes, shown);
@@ -58,10 +83,9 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   if (!spec) return 1;
   switch (command) {
     case 'train':
-      return train(spec, rest.includes('--json'), out, err);
+      return train(spec, values.json === true, out, err);
     case 'inspect': {
-      const i = rest.indexOf('--steps');
-      const steps = i >= 0 ? Number(rest[i + 1]) : 0;
+      const steps = values.steps === undefined ? 0 : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
       if (!Number.isSafeInteger(steps) || steps < 0) { err('nnet: --steps needs a non-negative integer'); return 2; }
       return inspect(spec, steps, out, err);
     }
