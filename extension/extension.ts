@@ -18,10 +18,13 @@ import { LayerInspector } from './views/inspectorPanel';
 /** Activates the extension. */
 export function activate(context: vscode.ExtensionContext): void {
   const workerScript = path.join(context.extensionPath, 'dist', 'worker.js');
-  const view = new GradientFlowViewProvider(context.extensionUri);
+  // One log for the extension: malformed webview messages and failed deliveries land here, at the user's log level.
+  const log = vscode.window.createOutputChannel('nnet', { log: true });
+  context.subscriptions.push(log);
+  const view = new GradientFlowViewProvider(context.extensionUri, (m) => log.warn(m));
   const display = new TrainingDisplay(view);
   const trainer = new TrainController(workerScript, display);
-  const inspector = new LayerInspector(context.extensionUri);
+  const inspector = new LayerInspector(context.extensionUri, (m) => log.warn(m));
   const lenses = new TrainCodeLensProvider();
 
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {

@@ -36,7 +36,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
    */
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly log: (message: string) => void = (m) => console.warn(m),
+    private readonly log: (message: string) => void,
   ) {}
 
   /** Called by VS Code when the view becomes visible for the first time, or again after being disposed. */

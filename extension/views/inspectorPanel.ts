@@ -20,7 +20,7 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
   /** The step scrubbed to (null: the paused step). */
   private step: number | null = null;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: (m: string) => void = (m) => console.warn(m)) {}
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: (m: string) => void) {}
 
   /** `nnet.inspectLayer`: opens (or reveals) the panel on `layer`, or on the paused layer when none is given. */
   open(layer: string | null = null): void {
