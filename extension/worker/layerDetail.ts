@@ -32,8 +32,9 @@ export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, hist
   const n = t.model.nodes[i], state = new EventState(t, ev);
   const all = nodeTensors(t, i);
   // A tensor this step has not computed yet is listed among the scalars as "not computed yet", never drawn.
-  const present = ORDER.filter((k) => all[k] && !state.tensorPending(i, k));
-  const pending = ORDER.flatMap((k) => { const p = all[k] && state.tensorPending(i, k); return p ? [{ name: all[k]!.name, value: NaN, pending: p }] : []; });
+  const held = ORDER.flatMap((k) => (all[k] ? [{ key: k, tensor: all[k]!, pending: state.tensorPending(i, k) }] : []));
+  const present = held.filter((h) => !h.pending).map((h) => h.key);
+  const pending = held.flatMap((h) => (h.pending ? [{ name: h.tensor.name, value: NaN, pending: h.pending }] : []));
   const shape = n.kind === 'dense' ? `dense ${n.inWidth}→${n.outWidth} ${n.activation}` : n.kind === 'activation' ? `activation ${n.activation}` : n.kind.replace('_', ' ');
   const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
   const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;

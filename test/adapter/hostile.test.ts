@@ -97,10 +97,13 @@ async function serve(workerScript: string): Promise<{ port: number; close: () =>
   return { port: (server.address() as net.AddressInfo).port, close: () => { sessions.forEach((x) => x.dispose()); server.close(); } };
 }
 
-test('a second launch is refused, and no worker keeps running after disconnect', async () => {
-  // A stand-in worker that appends to a heartbeat file every 10 ms for as long as it lives.
-  const beat = path.join(tmp, 'heartbeat');
-  const worker = write('beating-worker.js', `
+/**
+ * A stand-in worker that answers `start` and then appends to a heartbeat file every 10 ms for as long as it lives,
+ * ignoring every other message (`stop` included): the file stops growing only when the worker is ended.
+ */
+function heartbeatWorker(name: string): { beat: string; worker: string } {
+  const beat = path.join(tmp, `heartbeat-${name}`);
+  const worker = write(`${name}-worker.js`, `
     const fs = require('node:fs');
     const { parentPort } = require('node:worker_threads');
     parentPort.on('message', (m) => {
@@ -108,6 +111,11 @@ test('a second launch is refused, and no worker keeps running after disconnect',
       parentPort.postMessage({ kind: 'started', layerNames: ['h1', 'out'], parameterCount: 17, epochs: 2000 });
       setInterval(() => fs.appendFileSync(${JSON.stringify(beat)}, '.'), 10);
     });`);
+  return { beat, worker };
+}
+
+test('a second launch is refused, and no worker keeps running after disconnect', async () => {
+  const { beat, worker } = heartbeatWorker('beating');
   const srv = await serve(worker);
   const dc = new DebugClient('node', '', 'nnet');
   await dc.start(srv.port);
@@ -130,15 +138,8 @@ test('a second launch is refused, and no worker keeps running after disconnect',
 });
 
 test('terminate ends a session whose worker ignores the stop, and the worker with it', async () => {
-  const beat = path.join(tmp, 'heartbeat-deaf');
-  const worker = write('deaf-worker.js', `
-    const fs = require('node:fs');
-    const { parentPort } = require('node:worker_threads');
-    parentPort.on('message', (m) => {
-      if (m.kind !== 'start') return; // 'stop' is ignored, as by a worker stuck in a long step
-      parentPort.postMessage({ kind: 'started', layerNames: ['h1', 'out'], parameterCount: 17, epochs: 2000 });
-      setInterval(() => fs.appendFileSync(${JSON.stringify(beat)}, '.'), 10);
-    });`);
+  // It ignores 'stop', as a worker stuck in a long step would.
+  const { beat, worker } = heartbeatWorker('deaf');
   const srv = await serve(worker);
   const dc = new DebugClient('node', '', 'nnet');
   await dc.start(srv.port);
