@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTensor } from '../nn/tensor';
-import { formatError, formatNumber, formatValue } from './format';
+import { formatExact as formatNumber } from '../nn/tensor';
+import { formatError, formatValue } from './format';
 import { t32, t64 } from './testing';
 import { ExprError } from './values';
 

@@ -13,20 +13,12 @@ export interface FormatOptions {
 }
 
 /**
- * A number as the engine holds it: a float32 value (any tensor entry) in its shortest float32 form (`-0.01233227`),
- * another number (a float64 loss, mean or norm) in its shortest float64 form; `NaN`, `Inf`, `-Inf`.
- */
-export function formatNumber(v: number): string {
-  return formatExact(v);
-}
-
-/**
- * A value for display: numbers via `formatNumber`, `true`/`false`, strings, small tensors (≤ 8 entries) as nested
+ * A value for display: numbers exactly as held (`formatExact`), `true`/`false`, strings, small tensors (≤ 8 entries) as nested
  * lists of exact entries (`[[1, 2], [3, 4]]`, float32 entries in their shortest float32 form), larger ones as the
  * summary `Float32[4×2] mean … min … max … ‖·‖ …`.
  */
 export function formatValue(v: Value, options: FormatOptions = {}): string {
-  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'number') return formatExact(v);
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return options.quoteStrings ? JSON.stringify(v) : v;
   if (!isTensor(v)) return String(v);

@@ -8,20 +8,15 @@ import { formatError, formatValue } from './format';
 import { interpolate } from './interpolate';
 import { MAX_SOURCE_LENGTH } from './lexer';
 import { fakeScope, t32 } from './testing';
+import { Prng } from '../nn/prng';
 import { ExprError, isValue } from './values';
 
 const scope = fakeScope({ col: { shape: [5000, 1], data: new Float32Array(5000) }, row: { shape: [5000], data: new Float32Array(5000) } });
 
-/** mulberry32: a small deterministic PRNG so failures reproduce. */
+/** The engine's seeded PRNG, so failures reproduce. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const ALPHABET = 'abhxyz01239.e-+*/^<>=!&|()[]{},:" \\\t_WnormeaL😀∇';

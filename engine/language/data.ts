@@ -28,8 +28,6 @@ export interface DataDraft {
 
 /** Flags and options `data csv` accepts. */
 export const CSV_OPTIONS = ['inputs', 'target', 'onehot', 'standardize'] as const;
-/** Forms of the `data` line. */
-export const DATA_FORMS = ['csv', 'generate'] as const;
 
 /** A new, empty data draft. */
 export function emptyData(): DataDraft {

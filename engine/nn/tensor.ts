@@ -3,12 +3,6 @@
 /** Float storage used by the engine: Float32 for training, Float64 for gradient checks. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** A named, shaped view onto a float buffer (row-major). */
-export interface TensorView {
-  readonly shape: readonly number[];
-  readonly data: FloatArray;
-}
-
 /** Summary statistics of a tensor. */
 export interface TensorSummary {
   readonly mean: number;

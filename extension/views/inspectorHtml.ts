@@ -1,12 +1,9 @@
 // The Layer Inspector's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
 
-import { gradientFlowCsp, renderWebviewDocument, type GradientFlowHtmlOptions } from './gradientFlowHtml';
+import { renderWebviewDocument, type GradientFlowHtmlOptions } from './gradientFlowHtml';
 
 /** Same needs as the Gradient Flow page: webview URIs, a script nonce and a style nonce for the toolkit. */
 export type InspectorHtmlOptions = GradientFlowHtmlOptions;
-
-/** The same strict policy as the Gradient Flow view (see `gradientFlowCsp`). */
-export const inspectorCsp = gradientFlowCsp;
 
 const STAT_COLUMNS = ['tensor', 'shape', 'mean', 'std', 'min', 'max', '‖·‖', 'zero'];
 
