@@ -29,7 +29,7 @@ function findTests(dir, pattern) {
   return out.sort();
 }
 
-step('type-check (tsc --noEmit)', 'npx', ['tsc', '-p', '.', '--noEmit']);
+step('type-check (tsc, the whole project and each layer within its import boundaries)', 'npm', ['run', '--silent', 'typecheck']);
 step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 
 const unit = ['engine', 'extension', 'webview', 'test'].flatMap((d) => findTests(d, /(?<!\.e2e)\.test\.ts$/));
