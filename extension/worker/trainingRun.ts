@@ -328,7 +328,7 @@ export class TrainingRun {
       if (!found) throw new Error(`step ${step} has no ${phase} event to show`);
       return layerDetail(t, node, found, { ...range!, step: found.step + 1, live: false });
     } catch (e) {
-      if (e instanceof RewindError) throw new Error(e.message);
+      if (e instanceof RewindError) throw new Error(e.message, { cause: e });
       throw e;
     } finally {
       h.goTo(back);

@@ -94,7 +94,7 @@ export class Workbench {
       });
     } catch (err) {
       removeTmp();
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail(logFile, 40)}`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail(logFile, 40)}`, { cause: err });
     }
     const onExit = () => server.killNow();
     process.once('exit', onExit);
@@ -122,7 +122,7 @@ export class Workbench {
       process.removeListener('exit', onExit);
       removeTmp();
       throw new Error(`the workbench did not come up: ${err instanceof Error ? err.message : String(err)}\n`
-        + `code-server log tail:\n${tail(logFile, 40)}`);
+        + `code-server log tail:\n${tail(logFile, 40)}`, { cause: err });
     }
   }
 
