@@ -7,8 +7,8 @@ import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
 import { LIMITS, type NetworkSpec } from '../engine/language/spec';
 import { Trainer } from '../engine/runtime/trainer';
-import { EXCEPTION_FILTERS, type ExceptionFilterId, type HostToWorker, type WorkerToHost } from '../extension/worker/protocol';
-import { TrainingRun } from '../extension/worker/trainingRun';
+import { EXCEPTION_FILTERS, type ExceptionFilterId, type HostToWorker, type WorkerToHost } from '../debugger/protocol';
+import { TrainingRun } from '../debugger/trainingRun';
 import { BATCHES, nnetSource, type Dataset, type NetDef } from './networks';
 import { time, type Runner } from './runner';
 

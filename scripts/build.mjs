@@ -16,7 +16,7 @@ const node = {
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
   { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...node, entryPoints: ['extension/worker/worker.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['debugger/worker.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['extension/debug/debugAdapter.ts'], outfile: 'dist/debugAdapter.js' },
   { ...node, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {

@@ -32,7 +32,7 @@ function findTests(dir, pattern) {
 step('type-check (tsc, the whole project and each layer within its import boundaries)', 'npm', ['run', '--silent', 'typecheck']);
 step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 
-const unit = ['engine', 'extension', 'webview', 'test'].flatMap((d) => findTests(d, /(?<!\.e2e)\.test\.ts$/));
+const unit = ['engine', 'debugger', 'extension', 'webview', 'test'].flatMap((d) => findTests(d, /(?<!\.e2e)\.test\.ts$/));
 const e2e = findTests('test', /\.e2e\.test\.ts$/);
 const files = only === 'unit' ? unit : only === 'e2e' ? e2e : [...unit, ...e2e];
 if (only !== 'unit' && e2e.length) {

@@ -39,7 +39,7 @@ test('the engine may use Node but not vscode, DAP, chart.js or the DOM', () => {
 });
 
 test('the debug runtime may not use vscode', () => {
-  const out = compileUnder('extension/worker', 'worker-bad', "import * as vscode from 'vscode';\nexport const v = vscode.debug;\n");
+  const out = compileUnder('debugger', 'worker-bad', "import * as vscode from 'vscode';\nexport const v = vscode.debug;\n");
   assert.match(out, /boundaries\/forbidden\/vscode/);
 });
 

@@ -1,7 +1,7 @@
 // Custom DAP events (and the one custom request) the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
 // session whether the adapter runs inline or as the standalone dist/debugAdapter.js. Imported by both sides.
 
-import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../worker/protocol';
+import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../../debugger/protocol';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { formatSummary } from '../../engine/nn/tensor';
-import type { NodeSummary } from '../worker/protocol';
+import type { NodeSummary } from '../../debugger/protocol';
 
 /** Supplies inline values from the latest stop's per-node summaries. */
 export class NnetInlineValues implements vscode.InlineValuesProvider {

@@ -2,7 +2,7 @@
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeTensor, formatFloat32, formatShape } from '../../engine/nn/tensor';
-import type { TensorSnapshot } from '../worker/protocol';
+import type { TensorSnapshot } from '../../debugger/protocol';
 
 /** What a variables reference points at: a whole tensor, or one row of a 2-D tensor. */
 export type TensorRef = { readonly tensor: TensorSnapshot; readonly row: number | null };

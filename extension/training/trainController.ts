@@ -5,9 +5,9 @@ import * as vscode from 'vscode';
 import { parseDocument } from '../language/dataFiles';
 import { formatSummary } from '../../engine/nn/tensor';
 import { trace } from '../trace';
-import type { WorkerToHost } from '../worker/protocol';
-import { assertNever } from '../worker/protocol';
-import { WorkerClient } from '../worker/workerClient';
+import type { WorkerToHost } from '../../debugger/protocol';
+import { assertNever } from '../../debugger/protocol';
+import { WorkerClient } from '../../debugger/workerClient';
 import type { TrainingDisplay } from './trainingDisplay';
 
 /** One Train run at a time; Stop or a new Train ends the current one. */

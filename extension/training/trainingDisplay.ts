@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { formatSummary } from '../../engine/nn/tensor';
 import type { HostToWebview } from '../../webview/protocol';
-import type { Progress, RuntimeLocation } from '../worker/protocol';
+import type { Progress, RuntimeLocation } from '../../debugger/protocol';
 
 /** Where training updates go: anything that accepts webview messages (the Gradient Flow view provider). */
 export interface WebviewSink {

@@ -1,10 +1,10 @@
 // Decides, after each event, whether the debugger stops: line and function breakpoints (phases, conditions, hit
 // counts), logpoints, and the exception filters (NaN/Inf, exploding, vanishing, dead ReLU).
 
-import { compile, evaluateCondition, type CompiledExpr } from '../../engine/expr/evaluate';
-import { compileTemplate, renderTemplate, type Template } from '../../engine/expr/interpolate';
-import { NotComputedError, type ExprScope } from '../../engine/expr/values';
-import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
+import { compile, evaluateCondition, type CompiledExpr } from '../engine/expr/evaluate';
+import { compileTemplate, renderTemplate, type Template } from '../engine/expr/interpolate';
+import { NotComputedError, type ExprScope } from '../engine/expr/values';
+import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 
 interface CompiledBreakpoint {

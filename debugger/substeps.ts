@@ -1,8 +1,8 @@
 // Step Into: the sub-steps of one node event — each chain-rule factor with its formula and the tensors it shows.
 // A node's forward or backward is computed as one event; the sub-steps present its parts in order.
 
-import type { ModelNode } from '../../engine/nn/model';
-import type { Phase } from '../../engine/runtime/trainer';
+import type { ModelNode } from '../engine/nn/model';
+import type { Phase } from '../engine/runtime/trainer';
 
 /** One sub-step: a formula and the snapshot keys (see engine/runtime/snapshot.ts) of its operands and result. */
 export interface SubStepDef {

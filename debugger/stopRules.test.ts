@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TrainerEvent } from '../../engine/runtime/trainer';
+import type { TrainerEvent } from '../engine/runtime/trainer';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
 
 const ev = (phase: TrainerEvent['phase'], layer = -1): TrainerEvent => ({ phase, layer, step: 0, epoch: 0, micro: 0 });

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseNnet } from '../../engine/language/parser';
-import { Trainer } from '../../engine/runtime/trainer';
+import { parseNnet } from '../engine/language/parser';
+import { Trainer } from '../engine/runtime/trainer';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { MAX_LOSS_POINTS_PER_MESSAGE, TrainingRun } from './trainingRun';
 
-const xorSource = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8');
+const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
 /** Starts a run and resolves with every message once `until` matches one. */
 function drive(start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {

@@ -1,8 +1,8 @@
 // Set Value while paused: the learning rate, or one entry of a parameter tensor (`h1.W[0][1]`, `out.b[2]`).
 
-import { formatValue } from '../../engine/expr/format';
-import { isTensor, type ExprScope } from '../../engine/expr/values';
-import type { Trainer } from '../../engine/runtime/trainer';
+import { formatValue } from '../engine/expr/format';
+import { isTensor, type ExprScope } from '../engine/expr/values';
+import type { Trainer } from '../engine/runtime/trainer';
 
 /** A decimal number: optional sign, digits with an optional fraction, optional exponent. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

@@ -2,15 +2,15 @@
 // breakpoints, exception filters, steps and pauses, rewinds through history, answers expression requests, and
 // reports progress. Takes a `post` function so it can be tested without a thread.
 
-import { completionItems } from '../../engine/expr/completions';
-import { checkNames, evaluate } from '../../engine/expr/evaluate';
-import { formatValue } from '../../engine/expr/format';
-import { isTensor, type ExprScope } from '../../engine/expr/values';
-import { nodeReadFile } from '../../engine/data/files';
-import { parseNnet } from '../../engine/language/parser';
-import { EventState, nodeLabel } from '../../engine/runtime/eventState';
-import { History, RewindError } from '../../engine/runtime/history';
-import { NonFiniteError, Trainer, type TrainerEvent } from '../../engine/runtime/trainer';
+import { completionItems } from '../engine/expr/completions';
+import { checkNames, evaluate } from '../engine/expr/evaluate';
+import { formatValue } from '../engine/expr/format';
+import { isTensor, type ExprScope } from '../engine/expr/values';
+import { nodeReadFile } from '../engine/data/files';
+import { parseNnet } from '../engine/language/parser';
+import { EventState, nodeLabel } from '../engine/runtime/eventState';
+import { History, RewindError } from '../engine/runtime/history';
+import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
@@ -19,7 +19,7 @@ import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from '
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
-import { minMaxIndices } from '../../webview/gradientFlow/series';
+import { minMaxIndices } from '../webview/gradientFlow/series';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;

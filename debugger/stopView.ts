@@ -1,10 +1,10 @@
 // Builds what a stop shows: the tensors of the event (or of one sub-step), training scalars, per-node summaries.
 
-import { activationDerivative } from '../../engine/nn/activations';
-import { describeTensor } from '../../engine/nn/tensor';
-import { nodeLabel, notComputed, type EventState, type StepScalar } from '../../engine/runtime/eventState';
-import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../../engine/runtime/snapshot';
-import type { Trainer, TrainerEvent } from '../../engine/runtime/trainer';
+import { activationDerivative } from '../engine/nn/activations';
+import { describeTensor } from '../engine/nn/tensor';
+import { nodeLabel, notComputed, type EventState, type StepScalar } from '../engine/runtime/eventState';
+import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../engine/runtime/snapshot';
+import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { NodeSummary, Scalar, TensorSnapshot } from './protocol';
 import { nodePaths } from './scope';
 import type { SubStepDef } from './substeps';

@@ -1,13 +1,13 @@
 // What the Layer Inspector shows of one node at the trainer's current state: its tensors, the clipping picture,
 // the optimizer's state for its weights, and the δ decomposition (∂L/∂a from above against φ′(z)).
 
-import { activationDerivative } from '../../engine/nn/activations';
-import { EventState, eventName } from '../../engine/runtime/eventState';
-import { nodeTensors, type NamedTensor } from '../../engine/runtime/snapshot';
-import type { Trainer } from '../../engine/runtime/trainer';
+import { activationDerivative } from '../engine/nn/activations';
+import { EventState, eventName } from '../engine/runtime/eventState';
+import { nodeTensors, type NamedTensor } from '../engine/runtime/snapshot';
+import type { Trainer } from '../engine/runtime/trainer';
 import type { LayerDetail, TensorSnapshot } from './protocol';
 import { trainingScalars } from './stopView';
-import type { TrainerEvent } from '../../engine/runtime/trainer';
+import type { TrainerEvent } from '../engine/runtime/trainer';
 
 /** Values sent per tensor at most (a 1024×1024 matrix whole); larger tensors send their first rows. */
 export const MAX_DETAIL_VALUES = 1 << 20;

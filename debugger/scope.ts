@@ -2,10 +2,10 @@
 // every node, optimizer state, the batch, and training scalars, all read live from the trainer without copying.
 // A name whose value the current step has not computed yet answers with a NotComputedError (see eventState.ts).
 
-import { NotComputedError, type ExprScope, type Value } from '../../engine/expr/values';
-import { EventState, nodeLabel, type StepScalar, type StopPoint } from '../../engine/runtime/eventState';
-import { nodeTensors, type TensorKey } from '../../engine/runtime/snapshot';
-import type { Trainer } from '../../engine/runtime/trainer';
+import { NotComputedError, type ExprScope, type Value } from '../engine/expr/values';
+import { EventState, nodeLabel, type StepScalar, type StopPoint } from '../engine/runtime/eventState';
+import { nodeTensors, type TensorKey } from '../engine/runtime/snapshot';
+import type { Trainer } from '../engine/runtime/trainer';
 
 /** Builds the scope of the trainer paused at `point()` (read live at every lookup); resolves names lazily. */
 export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
