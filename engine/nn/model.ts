@@ -119,7 +119,7 @@ export class Model<Arr extends FloatArray = Float32Array> {
   /** Running mean and variance of a batch-norm node (for inspection). */
   batchNormStats(i: number): BatchNormState | null {
     const s = this.states[i];
-    return s && s.runningMean && s.runningVar ? (s as unknown as BatchNormState) : null;
+    return s && 'runningMean' in s && 'runningVar' in s ? (s as BatchNormState) : null;
   }
 }
 

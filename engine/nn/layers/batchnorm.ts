@@ -48,8 +48,8 @@ export const batchnorm: LayerKind<BatchNormSpec> = {
   complete: (_words, used) => optionProposals(OPTIONS, used),
 
   buffers: (n) => ({ z: n.outWidth }),
-  state(n, _maxBatch, array, shared): BatchNormState {
-    const w = n.outWidth;
+  state(n, _maxBatch, array, sharedState): BatchNormState {
+    const w = n.outWidth, shared = sharedState as BatchNormState | null;
     return { mean: new array(w), invStd: new array(w), runningMean: shared?.runningMean ?? new array(w), runningVar: shared?.runningVar ?? new array(w).fill(1) };
   },
   init(m, i) {

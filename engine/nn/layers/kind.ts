@@ -26,12 +26,12 @@ export type TensorKey = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'g
 /** Makes a named view of `[B × …]` or parameter memory of the node being described (see snapshot.ts). */
 export type TensorView = (label: string, path: string, shape: number[], buf: FloatArray, off?: number) => import('../../runtime/snapshot').NamedTensor;
 
-/** Per-node memory a kind keeps beyond the shared buffers (batch statistics, say); running statistics survive rewinds. */
-export interface NodeState {
-  /** Running mean and variance, saved and restored with the trainer's state (batch norm). */
-  readonly runningMean?: FloatArray;
-  readonly runningVar?: FloatArray;
-}
+/**
+ * Per-node memory a kind keeps beyond the shared buffers (batch statistics, say), owned by the kind. A state with
+ * `runningMean` and `runningVar` (batch norm's) is saved and restored with the trainer's state, so rewinding
+ * restores them; anything else is recomputed by the next forward pass.
+ */
+export type NodeState = object;
 
 /**
  * What a node of the flattened network does. Layer kinds implement it for their one node; a residual block
