@@ -6,10 +6,11 @@ import { batchnorm } from './batchnorm';
 import { dense } from './dense';
 import { dropout } from './dropout';
 import type { LayerKind, NodeOps } from './kind';
+import { layernorm } from './layernorm';
 import { residualBegin, residualEnd } from './residual';
 
 /** Every layer statement kind. */
-export const LAYER_KINDS = [dense, activation, dropout, batchnorm] as const;
+export const LAYER_KINDS = [dense, activation, dropout, batchnorm, layernorm] as const;
 
 /** The spec type a kind parses into. */
 type SpecOf<K> = K extends LayerKind<infer S> ? S : never;
