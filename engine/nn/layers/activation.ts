@@ -14,8 +14,10 @@ export interface ActivationSpec extends LayerBase {
   readonly slope: number;
 }
 
+/** The `activation` kind. */
 export const activation: LayerKind<ActivationSpec> = {
   keyword: 'activation',
+  example: 'activation tanh',
   syntax: 'activation [NAME] ACTIVATION [slope=…]',
   doc: 'An activation on its own line, a = φ(x), e.g. after batchnorm.',
   options: { slope: 'Negative slope of leaky_relu (default 0.01).' },

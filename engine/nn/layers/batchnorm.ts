@@ -24,8 +24,10 @@ export interface BatchNormState {
 
 const OPTIONS = { momentum: 'Weight of the new batch statistic in the running averages (default 0.1).', eps: 'Added to the variance (default 1e-5).' };
 
+/** The `batchnorm` kind. */
 export const batchnorm: LayerKind<BatchNormSpec> = {
   keyword: 'batchnorm',
+  example: 'batchnorm bn',
   syntax: 'batchnorm [NAME] [momentum=0.1] [eps=1e-5]',
   doc: 'Batch normalisation: x̂ = (x − μ_B)/√(σ²_B + ε), a = γ·x̂ + β, with learnable γ (init 1) and β (init 0) and running statistics for evaluation.',
   options: OPTIONS,

@@ -25,8 +25,10 @@ export interface DenseSpec extends LayerBase {
 
 const OPTIONS = { init: 'Weight initialiser (default xavier).', bias_init: 'Bias initialiser (default zeros).', slope: 'Negative slope of leaky_relu (default 0.01).' };
 
+/** The `dense` kind. */
 export const dense: LayerKind<DenseSpec> = {
   keyword: 'dense',
+  example: 'dense h 4 tanh',
   syntax: 'dense [NAME] UNITS [ACTIVATION] [init=…] [bias_init=…] [slope=…]',
   doc: 'Fully connected layer: z = x·Wᵀ + b, a = φ(z). W is [UNITS × inputs] (PyTorch nn.Linear layout). Activation defaults to identity, init to xavier, bias_init to zeros.',
   options: OPTIONS,

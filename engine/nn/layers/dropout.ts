@@ -12,8 +12,10 @@ export interface DropoutSpec extends LayerBase {
   readonly p: number;
 }
 
+/** The `dropout` kind. */
 export const dropout: LayerKind<DropoutSpec> = {
   keyword: 'dropout',
+  example: 'dropout 0.5',
   syntax: 'dropout [NAME] P',
   doc: 'Inverted dropout: while training, zero each value with probability P and scale the rest by 1/(1 − P); the identity when evaluating.',
   options: {},

@@ -2,8 +2,7 @@
 // completion, outline, reference docs), its parameters, buffers and forward/backward (model, gradient check), the
 // tensors a stop shows and its Step Into formulas (debugger). One object per kind; engine/nn/layers/index.ts lists them.
 
-import { ACTIVATIONS } from '../activations';
-import type { Activation } from '../activations';
+import { ACTIVATIONS, type Activation } from '../activations';
 import type { FloatArray } from '../tensor';
 import type { Prng } from '../prng';
 import type { ForwardMode, Model, ModelNode } from '../model';
@@ -11,6 +10,7 @@ import type { Completion } from '../../language/completion';
 import type { Line, ParseContext } from '../../language/context';
 import type { Token } from '../../language/lexer';
 import type { LayerBase } from '../../language/spec';
+import type { NamedTensor } from '../../runtime/snapshot';
 import type { Phase } from '../../runtime/trainer';
 
 /** One Step Into sub-step: a formula and the snapshot keys (see engine/runtime/snapshot.ts) of its operands and result. */
@@ -24,7 +24,7 @@ export interface SubStepDef {
 export type TensorKey = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
 
 /** Makes a named view of `[B × …]` or parameter memory of the node being described (see snapshot.ts). */
-export type TensorView = (label: string, path: string, shape: number[], buf: FloatArray, off?: number) => import('../../runtime/snapshot').NamedTensor;
+export type TensorView = (label: string, path: string, shape: number[], buf: FloatArray, off?: number) => NamedTensor;
 
 /**
  * Per-node memory a kind keeps beyond the shared buffers (batch statistics, say), owned by the kind. A state with
@@ -59,7 +59,7 @@ export interface NodeOps {
   /** Display and expression names of the parameter tensors: [label, path] for W-like and b-like. */
   readonly paramNames?: { readonly w: readonly [string, string]; readonly b: readonly [string, string]; readonly wIsVector?: boolean };
   /** Adds the kind's own tensors (z, δ, x̂, mask, …) to the node's tensor list. */
-  tensors?(n: ModelNode, i: number, m: Model<FloatArray>, B: number, view: TensorView, out: Partial<Record<TensorKey, import('../../runtime/snapshot').NamedTensor>>): void;
+  tensors?(n: ModelNode, i: number, m: Model<FloatArray>, B: number, view: TensorView, out: Partial<Record<TensorKey, NamedTensor>>): void;
   /** Step Into: the sub-steps of a forward or backward event of this node (none: not worth stepping into). */
   subSteps?(n: ModelNode, phase: Phase, fusedOutput: boolean, isLast: boolean): SubStepDef[];
   /** Layer Inspector title after the name, e.g. `dense 2→4 tanh` (default: the kind). */
@@ -89,6 +89,8 @@ export interface LayerHoverContext {
 /** A layer statement kind (`dense`, `batchnorm`, …): the language side and the node it becomes. */
 export interface LayerKind<S extends LayerBase & { readonly kind: string } = LayerBase & { readonly kind: string }> extends NodeOps {
   readonly keyword: S['kind'];
+  /** A statement of this kind that trains in a small network (registry.test.ts checks every kind with it). */
+  readonly example: string;
   /** How to write it, e.g. `batchnorm [NAME] [momentum=0.1] [eps=1e-5]`. */
   readonly syntax: string;
   /** One paragraph: what it computes. */

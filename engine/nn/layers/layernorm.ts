@@ -23,8 +23,10 @@ interface LayerNormState {
 
 const OPTIONS = { eps: 'Added to the variance under the square root (default 1e-5).' };
 
+/** The `layernorm` kind. */
 export const layernorm: LayerKind<LayerNormSpec> = {
   keyword: 'layernorm',
+  example: 'layernorm ln',
   syntax: 'layernorm [NAME] [eps=1e-5]',
   doc: "Layer normalisation: each sample is normalised over its own features, x̂ = (x − μ)/√(σ² + ε) with the sample's mean μ and (biased) variance σ², then a = γ·x̂ + β with learnable γ (init 1) and β (init 0). No batch statistics: the same in training and evaluation, and fine with a batch of 1.",
   options: OPTIONS,
