@@ -7,7 +7,7 @@ import type { LayerSpec } from '../language/spec';
 import type { Activation } from './activations';
 import { kindOf, nodeOps, type LeafKind } from './layers';
 import type { BatchNormState } from './layers/batchnorm';
-import type { NodeState } from './layers/kind';
+import type { NodeOps, NodeState } from './layers/kind';
 import type { Prng } from './prng';
 import type { FloatArray } from './tensor';
 
@@ -67,6 +67,8 @@ export class Model<Arr extends FloatArray = Float32Array> {
   readonly dSkips: Arr[];
   /** Per-node memory of kinds that keep some (batch norm's statistics), else null. */
   readonly states: (NodeState | null)[];
+  /** Each node's behaviour, looked up once: forward and backward run between every two events. */
+  private readonly ops: readonly NodeOps[];
 
   /**
    * @param evaluatesFor when given, this model is that model's evaluation twin: it reads the same parameters and
@@ -76,6 +78,7 @@ export class Model<Arr extends FloatArray = Float32Array> {
   constructor(readonly inputSize: number, layers: readonly LayerSpec[], readonly maxBatch: number, array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr, evaluatesFor?: Model<Arr>) {
     const { nodes, parameterCount } = flattenLayers(inputSize, layers);
     this.nodes = nodes;
+    this.ops = nodes.map((n) => nodeOps(n.kind));
     this.params = evaluatesFor ? evaluatesFor.params : new array(parameterCount);
     this.grads = evaluatesFor ? new array(0) : new array(parameterCount);
     const buf = (w: number) => new array(maxBatch * w);
@@ -86,17 +89,17 @@ export class Model<Arr extends FloatArray = Float32Array> {
     this.deltas = widths.map((b) => backBuf(b.delta ?? 0));
     this.dOuts = nodes.map((n) => backBuf(n.outWidth));
     this.dSkips = widths.map((b) => backBuf(b.skip ?? 0));
-    this.states = nodes.map((n, i) => nodeOps(n.kind).state?.(n, maxBatch, array, evaluatesFor?.states[i] ?? null) ?? null);
+    this.states = nodes.map((n, i) => this.ops[i].state?.(n, maxBatch, array, evaluatesFor?.states[i] ?? null) ?? null);
   }
 
   /** Initialises every parameter, node by node as its kind says: W and b by their initialisers, γ = 1, β = 0, projections Xavier/zeros. */
   initialize(rng: Prng): void {
-    for (let i = 0; i < this.nodes.length; i++) nodeOps(this.nodes[i].kind).init?.(this, i, rng);
+    for (let i = 0; i < this.nodes.length; i++) this.ops[i].init?.(this, i, rng);
   }
 
   /** The logits of the output: z of a final dense node, or the input of a final activation node. */
   logits(): Arr {
-    const i = this.nodes.length - 1, ops = nodeOps(this.nodes[i].kind);
+    const i = this.nodes.length - 1, ops = this.ops[i];
     return ops.logits ? ops.logits(this, i) : this.acts[i];
   }
 
@@ -105,7 +108,7 @@ export class Model<Arr extends FloatArray = Float32Array> {
    * `mode` selects dropout masks and batch statistics; `rng` draws the dropout masks in `train` mode.
    */
   forwardNode(i: number, B: number, mode: ForwardMode, rng: Prng): void {
-    nodeOps(this.nodes[i].kind).forward(this, i, B, mode, rng);
+    this.ops[i].forward(this, i, B, mode, rng);
   }
 
   /**
@@ -113,7 +116,7 @@ export class Model<Arr extends FloatArray = Float32Array> {
    * accumulates parameter gradients with +=, and assigns ∂L/∂(input) into dOuts[i−1] (not for node 0).
    */
   backwardNode(i: number, B: number, fusedOutput: boolean): void {
-    nodeOps(this.nodes[i].kind).backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
+    this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
   }
 
   /** Running mean and variance of a batch-norm node (for inspection). */
