@@ -2,6 +2,7 @@
 // the optimizer's state for its weights, and the δ decomposition (∂L/∂a from above against φ′(z)).
 
 import { activationDerivative } from '../engine/nn/activations';
+import { nodeOps } from '../engine/nn/layers';
 import { EventState, eventName } from '../engine/runtime/eventState';
 import { nodeTensors, type NamedTensor } from '../engine/runtime/snapshot';
 import type { Trainer } from '../engine/runtime/trainer';
@@ -35,7 +36,7 @@ export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, hist
   const held = ORDER.flatMap((k) => (all[k] ? [{ key: k, tensor: all[k]!, pending: state.tensorPending(i, k) }] : []));
   const present = held.filter((h) => !h.pending).map((h) => h.key);
   const pending = held.flatMap((h) => (h.pending ? [{ name: h.tensor.name, value: NaN, pending: h.pending }] : []));
-  const shape = n.kind === 'dense' ? `dense ${n.inWidth}→${n.outWidth} ${n.activation}` : n.kind === 'activation' ? `activation ${n.activation}` : n.kind.replace('_', ' ');
+  const shape = nodeOps(n.kind).title?.(n) ?? n.kind;
   const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
   const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;
   return {

@@ -1,5 +1,6 @@
 // Whole-network checks after parsing: names, sizes, data widths, and whether the loss fits the output layer.
 
+import { kindOf } from '../nn/layers';
 import { fusedActivation, type Loss } from '../nn/losses';
 import type { ParseContext } from './context';
 import type { RowDraft } from './data';
@@ -75,10 +76,17 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
   if (t.batch !== null && nTrain > 0 && t.batch > nTrain && t.batchRange) {
     ctx.warn(t.batchRange, `batch ${t.batch} is larger than the ${nTrain} training samples; training uses full batches of ${nTrain}`);
   }
-  const hasBatchNorm = (layers: readonly LayerSpec[]): boolean => layers.some((l) => l.kind === 'batchnorm' || (l.kind === 'residual' && hasBatchNorm(l.body)));
+  // Kinds that need several samples per batch (batch norm) say so when a batch can hold one, once per kind.
   const batch = Math.min(t.batch ?? nTrain, nTrain);
-  if (nTrain > 0 && hasBatchNorm(d.layers) && (batch === 1 || nTrain % batch === 1)) {
-    ctx.warn(t.batchRange ?? d.networkRange, `batch norm sees a batch of 1 sample${batch === 1 ? '' : ` at the end of each epoch (${nTrain} training samples, batch ${batch})`}: its output is then β whatever the input, and no gradient reaches the layers before it`);
+  if (nTrain > 0 && (batch === 1 || nTrain % batch === 1)) {
+    const where = batch === 1 ? '' : ` at the end of each epoch (${nTrain} training samples, batch ${batch})`;
+    const warned = new Set<string>();
+    const visitKinds = (layers: readonly LayerSpec[]): void => layers.forEach((l) => {
+      if (l.kind === 'residual') return visitKinds(l.body);
+      const warning = kindOf(l).singleSampleWarning;
+      if (warning && !warned.has(l.kind)) { warned.add(l.kind); ctx.warn(t.batchRange ?? d.networkRange, warning(where)); }
+    });
+    visitKinds(d.layers);
   }
   if (!d.input || !d.loss || !d.name) return null;
   return {
@@ -112,7 +120,7 @@ function checkMemory(ctx: ParseContext, d: NetworkDraft): void {
 
 /** Checks that the loss fits the output; returns the targets, with class indices expanded to one-hot. */
 function checkLoss(ctx: ParseContext, loss: { kind: Loss; range: SourceRange }, out: LayerSpec, K: number, rows: readonly RowDraft[], reported: Set<string>): number[][] {
-  const outAct = out.kind === 'dense' || out.kind === 'activation' ? out.activation : null;
+  const outAct = out.kind === 'residual' ? null : kindOf(out).activation?.(out).activation ?? null;
   const wanted = fusedActivation(loss.kind);
   if (loss.kind === 'bce' && outAct === 'softmax') {
     ctx.error(out.range, `softmax followed by bce: softmax outputs sum to 1 across classes, bce treats each output as its own yes/no. Use 'loss cross_entropy' with softmax, or a sigmoid output with bce`);

@@ -2,7 +2,7 @@
 // already on the line (activations, initialisers, optimizers and their unused parameters, datasets, options).
 
 import { GENERATORS, GENERATOR_NAMES } from '../data/generators';
-import { ACTIVATIONS } from '../nn/activations';
+import { layerKind } from '../nn/layers';
 import { LOSSES } from '../nn/losses';
 import { CSV_OPTIONS } from './data';
 import { LAYER_KEYWORDS } from './layers';
@@ -10,7 +10,7 @@ import { commentStart, splitLines, tokenizeLine } from './lexer';
 import { sectionAt } from './outline';
 import { TRAIN_SETTINGS } from './train';
 import {
-  ACTIVATION_DOCS, INIT_DOCS, LOSS_DOCS, OPTIMIZER_DOCS, OPTIMIZER_PARAM_DOCS, OPTION_DOCS, SCHEDULE_DOCS, STATEMENTS, datasetSyntax, optimizerParams, type WordKind,
+  INIT_DOCS, LOSS_DOCS, OPTIMIZER_DOCS, OPTIMIZER_PARAM_DOCS, OPTION_DOCS, SCHEDULE_DOCS, STATEMENTS, datasetSyntax, optimizerParams, type WordKind,
 } from './vocabulary';
 
 /** One proposal. `insertText` may be a VS Code snippet string when `snippet` is true. */
@@ -66,20 +66,11 @@ export function completeAt(text: string, line: number, col: number): CompletionR
   }
   const head = words[0];
   const used = new Set(words.slice(1).map((w) => w.replace(/=.*/, '')));
-  const activations = () => ACTIVATIONS.map((a) => item(a, 'activation', ACTIVATION_DOCS[a].forward, ACTIVATION_DOCS[a].doc));
+  const kind = layerKind(head);
+  if (kind) return { from, items: kind.complete?.(words, used) ?? [] };
   switch (head) {
     case 'loss':
       return { from, items: words.length === 1 ? LOSSES.map((l) => item(l, 'loss', `loss ${l}`, LOSS_DOCS[l])) : [] };
-    case 'dense': {
-      if (words.length < 2) return { from, items: [] };
-      const hasAct = words.slice(1).some((w) => (ACTIVATIONS as readonly string[]).includes(w));
-      const opts = Object.entries(OPTION_DOCS.dense).filter(([k]) => !used.has(k) && (k !== 'slope' || words.includes('leaky_relu')));
-      return { from, items: [...(hasAct ? [] : activations()), ...opts.map(([k, d]) => option(k, 'option', d))] };
-    }
-    case 'activation':
-      return { from, items: words.length === 1 || (words.length === 2 && !(ACTIVATIONS as readonly string[]).includes(words[1])) ? activations() : [] };
-    case 'batchnorm':
-      return { from, items: Object.entries(OPTION_DOCS.batchnorm).filter(([k]) => !used.has(k)).map(([k, d]) => option(k, 'option', d)) };
     case 'optimizer': {
       if (words.length === 1) return { from, items: Object.entries(OPTIMIZER_DOCS).map(([k, d]) => item(k, 'optimizer', `optimizer ${k}`, d)) };
       const params = Object.entries(optimizerParams(words[1])).filter(([k]) => !used.has(k));

@@ -2,7 +2,8 @@
 // formulas, or what a keyword or parameter means and its default. Pure: the VS Code adapter only wraps it.
 
 import { GENERATORS, GENERATOR_NAMES } from '../data/generators';
-import { fusedActivation } from '../nn/losses';
+import { kindOf } from '../nn/layers';
+import { residualHover } from '../nn/layers/residual';
 import { commentStart, splitLines, type Token } from './lexer';
 import { scanLines, type OutlineLine } from './outline';
 import { parseNnet, type ParseResult } from './parser';
@@ -60,36 +61,8 @@ export function layerHover(p: PlacedLayer, parsed: ParseResult, loss: string | n
   const copies = p.names.length > 1 ? ` · repeated ×${p.names.length} (${p.names[0]} … ${p.names[p.names.length - 1]})` : '';
   const params = p.params ? ` · **${(p.params * p.names.length).toLocaleString('en-US')} parameters**${p.names.length > 1 ? ` (${p.params.toLocaleString('en-US')} each)` : ''}` : ' · no parameters';
   const head = `**${l.kind} \`${p.names[0]}\`** — ${shape(B, p.inWidth)} → ${shape(B, p.outWidth)}${params}${copies}`;
-  const lines: string[] = [];
-  switch (l.kind) {
-    case 'dense': {
-      const act = ACTIVATION_DOCS[l.activation];
-      const fused = p.isOutput && loss !== null && fusedActivation(loss as never) === l.activation;
-      lines.push('Forward', `  z = x·Wᵀ + b        ${shape(B, l.units)}   W [${l.units}×${p.inWidth}], b [${l.units}]`, `  ${act.forward}`);
-      lines.push('Backward', fused ? `  δ = (a − y)/${B}      (fused with ${loss})` : l.activation === 'softmax' ? '  δ = Jᵀ·∂L/∂a,  J = diag(a) − a·aᵀ per row' : `  δ = ∂L/∂a ⊙ φ′(z),  ${act.derivative}`);
-      lines.push(`  ∂W = δᵀ·x          [${l.units}×${p.inWidth}]`, `  ∂b = Σ_batch δ      [${l.units}]`, `  ∂x = δ·W            ${shape(B, p.inWidth)}`);
-      return `${head}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\ninit ${l.init.kind}, bias ${l.biasInit.kind}${l.activation === 'leaky_relu' ? `, slope ${l.slope}` : ''}`;
-    }
-    case 'activation': {
-      const act = ACTIVATION_DOCS[l.activation];
-      lines.push('Forward', `  ${act.forward.replace(/z/g, 'x')}`, 'Backward', `  ∂x = ∂L/∂a ⊙ φ′(x),  ${act.derivative.replace(/z/g, 'x')}`);
-      break;
-    }
-    case 'dropout':
-      lines.push('Forward (training)', `  a = x ⊙ m / (1 − ${l.p}),  m ~ Bernoulli(${+(1 - l.p).toFixed(6)})`, 'Forward (evaluation)', '  a = x', 'Backward', `  ∂x = ∂L/∂a ⊙ m / (1 − ${l.p})`);
-      break;
-    case 'batchnorm':
-      lines.push('Forward', '  x̂ = (x − μ_B) / √(σ²_B + ε)', '  a = γ ⊙ x̂ + β', 'Backward', '  ∂γ = Σ_batch ∂L/∂a ⊙ x̂     ∂β = Σ_batch ∂L/∂a',
-        `  ∂x = γ/(${B}·√(σ²_B + ε)) ⊙ (${B}·∂L/∂a − Σ∂L/∂a − x̂ ⊙ Σ(∂L/∂a ⊙ x̂))`);
-      return `${head}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nmomentum ${l.momentum}, eps ${l.eps}; γ [${p.inWidth}] (init 1), β [${p.inWidth}] (init 0)`;
-    case 'residual': {
-      const proj = p.inWidth !== p.outWidth;
-      lines.push('Forward', proj ? '  out = F(x) + P·x + c   (projection: F changes the width)' : '  out = F(x) + x', 'Backward',
-        proj ? '  ∂x = ∂F/∂xᵀ·∂L/∂out + Pᵀ·∂L/∂out' : '  ∂x = ∂F/∂xᵀ·∂L/∂out + ∂L/∂out   (the skip passes the gradient straight back)');
-      break;
-    }
-  }
-  return `${head}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\``;
+  const h = l.kind === 'residual' ? { lines: residualHover(p.inWidth, p.outWidth) } : kindOf(l).hover(l, { inWidth: p.inWidth, outWidth: p.outWidth, B, isOutput: p.isOutput, loss });
+  return `${head}\n\n\`\`\`\n${h.lines.join('\n')}\n\`\`\`${h.note ? `\n\n${h.note}` : ''}`;
 }
 
 const doc = (title: string, body: string) => `**${title}** — ${body}`;

@@ -1,14 +1,16 @@
 // The network block of a .nnet file: layer statements, and `residual` / `repeat N` blocks closed by `end`.
 
-import { ACTIVATIONS, LEAKY_SLOPE, type Activation } from '../nn/activations';
-import { INIT_NAMES, type InitSpec } from '../nn/init';
-import { at, readOptions, type Line, type ParseContext } from './context';
-import { parseInteger, parseNumber, type Token } from './lexer';
+import { ACTIVATIONS } from '../nn/activations';
+import { LAYER_KINDS, layerKind } from '../nn/layers';
+import { IDENT } from '../nn/layers/kind';
+import { at, type Line, type ParseContext } from './context';
+import { parseInteger } from './lexer';
 import { LIMITS, type LayerSpec, type SourceRange } from './spec';
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Words that start a statement inside the network block. */
-export const LAYER_KEYWORDS = ['input', 'dense', 'activation', 'dropout', 'batchnorm', 'residual', 'repeat', 'end'] as const;
+export { parseInit } from '../nn/layers/dense';
+
+/** Words that start a statement inside the network block: `input`, every registered layer kind, the blocks. */
+export const LAYER_KEYWORDS: readonly string[] = ['input', ...LAYER_KINDS.map((k) => k.keyword), 'residual', 'repeat', 'end'];
 const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 'train', ...ACTIVATIONS]);
 
 /**
@@ -59,7 +61,12 @@ export class NetworkBuilder {
         this.open(line, { kind: 'repeat', count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1, range: line.whole });
         return;
       }
-      case 'dense': case 'activation': case 'dropout': case 'batchnorm': {
+      default: {
+        if (!layerKind(head.text)) {
+          this.ctx.error(at(line, head), `unknown layer '${head.text}'; expected one of ${LAYER_KEYWORDS.join(', ')}`);
+          this.failed = true;
+          return;
+        }
         if (this.tooMany) { this.statements++; return; } // the file is refused already; parsing more costs time only
         const layer = this.layer(line, head.text);
         if (!layer) this.failed = true;
@@ -71,9 +78,6 @@ export class NetworkBuilder {
         } else if (!this.top.dropped) { this.top.layers.push(layer); this.top.size++; this.expanded++; }
         return;
       }
-      default:
-        this.ctx.error(at(line, head), `unknown layer '${head.text}'; expected one of ${LAYER_KEYWORDS.join(', ')}`);
-        this.failed = true;
     }
   }
 
@@ -161,92 +165,16 @@ export class NetworkBuilder {
     return { value: `${kind}${this.statements}`, explicit: false };
   }
 
-  private layer(line: Line, kind: 'dense' | 'activation' | 'dropout' | 'batchnorm'): LayerSpec | null {
-    const ctx = this.ctx;
-    const nm = this.name(line, 1, kind);
+  /** Parses a layer statement of a registered kind: name, then the kind's own words and options. */
+  private layer(line: Line, keyword: string): LayerSpec | null {
+    const kind = layerKind(keyword)!;
+    const nm = this.name(line, 1, keyword);
     const rest = line.toks.slice(nm.explicit ? 2 : 1);
     const options = rest.filter((t) => t.text.includes('='));
     const words = rest.filter((t) => !t.text.includes('='));
-    const base = { name: nm.value, range: line.whole };
-    switch (kind) {
-      case 'dense': {
-        let units: number | null = null, activation: Activation = 'identity', ok = true;
-        for (const t of words) {
-          const n = parseInteger(t.text);
-          if ((ACTIVATIONS as readonly string[]).includes(t.text)) activation = t.text as Activation;
-          else if (/^[-+.\d]/.test(t.text) && units === null) {
-            if (n === null || n < 1) { ctx.error(at(line, t), `the layer width must be a positive integer, not '${t.text}'`); ok = false; }
-            else if (n > LIMITS.maxUnits) { ctx.error(at(line, t), `width ${n} is larger than the limit of ${LIMITS.maxUnits}`); ok = false; }
-            else units = n;
-          } else if (units === null && IDENT.test(t.text)) { ctx.error(at(line, t), `expected the layer width (a positive integer) here, not '${t.text}'`); ok = false; }
-          else { ctx.error(at(line, t), IDENT.test(t.text) ? unknownActivation(t.text) : `unexpected '${t.text}'`); ok = false; }
-        }
-        if (units === null && ok) { ctx.error(line.whole, "expected the layer width, e.g. 'dense h1 4 tanh'"); ok = false; }
-        const opts = this.denseOptions(line, options, activation);
-        if (!ok || units === null || !opts) return null;
-        return { kind: 'dense', ...base, units, activation, ...opts };
-      }
-      case 'activation': {
-        const t = words[0];
-        if (!t || !(ACTIVATIONS as readonly string[]).includes(t.text)) { ctx.error(t ? at(line, t) : line.whole, t ? unknownActivation(t.text) : `expected an activation, e.g. 'activation relu'`); return null; }
-        ctx.extra({ ...line, toks: words }, 1);
-        const o = readOptions(ctx, line, options, t.text === 'leaky_relu' ? { slope: { min: 0 } } : {}, 'activation');
-        if (!o || words.length > 1) return null;
-        return { kind: 'activation', ...base, activation: t.text as Activation, slope: o.slope ?? LEAKY_SLOPE };
-      }
-      case 'dropout': {
-        const t = words[0];
-        const p = t ? parseNumber(t.text) : null;
-        if (p === null || p < 0 || p >= 1) { ctx.error(t ? at(line, t) : line.whole, "expected the drop probability p, 0 ≤ p < 1, e.g. 'dropout 0.5'"); return null; }
-        ctx.extra({ ...line, toks: words }, 1);
-        return readOptions(ctx, line, options, {}, 'dropout') && words.length === 1 ? { kind: 'dropout', ...base, p } : null;
-      }
-      case 'batchnorm': {
-        ctx.extra({ ...line, toks: words }, 0);
-        const o = readOptions(ctx, line, options, { momentum: { min: 0, max: 1 }, eps: { min: 0, minExclusive: true } }, 'batchnorm');
-        return o && !words.length ? { kind: 'batchnorm', ...base, momentum: o.momentum ?? 0.1, eps: o.eps ?? 1e-5 } : null;
-      }
-    }
+    const fields = kind.parse({ ctx: this.ctx, line, words, options });
+    return fields ? ({ kind: keyword, name: nm.value, range: line.whole, ...fields } as LayerSpec) : null;
   }
-
-  private denseOptions(line: Line, options: readonly Token[], activation: Activation): { init: InitSpec; biasInit: InitSpec; slope: number } | null {
-    let init: InitSpec = { kind: 'xavier_uniform' }, biasInit: InitSpec = { kind: 'zeros' }, slope = LEAKY_SLOPE, ok = true;
-    for (const t of options) {
-      const [key, value] = [t.text.slice(0, t.text.indexOf('=')), t.text.slice(t.text.indexOf('=') + 1)];
-      if (key === 'init' || key === 'bias_init') {
-        const r = parseInit(value);
-        if (typeof r === 'string') { this.ctx.error(at(line, t), r); ok = false; }
-        else if (key === 'init') init = r; else biasInit = r;
-      } else if (key === 'slope' && activation === 'leaky_relu') {
-        const v = parseNumber(value);
-        if (v === null || v < 0) { this.ctx.error(at(line, t), `invalid slope '${value}'; expected a number ≥ 0`); ok = false; } else slope = v;
-      } else {
-        this.ctx.error(at(line, t), `unknown dense parameter '${key}'; expected init=…, bias_init=…${activation === 'leaky_relu' ? ', slope=…' : ''}`);
-        ok = false;
-      }
-    }
-    return ok ? { init, biasInit, slope } : null;
-  }
-}
-
-/** Parses `xavier`, `constant(0.1)`, `uniform(-0.1,0.1)`, `normal(0.02)`…; returns an error message on failure. */
-export function parseInit(text: string): InitSpec | string {
-  const m = /^([a-z_]+)(?:\(([^)]*)\))?$/.exec(text);
-  const kind = m && Object.prototype.hasOwnProperty.call(INIT_NAMES, m[1]) ? INIT_NAMES[m[1]] : undefined;
-  if (!m || !kind) return `unknown initialiser '${text}'; expected one of ${Object.keys(INIT_NAMES).join(', ')}`;
-  const args = m[2] === undefined ? [] : m[2].split(',').map((s) => parseNumber(s.trim()));
-  if (args.some((a) => a === null)) return `the arguments of '${text}' must be numbers`;
-  const nums = args as number[];
-  switch (kind) {
-    case 'constant': return nums.length === 1 ? { kind, value: nums[0] } : `write constant(VALUE), e.g. constant(0.1)`;
-    case 'uniform': return nums.length === 2 && nums[0] < nums[1] ? { kind, low: nums[0], high: nums[1] } : `write uniform(LOW,HIGH) with LOW < HIGH, e.g. uniform(-0.1,0.1)`;
-    case 'normal': return nums.length === 1 && nums[0] > 0 ? { kind, std: nums[0] } : `write normal(STD) with STD > 0, e.g. normal(0.02)`;
-    default: return nums.length === 0 ? { kind } : `'${m[1]}' takes no arguments`;
-  }
-}
-
-function unknownActivation(word: string): string {
-  return `unknown activation '${word}'; expected one of ${ACTIVATIONS.join(', ')}`;
 }
 
 /** A copy of a layer (and its body) with `_k` appended to every name, for `repeat`. */

@@ -1,7 +1,7 @@
 // Memory a checked network needs to train: parameters, gradients, optimizer state and the per-node activation
 // buffers the Model allocates for one batch. Pure arithmetic (no Node APIs), so the editor and webviews can use it.
 
-import { flattenLayers } from '../nn/model';
+import { flattenLayers, nodeBuffers } from '../nn/model';
 import type { OptimizerKind } from '../nn/optimizers';
 import type { LayerSpec } from './spec';
 
@@ -33,9 +33,8 @@ export function estimateMemory(inputSize: number, layers: readonly LayerSpec[], 
   for (const n of nodes) {
     perSample += n.outWidth; // acts[i + 1]
     perSample += n.outWidth; // dOuts[i]
-    if (n.kind === 'dense' || n.kind === 'batchnorm' || n.kind === 'dropout' || n.kind === 'residual_end') perSample += n.outWidth; // zs[i]
-    if (n.kind === 'dense') perSample += n.outWidth; // deltas[i]
-    if (n.kind === 'residual_begin') perSample += n.inWidth; // dSkips[i]
+    const b = nodeBuffers(n);
+    perSample += (b.z ?? 0) + (b.delta ?? 0) + (b.skip ?? 0); // zs[i], deltas[i], dSkips[i]
     if (!widest || n.outWidth > widest.width) widest = { layer: n.spec, width: n.outWidth };
   }
   const parameters = parameterCount * FLOAT_BYTES;

@@ -1,7 +1,7 @@
 // The checked description of a .nnet file that the runtime trains: the output of the parser and checker.
 
-import type { Activation } from '../nn/activations';
-import type { InitSpec } from '../nn/init';
+import { kindOf, type LeafSpec } from '../nn/layers';
+import type { ResidualSpec } from '../nn/layers/residual';
 import type { Loss } from '../nn/losses';
 import type { OptimizerConfig } from '../nn/optimizers';
 import type { LrSchedule } from '../nn/schedules';
@@ -20,54 +20,22 @@ export interface Diagnostic {
   readonly range: SourceRange;
 }
 
-interface LayerBase {
+/** What every layer spec has; each kind adds its own fields (see engine/nn/layers/). */
+export interface LayerBase {
   /** Unique name; layers inside `repeat N` get `_1` … `_N` suffixes. */
   readonly name: string;
   /** The statement, for breakpoints and diagnostics. */
   readonly range: SourceRange;
 }
 
-/** z = x·Wᵀ + b, a = φ(z). */
-export interface DenseSpec extends LayerBase {
-  readonly kind: 'dense';
-  readonly units: number;
-  readonly activation: Activation;
-  /** Negative slope when activation is leaky_relu. */
-  readonly slope: number;
-  readonly init: InitSpec;
-  readonly biasInit: InitSpec;
-}
+export type { DenseSpec } from '../nn/layers/dense';
+export type { ActivationSpec } from '../nn/layers/activation';
+export type { DropoutSpec } from '../nn/layers/dropout';
+export type { BatchNormSpec } from '../nn/layers/batchnorm';
+export type { ResidualSpec } from '../nn/layers/residual';
 
-/** a = φ(x), a layer of its own (e.g. after batch norm). */
-export interface ActivationSpec extends LayerBase {
-  readonly kind: 'activation';
-  readonly activation: Activation;
-  readonly slope: number;
-}
-
-/** Inverted dropout: in training, zero each value with probability p and scale the rest by 1/(1 − p). */
-export interface DropoutSpec extends LayerBase {
-  readonly kind: 'dropout';
-  readonly p: number;
-}
-
-/** Batch norm over the batch dimension, learnable γ (init 1) and β (init 0), running statistics for evaluation. */
-export interface BatchNormSpec extends LayerBase {
-  readonly kind: 'batchnorm';
-  /** Weight of the new batch statistic in the running average (PyTorch's momentum, default 0.1). */
-  readonly momentum: number;
-  readonly eps: number;
-}
-
-/** output = F(x) + x, or F(x) + P·x + c (a learned projection) when F changes the width. */
-export interface ResidualSpec extends LayerBase {
-  readonly kind: 'residual';
-  readonly body: readonly LayerSpec[];
-  /** The `end` line that closes the block, where the sum happens. */
-  readonly endRange: SourceRange;
-}
-
-export type LayerSpec = DenseSpec | ActivationSpec | DropoutSpec | BatchNormSpec | ResidualSpec;
+/** A layer: a statement of one of the registered kinds (engine/nn/layers/index.ts), or a `residual` block. */
+export type LayerSpec = LeafSpec | ResidualSpec;
 
 /** Where the samples came from. */
 export type DataSource =
@@ -125,40 +93,25 @@ export interface NetworkSpec {
   readonly train: TrainSpec;
 }
 
-/** Limits that keep a file from asking for more than this engine should attempt. */
-export const LIMITS = {
-  maxUnits: 8192,
-  maxLayers: 1024,
-  maxRepeat: 256,
-  /** How deep `residual` / `repeat` blocks may nest; every walk of the layer tree relies on it. */
-  maxNesting: 32,
-  maxParameters: 20_000_000,
-  maxSamples: 100_000,
-  maxEpochs: 10_000_000,
-  /** Largest .nnet file read, in bytes. */
-  maxSourceBytes: 16 * 1024 * 1024,
-  /** Default memory budget for parameters, gradients, optimizer state and activation buffers, in bytes (2 GiB). */
-  memoryBudget: 2 * 1024 * 1024 * 1024,
-} as const;
+export { LIMITS } from './limits';
 
 /** Width of a layer's output given its input width. */
 export function outputWidth(layer: LayerSpec, inWidth: number): number {
-  switch (layer.kind) {
-    case 'dense': return layer.units;
-    case 'residual': return layer.body.reduce((w, l) => outputWidth(l, w), inWidth);
-    default: return inWidth;
-  }
+  if (layer.kind === 'residual') return layer.body.reduce((w, l) => outputWidth(l, w), inWidth);
+  const k = kindOf(layer);
+  return k.outWidth ? k.outWidth(layer, inWidth) : inWidth;
 }
 
 /** Number of trainable parameters (W, b, γ, β, projections) of a stack of layers on an input of width `inWidth`. */
 export function parameterCount(inWidth: number, layers: readonly LayerSpec[]): number {
   let total = 0, w = inWidth;
   for (const l of layers) {
-    if (l.kind === 'dense') total += l.units * w + l.units;
-    else if (l.kind === 'batchnorm') total += 2 * w;
-    else if (l.kind === 'residual') {
+    if (l.kind === 'residual') {
       const out = outputWidth(l, w);
       total += parameterCount(w, l.body) + (out !== w ? out * w + out : 0);
+    } else {
+      const p = kindOf(l).params?.(l, w);
+      if (p) total += p.w + p.b;
     }
     w = outputWidth(l, w);
   }

@@ -1,6 +1,7 @@
 // Document symbols (Outline, breadcrumbs) and folding ranges, from the document's outline so they work mid-edit.
 
 import { ACTIVATIONS } from '../nn/activations';
+import { LAYER_KINDS } from '../nn/layers';
 import { LAYER_KEYWORDS } from './layers';
 import { isNode, outline, scanLines, type OutlineLine, type OutlineNode } from './outline';
 
@@ -17,7 +18,8 @@ export interface NnetSymbol {
   readonly children: readonly NnetSymbol[];
 }
 
-const LAYERS = new Set(['input', 'dense', 'activation', 'dropout', 'batchnorm']);
+/** Statements that are one layer each: `input` and every registered layer kind. */
+const LAYERS = new Set(['input', ...LAYER_KINDS.map((k) => k.keyword)]);
 const IDENT = /^[A-Za-z_]\w*$/;
 /** Words that cannot be layer names (as in the parser), so `dense 4 relu` is unnamed. */
 const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 'train', ...ACTIVATIONS]);

@@ -4,6 +4,7 @@
 import { LOSSES } from '../nn/losses';
 import { OPTIMIZER_DEFAULTS } from '../nn/optimizers';
 import { GENERATORS } from '../data/generators';
+import { LAYER_KINDS } from '../nn/layers';
 
 /** What a word is, for completion item kinds and symbol kinds. */
 export type WordKind = 'section' | 'layer' | 'block' | 'setting' | 'activation' | 'loss' | 'init' | 'optimizer' | 'schedule' | 'dataset' | 'option' | 'value';
@@ -24,10 +25,7 @@ export const STATEMENTS: Readonly<Record<string, WordDoc>> = {
   data: w('section', 'data | data csv "FILE.csv" … | data generate NAME …', 'The samples: inline rows `x… -> y…` on the following lines, a CSV file next to the .nnet file, or a built-in dataset.'),
   train: w('section', 'train', 'Training settings, one per line; every one has a default.'),
   input: w('layer', 'input N', 'The width of each sample (N features). Comes before the first layer.'),
-  dense: w('layer', 'dense [NAME] UNITS [ACTIVATION] [init=…] [bias_init=…] [slope=…]', 'Fully connected layer: z = x·Wᵀ + b, a = φ(z). W is [UNITS × inputs] (PyTorch nn.Linear layout). Activation defaults to identity, init to xavier, bias_init to zeros.'),
-  activation: w('layer', 'activation [NAME] ACTIVATION [slope=…]', 'An activation on its own line, a = φ(x), e.g. after batchnorm.'),
-  dropout: w('layer', 'dropout [NAME] P', 'Inverted dropout: while training, zero each value with probability P and scale the rest by 1/(1 − P); the identity when evaluating.'),
-  batchnorm: w('layer', 'batchnorm [NAME] [momentum=0.1] [eps=1e-5]', 'Batch normalisation: x̂ = (x − μ_B)/√(σ²_B + ε), a = γ·x̂ + β, with learnable γ (init 1) and β (init 0) and running statistics for evaluation.'),
+  ...Object.fromEntries(LAYER_KINDS.map((k) => [k.keyword, w('layer', k.syntax, k.doc)])),
   residual: w('block', 'residual [NAME] … end', 'Skip connection around the layers up to `end`: output = F(x) + x (plus a learned projection P·x + c when F changes the width). The + passes the gradient straight back.'),
   repeat: w('block', 'repeat N … end', 'Repeats the layers up to `end` N times; names get _1 … _N suffixes (h → h_1, h_2, …).'),
   end: w('block', 'end', 'Closes the innermost `residual` or `repeat` block.'),
@@ -43,16 +41,8 @@ export const STATEMENTS: Readonly<Record<string, WordDoc>> = {
   shuffle: w('setting', 'shuffle on|off', 'Shuffle the training samples every epoch. Default on.'),
 };
 
-/** Activations: forward φ and derivative φ′ (the factor the backward pass multiplies by). */
-export const ACTIVATION_DOCS: Readonly<Record<string, { readonly forward: string; readonly derivative: string; readonly doc: string }>> = {
-  identity: { forward: 'a = z', derivative: "φ′(z) = 1", doc: 'No non-linearity (linear output, e.g. for regression).' },
-  relu: { forward: 'a = max(0, z)', derivative: "φ′(z) = 1 if z > 0 else 0", doc: 'Rectified linear unit. A unit whose z stays negative gets no gradient (dying ReLU).' },
-  leaky_relu: { forward: 'a = z if z > 0 else slope·z', derivative: "φ′(z) = 1 if z > 0 else slope", doc: 'ReLU with a small slope (default 0.01, `slope=`) for z < 0, so no unit dies.' },
-  sigmoid: { forward: 'a = σ(z) = 1/(1 + e^−z)', derivative: "φ′(z) = a·(1 − a) ≤ 0.25", doc: 'Squashes to (0, 1). Its derivative is at most 0.25, so deep sigmoid stacks shrink gradients (vanishing).' },
-  tanh: { forward: 'a = tanh(z)', derivative: "φ′(z) = 1 − a²", doc: 'Squashes to (−1, 1), zero-centred. Saturates for large |z|.' },
-  gelu: { forward: 'a = z·Φ(z)', derivative: "φ′(z) = Φ(z) + z·ϕ(z)", doc: 'Gaussian error linear unit (exact, with the normal CDF Φ).' },
-  softmax: { forward: 'a_k = e^{z_k} / Σ_j e^{z_j}', derivative: "∂a_i/∂z_j = a_i(δ_ij − a_j)", doc: 'Probabilities over classes; pair it with `loss cross_entropy`, which fuses them so δ = a − y.' },
-};
+/** Activations: forward φ and derivative φ′ (declared beside the layer kinds that apply them). */
+export { ACTIVATION_DOCS } from './activationDocs';
 
 /** Losses. */
 export const LOSS_DOCS: Readonly<Record<string, string>> = {
@@ -114,11 +104,9 @@ export const SCHEDULE_DOCS: Readonly<Record<string, { readonly params: readonly 
   cosine: { params: ['min_lr'], doc: 'Cosine annealing from lr to min_lr (default 0) over the run.' },
 };
 
-/** Options of layers and of `data csv`, by the statement they belong to. */
+/** Options of layers (as their kinds declare them) and of `data csv`, by the statement they belong to. */
 export const OPTION_DOCS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  dense: { init: 'Weight initialiser (default xavier).', bias_init: 'Bias initialiser (default zeros).', slope: 'Negative slope of leaky_relu (default 0.01).' },
-  activation: { slope: 'Negative slope of leaky_relu (default 0.01).' },
-  batchnorm: { momentum: 'Weight of the new batch statistic in the running averages (default 0.1).', eps: 'Added to the variance (default 1e-5).' },
+  ...Object.fromEntries(LAYER_KINDS.filter((k) => Object.keys(k.options).length).map((k) => [k.keyword, k.options])),
   csv: {
     inputs: 'Input columns by header name, comma-separated (default: every column except the targets).',
     target: 'Target column(s) by header name (default: the last column).',

@@ -2,14 +2,19 @@
 // a begin node, its body, and an end node where the sum happens), all parameters in one buffer so zeroing grads is
 // one fill, and per-node activation buffers sized for the largest batch.
 
-import { LIMITS, type LayerSpec } from '../language/spec';
-import { activationBackward, activationForward, type Activation } from './activations';
-import { denseBackward, denseForward } from './dense';
-import { fillInit } from './init';
+import { LIMITS } from '../language/limits';
+import type { LayerSpec } from '../language/spec';
+import type { Activation } from './activations';
+import { kindOf, nodeOps, type LeafKind } from './layers';
+import type { BatchNormState } from './layers/batchnorm';
+import type { NodeOps, NodeState } from './layers/kind';
 import type { Prng } from './prng';
 import type { FloatArray } from './tensor';
 
-export type NodeKind = 'dense' | 'activation' | 'dropout' | 'batchnorm' | 'residual_begin' | 'residual_end';
+export type { BatchNormState } from './layers/batchnorm';
+
+/** A node of the flattened network: a layer statement's kind, or a residual block's begin and end. */
+export type NodeKind = LeafKind | 'residual_begin' | 'residual_end';
 
 /** One step of the flattened network. */
 export interface ModelNode {
@@ -33,14 +38,6 @@ export interface ModelNode {
   readonly partner: number;
 }
 
-/** Running statistics and per-batch values of one batch-norm node, each [w]. */
-export interface BatchNormState {
-  readonly mean: FloatArray;
-  readonly invStd: FloatArray;
-  readonly runningMean: FloatArray;
-  readonly runningVar: FloatArray;
-}
-
 /**
  * How a forward pass treats dropout and batch norm: `train` draws new dropout masks and uses batch statistics;
  * `replay` is the same but keeps the current masks (for gradient checks); `eval` uses no dropout and running
@@ -60,7 +57,7 @@ export class Model<Arr extends FloatArray = Float32Array> {
   readonly grads: Arr;
   /** acts[0] = batch input [B, inputSize]; acts[i+1] = output of node i [B, out_i]. */
   readonly acts: Arr[];
-  /** Per node [B, out_i]: dense z; batchnorm x̂; dropout mask (0 or 1/(1−p)); residual_end the skip term. */
+  /** Per node [B, width] as its kind declares: dense z; batchnorm x̂; dropout mask (0 or 1/(1−p)); residual_end the skip term. */
   readonly zs: Arr[];
   /** δ = ∂L/∂z of dense nodes, [B, out_i] (empty for other kinds). */
   readonly deltas: Arr[];
@@ -68,7 +65,10 @@ export class Model<Arr extends FloatArray = Float32Array> {
   readonly dOuts: Arr[];
   /** Gradient arriving through the skip path of a residual_begin node, [B, in_i] (empty for other kinds). */
   readonly dSkips: Arr[];
-  private readonly bn: (BatchNormState | null)[];
+  /** Per-node memory of kinds that keep some (batch norm's statistics), else null. */
+  readonly states: (NodeState | null)[];
+  /** Each node's behaviour, looked up once: forward and backward run between every two events. */
+  private readonly ops: readonly NodeOps[];
 
   /**
    * @param evaluatesFor when given, this model is that model's evaluation twin: it reads the same parameters and
@@ -78,85 +78,37 @@ export class Model<Arr extends FloatArray = Float32Array> {
   constructor(readonly inputSize: number, layers: readonly LayerSpec[], readonly maxBatch: number, array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr, evaluatesFor?: Model<Arr>) {
     const { nodes, parameterCount } = flattenLayers(inputSize, layers);
     this.nodes = nodes;
+    this.ops = nodes.map((n) => nodeOps(n.kind));
     this.params = evaluatesFor ? evaluatesFor.params : new array(parameterCount);
     this.grads = evaluatesFor ? new array(0) : new array(parameterCount);
     const buf = (w: number) => new array(maxBatch * w);
     const backBuf = (w: number) => buf(evaluatesFor ? 0 : w);
     this.acts = [buf(inputSize), ...nodes.map((n) => buf(n.outWidth))];
-    this.zs = nodes.map((n) => buf(n.kind === 'dense' || n.kind === 'batchnorm' || n.kind === 'dropout' || n.kind === 'residual_end' ? n.outWidth : 0));
-    this.deltas = nodes.map((n) => backBuf(n.kind === 'dense' ? n.outWidth : 0));
+    const widths = nodes.map(nodeBuffers);
+    this.zs = widths.map((b) => buf(b.z ?? 0));
+    this.deltas = widths.map((b) => backBuf(b.delta ?? 0));
     this.dOuts = nodes.map((n) => backBuf(n.outWidth));
-    this.dSkips = nodes.map((n) => backBuf(n.kind === 'residual_begin' ? n.inWidth : 0));
-    this.bn = nodes.map((n, i) => {
-      if (n.kind !== 'batchnorm') return null;
-      const shared = evaluatesFor?.bn[i];
-      return {
-        mean: new array(n.outWidth), invStd: new array(n.outWidth),
-        runningMean: shared ? shared.runningMean : new array(n.outWidth), runningVar: shared ? shared.runningVar : new array(n.outWidth).fill(1),
-      };
-    });
+    this.dSkips = widths.map((b) => backBuf(b.skip ?? 0));
+    this.states = nodes.map((n, i) => this.ops[i].state?.(n, maxBatch, array, evaluatesFor?.states[i] ?? null) ?? null);
   }
 
-  /** Initialises every parameter: W and b by their layer's initialisers, γ = 1, β = 0, projections Xavier/zeros. */
+  /** Initialises every parameter, node by node as its kind says: W and b by their initialisers, γ = 1, β = 0, projections Xavier/zeros. */
   initialize(rng: Prng): void {
-    for (const n of this.nodes) {
-      if (n.kind === 'dense' && n.spec.kind === 'dense') {
-        fillInit(n.spec.init, this.params, n.wOff, n.wSize, n.inWidth, n.outWidth, rng);
-        fillInit(n.spec.biasInit, this.params, n.bOff, n.outWidth, n.inWidth, n.outWidth, rng);
-      } else if (n.kind === 'batchnorm') {
-        this.params.fill(1, n.wOff, n.wOff + n.outWidth);
-        this.params.fill(0, n.bOff, n.bOff + n.outWidth);
-      } else if (n.kind === 'residual_end' && n.wOff >= 0) {
-        const inW = this.nodes[n.partner].inWidth;
-        fillInit({ kind: 'xavier_uniform' }, this.params, n.wOff, n.wSize, inW, n.outWidth, rng);
-        this.params.fill(0, n.bOff, n.bOff + n.outWidth);
-      }
-    }
+    for (let i = 0; i < this.nodes.length; i++) this.ops[i].init?.(this, i, rng);
   }
 
   /** The logits of the output: z of a final dense node, or the input of a final activation node. */
   logits(): Arr {
-    const i = this.nodes.length - 1;
-    return this.nodes[i].kind === 'dense' ? this.zs[i] : this.acts[i];
+    const i = this.nodes.length - 1, ops = this.ops[i];
+    return ops.logits ? ops.logits(this, i) : this.acts[i];
   }
 
   /**
-   * Forward pass of node i over B samples: reads acts[i], writes acts[i+1] (and zs[i]).
+   * Forward pass of node i over B samples: reads acts[i], writes acts[i+1] (and the node's own buffers).
    * `mode` selects dropout masks and batch statistics; `rng` draws the dropout masks in `train` mode.
    */
   forwardNode(i: number, B: number, mode: ForwardMode, rng: Prng): void {
-    const n = this.nodes[i], x = this.acts[i], out = this.acts[i + 1], w = n.outWidth, len = B * w;
-    switch (n.kind) {
-      case 'dense':
-        denseForward(this.zs[i], x, this.params, n.wOff, n.bOff, B, n.inWidth, w);
-        activationForward(n.activation, out, this.zs[i], B, w, n.slope);
-        return;
-      case 'activation':
-        activationForward(n.activation, out, x, B, w, n.slope);
-        return;
-      case 'dropout': {
-        const p = n.spec.kind === 'dropout' ? n.spec.p : 0, mask = this.zs[i], keep = 1 / (1 - p);
-        for (let k = 0; k < len; k++) {
-          if (mode === 'eval' || p === 0) mask[k] = 1;
-          else if (mode === 'train') mask[k] = rng.next() < p ? 0 : keep;
-          out[k] = x[k] * mask[k];
-        }
-        return;
-      }
-      case 'batchnorm':
-        this.batchNormForward(i, B, mode !== 'eval', mode === 'train');
-        return;
-      case 'residual_begin':
-        out.set(x.subarray(0, len));
-        return;
-      case 'residual_end': {
-        const skipIn = this.acts[n.partner], skip = this.zs[i];
-        if (n.wOff >= 0) denseForward(skip, skipIn, this.params, n.wOff, n.bOff, B, this.nodes[n.partner].inWidth, w);
-        else skip.set(skipIn.subarray(0, len));
-        for (let k = 0; k < len; k++) out[k] = x[k] + skip[k];
-        return;
-      }
-    }
+    this.ops[i].forward(this, i, B, mode, rng);
   }
 
   /**
@@ -164,84 +116,13 @@ export class Model<Arr extends FloatArray = Float32Array> {
    * accumulates parameter gradients with +=, and assigns ∂L/∂(input) into dOuts[i−1] (not for node 0).
    */
   backwardNode(i: number, B: number, fusedOutput: boolean): void {
-    const n = this.nodes[i], dOut = this.dOuts[i], dIn = i > 0 ? this.dOuts[i - 1] : null;
-    const w = n.outWidth, len = B * w, inLen = B * n.inWidth;
-    const fused = fusedOutput && i === this.nodes.length - 1;
-    switch (n.kind) {
-      case 'dense':
-        if (!fused) activationBackward(n.activation, this.deltas[i], dOut, this.zs[i], this.acts[i + 1], B, w, n.slope);
-        if (dIn) dIn.fill(0, 0, inLen);
-        denseBackward(dIn, this.grads, this.deltas[i], this.acts[i], this.params, n.wOff, n.bOff, B, n.inWidth, w);
-        return;
-      case 'activation':
-        // With a fused output the loss already wrote δ = ∂L/∂(input) into dOuts[i−1].
-        if (dIn && !fused) activationBackward(n.activation, dIn, dOut, this.acts[i], this.acts[i + 1], B, w, n.slope);
-        return;
-      case 'dropout':
-        if (dIn) { const mask = this.zs[i]; for (let k = 0; k < len; k++) dIn[k] = dOut[k] * mask[k]; }
-        return;
-      case 'batchnorm':
-        this.batchNormBackward(i, B, dIn);
-        return;
-      case 'residual_begin':
-        if (dIn) { const skip = this.dSkips[i]; for (let k = 0; k < len; k++) dIn[k] = dOut[k] + skip[k]; }
-        return;
-      case 'residual_end': {
-        const begin = this.nodes[n.partner], dSkip = this.dSkips[n.partner];
-        if (dIn) dIn.set(dOut.subarray(0, len));
-        if (n.wOff >= 0) {
-          dSkip.fill(0, 0, B * begin.inWidth);
-          denseBackward(dSkip, this.grads, dOut, this.acts[n.partner], this.params, n.wOff, n.bOff, B, begin.inWidth, w);
-        } else dSkip.set(dOut.subarray(0, len));
-        return;
-      }
-    }
-  }
-
-  private batchNormForward(i: number, B: number, training: boolean, updateRunning: boolean): void {
-    const n = this.nodes[i], st = this.bn[i]!, w = n.outWidth, x = this.acts[i], xh = this.zs[i], out = this.acts[i + 1];
-    const spec = n.spec.kind === 'batchnorm' ? n.spec : { momentum: 0.1, eps: 1e-5 };
-    for (let j = 0; j < w; j++) {
-      let mean: number, variance: number;
-      if (training) {
-        let s = 0;
-        for (let r = 0; r < B; r++) s += x[r * w + j];
-        mean = s / B;
-        let v = 0;
-        for (let r = 0; r < B; r++) { const d = x[r * w + j] - mean; v += d * d; }
-        variance = v / B;
-        // Running statistics as PyTorch keeps them: the unbiased variance, blended with `momentum`.
-        if (updateRunning) st.runningMean[j] = (1 - spec.momentum) * st.runningMean[j] + spec.momentum * mean;
-        if (updateRunning) st.runningVar[j] = (1 - spec.momentum) * st.runningVar[j] + spec.momentum * (B > 1 ? v / (B - 1) : variance);
-      } else {
-        mean = st.runningMean[j];
-        variance = st.runningVar[j];
-      }
-      const inv = 1 / Math.sqrt(variance + spec.eps);
-      st.mean[j] = mean;
-      st.invStd[j] = inv;
-      const g = this.params[n.wOff + j], b = this.params[n.bOff + j];
-      for (let r = 0; r < B; r++) { const k = r * w + j; xh[k] = (x[k] - mean) * inv; out[k] = g * xh[k] + b; }
-    }
-  }
-
-  private batchNormBackward(i: number, B: number, dIn: Arr | null): void {
-    const n = this.nodes[i], st = this.bn[i]!, w = n.outWidth, xh = this.zs[i], dOut = this.dOuts[i];
-    for (let j = 0; j < w; j++) {
-      let sumD = 0, sumDX = 0;
-      for (let r = 0; r < B; r++) { const k = r * w + j; sumD += dOut[k]; sumDX += dOut[k] * xh[k]; }
-      this.grads[n.wOff + j] += sumDX;
-      this.grads[n.bOff + j] += sumD;
-      if (!dIn) continue;
-      // dx = γ·invStd/B · (B·dy − Σdy − x̂·Σ(dy·x̂))
-      const scale = (this.params[n.wOff + j] * st.invStd[j]) / B;
-      for (let r = 0; r < B; r++) { const k = r * w + j; dIn[k] = scale * (B * dOut[k] - sumD - xh[k] * sumDX); }
-    }
+    this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
   }
 
   /** Running mean and variance of a batch-norm node (for inspection). */
   batchNormStats(i: number): BatchNormState | null {
-    return this.bn[i];
+    const s = this.states[i];
+    return s && 'runningMean' in s && 'runningVar' in s ? (s as BatchNormState) : null;
   }
 }
 
@@ -258,37 +139,29 @@ export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): 
     if (depth > LIMITS.maxNesting) throw new RangeError(`residual blocks nest more than ${LIMITS.maxNesting} deep`);
     let w = inWidth;
     for (const s of specs) {
-      switch (s.kind) {
-        case 'dense':
-          nodes.push({ ...base, kind: 'dense', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: s.units, wOff: off, bOff: off + s.units * w, wSize: s.units * w, activation: s.activation, slope: s.slope });
-          off += s.units * w + s.units;
-          w = s.units;
-          break;
-        case 'activation':
-          nodes.push({ ...base, kind: 'activation', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w, activation: s.activation, slope: s.slope });
-          break;
-        case 'dropout':
-          nodes.push({ ...base, kind: 'dropout', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w });
-          break;
-        case 'batchnorm':
-          nodes.push({ ...base, kind: 'batchnorm', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w, wOff: off, bOff: off + w, wSize: w });
-          off += 2 * w;
-          break;
-        case 'residual': {
-          const begin = nodes.length;
-          nodes.push({ ...base, kind: 'residual_begin', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w });
-          const out = flatten(s.body, w, depth + 1);
-          const proj = out !== w;
-          nodes.push({ ...base, kind: 'residual_end', name: s.name, spec: s, line: s.endRange.line, inWidth: out, outWidth: out, partner: begin, ...(proj ? { wOff: off, bOff: off + out * w, wSize: out * w } : {}) });
-          if (proj) off += out * w + out;
-          nodes[begin] = { ...nodes[begin], partner: nodes.length - 1 };
-          w = out;
-          break;
-        }
+      if (s.kind === 'residual') {
+        const begin = nodes.length;
+        nodes.push({ ...base, kind: 'residual_begin', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w });
+        const out = flatten(s.body, w, depth + 1);
+        const proj = out !== w;
+        nodes.push({ ...base, kind: 'residual_end', name: s.name, spec: s, line: s.endRange.line, inWidth: out, outWidth: out, partner: begin, ...(proj ? { wOff: off, bOff: off + out * w, wSize: out * w } : {}) });
+        if (proj) off += out * w + out;
+        nodes[begin] = { ...nodes[begin], partner: nodes.length - 1 };
+        w = out;
+        continue;
       }
+      const k = kindOf(s), outWidth = k.outWidth ? k.outWidth(s, w) : w, p = k.params?.(s, w), act = k.activation?.(s);
+      nodes.push({ ...base, kind: s.kind, name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth, ...(p ? { wOff: off, bOff: off + p.w, wSize: p.w } : {}), ...act });
+      if (p) off += p.w + p.b;
+      w = outWidth;
     }
     return w;
   };
   flatten(layers, inputSize, 0);
   return { nodes, parameterCount: off };
+}
+
+/** Widths of a node's own [B × width] buffers (zs, deltas, dSkips), as its kind declares; Model and the memory estimate use it. */
+export function nodeBuffers(n: ModelNode): { readonly z?: number; readonly delta?: number; readonly skip?: number } {
+  return nodeOps(n.kind).buffers(n);
 }

@@ -3,6 +3,7 @@
 
 import type { NetworkSpec } from '../language/spec';
 import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
+import { nodeOps } from '../nn/layers';
 import { Model } from '../nn/model';
 import { Prng } from '../nn/prng';
 import type { Trainer } from './trainer';
@@ -50,7 +51,8 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
   m.params.set(Array.from(input.params));
   m.acts[0].set(Array.from(input.x));
   const y = Float64Array.from(input.y);
-  m.nodes.forEach((n, i) => { if (n.kind === 'dropout') m.zs[i].set(Array.from(input.masks?.get(i) ?? new Float64Array(B * n.outWidth).fill(1))); });
+  // What training drew at random (dropout's mask) is held fixed: every entry kept unless given.
+  m.nodes.forEach((n, i) => { if (nodeOps(n.kind).draws) m.zs[i].set(Array.from(input.masks?.get(i) ?? new Float64Array(B * n.outWidth).fill(1))); });
   const rng = new Prng(0); // unused in replay mode: masks stay as set above
 
   const loss = (): number => {
@@ -66,7 +68,7 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
 
   return m.nodes.flatMap((n, node) => {
     if (!n.wSize) return [];
-    const size = n.kind === 'batchnorm' ? 2 * n.outWidth : n.wSize + n.outWidth; // W and b (γ and β) are adjacent
+    const size = n.bOff + n.outWidth - n.wOff; // W and b (γ and β) are adjacent; b has one entry per output
     const count = Math.min(size, maxPerNode);
     let maxRel = 0, maxAbs = 0;
     for (let k = 0; k < count; k++) {
@@ -88,6 +90,6 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
 export function checkTrainer(t: Trainer, opts: { maxPerNode?: number; h?: number } = {}): LayerCheck[] {
   const B = t.batchSize, m = t.model;
   const masks = new Map<number, ArrayLike<number>>();
-  m.nodes.forEach((n, i) => { if (n.kind === 'dropout') masks.set(i, m.zs[i].subarray(0, B * n.outWidth)); });
+  m.nodes.forEach((n, i) => { if (nodeOps(n.kind).draws) masks.set(i, m.zs[i].subarray(0, B * n.outWidth)); });
   return gradientCheck({ spec: t.spec, params: m.params, x: m.acts[0].subarray(0, B * t.spec.inputSize), y: t.yBatch.subarray(0, B * t.outputs), batch: B, masks }, opts);
 }

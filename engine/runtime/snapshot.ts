@@ -1,5 +1,7 @@
 // Names, shapes and views of the tensors a debugger shows at each event; shared by the worker and the CLI.
 
+import { nodeOps } from '../nn/layers';
+import type { TensorKey } from '../nn/layers/kind';
 import type { FloatArray } from '../nn/tensor';
 import type { Phase, Trainer } from './trainer';
 
@@ -13,8 +15,8 @@ export interface NamedTensor {
   readonly data: FloatArray;
 }
 
-/** The role of a tensor within its node. */
-export type TensorKey = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
+/** The role of a tensor within its node (declared with the layer kinds, which name their own). */
+export type { TensorKey } from '../nn/layers/kind';
 
 /** Every tensor node `i` holds now, keyed by role; batch tensors cover the current batch. Absent roles are omitted. */
 export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, NamedTensor>> {
@@ -27,26 +29,17 @@ export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, Na
     dA: view('∂L/∂a', 'dA', [B, w], m.dOuts[i]),
   };
   if (i > 0) out.dX = view('∂L/∂x', 'dX', [B, n.inWidth], m.dOuts[i - 1]);
-  const skipIn = n.kind === 'residual_end' ? m.nodes[n.partner].inWidth : n.inWidth;
-  const wShape = n.kind === 'batchnorm' ? [w] : [w, skipIn];
-  const [wName, bName] = n.kind === 'batchnorm' ? ['γ', 'β'] : n.kind === 'residual_end' ? ['P', 'c'] : ['W', 'b'];
-  if (n.wOff >= 0) {
-    out.W = view(wName, wName === 'γ' ? 'gamma' : wName, wShape, m.params, n.wOff);
-    out.b = view(bName, bName === 'β' ? 'beta' : bName, [w], m.params, n.bOff);
-    out.gradW = view(`${wName}.grad`, `${wName === 'γ' ? 'gamma' : wName}.grad`, wShape, m.grads, n.wOff);
-    out.gradb = view(`${bName}.grad`, `${bName === 'β' ? 'beta' : bName}.grad`, [w], m.grads, n.bOff);
+  const ops = nodeOps(n.kind), names = ops.paramNames;
+  if (n.wOff >= 0 && names) {
+    // W-like [out, in] (γ of a normalisation is [w]), b-like [out]; gradients at the same offsets.
+    const wShape = names.wIsVector ? [w] : [w, n.wSize / w];
+    const [[wLabel, wPath], [bLabel, bPath]] = [names.w, names.b];
+    out.W = view(wLabel, wPath, wShape, m.params, n.wOff);
+    out.b = view(bLabel, bPath, [w], m.params, n.bOff);
+    out.gradW = view(`${wLabel}.grad`, `${wPath}.grad`, wShape, m.grads, n.wOff);
+    out.gradb = view(`${bLabel}.grad`, `${bPath}.grad`, [w], m.grads, n.bOff);
   }
-  switch (n.kind) {
-    case 'dense':
-      out.z = view('z', 'z', [B, w], m.zs[i]);
-      out.delta = view('δ = ∂L/∂z', 'delta', [B, w], m.deltas[i]);
-      break;
-    case 'dropout': out.mask = view('mask', 'mask', [B, w], m.zs[i]); break;
-    case 'batchnorm': out.xhat = view('x̂', 'xhat', [B, w], m.zs[i]); break;
-    case 'residual_end': out.x = { ...out.x!, name: 'F(x)' }; out.skip = view('skip', 'skip', [B, w], m.zs[i]); break;
-    case 'residual_begin': out.dSkip = view('∂L/∂x via skip', 'dSkip', [B, n.inWidth], m.dSkips[i]); break;
-    case 'activation': break;
-  }
+  ops.tensors?.(n, i, m, B, view, out);
   return out;
 }
 

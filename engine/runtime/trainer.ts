@@ -4,6 +4,7 @@
 
 import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
+import { layerKind } from '../nn/layers';
 import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
 import { flattenLayers, Model } from '../nn/model';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
@@ -82,9 +83,11 @@ export function validateSpec(spec: NetworkSpec): void {
   if (!(spec.inputSize >= 1)) fail(`input width must be at least 1, not ${spec.inputSize}`);
   if (!spec.layers.length) fail('the network has no layers');
   const visit = (layers: NetworkSpec['layers']) => layers.forEach((l) => {
-    if (l.kind === 'dense' && !(Number.isInteger(l.units) && l.units >= 1)) fail(`layer '${l.name}' has ${l.units} units; it needs at least 1`);
-    if (l.kind === 'dropout' && !(l.p >= 0 && l.p < 1)) fail(`dropout '${l.name}' has p = ${l.p}; it needs 0 ≤ p < 1`);
-    if (l.kind === 'residual') { if (!l.body.length) fail(`residual '${l.name}' has no layers`); visit(l.body); }
+    if (l.kind === 'residual') { if (!l.body.length) fail(`residual '${l.name}' has no layers`); visit(l.body); return; }
+    const kind = layerKind(l.kind);
+    if (!kind) fail(`layer '${l.name}' has an unknown kind '${l.kind}'`);
+    const problem = kind!.validate?.(l);
+    if (problem) fail(problem);
   });
   visit(spec.layers);
   const outputs = flattenLayers(spec.inputSize, spec.layers).nodes.at(-1)!.outWidth;
