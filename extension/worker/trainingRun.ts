@@ -19,7 +19,6 @@ import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from '
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
-import { minMaxIndices } from '../../webview/gradientFlow/series';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
@@ -365,13 +364,12 @@ export class TrainingRun {
     // downsample anyway), so neither the worker nor the host builds and clones them all. Each stretch keeps its
     // lowest and highest loss, so a one-epoch spike still reaches the view.
     const points: LossPoint[] = [];
-    for (const e of minMaxIndices(t.epochLosses, this.lossSent, t.epochLosses.length, MAX_LOSS_POINTS_PER_MESSAGE)) {
-      const m = t.metrics[e];
-      points.push({ epoch: e + 1, step: t.step, loss: t.epochLosses[e], valLoss: m && m.epoch === e + 1 ? m.valLoss : null });
+    for (const p of t.epochs.pointsSince(this.lossSent, MAX_LOSS_POINTS_PER_MESSAGE)) {
+      points.push({ epoch: p.index + 1, step: t.step, loss: p.loss, valLoss: p.valLoss });
     }
-    this.lossSent = t.epochLosses.length;
+    this.lossSent = t.epochs.length;
     return {
-      epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss, batchLoss: t.loss,
+      epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochs.last?.loss ?? t.loss, batchLoss: t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
       gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
