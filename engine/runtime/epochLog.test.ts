@@ -37,17 +37,29 @@ test('two million epochs: bounded entries, the newest exact, the spike and the N
   assert.ok(since.length <= 256 && since.some((p) => p.index === spike) && since.at(-1)!.index === N - 1, 'a stretch to send keeps its extremes and ends at the newest');
 });
 
-test('a rewind forgets the later epochs; the newest is restored from the checkpoint even past the exact ones', () => {
+test('rewinds move back and forth without losing epochs; a changed future forgets what lay ahead', () => {
   const log = new EpochLog();
   for (let i = 0; i < 5000; i++) log.push(metrics(i + 1, i));
-  log.truncate(4990, undefined);
-  assert.deepEqual([log.length, log.last?.epoch, log.at(-1)?.epoch], [4990, 4990, 4990]);
-  log.truncate(100, metrics(100, 99));
+  log.seek(4990, undefined);
+  assert.deepEqual([log.length, log.last?.epoch, log.at(-1)?.epoch, log.at(4995)], [4990, 4990, 4990, undefined]);
+  log.seek(100, metrics(100, 99)); // far back: the checkpoint brings the newest epoch's metrics
   assert.deepEqual([log.length, log.last?.loss, log.at(-1)], [100, 99, undefined]);
   assert.ok(log.points().every((p) => p.index < 100));
-  log.push(metrics(101, 7));
-  assert.deepEqual([log.length, log.at(-1)?.loss], [101, 7]);
-  assert.deepEqual(log.pointsSince(100, 10), [{ index: 100, loss: 7, valLoss: null }]);
+  for (let i = 100; i < 120; i++) log.push(metrics(i + 1, i)); // replayed: the same epochs again
+  assert.deepEqual([log.length, log.at(-1)?.loss, log.at(3000)], [120, 119, undefined]);
+  log.seek(4000, metrics(4000, 3999)); // forward again (a later checkpoint)
+  assert.equal(log.at(3990)?.loss, 3990, 'the epochs ahead were kept: a replay finds the same ones');
+  assert.ok(log.points().some((p) => p.index > 3000), 'and so was their curve');
+  log.seek(50, metrics(50, 49));
+  log.forgetAhead(); // Set Value: the future differs
+  log.push(metrics(51, -1));
+  for (let i = 51; i < 60; i++) log.push(metrics(i + 1, -i));
+  assert.ok(log.points().filter((p) => p.index > 50).every((p) => p.loss === -p.index), 'the new future replaced the forgotten one');
+  log.seek(51, log.at(50));
+  // Epoch 51 (index 50) is exact; 45–49 left the ring long ago and come from the thinned curve.
+  const since = log.pointsSince(45, 100);
+  assert.deepEqual(since.at(-1), { index: 50, loss: -1, valLoss: null });
+  assert.ok(since.length >= 2 && since.slice(0, -1).every((p) => p.index >= 45 && p.index < 50 && p.loss === p.index), JSON.stringify(since));
 });
 
 /** Heap in use after a full collection. */

@@ -44,13 +44,18 @@ export function thinPoints(points: readonly EpochPoint[], max: number): EpochPoi
   return out;
 }
 
-/** Per-epoch metrics: `length` epochs recorded, the newest RECENT_EPOCHS exactly, all of them as a thinned curve. */
+/**
+ * Per-epoch metrics at the trainer's position (`length` epochs completed), the newest RECENT_EPOCHS exactly and the
+ * whole run as a thinned curve. A rewind moves the position back (seek) without forgetting what lies ahead: replays
+ * are bit-identical, so coming forward again finds the same epochs. Only a change of the future (Set Value) forgets.
+ */
 export class EpochLog {
-  /** Epochs recorded. */
+  /** Epochs completed at the trainer's current position. */
   length = 0;
-  /** The exact newest epochs, a ring: slot (index % RECENT_EPOCHS) holds epoch `index`; `exact` of them are valid. */
+  /** The exact newest epochs, a ring: slot (index % RECENT_EPOCHS) holds the metrics of the last epoch put there. */
   private readonly ring: EpochMetrics[] = [];
-  private exact = 0;
+  /** Epochs the curve covers (the furthest the run has got since the future last changed). */
+  private recorded = 0;
   /**
    * The whole-run curve: one point per epoch at stride 1; past MAX_CURVE_POINTS, buckets of `stride` epochs that keep
    * two points each (their lowest and highest), the bucket being filled in `pending`.
@@ -59,15 +64,16 @@ export class EpochLog {
   private stride = 1;
   private pending: EpochPoint[] = [];
   private pendingCount = 0;
-  /** The newest epoch's metrics, kept even when a rewind goes back past the ring (see truncate). */
+  /** The metrics of epoch length − 1, kept even when a rewind lands where the ring no longer holds them. */
   private newest: EpochMetrics | undefined;
 
-  /** Records the next epoch. */
+  /** Records the next epoch (its `epoch` field is its 1-based number, length + 1). */
   push(m: EpochMetrics): void {
     const index = this.length++;
     this.ring[index % RECENT_EPOCHS] = m;
-    this.exact = Math.min(RECENT_EPOCHS, this.exact + 1);
     this.newest = m;
+    if (index < this.recorded) return; // a replay after a rewind: the curve has this epoch already
+    this.recorded = index + 1;
     const p: EpochPoint = { index, loss: m.loss, valLoss: m.valLoss };
     if (this.stride === 1) this.curve.push(p);
     else {
@@ -86,15 +92,12 @@ export class EpochLog {
     return this.newest;
   }
 
-  /** The oldest epoch index (0-based) still kept exactly. */
-  get firstExact(): number {
-    return this.length - this.exact;
-  }
-
-  /** Metrics of 0-based epoch `index` (negative counts from the end), or undefined when it is no longer kept exactly. */
+  /** Metrics of 0-based epoch `index` (negative counts from the end), or undefined when it is not kept exactly. */
   at(index: number): EpochMetrics | undefined {
     const i = index < 0 ? this.length + index : index;
-    return i >= this.firstExact && i < this.length ? this.ring[i % RECENT_EPOCHS] : undefined;
+    if (i < 0 || i >= this.length || i < this.length - RECENT_EPOCHS) return undefined;
+    const m = this.ring[i % RECENT_EPOCHS];
+    return m && m.epoch === i + 1 ? m : undefined;
   }
 
   /**
@@ -102,32 +105,35 @@ export class EpochLog {
    * thinned curve before that, thinned again by min/max buckets when there are more.
    */
   pointsSince(from: number, max: number): EpochPoint[] {
-    const exact = Math.max(from, this.firstExact), points: EpochPoint[] = [];
-    if (from < exact) for (const p of this.points()) if (p.index >= from && p.index < exact) points.push(p);
-    for (let i = exact; i < this.length; i++) {
-      const m = this.ring[i % RECENT_EPOCHS];
+    let exactFrom = this.length;
+    while (exactFrom > from && this.at(exactFrom - 1)) exactFrom--;
+    const points: EpochPoint[] = [];
+    if (from < exactFrom) for (const p of this.points()) if (p.index >= from && p.index < exactFrom) points.push(p);
+    for (let i = exactFrom; i < this.length; i++) {
+      const m = this.at(i)!;
       points.push({ index: i, loss: m.loss, valLoss: m.valLoss });
     }
     return thinPoints(points, max);
   }
 
-  /** The whole run's loss curve as kept: at most MAX_CURVE_POINTS + 3 points, each bucket's lowest and highest. */
+  /** The run's loss curve up to the current position: at most MAX_CURVE_POINTS + 3 points, each bucket's lowest and highest. */
   points(): EpochPoint[] {
-    return [...this.curve, ...this.pending];
+    return [...this.curve, ...this.pending].filter((p) => p.index < this.length);
   }
 
-  /**
-   * Forgets the epochs from `length` on (a rewind). `last` is the metrics of epoch `length − 1` for when the ring no
-   * longer holds it (the restored checkpoint carries them).
-   */
-  truncate(length: number, last: EpochMetrics | undefined): void {
-    if (length >= this.length) return;
-    this.exact = Math.max(0, this.exact - (this.length - length));
+  /** Moves to `length` epochs completed (a rewind, or back forward); `last` is epoch length − 1's metrics. */
+  seek(length: number, last: EpochMetrics | undefined): void {
     this.length = length;
     this.newest = length === 0 ? undefined : this.at(length - 1) ?? last;
-    this.curve = this.curve.filter((p) => p.index < length);
-    if (this.pending.some((p) => p.index >= length)) {
-      this.curve.push(...this.pending.filter((p) => p.index < length));
+  }
+
+  /** Forgets the epochs ahead of the current position: the future is about to be different (Set Value). */
+  forgetAhead(): void {
+    if (this.recorded <= this.length) return;
+    this.recorded = this.length;
+    this.curve = this.curve.filter((p) => p.index < this.length);
+    if (this.pending.length) {
+      this.curve.push(...this.pending.filter((p) => p.index < this.length));
       this.pending = [];
       this.pendingCount = 0;
     }

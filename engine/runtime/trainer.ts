@@ -255,7 +255,7 @@ export class Trainer {
       eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, previousLoss: s.previousLoss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
       microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
     });
-    this.epochs.truncate(s.epochs, s.lastEpoch);
+    this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
     if (s.grads) m.grads.set(s.grads);
     else m.grads.fill(0);

@@ -87,6 +87,7 @@ export class TrainingRun {
         const t = this.requirePaused();
         const text = applySetValue(t, this.scope(), msg.path, msg.value);
         this.history?.truncateAfter(t.eventIndex); // the future is different now
+        t.epochs.forgetAhead();
         return { text };
       });
       case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step) }));
