@@ -116,7 +116,7 @@ export function runKernelBench(seconds: number): void {
   }
   const per = Math.max(0.05, seconds / 6);
   const simd = simdKernelsAvailable();
-  console.log(`GFLOP/s (2·B·C·OC per product), Float32, interleaved, median of 5: naive loops → 4×4-blocked JavaScript${simd ? ' → engine (WebAssembly SIMD for float32 layers of B·C·OC ≥ 256)' : ' (WebAssembly SIMD unavailable)'}\n`);
+  console.log(`GFLOP/s (2·B·C·OC per product), Float32, interleaved, median of 5: naive loops → engine without SIMD (4×4-blocked JavaScript below B·C·OC = 256, the float32 JavaScript twins of the SIMD kernels from there on: same bits as SIMD)${simd ? ' → engine (WebAssembly SIMD for float32 layers of B·C·OC ≥ 256)' : ' (WebAssembly SIMD unavailable)'}\n`);
   console.log('| shape B×C→OC | nets | forward | backward, dW + db + dx | backward, dW + db (first layer) |');
   console.log('|---|---|---:|---:|---:|');
   for (const [key, { B, C, OC, nets }] of shapes) {

@@ -203,7 +203,7 @@ function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (
           onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
           return;
         }
-        case 'stopped': case 'log': case 'reply': case 'breakpointProblem': return;
+        case 'stopped': case 'log': case 'reply': case 'breakpointProblem': case 'replayProgress': return;
         case 'finished': {
           const seconds = (performance.now() - t0) / 1000;
           host.display.progress(m.progress);

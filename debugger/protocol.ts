@@ -172,6 +172,7 @@ export type HostToWorker =
   | { kind: 'continue' }
   | { kind: 'step'; step: StepKind }
   | { kind: 'reverseContinue' }
+  /** Pauses training, or stops a long Step Back or Reverse Continue where it has got to. */
   | { kind: 'pause' }
   | { kind: 'stop' }
   /** Requests answered by a `reply` with the same id. */
@@ -214,6 +215,11 @@ export type WorkerToHost =
       hitBreakpointIds: readonly number[]; notice: string | null;
     }
   | { kind: 'log'; message: string; line: number }
+  /**
+   * A long Step Back or Reverse Continue under way (sent a few times a second once it has run ~0.3 s): events
+   * replayed of at most `total`, and the step reached. It ends with a `stopped` (Pause stops it early).
+   */
+  | { kind: 'replayProgress'; title: string; done: number; total: number; step: number }
   /** A breakpoint the worker cannot apply (its condition or log message names something the network lacks). */
   | { kind: 'breakpointProblem'; id: number; message: string }
   | Reply

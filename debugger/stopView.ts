@@ -49,7 +49,7 @@ export function trainingScalars(t: Trainer, state: EventState): Scalar[] {
   ];
   if (t.spec.train.clip?.kind === 'value') out.push(step('entries clipped', 'clip_coef', () => t.clip.clippedValues));
   if (!Number.isNaN(t.previousLoss) && ev) out.push({ name: 'previous step loss', value: t.previousLoss });
-  const last = t.metrics.at(-1);
+  const last = t.epochs.last;
   if (last) {
     out.push({ name: 'last epoch loss', value: last.loss });
     if (last.accuracy !== null) out.push({ name: 'last epoch accuracy', value: last.accuracy });

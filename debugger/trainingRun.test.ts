@@ -28,7 +28,8 @@ test('a full run reports progress and ends with the gradient statistics of its l
   assert.ok(fin?.kind === 'finished');
   assert.equal(fin.progress.step, 2000);
   const reference = new Trainer(parseNnet(xorSource).spec!);
-  while (reference.advance());
+  const referenceLosses: number[] = [];
+  while (reference.advance()) if (reference.epochs.length > referenceLosses.length) referenceLosses.push(reference.epochs.last!.loss);
   assert.deepEqual(fin.progress.layers.map((l) => [l.name, l.meanAbsGrad, l.maxAbsGrad]),
     reference.gradStats().map((s, i) => [['h1', 'out'][i], s.meanAbsGrad, s.maxAbsGrad]));
   const batches = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? [m.progress.newLossPoints.map((p) => p.epoch)] : []));
@@ -40,14 +41,14 @@ test('a full run reports progress and ends with the gradient statistics of its l
     assert.ok(b.length <= MAX_LOSS_POINTS_PER_MESSAGE, `at most ${MAX_LOSS_POINTS_PER_MESSAGE} points per message, not ${b.length}`);
     if (b.length === 0) continue;
     // The stretch of epochs since the previous message keeps its lowest and highest loss (every epoch when few).
-    const stretch = reference.epochLosses.slice(from, b.at(-1));
-    const kept = b.map((e) => reference.epochLosses[e - 1]);
+    const stretch = referenceLosses.slice(from, b.at(-1));
+    const kept = b.map((e) => referenceLosses[e - 1]);
     assert.ok(kept.includes(Math.min(...stretch)) && kept.includes(Math.max(...stretch)), `the lowest and highest loss of epochs ${from + 1}…${b.at(-1)} are sent`);
     if (stretch.length <= MAX_LOSS_POINTS_PER_MESSAGE) assert.equal(b.length, stretch.length, 'a short stretch is sent whole');
     from = b.at(-1)!;
   }
   const sent = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? m.progress.newLossPoints : []));
-  assert.ok(sent.every((p) => p.loss === reference.epochLosses[p.epoch - 1]), 'each point holds its epoch\'s loss');
+  assert.ok(sent.every((p) => p.loss === referenceLosses[p.epoch - 1]), 'each point holds its epoch\'s loss');
 });
 
 test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {

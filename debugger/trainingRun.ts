@@ -9,7 +9,7 @@ import { isTensor, type ExprScope } from '../engine/expr/values';
 import { nodeReadFile } from '../engine/data/files';
 import { parseNnet } from '../engine/language/parser';
 import { EventState, nodeLabel } from '../engine/runtime/eventState';
-import { History, RewindError } from '../engine/runtime/history';
+import { History, RewindError, type ReplayProgress } from '../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
@@ -19,7 +19,7 @@ import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from '
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { findNode, layerDetail } from './layerDetail';
-import { minMaxIndices } from '../webview/gradientFlow/series';
+import { ReplayJob, type ReplayOutcome } from './replayJob';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
@@ -65,6 +65,8 @@ export class TrainingRun {
   private readonly scopeOf = (): ExprScope => this.scope();
   /** Set once the NaN filter has stopped: the failing event cannot run, so the next attempt ends the run. */
   private stoppedOnNaN = false;
+  /** A long Step Back or Reverse Continue under way (time-sliced, stopped by Pause). */
+  private replay: ReplayJob<unknown> | null = null;
 
   constructor(private readonly post: (msg: WorkerToHost) => void) {}
 
@@ -77,7 +79,7 @@ export class TrainingRun {
       case 'continue': this.granularity = 'event'; this.resume(null); return;
       case 'step': this.step(msg.step); return;
       case 'reverseContinue': this.reverseContinue(); return;
-      case 'pause': if (this.running) this.pauseRequested = true; return;
+      case 'pause': if (this.running) this.pauseRequested = true; else this.replay?.cancel(); return;
       case 'stop': this.finish(true); return;
       case 'evaluate': return this.reply(msg.id, () => this.evaluate(msg.expression));
       case 'tensor': return this.reply(msg.id, () => this.evaluate(msg.path));
@@ -85,6 +87,7 @@ export class TrainingRun {
         const t = this.requirePaused();
         const text = applySetValue(t, this.scope(), msg.path, msg.value);
         this.history?.truncateAfter(t.eventIndex); // the future is different now
+        t.epochs.forgetAhead();
         return { text };
       });
       case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step) }));
@@ -127,7 +130,7 @@ export class TrainingRun {
   }
 
   private resume(mode: StepMode | null): void {
-    if (!this.trainer || this.running || this.disposed) return;
+    if (!this.trainer || this.running || this.disposed || this.replay) return;
     this.running = true;
     this.stepMode = mode;
     this.pauseRequested = false;
@@ -138,7 +141,7 @@ export class TrainingRun {
   }
 
   private step(kind: StepKind): void {
-    if (!this.trainer || this.running || this.disposed) return;
+    if (!this.trainer || this.running || this.disposed || this.replay) return;
     if (kind !== 'back') this.granularity = kind === 'into' ? 'substep' : 'event';
     const sub = this.sub;
     if (kind === 'back') return this.stepBack();
@@ -225,36 +228,70 @@ export class TrainingRun {
     if (this.sub && this.sub.index > 0) { this.sub.index--; return this.stop('step', this.current); }
     if (!h) return this.stop('step', this.current, { notice: 'Step Back needs a debug session (history is kept only while debugging)' });
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
-    try {
-      const target = t.eventIndex - 2;
-      const inside = this.granularity === 'substep';
-      const ev = h.goTo(target);
+    const inside = this.granularity === 'substep', from = this.current;
+    this.startReplay<TrainerEvent | null>('Step Back', h.replayTo(t.eventIndex - 2), (outcome) => {
+      if (outcome.kind === 'cancelled') {
+        // Paused on the way: the trainer is just after an earlier event, a consistent place to stop.
+        const ev = outcome.at.event;
+        return this.stop('pause', ev, { notice: `Step Back paused at step ${ev.step + 1}, before reaching the event it was going back to` });
+      }
+      if (outcome.kind === 'failed') {
+        if (!(outcome.error instanceof RewindError)) return this.fail(outcome.error);
+        return this.stop('step', from, { notice: outcome.error.message });
+      }
+      const ev = outcome.result;
       // Stepping back through sub-steps lands on the previous event's last sub-step (Step Into run backwards);
       // otherwise on the whole event. Either way the stop shows only what belongs to where it lands.
       const defs = inside && ev ? this.subSteps(ev) : [];
       this.sub = defs.length ? { defs, index: defs.length - 1 } : null;
       this.stop(ev ? 'step' : 'entry', ev);
-    } catch (e) {
-      if (!(e instanceof RewindError)) throw e;
-      this.stop('step', this.current, { notice: e.message });
-    }
+    });
   }
 
   private reverseContinue(): void {
     const t = this.trainer, h = this.history;
-    if (!t || !h || this.running) return;
+    if (!t || !h || this.running || this.replay) return;
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
     const now = t.eventIndex;
-    const found = h.findLastBefore(now - 1, (ev) => {
+    const search = h.searchBack(now - 1, (ev) => {
       this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
       return this.rules.check(ev, this.scopeOf, false).stop;
     });
-    if (found === null) {
-      const ev = h.goTo(h.earliestEvent === 0 ? -1 : h.earliestEvent);
-      const where = h.earliestEvent === 0 ? 'the start of training' : `the oldest state kept (step ${t.step + 1})`;
-      return this.stop(ev ? 'step' : 'entry', ev, { notice: `No earlier breakpoint hit: rewound to ${where}` });
-    }
-    this.stop('breakpoint', h.goTo(found));
+    this.startReplay<number | null>('Reverse Continue', search, (outcome) => {
+      if (outcome.kind === 'failed') return this.fail(outcome.error);
+      if (outcome.kind === 'cancelled') {
+        // Paused on the way: stop where the search had found nothing up to where it began (or back there).
+        const clear = outcome.at.clearFrom;
+        const ev = h.goTo(clear ?? now - 1);
+        return this.stop('pause', ev, {
+          notice: clear === null ? 'Reverse Continue paused before it had searched anything: back where it began'
+            : `Reverse Continue paused: no breakpoint hit between here (step ${t.step + 1}) and where it began`,
+        });
+      }
+      const found = outcome.result;
+      if (found === null) {
+        const ev = h.goTo(h.earliestEvent === 0 ? -1 : h.earliestEvent);
+        const where = h.earliestEvent === 0 ? 'the start of training' : `the oldest state kept (step ${t.step + 1})`;
+        return this.stop(ev ? 'step' : 'entry', ev, { notice: `No earlier breakpoint hit: rewound to ${where}` });
+      }
+      this.stop('breakpoint', h.goTo(found));
+    });
+  }
+
+  /** Runs a replay in time slices, reporting its progress, and hands its outcome to `end` (the replay then is over). */
+  private startReplay<R>(title: string, replay: Generator<ReplayProgress, R>, end: (outcome: ReplayOutcome<R>) => void): void {
+    const job: ReplayJob<R> = new ReplayJob(replay,
+      (p) => this.post({ kind: 'replayProgress', title, done: p.done, total: p.total, step: p.event.step }),
+      (outcome) => {
+        this.replay = null;
+        try {
+          end(outcome);
+        } catch (e) {
+          this.fail(e);
+        }
+      });
+    this.replay = job as ReplayJob<unknown>;
+    job.start();
   }
 
   private stop(reason: StopReason, ev: TrainerEvent | null, extra: { ids?: readonly number[]; notice?: string; exception?: ExceptionHit } = {}): void {
@@ -337,6 +374,7 @@ export class TrainingRun {
 
   private requirePaused(): Trainer {
     if (!this.trainer) throw new Error('training has not started');
+    if (this.replay) throw new Error('rewinding: values can be read and changed once it has stopped (Pause stops it)');
     if (this.running) throw new Error('pause first: values can be read and changed only while paused');
     return this.trainer;
   }
@@ -365,13 +403,12 @@ export class TrainingRun {
     // downsample anyway), so neither the worker nor the host builds and clones them all. Each stretch keeps its
     // lowest and highest loss, so a one-epoch spike still reaches the view.
     const points: LossPoint[] = [];
-    for (const e of minMaxIndices(t.epochLosses, this.lossSent, t.epochLosses.length, MAX_LOSS_POINTS_PER_MESSAGE)) {
-      const m = t.metrics[e];
-      points.push({ epoch: e + 1, step: t.step, loss: t.epochLosses[e], valLoss: m && m.epoch === e + 1 ? m.valLoss : null });
+    for (const p of t.epochs.pointsSince(this.lossSent, MAX_LOSS_POINTS_PER_MESSAGE)) {
+      points.push({ epoch: p.index + 1, step: t.step, loss: p.loss, valLoss: p.valLoss });
     }
-    this.lossSent = t.epochLosses.length;
+    this.lossSent = t.epochs.length;
     return {
-      epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochLosses.at(-1) ?? t.loss, batchLoss: t.loss,
+      epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochs.last?.loss ?? t.loss, batchLoss: t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
       gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
@@ -400,6 +437,8 @@ export class TrainingRun {
   private finish(stopped: boolean): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.replay?.drop();
+    this.replay = null;
     this.running = false;
     const t = this.trainer;
     if (!t) { this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' }); return; }

@@ -103,7 +103,7 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
     while (t.advance()) {
       if (t.epoch === epoch) continue;
       epoch = t.epoch;
-      const loss = t.epochLosses[epoch - 1];
+      const loss = t.epochs.last!.loss;
       if (json) out(JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }));
       else if (epoch % every === 0 || epoch === spec.train.epochs) out(`epoch ${String(epoch).padStart(6)}  loss ${formatSummary(loss)}`);
     }

@@ -80,7 +80,10 @@ test('10,000 mutated examples: no throw, fast, ranges inside the document, forma
   assert.ok(slowest < 1000, `slowest input took ${slowest.toFixed(0)} ms`);
 });
 
-/** A random network built to stress the limits: deep and wide nesting, large repeat counts, huge widths and batches. */
+/**
+ * A random network built to stress the limits: deep and wide nesting, large repeat counts, huge widths and batches,
+ * lines of up to a million words.
+ */
 function hostileNetwork(rng: Prng): string {
   const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rng.next() * a.length)];
@@ -100,6 +103,7 @@ function hostileNetwork(rng: Prng): string {
     } else {
       if (open.length) open[open.length - 1]++;
       if (rng.next() < 0.02) lines.push(pick(['bogus', 'dense h 2', 'dense 0']));
+      else if (rng.next() < 0.02) lines.push(`dense ${pick([2, 8])}${pick([' relu', ' x', ' init=he', ' 3'] as const).repeat(int(10, 200_000))}`); // a line of many words
       else lines.push(pick([`dense ${pick([1, 2, 8, 64, 512, 8192])} ${pick(['relu', 'tanh', ''])}`, 'dense 3', 'batchnorm', 'dropout 0.1', 'activation relu']));
     }
   }

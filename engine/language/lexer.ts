@@ -5,6 +5,30 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
+/**
+ * Where each line of a document starts and ends (splitting as splitLines does), without a string per line: a file of
+ * millions of lines is read one line at a time instead of being held as millions of strings.
+ */
+export function lineBounds(text: string): { readonly count: number; readonly start: Uint32Array; readonly end: Uint32Array } {
+  const n = text.length;
+  let count = 1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) count++;
+  }
+  const start = new Uint32Array(count), end = new Uint32Array(count);
+  let ln = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 13) continue;
+    end[ln++] = i;
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+    start[ln] = i + 1;
+  }
+  end[ln] = n;
+  return { count, start, end };
+}
+
 /** A word of a line with its 0-based column span. */
 export interface Token {
   readonly text: string;
@@ -15,13 +39,14 @@ export interface Token {
 /**
  * Tokens of one line, comments removed. `key=value` stays one token; `->` is its own token; a double-quoted part
  * (`"my data.csv"`, `target="class label"`) keeps its spaces and `#` inside one token. An unterminated quote runs
- * to the end of the line, so the parser can report it with its whole range.
+ * to the end of the line, so the parser can report it with its whole range. Stops after `limit` tokens: a line of
+ * millions of words costs no more than its first `limit`.
  */
-export function tokenizeLine(line: string): Token[] {
+export function tokenizeLine(line: string, limit = Infinity): Token[] {
   const tokens: Token[] = [];
   const n = line.length;
   let i = 0;
-  while (i < n) {
+  while (i < n && tokens.length < limit) {
     const c = line.charCodeAt(i);
     if (isSpace(c, line, i)) { i++; continue; }
     if (c === 35 /* # */) break;

@@ -5,7 +5,7 @@ import { LOSSES, type Loss } from '../nn/losses';
 import { checkNetwork } from './checker';
 import { ParseContext, at, type Line, type ParseOptions } from './context';
 import { dataHeader, dataRow, emptyData } from './data';
-import { splitLines, tokenizeLine } from './lexer';
+import { lineBounds, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
 import { LIMITS, type Diagnostic, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
@@ -32,6 +32,10 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A line that starts a section or is the `loss` line: what can end a data section. */
 const SECTION_START = /^\s*(network|data|train|loss)(\s|#|$)/;
 const BLANK = /^\s*(#|$)/;
+/** Most words a statement line can use (a layer with every option has ~10); the rest of a longer line is not read. */
+const MAX_STATEMENT_TOKENS = 64;
+/** Most words a data row can use: the widest input and target, and the arrow. */
+const MAX_ROW_TOKENS = 2 * LIMITS.maxUnits + 1;
 
 /** Parses and checks a .nnet document; `options.readFile` reads the CSV a `data csv` line names. Never throws. */
 export function parseNnet(text: string, options: ParseOptions = {}): ParseResult {
@@ -43,21 +47,31 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   let section: Section = 'none';
   let name: string | null = null, networkRange: SourceRange | null = null;
   let loss: { kind: Loss; range: SourceRange } | null = null;
-  const lines = splitLines(text);
+  const bounds = lineBounds(text);
+  // One line at a time, not an array of them all: a file of millions of lines makes no millions of strings at once.
+  let line!: Line;
+  const once = (key: string): boolean => {
+    const prev = seen.get(key);
+    if (prev) { ctx.error(line.whole, `'${key}' is already given on line ${prev.line + 1}`); return false; }
+    seen.set(key, line.whole);
+    return true;
+  };
 
-  for (let ln = 0; ln < lines.length; ln++) {
+  for (let ln = 0; ln < bounds.count; ln++) {
+    const src = text.slice(bounds.start[ln], bounds.end[ln]);
     // Rows past the sample limit are only counted (the file is refused): a huge data section stays cheap to parse.
-    if (data.dropped > 0 && section === 'data' && !SECTION_START.test(lines[ln])) { if (!BLANK.test(lines[ln])) data.dropped++; continue; }
-    const toks = tokenizeLine(lines[ln]);
+    if (data.dropped > 0 && section === 'data' && !SECTION_START.test(src)) { if (!BLANK.test(src)) data.dropped++; continue; }
+    let toks = tokenizeLine(src, MAX_ROW_TOKENS + 1);
     if (toks.length === 0) continue;
-    const line: Line = { ln, toks, whole: { line: ln, col: toks[0].col, endCol: toks[toks.length - 1].endCol } };
+    const limit = section === 'data' && !SECTION_START.test(src) ? MAX_ROW_TOKENS : MAX_STATEMENT_TOKENS;
+    if (toks.length > limit) {
+      // One error for the line, and only its first words are read: a line of millions of words costs no more.
+      const what = limit === MAX_ROW_TOKENS ? `a data row has at most ${limit.toLocaleString('en-US')} values and '->'` : `a statement has at most ${limit} words`;
+      ctx.error({ line: ln, col: toks[limit].col, endCol: src.length }, `this line is too long: ${what}; the rest is ignored`);
+      toks = toks.slice(0, limit);
+    }
+    line = { ln, toks, whole: { line: ln, col: toks[0].col, endCol: toks[toks.length - 1].endCol } };
     const head = toks[0].text;
-    const once = (key: string): boolean => {
-      const prev = seen.get(key);
-      if (prev) { ctx.error(line.whole, `'${key}' is already given on line ${prev.line + 1}`); return false; }
-      seen.set(key, line.whole);
-      return true;
-    };
     switch (head) {
       case 'network':
         section = 'network';
@@ -97,7 +111,7 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   const layers = net.finish();
 
   // The first line, as a place for whole-file errors; empty when the line is (editors widen it to one character).
-  const top: SourceRange = { line: 0, col: 0, endCol: (lines[0] ?? '').length };
+  const top: SourceRange = { line: 0, col: 0, endCol: bounds.end[0] };
   if (!networkRange) ctx.error(top, "missing 'network NAME' section");
   else {
     if (!net.input && !seen.has('input') && !ctx.diagnostics.some((d) => d.message.includes("'input'"))) ctx.error(networkRange, "the network needs an 'input N' line");

@@ -1,7 +1,9 @@
 // The dense kernels against the plain loops they replaced, on shapes that take every path: the 4×4-blocked
 // JavaScript kernels with all remainders (float32 and float64) and the WebAssembly SIMD kernels (float32 layers of
 // ≥ 256 multiply-adds) with padded rows and columns, offsets into the parameter buffer and += accumulation.
-// Small integers make every sum exact in float32, so the two must agree bit for bit.
+// Small integers make every sum exact in float32, so the two must agree bit for bit. Then the SIMD kernels against
+// their JavaScript twins (denseLanes.ts) on arbitrary float32 data, where only the same operations in the same order
+// can agree bit for bit.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -60,4 +62,49 @@ for (const T of [Float32Array, Float64Array]) {
 
 test('WebAssembly SIMD is available under this Node (otherwise the engine silently runs ~5× slower)', () => {
   assert.equal(simdKernelsAvailable(), true);
+});
+
+/** Random float32 values of every kind the kernels may meet: ordinary, tiny (subnormal products), ±0, huge, ±Inf. */
+function wild(rng: Prng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rng.next(), v = (rng.next() * 2 - 1) * 10 ** Math.floor(rng.next() * 8 - 4);
+    a[i] = r < 0.04 ? -0 : r < 0.06 ? 0 : r < 0.07 ? v * 1e-38 : r < 0.075 ? v * 1e36 : r < 0.077 ? (rng.next() < 0.5 ? Infinity : -Infinity) : v;
+  }
+  return a;
+}
+
+/** Indices where two arrays differ as float32 bit patterns (NaN equals NaN: wasm does not fix NaN payloads). */
+function bitDiffs(a: Float32Array, b: Float32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) out.push(i);
+  return out;
+}
+
+test('the SIMD kernels and their JavaScript twins give the same float32 bits on every shape, −0, subnormals and Inf', () => {
+  assert.ok(simdKernelsAvailable(), 'needs WebAssembly SIMD to compare against');
+  const rng = new Prng(11);
+  const shapes = [...SHAPES, [4, 64, 4], [5, 9, 7], [6, 13, 6], [2, 130, 3], [33, 17, 9], [8, 8, 5], [13, 4, 7], [3, 3, 29]];
+  try {
+    for (const [B, C, OC] of shapes) {
+      if (B * C * OC < 256) continue; // the small layers have one (float64-summing) path only
+      const wOff = 5, bOff = wOff + OC * C + 1, P = bOff + OC + 2;
+      const x = wild(rng, B * C), p = wild(rng, P), dz = wild(rng, B * OC), z0 = wild(rng, B * OC), g0 = wild(rng, P), d0 = wild(rng, B * C);
+      const run = (simd: boolean) => {
+        useSimdKernels(simd);
+        const z = new Float32Array(z0), g = new Float32Array(g0), dx = new Float32Array(d0), g1 = new Float32Array(g0);
+        denseForward(z, x, p, wOff, bOff, B, C, OC);
+        denseBackward(dx, g, dz, x, p, wOff, bOff, B, C, OC);
+        denseBackward(null, g1, dz, x, p, wOff, bOff, B, C, OC);
+        return { z, g, dx, g1 };
+      };
+      const a = run(true), b = run(false);
+      for (const k of ['z', 'g', 'dx', 'g1'] as const) {
+        const d = bitDiffs(a[k], b[k]);
+        assert.deepEqual(d.slice(0, 3).map((i) => [a[k][i], b[k][i]]), [], `${k} of ${B}×${C}→${OC}: ${d.length} entries differ`);
+      }
+    }
+  } finally {
+    useSimdKernels(true);
+  }
 });

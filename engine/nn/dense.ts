@@ -5,11 +5,15 @@
 // reads every row it touches in order, with no transposed copy, and works on register blocks of several samples ×
 // several outputs, so that each value loaded feeds several multiply-adds. Two implementations:
 // - float32 layers of at least WASM_MIN_MACS multiply-adds run in WebAssembly SIMD kernels (below; ~20–40 GFLOP/s
-//   on one core of the benchmark machines, against ~1 for the plain loops);
-// - everything else (small layers, float64 for gradient checks, runtimes without wasm SIMD) runs in JavaScript on
-//   4×4 blocks (~4–5 GFLOP/s). Its sums are formed in float64 (JavaScript numbers) and rounded once when stored.
+//   on one core of the benchmark machines, against ~1 for the plain loops). Where WebAssembly SIMD is missing (or
+//   its memory cannot grow), their JavaScript twins in denseLanes.ts do the same float32 operations in the same
+//   order, slower but bit for bit equal: which arithmetic a layer gets depends on its shape and type only, never
+//   on the runtime, so a run gives the same numbers everywhere;
+// - small layers and float64 (gradient checks) run in JavaScript on 4×4 blocks (~4–5 GFLOP/s). Their sums are
+//   formed in float64 (JavaScript numbers) and rounded once when stored.
 // Neither allocates per call (the SIMD path reuses its memory and views once a layer of that size has been seen).
 
+import { forwardLanes, inputGradientLanes, weightGradientLanes } from './denseLanes';
 import type { FloatArray } from './tensor';
 
 /**
@@ -22,10 +26,11 @@ import type { FloatArray } from './tensor';
 export function denseForward(
   z: FloatArray, x: FloatArray, params: FloatArray, wOff: number, bOff: number, B: number, C: number, OC: number,
 ): void {
-  if (B * C * OC >= WASM_MIN_MACS && z instanceof Float32Array && x instanceof Float32Array && params instanceof Float32Array
-    && fits(z) && fits(x) && fits(params)) {
+  if (B * C * OC >= WASM_MIN_MACS && z instanceof Float32Array && x instanceof Float32Array && params instanceof Float32Array) {
+    // float32 lanes, whichever runs them: the numbers must not depend on what the runtime offers.
     const k = simd();
-    if (k && forwardSimd(k, z, x, params, wOff, bOff, B, C, OC)) return;
+    if (!(k && fits(z) && fits(x) && fits(params) && forwardSimd(k, z, x, params, wOff, bOff, B, C, OC))) forwardLanes(z, x, params, wOff, bOff, B, C, OC);
+    return;
   }
   let n = 0;
   for (; n + 4 <= B; n += 4) {
@@ -99,9 +104,16 @@ export function denseBackward(
   wOff: number, bOff: number, B: number, C: number, OC: number,
 ): void {
   if (B * C * OC >= WASM_MIN_MACS && grads instanceof Float32Array && dz instanceof Float32Array && x instanceof Float32Array
-    && params instanceof Float32Array && (dx === null || (dx instanceof Float32Array && fits(dx))) && fits(grads) && fits(dz) && fits(x) && fits(params)) {
+    && params instanceof Float32Array && (dx === null || dx instanceof Float32Array)) {
     const k = simd();
-    if (k && backwardSimd(k, dx, grads, dz, x, params, wOff, bOff, B, C, OC)) return;
+    if (k && (dx === null || fits(dx)) && fits(grads) && fits(dz) && fits(x) && fits(params) && backwardSimd(k, dx, grads, dz, x, params, wOff, bOff, B, C, OC)) return;
+    for (let n = 0; n < B; n++) {
+      const r = n * OC;
+      for (let o = 0; o < OC; o++) grads[bOff + o] += dz[r + o];
+    }
+    weightGradientLanes(grads, dz, x, wOff, B, C, OC);
+    if (dx) inputGradientLanes(dx, dz, params, wOff, B, C, OC);
+    return;
   }
   // db += Σ_n δ[n, :]: rows of δ in order.
   for (let n = 0; n < B; n++) {
@@ -215,7 +227,10 @@ function inputGradient(dx: FloatArray, dz: FloatArray, p: FloatArray, wOff: numb
 /** Layers with fewer multiply-adds than this per product stay in JavaScript (the copies would not pay). */
 const WASM_MIN_MACS = 256;
 
-/** Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). */
+/**
+ * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
+ * same layers run in their JavaScript twins (denseLanes.ts) with the same results: for tests and benchmarks.
+ */
 export function useSimdKernels(on: boolean): void {
   simdEnabled = on;
 }

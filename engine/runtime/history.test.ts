@@ -17,7 +17,7 @@ const trainerFor = (name: string) => new Trainer(parseNnet(fs.readFileSync(path.
 const fingerprint = (t: Trainer) => {
   const h = createHash('sha256');
   for (const b of [t.model.params, t.model.grads, ...t.model.acts, ...t.model.dOuts, ...t.model.deltas]) h.update(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  h.update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.lr, t.clip, t.epochLosses]));
+  h.update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.lr, t.clip, t.epochs.length, t.epochs.last, t.epochs.pointsSince(0, Infinity)]));
   return h.digest('hex');
 };
 const run = (t: Trainer, h: History, events: number) => { for (let i = 0; i < events; i++) { h.record(); t.advance(); } };

@@ -20,6 +20,30 @@ const TINY_STEP_WORK = 200_000;
 /** A rewind that would go past the oldest state kept. */
 export class RewindError extends Error {}
 
+/** Events replayed between two progress reports of a long replay (each report is a chance to stop it). */
+const REPORT_EVERY = 32;
+
+/** How far a long replay has got: events replayed of those it expects to replay at most. */
+export interface ReplayProgress {
+  readonly done: number;
+  readonly total: number;
+  /**
+   * For a backwards search: the earliest event from which on, up to where the search began, no event matched (null
+   * until a whole segment has been searched). Stopping there is consistent with having searched that far.
+   */
+  readonly clearFrom: number | null;
+  /** The event just replayed: stopped at this report, the trainer is just after it. */
+  readonly event: TrainerEvent;
+}
+
+/** Runs a replay to its end and returns its result (the plain, uninterruptible form). */
+function finish<R>(replay: Generator<ReplayProgress, R>): R {
+  for (;;) {
+    const r = replay.next();
+    if (r.done) return r.value;
+  }
+}
+
 /** Keeps checkpoints of one trainer and moves it to any event since the oldest. */
 export class History {
   /** A ring of checkpoints: `count` of them, the oldest at `head`. */
@@ -127,6 +151,15 @@ export class History {
    * @throws RewindError when `target` is older than the oldest checkpoint.
    */
   goTo(target: number): TrainerEvent | null {
+    return finish(this.replayTo(target));
+  }
+
+  /**
+   * goTo as a replay that reports progress every few events, so a caller can spread it over time slices and stop
+   * it: stopped early, the trainer is just after the last event replayed (`trainer.eventIndex − 1`, an event at or
+   * before `target`), or at the restored checkpoint if none was. Throws RewindError on its first step, as goTo does.
+   */
+  *replayTo(target: number): Generator<ReplayProgress, TrainerEvent | null> {
     const t = this.trainer, oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
@@ -137,8 +170,12 @@ export class History {
       throw new RewindError(`cannot rewind to event ${target + 1}: the oldest state kept is event ${oldest.eventIndex + 1} (step ${oldest.step + 1}); raise the history budget to keep more`);
     }
     t.restoreState(this.nearestAtOrBefore(target));
+    const from = t.eventIndex, total = target + 1 - from;
     let last: TrainerEvent | null = null;
-    while (t.eventIndex <= target) last = t.advance();
+    while (t.eventIndex <= target) {
+      last = t.advance();
+      if (last && (t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target) yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
+    }
     return last;
   }
 
@@ -148,7 +185,16 @@ export class History {
    * call goTo afterwards.
    */
   findLastBefore(before: number, hit: (ev: TrainerEvent) => boolean): number | null {
-    const t = this.trainer;
+    return finish(this.searchBack(before, hit));
+  }
+
+  /**
+   * findLastBefore as a replay that reports progress every few events (see replayTo); stopped early, it leaves the
+   * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing.
+   */
+  *searchBack(before: number, hit: (ev: TrainerEvent) => boolean): Generator<ReplayProgress, number | null> {
+    const t = this.trainer, total = Math.max(0, before - this.at(0).eventIndex);
+    let done = 0, clearFrom: number | null = null;
     for (let k = this.count - 1; k >= 0; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
@@ -160,8 +206,10 @@ export class History {
         const ev = t.advance();
         if (!ev) break;
         if (hit(ev)) found = index;
+        if (++done % REPORT_EVERY === 0) yield { done, total, clearFrom, event: ev };
       }
       if (found !== null) return found;
+      clearFrom = cp.eventIndex;
     }
     return null;
   }

@@ -89,7 +89,7 @@ train
   const W = nodeTensors(t, 0).W!.data;
   for (let u = 1; u < 4; u++) close(W.subarray(u * 2, u * 2 + 2), W.subarray(0, 2), 0, `row ${u} of h.W`);
   assert.notEqual(W[0], 0.3, 'the weights did train');
-  assert.ok(t.epochLosses.at(-1)! > 0.5, 'and XOR stays unsolved: identical units act as one');
+  assert.ok(t.epochs.last!.loss > 0.5, 'and XOR stays unsolved: identical units act as one');
 });
 
 test('AdamW and Adam + L2 give different weights from the same run (decoupled decay)', () => {
@@ -122,8 +122,8 @@ test('validation split: metrics per epoch with accuracy for classification', () 
   assert.equal(t.valRows.length, 10);
   assert.equal(t.trainRows.length, 30);
   while (t.advance());
-  const last = t.metrics.at(-1)!;
-  assert.equal(t.metrics.length, 300);
+  const last = t.epochs.last!;
+  assert.equal(t.epochs.length, 300);
   assert.equal(last.accuracy, 1);
   assert.equal(last.valAccuracy, 1);
   assert.ok(last.valLoss! < 0.1, `validation loss ${last.valLoss}`);

@@ -27,8 +27,8 @@ test('XOR converges: final loss below 0.01 and every prediction on the right sid
   const spec = load('xor.nnet');
   const t = new Trainer(spec);
   while (t.advance());
-  assert.ok(t.epochLosses.at(-1)! < 0.01, `final loss ${t.epochLosses.at(-1)}`);
-  assert.ok(t.epochLosses[0] > 0.5, 'it started from chance');
+  assert.ok(t.epochs.last!.loss < 0.01, `final loss ${t.epochs.last!.loss}`);
+  assert.ok(t.epochs.points()[0].loss > 0.5, 'it started from chance');
   // The trained network's predictions (evaluation mode) are on the right side of 0.5 for every row.
   t.predict(spec.data.x).forEach(([p], i) => assert.equal(p > 0.5 ? 1 : 0, spec.data.y[i][0], `row ${i}: ${p}`));
 });
@@ -84,8 +84,8 @@ train
     const before = t.model.acts.map((a) => a.slice()), masks = t.model.zs.map((z) => z.slice()), grads = t.model.grads.slice();
     const update = t.advance()!;
     assert.equal(update.phase, 'update');
-    if (t.metrics.length === 0) continue;
-    assert.ok(t.metrics[0].valLoss !== null, 'the epoch ended with a validation pass');
+    if (t.epochs.length === 0) continue;
+    assert.ok(t.epochs.at(0)!.valLoss !== null, 'the epoch ended with a validation pass');
     t.model.acts.forEach((a, i) => assert.deepEqual(a, before[i], `activations of node ${i - 1}`));
     t.model.zs.forEach((z, i) => assert.deepEqual(z, masks[i], `z / mask of node ${i}`));
     // The update's gradients stay visible at the update event; the next step zeroes them as it starts.

@@ -11,6 +11,7 @@ import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/opti
 import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
+import { EpochLog } from './epochLog';
 
 /** The kinds of events in one training step, in order. */
 export type Phase = 'forward' | 'loss' | 'backward' | 'clip' | 'update';
@@ -59,7 +60,9 @@ export interface TrainerState {
   readonly eventIndex: number; readonly pos: number; readonly step: number; readonly epoch: number; readonly batchSize: number;
   readonly loss: number; readonly previousLoss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
   readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
-  readonly epochSeen: number; readonly stepLossSum: number; readonly epochLosses: number; readonly metrics: number;
+  readonly epochSeen: number; readonly stepLossSum: number;
+  /** Epochs recorded in the epoch log, and the newest one's metrics (the log may no longer hold it after a long run). */
+  readonly epochs: number; readonly lastEpoch: EpochMetrics | undefined;
   readonly params: Float32Array;
   /** null at a step start, where the gradients are all zero (halves what a checkpoint copies for plain SGD). */
   readonly grads: Float32Array | null; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
@@ -151,9 +154,8 @@ export class Trainer {
   /** The schedule's base learning rate: the optimizer's lr, changeable while paused (Set Value). */
   baseLr: number;
   clip: ClipState = { normBefore: NaN, normAfter: NaN, coefficient: 1, clippedValues: 0 };
-  /** Mean training loss of each completed epoch. */
-  readonly epochLosses: number[] = [];
-  readonly metrics: EpochMetrics[] = [];
+  /** Metrics of the completed epochs, in bounded memory (the newest exactly, the whole run as a thinned loss curve). */
+  readonly epochs = new EpochLog();
   /** Mean/max |∂L/∂W| per weighted node, measured before clipping at each step, [nodes]. */
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
@@ -238,7 +240,7 @@ export class Trainer {
     return {
       eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, previousLoss: this.previousLoss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
       microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
-      epochLosses: this.epochLosses.length, metrics: this.metrics.length,
+      epochs: this.epochs.length, lastEpoch: this.epochs.last,
       params: copy(m.params, reuse?.params), grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
       optimizer: this.optimizer.saveState(reuse?.optimizer),
       batchNorm: m.nodes.map((_, i) => {
@@ -256,8 +258,7 @@ export class Trainer {
       eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, previousLoss: s.previousLoss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
       microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
     });
-    this.epochLosses.length = s.epochLosses;
-    this.metrics.length = s.metrics;
+    this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
     if (s.grads) m.grads.set(s.grads);
     else m.grads.fill(0);
@@ -405,8 +406,7 @@ export class Trainer {
     const accuracy = classify ? this.epochCorrect / Math.max(1, this.epochSeen) : null;
     let valLoss: number | null = null, valAccuracy: number | null = null;
     if (this.valRows.length) [valLoss, valAccuracy] = this.evaluate(this.valRows, classify);
-    this.epochLosses.push(loss);
-    this.metrics.push({ epoch: this.epoch + 1, loss, accuracy, valLoss, valAccuracy: classify ? valAccuracy : null });
+    this.epochs.push({ epoch: this.epoch + 1, loss, accuracy, valLoss, valAccuracy: classify ? valAccuracy : null });
     this.epochLossSum = this.epochCorrect = this.epochSeen = 0;
     this.microInEpoch = 0;
     this.epoch++;

@@ -149,6 +149,8 @@ export class NnetDebugSession extends LoggingDebugSession {
       completionTriggerCharacters: ['.'],
       supportsExceptionInfoRequest: true,
       supportsExceptionFilterOptions: true,
+      // A long Step Back or Reverse Continue shows a cancellable progress; cancelling it (or Pause) stops it.
+      supportsCancelRequest: true,
       // Breakpoint modes let a layer breakpoint stop on one pass only (right-click a breakpoint → Edit Mode).
       breakpointModes: [
         { mode: 'both', label: 'Forward and backward', description: 'Stop on the forward and the backward pass of the layer', appliesTo: ['source'] },
@@ -439,6 +441,14 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** Cancelling the progress of a rewind (or of training) pauses it, as the Pause button does. */
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments | undefined): void {
+    // Its arguments are optional in DAP, so they are not validated up front.
+    const id: unknown = args?.progressId;
+    if (typeof id === 'string' && id === this.progressId) this.worker?.post({ kind: 'pause' });
+    this.sendResponse(response);
+  }
+
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.worker?.post({ kind: 'stop' });
     this.sendResponse(response);
@@ -521,6 +531,23 @@ export class NnetDebugSession extends LoggingDebugSession {
         // The worker knows the network's names: a condition naming something else can never be true.
         const bp: DebugProtocol.Breakpoint = { id: m.id, verified: false, message: m.message };
         this.sendEvent(new BreakpointEvent('changed', bp) as DebugProtocol.BreakpointEvent);
+        return;
+      }
+      case 'replayProgress': {
+        const percentage = m.total > 0 ? Math.min(100, (100 * m.done) / m.total) : undefined;
+        const message = `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} events replayed · step ${m.step + 1}`;
+        if (!this.clientProgress) return;
+        if (!this.progressId) {
+          this.progressId = `nnet-replay-${Date.now()}`;
+          const start: DebugProtocol.ProgressStartEvent = new ProgressStartEvent(this.progressId, `${m.title}: replaying from a checkpoint`, message);
+          start.body.cancellable = true;
+          if (percentage !== undefined) start.body.percentage = percentage;
+          this.sendEvent(start);
+        } else {
+          const update: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(this.progressId, message);
+          if (percentage !== undefined) update.body.percentage = percentage;
+          this.sendEvent(update);
+        }
         return;
       }
       case 'reply':

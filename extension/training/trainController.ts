@@ -83,6 +83,7 @@ export class TrainController implements vscode.Disposable {
             case 'log':
             case 'reply':
             case 'breakpointProblem':
+            case 'replayProgress':
               return; // Train runs without a debugger: no stops, logpoints or requests.
             case 'finished':
               this.display.progress(m.progress);
