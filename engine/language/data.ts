@@ -114,7 +114,8 @@ function csvHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile: ReadFi
   if (!readFile) { ctx.error(pathRange, `cannot read '${file}' here: no file reader was supplied to the parser`); return; }
   const r = readFile(file);
   if ('error' in r) { ctx.error(pathRange, r.error); return; }
-  const ds = loadCsv(r.text, { inputs, targets, onehot, standardize }, file);
+  const options = { inputs, targets, onehot, standardize };
+  const ds = r.load ? r.load(options) : loadCsv(r.text, options, file);
   for (const e of ds.errors) ctx.error(pathRange, e);
   if (ds.errors.length) return;
   d.source = { kind: 'csv', path: file, inputs: ds.inputColumns, targets: ds.targetColumns, classes: ds.classes, standardize };
