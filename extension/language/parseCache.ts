@@ -110,26 +110,10 @@ export class ParseCache {
     return e;
   }
 
-  private async compute(text: string, access: CsvAccess, hint: readonly string[]): Promise<{ result: ParseResult; paths: string[] }> {
-    if (text.length > LIMITS.maxSourceBytes) return { result: tooLarge(text.length), paths: [] };
-    if (access.kind === 'refused') {
-      this.parses++;
-      return { result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }) }), paths: [] };
-    }
-    const answers = new Map<string, DataFileAnswer>();
-    const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => {
-      answers.set(p, await this.files.answer(access.file, p, access.root));
-    }));
-    await resolve(hint);
-    // A path the hint did not cover (the `data csv` line was edited) is read, then the text parsed again with it.
-    // The text names its paths, so the second parse has them all; the bound only guards against a parser change.
-    for (let round = 0; ; round++) {
-      const missing = new Set<string>(), used: string[] = [];
-      this.parses++;
-      const result = parseNnet(text, { readFile: (p) => { used.push(p); return answers.get(p) ?? (missing.add(p), PENDING); } });
-      if (!missing.size || round === 2) return { result, paths: used };
-      await resolve(missing);
-    }
+  private async compute(text: string, access: CsvAccess, hint: readonly string[]): Promise<{ result: ParseResult; paths: readonly string[] }> {
+    const r = await parseWithDataFiles(text, access, this.files, hint);
+    this.parses += r.parses;
+    return r;
   }
 
   private evict(): void {
@@ -138,6 +122,26 @@ export class ParseCache {
       // A parse still running stays: whoever waits for it gets its result.
       if (e.settled || e.accessId === '') this.entries.delete(key);
     }
+  }
+}
+
+/**
+ * Parses `text` with its CSV files read asynchronously through `files`: the paths in `hint` (those an earlier
+ * version read) are resolved first, so the usual edit parses once; a path the hint did not cover (the `data csv`
+ * line was edited) is read and the text parsed again with it. A text over the size limit is not parsed.
+ */
+export async function parseWithDataFiles(text: string, access: CsvAccess, files: DataFileCache, hint: readonly string[] = []): Promise<{ result: ParseResult; paths: readonly string[]; parses: number }> {
+  if (text.length > LIMITS.maxSourceBytes) return { result: tooLarge(text.length), paths: [], parses: 0 };
+  if (access.kind === 'refused') return { result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }) }), paths: [], parses: 1 };
+  const answers = new Map<string, DataFileAnswer>();
+  const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => { answers.set(p, await files.answer(access.file, p, access.root)); }));
+  await resolve(hint);
+  // The text names its paths, so the second parse has them all; the bound only guards against a parser change.
+  for (let round = 1; ; round++) {
+    const missing = new Set<string>(), used: string[] = [];
+    const result = parseNnet(text, { readFile: (p) => { used.push(p); return answers.get(p) ?? (missing.add(p), PENDING); } });
+    if (!missing.size || round === 3) return { result, paths: used, parses: round };
+    await resolve(missing);
   }
 }
 
