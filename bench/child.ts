@@ -1,11 +1,13 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N …`, or
-// `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr).
+// `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
+// `--editor --edits N` (bench/editor.ts).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/dense';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, unsupported } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';
+import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
@@ -28,6 +30,7 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
 }
 
 async function main(): Promise<unknown> {
+  if (process.argv.includes('--editor')) return measureEditorLatency(Number(arg('edits', '100')), (line) => process.stderr.write(`${line}\n`));
   if (process.argv.includes('--view-cost')) {
     return measureViewCost({
       nets: arg('nets').split(',') as NetId[], seconds: Number(arg('seconds', '2')), warmup: Number(arg('warmup', '0.5')),

@@ -7,6 +7,7 @@ import { registerDebugger } from './debug/registerDebugger';
 import { pickExample } from './examples';
 import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
+import { registerDocuments } from './language/documents';
 import { registerLanguageFeatures } from './language/features';
 import { trace } from './trace';
 import { mayRun } from './trust';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
         default: { const never: never = c; return never; }
       }
     }),
+    registerDocuments(),
     registerDiagnostics(),
     registerLanguageFeatures(),
     lenses,

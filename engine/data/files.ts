@@ -10,7 +10,7 @@ import type { ReadFile } from '../language/context';
 export const MAX_CSV_BYTES = 16 * 1024 * 1024;
 
 /** What a non-regular file is, for messages. */
-function kindOf(st: fs.Stats): string {
+export function kindOf(st: fs.Stats): string {
   return st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'something else';
 }
 
@@ -35,12 +35,23 @@ export function readTextFile(file: string, maxBytes: number, name = file): { rea
     }
     return { text: buf.toString('utf8', 0, n) };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
-    return { error: `cannot read '${name}': ${why}` };
+    return { error: readErrorMessage(e, name) };
   } finally {
     if (fd !== null) try { fs.closeSync(fd); } catch { /* already closed */ }
   }
+}
+
+/** Why reading `name` failed, from the error a file system call threw. */
+export function readErrorMessage(e: unknown, name: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
+  return `cannot read '${name}': ${why}`;
+}
+
+/** True when `p` is `root` or inside it (both absolute). */
+export function isInside(p: string, root: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**
@@ -50,7 +61,7 @@ export function readTextFile(file: string, maxBytes: number, name = file): { rea
 export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetFile)): ReadFile {
   const dir = path.dirname(path.resolve(nnetFile));
   const rootAbs = path.resolve(root);
-  const inside = (p: string, r: string) => { const rel = path.relative(r, p); return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)); };
+  const inside = isInside;
   return (relPath) => {
     const target = path.resolve(dir, relPath);
     const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;

@@ -1,13 +1,17 @@
 // What the parts of the parser share: the diagnostics being collected and helpers to read one line's tokens.
 
+import type { CsvDataset, CsvOptions } from '../data/csv';
 import { parseNumber, type Token } from './lexer';
 import type { Diagnostic, SourceRange } from './spec';
 
 /**
  * Answers the text of a data file named in the document (a path relative to the .nnet file), or why it cannot be
  * read. Supplied by the caller (CLI, extension, worker), so the parser itself never touches the file system.
+ * `load`, when given, turns the text into rows in place of `loadCsv(text, options, relPath)`: the editor answers
+ * it from a cache so that an edit to the .nnet file does not split a 16 MB CSV again. Its rows are shared between
+ * parses and must not be changed.
  */
-export type ReadFile = (relPath: string) => { readonly text: string } | { readonly error: string };
+export type ReadFile = (relPath: string) => { readonly text: string; readonly load?: (options: CsvOptions) => CsvDataset } | { readonly error: string };
 
 /** Options of `parseNnet`. */
 export interface ParseOptions {

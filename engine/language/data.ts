@@ -1,6 +1,6 @@
 // The `data` section of a .nnet file: inline rows, `data csv "FILE.csv" …`, or `data generate NAME …`.
 
-import { loadCsv } from '../data/csv';
+import { loadCsv, type CsvDataset } from '../data/csv';
 import { GENERATORS, GENERATOR_NAMES, generate } from '../data/generators';
 import { at, readOptions, type Line, type ParseContext, type ReadFile } from './context';
 import { parseNumber, unquote, type Token } from './lexer';
@@ -112,11 +112,28 @@ function csvHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile: ReadFi
   if (!readFile) { ctx.error(pathRange, `cannot read '${file}' here: no file reader was supplied to the parser`); return; }
   const r = readFile(file);
   if ('error' in r) { ctx.error(pathRange, r.error); return; }
-  const ds = loadCsv(r.text, { inputs, targets, onehot, standardize }, file);
+  const options = { inputs, targets, onehot, standardize };
+  const ds = r.load ? r.load(options) : loadCsv(r.text, options, file);
   for (const e of ds.errors) ctx.error(pathRange, e);
   if (ds.errors.length) return;
   d.source = { kind: 'csv', path: file, inputs: ds.inputColumns, targets: ds.targetColumns, classes: ds.classes, standardize };
-  ds.x.forEach((x, i) => d.rows.push({ x, y: ds.y[i], range: pathRange, origin: `'${file}'` }));
+  for (const row of loadedRows(ds, pathRange, `'${file}'`)) d.rows.push(row);
+}
+
+/** Rows made from a dataset, kept per dataset object: the editor hands the same (cached) dataset to every parse. */
+const rowsOf = new WeakMap<CsvDataset, { readonly key: string; readonly rows: readonly RowDraft[] }>();
+
+/**
+ * The dataset's rows, all on `range` and named by `origin`. Made once per dataset and place: a 16 MB CSV has
+ * ~100,000 rows, and the editor parses again on every keystroke; new row objects each time kept it busy collecting.
+ */
+function loadedRows(ds: CsvDataset, range: SourceRange, origin: string): readonly RowDraft[] {
+  const key = `${range.line}:${range.col}:${range.endCol}:${origin}`;
+  const known = rowsOf.get(ds);
+  if (known?.key === key) return known.rows;
+  const rows = ds.x.map((x, i) => ({ x, y: ds.y[i], range, origin }));
+  rowsOf.set(ds, { key, rows });
+  return rows;
 }
 
 function generateHeader(ctx: ParseContext, line: Line, d: DataDraft): void {

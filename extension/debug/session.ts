@@ -8,8 +8,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
 import { compile } from '../../engine/expr/evaluate';
-import { nodeReadFile, readTextFile } from '../../engine/data/files';
-import { parseNnet } from '../../engine/language/parser';
+import { readTextFileAsync } from '../../engine/data/filesAsync';
 import { LIMITS, type NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
 import { formatExact, formatSummary } from '../../engine/nn/tensor';
@@ -17,6 +16,8 @@ import { notComputed } from '../../engine/runtime/eventState';
 import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type StepKind, type WorkerToHost } from '../../debugger/protocol';
 import { WorkerRequests } from '../../debugger/requests';
 import { WorkerClient } from '../../debugger/workerClient';
+import { DataFileCache } from '../language/dataFileCache';
+import { parseWithDataFiles } from '../language/parseCache';
 import { hitConditionProblem } from '../../debugger/stopRules';
 import { resolveBreakpoints } from './breakpoints';
 import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
@@ -69,6 +70,8 @@ export class NnetDebugSession extends LoggingDebugSession {
   private launched = false;
   /** Sequence numbers of requests whose async handler has not answered yet. */
   private readonly unanswered = new Set<number>();
+  /** setBreakpoints requests, answered in order (each reads its file without blocking); launch waits for them. */
+  private breakpointsSet: Promise<void> = Promise.resolve();
   private clientProgress = false;
   private progressId: string | null = null;
 
@@ -94,6 +97,10 @@ export class NnetDebugSession extends LoggingDebugSession {
       case 'setVariable': pending = this.setVariableRequest(response as DebugProtocol.SetVariableResponse, args); break;
       case 'evaluate': pending = this.evaluateRequest(response as DebugProtocol.EvaluateResponse, args); break;
       case 'completions': pending = this.completionsRequest(response as DebugProtocol.CompletionsResponse, args); break;
+      case 'setBreakpoints':
+        pending = this.breakpointsSet.then(() => this.setBreakPointsRequest(response as DebugProtocol.SetBreakpointsResponse, args));
+        this.breakpointsSet = pending.catch(() => { /* answered by reportInternalError below */ });
+        break;
       default: return super.dispatchRequest(request);
     }
     this.unanswered.add(response.request_seq);
@@ -171,10 +178,10 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
     const file = args.source.path ?? '';
     const requested = args.breakpoints ?? [];
-    const { spec, firstError } = readSpec(file);
+    const { spec, firstError } = await readSpec(file);
     const resolved = resolveBreakpoints(spec, requested.map((b) => b.line), firstError);
     const specs: BreakpointSpec[] = [];
     response.body = {
@@ -249,11 +256,15 @@ export class NnetDebugSession extends LoggingDebugSession {
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 2000))]);
     if (this.ended) return this.sendErrorResponse(response, { id: 3006, format: 'The debug session ended before training started', showUser: false });
     this.program = path.resolve(args.program);
-    // Only a regular file of bounded size: a FIFO would block the adapter forever.
-    const read = readTextFile(this.program, LIMITS.maxSourceBytes);
+    // Only a regular file of bounded size: a FIFO would block the adapter forever. Read without blocking: inline,
+    // the adapter runs on the extension host's thread.
+    const read = await readTextFileAsync(this.program, LIMITS.maxSourceBytes);
     if ('error' in read) return this.sendErrorResponse(response, { id: 3001, format: `Cannot start training: ${read.error}`, showUser: true });
     const source = read.text;
-    const { spec, diagnostics } = parseNnet(source, { readFile: nodeReadFile(this.program, args.dataRoot) });
+    const { spec, diagnostics } = (await parseWithDataFiles(source, { kind: 'disk', id: '', file: this.program, root: args.dataRoot }, dataFiles)).result;
+    // The worker starts with every breakpoint the client has set so far.
+    await this.breakpointsSet;
+    if (this.ended) return this.sendErrorResponse(response, { id: 3006, format: 'The debug session ended before training started', showUser: false });
     const first = diagnostics.find((d) => d.severity === 'error');
     if (!spec) {
       const where = first ? `${path.basename(this.program)}:${first.range.line + 1}: ${first.message}` : 'the file has errors';
@@ -607,11 +618,14 @@ export class NnetDebugSession extends LoggingDebugSession {
   }
 }
 
-/** Parses the file at `file` for breakpoint placement; never throws. */
-function readSpec(file: string): { spec: NetworkSpec | null; firstError?: string } {
-  const read = readTextFile(file, LIMITS.maxSourceBytes);
+/** CSV files the sessions read, by stamp: a breakpoint change does not read the data again. */
+const dataFiles = new DataFileCache();
+
+/** Parses the file at `file` for breakpoint placement, without blocking; never throws. */
+async function readSpec(file: string): Promise<{ spec: NetworkSpec | null; firstError?: string }> {
+  const read = await readTextFileAsync(file, LIMITS.maxSourceBytes);
   if ('error' in read) return { spec: null, firstError: read.error };
-  const r = parseNnet(read.text, { readFile: nodeReadFile(file) });
+  const r = (await parseWithDataFiles(read.text, { kind: 'disk', id: '', file }, dataFiles)).result;
   const e = r.diagnostics.find((d) => d.severity === 'error');
   return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
 }

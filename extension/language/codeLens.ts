@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { LayerSpec } from '../../engine/language/spec';
 import { parameterCount } from '../../engine/language/spec';
-import { parseDocument } from './dataFiles';
+import { parseDocument } from './documents';
 
 /** Provides the lenses; refreshes them when nnet debug sessions start and end. */
 export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
@@ -18,8 +18,9 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     this.listeners = [vscode.debug.onDidStartDebugSession(refresh), vscode.debug.onDidTerminateDebugSession(refresh), vscode.debug.onDidChangeActiveDebugSession(refresh)];
   }
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const lenses: vscode.CodeLens[] = [];
+    const parsed = await parseDocument(doc);
     for (let i = 0; i < doc.lineCount; i++) {
       if (/^\s*network\b/.test(doc.lineAt(i).text)) {
         const range = new vscode.Range(i, 0, i, 0);
@@ -27,7 +28,7 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
           new vscode.CodeLens(range, { title: '$(play) Train', command: 'nnet.train', arguments: [doc.uri], tooltip: 'Train this network at full speed' }),
           new vscode.CodeLens(range, { title: '$(debug-alt) Debug', command: 'nnet.debug', arguments: [doc.uri], tooltip: 'Train under the backprop debugger' }),
         );
-        const { inputSize, layers } = parseDocument(doc).partial;
+        const { inputSize, layers } = parsed.partial;
         if (inputSize !== null && layers.length) {
           const n = parameterCount(inputSize, layers);
           // An empty command makes the lens a label: the count is information, not an action.
@@ -36,7 +37,7 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
         break;
       }
     }
-    if (vscode.debug.activeDebugSession?.type === 'nnet') lenses.push(...inspectLenses(parseDocument(doc).partial.layers));
+    if (vscode.debug.activeDebugSession?.type === 'nnet') lenses.push(...inspectLenses(parsed.partial.layers));
     return lenses;
   }
 

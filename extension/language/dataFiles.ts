@@ -1,33 +1,20 @@
-// Parses a .nnet document in the extension host with its CSV files readable (inside the workspace folder only).
+// How the editor may read the CSV files a .nnet document names: from disk inside its workspace folder when the
+// folder is trusted and the file is on disk; otherwise refused, with the reason on the `data csv` line.
 
 import * as vscode from 'vscode';
-import { nodeReadFile } from '../../engine/data/files';
-import { parseNnet, type ParseResult } from '../../engine/language/parser';
-import { LIMITS } from '../../engine/language/spec';
 import { untrustedCsvMessage } from '../trust';
+import type { CsvAccess } from './parseCache';
 
 /**
- * Parses a document the way Train will: `data csv` paths resolve next to the file, within its workspace folder.
- * A document over the size limit is not parsed (it would be refused anyway, and parsing it on every edit would
- * stall the extension host); its one diagnostic says so. In Restricted Mode, and for files not on disk, no data file
- * is read and the `data csv` line says why.
+ * The access Train would have: `data csv` paths resolve next to the file, within its workspace folder. In
+ * Restricted Mode, and for files not on disk, no data file is read and the `data csv` line says why.
  */
-export function parseDocument(doc: vscode.TextDocument): ParseResult {
-  const text = doc.getText();
-  if (text.length > LIMITS.maxSourceBytes) return tooLarge(text.length);
+export function csvAccess(doc: vscode.TextDocument): CsvAccess {
   if (doc.uri.scheme !== 'file') {
     const scheme = doc.uri.scheme;
-    return parseNnet(text, { readFile: (file) => ({ error: `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk` }) });
+    return { kind: 'refused', id: `scheme:${scheme}`, message: (file) => `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk` };
   }
-  if (!vscode.workspace.isTrusted) return parseNnet(text, { readFile: (file) => ({ error: untrustedCsvMessage(file) }) });
-  const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-  return parseNnet(text, { readFile: nodeReadFile(doc.uri.fsPath, folder?.uri.fsPath) });
-}
-
-function tooLarge(chars: number): ParseResult {
-  return {
-    spec: null, omittedDiagnostics: 0,
-    diagnostics: [{ severity: 'error', range: { line: 0, col: 0, endCol: 0 }, message: `the file has ${(chars / 1048576).toFixed(1)} million characters, more than the limit of ${LIMITS.maxSourceBytes / 1048576} MB for a .nnet file; it is not checked` }],
-    partial: { inputSize: null, layers: [], batch: null, loss: null, samples: 0 },
-  };
+  if (!vscode.workspace.isTrusted) return { kind: 'refused', id: 'untrusted', message: untrustedCsvMessage };
+  const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
+  return { kind: 'disk', id: `disk:${doc.uri.fsPath}\0${root ?? ''}`, file: doc.uri.fsPath, root };
 }

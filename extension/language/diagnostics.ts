@@ -1,8 +1,9 @@
-// Squiggles as you type: parses open .nnet documents (debounced) and publishes their diagnostics.
+// Squiggles as you type: parses open .nnet documents (debounced) and publishes their diagnostics once the parse
+// (and any CSV read) completes, unless the document changed or closed meanwhile.
 
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../../engine/language/spec';
-import { parseDocument } from './dataFiles';
+import { onDidInvalidateDocuments, parseDocumentLatest } from './documents';
 
 const DEBOUNCE_MS = 150;
 
@@ -18,23 +19,28 @@ export function toVsDiagnostic(d: Diagnostic): vscode.Diagnostic {
 export function registerDiagnostics(): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('nnet');
   const timers = new Map<string, NodeJS.Timeout>();
-  const update = (doc: vscode.TextDocument) => {
+  const update = async (doc: vscode.TextDocument) => {
     if (doc.languageId !== 'nnet') return;
-    collection.set(doc.uri, parseDocument(doc).diagnostics.map(toVsDiagnostic));
+    const parsed = await parseDocumentLatest(doc);
+    // null: the document changed (its own update follows) or closed while its CSV was read.
+    if (parsed && !doc.isClosed) collection.set(doc.uri, parsed.diagnostics.map(toVsDiagnostic));
   };
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => { timers.delete(key); update(doc); }, DEBOUNCE_MS));
+    timers.set(key, setTimeout(() => { timers.delete(key); void update(doc); }, DEBOUNCE_MS));
   };
-  vscode.workspace.textDocuments.forEach(update);
+  const updateAll = () => vscode.workspace.textDocuments.forEach((d) => void update(d));
+  updateAll();
   return vscode.Disposable.from(
     collection,
-    vscode.workspace.onDidOpenTextDocument(update),
+    vscode.workspace.onDidOpenTextDocument((doc) => void update(doc)),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
     vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
     // Trusting the folder lets CSV data be read: check again what Restricted Mode could not.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach(update)),
+    vscode.workspace.onDidGrantWorkspaceTrust(updateAll),
+    // A CSV a document reads changed on disk.
+    onDidInvalidateDocuments((keys) => vscode.workspace.textDocuments.filter((d) => keys.includes(d.uri.toString())).forEach((d) => void update(d))),
     { dispose: () => timers.forEach(clearTimeout) },
   );
 }

@@ -6,7 +6,7 @@ import { formatNnet } from '../../engine/language/format';
 import { hoverAt } from '../../engine/language/hover';
 import { documentSymbols, foldingRanges, type NnetSymbol } from '../../engine/language/symbols';
 import type { WordKind } from '../../engine/language/vocabulary';
-import { parseDocument } from './dataFiles';
+import { deriveFromDocument, parseDocument } from './documents';
 
 const SELECTOR: vscode.DocumentSelector = { language: 'nnet' };
 
@@ -35,8 +35,12 @@ function toDocumentSymbol(doc: vscode.TextDocument, s: NnetSymbol): vscode.Docum
 export function registerLanguageFeatures(): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.languages.registerHoverProvider(SELECTOR, {
-      provideHover(doc, pos) {
-        const h = hoverAt(doc.getText(), pos.line, pos.character, parseDocument(doc));
+      async provideHover(doc, pos) {
+        const version = doc.version;
+        const parsed = await parseDocument(doc);
+        // The text must be the one parsed: an edit while the CSV was read makes this hover stale.
+        if (doc.version !== version) return undefined;
+        const h = hoverAt(doc.getText(), pos.line, pos.character, parsed);
         if (!h) return undefined;
         const md = new vscode.MarkdownString(h.markdown);
         return new vscode.Hover(md, new vscode.Range(h.range.line, h.range.col, h.range.line, h.range.endCol));
@@ -59,10 +63,10 @@ export function registerLanguageFeatures(): vscode.Disposable {
       },
     }, ' ', '='),
     vscode.languages.registerDocumentSymbolProvider(SELECTOR, {
-      provideDocumentSymbols: (doc) => documentSymbols(doc.getText()).map((s) => toDocumentSymbol(doc, s)),
+      provideDocumentSymbols: (doc) => deriveFromDocument(doc, 'symbols', documentSymbols).map((s) => toDocumentSymbol(doc, s)),
     }, { label: 'nnet' }),
     vscode.languages.registerFoldingRangeProvider(SELECTOR, {
-      provideFoldingRanges: (doc) => foldingRanges(doc.getText()).map((f) => new vscode.FoldingRange(f.start, f.end, f.kind === 'comment' ? vscode.FoldingRangeKind.Comment : vscode.FoldingRangeKind.Region)),
+      provideFoldingRanges: (doc) => deriveFromDocument(doc, 'folding', foldingRanges).map((f) => new vscode.FoldingRange(f.start, f.end, f.kind === 'comment' ? vscode.FoldingRangeKind.Comment : vscode.FoldingRangeKind.Region)),
     }),
     vscode.languages.registerDocumentFormattingEditProvider(SELECTOR, {
       provideDocumentFormattingEdits(doc) {

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { parseDocument } from '../language/dataFiles';
+import { parseDocument } from '../language/documents';
 import { formatSummary } from '../../engine/nn/tensor';
 import { trace } from '../trace';
 import type { WorkerToHost } from '../../debugger/protocol';
@@ -27,7 +27,7 @@ export class TrainController implements vscode.Disposable {
   async train(uri: vscode.Uri): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(uri);
     const name = path.basename(uri.fsPath);
-    const { spec, diagnostics } = parseDocument(doc);
+    const { spec, diagnostics } = await parseDocument(doc);
     trace('command', { id: 'nnet.train', file: name, errors: diagnostics.filter((d) => d.severity === 'error').length });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
