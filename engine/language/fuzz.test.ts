@@ -77,7 +77,8 @@ test('10,000 mutated examples: no throw, fast, ranges inside the document, forma
     }
   }
   assert.ok(errors > N, 'the mutations produce errors');
-  assert.ok(slowest < 1000, `slowest input took ${slowest.toFixed(0)} ms`);
+  // A hang detector, not a speed goal (the bench and worstCase.test.ts hold those): generous for a loaded machine.
+  assert.ok(slowest < 5000, `slowest input took ${slowest.toFixed(0)} ms`);
 });
 
 /**
