@@ -38,8 +38,20 @@ export interface CsvRecord {
   readonly fields: string[];
 }
 
+/** Work between the pauses of `loadCsvSteps`: characters split, records converted (a few milliseconds each). */
+const CHARS_PER_STEP = 1 << 17, RECORDS_PER_STEP = 1 << 11;
+
+/** Runs a stepwise computation to its end. */
+function run<T>(steps: Generator<void, T>): T {
+  for (;;) { const s = steps.next(); if (s.done) return s.value; }
+}
+
 /** Splits CSV text into records (RFC 4180: commas, double-quoted fields with "" escapes, CRLF or LF). Blank lines are skipped. */
 export function splitCsv(text: string): CsvRecord[] {
+  return run(splitSteps(text));
+}
+
+function* splitSteps(text: string): Generator<void, CsvRecord[]> {
   const records: CsvRecord[] = [];
   let fields: string[] = [], field = '', quoted = false, wasQuoted = false, line = 1, startLine = 1;
   const endField = () => { fields.push(wasQuoted ? field : field.trim()); field = ''; wasQuoted = false; };
@@ -49,6 +61,7 @@ export function splitCsv(text: string): CsvRecord[] {
     fields = [];
   };
   for (let i = 0; i < text.length; i++) {
+    if (i % CHARS_PER_STEP === 0 && i > 0) yield;
     const c = text[i];
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
@@ -65,9 +78,17 @@ export function splitCsv(text: string): CsvRecord[] {
 
 /** Builds a dataset from CSV text; `file` names it in messages. Never throws. */
 export function loadCsv(text: string, options: CsvOptions, file: string): CsvDataset {
+  return run(loadCsvSteps(text, options, file));
+}
+
+/**
+ * `loadCsv` in steps of a few milliseconds: the caller may pause at each `yield` (the editor lets other work run
+ * there, so a 16 MB file does not hold its thread for a second). The value it returns is `loadCsv`'s.
+ */
+export function* loadCsvSteps(text: string, options: CsvOptions, file: string): Generator<void, CsvDataset> {
   const errors: string[] = [];
   const fail = (msg: string): CsvDataset => ({ x: [], y: [], inputColumns: [], targetColumns: [], classes: null, errors: [...errors, msg] });
-  const records = splitCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const records = yield* splitSteps(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (!records.length) return fail(`${file} is empty; it needs a header row naming the columns`);
   const header = records[0].fields;
   const index = new Map<string, number>();
@@ -86,7 +107,9 @@ export function loadCsv(text: string, options: CsvOptions, file: string): CsvDat
   if (options.onehot && targetIdx.length !== 1) return fail(`onehot needs exactly one target column, not ${targetIdx.length}`);
 
   const x: number[][] = [], y: number[][] = [], labels: string[] = [];
-  for (const r of records.slice(1)) {
+  for (let k = 1; k < records.length; k++) {
+    const r = records[k];
+    if (k % RECORDS_PER_STEP === 0) yield;
     if (errors.length >= MAX_ERRORS) break;
     if (r.fields.length !== header.length) { errors.push(`${file}:${r.line}: ${r.fields.length} field(s), but the header has ${header.length}`); continue; }
     const num = (i: number): number | null => {
@@ -110,7 +133,7 @@ export function loadCsv(text: string, options: CsvOptions, file: string): CsvDat
     const pos = new Map(classes.map((c, i) => [c, i]));
     labels.forEach((l, r) => { y[r] = classes!.map((_, k) => (k === pos.get(l) ? 1 : 0)); });
   }
-  if (options.standardize) standardizeColumns(x);
+  if (options.standardize) yield* standardizeSteps(x);
   return { x, y, inputColumns: inputIdx.map((i) => header[i]), targetColumns: targetIdx.map((i) => header[i]), classes, errors: [] };
 }
 
@@ -122,8 +145,13 @@ function sortLabels(labels: string[]): string[] {
 
 /** In place: each column to mean 0, standard deviation 1 (population); a constant column is only centred. */
 export function standardizeColumns(x: number[][]): void {
+  run(standardizeSteps(x));
+}
+
+function* standardizeSteps(x: number[][]): Generator<void, void> {
   const cols = x[0]?.length ?? 0;
   for (let j = 0; j < cols; j++) {
+    if (j > 0) yield;
     let mean = 0;
     for (const r of x) mean += r[j];
     mean /= x.length;

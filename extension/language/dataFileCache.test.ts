@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { CsvOptions } from '../../engine/data/csv';
-import { DataFileCache } from './dataFileCache';
+import { loadCsv, type CsvDataset, type CsvOptions } from '../../engine/data/csv';
+import { DataFileCache, stillLoading } from './dataFileCache';
 
 const OPTS: CsvOptions = { inputs: null, targets: ['y'], onehot: false, standardize: false };
 
@@ -35,21 +35,51 @@ test('files are kept by stamp: unchanged → not read again; new mtime or size �
   assert.match((await cache.answer(nnet, 'd.csv') as { error: string }).error, /^file not found: 'd.csv'/);
 }));
 
+/** The rows for `options`: the first call starts the load and answers "loading"; the rows come once it is done. */
+async function loaded(load: (o: CsvOptions) => CsvDataset, options: CsvOptions): Promise<CsvDataset> {
+  const first = load(options);
+  const ready = stillLoading(first);
+  if (!ready) return first;
+  assert.match(first.errors[0], /^loading '/);
+  await ready;
+  const ds = load(options);
+  assert.equal(stillLoading(ds), null);
+  return ds;
+}
+
 test('rows are loaded once per option set and the path as written; options change → loaded again', withDir(async (dir) => {
   fs.writeFileSync(path.join(dir, 'd.csv'), 'x,y\n1,2\n3,4\n');
   const cache = new DataFileCache();
   const nnet = path.join(dir, 'n.nnet');
   const a = await cache.answer(nnet, 'd.csv'), b = await cache.answer(nnet, 'd.csv');
   assert.ok('load' in a && a.load && 'load' in b && b.load);
-  const ds = a.load(OPTS);
+  const ds = await loaded(a.load, OPTS);
   assert.deepEqual(ds.x, [[1], [3]]);
-  assert.equal(b.load({ ...OPTS }), ds, 'same options: the same rows');
-  const std = b.load({ ...OPTS, standardize: true });
+  assert.equal(b.load({ ...OPTS }), ds, 'same options: the same rows, at once');
+  assert.equal(cache.loads, 1);
+  const std = await loaded(b.load, { ...OPTS, standardize: true });
   assert.notEqual(std, ds);
   assert.deepEqual(std.x, [[-1], [1]]);
   assert.deepEqual(ds.x, [[1], [3]], 'standardising another set left these rows alone');
-  const missing = a.load({ ...OPTS, targets: ['z'] });
+  const missing = await loaded(a.load, { ...OPTS, targets: ['z'] });
   assert.match(missing.errors[0], /^d\.csv has no target column 'z'/);
+  assert.equal(cache.loads, 3);
+}));
+
+test('a large file is loaded in steps: other tasks run between them, and the rows are loadCsv\'s', withDir(async (dir) => {
+  const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${i % 7},${(i * 0.5).toFixed(1)}`);
+  const text = `a,b,y\n${rows.join('\n')}\n`;
+  fs.writeFileSync(path.join(dir, 'd.csv'), text);
+  const cache = new DataFileCache();
+  const a = await cache.answer(path.join(dir, 'n.nnet'), 'd.csv');
+  assert.ok('load' in a && a.load);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  const first = a.load(OPTS);
+  await stillLoading(first);
+  clearInterval(timer);
+  assert.ok(ticks >= 2, `a timer ran ${ticks} time(s) during the load`);
+  assert.deepEqual(a.load(OPTS), loadCsv(text, OPTS, 'd.csv'));
 }));
 
 test('at most `files` files and `bytes` bytes are kept, least recently used dropped first', withDir(async (dir) => {

@@ -2,7 +2,7 @@
 // before each use, and the rows loaded from them kept per set of column options, so an edit to the .nnet file
 // neither reads nor splits its CSV again. No vscode here: the bench and the unit tests drive it directly.
 
-import { loadCsv, type CsvDataset, type CsvOptions } from '../../engine/data/csv';
+import { loadCsvSteps, type CsvDataset, type CsvOptions } from '../../engine/data/csv';
 import { MAX_CSV_BYTES } from '../../engine/data/files';
 import { locateDataFile, readTextFileAsync, type FileStamp } from '../../engine/data/filesAsync';
 import type { ReadFile } from '../../engine/language/parser';
@@ -15,7 +15,25 @@ interface Entry {
   readonly text: string;
   /** Loaded rows per (path as written, options): the path names the file in the loader's messages. */
   readonly datasets: Map<string, CsvDataset>;
+  /** Loads under way, by the same key. */
+  readonly loading: Map<string, Promise<void>>;
 }
+
+/**
+ * What `load` answers while the rows are still being loaded in steps: a dataset with one error, which
+ * `parseWithDataFiles` never shows: it waits for `ready` and parses again.
+ */
+export interface LoadingDataset extends CsvDataset {
+  readonly ready: Promise<void>;
+}
+
+/** The promise to wait for when `ds` is a load still under way, else null. */
+export function stillLoading(ds: CsvDataset): Promise<void> | null {
+  return (ds as Partial<LoadingDataset>).ready ?? null;
+}
+
+/** Lets other work run between the steps of a load: the next macrotask, after pending I/O and timers. */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Bounds of the cache: files kept, and their text in bytes (the rows loaded from them come on top). */
 export interface DataFileCacheLimits {
@@ -32,6 +50,8 @@ export class DataFileCache {
   private readonly entries = new Map<string, Entry>();
   /** Reads from disk so far (a test and the bench check that a cached file is not read again). */
   reads = 0;
+  /** Row loads started so far (one per file stamp and option set). */
+  loads = 0;
 
   constructor(private readonly limits: DataFileCacheLimits = DEFAULT_LIMITS, private readonly maxBytes = MAX_CSV_BYTES) {}
 
@@ -47,7 +67,7 @@ export class DataFileCache {
       this.reads++;
       const read = await readTextFileAsync(loc.real, this.maxBytes, relPath);
       if ('error' in read) { this.entries.delete(loc.real); return read; }
-      e = { stamp: read.stamp, text: read.text, datasets: new Map() };
+      e = { stamp: read.stamp, text: read.text, datasets: new Map(), loading: new Map() };
     }
     // (Re)insert at the end: the Map's order is the LRU order.
     this.entries.delete(loc.real);
@@ -64,13 +84,32 @@ export class DataFileCache {
   private answerOf(e: Entry, relPath: string): DataFileAnswer {
     const load = (options: CsvOptions): CsvDataset => {
       const key = JSON.stringify([relPath, options.inputs, options.targets, options.onehot, options.standardize]);
-      let ds = e.datasets.get(key);
-      if (!ds) {
-        ds = loadCsv(e.text, options, relPath);
-        if (e.datasets.size >= this.limits.datasetsPerFile) e.datasets.delete(e.datasets.keys().next().value!);
-      } else e.datasets.delete(key);
-      e.datasets.set(key, ds);
-      return ds;
+      const ds = e.datasets.get(key);
+      if (ds) {
+        e.datasets.delete(key);
+        e.datasets.set(key, ds);
+        return ds;
+      }
+      // Not loaded yet: load in steps, pausing between them, so a 16 MB file never holds the thread for long.
+      let ready = e.loading.get(key);
+      if (!ready) {
+        this.loads++;
+        ready = (async () => {
+          const steps = loadCsvSteps(e.text, options, relPath);
+          for (let s = steps.next(); ; s = steps.next()) {
+            if (s.done) {
+              if (e.datasets.size >= this.limits.datasetsPerFile) e.datasets.delete(e.datasets.keys().next().value!);
+              e.datasets.set(key, s.value);
+              break;
+            }
+            await pause();
+          }
+          e.loading.delete(key);
+        })();
+        e.loading.set(key, ready);
+      }
+      const loading: LoadingDataset = { x: [], y: [], inputColumns: [], targetColumns: [], classes: null, errors: [`loading '${relPath}'…`], ready };
+      return loading;
     };
     return { text: e.text, load };
   }

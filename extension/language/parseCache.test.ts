@@ -98,10 +98,10 @@ test('a CSV is read once per stamp and its rows loaded once, across edits and do
   const r1 = await cache.parse(doc, disk(dir));
   assert.ok(r1.spec, JSON.stringify(r1.diagnostics));
   assert.equal(r1.partial.samples, 3);
-  assert.equal(cache.parses, 2, 'first parse meets the unknown path, the second has it');
+  assert.equal(cache.parses, 3, 'the first parse meets the unread path, the second the rows still loading, the third has them');
   doc.edit(text + '\n# a comment\n');
   const r2 = await cache.parse(doc, disk(dir));
-  assert.equal(cache.parses, 3, 'the edit parses once: the path was resolved before the parse');
+  assert.equal(cache.parses, 4, 'the edit parses once: the path was resolved and the rows loaded before the parse');
   assert.equal(files.reads, 1, 'and the file is not read again');
   assert.equal(r2.spec!.data.x[0], r1.spec!.data.x[0], 'the loaded rows are shared');
   const other = new Doc('b', text);

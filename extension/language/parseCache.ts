@@ -4,7 +4,7 @@
 
 import { LIMITS } from '../../engine/language/spec';
 import { parseNnet, type ParseResult } from '../../engine/language/parser';
-import type { DataFileAnswer, DataFileCache } from './dataFileCache';
+import { stillLoading, type DataFileAnswer, type DataFileCache } from './dataFileCache';
 
 /** A document as the cache needs it: `key` identifies it (its URI), `version` grows with every edit. */
 export interface SourceDocument {
@@ -136,12 +136,21 @@ export async function parseWithDataFiles(text: string, access: CsvAccess, files:
   const answers = new Map<string, DataFileAnswer>();
   const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => { answers.set(p, await files.answer(access.file, p, access.root)); }));
   await resolve(hint);
-  // The text names its paths, so the second parse has them all; the bound only guards against a parser change.
+  // A parse that meets a path not yet read, or rows not yet loaded, is thrown away and run again once they are.
+  // The text names its paths and options, so the third parse has them all; the bound guards against a parser change.
   for (let round = 1; ; round++) {
-    const missing = new Set<string>(), used: string[] = [];
-    const result = parseNnet(text, { readFile: (p) => { used.push(p); return answers.get(p) ?? (missing.add(p), PENDING); } });
-    if (!missing.size || round === 3) return { result, paths: used, parses: round };
-    await resolve(missing);
+    const missing = new Set<string>(), loading: Promise<void>[] = [], used: string[] = [];
+    const readFile = (p: string): DataFileAnswer => {
+      used.push(p);
+      const a = answers.get(p);
+      if (!a) { missing.add(p); return PENDING; }
+      if (!('text' in a) || !a.load) return a;
+      const load = a.load;
+      return { text: a.text, load: (o) => { const ds = load(o); const ready = stillLoading(ds); if (ready) loading.push(ready); return ds; } };
+    };
+    const result = parseNnet(text, { readFile });
+    if ((!missing.size && !loading.length) || round === 4) return { result, paths: used, parses: round };
+    await Promise.all([resolve(missing), ...loading]);
   }
 }
 
