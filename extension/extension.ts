@@ -14,6 +14,7 @@ import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider } from './views/gradientFlowView';
 import { LayerInspector } from './views/inspectorPanel';
+import { registerWalkthroughProgress } from './walkthrough';
 
 /** Activates the extension. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -85,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),
     registerCommand('nnet.inspectVariable', (ctx) => inspector.open(layerOfVariableContext(ctx))),
     registerDebugger(workerScript, display, (session) => inspector.onStopped(session)),
+    registerWalkthroughProgress(),
   );
   trace('activated', { version: context.extension.packageJSON.version });
 }
