@@ -31,7 +31,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
     if (uri instanceof vscode.Uri) return uri;
     const doc = vscode.window.activeTextEditor?.document;
-    return doc?.languageId === 'nnet' ? doc.uri : trainer.lastUri ?? undefined;
+    if (doc?.languageId === 'nnet') return doc.uri;
+    // A button in the walkthrough (a webview editor is active) means the .nnet file shown beside it.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'nnet');
+    return shown?.document.uri ?? trainer.lastUri ?? undefined;
   };
   const train = async (uri?: vscode.Uri) => {
     const target = activeNnet(uri);
