@@ -15,6 +15,7 @@ import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider } from './views/gradientFlowView';
 import { LayerInspector } from './views/inspectorPanel';
+import { registerWalkthroughProgress } from './walkthrough';
 
 /** Activates the extension. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -31,7 +32,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
     if (uri instanceof vscode.Uri) return uri;
     const doc = vscode.window.activeTextEditor?.document;
-    return doc?.languageId === 'nnet' ? doc.uri : trainer.lastUri ?? undefined;
+    if (doc?.languageId === 'nnet') return doc.uri;
+    // A button in the walkthrough (a webview editor is active) means the .nnet file shown beside it.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'nnet');
+    return shown?.document.uri ?? trainer.lastUri ?? undefined;
   };
   const train = async (uri?: vscode.Uri) => {
     const target = activeNnet(uri);
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),
     registerCommand('nnet.inspectVariable', (ctx) => inspector.open(layerOfVariableContext(ctx))),
     registerDebugger(workerScript, display, (session) => inspector.onStopped(session)),
+    registerWalkthroughProgress(),
   );
   trace('activated', { version: context.extension.packageJSON.version });
 }
