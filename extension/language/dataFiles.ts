@@ -6,6 +6,14 @@ import { parseNnet, type ParseResult } from '../../engine/language/parser';
 import { LIMITS } from '../../engine/language/spec';
 import { untrustedCsvMessage } from '../trust';
 
+/** The CSV cap and memory budget from the settings; set by the extension at activation and on every change. */
+let limits: { readonly maxCsvBytes: number; readonly memoryBudget: number } | undefined;
+
+/** Makes every later parse use these limits (the editor must refuse what Train and the debugger refuse). */
+export function setParseLimits(next: { readonly maxCsvBytes: number; readonly memoryBudget: number }): void {
+  limits = next;
+}
+
 /**
  * Parses a document the way Train will: `data csv` paths resolve next to the file, within its workspace folder.
  * A document over the size limit is not parsed (it would be refused anyway, and parsing it on every edit would
@@ -17,11 +25,11 @@ export function parseDocument(doc: vscode.TextDocument): ParseResult {
   if (text.length > LIMITS.maxSourceBytes) return tooLarge(text.length);
   if (doc.uri.scheme !== 'file') {
     const scheme = doc.uri.scheme;
-    return parseNnet(text, { readFile: (file) => ({ error: `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk` }) });
+    return parseNnet(text, { readFile: (file) => ({ error: `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk` }), memoryBudget: limits?.memoryBudget });
   }
-  if (!vscode.workspace.isTrusted) return parseNnet(text, { readFile: (file) => ({ error: untrustedCsvMessage(file) }) });
+  if (!vscode.workspace.isTrusted) return parseNnet(text, { readFile: (file) => ({ error: untrustedCsvMessage(file) }), memoryBudget: limits?.memoryBudget });
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-  return parseNnet(text, { readFile: nodeReadFile(doc.uri.fsPath, folder?.uri.fsPath) });
+  return parseNnet(text, { readFile: nodeReadFile(doc.uri.fsPath, folder?.uri.fsPath, limits?.maxCsvBytes), memoryBudget: limits?.memoryBudget });
 }
 
 function tooLarge(chars: number): ParseResult {

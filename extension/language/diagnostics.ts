@@ -15,7 +15,8 @@ export function toVsDiagnostic(d: Diagnostic): vscode.Diagnostic {
 }
 
 /** Keeps the `nnet` diagnostic collection in step with open documents. */
-export function registerDiagnostics(): vscode.Disposable {
+/** @param onDidChangeLimits fires when the parse limits change (settings): every open document is checked again. */
+export function registerDiagnostics(onDidChangeLimits?: (listener: () => void) => vscode.Disposable): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('nnet');
   const timers = new Map<string, NodeJS.Timeout>();
   const update = (doc: vscode.TextDocument) => {
@@ -35,6 +36,7 @@ export function registerDiagnostics(): vscode.Disposable {
     vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
     // Trusting the folder lets CSV data be read: check again what Restricted Mode could not.
     vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach(update)),
+    onDidChangeLimits?.(() => vscode.workspace.textDocuments.forEach(update)) ?? { dispose: () => undefined },
     { dispose: () => timers.forEach(clearTimeout) },
   );
 }

@@ -395,7 +395,7 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
 
   function make() {
     const logs: string[] = [];
-    const provider = new Provider(fakeUri('/ext') as never, (m) => logs.push(m));
+    const provider = new Provider(fakeUri('/ext') as never, { enabled: () => true, log: (_level, m) => { logs.push(m); } });
     const commands: string[] = [];
     provider.onDidReceiveCommand((c) => commands.push(c));
     const v = fakeView();
