@@ -1,5 +1,6 @@
 // Standalone debug adapter (dist/debugAdapter.js): speaks DAP on stdin/stdout for any DAP client. It has no output
-// channel: it logs to stderr, from the level in NNET_LOG_LEVEL (default warn), or everything when launched with `trace`.
+// channel: it logs to stderr from the level in NNET_LOG_LEVEL (trace, debug, info, warn, error; default: no log, as
+// clients may show stderr as errors), and everything from the launch on when launched with `trace`.
 
 import { DebugSession } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -7,12 +8,12 @@ import { isLogLevel, streamLogger, type LogLevel } from '../log';
 import { NnetDebugSession, type NnetLaunchArguments } from './session';
 
 const fromEnv = process.env.NNET_LOG_LEVEL;
-let threshold: LogLevel | 'off' = fromEnv === 'off' || isLogLevel(fromEnv) ? fromEnv : 'warn';
+let threshold: LogLevel | 'off' = isLogLevel(fromEnv) ? fromEnv : 'off';
 
 /** DebugSession.run constructs the session with no arguments: defaults find dist/worker.js beside this file. */
 class StandaloneSession extends NnetDebugSession {
   constructor() {
-    super({ log: streamLogger(() => threshold), traceHint: 'DAP trace requested, but NNET_LOG_LEVEL hides trace lines' });
+    super({ log: streamLogger(() => threshold) });
     // The session boundary: a failure no handler caught is reported to the client, and the adapter lives on
     // (Node's default would print a stack trace and exit, taking the debug session and its worker with it).
     process.on('uncaughtException', (e) => this.reportInternalError(e));
@@ -31,7 +32,7 @@ class StandaloneSession extends NnetDebugSession {
 
   /** A launch with `trace` asks for the DAP traffic on stderr, whatever NNET_LOG_LEVEL says. */
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: NnetLaunchArguments): Promise<void> {
-    if (args.trace === true && threshold !== 'off') threshold = 'trace';
+    if (args.trace === true) threshold = 'trace';
     return super.launchRequest(response, args);
   }
 }

@@ -160,7 +160,8 @@ export class NnetDebugSession extends LoggingDebugSession {
    */
   reportInternalError(e: unknown, response?: DebugProtocol.Response): void {
     const message = e instanceof Error ? e.message : String(e);
-    this.log('error', `internal error: ${e instanceof Error ? e.stack ?? message : message}`);
+    this.log('error', `internal error: ${message}`);
+    if (e instanceof Error && e.stack) this.log('debug', e.stack);
     try {
       if (response && this.unanswered.has(response.request_seq)) this.sendErrorResponse(response, { id: 3101, format: `internal error in the nnet debug adapter: ${message}`, showUser: true });
       this.sendEvent(new OutputEvent(`nnet debug adapter: internal error: ${message}\n`, 'stderr'));

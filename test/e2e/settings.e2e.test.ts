@@ -1,0 +1,121 @@
+// E2E: nnet's settings as a user meets them. A threshold set in the user settings before start keeps the vanishing-
+// gradient filter quiet; changed in settings.json mid-session, the Gradient Flow view reclassifies its bars at once
+// and the next debug session stops on the filter with the new threshold. An invalid setting is reported once in the
+// nnet log, with the worker's and the adapter's lines beside it. The Settings UI filtered to `nnet` is captured.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { startDebugging } from './actions';
+import { breakpointLines } from './debugViews';
+import { openGradientFlow } from './gradientFlow';
+import { withWorkbench, type Workbench } from './workbench';
+
+const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
+
+/** Files named `name` under `dir`, recursively. */
+function findFiles(dir: string, name: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? findFiles(p, name) : e.name === name ? [p] : [];
+  });
+}
+
+/** The nnet output channel's log file (VS Code writes each LogOutputChannel to the window's log folder). */
+function nnetLog(wb: Workbench): string {
+  return findFiles(path.join(wb.userDataDir, 'logs'), 'nnet.log').map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Writes the user settings.json as a user would, keeping the harness's own settings. */
+function setUserSettings(wb: Workbench, changes: Record<string, unknown>): void {
+  const file = path.join(wb.userDataDir, 'User', 'settings.json');
+  const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(changes)) if (v === undefined) delete current[k]; else current[k] = v;
+  fs.writeFileSync(file, JSON.stringify(current, null, 2));
+}
+
+test('a setting changed mid-session: the view follows at once, the next debug session stops with the new threshold; a bad value is logged once', { timeout: 300_000 }, async (t) => {
+  await withWorkbench({
+    name: 'settings',
+    settings: { 'nnet.exceptions.vanishingRatio': 1e-12, 'nnet.exceptions.vanishingFloor': 0, 'nnet.debug.historyMB': 'lots' },
+  }, async (wb) => {
+    const { page } = wb;
+    await wb.openFile('deep-sigmoid.nnet');
+    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+
+    // The filters are listed once a session of the type has started: a first session, held by a breakpoint.
+    await wb.runCommand('View: Show Run and Debug');
+    const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
+    await wb.gotoLine(OUT_LINE);
+    await page.keyboard.press('F9');
+    await startDebugging(wb);
+    await filter.first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Shift+F5');
+    await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+    await wb.gotoLine(OUT_LINE);
+    await page.keyboard.press('F9');
+    await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+    await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+    await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
+
+    // 1. With the ratio set to 1e-12 and no floor before start, the ticked filter never fires: the run ends.
+    await startDebugging(wb);
+    await wb.waitUntil('the quiet session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 90_000);
+    const exceptionWidget = page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget');
+    assert.equal(await exceptionWidget.count(), 0, 'no stop on the filter under the settings set before start');
+    const stops = wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string; body?: { reason?: string } } }).kind === 'dap-out'
+      && (r as { data: { event?: string } }).data.event === 'stopped');
+    assert.ok(!stops.some((r) => (r as { data: { body: { reason?: string } } }).data.body.reason === 'exception'), 'no exception stop in the DAP trace');
+    const view = await openGradientFlow(wb);
+    const health = view.locator('#health-summary');
+    const before = (await health.innerText().catch(() => '')).trim();
+    t.diagnostic(`view under ratio 1e-12: "${before}"`);
+    assert.doesNotMatch(before, /Vanishing/, 'the view uses the same ratio: no layer flagged');
+    await wb.screenshot('quiet-ratio');
+
+    // 2. The user sets the ratio back to 1e-3 in settings.json while VS Code runs: the view reclassifies at once.
+    setUserSettings(wb, { 'nnet.exceptions.vanishingRatio': 1e-3, 'nnet.exceptions.vanishingFloor': undefined });
+    const after = await wb.waitUntil('the view to flag vanishing layers under the new ratio', async () => {
+      const text = (await health.innerText().catch(() => '')).trim();
+      return /Vanishing: .*h_1/.test(text) ? text : undefined;
+    }, 30_000);
+    t.diagnostic(`view under ratio 1e-3: "${after}"`);
+    await wb.screenshot('view-follows-setting');
+
+    // 3. The next debug session takes the new threshold: it stops on the filter, naming it.
+    await wb.openFile('deep-sigmoid.nnet');
+    await startDebugging(wb);
+    const widget = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
+      (await exceptionWidget.allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
+    t.diagnostic(`exception: ${widget.replace(/\s+/g, ' ')}`);
+    assert.match(widget, /threshold 0\.001/);
+    await wb.screenshot('next-session-stops');
+    await page.keyboard.press('Shift+F5');
+    await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+
+    // 4. The log: the invalid setting once (however often settings were re-read), the adapter's and the worker's lines.
+    const log = await wb.waitUntil('the nnet log to hold the sessions', async () => {
+      const text = nnetLog(wb);
+      return /worker: debugging .*deep-sigmoid\.nnet/.test(text) && /debug adapter: launch /.test(text) ? text : undefined;
+    }, 30_000);
+    const bad = log.split('\n').filter((l) => l.includes('nnet.debug.historyMB: "lots" is not a number; using 256'));
+    t.diagnostic(`log lines: ${log.split('\n').length}; invalid-setting lines: ${bad.length}`);
+    assert.equal(bad.length, 1, `reported once:\n${log}`);
+    assert.match(log, /settings changed: .*"vanishingRatio":0\.001/);
+    assert.match(log, /debug adapter: launch .*deep-sigmoid\.nnet: history 256 MB/);
+
+    // 5. The Settings UI, filtered to nnet.
+    await wb.runCommand('Preferences: Open Settings (UI)');
+    const search = page.locator('.settings-editor .settings-header .suggest-input-container textarea, .settings-editor .search-container textarea, .settings-editor .settings-header input').first();
+    await search.waitFor({ timeout: 30_000 });
+    await search.click();
+    await page.keyboard.type('nnet');
+    const rows = await wb.waitUntil('the nnet settings listed', async () => {
+      const text = await page.locator('.settings-editor .settings-tree-container').innerText().catch(() => '');
+      return /Vanishing Ratio/i.test(text) && /Memory Budget MB/i.test(text) ? text : undefined;
+    }, 30_000);
+    t.diagnostic(`settings UI shows: ${rows.replace(/\s+/g, ' ').slice(0, 300)}`);
+    await wb.screenshot('settings-ui');
+  });
+});
