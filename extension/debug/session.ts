@@ -590,6 +590,8 @@ export class NnetDebugSession extends LoggingDebugSession {
       case 'reply':
         return; // handled by WorkerRequests
       case 'finished':
+        // A run that ends between two progress messages: the views show where it ended, not the last sample.
+        this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
         this.end(m.summary, null, 0);
         return;
       case 'error':

@@ -125,6 +125,8 @@ const el = {
   normCanvas: byId<HTMLCanvasElement>('norm-chart'),
   normSummary: byId<HTMLElement>('norm-summary'),
   healthSummary: byId<HTMLElement>('health-summary'),
+  legendVanishing: byId<HTMLElement>('legend-vanishing'),
+  legendExploding: byId<HTMLElement>('legend-exploding'),
 };
 
 const VERDICT: Record<LayerHealth, string> = { ok: 'ok', vanishing: 'vanishing', exploding: 'exploding', nonFinite: 'NaN/∞' };
@@ -189,6 +191,10 @@ function renderStatus(): void {
 
 function renderGradFlow(): void {
   gradChart.update(model.layerNames, model.layers, gradLogScale, model.limits);
+  // The legend states the thresholds in force (the nnet.exceptions settings).
+  const lim = model.limits;
+  el.legendVanishing.textContent = `vanishing (< ${formatValue(lim.vanishingRatio)} × output, or < ${formatValue(lim.vanishingFloor)})`;
+  el.legendExploding.textContent = `exploding (max > ${formatValue(lim.explodingMax)})`;
   el.gradLog.checked = gradLogScale;
   el.step.textContent = model.step === null ? '' : `step ${model.step}`;
   const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
