@@ -12,17 +12,13 @@ export interface WebviewLogMessage {
 /** Most messages one page sends: a render that fails on every frame must not flood the log. */
 const MAX_MESSAGES = 50;
 
-/**
- * A function that posts `what` (and the error's message) to the host, skipping a repeat of the previous message
- * and everything past MAX_MESSAGES.
- */
+/** A function that posts `what` (and the error's message) to the host, up to MAX_MESSAGES of them. */
 export function webviewLogger(post: (m: WebviewLogMessage) => void): (level: WebviewLogLevel, what: string, err?: unknown) => void {
-  let sent = 0, last = '';
+  let sent = 0;
   return (level, what, err) => {
     const detail = err === undefined ? '' : `: ${err instanceof Error ? err.message : describe(err)}`;
     const message = `${what}${detail}`.slice(0, MAX_LOG_TEXT);
-    if (message === last || sent >= MAX_MESSAGES) return;
-    last = message;
+    if (sent >= MAX_MESSAGES) return;
     sent++;
     try {
       post({ kind: 'log', level, message: sent === MAX_MESSAGES ? `${message} (further messages from this view are dropped)`.slice(0, MAX_LOG_TEXT) : message });

@@ -52,8 +52,12 @@ test('a setting changed mid-session: the view follows at once, the next debug se
     await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
 
     // 1. With the ratio set to 1e-12 and no floor before start, the ticked filter never fires: the run ends.
-    await startDebugging(wb);
-    await wb.waitUntil('the quiet session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 90_000);
+    // The session may end before the debug toolbar is ever seen: wait for its end in the DAP trace instead.
+    const ended = () => wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string } }).kind === 'dap-out' && (r as { data: { event?: string } }).data.event === 'nnet.ended').length;
+    const endedBefore = ended();
+    await wb.focusEditor();
+    await page.keyboard.press('F5');
+    await wb.waitUntil('the quiet session to end', async () => ended() > endedBefore && !(await page.locator('.debug-toolbar').isVisible()), 90_000);
     const exceptionWidget = page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget');
     assert.equal(await exceptionWidget.count(), 0, 'no stop on the filter under the settings set before start');
     const stops = wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string; body?: { reason?: string } } }).kind === 'dap-out'
@@ -84,8 +88,14 @@ test('a setting changed mid-session: the view follows at once, the next debug se
     const ratioInput = page.locator('.settings-editor .setting-item', { hasText: 'Vanishing Ratio' }).locator('input').first();
     await ratioInput.fill('0.001');
     await page.keyboard.press('Tab');
-    const settingsFile = path.join(wb.userDataDir, 'User', 'settings.json');
-    await wb.waitUntil('settings.json to hold the new ratio', async () => /"nnet\.exceptions\.vanishingRatio": 0\.001/.test(fs.readFileSync(settingsFile, 'utf8')), 15_000);
+    await wb.screenshot('setting-changed');
+    // The Settings editor opens as a modal in this VS Code: Escape closes it (or its own close button).
+    await page.keyboard.press('Escape');
+    const settingsEditor = page.locator('.settings-editor');
+    if (!(await settingsEditor.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false))) {
+      await page.locator('[aria-label^="Close"]:visible').filter({ has: page.locator('.codicon-close') }).first().click().catch(() => undefined);
+      await settingsEditor.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
     const gradientFlow = await openGradientFlow(wb);
     const after = await wb.waitUntil('the view to flag vanishing layers under the new ratio', async () => {
       const text = (await gradientFlow.locator('#health-summary').innerText().catch(() => '')).trim();
