@@ -27,7 +27,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // Settings are read once here and on every change; an invalid value is logged once and its default used.
   const settings = new SettingsStore(vscode.workspace, (m) => log.warn(`settings: ${m}`));
   context.subscriptions.push(log, settings);
-  setParseLimits(parseLimitsOf(settings.current));
+  let parsing = parseLimitsOf(settings.current);
+  setParseLimits(parsing);
   const view = new GradientFlowViewProvider(context.extensionUri, logger, viewLimitsOf(settings.current));
   const display = new TrainingDisplay(view);
   const trainer = new TrainController(workerScript, display, () => settings.current, logger);
@@ -38,7 +39,10 @@ export function activate(context: vscode.ExtensionContext): void {
     log.info(`settings changed: ${JSON.stringify(s)}`);
     view.setLimits(viewLimitsOf(s));
     inspector.settingsChanged();
-    setParseLimits(parseLimitsOf(s));
+    const limits = parseLimitsOf(s);
+    if (limits.maxCsvBytes === parsing.maxCsvBytes && limits.memoryBudget === parsing.memoryBudget) return;
+    parsing = limits;
+    setParseLimits(limits);
     parseLimitsChanged.fire();
   }));
   const lenses = new TrainCodeLensProvider();
