@@ -27,6 +27,29 @@ function nnetLog(wb: Workbench): string {
   return findFiles(path.join(wb.userDataDir, 'logs'), 'nnet.log').map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 }
 
+/**
+ * Ticks exactly one exception filter in the Breakpoints view. The list re-renders when a session starts or ends, so a
+ * click can land on a neighbour: the state is read back and corrected until it is right.
+ */
+async function tickOnly(wb: Workbench, label: string): Promise<void> {
+  const rows = wb.page.locator('.debug-breakpoints .monaco-list-row').filter({ has: wb.page.locator('.monaco-checkbox, input[type="checkbox"]') });
+  const isChecked = (row: ReturnType<typeof rows.nth>) => row.locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count().then((n) => n > 0);
+  await wb.waitUntil(`only '${label}' ticked`, async () => {
+    await wb.page.waitForTimeout(800);
+    let right = true;
+    for (let i = 0; i < (await rows.count()); i++) {
+      const row = rows.nth(i);
+      const want = (await row.innerText()).includes(label);
+      if ((await isChecked(row)) !== want) {
+        right = false;
+        await row.locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+        break; // the list may re-render: read it again
+      }
+    }
+    return right;
+  }, 20_000);
+}
+
 test('a setting changed mid-session: the view follows at once, the next debug session stops with the new threshold; a bad value is logged once', { timeout: 300_000 }, async (t) => {
   await withWorkbench({
     name: 'settings',
@@ -48,9 +71,15 @@ test('a setting changed mid-session: the view follows at once, the next debug se
     await wb.gotoLine(OUT_LINE);
     await page.keyboard.press('F9');
     await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
-    await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
-    await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
+    await tickOnly(wb, 'Vanishing gradient');
 
+    const filtersSent = () => wb.trace().flatMap((r) => {
+      // VS Code sends filters that take a condition as filterOptions, the others as filters.
+      const m = r as { kind?: string; data?: { command?: string; arguments?: { filters?: string[]; filterOptions?: { filterId: string }[] } } };
+      if (m.kind !== 'dap-in' || m.data?.command !== 'setExceptionBreakpoints') return [];
+      const a = m.data.arguments;
+      return [[...(a?.filters ?? []), ...(a?.filterOptions ?? []).map((o) => o.filterId)].sort()];
+    });
     // 1. With the ratio set to 1e-12 and no floor before start, the ticked filter never fires: the run ends.
     // The session may end before the debug toolbar is ever seen: wait for its end in the DAP trace instead.
     const ended = () => wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string } }).kind === 'dap-out' && (r as { data: { event?: string } }).data.event === 'nnet.ended').length;
@@ -58,6 +87,7 @@ test('a setting changed mid-session: the view follows at once, the next debug se
     await wb.focusEditor();
     await page.keyboard.press('F5');
     await wb.waitUntil('the quiet session to end', async () => ended() > endedBefore && !(await page.locator('.debug-toolbar').isVisible()), 90_000);
+    assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the quiet session had the vanishing filter on');
     const exceptionWidget = page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget');
     assert.equal(await exceptionWidget.count(), 0, 'no stop on the filter under the settings set before start');
     const stops = wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string; body?: { reason?: string } } }).kind === 'dap-out'
@@ -110,7 +140,10 @@ test('a setting changed mid-session: the view follows at once, the next debug se
 
     // 3. The next debug session takes the new threshold: it stops on the filter, naming it.
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    const sessionsBefore = filtersSent().length;
     await startDebugging(wb);
+    await wb.waitUntil('the session to set its exception filters', async () => filtersSent().length > sessionsBefore, 30_000);
+    assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the same filter, unchanged: only the setting differs');
     const widget = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
       (await exceptionWidget.allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
     t.diagnostic(`exception: ${widget.replace(/\s+/g, ' ')}`);
