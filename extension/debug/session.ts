@@ -205,7 +205,8 @@ export class NnetDebugSession extends LoggingDebugSession {
       ],
       exceptionBreakpointFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
         filter: id, label: EXCEPTION_FILTERS[id].label, description: EXCEPTION_FILTERS[id].description, default: false,
-        supportsCondition: id !== 'nan', conditionDescription: `threshold (default ${this.defaultThreshold(id)}, from the nnet.exceptions settings)`,
+        // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
+        supportsCondition: id !== 'nan', conditionDescription: 'threshold (default: the nnet.exceptions setting)',
       })),
     };
     this.sendResponse(response);
