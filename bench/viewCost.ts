@@ -130,7 +130,7 @@ class Host {
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(classes: HostClasses, page: ViewPage | null) {
-    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, (m) => this.errors.push(m));
+    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, { enabled: () => true, log: (_level, m) => { this.errors.push(m); } });
     this.display = new classes.TrainingDisplay({ post: (m: HostToWebview) => { this.posted++; provider.post(m); } });
     if (!page) return; // closed: never resolved, so `send` drops every message after the model has it
     const fromWebview = new StandInEmitter<unknown>();
@@ -203,7 +203,7 @@ function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (
           onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
           return;
         }
-        case 'stopped': case 'log': case 'reply': case 'breakpointProblem': case 'replayProgress': return;
+        case 'stopped': case 'log': case 'logpoint': case 'reply': case 'breakpointProblem': case 'replayProgress': return;
         case 'finished': {
           const seconds = (performance.now() - t0) / 1000;
           host.display.progress(m.progress);

@@ -10,12 +10,15 @@ import type { LayerDetail, TensorSnapshot } from './protocol';
 import { trainingScalars } from './stopView';
 import type { TrainerEvent } from '../engine/runtime/trainer';
 
-/** Values sent per tensor at most (a 1024×1024 matrix whole); larger tensors send their first rows. */
+/**
+ * Values sent per tensor at most by default (a 1024×1024 matrix whole; the nnet.inspector.maxTensorValues setting);
+ * larger tensors send their first rows.
+ */
 export const MAX_DETAIL_VALUES = 1 << 20;
 
-/** A copy of a live tensor, cut to MAX_DETAIL_VALUES (the receiver sees fewer values than the shape holds). */
-function capped(x: NamedTensor): TensorSnapshot {
-  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data.subarray(0, MAX_DETAIL_VALUES)) };
+/** A copy of a live tensor, cut to `max` values (the receiver sees fewer values than the shape holds). */
+function capped(x: NamedTensor, max: number): TensorSnapshot {
+  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data.subarray(0, max)) };
 }
 
 /** Tensors in the order the inspector lists them (those a node does not have are skipped). */
@@ -29,7 +32,7 @@ export function findNode(t: Trainer, layer: string): number {
 }
 
 /** Everything the inspector shows of node `i` now; `ev` is the event the trainer has just performed (null at entry). */
-export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, history: LayerDetail['history']): LayerDetail {
+export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, history: LayerDetail['history'], maxValues = MAX_DETAIL_VALUES): LayerDetail {
   const n = t.model.nodes[i], state = new EventState(t, ev);
   const all = nodeTensors(t, i);
   // A tensor this step has not computed yet is listed among the scalars as "not computed yet", never drawn.
@@ -40,9 +43,9 @@ export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, hist
   const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
   const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;
   return {
-    layer: n.name, title: `${n.name} · ${shape}`, where, tensors: present.map((k) => capped(all[k]!)),
+    layer: n.name, title: `${n.name} · ${shape}`, where, tensors: present.map((k) => capped(all[k]!, maxValues)),
     scalars: [...trainingScalars(t, state), ...pending],
-    clip: state.scalarPending('grad_norm') ? null : clipOf(t, i), optimizer: optimizerOf(t, i, state),
+    clip: state.scalarPending('grad_norm') ? null : clipOf(t, i), optimizer: optimizerOf(t, i, state, maxValues),
     decomposition: gradsPending || (n.kind === 'dense' && state.tensorPending(i, 'delta')) ? null : decompositionOf(t, i), history,
   };
 }
@@ -56,13 +59,13 @@ function clipOf(t: Trainer, i: number): LayerDetail['clip'] {
   return { normBefore: c.normBefore, normAfter: c.normAfter, coefficient: c.coefficient, threshold: spec?.kind === 'norm' ? spec.max : null, layerNorm, share };
 }
 
-function optimizerOf(t: Trainer, i: number, state: EventState): LayerDetail['optimizer'] {
+function optimizerOf(t: Trainer, i: number, state: EventState, max: number): LayerDetail['optimizer'] {
   const n = t.model.nodes[i], W = nodeTensors(t, i).W;
   if (!n.wSize || !W) return null;
   const o = t.optimizer, kind = o.config.kind;
   if (o.t === 0) return { kind, lr: state.lr, t: 0, tensors: [] };
   const s = o.inspect(n.wOff, n.wSize);
-  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({ name, path: `${W.path}.${key}`, shape: W.shape, values: values.length > MAX_DETAIL_VALUES ? values.slice(0, MAX_DETAIL_VALUES) : values });
+  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({ name, path: `${W.path}.${key}`, shape: W.shape, values: values.length > max ? values.slice(0, max) : values });
   const tensors: TensorSnapshot[] = [];
   switch (s.kind) {
     case 'adam': case 'adamw': tensors.push(view('m̂', 'm_hat', s.mHat), view('v̂', 'v_hat', s.vHat)); break;

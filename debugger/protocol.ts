@@ -1,6 +1,8 @@
 // The one protocol between a host (extension host or standalone debug adapter) and the engine worker thread.
 // Both sides import this file; every message is tagged by `kind`, and requests that expect a reply carry an `id`.
 
+import type { LogLevel } from './log';
+
 /** A snapshot of one tensor as shown by the debugger: row-major values with their shape. */
 export interface TensorSnapshot {
   /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
@@ -97,9 +99,9 @@ export interface BreakpointSpec {
 /** The exception filters the adapter offers. */
 export const EXCEPTION_FILTERS = {
   nan: { label: 'NaN or Inf', description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients', defaultThreshold: 0 },
-  exploding: { label: 'Exploding gradient', description: 'Pause when the global gradient norm (before clipping) exceeds the threshold (default 100)', defaultThreshold: 100 },
-  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's (default 1e-3), or its mean |grad| below 1e-7", defaultThreshold: 1e-3 },
-  deadRelu: { label: 'Dead ReLU layer', description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold (default 0.5)', defaultThreshold: 0.5 },
+  exploding: { label: 'Exploding gradient', description: 'Pause when the global gradient norm (before clipping) exceeds the threshold', defaultThreshold: 100 },
+  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's, or its mean |grad| below an absolute floor", defaultThreshold: 1e-3 },
+  deadRelu: { label: 'Dead ReLU layer', description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold', defaultThreshold: 0.5 },
 } as const;
 export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
 
@@ -107,6 +109,16 @@ export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
 export interface ExceptionFilter {
   readonly id: ExceptionFilterId;
   readonly threshold: number;
+  /** For `vanishing`: the absolute floor of mean |∂L/∂W| (the nnet.exceptions.vanishingFloor setting); default 1e-7. */
+  readonly floor?: number;
+}
+
+/** Limits the worker parses the file with (from the settings, or the launch configuration). */
+export interface ParseLimits {
+  /** Largest CSV file read, in bytes. */
+  readonly maxCsvBytes: number;
+  /** Memory the network may need to train, in bytes. */
+  readonly memoryBudget: number;
 }
 
 /** Per-node summary for the Network scope and inline values. */
@@ -166,6 +178,10 @@ export type HostToWorker =
       exceptionFilters: readonly ExceptionFilter[]; historyBytes: number;
       /** Folder CSV data files must lie in (default: the .nnet file's folder). */
       dataRoot?: string;
+      /** Absent: the engine's defaults (16 MB CSV, 2 GiB budget). */
+      limits?: ParseLimits;
+      /** Least severe `log` message the host wants (absent: none); the worker does not build the others. */
+      logLevel?: LogLevel | 'off';
     }
   | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
   | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
@@ -184,7 +200,7 @@ export type HostToWorker =
    * The Layer Inspector's view of a layer (null: the paused event's layer, else the first layer) at a 1-based step
    * of the history (null: where the debugger is paused). The debugger's position does not change.
    */
-  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null };
+  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null; maxValues?: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker → host
@@ -214,7 +230,10 @@ export type WorkerToHost =
       exception: { readonly filter: ExceptionFilterId; readonly description: string } | null;
       hitBreakpointIds: readonly number[]; notice: string | null;
     }
-  | { kind: 'log'; message: string; line: number }
+  /** A logpoint's message, or a condition that failed to evaluate: for the Debug Console, at the layer's line. */
+  | { kind: 'logpoint'; message: string; line: number }
+  /** A line for the nnet log (the extension's output channel, or stderr for the standalone adapter). */
+  | { kind: 'log'; level: LogLevel; message: string }
   /**
    * A long Step Back or Reverse Continue under way (sent a few times a second once it has run ~0.3 s): events
    * replayed of at most `total`, and the step reached. It ends with a `stopped` (Pause stops it early).

@@ -65,6 +65,8 @@ export function hitConditionProblem(text: string): string | undefined {
 export class StopRules {
   private byNode = new Map<number, CompiledBreakpoint[]>();
   private filters = new Map<ExceptionFilterId, number>();
+  /** The vanishing filter's absolute floor of mean |∂L/∂W|. */
+  private floor = VANISHING_FLOOR;
   /** Per node: 1 when something may fire after its forward (backward) event; all that runs for most events. */
   private watchForward = new Uint8Array(0);
   /** byNode as an array, for the per-event lookup. */
@@ -98,6 +100,7 @@ export class StopRules {
 
   setExceptionFilters(filters: readonly ExceptionFilter[]): void {
     this.filters = new Map(filters.map((f) => [f.id, f.threshold]));
+    this.floor = filters.find((f) => f.id === 'vanishing')?.floor ?? VANISHING_FLOOR;
     this.updateWatches();
   }
 
@@ -196,13 +199,14 @@ export class StopRules {
         return { filter: 'exploding', node: worst.node, description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})` };
       }
       const small = this.filters.get('vanishing');
-      if (small !== undefined && vanishes(t, small)) {
+      const floor = this.floor;
+      if (small !== undefined && vanishes(t, small, floor)) {
         const norms = layerGradNorms(t);
         const ref = norms[norms.length - 1]?.norm ?? 0;
         const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
         if (low) return { filter: 'vanishing', node: low.node, description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})` };
-        const floored = norms.find((x) => t.meanAbsGrad[x.node] < VANISHING_FLOOR);
-        if (floored) return { filter: 'vanishing', node: floored.node, description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${VANISHING_FLOOR}` };
+        const floored = norms.find((x) => t.meanAbsGrad[x.node] < floor);
+        if (floored) return { filter: 'vanishing', node: floored.node, description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${floor}` };
       }
     }
     if (ev.phase === 'forward') {
@@ -230,18 +234,18 @@ function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
 }
 
 /**
- * Mean |∂L/∂W| below which a layer's gradient has vanished whatever the others do (SageMaker Debugger's
- * VanishingGradient rule), so a network that collapsed entirely is caught too.
+ * Default mean |∂L/∂W| below which a layer's gradient has vanished whatever the others do (SageMaker Debugger's
+ * VanishingGradient rule), so a network that collapsed entirely is caught too. The filter's `floor` overrides it.
  */
 export const VANISHING_FLOOR = 1e-7;
 
 /**
  * True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's, or its mean |∂L/∂W| below
- * VANISHING_FLOOR (allocates nothing: runs every step).
+ * `floor` (allocates nothing: runs every step).
  */
-function vanishes(t: Trainer, ratio: number): boolean {
+function vanishes(t: Trainer, ratio: number, floor: number): boolean {
   const nodes = t.model.nodes, norms = t.gradNorm;
-  for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < VANISHING_FLOOR) return true;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < floor) return true;
   let last = nodes.length - 1;
   while (last >= 0 && !nodes[last].wSize) last--;
   const ref = last >= 0 ? norms[last] : 0;

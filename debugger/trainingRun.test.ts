@@ -12,7 +12,7 @@ import { MAX_LOSS_POINTS_PER_MESSAGE, TrainingRun } from './trainingRun';
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
 /** Starts a run and resolves with every message once `until` matches one. */
-function drive(start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
+function drive(start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'> & Partial<Extract<HostToWorker, { kind: 'start' }>>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
   const messages: WorkerToHost[] = [];
   return new Promise<WorkerToHost[]>((resolve) => {
     const r = new TrainingRun((m) => { messages.push(m); if (until(m)) resolve(messages); });
@@ -74,4 +74,40 @@ test('a file with errors is refused with the line of the first error', async () 
   assert.ok(err?.kind === 'error');
   assert.equal(err.line, 5);
   assert.match(err.message, /^line 5: /);
+});
+
+test('log lines come at the level the host asked for, and none when it asked for none', async () => {
+  const logs = (msgs: WorkerToHost[]) => msgs.flatMap((m) => (m.kind === 'log' ? [`${m.level} ${m.message}`] : []));
+  const quiet = await drive({ source: xorSource, debug: true, stopOnEntry: true, breakpoints: [] }, (m) => m.kind === 'stopped');
+  assert.deepEqual(logs(quiet), []);
+  const chatty = logs(await drive({ source: xorSource, debug: true, stopOnEntry: true, breakpoints: [], logLevel: 'debug', exceptionFilters: [{ id: 'vanishing', threshold: 1e-3, floor: 1e-9 }] }, (m) => m.kind === 'stopped'));
+  assert.ok(chatty.some((l) => /^info worker: debugging xor\.nnet: 2 nodes, 17 parameters/.test(l)), chatty.join('\n'));
+  assert.ok(chatty.some((l) => /^debug worker: rewind history: \d+ checkpoints within 1 MB/.test(l)), chatty.join('\n'));
+  assert.ok(chatty.some((l) => l === 'debug worker: exception filters: vanishing 0.001 (floor 1e-9)'), chatty.join('\n'));
+  const warnOnly = logs(await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [], logLevel: 'warn' }, (m) => m.kind === 'finished'));
+  assert.deepEqual(warnOnly, [], 'info lines (started, finished) are not sent to a host that wants warnings only');
+});
+
+test('the vanishing filter uses the floor it is given, not a constant', async () => {
+  // A ratio of 0 never fires: only the floor can. Every layer's mean |grad| is below 1, none below 1e-30.
+  const filters = (floor: number) => [{ id: 'vanishing' as const, threshold: 0, floor }];
+  const high = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1) }, (m) => m.kind === 'stopped' || m.kind === 'finished');
+  const stop = high.at(-1);
+  assert.ok(stop?.kind === 'stopped' && stop.exception, `stopped on the filter, not ${stop?.kind}`);
+  assert.match(stop.exception.description, /below the absolute floor 1$/);
+  const low = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1e-30) }, (m) => m.kind === 'stopped' || m.kind === 'finished');
+  assert.equal(low.at(-1)?.kind, 'finished');
+});
+
+test('the parse limits come from the start message: memory budget and CSV cap', async () => {
+  const budget = await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [], limits: { maxCsvBytes: 1 << 20, memoryBudget: 64 } }, (m) => m.kind === 'error' || m.kind === 'finished');
+  const e = budget.at(-1);
+  assert.ok(e?.kind === 'error', `refused, not ${e?.kind}`);
+  assert.match(e.message, /memory budget is 64 bytes/);
+  const csvFile = path.join(__dirname, '..', '..', 'examples', 'csv-regression.nnet');
+  const csv = fs.readFileSync(csvFile, 'utf8');
+  const capped = await drive({ source: csv, fileName: csvFile, debug: false, stopOnEntry: false, breakpoints: [], limits: { maxCsvBytes: 100, memoryBudget: 1 << 30 } }, (m) => m.kind === 'error' || m.kind === 'started');
+  const c = capped.at(-1);
+  assert.ok(c?.kind === 'error', `refused, not ${c?.kind}`);
+  assert.match(c.message, /more than the limit/);
 });

@@ -18,8 +18,9 @@ import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
-import { findNode, layerDetail } from './layerDetail';
+import { findNode, layerDetail, MAX_DETAIL_VALUES } from './layerDetail';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
+import { passes, type LogLevel } from './log';
 
 /** Milliseconds of training between yields to the message loop (bounds Pause latency). */
 const SLICE_MS = 10;
@@ -67,6 +68,8 @@ export class TrainingRun {
   private stoppedOnNaN = false;
   /** A long Step Back or Reverse Continue under way (time-sliced, stopped by Pause). */
   private replay: ReplayJob<unknown> | null = null;
+  /** The host's log level: messages below it are not even built. */
+  private logLevel: LogLevel | 'off' = 'off';
 
   constructor(private readonly post: (msg: WorkerToHost) => void) {}
 
@@ -90,22 +93,34 @@ export class TrainingRun {
         t.epochs.forgetAhead();
         return { text };
       });
-      case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step) }));
+      case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
       case 'completions': return this.reply(msg.id, () => ({ text: '', items: this.trainer ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({ label, start, length, type })) : [] }));
       default: assertNever(msg);
     }
   }
 
+  /** Sends a line to the host's log if its level wants it; `message` is a function so unwanted lines cost nothing. */
+  private log(level: LogLevel, message: () => string): void {
+    if (passes(level, this.logLevel)) this.post({ kind: 'log', level, message: `worker: ${message()}` });
+  }
+
   private start(msg: Extract<HostToWorker, { kind: 'start' }>): void {
-    const { spec, diagnostics } = parseNnet(msg.source, { readFile: nodeReadFile(msg.fileName, msg.dataRoot) });
+    this.logLevel = msg.logLevel ?? 'off';
+    const limits = msg.limits;
+    const { spec, diagnostics } = parseNnet(msg.source, { readFile: nodeReadFile(msg.fileName, msg.dataRoot, limits?.maxCsvBytes), memoryBudget: limits?.memoryBudget });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
+      this.log('warn', () => `refused ${msg.fileName}: ${first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors'}`);
       this.post({ kind: 'error', message: first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors', line: (first?.range.line ?? -1) + 1, step: null, layerName: null });
       return;
     }
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
+    this.log('info', () => `${msg.debug ? 'debugging' : 'training'} ${msg.fileName}: ${t.model.nodes.length} nodes, ${t.model.params.length} parameters, ${spec.train.epochs} epochs of batch ${spec.train.batch}`);
+    const h = this.history;
+    if (h) this.log('debug', () => `rewind history: ${h.capacity} checkpoints within ${(msg.historyBytes / 1048576).toFixed(0)} MB, one every ${h.interval} steps`);
+    if (msg.exceptionFilters.length) this.log('debug', () => `exception filters: ${msg.exceptionFilters.map((f) => `${f.id} ${f.threshold}${f.floor !== undefined ? ` (floor ${f.floor})` : ''}`).join(', ')}`);
     this.rules.setNetwork(t.model.nodes);
     this.applyBreakpoints(msg.breakpoints);
     this.rules.setExceptionFilters(msg.exceptionFilters);
@@ -202,8 +217,8 @@ export class TrainingRun {
     if (watch & WATCH_BREAKPOINTS) {
       const verdict = this.rules.check(ev, this.scopeOf);
       if (!StopRules.quiet(verdict)) {
-        for (const message of verdict.logs) this.post({ kind: 'log', message, line: this.locate(ev).line });
-        for (const message of verdict.errors) this.post({ kind: 'log', message, line: this.locate(ev).line });
+        for (const message of verdict.logs) this.post({ kind: 'logpoint', message, line: this.locate(ev).line });
+        for (const message of verdict.errors) this.post({ kind: 'logpoint', message, line: this.locate(ev).line });
         if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
       }
     }
@@ -350,20 +365,20 @@ export class TrainingRun {
    * A layer as the inspector shows it, now or at an earlier step of the history. An earlier step is replayed from a
    * checkpoint and the run is then put back exactly where it was (replays are bit-identical).
    */
-  private layerDetail(layer: string | null, step: number | null): LayerDetail {
+  private layerDetail(layer: string | null, step: number | null, maxValues = MAX_DETAIL_VALUES): LayerDetail {
     const t = this.requirePaused(), h = this.history, ev = this.current;
     const node = layer !== null ? findNode(t, layer) : ev && ev.layer >= 0 ? ev.layer : 0;
     if (node < 0) throw new Error(`there is no layer named '${layer}'`);
     const liveStep = ev ? ev.step + 1 : t.step + 1;
     const range = h ? { first: h.earliestStep + 1, last: liveStep } : null;
-    if (!h || step === null || step >= liveStep) return layerDetail(t, node, ev, range && { ...range, step: liveStep, live: true });
+    if (!h || step === null || step >= liveStep) return layerDetail(t, node, ev, range && { ...range, step: liveStep, live: true }, maxValues);
     const back = t.eventIndex - 1;
     try {
       // The same moment of the earlier step: this event's phase and layer, or this layer's forward pass from entry.
       const phase = ev?.phase ?? 'forward', at = ev ? ev.layer : node;
       const found = h.seekStep(Math.max(step, range!.first) - 1, (e) => e.phase === phase && e.layer === at);
       if (!found) throw new Error(`step ${step} has no ${phase} event to show`);
-      return layerDetail(t, node, found, { ...range!, step: found.step + 1, live: false });
+      return layerDetail(t, node, found, { ...range!, step: found.step + 1, live: false }, maxValues);
     } catch (e) {
       if (e instanceof RewindError) throw new Error(e.message, { cause: e });
       throw e;
@@ -444,6 +459,7 @@ export class TrainingRun {
     if (!t) { this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' }); return; }
     const progress = this.progress();
     const summary = `${stopped ? 'stopped' : 'finished'} after ${t.step} steps (${t.epoch} epochs), loss ${progress.loss.toPrecision(4)}`;
+    this.log('info', () => summary);
     this.post({ kind: 'finished', progress, stopped, summary });
   }
 
@@ -461,6 +477,8 @@ export class TrainingRun {
       const node = t.model.nodes[e.layer];
       this.post({ kind: 'error', message: e.message, line: node ? node.line + 1 : 0, step: e.step, layerName: node?.name ?? null });
     } else {
+      // The user sees the message; the log keeps where in the worker it came from.
+      this.log('error', () => `internal error at step ${t.step + 1}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       this.post({ kind: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}`, line: 0, step: t.step, layerName: null });
     }
   }

@@ -9,24 +9,42 @@ import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
 import { registerDocuments } from './language/documents';
 import { registerLanguageFeatures } from './language/features';
+import { channelLogger } from './logChannel';
+import { parseLimitsOf, SettingsStore } from './settings';
+import { setParseLimits } from './language/documents';
 import { trace } from './trace';
 import { mayRun } from './trust';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
-import { GradientFlowViewProvider } from './views/gradientFlowView';
+import { GradientFlowViewProvider, viewLimitsOf } from './views/gradientFlowView';
 import { LayerInspector } from './views/inspectorPanel';
 import { registerWalkthroughProgress } from './walkthrough';
 
 /** Activates the extension. */
 export function activate(context: vscode.ExtensionContext): void {
   const workerScript = path.join(context.extensionPath, 'dist', 'worker.js');
-  // One log for the extension: malformed webview messages and failed deliveries land here, at the user's log level.
+  // One log for the extension host, the worker and the inline debug adapter, at the user's log level.
   const log = vscode.window.createOutputChannel('nnet', { log: true });
-  context.subscriptions.push(log);
-  const view = new GradientFlowViewProvider(context.extensionUri, (m) => log.warn(m));
+  const logger = channelLogger(log);
+  // Settings are read once here and on every change; an invalid value is logged once and its default used.
+  const settings = new SettingsStore(vscode.workspace, (m) => log.warn(`settings: ${m}`));
+  context.subscriptions.push(log, settings);
+  let parsing = parseLimitsOf(settings.current);
+  setParseLimits(parsing);
+  const view = new GradientFlowViewProvider(context.extensionUri, logger, viewLimitsOf(settings.current));
   const display = new TrainingDisplay(view);
-  const trainer = new TrainController(workerScript, display);
-  const inspector = new LayerInspector(context.extensionUri, (m) => log.warn(m));
+  const trainer = new TrainController(workerScript, display, () => settings.current, logger);
+  const inspector = new LayerInspector(context.extensionUri, logger, () => settings.current);
+  // Views follow a change at once; the parse limits re-check open files; debug sessions read them when they start.
+  context.subscriptions.push(settings.onDidChange((s) => {
+    log.info(`settings changed: ${JSON.stringify(s)}`);
+    view.setLimits(viewLimitsOf(s));
+    inspector.settingsChanged();
+    const limits = parseLimitsOf(s);
+    if (limits.maxCsvBytes === parsing.maxCsvBytes && limits.memoryBudget === parsing.memoryBudget) return;
+    parsing = limits;
+    setParseLimits(limits);
+  }));
   const lenses = new TrainCodeLensProvider();
 
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
@@ -90,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(LayerInspector.viewType, inspector),
     registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),
     registerCommand('nnet.inspectVariable', (ctx) => inspector.open(layerOfVariableContext(ctx))),
-    registerDebugger(workerScript, display, (session) => inspector.onStopped(session)),
+    registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session)),
     registerWalkthroughProgress(),
   );
   trace('activated', { version: context.extension.packageJSON.version });

@@ -40,13 +40,35 @@ export interface PausedAt {
   readonly epoch: number;
 }
 
-/** Earlier runs kept for comparison, newest first. */
-export const MAX_RUNS = 5;
+/**
+ * The view's thresholds and sizes, from the nnet.* settings: the host sends them at once and on every change, and
+ * the model carries them (so a replay brings them too).
+ */
+export interface ViewLimits {
+  /** A layer is vanishing when its mean |grad| is below this fraction of the output layer's. */
+  readonly vanishingRatio: number;
+  /** … or below this, whatever the output layer does. */
+  readonly vanishingFloor: number;
+  /** A layer is exploding when its max |grad| is above this. */
+  readonly explodingMax: number;
+  /** Earlier runs kept for comparison. */
+  readonly runsKept: number;
+  /** Points a curve keeps before halving its resolution. */
+  readonly curvePoints: number;
+}
+
+/** The limits before the host says otherwise (the settings' defaults). */
+export const DEFAULT_VIEW_LIMITS: ViewLimits = { vanishingRatio: 1e-3, vanishingFloor: 1e-7, explodingMax: 100, runsKept: 5, curvePoints: 2000 };
+
+/** Most earlier runs any message or saved state may carry (the largest `runsKept`). */
+export const MAX_RUNS = 20;
+/** Most points a curve may be set to keep (the largest `curvePoints`). */
+export const MAX_CURVE_POINTS = 20000;
 
 export type HostToWebview =
   /**
    * A new run begins: clears the charts. The current run's loss curve becomes the newest earlier run (compared as a
-   * faded overlay), unless `previous` is given (a replay): then `runs` (newest first, at most MAX_RUNS) replace the
+   * faded overlay), unless `previous` is given (a replay): then `runs` (newest first, at most runsKept) replace the
    * earlier runs, or just `previous` when `runs` is absent, and null clears them.
    */
   | { kind: 'reset'; title: string; layerNames: readonly string[]; previous?: PreviousRun | null; runs?: readonly PreviousRun[] }
@@ -67,15 +89,24 @@ export type HostToWebview =
    * Everything the view shows, at once: how the host brings a view that opens, re-shows or reloads up to date. The
    * curves arrive as already downsampled (not re-appended and thinned again), so the view matches the run exactly.
    */
-  | { kind: 'snapshot'; model: GradientFlowModel };
+  | { kind: 'snapshot'; model: GradientFlowModel }
+  /** The thresholds and sizes changed (or a view opened): reclassify the bars, keep fewer runs or points. */
+  | { kind: 'limits'; limits: ViewLimits };
 
 /** What the view's buttons ask the host to do. */
 export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';
 const VIEW_COMMANDS: readonly ViewCommand[] = ['train', 'debug', 'pause', 'continue', 'stop'];
 
+/** Levels a webview may log at (its own failures: a render that threw, a malformed message it dropped). */
+export type WebviewLogLevel = 'warn' | 'error';
+/** Longest log message a webview may send; the host drops the rest. */
+export const MAX_LOG_TEXT = 1000;
+
 export type WebviewToHost =
   | { kind: 'ready' }
-  | { kind: 'command'; command: ViewCommand };
+  | { kind: 'command'; command: ViewCommand }
+  /** Something for the nnet log: webviews have no console a user would read. */
+  | { kind: 'log'; level: WebviewLogLevel; message: string };
 
 /** Validates a message posted by the webview (untrusted). */
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
@@ -86,6 +117,8 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
       return true;
     case 'command':
       return VIEW_COMMANDS.some((c) => c === msg.command);
+    case 'log':
+      return (msg.level === 'warn' || msg.level === 'error') && typeof msg.message === 'string' && msg.message.length <= MAX_LOG_TEXT;
     default:
       return false;
   }

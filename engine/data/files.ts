@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ReadFile } from '../language/context';
 
-/** Largest CSV read, so a mistaken path to a huge file cannot stall the editor. */
+/** Largest CSV read by default (the nnet.data.maxCsvMB setting), so a mistaken path to a huge file cannot stall the editor. */
 export const MAX_CSV_BYTES = 16 * 1024 * 1024;
 
 /** What a non-regular file is, for messages. */
@@ -56,9 +56,9 @@ export function isInside(p: string, root: string): boolean {
 
 /**
  * A resolver for `parseNnet(text, { readFile })` that reads paths relative to the folder of `nnetFile` and refuses
- * any that leave `root` (default: that folder). Never throws.
+ * any that leave `root` (default: that folder) or are larger than `maxBytes` (default MAX_CSV_BYTES). Never throws.
  */
-export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetFile)): ReadFile {
+export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetFile), maxBytes: number = MAX_CSV_BYTES): ReadFile {
   const dir = path.dirname(path.resolve(nnetFile));
   const rootAbs = path.resolve(root);
   const inside = isInside;
@@ -70,7 +70,7 @@ export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetF
       // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
       const real = fs.realpathSync(target);
       if (!inside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
-      const r = readTextFile(real, MAX_CSV_BYTES, relPath);
+      const r = readTextFile(real, maxBytes, relPath);
       return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` } : r;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

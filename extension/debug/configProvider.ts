@@ -1,8 +1,10 @@
 // F5 on a .nnet file with no launch.json: supplies the `nnet` launch configuration, saves the file first (the
-// adapter trains what is on disk), and offers "Debug <file>" for each open .nnet file in the Run and Debug picker.
+// adapter trains what is on disk), fills in the nnet.* settings the configuration does not override, and offers
+// "Debug <file>" for each open .nnet file in the Run and Debug picker.
 
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { mergeLaunchSettings, type SettingsStore } from '../settings';
 import { mayRun } from '../trust';
 
 /** The configuration F5 uses on the active .nnet editor. */
@@ -12,6 +14,9 @@ function defaultConfiguration(program = '${file}', name = 'Debug .nnet training'
 
 /** Supplies and completes `nnet` debug configurations. */
 export class NnetConfigurationProvider implements vscode.DebugConfigurationProvider {
+  /** @param settings read when a session starts: a setting changed mid-session applies to the next one. */
+  constructor(private readonly settings: SettingsStore) {}
+
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [defaultConfiguration()];
   }
@@ -37,7 +42,8 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
     if (doc?.isDirty) await doc.save();
     // CSV data may live anywhere in the workspace folder, as the editor's checker allows.
     if (!config.dataRoot) config.dataRoot = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath;
-    return config;
+    // launch.json attributes win for this session; the settings fill in the rest (an invalid attribute is logged).
+    return mergeLaunchSettings(config, this.settings.current, (m) => this.settings.reportOnce(m));
   }
 }
 

@@ -32,7 +32,8 @@ export interface NnetCustomRequests {
    * null for the paused step, or an earlier step of the rewind history (the debugger does not move).
    */
   'nnet.layerDetail': {
-    args: { layer?: string | null; step?: number | null };
+    /** `maxValues`: values per tensor at most (the nnet.inspector.maxTensorValues setting). */
+    args: { layer?: string | null; step?: number | null; maxValues?: number };
     body: Omit<LayerDetail, 'tensors' | 'optimizer'> & {
       readonly tensors: readonly TensorJson[];
       readonly optimizer: (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;

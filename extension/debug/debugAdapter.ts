@@ -1,12 +1,19 @@
-// Standalone debug adapter (dist/debugAdapter.js): speaks DAP on stdin/stdout for any DAP client.
+// Standalone debug adapter (dist/debugAdapter.js): speaks DAP on stdin/stdout for any DAP client. It has no output
+// channel: it logs to stderr from the level in NNET_LOG_LEVEL (trace, debug, info, warn, error; default: no log, as
+// clients may show stderr as errors), and everything from the launch on when launched with `trace`.
 
 import { DebugSession } from '@vscode/debugadapter';
-import { NnetDebugSession } from './session';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { isLogLevel, streamLogger, type LogLevel } from '../../debugger/log';
+import { NnetDebugSession, type NnetLaunchArguments } from './session';
+
+const fromEnv = process.env.NNET_LOG_LEVEL;
+let threshold: LogLevel | 'off' = isLogLevel(fromEnv) ? fromEnv : 'off';
 
 /** DebugSession.run constructs the session with no arguments: defaults find dist/worker.js beside this file. */
 class StandaloneSession extends NnetDebugSession {
   constructor() {
-    super();
+    super({ log: streamLogger(() => threshold) });
     // The session boundary: a failure no handler caught is reported to the client, and the adapter lives on
     // (Node's default would print a stack trace and exit, taking the debug session and its worker with it).
     process.on('uncaughtException', (e) => this.reportInternalError(e));
@@ -21,6 +28,12 @@ class StandaloneSession extends NnetDebugSession {
     });
     // However the adapter exits, the training worker goes with it.
     process.on('exit', () => this.dispose());
+  }
+
+  /** A launch with `trace` asks for the DAP traffic on stderr, whatever NNET_LOG_LEVEL says. */
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: NnetLaunchArguments): Promise<void> {
+    if (args.trace === true) threshold = 'trace';
+    return super.launchRequest(response, args);
   }
 }
 

@@ -4,6 +4,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingDisplay } from '../training/trainingDisplay';
+import type { Logger } from '../../debugger/log';
+import type { SettingsStore } from '../settings';
 import { trace, tracing } from '../trace';
 import { NnetConfigurationProvider, NnetDynamicConfigurations } from './configProvider';
 import { NnetInlineValues } from './inlineValues';
@@ -12,7 +14,7 @@ import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
 export function registerDebugger(
-  workerScript: string, display: TrainingDisplay,
+  workerScript: string, display: TrainingDisplay, settings: SettingsStore, logger: Logger,
   /** Called after each stop of an nnet session (the Layer Inspector follows the paused layer through it). */
   onStopped?: (session: vscode.DebugSession, body: NnetCustomEvents['nnet.stopped']) => void,
 ): vscode.Disposable {
@@ -20,10 +22,14 @@ export function registerDebugger(
   const disposables: vscode.Disposable[] = [
     inline,
     vscode.languages.registerInlineValuesProvider({ language: 'nnet' }, inline),
-    vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider()),
+    vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider(settings)),
     vscode.debug.registerDebugConfigurationProvider('nnet', new NnetDynamicConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({ workerScript })),
+      // The configuration is resolved (settings merged in) by now; `trace` starts tracing from the first request.
+      createDebugAdapterDescriptor: (session) => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({
+        workerScript, log: logger, settings: settings.current, trace: session.configuration.trace === true,
+        traceHint: 'DAP trace is on (launch attribute "trace"), but the nnet log level hides trace lines: run "Developer: Set Log Level…", pick nnet, then Trace',
+      })),
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== 'nnet' || !isNnetCustomEvent(e.event)) return;

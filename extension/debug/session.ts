@@ -13,7 +13,9 @@ import { LIMITS, type NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
 import { formatExact, formatSummary } from '../../engine/nn/tensor';
 import { notComputed } from '../../engine/runtime/eventState';
-import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type StepKind, type WorkerToHost } from '../../debugger/protocol';
+import { EXCEPTION_FILTERS, assertNever, type BreakpointSpec, type CompletionTarget, type ExceptionFilter, type ExceptionFilterId, type ParseLimits, type StepKind, type WorkerToHost } from '../../debugger/protocol';
+import { silentLogger, thresholdOf, traceLine, type Logger, type LogLevel } from '../../debugger/log';
+import { DEFAULT_SETTINGS, parseLimitsOf, sessionSettings, type NnetSettings, type SessionSettings } from '../settings';
 import { WorkerRequests } from '../../debugger/requests';
 import { WorkerClient } from '../../debugger/workerClient';
 import { DataFileCache } from '../language/dataFileCache';
@@ -33,12 +35,35 @@ export interface NnetLaunchArguments extends DebugProtocol.LaunchRequestArgument
   historyMB?: number;
   /** Folder CSV data files must lie in (default: the .nnet file's folder; the extension passes the workspace folder). */
   dataRoot?: string;
+  /** Log DAP traffic at trace level. */
+  trace?: boolean;
+  /** Per-session overrides of the settings of the same name (the extension fills in the rest from the settings). */
+  vanishingRatio?: number;
+  vanishingFloor?: number;
+  explodingNorm?: number;
+  deadReluShare?: number;
+  maxCsvMB?: number;
+  memoryBudgetMB?: number;
 }
 
 /** Options for constructing a session (the standalone adapter uses the defaults). */
 export interface NnetSessionOptions {
   /** Path of dist/worker.js; defaults to the file beside this bundle. */
   readonly workerScript?: string;
+  /** Where the session and its worker log (the nnet output channel inline, stderr standalone); default: nowhere. */
+  readonly log?: Logger;
+  /** The settings launch attributes override; default: the built-in defaults (the standalone adapter has no settings). */
+  readonly settings?: NnetSettings;
+  /** Trace DAP traffic from the first request (the inline adapter knows the launch configuration up front). */
+  readonly trace?: boolean;
+  /** What to tell a user who asked for a DAP trace while the log level hides trace lines. */
+  readonly traceHint?: string;
+}
+
+/** An exception filter as the client set it: its threshold, or null for the setting's default. */
+interface RequestedFilter {
+  readonly id: ExceptionFilterId;
+  readonly threshold: number | null;
 }
 
 const THREAD_ID = 1;
@@ -59,7 +84,11 @@ export class NnetDebugSession extends LoggingDebugSession {
   private lineBreakpoints: BreakpointSpec[] = [];
   private functionBreakpoints: BreakpointSpec[] = [];
   private functionRequests: (DebugProtocol.FunctionBreakpoint & { id: number })[] = [];
-  private exceptionFilters: ExceptionFilter[] = [];
+  private requestedFilters: RequestedFilter[] = [];
+  /** Thresholds and limits: the settings passed in, then the launch attributes. */
+  private settings: SessionSettings;
+  private tracing: boolean;
+  private readonly logger: Logger;
   private nextBreakpointId = 1;
   private stopped: Stopped | null = null;
   private refs = new Handles<VarRef>(1);
@@ -77,6 +106,9 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   constructor(private readonly options: NnetSessionOptions = {}) {
     super();
+    this.logger = options.log ?? silentLogger;
+    this.settings = sessionSettings({}, () => undefined, options.settings ?? DEFAULT_SETTINGS);
+    this.tracing = options.trace === true;
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -86,6 +118,7 @@ export class NnetDebugSession extends LoggingDebugSession {
    * fails: the base class drops the handlers' promises, so a rejection would otherwise end the adapter.
    */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('in', request));
     const response = new Response(request);
     const problem = requestProblem(request.command, request.arguments);
     if (problem) return this.sendErrorResponse(response, { id: 3100, format: problem, showUser: true });
@@ -109,7 +142,17 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   override sendResponse(response: DebugProtocol.Response): void {
     this.unanswered.delete(response.request_seq);
+    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('out', response));
     super.sendResponse(response);
+  }
+
+  override sendEvent(event: DebugProtocol.Event): void {
+    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('out', event));
+    super.sendEvent(event);
+  }
+
+  private log(level: LogLevel, message: string): void {
+    this.logger.log(level, `debug adapter: ${message}`);
   }
 
   protected override sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: unknown, dest?: ErrorDestination): void {
@@ -118,9 +161,14 @@ export class NnetDebugSession extends LoggingDebugSession {
     super.sendErrorResponse(response, codeOrMessage as number, format, variables, dest);
   }
 
-  /** Reports a failure no handler caught: an error response if the request is still unanswered, and the console. */
+  /**
+   * Reports a failure no handler caught: an error response if the request is still unanswered, a line in the Debug
+   * Console (where the user is looking), and the log with the stack.
+   */
   reportInternalError(e: unknown, response?: DebugProtocol.Response): void {
     const message = e instanceof Error ? e.message : String(e);
+    this.log('error', `internal error: ${message}`);
+    if (e instanceof Error && e.stack) this.log('debug', e.stack);
     try {
       if (response && this.unanswered.has(response.request_seq)) this.sendErrorResponse(response, { id: 3101, format: `internal error in the nnet debug adapter: ${message}`, showUser: true });
       this.sendEvent(new OutputEvent(`nnet debug adapter: internal error: ${message}\n`, 'stderr'));
@@ -166,7 +214,8 @@ export class NnetDebugSession extends LoggingDebugSession {
       ],
       exceptionBreakpointFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
         filter: id, label: EXCEPTION_FILTERS[id].label, description: EXCEPTION_FILTERS[id].description, default: false,
-        supportsCondition: id !== 'nan', conditionDescription: `threshold (default ${EXCEPTION_FILTERS[id].defaultThreshold})`,
+        // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
+        supportsCondition: id !== 'nan', conditionDescription: 'threshold (default: the nnet.exceptions setting)',
       })),
     };
     this.sendResponse(response);
@@ -181,7 +230,7 @@ export class NnetDebugSession extends LoggingDebugSession {
   protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
     const file = args.source.path ?? '';
     const requested = args.breakpoints ?? [];
-    const { spec, firstError } = await readSpec(file);
+    const { spec, firstError } = await readSpec(file, this.parseLimits());
     const resolved = resolveBreakpoints(spec, requested.map((b) => b.line), firstError);
     const specs: BreakpointSpec[] = [];
     response.body = {
@@ -232,19 +281,19 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     const options: DebugProtocol.ExceptionFilterOptions[] = [...(args.filterOptions ?? []), ...args.filters.filter((f) => !args.filterOptions?.some((o) => o.filterId === f)).map((filterId) => ({ filterId }))];
-    const filters: ExceptionFilter[] = [];
+    const filters: RequestedFilter[] = [];
     const results: DebugProtocol.Breakpoint[] = [];
     for (const o of options) {
       if (!Object.hasOwn(EXCEPTION_FILTERS, o.filterId)) { results.push({ verified: false, message: `unknown filter '${o.filterId}'` }); continue; }
       const id = o.filterId as ExceptionFilterId;
       const text = o.condition?.trim();
-      const threshold = text ? Number(text) : EXCEPTION_FILTERS[id].defaultThreshold;
-      if (!Number.isFinite(threshold) || threshold < 0) { results.push({ verified: false, message: `the condition of '${EXCEPTION_FILTERS[id].label}' is a threshold, a number ≥ 0; '${text}' is not` }); continue; }
+      const threshold = text ? Number(text) : null;
+      if (threshold !== null && (!Number.isFinite(threshold) || threshold < 0)) { results.push({ verified: false, message: `the condition of '${EXCEPTION_FILTERS[id].label}' is a threshold, a number ≥ 0; '${text}' is not` }); continue; }
       filters.push({ id, threshold });
       results.push({ verified: true });
     }
-    this.exceptionFilters = filters;
-    this.worker?.post({ kind: 'setExceptionFilters', filters });
+    this.requestedFilters = filters;
+    this.worker?.post({ kind: 'setExceptionFilters', filters: this.exceptionFilters() });
     response.body = { breakpoints: results };
     this.sendResponse(response);
   }
@@ -253,6 +302,13 @@ export class NnetDebugSession extends LoggingDebugSession {
     // A second worker would be orphaned, training on after disconnect.
     if (this.launched) return this.sendErrorResponse(response, { id: 3005, format: `This debug session already launched ${path.basename(this.program) || 'a program'}; start a new session to train another`, showUser: true });
     this.launched = true;
+    // launch.json attributes override the settings for this session; a bad one is reported and the setting used.
+    this.settings = sessionSettings(args as unknown as Record<string, unknown>, (m) => this.log('warn', m), this.options.settings ?? DEFAULT_SETTINGS);
+    if (this.settings.trace && !this.tracing) {
+      this.tracing = true;
+      this.logger.log('trace', traceLine('in', { type: 'request', command: 'launch', arguments: args }));
+    }
+    if (this.tracing && !this.logger.enabled('trace')) this.log('info', this.options.traceHint ?? 'DAP trace requested, but the log level hides trace lines');
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 2000))]);
     if (this.ended) return this.sendErrorResponse(response, { id: 3006, format: 'The debug session ended before training started', showUser: false });
     this.program = path.resolve(args.program);
@@ -261,7 +317,8 @@ export class NnetDebugSession extends LoggingDebugSession {
     const read = await readTextFileAsync(this.program, LIMITS.maxSourceBytes);
     if ('error' in read) return this.sendErrorResponse(response, { id: 3001, format: `Cannot start training: ${read.error}`, showUser: true });
     const source = read.text;
-    const { spec, diagnostics } = (await parseWithDataFiles(source, { kind: 'disk', id: '', file: this.program, root: args.dataRoot }, dataFiles)).result;
+    const limits = this.parseLimits();
+    const { spec, diagnostics } = (await parseWithDataFiles(source, { kind: 'disk', id: '', file: this.program, root: args.dataRoot }, dataFiles, [], limits)).result;
     // The worker starts with every breakpoint the client has set so far.
     await this.breakpointsSet;
     if (this.ended) return this.sendErrorResponse(response, { id: 3006, format: 'The debug session ended before training started', showUser: false });
@@ -280,12 +337,16 @@ export class NnetDebugSession extends LoggingDebugSession {
     worker.onDidReceiveMessage((m) => this.onWorkerMessage(m));
     worker.onDidExit((exit) => {
       if (this.ended) return;
-      this.end('', `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}`, 0);
+      const why = `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}`;
+      this.log('error', why);
+      this.end('', why, 0);
     });
-    const mb = typeof args.historyMB === 'number' && args.historyMB > 0 ? args.historyMB : 256;
+    const s = this.settings;
+    this.log('info', `launch ${this.program}${debug ? '' : ' (no debugging)'}: history ${s.historyMB} MB, CSV up to ${s.maxCsvMB} MB, memory budget ${s.memoryBudgetMB} MB`);
     worker.post({
       kind: 'start', source, fileName: this.program, dataRoot: args.dataRoot, debug, stopOnEntry: debug && !!args.stopOnEntry,
-      breakpoints: debug ? this.allBreakpoints() : [], exceptionFilters: debug ? this.exceptionFilters : [], historyBytes: mb * 1024 * 1024,
+      breakpoints: debug ? this.allBreakpoints() : [], exceptionFilters: debug ? this.exceptionFilters() : [], historyBytes: s.historyMB * 1024 * 1024,
+      limits, logLevel: thresholdOf(this.logger),
     });
     this.sendResponse(response);
     this.startProgress();
@@ -480,8 +541,9 @@ export class NnetDebugSession extends LoggingDebugSession {
     const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
     const layer = typeof a.layer === 'string' ? a.layer : null;
     const step = typeof a.step === 'number' && Number.isInteger(a.step) && a.step >= 1 ? a.step : null;
+    const maxValues = typeof a.maxValues === 'number' && Number.isInteger(a.maxValues) && a.maxValues >= 1 && a.maxValues <= MAX_LAYER_VALUES ? a.maxValues : undefined;
     try {
-      const d = (await this.requests.ask({ kind: 'layerDetail', layer, step })).layer;
+      const d = (await this.requests.ask({ kind: 'layerDetail', layer, step, maxValues })).layer;
       if (!d) throw new Error('the worker sent no layer');
       const body: NnetCustomRequests['nnet.layerDetail']['body'] = {
         ...d, tensors: d.tensors.map(tensorJson), optimizer: d.optimizer && { ...d.optimizer, tensors: d.optimizer.tensors.map(tensorJson) },
@@ -531,7 +593,10 @@ export class NnetDebugSession extends LoggingDebugSession {
         this.sendEvent(ev);
         return;
       }
-      case 'log': {
+      case 'log':
+        this.logger.log(m.level, m.message);
+        return;
+      case 'logpoint': {
         const out: DebugProtocol.OutputEvent = new OutputEvent(`${m.message}\n`, 'console');
         out.body.source = new Source(path.basename(this.program), this.program);
         out.body.line = m.line;
@@ -564,6 +629,8 @@ export class NnetDebugSession extends LoggingDebugSession {
       case 'reply':
         return; // handled by WorkerRequests
       case 'finished':
+        // A run that ends between two progress messages: the views show where it ended, not the last sample.
+        this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
         this.end(m.summary, null, 0);
         return;
       case 'error':
@@ -577,6 +644,30 @@ export class NnetDebugSession extends LoggingDebugSession {
   /** After Set Value: ask the worker for a fresh stop view and tell the client to refresh. */
   private refreshStop(): void {
     this.sendEvent(new InvalidatedEvent(['variables']) as DebugProtocol.InvalidatedEvent);
+  }
+
+  /** A filter's threshold when the client gave none: the setting (or launch attribute). */
+  private defaultThreshold(id: ExceptionFilterId): number {
+    const s = this.settings;
+    switch (id) {
+      case 'nan': return EXCEPTION_FILTERS.nan.defaultThreshold;
+      case 'exploding': return s.explodingNorm;
+      case 'vanishing': return s.vanishingRatio;
+      case 'deadRelu': return s.deadReluShare;
+      default: return assertNever(id);
+    }
+  }
+
+  /** The filters the client enabled, with the settings filled in where it gave no threshold. */
+  private exceptionFilters(): ExceptionFilter[] {
+    return this.requestedFilters.map((f) => {
+      const threshold = f.threshold ?? this.defaultThreshold(f.id);
+      return f.id === 'vanishing' ? { id: f.id, threshold, floor: this.settings.vanishingFloor } : { id: f.id, threshold };
+    });
+  }
+
+  private parseLimits(): ParseLimits {
+    return parseLimitsOf(this.settings);
   }
 
   private allBreakpoints(): BreakpointSpec[] {
@@ -605,6 +696,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.stopped = null;
     this.endProgress();
     if (summary) this.sendEvent(new OutputEvent(`${summary}\n`, 'console'));
+    if (error) this.log('warn', `training stopped: ${error}`);
     if (error) this.sendEvent(new OutputEvent(`${error}\n`, 'stderr'));
     this.sendCustom('nnet.ended', { summary, error, line });
     this.sendEvent(new TerminatedEvent());
@@ -618,14 +710,17 @@ export class NnetDebugSession extends LoggingDebugSession {
   }
 }
 
+/** Most values per tensor the Layer Inspector may ask for (the largest nnet.inspector.maxTensorValues). */
+const MAX_LAYER_VALUES = 1 << 21;
+
 /** CSV files the sessions read, by stamp: a breakpoint change does not read the data again. */
 const dataFiles = new DataFileCache();
 
 /** Parses the file at `file` for breakpoint placement, without blocking; never throws. */
-async function readSpec(file: string): Promise<{ spec: NetworkSpec | null; firstError?: string }> {
+async function readSpec(file: string, limits: ParseLimits): Promise<{ spec: NetworkSpec | null; firstError?: string }> {
   const read = await readTextFileAsync(file, LIMITS.maxSourceBytes);
   if ('error' in read) return { spec: null, firstError: read.error };
-  const r = (await parseWithDataFiles(read.text, { kind: 'disk', id: '', file }, dataFiles)).result;
+  const r = (await parseWithDataFiles(read.text, { kind: 'disk', id: '', file }, dataFiles, [], limits)).result;
   const e = r.diagnostics.find((d) => d.severity === 'error');
   return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
 }

@@ -18,7 +18,12 @@ const opt = (type: FieldType) => ({ type, optional: true });
  */
 const REQUESTS: Readonly<Record<string, Shape>> = {
   initialize: { linesStartAt1: opt('boolean'), columnsStartAt1: opt('boolean'), pathFormat: opt('string'), supportsProgressReporting: opt('boolean') },
-  launch: { program: req('nonEmptyString'), stopOnEntry: opt('boolean'), historyMB: opt('number'), dataRoot: opt('nonEmptyString'), noDebug: opt('boolean') },
+  launch: {
+    program: req('nonEmptyString'), stopOnEntry: opt('boolean'), historyMB: opt('number'), dataRoot: opt('nonEmptyString'), noDebug: opt('boolean'),
+    // Settings a launch configuration may override (ranges are checked by the session, which falls back to the setting).
+    trace: opt('boolean'), vanishingRatio: opt('number'), vanishingFloor: opt('number'), explodingNorm: opt('number'), deadReluShare: opt('number'),
+    maxCsvMB: opt('number'), memoryBudgetMB: opt('number'),
+  },
   setBreakpoints: {
     source: req('object'),
     breakpoints: opt({ arrayOf: { line: req('integer'), condition: opt('string'), hitCondition: opt('string'), logMessage: opt('string'), mode: opt('string') } }),

@@ -57,15 +57,16 @@ export class DataFileCache {
 
   /**
    * The answer for `relPath` as written in the .nnet file `nnetFile`, reading only inside `root`: from the cache
-   * when the file's stamp is unchanged, else read again.
+   * when the file's stamp is unchanged, else read again. `maxBytes` caps the file's size (default: the cache's cap).
    */
-  async answer(nnetFile: string, relPath: string, root?: string): Promise<DataFileAnswer> {
-    const loc = await locateDataFile(nnetFile, relPath, root, this.maxBytes);
+  async answer(nnetFile: string, relPath: string, root?: string, maxBytes = this.maxBytes): Promise<DataFileAnswer> {
+    // The size is checked on every answer, cached or not: a lower cap (a settings change) refuses a held file too.
+    const loc = await locateDataFile(nnetFile, relPath, root, maxBytes);
     if ('error' in loc) return loc;
     let e = this.entries.get(loc.real);
     if (!e || !sameStamp(e.stamp, loc.stamp)) {
       this.reads++;
-      const read = await readTextFileAsync(loc.real, this.maxBytes, relPath);
+      const read = await readTextFileAsync(loc.real, maxBytes, relPath);
       if ('error' in read) { this.entries.delete(loc.real); return read; }
       e = { stamp: read.stamp, text: read.text, datasets: new Map(), loading: new Map() };
     }

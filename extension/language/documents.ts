@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { ParseResult } from '../../engine/language/parser';
 import { DataFileCache } from './dataFileCache';
 import { csvAccess } from './dataFiles';
+import type { ParseLimits } from '../../debugger/protocol';
 import { ParseCache, type SourceDocument } from './parseCache';
 
 const cache = new ParseCache(new DataFileCache());
@@ -32,10 +33,18 @@ export function deriveFromDocument<T>(doc: vscode.TextDocument, name: string, co
   return cache.derive(source(doc), name, compute);
 }
 
+/** Parses from now on use `limits` (the CSV cap and memory budget settings); every open document is checked again. */
+export function setParseLimits(limits: ParseLimits): void {
+  changedLimits(cache.setLimits(limits));
+}
+
+let changedLimits: (keys: readonly string[]) => void = () => undefined;
+
 /** Drops documents when they close and results that read a CSV file when it changes on disk. */
 export function registerDocuments(): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.csv');
   const changed = (keys: readonly string[]) => { if (keys.length) invalidated.fire(keys); };
+  changedLimits = changed;
   return vscode.Disposable.from(
     invalidated,
     watcher,

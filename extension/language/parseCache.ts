@@ -4,6 +4,7 @@
 
 import { LIMITS } from '../../engine/language/spec';
 import { parseNnet, type ParseResult } from '../../engine/language/parser';
+import type { ParseLimits } from '../../debugger/protocol';
 import { stillLoading, type DataFileAnswer, type DataFileCache } from './dataFileCache';
 
 /** A document as the cache needs it: `key` identifies it (its URI), `version` grows with every edit. */
@@ -38,6 +39,8 @@ export class ParseCache {
   private readonly entries = new Map<string, Entry>();
   /** Parses run so far (tests and the bench check that a cached version is not parsed again). */
   parses = 0;
+  /** The CSV cap and memory budget of the settings (absent: the engine's defaults). */
+  private limits: ParseLimits | undefined;
 
   constructor(private readonly files: DataFileCache, private readonly maxDocuments = 16) {}
 
@@ -79,6 +82,17 @@ export class ParseCache {
     return keys;
   }
 
+  /**
+   * Parses from now on use `limits` (the settings changed): every result is forgotten, since each was checked
+   * against the old ones; returns the keys of the documents that were held, to check again.
+   */
+  setLimits(limits: ParseLimits): string[] {
+    this.limits = limits;
+    const keys = [...this.entries.keys()];
+    this.entries.clear();
+    return keys;
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.entries.clear();
@@ -111,7 +125,7 @@ export class ParseCache {
   }
 
   private async compute(text: string, access: CsvAccess, hint: readonly string[]): Promise<{ result: ParseResult; paths: readonly string[] }> {
-    const r = await parseWithDataFiles(text, access, this.files, hint);
+    const r = await parseWithDataFiles(text, access, this.files, hint, this.limits);
     this.parses += r.parses;
     return r;
   }
@@ -130,11 +144,12 @@ export class ParseCache {
  * version read) are resolved first, so the usual edit parses once; a path the hint did not cover (the `data csv`
  * line was edited) is read and the text parsed again with it. A text over the size limit is not parsed.
  */
-export async function parseWithDataFiles(text: string, access: CsvAccess, files: DataFileCache, hint: readonly string[] = []): Promise<{ result: ParseResult; paths: readonly string[]; parses: number }> {
+export async function parseWithDataFiles(text: string, access: CsvAccess, files: DataFileCache, hint: readonly string[] = [], limits?: ParseLimits): Promise<{ result: ParseResult; paths: readonly string[]; parses: number }> {
   if (text.length > LIMITS.maxSourceBytes) return { result: tooLarge(text.length), paths: [], parses: 0 };
-  if (access.kind === 'refused') return { result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }) }), paths: [], parses: 1 };
+  const memoryBudget = limits?.memoryBudget;
+  if (access.kind === 'refused') return { result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }), memoryBudget }), paths: [], parses: 1 };
   const answers = new Map<string, DataFileAnswer>();
-  const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => { answers.set(p, await files.answer(access.file, p, access.root)); }));
+  const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => { answers.set(p, await files.answer(access.file, p, access.root, limits?.maxCsvBytes)); }));
   await resolve(hint);
   // A parse that meets a path not yet read, or rows not yet loaded, is thrown away and run again once they are.
   // The text names its paths and options, so the third parse has them all; the bound guards against a parser change.
@@ -148,7 +163,7 @@ export async function parseWithDataFiles(text: string, access: CsvAccess, files:
       const load = a.load;
       return { text: a.text, load: (o) => { const ds = load(o); const ready = stillLoading(ds); if (ready) loading.push(ready); return ds; } };
     };
-    const result = parseNnet(text, { readFile });
+    const result = parseNnet(text, { readFile, memoryBudget });
     if ((!missing.size && !loading.length) || round === 4) return { result, paths: used, parses: round };
     await Promise.all([resolve(missing), ...loading]);
   }

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { parseDocument } from '../language/documents';
 import { formatSummary } from '../../engine/nn/tensor';
 import { trace } from '../trace';
+import { thresholdOf, type Logger } from '../../debugger/log';
+import { parseLimitsOf, type NnetSettings } from '../settings';
 import type { WorkerToHost } from '../../debugger/protocol';
 import { assertNever } from '../../debugger/protocol';
 import { WorkerClient } from '../../debugger/workerClient';
@@ -17,7 +19,16 @@ export class TrainController implements vscode.Disposable {
   /** The file most recently trained, for the view's Train button when no .nnet editor is active. */
   lastUri: vscode.Uri | null = null;
 
-  constructor(private readonly workerScript: string, private readonly display: TrainingDisplay) {}
+  /**
+   * @param settings read at each Train: the CSV cap and memory budget the worker parses with.
+   * @param logger where the worker's log lines go.
+   */
+  constructor(
+    private readonly workerScript: string,
+    private readonly display: TrainingDisplay,
+    private readonly settings: () => NnetSettings,
+    private readonly logger: Logger,
+  ) {}
 
   get isTraining(): boolean {
     return this.worker !== null;
@@ -79,8 +90,11 @@ export class TrainController implements vscode.Disposable {
               this.display.progress(p);
               return;
             }
-            case 'stopped':
             case 'log':
+              this.logger.log(m.level, m.message);
+              return;
+            case 'stopped':
+            case 'logpoint':
             case 'reply':
             case 'breakpointProblem':
             case 'replayProgress':
@@ -104,7 +118,11 @@ export class TrainController implements vscode.Disposable {
               assertNever(m);
           }
         });
-        worker.post({ kind: 'start', source: doc.getText(), fileName: uri.fsPath, dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
+        const s = this.settings();
+        worker.post({
+          kind: 'start', source: doc.getText(), fileName: uri.fsPath, dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, debug: false, stopOnEntry: false,
+          breakpoints: [], exceptionFilters: [], historyBytes: 0, limits: parseLimitsOf(s), logLevel: thresholdOf(this.logger),
+        });
       }),
     );
   }

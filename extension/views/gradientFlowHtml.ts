@@ -83,8 +83,8 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
       <canvas id="gradflow-chart" role="img" aria-label="Per-layer mean and max absolute gradient"></canvas>
     </div>
     <ul id="health-legend" class="legend" aria-label="Bar colours">
-      <li><span class="swatch swatch-vanishing"></span>vanishing (&lt; 10⁻³ × output)</li>
-      <li><span class="swatch swatch-exploding"></span>exploding</li>
+      <li><span class="swatch swatch-vanishing"></span><span id="legend-vanishing">vanishing (&lt; 10⁻³ × output)</span></li>
+      <li><span class="swatch swatch-exploding"></span><span id="legend-exploding">exploding</span></li>
       <li><span class="legend-name legend-nonfinite">name</span>NaN/∞ (no bar)</li>
     </ul>
     <p id="health-summary" class="meta" role="status"></p>

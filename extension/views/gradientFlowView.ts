@@ -2,7 +2,9 @@
 
 import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
-import { isWebviewToHost, type HostToWebview, type ViewCommand } from '../../webview/protocol';
+import { isWebviewToHost, type HostToWebview, type ViewCommand, type ViewLimits } from '../../webview/protocol';
+import type { Logger } from '../../debugger/log';
+import type { NnetSettings } from '../settings';
 import { renderGradientFlowHtml } from './gradientFlowHtml';
 import { prepareWebview } from './webviewAssets';
 
@@ -32,12 +34,21 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
 
   /**
    * @param extensionUri root of the extension; scripts and styles are served from `dist/webview` under it.
-   * @param log where malformed webview messages and delivery failures are reported.
+   * @param logger where the view's own reports, malformed webview messages and delivery failures go.
+   * @param limits the thresholds and sizes from the settings; `setLimits` changes them live.
    */
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly log: (message: string) => void,
-  ) {}
+    private readonly logger: Logger,
+    limits?: ViewLimits,
+  ) {
+    if (limits) applyMessage(this.model, { kind: 'limits', limits });
+  }
+
+  /** New thresholds and sizes (the user changed a setting): the view reclassifies its bars at once. */
+  setLimits(limits: ViewLimits): void {
+    this.post({ kind: 'limits', limits });
+  }
 
   /** Called by VS Code when the view becomes visible for the first time, or again after being disposed. */
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -62,7 +73,7 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
   post(msg: HostToWebview): void {
     if (this.disposed) return;
     applyMessage(this.model, msg);
-    if (msg.kind !== 'state') this.hasRunData = true;
+    if (msg.kind !== 'state' && msg.kind !== 'limits') this.hasRunData = true;
     this.send(msg);
   }
 
@@ -87,11 +98,18 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
       case 'command':
         this.commands.fire(m.command);
         return;
+      case 'log':
+        this.logger.log(m.level, `Gradient Flow view: ${m.message}`);
+        return;
       default: {
         const unknownKind: never = m;
         this.log(`Gradient Flow view: unhandled message ${describe(unknownKind)}`);
       }
     }
+  }
+
+  private log(message: string): void {
+    this.logger.log('warn', message);
   }
 
   private replay(): void {
@@ -112,6 +130,11 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     this.viewListeners = [];
     this.view = undefined;
   }
+}
+
+/** The view's part of the settings. */
+export function viewLimitsOf(s: NnetSettings): ViewLimits {
+  return { vanishingRatio: s.vanishingRatio, vanishingFloor: s.vanishingFloor, explodingMax: s.explodingNorm, runsKept: s.runsKept, curvePoints: s.curvePoints };
 }
 
 function describe(m: unknown): string {

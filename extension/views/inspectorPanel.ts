@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { isInspectorToHost, type HostToInspector, type InspectorToHost } from '../../webview/inspector/protocol';
+import type { Logger } from '../../debugger/log';
 import { renderInspectorHtml } from './inspectorHtml';
 import { readLayer } from './layerRequest';
 import { prepareWebview } from './webviewAssets';
@@ -20,7 +21,19 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
   /** The step scrubbed to (null: the paused step). */
   private step: number | null = null;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: (m: string) => void) {}
+  /**
+   * @param logger where the panel's own reports and malformed messages go.
+   * @param sizes heat-map cells per side and values per tensor (the nnet.inspector settings), read at each refresh.
+   */
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+    private readonly sizes: () => { readonly heatmapCells: number; readonly maxTensorValues: number },
+  ) {}
+
+  private log(message: string): void {
+    this.logger.log('warn', message);
+  }
 
   /** `nnet.inspectLayer`: opens (or reveals) the panel on `layer`, or on the paused layer when none is given. */
   open(layer: string | null = null): void {
@@ -48,6 +61,11 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     void this.refresh(session);
   }
 
+  /** The inspector's settings changed: redraw the open panel with them. */
+  settingsChanged(): void {
+    if (this.panel) void this.refresh();
+  }
+
   /** Re-reads the layer from `session` (default: the active nnet session) and posts it. */
   async refresh(session = vscode.debug.activeDebugSession): Promise<void> {
     const gen = ++this.generation;
@@ -56,7 +74,8 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
       msg = { kind: 'empty', text: 'Start the nnet debugger and pause on a layer to inspect it.' };
     } else {
       try {
-        msg = await readLayer((command, args) => Promise.resolve(session.customRequest(command, args)), this.layer, this.step);
+        const { heatmapCells, maxTensorValues } = this.sizes();
+        msg = { ...(await readLayer((command, args) => Promise.resolve(session.customRequest(command, args)), this.layer, this.step, maxTensorValues)), heatmapCells };
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         msg = { kind: 'empty', text: /only while paused/.test(why) ? 'The debugger is running; pause on a layer to inspect it.' : `Could not read the layer: ${why}` };
@@ -76,6 +95,7 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     switch (m.kind) {
       case 'ready': case 'refresh': break;
       case 'scrub': this.step = m.step; break;
+      case 'log': this.logger.log(m.level, `Layer Inspector: ${m.message}`); return;
       case 'follow': this.step = null; break;
       default: {
         const never: never = m;

@@ -27,8 +27,8 @@ function tensor(t: TensorJson): InspectorTensor {
  * The layer `layer` (null: the paused event's layer) at 1-based `step` (null: the paused step), as the inspector
  * shows it. Rejects with the adapter's message (e.g. not paused, no such layer, a step older than the history).
  */
-export async function readLayer(req: DapRequest, layer: string | null, step: number | null): Promise<InspectorLayer> {
-  const args: NnetCustomRequests['nnet.layerDetail']['args'] = { layer, step };
+export async function readLayer(req: DapRequest, layer: string | null, step: number | null, maxValues?: number): Promise<InspectorLayer> {
+  const args: NnetCustomRequests['nnet.layerDetail']['args'] = maxValues === undefined ? { layer, step } : { layer, step, maxValues };
   const d = (await req('nnet.layerDetail', args)) as Body | undefined;
   if (!d || !Array.isArray(d.tensors)) throw new Error('the debug adapter sent no layer');
   return {

@@ -26,6 +26,8 @@ export interface LaunchOptions {
   readonly restricted?: boolean;
   /** Window height in pixels (default 900); a taller window lets long views render every row at once. */
   readonly height?: number;
+  /** User settings to add to the profile's settings.json before VS Code starts (e.g. `nnet.*`). */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 function freePort(): Promise<number> {
@@ -51,6 +53,8 @@ export class FatalError extends Error {}
 /** One running workbench: code-server + browser page, with helpers to drive it. */
 export class Workbench {
   private shots = 0;
+  /** The profile's user data folder: `User/settings.json` (edit it to change settings mid-session) and `logs/`. */
+  userDataDir = '';
 
   private constructor(
     readonly name: string,
@@ -78,6 +82,10 @@ export class Workbench {
     const bin = ensureCodeServer();
     const profile = makeProfile(path.join(tmp, 'p'), { trust: opts.restricted === true });
     const tmpDirs = [tmp, profile.tmp];
+    if (opts.settings) {
+      const file = path.join(profile.userData, 'User', 'settings.json');
+      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...opts.settings }, null, 2));
+    }
     const removeTmp = () => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); };
     try {
       if (vsix) installVsix(bin, profile, vsix, { quiet: true });
@@ -110,6 +118,7 @@ export class Workbench {
       const page = context.pages()[0] ?? await context.newPage();
       page.setDefaultTimeout(30_000);
       const wb = new Workbench(opts.name, page, context, server, onExit, tmpDirs, workspace, logFile, traceFile);
+      wb.userDataDir = profile.userData;
       await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await page.locator('.part.statusbar').waitFor({ timeout: 60_000 });

@@ -90,7 +90,7 @@ describe('gradient flow model and validation (node)', () => {
 
   test('replay rebuilds the same model, and only the state before any run', () => {
     const host = emptyModel();
-    assert.deepEqual(replayMessages(host, false).map((m) => m.kind), ['state']);
+    assert.deepEqual(replayMessages(host, false).map((m) => m.kind), ['limits', 'state']);
     const msgs: HostToWebview[] = [
       { kind: 'reset', title: 'xor', layerNames: ['h1', 'out'] },
       { kind: 'loss', points: [{ epoch: 0, loss: 0.7 }, { epoch: 1, loss: 0.6 }] },
@@ -225,7 +225,7 @@ describe('gradient flow model and validation (node)', () => {
     applyMessage(m, { kind: 'state', state: 'training', text: 'Training', debugging: true, at: { step: 12, epoch: 3 } });
     assert.equal(m.pausedAt, null, 'the marker shows only while paused');
     for (const bad of [{ kind: 'state', state: 'paused', text: 'x', at: { step: 'a', epoch: 1 } }, { kind: 'state', state: 'idle', text: 'x', debugging: 'yes' },
-      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] }, { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(6).fill({ title: 'a', points: [] }) }]) {
+      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] }, { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(21).fill({ title: 'a', points: [] }) }]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
     }
     const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 3 })));
@@ -395,7 +395,7 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
 
   function make() {
     const logs: string[] = [];
-    const provider = new Provider(fakeUri('/ext') as never, (m) => logs.push(m));
+    const provider = new Provider(fakeUri('/ext') as never, { enabled: () => true, log: (_level, m) => { logs.push(m); } });
     const commands: string[] = [];
     provider.onDidReceiveCommand((c) => commands.push(c));
     const v = fakeView();
@@ -433,11 +433,11 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     provider.dispose();
   });
 
-  test('before any run, a replay sends only the state, keeping what the view restored itself', () => {
+  test('before any run, a replay sends only the limits and the state, keeping what the view restored itself', () => {
     const { provider, view, fromWebview, received } = make();
     provider.resolveWebviewView(view as never);
     fromWebview.fire({ kind: 'ready' });
-    assert.deepEqual(received.map((m) => m.kind), ['state']);
+    assert.deepEqual(received.map((m) => m.kind), ['limits', 'state']);
     provider.dispose();
   });
 

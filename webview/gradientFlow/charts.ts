@@ -17,7 +17,7 @@ import {
   type ScriptableScaleContext,
   type TooltipItem,
 } from 'chart.js';
-import type { GradFlowLayer, GradNormPoint, PreviousRun } from '../protocol';
+import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type GradNormPoint, type PreviousRun, type ViewLimits } from '../protocol';
 import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
@@ -157,7 +157,7 @@ const OVERLAP = { grouped: false, barPercentage: 0.8, categoryPercentage: 0.9, b
 /** The per-layer gradient bars. */
 export interface GradFlowChart {
   /** `logScale` false draws the bars on a linear axis from 0. */
-  update(layerNames: readonly string[], layers: readonly GradFlowLayer[], logScale?: boolean): void;
+  update(layerNames: readonly string[], layers: readonly GradFlowLayer[], logScale?: boolean, limits?: ViewLimits): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -229,12 +229,12 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
   });
 
   return {
-    update(layerNames, layers, log = true) {
+    update(layerNames, layers, log = true, limits = DEFAULT_VIEW_LIMITS) {
       const modeChanged = log !== logScale;
       logScale = log;
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = { mean: layers.map((l) => l.meanAbsGrad), max: layers.map((l) => l.maxAbsGrad) };
-      health = classifyLayers(layers);
+      health = classifyLayers(layers, limits);
       chart.data.datasets[0].backgroundColor = meanColors();
       bounds = logBounds([...raw.mean, ...raw.max]);
       chart.data.labels = labels;

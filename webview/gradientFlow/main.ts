@@ -8,6 +8,7 @@ import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_
 import { formatValue } from './scales';
 import { readChartTheme, watchTheme } from './theme';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
+import { webviewLogger } from '../log';
 
 /** The API VS Code injects into webviews; it may be acquired only once. */
 interface VsCodeApi {
@@ -29,6 +30,7 @@ declare global {
 
 
 const vscode = acquireVsCodeApi();
+const report = webviewLogger((m) => vscode.postMessage(m));
 
 function byId<T extends Element>(id: string): T {
   const e = document.getElementById(id);
@@ -123,6 +125,8 @@ const el = {
   normCanvas: byId<HTMLCanvasElement>('norm-chart'),
   normSummary: byId<HTMLElement>('norm-summary'),
   healthSummary: byId<HTMLElement>('health-summary'),
+  legendVanishing: byId<HTMLElement>('legend-vanishing'),
+  legendExploding: byId<HTMLElement>('legend-exploding'),
 };
 
 const VERDICT: Record<LayerHealth, string> = { ok: 'ok', vanishing: 'vanishing', exploding: 'exploding', nonFinite: 'NaN/∞' };
@@ -186,13 +190,17 @@ function renderStatus(): void {
 }
 
 function renderGradFlow(): void {
-  gradChart.update(model.layerNames, model.layers, gradLogScale);
+  gradChart.update(model.layerNames, model.layers, gradLogScale, model.limits);
+  // The legend states the thresholds in force (the nnet.exceptions settings).
+  const lim = model.limits;
+  el.legendVanishing.textContent = `vanishing (< ${formatValue(lim.vanishingRatio)} × output, or < ${formatValue(lim.vanishingFloor)})`;
+  el.legendExploding.textContent = `exploding (max > ${formatValue(lim.explodingMax)})`;
   el.gradLog.checked = gradLogScale;
   el.step.textContent = model.step === null ? '' : `step ${model.step}`;
   const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
   el.nonFinite.hidden = bad.length === 0;
   el.nonFinite.textContent = `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`;
-  const health = classifyLayers(model.layers);
+  const health = classifyLayers(model.layers, model.limits);
   const named = (h: LayerHealth) => model.layers.filter((_, i) => health[i] === h).map((l) => l.name);
   const vanishing = named('vanishing'), exploding = named('exploding');
   el.healthSummary.textContent = [
@@ -337,7 +345,7 @@ function renderAll(): void {
     renderNorm();
   } catch (err) {
     // A drawing bug must not take the view (and its buttons) down with it.
-    console.error('gradient flow view: render failed', err);
+    report('error', 'render failed', err);
   }
 }
 
@@ -356,13 +364,13 @@ function handle(msg: HostToWebview): void {
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = parseHostToWebview(event.data);
   if (!msg) {
-    console.warn('gradient flow view: ignoring malformed message', event.data);
+    report('warn', 'ignoring a malformed message', event.data);
     return;
   }
   try {
     handle(msg);
   } catch (err) {
-    console.error('gradient flow view: failed to apply message', err);
+    report('error', 'failed to apply a message', err);
   }
 });
 

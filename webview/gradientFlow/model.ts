@@ -1,11 +1,14 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
 import { appendSeries, emptySeries, seriesForDisplay, type Series, type ValueOf } from './series';
-import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
+import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewLimits, type ViewState } from '../protocol';
 
-/** Above this many kept points a curve halves its resolution, so memory stays flat on long runs. */
-export const MAX_LOSS_POINTS = 2000;
-/** Most points a curve draws: up to MAX_LOSS_POINTS + 3 kept ones and up to 3 of the bucket being filled. */
+/**
+ * Above this many kept points a curve halves its resolution, so memory stays flat on long runs: the default of
+ * `limits.curvePoints` (the nnet.gradientFlow.curvePoints setting).
+ */
+export const MAX_LOSS_POINTS = DEFAULT_VIEW_LIMITS.curvePoints;
+/** Most points a curve draws by default: up to MAX_LOSS_POINTS + 3 kept ones and up to 3 of the bucket being filled. */
 export const MAX_SHOWN_POINTS = MAX_LOSS_POINTS + 6;
 
 /** One point of the loss curve. `loss` is NaN when training produced a non-finite loss. */
@@ -47,8 +50,10 @@ export interface GradientFlowModel {
   stateText: string;
   /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_SHOWN_POINTS points); runs[0]. */
   previous: PreviousRun | null;
-  /** Earlier runs for comparison, newest first (at most MAX_RUNS). */
+  /** Earlier runs for comparison, newest first (at most limits.runsKept). */
   runs: PreviousRun[];
+  /** Thresholds and sizes from the settings. */
+  limits: ViewLimits;
   /** The run is a debug session (Pause/Continue apply). */
   debugging: boolean;
   /** Where the debug session is paused, or null. */
@@ -72,6 +77,7 @@ export function emptyModel(): GradientFlowModel {
     stateText: 'No run yet. Open a .nnet file and press Train.',
     previous: null,
     runs: [],
+    limits: { ...DEFAULT_VIEW_LIMITS },
     debugging: false,
     pausedAt: null,
   };
@@ -96,11 +102,11 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
     case 'reset':
       if (msg.previous !== undefined) {
         // A replay says exactly what the earlier runs are.
-        model.runs = msg.runs ? msg.runs.slice(0, MAX_RUNS).map(copyPrevious) : msg.previous === null ? [] : [copyPrevious(msg.previous)];
+        model.runs = msg.runs ? msg.runs.slice(0, model.limits.runsKept).map(copyPrevious) : msg.previous === null ? [] : [copyPrevious(msg.previous)];
       } else {
         // A new run: the current one becomes the newest earlier run, unless it never produced a loss.
         const shown = lossPointsForDisplay(model.loss);
-        if (shown.length > 0) model.runs = [{ title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) }, ...model.runs].slice(0, MAX_RUNS);
+        if (shown.length > 0) model.runs = [{ title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) }, ...model.runs].slice(0, model.limits.runsKept);
       }
       model.previous = model.runs[0] ?? null;
       model.pausedAt = null;
@@ -122,10 +128,10 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.step = msg.step;
       return;
     case 'loss':
-      appendLoss(model.loss, msg.points);
+      appendLoss(model.loss, msg.points, model.limits.curvePoints);
       return;
     case 'stepLoss':
-      appendSeries(model.stepLoss, msg.points, LOSS, MAX_LOSS_POINTS);
+      appendSeries(model.stepLoss, msg.points, LOSS, model.limits.curvePoints);
       return;
     case 'gradNorm':
       model.clipNorm = msg.clipNorm;
@@ -133,11 +139,17 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
         model.normSamples += 1;
         if (msg.clipNorm !== null && p.before > msg.clipNorm) model.clippedSamples += 1;
       }
-      appendSeries(model.gradNorm, msg.points, NORM, MAX_LOSS_POINTS);
+      appendSeries(model.gradNorm, msg.points, NORM, model.limits.curvePoints);
       return;
     case 'snapshot':
       // A copy: the host keeps folding into its own model, which must not be shared with a view's.
       Object.assign(model, structuredClone(msg.model));
+      return;
+    case 'limits':
+      // Takes effect at once for the runs and the bars; a curve thins to a smaller size as samples arrive.
+      model.limits = { ...msg.limits };
+      model.runs = model.runs.slice(0, msg.limits.runsKept);
+      model.previous = model.runs[0] ?? null;
       return;
     case 'state':
       model.debugging = false;
@@ -168,7 +180,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
  */
 export function replayMessages(model: GradientFlowModel, sawRun: boolean): HostToWebview[] {
   if (sawRun) return [{ kind: 'snapshot', model: structuredClone(model) }];
-  return [{ kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt }];
+  return [{ kind: 'limits', limits: { ...model.limits } }, { kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt }];
 }
 
 function copyPrevious(p: PreviousRun): PreviousRun {
@@ -191,30 +203,24 @@ export function classifyUpdateRatio(r: number | undefined): UpdateHealth {
 /** How a layer's gradient looks next to the output layer's: what the bar highlight and legend say. */
 export type LayerHealth = 'ok' | 'vanishing' | 'exploding' | 'nonFinite';
 
-/** A layer is vanishing when its mean |grad| is below this fraction of the output layer's (the debugger's default). */
-export const VANISHING_RATIO = 1e-3;
-/**
- * A layer is vanishing whatever the output layer does when its mean |grad| is below this (SageMaker Debugger's
- * VanishingGradient rule): a network whose every layer collapsed shows as vanishing, not as healthy.
- */
-export const VANISHING_FLOOR = 1e-7;
-/** A layer is exploding when its mean |grad| is above this multiple of the output layer's, or its max |grad| above EXPLODING_MAX. */
+/** A layer is exploding when its mean |grad| is above this multiple of the output layer's (or its max |grad| above limits.explodingMax). */
 export const EXPLODING_RATIO = 1e3;
-export const EXPLODING_MAX = 100;
 
 /**
  * Classifies each layer, in order. The reference is the last layer (nearest the loss), whose gradient is the
- * least affected by depth; comparing against it makes the verdict independent of the loss's scale.
+ * least affected by depth; comparing against it makes the verdict independent of the loss's scale. A layer whose
+ * mean |grad| is below `limits.vanishingFloor` is vanishing whatever the output layer does (SageMaker Debugger's
+ * VanishingGradient rule): a network whose every layer collapsed shows as vanishing, not as healthy.
  */
-export function classifyLayers(layers: readonly GradFlowLayer[]): LayerHealth[] {
+export function classifyLayers(layers: readonly GradFlowLayer[], limits: ViewLimits = DEFAULT_VIEW_LIMITS): LayerHealth[] {
   const ref = layers.length > 0 ? layers[layers.length - 1].meanAbsGrad : NaN;
   return layers.map((l, i) => {
     if (!Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad)) return 'nonFinite';
-    if (l.maxAbsGrad > EXPLODING_MAX) return 'exploding';
-    if (l.meanAbsGrad < VANISHING_FLOOR) return 'vanishing';
+    if (l.maxAbsGrad > limits.explodingMax) return 'exploding';
+    if (l.meanAbsGrad < limits.vanishingFloor) return 'vanishing';
     if (i === layers.length - 1 || !Number.isFinite(ref) || ref <= 0) return 'ok';
     if (l.meanAbsGrad > EXPLODING_RATIO * ref) return 'exploding';
-    if (l.meanAbsGrad < VANISHING_RATIO * ref) return 'vanishing';
+    if (l.meanAbsGrad < limits.vanishingRatio * ref) return 'vanishing';
     return 'ok';
   });
 }

@@ -1,7 +1,7 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import { MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewState } from '../protocol';
-import { MAX_LOSS_POINTS, MAX_SHOWN_POINTS, type GradientFlowModel, type LossPoint, type Series } from './model';
+import { DEFAULT_VIEW_LIMITS, MAX_CURVE_POINTS, MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewLimits, type ViewState } from '../protocol';
+import { type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
 const MAX_LAYERS = 10_000;
@@ -46,7 +46,7 @@ function previousRun(x: unknown): PreviousRun | null | undefined {
   if (x === null) return null;
   if (!isRec(x)) return undefined;
   const title = text(x.title);
-  const points = all(x.points, MAX_SHOWN_POINTS, (e) => {
+  const points = all(x.points, MAX_CURVE_POINTS + 6, (e) => {
     const p = lossPoint(e);
     return p && { epoch: p.epoch, loss: p.loss };
   });
@@ -104,6 +104,17 @@ function all<T>(x: unknown, max: number, f: (e: unknown) => T | undefined): T[] 
   return out;
 }
 
+/** Thresholds and sizes within what the settings allow; undefined otherwise. */
+function viewLimits(x: unknown): ViewLimits | undefined {
+  if (!isRec(x)) return undefined;
+  const ratio = finite(x.vanishingRatio), floor = finite(x.vanishingFloor), max = finite(x.explodingMax);
+  const runs = finite(x.runsKept), points = finite(x.curvePoints);
+  if (ratio === undefined || floor === undefined || max === undefined || runs === undefined || points === undefined) return undefined;
+  if (ratio < 0 || floor < 0 || max < 0 || !Number.isInteger(runs) || runs < 0 || runs > MAX_RUNS) return undefined;
+  if (!Number.isInteger(points) || points < 4 || points > MAX_CURVE_POINTS) return undefined;
+  return { vanishingRatio: ratio, vanishingFloor: floor, explodingMax: max, runsKept: runs, curvePoints: points };
+}
+
 /** Returns the message if it is a well-formed HostToWebview, else undefined. */
 export function parseHostToWebview(data: unknown): HostToWebview | undefined {
   if (!isRec(data)) return undefined;
@@ -136,6 +147,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, normPoint);
       const clip = clipNorm(data.clipNorm);
       return !points || clip === undefined ? undefined : { kind: 'gradNorm', points, clipNorm: clip };
+    }
+    case 'limits': {
+      const limits = viewLimits(data.limits);
+      return limits ? { kind: 'limits', limits } : undefined;
     }
     case 'snapshot': {
       const model = parseModel(data.model);
@@ -175,7 +190,7 @@ export interface PersistedState {
 
 function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> | undefined {
   if (!isRec(x)) return undefined;
-  const points = all(x.points, MAX_LOSS_POINTS + 3, point);
+  const points = all(x.points, MAX_CURVE_POINTS + 3, point);
   const pending = all(x.pending, 3, point);
   const stride = finite(x.stride);
   const skipped = finite(x.skipped);
@@ -204,11 +219,13 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
   // State saved before the run selector has no `runs`: the previous run is the only one.
   const runs = m.runs === undefined ? (previous ? [previous] : []) : all(m.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
   const at = m.pausedAt === undefined || m.pausedAt === null ? null : pausedAt(m.pausedAt);
-  if (previous === undefined || !runs || at === undefined || !stepLoss || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
+  // State saved before the settings has no limits: the defaults.
+  const limits = m.limits === undefined ? { ...DEFAULT_VIEW_LIMITS } : viewLimits(m.limits);
+  if (!limits || previous === undefined || !runs || at === undefined || !stepLoss || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
     || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
     return undefined;
   }
-  return { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, debugging: m.debugging === true, pausedAt: at };
+  return { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, limits, debugging: m.debugging === true, pausedAt: at };
 }
 
 /** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */

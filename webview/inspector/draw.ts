@@ -1,12 +1,10 @@
 // Canvas drawing of the Layer Inspector (heat maps, histograms, log bars) and the tensor card that holds a pair of them.
 
-import type { InspectorTensor } from './protocol';
+import { DEFAULT_HEATMAP_CELLS, type InspectorTensor } from './protocol';
 import {
   blockValue, displayGrid, divergingColor, formatStat, histogram, indexLabel, matrixShape, maxAbs, tensorStats, type Rgb, type TensorStats,
 } from './numbers';
 
-/** Heat maps draw at most this many cells per side; hover still reads exact values. */
-const MAX_CELLS = 256;
 /** Bins of every histogram. */
 export const HIST_BINS = 40;
 
@@ -49,9 +47,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 
 const rgb = (c: Rgb) => `rgb(${c.join(',')})`;
 
-function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape: readonly number[], limit: number, pal: Palette) {
+/** Draws at most `maxCells` cells per side (the heat-map size setting); hover still reads exact values. */
+function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape: readonly number[], limit: number, pal: Palette, maxCells: number) {
   const { rows, cols } = matrixShape(shape);
-  const g = displayGrid(rows, cols, MAX_CELLS);
+  const g = displayGrid(rows, cols, maxCells);
   canvas.width = g.drawCols;
   canvas.height = g.drawRows;
   const ctx = canvas.getContext('2d');
@@ -156,7 +155,7 @@ export interface CardReadout {
  * A tensor's card: heat map (with exact values on hover) and histogram. `k` numbers the canvases (`heat-k`,
  * `hist-k`) across every card on the page, so tests and `colorOf` can address them.
  */
-export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: HTMLElement): { card: HTMLElement; readout: CardReadout; shapeText: string } {
+export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: HTMLElement, maxCells = DEFAULT_HEATMAP_CELLS): { card: HTMLElement; readout: CardReadout; shapeText: string } {
   const stats = tensorStats(t.values);
   const hist = histogram(t.values, HIST_BINS, stats);
   const limit = maxAbs(t.values);
@@ -172,7 +171,7 @@ export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: H
   heat.setAttribute('role', 'img');
   heat.setAttribute('aria-label', `Heat map of ${t.name}: min ${formatStat(stats.min)}, max ${formatStat(stats.max)}; values in the stats table`);
   heat.tabIndex = 0;
-  const g = drawHeatMap(heat, t.values, t.shape, limit, pal);
+  const g = drawHeatMap(heat, t.values, t.shape, limit, pal, maxCells);
   const { rows, cols } = matrixShape(t.shape);
   heat.addEventListener('mousemove', (e) => {
     const rect = heat.getBoundingClientRect();

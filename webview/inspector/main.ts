@@ -5,6 +5,7 @@ import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGrid
 import { divergingColor, type Rgb } from './numbers';
 import { parseHostToInspector, type HostToInspector, type InspectorTensor, type InspectorToHost } from './protocol';
 import { palette, tensorCard, type CardReadout } from './draw';
+import { webviewLogger } from '../log';
 import {
   previewStep, renderClip, renderDecomposition, renderGrid, renderHistory, renderOptimizerHead,
   type ClipReadout, type DecompositionReadout, type SliderReadout,
@@ -42,6 +43,7 @@ declare global {
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell());
 const vscode = acquireVsCodeApi();
+const report = webviewLogger((m) => vscode.postMessage(m));
 
 const title = document.getElementById('title') as HTMLElement;
 const where = document.getElementById('where') as HTMLElement;
@@ -88,7 +90,7 @@ function render(): void {
   }
   const gridRows: { name: string; shape: string; stats: CardReadout['stats'] }[] = [];
   const draw = (t: InspectorTensor, group: 'layer' | 'optimizer', into: HTMLElement, gridName: string) => {
-    const { card, readout: r, shapeText } = tensorCard(t, readout.tensors.length, pal, hover);
+    const { card, readout: r, shapeText } = tensorCard(t, readout.tensors.length, pal, hover, msg.heatmapCells);
     limits.push(r.limit);
     into.appendChild(card);
     gridRows.push({ name: gridName, shape: shapeText, stats: r.stats });
@@ -126,19 +128,19 @@ function show(msg: HostToInspector): void {
   try {
     vscode.setState({ version: 1, message: persistable(msg) });
   } catch (err) {
-    console.warn('layer inspector: could not save state', err);
+    report('warn', 'could not save state', err);
   }
   try {
     render();
   } catch (err) {
-    console.error('layer inspector: render failed', err);
+    report('error', 'render failed', err);
   }
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = parseHostToInspector(event.data);
   if (!msg) {
-    console.warn('layer inspector: ignoring malformed message');
+    report('warn', 'ignoring a malformed message');
     return;
   }
   show(msg);

@@ -1,6 +1,8 @@
 // The one protocol between the extension host and the Layer Inspector panel. Both sides import this file.
 // Messages are JSON on the way: non-finite values travel as null and are read back as NaN.
 
+import { MAX_LOG_TEXT, type WebviewLogLevel } from '../protocol';
+
 /** One tensor of the paused layer, with its values (row-major) as plain numbers. */
 export interface InspectorTensor {
   /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
@@ -110,6 +112,8 @@ export interface InspectorLayer {
   readonly optimizer?: InspectorOptimizer | null;
   readonly decomposition?: InspectorDecomposition | null;
   readonly history?: InspectorHistory | null;
+  /** Cells per side a heat map draws at most (the nnet.inspector.heatmapCells setting); absent: the default. */
+  readonly heatmapCells?: number;
 }
 
 export type HostToInspector =
@@ -125,7 +129,9 @@ export type InspectorToHost =
   /** Show the same layer and event at another (1-based) step of the history; the debugger itself does not move. */
   | { kind: 'scrub'; step: number }
   /** Go back to following the debugger's current stop. */
-  | { kind: 'follow' };
+  | { kind: 'follow' }
+  /** Something for the nnet log (the panel's own failures). */
+  | { kind: 'log'; level: WebviewLogLevel; message: string };
 
 /** Validates a message posted by the inspector webview (untrusted). */
 export function isInspectorToHost(m: unknown): m is InspectorToHost {
@@ -133,10 +139,16 @@ export function isInspectorToHost(m: unknown): m is InspectorToHost {
   const msg = m as Record<string, unknown>;
   switch (msg.kind) {
     case 'ready': case 'refresh': case 'follow': return true;
+    case 'log': return (msg.level === 'warn' || msg.level === 'error') && typeof msg.message === 'string' && msg.message.length <= MAX_LOG_TEXT;
     case 'scrub': return typeof msg.step === 'number' && Number.isInteger(msg.step) && msg.step >= 1 && msg.step <= 1e9;
     default: return false;
   }
 }
+
+/** Heat-map sizes (cells per side) the panel accepts: the range of the nnet.inspector.heatmapCells setting. */
+export const MIN_HEATMAP_CELLS = 16;
+export const MAX_HEATMAP_CELLS = 1024;
+export const DEFAULT_HEATMAP_CELLS = 256;
 
 /** Caps that keep a buggy sender from making the panel allocate without bound. */
 export const MAX_TENSORS = 32;
@@ -270,5 +282,10 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
   if (o !== undefined) msg.optimizer = o;
   if (d !== undefined) msg.decomposition = d;
   if (h !== undefined) msg.history = h;
+  const cells = data.heatmapCells;
+  if (cells !== undefined) {
+    if (typeof cells !== 'number' || !Number.isInteger(cells) || cells < MIN_HEATMAP_CELLS || cells > MAX_HEATMAP_CELLS) return undefined;
+    msg.heatmapCells = cells;
+  }
   return msg;
 }

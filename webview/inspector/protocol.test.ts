@@ -1,0 +1,26 @@
+// The inspector protocol's additions for settings and logs: the heat-map size a layer message may carry, and the
+// log messages both webviews may post (checked like every other untrusted message).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isWebviewToHost, MAX_LOG_TEXT } from '../protocol';
+import { isInspectorToHost, MAX_HEATMAP_CELLS, MIN_HEATMAP_CELLS, parseHostToInspector } from './protocol';
+
+const layer = { kind: 'layer', title: 'h1 · dense 2→4 tanh', where: 'forward h1 · step 1', tensors: [], scalars: [] };
+
+test('a layer message may carry the heat-map size from the settings, within its range', () => {
+  assert.equal(parseHostToInspector(layer)?.kind, 'layer');
+  assert.equal((parseHostToInspector({ ...layer, heatmapCells: 64 }) as { heatmapCells?: number }).heatmapCells, 64);
+  for (const bad of [MIN_HEATMAP_CELLS - 1, MAX_HEATMAP_CELLS + 1, 100.5, '64', null]) {
+    assert.equal(parseHostToInspector({ ...layer, heatmapCells: bad }), undefined, `heatmapCells ${String(bad)}`);
+  }
+});
+
+test('both webviews may post warn and error log lines of bounded length, nothing else', () => {
+  for (const check of [isInspectorToHost, isWebviewToHost]) {
+    assert.ok(check({ kind: 'log', level: 'error', message: 'render failed: boom' }));
+    assert.ok(!check({ kind: 'log', level: 'info', message: 'x' }), 'only warn and error');
+    assert.ok(!check({ kind: 'log', level: 'warn', message: 'x'.repeat(MAX_LOG_TEXT + 1) }), 'bounded');
+    assert.ok(!check({ kind: 'log', level: 'warn', message: 5 }));
+  }
+});
