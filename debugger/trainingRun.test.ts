@@ -104,7 +104,7 @@ test('the parse limits come from the start message: memory budget and CSV cap', 
   const e = budget.at(-1);
   assert.ok(e?.kind === 'error', `refused, not ${e?.kind}`);
   assert.match(e.message, /memory budget is 64 bytes/);
-  const csvFile = path.join(__dirname, '..', '..', 'examples', 'csv-regression.nnet');
+  const csvFile = path.join(__dirname, '..', 'examples', 'csv-regression.nnet');
   const csv = fs.readFileSync(csvFile, 'utf8');
   const capped = await drive({ source: csv, fileName: csvFile, debug: false, stopOnEntry: false, breakpoints: [], limits: { maxCsvBytes: 100, memoryBudget: 1 << 30 } }, (m) => m.kind === 'error' || m.kind === 'started');
   const c = capped.at(-1);

@@ -1,4 +1,4 @@
-// `npm test`: type-checks, packages the extension (the bundles every test uses), makes sure code-server is
+// `npm test`: type-checks, checks formatting and lints, packages the extension (the bundles every test uses), makes sure code-server is
 // installed, then runs every test file in one node:test run: engine, language, adapter over DAP, webview in
 // headless Chromium, and the extension end to end in a real VS Code (code-server).
 // `--only unit` skips the end-to-end tests; `--only e2e` runs just those.
@@ -30,6 +30,8 @@ function findTests(dir, pattern) {
 }
 
 step('type-check (tsc, the whole project and each layer within its import boundaries)', 'npm', ['run', '--silent', 'typecheck']);
+step('formatting (prettier --check)', 'npm', ['run', '--silent', 'format:check']);
+step('lint (eslint)', 'npm', ['run', '--silent', 'lint']);
 step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 
 const unit = ['engine', 'debugger', 'extension', 'webview', 'test'].flatMap((d) => findTests(d, /(?<!\.e2e)\.test\.ts$/));

@@ -104,6 +104,7 @@ function hostileNetwork(rng: Prng): string {
     } else {
       if (open.length) open[open.length - 1]++;
       if (rng.next() < 0.02) lines.push(pick(['bogus', 'dense h 2', 'dense 0']));
+      // eslint-disable-next-line no-dupe-else-if -- every rng.next() is a new draw
       else if (rng.next() < 0.02) lines.push(`dense ${pick([2, 8])}${pick([' relu', ' x', ' init=he', ' 3'] as const).repeat(int(10, 200_000))}`); // a line of many words
       else lines.push(pick([`dense ${pick([1, 2, 8, 64, 512, 8192])} ${pick(['relu', 'tanh', ''])}`, 'dense 3', 'batchnorm', 'dropout 0.1', 'activation relu']));
     }

@@ -41,7 +41,7 @@ test('layernorm in the debugger: Step Into its formulas, stops with its tensors,
 
   // Step Into from the layer before: ln1's forward, one formula at a time.
   await act(dc.stepInRequest({ threadId: 1 }));
-  let f = await frames();
+  const f = await frames();
   assert.match(f[0], /^x̂ = \(x − μ\) \/ √\(σ² \+ ε\).* {2}\(1\/2\)$/);
   assert.match(f[1], /^forward ln1 · step 1/);
   assert.deepEqual(await scopeNames(), ['x', 'x̂']);

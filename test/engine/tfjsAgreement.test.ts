@@ -119,6 +119,7 @@ function describeLayers(layers: readonly LayerSpec[]): string {
       case 'batchnorm': return 'bn';
       case 'dropout': return 'dropout';
       case 'residual': return `res[${describeLayers(l.body)}]`;
+      case 'layernorm': return 'ln';
     }
   }).join(' → ');
 }
@@ -291,6 +292,7 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
           last.pre = h;
           h = tfActivation(s.activation, h, s.slope, gelu);
           break;
+        case 'layernorm': throw new Error('layernorm is compared with TensorFlow.js in layernormAgreement.test.ts');
         case 'batchnorm': {
           const gamma = take(), beta = take();
           const mean = tf.mean(h, 0);
