@@ -19,26 +19,40 @@ function arg(name: string, fallback?: string): string {
 }
 
 async function runner(engine: EngineId, id: NetId): Promise<Runner> {
-  const net = NETWORKS[id], data = makeData(net);
+  const net = NETWORKS[id],
+    data = makeData(net);
   switch (engine) {
-    case 'nnet': return nnetRunner(net, data);
-    case 'nnet-js': useSimdKernels(false); return nnetRunner(net, data);
-    case 'tfjs-cpu': return tfjsRunner(net, data, 'cpu');
-    case 'tfjs-wasm': return tfjsRunner(net, data, 'wasm');
-    case 'convnetjs': return convnetRunner(net, data);
+    case 'nnet':
+      return nnetRunner(net, data);
+    case 'nnet-js':
+      useSimdKernels(false);
+      return nnetRunner(net, data);
+    case 'tfjs-cpu':
+      return tfjsRunner(net, data, 'cpu');
+    case 'tfjs-wasm':
+      return tfjsRunner(net, data, 'wasm');
+    case 'convnetjs':
+      return convnetRunner(net, data);
   }
 }
 
 async function main(): Promise<unknown> {
-  if (process.argv.includes('--editor')) return measureEditorLatency(Number(arg('edits', '100')), (line) => process.stderr.write(`${line}\n`));
+  if (process.argv.includes('--editor'))
+    return measureEditorLatency(Number(arg('edits', '100')), (line) => process.stderr.write(`${line}\n`));
   if (process.argv.includes('--view-cost')) {
     return measureViewCost({
-      nets: arg('nets').split(',') as NetId[], seconds: Number(arg('seconds', '2')), warmup: Number(arg('warmup', '0.5')),
-      reps: Number(arg('reps', '3')), longSteps: Number(arg('long-steps', '100000')), longSeconds: Number(arg('long-seconds', '20')),
+      nets: arg('nets').split(',') as NetId[],
+      seconds: Number(arg('seconds', '2')),
+      warmup: Number(arg('warmup', '0.5')),
+      reps: Number(arg('reps', '3')),
+      longSteps: Number(arg('long-steps', '100000')),
+      longSeconds: Number(arg('long-seconds', '20')),
       log: (line) => process.stderr.write(`${line}\n`),
     });
   }
-  const id = arg('net') as NetId, seconds = Number(arg('seconds', '2')), warmup = Number(arg('warmup', '0.5'));
+  const id = arg('net') as NetId,
+    seconds = Number(arg('seconds', '2')),
+    warmup = Number(arg('warmup', '0.5'));
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);
   if (process.argv.includes('--overhead')) {
@@ -59,6 +73,14 @@ async function main(): Promise<unknown> {
 }
 
 main().then(
-  (result) => { process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(result)}\n`); process.exit(0); },
-  (e: unknown) => { process.stdout.write(`\nBENCH_RESULT ${JSON.stringify({ status: 'n/a', reason: `error: ${e instanceof Error ? e.message : String(e)}` })}\n`); process.exit(0); },
+  (result) => {
+    process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (e: unknown) => {
+    process.stdout.write(
+      `\nBENCH_RESULT ${JSON.stringify({ status: 'n/a', reason: `error: ${e instanceof Error ? e.message : String(e)}` })}\n`,
+    );
+    process.exit(0);
+  },
 );

@@ -37,14 +37,24 @@ export interface EditorCase {
   readonly uncachedMedianMs: number;
 }
 
-export type EditorLatency = { readonly status: 'ok'; readonly edits: number; readonly cases: readonly EditorCase[] } | { readonly status: 'n/a'; readonly reason: string };
+export type EditorLatency =
+  | { readonly status: 'ok'; readonly edits: number; readonly cases: readonly EditorCase[] }
+  | { readonly status: 'n/a'; readonly reason: string };
 
 /** A document whose text changes, with its version, as a TextDocument's does. */
 class BenchDoc implements SourceDocument {
   version = 1;
-  constructor(readonly key: string, private text: string) {}
-  getText(): string { return this.text; }
-  set(text: string): void { this.text = text; this.version++; }
+  constructor(
+    readonly key: string,
+    private text: string,
+  ) {}
+  getText(): string {
+    return this.text;
+  }
+  set(text: string): void {
+    this.text = text;
+    this.version++;
+  }
 }
 
 /** A valid network of about `lines` lines: deep stacks of dense layers and residual blocks, then inline rows. */
@@ -58,16 +68,23 @@ export function longNetwork(lines: number): string {
   out.push('  dense out 1', 'loss mse', '', 'data');
   const train = ['', 'train', '  epochs 10', '  batch 32', '  optimizer adam lr=0.001', '  seed 1'];
   let seed = 1;
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return (seed / 2147483648).toFixed(3); };
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed / 2147483648).toFixed(3);
+  };
   while (out.length + train.length < lines) out.push(`  ${Array.from({ length: 8 }, rnd).join(' ')} -> ${rnd()}`);
   return [...out, ...train].join('\n') + '\n';
 }
 
 /** CSV text of just under `bytes` bytes: 16 numeric inputs and a target per row, at most `maxRows` rows. */
 export function bigCsv(bytes: number, maxRows = 100_000): string {
-  const cols = 16, header = [...Array.from({ length: cols }, (_, i) => `x${i}`), 'y'].join(',') + '\n';
+  const cols = 16,
+    header = [...Array.from({ length: cols }, (_, i) => `x${i}`), 'y'].join(',') + '\n';
   let seed = 7;
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return (seed / 2147483648 * 200 - 100).toFixed(6); };
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return ((seed / 2147483648) * 200 - 100).toFixed(6);
+  };
   const rows: string[] = [];
   let size = header.length;
   while (rows.length < maxRows) {
@@ -79,12 +96,38 @@ export function bigCsv(bytes: number, maxRows = 100_000): string {
   return header + rows.join('');
 }
 
-const CSV_NET = ['# bench: a network trained on a 16 MB CSV', 'network wide', '  input 16', '  dense h1 32 relu init=he', '  dense h2 32 relu init=he', '  dense out 1', 'loss mse', '',
-  'data csv "big.csv" target=y standardize', '', 'train', '  epochs 5', '  batch 64', '  optimizer adam lr=0.001', '  validation 0.1', '  seed 1', ''].join('\n');
+const CSV_NET = [
+  '# bench: a network trained on a 16 MB CSV',
+  'network wide',
+  '  input 16',
+  '  dense h1 32 relu init=he',
+  '  dense h2 32 relu init=he',
+  '  dense out 1',
+  'loss mse',
+  '',
+  'data csv "big.csv" target=y standardize',
+  '',
+  'train',
+  '  epochs 5',
+  '  batch 64',
+  '  optimizer adam lr=0.001',
+  '  validation 0.1',
+  '  seed 1',
+  '',
+].join('\n');
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
 
-async function measure(name: string, dir: string, text: string, edits: number, log: (s: string) => void): Promise<EditorCase> {
+async function measure(
+  name: string,
+  dir: string,
+  text: string,
+  edits: number,
+  log: (s: string) => void,
+): Promise<EditorCase> {
   const file = path.join(dir, `${name}.nnet`);
   const access: CsvAccess = { kind: 'disk', id: 'bench', file, root: dir };
   const files = new DataFileCache();
@@ -105,9 +148,13 @@ async function measure(name: string, dir: string, text: string, edits: number, l
   if (errors.length) throw new Error(`${name}: the bench file has errors: ${errors[0].message}`);
   // Typing a comment at the end of the file, one character per keystroke: every keystroke is a new version.
   const typed = (i: number) => `${text}# typing ${'x'.repeat(i % 40)}\n`;
-  for (let i = 0; i < 5; i++) { doc.set(typed(i)); await cache.parseLatest(doc, access); } // warm-up
+  for (let i = 0; i < 5; i++) {
+    doc.set(typed(i));
+    await cache.parseLatest(doc, access);
+  } // warm-up
   const readsBefore = files.reads;
-  const times: number[] = [], hits: number[] = [];
+  const times: number[] = [],
+    hits: number[] = [];
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   await started();
@@ -118,7 +165,8 @@ async function measure(name: string, dir: string, text: string, edits: number, l
     t = performance.now();
     const r = await cache.parseLatest(doc, access);
     times.push(performance.now() - t);
-    if (!r || r.diagnostics.some((d) => d.severity === 'error')) throw new Error(`${name}: edit ${i} gave ${r ? 'errors' : 'no result'}`);
+    if (!r || r.diagnostics.some((d) => d.severity === 'error'))
+      throw new Error(`${name}: edit ${i} gave ${r ? 'errors' : 'no result'}`);
     t = performance.now();
     await cache.parse(doc, access);
     hits.push(performance.now() - t);
@@ -133,9 +181,20 @@ async function measure(name: string, dir: string, text: string, edits: number, l
     uncached.push(performance.now() - t);
   }
   const c: EditorCase = {
-    name, lines: text.split('\n').length - 1, csvBytes: text.includes('data csv') ? fs.statSync(path.join(dir, 'big.csv')).size : 0, samples: first.partial.samples,
-    errors: errors.length, openMs, openLongestStallMs: openLag.max / 1e6, editMedianMs: pct(times, 0.5), editP95Ms: pct(times, 0.95), editMaxMs: Math.max(...times), longestStallMs: lag.max / 1e6,
-    sameVersionMedianMs: pct(hits, 0.5), csvReadsDuringEdits: files.reads - readsBefore, uncachedMedianMs: pct(uncached, 0.5),
+    name,
+    lines: text.split('\n').length - 1,
+    csvBytes: text.includes('data csv') ? fs.statSync(path.join(dir, 'big.csv')).size : 0,
+    samples: first.partial.samples,
+    errors: errors.length,
+    openMs,
+    openLongestStallMs: openLag.max / 1e6,
+    editMedianMs: pct(times, 0.5),
+    editP95Ms: pct(times, 0.95),
+    editMaxMs: Math.max(...times),
+    longestStallMs: lag.max / 1e6,
+    sameVersionMedianMs: pct(hits, 0.5),
+    csvReadsDuringEdits: files.reads - readsBefore,
+    uncachedMedianMs: pct(uncached, 0.5),
   };
   log(`  ${name}: edit → diagnostics median ${c.editMedianMs.toFixed(1)} ms, p95 ${c.editP95Ms.toFixed(1)} ms`);
   return c;
@@ -146,7 +205,10 @@ export async function measureEditorLatency(edits: number, log: (s: string) => vo
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-bench-editor-'));
   try {
     fs.writeFileSync(path.join(dir, 'big.csv'), bigCsv(MAX_CSV_BYTES - 4096));
-    const cases = [await measure('long', dir, longNetwork(2000), edits, log), await measure('csv16mb', dir, CSV_NET, edits, log)];
+    const cases = [
+      await measure('long', dir, longNetwork(2000), edits, log),
+      await measure('csv16mb', dir, CSV_NET, edits, log),
+    ];
     return { status: 'ok', edits, cases };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

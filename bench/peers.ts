@@ -17,7 +17,8 @@ function initialWeights(fanIn: number, units: number, kind: 'he' | 'xavier', rnd
   } else {
     const std = Math.sqrt(2 / fanIn);
     for (let i = 0; i < w.length; i++) {
-      const u = 1 - rnd(), v = rnd();
+      const u = 1 - rnd(),
+        v = rnd();
       w[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
   }
@@ -30,14 +31,19 @@ export async function tfjsRunner(net: NetDef, data: Dataset, backend: 'cpu' | 'w
   if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // Under Node the .wasm files are read from the file system: point at the package's dist folder.
-    wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+    wasm.setWasmPaths(
+      path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep,
+    );
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialise`);
   await tf.ready();
 
-  const B = net.batch, C = net.input, K = outputs(net);
+  const B = net.batch,
+    C = net.input,
+    K = outputs(net);
   const rnd = prng(7);
-  const Ws: import('@tensorflow/tfjs').Variable[] = [], bs: import('@tensorflow/tfjs').Variable[] = [];
+  const Ws: import('@tensorflow/tfjs').Variable[] = [],
+    bs: import('@tensorflow/tfjs').Variable[] = [];
   let fanIn = C;
   for (const l of net.layers) {
     Ws.push(tf.variable(tf.tensor2d(initialWeights(fanIn, l.units, initOf(l), rnd), [fanIn, l.units])));
@@ -69,7 +75,9 @@ export async function tfjsRunner(net: NetDef, data: Dataset, backend: 'cpu' | 'w
     samplesPerStep: B,
     run(k) {
       for (let s = 0; s < k; s++) {
-        tf.tidy(() => { opt.minimize(() => lossOf(b), false, vars); });
+        tf.tidy(() => {
+          opt.minimize(() => lossOf(b), false, vars);
+        });
         b = (b + 1) % BATCHES;
       }
     },
@@ -85,30 +93,44 @@ export async function tfjsRunner(net: NetDef, data: Dataset, backend: 'cpu' | 'w
   };
 }
 
-interface ConvnetVol { w: Float64Array }
+interface ConvnetVol {
+  w: Float64Array;
+}
 interface ConvnetJs {
   Vol: new (sx: number, sy: number, depth: number, c: number) => ConvnetVol;
   Net: new () => { layers: unknown[] };
-  Trainer: new (net: unknown, opts: Record<string, unknown>) => { train(x: ConvnetVol, y: number | number[]): { loss: number } };
+  Trainer: new (
+    net: unknown,
+    opts: Record<string, unknown>,
+  ) => { train(x: ConvnetVol, y: number | number[]): { loss: number } };
   [layer: string]: unknown;
 }
 
 /** convnetjs: per-sample forward/backward with gradients summed over the batch, then one SGD step (Float64). */
 export function convnetRunner(net: NetDef, data: Dataset): Runner {
   const cj = require('convnetjs') as ConvnetJs;
-  const layer = (name: string, opt: Record<string, number>) => new (cj[name] as new (o: Record<string, number>) => unknown)(opt);
-  const B = net.batch, C = net.input, K = outputs(net);
+  const layer = (name: string, opt: Record<string, number>) =>
+    new (cj[name] as new (o: Record<string, number>) => unknown)(opt);
+  const B = net.batch,
+    C = net.input,
+    K = outputs(net);
   const n = new cj.Net();
   n.layers.push(layer('InputLayer', { out_sx: 1, out_sy: 1, out_depth: C }));
   let fanIn = C;
   for (const l of net.layers) {
     n.layers.push(layer('FullyConnLayer', { num_neurons: l.units, in_sx: 1, in_sy: 1, in_depth: fanIn, bias_pref: 0 }));
     const shape = { in_sx: 1, in_sy: 1, in_depth: l.units };
-    n.layers.push(layer({ relu: 'ReluLayer', tanh: 'TanhLayer', sigmoid: 'SigmoidLayer', softmax: 'SoftmaxLayer' }[l.activation], shape));
+    n.layers.push(
+      layer(
+        { relu: 'ReluLayer', tanh: 'TanhLayer', sigmoid: 'SigmoidLayer', softmax: 'SoftmaxLayer' }[l.activation],
+        shape,
+      ),
+    );
     fanIn = l.units;
   }
   if (net.loss === 'mse') n.layers.push(layer('RegressionLayer', { in_sx: 1, in_sy: 1, in_depth: K }));
-  else if (net.layers[net.layers.length - 1].activation !== 'softmax') throw new Error('cross_entropy needs a softmax output');
+  else if (net.layers[net.layers.length - 1].activation !== 'softmax')
+    throw new Error('cross_entropy needs a softmax output');
 
   const vols = Array.from({ length: data.n }, (_, r) => {
     const v = new cj.Vol(1, 1, C, 0);
@@ -116,8 +138,16 @@ export function convnetRunner(net: NetDef, data: Dataset): Runner {
     return v;
   });
   const targets: (number | number[])[] = Array.from({ length: data.n }, (_, r) =>
-    net.loss === 'cross_entropy' ? data.labels[r] : Array.from(data.y.subarray(r * K, (r + 1) * K)));
-  const trainer = new cj.Trainer(n, { method: 'sgd', learning_rate: LEARNING_RATE, batch_size: B, momentum: 0, l2_decay: 0, l1_decay: 0 });
+    net.loss === 'cross_entropy' ? data.labels[r] : Array.from(data.y.subarray(r * K, (r + 1) * K)),
+  );
+  const trainer = new cj.Trainer(n, {
+    method: 'sgd',
+    learning_rate: LEARNING_RATE,
+    batch_size: B,
+    momentum: 0,
+    l2_decay: 0,
+    l1_decay: 0,
+  });
   let r = 0;
   const oneStep = () => {
     let s = 0;
@@ -129,9 +159,14 @@ export function convnetRunner(net: NetDef, data: Dataset): Runner {
   };
   return {
     samplesPerStep: B,
-    run(k) { for (let s = 0; s < k; s++) oneStep(); },
+    run(k) {
+      for (let s = 0; s < k; s++) oneStep();
+    },
     sync() {},
     // convnetjs reports 2·Σ(a − y)² per sample for regression (its gradient is a − y); put it on the mse scale.
-    loss() { const l = oneStep(); return net.loss === 'mse' ? l / (2 * K) : l; },
+    loss() {
+      const l = oneStep();
+      return net.loss === 'mse' ? l / (2 * K) : l;
+    },
   };
 }

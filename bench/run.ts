@@ -38,21 +38,43 @@ import type { ViewCost } from './viewCost';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback; };
+const opt = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
 const flag = (name: string) => argv.includes(`--${name}`);
 
 const seconds = Number(opt('seconds', '2'));
 const warmup = Number(opt('warmup', '0.5'));
 const reps = Math.max(1, Math.floor(Number(opt('reps', '3'))));
-const nets = opt('nets', NET_IDS.join(',')).split(',').map((s) => s.trim().toUpperCase()) as NetId[];
-const engines = opt('engines', DEFAULT_ENGINE_IDS.join(',')).split(',').map((s) => s.trim()) as EngineId[];
-const out = path.resolve(ROOT, opt('out', flag('view-only') ? 'test-results/bench-view.json' : flag('editor-only') ? 'test-results/bench-editor.json' : 'test-results/bench.json'));
+const nets = opt('nets', NET_IDS.join(','))
+  .split(',')
+  .map((s) => s.trim().toUpperCase()) as NetId[];
+const engines = opt('engines', DEFAULT_ENGINE_IDS.join(','))
+  .split(',')
+  .map((s) => s.trim()) as EngineId[];
+const out = path.resolve(
+  ROOT,
+  opt(
+    'out',
+    flag('view-only')
+      ? 'test-results/bench-view.json'
+      : flag('editor-only')
+        ? 'test-results/bench-editor.json'
+        : 'test-results/bench.json',
+  ),
+);
 const edits = Math.max(1, Math.floor(Number(opt('edits', '100'))));
-const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1,N2,N3').split(',').map((s) => s.trim().toUpperCase()) as NetId[];
-const viewLongSteps = Number(opt('view-long-steps', '100000')), viewLongSeconds = Number(opt('view-long-seconds', '20'));
-for (const n of viewNets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' in --view-nets (expected ${NET_IDS.join(', ')})`);
+const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1,N2,N3')
+  .split(',')
+  .map((s) => s.trim().toUpperCase()) as NetId[];
+const viewLongSteps = Number(opt('view-long-steps', '100000')),
+  viewLongSeconds = Number(opt('view-long-seconds', '20'));
+for (const n of viewNets)
+  if (!NETWORKS[n]) throw new Error(`unknown network '${n}' in --view-nets (expected ${NET_IDS.join(', ')})`);
 for (const n of nets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' (expected ${NET_IDS.join(', ')})`);
-for (const e of engines) if (!ENGINE_IDS.includes(e)) throw new Error(`unknown engine '${e}' (expected ${ENGINE_IDS.join(', ')})`);
+for (const e of engines)
+  if (!ENGINE_IDS.includes(e)) throw new Error(`unknown engine '${e}' (expected ${ENGINE_IDS.join(', ')})`);
 if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup ≥ 0');
 
 type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
@@ -65,52 +87,142 @@ type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: stri
  */
 const CHILD = path.join(ROOT, 'dist', 'bench-child.js');
 esbuild.buildSync({
-  entryPoints: [path.join(__dirname, 'child.ts')], outfile: CHILD, bundle: true, platform: 'node', format: 'cjs',
-  target: 'node20', packages: 'external', external: ['vscode'], logLevel: 'warning',
+  entryPoints: [path.join(__dirname, 'child.ts')],
+  outfile: CHILD,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  external: ['vscode'],
+  logLevel: 'warning',
 });
 
 function child(args: string[], showProgress = false): unknown {
   const r = spawnSync(process.execPath, [CHILD, ...args], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000, stdio: ['ignore', 'pipe', showProgress ? 'inherit' : 'pipe'],
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 30 * 60_000,
+    stdio: ['ignore', 'pipe', showProgress ? 'inherit' : 'pipe'],
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) return { status: 'n/a', reason: `child failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
+  if (!line)
+    return {
+      status: 'n/a',
+      reason: `child failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+    };
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }
 
-const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e4 ? `${(v / 1e3).toFixed(1)}k` : v >= 1e3 ? `${(v / 1e3).toFixed(2)}k` : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[s.length >> 1] : NaN; };
+const fmt = (v: number) =>
+  !Number.isFinite(v)
+    ? 'n/a'
+    : v >= 1e6
+      ? `${(v / 1e6).toFixed(2)}M`
+      : v >= 1e4
+        ? `${(v / 1e3).toFixed(1)}k`
+        : v >= 1e3
+          ? `${(v / 1e3).toFixed(2)}k`
+          : v >= 100
+            ? v.toFixed(0)
+            : v.toFixed(1);
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? s[s.length >> 1] : NaN;
+};
 
 function table(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
-  return [line(header), '|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
+  const line = (r: string[]) =>
+    '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  return [
+    line(header),
+    '|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|',
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
 
 /** The view-cost measurement in a fresh process (bench/viewCost.ts), printed as a table. */
 function viewCost(): ViewCost {
-  console.log(`\nView cost: Train through a real worker thread (dist/worker.js), each worker message handled by the extension's TrainingDisplay and Gradient Flow provider; closed = the view is not open (the provider only keeps its model), open = every update also delivered to the real Gradient Flow page in headless Chromium, which draws it. Alternating, ${seconds} s per run, median of ${reps}; slowdown = closed ÷ open − 1 (goal ≤ 10%). 1-min load average before: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs:\n`);
-  const v = child(['--view-cost', '--nets', viewNets.join(','), '--seconds', String(seconds), '--warmup', String(warmup), '--reps', String(reps),
-    '--long-steps', String(viewLongSteps), '--long-seconds', String(viewLongSeconds)], true) as ViewCost;
-  if (v.status !== 'ok') { console.log(`view cost: n/a (${v.reason})`); return v; }
+  console.log(
+    `\nView cost: Train through a real worker thread (dist/worker.js), each worker message handled by the extension's TrainingDisplay and Gradient Flow provider; closed = the view is not open (the provider only keeps its model), open = every update also delivered to the real Gradient Flow page in headless Chromium, which draws it. Alternating, ${seconds} s per run, median of ${reps}; slowdown = closed ÷ open − 1 (goal ≤ 10%). 1-min load average before: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs:\n`,
+  );
+  const v = child(
+    [
+      '--view-cost',
+      '--nets',
+      viewNets.join(','),
+      '--seconds',
+      String(seconds),
+      '--warmup',
+      String(warmup),
+      '--reps',
+      String(reps),
+      '--long-steps',
+      String(viewLongSteps),
+      '--long-seconds',
+      String(viewLongSeconds),
+    ],
+    true,
+  ) as ViewCost;
+  if (v.status !== 'ok') {
+    console.log(`view cost: n/a (${v.reason})`);
+    return v;
+  }
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MB`;
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-  console.log(table(['net', 'closed samples/s', 'open samples/s', 'slowdown (paired)', 'messages to page', 'page busy (script)', 'page heap after', 'loss chart points'],
-    viewNets.map((n) => {
-      const r = v.nets[n];
-      if (!r || 'reason' in r) return [n, `n/a (${r?.reason ?? 'no result'})`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-      return [n, fmt(r.closedSamplesPerSec), fmt(r.openSamplesPerSec), `${pct(r.slowdownPct)} (${pct(r.slowdownPairedPct)})`, `${r.messagesReceived}/${r.messagesPosted}`,
-        `${r.pageBusyMsPerSec.toFixed(0)} (${r.pageScriptMsPerSec.toFixed(0)}) ms/s`, mb(r.pageHeapBytes), String(r.lossChartPoints)];
-    })));
-  console.log('slowdown of the medians (in brackets: median of each repetition\'s adjacent closed/open pair); messages to page = received by the page / posted by the host over the timed open runs; page busy = page main-thread task time (of which script) per second of training; heap after a forced GC');
-  for (const n of viewNets) { const r = v.nets[n]; if (r && !('reason' in r) && r.pageErrors.length) console.log(`${n}: page errors: ${r.pageErrors.slice(0, 3).join(' | ')}`); }
+  console.log(
+    table(
+      [
+        'net',
+        'closed samples/s',
+        'open samples/s',
+        'slowdown (paired)',
+        'messages to page',
+        'page busy (script)',
+        'page heap after',
+        'loss chart points',
+      ],
+      viewNets.map((n) => {
+        const r = v.nets[n];
+        if (!r || 'reason' in r)
+          return [n, `n/a (${r?.reason ?? 'no result'})`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+        return [
+          n,
+          fmt(r.closedSamplesPerSec),
+          fmt(r.openSamplesPerSec),
+          `${pct(r.slowdownPct)} (${pct(r.slowdownPairedPct)})`,
+          `${r.messagesReceived}/${r.messagesPosted}`,
+          `${r.pageBusyMsPerSec.toFixed(0)} (${r.pageScriptMsPerSec.toFixed(0)}) ms/s`,
+          mb(r.pageHeapBytes),
+          String(r.lossChartPoints),
+        ];
+      }),
+    ),
+  );
+  console.log(
+    "slowdown of the medians (in brackets: median of each repetition's adjacent closed/open pair); messages to page = received by the page / posted by the host over the timed open runs; page busy = page main-thread task time (of which script) per second of training; heap after a forced GC",
+  );
+  for (const n of viewNets) {
+    const r = v.nets[n];
+    if (r && !('reason' in r) && r.pageErrors.length)
+      console.log(`${n}: page errors: ${r.pageErrors.slice(0, 3).join(' | ')}`);
+  }
   const l = v.long;
   if (l && 'reason' in l) console.log(`\nlong run: n/a (${l.reason})`);
   else if (l) {
-    console.log(`\nLong run, view open: ${l.net} for ${l.steps.toLocaleString('en')} steps in ${l.seconds.toFixed(1)} s, ${l.messagesReceived}/${l.messagesPosted} messages received/posted (received includes the provider's replay on the page's ready), loss chart holds ${l.lossChartPoints} points at the end. Page JS heap after a forced GC, at the first progress message and on passing each power of ten steps:\n`);
-    console.log(table(['step', 'messages so far', 'page heap'], l.heap.map((h) => [h.step.toLocaleString('en'), String(h.messagesReceived), mb(h.heapBytes)])));
+    console.log(
+      `\nLong run, view open: ${l.net} for ${l.steps.toLocaleString('en')} steps in ${l.seconds.toFixed(1)} s, ${l.messagesReceived}/${l.messagesPosted} messages received/posted (received includes the provider's replay on the page's ready), loss chart holds ${l.lossChartPoints} points at the end. Page JS heap after a forced GC, at the first progress message and on passing each power of ten steps:\n`,
+    );
+    console.log(
+      table(
+        ['step', 'messages so far', 'page heap'],
+        l.heap.map((h) => [h.step.toLocaleString('en'), String(h.messagesReceived), mb(h.heapBytes)]),
+      ),
+    );
     if (l.pageErrors.length) console.log(`page errors: ${l.pageErrors.slice(0, 3).join(' | ')}`);
   }
   return v;
@@ -118,26 +230,75 @@ function viewCost(): ViewCost {
 
 /** The editor latency in a fresh process (bench/editor.ts), printed as a table. */
 function editorLatency(): EditorLatency {
-  console.log(`\nEditor latency: edit → diagnostics computed, what the extension host runs on each keystroke after its 150 ms debounce (the per-version parse cache, the asynchronous CSV cache's stamp check, parse and check; not the conversion to vscode.Diagnostic), ${edits} keystrokes typed into a comment at the end of the file, each a new document version; goal < 50 ms. "uncached" is the path before the cache (parse with the synchronous CSV reader on every edit):\n`);
+  console.log(
+    `\nEditor latency: edit → diagnostics computed, what the extension host runs on each keystroke after its 150 ms debounce (the per-version parse cache, the asynchronous CSV cache's stamp check, parse and check; not the conversion to vscode.Diagnostic), ${edits} keystrokes typed into a comment at the end of the file, each a new document version; goal < 50 ms. "uncached" is the path before the cache (parse with the synchronous CSV reader on every edit):\n`,
+  );
   const r = child(['--editor', '--edits', String(edits)], true) as EditorLatency;
-  if (r.status !== 'ok') { console.log(`editor latency: n/a (${r.reason})`); return r; }
+  if (r.status !== 'ok') {
+    console.log(`editor latency: n/a (${r.reason})`);
+    return r;
+  }
   const ms = (v: number) => `${v.toFixed(1)} ms`;
-  console.log(table(['file', 'lines', 'CSV', 'samples', 'open (cold)', 'open: longest stall', 'edit median', 'edit p95', 'edit max', 'longest stall', 'same version', 'CSV reads', 'uncached median'],
-    r.cases.map((c) => [c.name, String(c.lines), c.csvBytes ? `${(c.csvBytes / 1048576).toFixed(1)} MB` : '—', String(c.samples), ms(c.openMs), ms(c.openLongestStallMs), ms(c.editMedianMs), ms(c.editP95Ms), ms(c.editMaxMs),
-      ms(c.longestStallMs), ms(c.sameVersionMedianMs), String(c.csvReadsDuringEdits), ms(c.uncachedMedianMs)])));
-  console.log('open = first parse with the CSV read and its rows loaded in steps; longest stall = longest the event loop was held during the timed edits; same version = a second feature (hover, CodeLens) asking for the version just computed; CSV reads = reads from disk during the timed edits');
+  console.log(
+    table(
+      [
+        'file',
+        'lines',
+        'CSV',
+        'samples',
+        'open (cold)',
+        'open: longest stall',
+        'edit median',
+        'edit p95',
+        'edit max',
+        'longest stall',
+        'same version',
+        'CSV reads',
+        'uncached median',
+      ],
+      r.cases.map((c) => [
+        c.name,
+        String(c.lines),
+        c.csvBytes ? `${(c.csvBytes / 1048576).toFixed(1)} MB` : '—',
+        String(c.samples),
+        ms(c.openMs),
+        ms(c.openLongestStallMs),
+        ms(c.editMedianMs),
+        ms(c.editP95Ms),
+        ms(c.editMaxMs),
+        ms(c.longestStallMs),
+        ms(c.sameVersionMedianMs),
+        String(c.csvReadsDuringEdits),
+        ms(c.uncachedMedianMs),
+      ]),
+    ),
+  );
+  console.log(
+    'open = first parse with the CSV read and its rows loaded in steps; longest stall = longest the event loop was held during the timed edits; same version = a second feature (hover, CodeLens) asking for the version just computed; CSV reads = reads from disk during the timed edits',
+  );
   const slow = r.cases.filter((c) => c.editMedianMs >= 50 || c.editP95Ms >= 50);
-  console.log(slow.length ? `over the 50 ms goal: ${slow.map((c) => c.name).join(', ')}` : 'all under the 50 ms goal (median and p95)');
+  console.log(
+    slow.length
+      ? `over the 50 ms goal: ${slow.map((c) => c.name).join(', ')}`
+      : 'all under the 50 ms goal (median and p95)',
+  );
   return r;
 }
 
 function main(): void {
-  if (flag('kernels')) { runKernelBench(seconds); return; }
+  if (flag('kernels')) {
+    runKernelBench(seconds);
+    return;
+  }
   if (flag('editor-only')) {
     console.log(`nnet bench (editor latency only): ${machine}`);
     const e = editorLatency();
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, settings: { edits }, editorLatency: e }, null, 2) + '\n');
+    fs.writeFileSync(
+      out,
+      JSON.stringify({ date: new Date().toISOString(), machine, settings: { edits }, editorLatency: e }, null, 2) +
+        '\n',
+    );
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
     return;
   }
@@ -145,42 +306,99 @@ function main(): void {
     console.log(`nnet bench (view cost only): ${machine}`);
     const v = viewCost();
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, viewNets, viewLongSteps, viewLongSeconds }, viewCost: v }, null, 2) + '\n');
+    fs.writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine,
+          settings: { seconds, warmup, reps, viewNets, viewLongSteps, viewLongSeconds },
+          viewCost: v,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
     return;
   }
-  console.log(`nnet bench: ${machine}; ${seconds} s timed + ${warmup} s warm-up per engine, network and repetition; median of ${reps}; each in a fresh process, engine order rotated`);
+  console.log(
+    `nnet bench: ${machine}; ${seconds} s timed + ${warmup} s warm-up per engine, network and repetition; median of ${reps}; each in a fresh process, engine order rotated`,
+  );
   const check = checkKernels();
-  console.log(`dense kernels agree with the naive loops on ${check.cases} shapes (max rel. difference float32 ${check.f32.toExponential(1)}, float64 ${check.f64.toExponential(1)}); WebAssembly SIMD kernels ${simdKernelsAvailable() ? 'on' : 'unavailable'}`);
-  if (check.f32 > 1e-5 || check.f64 > 1e-10) { console.error('the dense kernels disagree with the naive loops: numbers below are not trustworthy'); process.exitCode = 1; }
+  console.log(
+    `dense kernels agree with the naive loops on ${check.cases} shapes (max rel. difference float32 ${check.f32.toExponential(1)}, float64 ${check.f64.toExponential(1)}); WebAssembly SIMD kernels ${simdKernelsAvailable() ? 'on' : 'unavailable'}`,
+  );
+  if (check.f32 > 1e-5 || check.f64 > 1e-10) {
+    console.error('the dense kernels disagree with the naive loops: numbers below are not trustworthy');
+    process.exitCode = 1;
+  }
   const runs: Record<string, Record<string, Measurement[]>> = {};
-  for (const n of nets) { runs[n] = {}; for (const e of engines) runs[n][e] = []; }
+  for (const n of nets) {
+    runs[n] = {};
+    for (const e of engines) runs[n][e] = [];
+  }
   for (let rep = 0; rep < reps; rep++) {
     nets.forEach((n, ni) => {
       const k = (rep + ni) % engines.length;
       for (const e of [...engines.slice(k), ...engines.slice(0, k)]) {
-        const m = child(['--engine', e, '--net', n, '--seconds', String(seconds), '--warmup', String(warmup)]) as Measurement;
+        const m = child([
+          '--engine',
+          e,
+          '--net',
+          n,
+          '--seconds',
+          String(seconds),
+          '--warmup',
+          String(warmup),
+        ]) as Measurement;
         runs[n][e].push(m);
-        process.stderr.write(`  [${rep + 1}/${reps}] ${n} ${e.padEnd(9)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)})` : m.reason}\n`);
+        process.stderr.write(
+          `  [${rep + 1}/${reps}] ${n} ${e.padEnd(9)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)})` : m.reason}\n`,
+        );
       }
     });
   }
 
-  const result: Record<string, Record<string, { samplesPerSec: number | null; runs: number[]; reason?: string; lossBefore?: number; lossAfter?: number }>> = {};
+  const result: Record<
+    string,
+    Record<
+      string,
+      { samplesPerSec: number | null; runs: number[]; reason?: string; lossBefore?: number; lossAfter?: number }
+    >
+  > = {};
   for (const n of nets) {
     result[n] = {};
     for (const e of engines) {
       const ok = runs[n][e].filter((m): m is Extract<Measurement, { status: 'ok' }> => m.status === 'ok');
       const bad = runs[n][e].find((m): m is Extract<Measurement, { status: 'n/a' }> => m.status === 'n/a');
       result[n][e] = ok.length
-        ? { samplesPerSec: median(ok.map((m) => m.samplesPerSec)), runs: ok.map((m) => m.samplesPerSec), lossBefore: ok[0].lossBefore, lossAfter: ok[ok.length - 1].lossAfter }
+        ? {
+            samplesPerSec: median(ok.map((m) => m.samplesPerSec)),
+            runs: ok.map((m) => m.samplesPerSec),
+            lossBefore: ok[0].lossBefore,
+            lossAfter: ok[ok.length - 1].lossAfter,
+          }
         : { samplesPerSec: null, runs: [], reason: bad?.reason ?? 'no result' };
     }
   }
 
-  const cell = (n: NetId, e: EngineId) => { const r = result[n][e]; return r.samplesPerSec !== null ? fmt(r.samplesPerSec) : `n/a (${r.reason})`; };
+  const cell = (n: NetId, e: EngineId) => {
+    const r = result[n][e];
+    return r.samplesPerSec !== null ? fmt(r.samplesPerSec) : `n/a (${r.reason})`;
+  };
   console.log(`\nSamples per second (higher is better), median of ${reps}:\n`);
-  console.log(table(['engine', ...nets.map((n) => `${n} (${fmt(weightCount(NETWORKS[n])).replace(/\.0+(?=[kM]?$)/, '')} w, batch ${NETWORKS[n].batch})`)], engines.map((e) => [e, ...nets.map((n) => cell(n, e))])));
+  console.log(
+    table(
+      [
+        'engine',
+        ...nets.map(
+          (n) => `${n} (${fmt(weightCount(NETWORKS[n])).replace(/\.0+(?=[kM]?$)/, '')} w, batch ${NETWORKS[n].batch})`,
+        ),
+      ],
+      engines.map((e) => [e, ...nets.map((n) => cell(n, e))]),
+    ),
+  );
 
   const ratios: Record<string, Record<string, number | null>> = {};
   if (engines.includes('nnet')) {
@@ -188,38 +406,87 @@ function main(): void {
     for (const n of nets) {
       ratios[n] = {};
       for (const p of peers) {
-        const a = result[n].nnet.samplesPerSec, b = result[n][p].samplesPerSec;
+        const a = result[n].nnet.samplesPerSec,
+          b = result[n][p].samplesPerSec;
         ratios[n][p] = a !== null && b !== null ? a / b : null;
       }
     }
     if (peers.length) {
       console.log('\nnnet ÷ peer (>1 means nnet is faster):\n');
-      console.log(table(['vs', ...nets], peers.map((p) => [p, ...nets.map((n) => {
-        const r = ratios[n][p];
-        return r !== null ? `${r.toFixed(2)}×` : result[n].nnet.samplesPerSec === null ? `n/a (${result[n].nnet.reason})` : 'n/a';
-      })])));
+      console.log(
+        table(
+          ['vs', ...nets],
+          peers.map((p) => [
+            p,
+            ...nets.map((n) => {
+              const r = ratios[n][p];
+              return r !== null
+                ? `${r.toFixed(2)}×`
+                : result[n].nnet.samplesPerSec === null
+                  ? `n/a (${result[n].nnet.reason})`
+                  : 'n/a';
+            }),
+          ]),
+        ),
+      );
     }
   }
 
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
-    console.log(`\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`);
+    console.log(
+      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+    );
     const rows: string[][] = [];
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
     for (const n of nets) {
-      const o = child(['--overhead', '--net', n, '--seconds', String(seconds), '--warmup', String(warmup), '--reps', String(reps)]) as Overheadish;
+      const o = child([
+        '--overhead',
+        '--net',
+        n,
+        '--seconds',
+        String(seconds),
+        '--warmup',
+        String(warmup),
+        '--reps',
+        String(reps),
+      ]) as Overheadish;
       overhead[n] = o;
-      rows.push(o.status === 'ok'
-        ? [n, fmt(o.bareSamplesPerSec), ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
-          const r = o.modes[m];
-          if ('reason' in r) return `n/a (${r.reason})`;
-          const vsTrain = m === 'train' || typeof r.vsTrainPct !== 'number' || Number.isNaN(r.vsTrainPct) ? '' : ` / ${pct(r.vsTrainPct)}`;
-          return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
-        }), `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`]
-        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a']);
+      rows.push(
+        o.status === 'ok'
+          ? [
+              n,
+              fmt(o.bareSamplesPerSec),
+              ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
+                const r = o.modes[m];
+                if ('reason' in r) return `n/a (${r.reason})`;
+                const vsTrain =
+                  m === 'train' || typeof r.vsTrainPct !== 'number' || Number.isNaN(r.vsTrainPct)
+                    ? ''
+                    : ` / ${pct(r.vsTrainPct)}`;
+                return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
+              }),
+              `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`,
+            ]
+          : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a'],
+      );
     }
-    console.log(table(['net', 'bare samples/s', ...Object.keys(RUN_MODES).map((m) => (m === 'train' ? 'train (vs bare)' : `${m} (vs bare / vs train)`)), 'pause ms'], rows));
-    if (Object.values(overhead).some((o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped))) {
+    console.log(
+      table(
+        [
+          'net',
+          'bare samples/s',
+          ...Object.keys(RUN_MODES).map((m) => (m === 'train' ? 'train (vs bare)' : `${m} (vs bare / vs train)`)),
+          'pause ms',
+        ],
+        rows,
+      ),
+    );
+    if (
+      Object.values(overhead).some(
+        (o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped),
+      )
+    ) {
       console.log(`† stopped after its time cap of max(4 × ${seconds} s, 5 s) and measured on the steps it did`);
     }
   }
@@ -228,12 +495,39 @@ function main(): void {
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatency();
 
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({
-    date: new Date().toISOString(), machine, settings: { seconds, warmup, reps, nets, engines, ...(view ? { viewNets, viewLongSteps, viewLongSeconds } : {}), ...(editor ? { edits } : {}) },
-    networks: Object.fromEntries(nets.map((n) => [n, { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) }])),
-    kernelCheck: check, simd: simdKernelsAvailable(),
-    samplesPerSec: result, ratioNnetToPeer: ratios, instrumentationOverhead: overhead, viewCost: view, editorLatency: editor,
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        settings: {
+          seconds,
+          warmup,
+          reps,
+          nets,
+          engines,
+          ...(view ? { viewNets, viewLongSteps, viewLongSeconds } : {}),
+          ...(editor ? { edits } : {}),
+        },
+        networks: Object.fromEntries(
+          nets.map((n) => [
+            n,
+            { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) },
+          ]),
+        ),
+        kernelCheck: check,
+        simd: simdKernelsAvailable(),
+        samplesPerSec: result,
+        ratioNnetToPeer: ratios,
+        instrumentationOverhead: overhead,
+        viewCost: view,
+        editorLatency: editor,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 

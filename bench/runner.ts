@@ -19,7 +19,15 @@ export const PEER_IDS: readonly EngineId[] = ['tfjs-cpu', 'tfjs-wasm', 'convnetj
 
 /** Result of one engine on one network in one process. */
 export type Measurement =
-  | { readonly status: 'ok'; readonly samplesPerSec: number; readonly steps: number; readonly seconds: number; readonly lossBefore: number; readonly lossAfter: number; readonly note?: string }
+  | {
+      readonly status: 'ok';
+      readonly samplesPerSec: number;
+      readonly steps: number;
+      readonly seconds: number;
+      readonly lossBefore: number;
+      readonly lossAfter: number;
+      readonly note?: string;
+    }
   | { readonly status: 'n/a'; readonly reason: string };
 
 export interface Timing {
@@ -34,7 +42,9 @@ export interface Timing {
  */
 export function time(r: Runner, seconds: number, warmup: number): Timing {
   const now = () => performance.now() / 1000;
-  let t0 = now(), steps = 0, chunk = 1;
+  let t0 = now(),
+    steps = 0,
+    chunk = 1;
   while (steps < 2 || now() - t0 < warmup) {
     const c0 = now();
     r.run(chunk);

@@ -49,7 +49,11 @@ export interface ViewCostNet {
   readonly pageErrors: string[];
 }
 
-export interface HeapSample { readonly step: number; readonly messagesReceived: number; readonly heapBytes: number }
+export interface HeapSample {
+  readonly step: number;
+  readonly messagesReceived: number;
+  readonly heapBytes: number;
+}
 
 export interface ViewCostLong {
   readonly net: NetId;
@@ -64,7 +68,12 @@ export interface ViewCostLong {
 }
 
 export type ViewCost =
-  | { status: 'ok'; chromium: string; nets: Record<string, ViewCostNet | { reason: string }>; long: ViewCostLong | { reason: string } | null }
+  | {
+      status: 'ok';
+      chromium: string;
+      nets: Record<string, ViewCostNet | { reason: string }>;
+      long: ViewCostLong | { reason: string } | null;
+    }
   | { status: 'n/a'; reason: string };
 
 export interface ViewCostOptions {
@@ -82,16 +91,29 @@ export interface ViewCostOptions {
 // ---------------------------------------------------------------------------------------------------------------
 // The extension's host code against a stand-in `vscode`
 
-interface HostClasses { TrainingDisplay: typeof TrainingDisplayClass; GradientFlowViewProvider: typeof ProviderClass }
+interface HostClasses {
+  TrainingDisplay: typeof TrainingDisplayClass;
+  GradientFlowViewProvider: typeof ProviderClass;
+}
 
 type Listener<T> = (e: T) => void;
 class StandInEmitter<T> {
   private readonly listeners = new Set<Listener<T>>();
-  readonly event = (l: Listener<T>) => { this.listeners.add(l); return { dispose: () => this.listeners.delete(l) }; };
-  fire(e: T): void { for (const l of [...this.listeners]) l(e); }
-  dispose(): void { this.listeners.clear(); }
+  readonly event = (l: Listener<T>) => {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
 }
-interface StandInUri { readonly path: string; toString(): string }
+interface StandInUri {
+  readonly path: string;
+  toString(): string;
+}
 const standInUri = (p: string): StandInUri => ({ path: p, toString: () => `https://file+.vscode-resource.bench${p}` });
 
 /** Just what TrainingDisplay and GradientFlowViewProvider touch: a status-bar item, EventEmitter, Uri.joinPath. */
@@ -130,14 +152,27 @@ class Host {
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(classes: HostClasses, page: ViewPage | null) {
-    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, { enabled: () => true, log: (_level, m) => { this.errors.push(m); } });
-    this.display = new classes.TrainingDisplay({ post: (m: HostToWebview) => { this.posted++; provider.post(m); } });
+    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, {
+      enabled: () => true,
+      log: (_level, m) => {
+        this.errors.push(m);
+      },
+    });
+    this.display = new classes.TrainingDisplay({
+      post: (m: HostToWebview) => {
+        this.posted++;
+        provider.post(m);
+      },
+    });
     if (!page) return; // closed: never resolved, so `send` drops every message after the model has it
     const fromWebview = new StandInEmitter<unknown>();
     const view = {
       visible: true,
       webview: {
-        options: {}, html: '', cspSource: 'https://csp.bench', asWebviewUri: (u: StandInUri) => u,
+        options: {},
+        html: '',
+        cspSource: 'https://csp.bench',
+        asWebviewUri: (u: StandInUri) => u,
         postMessage: (m: HostToWebview) => {
           const p = page.deliver(m);
           this.pending.add(p);
@@ -163,17 +198,26 @@ class Host {
 }
 
 /** A fresh Gradient Flow page and a host with the view open on it; the page's `ready` reaches the provider, which replays. */
-async function openHost(classes: HostClasses, browser: import('playwright-core').Browser, origin: string): Promise<{ page: ViewPage; host: Host }> {
+async function openHost(
+  classes: HostClasses,
+  browser: import('playwright-core').Browser,
+  origin: string,
+): Promise<{ page: ViewPage; host: Host }> {
   let host: Host | null = null;
   const early: unknown[] = [];
   const page = await openViewPage(browser, origin, (m) => (host ? host.toHost(m) : early.push(m)));
   const h: Host = (host = new Host(classes, page));
   for (const m of early) h.toHost(m);
-  await host.drain(); await page.settle();
+  await host.drain();
+  await page.settle();
   return { page, host: h };
 }
 
-interface RunResult { readonly seconds: number; readonly steps: number; readonly capped: boolean }
+interface RunResult {
+  readonly seconds: number;
+  readonly steps: number;
+  readonly capped: boolean;
+}
 
 /**
  * One Train run in a fresh worker thread, its messages handled as TrainController.train handles them
@@ -182,18 +226,35 @@ interface RunResult { readonly seconds: number; readonly steps: number; readonly
  * `started` to `finished` as the host sees them; after `capSeconds` a Stop ends it. `onProgress` sees each progress
  * with the seconds since `started`, and may ask for a Stop.
  */
-function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (step: number, seconds: number, stop: () => void) => void): Promise<RunResult> {
+function trainRun(
+  host: Host,
+  source: string,
+  capSeconds: number,
+  onProgress?: (step: number, seconds: number, stop: () => void) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const worker = new WorkerClient(WORKER_SCRIPT);
-    let t0 = 0, capped = false, done = false;
+    let t0 = 0,
+      capped = false,
+      done = false;
     let cap: NodeJS.Timeout | undefined;
-    const end = (f: () => void) => { done = true; clearTimeout(cap); worker.dispose(); f(); };
-    worker.onDidExit((e) => { if (!done) end(() => reject(new Error(`worker exited: ${e.error ?? e.code}`))); });
+    const end = (f: () => void) => {
+      done = true;
+      clearTimeout(cap);
+      worker.dispose();
+      f();
+    };
+    worker.onDidExit((e) => {
+      if (!done) end(() => reject(new Error(`worker exited: ${e.error ?? e.code}`)));
+    });
     worker.onDidReceiveMessage((m: WorkerToHost) => {
       switch (m.kind) {
         case 'started':
           t0 = performance.now();
-          cap = setTimeout(() => { capped = true; worker.post({ kind: 'stop' }); }, capSeconds * 1000);
+          cap = setTimeout(() => {
+            capped = true;
+            worker.post({ kind: 'stop' });
+          }, capSeconds * 1000);
           host.display.started('bench.nnet', m.layerNames);
           return;
         case 'progress': {
@@ -203,7 +264,13 @@ function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (
           onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
           return;
         }
-        case 'stopped': case 'log': case 'logpoint': case 'reply': case 'breakpointProblem': case 'replayProgress': return;
+        case 'stopped':
+        case 'log':
+        case 'logpoint':
+        case 'reply':
+        case 'breakpointProblem':
+        case 'replayProgress':
+          return;
         case 'finished': {
           const seconds = (performance.now() - t0) / 1000;
           host.display.progress(m.progress);
@@ -211,11 +278,23 @@ function trainRun(host: Host, source: string, capSeconds: number, onProgress?: (
           end(() => resolve({ seconds, steps: m.progress.step, capped }));
           return;
         }
-        case 'error': end(() => reject(new Error(m.message))); return;
-        default: assertNever(m);
+        case 'error':
+          end(() => reject(new Error(m.message)));
+          return;
+        default:
+          assertNever(m);
       }
     });
-    worker.post({ kind: 'start', source, fileName: path.join(ROOT, 'bench.nnet'), debug: false, stopOnEntry: false, breakpoints: [], exceptionFilters: [], historyBytes: 0 });
+    worker.post({
+      kind: 'start',
+      source,
+      fileName: path.join(ROOT, 'bench.nnet'),
+      debug: false,
+      stopOnEntry: false,
+      breakpoints: [],
+      exceptionFilters: [],
+      historyBytes: 0,
+    });
   });
 }
 
@@ -228,22 +307,34 @@ async function lossChartPoints(page: ViewPage): Promise<number> {
   });
 }
 
-async function measureNet(classes: HostClasses, page: ViewPage, id: NetId, o: ViewCostOptions, viewHost: Host): Promise<ViewCostNet> {
-  const net = NETWORKS[id], data = makeData(net);
+async function measureNet(
+  classes: HostClasses,
+  page: ViewPage,
+  id: NetId,
+  o: ViewCostOptions,
+  viewHost: Host,
+): Promise<ViewCostNet> {
+  const net = NETWORKS[id],
+    data = makeData(net);
   const closedHost = new Host(classes, null);
   // Warm-up and speed: a closed run stopped after `warmup` s (at least 0.3 s), then an open one.
   const probeSource = specOf(net, data, LIMITS.maxEpochs).source;
   const probe = await trainRun(closedHost, probeSource, Math.max(0.3, o.warmup));
   await trainRun(viewHost, probeSource, Math.max(0.3, o.warmup));
-  await viewHost.drain(); await page.settle();
-  const epochs = Math.max(1, Math.ceil((probe.steps / probe.seconds) * o.seconds / BATCHES));
+  await viewHost.drain();
+  await page.settle();
+  const epochs = Math.max(1, Math.ceil(((probe.steps / probe.seconds) * o.seconds) / BATCHES));
   const source = specOf(net, data, epochs).source;
   const cap = Math.max(4 * o.seconds, 5);
-  const closed: RunResult[] = [], open: RunResult[] = [];
-  const postedBefore = viewHost.posted, receivedBefore = await page.received();
-  let busy = 0, script = 0, openSeconds = 0;
+  const closed: RunResult[] = [],
+    open: RunResult[] = [];
+  const postedBefore = viewHost.posted,
+    receivedBefore = await page.received();
+  let busy = 0,
+    script = 0,
+    openSeconds = 0;
   for (let r = 0; r < o.reps; r++) {
-    for (const k of r % 2 === 0 ? ['closed', 'open'] as const : ['open', 'closed'] as const) {
+    for (const k of r % 2 === 0 ? (['closed', 'open'] as const) : (['open', 'closed'] as const)) {
       if (k === 'closed') closed.push(await trainRun(closedHost, source, cap));
       else {
         const before = await page.busySeconds();
@@ -252,17 +343,24 @@ async function measureNet(classes: HostClasses, page: ViewPage, id: NetId, o: Vi
         busy += after.task - before.task;
         script += after.script - before.script;
         openSeconds += open[open.length - 1].seconds;
-        await viewHost.drain(); await page.settle(); // the page's backlog, if any, is not left to the next run
+        await viewHost.drain();
+        await page.settle(); // the page's backlog, if any, is not left to the next run
       }
       const last = (k === 'closed' ? closed : open).at(-1)!;
-      o.log(`  view cost [${r + 1}/${o.reps}] ${id} ${k.padEnd(6)} ${Math.round((last.steps * net.batch) / last.seconds)} samples/s (${last.steps} steps in ${last.seconds.toFixed(2)} s${last.capped ? ', capped' : ''})`);
+      o.log(
+        `  view cost [${r + 1}/${o.reps}] ${id} ${k.padEnd(6)} ${Math.round((last.steps * net.batch) / last.seconds)} samples/s (${last.steps} steps in ${last.seconds.toFixed(2)} s${last.capped ? ', capped' : ''})`,
+      );
     }
   }
   const rate = (t: RunResult) => (t.steps * net.batch) / t.seconds;
-  const c = median(closed.map(rate)), op = median(open.map(rate));
+  const c = median(closed.map(rate)),
+    op = median(open.map(rate));
   return {
     steps: epochs * BATCHES,
-    closedSamplesPerSec: c, openSamplesPerSec: op, closedRuns: closed.map(rate), openRuns: open.map(rate),
+    closedSamplesPerSec: c,
+    openSamplesPerSec: op,
+    closedRuns: closed.map(rate),
+    openRuns: open.map(rate),
     slowdownPct: (c / op - 1) * 100,
     slowdownPairedPct: median(closed.map((t, r) => (rate(t) / rate(open[r]) - 1) * 100)),
     pageBusyMsPerSec: (1000 * busy) / openSeconds,
@@ -275,28 +373,53 @@ async function measureNet(classes: HostClasses, page: ViewPage, id: NetId, o: Vi
   };
 }
 
-async function measureLong(classes: HostClasses, browser: import('playwright-core').Browser, origin: string, o: ViewCostOptions): Promise<ViewCostLong> {
-  const id: NetId = 'N1', net = NETWORKS[id], data = makeData(net);
+async function measureLong(
+  classes: HostClasses,
+  browser: import('playwright-core').Browser,
+  origin: string,
+  o: ViewCostOptions,
+): Promise<ViewCostLong> {
+  const id: NetId = 'N1',
+    net = NETWORKS[id],
+    data = makeData(net);
   const { page, host } = await openHost(classes, browser, origin);
   try {
     // Trains with an epoch count it never reaches and stops once past both longSteps and longSeconds.
     const source = specOf(net, data, LIMITS.maxEpochs).source;
     const heap: Promise<HeapSample>[] = [];
-    const sample = (step: number) => heap.push(host.drain().then(async () => ({ step, messagesReceived: await page.received(), heapBytes: await page.heapUsed() })));
-    let next = 0, stopping = false;
+    const sample = (step: number) =>
+      heap.push(
+        host
+          .drain()
+          .then(async () => ({ step, messagesReceived: await page.received(), heapBytes: await page.heapUsed() })),
+      );
+    let next = 0,
+      stopping = false;
     const run = await trainRun(host, source, 4 * Math.max(o.longSeconds, 60), (step, seconds, stop) => {
       if (next === 0 || step >= next) {
         sample(step);
         next = Math.max(next, 1000);
         while (next <= step) next *= 10;
       }
-      if (!stopping && step >= o.longSteps && seconds >= o.longSeconds) { stopping = true; stop(); }
+      if (!stopping && step >= o.longSteps && seconds >= o.longSeconds) {
+        stopping = true;
+        stop();
+      }
     });
-    await host.drain(); await page.settle();
-    heap.push(Promise.resolve({ step: run.steps, messagesReceived: await page.received(), heapBytes: await page.heapUsed() }));
+    await host.drain();
+    await page.settle();
+    heap.push(
+      Promise.resolve({ step: run.steps, messagesReceived: await page.received(), heapBytes: await page.heapUsed() }),
+    );
     return {
-      net: id, steps: run.steps, seconds: run.seconds, messagesPosted: host.posted, messagesReceived: await page.received(),
-      heap: await Promise.all(heap), lossChartPoints: await lossChartPoints(page), pageErrors: [...page.errors, ...host.errors],
+      net: id,
+      steps: run.steps,
+      seconds: run.seconds,
+      messagesPosted: host.posted,
+      messagesReceived: await page.received(),
+      heap: await Promise.all(heap),
+      lossChartPoints: await lossChartPoints(page),
+      pageErrors: [...page.errors, ...host.errors],
     };
   } finally {
     await page.close();
@@ -305,21 +428,38 @@ async function measureLong(classes: HostClasses, browser: import('playwright-cor
 
 /** The whole measurement; never throws for a missing Chromium or build (status 'n/a'). */
 export async function measureViewCost(o: ViewCostOptions): Promise<ViewCost> {
-  if (!fs.existsSync(WORKER_SCRIPT)) return { status: 'n/a', reason: 'dist/worker.js missing: run `npm run build` first' };
+  if (!fs.existsSync(WORKER_SCRIPT))
+    return { status: 'n/a', reason: 'dist/worker.js missing: run `npm run build` first' };
   const exe = findChromium();
   if (!exe) return { status: 'n/a', reason: 'no chromium' };
   let server: import('node:http').Server;
-  try { server = await startServer(); } catch (e) { return { status: 'n/a', reason: (e as Error).message }; }
+  try {
+    server = await startServer();
+  } catch (e) {
+    return { status: 'n/a', reason: (e as Error).message };
+  }
   const { chromium } = await import('playwright-core');
   let browser: import('playwright-core').Browser;
   try {
     browser = await chromium.launch({
-      executablePath: exe, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: exe,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   } catch (e) {
     server.close();
-    return { status: 'n/a', reason: `no chromium: ${exe} did not start (${(e as Error).message.split('\n')[0].slice(0, 120)})` };
+    return {
+      status: 'n/a',
+      reason: `no chromium: ${exe} did not start (${(e as Error).message.split('\n')[0].slice(0, 120)})`,
+    };
   }
   try {
     const classes = await loadHostClasses();
@@ -327,12 +467,22 @@ export async function measureViewCost(o: ViewCostOptions): Promise<ViewCost> {
     const nets: Record<string, ViewCostNet | { reason: string }> = {};
     for (const id of o.nets) {
       const { page, host } = await openHost(classes, browser, origin);
-      try { nets[id] = await measureNet(classes, page, id, o, host); } catch (e) { nets[id] = { reason: (e as Error).message }; } finally { await page.close(); }
+      try {
+        nets[id] = await measureNet(classes, page, id, o, host);
+      } catch (e) {
+        nets[id] = { reason: (e as Error).message };
+      } finally {
+        await page.close();
+      }
     }
     let long: ViewCostLong | { reason: string } | null = null;
     if (o.longSteps > 0) {
       o.log(`  view cost: long run, N1 for ≥ ${o.longSteps} steps and ≥ ${o.longSeconds} s with the view open…`);
-      try { long = await measureLong(classes, browser, origin, o); } catch (e) { long = { reason: (e as Error).message }; }
+      try {
+        long = await measureLong(classes, browser, origin, o);
+      } catch (e) {
+        long = { reason: (e as Error).message };
+      }
     }
     return { status: 'ok', chromium: exe, nets, long };
   } finally {

@@ -18,7 +18,9 @@ const DIST = path.resolve(__dirname, '..', 'dist', 'webview');
 /** CHROMIUM_PATH if set (null if it does not exist), else the first of the usual system paths found, or null. */
 export function findChromium(): string | null {
   const env = process.env.CHROMIUM_PATH;
-  const candidates = env ? [env] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+  const candidates = env
+    ? [env]
+    : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
@@ -61,7 +63,10 @@ function pageHtml(origin: string): string {
     scriptUri: `${origin}/dist/webview/gradientFlow.js`,
     styleUri: `${origin}/dist/webview/gradientFlow.css`,
   });
-  const style = Object.entries(DARK).map(([k, v]) => `--vscode-${k}: ${v}`).join('; ').replace(/"/g, '&quot;');
+  const style = Object.entries(DARK)
+    .map(([k, v]) => `--vscode-${k}: ${v}`)
+    .join('; ')
+    .replace(/"/g, '&quot;');
   return html
     .replace('<html lang="en">', `<html lang="en" style="${style}">`)
     .replace('<head>', `<head>${PRELUDE}`)
@@ -70,14 +75,24 @@ function pageHtml(origin: string): string {
 
 /** Serves the page at / and dist/webview/* (nothing else). */
 export function startServer(): Promise<http.Server> {
-  if (!fs.existsSync(path.join(DIST, 'gradientFlow.js'))) throw new Error('dist/webview/gradientFlow.js missing: run `npm run build` first');
+  if (!fs.existsSync(path.join(DIST, 'gradientFlow.js')))
+    throw new Error('dist/webview/gradientFlow.js missing: run `npm run build` first');
   const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
-    if (url.pathname === '/') { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(`http://${req.headers.host}`)); return; }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(`http://${req.headers.host}`));
+      return;
+    }
     const file = path.join(DIST, path.basename(url.pathname));
-    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) { res.writeHead(404).end(); return; }
+    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
     fs.createReadStream(file).pipe(res);
   });
@@ -118,10 +133,17 @@ export async function openViewPage(browser: Browser, origin: string, toHost: (m:
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
   let ready!: () => void;
-  const started = new Promise<void>((r) => { ready = r; });
-  await page.exposeFunction('__toHost', (m: unknown) => { toHost(m); ready(); });
+  const started = new Promise<void>((r) => {
+    ready = r;
+  });
+  await page.exposeFunction('__toHost', (m: unknown) => {
+    toHost(m);
+    ready();
+  });
   await page.goto(`${origin}/`);
   await started;
   const cdp: CDPSession = await context.newCDPSession(page);
@@ -140,7 +162,8 @@ export async function openViewPage(browser: Browser, origin: string, toHost: (m:
       const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
       return { task: get('TaskDuration'), script: get('ScriptDuration') };
     },
-    settle: () => page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0))),
+    settle: () =>
+      page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0))),
     close: () => context.close(),
   };
 }

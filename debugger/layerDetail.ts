@@ -32,8 +32,15 @@ export function findNode(t: Trainer, layer: string): number {
 }
 
 /** Everything the inspector shows of node `i` now; `ev` is the event the trainer has just performed (null at entry). */
-export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, history: LayerDetail['history'], maxValues = MAX_DETAIL_VALUES): LayerDetail {
-  const n = t.model.nodes[i], state = new EventState(t, ev);
+export function layerDetail(
+  t: Trainer,
+  i: number,
+  ev: TrainerEvent | null,
+  history: LayerDetail['history'],
+  maxValues = MAX_DETAIL_VALUES,
+): LayerDetail {
+  const n = t.model.nodes[i],
+    state = new EventState(t, ev);
   const all = nodeTensors(t, i);
   // A tensor this step has not computed yet is listed among the scalars as "not computed yet", never drawn.
   const held = ORDER.flatMap((k) => (all[k] ? [{ key: k, tensor: all[k]!, pending: state.tensorPending(i, k) }] : []));
@@ -43,35 +50,65 @@ export function layerDetail(t: Trainer, i: number, ev: TrainerEvent | null, hist
   const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
   const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;
   return {
-    layer: n.name, title: `${n.name} · ${shape}`, where, tensors: present.map((k) => capped(all[k]!, maxValues)),
+    layer: n.name,
+    title: `${n.name} · ${shape}`,
+    where,
+    tensors: present.map((k) => capped(all[k]!, maxValues)),
     scalars: [...trainingScalars(t, state), ...pending],
-    clip: state.scalarPending('grad_norm') ? null : clipOf(t, i), optimizer: optimizerOf(t, i, state, maxValues),
-    decomposition: gradsPending || (n.kind === 'dense' && state.tensorPending(i, 'delta')) ? null : decompositionOf(t, i), history,
+    clip: state.scalarPending('grad_norm') ? null : clipOf(t, i),
+    optimizer: optimizerOf(t, i, state, maxValues),
+    decomposition:
+      gradsPending || (n.kind === 'dense' && state.tensorPending(i, 'delta')) ? null : decompositionOf(t, i),
+    history,
   };
 }
 
 function clipOf(t: Trainer, i: number): LayerDetail['clip'] {
   const n = t.model.nodes[i];
   if (!n.wSize) return null;
-  const c = t.clip, layerNorm = t.gradNorm[i];
-  const share = c.normBefore > 0 ? (layerNorm * layerNorm) / (c.normBefore * c.normBefore) : c.normBefore === 0 ? 0 : NaN;
+  const c = t.clip,
+    layerNorm = t.gradNorm[i];
+  const share =
+    c.normBefore > 0 ? (layerNorm * layerNorm) / (c.normBefore * c.normBefore) : c.normBefore === 0 ? 0 : NaN;
   const spec = t.spec.train.clip;
-  return { normBefore: c.normBefore, normAfter: c.normAfter, coefficient: c.coefficient, threshold: spec?.kind === 'norm' ? spec.max : null, layerNorm, share };
+  return {
+    normBefore: c.normBefore,
+    normAfter: c.normAfter,
+    coefficient: c.coefficient,
+    threshold: spec?.kind === 'norm' ? spec.max : null,
+    layerNorm,
+    share,
+  };
 }
 
 function optimizerOf(t: Trainer, i: number, state: EventState, max: number): LayerDetail['optimizer'] {
-  const n = t.model.nodes[i], W = nodeTensors(t, i).W;
+  const n = t.model.nodes[i],
+    W = nodeTensors(t, i).W;
   if (!n.wSize || !W) return null;
-  const o = t.optimizer, kind = o.config.kind;
+  const o = t.optimizer,
+    kind = o.config.kind;
   if (o.t === 0) return { kind, lr: state.lr, t: 0, tensors: [] };
   const s = o.inspect(n.wOff, n.wSize);
-  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({ name, path: `${W.path}.${key}`, shape: W.shape, values: values.length > max ? values.slice(0, max) : values });
+  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({
+    name,
+    path: `${W.path}.${key}`,
+    shape: W.shape,
+    values: values.length > max ? values.slice(0, max) : values,
+  });
   const tensors: TensorSnapshot[] = [];
   switch (s.kind) {
-    case 'adam': case 'adamw': tensors.push(view('m̂', 'm_hat', s.mHat), view('v̂', 'v_hat', s.vHat)); break;
-    case 'momentum': tensors.push(view('momentum buffer', 'buffer', s.buffer)); break;
-    case 'rmsprop': tensors.push(view('v (mean g²)', 'v', s.v)); break;
-    case 'sgd': break;
+    case 'adam':
+    case 'adamw':
+      tensors.push(view('m̂', 'm_hat', s.mHat), view('v̂', 'v_hat', s.vHat));
+      break;
+    case 'momentum':
+      tensors.push(view('momentum buffer', 'buffer', s.buffer));
+      break;
+    case 'rmsprop':
+      tensors.push(view('v (mean g²)', 'v', s.v));
+      break;
+    case 'sgd':
+      break;
   }
   // This step's ΔW exists from its update event on; before it, the buffer is the previous step's.
   if (!state.updatePending()) tensors.push(view('step applied (ΔW)', 'step', s.step));
@@ -79,16 +116,23 @@ function optimizerOf(t: Trainer, i: number, state: EventState, max: number): Lay
 }
 
 function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
-  const m = t.model, n = m.nodes[i];
+  const m = t.model,
+    n = m.nodes[i];
   if (n.kind !== 'dense') return null;
-  const s = nodeTensors(t, i), last = i === m.nodes.length - 1;
+  const s = nodeTensors(t, i),
+    last = i === m.nodes.length - 1;
   const fused = last && t.fusedOutput;
-  let phiMean = NaN, phiMax = NaN;
+  let phiMean = NaN,
+    phiMax = NaN;
   if (!fused) {
     const phi = new Float32Array(s.z!.data.length);
     if (activationDerivative(n.activation, phi, s.z!.data, s.a!.data, phi.length, n.slope)) {
-      let sum = 0, max = -Infinity;
-      for (let k = 0; k < phi.length; k++) { sum += phi[k]; if (phi[k] > max) max = phi[k]; }
+      let sum = 0,
+        max = -Infinity;
+      for (let k = 0; k < phi.length; k++) {
+        sum += phi[k];
+        if (phi[k] > max) max = phi[k];
+      }
       phiMean = phi.length ? sum / phi.length : NaN;
       phiMax = phi.length ? max : NaN;
     }
@@ -97,7 +141,8 @@ function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
     upstreamFrom: last ? 'the loss' : `Wᵀδ′ from ${m.nodes[i + 1].name}`,
     upstreamNorm: fused ? NaN : norm(s.dA!.data),
     activation: fused ? `${n.activation} (fused with the loss: δ = a − y)` : n.activation,
-    phiPrimeMean: phiMean, phiPrimeMax: phiMax,
+    phiPrimeMean: phiMean,
+    phiPrimeMax: phiMax,
     deltaNorm: norm(s.delta!.data),
   };
 }

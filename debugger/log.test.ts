@@ -7,7 +7,10 @@ import { MAX_TRACE_CHARS, isLogLevel, passes, streamLogger, thresholdOf, traceLi
 import { webviewLogger, type WebviewLogMessage } from '../webview/log';
 
 test('levels pass from the threshold up; off passes nothing', () => {
-  assert.deepEqual((['trace', 'debug', 'info', 'warn', 'error'] as LogLevel[]).map((l) => passes(l, 'info')), [false, false, true, true, true]);
+  assert.deepEqual(
+    (['trace', 'debug', 'info', 'warn', 'error'] as LogLevel[]).map((l) => passes(l, 'info')),
+    [false, false, true, true, true],
+  );
   assert.equal(passes('error', 'off'), false);
   assert.ok(isLogLevel('warn') && !isLogLevel('warning') && !isLogLevel(undefined));
 });
@@ -15,7 +18,10 @@ test('levels pass from the threshold up; off passes nothing', () => {
 test('the stream logger writes what its (changeable) threshold lets through, and says its level', () => {
   const lines: string[] = [];
   let level: LogLevel | 'off' = 'warn';
-  const log = streamLogger(() => level, (l) => lines.push(l));
+  const log = streamLogger(
+    () => level,
+    (l) => lines.push(l),
+  );
   log.log('info', 'hidden');
   log.log('warn', 'shown');
   assert.equal(thresholdOf(log), 'warn');
@@ -29,8 +35,14 @@ test('the stream logger writes what its (changeable) threshold lets through, and
 });
 
 test('a trace line names direction, type and command or event, and cuts a huge body with a count', () => {
-  assert.equal(traceLine('in', { seq: 3, type: 'request', command: 'threads' }), 'DAP → request threads {"seq":3,"type":"request","command":"threads"}');
-  assert.match(traceLine('out', { type: 'event', event: 'stopped', body: { reason: 'entry' } }), /^DAP ← event stopped \{/);
+  assert.equal(
+    traceLine('in', { seq: 3, type: 'request', command: 'threads' }),
+    'DAP → request threads {"seq":3,"type":"request","command":"threads"}',
+  );
+  assert.match(
+    traceLine('out', { type: 'event', event: 'stopped', body: { reason: 'entry' } }),
+    /^DAP ← event stopped \{/,
+  );
   const big = traceLine('out', { type: 'response', command: 'variables', body: { values: 'x'.repeat(10_000) } });
   assert.ok(big.length < MAX_TRACE_CHARS + 100, `cut: ${big.length}`);
   assert.match(big, /… \(\d+ more characters\)$/);

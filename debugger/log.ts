@@ -28,7 +28,10 @@ export function thresholdOf(log: Logger): LogLevel | 'off' {
 }
 
 /** Writes `[level] message` lines to `write` (default stderr) from `threshold()` up. */
-export function streamLogger(threshold: () => LogLevel | 'off', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function streamLogger(
+  threshold: () => LogLevel | 'off',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   return {
     enabled: (level) => passes(level, threshold()),
     log(level, message) {
@@ -53,6 +56,9 @@ export function traceLine(direction: 'in' | 'out', message: unknown): string {
   }
   const m = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
   const what = `${String(m.type ?? 'message')} ${String(m.command ?? m.event ?? '')}`.trim();
-  const body = json.length > MAX_TRACE_CHARS ? `${json.slice(0, MAX_TRACE_CHARS)}… (${json.length - MAX_TRACE_CHARS} more characters)` : json;
+  const body =
+    json.length > MAX_TRACE_CHARS
+      ? `${json.slice(0, MAX_TRACE_CHARS)}… (${json.length - MAX_TRACE_CHARS} more characters)`
+      : json;
   return `DAP ${direction === 'in' ? '→' : '←'} ${what} ${body}`;
 }

@@ -98,10 +98,27 @@ export interface BreakpointSpec {
 
 /** The exception filters the adapter offers. */
 export const EXCEPTION_FILTERS = {
-  nan: { label: 'NaN or Inf', description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients', defaultThreshold: 0 },
-  exploding: { label: 'Exploding gradient', description: 'Pause when the global gradient norm (before clipping) exceeds the threshold', defaultThreshold: 100 },
-  vanishing: { label: 'Vanishing gradient', description: "Pause when a layer's gradient norm falls below the threshold times the output layer's, or its mean |grad| below an absolute floor", defaultThreshold: 1e-3 },
-  deadRelu: { label: 'Dead ReLU layer', description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold', defaultThreshold: 0.5 },
+  nan: {
+    label: 'NaN or Inf',
+    description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients',
+    defaultThreshold: 0,
+  },
+  exploding: {
+    label: 'Exploding gradient',
+    description: 'Pause when the global gradient norm (before clipping) exceeds the threshold',
+    defaultThreshold: 100,
+  },
+  vanishing: {
+    label: 'Vanishing gradient',
+    description:
+      "Pause when a layer's gradient norm falls below the threshold times the output layer's, or its mean |grad| below an absolute floor",
+    defaultThreshold: 1e-3,
+  },
+  deadRelu: {
+    label: 'Dead ReLU layer',
+    description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold',
+    defaultThreshold: 0.5,
+  },
 } as const;
 export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
 
@@ -156,14 +173,35 @@ export interface LayerDetail {
   readonly where: string;
   readonly tensors: readonly TensorSnapshot[];
   readonly scalars: readonly Scalar[];
-  readonly clip: { readonly normBefore: number; readonly normAfter: number; readonly coefficient: number; readonly threshold: number | null; readonly layerNorm: number; readonly share: number } | null;
-  readonly optimizer: { readonly kind: string; readonly lr: number; readonly t: number; readonly tensors: readonly TensorSnapshot[] } | null;
+  readonly clip: {
+    readonly normBefore: number;
+    readonly normAfter: number;
+    readonly coefficient: number;
+    readonly threshold: number | null;
+    readonly layerNorm: number;
+    readonly share: number;
+  } | null;
+  readonly optimizer: {
+    readonly kind: string;
+    readonly lr: number;
+    readonly t: number;
+    readonly tensors: readonly TensorSnapshot[];
+  } | null;
   readonly decomposition: {
-    readonly upstreamFrom: string; readonly upstreamNorm: number; readonly activation: string;
-    readonly phiPrimeMean: number; readonly phiPrimeMax: number; readonly deltaNorm: number;
+    readonly upstreamFrom: string;
+    readonly upstreamNorm: number;
+    readonly activation: string;
+    readonly phiPrimeMean: number;
+    readonly phiPrimeMax: number;
+    readonly deltaNorm: number;
   } | null;
   /** 1-based steps the history can show, the step shown, and whether that is where the debugger is paused. */
-  readonly history: { readonly first: number; readonly last: number; readonly step: number; readonly live: boolean } | null;
+  readonly history: {
+    readonly first: number;
+    readonly last: number;
+    readonly step: number;
+    readonly live: boolean;
+  } | null;
 }
 
 /** What a step request asks for. */
@@ -174,8 +212,14 @@ export type StepKind = 'over' | 'into' | 'out' | 'back';
 
 export type HostToWorker =
   | {
-      kind: 'start'; source: string; fileName: string; debug: boolean; stopOnEntry: boolean; breakpoints: readonly BreakpointSpec[];
-      exceptionFilters: readonly ExceptionFilter[]; historyBytes: number;
+      kind: 'start';
+      source: string;
+      fileName: string;
+      debug: boolean;
+      stopOnEntry: boolean;
+      breakpoints: readonly BreakpointSpec[];
+      exceptionFilters: readonly ExceptionFilter[];
+      historyBytes: number;
       /** Folder CSV data files must lie in (default: the .nnet file's folder). */
       dataRoot?: string;
       /** Absent: the engine's defaults (16 MB CSV, 2 GiB budget). */
@@ -215,20 +259,35 @@ export interface CompletionTarget {
 
 /** A reply to a request; `error` is a message for the user when the request failed. */
 export type Reply =
-  | { kind: 'reply'; id: number; ok: true; text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail }
+  | {
+      kind: 'reply';
+      id: number;
+      ok: true;
+      text: string;
+      tensor?: TensorSnapshot;
+      items?: readonly CompletionTarget[];
+      layer?: LayerDetail;
+    }
   | { kind: 'reply'; id: number; ok: false; error: string };
 
 export type WorkerToHost =
   | { kind: 'started'; layerNames: readonly string[]; parameterCount: number; epochs: number }
   | { kind: 'progress'; progress: Progress }
   | {
-      kind: 'stopped'; reason: StopReason; location: RuntimeLocation; progress: Progress; tensors: readonly TensorSnapshot[];
-      scalars: readonly Scalar[]; network: readonly NodeSummary[]; subStep: SubStep | null;
+      kind: 'stopped';
+      reason: StopReason;
+      location: RuntimeLocation;
+      progress: Progress;
+      tensors: readonly TensorSnapshot[];
+      scalars: readonly Scalar[];
+      network: readonly NodeSummary[];
+      subStep: SubStep | null;
       /** For the Batch scope: the event that computes x, y and ŷ when this step has not run it yet, else null. */
       batchPending: { readonly x: string | null; readonly y: string | null; readonly yhat: string | null };
       /** For reason 'exception': which filter and why. For other reasons: ids of the breakpoints hit, or a notice. */
       exception: { readonly filter: ExceptionFilterId; readonly description: string } | null;
-      hitBreakpointIds: readonly number[]; notice: string | null;
+      hitBreakpointIds: readonly number[];
+      notice: string | null;
     }
   /** A logpoint's message, or a condition that failed to evaluate: for the Debug Console, at the layer's line. */
   | { kind: 'logpoint'; message: string; line: number }

@@ -11,7 +11,10 @@ const QUIET_MS = 300;
 const REPORT_MS = 250;
 
 /** How a replay ended: with its result, stopped at a progress report, or by an exception. */
-export type ReplayOutcome<R> = { readonly kind: 'done'; readonly result: R } | { readonly kind: 'cancelled'; readonly at: ReplayProgress } | { readonly kind: 'failed'; readonly error: unknown };
+export type ReplayOutcome<R> =
+  | { readonly kind: 'done'; readonly result: R }
+  | { readonly kind: 'cancelled'; readonly at: ReplayProgress }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 /** Drives one replay; `end` is called exactly once, unless the job is dropped. */
 export class ReplayJob<R> {

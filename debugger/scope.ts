@@ -11,14 +11,19 @@ import type { Trainer } from '../engine/runtime/trainer';
 export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
   let names: string[] | null = null;
   // One EventState per stop point, made only when a name needs it (conditions on `step` never do).
-  let cachedFor: StopPoint | undefined, cached: EventState | null = null;
+  let cachedFor: StopPoint | undefined,
+    cached: EventState | null = null;
   const state = (): EventState => {
     const p = point();
-    if (!cached || cachedFor !== p) { cached = new EventState(t, p); cachedFor = p; }
+    if (!cached || cachedFor !== p) {
+      cached = new EventState(t, p);
+      cachedFor = p;
+    }
     return cached;
   };
   const need = (name: string, scalar: StepScalar): void => {
-    const s = state(), pending = s.scalarPending(scalar);
+    const s = state(),
+      pending = s.scalarPending(scalar);
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
   };
   return {
@@ -26,10 +31,21 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
       // Scalars first, without building objects: conditions on `step` or `phase` run after every event.
       const scalar = scalarGetterOf(t, point, state, need, name);
       if (scalar !== undefined) return scalar();
-      const K = t.outputs, B = t.batchSize;
-      if (name === 'x') { need('x', 'x'); return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) }; }
-      if (name === 'y') { need('y', 'y'); return { shape: [B, K], data: t.yBatch.subarray(0, B * K) }; }
-      if (name === 'yhat') { need('yhat', 'yhat'); const L = t.model.nodes.length; return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) }; }
+      const K = t.outputs,
+        B = t.batchSize;
+      if (name === 'x') {
+        need('x', 'x');
+        return { shape: [B, t.spec.inputSize], data: t.model.acts[0].subarray(0, B * t.spec.inputSize) };
+      }
+      if (name === 'y') {
+        need('y', 'y');
+        return { shape: [B, K], data: t.yBatch.subarray(0, B * K) };
+      }
+      if (name === 'yhat') {
+        need('yhat', 'yhat');
+        const L = t.model.nodes.length;
+        return { shape: [B, K], data: t.model.acts[L].subarray(0, B * K) };
+      }
       const dot = name.indexOf('.');
       if (dot < 0) return undefined;
       const nodeName = name.slice(0, dot);
@@ -56,28 +72,72 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
 }
 
 /** Names of the training scalars (1-based step and epoch, as the Call Stack shows them). */
-const SCALARS = ['loss', 'prev.loss', 'lr', 'step', 'epoch', 'phase', 'layer', 'grad_norm', 'grad_norm_clipped', 'clip_coef', 'batch_size'] as const;
+const SCALARS = [
+  'loss',
+  'prev.loss',
+  'lr',
+  'step',
+  'epoch',
+  'phase',
+  'layer',
+  'grad_norm',
+  'grad_norm_clipped',
+  'clip_coef',
+  'batch_size',
+] as const;
 
 /** A live getter for a training scalar, or undefined when `name` is not one. */
 function scalarGetterOf(
-  t: Trainer, point: () => StopPoint, state: () => EventState, need: (name: string, s: StepScalar) => void, name: string,
+  t: Trainer,
+  point: () => StopPoint,
+  state: () => EventState,
+  need: (name: string, s: StepScalar) => void,
+  name: string,
 ): (() => number | string) | undefined {
   switch (name) {
-    case 'loss': return () => { need('loss', 'loss'); return t.loss; };
-    case 'prev.loss': return () => {
-      if (Number.isNaN(t.previousLoss)) throw new NotComputedError(`prev.loss (the previous step's loss) does not exist at ${state().where}`);
-      return t.previousLoss;
-    };
-    case 'lr': return () => state().lr;
-    case 'step': return () => (point()?.step ?? t.step) + 1;
-    case 'epoch': return () => (point()?.epoch ?? t.epoch) + 1;
-    case 'phase': return () => point()?.phase ?? 'entry';
-    case 'layer': return () => { const p = point(); return !p ? '' : p.layer >= 0 ? nodeLabel(t, p.layer) : p.phase; };
-    case 'grad_norm': return () => { need('grad_norm', 'grad_norm'); return t.clip.normBefore; };
-    case 'grad_norm_clipped': return () => { need('grad_norm_clipped', 'grad_norm_clipped'); return t.clip.normAfter; };
-    case 'clip_coef': return () => { need('clip_coef', 'clip_coef'); return t.clip.coefficient; };
-    case 'batch_size': return () => t.batchSize;
-    default: return undefined;
+    case 'loss':
+      return () => {
+        need('loss', 'loss');
+        return t.loss;
+      };
+    case 'prev.loss':
+      return () => {
+        if (Number.isNaN(t.previousLoss))
+          throw new NotComputedError(`prev.loss (the previous step's loss) does not exist at ${state().where}`);
+        return t.previousLoss;
+      };
+    case 'lr':
+      return () => state().lr;
+    case 'step':
+      return () => (point()?.step ?? t.step) + 1;
+    case 'epoch':
+      return () => (point()?.epoch ?? t.epoch) + 1;
+    case 'phase':
+      return () => point()?.phase ?? 'entry';
+    case 'layer':
+      return () => {
+        const p = point();
+        return !p ? '' : p.layer >= 0 ? nodeLabel(t, p.layer) : p.phase;
+      };
+    case 'grad_norm':
+      return () => {
+        need('grad_norm', 'grad_norm');
+        return t.clip.normBefore;
+      };
+    case 'grad_norm_clipped':
+      return () => {
+        need('grad_norm_clipped', 'grad_norm_clipped');
+        return t.clip.normAfter;
+      };
+    case 'clip_coef':
+      return () => {
+        need('clip_coef', 'clip_coef');
+        return t.clip.coefficient;
+      };
+    case 'batch_size':
+      return () => t.batchSize;
+    default:
+      return undefined;
   }
 }
 
@@ -94,10 +154,15 @@ export function nodePaths(t: Trainer, i: number): string[] {
 
 function optimizerKeys(t: Trainer): string[] {
   switch (t.optimizer.config.kind) {
-    case 'sgd': return ['step'];
-    case 'momentum': return ['step', 'buffer'];
-    case 'rmsprop': return ['step', 'v'];
-    case 'adam': case 'adamw': return ['step', 'm', 'v', 'm_hat', 'v_hat'];
+    case 'sgd':
+      return ['step'];
+    case 'momentum':
+      return ['step', 'buffer'];
+    case 'rmsprop':
+      return ['step', 'v'];
+    case 'adam':
+    case 'adamw':
+      return ['step', 'm', 'v', 'm_hat', 'v_hat'];
   }
 }
 
@@ -106,7 +171,8 @@ function lookupNode(t: Trainer, i: number, name: string, state: () => EventState
   for (const key of Object.keys(all) as TensorKey[]) {
     const x = all[key]!;
     if (x.path !== name) continue;
-    const s = state(), pending = s.tensorPending(i, key);
+    const s = state(),
+      pending = s.tensorPending(i, key);
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
     return { shape: x.shape, data: x.data };
   }
@@ -116,7 +182,8 @@ function lookupNode(t: Trainer, i: number, name: string, state: () => EventState
   const key = name.slice(W.path.length + 1);
   if (key === 'step') {
     // ΔW of this step exists only once its update has run; before, the buffer holds the previous step's.
-    const s = state(), pending = s.updatePending();
+    const s = state(),
+      pending = s.updatePending();
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
   }
   const opt = t.optimizer.inspect(n.wOff, n.wSize) as unknown as Record<string, unknown>;

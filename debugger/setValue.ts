@@ -26,14 +26,17 @@ export function applySetValue(t: Trainer, scope: ExprScope, path: string, value:
     return formatValue(v);
   }
   const m = /^([A-Za-z_][\w.]*?)((?:\[\d+\])+)$/.exec(path.replace(/\s+/g, ''));
-  if (!m || !EDITABLE.test(m[1])) throw new Error(`only lr and single entries of parameters (e.g. h1.W[0][1]) can be set, not '${path}'`);
+  if (!m || !EDITABLE.test(m[1]))
+    throw new Error(`only lr and single entries of parameters (e.g. h1.W[0][1]) can be set, not '${path}'`);
   const tensor = scope.lookup(m[1]);
   if (!isTensor(tensor)) throw new Error(`'${m[1]}' is not a tensor here`);
   const idx = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
-  if (idx.length !== tensor.shape.length) throw new Error(`'${m[1]}' has ${tensor.shape.length} dimension(s); give one index per dimension`);
+  if (idx.length !== tensor.shape.length)
+    throw new Error(`'${m[1]}' has ${tensor.shape.length} dimension(s); give one index per dimension`);
   let flat = 0;
   idx.forEach((k, d) => {
-    if (k >= tensor.shape[d]) throw new Error(`index ${k} is out of range for dimension ${d} of size ${tensor.shape[d]}`);
+    if (k >= tensor.shape[d])
+      throw new Error(`index ${k} is out of range for dimension ${d} of size ${tensor.shape[d]}`);
     flat = flat * tensor.shape[d] + k;
   });
   // Parameters are float32: a value beyond its range would be stored as ±Inf.

@@ -7,7 +7,11 @@ import type { TrainerEvent } from '../engine/runtime/trainer';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
 
 const ev = (phase: TrainerEvent['phase'], layer = -1): TrainerEvent => ({ phase, layer, step: 0, epoch: 0, micro: 0 });
-const nodes = [{ kind: 'dense', activation: 'relu' }, { kind: 'dense', activation: 'tanh' }, { kind: 'activation', activation: 'relu' }];
+const nodes = [
+  { kind: 'dense', activation: 'relu' },
+  { kind: 'dense', activation: 'tanh' },
+  { kind: 'activation', activation: 'relu' },
+];
 
 test('nothing set, or only the NaN filter: nothing is watched (the trainer throws on NaN itself)', () => {
   const r = new StopRules();
@@ -15,7 +19,8 @@ test('nothing set, or only the NaN filter: nothing is watched (the trainer throw
   assert.equal(r.active, false);
   r.setExceptionFilters([{ id: 'nan', threshold: 0 }]);
   assert.equal(r.active, false);
-  for (const e of [ev('forward', 0), ev('backward', 1), ev('loss'), ev('clip'), ev('update')]) assert.equal(r.watches(e), 0);
+  for (const e of [ev('forward', 0), ev('backward', 1), ev('loss'), ev('clip'), ev('update')])
+    assert.equal(r.watches(e), 0);
 });
 
 test('the dead-ReLU filter watches the forward events of ReLU layers only (all of them before the network is known)', () => {
@@ -25,7 +30,10 @@ test('the dead-ReLU filter watches the forward events of ReLU layers only (all o
   assert.equal(r.watches(ev('forward', 1)), WATCH_FILTERS, 'network unknown: every forward event');
   r.setNetwork(nodes);
   assert.equal(r.active, true);
-  assert.deepEqual([0, 1, 2].map((i) => r.watches(ev('forward', i))), [WATCH_FILTERS, 0, WATCH_FILTERS]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => r.watches(ev('forward', i))),
+    [WATCH_FILTERS, 0, WATCH_FILTERS],
+  );
   assert.equal(r.watches(ev('backward', 0)), 0);
 });
 
@@ -33,15 +41,35 @@ test('exploding and vanishing watch the clip event; breakpoints watch their node
   const r = new StopRules();
   r.setNetwork(nodes);
   r.setExceptionFilters([{ id: 'vanishing', threshold: 1e-3 }]);
-  assert.deepEqual([ev('clip'), ev('update'), ev('loss')].map((e) => r.watches(e)), [WATCH_FILTERS, 0, 0]);
+  assert.deepEqual(
+    [ev('clip'), ev('update'), ev('loss')].map((e) => r.watches(e)),
+    [WATCH_FILTERS, 0, 0],
+  );
   r.setExceptionFilters([]);
-  r.setBreakpoints([{ id: 1, nodes: [1] }, { id: 2, nodes: [2], phases: ['backward'] }]);
+  r.setBreakpoints([
+    { id: 1, nodes: [1] },
+    { id: 2, nodes: [2], phases: ['backward'] },
+  ]);
   assert.equal(r.active, true);
   const B = WATCH_BREAKPOINTS;
-  assert.deepEqual([0, 1, 2].map((i) => [r.watches(ev('forward', i)), r.watches(ev('backward', i))]), [[0, 0], [B, B], [0, B]]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => [r.watches(ev('forward', i)), r.watches(ev('backward', i))]),
+    [
+      [0, 0],
+      [B, B],
+      [0, B],
+    ],
+  );
   r.setExceptionFilters([{ id: 'deadRelu', threshold: 0.5 }]);
-  r.setBreakpoints([{ id: 1, nodes: [0, 1] }, { id: 2, nodes: [2], phases: ['backward'] }]);
-  assert.deepEqual([0, 1, 2].map((i) => r.watches(ev('forward', i))), [WATCH_FILTERS | B, B, WATCH_FILTERS], 'both kinds on one event');
+  r.setBreakpoints([
+    { id: 1, nodes: [0, 1] },
+    { id: 2, nodes: [2], phases: ['backward'] },
+  ]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => r.watches(ev('forward', i))),
+    [WATCH_FILTERS | B, B, WATCH_FILTERS],
+    'both kinds on one event',
+  );
   r.setExceptionFilters([]);
   r.setBreakpoints([]);
   assert.equal(r.active, false);
@@ -49,7 +77,10 @@ test('exploding and vanishing watch the clip event; breakpoints watch their node
 
 test('a breakpoint that does not fire yields the shared quiet verdict; one that fires lists its id', () => {
   const r = new StopRules();
-  r.setBreakpoints([{ id: 7, nodes: [0], condition: 'step < 0' }, { id: 8, nodes: [1] }]);
+  r.setBreakpoints([
+    { id: 7, nodes: [0], condition: 'step < 0' },
+    { id: 8, nodes: [1] },
+  ]);
   const scope = { lookup: (n: string) => (n === 'step' ? 5 : undefined), names: () => ['step'] };
   assert.ok(StopRules.quiet(r.check(ev('forward', 0), () => scope)));
   const v = r.check(ev('forward', 1), () => scope);

@@ -45,12 +45,18 @@ export function parseHitCondition(text: string): ((count: number) => boolean) | 
   if (!m || m[2].length > 15) return null;
   const n = Number(m[2]);
   switch (m[1]) {
-    case '==': return (c) => c === n;
-    case '>': return (c) => c > n;
-    case '<': return (c) => c < n;
-    case '<=': return (c) => c <= n;
-    case '%': return n > 0 ? (c) => c % n === 0 : null;
-    default: return (c) => c >= n;
+    case '==':
+      return (c) => c === n;
+    case '>':
+      return (c) => c > n;
+    case '<':
+      return (c) => c < n;
+    case '<=':
+      return (c) => c <= n;
+    case '%':
+      return n > 0 ? (c) => c % n === 0 : null;
+    default:
+      return (c) => c >= n;
   }
 }
 
@@ -83,7 +89,8 @@ export class StopRules {
     const old = new Map([...this.byNode.values()].flat().map((b) => [b.spec.id, b.hits]));
     this.byNode.clear();
     for (const spec of specs) {
-      let condition: CompiledExpr | null = null, log: Template | null = null;
+      let condition: CompiledExpr | null = null,
+        log: Template | null = null;
       try {
         if (spec.condition) condition = compile(spec.condition);
         if (spec.logMessage) log = compileTemplate(spec.logMessage);
@@ -116,10 +123,14 @@ export class StopRules {
    */
   watches(ev: TrainerEvent): number {
     switch (ev.phase) {
-      case 'forward': return this.watchEveryForward ? this.watchForward[ev.layer] | WATCH_FILTERS : this.watchForward[ev.layer] | 0;
-      case 'backward': return this.watchBackward[ev.layer] | 0;
-      case 'clip': return this.watchClip ? WATCH_FILTERS : 0;
-      default: return 0;
+      case 'forward':
+        return this.watchEveryForward ? this.watchForward[ev.layer] | WATCH_FILTERS : this.watchForward[ev.layer] | 0;
+      case 'backward':
+        return this.watchBackward[ev.layer] | 0;
+      case 'clip':
+        return this.watchClip ? WATCH_FILTERS : 0;
+      default:
+        return 0;
     }
   }
 
@@ -131,8 +142,10 @@ export class StopRules {
     this.watchBackward = new Uint8Array(nodes);
     this.bpsOf = Array.from({ length: nodes }, (_, n) => this.byNode.get(n));
     for (const [n, bps] of this.byNode) {
-      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('forward'))) this.watchForward[n] |= WATCH_BREAKPOINTS;
-      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('backward'))) this.watchBackward[n] |= WATCH_BREAKPOINTS;
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('forward')))
+        this.watchForward[n] |= WATCH_BREAKPOINTS;
+      if (bps.some((b) => !b.spec.phases || b.spec.phases.includes('backward')))
+        this.watchBackward[n] |= WATCH_BREAKPOINTS;
     }
     this.watchClip = this.filters.has('exploding') || this.filters.has('vanishing');
     this.watchEveryForward = dead && !this.reluNodes;
@@ -148,7 +161,12 @@ export class StopRules {
    * set). The NaN filter is not counted: the trainer throws on a non-finite value, and the run loop stops then.
    */
   get active(): boolean {
-    return this.watchClip || this.watchEveryForward || this.watchForward.some((w) => w !== 0) || this.watchBackward.some((w) => w !== 0);
+    return (
+      this.watchClip ||
+      this.watchEveryForward ||
+      this.watchForward.some((w) => w !== 0) ||
+      this.watchBackward.some((w) => w !== 0)
+    );
   }
 
   /**
@@ -160,7 +178,9 @@ export class StopRules {
     const bps = this.bpsOf[ev.layer];
     if (!bps) return NO;
     // Allocated only when a breakpoint fires, logs or fails: this runs after every layer event.
-    let ids: number[] | null = null, logs: string[] | null = null, errors: string[] | null = null;
+    let ids: number[] | null = null,
+      logs: string[] | null = null,
+      errors: string[] | null = null;
     let stop = false;
     for (let k = 0; k < bps.length; k++) {
       const bp = bps[k];
@@ -170,13 +190,17 @@ export class StopRules {
           if (!evaluateCondition(bp.condition, scope())) continue;
         } catch (e) {
           // A condition on a value this step has not computed yet (`loss` on the forward pass) is simply false.
-          if (!(e instanceof NotComputedError)) (errors ??= []).push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
+          if (!(e instanceof NotComputedError))
+            (errors ??= []).push(`breakpoint condition '${bp.spec.condition}': ${(e as Error).message}`);
           continue;
         }
       }
       if (count) bp.hits++;
       if (bp.hit && !bp.hit(bp.hits)) continue;
-      if (bp.log) { if (count) (logs ??= []).push(renderTemplate(bp.log, scope())); continue; }
+      if (bp.log) {
+        if (count) (logs ??= []).push(renderTemplate(bp.log, scope()));
+        continue;
+      }
       stop = true;
       (ids ??= []).push(bp.spec.id);
     }
@@ -196,7 +220,11 @@ export class StopRules {
       if (big !== undefined && t.clip.normBefore > big) {
         const norms = layerGradNorms(t);
         const worst = norms.reduce((a, b) => (b.norm > a.norm ? b : a), norms[0]);
-        return { filter: 'exploding', node: worst.node, description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})` };
+        return {
+          filter: 'exploding',
+          node: worst.node,
+          description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})`,
+        };
       }
       const small = this.filters.get('vanishing');
       const floor = this.floor;
@@ -204,9 +232,19 @@ export class StopRules {
         const norms = layerGradNorms(t);
         const ref = norms[norms.length - 1]?.norm ?? 0;
         const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
-        if (low) return { filter: 'vanishing', node: low.node, description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})` };
+        if (low)
+          return {
+            filter: 'vanishing',
+            node: low.node,
+            description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})`,
+          };
         const floored = norms.find((x) => t.meanAbsGrad[x.node] < floor);
-        if (floored) return { filter: 'vanishing', node: floored.node, description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${floor}` };
+        if (floored)
+          return {
+            filter: 'vanishing',
+            node: floored.node,
+            description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${floor}`,
+          };
       }
     }
     if (ev.phase === 'forward') {
@@ -214,7 +252,12 @@ export class StopRules {
       const n = m.nodes[ev.layer];
       if (dead !== undefined && isReluLayer(n)) {
         const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
-        if (frac > dead) return { filter: 'deadRelu', node: ev.layer, description: `Dead ReLU: ${(100 * frac).toFixed(0)}% of the units of '${n.name}' are 0 for the whole batch (threshold ${(100 * dead).toFixed(0)}%)` };
+        if (frac > dead)
+          return {
+            filter: 'deadRelu',
+            node: ev.layer,
+            description: `Dead ReLU: ${(100 * frac).toFixed(0)}% of the units of '${n.name}' are 0 for the whole batch (threshold ${(100 * dead).toFixed(0)}%)`,
+          };
       }
     }
     return null;
@@ -244,7 +287,8 @@ export const VANISHING_FLOOR = 1e-7;
  * `floor` (allocates nothing: runs every step).
  */
 function vanishes(t: Trainer, ratio: number, floor: number): boolean {
-  const nodes = t.model.nodes, norms = t.gradNorm;
+  const nodes = t.model.nodes,
+    norms = t.gradNorm;
   for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < floor) return true;
   let last = nodes.length - 1;
   while (last >= 0 && !nodes[last].wSize) last--;

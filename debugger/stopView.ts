@@ -26,7 +26,8 @@ export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef
 
 /** φ′(z) of a dense node, computed for display (the backward pass multiplies by it without storing it). */
 function derivative(t: Trainer, i: number): TensorSnapshot[] {
-  const n = t.model.nodes[i], s = nodeTensors(t, i);
+  const n = t.model.nodes[i],
+    s = nodeTensors(t, i);
   const values = new Float32Array(s.z!.data.length);
   if (!activationDerivative(n.activation, values, s.z!.data, s.a!.data, values.length, n.slope)) return [];
   return [{ name: 'φ′(z)', path: `${n.name}.dphi`, shape: s.z!.shape, values }];
@@ -40,7 +41,9 @@ export function trainingScalars(t: Trainer, state: EventState): Scalar[] {
     return pending ? { name, value: NaN, pending } : { name, value: value() };
   };
   const out: Scalar[] = [
-    { name: 'epoch', value: state.epoch }, { name: 'step', value: state.step }, { name: 'lr', value: state.lr },
+    { name: 'epoch', value: state.epoch },
+    { name: 'step', value: state.step },
+    { name: 'lr', value: state.lr },
     { name: 'batch size', value: t.batchSize },
     step('loss', 'loss', () => t.loss),
     step('grad norm before clip', 'grad_norm', () => t.clip.normBefore),
@@ -77,11 +80,15 @@ export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
     const update = state.updatePending();
     if (n.wSize && update) pending[`${tensors.W!.path}.step`] = update;
     return {
-      name: n.kind === 'residual_begin' ? nodeLabel(t, i) : n.name, kind: n.kind, line: n.line + 1,
-      output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.data), outputPending: outPending,
+      name: n.kind === 'residual_begin' ? nodeLabel(t, i) : n.name,
+      kind: n.kind,
+      line: n.line + 1,
+      output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.data),
+      outputPending: outPending,
       gradNorm: n.wSize && !gradPending ? frobenius(tensors.gradW!.data) : null,
       gradPending: n.wSize ? gradPending : null,
-      paths: nodePaths(t, i), pending,
+      paths: nodePaths(t, i),
+      pending,
     };
   });
 }

@@ -12,53 +12,97 @@ import { MAX_LOSS_POINTS_PER_MESSAGE, TrainingRun } from './trainingRun';
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
 /** Starts a run and resolves with every message once `until` matches one. */
-function drive(start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'> & Partial<Extract<HostToWorker, { kind: 'start' }>>, until: (m: WorkerToHost) => boolean, run?: (r: TrainingRun) => void) {
+function drive(
+  start: Pick<Extract<HostToWorker, { kind: 'start' }>, 'source' | 'debug' | 'stopOnEntry' | 'breakpoints'> &
+    Partial<Extract<HostToWorker, { kind: 'start' }>>,
+  until: (m: WorkerToHost) => boolean,
+  run?: (r: TrainingRun) => void,
+) {
   const messages: WorkerToHost[] = [];
   return new Promise<WorkerToHost[]>((resolve) => {
-    const r = new TrainingRun((m) => { messages.push(m); if (until(m)) resolve(messages); });
+    const r = new TrainingRun((m) => {
+      messages.push(m);
+      if (until(m)) resolve(messages);
+    });
     run?.(r);
     r.handle({ kind: 'start', fileName: 'xor.nnet', exceptionFilters: [], historyBytes: 1 << 20, ...start });
   });
 }
 
 test('a full run reports progress and ends with the gradient statistics of its last step', async () => {
-  const msgs = await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [] }, (m) => m.kind === 'finished');
+  const msgs = await drive(
+    { source: xorSource, debug: false, stopOnEntry: false, breakpoints: [] },
+    (m) => m.kind === 'finished',
+  );
   assert.equal(msgs[0].kind, 'started');
   const fin = msgs.at(-1);
   assert.ok(fin?.kind === 'finished');
   assert.equal(fin.progress.step, 2000);
   const reference = new Trainer(parseNnet(xorSource).spec!);
   const referenceLosses: number[] = [];
-  while (reference.advance()) if (reference.epochs.length > referenceLosses.length) referenceLosses.push(reference.epochs.last!.loss);
-  assert.deepEqual(fin.progress.layers.map((l) => [l.name, l.meanAbsGrad, l.maxAbsGrad]),
-    reference.gradStats().map((s, i) => [['h1', 'out'][i], s.meanAbsGrad, s.maxAbsGrad]));
-  const batches = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? [m.progress.newLossPoints.map((p) => p.epoch)] : []));
+  while (reference.advance())
+    if (reference.epochs.length > referenceLosses.length) referenceLosses.push(reference.epochs.last!.loss);
+  assert.deepEqual(
+    fin.progress.layers.map((l) => [l.name, l.meanAbsGrad, l.maxAbsGrad]),
+    reference.gradStats().map((s, i) => [['h1', 'out'][i], s.meanAbsGrad, s.maxAbsGrad]),
+  );
+  const batches = msgs.flatMap((m) =>
+    m.kind === 'progress' || m.kind === 'finished' ? [m.progress.newLossPoints.map((p) => p.epoch)] : [],
+  );
   const epochs = batches.flat();
-  assert.ok(epochs.every((e, i) => i === 0 || e > epochs[i - 1]), 'epoch losses arrive once each, in order');
+  assert.ok(
+    epochs.every((e, i) => i === 0 || e > epochs[i - 1]),
+    'epoch losses arrive once each, in order',
+  );
   assert.equal(epochs.at(-1), 2000, 'the last epoch always arrives');
   let from = 0;
   for (const b of batches) {
-    assert.ok(b.length <= MAX_LOSS_POINTS_PER_MESSAGE, `at most ${MAX_LOSS_POINTS_PER_MESSAGE} points per message, not ${b.length}`);
+    assert.ok(
+      b.length <= MAX_LOSS_POINTS_PER_MESSAGE,
+      `at most ${MAX_LOSS_POINTS_PER_MESSAGE} points per message, not ${b.length}`,
+    );
     if (b.length === 0) continue;
     // The stretch of epochs since the previous message keeps its lowest and highest loss (every epoch when few).
     const stretch = referenceLosses.slice(from, b.at(-1));
     const kept = b.map((e) => referenceLosses[e - 1]);
-    assert.ok(kept.includes(Math.min(...stretch)) && kept.includes(Math.max(...stretch)), `the lowest and highest loss of epochs ${from + 1}…${b.at(-1)} are sent`);
-    if (stretch.length <= MAX_LOSS_POINTS_PER_MESSAGE) assert.equal(b.length, stretch.length, 'a short stretch is sent whole');
+    assert.ok(
+      kept.includes(Math.min(...stretch)) && kept.includes(Math.max(...stretch)),
+      `the lowest and highest loss of epochs ${from + 1}…${b.at(-1)} are sent`,
+    );
+    if (stretch.length <= MAX_LOSS_POINTS_PER_MESSAGE)
+      assert.equal(b.length, stretch.length, 'a short stretch is sent whole');
     from = b.at(-1)!;
   }
   const sent = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? m.progress.newLossPoints : []));
-  assert.ok(sent.every((p) => p.loss === referenceLosses[p.epoch - 1]), 'each point holds its epoch\'s loss');
+  assert.ok(
+    sent.every((p) => p.loss === referenceLosses[p.epoch - 1]),
+    "each point holds its epoch's loss",
+  );
 });
 
 test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {
   let run!: TrainingRun;
-  const first = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [{ id: 1, nodes: [0] }] }, (m) => m.kind === 'stopped', (r) => { run = r; });
+  const first = await drive(
+    { source: xorSource, debug: true, stopOnEntry: false, breakpoints: [{ id: 1, nodes: [0] }] },
+    (m) => m.kind === 'stopped',
+    (r) => {
+      run = r;
+    },
+  );
   const stop = first.at(-1);
   assert.ok(stop?.kind === 'stopped');
-  assert.deepEqual([stop.reason, stop.location.phase, stop.location.layerName, stop.location.line], ['breakpoint', 'forward', 'h1', 4]);
-  assert.deepEqual(stop.tensors.map((t) => t.name), ['x', 'z', 'a', 'W', 'b']);
-  assert.deepEqual(stop.tensors.map((t) => t.shape), [[4, 2], [4, 4], [4, 4], [4, 2], [4]]);
+  assert.deepEqual(
+    [stop.reason, stop.location.phase, stop.location.layerName, stop.location.line],
+    ['breakpoint', 'forward', 'h1', 4],
+  );
+  assert.deepEqual(
+    stop.tensors.map((t) => t.name),
+    ['x', 'z', 'a', 'W', 'b'],
+  );
+  assert.deepEqual(
+    stop.tensors.map((t) => t.shape),
+    [[4, 2], [4, 4], [4, 4], [4, 2], [4]],
+  );
   const next = new Promise<WorkerToHost>((resolve) => {
     (run as unknown as { post: (m: WorkerToHost) => void }).post = resolve;
   });
@@ -69,7 +113,15 @@ test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; step
 });
 
 test('a file with errors is refused with the line of the first error', async () => {
-  const msgs = await drive({ source: xorSource.replace('dense out 1 sigmoid', 'dense out one sigmoid'), debug: false, stopOnEntry: false, breakpoints: [] }, (m) => m.kind === 'error');
+  const msgs = await drive(
+    {
+      source: xorSource.replace('dense out 1 sigmoid', 'dense out one sigmoid'),
+      debug: false,
+      stopOnEntry: false,
+      breakpoints: [],
+    },
+    (m) => m.kind === 'error',
+  );
   const err = msgs.at(-1);
   assert.ok(err?.kind === 'error');
   assert.equal(err.line, 5);
@@ -78,35 +130,89 @@ test('a file with errors is refused with the line of the first error', async () 
 
 test('log lines come at the level the host asked for, and none when it asked for none', async () => {
   const logs = (msgs: WorkerToHost[]) => msgs.flatMap((m) => (m.kind === 'log' ? [`${m.level} ${m.message}`] : []));
-  const quiet = await drive({ source: xorSource, debug: true, stopOnEntry: true, breakpoints: [] }, (m) => m.kind === 'stopped');
+  const quiet = await drive(
+    { source: xorSource, debug: true, stopOnEntry: true, breakpoints: [] },
+    (m) => m.kind === 'stopped',
+  );
   assert.deepEqual(logs(quiet), []);
-  const chatty = logs(await drive({ source: xorSource, debug: true, stopOnEntry: true, breakpoints: [], logLevel: 'debug', exceptionFilters: [{ id: 'vanishing', threshold: 1e-3, floor: 1e-9 }] }, (m) => m.kind === 'stopped'));
-  assert.ok(chatty.some((l) => /^info worker: debugging xor\.nnet: 2 nodes, 17 parameters/.test(l)), chatty.join('\n'));
-  assert.ok(chatty.some((l) => /^debug worker: rewind history: \d+ checkpoints within 1 MB/.test(l)), chatty.join('\n'));
-  assert.ok(chatty.some((l) => l === 'debug worker: exception filters: vanishing 0.001 (floor 1e-9)'), chatty.join('\n'));
-  const warnOnly = logs(await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [], logLevel: 'warn' }, (m) => m.kind === 'finished'));
+  const chatty = logs(
+    await drive(
+      {
+        source: xorSource,
+        debug: true,
+        stopOnEntry: true,
+        breakpoints: [],
+        logLevel: 'debug',
+        exceptionFilters: [{ id: 'vanishing', threshold: 1e-3, floor: 1e-9 }],
+      },
+      (m) => m.kind === 'stopped',
+    ),
+  );
+  assert.ok(
+    chatty.some((l) => /^info worker: debugging xor\.nnet: 2 nodes, 17 parameters/.test(l)),
+    chatty.join('\n'),
+  );
+  assert.ok(
+    chatty.some((l) => /^debug worker: rewind history: \d+ checkpoints within 1 MB/.test(l)),
+    chatty.join('\n'),
+  );
+  assert.ok(
+    chatty.some((l) => l === 'debug worker: exception filters: vanishing 0.001 (floor 1e-9)'),
+    chatty.join('\n'),
+  );
+  const warnOnly = logs(
+    await drive(
+      { source: xorSource, debug: false, stopOnEntry: false, breakpoints: [], logLevel: 'warn' },
+      (m) => m.kind === 'finished',
+    ),
+  );
   assert.deepEqual(warnOnly, [], 'info lines (started, finished) are not sent to a host that wants warnings only');
 });
 
 test('the vanishing filter uses the floor it is given, not a constant', async () => {
   // A ratio of 0 never fires: only the floor can. Every layer's mean |grad| is below 1, none below 1e-30.
   const filters = (floor: number) => [{ id: 'vanishing' as const, threshold: 0, floor }];
-  const high = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1) }, (m) => m.kind === 'stopped' || m.kind === 'finished');
+  const high = await drive(
+    { source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1) },
+    (m) => m.kind === 'stopped' || m.kind === 'finished',
+  );
   const stop = high.at(-1);
   assert.ok(stop?.kind === 'stopped' && stop.exception, `stopped on the filter, not ${stop?.kind}`);
   assert.match(stop.exception.description, /below the absolute floor 1$/);
-  const low = await drive({ source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1e-30) }, (m) => m.kind === 'stopped' || m.kind === 'finished');
+  const low = await drive(
+    { source: xorSource, debug: true, stopOnEntry: false, breakpoints: [], exceptionFilters: filters(1e-30) },
+    (m) => m.kind === 'stopped' || m.kind === 'finished',
+  );
   assert.equal(low.at(-1)?.kind, 'finished');
 });
 
 test('the parse limits come from the start message: memory budget and CSV cap', async () => {
-  const budget = await drive({ source: xorSource, debug: false, stopOnEntry: false, breakpoints: [], limits: { maxCsvBytes: 1 << 20, memoryBudget: 64 } }, (m) => m.kind === 'error' || m.kind === 'finished');
+  const budget = await drive(
+    {
+      source: xorSource,
+      debug: false,
+      stopOnEntry: false,
+      breakpoints: [],
+      limits: { maxCsvBytes: 1 << 20, memoryBudget: 64 },
+    },
+    (m) => m.kind === 'error' || m.kind === 'finished',
+  );
   const e = budget.at(-1);
   assert.ok(e?.kind === 'error', `refused, not ${e?.kind}`);
   assert.match(e.message, /memory budget is 64 bytes/);
   const csvFile = path.join(__dirname, '..', 'examples', 'csv-regression.nnet');
   const csv = fs.readFileSync(csvFile, 'utf8');
-  const capped = await drive({ source: csv, fileName: csvFile, debug: false, stopOnEntry: false, breakpoints: [], limits: { maxCsvBytes: 100, memoryBudget: 1 << 30 } }, (m) => m.kind === 'error' || m.kind === 'started');
+  const capped = await drive(
+    {
+      source: csv,
+      fileName: csvFile,
+      debug: false,
+      stopOnEntry: false,
+      breakpoints: [],
+      limits: { maxCsvBytes: 100, memoryBudget: 1 << 30 },
+    },
+    (m) => m.kind === 'error' || m.kind === 'started',
+  );
   const c = capped.at(-1);
   assert.ok(c?.kind === 'error', `refused, not ${c?.kind}`);
   assert.match(c.message, /more than the limit/);

@@ -11,7 +11,19 @@ import { parseNnet } from '../engine/language/parser';
 import { EventState, nodeLabel } from '../engine/runtime/eventState';
 import { History, RewindError, type ReplayProgress } from '../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
-import type { BreakpointSpec, CompletionTarget, HostToWorker, LayerDetail, LossPoint, Progress, RuntimeLocation, StepKind, StopReason, TensorSnapshot, WorkerToHost } from './protocol';
+import type {
+  BreakpointSpec,
+  CompletionTarget,
+  HostToWorker,
+  LayerDetail,
+  LossPoint,
+  Progress,
+  RuntimeLocation,
+  StepKind,
+  StopReason,
+  TensorSnapshot,
+  WorkerToHost,
+} from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
@@ -76,26 +88,59 @@ export class TrainingRun {
   /** Handles one message from the host. */
   handle(msg: HostToWorker): void {
     switch (msg.kind) {
-      case 'start': return this.start(msg);
-      case 'setBreakpoints': this.applyBreakpoints(msg.breakpoints); return;
-      case 'setExceptionFilters': this.rules.setExceptionFilters(msg.filters); return;
-      case 'continue': this.granularity = 'event'; this.resume(null); return;
-      case 'step': this.step(msg.step); return;
-      case 'reverseContinue': this.reverseContinue(); return;
-      case 'pause': if (this.running) this.pauseRequested = true; else this.replay?.cancel(); return;
-      case 'stop': this.finish(true); return;
-      case 'evaluate': return this.reply(msg.id, () => this.evaluate(msg.expression));
-      case 'tensor': return this.reply(msg.id, () => this.evaluate(msg.path));
-      case 'setValue': return this.reply(msg.id, () => {
-        const t = this.requirePaused();
-        const text = applySetValue(t, this.scope(), msg.path, msg.value);
-        this.history?.truncateAfter(t.eventIndex); // the future is different now
-        t.epochs.forgetAhead();
-        return { text };
-      });
-      case 'layerDetail': return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
-      case 'completions': return this.reply(msg.id, () => ({ text: '', items: this.trainer ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({ label, start, length, type })) : [] }));
-      default: assertNever(msg);
+      case 'start':
+        return this.start(msg);
+      case 'setBreakpoints':
+        this.applyBreakpoints(msg.breakpoints);
+        return;
+      case 'setExceptionFilters':
+        this.rules.setExceptionFilters(msg.filters);
+        return;
+      case 'continue':
+        this.granularity = 'event';
+        this.resume(null);
+        return;
+      case 'step':
+        this.step(msg.step);
+        return;
+      case 'reverseContinue':
+        this.reverseContinue();
+        return;
+      case 'pause':
+        if (this.running) this.pauseRequested = true;
+        else this.replay?.cancel();
+        return;
+      case 'stop':
+        this.finish(true);
+        return;
+      case 'evaluate':
+        return this.reply(msg.id, () => this.evaluate(msg.expression));
+      case 'tensor':
+        return this.reply(msg.id, () => this.evaluate(msg.path));
+      case 'setValue':
+        return this.reply(msg.id, () => {
+          const t = this.requirePaused();
+          const text = applySetValue(t, this.scope(), msg.path, msg.value);
+          this.history?.truncateAfter(t.eventIndex); // the future is different now
+          t.epochs.forgetAhead();
+          return { text };
+        });
+      case 'layerDetail':
+        return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
+      case 'completions':
+        return this.reply(msg.id, () => ({
+          text: '',
+          items: this.trainer
+            ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({
+                label,
+                start,
+                length,
+                type,
+              }))
+            : [],
+        }));
+      default:
+        assertNever(msg);
     }
   }
 
@@ -107,24 +152,56 @@ export class TrainingRun {
   private start(msg: Extract<HostToWorker, { kind: 'start' }>): void {
     this.logLevel = msg.logLevel ?? 'off';
     const limits = msg.limits;
-    const { spec, diagnostics } = parseNnet(msg.source, { readFile: nodeReadFile(msg.fileName, msg.dataRoot, limits?.maxCsvBytes), memoryBudget: limits?.memoryBudget });
+    const { spec, diagnostics } = parseNnet(msg.source, {
+      readFile: nodeReadFile(msg.fileName, msg.dataRoot, limits?.maxCsvBytes),
+      memoryBudget: limits?.memoryBudget,
+    });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
-      this.log('warn', () => `refused ${msg.fileName}: ${first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors'}`);
-      this.post({ kind: 'error', message: first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors', line: (first?.range.line ?? -1) + 1, step: null, layerName: null });
+      this.log(
+        'warn',
+        () =>
+          `refused ${msg.fileName}: ${first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors'}`,
+      );
+      this.post({
+        kind: 'error',
+        message: first ? `line ${first.range.line + 1}: ${first.message}` : 'the file has errors',
+        line: (first?.range.line ?? -1) + 1,
+        step: null,
+        layerName: null,
+      });
       return;
     }
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
-    this.log('info', () => `${msg.debug ? 'debugging' : 'training'} ${msg.fileName}: ${t.model.nodes.length} nodes, ${t.model.params.length} parameters, ${spec.train.epochs} epochs of batch ${spec.train.batch}`);
+    this.log(
+      'info',
+      () =>
+        `${msg.debug ? 'debugging' : 'training'} ${msg.fileName}: ${t.model.nodes.length} nodes, ${t.model.params.length} parameters, ${spec.train.epochs} epochs of batch ${spec.train.batch}`,
+    );
     const h = this.history;
-    if (h) this.log('debug', () => `rewind history: ${h.capacity} checkpoints within ${(msg.historyBytes / 1048576).toFixed(0)} MB, one every ${h.interval} steps`);
-    if (msg.exceptionFilters.length) this.log('debug', () => `exception filters: ${msg.exceptionFilters.map((f) => `${f.id} ${f.threshold}${f.floor !== undefined ? ` (floor ${f.floor})` : ''}`).join(', ')}`);
+    if (h)
+      this.log(
+        'debug',
+        () =>
+          `rewind history: ${h.capacity} checkpoints within ${(msg.historyBytes / 1048576).toFixed(0)} MB, one every ${h.interval} steps`,
+      );
+    if (msg.exceptionFilters.length)
+      this.log(
+        'debug',
+        () =>
+          `exception filters: ${msg.exceptionFilters.map((f) => `${f.id} ${f.threshold}${f.floor !== undefined ? ` (floor ${f.floor})` : ''}`).join(', ')}`,
+      );
     this.rules.setNetwork(t.model.nodes);
     this.applyBreakpoints(msg.breakpoints);
     this.rules.setExceptionFilters(msg.exceptionFilters);
-    this.post({ kind: 'started', layerNames: t.gradStats().map((g) => g.name), parameterCount: t.model.params.length, epochs: spec.train.epochs });
+    this.post({
+      kind: 'started',
+      layerNames: t.gradStats().map((g) => g.name),
+      parameterCount: t.model.params.length,
+      epochs: spec.train.epochs,
+    });
     if (msg.stopOnEntry) this.stop('entry', null);
     else this.resume(null);
   }
@@ -176,17 +253,21 @@ export class TrainingRun {
     if (!t || !this.running) return;
     const deadline = performance.now() + SLICE_MS;
     // Breakpoints, filters and the step mode change only between slices, so decide once whether events are checked.
-    const stepping = this.debug && this.stepMode !== null, rules = this.debug && this.rules.active ? this.rules : null;
+    const stepping = this.debug && this.stepMode !== null,
+      rules = this.debug && this.rules.active ? this.rules : null;
     const history = this.history;
     let last = this.current;
     // The clock is read every `stride` events: rarely for tiny networks (reading it costs more than an event),
     // every event for large ones (64 events of a 2M-weight network take ~400 ms, and Pause waits for the read).
-    let stride = this.clockStride, sinceRead = 0, lastRead = performance.now();
+    let stride = this.clockStride,
+      sinceRead = 0,
+      lastRead = performance.now();
     try {
       for (;;) {
         if (++sinceRead >= stride) {
           sinceRead = 0;
-          const now = performance.now(), took = now - lastRead;
+          const now = performance.now(),
+            took = now - lastRead;
           lastRead = now;
           if (took > CLOCK_READ_MS && stride > 1) stride >>= 1;
           else if (took < CLOCK_READ_MS / 8 && stride < 64) stride <<= 1;
@@ -219,16 +300,25 @@ export class TrainingRun {
       if (!StopRules.quiet(verdict)) {
         for (const message of verdict.logs) this.post({ kind: 'logpoint', message, line: this.locate(ev).line });
         for (const message of verdict.errors) this.post({ kind: 'logpoint', message, line: this.locate(ev).line });
-        if (verdict.stop) { this.stop('breakpoint', ev, { ids: verdict.ids }); return true; }
+        if (verdict.stop) {
+          this.stop('breakpoint', ev, { ids: verdict.ids });
+          return true;
+        }
       }
     }
     if (watch & WATCH_FILTERS) {
       const hit = this.rules.checkExceptions(t, ev);
-      if (hit) { this.stop('exception', ev, { exception: hit }); return true; }
+      if (hit) {
+        this.stop('exception', ev, { exception: hit });
+        return true;
+      }
     }
     const mode = this.stepMode;
     if (!mode) return false;
-    if (mode.kind === 'over' || (mode.kind === 'out' && ev.phase === mode.until)) { this.stop('step', ev); return true; }
+    if (mode.kind === 'over' || (mode.kind === 'out' && ev.phase === mode.until)) {
+      this.stop('step', ev);
+      return true;
+    }
     if (mode.kind === 'into') {
       const defs = this.subSteps(ev);
       this.sub = defs.length ? { defs, index: 0 } : null;
@@ -239,16 +329,26 @@ export class TrainingRun {
   }
 
   private stepBack(): void {
-    const t = this.trainer!, h = this.history;
-    if (this.sub && this.sub.index > 0) { this.sub.index--; return this.stop('step', this.current); }
-    if (!h) return this.stop('step', this.current, { notice: 'Step Back needs a debug session (history is kept only while debugging)' });
+    const t = this.trainer!,
+      h = this.history;
+    if (this.sub && this.sub.index > 0) {
+      this.sub.index--;
+      return this.stop('step', this.current);
+    }
+    if (!h)
+      return this.stop('step', this.current, {
+        notice: 'Step Back needs a debug session (history is kept only while debugging)',
+      });
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
-    const inside = this.granularity === 'substep', from = this.current;
+    const inside = this.granularity === 'substep',
+      from = this.current;
     this.startReplay<TrainerEvent | null>('Step Back', h.replayTo(t.eventIndex - 2), (outcome) => {
       if (outcome.kind === 'cancelled') {
         // Paused on the way: the trainer is just after an earlier event, a consistent place to stop.
         const ev = outcome.at.event;
-        return this.stop('pause', ev, { notice: `Step Back paused at step ${ev.step + 1}, before reaching the event it was going back to` });
+        return this.stop('pause', ev, {
+          notice: `Step Back paused at step ${ev.step + 1}, before reaching the event it was going back to`,
+        });
       }
       if (outcome.kind === 'failed') {
         if (!(outcome.error instanceof RewindError)) return this.fail(outcome.error);
@@ -264,7 +364,8 @@ export class TrainingRun {
   }
 
   private reverseContinue(): void {
-    const t = this.trainer, h = this.history;
+    const t = this.trainer,
+      h = this.history;
     if (!t || !h || this.running || this.replay) return;
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
     const now = t.eventIndex;
@@ -279,8 +380,10 @@ export class TrainingRun {
         const clear = outcome.at.clearFrom;
         const ev = h.goTo(clear ?? now - 1);
         return this.stop('pause', ev, {
-          notice: clear === null ? 'Reverse Continue paused before it had searched anything: back where it began'
-            : `Reverse Continue paused: no breakpoint hit between here (step ${t.step + 1}) and where it began`,
+          notice:
+            clear === null
+              ? 'Reverse Continue paused before it had searched anything: back where it began'
+              : `Reverse Continue paused: no breakpoint hit between here (step ${t.step + 1}) and where it began`,
         });
       }
       const found = outcome.result;
@@ -294,8 +397,13 @@ export class TrainingRun {
   }
 
   /** Runs a replay in time slices, reporting its progress, and hands its outcome to `end` (the replay then is over). */
-  private startReplay<R>(title: string, replay: Generator<ReplayProgress, R>, end: (outcome: ReplayOutcome<R>) => void): void {
-    const job: ReplayJob<R> = new ReplayJob(replay,
+  private startReplay<R>(
+    title: string,
+    replay: Generator<ReplayProgress, R>,
+    end: (outcome: ReplayOutcome<R>) => void,
+  ): void {
+    const job: ReplayJob<R> = new ReplayJob(
+      replay,
       (p) => this.post({ kind: 'replayProgress', title, done: p.done, total: p.total, step: p.event.step }),
       (outcome) => {
         this.replay = null;
@@ -304,12 +412,17 @@ export class TrainingRun {
         } catch (e) {
           this.fail(e);
         }
-      });
+      },
+    );
     this.replay = job as ReplayJob<unknown>;
     job.start();
   }
 
-  private stop(reason: StopReason, ev: TrainerEvent | null, extra: { ids?: readonly number[]; notice?: string; exception?: ExceptionHit } = {}): void {
+  private stop(
+    reason: StopReason,
+    ev: TrainerEvent | null,
+    extra: { ids?: readonly number[]; notice?: string; exception?: ExceptionHit } = {},
+  ): void {
     const t = this.trainer!;
     this.running = false;
     this.stepMode = null;
@@ -320,14 +433,22 @@ export class TrainingRun {
     const def = sub ? sub.defs[sub.index] : null;
     const state = new EventState(t, ev);
     // An exception points at the layer it is about, whatever event revealed it.
-    const location = extra.exception ? { ...this.locate(ev), ...this.nodeLocation(extra.exception.node) } : this.locate(ev);
+    const location = extra.exception
+      ? { ...this.locate(ev), ...this.nodeLocation(extra.exception.node) }
+      : this.locate(ev);
     this.post({
-      kind: 'stopped', reason, location, progress: this.progress(),
-      tensors: stopTensors(t, ev, def), scalars: trainingScalars(t, state), network: networkSummary(t, state),
+      kind: 'stopped',
+      reason,
+      location,
+      progress: this.progress(),
+      tensors: stopTensors(t, ev, def),
+      scalars: trainingScalars(t, state),
+      network: networkSummary(t, state),
       batchPending: { x: state.scalarPending('x'), y: state.scalarPending('y'), yhat: state.scalarPending('yhat') },
       subStep: sub && def ? { index: sub.index, count: sub.defs.length, formula: def.formula } : null,
       exception: extra.exception ? { filter: extra.exception.filter, description: extra.exception.description } : null,
-      hitBreakpointIds: extra.ids ?? [], notice: extra.notice ?? null,
+      hitBreakpointIds: extra.ids ?? [],
+      notice: extra.notice ?? null,
     });
   }
 
@@ -338,14 +459,27 @@ export class TrainingRun {
   }
 
   private locate(ev: TrainerEvent | null): RuntimeLocation {
-    const t = this.trainer!, spec = t.spec;
+    const t = this.trainer!,
+      spec = t.spec;
     const e = ev ?? t.peek() ?? { phase: 'forward' as const, layer: 0, step: t.step, epoch: t.epoch, micro: 0 };
     const node = e.layer >= 0 ? t.model.nodes[e.layer] : null;
-    const line = node ? node.line
-      : e.phase === 'loss' ? spec.lossRange.line
-      : e.phase === 'clip' ? (spec.train.clipLine >= 0 ? spec.train.clipLine : spec.train.optimizerLine)
-      : spec.train.optimizerLine;
-    return { phase: e.phase, layer: e.layer, layerName: locateName(t, e), line: line + 1, step: e.step, epoch: e.epoch };
+    const line = node
+      ? node.line
+      : e.phase === 'loss'
+        ? spec.lossRange.line
+        : e.phase === 'clip'
+          ? spec.train.clipLine >= 0
+            ? spec.train.clipLine
+            : spec.train.optimizerLine
+          : spec.train.optimizerLine;
+    return {
+      phase: e.phase,
+      layer: e.layer,
+      layerName: locateName(t, e),
+      line: line + 1,
+      step: e.step,
+      epoch: e.epoch,
+    };
   }
 
   private nodeLocation(i: number): { line: number; layerName: string } {
@@ -366,16 +500,20 @@ export class TrainingRun {
    * checkpoint and the run is then put back exactly where it was (replays are bit-identical).
    */
   private layerDetail(layer: string | null, step: number | null, maxValues = MAX_DETAIL_VALUES): LayerDetail {
-    const t = this.requirePaused(), h = this.history, ev = this.current;
+    const t = this.requirePaused(),
+      h = this.history,
+      ev = this.current;
     const node = layer !== null ? findNode(t, layer) : ev && ev.layer >= 0 ? ev.layer : 0;
     if (node < 0) throw new Error(`there is no layer named '${layer}'`);
     const liveStep = ev ? ev.step + 1 : t.step + 1;
     const range = h ? { first: h.earliestStep + 1, last: liveStep } : null;
-    if (!h || step === null || step >= liveStep) return layerDetail(t, node, ev, range && { ...range, step: liveStep, live: true }, maxValues);
+    if (!h || step === null || step >= liveStep)
+      return layerDetail(t, node, ev, range && { ...range, step: liveStep, live: true }, maxValues);
     const back = t.eventIndex - 1;
     try {
       // The same moment of the earlier step: this event's phase and layer, or this layer's forward pass from entry.
-      const phase = ev?.phase ?? 'forward', at = ev ? ev.layer : node;
+      const phase = ev?.phase ?? 'forward',
+        at = ev ? ev.layer : node;
       const found = h.seekStep(Math.max(step, range!.first) - 1, (e) => e.phase === phase && e.layer === at);
       if (!found) throw new Error(`step ${step} has no ${phase} event to show`);
       return layerDetail(t, node, found, { ...range!, step: found.step + 1, live: false }, maxValues);
@@ -399,11 +537,17 @@ export class TrainingRun {
     const v = evaluate(expression, this.scope());
     if (!isTensor(v)) return { text: formatValue(v) };
     const n = v.shape.reduce((a, b) => a * b, 1);
-    const tensor = n <= MAX_REPLY_TENSOR ? { name: expression, path: expression, shape: v.shape, values: Float32Array.from(v.data.subarray(0, n)) } : undefined;
+    const tensor =
+      n <= MAX_REPLY_TENSOR
+        ? { name: expression, path: expression, shape: v.shape, values: Float32Array.from(v.data.subarray(0, n)) }
+        : undefined;
     return { text: formatValue(v), tensor };
   }
 
-  private reply(id: number, f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail }): void {
+  private reply(
+    id: number,
+    f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail },
+  ): void {
     try {
       this.post({ kind: 'reply', id, ok: true, ...f() });
     } catch (e) {
@@ -423,9 +567,14 @@ export class TrainingRun {
     }
     this.lossSent = t.epochs.length;
     return {
-      epoch: t.epoch, epochs: t.spec.train.epochs, step: t.step, loss: t.epochs.last?.loss ?? t.loss, batchLoss: t.loss,
+      epoch: t.epoch,
+      epochs: t.spec.train.epochs,
+      step: t.step,
+      loss: t.epochs.last?.loss ?? t.loss,
+      batchLoss: t.loss,
       stepsPerSecond: elapsed > 0 ? (t.step - this.stepsAtStart) / elapsed : 0,
-      gradNormBeforeClip: t.clip.normBefore, gradNormAfterClip: t.clip.normAfter,
+      gradNormBeforeClip: t.clip.normBefore,
+      gradNormAfterClip: t.clip.normAfter,
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
       layers: t.gradStats().map((g) => {
         const stats = { name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad };
@@ -456,7 +605,10 @@ export class TrainingRun {
     this.replay = null;
     this.running = false;
     const t = this.trainer;
-    if (!t) { this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' }); return; }
+    if (!t) {
+      this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' });
+      return;
+    }
     const progress = this.progress();
     const summary = `${stopped ? 'stopped' : 'finished'} after ${t.step} steps (${t.epoch} epochs), loss ${progress.loss.toPrecision(4)}`;
     this.log('info', () => summary);
@@ -468,18 +620,35 @@ export class TrainingRun {
     if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
       // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
       this.stoppedOnNaN = true;
-      this.stop('exception', this.current, { exception: { filter: 'nan', description: `NaN or Inf: ${e.message}`, node: e.layer } });
+      this.stop('exception', this.current, {
+        exception: { filter: 'nan', description: `NaN or Inf: ${e.message}`, node: e.layer },
+      });
       return;
     }
     this.running = false;
     this.disposed = true;
     if (e instanceof NonFiniteError) {
       const node = t.model.nodes[e.layer];
-      this.post({ kind: 'error', message: e.message, line: node ? node.line + 1 : 0, step: e.step, layerName: node?.name ?? null });
+      this.post({
+        kind: 'error',
+        message: e.message,
+        line: node ? node.line + 1 : 0,
+        step: e.step,
+        layerName: node?.name ?? null,
+      });
     } else {
       // The user sees the message; the log keeps where in the worker it came from.
-      this.log('error', () => `internal error at step ${t.step + 1}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      this.post({ kind: 'error', message: `internal error: ${e instanceof Error ? e.message : String(e)}`, line: 0, step: t.step, layerName: null });
+      this.log(
+        'error',
+        () => `internal error at step ${t.step + 1}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
+      this.post({
+        kind: 'error',
+        message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+        line: 0,
+        step: t.step,
+        layerName: null,
+      });
     }
   }
 }
@@ -501,5 +670,15 @@ function locateName(t: Trainer, e: TrainerEvent): string {
 }
 
 function emptyProgress(): Progress {
-  return { epoch: 0, epochs: 0, step: 0, loss: NaN, stepsPerSecond: 0, gradNormBeforeClip: NaN, gradNormAfterClip: NaN, layers: [], newLossPoints: [] };
+  return {
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    loss: NaN,
+    stepsPerSecond: 0,
+    gradNormBeforeClip: NaN,
+    gradNormAfterClip: NaN,
+    layers: [],
+    newLossPoints: [],
+  };
 }

@@ -14,6 +14,9 @@ let run: TrainingRun | null = null;
 
 port.on('message', (msg: HostToWorker) => {
   if (msg.kind === 'start') run = new TrainingRun(post);
-  if (!run) { post({ kind: 'error', message: `'${msg.kind}' before 'start'`, line: 0, step: null, layerName: null }); return; }
+  if (!run) {
+    post({ kind: 'error', message: `'${msg.kind}' before 'start'`, line: 0, step: null, layerName: null });
+    return;
+  }
   run.handle(msg);
 });

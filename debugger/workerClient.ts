@@ -49,10 +49,15 @@ export class WorkerClient implements Disposable {
   constructor(workerScript = path.join(__dirname, 'worker.js')) {
     this.worker = new Worker(workerScript);
     this.worker.on('message', (m: WorkerToHost) => this.messageEmitter.fire(m));
-    this.worker.on('error', (e) => { this.crash = e instanceof Error ? e.message : String(e); });
+    this.worker.on('error', (e) => {
+      this.crash = e instanceof Error ? e.message : String(e);
+    });
     this.worker.on('exit', (code) => {
       this.exited = true;
-      this.exitEmitter.fire({ code, error: this.crash ?? (code !== 0 && code !== 1 ? `the training worker exited with code ${code}` : null) });
+      this.exitEmitter.fire({
+        code,
+        error: this.crash ?? (code !== 0 && code !== 1 ? `the training worker exited with code ${code}` : null),
+      });
     });
   }
 

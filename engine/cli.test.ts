@@ -10,8 +10,13 @@ import { main, printable } from './cli';
 
 const xor = path.join(__dirname, '..', 'examples', 'xor.nnet');
 const run = (...argv: string[]) => {
-  const out: string[] = [], err: string[] = [];
-  const code = main(argv, (s) => out.push(s), (s) => err.push(s));
+  const out: string[] = [],
+    err: string[] = [];
+  const code = main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out, err };
 };
 const temp = (text: string) => {
@@ -28,7 +33,9 @@ test('check: errors print FILE:LINE:COL: error: message and exit 1', () => {
   const f = temp(fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh', 'dense h1 4 tanhh'));
   const r = run('check', f);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.err, [`${f}:4:14: error: unknown activation 'tanhh'; expected one of identity, relu, leaky_relu, sigmoid, tanh, gelu, softmax`]);
+  assert.deepEqual(r.err, [
+    `${f}:4:14: error: unknown activation 'tanhh'; expected one of identity, relu, leaky_relu, sigmoid, tanh, gelu, softmax`,
+  ]);
 });
 
 test('check: warnings alone exit 0', () => {
@@ -63,12 +70,16 @@ test('train prints progress and a per-layer gradient table', () => {
 });
 
 test('inspect --steps N --json is deterministic and states shapes', () => {
-  const a = run('inspect', xor, '--steps', '5', '--json'), b = run('inspect', xor, '--steps', '5', '--json');
+  const a = run('inspect', xor, '--steps', '5', '--json'),
+    b = run('inspect', xor, '--steps', '5', '--json');
   assert.equal(a.code, 0);
   assert.equal(a.out[0], b.out[0]);
   const doc = JSON.parse(a.out[0]);
   assert.equal(doc.steps, 5);
-  assert.deepEqual(doc.layers.map((l: { name: string }) => l.name), ['h1', 'out']);
+  assert.deepEqual(
+    doc.layers.map((l: { name: string }) => l.name),
+    ['h1', 'out'],
+  );
   const h1 = doc.layers[0];
   assert.deepEqual(h1.shapes.W, [4, 2]);
   assert.equal(h1.W.length, 4);
@@ -82,29 +93,56 @@ test('inspect --steps N --json is deterministic and states shapes', () => {
 
 /** Runs the CLI in a child process with a deadline, for inputs that blocked or exhausted the process before. */
 const runChild = (...argv: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), ...argv], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), ...argv], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
 };
 
-test('check: a FIFO or a device is refused at once, not read', { skip: process.platform === 'win32' && 'no FIFOs' }, () => {
-  const fifo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-cli-')), 'pipe.nnet');
-  execFileSync('mkfifo', [fifo]);
-  assert.deepEqual(runChild('check', fifo), { code: 2, signal: null, out: '', err: `nnet: '${fifo}' is not a file: it is a pipe\n` });
-  assert.deepEqual(runChild('check', '/dev/zero'), { code: 2, signal: null, out: '', err: "nnet: '/dev/zero' is not a file: it is a device\n" });
-});
+test(
+  'check: a FIFO or a device is refused at once, not read',
+  { skip: process.platform === 'win32' && 'no FIFOs' },
+  () => {
+    const fifo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-cli-')), 'pipe.nnet');
+    execFileSync('mkfifo', [fifo]);
+    assert.deepEqual(runChild('check', fifo), {
+      code: 2,
+      signal: null,
+      out: '',
+      err: `nnet: '${fifo}' is not a file: it is a pipe\n`,
+    });
+    assert.deepEqual(runChild('check', '/dev/zero'), {
+      code: 2,
+      signal: null,
+      out: '',
+      err: "nnet: '/dev/zero' is not a file: it is a device\n",
+    });
+  },
+);
 
 test('check: nested repeats and deep blocks are diagnostics, not crashes', () => {
-  const nested = (open: string, n: number) => `network r\ninput 2\n${`${open}\n`.repeat(n)}dense h 2\n${'end\n'.repeat(n)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`;
+  const nested = (open: string, n: number) =>
+    `network r\ninput 2\n${`${open}\n`.repeat(n)}dense h 2\n${'end\n'.repeat(n)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`;
   const deep = run('check', temp(nested('residual', 3000)));
   assert.equal(deep.code, 1);
-  assert.deepEqual(deep.err.map((l) => l.replace(/^.*?:/, '')), ["35:1: error: blocks nest 33 deep here, more than the limit of 32: close some with 'end'"]);
+  assert.deepEqual(
+    deep.err.map((l) => l.replace(/^.*?:/, '')),
+    ["35:1: error: blocks nest 33 deep here, more than the limit of 32: close some with 'end'"],
+  );
   const repeats = run('check', temp(nested('repeat 256', 3)));
   assert.equal(repeats.code, 1);
-  assert.match(repeats.err.join('\n'), /:4:1: error: repeating 256 layer\(s\) 256 times makes the network 65,536 layers/);
+  assert.match(
+    repeats.err.join('\n'),
+    /:4:1: error: repeating 256 layer\(s\) 256 times makes the network 65,536 layers/,
+  );
 });
 
 test('check: control characters from the file are escaped, not sent to the terminal', () => {
-  const r = run('check', temp('network \x1b[31mred\x1b]0;title\x07\u202e\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n'));
+  const r = run(
+    'check',
+    temp('network \x1b[31mred\x1b]0;title\x07\u202e\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n'),
+  );
   assert.equal(r.code, 1);
   assert.match(r.err[0], /:1:9: error: '\\x1B\[31mred\\x1B\]0;title\\x07\\u202E' is not a valid network name$/);
   assert.ok(!/[\u0000-\u001f\u202e]/.test(r.err.join('')));
@@ -112,11 +150,17 @@ test('check: control characters from the file are escaped, not sent to the termi
 });
 
 test('check: CR-only line endings are separate lines', () => {
-  assert.deepEqual(run('check', temp('network c\rinput 2\rdense out 1 sigmoid\rloss bce\rdata\r0 0 -> 0\r1 1 -> 1\r')), { code: 0, out: [], err: [] });
+  assert.deepEqual(
+    run('check', temp('network c\rinput 2\rdense out 1 sigmoid\rloss bce\rdata\r0 0 -> 0\r1 1 -> 1\r')),
+    { code: 0, out: [], err: [] },
+  );
 });
 
 test('check: at most 100 diagnostics are printed, then a summary line', () => {
-  const r = run('check', temp(`network x\ninput 2\n${'bogus\n'.repeat(5000)}dense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n`));
+  const r = run(
+    'check',
+    temp(`network x\ninput 2\n${'bogus\n'.repeat(5000)}dense out 1 sigmoid\nloss bce\ndata\n0 0 -> 0\n`),
+  );
   assert.equal(r.code, 1);
   assert.equal(r.err.length, 101);
   assert.match(r.err[100], /: … and 4900 more problems$/);
@@ -124,11 +168,24 @@ test('check: at most 100 diagnostics are printed, then a summary line', () => {
 
 test('an unexpected failure prints nnet: message, never a stack trace', () => {
   const err: string[] = [];
-  const code = main(['train', xor], () => { throw new Error('write EPIPE'); }, (s) => err.push(s));
+  const code = main(
+    ['train', xor],
+    () => {
+      throw new Error('write EPIPE');
+    },
+    (s) => err.push(s),
+  );
   assert.equal(code, 1);
   assert.deepEqual(err, ['nnet: write EPIPE']);
   const bad: string[] = [];
-  assert.equal(main(['frob', xor], () => {}, (s) => bad.push(s)), 2);
+  assert.equal(
+    main(
+      ['frob', xor],
+      () => {},
+      (s) => bad.push(s),
+    ),
+    2,
+  );
   assert.match(bad[0], /^nnet: unknown command 'frob'\n/);
 });
 

@@ -26,7 +26,9 @@ export const MAX_PRINTED_DIAGNOSTICS = 100;
 export function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    return code < 0x100
+      ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+      : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
   });
 }
 
@@ -34,7 +36,11 @@ export function printable(s: string): string {
  * Runs the CLI with arguments (without node and script) and returns the exit code: 0 fine, 1 problems in the file
  * (or training failed), 2 bad usage or an unreadable file. Never throws: an unexpected error prints `nnet: message`.
  */
-export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
+export function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): number {
   try {
     return run(argv, out, err);
   } catch (e) {
@@ -45,14 +51,19 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
 
 /** Every option of every command; which command takes which is checked after parsing. */
 const OPTIONS = {
-  json: { type: 'boolean' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+  json: { type: 'boolean' },
+  steps: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 /** The options each command takes (besides --help and --version). */
 const TAKES: Record<string, readonly string[]> = { check: [], train: ['json'], inspect: ['steps', 'json'] };
 
 function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
@@ -61,23 +72,49 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.version) { out(`nnet ${version}`); return 0; }
-  if (values.help) { out(USAGE); return 0; }
+  if (values.version) {
+    out(`nnet ${version}`);
+    return 0;
+  }
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
   const [command, file, ...extra] = positionals;
-  if (!command || !file) { err(USAGE); return 2; }
-  if (!Object.hasOwn(TAKES, command)) { err(`nnet: unknown command '${printable(command)}'\n${USAGE}`); return 2; }
-  if (extra.length) { err(`nnet: unexpected argument '${printable(extra[0])}'\n${USAGE}`); return 2; }
-  const wrong = (Object.keys(values) as (keyof typeof OPTIONS)[]).find((k) => values[k] !== undefined && !TAKES[command].includes(k));
-  if (wrong) { err(`nnet: ${command} does not take --${wrong}\n${USAGE}`); return 2; }
+  if (!command || !file) {
+    err(USAGE);
+    return 2;
+  }
+  if (!Object.hasOwn(TAKES, command)) {
+    err(`nnet: unknown command '${printable(command)}'\n${USAGE}`);
+    return 2;
+  }
+  if (extra.length) {
+    err(`nnet: unexpected argument '${printable(extra[0])}'\n${USAGE}`);
+    return 2;
+  }
+  const wrong = (Object.keys(values) as (keyof typeof OPTIONS)[]).find(
+    (k) => values[k] !== undefined && !TAKES[command].includes(k),
+  );
+  if (wrong) {
+    err(`nnet: ${command} does not take --${wrong}\n${USAGE}`);
+    return 2;
+  }
   const shown = printable(file);
   // Only a regular file of bounded size: a FIFO or /dev/zero must not block or exhaust memory.
   const read = readTextFile(file, LIMITS.maxSourceBytes, shown);
-  if ('error' in read) { err(`nnet: ${read.error}`); return 2; }
+  if ('error' in read) {
+    err(`nnet: ${read.error}`);
+    return 2;
+  }
   // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
   const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
-  for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS)) (d.severity === 'error' ? err : out)(`${shown}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${printable(d.message)}`);
+  for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS))
+    (d.severity === 'error' ? err : out)(
+      `${shown}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${printable(d.message)}`,
+    );
   const more = diagnostics.length - Math.min(diagnostics.length, MAX_PRINTED_DIAGNOSTICS) + omittedDiagnostics;
   if (more > 0) (spec ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
   if (!spec) return 1;
@@ -86,7 +123,10 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
       return train(spec, values.json === true, out, err);
     case 'inspect': {
       const steps = values.steps === undefined ? 0 : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
-      if (!Number.isSafeInteger(steps) || steps < 0) { err('nnet: --steps needs a non-negative integer'); return 2; }
+      if (!Number.isSafeInteger(steps) || steps < 0) {
+        err('nnet: --steps needs a non-negative integer');
+        return 2;
+      }
       return inspect(spec, steps, out, err);
     }
     default:
@@ -104,11 +144,18 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
       if (t.epoch === epoch) continue;
       epoch = t.epoch;
       const loss = t.epochs.last!.loss;
-      if (json) out(JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }));
-      else if (epoch % every === 0 || epoch === spec.train.epochs) out(`epoch ${String(epoch).padStart(6)}  loss ${formatSummary(loss)}`);
+      if (json)
+        out(
+          JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }),
+        );
+      else if (epoch % every === 0 || epoch === spec.train.epochs)
+        out(`epoch ${String(epoch).padStart(6)}  loss ${formatSummary(loss)}`);
     }
   } catch (e) {
-    if (e instanceof NonFiniteError) { err(`error: ${e.message}`); return 1; }
+    if (e instanceof NonFiniteError) {
+      err(`error: ${e.message}`);
+      return 1;
+    }
     throw e;
   }
   if (!json) {
@@ -120,7 +167,9 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
       let sq = 0;
       for (const v of w) sq += v * v;
       const norm = Math.sqrt(sq);
-      out(`${g.name.padEnd(12)} ${formatSummary(g.meanAbsGrad).padStart(10)}  ${formatSummary(g.maxAbsGrad).padStart(11)}  ${formatSummary(norm).padStart(8)}`);
+      out(
+        `${g.name.padEnd(12)} ${formatSummary(g.meanAbsGrad).padStart(10)}  ${formatSummary(g.maxAbsGrad).padStart(11)}  ${formatSummary(norm).padStart(8)}`,
+      );
     }
   }
   return 0;
@@ -130,27 +179,53 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
   const t = new Trainer(spec);
   try {
     while (t.step < steps && t.advance());
-    if (t.step < steps) { err(`training ends after ${t.step} steps`); return 1; }
+    if (t.step < steps) {
+      err(`training ends after ${t.step} steps`);
+      return 1;
+    }
     const nest = (v: NamedTensor | undefined) => (v ? toNested(v.shape, v.data) : undefined);
     // Parameters after N steps, captured before the next batch's events change anything.
-    const weights = t.model.nodes.map((_, i) => { const s = nodeTensors(t, i); return { W: nest(s.W), b: nest(s.b) }; });
+    const weights = t.model.nodes.map((_, i) => {
+      const s = nodeTensors(t, i);
+      return { W: nest(s.W), b: nest(s.b) };
+    });
     const perMicro = 2 * t.model.nodes.length + 1;
     for (let i = 0; i < perMicro; i++) t.advance(); // forward, loss and backward of the next (micro-)batch
     const x = nodeTensors(t, 0).x!;
-    out(JSON.stringify({
-      network: spec.name, steps, epoch: t.epoch, loss: t.loss,
-      batch: { shape: { x: x.shape, y: [t.batchSize, t.outputs] }, x: nest(x), y: toNested([t.batchSize, t.outputs], t.yBatch) },
-      layers: t.model.nodes.map((n, i) => {
-        const s = nodeTensors(t, i);
-        const shapes = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v!.shape]));
-        return {
-          name: n.name, kind: n.kind, activation: n.activation, shapes, ...weights[i],
-          z: nest(s.z), a: nest(s.a), delta: nest(s.delta), gradW: nest(s.gradW), gradb: nest(s.gradb),
-        };
+    out(
+      JSON.stringify({
+        network: spec.name,
+        steps,
+        epoch: t.epoch,
+        loss: t.loss,
+        batch: {
+          shape: { x: x.shape, y: [t.batchSize, t.outputs] },
+          x: nest(x),
+          y: toNested([t.batchSize, t.outputs], t.yBatch),
+        },
+        layers: t.model.nodes.map((n, i) => {
+          const s = nodeTensors(t, i);
+          const shapes = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v!.shape]));
+          return {
+            name: n.name,
+            kind: n.kind,
+            activation: n.activation,
+            shapes,
+            ...weights[i],
+            z: nest(s.z),
+            a: nest(s.a),
+            delta: nest(s.delta),
+            gradW: nest(s.gradW),
+            gradb: nest(s.gradb),
+          };
+        }),
       }),
-    }));
+    );
   } catch (e) {
-    if (e instanceof NonFiniteError) { err(`error: ${e.message}`); return 1; }
+    if (e instanceof NonFiniteError) {
+      err(`error: ${e.message}`);
+      return 1;
+    }
     throw e;
   }
   return 0;

@@ -23,7 +23,10 @@ export interface NnetCommands {
 export type NnetCommandId = keyof NnetCommands;
 
 /** Registers a command with its typed arguments. */
-export function registerCommand<K extends NnetCommandId>(id: K, handler: (...args: NnetCommands[K]) => unknown): vscode.Disposable {
+export function registerCommand<K extends NnetCommandId>(
+  id: K,
+  handler: (...args: NnetCommands[K]) => unknown,
+): vscode.Disposable {
   return vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown);
 }
 

@@ -14,18 +14,33 @@ export interface ExampleInfo {
 }
 
 /** Templates offered by New Network, in the order of the course: the first network, then one per lesson. */
-const TEMPLATES = ['xor.nnet', 'regression.nnet', 'spiral.nnet', 'classify.nnet', 'deep-sigmoid.nnet', 'deep-relu.nnet',
-  'residual.nnet', 'exploding-clipped.nnet', 'batchnorm.nnet', 'dropout.nnet'];
+const TEMPLATES = [
+  'xor.nnet',
+  'regression.nnet',
+  'spiral.nnet',
+  'classify.nnet',
+  'deep-sigmoid.nnet',
+  'deep-relu.nnet',
+  'residual.nnet',
+  'exploding-clipped.nnet',
+  'batchnorm.nnet',
+  'dropout.nnet',
+];
 
 /** The examples shipped in the extension's `examples/` folder. */
 export async function listExamples(extensionUri: vscode.Uri): Promise<ExampleInfo[]> {
   const dir = vscode.Uri.joinPath(extensionUri, 'examples');
   const entries = await vscode.workspace.fs.readDirectory(dir);
-  const files = entries.filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.nnet')).map(([name]) => name).sort();
-  return Promise.all(files.map(async (file) => {
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, file)));
-    return { file, lesson: lessonOf(text), text };
-  }));
+  const files = entries
+    .filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.nnet'))
+    .map(([name]) => name)
+    .sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, file)));
+      return { file, lesson: lessonOf(text), text };
+    }),
+  );
 }
 
 /** `name.nnet`, or `name-2.nnet`, `name-3.nnet`, … — the first that does not exist in `folder`. */
@@ -64,7 +79,9 @@ async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Prom
     try {
       await vscode.workspace.fs.stat(dest);
       continue; // never written over: the user's file of that name stays
-    } catch { /* absent: copy it */ }
+    } catch {
+      /* absent: copy it */
+    }
     await vscode.workspace.fs.copy(vscode.Uri.joinPath(extensionUri, 'examples', csv), dest);
   }
   trace('command', { id: 'nnet.example', file: example.file, written: vscode.workspace.asRelativePath(target) });
@@ -75,10 +92,16 @@ async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Prom
 export async function pickExample(extensionUri: vscode.Uri, kind: 'template' | 'example'): Promise<void> {
   const all = await listExamples(extensionUri);
   const shown = kind === 'template' ? TEMPLATES.flatMap((f) => all.filter((e) => e.file === f)) : all;
-  const picked = await vscode.window.showQuickPick(shown.map((e) => ({ label: e.file.replace(/\.nnet$/, ''), detail: e.lesson, example: e })), {
-    title: kind === 'template' ? 'New Network from a template' : 'Open an nnet example',
-    placeHolder: kind === 'template' ? 'Pick a starting point; it is written into the workspace folder as a new file' : 'Pick a lesson',
-    matchOnDetail: true,
-  });
+  const picked = await vscode.window.showQuickPick(
+    shown.map((e) => ({ label: e.file.replace(/\.nnet$/, ''), detail: e.lesson, example: e })),
+    {
+      title: kind === 'template' ? 'New Network from a template' : 'Open an nnet example',
+      placeHolder:
+        kind === 'template'
+          ? 'Pick a starting point; it is written into the workspace folder as a new file'
+          : 'Pick a lesson',
+      matchOnDetail: true,
+    },
+  );
   if (picked) await materialize(extensionUri, picked.example);
 }

@@ -36,15 +36,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const trainer = new TrainController(workerScript, display, () => settings.current, logger);
   const inspector = new LayerInspector(context.extensionUri, logger, () => settings.current);
   // Views follow a change at once; the parse limits re-check open files; debug sessions read them when they start.
-  context.subscriptions.push(settings.onDidChange((s) => {
-    log.info(`settings changed: ${JSON.stringify(s)}`);
-    view.setLimits(viewLimitsOf(s));
-    inspector.settingsChanged();
-    const limits = parseLimitsOf(s);
-    if (limits.maxCsvBytes === parsing.maxCsvBytes && limits.memoryBudget === parsing.memoryBudget) return;
-    parsing = limits;
-    setParseLimits(limits);
-  }));
+  context.subscriptions.push(
+    settings.onDidChange((s) => {
+      log.info(`settings changed: ${JSON.stringify(s)}`);
+      view.setLimits(viewLimitsOf(s));
+      inspector.settingsChanged();
+      const limits = parseLimitsOf(s);
+      if (limits.maxCsvBytes === parsing.maxCsvBytes && limits.memoryBudget === parsing.memoryBudget) return;
+      parsing = limits;
+      setParseLimits(limits);
+    }),
+  );
   const lenses = new TrainCodeLensProvider();
 
   const activeNnet = (uri?: vscode.Uri): vscode.Uri | undefined => {
@@ -75,23 +77,36 @@ export function activate(context: vscode.ExtensionContext): void {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save();
     await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
-      type: 'nnet', request: 'launch', name: `Debug ${path.basename(target.fsPath)}`, program: target.fsPath,
+      type: 'nnet',
+      request: 'launch',
+      name: `Debug ${path.basename(target.fsPath)}`,
+      program: target.fsPath,
       dataRoot: vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath,
     });
   };
 
   context.subscriptions.push(
-    view, display, trainer,
+    view,
+    display,
+    trainer,
     vscode.window.registerWebviewViewProvider(GradientFlowViewProvider.viewType, view),
     view.onDidReceiveCommand((c) => {
       switch (c) {
-        case 'train': return void train();
-        case 'debug': return void debug();
+        case 'train':
+          return void train();
+        case 'debug':
+          return void debug();
         // The workbench's own Pause/Continue act on the focused debug session, as the debug toolbar does.
-        case 'pause': return void vscode.commands.executeCommand('workbench.action.debug.pause');
-        case 'continue': return void vscode.commands.executeCommand('workbench.action.debug.continue');
-        case 'stop': return stop();
-        default: { const never: never = c; return never; }
+        case 'pause':
+          return void vscode.commands.executeCommand('workbench.action.debug.pause');
+        case 'continue':
+          return void vscode.commands.executeCommand('workbench.action.debug.continue');
+        case 'stop':
+          return stop();
+        default: {
+          const never: never = c;
+          return never;
+        }
       }
     }),
     registerDocuments(),

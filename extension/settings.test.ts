@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS, LAUNCH_SETTINGS, SETTINGS, SettingsStore, mergeLaunchSettings, sessionSettings, type ConfigurationSource, type SettingName } from './settings';
+import {
+  DEFAULT_SETTINGS,
+  LAUNCH_SETTINGS,
+  SETTINGS,
+  SettingsStore,
+  mergeLaunchSettings,
+  sessionSettings,
+  type ConfigurationSource,
+  type SettingName,
+} from './settings';
 
 /** A configuration the test edits, with VS Code's change event (only for sections the edit touched). */
 function fakeWorkspace(initial: Record<string, unknown> = {}) {
@@ -13,7 +22,10 @@ function fakeWorkspace(initial: Record<string, unknown> = {}) {
   const listeners = new Set<(e: { affectsConfiguration(section: string): boolean }) => unknown>();
   const source: ConfigurationSource = {
     getConfiguration: () => ({ get: <T>(key: string) => values[key] as T }),
-    onDidChangeConfiguration: (l) => { listeners.add(l); return { dispose: () => listeners.delete(l) }; },
+    onDidChangeConfiguration: (l) => {
+      listeners.add(l);
+      return { dispose: () => listeners.delete(l) };
+    },
   };
   const set = (changes: Record<string, unknown>, section = 'nnet') => {
     values = { ...values, ...changes };
@@ -27,14 +39,31 @@ test('unset settings read as the defaults, which are the constants the code used
   const store = new SettingsStore(ws.source, () => assert.fail('nothing to report'));
   assert.deepEqual(store.current, DEFAULT_SETTINGS);
   assert.deepEqual(
-    [DEFAULT_SETTINGS.vanishingRatio, DEFAULT_SETTINGS.vanishingFloor, DEFAULT_SETTINGS.explodingNorm, DEFAULT_SETTINGS.deadReluShare, DEFAULT_SETTINGS.historyMB,
-      DEFAULT_SETTINGS.runsKept, DEFAULT_SETTINGS.curvePoints, DEFAULT_SETTINGS.heatmapCells, DEFAULT_SETTINGS.maxTensorValues, DEFAULT_SETTINGS.maxCsvMB, DEFAULT_SETTINGS.memoryBudgetMB],
-    [1e-3, 1e-7, 100, 0.5, 256, 5, 2000, 256, 1 << 20, 16, 2048]);
+    [
+      DEFAULT_SETTINGS.vanishingRatio,
+      DEFAULT_SETTINGS.vanishingFloor,
+      DEFAULT_SETTINGS.explodingNorm,
+      DEFAULT_SETTINGS.deadReluShare,
+      DEFAULT_SETTINGS.historyMB,
+      DEFAULT_SETTINGS.runsKept,
+      DEFAULT_SETTINGS.curvePoints,
+      DEFAULT_SETTINGS.heatmapCells,
+      DEFAULT_SETTINGS.maxTensorValues,
+      DEFAULT_SETTINGS.maxCsvMB,
+      DEFAULT_SETTINGS.memoryBudgetMB,
+    ],
+    [1e-3, 1e-7, 100, 0.5, 256, 5, 2000, 256, 1 << 20, 16, 2048],
+  );
 });
 
 test('a value of the wrong type or out of range is reported once, and the default is used', () => {
   const reports: string[] = [];
-  const ws = fakeWorkspace({ 'debug.historyMB': 'lots', 'exceptions.deadReluShare': 1.5, 'gradientFlow.runsKept': 2.5, 'exceptions.explodingNorm': 7 });
+  const ws = fakeWorkspace({
+    'debug.historyMB': 'lots',
+    'exceptions.deadReluShare': 1.5,
+    'gradientFlow.runsKept': 2.5,
+    'exceptions.explodingNorm': 7,
+  });
   const store = new SettingsStore(ws.source, (m) => reports.push(m));
   assert.equal(store.current.historyMB, 256);
   assert.equal(store.current.deadReluShare, 0.5);
@@ -50,7 +79,8 @@ test('a value of the wrong type or out of range is reported once, and the defaul
   ws.set({ 'exceptions.explodingNorm': -1 });
   assert.equal(store.current.explodingNorm, 100);
   assert.deepEqual(reports.slice(3), ['nnet.exceptions.explodingNorm: -1 is outside 0…1000000000000; using 100']);
-  for (const bad of [NaN, Infinity, null, true, [1], {}]) assert.ok(sessionSettings({ historyMB: bad }, () => undefined).historyMB === 256, `${String(bad)} is refused`);
+  for (const bad of [NaN, Infinity, null, true, [1], {}])
+    assert.ok(sessionSettings({ historyMB: bad }, () => undefined).historyMB === 256, `${String(bad)} is refused`);
 });
 
 test('onDidChange fires with the new settings only when an nnet setting changed, and stops after dispose', () => {
@@ -73,7 +103,15 @@ test('onDidChange fires with the new settings only when an nnet setting changed,
 test('launch attributes override the settings per session; the rest are filled in; a bad attribute is reported and the setting used', () => {
   const settings = { ...DEFAULT_SETTINGS, historyMB: 512, explodingNorm: 10, runsKept: 3 };
   const reports: string[] = [];
-  const config = { type: 'nnet', request: 'launch', name: 'x', program: '/a.nnet', historyMB: 64, deadReluShare: 2, trace: true };
+  const config = {
+    type: 'nnet',
+    request: 'launch',
+    name: 'x',
+    program: '/a.nnet',
+    historyMB: 64,
+    deadReluShare: 2,
+    trace: true,
+  };
   const merged = mergeLaunchSettings<Record<string, unknown>>(config, settings, (m) => reports.push(m));
   assert.equal(merged.historyMB, 64, 'launch.json wins');
   assert.equal(merged.explodingNorm, 10, 'filled in from the settings');
@@ -82,7 +120,12 @@ test('launch attributes override the settings per session; the rest are filled i
   assert.equal(merged.runsKept, undefined, 'view settings are not launch attributes');
   assert.equal(merged.program, '/a.nnet');
   assert.deepEqual(reports, ["launch attribute 'deadReluShare': 2 is outside 0…1; using 0.5"]);
-  assert.deepEqual(Object.keys(merged).filter((k) => !(k in config)).sort(), LAUNCH_SETTINGS.filter((k) => !(k in config)).sort());
+  assert.deepEqual(
+    Object.keys(merged)
+      .filter((k) => !(k in config))
+      .sort(),
+    LAUNCH_SETTINGS.filter((k) => !(k in config)).sort(),
+  );
   assert.equal(config.historyMB, 64, 'the configuration passed in is not modified');
   // The session (standalone: no settings) reads the same attributes, with the built-in defaults under them.
   const s = sessionSettings({ historyMB: 64, trace: 'yes' }, (m) => reports.push(m));
@@ -96,11 +139,24 @@ test("package.json declares every setting with this default and range, and each 
   const names = Object.keys(SETTINGS) as SettingName[];
   assert.deepEqual(Object.keys(props).sort(), names.map((n) => `nnet.${SETTINGS[n].key}`).sort());
   for (const n of names) {
-    const s = SETTINGS[n], p = props[`nnet.${s.key}`];
-    assert.deepEqual([p.type, p.default, p.minimum, p.maximum], [s.integer ? 'integer' : 'number', s.default, s.minimum, s.maximum], n);
+    const s = SETTINGS[n],
+      p = props[`nnet.${s.key}`];
+    assert.deepEqual(
+      [p.type, p.default, p.minimum, p.maximum],
+      [s.integer ? 'integer' : 'number', s.default, s.minimum, s.maximum],
+      n,
+    );
     assert.ok(typeof p.markdownDescription === 'string' && p.markdownDescription.length > 40, `${n} is documented`);
   }
-  const launch = pkg.contributes.debuggers[0].configurationAttributes.launch.properties as Record<string, Record<string, unknown>>;
-  for (const n of LAUNCH_SETTINGS) assert.deepEqual([launch[n]?.minimum, launch[n]?.maximum], [SETTINGS[n].minimum, SETTINGS[n].maximum], `launch attribute ${n}`);
+  const launch = pkg.contributes.debuggers[0].configurationAttributes.launch.properties as Record<
+    string,
+    Record<string, unknown>
+  >;
+  for (const n of LAUNCH_SETTINGS)
+    assert.deepEqual(
+      [launch[n]?.minimum, launch[n]?.maximum],
+      [SETTINGS[n].minimum, SETTINGS[n].maximum],
+      `launch attribute ${n}`,
+    );
   assert.equal(launch.trace?.type, 'boolean');
 });

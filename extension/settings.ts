@@ -42,8 +42,14 @@ export interface NumberSetting {
   readonly launch: boolean;
 }
 
-const n = (key: string, dflt: number, minimum: number, maximum: number, integer: boolean, launch: boolean): NumberSetting =>
-  ({ key, default: dflt, minimum, maximum, integer, launch });
+const n = (
+  key: string,
+  dflt: number,
+  minimum: number,
+  maximum: number,
+  integer: boolean,
+  launch: boolean,
+): NumberSetting => ({ key, default: dflt, minimum, maximum, integer, launch });
 
 /** Every setting; package.json's `contributes.configuration` declares the same (a unit test compares them). */
 export const SETTINGS: { readonly [K in SettingName]: NumberSetting } = {
@@ -66,12 +72,15 @@ const NAMES = Object.keys(SETTINGS) as SettingName[];
 export const LAUNCH_SETTINGS: readonly SettingName[] = NAMES.filter((k) => SETTINGS[k].launch);
 
 /** The defaults, as a settings object. */
-export const DEFAULT_SETTINGS: NnetSettings = Object.fromEntries(NAMES.map((k) => [k, SETTINGS[k].default])) as unknown as NnetSettings;
+export const DEFAULT_SETTINGS: NnetSettings = Object.fromEntries(
+  NAMES.map((k) => [k, SETTINGS[k].default]),
+) as unknown as NnetSettings;
 
 /** Why `value` cannot be the setting `name`, or null if it can. */
 export function settingProblem(name: SettingName, value: unknown): string | null {
   const s = SETTINGS[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `${JSON.stringify(value) ?? String(value)} is not a number`;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return `${JSON.stringify(value) ?? String(value)} is not a number`;
   if (s.integer && !Number.isInteger(value)) return `${value} is not a whole number`;
   if (value < s.minimum || value > s.maximum) return `${value} is outside ${s.minimum}…${s.maximum}`;
   return null;
@@ -81,7 +90,12 @@ export function settingProblem(name: SettingName, value: unknown): string | null
  * Reads every setting through `get` (undefined: not set); a value of the wrong type or out of range is reported
  * through `report` and replaced by `fallback`'s (default: the built-in default).
  */
-export function readSettings(get: (name: SettingName) => unknown, report: (message: string) => void, fallback: NnetSettings = DEFAULT_SETTINGS, where = (name: SettingName) => `nnet.${SETTINGS[name].key}`): NnetSettings {
+export function readSettings(
+  get: (name: SettingName) => unknown,
+  report: (message: string) => void,
+  fallback: NnetSettings = DEFAULT_SETTINGS,
+  where = (name: SettingName) => `nnet.${SETTINGS[name].key}`,
+): NnetSettings {
   const out: Record<string, number> = {};
   for (const name of NAMES) {
     const value = get(name);
@@ -93,7 +107,10 @@ export function readSettings(get: (name: SettingName) => unknown, report: (messa
 }
 
 /** The limits the editor and the worker parse with, in bytes (the settings are in MB). */
-export function parseLimitsOf(s: { readonly maxCsvMB: number; readonly memoryBudgetMB: number }): { maxCsvBytes: number; memoryBudget: number } {
+export function parseLimitsOf(s: { readonly maxCsvMB: number; readonly memoryBudgetMB: number }): {
+  maxCsvBytes: number;
+  memoryBudget: number;
+} {
   return { maxCsvBytes: s.maxCsvMB * 1024 * 1024, memoryBudget: s.memoryBudgetMB * 1024 * 1024 };
 }
 
@@ -114,13 +131,29 @@ export interface SessionSettings {
  * The session's settings from launch arguments: each launch attribute if valid, else `base`'s value (the standalone
  * adapter has no settings, so `base` is the defaults there). Problems go to `report`.
  */
-export function sessionSettings(args: Readonly<Record<string, unknown>>, report: (message: string) => void, base: NnetSettings = DEFAULT_SETTINGS): SessionSettings {
+export function sessionSettings(
+  args: Readonly<Record<string, unknown>>,
+  report: (message: string) => void,
+  base: NnetSettings = DEFAULT_SETTINGS,
+): SessionSettings {
   const launch = new Set<string>(LAUNCH_SETTINGS);
-  const s = readSettings((name) => (launch.has(name) ? args[name] : undefined), report, base, (name) => `launch attribute '${name}'`);
-  if (args.trace !== undefined && typeof args.trace !== 'boolean') report(`launch attribute 'trace': ${JSON.stringify(args.trace)} is not true or false; using false`);
+  const s = readSettings(
+    (name) => (launch.has(name) ? args[name] : undefined),
+    report,
+    base,
+    (name) => `launch attribute '${name}'`,
+  );
+  if (args.trace !== undefined && typeof args.trace !== 'boolean')
+    report(`launch attribute 'trace': ${JSON.stringify(args.trace)} is not true or false; using false`);
   return {
-    vanishingRatio: s.vanishingRatio, vanishingFloor: s.vanishingFloor, explodingNorm: s.explodingNorm, deadReluShare: s.deadReluShare,
-    historyMB: s.historyMB, maxCsvMB: s.maxCsvMB, memoryBudgetMB: s.memoryBudgetMB, trace: args.trace === true,
+    vanishingRatio: s.vanishingRatio,
+    vanishingFloor: s.vanishingFloor,
+    explodingNorm: s.explodingNorm,
+    deadReluShare: s.deadReluShare,
+    historyMB: s.historyMB,
+    maxCsvMB: s.maxCsvMB,
+    memoryBudgetMB: s.memoryBudgetMB,
+    trace: args.trace === true,
   };
 }
 
@@ -128,7 +161,11 @@ export function sessionSettings(args: Readonly<Record<string, unknown>>, report:
  * A launch configuration with every launch setting it does not set filled in from `settings`: the attributes in
  * launch.json win for that session, the settings apply to the rest. An invalid attribute is reported and replaced.
  */
-export function mergeLaunchSettings<C extends Record<string, unknown>>(config: C, settings: NnetSettings, report: (message: string) => void): C {
+export function mergeLaunchSettings<C extends Record<string, unknown>>(
+  config: C,
+  settings: NnetSettings,
+  report: (message: string) => void,
+): C {
   const s = sessionSettings(config, report, settings);
   const out: Record<string, unknown> = { ...config };
   for (const name of LAUNCH_SETTINGS) out[name] = s[name as keyof SessionSettings];
@@ -139,7 +176,9 @@ export function mergeLaunchSettings<C extends Record<string, unknown>>(config: C
 /** The part of `vscode.workspace` the store reads (a fake in tests). */
 export interface ConfigurationSource {
   getConfiguration(section: 'nnet'): Pick<vscode.WorkspaceConfiguration, 'get'>;
-  onDidChangeConfiguration(listener: (e: Pick<vscode.ConfigurationChangeEvent, 'affectsConfiguration'>) => unknown): { dispose(): unknown };
+  onDidChangeConfiguration(listener: (e: Pick<vscode.ConfigurationChangeEvent, 'affectsConfiguration'>) => unknown): {
+    dispose(): unknown;
+  };
 }
 
 /** The current settings, re-read when the user changes any `nnet.*` setting. Each invalid value is reported once. */
@@ -149,7 +188,10 @@ export class SettingsStore {
   private readonly reported = new Set<string>();
   private readonly subscription: { dispose(): unknown };
 
-  constructor(private readonly source: ConfigurationSource, private readonly report: (message: string) => void) {
+  constructor(
+    private readonly source: ConfigurationSource,
+    private readonly report: (message: string) => void,
+  ) {
     this.value = this.read();
     this.subscription = source.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('nnet')) return;
@@ -185,6 +227,9 @@ export class SettingsStore {
 
   private read(): NnetSettings {
     const c = this.source.getConfiguration('nnet');
-    return readSettings((name) => c.get(SETTINGS[name].key), (m) => this.reportOnce(m));
+    return readSettings(
+      (name) => c.get(SETTINGS[name].key),
+      (m) => this.reportOnce(m),
+    );
   }
 }

@@ -21,7 +21,9 @@ export async function mayRun(action: RunAction, uri: vscode.Uri): Promise<boolea
   const name = path.basename(uri.path);
   if (uri.scheme !== 'file') {
     trace('refused', { action, reason: 'not on disk', scheme: uri.scheme });
-    void vscode.window.showWarningMessage(`${NOUN[action]} ${name} needs the file on disk; this one is on '${uri.scheme}:'. Save it to a local folder to ${action} it.`);
+    void vscode.window.showWarningMessage(
+      `${NOUN[action]} ${name} needs the file on disk; this one is on '${uri.scheme}:'. Save it to a local folder to ${action} it.`,
+    );
     return false;
   }
   if (vscode.workspace.isTrusted) return true;

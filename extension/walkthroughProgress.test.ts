@@ -33,7 +33,10 @@ beforeEach(async () => {
 afterEach(() => dc.stop());
 
 /** Sends a request that moves the run, as VS Code would (the tracker sees it first), and waits for the stop. */
-async function move(command: 'continue' | 'stepIn' | 'stepBack' | 'next', send: () => Promise<unknown>): Promise<WalkthroughKey[]> {
+async function move(
+  command: 'continue' | 'stepIn' | 'stepBack' | 'next',
+  send: () => Promise<unknown>,
+): Promise<WalkthroughKey[]> {
   assert.deepEqual(progress.fromClient({ type: 'request', command, seq: 0 } as DebugProtocol.Request), []);
   const before = stops.length;
   await Promise.all([send(), dc.waitForEvent('stopped')]);
@@ -45,8 +48,15 @@ test('a breakpoint stop, Step Into to δ, then Step Back complete the three debu
   await dc.initializeRequest();
   await dc.setBreakpointsRequest({ source: { path: xor }, breakpoints: [{ line: OUT_LINE }] });
   await dc.configurationDoneRequest();
-  await Promise.all([dc.launchRequest({ program: xor } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('stopped')]);
-  assert.deepEqual(stops.map((s) => s.keys), [[paused]], 'the breakpoint stop on forward out');
+  await Promise.all([
+    dc.launchRequest({ program: xor } as DebugProtocol.LaunchRequestArguments),
+    dc.waitForEvent('stopped'),
+  ]);
+  assert.deepEqual(
+    stops.map((s) => s.keys),
+    [[paused]],
+    'the breakpoint stop on forward out',
+  );
   assert.equal(stops[0].description, 'Paused on forward out');
 
   const thread = { threadId: 1 };

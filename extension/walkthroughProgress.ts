@@ -22,7 +22,17 @@ export interface DapMessage {
 }
 
 /** Requests that move the run; the last one decides what the next `stopped` event means. */
-const MOVES = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'pause', 'goto', 'restartFrame']);
+const MOVES = new Set([
+  'continue',
+  'next',
+  'stepIn',
+  'stepOut',
+  'stepBack',
+  'reverseContinue',
+  'pause',
+  'goto',
+  'restartFrame',
+]);
 
 /** A δ sub-step as the adapter describes a stop on it: `Paused on backward h1: δ = ∂L/∂a ⊙ tanh′(z)`. */
 const DELTA_STOP = /^Paused on backward \S+: δ = /;

@@ -11,8 +11,15 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
 const node = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production,
-  logLevel: 'warning', absWorkingDir: root, metafile: true,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  metafile: true,
 };
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
@@ -21,9 +28,17 @@ const builds = [
   { ...node, entryPoints: ['extension/debug/debugAdapter.ts'], outfile: 'dist/debugAdapter.js' },
   { ...node, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
-    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', absWorkingDir: root, metafile: true,
-    entryPoints: { gradientFlow: 'webview/gradientFlow/main.ts', inspector: 'webview/inspector/main.ts' }, outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    metafile: true,
+    entryPoints: { gradientFlow: 'webview/gradientFlow/main.ts', inspector: 'webview/inspector/main.ts' },
+    outdir: 'dist/webview',
     loader: { '.css': 'css' },
   },
 ];
@@ -38,10 +53,12 @@ function bundledPackages(results) {
       if (m) dirs.add(input.slice(0, m.index + m[0].length - 1));
     }
   }
-  return [...dirs].map((dir) => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
-    return { name: pkg.name, version: pkg.version, dir };
-  }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...dirs]
+    .map((dir) => {
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+      return { name: pkg.name, version: pkg.version, dir };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true }); // no stale maps in the .vsix
@@ -50,7 +67,10 @@ if (watch) {
   console.log('watching…');
 } else {
   const results = await Promise.all(builds.map((b) => esbuild.build(b)));
-  fs.writeFileSync(path.join(root, 'dist', 'bundled-packages.json'), `${JSON.stringify(bundledPackages(results), null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(root, 'dist', 'bundled-packages.json'),
+    `${JSON.stringify(bundledPackages(results), null, 2)}\n`,
+  );
   if (fs.existsSync(path.join(root, 'dist/cli.js'))) fs.chmodSync(path.join(root, 'dist/cli.js'), 0o755);
   console.log(`built ${builds.length} bundles${production ? ' (production)' : ''}`);
 }

@@ -27,14 +27,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const cold = !fs.existsSync(CACHE);
-  console.log(cold ? 'No .vscode-test/ yet: npm start installs Node 24 and code-server (cold path).'
-    : '.vscode-test/ exists: npm start reuses the cached install (warm path).');
+  console.log(
+    cold
+      ? 'No .vscode-test/ yet: npm start installs Node 24 and code-server (cold path).'
+      : '.vscode-test/ exists: npm start reuses the cached install (warm path).',
+  );
   const port = await freePort();
   fs.mkdirSync(path.dirname(LOG), { recursive: true });
   const log = fs.createWriteStream(LOG);
   let output = '';
   // Its own process group, so SIGINT reaches npm and start.mjs together, as Ctrl+C in a terminal does.
-  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const onData = (chunk) => {
     const text = chunk.toString();
     output += text;
@@ -45,8 +53,16 @@ async function main() {
   child.stderr.on('data', onData);
   const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let exited = null;
-  void exit.then((e) => { exited = e; });
-  const signalGroup = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
+  void exit.then((e) => {
+    exited = e;
+  });
+  const signalGroup = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
 
   const fail = async (why) => {
     if (!exited) {
@@ -58,8 +74,10 @@ async function main() {
     const tail = output.split('\n').slice(-60).join('\n');
     const csLog = path.join(START_PROFILE, 'code-server.log');
     const csTail = fs.existsSync(csLog) ? fs.readFileSync(csLog, 'utf8').split('\n').slice(-30).join('\n') : '(none)';
-    console.error(`\n✖ npm start check failed: ${why}\n--- tail of npm start's output (full: ${path.relative(ROOT, LOG)}):\n${tail}`
-      + `\n--- tail of ${path.relative(ROOT, csLog)}:\n${csTail}\n---`);
+    console.error(
+      `\n✖ npm start check failed: ${why}\n--- tail of npm start's output (full: ${path.relative(ROOT, LOG)}):\n${tail}` +
+        `\n--- tail of ${path.relative(ROOT, csLog)}:\n${csTail}\n---`,
+    );
     process.exit(1);
   };
 
@@ -85,7 +103,8 @@ async function main() {
   const html = await res.text();
   if (res.status !== 200) return fail(`GET ${url} answered ${res.status}`);
   // The workbench page of VS Code for the web: its configuration element and the workbench bundle.
-  const isWorkbench = html.includes('vscode-workbench-web-configuration') && /workbench\/workbench[\w.-]*\.js/.test(html);
+  const isWorkbench =
+    html.includes('vscode-workbench-web-configuration') && /workbench\/workbench[\w.-]*\.js/.test(html);
   if (!isWorkbench) return fail(`GET ${url} is not VS Code's workbench page:\n${html.slice(0, 600)}`);
   console.log(`::: GET ${url}: 200, VS Code's workbench page (${html.length} bytes)`);
 
@@ -95,7 +114,8 @@ async function main() {
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }
-  if (!extensions.includes(EXTENSION_ID)) return fail(`${EXTENSION_ID} is not installed in ${START_PROFILE}: [${extensions.join(', ')}]`);
+  if (!extensions.includes(EXTENSION_ID))
+    return fail(`${EXTENSION_ID} is not installed in ${START_PROFILE}: [${extensions.join(', ')}]`);
   console.log(`::: installed in the npm start profile: ${extensions.join(', ')}`);
 
   signalGroup('SIGINT');
@@ -106,9 +126,14 @@ async function main() {
   const byCtrlC = stopped.code === 0 || stopped.code === 130 || stopped.signal === 'SIGINT';
   if (!byCtrlC) return fail(`npm start exited with ${stopped.code ?? stopped.signal} after SIGINT`);
   if (!/Stopped\./.test(output)) return fail('npm start exited without saying it stopped code-server');
-  const still = await fetch(`${new URL(url).origin}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
+  const still = await fetch(`${new URL(url).origin}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(
+    () => true,
+    () => false,
+  );
   if (still) return fail('code-server still answers after npm start exited');
-  console.log(`::: SIGINT: npm start stopped code-server and exited (${stopped.code ?? stopped.signal}); ${cold ? 'cold' : 'warm'} start took ${ready}s`);
+  console.log(
+    `::: SIGINT: npm start stopped code-server and exited (${stopped.code ?? stopped.signal}); ${cold ? 'cold' : 'warm'} start took ${ready}s`,
+  );
   log.end();
 }
 

@@ -3,8 +3,18 @@ import type { ChildProcess } from 'node:child_process';
 
 export declare const ROOT: string;
 export declare const CACHE: string;
-export interface Profile { home: string; userData: string; extensions: string; tmp: string }
-export interface CodeServer { url: string; proc: ChildProcess; stop(): Promise<void>; killNow(): void }
+export interface Profile {
+  home: string;
+  userData: string;
+  extensions: string;
+  tmp: string;
+}
+export interface CodeServer {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+  killNow(): void;
+}
 export interface StartOptions {
   port: number;
   folder: string;

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const glyph = fs.readFileSync(path.join(root, 'media', 'nnet.svg'), 'utf8')
+const glyph = fs
+  .readFileSync(path.join(root, 'media', 'nnet.svg'), 'utf8')
   .replace('stroke="currentColor"', 'stroke="#f4f7fb"')
   .replace(/width="24" height="24"/, 'width="100" height="100"');
 // The tile's colour is package.json's galleryBanner colour, so the icon sits on the Marketplace banner as one piece.
@@ -14,7 +15,10 @@ const html = `<!doctype html><html><body style="margin:0;background:transparent"
 <div style="width:128px;height:128px;border-radius:24px;background:linear-gradient(145deg,#2b4c7e,#1b2b44);
 display:flex;align-items:center;justify-content:center">${glyph}</div></body></html>`;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 128, height: 128 } });
   await page.setContent(html);

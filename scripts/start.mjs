@@ -44,7 +44,8 @@ async function main() {
   installVsix(bin, profile, VSIX, { quiet: true });
 
   const wanted = Number(process.env.PORT ?? 8080);
-  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) throw new Error(`PORT=${process.env.PORT} is not a port`);
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535)
+    throw new Error(`PORT=${process.env.PORT} is not a port`);
   const port = await freePortFrom(wanted);
   if (port !== wanted) console.log(`Port ${wanted} is busy; using ${port}.`);
   const logFile = path.join(profileDir, 'code-server.log');
@@ -53,7 +54,9 @@ async function main() {
 
   const url = `${server.url}?folder=${encodeURIComponent(folder)}`;
   const bar = '═'.repeat(Math.min(100, url.length + 4));
-  console.log(`\n${bar}\n  nnet is running in VS Code (code-server). Open:\n\n  ${url}\n\n  Log: ${path.relative(ROOT, logFile)}`);
+  console.log(
+    `\n${bar}\n  nnet is running in VS Code (code-server). Open:\n\n  ${url}\n\n  Log: ${path.relative(ROOT, logFile)}`,
+  );
   console.log(`  Press Ctrl+C to stop.\n${bar}\n`);
 
   let stopping = false;

@@ -23,18 +23,25 @@ function findTests(dir, pattern) {
   const out = [];
   for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
     const rel = path.join(dir, e.name);
-    if (e.isDirectory()) { if (e.name !== 'node_modules') out.push(...findTests(rel, pattern)); }
-    else if (pattern.test(e.name)) out.push(rel);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') out.push(...findTests(rel, pattern));
+    } else if (pattern.test(e.name)) out.push(rel);
   }
   return out.sort();
 }
 
-step('type-check (tsc, the whole project and each layer within its import boundaries)', 'npm', ['run', '--silent', 'typecheck']);
+step('type-check (tsc, the whole project and each layer within its import boundaries)', 'npm', [
+  'run',
+  '--silent',
+  'typecheck',
+]);
 step('formatting (prettier --check)', 'npm', ['run', '--silent', 'format:check']);
 step('lint (eslint)', 'npm', ['run', '--silent', 'lint']);
 step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 
-const unit = ['engine', 'debugger', 'extension', 'webview', 'test'].flatMap((d) => findTests(d, /(?<!\.e2e)\.test\.ts$/));
+const unit = ['engine', 'debugger', 'extension', 'webview', 'test'].flatMap((d) =>
+  findTests(d, /(?<!\.e2e)\.test\.ts$/),
+);
 const e2e = findTests('test', /\.e2e\.test\.ts$/);
 const files = only === 'unit' ? unit : only === 'e2e' ? e2e : [...unit, ...e2e];
 if (only !== 'unit' && e2e.length) {
@@ -42,4 +49,10 @@ if (only !== 'unit' && e2e.length) {
   ensureCodeServer();
 }
 fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-step(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]);
+step(`tests (${files.length} files)`, process.execPath, [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  ...files,
+]);

@@ -29,7 +29,8 @@ async function frame(wb: Workbench, width: number, height: number, scale: number
 async function widenSidebar(wb: Workbench, by: number): Promise<void> {
   const box = await wb.page.locator('.part.sidebar').boundingBox();
   if (!box) return;
-  const x = box.x + box.width + 1, y = box.y + box.height / 2;
+  const x = box.x + box.width + 1,
+    y = box.y + box.height / 2;
   await wb.page.mouse.move(x, y);
   await wb.page.mouse.down();
   await wb.page.mouse.move(x + by, y, { steps: 5 });
@@ -54,7 +55,8 @@ async function shoot(wb: Workbench, file: string, { keepPointer = false } = {}):
   // The DevTools protocol renders the capture at the clip's scale (crisper than shrinking a full-size capture).
   const cdp = await wb.page.context().newCDPSession(wb.page);
   const { data } = await cdp.send('Page.captureScreenshot', {
-    format: 'png', clip: { x: 0, y: 0, width: shape.width, height: shape.height, scale: shape.scale },
+    format: 'png',
+    clip: { x: 0, y: 0, width: shape.width, height: shape.height, scale: shape.scale },
   });
   await cdp.detach();
   fs.writeFileSync(target, Buffer.from(data, 'base64'));
@@ -66,28 +68,46 @@ async function main(): Promise<void> {
   await withWorkbench({ name: 'walkthrough-images' }, async (wb) => {
     const { page } = wb;
     // A new user's folder: nothing in it yet (the harness copies the examples in; Open Example brings xor back).
-    for (const f of fs.readdirSync(wb.workspace)) fs.rmSync(path.join(wb.workspace, f), { recursive: true, force: true });
-    await wb.waitUntil('an empty Explorer', async () => (await page.locator('.explorer-folders-view .monaco-list-row', { hasText: '.nnet' }).count()) === 0, 30_000);
+    for (const f of fs.readdirSync(wb.workspace))
+      fs.rmSync(path.join(wb.workspace, f), { recursive: true, force: true });
+    await wb.waitUntil(
+      'an empty Explorer',
+      async () => (await page.locator('.explorer-folders-view .monaco-list-row', { hasText: '.nnet' }).count()) === 0,
+      30_000,
+    );
     await frame(wb, 1000, 625, 0.8);
     await widenSidebar(wb, 90);
 
     await runNnetCommand(wb, 'nnet: Open Example');
     await page.locator('.quick-input-list .monaco-list-row[aria-label^="batchnorm, "]').waitFor({ timeout: 30_000 });
-    await wb.waitUntil('the extension activated', async () => !/Activating/.test(await page.locator('.part.statusbar').innerText()), 30_000);
+    await wb.waitUntil(
+      'the extension activated',
+      async () => !/Activating/.test(await page.locator('.part.statusbar').innerText()),
+      30_000,
+    );
     await shoot(wb, 'walkthrough/open-example.png');
     await pickLesson(wb, 'xor');
     await page.locator('.tabs-container .tab.active', { hasText: 'xor.nnet' }).waitFor({ timeout: 30_000 });
     await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
     await clickTrain(wb);
-    await wb.waitUntil('the finished run in the status bar', async () =>
-      (await page.locator('.part.statusbar .statusbar-item', { hasText: /finished after 2000 steps/ }).count()) > 0, 90_000, 500);
+    await wb.waitUntil(
+      'the finished run in the status bar',
+      async () =>
+        (await page.locator('.part.statusbar .statusbar-item', { hasText: /finished after 2000 steps/ }).count()) > 0,
+      90_000,
+      500,
+    );
     await wb.focusEditor();
     await shoot(wb, 'walkthrough/train.png');
 
     const flow = await openGradientFlow(wb);
-    await wb.waitUntil('the finished run in Gradient Flow', async () =>
-      (await flow.locator('#step').textContent()) === 'step 2000', 30_000, 500);
+    await wb.waitUntil(
+      'the finished run in Gradient Flow',
+      async () => (await flow.locator('#step').textContent()) === 'step 2000',
+      30_000,
+      500,
+    );
     await shoot(wb, 'walkthrough/gradient-flow.png');
 
     await wb.focusEditor();
@@ -139,8 +159,11 @@ async function main(): Promise<void> {
     await widget.waitFor({ timeout: 10_000 });
     await widget.locator('.monaco-editor').first().click();
     await page.keyboard.type(CONDITION);
-    await wb.waitUntil('the condition in the breakpoint widget', async () =>
-      (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(CONDITION), 10_000);
+    await wb.waitUntil(
+      'the condition in the breakpoint widget',
+      async () => (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(CONDITION),
+      10_000,
+    );
     await page.keyboard.press('Enter');
     await startDebugging(wb);
     await waitForFrame(wb, /^backward h_3 · step 150/, 60_000);
@@ -155,6 +178,6 @@ async function main(): Promise<void> {
 }
 
 void main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -13,7 +13,9 @@ export interface WebviewLogMessage {
 const MAX_MESSAGES = 50;
 
 /** A function that posts `what` (and the error's message) to the host, up to MAX_MESSAGES of them. */
-export function webviewLogger(post: (m: WebviewLogMessage) => void): (level: WebviewLogLevel, what: string, err?: unknown) => void {
+export function webviewLogger(
+  post: (m: WebviewLogMessage) => void,
+): (level: WebviewLogLevel, what: string, err?: unknown) => void {
   let sent = 0;
   return (level, what, err) => {
     const detail = err === undefined ? '' : `: ${err instanceof Error ? err.message : describe(err)}`;
@@ -21,8 +23,17 @@ export function webviewLogger(post: (m: WebviewLogMessage) => void): (level: Web
     if (sent >= MAX_MESSAGES) return;
     sent++;
     try {
-      post({ kind: 'log', level, message: sent === MAX_MESSAGES ? `${message} (further messages from this view are dropped)`.slice(0, MAX_LOG_TEXT) : message });
-    } catch { /* the host is gone; nobody to tell */ }
+      post({
+        kind: 'log',
+        level,
+        message:
+          sent === MAX_MESSAGES
+            ? `${message} (further messages from this view are dropped)`.slice(0, MAX_LOG_TEXT)
+            : message,
+      });
+    } catch {
+      /* the host is gone; nobody to tell */
+    }
   };
 }
 

@@ -58,7 +58,13 @@ export interface ViewLimits {
 }
 
 /** The limits before the host says otherwise (the settings' defaults). */
-export const DEFAULT_VIEW_LIMITS: ViewLimits = { vanishingRatio: 1e-3, vanishingFloor: 1e-7, explodingMax: 100, runsKept: 5, curvePoints: 2000 };
+export const DEFAULT_VIEW_LIMITS: ViewLimits = {
+  vanishingRatio: 1e-3,
+  vanishingFloor: 1e-7,
+  explodingMax: 100,
+  runsKept: 5,
+  curvePoints: 2000,
+};
 
 /** Most earlier runs any message or saved state may carry (the largest `runsKept`). */
 export const MAX_RUNS = 20;
@@ -71,7 +77,13 @@ export type HostToWebview =
    * faded overlay), unless `previous` is given (a replay): then `runs` (newest first, at most runsKept) replace the
    * earlier runs, or just `previous` when `runs` is absent, and null clears them.
    */
-  | { kind: 'reset'; title: string; layerNames: readonly string[]; previous?: PreviousRun | null; runs?: readonly PreviousRun[] }
+  | {
+      kind: 'reset';
+      title: string;
+      layerNames: readonly string[];
+      previous?: PreviousRun | null;
+      runs?: readonly PreviousRun[];
+    }
   /** Latest per-layer gradient magnitudes, in network order. */
   | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
@@ -118,7 +130,11 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     case 'command':
       return VIEW_COMMANDS.some((c) => c === msg.command);
     case 'log':
-      return (msg.level === 'warn' || msg.level === 'error') && typeof msg.message === 'string' && msg.message.length <= MAX_LOG_TEXT;
+      return (
+        (msg.level === 'warn' || msg.level === 'error') &&
+        typeof msg.message === 'string' &&
+        msg.message.length <= MAX_LOG_TEXT
+      );
     default:
       return false;
   }

@@ -39,11 +39,15 @@ export interface CsvRecord {
 }
 
 /** Work between the pauses of `loadCsvSteps`: characters split, records converted (a few milliseconds each). */
-const CHARS_PER_STEP = 1 << 17, RECORDS_PER_STEP = 1 << 11;
+const CHARS_PER_STEP = 1 << 17,
+  RECORDS_PER_STEP = 1 << 11;
 
 /** Runs a stepwise computation to its end. */
 function run<T>(steps: Generator<void, T>): T {
-  for (;;) { const s = steps.next(); if (s.done) return s.value; }
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
 }
 
 /** Splits CSV text into records (RFC 4180: commas, double-quoted fields with "" escapes, CRLF or LF). Blank lines are skipped. */
@@ -53,8 +57,17 @@ export function splitCsv(text: string): CsvRecord[] {
 
 function* splitSteps(text: string): Generator<void, CsvRecord[]> {
   const records: CsvRecord[] = [];
-  let fields: string[] = [], field = '', quoted = false, wasQuoted = false, line = 1, startLine = 1;
-  const endField = () => { fields.push(wasQuoted ? field : field.trim()); field = ''; wasQuoted = false; };
+  let fields: string[] = [],
+    field = '',
+    quoted = false,
+    wasQuoted = false,
+    line = 1,
+    startLine = 1;
+  const endField = () => {
+    fields.push(wasQuoted ? field : field.trim());
+    field = '';
+    wasQuoted = false;
+  };
   const endRecord = () => {
     endField();
     if (fields.length > 1 || fields[0] !== '') records.push({ line: startLine, fields });
@@ -64,13 +77,24 @@ function* splitSteps(text: string): Generator<void, CsvRecord[]> {
     if (i % CHARS_PER_STEP === 0 && i > 0) yield;
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else { if (c === '\n') line++; field += c; }
-    } else if (c === '"' && field.trim() === '') { quoted = true; wasQuoted = true; field = ''; }
-    else if (c === ',') endField();
-    else if (c === '\n') { endRecord(); line++; startLine = line; }
-    else if (c !== '\r') field += c;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        field += c;
+      }
+    } else if (c === '"' && field.trim() === '') {
+      quoted = true;
+      wasQuoted = true;
+      field = '';
+    } else if (c === ',') endField();
+    else if (c === '\n') {
+      endRecord();
+      line++;
+      startLine = line;
+    } else if (c !== '\r') field += c;
   }
   if (field !== '' || fields.length) endRecord();
   return records;
@@ -87,41 +111,70 @@ export function loadCsv(text: string, options: CsvOptions, file: string): CsvDat
  */
 export function* loadCsvSteps(text: string, options: CsvOptions, file: string): Generator<void, CsvDataset> {
   const errors: string[] = [];
-  const fail = (msg: string): CsvDataset => ({ x: [], y: [], inputColumns: [], targetColumns: [], classes: null, errors: [...errors, msg] });
+  const fail = (msg: string): CsvDataset => ({
+    x: [],
+    y: [],
+    inputColumns: [],
+    targetColumns: [],
+    classes: null,
+    errors: [...errors, msg],
+  });
   const records = yield* splitSteps(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (!records.length) return fail(`${file} is empty; it needs a header row naming the columns`);
   const header = records[0].fields;
   const index = new Map<string, number>();
-  header.forEach((h, i) => { if (!index.has(h)) index.set(h, i); });
+  header.forEach((h, i) => {
+    if (!index.has(h)) index.set(h, i);
+  });
   const columns = (names: readonly string[], what: string): number[] | null => {
     const missing = names.filter((n) => !index.has(n));
-    if (missing.length) { errors.push(`${file} has no ${what} column ${missing.map((m) => `'${m}'`).join(', ')}; its columns are ${header.map((h) => `'${h}'`).join(', ')}`); return null; }
+    if (missing.length) {
+      errors.push(
+        `${file} has no ${what} column ${missing.map((m) => `'${m}'`).join(', ')}; its columns are ${header.map((h) => `'${h}'`).join(', ')}`,
+      );
+      return null;
+    }
     return names.map((n) => index.get(n)!);
   };
   const targetIdx = columns(options.targets ?? [header[header.length - 1]], 'target');
-  const inputIdx = options.inputs ? columns(options.inputs, 'input') : header.map((_, i) => i).filter((i) => !targetIdx?.includes(i));
+  const inputIdx = options.inputs
+    ? columns(options.inputs, 'input')
+    : header.map((_, i) => i).filter((i) => !targetIdx?.includes(i));
   if (!targetIdx || !inputIdx) return fail(errors.pop()!);
-  if (!inputIdx.length) return fail(`${file}: no input columns are left once the target is taken; name them with inputs=…`);
+  if (!inputIdx.length)
+    return fail(`${file}: no input columns are left once the target is taken; name them with inputs=…`);
   const overlap = inputIdx.filter((i) => targetIdx.includes(i));
   if (overlap.length) return fail(`column '${header[overlap[0]]}' cannot be both an input and a target`);
-  if (options.onehot && targetIdx.length !== 1) return fail(`onehot needs exactly one target column, not ${targetIdx.length}`);
+  if (options.onehot && targetIdx.length !== 1)
+    return fail(`onehot needs exactly one target column, not ${targetIdx.length}`);
 
-  const x: number[][] = [], y: number[][] = [], labels: string[] = [];
+  const x: number[][] = [],
+    y: number[][] = [],
+    labels: string[] = [];
   for (let k = 1; k < records.length; k++) {
     const r = records[k];
     if (k % RECORDS_PER_STEP === 0) yield;
     if (errors.length >= MAX_ERRORS) break;
-    if (r.fields.length !== header.length) { errors.push(`${file}:${r.line}: ${r.fields.length} field(s), but the header has ${header.length}`); continue; }
+    if (r.fields.length !== header.length) {
+      errors.push(`${file}:${r.line}: ${r.fields.length} field(s), but the header has ${header.length}`);
+      continue;
+    }
     const num = (i: number): number | null => {
       const v = parseNumber(r.fields[i]);
       const hint = targetIdx.includes(i) && r.fields[i] !== '' ? " (add 'onehot' if it is a class label)" : '';
-      if (v === null) errors.push(`${file}:${r.line}: column '${header[i]}' is ${r.fields[i] === '' ? 'empty' : `'${r.fields[i].slice(0, 40)}', not a finite number`}${hint}`);
+      if (v === null)
+        errors.push(
+          `${file}:${r.line}: column '${header[i]}' is ${r.fields[i] === '' ? 'empty' : `'${r.fields[i].slice(0, 40)}', not a finite number`}${hint}`,
+        );
       return v;
     };
     const row = inputIdx.map(num);
     if (options.onehot) labels.push(r.fields[targetIdx[0]]);
     const target = options.onehot ? [] : targetIdx.map(num);
-    if (row.every((v) => v !== null) && target.every((v) => v !== null)) { x.push(row as number[]); y.push(target as number[]); }
+    if (row.every((v) => v !== null) && target.every((v) => v !== null)) {
+      x.push(row as number[]);
+      y.push(target as number[]);
+    }
   }
   if (errors.length) return fail(errors.pop()!);
   if (!x.length) return fail(`${file} has a header but no data rows`);
@@ -129,12 +182,24 @@ export function* loadCsvSteps(text: string, options: CsvOptions, file: string): 
   let classes: string[] | null = null;
   if (options.onehot) {
     classes = sortLabels([...new Set(labels)]);
-    if (classes.length > MAX_CLASSES) return fail(`${file}: ${classes.length} distinct labels in '${header[targetIdx[0]]}', more than the limit of ${MAX_CLASSES} classes`);
+    if (classes.length > MAX_CLASSES)
+      return fail(
+        `${file}: ${classes.length} distinct labels in '${header[targetIdx[0]]}', more than the limit of ${MAX_CLASSES} classes`,
+      );
     const pos = new Map(classes.map((c, i) => [c, i]));
-    labels.forEach((l, r) => { y[r] = classes!.map((_, k) => (k === pos.get(l) ? 1 : 0)); });
+    labels.forEach((l, r) => {
+      y[r] = classes!.map((_, k) => (k === pos.get(l) ? 1 : 0));
+    });
   }
   if (options.standardize) yield* standardizeSteps(x);
-  return { x, y, inputColumns: inputIdx.map((i) => header[i]), targetColumns: targetIdx.map((i) => header[i]), classes, errors: [] };
+  return {
+    x,
+    y,
+    inputColumns: inputIdx.map((i) => header[i]),
+    targetColumns: targetIdx.map((i) => header[i]),
+    classes,
+    errors: [],
+  };
 }
 
 /** Numeric labels in numeric order, otherwise in string order, so class k is stable across runs. */

@@ -32,23 +32,33 @@ test('reads inside the root, refuses outside it, and says why', () => {
   }
 });
 
-test('readTextFile refuses pipes, devices, folders and large files without blocking', { skip: process.platform === 'win32' && 'no mkfifo' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-read-'));
-  try {
-    const fifo = path.join(dir, 'pipe.csv');
-    execFileSync('mkfifo', [fifo]);
-    // Before the fix a plain readFileSync waited for a writer forever; this call must return at once.
-    assert.deepEqual(readTextFile(fifo, 1000, 'pipe.csv'), { error: "'pipe.csv' is not a file: it is a pipe" });
-    assert.deepEqual(readTextFile('/dev/zero', 1000), { error: "'/dev/zero' is not a file: it is a device" });
-    assert.deepEqual(readTextFile(dir, 1000, 'd'), { error: "'d' is not a file: it is a folder" });
-    fs.writeFileSync(path.join(dir, 'big.nnet'), Buffer.alloc(3 * 1048576, 32));
-    assert.deepEqual(readTextFile(path.join(dir, 'big.nnet'), 2 * 1048576, 'big.nnet'), { error: "'big.nnet' is 3.0 MB, more than the limit of 2 MB" });
-    assert.deepEqual(readTextFile(path.join(dir, 'none'), 10, 'none'), { error: "cannot read 'none': file not found" });
-    fs.writeFileSync(path.join(dir, 'ok.csv'), 'x,y\n1,2\n');
-    assert.deepEqual(readTextFile(path.join(dir, 'ok.csv'), 1000), { text: 'x,y\n1,2\n' });
-    // The CSV resolver goes through the same check.
-    assert.deepEqual(nodeReadFile(path.join(dir, 'n.nnet'))('pipe.csv'), { error: "'pipe.csv' is not a file: it is a pipe" });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'readTextFile refuses pipes, devices, folders and large files without blocking',
+  { skip: process.platform === 'win32' && 'no mkfifo' },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-read-'));
+    try {
+      const fifo = path.join(dir, 'pipe.csv');
+      execFileSync('mkfifo', [fifo]);
+      // Before the fix a plain readFileSync waited for a writer forever; this call must return at once.
+      assert.deepEqual(readTextFile(fifo, 1000, 'pipe.csv'), { error: "'pipe.csv' is not a file: it is a pipe" });
+      assert.deepEqual(readTextFile('/dev/zero', 1000), { error: "'/dev/zero' is not a file: it is a device" });
+      assert.deepEqual(readTextFile(dir, 1000, 'd'), { error: "'d' is not a file: it is a folder" });
+      fs.writeFileSync(path.join(dir, 'big.nnet'), Buffer.alloc(3 * 1048576, 32));
+      assert.deepEqual(readTextFile(path.join(dir, 'big.nnet'), 2 * 1048576, 'big.nnet'), {
+        error: "'big.nnet' is 3.0 MB, more than the limit of 2 MB",
+      });
+      assert.deepEqual(readTextFile(path.join(dir, 'none'), 10, 'none'), {
+        error: "cannot read 'none': file not found",
+      });
+      fs.writeFileSync(path.join(dir, 'ok.csv'), 'x,y\n1,2\n');
+      assert.deepEqual(readTextFile(path.join(dir, 'ok.csv'), 1000), { text: 'x,y\n1,2\n' });
+      // The CSV resolver goes through the same check.
+      assert.deepEqual(nodeReadFile(path.join(dir, 'n.nnet'))('pipe.csv'), {
+        error: "'pipe.csv' is not a file: it is a pipe",
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

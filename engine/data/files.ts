@@ -11,7 +11,15 @@ export const MAX_CSV_BYTES = 16 * 1024 * 1024;
 
 /** What a non-regular file is, for messages. */
 export function kindOf(st: fs.Stats): string {
-  return st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'something else';
+  return st.isDirectory()
+    ? 'a folder'
+    : st.isFIFO()
+      ? 'a pipe'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'something else';
 }
 
 /**
@@ -19,13 +27,20 @@ export function kindOf(st: fs.Stats): string {
  * throws and never blocks: the file is opened non-blocking (a FIFO would otherwise wait for a writer forever) and
  * checked on the open descriptor, so it cannot be swapped for a pipe or a device between the check and the read.
  */
-export function readTextFile(file: string, maxBytes: number, name = file): { readonly text: string } | { readonly error: string } {
+export function readTextFile(
+  file: string,
+  maxBytes: number,
+  name = file,
+): { readonly text: string } | { readonly error: string } {
   let fd: number | null = null;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { error: `'${name}' is not a file: it is ${kindOf(st)}` };
-    if (st.size > maxBytes) return { error: `'${name}' is ${(st.size / 1048576).toFixed(1)} MB, more than the limit of ${maxBytes / 1048576} MB` };
+    if (st.size > maxBytes)
+      return {
+        error: `'${name}' is ${(st.size / 1048576).toFixed(1)} MB, more than the limit of ${maxBytes / 1048576} MB`,
+      };
     const buf = Buffer.alloc(st.size);
     let n = 0;
     while (n < st.size) {
@@ -37,14 +52,26 @@ export function readTextFile(file: string, maxBytes: number, name = file): { rea
   } catch (e) {
     return { error: readErrorMessage(e, name) };
   } finally {
-    if (fd !== null) try { fs.closeSync(fd); } catch { /* already closed */ }
+    if (fd !== null)
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
   }
 }
 
 /** Why reading `name` failed, from the error a file system call threw. */
 export function readErrorMessage(e: unknown, name: string): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
+  const why =
+    code === 'ENOENT'
+      ? 'file not found'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : (code ?? String(e));
   return `cannot read '${name}': ${why}`;
 }
 
@@ -58,7 +85,11 @@ export function isInside(p: string, root: string): boolean {
  * A resolver for `parseNnet(text, { readFile })` that reads paths relative to the folder of `nnetFile` and refuses
  * any that leave `root` (default: that folder) or are larger than `maxBytes` (default MAX_CSV_BYTES). Never throws.
  */
-export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetFile), maxBytes: number = MAX_CSV_BYTES): ReadFile {
+export function nodeReadFile(
+  nnetFile: string,
+  root: string = path.dirname(nnetFile),
+  maxBytes: number = MAX_CSV_BYTES,
+): ReadFile {
   const dir = path.dirname(path.resolve(nnetFile));
   const rootAbs = path.resolve(root);
   const inside = isInside;
@@ -71,10 +102,17 @@ export function nodeReadFile(nnetFile: string, root: string = path.dirname(nnetF
       const real = fs.realpathSync(target);
       if (!inside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
       const r = readTextFile(real, maxBytes, relPath);
-      return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` } : r;
+      return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`)
+        ? { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` }
+        : r;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { error: code === 'ENOENT' ? `file not found: '${relPath}' (looked in ${path.dirname(target)})` : `cannot read '${relPath}': ${code ?? String(e)}` };
+      return {
+        error:
+          code === 'ENOENT'
+            ? `file not found: '${relPath}' (looked in ${path.dirname(target)})`
+            : `cannot read '${relPath}': ${code ?? String(e)}`,
+      };
     }
   };
 }

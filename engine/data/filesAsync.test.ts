@@ -29,10 +29,16 @@ test('locateDataFile and readTextFileAsync answer as nodeReadFile does, inside a
     if (process.platform !== 'win32') execFileSync('mkfifo', [path.join(root, 'data', 'pipe.csv')]);
     const nnet = path.join(root, 'nets', 'n.nnet');
     const cases: [string, string | undefined][] = [
-      ['../data/a.csv', root], ['../../x.csv', root], ['../data/link.csv', root], ['../data/none.csv', root], ['../data', root],
-      ['../data/a.csv', undefined], ...(process.platform !== 'win32' ? [['../data/pipe.csv', root] as [string, string]] : []),
+      ['../data/a.csv', root],
+      ['../../x.csv', root],
+      ['../data/link.csv', root],
+      ['../data/none.csv', root],
+      ['../data', root],
+      ['../data/a.csv', undefined],
+      ...(process.platform !== 'win32' ? [['../data/pipe.csv', root] as [string, string]] : []),
     ];
-    for (const [rel, r] of cases) assert.deepEqual(await readAsync(nnet, rel, r), nodeReadFile(nnet, r)(rel), `${rel} within ${r ?? 'its folder'}`);
+    for (const [rel, r] of cases)
+      assert.deepEqual(await readAsync(nnet, rel, r), nodeReadFile(nnet, r)(rel), `${rel} within ${r ?? 'its folder'}`);
     assert.deepEqual(await readAsync(nnet, '../data/a.csv', root), { text: 'x,y\n1,2\n' });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -40,20 +46,31 @@ test('locateDataFile and readTextFileAsync answer as nodeReadFile does, inside a
   }
 });
 
-test('readTextFileAsync refuses pipes, devices, folders and large files as readTextFile does, and stamps what it reads', { skip: process.platform === 'win32' && 'no mkfifo' }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-aread-'));
-  try {
-    const fifo = path.join(dir, 'pipe.csv');
-    execFileSync('mkfifo', [fifo]);
-    fs.writeFileSync(path.join(dir, 'big.csv'), Buffer.alloc(3 * 1048576, 32));
-    const cases: [string, number, string][] = [[fifo, 1000, 'pipe.csv'], ['/dev/zero', 1000, '/dev/zero'], [dir, 1000, 'd'], [path.join(dir, 'big.csv'), 2 * 1048576, 'big.csv'], [path.join(dir, 'none'), 10, 'none']];
-    for (const [file, max, name] of cases) assert.deepEqual(await readTextFileAsync(file, max, name), readTextFile(file, max, name), name);
-    fs.writeFileSync(path.join(dir, 'ok.csv'), 'x,y\n1,2\n');
-    const ok = await readTextFileAsync(path.join(dir, 'ok.csv'), 1000);
-    assert.ok('text' in ok);
-    assert.equal(ok.text, 'x,y\n1,2\n');
-    assert.deepEqual(ok.stamp, { mtimeMs: fs.statSync(path.join(dir, 'ok.csv')).mtimeMs, size: 8 });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'readTextFileAsync refuses pipes, devices, folders and large files as readTextFile does, and stamps what it reads',
+  { skip: process.platform === 'win32' && 'no mkfifo' },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-aread-'));
+    try {
+      const fifo = path.join(dir, 'pipe.csv');
+      execFileSync('mkfifo', [fifo]);
+      fs.writeFileSync(path.join(dir, 'big.csv'), Buffer.alloc(3 * 1048576, 32));
+      const cases: [string, number, string][] = [
+        [fifo, 1000, 'pipe.csv'],
+        ['/dev/zero', 1000, '/dev/zero'],
+        [dir, 1000, 'd'],
+        [path.join(dir, 'big.csv'), 2 * 1048576, 'big.csv'],
+        [path.join(dir, 'none'), 10, 'none'],
+      ];
+      for (const [file, max, name] of cases)
+        assert.deepEqual(await readTextFileAsync(file, max, name), readTextFile(file, max, name), name);
+      fs.writeFileSync(path.join(dir, 'ok.csv'), 'x,y\n1,2\n');
+      const ok = await readTextFileAsync(path.join(dir, 'ok.csv'), 1000);
+      assert.ok('text' in ok);
+      assert.equal(ok.text, 'x,y\n1,2\n');
+      assert.deepEqual(ok.stamp, { mtimeMs: fs.statSync(path.join(dir, 'ok.csv')).mtimeMs, size: 8 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -18,7 +18,12 @@ export type DataFileLocation = { readonly real: string; readonly stamp: FileStam
  * Resolves `relPath` (as written in the .nnet file at `nnetFile`) to a regular file inside `root` (default: that
  * file's folder) and stats it. Never throws; messages are those of `nodeReadFile`.
  */
-export async function locateDataFile(nnetFile: string, relPath: string, root: string = path.dirname(nnetFile), maxBytes = MAX_CSV_BYTES): Promise<DataFileLocation> {
+export async function locateDataFile(
+  nnetFile: string,
+  relPath: string,
+  root: string = path.dirname(nnetFile),
+  maxBytes = MAX_CSV_BYTES,
+): Promise<DataFileLocation> {
   const dir = path.dirname(path.resolve(nnetFile));
   const rootAbs = path.resolve(root);
   const target = path.resolve(dir, relPath);
@@ -42,7 +47,11 @@ export async function locateDataFile(nnetFile: string, relPath: string, root: st
  * Reads a regular file of at most `maxBytes` as UTF-8 with the stamp it had when read, or says why not. Never
  * throws and never waits on a pipe: opened non-blocking and checked on the open descriptor, as `readTextFile` does.
  */
-export async function readTextFileAsync(file: string, maxBytes: number, name = file): Promise<{ readonly text: string; readonly stamp: FileStamp } | { readonly error: string }> {
+export async function readTextFileAsync(
+  file: string,
+  maxBytes: number,
+  name = file,
+): Promise<{ readonly text: string; readonly stamp: FileStamp } | { readonly error: string }> {
   let handle: fs.promises.FileHandle | null = null;
   try {
     handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
@@ -60,7 +69,9 @@ export async function readTextFileAsync(file: string, maxBytes: number, name = f
   } catch (e) {
     return { error: readErrorMessage(e, name) };
   } finally {
-    await handle?.close().catch(() => { /* already closed */ });
+    await handle?.close().catch(() => {
+      /* already closed */
+    });
   }
 }
 

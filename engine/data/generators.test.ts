@@ -9,11 +9,21 @@ test('every generator makes n samples of its input width, with class indices or 
     const info = GENERATORS[name];
     const g = generate(name, { n: 37 });
     assert.equal(g.x.length, 37, name);
-    assert.ok(g.x.every((r) => r.length === info.inputs && r.every(Number.isFinite)), name);
-    assert.ok(g.y.every((r) => r.length === 1 && Number.isFinite(r[0])), name);
+    assert.ok(
+      g.x.every((r) => r.length === info.inputs && r.every(Number.isFinite)),
+      name,
+    );
+    assert.ok(
+      g.y.every((r) => r.length === 1 && Number.isFinite(r[0])),
+      name,
+    );
     if (info.task === 'classes') {
       const k = info.params.classes ? info.params.classes.default : 2;
-      assert.deepEqual([...new Set(g.y.map((r) => r[0]))].sort(), Array.from({ length: k }, (_, i) => i), `${name} uses every class`);
+      assert.deepEqual(
+        [...new Set(g.y.map((r) => r[0]))].sort(),
+        Array.from({ length: k }, (_, i) => i),
+        `${name} uses every class`,
+      );
     }
   }
 });
@@ -21,7 +31,8 @@ test('every generator makes n samples of its input width, with class indices or 
 test('same seed, same data; another seed, other data', () => {
   for (const name of GENERATOR_NAMES) {
     assert.deepEqual(generate(name, { seed: 5 }), generate(name, { seed: 5 }), name);
-    if (name !== 'spiral' || GENERATORS.spiral.params.noise.default > 0) assert.notDeepEqual(generate(name, { seed: 5 }), generate(name, { seed: 6 }), name);
+    if (name !== 'spiral' || GENERATORS.spiral.params.noise.default > 0)
+      assert.notDeepEqual(generate(name, { seed: 5 }), generate(name, { seed: 6 }), name);
   }
 });
 
@@ -33,5 +44,8 @@ test('without noise the geometry is exact: circles on their radii, xor labels by
   const s = generate('sine', { noise: 0, n: 50 });
   s.x.forEach((p, i) => assert.equal(s.y[i][0], Math.sin(p[0])));
   const b = generate('blobs', { classes: 4, noise: 0, n: 8 });
-  assert.deepEqual(b.y.map((r) => r[0]), [0, 1, 2, 3, 0, 1, 2, 3]);
+  assert.deepEqual(
+    b.y.map((r) => r[0]),
+    [0, 1, 2, 3, 0, 1, 2, 3],
+  );
 });

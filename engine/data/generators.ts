@@ -22,19 +22,73 @@ export interface GeneratorInfo {
   readonly params: Readonly<Record<string, GeneratorParam>>;
 }
 
-const n = (def: number): GeneratorParam => ({ default: def, min: 1, max: 100_000, integer: true, doc: 'number of samples' });
-const noise = (def: number): GeneratorParam => ({ default: def, min: 0, max: 10, integer: false, doc: 'standard deviation of the Gaussian noise added to each input (to the target for sine)' });
-const seed: GeneratorParam = { default: 0, min: 0, max: 0xffffffff, integer: true, doc: 'seed of the data (independent of the training seed)' };
-const classes = (def: number): GeneratorParam => ({ default: def, min: 2, max: 10, integer: true, doc: 'number of classes' });
+const n = (def: number): GeneratorParam => ({
+  default: def,
+  min: 1,
+  max: 100_000,
+  integer: true,
+  doc: 'number of samples',
+});
+const noise = (def: number): GeneratorParam => ({
+  default: def,
+  min: 0,
+  max: 10,
+  integer: false,
+  doc: 'standard deviation of the Gaussian noise added to each input (to the target for sine)',
+});
+const seed: GeneratorParam = {
+  default: 0,
+  min: 0,
+  max: 0xffffffff,
+  integer: true,
+  doc: 'seed of the data (independent of the training seed)',
+};
+const classes = (def: number): GeneratorParam => ({
+  default: def,
+  min: 2,
+  max: 10,
+  integer: true,
+  doc: 'number of classes',
+});
 
 /** Every built-in dataset. */
 export const GENERATORS: Readonly<Record<string, GeneratorInfo>> = {
-  xor: { doc: 'Points uniform in the square [-1, 1]²; class 1 where x·y < 0 (opposite quadrants), else 0. Not linearly separable.', inputs: 2, task: 'classes', params: { n: n(200), noise: noise(0), seed } },
-  spiral: { doc: 'k interleaved spiral arms (the CS231n spiral), one class per arm; needs a hidden layer and a softmax output.', inputs: 2, task: 'classes', params: { n: n(300), classes: classes(3), noise: noise(0.2), seed } },
-  circles: { doc: 'A circle of radius 0.5 (class 1) inside a circle of radius 1 (class 0).', inputs: 2, task: 'classes', params: { n: n(200), noise: noise(0.05), seed } },
-  moons: { doc: 'Two interleaving half circles (scikit-learn make_moons): class 0 on the upper moon, 1 on the lower.', inputs: 2, task: 'classes', params: { n: n(200), noise: noise(0.1), seed } },
-  blobs: { doc: 'k Gaussian clusters with centres evenly spaced on a circle of radius 2; noise is the cluster spread.', inputs: 2, task: 'classes', params: { n: n(200), classes: classes(3), noise: noise(0.5), seed } },
-  sine: { doc: 'Regression: x uniform in [-π, π], y = sin(x) + noise.', inputs: 1, task: 'regression', params: { n: n(200), noise: noise(0.05), seed } },
+  xor: {
+    doc: 'Points uniform in the square [-1, 1]²; class 1 where x·y < 0 (opposite quadrants), else 0. Not linearly separable.',
+    inputs: 2,
+    task: 'classes',
+    params: { n: n(200), noise: noise(0), seed },
+  },
+  spiral: {
+    doc: 'k interleaved spiral arms (the CS231n spiral), one class per arm; needs a hidden layer and a softmax output.',
+    inputs: 2,
+    task: 'classes',
+    params: { n: n(300), classes: classes(3), noise: noise(0.2), seed },
+  },
+  circles: {
+    doc: 'A circle of radius 0.5 (class 1) inside a circle of radius 1 (class 0).',
+    inputs: 2,
+    task: 'classes',
+    params: { n: n(200), noise: noise(0.05), seed },
+  },
+  moons: {
+    doc: 'Two interleaving half circles (scikit-learn make_moons): class 0 on the upper moon, 1 on the lower.',
+    inputs: 2,
+    task: 'classes',
+    params: { n: n(200), noise: noise(0.1), seed },
+  },
+  blobs: {
+    doc: 'k Gaussian clusters with centres evenly spaced on a circle of radius 2; noise is the cluster spread.',
+    inputs: 2,
+    task: 'classes',
+    params: { n: n(200), classes: classes(3), noise: noise(0.5), seed },
+  },
+  sine: {
+    doc: 'Regression: x uniform in [-π, π], y = sin(x) + noise.',
+    inputs: 1,
+    task: 'regression',
+    params: { n: n(200), noise: noise(0.05), seed },
+  },
 };
 
 /** Names of the built-in datasets. */
@@ -50,44 +104,56 @@ export interface Generated {
 export function generate(name: string, params: Readonly<Record<string, number>>): Generated {
   const info = GENERATORS[name];
   const p = (k: string) => params[k] ?? info.params[k].default;
-  const count = p('n'), sd = p('noise'), k = info.params.classes ? p('classes') : 2;
+  const count = p('n'),
+    sd = p('noise'),
+    k = info.params.classes ? p('classes') : 2;
   const rng = new Prng(p('seed'));
-  const x: number[][] = [], y: number[][] = [];
+  const x: number[][] = [],
+    y: number[][] = [];
   const jitter = () => sd * rng.normal();
   for (let i = 0; i < count; i++) {
     // Classes take turns, so every class has n/k samples (±1) whatever n is.
     const c = i % k;
     switch (name) {
       case 'xor': {
-        const a = rng.uniform(-1, 1), b = rng.uniform(-1, 1);
-        x.push([a + jitter(), b + jitter()]); y.push([a * b < 0 ? 1 : 0]);
+        const a = rng.uniform(-1, 1),
+          b = rng.uniform(-1, 1);
+        x.push([a + jitter(), b + jitter()]);
+        y.push([a * b < 0 ? 1 : 0]);
         break;
       }
       case 'spiral': {
         const r = (Math.floor(i / k) + 0.5) / Math.ceil(count / k);
         const t = c * ((2 * Math.PI) / k) + 4 * r + jitter();
-        x.push([r * Math.sin(t), r * Math.cos(t)]); y.push([c]);
+        x.push([r * Math.sin(t), r * Math.cos(t)]);
+        y.push([c]);
         break;
       }
       case 'circles': {
-        const t = rng.uniform(0, 2 * Math.PI), r = c === 1 ? 0.5 : 1;
-        x.push([r * Math.cos(t) + jitter(), r * Math.sin(t) + jitter()]); y.push([c]);
+        const t = rng.uniform(0, 2 * Math.PI),
+          r = c === 1 ? 0.5 : 1;
+        x.push([r * Math.cos(t) + jitter(), r * Math.sin(t) + jitter()]);
+        y.push([c]);
         break;
       }
       case 'moons': {
         const t = rng.uniform(0, Math.PI);
         const p0 = c === 0 ? [Math.cos(t), Math.sin(t)] : [1 - Math.cos(t), 0.5 - Math.sin(t)];
-        x.push([p0[0] + jitter(), p0[1] + jitter()]); y.push([c]);
+        x.push([p0[0] + jitter(), p0[1] + jitter()]);
+        y.push([c]);
         break;
       }
       case 'blobs': {
         const a = (2 * Math.PI * c) / k;
-        x.push([2 * Math.cos(a) + jitter(), 2 * Math.sin(a) + jitter()]); y.push([c]);
+        x.push([2 * Math.cos(a) + jitter(), 2 * Math.sin(a) + jitter()]);
+        y.push([c]);
         break;
       }
-      default: { // sine
+      default: {
+        // sine
         const v = rng.uniform(-Math.PI, Math.PI);
-        x.push([v]); y.push([Math.sin(v) + jitter()]);
+        x.push([v]);
+        y.push([Math.sin(v) + jitter()]);
       }
     }
   }

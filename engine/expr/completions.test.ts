@@ -21,7 +21,13 @@ test('items carry the range they replace: the segment being typed', () => {
   const items = completionItems('mean(h1.W.gr) + 1', 12, scope);
   assert.deepEqual(items, [{ label: 'grad', start: 10, length: 2, type: 'property' }]);
   const top = completionItems('1 + lo', 6, scope);
-  assert.deepEqual(top.map((i) => [i.label, i.start, i.length, i.type]), [['loss', 4, 2, 'variable'], ['log', 4, 2, 'function']]);
+  assert.deepEqual(
+    top.map((i) => [i.label, i.start, i.length, i.type]),
+    [
+      ['loss', 4, 2, 'variable'],
+      ['log', 4, 2, 'function'],
+    ],
+  );
 });
 
 test('without a dot: top-level names, then functions (with signatures), then keywords', () => {
@@ -47,6 +53,11 @@ test('nothing inside strings or after numbers; a failing scope only loses names'
   assert.deepEqual(completions('phase == "ba', 12, scope), []);
   assert.deepEqual(completions('1.', 2, scope), []);
   assert.deepEqual(completions('x[0].', 5, scope), []);
-  const broken = { lookup: () => undefined, names: () => { throw new Error('gone'); } };
+  const broken = {
+    lookup: () => undefined,
+    names: () => {
+      throw new Error('gone');
+    },
+  };
   assert.deepEqual(completions('no', 2, broken), ['norm']);
 });

@@ -26,7 +26,11 @@ export function completionItems(text: string, offset: number, scope: ExprScope):
   const word = text.slice(wordStart, at);
   if (/^[0-9.]/.test(word)) return [];
   let names: string[] = [];
-  try { names = scope.names(); } catch { /* no names */ }
+  try {
+    names = scope.names();
+  } catch {
+    /* no names */
+  }
   const dot = word.lastIndexOf('.');
   const parent = dot < 0 ? '' : word.slice(0, dot + 1);
   const partial = word.slice(dot + 1);
@@ -44,9 +48,17 @@ export function completionItems(text: string, offset: number, scope: ExprScope):
   const items: CompletionItem[] = [...found].map(([label, type]) => ({ label, start, length: partial.length, type }));
   if (dot < 0) {
     for (const f of FUNCTION_NAMES) {
-      if (matches(f, partial)) items.push({ label: f, start, length: partial.length, type: 'function', detail: `${f}${FUNCTIONS[f].signature} — ${FUNCTIONS[f].doc}` });
+      if (matches(f, partial))
+        items.push({
+          label: f,
+          start,
+          length: partial.length,
+          type: 'function',
+          detail: `${f}${FUNCTIONS[f].signature} — ${FUNCTIONS[f].doc}`,
+        });
     }
-    for (const k of ['true', 'false']) if (partial && matches(k, partial)) items.push({ label: k, start, length: partial.length, type: 'keyword' });
+    for (const k of ['true', 'false'])
+      if (partial && matches(k, partial)) items.push({ label: k, start, length: partial.length, type: 'keyword' });
   }
   const rank = (i: CompletionItem) => (i.type === 'function' ? 1 : i.type === 'keyword' ? 2 : 0);
   const segments = (i: CompletionItem) => i.label.split('.').length;
@@ -63,7 +75,8 @@ function matches(label: string, partial: string): boolean {
 }
 
 function compare(a: string, b: string): number {
-  const x = a.toLowerCase(), y = b.toLowerCase();
+  const x = a.toLowerCase(),
+    y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -15,7 +15,12 @@ function tensorIs(v: Value, shape: number[], values: number[], tol = 1e-6): void
   assert.deepEqual([...v.shape], shape);
   const got = entries(v);
   assert.equal(got.length, values.length);
-  got.forEach((g, i) => assert.ok(Object.is(g, values[i]) || Math.abs(g - values[i]) <= tol * Math.max(1, Math.abs(values[i])), `entry ${i}: ${g} ≠ ${values[i]}`));
+  got.forEach((g, i) =>
+    assert.ok(
+      Object.is(g, values[i]) || Math.abs(g - values[i]) <= tol * Math.max(1, Math.abs(values[i])),
+      `entry ${i}: ${g} ≠ ${values[i]}`,
+    ),
+  );
 }
 
 function near(v: Value, want: number, tol = 1e-9): void {
@@ -24,13 +29,16 @@ function near(v: Value, want: number, tol = 1e-9): void {
 }
 
 function failsWith(source: string, message: RegExp | string, start: number, end: number, sc: ExprScope = scope): void {
-  assert.throws(() => evaluate(source, sc), (e: unknown) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
-    return true;
-  });
+  assert.throws(
+    () => evaluate(source, sc),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
+      return true;
+    },
+  );
 }
 
 test('scalar arithmetic, precedence and power', () => {
@@ -160,11 +168,29 @@ test('type errors point at the offending operand', () => {
 });
 
 test('a misbehaving scope gives ExprErrors, not crashes', () => {
-  const throwing = { lookup: () => { throw new Error('worker gone'); }, names: () => { throw new Error('no'); } };
+  const throwing = {
+    lookup: () => {
+      throw new Error('worker gone');
+    },
+    names: () => {
+      throw new Error('no');
+    },
+  };
   failsWith('1 + x', "could not read 'x': worker gone", 4, 5, throwing);
-  const empty = { lookup: () => undefined, names: () => { throw new Error('no'); } };
+  const empty = {
+    lookup: () => undefined,
+    names: () => {
+      throw new Error('no');
+    },
+  };
   failsWith('x', "unknown name 'x'", 0, 1, empty);
-  const weird = { lookup: (n: string) => ({ a: {}, b: { shape: [4], data: new Float32Array(2) }, c: null, d: [1, 2] } as Record<string, unknown>)[n] as Value, names: () => [] };
+  const weird = {
+    lookup: (n: string) =>
+      (({ a: {}, b: { shape: [4], data: new Float32Array(2) }, c: null, d: [1, 2] }) as Record<string, unknown>)[
+        n
+      ] as Value,
+    names: () => [],
+  };
   failsWith('a', "'a' holds something expressions cannot use", 0, 1, weird);
   failsWith('b', "'b' holds something expressions cannot use", 0, 1, weird);
   failsWith('c', "unknown name 'c'", 0, 1, weird);
@@ -174,7 +200,17 @@ test('a misbehaving scope gives ExprErrors, not crashes', () => {
 test('evaluation never writes to scope tensors', () => {
   const s = fakeScope();
   const before = entries(s.values['h1.W']);
-  for (const e of ['-h1.W', 'h1.W * 2', 'abs(h1.W)', 'h1.W[0]', 'h1.W[:, 0]', 'h1.W[h1.W > 0]', '!h1.W', 'maximum(h1.W, 0)']) ev(e, s);
+  for (const e of [
+    '-h1.W',
+    'h1.W * 2',
+    'abs(h1.W)',
+    'h1.W[0]',
+    'h1.W[:, 0]',
+    'h1.W[h1.W > 0]',
+    '!h1.W',
+    'maximum(h1.W, 0)',
+  ])
+    ev(e, s);
   assert.deepEqual(entries(s.values['h1.W']), before);
 });
 
@@ -187,16 +223,24 @@ test('isTruthy and conditions: numbers, booleans, strings; a tensor is an error'
   assert.equal(isTruthy(false), false);
   assert.equal(isTruthy('x'), true);
   assert.equal(isTruthy(''), false);
-  assert.throws(() => isTruthy(t32([1], [1]), { start: 2, end: 5 }), (e: unknown) =>
-    e instanceof ExprError && e.message === 'a condition must be a number or boolean, not a tensor; use any()/all()' && e.start === 2 && e.end === 5);
+  assert.throws(
+    () => isTruthy(t32([1], [1]), { start: 2, end: 5 }),
+    (e: unknown) =>
+      e instanceof ExprError &&
+      e.message === 'a condition must be a number or boolean, not a tensor; use any()/all()' &&
+      e.start === 2 &&
+      e.end === 5,
+  );
   assert.equal(evaluateCondition('norm(h1.W.grad) > 1', scope), true);
   assert.equal(evaluateCondition('norm(h1.W.grad) > 10', scope), false);
   assert.equal(evaluateCondition('epoch >= 3 && phase == "backward"', scope), true);
   assert.equal(evaluateCondition('loss', scope), true);
   assert.equal(evaluateCondition('any(h1.W > 3)', scope), false);
   assert.equal(evaluateCondition('all(h1.b.grad > 0)', scope), true);
-  assert.throws(() => evaluateCondition(' h1.W > 0', scope), (e: unknown) =>
-    e instanceof ExprError && /use any\(\)\/all\(\)/.test(e.message) && e.start === 1 && e.end === 9);
+  assert.throws(
+    () => evaluateCondition(' h1.W > 0', scope),
+    (e: unknown) => e instanceof ExprError && /use any\(\)\/all\(\)/.test(e.message) && e.start === 1 && e.end === 9,
+  );
 });
 
 test('compile once, evaluate against changing scopes', () => {
@@ -213,7 +257,8 @@ test('tryEvaluate returns the error instead of throwing', () => {
   assert.deepEqual(tryEvaluate('1 + 1', scope), { ok: true, value: 2 });
   const r = tryEvaluate('1 +', scope);
   assert.equal(r.ok, false);
-  if (!r.ok) assert.deepEqual([r.error.start, r.error.message], [3, 'expected a value at 3, found the end of the expression']);
+  if (!r.ok)
+    assert.deepEqual([r.error.start, r.error.message], [3, 'expected a value at 3, found the end of the expression']);
 });
 
 test('checkNames validates syntax and names without evaluating', () => {
@@ -227,8 +272,9 @@ test('checkNames validates syntax and names without evaluating', () => {
   assert.equal(s.start, 5);
 });
 
-test('a compiled condition reads scalars through the scope\'s live getters, and looks names up again in a new scope', () => {
-  let step = 1, getters = 0;
+test("a compiled condition reads scalars through the scope's live getters, and looks names up again in a new scope", () => {
+  let step = 1,
+    getters = 0;
   const live: ExprScope = {
     lookup: (n) => (n === 'loss' ? 0.5 : undefined),
     names: () => ['step', 'loss'],
@@ -241,5 +287,8 @@ test('a compiled condition reads scalars through the scope\'s live getters, and 
   assert.equal(getters, 1, 'bound once per scope, not per evaluation');
   assert.equal(evaluateCondition(c, fakeScope({ step: 0 })), false, 'another scope resolves the name itself');
   assert.equal(evaluateCondition(c, live), true);
-  assert.throws(() => evaluate('nope + step', live), (e: unknown) => e instanceof ExprError && e.start === 0 && e.end === 4);
+  assert.throws(
+    () => evaluate('nope + step', live),
+    (e: unknown) => e instanceof ExprError && e.start === 0 && e.end === 4,
+  );
 });

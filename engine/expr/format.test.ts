@@ -30,7 +30,8 @@ test('numbers as the engine holds them: float32 values in their shortest float32
   assert.equal(formatNumber(Infinity), 'Inf');
   assert.equal(formatNumber(-Infinity), '-Inf');
   // Every float32 round-trips through its printed form.
-  const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  const f = new Float32Array(1),
+    u = new Uint32Array(f.buffer);
   for (let i = 0; i < 20000; i++) {
     u[0] = (Math.imul(i, 2654435761) >>> 0) ^ (i << 7);
     if (!Number.isFinite(f[0])) continue;
@@ -53,7 +54,10 @@ test('tensors of at most 8 entries show their values; larger ones a summary', ()
   assert.equal(formatValue(t32([3], [NaN, Infinity, -Infinity])), '[NaN, Inf, -Inf]');
   assert.equal(formatValue(t32([0], [])), '[]');
   assert.equal(formatValue(t32([0, 2], [])), '[]');
-  const big = t32([32, 4], Array.from({ length: 128 }, (_, i) => i));
+  const big = t32(
+    [32, 4],
+    Array.from({ length: 128 }, (_, i) => i),
+  );
   assert.equal(formatValue(big), describeTensor([32, 4], big.data));
   assert.match(formatValue(big), /^Float32\[32×4\] mean 63\.5 min 0 max 127 ‖·‖ /);
   assert.match(formatValue(t64([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9])), /^Float64\[3×3\] mean 5 min 1 max 9 /);
@@ -62,8 +66,14 @@ test('tensors of at most 8 entries show their values; larger ones a summary', ()
 });
 
 test('formatError underlines the span under the expression', () => {
-  assert.equal(formatError('norm(h1.W.grad', new ExprError("expected ')'", 14)), "expected ')'\n  norm(h1.W.grad\n                ^");
-  assert.equal(formatError('1 + los', new ExprError("unknown name 'los'", 4, 7)), "unknown name 'los'\n  1 + los\n      ^^^");
+  assert.equal(
+    formatError('norm(h1.W.grad', new ExprError("expected ')'", 14)),
+    "expected ')'\n  norm(h1.W.grad\n                ^",
+  );
+  assert.equal(
+    formatError('1 + los', new ExprError("unknown name 'los'", 4, 7)),
+    "unknown name 'los'\n  1 + los\n      ^^^",
+  );
   assert.equal(formatError('', new ExprError('empty expression', 0)), 'empty expression\n  \n  ^');
   assert.equal(formatError('a\nb + c', new ExprError('x', 4, 5)), 'x\n  b + c\n    ^');
   assert.equal(formatError('\nx', new ExprError('x', 0, 0)), 'x\n  \n  ^');

@@ -20,20 +20,46 @@ function near(v: Value, want: number, tol = 1e-12): void {
 function tensorIs(v: Value, shape: number[], values: number[], tol = 1e-6): void {
   assert.ok(isTensor(v), `expected a tensor, got ${String(v)}`);
   assert.deepEqual([...v.shape], shape);
-  entries(v).forEach((g, i) => assert.ok(Object.is(g, values[i]) || Math.abs(g - values[i]) <= tol, `entry ${i}: ${g} ≠ ${values[i]}`));
+  entries(v).forEach((g, i) =>
+    assert.ok(Object.is(g, values[i]) || Math.abs(g - values[i]) <= tol, `entry ${i}: ${g} ≠ ${values[i]}`),
+  );
 }
 
 function failsWith(source: string, message: string, start: number, end: number): void {
-  assert.throws(() => ev(source), (e: unknown) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
-    assert.equal(e.message, message);
-    assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
-    return true;
-  });
+  assert.throws(
+    () => ev(source),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
+      assert.equal(e.message, message);
+      assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
+      return true;
+    },
+  );
 }
 
 test('the functions the issue lists exist, and a few more', () => {
-  for (const f of ['norm', 'mean', 'std', 'min', 'max', 'abs', 'sum', 'shape', 'frac', 'any', 'all', 'count', 'sqrt', 'exp', 'log', 'size', 'isnan', 'isfinite', 'maximum', 'minimum']) {
+  for (const f of [
+    'norm',
+    'mean',
+    'std',
+    'min',
+    'max',
+    'abs',
+    'sum',
+    'shape',
+    'frac',
+    'any',
+    'all',
+    'count',
+    'sqrt',
+    'exp',
+    'log',
+    'size',
+    'isnan',
+    'isfinite',
+    'maximum',
+    'minimum',
+  ]) {
     assert.ok(FUNCTION_NAMES.includes(f), f);
   }
 });

@@ -24,7 +24,11 @@ function axisArg(args: readonly Value[], spans: readonly Span[], name: string): 
   if (args.length < 2) return undefined;
   const a = args[1];
   if (typeof a !== 'number' || !Number.isInteger(a)) {
-    throw new ExprError(`the axis of ${name}() must be an integer, not ${typeof a === 'number' ? a : `a ${typeName(a)}`}`, spans[1].start, spans[1].end);
+    throw new ExprError(
+      `the axis of ${name}() must be an integer, not ${typeof a === 'number' ? a : `a ${typeName(a)}`}`,
+      spans[1].start,
+      spans[1].end,
+    );
   }
   return a;
 }
@@ -32,12 +36,16 @@ function axisArg(args: readonly Value[], spans: readonly Span[], name: string): 
 /** A reduction over all entries, or along the optional axis argument. `post` maps a full reduction's result. */
 function reduction(kernel: Kernel, doc: string, post: (x: number) => Value = (x) => x): FunctionDef {
   return {
-    minArgs: 1, maxArgs: 2, doc, signature: '(x, axis?)',
+    minArgs: 1,
+    maxArgs: 2,
+    doc,
+    signature: '(x, axis?)',
     call: (args, spans, call, name) => {
       const x = numeric(args[0], spans[0], `${name}()`);
       const axis = axisArg(args, spans, name);
       if (typeof x === 'number') {
-        if (axis !== undefined) throw new ExprError(`${name}() of a number has no axis ${axis}`, spans[1].start, spans[1].end);
+        if (axis !== undefined)
+          throw new ExprError(`${name}() of a number has no axis ${axis}`, spans[1].start, spans[1].end);
         return post(kernel([x], 0, 1, 1));
       }
       const r = reduce(x, kernel, axis, axis === undefined ? call : spans[1]);
@@ -49,7 +57,10 @@ function reduction(kernel: Kernel, doc: string, post: (x: number) => Value = (x)
 /** An entrywise function of one argument: a number gives a number (or `scalarPost` of it), a tensor a tensor. */
 function entrywise(f: (x: number) => number, doc: string, scalarPost: (x: number) => Value = (x) => x): FunctionDef {
   return {
-    minArgs: 1, maxArgs: 1, doc, signature: '(x)',
+    minArgs: 1,
+    maxArgs: 1,
+    doc,
+    signature: '(x)',
     call: (args, spans, call, name) => {
       const x = numeric(args[0], spans[0], `${name}()`);
       return typeof x === 'number' ? scalarPost(f(x)) : map1(x, f, call);
@@ -60,9 +71,13 @@ function entrywise(f: (x: number) => number, doc: string, scalarPost: (x: number
 /** An entrywise function of two broadcast arguments. */
 function entrywise2(f: (x: number, y: number) => number, doc: string): FunctionDef {
   return {
-    minArgs: 2, maxArgs: 2, doc, signature: '(a, b)',
+    minArgs: 2,
+    maxArgs: 2,
+    doc,
+    signature: '(a, b)',
     call: (args, spans, call, name) => {
-      const a = numeric(args[0], spans[0], `${name}()`), b = numeric(args[1], spans[1], `${name}()`);
+      const a = numeric(args[0], spans[0], `${name}()`),
+        b = numeric(args[1], spans[1], `${name}()`);
       return typeof a === 'number' && typeof b === 'number' ? f(a, b) : map2(a, b, f, call);
     },
   };
@@ -89,19 +104,32 @@ export const FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
   log: entrywise(Math.log, 'natural logarithm, entrywise'),
   sign: entrywise(Math.sign, 'sign (−1, 0 or 1), entrywise'),
   isnan: entrywise(flag(Number.isNaN), 'true/1 where an entry is NaN', bool),
-  isinf: entrywise(flag((x) => x === Infinity || x === -Infinity), 'true/1 where an entry is ±Inf', bool),
+  isinf: entrywise(
+    flag((x) => x === Infinity || x === -Infinity),
+    'true/1 where an entry is ±Inf',
+    bool,
+  ),
   isfinite: entrywise(flag(Number.isFinite), 'true/1 where an entry is neither NaN nor ±Inf', bool),
   maximum: entrywise2(Math.max, 'larger of a and b, entrywise with broadcasting'),
   minimum: entrywise2(Math.min, 'smaller of a and b, entrywise with broadcasting'),
   shape: {
-    minArgs: 1, maxArgs: 1, signature: '(x)', doc: 'the dimensions of a tensor, e.g. [4, 2] (empty for a number)',
+    minArgs: 1,
+    maxArgs: 1,
+    signature: '(x)',
+    doc: 'the dimensions of a tensor, e.g. [4, 2] (empty for a number)',
     call: (args, spans, _call, name) => {
       const x = numeric(args[0], spans[0], `${name}()`);
-      return { shape: [typeof x === 'number' ? 0 : x.shape.length], data: Float64Array.from(typeof x === 'number' ? [] : x.shape) };
+      return {
+        shape: [typeof x === 'number' ? 0 : x.shape.length],
+        data: Float64Array.from(typeof x === 'number' ? [] : x.shape),
+      };
     },
   },
   size: {
-    minArgs: 1, maxArgs: 1, signature: '(x)', doc: 'number of entries (1 for a number)',
+    minArgs: 1,
+    maxArgs: 1,
+    signature: '(x)',
+    doc: 'number of entries (1 for a number)',
     call: (args, spans, _call, name) => {
       const x = numeric(args[0], spans[0], `${name}()`);
       return typeof x === 'number' ? 1 : x.shape.reduce((a, b) => a * b, 1);

@@ -11,7 +11,10 @@ import { fakeScope, t32 } from './testing';
 import { Prng } from '../nn/prng';
 import { ExprError, isValue } from './values';
 
-const scope = fakeScope({ col: { shape: [5000, 1], data: new Float32Array(5000) }, row: { shape: [5000], data: new Float32Array(5000) } });
+const scope = fakeScope({
+  col: { shape: [5000, 1], data: new Float32Array(5000) },
+  row: { shape: [5000], data: new Float32Array(5000) },
+});
 
 /** The engine's seeded PRNG, so failures reproduce. */
 function prng(seed: number): () => number {
@@ -21,10 +24,70 @@ function prng(seed: number): () => number {
 
 const ALPHABET = 'abhxyz01239.e-+*/^<>=!&|()[]{},:" \\\t_WnormeaL😀∇';
 const TOKENS = [
-  'h1.W', 'h1.b', 'h1.W.grad', 'h1.a', 'h1.z', 'out.delta', 'x', 'y', 'yhat', 'loss', 'lr', 'step', 'phase', 'big', 'f64', 'nope',
-  'col', 'row', '0', '1', '-1', '2', '1e-3', '0.5', '1e308', '"backward"', '"', 'true', 'false',
-  '+', '-', '*', '/', '^', '<', '<=', '>', '>=', '==', '!=', '&&', '||', '!', '(', ')', '[', ']', ',', ':', '.',
-  'norm(', 'mean(', 'std(', 'min(', 'max(', 'abs(', 'sum(', 'shape(', 'frac(', 'any(', 'all(', 'maximum(', 'log(', 'size(',
+  'h1.W',
+  'h1.b',
+  'h1.W.grad',
+  'h1.a',
+  'h1.z',
+  'out.delta',
+  'x',
+  'y',
+  'yhat',
+  'loss',
+  'lr',
+  'step',
+  'phase',
+  'big',
+  'f64',
+  'nope',
+  'col',
+  'row',
+  '0',
+  '1',
+  '-1',
+  '2',
+  '1e-3',
+  '0.5',
+  '1e308',
+  '"backward"',
+  '"',
+  'true',
+  'false',
+  '+',
+  '-',
+  '*',
+  '/',
+  '^',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '==',
+  '!=',
+  '&&',
+  '||',
+  '!',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+  '.',
+  'norm(',
+  'mean(',
+  'std(',
+  'min(',
+  'max(',
+  'abs(',
+  'sum(',
+  'shape(',
+  'frac(',
+  'any(',
+  'all(',
+  'maximum(',
+  'log(',
+  'size(',
 ];
 
 function check(source: string): void {
@@ -36,7 +99,10 @@ function check(source: string): void {
       formatValue(v);
     } catch (e) {
       if (!(e instanceof ExprError)) assert.fail(`${JSON.stringify(source)} threw ${String(e)}`);
-      assert.ok(e.start >= 0 && e.start <= e.end && e.end <= Math.max(source.length, e.start), `bad span ${e.start}-${e.end} for ${JSON.stringify(source)}`);
+      assert.ok(
+        e.start >= 0 && e.start <= e.end && e.end <= Math.max(source.length, e.start),
+        `bad span ${e.start}-${e.end} for ${JSON.stringify(source)}`,
+      );
       assert.equal(typeof formatError(source, e), 'string');
     }
   }
@@ -89,7 +155,10 @@ test('pathological inputs: deep nesting, long chains, maximum length, huge resul
     'sum(col * row)',
   ];
   for (const s of cases) check(s);
-  assert.throws(() => evaluate('col * row', scope), (e: unknown) => e instanceof ExprError && /25000000 entries \(the limit is 16777216\)/.test(e.message));
+  assert.throws(
+    () => evaluate('col * row', scope),
+    (e: unknown) => e instanceof ExprError && /25000000 entries \(the limit is 16777216\)/.test(e.message),
+  );
   assert.ok(performance.now() - started < 5000);
 });
 
@@ -111,14 +180,23 @@ function arithmetic(r: () => number, depth: number): { text: string; prec: numbe
     const a = arithmetic(r, depth - 1);
     return { text: `-${a.prec < 6 ? `(${a.text})` : a.text}`, prec: 6, value: -a.value };
   }
-  const a = arithmetic(r, depth - 1), b = arithmetic(r, depth - 1);
+  const a = arithmetic(r, depth - 1),
+    b = arithmetic(r, depth - 1);
   if (k < 0.3) {
-    const left = a.prec <= 7 ? `(${a.text})` : a.text, right = b.prec < 6 ? `(${b.text})` : b.text;
+    const left = a.prec <= 7 ? `(${a.text})` : a.text,
+      right = b.prec < 6 ? `(${b.text})` : b.text;
     return { text: `${left}^${right}`, prec: 7, value: Math.pow(a.value, b.value) };
   }
-  const [op, prec, f] = ([['+', 4, (x: number, y: number) => x + y], ['-', 4, (x: number, y: number) => x - y],
-    ['*', 5, (x: number, y: number) => x * y], ['/', 5, (x: number, y: number) => x / y]] as const)[Math.floor(r() * 4)];
-  const left = a.prec < prec ? `(${a.text})` : a.text, right = b.prec <= prec ? `(${b.text})` : b.text;
+  const [op, prec, f] = (
+    [
+      ['+', 4, (x: number, y: number) => x + y],
+      ['-', 4, (x: number, y: number) => x - y],
+      ['*', 5, (x: number, y: number) => x * y],
+      ['/', 5, (x: number, y: number) => x / y],
+    ] as const
+  )[Math.floor(r() * 4)];
+  const left = a.prec < prec ? `(${a.text})` : a.text,
+    right = b.prec <= prec ? `(${b.text})` : b.text;
   return { text: `${left} ${op} ${right}`, prec, value: f(a.value, b.value) };
 }
 
@@ -127,6 +205,9 @@ test('differential: random arithmetic with minimal parentheses evaluates exactly
   for (let i = 0; i < 3000; i++) {
     const { text, value } = arithmetic(r, 6);
     const got = evaluate(text, scope);
-    assert.ok(Object.is(got, value) || (Number.isNaN(got) && Number.isNaN(value)) || got === value, `${text}: ${String(got)} ≠ ${value}`);
+    assert.ok(
+      Object.is(got, value) || (Number.isNaN(got) && Number.isNaN(value)) || got === value,
+      `${text}: ${String(got)} ≠ ${value}`,
+    );
   }
 });

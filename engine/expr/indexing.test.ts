@@ -17,12 +17,15 @@ function tensorIs(v: Value, shape: number[], values: number[]): void {
 }
 
 function failsWith(source: string, message: string, start: number, end: number): void {
-  assert.throws(() => ev(source), (e: unknown) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
-    assert.equal(e.message, message);
-    assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
-    return true;
-  });
+  assert.throws(
+    () => ev(source),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
+      assert.equal(e.message, message);
+      assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
+      return true;
+    },
+  );
 }
 
 test('integer indices: a row, an element, chained, negative from the end', () => {
@@ -60,7 +63,10 @@ test('slices: columns, row ranges, open ends, steps, reversal, clamping, empty',
   tensorIs(ev('h1.W[3:1]'), [0, 2], []);
   tensorIs(ev('h1.W[:, 5:]'), [4, 0], []);
   const col = ev('big[:, -1]') as Tensor;
-  assert.deepEqual(entries(col), Array.from({ length: 32 }, (_, i) => 4 * i + 3));
+  assert.deepEqual(
+    entries(col),
+    Array.from({ length: 32 }, (_, i) => 4 * i + 3),
+  );
   assert.equal(ev('h1.W[:, shape(h1.W)[1] - 1][0]'), -2);
 });
 

@@ -6,10 +6,21 @@ import { ExprError, sizeOf, type Span, type Tensor, type Value } from './values'
 /** One evaluated index: an integer, or a slice whose missing bounds are undefined. */
 export type IndexSpec =
   | { readonly kind: 'index'; readonly index: number; readonly span: Span }
-  | { readonly kind: 'slice'; readonly lower?: number; readonly upper?: number; readonly step?: number; readonly span: Span };
+  | {
+      readonly kind: 'slice';
+      readonly lower?: number;
+      readonly upper?: number;
+      readonly step?: number;
+      readonly span: Span;
+    };
 
 /** The entries one dimension selects: `count` positions from `first`, `step` apart; `keep` is false for an integer index. */
-interface AxisPick { first: number; step: number; count: number; keep: boolean }
+interface AxisPick {
+  first: number;
+  step: number;
+  count: number;
+  keep: boolean;
+}
 
 /**
  * Indexes `t` with one spec per leading dimension (missing trailing ones are whole). Integer indices drop their
@@ -19,9 +30,15 @@ export function indexTensor(t: Tensor, specs: readonly IndexSpec[], span: Span):
   const r = t.shape.length;
   if (specs.length > r) {
     const extra = specs[r].span;
-    throw new ExprError(`too many indices: the tensor is ${r}-D (shape ${describeShape(t.shape)}) but ${specs.length} were given`, extra.start, extra.end);
+    throw new ExprError(
+      `too many indices: the tensor is ${r}-D (shape ${describeShape(t.shape)}) but ${specs.length} were given`,
+      extra.start,
+      extra.end,
+    );
   }
-  const picks: AxisPick[] = t.shape.map((dim, k) => (k < specs.length ? pick(specs[k], dim, k) : { first: 0, step: 1, count: dim, keep: true }));
+  const picks: AxisPick[] = t.shape.map((dim, k) =>
+    k < specs.length ? pick(specs[k], dim, k) : { first: 0, step: 1, count: dim, keep: true },
+  );
   const strides = rowMajorStrides(t.shape);
   let base = 0;
   for (let k = 0; k < r; k++) base += picks[k].first * strides[k];
@@ -36,7 +53,10 @@ export function indexTensor(t: Tensor, specs: readonly IndexSpec[], span: Span):
     out.data[i] = t.data[src];
     for (let k = r - 1; k >= 0; k--) {
       const p = picks[k];
-      if (++idx[k] < p.count) { src += p.step * strides[k]; break; }
+      if (++idx[k] < p.count) {
+        src += p.step * strides[k];
+        break;
+      }
       idx[k] = 0;
       src -= p.step * strides[k] * (p.count - 1);
     }
@@ -47,7 +67,11 @@ export function indexTensor(t: Tensor, specs: readonly IndexSpec[], span: Span):
 /** The entries of `t` where `mask` (same shape) is nonzero, as a 1-D tensor. */
 export function maskTensor(t: Tensor, mask: Tensor, span: Span): Tensor {
   if (mask.shape.length !== t.shape.length || mask.shape.some((d, k) => d !== t.shape[k])) {
-    throw new ExprError(`a mask must have the shape of the tensor it indexes: ${describeShape(mask.shape)} versus ${describeShape(t.shape)}`, span.start, span.end);
+    throw new ExprError(
+      `a mask must have the shape of the tensor it indexes: ${describeShape(mask.shape)} versus ${describeShape(t.shape)}`,
+      span.start,
+      span.end,
+    );
   }
   const n = sizeOf(t.shape);
   let count = 0;
@@ -82,14 +106,18 @@ function pick(spec: IndexSpec, dim: number, axis: number): AxisPick {
     first = norm(spec.lower, dim - 1, -1, dim - 1);
     stop = norm(spec.upper, -1, -1, dim - 1);
   }
-  const count = step > 0 ? Math.max(0, Math.ceil((stop - first) / step)) : Math.max(0, Math.ceil((first - stop) / -step));
+  const count =
+    step > 0 ? Math.max(0, Math.ceil((stop - first) / step)) : Math.max(0, Math.ceil((first - stop) / -step));
   return { first: count ? first : 0, step, count, keep: true };
 }
 
 function rowMajorStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) { s[k] = acc; acc *= shape[k]; }
+  for (let k = shape.length - 1; k >= 0; k--) {
+    s[k] = acc;
+    acc *= shape[k];
+  }
   return s;
 }
 

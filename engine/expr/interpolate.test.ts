@@ -12,7 +12,10 @@ test('the issue example', () => {
 });
 
 test('values of every kind format as in the Debug Console', () => {
-  assert.equal(interpolate('{loss} {phase} {epoch >= 3} {h1.b} {shape(big)}', scope), '0.6931471805599453 backward true [0.1, -0.2, 0, 0.3] [32, 4]');
+  assert.equal(
+    interpolate('{loss} {phase} {epoch >= 3} {h1.b} {shape(big)}', scope),
+    '0.6931471805599453 backward true [0.1, -0.2, 0, 0.3] [32, 4]',
+  );
   assert.match(interpolate('big = {big}', scope), /^big = Float32\[32×4\] mean 63\.5 /);
   assert.equal(interpolate('{ step + 1 }', scope), '121');
 });
@@ -31,9 +34,15 @@ test('a } inside a string in a hole does not close it', () => {
 
 test('errors appear inline and the rest of the message still renders', () => {
   assert.equal(interpolate('a {nope} b {step}', scope), "a <error: unknown name 'nope'> b 120");
-  assert.equal(interpolate('{norm(h1.W.grad}', scope), "<error: expected ',' or ')' at 14, found the end of the expression>");
+  assert.equal(
+    interpolate('{norm(h1.W.grad}', scope),
+    "<error: expected ',' or ')' at 14, found the end of the expression>",
+  );
   assert.equal(interpolate('{} x', scope), '<error: empty expression> x');
-  assert.equal(interpolate('x = {step', scope), "x = <error: '{' at 4 is never closed (write '{{' for a literal brace)>");
+  assert.equal(
+    interpolate('x = {step', scope),
+    "x = <error: '{' at 4 is never closed (write '{{' for a literal brace)>",
+  );
   assert.equal(interpolate('{h1.W + h1.b}', scope), '<error: shape mismatch: [4×2] and [4] do not broadcast>');
   assert.equal(interpolate('{"}', scope), "<error: '{' at 0 is never closed (write '{{' for a literal brace)>");
 });

@@ -22,10 +22,21 @@ export function compileTemplate(template: string): Template {
   let i = 0;
   while (i < template.length) {
     const c = template[i];
-    if ((c === '{' || c === '}') && template[i + 1] === c) { text += c; i += 2; continue; }
-    if (c !== '{') { text += c; i++; continue; }
+    if ((c === '{' || c === '}') && template[i + 1] === c) {
+      text += c;
+      i += 2;
+      continue;
+    }
+    if (c !== '{') {
+      text += c;
+      i++;
+      continue;
+    }
     const close = closingBrace(template, i + 1);
-    if (text) { parts.push(text); text = ''; }
+    if (text) {
+      parts.push(text);
+      text = '';
+    }
     if (close < 0) {
       parts.push(new ExprError(`'{' at ${i} is never closed (write '{{' for a literal brace)`, i, template.length));
       break;

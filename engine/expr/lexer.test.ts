@@ -8,26 +8,50 @@ import { ExprError } from './values';
 const kinds = (s: string) => tokenize(s).map((t) => `${t.kind}:${t.text}@${t.start}-${t.end}`);
 
 function throwsAt(source: string, start: number, end: number, message: RegExp): void {
-  assert.throws(() => tokenize(source), (e: unknown) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
-    assert.match(e.message, message);
-    assert.deepEqual([e.start, e.end], [start, end], e.message);
-    return true;
-  });
+  assert.throws(
+    () => tokenize(source),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
+      assert.match(e.message, message);
+      assert.deepEqual([e.start, e.end], [start, end], e.message);
+      return true;
+    },
+  );
 }
 
 test('names with dots, operators and offsets', () => {
   assert.deepEqual(kinds('norm(h1.W.grad) >= 1e-3'), [
-    'name:norm@0-4', 'op:(@4-5', 'name:h1.W.grad@5-14', 'op:)@14-15', 'op:>=@16-18', 'number:1e-3@19-23', 'eof:@23-23',
+    'name:norm@0-4',
+    'op:(@4-5',
+    'name:h1.W.grad@5-14',
+    'op:)@14-15',
+    'op:>=@16-18',
+    'number:1e-3@19-23',
+    'eof:@23-23',
   ]);
-  assert.deepEqual(kinds('a&&b||!c'), ['name:a@0-1', 'op:&&@1-3', 'name:b@3-4', 'op:||@4-6', 'op:!@6-7', 'name:c@7-8', 'eof:@8-8']);
-  assert.deepEqual(tokenize('<= < == != > >= + - * / ^ [ ] , :').filter((t) => t.kind === 'op').map((t) => t.text),
-    ['<=', '<', '==', '!=', '>', '>=', '+', '-', '*', '/', '^', '[', ']', ',', ':']);
+  assert.deepEqual(kinds('a&&b||!c'), [
+    'name:a@0-1',
+    'op:&&@1-3',
+    'name:b@3-4',
+    'op:||@4-6',
+    'op:!@6-7',
+    'name:c@7-8',
+    'eof:@8-8',
+  ]);
+  assert.deepEqual(
+    tokenize('<= < == != > >= + - * / ^ [ ] , :')
+      .filter((t) => t.kind === 'op')
+      .map((t) => t.text),
+    ['<=', '<', '==', '!=', '>', '>=', '+', '-', '*', '/', '^', '[', ']', ',', ':'],
+  );
   assert.deepEqual(kinds('  _x1.y_2\t'), ['name:_x1.y_2@2-9', 'eof:@10-10']);
 });
 
 test('numbers: integers, decimals, leading dot, exponents', () => {
-  const values = (s: string) => tokenize(s).filter((t) => t.kind === 'number').map((t) => t.value);
+  const values = (s: string) =>
+    tokenize(s)
+      .filter((t) => t.kind === 'number')
+      .map((t) => t.value);
   assert.deepEqual(values('0 42 3.25 .5 1. 1e-3 2E+2 6.02e23'), [0, 42, 3.25, 0.5, 1, 1e-3, 200, 6.02e23]);
   // `1:3` is number, colon, number (not a decimal).
   assert.deepEqual(kinds('1:3'), ['number:1@0-1', 'op::@1-2', 'number:3@2-3', 'eof:@3-3']);

@@ -18,7 +18,28 @@ export interface Token {
   readonly end: number;
 }
 
-const OPERATORS = ['&&', '||', '<=', '>=', '==', '!=', '+', '-', '*', '/', '^', '<', '>', '!', '(', ')', '[', ']', ',', ':'];
+const OPERATORS = [
+  '&&',
+  '||',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '^',
+  '<',
+  '>',
+  '!',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+];
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_PART = /[A-Za-z0-9_]/;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/y;
@@ -27,21 +48,54 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t'
 /** Tokenizes `source`; throws ExprError on a bad character, an unterminated string or a malformed name or number. */
 export function tokenize(source: string): Token[] {
   if (source.length > MAX_SOURCE_LENGTH) {
-    throw new ExprError(`expression is too long (${source.length} characters; the limit is ${MAX_SOURCE_LENGTH})`, MAX_SOURCE_LENGTH, source.length);
+    throw new ExprError(
+      `expression is too long (${source.length} characters; the limit is ${MAX_SOURCE_LENGTH})`,
+      MAX_SOURCE_LENGTH,
+      source.length,
+    );
   }
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
     const c = source[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(source[i + 1] ?? ''))) { i = lexNumber(source, i, tokens); continue; }
-    if (IDENT_START.test(c)) { i = lexName(source, i, tokens); continue; }
-    if (c === '"') { i = lexString(source, i, tokens); continue; }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(source[i + 1] ?? ''))) {
+      i = lexNumber(source, i, tokens);
+      continue;
+    }
+    if (IDENT_START.test(c)) {
+      i = lexName(source, i, tokens);
+      continue;
+    }
+    if (c === '"') {
+      i = lexString(source, i, tokens);
+      continue;
+    }
     const op = OPERATORS.find((o) => source.startsWith(o, i));
-    if (op) { tokens.push({ kind: 'op', text: op, start: i, end: i + op.length }); i += op.length; continue; }
-    const hint = c === '=' ? " (use '==' to compare)" : c === '&' ? " (use '&&')" : c === '|' ? " (use '||')" : c === "'" ? ' (strings use double quotes)' : '';
+    if (op) {
+      tokens.push({ kind: 'op', text: op, start: i, end: i + op.length });
+      i += op.length;
+      continue;
+    }
+    const hint =
+      c === '='
+        ? " (use '==' to compare)"
+        : c === '&'
+          ? " (use '&&')"
+          : c === '|'
+            ? " (use '||')"
+            : c === "'"
+              ? ' (strings use double quotes)'
+              : '';
     const ch = source.codePointAt(i)!;
-    throw new ExprError(`unexpected character '${String.fromCodePoint(ch)}' at ${i}${hint}`, i, i + (ch > 0xffff ? 2 : 1));
+    throw new ExprError(
+      `unexpected character '${String.fromCodePoint(ch)}' at ${i}${hint}`,
+      i,
+      i + (ch > 0xffff ? 2 : 1),
+    );
   }
   tokens.push({ kind: 'eof', text: '', start: source.length, end: source.length });
   return tokens;
@@ -80,7 +134,12 @@ function lexString(source: string, i: number, tokens: Token[]): number {
   while (j < source.length && source[j] !== '"') {
     if (source[j] === '\\') {
       const e = ESCAPES[source[j + 1] ?? ''];
-      if (e === undefined) throw new ExprError(`unknown escape '\\${source[j + 1] ?? ''}' in string at ${j}`, j, Math.min(j + 2, source.length));
+      if (e === undefined)
+        throw new ExprError(
+          `unknown escape '\\${source[j + 1] ?? ''}' in string at ${j}`,
+          j,
+          Math.min(j + 2, source.length),
+        );
       text += e;
       j += 2;
     } else {

@@ -19,14 +19,17 @@ export function resultCtor(...xs: Array<Tensor | number>): FloatCtor {
 /** Allocates a tensor of `shape`, refusing sizes above MAX_RESULT_SIZE. */
 export function allocate(shape: readonly number[], ctor: FloatCtor, span: Span): Tensor {
   const n = sizeOf(shape);
-  if (n > MAX_RESULT_SIZE) throw new ExprError(`the result would have ${n} entries (the limit is ${MAX_RESULT_SIZE})`, span.start, span.end);
+  if (n > MAX_RESULT_SIZE)
+    throw new ExprError(`the result would have ${n} entries (the limit is ${MAX_RESULT_SIZE})`, span.start, span.end);
   return { shape: [...shape], data: new ctor(n) };
 }
 
 /** Applies `f` to every entry of `t`, giving a new tensor of the same shape and dtype (or `ctor`). */
 export function map1(t: Tensor, f: (x: number) => number, span: Span, ctor: FloatCtor = resultCtor(t)): Tensor {
   const out = allocate(t.shape, ctor, span);
-  const n = out.data.length, a = t.data, o = out.data;
+  const n = out.data.length,
+    a = t.data,
+    o = out.data;
   for (let i = 0; i < n; i++) o[i] = f(a[i]);
   return out;
 }
@@ -36,9 +39,14 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], span
   const r = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let k = 0; k < r; k++) {
-    const x = a[a.length - r + k] ?? 1, y = b[b.length - r + k] ?? 1;
+    const x = a[a.length - r + k] ?? 1,
+      y = b[b.length - r + k] ?? 1;
     if (x !== y && x !== 1 && y !== 1) {
-      throw new ExprError(`shape mismatch: ${describeShape(a)} and ${describeShape(b)} do not broadcast`, span.start, span.end);
+      throw new ExprError(
+        `shape mismatch: ${describeShape(a)} and ${describeShape(b)} do not broadcast`,
+        span.start,
+        span.end,
+      );
     }
     out.push(x === 1 ? y : x);
   }
@@ -51,24 +59,41 @@ export function describeShape(shape: readonly number[]): string {
 }
 
 /** Applies `f` entrywise to a pair where at least one side is a tensor, broadcasting as numpy does. */
-export function map2(a: Tensor | number, b: Tensor | number, f: (x: number, y: number) => number, span: Span, ctor: FloatCtor = resultCtor(a, b)): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') throw new ExprError('internal: map2 needs a tensor', span.start, span.end);
+export function map2(
+  a: Tensor | number,
+  b: Tensor | number,
+  f: (x: number, y: number) => number,
+  span: Span,
+  ctor: FloatCtor = resultCtor(a, b),
+): Tensor {
+  if (typeof a === 'number' && typeof b === 'number')
+    throw new ExprError('internal: map2 needs a tensor', span.start, span.end);
   if (typeof b === 'number') return map1(a as Tensor, (x) => f(x, b), span, ctor);
   if (typeof a === 'number') return map1(b, (y) => f(a, y), span, ctor);
   const shape = broadcastShapes(a.shape, b.shape, span);
   const out = allocate(shape, ctor, span);
-  const o = out.data, n = o.length, x = a.data, y = b.data;
+  const o = out.data,
+    n = o.length,
+    x = a.data,
+    y = b.data;
   if (sizeOf(a.shape) === n && sizeOf(b.shape) === n) {
     for (let i = 0; i < n; i++) o[i] = f(x[i], y[i]);
     return out;
   }
-  const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
-  const r = shape.length, idx = new Array<number>(r).fill(0);
-  let ia = 0, ib = 0;
+  const sa = broadcastStrides(a.shape, shape),
+    sb = broadcastStrides(b.shape, shape);
+  const r = shape.length,
+    idx = new Array<number>(r).fill(0);
+  let ia = 0,
+    ib = 0;
   for (let i = 0; i < n; i++) {
     o[i] = f(x[ia], y[ib]);
     for (let k = r - 1; k >= 0; k--) {
-      if (++idx[k] < shape[k]) { ia += sa[k]; ib += sb[k]; break; }
+      if (++idx[k] < shape[k]) {
+        ia += sa[k];
+        ib += sb[k];
+        break;
+      }
       idx[k] = 0;
       ia -= sa[k] * (shape[k] - 1);
       ib -= sb[k] * (shape[k] - 1);
@@ -95,9 +120,15 @@ export function reduce(t: Tensor, kernel: Kernel, axis: number | undefined, span
   const r = t.shape.length;
   const ax = axis < 0 ? axis + r : axis;
   if (!Number.isInteger(axis) || ax < 0 || ax >= r) {
-    throw new ExprError(`axis ${axis} is out of range for a ${r}-D tensor of shape ${describeShape(t.shape)}`, span.start, span.end);
+    throw new ExprError(
+      `axis ${axis} is out of range for a ${r}-D tensor of shape ${describeShape(t.shape)}`,
+      span.start,
+      span.end,
+    );
   }
-  const outer = sizeOf(t.shape.slice(0, ax)), len = t.shape[ax], inner = sizeOf(t.shape.slice(ax + 1));
+  const outer = sizeOf(t.shape.slice(0, ax)),
+    len = t.shape[ax],
+    inner = sizeOf(t.shape.slice(ax + 1));
   const shape = [...t.shape.slice(0, ax), ...t.shape.slice(ax + 1)];
   const out = allocate(shape, resultCtor(t), span);
   for (let o = 0; o < outer; o++) {
@@ -108,20 +139,58 @@ export function reduce(t: Tensor, kernel: Kernel, axis: number | undefined, span
 
 /** Reduction kernels; NaN propagates through every one except the counting kernels. */
 export const kernels = {
-  sum: ((d, off, n, s) => { let acc = 0; for (let i = 0; i < n; i++) acc += d[off + i * s]; return acc; }) as Kernel,
+  sum: ((d, off, n, s) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += d[off + i * s];
+    return acc;
+  }) as Kernel,
   mean: ((d, off, n, s) => (n ? kernels.sum(d, off, n, s) / n : NaN)) as Kernel,
-  norm: ((d, off, n, s) => { let acc = 0; for (let i = 0; i < n; i++) { const v = d[off + i * s]; acc += v * v; } return Math.sqrt(acc); }) as Kernel,
+  norm: ((d, off, n, s) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const v = d[off + i * s];
+      acc += v * v;
+    }
+    return Math.sqrt(acc);
+  }) as Kernel,
   std: ((d, off, n, s) => {
     if (!n) return NaN;
     const m = kernels.mean(d, off, n, s);
     let acc = 0;
-    for (let i = 0; i < n; i++) { const v = d[off + i * s] - m; acc += v * v; }
+    for (let i = 0; i < n; i++) {
+      const v = d[off + i * s] - m;
+      acc += v * v;
+    }
     return Math.sqrt(acc / n);
   }) as Kernel,
-  min: ((d, off, n, s) => { let m = n ? Infinity : NaN; for (let i = 0; i < n; i++) { const v = d[off + i * s]; if (v < m || v !== v) m = v; } return m; }) as Kernel,
-  max: ((d, off, n, s) => { let m = n ? -Infinity : NaN; for (let i = 0; i < n; i++) { const v = d[off + i * s]; if (v > m || v !== v) m = v; } return m; }) as Kernel,
-  count: ((d, off, n, s) => { let c = 0; for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) c++; return c; }) as Kernel,
+  min: ((d, off, n, s) => {
+    let m = n ? Infinity : NaN;
+    for (let i = 0; i < n; i++) {
+      const v = d[off + i * s];
+      if (v < m || v !== v) m = v;
+    }
+    return m;
+  }) as Kernel,
+  max: ((d, off, n, s) => {
+    let m = n ? -Infinity : NaN;
+    for (let i = 0; i < n; i++) {
+      const v = d[off + i * s];
+      if (v > m || v !== v) m = v;
+    }
+    return m;
+  }) as Kernel,
+  count: ((d, off, n, s) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) c++;
+    return c;
+  }) as Kernel,
   frac: ((d, off, n, s) => (n ? kernels.count(d, off, n, s) / n : NaN)) as Kernel,
-  any: ((d, off, n, s) => { for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) return 1; return 0; }) as Kernel,
-  all: ((d, off, n, s) => { for (let i = 0; i < n; i++) if (d[off + i * s] === 0) return 0; return 1; }) as Kernel,
+  any: ((d, off, n, s) => {
+    for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) return 1;
+    return 0;
+  }) as Kernel,
+  all: ((d, off, n, s) => {
+    for (let i = 0; i < n; i++) if (d[off + i * s] === 0) return 0;
+    return 1;
+  }) as Kernel,
 };

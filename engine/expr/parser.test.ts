@@ -9,28 +9,41 @@ import { ExprError } from './values';
 /** Fully parenthesized rendering of a tree. */
 function show(e: Expr | SliceNode): string {
   switch (e.type) {
-    case 'number': return String(e.value);
-    case 'string': return JSON.stringify(e.value);
-    case 'boolean': return String(e.value);
-    case 'name': return e.path;
-    case 'unary': return `(${e.op}${show(e.operand)})`;
-    case 'binary': case 'logical': return `(${show(e.left)} ${e.op} ${show(e.right)})`;
-    case 'call': return `${e.callee}(${e.args.map(show).join(', ')})`;
-    case 'index': return `${show(e.target)}[${e.parts.map(show).join(', ')}]`;
-    case 'slice': return `${e.lower ? show(e.lower) : ''}:${e.upper ? show(e.upper) : ''}${e.step ? `:${show(e.step)}` : ''}`;
+    case 'number':
+      return String(e.value);
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'boolean':
+      return String(e.value);
+    case 'name':
+      return e.path;
+    case 'unary':
+      return `(${e.op}${show(e.operand)})`;
+    case 'binary':
+    case 'logical':
+      return `(${show(e.left)} ${e.op} ${show(e.right)})`;
+    case 'call':
+      return `${e.callee}(${e.args.map(show).join(', ')})`;
+    case 'index':
+      return `${show(e.target)}[${e.parts.map(show).join(', ')}]`;
+    case 'slice':
+      return `${e.lower ? show(e.lower) : ''}:${e.upper ? show(e.upper) : ''}${e.step ? `:${show(e.step)}` : ''}`;
   }
 }
 
 const p = (s: string) => show(parse(s));
 
 function errorAt(source: string, start: number, end: number, message: RegExp | string): void {
-  assert.throws(() => parse(source), (e: unknown) => {
-    assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
-    return true;
-  });
+  assert.throws(
+    () => parse(source),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError, `not an ExprError: ${String(e)}`);
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      assert.deepEqual([e.start, e.end], [start, end], `${source}: ${e.message}`);
+      return true;
+    },
+  );
 }
 
 test('arithmetic precedence and left associativity', () => {
@@ -110,12 +123,20 @@ test('nodes carry source spans; parentheses widen them', () => {
   assert.deepEqual([q.left.start, q.left.end], [1, 10]);
   const s = parse('x[1:3, ::2]');
   if (s.type !== 'index') assert.fail('index');
-  assert.deepEqual(s.parts.map((x) => [x.start, x.end]), [[2, 5], [7, 10]]);
+  assert.deepEqual(
+    s.parts.map((x) => [x.start, x.end]),
+    [
+      [2, 5],
+      [7, 10],
+    ],
+  );
 });
 
 test('namesIn lists every name, not function names', () => {
-  assert.deepEqual(namesIn(parse('norm(h1.W.grad) > lr * x[i:j, k] && phase == "b"')).map((n) => n.path),
-    ['h1.W.grad', 'lr', 'x', 'i', 'j', 'k', 'phase']);
+  assert.deepEqual(
+    namesIn(parse('norm(h1.W.grad) > lr * x[i:j, k] && phase == "b"')).map((n) => n.path),
+    ['h1.W.grad', 'lr', 'x', 'i', 'j', 'k', 'phase'],
+  );
 });
 
 test('syntax errors name what was expected and where', () => {
@@ -147,11 +168,26 @@ test('syntax errors name what was expected and where', () => {
 
 test('nesting and length are bounded: errors, not stack overflows', () => {
   const deep = `${'('.repeat(4000)}1${')'.repeat(4000)}`;
-  assert.throws(() => parse(deep), (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message));
-  assert.throws(() => parse(`${'-'.repeat(5000)}1`), (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message));
-  assert.throws(() => parse(`${'1+'.repeat(3000)}1`), (e: unknown) => e instanceof ExprError && /too complex/.test(e.message));
-  assert.throws(() => parse(`${'2^'.repeat(3000)}1`), (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message));
-  assert.throws(() => parse(`x${'[0]'.repeat(1000)}`), (e: unknown) => e instanceof ExprError && /too complex/.test(e.message));
+  assert.throws(
+    () => parse(deep),
+    (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message),
+  );
+  assert.throws(
+    () => parse(`${'-'.repeat(5000)}1`),
+    (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message),
+  );
+  assert.throws(
+    () => parse(`${'1+'.repeat(3000)}1`),
+    (e: unknown) => e instanceof ExprError && /too complex/.test(e.message),
+  );
+  assert.throws(
+    () => parse(`${'2^'.repeat(3000)}1`),
+    (e: unknown) => e instanceof ExprError && /nested too deeply/.test(e.message),
+  );
+  assert.throws(
+    () => parse(`x${'[0]'.repeat(1000)}`),
+    (e: unknown) => e instanceof ExprError && /too complex/.test(e.message),
+  );
   // Moderate depth is fine.
   assert.equal(p(`${'('.repeat(50)}1${')'.repeat(50)}`), '1');
   assert.doesNotThrow(() => parse(`${'1+'.repeat(MAX_DEPTH - 2)}1`));

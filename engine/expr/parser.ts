@@ -11,9 +11,18 @@ export const MAX_DEPTH = 200;
 
 /** Binding power of each infix operator; higher binds tighter. `^` is handled above unary minus, right-associative. */
 const INFIX: Record<string, number> = {
-  '||': 1, '&&': 2,
-  '==': 3, '!=': 3, '<': 3, '<=': 3, '>': 3, '>=': 3,
-  '+': 4, '-': 4, '*': 5, '/': 5,
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '<=': 3,
+  '>': 3,
+  '>=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
 };
 const COMPARISON = 3;
 
@@ -41,7 +50,11 @@ class Parser {
     const e = this.expression();
     const t = this.peek();
     if (t.kind !== 'eof') {
-      throw new ExprError(`expected an operator or the end of the expression at ${t.start}, found ${describe(t)}`, t.start, t.end);
+      throw new ExprError(
+        `expected an operator or the end of the expression at ${t.start}, found ${describe(t)}`,
+        t.start,
+        t.end,
+      );
     }
     return e;
   }
@@ -54,9 +67,17 @@ class Parser {
   private nested<T>(f: () => T): T {
     if (++this.depth > MAX_DEPTH) {
       const t = this.peek();
-      throw new ExprError(`expression is nested too deeply (more than ${MAX_DEPTH} levels) at ${t.start}`, t.start, t.end);
+      throw new ExprError(
+        `expression is nested too deeply (more than ${MAX_DEPTH} levels) at ${t.start}`,
+        t.start,
+        t.end,
+      );
     }
-    try { return f(); } finally { this.depth--; }
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
   }
 
   private binary(minPower: number): Expr {
@@ -68,16 +89,25 @@ class Parser {
       if (power === undefined || power < minPower) return left;
       if (power === COMPARISON) {
         if (sawComparison) {
-          throw new ExprError(`comparisons cannot be chained at ${t.start}; combine them with && (e.g. 0 < x && x < 1)`, t.start, t.end);
+          throw new ExprError(
+            `comparisons cannot be chained at ${t.start}; combine them with && (e.g. 0 < x && x < 1)`,
+            t.start,
+            t.end,
+          );
         }
         sawComparison = true;
       }
       this.pos++;
       const right = this.nested(() => this.binary(power + 1));
       const op = t.text;
-      left = op === '&&' || op === '||'
-        ? this.node({ type: 'logical', op, left, right, start: left.start, end: right.end }, left, right)
-        : this.node({ type: 'binary', op: op as BinaryOp, left, right, start: left.start, end: right.end }, left, right);
+      left =
+        op === '&&' || op === '||'
+          ? this.node({ type: 'logical', op, left, right, start: left.start, end: right.end }, left, right)
+          : this.node(
+              { type: 'binary', op: op as BinaryOp, left, right, start: left.start, end: right.end },
+              left,
+              right,
+            );
     }
   }
 
@@ -96,7 +126,11 @@ class Parser {
     if (!this.isOp('^')) return base;
     this.pos++;
     const exponent = this.nested(() => this.unary());
-    return this.node({ type: 'binary', op: '^', left: base, right: exponent, start: base.start, end: exponent.end }, base, exponent);
+    return this.node(
+      { type: 'binary', op: '^', left: base, right: exponent, start: base.start, end: exponent.end },
+      base,
+      exponent,
+    );
   }
 
   private postfix(): Expr {
@@ -104,12 +138,17 @@ class Parser {
     for (;;) {
       if (this.isOp('(')) {
         const t = this.peek();
-        throw new ExprError(`${e.type === 'name' ? `'${e.path}'` : 'this'} is not a function at ${t.start}`, e.start, t.end);
+        throw new ExprError(
+          `${e.type === 'name' ? `'${e.path}'` : 'this'} is not a function at ${t.start}`,
+          e.start,
+          t.end,
+        );
       }
       if (!this.isOp('[')) return e;
       this.pos++;
       const parts: IndexPart[] = [];
-      do parts.push(this.nested(() => this.indexPart())); while (this.acceptOp(','));
+      do parts.push(this.nested(() => this.indexPart()));
+      while (this.acceptOp(','));
       const close = this.expectOp(']', "']' or ','");
       e = this.node({ type: 'index', target: e, parts, start: e.start, end: close.end }, e, ...parts);
     }
@@ -144,7 +183,8 @@ class Parser {
         return this.node({ type: 'string', value: t.text, start: t.start, end: t.end });
       case 'name':
         this.pos++;
-        if (t.text === 'true' || t.text === 'false') return this.node({ type: 'boolean', value: t.text === 'true', start: t.start, end: t.end });
+        if (t.text === 'true' || t.text === 'false')
+          return this.node({ type: 'boolean', value: t.text === 'true', start: t.start, end: t.end });
         return this.isOp('(') ? this.call(t) : this.node({ type: 'name', path: t.text, start: t.start, end: t.end });
       case 'op':
         if (t.text === '(') {
@@ -168,21 +208,30 @@ class Parser {
     }
     const args: Expr[] = [];
     if (!this.isOp(')')) {
-      do args.push(this.expression()); while (this.acceptOp(','));
+      do args.push(this.expression());
+      while (this.acceptOp(','));
     }
     const close = this.expectOp(')', args.length ? "',' or ')'" : "an argument or ')'");
     if (args.length < def.minArgs || args.length > def.maxArgs) {
       const want = def.minArgs === def.maxArgs ? `${def.minArgs}` : `${def.minArgs} or ${def.maxArgs}`;
-      throw new ExprError(`${name.text}${def.signature} takes ${want} argument${want === '1' ? '' : 's'}, not ${args.length}`, name.start, close.end);
+      throw new ExprError(
+        `${name.text}${def.signature} takes ${want} argument${want === '1' ? '' : 's'}, not ${args.length}`,
+        name.start,
+        close.end,
+      );
     }
-    return this.node({ type: 'call', callee: name.text, calleeEnd: name.end, args, start: name.start, end: close.end }, ...args);
+    return this.node(
+      { type: 'call', callee: name.text, calleeEnd: name.end, args, start: name.start, end: close.end },
+      ...args,
+    );
   }
 
   /** Records the tree height of a new node and refuses trees taller than MAX_DEPTH (long operator chains). */
   private node<T extends Expr | SliceNode>(n: T, ...children: Array<Expr | SliceNode>): T {
     let h = 0;
     for (const c of children) h = Math.max(h, this.heights.get(c) ?? 0);
-    if (h + 1 > MAX_DEPTH) throw new ExprError(`expression is too complex (deeper than ${MAX_DEPTH} levels) at ${n.start}`, n.start, n.end);
+    if (h + 1 > MAX_DEPTH)
+      throw new ExprError(`expression is too complex (deeper than ${MAX_DEPTH} levels) at ${n.start}`, n.start, n.end);
     this.heights.set(n, h + 1);
     return n;
   }
@@ -216,9 +265,13 @@ class Parser {
 
 function describe(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'the end of the expression';
-    case 'string': return 'a string';
-    case 'number': return `'${t.text}'`;
-    default: return `'${t.text}'`;
+    case 'eof':
+      return 'the end of the expression';
+    case 'string':
+      return 'a string';
+    case 'number':
+      return `'${t.text}'`;
+    default:
+      return `'${t.text}'`;
   }
 }

@@ -12,7 +12,8 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     const cur = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const x = a[i - 1], y = b[j - 1];
+      const x = a[i - 1],
+        y = b[j - 1];
       const cost = x === y ? 0 : x.toLowerCase() === y.toLowerCase() ? 0.5 : 1;
       let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
       if (i > 1 && j > 1 && x === b[j - 2] && a[i - 2] === y) d = Math.min(d, before[j - 2] + 1);
@@ -39,7 +40,10 @@ export function nearest(word: string, candidates: Iterable<string>, max = 3): st
   }
   scored.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   const best = scored.length ? scored[0][1] : 0;
-  return scored.filter(([, d]) => d === best).slice(0, max).map(([c]) => c);
+  return scored
+    .filter(([, d]) => d === best)
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 /** `; did you mean 'a'?` / `; did you mean 'a', 'b' or 'c'?` for names close to `word`, or '' when none is. */

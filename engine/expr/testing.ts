@@ -15,11 +15,18 @@ export function t64(shape: number[], values: number[]): Tensor {
 /** The entries of a tensor value as a plain array (throws if it is not a tensor). */
 export function entries(v: Value): number[] {
   if (typeof v !== 'object') throw new Error(`not a tensor: ${String(v)}`);
-  return Array.from(v.data.subarray(0, v.shape.reduce((a, b) => a * b, 1)));
+  return Array.from(
+    v.data.subarray(
+      0,
+      v.shape.reduce((a, b) => a * b, 1),
+    ),
+  );
 }
 
 /** A scope over a fixed table of values; `lookups` records every path asked for. */
-export function fakeScope(extra: Record<string, Value> = {}): ExprScope & { lookups: string[]; values: Record<string, Value> } {
+export function fakeScope(
+  extra: Record<string, Value> = {},
+): ExprScope & { lookups: string[]; values: Record<string, Value> } {
   const values: Record<string, Value> = {
     // h1: dense 2 → 4 on a batch of 3.
     'h1.W': t32([4, 2], [1, -2, 3, -4, 0.5, 0, -1, 2]),
@@ -36,7 +43,10 @@ export function fakeScope(extra: Record<string, Value> = {}): ExprScope & { look
     x: t32([3, 2], [0, 1, 1, 0, 1, 1]),
     y: t32([3, 1], [1, 1, 0]),
     yhat: t32([3, 1], [0.5, 1.25, 1]),
-    big: t32([32, 4], Array.from({ length: 128 }, (_, i) => i)),
+    big: t32(
+      [32, 4],
+      Array.from({ length: 128 }, (_, i) => i),
+    ),
     f64: t64([2, 2], [1, 2, 3, 4]),
     loss: 0.6931471805599453,
     lr: 0.05,
@@ -51,7 +61,10 @@ export function fakeScope(extra: Record<string, Value> = {}): ExprScope & { look
   return {
     values,
     lookups,
-    lookup: (name) => { lookups.push(name); return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined; },
+    lookup: (name) => {
+      lookups.push(name);
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
+    },
     names: () => Object.keys(values),
   };
 }

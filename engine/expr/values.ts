@@ -58,8 +58,12 @@ export interface Span {
 
 /** True for a tensor value (an object with a shape and float data). */
 export function isTensor(v: unknown): v is Tensor {
-  return typeof v === 'object' && v !== null && Array.isArray((v as Tensor).shape) &&
-    ((v as Tensor).data instanceof Float32Array || (v as Tensor).data instanceof Float64Array);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as Tensor).shape) &&
+    ((v as Tensor).data instanceof Float32Array || (v as Tensor).data instanceof Float64Array)
+  );
 }
 
 /** Number of entries a shape holds. */

@@ -11,7 +11,9 @@ import type { Diagnostic, SourceRange } from './spec';
  * it from a cache so that an edit to the .nnet file does not split a 16 MB CSV again. Its rows are shared between
  * parses and must not be changed.
  */
-export type ReadFile = (relPath: string) => { readonly text: string; readonly load?: (options: CsvOptions) => CsvDataset } | { readonly error: string };
+export type ReadFile = (
+  relPath: string,
+) => { readonly text: string; readonly load?: (options: CsvOptions) => CsvDataset } | { readonly error: string };
 
 /** Options of `parseNnet`. */
 export interface ParseOptions {
@@ -65,7 +67,10 @@ export class ParseContext {
   extra(line: Line, from: number): void {
     if (line.toks.length > from) {
       const t = line.toks[from];
-      this.error({ line: line.ln, col: t.col, endCol: line.toks[line.toks.length - 1].endCol }, `unexpected '${t.text}'`);
+      this.error(
+        { line: line.ln, col: t.col, endCol: line.toks[line.toks.length - 1].endCol },
+        `unexpected '${t.text}'`,
+      );
     }
   }
 }
@@ -80,25 +85,47 @@ export function at(line: Line, t: Token): SourceRange {
  * unknown keys and bad values. Returns null if any was bad.
  */
 export function readOptions(
-  ctx: ParseContext, line: Line, toks: readonly Token[], allowed: Readonly<Record<string, { min?: number; max?: number; minExclusive?: boolean; integer?: boolean }>>, what: string,
+  ctx: ParseContext,
+  line: Line,
+  toks: readonly Token[],
+  allowed: Readonly<Record<string, { min?: number; max?: number; minExclusive?: boolean; integer?: boolean }>>,
+  what: string,
 ): Record<string, number> | null {
   const out: Record<string, number> = {};
   let ok = true;
   for (const t of toks) {
     const eq = t.text.indexOf('=');
-    const key = eq > 0 ? t.text.slice(0, eq) : t.text, value = eq > 0 ? t.text.slice(eq + 1) : '';
+    const key = eq > 0 ? t.text.slice(0, eq) : t.text,
+      value = eq > 0 ? t.text.slice(eq + 1) : '';
     // Own keys only: `constructor=1` must not find Object.prototype.constructor.
     const rule = Object.prototype.hasOwnProperty.call(allowed, key) ? allowed[key] : undefined;
     if (!rule) {
-      ctx.error(at(line, t), `unknown ${what} parameter '${key}'; expected ${Object.keys(allowed).map((k) => `${k}=…`).join(', ') || 'none'}`);
+      ctx.error(
+        at(line, t),
+        `unknown ${what} parameter '${key}'; expected ${
+          Object.keys(allowed)
+            .map((k) => `${k}=…`)
+            .join(', ') || 'none'
+        }`,
+      );
       ok = false;
       continue;
     }
     const v = parseNumber(value);
-    const bad = v === null || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && (rule.minExclusive ? v <= rule.min : v < rule.min)) || (rule.max !== undefined && v > rule.max);
+    const bad =
+      v === null ||
+      (rule.integer && !Number.isInteger(v)) ||
+      (rule.min !== undefined && (rule.minExclusive ? v <= rule.min : v < rule.min)) ||
+      (rule.max !== undefined && v > rule.max);
     if (bad) {
-      const range = rule.min !== undefined ? ` (${rule.minExclusive ? '>' : '≥'} ${rule.min}${rule.max !== undefined ? `, ≤ ${rule.max}` : ''})` : '';
-      ctx.error(at(line, t), `invalid value for ${key}: '${value}'; expected a${rule.integer ? 'n integer' : ' number'}${range}`);
+      const range =
+        rule.min !== undefined
+          ? ` (${rule.minExclusive ? '>' : '≥'} ${rule.min}${rule.max !== undefined ? `, ≤ ${rule.max}` : ''})`
+          : '';
+      ctx.error(
+        at(line, t),
+        `invalid value for ${key}: '${value}'; expected a${rule.integer ? 'n integer' : ' number'}${range}`,
+      );
       ok = false;
     } else out[key] = v!;
   }

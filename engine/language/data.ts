@@ -42,24 +42,45 @@ export function dataHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile
   if (form.text === 'csv') return csvHeader(ctx, line, d, readFile);
   if (form.text === 'generate') return generateHeader(ctx, line, d);
   d.failed = true;
-  ctx.error(at(line, form), `expected 'data' alone (rows follow), 'data csv "FILE.csv" …' or 'data generate NAME …', not '${form.text}'`);
+  ctx.error(
+    at(line, form),
+    `expected 'data' alone (rows follow), 'data csv "FILE.csv" …' or 'data generate NAME …', not '${form.text}'`,
+  );
 }
 
 /** Parses one inline row `x1 x2 … -> y1 …`. */
 export function dataRow(ctx: ParseContext, line: Line, d: DataDraft): void {
-  if (d.source.kind !== 'inline') { ctx.error(line.whole, `rows cannot follow 'data ${d.source.kind}': the samples come from ${d.source.kind === 'csv' ? 'the file' : 'the generator'}`); return; }
-  if (d.rows.length > LIMITS.maxSamples) { d.dropped++; return; }
+  if (d.source.kind !== 'inline') {
+    ctx.error(
+      line.whole,
+      `rows cannot follow 'data ${d.source.kind}': the samples come from ${d.source.kind === 'csv' ? 'the file' : 'the generator'}`,
+    );
+    return;
+  }
+  if (d.rows.length > LIMITS.maxSamples) {
+    d.dropped++;
+    return;
+  }
   const arrow = line.toks.findIndex((t) => t.text === '->');
-  if (arrow < 0) { ctx.error(line.whole, "a data row needs '->' between inputs and targets, e.g. '0 1 -> 1'"); return; }
-  const x: number[] = [], y: number[] = [];
+  if (arrow < 0) {
+    ctx.error(line.whole, "a data row needs '->' between inputs and targets, e.g. '0 1 -> 1'");
+    return;
+  }
+  const x: number[] = [],
+    y: number[] = [];
   let ok = true;
   line.toks.forEach((t, i) => {
     if (i === arrow) return;
     const v = parseNumber(t.text);
-    if (v === null) { ctx.error(at(line, t), `'${t.text}' is not a finite number`); ok = false; }
-    else (i < arrow ? x : y).push(v);
+    if (v === null) {
+      ctx.error(at(line, t), `'${t.text}' is not a finite number`);
+      ok = false;
+    } else (i < arrow ? x : y).push(v);
   });
-  if (ok && (!x.length || !y.length)) { ctx.error(line.whole, 'a data row needs at least one input and one target'); ok = false; }
+  if (ok && (!x.length || !y.length)) {
+    ctx.error(line.whole, 'a data row needs at least one input and one target');
+    ok = false;
+  }
   if (ok) d.rows.push({ x, y, range: line.whole });
 }
 
@@ -67,7 +88,8 @@ export function dataRow(ctx: ParseContext, line: Line, d: DataDraft): void {
 export function checkDataPath(p: string): string | null {
   if (p === '') return 'the file name is empty';
   if (/[\u0000-\u001f]/.test(p)) return 'the file name contains control characters';
-  if (/^([A-Za-z]:|[\\/]|[A-Za-z][\w+.-]*:)/.test(p)) return `'${p}' must be a path relative to the .nnet file, e.g. "data/points.csv"`;
+  if (/^([A-Za-z]:|[\\/]|[A-Za-z][\w+.-]*:)/.test(p))
+    return `'${p}' must be a path relative to the .nnet file, e.g. "data/points.csv"`;
   if (p.includes('\\')) return `write '${p.replace(/\\/g, '/')}' with forward slashes`;
   if (!/\.csv$/i.test(p)) return `only .csv files can be read, not '${p}'`;
   return null;
@@ -88,35 +110,75 @@ function nameList(value: string): string[] {
 function csvHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile: ReadFile | undefined): void {
   const pathTok = line.toks[2];
   // Whatever goes wrong below, the samples were meant to come from a file: no "no rows" error, no inline rows.
-  d.source = { kind: 'csv', path: unquote(pathTok?.text ?? '') ?? pathTok?.text ?? '', inputs: [], targets: [], classes: null, standardize: false };
-  if (!pathTok) { ctx.error(line.whole, 'expected the file after \'data csv\', e.g. data csv "points.csv" target=label'); return; }
+  d.source = {
+    kind: 'csv',
+    path: unquote(pathTok?.text ?? '') ?? pathTok?.text ?? '',
+    inputs: [],
+    targets: [],
+    classes: null,
+    standardize: false,
+  };
+  if (!pathTok) {
+    ctx.error(line.whole, 'expected the file after \'data csv\', e.g. data csv "points.csv" target=label');
+    return;
+  }
   const file = unquote(pathTok.text) ?? (pathTok.text.startsWith('"') ? null : pathTok.text);
   const pathRange = at(line, pathTok);
-  if (file === null) { ctx.error(pathRange, 'unterminated string: add the closing "'); return; }
-  let inputs: string[] | null = null, targets: string[] | null = null, onehot = false, standardize = false, ok = true;
+  if (file === null) {
+    ctx.error(pathRange, 'unterminated string: add the closing "');
+    return;
+  }
+  let inputs: string[] | null = null,
+    targets: string[] | null = null,
+    onehot = false,
+    standardize = false,
+    ok = true;
   for (const t of line.toks.slice(3)) {
     const eq = t.text.indexOf('=');
-    const key = eq > 0 ? t.text.slice(0, eq) : t.text, value = eq > 0 ? t.text.slice(eq + 1) : null;
+    const key = eq > 0 ? t.text.slice(0, eq) : t.text,
+      value = eq > 0 ? t.text.slice(eq + 1) : null;
     const list = value === null ? null : nameList(value);
     if ((key === 'inputs' || key === 'target') && (!list || !list.length || list.some((n) => n === ''))) {
-      ctx.error(at(line, t), `write ${key}=NAME[,NAME…] with the header's column names`); ok = false;
+      ctx.error(at(line, t), `write ${key}=NAME[,NAME…] with the header's column names`);
+      ok = false;
     } else if (key === 'inputs') inputs = list;
     else if (key === 'target') targets = list;
-    else if ((key === 'onehot' || key === 'standardize') && value === null) { if (key === 'onehot') onehot = true; else standardize = true; }
-    else { ctx.error(at(line, t), `unknown csv option '${t.text}'; expected inputs=…, target=…, onehot, standardize`); ok = false; }
+    else if ((key === 'onehot' || key === 'standardize') && value === null) {
+      if (key === 'onehot') onehot = true;
+      else standardize = true;
+    } else {
+      ctx.error(at(line, t), `unknown csv option '${t.text}'; expected inputs=…, target=…, onehot, standardize`);
+      ok = false;
+    }
   }
   const bad = checkDataPath(file);
-  if (bad) { ctx.error(pathRange, bad); return; }
+  if (bad) {
+    ctx.error(pathRange, bad);
+    return;
+  }
   if (!ok) return;
   d.source = { kind: 'csv', path: file, inputs: inputs ?? [], targets: targets ?? [], classes: null, standardize };
-  if (!readFile) { ctx.error(pathRange, `cannot read '${file}' here: no file reader was supplied to the parser`); return; }
+  if (!readFile) {
+    ctx.error(pathRange, `cannot read '${file}' here: no file reader was supplied to the parser`);
+    return;
+  }
   const r = readFile(file);
-  if ('error' in r) { ctx.error(pathRange, r.error); return; }
+  if ('error' in r) {
+    ctx.error(pathRange, r.error);
+    return;
+  }
   const options = { inputs, targets, onehot, standardize };
   const ds = r.load ? r.load(options) : loadCsv(r.text, options, file);
   for (const e of ds.errors) ctx.error(pathRange, e);
   if (ds.errors.length) return;
-  d.source = { kind: 'csv', path: file, inputs: ds.inputColumns, targets: ds.targetColumns, classes: ds.classes, standardize };
+  d.source = {
+    kind: 'csv',
+    path: file,
+    inputs: ds.inputColumns,
+    targets: ds.targetColumns,
+    classes: ds.classes,
+    standardize,
+  };
   for (const row of loadedRows(ds, pathRange, `'${file}'`)) d.rows.push(row);
 }
 
@@ -140,7 +202,10 @@ function generateHeader(ctx: ParseContext, line: Line, d: DataDraft): void {
   const nameTok: Token | undefined = line.toks[2];
   const info = nameTok && GENERATOR_NAMES.includes(nameTok.text) ? GENERATORS[nameTok.text] : undefined;
   if (!nameTok || !info) {
-    ctx.error(nameTok ? at(line, nameTok) : line.whole, `expected a dataset after 'data generate': ${GENERATOR_NAMES.join(', ')}`);
+    ctx.error(
+      nameTok ? at(line, nameTok) : line.whole,
+      `expected a dataset after 'data generate': ${GENERATOR_NAMES.join(', ')}`,
+    );
     d.source = { kind: 'generate', name: '', params: {} };
     return;
   }

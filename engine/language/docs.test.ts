@@ -29,13 +29,34 @@ test('every nnet example in docs/language.md parses and checks clean (CSV paths 
 
 test('every word of the language is documented, with optimizer defaults matching the engine', () => {
   const words = [
-    ...Object.keys(STATEMENTS), ...ACTIVATIONS, ...LOSSES, ...Object.keys(INIT_NAMES), ...Object.keys(SCHEDULE_DOCS),
-    ...GENERATOR_NAMES, ...CSV_OPTIONS, ...Object.keys(OPTIMIZER_PARAM_DOCS), 'csv', 'generate', 'norm', 'value', 'on', 'off', 'every', 'gamma', 'min_lr', 'slope', 'bias_init',
+    ...Object.keys(STATEMENTS),
+    ...ACTIVATIONS,
+    ...LOSSES,
+    ...Object.keys(INIT_NAMES),
+    ...Object.keys(SCHEDULE_DOCS),
+    ...GENERATOR_NAMES,
+    ...CSV_OPTIONS,
+    ...Object.keys(OPTIMIZER_PARAM_DOCS),
+    'csv',
+    'generate',
+    'norm',
+    'value',
+    'on',
+    'off',
+    'every',
+    'gamma',
+    'min_lr',
+    'slope',
+    'bias_init',
   ];
-  assert.deepEqual(words.filter((w) => !new RegExp(`\\b${w}\\b`).test(doc)), []);
+  assert.deepEqual(
+    words.filter((w) => !new RegExp(`\\b${w}\\b`).test(doc)),
+    [],
+  );
   for (const kind of ['sgd', 'momentum', 'rmsprop', 'adam', 'adamw']) {
     const row = doc.split('\n').find((l) => l.startsWith(`| \`${kind}\` |`));
     assert.ok(row, kind);
-    for (const [k, v] of Object.entries(optimizerParams(kind))) if (typeof v === 'number') assert.ok(row!.includes(`${k}=${v}`), `${kind} ${k}=${v} in: ${row}`);
+    for (const [k, v] of Object.entries(optimizerParams(kind)))
+      if (typeof v === 'number') assert.ok(row!.includes(`${k}=${v}`), `${kind} ${k}=${v} in: ${row}`);
   }
 });

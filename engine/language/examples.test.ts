@@ -11,17 +11,37 @@ import { formatNnet } from './format';
 import { parseNnet } from './parser';
 
 const dir = path.join(__dirname, '..', '..', 'examples');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.nnet')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.nnet'))
+  .sort();
 
 /** One example per seed lesson (issue 4); each name must exist. */
 const LESSONS = [
-  'xor', 'spiral', 'classify', 'deep-sigmoid', 'deep-relu', 'residual', 'exploding', 'exploding-clipped',
-  'ill-conditioned-sgd', 'ill-conditioned-momentum', 'ill-conditioned-adam', 'zero-init', 'dying-relu', 'batchnorm',
-  'dropout', 'csv-regression', 'regression',
+  'xor',
+  'spiral',
+  'classify',
+  'deep-sigmoid',
+  'deep-relu',
+  'residual',
+  'exploding',
+  'exploding-clipped',
+  'ill-conditioned-sgd',
+  'ill-conditioned-momentum',
+  'ill-conditioned-adam',
+  'zero-init',
+  'dying-relu',
+  'batchnorm',
+  'dropout',
+  'csv-regression',
+  'regression',
 ];
 
 test('there is an example for every lesson', () => {
-  assert.deepEqual(LESSONS.map((l) => `${l}.nnet`).filter((f) => !files.includes(f)), []);
+  assert.deepEqual(
+    LESSONS.map((l) => `${l}.nnet`).filter((f) => !files.includes(f)),
+    [],
+  );
   assert.ok(fs.existsSync(path.join(dir, 'csv-regression.csv')), 'the CSV sits beside its example');
 });
 

@@ -43,14 +43,20 @@ test('hover on keywords and parameters explains them with defaults; comments and
   assert.match(hoverAt(XOR, 3, 19)!.markdown, /^\*\*init\*\* — Weight initialiser \(default xavier\)/);
   assert.match(hoverAt(XOR, 3, 13)!.markdown, /^\*\*tanh\*\* — .*`a = tanh\(z\)` · `φ′\(z\) = 1 − a²`/s);
   assert.match(hoverAt(XOR, 5, 6)!.markdown, /^\*\*loss bce\*\* — Binary cross-entropy/);
-  assert.match(hoverAt(XOR, 16, 13)!.markdown, /^\*\*optimizer adam\*\* — Adam: .*Defaults: `lr=0\.001 beta1=0\.9 beta2=0\.999 eps=1e-8 weight_decay=0`/s);
+  assert.match(
+    hoverAt(XOR, 16, 13)!.markdown,
+    /^\*\*optimizer adam\*\* — Adam: .*Defaults: `lr=0\.001 beta1=0\.9 beta2=0\.999 eps=1e-8 weight_decay=0`/s,
+  );
   assert.match(hoverAt(XOR, 16, 18)!.markdown, /^\*\*lr\*\* — Base learning rate\. Default for adam: 0\.001\./);
   assert.match(hoverAt(XOR, 17, 3)!.markdown, /^\*\*clip\*\* — Gradient clipping/);
   assert.match(hoverAt(XOR, 14, 3)!.markdown, /^\*\*epochs\*\* — .*Default 100/);
   assert.equal(hoverAt(XOR, 0, 3), null);
   assert.equal(hoverAt(XOR, 6, 0), null);
   const gen = 'network n\n  input 2\n  dense out 3 softmax\nloss cross_entropy\ndata generate spiral n=90 noise=0.1\n';
-  assert.match(hoverAt(gen, 4, 16)!.markdown, /^\*\*spiral dataset\*\* — .*`data generate spiral n=300 classes=3 noise=0\.2 seed=0`/s);
+  assert.match(
+    hoverAt(gen, 4, 16)!.markdown,
+    /^\*\*spiral dataset\*\* — .*`data generate spiral n=300 classes=3 noise=0\.2 seed=0`/s,
+  );
   assert.match(hoverAt(gen, 4, 30)!.markdown, /^\*\*noise\*\* — Standard deviation .* Default 0\.2\./);
 });
 
@@ -62,11 +68,23 @@ test('hover still works on a layer when another line has an error', () => {
 
 test('completion: statements by section, then what fits after the words on the line', () => {
   assert.deepEqual(labels('', 0, 0), ['network', 'loss', 'data', 'train']);
-  assert.ok(['input', 'dense', 'residual', 'repeat', 'end', 'loss'].every((w) => labels('network n\n  \n', 1, 2).includes(w)));
+  assert.ok(
+    ['input', 'dense', 'residual', 'repeat', 'end', 'loss'].every((w) => labels('network n\n  \n', 1, 2).includes(w)),
+  );
   assert.ok(['epochs', 'optimizer', 'clip', 'validation'].every((w) => labels('train\n  ep', 1, 4).includes(w)));
   assert.equal(completeAt('train\n  ep', 1, 4).from, 2);
   assert.deepEqual(labels('loss ', 0, 5), ['mse', 'half_mse', 'bce', 'cross_entropy']);
-  assert.deepEqual(labels('  dense h 4 ', 0, 12), ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'init=', 'bias_init=']);
+  assert.deepEqual(labels('  dense h 4 ', 0, 12), [
+    'identity',
+    'relu',
+    'leaky_relu',
+    'sigmoid',
+    'tanh',
+    'gelu',
+    'softmax',
+    'init=',
+    'bias_init=',
+  ]);
   assert.deepEqual(labels('  dense h 4 relu init=he ', 0, 25), ['bias_init=']);
   const init = completeAt('  dense h 4 relu init=x', 0, 23);
   assert.equal(init.from, 22);
@@ -87,31 +105,60 @@ test('completion: statements by section, then what fits after the words on the l
 
 test('document symbols: the network with its layers and blocks, loss, data and train with settings', () => {
   const syms = documentSymbols(read('residual.nnet'));
-  assert.deepEqual(syms.map((s) => [s.name, s.kind, s.startLine, s.endLine]), [['deep_residual', 'network', 2, 10], ['loss', 'loss', 11, 11], ['data', 'section', 13, 17], ['train', 'section', 19, 23]]);
+  assert.deepEqual(
+    syms.map((s) => [s.name, s.kind, s.startLine, s.endLine]),
+    [
+      ['deep_residual', 'network', 2, 10],
+      ['loss', 'loss', 11, 11],
+      ['data', 'section', 13, 17],
+      ['train', 'section', 19, 23],
+    ],
+  );
   const net = syms[0];
-  assert.deepEqual(net.children.map((c) => c.name), ['input', 'stem', 'repeat 10', 'out']);
-  assert.deepEqual(net.children[2].children[0].children.map((c) => [c.name, c.detail]), [['h', 'dense 16 sigmoid init=xavier']]);
+  assert.deepEqual(
+    net.children.map((c) => c.name),
+    ['input', 'stem', 'repeat 10', 'out'],
+  );
+  assert.deepEqual(
+    net.children[2].children[0].children.map((c) => [c.name, c.detail]),
+    [['h', 'dense 16 sigmoid init=xavier']],
+  );
   assert.equal(syms[2].detail, '4 rows');
-  assert.deepEqual(syms[3].children.map((c) => c.name), ['epochs', 'batch', 'optimizer', 'seed']);
-  const unnamed = documentSymbols('network n\n  input 2\n  dense 4 relu\n  dropout 0.5\n')[0].children.map((c) => c.name);
+  assert.deepEqual(
+    syms[3].children.map((c) => c.name),
+    ['epochs', 'batch', 'optimizer', 'seed'],
+  );
+  const unnamed = documentSymbols('network n\n  input 2\n  dense 4 relu\n  dropout 0.5\n')[0].children.map(
+    (c) => c.name,
+  );
   assert.deepEqual(unnamed, ['input', 'dense1', 'dropout2'], 'unnamed layers get the names the parser gives them');
 });
 
 test('folding: sections, blocks and comment runs', () => {
   assert.deepEqual(foldingRanges(read('residual.nnet')), [
-    { start: 0, end: 1, kind: 'comment' }, { start: 2, end: 10, kind: 'region' }, { start: 5, end: 9, kind: 'region' },
-    { start: 6, end: 8, kind: 'region' }, { start: 13, end: 17, kind: 'region' }, { start: 19, end: 23, kind: 'region' },
+    { start: 0, end: 1, kind: 'comment' },
+    { start: 2, end: 10, kind: 'region' },
+    { start: 5, end: 9, kind: 'region' },
+    { start: 6, end: 8, kind: 'region' },
+    { start: 13, end: 17, kind: 'region' },
+    { start: 19, end: 23, kind: 'region' },
   ]);
 });
 
 test('formatter: canonical indentation and spacing, comments kept, lines never added or removed, idempotent', () => {
-  const messy = '# top\nnetwork   n   # name\ninput 2\n      repeat 2\n  residual r\n# inside\ndense h 4 tanh   init=xavier\n  end\n   end\ndense out 1 sigmoid\nloss    bce\n\n\ndata\n0 0->0\n  0 1 -> 1\ntrain\n   epochs 3   # few\n\n\n';
-  const want = '# top\nnetwork n  # name\n  input 2\n  repeat 2\n    residual r\n      # inside\n      dense h 4 tanh init=xavier\n    end\n  end\n  dense out 1 sigmoid\nloss bce\n\n\ndata\n  0 0 -> 0\n  0 1 -> 1\ntrain\n  epochs 3  # few\n';
+  const messy =
+    '# top\nnetwork   n   # name\ninput 2\n      repeat 2\n  residual r\n# inside\ndense h 4 tanh   init=xavier\n  end\n   end\ndense out 1 sigmoid\nloss    bce\n\n\ndata\n0 0->0\n  0 1 -> 1\ntrain\n   epochs 3   # few\n\n\n';
+  const want =
+    '# top\nnetwork n  # name\n  input 2\n  repeat 2\n    residual r\n      # inside\n      dense h 4 tanh init=xavier\n    end\n  end\n  dense out 1 sigmoid\nloss bce\n\n\ndata\n  0 0 -> 0\n  0 1 -> 1\ntrain\n  epochs 3  # few\n';
   assert.equal(formatNnet(messy), want);
   assert.equal(formatNnet(want), want);
   for (const f of fs.readdirSync(examples).filter((f) => f.endsWith('.nnet'))) {
     const text = read(f);
     assert.equal(formatNnet(text), text.endsWith('\n') ? text : text + '\n', `${f} is already canonical`);
   }
-  assert.equal(formatNnet('data csv  "my file.csv"   target=t'), 'data csv "my file.csv" target=t\n', 'quoted text is kept whole');
+  assert.equal(
+    formatNnet('data csv  "my file.csv"   target=t'),
+    'data csv "my file.csv" target=t\n',
+    'quoted text is kept whole',
+  );
 });

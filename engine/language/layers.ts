@@ -10,7 +10,13 @@ import { LIMITS, type LayerSpec, type SourceRange } from './spec';
 export { parseInit } from '../nn/layers/dense';
 
 /** Words that start a statement inside the network block: `input`, every registered layer kind, the blocks. */
-export const LAYER_KEYWORDS: readonly string[] = ['input', ...LAYER_KINDS.map((k) => k.keyword), 'residual', 'repeat', 'end'];
+export const LAYER_KEYWORDS: readonly string[] = [
+  'input',
+  ...LAYER_KINDS.map((k) => k.keyword),
+  'residual',
+  'repeat',
+  'end',
+];
 const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 'train', ...ACTIVATIONS]);
 
 /**
@@ -21,7 +27,8 @@ const RESERVED = new Set<string>([...LAYER_KEYWORDS, 'network', 'loss', 'data', 
 type Frame = { layers: LayerSpec[]; size: number; dropped: boolean; lostLayers: boolean } & (
   | { readonly kind: 'network' }
   | { readonly kind: 'residual'; readonly name: string; readonly range: SourceRange }
-  | { readonly kind: 'repeat'; readonly count: number; readonly range: SourceRange });
+  | { readonly kind: 'repeat'; readonly count: number; readonly range: SourceRange }
+);
 
 /** Builds the layer list from the statements of the network block, one line at a time. */
 export class NetworkBuilder {
@@ -42,8 +49,10 @@ export class NetworkBuilder {
   statement(line: Line): void {
     const [head] = line.toks;
     switch (head.text) {
-      case 'input': return this.inputStatement(line);
-      case 'end': return this.end(line);
+      case 'input':
+        return this.inputStatement(line);
+      case 'end':
+        return this.end(line);
       case 'residual': {
         const name = this.name(line, 1, 'residual');
         this.ctx.extra(line, name.explicit ? 2 : 1);
@@ -54,11 +63,18 @@ export class NetworkBuilder {
         const t = line.toks[1];
         const n = t ? parseInteger(t.text) : null;
         if (n === null || n < 1 || n > LIMITS.maxRepeat) {
-          this.ctx.error(t ? at(line, t) : line.whole, `expected how many times to repeat, an integer from 1 to ${LIMITS.maxRepeat}, e.g. 'repeat 4'`);
+          this.ctx.error(
+            t ? at(line, t) : line.whole,
+            `expected how many times to repeat, an integer from 1 to ${LIMITS.maxRepeat}, e.g. 'repeat 4'`,
+          );
           this.failed = true;
         }
         this.ctx.extra(line, 2);
-        this.open(line, { kind: 'repeat', count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1, range: line.whole });
+        this.open(line, {
+          kind: 'repeat',
+          count: n !== null && n >= 1 && n <= LIMITS.maxRepeat ? n : 1,
+          range: line.whole,
+        });
         return;
       }
       default: {
@@ -67,15 +83,26 @@ export class NetworkBuilder {
           this.failed = true;
           return;
         }
-        if (this.tooMany) { this.statements++; return; } // the file is refused already; parsing more costs time only
+        if (this.tooMany) {
+          this.statements++;
+          return;
+        } // the file is refused already; parsing more costs time only
         const layer = this.layer(line, head.text);
         if (!layer) this.failed = true;
         else if (this.expanded >= LIMITS.maxLayers) {
           // Refused here rather than kept for the checker to count: a file of millions of layer lines stays cheap.
-          if (!this.tooMany) this.ctx.error(line.whole, `this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`);
+          if (!this.tooMany)
+            this.ctx.error(
+              line.whole,
+              `this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`,
+            );
           this.tooMany = true;
           this.failed = true;
-        } else if (!this.top.dropped) { this.top.layers.push(layer); this.top.size++; this.expanded++; }
+        } else if (!this.top.dropped) {
+          this.top.layers.push(layer);
+          this.top.size++;
+          this.expanded++;
+        }
         return;
       }
     }
@@ -85,7 +112,8 @@ export class NetworkBuilder {
   finish(): LayerSpec[] {
     while (this.stack.length > 1) {
       const f = this.stack[this.stack.length - 1];
-      if (f.kind !== 'network') this.ctx.error(f.range, `'${f.kind}' block is never closed: add a line 'end' after its layers`);
+      if (f.kind !== 'network')
+        this.ctx.error(f.range, `'${f.kind}' block is never closed: add a line 'end' after its layers`);
       this.close();
     }
     return this.stack[0].layers;
@@ -101,31 +129,48 @@ export class NetworkBuilder {
   }
 
   private inputStatement(line: Line): void {
-    if (this.inputSeen) { this.ctx.error(line.whole, `'input' is already given on line ${this.inputSeen.line + 1}`); return; }
+    if (this.inputSeen) {
+      this.ctx.error(line.whole, `'input' is already given on line ${this.inputSeen.line + 1}`);
+      return;
+    }
     this.inputSeen = line.whole;
-    if (this.stack.length > 1 || this.stack[0].layers.length || this.statements) this.ctx.error(line.whole, "'input' must come before the first layer");
+    if (this.stack.length > 1 || this.stack[0].layers.length || this.statements)
+      this.ctx.error(line.whole, "'input' must come before the first layer");
     const t = line.toks[1];
     const n = t ? parseInteger(t.text) : null;
-    if (!t || n === null || n < 1) this.ctx.error(t ? at(line, t) : line.whole, "expected the input width, a positive integer, e.g. 'input 2'");
-    else if (n > LIMITS.maxUnits) this.ctx.error(at(line, t), `input width ${n} is larger than the limit of ${LIMITS.maxUnits}`);
+    if (!t || n === null || n < 1)
+      this.ctx.error(t ? at(line, t) : line.whole, "expected the input width, a positive integer, e.g. 'input 2'");
+    else if (n > LIMITS.maxUnits)
+      this.ctx.error(at(line, t), `input width ${n} is larger than the limit of ${LIMITS.maxUnits}`);
     else this.input = { size: n, range: line.whole };
     this.ctx.extra(line, 2);
   }
 
   private end(line: Line): void {
-    if (this.stack.length === 1) { this.ctx.error(line.whole, "'end' without a 'residual' or 'repeat' block to close"); return; }
+    if (this.stack.length === 1) {
+      this.ctx.error(line.whole, "'end' without a 'residual' or 'repeat' block to close");
+      return;
+    }
     this.ctx.extra(line, 1);
     const f = this.top;
-    if (!f.layers.length && !f.dropped && !f.lostLayers && f.kind !== 'network') this.ctx.error(f.range, `the '${f.kind}' block has no layers`);
+    if (!f.layers.length && !f.dropped && !f.lostLayers && f.kind !== 'network')
+      this.ctx.error(f.range, `the '${f.kind}' block has no layers`);
     this.close(line.whole);
   }
 
   /** Opens a block, or a dropped one past the nesting limit (reported once, on the line that crosses it). */
-  private open(line: Line, block: { kind: 'residual'; name: string; range: SourceRange } | { kind: 'repeat'; count: number; range: SourceRange }): void {
+  private open(
+    line: Line,
+    block:
+      { kind: 'residual'; name: string; range: SourceRange } | { kind: 'repeat'; count: number; range: SourceRange },
+  ): void {
     const depth = this.stack.length; // the network frame is depth 0, so this is the new block's depth
     const dropped = this.top.dropped || depth > LIMITS.maxNesting;
     if (dropped && !this.top.dropped) {
-      this.ctx.error(line.whole, `blocks nest ${depth} deep here, more than the limit of ${LIMITS.maxNesting}: close some with 'end'`);
+      this.ctx.error(
+        line.whole,
+        `blocks nest ${depth} deep here, more than the limit of ${LIMITS.maxNesting}: close some with 'end'`,
+      );
       this.failed = true;
     }
     this.stack.push({ ...block, layers: [], size: 0, dropped, lostLayers: false });
@@ -134,17 +179,32 @@ export class NetworkBuilder {
   private close(endRange?: SourceRange): void {
     const f = this.stack.pop()!;
     const parent = this.top;
-    if (f.dropped) { parent.lostLayers = true; return; }
+    if (f.dropped) {
+      parent.lostLayers = true;
+      return;
+    }
     if (f.kind === 'residual') {
-      if (!f.layers.length) { parent.lostLayers ||= f.lostLayers; return; }
-      parent.layers.push({ kind: 'residual', name: f.name, range: f.range, body: f.layers, endRange: endRange ?? f.range });
+      if (!f.layers.length) {
+        parent.lostLayers ||= f.lostLayers;
+        return;
+      }
+      parent.layers.push({
+        kind: 'residual',
+        name: f.name,
+        range: f.range,
+        body: f.layers,
+        endRange: endRange ?? f.range,
+      });
       parent.size += f.size + 1;
       this.expanded++;
     } else if (f.kind === 'repeat') {
       // Checked before copying: nested repeats multiply, and 256 × 256 × 256 copies would exhaust memory.
       const total = this.expanded - f.size + f.size * f.count;
       if (total > LIMITS.maxLayers) {
-        this.ctx.error(f.range, `repeating ${f.size} layer(s) ${f.count} times makes the network ${total.toLocaleString('en-US')} layers, more than the limit of ${LIMITS.maxLayers}`);
+        this.ctx.error(
+          f.range,
+          `repeating ${f.size} layer(s) ${f.count} times makes the network ${total.toLocaleString('en-US')} layers, more than the limit of ${LIMITS.maxLayers}`,
+        );
         this.failed = true;
         this.expanded -= f.size;
         parent.lostLayers = true;
@@ -161,7 +221,8 @@ export class NetworkBuilder {
   private name(line: Line, i: number, kind: string): { value: string; explicit: boolean } {
     this.statements++;
     const t = line.toks[i];
-    if (t && IDENT.test(t.text) && !RESERVED.has(t.text) && !t.text.includes('=')) return { value: t.text, explicit: true };
+    if (t && IDENT.test(t.text) && !RESERVED.has(t.text) && !t.text.includes('='))
+      return { value: t.text, explicit: true };
     return { value: `${kind}${this.statements}`, explicit: false };
   }
 
@@ -179,5 +240,7 @@ export class NetworkBuilder {
 
 /** A copy of a layer (and its body) with `_k` appended to every name, for `repeat`. */
 function renamed(l: LayerSpec, k: number): LayerSpec {
-  return l.kind === 'residual' ? { ...l, name: `${l.name}_${k}`, body: l.body.map((b) => renamed(b, k)) } : { ...l, name: `${l.name}_${k}` };
+  return l.kind === 'residual'
+    ? { ...l, name: `${l.name}_${k}`, body: l.body.map((b) => renamed(b, k)) }
+    : { ...l, name: `${l.name}_${k}` };
 }

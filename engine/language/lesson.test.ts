@@ -7,7 +7,10 @@ import { test } from 'node:test';
 import { lessonOf } from './lesson';
 
 test('the lesson is the first sentence of the leading comment', () => {
-  assert.equal(lessonOf('# XOR with one hidden layer: the smallest problem. More.\nnetwork xor'), 'XOR with one hidden layer: the smallest problem.');
+  assert.equal(
+    lessonOf('# XOR with one hidden layer: the smallest problem. More.\nnetwork xor'),
+    'XOR with one hidden layer: the smallest problem.',
+  );
   assert.equal(lessonOf('# Two lines of\n# comment. Then more.\nnetwork n'), 'Two lines of comment.');
   assert.equal(lessonOf('network n\n# late comment'), '');
   assert.ok(lessonOf(`# ${'word '.repeat(100)}`).length <= 160);

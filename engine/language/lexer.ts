@@ -9,14 +9,19 @@ export function splitLines(text: string): string[] {
  * Where each line of a document starts and ends (splitting as splitLines does), without a string per line: a file of
  * millions of lines is read one line at a time instead of being held as millions of strings.
  */
-export function lineBounds(text: string): { readonly count: number; readonly start: Uint32Array; readonly end: Uint32Array } {
+export function lineBounds(text: string): {
+  readonly count: number;
+  readonly start: Uint32Array;
+  readonly end: Uint32Array;
+} {
   const n = text.length;
   let count = 1;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) count++;
   }
-  const start = new Uint32Array(count), end = new Uint32Array(count);
+  const start = new Uint32Array(count),
+    end = new Uint32Array(count);
   let ln = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -48,9 +53,16 @@ export function tokenizeLine(line: string, limit = Infinity): Token[] {
   let i = 0;
   while (i < n && tokens.length < limit) {
     const c = line.charCodeAt(i);
-    if (isSpace(c, line, i)) { i++; continue; }
+    if (isSpace(c, line, i)) {
+      i++;
+      continue;
+    }
     if (c === 35 /* # */) break;
-    if (c === 45 /* - */ && line.charCodeAt(i + 1) === 62 /* > */) { tokens.push({ text: '->', col: i, endCol: i + 2 }); i += 2; continue; }
+    if (c === 45 /* - */ && line.charCodeAt(i + 1) === 62 /* > */) {
+      tokens.push({ text: '->', col: i, endCol: i + 2 });
+      i += 2;
+      continue;
+    }
     const start = i;
     while (i < n) {
       const d = line.charCodeAt(i);
@@ -83,7 +95,9 @@ export function commentStart(line: string): number {
 
 /** The contents of a double-quoted token, or null if it is not one (or is unterminated). */
 export function unquote(text: string): string | null {
-  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') && text.indexOf('"', 1) === text.length - 1 ? text.slice(1, -1) : null;
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') && text.indexOf('"', 1) === text.length - 1
+    ? text.slice(1, -1)
+    : null;
 }
 
 /** Parses a finite number token (decimal or exponent form), or returns null. */

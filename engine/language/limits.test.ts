@@ -12,14 +12,22 @@ import { LIMITS, type LayerSpec } from './spec';
 import { documentSymbols, foldingRanges } from './symbols';
 
 const file = (body: string) => `network n\ninput 2\n${body}\ndense out 1 sigmoid\nloss bce\ndata generate xor\n`;
-const nested = (open: string, depth: number, inner = 'dense h 2') => `${`${open}\n`.repeat(depth)}${inner}\n${'end\n'.repeat(depth)}`.trimEnd();
-const errors = (text: string) => parseNnet(text).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.line + 1}: ${d.message}`);
+const nested = (open: string, depth: number, inner = 'dense h 2') =>
+  `${`${open}\n`.repeat(depth)}${inner}\n${'end\n'.repeat(depth)}`.trimEnd();
+const errors = (text: string) =>
+  parseNnet(text)
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => `${d.range.line + 1}: ${d.message}`);
 
 /** Expanded layers of a layer tree, counted without recursion. */
 function countLayers(layers: readonly LayerSpec[]): number {
   let n = 0;
   const todo = [...layers];
-  while (todo.length) { const l = todo.pop()!; n++; if (l.kind === 'residual') todo.push(...l.body); }
+  while (todo.length) {
+    const l = todo.pop()!;
+    n++;
+    if (l.kind === 'residual') todo.push(...l.body);
+  }
   return n;
 }
 
@@ -39,7 +47,9 @@ function allFeatures(text: string): void {
 test('three nested repeat 256 are refused on the repeat line that crosses the layer limit, before expanding', () => {
   const text = file(nested('repeat 256', 3));
   const r = parseNnet(text);
-  assert.deepEqual(errors(text), [`4: repeating 256 layer(s) 256 times makes the network 65,536 layers, more than the limit of ${LIMITS.maxLayers}`]);
+  assert.deepEqual(errors(text), [
+    `4: repeating 256 layer(s) 256 times makes the network 65,536 layers, more than the limit of ${LIMITS.maxLayers}`,
+  ]);
   assert.equal(r.spec, null);
   assert.ok(countLayers(r.partial.layers) <= LIMITS.maxLayers, `${countLayers(r.partial.layers)} layers were built`);
   allFeatures(text);
@@ -66,22 +76,51 @@ test('the worst repeat nesting the limits allow builds exactly the layer limit; 
 
 test('3,000 nested residual blocks: one error on the line past the nesting limit, no stack overflow anywhere', () => {
   const text = file(nested('residual', 3000));
-  assert.deepEqual(errors(text), [`${3 + LIMITS.maxNesting}: blocks nest ${LIMITS.maxNesting + 1} deep here, more than the limit of ${LIMITS.maxNesting}: close some with 'end'`]);
+  assert.deepEqual(errors(text), [
+    `${3 + LIMITS.maxNesting}: blocks nest ${LIMITS.maxNesting + 1} deep here, more than the limit of ${LIMITS.maxNesting}: close some with 'end'`,
+  ]);
   allFeatures(text);
-  const depth = (items: readonly { children: readonly unknown[] }[]): number => Math.max(0, ...items.map((c) => 1 + depth(c.children as { children: readonly unknown[] }[])));
-  assert.ok(depth(documentSymbols(text)) <= LIMITS.maxNesting + 2, 'symbols nest no deeper than the blocks the parser keeps');
+  const depth = (items: readonly { children: readonly unknown[] }[]): number =>
+    Math.max(0, ...items.map((c) => 1 + depth(c.children as { children: readonly unknown[] }[])));
+  assert.ok(
+    depth(documentSymbols(text)) <= LIMITS.maxNesting + 2,
+    'symbols nest no deeper than the blocks the parser keeps',
+  );
 });
 
 test('nesting up to the limit is fine, one more is refused; unclosed deep blocks do not cascade', () => {
   assert.deepEqual(errors(file(nested('residual', LIMITS.maxNesting))), []);
   assert.equal(errors(file(nested('residual', LIMITS.maxNesting + 1))).length, 1);
   const unclosed = errors(file(`${'repeat 1\n'.repeat(100)}dense h 2`));
-  assert.ok(unclosed.every((e) => /never closed|nest 33 deep/.test(e)), unclosed.join('\n'));
+  assert.ok(
+    unclosed.every((e) => /never closed|nest 33 deep/.test(e)),
+    unclosed.join('\n'),
+  );
 });
 
 test('flattenLayers refuses a hand-built tree deeper than the nesting limit with a clear error', () => {
-  let layers: LayerSpec[] = [{ kind: 'dense', name: 'h', range: { line: 0, col: 0, endCol: 1 }, units: 2, activation: 'relu', slope: 0, init: { kind: 'zeros' }, biasInit: { kind: 'zeros' } }];
-  for (let i = 0; i < LIMITS.maxNesting + 1; i++) layers = [{ kind: 'residual', name: `r${i}`, range: { line: 0, col: 0, endCol: 1 }, endRange: { line: 0, col: 0, endCol: 1 }, body: layers }];
+  let layers: LayerSpec[] = [
+    {
+      kind: 'dense',
+      name: 'h',
+      range: { line: 0, col: 0, endCol: 1 },
+      units: 2,
+      activation: 'relu',
+      slope: 0,
+      init: { kind: 'zeros' },
+      biasInit: { kind: 'zeros' },
+    },
+  ];
+  for (let i = 0; i < LIMITS.maxNesting + 1; i++)
+    layers = [
+      {
+        kind: 'residual',
+        name: `r${i}`,
+        range: { line: 0, col: 0, endCol: 1 },
+        endRange: { line: 0, col: 0, endCol: 1 },
+        body: layers,
+      },
+    ];
   assert.throws(() => flattenLayers(2, layers), /nest more than 32 deep/);
 });
 
@@ -89,7 +128,10 @@ test('CR-only line endings separate lines, as in the editor', () => {
   const r = parseNnet('network c\rinput 2\rdense out 1 sigmoid\rloss bce\rdata\r0 0 -> 0\r1 1 -> 1\r');
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.spec?.layers[0].range.line, 2);
-  assert.deepEqual(documentSymbols('network c\rinput 2\rdense out 1\r').map((s) => [s.name, s.startLine, s.endLine]), [['c', 0, 2]]);
+  assert.deepEqual(
+    documentSymbols('network c\rinput 2\rdense out 1\r').map((s) => [s.name, s.startLine, s.endLine]),
+    [['c', 0, 2]],
+  );
 });
 
 test('a batch whose activation buffers exceed the memory budget is refused on the line that drives it', () => {
@@ -120,12 +162,25 @@ test('estimateMemory mirrors the buffers Model allocates', async () => {
 });
 
 test('huge files are cut short: layers past the limit and rows past the sample limit are counted, not kept', () => {
-  const layers = parseNnet(`network f\ninput 2\n${'dense 2\n'.repeat(50_000)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`);
-  assert.deepEqual(layers.diagnostics.map((d) => `${d.range.line + 1}: ${d.message}`), [`${3 + LIMITS.maxLayers}: this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`]);
+  const layers = parseNnet(
+    `network f\ninput 2\n${'dense 2\n'.repeat(50_000)}dense out 1 sigmoid\nloss bce\ndata generate xor\n`,
+  );
+  assert.deepEqual(
+    layers.diagnostics.map((d) => `${d.range.line + 1}: ${d.message}`),
+    [`${3 + LIMITS.maxLayers}: this layer makes the network longer than the limit of ${LIMITS.maxLayers} layers`],
+  );
   assert.equal(countLayers(layers.partial.layers), LIMITS.maxLayers);
-  const rows = parseNnet(`network f\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n${'0 1 -> 1\n# comment\n\n'.repeat(LIMITS.maxSamples + 5000)}train\n  epochs 7\n  bogus\n`);
+  const rows = parseNnet(
+    `network f\ninput 2\ndense out 1 sigmoid\nloss bce\ndata\n${'0 1 -> 1\n# comment\n\n'.repeat(LIMITS.maxSamples + 5000)}train\n  epochs 7\n  bogus\n`,
+  );
   assert.equal(rows.partial.samples, LIMITS.maxSamples + 1);
-  assert.deepEqual(rows.diagnostics.map((d) => d.message), [`${LIMITS.maxSamples + 5000} samples exceed the limit of ${LIMITS.maxSamples}`, "unknown training setting 'bogus'; expected epochs, batch, accumulate, optimizer, schedule, warmup, clip, seed, validation, shuffle"]);
+  assert.deepEqual(
+    rows.diagnostics.map((d) => d.message),
+    [
+      `${LIMITS.maxSamples + 5000} samples exceed the limit of ${LIMITS.maxSamples}`,
+      "unknown training setting 'bogus'; expected epochs, batch, accumulate, optimizer, schedule, warmup, clip, seed, validation, shuffle",
+    ],
+  );
 });
 
 test('at most 1000 diagnostics are kept; the rest are counted', () => {

@@ -30,7 +30,8 @@ export interface OutlineNode {
 /** Scans every line; never throws. */
 export function scanLines(text: string): OutlineLine[] {
   const out: OutlineLine[] = [];
-  let section: OutlineLine['section'] = 'none', blocks = 0;
+  let section: OutlineLine['section'] = 'none',
+    blocks = 0;
   const lines = splitLines(text);
   for (let line = 0; line < lines.length; line++) {
     const toks = tokenizeLine(lines[line]);
@@ -44,8 +45,10 @@ export function scanLines(text: string): OutlineLine[] {
       blocks = 0;
       out.push({ line, toks, role: 'section', section, depth: 0 });
     } else if (head === 'loss') out.push({ line, toks, role: 'top', section, depth: 0 });
-    else if (section === 'network' && (head === 'residual' || head === 'repeat')) out.push({ line, toks, role: 'open', section, depth: 1 + blocks++ });
-    else if (section === 'network' && head === 'end' && blocks > 0) out.push({ line, toks, role: 'close', section, depth: 1 + --blocks });
+    else if (section === 'network' && (head === 'residual' || head === 'repeat'))
+      out.push({ line, toks, role: 'open', section, depth: 1 + blocks++ });
+    else if (section === 'network' && head === 'end' && blocks > 0)
+      out.push({ line, toks, role: 'close', section, depth: 1 + --blocks });
     else out.push({ line, toks, role: 'statement', section, depth: section === 'none' ? 0 : 1 + blocks });
   }
   // A comment sits at the depth of the code after it (a comment above `end` stays inside the block).
@@ -69,7 +72,10 @@ export function outline(text: string): (OutlineNode | OutlineLine)[] {
     if (l.role === 'section' || l.role === 'top') {
       stack.length = 0;
       flat = 0;
-      if (l.role === 'top') { top.push(l); continue; }
+      if (l.role === 'top') {
+        top.push(l);
+        continue;
+      }
       const node: OutlineNode = { head: l, endLine: l.line, children: [] };
       top.push(node);
       stack.push(node);

@@ -42,7 +42,10 @@ test('the grammar colours each layer keyword and its name (vscode-textmate with 
   const wasm = fs.readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm'));
   await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new textmate.Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (p) => new oniguruma.OnigScanner(p), createOnigString: (s) => new oniguruma.OnigString(s) }),
+    onigLib: Promise.resolve({
+      createOnigScanner: (p) => new oniguruma.OnigScanner(p),
+      createOnigString: (s) => new oniguruma.OnigString(s),
+    }),
     loadGrammar: async () => textmate.parseRawGrammar(read('syntaxes/nnet.tmLanguage.json'), 'nnet.tmLanguage.json'),
   });
   const grammar = (await registry.loadGrammar('source.nnet'))!;

@@ -38,7 +38,13 @@ export function networkTable(): string {
     row('`network NAME`', 'starts the network', '—'),
     row('`input N`', 'width of each sample; before the first layer', '—'),
     // The syntax as hover shows it, with defaults elided and ACT for the activation, as the table has room for.
-    ...LAYER_KINDS.map((k) => row(`\`${k.syntax.replace(/=[^\s\]]+/g, '=…').replace('ACTIVATION', 'ACT')}\``, k.reference.meaning, k.reference.defaults)),
+    ...LAYER_KINDS.map((k) =>
+      row(
+        `\`${k.syntax.replace(/=[^\s\]]+/g, '=…').replace('ACTIVATION', 'ACT')}\``,
+        k.reference.meaning,
+        k.reference.defaults,
+      ),
+    ),
     row(RESIDUAL_REFERENCE.statement, RESIDUAL_REFERENCE.meaning, RESIDUAL_REFERENCE.defaults),
     row('`repeat N` … `end`', 'the layers N times (1 ≤ N ≤ 256), named `_1` … `_N`', '—'),
   ].join('\n');

@@ -8,7 +8,13 @@ import type { LayerSpec } from './spec';
 const FLOAT_BYTES = 4; // Model and optimizers use Float32Array
 
 /** Float32 buffers of the parameter count each optimizer keeps: the applied step, plus its moments. */
-const OPTIMIZER_BUFFERS: Readonly<Record<OptimizerKind, number>> = { sgd: 1, momentum: 2, rmsprop: 2, adam: 3, adamw: 3 };
+const OPTIMIZER_BUFFERS: Readonly<Record<OptimizerKind, number>> = {
+  sgd: 1,
+  momentum: 2,
+  rmsprop: 2,
+  adam: 3,
+  adamw: 3,
+};
 
 /** Bytes a network needs to train, by part. */
 export interface MemoryEstimate {
@@ -25,7 +31,12 @@ export interface MemoryEstimate {
 }
 
 /** The memory training `layers` on inputs of width `inputSize` with batches of `batch` samples needs, in bytes. */
-export function estimateMemory(inputSize: number, layers: readonly LayerSpec[], batch: number, optimizer: OptimizerKind): MemoryEstimate {
+export function estimateMemory(
+  inputSize: number,
+  layers: readonly LayerSpec[],
+  batch: number,
+  optimizer: OptimizerKind,
+): MemoryEstimate {
   const { nodes, parameterCount } = flattenLayers(inputSize, layers);
   // Mirrors Model's constructor: one [B, width] buffer per array entry.
   let perSample = inputSize; // acts[0]
@@ -40,13 +51,25 @@ export function estimateMemory(inputSize: number, layers: readonly LayerSpec[], 
   const parameters = parameterCount * FLOAT_BYTES;
   const optimizerBytes = parameters * OPTIMIZER_BUFFERS[optimizer];
   const activations = batch * perSample * FLOAT_BYTES;
-  return { parameters, gradients: parameters, optimizer: optimizerBytes, activations, valuesPerSample: perSample, total: 2 * parameters + optimizerBytes + activations, widest };
+  return {
+    parameters,
+    gradients: parameters,
+    optimizer: optimizerBytes,
+    activations,
+    valuesPerSample: perSample,
+    total: 2 * parameters + optimizerBytes + activations,
+    widest,
+  };
 }
 
 /** Bytes as a short human figure in binary units: 512 KiB, 12.2 GiB. */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes, u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  let v = bytes,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${u === 0 || Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }

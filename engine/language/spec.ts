@@ -41,11 +41,14 @@ export type LayerSpec = LeafSpec | ResidualSpec;
 export type DataSource =
   | { readonly kind: 'inline' }
   | {
-    readonly kind: 'csv'; readonly path: string; readonly inputs: readonly string[]; readonly targets: readonly string[];
-    /** Class names in one-hot order, when the target was one-hot encoded. */
-    readonly classes: readonly string[] | null;
-    readonly standardize: boolean;
-  }
+      readonly kind: 'csv';
+      readonly path: string;
+      readonly inputs: readonly string[];
+      readonly targets: readonly string[];
+      /** Class names in one-hot order, when the target was one-hot encoded. */
+      readonly classes: readonly string[] | null;
+      readonly standardize: boolean;
+    }
   | { readonly kind: 'generate'; readonly name: string; readonly params: Readonly<Record<string, number>> };
 
 /** Data: one row per sample; targets already one-hot where labels were class indices. */
@@ -60,7 +63,8 @@ export interface DataSpec {
 }
 
 /** Gradient clipping: by global L2 norm, or each entry by value. */
-export type ClipSpec = { readonly kind: 'norm'; readonly max: number } | { readonly kind: 'value'; readonly max: number };
+export type ClipSpec =
+  { readonly kind: 'norm'; readonly max: number } | { readonly kind: 'value'; readonly max: number };
 
 /** Training settings with defaults applied. */
 export interface TrainSpec {
@@ -104,7 +108,8 @@ export function outputWidth(layer: LayerSpec, inWidth: number): number {
 
 /** Number of trainable parameters (W, b, γ, β, projections) of a stack of layers on an input of width `inWidth`. */
 export function parameterCount(inWidth: number, layers: readonly LayerSpec[]): number {
-  let total = 0, w = inWidth;
+  let total = 0,
+    w = inWidth;
   for (const l of layers) {
     if (l.kind === 'residual') {
       const out = outputWidth(l, w);

@@ -33,39 +33,110 @@ export function documentSymbols(text: string): NnetSymbol[] {
   const lineSymbol = (l: OutlineLine, section: string): NnetSymbol | null => {
     const [head, second] = l.toks;
     const sel = { line: l.line, col: head.col, endCol: head.endCol };
-    const rest = l.toks.slice(1).map((t) => t.text).join(' ');
+    const rest = l.toks
+      .slice(1)
+      .map((t) => t.text)
+      .join(' ');
     if (section === 'network' && LAYERS.has(head.text)) {
-      if (head.text === 'input') return { name: 'input', detail: rest, kind: 'layer', startLine: l.line, endLine: l.line, selection: sel, children: [] };
+      if (head.text === 'input')
+        return {
+          name: 'input',
+          detail: rest,
+          kind: 'layer',
+          startLine: l.line,
+          endLine: l.line,
+          selection: sel,
+          children: [],
+        };
       counter++;
       const named = explicitName(second);
       const name = named ? second.text : `${head.text}${counter}`;
-      const detail = `${head.text} ${l.toks.slice(named ? 2 : 1).map((t) => t.text).join(' ')}`.trim();
-      return { name, detail, kind: 'layer', startLine: l.line, endLine: l.line, selection: named ? { line: l.line, col: second.col, endCol: second.endCol } : sel, children: [] };
+      const detail = `${head.text} ${l.toks
+        .slice(named ? 2 : 1)
+        .map((t) => t.text)
+        .join(' ')}`.trim();
+      return {
+        name,
+        detail,
+        kind: 'layer',
+        startLine: l.line,
+        endLine: l.line,
+        selection: named ? { line: l.line, col: second.col, endCol: second.endCol } : sel,
+        children: [],
+      };
     }
-    if (section === 'train') return { name: head.text, detail: rest, kind: 'setting', startLine: l.line, endLine: l.line, selection: sel, children: [] };
+    if (section === 'train')
+      return {
+        name: head.text,
+        detail: rest,
+        kind: 'setting',
+        startLine: l.line,
+        endLine: l.line,
+        selection: sel,
+        children: [],
+      };
     return null;
   };
   const nodeSymbol = (n: OutlineNode, section: string): NnetSymbol => {
     const [head, second] = n.head.toks;
-    const children = n.children.map((c) => (isNode(c) ? nodeSymbol(c, section) : lineSymbol(c, section))).filter((s): s is NnetSymbol => s !== null);
+    const children = n.children
+      .map((c) => (isNode(c) ? nodeSymbol(c, section) : lineSymbol(c, section)))
+      .filter((s): s is NnetSymbol => s !== null);
     const base = { startLine: n.head.line, endLine: n.endLine, children };
     switch (head.text) {
-      case 'network': return { ...base, name: second?.text ?? 'network', detail: 'network', kind: 'network', selection: tokSel(n.head, second ?? head) };
-      case 'residual': counter++; return { ...base, name: explicitName(second) ? second.text : `residual${counter}`, detail: 'residual … end', kind: 'block', selection: tokSel(n.head, second ?? head) };
-      case 'repeat': return { ...base, name: `repeat ${second?.text ?? ''}`.trim(), detail: `× ${second?.text ?? '?'}`, kind: 'block', selection: tokSel(n.head, head) };
+      case 'network':
+        return {
+          ...base,
+          name: second?.text ?? 'network',
+          detail: 'network',
+          kind: 'network',
+          selection: tokSel(n.head, second ?? head),
+        };
+      case 'residual':
+        counter++;
+        return {
+          ...base,
+          name: explicitName(second) ? second.text : `residual${counter}`,
+          detail: 'residual … end',
+          kind: 'block',
+          selection: tokSel(n.head, second ?? head),
+        };
+      case 'repeat':
+        return {
+          ...base,
+          name: `repeat ${second?.text ?? ''}`.trim(),
+          detail: `× ${second?.text ?? '?'}`,
+          kind: 'block',
+          selection: tokSel(n.head, head),
+        };
       case 'data': {
         const rows = n.children.filter((c) => !isNode(c) && c.toks.some((t) => t.text === '->')).length;
-        const detail = n.head.toks.length > 1 ? n.head.toks.slice(1).map((t) => t.text).join(' ') : `${rows} row${rows === 1 ? '' : 's'}`;
+        const detail =
+          n.head.toks.length > 1
+            ? n.head.toks
+                .slice(1)
+                .map((t) => t.text)
+                .join(' ')
+            : `${rows} row${rows === 1 ? '' : 's'}`;
         return { ...base, children: [], name: 'data', detail, kind: 'section', selection: tokSel(n.head, head) };
       }
-      default: return { ...base, name: head.text, detail: '', kind: 'section', selection: tokSel(n.head, head) };
+      default:
+        return { ...base, name: head.text, detail: '', kind: 'section', selection: tokSel(n.head, head) };
     }
   };
   for (const item of outline(text)) {
     if (isNode(item)) out.push(nodeSymbol(item, item.head.toks[0].text));
     else if (item.role === 'top') {
       const [head, kind] = item.toks;
-      out.push({ name: 'loss', detail: kind?.text ?? '', kind: 'loss', startLine: item.line, endLine: item.line, selection: tokSel(item, head), children: [] });
+      out.push({
+        name: 'loss',
+        detail: kind?.text ?? '',
+        kind: 'loss',
+        startLine: item.line,
+        endLine: item.line,
+        selection: tokSel(item, head),
+        children: [],
+      });
     }
   }
   return out;
@@ -93,10 +164,14 @@ export function foldingRanges(text: string): Fold[] {
     }
   };
   visit(outline(text));
-  let runStart = -1, prev = -2;
+  let runStart = -1,
+    prev = -2;
   const lines = scanLines(text).filter((l) => l.role === 'comment');
   for (const l of lines) {
-    if (l.line !== prev + 1) { if (runStart >= 0 && prev > runStart) folds.push({ start: runStart, end: prev, kind: 'comment' }); runStart = l.line; }
+    if (l.line !== prev + 1) {
+      if (runStart >= 0 && prev > runStart) folds.push({ start: runStart, end: prev, kind: 'comment' });
+      runStart = l.line;
+    }
     prev = l.line;
   }
   if (runStart >= 0 && prev > runStart) folds.push({ start: runStart, end: prev, kind: 'comment' });

@@ -7,7 +7,19 @@ import { GENERATORS } from '../data/generators';
 import { LAYER_KINDS } from '../nn/layers';
 
 /** What a word is, for completion item kinds and symbol kinds. */
-export type WordKind = 'section' | 'layer' | 'block' | 'setting' | 'activation' | 'loss' | 'init' | 'optimizer' | 'schedule' | 'dataset' | 'option' | 'value';
+export type WordKind =
+  | 'section'
+  | 'layer'
+  | 'block'
+  | 'setting'
+  | 'activation'
+  | 'loss'
+  | 'init'
+  | 'optimizer'
+  | 'schedule'
+  | 'dataset'
+  | 'option'
+  | 'value';
 
 /** A documented word: how to write it and what it means. */
 export interface WordDoc {
@@ -21,23 +33,63 @@ const w = (kind: WordKind, syntax: string, doc: string): WordDoc => ({ kind, syn
 /** Words that start a line. */
 export const STATEMENTS: Readonly<Record<string, WordDoc>> = {
   network: w('section', 'network NAME', 'Starts the network: `input`, then one layer per line, top to bottom.'),
-  loss: w('section', `loss ${LOSSES.join('|')}`, 'The loss between the last layer\'s output and the targets.'),
-  data: w('section', 'data | data csv "FILE.csv" … | data generate NAME …', 'The samples: inline rows `x… -> y…` on the following lines, a CSV file next to the .nnet file, or a built-in dataset.'),
+  loss: w('section', `loss ${LOSSES.join('|')}`, "The loss between the last layer's output and the targets."),
+  data: w(
+    'section',
+    'data | data csv "FILE.csv" … | data generate NAME …',
+    'The samples: inline rows `x… -> y…` on the following lines, a CSV file next to the .nnet file, or a built-in dataset.',
+  ),
   train: w('section', 'train', 'Training settings, one per line; every one has a default.'),
   input: w('layer', 'input N', 'The width of each sample (N features). Comes before the first layer.'),
   ...Object.fromEntries(LAYER_KINDS.map((k) => [k.keyword, w('layer', k.syntax, k.doc)])),
-  residual: w('block', 'residual [NAME] … end', 'Skip connection around the layers up to `end`: output = F(x) + x (plus a learned projection P·x + c when F changes the width). The + passes the gradient straight back.'),
-  repeat: w('block', 'repeat N … end', 'Repeats the layers up to `end` N times; names get _1 … _N suffixes (h → h_1, h_2, …).'),
+  residual: w(
+    'block',
+    'residual [NAME] … end',
+    'Skip connection around the layers up to `end`: output = F(x) + x (plus a learned projection P·x + c when F changes the width). The + passes the gradient straight back.',
+  ),
+  repeat: w(
+    'block',
+    'repeat N … end',
+    'Repeats the layers up to `end` N times; names get _1 … _N suffixes (h → h_1, h_2, …).',
+  ),
   end: w('block', 'end', 'Closes the innermost `residual` or `repeat` block.'),
   epochs: w('setting', 'epochs N', 'Passes over the training samples. Default 100.'),
   batch: w('setting', 'batch N', 'Samples per (micro-)batch. Default: all training samples (full batch).'),
-  accumulate: w('setting', 'accumulate K', 'Sum the gradients of K micro-batches (each scaled by 1/K) before one optimizer step. Default 1.'),
-  optimizer: w('setting', 'optimizer sgd|momentum|rmsprop|adam|adamw [PARAM=VALUE…]', 'How parameters move given their gradients. Default sgd lr=0.1.'),
-  schedule: w('setting', 'schedule constant | step every=N gamma=G | exponential gamma=G | cosine [min_lr=X]', 'How the learning rate changes with the step. Default constant.'),
-  warmup: w('setting', 'warmup N', 'Linear learning-rate warm-up over the first N steps, before the schedule. Default 0.'),
-  clip: w('setting', 'clip norm MAX | clip value MAX', 'Gradient clipping: rescale all gradients so their global L2 norm is at most MAX, or clamp each entry to [−MAX, MAX]. Default none.'),
-  seed: w('setting', 'seed N', 'Seed of initialisation, dropout and shuffling: same file, same seed, bit-identical run. Default 0.'),
-  validation: w('setting', 'validation F', 'Fraction of the samples held out (the last ones) to measure the validation loss. Default 0.'),
+  accumulate: w(
+    'setting',
+    'accumulate K',
+    'Sum the gradients of K micro-batches (each scaled by 1/K) before one optimizer step. Default 1.',
+  ),
+  optimizer: w(
+    'setting',
+    'optimizer sgd|momentum|rmsprop|adam|adamw [PARAM=VALUE…]',
+    'How parameters move given their gradients. Default sgd lr=0.1.',
+  ),
+  schedule: w(
+    'setting',
+    'schedule constant | step every=N gamma=G | exponential gamma=G | cosine [min_lr=X]',
+    'How the learning rate changes with the step. Default constant.',
+  ),
+  warmup: w(
+    'setting',
+    'warmup N',
+    'Linear learning-rate warm-up over the first N steps, before the schedule. Default 0.',
+  ),
+  clip: w(
+    'setting',
+    'clip norm MAX | clip value MAX',
+    'Gradient clipping: rescale all gradients so their global L2 norm is at most MAX, or clamp each entry to [−MAX, MAX]. Default none.',
+  ),
+  seed: w(
+    'setting',
+    'seed N',
+    'Seed of initialisation, dropout and shuffling: same file, same seed, bit-identical run. Default 0.',
+  ),
+  validation: w(
+    'setting',
+    'validation F',
+    'Fraction of the samples held out (the last ones) to measure the validation loss. Default 0.',
+  ),
   shuffle: w('setting', 'shuffle on|off', 'Shuffle the training samples every epoch. Default on.'),
 };
 
@@ -49,7 +101,8 @@ export const LOSS_DOCS: Readonly<Record<string, string>> = {
   mse: 'Mean squared error: mean over batch and outputs of (a − y)². ∂L/∂a = 2(a − y)/N.',
   half_mse: 'Half mean squared error, ½·mean (a − y)²: the textbook form whose gradient is (a − y)/N.',
   bce: 'Binary cross-entropy, −mean[y·log a + (1 − y)·log(1 − a)]. Needs a sigmoid output; computed from the logits, δ = (a − y)/N.',
-  cross_entropy: 'Cross-entropy −mean Σ_k y_k·log a_k with one-hot (or class index) targets. Needs a softmax output: fused, δ = (a − y)/N, stable for any logits.',
+  cross_entropy:
+    'Cross-entropy −mean Σ_k y_k·log a_k with one-hot (or class index) targets. Needs a softmax output: fused, δ = (a − y)/N, stable for any logits.',
 };
 
 /** Initialisers, as written in init=… and bias_init=…. */
@@ -58,7 +111,8 @@ export const INIT_DOCS: Readonly<Record<string, string>> = {
   'constant(V)': 'Every entry V.',
   'uniform(LOW,HIGH)': 'Uniform in [LOW, HIGH).',
   'normal(STD)': 'Normal with mean 0 and standard deviation STD.',
-  xavier: 'Glorot/Xavier uniform U(±√(6/(fan_in + fan_out))), for tanh and sigmoid. The default. (Also glorot, xavier_uniform, glorot_uniform.)',
+  xavier:
+    'Glorot/Xavier uniform U(±√(6/(fan_in + fan_out))), for tanh and sigmoid. The default. (Also glorot, xavier_uniform, glorot_uniform.)',
   xavier_normal: 'Glorot/Xavier normal N(0, 2/(fan_in + fan_out)). (Also glorot_normal.)',
   he: 'He/Kaiming normal N(0, 2/fan_in), for ReLU. (Also kaiming, he_normal, kaiming_normal.)',
   he_uniform: 'He/Kaiming uniform U(±√(6/fan_in)). (Also kaiming_uniform.)',
@@ -92,7 +146,8 @@ export function optimizerParams(kind: string): Record<string, number | boolean> 
   const d = (OPTIMIZER_DEFAULTS as Record<string, Record<string, unknown>>)[kind];
   if (!d || !Object.prototype.hasOwnProperty.call(OPTIMIZER_DEFAULTS, kind)) return {};
   const out: Record<string, number | boolean> = {};
-  for (const [k, v] of Object.entries(d)) if (k !== 'kind') out[k === 'weightDecay' ? 'weight_decay' : k] = v as number | boolean;
+  for (const [k, v] of Object.entries(d))
+    if (k !== 'kind') out[k === 'weightDecay' ? 'weight_decay' : k] = v as number | boolean;
   return out;
 }
 
@@ -121,5 +176,9 @@ export const OPTION_DOCS: Readonly<Record<string, Readonly<Record<string, string
 /** Built-in datasets with their parameters, e.g. `spiral n=300 classes=3 noise=0.2 seed=0`. */
 export function datasetSyntax(name: string): string {
   const g = GENERATORS[name];
-  return g ? `data generate ${name} ${Object.entries(g.params).map(([k, p]) => `${k}=${p.default}`).join(' ')}` : '';
+  return g
+    ? `data generate ${name} ${Object.entries(g.params)
+        .map(([k, p]) => `${k}=${p.default}`)
+        .join(' ')}`
+    : '';
 }

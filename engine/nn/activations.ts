@@ -10,7 +10,14 @@ export type Activation = (typeof ACTIVATIONS)[number];
 export const LEAKY_SLOPE = 0.01;
 
 /** a = φ(z) over a batch of B rows of C values. `slope` is leaky_relu's negative slope. */
-export function activationForward(kind: Activation, a: FloatArray, z: FloatArray, B: number, C: number, slope = LEAKY_SLOPE): void {
+export function activationForward(
+  kind: Activation,
+  a: FloatArray,
+  z: FloatArray,
+  B: number,
+  C: number,
+  slope = LEAKY_SLOPE,
+): void {
   const n = B * C;
   switch (kind) {
     case 'identity':
@@ -38,7 +45,11 @@ export function activationForward(kind: Activation, a: FloatArray, z: FloatArray
         let max = -Infinity;
         for (let j = 0; j < C; j++) if (z[o + j] > max) max = z[o + j];
         let sum = 0;
-        for (let j = 0; j < C; j++) { const e = Math.exp(z[o + j] - max); a[o + j] = e; sum += e; }
+        for (let j = 0; j < C; j++) {
+          const e = Math.exp(z[o + j] - max);
+          a[o + j] = e;
+          sum += e;
+        }
         for (let j = 0; j < C; j++) a[o + j] /= sum;
       }
       return;
@@ -51,7 +62,16 @@ export function activationForward(kind: Activation, a: FloatArray, z: FloatArray
  * dz = da ⊙ φ′(z) (assigned, not accumulated: δ belongs to this layer alone). Uses the stored output `a` where
  * φ′ is cheaper in terms of it (sigmoid, tanh, softmax's Jacobian-vector product).
  */
-export function activationBackward(kind: Activation, dz: FloatArray, da: FloatArray, z: FloatArray, a: FloatArray, B: number, C: number, slope = LEAKY_SLOPE): void {
+export function activationBackward(
+  kind: Activation,
+  dz: FloatArray,
+  da: FloatArray,
+  z: FloatArray,
+  a: FloatArray,
+  B: number,
+  C: number,
+  slope = LEAKY_SLOPE,
+): void {
   const n = B * C;
   switch (kind) {
     case 'identity':
@@ -70,7 +90,10 @@ export function activationBackward(kind: Activation, dz: FloatArray, da: FloatAr
       for (let i = 0; i < n; i++) dz[i] = da[i] * (1 - a[i] * a[i]);
       return;
     case 'gelu':
-      for (let i = 0; i < n; i++) { const x = z[i]; dz[i] = da[i] * (normalCdf(x) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)); }
+      for (let i = 0; i < n; i++) {
+        const x = z[i];
+        dz[i] = da[i] * (normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI));
+      }
       return;
     case 'softmax':
       // J·da for J = diag(a) − a·aᵀ, row by row: dz_j = a_j (da_j − Σ_k da_k a_k).
@@ -90,17 +113,36 @@ export function activationBackward(kind: Activation, dz: FloatArray, da: FloatAr
  * φ′(z) elementwise into `out` (for display: the factor δ = ∂L/∂a ⊙ φ′(z) multiplies by). Returns false for
  * softmax, whose derivative is a Jacobian per row, not an elementwise factor.
  */
-export function activationDerivative(kind: Activation, out: FloatArray, z: ArrayLike<number>, a: ArrayLike<number>, n: number, slope = LEAKY_SLOPE): boolean {
+export function activationDerivative(
+  kind: Activation,
+  out: FloatArray,
+  z: ArrayLike<number>,
+  a: ArrayLike<number>,
+  n: number,
+  slope = LEAKY_SLOPE,
+): boolean {
   if (kind === 'softmax') return false;
   for (let i = 0; i < n; i++) {
     const x = z[i];
     switch (kind) {
-      case 'identity': out[i] = 1; break;
-      case 'relu': out[i] = x > 0 ? 1 : 0; break;
-      case 'leaky_relu': out[i] = x > 0 ? 1 : slope; break;
-      case 'sigmoid': out[i] = a[i] * (1 - a[i]); break;
-      case 'tanh': out[i] = 1 - a[i] * a[i]; break;
-      case 'gelu': out[i] = normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI); break;
+      case 'identity':
+        out[i] = 1;
+        break;
+      case 'relu':
+        out[i] = x > 0 ? 1 : 0;
+        break;
+      case 'leaky_relu':
+        out[i] = x > 0 ? 1 : slope;
+        break;
+      case 'sigmoid':
+        out[i] = a[i] * (1 - a[i]);
+        break;
+      case 'tanh':
+        out[i] = 1 - a[i] * a[i];
+        break;
+      case 'gelu':
+        out[i] = normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+        break;
     }
   }
   return true;
@@ -123,7 +165,8 @@ export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Maclaurin series: erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1)); converges fast for |x| < 2.5.
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     const x2 = ax * ax;
     for (let n = 1; n < 60; n++) {
       term *= -x2 / n;
@@ -135,11 +178,15 @@ export function erf(x: number): number {
     return x < 0 ? -r : r;
   }
   // erfc(x) by Lentz's continued fraction: erfc(x) = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))).
-  let f = ax, c = ax, d = 0;
+  let f = ax,
+    c = ax,
+    d = 0;
   for (let n = 1; n < 200; n++) {
     const an = n / 2;
-    d = ax + an * d; d = d === 0 ? 1e-300 : 1 / d;
-    c = ax + an / c; if (c === 0) c = 1e-300;
+    d = ax + an * d;
+    d = d === 0 ? 1e-300 : 1 / d;
+    c = ax + an / c;
+    if (c === 0) c = 1e-300;
     const delta = c * d;
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;

@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
 
 // Two "layers": [3, 4] (‖·‖² = 25) and [0, 12] (‖·‖² = 144); global norm √169 = 13.
-const layers = [{ start: 0, end: 2 }, { start: 2, end: 4 }];
+const layers = [
+  { start: 0, end: 2 },
+  { start: 2, end: 4 },
+];
 
 test('global norm clip that triggers: coefficient max/(norm + 1e-6), norm after = max, shares of the norm', () => {
   const g = Float32Array.of(3, 4, 0, 12);
@@ -18,14 +21,20 @@ test('global norm clip that triggers: coefficient max/(norm + 1e-6), norm after 
   assert.ok(Math.abs(globalNorm(g) - 1) < 1e-6);
   // shares = 25/169 and 144/169, measured before clipping, summing to 1.
   assert.ok(r.shares);
-  assert.ok(Math.abs(r.shares[0] - 25 / 169) < 1e-15 && Math.abs(r.shares[1] - 144 / 169) < 1e-15, `shares ${r.shares}`);
+  assert.ok(
+    Math.abs(r.shares[0] - 25 / 169) < 1e-15 && Math.abs(r.shares[1] - 144 / 169) < 1e-15,
+    `shares ${r.shares}`,
+  );
   assert.ok(Math.abs(r.shares[0] + r.shares[1] - 1) < 1e-15);
 });
 
 test('global norm clip that does not trigger leaves the gradients alone', () => {
   const g = Float32Array.of(3, 4, 0, 12);
   const r = clipByGlobalNorm(g, 20, layers);
-  assert.deepEqual({ normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient }, { normBefore: 13, normAfter: 13, coefficient: 1 });
+  assert.deepEqual(
+    { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient },
+    { normBefore: 13, normAfter: 13, coefficient: 1 },
+  );
   assert.deepEqual(Array.from(g), [3, 4, 0, 12]);
   assert.ok(r.shares && Math.abs(r.shares[1] - 144 / 169) < 1e-15);
   // Exactly at the limit is not over it.
@@ -36,8 +45,14 @@ test('without segments there are no shares; with them normBefore is bit-identica
   const values = [0.1, -0.7, 1e-3, 2.5, -0.33, 0.9, 4e-5];
   const plain = clipByGlobalNorm(Float32Array.from(values), Infinity);
   assert.equal(plain.shares, undefined);
-  const tiled = clipByGlobalNorm(Float32Array.from(values), Infinity, [{ start: 0, end: 3 }, { start: 3, end: 7 }]);
-  const gappy = clipByGlobalNorm(Float32Array.from(values), Infinity, [{ start: 3, end: 7 }, { start: 0, end: 2 }]);
+  const tiled = clipByGlobalNorm(Float32Array.from(values), Infinity, [
+    { start: 0, end: 3 },
+    { start: 3, end: 7 },
+  ]);
+  const gappy = clipByGlobalNorm(Float32Array.from(values), Infinity, [
+    { start: 3, end: 7 },
+    { start: 0, end: 2 },
+  ]);
   assert.equal(tiled.normBefore, plain.normBefore);
   assert.equal(gappy.normBefore, plain.normBefore);
   assert.ok(gappy.shares && gappy.shares[0] + gappy.shares[1] < 1, 'segments missing entry 2 share less than 1');

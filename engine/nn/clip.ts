@@ -60,7 +60,8 @@ export function clipByGlobalNorm(grads: FloatArray, maxNorm: number, segments?: 
     // Turn squared norms into fractions of the total.
     // (A zero total leaves every part at 0.)
     if (sumSq > 0 && Number.isFinite(sumSq)) for (let s = 0; s < shares.length; s++) shares[s] /= sumSq;
-    else if (!Number.isFinite(sumSq)) for (let s = 0; s < shares.length; s++) shares[s] = Number.isFinite(shares[s]) ? 0 : NaN;
+    else if (!Number.isFinite(sumSq))
+      for (let s = 0; s < shares.length; s++) shares[s] = Number.isFinite(shares[s]) ? 0 : NaN;
   } else {
     sumSq = 0;
     for (let i = 0; i < grads.length; i++) sumSq += grads[i] * grads[i];
@@ -81,7 +82,8 @@ export function clipByGlobalNorm(grads: FloatArray, maxNorm: number, segments?: 
  * {@link globalNorm}; otherwise the total is a separate pass.
  */
 function segmentSquares(grads: FloatArray, segments: readonly Segment[], out: Float64Array): number {
-  let tiles = true, expect = 0;
+  let tiles = true,
+    expect = 0;
   for (const { start, end } of segments) {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > grads.length) {
       throw new RangeError(`segment [${start}, ${end}) is not inside the gradient buffer [${grads.length}]`);
@@ -115,14 +117,20 @@ function segmentSquares(grads: FloatArray, segments: readonly Segment[], out: Fl
  */
 export function clipByValue(grads: FloatArray, maxAbs: number): ValueClipRecord {
   if (!(maxAbs >= 0)) throw new RangeError(`clip value must be ≥ 0, got ${maxAbs}`);
-  let clipped = 0, maxAbsBefore = 0;
+  let clipped = 0,
+    maxAbsBefore = 0;
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
     const a = Math.abs(g);
     if (a > maxAbsBefore) maxAbsBefore = a;
     // Comparisons with NaN are false, so NaN passes through untouched (as torch.clamp) and is not counted.
-    if (g > maxAbs) { grads[i] = maxAbs; clipped++; }
-    else if (g < -maxAbs) { grads[i] = -maxAbs; clipped++; }
+    if (g > maxAbs) {
+      grads[i] = maxAbs;
+      clipped++;
+    } else if (g < -maxAbs) {
+      grads[i] = -maxAbs;
+      clipped++;
+    }
   }
   return { clipped, total: grads.length, maxAbsBefore };
 }

@@ -11,24 +11,60 @@ import { denseBackward, denseForward, simdKernelsAvailable, useSimdKernels } fro
 import { Prng } from './prng';
 import type { FloatArray } from './tensor';
 
-function naiveForward(z: FloatArray, x: FloatArray, p: FloatArray, wOff: number, bOff: number, B: number, C: number, OC: number): void {
-  for (let n = 0; n < B; n++) for (let o = 0; o < OC; o++) {
-    let s = p[bOff + o];
-    for (let i = 0; i < C; i++) s += x[n * C + i] * p[wOff + o * C + i];
-    z[n * OC + o] = s;
-  }
+function naiveForward(
+  z: FloatArray,
+  x: FloatArray,
+  p: FloatArray,
+  wOff: number,
+  bOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
+  for (let n = 0; n < B; n++)
+    for (let o = 0; o < OC; o++) {
+      let s = p[bOff + o];
+      for (let i = 0; i < C; i++) s += x[n * C + i] * p[wOff + o * C + i];
+      z[n * OC + o] = s;
+    }
 }
 
-function naiveBackward(dx: FloatArray | null, g: FloatArray, dz: FloatArray, x: FloatArray, p: FloatArray, wOff: number, bOff: number, B: number, C: number, OC: number): void {
-  for (let n = 0; n < B; n++) for (let o = 0; o < OC; o++) {
-    const d = dz[n * OC + o];
-    g[bOff + o] += d;
-    for (let i = 0; i < C; i++) g[wOff + o * C + i] += d * x[n * C + i];
-    if (dx) for (let i = 0; i < C; i++) dx[n * C + i] += d * p[wOff + o * C + i];
-  }
+function naiveBackward(
+  dx: FloatArray | null,
+  g: FloatArray,
+  dz: FloatArray,
+  x: FloatArray,
+  p: FloatArray,
+  wOff: number,
+  bOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
+  for (let n = 0; n < B; n++)
+    for (let o = 0; o < OC; o++) {
+      const d = dz[n * OC + o];
+      g[bOff + o] += d;
+      for (let i = 0; i < C; i++) g[wOff + o * C + i] += d * x[n * C + i];
+      if (dx) for (let i = 0; i < C; i++) dx[n * C + i] += d * p[wOff + o * C + i];
+    }
 }
 
-const SHAPES = [[1, 1, 1], [3, 5, 2], [4, 4, 4], [5, 7, 9], [7, 3, 13], [37, 64, 29], [37, 63, 29], [32, 2, 300], [64, 785, 10], [3, 1023, 5], [9, 130, 66], [1, 257, 1], [128, 256, 128]];
+const SHAPES = [
+  [1, 1, 1],
+  [3, 5, 2],
+  [4, 4, 4],
+  [5, 7, 9],
+  [7, 3, 13],
+  [37, 64, 29],
+  [37, 63, 29],
+  [32, 2, 300],
+  [64, 785, 10],
+  [3, 1023, 5],
+  [9, 130, 66],
+  [1, 257, 1],
+  [128, 256, 128],
+];
 
 for (const T of [Float32Array, Float64Array]) {
   for (const simd of [true, false]) {
@@ -37,16 +73,28 @@ for (const T of [Float32Array, Float64Array]) {
       try {
         const rng = new Prng(3);
         const int = () => Math.floor(rng.next() * 7) - 3;
-        const fill = (n: number) => { const a = new T(n); for (let i = 0; i < n; i++) a[i] = int(); return a; };
+        const fill = (n: number) => {
+          const a = new T(n);
+          for (let i = 0; i < n; i++) a[i] = int();
+          return a;
+        };
         for (const [B, C, OC] of SHAPES) {
-          const wOff = 3, bOff = wOff + OC * C + 2, P = bOff + OC + 1;
-          const x = fill(B * C), p = fill(P), dz = fill(B * OC);
-          const z1 = fill(B * OC), z2 = new T(z1);
+          const wOff = 3,
+            bOff = wOff + OC * C + 2,
+            P = bOff + OC + 1;
+          const x = fill(B * C),
+            p = fill(P),
+            dz = fill(B * OC);
+          const z1 = fill(B * OC),
+            z2 = new T(z1);
           naiveForward(z1, x, p, wOff, bOff, B, C, OC);
           denseForward(z2, x, p, wOff, bOff, B, C, OC);
           assert.deepEqual(z2, z1, `forward ${B}×${C}→${OC}`);
           for (const withDx of [true, false]) {
-            const g1 = fill(P), g2 = new T(g1), d1 = fill(B * C), d2 = new T(d1);
+            const g1 = fill(P),
+              g2 = new T(g1),
+              d1 = fill(B * C),
+              d2 = new T(d1);
             naiveBackward(withDx ? d1 : null, g1, dz, x, p, wOff, bOff, B, C, OC);
             denseBackward(withDx ? d2 : null, g2, dz, x, p, wOff, bOff, B, C, OC);
             assert.deepEqual(g2, g1, `dW, db ${B}×${C}→${OC}`);
@@ -68,8 +116,22 @@ test('WebAssembly SIMD is available under this Node (otherwise the engine silent
 function wild(rng: Prng, n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const r = rng.next(), v = (rng.next() * 2 - 1) * 10 ** Math.floor(rng.next() * 8 - 4);
-    a[i] = r < 0.04 ? -0 : r < 0.06 ? 0 : r < 0.07 ? v * 1e-38 : r < 0.075 ? v * 1e36 : r < 0.077 ? (rng.next() < 0.5 ? Infinity : -Infinity) : v;
+    const r = rng.next(),
+      v = (rng.next() * 2 - 1) * 10 ** Math.floor(rng.next() * 8 - 4);
+    a[i] =
+      r < 0.04
+        ? -0
+        : r < 0.06
+          ? 0
+          : r < 0.07
+            ? v * 1e-38
+            : r < 0.075
+              ? v * 1e36
+              : r < 0.077
+                ? rng.next() < 0.5
+                  ? Infinity
+                  : -Infinity
+                : v;
   }
   return a;
 }
@@ -84,24 +146,49 @@ function bitDiffs(a: Float32Array, b: Float32Array): number[] {
 test('the SIMD kernels and their JavaScript twins give the same float32 bits on every shape, −0, subnormals and Inf', () => {
   assert.ok(simdKernelsAvailable(), 'needs WebAssembly SIMD to compare against');
   const rng = new Prng(11);
-  const shapes = [...SHAPES, [4, 64, 4], [5, 9, 7], [6, 13, 6], [2, 130, 3], [33, 17, 9], [8, 8, 5], [13, 4, 7], [3, 3, 29]];
+  const shapes = [
+    ...SHAPES,
+    [4, 64, 4],
+    [5, 9, 7],
+    [6, 13, 6],
+    [2, 130, 3],
+    [33, 17, 9],
+    [8, 8, 5],
+    [13, 4, 7],
+    [3, 3, 29],
+  ];
   try {
     for (const [B, C, OC] of shapes) {
       if (B * C * OC < 256) continue; // the small layers have one (float64-summing) path only
-      const wOff = 5, bOff = wOff + OC * C + 1, P = bOff + OC + 2;
-      const x = wild(rng, B * C), p = wild(rng, P), dz = wild(rng, B * OC), z0 = wild(rng, B * OC), g0 = wild(rng, P), d0 = wild(rng, B * C);
+      const wOff = 5,
+        bOff = wOff + OC * C + 1,
+        P = bOff + OC + 2;
+      const x = wild(rng, B * C),
+        p = wild(rng, P),
+        dz = wild(rng, B * OC),
+        z0 = wild(rng, B * OC),
+        g0 = wild(rng, P),
+        d0 = wild(rng, B * C);
       const run = (simd: boolean) => {
         useSimdKernels(simd);
-        const z = new Float32Array(z0), g = new Float32Array(g0), dx = new Float32Array(d0), g1 = new Float32Array(g0);
+        const z = new Float32Array(z0),
+          g = new Float32Array(g0),
+          dx = new Float32Array(d0),
+          g1 = new Float32Array(g0);
         denseForward(z, x, p, wOff, bOff, B, C, OC);
         denseBackward(dx, g, dz, x, p, wOff, bOff, B, C, OC);
         denseBackward(null, g1, dz, x, p, wOff, bOff, B, C, OC);
         return { z, g, dx, g1 };
       };
-      const a = run(true), b = run(false);
+      const a = run(true),
+        b = run(false);
       for (const k of ['z', 'g', 'dx', 'g1'] as const) {
         const d = bitDiffs(a[k], b[k]);
-        assert.deepEqual(d.slice(0, 3).map((i) => [a[k][i], b[k][i]]), [], `${k} of ${B}×${C}→${OC}: ${d.length} entries differ`);
+        assert.deepEqual(
+          d.slice(0, 3).map((i) => [a[k][i], b[k][i]]),
+          [],
+          `${k} of ${B}×${C}→${OC}: ${d.length} entries differ`,
+        );
       }
     }
   } finally {

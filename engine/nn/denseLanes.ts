@@ -15,35 +15,76 @@
 const f = Math.fround;
 
 /** z = x·Wᵀ + b in float32 lanes, exactly as the SIMD forward kernel computes it. */
-export function forwardLanes(z: Float32Array, x: Float32Array, p: Float32Array, wOff: number, bOff: number, B: number, C: number, OC: number): void {
-  const C4 = C & ~3, rest = C - C4;
+export function forwardLanes(
+  z: Float32Array,
+  x: Float32Array,
+  p: Float32Array,
+  wOff: number,
+  bOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
+  const C4 = C & ~3,
+    rest = C - C4;
   for (let n = 0; n < B; n++) {
-    const xr = n * C, zr = n * OC;
+    const xr = n * C,
+      zr = n * OC;
     let o = 0;
     // Two outputs at a time: each x value loaded feeds both.
     for (; o + 2 <= OC; o += 2) {
-      const w0 = wOff + o * C, w1 = w0 + C;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      const w0 = wOff + o * C,
+        w1 = w0 + C;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        b0 = 0,
+        b1 = 0,
+        b2 = 0,
+        b3 = 0;
       for (let i = 0; i < C4; i += 4) {
-        const x0 = x[xr + i], x1 = x[xr + i + 1], x2 = x[xr + i + 2], x3 = x[xr + i + 3];
-        a0 = f(a0 + f(x0 * p[w0 + i])); a1 = f(a1 + f(x1 * p[w0 + i + 1])); a2 = f(a2 + f(x2 * p[w0 + i + 2])); a3 = f(a3 + f(x3 * p[w0 + i + 3]));
-        b0 = f(b0 + f(x0 * p[w1 + i])); b1 = f(b1 + f(x1 * p[w1 + i + 1])); b2 = f(b2 + f(x2 * p[w1 + i + 2])); b3 = f(b3 + f(x3 * p[w1 + i + 3]));
+        const x0 = x[xr + i],
+          x1 = x[xr + i + 1],
+          x2 = x[xr + i + 2],
+          x3 = x[xr + i + 3];
+        a0 = f(a0 + f(x0 * p[w0 + i]));
+        a1 = f(a1 + f(x1 * p[w0 + i + 1]));
+        a2 = f(a2 + f(x2 * p[w0 + i + 2]));
+        a3 = f(a3 + f(x3 * p[w0 + i + 3]));
+        b0 = f(b0 + f(x0 * p[w1 + i]));
+        b1 = f(b1 + f(x1 * p[w1 + i + 1]));
+        b2 = f(b2 + f(x2 * p[w1 + i + 2]));
+        b3 = f(b3 + f(x3 * p[w1 + i + 3]));
       }
       if (rest > 0) {
-        const i = xr + C4, j = C4;
-        a0 = f(a0 + f(x[i] * p[w0 + j])); b0 = f(b0 + f(x[i] * p[w1 + j]));
-        if (rest > 1) { a1 = f(a1 + f(x[i + 1] * p[w0 + j + 1])); b1 = f(b1 + f(x[i + 1] * p[w1 + j + 1])); }
-        if (rest > 2) { a2 = f(a2 + f(x[i + 2] * p[w0 + j + 2])); b2 = f(b2 + f(x[i + 2] * p[w1 + j + 2])); }
+        const i = xr + C4,
+          j = C4;
+        a0 = f(a0 + f(x[i] * p[w0 + j]));
+        b0 = f(b0 + f(x[i] * p[w1 + j]));
+        if (rest > 1) {
+          a1 = f(a1 + f(x[i + 1] * p[w0 + j + 1]));
+          b1 = f(b1 + f(x[i + 1] * p[w1 + j + 1]));
+        }
+        if (rest > 2) {
+          a2 = f(a2 + f(x[i + 2] * p[w0 + j + 2]));
+          b2 = f(b2 + f(x[i + 2] * p[w1 + j + 2]));
+        }
       }
       z[zr + o] = f(p[bOff + o] + f(f(f(a0 + a1) + a2) + a3));
       z[zr + o + 1] = f(p[bOff + o + 1] + f(f(f(b0 + b1) + b2) + b3));
     }
     for (; o < OC; o++) {
       const w0 = wOff + o * C;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
       for (let i = 0; i < C4; i += 4) {
-        a0 = f(a0 + f(x[xr + i] * p[w0 + i])); a1 = f(a1 + f(x[xr + i + 1] * p[w0 + i + 1]));
-        a2 = f(a2 + f(x[xr + i + 2] * p[w0 + i + 2])); a3 = f(a3 + f(x[xr + i + 3] * p[w0 + i + 3]));
+        a0 = f(a0 + f(x[xr + i] * p[w0 + i]));
+        a1 = f(a1 + f(x[xr + i + 1] * p[w0 + i + 1]));
+        a2 = f(a2 + f(x[xr + i + 2] * p[w0 + i + 2]));
+        a3 = f(a3 + f(x[xr + i + 3] * p[w0 + i + 3]));
       }
       if (rest > 0) a0 = f(a0 + f(x[xr + C4] * p[w0 + C4]));
       if (rest > 1) a1 = f(a1 + f(x[xr + C4 + 1] * p[w0 + C4 + 1]));
@@ -54,21 +95,40 @@ export function forwardLanes(z: Float32Array, x: Float32Array, p: Float32Array, 
 }
 
 /** dW[o, :] += Σ_n δ[n, o]·x[n, :] in blocks of 4 samples, exactly as the SIMD dW kernel computes it. */
-export function weightGradientLanes(g: Float32Array, dz: Float32Array, x: Float32Array, wOff: number, B: number, C: number, OC: number): void {
+export function weightGradientLanes(
+  g: Float32Array,
+  dz: Float32Array,
+  x: Float32Array,
+  wOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
   for (let o = 0; o < OC; o++) {
     const gr = wOff + o * C;
     let n = 0;
     for (; n + 4 <= B; n += 4) {
-      const d0 = dz[n * OC + o], d1 = dz[(n + 1) * OC + o], d2 = dz[(n + 2) * OC + o], d3 = dz[(n + 3) * OC + o];
-      const x0 = n * C, x1 = x0 + C, x2 = x1 + C, x3 = x2 + C;
+      const d0 = dz[n * OC + o],
+        d1 = dz[(n + 1) * OC + o],
+        d2 = dz[(n + 2) * OC + o],
+        d3 = dz[(n + 3) * OC + o];
+      const x0 = n * C,
+        x1 = x0 + C,
+        x2 = x1 + C,
+        x3 = x2 + C;
       for (let i = 0; i < C; i++) {
-        g[gr + i] = f(g[gr + i] + f(f(f(f(d0 * x[x0 + i]) + f(d1 * x[x1 + i])) + f(d2 * x[x2 + i])) + f(d3 * x[x3 + i])));
+        g[gr + i] = f(
+          g[gr + i] + f(f(f(f(d0 * x[x0 + i]) + f(d1 * x[x1 + i])) + f(d2 * x[x2 + i])) + f(d3 * x[x3 + i])),
+        );
       }
     }
     if (n < B) {
       // The last block: 1–3 real samples, the rest padding (+0 terms).
-      const m = B - n, x0 = n * C, d0 = dz[n * OC + o];
-      const d1 = m > 1 ? dz[(n + 1) * OC + o] : 0, d2 = m > 2 ? dz[(n + 2) * OC + o] : 0;
+      const m = B - n,
+        x0 = n * C,
+        d0 = dz[n * OC + o];
+      const d1 = m > 1 ? dz[(n + 1) * OC + o] : 0,
+        d2 = m > 2 ? dz[(n + 2) * OC + o] : 0;
       for (let i = 0; i < C; i++) {
         let t = f(d0 * x[x0 + i]);
         if (m > 1) t = f(t + f(d1 * x[x0 + C + i]));
@@ -80,20 +140,40 @@ export function weightGradientLanes(g: Float32Array, dz: Float32Array, x: Float3
 }
 
 /** dx[n, :] += Σ_o δ[n, o]·W[o, :] in blocks of 4 outputs, exactly as the SIMD dx kernel computes it. */
-export function inputGradientLanes(dx: Float32Array, dz: Float32Array, p: Float32Array, wOff: number, B: number, C: number, OC: number): void {
+export function inputGradientLanes(
+  dx: Float32Array,
+  dz: Float32Array,
+  p: Float32Array,
+  wOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
   for (let n = 0; n < B; n++) {
-    const xr = n * C, r = n * OC;
+    const xr = n * C,
+      r = n * OC;
     let o = 0;
     for (; o + 4 <= OC; o += 4) {
-      const d0 = dz[r + o], d1 = dz[r + o + 1], d2 = dz[r + o + 2], d3 = dz[r + o + 3];
-      const w0 = wOff + o * C, w1 = w0 + C, w2 = w1 + C, w3 = w2 + C;
+      const d0 = dz[r + o],
+        d1 = dz[r + o + 1],
+        d2 = dz[r + o + 2],
+        d3 = dz[r + o + 3];
+      const w0 = wOff + o * C,
+        w1 = w0 + C,
+        w2 = w1 + C,
+        w3 = w2 + C;
       for (let i = 0; i < C; i++) {
-        dx[xr + i] = f(dx[xr + i] + f(f(f(f(d0 * p[w0 + i]) + f(d1 * p[w1 + i])) + f(d2 * p[w2 + i])) + f(d3 * p[w3 + i])));
+        dx[xr + i] = f(
+          dx[xr + i] + f(f(f(f(d0 * p[w0 + i]) + f(d1 * p[w1 + i])) + f(d2 * p[w2 + i])) + f(d3 * p[w3 + i])),
+        );
       }
     }
     if (o < OC) {
-      const m = OC - o, w0 = wOff + o * C, d0 = dz[r + o];
-      const d1 = m > 1 ? dz[r + o + 1] : 0, d2 = m > 2 ? dz[r + o + 2] : 0;
+      const m = OC - o,
+        w0 = wOff + o * C,
+        d0 = dz[r + o];
+      const d1 = m > 1 ? dz[r + o + 1] : 0,
+        d2 = m > 2 ? dz[r + o + 2] : 0;
       for (let i = 0; i < C; i++) {
         let t = f(d0 * p[w0 + i]);
         if (m > 1) t = f(t + f(d1 * p[w0 + C + i]));

@@ -10,15 +10,42 @@ import { LOSSES, type Loss } from './losses';
 import { Model } from './model';
 import { Prng } from './prng';
 
-const B = 4, IN = 3;
+const B = 4,
+  IN = 3;
 const range = { line: 0, col: 0, endCol: 0 };
-const dense = (name: string, units: number, activation: Activation = 'tanh'): LayerSpec =>
-  ({ kind: 'dense', name, units, activation, slope: 0.1, init: { kind: 'xavier_uniform' }, biasInit: { kind: 'uniform', low: -0.5, high: 0.5 }, range });
+const dense = (name: string, units: number, activation: Activation = 'tanh'): LayerSpec => ({
+  kind: 'dense',
+  name,
+  units,
+  activation,
+  slope: 0.1,
+  init: { kind: 'xavier_uniform' },
+  biasInit: { kind: 'uniform', low: -0.5, high: 0.5 },
+  range,
+});
 
 function specOf(layers: LayerSpec[], loss: Loss): NetworkSpec {
   return {
-    name: 't', inputSize: IN, inputRange: range, layers, loss, lossRange: range, data: { x: [], y: [], range },
-    train: { epochs: 1, batch: B, accumulate: 1, optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 0 }, schedule: { schedule: { kind: 'constant' }, warmupSteps: 0 }, clip: null, seed: 1, validation: 0, shuffle: false, optimizerLine: -1, clipLine: -1 },
+    name: 't',
+    inputSize: IN,
+    inputRange: range,
+    layers,
+    loss,
+    lossRange: range,
+    data: { x: [], y: [], range },
+    train: {
+      epochs: 1,
+      batch: B,
+      accumulate: 1,
+      optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 0 },
+      schedule: { schedule: { kind: 'constant' }, warmupSteps: 0 },
+      clip: null,
+      seed: 1,
+      validation: 0,
+      shuffle: false,
+      optimizerLine: -1,
+      clipLine: -1,
+    },
   };
 }
 
@@ -58,31 +85,72 @@ for (const loss of LOSSES) {
 }
 
 test('loss cross_entropy after a separate softmax activation layer (fused through the activation node)', () => {
-  const err = check([dense('h', 4, 'relu'), dense('logits', 3, 'identity'), { kind: 'activation', name: 'sm', activation: 'softmax', slope: 0, range }], 'cross_entropy');
+  const err = check(
+    [
+      dense('h', 4, 'relu'),
+      dense('logits', 3, 'identity'),
+      { kind: 'activation', name: 'sm', activation: 'softmax', slope: 0, range },
+    ],
+    'cross_entropy',
+  );
   assert.ok(err <= 1e-6, `max relative error ${err}`);
 });
 
 test('mse after softmax (not fused) and bce after a sigmoid activation layer', () => {
   assert.ok(check([dense('h', 4), dense('out', 3, 'softmax')], 'mse') <= 1e-6);
-  assert.ok(check([dense('h', 4), dense('z', 2, 'identity'), { kind: 'activation', name: 'p', activation: 'sigmoid', slope: 0, range }], 'bce') <= 1e-6);
+  assert.ok(
+    check(
+      [
+        dense('h', 4),
+        dense('z', 2, 'identity'),
+        { kind: 'activation', name: 'p', activation: 'sigmoid', slope: 0, range },
+      ],
+      'bce',
+    ) <= 1e-6,
+  );
 });
 
 test('batch norm in training mode: γ, β and the layers before it', () => {
-  const err = check([dense('h', 5, 'identity'), { kind: 'batchnorm', name: 'bn', momentum: 0.1, eps: 1e-5, range }, { kind: 'activation', name: 'act', activation: 'tanh', slope: 0, range }, dense('out', 2, 'identity')], 'mse');
+  const err = check(
+    [
+      dense('h', 5, 'identity'),
+      { kind: 'batchnorm', name: 'bn', momentum: 0.1, eps: 1e-5, range },
+      { kind: 'activation', name: 'act', activation: 'tanh', slope: 0, range },
+      dense('out', 2, 'identity'),
+    ],
+    'mse',
+  );
   assert.ok(err <= 1e-6, `max relative error ${err}`);
 });
 
 test('dropout with a fixed mask', () => {
   const rng = new Prng(3);
   const mask = Float64Array.from({ length: B * 5 }, () => (rng.next() < 0.4 ? 0 : 1 / 0.6));
-  const err = check([dense('h', 5), { kind: 'dropout', name: 'drop', p: 0.4, range }, dense('out', 2, 'identity')], 'mse', 7, new Map([[1, mask]]));
+  const err = check(
+    [dense('h', 5), { kind: 'dropout', name: 'drop', p: 0.4, range }, dense('out', 2, 'identity')],
+    'mse',
+    7,
+    new Map([[1, mask]]),
+  );
   assert.ok(err <= 1e-6, `max relative error ${err}`);
 });
 
 test('residual block without projection (same width) and with a learned projection (width changes)', () => {
-  const same: LayerSpec = { kind: 'residual', name: 'r', body: [dense('a', 3, 'relu'), dense('b', 3, 'identity')], range, endRange: range };
+  const same: LayerSpec = {
+    kind: 'residual',
+    name: 'r',
+    body: [dense('a', 3, 'relu'), dense('b', 3, 'identity')],
+    range,
+    endRange: range,
+  };
   assert.ok(check([same, dense('out', 2, 'identity')], 'mse') <= 1e-6);
-  const proj: LayerSpec = { kind: 'residual', name: 'p', body: [dense('a', 6, 'tanh'), dense('b', 5, 'identity')], range, endRange: range };
+  const proj: LayerSpec = {
+    kind: 'residual',
+    name: 'p',
+    body: [dense('a', 6, 'tanh'), dense('b', 5, 'identity')],
+    range,
+    endRange: range,
+  };
   assert.ok(check([proj, dense('out', 2, 'identity')], 'half_mse') <= 1e-6);
 });
 
@@ -90,6 +158,9 @@ test('a wrong gradient is caught: the check is not vacuous', () => {
   // At a ReLU kink (z = 0 exactly) the analytic derivative is 0 but the central difference is not: the check
   // must report it.
   const spec = specOf([dense('out', 1, 'relu')], 'mse');
-  const r = gradientCheck({ spec, params: [1, 0, 0, 0], x: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], y: [1, 1, 1, 1], batch: B }, { h: 1e-3 });
+  const r = gradientCheck(
+    { spec, params: [1, 0, 0, 0], x: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], y: [1, 1, 1, 1], batch: B },
+    { h: 1e-3 },
+  );
   assert.ok(r[0].maxRelError > 0.1, `expected a mismatch at the kink, got ${r[0].maxRelError}`);
 });

@@ -13,33 +13,80 @@ export type InitSpec =
   | { readonly kind: 'constant'; readonly value: number }
   | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
   | { readonly kind: 'normal'; readonly std: number }
-  | { readonly kind: 'xavier_uniform' | 'xavier_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal' };
+  | {
+      readonly kind: 'xavier_uniform' | 'xavier_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal';
+    };
 
 /** Names accepted in `init=` and `bias_init=`, with aliases resolved to their scheme. */
 export const INIT_NAMES: Readonly<Record<string, InitSpec['kind']>> = {
-  zeros: 'zeros', constant: 'constant', uniform: 'uniform', normal: 'normal',
-  xavier: 'xavier_uniform', glorot: 'xavier_uniform', xavier_uniform: 'xavier_uniform', glorot_uniform: 'xavier_uniform',
-  xavier_normal: 'xavier_normal', glorot_normal: 'xavier_normal',
-  he: 'he_normal', kaiming: 'he_normal', he_normal: 'he_normal', kaiming_normal: 'he_normal',
-  he_uniform: 'he_uniform', kaiming_uniform: 'he_uniform',
-  lecun: 'lecun_normal', lecun_normal: 'lecun_normal', lecun_uniform: 'lecun_uniform',
+  zeros: 'zeros',
+  constant: 'constant',
+  uniform: 'uniform',
+  normal: 'normal',
+  xavier: 'xavier_uniform',
+  glorot: 'xavier_uniform',
+  xavier_uniform: 'xavier_uniform',
+  glorot_uniform: 'xavier_uniform',
+  xavier_normal: 'xavier_normal',
+  glorot_normal: 'xavier_normal',
+  he: 'he_normal',
+  kaiming: 'he_normal',
+  he_normal: 'he_normal',
+  kaiming_normal: 'he_normal',
+  he_uniform: 'he_uniform',
+  kaiming_uniform: 'he_uniform',
+  lecun: 'lecun_normal',
+  lecun_normal: 'lecun_normal',
+  lecun_uniform: 'lecun_uniform',
 };
 
 /** Fills `n` entries of `buf` from `off` according to `init`. */
-export function fillInit(init: InitSpec, buf: FloatArray, off: number, n: number, fanIn: number, fanOut: number, rng: Prng): void {
-  const uniform = (limit: number) => { for (let i = 0; i < n; i++) buf[off + i] = rng.uniform(-limit, limit); };
-  const normal = (std: number) => { for (let i = 0; i < n; i++) buf[off + i] = std * rng.normal(); };
+export function fillInit(
+  init: InitSpec,
+  buf: FloatArray,
+  off: number,
+  n: number,
+  fanIn: number,
+  fanOut: number,
+  rng: Prng,
+): void {
+  const uniform = (limit: number) => {
+    for (let i = 0; i < n; i++) buf[off + i] = rng.uniform(-limit, limit);
+  };
+  const normal = (std: number) => {
+    for (let i = 0; i < n; i++) buf[off + i] = std * rng.normal();
+  };
   switch (init.kind) {
-    case 'zeros': buf.fill(0, off, off + n); return;
-    case 'constant': buf.fill(init.value, off, off + n); return;
-    case 'uniform': for (let i = 0; i < n; i++) buf[off + i] = rng.uniform(init.low, init.high); return;
-    case 'normal': normal(init.std); return;
-    case 'xavier_uniform': uniform(Math.sqrt(6 / (fanIn + fanOut))); return;
-    case 'xavier_normal': normal(Math.sqrt(2 / (fanIn + fanOut))); return;
-    case 'he_uniform': uniform(Math.sqrt(6 / fanIn)); return;
-    case 'he_normal': normal(Math.sqrt(2 / fanIn)); return;
-    case 'lecun_uniform': uniform(Math.sqrt(3 / fanIn)); return;
-    case 'lecun_normal': normal(Math.sqrt(1 / fanIn)); return;
+    case 'zeros':
+      buf.fill(0, off, off + n);
+      return;
+    case 'constant':
+      buf.fill(init.value, off, off + n);
+      return;
+    case 'uniform':
+      for (let i = 0; i < n; i++) buf[off + i] = rng.uniform(init.low, init.high);
+      return;
+    case 'normal':
+      normal(init.std);
+      return;
+    case 'xavier_uniform':
+      uniform(Math.sqrt(6 / (fanIn + fanOut)));
+      return;
+    case 'xavier_normal':
+      normal(Math.sqrt(2 / (fanIn + fanOut)));
+      return;
+    case 'he_uniform':
+      uniform(Math.sqrt(6 / fanIn));
+      return;
+    case 'he_normal':
+      normal(Math.sqrt(2 / fanIn));
+      return;
+    case 'lecun_uniform':
+      uniform(Math.sqrt(3 / fanIn));
+      return;
+    case 'lecun_normal':
+      normal(Math.sqrt(1 / fanIn));
+      return;
     default: {
       const never: never = init;
       throw new Error(`unknown init ${JSON.stringify(never)}`);

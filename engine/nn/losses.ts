@@ -22,20 +22,37 @@ const EPS = 1e-7;
 /**
  * Mean loss of a batch of B rows of K outputs. `z` are the logits (used when `fused`), `a` the outputs.
  */
-export function lossForward(kind: Loss, z: FloatArray, a: FloatArray, y: FloatArray, B: number, K: number, fused: boolean): number {
+export function lossForward(
+  kind: Loss,
+  z: FloatArray,
+  a: FloatArray,
+  y: FloatArray,
+  B: number,
+  K: number,
+  fused: boolean,
+): number {
   const n = B * K;
   let s = 0;
   switch (kind) {
     case 'mse':
     case 'half_mse':
-      for (let i = 0; i < n; i++) { const d = a[i] - y[i]; s += d * d; }
+      for (let i = 0; i < n; i++) {
+        const d = a[i] - y[i];
+        s += d * d;
+      }
       return (kind === 'mse' ? s : 0.5 * s) / n;
     case 'bce':
       if (fused) {
         // −[y log σ(z) + (1 − y) log(1 − σ(z))] = max(z, 0) − z·y + log(1 + e^(−|z|))
-        for (let i = 0; i < n; i++) { const v = z[i]; s += Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v))); }
+        for (let i = 0; i < n; i++) {
+          const v = z[i];
+          s += Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v)));
+        }
       } else {
-        for (let i = 0; i < n; i++) { const p = clampP(a[i]); s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p); }
+        for (let i = 0; i < n; i++) {
+          const p = clampP(a[i]);
+          s -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
+        }
       }
       return s / n;
     case 'cross_entropy':
@@ -63,7 +80,16 @@ export function lossForward(kind: Loss, z: FloatArray, a: FloatArray, y: FloatAr
  * Writes ∂L/∂a into `da`, and when `fused` also δ = ∂L/∂z into `dz` ((a − y)/N, with N = B·K for bce and B for
  * cross_entropy). ∂L/∂a is shown by the debugger; with a fused output the backward pass uses `dz` instead.
  */
-export function lossBackward(kind: Loss, da: FloatArray, dz: FloatArray | null, a: FloatArray, y: FloatArray, B: number, K: number, fused: boolean): void {
+export function lossBackward(
+  kind: Loss,
+  da: FloatArray,
+  dz: FloatArray | null,
+  a: FloatArray,
+  y: FloatArray,
+  B: number,
+  K: number,
+  fused: boolean,
+): void {
   const n = B * K;
   switch (kind) {
     case 'mse':

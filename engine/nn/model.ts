@@ -75,7 +75,13 @@ export class Model<Arr extends FloatArray = Float32Array> {
    *   running batch-norm statistics but has its own activation buffers (and none for the backward pass), so
    *   measuring validation loss leaves every value of the training step as it was.
    */
-  constructor(readonly inputSize: number, layers: readonly LayerSpec[], readonly maxBatch: number, array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr, evaluatesFor?: Model<Arr>) {
+  constructor(
+    readonly inputSize: number,
+    layers: readonly LayerSpec[],
+    readonly maxBatch: number,
+    array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr,
+    evaluatesFor?: Model<Arr>,
+  ) {
     const { nodes, parameterCount } = flattenLayers(inputSize, layers);
     this.nodes = nodes;
     this.ops = nodes.map((n) => nodeOps(n.kind));
@@ -99,7 +105,8 @@ export class Model<Arr extends FloatArray = Float32Array> {
 
   /** The logits of the output: z of a final dense node, or the input of a final activation node. */
   logits(): Arr {
-    const i = this.nodes.length - 1, ops = this.ops[i];
+    const i = this.nodes.length - 1,
+      ops = this.ops[i];
     return ops.logits ? ops.logits(this, i) : this.acts[i];
   }
 
@@ -130,7 +137,10 @@ export class Model<Arr extends FloatArray = Float32Array> {
  * The nodes of a layer stack in execution order, with their parameter offsets: a residual block becomes a begin
  * node, its body and an end node (with a projection when the body changes the width).
  */
-export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): { nodes: ModelNode[]; parameterCount: number } {
+export function flattenLayers(
+  inputSize: number,
+  layers: readonly LayerSpec[],
+): { nodes: ModelNode[]; parameterCount: number } {
   const nodes: ModelNode[] = [];
   let off = 0;
   const base = { wOff: -1, bOff: -1, wSize: 0, activation: 'identity' as Activation, slope: 0, partner: -1 };
@@ -141,17 +151,48 @@ export function flattenLayers(inputSize: number, layers: readonly LayerSpec[]): 
     for (const s of specs) {
       if (s.kind === 'residual') {
         const begin = nodes.length;
-        nodes.push({ ...base, kind: 'residual_begin', name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth: w });
+        nodes.push({
+          ...base,
+          kind: 'residual_begin',
+          name: s.name,
+          spec: s,
+          line: s.range.line,
+          inWidth: w,
+          outWidth: w,
+        });
         const out = flatten(s.body, w, depth + 1);
         const proj = out !== w;
-        nodes.push({ ...base, kind: 'residual_end', name: s.name, spec: s, line: s.endRange.line, inWidth: out, outWidth: out, partner: begin, ...(proj ? { wOff: off, bOff: off + out * w, wSize: out * w } : {}) });
+        nodes.push({
+          ...base,
+          kind: 'residual_end',
+          name: s.name,
+          spec: s,
+          line: s.endRange.line,
+          inWidth: out,
+          outWidth: out,
+          partner: begin,
+          ...(proj ? { wOff: off, bOff: off + out * w, wSize: out * w } : {}),
+        });
         if (proj) off += out * w + out;
         nodes[begin] = { ...nodes[begin], partner: nodes.length - 1 };
         w = out;
         continue;
       }
-      const k = kindOf(s), outWidth = k.outWidth ? k.outWidth(s, w) : w, p = k.params?.(s, w), act = k.activation?.(s);
-      nodes.push({ ...base, kind: s.kind, name: s.name, spec: s, line: s.range.line, inWidth: w, outWidth, ...(p ? { wOff: off, bOff: off + p.w, wSize: p.w } : {}), ...act });
+      const k = kindOf(s),
+        outWidth = k.outWidth ? k.outWidth(s, w) : w,
+        p = k.params?.(s, w),
+        act = k.activation?.(s);
+      nodes.push({
+        ...base,
+        kind: s.kind,
+        name: s.name,
+        spec: s,
+        line: s.range.line,
+        inWidth: w,
+        outWidth,
+        ...(p ? { wOff: off, bOff: off + p.w, wSize: p.w } : {}),
+        ...act,
+      });
       if (p) off += p.w + p.b;
       w = outWidth;
     }

@@ -14,10 +14,36 @@ import type { FloatArray } from './tensor';
  */
 export type OptimizerConfig =
   | { readonly kind: 'sgd'; readonly lr: number; readonly weightDecay: number }
-  | { readonly kind: 'momentum'; readonly lr: number; readonly momentum: number; readonly nesterov: boolean; readonly weightDecay: number }
-  | { readonly kind: 'rmsprop'; readonly lr: number; readonly alpha: number; readonly eps: number; readonly weightDecay: number }
-  | { readonly kind: 'adam'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number }
-  | { readonly kind: 'adamw'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number };
+  | {
+      readonly kind: 'momentum';
+      readonly lr: number;
+      readonly momentum: number;
+      readonly nesterov: boolean;
+      readonly weightDecay: number;
+    }
+  | {
+      readonly kind: 'rmsprop';
+      readonly lr: number;
+      readonly alpha: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    }
+  | {
+      readonly kind: 'adam';
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    }
+  | {
+      readonly kind: 'adamw';
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    };
 
 /** The optimizer kinds: 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw'. */
 export type OptimizerKind = OptimizerConfig['kind'];
@@ -44,8 +70,18 @@ export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: OptimizerConfi
  */
 export type OptimizerInspection =
   | { readonly kind: 'sgd'; readonly t: number; readonly step: Float32Array }
-  | { readonly kind: 'momentum'; readonly t: number; readonly step: Float32Array; /** Momentum buffer b. */ readonly buffer: Float32Array }
-  | { readonly kind: 'rmsprop'; readonly t: number; readonly step: Float32Array; /** Running mean of g². */ readonly v: Float32Array }
+  | {
+      readonly kind: 'momentum';
+      readonly t: number;
+      readonly step: Float32Array;
+      /** Momentum buffer b. */ readonly buffer: Float32Array;
+    }
+  | {
+      readonly kind: 'rmsprop';
+      readonly t: number;
+      readonly step: Float32Array;
+      /** Running mean of g². */ readonly v: Float32Array;
+    }
   | {
       readonly kind: 'adam' | 'adamw';
       readonly t: number;
@@ -87,7 +123,8 @@ export interface OptimizerState {
 
 /** Creates the optimizer for a parameter buffer of `size` entries; its state buffers are allocated here, once. */
 export function createOptimizer(config: OptimizerConfig, size: number): Optimizer {
-  if (!Number.isInteger(size) || size < 0) throw new RangeError(`optimizer size must be a non-negative integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 0)
+    throw new RangeError(`optimizer size must be a non-negative integer, got ${size}`);
   switch (config.kind) {
     case 'sgd':
       return new Sgd(config, size);
@@ -116,7 +153,9 @@ abstract class Base {
 
   protected check(params: FloatArray, grads: FloatArray, lr: number): void {
     if (params.length !== this.size || grads.length !== this.size) {
-      throw new RangeError(`optimizer was created for ${this.size} parameters, got params [${params.length}] and grads [${grads.length}]`);
+      throw new RangeError(
+        `optimizer was created for ${this.size} parameters, got params [${params.length}] and grads [${grads.length}]`,
+      );
     }
     // A NaN or negative lr would silently corrupt every parameter; refuse it instead.
     if (!(lr >= 0) || lr === Infinity) throw new RangeError(`learning rate must be finite and ≥ 0, got ${lr}`);
@@ -128,7 +167,10 @@ abstract class Base {
   }
 
   saveState(reuse?: OptimizerState): OptimizerState {
-    return { t: this.t, buffers: this.buffers().map((b, i) => (reuse ? (reuse.buffers[i].set(b), reuse.buffers[i]) : b.slice())) };
+    return {
+      t: this.t,
+      buffers: this.buffers().map((b, i) => (reuse ? (reuse.buffers[i].set(b), reuse.buffers[i]) : b.slice())),
+    };
   }
 
   restoreState(s: OptimizerState): void {
@@ -149,14 +191,23 @@ abstract class Base {
   }
 
   protected checkRange(offset: number, length: number): void {
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
       throw new RangeError(`inspect(${offset}, ${length}) is outside the parameter buffer [${this.size}]`);
     }
   }
 }
 
 class Sgd extends Base implements Optimizer {
-  constructor(readonly config: OptimizerConfigOf<'sgd'>, size: number) {
+  constructor(
+    readonly config: OptimizerConfigOf<'sgd'>,
+    size: number,
+  ) {
     super(size);
   }
 
@@ -185,7 +236,10 @@ class Momentum extends Base implements Optimizer {
   protected override buffers(): Float32Array[] {
     return [this.lastStep, this.buf];
   }
-  constructor(readonly config: OptimizerConfigOf<'momentum'>, size: number) {
+  constructor(
+    readonly config: OptimizerConfigOf<'momentum'>,
+    size: number,
+  ) {
     super(size);
     this.buf = new Float32Array(size);
   }
@@ -193,7 +247,8 @@ class Momentum extends Base implements Optimizer {
   step(params: FloatArray, grads: FloatArray, lr: number): void {
     this.check(params, grads, lr);
     const { momentum: mu, nesterov, weightDecay: wd } = this.config;
-    const b = this.buf, last = this.lastStep;
+    const b = this.buf,
+      last = this.lastStep;
     // PyTorch sets b = g on the first step; with b starting at 0 and no dampening, μ·0 + g = g is the same thing.
     if (nesterov) {
       for (let i = 0; i < params.length; i++) {
@@ -219,7 +274,12 @@ class Momentum extends Base implements Optimizer {
 
   inspect(offset: number, length: number): OptimizerInspection {
     this.checkRange(offset, length);
-    return { kind: 'momentum', t: this.t, step: this.slice(this.lastStep, offset, length), buffer: this.slice(this.buf, offset, length) };
+    return {
+      kind: 'momentum',
+      t: this.t,
+      step: this.slice(this.lastStep, offset, length),
+      buffer: this.slice(this.buf, offset, length),
+    };
   }
 }
 
@@ -229,7 +289,10 @@ class RmsProp extends Base implements Optimizer {
   protected override buffers(): Float32Array[] {
     return [this.lastStep, this.v];
   }
-  constructor(readonly config: OptimizerConfigOf<'rmsprop'>, size: number) {
+  constructor(
+    readonly config: OptimizerConfigOf<'rmsprop'>,
+    size: number,
+  ) {
     super(size);
     this.v = new Float32Array(size);
   }
@@ -238,7 +301,8 @@ class RmsProp extends Base implements Optimizer {
     this.check(params, grads, lr);
     const { alpha, eps, weightDecay: wd } = this.config;
     const oneMinusAlpha = 1 - alpha;
-    const v = this.v, last = this.lastStep;
+    const v = this.v,
+      last = this.lastStep;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
       const g = grads[i] + wd * p;
@@ -253,7 +317,12 @@ class RmsProp extends Base implements Optimizer {
 
   inspect(offset: number, length: number): OptimizerInspection {
     this.checkRange(offset, length);
-    return { kind: 'rmsprop', t: this.t, step: this.slice(this.lastStep, offset, length), v: this.slice(this.v, offset, length) };
+    return {
+      kind: 'rmsprop',
+      t: this.t,
+      step: this.slice(this.lastStep, offset, length),
+      v: this.slice(this.v, offset, length),
+    };
   }
 }
 
@@ -274,7 +343,10 @@ class AdamFamily extends Base implements Optimizer {
   protected override buffers(): Float32Array[] {
     return [this.lastStep, this.m, this.v];
   }
-  constructor(readonly config: OptimizerConfigOf<'adam'> | OptimizerConfigOf<'adamw'>, size: number) {
+  constructor(
+    readonly config: OptimizerConfigOf<'adam'> | OptimizerConfigOf<'adamw'>,
+    size: number,
+  ) {
     super(size);
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
@@ -287,8 +359,11 @@ class AdamFamily extends Base implements Optimizer {
     // Bias correction: m and v start at 0, so early averages are too small by the factor 1 − βᵗ.
     const c1 = 1 - Math.pow(beta1, this.t);
     const c2 = 1 - Math.pow(beta2, this.t);
-    const ob1 = 1 - beta1, ob2 = 1 - beta2;
-    const m = this.m, v = this.v, last = this.lastStep;
+    const ob1 = 1 - beta1,
+      ob2 = 1 - beta2;
+    const m = this.m,
+      v = this.v,
+      last = this.lastStep;
     if (this.config.kind === 'adam') {
       for (let i = 0; i < params.length; i++) {
         const p = params[i];
@@ -317,11 +392,13 @@ class AdamFamily extends Base implements Optimizer {
 
   inspect(offset: number, length: number): OptimizerInspection {
     this.checkRange(offset, length);
-    const m = this.slice(this.m, offset, length), v = this.slice(this.v, offset, length);
+    const m = this.slice(this.m, offset, length),
+      v = this.slice(this.v, offset, length);
     // Before the first step 1 − β⁰ = 0; report m̂ = m and v̂ = v (both 0) instead of 0/0.
     const c1 = this.t > 0 ? 1 - Math.pow(this.config.beta1, this.t) : 1;
     const c2 = this.t > 0 ? 1 - Math.pow(this.config.beta2, this.t) : 1;
-    const mHat = new Float32Array(length), vHat = new Float32Array(length);
+    const mHat = new Float32Array(length),
+      vHat = new Float32Array(length);
     for (let i = 0; i < length; i++) {
       mHat[i] = m[i] / c1;
       vHat[i] = v[i] / c2;

@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import { CONSTANT_LR, learningRateAt, type LrSchedule } from './schedules';
 
 const near = (actual: number, expected: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${what}: ${actual}, expected ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual}, expected ${expected}`,
+  );
 
 test('constant: the base rate at every step', () => {
   for (const step of [0, 1, 99, 1000]) assert.equal(learningRateAt(CONSTANT_LR, 0.1, step, 100), 0.1);
@@ -41,7 +44,7 @@ test('exponential: ×gamma every step', () => {
 test('cosine: base at the start, (base + min)/2 halfway, min at the end and after', () => {
   const s: LrSchedule = { schedule: { kind: 'cosine', minLr: 0.01 }, warmupSteps: 0 };
   near(learningRateAt(s, 0.1, 0, 100), 0.1, 'step 0');
-  near(learningRateAt(s, 0.1, 25, 100), 0.01 + 0.09 * (1 + Math.SQRT1_2) / 2, 'quarter: cos(π/4)');
+  near(learningRateAt(s, 0.1, 25, 100), 0.01 + (0.09 * (1 + Math.SQRT1_2)) / 2, 'quarter: cos(π/4)');
   near(learningRateAt(s, 0.1, 50, 100), 0.055, 'midpoint = (0.1 + 0.01)/2');
   near(learningRateAt(s, 0.1, 100, 100), 0.01, 'end');
   near(learningRateAt(s, 0.1, 150, 100), 0.01, 'held at min after the end');
@@ -63,5 +66,8 @@ test('bad schedules throw RangeError', () => {
   assert.throws(() => learningRateAt(CONSTANT_LR, 0.1, -1, 10), RangeError);
   assert.throws(() => learningRateAt(CONSTANT_LR, 0.1, 1.5, 10), RangeError);
   assert.throws(() => learningRateAt({ schedule: { kind: 'constant' }, warmupSteps: -2 }, 0.1, 0, 10), RangeError);
-  assert.throws(() => learningRateAt({ schedule: { kind: 'step', every: 0, gamma: 0.5 }, warmupSteps: 0 }, 0.1, 3, 10), RangeError);
+  assert.throws(
+    () => learningRateAt({ schedule: { kind: 'step', every: 0, gamma: 0.5 }, warmupSteps: 0 }, 0.1, 3, 10),
+    RangeError,
+  );
 });

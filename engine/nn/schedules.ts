@@ -43,7 +43,8 @@ export function learningRateAt(s: LrSchedule, baseLr: number, step: number, tota
     case 'constant':
       return baseLr;
     case 'step':
-      if (!Number.isInteger(sc.every) || sc.every < 1) throw new RangeError(`step schedule needs every ≥ 1, got ${sc.every}`);
+      if (!Number.isInteger(sc.every) || sc.every < 1)
+        throw new RangeError(`step schedule needs every ≥ 1, got ${sc.every}`);
       return baseLr * Math.pow(sc.gamma, Math.floor(k / sc.every));
     case 'exponential':
       return baseLr * Math.pow(sc.gamma, k);

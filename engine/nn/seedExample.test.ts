@@ -14,10 +14,32 @@ const close = (actual: ArrayLike<number>, expected: number[], what: string) => {
 
 test('seed example: forward values and every gradient match the hand computation', () => {
   const range = { line: 0, col: 0, endCol: 0 };
-  const model = new Model(2, [
-    { kind: 'dense', name: 'h1', units: 2, activation: 'relu', slope: 0, init: { kind: 'zeros' }, biasInit: { kind: 'zeros' }, range },
-    { kind: 'dense', name: 'out', units: 1, activation: 'identity', slope: 0, init: { kind: 'zeros' }, biasInit: { kind: 'zeros' }, range },
-  ], 1);
+  const model = new Model(
+    2,
+    [
+      {
+        kind: 'dense',
+        name: 'h1',
+        units: 2,
+        activation: 'relu',
+        slope: 0,
+        init: { kind: 'zeros' },
+        biasInit: { kind: 'zeros' },
+        range,
+      },
+      {
+        kind: 'dense',
+        name: 'out',
+        units: 1,
+        activation: 'identity',
+        slope: 0,
+        init: { kind: 'zeros' },
+        biasInit: { kind: 'zeros' },
+        range,
+      },
+    ],
+    1,
+  );
   const [l1, l2] = model.nodes;
   const rng = new Prng(0);
   // The seed writes z = x @ W with W1 = [[0.1, 0.2], [0.3, 0.4]] ([in, out]); ours is nn.Linear's [out, in]: Wᵀ.

@@ -19,10 +19,19 @@ export interface TensorSummary {
 /** Computes mean, min, max, norm, mean |x|, max |x| and the non-finite count in one pass. */
 export function summarize(data: ArrayLike<number>): TensorSummary {
   const n = data.length;
-  let sum = 0, sumSq = 0, sumAbs = 0, min = Infinity, max = -Infinity, maxAbs = 0, nonFinite = 0;
+  let sum = 0,
+    sumSq = 0,
+    sumAbs = 0,
+    min = Infinity,
+    max = -Infinity,
+    maxAbs = 0,
+    nonFinite = 0;
   for (let i = 0; i < n; i++) {
     const v = data[i];
-    if (!Number.isFinite(v)) { nonFinite++; continue; }
+    if (!Number.isFinite(v)) {
+      nonFinite++;
+      continue;
+    }
     sum += v;
     sumSq += v * v;
     const a = Math.abs(v);
@@ -100,5 +109,6 @@ export function toNested(shape: readonly number[], data: ArrayLike<number>): unk
   if (shape.length === 1) return Array.from({ length: shape[0] }, (_, i) => data[i]);
   const inner = shape.slice(1).reduce((a, b) => a * b, 1);
   return Array.from({ length: shape[0] }, (_, i) =>
-    toNested(shape.slice(1), Array.prototype.slice.call(data, i * inner, (i + 1) * inner)));
+    toNested(shape.slice(1), Array.prototype.slice.call(data, i * inner, (i + 1) * inner)),
+  );
 }

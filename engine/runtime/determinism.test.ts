@@ -12,7 +12,10 @@ import { simdKernelsAvailable, useSimdKernels } from '../nn/dense';
 import { Trainer } from './trainer';
 
 const dir = path.join(__dirname, '..', '..', 'examples');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.nnet')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.nnet'))
+  .sort();
 const STEPS = 20;
 
 /** Parameters, optimizer state and losses after STEPS steps (or the whole run if shorter), with SIMD on or off. */
@@ -28,7 +31,11 @@ function train(file: string, simd: boolean): { params: Float32Array; state: Floa
       if (!ev) break;
       if (ev.phase === 'loss') losses.push(t.loss);
     }
-    return { params: t.model.params.slice(), state: t.optimizer.saveState().buffers.map((b) => Float32Array.from(b)), losses };
+    return {
+      params: t.model.params.slice(),
+      state: t.optimizer.saveState().buffers.map((b) => Float32Array.from(b)),
+      losses,
+    };
   } finally {
     useSimdKernels(true);
   }
@@ -40,8 +47,13 @@ test('WebAssembly SIMD is there to compare against', () => assert.ok(simdKernels
 
 for (const file of files) {
   test(`${file}: ${STEPS} steps with the SIMD kernels and with their JavaScript twins end bit-identical`, () => {
-    const simd = train(file, true), js = train(file, false);
-    assert.equal(differing(simd.params, js.params), 0, `parameters differ in ${differing(simd.params, js.params)} of ${simd.params.length} entries`);
+    const simd = train(file, true),
+      js = train(file, false);
+    assert.equal(
+      differing(simd.params, js.params),
+      0,
+      `parameters differ in ${differing(simd.params, js.params)} of ${simd.params.length} entries`,
+    );
     simd.state.forEach((s, i) => assert.equal(differing(s, js.state[i]), 0, `optimizer buffer ${i} differs`));
     assert.deepEqual(js.losses, simd.losses);
   });

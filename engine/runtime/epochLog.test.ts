@@ -12,12 +12,20 @@ import { EpochLog, MAX_CURVE_POINTS, RECENT_EPOCHS } from './epochLog';
 import { History } from './history';
 import { Trainer, type EpochMetrics } from './trainer';
 
-const metrics = (epoch: number, loss: number): EpochMetrics => ({ epoch, loss, accuracy: null, valLoss: null, valAccuracy: null });
+const metrics = (epoch: number, loss: number): EpochMetrics => ({
+  epoch,
+  loss,
+  accuracy: null,
+  valLoss: null,
+  valAccuracy: null,
+});
 const BOUND = RECENT_EPOCHS + MAX_CURVE_POINTS + 3;
 
 test('two million epochs: bounded entries, the newest exact, the spike and the NaN kept, points to send bounded', () => {
   const log = new EpochLog();
-  const N = 2_000_000, spike = 777_777, nan = 1_500_001;
+  const N = 2_000_000,
+    spike = 777_777,
+    nan = 1_500_001;
   for (let i = 0; i < N; i++) {
     log.push(metrics(i + 1, i === spike ? 50 : i === nan ? NaN : 1 / (1 + i * 1e-3)));
     if (i % 100_003 === 0) assert.ok(log.size <= BOUND, `${log.size} entries after ${i + 1} epochs`);
@@ -30,11 +38,23 @@ test('two million epochs: bounded entries, the newest exact, the spike and the N
   assert.equal(log.at(N - RECENT_EPOCHS - 1), undefined, 'older ones are not kept exactly');
   const curve = log.points();
   assert.ok(curve.length <= MAX_CURVE_POINTS + 3);
-  assert.ok(curve.some((p) => p.index === spike && p.loss === 50), 'the one-epoch spike survives the thinning');
-  assert.ok(curve.some((p) => p.index === nan && Number.isNaN(p.loss)), 'so does the NaN');
-  assert.ok(curve.every((p, i) => i === 0 || p.index > curve[i - 1].index), 'in epoch order');
+  assert.ok(
+    curve.some((p) => p.index === spike && p.loss === 50),
+    'the one-epoch spike survives the thinning',
+  );
+  assert.ok(
+    curve.some((p) => p.index === nan && Number.isNaN(p.loss)),
+    'so does the NaN',
+  );
+  assert.ok(
+    curve.every((p, i) => i === 0 || p.index > curve[i - 1].index),
+    'in epoch order',
+  );
   const since = log.pointsSince(700_000, 256);
-  assert.ok(since.length <= 256 && since.some((p) => p.index === spike) && since.at(-1)!.index === N - 1, 'a stretch to send keeps its extremes and ends at the newest');
+  assert.ok(
+    since.length <= 256 && since.some((p) => p.index === spike) && since.at(-1)!.index === N - 1,
+    'a stretch to send keeps its extremes and ends at the newest',
+  );
 });
 
 test('rewinds move back and forth without losing epochs; a changed future forgets what lay ahead', () => {
@@ -49,17 +69,29 @@ test('rewinds move back and forth without losing epochs; a changed future forget
   assert.deepEqual([log.length, log.at(-1)?.loss, log.at(3000)], [120, 119, undefined]);
   log.seek(4000, metrics(4000, 3999)); // forward again (a later checkpoint)
   assert.equal(log.at(3990)?.loss, 3990, 'the epochs ahead were kept: a replay finds the same ones');
-  assert.ok(log.points().some((p) => p.index > 3000), 'and so was their curve');
+  assert.ok(
+    log.points().some((p) => p.index > 3000),
+    'and so was their curve',
+  );
   log.seek(50, metrics(50, 49));
   log.forgetAhead(); // Set Value: the future differs
   log.push(metrics(51, -1));
   for (let i = 51; i < 60; i++) log.push(metrics(i + 1, -i));
-  assert.ok(log.points().filter((p) => p.index > 50).every((p) => p.loss === -p.index), 'the new future replaced the forgotten one');
+  assert.ok(
+    log
+      .points()
+      .filter((p) => p.index > 50)
+      .every((p) => p.loss === -p.index),
+    'the new future replaced the forgotten one',
+  );
   log.seek(51, log.at(50));
   // Epoch 51 (index 50) is exact; 45–49 left the ring long ago and come from the thinned curve.
   const since = log.pointsSince(45, 100);
   assert.deepEqual(since.at(-1), { index: 50, loss: -1, valLoss: null });
-  assert.ok(since.length >= 2 && since.slice(0, -1).every((p) => p.index >= 45 && p.index < 50 && p.loss === p.index), JSON.stringify(since));
+  assert.ok(
+    since.length >= 2 && since.slice(0, -1).every((p) => p.index >= 45 && p.index < 50 && p.loss === p.index),
+    JSON.stringify(since),
+  );
 });
 
 /** Heap in use after a full collection. */
@@ -73,7 +105,12 @@ test('a tiny network trained for 150,000 epochs (one step each) under the debugg
   const spec = parseNnet(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8')).spec!;
   const t = new Trainer({ ...spec, train: { ...spec.train, epochs: 150_000 } });
   const h = new History(t, 1 << 20);
-  const trainTo = (epochs: number) => { while (t.epoch < epochs) { if (t.atStepStart) h.record(); t.advance(); } };
+  const trainTo = (epochs: number) => {
+    while (t.epoch < epochs) {
+      if (t.atStepStart) h.record();
+      t.advance();
+    }
+  };
   trainTo(30_000);
   const early = heapAfterGc();
   trainTo(150_000);

@@ -22,7 +22,8 @@ const rank = (v: number) => (Number.isNaN(v) ? Infinity : v);
 /** The lowest and highest of `points` (first of equals) in epoch order; the first and last when all tie. */
 function extremes(points: readonly EpochPoint[]): EpochPoint[] {
   if (points.length <= 2) return points.slice();
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   for (let i = 1; i < points.length; i++) {
     if (rank(points[i].loss) < rank(points[lo].loss)) lo = i;
     if (rank(points[i].loss) > rank(points[hi].loss)) hi = i;
@@ -37,7 +38,8 @@ function extremes(points: readonly EpochPoint[]): EpochPoint[] {
  */
 export function thinPoints(points: readonly EpochPoint[], max: number): EpochPoint[] {
   if (points.length <= max) return points.slice();
-  const buckets = Math.max(1, Math.floor((max - 1) / 2)), size = Math.ceil(points.length / buckets);
+  const buckets = Math.max(1, Math.floor((max - 1) / 2)),
+    size = Math.ceil(points.length / buckets);
   const out: EpochPoint[] = [];
   for (let s = 0; s < points.length; s += size) out.push(...extremes(points.slice(s, s + size)));
   if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
@@ -124,7 +126,7 @@ export class EpochLog {
   /** Moves to `length` epochs completed (a rewind, or back forward); `last` is epoch length − 1's metrics. */
   seek(length: number, last: EpochMetrics | undefined): void {
     this.length = length;
-    this.newest = length === 0 ? undefined : this.at(length - 1) ?? last;
+    this.newest = length === 0 ? undefined : (this.at(length - 1) ?? last);
   }
 
   /** Forgets the epochs ahead of the current position: the future is about to be different (Set Value). */

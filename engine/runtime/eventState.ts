@@ -30,7 +30,10 @@ export class EventState {
   private readonly at: number;
   private readonly micro: number;
 
-  constructor(private readonly t: Trainer, readonly point: StopPoint) {
+  constructor(
+    private readonly t: Trainer,
+    readonly point: StopPoint,
+  ) {
     this.L = t.model.nodes.length;
     this.micro = point ? point.micro : 0;
     this.at = point ? this.ordinal(point) : -1;
@@ -66,11 +69,16 @@ export class EventState {
 
   /** Null when `name` has its value for this step at the stop, else the event that computes it. */
   scalarPending(name: StepScalar): string | null {
-    const m = this.micro, L = this.L;
-    const ev: StepEvent = name === 'loss' || name === 'dyhat' ? { phase: 'loss', layer: -1, micro: m }
-      : name === 'yhat' ? { phase: 'forward', layer: L - 1, micro: m }
-      : name === 'x' || name === 'y' ? { phase: 'forward', layer: 0, micro: m }
-      : { phase: 'clip', layer: -1, micro: 0 };
+    const m = this.micro,
+      L = this.L;
+    const ev: StepEvent =
+      name === 'loss' || name === 'dyhat'
+        ? { phase: 'loss', layer: -1, micro: m }
+        : name === 'yhat'
+          ? { phase: 'forward', layer: L - 1, micro: m }
+          : name === 'x' || name === 'y'
+            ? { phase: 'forward', layer: 0, micro: m }
+            : { phase: 'clip', layer: -1, micro: 0 };
     return this.ordinal(ev) > this.at ? eventName(this.t, ev) : null;
   }
 
@@ -86,32 +94,56 @@ export class EventState {
 
   /** The event of this step that writes tensor `key` of node `i`; null for parameters (they always exist). */
   private computedBy(i: number, key: TensorKey): StepEvent | null {
-    const m = this.micro, n = this.t.model.nodes[i], last = i === this.L - 1;
+    const m = this.micro,
+      n = this.t.model.nodes[i],
+      last = i === this.L - 1;
     switch (key) {
-      case 'W': case 'b': return null;
+      case 'W':
+      case 'b':
+        return null;
       // The input of node i is the output of node i − 1 (the batch, loaded by the first forward event, for i = 0).
-      case 'x': return { phase: 'forward', layer: Math.max(0, i - 1), micro: m };
-      case 'z': case 'a': case 'mask': case 'xhat': case 'skip': return { phase: 'forward', layer: i, micro: m };
-      case 'dA': return last ? { phase: 'loss', layer: -1, micro: m } : { phase: 'backward', layer: i + 1, micro: m };
+      case 'x':
+        return { phase: 'forward', layer: Math.max(0, i - 1), micro: m };
+      case 'z':
+      case 'a':
+      case 'mask':
+      case 'xhat':
+      case 'skip':
+        return { phase: 'forward', layer: i, micro: m };
+      case 'dA':
+        return last ? { phase: 'loss', layer: -1, micro: m } : { phase: 'backward', layer: i + 1, micro: m };
       // A fused output's δ = a − y is written by the loss; other nodes write their own δ.
-      case 'delta': return last && this.t.fusedOutput ? { phase: 'loss', layer: -1, micro: m } : { phase: 'backward', layer: i, micro: m };
-      case 'dX': return { phase: 'backward', layer: i, micro: m };
-      case 'dSkip': return { phase: 'backward', layer: n.partner, micro: m };
+      case 'delta':
+        return last && this.t.fusedOutput
+          ? { phase: 'loss', layer: -1, micro: m }
+          : { phase: 'backward', layer: i, micro: m };
+      case 'dX':
+        return { phase: 'backward', layer: i, micro: m };
+      case 'dSkip':
+        return { phase: 'backward', layer: n.partner, micro: m };
       // Gradients accumulate over the step's micro-batches: they exist from the first micro-batch's backward on.
-      case 'gradW': case 'gradb': return { phase: 'backward', layer: i, micro: 0 };
+      case 'gradW':
+      case 'gradb':
+        return { phase: 'backward', layer: i, micro: 0 };
     }
   }
 
   /** Position of an event among the events of one step (the order Trainer.advance performs them). */
   private ordinal(ev: StepEvent): number {
-    const L = this.L, block = 2 * L + 1;
+    const L = this.L,
+      block = 2 * L + 1;
     switch (ev.phase) {
-      case 'forward': return ev.micro * block + ev.layer;
-      case 'loss': return ev.micro * block + L;
-      case 'backward': return ev.micro * block + 2 * L - ev.layer;
+      case 'forward':
+        return ev.micro * block + ev.layer;
+      case 'loss':
+        return ev.micro * block + L;
+      case 'backward':
+        return ev.micro * block + 2 * L - ev.layer;
       // Clip and update follow every micro-batch of the step.
-      case 'clip': return Number.MAX_SAFE_INTEGER - 1;
-      case 'update': return Number.MAX_SAFE_INTEGER;
+      case 'clip':
+        return Number.MAX_SAFE_INTEGER - 1;
+      case 'update':
+        return Number.MAX_SAFE_INTEGER;
     }
   }
 }
@@ -129,5 +161,9 @@ export function eventName(t: Trainer, e: { readonly phase: Phase; readonly layer
 /** A node's name as stops show it (a residual block has an input node and a sum node). */
 export function nodeLabel(t: Trainer, i: number): string {
   const node = t.model.nodes[i];
-  return node.kind === 'residual_begin' ? `${node.name} (in)` : node.kind === 'residual_end' ? `${node.name} (sum)` : node.name;
+  return node.kind === 'residual_begin'
+    ? `${node.name} (in)`
+    : node.kind === 'residual_end'
+      ? `${node.name} (sum)`
+      : node.name;
 }

@@ -43,16 +43,23 @@ export interface CheckInput {
  */
 export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?: number } = {}): LayerCheck[] {
   const { spec, batch: B } = input;
-  const h = opts.h ?? 1e-6, maxPerNode = opts.maxPerNode ?? Infinity;
+  const h = opts.h ?? 1e-6,
+    maxPerNode = opts.maxPerNode ?? Infinity;
   const m = new Model(spec.inputSize, spec.layers, B, Float64Array);
-  const L = m.nodes.length, K = m.nodes[L - 1].outWidth;
+  const L = m.nodes.length,
+    K = m.nodes[L - 1].outWidth;
   const last = m.nodes[L - 1];
-  const fused = fusedActivation(spec.loss) !== null && last.activation === fusedActivation(spec.loss) && (last.kind === 'dense' || last.kind === 'activation');
+  const fused =
+    fusedActivation(spec.loss) !== null &&
+    last.activation === fusedActivation(spec.loss) &&
+    (last.kind === 'dense' || last.kind === 'activation');
   m.params.set(Array.from(input.params));
   m.acts[0].set(Array.from(input.x));
   const y = Float64Array.from(input.y);
   // What training drew at random (dropout's mask) is held fixed: every entry kept unless given.
-  m.nodes.forEach((n, i) => { if (nodeOps(n.kind).draws) m.zs[i].set(Array.from(input.masks?.get(i) ?? new Float64Array(B * n.outWidth).fill(1))); });
+  m.nodes.forEach((n, i) => {
+    if (nodeOps(n.kind).draws) m.zs[i].set(Array.from(input.masks?.get(i) ?? new Float64Array(B * n.outWidth).fill(1)));
+  });
   const rng = new Prng(0); // unused in replay mode: masks stay as set above
 
   const loss = (): number => {
@@ -61,7 +68,7 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
   };
   loss();
   m.grads.fill(0);
-  const dz = !fused ? null : last.kind === 'dense' ? m.deltas[L - 1] : m.dOuts[L - 2] ?? null;
+  const dz = !fused ? null : last.kind === 'dense' ? m.deltas[L - 1] : (m.dOuts[L - 2] ?? null);
   lossBackward(spec.loss, m.dOuts[L - 1], dz, m.acts[L], y, B, K, fused);
   for (let i = L - 1; i >= 0; i--) m.backwardNode(i, B, fused);
   const analytic = Float64Array.from(m.grads);
@@ -70,26 +77,51 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
     if (!n.wSize) return [];
     const size = n.bOff + n.outWidth - n.wOff; // W and b (γ and β) are adjacent; b has one entry per output
     const count = Math.min(size, maxPerNode);
-    let maxRel = 0, maxAbs = 0;
+    let maxRel = 0,
+      maxAbs = 0;
     for (let k = 0; k < count; k++) {
       const p = n.wOff + Math.floor((k * size) / count);
       const old = m.params[p];
-      m.params[p] = old + h; const up = loss();
-      m.params[p] = old - h; const down = loss();
+      m.params[p] = old + h;
+      const up = loss();
+      m.params[p] = old - h;
+      const down = loss();
       m.params[p] = old;
-      const numeric = (up - down) / (2 * h), a = analytic[p];
+      const numeric = (up - down) / (2 * h),
+        a = analytic[p];
       const abs = Math.abs(a - numeric);
       maxAbs = Math.max(maxAbs, abs);
       maxRel = Math.max(maxRel, abs / Math.max(Math.abs(a) + Math.abs(numeric), REL_FLOOR));
     }
-    return [{ name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name, node, maxRelError: maxRel, maxAbsError: maxAbs, checked: count }];
+    return [
+      {
+        name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name,
+        node,
+        maxRelError: maxRel,
+        maxAbsError: maxAbs,
+        checked: count,
+      },
+    ];
   });
 }
 
 /** Gradient check of a trainer at its current parameters and micro-batch (after that batch's forward pass). */
 export function checkTrainer(t: Trainer, opts: { maxPerNode?: number; h?: number } = {}): LayerCheck[] {
-  const B = t.batchSize, m = t.model;
+  const B = t.batchSize,
+    m = t.model;
   const masks = new Map<number, ArrayLike<number>>();
-  m.nodes.forEach((n, i) => { if (nodeOps(n.kind).draws) masks.set(i, m.zs[i].subarray(0, B * n.outWidth)); });
-  return gradientCheck({ spec: t.spec, params: m.params, x: m.acts[0].subarray(0, B * t.spec.inputSize), y: t.yBatch.subarray(0, B * t.outputs), batch: B, masks }, opts);
+  m.nodes.forEach((n, i) => {
+    if (nodeOps(n.kind).draws) masks.set(i, m.zs[i].subarray(0, B * n.outWidth));
+  });
+  return gradientCheck(
+    {
+      spec: t.spec,
+      params: m.params,
+      x: m.acts[0].subarray(0, B * t.spec.inputSize),
+      y: t.yBatch.subarray(0, B * t.outputs),
+      batch: B,
+      masks,
+    },
+    opts,
+  );
 }

@@ -16,17 +16,36 @@ const trainerFor = (name: string) => new Trainer(parseNnet(fs.readFileSync(path.
 /** Hash of everything a stop shows and everything that decides the future. */
 const fingerprint = (t: Trainer) => {
   const h = createHash('sha256');
-  for (const b of [t.model.params, t.model.grads, ...t.model.acts, ...t.model.dOuts, ...t.model.deltas]) h.update(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  h.update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.lr, t.clip, t.epochs.length, t.epochs.last, t.epochs.pointsSince(0, Infinity)]));
+  for (const b of [t.model.params, t.model.grads, ...t.model.acts, ...t.model.dOuts, ...t.model.deltas])
+    h.update(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  h.update(
+    JSON.stringify([
+      t.eventIndex,
+      t.step,
+      t.epoch,
+      t.loss,
+      t.lr,
+      t.clip,
+      t.epochs.length,
+      t.epochs.last,
+      t.epochs.pointsSince(0, Infinity),
+    ]),
+  );
   return h.digest('hex');
 };
-const run = (t: Trainer, h: History, events: number) => { for (let i = 0; i < events; i++) { h.record(); t.advance(); } };
+const run = (t: Trainer, h: History, events: number) => {
+  for (let i = 0; i < events; i++) {
+    h.record();
+    t.advance();
+  }
+};
 
 test('step back N events then forward N is bit-identical (with dropout, batch norm, adamw, shuffling)', () => {
   const t = trainerFor('classify.nnet');
   const h = new History(t, 64 << 20);
   run(t, h, 500);
-  const before = fingerprint(t), at = t.eventIndex;
+  const before = fingerprint(t),
+    at = t.eventIndex;
   for (const n of [1, 5, t.eventsPerStep, 3 * t.eventsPerStep + 2, 400]) {
     h.goTo(at - 1 - n);
     assert.equal(t.eventIndex, at - n);
@@ -38,8 +57,11 @@ test('step back N events then forward N is bit-identical (with dropout, batch no
 /** Hash of what a stop at the trainer's latest event shows: its tensors, the parameters and the counters. */
 const shown = (t: Trainer, ev: TrainerEvent) => {
   const h = createHash('sha256');
-  for (const x of tensorsAt(t, ev.phase, ev.layer)) h.update(x.path).update(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength));
-  h.update(Buffer.from(t.model.params.buffer)).update(JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.clip, ev]));
+  for (const x of tensorsAt(t, ev.phase, ev.layer))
+    h.update(x.path).update(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+  h.update(Buffer.from(t.model.params.buffer)).update(
+    JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.clip, ev]),
+  );
   return h.digest('hex');
 };
 
@@ -47,7 +69,11 @@ test('a rewind shows the same state as the original pass did at that event', () 
   const t = trainerFor('classify.nnet');
   const h = new History(t, 1 << 20);
   const seen: string[] = [];
-  for (let i = 0; i < 60; i++) { h.record(); const ev = t.advance()!; seen.push(shown(t, ev)); }
+  for (let i = 0; i < 60; i++) {
+    h.record();
+    const ev = t.advance()!;
+    seen.push(shown(t, ev));
+  }
   for (const target of [0, 6, 13, 29, 58]) {
     const ev = h.goTo(target)!;
     assert.equal(shown(t, ev), seen[target], `state after event ${target}`);
@@ -60,7 +86,12 @@ test('past the memory budget the oldest checkpoints go; rewinding beyond them sa
   run(t, h, 7 * 200);
   assert.equal(h.stats.count, 2);
   assert.ok(h.earliestEvent > 0);
-  assert.throws(() => h.goTo(h.earliestEvent - 1), (e: unknown) => e instanceof RewindError && /oldest state kept is event \d+ \(step \d+\); raise the history budget/.test(e.message));
+  assert.throws(
+    () => h.goTo(h.earliestEvent - 1),
+    (e: unknown) =>
+      e instanceof RewindError &&
+      /oldest state kept is event \d+ \(step \d+\); raise the history budget/.test(e.message),
+  );
   const target = h.earliestEvent + 3;
   h.goTo(target);
   assert.equal(t.eventIndex, target + 1);
@@ -82,7 +113,11 @@ test('stepping back across a step boundary replays the previous step (the target
   const t = trainerFor('xor.nnet');
   const h = new History(t, 1 << 20);
   const seen: string[] = [];
-  for (let i = 0; i < 3 * 7; i++) { h.record(); const ev = t.advance()!; seen.push(shown(t, ev)); }
+  for (let i = 0; i < 3 * 7; i++) {
+    h.record();
+    const ev = t.advance()!;
+    seen.push(shown(t, ev));
+  }
   h.record(); // a checkpoint at the start of step 4, as the run loop takes one before each event
   for (const target of [20, 13, 6, 0]) {
     const ev = h.goTo(target)!;

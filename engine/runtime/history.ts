@@ -65,12 +65,16 @@ export class History {
   private window = { start: 0, spentMs: 0, taken: 0 };
 
   /** @param budgetBytes memory the checkpoints may use. */
-  constructor(private readonly trainer: Trainer, budgetBytes: number) {
+  constructor(
+    private readonly trainer: Trainer,
+    budgetBytes: number,
+  ) {
     const p = trainer.model.params.length;
     const opt = trainer.optimizer.saveState().buffers.length;
     // Typed arrays cost their bytes plus a few hundred bytes of object headers each; count them honestly.
     const arrays = 6 + opt + 2 * trainer.model.nodes.length;
-    this.stateBytes = 4 * (p * (1 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
+    this.stateBytes =
+      4 * (p * (1 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
     this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(budgetBytes / this.stateBytes)));
     // A step costs about 6·P·B flops; a checkpoint (at a step start, where gradients are zero and not saved) copies
     // 4·P·(1 + optimizer buffers) bytes plus fixed overhead. With the kernels' ~30 GFLOP/s against ~5 GB/s of
@@ -78,7 +82,8 @@ export class History {
     // checkpoints to keep that near 5%, and wider still for tiny steps where fixed costs dominate. A rewind then
     // replays at most `interval` steps.
     const B = Math.max(1, trainer.spec.train.batch);
-    const byCopy = Math.ceil((80 * (1 + opt)) / B), byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
+    const byCopy = Math.ceil((80 * (1 + opt)) / B),
+      byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
     this.stepsBetween = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
     this.record();
     this.window.start = performance.now();
@@ -92,7 +97,8 @@ export class History {
     if (last && last.eventIndex >= t.eventIndex) return;
     const began = performance.now();
     this.save();
-    const w = this.window, now = performance.now();
+    const w = this.window,
+      now = performance.now();
     w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
     if (w.spentMs > COST_SHARE * (now - w.start) && this.stepsBetween < MAX_INTERVAL) this.stepsBetween *= 2;
@@ -102,7 +108,9 @@ export class History {
   private save(): void {
     const t = this.trainer;
     if (this.count < this.capacity) {
-      this.ring[(this.head + this.count) % this.capacity] = t.saveState(this.ring[(this.head + this.count) % this.capacity]);
+      this.ring[(this.head + this.count) % this.capacity] = t.saveState(
+        this.ring[(this.head + this.count) % this.capacity],
+      );
       this.count++;
     } else {
       this.ring[this.head] = t.saveState(this.ring[this.head]);
@@ -128,7 +136,8 @@ export class History {
    */
   seekStep(step: number, match: (ev: TrainerEvent) => boolean): TrainerEvent | null {
     const t = this.trainer;
-    if (step < this.earliestStep) throw new RewindError(`step ${step + 1} is older than the oldest state kept (step ${this.earliestStep + 1})`);
+    if (step < this.earliestStep)
+      throw new RewindError(`step ${step + 1} is older than the oldest state kept (step ${this.earliestStep + 1})`);
     let k = this.count - 1;
     while (k > 0 && this.at(k).step > step) k--;
     t.restoreState(this.at(k));
@@ -160,21 +169,26 @@ export class History {
    * before `target`), or at the restored checkpoint if none was. Throws RewindError on its first step, as goTo does.
    */
   *replayTo(target: number): Generator<ReplayProgress, TrainerEvent | null> {
-    const t = this.trainer, oldest = this.at(0);
+    const t = this.trainer,
+      oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
       return null;
     }
     // The target event itself must be replayed (a checkpoint holds no activations), so it needs one at or before it.
     if (target < oldest.eventIndex) {
-      throw new RewindError(`cannot rewind to event ${target + 1}: the oldest state kept is event ${oldest.eventIndex + 1} (step ${oldest.step + 1}); raise the history budget to keep more`);
+      throw new RewindError(
+        `cannot rewind to event ${target + 1}: the oldest state kept is event ${oldest.eventIndex + 1} (step ${oldest.step + 1}); raise the history budget to keep more`,
+      );
     }
     t.restoreState(this.nearestAtOrBefore(target));
-    const from = t.eventIndex, total = target + 1 - from;
+    const from = t.eventIndex,
+      total = target + 1 - from;
     let last: TrainerEvent | null = null;
     while (t.eventIndex <= target) {
       last = t.advance();
-      if (last && (t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target) yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
+      if (last && (t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
+        yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
     }
     return last;
   }
@@ -193,8 +207,10 @@ export class History {
    * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing.
    */
   *searchBack(before: number, hit: (ev: TrainerEvent) => boolean): Generator<ReplayProgress, number | null> {
-    const t = this.trainer, total = Math.max(0, before - this.at(0).eventIndex);
-    let done = 0, clearFrom: number | null = null;
+    const t = this.trainer,
+      total = Math.max(0, before - this.at(0).eventIndex);
+    let done = 0,
+      clearFrom: number | null = null;
     for (let k = this.count - 1; k >= 0; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;

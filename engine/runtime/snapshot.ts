@@ -20,16 +20,25 @@ export type { TensorKey } from '../nn/layers/kind';
 
 /** Every tensor node `i` holds now, keyed by role; batch tensors cover the current batch. Absent roles are omitted. */
 export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, NamedTensor>> {
-  const m = t.model, n = m.nodes[i], B = t.batchSize || 0, name = n.name, w = n.outWidth;
-  const view = (label: string, path: string, shape: number[], buf: FloatArray, off = 0): NamedTensor =>
-    ({ name: label, path: `${name}.${path}`, shape, data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)) });
+  const m = t.model,
+    n = m.nodes[i],
+    B = t.batchSize || 0,
+    name = n.name,
+    w = n.outWidth;
+  const view = (label: string, path: string, shape: number[], buf: FloatArray, off = 0): NamedTensor => ({
+    name: label,
+    path: `${name}.${path}`,
+    shape,
+    data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)),
+  });
   const out: Partial<Record<TensorKey, NamedTensor>> = {
     x: view('x', 'x', [B, n.inWidth], m.acts[i]),
     a: view('a', 'a', [B, w], m.acts[i + 1]),
     dA: view('∂L/∂a', 'dA', [B, w], m.dOuts[i]),
   };
   if (i > 0) out.dX = view('∂L/∂x', 'dX', [B, n.inWidth], m.dOuts[i - 1]);
-  const ops = nodeOps(n.kind), names = ops.paramNames;
+  const ops = nodeOps(n.kind),
+    names = ops.paramNames;
   if (n.wOff >= 0 && names) {
     // W-like [out, in] (γ of a normalisation is [w]), b-like [out]; gradients at the same offsets.
     const wShape = names.wIsVector ? [w] : [w, n.wSize / w];
@@ -45,8 +54,10 @@ export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, Na
 
 /** The tensors worth showing right after an event, in display order. */
 export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[] {
-  const m = t.model, L = m.nodes.length;
-  const pick = (s: Partial<Record<TensorKey, NamedTensor>>, keys: TensorKey[]) => keys.flatMap((k) => (s[k] ? [s[k]!] : []));
+  const m = t.model,
+    L = m.nodes.length;
+  const pick = (s: Partial<Record<TensorKey, NamedTensor>>, keys: TensorKey[]) =>
+    keys.flatMap((k) => (s[k] ? [s[k]!] : []));
   switch (phase) {
     case 'forward':
       return pick(nodeTensors(t, layer), ['x', 'mask', 'xhat', 'skip', 'z', 'a', 'W', 'b']);
@@ -55,7 +66,12 @@ export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[
     case 'loss': {
       const s = nodeTensors(t, L - 1);
       const K = t.outputs;
-      const y: NamedTensor = { name: 'y', path: 'y', shape: [t.batchSize, K], data: t.yBatch.subarray(0, t.batchSize * K) };
+      const y: NamedTensor = {
+        name: 'y',
+        path: 'y',
+        shape: [t.batchSize, K],
+        data: t.yBatch.subarray(0, t.batchSize * K),
+      };
       return [{ ...s.a!, name: 'ŷ', path: 'yhat' }, y, { ...s.dA!, name: '∂L/∂ŷ', path: 'dyhat' }];
     }
     // Every layer's tensors in one scope: named by their full path (`h1.W.grad`), or the rows would all read `W.grad`.

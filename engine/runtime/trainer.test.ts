@@ -17,7 +17,10 @@ const load = (name: string): NetworkSpec => {
 
 test('events of one step come in order: forward 0..L-1, loss, backward L-1..0, clip, update', () => {
   const t = new Trainer(load('xor.nnet'));
-  const seen = Array.from({ length: t.eventsPerStep }, () => { const e = t.advance()!; return `${e.phase}${e.layer >= 0 ? e.layer : ''}`; });
+  const seen = Array.from({ length: t.eventsPerStep }, () => {
+    const e = t.advance()!;
+    return `${e.phase}${e.layer >= 0 ? e.layer : ''}`;
+  });
   assert.deepEqual(seen, ['forward0', 'forward1', 'loss', 'backward1', 'backward0', 'clip', 'update']);
   assert.equal(t.step, 1);
   assert.equal(t.peek()?.phase, 'forward');
@@ -35,7 +38,8 @@ test('XOR converges: final loss below 0.01 and every prediction on the right sid
 
 test('same file, same seed: bit-identical parameters after training', () => {
   const spec = load('regression.nnet');
-  const a = new Trainer(spec), b = new Trainer(spec);
+  const a = new Trainer(spec),
+    b = new Trainer(spec);
   while (a.advance());
   while (b.advance());
   assert.deepEqual(Buffer.from(a.model.params.buffer), Buffer.from(b.model.params.buffer));
@@ -51,17 +55,24 @@ test('clip by global norm records the norm before and after', () => {
 });
 
 test('a learning rate that explodes stops with a message naming the step and layer', () => {
-  const src = fs.readFileSync(path.join(examples, 'regression.nnet'), 'utf8').replace('optimizer sgd lr=0.1', 'optimizer sgd lr=1e30');
+  const src = fs
+    .readFileSync(path.join(examples, 'regression.nnet'), 'utf8')
+    .replace('optimizer sgd lr=0.1', 'optimizer sgd lr=1e30');
   const t = new Trainer(parseNnet(src).spec!);
-  assert.throws(() => { while (t.advance()); }, (e: unknown) => {
-    assert.ok(e instanceof NonFiniteError);
-    assert.match(e.message, /step \d+/);
-    assert.match(e.message, /layer '(h1|out)'/);
-    return true;
-  });
+  assert.throws(
+    () => {
+      while (t.advance());
+    },
+    (e: unknown) => {
+      assert.ok(e instanceof NonFiniteError);
+      assert.match(e.message, /step \d+/);
+      assert.match(e.message, /layer '(h1|out)'/);
+      return true;
+    },
+  );
 });
 
-test('measuring validation loss at the end of an epoch leaves the training step\'s values as they were', () => {
+test("measuring validation loss at the end of an epoch leaves the training step's values as they were", () => {
   const { spec } = parseNnet(`network v
   input 2
   dense h 4 tanh
@@ -81,7 +92,9 @@ train
     const ev = t.advance()!;
     if (ev.phase !== 'clip') continue;
     // Everything forward and backward computed this step, just before the update that ends the epoch.
-    const before = t.model.acts.map((a) => a.slice()), masks = t.model.zs.map((z) => z.slice()), grads = t.model.grads.slice();
+    const before = t.model.acts.map((a) => a.slice()),
+      masks = t.model.zs.map((z) => z.slice()),
+      grads = t.model.grads.slice();
     const update = t.advance()!;
     assert.equal(update.phase, 'update');
     if (t.epochs.length === 0) continue;
@@ -91,7 +104,10 @@ train
     // The update's gradients stay visible at the update event; the next step zeroes them as it starts.
     assert.deepEqual(t.model.grads, grads);
     assert.equal(t.advance()!.phase, 'forward');
-    assert.ok(t.model.grads.every((g) => g === 0), 'zeroed as the next step starts');
+    assert.ok(
+      t.model.grads.every((g) => g === 0),
+      'zeroed as the next step starts',
+    );
     return;
   }
 });

@@ -57,22 +57,44 @@ export interface EpochMetrics {
 
 /** A copy of a trainer's state between two events (see Trainer.saveState). */
 export interface TrainerState {
-  readonly eventIndex: number; readonly pos: number; readonly step: number; readonly epoch: number; readonly batchSize: number;
-  readonly loss: number; readonly previousLoss: number; readonly lr: number; readonly baseLr: number; readonly clip: ClipState;
-  readonly microInEpoch: number; readonly microThisStep: number; readonly epochLossSum: number; readonly epochCorrect: number;
-  readonly epochSeen: number; readonly stepLossSum: number;
+  readonly eventIndex: number;
+  readonly pos: number;
+  readonly step: number;
+  readonly epoch: number;
+  readonly batchSize: number;
+  readonly loss: number;
+  readonly previousLoss: number;
+  readonly lr: number;
+  readonly baseLr: number;
+  readonly clip: ClipState;
+  readonly microInEpoch: number;
+  readonly microThisStep: number;
+  readonly epochLossSum: number;
+  readonly epochCorrect: number;
+  readonly epochSeen: number;
+  readonly stepLossSum: number;
   /** Epochs recorded in the epoch log, and the newest one's metrics (the log may no longer hold it after a long run). */
-  readonly epochs: number; readonly lastEpoch: EpochMetrics | undefined;
+  readonly epochs: number;
+  readonly lastEpoch: EpochMetrics | undefined;
   readonly params: Float32Array;
   /** null at a step start, where the gradients are all zero (halves what a checkpoint copies for plain SGD). */
-  readonly grads: Float32Array | null; readonly rng: ReturnType<Prng['getState']>; readonly trainRows: Int32Array;
-  readonly optimizer: OptimizerState; readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
-  readonly meanAbsGrad: Float64Array; readonly maxAbsGrad: Float64Array; readonly gradNorm: Float64Array;
+  readonly grads: Float32Array | null;
+  readonly rng: ReturnType<Prng['getState']>;
+  readonly trainRows: Int32Array;
+  readonly optimizer: OptimizerState;
+  readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
+  readonly meanAbsGrad: Float64Array;
+  readonly maxAbsGrad: Float64Array;
+  readonly gradNorm: Float64Array;
 }
 
 /** Training stopped by a non-finite number; names where it first appeared. */
 export class NonFiniteError extends Error {
-  constructor(message: string, readonly step: number, readonly layer: number) {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly layer: number,
+  ) {
     super(message);
   }
 }
@@ -82,29 +104,46 @@ export class SpecError extends Error {}
 
 /** Throws SpecError for what the parser would have refused: empty data, wrong widths, NaN, zero-size layers. */
 export function validateSpec(spec: NetworkSpec): void {
-  const fail = (m: string): never => { throw new SpecError(m); };
+  const fail = (m: string): never => {
+    throw new SpecError(m);
+  };
   if (!(spec.inputSize >= 1)) fail(`input width must be at least 1, not ${spec.inputSize}`);
   if (!spec.layers.length) fail('the network has no layers');
-  const visit = (layers: NetworkSpec['layers']) => layers.forEach((l) => {
-    if (l.kind === 'residual') { if (!l.body.length) fail(`residual '${l.name}' has no layers`); visit(l.body); return; }
-    const kind = layerKind(l.kind);
-    if (!kind) fail(`layer '${l.name}' has an unknown kind '${l.kind}'`);
-    const problem = kind!.validate?.(l);
-    if (problem) fail(problem);
-  });
+  const visit = (layers: NetworkSpec['layers']) =>
+    layers.forEach((l) => {
+      if (l.kind === 'residual') {
+        if (!l.body.length) fail(`residual '${l.name}' has no layers`);
+        visit(l.body);
+        return;
+      }
+      const kind = layerKind(l.kind);
+      if (!kind) fail(`layer '${l.name}' has an unknown kind '${l.kind}'`);
+      const problem = kind!.validate?.(l);
+      if (problem) fail(problem);
+    });
   visit(spec.layers);
   const outputs = flattenLayers(spec.inputSize, spec.layers).nodes.at(-1)!.outWidth;
   const { x, y } = spec.data;
   if (!x.length) fail('there are no data rows');
   if (x.length !== y.length) fail(`${x.length} input rows but ${y.length} target rows`);
-  x.forEach((row, i) => { if (row.length !== spec.inputSize) fail(`row ${i} has ${row.length} inputs; the network takes ${spec.inputSize}`); });
-  y.forEach((row, i) => { if (row.length !== outputs) fail(`row ${i} has ${row.length} targets; the network outputs ${outputs}`); });
-  [x, y].forEach((rows, which) => rows.forEach((row, i) => row.forEach((v, j) => {
-    if (!Number.isFinite(v)) fail(`${which ? 'target' : 'input'} [${i}][${j}] is ${v}; data must be finite numbers`);
-  })));
+  x.forEach((row, i) => {
+    if (row.length !== spec.inputSize) fail(`row ${i} has ${row.length} inputs; the network takes ${spec.inputSize}`);
+  });
+  y.forEach((row, i) => {
+    if (row.length !== outputs) fail(`row ${i} has ${row.length} targets; the network outputs ${outputs}`);
+  });
+  [x, y].forEach((rows, which) =>
+    rows.forEach((row, i) =>
+      row.forEach((v, j) => {
+        if (!Number.isFinite(v))
+          fail(`${which ? 'target' : 'input'} [${i}][${j}] is ${v}; data must be finite numbers`);
+      }),
+    ),
+  );
   const t = spec.train;
   if (!(Number.isInteger(t.batch) && t.batch >= 1)) fail(`batch size must be a positive integer, not ${t.batch}`);
-  if (!(Number.isInteger(t.accumulate) && t.accumulate >= 1)) fail(`accumulate must be a positive integer, not ${t.accumulate}`);
+  if (!(Number.isInteger(t.accumulate) && t.accumulate >= 1))
+    fail(`accumulate must be a positive integer, not ${t.accumulate}`);
   if (!(t.validation >= 0 && t.validation < 1)) fail(`validation fraction must be in [0, 1), not ${t.validation}`);
   if (x.length - Math.floor(x.length * t.validation) < 1) fail('validation leaves no training rows');
 }
@@ -165,7 +204,8 @@ export class Trainer {
   /** @throws SpecError when the spec cannot be trained (see validateSpec). */
   constructor(readonly spec: NetworkSpec) {
     validateSpec(spec);
-    const t = spec.train, n = spec.data.x.length;
+    const t = spec.train,
+      n = spec.data.x.length;
     this.outputs = spec.data.y[0]?.length ?? 0;
     this.model = new Model(spec.inputSize, spec.layers, t.batch);
     this.rng = new Prng(t.seed);
@@ -173,7 +213,10 @@ export class Trainer {
     this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
     this.lr = this.baseLr = t.optimizer.lr;
     const lastNode = this.model.nodes[this.model.nodes.length - 1];
-    this.fusedOutput = fusedActivation(spec.loss) !== null && lastNode.activation === fusedActivation(spec.loss) && (lastNode.kind === 'dense' || lastNode.kind === 'activation');
+    this.fusedOutput =
+      fusedActivation(spec.loss) !== null &&
+      lastNode.activation === fusedActivation(spec.loss) &&
+      (lastNode.kind === 'dense' || lastNode.kind === 'activation');
     this.xAll = Float32Array.from(spec.data.x.flat());
     this.yAll = Float32Array.from(spec.data.y.flat());
     const all = Int32Array.from({ length: n }, (_, i) => i);
@@ -218,10 +261,18 @@ export class Trainer {
         if (ev.layer === 0) this.loadMicroBatch(ev.micro);
         this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
         break;
-      case 'loss': this.computeLoss(); break;
-      case 'backward': this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput); break;
-      case 'clip': this.clipGradients(); break;
-      case 'update': this.update(); break;
+      case 'loss':
+        this.computeLoss();
+        break;
+      case 'backward':
+        this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput);
+        break;
+      case 'clip':
+        this.clipGradients();
+        break;
+      case 'update':
+        this.update();
+        break;
     }
     this.pos++;
     this.eventIndex++;
@@ -236,18 +287,40 @@ export class Trainer {
    */
   saveState(reuse?: TrainerState): TrainerState {
     const m = this.model;
-    const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A => (dst ? (dst.set(src as never), dst) : (src.slice() as A));
+    const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A =>
+      dst ? (dst.set(src as never), dst) : (src.slice() as A);
     return {
-      eventIndex: this.eventIndex, pos: this.pos, step: this.step, epoch: this.epoch, batchSize: this.batchSize, loss: this.loss, previousLoss: this.previousLoss, lr: this.lr, baseLr: this.baseLr, clip: this.clip,
-      microInEpoch: this.microInEpoch, microThisStep: this.microThisStep, epochLossSum: this.epochLossSum, epochCorrect: this.epochCorrect, epochSeen: this.epochSeen, stepLossSum: this.stepLossSum,
-      epochs: this.epochs.length, lastEpoch: this.epochs.last,
-      params: copy(m.params, reuse?.params), grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined), rng: this.rng.getState(), trainRows: copy(this.trainRows, reuse?.trainRows),
+      eventIndex: this.eventIndex,
+      pos: this.pos,
+      step: this.step,
+      epoch: this.epoch,
+      batchSize: this.batchSize,
+      loss: this.loss,
+      previousLoss: this.previousLoss,
+      lr: this.lr,
+      baseLr: this.baseLr,
+      clip: this.clip,
+      microInEpoch: this.microInEpoch,
+      microThisStep: this.microThisStep,
+      epochLossSum: this.epochLossSum,
+      epochCorrect: this.epochCorrect,
+      epochSeen: this.epochSeen,
+      stepLossSum: this.stepLossSum,
+      epochs: this.epochs.length,
+      lastEpoch: this.epochs.last,
+      params: copy(m.params, reuse?.params),
+      grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined),
+      rng: this.rng.getState(),
+      trainRows: copy(this.trainRows, reuse?.trainRows),
       optimizer: this.optimizer.saveState(reuse?.optimizer),
       batchNorm: m.nodes.map((_, i) => {
-        const st = m.batchNormStats(i), r = reuse?.batchNorm[i];
+        const st = m.batchNormStats(i),
+          r = reuse?.batchNorm[i];
         return st ? [copy(st.runningMean, r?.[0]), copy(st.runningVar, r?.[1])] : null;
       }),
-      meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad), maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad), gradNorm: copy(this.gradNorm, reuse?.gradNorm),
+      meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad),
+      maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad),
+      gradNorm: copy(this.gradNorm, reuse?.gradNorm),
     };
   }
 
@@ -255,8 +328,22 @@ export class Trainer {
   restoreState(s: TrainerState): void {
     const m = this.model;
     Object.assign(this, {
-      eventIndex: s.eventIndex, pos: s.pos, step: s.step, epoch: s.epoch, batchSize: s.batchSize, loss: s.loss, previousLoss: s.previousLoss, lr: s.lr, baseLr: s.baseLr, clip: s.clip,
-      microInEpoch: s.microInEpoch, microThisStep: s.microThisStep, epochLossSum: s.epochLossSum, epochCorrect: s.epochCorrect, epochSeen: s.epochSeen, stepLossSum: s.stepLossSum,
+      eventIndex: s.eventIndex,
+      pos: s.pos,
+      step: s.step,
+      epoch: s.epoch,
+      batchSize: s.batchSize,
+      loss: s.loss,
+      previousLoss: s.previousLoss,
+      lr: s.lr,
+      baseLr: s.baseLr,
+      clip: s.clip,
+      microInEpoch: s.microInEpoch,
+      microThisStep: s.microThisStep,
+      epochLossSum: s.epochLossSum,
+      epochCorrect: s.epochCorrect,
+      epochSeen: s.epochSeen,
+      stepLossSum: s.stepLossSum,
     });
     this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
@@ -265,7 +352,13 @@ export class Trainer {
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);
-    s.batchNorm.forEach((b, i) => { const st = m.batchNormStats(i); if (b && st) { st.runningMean.set(b[0]); st.runningVar.set(b[1]); } });
+    s.batchNorm.forEach((b, i) => {
+      const st = m.batchNormStats(i);
+      if (b && st) {
+        st.runningMean.set(b[0]);
+        st.runningVar.set(b[1]);
+      }
+    });
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
@@ -280,14 +373,24 @@ export class Trainer {
   gradStats(): GradStats[] {
     const out: GradStats[] = [];
     this.model.nodes.forEach((n, i) => {
-      if (n.wSize > 0) out.push({ name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name, node: i, meanAbsGrad: this.meanAbsGrad[i], maxAbsGrad: this.maxAbsGrad[i] });
+      if (n.wSize > 0)
+        out.push({
+          name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name,
+          node: i,
+          meanAbsGrad: this.meanAbsGrad[i],
+          maxAbsGrad: this.maxAbsGrad[i],
+        });
     });
     return out;
   }
 
   /** Runs the network in evaluation mode (no dropout, running batch-norm statistics) on rows of inputs. */
   predict(rows: readonly (readonly number[])[]): number[][] {
-    const m = this.evaluationModel(), B = m.maxBatch, C = this.spec.inputSize, L = m.nodes.length, out: number[][] = [];
+    const m = this.evaluationModel(),
+      B = m.maxBatch,
+      C = this.spec.inputSize,
+      L = m.nodes.length,
+      out: number[][] = [];
     for (let start = 0; start < rows.length; start += B) {
       const n = Math.min(B, rows.length - start);
       for (let r = 0; r < n; r++) m.acts[0].set(rows[start + r], r * C);
@@ -299,19 +402,35 @@ export class Trainer {
 
   /** The model evaluation runs on: shares the parameters, keeps the training step's activations untouched. */
   private evaluationModel(): Model {
-    return (this.evalModel ??= new Model(this.spec.inputSize, this.spec.layers, this.model.maxBatch, Float32Array, this.model));
+    return (this.evalModel ??= new Model(
+      this.spec.inputSize,
+      this.spec.layers,
+      this.model.maxBatch,
+      Float32Array,
+      this.model,
+    ));
   }
 
   private eventAt(pos: number): TrainerEvent {
-    const L = this.model.nodes.length, block = 2 * L + 1, step = this.step, epoch = this.epoch;
+    const L = this.model.nodes.length,
+      block = 2 * L + 1,
+      step = this.step,
+      epoch = this.epoch;
     // One small object per event, built directly (no spread of a second one): this runs between every two events.
     if (pos < this.microThisStep * block) {
-      const micro = Math.floor(pos / block), o = pos % block;
+      const micro = Math.floor(pos / block),
+        o = pos % block;
       if (o < L) return { phase: 'forward', layer: o, step, epoch, micro };
       if (o === L) return { phase: 'loss', layer: -1, step, epoch, micro };
       return { phase: 'backward', layer: 2 * L - o, step, epoch, micro };
     }
-    return { phase: pos === this.microThisStep * block ? 'clip' : 'update', layer: -1, step, epoch, micro: this.microThisStep - 1 };
+    return {
+      phase: pos === this.microThisStep * block ? 'clip' : 'update',
+      layer: -1,
+      step,
+      epoch,
+      micro: this.microThisStep - 1,
+    };
   }
 
   private startStep(): void {
@@ -323,7 +442,9 @@ export class Trainer {
 
   private loadMicroBatch(micro: number): void {
     const { batch } = this.spec.train;
-    const C = this.spec.inputSize, K = this.outputs, rows = this.trainRows;
+    const C = this.spec.inputSize,
+      K = this.outputs,
+      rows = this.trainRows;
     const start = (this.microInEpoch + micro) * batch;
     const B = Math.min(batch, rows.length - start);
     const x = this.model.acts[0];
@@ -337,17 +458,24 @@ export class Trainer {
   }
 
   private computeLoss(): void {
-    const m = this.model, L = m.nodes.length, B = this.batchSize, K = this.outputs;
+    const m = this.model,
+      L = m.nodes.length,
+      B = this.batchSize,
+      K = this.outputs;
     const out = m.acts[L];
     this.loss = lossForward(this.spec.loss, m.logits(), out, this.yBatch, B, K, this.fusedOutput);
     if (!Number.isFinite(this.loss)) {
       const bad = m.nodes.findIndex((n, i) => !allFinite(m.acts[i + 1], B * n.outWidth));
       const where = bad >= 0 ? ` (first non-finite values in the output of '${m.nodes[bad].name}')` : '';
-      throw new NonFiniteError(`loss is ${this.loss} at step ${this.step + 1}, epoch ${this.epoch + 1}${where}`, this.step, bad >= 0 ? bad : L - 1);
+      throw new NonFiniteError(
+        `loss is ${this.loss} at step ${this.step + 1}, epoch ${this.epoch + 1}${where}`,
+        this.step,
+        bad >= 0 ? bad : L - 1,
+      );
     }
     // The fused δ goes where the last node's backward reads it: a dense node's δ, or an activation node's ∂L/∂input.
     const last = m.nodes[L - 1];
-    const dz = !this.fusedOutput ? null : last.kind === 'dense' ? m.deltas[L - 1] : m.dOuts[L - 2] ?? null;
+    const dz = !this.fusedOutput ? null : last.kind === 'dense' ? m.deltas[L - 1] : (m.dOuts[L - 2] ?? null);
     lossBackward(this.spec.loss, m.dOuts[L - 1], dz, out, this.yBatch, B, K, this.fusedOutput);
     if (this.microThisStep > 1) {
       const s = 1 / this.microThisStep;
@@ -357,24 +485,37 @@ export class Trainer {
     this.stepLossSum += this.loss;
     this.epochLossSum += this.loss * B;
     this.epochSeen += B;
-    if (this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy') this.epochCorrect += countCorrect(out, this.yBatch, B, K);
+    if (this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy')
+      this.epochCorrect += countCorrect(out, this.yBatch, B, K);
   }
 
   private clipGradients(): void {
     this.measureGradients();
-    const g = this.model.grads, c = this.spec.train.clip;
+    const g = this.model.grads,
+      c = this.spec.train.clip;
     if (c?.kind === 'value') {
       const norm = clipByGlobalNorm(g, Infinity).normBefore;
       const r = clipByValue(g, c.max);
-      this.clip = { normBefore: norm, normAfter: clipByGlobalNorm(g, Infinity).normBefore, coefficient: 1, clippedValues: r.clipped };
+      this.clip = {
+        normBefore: norm,
+        normAfter: clipByGlobalNorm(g, Infinity).normBefore,
+        coefficient: 1,
+        clippedValues: r.clipped,
+      };
     } else {
       const r = clipByGlobalNorm(g, c?.kind === 'norm' ? c.max : Infinity);
       this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
     }
     if (!Number.isFinite(this.clip.normBefore)) {
-      const bad = this.model.nodes.findIndex((n) => n.wSize > 0 && !allFinite(g.subarray(n.wOff, n.wOff + n.wSize), n.wSize));
+      const bad = this.model.nodes.findIndex(
+        (n) => n.wSize > 0 && !allFinite(g.subarray(n.wOff, n.wOff + n.wSize), n.wSize),
+      );
       const name = this.model.nodes[Math.max(bad, 0)].name;
-      throw new NonFiniteError(`gradient norm is ${this.clip.normBefore} at step ${this.step + 1}, epoch ${this.epoch + 1}: layer '${name}' has non-finite gradients`, this.step, Math.max(bad, 0));
+      throw new NonFiniteError(
+        `gradient norm is ${this.clip.normBefore} at step ${this.step + 1}, epoch ${this.epoch + 1}: layer '${name}' has non-finite gradients`,
+        this.step,
+        Math.max(bad, 0),
+      );
     }
   }
 
@@ -383,8 +524,15 @@ export class Trainer {
     const g = this.model.grads;
     this.model.nodes.forEach((n, k) => {
       if (!n.wSize) return;
-      let sum = 0, max = 0, sq = 0;
-      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) { const a = Math.abs(g[i]); sum += a; sq += a * a; if (a > max) max = a; }
+      let sum = 0,
+        max = 0,
+        sq = 0;
+      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
+        const a = Math.abs(g[i]);
+        sum += a;
+        sq += a * a;
+        if (a > max) max = a;
+      }
       this.meanAbsGrad[k] = sum / n.wSize;
       this.maxAbsGrad[k] = max;
       this.gradNorm[k] = Math.sqrt(sq);
@@ -404,7 +552,8 @@ export class Trainer {
     const classify = this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy';
     const loss = this.epochLossSum / Math.max(1, this.epochSeen);
     const accuracy = classify ? this.epochCorrect / Math.max(1, this.epochSeen) : null;
-    let valLoss: number | null = null, valAccuracy: number | null = null;
+    let valLoss: number | null = null,
+      valAccuracy: number | null = null;
     if (this.valRows.length) [valLoss, valAccuracy] = this.evaluate(this.valRows, classify);
     this.epochs.push({ epoch: this.epoch + 1, loss, accuracy, valLoss, valAccuracy: classify ? valAccuracy : null });
     this.epochLossSum = this.epochCorrect = this.epochSeen = 0;
@@ -415,9 +564,14 @@ export class Trainer {
 
   /** Mean loss and accuracy on `rows` in evaluation mode (uses the model's buffers; draws nothing from the PRNG). */
   private evaluate(rows: Int32Array, classify: boolean): [number, number] {
-    const m = this.evaluationModel(), B = m.maxBatch, C = this.spec.inputSize, K = this.outputs, L = m.nodes.length;
+    const m = this.evaluationModel(),
+      B = m.maxBatch,
+      C = this.spec.inputSize,
+      K = this.outputs,
+      L = m.nodes.length;
     const y = new Float32Array(B * K);
-    let lossSum = 0, correct = 0;
+    let lossSum = 0,
+      correct = 0;
     for (let start = 0; start < rows.length; start += B) {
       const n = Math.min(B, rows.length - start);
       for (let r = 0; r < n; r++) {
@@ -438,9 +592,16 @@ function countCorrect(a: Float32Array, y: Float32Array, B: number, K: number): n
   let c = 0;
   for (let r = 0; r < B; r++) {
     const o = r * K;
-    if (K === 1) { if ((a[o] >= 0.5 ? 1 : 0) === (y[o] >= 0.5 ? 1 : 0)) c++; continue; }
-    let best = 0, bestY = 0;
-    for (let j = 1; j < K; j++) { if (a[o + j] > a[o + best]) best = j; if (y[o + j] > y[o + bestY]) bestY = j; }
+    if (K === 1) {
+      if ((a[o] >= 0.5 ? 1 : 0) === (y[o] >= 0.5 ? 1 : 0)) c++;
+      continue;
+    }
+    let best = 0,
+      bestY = 0;
+    for (let j = 1; j < K; j++) {
+      if (a[o + j] > a[o + best]) best = j;
+      if (y[o + j] > y[o + bestY]) bestY = j;
+    }
     if (best === bestY) c++;
   }
   return c;

@@ -16,7 +16,11 @@ export interface ResolvedBreakpoint {
 }
 
 /** Resolves requested 1-based lines against a parsed network (null when the file has errors). */
-export function resolveBreakpoints(spec: NetworkSpec | null, lines: readonly number[], firstError?: string): ResolvedBreakpoint[] {
+export function resolveBreakpoints(
+  spec: NetworkSpec | null,
+  lines: readonly number[],
+  firstError?: string,
+): ResolvedBreakpoint[] {
   if (!spec) {
     const message = `The file has errors, so no breakpoint can be placed${firstError ? `: ${firstError}` : ''}`;
     return lines.map((requestedLine) => ({ requestedLine, verified: false, line: requestedLine, nodes: [], message }));
@@ -28,12 +32,28 @@ export function resolveBreakpoints(spec: NetworkSpec | null, lines: readonly num
   const first = spec.inputRange.line; // 0-based line of `input`, i.e. the 1-based line just above it is `network`
   const last = layerLines[layerLines.length - 1];
   return lines.map((requestedLine) => {
-    if (layerLines.includes(requestedLine)) return { requestedLine, verified: true, line: requestedLine, nodes: onLine(requestedLine) };
+    if (layerLines.includes(requestedLine))
+      return { requestedLine, verified: true, line: requestedLine, nodes: onLine(requestedLine) };
     if (requestedLine >= first && requestedLine <= last) {
-      const best = layerLines.reduce((b, l) => (Math.abs(l - requestedLine) < Math.abs(b - requestedLine) ? l : b), layerLines[0]);
+      const best = layerLines.reduce(
+        (b, l) => (Math.abs(l - requestedLine) < Math.abs(b - requestedLine) ? l : b),
+        layerLines[0],
+      );
       const name = nodes[onLine(best)[0]].name;
-      return { requestedLine, verified: true, line: best, nodes: onLine(best), message: `Moved to the nearest layer, '${name}'` };
+      return {
+        requestedLine,
+        verified: true,
+        line: best,
+        nodes: onLine(best),
+        message: `Moved to the nearest layer, '${name}'`,
+      };
     }
-    return { requestedLine, verified: false, line: requestedLine, nodes: [], message: 'nnet breaks on layer lines only (the lines of the network block)' };
+    return {
+      requestedLine,
+      verified: false,
+      line: requestedLine,
+      nodes: [],
+      message: 'nnet breaks on layer lines only (the lines of the network block)',
+    };
   });
 }

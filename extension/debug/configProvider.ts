@@ -21,7 +21,10 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
     return [defaultConfiguration()];
   }
 
-  async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request && !config.name) {
       const editor = vscode.window.activeTextEditor;
       if (editor?.document.languageId === 'nnet') config = defaultConfiguration();
@@ -34,7 +37,10 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
   }
 
   /** Runs after `${file}`, `${workspaceFolder}` and the like are substituted: only now are the paths real. */
-  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     const program = typeof config.program === 'string' ? config.program : undefined;
     if (!program) return config;
     if (!(await mayRun('debug', vscode.Uri.file(program)))) return undefined;

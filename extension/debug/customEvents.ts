@@ -36,7 +36,8 @@ export interface NnetCustomRequests {
     args: { layer?: string | null; step?: number | null; maxValues?: number };
     body: Omit<LayerDetail, 'tensors' | 'optimizer'> & {
       readonly tensors: readonly TensorJson[];
-      readonly optimizer: (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;
+      readonly optimizer:
+        (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;
     };
   };
 }

@@ -23,7 +23,8 @@ class StandaloneSession extends NnetDebugSession {
     this.removeAllListeners('error');
     this.on('error', (e: { body?: unknown }) => {
       const what = String(e?.body ?? e);
-      if (what.startsWith('Error handling data')) this.reportInternalError(new Error(`ignored a malformed message: ${what}`));
+      if (what.startsWith('Error handling data'))
+        this.reportInternalError(new Error(`ignored a malformed message: ${what}`));
       else this.shutdown();
     });
     // However the adapter exits, the training worker goes with it.

@@ -26,14 +26,20 @@ export class NnetInlineValues implements vscode.InlineValuesProvider {
 
   provideInlineValues(doc: vscode.TextDocument, viewPort: vscode.Range): vscode.InlineValue[] {
     const byLine = new Map<number, NodeSummary[]>();
-    for (const n of this.network) if (n.kind !== 'residual_begin') byLine.set(n.line - 1, [...(byLine.get(n.line - 1) ?? []), n]);
+    for (const n of this.network)
+      if (n.kind !== 'residual_begin') byLine.set(n.line - 1, [...(byLine.get(n.line - 1) ?? []), n]);
     const out: vscode.InlineValue[] = [];
     for (const [line, nodes] of byLine) {
       if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) continue;
       const n = nodes.find((x) => x.name === this.pausedLayer) ?? nodes[0];
       const mean = /mean (\S+)/.exec(n.output)?.[1];
       // What this step has not computed yet says so, rather than showing the previous step's number.
-      const grad = n.gradNorm !== null ? `‖∇W‖ ${formatSummary(n.gradNorm)}` : n.gradPending ? `‖∇W‖ — (at ${n.gradPending})` : null;
+      const grad =
+        n.gradNorm !== null
+          ? `‖∇W‖ ${formatSummary(n.gradNorm)}`
+          : n.gradPending
+            ? `‖∇W‖ — (at ${n.gradPending})`
+            : null;
       const act = n.outputPending ? `a — (at ${n.outputPending})` : mean ? `mean a ${mean}` : null;
       const parts = [grad, act].filter(Boolean);
       const text = `${parts.join(' · ')}${nodes.length > 1 ? ` (${n.name} of ${nodes.length})` : ''}`;

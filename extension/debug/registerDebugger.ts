@@ -14,7 +14,10 @@ import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
 export function registerDebugger(
-  workerScript: string, display: TrainingDisplay, settings: SettingsStore, logger: Logger,
+  workerScript: string,
+  display: TrainingDisplay,
+  settings: SettingsStore,
+  logger: Logger,
   /** Called after each stop of an nnet session (the Layer Inspector follows the paused layer through it). */
   onStopped?: (session: vscode.DebugSession, body: NnetCustomEvents['nnet.stopped']) => void,
 ): vscode.Disposable {
@@ -23,13 +26,24 @@ export function registerDebugger(
     inline,
     vscode.languages.registerInlineValuesProvider({ language: 'nnet' }, inline),
     vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider(settings)),
-    vscode.debug.registerDebugConfigurationProvider('nnet', new NnetDynamicConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(
+      'nnet',
+      new NnetDynamicConfigurations(),
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
     vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
       // The configuration is resolved (settings merged in) by now; `trace` starts tracing from the first request.
-      createDebugAdapterDescriptor: (session) => new vscode.DebugAdapterInlineImplementation(new NnetDebugSession({
-        workerScript, log: logger, settings: settings.current, trace: session.configuration.trace === true,
-        traceHint: 'DAP trace is on (launch attribute "trace"), but the nnet log level hides trace lines: run "Developer: Set Log Level…", pick nnet, then Trace',
-      })),
+      createDebugAdapterDescriptor: (session) =>
+        new vscode.DebugAdapterInlineImplementation(
+          new NnetDebugSession({
+            workerScript,
+            log: logger,
+            settings: settings.current,
+            trace: session.configuration.trace === true,
+            traceHint:
+              'DAP trace is on (launch attribute "trace"), but the nnet log level hides trace lines: run "Developer: Set Log Level…", pick nnet, then Trace',
+          }),
+        ),
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== 'nnet' || !isNnetCustomEvent(e.event)) return;
@@ -61,12 +75,14 @@ export function registerDebugger(
     }),
   ];
   if (tracing) {
-    disposables.push(vscode.debug.registerDebugAdapterTrackerFactory('nnet', {
-      createDebugAdapterTracker: () => ({
-        onWillReceiveMessage: (m: unknown) => trace('dap-in', m),
-        onDidSendMessage: (m: unknown) => trace('dap-out', m),
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('nnet', {
+        createDebugAdapterTracker: () => ({
+          onWillReceiveMessage: (m: unknown) => trace('dap-in', m),
+          onDidSendMessage: (m: unknown) => trace('dap-out', m),
+        }),
       }),
-    }));
+    );
   }
   return vscode.Disposable.from(...disposables);
 }

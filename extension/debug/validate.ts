@@ -2,7 +2,15 @@
 // error response instead of a TypeError (with a stack trace) or an unhandled rejection that ends the adapter.
 
 /** The type a field must have when present. */
-type FieldType = 'string' | 'nonEmptyString' | 'number' | 'integer' | 'boolean' | 'object' | 'stringArray' | { readonly arrayOf: Shape };
+type FieldType =
+  | 'string'
+  | 'nonEmptyString'
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'object'
+  | 'stringArray'
+  | { readonly arrayOf: Shape };
 
 /** Fields of an object: `?` after the type name marks an optional one. */
 interface Shape {
@@ -17,19 +25,46 @@ const opt = (type: FieldType) => ({ type, optional: true });
  * that are ignored are not checked). `arguments` is required for these commands.
  */
 const REQUESTS: Readonly<Record<string, Shape>> = {
-  initialize: { linesStartAt1: opt('boolean'), columnsStartAt1: opt('boolean'), pathFormat: opt('string'), supportsProgressReporting: opt('boolean') },
+  initialize: {
+    linesStartAt1: opt('boolean'),
+    columnsStartAt1: opt('boolean'),
+    pathFormat: opt('string'),
+    supportsProgressReporting: opt('boolean'),
+  },
   launch: {
-    program: req('nonEmptyString'), stopOnEntry: opt('boolean'), historyMB: opt('number'), dataRoot: opt('nonEmptyString'), noDebug: opt('boolean'),
+    program: req('nonEmptyString'),
+    stopOnEntry: opt('boolean'),
+    historyMB: opt('number'),
+    dataRoot: opt('nonEmptyString'),
+    noDebug: opt('boolean'),
     // Settings a launch configuration may override (ranges are checked by the session, which falls back to the setting).
-    trace: opt('boolean'), vanishingRatio: opt('number'), vanishingFloor: opt('number'), explodingNorm: opt('number'), deadReluShare: opt('number'),
-    maxCsvMB: opt('number'), memoryBudgetMB: opt('number'),
+    trace: opt('boolean'),
+    vanishingRatio: opt('number'),
+    vanishingFloor: opt('number'),
+    explodingNorm: opt('number'),
+    deadReluShare: opt('number'),
+    maxCsvMB: opt('number'),
+    memoryBudgetMB: opt('number'),
   },
   setBreakpoints: {
     source: req('object'),
-    breakpoints: opt({ arrayOf: { line: req('integer'), condition: opt('string'), hitCondition: opt('string'), logMessage: opt('string'), mode: opt('string') } }),
+    breakpoints: opt({
+      arrayOf: {
+        line: req('integer'),
+        condition: opt('string'),
+        hitCondition: opt('string'),
+        logMessage: opt('string'),
+        mode: opt('string'),
+      },
+    }),
   },
-  setFunctionBreakpoints: { breakpoints: req({ arrayOf: { name: req('string'), condition: opt('string'), hitCondition: opt('string') } }) },
-  setExceptionBreakpoints: { filters: req('stringArray'), filterOptions: opt({ arrayOf: { filterId: req('string'), condition: opt('string') } }) },
+  setFunctionBreakpoints: {
+    breakpoints: req({ arrayOf: { name: req('string'), condition: opt('string'), hitCondition: opt('string') } }),
+  },
+  setExceptionBreakpoints: {
+    filters: req('stringArray'),
+    filterOptions: opt({ arrayOf: { filterId: req('string'), condition: opt('string') } }),
+  },
   variables: { variablesReference: req('integer'), start: opt('integer'), count: opt('integer') },
   setVariable: { variablesReference: req('integer'), name: req('string'), value: req('string') },
   evaluate: { expression: req('string') },
@@ -43,13 +78,20 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function typeProblem(v: unknown, t: FieldType, where: string): string | null {
   switch (t) {
-    case 'string': return typeof v === 'string' ? null : `${where} must be a string`;
-    case 'nonEmptyString': return typeof v === 'string' && v !== '' ? null : `${where} must be a non-empty string`;
-    case 'number': return typeof v === 'number' && Number.isFinite(v) ? null : `${where} must be a number`;
-    case 'integer': return Number.isSafeInteger(v) ? null : `${where} must be an integer`;
-    case 'boolean': return typeof v === 'boolean' ? null : `${where} must be true or false`;
-    case 'object': return isObject(v) ? null : `${where} must be an object`;
-    case 'stringArray': return Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : `${where} must be an array of strings`;
+    case 'string':
+      return typeof v === 'string' ? null : `${where} must be a string`;
+    case 'nonEmptyString':
+      return typeof v === 'string' && v !== '' ? null : `${where} must be a non-empty string`;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? null : `${where} must be a number`;
+    case 'integer':
+      return Number.isSafeInteger(v) ? null : `${where} must be an integer`;
+    case 'boolean':
+      return typeof v === 'boolean' ? null : `${where} must be true or false`;
+    case 'object':
+      return isObject(v) ? null : `${where} must be an object`;
+    case 'stringArray':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : `${where} must be an array of strings`;
     default: {
       if (!Array.isArray(v)) return `${where} must be an array`;
       for (let i = 0; i < v.length; i++) {
@@ -82,7 +124,10 @@ function shapeProblem(v: unknown, shape: Shape, where: string): string | null {
 export function requestProblem(command: unknown, args: unknown): string | null {
   if (typeof command !== 'string') return 'the request has no command';
   const shape = Object.prototype.hasOwnProperty.call(REQUESTS, command) ? REQUESTS[command] : undefined;
-  if (!shape) return args === undefined || args === null || isObject(args) ? null : `the arguments of '${command}' must be an object`;
+  if (!shape)
+    return args === undefined || args === null || isObject(args)
+      ? null
+      : `the arguments of '${command}' must be an object`;
   if (args === undefined || args === null) return `'${command}' needs arguments`;
   const p = shapeProblem(args, shape, `${command}`);
   if (p) return `invalid '${command}' request: ${p.replace(`${command}.`, '')}`;

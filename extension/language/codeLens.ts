@@ -15,7 +15,11 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
 
   constructor() {
     const refresh = () => this.changed.fire();
-    this.listeners = [vscode.debug.onDidStartDebugSession(refresh), vscode.debug.onDidTerminateDebugSession(refresh), vscode.debug.onDidChangeActiveDebugSession(refresh)];
+    this.listeners = [
+      vscode.debug.onDidStartDebugSession(refresh),
+      vscode.debug.onDidTerminateDebugSession(refresh),
+      vscode.debug.onDidChangeActiveDebugSession(refresh),
+    ];
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -25,14 +29,30 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (/^\s*network\b/.test(doc.lineAt(i).text)) {
         const range = new vscode.Range(i, 0, i, 0);
         lenses.push(
-          new vscode.CodeLens(range, { title: '$(play) Train', command: 'nnet.train', arguments: [doc.uri], tooltip: 'Train this network at full speed' }),
-          new vscode.CodeLens(range, { title: '$(debug-alt) Debug', command: 'nnet.debug', arguments: [doc.uri], tooltip: 'Train under the backprop debugger' }),
+          new vscode.CodeLens(range, {
+            title: '$(play) Train',
+            command: 'nnet.train',
+            arguments: [doc.uri],
+            tooltip: 'Train this network at full speed',
+          }),
+          new vscode.CodeLens(range, {
+            title: '$(debug-alt) Debug',
+            command: 'nnet.debug',
+            arguments: [doc.uri],
+            tooltip: 'Train under the backprop debugger',
+          }),
         );
         const { inputSize, layers } = parsed.partial;
         if (inputSize !== null && layers.length) {
           const n = parameterCount(inputSize, layers);
           // An empty command makes the lens a label: the count is information, not an action.
-          lenses.push(new vscode.CodeLens(range, { title: `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`, command: '', tooltip: 'Trainable parameters: weights, biases, batch-norm γ and β, projections' }));
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`,
+              command: '',
+              tooltip: 'Trainable parameters: weights, biases, batch-norm γ and β, projections',
+            }),
+          );
         }
         break;
       }
@@ -49,15 +69,26 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
 
 /** One "Inspect" lens per layer line (the first layer of a `repeat` line; a residual block's sum on its `end` line). */
 function inspectLenses(layers: readonly LayerSpec[]): vscode.CodeLens[] {
-  const seen = new Set<number>(), out: vscode.CodeLens[] = [];
+  const seen = new Set<number>(),
+    out: vscode.CodeLens[] = [];
   const add = (line: number, name: string) => {
     if (seen.has(line)) return;
     seen.add(line);
-    out.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: '$(graph) Inspect', command: 'nnet.inspectLayer', arguments: [name], tooltip: `Open '${name}' in the Layer Inspector` }));
+    out.push(
+      new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+        title: '$(graph) Inspect',
+        command: 'nnet.inspectLayer',
+        arguments: [name],
+        tooltip: `Open '${name}' in the Layer Inspector`,
+      }),
+    );
   };
   const walk = (ls: readonly LayerSpec[]) => {
     for (const l of ls) {
-      if (l.kind === 'residual') { walk(l.body); add(l.endRange.line, l.name); } else add(l.range.line, l.name);
+      if (l.kind === 'residual') {
+        walk(l.body);
+        add(l.endRange.line, l.name);
+      } else add(l.range.line, l.name);
     }
   };
   walk(layers);

@@ -53,7 +53,10 @@ export class DataFileCache {
   /** Row loads started so far (one per file stamp and option set). */
   loads = 0;
 
-  constructor(private readonly limits: DataFileCacheLimits = DEFAULT_LIMITS, private readonly maxBytes = MAX_CSV_BYTES) {}
+  constructor(
+    private readonly limits: DataFileCacheLimits = DEFAULT_LIMITS,
+    private readonly maxBytes = MAX_CSV_BYTES,
+  ) {}
 
   /**
    * The answer for `relPath` as written in the .nnet file `nnetFile`, reading only inside `root`: from the cache
@@ -67,7 +70,10 @@ export class DataFileCache {
     if (!e || !sameStamp(e.stamp, loc.stamp)) {
       this.reads++;
       const read = await readTextFileAsync(loc.real, maxBytes, relPath);
-      if ('error' in read) { this.entries.delete(loc.real); return read; }
+      if ('error' in read) {
+        this.entries.delete(loc.real);
+        return read;
+      }
       e = { stamp: read.stamp, text: read.text, datasets: new Map(), loading: new Map() };
     }
     // (Re)insert at the end: the Map's order is the LRU order.
@@ -109,7 +115,15 @@ export class DataFileCache {
         })();
         e.loading.set(key, ready);
       }
-      const loading: LoadingDataset = { x: [], y: [], inputColumns: [], targetColumns: [], classes: null, errors: [`loading '${relPath}'…`], ready };
+      const loading: LoadingDataset = {
+        x: [],
+        y: [],
+        inputColumns: [],
+        targetColumns: [],
+        classes: null,
+        errors: [`loading '${relPath}'…`],
+        ready,
+      };
       return loading;
     };
     return { text: e.text, load };

@@ -12,7 +12,11 @@ import type { CsvAccess } from './parseCache';
 export function csvAccess(doc: vscode.TextDocument): CsvAccess {
   if (doc.uri.scheme !== 'file') {
     const scheme = doc.uri.scheme;
-    return { kind: 'refused', id: `scheme:${scheme}`, message: (file) => `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk` };
+    return {
+      kind: 'refused',
+      id: `scheme:${scheme}`,
+      message: (file) => `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk`,
+    };
   }
   if (!vscode.workspace.isTrusted) return { kind: 'refused', id: 'untrusted', message: untrustedCsvMessage };
   const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;

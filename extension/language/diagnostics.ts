@@ -10,7 +10,11 @@ const DEBOUNCE_MS = 150;
 /** Converts an engine diagnostic to a VS Code one. */
 export function toVsDiagnostic(d: Diagnostic): vscode.Diagnostic {
   const range = new vscode.Range(d.range.line, d.range.col, d.range.line, Math.max(d.range.endCol, d.range.col + 1));
-  const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const diag = new vscode.Diagnostic(
+    range,
+    d.message,
+    d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+  );
   diag.source = 'nnet';
   return diag;
 }
@@ -28,7 +32,13 @@ export function registerDiagnostics(): vscode.Disposable {
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => { timers.delete(key); void update(doc); }, DEBOUNCE_MS));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        void update(doc);
+      }, DEBOUNCE_MS),
+    );
   };
   const updateAll = () => vscode.workspace.textDocuments.forEach((d) => void update(d));
   updateAll();
@@ -36,11 +46,16 @@ export function registerDiagnostics(): vscode.Disposable {
     collection,
     vscode.workspace.onDidOpenTextDocument((doc) => void update(doc)),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
-    vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      clearTimeout(timers.get(doc.uri.toString()));
+      collection.delete(doc.uri);
+    }),
     // Trusting the folder lets CSV data be read: check again what Restricted Mode could not.
     vscode.workspace.onDidGrantWorkspaceTrust(updateAll),
     // A CSV a document reads changed on disk.
-    onDidInvalidateDocuments((keys) => vscode.workspace.textDocuments.filter((d) => keys.includes(d.uri.toString())).forEach((d) => void update(d))),
+    onDidInvalidateDocuments((keys) =>
+      vscode.workspace.textDocuments.filter((d) => keys.includes(d.uri.toString())).forEach((d) => void update(d)),
+    ),
     { dispose: () => timers.forEach(clearTimeout) },
   );
 }

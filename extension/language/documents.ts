@@ -15,7 +15,13 @@ const invalidated = new vscode.EventEmitter<readonly string[]>();
 export const onDidInvalidateDocuments: vscode.Event<readonly string[]> = invalidated.event;
 
 function source(doc: vscode.TextDocument): SourceDocument {
-  return { key: doc.uri.toString(), get version() { return doc.version; }, getText: () => doc.getText() };
+  return {
+    key: doc.uri.toString(),
+    get version() {
+      return doc.version;
+    },
+    getText: () => doc.getText(),
+  };
 }
 
 /** The parse of `doc` as it is now, shared by every caller of this version; CSV data read asynchronously. */
@@ -43,7 +49,9 @@ let changedLimits: (keys: readonly string[]) => void = () => undefined;
 /** Drops documents when they close and results that read a CSV file when it changes on disk. */
 export function registerDocuments(): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.csv');
-  const changed = (keys: readonly string[]) => { if (keys.length) invalidated.fire(keys); };
+  const changed = (keys: readonly string[]) => {
+    if (keys.length) invalidated.fire(keys);
+  };
   changedLimits = changed;
   return vscode.Disposable.from(
     invalidated,

@@ -11,22 +11,40 @@ import { deriveFromDocument, parseDocument } from './documents';
 const SELECTOR: vscode.DocumentSelector = { language: 'nnet' };
 
 const COMPLETION_KIND: Record<WordKind, vscode.CompletionItemKind> = {
-  section: vscode.CompletionItemKind.Module, layer: vscode.CompletionItemKind.Class, block: vscode.CompletionItemKind.Struct,
-  setting: vscode.CompletionItemKind.Property, activation: vscode.CompletionItemKind.Function, loss: vscode.CompletionItemKind.Function,
-  init: vscode.CompletionItemKind.Constructor, optimizer: vscode.CompletionItemKind.Method, schedule: vscode.CompletionItemKind.Event,
-  dataset: vscode.CompletionItemKind.File, option: vscode.CompletionItemKind.Field, value: vscode.CompletionItemKind.EnumMember,
+  section: vscode.CompletionItemKind.Module,
+  layer: vscode.CompletionItemKind.Class,
+  block: vscode.CompletionItemKind.Struct,
+  setting: vscode.CompletionItemKind.Property,
+  activation: vscode.CompletionItemKind.Function,
+  loss: vscode.CompletionItemKind.Function,
+  init: vscode.CompletionItemKind.Constructor,
+  optimizer: vscode.CompletionItemKind.Method,
+  schedule: vscode.CompletionItemKind.Event,
+  dataset: vscode.CompletionItemKind.File,
+  option: vscode.CompletionItemKind.Field,
+  value: vscode.CompletionItemKind.EnumMember,
 };
 
 const SYMBOL_KIND: Record<NnetSymbol['kind'], vscode.SymbolKind> = {
-  network: vscode.SymbolKind.Module, layer: vscode.SymbolKind.Function, block: vscode.SymbolKind.Namespace,
-  section: vscode.SymbolKind.Namespace, setting: vscode.SymbolKind.Property, loss: vscode.SymbolKind.Event,
+  network: vscode.SymbolKind.Module,
+  layer: vscode.SymbolKind.Function,
+  block: vscode.SymbolKind.Namespace,
+  section: vscode.SymbolKind.Namespace,
+  setting: vscode.SymbolKind.Property,
+  loss: vscode.SymbolKind.Event,
 };
 
 function toDocumentSymbol(doc: vscode.TextDocument, s: NnetSymbol): vscode.DocumentSymbol {
   const end = Math.min(s.endLine, doc.lineCount - 1);
   const range = new vscode.Range(s.startLine, 0, end, doc.lineAt(end).text.length);
   const selection = new vscode.Range(s.selection.line, s.selection.col, s.selection.line, s.selection.endCol);
-  const d = new vscode.DocumentSymbol(s.name, s.detail, SYMBOL_KIND[s.kind], range, range.contains(selection) ? selection : range);
+  const d = new vscode.DocumentSymbol(
+    s.name,
+    s.detail,
+    SYMBOL_KIND[s.kind],
+    range,
+    range.contains(selection) ? selection : range,
+  );
   d.children = s.children.map((c) => toDocumentSymbol(doc, c));
   return d;
 }
@@ -46,27 +64,46 @@ export function registerLanguageFeatures(): vscode.Disposable {
         return new vscode.Hover(md, new vscode.Range(h.range.line, h.range.col, h.range.line, h.range.endCol));
       },
     }),
-    vscode.languages.registerCompletionItemProvider(SELECTOR, {
-      provideCompletionItems(doc, pos) {
-        const r = completeAt(doc.getText(), pos.line, pos.character);
-        const range = new vscode.Range(pos.line, Math.min(r.from, pos.character), pos.line, pos.character);
-        return r.items.map((c) => {
-          const it = new vscode.CompletionItem(c.label, COMPLETION_KIND[c.kind]);
-          it.detail = c.detail;
-          it.documentation = new vscode.MarkdownString(c.documentation);
-          if (c.insertText !== undefined) it.insertText = c.snippet ? new vscode.SnippetString(c.insertText) : c.insertText;
-          it.range = range;
-          // Re-open suggestions after `key=` so the value list follows (e.g. init= → initialisers).
-          if (c.label.endsWith('=')) it.command = { command: 'editor.action.triggerSuggest', title: 'Suggest' };
-          return it;
-        });
+    vscode.languages.registerCompletionItemProvider(
+      SELECTOR,
+      {
+        provideCompletionItems(doc, pos) {
+          const r = completeAt(doc.getText(), pos.line, pos.character);
+          const range = new vscode.Range(pos.line, Math.min(r.from, pos.character), pos.line, pos.character);
+          return r.items.map((c) => {
+            const it = new vscode.CompletionItem(c.label, COMPLETION_KIND[c.kind]);
+            it.detail = c.detail;
+            it.documentation = new vscode.MarkdownString(c.documentation);
+            if (c.insertText !== undefined)
+              it.insertText = c.snippet ? new vscode.SnippetString(c.insertText) : c.insertText;
+            it.range = range;
+            // Re-open suggestions after `key=` so the value list follows (e.g. init= → initialisers).
+            if (c.label.endsWith('=')) it.command = { command: 'editor.action.triggerSuggest', title: 'Suggest' };
+            return it;
+          });
+        },
       },
-    }, ' ', '='),
-    vscode.languages.registerDocumentSymbolProvider(SELECTOR, {
-      provideDocumentSymbols: (doc) => deriveFromDocument(doc, 'symbols', documentSymbols).map((s) => toDocumentSymbol(doc, s)),
-    }, { label: 'nnet' }),
+      ' ',
+      '=',
+    ),
+    vscode.languages.registerDocumentSymbolProvider(
+      SELECTOR,
+      {
+        provideDocumentSymbols: (doc) =>
+          deriveFromDocument(doc, 'symbols', documentSymbols).map((s) => toDocumentSymbol(doc, s)),
+      },
+      { label: 'nnet' },
+    ),
     vscode.languages.registerFoldingRangeProvider(SELECTOR, {
-      provideFoldingRanges: (doc) => deriveFromDocument(doc, 'folding', foldingRanges).map((f) => new vscode.FoldingRange(f.start, f.end, f.kind === 'comment' ? vscode.FoldingRangeKind.Comment : vscode.FoldingRangeKind.Region)),
+      provideFoldingRanges: (doc) =>
+        deriveFromDocument(doc, 'folding', foldingRanges).map(
+          (f) =>
+            new vscode.FoldingRange(
+              f.start,
+              f.end,
+              f.kind === 'comment' ? vscode.FoldingRangeKind.Comment : vscode.FoldingRangeKind.Region,
+            ),
+        ),
     }),
     vscode.languages.registerDocumentFormattingEditProvider(SELECTOR, {
       provideDocumentFormattingEdits(doc) {

@@ -42,7 +42,10 @@ export class ParseCache {
   /** The CSV cap and memory budget of the settings (absent: the engine's defaults). */
   private limits: ParseLimits | undefined;
 
-  constructor(private readonly files: DataFileCache, private readonly maxDocuments = 16) {}
+  constructor(
+    private readonly files: DataFileCache,
+    private readonly maxDocuments = 16,
+  ) {}
 
   /** The parse of `doc` as it is now: cached for this version and access, else computed (reading CSVs without blocking). */
   parse(doc: SourceDocument, access: CsvAccess): Promise<ParseResult> {
@@ -114,8 +117,18 @@ export class ParseCache {
       // parses once. A derived-only entry (access null) has no parse until one is asked for.
       const hint = old?.paths ?? [];
       const fresh: Entry = {
-        version: doc.version, accessId: access?.id ?? '', settled: false, paths: hint, derived: e && e.version === doc.version ? e.derived : new Map(),
-        result: access ? this.compute(text, access, hint).then((r) => { fresh.paths = r.paths; fresh.settled = true; return r.result; }) : NOT_PARSED,
+        version: doc.version,
+        accessId: access?.id ?? '',
+        settled: false,
+        paths: hint,
+        derived: e && e.version === doc.version ? e.derived : new Map(),
+        result: access
+          ? this.compute(text, access, hint).then((r) => {
+              fresh.paths = r.paths;
+              fresh.settled = true;
+              return r.result;
+            })
+          : NOT_PARSED,
       };
       e = fresh;
     }
@@ -124,7 +137,11 @@ export class ParseCache {
     return e;
   }
 
-  private async compute(text: string, access: CsvAccess, hint: readonly string[]): Promise<{ result: ParseResult; paths: readonly string[] }> {
+  private async compute(
+    text: string,
+    access: CsvAccess,
+    hint: readonly string[],
+  ): Promise<{ result: ParseResult; paths: readonly string[] }> {
     const r = await parseWithDataFiles(text, access, this.files, hint, this.limits);
     this.parses += r.parses;
     return r;
@@ -144,24 +161,53 @@ export class ParseCache {
  * version read) are resolved first, so the usual edit parses once; a path the hint did not cover (the `data csv`
  * line was edited) is read and the text parsed again with it. A text over the size limit is not parsed.
  */
-export async function parseWithDataFiles(text: string, access: CsvAccess, files: DataFileCache, hint: readonly string[] = [], limits?: ParseLimits): Promise<{ result: ParseResult; paths: readonly string[]; parses: number }> {
+export async function parseWithDataFiles(
+  text: string,
+  access: CsvAccess,
+  files: DataFileCache,
+  hint: readonly string[] = [],
+  limits?: ParseLimits,
+): Promise<{ result: ParseResult; paths: readonly string[]; parses: number }> {
   if (text.length > LIMITS.maxSourceBytes) return { result: tooLarge(text.length), paths: [], parses: 0 };
   const memoryBudget = limits?.memoryBudget;
-  if (access.kind === 'refused') return { result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }), memoryBudget }), paths: [], parses: 1 };
+  if (access.kind === 'refused')
+    return {
+      result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }), memoryBudget }),
+      paths: [],
+      parses: 1,
+    };
   const answers = new Map<string, DataFileAnswer>();
-  const resolve = (paths: Iterable<string>) => Promise.all([...paths].map(async (p) => { answers.set(p, await files.answer(access.file, p, access.root, limits?.maxCsvBytes)); }));
+  const resolve = (paths: Iterable<string>) =>
+    Promise.all(
+      [...paths].map(async (p) => {
+        answers.set(p, await files.answer(access.file, p, access.root, limits?.maxCsvBytes));
+      }),
+    );
   await resolve(hint);
   // A parse that meets a path not yet read, or rows not yet loaded, is thrown away and run again once they are.
   // The text names its paths and options, so the third parse has them all; the bound guards against a parser change.
   for (let round = 1; ; round++) {
-    const missing = new Set<string>(), loading: Promise<void>[] = [], used: string[] = [];
+    const missing = new Set<string>(),
+      loading: Promise<void>[] = [],
+      used: string[] = [];
     const readFile = (p: string): DataFileAnswer => {
       used.push(p);
       const a = answers.get(p);
-      if (!a) { missing.add(p); return PENDING; }
+      if (!a) {
+        missing.add(p);
+        return PENDING;
+      }
       if (!('text' in a) || !a.load) return a;
       const load = a.load;
-      return { text: a.text, load: (o) => { const ds = load(o); const ready = stillLoading(ds); if (ready) loading.push(ready); return ds; } };
+      return {
+        text: a.text,
+        load: (o) => {
+          const ds = load(o);
+          const ready = stillLoading(ds);
+          if (ready) loading.push(ready);
+          return ds;
+        },
+      };
     };
     const result = parseNnet(text, { readFile, memoryBudget });
     if ((!missing.size && !loading.length) || round === 4) return { result, paths: used, parses: round };
@@ -171,12 +217,21 @@ export async function parseWithDataFiles(text: string, access: CsvAccess, files:
 
 /** Never seen by a caller: a parse that meets it is thrown away and run again once the file is read. */
 const PENDING = { error: 'reading…' } as const;
-const NOT_PARSED: Promise<ParseResult> = new Promise(() => { /* never: entries made for `derive` only */ });
+const NOT_PARSED: Promise<ParseResult> = new Promise(() => {
+  /* never: entries made for `derive` only */
+});
 
 function tooLarge(chars: number): ParseResult {
   return {
-    spec: null, omittedDiagnostics: 0,
-    diagnostics: [{ severity: 'error', range: { line: 0, col: 0, endCol: 0 }, message: `the file has ${(chars / 1048576).toFixed(1)} million characters, more than the limit of ${LIMITS.maxSourceBytes / 1048576} MB for a .nnet file; it is not checked` }],
+    spec: null,
+    omittedDiagnostics: 0,
+    diagnostics: [
+      {
+        severity: 'error',
+        range: { line: 0, col: 0, endCol: 0 },
+        message: `the file has ${(chars / 1048576).toFixed(1)} million characters, more than the limit of ${LIMITS.maxSourceBytes / 1048576} MB for a .nnet file; it is not checked`,
+      },
+    ],
     partial: { inputSize: null, layers: [], batch: null, loss: null, samples: 0 },
   };
 }

@@ -39,7 +39,11 @@ export class TrainController implements vscode.Disposable {
     const doc = await vscode.workspace.openTextDocument(uri);
     const name = path.basename(uri.fsPath);
     const { spec, diagnostics } = await parseDocument(doc);
-    trace('command', { id: 'nnet.train', file: name, errors: diagnostics.filter((d) => d.severity === 'error').length });
+    trace('command', {
+      id: 'nnet.train',
+      file: name,
+      errors: diagnostics.filter((d) => d.severity === 'error').length,
+    });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
       const message = `Cannot train ${name}: line ${(first?.range.line ?? 0) + 1}: ${first?.message ?? 'the file has errors'}`;
@@ -56,74 +60,90 @@ export class TrainController implements vscode.Disposable {
 
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
-      (progress, token) => new Promise<void>((resolve) => {
-        let reported = 0;
-        const done = () => {
-          if (this.worker === worker) {
-            this.worker = null;
-            void vscode.commands.executeCommand('setContext', 'nnet.training', false);
-          }
-          worker.dispose();
-          this.finishRun = null;
-          resolve();
-        };
-        this.finishRun = () => worker.post({ kind: 'stop' });
-        token.onCancellationRequested(() => worker.post({ kind: 'stop' }));
-        worker.onDidExit((exit) => {
-          if (this.worker !== worker) return;
-          const message = `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}. Train again to restart it.`;
-          trace('error', message);
-          this.display.ended('', message);
-          void vscode.window.showErrorMessage(message);
-          done();
-        });
-        worker.onDidReceiveMessage((m: WorkerToHost) => {
-          switch (m.kind) {
-            case 'started':
-              this.display.started(name, m.layerNames);
-              return;
-            case 'progress': {
-              const p = m.progress;
-              const pct = (100 * p.epoch) / p.epochs;
-              progress.report({ message: `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`, increment: pct - reported });
-              reported = pct;
-              this.display.progress(p);
-              return;
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          let reported = 0;
+          const done = () => {
+            if (this.worker === worker) {
+              this.worker = null;
+              void vscode.commands.executeCommand('setContext', 'nnet.training', false);
             }
-            case 'log':
-              this.logger.log(m.level, m.message);
-              return;
-            case 'stopped':
-            case 'logpoint':
-            case 'reply':
-            case 'breakpointProblem':
-            case 'replayProgress':
-              return; // Train runs without a debugger: no stops, logpoints or requests.
-            case 'finished':
-              this.display.progress(m.progress);
-              this.display.ended(m.summary, null);
-              trace('finished', m.summary);
-              done();
-              return;
-            case 'error': {
-              this.display.ended('', m.message);
-              trace('error', m.message);
-              const line = m.line;
-              void vscode.window.showErrorMessage(`Training ${name} stopped: ${m.message}`, ...(line > 0 ? ['Go to Layer'] : []))
-                .then((go) => { if (go) void revealLine(uri, line - 1); });
-              done();
-              return;
+            worker.dispose();
+            this.finishRun = null;
+            resolve();
+          };
+          this.finishRun = () => worker.post({ kind: 'stop' });
+          token.onCancellationRequested(() => worker.post({ kind: 'stop' }));
+          worker.onDidExit((exit) => {
+            if (this.worker !== worker) return;
+            const message = `The training worker stopped unexpectedly${exit.error ? `: ${exit.error}` : ` (exit code ${exit.code})`}. Train again to restart it.`;
+            trace('error', message);
+            this.display.ended('', message);
+            void vscode.window.showErrorMessage(message);
+            done();
+          });
+          worker.onDidReceiveMessage((m: WorkerToHost) => {
+            switch (m.kind) {
+              case 'started':
+                this.display.started(name, m.layerNames);
+                return;
+              case 'progress': {
+                const p = m.progress;
+                const pct = (100 * p.epoch) / p.epochs;
+                progress.report({
+                  message: `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`,
+                  increment: pct - reported,
+                });
+                reported = pct;
+                this.display.progress(p);
+                return;
+              }
+              case 'log':
+                this.logger.log(m.level, m.message);
+                return;
+              case 'stopped':
+              case 'logpoint':
+              case 'reply':
+              case 'breakpointProblem':
+              case 'replayProgress':
+                return; // Train runs without a debugger: no stops, logpoints or requests.
+              case 'finished':
+                this.display.progress(m.progress);
+                this.display.ended(m.summary, null);
+                trace('finished', m.summary);
+                done();
+                return;
+              case 'error': {
+                this.display.ended('', m.message);
+                trace('error', m.message);
+                const line = m.line;
+                void vscode.window
+                  .showErrorMessage(`Training ${name} stopped: ${m.message}`, ...(line > 0 ? ['Go to Layer'] : []))
+                  .then((go) => {
+                    if (go) void revealLine(uri, line - 1);
+                  });
+                done();
+                return;
+              }
+              default:
+                assertNever(m);
             }
-            default:
-              assertNever(m);
-          }
-        });
-        const s = this.settings();
-        worker.post({
-          kind: 'start', source: doc.getText(), fileName: uri.fsPath, dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, debug: false, stopOnEntry: false,
-          breakpoints: [], exceptionFilters: [], historyBytes: 0, limits: parseLimitsOf(s), logLevel: thresholdOf(this.logger),
-        });
-      }),
+          });
+          const s = this.settings();
+          worker.post({
+            kind: 'start',
+            source: doc.getText(),
+            fileName: uri.fsPath,
+            dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
+            debug: false,
+            stopOnEntry: false,
+            breakpoints: [],
+            exceptionFilters: [],
+            historyBytes: 0,
+            limits: parseLimitsOf(s),
+            logLevel: thresholdOf(this.logger),
+          });
+        }),
     );
   }
 

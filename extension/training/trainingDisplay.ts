@@ -42,15 +42,26 @@ export class TrainingDisplay implements vscode.Disposable {
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
     if (p.layers.length) {
       // Over DAP a non-finite ratio arrives as null; the webview reads null as NaN, so it is passed on as is.
-      const layers = p.layers.map((l) => (l.updateRatio === undefined
-        ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
-        : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: typeof l.updateRatio === 'number' ? l.updateRatio : NaN }));
+      const layers = p.layers.map((l) =>
+        l.updateRatio === undefined
+          ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
+          : {
+              name: l.name,
+              meanAbsGrad: l.meanAbsGrad,
+              maxAbsGrad: l.maxAbsGrad,
+              updateRatio: typeof l.updateRatio === 'number' ? l.updateRatio : NaN,
+            },
+      );
       this.view.post({ kind: 'gradFlow', layers, step: p.step });
     }
     if (p.newLossPoints.length) {
       this.view.post({
         kind: 'loss',
-        points: p.newLossPoints.map((x) => (typeof x.valLoss === 'number' ? { epoch: x.epoch, loss: x.loss, valLoss: x.valLoss } : { epoch: x.epoch, loss: x.loss })),
+        points: p.newLossPoints.map((x) =>
+          typeof x.valLoss === 'number'
+            ? { epoch: x.epoch, loss: x.loss, valLoss: x.valLoss }
+            : { epoch: x.epoch, loss: x.loss },
+        ),
       });
     }
     // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
@@ -61,28 +72,49 @@ export class TrainingDisplay implements vscode.Disposable {
     }
     // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
     // Over DAP, NaN arrives as null; before the first clip event the norms are NaN and there is nothing to plot.
-    const before = p.gradNormBeforeClip, after = p.gradNormAfterClip;
+    const before = p.gradNormBeforeClip,
+      after = p.gradNormAfterClip;
     if (typeof before === 'number' && !Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
       this.lastNormStep = p.step;
       const clipNorm = typeof p.clipNorm === 'number' ? p.clipNorm : null;
-      this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after: typeof after === 'number' ? after : NaN }], clipNorm });
+      this.view.post({
+        kind: 'gradNorm',
+        points: [{ step: p.step, before, after: typeof after === 'number' ? after : NaN }],
+        clipNorm,
+      });
     }
     // Over DAP, numbers travel as JSON: NaN (no loss yet) arrives as null.
     const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
     const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
-      this.view.post({ kind: 'state', state: 'paused', text, debugging: this.debugging, at: { step: paused.step + 1, epoch: paused.epoch + 1 } });
+      this.view.post({
+        kind: 'state',
+        state: 'paused',
+        text,
+        debugging: this.debugging,
+        at: { step: paused.step + 1, epoch: paused.epoch + 1 },
+      });
       this.item.text = `$(debug-pause) nnet: ${text} · ${where}`;
     } else {
-      this.view.post({ kind: 'state', state: 'training', text: `Training ${this.title}: ${where}`, debugging: this.debugging });
+      this.view.post({
+        kind: 'state',
+        state: 'training',
+        text: `Training ${this.title}: ${where}`,
+        debugging: this.debugging,
+      });
       this.item.text = `$(sync~spin) nnet: ${where} · ${Math.round(p.stepsPerSecond)} steps/s`;
     }
   }
 
   /** The run ended normally, by Stop, or with an error. */
   ended(summary: string, error: string | null): void {
-    this.view.post({ kind: 'state', state: error ? 'error' : 'finished', text: error ?? `${this.title}: ${summary}`, debugging: this.debugging });
+    this.view.post({
+      kind: 'state',
+      state: error ? 'error' : 'finished',
+      text: error ?? `${this.title}: ${summary}`,
+      debugging: this.debugging,
+    });
     this.item.text = error ? `$(error) nnet: ${this.title} failed` : `$(check) nnet: ${summary}`;
     this.item.tooltip = error ?? summary;
   }

@@ -65,7 +65,10 @@ ${body}
 
 /** The full HTML document of the Gradient Flow view. Dynamic text is filled in by the script, never here. */
 export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
-  return renderWebviewDocument(o, 'Gradient Flow', `  <div class="toolbar">
+  return renderWebviewDocument(
+    o,
+    'Gradient Flow',
+    `  <div class="toolbar">
     <vscode-button id="train" appearance="primary">Train</vscode-button>
     <vscode-button id="debug" appearance="secondary">Debug</vscode-button>
     <vscode-button id="pause" appearance="secondary" disabled>Pause</vscode-button>
@@ -117,7 +120,8 @@ export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
     <p id="norm-summary" class="meta"></p>
   </section>
 
-`);
+`,
+  );
 }
 
 function escapeAttr(s: string): string {

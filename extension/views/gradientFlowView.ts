@@ -134,7 +134,13 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
 
 /** The view's part of the settings. */
 export function viewLimitsOf(s: NnetSettings): ViewLimits {
-  return { vanishingRatio: s.vanishingRatio, vanishingFloor: s.vanishingFloor, explodingMax: s.explodingNorm, runsKept: s.runsKept, curvePoints: s.curvePoints };
+  return {
+    vanishingRatio: s.vanishingRatio,
+    vanishingFloor: s.vanishingFloor,
+    explodingMax: s.explodingNorm,
+    runsKept: s.runsKept,
+    curvePoints: s.curvePoints,
+  };
 }
 
 function describe(m: unknown): string {

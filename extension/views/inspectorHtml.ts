@@ -12,9 +12,13 @@ const STAT_COLUMNS = ['tensor', 'shape', 'mean', 'std', 'min', 'max', '‖·‖'
  * fills it from a host message: no dynamic text and no inline styles reach the page here.
  */
 export function renderInspectorHtml(o: InspectorHtmlOptions): string {
-  const headerCells = STAT_COLUMNS.map((c, i) =>
-    `<vscode-data-grid-cell cell-type="columnheader" grid-column="${i + 1}">${c}</vscode-data-grid-cell>`).join('');
-  return renderWebviewDocument(o, 'Layer Inspector', `  <header>
+  const headerCells = STAT_COLUMNS.map(
+    (c, i) => `<vscode-data-grid-cell cell-type="columnheader" grid-column="${i + 1}">${c}</vscode-data-grid-cell>`,
+  ).join('');
+  return renderWebviewDocument(
+    o,
+    'Layer Inspector',
+    `  <header>
     <h1 id="title">Layer Inspector</h1>
     <span id="where" role="status" aria-live="polite"></span>
     <vscode-button id="refresh" appearance="secondary">Refresh</vscode-button>
@@ -64,5 +68,6 @@ export function renderInspectorHtml(o: InspectorHtmlOptions): string {
     <p id="opt-empty" hidden>no optimizer state yet (before the first update)</p>
     <div id="opt-tensors"></div>
   </section>
-  <div id="hover" class="hover" role="tooltip" hidden></div>`);
+  <div id="hover" class="hover" role="tooltip" hidden></div>`,
+  );
 }

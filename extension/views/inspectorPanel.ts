@@ -42,7 +42,12 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     if (this.panel) {
       this.panel.reveal(undefined, true);
     } else {
-      const panel = vscode.window.createWebviewPanel(LayerInspector.viewType, 'Layer Inspector', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+      const panel = vscode.window.createWebviewPanel(
+        LayerInspector.viewType,
+        'Layer Inspector',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {},
+      );
       this.adopt(panel);
     }
     void this.refresh();
@@ -75,14 +80,29 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     } else {
       try {
         const { heatmapCells, maxTensorValues } = this.sizes();
-        msg = { ...(await readLayer((command, args) => Promise.resolve(session.customRequest(command, args)), this.layer, this.step, maxTensorValues)), heatmapCells };
+        msg = {
+          ...(await readLayer(
+            (command, args) => Promise.resolve(session.customRequest(command, args)),
+            this.layer,
+            this.step,
+            maxTensorValues,
+          )),
+          heatmapCells,
+        };
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        msg = { kind: 'empty', text: /only while paused/.test(why) ? 'The debugger is running; pause on a layer to inspect it.' : `Could not read the layer: ${why}` };
+        msg = {
+          kind: 'empty',
+          text: /only while paused/.test(why)
+            ? 'The debugger is running; pause on a layer to inspect it.'
+            : `Could not read the layer: ${why}`,
+        };
       }
     }
     if (gen !== this.generation || !this.panel) return;
-    this.panel.webview.postMessage(msg).then(undefined, (err: unknown) => this.log(`Layer Inspector: could not post: ${String(err)}`));
+    this.panel.webview
+      .postMessage(msg)
+      .then(undefined, (err: unknown) => this.log(`Layer Inspector: could not post: ${String(err)}`));
   }
 
   dispose(): void {
@@ -93,10 +113,18 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
 
   private receive(m: InspectorToHost): void {
     switch (m.kind) {
-      case 'ready': case 'refresh': break;
-      case 'scrub': this.step = m.step; break;
-      case 'log': this.logger.log(m.level, `Layer Inspector: ${m.message}`); return;
-      case 'follow': this.step = null; break;
+      case 'ready':
+      case 'refresh':
+        break;
+      case 'scrub':
+        this.step = m.step;
+        break;
+      case 'log':
+        this.logger.log(m.level, `Layer Inspector: ${m.message}`);
+        return;
+      case 'follow':
+        this.step = null;
+        break;
       default: {
         const never: never = m;
         this.log(`Layer Inspector: unhandled message ${JSON.stringify(never)}`);

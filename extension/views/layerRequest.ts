@@ -27,22 +27,46 @@ function tensor(t: TensorJson): InspectorTensor {
  * The layer `layer` (null: the paused event's layer) at 1-based `step` (null: the paused step), as the inspector
  * shows it. Rejects with the adapter's message (e.g. not paused, no such layer, a step older than the history).
  */
-export async function readLayer(req: DapRequest, layer: string | null, step: number | null, maxValues?: number): Promise<InspectorLayer> {
-  const args: NnetCustomRequests['nnet.layerDetail']['args'] = maxValues === undefined ? { layer, step } : { layer, step, maxValues };
+export async function readLayer(
+  req: DapRequest,
+  layer: string | null,
+  step: number | null,
+  maxValues?: number,
+): Promise<InspectorLayer> {
+  const args: NnetCustomRequests['nnet.layerDetail']['args'] =
+    maxValues === undefined ? { layer, step } : { layer, step, maxValues };
   const d = (await req('nnet.layerDetail', args)) as Body | undefined;
   if (!d || !Array.isArray(d.tensors)) throw new Error('the debug adapter sent no layer');
   return {
-    kind: 'layer', title: d.title, where: d.where, layer: d.layer,
+    kind: 'layer',
+    title: d.title,
+    where: d.where,
+    layer: d.layer,
     tensors: d.tensors.map(tensor),
-    scalars: d.scalars.map((s) => ({ name: s.name, value: s.pending ? notComputed(s.pending) : formatSummary(num(s.value)) })),
+    scalars: d.scalars.map((s) => ({
+      name: s.name,
+      value: s.pending ? notComputed(s.pending) : formatSummary(num(s.value)),
+    })),
     clip: d.clip && {
-      normBefore: num(d.clip.normBefore), normAfter: num(d.clip.normAfter), coefficient: num(d.clip.coefficient),
-      threshold: d.clip.threshold, layerNorm: num(d.clip.layerNorm), share: num(d.clip.share),
+      normBefore: num(d.clip.normBefore),
+      normAfter: num(d.clip.normAfter),
+      coefficient: num(d.clip.coefficient),
+      threshold: d.clip.threshold,
+      layerNorm: num(d.clip.layerNorm),
+      share: num(d.clip.share),
     },
-    optimizer: d.optimizer && { kind: d.optimizer.kind, lr: num(d.optimizer.lr), t: d.optimizer.t, tensors: d.optimizer.tensors.map(tensor) },
+    optimizer: d.optimizer && {
+      kind: d.optimizer.kind,
+      lr: num(d.optimizer.lr),
+      t: d.optimizer.t,
+      tensors: d.optimizer.tensors.map(tensor),
+    },
     decomposition: d.decomposition && {
-      ...d.decomposition, upstreamNorm: num(d.decomposition.upstreamNorm), phiPrimeMean: num(d.decomposition.phiPrimeMean),
-      phiPrimeMax: num(d.decomposition.phiPrimeMax), deltaNorm: num(d.decomposition.deltaNorm),
+      ...d.decomposition,
+      upstreamNorm: num(d.decomposition.upstreamNorm),
+      phiPrimeMean: num(d.decomposition.phiPrimeMean),
+      phiPrimeMax: num(d.decomposition.phiPrimeMax),
+      deltaNorm: num(d.decomposition.deltaNorm),
     },
     history: d.history,
   };

@@ -6,7 +6,11 @@ import * as vscode from 'vscode';
 import type { GradientFlowHtmlOptions } from './gradientFlowHtml';
 
 /** Sets the webview's options and returns what the page template needs for bundle `name` (e.g. 'inspector'). */
-export function prepareWebview(webview: vscode.Webview, extensionUri: vscode.Uri, name: string): GradientFlowHtmlOptions {
+export function prepareWebview(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  name: string,
+): GradientFlowHtmlOptions {
   const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   webview.options = { enableScripts: true, localResourceRoots: [root] };
   return {

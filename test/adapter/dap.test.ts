@@ -14,7 +14,8 @@ import { afterEach, beforeEach, test } from 'node:test';
 const root = path.resolve(__dirname, '..', '..');
 const adapter = path.join(root, 'dist', 'debugAdapter.js');
 const xor = path.join(root, 'examples', 'xor.nnet');
-const H1_LINE = 4, OUT_LINE = 5;
+const H1_LINE = 4,
+  OUT_LINE = 5;
 
 let dc: DebugClient;
 beforeEach(async () => {
@@ -40,13 +41,18 @@ async function layerVariables(): Promise<Map<string, DebugProtocol.Variable>> {
 /** Reads a 2-D tensor variable by expanding its rows, as the Variables view does. */
 async function readMatrix(v: DebugProtocol.Variable): Promise<number[][]> {
   const rows = await dc.variablesRequest({ variablesReference: v.variablesReference });
-  return Promise.all(rows.body.variables.map(async (row) => {
-    const cells = await dc.variablesRequest({ variablesReference: row.variablesReference });
-    return cells.body.variables.map((c) => Number(c.value));
-  }));
+  return Promise.all(
+    rows.body.variables.map(async (row) => {
+      const cells = await dc.variablesRequest({ variablesReference: row.variablesReference });
+      return cells.body.variables.map((c) => Number(c.value));
+    }),
+  );
 }
 
-async function launchAndStop(args: Record<string, unknown>, lines: number[]): Promise<DebugProtocol.SetBreakpointsResponse> {
+async function launchAndStop(
+  args: Record<string, unknown>,
+  lines: number[],
+): Promise<DebugProtocol.SetBreakpointsResponse> {
   await dc.initializeRequest();
   const bps = await dc.setBreakpointsRequest({ source: { path: xor }, breakpoints: lines.map((line) => ({ line })) });
   await dc.configurationDoneRequest();
@@ -77,7 +83,11 @@ test('stops on the hidden layer forward, then backward; W.grad equals a finite-d
 
   // Independent check: the initial weights and first batch from the CLI, a float64 forward pass written here,
   // and central differences of the loss with respect to each entry of h1's W.
-  const state = JSON.parse(execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'inspect', xor, '--steps', '0', '--json'], { encoding: 'utf8' }));
+  const state = JSON.parse(
+    execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'inspect', xor, '--steps', '0', '--json'], {
+      encoding: 'utf8',
+    }),
+  );
   assert.deepEqual(shownX, state.batch.x, 'the adapter shows the same batch the CLI reports');
   const [h1, out] = state.layers as { W: number[][]; b: number[] }[];
   const loss = (W1: number[][]): number => {
@@ -85,28 +95,40 @@ test('stops on the hidden layer forward, then backward; W.grad equals a finite-d
     state.batch.x.forEach((x: number[], n: number) => {
       const a1 = W1.map((row, o) => Math.tanh(row[0] * x[0] + row[1] * x[1] + h1.b[o]));
       const z2 = out.W[0].reduce((s, w, i) => s + w * a1[i], out.b[0]);
-      const p = 1 / (1 + Math.exp(-z2)), y = state.batch.y[n][0];
+      const p = 1 / (1 + Math.exp(-z2)),
+        y = state.batch.y[n][0];
       total += -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
     });
     return total / state.batch.x.length;
   };
   const h = 1e-6;
   let checked = 0;
-  h1.W.forEach((row, o) => row.forEach((w, i) => {
-    const up = h1.W.map((r) => [...r]), down = h1.W.map((r) => [...r]);
-    up[o][i] = w + h; down[o][i] = w - h;
-    const numeric = (loss(up) - loss(down)) / (2 * h);
-    assert.ok(Math.abs(gradW[o][i] - numeric) <= 1e-5 + 1e-3 * Math.abs(numeric), `W.grad[${o}][${i}] = ${gradW[o][i]}, finite difference ${numeric}`);
-    checked++;
-  }));
+  h1.W.forEach((row, o) =>
+    row.forEach((w, i) => {
+      const up = h1.W.map((r) => [...r]),
+        down = h1.W.map((r) => [...r]);
+      up[o][i] = w + h;
+      down[o][i] = w - h;
+      const numeric = (loss(up) - loss(down)) / (2 * h);
+      assert.ok(
+        Math.abs(gradW[o][i] - numeric) <= 1e-5 + 1e-3 * Math.abs(numeric),
+        `W.grad[${o}][${i}] = ${gradW[o][i]}, finite difference ${numeric}`,
+      );
+      checked++;
+    }),
+  );
   assert.equal(checked, 8);
-  assert.ok(gradW.flat().some((g) => Math.abs(g) > 1e-4), 'gradients are not all zero');
+  assert.ok(
+    gradW.flat().some((g) => Math.abs(g) > 1e-4),
+    'gradients are not all zero',
+  );
 });
 
 test('Step Over walks the events of a step: backward h1 → clip → update → forward h1 of the next step', async () => {
   await Promise.all([launchAndStop({}, [H1_LINE]), dc.waitForEvent('stopped')]);
   await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
-  const names: string[] = [], reasons: string[] = [];
+  const names: string[] = [],
+    reasons: string[] = [];
   for (let i = 0; i < 3; i++) {
     const [, stopped] = await Promise.all([dc.nextRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
     reasons.push(stopped.body.reason);
@@ -141,7 +163,10 @@ test('without breakpoints training runs to the end and reports the final loss', 
   const output: string[] = [];
   dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
   await Promise.all([launchAndStop({}, []), dc.waitForEvent('terminated', 20_000)]);
-  assert.ok(output.some((o) => /finished after 2000 steps \(2000 epochs\), loss /.test(o)), output.join(''));
+  assert.ok(
+    output.some((o) => /finished after 2000 steps \(2000 epochs\), loss /.test(o)),
+    output.join(''),
+  );
 });
 
 test('a file with a syntax error is refused at launch with the line and message', async () => {
@@ -149,16 +174,27 @@ test('a file with a syntax error is refused at launch with the line and message'
   fs.writeFileSync(bad, fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh', 'dense h1 4 tanhh'));
   await dc.initializeRequest();
   await dc.configurationDoneRequest();
-  await assert.rejects(dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments), /bad\.nnet:4: unknown activation 'tanhh'/);
+  await assert.rejects(
+    dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments),
+    /bad\.nnet:4: unknown activation 'tanhh'/,
+  );
 });
 
 test('training that diverges ends the session with a message naming the step and layer', async () => {
   const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-')), 'diverge.nnet');
-  fs.writeFileSync(bad, fs.readFileSync(path.join(root, 'examples', 'regression.nnet'), 'utf8').replace('lr=0.1', 'lr=1e30'));
+  fs.writeFileSync(
+    bad,
+    fs.readFileSync(path.join(root, 'examples', 'regression.nnet'), 'utf8').replace('lr=0.1', 'lr=1e30'),
+  );
   const errors: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'stderr') errors.push(e.body.output); });
+  dc.on('output', (e: DebugProtocol.OutputEvent) => {
+    if (e.body.category === 'stderr') errors.push(e.body.output);
+  });
   await dc.initializeRequest();
   await dc.configurationDoneRequest();
-  await Promise.all([dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('terminated')]);
+  await Promise.all([
+    dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments),
+    dc.waitForEvent('terminated'),
+  ]);
   assert.match(errors.join(''), /at step \d+, epoch \d+.*layer '(h1|out)'/);
 });

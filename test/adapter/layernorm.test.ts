@@ -22,14 +22,18 @@ afterEach(() => dc.stop());
 const stopped = () => dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
 const act = async (request: Promise<unknown>) => (await Promise.all([request, stopped()]))[1];
 const frames = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => f.name);
-const evaluate = async (expression: string) => (await dc.evaluateRequest({ expression, frameId: 1, context: 'repl' })).body.result;
+const evaluate = async (expression: string) =>
+  (await dc.evaluateRequest({ expression, frameId: 1, context: 'repl' })).body.result;
 async function scopeNames(): Promise<string[]> {
   const f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
   const scopes = (await dc.scopesRequest({ frameId: f.id })).body.scopes;
-  return (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables.map((v) => v.name);
+  return (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables.map(
+    (v) => v.name,
+  );
 }
 
-const H1 = 6, ACT = 8;
+const H1 = 6,
+  ACT = 8;
 const breakOn = (line: number) => dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line }] });
 
 test('layernorm in the debugger: Step Into its formulas, stops with its tensors, the inspector lists them', async () => {
@@ -69,15 +73,22 @@ test('layernorm in the debugger: Step Into its formulas, stops with its tensors,
   await act(dc.continueRequest({ threadId: 1 }));
   assert.match((await frames())[0], /^backward activation3 · step 2/);
   const formulas: string[] = [];
-  for (let k = 0; k < 3; k++) { await act(dc.stepInRequest({ threadId: 1 })); formulas.push((await frames())[0]); }
+  for (let k = 0; k < 3; k++) {
+    await act(dc.stepInRequest({ threadId: 1 }));
+    formulas.push((await frames())[0]);
+  }
   assert.match(formulas[0], /^∂L\/∂a \(from the layer above\) {2}\(1\/3\)$/);
   assert.match(formulas[1], /^∂γ = Σ_batch ∂L\/∂a ⊙ x̂, ∂β = Σ_batch ∂L\/∂a {2}\(2\/3\)$/);
   assert.match(formulas[2], /^∂x = .* {2}\(3\/3\)$/);
   assert.deepEqual(await scopeNames(), ['∂L/∂a', 'x̂', 'γ', '∂L/∂x']);
 
-  const detail = (await dc.customRequest('nnet.layerDetail', { layer: 'ln1' })).body as { title: string; tensors: { name: string; shape: number[] }[] };
+  const detail = (await dc.customRequest('nnet.layerDetail', { layer: 'ln1' })).body as {
+    title: string;
+    tensors: { name: string; shape: number[] }[];
+  };
   assert.equal(detail.title, 'ln1 · layernorm');
   const names = detail.tensors.map((t) => t.name);
-  for (const n of ['γ', 'γ.grad', 'β', 'β.grad', 'x', 'x̂', 'a', '∂L/∂a']) assert.ok(names.includes(n), `the inspector has ${n}: ${names}`);
+  for (const n of ['γ', 'γ.grad', 'β', 'β.grad', 'x', 'x̂', 'a', '∂L/∂a'])
+    assert.ok(names.includes(n), `the inspector has ${n}: ${names}`);
   assert.deepEqual(detail.tensors.find((t) => t.name === 'γ')!.shape, [32]);
 });

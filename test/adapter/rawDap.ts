@@ -22,8 +22,12 @@ export class RawDap {
   constructor(adapter: string) {
     this.process = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (d: Buffer) => this.onData(d));
-    this.process.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.process.stdin!.on('error', () => { /* the adapter died; its exit is reported below */ });
+    this.process.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.process.stdin!.on('error', () => {
+      /* the adapter died; its exit is reported below */
+    });
     this.process.on('exit', (code, signal) => {
       this.exit = { code, signal };
       for (const done of this.waiting.values()) done('exited');
@@ -39,8 +43,14 @@ export class RawDap {
     if (args !== undefined) msg.arguments = args;
     const json = JSON.stringify(msg);
     return new Promise<Answer>((resolve) => {
-      const timer = setTimeout(() => { this.waiting.delete(seq); resolve('timeout'); }, timeoutMs);
-      this.waiting.set(seq, (a) => { clearTimeout(timer); resolve(a); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        resolve('timeout');
+      }, timeoutMs);
+      this.waiting.set(seq, (a) => {
+        clearTimeout(timer);
+        resolve(a);
+      });
       this.process.stdin!.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
     });
   }
@@ -76,7 +86,9 @@ export class RawDap {
       const m = /Content-Length: (\d+)/i.exec(this.buffer.subarray(0, head).toString());
       const len = m ? Number(m[1]) : 0;
       if (this.buffer.length < head + 4 + len) return;
-      const msg = JSON.parse(this.buffer.subarray(head + 4, head + 4 + len).toString()) as DebugProtocol.ProtocolMessage;
+      const msg = JSON.parse(
+        this.buffer.subarray(head + 4, head + 4 + len).toString(),
+      ) as DebugProtocol.ProtocolMessage;
       this.buffer = this.buffer.subarray(head + 4 + len);
       if (msg.type === 'response') {
         const r = msg as DebugProtocol.Response;

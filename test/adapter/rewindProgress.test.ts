@@ -15,23 +15,50 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-rewind-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const program = path.join(dir, 'long.nnet');
 // XOR for a million epochs of one step each: a long history of tiny steps, kept whole by the default budget.
-fs.writeFileSync(program, fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8').replace('epochs 2000', 'epochs 1000000'));
-const OUT = 5, FAR = 500_000;
+fs.writeFileSync(
+  program,
+  fs
+    .readFileSync(path.join(__dirname, '..', '..', 'examples', 'xor.nnet'), 'utf8')
+    .replace('epochs 2000', 'epochs 1000000'),
+);
+const OUT = 5,
+  FAR = 500_000;
 
-type Events = { start: DebugProtocol.ProgressStartEvent[]; update: DebugProtocol.ProgressUpdateEvent[]; end: DebugProtocol.ProgressEndEvent[] };
+type Events = {
+  start: DebugProtocol.ProgressStartEvent[];
+  update: DebugProtocol.ProgressUpdateEvent[];
+  end: DebugProtocol.ProgressEndEvent[];
+};
 
 /** A session paused at step FAR (a breakpoint that has then been removed), recording every progress event. */
-async function pausedFar(progress: boolean): Promise<{ dc: DebugClient; events: Events; caps: DebugProtocol.Capabilities }> {
+async function pausedFar(
+  progress: boolean,
+): Promise<{ dc: DebugClient; events: Events; caps: DebugProtocol.Capabilities }> {
   const dc = new DebugClient('node', adapter, 'nnet');
   await dc.start();
   const events: Events = { start: [], update: [], end: [] };
   dc.on('progressStart', (e: DebugProtocol.ProgressStartEvent) => events.start.push(e));
   dc.on('progressUpdate', (e: DebugProtocol.ProgressUpdateEvent) => events.update.push(e));
   dc.on('progressEnd', (e: DebugProtocol.ProgressEndEvent) => events.end.push(e));
-  const caps = (await dc.initializeRequest({ adapterID: 'nnet', supportsProgressReporting: progress, linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })).body ?? {};
-  await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line: OUT, condition: `step >= ${FAR}` }] });
+  const caps =
+    (
+      await dc.initializeRequest({
+        adapterID: 'nnet',
+        supportsProgressReporting: progress,
+        linesStartAt1: true,
+        columnsStartAt1: true,
+        pathFormat: 'path',
+      })
+    ).body ?? {};
+  await dc.setBreakpointsRequest({
+    source: { path: program },
+    breakpoints: [{ line: OUT, condition: `step >= ${FAR}` }],
+  });
   await dc.configurationDoneRequest();
-  await Promise.all([dc.launchRequest({ program } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('stopped', 120_000)]);
+  await Promise.all([
+    dc.launchRequest({ program } as DebugProtocol.LaunchRequestArguments),
+    dc.waitForEvent('stopped', 120_000),
+  ]);
   await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [] });
   events.start.length = events.update.length = events.end.length = 0;
   return { dc, events, caps };
@@ -62,18 +89,30 @@ test('Reverse Continue over a long history shows cancellable progress and stops 
     assert.equal(start.cancellable, true);
     assert.match(start.title, /^Reverse Continue/);
     await until('a progress update', () => events.update.length > 0);
-    assert.ok(events.update.every((u) => u.body.progressId === start.progressId && (u.body.percentage ?? 0) >= 0 && (u.body.percentage ?? 101) <= 100));
+    assert.ok(
+      events.update.every(
+        (u) =>
+          u.body.progressId === start.progressId && (u.body.percentage ?? 0) >= 0 && (u.body.percentage ?? 101) <= 100,
+      ),
+    );
     const t0 = Date.now();
     await dc.pauseRequest({ threadId: 1 });
     const paused = await stopped;
     const pauseMs = Date.now() - t0;
     assert.equal(paused.body.reason, 'pause');
     assert.ok(pauseMs < 2000, `Pause took ${pauseMs} ms`);
-    assert.deepEqual(events.end.map((e) => e.body.progressId), [start.progressId], 'the progress ends with the stop');
+    assert.deepEqual(
+      events.end.map((e) => e.body.progressId),
+      [start.progressId],
+      'the progress ends with the stop',
+    );
     const at = stepOf(await topFrame(dc));
     assert.ok(at >= 1 && at <= from, `stopped at step ${at}`);
     // A consistent stop: expressions agree with the frame, and the debugger steps on from there.
-    assert.equal(Number((await dc.evaluateRequest({ expression: 'step', frameId: 1, context: 'repl' })).body.result), at);
+    assert.equal(
+      Number((await dc.evaluateRequest({ expression: 'step', frameId: 1, context: 'repl' })).body.result),
+      at,
+    );
     stopped = dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>;
     await dc.nextRequest({ threadId: 1 });
     assert.equal((await stopped).body.reason, 'step');
@@ -86,7 +125,10 @@ test('Reverse Continue over a long history shows cancellable progress and stops 
     await dc.customRequest('cancel', { progressId: events.start[0].body.progressId });
     const cancelled = await stopped;
     assert.equal(cancelled.body.reason, 'pause');
-    assert.deepEqual(events.end.map((e) => e.body.progressId), [events.start[0].body.progressId]);
+    assert.deepEqual(
+      events.end.map((e) => e.body.progressId),
+      [events.start[0].body.progressId],
+    );
     const again = stepOf(await topFrame(dc));
     assert.ok(again >= 1 && again <= at, `stopped at step ${again}`);
   } finally {

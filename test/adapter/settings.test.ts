@@ -22,16 +22,27 @@ beforeEach(async () => {
   dc = new DebugClient('node', adapter, 'nnet', { env: { ...process.env, NNET_LOG_LEVEL: 'info' } });
   await dc.start();
   // The adapter's log goes to stderr (it has no output channel); the test client does not keep it, so listen here.
-  (dc as unknown as { _adapterProcess: { stderr: NodeJS.ReadableStream } })._adapterProcess.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  (dc as unknown as { _adapterProcess: { stderr: NodeJS.ReadableStream } })._adapterProcess.stderr.on(
+    'data',
+    (d: Buffer) => {
+      stderr += d.toString();
+    },
+  );
 });
 afterEach(() => dc.stop());
 
 /** Launches xor.nnet with `args`, the exception filters enabled, and resolves with the first stop or the end. */
-async function run(args: Record<string, unknown>, filters: DebugProtocol.ExceptionFilterOptions[]): Promise<DebugProtocol.StoppedEvent | 'terminated'> {
+async function run(
+  args: Record<string, unknown>,
+  filters: DebugProtocol.ExceptionFilterOptions[],
+): Promise<DebugProtocol.StoppedEvent | 'terminated'> {
   await dc.initializeRequest();
   await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: filters });
   await dc.configurationDoneRequest();
-  const outcome = Promise.race([dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>, dc.waitForEvent('terminated', 30_000).then(() => 'terminated' as const)]);
+  const outcome = Promise.race([
+    dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>,
+    dc.waitForEvent('terminated', 30_000).then(() => 'terminated' as const),
+  ]);
   await dc.launchRequest({ program: xor, ...args } as DebugProtocol.LaunchRequestArguments);
   return outcome;
 }
@@ -40,10 +51,17 @@ test('a filter with no condition takes its threshold from the launch attributes:
   // A ratio of 0 never fires, so only the floor can: every mean |grad| of xor is below 1.
   const stop = await run({ vanishingRatio: 0, vanishingFloor: 1 }, [{ filterId: 'vanishing' }]);
   assert.ok(stop !== 'terminated', 'stopped');
-  const info = await dc.customRequest('exceptionInfo', { threadId: 1 }) as DebugProtocol.ExceptionInfoResponse;
+  const info = (await dc.customRequest('exceptionInfo', { threadId: 1 })) as DebugProtocol.ExceptionInfoResponse;
   assert.match(info.body.description ?? '', /below the absolute floor 1$/);
-  assert.match(stderr, /\[nnet info\] debug adapter: launch .*xor\.nnet: history 256 MB, CSV up to 16 MB, memory budget 2048 MB/);
-  assert.match(stderr, /\[nnet info\] worker: debugging .*xor\.nnet: 2 nodes, 17 parameters/, 'the worker logs through the adapter');
+  assert.match(
+    stderr,
+    /\[nnet info\] debug adapter: launch .*xor\.nnet: history 256 MB, CSV up to 16 MB, memory budget 2048 MB/,
+  );
+  assert.match(
+    stderr,
+    /\[nnet info\] worker: debugging .*xor\.nnet: 2 nodes, 17 parameters/,
+    'the worker logs through the adapter',
+  );
 });
 
 test('the same filter with the built-in floor does not fire', async () => {
@@ -65,11 +83,17 @@ test('memoryBudgetMB from the launch attribute refuses a file the default budget
   // 1000 samples × 4096 units of buffers: tens of MB, within the default 2 GiB, over 16 MB.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-settings-'));
   const file = path.join(dir, 'wide.nnet');
-  fs.writeFileSync(file, 'network wide\n  input 2\n  dense h 4096 relu\n  dense out 1\nloss mse\ndata generate xor n=1000\ntrain\n  batch 1000\n');
+  fs.writeFileSync(
+    file,
+    'network wide\n  input 2\n  dense h 4096 relu\n  dense out 1\nloss mse\ndata generate xor n=1000\ntrain\n  batch 1000\n',
+  );
   try {
     await dc.initializeRequest();
     await dc.configurationDoneRequest();
-    await assert.rejects(dc.launchRequest({ program: file, memoryBudgetMB: 16 } as DebugProtocol.LaunchRequestArguments), /memory budget is 16 MiB/);
+    await assert.rejects(
+      dc.launchRequest({ program: file, memoryBudgetMB: 16 } as DebugProtocol.LaunchRequestArguments),
+      /memory budget is 16 MiB/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -80,8 +104,13 @@ test('trace: every request, response and event is logged at trace level (the ini
   assert.ok(stop !== 'terminated');
   await dc.threadsRequest();
   const lines = stderr.split('\n').filter((l) => l.startsWith('[nnet trace]'));
-  assert.ok(lines.some((l) => /DAP → request launch \{.*"trace":true/.test(l)), lines.slice(0, 3).join('\n'));
+  assert.ok(
+    lines.some((l) => /DAP → request launch \{.*"trace":true/.test(l)),
+    lines.slice(0, 3).join('\n'),
+  );
   assert.ok(lines.some((l) => /DAP ← event stopped \{.*"reason":"entry"/.test(l)));
-  assert.ok(lines.some((l) => /DAP → request threads /.test(l)) && lines.some((l) => /DAP ← response threads /.test(l)));
+  assert.ok(
+    lines.some((l) => /DAP → request threads /.test(l)) && lines.some((l) => /DAP ← response threads /.test(l)),
+  );
   assert.ok(!lines.some((l) => /request initialize/.test(l)));
 });

@@ -30,12 +30,18 @@ async function runSession(workerScript: string): Promise<{ stderr: string; conso
   const srv = await serve(workerScript);
   const dc = new DebugClient('node', '', 'nnet');
   await dc.start(srv.port);
-  const stderr: string[] = [], consoleOut: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => (e.body.category === 'stderr' ? stderr : consoleOut).push(e.body.output));
+  const stderr: string[] = [],
+    consoleOut: string[] = [];
+  dc.on('output', (e: DebugProtocol.OutputEvent) =>
+    (e.body.category === 'stderr' ? stderr : consoleOut).push(e.body.output),
+  );
   try {
     await dc.initializeRequest();
     await dc.configurationDoneRequest();
-    await Promise.all([dc.launchRequest({ program: xor } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('terminated', 20_000)]);
+    await Promise.all([
+      dc.launchRequest({ program: xor } as DebugProtocol.LaunchRequestArguments),
+      dc.waitForEvent('terminated', 20_000),
+    ]);
   } finally {
     await dc.stop();
     srv.close();
@@ -45,13 +51,16 @@ async function runSession(workerScript: string): Promise<{ stderr: string; conso
 
 test('a crashing worker ends the session with a clear error; a new session then trains', async () => {
   const crash = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-crash-')), 'crash-worker.js');
-  fs.writeFileSync(crash, `
+  fs.writeFileSync(
+    crash,
+    `
     const { parentPort } = require('node:worker_threads');
     parentPort.on('message', (m) => {
       if (m.kind !== 'start') return;
       parentPort.postMessage({ kind: 'started', layerNames: ['h1', 'out'], parameterCount: 17, epochs: 2000 });
       setTimeout(() => { throw new Error('simulated crash in the engine'); }, 20);
-    });`);
+    });`,
+  );
   const crashed = await runSession(crash);
   assert.match(crashed.stderr, /The training worker stopped unexpectedly: simulated crash in the engine/);
 

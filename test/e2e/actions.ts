@@ -22,14 +22,18 @@ export async function startDebugging(wb: Workbench): Promise<void> {
   const { page } = wb;
   await wb.focusEditor();
   await page.keyboard.press('F5');
-  await wb.waitUntil('the debug toolbar after F5', async () => {
-    const picker = page.locator('.quick-input-widget');
-    if (await picker.isVisible()) {
-      const text = (await picker.innerText()).replace(/\s+/g, ' ');
-      throw new FatalError(`F5 opened a picker instead of starting an nnet debug session: "${text}"`);
-    }
-    return debugViewsReady(page);
-  }, 30_000);
+  await wb.waitUntil(
+    'the debug toolbar after F5',
+    async () => {
+      const picker = page.locator('.quick-input-widget');
+      if (await picker.isVisible()) {
+        const text = (await picker.innerText()).replace(/\s+/g, ' ');
+        throw new FatalError(`F5 opened a picker instead of starting an nnet debug session: "${text}"`);
+      }
+      return debugViewsReady(page);
+    },
+    30_000,
+  );
 }
 
 async function debugViewsReady(page: Page): Promise<boolean> {

@@ -32,9 +32,11 @@ export async function breakpointLines(page: Page): Promise<number[]> {
   // Glyphs (in .glyph-margin-widgets) and line numbers (in .margin-view-overlays) are matched by their CSS `top`.
   // (No helper functions inside evaluate callbacks: tsx's __name wrapper does not exist in the page.)
   const editor = page.locator('.editor-instance .monaco-editor').first();
-  const glyphTops = await editor.locator('.codicon[class*="debug-breakpoint"]')
+  const glyphTops = await editor
+    .locator('.codicon[class*="debug-breakpoint"]')
     .evaluateAll((els) => els.map((e) => (e as HTMLElement).style.top || (e.parentElement as HTMLElement).style.top));
-  const numbers = await editor.locator('.margin-view-overlays .line-numbers')
+  const numbers = await editor
+    .locator('.margin-view-overlays .line-numbers')
     .evaluateAll((els) => els.map((e) => [(e.parentElement as HTMLElement).style.top, e.textContent ?? '']));
   return numbers.filter(([top]) => glyphTops.includes(top ?? '')).map(([, n]) => Number(n));
 }

@@ -9,94 +9,164 @@ import { withWorkbench } from './workbench';
 
 const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
 
-test('deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug Console, Step Back', { timeout: 240_000 }, async (t) => {
-  await withWorkbench({ name: 'debugger' }, async (wb) => {
-    const { page } = wb;
-    await wb.openFile('deep-sigmoid.nnet');
-    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+test(
+  'deep sigmoid: vanishing-gradient filter, Step Into a backward pass, Debug Console, Step Back',
+  { timeout: 240_000 },
+  async (t) => {
+    await withWorkbench({ name: 'debugger' }, async (wb) => {
+      const { page } = wb;
+      await wb.openFile('deep-sigmoid.nnet');
+      await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
-    // 1. The exception filter, ticked in the Breakpoints view as a user would.
-    await wb.runCommand('View: Show Run and Debug');
-    const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
-    // The filters are listed once a session of the type has started. A breakpoint keeps that first session paused
-    // (the example trains in milliseconds); it is removed again before the real run.
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
-    await startDebugging(wb);
-    await filter.first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Shift+F5');
-    await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
-    await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
-    // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
-    await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
-    await wb.waitUntil('the filter to be ticked', async () => (await filter.first().locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count()) > 0, 10_000);
-    await startDebugging(wb);
-    const exceptionFrame = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
-      (await page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget').allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
-    t.diagnostic(`exception: ${exceptionFrame.replace(/\s+/g, ' ')}`);
-    await wb.screenshot('vanishing-filter');
+      // 1. The exception filter, ticked in the Breakpoints view as a user would.
+      await wb.runCommand('View: Show Run and Debug');
+      const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
+      // The filters are listed once a session of the type has started. A breakpoint keeps that first session paused
+      // (the example trains in milliseconds); it is removed again before the real run.
+      await wb.gotoLine(OUT_LINE);
+      await page.keyboard.press('F9');
+      await startDebugging(wb);
+      await filter.first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Shift+F5');
+      await wb.waitUntil(
+        'the first session to end',
+        async () => !(await page.locator('.debug-toolbar').isVisible()),
+        30_000,
+      );
+      await wb.gotoLine(OUT_LINE);
+      await page.keyboard.press('F9');
+      await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+      // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
+      await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+      await wb.waitUntil(
+        'the filter to be ticked',
+        async () =>
+          (await filter
+            .first()
+            .locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]')
+            .count()) > 0,
+        10_000,
+      );
+      await startDebugging(wb);
+      const exceptionFrame = await wb.waitUntil(
+        'a stop on the vanishing-gradient filter',
+        async () =>
+          (
+            await page
+              .locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget')
+              .allInnerTexts()
+          ).find((x) => /Vanishing gradient/.test(x)),
+        60_000,
+      );
+      t.diagnostic(`exception: ${exceptionFrame.replace(/\s+/g, ' ')}`);
+      await wb.screenshot('vanishing-filter');
 
-    // 2. A breakpoint on the output layer, then into the backward pass of the layer below it.
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
-    await page.keyboard.press('F5'); // continue to the next hit: forward out of the next step
-    await wb.waitUntil('forward out', async () => (await callStackRows(page)).some((r) => /forward out/.test(r)), 30_000);
-    await page.keyboard.press('F5');
-    await wb.waitUntil('backward out', async () => (await callStackRows(page)).some((r) => /backward out/.test(r)), 30_000);
-    await page.keyboard.press('F11');
-    await wb.waitUntil('the ∂L/∂a sub-step of backward h_10', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
-    await page.keyboard.press('F11');
-    const frame = await wb.waitUntil('the δ sub-step of backward h_10', async () =>
-      (await callStackRows(page)).find((r) => /δ = ∂L\/∂a ⊙ sigmoid′\(z\)/.test(r)), 30_000);
-    t.diagnostic(`frame: ${frame}`);
-    assert.ok((await callStackRows(page)).some((r) => /backward h_10/.test(r)));
-    // The repeat line's inline value is the paused instance's, not the first one's.
-    const inline = await wb.waitUntil('the inline value of the repeat line to name h_10', async () => {
-      const lines = await page.locator('.editor-instance .view-line').allInnerTexts();
-      return lines.map((l) => l.replace(/\s+/g, ' ')).find((l) => /dense h 16 sigmoid/.test(l) && /\(h_10 of 10\)/.test(l));
-    }, 15_000);
-    t.diagnostic(`inline: ${inline}`);
-    await expandScopes(page);
-    await wb.waitUntil('∂L/∂a, z, φ′(z) and δ in Variables', async () => {
-      const names = await variableNames(page);
-      return ['∂L/∂a', 'z', 'φ′(z)', 'δ = ∂L/∂z'].every((n) => names.includes(n));
+      // 2. A breakpoint on the output layer, then into the backward pass of the layer below it.
+      await wb.gotoLine(OUT_LINE);
+      await page.keyboard.press('F9');
+      await page.keyboard.press('F5'); // continue to the next hit: forward out of the next step
+      await wb.waitUntil(
+        'forward out',
+        async () => (await callStackRows(page)).some((r) => /forward out/.test(r)),
+        30_000,
+      );
+      await page.keyboard.press('F5');
+      await wb.waitUntil(
+        'backward out',
+        async () => (await callStackRows(page)).some((r) => /backward out/.test(r)),
+        30_000,
+      );
+      await page.keyboard.press('F11');
+      await wb.waitUntil(
+        'the ∂L/∂a sub-step of backward h_10',
+        async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)),
+        30_000,
+      );
+      await page.keyboard.press('F11');
+      const frame = await wb.waitUntil(
+        'the δ sub-step of backward h_10',
+        async () => (await callStackRows(page)).find((r) => /δ = ∂L\/∂a ⊙ sigmoid′\(z\)/.test(r)),
+        30_000,
+      );
+      t.diagnostic(`frame: ${frame}`);
+      assert.ok((await callStackRows(page)).some((r) => /backward h_10/.test(r)));
+      // The repeat line's inline value is the paused instance's, not the first one's.
+      const inline = await wb.waitUntil(
+        'the inline value of the repeat line to name h_10',
+        async () => {
+          const lines = await page.locator('.editor-instance .view-line').allInnerTexts();
+          return lines
+            .map((l) => l.replace(/\s+/g, ' '))
+            .find((l) => /dense h 16 sigmoid/.test(l) && /\(h_10 of 10\)/.test(l));
+        },
+        15_000,
+      );
+      t.diagnostic(`inline: ${inline}`);
+      await expandScopes(page);
+      await wb.waitUntil('∂L/∂a, z, φ′(z) and δ in Variables', async () => {
+        const names = await variableNames(page);
+        return ['∂L/∂a', 'z', 'φ′(z)', 'δ = ∂L/∂z'].every((n) => names.includes(n));
+      });
+      t.diagnostic((await variableRows(page)).slice(0, 6).join(' | '));
+      await wb.screenshot('step-into-delta');
+
+      // 3. The Debug Console.
+      await wb.runCommand('Debug Console: Focus on Debug Console View');
+      await page.keyboard.type('mean(abs(h_10.delta)) < mean(abs(h_10.dA))');
+      await page.keyboard.press('Enter');
+      await wb.waitUntil(
+        'the console answers true',
+        async () => (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*true\s*$/m.test(x)),
+        30_000,
+      );
+      // The backward pass has not reached h_1 yet: its gradient is not computed, and the console says so.
+      await page.keyboard.type('norm(h_1.W.grad)');
+      await page.keyboard.press('Enter');
+      await wb.waitUntil(
+        'norm(h_1.W.grad) is not computed yet',
+        async () =>
+          (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) =>
+            /h_1\.W\.grad is not computed yet at backward h_10/.test(x),
+          ),
+        30_000,
+      );
+      await page.keyboard.type('norm(h_10.W.grad)');
+      await page.keyboard.press('Enter');
+      await wb.waitUntil(
+        'a number for norm(h_10.W.grad)',
+        async () =>
+          (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*\d[\d.e-]*\s*$/m.test(x)),
+        30_000,
+      );
+      await wb.screenshot('debug-console');
+
+      // 4. Step Back with the debug toolbar's button (VS Code shows it because the adapter supports stepping back).
+      const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
+      await stepBack.click();
+      await wb.waitUntil(
+        'the ∂L/∂a sub-step again',
+        async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)),
+        30_000,
+      );
+      // After Step Into, Step Back is its inverse: it lands on the previous event's last chain-rule sub-step.
+      await stepBack.click();
+      await wb.waitUntil(
+        'back at the last sub-step of backward out',
+        async () => {
+          const rows = await callStackRows(page);
+          return rows.some((r) => /^∂x = δ·W \(5\/5\)/.test(r)) && rows.some((r) => /^backward out · step 2/.test(r));
+        },
+        30_000,
+      );
+      await stepBack.click();
+      await wb.waitUntil(
+        'back at ∂b of backward out',
+        async () => (await callStackRows(page)).some((r) => /^∂b = Σ_batch δ \(4\/5\)/.test(r)),
+        30_000,
+      );
+      await wb.screenshot('stepped-back');
+      await page.keyboard.press('Shift+F5');
+      await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
     });
-    t.diagnostic((await variableRows(page)).slice(0, 6).join(' | '));
-    await wb.screenshot('step-into-delta');
-
-    // 3. The Debug Console.
-    await wb.runCommand('Debug Console: Focus on Debug Console View');
-    await page.keyboard.type('mean(abs(h_10.delta)) < mean(abs(h_10.dA))');
-    await page.keyboard.press('Enter');
-    await wb.waitUntil('the console answers true', async () =>
-      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*true\s*$/m.test(x)), 30_000);
-    // The backward pass has not reached h_1 yet: its gradient is not computed, and the console says so.
-    await page.keyboard.type('norm(h_1.W.grad)');
-    await page.keyboard.press('Enter');
-    await wb.waitUntil('norm(h_1.W.grad) is not computed yet', async () =>
-      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /h_1\.W\.grad is not computed yet at backward h_10/.test(x)), 30_000);
-    await page.keyboard.type('norm(h_10.W.grad)');
-    await page.keyboard.press('Enter');
-    await wb.waitUntil('a number for norm(h_10.W.grad)', async () =>
-      (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*\d[\d.e-]*\s*$/m.test(x)), 30_000);
-    await wb.screenshot('debug-console');
-
-    // 4. Step Back with the debug toolbar's button (VS Code shows it because the adapter supports stepping back).
-    const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
-    await stepBack.click();
-    await wb.waitUntil('the ∂L/∂a sub-step again', async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)), 30_000);
-    // After Step Into, Step Back is its inverse: it lands on the previous event's last chain-rule sub-step.
-    await stepBack.click();
-    await wb.waitUntil('back at the last sub-step of backward out', async () => {
-      const rows = await callStackRows(page);
-      return rows.some((r) => /^∂x = δ·W \(5\/5\)/.test(r)) && rows.some((r) => /^backward out · step 2/.test(r));
-    }, 30_000);
-    await stepBack.click();
-    await wb.waitUntil('back at ∂b of backward out', async () => (await callStackRows(page)).some((r) => /^∂b = Σ_batch δ \(4\/5\)/.test(r)), 30_000);
-    await wb.screenshot('stepped-back');
-    await page.keyboard.press('Shift+F5');
-    await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
-  });
-});
+  },
+);

@@ -23,8 +23,18 @@ export async function openGradientFlow(wb: Workbench): Promise<InFrame> {
   const find = async (): Promise<Frame | undefined> => {
     for (const f of wb.page.frames()) {
       if (f.isDetached()) continue;
-      const found = await f.locator('#gradflow-chart').count().catch(() => 0);
-      if (found > 0 && await f.locator('body').isVisible().catch(() => false)) return f;
+      const found = await f
+        .locator('#gradflow-chart')
+        .count()
+        .catch(() => 0);
+      if (
+        found > 0 &&
+        (await f
+          .locator('body')
+          .isVisible()
+          .catch(() => false))
+      )
+        return f;
     }
     return undefined;
   };
@@ -47,8 +57,9 @@ export function summarize(frame: InFrame): Promise<WebviewSummary> {
       }
       return { width: c.width, height: c.height, painted };
     });
-    const attrs = [...body.querySelectorAll('[aria-label],[title],[alt]')]
-      .map((e) => [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('alt')].filter(Boolean).join(' '));
+    const attrs = [...body.querySelectorAll('[aria-label],[title],[alt]')].map((e) =>
+      [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('alt')].filter(Boolean).join(' '),
+    );
     return { canvases, accessibleText: `${(body as HTMLElement).innerText}\n${attrs.join('\n')}` };
   });
 }

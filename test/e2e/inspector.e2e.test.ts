@@ -12,78 +12,128 @@ const H_LINE = 6; // `    dense h 16 sigmoid init=xavier` (h_1 … h_10) in exam
 
 /** The inspector is the extension's one editor-area webview: every webview that is not a sidebar view. */
 function inspectorFrame(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready[src*="extensionId=nnet-dev.nnet"]:not([src*="purpose=webviewView"])').first().frameLocator('#active-frame');
+  return wb.page
+    .frameLocator('iframe.webview.ready[src*="extensionId=nnet-dev.nnet"]:not([src*="purpose=webviewView"])')
+    .first()
+    .frameLocator('#active-frame');
 }
 
-const text = (frame: FrameLocator, selector: string) => frame.locator(selector).innerText({ timeout: 1000 }).catch(() => '');
+const text = (frame: FrameLocator, selector: string) =>
+  frame
+    .locator(selector)
+    .innerText({ timeout: 1000 })
+    .catch(() => '');
 
-test('deep sigmoid: open the Layer Inspector from Variables, read δ decomposition, scrub history, follow, CodeLens', { timeout: 240_000 }, async (t) => {
-  await withWorkbench({ name: 'inspector' }, async (wb) => {
-    const { page } = wb;
-    await wb.openFile('deep-sigmoid.nnet');
-    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
-    // Break on the backward pass of h_1 at step 3 (a condition), where the gradient has shrunk through ten sigmoids.
-    await wb.gotoLine(H_LINE);
-    const condition = 'step == 3 && phase == "backward" && layer == "h_1"';
-    await wb.runCommand('Debug: Add Conditional Breakpoint...');
-    const widget = page.locator('.breakpoint-widget');
-    await widget.waitFor({ timeout: 10_000 });
-    // Type into the widget's own input, and only press Enter once all of it arrived there (not in the editor).
-    await widget.locator('.monaco-editor').first().click();
-    await page.keyboard.type(condition);
-    await wb.waitUntil('the condition in the breakpoint widget', async () =>
-      (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(condition), 10_000);
-    await page.keyboard.press('Enter');
-    await startDebugging(wb);
-    await wb.waitUntil('backward h_1 at step 3', async () => (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)), 60_000);
+test(
+  'deep sigmoid: open the Layer Inspector from Variables, read δ decomposition, scrub history, follow, CodeLens',
+  { timeout: 240_000 },
+  async (t) => {
+    await withWorkbench({ name: 'inspector' }, async (wb) => {
+      const { page } = wb;
+      await wb.openFile('deep-sigmoid.nnet');
+      await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+      // Break on the backward pass of h_1 at step 3 (a condition), where the gradient has shrunk through ten sigmoids.
+      await wb.gotoLine(H_LINE);
+      const condition = 'step == 3 && phase == "backward" && layer == "h_1"';
+      await wb.runCommand('Debug: Add Conditional Breakpoint...');
+      const widget = page.locator('.breakpoint-widget');
+      await widget.waitFor({ timeout: 10_000 });
+      // Type into the widget's own input, and only press Enter once all of it arrived there (not in the editor).
+      await widget.locator('.monaco-editor').first().click();
+      await page.keyboard.type(condition);
+      await wb.waitUntil(
+        'the condition in the breakpoint widget',
+        async () => (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(condition),
+        10_000,
+      );
+      await page.keyboard.press('Enter');
+      await startDebugging(wb);
+      await wb.waitUntil(
+        'backward h_1 at step 3',
+        async () => (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)),
+        60_000,
+      );
 
-    // Right-click W.grad in Variables → Open in Layer Inspector.
-    await expandScopes(page);
-    const row = page.locator('.debug-variables .monaco-list-row', { has: page.locator('.name', { hasText: /^W\.grad/ }) }).first();
-    const item = page.getByRole('menuitem', { name: /Open in Layer Inspector/ });
-    const frame = inspectorFrame(wb);
-    // A click that lands while the menu is still settling (the CodeLenses appear as the session starts) is lost:
-    // open the menu again until the panel shows.
-    await wb.waitUntil('the Layer Inspector panel from the Variables context menu', async () => {
-      if (!(await item.isVisible())) await row.click({ button: 'right' });
-      await item.click({ timeout: 2000 }).catch(() => undefined);
-      return frame.locator('#title').isVisible({ timeout: 3000 }).catch(() => false);
-    }, 30_000, 500);
-    await wb.waitUntil('the inspector to show h_1 at step 3', async () => /backward h_1 · step 3/.test(await text(frame, '#where')), 30_000);
-    assert.match(await text(frame, '#title'), /^h_1 · dense 2→16 sigmoid/);
-    const grid = await frame.locator('#stats vscode-data-grid-row:not([row-type="header"])').allInnerTexts();
-    t.diagnostic(grid.map((r) => r.replace(/\s+/g, ' ')).join(' | '));
-    assert.ok(grid.some((r) => /^W\.grad\b/.test(r.trim())) && grid.some((r) => /^δ/.test(r.trim())), 'W.grad and δ in the stats grid');
-    assert.ok(await frame.locator('canvas.heat').count() >= 5);
-    const verdict = await text(frame, '#decomp-verdict');
-    const decomp = await text(frame, '#decomp-table');
-    t.diagnostic(`${decomp.replace(/\s+/g, ' ')} → ${verdict}`);
-    assert.match(decomp, /from h_2/);
-    assert.match(verdict, /shrinks/, 'sigmoid′ ≤ 0.25 shrinks the gradient arriving from h_2');
-    await wb.screenshot('inspector-h1-step3');
+      // Right-click W.grad in Variables → Open in Layer Inspector.
+      await expandScopes(page);
+      const row = page
+        .locator('.debug-variables .monaco-list-row', { has: page.locator('.name', { hasText: /^W\.grad/ }) })
+        .first();
+      const item = page.getByRole('menuitem', { name: /Open in Layer Inspector/ });
+      const frame = inspectorFrame(wb);
+      // A click that lands while the menu is still settling (the CodeLenses appear as the session starts) is lost:
+      // open the menu again until the panel shows.
+      await wb.waitUntil(
+        'the Layer Inspector panel from the Variables context menu',
+        async () => {
+          if (!(await item.isVisible())) await row.click({ button: 'right' });
+          await item.click({ timeout: 2000 }).catch(() => undefined);
+          return frame
+            .locator('#title')
+            .isVisible({ timeout: 3000 })
+            .catch(() => false);
+        },
+        30_000,
+        500,
+      );
+      await wb.waitUntil(
+        'the inspector to show h_1 at step 3',
+        async () => /backward h_1 · step 3/.test(await text(frame, '#where')),
+        30_000,
+      );
+      assert.match(await text(frame, '#title'), /^h_1 · dense 2→16 sigmoid/);
+      const grid = await frame.locator('#stats vscode-data-grid-row:not([row-type="header"])').allInnerTexts();
+      t.diagnostic(grid.map((r) => r.replace(/\s+/g, ' ')).join(' | '));
+      assert.ok(
+        grid.some((r) => /^W\.grad\b/.test(r.trim())) && grid.some((r) => /^δ/.test(r.trim())),
+        'W.grad and δ in the stats grid',
+      );
+      assert.ok((await frame.locator('canvas.heat').count()) >= 5);
+      const verdict = await text(frame, '#decomp-verdict');
+      const decomp = await text(frame, '#decomp-table');
+      t.diagnostic(`${decomp.replace(/\s+/g, ' ')} → ${verdict}`);
+      assert.match(decomp, /from h_2/);
+      assert.match(verdict, /shrinks/, 'sigmoid′ ≤ 0.25 shrinks the gradient arriving from h_2');
+      await wb.screenshot('inspector-h1-step3');
 
-    // Scrub the slider back to step 1 (keyboard: Home), then Follow the debugger again.
-    await frame.locator('#step-slider').focus();
-    await page.keyboard.press('Home');
-    await wb.waitUntil('the inspector to show step 1', async () => /backward h_1 · step 1\b/.test(await text(frame, '#where')), 30_000);
-    assert.match(await text(frame, '#step-text'), /step 1 of 1–3/);
-    await wb.screenshot('inspector-scrubbed-step1');
-    assert.ok((await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)), 'the debugger itself did not move');
-    await frame.locator('#follow').click();
-    await wb.waitUntil('back at step 3', async () => /step 3/.test(await text(frame, '#where')), 30_000);
+      // Scrub the slider back to step 1 (keyboard: Home), then Follow the debugger again.
+      await frame.locator('#step-slider').focus();
+      await page.keyboard.press('Home');
+      await wb.waitUntil(
+        'the inspector to show step 1',
+        async () => /backward h_1 · step 1\b/.test(await text(frame, '#where')),
+        30_000,
+      );
+      assert.match(await text(frame, '#step-text'), /step 1 of 1–3/);
+      await wb.screenshot('inspector-scrubbed-step1');
+      assert.ok(
+        (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)),
+        'the debugger itself did not move',
+      );
+      await frame.locator('#follow').click();
+      await wb.waitUntil('back at step 3', async () => /step 3/.test(await text(frame, '#where')), 30_000);
 
-    // Step: the open panel follows the stop on its own (backward h_1 is followed by the clip event).
-    await wb.focusEditor();
-    await page.keyboard.press('F10');
-    await wb.waitUntil('the inspector to follow to the clip event', async () => /^clip · step 3/.test(await text(frame, '#where')), 30_000);
+      // Step: the open panel follows the stop on its own (backward h_1 is followed by the clip event).
+      await wb.focusEditor();
+      await page.keyboard.press('F10');
+      await wb.waitUntil(
+        'the inspector to follow to the clip event',
+        async () => /^clip · step 3/.test(await text(frame, '#where')),
+        30_000,
+      );
 
-    // The Inspect CodeLens of `out` opens that layer (scrolled into the middle of the editor first: the stop on the
-    // clip event revealed the optimizer line, leaving `out` under the editor's top scroll shadow).
-    await wb.gotoLine(1);
-    await page.locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' }).last().click();
-    await wb.waitUntil('the inspector to show out', async () => /^out · dense 16→1 sigmoid/.test(await text(frame, '#title')), 30_000);
-    assert.match(await text(frame, '#decomp-table'), /the loss/);
-    await wb.screenshot('inspector-out-from-codelens');
-    await page.keyboard.press('Shift+F5');
-  });
-});
+      // The Inspect CodeLens of `out` opens that layer (scrolled into the middle of the editor first: the stop on the
+      // clip event revealed the optimizer line, leaving `out` under the editor's top scroll shadow).
+      await wb.gotoLine(1);
+      await page.locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' }).last().click();
+      await wb.waitUntil(
+        'the inspector to show out',
+        async () => /^out · dense 16→1 sigmoid/.test(await text(frame, '#title')),
+        30_000,
+      );
+      assert.match(await text(frame, '#decomp-table'), /the loss/);
+      await wb.screenshot('inspector-out-from-codelens');
+      await page.keyboard.press('Shift+F5');
+    });
+  },
+);

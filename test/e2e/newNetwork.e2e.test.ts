@@ -7,42 +7,73 @@ import { test } from 'node:test';
 import { clickTrain } from './actions';
 import { withWorkbench } from './workbench';
 
-test('New Network from a template writes a new file into the workspace, and it trains', { timeout: 240_000 }, async (t) => {
-  await withWorkbench({ name: 'new-network' }, async (wb) => {
-    const { page } = wb;
-    const existing = fs.readFileSync(path.join(wb.workspace, 'xor.nnet'), 'utf8');
-    await wb.leaveWebview();
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    // Right after the window opens the palette may not list extension commands yet: type again until it does.
-    await wb.waitUntil('nnet: New Network… in the command palette', async () => {
-      await input.fill('');
-      await input.fill('>nnet: New Network');
-      return page.locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: New Network' }).first()
-        .waitFor({ timeout: 2000 }).then(() => true, () => false);
-    }, 60_000, 500);
-    await page.keyboard.press('Enter');
-    // The template picker: one row per lesson, each with its one-line lesson.
-    const xorRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'the smallest problem a linear model cannot solve' });
-    await xorRow.first().waitFor({ timeout: 30_000 });
-    const rows = (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
-    t.diagnostic(rows.slice(0, 4).join(' | '));
-    assert.ok(rows.some((r) => /deep-sigmoid/.test(r)), 'the vanishing-gradient lesson is offered');
-    await wb.screenshot('template-picker');
-    await xorRow.first().click();
+test(
+  'New Network from a template writes a new file into the workspace, and it trains',
+  { timeout: 240_000 },
+  async (t) => {
+    await withWorkbench({ name: 'new-network' }, async (wb) => {
+      const { page } = wb;
+      const existing = fs.readFileSync(path.join(wb.workspace, 'xor.nnet'), 'utf8');
+      await wb.leaveWebview();
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      // Right after the window opens the palette may not list extension commands yet: type again until it does.
+      await wb.waitUntil(
+        'nnet: New Network… in the command palette',
+        async () => {
+          await input.fill('');
+          await input.fill('>nnet: New Network');
+          return page
+            .locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: New Network' })
+            .first()
+            .waitFor({ timeout: 2000 })
+            .then(
+              () => true,
+              () => false,
+            );
+        },
+        60_000,
+        500,
+      );
+      await page.keyboard.press('Enter');
+      // The template picker: one row per lesson, each with its one-line lesson.
+      const xorRow = page.locator('.quick-input-list .monaco-list-row', {
+        hasText: 'the smallest problem a linear model cannot solve',
+      });
+      await xorRow.first().waitFor({ timeout: 30_000 });
+      const rows = (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((r) =>
+        r.replace(/\s+/g, ' '),
+      );
+      t.diagnostic(rows.slice(0, 4).join(' | '));
+      assert.ok(
+        rows.some((r) => /deep-sigmoid/.test(r)),
+        'the vanishing-gradient lesson is offered',
+      );
+      await wb.screenshot('template-picker');
+      await xorRow.first().click();
 
-    await page.locator('.tabs-container .tab.active', { hasText: 'xor-2.nnet' }).waitFor({ timeout: 30_000 });
-    const written = path.join(wb.workspace, 'xor-2.nnet');
-    await wb.waitUntil('xor-2.nnet on disk', async () => fs.existsSync(written));
-    assert.equal(fs.readFileSync(path.join(wb.workspace, 'xor.nnet'), 'utf8'), existing, 'the existing xor.nnet is untouched');
-    assert.match(fs.readFileSync(written, 'utf8'), /^network xor$/m);
+      await page.locator('.tabs-container .tab.active', { hasText: 'xor-2.nnet' }).waitFor({ timeout: 30_000 });
+      const written = path.join(wb.workspace, 'xor-2.nnet');
+      await wb.waitUntil('xor-2.nnet on disk', async () => fs.existsSync(written));
+      assert.equal(
+        fs.readFileSync(path.join(wb.workspace, 'xor.nnet'), 'utf8'),
+        existing,
+        'the existing xor.nnet is untouched',
+      );
+      assert.match(fs.readFileSync(written, 'utf8'), /^network xor$/m);
 
-    t.diagnostic(`Train pressed via ${await clickTrain(wb)}`);
-    const done = await wb.waitUntil('the status bar to report the finished run', async () => {
-      const text = (await page.locator('.part.statusbar').innerText()).replace(/\s+/g, ' ');
-      return /finished after 2000 steps/.test(text) ? text : undefined;
-    }, 90_000, 500);
-    t.diagnostic(done);
-    await wb.screenshot('trained');
-  });
-});
+      t.diagnostic(`Train pressed via ${await clickTrain(wb)}`);
+      const done = await wb.waitUntil(
+        'the status bar to report the finished run',
+        async () => {
+          const text = (await page.locator('.part.statusbar').innerText()).replace(/\s+/g, ' ');
+          return /finished after 2000 steps/.test(text) ? text : undefined;
+        },
+        90_000,
+        500,
+      );
+      t.diagnostic(done);
+      await wb.screenshot('trained');
+    });
+  },
+);

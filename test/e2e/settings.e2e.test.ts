@@ -24,7 +24,9 @@ function findFiles(dir: string, name: string): string[] {
 
 /** The nnet output channel's log file (VS Code writes each LogOutputChannel to the window's log folder). */
 function nnetLog(wb: Workbench): string {
-  return findFiles(path.join(wb.userDataDir, 'logs'), 'nnet.log').map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  return findFiles(path.join(wb.userDataDir, 'logs'), 'nnet.log')
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 /**
@@ -32,135 +34,245 @@ function nnetLog(wb: Workbench): string {
  * click can land on a neighbour: the state is read back and corrected until it is right.
  */
 async function tickOnly(wb: Workbench, label: string): Promise<void> {
-  const rows = wb.page.locator('.debug-breakpoints .monaco-list-row').filter({ has: wb.page.locator('.monaco-checkbox, input[type="checkbox"]') });
-  const isChecked = (row: ReturnType<typeof rows.nth>) => row.locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]').count().then((n) => n > 0);
-  await wb.waitUntil(`only '${label}' ticked`, async () => {
-    await wb.page.waitForTimeout(800);
-    let right = true;
-    for (let i = 0; i < (await rows.count()); i++) {
-      const row = rows.nth(i);
-      const want = (await row.innerText()).includes(label);
-      if ((await isChecked(row)) !== want) {
-        right = false;
-        await row.locator('.monaco-checkbox, input[type="checkbox"]').first().click();
-        break; // the list may re-render: read it again
+  const rows = wb.page
+    .locator('.debug-breakpoints .monaco-list-row')
+    .filter({ has: wb.page.locator('.monaco-checkbox, input[type="checkbox"]') });
+  const isChecked = (row: ReturnType<typeof rows.nth>) =>
+    row
+      .locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]')
+      .count()
+      .then((n) => n > 0);
+  await wb.waitUntil(
+    `only '${label}' ticked`,
+    async () => {
+      await wb.page.waitForTimeout(800);
+      let right = true;
+      for (let i = 0; i < (await rows.count()); i++) {
+        const row = rows.nth(i);
+        const want = (await row.innerText()).includes(label);
+        if ((await isChecked(row)) !== want) {
+          right = false;
+          await row.locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+          break; // the list may re-render: read it again
+        }
       }
-    }
-    return right;
-  }, 20_000);
+      return right;
+    },
+    20_000,
+  );
 }
 
-test('a setting changed mid-session: the view follows at once, the next debug session stops with the new threshold; a bad value is logged once', { timeout: 300_000 }, async (t) => {
-  await withWorkbench({
-    name: 'settings',
-    settings: { 'nnet.exceptions.vanishingRatio': 1e-12, 'nnet.exceptions.vanishingFloor': 0, 'nnet.debug.historyMB': 'lots' },
-  }, async (wb) => {
-    const { page } = wb;
-    await wb.openFile('deep-sigmoid.nnet');
-    await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
+test(
+  'a setting changed mid-session: the view follows at once, the next debug session stops with the new threshold; a bad value is logged once',
+  { timeout: 300_000 },
+  async (t) => {
+    await withWorkbench(
+      {
+        name: 'settings',
+        settings: {
+          'nnet.exceptions.vanishingRatio': 1e-12,
+          'nnet.exceptions.vanishingFloor': 0,
+          'nnet.debug.historyMB': 'lots',
+        },
+      },
+      async (wb) => {
+        const { page } = wb;
+        await wb.openFile('deep-sigmoid.nnet');
+        await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
-    // The filters are listed once a session of the type has started: a first session, held by a breakpoint.
-    await wb.runCommand('View: Show Run and Debug');
-    const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
-    await startDebugging(wb);
-    await filter.first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Shift+F5');
-    await wb.waitUntil('the first session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
-    await wb.gotoLine(OUT_LINE);
-    await page.keyboard.press('F9');
-    await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
-    await tickOnly(wb, 'Vanishing gradient');
+        // The filters are listed once a session of the type has started: a first session, held by a breakpoint.
+        await wb.runCommand('View: Show Run and Debug');
+        const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
+        await wb.gotoLine(OUT_LINE);
+        await page.keyboard.press('F9');
+        await startDebugging(wb);
+        await filter.first().waitFor({ timeout: 30_000 });
+        await page.keyboard.press('Shift+F5');
+        await wb.waitUntil(
+          'the first session to end',
+          async () => !(await page.locator('.debug-toolbar').isVisible()),
+          30_000,
+        );
+        await wb.gotoLine(OUT_LINE);
+        await page.keyboard.press('F9');
+        await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+        await tickOnly(wb, 'Vanishing gradient');
 
-    const filtersSent = () => wb.trace().flatMap((r) => {
-      // VS Code sends filters that take a condition as filterOptions, the others as filters.
-      const m = r as { kind?: string; data?: { command?: string; arguments?: { filters?: string[]; filterOptions?: { filterId: string }[] } } };
-      if (m.kind !== 'dap-in' || m.data?.command !== 'setExceptionBreakpoints') return [];
-      const a = m.data.arguments;
-      return [[...(a?.filters ?? []), ...(a?.filterOptions ?? []).map((o) => o.filterId)].sort()];
-    });
-    // 1. With the ratio set to 1e-12 and no floor before start, the ticked filter never fires: the run ends.
-    // The session may end before the debug toolbar is ever seen: wait for its end in the DAP trace instead.
-    const ended = () => wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string } }).kind === 'dap-out' && (r as { data: { event?: string } }).data.event === 'nnet.ended').length;
-    const endedBefore = ended();
-    await wb.focusEditor();
-    await page.keyboard.press('F5');
-    await wb.waitUntil('the quiet session to end', async () => ended() > endedBefore && !(await page.locator('.debug-toolbar').isVisible()), 90_000);
-    assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the quiet session had the vanishing filter on');
-    const exceptionWidget = page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget');
-    assert.equal(await exceptionWidget.count(), 0, 'no stop on the filter under the settings set before start');
-    const stops = wb.trace().filter((r) => (r as { kind?: string; data?: { event?: string; body?: { reason?: string } } }).kind === 'dap-out'
-      && (r as { data: { event?: string } }).data.event === 'stopped');
-    assert.ok(!stops.some((r) => (r as { data: { body: { reason?: string } } }).data.body.reason === 'exception'), 'no exception stop in the DAP trace');
-    const view = await openGradientFlow(wb);
-    const health = view.locator('#health-summary');
-    const before = (await health.innerText().catch(() => '')).trim();
-    t.diagnostic(`view under ratio 1e-12: "${before}"`);
-    assert.doesNotMatch(before, /Vanishing/, 'the view uses the same ratio: no layer flagged');
-    await wb.screenshot('quiet-ratio');
+        const filtersSent = () =>
+          wb.trace().flatMap((r) => {
+            // VS Code sends filters that take a condition as filterOptions, the others as filters.
+            const m = r as {
+              kind?: string;
+              data?: { command?: string; arguments?: { filters?: string[]; filterOptions?: { filterId: string }[] } };
+            };
+            if (m.kind !== 'dap-in' || m.data?.command !== 'setExceptionBreakpoints') return [];
+            const a = m.data.arguments;
+            return [[...(a?.filters ?? []), ...(a?.filterOptions ?? []).map((o) => o.filterId)].sort()];
+          });
+        // 1. With the ratio set to 1e-12 and no floor before start, the ticked filter never fires: the run ends.
+        // The session may end before the debug toolbar is ever seen: wait for its end in the DAP trace instead.
+        const ended = () =>
+          wb
+            .trace()
+            .filter(
+              (r) =>
+                (r as { kind?: string; data?: { event?: string } }).kind === 'dap-out' &&
+                (r as { data: { event?: string } }).data.event === 'nnet.ended',
+            ).length;
+        const endedBefore = ended();
+        await wb.focusEditor();
+        await page.keyboard.press('F5');
+        await wb.waitUntil(
+          'the quiet session to end',
+          async () => ended() > endedBefore && !(await page.locator('.debug-toolbar').isVisible()),
+          90_000,
+        );
+        assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the quiet session had the vanishing filter on');
+        const exceptionWidget = page.locator(
+          '.zone-widget .exception-widget, .debug-exception-widget, .exception-widget',
+        );
+        assert.equal(await exceptionWidget.count(), 0, 'no stop on the filter under the settings set before start');
+        const stops = wb
+          .trace()
+          .filter(
+            (r) =>
+              (r as { kind?: string; data?: { event?: string; body?: { reason?: string } } }).kind === 'dap-out' &&
+              (r as { data: { event?: string } }).data.event === 'stopped',
+          );
+        assert.ok(
+          !stops.some((r) => (r as { data: { body: { reason?: string } } }).data.body.reason === 'exception'),
+          'no exception stop in the DAP trace',
+        );
+        const view = await openGradientFlow(wb);
+        const health = view.locator('#health-summary');
+        const before = (await health.innerText().catch(() => '')).trim();
+        t.diagnostic(`view under ratio 1e-12: "${before}"`);
+        assert.doesNotMatch(before, /Vanishing/, 'the view uses the same ratio: no layer flagged');
+        await wb.screenshot('quiet-ratio');
 
-    // 2. The user opens the Settings UI, filters it to nnet, and sets the ratio back to 1e-3 there while VS Code
-    //    runs: the view reclassifies at once.
-    await wb.runCommand('Preferences: Open Settings (UI)');
-    const search = page.locator('.settings-editor .settings-header .monaco-editor .native-edit-context, .settings-editor .settings-header textarea').first();
-    // The search box is an edit-context div with no size of its own: wait for it to exist, then focus it.
-    await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
-    await search.waitFor({ state: 'attached', timeout: 30_000 });
-    await search.focus();
-    await page.keyboard.type('nnet');
-    const rows = await wb.waitUntil('the nnet settings listed', async () => {
-      const text = await page.locator('.settings-editor .settings-tree-container').innerText().catch(() => '');
-      return /Vanishing Ratio/i.test(text) && /Vanishing Floor/i.test(text) ? text : undefined;
-    }, 30_000);
-    t.diagnostic(`settings UI shows: ${rows.replace(/\s+/g, ' ').slice(0, 400)}`);
-    await wb.screenshot('settings-ui');
-    const ratioInput = page.locator('.settings-editor .setting-item', { hasText: 'Vanishing Ratio' }).locator('input').first();
-    await ratioInput.fill('0.001');
-    await page.keyboard.press('Tab');
-    // The Settings UI writes the value after a short debounce; the extension logs each change it receives.
-    await wb.waitUntil('the extension to receive the new ratio', async () => /settings changed: .*"vanishingRatio":0\.001/.test(nnetLog(wb)), 20_000);
-    await wb.screenshot('setting-changed');
-    // The Settings editor opens as a modal in this VS Code: Escape closes it (or its own close button).
-    await page.keyboard.press('Escape');
-    const settingsEditor = page.locator('.settings-editor');
-    if (!(await settingsEditor.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false))) {
-      await page.locator('[aria-label^="Close"]:visible').filter({ has: page.locator('.codicon-close') }).first().click().catch(() => undefined);
-      await settingsEditor.waitFor({ state: 'hidden', timeout: 10_000 });
-    }
-    const gradientFlow = await openGradientFlow(wb);
-    const after = await wb.waitUntil('the view to flag vanishing layers under the new ratio', async () => {
-      const text = (await gradientFlow.locator('#health-summary').innerText().catch(() => '')).trim();
-      return /Vanishing: .*h_1/.test(text) ? text : undefined;
-    }, 30_000).catch((e: unknown) => { t.diagnostic(`nnet log:\n${nnetLog(wb)}`); throw e; });
-    t.diagnostic(`view under ratio 1e-3: "${after}"`);
-    const legend = await gradientFlow.locator('#legend-vanishing').innerText();
-    assert.match(legend, /< 0\.001 × output/);
-    await wb.screenshot('view-follows-setting');
+        // 2. The user opens the Settings UI, filters it to nnet, and sets the ratio back to 1e-3 there while VS Code
+        //    runs: the view reclassifies at once.
+        await wb.runCommand('Preferences: Open Settings (UI)');
+        const search = page
+          .locator(
+            '.settings-editor .settings-header .monaco-editor .native-edit-context, .settings-editor .settings-header textarea',
+          )
+          .first();
+        // The search box is an edit-context div with no size of its own: wait for it to exist, then focus it.
+        await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
+        await search.waitFor({ state: 'attached', timeout: 30_000 });
+        await search.focus();
+        await page.keyboard.type('nnet');
+        const rows = await wb.waitUntil(
+          'the nnet settings listed',
+          async () => {
+            const text = await page
+              .locator('.settings-editor .settings-tree-container')
+              .innerText()
+              .catch(() => '');
+            return /Vanishing Ratio/i.test(text) && /Vanishing Floor/i.test(text) ? text : undefined;
+          },
+          30_000,
+        );
+        t.diagnostic(`settings UI shows: ${rows.replace(/\s+/g, ' ').slice(0, 400)}`);
+        await wb.screenshot('settings-ui');
+        const ratioInput = page
+          .locator('.settings-editor .setting-item', { hasText: 'Vanishing Ratio' })
+          .locator('input')
+          .first();
+        await ratioInput.fill('0.001');
+        await page.keyboard.press('Tab');
+        // The Settings UI writes the value after a short debounce; the extension logs each change it receives.
+        await wb.waitUntil(
+          'the extension to receive the new ratio',
+          async () => /settings changed: .*"vanishingRatio":0\.001/.test(nnetLog(wb)),
+          20_000,
+        );
+        await wb.screenshot('setting-changed');
+        // The Settings editor opens as a modal in this VS Code: Escape closes it (or its own close button).
+        await page.keyboard.press('Escape');
+        const settingsEditor = page.locator('.settings-editor');
+        if (
+          !(await settingsEditor.waitFor({ state: 'hidden', timeout: 5_000 }).then(
+            () => true,
+            () => false,
+          ))
+        ) {
+          await page
+            .locator('[aria-label^="Close"]:visible')
+            .filter({ has: page.locator('.codicon-close') })
+            .first()
+            .click()
+            .catch(() => undefined);
+          await settingsEditor.waitFor({ state: 'hidden', timeout: 10_000 });
+        }
+        const gradientFlow = await openGradientFlow(wb);
+        const after = await wb
+          .waitUntil(
+            'the view to flag vanishing layers under the new ratio',
+            async () => {
+              const text = (
+                await gradientFlow
+                  .locator('#health-summary')
+                  .innerText()
+                  .catch(() => '')
+              ).trim();
+              return /Vanishing: .*h_1/.test(text) ? text : undefined;
+            },
+            30_000,
+          )
+          .catch((e: unknown) => {
+            t.diagnostic(`nnet log:\n${nnetLog(wb)}`);
+            throw e;
+          });
+        t.diagnostic(`view under ratio 1e-3: "${after}"`);
+        const legend = await gradientFlow.locator('#legend-vanishing').innerText();
+        assert.match(legend, /< 0\.001 × output/);
+        await wb.screenshot('view-follows-setting');
 
-    // 3. The next debug session takes the new threshold: it stops on the filter, naming it.
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-    const sessionsBefore = filtersSent().length;
-    await startDebugging(wb);
-    await wb.waitUntil('the session to set its exception filters', async () => filtersSent().length > sessionsBefore, 30_000);
-    assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the same filter, unchanged: only the setting differs');
-    const widget = await wb.waitUntil('a stop on the vanishing-gradient filter', async () =>
-      (await exceptionWidget.allInnerTexts()).find((x) => /Vanishing gradient/.test(x)), 60_000);
-    t.diagnostic(`exception: ${widget.replace(/\s+/g, ' ')}`);
-    assert.match(widget, /threshold 0\.001/);
-    await wb.screenshot('next-session-stops');
-    await page.keyboard.press('Shift+F5');
-    await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+        // 3. The next debug session takes the new threshold: it stops on the filter, naming it.
+        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+        const sessionsBefore = filtersSent().length;
+        await startDebugging(wb);
+        await wb.waitUntil(
+          'the session to set its exception filters',
+          async () => filtersSent().length > sessionsBefore,
+          30_000,
+        );
+        assert.deepEqual(filtersSent().at(-1), ['vanishing'], 'the same filter, unchanged: only the setting differs');
+        const widget = await wb.waitUntil(
+          'a stop on the vanishing-gradient filter',
+          async () => (await exceptionWidget.allInnerTexts()).find((x) => /Vanishing gradient/.test(x)),
+          60_000,
+        );
+        t.diagnostic(`exception: ${widget.replace(/\s+/g, ' ')}`);
+        assert.match(widget, /threshold 0\.001/);
+        await wb.screenshot('next-session-stops');
+        await page.keyboard.press('Shift+F5');
+        await wb.waitUntil(
+          'the session to end',
+          async () => !(await page.locator('.debug-toolbar').isVisible()),
+          30_000,
+        );
 
-    // 4. The log: the invalid setting once (however often settings were re-read), the adapter's and the worker's lines.
-    const log = await wb.waitUntil('the nnet log to hold the sessions', async () => {
-      const text = nnetLog(wb);
-      return /worker: debugging .*deep-sigmoid\.nnet/.test(text) && /debug adapter: launch /.test(text) ? text : undefined;
-    }, 30_000);
-    const bad = log.split('\n').filter((l) => l.includes('nnet.debug.historyMB: "lots" is not a number; using 256'));
-    t.diagnostic(`log lines: ${log.split('\n').length}; invalid-setting lines: ${bad.length}`);
-    assert.equal(bad.length, 1, `reported once:\n${log}`);
-    assert.match(log, /debug adapter: launch .*deep-sigmoid\.nnet: history 256 MB/);
-
-  });
-});
+        // 4. The log: the invalid setting once (however often settings were re-read), the adapter's and the worker's lines.
+        const log = await wb.waitUntil(
+          'the nnet log to hold the sessions',
+          async () => {
+            const text = nnetLog(wb);
+            return /worker: debugging .*deep-sigmoid\.nnet/.test(text) && /debug adapter: launch /.test(text)
+              ? text
+              : undefined;
+          },
+          30_000,
+        );
+        const bad = log
+          .split('\n')
+          .filter((l) => l.includes('nnet.debug.historyMB: "lots" is not a number; using 256'));
+        t.diagnostic(`log lines: ${log.split('\n').length}; invalid-setting lines: ${bad.length}`);
+        assert.equal(bad.length, 1, `reported once:\n${log}`);
+        assert.match(log, /debug adapter: launch .*deep-sigmoid\.nnet: history 256 MB/);
+      },
+    );
+  },
+);

@@ -21,12 +21,23 @@ export async function runNnetCommand(wb: Workbench, title: string): Promise<void
   await wb.leaveWebview();
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await wb.waitUntil(`${title} in the command palette`, async () => {
-    await input.fill('');
-    await input.fill(`>${title}`);
-    return page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first()
-      .waitFor({ timeout: 2000 }).then(() => true, () => false);
-  }, 60_000, 500);
+  await wb.waitUntil(
+    `${title} in the command palette`,
+    async () => {
+      await input.fill('');
+      await input.fill(`>${title}`);
+      return page
+        .locator('.quick-input-list .monaco-list-row', { hasText: title })
+        .first()
+        .waitFor({ timeout: 2000 })
+        .then(
+          () => true,
+          () => false,
+        );
+    },
+    60_000,
+    500,
+  );
   await page.keyboard.press('Enter');
 }
 
@@ -36,10 +47,18 @@ export async function openWalkthrough(wb: Workbench): Promise<Locator> {
   await runNnetCommand(wb, 'Welcome: Open Walkthrough');
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: WALKTHROUGH_TITLE }).first();
-  await wb.waitUntil('the nnet walkthrough in the picker', async () => {
-    await input.fill('nnet');
-    return row.waitFor({ timeout: 2000 }).then(() => true, () => false);
-  }, 60_000, 500);
+  await wb.waitUntil(
+    'the nnet walkthrough in the picker',
+    async () => {
+      await input.fill('nnet');
+      return row.waitFor({ timeout: 2000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    60_000,
+    500,
+  );
   await row.click();
   const container = page.locator('.gettingStartedContainer').first();
   await container.locator('h2, .category-title', { hasText: WALKTHROUGH_TITLE }).first().waitFor({ timeout: 30_000 });
@@ -85,5 +104,9 @@ export async function toggleBreakpoint(wb: Workbench, line: number): Promise<voi
 
 /** Waits until the Call Stack shows a frame matching `pattern`; returns its text. */
 export function waitForFrame(wb: Workbench, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  return wb.waitUntil(`a frame matching ${pattern}`, async () => (await callStackRows(wb.page)).find((r) => pattern.test(r)), timeoutMs);
+  return wb.waitUntil(
+    `a frame matching ${pattern}`,
+    async () => (await callStackRows(wb.page)).find((r) => pattern.test(r)),
+    timeoutMs,
+  );
 }

@@ -5,15 +5,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import {
-  ROOT, ensureCodeServer, installVsix, makeProfile, startCodeServer, type CodeServer,
+  ROOT,
+  ensureCodeServer,
+  installVsix,
+  makeProfile,
+  startCodeServer,
+  type CodeServer,
 } from '../../scripts/codeServer.mjs';
 
 /** The extension under test; NNET_E2E_VSIX overrides it (e.g. to check the harness against another build). */
 export const VSIX = process.env.NNET_E2E_VSIX ?? path.join(ROOT, 'dist', 'nnet.vsix');
 export const RESULTS = path.join(ROOT, 'test-results', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface LaunchOptions {
   /** Names the result files (screenshots, log, trace) of this scenario. */
@@ -84,9 +96,14 @@ export class Workbench {
     const tmpDirs = [tmp, profile.tmp];
     if (opts.settings) {
       const file = path.join(profile.userData, 'User', 'settings.json');
-      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...opts.settings }, null, 2));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...opts.settings }, null, 2),
+      );
     }
-    const removeTmp = () => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); };
+    const removeTmp = () => {
+      for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+    };
     try {
       if (vsix) installVsix(bin, profile, vsix, { quiet: true });
     } catch (err) {
@@ -98,7 +115,11 @@ export class Workbench {
     let server: CodeServer;
     try {
       server = await startCodeServer(bin, profile, {
-        port: await freePort(), folder: workspace, logFile, env: { NNET_TRACE_FILE: traceFile }, trust: opts.restricted === true,
+        port: await freePort(),
+        folder: workspace,
+        logFile,
+        env: { NNET_TRACE_FILE: traceFile },
+        trust: opts.restricted === true,
       });
     } catch (err) {
       removeTmp();
@@ -112,10 +133,13 @@ export class Workbench {
       const browserHome = path.join(tmp, 'browser-home');
       fs.mkdirSync(browserHome);
       context = await chromium.launchPersistentContext(path.join(tmp, 'browser'), {
-        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: opts.height ?? 900 },
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1440, height: opts.height ?? 900 },
         env: { ...process.env, HOME: browserHome } as Record<string, string>,
       });
-      const page = context.pages()[0] ?? await context.newPage();
+      const page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(30_000);
       const wb = new Workbench(opts.name, page, context, server, onExit, tmpDirs, workspace, logFile, traceFile);
       wb.userDataDir = profile.userData;
@@ -130,8 +154,11 @@ export class Workbench {
       await server.stop();
       process.removeListener('exit', onExit);
       removeTmp();
-      throw new Error(`the workbench did not come up: ${err instanceof Error ? err.message : String(err)}\n`
-        + `code-server log tail:\n${tail(logFile, 40)}`, { cause: err });
+      throw new Error(
+        `the workbench did not come up: ${err instanceof Error ? err.message : String(err)}\n` +
+          `code-server log tail:\n${tail(logFile, 40)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -213,7 +240,10 @@ export class Workbench {
 
   /** Polls `probe` until it returns a truthy value or the timeout passes; returns the last value. */
   async waitUntil<T>(
-    what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250,
+    what: string,
+    probe: () => Promise<T | undefined | null | false>,
+    timeoutMs = 30_000,
+    everyMs = 250,
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: T | undefined | null | false;
@@ -227,7 +257,8 @@ export class Workbench {
         lastErr = err;
       }
       if (Date.now() > deadline) {
-        const detail = lastErr instanceof Error ? `; last error: ${lastErr.message}` : `; last value: ${JSON.stringify(last)}`;
+        const detail =
+          lastErr instanceof Error ? `; last error: ${lastErr.message}` : `; last value: ${JSON.stringify(last)}`;
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
       }
       await this.page.waitForTimeout(everyMs);
@@ -237,9 +268,17 @@ export class Workbench {
   /** The extension's trace (NNET_TRACE_FILE), one parsed JSON value per line; unparsable lines are kept as text. */
   trace(): unknown[] {
     if (!fs.existsSync(this.traceFile)) return [];
-    return fs.readFileSync(this.traceFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => {
-      try { return JSON.parse(l) as unknown; } catch { return l; }
-    });
+    return fs
+      .readFileSync(this.traceFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        try {
+          return JSON.parse(l) as unknown;
+        } catch {
+          return l;
+        }
+      });
   }
 
   /** On failure: screenshot, code-server log tail and extension trace tail on stderr. */
@@ -248,8 +287,10 @@ export class Workbench {
     const lines = [
       `\n=== e2e scenario "${this.name}" failed: ${err instanceof Error ? err.message : String(err)}`,
       `=== screenshot: ${shot}`,
-      `=== code-server log tail (${this.logFile}):`, tail(this.logFile, 60),
-      `=== extension trace tail (${this.traceFile}):`, tail(this.traceFile, 40),
+      `=== code-server log tail (${this.logFile}):`,
+      tail(this.logFile, 60),
+      `=== extension trace tail (${this.traceFile}):`,
+      tail(this.traceFile, 40),
       '=== end',
     ];
     process.stderr.write(`${lines.join('\n')}\n`);

@@ -46,17 +46,25 @@ const LOSS_KINDS: readonly Loss[] = ['mse', 'half_mse', 'bce', 'cross_entropy'];
 /** mulberry32, local to this file: the draws of the test must not depend on the engine's PRNG. */
 class Rand {
   private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
   next(): number {
     let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
-  uniform(lo: number, hi: number): number { return lo + (hi - lo) * this.next(); }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
   /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
-  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
 }
 
 /** One parameter tensor in the flat buffer. */
@@ -92,11 +100,19 @@ function layoutOf(inputs: number, layers: readonly LayerSpec[]): { blocks: Block
   };
   const walk = (specs: readonly LayerSpec[], w: number): number => {
     for (const s of specs) {
-      if (s.kind === 'dense') { add(s.name, 'W', [s.units, w]); add(s.name, 'b', [s.units]); w = s.units; }
-      else if (s.kind === 'batchnorm') { add(s.name, 'gamma', [w]); add(s.name, 'beta', [w]); }
-      else if (s.kind === 'residual') {
+      if (s.kind === 'dense') {
+        add(s.name, 'W', [s.units, w]);
+        add(s.name, 'b', [s.units]);
+        w = s.units;
+      } else if (s.kind === 'batchnorm') {
+        add(s.name, 'gamma', [w]);
+        add(s.name, 'beta', [w]);
+      } else if (s.kind === 'residual') {
         const out = walk(s.body, w);
-        if (out !== w) { add(s.name, 'P', [out, w]); add(s.name, 'c', [out]); }
+        if (out !== w) {
+          add(s.name, 'P', [out, w]);
+          add(s.name, 'c', [out]);
+        }
         w = out;
       } else if (s.kind === 'dropout') throw new Error('dropout is not part of this comparison');
     }
@@ -108,32 +124,57 @@ function layoutOf(inputs: number, layers: readonly LayerSpec[]): { blocks: Block
 
 /** Walks every layer (residual bodies included). */
 function eachLayer(layers: readonly LayerSpec[], f: (l: LayerSpec) => void): void {
-  for (const l of layers) { f(l); if (l.kind === 'residual') eachLayer(l.body, f); }
+  for (const l of layers) {
+    f(l);
+    if (l.kind === 'residual') eachLayer(l.body, f);
+  }
 }
 
 function describeLayers(layers: readonly LayerSpec[]): string {
-  return layers.map((l) => {
-    switch (l.kind) {
-      case 'dense': return `dense ${l.units} ${l.activation}`;
-      case 'activation': return l.activation;
-      case 'batchnorm': return 'bn';
-      case 'dropout': return 'dropout';
-      case 'residual': return `res[${describeLayers(l.body)}]`;
-      case 'layernorm': return 'ln';
-    }
-  }).join(' → ');
+  return layers
+    .map((l) => {
+      switch (l.kind) {
+        case 'dense':
+          return `dense ${l.units} ${l.activation}`;
+        case 'activation':
+          return l.activation;
+        case 'batchnorm':
+          return 'bn';
+        case 'dropout':
+          return 'dropout';
+        case 'residual':
+          return `res[${describeLayers(l.body)}]`;
+        case 'layernorm':
+          return 'ln';
+      }
+    })
+    .join(' → ');
 }
 
 /** Builds the spec, data and weights of a case around a layer stack. */
-function makeCase(id: number, r: Rand, inputs: number, batch: number, layers: LayerSpec[], loss: Loss, features: Set<string>): Case {
+function makeCase(
+  id: number,
+  r: Rand,
+  inputs: number,
+  batch: number,
+  layers: LayerSpec[],
+  loss: Loss,
+  features: Set<string>,
+): Case {
   const { blocks, total } = layoutOf(inputs, layers);
   const last = blocks[blocks.length - 1];
-  const outputs = layers.some((l) => l.kind === 'dense') ? blocks.filter((b) => b.role === 'b' || b.role === 'c').at(-1)!.size : inputs;
+  const outputs = layers.some((l) => l.kind === 'dense')
+    ? blocks.filter((b) => b.role === 'b' || b.role === 'c').at(-1)!.size
+    : inputs;
   assert.ok(last && (last.role === 'b' || last.role === 'c'), 'the output comes from a dense layer');
 
   const x = Array.from({ length: batch }, () => Array.from({ length: inputs }, () => r.uniform(-2, 2)));
   const y = Array.from({ length: batch }, () => {
-    if (loss === 'cross_entropy') { const row = new Array<number>(outputs).fill(0); row[r.int(0, outputs - 1)] = 1; return row; }
+    if (loss === 'cross_entropy') {
+      const row = new Array<number>(outputs).fill(0);
+      row[r.int(0, outputs - 1)] = 1;
+      return row;
+    }
     return Array.from({ length: outputs }, () => (loss === 'bce' ? (r.next() < 0.5 ? 0 : 1) : r.uniform(-1, 1)));
   });
 
@@ -144,11 +185,15 @@ function makeCase(id: number, r: Rand, inputs: number, batch: number, layers: La
     const fanIn = b.shape.length === 2 ? b.shape[1] : 1;
     for (let k = 0; k < b.size; k++) {
       params[b.offset + k] =
-        b.role === 'W' ? r.uniform(-1.3, 1.3) / Math.sqrt(fanIn)
-        : b.role === 'P' ? r.uniform(-1, 1) / Math.sqrt(fanIn)
-        : b.role === 'gamma' ? r.uniform(0.5, 1.5)
-        : b.role === 'beta' ? r.uniform(-0.5, 0.5)
-        : r.uniform(-0.3, 0.3);
+        b.role === 'W'
+          ? r.uniform(-1.3, 1.3) / Math.sqrt(fanIn)
+          : b.role === 'P'
+            ? r.uniform(-1, 1) / Math.sqrt(fanIn)
+            : b.role === 'gamma'
+              ? r.uniform(0.5, 1.5)
+              : b.role === 'beta'
+                ? r.uniform(-0.5, 0.5)
+                : r.uniform(-0.3, 0.3);
     }
   }
 
@@ -161,12 +206,39 @@ function makeCase(id: number, r: Rand, inputs: number, batch: number, layers: La
   features.add(`depth:${depth}`);
 
   const spec: NetworkSpec = {
-    name: `case${id}`, inputSize: inputs, inputRange: RANGE, layers, loss, lossRange: RANGE,
+    name: `case${id}`,
+    inputSize: inputs,
+    inputRange: RANGE,
+    layers,
+    loss,
+    lossRange: RANGE,
     data: { x, y, range: RANGE },
     // One epoch of one full batch, in order, no clipping: the first micro-batch is exactly our batch.
-    train: { epochs: 1, batch, accumulate: 1, optimizer: OPTIMIZER_DEFAULTS.sgd, schedule: CONSTANT_LR, clip: null, seed: 1, validation: 0, shuffle: false, optimizerLine: -1, clipLine: -1 },
+    train: {
+      epochs: 1,
+      batch,
+      accumulate: 1,
+      optimizer: OPTIMIZER_DEFAULTS.sgd,
+      schedule: CONSTANT_LR,
+      clip: null,
+      seed: 1,
+      validation: 0,
+      shuffle: false,
+      optimizerLine: -1,
+      clipLine: -1,
+    },
   };
-  return { id, label: `#${String(id).padStart(2, '0')} ${loss}, depth ${depth}, B=${batch}: in ${inputs} → ${describeLayers(layers)}`, spec, depth, batch, outputs, blocks, params, features };
+  return {
+    id,
+    label: `#${String(id).padStart(2, '0')} ${loss}, depth ${depth}, B=${batch}: in ${inputs} → ${describeLayers(layers)}`,
+    spec,
+    depth,
+    batch,
+    outputs,
+    blocks,
+    params,
+    features,
+  };
 }
 
 /** Draws network `id`: loss cycles through the four, depth cycles 1–6 within each loss, the rest is random. */
@@ -179,12 +251,27 @@ function drawCase(id: number): Case {
   const features = new Set<string>();
   let n = 0;
   const slopeFor = (a: Activation) => (a === 'leaky_relu' ? r.uniform(0.01, 0.3) : 0);
-  const dense = (units: number, activation: Activation): DenseSpec =>
-    ({ kind: 'dense', name: `d${n++}`, units, activation, slope: slopeFor(activation), init: { kind: 'xavier_uniform' }, biasInit: { kind: 'zeros' }, range: RANGE });
-  const actLayer = (activation: Activation): ActivationSpec => ({ kind: 'activation', name: `a${n++}`, activation, slope: slopeFor(activation), range: RANGE });
+  const dense = (units: number, activation: Activation): DenseSpec => ({
+    kind: 'dense',
+    name: `d${n++}`,
+    units,
+    activation,
+    slope: slopeFor(activation),
+    init: { kind: 'xavier_uniform' },
+    biasInit: { kind: 'zeros' },
+    range: RANGE,
+  });
+  const actLayer = (activation: Activation): ActivationSpec => ({
+    kind: 'activation',
+    name: `a${n++}`,
+    activation,
+    slope: slopeFor(activation),
+    range: RANGE,
+  });
 
   const layers: LayerSpec[] = [];
-  let w = inputs, hidden = depth - 1;
+  let w = inputs,
+    hidden = depth - 1;
   while (hidden > 0) {
     const u = r.next();
     if (u < 0.3) {
@@ -194,7 +281,10 @@ function drawCase(id: number): Case {
       const body: LayerSpec[] = [];
       for (let k = 0; k < len; k++) {
         let units = r.int(1, 5);
-        if (k === len - 1) { if (!project) units = w; else while (units === w) units = r.int(1, 5); }
+        if (k === len - 1) {
+          if (!project) units = w;
+          else while (units === w) units = r.int(1, 5);
+        }
         body.push(dense(units, r.pick(ACTS)));
         if (k === len - 1) w = units;
       }
@@ -204,18 +294,25 @@ function drawCase(id: number): Case {
     } else if (u < 0.45) {
       // dense (linear) → batch norm in training mode → a separate activation layer.
       const units = r.int(2, 5);
-      layers.push(dense(units, 'identity'), { kind: 'batchnorm', name: `bn${n++}`, momentum: 0.1, eps: r.pick([1e-5, 1e-3]), range: RANGE }, actLayer(r.pick(ACTS)));
+      layers.push(
+        dense(units, 'identity'),
+        { kind: 'batchnorm', name: `bn${n++}`, momentum: 0.1, eps: r.pick([1e-5, 1e-3]), range: RANGE },
+        actLayer(r.pick(ACTS)),
+      );
       features.add('batchnorm').add('activation layer');
-      w = units; hidden--;
+      w = units;
+      hidden--;
     } else if (u < 0.55) {
       const units = r.int(1, 5);
       layers.push(dense(units, 'identity'), actLayer(r.pick(ACTS)));
       features.add('activation layer');
-      w = units; hidden--;
+      w = units;
+      hidden--;
     } else {
       const units = r.int(1, 5);
       layers.push(dense(units, r.pick(ACTS)));
-      w = units; hidden--;
+      w = units;
+      hidden--;
     }
   }
   // The output: bce on a sigmoid and cross_entropy on a softmax (fused in the engine), regression on anything.
@@ -231,15 +328,31 @@ function drawCase(id: number): Case {
 // ---------------------------------------------------------------------------------------------------------------
 // Our engine: the Trainer, exactly as training runs it, stopped after one micro-batch's backward pass.
 
-interface Result { readonly grads: Float32Array; readonly loss: number; readonly x: Float32Array; readonly y: Float32Array }
+interface Result {
+  readonly grads: Float32Array;
+  readonly loss: number;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+}
 
 function engineGradients(c: Case): Result {
   const t = new Trainer(c.spec);
   const m = t.model;
   // The layout this file derived must be the engine's, or the two sides would compare different parameters.
   assert.equal(m.params.length, c.params.length, 'parameter count');
-  const engineBlocks = m.nodes.flatMap((nd) => (nd.wSize > 0 ? [[nd.wOff, nd.wSize], [nd.bOff, nd.outWidth]] : []));
-  assert.deepEqual(engineBlocks, c.blocks.map((b) => [b.offset, b.size]), 'parameter layout');
+  const engineBlocks = m.nodes.flatMap((nd) =>
+    nd.wSize > 0
+      ? [
+          [nd.wOff, nd.wSize],
+          [nd.bOff, nd.outWidth],
+        ]
+      : [],
+  );
+  assert.deepEqual(
+    engineBlocks,
+    c.blocks.map((b) => [b.offset, b.size]),
+    'parameter layout',
+  );
   m.params.set(c.params);
   const L = m.nodes.length;
   for (let k = 0; k < 2 * L + 1; k++) assert.ok(t.advance(), 'an event');
@@ -258,17 +371,25 @@ type Gelu = (z: tf.Tensor) => tf.Tensor;
 /** gelu, exact form: x·Φ(x) = x·½(1 + erf(x/√2)). */
 const geluExact: Gelu = (z) => tf.mul(tf.mul(z, 0.5), tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));
 /** gelu, tanh approximation (used only to show the check tells the two forms apart). */
-const geluTanh: Gelu = (z) => tf.mul(tf.mul(z, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(z, tf.mul(0.044715, tf.pow(z, 3)))))));
+const geluTanh: Gelu = (z) =>
+  tf.mul(tf.mul(z, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(z, tf.mul(0.044715, tf.pow(z, 3)))))));
 
 function tfActivation(kind: Activation, z: tf.Tensor, slope: number, gelu: Gelu): tf.Tensor {
   switch (kind) {
-    case 'identity': return z;
-    case 'relu': return tf.relu(z);
-    case 'leaky_relu': return tf.leakyRelu(z, slope);
-    case 'sigmoid': return tf.sigmoid(z);
-    case 'tanh': return tf.tanh(z);
-    case 'gelu': return gelu(z);
-    case 'softmax': return tf.softmax(z);
+    case 'identity':
+      return z;
+    case 'relu':
+      return tf.relu(z);
+    case 'leaky_relu':
+      return tf.leakyRelu(z, slope);
+    case 'sigmoid':
+      return tf.sigmoid(z);
+    case 'tanh':
+      return tf.tanh(z);
+    case 'gelu':
+      return gelu(z);
+    case 'softmax':
+      return tf.softmax(z);
   }
 }
 
@@ -282,7 +403,8 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
     for (const s of specs) {
       switch (s.kind) {
         case 'dense': {
-          const W = take(), b = take();
+          const W = take(),
+            b = take();
           const z = tf.add(tf.matMul(h, W, false, true), b); // x·Wᵀ + b with W [out, in]
           last.pre = z;
           h = tfActivation(s.activation, z, s.slope, gelu);
@@ -292,9 +414,11 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
           last.pre = h;
           h = tfActivation(s.activation, h, s.slope, gelu);
           break;
-        case 'layernorm': throw new Error('layernorm is compared with TensorFlow.js in layernormAgreement.test.ts');
+        case 'layernorm':
+          throw new Error('layernorm is compared with TensorFlow.js in layernormAgreement.test.ts');
         case 'batchnorm': {
-          const gamma = take(), beta = take();
+          const gamma = take(),
+            beta = take();
           const mean = tf.mean(h, 0);
           const d = tf.sub(h, mean);
           const variance = tf.mean(tf.square(d), 0); // biased: divide by B, as batch norm does in training
@@ -305,8 +429,11 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
         case 'residual': {
           const skipIn = h;
           const f = run(s.body, h);
-          if (f.shape[1] !== skipIn.shape[1]) { const P = take(), cc = take(); h = tf.add(f, tf.add(tf.matMul(skipIn, P, false, true), cc)); }
-          else h = tf.add(f, skipIn);
+          if (f.shape[1] !== skipIn.shape[1]) {
+            const P = take(),
+              cc = take();
+            h = tf.add(f, tf.add(tf.matMul(skipIn, P, false, true), cc));
+          } else h = tf.add(f, skipIn);
           last.pre = null;
           break;
         }
@@ -319,8 +446,10 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
   const a = run(c.spec.layers, x);
   assert.equal(next, ps.length, 'every parameter tensor used once');
   switch (c.spec.loss) {
-    case 'mse': return tf.mean(tf.square(tf.sub(a, y))) as tf.Scalar;
-    case 'half_mse': return tf.mul(0.5, tf.mean(tf.square(tf.sub(a, y)))) as tf.Scalar;
+    case 'mse':
+      return tf.mean(tf.square(tf.sub(a, y))) as tf.Scalar;
+    case 'half_mse':
+      return tf.mul(0.5, tf.mean(tf.square(tf.sub(a, y)))) as tf.Scalar;
     case 'bce':
       assert.ok(last.pre, 'bce needs sigmoid logits');
       return tf.losses.sigmoidCrossEntropy(y, last.pre) as tf.Scalar; // mean over batch and outputs
@@ -330,12 +459,18 @@ function tfLoss(c: Case, ps: readonly tf.Tensor[], x: tf.Tensor, y: tf.Tensor, g
   }
 }
 
-function referenceGradients(c: Case, x: Float32Array, y: Float32Array, gelu: Gelu = geluExact): { grads: Float32Array; loss: number } {
+function referenceGradients(
+  c: Case,
+  x: Float32Array,
+  y: Float32Array,
+  gelu: Gelu = geluExact,
+): { grads: Float32Array; loss: number } {
   const grads = new Float32Array(c.params.length);
   let loss = NaN;
   tf.tidy(() => {
     const ps = c.blocks.map((b) => tf.tensor(c.params.subarray(b.offset, b.offset + b.size), [...b.shape], 'float32'));
-    const xt = tf.tensor2d(x, [c.batch, c.spec.inputSize]), yt = tf.tensor2d(y, [c.batch, c.outputs]);
+    const xt = tf.tensor2d(x, [c.batch, c.spec.inputSize]),
+      yt = tf.tensor2d(y, [c.batch, c.outputs]);
     const { value, grads: gs } = tf.valueAndGrads((...args: tf.Tensor[]) => tfLoss(c, args, xt, yt, gelu))(ps);
     loss = value.dataSync()[0];
     gs.forEach((g, k) => grads.set(g.dataSync(), c.blocks[k].offset));
@@ -354,10 +489,15 @@ function relError(a: number, b: number): number {
 /** Worst entry of two gradient vectors (NaN anywhere counts as infinitely wrong). */
 function compareGradients(engine: ArrayLike<number>, reference: ArrayLike<number>): { worst: number; at: number } {
   assert.equal(engine.length, reference.length);
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < engine.length; i++) {
-    const e = Number.isFinite(engine[i]) && Number.isFinite(reference[i]) ? relError(engine[i], reference[i]) : Infinity;
-    if (e > worst || at < 0) { worst = e; at = i; }
+    const e =
+      Number.isFinite(engine[i]) && Number.isFinite(reference[i]) ? relError(engine[i], reference[i]) : Infinity;
+    if (e > worst || at < 0) {
+      worst = e;
+      at = i;
+    }
   }
   return { worst, at };
 }
@@ -391,8 +531,10 @@ for (const c of cases) {
     entriesCompared += ours.grads.length;
     const prev = worstByLoss.get(c.spec.loss);
     if (!prev || worst > prev.err) worstByLoss.set(c.spec.loss, { err: worst, label: c.label, entry: whereIs(c, at) });
-    assert.ok(worst <= TOL,
-      `${whereIs(c, at)}: engine ${ours.grads[at]}, tfjs ${ref.grads[at]} (relative error ${worst.toExponential(2)} > ${TOL})`);
+    assert.ok(
+      worst <= TOL,
+      `${whereIs(c, at)}: engine ${ours.grads[at]}, tfjs ${ref.grads[at]} (relative error ${worst.toExponential(2)} > ${TOL})`,
+    );
   });
 }
 
@@ -401,12 +543,20 @@ test('the drawn networks cover every activation, loss, depth 1–6 and construct
   assert.deepEqual([...LOSS_KINDS].sort(), [...LOSSES].sort(), 'this test knows every loss of the engine');
   const seen = new Set(cases.flatMap((c) => [...c.features]));
   const required = [
-    ...ACTS.map((a) => `act:${a}`), ...LOSS_KINDS.map((l) => `loss:${l}`), ...[1, 2, 3, 4, 5, 6].map((d) => `depth:${d}`),
-    'residual', 'residual with projection', 'batchnorm', 'activation layer', 'separate output activation',
+    ...ACTS.map((a) => `act:${a}`),
+    ...LOSS_KINDS.map((l) => `loss:${l}`),
+    ...[1, 2, 3, 4, 5, 6].map((d) => `depth:${d}`),
+    'residual',
+    'residual with projection',
+    'batchnorm',
+    'activation layer',
+    'separate output activation',
   ];
   for (const f of required) assert.ok(seen.has(f), `no drawn network has ${f}`);
   const count = (f: string) => cases.filter((c) => c.features.has(f)).length;
-  t.diagnostic(`${cases.length} networks, ${entriesCompared} gradient entries compared; residual ${count('residual')}, with projection ${count('residual with projection')}, batchnorm ${count('batchnorm')}, activation layer ${count('activation layer')}`);
+  t.diagnostic(
+    `${cases.length} networks, ${entriesCompared} gradient entries compared; residual ${count('residual')}, with projection ${count('residual with projection')}, batchnorm ${count('batchnorm')}, activation layer ${count('activation layer')}`,
+  );
   for (const l of LOSS_KINDS) {
     const w = worstByLoss.get(l);
     if (w) t.diagnostic(`worst relative error, ${l}: ${w.err.toExponential(2)} at ${w.entry} in ${w.label}`);
@@ -417,8 +567,26 @@ test('the drawn networks cover every activation, loss, depth 1–6 and construct
 test('the comparison flags a wrong gradient: a perturbed entry, and gelu in its tanh form instead of erf', () => {
   const r = new Rand(99);
   const layers: LayerSpec[] = [
-    { kind: 'dense', name: 'h', units: 4, activation: 'gelu', slope: 0, init: { kind: 'xavier_uniform' }, biasInit: { kind: 'zeros' }, range: RANGE },
-    { kind: 'dense', name: 'out', units: 2, activation: 'identity', slope: 0, init: { kind: 'xavier_uniform' }, biasInit: { kind: 'zeros' }, range: RANGE },
+    {
+      kind: 'dense',
+      name: 'h',
+      units: 4,
+      activation: 'gelu',
+      slope: 0,
+      init: { kind: 'xavier_uniform' },
+      biasInit: { kind: 'zeros' },
+      range: RANGE,
+    },
+    {
+      kind: 'dense',
+      name: 'out',
+      units: 2,
+      activation: 'identity',
+      slope: 0,
+      init: { kind: 'xavier_uniform' },
+      biasInit: { kind: 'zeros' },
+      range: RANGE,
+    },
   ];
   const c = makeCase(1000, r, 3, 5, layers, 'mse', new Set());
   const ours = engineGradients(c);

@@ -8,7 +8,15 @@ import { before, test } from 'node:test';
 import * as oniguruma from 'vscode-oniguruma';
 import * as textmate from 'vscode-textmate';
 import { GENERATORS } from '../../engine/data/generators';
-import { ACTIVATION_DOCS, INIT_DOCS, LOSS_DOCS, OPTIMIZER_DOCS, SCHEDULE_DOCS, STATEMENTS, type WordKind } from '../../engine/language/vocabulary';
+import {
+  ACTIVATION_DOCS,
+  INIT_DOCS,
+  LOSS_DOCS,
+  OPTIMIZER_DOCS,
+  SCHEDULE_DOCS,
+  STATEMENTS,
+  type WordKind,
+} from '../../engine/language/vocabulary';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const GRAMMAR = path.join(ROOT, 'syntaxes', 'nnet.tmLanguage.json');
@@ -70,11 +78,14 @@ test('every statement keyword of the vocabulary is scoped as its kind at the sta
 });
 
 test('every activation, loss, optimizer, schedule, dataset and initialiser is scoped', () => {
-  for (const a of Object.keys(ACTIVATION_DOCS)) assert.equal(scopeOf(`  dense h 4 ${a}`, a), 'support.function.activation.nnet', a);
+  for (const a of Object.keys(ACTIVATION_DOCS))
+    assert.equal(scopeOf(`  dense h 4 ${a}`, a), 'support.function.activation.nnet', a);
   for (const l of Object.keys(LOSS_DOCS)) assert.equal(scopeOf(`loss ${l}`, l), 'support.function.loss.nnet', l);
-  for (const o of Object.keys(OPTIMIZER_DOCS)) assert.equal(scopeOf(`  optimizer ${o} lr=0.1`, o), 'support.class.optimizer.nnet', o);
+  for (const o of Object.keys(OPTIMIZER_DOCS))
+    assert.equal(scopeOf(`  optimizer ${o} lr=0.1`, o), 'support.class.optimizer.nnet', o);
   for (const s of Object.keys(SCHEDULE_DOCS)) assert.equal(scopeOf(`  schedule ${s}`, s), 'support.constant.nnet', s);
-  for (const g of Object.keys(GENERATORS)) assert.equal(scopeOf(`data generate ${g} n=100`, g), 'support.constant.dataset.nnet', g);
+  for (const g of Object.keys(GENERATORS))
+    assert.equal(scopeOf(`data generate ${g} n=100`, g), 'support.constant.dataset.nnet', g);
   for (const i of Object.keys(INIT_DOCS).map((k) => k.replace(/\(.*$/, ''))) {
     assert.equal(scopeOf(`  dense h 4 init=${i}`, i), 'support.function.init.nnet', i);
   }
@@ -90,12 +101,18 @@ test('a layer named like nothing special keeps its name scope, and a name that i
   assert.equal(scopeOf('  0.5 -1e-3 -> 1', '->'), 'keyword.operator.arrow.nnet');
 });
 
-const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.nnet')).sort();
+const EXAMPLES = fs
+  .readdirSync(path.join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.nnet'))
+  .sort();
 
 test('every example: comments, statements, layer names, numbers and vocabulary words carry their scopes', () => {
   assert.ok(EXAMPLES.length >= 10, `examples found: ${EXAMPLES.length}`);
   const vocabulary = new Set([
-    ...Object.keys(ACTIVATION_DOCS), ...Object.keys(LOSS_DOCS), ...Object.keys(OPTIMIZER_DOCS), ...Object.keys(GENERATORS),
+    ...Object.keys(ACTIVATION_DOCS),
+    ...Object.keys(LOSS_DOCS),
+    ...Object.keys(OPTIMIZER_DOCS),
+    ...Object.keys(GENERATORS),
   ]);
   for (const file of EXAMPLES) {
     const text = fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8');
@@ -103,7 +120,11 @@ test('every example: comments, statements, layer names, numbers and vocabulary w
     tokenize(text).forEach((tokens, i) => {
       const where = `${file}:${i + 1}: ${lines[i]}`;
       const code = lines[i]!.replace(/#.*$/, '').trim();
-      if (lines[i]!.includes('#')) assert.ok(tokens.some((t) => t.scope.startsWith('comment.line')), `${where} — comment`);
+      if (lines[i]!.includes('#'))
+        assert.ok(
+          tokens.some((t) => t.scope.startsWith('comment.line')),
+          `${where} — comment`,
+        );
       if (code === '') return;
       const first = code.split(/\s+/)[0]!;
       const statement = STATEMENTS[first];
@@ -111,17 +132,28 @@ test('every example: comments, statements, layer names, numbers and vocabulary w
         const expected = STATEMENT_SCOPE[statement.kind]!;
         assert.match(tokens.find((t) => t.text.trim() === first)?.scope ?? '(none)', expected, `${where} — '${first}'`);
         const name = code.split(/\s+/)[1];
-        if ((statement.kind === 'layer' || statement.kind === 'block') && name && /^[A-Za-z_]\w*$/.test(name)
-            && !vocabulary.has(name) && first !== 'repeat') {
-          assert.equal(tokens.find((t) => t.text.trim() === name)?.scope, 'entity.name.function.layer.nnet', `${where} — name '${name}'`);
+        if (
+          (statement.kind === 'layer' || statement.kind === 'block') &&
+          name &&
+          /^[A-Za-z_]\w*$/.test(name) &&
+          !vocabulary.has(name) &&
+          first !== 'repeat'
+        ) {
+          assert.equal(
+            tokens.find((t) => t.text.trim() === name)?.scope,
+            'entity.name.function.layer.nnet',
+            `${where} — name '${name}'`,
+          );
         }
       } else {
         assert.match(code, /->/, `${where}: a line that is not a statement is a data row`);
       }
       for (const t of tokens) {
         const word = t.text.trim();
-        if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(word)) assert.equal(t.scope, 'constant.numeric.nnet', `${where} — number ${word}`);
-        if (vocabulary.has(word) && word !== first) assert.notEqual(t.scope, 'source.nnet', `${where} — '${word}' unscoped`);
+        if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(word))
+          assert.equal(t.scope, 'constant.numeric.nnet', `${where} — number ${word}`);
+        if (vocabulary.has(word) && word !== first)
+          assert.notEqual(t.scope, 'source.nnet', `${where} — '${word}' unscoped`);
       }
     });
   }

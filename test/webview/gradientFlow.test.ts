@@ -13,7 +13,17 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
 import { THEMES } from './themes';
-import { appendLoss, applyMessage, classifyLayers, emptyLossSeries, emptyModel, lossPointsForDisplay, MAX_LOSS_POINTS, MAX_SHOWN_POINTS, replayMessages } from '../../webview/gradientFlow/model';
+import {
+  appendLoss,
+  applyMessage,
+  classifyLayers,
+  emptyLossSeries,
+  emptyModel,
+  lossPointsForDisplay,
+  MAX_LOSS_POINTS,
+  MAX_SHOWN_POINTS,
+  replayMessages,
+} from '../../webview/gradientFlow/model';
 import { appendSeries, emptySeries, minMaxIndices } from '../../webview/gradientFlow/series';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
@@ -46,43 +56,83 @@ describe('gradient flow model and validation (node)', () => {
     }
   });
 
-  test('downsampling keeps each bucket\'s lowest and highest value: a one-step spike, a dip and a NaN survive', () => {
+  test("downsampling keeps each bucket's lowest and highest value: a one-step spike, a dip and a NaN survive", () => {
     const flat = (i: number) => 0.5 + 0.01 * Math.sin(i / 50);
-    const special = new Map([[12_345, 0.001], [77_777, 50], [90_001, NaN]]);
+    const special = new Map([
+      [12_345, 0.001],
+      [77_777, 50],
+      [90_001, NaN],
+    ]);
     const value = (i: number) => special.get(i) ?? flat(i);
     const loss = emptyLossSeries();
     const steps = emptySeries<{ step: number; loss: number }>();
     const norms = emptySeries<{ step: number; before: number; after: number }>();
     for (let i = 0; i < 100_000; i += 250) {
       const chunk = Array.from({ length: 250 }, (_, k) => i + k);
-      appendLoss(loss, chunk.map((e) => ({ epoch: e, loss: value(e) })));
-      appendSeries(steps, chunk.map((e) => ({ step: e, loss: value(e) })), (p) => p.loss, MAX_LOSS_POINTS);
-      appendSeries(norms, chunk.map((e) => ({ step: e, before: value(e), after: 1 })), (p) => p.before, MAX_LOSS_POINTS);
+      appendLoss(
+        loss,
+        chunk.map((e) => ({ epoch: e, loss: value(e) })),
+      );
+      appendSeries(
+        steps,
+        chunk.map((e) => ({ step: e, loss: value(e) })),
+        (p) => p.loss,
+        MAX_LOSS_POINTS,
+      );
+      appendSeries(
+        norms,
+        chunk.map((e) => ({ step: e, before: value(e), after: 1 })),
+        (p) => p.before,
+        MAX_LOSS_POINTS,
+      );
     }
     const shownLoss = lossPointsForDisplay(loss).map((p) => [p.epoch, p.loss]);
     const shownSteps = lossPointsForDisplay(steps).map((p) => [p.step, p.loss]);
     const shownNorms = lossPointsForDisplay(norms).map((p) => [p.step, p.before]);
     for (const shown of [shownLoss, shownSteps, shownNorms]) {
       assert.ok(shown.length <= MAX_SHOWN_POINTS && shown.length > MAX_LOSS_POINTS / 4, `bounded: ${shown.length}`);
-      assert.deepEqual(shown.find((p) => p[0] === 77_777), [77_777, 50], 'the spike');
-      assert.deepEqual(shown.find((p) => p[0] === 12_345), [12_345, 0.001], 'the dip');
-      assert.ok(shown.some((p) => p[0] === 90_001 && Number.isNaN(p[1])), 'the NaN');
+      assert.deepEqual(
+        shown.find((p) => p[0] === 77_777),
+        [77_777, 50],
+        'the spike',
+      );
+      assert.deepEqual(
+        shown.find((p) => p[0] === 12_345),
+        [12_345, 0.001],
+        'the dip',
+      );
+      assert.ok(
+        shown.some((p) => p[0] === 90_001 && Number.isNaN(p[1])),
+        'the NaN',
+      );
       assert.equal(shown.at(-1)?.[0], 99_999, 'the curve ends at the newest sample');
-      assert.ok(shown.every((p, i) => i === 0 || p[0] > shown[i - 1][0]), 'in order');
+      assert.ok(
+        shown.every((p, i) => i === 0 || p[0] > shown[i - 1][0]),
+        'in order',
+      );
     }
     assert.ok(loss.stride >= 64, `thinned: 1 in ${loss.stride}`);
     // The same spike among a few samples: nothing is thinned, nothing lost.
     const few = emptyLossSeries();
-    appendLoss(few, [0.3, 0.2, 9, 0.1].map((l, e) => ({ epoch: e, loss: l })));
-    assert.deepEqual(lossPointsForDisplay(few).map((p) => p.loss), [0.3, 0.2, 9, 0.1]);
+    appendLoss(
+      few,
+      [0.3, 0.2, 9, 0.1].map((l, e) => ({ epoch: e, loss: l })),
+    );
+    assert.deepEqual(
+      lossPointsForDisplay(few).map((p) => p.loss),
+      [0.3, 0.2, 9, 0.1],
+    );
   });
 
-  test('the worker\'s per-message subset keeps each stretch\'s lowest and highest loss, and the newest', () => {
+  test("the worker's per-message subset keeps each stretch's lowest and highest loss, and the newest", () => {
     const losses = Array.from({ length: 5000 }, (_, i) => 1 / (i + 1));
     losses[3210] = 7;
     const idx = minMaxIndices(losses, 1000, 5000, 256);
     assert.ok(idx.length <= 256, `${idx.length}`);
-    assert.ok(idx.every((e, i) => e >= 1000 && e < 5000 && (i === 0 || e > idx[i - 1])), 'in range, in order, no repeats');
+    assert.ok(
+      idx.every((e, i) => e >= 1000 && e < 5000 && (i === 0 || e > idx[i - 1])),
+      'in range, in order, no repeats',
+    );
     assert.ok(idx.includes(3210), 'the spike');
     assert.equal(idx.at(-1), 4999, 'the newest');
     assert.deepEqual(minMaxIndices(losses, 10, 15, 256), [10, 11, 12, 13, 14], 'a short stretch is sent whole');
@@ -90,10 +140,19 @@ describe('gradient flow model and validation (node)', () => {
 
   test('replay rebuilds the same model, and only the state before any run', () => {
     const host = emptyModel();
-    assert.deepEqual(replayMessages(host, false).map((m) => m.kind), ['limits', 'state']);
+    assert.deepEqual(
+      replayMessages(host, false).map((m) => m.kind),
+      ['limits', 'state'],
+    );
     const msgs: HostToWebview[] = [
       { kind: 'reset', title: 'xor', layerNames: ['h1', 'out'] },
-      { kind: 'loss', points: [{ epoch: 0, loss: 0.7 }, { epoch: 1, loss: 0.6 }] },
+      {
+        kind: 'loss',
+        points: [
+          { epoch: 0, loss: 0.7 },
+          { epoch: 1, loss: 0.6 },
+        ],
+      },
       { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: 0.01, maxAbsGrad: 0.1 }], step: 4 },
       { kind: 'state', state: 'training', text: 'epoch 1' },
     ];
@@ -121,7 +180,11 @@ describe('gradient flow model and validation (node)', () => {
       }
       assert.equal(view.step, 20_000);
       assert.deepEqual(view.layers, lastBars.layers);
-      assert.deepEqual(lossPointsForDisplay(view.loss), lossPointsForDisplay(host.loss), 'the whole loss curve, as downsampled');
+      assert.deepEqual(
+        lossPointsForDisplay(view.loss),
+        lossPointsForDisplay(host.loss),
+        'the whole loss curve, as downsampled',
+      );
       assert.equal(lossPointsForDisplay(view.loss).at(-1)?.epoch, 20_000);
       assert.equal(lossPointsForDisplay(view.loss)[0].epoch, 1);
       assert.deepEqual(lossPointsForDisplay(view.gradNorm), lossPointsForDisplay(host.gradNorm));
@@ -142,51 +205,99 @@ describe('gradient flow model and validation (node)', () => {
     for (const m of run) applyMessage(finished, m);
     const going = emptyModel();
     for (const m of run.slice(0, 12)) applyMessage(going, m);
-    applyMessage(going, { kind: 'state', state: 'paused', text: 'Paused on forward h1 · step 8', debugging: true, at: { step: 8, epoch: 8 } });
+    applyMessage(going, {
+      kind: 'state',
+      state: 'paused',
+      text: 'Paused on forward h1 · step 8',
+      debugging: true,
+      at: { step: 8, epoch: 8 },
+    });
     const empty = emptyModel();
     for (const view of [finished, going, empty]) for (const m of noRun) applyMessage(view, m);
-    assert.deepEqual([finished.step, finished.state, finished.stateText], [300, 'finished', 'xor.nnet: finished after 300 steps']);
-    assert.deepEqual([going.step, going.state, going.stateText, going.debugging, going.pausedAt], [8, 'finished', 'xor.nnet: ended when VS Code reloaded', false, null]);
+    assert.deepEqual(
+      [finished.step, finished.state, finished.stateText],
+      [300, 'finished', 'xor.nnet: finished after 300 steps'],
+    );
+    assert.deepEqual(
+      [going.step, going.state, going.stateText, going.debugging, going.pausedAt],
+      [8, 'finished', 'xor.nnet: ended when VS Code reloaded', false, null],
+    );
     assert.deepEqual([empty.state, empty.stateText], ['idle', emptyModel().stateText]);
   });
 
   test('host messages are validated; JSON nulls (NaN/Infinity) come back as NaN', () => {
-    for (const bad of [null, 3, 'reset', [], { kind: 'nope' }, { kind: 'reset', title: 'x', layerNames: [1] },
+    for (const bad of [
+      null,
+      3,
+      'reset',
+      [],
+      { kind: 'nope' },
+      { kind: 'reset', title: 'x', layerNames: [1] },
       { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: '1', maxAbsGrad: 1 }], step: 1 },
-      { kind: 'gradFlow', layers: [], step: null }, { kind: 'loss', points: [{ epoch: null, loss: 1 }] },
-      { kind: 'state', state: 'sleeping', text: '' }, { kind: 'loss', points: new Array(100_001).fill({ epoch: 0, loss: 0 }) },
+      { kind: 'gradFlow', layers: [], step: null },
+      { kind: 'loss', points: [{ epoch: null, loss: 1 }] },
+      { kind: 'state', state: 'sleeping', text: '' },
+      { kind: 'loss', points: new Array(100_001).fill({ epoch: 0, loss: 0 }) },
       { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: 1, maxAbsGrad: 1, updateRatio: '1e-3' }], step: 1 },
       { kind: 'reset', title: 'x', layerNames: [], previous: { title: 'p' } },
-      { kind: 'reset', title: 'x', layerNames: [], previous: { title: 'p', points: [{ epoch: 'a', loss: 1 }] } }]) {
+      { kind: 'reset', title: 'x', layerNames: [], previous: { title: 'p', points: [{ epoch: 'a', loss: 1 }] } },
+    ]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
     }
-    const gf = parseHostToWebview(JSON.parse(JSON.stringify({
-      kind: 'gradFlow', step: 3, layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: Infinity }],
-    })));
+    const gf = parseHostToWebview(
+      JSON.parse(
+        JSON.stringify({
+          kind: 'gradFlow',
+          step: 3,
+          layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: Infinity }],
+        }),
+      ),
+    );
     assert.ok(gf && gf.kind === 'gradFlow');
     assert.ok(Number.isNaN(gf.layers[0].meanAbsGrad) && Number.isNaN(gf.layers[0].maxAbsGrad));
     assert.equal(parsePersistedState({ version: 3, model: {} }), undefined);
     const m = emptyModel();
-    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: true }))),
-      { version: 3, model: m, lossLogScale: true, gradLogScale: true, showPrevious: true, compareIndex: 0, lossPerStep: false });
+    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: true }))), {
+      version: 3,
+      model: m,
+      lossLogScale: true,
+      gradLogScale: true,
+      showPrevious: true,
+      compareIndex: 0,
+      lossPerStep: false,
+    });
     // State saved before run comparison (no `previous`) still restores, with no overlay.
     const { previous: _, ...older } = m;
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model.previous, null);
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))), undefined,
-      'state from before the gradient-norm chart is dropped, not misread');
+    assert.equal(
+      parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model
+        .previous,
+      null,
+    );
+    assert.equal(
+      parsePersistedState(JSON.parse(JSON.stringify({ version: 1, model: m, lossLogScale: true }))),
+      undefined,
+      'state from before the gradient-norm chart is dropped, not misread',
+    );
     const v2 = { ...m, loss: { points: [], tail: null, stride: 1, skipped: 0 } };
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: v2, lossLogScale: true }))), undefined,
-      'state from before min/max downsampling (a `tail`, no `pending`) is dropped, not misread');
+    assert.equal(
+      parsePersistedState(JSON.parse(JSON.stringify({ version: 2, model: v2, lossLogScale: true }))),
+      undefined,
+      'state from before min/max downsampling (a `tail`, no `pending`) is dropped, not misread',
+    );
   });
 
-  test('a new run keeps the previous run\'s loss curve; replays carry it exactly', () => {
+  test("a new run keeps the previous run's loss curve; replays carry it exactly", () => {
     const m = emptyModel();
     applyMessage(m, { kind: 'reset', title: 'sigmoid', layerNames: ['a'] });
     assert.equal(m.previous, null, 'nothing to compare with before the first run ends');
     // Read through a function: assert.equal above narrowed `m.previous` to null for the type checker.
     const prev = (): PreviousRun | null => m.previous;
     for (let i = 0; i < 5000; i += 100) applyMessage(m, { kind: 'loss', points: lossPoints(i, i + 100) });
-    applyMessage(m, { kind: 'gradFlow', layers: [{ name: 'a', meanAbsGrad: 1, maxAbsGrad: 2, updateRatio: 2e-3 }], step: 1 });
+    applyMessage(m, {
+      kind: 'gradFlow',
+      layers: [{ name: 'a', meanAbsGrad: 1, maxAbsGrad: 2, updateRatio: 2e-3 }],
+      step: 1,
+    });
     assert.equal(m.layers[0].updateRatio, 2e-3);
     applyMessage(m, { kind: 'reset', title: 'relu', layerNames: ['a'] });
     assert.equal(prev()?.title, 'sigmoid');
@@ -204,7 +315,9 @@ describe('gradient flow model and validation (node)', () => {
     // A replay into a view that already has a run must not turn that run into the overlay.
     for (const msg of replayMessages(m, true)) applyMessage(view, msg);
     assert.deepEqual(view, m);
-    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, showPrevious: false })));
+    const persisted = parsePersistedState(
+      JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, showPrevious: false })),
+    );
     assert.deepEqual(persisted?.model.previous, m.previous);
     assert.equal(persisted?.showPrevious, false);
   });
@@ -215,22 +328,41 @@ describe('gradient flow model and validation (node)', () => {
       applyMessage(m, { kind: 'reset', title: `run${r}`, layerNames: ['a'] });
       applyMessage(m, { kind: 'loss', points: lossPoints(0, 10 + r) });
     }
-    assert.deepEqual(m.runs.map((r) => r.title), ['run5', 'run4', 'run3', 'run2', 'run1']);
+    assert.deepEqual(
+      m.runs.map((r) => r.title),
+      ['run5', 'run4', 'run3', 'run2', 'run1'],
+    );
     assert.equal(m.previous, m.runs[0]);
     applyMessage(m, { kind: 'state', state: 'paused', text: 'Paused', debugging: true, at: { step: 12, epoch: 3 } });
     assert.deepEqual([m.debugging, m.pausedAt], [true, { step: 12, epoch: 3 }]);
     const view = emptyModel();
     for (const msg of replayMessages(m, true)) applyMessage(view, JSON.parse(JSON.stringify(msg)));
     assert.deepEqual(view, m);
-    applyMessage(m, { kind: 'state', state: 'training', text: 'Training', debugging: true, at: { step: 12, epoch: 3 } });
+    applyMessage(m, {
+      kind: 'state',
+      state: 'training',
+      text: 'Training',
+      debugging: true,
+      at: { step: 12, epoch: 3 },
+    });
     assert.equal(m.pausedAt, null, 'the marker shows only while paused');
-    for (const bad of [{ kind: 'state', state: 'paused', text: 'x', at: { step: 'a', epoch: 1 } }, { kind: 'state', state: 'idle', text: 'x', debugging: 'yes' },
-      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] }, { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(21).fill({ title: 'a', points: [] }) }]) {
+    for (const bad of [
+      { kind: 'state', state: 'paused', text: 'x', at: { step: 'a', epoch: 1 } },
+      { kind: 'state', state: 'idle', text: 'x', debugging: 'yes' },
+      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: [{ title: 'a' }] },
+      { kind: 'reset', title: 'x', layerNames: [], previous: null, runs: Array(21).fill({ title: 'a', points: [] }) },
+    ]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
     }
-    const restored = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 3 })));
+    const restored = parsePersistedState(
+      JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 3 })),
+    );
     assert.deepEqual([restored?.model.runs.length, restored?.compareIndex], [5, 3]);
-    assert.equal(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 9 })))?.compareIndex, 0);
+    assert.equal(
+      parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false, compareIndex: 9 })))
+        ?.compareIndex,
+      0,
+    );
   });
 
   test('per-step loss samples: appended, downsampled, cleared by a new run, replayed; malformed ones rejected', () => {
@@ -245,25 +377,50 @@ describe('gradient flow model and validation (node)', () => {
     assert.deepEqual(lossPointsForDisplay(view.stepLoss), shown);
     applyMessage(m, { kind: 'reset', title: 'again', layerNames: ['a'] });
     assert.equal(m.stepLoss.points.length, 0);
-    assert.deepEqual(parseHostToWebview({ kind: 'stepLoss', points: [{ step: 3, loss: null }] }), { kind: 'stepLoss', points: [{ step: 3, loss: NaN }] });
-    for (const bad of [{ kind: 'stepLoss', points: [{ step: 'a', loss: 1 }] }, { kind: 'stepLoss', points: null }, { kind: 'stepLoss', points: [{ epoch: 1, loss: 1 }] }]) {
+    assert.deepEqual(parseHostToWebview({ kind: 'stepLoss', points: [{ step: 3, loss: null }] }), {
+      kind: 'stepLoss',
+      points: [{ step: 3, loss: NaN }],
+    });
+    for (const bad of [
+      { kind: 'stepLoss', points: [{ step: 'a', loss: 1 }] },
+      { kind: 'stepLoss', points: null },
+      { kind: 'stepLoss', points: [{ epoch: 1, loss: 1 }] },
+    ]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
     }
     // State saved before the per-step curve restores with an empty one.
     const { stepLoss: _, ...older } = emptyModel();
-    assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model.stepLoss, emptyModel().stepLoss);
+    assert.deepEqual(
+      parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: older, lossLogScale: false })))?.model
+        .stepLoss,
+      emptyModel().stepLoss,
+    );
   });
 
   test('layers are classified against the output layer and an absolute floor: vanishing, exploding, NaN', () => {
     const l = (name: string, meanAbsGrad: number, maxAbsGrad = meanAbsGrad * 5) => ({ name, meanAbsGrad, maxAbsGrad });
     assert.deepEqual(classifyLayers([]), []);
-    assert.deepEqual(classifyLayers([l('a', 1e-9), l('b', 2e-5), l('c', 5e-4), l('out', 0.1)]), ['vanishing', 'vanishing', 'ok', 'ok']);
-    assert.deepEqual(classifyLayers([l('a', 500), l('b', 1, 200), l('c', NaN), l('d', 1, Infinity), l('out', 0.1)]),
-      ['exploding', 'exploding', 'nonFinite', 'nonFinite', 'ok']);
+    assert.deepEqual(classifyLayers([l('a', 1e-9), l('b', 2e-5), l('c', 5e-4), l('out', 0.1)]), [
+      'vanishing',
+      'vanishing',
+      'ok',
+      'ok',
+    ]);
+    assert.deepEqual(classifyLayers([l('a', 500), l('b', 1, 200), l('c', NaN), l('d', 1, Infinity), l('out', 0.1)]), [
+      'exploding',
+      'exploding',
+      'nonFinite',
+      'nonFinite',
+      'ok',
+    ]);
     // Without a usable reference (output gradient zero) the ratio says nothing, but the absolute floor still does.
     assert.deepEqual(classifyLayers([l('a', 1e-3), l('out', 0)]), ['ok', 'vanishing']);
     // A network that collapsed entirely (every layer ~1e-10) is vanishing everywhere, not healthy.
-    assert.deepEqual(classifyLayers([l('a', 1e-10), l('b', 2e-10), l('out', 1e-10)]), ['vanishing', 'vanishing', 'vanishing']);
+    assert.deepEqual(classifyLayers([l('a', 1e-10), l('b', 2e-10), l('out', 1e-10)]), [
+      'vanishing',
+      'vanishing',
+      'vanishing',
+    ]);
   });
 
   test('gradient-norm samples are downsampled, counted for the clip fraction, validated and replayed', () => {
@@ -274,19 +431,32 @@ describe('gradient flow model and validation (node)', () => {
 
     const m = emptyModel();
     applyMessage(m, { kind: 'reset', title: 't', layerNames: ['a'] });
-    applyMessage(m, { kind: 'gradNorm', clipNorm: 1, points: [{ step: 1, before: 3, after: 1 }, { step: 2, before: 0.5, after: 0.5 }] });
+    applyMessage(m, {
+      kind: 'gradNorm',
+      clipNorm: 1,
+      points: [
+        { step: 1, before: 3, after: 1 },
+        { step: 2, before: 0.5, after: 0.5 },
+      ],
+    });
     applyMessage(m, { kind: 'loss', points: [{ epoch: 1, loss: 0.5, valLoss: 0.6 }] });
     assert.deepEqual([m.clippedSamples, m.normSamples, m.clipNorm], [1, 2, 1]);
     const view = emptyModel();
     for (const msg of replayMessages(m, true)) applyMessage(view, msg);
     assert.deepEqual(view, m);
 
-    for (const bad of [{ kind: 'gradNorm', points: [], clipNorm: -1 }, { kind: 'gradNorm', points: [{ step: 'a', before: 1, after: 1 }], clipNorm: null },
-      { kind: 'gradNorm', points: [{ step: 1, before: 1 }], clipNorm: null }, { kind: 'gradNorm', points: [] },
-      { kind: 'loss', points: [{ epoch: 1, loss: 1, valLoss: 'x' }] }]) {
+    for (const bad of [
+      { kind: 'gradNorm', points: [], clipNorm: -1 },
+      { kind: 'gradNorm', points: [{ step: 'a', before: 1, after: 1 }], clipNorm: null },
+      { kind: 'gradNorm', points: [{ step: 1, before: 1 }], clipNorm: null },
+      { kind: 'gradNorm', points: [] },
+      { kind: 'loss', points: [{ epoch: 1, loss: 1, valLoss: 'x' }] },
+    ]) {
       assert.equal(parseHostToWebview(bad), undefined, JSON.stringify(bad));
     }
-    const ok = parseHostToWebview(JSON.parse(JSON.stringify({ kind: 'gradNorm', clipNorm: null, points: [{ step: 3, before: NaN, after: 2 }] })));
+    const ok = parseHostToWebview(
+      JSON.parse(JSON.stringify({ kind: 'gradNorm', clipNorm: null, points: [{ step: 3, before: NaN, after: 2 }] })),
+    );
     assert.ok(ok?.kind === 'gradNorm' && Number.isNaN(ok.points[0].before) && ok.clipNorm === null);
     const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false })));
     assert.deepEqual(persisted?.model, m);
@@ -302,17 +472,33 @@ describe('gradient flow model and validation (node)', () => {
     assert.equal(logDisplayValue(-5, 1e-4), 1e-4);
     assert.equal(logDisplayValue(NaN, 1e-4), null);
     assert.equal(logDisplayValue(Infinity, 1e-4), null);
-    assert.deepEqual(logTicks(1e-12, 1, 5).map((t) => formatLogTick(t.value)), ['1e-12', '1e-9', '1e-6', '1e-3', '1']);
-    assert.deepEqual(logTicks(0.1, 1, 8).map((t) => formatLogTick(t.value)), ['0.1', '0.2', '0.5', '1']);
-    assert.deepEqual(logTicks(1e-6, 1e-4, 8).map((t) => formatLogTick(t.value)), ['1e-6', '2e-6', '5e-6', '1e-5', '2e-5', '5e-5', '1e-4']);
+    assert.deepEqual(
+      logTicks(1e-12, 1, 5).map((t) => formatLogTick(t.value)),
+      ['1e-12', '1e-9', '1e-6', '1e-3', '1'],
+    );
+    assert.deepEqual(
+      logTicks(0.1, 1, 8).map((t) => formatLogTick(t.value)),
+      ['0.1', '0.2', '0.5', '1'],
+    );
+    assert.deepEqual(
+      logTicks(1e-6, 1e-4, 8).map((t) => formatLogTick(t.value)),
+      ['1e-6', '2e-6', '5e-6', '1e-5', '2e-5', '5e-5', '1e-4'],
+    );
   });
 
   test('HTML carries a strict CSP and loads only nonce-tagged script and the given URIs', () => {
     const html = renderGradientFlowHtml({
-      cspSource: 'https://x.test', nonce: 'abc+/=', styleNonce: 'sty', scriptUri: 'https://x.test/a.js', styleUri: 'https://x.test/a.css',
+      cspSource: 'https://x.test',
+      nonce: 'abc+/=',
+      styleNonce: 'sty',
+      scriptUri: 'https://x.test/a.js',
+      styleUri: 'https://x.test/a.css',
     });
     const csp = gradientFlowCsp('https://x.test', 'abc+/=', 'sty');
-    assert.equal(csp, "default-src 'none'; script-src 'nonce-abc+/='; style-src https://x.test 'nonce-sty'; img-src https://x.test data:; font-src https://x.test");
+    assert.equal(
+      csp,
+      "default-src 'none'; script-src 'nonce-abc+/='; style-src https://x.test 'nonce-sty'; img-src https://x.test data:; font-src https://x.test",
+    );
     assert.ok(!csp.includes('unsafe'), csp);
     assert.match(csp, /^default-src 'none'; /);
     assert.ok(html.includes(`content="${csp}"`));
@@ -395,7 +581,12 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
 
   function make() {
     const logs: string[] = [];
-    const provider = new Provider(fakeUri('/ext') as never, { enabled: () => true, log: (_level, m) => { logs.push(m); } });
+    const provider = new Provider(fakeUri('/ext') as never, {
+      enabled: () => true,
+      log: (_level, m) => {
+        logs.push(m);
+      },
+    });
     const commands: string[] = [];
     provider.onDidReceiveCommand((c) => commands.push(c));
     const v = fakeView();
@@ -407,11 +598,19 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     assert.equal(Provider.viewType, 'nnet.gradientFlow');
     provider.resolveWebviewView(view as never);
     assert.equal(view.webview.options.enableScripts, true);
-    assert.deepEqual(view.webview.options.localResourceRoots?.map((u) => u.path), ['/ext/dist/webview']);
+    assert.deepEqual(
+      view.webview.options.localResourceRoots?.map((u) => u.path),
+      ['/ext/dist/webview'],
+    );
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(view.webview.html)?.[1] ?? '';
-    assert.match(csp, /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{24}'; style-src https:\/\/csp\.test 'nonce-[A-Za-z0-9+/=]{24}';/);
+    assert.match(
+      csp,
+      /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{24}'; style-src https:\/\/csp\.test 'nonce-[A-Za-z0-9+/=]{24}';/,
+    );
     assert.ok(view.webview.html.includes('src="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.js"'));
-    assert.ok(view.webview.html.includes('href="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.css"'));
+    assert.ok(
+      view.webview.html.includes('href="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.css"'),
+    );
     provider.dispose();
   });
 
@@ -425,9 +624,17 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     provider.resolveWebviewView(view as never);
     assert.equal(received.length, 0, 'nothing is sent before the page is listening');
     fromWebview.fire({ kind: 'ready' });
-    assert.deepEqual(received.map((m) => m.kind), ['snapshot']);
+    assert.deepEqual(
+      received.map((m) => m.kind),
+      ['snapshot'],
+    );
     const snap = received[0];
-    assert.ok(snap.kind === 'snapshot' && snap.model.loss.points.length === 100 && snap.model.step === 9 && snap.model.stateText === 'epoch 100');
+    assert.ok(
+      snap.kind === 'snapshot' &&
+        snap.model.loss.points.length === 100 &&
+        snap.model.step === 9 &&
+        snap.model.stateText === 'epoch 100',
+    );
     provider.post({ kind: 'loss', points: lossPoints(100, 101) });
     assert.deepEqual(received.at(-1), { kind: 'loss', points: lossPoints(100, 101) });
     provider.dispose();
@@ -437,7 +644,10 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     const { provider, view, fromWebview, received } = make();
     provider.resolveWebviewView(view as never);
     fromWebview.fire({ kind: 'ready' });
-    assert.deepEqual(received.map((m) => m.kind), ['limits', 'state']);
+    assert.deepEqual(
+      received.map((m) => m.kind),
+      ['limits', 'state'],
+    );
     provider.dispose();
   });
 
@@ -447,7 +657,8 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     for (const junk of [null, 'train', { kind: 'command' }, { kind: 'command', command: 'rm -rf' }, { kind: 'eval' }]) {
       fromWebview.fire(junk);
     }
-    for (const command of ['train', 'debug', 'pause', 'continue', 'stop']) fromWebview.fire({ kind: 'command', command });
+    for (const command of ['train', 'debug', 'pause', 'continue', 'stop'])
+      fromWebview.fire({ kind: 'command', command });
     assert.deepEqual(commands, ['train', 'debug', 'pause', 'continue', 'stop']);
     assert.equal(logs.length, 5);
     assert.ok(logs.every((l) => l.includes('malformed')));
@@ -487,7 +698,10 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     assert.equal(received.length, 0);
     view.visible = true;
     visibility.fire();
-    assert.deepEqual(received.map((m) => m.kind), ['snapshot']);
+    assert.deepEqual(
+      received.map((m) => m.kind),
+      ['snapshot'],
+    );
     const snap = received[0];
     assert.ok(snap.kind === 'snapshot' && snap.model.title === 'r2', 'the run that began while hidden');
 
@@ -544,7 +758,10 @@ const PRELUDE = `
 </script>`;
 
 function themeStyleAttr(theme: Theme): string {
-  return Object.entries(THEMES[theme]).map(([k, v]) => `--vscode-${k}: ${v}`).join('; ').replace(/"/g, '&quot;');
+  return Object.entries(THEMES[theme])
+    .map(([k, v]) => `--vscode-${k}: ${v}`)
+    .join('; ')
+    .replace(/"/g, '&quot;');
 }
 
 /** The page as VS Code would deliver it: the extension's HTML with the prelude, theme variables and body class. */
@@ -632,7 +849,9 @@ function read(page: Page): Promise<Read> {
 
 /** Waits until the view has processed everything posted so far (messages are tasks, drawing is per frame). */
 async function settle(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)));
+  await page.evaluate(
+    () => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)),
+  );
 }
 
 function posted(page: Page): Promise<unknown[]> {
@@ -645,32 +864,48 @@ function hexRgb(hex: string): [number, number, number] {
 }
 
 /** Pixels of a canvas that are painted at all, and that are (nearly) the given opaque colour. */
-function canvasPixels(page: Page, id: string, hex: string): Promise<{ painted: number; matching: number; total: number }> {
-  return page.evaluate(({ id, rgb }) => {
-    const c = document.getElementById(id) as HTMLCanvasElement;
-    const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
-    let painted = 0;
-    let matching = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] === 0) continue;
-      painted++;
-      if (d[i + 3] > 240 && Math.abs(d[i] - rgb[0]) < 6 && Math.abs(d[i + 1] - rgb[1]) < 6 && Math.abs(d[i + 2] - rgb[2]) < 6) matching++;
-    }
-    return { painted, matching, total: d.length / 4 };
-  }, { id, rgb: hexRgb(hex) });
+function canvasPixels(
+  page: Page,
+  id: string,
+  hex: string,
+): Promise<{ painted: number; matching: number; total: number }> {
+  return page.evaluate(
+    ({ id, rgb }) => {
+      const c = document.getElementById(id) as HTMLCanvasElement;
+      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      let matching = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] === 0) continue;
+        painted++;
+        if (
+          d[i + 3] > 240 &&
+          Math.abs(d[i] - rgb[0]) < 6 &&
+          Math.abs(d[i + 1] - rgb[1]) < 6 &&
+          Math.abs(d[i + 2] - rgb[2]) < 6
+        )
+          matching++;
+      }
+      return { painted, matching, total: d.length / 4 };
+    },
+    { id, rgb: hexRgb(hex) },
+  );
 }
 
 /** Switches theme the way VS Code's `applyStyles` does: body class first, then the <html> variables. */
 function switchTheme(page: Page, theme: Theme): Promise<void> {
-  return page.evaluate(({ theme, vars }) => {
-    const kind = `vscode-${theme}`;
-    document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
-    document.body.classList.add(kind);
-    document.body.dataset.vscodeThemeKind = kind;
-    const style = document.documentElement.style;
-    for (let i = style.length - 1; i >= 0; i--) if (style[i].startsWith('--vscode-')) style.removeProperty(style[i]);
-    for (const [k, v] of Object.entries(vars)) style.setProperty(`--vscode-${k}`, v);
-  }, { theme, vars: THEMES[theme] });
+  return page.evaluate(
+    ({ theme, vars }) => {
+      const kind = `vscode-${theme}`;
+      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
+      document.body.classList.add(kind);
+      document.body.dataset.vscodeThemeKind = kind;
+      const style = document.documentElement.style;
+      for (let i = style.length - 1; i >= 0; i--) if (style[i].startsWith('--vscode-')) style.removeProperty(style[i]);
+      for (const [k, v] of Object.entries(vars)) style.setProperty(`--vscode-${k}`, v);
+    },
+    { theme, vars: THEMES[theme] },
+  );
 }
 
 const LAYERS = ['h1', 'h2', 'out'];
@@ -681,7 +916,8 @@ const GRADS = [
 ];
 function lossPoints(from: number, to: number): { epoch: number; loss: number }[] {
   const out = [];
-  for (let e = from; e < to; e++) out.push({ epoch: e, loss: 0.69 * Math.exp(-e / 60) + 0.02 + 0.01 * Math.sin(e / 3) });
+  for (let e = from; e < to; e++)
+    out.push({ epoch: e, loss: 0.69 * Math.exp(-e / 60) + 0.02 + 0.01 * Math.sin(e / 3) });
   return out;
 }
 
@@ -691,18 +927,40 @@ function lossPoints(from: number, to: number): { epoch: number; loss: number }[]
  * one norm sample (clipped above 1 early on) and the state; the last update is the finished run's.
  */
 function finishedRun(steps: number): HostToWebview[] {
-  const out: HostToWebview[] = [{ kind: 'reset', title: 'xor.nnet', layerNames: ['h1', 'out'] }, { kind: 'state', state: 'training', text: 'Training xor.nnet…' }];
+  const out: HostToWebview[] = [
+    { kind: 'reset', title: 'xor.nnet', layerNames: ['h1', 'out'] },
+    { kind: 'state', state: 'training', text: 'Training xor.nnet…' },
+  ];
   let sent = 0;
   for (let step = 1; step <= steps; step = step === steps ? steps + 1 : Math.min(steps, step + 7)) {
     const g = 0.1 / (1 + step / 100);
-    out.push({ kind: 'gradFlow', step, layers: [{ name: 'h1', meanAbsGrad: g / 10, maxAbsGrad: g, updateRatio: g / 50 }, { name: 'out', meanAbsGrad: g, maxAbsGrad: 2 * g, updateRatio: g / 20 }] });
-    out.push({ kind: 'loss', points: Array.from({ length: step - sent }, (_, k) => ({ epoch: sent + k + 1, loss: 0.7 / (1 + (sent + k) / 50) })) });
+    out.push({
+      kind: 'gradFlow',
+      step,
+      layers: [
+        { name: 'h1', meanAbsGrad: g / 10, maxAbsGrad: g, updateRatio: g / 50 },
+        { name: 'out', meanAbsGrad: g, maxAbsGrad: 2 * g, updateRatio: g / 20 },
+      ],
+    });
+    out.push({
+      kind: 'loss',
+      points: Array.from({ length: step - sent }, (_, k) => ({
+        epoch: sent + k + 1,
+        loss: 0.7 / (1 + (sent + k) / 50),
+      })),
+    });
     sent = step;
     out.push({ kind: 'stepLoss', points: [{ step, loss: 0.7 / (1 + step / 50) }] });
-    out.push({ kind: 'gradNorm', clipNorm: 1, points: [{ step, before: 3 / (1 + step / 1000), after: Math.min(1, 3 / (1 + step / 1000)) }] });
-    out.push(step === steps
-      ? { kind: 'state', state: 'finished', text: `xor.nnet: finished after ${steps} steps` }
-      : { kind: 'state', state: 'training', text: `Training xor.nnet: epoch ${step}/${steps}` });
+    out.push({
+      kind: 'gradNorm',
+      clipNorm: 1,
+      points: [{ step, before: 3 / (1 + step / 1000), after: Math.min(1, 3 / (1 + step / 1000)) }],
+    });
+    out.push(
+      step === steps
+        ? { kind: 'state', state: 'finished', text: `xor.nnet: finished after ${steps} steps` }
+        : { kind: 'state', state: 'training', text: `Training xor.nnet: epoch ${step}/${steps}` },
+    );
   }
   return out;
 }
@@ -725,14 +983,24 @@ describe('gradient flow webview (headless Chromium)', () => {
   let pageErrors: string[];
 
   before(async () => {
-    assert.ok(fs.existsSync(path.join(DIST, 'gradientFlow.js')), 'dist/webview/gradientFlow.js missing: run `node scripts/build.mjs` first');
+    assert.ok(
+      fs.existsSync(path.join(DIST, 'gradientFlow.js')),
+      'dist/webview/gradientFlow.js missing: run `node scripts/build.mjs` first',
+    );
     server = await startServer();
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
@@ -765,11 +1033,16 @@ describe('gradient flow webview (headless Chromium)', () => {
   test('starts under the strict CSP, posts ready, upgrades the toolkit buttons', async () => {
     await open();
     assert.deepEqual(await posted(page), [{ kind: 'ready' }]);
-    const upgraded = await page.evaluate(() => ['train', 'stop'].map((id) => {
-      const e = document.getElementById(id) as HTMLElement;
-      // A defined toolkit element renders a real <button> in its shadow root, styled by adopted stylesheets.
-      return { hasShadowButton: !!e.shadowRoot?.querySelector('button'), sheets: e.shadowRoot?.adoptedStyleSheets.length ?? 0 };
-    }));
+    const upgraded = await page.evaluate(() =>
+      ['train', 'stop'].map((id) => {
+        const e = document.getElementById(id) as HTMLElement;
+        // A defined toolkit element renders a real <button> in its shadow root, styled by adopted stylesheets.
+        return {
+          hasShadowButton: !!e.shadowRoot?.querySelector('button'),
+          sheets: e.shadowRoot?.adoptedStyleSheets.length ?? 0,
+        };
+      }),
+    );
     for (const u of upgraded) assert.ok(u.hasShadowButton && u.sheets > 0, JSON.stringify(upgraded));
     const styled = await page.evaluate(() => getComputedStyle(document.body).paddingLeft);
     assert.equal(styled, '12px', 'own stylesheet loaded (it overrides VS Code default padding)');
@@ -781,9 +1054,18 @@ describe('gradient flow webview (headless Chromium)', () => {
     await feedRun(page);
     const r = await read(page);
     assert.deepEqual(r.gradFlow.labels, LAYERS);
-    assert.deepEqual(r.gradFlow.datasets.map((d) => d.label), ['mean |grad|', 'max |grad|']);
-    assert.deepEqual(r.gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad));
-    assert.deepEqual(r.gradFlow.datasets[1].data, GRADS.map((g) => g.maxAbsGrad));
+    assert.deepEqual(
+      r.gradFlow.datasets.map((d) => d.label),
+      ['mean |grad|', 'max |grad|'],
+    );
+    assert.deepEqual(
+      r.gradFlow.datasets[0].data,
+      GRADS.map((g) => g.meanAbsGrad),
+    );
+    assert.deepEqual(
+      r.gradFlow.datasets[1].data,
+      GRADS.map((g) => g.maxAbsGrad),
+    );
     assert.equal(r.gradFlow.yScale.type, 'logarithmic');
     assert.deepEqual([r.gradFlow.yScale.min, r.gradFlow.yScale.max], [1e-3, 1]);
     const loss = r.loss.datasets[0].data as { x: number; y: number }[];
@@ -840,17 +1122,36 @@ describe('gradient flow webview (headless Chromium)', () => {
   test('Debug, Pause/Continue and Stop follow a debug session; a paused session is marked on the loss and norm curves', async () => {
     await open('light');
     const enabled = (id: string) => page.evaluate((i) => !document.getElementById(i)!.hasAttribute('disabled'), id);
-    assert.deepEqual([await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')], [true, true, false, false]);
+    assert.deepEqual(
+      [await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')],
+      [true, true, false, false],
+    );
     await page.click('#debug');
     await feedRun(page);
-    await send(page, { kind: 'gradNorm', points: [{ step: 40, before: 2, after: 1 }, { step: 80, before: 1.5, after: 1 }], clipNorm: 1 });
+    await send(page, {
+      kind: 'gradNorm',
+      points: [
+        { step: 40, before: 2, after: 1 },
+        { step: 80, before: 1.5, after: 1 },
+      ],
+      clipNorm: 1,
+    });
     await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: true });
     await settle(page);
-    assert.deepEqual([await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')], [false, false, true, true]);
+    assert.deepEqual(
+      [await enabled('train'), await enabled('debug'), await enabled('pause'), await enabled('stop')],
+      [false, false, true, true],
+    );
     assert.equal((await page.locator('#pause').innerText()).trim(), 'Pause');
     assert.equal((await read(page)).loss.marker, null, 'no marker while running');
     await page.click('#pause');
-    await send(page, { kind: 'state', state: 'paused', text: 'Paused on backward h1 · step 61', debugging: true, at: { step: 61, epoch: 100 } });
+    await send(page, {
+      kind: 'state',
+      state: 'paused',
+      text: 'Paused on backward h1 · step 61',
+      debugging: true,
+      at: { step: 61, epoch: 100 },
+    });
     await settle(page);
     assert.equal((await page.locator('#pause').innerText()).trim(), 'Continue');
     const r = await read(page);
@@ -863,7 +1164,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.equal((await read(page)).loss.marker, null);
     await page.click('#stop');
     await settle(page);
-    assert.deepEqual((await posted(page)).slice(1), ['debug', 'pause', 'continue', 'stop'].map((command) => ({ kind: 'command', command })));
+    assert.deepEqual(
+      (await posted(page)).slice(1),
+      ['debug', 'pause', 'continue', 'stop'].map((command) => ({ kind: 'command', command })),
+    );
     // A Train run (no debugger) cannot be paused.
     await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet', debugging: false });
     await settle(page);
@@ -874,8 +1178,21 @@ describe('gradient flow webview (headless Chromium)', () => {
   test('the loss curve per step: the sampled mini-batch losses against the step, the marker in steps, persisted', async () => {
     await open('light');
     await feedRun(page);
-    await send(page, { kind: 'stepLoss', points: [{ step: 100, loss: 0.5 }, { step: 400, loss: 0.2 }, { step: 1200, loss: 0.05 }] });
-    await send(page, { kind: 'state', state: 'paused', text: 'Paused on backward h1 · step 1200', debugging: true, at: { step: 1200, epoch: 300 } });
+    await send(page, {
+      kind: 'stepLoss',
+      points: [
+        { step: 100, loss: 0.5 },
+        { step: 400, loss: 0.2 },
+        { step: 1200, loss: 0.05 },
+      ],
+    });
+    await send(page, {
+      kind: 'state',
+      state: 'paused',
+      text: 'Paused on backward h1 · step 1200',
+      debugging: true,
+      at: { step: 1200, epoch: 300 },
+    });
     await settle(page);
     let r = await read(page);
     assert.deepEqual([r.loss.xAxis, r.loss.marker, r.loss.datasets[0].data.length], ['epoch', 300, 300]);
@@ -883,7 +1200,11 @@ describe('gradient flow webview (headless Chromium)', () => {
     await settle(page);
     r = await read(page);
     assert.equal(r.loss.xAxis, 'step');
-    assert.deepEqual(r.loss.datasets[0].data, [{ x: 100, y: 0.5 }, { x: 400, y: 0.2 }, { x: 1200, y: 0.05 }]);
+    assert.deepEqual(r.loss.datasets[0].data, [
+      { x: 100, y: 0.5 },
+      { x: 400, y: 0.2 },
+      { x: 1200, y: 0.05 },
+    ]);
     assert.equal(r.loss.marker, 1200);
     assert.match(await page.locator('#loss-summary').innerText(), /^step 1200: 0\.05 · min 0\.05/);
     await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-loss-per-step-light.png'), fullPage: true });
@@ -930,19 +1251,38 @@ describe('gradient flow webview (headless Chromium)', () => {
     await feedRun(page);
     const before = await read(page);
     const junk: unknown[] = [
-      null, undefined, 42, 'reset', [], { kind: 'nope' }, { kind: 'reset' }, { kind: 'reset', title: 1, layerNames: [] },
-      { kind: 'reset', title: 'x', layerNames: [{}] }, { kind: 'gradFlow', layers: 'h1', step: 1 },
+      null,
+      undefined,
+      42,
+      'reset',
+      [],
+      { kind: 'nope' },
+      { kind: 'reset' },
+      { kind: 'reset', title: 1, layerNames: [] },
+      { kind: 'reset', title: 'x', layerNames: [{}] },
+      { kind: 'gradFlow', layers: 'h1', step: 1 },
       { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: '0.1', maxAbsGrad: 1 }], step: 1 },
-      { kind: 'gradFlow', layers: [null], step: 1 }, { kind: 'loss', points: [{ epoch: 'a', loss: 1 }] },
-      { kind: 'loss', points: null }, { kind: 'state', state: 'exploded', text: 'x' }, { kind: 'state', state: 'idle' },
-      { kind: '__proto__' }, { kind: 'loss', points: Array.from({ length: 100_001 }, () => ({ epoch: 0, loss: 0 })) },
+      { kind: 'gradFlow', layers: [null], step: 1 },
+      { kind: 'loss', points: [{ epoch: 'a', loss: 1 }] },
+      { kind: 'loss', points: null },
+      { kind: 'state', state: 'exploded', text: 'x' },
+      { kind: 'state', state: 'idle' },
+      { kind: '__proto__' },
+      { kind: 'loss', points: Array.from({ length: 100_001 }, () => ({ epoch: 0, loss: 0 })) },
     ];
     for (const j of junk) await sendRaw(page, j);
     await settle(page);
     assert.deepEqual(await read(page), before);
-    await send(page, { kind: 'gradFlow', layers: GRADS.map((g) => ({ ...g, meanAbsGrad: g.meanAbsGrad * 2 })), step: 1300 });
+    await send(page, {
+      kind: 'gradFlow',
+      layers: GRADS.map((g) => ({ ...g, meanAbsGrad: g.meanAbsGrad * 2 })),
+      step: 1300,
+    });
     await settle(page);
-    assert.deepEqual((await read(page)).gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad * 2));
+    assert.deepEqual(
+      (await read(page)).gradFlow.datasets[0].data,
+      GRADS.map((g) => g.meanAbsGrad * 2),
+    );
     await assertHealthy();
   });
 
@@ -955,7 +1295,15 @@ describe('gradient flow webview (headless Chromium)', () => {
       { name: 'out', meanAbsGrad: 0.05, maxAbsGrad: 0.2 },
     ];
     await send(page, { kind: 'gradFlow', layers, step: 1 });
-    await send(page, { kind: 'loss', points: [{ epoch: 0, loss: 1 }, { epoch: 1, loss: NaN }, { epoch: 2, loss: 0 }, { epoch: 3, loss: 0.5 }] });
+    await send(page, {
+      kind: 'loss',
+      points: [
+        { epoch: 0, loss: 1 },
+        { epoch: 1, loss: NaN },
+        { epoch: 2, loss: 0 },
+        { epoch: 3, loss: 0.5 },
+      ],
+    });
     await settle(page);
     let r = await read(page);
     const { min } = r.gradFlow.yScale;
@@ -964,7 +1312,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.deepEqual(r.gradFlow.datasets[0].data, [min, null, 0.05]);
     assert.deepEqual(r.gradFlow.datasets[1].data, [min, null, 0.2]);
     assert.match(await page.locator('#nonfinite').innerText(), /Non-finite gradient.*h2/);
-    assert.deepEqual((r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y), [1, null, 0, 0.5]);
+    assert.deepEqual(
+      (r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y),
+      [1, null, 0, 0.5],
+    );
 
     await page.click('#loss-log');
     await settle(page);
@@ -972,7 +1323,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.equal(r.loss.yScale.type, 'logarithmic');
     // The zero loss sits on the axis minimum, a decade below the smallest positive loss.
     assert.equal(r.loss.yScale.min, 0.1);
-    assert.deepEqual((r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y), [1, null, 0.1, 0.5]);
+    assert.deepEqual(
+      (r.loss.datasets[0].data as { y: number | null }[]).map((p) => p.y),
+      [1, null, 0.1, 0.5],
+    );
     // A raw NaN (a sender that skips JSON) is still a number; it must draw as a gap too.
     await sendRaw(page, { kind: 'gradFlow', layers: [{ name: 'h1', meanAbsGrad: NaN, maxAbsGrad: NaN }], step: 2 });
     await settle(page);
@@ -1019,7 +1373,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     await switchTheme(page, 'light');
     await settle(page);
     await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-light.png'), fullPage: true });
-    assert.deepEqual((await read(page)).gradFlow.datasets.map((d) => d.color), [THEMES.light['charts-blue'], THEMES.light['charts-orange']]);
+    assert.deepEqual(
+      (await read(page)).gradFlow.datasets.map((d) => d.color),
+      [THEMES.light['charts-blue'], THEMES.light['charts-orange']],
+    );
     const light = await canvasPixels(page, 'gradflow-chart', THEMES.light['charts-blue']);
     const staleDark = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-blue']);
     assert.ok(light.matching > 500, `bars redrawn in the light charts-blue: ${JSON.stringify(light)}`);
@@ -1029,8 +1386,13 @@ describe('gradient flow webview (headless Chromium)', () => {
     const names = Array.from({ length: 10 }, (_, i) => (i === 9 ? 'out' : `s${i + 1}`));
     await send(page, { kind: 'reset', title: 'deep-sigmoid.nnet', layerNames: names });
     await send(page, {
-      kind: 'gradFlow', step: 40,
-      layers: names.map((name, i) => ({ name, meanAbsGrad: 3e-10 * Math.pow(7, i), maxAbsGrad: 2e-9 * Math.pow(7, i) })),
+      kind: 'gradFlow',
+      step: 40,
+      layers: names.map((name, i) => ({
+        name,
+        meanAbsGrad: 3e-10 * Math.pow(7, i),
+        maxAbsGrad: 2e-9 * Math.pow(7, i),
+      })),
     });
     await send(page, { kind: 'loss', points: lossPoints(0, 40).map((p) => ({ ...p, loss: p.loss + 0.2 })) });
     await send(page, { kind: 'state', state: 'paused', text: 'Paused at s3 (backward) · epoch 40' });
@@ -1049,12 +1411,18 @@ describe('gradient flow webview (headless Chromium)', () => {
       await send(page, { kind: 'reset', title: 'deep-sigmoid.nnet', layerNames: names });
       await send(page, { kind: 'state', state: 'training', text: 'Training deep-sigmoid.nnet: epoch 80/200' });
       const layers = [
-        { name: 's1', meanAbsGrad: 2e-9, maxAbsGrad: 1e-8 }, { name: 's2', meanAbsGrad: 3e-7, maxAbsGrad: 2e-6 },
-        { name: 's3', meanAbsGrad: 4e-5, maxAbsGrad: 3e-4 }, { name: 's4', meanAbsGrad: 2e-3, maxAbsGrad: 1e-2 },
-        { name: 'boom', meanAbsGrad: 40, maxAbsGrad: 300 }, { name: 'out', meanAbsGrad: 0.05, maxAbsGrad: 0.3 },
+        { name: 's1', meanAbsGrad: 2e-9, maxAbsGrad: 1e-8 },
+        { name: 's2', meanAbsGrad: 3e-7, maxAbsGrad: 2e-6 },
+        { name: 's3', meanAbsGrad: 4e-5, maxAbsGrad: 3e-4 },
+        { name: 's4', meanAbsGrad: 2e-3, maxAbsGrad: 1e-2 },
+        { name: 'boom', meanAbsGrad: 40, maxAbsGrad: 300 },
+        { name: 'out', meanAbsGrad: 0.05, maxAbsGrad: 0.3 },
       ];
       await send(page, { kind: 'gradFlow', layers, step: 80 });
-      await send(page, { kind: 'loss', points: lossPoints(0, 80).map((p) => ({ ...p, valLoss: p.loss * 1.15 + 0.02 })) });
+      await send(page, {
+        kind: 'loss',
+        points: lossPoints(0, 80).map((p) => ({ ...p, valLoss: p.loss * 1.15 + 0.02 })),
+      });
       const norms = Array.from({ length: 80 }, (_, i) => {
         const before = 0.3 + 4 * Math.exp(-i / 15) + 0.2 * Math.sin(i);
         return { step: i + 1, before, after: Math.min(before, 1) };
@@ -1065,14 +1433,29 @@ describe('gradient flow webview (headless Chromium)', () => {
 
       const r = await read(page);
       const t = THEMES[theme];
-      assert.deepEqual(r.gradFlow.datasets[0].colors,
-        [t['charts-purple'], t['charts-purple'], t['charts-purple'], t['charts-blue'], t['charts-red'], t['charts-blue']]);
-      assert.deepEqual(r.norm.datasets.map((d) => d.label), ['before clip', 'after clip', 'clip threshold']);
+      assert.deepEqual(r.gradFlow.datasets[0].colors, [
+        t['charts-purple'],
+        t['charts-purple'],
+        t['charts-purple'],
+        t['charts-blue'],
+        t['charts-red'],
+        t['charts-blue'],
+      ]);
+      assert.deepEqual(
+        r.norm.datasets.map((d) => d.label),
+        ['before clip', 'after clip', 'clip threshold'],
+      );
       assert.equal(r.norm.datasets[0].data.length, 80);
-      assert.deepEqual(r.norm.datasets[2].data, [{ x: 1, y: 1 }, { x: 80, y: 1 }]);
+      assert.deepEqual(r.norm.datasets[2].data, [
+        { x: 1, y: 1 },
+        { x: 80, y: 1 },
+      ]);
       assert.equal(r.norm.yScale.type, 'logarithmic');
       assert.ok(r.norm.yScale.min <= 0.3 && r.norm.yScale.max >= 4, JSON.stringify(r.norm.yScale));
-      assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss', 'previous run']);
+      assert.deepEqual(
+        r.loss.datasets.map((d) => d.label),
+        ['loss', 'validation loss', 'previous run'],
+      );
       assert.equal(r.loss.datasets[2].hidden, true, 'no previous run, no overlay');
       assert.equal(r.loss.datasets[1].data.length, 80);
 
@@ -1090,7 +1473,9 @@ describe('gradient flow webview (headless Chromium)', () => {
         norm: document.getElementById('norm-summary')?.textContent,
         loss: document.getElementById('loss-summary')?.textContent,
         legend: document.getElementById('health-legend')?.textContent?.replace(/\s+/g, ' ').trim(),
-        table: [...document.querySelectorAll('#gradflow-table tbody tr')].map((tr) => (tr as HTMLElement).dataset.health),
+        table: [...document.querySelectorAll('#gradflow-table tbody tr')].map(
+          (tr) => (tr as HTMLElement).dataset.health,
+        ),
       }));
       assert.equal(text.health, 'Vanishing: s1, s2, s3 · Exploding: boom');
       const clipped = norms.filter((n) => n.before > 1).length;
@@ -1108,12 +1493,19 @@ describe('gradient flow webview (headless Chromium)', () => {
       await open(theme);
       await feedRun(page);
       const ratios = [2e-6, 1.1e-3, 0.04];
-      await send(page, { kind: 'gradFlow', step: 1300, layers: GRADS.map((g, i) => ({ ...g, updateRatio: ratios[i] })) });
+      await send(page, {
+        kind: 'gradFlow',
+        step: 1300,
+        layers: GRADS.map((g, i) => ({ ...g, updateRatio: ratios[i] })),
+      });
       await settle(page);
       const r = (await read(page)).ratio;
       const t = THEMES[theme];
       assert.deepEqual(r.labels, LAYERS);
-      assert.deepEqual(r.datasets.map((d) => d.label), ['update / weight', 'healthy ≈ 1e-3']);
+      assert.deepEqual(
+        r.datasets.map((d) => d.label),
+        ['update / weight', 'healthy ≈ 1e-3'],
+      );
       assert.deepEqual(r.datasets[0].data, ratios);
       assert.deepEqual(r.datasets[0].colors, [t['charts-purple'], t['charts-blue'], t['charts-red']]);
       assert.deepEqual(r.datasets[1].data, [1e-3, 1e-3, 1e-3]);
@@ -1141,7 +1533,7 @@ describe('gradient flow webview (headless Chromium)', () => {
     await assertHealthy();
   });
 
-  test('compare runs: the previous run\'s loss is a faded overlay, toggled off and on, and restored after reload', async () => {
+  test("compare runs: the previous run's loss is a faded overlay, toggled off and on, and restored after reload", async () => {
     await open('light');
     assert.equal(await page.locator('#loss-prev').isVisible(), false, 'no toggle without a previous run');
     await send(page, { kind: 'reset', title: 'sigmoid.nnet', layerNames: LAYERS });
@@ -1151,7 +1543,10 @@ describe('gradient flow webview (headless Chromium)', () => {
     await send(page, { kind: 'state', state: 'training', text: 'Training relu.nnet: epoch 120/200' });
     await settle(page);
     let r = await read(page);
-    assert.deepEqual(r.loss.datasets.map((d) => d.label), ['loss', 'validation loss', 'previous: sigmoid.nnet']);
+    assert.deepEqual(
+      r.loss.datasets.map((d) => d.label),
+      ['loss', 'validation loss', 'previous: sigmoid.nnet'],
+    );
     const overlay = r.loss.datasets[2];
     assert.equal(overlay.hidden, false);
     assert.equal(overlay.data.length, 200);
@@ -1205,8 +1600,14 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.equal(r.gradFlow.yScale.type, 'linear');
     assert.equal(r.gradFlow.yScale.min, 0);
     assert.ok(r.gradFlow.yScale.max >= 0.41, JSON.stringify(r.gradFlow.yScale));
-    assert.deepEqual(r.gradFlow.datasets[0].data, GRADS.map((g) => g.meanAbsGrad));
-    assert.deepEqual(r.gradFlow.datasets[1].data, GRADS.map((g) => g.maxAbsGrad));
+    assert.deepEqual(
+      r.gradFlow.datasets[0].data,
+      GRADS.map((g) => g.meanAbsGrad),
+    );
+    assert.deepEqual(
+      r.gradFlow.datasets[1].data,
+      GRADS.map((g) => g.maxAbsGrad),
+    );
     const bars = await canvasPixels(page, 'gradflow-chart', THEMES.dark['charts-orange']);
     assert.ok(bars.matching > 200, `max bars drawn on the linear axis: ${JSON.stringify(bars)}`);
     // NaN is a gap on the linear axis too.

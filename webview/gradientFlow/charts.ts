@@ -17,7 +17,13 @@ import {
   type ScriptableScaleContext,
   type TooltipItem,
 } from 'chart.js';
-import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type GradNormPoint, type PreviousRun, type ViewLimits } from '../protocol';
+import {
+  DEFAULT_VIEW_LIMITS,
+  type GradFlowLayer,
+  type GradNormPoint,
+  type PreviousRun,
+  type ViewLimits,
+} from '../protocol';
 import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
@@ -25,8 +31,16 @@ import { verticalMarker } from './marker';
 
 // Only the parts in use are registered, which keeps the webview bundle small.
 Chart.register(
-  BarController, BarElement, LineController, LineElement, PointElement,
-  CategoryScale, LinearScale, LogarithmicScale, Legend, Tooltip,
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  LogarithmicScale,
+  Legend,
+  Tooltip,
 );
 
 const FONT_SIZE = 11;
@@ -47,11 +61,18 @@ export interface ChartSnapshot {
 
 /** The parts of a chart a snapshot reads; structural, so bar and line charts both fit without casts. */
 interface Inspectable {
-  readonly data: { labels?: unknown[]; datasets: { label?: string; data: unknown[]; backgroundColor?: unknown; borderColor?: unknown; hidden?: boolean }[] };
+  readonly data: {
+    labels?: unknown[];
+    datasets: { label?: string; data: unknown[]; backgroundColor?: unknown; borderColor?: unknown; hidden?: boolean }[];
+  };
   readonly scales: { [id: string]: { type: string; min: number; max: number } };
 }
 
-function snapshot(chart: Inspectable, colorKey: 'backgroundColor' | 'borderColor', baseColor?: (i: number) => string): ChartSnapshot {
+function snapshot(
+  chart: Inspectable,
+  colorKey: 'backgroundColor' | 'borderColor',
+  baseColor?: (i: number) => string,
+): ChartSnapshot {
   const y = chart.scales.y;
   return {
     labels: [...(chart.data.labels ?? [])],
@@ -59,7 +80,13 @@ function snapshot(chart: Inspectable, colorKey: 'backgroundColor' | 'borderColor
       const c = d[colorKey];
       const hidden = d.hidden === true;
       return Array.isArray(c)
-        ? { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: baseColor ? baseColor(i) : String(c[0]), colors: c.map(String), hidden }
+        ? {
+            label: String(d.label),
+            data: JSON.parse(JSON.stringify(d.data)),
+            color: baseColor ? baseColor(i) : String(c[0]),
+            colors: c.map(String),
+            hidden,
+          }
         : { label: String(d.label), data: JSON.parse(JSON.stringify(d.data)), color: String(c), hidden };
     }),
     yScale: { type: y.type, min: y.min, max: y.max },
@@ -101,8 +128,12 @@ function barLegend(theme: ChartTheme) {
     ...legendOptions(theme),
     labels: {
       ...legendOptions(theme).labels,
-      generateLabels: (c: Chart) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) =>
-        item.datasetIndex === 0 ? { ...item, fillStyle: theme.mean, strokeStyle: theme.mean } : item),
+      generateLabels: (c: Chart) =>
+        Chart.defaults.plugins.legend.labels
+          .generateLabels(c)
+          .map((item) =>
+            item.datasetIndex === 0 ? { ...item, fillStyle: theme.mean, strokeStyle: theme.mean } : item,
+          ),
     },
   };
 }
@@ -157,7 +188,12 @@ const OVERLAP = { grouped: false, barPercentage: 0.8, categoryPercentage: 0.9, b
 /** The per-layer gradient bars. */
 export interface GradFlowChart {
   /** `logScale` false draws the bars on a linear axis from 0. */
-  update(layerNames: readonly string[], layers: readonly GradFlowLayer[], logScale?: boolean, limits?: ViewLimits): void;
+  update(
+    layerNames: readonly string[],
+    layers: readonly GradFlowLayer[],
+    logScale?: boolean,
+    limits?: ViewLimits,
+  ): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -170,8 +206,10 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
   let raw: { mean: number[]; max: number[] } = { mean: [], max: [] };
   let health: LayerHealth[] = [];
   /** Mean bars take the highlight colour of their layer's verdict; max bars stay as they are. */
-  const meanColors = (): string[] => health.map((h) =>
-    h === 'vanishing' ? currentTheme.vanishing : h === 'exploding' ? currentTheme.exploding : currentTheme.mean);
+  const meanColors = (): string[] =>
+    health.map((h) =>
+      h === 'vanishing' ? currentTheme.vanishing : h === 'exploding' ? currentTheme.exploding : currentTheme.mean,
+    );
   let bounds = logBounds([]);
   let currentTheme = theme;
   let logScale = true;
@@ -190,8 +228,13 @@ export function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme
           // Highlighted layers' names take their verdict's colour too, so the verdict survives a missing bar.
           color: (ctx: ScriptableScaleContext) => {
             const h = health[Number(ctx.tick?.value)];
-            return h === 'nonFinite' ? currentTheme.error : h === 'vanishing' ? currentTheme.vanishing
-              : h === 'exploding' ? currentTheme.exploding : currentTheme.foreground;
+            return h === 'nonFinite'
+              ? currentTheme.error
+              : h === 'vanishing'
+                ? currentTheme.vanishing
+                : h === 'exploding'
+                  ? currentTheme.exploding
+                  : currentTheme.foreground;
           },
           // Up to vertical before skipping: every layer name matters, and a narrow sidebar rarely fits them flat.
           maxRotation: 90,
@@ -276,7 +319,14 @@ export interface LossChart {
    * `points` are at x = `epoch` (the epoch means) or, with `xAxis` 'step', at the optimizer step in the same field
    * (the per-step samples); the marker is in the same unit.
    */
-  update(points: readonly LossPoint[], logScale: boolean, previous?: PreviousRun | null, showPrevious?: boolean, marker?: number | null, xAxis?: 'epoch' | 'step'): void;
+  update(
+    points: readonly LossPoint[],
+    logScale: boolean,
+    previous?: PreviousRun | null,
+    showPrevious?: boolean,
+    marker?: number | null,
+    xAxis?: 'epoch' | 'step',
+  ): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }
@@ -303,12 +353,12 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       y: logScale
         ? logYAxis(bounds, 'loss (log)', currentTheme)
         : {
-          type: 'linear',
-          title: axisTitle('loss', currentTheme),
-          grid: { color: currentTheme.grid },
-          border: { color: currentTheme.grid },
-          ticks: { color: currentTheme.foreground, maxTicksLimit: 6 },
-        },
+            type: 'linear',
+            title: axisTitle('loss', currentTheme),
+            grid: { color: currentTheme.grid },
+            border: { color: currentTheme.grid },
+            ticks: { color: currentTheme.foreground, maxTicksLimit: 6 },
+          },
     },
     plugins: {
       // With training loss alone the axis title names it; a legend appears only once validation loss does.
@@ -327,7 +377,8 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
-          title: (items: TooltipItem<'line'>[]) => (items[0] ? `${xUnit} ${formatValue(items[0].parsed.x ?? NaN)}` : ''),
+          title: (items: TooltipItem<'line'>[]) =>
+            items[0] ? `${xUnit} ${formatValue(items[0].parsed.x ?? NaN)}` : '',
           label: (item: TooltipItem<'line'>) =>
             `${item.dataset.label}: ${formatValue([rawLoss, rawVal, rawPrev][item.datasetIndex]?.[item.dataIndex] ?? NaN)}`,
         },
@@ -345,20 +396,51 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
   const chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
     type: 'line',
     data: {
-      datasets: [{
-        label: 'loss', data: [], borderColor: theme.loss, backgroundColor: theme.loss,
-        borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 3, tension: 0,
-      }, {
-        label: 'validation loss', data: [], borderColor: theme.valLoss, backgroundColor: theme.valLoss,
-        borderWidth: 1.5, borderDash: [4, 3], pointRadius: 0, pointHoverRadius: 3, tension: 0,
-      }, {
-        // The previous run, faded and drawn behind the current curves.
-        label: 'previous run', data: [], borderColor: theme.previousRun, backgroundColor: theme.previousRun,
-        borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 3, tension: 0, order: 2, hidden: true,
-      }],
+      datasets: [
+        {
+          label: 'loss',
+          data: [],
+          borderColor: theme.loss,
+          backgroundColor: theme.loss,
+          borderWidth: 1.5,
+          pointRadius: 0,
+          pointHoverRadius: 3,
+          tension: 0,
+        },
+        {
+          label: 'validation loss',
+          data: [],
+          borderColor: theme.valLoss,
+          backgroundColor: theme.valLoss,
+          borderWidth: 1.5,
+          borderDash: [4, 3],
+          pointRadius: 0,
+          pointHoverRadius: 3,
+          tension: 0,
+        },
+        {
+          // The previous run, faded and drawn behind the current curves.
+          label: 'previous run',
+          data: [],
+          borderColor: theme.previousRun,
+          backgroundColor: theme.previousRun,
+          borderWidth: 1.5,
+          pointRadius: 0,
+          pointHoverRadius: 3,
+          tension: 0,
+          order: 2,
+          hidden: true,
+        },
+      ],
     },
     options: options(),
-    plugins: [verticalMarker('nnetLossMarker', { x: () => markerAt, label: () => `paused · ${xUnit} ${markerAt}`, color: () => currentTheme.foreground })],
+    plugins: [
+      verticalMarker('nnetLossMarker', {
+        x: () => markerAt,
+        label: () => `paused · ${xUnit} ${markerAt}`,
+        color: () => currentTheme.foreground,
+      }),
+    ],
   });
 
   return {
@@ -368,7 +450,7 @@ export function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): L
       xUnit = xAxis;
       const valPoints = points.filter((p) => p.valLoss !== undefined);
       const prevShown = !!previous && showPrevious && previous.points.length > 0;
-      const modeChanged = unitChanged || log !== logScale || (valPoints.length > 0) !== hasVal || prevShown !== hasPrev;
+      const modeChanged = unitChanged || log !== logScale || valPoints.length > 0 !== hasVal || prevShown !== hasPrev;
       logScale = log;
       hasVal = valPoints.length > 0;
       hasPrev = prevShown;
@@ -462,13 +544,43 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
     data: {
       datasets: [
         // After-clip is drawn on top (lower order) and thinner, so where the two agree both stay visible.
-        { label: 'before clip', data: [], borderColor: theme.max, backgroundColor: theme.max, ...line, borderWidth: 2.5, order: 1 },
-        { label: 'after clip', data: [], borderColor: theme.mean, backgroundColor: theme.mean, ...line, borderWidth: 1.25, order: 0 },
-        { label: 'clip threshold', data: [], borderColor: theme.threshold, backgroundColor: theme.threshold, ...line, borderWidth: 1, borderDash: [6, 4] },
+        {
+          label: 'before clip',
+          data: [],
+          borderColor: theme.max,
+          backgroundColor: theme.max,
+          ...line,
+          borderWidth: 2.5,
+          order: 1,
+        },
+        {
+          label: 'after clip',
+          data: [],
+          borderColor: theme.mean,
+          backgroundColor: theme.mean,
+          ...line,
+          borderWidth: 1.25,
+          order: 0,
+        },
+        {
+          label: 'clip threshold',
+          data: [],
+          borderColor: theme.threshold,
+          backgroundColor: theme.threshold,
+          ...line,
+          borderWidth: 1,
+          borderDash: [6, 4],
+        },
       ],
     },
     options: options(),
-    plugins: [verticalMarker('nnetNormMarker', { x: () => markerAt, label: () => `paused · step ${markerAt}`, color: () => currentTheme.foreground })],
+    plugins: [
+      verticalMarker('nnetNormMarker', {
+        x: () => markerAt,
+        label: () => `paused · step ${markerAt}`,
+        color: () => currentTheme.foreground,
+      }),
+    ],
   });
 
   return {
@@ -481,7 +593,13 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
       chart.data.datasets[1].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
       const first = points[0]?.step ?? 0;
       const last = points[points.length - 1]?.step ?? 1;
-      chart.data.datasets[2].data = clipNorm === null ? [] : [{ x: first, y: clipNorm }, { x: Math.max(last, first + 1), y: clipNorm }];
+      chart.data.datasets[2].data =
+        clipNorm === null
+          ? []
+          : [
+              { x: first, y: clipNorm },
+              { x: Math.max(last, first + 1), y: clipNorm },
+            ];
       chart.data.datasets[2].hidden = clipNorm === null;
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
@@ -490,7 +608,10 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
     applyTheme(t) {
       currentTheme = t;
       const colors = [t.max, t.mean, t.threshold];
-      chart.data.datasets.forEach((d, i) => { d.borderColor = colors[i]; d.backgroundColor = colors[i]; });
+      chart.data.datasets.forEach((d, i) => {
+        d.borderColor = colors[i];
+        d.backgroundColor = colors[i];
+      });
       chart.options = options();
       restyle(chart);
     },
@@ -515,10 +636,11 @@ export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): 
   let currentTheme = theme;
   let raw: (number | undefined)[] = [];
   let bounds = logBounds([HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO * 10]);
-  const barColors = (): string[] => raw.map((r) => {
-    const h = classifyUpdateRatio(r);
-    return h === 'slow' ? currentTheme.vanishing : h === 'fast' ? currentTheme.exploding : currentTheme.mean;
-  });
+  const barColors = (): string[] =>
+    raw.map((r) => {
+      const h = classifyUpdateRatio(r);
+      return h === 'slow' ? currentTheme.vanishing : h === 'fast' ? currentTheme.exploding : currentTheme.mean;
+    });
 
   const referenceLine = {
     id: 'nnetRatioReference',
@@ -559,9 +681,10 @@ export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): 
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
-          label: (item: TooltipItem<'bar' | 'line'>) => item.datasetIndex === 1
-            ? `healthy: ${formatValue(HEALTHY_UPDATE_RATIO)}`
-            : `${item.dataset.label}: ${raw[item.dataIndex] === undefined ? 'no step yet' : formatValue(raw[item.dataIndex] ?? NaN)}`,
+          label: (item: TooltipItem<'bar' | 'line'>) =>
+            item.datasetIndex === 1
+              ? `healthy: ${formatValue(HEALTHY_UPDATE_RATIO)}`
+              : `${item.dataset.label}: ${raw[item.dataIndex] === undefined ? 'no step yet' : formatValue(raw[item.dataIndex] ?? NaN)}`,
         },
       },
     },
@@ -572,11 +695,29 @@ export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): 
     data: {
       labels: [],
       datasets: [
-        { type: 'bar', label: 'update / weight', data: [], order: 0, backgroundColor: theme.mean, barPercentage: 0.8, categoryPercentage: 0.9, borderWidth: 0 },
+        {
+          type: 'bar',
+          label: 'update / weight',
+          data: [],
+          order: 0,
+          backgroundColor: theme.mean,
+          barPercentage: 0.8,
+          categoryPercentage: 0.9,
+          borderWidth: 0,
+        },
         {
           // Drawn edge to edge by the plugin; the dataset itself paints nothing.
-          type: 'line', label: 'healthy ≈ 1e-3', data: [], order: 1, backgroundColor: theme.threshold, borderColor: theme.threshold,
-          borderWidth: 1, borderDash: [6, 4], showLine: false, pointRadius: 0, pointHoverRadius: 0,
+          type: 'line',
+          label: 'healthy ≈ 1e-3',
+          data: [],
+          order: 1,
+          backgroundColor: theme.threshold,
+          borderColor: theme.threshold,
+          borderWidth: 1,
+          borderDash: [6, 4],
+          showLine: false,
+          pointRadius: 0,
+          pointHoverRadius: 0,
         },
       ],
     },
@@ -589,7 +730,11 @@ export function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): 
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = layers.map((l) => l.updateRatio);
       // The reference decade and the one above it are always on the axis, so the line sits inside the plot.
-      bounds = logBounds([...raw.filter((r): r is number => r !== undefined), HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO * 10]);
+      bounds = logBounds([
+        ...raw.filter((r): r is number => r !== undefined),
+        HEALTHY_UPDATE_RATIO,
+        HEALTHY_UPDATE_RATIO * 10,
+      ]);
       chart.data.labels = labels;
       chart.data.datasets[0].data = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
       chart.data.datasets[0].backgroundColor = barColors();

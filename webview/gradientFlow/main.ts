@@ -1,10 +1,26 @@
 // Entry point of the Gradient Flow webview: wires host messages, persisted state, toolkit buttons and charts.
 
 import './style.css';
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption } from '@vscode/webview-ui-toolkit';
+import {
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeDropdown,
+  vsCodeOption,
+} from '@vscode/webview-ui-toolkit';
 import type { HostToWebview, PreviousRun, ViewCommand, WebviewToHost } from '../protocol';
 import { createGradFlowChart, createLossChart, createNormChart, createRatioChart, type ChartSnapshot } from './charts';
-import { applyMessage, classifyLayers, classifyUpdateRatio, emptyModel, HEALTHY_UPDATE_RATIO, lossPointsForDisplay, type GradientFlowModel, type LayerHealth, type LossPoint } from './model';
+import {
+  applyMessage,
+  classifyLayers,
+  classifyUpdateRatio,
+  emptyModel,
+  HEALTHY_UPDATE_RATIO,
+  lossPointsForDisplay,
+  type GradientFlowModel,
+  type LayerHealth,
+  type LossPoint,
+} from './model';
 import { formatValue } from './scales';
 import { readChartTheme, watchTheme } from './theme';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
@@ -27,7 +43,6 @@ declare global {
     nnetGradientFlow?: GradientFlowInspector;
   }
 }
-
 
 const vscode = acquireVsCodeApi();
 const report = webviewLogger((m) => vscode.postMessage(m));
@@ -100,7 +115,13 @@ function dropdown(id: string, label: string): Dropdown {
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption());
 buildRatioPanel();
 addControls('gradflow-chart', checkbox('grad-log', 'Log scale'));
-addControls('loss-chart', byId<HTMLElement>('loss-log'), checkbox('loss-steps', 'Per step'), checkbox('loss-prev', 'Compare with'), dropdown('loss-compare', 'Earlier run to compare with'));
+addControls(
+  'loss-chart',
+  byId<HTMLElement>('loss-log'),
+  checkbox('loss-steps', 'Per step'),
+  checkbox('loss-prev', 'Compare with'),
+  dropdown('loss-compare', 'Earlier run to compare with'),
+);
 
 const el = {
   train: byId<HTMLElement>('train'),
@@ -129,7 +150,12 @@ const el = {
   legendExploding: byId<HTMLElement>('legend-exploding'),
 };
 
-const VERDICT: Record<LayerHealth, string> = { ok: 'ok', vanishing: 'vanishing', exploding: 'exploding', nonFinite: 'NaN/∞' };
+const VERDICT: Record<LayerHealth, string> = {
+  ok: 'ok',
+  vanishing: 'vanishing',
+  exploding: 'exploding',
+  nonFinite: 'NaN/∞',
+};
 
 const restored = parsePersistedState(vscode.getState());
 const model: GradientFlowModel = restored?.model ?? emptyModel();
@@ -202,11 +228,14 @@ function renderGradFlow(): void {
   el.nonFinite.textContent = `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`;
   const health = classifyLayers(model.layers, model.limits);
   const named = (h: LayerHealth) => model.layers.filter((_, i) => health[i] === h).map((l) => l.name);
-  const vanishing = named('vanishing'), exploding = named('exploding');
+  const vanishing = named('vanishing'),
+    exploding = named('exploding');
   el.healthSummary.textContent = [
     vanishing.length ? `Vanishing: ${vanishing.join(', ')}` : '',
     exploding.length ? `Exploding: ${exploding.join(', ')}` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const rows = model.layers.map((l, i) => {
     const tr = document.createElement('tr');
     tr.dataset.health = health[i];
@@ -225,23 +254,33 @@ function renderRatio(): void {
   const known = model.layers.filter((l) => l.updateRatio !== undefined);
   const slow = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'slow').map((l) => l.name);
   const fast = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'fast').map((l) => l.name);
-  el.ratioSummary.textContent = known.length === 0
-    ? (model.layers.length === 0 ? '' : 'No optimizer step yet.')
-    : [
-      `healthy ≈ ${formatValue(HEALTHY_UPDATE_RATIO)}`,
-      slow.length ? `slow (< 1e-4): ${slow.join(', ')}` : '',
-      fast.length ? `fast (> 1e-2): ${fast.join(', ')}` : '',
-    ].filter(Boolean).join(' · ');
+  el.ratioSummary.textContent =
+    known.length === 0
+      ? model.layers.length === 0
+        ? ''
+        : 'No optimizer step yet.'
+      : [
+          `healthy ≈ ${formatValue(HEALTHY_UPDATE_RATIO)}`,
+          slow.length ? `slow (< 1e-4): ${slow.join(', ')}` : '',
+          fast.length ? `fast (> 1e-2): ${fast.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · ');
   const parts = known.slice(0, 30).map((l) => `${l.name} ${formatValue(l.updateRatio ?? NaN)}`);
-  el.ratioCanvas.setAttribute('aria-label', known.length === 0
-    ? 'Per-layer update-to-weight ratio: no data yet'
-    : `Update-to-weight ratio per layer (healthy about 1e-3): ${parts.join('; ')}${known.length > 30 ? `; and ${known.length - 30} more` : ''}`);
+  el.ratioCanvas.setAttribute(
+    'aria-label',
+    known.length === 0
+      ? 'Per-layer update-to-weight ratio: no data yet'
+      : `Update-to-weight ratio per layer (healthy about 1e-3): ${parts.join('; ')}${known.length > 30 ? `; and ${known.length - 30} more` : ''}`,
+  );
 }
 
 /** A spoken summary of the bars; the hidden table has the full numbers. */
 function gradFlowLabel(): string {
   if (model.layers.length === 0) return 'Per-layer mean and max absolute gradient: no data yet';
-  const parts = model.layers.slice(0, 30).map((l) => `${l.name} mean ${formatValue(l.meanAbsGrad)} max ${formatValue(l.maxAbsGrad)}`);
+  const parts = model.layers
+    .slice(0, 30)
+    .map((l) => `${l.name} mean ${formatValue(l.meanAbsGrad)} max ${formatValue(l.maxAbsGrad)}`);
   const more = model.layers.length > 30 ? `; and ${model.layers.length - 30} more layers` : '';
   return `Gradient flow at step ${model.step ?? 0}: ${parts.join('; ')}${more}`;
 }
@@ -262,7 +301,10 @@ function renderNorm(): void {
     parts.push('no clipping');
   }
   el.normSummary.textContent = parts.join(' · ');
-  el.normCanvas.setAttribute('aria-label', `Global gradient norm before and after clipping. ${el.normSummary.textContent}`);
+  el.normCanvas.setAttribute(
+    'aria-label',
+    `Global gradient norm before and after clipping. ${el.normSummary.textContent}`,
+  );
 }
 
 /** The earlier run the overlay shows (the selector's choice, else the newest). */
@@ -277,13 +319,15 @@ function renderCompare(): void {
   el.lossCompare.hidden = model.runs.length === 0;
   if (key !== compareKey) {
     compareKey = key;
-    el.lossCompare.replaceChildren(...model.runs.map((r, i) => {
-      const o = document.createElement('vscode-option') as HTMLElement & { value: string };
-      o.value = String(i);
-      const last = r.points[r.points.length - 1];
-      o.textContent = `${i === 0 ? 'last run' : `${i + 1} runs ago`}: ${r.title}${last ? ` (loss ${formatValue(last.loss)})` : ''}`;
-      return o;
-    }));
+    el.lossCompare.replaceChildren(
+      ...model.runs.map((r, i) => {
+        const o = document.createElement('vscode-option') as HTMLElement & { value: string };
+        o.value = String(i);
+        const last = r.points[r.points.length - 1];
+        o.textContent = `${i === 0 ? 'last run' : `${i + 1} runs ago`}: ${r.title}${last ? ` (loss ${formatValue(last.loss)})` : ''}`;
+        return o;
+      }),
+    );
   }
   if (el.lossCompare.value !== String(compareIndex)) el.lossCompare.value = String(compareIndex);
 }
@@ -300,7 +344,8 @@ function renderLoss(): void {
   el.lossCompare.hidden = previous === null;
   el.lossLog.checked = lossLogScale;
   el.lossSteps.checked = lossPerStep;
-  el.lossSteps.title = 'Plot the loss of the latest mini-batch, sampled a few times a second, against the optimizer step';
+  el.lossSteps.title =
+    'Plot the loss of the latest mini-batch, sampled a few times a second, against the optimizer step';
   el.lossPrev.hidden = previous === null;
   el.lossPrev.checked = showPrevious;
   el.lossPrev.title = previous ? `Overlay an earlier run: ${previous.title}` : '';
@@ -315,9 +360,9 @@ function renderLoss(): void {
   const thinned = series.stride > 1 ? ` · lowest and highest of every ${series.stride} shown` : '';
   const prev = previous && showPrevious ? previousSummary(previous.title, previous.points) : '';
   el.lossSummary.textContent =
-    `${lossPerStep ? 'step' : 'epoch'} ${formatValue(last.epoch)}: ${formatValue(last.loss)}`
-    + (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '')
-    + ` · min ${formatValue(min)}${thinned}${prev}`;
+    `${lossPerStep ? 'step' : 'epoch'} ${formatValue(last.epoch)}: ${formatValue(last.loss)}` +
+    (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '') +
+    ` · min ${formatValue(min)}${thinned}${prev}`;
 }
 
 function previousSummary(title: string, points: readonly { loss: number }[]): string {
@@ -402,10 +447,34 @@ function onToggle(box: Checkbox, get: () => boolean, set: (v: boolean) => void):
     scheduleRender();
   });
 }
-onToggle(el.lossLog, () => lossLogScale, (v) => { lossLogScale = v; });
-onToggle(el.lossSteps, () => lossPerStep, (v) => { lossPerStep = v; });
-onToggle(el.gradLog, () => gradLogScale, (v) => { gradLogScale = v; });
-onToggle(el.lossPrev, () => showPrevious, (v) => { showPrevious = v; });
+onToggle(
+  el.lossLog,
+  () => lossLogScale,
+  (v) => {
+    lossLogScale = v;
+  },
+);
+onToggle(
+  el.lossSteps,
+  () => lossPerStep,
+  (v) => {
+    lossPerStep = v;
+  },
+);
+onToggle(
+  el.gradLog,
+  () => gradLogScale,
+  (v) => {
+    gradLogScale = v;
+  },
+);
+onToggle(
+  el.lossPrev,
+  () => showPrevious,
+  (v) => {
+    showPrevious = v;
+  },
+);
 
 watchTheme(() => {
   const theme = readChartTheme();
@@ -416,7 +485,12 @@ watchTheme(() => {
 });
 
 window.nnetGradientFlow = Object.freeze({
-  read: () => ({ gradFlow: gradChart.read(), loss: lossChart.read(), norm: normChart.read(), ratio: ratioChart.read() }),
+  read: () => ({
+    gradFlow: gradChart.read(),
+    loss: lossChart.read(),
+    norm: normChart.read(),
+    ratio: ratioChart.read(),
+  }),
 });
 
 // Draw the restored state at once, then ask the host for the live one (it replays the run in progress).

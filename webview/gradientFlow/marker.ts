@@ -15,7 +15,8 @@ export function verticalMarker(id: string, source: MarkerSource) {
   return {
     id,
     afterDatasetsDraw(c: Chart) {
-      const x = source.x(), scale = c.scales.x;
+      const x = source.x(),
+        scale = c.scales.x;
       if (x === null || !scale) return;
       const px = scale.getPixelForValue(x);
       const { left, right, top, bottom } = c.chartArea;
@@ -34,7 +35,8 @@ export function verticalMarker(id: string, source: MarkerSource) {
       ctx.font = '10px sans-serif';
       ctx.textBaseline = 'top';
       // The label sits inside the plot, on whichever side of the line has room.
-      const text = source.label(), w = ctx.measureText(text).width;
+      const text = source.label(),
+        w = ctx.measureText(text).width;
       ctx.textAlign = px + 4 + w <= right ? 'left' : 'right';
       ctx.fillText(text, ctx.textAlign === 'left' ? px + 4 : px - 4, top + 2);
       ctx.restore();

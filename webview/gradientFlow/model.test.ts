@@ -12,8 +12,17 @@ const limits = (over: Partial<ViewLimits>): ViewLimits => ({ ...DEFAULT_VIEW_LIM
 
 test('the bars are classified with the limits given: ratio, floor and exploding max', () => {
   const layers = [l('a', 1e-5), l('b', 5e-8, 1e-7), l('c', 1, 50), l('out', 0.1)];
-  assert.deepEqual(classifyLayers(layers), ['vanishing', 'vanishing', 'ok', 'ok'], 'defaults: 1e-3 of the output layer, floor 1e-7, max 100');
-  assert.deepEqual(classifyLayers(layers, limits({ vanishingRatio: 1e-7, vanishingFloor: 1e-8 })), ['ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(
+    classifyLayers(layers),
+    ['vanishing', 'vanishing', 'ok', 'ok'],
+    'defaults: 1e-3 of the output layer, floor 1e-7, max 100',
+  );
+  assert.deepEqual(classifyLayers(layers, limits({ vanishingRatio: 1e-7, vanishingFloor: 1e-8 })), [
+    'ok',
+    'ok',
+    'ok',
+    'ok',
+  ]);
   assert.deepEqual(classifyLayers(layers, limits({ explodingMax: 10 })), ['vanishing', 'vanishing', 'exploding', 'ok']);
 });
 
@@ -25,11 +34,22 @@ test('a limits message applies at once: fewer runs kept, and curves keep the new
   }
   assert.equal(m.runs.length, 5, 'the default keeps 5');
   applyMessage(m, { kind: 'limits', limits: limits({ runsKept: 2, curvePoints: 100 }) });
-  assert.deepEqual(m.runs.map((r) => r.title), ['run4', 'run3']);
+  assert.deepEqual(
+    m.runs.map((r) => r.title),
+    ['run4', 'run3'],
+  );
   assert.equal(m.previous?.title, 'run4');
   applyMessage(m, { kind: 'reset', title: 'run6', layerNames: ['a'] });
-  assert.deepEqual(m.runs.map((r) => r.title), ['run5', 'run4'], 'new runs respect the new count');
-  for (let e = 1; e <= 5000; e += 50) applyMessage(m, { kind: 'loss', points: Array.from({ length: 50 }, (_, i) => ({ epoch: e + i, loss: 1 / (e + i) })) });
+  assert.deepEqual(
+    m.runs.map((r) => r.title),
+    ['run5', 'run4'],
+    'new runs respect the new count',
+  );
+  for (let e = 1; e <= 5000; e += 50)
+    applyMessage(m, {
+      kind: 'loss',
+      points: Array.from({ length: 50 }, (_, i) => ({ epoch: e + i, loss: 1 / (e + i) })),
+    });
   const shown = lossPointsForDisplay(m.loss).length;
   assert.ok(shown <= 106 && shown > 25, `a 100-point curve: ${shown}`);
   applyMessage(m, { kind: 'limits', limits: limits({ runsKept: 0 }) });
@@ -40,20 +60,40 @@ test('limits travel host → view: validated, replayed to a view that saw no run
   const wanted = limits({ vanishingRatio: 0.01, runsKept: 3, curvePoints: 500 });
   const parsed = parseHostToWebview(JSON.parse(JSON.stringify({ kind: 'limits', limits: wanted })));
   assert.deepEqual(parsed, { kind: 'limits', limits: wanted });
-  for (const bad of [{ runsKept: 2.5 }, { runsKept: 21 }, { curvePoints: 1e6 }, { vanishingRatio: -1 }, { explodingMax: 'x' }]) {
+  for (const bad of [
+    { runsKept: 2.5 },
+    { runsKept: 21 },
+    { curvePoints: 1e6 },
+    { vanishingRatio: -1 },
+    { explodingMax: 'x' },
+  ]) {
     assert.equal(parseHostToWebview({ kind: 'limits', limits: { ...wanted, ...bad } }), undefined, JSON.stringify(bad));
   }
   const host = emptyModel();
   applyMessage(host, { kind: 'limits', limits: wanted });
   const fresh = emptyModel();
-  for (const msg of replayMessages(host, false)) applyMessage(fresh, parseHostToWebview(JSON.parse(JSON.stringify(msg)))!);
+  for (const msg of replayMessages(host, false))
+    applyMessage(fresh, parseHostToWebview(JSON.parse(JSON.stringify(msg)))!);
   assert.deepEqual(fresh.limits, wanted, 'a view opened before any run still gets the limits');
   applyMessage(host, { kind: 'reset', title: 't', layerNames: ['a'] });
   const view = emptyModel();
-  for (const msg of replayMessages(host, true)) applyMessage(view, parseHostToWebview(JSON.parse(JSON.stringify(msg)))!);
+  for (const msg of replayMessages(host, true))
+    applyMessage(view, parseHostToWebview(JSON.parse(JSON.stringify(msg)))!);
   assert.deepEqual(view.limits, wanted);
-  const saved = { version: 3, model: view, lossLogScale: false, gradLogScale: true, showPrevious: true, compareIndex: 0, lossPerStep: false };
+  const saved = {
+    version: 3,
+    model: view,
+    lossLogScale: false,
+    gradLogScale: true,
+    showPrevious: true,
+    compareIndex: 0,
+    lossPerStep: false,
+  };
   assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify(saved)))?.model.limits, wanted);
   const { limits: _, ...older } = view;
-  assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify({ ...saved, model: older })))?.model.limits, DEFAULT_VIEW_LIMITS, 'state saved before the settings: the defaults');
+  assert.deepEqual(
+    parsePersistedState(JSON.parse(JSON.stringify({ ...saved, model: older })))?.model.limits,
+    DEFAULT_VIEW_LIMITS,
+    'state saved before the settings: the defaults',
+  );
 });

@@ -1,7 +1,17 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
 import { appendSeries, emptySeries, seriesForDisplay, type Series, type ValueOf } from './series';
-import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewLimits, type ViewState } from '../protocol';
+import {
+  DEFAULT_VIEW_LIMITS,
+  type GradFlowLayer,
+  type GradNormPoint,
+  type HostToWebview,
+  type PausedAt,
+  type PreviousRun,
+  type StepLossPoint,
+  type ViewLimits,
+  type ViewState,
+} from '../protocol';
 
 /**
  * Above this many kept points a curve halves its resolution, so memory stays flat on long runs: the default of
@@ -102,11 +112,19 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
     case 'reset':
       if (msg.previous !== undefined) {
         // A replay says exactly what the earlier runs are.
-        model.runs = msg.runs ? msg.runs.slice(0, model.limits.runsKept).map(copyPrevious) : msg.previous === null ? [] : [copyPrevious(msg.previous)];
+        model.runs = msg.runs
+          ? msg.runs.slice(0, model.limits.runsKept).map(copyPrevious)
+          : msg.previous === null
+            ? []
+            : [copyPrevious(msg.previous)];
       } else {
         // A new run: the current one becomes the newest earlier run, unless it never produced a loss.
         const shown = lossPointsForDisplay(model.loss);
-        if (shown.length > 0) model.runs = [{ title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) }, ...model.runs].slice(0, model.limits.runsKept);
+        if (shown.length > 0)
+          model.runs = [
+            { title: model.title, points: shown.map((p) => ({ epoch: p.epoch, loss: p.loss })) },
+            ...model.runs,
+          ].slice(0, model.limits.runsKept);
       }
       model.previous = model.runs[0] ?? null;
       model.pausedAt = null;
@@ -122,9 +140,11 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.normSamples = 0;
       return;
     case 'gradFlow':
-      model.layers = msg.layers.map((l) => (l.updateRatio === undefined
-        ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
-        : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: l.updateRatio }));
+      model.layers = msg.layers.map((l) =>
+        l.updateRatio === undefined
+          ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
+          : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: l.updateRatio },
+      );
       model.step = msg.step;
       return;
     case 'loss':
@@ -180,7 +200,10 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
  */
 export function replayMessages(model: GradientFlowModel, sawRun: boolean): HostToWebview[] {
   if (sawRun) return [{ kind: 'snapshot', model: structuredClone(model) }];
-  return [{ kind: 'limits', limits: { ...model.limits } }, { kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt }];
+  return [
+    { kind: 'limits', limits: { ...model.limits } },
+    { kind: 'state', state: model.state, text: model.stateText, debugging: model.debugging, at: model.pausedAt },
+  ];
 }
 
 function copyPrevious(p: PreviousRun): PreviousRun {
@@ -212,7 +235,10 @@ export const EXPLODING_RATIO = 1e3;
  * mean |grad| is below `limits.vanishingFloor` is vanishing whatever the output layer does (SageMaker Debugger's
  * VanishingGradient rule): a network whose every layer collapsed shows as vanishing, not as healthy.
  */
-export function classifyLayers(layers: readonly GradFlowLayer[], limits: ViewLimits = DEFAULT_VIEW_LIMITS): LayerHealth[] {
+export function classifyLayers(
+  layers: readonly GradFlowLayer[],
+  limits: ViewLimits = DEFAULT_VIEW_LIMITS,
+): LayerHealth[] {
   const ref = layers.length > 0 ? layers[layers.length - 1].meanAbsGrad : NaN;
   return layers.map((l, i) => {
     if (!Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad)) return 'nonFinite';

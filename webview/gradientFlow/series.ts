@@ -31,7 +31,8 @@ function rank(v: number): number {
 
 /** Indices of the lowest and highest of `items` (the first of equals), as a sorted pair; equal when all tie. */
 function extremes<T>(items: readonly T[], value: ValueOf<T>): [number, number] {
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   for (let i = 1; i < items.length; i++) {
     const r = rank(value(items[i]));
     if (r < rank(value(items[lo]))) lo = i;
@@ -99,7 +100,8 @@ export function minMaxIndices(values: ArrayLike<number>, from: number, to: numbe
   const size = Math.ceil((to - from) / buckets);
   for (let start = from; start < to; start += size) {
     const end = Math.min(to, start + size);
-    let lo = start, hi = start;
+    let lo = start,
+      hi = start;
     for (let i = start + 1; i < end; i++) {
       const r = rank(values[i]);
       if (r < rank(values[lo])) lo = i;

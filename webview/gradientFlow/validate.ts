@@ -1,6 +1,18 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
-import { DEFAULT_VIEW_LIMITS, MAX_CURVE_POINTS, MAX_RUNS, type GradFlowLayer, type GradNormPoint, type HostToWebview, type PausedAt, type PreviousRun, type StepLossPoint, type ViewLimits, type ViewState } from '../protocol';
+import {
+  DEFAULT_VIEW_LIMITS,
+  MAX_CURVE_POINTS,
+  MAX_RUNS,
+  type GradFlowLayer,
+  type GradNormPoint,
+  type HostToWebview,
+  type PausedAt,
+  type PreviousRun,
+  type StepLossPoint,
+  type ViewLimits,
+  type ViewState,
+} from '../protocol';
 import { type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */
@@ -81,7 +93,8 @@ function normPoint(x: unknown): GradNormPoint | undefined {
 /** A paused location: 1-based step and epoch. */
 function pausedAt(x: unknown): PausedAt | undefined {
   if (!isRec(x)) return undefined;
-  const step = finite(x.step), epoch = finite(x.epoch);
+  const step = finite(x.step),
+    epoch = finite(x.epoch);
   return step === undefined || epoch === undefined ? undefined : { step, epoch };
 }
 
@@ -107,9 +120,13 @@ function all<T>(x: unknown, max: number, f: (e: unknown) => T | undefined): T[] 
 /** Thresholds and sizes within what the settings allow; undefined otherwise. */
 function viewLimits(x: unknown): ViewLimits | undefined {
   if (!isRec(x)) return undefined;
-  const ratio = finite(x.vanishingRatio), floor = finite(x.vanishingFloor), max = finite(x.explodingMax);
-  const runs = finite(x.runsKept), points = finite(x.curvePoints);
-  if (ratio === undefined || floor === undefined || max === undefined || runs === undefined || points === undefined) return undefined;
+  const ratio = finite(x.vanishingRatio),
+    floor = finite(x.vanishingFloor),
+    max = finite(x.explodingMax);
+  const runs = finite(x.runsKept),
+    points = finite(x.curvePoints);
+  if (ratio === undefined || floor === undefined || max === undefined || runs === undefined || points === undefined)
+    return undefined;
   if (ratio < 0 || floor < 0 || max < 0 || !Number.isInteger(runs) || runs < 0 || runs > MAX_RUNS) return undefined;
   if (!Number.isInteger(points) || points < 4 || points > MAX_CURVE_POINTS) return undefined;
   return { vanishingRatio: ratio, vanishingFloor: floor, explodingMax: max, runsKept: runs, curvePoints: points };
@@ -194,7 +211,16 @@ function series<T>(x: unknown, point: (e: unknown) => T | undefined): Series<T> 
   const pending = all(x.pending, 3, point);
   const stride = finite(x.stride);
   const skipped = finite(x.skipped);
-  if (!points || !pending || stride === undefined || skipped === undefined || stride < 1 || skipped < 0 || skipped >= Math.max(2, stride)) return undefined;
+  if (
+    !points ||
+    !pending ||
+    stride === undefined ||
+    skipped === undefined ||
+    stride < 1 ||
+    skipped < 0 ||
+    skipped >= Math.max(2, stride)
+  )
+    return undefined;
   return { points, pending, stride, skipped };
 }
 
@@ -208,7 +234,8 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
   const loss = series(m.loss, lossPoint);
   const gradNorm = series(m.gradNorm, normPoint);
   // State saved before the per-step curve has none: an empty series, nothing misread.
-  const stepLoss = m.stepLoss === undefined ? { points: [], pending: [], stride: 1, skipped: 0 } : series(m.stepLoss, stepLossPoint);
+  const stepLoss =
+    m.stepLoss === undefined ? { points: [], pending: [], stride: 1, skipped: 0 } : series(m.stepLoss, stepLossPoint);
   const clip = clipNorm(m.clipNorm);
   const clippedSamples = finite(m.clippedSamples);
   const normSamples = finite(m.normSamples);
@@ -217,15 +244,50 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
   // State saved before run comparison has no `previous`: no overlay, nothing misread.
   const previous = m.previous === undefined ? null : previousRun(m.previous);
   // State saved before the run selector has no `runs`: the previous run is the only one.
-  const runs = m.runs === undefined ? (previous ? [previous] : []) : all(m.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
+  const runs =
+    m.runs === undefined ? (previous ? [previous] : []) : all(m.runs, MAX_RUNS, (r) => previousRun(r) ?? undefined);
   const at = m.pausedAt === undefined || m.pausedAt === null ? null : pausedAt(m.pausedAt);
   // State saved before the settings has no limits: the defaults.
   const limits = m.limits === undefined ? { ...DEFAULT_VIEW_LIMITS } : viewLimits(m.limits);
-  if (!limits || previous === undefined || !runs || at === undefined || !stepLoss || title === undefined || !layerNames || !layers || step === undefined || !loss || !state || stateText === undefined
-    || !gradNorm || clip === undefined || clippedSamples === undefined || normSamples === undefined) {
+  if (
+    !limits ||
+    previous === undefined ||
+    !runs ||
+    at === undefined ||
+    !stepLoss ||
+    title === undefined ||
+    !layerNames ||
+    !layers ||
+    step === undefined ||
+    !loss ||
+    !state ||
+    stateText === undefined ||
+    !gradNorm ||
+    clip === undefined ||
+    clippedSamples === undefined ||
+    normSamples === undefined
+  ) {
     return undefined;
   }
-  return { title, layerNames, layers, step, loss, stepLoss, gradNorm, clipNorm: clip, clippedSamples, normSamples, state, stateText, previous, runs, limits, debugging: m.debugging === true, pausedAt: at };
+  return {
+    title,
+    layerNames,
+    layers,
+    step,
+    loss,
+    stepLoss,
+    gradNorm,
+    clipNorm: clip,
+    clippedSamples,
+    normSamples,
+    state,
+    stateText,
+    previous,
+    runs,
+    limits,
+    debugging: m.debugging === true,
+    pausedAt: at,
+  };
 }
 
 /** Reads what `setState` stored in an earlier life of the view; undefined if absent or not understood. */
@@ -241,6 +303,12 @@ export function parsePersistedState(x: unknown): PersistedState | undefined {
     gradLogScale: x.gradLogScale !== false,
     showPrevious: x.showPrevious !== false,
     lossPerStep: x.lossPerStep === true,
-    compareIndex: typeof x.compareIndex === 'number' && Number.isInteger(x.compareIndex) && x.compareIndex >= 0 && x.compareIndex < runs.length ? x.compareIndex : 0,
+    compareIndex:
+      typeof x.compareIndex === 'number' &&
+      Number.isInteger(x.compareIndex) &&
+      x.compareIndex >= 0 &&
+      x.compareIndex < runs.length
+        ? x.compareIndex
+        : 0,
   };
 }

@@ -2,7 +2,17 @@
 
 import { DEFAULT_HEATMAP_CELLS, type InspectorTensor } from './protocol';
 import {
-  blockValue, displayGrid, divergingColor, formatStat, histogram, indexLabel, matrixShape, maxAbs, tensorStats, type Rgb, type TensorStats,
+  blockValue,
+  displayGrid,
+  divergingColor,
+  formatStat,
+  histogram,
+  indexLabel,
+  matrixShape,
+  maxAbs,
+  tensorStats,
+  type Rgb,
+  type TensorStats,
 } from './numbers';
 
 /** Bins of every histogram. */
@@ -38,7 +48,11 @@ export function palette() {
 }
 
 /** `document.createElement` with a class and text. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  cls?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
@@ -48,7 +62,14 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 const rgb = (c: Rgb) => `rgb(${c.join(',')})`;
 
 /** Draws at most `maxCells` cells per side (the heat-map size setting); hover still reads exact values. */
-function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape: readonly number[], limit: number, pal: Palette, maxCells: number) {
+function drawHeatMap(
+  canvas: HTMLCanvasElement,
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  limit: number,
+  pal: Palette,
+  maxCells: number,
+) {
   const { rows, cols } = matrixShape(shape);
   const g = displayGrid(rows, cols, maxCells);
   canvas.width = g.drawCols;
@@ -60,9 +81,14 @@ function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape
     for (let c = 0; c < g.drawCols; c++) {
       const v = blockValue(values, cols, r * g.rowStep, c * g.colStep, g.rowStep, g.colStep, rows);
       const i = (r * g.drawCols + c) * 4;
-      const beyond = (r * g.rowStep) * cols + c * g.colStep >= values.length;
-      const [R, G, B] = beyond ? pal.neutral : divergingColor(v, limit, pal.negative, pal.neutral, pal.positive, pal.invalid);
-      img.data[i] = R; img.data[i + 1] = G; img.data[i + 2] = B; img.data[i + 3] = 255;
+      const beyond = r * g.rowStep * cols + c * g.colStep >= values.length;
+      const [R, G, B] = beyond
+        ? pal.neutral
+        : divergingColor(v, limit, pal.negative, pal.neutral, pal.positive, pal.invalid);
+      img.data[i] = R;
+      img.data[i + 1] = G;
+      img.data[i + 2] = B;
+      img.data[i + 3] = 255;
     }
   }
   ctx.putImageData(img, 0, 0);
@@ -76,15 +102,19 @@ function drawHeatMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, shape
 /** Sizes a canvas for crisp lines at the device's pixel ratio (CSSOM sizing, which the CSP allows). */
 function hiDpi(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
   const dpr = window.devicePixelRatio || 1;
-  canvas.width = w * dpr; canvas.height = h * dpr;
-  canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
+  canvas.width = w * dpr;
+  canvas.height = h * dpr;
+  canvas.style.width = `${w}px`;
+  canvas.style.height = `${h}px`;
   const ctx = canvas.getContext('2d');
   ctx?.scale(dpr, dpr);
   return ctx;
 }
 
 function drawHistogram(canvas: HTMLCanvasElement, counts: readonly number[], lo: number, hi: number, pal: Palette) {
-  const w = 240, h = 90, pad = 14;
+  const w = 240,
+    h = 90,
+    pad = 14;
   const ctx = hiDpi(canvas, w, h);
   if (!ctx) return;
   const top = Math.max(1, ...counts);
@@ -107,8 +137,17 @@ function drawHistogram(canvas: HTMLCanvasElement, counts: readonly number[], lo:
  * Horizontal bars on a shared log axis (`lengths` from `logBars`), one per label, with the value printed after the
  * bar. The caller gives the canvas its role and ARIA label: the numbers are in the section's table too.
  */
-export function drawLogBars(canvas: HTMLCanvasElement, bars: { label: string; value: number; length: number }[], axis: { lo: number; hi: number }, pal: Palette): void {
-  const w = 320, rowH = 18, labelW = 64, valueW = 64, top = 2;
+export function drawLogBars(
+  canvas: HTMLCanvasElement,
+  bars: { label: string; value: number; length: number }[],
+  axis: { lo: number; hi: number },
+  pal: Palette,
+): void {
+  const w = 320,
+    rowH = 18,
+    labelW = 64,
+    valueW = 64,
+    top = 2;
   const h = top + bars.length * rowH + 14;
   const ctx = hiDpi(canvas, w, h);
   if (!ctx) return;
@@ -155,7 +194,13 @@ export interface CardReadout {
  * A tensor's card: heat map (with exact values on hover) and histogram. `k` numbers the canvases (`heat-k`,
  * `hist-k`) across every card on the page, so tests and `colorOf` can address them.
  */
-export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: HTMLElement, maxCells = DEFAULT_HEATMAP_CELLS): { card: HTMLElement; readout: CardReadout; shapeText: string } {
+export function tensorCard(
+  t: InspectorTensor,
+  k: number,
+  pal: Palette,
+  hover: HTMLElement,
+  maxCells = DEFAULT_HEATMAP_CELLS,
+): { card: HTMLElement; readout: CardReadout; shapeText: string } {
   const stats = tensorStats(t.values);
   const hist = histogram(t.values, HIST_BINS, stats);
   const limit = maxAbs(t.values);
@@ -169,7 +214,10 @@ export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: H
   const heat = el('canvas', 'heat');
   heat.id = `heat-${k}`;
   heat.setAttribute('role', 'img');
-  heat.setAttribute('aria-label', `Heat map of ${t.name}: min ${formatStat(stats.min)}, max ${formatStat(stats.max)}; values in the stats table`);
+  heat.setAttribute(
+    'aria-label',
+    `Heat map of ${t.name}: min ${formatStat(stats.min)}, max ${formatStat(stats.max)}; values in the stats table`,
+  );
   heat.tabIndex = 0;
   const g = drawHeatMap(heat, t.values, t.shape, limit, pal, maxCells);
   const { rows, cols } = matrixShape(t.shape);
@@ -178,16 +226,22 @@ export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: H
     const r = Math.min(rows - 1, Math.floor(((e.clientY - rect.top) / rect.height) * g.drawRows) * g.rowStep);
     const c = Math.min(cols - 1, Math.floor(((e.clientX - rect.left) / rect.width) * g.drawCols) * g.colStep);
     const flat = r * cols + c;
-    hover.textContent = flat < t.values.length ? `${t.path}${indexLabel(flat, t.shape)} = ${t.values[flat]}` : `${t.path}: not fetched`;
+    hover.textContent =
+      flat < t.values.length ? `${t.path}${indexLabel(flat, t.shape)} = ${t.values[flat]}` : `${t.path}: not fetched`;
     hover.hidden = false;
     hover.style.left = `${e.pageX + 12}px`;
     hover.style.top = `${e.pageY + 12}px`;
   });
-  heat.addEventListener('mouseleave', () => { hover.hidden = true; });
+  heat.addEventListener('mouseleave', () => {
+    hover.hidden = true;
+  });
   const hc = el('canvas', 'hist');
   hc.id = `hist-${k}`;
   hc.setAttribute('role', 'img');
-  hc.setAttribute('aria-label', `Histogram of ${t.name}, ${HIST_BINS} bins from ${formatStat(hist.lo)} to ${formatStat(hist.hi)}`);
+  hc.setAttribute(
+    'aria-label',
+    `Histogram of ${t.name}, ${HIST_BINS} bins from ${formatStat(hist.lo)} to ${formatStat(hist.hi)}`,
+  );
   drawHistogram(hc, hist.counts, hist.lo, hist.hi, pal);
   const heatBox = el('figure', 'plot');
   const nf = stats.nonFinite ? ` · ${stats.nonFinite} NaN/∞ in yellow` : '';
@@ -196,5 +250,17 @@ export function tensorCard(t: InspectorTensor, k: number, pal: Palette, hover: H
   histBox.append(hc, el('figcaption', 'meta', 'histogram'));
   row.append(heatBox, histBox);
   card.appendChild(row);
-  return { card, shapeText, readout: { name: t.name, shape: [...t.shape], stats, histogram: hist.counts, limit, drawRows: g.drawRows, drawCols: g.drawCols } };
+  return {
+    card,
+    shapeText,
+    readout: {
+      name: t.name,
+      shape: [...t.shape],
+      stats,
+      histogram: hist.counts,
+      limit,
+      drawRows: g.drawRows,
+      drawCols: g.drawCols,
+    },
+  };
 }

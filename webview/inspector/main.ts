@@ -1,14 +1,27 @@
 // Entry point of the Layer Inspector panel: state, host messages, and the render of every section in page order.
 
 import './style.css';
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGridCell, vsCodeDataGridRow } from '@vscode/webview-ui-toolkit';
+import {
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeDataGrid,
+  vsCodeDataGridCell,
+  vsCodeDataGridRow,
+} from '@vscode/webview-ui-toolkit';
 import { divergingColor, type Rgb } from './numbers';
 import { parseHostToInspector, type HostToInspector, type InspectorTensor, type InspectorToHost } from './protocol';
 import { palette, tensorCard, type CardReadout } from './draw';
 import { webviewLogger } from '../log';
 import {
-  previewStep, renderClip, renderDecomposition, renderGrid, renderHistory, renderOptimizerHead,
-  type ClipReadout, type DecompositionReadout, type SliderReadout,
+  previewStep,
+  renderClip,
+  renderDecomposition,
+  renderGrid,
+  renderHistory,
+  renderOptimizerHead,
+  type ClipReadout,
+  type DecompositionReadout,
+  type SliderReadout,
 } from './sections';
 
 interface VsCodeApi {
@@ -52,7 +65,15 @@ const scalars = document.getElementById('scalars') as HTMLTableElement;
 const hover = document.getElementById('hover') as HTMLElement;
 const slider = document.getElementById('step-slider') as HTMLInputElement;
 
-const emptyReadout = (): InspectorReadout => ({ title: '', tensors: [], grid: [], clip: null, optimizer: null, decomposition: null, slider: null });
+const emptyReadout = (): InspectorReadout => ({
+  title: '',
+  tensors: [],
+  grid: [],
+  clip: null,
+  optimizer: null,
+  decomposition: null,
+  slider: null,
+});
 let current: HostToInspector = { kind: 'empty', text: 'Pause the nnet debugger on a layer to inspect it.' };
 let readout = emptyReadout();
 const limits: number[] = [];
@@ -101,7 +122,10 @@ function render(): void {
   if (o && optList) {
     for (const t of o.tensors) draw(t, 'optimizer', optList, `${o.kind} ${t.name}`);
     readout.optimizer = {
-      kind: o.kind, lr: o.lr, t: o.t, tensors: o.tensors.map((t) => t.name),
+      kind: o.kind,
+      lr: o.lr,
+      t: o.t,
+      tensors: o.tensors.map((t) => t.name),
       emptyText: o.tensors.length ? null : (document.getElementById('opt-empty')?.textContent ?? null),
     };
   }
@@ -112,15 +136,26 @@ function render(): void {
 const MAX_PERSISTED_VALUES = 16_384;
 
 // Plain arrays: setState stores JSON, where a Float32Array would not come back as one.
-const trim = (ts: readonly InspectorTensor[]) => ts.map((t) => ({
-  name: t.name, path: t.path, shape: t.shape,
-  values: Array.from(t.values.length <= MAX_PERSISTED_VALUES ? t.values : Array.prototype.slice.call(t.values, 0, MAX_PERSISTED_VALUES) as number[]),
-  truncated: t.truncated || t.values.length > MAX_PERSISTED_VALUES,
-}));
+const trim = (ts: readonly InspectorTensor[]) =>
+  ts.map((t) => ({
+    name: t.name,
+    path: t.path,
+    shape: t.shape,
+    values: Array.from(
+      t.values.length <= MAX_PERSISTED_VALUES
+        ? t.values
+        : (Array.prototype.slice.call(t.values, 0, MAX_PERSISTED_VALUES) as number[]),
+    ),
+    truncated: t.truncated || t.values.length > MAX_PERSISTED_VALUES,
+  }));
 
 function persistable(msg: HostToInspector): HostToInspector {
   if (msg.kind !== 'layer') return msg;
-  return { ...msg, tensors: trim(msg.tensors), ...(msg.optimizer ? { optimizer: { ...msg.optimizer, tensors: trim(msg.optimizer.tensors) } } : {}) };
+  return {
+    ...msg,
+    tensors: trim(msg.tensors),
+    ...(msg.optimizer ? { optimizer: { ...msg.optimizer, tensors: trim(msg.optimizer.tensors) } } : {}),
+  };
 }
 
 function show(msg: HostToInspector): void {
@@ -170,7 +205,10 @@ slider.addEventListener('change', () => {
 });
 
 // Theme changes rewrite the CSS variables; canvases must be redrawn with the new colours.
-new MutationObserver(() => requestAnimationFrame(render)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => requestAnimationFrame(render)).observe(document.body, {
+  attributes: true,
+  attributeFilter: ['class'],
+});
 
 window.nnetInspector = Object.freeze({
   read: () => JSON.parse(JSON.stringify(readout)) as InspectorReadout,
@@ -181,7 +219,8 @@ window.nnetInspector = Object.freeze({
 });
 
 const saved = vscode.getState() as Partial<PersistedInspector> | undefined;
-const restored = saved && saved.version === 1 ? parseHostToInspector(JSON.parse(JSON.stringify(saved.message ?? null))) : undefined;
+const restored =
+  saved && saved.version === 1 ? parseHostToInspector(JSON.parse(JSON.stringify(saved.message ?? null))) : undefined;
 if (restored) show(restored);
 else render();
 vscode.postMessage({ kind: 'ready' });

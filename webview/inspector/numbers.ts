@@ -17,11 +17,22 @@ export interface TensorStats {
 
 /** Stats of a tensor's values; two passes, so the std stays exact when |mean| ≫ std. */
 export function tensorStats(values: ArrayLike<number>): TensorStats {
-  let n = 0, sum = 0, sq = 0, min = Infinity, max = -Infinity, zeros = 0, bad = 0;
+  let n = 0,
+    sum = 0,
+    sq = 0,
+    min = Infinity,
+    max = -Infinity,
+    zeros = 0,
+    bad = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isFinite(v)) { bad++; continue; }
-    n++; sum += v; sq += v * v;
+    if (!Number.isFinite(v)) {
+      bad++;
+      continue;
+    }
+    n++;
+    sum += v;
+    sq += v * v;
     if (v < min) min = v;
     if (v > max) max = v;
     if (v === 0) zeros++;
@@ -29,10 +40,19 @@ export function tensorStats(values: ArrayLike<number>): TensorStats {
   const mean = n ? sum / n : NaN;
   // Two-pass variance: the one-pass formula loses everything when |mean| ≫ std.
   let dev = 0;
-  for (let i = 0; i < values.length; i++) { const v = values[i]; if (Number.isFinite(v)) dev += (v - mean) * (v - mean); }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) dev += (v - mean) * (v - mean);
+  }
   return {
-    count: values.length, mean, std: n ? Math.sqrt(dev / n) : NaN, min: n ? min : NaN, max: n ? max : NaN,
-    norm: Math.sqrt(sq), fractionZero: values.length ? zeros / values.length : NaN, nonFinite: bad,
+    count: values.length,
+    mean,
+    std: n ? Math.sqrt(dev / n) : NaN,
+    min: n ? min : NaN,
+    max: n ? max : NaN,
+    norm: Math.sqrt(sq),
+    fractionZero: values.length ? zeros / values.length : NaN,
+    nonFinite: bad,
   };
 }
 
@@ -44,11 +64,19 @@ export interface Histogram {
 }
 
 /** `bins` equal-width bins over the finite values' [min, max]; all-NaN tensors get empty bins over [0, 0]. */
-export function histogram(values: ArrayLike<number>, bins: number, stats: TensorStats = tensorStats(values)): Histogram {
+export function histogram(
+  values: ArrayLike<number>,
+  bins: number,
+  stats: TensorStats = tensorStats(values),
+): Histogram {
   const counts = new Array<number>(Math.max(1, bins)).fill(0);
   if (!Number.isFinite(stats.min)) return { lo: 0, hi: 0, counts };
-  let lo = stats.min, hi = stats.max;
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  let lo = stats.min,
+    hi = stats.max;
+  if (hi === lo) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const scale = counts.length / (hi - lo);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -65,7 +93,14 @@ export type Rgb = readonly [number, number, number];
  * Diverging scale centred on 0: `neutral` at 0, `negative` at −limit and below, `positive` at +limit and above,
  * linear in between (per channel, in sRGB). NaN and ±∞ get `invalid`.
  */
-export function divergingColor(v: number, limit: number, negative: Rgb, neutral: Rgb, positive: Rgb, invalid: Rgb): Rgb {
+export function divergingColor(
+  v: number,
+  limit: number,
+  negative: Rgb,
+  neutral: Rgb,
+  positive: Rgb,
+  invalid: Rgb,
+): Rgb {
   if (!Number.isFinite(v)) return invalid;
   if (!(limit > 0)) return neutral;
   const t = Math.min(1, Math.abs(v) / limit);
@@ -88,15 +123,28 @@ export function matrixShape(shape: readonly number[]): { rows: number; cols: num
  * Cells of the drawn heat map: at most `maxCells` per side; each cell covers a block of rows × cols and shows the
  * block's value of largest magnitude (so a single exploding entry never averages away). Returns the block sizes.
  */
-export function displayGrid(rows: number, cols: number, maxCells: number): { rowStep: number; colStep: number; drawRows: number; drawCols: number } {
+export function displayGrid(
+  rows: number,
+  cols: number,
+  maxCells: number,
+): { rowStep: number; colStep: number; drawRows: number; drawCols: number } {
   const rowStep = Math.max(1, Math.ceil(rows / maxCells));
   const colStep = Math.max(1, Math.ceil(cols / maxCells));
   return { rowStep, colStep, drawRows: Math.ceil(rows / rowStep), drawCols: Math.ceil(cols / colStep) };
 }
 
 /** The block's value of largest magnitude (a non-finite value wins, so NaN is never hidden). */
-export function blockValue(values: ArrayLike<number>, cols: number, r0: number, c0: number, rowStep: number, colStep: number, rows: number): number {
-  let best = 0, bestAbs = -1;
+export function blockValue(
+  values: ArrayLike<number>,
+  cols: number,
+  r0: number,
+  c0: number,
+  rowStep: number,
+  colStep: number,
+  rows: number,
+): number {
+  let best = 0,
+    bestAbs = -1;
   for (let r = r0; r < Math.min(rows, r0 + rowStep); r++) {
     for (let c = c0; c < Math.min(cols, c0 + colStep); c++) {
       const i = r * cols + c;
@@ -104,7 +152,10 @@ export function blockValue(values: ArrayLike<number>, cols: number, r0: number, 
       const v = values[i];
       if (!Number.isFinite(v)) return v;
       const a = Math.abs(v);
-      if (a > bestAbs) { bestAbs = a; best = v; }
+      if (a > bestAbs) {
+        bestAbs = a;
+        best = v;
+      }
     }
   }
   return best;
@@ -113,7 +164,10 @@ export function blockValue(values: ArrayLike<number>, cols: number, r0: number, 
 /** The largest finite |value|: the colour scale's limit, so the scale is symmetric about 0. */
 export function maxAbs(values: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < values.length; i++) { const a = Math.abs(values[i]); if (Number.isFinite(a) && a > m) m = a; }
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (Number.isFinite(a) && a > m) m = a;
+  }
   return m;
 }
 
@@ -121,7 +175,10 @@ export function maxAbs(values: ArrayLike<number>): number {
 export function indexLabel(flat: number, shape: readonly number[]): string {
   const idx: number[] = [];
   let rest = flat;
-  for (let d = shape.length - 1; d >= 0; d--) { idx.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
   return idx.map((i) => `[${i}]`).join('');
 }
 
@@ -141,24 +198,40 @@ export function formatPercent(share: number): string {
 }
 
 /** The factor φ′(z) applied to the gradient from above, ‖δ‖ / ‖∂L/∂a‖, and a sentence that names the culprit. */
-export function deltaVerdict(upstreamNorm: number, deltaNorm: number, activation: string): { factor: number; verdict: string } {
+export function deltaVerdict(
+  upstreamNorm: number,
+  deltaNorm: number,
+  activation: string,
+): { factor: number; verdict: string } {
   const factor = deltaNorm / upstreamNorm;
-  if (Number.isNaN(upstreamNorm) && Number.isNaN(deltaNorm)) return { factor, verdict: 'No δ yet: the layer has not run backward.' };
+  if (Number.isNaN(upstreamNorm) && Number.isNaN(deltaNorm))
+    return { factor, verdict: 'No δ yet: the layer has not run backward.' };
   if (!Number.isFinite(upstreamNorm) || !Number.isFinite(deltaNorm)) {
-    return { factor, verdict: `The gradient is not finite (‖∂L/∂a‖ = ${formatStat(upstreamNorm)}, ‖δ‖ = ${formatStat(deltaNorm)}).` };
+    return {
+      factor,
+      verdict: `The gradient is not finite (‖∂L/∂a‖ = ${formatStat(upstreamNorm)}, ‖δ‖ = ${formatStat(deltaNorm)}).`,
+    };
   }
-  if (upstreamNorm === 0) return { factor, verdict: 'No gradient arrives from above (‖∂L/∂a‖ = 0): φ′(z) has nothing to scale.' };
+  if (upstreamNorm === 0)
+    return { factor, verdict: 'No gradient arrives from above (‖∂L/∂a‖ = 0): φ′(z) has nothing to scale.' };
   const x = `×${formatStat(factor)}`;
   // Below ½ the layer loses most of its gradient; stacked, such factors multiply (0.25ⁿ for sigmoids).
   if (factor < 0.5) {
     // A ReLU does not saturate: it shrinks the gradient by switching units off.
-    const why = /relu/i.test(activation) ? 'most units are inactive (φ′ = 0)'
-      : factor < 0.1 ? 'the activation is saturated'
-      : /sigmoid/i.test(activation) ? 'sigmoid′(z) ≤ 0.25, so every sigmoid layer the gradient passes through shrinks it at least 4×'
-      : 'φ′(z) is well below 1 where the gradient is';
+    const why = /relu/i.test(activation)
+      ? 'most units are inactive (φ′ = 0)'
+      : factor < 0.1
+        ? 'the activation is saturated'
+        : /sigmoid/i.test(activation)
+          ? 'sigmoid′(z) ≤ 0.25, so every sigmoid layer the gradient passes through shrinks it at least 4×'
+          : 'φ′(z) is well below 1 where the gradient is';
     return { factor, verdict: `φ′(z) shrinks the gradient ${x}: ${why}.` };
   }
-  if (factor > 2) return { factor, verdict: `φ′(z) grows the gradient ${x}: the activation's slope exceeds 1 where the gradient is.` };
+  if (factor > 2)
+    return {
+      factor,
+      verdict: `φ′(z) grows the gradient ${x}: the activation's slope exceeds 1 where the gradient is.`,
+    };
   return { factor, verdict: `φ′(z) passes the gradient through (${x}): the size of δ comes from above.` };
 }
 

@@ -138,10 +138,20 @@ export function isInspectorToHost(m: unknown): m is InspectorToHost {
   if (typeof m !== 'object' || m === null) return false;
   const msg = m as Record<string, unknown>;
   switch (msg.kind) {
-    case 'ready': case 'refresh': case 'follow': return true;
-    case 'log': return (msg.level === 'warn' || msg.level === 'error') && typeof msg.message === 'string' && msg.message.length <= MAX_LOG_TEXT;
-    case 'scrub': return typeof msg.step === 'number' && Number.isInteger(msg.step) && msg.step >= 1 && msg.step <= 1e9;
-    default: return false;
+    case 'ready':
+    case 'refresh':
+    case 'follow':
+      return true;
+    case 'log':
+      return (
+        (msg.level === 'warn' || msg.level === 'error') &&
+        typeof msg.message === 'string' &&
+        msg.message.length <= MAX_LOG_TEXT
+      );
+    case 'scrub':
+      return typeof msg.step === 'number' && Number.isInteger(msg.step) && msg.step >= 1 && msg.step <= 1e9;
+    default:
+      return false;
   }
 }
 
@@ -161,7 +171,8 @@ const text = (x: unknown): string | undefined => (typeof x === 'string' ? x.slic
 
 function tensor(x: unknown): InspectorTensor | undefined {
   if (!isRec(x)) return undefined;
-  const name = text(x.name), path = text(x.path);
+  const name = text(x.name),
+    path = text(x.path);
   if (name === undefined || path === undefined || !Array.isArray(x.shape) || !Array.isArray(x.values)) return undefined;
   if (x.shape.length < 1 || x.shape.length > 4) return undefined;
   if (!x.shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
@@ -169,7 +180,12 @@ function tensor(x: unknown): InspectorTensor | undefined {
   let values: ArrayLike<number>;
   if (x.data !== undefined) {
     // Base64 float32: the length is checked before decoding, so a huge string is refused without allocating.
-    if (typeof x.data !== 'string' || x.values.length !== 0 || (x.data.length * 3) / 4 > 4 * Math.min(count, MAX_VALUES) + 3) return undefined;
+    if (
+      typeof x.data !== 'string' ||
+      x.values.length !== 0 ||
+      (x.data.length * 3) / 4 > 4 * Math.min(count, MAX_VALUES) + 3
+    )
+      return undefined;
     const decoded = decodeFloat32(x.data);
     if (!decoded || decoded.length > count) return undefined;
     values = decoded;
@@ -195,20 +211,32 @@ function num(x: unknown): number | undefined {
 
 /** A 1-based step index, bounded like `scrub` so the slider's range stays sane. */
 const stepIndex = (x: unknown): number | undefined =>
-  (typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e9 ? x : undefined);
+  typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e9 ? x : undefined;
 
 function clip(x: Rec): InspectorClip | undefined {
-  const normBefore = num(x.normBefore), normAfter = num(x.normAfter), coefficient = num(x.coefficient);
-  const layerNorm = num(x.layerNorm), share = num(x.share);
+  const normBefore = num(x.normBefore),
+    normAfter = num(x.normAfter),
+    coefficient = num(x.coefficient);
+  const layerNorm = num(x.layerNorm),
+    share = num(x.share);
   // null here means "no clip norm", not NaN: a NaN threshold would be meaningless.
   const threshold = x.threshold === null ? null : typeof x.threshold === 'number' ? x.threshold : undefined;
-  if (normBefore === undefined || normAfter === undefined || coefficient === undefined || layerNorm === undefined
-    || share === undefined || threshold === undefined) return undefined;
+  if (
+    normBefore === undefined ||
+    normAfter === undefined ||
+    coefficient === undefined ||
+    layerNorm === undefined ||
+    share === undefined ||
+    threshold === undefined
+  )
+    return undefined;
   return { normBefore, normAfter, coefficient, threshold, layerNorm, share };
 }
 
 function optimizer(x: Rec, room: number): InspectorOptimizer | undefined {
-  const kind = text(x.kind), lr = num(x.lr), t = num(x.t);
+  const kind = text(x.kind),
+    lr = num(x.lr),
+    t = num(x.t);
   if (kind === undefined || lr === undefined || t === undefined || !Array.isArray(x.tensors)) return undefined;
   if (!Number.isNaN(t) && !(Number.isInteger(t) && t >= 0)) return undefined;
   if (x.tensors.length > room) return undefined;
@@ -222,15 +250,28 @@ function optimizer(x: Rec, room: number): InspectorOptimizer | undefined {
 }
 
 function decomposition(x: Rec): InspectorDecomposition | undefined {
-  const upstreamFrom = text(x.upstreamFrom), activation = text(x.activation);
-  const upstreamNorm = num(x.upstreamNorm), phiPrimeMean = num(x.phiPrimeMean), phiPrimeMax = num(x.phiPrimeMax), deltaNorm = num(x.deltaNorm);
-  if (upstreamFrom === undefined || activation === undefined || upstreamNorm === undefined || phiPrimeMean === undefined
-    || phiPrimeMax === undefined || deltaNorm === undefined) return undefined;
+  const upstreamFrom = text(x.upstreamFrom),
+    activation = text(x.activation);
+  const upstreamNorm = num(x.upstreamNorm),
+    phiPrimeMean = num(x.phiPrimeMean),
+    phiPrimeMax = num(x.phiPrimeMax),
+    deltaNorm = num(x.deltaNorm);
+  if (
+    upstreamFrom === undefined ||
+    activation === undefined ||
+    upstreamNorm === undefined ||
+    phiPrimeMean === undefined ||
+    phiPrimeMax === undefined ||
+    deltaNorm === undefined
+  )
+    return undefined;
   return { upstreamFrom, upstreamNorm, activation, phiPrimeMean, phiPrimeMax, deltaNorm };
 }
 
 function history(x: Rec): InspectorHistory | undefined {
-  const first = stepIndex(x.first), last = stepIndex(x.last), step = stepIndex(x.step);
+  const first = stepIndex(x.first),
+    last = stepIndex(x.last),
+    step = stepIndex(x.step);
   if (first === undefined || last === undefined || step === undefined || typeof x.live !== 'boolean') return undefined;
   if (first > last || step < first || step > last) return undefined;
   return { first, last, step, live: x.live };
@@ -255,8 +296,10 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
     return t === undefined ? undefined : { kind: 'empty', text: t };
   }
   if (data.kind !== 'layer') return undefined;
-  const title = text(data.title), where = text(data.where);
-  if (title === undefined || where === undefined || !Array.isArray(data.tensors) || !Array.isArray(data.scalars)) return undefined;
+  const title = text(data.title),
+    where = text(data.where);
+  if (title === undefined || where === undefined || !Array.isArray(data.tensors) || !Array.isArray(data.scalars))
+    return undefined;
   if (data.tensors.length > MAX_TENSORS || data.scalars.length > 100) return undefined;
   const tensors: InspectorTensor[] = [];
   for (const t of data.tensors) {
@@ -266,17 +309,26 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
   }
   const scalars: InspectorScalar[] = [];
   for (const s of data.scalars) {
-    const name = isRec(s) ? text(s.name) : undefined, value = isRec(s) ? text(s.value) : undefined;
+    const name = isRec(s) ? text(s.name) : undefined,
+      value = isRec(s) ? text(s.value) : undefined;
     if (name === undefined || value === undefined) return undefined;
     scalars.push({ name, value });
   }
   const layer = data.layer === undefined ? undefined : text(data.layer);
   if (data.layer !== undefined && layer === undefined) return undefined;
   // The tensor cap covers the layer's and the optimizer's tensors together: both are drawn.
-  const c = optional(data.clip, clip), o = optional(data.optimizer, (r) => optimizer(r, MAX_TENSORS - tensors.length));
-  const d = optional(data.decomposition, decomposition), h = optional(data.history, history);
+  const c = optional(data.clip, clip),
+    o = optional(data.optimizer, (r) => optimizer(r, MAX_TENSORS - tensors.length));
+  const d = optional(data.decomposition, decomposition),
+    h = optional(data.history, history);
   if (c === bad || o === bad || d === bad || h === bad) return undefined;
-  const msg: { -readonly [K in keyof InspectorLayer]: InspectorLayer[K] } = { kind: 'layer', title, where, tensors, scalars };
+  const msg: { -readonly [K in keyof InspectorLayer]: InspectorLayer[K] } = {
+    kind: 'layer',
+    title,
+    where,
+    tensors,
+    scalars,
+  };
   if (layer !== undefined) msg.layer = layer;
   if (c !== undefined) msg.clip = c;
   if (o !== undefined) msg.optimizer = o;
@@ -284,7 +336,8 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
   if (h !== undefined) msg.history = h;
   const cells = data.heatmapCells;
   if (cells !== undefined) {
-    if (typeof cells !== 'number' || !Number.isInteger(cells) || cells < MIN_HEATMAP_CELLS || cells > MAX_HEATMAP_CELLS) return undefined;
+    if (typeof cells !== 'number' || !Number.isInteger(cells) || cells < MIN_HEATMAP_CELLS || cells > MAX_HEATMAP_CELLS)
+      return undefined;
     msg.heatmapCells = cells;
   }
   return msg;

@@ -5,7 +5,9 @@ import { deltaVerdict, formatPercent, formatStat, logBars, type TensorStats } fr
 import { drawLogBars, type Palette } from './draw';
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const setText = (id: string, text: string) => { byId(id).textContent = text; };
+const setText = (id: string, text: string) => {
+  byId(id).textContent = text;
+};
 
 /** Replaces a two-column table's body with label/value rows (the label a row header). */
 function fillPairs(tableId: string, rows: readonly [string, string][]): void {
@@ -77,7 +79,10 @@ export function renderClip(c: InspectorClip | null | undefined): ClipReadout | n
   const barWidth = `${(share * 100).toFixed(1)}%`;
   // CSSOM, not a style attribute: the CSP forbids inline styles in markup, not this.
   byId('clip-fill').style.width = barWidth;
-  byId('clip-bar').setAttribute('aria-label', `This layer's share of the squared global gradient norm: ${formatPercent(c.share)}`);
+  byId('clip-bar').setAttribute(
+    'aria-label',
+    `This layer's share of the squared global gradient norm: ${formatPercent(c.share)}`,
+  );
   return { rows, barWidth };
 }
 
@@ -90,7 +95,10 @@ export interface DecompositionReadout {
 }
 
 /** Fills the δ decomposition section (table, verdict, log-scale bars), or hides it. */
-export function renderDecomposition(d: InspectorDecomposition | null | undefined, pal: Palette): DecompositionReadout | null {
+export function renderDecomposition(
+  d: InspectorDecomposition | null | undefined,
+  pal: Palette,
+): DecompositionReadout | null {
   const section = byId('decomp');
   section.hidden = !d;
   if (!d) return null;
@@ -106,10 +114,15 @@ export function renderDecomposition(d: InspectorDecomposition | null | undefined
   const values = [d.upstreamNorm, d.deltaNorm];
   const axis = logBars(values);
   const canvas = byId<HTMLCanvasElement>('decomp-bars');
-  drawLogBars(canvas, [
-    { label: '‖∂L/∂a‖', value: values[0], length: axis.lengths[0] },
-    { label: '‖δ‖', value: values[1], length: axis.lengths[1] },
-  ], axis, pal);
+  drawLogBars(
+    canvas,
+    [
+      { label: '‖∂L/∂a‖', value: values[0], length: axis.lengths[0] },
+      { label: '‖δ‖', value: values[1], length: axis.lengths[1] },
+    ],
+    axis,
+    pal,
+  );
   const barsLabel = `Log-scale bars: ‖∂L/∂a‖ = ${formatStat(values[0])}, ‖δ‖ = ${formatStat(values[1])}, factor ×${formatStat(factor)}`;
   canvas.setAttribute('aria-label', barsLabel);
   return { factor, verdict, rows, barsLabel };

@@ -26,7 +26,13 @@ export const activation: LayerKind<ActivationSpec> = {
 
   parse({ ctx, line, words, options }) {
     const t = words[0];
-    if (!t || !isActivation(t.text)) { ctx.error(t ? at(line, t) : line.whole, t ? unknownActivation(t.text) : `expected an activation, e.g. 'activation relu'`); return null; }
+    if (!t || !isActivation(t.text)) {
+      ctx.error(
+        t ? at(line, t) : line.whole,
+        t ? unknownActivation(t.text) : `expected an activation, e.g. 'activation relu'`,
+      );
+      return null;
+    }
     ctx.extra({ ...line, toks: words }, 1);
     const o = readOptions(ctx, line, options, t.text === 'leaky_relu' ? { slope: { min: 0 } } : {}, 'activation');
     if (!o || words.length > 1) return null;
@@ -36,9 +42,17 @@ export const activation: LayerKind<ActivationSpec> = {
 
   hover(s) {
     const act = ACTIVATION_DOCS[s.activation];
-    return { lines: ['Forward', `  ${act.forward.replace(/z/g, 'x')}`, 'Backward', `  ∂x = ∂L/∂a ⊙ φ′(x),  ${act.derivative.replace(/z/g, 'x')}`] };
+    return {
+      lines: [
+        'Forward',
+        `  ${act.forward.replace(/z/g, 'x')}`,
+        'Backward',
+        `  ∂x = ∂L/∂a ⊙ φ′(x),  ${act.derivative.replace(/z/g, 'x')}`,
+      ],
+    };
   },
-  complete: (words) => (words.length === 1 || (words.length === 2 && !isActivation(words[1])) ? activationProposals() : []),
+  complete: (words) =>
+    words.length === 1 || (words.length === 2 && !isActivation(words[1])) ? activationProposals() : [],
 
   buffers: () => ({}),
   forward(m, i, B) {
@@ -48,7 +62,8 @@ export const activation: LayerKind<ActivationSpec> = {
   backward(m, i, B, fused) {
     const n = m.nodes[i];
     // With a fused output the loss already wrote δ = ∂L/∂(input) into dOuts[i−1].
-    if (i > 0 && !fused) activationBackward(n.activation, m.dOuts[i - 1], m.dOuts[i], m.acts[i], m.acts[i + 1], B, n.outWidth, n.slope);
+    if (i > 0 && !fused)
+      activationBackward(n.activation, m.dOuts[i - 1], m.dOuts[i], m.acts[i], m.acts[i + 1], B, n.outWidth, n.slope);
   },
   title: (n) => `activation ${n.activation}`,
 };

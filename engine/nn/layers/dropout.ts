@@ -25,19 +25,36 @@ export const dropout: LayerKind<DropoutSpec> = {
   parse({ ctx, line, words, options }) {
     const t = words[0];
     const p = t ? parseNumber(t.text) : null;
-    if (p === null || p < 0 || p >= 1) { ctx.error(t ? at(line, t) : line.whole, "expected the drop probability p, 0 ≤ p < 1, e.g. 'dropout 0.5'"); return null; }
+    if (p === null || p < 0 || p >= 1) {
+      ctx.error(t ? at(line, t) : line.whole, "expected the drop probability p, 0 ≤ p < 1, e.g. 'dropout 0.5'");
+      return null;
+    }
     ctx.extra({ ...line, toks: words }, 1);
     return readOptions(ctx, line, options, {}, 'dropout') && words.length === 1 ? { p } : null;
   },
   validate: (s) => (s.p >= 0 && s.p < 1 ? null : `dropout '${s.name}' has p = ${s.p}; it needs 0 ≤ p < 1`),
 
-  hover: (s) => ({ lines: ['Forward (training)', `  a = x ⊙ m / (1 − ${s.p}),  m ~ Bernoulli(${+(1 - s.p).toFixed(6)})`, 'Forward (evaluation)', '  a = x', 'Backward', `  ∂x = ∂L/∂a ⊙ m / (1 − ${s.p})`] }),
+  hover: (s) => ({
+    lines: [
+      'Forward (training)',
+      `  a = x ⊙ m / (1 − ${s.p}),  m ~ Bernoulli(${+(1 - s.p).toFixed(6)})`,
+      'Forward (evaluation)',
+      '  a = x',
+      'Backward',
+      `  ∂x = ∂L/∂a ⊙ m / (1 − ${s.p})`,
+    ],
+  }),
 
   buffers: (n) => ({ z: n.outWidth }),
   draws: true,
   forward(m, i, B, mode, rng) {
-    const n = m.nodes[i], x = m.acts[i], out = m.acts[i + 1], len = B * n.outWidth;
-    const p = (n.spec as DropoutSpec).p, mask = m.zs[i], keep = 1 / (1 - p); // mask [B, w]
+    const n = m.nodes[i],
+      x = m.acts[i],
+      out = m.acts[i + 1],
+      len = B * n.outWidth;
+    const p = (n.spec as DropoutSpec).p,
+      mask = m.zs[i],
+      keep = 1 / (1 - p); // mask [B, w]
     for (let k = 0; k < len; k++) {
       if (mode === 'eval' || p === 0) mask[k] = 1;
       else if (mode === 'train') mask[k] = rng.next() < p ? 0 : keep;
@@ -46,7 +63,10 @@ export const dropout: LayerKind<DropoutSpec> = {
   },
   backward(m, i, B) {
     if (i === 0) return;
-    const dIn = m.dOuts[i - 1], dOut = m.dOuts[i], mask = m.zs[i], len = B * m.nodes[i].outWidth;
+    const dIn = m.dOuts[i - 1],
+      dOut = m.dOuts[i],
+      mask = m.zs[i],
+      len = B * m.nodes[i].outWidth;
     for (let k = 0; k < len; k++) dIn[k] = dOut[k] * mask[k];
   },
   tensors(n, i, m, B, view, out) {

@@ -39,12 +39,26 @@ export function kindOf(spec: { readonly kind: string }): LayerKind {
  */
 function uniform(o: NodeOps): NodeOps {
   return {
-    buffers: o.buffers, state: o.state, init: o.init, forward: o.forward, backward: o.backward, logits: o.logits, draws: o.draws,
-    paramNames: o.paramNames, tensors: o.tensors, subSteps: o.subSteps, title: o.title,
+    buffers: o.buffers,
+    state: o.state,
+    init: o.init,
+    forward: o.forward,
+    backward: o.backward,
+    logits: o.logits,
+    draws: o.draws,
+    paramNames: o.paramNames,
+    tensors: o.tensors,
+    subSteps: o.subSteps,
+    title: o.title,
   };
 }
 
-const NODE_OPS = new Map<string, NodeOps>([...byKeyword, ['residual_begin', residualBegin], ['residual_end', residualEnd]].map(([k, o]) => [k as string, uniform(o as NodeOps)]));
+const NODE_OPS = new Map<string, NodeOps>(
+  [...byKeyword, ['residual_begin', residualBegin], ['residual_end', residualEnd]].map(([k, o]) => [
+    k as string,
+    uniform(o as NodeOps),
+  ]),
+);
 
 /** What a node kind of the flattened network does. */
 export function nodeOps(kind: string): NodeOps {

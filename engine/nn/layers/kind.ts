@@ -21,7 +21,8 @@ export interface SubStepDef {
 }
 
 /** The role of a tensor within its node: what every view and the stop logic agree on. */
-export type TensorKey = 'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
+export type TensorKey =
+  'x' | 'z' | 'a' | 'dA' | 'dX' | 'delta' | 'W' | 'b' | 'gradW' | 'gradb' | 'mask' | 'xhat' | 'skip' | 'dSkip';
 
 /** Makes a named view of `[B × …]` or parameter memory of the node being described (see snapshot.ts). */
 export type TensorView = (label: string, path: string, shape: number[], buf: FloatArray, off?: number) => NamedTensor;
@@ -42,7 +43,12 @@ export interface NodeOps {
   /** Widths of the node's own [B × width] buffers: zs (the kind's intermediate), deltas (δ = ∂L/∂z), dSkips. */
   buffers(n: ModelNode): { readonly z?: number; readonly delta?: number; readonly skip?: number };
   /** Extra per-node memory; `shared` is the training model's state when this model is its evaluation twin. */
-  state?<Arr extends FloatArray>(n: ModelNode, maxBatch: number, array: new (n: number) => Arr, shared: NodeState | null): NodeState;
+  state?<Arr extends FloatArray>(
+    n: ModelNode,
+    maxBatch: number,
+    array: new (n: number) => Arr,
+    shared: NodeState | null,
+  ): NodeState;
   /** Initialises the node's parameters. */
   init?<Arr extends FloatArray>(m: Model<Arr>, i: number, rng: Prng): void;
   /** Reads acts[i], writes acts[i+1] and the node's own buffers. */
@@ -57,9 +63,20 @@ export interface NodeOps {
   /** True when training draws random numbers into zs (dropout's mask), which a gradient check must hold fixed. */
   readonly draws?: boolean;
   /** Display and expression names of the parameter tensors: [label, path] for W-like and b-like. */
-  readonly paramNames?: { readonly w: readonly [string, string]; readonly b: readonly [string, string]; readonly wIsVector?: boolean };
+  readonly paramNames?: {
+    readonly w: readonly [string, string];
+    readonly b: readonly [string, string];
+    readonly wIsVector?: boolean;
+  };
   /** Adds the kind's own tensors (z, δ, x̂, mask, …) to the node's tensor list. */
-  tensors?(n: ModelNode, i: number, m: Model<FloatArray>, B: number, view: TensorView, out: Partial<Record<TensorKey, NamedTensor>>): void;
+  tensors?(
+    n: ModelNode,
+    i: number,
+    m: Model<FloatArray>,
+    B: number,
+    view: TensorView,
+    out: Partial<Record<TensorKey, NamedTensor>>,
+  ): void;
   /** Step Into: the sub-steps of a forward or backward event of this node (none: not worth stepping into). */
   subSteps?(n: ModelNode, phase: Phase, fusedOutput: boolean, isLast: boolean): SubStepDef[];
   /** Layer Inspector title after the name, e.g. `dense 2→4 tanh` (default: the kind). */
@@ -87,7 +104,9 @@ export interface LayerHoverContext {
 }
 
 /** A layer statement kind (`dense`, `batchnorm`, …): the language side and the node it becomes. */
-export interface LayerKind<S extends LayerBase & { readonly kind: string } = LayerBase & { readonly kind: string }> extends NodeOps {
+export interface LayerKind<
+  S extends LayerBase & { readonly kind: string } = LayerBase & { readonly kind: string },
+> extends NodeOps {
   readonly keyword: S['kind'];
   /** A statement of this kind that trains in a small network (registry.test.ts checks every kind with it). */
   readonly example: string;
@@ -125,8 +144,14 @@ export function proposal(label: string, kind: Completion['kind'], detail: string
 }
 
 /** `key=` proposals for the options not written yet. */
-export function optionProposals(options: Readonly<Record<string, string>>, used: ReadonlySet<string>, keep: (k: string) => boolean = () => true): Completion[] {
-  return Object.entries(options).filter(([k]) => !used.has(k) && keep(k)).map(([k, d]) => proposal(`${k}=`, 'option', `${k}=…`, d));
+export function optionProposals(
+  options: Readonly<Record<string, string>>,
+  used: ReadonlySet<string>,
+  keep: (k: string) => boolean = () => true,
+): Completion[] {
+  return Object.entries(options)
+    .filter(([k]) => !used.has(k) && keep(k))
+    .map(([k, d]) => proposal(`${k}=`, 'option', `${k}=…`, d));
 }
 
 /** The message for a word that is not an activation. */

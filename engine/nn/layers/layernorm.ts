@@ -42,9 +42,16 @@ export const layernorm: LayerKind<LayerNormSpec> = {
   params: (_s, w) => ({ w, b: w }),
 
   hover: (s, { inWidth }) => ({
-    lines: ['Forward (per sample, over its features)', `  μ = Σ_j x_j / ${inWidth}     σ² = Σ_j (x_j − μ)² / ${inWidth}`, '  x̂ = (x − μ) / √(σ² + ε)', '  a = γ ⊙ x̂ + β',
-      'Backward', '  ∂γ = Σ_batch ∂L/∂a ⊙ x̂     ∂β = Σ_batch ∂L/∂a', '  g = γ ⊙ ∂L/∂a',
-      `  ∂x = 1/√(σ² + ε) ⊙ (g − Σ_j g/${inWidth} − x̂ ⊙ Σ_j(g ⊙ x̂)/${inWidth})`],
+    lines: [
+      'Forward (per sample, over its features)',
+      `  μ = Σ_j x_j / ${inWidth}     σ² = Σ_j (x_j − μ)² / ${inWidth}`,
+      '  x̂ = (x − μ) / √(σ² + ε)',
+      '  a = γ ⊙ x̂ + β',
+      'Backward',
+      '  ∂γ = Σ_batch ∂L/∂a ⊙ x̂     ∂β = Σ_batch ∂L/∂a',
+      '  g = γ ⊙ ∂L/∂a',
+      `  ∂x = 1/√(σ² + ε) ⊙ (g − Σ_j g/${inWidth} − x̂ ⊙ Σ_j(g ⊙ x̂)/${inWidth})`,
+    ],
     note: `eps ${s.eps}; γ [${inWidth}] (init 1), β [${inWidth}] (init 0)${inWidth === 1 ? '; with one feature x̂ is always 0, so the output is β' : ''}`,
   }),
   complete: (_words, used) => optionProposals(OPTIONS, used),
@@ -57,31 +64,55 @@ export const layernorm: LayerKind<LayerNormSpec> = {
     m.params.fill(0, n.bOff, n.bOff + n.outWidth); // β
   },
   forward(m, i, B) {
-    const n = m.nodes[i], st = m.states[i] as unknown as LayerNormState, w = n.outWidth, eps = (n.spec as LayerNormSpec).eps;
-    const x = m.acts[i], xh = m.zs[i], out = m.acts[i + 1], p = m.params, g = n.wOff, b = n.bOff; // x, x̂, a: [B, w]; γ, β: [w]
+    const n = m.nodes[i],
+      st = m.states[i] as unknown as LayerNormState,
+      w = n.outWidth,
+      eps = (n.spec as LayerNormSpec).eps;
+    const x = m.acts[i],
+      xh = m.zs[i],
+      out = m.acts[i + 1],
+      p = m.params,
+      g = n.wOff,
+      b = n.bOff; // x, x̂, a: [B, w]; γ, β: [w]
     for (let r = 0; r < B; r++) {
       const row = r * w;
       let s = 0;
       for (let j = 0; j < w; j++) s += x[row + j];
       const mean = s / w;
       let v = 0;
-      for (let j = 0; j < w; j++) { const d = x[row + j] - mean; v += d * d; }
+      for (let j = 0; j < w; j++) {
+        const d = x[row + j] - mean;
+        v += d * d;
+      }
       const inv = 1 / Math.sqrt(v / w + eps); // biased variance, ε inside the square root (as PyTorch)
       st.mean[r] = mean;
       st.invStd[r] = inv;
-      for (let j = 0; j < w; j++) { const k = row + j; xh[k] = (x[k] - mean) * inv; out[k] = p[g + j] * xh[k] + p[b + j]; }
+      for (let j = 0; j < w; j++) {
+        const k = row + j;
+        xh[k] = (x[k] - mean) * inv;
+        out[k] = p[g + j] * xh[k] + p[b + j];
+      }
     }
   },
   backward(m, i, B) {
-    const n = m.nodes[i], st = m.states[i] as unknown as LayerNormState, w = n.outWidth;
-    const xh = m.zs[i], dOut = m.dOuts[i], p = m.params, d = m.grads, g = n.wOff, b = n.bOff; // x̂, ∂L/∂a: [B, w]
+    const n = m.nodes[i],
+      st = m.states[i] as unknown as LayerNormState,
+      w = n.outWidth;
+    const xh = m.zs[i],
+      dOut = m.dOuts[i],
+      p = m.params,
+      d = m.grads,
+      g = n.wOff,
+      b = n.bOff; // x̂, ∂L/∂a: [B, w]
     const dIn = i > 0 ? m.dOuts[i - 1] : null; // dx [B, w]
     for (let r = 0; r < B; r++) {
       const row = r * w;
       // Σ_j g and Σ_j g·x̂ over the sample's features, g = γ ⊙ ∂L/∂a = ∂L/∂x̂.
-      let sumG = 0, sumGX = 0;
+      let sumG = 0,
+        sumGX = 0;
       for (let j = 0; j < w; j++) {
-        const k = row + j, dy = dOut[k];
+        const k = row + j,
+          dy = dOut[k];
         d[g + j] += dy * xh[k]; // dγ [w]
         d[b + j] += dy; // dβ [w]
         const gk = p[g + j] * dy;
@@ -90,8 +121,13 @@ export const layernorm: LayerKind<LayerNormSpec> = {
       }
       if (!dIn) continue;
       // dx = invStd · (g − mean_j g − x̂ · mean_j(g·x̂))
-      const inv = st.invStd[r], meanG = sumG / w, meanGX = sumGX / w;
-      for (let j = 0; j < w; j++) { const k = row + j; dIn[k] = inv * (p[g + j] * dOut[k] - meanG - xh[k] * meanGX); }
+      const inv = st.invStd[r],
+        meanG = sumG / w,
+        meanGX = sumGX / w;
+      for (let j = 0; j < w; j++) {
+        const k = row + j;
+        dIn[k] = inv * (p[g + j] * dOut[k] - meanG - xh[k] * meanGX);
+      }
     }
   },
   paramNames: { w: ['γ', 'gamma'], b: ['β', 'beta'], wIsVector: true },
@@ -99,7 +135,11 @@ export const layernorm: LayerKind<LayerNormSpec> = {
     out.xhat = view('x̂', 'xhat', [B, n.outWidth], m.zs[i]);
   },
   subSteps(_n, phase) {
-    if (phase === 'forward') return [{ formula: 'x̂ = (x − μ) / √(σ² + ε), μ and σ² over each sample\'s features', keys: ['x', 'xhat'] }, { formula: 'a = γ·x̂ + β', keys: ['xhat', 'W', 'b', 'a'] }];
+    if (phase === 'forward')
+      return [
+        { formula: "x̂ = (x − μ) / √(σ² + ε), μ and σ² over each sample's features", keys: ['x', 'xhat'] },
+        { formula: 'a = γ·x̂ + β', keys: ['xhat', 'W', 'b', 'a'] },
+      ];
     if (phase !== 'backward') return [];
     return [
       { formula: '∂L/∂a (from the layer above)', keys: ['dA'] },

@@ -58,15 +58,23 @@ for (const kind of LAYER_KINDS) {
     assert.deepEqual(r.diagnostics, []);
     const layer = r.spec!.layers[1];
     assert.equal(layer.kind, kind.keyword);
-    assert.match(hoverAt(text, LINE, 3)!.markdown, new RegExp(`^\\*\\*${kind.keyword} \`${layer.name}\`\\*\\* — \\[3×4\\]`));
+    assert.match(
+      hoverAt(text, LINE, 3)!.markdown,
+      new RegExp(`^\\*\\*${kind.keyword} \`${layer.name}\`\\*\\* — \\[3×4\\]`),
+    );
     assert.ok(completeAt(text, LINE, 2).items.some((i) => i.label === kind.keyword));
     completeAt(text, LINE, text.split('\n')[LINE].length); // after the statement: whatever the kind proposes, no throw
-    assert.ok(documentSymbols(text)[0].children.some((c) => c.name === layer.name && c.detail.startsWith(kind.keyword)));
+    assert.ok(
+      documentSymbols(text)[0].children.some((c) => c.name === layer.name && c.detail.startsWith(kind.keyword)),
+    );
   });
 
   test(`${kind.keyword}: parameters, buffers, stop tensors and Step Into keys agree with the model; gradients check`, () => {
     const spec = parseNnet(network(kind.example)).spec!;
-    const t = new Trainer(spec), m = t.model, i = 1, n = m.nodes[i];
+    const t = new Trainer(spec),
+      m = t.model,
+      i = 1,
+      n = m.nodes[i];
     assert.equal(n.kind, kind.keyword);
     assert.equal(m.params.length, parameterCount(3, spec.layers));
     // The memory estimate counts exactly the buffers the model allocated.
@@ -79,10 +87,15 @@ for (const kind of LAYER_KINDS) {
     for (const c of checks) assert.ok(c.maxRelError <= 1e-6, `${c.name}: ${c.maxRelError}`);
     while (t.peek()?.phase !== 'clip') t.advance();
     const tensors = nodeTensors(t, i);
-    if (n.wSize) assert.ok(tensors.W && tensors.gradW && tensors.b && tensors.gradb, 'parameters and their gradients are shown');
+    if (n.wSize)
+      assert.ok(tensors.W && tensors.gradW && tensors.b && tensors.gradb, 'parameters and their gradients are shown');
     for (const phase of ['forward', 'backward'] as const) {
       for (const s of nodeOps(n.kind).subSteps?.(n, phase, t.fusedOutput, false) ?? []) {
-        for (const key of s.keys) assert.ok(key === 'dphi' || key in tensors, `${phase} sub-step '${s.formula}' shows '${key}', which the node has`);
+        for (const key of s.keys)
+          assert.ok(
+            key === 'dphi' || key in tensors,
+            `${phase} sub-step '${s.formula}' shows '${key}', which the node has`,
+          );
       }
     }
     for (const x of Object.values(tensors)) assert.ok(x!.data.every(Number.isFinite), x!.path);

@@ -17,14 +17,24 @@ export interface ResidualSpec extends LayerBase {
 }
 
 /** The block's row of the reference table in docs/language.md. */
-export const RESIDUAL_REFERENCE = { statement: '`residual [NAME]` … `end`', meaning: 'out = F(x) + x (plus a learned projection when F changes the width)', defaults: '—' };
+export const RESIDUAL_REFERENCE = {
+  statement: '`residual [NAME]` … `end`',
+  meaning: 'out = F(x) + x (plus a learned projection when F changes the width)',
+  defaults: '—',
+};
 export const RESIDUAL_EBNF = '"residual" [ NAME ] NEWLINE layer { layer } "end" NEWLINE ;';
 
 /** Hover lines of a residual block with input and output widths. */
 export function residualHover(inWidth: number, outWidth: number): string[] {
   const proj = inWidth !== outWidth;
-  return ['Forward', proj ? '  out = F(x) + P·x + c   (projection: F changes the width)' : '  out = F(x) + x', 'Backward',
-    proj ? '  ∂x = ∂F/∂xᵀ·∂L/∂out + Pᵀ·∂L/∂out' : '  ∂x = ∂F/∂xᵀ·∂L/∂out + ∂L/∂out   (the skip passes the gradient straight back)'];
+  return [
+    'Forward',
+    proj ? '  out = F(x) + P·x + c   (projection: F changes the width)' : '  out = F(x) + x',
+    'Backward',
+    proj
+      ? '  ∂x = ∂F/∂xᵀ·∂L/∂out + Pᵀ·∂L/∂out'
+      : '  ∂x = ∂F/∂xᵀ·∂L/∂out + ∂L/∂out   (the skip passes the gradient straight back)',
+  ];
 }
 
 /** The block's input node: a = x; backward adds the skip path's gradient. */
@@ -35,7 +45,10 @@ export const residualBegin: NodeOps = {
   },
   backward(m, i, B) {
     if (i === 0) return;
-    const dIn = m.dOuts[i - 1], dOut = m.dOuts[i], skip = m.dSkips[i], len = B * m.nodes[i].outWidth;
+    const dIn = m.dOuts[i - 1],
+      dOut = m.dOuts[i],
+      skip = m.dSkips[i],
+      len = B * m.nodes[i].outWidth;
     for (let k = 0; k < len; k++) dIn[k] = dOut[k] + skip[k];
   },
   tensors(n, i, m, B, view, out) {
@@ -54,14 +67,24 @@ export const residualEnd: NodeOps = {
     m.params.fill(0, n.bOff, n.bOff + n.outWidth);
   },
   forward(m, i, B) {
-    const n = m.nodes[i], x = m.acts[i], out = m.acts[i + 1], w = n.outWidth, len = B * w;
-    const skipIn = m.acts[n.partner], skip = m.zs[i]; // x₀ [B, in₀], skip [B, w]
+    const n = m.nodes[i],
+      x = m.acts[i],
+      out = m.acts[i + 1],
+      w = n.outWidth,
+      len = B * w;
+    const skipIn = m.acts[n.partner],
+      skip = m.zs[i]; // x₀ [B, in₀], skip [B, w]
     if (n.wOff >= 0) denseForward(skip, skipIn, m.params, n.wOff, n.bOff, B, m.nodes[n.partner].inWidth, w);
     else skip.set(skipIn.subarray(0, len));
     for (let k = 0; k < len; k++) out[k] = x[k] + skip[k];
   },
   backward(m, i, B) {
-    const n = m.nodes[i], begin = m.nodes[n.partner], dSkip = m.dSkips[n.partner], dOut = m.dOuts[i], w = n.outWidth, len = B * w;
+    const n = m.nodes[i],
+      begin = m.nodes[n.partner],
+      dSkip = m.dSkips[n.partner],
+      dOut = m.dOuts[i],
+      w = n.outWidth,
+      len = B * w;
     if (i > 0) m.dOuts[i - 1].set(dOut.subarray(0, len));
     if (n.wOff >= 0) {
       dSkip.fill(0, 0, B * begin.inWidth);
@@ -75,7 +98,10 @@ export const residualEnd: NodeOps = {
   },
   subSteps(n, phase) {
     if (phase !== 'forward') return [];
-    return [{ formula: n.wOff >= 0 ? 'skip = x₀·Pᵀ + c' : 'skip = x₀', keys: ['skip'] }, { formula: 'a = F(x) + skip', keys: ['x', 'skip', 'a'] }];
+    return [
+      { formula: n.wOff >= 0 ? 'skip = x₀·Pᵀ + c' : 'skip = x₀', keys: ['skip'] },
+      { formula: 'a = F(x) + skip', keys: ['x', 'skip', 'a'] },
+    ];
   },
   title: () => 'residual end',
 };
