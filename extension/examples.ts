@@ -95,11 +95,11 @@ export async function pickExample(extensionUri: vscode.Uri, kind: 'template' | '
   const picked = await vscode.window.showQuickPick(
     shown.map((e) => ({ label: e.file.replace(/\.nnet$/, ''), detail: e.lesson, example: e })),
     {
-      title: kind === 'template' ? 'New Network from a template' : 'Open an nnet example',
+      title: kind === 'template' ? vscode.l10n.t('New Network from a template') : vscode.l10n.t('Open an nnet example'),
       placeHolder:
         kind === 'template'
-          ? 'Pick a starting point; it is written into the workspace folder as a new file'
-          : 'Pick a lesson',
+          ? vscode.l10n.t('Pick a starting point; it is written into the workspace folder as a new file')
+          : vscode.l10n.t('Pick a lesson'),
       matchOnDetail: true,
     },
   );

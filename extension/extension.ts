@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const train = async (uri?: vscode.Uri) => {
     const target = activeNnet(uri);
-    if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to train it.');
+    if (!target) return void vscode.window.showInformationMessage(vscode.l10n.t('Open a .nnet file to train it.'));
     if (!(await mayRun('train', target))) return;
     await trainer.train(target);
   };
@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const debug = async (uri?: vscode.Uri) => {
     const target = activeNnet(uri);
-    if (!target) return void vscode.window.showInformationMessage('Open a .nnet file to debug it.');
+    if (!target) return void vscode.window.showInformationMessage(vscode.l10n.t('Open a .nnet file to debug it.'));
     trace('command', { id: 'nnet.debug', file: path.basename(target.fsPath) });
     if (!(await mayRun('debug', target))) return;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());

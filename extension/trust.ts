@@ -22,21 +22,33 @@ export async function mayRun(action: RunAction, uri: vscode.Uri): Promise<boolea
   if (uri.scheme !== 'file') {
     trace('refused', { action, reason: 'not on disk', scheme: uri.scheme });
     void vscode.window.showWarningMessage(
-      `${NOUN[action]} ${name} needs the file on disk; this one is on '${uri.scheme}:'. Save it to a local folder to ${action} it.`,
+      vscode.l10n.t(
+        "{0} {1} needs the file on disk; this one is on '{2}:'. Save it to a local folder to {3} it.",
+        NOUN[action],
+        name,
+        uri.scheme,
+        action,
+      ),
     );
     return false;
   }
   if (vscode.workspace.isTrusted) return true;
   trace('refused', { action, reason: 'restricted mode' });
+  const manageTrust = vscode.l10n.t('Manage Workspace Trust');
   const choice = await vscode.window.showWarningMessage(
-    `${NOUN[action]} ${name} runs the training engine on this folder's files (the .nnet file and the CSV data it names), which Restricted Mode does not allow. Trust the folder to ${action} it.`,
-    'Manage Workspace Trust',
+    vscode.l10n.t(
+      "{0} {1} runs the training engine on this folder's files (the .nnet file and the CSV data it names), which Restricted Mode does not allow. Trust the folder to {2} it.",
+      NOUN[action],
+      name,
+      action,
+    ),
+    manageTrust,
   );
-  if (choice === 'Manage Workspace Trust') await vscode.commands.executeCommand(MANAGE_TRUST);
+  if (choice === manageTrust) await vscode.commands.executeCommand(MANAGE_TRUST);
   return false;
 }
 
 /** The error a `data csv` line gets in Restricted Mode, where nnet reads no data files. */
 export function untrustedCsvMessage(file: string): string {
-  return `'${file}' is not read in Restricted Mode: trust this folder to check and train on CSV data`;
+  return vscode.l10n.t("'{0}' is not read in Restricted Mode: trust this folder to check and train on CSV data", file);
 }

@@ -30,7 +30,9 @@ export class NnetConfigurationProvider implements vscode.DebugConfigurationProvi
       if (editor?.document.languageId === 'nnet') config = defaultConfiguration();
     }
     if (!config.program) {
-      await vscode.window.showErrorMessage('Open a .nnet file to debug, or set "program" in launch.json.');
+      await vscode.window.showErrorMessage(
+        vscode.l10n.t('Open a .nnet file to debug, or set "program" in launch.json.'),
+      );
       return undefined;
     }
     return config;

@@ -68,7 +68,7 @@ export function registerDebugger(
           inline.clear();
           const body = e.body as NnetCustomEvents['nnet.ended'];
           display.ended(body.summary, body.error);
-          if (body.error) void vscode.window.showErrorMessage(`Debugging stopped: ${body.error}`);
+          if (body.error) void vscode.window.showErrorMessage(vscode.l10n.t('Debugging stopped: {0}', body.error));
           return;
         }
       }

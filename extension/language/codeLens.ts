@@ -30,16 +30,16 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
         const range = new vscode.Range(i, 0, i, 0);
         lenses.push(
           new vscode.CodeLens(range, {
-            title: '$(play) Train',
+            title: vscode.l10n.t('$(play) Train'),
             command: 'nnet.train',
             arguments: [doc.uri],
-            tooltip: 'Train this network at full speed',
+            tooltip: vscode.l10n.t('Train this network at full speed'),
           }),
           new vscode.CodeLens(range, {
-            title: '$(debug-alt) Debug',
+            title: vscode.l10n.t('$(debug-alt) Debug'),
             command: 'nnet.debug',
             arguments: [doc.uri],
-            tooltip: 'Train under the backprop debugger',
+            tooltip: vscode.l10n.t('Train under the backprop debugger'),
           }),
         );
         const { inputSize, layers } = parsed.partial;
@@ -48,9 +48,10 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
           // An empty command makes the lens a label: the count is information, not an action.
           lenses.push(
             new vscode.CodeLens(range, {
-              title: `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`,
+              title:
+                n === 1 ? vscode.l10n.t('1 parameter') : vscode.l10n.t('{0} parameters', n.toLocaleString('en-US')),
               command: '',
-              tooltip: 'Trainable parameters: weights, biases, batch-norm γ and β, projections',
+              tooltip: vscode.l10n.t('Trainable parameters: weights, biases, normalization γ and β, projections'),
             }),
           );
         }
@@ -76,10 +77,10 @@ function inspectLenses(layers: readonly LayerSpec[]): vscode.CodeLens[] {
     seen.add(line);
     out.push(
       new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-        title: '$(graph) Inspect',
+        title: vscode.l10n.t('$(graph) Inspect'),
         command: 'nnet.inspectLayer',
         arguments: [name],
-        tooltip: `Open '${name}' in the Layer Inspector`,
+        tooltip: vscode.l10n.t("Open '{0}' in the Layer Inspector", name),
       }),
     );
   };

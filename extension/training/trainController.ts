@@ -46,9 +46,14 @@ export class TrainController implements vscode.Disposable {
     });
     if (!spec) {
       const first = diagnostics.find((d) => d.severity === 'error');
-      const message = `Cannot train ${name}: line ${(first?.range.line ?? 0) + 1}: ${first?.message ?? 'the file has errors'}`;
+      const message = vscode.l10n.t(
+        'Cannot train {0}: line {1}: {2}',
+        name,
+        (first?.range.line ?? 0) + 1,
+        first?.message ?? vscode.l10n.t('the file has errors'),
+      );
       trace('error', message);
-      const go = await vscode.window.showErrorMessage(message, 'Go to Error');
+      const go = await vscode.window.showErrorMessage(message, vscode.l10n.t('Go to Error'));
       if (go && first) await revealLine(uri, first.range.line);
       return;
     }
@@ -59,7 +64,7 @@ export class TrainController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'nnet.training', true);
 
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Training {0}', name), cancellable: true },
       (progress, token) =>
         new Promise<void>((resolve) => {
           let reported = 0;
@@ -118,7 +123,10 @@ export class TrainController implements vscode.Disposable {
                 trace('error', m.message);
                 const line = m.line;
                 void vscode.window
-                  .showErrorMessage(`Training ${name} stopped: ${m.message}`, ...(line > 0 ? ['Go to Layer'] : []))
+                  .showErrorMessage(
+                    vscode.l10n.t('Training {0} stopped: {1}', name, m.message),
+                    ...(line > 0 ? [vscode.l10n.t('Go to Layer')] : []),
+                  )
                   .then((go) => {
                     if (go) void revealLine(uri, line - 1);
                   });

@@ -33,8 +33,8 @@ export class TrainingDisplay implements vscode.Disposable {
     this.lastLossStep = -1;
     this.view.post({ kind: 'reset', title, layerNames });
     this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…`, debugging });
-    this.item.text = `$(sync~spin) nnet: ${title} starting`;
-    this.item.tooltip = `Training ${title}`;
+    this.item.text = vscode.l10n.t('$(sync~spin) nnet: {0} starting', title);
+    this.item.tooltip = vscode.l10n.t('Training {0}', title);
     this.item.show();
   }
 
@@ -115,7 +115,7 @@ export class TrainingDisplay implements vscode.Disposable {
       text: error ?? `${this.title}: ${summary}`,
       debugging: this.debugging,
     });
-    this.item.text = error ? `$(error) nnet: ${this.title} failed` : `$(check) nnet: ${summary}`;
+    this.item.text = error ? vscode.l10n.t('$(error) nnet: {0} failed', this.title) : `$(check) nnet: ${summary}`;
     this.item.tooltip = error ?? summary;
   }
 
