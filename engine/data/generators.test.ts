@@ -49,3 +49,17 @@ test('without noise the geometry is exact: circles on their radii, xor labels by
     [0, 1, 2, 3, 0, 1, 2, 3],
   );
 });
+
+test('a dataset drawn again with the same parameters is the same samples, shared; other parameters draw anew', () => {
+  const a = generate('spiral', { n: 300, classes: 3 });
+  const b = generate('spiral', { classes: 3, n: 300 });
+  assert.equal(b, a, 'same name and parameters, in any order: the kept dataset');
+  const c = generate('spiral', { n: 300, classes: 4 });
+  assert.notEqual(c, a);
+  assert.notDeepEqual(c.y, a.y);
+  generate('xor', { n: 10 });
+  generate('moons', { n: 10 });
+  const d = generate('spiral', { n: 300, classes: 3 });
+  assert.notEqual(d, a, 'only the last two datasets are kept');
+  assert.deepEqual(d, a, 'drawn again from its seed: the same numbers');
+});

@@ -100,8 +100,27 @@ export interface Generated {
   readonly y: number[][];
 }
 
-/** Makes a dataset; `params` must already be validated against {@link GENERATORS} (missing ones take defaults). */
+/** The datasets drawn last, by name and parameters (least recently used first). */
+const recent = new Map<string, Generated>();
+/** How many drawn datasets are kept: the editor parses a file on every edit, and 100,000 samples take ~0.15 s. */
+const RECENT_DATASETS = 2;
+
+/**
+ * Makes a dataset; `params` must already be validated against {@link GENERATORS} (missing ones take defaults). The
+ * same name and parameters give the same samples (they are seeded), so the last few datasets are kept and shared:
+ * callers must not modify them.
+ */
 export function generate(name: string, params: Readonly<Record<string, number>>): Generated {
+  const key = JSON.stringify([name, Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  const kept = recent.get(key);
+  recent.delete(key);
+  const g = kept ?? draw(name, params);
+  recent.set(key, g);
+  if (recent.size > RECENT_DATASETS) recent.delete(recent.keys().next().value!);
+  return g;
+}
+
+function draw(name: string, params: Readonly<Record<string, number>>): Generated {
   const info = GENERATORS[name];
   const p = (k: string) => params[k] ?? info.params[k].default;
   const count = p('n'),
