@@ -31,6 +31,16 @@ beforeEach(async () => {
 });
 afterEach(() => dc.stop());
 
+/**
+ * Resolves with the adapter's stderr once `pattern` appears in it. The adapter writes its log to a pipe that is read
+ * on its own schedule, so a DAP response can arrive before the log lines written just before it.
+ */
+async function stderrMatching(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return stderr;
+}
+
 /** Launches xor.nnet with `args`, the exception filters enabled, and resolves with the first stop or the end. */
 async function run(
   args: Record<string, unknown>,
@@ -54,11 +64,11 @@ test('a filter with no condition takes its threshold from the launch attributes:
   const info = (await dc.customRequest('exceptionInfo', { threadId: 1 })) as DebugProtocol.ExceptionInfoResponse;
   assert.match(info.body.description ?? '', /below the absolute floor 1$/);
   assert.match(
-    stderr,
+    await stderrMatching(/debug adapter: launch /),
     /\[nnet info\] debug adapter: launch .*xor\.nnet: history 256 MB, CSV up to 16 MB, memory budget 2048 MB/,
   );
   assert.match(
-    stderr,
+    await stderrMatching(/worker: debugging /),
     /\[nnet info\] worker: debugging .*xor\.nnet: 2 nodes, 17 parameters/,
     'the worker logs through the adapter',
   );
@@ -76,7 +86,10 @@ test('an exploding threshold from the launch attribute, and a bad attribute logg
   const stop = await run({ explodingNorm: 1e-6, deadReluShare: 7 }, [{ filterId: 'exploding' }]);
   assert.ok(stop !== 'terminated', 'stopped');
   assert.match(stop.body.description ?? '', /Exploding gradient: global norm .* > 0\.000001/);
-  assert.match(stderr, /\[nnet warn\] debug adapter: launch attribute 'deadReluShare': 7 is outside 0…1; using 0\.5/);
+  assert.match(
+    await stderrMatching(/launch attribute 'deadReluShare'/),
+    /\[nnet warn\] debug adapter: launch attribute 'deadReluShare': 7 is outside 0…1; using 0\.5/,
+  );
 });
 
 test('memoryBudgetMB from the launch attribute refuses a file the default budget accepts', async () => {
@@ -103,7 +116,9 @@ test('trace: every request, response and event is logged at trace level (the ini
   const stop = await run({ trace: true, stopOnEntry: true }, []);
   assert.ok(stop !== 'terminated');
   await dc.threadsRequest();
-  const lines = stderr.split('\n').filter((l) => l.startsWith('[nnet trace]'));
+  const lines = (await stderrMatching(/DAP ← response threads /))
+    .split('\n')
+    .filter((l) => l.startsWith('[nnet trace]'));
   assert.ok(
     lines.some((l) => /DAP → request launch \{.*"trace":true/.test(l)),
     lines.slice(0, 3).join('\n'),
