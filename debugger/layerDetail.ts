@@ -1,8 +1,8 @@
 // What the Layer Inspector shows of one node at the trainer's current state: its tensors, the clipping picture,
 // the optimizer's state for its weights, and the δ decomposition (∂L/∂a from above against φ′(z)).
 
-import { activationDerivative } from '../engine/nn/activations';
 import { nodeOps } from '../engine/nn/layers';
+import type { NodeOps } from '../engine/nn/layers/kind';
 import { EventState, eventName } from '../engine/runtime/eventState';
 import { nodeTensors, type NamedTensor } from '../engine/runtime/snapshot';
 import type { Trainer } from '../engine/runtime/trainer';
@@ -46,7 +46,8 @@ export function layerDetail(
   const held = ORDER.flatMap((k) => (all[k] ? [{ key: k, tensor: all[k]!, pending: state.tensorPending(i, k) }] : []));
   const present = held.filter((h) => !h.pending).map((h) => h.key);
   const pending = held.flatMap((h) => (h.pending ? [{ name: h.tensor.name, value: NaN, pending: h.pending }] : []));
-  const shape = nodeOps(n.kind).title?.(n) ?? n.kind;
+  const ops = nodeOps(n.kind),
+    shape = ops.title?.(n) ?? n.kind;
   const where = ev ? `${eventName(t, ev)} · step ${state.step} · epoch ${state.epoch}` : `entry · step ${state.step}`;
   const gradsPending = n.wSize > 0 && state.tensorPending(i, 'gradW') !== null;
   return {
@@ -57,8 +58,9 @@ export function layerDetail(
     scalars: [...trainingScalars(t, state), ...pending],
     clip: state.scalarPending('grad_norm') ? null : clipOf(t, i),
     optimizer: optimizerOf(t, i, state, maxValues),
+    // Only a kind that forms δ = ∂L/∂a ⊙ φ′(z) itself (it computes φ′) has the decomposition.
     decomposition:
-      gradsPending || (n.kind === 'dense' && state.tensorPending(i, 'delta')) ? null : decompositionOf(t, i),
+      !ops.phiPrime || gradsPending || state.tensorPending(i, 'delta') ? null : decompositionOf(t, i, ops.phiPrime),
     history,
   };
 }
@@ -115,18 +117,21 @@ function optimizerOf(t: Trainer, i: number, state: EventState, max: number): Lay
   return { kind, lr: state.lr, t: s.t, tensors };
 }
 
-function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
+type PhiPrime = NonNullable<NodeOps['phiPrime']>;
+
+/** ∂L/∂a from above against φ′(z), of a node whose kind computes φ′ (see NodeOps.phiPrime). */
+function decompositionOf(t: Trainer, i: number, phiPrime: PhiPrime): LayerDetail['decomposition'] {
   const m = t.model,
     n = m.nodes[i];
-  if (n.kind !== 'dense') return null;
   const s = nodeTensors(t, i),
     last = i === m.nodes.length - 1;
   const fused = last && t.fusedOutput;
   let phiMean = NaN,
     phiMax = NaN;
   if (!fused) {
-    const phi = new Float32Array(s.z!.data.length);
-    if (activationDerivative(n.activation, phi, s.z!.data, s.a!.data, phi.length, n.slope)) {
+    const B = t.batchSize || 0,
+      phi = new Float32Array(B * n.outWidth);
+    if (phiPrime(m, i, B, phi)) {
       let sum = 0,
         max = -Infinity;
       for (let k = 0; k < phi.length; k++) {

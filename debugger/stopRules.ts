@@ -4,6 +4,7 @@
 import { compile, evaluateCondition, type CompiledExpr } from '../engine/expr/evaluate';
 import { compileTemplate, renderTemplate, type Template } from '../engine/expr/interpolate';
 import { NotComputedError, type ExprScope } from '../engine/expr/values';
+import { ACTIVATION_TRAITS } from '../engine/nn/activations';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 
@@ -111,9 +112,9 @@ export class StopRules {
     this.updateWatches();
   }
 
-  /** Tells the rules which nodes are ReLU layers, so the dead-ReLU filter watches only those. */
+  /** Tells the rules which nodes apply an activation that can die, so the dead-ReLU filter watches only those. */
   setNetwork(nodes: readonly { readonly kind: string; readonly activation?: string }[]): void {
-    this.reluNodes = nodes.flatMap((n, i) => (isReluLayer(n) ? [i] : []));
+    this.reluNodes = nodes.flatMap((n, i) => (mayDie(n) ? [i] : []));
     this.updateWatches();
   }
 
@@ -250,7 +251,7 @@ export class StopRules {
     if (ev.phase === 'forward') {
       const dead = this.filters.get('deadRelu');
       const n = m.nodes[ev.layer];
-      if (dead !== undefined && isReluLayer(n)) {
+      if (dead !== undefined && mayDie(n)) {
         const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
         if (frac > dead)
           return {
@@ -264,9 +265,13 @@ export class StopRules {
   }
 }
 
-/** Layers whose outputs the dead-ReLU filter looks at. */
-function isReluLayer(n: { readonly kind: string; readonly activation?: string }): boolean {
-  return n.activation === 'relu' && (n.kind === 'dense' || n.kind === 'activation');
+/**
+ * Nodes whose outputs the dead-ReLU filter looks at: those applying an activation that can die. A node whose kind
+ * applies no activation has `identity` (see flattenLayers), so no kind is named here.
+ */
+function mayDie(n: { readonly activation?: string }): boolean {
+  const traits: Readonly<Record<string, { readonly dies: boolean } | undefined>> = ACTIVATION_TRAITS;
+  return n.activation !== undefined && traits[n.activation]?.dies === true;
 }
 
 const NO: Verdict = { stop: false, ids: [], logs: [], errors: [] };

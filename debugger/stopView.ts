@@ -1,6 +1,6 @@
 // Builds what a stop shows: the tensors of the event (or of one sub-step), training scalars, per-node summaries.
 
-import { activationDerivative } from '../engine/nn/activations';
+import { nodeOps } from '../engine/nn/layers';
 import { describeTensor } from '../engine/nn/tensor';
 import { nodeLabel, notComputed, type EventState, type StepScalar } from '../engine/runtime/eventState';
 import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../engine/runtime/snapshot';
@@ -24,13 +24,13 @@ export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef
   return tensorsAt(t, ev.phase, ev.layer).map(snapshot);
 }
 
-/** φ′(z) of a dense node, computed for display (the backward pass multiplies by it without storing it). */
+/** φ′(z) of a node whose kind computes it for display (the backward pass multiplies by it without storing it). */
 function derivative(t: Trainer, i: number): TensorSnapshot[] {
   const n = t.model.nodes[i],
-    s = nodeTensors(t, i);
-  const values = new Float32Array(s.z!.data.length);
-  if (!activationDerivative(n.activation, values, s.z!.data, s.a!.data, values.length, n.slope)) return [];
-  return [{ name: 'φ′(z)', path: `${n.name}.dphi`, shape: s.z!.shape, values }];
+    B = t.batchSize || 0;
+  const values = new Float32Array(B * n.outWidth);
+  if (!nodeOps(n.kind).phiPrime?.(t.model, i, B, values)) return [];
+  return [{ name: 'φ′(z)', path: `${n.name}.dphi`, shape: [B, n.outWidth], values }];
 }
 
 /** Training-state scalars for the Training scope; a scalar this step has not computed yet carries `pending`. */

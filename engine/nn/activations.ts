@@ -6,6 +6,20 @@ import type { FloatArray } from './tensor';
 export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+/**
+ * What checks outside the forward/backward math know of each activation, one row each. `dies`: a unit can output 0
+ * for every input of a batch with zero gradient, and then stops learning (the dead-ReLU filter watches these).
+ */
+export const ACTIVATION_TRAITS: Readonly<Record<Activation, { readonly dies: boolean }>> = {
+  identity: { dies: false },
+  relu: { dies: true },
+  leaky_relu: { dies: false },
+  sigmoid: { dies: false },
+  tanh: { dies: false },
+  gelu: { dies: false },
+  softmax: { dies: false },
+};
+
 /** Default negative slope of leaky_relu (PyTorch's). */
 export const LEAKY_SLOPE = 0.01;
 

@@ -8,6 +8,7 @@ import type { Activation } from './activations';
 import { kindOf, nodeOps, type LeafKind } from './layers';
 import type { BatchNormState } from './layers/batchnorm';
 import type { NodeOps, NodeState } from './layers/kind';
+import { fusedActivation, type Loss } from './losses';
 import type { Prng } from './prng';
 import type { FloatArray } from './tensor';
 
@@ -108,6 +109,22 @@ export class Model<Arr extends FloatArray = Float32Array> {
     const i = this.nodes.length - 1,
       ops = this.ops[i];
     return ops.logits ? ops.logits(this, i) : this.acts[i];
+  }
+
+  /**
+   * True when the output node applies the activation `loss` fuses with (sigmoid for bce, softmax for cross_entropy)
+   * and its kind takes δ = (a − y)/N from the loss (see NodeOps.fusedDelta).
+   */
+  fusesWith(loss: Loss): boolean {
+    const i = this.nodes.length - 1,
+      act = fusedActivation(loss);
+    return act !== null && this.nodes[i].activation === act && this.ops[i].fusedDelta !== undefined;
+  }
+
+  /** Where the loss writes a fused output's δ: the buffer the output node's backward reads it from (see fusesWith). */
+  fusedDelta(): Arr | null {
+    const i = this.nodes.length - 1;
+    return this.ops[i].fusedDelta?.(this, i) ?? null;
   }
 
   /**

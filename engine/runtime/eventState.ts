@@ -2,6 +2,7 @@
 // and if not, which event will. The one definition every view uses (Variables, hover, Watch, console, inline values,
 // the Layer Inspector), so a paused session shows the same thing however it reached the event.
 
+import { nodeOps } from '../nn/layers';
 import { learningRateAt } from '../nn/schedules';
 import type { TensorKey } from './snapshot';
 import type { Phase, Trainer, TrainerEvent } from './trainer';
@@ -161,9 +162,5 @@ export function eventName(t: Trainer, e: { readonly phase: Phase; readonly layer
 /** A node's name as stops show it (a residual block has an input node and a sum node). */
 export function nodeLabel(t: Trainer, i: number): string {
   const node = t.model.nodes[i];
-  return node.kind === 'residual_begin'
-    ? `${node.name} (in)`
-    : node.kind === 'residual_end'
-      ? `${node.name} (sum)`
-      : node.name;
+  return nodeOps(node.kind).label?.(node) ?? node.name;
 }

@@ -2,7 +2,7 @@
 // network at given parameters and batch (dropout masks held fixed). Used by tests and available to the debugger.
 
 import type { NetworkSpec } from '../language/spec';
-import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
+import { lossBackward, lossForward } from '../nn/losses';
 import { nodeOps } from '../nn/layers';
 import { Model } from '../nn/model';
 import { Prng } from '../nn/prng';
@@ -48,11 +48,7 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
   const m = new Model(spec.inputSize, spec.layers, B, Float64Array);
   const L = m.nodes.length,
     K = m.nodes[L - 1].outWidth;
-  const last = m.nodes[L - 1];
-  const fused =
-    fusedActivation(spec.loss) !== null &&
-    last.activation === fusedActivation(spec.loss) &&
-    (last.kind === 'dense' || last.kind === 'activation');
+  const fused = m.fusesWith(spec.loss);
   m.params.set(Array.from(input.params));
   m.acts[0].set(Array.from(input.x));
   const y = Float64Array.from(input.y);
@@ -68,7 +64,7 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
   };
   loss();
   m.grads.fill(0);
-  const dz = !fused ? null : last.kind === 'dense' ? m.deltas[L - 1] : (m.dOuts[L - 2] ?? null);
+  const dz = fused ? m.fusedDelta() : null;
   lossBackward(spec.loss, m.dOuts[L - 1], dz, m.acts[L], y, B, K, fused);
   for (let i = L - 1; i >= 0; i--) m.backwardNode(i, B, fused);
   const analytic = Float64Array.from(m.grads);
@@ -95,7 +91,7 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
     }
     return [
       {
-        name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name,
+        name: nodeOps(n.kind).paramsLabel?.(n) ?? n.name,
         node,
         maxRelError: maxRel,
         maxAbsError: maxAbs,

@@ -4,8 +4,8 @@
 
 import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
-import { layerKind } from '../nn/layers';
-import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
+import { layerKind, nodeOps } from '../nn/layers';
+import { lossBackward, lossForward } from '../nn/losses';
 import { flattenLayers, Model } from '../nn/model';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
 import type { FloatArray } from '../nn/tensor';
@@ -212,11 +212,7 @@ export class Trainer {
     this.model.initialize(this.rng);
     this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
     this.lr = this.baseLr = t.optimizer.lr;
-    const lastNode = this.model.nodes[this.model.nodes.length - 1];
-    this.fusedOutput =
-      fusedActivation(spec.loss) !== null &&
-      lastNode.activation === fusedActivation(spec.loss) &&
-      (lastNode.kind === 'dense' || lastNode.kind === 'activation');
+    this.fusedOutput = this.model.fusesWith(spec.loss);
     this.xAll = Float32Array.from(spec.data.x.flat());
     this.yAll = Float32Array.from(spec.data.y.flat());
     const all = Int32Array.from({ length: n }, (_, i) => i);
@@ -375,7 +371,7 @@ export class Trainer {
     this.model.nodes.forEach((n, i) => {
       if (n.wSize > 0)
         out.push({
-          name: n.kind === 'residual_end' ? `${n.name}.proj` : n.name,
+          name: nodeOps(n.kind).paramsLabel?.(n) ?? n.name,
           node: i,
           meanAbsGrad: this.meanAbsGrad[i],
           maxAbsGrad: this.maxAbsGrad[i],
@@ -473,9 +469,8 @@ export class Trainer {
         bad >= 0 ? bad : L - 1,
       );
     }
-    // The fused δ goes where the last node's backward reads it: a dense node's δ, or an activation node's ∂L/∂input.
-    const last = m.nodes[L - 1];
-    const dz = !this.fusedOutput ? null : last.kind === 'dense' ? m.deltas[L - 1] : (m.dOuts[L - 2] ?? null);
+    // The fused δ goes where the last node's backward reads it (its kind says where).
+    const dz = this.fusedOutput ? m.fusedDelta() : null;
     lossBackward(this.spec.loss, m.dOuts[L - 1], dz, out, this.yBatch, B, K, this.fusedOutput);
     if (this.microThisStep > 1) {
       const s = 1 / this.microThisStep;

@@ -65,5 +65,7 @@ export const activation: LayerKind<ActivationSpec> = {
     if (i > 0 && !fused)
       activationBackward(n.activation, m.dOuts[i - 1], m.dOuts[i], m.acts[i], m.acts[i + 1], B, n.outWidth, n.slope);
   },
+  // Fused, the loss writes δ = ∂L/∂(input) where the node's backward would have: straight into the layer below.
+  fusedDelta: (m, i) => m.dOuts[i - 1] ?? null,
   title: (n) => `activation ${n.activation}`,
 };

@@ -6,7 +6,14 @@ import { at } from '../../language/context';
 import { parseInteger, parseNumber, type Token } from '../../language/lexer';
 import { LIMITS } from '../../language/limits';
 import type { LayerBase } from '../../language/spec';
-import { activationBackward, activationForward, LEAKY_SLOPE, ACTIVATIONS, type Activation } from '../activations';
+import {
+  activationBackward,
+  activationDerivative,
+  activationForward,
+  LEAKY_SLOPE,
+  ACTIVATIONS,
+  type Activation,
+} from '../activations';
 import { denseBackward, denseForward } from '../dense';
 import { fillInit, INIT_NAMES, type InitSpec } from '../init';
 import { fusedActivation } from '../losses';
@@ -145,6 +152,11 @@ export const dense: LayerKind<DenseSpec> = {
     denseBackward(dIn, m.grads, m.deltas[i], m.acts[i], m.params, n.wOff, n.bOff, B, n.inWidth, n.outWidth);
   },
   logits: (m, i) => m.zs[i],
+  fusedDelta: (m, i) => m.deltas[i],
+  phiPrime(m, i, B, out) {
+    const n = m.nodes[i];
+    return activationDerivative(n.activation, out, m.zs[i], m.acts[i + 1], B * n.outWidth, n.slope);
+  },
   paramNames: { w: ['W', 'W'], b: ['b', 'b'] },
   tensors(n, i, m, B, view, out) {
     out.z = view('z', 'z', [B, n.outWidth], m.zs[i]);

@@ -50,6 +50,10 @@ function uniform(o: NodeOps): NodeOps {
     tensors: o.tensors,
     subSteps: o.subSteps,
     title: o.title,
+    fusedDelta: o.fusedDelta,
+    phiPrime: o.phiPrime,
+    label: o.label,
+    paramsLabel: o.paramsLabel,
   };
 }
 

@@ -81,6 +81,22 @@ export interface NodeOps {
   subSteps?(n: ModelNode, phase: Phase, fusedOutput: boolean, isLast: boolean): SubStepDef[];
   /** Layer Inspector title after the name, e.g. `dense 2→4 tanh` (default: the kind). */
   title?(n: ModelNode): string;
+  /**
+   * Where a fused loss (softmax + cross_entropy, sigmoid + bce) writes δ = (a − y)/N when this node is the output
+   * and applies the loss's activation: the buffer its backward reads instead of ∂L/∂a. Absent: never fused (the
+   * loss then goes through the node's own backward).
+   */
+  fusedDelta?<Arr extends FloatArray>(m: Model<Arr>, i: number): Arr | null;
+  /**
+   * φ′(z) of the activation the node applies to its own pre-activation z, written into `out` ([B × outWidth]) for
+   * display: the backward pass multiplies by it without storing it. False when φ′ is not elementwise (softmax).
+   * Present on kinds whose δ = ∂L/∂a ⊙ φ′(z) the views decompose (Step Into's `dphi`, the Layer Inspector).
+   */
+  phiPrime?(m: Model<FloatArray>, i: number, B: number, out: FloatArray): boolean;
+  /** How stops and the Call Stack name the node (default: its name), e.g. `block (sum)`. */
+  label?(n: ModelNode): string;
+  /** The name of its parameters in gradient statistics and gradient checks (default: its name), e.g. `block.proj`. */
+  paramsLabel?(n: ModelNode): string;
 }
 
 /** The tokens of one layer statement after its keyword and optional name. */

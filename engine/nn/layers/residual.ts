@@ -55,6 +55,7 @@ export const residualBegin: NodeOps = {
     out.dSkip = view('∂L/∂x via skip', 'dSkip', [B, n.inWidth], m.dSkips[i]);
   },
   title: () => 'residual begin',
+  label: (n) => `${n.name} (in)`,
 };
 
 /** The block's sum node: a = F(x) + skip, skip = x₀ or x₀·Pᵀ + c. */
@@ -104,4 +105,6 @@ export const residualEnd: NodeOps = {
     ];
   },
   title: () => 'residual end',
+  label: (n) => `${n.name} (sum)`,
+  paramsLabel: (n) => `${n.name}.proj`,
 };
