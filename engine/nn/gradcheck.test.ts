@@ -9,45 +9,15 @@ import { ACTIVATIONS, type Activation } from './activations';
 import { LOSSES, type Loss } from './losses';
 import { Model } from './model';
 import { Prng } from './prng';
+import { denseSpec, networkSpec, NO_RANGE } from '../../test/fixtures';
 
 const B = 4,
   IN = 3;
-const range = { line: 0, col: 0, endCol: 0 };
-const dense = (name: string, units: number, activation: Activation = 'tanh'): LayerSpec => ({
-  kind: 'dense',
-  name,
-  units,
-  activation,
-  slope: 0.1,
-  init: { kind: 'xavier_uniform' },
-  biasInit: { kind: 'uniform', low: -0.5, high: 0.5 },
-  range,
-});
+const range = NO_RANGE;
+const dense = (name: string, units: number, activation: Activation = 'tanh'): LayerSpec =>
+  denseSpec(name, units, activation, { slope: 0.1, biasInit: { kind: 'uniform', low: -0.5, high: 0.5 } });
 
-function specOf(layers: LayerSpec[], loss: Loss): NetworkSpec {
-  return {
-    name: 't',
-    inputSize: IN,
-    inputRange: range,
-    layers,
-    loss,
-    lossRange: range,
-    data: { x: [], y: [], range },
-    train: {
-      epochs: 1,
-      batch: B,
-      accumulate: 1,
-      optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 0 },
-      schedule: { schedule: { kind: 'constant' }, warmupSteps: 0 },
-      clip: null,
-      seed: 1,
-      validation: 0,
-      shuffle: false,
-      optimizerLine: -1,
-      clipLine: -1,
-    },
-  };
-}
+const specOf = (layers: LayerSpec[], loss: Loss): NetworkSpec => networkSpec({ inputSize: IN, layers, loss, batch: B });
 
 /** Random parameters, batch and targets suited to the loss; returns the worst relative error over all layers. */
 function check(layers: LayerSpec[], loss: Loss, seed = 7, masks?: Map<number, Float64Array>): number {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Model } from './model';
 import { lossBackward, lossForward } from './losses';
 import { Prng } from './prng';
+import { denseSpec } from '../../test/fixtures';
 
 const close = (actual: ArrayLike<number>, expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
@@ -13,33 +14,8 @@ const close = (actual: ArrayLike<number>, expected: number[], what: string) => {
 };
 
 test('seed example: forward values and every gradient match the hand computation', () => {
-  const range = { line: 0, col: 0, endCol: 0 };
-  const model = new Model(
-    2,
-    [
-      {
-        kind: 'dense',
-        name: 'h1',
-        units: 2,
-        activation: 'relu',
-        slope: 0,
-        init: { kind: 'zeros' },
-        biasInit: { kind: 'zeros' },
-        range,
-      },
-      {
-        kind: 'dense',
-        name: 'out',
-        units: 1,
-        activation: 'identity',
-        slope: 0,
-        init: { kind: 'zeros' },
-        biasInit: { kind: 'zeros' },
-        range,
-      },
-    ],
-    1,
-  );
+  const zeros = { init: { kind: 'zeros' } } as const;
+  const model = new Model(2, [denseSpec('h1', 2, 'relu', zeros), denseSpec('out', 1, 'identity', zeros)], 1);
   const [l1, l2] = model.nodes;
   const rng = new Prng(0);
   // The seed writes z = x @ W with W1 = [[0.1, 0.2], [0.3, 0.4]] ([in, out]); ours is nn.Linear's [out, in]: Wᵀ.

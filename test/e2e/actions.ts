@@ -1,5 +1,7 @@
-// E2E user actions on the nnet extension: press Train, start debugging with F5, expand the Variables scopes.
-import type { Page } from 'playwright-core';
+// E2E user actions on the nnet extension: press Train, start debugging with F5, list the exception filters, expand
+// the Variables scopes.
+import type { Locator, Page } from 'playwright-core';
+import { breakpointLines } from './debugViews';
 import { FatalError, type Workbench } from './workbench';
 
 /** Presses Train the way a user would: the CodeLens above `network`, else the editor-title button. Returns which. */
@@ -34,6 +36,31 @@ export async function startDebugging(wb: Workbench): Promise<void> {
     },
     30_000,
   );
+}
+
+/**
+ * Lists the exception filters in the Breakpoints view and returns the row labelled `label`. VS Code lists them once a
+ * session of the type has started, so a first session is started, held by a breakpoint on `line` (the examples train
+ * in milliseconds), ended, and the breakpoint removed again: the next session starts with no breakpoint.
+ */
+export async function showExceptionFilters(wb: Workbench, line: number, label: string): Promise<Locator> {
+  const { page } = wb;
+  await wb.runCommand('View: Show Run and Debug');
+  const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: label });
+  await wb.gotoLine(line);
+  await page.keyboard.press('F9');
+  await startDebugging(wb);
+  await filter.first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Shift+F5');
+  await wb.waitUntil(
+    'the first session to end',
+    async () => !(await page.locator('.debug-toolbar').isVisible()),
+    30_000,
+  );
+  await wb.gotoLine(line);
+  await page.keyboard.press('F9');
+  await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+  return filter;
 }
 
 async function debugViewsReady(page: Page): Promise<boolean> {

@@ -3,8 +3,8 @@
 // expression in the Debug Console, and step back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandScopes, startDebugging } from './actions';
-import { breakpointLines, callStackRows, variableNames, variableRows } from './debugViews';
+import { expandScopes, showExceptionFilters, startDebugging } from './actions';
+import { callStackRows, variableNames, variableRows } from './debugViews';
 import { withWorkbench } from './workbench';
 
 const OUT_LINE = 8; // `  dense out 1 sigmoid` in examples/deep-sigmoid.nnet
@@ -18,24 +18,8 @@ test(
       await wb.openFile('deep-sigmoid.nnet');
       await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
-      // 1. The exception filter, ticked in the Breakpoints view as a user would.
-      await wb.runCommand('View: Show Run and Debug');
-      const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
-      // The filters are listed once a session of the type has started. A breakpoint keeps that first session paused
-      // (the example trains in milliseconds); it is removed again before the real run.
-      await wb.gotoLine(OUT_LINE);
-      await page.keyboard.press('F9');
-      await startDebugging(wb);
-      await filter.first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Shift+F5');
-      await wb.waitUntil(
-        'the first session to end',
-        async () => !(await page.locator('.debug-toolbar').isVisible()),
-        30_000,
-      );
-      await wb.gotoLine(OUT_LINE);
-      await page.keyboard.press('F9');
-      await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+      // 1. The exception filter, ticked in the Breakpoints view as a user would (listed after a first session).
+      const filter = await showExceptionFilters(wb, OUT_LINE, 'Vanishing gradient');
       // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
       await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
       await wb.waitUntil(

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { startDebugging } from './actions';
-import { breakpointLines } from './debugViews';
+import { showExceptionFilters, startDebugging } from './actions';
 import { openGradientFlow } from './gradientFlow';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -81,21 +80,7 @@ test(
         await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
 
         // The filters are listed once a session of the type has started: a first session, held by a breakpoint.
-        await wb.runCommand('View: Show Run and Debug');
-        const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Vanishing gradient' });
-        await wb.gotoLine(OUT_LINE);
-        await page.keyboard.press('F9');
-        await startDebugging(wb);
-        await filter.first().waitFor({ timeout: 30_000 });
-        await page.keyboard.press('Shift+F5');
-        await wb.waitUntil(
-          'the first session to end',
-          async () => !(await page.locator('.debug-toolbar').isVisible()),
-          30_000,
-        );
-        await wb.gotoLine(OUT_LINE);
-        await page.keyboard.press('F9');
-        await wb.waitUntil('the breakpoint removed', async () => (await breakpointLines(page)).length === 0, 10_000);
+        await showExceptionFilters(wb, OUT_LINE, 'Vanishing gradient');
         await tickOnly(wb, 'Vanishing gradient');
 
         const filtersSent = () =>

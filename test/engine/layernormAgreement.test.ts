@@ -13,14 +13,13 @@ import type { LayerSpec, NetworkSpec } from '../../engine/language/spec';
 import type { Activation } from '../../engine/nn/activations';
 import type { LayerNormSpec } from '../../engine/nn/layers/layernorm';
 import type { Loss } from '../../engine/nn/losses';
-import { OPTIMIZER_DEFAULTS } from '../../engine/nn/optimizers';
-import { CONSTANT_LR } from '../../engine/nn/schedules';
 import { Trainer } from '../../engine/runtime/trainer';
+import { denseSpec, networkSpec, NO_RANGE } from '../fixtures';
 
 const TOL = 1e-4,
   FLOOR = 1e-2,
   NETWORKS = 24;
-const RANGE = { line: 0, col: 0, endCol: 0 };
+const RANGE = NO_RANGE;
 const ACTS: readonly Activation[] = ['identity', 'relu', 'tanh', 'sigmoid', 'gelu'];
 const LOSSES: readonly Loss[] = ['mse', 'half_mse', 'bce', 'cross_entropy'];
 
@@ -92,16 +91,7 @@ function drawCase(id: number): Case {
     inputs = r.int(2, 5),
     B = r.int(1, 6);
   let n = 0;
-  const dense = (units: number, activation: Activation): LayerSpec => ({
-    kind: 'dense',
-    name: `d${n++}`,
-    units,
-    activation,
-    slope: 0,
-    init: { kind: 'xavier_uniform' },
-    biasInit: { kind: 'zeros' },
-    range: RANGE,
-  });
+  const dense = (units: number, activation: Activation): LayerSpec => denseSpec(`d${n++}`, units, activation);
   const ln = (): LayerNormSpec => ({
     kind: 'layernorm',
     name: `ln${n++}`,
@@ -159,28 +149,14 @@ function drawCase(id: number): Case {
               : r.uniform(-0.3, 0.3);
     }
   }
-  const spec: NetworkSpec = {
+  const spec: NetworkSpec = networkSpec({
     name: `case${id}`,
     inputSize: inputs,
-    inputRange: RANGE,
     layers,
     loss,
-    lossRange: RANGE,
-    data: { x, y, range: RANGE },
-    train: {
-      epochs: 1,
-      batch: B,
-      accumulate: 1,
-      optimizer: OPTIMIZER_DEFAULTS.sgd,
-      schedule: CONSTANT_LR,
-      clip: null,
-      seed: 1,
-      validation: 0,
-      shuffle: false,
-      optimizerLine: -1,
-      clipLine: -1,
-    },
-  };
+    batch: B,
+    data: { x, y },
+  });
   const describe = (ls: readonly LayerSpec[]): string =>
     ls
       .map((l) =>

@@ -28,15 +28,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { ActivationSpec, DenseSpec, LayerSpec, NetworkSpec } from '../../engine/language/spec';
 import { ACTIVATIONS, type Activation } from '../../engine/nn/activations';
 import { LOSSES, type Loss } from '../../engine/nn/losses';
-import { OPTIMIZER_DEFAULTS } from '../../engine/nn/optimizers';
-import { CONSTANT_LR } from '../../engine/nn/schedules';
 import { Trainer } from '../../engine/runtime/trainer';
+import { denseSpec, networkSpec, NO_RANGE } from '../fixtures';
 
 const TOL = 1e-4;
 /** Magnitude below which the tolerance becomes absolute (TOL·FLOOR = 1e-6). */
 const FLOOR = 1e-2;
 const NETWORKS = 40;
-const RANGE = { line: 0, col: 0, endCol: 0 };
+const RANGE = NO_RANGE;
 
 // Our own lists (not the engine's), so that a new activation or loss in the engine fails the coverage test below
 // until it is added here.
@@ -205,29 +204,8 @@ function makeCase(
   features.add(`loss:${loss}`);
   features.add(`depth:${depth}`);
 
-  const spec: NetworkSpec = {
-    name: `case${id}`,
-    inputSize: inputs,
-    inputRange: RANGE,
-    layers,
-    loss,
-    lossRange: RANGE,
-    data: { x, y, range: RANGE },
-    // One epoch of one full batch, in order, no clipping: the first micro-batch is exactly our batch.
-    train: {
-      epochs: 1,
-      batch,
-      accumulate: 1,
-      optimizer: OPTIMIZER_DEFAULTS.sgd,
-      schedule: CONSTANT_LR,
-      clip: null,
-      seed: 1,
-      validation: 0,
-      shuffle: false,
-      optimizerLine: -1,
-      clipLine: -1,
-    },
-  };
+  // One epoch of one full batch, in order, no clipping: the first micro-batch is exactly our batch.
+  const spec: NetworkSpec = networkSpec({ name: `case${id}`, inputSize: inputs, layers, loss, batch, data: { x, y } });
   return {
     id,
     label: `#${String(id).padStart(2, '0')} ${loss}, depth ${depth}, B=${batch}: in ${inputs} → ${describeLayers(layers)}`,
@@ -251,16 +229,8 @@ function drawCase(id: number): Case {
   const features = new Set<string>();
   let n = 0;
   const slopeFor = (a: Activation) => (a === 'leaky_relu' ? r.uniform(0.01, 0.3) : 0);
-  const dense = (units: number, activation: Activation): DenseSpec => ({
-    kind: 'dense',
-    name: `d${n++}`,
-    units,
-    activation,
-    slope: slopeFor(activation),
-    init: { kind: 'xavier_uniform' },
-    biasInit: { kind: 'zeros' },
-    range: RANGE,
-  });
+  const dense = (units: number, activation: Activation): DenseSpec =>
+    denseSpec(`d${n++}`, units, activation, { slope: slopeFor(activation) });
   const actLayer = (activation: Activation): ActivationSpec => ({
     kind: 'activation',
     name: `a${n++}`,
@@ -566,28 +536,7 @@ test('the drawn networks cover every activation, loss, depth 1–6 and construct
 // The check must be able to fail, or the agreement above proves nothing.
 test('the comparison flags a wrong gradient: a perturbed entry, and gelu in its tanh form instead of erf', () => {
   const r = new Rand(99);
-  const layers: LayerSpec[] = [
-    {
-      kind: 'dense',
-      name: 'h',
-      units: 4,
-      activation: 'gelu',
-      slope: 0,
-      init: { kind: 'xavier_uniform' },
-      biasInit: { kind: 'zeros' },
-      range: RANGE,
-    },
-    {
-      kind: 'dense',
-      name: 'out',
-      units: 2,
-      activation: 'identity',
-      slope: 0,
-      init: { kind: 'xavier_uniform' },
-      biasInit: { kind: 'zeros' },
-      range: RANGE,
-    },
-  ];
+  const layers: LayerSpec[] = [denseSpec('h', 4, 'gelu'), denseSpec('out', 2, 'identity')];
   const c = makeCase(1000, r, 3, 5, layers, 'mse', new Set());
   const ours = engineGradients(c);
   const ref = referenceGradients(c, ours.x, ours.y);

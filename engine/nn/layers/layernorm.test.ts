@@ -18,18 +18,11 @@ import { Model } from '../model';
 import { Prng } from '../prng';
 import { nodeOps } from '.';
 import type { LayerNormSpec } from './layernorm';
+import { denseSpec, networkSpec, NO_RANGE } from '../../../test/fixtures';
 
-const range = { line: 0, col: 0, endCol: 0 };
-const dense = (name: string, units: number, activation: Activation = 'identity'): LayerSpec => ({
-  kind: 'dense',
-  name,
-  units,
-  activation,
-  slope: 0.1,
-  init: { kind: 'xavier_uniform' },
-  biasInit: { kind: 'uniform', low: -0.5, high: 0.5 },
-  range,
-});
+const range = NO_RANGE;
+const dense = (name: string, units: number, activation: Activation = 'identity'): LayerSpec =>
+  denseSpec(name, units, activation, { slope: 0.1, biasInit: { kind: 'uniform', low: -0.5, high: 0.5 } });
 const ln = (name: string, eps = 1e-5): LayerNormSpec => ({ kind: 'layernorm', name, eps, range });
 
 const source = (extra = '') => `network n
@@ -123,28 +116,8 @@ test('forward: each sample normalised over its features (biased variance, ε ins
   assert.deepEqual(Array.from(one.acts[1].subarray(0, W)), Array.from(m.acts[1].subarray(4, 8)));
 });
 
-const specOf = (layers: LayerSpec[], loss: Loss, B: number): NetworkSpec => ({
-  name: 't',
-  inputSize: 3,
-  inputRange: range,
-  layers,
-  loss,
-  lossRange: range,
-  data: { x: [], y: [], range },
-  train: {
-    epochs: 1,
-    batch: B,
-    accumulate: 1,
-    optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 0 },
-    schedule: { schedule: { kind: 'constant' }, warmupSteps: 0 },
-    clip: null,
-    seed: 1,
-    validation: 0,
-    shuffle: false,
-    optimizerLine: -1,
-    clipLine: -1,
-  },
-});
+const specOf = (layers: LayerSpec[], loss: Loss, B: number): NetworkSpec =>
+  networkSpec({ inputSize: 3, layers, loss, batch: B });
 
 /** Worst relative error of every parameter against float64 central differences, at random γ, β, weights and batch. */
 function check(layers: LayerSpec[], loss: Loss, B: number, seed = 5): number {
