@@ -6,7 +6,6 @@ import { LIMITS } from '../language/limits';
 import type { LayerSpec } from '../language/spec';
 import type { Activation } from './activations';
 import { kindOf, nodeOps, type LeafKind } from './layers';
-import type { BatchNormState } from './layers/batchnorm';
 import type { NodeOps, NodeState } from './layers/kind';
 import { fusedActivation, type Loss } from './losses';
 import type { Prng } from './prng';
@@ -143,10 +142,11 @@ export class Model<Arr extends FloatArray = Float32Array> {
     this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
   }
 
-  /** Running mean and variance of a batch-norm node (for inspection). */
-  batchNormStats(i: number): BatchNormState | null {
-    const s = this.states[i];
-    return s && 'runningMean' in s && 'runningVar' in s ? (s as BatchNormState) : null;
+  /** The arrays of node i's state that training carries from step to step (see NodeOps.carried), or null. */
+  carriedState(i: number): readonly FloatArray[] | null {
+    const s = this.states[i],
+      carried = this.ops[i].carried;
+    return s && carried ? carried(s) : null;
   }
 }
 

@@ -127,3 +127,17 @@ test('stepping back across a step boundary replays the previous step (the target
   assert.equal(h.goTo(-1), null);
   assert.equal(t.eventIndex, 0);
 });
+
+test("a rewind puts back what a kind carries from step to step (batch norm's running statistics)", () => {
+  const t = trainerFor('classify.nnet');
+  const carried = () => t.model.nodes.flatMap((_, i) => (t.model.carriedState(i) ?? []).map((a) => Array.from(a)));
+  const h = new History(t, 64 << 20);
+  run(t, h, 3 * t.eventsPerStep);
+  const then = carried(),
+    at = t.eventIndex;
+  assert.ok(then.length >= 2, 'classify.nnet has a batch-norm node with running mean and variance');
+  run(t, h, 2 * t.eventsPerStep);
+  assert.notDeepEqual(carried(), then, 'two more steps move the running statistics');
+  h.goTo(at - 1);
+  assert.deepEqual(carried(), then);
+});

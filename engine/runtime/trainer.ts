@@ -82,7 +82,8 @@ export interface TrainerState {
   readonly rng: ReturnType<Prng['getState']>;
   readonly trainRows: Int32Array;
   readonly optimizer: OptimizerState;
-  readonly batchNorm: readonly ([FloatArray, FloatArray] | null)[];
+  /** Per node, the state its kind carries from step to step (batch norm's running statistics), or null. */
+  readonly carried: readonly (readonly FloatArray[] | null)[];
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
   readonly gradNorm: Float64Array;
@@ -309,10 +310,10 @@ export class Trainer {
       rng: this.rng.getState(),
       trainRows: copy(this.trainRows, reuse?.trainRows),
       optimizer: this.optimizer.saveState(reuse?.optimizer),
-      batchNorm: m.nodes.map((_, i) => {
-        const st = m.batchNormStats(i),
-          r = reuse?.batchNorm[i];
-        return st ? [copy(st.runningMean, r?.[0]), copy(st.runningVar, r?.[1])] : null;
+      carried: m.nodes.map((_, i) => {
+        const st = m.carriedState(i),
+          r = reuse?.carried[i];
+        return st ? st.map((a, k) => copy(a, r?.[k])) : null;
       }),
       meanAbsGrad: copy(this.meanAbsGrad, reuse?.meanAbsGrad),
       maxAbsGrad: copy(this.maxAbsGrad, reuse?.maxAbsGrad),
@@ -348,12 +349,9 @@ export class Trainer {
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);
-    s.batchNorm.forEach((b, i) => {
-      const st = m.batchNormStats(i);
-      if (b && st) {
-        st.runningMean.set(b[0]);
-        st.runningVar.set(b[1]);
-      }
+    s.carried.forEach((b, i) => {
+      const st = m.carriedState(i);
+      if (b && st) st.forEach((a, k) => a.set(b[k]));
     });
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);

@@ -76,6 +76,7 @@ export const batchnorm: LayerKind<BatchNormSpec> = {
       runningVar: shared?.runningVar ?? new array(w).fill(1),
     };
   },
+  carried: (st) => [(st as BatchNormState).runningMean, (st as BatchNormState).runningVar],
   init(m, i) {
     const n = m.nodes[i];
     m.params.fill(1, n.wOff, n.wOff + n.outWidth); // γ

@@ -41,6 +41,7 @@ function uniform(o: NodeOps): NodeOps {
   return {
     buffers: o.buffers,
     state: o.state,
+    carried: o.carried,
     init: o.init,
     forward: o.forward,
     backward: o.backward,

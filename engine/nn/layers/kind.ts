@@ -28,9 +28,9 @@ export type TensorKey =
 export type TensorView = (label: string, path: string, shape: number[], buf: FloatArray, off?: number) => NamedTensor;
 
 /**
- * Per-node memory a kind keeps beyond the shared buffers (batch statistics, say), owned by the kind. A state with
- * `runningMean` and `runningVar` (batch norm's) is saved and restored with the trainer's state, so rewinding
- * restores them; anything else is recomputed by the next forward pass.
+ * Per-node memory a kind keeps beyond the shared buffers (batch statistics, say), owned by the kind. What its
+ * `carried` names is saved and restored with the trainer's state, so rewinding restores it; anything else is
+ * recomputed by the next forward pass.
  */
 export type NodeState = object;
 
@@ -49,6 +49,11 @@ export interface NodeOps {
     array: new (n: number) => Arr,
     shared: NodeState | null,
   ): NodeState;
+  /**
+   * The arrays of its state that training carries from step to step (batch norm's running mean and variance): the
+   * trainer saves and restores them with its state, so rewinding restores them.
+   */
+  carried?(state: NodeState): readonly FloatArray[];
   /** Initialises the node's parameters. */
   init?<Arr extends FloatArray>(m: Model<Arr>, i: number, rng: Prng): void;
   /** Reads acts[i], writes acts[i+1] and the node's own buffers. */
