@@ -1,0 +1,83 @@
+// Where Step Back and Reverse Continue land for each way their replay ends, driven without a run loop.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseNnet } from '../engine/language/parser';
+import { History, RewindError, type ReplayProgress } from '../engine/runtime/history';
+import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
+import { reverseContinuePlan, stepBackPlan } from './rewind';
+import type { SubStepDef } from './substeps';
+
+const xor = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
+
+/** A trainer with history, `events` events in. */
+function trained(events: number): { t: Trainer; h: History; last: TrainerEvent } {
+  const t = new Trainer(parseNnet(xor).spec!);
+  const h = new History(t, 1 << 20);
+  let last: TrainerEvent | null = null;
+  for (let i = 0; i < events; i++) {
+    if (t.atStepStart) h.record();
+    last = t.advance();
+  }
+  return { t, h, last: last! };
+}
+
+/** Runs a replay to its end and returns its result. */
+function finish<R>(g: Generator<ReplayProgress, R>): R {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+const twoSubSteps: SubStepDef[] = [
+  { formula: 'one', keys: [] },
+  { formula: 'two', keys: [] },
+];
+
+test('Step Back lands on the previous event, on its last sub-step when stepping inside', () => {
+  const { t, h, last } = trained(5); // forward h1, out, loss, backward out, h1
+  assert.deepEqual([last.phase, last.layer], ['backward', 0]);
+  const at = t.eventIndex;
+  const plan = stepBackPlan(t, h, last, true, () => twoSubSteps);
+  assert.equal(plan.title, 'Step Back');
+  const landing = plan.land({ kind: 'done', result: finish(plan.replay) });
+  assert.ok(!('error' in landing));
+  assert.equal(t.eventIndex, at - 1);
+  assert.equal(landing.reason, 'step');
+  assert.deepEqual(landing.sub, { defs: twoSubSteps, index: 1 });
+  assert.deepEqual([landing.ev?.phase, landing.ev?.layer], ['backward', 1]);
+});
+
+test('Step Back: a rewind error stays where it was with the reason; anything else ends the run', () => {
+  const { t, h, last } = trained(3);
+  const plan = stepBackPlan(t, h, last, false, () => []);
+  const stay = plan.land({ kind: 'failed', error: new RewindError('too far back') });
+  assert.deepEqual(stay, { reason: 'step', ev: last, notice: 'too far back' });
+  const boom = new Error('boom');
+  assert.deepEqual(plan.land({ kind: 'failed', error: boom }), { error: boom });
+});
+
+test('Reverse Continue without a hit rewinds to the start of training; with one it stops there', () => {
+  const { t, h } = trained(t0Events());
+  const none = reverseContinuePlan(t, h, t.eventIndex, () => false);
+  const landing = none.land({ kind: 'done', result: finish(none.replay) });
+  assert.ok(!('error' in landing));
+  assert.equal(landing.reason, 'entry');
+  assert.equal(landing.notice, 'No earlier breakpoint hit: rewound to the start of training');
+
+  const again = trained(t0Events());
+  const hit = reverseContinuePlan(again.t, again.h, again.t.eventIndex, (ev) => ev.phase === 'loss');
+  const found = hit.land({ kind: 'done', result: finish(hit.replay) });
+  assert.ok(!('error' in found));
+  assert.equal(found.reason, 'breakpoint');
+  assert.equal(found.ev?.phase, 'loss');
+});
+
+/** Two steps and a bit of xor. */
+function t0Events(): number {
+  const t = new Trainer(parseNnet(xor).spec!);
+  return 2 * t.eventsPerStep + 3;
+}
