@@ -6,7 +6,7 @@ import { nodeOps } from '../engine/nn/layers';
 import { EventState, eventName } from '../engine/runtime/eventState';
 import { nodeTensors, type NamedTensor } from '../engine/runtime/snapshot';
 import type { Trainer } from '../engine/runtime/trainer';
-import type { LayerDetail, TensorSnapshot } from './protocol';
+import type { LayerDetail, Tensor } from '../wire/types';
 import { trainingScalars } from './stopView';
 import type { TrainerEvent } from '../engine/runtime/trainer';
 
@@ -17,8 +17,8 @@ import type { TrainerEvent } from '../engine/runtime/trainer';
 export const MAX_DETAIL_VALUES = 1 << 20;
 
 /** A copy of a live tensor, cut to `max` values (the receiver sees fewer values than the shape holds). */
-function capped(x: NamedTensor, max: number): TensorSnapshot {
-  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data.subarray(0, max)) };
+function capped(x: NamedTensor, max: number): Tensor {
+  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.values.subarray(0, max)) };
 }
 
 /** Tensors in the order the inspector lists them (those a node does not have are skipped). */
@@ -89,13 +89,13 @@ function optimizerOf(t: Trainer, i: number, state: EventState, max: number): Lay
     kind = o.config.kind;
   if (o.t === 0) return { kind, lr: state.lr, t: 0, tensors: [] };
   const s = o.inspect(n.wOff, n.wSize);
-  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({
+  const view = (name: string, key: string, values: Float32Array): Tensor => ({
     name,
     path: `${W.path}.${key}`,
     shape: W.shape,
     values: values.length > max ? values.slice(0, max) : values,
   });
-  const tensors: TensorSnapshot[] = [];
+  const tensors: Tensor[] = [];
   switch (s.kind) {
     case 'adam':
     case 'adamw':
@@ -125,8 +125,8 @@ function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
   let phiMean = NaN,
     phiMax = NaN;
   if (!fused) {
-    const phi = new Float32Array(s.z!.data.length);
-    if (activationDerivative(n.activation, phi, s.z!.data, s.a!.data, phi.length, n.slope)) {
+    const phi = new Float32Array(s.z!.values.length);
+    if (activationDerivative(n.activation, phi, s.z!.values, s.a!.values, phi.length, n.slope)) {
       let sum = 0,
         max = -Infinity;
       for (let k = 0; k < phi.length; k++) {
@@ -139,11 +139,11 @@ function decompositionOf(t: Trainer, i: number): LayerDetail['decomposition'] {
   }
   return {
     upstreamFrom: last ? 'the loss' : `Wᵀδ′ from ${m.nodes[i + 1].name}`,
-    upstreamNorm: fused ? NaN : norm(s.dA!.data),
+    upstreamNorm: fused ? NaN : norm(s.dA!.values),
     activation: fused ? `${n.activation} (fused with the loss: δ = a − y)` : n.activation,
     phiPrimeMean: phiMean,
     phiPrimeMax: phiMax,
-    deltaNorm: norm(s.delta!.data),
+    deltaNorm: norm(s.delta!.values),
   };
 }
 

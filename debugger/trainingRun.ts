@@ -13,17 +13,16 @@ import { History, RewindError, type ReplayProgress } from '../engine/runtime/his
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type {
   BreakpointSpec,
-  CompletionTarget,
   HostToWorker,
-  LayerDetail,
-  LossPoint,
   Progress,
+  RequestKind,
+  Requests,
   RuntimeLocation,
   StepKind,
   StopReason,
-  TensorSnapshot,
   WorkerToHost,
 } from './protocol';
+import type { LayerDetail, LossPoint } from '../wire/types';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
@@ -114,11 +113,11 @@ export class TrainingRun {
         this.finish(true);
         return;
       case 'evaluate':
-        return this.reply(msg.id, () => this.evaluate(msg.expression));
+        return this.reply(msg.kind, msg.id, () => this.evaluate(msg.expression));
       case 'tensor':
-        return this.reply(msg.id, () => this.evaluate(msg.path));
+        return this.reply(msg.kind, msg.id, () => this.evaluate(msg.path));
       case 'setValue':
-        return this.reply(msg.id, () => {
+        return this.reply(msg.kind, msg.id, () => {
           const t = this.requirePaused();
           const text = applySetValue(t, this.scope(), msg.path, msg.value);
           this.history?.truncateAfter(t.eventIndex); // the future is different now
@@ -126,10 +125,9 @@ export class TrainingRun {
           return { text };
         });
       case 'layerDetail':
-        return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
+        return this.reply(msg.kind, msg.id, () => ({ layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
       case 'completions':
-        return this.reply(msg.id, () => ({
-          text: '',
+        return this.reply(msg.kind, msg.id, () => ({
           items: this.trainer
             ? completionItems(msg.text, msg.offset, this.scope()).map(({ label, start, length, type }) => ({
                 label,
@@ -532,7 +530,7 @@ export class TrainingRun {
     return this.trainer;
   }
 
-  private evaluate(expression: string): { text: string; tensor?: TensorSnapshot } {
+  private evaluate(expression: string): Requests['evaluate']['reply'] {
     this.requirePaused();
     const v = evaluate(expression, this.scope());
     if (!isTensor(v)) return { text: formatValue(v) };
@@ -544,12 +542,10 @@ export class TrainingRun {
     return { text: formatValue(v), tensor };
   }
 
-  private reply(
-    id: number,
-    f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail },
-  ): void {
+  /** Answers request `id` of kind `_kind` with what `f` returns (typed by `Requests`), or with the error it throws. */
+  private reply<K extends RequestKind>(_kind: K, id: number, f: () => Requests[K]['reply']): void {
     try {
-      this.post({ kind: 'reply', id, ok: true, ...f() });
+      this.post({ kind: 'reply', id, ok: true, ...f() } as WorkerToHost);
     } catch (e) {
       this.post({ kind: 'reply', id, ok: false, error: e instanceof Error ? e.message : String(e) });
     }
@@ -563,7 +559,8 @@ export class TrainingRun {
     // lowest and highest loss, so a one-epoch spike still reaches the view.
     const points: LossPoint[] = [];
     for (const p of t.epochs.pointsSince(this.lossSent, MAX_LOSS_POINTS_PER_MESSAGE)) {
-      points.push({ epoch: p.index + 1, step: t.step, loss: p.loss, valLoss: p.valLoss });
+      const epoch = p.index + 1;
+      points.push(p.valLoss === null ? { epoch, loss: p.loss } : { epoch, loss: p.loss, valLoss: p.valLoss });
     }
     this.lossSent = t.epochs.length;
     return {

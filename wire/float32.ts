@@ -1,6 +1,8 @@
 // Float32 values as base64 of their little-endian bytes: how tensors travel in JSON (DAP responses, webview
 // messages) — exact for NaN, ±∞ and -0, and about a third of the size of JSON numbers. ECMAScript only.
 
+import type { EncodedTensor, Tensor } from './types';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const CODES = new Uint8Array(128).fill(255);
 for (let i = 0; i < ALPHABET.length; i++) CODES[ALPHABET.charCodeAt(i)] = i;
@@ -103,4 +105,9 @@ export function decodeFloat32(data: string): Float32Array | undefined {
     out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
+}
+
+/** A tensor for a JSON message: its values as base64 (`decodeFloat32` reads them back). */
+export function encodeTensor(t: Tensor): EncodedTensor {
+  return { name: t.name, path: t.path, shape: t.shape, data: encodeFloat32(t.values) };
 }

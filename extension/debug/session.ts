@@ -14,29 +14,20 @@ import {
   ProgressStartEvent,
   ProgressUpdateEvent,
   Response,
-  Scope,
   Source,
-  StackFrame,
-  StoppedEvent,
   TerminatedEvent,
   Thread,
   type ErrorDestination,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
-import { compile } from '../../engine/expr/evaluate';
-import { readTextFileAsync } from '../../engine/data/filesAsync';
-import { LIMITS, type NetworkSpec } from '../../engine/language/spec';
-import { flattenLayers } from '../../engine/nn/model';
-import { formatExact, formatSummary } from '../../engine/nn/tensor';
-import { notComputed } from '../../engine/runtime/eventState';
+import type { NetworkSpec } from '../../engine/language/spec';
+import { formatSummary } from '../../engine/nn/tensor';
 import {
   EXCEPTION_FILTERS,
   assertNever,
   type BreakpointSpec,
   type CompletionTarget,
-  type ExceptionFilter,
-  type ExceptionFilterId,
   type ParseLimits,
   type StepKind,
   type WorkerToHost,
@@ -45,33 +36,17 @@ import { silentLogger, thresholdOf, traceLine, type Logger, type LogLevel } from
 import { DEFAULT_SETTINGS, parseLimitsOf, sessionSettings, type NnetSettings, type SessionSettings } from '../settings';
 import { WorkerRequests } from '../../debugger/requests';
 import { WorkerClient } from '../../debugger/workerClient';
-import { DataFileCache } from '../language/dataFileCache';
-import { parseWithDataFiles } from '../language/parseCache';
-import { hitConditionProblem } from '../../debugger/stopRules';
-import { resolveBreakpoints } from './breakpoints';
-import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
+import { checkBreakpointExpressions, resolveBreakpoints, resolveFunctionBreakpoints } from './breakpoints';
+import { capabilities } from './capabilities';
+import { customReply, isCustomRequest } from './customRequests';
+import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from './customEvents';
+import { exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
+import { readProgram, readSpec, type NnetLaunchArguments } from './launch';
+import { THREAD_ID, stackFrames, stoppedEvent } from './stops';
 import { requestProblem } from './validate';
-import { tensorChildren, tensorVariable, type TensorRef } from './variables';
+import { scopesOf, variablesOf, type Stopped, type VarRef } from './variables';
 
-/** Arguments of a `launch` request of type `nnet`. */
-export interface NnetLaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** Absolute path of the .nnet file. */
-  program: string;
-  stopOnEntry?: boolean;
-  /** Memory for Step Back history, in megabytes (default 256). */
-  historyMB?: number;
-  /** Folder CSV data files must lie in (default: the .nnet file's folder; the extension passes the workspace folder). */
-  dataRoot?: string;
-  /** Log DAP traffic at trace level. */
-  trace?: boolean;
-  /** Per-session overrides of the settings of the same name (the extension fills in the rest from the settings). */
-  vanishingRatio?: number;
-  vanishingFloor?: number;
-  explodingNorm?: number;
-  deadReluShare?: number;
-  maxCsvMB?: number;
-  memoryBudgetMB?: number;
-}
+export type { NnetLaunchArguments } from './launch';
 
 /** Options for constructing a session (the standalone adapter uses the defaults). */
 export interface NnetSessionOptions {
@@ -86,36 +61,6 @@ export interface NnetSessionOptions {
   /** What to tell a user who asked for a DAP trace while the log level hides trace lines. */
   readonly traceHint?: string;
 }
-
-/** An exception filter as the client set it: its threshold, or null for the setting's default. */
-interface RequestedFilter {
-  readonly id: ExceptionFilterId;
-  readonly threshold: number | null;
-}
-
-const THREAD_ID = 1;
-/** Expression names of the Training scope's rows, so Watch and Copy as Expression work on them. */
-const SCALAR_NAMES: Readonly<Record<string, string>> = {
-  lr: 'lr',
-  loss: 'loss',
-  step: 'step',
-  epoch: 'epoch',
-  'grad norm before clip': 'grad_norm',
-  'grad norm after clip': 'grad_norm_clipped',
-  'clip coefficient': 'clip_coef',
-  'previous step loss': 'prev.loss',
-  'batch size': 'batch_size',
-};
-type Stopped = Extract<WorkerToHost, { kind: 'stopped' }>;
-/** What a variables reference stands for. */
-type VarRef =
-  | { kind: 'layer' }
-  | { kind: 'network' }
-  | { kind: 'training' }
-  | { kind: 'batch' }
-  | { kind: 'node'; index: number }
-  | { kind: 'tensor'; ref: TensorRef }
-  | { kind: 'lazy'; path: string };
 
 export class NnetDebugSession extends LoggingDebugSession {
   private worker: WorkerClient | null = null;
@@ -263,54 +208,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     args: DebugProtocol.InitializeRequestArguments,
   ): void {
     this.clientProgress = !!args.supportsProgressReporting;
-    response.body = {
-      ...response.body,
-      supportsConfigurationDoneRequest: true,
-      supportsTerminateRequest: true,
-      supportsEvaluateForHovers: true,
-      supportsStepBack: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsFunctionBreakpoints: true,
-      supportsSetVariable: true,
-      supportsCompletionsRequest: true,
-      completionTriggerCharacters: ['.'],
-      supportsExceptionInfoRequest: true,
-      supportsExceptionFilterOptions: true,
-      // A long Step Back or Reverse Continue shows a cancellable progress; cancelling it (or Pause) stops it.
-      supportsCancelRequest: true,
-      // Breakpoint modes let a layer breakpoint stop on one pass only (right-click a breakpoint → Edit Mode).
-      breakpointModes: [
-        {
-          mode: 'both',
-          label: 'Forward and backward',
-          description: 'Stop on the forward and the backward pass of the layer',
-          appliesTo: ['source'],
-        },
-        {
-          mode: 'forward',
-          label: 'Forward pass only',
-          description: 'Stop when the layer computes z and a',
-          appliesTo: ['source'],
-        },
-        {
-          mode: 'backward',
-          label: 'Backward pass only',
-          description: 'Stop when the layer computes δ and its gradients',
-          appliesTo: ['source'],
-        },
-      ],
-      exceptionBreakpointFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
-        filter: id,
-        label: EXCEPTION_FILTERS[id].label,
-        description: EXCEPTION_FILTERS[id].description,
-        default: false,
-        // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
-        supportsCondition: id !== 'nan',
-        conditionDescription: 'threshold (default: the nnet.exceptions setting)',
-      })),
-    };
+    response.body = { ...response.body, ...capabilities() };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
   }
@@ -377,61 +275,19 @@ export class NnetDebugSession extends LoggingDebugSession {
 
   /** Matches function breakpoints to layers (once the program is parsed) and sends them to the worker. */
   private resolveFunctionBreakpoints(): DebugProtocol.Breakpoint[] {
-    const nodes = this.spec ? flattenLayers(this.spec.inputSize, this.spec.layers).nodes : null;
-    const specs: BreakpointSpec[] = [];
-    const result = this.functionRequests.map((b): DebugProtocol.Breakpoint => {
-      if (!nodes) return { id: b.id, verified: false, message: 'Resolved when training starts' };
-      // A layer name, or the base name of a repeated layer (`h` matches h_1 … h_N).
-      const matches = nodes.flatMap((n, i) => (n.name === b.name || n.name.replace(/_\d+$/, '') === b.name ? [i] : []));
-      const problem = checkBreakpointExpressions(b.condition, b.hitCondition, undefined);
-      const verified = matches.length > 0 && !problem;
-      if (verified) specs.push({ id: b.id, nodes: matches, condition: b.condition, hitCondition: b.hitCondition });
-      const line = matches.length ? nodes[matches[0]].line + 1 : undefined;
-      return {
-        id: b.id,
-        verified,
-        line,
-        source: line ? new Source(path.basename(this.program), this.program) : undefined,
-        message: problem ?? (matches.length ? undefined : `No layer named '${b.name}'`),
-      };
-    });
+    const { breakpoints, specs } = resolveFunctionBreakpoints(this.spec, this.functionRequests, this.program);
     this.functionBreakpoints = specs;
     this.sendBreakpoints();
-    return result;
+    return breakpoints;
   }
 
   protected override setExceptionBreakPointsRequest(
     response: DebugProtocol.SetExceptionBreakpointsResponse,
     args: DebugProtocol.SetExceptionBreakpointsArguments,
   ): void {
-    const options: DebugProtocol.ExceptionFilterOptions[] = [
-      ...(args.filterOptions ?? []),
-      ...args.filters
-        .filter((f) => !args.filterOptions?.some((o) => o.filterId === f))
-        .map((filterId) => ({ filterId })),
-    ];
-    const filters: RequestedFilter[] = [];
-    const results: DebugProtocol.Breakpoint[] = [];
-    for (const o of options) {
-      if (!Object.hasOwn(EXCEPTION_FILTERS, o.filterId)) {
-        results.push({ verified: false, message: `unknown filter '${o.filterId}'` });
-        continue;
-      }
-      const id = o.filterId as ExceptionFilterId;
-      const text = o.condition?.trim();
-      const threshold = text ? Number(text) : null;
-      if (threshold !== null && (!Number.isFinite(threshold) || threshold < 0)) {
-        results.push({
-          verified: false,
-          message: `the condition of '${EXCEPTION_FILTERS[id].label}' is a threshold, a number ≥ 0; '${text}' is not`,
-        });
-        continue;
-      }
-      filters.push({ id, threshold });
-      results.push({ verified: true });
-    }
+    const { filters, results } = requestedFilters(args);
     this.requestedFilters = filters;
-    this.worker?.post({ kind: 'setExceptionFilters', filters: this.exceptionFilters() });
+    this.worker?.post({ kind: 'setExceptionFilters', filters: exceptionFilters(this.requestedFilters, this.settings) });
     response.body = { breakpoints: results };
     this.sendResponse(response);
   }
@@ -468,26 +324,11 @@ export class NnetDebugSession extends LoggingDebugSession {
         showUser: false,
       });
     this.program = path.resolve(args.program);
-    // Only a regular file of bounded size: a FIFO would block the adapter forever. Read without blocking: inline,
-    // the adapter runs on the extension host's thread.
-    const read = await readTextFileAsync(this.program, LIMITS.maxSourceBytes);
-    if ('error' in read)
-      return this.sendErrorResponse(response, {
-        id: 3001,
-        format: `Cannot start training: ${read.error}`,
-        showUser: true,
-      });
-    const source = read.text;
     const limits = this.parseLimits();
-    const { spec, diagnostics } = (
-      await parseWithDataFiles(
-        source,
-        { kind: 'disk', id: '', file: this.program, root: args.dataRoot },
-        dataFiles,
-        [],
-        limits,
-      )
-    ).result;
+    const read = await readProgram(this.program, args.dataRoot, limits, path.basename(this.program));
+    if ('readError' in read)
+      return this.sendErrorResponse(response, { id: 3001, format: read.readError, showUser: true });
+    const { source, spec } = read;
     // The worker starts with every breakpoint the client has set so far.
     await this.breakpointsSet;
     if (this.ended)
@@ -496,13 +337,7 @@ export class NnetDebugSession extends LoggingDebugSession {
         format: 'The debug session ended before training started',
         showUser: false,
       });
-    const first = diagnostics.find((d) => d.severity === 'error');
-    if (!spec) {
-      const where = first
-        ? `${path.basename(this.program)}:${first.range.line + 1}: ${first.message}`
-        : 'the file has errors';
-      return this.sendErrorResponse(response, { id: 3002, format: `Cannot start training: ${where}`, showUser: true });
-    }
+    if (!spec) return this.sendErrorResponse(response, { id: 3002, format: read.parseError, showUser: true });
     this.spec = spec;
     if (this.functionRequests.length) {
       for (const bp of this.resolveFunctionBreakpoints())
@@ -531,7 +366,7 @@ export class NnetDebugSession extends LoggingDebugSession {
       debug,
       stopOnEntry: debug && !!args.stopOnEntry,
       breakpoints: debug ? this.allBreakpoints() : [],
-      exceptionFilters: debug ? this.exceptionFilters() : [],
+      exceptionFilters: debug ? exceptionFilters(this.requestedFilters, this.settings) : [],
       historyBytes: s.historyMB * 1024 * 1024,
       limits,
       logLevel: thresholdOf(this.logger),
@@ -546,48 +381,13 @@ export class NnetDebugSession extends LoggingDebugSession {
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
-    const s = this.stopped;
-    const frames: StackFrame[] = [];
-    if (s) {
-      const loc = s.location,
-        source = new Source(path.basename(this.program), this.program);
-      const where = `step ${loc.step + 1} · epoch ${loc.epoch + 1}`;
-      const next = `${loc.phase}${loc.layer >= 0 || s.exception ? ` ${loc.layerName}` : ''}`;
-      // At entry nothing has run: the frame names the event that comes next, not one that happened.
-      const event = s.reason === 'entry' ? `entry (before ${next})` : next;
-      if (s.subStep)
-        frames.push(
-          new StackFrame(2, `${s.subStep.formula}  (${s.subStep.index + 1}/${s.subStep.count})`, source, loc.line, 1),
-        );
-      frames.push(new StackFrame(1, `${event} · ${where}`, source, loc.line, 1));
-    }
+    const frames = stackFrames(this.stopped, this.program);
     response.body = { stackFrames: frames, totalFrames: frames.length };
     this.sendResponse(response);
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    const loc = this.stopped?.location;
-    const title = !loc
-      ? 'Layer'
-      : loc.layer >= 0
-        ? `Layer ${loc.layerName} (${loc.phase})`
-        : loc.phase === 'loss'
-          ? 'Loss'
-          : loc.phase === 'clip'
-            ? 'Gradients'
-            : 'Parameters';
-    response.body = {
-      scopes: [
-        new Scope(
-          this.stopped?.subStep ? `${title}: ${this.stopped.subStep.formula}` : title,
-          this.refs.create({ kind: 'layer' }),
-          false,
-        ),
-        new Scope('Network', this.refs.create({ kind: 'network' }), false),
-        new Scope('Training', this.refs.create({ kind: 'training' }), false),
-        new Scope('Batch', this.refs.create({ kind: 'batch' }), false),
-      ],
-    };
+    response.body = { scopes: scopesOf(this.stopped, this.refs) };
     this.sendResponse(response);
   }
 
@@ -599,86 +399,13 @@ export class NnetDebugSession extends LoggingDebugSession {
       ref = this.refs.get(args.variablesReference);
     let variables: DebugProtocol.Variable[] = [];
     try {
-      if (s && ref) variables = await this.variablesOf(s, ref, args);
+      if (s && ref)
+        variables = await variablesOf(s, ref, args, this.refs, (p) => this.requests!.ask('tensor', { path: p }));
     } catch (e) {
       return this.sendErrorResponse(response, { id: 3010, format: (e as Error).message, showUser: false });
     }
     response.body = { variables };
     this.sendResponse(response);
-  }
-
-  private async variablesOf(
-    s: Stopped,
-    ref: VarRef,
-    args: DebugProtocol.VariablesArguments,
-  ): Promise<DebugProtocol.Variable[]> {
-    const tensorVar = (t: Stopped['tensors'][number]) =>
-      tensorVariable(t, this.refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }));
-    const lazy = (name: string, p: string, value: string): DebugProtocol.Variable => ({
-      name,
-      value,
-      evaluateName: p,
-      variablesReference: this.refs.create({ kind: 'lazy', path: p }),
-    });
-    switch (ref.kind) {
-      case 'layer':
-        return s.tensors.map(tensorVar);
-      case 'training':
-        return s.scalars.map((x) => ({
-          name: x.name,
-          value: x.pending ? notComputed(x.pending) : formatExact(x.value),
-          evaluateName: SCALAR_NAMES[x.name],
-          variablesReference: 0,
-        }));
-      case 'network':
-        return s.network.map((n, index) => ({
-          name: n.name,
-          value: `${n.kind} · a ${n.output}${n.gradNorm !== null ? ` · ‖∇W‖ ${formatSummary(n.gradNorm)}` : n.gradPending ? ` · ‖∇W‖ ${notComputed(n.gradPending)}` : ''}`,
-          variablesReference: this.refs.create({ kind: 'node', index }),
-        }));
-      case 'batch': {
-        const b = s.batchPending;
-        const item = (name: 'x' | 'y' | 'yhat', what: string) => {
-          const p = b[name];
-          return p
-            ? { name, value: notComputed(p), evaluateName: name, variablesReference: 0 }
-            : lazy(name, name, what);
-        };
-        return [item('x', 'batch inputs'), item('y', 'targets'), item('yhat', 'outputs ŷ')];
-      }
-      case 'node': {
-        const n = s.network[ref.index];
-        return n.paths.map((p) => {
-          const name = p.slice(p.indexOf('.') + 1),
-            pending = n.pending[p];
-          return pending
-            ? { name, value: notComputed(pending), evaluateName: p, variablesReference: 0 }
-            : lazy(name, p, '');
-        });
-      }
-      case 'lazy': {
-        let r: Awaited<ReturnType<WorkerRequests['ask']>>;
-        try {
-          r = await this.requests!.ask({ kind: 'tensor', path: ref.path });
-        } catch (e) {
-          return [{ name: 'value', value: (e as Error).message, variablesReference: 0 }];
-        }
-        if (!r.tensor) return [{ name: 'value', value: r.text, variablesReference: 0 }];
-        return tensorChildren(
-          { tensor: r.tensor, row: null },
-          (child) => this.refs.create({ kind: 'tensor', ref: child }),
-          args.start ?? 0,
-          args.count || undefined,
-        );
-      }
-      case 'tensor':
-        return tensorChildren(
-          ref.ref,
-          (child) => this.refs.create({ kind: 'tensor', ref: child }),
-          args.start ?? 0,
-          args.count || undefined,
-        );
-    }
   }
 
   protected override async setVariableRequest(
@@ -699,7 +426,7 @@ export class NnetDebugSession extends LoggingDebugSession {
         showUser: true,
       });
     try {
-      const r = await this.requests.ask({ kind: 'setValue', path: target, value: args.value });
+      const r = await this.requests.ask('setValue', { path: target, value: args.value });
       response.body = { value: r.text };
       this.sendResponse(response);
       this.refreshStop();
@@ -719,7 +446,7 @@ export class NnetDebugSession extends LoggingDebugSession {
         showUser: false,
       });
     try {
-      const r = await this.requests.ask({ kind: 'evaluate', expression: args.expression });
+      const r = await this.requests.ask('evaluate', { expression: args.expression });
       const t = r.tensor;
       response.body = t
         ? {
@@ -741,8 +468,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     let items: readonly CompletionTarget[] = [];
     try {
       if (this.requests)
-        items =
-          (await this.requests.ask({ kind: 'completions', text: args.text, offset: args.column - 1 })).items ?? [];
+        items = (await this.requests.ask('completions', { text: args.text, offset: args.column - 1 })).items;
     } catch {
       /* no completions is an acceptable answer */
     }
@@ -839,32 +565,15 @@ export class NnetDebugSession extends LoggingDebugSession {
     response: DebugProtocol.Response,
     args: unknown,
   ): Promise<void> {
-    if (command !== 'nnet.layerDetail') return super.customRequest(command, response, args);
+    if (!isCustomRequest(command)) return super.customRequest(command, response, args);
     if (!this.requests || !this.stopped)
       return this.sendErrorResponse(response, {
         id: 3030,
         format: 'The layer can be inspected only while paused',
         showUser: false,
       });
-    const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
-    const layer = typeof a.layer === 'string' ? a.layer : null;
-    const step = typeof a.step === 'number' && Number.isInteger(a.step) && a.step >= 1 ? a.step : null;
-    const maxValues =
-      typeof a.maxValues === 'number' &&
-      Number.isInteger(a.maxValues) &&
-      a.maxValues >= 1 &&
-      a.maxValues <= MAX_LAYER_VALUES
-        ? a.maxValues
-        : undefined;
     try {
-      const d = (await this.requests.ask({ kind: 'layerDetail', layer, step, maxValues })).layer;
-      if (!d) throw new Error('the worker sent no layer');
-      const body: NnetCustomRequests['nnet.layerDetail']['body'] = {
-        ...d,
-        tensors: d.tensors.map(tensorJson),
-        optimizer: d.optimizer && { ...d.optimizer, tensors: d.optimizer.tensors.map(tensorJson) },
-      };
-      response.body = body;
+      response.body = await customReply(command, args, this.requests);
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(response, { id: 3031, format: (e as Error).message, showUser: false });
@@ -914,11 +623,7 @@ export class NnetDebugSession extends LoggingDebugSession {
         this.sendCustom('nnet.progress', { progress: m.progress, paused: m.location });
         this.sendCustom('nnet.stopped', { network: m.network, location: m.location });
         if (m.notice) this.sendEvent(new OutputEvent(`${m.notice}\n`, 'console'));
-        const ev: DebugProtocol.StoppedEvent = new StoppedEvent(m.reason, THREAD_ID, m.exception?.description);
-        ev.body.description = m.exception
-          ? m.exception.description
-          : `Paused on ${m.location.phase} ${m.location.layerName}${m.subStep ? `: ${m.subStep.formula}` : ''}`;
-        if (m.hitBreakpointIds.length) ev.body.hitBreakpointIds = [...m.hitBreakpointIds];
+        const ev = stoppedEvent(m);
         this.sendEvent(ev);
         return;
       }
@@ -979,33 +684,6 @@ export class NnetDebugSession extends LoggingDebugSession {
     this.sendEvent(new InvalidatedEvent(['variables']) as DebugProtocol.InvalidatedEvent);
   }
 
-  /** A filter's threshold when the client gave none: the setting (or launch attribute). */
-  private defaultThreshold(id: ExceptionFilterId): number {
-    const s = this.settings;
-    switch (id) {
-      case 'nan':
-        return EXCEPTION_FILTERS.nan.defaultThreshold;
-      case 'exploding':
-        return s.explodingNorm;
-      case 'vanishing':
-        return s.vanishingRatio;
-      case 'deadRelu':
-        return s.deadReluShare;
-      default:
-        return assertNever(id);
-    }
-  }
-
-  /** The filters the client enabled, with the settings filled in where it gave no threshold. */
-  private exceptionFilters(): ExceptionFilter[] {
-    return this.requestedFilters.map((f) => {
-      const threshold = f.threshold ?? this.defaultThreshold(f.id);
-      return f.id === 'vanishing'
-        ? { id: f.id, threshold, floor: this.settings.vanishingFloor }
-        : { id: f.id, threshold };
-    });
-  }
-
   private parseLimits(): ParseLimits {
     return parseLimitsOf(this.settings);
   }
@@ -1051,46 +729,7 @@ export class NnetDebugSession extends LoggingDebugSession {
   }
 
   private sendCustom<K extends NnetCustomEventName>(name: K, body: NnetCustomEvents[K]): void {
-    this.sendEvent(new Event(name, body));
+    // DAP JSON: numbers JSON would lose are spelled out; customEvents.ts decodes them on the extension's side.
+    this.sendEvent(new Event(name, encodeDap(body)));
   }
-}
-
-/** Most values per tensor the Layer Inspector may ask for (the largest nnet.inspector.maxTensorValues). */
-const MAX_LAYER_VALUES = 1 << 21;
-
-/** CSV files the sessions read, by stamp: a breakpoint change does not read the data again. */
-const dataFiles = new DataFileCache();
-
-/** Parses the file at `file` for breakpoint placement, without blocking; never throws. */
-async function readSpec(file: string, limits: ParseLimits): Promise<{ spec: NetworkSpec | null; firstError?: string }> {
-  const read = await readTextFileAsync(file, LIMITS.maxSourceBytes);
-  if ('error' in read) return { spec: null, firstError: read.error };
-  const r = (await parseWithDataFiles(read.text, { kind: 'disk', id: '', file }, dataFiles, [], limits)).result;
-  const e = r.diagnostics.find((d) => d.severity === 'error');
-  return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
-}
-
-/** A message for a condition, hit condition or log message that cannot work; undefined when all are fine. */
-function checkBreakpointExpressions(
-  condition?: string,
-  hitCondition?: string,
-  logMessage?: string,
-): string | undefined {
-  try {
-    if (condition) compile(condition);
-  } catch (e) {
-    return `Condition: ${(e as Error).message}`;
-  }
-  const hitProblem = hitCondition ? hitConditionProblem(hitCondition) : undefined;
-  if (hitProblem) return `Hit count: ${hitProblem}`;
-  if (logMessage) {
-    for (const m of logMessage.matchAll(/\{([^{}]*)\}/g)) {
-      try {
-        compile(m[1]);
-      } catch (e) {
-        return `Log message {${m[1]}}: ${(e as Error).message}`;
-      }
-    }
-  }
-  return undefined;
 }
