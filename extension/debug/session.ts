@@ -8,16 +8,13 @@ import {
   Handles,
   InitializedEvent,
   InvalidatedEvent,
-  LoggingDebugSession,
   OutputEvent,
   ProgressEndEvent,
   ProgressStartEvent,
   ProgressUpdateEvent,
-  Response,
   Source,
   TerminatedEvent,
   Thread,
-  type ErrorDestination,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
@@ -32,7 +29,7 @@ import {
   type StepKind,
   type WorkerToHost,
 } from '../../debugger/protocol';
-import { silentLogger, thresholdOf, traceLine, type Logger, type LogLevel } from '../../debugger/log';
+import { silentLogger, thresholdOf, traceLine, type Logger } from '../../debugger/log';
 import { DEFAULT_SETTINGS, parseLimitsOf, sessionSettings, type NnetSettings, type SessionSettings } from '../settings';
 import { WorkerRequests } from '../../debugger/requests';
 import { WorkerClient } from '../../debugger/workerClient';
@@ -43,7 +40,7 @@ import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from './cu
 import { exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
 import { readProgram, readSpec, type NnetLaunchArguments } from './launch';
 import { THREAD_ID, stackFrames, stoppedEvent } from './stops';
-import { requestProblem } from './validate';
+import { GuardedSession } from './guardedSession';
 import { scopesOf, variablesOf, type Stopped, type VarRef } from './variables';
 
 export type { NnetLaunchArguments } from './launch';
@@ -62,7 +59,7 @@ export interface NnetSessionOptions {
   readonly traceHint?: string;
 }
 
-export class NnetDebugSession extends LoggingDebugSession {
+export class NnetDebugSession extends GuardedSession {
   private worker: WorkerClient | null = null;
   private requests: WorkerRequests | null = null;
   private program = '';
@@ -73,8 +70,6 @@ export class NnetDebugSession extends LoggingDebugSession {
   private requestedFilters: RequestedFilter[] = [];
   /** Thresholds and limits: the settings passed in, then the launch attributes. */
   private settings: SessionSettings;
-  private tracing: boolean;
-  private readonly logger: Logger;
   private nextBreakpointId = 1;
   private stopped: Stopped | null = null;
   private refs = new Handles<VarRef>(1);
@@ -85,110 +80,14 @@ export class NnetDebugSession extends LoggingDebugSession {
   private ended = false;
   /** Set by the first launch: one session trains one program, with one worker. */
   private launched = false;
-  /** Sequence numbers of requests whose async handler has not answered yet. */
-  private readonly unanswered = new Set<number>();
-  /** setBreakpoints requests, answered in order (each reads its file without blocking); launch waits for them. */
-  private breakpointsSet: Promise<void> = Promise.resolve();
   private clientProgress = false;
   private progressId: string | null = null;
 
   constructor(private readonly options: NnetSessionOptions = {}) {
-    super();
-    this.logger = options.log ?? silentLogger;
+    super(options.log ?? silentLogger, options.trace === true);
     this.settings = sessionSettings({}, () => undefined, options.settings ?? DEFAULT_SETTINGS);
-    this.tracing = options.trace === true;
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
-  }
-
-  /**
-   * Validates every request's arguments before a handler reads them, and answers a request whose async handler
-   * fails: the base class drops the handlers' promises, so a rejection would otherwise end the adapter.
-   */
-  protected override dispatchRequest(request: DebugProtocol.Request): void {
-    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('in', request));
-    const response = new Response(request);
-    const problem = requestProblem(request.command, request.arguments);
-    if (problem) return this.sendErrorResponse(response, { id: 3100, format: problem, showUser: true });
-    const args = request.arguments;
-    let pending: Promise<void>;
-    switch (request.command) {
-      case 'launch':
-        pending = this.launchRequest(response, args);
-        break;
-      case 'variables':
-        pending = this.variablesRequest(response as DebugProtocol.VariablesResponse, args);
-        break;
-      case 'setVariable':
-        pending = this.setVariableRequest(response as DebugProtocol.SetVariableResponse, args);
-        break;
-      case 'evaluate':
-        pending = this.evaluateRequest(response as DebugProtocol.EvaluateResponse, args);
-        break;
-      case 'completions':
-        pending = this.completionsRequest(response as DebugProtocol.CompletionsResponse, args);
-        break;
-      case 'setBreakpoints':
-        pending = this.breakpointsSet.then(() =>
-          this.setBreakPointsRequest(response as DebugProtocol.SetBreakpointsResponse, args),
-        );
-        this.breakpointsSet = pending.catch(() => {
-          /* answered by reportInternalError below */
-        });
-        break;
-      default:
-        return super.dispatchRequest(request);
-    }
-    this.unanswered.add(response.request_seq);
-    pending.catch((e: unknown) => this.reportInternalError(e, response));
-  }
-
-  override sendResponse(response: DebugProtocol.Response): void {
-    this.unanswered.delete(response.request_seq);
-    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('out', response));
-    super.sendResponse(response);
-  }
-
-  override sendEvent(event: DebugProtocol.Event): void {
-    if (this.tracing && this.logger.enabled('trace')) this.logger.log('trace', traceLine('out', event));
-    super.sendEvent(event);
-  }
-
-  private log(level: LogLevel, message: string): void {
-    this.logger.log(level, `debug adapter: ${message}`);
-  }
-
-  protected override sendErrorResponse(
-    response: DebugProtocol.Response,
-    codeOrMessage: number | DebugProtocol.Message,
-    format?: string,
-    variables?: unknown,
-    dest?: ErrorDestination,
-  ): void {
-    // The base class answers a handler's exception with its stack trace as the message; the client gets the message.
-    if (format === '{_stack}') format = 'internal error in the nnet debug adapter: {_exception}';
-    super.sendErrorResponse(response, codeOrMessage as number, format, variables, dest);
-  }
-
-  /**
-   * Reports a failure no handler caught: an error response if the request is still unanswered, a line in the Debug
-   * Console (where the user is looking), and the log with the stack.
-   */
-  reportInternalError(e: unknown, response?: DebugProtocol.Response): void {
-    const message = e instanceof Error ? e.message : String(e);
-    this.log('error', `internal error: ${message}`);
-    if (e instanceof Error && e.stack) this.log('debug', e.stack);
-    try {
-      if (response && this.unanswered.has(response.request_seq))
-        this.sendErrorResponse(response, {
-          id: 3101,
-          format: `internal error in the nnet debug adapter: ${message}`,
-          showUser: true,
-        });
-      this.sendEvent(new OutputEvent(`nnet debug adapter: internal error: ${message}\n`, 'stderr'));
-    } catch {
-      /* the connection is gone; nothing left to tell */
-    }
   }
 
   /** Ends the worker with the session, however the session ends (the extension disposes inline sessions). */
