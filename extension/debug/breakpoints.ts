@@ -2,7 +2,7 @@
 // inside `repeat` breaks at each copy), moved to the nearest layer line inside the network block, otherwise
 // unverified with a reason; function breakpoints onto layers by name; and checks their conditions and log messages.
 
-import { Source } from '@vscode/debugadapter';
+import { Breakpoint, Source } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
 import { compile } from '../../engine/expr/evaluate';
@@ -62,6 +62,50 @@ export function resolveBreakpoints(
       message: 'nnet breaks on layer lines only (the lines of the network block)',
     };
   });
+}
+
+/**
+ * The breakpoints of a setBreakpoints request on `file` (parsed as `spec`, null with `firstError` when it has errors):
+ * the response's breakpoints, with ids from `nextId`, and the verified ones for the worker.
+ */
+export function lineBreakpoints(
+  file: string,
+  requested: readonly DebugProtocol.SourceBreakpoint[],
+  spec: NetworkSpec | null,
+  firstError: string | undefined,
+  nextId: () => number,
+): { breakpoints: DebugProtocol.Breakpoint[]; specs: BreakpointSpec[] } {
+  const resolved = resolveBreakpoints(
+    spec,
+    requested.map((b) => b.line),
+    firstError,
+  );
+  const specs: BreakpointSpec[] = [];
+  const breakpoints = resolved.map((r, i) => {
+    const req = requested[i];
+    const problem = checkBreakpointExpressions(req.condition, req.hitCondition, req.logMessage);
+    const id = nextId();
+    const verified = r.verified && !problem;
+    const bp: DebugProtocol.Breakpoint = {
+      ...new Breakpoint(verified, r.line, undefined, new Source(path.basename(file), file)),
+      id,
+    };
+    const message = problem ?? r.message;
+    if (message) bp.message = message;
+    const phases: ('forward' | 'backward')[] | undefined =
+      req.mode === 'forward' || req.mode === 'backward' ? [req.mode] : undefined;
+    if (verified)
+      specs.push({
+        id,
+        nodes: r.nodes,
+        phases,
+        condition: req.condition,
+        hitCondition: req.hitCondition,
+        logMessage: req.logMessage,
+      });
+    return bp;
+  });
+  return { breakpoints, specs };
 }
 
 /**

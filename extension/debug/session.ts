@@ -2,26 +2,19 @@
 // and the engine worker. Runs inline in the extension host or standalone (debugAdapter.ts) on stdio.
 
 import {
-  Breakpoint,
   BreakpointEvent,
   Event,
   Handles,
   InitializedEvent,
   InvalidatedEvent,
   OutputEvent,
-  ProgressEndEvent,
-  ProgressStartEvent,
-  ProgressUpdateEvent,
-  Source,
   TerminatedEvent,
   Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
 import type { NetworkSpec } from '../../engine/language/spec';
-import { formatSummary } from '../../engine/nn/tensor';
 import {
-  EXCEPTION_FILTERS,
   assertNever,
   type BreakpointSpec,
   type CompletionTarget,
@@ -33,13 +26,15 @@ import { silentLogger, thresholdOf, traceLine, type Logger } from '../../debugge
 import { DEFAULT_SETTINGS, parseLimitsOf, sessionSettings, type NnetSettings, type SessionSettings } from '../settings';
 import { WorkerRequests } from '../../debugger/requests';
 import { WorkerClient } from '../../debugger/workerClient';
-import { checkBreakpointExpressions, resolveBreakpoints, resolveFunctionBreakpoints } from './breakpoints';
+import { lineBreakpoints, resolveFunctionBreakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
+import { completionTargets, evaluateBody, exceptionInfo, setValueTarget } from './console';
 import { customReply, isCustomRequest } from './customRequests';
 import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from './customEvents';
 import { exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
 import { readProgram, readSpec, type NnetLaunchArguments } from './launch';
-import { THREAD_ID, stackFrames, stoppedEvent } from './stops';
+import { DapProgress } from './progress';
+import { THREAD_ID, breakpointProblemEvent, logpointEvent, stackFrames, startedEvent, stoppedEvent } from './stops';
 import { GuardedSession } from './guardedSession';
 import { scopesOf, variablesOf, type Stopped, type VarRef } from './variables';
 
@@ -80,8 +75,7 @@ export class NnetDebugSession extends GuardedSession {
   private ended = false;
   /** Set by the first launch: one session trains one program, with one worker. */
   private launched = false;
-  private clientProgress = false;
-  private progressId: string | null = null;
+  private readonly progress = new DapProgress((e) => this.sendEvent(e));
 
   constructor(private readonly options: NnetSessionOptions = {}) {
     super(options.log ?? silentLogger, options.trace === true);
@@ -106,7 +100,7 @@ export class NnetDebugSession extends GuardedSession {
     response: DebugProtocol.InitializeResponse,
     args: DebugProtocol.InitializeRequestArguments,
   ): void {
-    this.clientProgress = !!args.supportsProgressReporting;
+    this.progress.clientSupports = !!args.supportsProgressReporting;
     response.body = { ...response.body, ...capabilities() };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
@@ -124,38 +118,8 @@ export class NnetDebugSession extends GuardedSession {
     const file = args.source.path ?? '';
     const requested = args.breakpoints ?? [];
     const { spec, firstError } = await readSpec(file, this.parseLimits());
-    const resolved = resolveBreakpoints(
-      spec,
-      requested.map((b) => b.line),
-      firstError,
-    );
-    const specs: BreakpointSpec[] = [];
-    response.body = {
-      breakpoints: resolved.map((r, i) => {
-        const req = requested[i];
-        const problem = checkBreakpointExpressions(req.condition, req.hitCondition, req.logMessage);
-        const id = this.nextBreakpointId++;
-        const verified = r.verified && !problem;
-        const bp: DebugProtocol.Breakpoint = {
-          ...new Breakpoint(verified, r.line, undefined, new Source(path.basename(file), file)),
-          id,
-        };
-        const message = problem ?? r.message;
-        if (message) bp.message = message;
-        const phases: ('forward' | 'backward')[] | undefined =
-          req.mode === 'forward' || req.mode === 'backward' ? [req.mode] : undefined;
-        if (verified)
-          specs.push({
-            id,
-            nodes: r.nodes,
-            phases,
-            condition: req.condition,
-            hitCondition: req.hitCondition,
-            logMessage: req.logMessage,
-          });
-        return bp;
-      }),
-    };
+    const { breakpoints, specs } = lineBreakpoints(file, requested, spec, firstError, () => this.nextBreakpointId++);
+    response.body = { breakpoints };
     if (!this.program || path.resolve(file) === path.resolve(this.program)) {
       this.lineBreakpoints = specs;
       this.sendBreakpoints();
@@ -271,7 +235,7 @@ export class NnetDebugSession extends GuardedSession {
       logLevel: thresholdOf(this.logger),
     });
     this.sendResponse(response);
-    this.startProgress();
+    this.progress.startTraining(path.basename(this.program));
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -311,13 +275,7 @@ export class NnetDebugSession extends GuardedSession {
     response: DebugProtocol.SetVariableResponse,
     args: DebugProtocol.SetVariableArguments,
   ): Promise<void> {
-    const ref = this.refs.get(args.variablesReference);
-    let target: string | null = null;
-    if (ref?.kind === 'training' && args.name === 'lr') target = 'lr';
-    else if (ref?.kind === 'tensor') {
-      const { tensor, row } = ref.ref;
-      target = `${tensor.path}${row !== null ? `[${row}]` : ''}${args.name}`;
-    }
+    const target = setValueTarget(this.refs.get(args.variablesReference), args.name);
     if (!target || !this.requests)
       return this.sendErrorResponse(response, {
         id: 3020,
@@ -345,15 +303,7 @@ export class NnetDebugSession extends GuardedSession {
         showUser: false,
       });
     try {
-      const r = await this.requests.ask('evaluate', { expression: args.expression });
-      const t = r.tensor;
-      response.body = t
-        ? {
-            result: r.text,
-            variablesReference: this.refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }),
-            indexedVariables: t.shape.length === 2 ? t.shape[0] : t.values.length,
-          }
-        : { result: r.text, variablesReference: 0 };
+      response.body = evaluateBody(await this.requests.ask('evaluate', { expression: args.expression }), this.refs);
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(response, { id: 3004, format: (e as Error).message, showUser: false });
@@ -371,37 +321,12 @@ export class NnetDebugSession extends GuardedSession {
     } catch {
       /* no completions is an acceptable answer */
     }
-    // DAP columns are 1-based here (columnsStartAt1), so `start` converts back.
-    response.body = {
-      targets: items.map((c) => ({
-        label: c.label,
-        text: c.label,
-        start: c.start + 1,
-        length: c.length,
-        type:
-          c.type === 'function'
-            ? 'function'
-            : c.type === 'keyword'
-              ? 'keyword'
-              : c.type === 'property'
-                ? 'property'
-                : 'variable',
-      })),
-    };
+    response.body = { targets: completionTargets(items) };
     this.sendResponse(response);
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
-    const e = this.stopped?.exception;
-    response.body = e
-      ? // VS Code titles the exception widget "Exception has occurred: <exceptionId>", so the id is the readable label.
-        {
-          exceptionId: EXCEPTION_FILTERS[e.filter].label,
-          description: e.description,
-          breakMode: 'always',
-          details: { message: e.description, typeName: e.filter },
-        }
-      : { exceptionId: 'none', description: 'Not stopped on an exception', breakMode: 'never' };
+    response.body = exceptionInfo(this.stopped);
     this.sendResponse(response);
   }
 
@@ -440,8 +365,7 @@ export class NnetDebugSession extends GuardedSession {
     args: DebugProtocol.CancelArguments | undefined,
   ): void {
     // Its arguments are optional in DAP, so they are not validated up front.
-    const id: unknown = args?.progressId;
-    if (typeof id === 'string' && id === this.progressId) this.worker?.post({ kind: 'pause' });
+    if (this.progress.isShowing(args?.progressId)) this.worker?.post({ kind: 'pause' });
     this.sendResponse(response);
   }
 
@@ -454,7 +378,7 @@ export class NnetDebugSession extends GuardedSession {
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.ended = true;
-    this.endProgress();
+    this.progress.end();
     this.killWorker();
     this.sendResponse(response);
   }
@@ -489,78 +413,43 @@ export class NnetDebugSession extends GuardedSession {
     this.stopped = null;
     this.refs.reset();
     this.worker?.post(msg);
-    if (msg.kind === 'continue') this.startProgress();
+    if (msg.kind === 'continue') this.progress.startTraining(path.basename(this.program));
   }
 
   private onWorkerMessage(m: WorkerToHost): void {
     switch (m.kind) {
       case 'started':
         this.sendCustom('nnet.started', { layerNames: m.layerNames, program: this.program });
-        this.sendEvent(
-          new OutputEvent(
-            `Training ${path.basename(this.program)}: ${m.layerNames.length} weighted layers, ${m.parameterCount} parameters, ${m.epochs} epochs\n`,
-            'console',
-          ),
-        );
+        this.sendEvent(startedEvent(m, this.program));
         return;
       case 'progress': {
         this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
-        const p = m.progress;
-        if (this.progressId)
-          this.sendEvent(
-            new ProgressUpdateEvent(
-              this.progressId,
-              `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`,
-            ) as DebugProtocol.ProgressUpdateEvent,
-          );
+        this.progress.training(m.progress);
         return;
       }
       case 'stopped': {
-        this.endProgress();
+        this.progress.end();
         this.stopped = m;
         this.refs.reset();
         this.sendCustom('nnet.progress', { progress: m.progress, paused: m.location });
         this.sendCustom('nnet.stopped', { network: m.network, location: m.location });
         if (m.notice) this.sendEvent(new OutputEvent(`${m.notice}\n`, 'console'));
-        const ev = stoppedEvent(m);
-        this.sendEvent(ev);
+        this.sendEvent(stoppedEvent(m));
         return;
       }
       case 'log':
         this.logger.log(m.level, m.message);
         return;
       case 'logpoint': {
-        const out: DebugProtocol.OutputEvent = new OutputEvent(`${m.message}\n`, 'console');
-        out.body.source = new Source(path.basename(this.program), this.program);
-        out.body.line = m.line;
-        this.sendEvent(out);
+        this.sendEvent(logpointEvent(m, this.program));
         return;
       }
       case 'breakpointProblem': {
-        // The worker knows the network's names: a condition naming something else can never be true.
-        const bp: DebugProtocol.Breakpoint = { id: m.id, verified: false, message: m.message };
-        this.sendEvent(new BreakpointEvent('changed', bp) as DebugProtocol.BreakpointEvent);
+        this.sendEvent(breakpointProblemEvent(m));
         return;
       }
       case 'replayProgress': {
-        const percentage = m.total > 0 ? Math.min(100, (100 * m.done) / m.total) : undefined;
-        const message = `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} events replayed · step ${m.step + 1}`;
-        if (!this.clientProgress) return;
-        if (!this.progressId) {
-          this.progressId = `nnet-replay-${Date.now()}`;
-          const start: DebugProtocol.ProgressStartEvent = new ProgressStartEvent(
-            this.progressId,
-            `${m.title}: replaying from a checkpoint`,
-            message,
-          );
-          start.body.cancellable = true;
-          if (percentage !== undefined) start.body.percentage = percentage;
-          this.sendEvent(start);
-        } else {
-          const update: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(this.progressId, message);
-          if (percentage !== undefined) update.body.percentage = percentage;
-          this.sendEvent(update);
-        }
+        this.progress.replay(m);
         return;
       }
       case 'reply':
@@ -595,28 +484,11 @@ export class NnetDebugSession extends GuardedSession {
     this.worker?.post({ kind: 'setBreakpoints', breakpoints: this.allBreakpoints() });
   }
 
-  private startProgress(): void {
-    if (!this.clientProgress || this.progressId) return;
-    this.progressId = `nnet-${Date.now()}`;
-    this.sendEvent(
-      new ProgressStartEvent(
-        this.progressId,
-        `Training ${path.basename(this.program)}`,
-      ) as DebugProtocol.ProgressStartEvent,
-    );
-  }
-
-  private endProgress(): void {
-    if (!this.progressId) return;
-    this.sendEvent(new ProgressEndEvent(this.progressId) as DebugProtocol.ProgressEndEvent);
-    this.progressId = null;
-  }
-
   private end(summary: string, error: string | null, line: number): void {
     if (this.ended) return;
     this.ended = true;
     this.stopped = null;
-    this.endProgress();
+    this.progress.end();
     if (summary) this.sendEvent(new OutputEvent(`${summary}\n`, 'console'));
     if (error) this.log('warn', `training stopped: ${error}`);
     if (error) this.sendEvent(new OutputEvent(`${error}\n`, 'stderr'));
