@@ -6,7 +6,7 @@ import type { NodeOps } from '../engine/nn/layers/kind';
 import { EventState, eventName } from '../engine/runtime/eventState';
 import { nodeTensors, type NamedTensor } from '../engine/runtime/snapshot';
 import type { Trainer } from '../engine/runtime/trainer';
-import type { LayerDetail, TensorSnapshot } from './protocol';
+import type { LayerDetail, Tensor } from '../wire/types';
 import { trainingScalars } from './stopView';
 import type { TrainerEvent } from '../engine/runtime/trainer';
 
@@ -17,8 +17,8 @@ import type { TrainerEvent } from '../engine/runtime/trainer';
 export const MAX_DETAIL_VALUES = 1 << 20;
 
 /** A copy of a live tensor, cut to `max` values (the receiver sees fewer values than the shape holds). */
-function capped(x: NamedTensor, max: number): TensorSnapshot {
-  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data.subarray(0, max)) };
+function capped(x: NamedTensor, max: number): Tensor {
+  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.values.subarray(0, max)) };
 }
 
 /** Tensors in the order the inspector lists them (those a node does not have are skipped). */
@@ -91,13 +91,13 @@ function optimizerOf(t: Trainer, i: number, state: EventState, max: number): Lay
     kind = o.config.kind;
   if (o.t === 0) return { kind, lr: state.lr, t: 0, tensors: [] };
   const s = o.inspect(n.wOff, n.wSize);
-  const view = (name: string, key: string, values: Float32Array): TensorSnapshot => ({
+  const view = (name: string, key: string, values: Float32Array): Tensor => ({
     name,
     path: `${W.path}.${key}`,
     shape: W.shape,
     values: values.length > max ? values.slice(0, max) : values,
   });
-  const tensors: TensorSnapshot[] = [];
+  const tensors: Tensor[] = [];
   switch (s.kind) {
     case 'adam':
     case 'adamw':
@@ -144,11 +144,11 @@ function decompositionOf(t: Trainer, i: number, phiPrime: PhiPrime): LayerDetail
   }
   return {
     upstreamFrom: last ? 'the loss' : `Wᵀδ′ from ${m.nodes[i + 1].name}`,
-    upstreamNorm: fused ? NaN : norm(s.dA!.data),
+    upstreamNorm: fused ? NaN : norm(s.dA!.values),
     activation: fused ? `${n.activation} (fused with the loss: δ = a − y)` : n.activation,
     phiPrimeMean: phiMean,
     phiPrimeMax: phiMax,
-    deltaNorm: norm(s.delta!.data),
+    deltaNorm: norm(s.delta!.values),
   };
 }
 

@@ -1,18 +1,9 @@
 // The one protocol between a host (extension host or standalone debug adapter) and the engine worker thread.
 // Both sides import this file; every message is tagged by `kind`, and requests that expect a reply carry an `id`.
+// Messages cross by structured clone, which keeps Float32Array values and NaN, ±∞ and -0 as they are: no codec.
 
+import type { LayerDetail, LayerGradStats, LossPoint, Scalar, Tensor } from '../wire/types';
 import type { LogLevel } from './log';
-
-/** A snapshot of one tensor as shown by the debugger: row-major values with their shape. */
-export interface TensorSnapshot {
-  /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
-  readonly name: string;
-  /** Path usable in expressions, e.g. `h1.W.grad`. */
-  readonly path: string;
-  readonly shape: readonly number[];
-  /** Row-major values (a copy; safe to keep). */
-  readonly values: Float32Array;
-}
 
 /** Where the runtime is: the event that has just completed. */
 export interface RuntimeLocation {
@@ -27,27 +18,6 @@ export interface RuntimeLocation {
   readonly step: number;
   /** 0-based epoch. */
   readonly epoch: number;
-}
-
-/** Per-layer gradient statistics for the Gradient Flow view. */
-export interface LayerGradStats {
-  readonly name: string;
-  readonly meanAbsGrad: number;
-  readonly maxAbsGrad: number;
-  /**
-   * ‖ΔW‖ / ‖W‖ of the layer's weights for the optimizer's last applied step (ΔW already includes lr); ~1e-3 is
-   * healthy. Absent before the first step. Non-finite (null over JSON) when ‖W‖ is 0 and the step is not.
-   */
-  readonly updateRatio?: number;
-}
-
-/** One point of the loss curve. */
-export interface LossPoint {
-  readonly epoch: number;
-  readonly step: number;
-  readonly loss: number;
-  /** Validation loss of the same epoch, when the data has a validation split (absent or null otherwise). */
-  readonly valLoss?: number | null;
 }
 
 /** Live training progress, throttled by the worker to a few per second. */
@@ -66,15 +36,6 @@ export interface Progress {
   readonly layers: readonly LayerGradStats[];
   /** Loss points since the previous progress message (per epoch mean loss). */
   readonly newLossPoints: readonly LossPoint[];
-}
-
-/** A named number shown beside the tensors (loss, gradient norms, clip coefficient). */
-export interface Scalar {
-  readonly name: string;
-  /** NaN when `pending`. */
-  readonly value: number;
-  /** The event of the current step that computes it, when it has not run yet (e.g. `loss`, `clip`). */
-  readonly pending?: string;
 }
 
 /** Why the runtime paused. */
@@ -166,44 +127,6 @@ export interface SubStep {
   readonly formula: string;
 }
 
-/** What the Layer Inspector shows of one layer (see webview/inspector/protocol.ts for each field's meaning). */
-export interface LayerDetail {
-  readonly layer: string;
-  readonly title: string;
-  readonly where: string;
-  readonly tensors: readonly TensorSnapshot[];
-  readonly scalars: readonly Scalar[];
-  readonly clip: {
-    readonly normBefore: number;
-    readonly normAfter: number;
-    readonly coefficient: number;
-    readonly threshold: number | null;
-    readonly layerNorm: number;
-    readonly share: number;
-  } | null;
-  readonly optimizer: {
-    readonly kind: string;
-    readonly lr: number;
-    readonly t: number;
-    readonly tensors: readonly TensorSnapshot[];
-  } | null;
-  readonly decomposition: {
-    readonly upstreamFrom: string;
-    readonly upstreamNorm: number;
-    readonly activation: string;
-    readonly phiPrimeMean: number;
-    readonly phiPrimeMax: number;
-    readonly deltaNorm: number;
-  } | null;
-  /** 1-based steps the history can show, the step shown, and whether that is where the debugger is paused. */
-  readonly history: {
-    readonly first: number;
-    readonly last: number;
-    readonly step: number;
-    readonly live: boolean;
-  } | null;
-}
-
 /** What a step request asks for. */
 export type StepKind = 'over' | 'into' | 'out' | 'back';
 
@@ -235,16 +158,8 @@ export type HostToWorker =
   /** Pauses training, or stops a long Step Back or Reverse Continue where it has got to. */
   | { kind: 'pause' }
   | { kind: 'stop' }
-  /** Requests answered by a `reply` with the same id. */
-  | { kind: 'evaluate'; id: number; expression: string }
-  | { kind: 'tensor'; id: number; path: string }
-  | { kind: 'setValue'; id: number; path: string; value: string }
-  | { kind: 'completions'; id: number; text: string; offset: number }
-  /**
-   * The Layer Inspector's view of a layer (null: the paused event's layer, else the first layer) at a 1-based step
-   * of the history (null: where the debugger is paused). The debugger's position does not change.
-   */
-  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null; maxValues?: number };
+  /** Requests answered by a `reply` with the same id (see `Requests`). */
+  | Request;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker → host
@@ -257,17 +172,34 @@ export interface CompletionTarget {
   readonly type: 'variable' | 'property' | 'function' | 'keyword';
 }
 
+/**
+ * The requests a host may ask the worker, by kind: the arguments it sends and what the reply carries. A request
+ * travels as `{ kind, id, ...args }` and its reply as `{ kind: 'reply', id, ok: true, ...reply }`, matched by id
+ * (`WorkerRequests.ask` in requests.ts); `ok: false` carries a message for the user instead.
+ */
+export interface Requests {
+  evaluate: { args: { expression: string }; reply: { text: string; tensor?: Tensor } };
+  /** A tensor by expression path, for expanding it in Variables. */
+  tensor: { args: { path: string }; reply: { text: string; tensor?: Tensor } };
+  setValue: { args: { path: string; value: string }; reply: { text: string } };
+  completions: { args: { text: string; offset: number }; reply: { items: readonly CompletionTarget[] } };
+  /**
+   * The Layer Inspector's view of a layer (null: the paused event's layer, else the first layer) at a 1-based step
+   * of the history (null: where the debugger is paused). The debugger's position does not change.
+   */
+  layerDetail: {
+    args: { layer: string | null; step: number | null; maxValues?: number };
+    reply: { layer: LayerDetail };
+  };
+}
+export type RequestKind = keyof Requests;
+/** A request as sent: its kind, the id its reply will carry, and its arguments. */
+export type Request<K extends RequestKind = RequestKind> = {
+  [P in K]: { kind: P; id: number } & Requests[P]['args'];
+}[K];
 /** A reply to a request; `error` is a message for the user when the request failed. */
 export type Reply =
-  | {
-      kind: 'reply';
-      id: number;
-      ok: true;
-      text: string;
-      tensor?: TensorSnapshot;
-      items?: readonly CompletionTarget[];
-      layer?: LayerDetail;
-    }
+  | { [K in RequestKind]: { kind: 'reply'; id: number; ok: true } & Requests[K]['reply'] }[RequestKind]
   | { kind: 'reply'; id: number; ok: false; error: string };
 
 export type WorkerToHost =
@@ -278,7 +210,7 @@ export type WorkerToHost =
       reason: StopReason;
       location: RuntimeLocation;
       progress: Progress;
-      tensors: readonly TensorSnapshot[];
+      tensors: readonly Tensor[];
       scalars: readonly Scalar[];
       network: readonly NodeSummary[];
       subStep: SubStep | null;

@@ -1,17 +1,13 @@
 // Matches worker requests to their replies by id, for hosts that ask the worker questions (the debug session).
 
-import type { HostToWorker, Reply, WorkerToHost } from './protocol';
+import type { Request, RequestKind, Requests, WorkerToHost } from './protocol';
 import type { WorkerClient } from './workerClient';
-
-type Request = Extract<HostToWorker, { id: number }>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** A successful reply's payload. */
-export type ReplyOk = Extract<Reply, { ok: true }>;
 
 /** Sends requests to one worker and resolves each with its reply; rejects all when the worker goes away. */
 export class WorkerRequests {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: ReplyOk) => void; reject: (e: Error) => void }>();
+  /** By id: what to do with the reply (its payload is the one `Requests` declares for the kind sent under that id). */
+  private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly worker: WorkerClient) {
     worker.onDidReceiveMessage((m: WorkerToHost) => {
@@ -26,12 +22,12 @@ export class WorkerRequests {
   }
 
   /** Sends a request and waits for its reply (rejects with the worker's message on failure). */
-  ask(request: DistributiveOmit<Request, 'id'>): Promise<ReplyOk> {
+  ask<K extends RequestKind>(kind: K, args: Requests[K]['args']): Promise<Requests[K]['reply']> {
     if (!this.worker.isAlive) return Promise.reject(new Error('the training worker has stopped'));
     const id = this.nextId++;
-    return new Promise<ReplyOk>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.post({ ...request, id } as Request);
+    return new Promise<Requests[K]['reply']>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.worker.post({ ...args, kind, id } as Request);
     });
   }
 

@@ -2,7 +2,8 @@
 // statistics and update ratios, the loss points not sent yet), and when the next one is due.
 
 import type { Trainer } from '../engine/runtime/trainer';
-import type { LossPoint, Progress } from './protocol';
+import type { Progress } from './protocol';
+import type { LossPoint } from '../wire/types';
 
 /**
  * Minimum milliseconds between progress messages. Each one reaches the workbench twice (a DAP event, then the view)
@@ -37,7 +38,8 @@ export class ProgressMeter {
     // lowest and highest loss, so a one-epoch spike still reaches the view.
     const points: LossPoint[] = [];
     for (const p of t.epochs.pointsSince(this.lossSent, MAX_LOSS_POINTS_PER_MESSAGE)) {
-      points.push({ epoch: p.index + 1, step: t.step, loss: p.loss, valLoss: p.valLoss });
+      const epoch = p.index + 1;
+      points.push(p.valLoss === null ? { epoch, loss: p.loss } : { epoch, loss: p.loss, valLoss: p.valLoss });
     }
     this.lossSent = t.epochs.length;
     return {

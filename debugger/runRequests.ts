@@ -8,30 +8,31 @@ import { isTensor, type ExprScope } from '../engine/expr/values';
 import { RewindError, type History } from '../engine/runtime/history';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import { findNode, layerDetail } from './layerDetail';
-import type { BreakpointSpec, CompletionTarget, LayerDetail, TensorSnapshot, WorkerToHost } from './protocol';
+import type { BreakpointSpec, CompletionTarget, RequestKind, Requests, WorkerToHost } from './protocol';
+import type { LayerDetail } from '../wire/types';
 
 /** Largest tensor sent whole in a reply (entries). */
 const MAX_REPLY_TENSOR = 1 << 20;
 
-/** What a request handler returns: the reply's payload. */
-export type ReplyBody = {
-  text: string;
-  tensor?: TensorSnapshot;
-  items?: readonly CompletionTarget[];
-  layer?: LayerDetail;
-};
-
-/** Posts the reply to request `id`: `f`'s payload, or the message of what it threw. */
-export function reply(post: (msg: WorkerToHost) => void, id: number, f: () => ReplyBody): void {
+/**
+ * Posts the reply to request `id` of kind `_kind`: `f`'s payload (typed by `Requests`), or the message of what it
+ * threw.
+ */
+export function reply<K extends RequestKind>(
+  post: (msg: WorkerToHost) => void,
+  _kind: K,
+  id: number,
+  f: () => Requests[K]['reply'],
+): void {
   try {
-    post({ kind: 'reply', id, ok: true, ...f() });
+    post({ kind: 'reply', id, ok: true, ...f() } as WorkerToHost);
   } catch (e) {
     post({ kind: 'reply', id, ok: false, error: e instanceof Error ? e.message : String(e) });
   }
 }
 
 /** An expression's value as text, with the tensor's values when it is one and not too large. */
-export function evaluateExpression(scope: ExprScope, expression: string): { text: string; tensor?: TensorSnapshot } {
+export function evaluateExpression(scope: ExprScope, expression: string): Requests['evaluate']['reply'] {
   const v = evaluate(expression, scope);
   if (!isTensor(v)) return { text: formatValue(v) };
   const n = v.shape.reduce((a, b) => a * b, 1);

@@ -174,7 +174,7 @@ function lookupNode(t: Trainer, i: number, name: string, state: () => EventState
     const s = state(),
       pending = s.tensorPending(i, key);
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
-    return { shape: x.shape, data: x.data };
+    return { shape: x.shape, data: x.values };
   }
   const n = t.model.nodes[i];
   const W = all.W;

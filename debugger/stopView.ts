@@ -5,17 +5,18 @@ import { describeTensor } from '../engine/nn/tensor';
 import { nodeLabel, notComputed, type EventState, type StepScalar } from '../engine/runtime/eventState';
 import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../engine/runtime/snapshot';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
-import type { NodeSummary, Scalar, TensorSnapshot } from './protocol';
+import type { NodeSummary } from './protocol';
+import type { Scalar, Tensor } from '../wire/types';
 import { nodePaths } from './scope';
 import type { SubStepDef } from './substeps';
 
 /** Copies a live tensor for sending (the worker keeps training; the host keeps the copy). */
-export function snapshot(x: NamedTensor): TensorSnapshot {
-  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.data) };
+export function snapshot(x: NamedTensor): Tensor {
+  return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.values) };
 }
 
 /** The tensors of an event that has been performed; `sub` narrows them to one sub-step's operands and result. */
-export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef | null): TensorSnapshot[] {
+export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef | null): Tensor[] {
   if (!ev) return tensorsAt(t, 'update', -1).map(snapshot); // entry: nothing has run, show the parameters
   if (sub && ev.layer >= 0) {
     const all = nodeTensors(t, ev.layer) as Record<string, NamedTensor | undefined>;
@@ -25,7 +26,7 @@ export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef
 }
 
 /** φ′(z) of a node whose kind computes it for display (the backward pass multiplies by it without storing it). */
-function derivative(t: Trainer, i: number): TensorSnapshot[] {
+function derivative(t: Trainer, i: number): Tensor[] {
   const n = t.model.nodes[i],
     B = t.batchSize || 0;
   const values = new Float32Array(B * n.outWidth);
@@ -83,9 +84,9 @@ export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
       name: n.kind === 'residual_begin' ? nodeLabel(t, i) : n.name,
       kind: n.kind,
       line: n.line + 1,
-      output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.data),
+      output: outPending ? notComputed(outPending) : describeTensor(a.shape, a.values),
       outputPending: outPending,
-      gradNorm: n.wSize && !gradPending ? frobenius(tensors.gradW!.data) : null,
+      gradNorm: n.wSize && !gradPending ? frobenius(tensors.gradW!.values) : null,
       gradPending: n.wSize ? gradPending : null,
       paths: nodePaths(t, i),
       pending,

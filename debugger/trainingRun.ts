@@ -91,11 +91,11 @@ export class TrainingRun {
         this.finish(true);
         return;
       case 'evaluate':
-        return reply(this.post, msg.id, () => evaluateExpression(this.pausedScope(), msg.expression));
+        return reply(this.post, msg.kind, msg.id, () => evaluateExpression(this.pausedScope(), msg.expression));
       case 'tensor':
-        return reply(this.post, msg.id, () => evaluateExpression(this.pausedScope(), msg.path));
+        return reply(this.post, msg.kind, msg.id, () => evaluateExpression(this.pausedScope(), msg.path));
       case 'setValue':
-        return reply(this.post, msg.id, () => {
+        return reply(this.post, msg.kind, msg.id, () => {
           const t = this.requirePaused();
           const text = applySetValue(t, this.scope(), msg.path, msg.value);
           this.history?.truncateAfter(t.eventIndex); // the future is different now
@@ -103,8 +103,7 @@ export class TrainingRun {
           return { text };
         });
       case 'layerDetail':
-        return reply(this.post, msg.id, () => ({
-          text: '',
+        return reply(this.post, msg.kind, msg.id, () => ({
           layer: layerDetailAt(
             this.requirePaused(),
             this.history,
@@ -115,8 +114,7 @@ export class TrainingRun {
           ),
         }));
       case 'completions':
-        return reply(this.post, msg.id, () => ({
-          text: '',
+        return reply(this.post, msg.kind, msg.id, () => ({
           items: this.trainer ? completions(this.scope(), msg.text, msg.offset) : [],
         }));
       default:

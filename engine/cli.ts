@@ -163,7 +163,7 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
     out(`\n${t.step} steps in ${secs.toFixed(2)} s (${Math.round(t.step / secs)} steps/s)\n`);
     out('layer        mean|grad|    max|grad|    ‖W‖');
     for (const g of t.gradStats()) {
-      const w = nodeTensors(t, g.node).W!.data;
+      const w = nodeTensors(t, g.node).W!.values;
       let sq = 0;
       for (const v of w) sq += v * v;
       const norm = Math.sqrt(sq);
@@ -183,7 +183,7 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
       err(`training ends after ${t.step} steps`);
       return 1;
     }
-    const nest = (v: NamedTensor | undefined) => (v ? toNested(v.shape, v.data) : undefined);
+    const nest = (v: NamedTensor | undefined) => (v ? toNested(v.shape, v.values) : undefined);
     // Parameters after N steps, captured before the next batch's events change anything.
     const weights = t.model.nodes.map((_, i) => {
       const s = nodeTensors(t, i);

@@ -1,24 +1,18 @@
 // The one protocol between the extension host and the Gradient Flow webview. Both sides import this file.
 // Messages from the webview are untrusted input: the host validates them with `isWebviewToHost` before use.
 
-import type { GradientFlowModel } from './gradientFlow/model';
+// Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `webview/gradientFlow/validate.ts` reads them.
 
-/** One bar group of the gradient-flow chart. */
-export interface GradFlowLayer {
-  readonly name: string;
-  readonly meanAbsGrad: number;
-  readonly maxAbsGrad: number;
-  /** ‖lr·ΔW‖ / ‖W‖ of the last optimizer step (~1e-3 is healthy); absent before the first step or from older hosts. */
-  readonly updateRatio?: number;
-}
+import type { LayerGradStats, LossPoint } from '../wire/types';
+import type { GradientFlowModel } from './gradientFlow/model';
 
 /** A finished run's loss curve (downsampled), kept as a faded overlay to compare with the current run. */
 export interface PreviousRun {
   readonly title: string;
-  readonly points: readonly { readonly epoch: number; readonly loss: number }[];
+  readonly points: readonly Pick<LossPoint, 'epoch' | 'loss'>[];
 }
 
-/** One sample of the global gradient norm, before and after clipping (NaN/null when not finite). */
+/** One sample of the global gradient norm, before and after clipping. */
 export interface GradNormPoint {
   readonly step: number;
   readonly before: number;
@@ -85,9 +79,9 @@ export type HostToWebview =
       runs?: readonly PreviousRun[];
     }
   /** Latest per-layer gradient magnitudes, in network order. */
-  | { kind: 'gradFlow'; layers: readonly GradFlowLayer[]; step: number }
+  | { kind: 'gradFlow'; layers: readonly LayerGradStats[]; step: number }
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
-  | { kind: 'loss'; points: readonly { readonly epoch: number; readonly loss: number; readonly valLoss?: number }[] }
+  | { kind: 'loss'; points: readonly LossPoint[] }
   /** Per-step loss samples to append (a few per second while training: a sampled trace, like the norms). */
   | { kind: 'stepLoss'; points: readonly StepLossPoint[] }
   /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */

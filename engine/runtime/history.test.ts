@@ -58,7 +58,7 @@ test('step back N events then forward N is bit-identical (with dropout, batch no
 const shown = (t: Trainer, ev: TrainerEvent) => {
   const h = createHash('sha256');
   for (const x of tensorsAt(t, ev.phase, ev.layer))
-    h.update(x.path).update(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+    h.update(x.path).update(Buffer.from(x.values.buffer, x.values.byteOffset, x.values.byteLength));
   h.update(Buffer.from(t.model.params.buffer)).update(
     JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.clip, ev]),
   );

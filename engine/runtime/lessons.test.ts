@@ -44,31 +44,31 @@ train
   firstBackward(t);
   const h = nodeTensors(t, 0),
     out = nodeTensors(t, 1);
-  const a2 = out.a!.data,
+  const a2 = out.a!.values,
     y = t.yBatch;
   assert.deepEqual(Array.from(y), [0, 0, 1], 'class index 2 became one-hot');
   close(
-    out.delta!.data,
+    out.delta!.values,
     Array.from(a2, (v, k) => v - y[k]),
     1e-7,
     'δ²',
   );
-  const W2 = out.W!.data,
-    a1 = h.a!.data,
-    d2 = out.delta!.data;
+  const W2 = out.W!.values,
+    a1 = h.a!.values,
+    d2 = out.delta!.values;
   const d1 = Array.from(
     { length: 4 },
     (_, j) => [0, 1, 2].reduce((s, k) => s + W2[k * 4 + j] * d2[k], 0) * a1[j] * (1 - a1[j]),
   );
-  close(h.delta!.data, d1, 1e-7, 'δ¹');
+  close(h.delta!.values, d1, 1e-7, 'δ¹');
   close(
-    out.gradW!.data,
+    out.gradW!.values,
     Array.from({ length: 12 }, (_, i) => d2[Math.floor(i / 4)] * a1[i % 4]),
     1e-7,
     'dW²',
   );
   close(
-    h.gradW!.data,
+    h.gradW!.values,
     Array.from({ length: 12 }, (_, i) => d1[Math.floor(i / 3)] * [0.5, -1, 2][i % 3]),
     1e-7,
     'dW¹',
@@ -125,7 +125,7 @@ train
 `),
   );
   while (t.advance());
-  const W = nodeTensors(t, 0).W!.data;
+  const W = nodeTensors(t, 0).W!.values;
   for (let u = 1; u < 4; u++) close(W.subarray(u * 2, u * 2 + 2), W.subarray(0, 2), 0, `row ${u} of h.W`);
   assert.notEqual(W[0], 0.3, 'the weights did train');
   assert.ok(t.epochs.last!.loss > 0.5, 'and XOR stays unsolved: identical units act as one');

@@ -3,17 +3,11 @@
 import { nodeOps } from '../nn/layers';
 import type { TensorKey } from '../nn/layers/kind';
 import type { FloatArray } from '../nn/tensor';
+import type { Tensor } from '../../wire/types';
 import type { Phase, Trainer } from './trainer';
 
-/** A named view onto live engine memory (copy it before keeping it). */
-export interface NamedTensor {
-  /** Display name, e.g. `W.grad`. */
-  readonly name: string;
-  /** Expression path, e.g. `h1.W.grad`. */
-  readonly path: string;
-  readonly shape: readonly number[];
-  readonly data: FloatArray;
-}
+/** A tensor whose values are a view onto live engine memory (copy it before keeping it). */
+export type NamedTensor = Tensor<FloatArray>;
 
 /** The role of a tensor within its node (declared with the layer kinds, which name their own). */
 export type { TensorKey } from '../nn/layers/kind';
@@ -29,7 +23,7 @@ export function nodeTensors(t: Trainer, i: number): Partial<Record<TensorKey, Na
     name: label,
     path: `${name}.${path}`,
     shape,
-    data: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)),
+    values: buf.subarray(off, off + shape.reduce((a, b) => a * b, 1)),
   });
   const out: Partial<Record<TensorKey, NamedTensor>> = {
     x: view('x', 'x', [B, n.inWidth], m.acts[i]),
@@ -70,7 +64,7 @@ export function tensorsAt(t: Trainer, phase: Phase, layer: number): NamedTensor[
         name: 'y',
         path: 'y',
         shape: [t.batchSize, K],
-        data: t.yBatch.subarray(0, t.batchSize * K),
+        values: t.yBatch.subarray(0, t.batchSize * K),
       };
       return [{ ...s.a!, name: 'ŷ', path: 'yhat' }, y, { ...s.dA!, name: '∂L/∂ŷ', path: 'dyhat' }];
     }

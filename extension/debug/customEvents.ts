@@ -1,7 +1,11 @@
-// Custom DAP events (and the one custom request) the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
-// session whether the adapter runs inline or as the standalone dist/debugAdapter.js. Imported by both sides.
+// The DAP JSON boundary: the custom events and requests the nnet adapter adds to the standard ones, and their one
+// encoder/decoder pair. Imported by the adapter (inline or the standalone dist/debugAdapter.js) and the extension's
+// views. JSON loses NaN, ±∞ and -0: `encodeDap` spells them (wire/json.ts), the decoders read them back.
 
-import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../../debugger/protocol';
+import type { NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
+import { encodeTensor } from '../../wire/float32';
+import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
+import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint } from '../../wire/types';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {
@@ -22,10 +26,7 @@ export function isNnetCustomEvent(name: string): name is NnetCustomEventName {
   return name === 'nnet.started' || name === 'nnet.progress' || name === 'nnet.stopped' || name === 'nnet.ended';
 }
 
-/** A tensor in a JSON response body: its float32 values as base64 (exact, NaN-safe, compact; see encodeFloat32). */
-export type TensorJson = Omit<TensorSnapshot, 'values'> & { readonly data: string };
-
-/** Custom requests the adapter answers (`DebugSession.customRequest`), by command: arguments and response body. */
+/** Custom requests the adapter answers (`DebugSession.customRequest`), by command: arguments and reply body. */
 export interface NnetCustomRequests {
   /**
    * The Layer Inspector's view of a layer while paused: `layer` null for the paused event's layer; `step` (1-based)
@@ -34,20 +35,107 @@ export interface NnetCustomRequests {
   'nnet.layerDetail': {
     /** `maxValues`: values per tensor at most (the nnet.inspector.maxTensorValues setting). */
     args: { layer?: string | null; step?: number | null; maxValues?: number };
-    body: Omit<LayerDetail, 'tensors' | 'optimizer'> & {
-      readonly tensors: readonly TensorJson[];
-      readonly optimizer:
-        (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;
-    };
+    /** Tensors as base64 float32 (exact, compact); the host passes them on to the webview undecoded. */
+    reply: LayerDetail<EncodedTensor>;
   };
 }
 
-/** Float32 values as base64 of their little-endian bytes (`InspectorTensor.data`); Buffer does 5M values in ~5 ms. */
-export function encodeFloat32(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+/** An event or reply body for DAP JSON (numbers JSON would lose spelled out). */
+export function encodeDap<T>(body: T): Encoded<T> {
+  return encodeJson(body);
 }
 
-/** Converts a tensor for a JSON response body. */
-export function tensorJson(t: TensorSnapshot): TensorJson {
-  return { name: t.name, path: t.path, shape: t.shape, data: encodeFloat32(t.values) };
+/** The `nnet.layerDetail` reply body of a layer from the worker. */
+export function encodeLayerDetail(d: LayerDetail): Encoded<LayerDetail<EncodedTensor>> {
+  return encodeDap<LayerDetail<EncodedTensor>>({
+    ...d,
+    tensors: d.tensors.map(encodeTensor),
+    optimizer: d.optimizer && { ...d.optimizer, tensors: d.optimizer.tensors.map(encodeTensor) },
+  });
+}
+
+/** Tensors as they arrived: their shapes are whole numbers, which JSON keeps. */
+const tensors = (ts: Encoded<readonly EncodedTensor[]>) => ts as readonly EncodedTensor[];
+
+/** A measured number as it arrived (NaN for anything but the encoder's forms). */
+const num = (x: unknown): number => decodeNumber(x) ?? NaN;
+
+/** Reads a `nnet.progress` event's progress (numbers restored). */
+export function decodeProgress(p: Encoded<Progress>): Progress {
+  return {
+    epoch: num(p.epoch),
+    epochs: num(p.epochs),
+    step: num(p.step),
+    loss: num(p.loss),
+    ...(p.batchLoss !== undefined && { batchLoss: num(p.batchLoss) }),
+    stepsPerSecond: num(p.stepsPerSecond),
+    gradNormBeforeClip: num(p.gradNormBeforeClip),
+    gradNormAfterClip: num(p.gradNormAfterClip),
+    // null: the spec does not clip by norm (a threshold is never NaN).
+    clipNorm: p.clipNorm === null || p.clipNorm === undefined ? null : num(p.clipNorm),
+    layers: p.layers.map((l): LayerGradStats => ({
+      name: l.name,
+      meanAbsGrad: num(l.meanAbsGrad),
+      maxAbsGrad: num(l.maxAbsGrad),
+      ...(l.updateRatio !== undefined && { updateRatio: num(l.updateRatio) }),
+    })),
+    newLossPoints: p.newLossPoints.map((x): LossPoint => ({
+      epoch: num(x.epoch),
+      loss: num(x.loss),
+      ...(x.valLoss !== undefined && { valLoss: num(x.valLoss) }),
+    })),
+  };
+}
+
+/** Reads a `nnet.stopped` event's body (gradient norms restored; null stays "none"). */
+export function decodeStopped(b: Encoded<NnetCustomEvents['nnet.stopped']>): NnetCustomEvents['nnet.stopped'] {
+  const network = b.network.map((n) => ({
+    ...n,
+    line: num(n.line),
+    gradNorm: n.gradNorm === null ? null : num(n.gradNorm),
+  }));
+  return { network, location: b.location as RuntimeLocation };
+}
+
+/** Reads a `nnet.layerDetail` reply body (numbers restored; tensors left as base64). */
+export function decodeLayerDetail(d: Encoded<LayerDetail<EncodedTensor>>): LayerDetail<EncodedTensor> {
+  return {
+    layer: d.layer,
+    title: d.title,
+    where: d.where,
+    tensors: tensors(d.tensors),
+    scalars: d.scalars.map((s) =>
+      s.pending === undefined
+        ? { name: s.name, value: num(s.value) }
+        : { name: s.name, value: num(s.value), pending: s.pending },
+    ),
+    clip: d.clip && {
+      normBefore: num(d.clip.normBefore),
+      normAfter: num(d.clip.normAfter),
+      coefficient: num(d.clip.coefficient),
+      threshold: d.clip.threshold === null ? null : num(d.clip.threshold),
+      layerNorm: num(d.clip.layerNorm),
+      share: num(d.clip.share),
+    },
+    optimizer: d.optimizer && {
+      kind: d.optimizer.kind,
+      lr: num(d.optimizer.lr),
+      t: num(d.optimizer.t),
+      tensors: tensors(d.optimizer.tensors),
+    },
+    decomposition: d.decomposition && {
+      upstreamFrom: d.decomposition.upstreamFrom,
+      activation: d.decomposition.activation,
+      upstreamNorm: num(d.decomposition.upstreamNorm),
+      phiPrimeMean: num(d.decomposition.phiPrimeMean),
+      phiPrimeMax: num(d.decomposition.phiPrimeMax),
+      deltaNorm: num(d.decomposition.deltaNorm),
+    },
+    history: d.history && {
+      first: num(d.history.first),
+      last: num(d.history.last),
+      step: num(d.history.step),
+      live: d.history.live,
+    },
+  };
 }

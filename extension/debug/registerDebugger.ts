@@ -9,7 +9,9 @@ import type { SettingsStore } from '../settings';
 import { trace, tracing } from '../trace';
 import { NnetConfigurationProvider, NnetDynamicConfigurations } from './configProvider';
 import { NnetInlineValues } from './inlineValues';
-import { isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
+import type { RuntimeLocation } from '../../debugger/protocol';
+import type { Encoded } from '../../wire/json';
+import { decodeProgress, decodeStopped, isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
@@ -54,12 +56,12 @@ export function registerDebugger(
           return;
         }
         case 'nnet.progress': {
-          const body = e.body as NnetCustomEvents['nnet.progress'];
-          display.progress(body.progress, body.paused);
+          const body = e.body as Encoded<NnetCustomEvents['nnet.progress']>;
+          display.progress(decodeProgress(body.progress), body.paused as RuntimeLocation | null);
           return;
         }
         case 'nnet.stopped': {
-          const body = e.body as NnetCustomEvents['nnet.stopped'];
+          const body = decodeStopped(e.body as Encoded<NnetCustomEvents['nnet.stopped']>);
           inline.update(body.network, body.location.layerName);
           onStopped?.(e.session, body);
           return;

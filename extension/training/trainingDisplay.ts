@@ -40,51 +40,24 @@ export class TrainingDisplay implements vscode.Disposable {
 
   /** Live progress, or the state at a debugger stop when `paused` is set. */
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
-    if (p.layers.length) {
-      // Over DAP a non-finite ratio arrives as null; the webview reads null as NaN, so it is passed on as is.
-      const layers = p.layers.map((l) =>
-        l.updateRatio === undefined
-          ? { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad }
-          : {
-              name: l.name,
-              meanAbsGrad: l.meanAbsGrad,
-              maxAbsGrad: l.maxAbsGrad,
-              updateRatio: typeof l.updateRatio === 'number' ? l.updateRatio : NaN,
-            },
-      );
-      this.view.post({ kind: 'gradFlow', layers, step: p.step });
-    }
-    if (p.newLossPoints.length) {
-      this.view.post({
-        kind: 'loss',
-        points: p.newLossPoints.map((x) =>
-          typeof x.valLoss === 'number'
-            ? { epoch: x.epoch, loss: x.loss, valLoss: x.valLoss }
-            : { epoch: x.epoch, loss: x.loss },
-        ),
-      });
-    }
+    // Numbers arrive as they were computed (structured clone from the worker, or decodeProgress over DAP).
+    if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
+    if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints });
     // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
     const batchLoss = p.batchLoss;
-    if (typeof batchLoss === 'number' && !Number.isNaN(batchLoss) && p.step > 0 && p.step !== this.lastLossStep) {
+    if (batchLoss !== undefined && !Number.isNaN(batchLoss) && p.step > 0 && p.step !== this.lastLossStep) {
       this.lastLossStep = p.step;
       this.view.post({ kind: 'stepLoss', points: [{ step: p.step, loss: batchLoss }] });
     }
     // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
-    // Over DAP, NaN arrives as null; before the first clip event the norms are NaN and there is nothing to plot.
+    // Before the first clip event the norms are NaN and there is nothing to plot.
     const before = p.gradNormBeforeClip,
       after = p.gradNormAfterClip;
-    if (typeof before === 'number' && !Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
+    if (!Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
       this.lastNormStep = p.step;
-      const clipNorm = typeof p.clipNorm === 'number' ? p.clipNorm : null;
-      this.view.post({
-        kind: 'gradNorm',
-        points: [{ step: p.step, before, after: typeof after === 'number' ? after : NaN }],
-        clipNorm,
-      });
+      this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after }], clipNorm: p.clipNorm ?? null });
     }
-    // Over DAP, numbers travel as JSON: NaN (no loss yet) arrives as null.
-    const loss = typeof p.loss === 'number' && !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
+    const loss = !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
     const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;

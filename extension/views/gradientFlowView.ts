@@ -1,5 +1,6 @@
 // Host side of the Gradient Flow view: serves the webview, forwards and replays updates, relays its commands.
 
+import { encodeJson } from '../../wire/json';
 import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
 import { isWebviewToHost, type HostToWebview, type ViewCommand, type ViewLimits } from '../../webview/protocol';
@@ -120,7 +121,8 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     const view = this.view;
     // Hidden views have no live content; they get everything by replay when shown again.
     if (!view || !view.visible) return;
-    view.webview.postMessage(msg).then(undefined, (err: unknown) => {
+    // JSON on the way: ±∞ and -0 are spelled out (NaN becomes null), and the view's validator reads them back.
+    view.webview.postMessage(encodeJson(msg)).then(undefined, (err: unknown) => {
       this.log(`Gradient Flow view: could not post '${msg.kind}': ${String(err)}`);
     });
   }

@@ -2,6 +2,7 @@
 // session (the paused layer by default, or one picked from a CodeLens or the Variables view), scrubs through the
 // rewind history, and is restored after a reload by a WebviewPanelSerializer.
 
+import { encodeJson } from '../../wire/json';
 import * as vscode from 'vscode';
 import { isInspectorToHost, type HostToInspector, type InspectorToHost } from '../../webview/inspector/protocol';
 import type { Logger } from '../../debugger/log';
@@ -100,8 +101,9 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
       }
     }
     if (gen !== this.generation || !this.panel) return;
+    // JSON on the way: numbers it would lose are spelled out (wire/json.ts); parseHostToInspector reads them back.
     this.panel.webview
-      .postMessage(msg)
+      .postMessage(encodeJson(msg))
       .then(undefined, (err: unknown) => this.log(`Layer Inspector: could not post: ${String(err)}`));
   }
 

@@ -4,23 +4,26 @@
 
 import { notComputed } from '../../engine/runtime/eventState';
 import { formatSummary } from '../../engine/nn/tensor';
-import type { NnetCustomRequests, TensorJson } from '../debug/customEvents';
+import { float32Count } from '../../wire/float32';
+import type { Encoded } from '../../wire/json';
+import type { EncodedTensor, LayerDetail } from '../../wire/types';
+import { decodeLayerDetail, type NnetCustomRequests } from '../debug/customEvents';
 import type { InspectorLayer, InspectorTensor } from '../../webview/inspector/protocol';
 
 /** Sends one DAP request and resolves with its response body. */
 export type DapRequest = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
 
-type Body = NnetCustomRequests['nnet.layerDetail']['body'];
-
-/** Over JSON, NaN and ±Infinity arrive as null; the inspector reads null as NaN. */
-const num = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
-
 /** Passes the base64 values through untouched (the webview decodes them): no 5M-number arrays in the host. */
-function tensor(t: TensorJson): InspectorTensor {
+function tensor(t: EncodedTensor): InspectorTensor {
   const count = t.shape.reduce((a, b) => a * b, 1);
-  const pad = t.data.endsWith('==') ? 2 : t.data.endsWith('=') ? 1 : 0;
-  const length = ((t.data.length / 4) * 3 - pad) / 4;
-  return { name: t.name, path: t.path, shape: t.shape, values: [], data: t.data, truncated: length < count };
+  return {
+    name: t.name,
+    path: t.path,
+    shape: t.shape,
+    values: [],
+    data: t.data,
+    truncated: float32Count(t.data) < count,
+  };
 }
 
 /**
@@ -35,8 +38,9 @@ export async function readLayer(
 ): Promise<InspectorLayer> {
   const args: NnetCustomRequests['nnet.layerDetail']['args'] =
     maxValues === undefined ? { layer, step } : { layer, step, maxValues };
-  const d = (await req('nnet.layerDetail', args)) as Body | undefined;
-  if (!d || !Array.isArray(d.tensors)) throw new Error('the debug adapter sent no layer');
+  const body = (await req('nnet.layerDetail', args)) as Encoded<LayerDetail<EncodedTensor>> | undefined;
+  if (!body || !Array.isArray(body.tensors)) throw new Error('the debug adapter sent no layer');
+  const d = decodeLayerDetail(body);
   return {
     kind: 'layer',
     title: d.title,
@@ -45,29 +49,11 @@ export async function readLayer(
     tensors: d.tensors.map(tensor),
     scalars: d.scalars.map((s) => ({
       name: s.name,
-      value: s.pending ? notComputed(s.pending) : formatSummary(num(s.value)),
+      value: s.pending ? notComputed(s.pending) : formatSummary(s.value),
     })),
-    clip: d.clip && {
-      normBefore: num(d.clip.normBefore),
-      normAfter: num(d.clip.normAfter),
-      coefficient: num(d.clip.coefficient),
-      threshold: d.clip.threshold,
-      layerNorm: num(d.clip.layerNorm),
-      share: num(d.clip.share),
-    },
-    optimizer: d.optimizer && {
-      kind: d.optimizer.kind,
-      lr: num(d.optimizer.lr),
-      t: d.optimizer.t,
-      tensors: d.optimizer.tensors.map(tensor),
-    },
-    decomposition: d.decomposition && {
-      ...d.decomposition,
-      upstreamNorm: num(d.decomposition.upstreamNorm),
-      phiPrimeMean: num(d.decomposition.phiPrimeMean),
-      phiPrimeMax: num(d.decomposition.phiPrimeMax),
-      deltaNorm: num(d.decomposition.deltaNorm),
-    },
+    clip: d.clip,
+    optimizer: d.optimizer && { ...d.optimizer, tensors: d.optimizer.tensors.map(tensor) },
+    decomposition: d.decomposition,
     history: d.history,
   };
 }

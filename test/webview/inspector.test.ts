@@ -25,7 +25,7 @@ import {
   maxAbs,
   tensorStats,
 } from '../../webview/inspector/numbers';
-import { encodeFloat32 } from '../../extension/debug/customEvents';
+import { encodeFloat32 } from '../../wire/float32';
 import { isInspectorToHost, parseHostToInspector, type HostToInspector } from '../../webview/inspector/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');

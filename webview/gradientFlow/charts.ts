@@ -17,13 +17,8 @@ import {
   type ScriptableScaleContext,
   type TooltipItem,
 } from 'chart.js';
-import {
-  DEFAULT_VIEW_LIMITS,
-  type GradFlowLayer,
-  type GradNormPoint,
-  type PreviousRun,
-  type ViewLimits,
-} from '../protocol';
+import { DEFAULT_VIEW_LIMITS, type GradNormPoint, type PreviousRun, type ViewLimits } from '../protocol';
+import type { LayerGradStats } from '../../wire/types';
 import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
@@ -190,7 +185,7 @@ export interface GradFlowChart {
   /** `logScale` false draws the bars on a linear axis from 0. */
   update(
     layerNames: readonly string[],
-    layers: readonly GradFlowLayer[],
+    layers: readonly LayerGradStats[],
     logScale?: boolean,
     limits?: ViewLimits,
   ): void;
@@ -621,7 +616,7 @@ export function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): N
 
 /** The per-layer update-to-weight ratio bars. */
 export interface RatioChart {
-  update(layerNames: readonly string[], layers: readonly GradFlowLayer[]): void;
+  update(layerNames: readonly string[], layers: readonly LayerGradStats[]): void;
   applyTheme(theme: ChartTheme): void;
   read(): ChartSnapshot;
 }

@@ -3,11 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type ViewLimits } from '../protocol';
+import type { LayerGradStats } from '../../wire/types';
+import { DEFAULT_VIEW_LIMITS, type ViewLimits } from '../protocol';
 import { applyMessage, classifyLayers, emptyModel, lossPointsForDisplay, replayMessages } from './model';
 import { parseHostToWebview, parsePersistedState } from './validate';
 
-const l = (name: string, mean: number, max = mean): GradFlowLayer => ({ name, meanAbsGrad: mean, maxAbsGrad: max });
+const l = (name: string, mean: number, max = mean): LayerGradStats => ({ name, meanAbsGrad: mean, maxAbsGrad: max });
 const limits = (over: Partial<ViewLimits>): ViewLimits => ({ ...DEFAULT_VIEW_LIMITS, ...over });
 
 test('the bars are classified with the limits given: ratio, floor and exploding max', () => {

@@ -1,9 +1,9 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
+import type { LayerGradStats, LossPoint } from '../../wire/types';
 import { appendSeries, emptySeries, seriesForDisplay, type Series, type ValueOf } from './series';
 import {
   DEFAULT_VIEW_LIMITS,
-  type GradFlowLayer,
   type GradNormPoint,
   type HostToWebview,
   type PausedAt,
@@ -21,13 +21,7 @@ export const MAX_LOSS_POINTS = DEFAULT_VIEW_LIMITS.curvePoints;
 /** Most points a curve draws by default: up to MAX_LOSS_POINTS + 3 kept ones and up to 3 of the bucket being filled. */
 export const MAX_SHOWN_POINTS = MAX_LOSS_POINTS + 6;
 
-/** One point of the loss curve. `loss` is NaN when training produced a non-finite loss. */
-export interface LossPoint {
-  readonly epoch: number;
-  readonly loss: number;
-  /** Validation loss of the epoch, when the run has a validation split. */
-  readonly valLoss?: number;
-}
+export type { LossPoint } from '../../wire/types';
 
 export type { Series } from './series';
 export type LossSeries = Series<LossPoint>;
@@ -42,7 +36,7 @@ const NORM: ValueOf<GradNormPoint> = (p) => p.before;
 export interface GradientFlowModel {
   title: string;
   layerNames: string[];
-  layers: GradFlowLayer[];
+  layers: LayerGradStats[];
   /** Optimizer step of `layers`, or null before the first gradient arrives. */
   step: number | null;
   loss: LossSeries;
@@ -236,7 +230,7 @@ export const EXPLODING_RATIO = 1e3;
  * VanishingGradient rule): a network whose every layer collapsed shows as vanishing, not as healthy.
  */
 export function classifyLayers(
-  layers: readonly GradFlowLayer[],
+  layers: readonly LayerGradStats[],
   limits: ViewLimits = DEFAULT_VIEW_LIMITS,
 ): LayerHealth[] {
   const ref = layers.length > 0 ? layers[layers.length - 1].meanAbsGrad : NaN;

@@ -1,10 +1,11 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
+import { decodeNumber } from '../../wire/json';
+import type { LayerGradStats } from '../../wire/types';
 import {
   DEFAULT_VIEW_LIMITS,
   MAX_CURVE_POINTS,
   MAX_RUNS,
-  type GradFlowLayer,
   type GradNormPoint,
   type HostToWebview,
   type PausedAt,
@@ -32,17 +33,14 @@ function text(x: unknown): string | undefined {
   return typeof x === 'string' ? x.slice(0, MAX_TEXT) : undefined;
 }
 
-/** A measured value: a number, or null standing for a non-finite one lost in JSON. */
-function measured(x: unknown): number | undefined {
-  if (x === null) return NaN;
-  return typeof x === 'number' ? x : undefined;
-}
+/** A measured value as the host encodes it (wire/json.ts: null for NaN, ±∞ and -0 spelled out). */
+const measured = decodeNumber;
 
 function finite(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
-function layer(x: unknown): GradFlowLayer | undefined {
+function layer(x: unknown): LayerGradStats | undefined {
   if (!isRec(x)) return undefined;
   const name = text(x.name);
   const meanAbsGrad = measured(x.meanAbsGrad);

@@ -24,3 +24,22 @@ test('both webviews may post warn and error log lines of bounded length, nothing
     assert.ok(!check({ kind: 'log', level: 'warn', message: 5 }));
   }
 });
+
+test('host → inspector: encodeJson, JSON and parseHostToInspector give back every number and float32 bit', async () => {
+  const { encodeJson } = await import('../../wire/json');
+  const { encodeTensor } = await import('../../wire/float32');
+  const values = Float32Array.from([NaN, Infinity, -Infinity, -0, 1.5]);
+  const t = { ...encodeTensor({ name: 'W', path: 'h1.W', shape: [5], values }), values: [], truncated: false };
+  const sent = {
+    ...layer,
+    tensors: [t],
+    clip: { normBefore: Infinity, normAfter: -0, coefficient: NaN, threshold: 1, layerNorm: -Infinity, share: 0 },
+  };
+  const got = parseHostToInspector(JSON.parse(JSON.stringify(encodeJson(sent))));
+  assert.ok(got?.kind === 'layer');
+  const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+  assert.deepEqual(bits(got.tensors[0].values), bits(values));
+  const c = got.clip!;
+  assert.deepEqual([c.normBefore, c.layerNorm, c.threshold, c.share], [Infinity, -Infinity, 1, 0]);
+  assert.ok(Object.is(c.normAfter, -0) && Number.isNaN(c.coefficient));
+});

@@ -1,100 +1,27 @@
 // The one protocol between the extension host and the Layer Inspector panel. Both sides import this file.
-// Messages are JSON on the way: non-finite values travel as null and are read back as NaN.
+// Messages are JSON on the way: the host encodes numbers JSON would lose (wire/json.ts, null for NaN) and tensors as
+// base64 float32 (wire/float32.ts); `parseHostToInspector` is the decoder.
 
+import { decodeFloat32 } from '../../wire/float32';
+import { decodeNumber } from '../../wire/json';
+import type { LayerClip, LayerDecomposition, LayerHistory, LayerOptimizer, Tensor } from '../../wire/types';
 import { MAX_LOG_TEXT, type WebviewLogLevel } from '../protocol';
 
-/** One tensor of the paused layer, with its values (row-major) as plain numbers. */
-export interface InspectorTensor {
-  /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
-  readonly name: string;
-  /** Expression path, e.g. `h1.W.grad`. */
-  readonly path: string;
-  readonly shape: readonly number[];
-  /**
-   * Row-major values; may hold fewer than the shape's count when `truncated`. On the wire a number array (null for
-   * NaN/±∞), or empty when `data` carries them.
-   */
-  readonly values: ArrayLike<number>;
-  /**
-   * On the wire only: the values as base64 of little-endian float32 — exact, NaN-safe, and about a third of the size
-   * of JSON numbers, which matters for a 1024×1024 layer. The adapter encodes it (`encodeFloat32` in
-   * extension/debug/customEvents.ts, with Node's Buffer); the parser decodes it into `values` and drops it.
-   */
+/**
+ * One tensor of the shown layer. `values` may hold fewer than the shape's count when `truncated`. On the wire the
+ * values are base64 float32 in `data` (exact and about a third of the size of JSON numbers, which matters for a
+ * 1024×1024 layer) with `values` empty, or a number array (null for NaN); the parser decodes `data` and drops it.
+ */
+export type InspectorTensor = Tensor<ArrayLike<number>> & {
   readonly data?: string;
   /** True when only the first rows were fetched (very large tensors). */
   readonly truncated: boolean;
-}
-
-/** Decodes `InspectorTensor.data`; undefined when it is not base64 of whole float32s. */
-export function decodeFloat32(data: string): Float32Array | undefined {
-  let bin: string;
-  try {
-    bin = atob(data);
-  } catch {
-    return undefined;
-  }
-  if (bin.length % 4 !== 0) return undefined;
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
-}
+};
 
 /** A named scalar shown beside the tensors (loss, gradient norms, clip coefficient, lr), as the debugger formats it. */
 export interface InspectorScalar {
   readonly name: string;
   readonly value: string;
-}
-
-/** The clipping picture of the step shown: the global norm before/after, and this layer's part of it. */
-export interface InspectorClip {
-  /** Global L2 norm of all gradients before and after clipping (NaN before the step's clip event). */
-  readonly normBefore: number;
-  readonly normAfter: number;
-  /** Scale applied to every gradient (1 when nothing was clipped). */
-  readonly coefficient: number;
-  /** The spec's `clip norm` threshold; null without clipping by norm. */
-  readonly threshold: number | null;
-  /** ‖∂L/∂W‖ of this layer before clipping, and its share ‖g_layer‖² / ‖g‖² of the squared global norm. */
-  readonly layerNorm: number;
-  readonly share: number;
-}
-
-/** The optimizer's state for this layer's weights: e.g. Adam's m̂ and v̂, and the step it applied. */
-export interface InspectorOptimizer {
-  /** `sgd`, `momentum`, `rmsprop`, `adam`, `adamw`. */
-  readonly kind: string;
-  /** Learning rate of the latest update and the optimizer's step count. */
-  readonly lr: number;
-  readonly t: number;
-  /** State tensors, shaped like W (e.g. `m̂`, `v̂`, `effective step = lr·m̂/(√v̂+ε)`); empty before the first update. */
-  readonly tensors: readonly InspectorTensor[];
-}
-
-/**
- * The δ decomposition of a dense layer, δ = ∂L/∂a ⊙ φ′(z): the size of the gradient arriving from above (Wᵀδ′ of
- * the next layer, or the loss) against the size of φ′(z), so a user sees which factor shrank or blew up δ.
- * Norms are over the batch (Frobenius); values are NaN before the layer's first backward pass.
- */
-export interface InspectorDecomposition {
-  /** Where ∂L/∂a comes from: `the loss` or `Wᵀδ′ from <layer>`. */
-  readonly upstreamFrom: string;
-  /** ‖∂L/∂a‖. */
-  readonly upstreamNorm: number;
-  /** The activation, and mean and max of φ′(z) over the batch (1 for identity; the fused softmax/sigmoid output has none). */
-  readonly activation: string;
-  readonly phiPrimeMean: number;
-  readonly phiPrimeMax: number;
-  /** ‖δ‖ = ‖∂L/∂a ⊙ φ′(z)‖; ‖δ‖ / ‖∂L/∂a‖ is the factor φ′ applied. */
-  readonly deltaNorm: number;
-}
-
-/** The steps the runtime can show (its rewind history) and the one shown; 1-based, as the Call Stack counts. */
-export interface InspectorHistory {
-  readonly first: number;
-  readonly last: number;
-  readonly step: number;
-  /** True when `step` is where the debugger is paused (not a scrubbed earlier step). */
-  readonly live: boolean;
 }
 
 /** A layer as the inspector shows it. The four sections are optional (absent: the host has nothing for them). */
@@ -108,10 +35,10 @@ export interface InspectorLayer {
   readonly layer?: string;
   readonly tensors: readonly InspectorTensor[];
   readonly scalars: readonly InspectorScalar[];
-  readonly clip?: InspectorClip | null;
-  readonly optimizer?: InspectorOptimizer | null;
-  readonly decomposition?: InspectorDecomposition | null;
-  readonly history?: InspectorHistory | null;
+  readonly clip?: LayerClip | null;
+  readonly optimizer?: LayerOptimizer<InspectorTensor> | null;
+  readonly decomposition?: LayerDecomposition | null;
+  readonly history?: LayerHistory | null;
   /** Cells per side a heat map draws at most (the nnet.inspector.heatmapCells setting); absent: the default. */
   readonly heatmapCells?: number;
 }
@@ -194,26 +121,23 @@ function tensor(x: unknown): InspectorTensor | undefined {
     const parsed: number[] = new Array(x.values.length);
     for (let i = 0; i < x.values.length; i++) {
       const v = x.values[i];
-      if (v === null) parsed[i] = NaN;
-      else if (typeof v === 'number') parsed[i] = v;
-      else return undefined;
+      const n = decodeNumber(v);
+      if (n === undefined) return undefined;
+      parsed[i] = n;
     }
     values = parsed;
   }
   return { name, path, shape: x.shape as number[], values, truncated: x.truncated === true || values.length < count };
 }
 
-/** A JSON number, or null read back as NaN (JSON has no NaN); anything else is malformed. */
-function num(x: unknown): number | undefined {
-  if (x === null) return NaN;
-  return typeof x === 'number' ? x : undefined;
-}
+/** A number as `encodeNumber` writes it (null → NaN); anything else is malformed. */
+const num = decodeNumber;
 
 /** A 1-based step index, bounded like `scrub` so the slider's range stays sane. */
 const stepIndex = (x: unknown): number | undefined =>
   typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e9 ? x : undefined;
 
-function clip(x: Rec): InspectorClip | undefined {
+function clip(x: Rec): LayerClip | undefined {
   const normBefore = num(x.normBefore),
     normAfter = num(x.normAfter),
     coefficient = num(x.coefficient);
@@ -233,7 +157,7 @@ function clip(x: Rec): InspectorClip | undefined {
   return { normBefore, normAfter, coefficient, threshold, layerNorm, share };
 }
 
-function optimizer(x: Rec, room: number): InspectorOptimizer | undefined {
+function optimizer(x: Rec, room: number): LayerOptimizer<InspectorTensor> | undefined {
   const kind = text(x.kind),
     lr = num(x.lr),
     t = num(x.t);
@@ -249,7 +173,7 @@ function optimizer(x: Rec, room: number): InspectorOptimizer | undefined {
   return { kind, lr, t, tensors };
 }
 
-function decomposition(x: Rec): InspectorDecomposition | undefined {
+function decomposition(x: Rec): LayerDecomposition | undefined {
   const upstreamFrom = text(x.upstreamFrom),
     activation = text(x.activation);
   const upstreamNorm = num(x.upstreamNorm),
@@ -268,7 +192,7 @@ function decomposition(x: Rec): InspectorDecomposition | undefined {
   return { upstreamFrom, upstreamNorm, activation, phiPrimeMean, phiPrimeMax, deltaNorm };
 }
 
-function history(x: Rec): InspectorHistory | undefined {
+function history(x: Rec): LayerHistory | undefined {
   const first = stepIndex(x.first),
     last = stepIndex(x.last),
     step = stepIndex(x.step);

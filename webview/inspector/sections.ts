@@ -1,6 +1,6 @@
 // The Layer Inspector's sections (stats grid, clipping, δ decomposition, optimizer heading, step slider) over static markup.
 
-import type { InspectorClip, InspectorDecomposition, InspectorHistory, InspectorOptimizer } from './protocol';
+import type { LayerClip, LayerDecomposition, LayerHistory, LayerOptimizer } from '../../wire/types';
 import { deltaVerdict, formatPercent, formatStat, logBars, type TensorStats } from './numbers';
 import { drawLogBars, type Palette } from './draw';
 
@@ -63,7 +63,7 @@ export interface ClipReadout {
 }
 
 /** Fills the Clipping section, or hides it when the host sent no clip picture. */
-export function renderClip(c: InspectorClip | null | undefined): ClipReadout | null {
+export function renderClip(c: LayerClip | null | undefined): ClipReadout | null {
   const section = byId('clip');
   section.hidden = !c;
   if (!c) return null;
@@ -96,7 +96,7 @@ export interface DecompositionReadout {
 
 /** Fills the δ decomposition section (table, verdict, log-scale bars), or hides it. */
 export function renderDecomposition(
-  d: InspectorDecomposition | null | undefined,
+  d: LayerDecomposition | null | undefined,
   pal: Palette,
 ): DecompositionReadout | null {
   const section = byId('decomp');
@@ -129,7 +129,7 @@ export function renderDecomposition(
 }
 
 /** Fills the Optimizer heading; the caller draws the state tensors into `#opt-tensors`. */
-export function renderOptimizerHead(o: InspectorOptimizer | null | undefined): HTMLElement | null {
+export function renderOptimizerHead(o: LayerOptimizer<unknown> | null | undefined): HTMLElement | null {
   const section = byId('optimizer');
   section.hidden = !o;
   const list = byId('opt-tensors');
@@ -151,12 +151,12 @@ export interface SliderReadout {
 }
 
 /** The slider's text for a step, shared by rendering and the preview while dragging. */
-export function stepText(step: number, h: InspectorHistory): string {
+export function stepText(step: number, h: LayerHistory): string {
   return `step ${step} of ${h.first}–${h.last}`;
 }
 
 /** While the user moves the slider: the text and the value a screen reader announces follow it before any scrub. */
-export function previewStep(step: number, h: InspectorHistory): void {
+export function previewStep(step: number, h: LayerHistory): void {
   const text = stepText(step, h);
   setText('step-text', text);
   const status = step === h.step ? (h.live ? 'live' : 'earlier step') : 'not loaded yet';
@@ -164,7 +164,7 @@ export function previewStep(step: number, h: InspectorHistory): void {
 }
 
 /** Sets up the step slider from the history, or hides it when there is nothing to scrub through. */
-export function renderHistory(h: InspectorHistory | null | undefined): SliderReadout | null {
+export function renderHistory(h: LayerHistory | null | undefined): SliderReadout | null {
   const bar = byId('history');
   bar.hidden = !h || h.first === h.last;
   if (!h || h.first === h.last) return null;

@@ -209,7 +209,7 @@ test('a stop shows x, x̂, a, γ and β (forward) and ∂L/∂a, γ.grad, β.gra
     fwd.map((x) => `${x.name} ${x.path} [${x.shape}]`),
     ['x ln.x [2,5]', 'x̂ ln.xhat [2,5]', 'a ln.a [2,5]', 'γ ln.gamma [5]', 'β ln.beta [5]'],
   );
-  const xhat = nodeTensors(t, i).xhat!.data;
+  const xhat = nodeTensors(t, i).xhat!.values;
   for (let r = 0; r < 2; r++) {
     const row = Array.from(xhat.subarray(r * 5, r * 5 + 5));
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0)) < 1e-5, 'each row of x̂ has mean 0');

@@ -98,6 +98,6 @@ for (const kind of LAYER_KINDS) {
           );
       }
     }
-    for (const x of Object.values(tensors)) assert.ok(x!.data.every(Number.isFinite), x!.path);
+    for (const x of Object.values(tensors)) assert.ok(x!.values.every(Number.isFinite), x!.path);
   });
 }

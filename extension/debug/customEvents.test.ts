@@ -1,0 +1,88 @@
+// The DAP JSON boundary: what the adapter encodes reads back through the extension's decoders with every number
+// (NaN, ±∞, -0) and every float32 bit of a tensor intact.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Progress } from '../../debugger/protocol';
+import { decodeFloat32 } from '../../wire/float32';
+import type { LayerDetail } from '../../wire/types';
+import { decodeLayerDetail, decodeProgress, decodeStopped, encodeDap, encodeLayerDetail } from './customEvents';
+
+/** What DAP does to a body on the way. */
+const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+test('nnet.progress: the progress reads back as the worker sent it', () => {
+  const progress: Progress = {
+    epoch: 0,
+    epochs: 10,
+    step: 3,
+    loss: NaN,
+    batchLoss: Infinity,
+    stepsPerSecond: 12.5,
+    gradNormBeforeClip: -0,
+    gradNormAfterClip: -Infinity,
+    clipNorm: null,
+    layers: [
+      { name: 'h1', meanAbsGrad: 0.5, maxAbsGrad: NaN, updateRatio: Infinity },
+      { name: 'out', meanAbsGrad: 1, maxAbsGrad: 2 },
+    ],
+    newLossPoints: [
+      { epoch: 1, loss: NaN },
+      { epoch: 2, loss: 0.25, valLoss: -0 },
+    ],
+  };
+  const back = decodeProgress(json(encodeDap({ progress, paused: null })).progress);
+  assert.deepEqual(back, progress); // deepEqual treats NaN as NaN and tells -0 from 0
+  assert.ok(Object.is(back.gradNormBeforeClip, -0) && Object.is(back.newLossPoints[1].valLoss, -0));
+});
+
+test('nnet.stopped: a layer without weights keeps null, a non-finite norm comes back', () => {
+  const node = { kind: 'dense', line: 3, output: '…', outputPending: null, gradPending: null, paths: [], pending: {} };
+  const location = { phase: 'backward', layer: 0, layerName: 'h1', line: 3, step: 0, epoch: 0 } as const;
+  const body = {
+    network: [
+      { ...node, name: 'h1', gradNorm: Infinity },
+      { ...node, name: 'drop', gradNorm: null },
+    ],
+    location,
+  };
+  const back = decodeStopped(json(encodeDap(body)));
+  assert.deepEqual(
+    back.network.map((n) => n.gradNorm),
+    [Infinity, null],
+  );
+  assert.deepEqual(back.location, location);
+});
+
+test('nnet.layerDetail: numbers restored, tensors exact as base64', () => {
+  const W = Float32Array.from([NaN, Infinity, -Infinity, -0, 1e-42, 3]);
+  const d: LayerDetail = {
+    layer: 'h1',
+    title: 'h1 · dense 2→3 tanh',
+    where: 'backward h1 · step 1 · epoch 1',
+    tensors: [{ name: 'W', path: 'h1.W', shape: [2, 3], values: W }],
+    scalars: [
+      { name: 'loss', value: -Infinity },
+      { name: 'grad norm before clip', value: NaN, pending: 'clip' },
+    ],
+    clip: { normBefore: Infinity, normAfter: 1, coefficient: -0, threshold: null, layerNorm: NaN, share: 0.5 },
+    optimizer: { kind: 'adam', lr: 1e-3, t: 0, tensors: [{ name: 'm̂', path: 'h1.W.m_hat', shape: [2, 3], values: W }] },
+    decomposition: {
+      upstreamFrom: 'the loss',
+      upstreamNorm: Infinity,
+      activation: 'tanh',
+      phiPrimeMean: -0,
+      phiPrimeMax: NaN,
+      deltaNorm: 1,
+    },
+    history: { first: 1, last: 1, step: 1, live: true },
+  };
+  const back = decodeLayerDetail(json(encodeLayerDetail(d)));
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer));
+  assert.deepEqual(bits(decodeFloat32(back.tensors[0].data)!), bits(W));
+  assert.deepEqual(bits(decodeFloat32(back.optimizer!.tensors[0].data)!), bits(W));
+  const { tensors: _t, optimizer: _o, ...numbers } = back;
+  const { tensors: _t2, optimizer: _o2, ...expected } = d;
+  assert.deepEqual(numbers, expected);
+  assert.deepEqual({ ...back.optimizer, tensors: [] }, { ...d.optimizer, tensors: [] });
+});
