@@ -1,6 +1,6 @@
 // Webviews have no console a user would read: their own failures go to the host, which writes them to the nnet log.
 
-import { MAX_LOG_TEXT, type WebviewLogLevel } from './protocol';
+import { MAX_LOG_TEXT, type WebviewLogLevel } from './gradientFlow/protocol';
 
 /** A log message as both webviews post it to their host. */
 export interface WebviewLogMessage {

@@ -27,7 +27,7 @@ import {
 import { appendSeries, emptySeries, minMaxIndices } from '../../webview/gradientFlow/series';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
-import type { HostToWebview, PreviousRun } from '../../webview/protocol';
+import type { HostToWebview, PreviousRun } from '../../webview/gradientFlow/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');

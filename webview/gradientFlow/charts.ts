@@ -23,7 +23,7 @@ import {
   type GradNormPoint,
   type PreviousRun,
   type ViewLimits,
-} from '../protocol';
+} from './protocol';
 import { classifyLayers, classifyUpdateRatio, HEALTHY_UPDATE_RATIO, type LayerHealth, type LossPoint } from './model';
 import { formatLogTick, formatValue, logTicks, logBounds, logDisplayValue, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';

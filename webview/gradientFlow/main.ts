@@ -8,7 +8,7 @@ import {
   vsCodeDropdown,
   vsCodeOption,
 } from '@vscode/webview-ui-toolkit';
-import type { HostToWebview, PreviousRun, ViewCommand, WebviewToHost } from '../protocol';
+import type { HostToWebview, PreviousRun, ViewCommand, WebviewToHost } from './protocol';
 import { createGradFlowChart, createLossChart, createNormChart, createRatioChart, type ChartSnapshot } from './charts';
 import {
   applyMessage,

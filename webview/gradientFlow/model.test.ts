@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type ViewLimits } from '../protocol';
+import { DEFAULT_VIEW_LIMITS, type GradFlowLayer, type ViewLimits } from './protocol';
 import { applyMessage, classifyLayers, emptyModel, lossPointsForDisplay, replayMessages } from './model';
 import { parseHostToWebview, parsePersistedState } from './validate';
 

@@ -1,7 +1,7 @@
 // The one protocol between the extension host and the Gradient Flow webview. Both sides import this file.
 // Messages from the webview are untrusted input: the host validates them with `isWebviewToHost` before use.
 
-import type { GradientFlowModel } from './gradientFlow/model';
+import type { GradientFlowModel } from './model';
 
 /** One bar group of the gradient-flow chart. */
 export interface GradFlowLayer {
