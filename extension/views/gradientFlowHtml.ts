@@ -1,5 +1,7 @@
 // The Gradient Flow webview's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
 
+import { VIEW_CONTAINER_ID } from '../../webview/gradientFlow/panel';
+
 /** What the page needs from its host; every URI must already be a webview URI (`asWebviewUri`). */
 export interface GradientFlowHtmlOptions {
   /** `webview.cspSource`: the origin that serves `dist/webview`. */
@@ -63,65 +65,12 @@ ${body}
 `;
 }
 
-/** The full HTML document of the Gradient Flow view. Dynamic text is filled in by the script, never here. */
+/**
+ * The full HTML document of the Gradient Flow view: only the container the panels build themselves into
+ * (`webview/gradientFlow/panels/`), so a panel's markup lives in its own module and nowhere else.
+ */
 export function renderGradientFlowHtml(o: GradientFlowHtmlOptions): string {
-  return renderWebviewDocument(
-    o,
-    'Gradient Flow',
-    `  <div class="toolbar">
-    <vscode-button id="train" appearance="primary">Train</vscode-button>
-    <vscode-button id="debug" appearance="secondary">Debug</vscode-button>
-    <vscode-button id="pause" appearance="secondary" disabled>Pause</vscode-button>
-    <vscode-button id="stop" appearance="secondary" disabled>Stop</vscode-button>
-  </div>
-  <p id="status" class="status" role="status" aria-live="polite" data-state="idle">No training run yet.</p>
-  <h2 id="title" class="title" hidden></h2>
-
-  <section class="panel" aria-labelledby="gradflow-heading">
-    <div class="panel-head">
-      <h3 id="gradflow-heading">Gradient flow</h3>
-      <span id="step" class="meta"></span>
-    </div>
-    <div class="chart chart-gradflow">
-      <canvas id="gradflow-chart" role="img" aria-label="Per-layer mean and max absolute gradient"></canvas>
-    </div>
-    <ul id="health-legend" class="legend" aria-label="Bar colours">
-      <li><span class="swatch swatch-vanishing"></span><span id="legend-vanishing">vanishing (&lt; 10⁻³ × output)</span></li>
-      <li><span class="swatch swatch-exploding"></span><span id="legend-exploding">exploding</span></li>
-      <li><span class="legend-name legend-nonfinite">name</span>NaN/∞ (no bar)</li>
-    </ul>
-    <p id="health-summary" class="meta" role="status"></p>
-    <p id="nonfinite" class="warning" hidden></p>
-    <table id="gradflow-table" class="visually-hidden">
-      <caption>Per-layer gradient magnitudes</caption>
-      <thead><tr><th scope="col">Layer</th><th scope="col">mean |grad|</th><th scope="col">max |grad|</th><th scope="col">verdict</th></tr></thead>
-      <tbody></tbody>
-    </table>
-  </section>
-
-  <section class="panel" aria-labelledby="loss-heading">
-    <div class="panel-head">
-      <h3 id="loss-heading">Loss</h3>
-      <vscode-checkbox id="loss-log">Log scale</vscode-checkbox>
-    </div>
-    <div class="chart chart-loss">
-      <canvas id="loss-chart" role="img" aria-label="Loss by epoch"></canvas>
-    </div>
-    <p id="loss-summary" class="meta"></p>
-  </section>
-
-  <section class="panel" aria-labelledby="norm-heading">
-    <div class="panel-head">
-      <h3 id="norm-heading">Gradient norm</h3>
-    </div>
-    <div class="chart chart-norm">
-      <canvas id="norm-chart" role="img" aria-label="Global gradient norm before and after clipping"></canvas>
-    </div>
-    <p id="norm-summary" class="meta"></p>
-  </section>
-
-`,
-  );
+  return renderWebviewDocument(o, 'Gradient Flow', `  <div id="${VIEW_CONTAINER_ID}"></div>`);
 }
 
 function escapeAttr(s: string): string {
