@@ -13,7 +13,8 @@ import type { ChartSnapshot } from './chartParts';
 import { applyMessage, emptyModel, type GradientFlowModel } from './model';
 import { byId, VIEW_CONTAINER_ID, type ChartName, type PanelContext, type ViewSettings } from './panel';
 import { PANELS } from './panels';
-import { readChartTheme, watchTheme } from './theme';
+import { readChartTheme } from './theme';
+import { watchTheme } from '../page';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';
 import { webviewLogger } from '../log';
 

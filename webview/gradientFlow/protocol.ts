@@ -2,6 +2,7 @@
 // Messages from the webview are untrusted input: the host validates them with `isWebviewToHost` before use.
 
 import type { GradientFlowModel } from './model';
+import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 
 /** One bar group of the gradient-flow chart. */
 export interface GradFlowLayer {
@@ -108,11 +109,6 @@ export type HostToWebview =
 /** What the view's buttons ask the host to do. */
 export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';
 const VIEW_COMMANDS: readonly ViewCommand[] = ['train', 'debug', 'pause', 'continue', 'stop'];
-
-/** Levels a webview may log at (its own failures: a render that threw, a malformed message it dropped). */
-export type WebviewLogLevel = 'warn' | 'error';
-/** Longest log message a webview may send; the host drops the rest. */
-export const MAX_LOG_TEXT = 1000;
 
 export type WebviewToHost =
   | { kind: 'ready' }

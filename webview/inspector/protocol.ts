@@ -1,7 +1,7 @@
 // The one protocol between the extension host and the Layer Inspector panel. Both sides import this file.
 // Messages are JSON on the way: non-finite values travel as null and are read back as NaN.
 
-import { MAX_LOG_TEXT, type WebviewLogLevel } from '../gradientFlow/protocol';
+import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 
 /** One tensor of the paused layer, with its values (row-major) as plain numbers. */
 export interface InspectorTensor {
