@@ -11,8 +11,8 @@ import {
 import type { HostToWebview, WebviewToHost } from './protocol';
 import type { ChartSnapshot } from './chartParts';
 import { applyMessage, emptyModel, type GradientFlowModel } from './model';
-import { byId, VIEW_CONTAINER_ID, type ChartName, type PanelContext, type ViewSettings } from './panel';
-import { PANELS } from './panels';
+import { byId, VIEW_CONTAINER_ID, type PanelContext, type ViewSettings } from './panel';
+import { PANELS, type ChartName } from './panels';
 import { readChartTheme } from './theme';
 import { watchTheme } from '../page';
 import { parseHostToWebview, parsePersistedState, type PersistedState } from './validate';

@@ -2,6 +2,7 @@
 // with the theme. main.ts builds the panels of panels/index.ts in order and knows nothing else about them.
 
 import type { ChartSnapshot } from './chartParts';
+import type { ChartName } from './panels';
 import type { GradientFlowModel } from './model';
 import type { WebviewToHost } from './protocol';
 import type { ChartTheme } from './theme';
@@ -42,9 +43,6 @@ export interface Panel {
   /** The panel's chart, read under `name` by `window.nnetGradientFlow.read()` (tests, developer tools). */
   readonly chart?: { readonly name: ChartName; read(): ChartSnapshot };
 }
-
-/** The names the panels' charts are read under: a panel with a chart adds its own. */
-export type ChartName = 'gradFlow' | 'ratio' | 'loss' | 'norm';
 
 /** A panel module: appends its markup to `parent`, wires its controls and returns the live panel. */
 export type PanelFactory = (parent: HTMLElement, context: PanelContext) => Panel;

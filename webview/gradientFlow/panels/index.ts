@@ -7,5 +7,8 @@ import { lossPanel } from './loss';
 import { normPanel } from './norm';
 import { ratioPanel } from './ratio';
 
+/** The names the panels' charts are read under (`window.nnetGradientFlow.read()`): a panel with a chart adds its own. */
+export type ChartName = 'gradFlow' | 'ratio' | 'loss' | 'norm';
+
 /** Built in this order into the page's container, and drawn in this order every frame. */
 export const PANELS: readonly PanelFactory[] = [headerPanel, gradFlowPanel, ratioPanel, lossPanel, normPanel];
