@@ -11,7 +11,7 @@ import {
 import type { HostToWebview, WebviewToHost } from './protocol';
 import type { ChartSnapshot } from './chartParts';
 import { applyMessage, emptyModel, type GradientFlowModel } from './model';
-import { byId, VIEW_CONTAINER_ID, type PanelContext, type ViewSettings } from './panel';
+import { byId, DEFAULT_SETTINGS, VIEW_CONTAINER_ID, type PanelContext, type ViewSettings } from './panel';
 import { PANELS, type ChartName } from './panels';
 import { readChartTheme } from './theme';
 import { watchTheme } from '../page';
@@ -41,13 +41,14 @@ const report = webviewLogger((m) => vscode.postMessage(m));
 
 const restored = parsePersistedState(vscode.getState());
 const model: GradientFlowModel = restored?.model ?? emptyModel();
-const settings: ViewSettings = {
-  lossLogScale: restored?.lossLogScale ?? false,
-  gradLogScale: restored?.gradLogScale ?? true,
-  showPrevious: restored?.showPrevious ?? true,
-  compareIndex: restored?.compareIndex ?? 0,
-  lossPerStep: restored?.lossPerStep ?? false,
-};
+const settings: ViewSettings = { ...DEFAULT_SETTINGS, ...savedSettings(restored) };
+
+/** The settings in saved state (all of them: parsePersistedState fills in what older state lacks). */
+function savedSettings(state: PersistedState | undefined): Partial<ViewSettings> {
+  if (!state) return {};
+  const { version: _version, model: _model, ...saved } = state;
+  return saved;
+}
 
 function persist(): void {
   vscode.setState({ version: 3, model, ...settings });

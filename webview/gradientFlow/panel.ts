@@ -20,6 +20,15 @@ export interface ViewSettings {
   lossPerStep: boolean;
 }
 
+/** The settings of a view that has saved none. */
+export const DEFAULT_SETTINGS: Readonly<ViewSettings> = {
+  lossLogScale: false,
+  gradLogScale: true,
+  showPrevious: true,
+  compareIndex: 0,
+  lossPerStep: false,
+};
+
 /** What the page gives a panel when it builds it. */
 export interface PanelContext {
   /** The model every panel draws; messages update it in place. */
