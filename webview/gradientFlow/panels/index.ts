@@ -1,4 +1,4 @@
-// The Gradient Flow view's panels, top to bottom: adding a panel is one module here and one line in this list.
+// The Gradient Flow view's panels, top to bottom: adding a panel is one module here and its entry in this list.
 
 import type { PanelFactory } from '../panel';
 import { gradFlowPanel } from './gradFlow';
