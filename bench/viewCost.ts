@@ -17,7 +17,7 @@ import type { TrainingDisplay as TrainingDisplayClass } from '../extension/train
 import type { GradientFlowViewProvider as ProviderClass } from '../extension/views/gradientFlowView';
 import { assertNever, type WorkerToHost } from '../debugger/protocol';
 import { WorkerClient } from '../debugger/workerClient';
-import type { HostToWebview } from '../webview/protocol';
+import type { HostToWebview } from '../webview/gradientFlow/protocol';
 import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
 import { specOf } from './nnet';
 import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';

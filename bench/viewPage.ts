@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { renderGradientFlowHtml } from '../extension/views/gradientFlowHtml';
 import { THEMES } from '../test/webview/themes';
-import type { HostToWebview } from '../webview/protocol';
+import type { HostToWebview } from '../webview/gradientFlow/protocol';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'webview');
 

@@ -1,6 +1,9 @@
 // Webviews have no console a user would read: their own failures go to the host, which writes them to the nnet log.
 
-import { MAX_LOG_TEXT, type WebviewLogLevel } from './protocol';
+/** Levels a webview may log at (its own failures: a render that threw, a malformed message it dropped). */
+export type WebviewLogLevel = 'warn' | 'error';
+/** Longest log message a webview may send; the host drops the rest. */
+export const MAX_LOG_TEXT = 1000;
 
 /** A log message as both webviews post it to their host. */
 export interface WebviewLogMessage {

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { formatSummary } from '../../engine/nn/tensor';
-import type { HostToWebview } from '../../webview/protocol';
+import type { HostToWebview } from '../../webview/gradientFlow/protocol';
 import type { Progress, RuntimeLocation } from '../../debugger/protocol';
 
 /** Where training updates go: anything that accepts webview messages (the Gradient Flow view provider). */

@@ -3,7 +3,12 @@
 import { encodeJson } from '../../wire/json';
 import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
-import { isWebviewToHost, type HostToWebview, type ViewCommand, type ViewLimits } from '../../webview/protocol';
+import {
+  isWebviewToHost,
+  type HostToWebview,
+  type ViewCommand,
+  type ViewLimits,
+} from '../../webview/gradientFlow/protocol';
 import type { Logger } from '../../debugger/log';
 import type { NnetSettings } from '../settings';
 import { renderGradientFlowHtml } from './gradientFlowHtml';

@@ -1,9 +1,6 @@
-// The Layer Inspector's HTML and CSP, free of `vscode` so the headless test serves exactly this page.
+// The Layer Inspector's HTML, free of `vscode` so the headless test serves exactly this page.
 
-import { renderWebviewDocument, type GradientFlowHtmlOptions } from './gradientFlowHtml';
-
-/** Same needs as the Gradient Flow page: webview URIs, a script nonce and a style nonce for the toolkit. */
-export type InspectorHtmlOptions = GradientFlowHtmlOptions;
+import { renderWebviewDocument, type WebviewPageOptions } from '../../webview/page';
 
 const STAT_COLUMNS = ['tensor', 'shape', 'mean', 'std', 'min', 'max', '‖·‖', 'zero'];
 
@@ -11,7 +8,7 @@ const STAT_COLUMNS = ['tensor', 'shape', 'mean', 'std', 'min', 'max', '‖·‖'
  * The full HTML document of the Layer Inspector panel. Every section is static markup, hidden until the script
  * fills it from a host message: no dynamic text and no inline styles reach the page here.
  */
-export function renderInspectorHtml(o: InspectorHtmlOptions): string {
+export function renderInspectorHtml(o: WebviewPageOptions): string {
   const headerCells = STAT_COLUMNS.map(
     (c, i) => `<vscode-data-grid-cell cell-type="columnheader" grid-column="${i + 1}">${c}</vscode-data-grid-cell>`,
   ).join('');

@@ -3,14 +3,10 @@
 
 import crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { GradientFlowHtmlOptions } from './gradientFlowHtml';
+import type { WebviewPageOptions } from '../../webview/page';
 
 /** Sets the webview's options and returns what the page template needs for bundle `name` (e.g. 'inspector'). */
-export function prepareWebview(
-  webview: vscode.Webview,
-  extensionUri: vscode.Uri,
-  name: string,
-): GradientFlowHtmlOptions {
+export function prepareWebview(webview: vscode.Webview, extensionUri: vscode.Uri, name: string): WebviewPageOptions {
   const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   webview.options = { enableScripts: true, localResourceRoots: [root] };
   return {

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { gradientFlowCsp, renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
+import { renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
+import { webviewCsp } from '../../webview/page';
 import { THEMES } from './themes';
 import {
   appendLoss,
@@ -27,7 +28,7 @@ import {
 import { appendSeries, emptySeries, minMaxIndices } from '../../webview/gradientFlow/series';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
-import type { HostToWebview, PreviousRun } from '../../webview/protocol';
+import type { HostToWebview, PreviousRun } from '../../webview/gradientFlow/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');
@@ -494,7 +495,7 @@ describe('gradient flow model and validation (node)', () => {
       scriptUri: 'https://x.test/a.js',
       styleUri: 'https://x.test/a.css',
     });
-    const csp = gradientFlowCsp('https://x.test', 'abc+/=', 'sty');
+    const csp = webviewCsp('https://x.test', 'abc+/=', 'sty');
     assert.equal(
       csp,
       "default-src 'none'; script-src 'nonce-abc+/='; style-src https://x.test 'nonce-sty'; img-src https://x.test data:; font-src https://x.test",

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LayerGradStats } from '../../wire/types';
-import { DEFAULT_VIEW_LIMITS, type ViewLimits } from '../protocol';
+import { DEFAULT_VIEW_LIMITS, type ViewLimits } from './protocol';
 import { applyMessage, classifyLayers, emptyModel, lossPointsForDisplay, replayMessages } from './model';
 import { parseHostToWebview, parsePersistedState } from './validate';
 

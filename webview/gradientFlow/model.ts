@@ -11,7 +11,7 @@ import {
   type StepLossPoint,
   type ViewLimits,
   type ViewState,
-} from '../protocol';
+} from './protocol';
 
 /**
  * Above this many kept points a curve halves its resolution, so memory stays flat on long runs: the default of

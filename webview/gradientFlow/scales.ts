@@ -1,5 +1,7 @@
 // Number handling for the log-scale charts: decade bounds and ticks, clamping of zero/negative/NaN, labels.
 
+import { formatNumber } from '../page';
+
 /** Nothing below this is drawn as a distinct magnitude: gradients this small have vanished for any purpose. */
 export const LOG_FLOOR = 1e-12;
 
@@ -72,10 +74,5 @@ export function formatLogTick(value: number): string {
 
 /** A gradient or loss value for tooltips and tables: exact enough to compare, short enough for a sidebar. */
 export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '-∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a < 1e-3 || a >= 1e4 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+  return formatNumber(v, 2);
 }

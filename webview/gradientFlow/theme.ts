@@ -1,4 +1,6 @@
-// Turns VS Code's theme variables into chart colours and reports theme changes, which canvas cannot follow alone.
+// Turns VS Code's theme variables into the Gradient Flow charts' colours (canvas cannot follow CSS variables alone).
+
+import { themeVar } from '../page';
 
 /** Colours and font for the charts, resolved from the current theme. */
 export interface ChartTheme {
@@ -42,7 +44,7 @@ const FALLBACK: Record<string, string> = {
 };
 
 function cssVar(style: CSSStyleDeclaration, name: string): string {
-  return style.getPropertyValue(name).trim() || FALLBACK[name] || '';
+  return themeVar(style, name, FALLBACK[name] || '');
 }
 
 let scratch: CanvasRenderingContext2D | null | undefined;
@@ -95,24 +97,4 @@ export function readChartTheme(): ChartTheme {
     fontFamily: cssVar(style, '--vscode-font-family'),
     highContrast,
   };
-}
-
-/**
- * Calls `onChange` after VS Code switches theme. VS Code swaps the body's `vscode-*` class and rewrites the
- * variables in <html style>; both are watched, and changes are coalesced into one call per frame.
- * Returns a function that stops watching.
- */
-export function watchTheme(onChange: () => void): () => void {
-  let pending = false;
-  const observer = new MutationObserver(() => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      onChange();
-    });
-  });
-  observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
-  return () => observer.disconnect();
 }

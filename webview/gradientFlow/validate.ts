@@ -13,7 +13,7 @@ import {
   type StepLossPoint,
   type ViewLimits,
   type ViewState,
-} from '../protocol';
+} from './protocol';
 import { type GradientFlowModel, type LossPoint, type Series } from './model';
 
 /** Caps that keep a buggy or hostile sender from making the view allocate without bound. */

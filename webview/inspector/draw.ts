@@ -1,6 +1,7 @@
 // Canvas drawing of the Layer Inspector (heat maps, histograms, log bars) and the tensor card that holds a pair of them.
 
 import { DEFAULT_HEATMAP_CELLS, type InspectorTensor } from './protocol';
+import { themeVar } from '../page';
 import {
   blockValue,
   displayGrid,
@@ -19,7 +20,7 @@ import {
 export const HIST_BINS = 40;
 
 function cssColor(name: string, fallback: string): Rgb {
-  const raw = getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+  const raw = themeVar(getComputedStyle(document.body), name, fallback);
   const ctx = document.createElement('canvas').getContext('2d');
   if (!ctx) return [128, 128, 128];
   ctx.fillStyle = '#000';
@@ -42,8 +43,8 @@ export function palette() {
     invalid: cssColor('--vscode-charts-yellow', '#cca700'),
     bar: cssColor('--vscode-charts-blue', '#3794ff'),
     accent: cssColor('--vscode-charts-orange', '#d18616'),
-    text: css.getPropertyValue('--vscode-descriptionForeground').trim() || '#9d9d9d',
-    foreground: css.getPropertyValue('--vscode-foreground').trim() || '#cccccc',
+    text: themeVar(css, '--vscode-descriptionForeground', '#9d9d9d'),
+    foreground: themeVar(css, '--vscode-foreground', '#cccccc'),
   };
 }
 

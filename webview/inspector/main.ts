@@ -12,6 +12,7 @@ import { divergingColor, type Rgb } from './numbers';
 import { parseHostToInspector, type HostToInspector, type InspectorTensor, type InspectorToHost } from './protocol';
 import { palette, tensorCard, type CardReadout } from './draw';
 import { webviewLogger } from '../log';
+import { watchTheme } from '../page';
 import {
   previewStep,
   renderClip,
@@ -205,10 +206,7 @@ slider.addEventListener('change', () => {
 });
 
 // Theme changes rewrite the CSS variables; canvases must be redrawn with the new colours.
-new MutationObserver(() => requestAnimationFrame(render)).observe(document.body, {
-  attributes: true,
-  attributeFilter: ['class'],
-});
+watchTheme(render);
 
 window.nnetInspector = Object.freeze({
   read: () => JSON.parse(JSON.stringify(readout)) as InspectorReadout,

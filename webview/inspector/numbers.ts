@@ -1,6 +1,8 @@
 // Pure numerics of the Layer Inspector (no DOM): statistics, histogram bins, the diverging colour scale and the
 // display grid that downsamples large tensors while hover keeps exact values.
 
+import { formatNumber } from '../page';
+
 /** Summary statistics over the finite values; `nonFinite` counts the rest. */
 export interface TensorStats {
   readonly count: number;
@@ -184,12 +186,7 @@ export function indexLabel(flat: number, shape: readonly number[]): string {
 
 /** A value for the stats table and hover: 4 significant digits, exponent outside [1e-3, 1e4). */
 export function formatStat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '-∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a < 1e-3 || a >= 1e4 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  return formatNumber(v, 3);
 }
 
 /** A share in [0, 1] as a percentage for display, e.g. `25%`; NaN/∞ print as such. */

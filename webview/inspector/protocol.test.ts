@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isWebviewToHost, MAX_LOG_TEXT } from '../protocol';
+import { isWebviewToHost } from '../gradientFlow/protocol';
+import { MAX_LOG_TEXT } from '../log';
 import { isInspectorToHost, MAX_HEATMAP_CELLS, MIN_HEATMAP_CELLS, parseHostToInspector } from './protocol';
 
 const layer = { kind: 'layer', title: 'h1 · dense 2→4 tanh', where: 'forward h1 · step 1', tensors: [], scalars: [] };

@@ -5,7 +5,7 @@
 import { decodeFloat32 } from '../../wire/float32';
 import { decodeNumber } from '../../wire/json';
 import type { LayerClip, LayerDecomposition, LayerHistory, LayerOptimizer, Tensor } from '../../wire/types';
-import { MAX_LOG_TEXT, type WebviewLogLevel } from '../protocol';
+import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 
 /**
  * One tensor of the shown layer. `values` may hold fewer than the shape's count when `truncated`. On the wire the

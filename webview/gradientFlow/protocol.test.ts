@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeJson } from '../wire/json';
-import { parseHostToWebview } from './gradientFlow/validate';
+import { encodeJson } from '../../wire/json';
+import { parseHostToWebview } from './validate';
 import type { HostToWebview } from './protocol';
 
 const through = (msg: HostToWebview) => parseHostToWebview(JSON.parse(JSON.stringify(encodeJson(msg))));

@@ -1,10 +1,11 @@
 // The one protocol between the extension host and the Gradient Flow webview. Both sides import this file.
 // Messages from the webview are untrusted input: the host validates them with `isWebviewToHost` before use.
 
-// Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `webview/gradientFlow/validate.ts` reads them.
+// Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `validate.ts` beside this file reads them.
 
-import type { LayerGradStats, LossPoint } from '../wire/types';
-import type { GradientFlowModel } from './gradientFlow/model';
+import type { LayerGradStats, LossPoint } from '../../wire/types';
+import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
+import type { GradientFlowModel } from './model';
 
 /** A finished run's loss curve (downsampled), kept as a faded overlay to compare with the current run. */
 export interface PreviousRun {
@@ -102,11 +103,6 @@ export type HostToWebview =
 /** What the view's buttons ask the host to do. */
 export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';
 const VIEW_COMMANDS: readonly ViewCommand[] = ['train', 'debug', 'pause', 'continue', 'stop'];
-
-/** Levels a webview may log at (its own failures: a render that threw, a malformed message it dropped). */
-export type WebviewLogLevel = 'warn' | 'error';
-/** Longest log message a webview may send; the host drops the rest. */
-export const MAX_LOG_TEXT = 1000;
 
 export type WebviewToHost =
   | { kind: 'ready' }

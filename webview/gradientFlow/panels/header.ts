@@ -1,0 +1,55 @@
+// The view's header: Train, Debug, Pause/Continue and Stop, the run's state and its title.
+
+import type { ViewCommand } from '../protocol';
+import { appendMarkup, byId, type PanelFactory } from '../panel';
+
+const MARKUP = `<div class="toolbar">
+  <vscode-button id="train" appearance="primary">Train</vscode-button>
+  <vscode-button id="debug" appearance="secondary">Debug</vscode-button>
+  <vscode-button id="pause" appearance="secondary" disabled>Pause</vscode-button>
+  <vscode-button id="stop" appearance="secondary" disabled>Stop</vscode-button>
+</div>
+<p id="status" class="status" role="status" aria-live="polite" data-state="idle">No training run yet.</p>
+<h2 id="title" class="title" hidden></h2>`;
+
+/** The buttons post their command to the host; the state decides which of them are enabled. */
+export const headerPanel: PanelFactory = (parent, context) => {
+  appendMarkup(parent, MARKUP);
+  const train = byId<HTMLElement>('train');
+  const debug = byId<HTMLElement>('debug');
+  const pause = byId<HTMLElement>('pause');
+  const stop = byId<HTMLElement>('stop');
+  const status = byId<HTMLElement>('status');
+  const title = byId<HTMLElement>('title');
+
+  /** Posts a button's command on click; `command` is read at click time (Pause turns into Continue). */
+  function onCommand(button: HTMLElement, command: () => ViewCommand): void {
+    button.addEventListener('click', () => {
+      if (button.hasAttribute('disabled')) return;
+      context.post({ kind: 'command', command: command() });
+    });
+  }
+  onCommand(train, () => 'train');
+  onCommand(debug, () => 'debug');
+  onCommand(pause, () => (pause.dataset.command === 'continue' ? 'continue' : 'pause'));
+  onCommand(stop, () => 'stop');
+
+  return {
+    render(model) {
+      status.textContent = model.stateText;
+      status.dataset.state = model.state;
+      const running = model.state === 'training' || model.state === 'paused';
+      train.toggleAttribute('disabled', running);
+      debug.toggleAttribute('disabled', running);
+      stop.toggleAttribute('disabled', !running);
+      // Pause and Continue act on a debug session; a Train run has no debugger to pause.
+      const paused = model.state === 'paused';
+      pause.toggleAttribute('disabled', !(running && model.debugging));
+      pause.textContent = paused ? 'Continue' : 'Pause';
+      pause.dataset.command = paused ? 'continue' : 'pause';
+      title.textContent = model.title;
+      title.title = model.title;
+      title.hidden = model.title === '';
+    },
+  };
+};
