@@ -204,6 +204,39 @@ export interface LayerDetail {
   } | null;
 }
 
+/** One tensor of a gradient check: the worst relative error of its checked entries against finite differences. */
+export interface GradCheckTensor {
+  /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
+  readonly label: string;
+  /** Expression path of the analytic tensor, e.g. `h1.W.grad`. */
+  readonly path: string;
+  readonly maxRelError: number;
+  readonly maxAbsError: number;
+  /** The entry with the worst relative error (flat index) and its two values. */
+  readonly worst: number;
+  readonly analytic: number;
+  readonly numeric: number;
+  readonly checked: number;
+  readonly total: number;
+  /** maxRelError within the tolerance. */
+  readonly ok: boolean;
+}
+
+/** The result of Check Gradients Here. */
+export interface GradCheckReport {
+  readonly layer: string;
+  /** 1-based line of the layer. */
+  readonly line: number;
+  /** 1-based step whose batch and parameters were checked. */
+  readonly step: number;
+  readonly tolerance: number;
+  readonly tensors: readonly GradCheckTensor[];
+  /** True when every tensor is within the tolerance. */
+  readonly ok: boolean;
+  /** The report as Debug Console lines. */
+  readonly text: string;
+}
+
 /** What a step request asks for. */
 export type StepKind = 'over' | 'into' | 'out' | 'back';
 
@@ -244,7 +277,12 @@ export type HostToWorker =
    * The Layer Inspector's view of a layer (null: the paused event's layer, else the first layer) at a 1-based step
    * of the history (null: where the debugger is paused). The debugger's position does not change.
    */
-  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null; maxValues?: number };
+  | { kind: 'layerDetail'; id: number; layer: string | null; step: number | null; maxValues?: number }
+  /**
+   * Check Gradients Here: a layer's analytic W, b and δ against float64 finite differences on the current batch
+   * (null: the paused event's layer), computed on a copy; the paused state does not change.
+   */
+  | { kind: 'checkGradients'; id: number; layer: string | null };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker → host
@@ -267,6 +305,7 @@ export type Reply =
       tensor?: TensorSnapshot;
       items?: readonly CompletionTarget[];
       layer?: LayerDetail;
+      gradCheck?: GradCheckReport;
     }
   | { kind: 'reply'; id: number; ok: false; error: string };
 

@@ -14,6 +14,7 @@ import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/tr
 import type {
   BreakpointSpec,
   CompletionTarget,
+  GradCheckReport,
   HostToWorker,
   LayerDetail,
   LossPoint,
@@ -30,6 +31,7 @@ import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
 import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
+import { gradientCheckHere } from './gradientCheckHere';
 import { findNode, layerDetail, MAX_DETAIL_VALUES } from './layerDetail';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
 import { passes, type LogLevel } from './log';
@@ -127,6 +129,11 @@ export class TrainingRun {
         });
       case 'layerDetail':
         return this.reply(msg.id, () => ({ text: '', layer: this.layerDetail(msg.layer, msg.step, msg.maxValues) }));
+      case 'checkGradients':
+        return this.reply(msg.id, () => {
+          const gradCheck = gradientCheckHere(this.requirePaused(), msg.layer, this.current);
+          return { text: gradCheck.text, gradCheck };
+        });
       case 'completions':
         return this.reply(msg.id, () => ({
           text: '',
@@ -546,7 +553,13 @@ export class TrainingRun {
 
   private reply(
     id: number,
-    f: () => { text: string; tensor?: TensorSnapshot; items?: readonly CompletionTarget[]; layer?: LayerDetail },
+    f: () => {
+      text: string;
+      tensor?: TensorSnapshot;
+      items?: readonly CompletionTarget[];
+      layer?: LayerDetail;
+      gradCheck?: GradCheckReport;
+    },
   ): void {
     try {
       this.post({ kind: 'reply', id, ok: true, ...f() });

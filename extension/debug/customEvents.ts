@@ -1,7 +1,14 @@
 // Custom DAP events (and the one custom request) the nnet adapter sends beside the standard ones, so the extension's views can follow a debug
 // session whether the adapter runs inline or as the standalone dist/debugAdapter.js. Imported by both sides.
 
-import type { LayerDetail, NodeSummary, Progress, RuntimeLocation, TensorSnapshot } from '../../debugger/protocol';
+import type {
+  GradCheckReport,
+  LayerDetail,
+  NodeSummary,
+  Progress,
+  RuntimeLocation,
+  TensorSnapshot,
+} from '../../debugger/protocol';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {
@@ -39,6 +46,14 @@ export interface NnetCustomRequests {
       readonly optimizer:
         (Omit<NonNullable<LayerDetail['optimizer']>, 'tensors'> & { readonly tensors: readonly TensorJson[] }) | null;
     };
+  };
+  /**
+   * Check Gradients Here: the layer's analytic W, b and δ against float64 finite differences on the current batch
+   * (`layer` null for the paused event's layer); the report is also written to the Debug Console.
+   */
+  'nnet.checkGradients': {
+    args: { layer?: string | null };
+    body: GradCheckReport;
   };
 }
 

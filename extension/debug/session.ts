@@ -49,6 +49,7 @@ import { DataFileCache } from '../language/dataFileCache';
 import { parseWithDataFiles } from '../language/parseCache';
 import { hitConditionProblem } from '../../debugger/stopRules';
 import { resolveBreakpoints } from './breakpoints';
+import { checkGradientsRequest, type CheckGradientsHost } from './checkGradients';
 import { tensorJson, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
 import { requestProblem } from './validate';
 import { tensorChildren, tensorVariable, type TensorRef } from './variables';
@@ -839,6 +840,7 @@ export class NnetDebugSession extends LoggingDebugSession {
     response: DebugProtocol.Response,
     args: unknown,
   ): Promise<void> {
+    if (command === 'nnet.checkGradients') return checkGradientsRequest(this.checkGradientsHost(), response, args);
     if (command !== 'nnet.layerDetail') return super.customRequest(command, response, args);
     if (!this.requests || !this.stopped)
       return this.sendErrorResponse(response, {
@@ -869,6 +871,21 @@ export class NnetDebugSession extends LoggingDebugSession {
     } catch (e) {
       this.sendErrorResponse(response, { id: 3031, format: (e as Error).message, showUser: false });
     }
+  }
+
+  private checkGradientsHost(): CheckGradientsHost {
+    return {
+      requests: this.requests,
+      paused: this.stopped !== null,
+      send: (r) => this.sendResponse(r),
+      fail: (r, id, format) => this.sendErrorResponse(r, { id, format, showUser: false }),
+      print: (text, line) => {
+        const out: DebugProtocol.OutputEvent = new OutputEvent(`${text}\n`, 'console');
+        out.body.source = new Source(path.basename(this.program), this.program);
+        out.body.line = line;
+        this.sendEvent(out);
+      },
+    };
   }
 
   private stepRequest(response: DebugProtocol.Response, step: StepKind): void {
