@@ -23,6 +23,7 @@ export function gradientCheckHere(t: Trainer, layer: string | null, ev: TrainerE
   const checks = checkTrainerLayer(t, node);
   return {
     layer: name,
+    name: t.model.nodes[node].name,
     line: t.model.nodes[node].line + 1,
     step,
     tolerance: GRADCHECK_TOLERANCE,

@@ -224,7 +224,10 @@ export interface GradCheckTensor {
 
 /** The result of Check Gradients Here. */
 export interface GradCheckReport {
+  /** How the stop names the node, e.g. `h1`, `block (sum)`. */
   readonly layer: string;
+  /** The layer's name in expressions and requests (a residual block's name for both of its nodes). */
+  readonly name: string;
   /** 1-based line of the layer. */
   readonly line: number;
   /** 1-based step whose batch and parameters were checked. */
