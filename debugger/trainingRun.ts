@@ -33,6 +33,7 @@ import { networkSummary, stopTensors, trainingScalars } from './stopView';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { gradientCheckHere } from './gradientCheckHere';
 import { findNode, layerDetail, MAX_DETAIL_VALUES } from './layerDetail';
+import { nanOrigin } from './nanOrigin';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
 import { passes, type LogLevel } from './log';
 
@@ -633,8 +634,13 @@ export class TrainingRun {
     if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
       // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
       this.stoppedOnNaN = true;
+      const origin = this.history ? nanOrigin(t, this.history, e, t.eventIndex) : null;
       this.stop('exception', this.current, {
-        exception: { filter: 'nan', description: `NaN or Inf: ${e.message}`, node: e.layer },
+        exception: {
+          filter: 'nan',
+          description: origin ? `${origin.text} — ${e.message}` : `NaN or Inf: ${e.message}`,
+          node: origin?.node ?? e.layer,
+        },
       });
       return;
     }
