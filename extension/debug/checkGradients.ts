@@ -24,6 +24,8 @@ export async function checkGradientsRequest(
   if (!host.requests || !host.paused)
     return host.fail(response, 3040, 'Gradients can be checked only while paused on a layer');
   const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+  if (a.layer !== undefined && a.layer !== null && typeof a.layer !== 'string')
+    return host.fail(response, 3042, "invalid 'nnet.checkGradients' request: layer must be a string or null");
   const layer = typeof a.layer === 'string' ? a.layer : null;
   try {
     const report = (await host.requests.ask({ kind: 'checkGradients', layer })).gradCheck;

@@ -169,6 +169,8 @@ test('outside a pause, or on a name the network lacks, the request fails with a 
   const { dc } = await pausedAt(program, lineOf(program, /^\s*dense h1\b/));
   try {
     await assert.rejects(check(dc, 'nope'), /there is no layer named 'nope'/);
+    await assert.rejects(dc.customRequest('nnet.checkGradients', { layer: 3 }), /layer must be a string or null/);
+    assert.equal((await dc.customRequest('nnet.checkGradients', { layer: null })).body.layer, 'h1');
     await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [] });
     await dc.continueRequest({ threadId: 1 });
     await assert.rejects(check(dc), /only while paused/);
