@@ -65,3 +65,24 @@ test('checking reads the trainer only: the run continues with bit-identical numb
   assert.deepEqual(a.model.params, b.model.params);
   assert.equal(a.loss, b.loss);
 });
+
+test('a work budget caps the entries checked per tensor (never below 2), and the report says how many', () => {
+  const t = trainerOf('xor.nnet');
+  while (t.peek()?.phase !== 'clip') t.advance();
+  const full = checkTrainerLayer(t, 0),
+    capped = checkTrainerLayer(t, 0, { maxWork: 1 });
+  assert.deepEqual(
+    full.map((c) => [c.checked, c.total]),
+    [
+      [8, 8],
+      [4, 4],
+      [16, 16],
+    ],
+  );
+  assert.deepEqual(
+    capped.map((c) => c.checked),
+    [2, 2, 2],
+  );
+  assert.ok(capped.every((c) => c.ok));
+  assert.match(formatLayerCheck('h1', capped, 1), /h1\.W\.grad +max rel error .* \(2 of 8 entries\) +ok/);
+});

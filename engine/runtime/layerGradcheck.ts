@@ -14,6 +14,11 @@ import type { Trainer } from './trainer';
 export const GRADCHECK_TOLERANCE = 1e-6;
 /** Entries checked per tensor at most (evenly spaced); each costs four forward passes from the layer on. */
 export const GRADCHECK_MAX_ENTRIES = 64;
+/**
+ * Multiply-adds the finite differences may spend (~1–2 s of float64 JavaScript): a layer deep in a large network
+ * checks fewer entries (at least 2 per tensor), so the paused worker answers in seconds, not minutes.
+ */
+export const GRADCHECK_WORK = 2e9;
 
 /** Which gradient of the layer a result is about. */
 export type CheckedTensor = 'gradW' | 'gradb' | 'delta';
@@ -41,6 +46,8 @@ export interface TensorCheck {
 /** Options: entries per tensor and the finite-difference step. */
 export interface LayerCheckOptions {
   readonly maxEntries?: number;
+  /** Multiply-adds all finite differences together may cost (default GRADCHECK_WORK). */
+  readonly maxWork?: number;
   readonly h?: number;
 }
 
@@ -50,8 +57,7 @@ export interface LayerCheckOptions {
  */
 export function checkLayer(input: CheckInput, node: number, opts: LayerCheckOptions = {}): TensorCheck[] {
   const { spec, batch: B } = input;
-  const h = opts.h ?? 1e-4,
-    maxEntries = opts.maxEntries ?? GRADCHECK_MAX_ENTRIES;
+  const h = opts.h ?? 1e-4;
   const m = new Model(spec.inputSize, spec.layers, B, Float64Array);
   const L = m.nodes.length,
     K = m.nodes[L - 1].outWidth,
@@ -78,6 +84,14 @@ export function checkLayer(input: CheckInput, node: number, opts: LayerCheckOpti
   lossBackward(spec.loss, m.dOuts[L - 1], dz, m.acts[L], y, B, K, fused);
   for (let i = L - 1; i >= 0; i--) m.backwardNode(i, B, fused);
 
+  // What one forward pass from this node on costs, roughly: a multiply-add per weight per sample, plus the outputs.
+  let work = 0;
+  for (let i = node; i < L; i++) work += B * (m.nodes[i].wSize + m.nodes[i].outWidth);
+  const tensors = n.wSize ? 3 : 1;
+  const maxEntries = Math.min(
+    opts.maxEntries ?? GRADCHECK_MAX_ENTRIES,
+    Math.max(2, Math.floor((opts.maxWork ?? GRADCHECK_WORK) / (4 * tensors * Math.max(work, 1)))),
+  );
   const ops = nodeOps(n.kind),
     dense = n.kind === 'dense';
   const name = n.name;

@@ -59,6 +59,8 @@ test(
       );
       t.diagnostic(section.replace(/\s+/g, ' '));
       assert.match(section, /h1\.W\.grad\s+\d\.\de-\d+ · ok \(8 of 8\)/);
+      // The section sits below the statistics: bring it into view for the picture.
+      await frame.locator('#gradcheck').scrollIntoViewIfNeeded();
       await wb.screenshot('check-gradients-inspector');
       await page.keyboard.press('Shift+F5');
     });
