@@ -63,8 +63,8 @@ for (const [file, re, layers] of HEALTHY) {
     const program = example(file);
     const { dc, console } = await pausedAt(program, lineOf(program, re));
     try {
-      await dc.continueRequest({ threadId: 1 }); // on to the same layer's backward pass
-      await dc.waitForEvent('stopped');
+      // On to the same layer's backward pass (listening first: the stop may arrive with the response).
+      await Promise.all([dc.waitForEvent('stopped'), dc.continueRequest({ threadId: 1 })]);
       const here = await check(dc);
       assert.equal(here.line, lineOf(program, re));
       const reports = [here, ...(await Promise.all(layers.map((l) => check(dc, l))))];
