@@ -217,6 +217,8 @@ export interface GradCheckTensor {
   readonly analytic: number;
   readonly numeric: number;
   readonly checked: number;
+  /** Entries left out at a ReLU kink. */
+  readonly skipped: number;
   readonly total: number;
   /** maxRelError within the tolerance. */
   readonly ok: boolean;
