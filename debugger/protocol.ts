@@ -127,6 +127,44 @@ export interface SubStep {
   readonly formula: string;
 }
 
+/** One tensor of a gradient check: the worst relative error of its checked entries against finite differences. */
+export interface GradCheckTensor {
+  /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
+  readonly label: string;
+  /** Expression path of the analytic tensor, e.g. `h1.W.grad`. */
+  readonly path: string;
+  readonly maxRelError: number;
+  readonly maxAbsError: number;
+  /** The entry with the worst relative error (flat index) and its two values. */
+  readonly worst: number;
+  readonly analytic: number;
+  readonly numeric: number;
+  readonly checked: number;
+  /** Entries left out at a ReLU kink. */
+  readonly skipped: number;
+  readonly total: number;
+  /** maxRelError within the tolerance. */
+  readonly ok: boolean;
+}
+
+/** The result of Check Gradients Here. */
+export interface GradCheckReport {
+  /** How the stop names the node, e.g. `h1`, `block (sum)`. */
+  readonly layer: string;
+  /** The layer's name in expressions and requests (a residual block's name for both of its nodes). */
+  readonly name: string;
+  /** 1-based line of the layer. */
+  readonly line: number;
+  /** 1-based step whose batch and parameters were checked. */
+  readonly step: number;
+  readonly tolerance: number;
+  readonly tensors: readonly GradCheckTensor[];
+  /** True when every tensor is within the tolerance. */
+  readonly ok: boolean;
+  /** The report as Debug Console lines. */
+  readonly text: string;
+}
+
 /** What a step request asks for. */
 export type StepKind = 'over' | 'into' | 'out' | 'back';
 
@@ -191,6 +229,11 @@ export interface Requests {
     args: { layer: string | null; step: number | null; maxValues?: number };
     reply: { layer: LayerDetail };
   };
+  /**
+   * Check Gradients Here: a layer's analytic W, b and δ against float64 finite differences on the current batch
+   * (null: the paused event's layer), computed on a copy; the paused state does not change.
+   */
+  checkGradients: { args: { layer: string | null }; reply: { text: string; gradCheck: GradCheckReport } };
 }
 export type RequestKind = keyof Requests;
 /** A request as sent: its kind, the id its reply will carry, and its arguments. */

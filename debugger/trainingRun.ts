@@ -14,7 +14,9 @@ import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
 import { subStepsOf, type SubStepDef } from './substeps';
+import { gradientCheckHere } from './gradientCheckHere';
 import { MAX_DETAIL_VALUES } from './layerDetail';
+import { nanOrigin } from './nanOrigin';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
 import { passes, type LogLevel } from './log';
 import { reverseContinuePlan, stepBackPlan, type RewindPlan, type SubStepPosition } from './rewind';
@@ -113,6 +115,11 @@ export class TrainingRun {
             msg.maxValues ?? MAX_DETAIL_VALUES,
           ),
         }));
+      case 'checkGradients':
+        return reply(this.post, msg.kind, msg.id, () => {
+          const gradCheck = gradientCheckHere(this.requirePaused(), msg.layer, this.current);
+          return { text: gradCheck.text, gradCheck };
+        });
       case 'completions':
         return reply(this.post, msg.kind, msg.id, () => ({
           items: this.trainer ? completions(this.scope(), msg.text, msg.offset) : [],
@@ -403,8 +410,13 @@ export class TrainingRun {
     if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
       // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
       this.stoppedOnNaN = true;
+      const origin = this.history ? nanOrigin(t, this.history, e, t.eventIndex) : null;
       this.stop('exception', this.current, {
-        exception: { filter: 'nan', description: `NaN or Inf: ${e.message}`, node: e.layer },
+        exception: {
+          filter: 'nan',
+          description: origin ? `${origin.text} — ${e.message}` : `NaN or Inf: ${e.message}`,
+          node: origin?.node ?? e.layer,
+        },
       });
       return;
     }

@@ -18,6 +18,8 @@ export interface NnetCommands {
   'nnet.inspectLayer': [layer?: unknown];
   /** Open the Layer Inspector on the layer of a variable (the Variables view's context menu passes `{ variable }`). */
   'nnet.inspectVariable': [context?: unknown];
+  /** Check the paused layer's gradients against finite differences (a Variables-view item's layer when invoked on one). */
+  'nnet.checkGradients': [context?: unknown];
 }
 
 export type NnetCommandId = keyof NnetCommands;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { layerOfVariableContext, registerCommand } from './commands';
+import { checkGradientsHere } from './debug/checkGradientsCommand';
 import { registerDebugger } from './debug/registerDebugger';
 import { pickExample } from './examples';
 import { TrainCodeLensProvider } from './language/codeLens';
@@ -123,6 +124,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(LayerInspector.viewType, inspector),
     registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),
     registerCommand('nnet.inspectVariable', (ctx) => inspector.open(layerOfVariableContext(ctx))),
+    registerCommand('nnet.checkGradients', (ctx) =>
+      checkGradientsHere(ctx, (report) => inspector.showGradCheck(report)),
+    ),
     registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session)),
     registerWalkthroughProgress(),
   );

@@ -8,7 +8,8 @@ import { Model } from '../nn/model';
 import { Prng } from '../nn/prng';
 import type { Trainer } from './trainer';
 
-const REL_FLOOR = 1e-3;
+/** Below this, |analytic| + |numeric| is taken as this: relative errors of near-zero gradients stay meaningful. */
+export const REL_FLOOR = 1e-3;
 
 /** The result for one node with parameters. */
 export interface LayerCheck {

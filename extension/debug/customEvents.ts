@@ -2,7 +2,7 @@
 // encoder/decoder pair. Imported by the adapter (inline or the standalone dist/debugAdapter.js) and the extension's
 // views. JSON loses NaN, ±∞ and -0: `encodeDap` spells them (wire/json.ts), the decoders read them back.
 
-import type { NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
+import type { GradCheckReport, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
 import { encodeTensor } from '../../wire/float32';
 import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
 import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint } from '../../wire/types';
@@ -37,6 +37,14 @@ export interface NnetCustomRequests {
     args: { layer?: string | null; step?: number | null; maxValues?: number };
     /** Tensors as base64 float32 (exact, compact); the host passes them on to the webview undecoded. */
     reply: LayerDetail<EncodedTensor>;
+  };
+  /**
+   * Check Gradients Here: the layer's analytic W, b and δ against float64 finite differences on the current batch
+   * (`layer` null for the paused event's layer); the report is also written to the Debug Console.
+   */
+  'nnet.checkGradients': {
+    args: { layer?: string | null };
+    reply: GradCheckReport;
   };
 }
 

@@ -3,7 +3,7 @@
 
 import type { WorkerRequests } from '../../debugger/requests';
 import type { Encoded } from '../../wire/json';
-import { encodeLayerDetail, type NnetCustomRequests } from './customEvents';
+import { encodeDap, encodeLayerDetail, type NnetCustomRequests } from './customEvents';
 
 /** Most values per tensor the Layer Inspector may ask for (the largest nnet.inspector.maxTensorValues). */
 const MAX_LAYER_VALUES = 1 << 21;
@@ -30,6 +30,22 @@ const HANDLERS: { readonly [K in Command]: Handler<K> } = {
     if (!d) throw new Error('the worker sent no layer');
     return encodeLayerDetail(d);
   },
+  'nnet.checkGradients': async (a, worker) => {
+    if (a.layer !== undefined && a.layer !== null && typeof a.layer !== 'string')
+      throw new Error("invalid 'nnet.checkGradients' request: layer must be a string or null");
+    const layer = typeof a.layer === 'string' ? a.layer : null;
+    try {
+      return encodeDap((await worker.ask('checkGradients', { layer })).gradCheck);
+    } catch (e) {
+      throw new Error(`Cannot check gradients: ${(e as Error).message}`, { cause: e });
+    }
+  },
+};
+
+/** What each request answers when the session is not paused. */
+export const NOT_PAUSED: { readonly [K in Command]: string } = {
+  'nnet.layerDetail': 'The layer can be inspected only while paused',
+  'nnet.checkGradients': 'Gradients can be checked only while paused on a layer',
 };
 
 /** True if `command` is one of the nnet custom requests. */

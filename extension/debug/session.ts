@@ -29,12 +29,20 @@ import { WorkerClient } from '../../debugger/workerClient';
 import { lineBreakpoints, resolveFunctionBreakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
 import { completionTargets, evaluateBody, exceptionInfo, setValueTarget } from './console';
-import { customReply, isCustomRequest } from './customRequests';
-import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from './customEvents';
+import { customReply, isCustomRequest, NOT_PAUSED } from './customRequests';
+import { encodeDap, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
 import { exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
 import { readProgram, readSpec, type NnetLaunchArguments } from './launch';
 import { DapProgress } from './progress';
-import { THREAD_ID, breakpointProblemEvent, logpointEvent, stackFrames, startedEvent, stoppedEvent } from './stops';
+import {
+  THREAD_ID,
+  breakpointProblemEvent,
+  consoleAtLine,
+  logpointEvent,
+  stackFrames,
+  startedEvent,
+  stoppedEvent,
+} from './stops';
 import { GuardedSession } from './guardedSession';
 import { scopesOf, variablesOf, type Stopped, type VarRef } from './variables';
 
@@ -392,11 +400,17 @@ export class NnetDebugSession extends GuardedSession {
     if (!this.requests || !this.stopped)
       return this.sendErrorResponse(response, {
         id: 3030,
-        format: 'The layer can be inspected only while paused',
+        format: NOT_PAUSED[command],
         showUser: false,
       });
     try {
-      response.body = await customReply(command, args, this.requests);
+      const body = await customReply(command, args, this.requests);
+      if (command === 'nnet.checkGradients') {
+        // The report also goes to the Debug Console, at the checked layer's line.
+        const report = body as NnetCustomRequests['nnet.checkGradients']['reply'];
+        this.sendEvent(consoleAtLine(report.text, this.program, report.line));
+      }
+      response.body = body;
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(response, { id: 3031, format: (e as Error).message, showUser: false });

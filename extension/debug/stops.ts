@@ -50,9 +50,14 @@ export function startedEvent(m: Message<'started'>, program: string): DebugProto
 
 /** A logpoint's message (or a condition that failed to evaluate) in the Debug Console, at its layer's line. */
 export function logpointEvent(m: Message<'logpoint'>, program: string): DebugProtocol.OutputEvent {
-  const out: DebugProtocol.OutputEvent = new OutputEvent(`${m.message}\n`, 'console');
+  return consoleAtLine(m.message, program, m.line);
+}
+
+/** Lines for the Debug Console, linked to a 1-based line of the program. */
+export function consoleAtLine(text: string, program: string, line: number): DebugProtocol.OutputEvent {
+  const out: DebugProtocol.OutputEvent = new OutputEvent(`${text}\n`, 'console');
   out.body.source = new Source(path.basename(program), program);
-  out.body.line = m.line;
+  out.body.line = line;
   return out;
 }
 

@@ -56,6 +56,15 @@ export function renderInspectorHtml(o: WebviewPageOptions): string {
       <p id="decomp-verdict" class="verdict" role="status"></p>
       <canvas id="decomp-bars" role="img"></canvas>
     </section>
+    <section id="gradcheck" class="card" aria-labelledby="gradcheck-heading" hidden>
+      <h2 id="gradcheck-heading">Gradient check</h2>
+      <p id="gradcheck-meta" class="meta"></p>
+      <table id="gradcheck-table" class="pairs">
+        <caption class="visually-hidden">Worst relative error of each analytic gradient against finite differences</caption>
+        <tbody></tbody>
+      </table>
+      <p id="gradcheck-verdict" class="verdict" role="status"></p>
+    </section>
   </div>
   <h2>Tensors</h2>
   <div id="tensors"></div>

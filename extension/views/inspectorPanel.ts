@@ -4,8 +4,15 @@
 
 import { encodeJson } from '../../wire/json';
 import * as vscode from 'vscode';
-import { isInspectorToHost, type HostToInspector, type InspectorToHost } from '../../webview/inspector/protocol';
+import {
+  isInspectorToHost,
+  type HostToInspector,
+  type InspectorGradCheck,
+  type InspectorLayer,
+  type InspectorToHost,
+} from '../../webview/inspector/protocol';
 import type { Logger } from '../../debugger/log';
+import type { GradCheckReport } from '../../debugger/protocol';
 import { renderInspectorHtml } from './inspectorHtml';
 import { readLayer } from './layerRequest';
 import { prepareWebview } from './webviewAssets';
@@ -21,6 +28,8 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
   private layer: string | null = null;
   /** The step scrubbed to (null: the paused step). */
   private step: number | null = null;
+  /** The last gradient check, shown while the panel shows that layer at that step. */
+  private gradCheck: GradCheckReport | null = null;
 
   /**
    * @param logger where the panel's own reports and malformed messages go.
@@ -52,6 +61,12 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
       this.adopt(panel);
     }
     void this.refresh();
+  }
+
+  /** Check Gradients Here reported: show the checked layer (its report is drawn with it when the panel supports it). */
+  showGradCheck(report: GradCheckReport): void {
+    this.gradCheck = report;
+    this.open(report.name);
   }
 
   /** Restores a panel VS Code kept across a reload; the webview redraws its own saved state, then asks for the live one. */
@@ -90,6 +105,7 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
           )),
           heatmapCells,
         };
+        msg = { ...msg, gradCheck: gradCheckOf(this.gradCheck, msg) };
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         msg = {
@@ -163,4 +179,21 @@ export class LayerInspector implements vscode.Disposable, vscode.WebviewPanelSer
     for (const d of this.panelListeners) d.dispose();
     this.panelListeners = [];
   }
+}
+
+/** The last gradient check for the inspector, when it is of the layer and step the panel is about to show. */
+function gradCheckOf(report: GradCheckReport | null, layer: InspectorLayer): InspectorGradCheck | null {
+  if (!report || report.name !== layer.layer) return null;
+  if ((layer.history?.step ?? report.step) !== report.step) return null;
+  return {
+    step: report.step,
+    tolerance: report.tolerance,
+    rows: report.tensors.map(({ path, maxRelError, checked, total, ok }) => ({
+      path,
+      maxRelError,
+      checked,
+      total,
+      ok,
+    })),
+  };
 }

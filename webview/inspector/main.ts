@@ -17,11 +17,13 @@ import {
   previewStep,
   renderClip,
   renderDecomposition,
+  renderGradCheck,
   renderGrid,
   renderHistory,
   renderOptimizerHead,
   type ClipReadout,
   type DecompositionReadout,
+  type GradCheckReadout,
   type SliderReadout,
 } from './sections';
 
@@ -47,6 +49,7 @@ export interface InspectorReadout {
   clip: ClipReadout | null;
   optimizer: { kind: string; lr: number; t: number; tensors: string[]; emptyText: string | null } | null;
   decomposition: DecompositionReadout | null;
+  gradCheck: GradCheckReadout | null;
   slider: SliderReadout | null;
 }
 declare global {
@@ -73,6 +76,7 @@ const emptyReadout = (): InspectorReadout => ({
   clip: null,
   optimizer: null,
   decomposition: null,
+  gradCheck: null,
   slider: null,
 });
 let current: HostToInspector = { kind: 'empty', text: 'Pause the nnet debugger on a layer to inspect it.' };
@@ -89,6 +93,7 @@ function render(): void {
   // Sections hide themselves on absent data, so the empty page is the layer page with nothing in it.
   readout.clip = renderClip(msg?.clip);
   readout.decomposition = renderDecomposition(msg?.decomposition, pal);
+  readout.gradCheck = renderGradCheck(msg?.gradCheck);
   readout.slider = renderHistory(msg?.history);
   const optList = renderOptimizerHead(msg?.optimizer);
   if (!msg) {

@@ -44,3 +44,20 @@ test('host → inspector: encodeJson, JSON and parseHostToInspector give back ev
   assert.deepEqual([c.normBefore, c.layerNorm, c.threshold, c.share], [Infinity, -Infinity, 1, 0]);
   assert.ok(Object.is(c.normAfter, -0) && Number.isNaN(c.coefficient));
 });
+
+test('a layer message may carry a gradient check report; a malformed one drops the message', () => {
+  const gradCheck = {
+    step: 3,
+    tolerance: 1e-6,
+    rows: [{ path: 'h1.W.grad', maxRelError: 2e-11, checked: 8, total: 8, ok: true }],
+  };
+  const parsed = parseHostToInspector({ ...layer, gradCheck }) as { gradCheck?: unknown };
+  assert.deepEqual(parsed.gradCheck, gradCheck);
+  assert.equal((parseHostToInspector({ ...layer, gradCheck: null }) as { gradCheck?: unknown }).gradCheck, null);
+  for (const bad of [
+    { ...gradCheck, step: 0 },
+    { ...gradCheck, rows: [{ ...gradCheck.rows[0], ok: 'yes' }] },
+    { ...gradCheck, rows: 'h1' },
+  ])
+    assert.equal(parseHostToInspector({ ...layer, gradCheck: bad }), undefined, JSON.stringify(bad));
+});

@@ -24,6 +24,21 @@ export interface InspectorScalar {
   readonly value: string;
 }
 
+/** Check Gradients Here's report of the layer shown: the worst relative error of each gradient against finite differences. */
+export interface InspectorGradCheck {
+  /** 1-based step whose batch and parameters were checked. */
+  readonly step: number;
+  readonly tolerance: number;
+  readonly rows: readonly {
+    /** E.g. `h1.W.grad`. */
+    readonly path: string;
+    readonly maxRelError: number;
+    readonly checked: number;
+    readonly total: number;
+    readonly ok: boolean;
+  }[];
+}
+
 /** A layer as the inspector shows it. The four sections are optional (absent: the host has nothing for them). */
 export interface InspectorLayer {
   readonly kind: 'layer';
@@ -39,6 +54,7 @@ export interface InspectorLayer {
   readonly optimizer?: LayerOptimizer<InspectorTensor> | null;
   readonly decomposition?: LayerDecomposition | null;
   readonly history?: LayerHistory | null;
+  readonly gradCheck?: InspectorGradCheck | null;
   /** Cells per side a heat map draws at most (the nnet.inspector.heatmapCells setting); absent: the default. */
   readonly heatmapCells?: number;
 }
@@ -201,6 +217,25 @@ function history(x: Rec): LayerHistory | undefined {
   return { first, last, step, live: x.live };
 }
 
+function gradCheck(x: Rec): InspectorGradCheck | undefined {
+  const step = stepIndex(x.step),
+    tolerance = num(x.tolerance);
+  if (step === undefined || tolerance === undefined || !Array.isArray(x.rows) || x.rows.length > 8) return undefined;
+  const rows: InspectorGradCheck['rows'][number][] = [];
+  for (const r of x.rows as unknown[]) {
+    if (!isRec(r)) return undefined;
+    const path = text(r.path),
+      maxRelError = num(r.maxRelError),
+      checked = stepIndex(r.checked),
+      total = stepIndex(r.total);
+    if (path === undefined || maxRelError === undefined || checked === undefined || total === undefined)
+      return undefined;
+    if (typeof r.ok !== 'boolean') return undefined;
+    rows.push({ path, maxRelError, checked, total, ok: r.ok });
+  }
+  return { step, tolerance, rows };
+}
+
 /**
  * An optional section: absent stays absent, null stays null, anything else must parse (`bad` when it does not, so
  * the caller drops the whole message rather than show a layer with a silently missing section).
@@ -244,8 +279,9 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
   const c = optional(data.clip, clip),
     o = optional(data.optimizer, (r) => optimizer(r, MAX_TENSORS - tensors.length));
   const d = optional(data.decomposition, decomposition),
-    h = optional(data.history, history);
-  if (c === bad || o === bad || d === bad || h === bad) return undefined;
+    h = optional(data.history, history),
+    g = optional(data.gradCheck, gradCheck);
+  if (c === bad || o === bad || d === bad || h === bad || g === bad) return undefined;
   const msg: { -readonly [K in keyof InspectorLayer]: InspectorLayer[K] } = {
     kind: 'layer',
     title,
@@ -258,6 +294,7 @@ export function parseHostToInspector(data: unknown): HostToInspector | undefined
   if (o !== undefined) msg.optimizer = o;
   if (d !== undefined) msg.decomposition = d;
   if (h !== undefined) msg.history = h;
+  if (g !== undefined) msg.gradCheck = g;
   const cells = data.heatmapCells;
   if (cells !== undefined) {
     if (typeof cells !== 'number' || !Number.isInteger(cells) || cells < MIN_HEATMAP_CELLS || cells > MAX_HEATMAP_CELLS)

@@ -1,6 +1,8 @@
-// The Layer Inspector's sections (stats grid, clipping, δ decomposition, optimizer heading, step slider) over static markup.
+// The Layer Inspector's sections (stats grid, clipping, δ decomposition, gradient check, optimizer heading, step
+// slider) over static markup.
 
 import type { LayerClip, LayerDecomposition, LayerHistory, LayerOptimizer } from '../../wire/types';
+import type { InspectorGradCheck } from './protocol';
 import { deltaVerdict, formatPercent, formatStat, logBars, type TensorStats } from './numbers';
 import { drawLogBars, type Palette } from './draw';
 
@@ -126,6 +128,32 @@ export function renderDecomposition(
   const barsLabel = `Log-scale bars: ‖∂L/∂a‖ = ${formatStat(values[0])}, ‖δ‖ = ${formatStat(values[1])}, factor ×${formatStat(factor)}`;
   canvas.setAttribute('aria-label', barsLabel);
   return { factor, verdict, rows, barsLabel };
+}
+
+/** What the Gradient check section shows. */
+export interface GradCheckReadout {
+  rows: [string, string][];
+  verdict: string;
+}
+
+/** Fills the Gradient check section (Check Gradients Here's report of this layer), or hides it. */
+export function renderGradCheck(g: InspectorGradCheck | null | undefined): GradCheckReadout | null {
+  const section = byId('gradcheck');
+  section.hidden = !g;
+  if (!g) return null;
+  const rows: [string, string][] = g.rows.map((r) => [
+    r.path,
+    `${r.maxRelError.toExponential(1)} · ${r.ok ? 'ok' : 'WRONG'} (${r.checked} of ${r.total})`,
+  ]);
+  fillPairs('gradcheck-table', rows);
+  const bad = g.rows.filter((r) => !r.ok).length;
+  const verdict = bad
+    ? `${bad} of ${g.rows.length} gradients disagree with finite differences (tolerance ${g.tolerance})`
+    : `all ${g.rows.length} gradients agree with finite differences (tolerance ${g.tolerance})`;
+  setText('gradcheck-meta', `worst relative error against float64 central differences, step ${g.step}`);
+  setText('gradcheck-verdict', verdict);
+  byId('gradcheck-verdict').dataset.ok = String(bad === 0);
+  return { rows, verdict };
 }
 
 /** Fills the Optimizer heading; the caller draws the state tensors into `#opt-tensors`. */
