@@ -198,3 +198,26 @@ export function erf(x: number): number {
 function assertNeverActivation(kind: never): never {
   throw new Error(`unknown activation ${String(kind)}`);
 }
+
+/** What the training doctor and the stop rules need to know of an activation, per activation (exhaustive). */
+export interface ActivationTraits {
+  /** φ′ = 0 on a whole half-line: a unit whose z stays there gets no gradient and cannot recover (dead). */
+  readonly dies: boolean;
+  /**
+   * Outputs outside (low, high) mean φ′(z) below a tenth of its maximum (saturated); null when φ′ never becomes
+   * small. sigmoid: a·(1 − a) < 0.025 ⇔ a ∉ (0.0257, 0.9743); tanh: 1 − a² < 0.1 ⇔ |a| > 0.9487.
+   */
+  readonly saturation: { readonly low: number; readonly high: number } | null;
+}
+
+/** The traits of every activation. */
+export const ACTIVATION_TRAITS: Readonly<Record<Activation, ActivationTraits>> = {
+  identity: { dies: false, saturation: null },
+  relu: { dies: true, saturation: null },
+  leaky_relu: { dies: false, saturation: null },
+  sigmoid: { dies: false, saturation: { low: 0.0257, high: 0.9743 } },
+  tanh: { dies: false, saturation: { low: -0.9487, high: 0.9487 } },
+  gelu: { dies: false, saturation: null },
+  // softmax saturates too, but only as an output, where confident predictions are the goal.
+  softmax: { dies: false, saturation: null },
+};

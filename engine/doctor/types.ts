@@ -1,0 +1,109 @@
+// The training doctor's vocabulary: a rule, the hits it reports while a run goes on, and the findings a run ends with.
+
+import type { Trainer } from '../runtime/trainer';
+import type { DoctorThresholds } from './thresholds';
+
+/** Every rule of the catalogue (docs/doctor.md). */
+export type RuleId =
+  | 'nan'
+  | 'exploding'
+  | 'vanishing'
+  | 'dead-relu'
+  | 'saturated'
+  | 'symmetric-units'
+  | 'update-ratio'
+  | 'unchanged-weights'
+  | 'all-zero'
+  | 'poor-init'
+  | 'loss-not-decreasing'
+  | 'loss-spike'
+  | 'overfitting';
+
+/** The line a finding sits on: a layer's statement, or a statement of the `train` block, the loss or the data. */
+export type Anchor =
+  { readonly kind: 'layer'; readonly node: number } | { readonly kind: 'optimizer' | 'clip' | 'loss' | 'data' };
+
+/** A replacement of text on one line of the .nnet source (0-based line and columns, endCol exclusive). */
+export interface TextEdit {
+  readonly line: number;
+  readonly col: number;
+  readonly endCol: number;
+  readonly newText: string;
+}
+
+/** A Quick Fix: a title and the edit that applies it. */
+export interface Fix {
+  readonly title: string;
+  readonly edit: TextEdit;
+}
+
+/** The numbers behind a finding: what was measured (its most extreme value), against what, and when. */
+export interface Evidence {
+  readonly measured: number;
+  readonly threshold: number;
+  /** The first steps (0-based, at most 5) where it held. */
+  readonly steps: readonly number[];
+}
+
+/** What a run ends with: one per rule and source line. */
+export interface Finding {
+  readonly rule: RuleId;
+  readonly severity: 'warning' | 'error';
+  /** The layer concerned (the first one, when several layers of a `repeat` share the line), or null. */
+  readonly layer: string | null;
+  /** Node index of that layer in the flattened network, or -1. */
+  readonly node: number;
+  /** 0-based line and column of the statement that causes it. */
+  readonly line: number;
+  readonly column: number;
+  readonly firstStep: number;
+  readonly lastStep: number;
+  /** Steps (or checks, for rules that look once per window or epoch) where it held. */
+  readonly count: number;
+  readonly evidence: Evidence;
+  readonly message: string;
+  readonly fixes: readonly Fix[];
+}
+
+/** One observation of a rule holding. */
+export interface Hit {
+  readonly anchor: Anchor;
+  /** 0-based optimizer step. */
+  readonly step: number;
+  readonly measured: number;
+  readonly threshold: number;
+  /** How far past the threshold (≥ 1): the finding keeps the message and number of its worst hit. */
+  readonly excess: number;
+  readonly message: string;
+  /** Distinguishes findings of one rule on one line (e.g. update ratio too large vs too small). */
+  readonly variant?: string;
+}
+
+/** What a rule is handed at each event it asked for. */
+export interface RuleContext {
+  readonly trainer: Trainer;
+  readonly thresholds: DoctorThresholds;
+  report(hit: Hit): void;
+}
+
+/**
+ * A rule: pure checks over what the trainer measured, fed incrementally. Each hook is optional; a rule that needs
+ * more than the trainer keeps asks for it (`needsPreviousParams`: the parameters before the step's update).
+ */
+export interface Rule {
+  readonly id: RuleId;
+  /** Part of the steps the condition must hold on before it is reported (0: once is enough). */
+  readonly persistence?: (t: DoctorThresholds) => number;
+  /** What the persistence counts: steps (default), or windows of `window` steps for rules that look once per window. */
+  readonly per?: 'step' | 'window';
+  readonly needsPreviousParams?: boolean;
+  /** The nodes whose forward events the rule reads (asked once per run). */
+  forwardNodes?(t: Trainer): readonly number[];
+  afterForward?(ctx: RuleContext, node: number): void;
+  afterClip?(ctx: RuleContext): void;
+  /** After the optimizer step; `previous` holds the parameters before it when the rule asked for them. */
+  afterUpdate?(ctx: RuleContext, previous: Float32Array | null): void;
+  afterEpoch?(ctx: RuleContext): void;
+  /** At the end of the run (or when it stopped): flush partial windows. */
+  finish?(ctx: RuleContext): void;
+}
