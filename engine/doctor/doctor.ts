@@ -10,7 +10,7 @@ import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId } from './types';
 /** The hits of one rule on one line, folded as they arrive. */
 interface Tally {
   readonly rule: Rule;
-  readonly node: number;
+  node: number;
   readonly line: number;
   readonly column: number;
   firstStep: number;
@@ -142,7 +142,7 @@ export class Doctor {
       const h = t.worst;
       out.push({
         rule: t.rule.id,
-        severity: t.rule.id === 'nan' ? 'error' : 'warning',
+        severity: 'warning',
         layer: t.node >= 0 ? this.trainer.model.nodes[t.node].name : null,
         node: t.node,
         line: t.line,
@@ -176,7 +176,10 @@ export class Doctor {
       });
       return;
     }
-    if (h.excess > t.worst.excess) t.worst = h;
+    if (h.excess > t.worst.excess) {
+      t.worst = h;
+      if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
+    }
     // Several layers of one line (a `repeat`) hitting in one step count once.
     if (h.step === t.lastStep && t.count > 0) return;
     t.lastStep = h.step;

@@ -48,7 +48,8 @@ export interface Evidence {
 /** What a run ends with: one per rule and source line. */
 export interface Finding {
   readonly rule: RuleId;
-  readonly severity: 'warning' | 'error';
+  /** Always a warning: findings are advice about a run, not errors in the file. */
+  readonly severity: 'warning';
   /** The layer concerned (the first one, when several layers of a `repeat` share the line), or null. */
   readonly layer: string | null;
   /** Node index of that layer in the flattened network, or -1. */
