@@ -5,7 +5,8 @@ import type { NetworkSpec } from '../language/spec';
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
 import { RULES } from './rules';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId } from './types';
+import { hasWeightMatrix } from './measures';
+import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
 /** The hits of one rule on one line, folded as they arrive. */
 interface Tally {
@@ -25,12 +26,12 @@ export function anchorPosition(
   spec: NetworkSpec,
   t: Trainer,
   a: Anchor,
-  source?: string,
+  lines?: readonly string[],
 ): { line: number; column: number; node: number } {
   if (a.kind === 'layer') {
     const n = t.model.nodes[a.node];
     // A residual block's end node sits on its `end` line; the spec's range is the block's statement.
-    const col = n.line === n.spec.range.line ? n.spec.range.col : indentOf(source, n.line);
+    const col = n.line === n.spec.range.line ? n.spec.range.col : indentOf(lines, n.line);
     return { line: n.line, column: col, node: a.node };
   }
   const line =
@@ -43,25 +44,36 @@ export function anchorPosition(
           : spec.train.optimizerLine >= 0
             ? spec.train.optimizerLine
             : spec.lossRange.line; // no optimizer line: the defaults apply, and the loss line is the nearest statement
-  return { line, column: line === spec.lossRange.line ? spec.lossRange.col : indentOf(source, line), node: -1 };
+  return { line, column: line === spec.lossRange.line ? spec.lossRange.col : indentOf(lines, line), node: -1 };
 }
 
-function indentOf(source: string | undefined, line: number): number {
-  const text = source?.split('\n')[line];
+function indentOf(lines: readonly string[] | undefined, line: number): number {
+  const text = lines?.[line];
   return text ? text.length - text.trimStart().length : 0;
 }
 
 /** Watches one trainer's run and says what went wrong and where. */
 export class Doctor {
   readonly thresholds: DoctorThresholds;
-  private readonly tallies = new Map<string, Tally>();
-  /** Per node: the rules that read its forward events. */
-  private readonly forward: Rule[][];
-  private readonly previous: Float32Array | null;
-  private epochs: number;
-  private ctxOf = new Map<Rule, RuleContext>();
   /** Optimizer steps observed. */
   steps = 0;
+  private readonly tallies = new Map<string, Tally>();
+  private readonly rules: readonly Rule[];
+  private readonly ctxs: readonly RuleContext[];
+  /** Per node: the rules (indexes) that read its forward events; then the rules of each other hook. */
+  private readonly forward: number[][];
+  private readonly onClip: number[];
+  private readonly onUpdate: number[];
+  private readonly onEpoch: number[];
+  /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
+  private readonly previous: Float32Array | null;
+  private readonly stats: UpdateStats | null;
+  /** The source's lines, for the column of statements the spec keeps only the line of. */
+  private readonly lines: readonly string[] | undefined;
+  /** The line of each node, and of each statement anchor: the tally key of a hit, computed once. */
+  private readonly nodeLines: readonly number[];
+  private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
+  private epochs: number;
   private finished = false;
 
   constructor(
@@ -73,40 +85,48 @@ export class Doctor {
     } = {},
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
-    const rules = options.rules ?? RULES.map((make) => make());
-    this.source = options.source;
+    const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
+    this.lines = options.source?.split('\n');
+    this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
     this.forward = trainer.model.nodes.map(() => []);
-    for (const r of rules) {
-      for (const i of r.forwardNodes?.(trainer) ?? []) this.forward[i].push(r);
-      this.ctxOf.set(r, { trainer, thresholds: this.thresholds, report: (h) => this.record(r, h) });
-    }
-    this.rules = rules;
-    this.previous = rules.some((r) => r.needsPreviousParams) ? new Float32Array(trainer.model.params.length) : null;
+    rules.forEach((r, k) => {
+      for (const i of r.forwardNodes?.(trainer) ?? []) this.forward[i].push(k);
+    });
+    const having = (hook: keyof Rule) => rules.flatMap((r, k) => (r[hook] ? [k] : []));
+    this.onClip = having('afterClip');
+    this.onUpdate = having('afterUpdate');
+    this.onEpoch = having('afterEpoch');
+    const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
+    const asked = rules.some((r) => r.needsUpdateStats);
+    this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
+    this.stats = asked
+      ? { nodes: matrices, ratio: new Float64Array(matrices.length), unchanged: new Uint8Array(matrices.length) }
+      : null;
     this.epochs = trainer.epochs.length;
+    this.nodeLines = trainer.model.nodes.map((n) => n.line);
+    const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
+    this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
   }
-
-  private readonly rules: readonly Rule[];
-  private readonly source: string | undefined;
 
   /** Feeds the event the trainer has just performed. */
   observe(ev: TrainerEvent): void {
     switch (ev.phase) {
       case 'forward': {
         const rs = this.forward[ev.layer];
-        for (let k = 0; k < rs.length; k++) rs[k].afterForward!(this.ctxOf.get(rs[k])!, ev.layer);
+        for (let k = 0; k < rs.length; k++) this.rules[rs[k]].afterForward!(this.ctxs[rs[k]], ev.layer);
         return;
       }
       case 'clip':
-        for (const r of this.rules) r.afterClip?.(this.ctxOf.get(r)!);
-        // The parameters before the update, for the rules that compare them with the ones after.
+        for (const k of this.onClip) this.rules[k].afterClip!(this.ctxs[k]);
         if (this.previous) this.previous.set(this.trainer.model.params);
         return;
       case 'update':
         this.steps++;
-        for (const r of this.rules) r.afterUpdate?.(this.ctxOf.get(r)!, r.needsPreviousParams ? this.previous : null);
+        if (this.stats) measureUpdate(this.trainer, this.previous!, this.stats, this.thresholds);
+        for (const k of this.onUpdate) this.rules[k].afterUpdate!(this.ctxs[k], this.stats);
         if (this.trainer.epochs.length !== this.epochs) {
           this.epochs = this.trainer.epochs.length;
-          for (const r of this.rules) r.afterEpoch?.(this.ctxOf.get(r)!);
+          for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
         }
         return;
       case 'loss':
@@ -124,7 +144,7 @@ export class Doctor {
       measured: NaN,
       threshold: 0,
       excess: 1,
-      message: `non-finite value: ${e.message}`,
+      message: () => `non-finite value: ${e.message}`,
     });
   }
 
@@ -132,7 +152,7 @@ export class Doctor {
   findings(): Finding[] {
     if (!this.finished) {
       this.finished = true;
-      for (const r of this.rules) r.finish?.(this.ctxOf.get(r)!);
+      this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
     }
     const out: Finding[] = [];
     for (const t of this.tallies.values()) {
@@ -151,7 +171,7 @@ export class Doctor {
         lastStep: t.lastStep,
         count: t.count,
         evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
-        message: h.message,
+        message: h.message(),
         fixes: [],
       });
     }
@@ -159,10 +179,12 @@ export class Doctor {
   }
 
   private record(rule: Rule, h: Hit): void {
-    const pos = anchorPosition(this.trainer.spec, this.trainer, h.anchor, this.source);
-    const key = `${rule.id}:${pos.line}:${h.variant ?? ''}`;
+    const a = h.anchor,
+      line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
+    const key = `${rule.id}:${line}:${h.variant ?? ''}`;
     const t = this.tallies.get(key);
     if (!t) {
+      const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
       this.tallies.set(key, {
         rule,
         node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
@@ -190,3 +212,29 @@ export class Doctor {
 
 /** The rule ids, for documentation and tests. */
 export type { RuleId };
+
+/**
+ * One pass over each weight matrix after an update: ‖ΔW‖/‖W before‖ and whether every entry stayed within the
+ * unchanged-weights tolerance.
+ */
+function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
+  const p = t.model.params,
+    nodes = t.model.nodes,
+    rtol = th.unchangedRtol,
+    atol = th.unchangedAtol;
+  for (let k = 0; k < s.nodes.length; k++) {
+    const n = nodes[s.nodes[k]];
+    let d2 = 0,
+      w2 = 0,
+      same = 1;
+    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
+      const b = before[i],
+        d = p[i] - b;
+      d2 += d * d;
+      w2 += b * b;
+      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
+    }
+    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
+    s.unchanged[k] = same;
+  }
+}

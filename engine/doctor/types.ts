@@ -75,9 +75,20 @@ export interface Hit {
   readonly threshold: number;
   /** How far past the threshold (≥ 1): the finding keeps the message and number of its worst hit. */
   readonly excess: number;
-  readonly message: string;
+  /** Made only for the hit a finding keeps (hits may come every step). */
+  readonly message: () => string;
   /** Distinguishes findings of one rule on one line (e.g. update ratio too large vs too small). */
   readonly variant?: string;
+}
+
+/** What one optimizer step did to each weight matrix (see measures.ts hasWeightMatrix), in network order. */
+export interface UpdateStats {
+  /** Node index of each weight matrix. */
+  readonly nodes: readonly number[];
+  /** ‖ΔW‖ / ‖W before‖ (Infinity when W was all zero). */
+  readonly ratio: Float64Array;
+  /** 1 when |ΔW| ≤ atol + rtol·|W| for every entry (the unchanged-weights tolerance), else 0. */
+  readonly unchanged: Uint8Array;
 }
 
 /** What a rule is handed at each event it asked for. */
@@ -89,7 +100,7 @@ export interface RuleContext {
 
 /**
  * A rule: pure checks over what the trainer measured, fed incrementally. Each hook is optional; a rule that needs
- * more than the trainer keeps asks for it (`needsPreviousParams`: the parameters before the step's update).
+ * more than the trainer keeps asks for it (`needsUpdateStats`: what the step's update did to each weight matrix).
  */
 export interface Rule {
   readonly id: RuleId;
@@ -97,13 +108,14 @@ export interface Rule {
   readonly persistence?: (t: DoctorThresholds) => number;
   /** What the persistence counts: steps (default), or windows of `window` steps for rules that look once per window. */
   readonly per?: 'step' | 'window';
-  readonly needsPreviousParams?: boolean;
+  /** Asks for the per-step update measurements (UpdateStats), one pass over the weights shared by the rules asking. */
+  readonly needsUpdateStats?: boolean;
   /** The nodes whose forward events the rule reads (asked once per run). */
   forwardNodes?(t: Trainer): readonly number[];
   afterForward?(ctx: RuleContext, node: number): void;
   afterClip?(ctx: RuleContext): void;
-  /** After the optimizer step; `previous` holds the parameters before it when the rule asked for them. */
-  afterUpdate?(ctx: RuleContext, previous: Float32Array | null): void;
+  /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats). */
+  afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): void;
   afterEpoch?(ctx: RuleContext): void;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;

@@ -30,7 +30,8 @@ export function deadRelu(): Rule {
       if (!w.samples) continue;
       let dead = 0;
       for (let j = 0; j < w.counts.length; j++) if (w.counts[j] < th.deadUnitActivity * w.samples) dead++;
-      const share = dead / w.counts.length;
+      const share = dead / w.counts.length,
+        samples = w.samples;
       if (share > th.deadReluShare)
         report({
           anchor: { kind: 'layer', node: w.node },
@@ -38,7 +39,8 @@ export function deadRelu(): Rule {
           measured: share,
           threshold: th.deadReluShare,
           excess: share / th.deadReluShare,
-          message: `dead ReLU: ${Math.round(100 * share)}% of the units of '${t.model.nodes[w.node].name}' were active on fewer than ${100 * th.deadUnitActivity}% of ${w.samples} samples (threshold ${Math.round(100 * th.deadReluShare)}%)`,
+          message: () =>
+            `dead ReLU: ${Math.round(100 * share)}% of the units of '${t.model.nodes[w.node].name}' were active on fewer than ${100 * th.deadUnitActivity}% of ${samples} samples (threshold ${Math.round(100 * th.deadReluShare)}%)`,
         });
       w.counts.fill(0);
       w.samples = 0;
@@ -88,7 +90,8 @@ export function saturated(): Rule {
           measured: share,
           threshold: th.saturatedShare,
           excess: share / th.saturatedShare,
-          message: `saturated ${t.model.nodes[w.node].activation}: ${Math.round(100 * share)}% of the outputs of '${t.model.nodes[w.node].name}' sit where φ′ is below a tenth of its maximum (threshold ${Math.round(100 * th.saturatedShare)}%)`,
+          message: () =>
+            `saturated ${t.model.nodes[w.node].activation}: ${Math.round(100 * share)}% of the outputs of '${t.model.nodes[w.node].name}' sit where φ′ is below a tenth of its maximum (threshold ${Math.round(100 * th.saturatedShare)}%)`,
         });
       w.counts.fill(0);
       w.samples = 0;

@@ -23,7 +23,8 @@ export function exploding(): Rule {
         measured: before,
         threshold: th.explodingNorm,
         excess: before / th.explodingNorm,
-        message: `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[worst.node].name}', ‖∇W‖ = ${fmt(worst.norm)}); add or tighten 'clip norm', or lower the learning rate`,
+        message: () =>
+          `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[worst.node].name}', ‖∇W‖ = ${fmt(worst.norm)}); add or tighten 'clip norm', or lower the learning rate`,
       });
     },
   };
@@ -53,7 +54,8 @@ export function vanishing(): Rule {
             measured: mean,
             threshold: th.vanishingFloor,
             excess: th.vanishingFloor / Math.max(mean, 1e-300),
-            message: `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
+            message: () =>
+              `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
           });
         else if (i < last && ref > 0 && t.gradNorm[i] < th.vanishingRatio * ref) {
           const r = t.gradNorm[i] / ref;
@@ -63,7 +65,8 @@ export function vanishing(): Rule {
             measured: r,
             threshold: th.vanishingRatio,
             excess: th.vanishingRatio / Math.max(r, 1e-300),
-            message: `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
+            message: () =>
+              `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
           });
         }
       }

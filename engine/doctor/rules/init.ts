@@ -57,7 +57,8 @@ export function poorInit(): Rule {
           measured: r,
           threshold: th.poorInitRatio,
           excess,
-          message: `poor initialization: at step 0, var(z) of '${n.name}' is ${r.toPrecision(3)} × that of '${t.model.nodes[seen[0].i].name}' (threshold ${th.poorInitRatio}×either way); the activations ${r > 1 ? 'grow' : 'shrink'} from layer to layer: use init=he for ReLU, init=xavier for tanh/sigmoid`,
+          message: () =>
+            `poor initialization: at step 0, var(z) of '${n.name}' is ${r.toPrecision(3)} × that of '${t.model.nodes[seen[0].i].name}' (threshold ${th.poorInitRatio}×either way); the activations ${r > 1 ? 'grow' : 'shrink'} from layer to layer: use init=he for ReLU, init=xavier for tanh/sigmoid`,
         });
         return;
       }

@@ -21,7 +21,8 @@ export function lossNotDecreasing(): Rule {
     afterUpdate({ trainer: t, thresholds: th, report }) {
       sum += t.previousLoss;
       if (++n < th.window) return;
-      const mean = sum / n;
+      const mean = sum / n,
+        step = t.step;
       sum = n = 0;
       if (Number.isNaN(first)) {
         first = mean;
@@ -34,7 +35,8 @@ export function lossNotDecreasing(): Rule {
           measured: mean / first,
           threshold: 1 - th.lossMinDecrease,
           excess: mean / first / (1 - th.lossMinDecrease),
-          message: `loss not decreasing: the mean loss of steps ${t.step - th.window + 1}–${t.step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
+          message: () =>
+            `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
         });
     },
   };
@@ -61,7 +63,9 @@ export function lossSpike(): Rule {
       if (seen < 2 * w) return;
       // The last w losses and the w before them, in the ring of 2w.
       const recent = mean(ring, seen - w, w),
-        before = mean(ring, seen - 2 * w, w);
+        before = mean(ring, seen - 2 * w, w),
+        step = t.step,
+        start = first;
       if (recent > th.lossSpikeFactor * before && recent > first)
         report({
           anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
@@ -69,7 +73,8 @@ export function lossSpike(): Rule {
           measured: recent / before,
           threshold: th.lossSpikeFactor,
           excess: recent / before / th.lossSpikeFactor,
-          message: `loss spike: the mean loss of steps ${t.step - w + 1}–${t.step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(first)}); lower the learning rate or clip the gradient norm`,
+          message: () =>
+            `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
         });
     },
   };
@@ -107,8 +112,12 @@ export function overfitting(): Rule {
         trainAtBest = e.loss;
         return;
       }
-      const rise = (e.valLoss - bestVal) / firstVal;
-      if (!(rise > th.overfitRatio && e.loss < trainAtBest)) return;
+      const val = e.valLoss,
+        best = bestVal,
+        start = firstVal,
+        train = e.loss;
+      const rise = (val - best) / start;
+      if (!(rise > th.overfitRatio && train < trainAtBest)) return;
       held++;
       if (firstHeld < 0) firstHeld = t.step - 1;
       last = {
@@ -117,7 +126,8 @@ export function overfitting(): Rule {
         measured: rise,
         threshold: th.overfitRatio,
         excess: rise / th.overfitRatio,
-        message: `overfitting: the validation loss ended at ${fmt(e.valLoss)}, ${fmt(e.valLoss - bestVal)} above its best (${fmt(bestVal)}; ${fmt(100 * rise)}% of the first epoch's ${fmt(firstVal)}) while the training loss fell to ${fmt(e.loss)}`,
+        message: () =>
+          `overfitting: the validation loss ended at ${fmt(val)}, ${fmt(val - best)} above its best (${fmt(best)}; ${fmt(100 * rise)}% of the first epoch's ${fmt(start)}) while the training loss fell to ${fmt(train)}`,
       };
     },
     finish({ report }) {

@@ -1,22 +1,9 @@
 // Rules over what one optimizer step did to each weight matrix: update-ratio (‖ΔW‖/‖W‖ out of range) and
 // unchanged-weights (W did not move for several steps). Both ask for the parameters before the update.
 
-import { hasWeightMatrix } from '../measures';
 import type { Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
-
-/** ‖ΔW‖ / ‖W_before‖ of the matrix at [off, off + size). */
-export function updateRatio(before: Float32Array, after: Float32Array, off: number, size: number): number {
-  let d = 0,
-    w = 0;
-  for (let k = off, end = off + size; k < end; k++) {
-    const x = after[k] - before[k];
-    d += x * x;
-    w += before[k] * before[k];
-  }
-  return Math.sqrt(d) / Math.sqrt(w);
-}
 
 /**
  * update-ratio (MindSpore Insight's watchpoint): the largest ‖ΔW‖/‖W‖ of one step over the weight matrices outside
@@ -27,17 +14,15 @@ export function updateRatio(before: Float32Array, after: Float32Array, off: numb
 export function updateRatioRule(): Rule {
   return {
     id: 'update-ratio',
-    needsPreviousParams: true,
+    needsUpdateStats: true,
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report }, before) {
+    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
       const nodes = t.model.nodes;
       let max = -1,
         at = -1;
-      for (let i = 0; i < nodes.length; i++) {
-        const n = nodes[i];
-        if (!hasWeightMatrix(n)) continue;
-        const r = updateRatio(before!, t.model.params, n.wOff, n.wSize);
-        if (Number.isFinite(r) && r > max) [max, at] = [r, i]; // W all zero: the all-zero rule says so
+      for (let k = 0; k < stats!.nodes.length; k++) {
+        const r = stats!.ratio[k];
+        if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
       }
       if (at < 0) return;
       const high = max > th.updateRatioHigh;
@@ -50,9 +35,10 @@ export function updateRatioRule(): Rule {
         threshold: high ? th.updateRatioHigh : th.updateRatioLow,
         excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
         variant: high ? 'high' : 'low',
-        message: high
-          ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
-          : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
+        message: () =>
+          high
+            ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
+            : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
       });
     },
   };
@@ -67,27 +53,24 @@ export function unchangedWeights(): Rule {
   let still: Int32Array | null = null;
   return {
     id: 'unchanged-weights',
-    needsPreviousParams: true,
+    needsUpdateStats: true,
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report }, before) {
-      const nodes = t.model.nodes,
-        p = t.model.params;
+    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
+      const nodes = t.model.nodes;
       still ??= new Int32Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) {
-        const n = nodes[i];
-        if (!hasWeightMatrix(n)) continue;
-        let same = true;
-        for (let k = n.wOff, end = n.wOff + n.wSize; k < end && same; k++)
-          same = Math.abs(p[k] - before![k]) <= th.unchangedAtol + th.unchangedRtol * Math.abs(before![k]);
-        still[i] = same ? still[i] + 1 : 0;
-        if (still[i] >= th.unchangedSteps)
+      for (let k = 0; k < stats!.nodes.length; k++) {
+        const i = stats!.nodes[k],
+          n = nodes[i];
+        const streak = (still[i] = stats!.unchanged[k] ? still[i] + 1 : 0);
+        if (streak >= th.unchangedSteps)
           report({
             anchor: { kind: 'layer', node: i },
             step: t.step - 1,
-            measured: still[i],
+            measured: streak,
             threshold: th.unchangedSteps,
-            excess: still[i] / th.unchangedSteps,
-            message: `unchanged weights: ${n.name}.W has not changed (rtol ${th.unchangedRtol}) for ${still[i]} steps in a row`,
+            excess: streak / th.unchangedSteps,
+            message: () =>
+              `unchanged weights: ${n.name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
           });
       }
     },

@@ -1,5 +1,6 @@
 // Rules over the weight matrices themselves: symmetric-units (identical rows: the zero-init trap) and all-zero,
-// checked before the first update and at the end of every epoch.
+// checked before the first update and at the end of the run (a matrix that was symmetric at both was so throughout:
+// identical rows get identical updates).
 
 import type { Trainer } from '../../runtime/trainer';
 import { hasWeightMatrix } from '../measures';
@@ -53,7 +54,8 @@ export function symmetricUnits(): Rule {
           measured: same,
           threshold: 2,
           excess: same / 2,
-          message: `symmetric units: ${same} of the ${n.outWidth} units of '${n.name}' have identical weights and bias, so they get identical updates and stay copies of each other; initialise W randomly (init=xavier or init=he)`,
+          message: () =>
+            `symmetric units: ${same} of the ${n.outWidth} units of '${n.name}' have identical weights and bias, so they get identical updates and stay copies of each other; initialise W randomly (init=xavier or init=he)`,
         });
     }
   };
@@ -64,7 +66,7 @@ export function symmetricUnits(): Rule {
       started = true;
       check(ctx, 0);
     },
-    afterEpoch: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
+    finish: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
   };
 }
 
@@ -85,7 +87,7 @@ export function allZeroWeights(): Rule {
           measured: 0,
           threshold: 0,
           excess: 1,
-          message: `all-zero weights: every entry of ${t.model.nodes[i].name}.W is 0`,
+          message: () => `all-zero weights: every entry of ${t.model.nodes[i].name}.W is 0`,
         });
   };
   return {
@@ -95,6 +97,6 @@ export function allZeroWeights(): Rule {
       started = true;
       check(ctx, 0);
     },
-    afterEpoch: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
+    finish: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
   };
 }
