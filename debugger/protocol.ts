@@ -1,6 +1,7 @@
 // The one protocol between a host (extension host or standalone debug adapter) and the engine worker thread.
 // Both sides import this file; every message is tagged by `kind`, and requests that expect a reply carry an `id`.
 
+import type { Finding } from '../engine/doctor/types';
 import type { LogLevel } from './log';
 
 /** A snapshot of one tensor as shown by the debugger: row-major values with their shape. */
@@ -226,6 +227,8 @@ export type HostToWorker =
       limits?: ParseLimits;
       /** Least severe `log` message the host wants (absent: none); the worker does not build the others. */
       logLevel?: LogLevel | 'off';
+      /** Train (not debug) with the training doctor watching; its findings come with `finished` (docs/doctor.md). */
+      doctor?: boolean;
     }
   | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
   | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
@@ -301,7 +304,14 @@ export type WorkerToHost =
   /** A breakpoint the worker cannot apply (its condition or log message names something the network lacks). */
   | { kind: 'breakpointProblem'; id: number; message: string }
   | Reply
-  | { kind: 'finished'; progress: Progress; stopped: boolean; summary: string }
+  | {
+      kind: 'finished';
+      progress: Progress;
+      stopped: boolean;
+      summary: string;
+      /** The training doctor's findings, when the start asked for the doctor. */
+      findings?: readonly Finding[];
+    }
   | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };
 
 /** Compile-time exhaustiveness guard for switches over the unions above. */
