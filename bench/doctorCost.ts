@@ -1,5 +1,5 @@
 // What the training doctor costs training: N1–N5 with the bare Trainer loop and with every rule of the doctor
-// watching, alternated in one process (A, B, A, B, …), median samples/s of each. The budget is 5 % (issue 14).
+// watching, alternated in one process (A B B A …), median samples/s of each. The budget is 5 % (issue 14).
 // Usage: node --import tsx bench/doctorCost.ts [--nets N1,N3] [--seconds 2] [--reps 5]
 
 import { Doctor } from '../engine/doctor/doctor';
@@ -38,10 +38,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 for (const id of nets) {
   const bare: number[] = [],
     doc: number[] = [];
-  for (let r = 0; r < reps; r++) {
+  const measureBare = () =>
     bare.push(time(nnetRunner(NETWORKS[id], makeData(NETWORKS[id])), seconds, 0.5).samplesPerSec);
-    doc.push(time(doctoredRunner(id), seconds, 0.5).samplesPerSec);
-  }
+  const measureDoctor = () => doc.push(time(doctoredRunner(id), seconds, 0.5).samplesPerSec);
+  // A B B A …: neither side always runs first (the JIT and the machine's load drift between runs).
+  for (let r = 0; r < reps; r++)
+    if (r % 2) (measureDoctor(), measureBare());
+    else (measureBare(), measureDoctor());
   const b = median(bare),
     d = median(doc);
   process.stdout.write(

@@ -113,17 +113,20 @@ export class Doctor {
     switch (ev.phase) {
       case 'forward': {
         const rs = this.forward[ev.layer];
-        for (let k = 0; k < rs.length; k++) this.rules[rs[k]].afterForward!(this.ctxs[rs[k]], ev.layer);
+        for (let k = 0; k < rs.length; k++)
+          if (this.rules[rs[k]].afterForward!(this.ctxs[rs[k]], ev.layer) === false) rs.splice(k--, 1);
         return;
       }
       case 'clip':
-        for (const k of this.onClip) this.rules[k].afterClip!(this.ctxs[k]);
+        for (let i = 0, l = this.onClip; i < l.length; i++)
+          if (this.rules[l[i]].afterClip!(this.ctxs[l[i]]) === false) l.splice(i--, 1);
         if (this.previous) this.previous.set(this.trainer.model.params);
         return;
       case 'update':
         this.steps++;
         if (this.stats) measureUpdate(this.trainer, this.previous!, this.stats, this.thresholds);
-        for (const k of this.onUpdate) this.rules[k].afterUpdate!(this.ctxs[k], this.stats);
+        for (let i = 0, l = this.onUpdate; i < l.length; i++)
+          if (this.rules[l[i]].afterUpdate!(this.ctxs[l[i]], this.stats) === false) l.splice(i--, 1);
         if (this.trainer.epochs.length !== this.epochs) {
           this.epochs = this.trainer.epochs.length;
           for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);

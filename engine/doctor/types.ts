@@ -112,10 +112,11 @@ export interface Rule {
   readonly needsUpdateStats?: boolean;
   /** The nodes whose forward events the rule reads (asked once per run). */
   forwardNodes?(t: Trainer): readonly number[];
-  afterForward?(ctx: RuleContext, node: number): void;
-  afterClip?(ctx: RuleContext): void;
+  /** Hooks return false when the rule needs no more of that event (unsubscribes it: the run loop stays cheap). */
+  afterForward?(ctx: RuleContext, node: number): boolean | void;
+  afterClip?(ctx: RuleContext): boolean | void;
   /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats). */
-  afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): void;
+  afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
   afterEpoch?(ctx: RuleContext): void;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;

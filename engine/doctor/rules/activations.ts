@@ -62,6 +62,7 @@ export function deadRelu(): Rule {
       w.samples += B;
     },
     afterUpdate(ctx) {
+      if (!ws.length) return false;
       if (ctx.trainer.step % ctx.thresholds.window === 0) check(ctx);
     },
     finish: check,
@@ -106,7 +107,7 @@ export function saturated(): Rule {
       return ws.map((w) => w.node);
     },
     afterForward({ trainer: t, thresholds: th }, node) {
-      if (t.step >= th.window) return;
+      if (t.step >= th.window) return false;
       const w = byNode.get(node)!,
         { low, high } = ACTIVATION_TRAITS[t.model.nodes[node].activation].saturation!,
         a = t.model.acts[node + 1],
@@ -117,7 +118,10 @@ export function saturated(): Rule {
       w.samples += B;
     },
     afterUpdate(ctx) {
-      if (ctx.trainer.step === ctx.thresholds.window) check(ctx);
+      if (!ws.length) return false;
+      if (ctx.trainer.step < ctx.thresholds.window) return;
+      check(ctx);
+      return false;
     },
     finish: check,
   };

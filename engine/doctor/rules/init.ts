@@ -35,12 +35,12 @@ export function poorInit(): Rule {
     id: 'poor-init',
     forwardNodes: mainPathHidden,
     afterForward({ trainer: t }, node) {
-      if (done) return;
+      if (done) return false;
       const z = nodeTensors(t, node).z!;
       vars[node] = variance(z.data, z.data.length);
     },
     afterClip({ trainer: t, thresholds: th, report }) {
-      if (done) return;
+      if (done) return false;
       done = true;
       const seen = vars.flatMap((v, i) => (v > 0 ? [{ i, v }] : []));
       vars = [];

@@ -41,7 +41,6 @@ export function allZero(t: Trainer, i: number): boolean {
  * get the same δ and the same update, for ever (the zero-init trap). Sits on the layer's line.
  */
 export function symmetricUnits(): Rule {
-  let started = false;
   const check = ({ trainer: t, report }: RuleContext, step: number) => {
     for (const i of matrices(t)) {
       const n = t.model.nodes[i];
@@ -62,9 +61,8 @@ export function symmetricUnits(): Rule {
   return {
     id: 'symmetric-units',
     afterClip(ctx) {
-      if (started) return;
-      started = true;
       check(ctx, 0);
+      return false; // once, before the first update
     },
     finish: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
   };
@@ -76,7 +74,6 @@ export function symmetricUnits(): Rule {
  * gradient has to pass through it.
  */
 export function allZeroWeights(): Rule {
-  let started = false;
   const check = ({ trainer: t, report }: RuleContext, step: number) => {
     const ms = matrices(t);
     for (const i of ms)
@@ -93,9 +90,8 @@ export function allZeroWeights(): Rule {
   return {
     id: 'all-zero',
     afterClip(ctx) {
-      if (started) return;
-      started = true;
       check(ctx, 0);
+      return false; // once, before the first update
     },
     finish: (ctx) => check(ctx, Math.max(0, ctx.trainer.step - 1)),
   };
