@@ -42,9 +42,11 @@ for (const id of nets) {
     bare.push(time(nnetRunner(NETWORKS[id], makeData(NETWORKS[id])), seconds, 0.5).samplesPerSec);
   const measureDoctor = () => doc.push(time(doctoredRunner(id), seconds, 0.5).samplesPerSec);
   // A B B A …: neither side always runs first (the JIT and the machine's load drift between runs).
-  for (let r = 0; r < reps; r++)
-    if (r % 2) (measureDoctor(), measureBare());
-    else (measureBare(), measureDoctor());
+  for (let r = 0; r < reps; r++) {
+    const [first, second] = r % 2 ? [measureDoctor, measureBare] : [measureBare, measureDoctor];
+    first();
+    second();
+  }
   const b = median(bare),
     d = median(doc);
   process.stdout.write(
