@@ -163,7 +163,7 @@ export class Doctor {
       const chances = t.rule.per === 'window' ? Math.ceil(this.steps / this.thresholds.window) : this.steps;
       if (share > 0 && t.count <= share * Math.max(1, chances)) continue;
       const h = t.worst;
-      out.push({
+      const f: Omit<Finding, 'fixes'> = {
         rule: t.rule.id,
         severity: 'warning',
         layer: t.node >= 0 ? this.trainer.model.nodes[t.node].name : null,
@@ -175,8 +175,8 @@ export class Doctor {
         count: t.count,
         evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
         message: h.message(),
-        fixes: [],
-      });
+      };
+      out.push({ ...f, fixes: t.rule.fixes?.(f, this.trainer.spec, this.lines) ?? [] });
     }
     return out.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   }

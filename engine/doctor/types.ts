@@ -1,5 +1,6 @@
 // The training doctor's vocabulary: a rule, the hits it reports while a run goes on, and the findings a run ends with.
 
+import type { NetworkSpec } from '../language/spec';
 import type { Trainer } from '../runtime/trainer';
 import type { DoctorThresholds } from './thresholds';
 
@@ -118,6 +119,11 @@ export interface Rule {
   /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats). */
   afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
   afterEpoch?(ctx: RuleContext): void;
+  /**
+   * Quick Fixes of a finding of this rule: edits of the source (`lines`, when the doctor was given the text).
+   * None of the rules offers one yet; this is where they plug in.
+   */
+  fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;
 }
