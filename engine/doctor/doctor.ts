@@ -75,6 +75,12 @@ export class Doctor {
   private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
   private epochs: number;
   private finished = false;
+  /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
+  private sampling = false;
+  private lastSampled = -2;
+  private sampledSteps = 0;
+  private bursts = 0;
+  private readonly burst: number;
 
   constructor(
     readonly trainer: Trainer,
@@ -100,8 +106,14 @@ export class Doctor {
     const asked = rules.some((r) => r.needsUpdateStats);
     this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
     this.stats = asked
-      ? { nodes: matrices, ratio: new Float64Array(matrices.length), unchanged: new Uint8Array(matrices.length) }
+      ? {
+          consecutive: false,
+          nodes: matrices,
+          ratio: new Float64Array(matrices.length),
+          unchanged: new Uint8Array(matrices.length),
+        }
       : null;
+    this.burst = Math.max(1, this.thresholds.unchangedSteps);
     this.epochs = trainer.epochs.length;
     this.nodeLines = trainer.model.nodes.map((n) => n.line);
     const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
@@ -120,18 +132,30 @@ export class Doctor {
       case 'clip':
         for (let i = 0, l = this.onClip; i < l.length; i++)
           if (this.rules[l[i]].afterClip!(this.ctxs[l[i]]) === false) l.splice(i--, 1);
-        if (this.previous) this.previous.set(this.trainer.model.params);
+        this.sampling = this.stats !== null && this.trainer.step % this.thresholds.updateSamplePeriod < this.burst;
+        if (this.sampling) this.previous!.set(this.trainer.model.params);
         return;
-      case 'update':
+      case 'update': {
         this.steps++;
-        if (this.stats) measureUpdate(this.trainer, this.previous!, this.stats, this.thresholds);
-        for (let i = 0, l = this.onUpdate; i < l.length; i++)
-          if (this.rules[l[i]].afterUpdate!(this.ctxs[l[i]], this.stats) === false) l.splice(i--, 1);
+        const stats = this.sampling ? this.stats : null;
+        if (stats) {
+          measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
+          stats.consecutive = this.lastSampled === this.trainer.step - 2;
+          this.lastSampled = this.trainer.step - 1;
+          this.sampledSteps++;
+          if (!stats.consecutive) this.bursts++;
+        }
+        for (let i = 0, l = this.onUpdate; i < l.length; i++) {
+          const r = this.rules[l[i]];
+          if (r.needsUpdateStats && !stats) continue;
+          if (r.afterUpdate!(this.ctxs[l[i]], stats) === false) l.splice(i--, 1);
+        }
         if (this.trainer.epochs.length !== this.epochs) {
           this.epochs = this.trainer.epochs.length;
           for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
         }
         return;
+      }
       case 'loss':
       case 'backward':
         return;
@@ -160,7 +184,14 @@ export class Doctor {
     const out: Finding[] = [];
     for (const t of this.tallies.values()) {
       const share = t.rule.persistence?.(this.thresholds) ?? 0;
-      const chances = t.rule.per === 'window' ? Math.ceil(this.steps / this.thresholds.window) : this.steps;
+      const chances =
+        t.rule.per === 'window'
+          ? Math.ceil(this.steps / this.thresholds.window)
+          : t.rule.per === 'sampled'
+            ? this.sampledSteps
+            : t.rule.per === 'burst'
+              ? this.bursts
+              : this.steps;
       if (share > 0 && t.count <= share * Math.max(1, chances)) continue;
       const h = t.worst;
       const f: Omit<Finding, 'fixes'> = {

@@ -31,7 +31,6 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
   'deep-sigmoid.nnet': [
     ['vanishing', 'dense h 16 sigmoid'], // the lesson: δ shrinks by φ′ ≤ 0.25 per layer
     ['unchanged-weights', 'dense h 16 sigmoid'], // so the first layers do not learn
-    ['update-ratio', 'optimizer sgd'],
   ],
   'dying-relu.nnet': [
     ['dead-relu', 'dense h1 16 relu'], // the lesson: biases at −10 kill every unit

@@ -82,8 +82,14 @@ export interface Hit {
   readonly variant?: string;
 }
 
-/** What one optimizer step did to each weight matrix (see measures.ts hasWeightMatrix), in network order. */
+/**
+ * What one optimizer step did to each weight matrix (see measures.ts hasWeightMatrix), in network order. Measured
+ * on bursts of `unchangedSteps` consecutive steps every `updateSamplePeriod` steps: a pass over every weight per
+ * step costs as much as a fast kernel's training step of a big network.
+ */
 export interface UpdateStats {
+  /** True when the step before this one was measured too (the same burst). */
+  consecutive: boolean;
   /** Node index of each weight matrix. */
   readonly nodes: readonly number[];
   /** ‖ΔW‖ / ‖W before‖ (Infinity when W was all zero). */
@@ -107,8 +113,11 @@ export interface Rule {
   readonly id: RuleId;
   /** Part of the steps the condition must hold on before it is reported (0: once is enough). */
   readonly persistence?: (t: DoctorThresholds) => number;
-  /** What the persistence counts: steps (default), or windows of `window` steps for rules that look once per window. */
-  readonly per?: 'step' | 'window';
+  /**
+   * What the persistence counts: steps (default); windows of `window` steps; the steps whose update was measured
+   * (`sampled`, see UpdateStats) or their bursts of consecutive steps (`burst`).
+   */
+  readonly per?: 'step' | 'window' | 'sampled' | 'burst';
   /** Asks for the per-step update measurements (UpdateStats), one pass over the weights shared by the rules asking. */
   readonly needsUpdateStats?: boolean;
   /** The nodes whose forward events the rule reads (asked once per run). */
@@ -116,7 +125,7 @@ export interface Rule {
   /** Hooks return false when the rule needs no more of that event (unsubscribes it: the run loop stays cheap). */
   afterForward?(ctx: RuleContext, node: number): boolean | void;
   afterClip?(ctx: RuleContext): boolean | void;
-  /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats). */
+  /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
   afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
   afterEpoch?(ctx: RuleContext): void;
   /**

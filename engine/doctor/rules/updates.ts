@@ -9,12 +9,13 @@ const fmt = (x: number) => x.toPrecision(3);
  * update-ratio (MindSpore Insight's watchpoint): the largest ‖ΔW‖/‖W‖ of one step over the weight matrices outside
  * [1e-4, 1e-1]. The learning rate is one number for the whole network, so the rule looks at the layer that moves
  * most: one layer moving little while others move is the vanishing rule's business. Sits on the optimizer line.
- * Persistent: more than half the steps.
+ * Persistent: more than half the measured steps.
  */
 export function updateRatioRule(): Rule {
   return {
     id: 'update-ratio',
     needsUpdateStats: true,
+    per: 'sampled',
     persistence: (th) => th.persistence,
     afterUpdate({ trainer: t, thresholds: th, report }, stats) {
       const nodes = t.model.nodes;
@@ -47,17 +48,20 @@ export function updateRatioRule(): Rule {
 /**
  * unchanged-weights (SageMaker UnchangedTensor): |ΔW| ≤ atol + rtol·|W| for every entry, `unchangedSteps` steps in
  * a row: the layer does not learn (no gradient reaches it, or it is far too small). Sits on the layer's line.
- * Persistent: more than half the steps (a schedule that decays the learning rate to 0 stills every layer at the end).
+ * Persistent: more than half the bursts of measured steps (a schedule that decays the learning rate to 0 stills every
+ * layer at the end).
  */
 export function unchangedWeights(): Rule {
   let still: Int32Array | null = null;
   return {
     id: 'unchanged-weights',
     needsUpdateStats: true,
+    per: 'burst',
     persistence: (th) => th.persistence,
     afterUpdate({ trainer: t, thresholds: th, report }, stats) {
       const nodes = t.model.nodes;
       still ??= new Int32Array(nodes.length);
+      if (!stats!.consecutive) still.fill(0); // a new burst of measured steps
       for (let k = 0; k < stats!.nodes.length; k++) {
         const i = stats!.nodes[k],
           n = nodes[i];
