@@ -2,6 +2,7 @@
 // Both sides import this file; every message is tagged by `kind`, and requests that expect a reply carry an `id`.
 // Messages cross by structured clone, which keeps Float32Array values and NaN, ±∞ and -0 as they are: no codec.
 
+import type { Finding } from '../engine/doctor/types';
 import type { LayerDetail, LayerGradStats, LossPoint, Scalar, Tensor } from '../wire/types';
 import type { LogLevel } from './log';
 
@@ -187,6 +188,8 @@ export type HostToWorker =
       limits?: ParseLimits;
       /** Least severe `log` message the host wants (absent: none); the worker does not build the others. */
       logLevel?: LogLevel | 'off';
+      /** Train (not debug) with the training doctor watching; its findings come with `finished` (docs/doctor.md). */
+      doctor?: boolean;
     }
   | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
   | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
@@ -276,7 +279,14 @@ export type WorkerToHost =
   /** A breakpoint the worker cannot apply (its condition or log message names something the network lacks). */
   | { kind: 'breakpointProblem'; id: number; message: string }
   | Reply
-  | { kind: 'finished'; progress: Progress; stopped: boolean; summary: string }
+  | {
+      kind: 'finished';
+      progress: Progress;
+      stopped: boolean;
+      summary: string;
+      /** The training doctor's findings, when the start asked for the doctor. */
+      findings?: readonly Finding[];
+    }
   | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };
 
 /** Compile-time exhaustiveness guard for switches over the unions above. */

@@ -4,7 +4,8 @@
 import { compile, evaluateCondition, type CompiledExpr } from '../engine/expr/evaluate';
 import { compileTemplate, renderTemplate, type Template } from '../engine/expr/interpolate';
 import { NotComputedError, type ExprScope } from '../engine/expr/values';
-import { ACTIVATION_TRAITS } from '../engine/nn/activations';
+import { deadFraction, isDyingLayer, layerGradNorms, vanishes } from '../engine/doctor/measures';
+import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 
@@ -114,7 +115,7 @@ export class StopRules {
 
   /** Tells the rules which nodes apply an activation that can die, so the dead-ReLU filter watches only those. */
   setNetwork(nodes: readonly { readonly kind: string; readonly activation?: string }[]): void {
-    this.reluNodes = nodes.flatMap((n, i) => (mayDie(n) ? [i] : []));
+    this.reluNodes = nodes.flatMap((n, i) => (isDyingLayer(n) ? [i] : []));
     this.updateWatches();
   }
 
@@ -251,7 +252,7 @@ export class StopRules {
     if (ev.phase === 'forward') {
       const dead = this.filters.get('deadRelu');
       const n = m.nodes[ev.layer];
-      if (dead !== undefined && mayDie(n)) {
+      if (dead !== undefined && isDyingLayer(n)) {
         const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
         if (frac > dead)
           return {
@@ -265,51 +266,4 @@ export class StopRules {
   }
 }
 
-/**
- * Nodes whose outputs the dead-ReLU filter looks at: those applying an activation that can die. A node whose kind
- * applies no activation has `identity` (see flattenLayers), so no kind is named here.
- */
-function mayDie(n: { readonly activation?: string }): boolean {
-  const traits: Readonly<Record<string, { readonly dies: boolean } | undefined>> = ACTIVATION_TRAITS;
-  return n.activation !== undefined && traits[n.activation]?.dies === true;
-}
-
 const NO: Verdict = { stop: false, ids: [], logs: [], errors: [] };
-
-/** ‖∂L/∂W‖ of every weighted node, in network order: the trainer measured them in its clip pass, before clipping. */
-function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
-  return t.model.nodes.flatMap((n, node) => (n.wSize ? [{ node, norm: t.gradNorm[node] }] : []));
-}
-
-/**
- * Default mean |∂L/∂W| below which a layer's gradient has vanished whatever the others do (SageMaker Debugger's
- * VanishingGradient rule), so a network that collapsed entirely is caught too. The filter's `floor` overrides it.
- */
-export const VANISHING_FLOOR = 1e-7;
-
-/**
- * True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's, or its mean |∂L/∂W| below
- * `floor` (allocates nothing: runs every step).
- */
-function vanishes(t: Trainer, ratio: number, floor: number): boolean {
-  const nodes = t.model.nodes,
-    norms = t.gradNorm;
-  for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < floor) return true;
-  let last = nodes.length - 1;
-  while (last >= 0 && !nodes[last].wSize) last--;
-  const ref = last >= 0 ? norms[last] : 0;
-  if (!(ref > 0)) return false;
-  for (let i = 0; i < last; i++) if (nodes[i].wSize && norms[i] < ratio * ref) return true;
-  return false;
-}
-
-/** Fraction of units whose output is 0 for every sample of the batch. */
-function deadFraction(a: ArrayLike<number>, B: number, w: number): number {
-  let dead = 0;
-  for (let j = 0; j < w; j++) {
-    let alive = false;
-    for (let r = 0; r < B && !alive; r++) alive = a[r * w + j] !== 0;
-    if (!alive) dead++;
-  }
-  return w ? dead / w : 0;
-}

@@ -7,6 +7,7 @@ import type { ExprScope } from '../engine/expr/values';
 import { nodeReadFile } from '../engine/data/files';
 import { parseNnet } from '../engine/language/parser';
 import { History, type ReplayProgress } from '../engine/runtime/history';
+import { Doctor } from '../engine/doctor/doctor';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, HostToWorker, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
@@ -38,6 +39,8 @@ type StepMode = { kind: 'over' } | { kind: 'into' } | { kind: 'out'; until: 'los
 export class TrainingRun {
   private trainer: Trainer | null = null;
   private history: History | null = null;
+  /** The training doctor, on a Train run that asked for it. */
+  private doctor: Doctor | null = null;
   private readonly rules = new StopRules();
   private debug = false;
   private running = false;
@@ -150,6 +153,7 @@ export class TrainingRun {
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
+    else if (msg.doctor) this.doctor = new Doctor(t, { source: msg.source });
     for (const [level, message] of startLog(msg, t, this.history)) this.log(level, message);
     this.rules.setNetwork(t.model.nodes);
     this.applyBreakpoints(msg.breakpoints);
@@ -212,7 +216,8 @@ export class TrainingRun {
     // Breakpoints, filters and the step mode change only between slices, so decide once whether events are checked.
     const stepping = this.debug && this.stepMode !== null,
       rules = this.debug && this.rules.active ? this.rules : null;
-    const history = this.history;
+    const history = this.history,
+      doctor = this.doctor;
     let last = this.current;
     // The clock is read every `stride` events: rarely for tiny networks (reading it costs more than an event),
     // every event for large ones (64 events of a 2M-weight network take ~400 ms, and Pause waits for the read).
@@ -235,6 +240,7 @@ export class TrainingRun {
         const ev = t.advance();
         if (!ev) return this.finish(false);
         last = ev;
+        doctor?.observe(ev);
         if (ev.phase === 'update' && this.meter.due) this.sendProgress();
         const watch = rules !== null ? rules.watches(ev) : 0;
         if ((stepping || watch !== 0) && this.afterEvent(t, ev, watch)) return;
@@ -402,7 +408,8 @@ export class TrainingRun {
     const progress = this.meter.progress(t);
     const summary = `${stopped ? 'stopped' : 'finished'} after ${t.step} steps (${t.epoch} epochs), loss ${progress.loss.toPrecision(4)}`;
     this.log('info', () => summary);
-    this.post({ kind: 'finished', progress, stopped, summary });
+    const findings = this.doctor?.findings();
+    this.post({ kind: 'finished', progress, stopped, summary, ...(findings ? { findings } : {}) });
   }
 
   private fail(e: unknown): void {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
+import { diagnoseRun } from './doctor/run';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
@@ -14,7 +15,9 @@ const USAGE = `usage:
   nnet --version                       print the version
   nnet check FILE                      print problems as FILE:LINE:COL: severity: message
   nnet train FILE [--json]             train; --json prints one JSON object per epoch
-  nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors`;
+  nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors
+  nnet doctor FILE [--steps N] [--json] train (the file's schedule, or N steps) and print what went wrong as
+                                       FILE:LINE:COL: warning: [rule] message (docs/doctor.md)`;
 
 /** Diagnostics printed per file; the rest are summarised in one line. */
 export const MAX_PRINTED_DIAGNOSTICS = 100;
@@ -58,7 +61,12 @@ const OPTIONS = {
 } as const;
 
 /** The options each command takes (besides --help and --version). */
-const TAKES: Record<string, readonly string[]> = { check: [], train: ['json'], inspect: ['steps', 'json'] };
+const TAKES: Record<string, readonly string[]> = {
+  check: [],
+  train: ['json'],
+  inspect: ['steps', 'json'],
+  doctor: ['steps', 'json'],
+};
 
 function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
   let parsed: ReturnType<
@@ -111,23 +119,28 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
   const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
+  // doctor --json keeps stdout one JSON document: the file's own warnings go to stderr there.
+  const quiet = command === 'doctor' && values.json === true;
   for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS))
-    (d.severity === 'error' ? err : out)(
+    (d.severity === 'error' || quiet ? err : out)(
       `${shown}:${d.range.line + 1}:${d.range.col + 1}: ${d.severity}: ${printable(d.message)}`,
     );
   const more = diagnostics.length - Math.min(diagnostics.length, MAX_PRINTED_DIAGNOSTICS) + omittedDiagnostics;
-  if (more > 0) (spec ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
+  if (more > 0) (spec && !quiet ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
   if (!spec) return 1;
   switch (command) {
     case 'train':
       return train(spec, values.json === true, out, err);
-    case 'inspect': {
-      const steps = values.steps === undefined ? 0 : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
-      if (!Number.isSafeInteger(steps) || steps < 0) {
+    case 'inspect':
+    case 'doctor': {
+      const steps = values.steps === undefined ? undefined : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
+      if (steps !== undefined && (!Number.isSafeInteger(steps) || steps < 0)) {
         err('nnet: --steps needs a non-negative integer');
         return 2;
       }
-      return inspect(spec, steps, out, err);
+      return command === 'doctor'
+        ? doctor(spec, read.text, shown, steps, values.json === true, out)
+        : inspect(spec, steps ?? 0, out, err);
     }
     default:
       return 0;
@@ -172,6 +185,47 @@ function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: 
       );
     }
   }
+  return 0;
+}
+
+/**
+ * Trains with the doctor watching and prints its findings; findings are not errors (exit 0). Lines and columns are
+ * 1-based in both forms, as in `check`.
+ */
+function doctor(
+  spec: NetworkSpec,
+  source: string,
+  shown: string,
+  steps: number | undefined,
+  json: boolean,
+  out: (s: string) => void,
+): number {
+  const { findings } = diagnoseRun(spec, { steps, source });
+  if (json) {
+    out(
+      JSON.stringify({
+        findings: findings.map((f) => ({
+          rule: f.rule,
+          severity: f.severity,
+          layer: f.layer,
+          line: f.line + 1,
+          column: f.column + 1,
+          firstStep: f.firstStep,
+          lastStep: f.lastStep,
+          count: f.count,
+          evidence: f.evidence,
+          message: f.message,
+          fixes: f.fixes.map((x) => ({
+            title: x.title,
+            edit: { ...x.edit, line: x.edit.line + 1, col: x.edit.col + 1, endCol: x.edit.endCol + 1 },
+          })),
+        })),
+      }),
+    );
+    return 0;
+  }
+  for (const f of findings)
+    out(`${shown}:${f.line + 1}:${f.column + 1}: ${f.severity}: [${f.rule}] ${printable(f.message)}`);
   return 0;
 }
 

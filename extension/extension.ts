@@ -15,6 +15,7 @@ import { parseLimitsOf, SettingsStore } from './settings';
 import { setParseLimits } from './language/documents';
 import { trace } from './trace';
 import { mayRun } from './trust';
+import { DoctorDiagnostics } from './training/doctorDiagnostics';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider, viewLimitsOf } from './views/gradientFlowView';
@@ -34,7 +35,9 @@ export function activate(context: vscode.ExtensionContext): void {
   setParseLimits(parsing);
   const view = new GradientFlowViewProvider(context.extensionUri, logger, viewLimitsOf(settings.current));
   const display = new TrainingDisplay(view);
-  const trainer = new TrainController(workerScript, display, () => settings.current, logger);
+  const doctor = new DoctorDiagnostics();
+  context.subscriptions.push(doctor);
+  const trainer = new TrainController(workerScript, display, () => settings.current, logger, doctor);
   const inspector = new LayerInspector(context.extensionUri, logger, () => settings.current);
   // Views follow a change at once; the parse limits re-check open files; debug sessions read them when they start.
   context.subscriptions.push(

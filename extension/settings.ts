@@ -3,6 +3,7 @@
 // No runtime vscode import (the workspace is passed in), so the debug session and the tests use it as is.
 
 import type * as vscode from 'vscode';
+import { DEAD_RELU_SHARE, EXPLODING_NORM, VANISHING_FLOOR, VANISHING_RATIO } from '../engine/doctor/thresholds';
 
 /** All settings, read and checked: what the rest of the extension uses instead of constants. */
 export interface NnetSettings {
@@ -53,10 +54,10 @@ const n = (
 
 /** Every setting; package.json's `contributes.configuration` declares the same (a unit test compares them). */
 export const SETTINGS: { readonly [K in SettingName]: NumberSetting } = {
-  vanishingRatio: n('exceptions.vanishingRatio', 1e-3, 0, 1, false, true),
-  vanishingFloor: n('exceptions.vanishingFloor', 1e-7, 0, 1, false, true),
-  explodingNorm: n('exceptions.explodingNorm', 100, 0, 1e12, false, true),
-  deadReluShare: n('exceptions.deadReluShare', 0.5, 0, 1, false, true),
+  vanishingRatio: n('exceptions.vanishingRatio', VANISHING_RATIO, 0, 1, false, true),
+  vanishingFloor: n('exceptions.vanishingFloor', VANISHING_FLOOR, 0, 1, false, true),
+  explodingNorm: n('exceptions.explodingNorm', EXPLODING_NORM, 0, 1e12, false, true),
+  deadReluShare: n('exceptions.deadReluShare', DEAD_RELU_SHARE, 0, 1, false, true),
   historyMB: n('debug.historyMB', 256, 1, 65536, true, true),
   runsKept: n('gradientFlow.runsKept', 5, 0, 20, true, false),
   curvePoints: n('gradientFlow.curvePoints', 2000, 100, 20000, true, false),

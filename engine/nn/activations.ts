@@ -6,20 +6,6 @@ import type { FloatArray } from './tensor';
 export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/**
- * What checks outside the forward/backward math know of each activation, one row each. `dies`: a unit can output 0
- * for every input of a batch with zero gradient, and then stops learning (the dead-ReLU filter watches these).
- */
-export const ACTIVATION_TRAITS: Readonly<Record<Activation, { readonly dies: boolean }>> = {
-  identity: { dies: false },
-  relu: { dies: true },
-  leaky_relu: { dies: false },
-  sigmoid: { dies: false },
-  tanh: { dies: false },
-  gelu: { dies: false },
-  softmax: { dies: false },
-};
-
 /** Default negative slope of leaky_relu (PyTorch's). */
 export const LEAKY_SLOPE = 0.01;
 
@@ -212,3 +198,29 @@ export function erf(x: number): number {
 function assertNeverActivation(kind: never): never {
   throw new Error(`unknown activation ${String(kind)}`);
 }
+
+/**
+ * What checks outside the forward/backward math (the training doctor, the stop rules) know of an activation, one row
+ * each (exhaustive), so they never name activations or layer kinds.
+ */
+export interface ActivationTraits {
+  /** φ′ = 0 on a whole half-line: a unit whose z stays there gets no gradient and cannot recover (dead). */
+  readonly dies: boolean;
+  /**
+   * Outputs outside (low, high) mean φ′(z) below a tenth of its maximum (saturated); null when φ′ never becomes
+   * small. sigmoid: a·(1 − a) < 0.025 ⇔ a ∉ (0.0257, 0.9743); tanh: 1 − a² < 0.1 ⇔ |a| > 0.9487.
+   */
+  readonly saturation: { readonly low: number; readonly high: number } | null;
+}
+
+/** The traits of every activation. */
+export const ACTIVATION_TRAITS: Readonly<Record<Activation, ActivationTraits>> = {
+  identity: { dies: false, saturation: null },
+  relu: { dies: true, saturation: null },
+  leaky_relu: { dies: false, saturation: null },
+  sigmoid: { dies: false, saturation: { low: 0.0257, high: 0.9743 } },
+  tanh: { dies: false, saturation: { low: -0.9487, high: 0.9487 } },
+  gelu: { dies: false, saturation: null },
+  // softmax saturates too, but only as an output, where confident predictions are the goal.
+  softmax: { dies: false, saturation: null },
+};

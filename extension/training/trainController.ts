@@ -10,6 +10,7 @@ import { parseLimitsOf, type NnetSettings } from '../settings';
 import type { WorkerToHost } from '../../debugger/protocol';
 import { assertNever } from '../../debugger/protocol';
 import { WorkerClient } from '../../debugger/workerClient';
+import type { DoctorDiagnostics } from './doctorDiagnostics';
 import type { TrainingDisplay } from './trainingDisplay';
 
 /** One Train run at a time; Stop or a new Train ends the current one. */
@@ -28,6 +29,7 @@ export class TrainController implements vscode.Disposable {
     private readonly display: TrainingDisplay,
     private readonly settings: () => NnetSettings,
     private readonly logger: Logger,
+    private readonly doctor?: DoctorDiagnostics,
   ) {}
 
   get isTraining(): boolean {
@@ -59,6 +61,10 @@ export class TrainController implements vscode.Disposable {
     }
     this.stop();
     this.lastUri = uri;
+    this.doctor?.clear(uri);
+    // The text trained and its version: findings are shown only while the document is still that text.
+    const source = doc.getText(),
+      version = doc.version;
     const worker = new WorkerClient(this.workerScript);
     this.worker = worker;
     void vscode.commands.executeCommand('setContext', 'nnet.training', true);
@@ -113,6 +119,7 @@ export class TrainController implements vscode.Disposable {
               case 'replayProgress':
                 return; // Train runs without a debugger: no stops, logpoints or requests.
               case 'finished':
+                if (m.findings) this.doctor?.show(doc, version, m.findings);
                 this.display.progress(m.progress);
                 this.display.ended(m.summary, null);
                 trace('finished', m.summary);
@@ -140,7 +147,7 @@ export class TrainController implements vscode.Disposable {
           const s = this.settings();
           worker.post({
             kind: 'start',
-            source: doc.getText(),
+            source,
             fileName: uri.fsPath,
             dataRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
             debug: false,
@@ -150,6 +157,7 @@ export class TrainController implements vscode.Disposable {
             historyBytes: 0,
             limits: parseLimitsOf(s),
             logLevel: thresholdOf(this.logger),
+            doctor: this.doctor !== undefined,
           });
         }),
     );

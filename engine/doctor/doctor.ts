@@ -1,0 +1,274 @@
+// The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule
+// and folding the rules' hits into findings, one per rule and source line.
+
+import type { NetworkSpec } from '../language/spec';
+import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
+import { RULES } from './rules';
+import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
+import { hasWeightMatrix } from './measures';
+import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+
+/** The hits of one rule on one line, folded as they arrive. */
+interface Tally {
+  readonly rule: Rule;
+  node: number;
+  readonly line: number;
+  readonly column: number;
+  firstStep: number;
+  lastStep: number;
+  count: number;
+  worst: Hit;
+  readonly steps: number[];
+}
+
+/** Where an anchor sits in the source: 0-based line and column. */
+export function anchorPosition(
+  spec: NetworkSpec,
+  t: Trainer,
+  a: Anchor,
+  lines?: readonly string[],
+): { line: number; column: number; node: number } {
+  if (a.kind === 'layer') {
+    const n = t.model.nodes[a.node];
+    // A residual block's end node sits on its `end` line; the spec's range is the block's statement.
+    const col = n.line === n.spec.range.line ? n.spec.range.col : indentOf(lines, n.line);
+    return { line: n.line, column: col, node: a.node };
+  }
+  const line =
+    a.kind === 'loss'
+      ? spec.lossRange.line
+      : a.kind === 'data'
+        ? spec.data.range.line
+        : a.kind === 'clip' && spec.train.clipLine >= 0
+          ? spec.train.clipLine
+          : spec.train.optimizerLine >= 0
+            ? spec.train.optimizerLine
+            : spec.lossRange.line; // no optimizer line: the defaults apply, and the loss line is the nearest statement
+  return { line, column: line === spec.lossRange.line ? spec.lossRange.col : indentOf(lines, line), node: -1 };
+}
+
+function indentOf(lines: readonly string[] | undefined, line: number): number {
+  const text = lines?.[line];
+  return text ? text.length - text.trimStart().length : 0;
+}
+
+/** Watches one trainer's run and says what went wrong and where. */
+export class Doctor {
+  readonly thresholds: DoctorThresholds;
+  /** Optimizer steps observed. */
+  steps = 0;
+  private readonly tallies = new Map<string, Tally>();
+  private readonly rules: readonly Rule[];
+  private readonly ctxs: readonly RuleContext[];
+  /** Per node: the rules (indexes) that read its forward events; then the rules of each other hook. */
+  private readonly forward: number[][];
+  private readonly onClip: number[];
+  private readonly onUpdate: number[];
+  private readonly onEpoch: number[];
+  /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
+  private readonly previous: Float32Array | null;
+  private readonly stats: UpdateStats | null;
+  /** The source's lines, for the column of statements the spec keeps only the line of. */
+  private readonly lines: readonly string[] | undefined;
+  /** The line of each node, and of each statement anchor: the tally key of a hit, computed once. */
+  private readonly nodeLines: readonly number[];
+  private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
+  private epochs: number;
+  private finished = false;
+  /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
+  private sampling = false;
+  private lastSampled = -2;
+  private sampledSteps = 0;
+  private bursts = 0;
+  private readonly burst: number;
+
+  constructor(
+    readonly trainer: Trainer,
+    options: {
+      readonly thresholds?: Partial<DoctorThresholds>;
+      readonly rules?: readonly Rule[];
+      readonly source?: string;
+    } = {},
+  ) {
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+    const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
+    this.lines = options.source?.split('\n');
+    this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
+    this.forward = trainer.model.nodes.map(() => []);
+    rules.forEach((r, k) => {
+      for (const i of r.forwardNodes?.(trainer) ?? []) this.forward[i].push(k);
+    });
+    const having = (hook: keyof Rule) => rules.flatMap((r, k) => (r[hook] ? [k] : []));
+    this.onClip = having('afterClip');
+    this.onUpdate = having('afterUpdate');
+    this.onEpoch = having('afterEpoch');
+    const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
+    const asked = rules.some((r) => r.needsUpdateStats);
+    this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
+    this.stats = asked
+      ? {
+          consecutive: false,
+          nodes: matrices,
+          ratio: new Float64Array(matrices.length),
+          unchanged: new Uint8Array(matrices.length),
+        }
+      : null;
+    this.burst = Math.max(1, this.thresholds.unchangedSteps);
+    this.epochs = trainer.epochs.length;
+    this.nodeLines = trainer.model.nodes.map((n) => n.line);
+    const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
+    this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
+  }
+
+  /** Feeds the event the trainer has just performed. */
+  observe(ev: TrainerEvent): void {
+    switch (ev.phase) {
+      case 'forward': {
+        const rs = this.forward[ev.layer];
+        for (let k = 0; k < rs.length; k++)
+          if (this.rules[rs[k]].afterForward!(this.ctxs[rs[k]], ev.layer) === false) rs.splice(k--, 1);
+        return;
+      }
+      case 'clip':
+        for (let i = 0, l = this.onClip; i < l.length; i++)
+          if (this.rules[l[i]].afterClip!(this.ctxs[l[i]]) === false) l.splice(i--, 1);
+        this.sampling = this.stats !== null && this.trainer.step % this.thresholds.updateSamplePeriod < this.burst;
+        if (this.sampling) this.previous!.set(this.trainer.model.params);
+        return;
+      case 'update': {
+        this.steps++;
+        const stats = this.sampling ? this.stats : null;
+        if (stats) {
+          measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
+          stats.consecutive = this.lastSampled === this.trainer.step - 2;
+          this.lastSampled = this.trainer.step - 1;
+          this.sampledSteps++;
+          if (!stats.consecutive) this.bursts++;
+        }
+        for (let i = 0, l = this.onUpdate; i < l.length; i++) {
+          const r = this.rules[l[i]];
+          if (r.needsUpdateStats && !stats) continue;
+          if (r.afterUpdate!(this.ctxs[l[i]], stats) === false) l.splice(i--, 1);
+        }
+        if (this.trainer.epochs.length !== this.epochs) {
+          this.epochs = this.trainer.epochs.length;
+          for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
+        }
+        return;
+      }
+      case 'loss':
+      case 'backward':
+        return;
+    }
+  }
+
+  /** Records a non-finite value that stopped the run, as a `nan` finding on the layer where it appeared. */
+  observeError(e: NonFiniteError): void {
+    const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
+    this.record(rule, {
+      anchor: { kind: 'layer', node: Math.max(0, Math.min(e.layer, this.trainer.model.nodes.length - 1)) },
+      step: e.step,
+      measured: NaN,
+      threshold: 0,
+      excess: 1,
+      message: () => `non-finite value: ${e.message}`,
+    });
+  }
+
+  /** The findings so far, in source order; ends partial windows once. */
+  findings(): Finding[] {
+    if (!this.finished) {
+      this.finished = true;
+      this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
+    }
+    const out: Finding[] = [];
+    for (const t of this.tallies.values()) {
+      const share = t.rule.persistence?.(this.thresholds) ?? 0;
+      const chances =
+        t.rule.per === 'window'
+          ? Math.ceil(this.steps / this.thresholds.window)
+          : t.rule.per === 'sampled'
+            ? this.sampledSteps
+            : t.rule.per === 'burst'
+              ? this.bursts
+              : this.steps;
+      if (share > 0 && t.count <= share * Math.max(1, chances)) continue;
+      const h = t.worst;
+      const f: Omit<Finding, 'fixes'> = {
+        rule: t.rule.id,
+        severity: 'warning',
+        layer: t.node >= 0 ? this.trainer.model.nodes[t.node].name : null,
+        node: t.node,
+        line: t.line,
+        column: t.column,
+        firstStep: t.firstStep,
+        lastStep: t.lastStep,
+        count: t.count,
+        evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
+        message: h.message(),
+      };
+      out.push({ ...f, fixes: t.rule.fixes?.(f, this.trainer.spec, this.lines) ?? [] });
+    }
+    return out.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  }
+
+  private record(rule: Rule, h: Hit): void {
+    const a = h.anchor,
+      line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
+    const key = `${rule.id}:${line}:${h.variant ?? ''}`;
+    const t = this.tallies.get(key);
+    if (!t) {
+      const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
+      this.tallies.set(key, {
+        rule,
+        node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
+        line: pos.line,
+        column: pos.column,
+        firstStep: h.step,
+        lastStep: h.step,
+        count: 1,
+        worst: h,
+        steps: [h.step],
+      });
+      return;
+    }
+    if (h.excess > t.worst.excess) {
+      t.worst = h;
+      if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
+    }
+    // Several layers of one line (a `repeat`) hitting in one step count once.
+    if (h.step === t.lastStep && t.count > 0) return;
+    t.lastStep = h.step;
+    t.count++;
+    if (t.steps.length < 5) t.steps.push(h.step);
+  }
+}
+
+/** The rule ids, for documentation and tests. */
+export type { RuleId };
+
+/**
+ * One pass over each weight matrix after an update: ‖ΔW‖/‖W before‖ and whether every entry stayed within the
+ * unchanged-weights tolerance.
+ */
+function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
+  const p = t.model.params,
+    nodes = t.model.nodes,
+    rtol = th.unchangedRtol,
+    atol = th.unchangedAtol;
+  for (let k = 0; k < s.nodes.length; k++) {
+    const n = nodes[s.nodes[k]];
+    let d2 = 0,
+      w2 = 0,
+      same = 1;
+    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
+      const b = before[i],
+        d = p[i] - b;
+      d2 += d * d;
+      w2 += b * b;
+      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
+    }
+    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
+    s.unchanged[k] = same;
+  }
+}

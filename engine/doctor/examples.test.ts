@@ -1,0 +1,81 @@
+// Every example under examples/ through the doctor: each lesson's finding on the line its lesson names, and no
+// finding at all on the healthy examples. The table lists every finding of every example, so a rule that starts
+// firing anywhere new (or stops) fails here.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { nodeReadFile } from '../data/files';
+import { parseNnet } from '../language/parser';
+import { diagnoseRun } from './run';
+import type { RuleId } from './types';
+
+const DIR = path.join(__dirname, '..', '..', 'examples');
+
+/** Per example: the findings it must produce, as [rule, text of the line it sits on]; [] for a healthy run. */
+const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
+  // Healthy: the cures and the well-posed problems.
+  'xor.nnet': [],
+  'regression.nnet': [],
+  'spiral.nnet': [],
+  'deep-relu.nnet': [],
+  'residual.nnet': [],
+  'classify.nnet': [],
+  'csv-regression.nnet': [],
+  'batchnorm.nnet': [],
+  'ill-conditioned-sgd.nnet': [],
+  'ill-conditioned-momentum.nnet': [],
+  'ill-conditioned-adam.nnet': [],
+  // Lessons.
+  'deep-sigmoid.nnet': [
+    ['vanishing', 'dense h 16 sigmoid'], // the lesson: δ shrinks by φ′ ≤ 0.25 per layer
+    ['unchanged-weights', 'dense h 16 sigmoid'], // so the first layers do not learn
+  ],
+  'dying-relu.nnet': [
+    ['dead-relu', 'dense h1 16 relu'], // the lesson: biases at −10 kill every unit
+    ['unchanged-weights', 'dense h1 16 relu'],
+    ['vanishing', 'dense h1 16 relu'],
+    ['unchanged-weights', 'dense out'],
+    ['vanishing', 'dense out'],
+    ['loss-not-decreasing', 'loss bce'],
+    ['update-ratio', 'optimizer adam'],
+  ],
+  'zero-init.nnet': [
+    ['symmetric-units', 'dense h1 4 tanh init=zeros'], // the lesson: the units stay copies of each other
+    ['all-zero', 'dense h1 4 tanh init=zeros'],
+  ],
+  'exploding.nnet': [
+    ['exploding', 'optimizer sgd'], // the lesson: a global norm in the thousands, no clip
+    ['poor-init', 'dense h 16 identity'], // the cause: std 0.4 where 0.25 keeps the scale
+  ],
+  // The clip bounds every step, so nothing explodes any more; the initialisation it works around is still poor.
+  'exploding-clipped.nnet': [['poor-init', 'dense h 16 identity']],
+  // With dropout the validation loss still rises at the end of 200 epochs on 60 noisy samples.
+  'dropout.nnet': [['overfitting', 'data generate moons']],
+  // Batch 1: one run of ten steps whose mean loss jumps far above its neighbours' and above the start.
+  'layernorm.nnet': [['loss-spike', 'optimizer adam']],
+};
+
+test('the table covers every example', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.nnet'));
+  assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort());
+});
+
+for (const [file, expected] of Object.entries(EXPECTED))
+  test(`${file}: ${expected.length ? expected.map(([r]) => r).join(', ') : 'no finding'}`, () => {
+    const full = path.join(DIR, file);
+    const text = readFileSync(full, 'utf8');
+    const { spec } = parseNnet(text, { readFile: nodeReadFile(full, DIR) });
+    assert.ok(spec, `${file} parses`);
+    const lines = text.split('\n');
+    const got = diagnoseRun(spec, { source: text }).findings.map(
+      (f) => `${f.rule} @ ${lines[f.line].trim()} (col ${f.column + 1})`,
+    );
+    const want = expected.map(([rule, needle]) => {
+      const i = lines.findIndex((l) => l.includes(needle));
+      assert.ok(i >= 0, `${file} has a line with '${needle}'`);
+      return `${rule} @ ${lines[i].trim()} (col ${lines[i].length - lines[i].trimStart().length + 1})`;
+    });
+    assert.deepEqual(got.sort(), want.sort());
+  });

@@ -1,0 +1,68 @@
+// Measurements over what the trainer keeps, shared by the doctor's rules and the debugger's exception filters
+// (debugger/stopRules.ts), so a filter and a rule of the same name measure the same thing.
+
+import { ACTIVATION_TRAITS, type Activation } from '../nn/activations';
+import { nodeOps } from '../nn/layers';
+import type { ModelNode } from '../nn/model';
+import type { Trainer } from '../runtime/trainer';
+
+/** True for a node whose activation can die (ReLU): its units' outputs are 0 wherever φ′ is 0. */
+export function isDyingLayer(n: { readonly activation?: string }): boolean {
+  return ACTIVATION_TRAITS[n.activation as Activation]?.dies === true;
+}
+
+/** True for a node with a weight matrix (W of dense, P of a residual projection; not γ of a normalisation). */
+export function hasWeightMatrix(n: ModelNode): boolean {
+  const names = nodeOps(n.kind).paramNames;
+  return n.wSize > 0 && !!names && !names.wIsVector;
+}
+
+/** ‖∂L/∂W‖ of every weighted node, in network order: the trainer measured them in its clip pass, before clipping. */
+export function layerGradNorms(t: Trainer): { node: number; norm: number }[] {
+  return t.model.nodes.flatMap((n, node) => (n.wSize ? [{ node, norm: t.gradNorm[node] }] : []));
+}
+
+/** Index of the last node with weights (the output layer the vanishing ratio refers to), or -1. */
+export function lastWeightedNode(nodes: readonly ModelNode[]): number {
+  let last = nodes.length - 1;
+  while (last >= 0 && !nodes[last].wSize) last--;
+  return last;
+}
+
+/**
+ * True if some weighted node's ‖∂L/∂W‖ is below `ratio` × the last weighted node's, or its mean |∂L/∂W| below
+ * `floor` (allocates nothing: runs every step).
+ */
+export function vanishes(t: Trainer, ratio: number, floor: number): boolean {
+  const nodes = t.model.nodes,
+    norms = t.gradNorm;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].wSize && t.meanAbsGrad[i] < floor) return true;
+  const last = lastWeightedNode(nodes);
+  const ref = last >= 0 ? norms[last] : 0;
+  if (!(ref > 0)) return false;
+  for (let i = 0; i < last; i++) if (nodes[i].wSize && norms[i] < ratio * ref) return true;
+  return false;
+}
+
+/** Fraction of units whose output is 0 for every sample of the batch. */
+export function deadFraction(a: ArrayLike<number>, B: number, w: number): number {
+  let dead = 0;
+  for (let j = 0; j < w; j++) {
+    let alive = false;
+    for (let r = 0; r < B && !alive; r++) alive = a[r * w + j] !== 0;
+    if (!alive) dead++;
+  }
+  return w ? dead / w : 0;
+}
+
+/** Variance of the first n entries of a. */
+export function variance(a: ArrayLike<number>, n: number): number {
+  let s = 0,
+    sq = 0;
+  for (let i = 0; i < n; i++) {
+    s += a[i];
+    sq += a[i] * a[i];
+  }
+  const mean = n ? s / n : 0;
+  return n ? Math.max(0, sq / n - mean * mean) : 0;
+}

@@ -1,0 +1,49 @@
+// exploding and vanishing: each fires on a network built for it, on the right line, and not on its cure.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findingsOf, lineOf, net } from '../testing';
+
+const deep = (act: string, init: string, train: string) =>
+  net(
+    `  repeat 8\n    dense h 16 ${act} init=${init}\n  end\n  dense out 1`,
+    `  epochs 5\n  batch 16\n${train}\n  seed 3`,
+    { input: 1, loss: 'mse', data: 'generate sine n=64 noise=0.05 seed=2' },
+  );
+
+test('exploding: eight linear layers with std 0.4 and no clip, on the optimizer line', () => {
+  const text = deep('identity', 'normal(0.4)', '  optimizer sgd lr=0.00003');
+  const [f] = findingsOf(text, 'exploding');
+  assert.ok(f, 'fires');
+  assert.equal(f.line + 1, lineOf(text, 'optimizer'));
+  assert.ok(f.evidence.measured > 100, `measured ${f.evidence.measured}`);
+  assert.equal(f.evidence.threshold, 100);
+  assert.equal(f.firstStep, 0);
+});
+
+test('exploding: the same network with clip norm 1.0 (the fix) is silent; so is one with xavier init', () => {
+  assert.deepEqual(
+    findingsOf(deep('identity', 'normal(0.4)', '  optimizer sgd lr=0.001\n  clip norm 1.0'), 'exploding'),
+    [],
+  );
+  assert.deepEqual(findingsOf(deep('identity', 'xavier', '  optimizer sgd lr=0.01'), 'exploding'), []);
+});
+
+const stack = (act: string, init: string) =>
+  net(
+    `  repeat 10\n    dense h 16 ${act} init=${init}\n  end\n  dense out 1 sigmoid`,
+    '  epochs 20\n  batch 16\n  optimizer sgd lr=0.02\n  seed 1',
+  );
+
+test('vanishing: ten sigmoid layers, on the repeated layer line', () => {
+  const text = stack('sigmoid', 'xavier');
+  const [f] = findingsOf(text, 'vanishing');
+  assert.ok(f, 'fires');
+  assert.equal(f.line + 1, lineOf(text, 'dense h 16 sigmoid'));
+  assert.equal(f.column, 4);
+  assert.ok(f.count > 20 / 2, `held on ${f.count} steps`);
+});
+
+test('vanishing: the same depth with ReLU and He init is silent', () => {
+  assert.deepEqual(findingsOf(stack('relu', 'he'), 'vanishing'), []);
+});

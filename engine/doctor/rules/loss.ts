@@ -1,0 +1,141 @@
+// Rules over the loss curve: loss-not-decreasing (per window of steps), loss-spike (per step, against the running
+// mean) and overfitting (per epoch, validation against training loss).
+
+import type { Hit, Rule } from '../types';
+
+const fmt = (x: number) => x.toPrecision(3);
+
+/**
+ * loss-not-decreasing (SageMaker LossNotDecreasing, windows of 10 steps): a window's mean loss not at least
+ * `lossMinDecrease` below the first window's. Compared with the first window rather than the previous one, so a
+ * run that has converged (flat, but far below where it started) is not flagged. Sits on the loss line.
+ */
+export function lossNotDecreasing(): Rule {
+  let first = NaN,
+    sum = 0,
+    n = 0;
+  return {
+    id: 'loss-not-decreasing',
+    per: 'window',
+    persistence: (th) => th.persistence,
+    afterUpdate({ trainer: t, thresholds: th, report }) {
+      sum += t.previousLoss;
+      if (++n < th.window) return;
+      const mean = sum / n,
+        step = t.step;
+      sum = n = 0;
+      if (Number.isNaN(first)) {
+        first = mean;
+        return;
+      }
+      if (mean > first * (1 - th.lossMinDecrease))
+        report({
+          anchor: { kind: 'loss' },
+          step: t.step - 1,
+          measured: mean / first,
+          threshold: 1 - th.lossMinDecrease,
+          excess: mean / first / (1 - th.lossMinDecrease),
+          message: () =>
+            `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
+        });
+    },
+  };
+}
+
+/**
+ * loss-spike (PyTorch Lightning's SpikeDetection: rtol 2, i.e. 3×, against a running mean over 10 steps): the mean
+ * loss of the last `window` steps above `lossSpikeFactor` × the mean of the `window` steps before them, and above
+ * the first window's mean (Lightning's atol, here the loss the run started from). Windows rather than single steps:
+ * with batches of 1 to 3 samples one batch's loss is noise; above the start, because a spike in a loss already near
+ * 0 is not what breaks a run. Sits on the clip line, else the optimizer line.
+ */
+export function lossSpike(): Rule {
+  let ring: Float64Array | null = null,
+    seen = 0,
+    first = NaN;
+  return {
+    id: 'loss-spike',
+    afterUpdate({ trainer: t, thresholds: th, report }) {
+      const w = th.window;
+      ring ??= new Float64Array(2 * w);
+      ring[seen++ % (2 * w)] = t.previousLoss;
+      if (seen === w) first = mean(ring, 0, w);
+      if (seen < 2 * w) return;
+      // The last w losses and the w before them, in the ring of 2w.
+      const recent = mean(ring, seen - w, w),
+        before = mean(ring, seen - 2 * w, w),
+        step = t.step,
+        start = first;
+      if (recent > th.lossSpikeFactor * before && recent > first)
+        report({
+          anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
+          step: t.step - 1,
+          measured: recent / before,
+          threshold: th.lossSpikeFactor,
+          excess: recent / before / th.lossSpikeFactor,
+          message: () =>
+            `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
+        });
+    },
+  };
+}
+
+function mean(ring: Float64Array, from: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += ring[(from + i) % ring.length];
+  return s / n;
+}
+
+/**
+ * overfitting (SageMaker Overfit, ratio 0.1): the validation loss ends the run more than `overfitRatio` × the first
+ * epoch's validation loss above its best epoch's, while the training loss is below that epoch's. Measured against
+ * the first epoch (the problem's own scale) rather than the training loss, which tends to 0 in any run that fits;
+ * reported only when the run ends overfitted, so a noisy validation epoch on the way does not count. Sits on the
+ * data line (more data, or fewer parameters).
+ */
+export function overfitting(): Rule {
+  let firstVal = NaN,
+    bestVal = Infinity,
+    trainAtBest = Infinity,
+    held = 0,
+    firstHeld = -1,
+    last: Hit | null = null;
+  return {
+    id: 'overfitting',
+    afterEpoch({ trainer: t, thresholds: th }) {
+      const e = t.epochs.last;
+      last = null;
+      if (!e || e.valLoss === null || !Number.isFinite(e.valLoss)) return;
+      if (Number.isNaN(firstVal)) firstVal = e.valLoss;
+      if (e.valLoss < bestVal) {
+        bestVal = e.valLoss;
+        trainAtBest = e.loss;
+        return;
+      }
+      const val = e.valLoss,
+        best = bestVal,
+        start = firstVal,
+        train = e.loss;
+      const rise = (val - best) / start;
+      if (!(rise > th.overfitRatio && train < trainAtBest)) return;
+      held++;
+      if (firstHeld < 0) firstHeld = t.step - 1;
+      last = {
+        anchor: { kind: 'data' },
+        step: t.step - 1,
+        measured: rise,
+        threshold: th.overfitRatio,
+        excess: rise / th.overfitRatio,
+        message: () =>
+          `overfitting: the validation loss ended at ${fmt(val)}, ${fmt(val - best)} above its best (${fmt(best)}; ${fmt(100 * rise)}% of the first epoch's ${fmt(start)}) while the training loss fell to ${fmt(train)}`,
+      };
+    },
+    finish({ report }) {
+      if (!last) return;
+      // The first epoch it held, then the last: the finding spans them.
+      report({ ...last, step: firstHeld });
+      report(last);
+      void held;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// Rules over what one optimizer step did to each weight matrix: update-ratio (‖ΔW‖/‖W‖ out of range) and
+// unchanged-weights (W did not move for several steps). Both ask for the parameters before the update.
+
+import type { Rule } from '../types';
+
+const fmt = (x: number) => x.toPrecision(3);
+
+/**
+ * update-ratio (MindSpore Insight's watchpoint): the largest ‖ΔW‖/‖W‖ of one step over the weight matrices outside
+ * [1e-4, 1e-1]. The learning rate is one number for the whole network, so the rule looks at the layer that moves
+ * most: one layer moving little while others move is the vanishing rule's business. Sits on the optimizer line.
+ * Persistent: more than half the measured steps.
+ */
+export function updateRatioRule(): Rule {
+  return {
+    id: 'update-ratio',
+    needsUpdateStats: true,
+    per: 'sampled',
+    persistence: (th) => th.persistence,
+    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
+      const nodes = t.model.nodes;
+      let max = -1,
+        at = -1;
+      for (let k = 0; k < stats!.nodes.length; k++) {
+        const r = stats!.ratio[k];
+        if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
+      }
+      if (at < 0) return;
+      const high = max > th.updateRatioHigh;
+      if (!high && max >= th.updateRatioLow) return;
+      const name = nodes[at].name;
+      report({
+        anchor: { kind: 'optimizer' },
+        step: t.step - 1,
+        measured: max,
+        threshold: high ? th.updateRatioHigh : th.updateRatioLow,
+        excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
+        variant: high ? 'high' : 'low',
+        message: () =>
+          high
+            ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
+            : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
+      });
+    },
+  };
+}
+
+/**
+ * unchanged-weights (SageMaker UnchangedTensor): |ΔW| ≤ atol + rtol·|W| for every entry, `unchangedSteps` steps in
+ * a row: the layer does not learn (no gradient reaches it, or it is far too small). Sits on the layer's line.
+ * Persistent: more than half the bursts of measured steps (a schedule that decays the learning rate to 0 stills every
+ * layer at the end).
+ */
+export function unchangedWeights(): Rule {
+  let still: Int32Array | null = null;
+  return {
+    id: 'unchanged-weights',
+    needsUpdateStats: true,
+    per: 'burst',
+    persistence: (th) => th.persistence,
+    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
+      const nodes = t.model.nodes;
+      still ??= new Int32Array(nodes.length);
+      if (!stats!.consecutive) still.fill(0); // a new burst of measured steps
+      for (let k = 0; k < stats!.nodes.length; k++) {
+        const i = stats!.nodes[k],
+          n = nodes[i];
+        const streak = (still[i] = stats!.unchanged[k] ? still[i] + 1 : 0);
+        if (streak >= th.unchangedSteps)
+          report({
+            anchor: { kind: 'layer', node: i },
+            step: t.step - 1,
+            measured: streak,
+            threshold: th.unchangedSteps,
+            excess: streak / th.unchangedSteps,
+            message: () =>
+              `unchanged weights: ${n.name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
+          });
+      }
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// The doctor's thresholds with their defaults and where each comes from; the debugger's exception filters and the
+// extension's settings share the ones they have in common (vanishing, exploding, dead ReLU).
+
+/** Every threshold of the doctor's rules. */
+export interface DoctorThresholds {
+  /** Global gradient norm before clipping above which gradients explode. */
+  readonly explodingNorm: number;
+  /** A layer's ‖∂L/∂W‖ below this times the output layer's has vanished. */
+  readonly vanishingRatio: number;
+  /** A layer's mean |∂L/∂W| below this has vanished, whatever the others do. */
+  readonly vanishingFloor: number;
+  /** A unit is dead when active on fewer than this part of the samples of a window. */
+  readonly deadUnitActivity: number;
+  /** A layer is reported when more than this part of its units is dead. */
+  readonly deadReluShare: number;
+  /** A layer is saturated when more than this part of its outputs sit where φ′ is below a tenth of its maximum. */
+  readonly saturatedShare: number;
+  /** ‖ΔW‖ / ‖W‖ of one step outside [low, high]. */
+  readonly updateRatioLow: number;
+  readonly updateRatioHigh: number;
+  /** W counts as unchanged when |ΔW| ≤ atol + rtol·|W| everywhere, for this many steps in a row. */
+  readonly unchangedSteps: number;
+  readonly unchangedRtol: number;
+  readonly unchangedAtol: number;
+  /** Largest ratio of pre-activation variances between two weighted layers at step 0. */
+  readonly poorInitRatio: number;
+  /** Steps per window of the window rules (loss not decreasing, dead units, saturation). */
+  readonly window: number;
+  /** A window's mean loss that is not this part below the first window's has not decreased. */
+  readonly lossMinDecrease: number;
+  /** A step's loss above this times the running mean of the previous `window` steps is a spike. */
+  readonly lossSpikeFactor: number;
+  /** Validation loss this part above its best while the training loss keeps falling: overfitting. */
+  readonly overfitRatio: number;
+  /** The update rules measure bursts of `unchangedSteps` consecutive steps once every this many steps. */
+  readonly updateSamplePeriod: number;
+  /** Part of the steps (or windows) a persistent condition must hold on before it is reported. */
+  readonly persistence: number;
+}
+
+/**
+ * Defaults, each from the tool that defined the rule (docs/doctor.md says more):
+ * SageMaker Debugger's built-in rules, MindSpore Insight's watchpoints, PyTorch Lightning's loss-spike detection.
+ */
+export const DEFAULT_THRESHOLDS: DoctorThresholds = {
+  explodingNorm: 100, // nnet's exception filter default (nnet.exceptions.explodingNorm)
+  vanishingRatio: 1e-3, // nnet's exception filter default (nnet.exceptions.vanishingRatio)
+  vanishingFloor: 1e-7, // SageMaker VanishingGradient: mean |g| < 1e-7
+  deadUnitActivity: 0.01, // SageMaker DeadRelu: a unit active on < 1 % of samples
+  deadReluShare: 0.5, // SageMaker DeadRelu: fires when > 50 % of a layer is dead
+  saturatedShare: 0.5, // SageMaker SaturatedActivation applies its share per layer; nnet takes half the outputs
+  updateRatioLow: 1e-4, // MindSpore Insight: update ratio below 1e-4
+  updateRatioHigh: 1e-1, // MindSpore Insight: update ratio above 1e-1
+  unchangedSteps: 3, // SageMaker UnchangedTensor: num_steps 3
+  unchangedRtol: 1e-5, // SageMaker UnchangedTensor: rtol 1e-5
+  unchangedAtol: 1e-8, // SageMaker UnchangedTensor: atol 1e-8
+  poorInitRatio: 10, // SageMaker PoorWeightInitialization: threshold 10
+  window: 10, // SageMaker LossNotDecreasing: num_steps 10; Lightning: running mean over 10 steps
+  lossMinDecrease: 0.01, // nnet: 1 % below the first window (SageMaker's min_delta_pct compares consecutive windows)
+  lossSpikeFactor: 3, // PyTorch Lightning: loss above 3× its running mean
+  overfitRatio: 0.1, // SageMaker Overfit: ratio_threshold 0.1
+  updateSamplePeriod: 40, // nnet: keeps the pass over the weights under 5 % of training time on N3–N5 (bench/doctorCost.ts)
+  persistence: 0.5, // nnet: a condition of more than half the run, not of a few noisy steps
+};
+
+/** The exception filters' defaults, shared with debugger/stopRules.ts and extension/settings.ts. */
+export const VANISHING_FLOOR = DEFAULT_THRESHOLDS.vanishingFloor;
+export const VANISHING_RATIO = DEFAULT_THRESHOLDS.vanishingRatio;
+export const EXPLODING_NORM = DEFAULT_THRESHOLDS.explodingNorm;
+export const DEAD_RELU_SHARE = DEFAULT_THRESHOLDS.deadReluShare;

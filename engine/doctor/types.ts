@@ -1,0 +1,138 @@
+// The training doctor's vocabulary: a rule, the hits it reports while a run goes on, and the findings a run ends with.
+
+import type { NetworkSpec } from '../language/spec';
+import type { Trainer } from '../runtime/trainer';
+import type { DoctorThresholds } from './thresholds';
+
+/** Every rule of the catalogue (docs/doctor.md). */
+export type RuleId =
+  | 'nan'
+  | 'exploding'
+  | 'vanishing'
+  | 'dead-relu'
+  | 'saturated'
+  | 'symmetric-units'
+  | 'update-ratio'
+  | 'unchanged-weights'
+  | 'all-zero'
+  | 'poor-init'
+  | 'loss-not-decreasing'
+  | 'loss-spike'
+  | 'overfitting';
+
+/** The line a finding sits on: a layer's statement, or a statement of the `train` block, the loss or the data. */
+export type Anchor =
+  { readonly kind: 'layer'; readonly node: number } | { readonly kind: 'optimizer' | 'clip' | 'loss' | 'data' };
+
+/** A replacement of text on one line of the .nnet source (0-based line and columns, endCol exclusive). */
+export interface TextEdit {
+  readonly line: number;
+  readonly col: number;
+  readonly endCol: number;
+  readonly newText: string;
+}
+
+/** A Quick Fix: a title and the edit that applies it. */
+export interface Fix {
+  readonly title: string;
+  readonly edit: TextEdit;
+}
+
+/** The numbers behind a finding: what was measured (its most extreme value), against what, and when. */
+export interface Evidence {
+  readonly measured: number;
+  readonly threshold: number;
+  /** The first steps (0-based, at most 5) where it held. */
+  readonly steps: readonly number[];
+}
+
+/** What a run ends with: one per rule and source line. */
+export interface Finding {
+  readonly rule: RuleId;
+  /** Always a warning: findings are advice about a run, not errors in the file. */
+  readonly severity: 'warning';
+  /** The layer concerned (the first one, when several layers of a `repeat` share the line), or null. */
+  readonly layer: string | null;
+  /** Node index of that layer in the flattened network, or -1. */
+  readonly node: number;
+  /** 0-based line and column of the statement that causes it. */
+  readonly line: number;
+  readonly column: number;
+  readonly firstStep: number;
+  readonly lastStep: number;
+  /** Steps (or checks, for rules that look once per window or epoch) where it held. */
+  readonly count: number;
+  readonly evidence: Evidence;
+  readonly message: string;
+  readonly fixes: readonly Fix[];
+}
+
+/** One observation of a rule holding. */
+export interface Hit {
+  readonly anchor: Anchor;
+  /** 0-based optimizer step. */
+  readonly step: number;
+  readonly measured: number;
+  readonly threshold: number;
+  /** How far past the threshold (≥ 1): the finding keeps the message and number of its worst hit. */
+  readonly excess: number;
+  /** Made only for the hit a finding keeps (hits may come every step). */
+  readonly message: () => string;
+  /** Distinguishes findings of one rule on one line (e.g. update ratio too large vs too small). */
+  readonly variant?: string;
+}
+
+/**
+ * What one optimizer step did to each weight matrix (see measures.ts hasWeightMatrix), in network order. Measured
+ * on bursts of `unchangedSteps` consecutive steps every `updateSamplePeriod` steps: a pass over every weight per
+ * step costs as much as a fast kernel's training step of a big network.
+ */
+export interface UpdateStats {
+  /** True when the step before this one was measured too (the same burst). */
+  consecutive: boolean;
+  /** Node index of each weight matrix. */
+  readonly nodes: readonly number[];
+  /** ‖ΔW‖ / ‖W before‖ (Infinity when W was all zero). */
+  readonly ratio: Float64Array;
+  /** 1 when |ΔW| ≤ atol + rtol·|W| for every entry (the unchanged-weights tolerance), else 0. */
+  readonly unchanged: Uint8Array;
+}
+
+/** What a rule is handed at each event it asked for. */
+export interface RuleContext {
+  readonly trainer: Trainer;
+  readonly thresholds: DoctorThresholds;
+  report(hit: Hit): void;
+}
+
+/**
+ * A rule: pure checks over what the trainer measured, fed incrementally. Each hook is optional; a rule that needs
+ * more than the trainer keeps asks for it (`needsUpdateStats`: what the step's update did to each weight matrix).
+ */
+export interface Rule {
+  readonly id: RuleId;
+  /** Part of the steps the condition must hold on before it is reported (0: once is enough). */
+  readonly persistence?: (t: DoctorThresholds) => number;
+  /**
+   * What the persistence counts: steps (default); windows of `window` steps; the steps whose update was measured
+   * (`sampled`, see UpdateStats) or their bursts of consecutive steps (`burst`).
+   */
+  readonly per?: 'step' | 'window' | 'sampled' | 'burst';
+  /** Asks for the per-step update measurements (UpdateStats), one pass over the weights shared by the rules asking. */
+  readonly needsUpdateStats?: boolean;
+  /** The nodes whose forward events the rule reads (asked once per run). */
+  forwardNodes?(t: Trainer): readonly number[];
+  /** Hooks return false when the rule needs no more of that event (unsubscribes it: the run loop stays cheap). */
+  afterForward?(ctx: RuleContext, node: number): boolean | void;
+  afterClip?(ctx: RuleContext): boolean | void;
+  /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
+  afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
+  afterEpoch?(ctx: RuleContext): void;
+  /**
+   * Quick Fixes of a finding of this rule: edits of the source (`lines`, when the doctor was given the text).
+   * None of the rules offers one yet; this is where they plug in.
+   */
+  fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
+  /** At the end of the run (or when it stopped): flush partial windows. */
+  finish?(ctx: RuleContext): void;
+}

@@ -1,0 +1,50 @@
+// The doctor's findings as diagnostics: the range covers the statement, the message carries steps and evidence.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Finding } from '../../engine/doctor/types';
+import { doctorDiagnostic } from './doctorFindings';
+
+const finding: Finding = {
+  rule: 'vanishing',
+  severity: 'warning',
+  layer: 'h_4',
+  node: 3,
+  line: 5,
+  column: 4,
+  firstStep: 0,
+  lastStep: 299,
+  count: 300,
+  evidence: { measured: 3.88e-11, threshold: 1e-7, steps: [0, 1, 2, 3, 4] },
+  message: "vanishing gradient: mean |∇W| of 'h_4' is 3.88e-11, below 1e-7",
+  fixes: [],
+};
+
+test('a finding covers its statement up to a trailing comment, and says when it held and what was measured', () => {
+  const d = doctorDiagnostic(finding, '    dense h 16 sigmoid init=xavier   # ten of these');
+  assert.deepEqual(
+    { line: d.line, col: d.col, endCol: d.endCol, code: d.code },
+    { line: 5, col: 4, endCol: 34, code: 'vanishing' },
+  );
+  assert.equal(
+    d.message,
+    "vanishing gradient: mean |∇W| of 'h_4' is 3.88e-11, below 1e-7 (steps 1–300, 300×; measured 3.88e-11, threshold 1.00e-7)",
+  );
+});
+
+test('a NaN finding has no measured number; a line shorter than the column still gets a one-character range', () => {
+  const d = doctorDiagnostic(
+    {
+      ...finding,
+      rule: 'nan',
+      firstStep: 6,
+      lastStep: 6,
+      count: 1,
+      evidence: { measured: NaN, threshold: 0, steps: [6] },
+    },
+    '',
+  );
+  assert.equal(d.col, 0);
+  assert.equal(d.endCol, 1);
+  assert.match(d.message, /\(step 7, 1×\)$/);
+});

@@ -1,0 +1,38 @@
+// What a finding of the training doctor looks like as an editor diagnostic: its range on the line and its text with
+// the evidence. No vscode import, so the mapping is tested as is (doctorFindings.test.ts).
+
+import type { Finding } from '../../engine/doctor/types';
+
+/** The diagnostic source, so the Problems view names the doctor (and Quick Fixes can find its diagnostics). */
+export const DOCTOR_SOURCE = 'nnet doctor';
+
+/** A finding as a diagnostic: 0-based range on one line, message, and the rule id as code. */
+export interface DoctorDiagnostic {
+  readonly line: number;
+  readonly col: number;
+  readonly endCol: number;
+  readonly message: string;
+  readonly code: string;
+}
+
+const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
+
+/**
+ * The diagnostic of `f` given the text of its line now: from the statement's column to the end of its text (without
+ * a trailing comment or blanks), the message followed by when it held.
+ */
+export function doctorDiagnostic(f: Finding, lineText: string): DoctorDiagnostic {
+  const code = lineText.replace(/\s*#.*$/, '').trimEnd();
+  const col = Math.min(f.column, code.length);
+  const steps = f.firstStep === f.lastStep ? `step ${f.firstStep + 1}` : `steps ${f.firstStep + 1}–${f.lastStep + 1}`;
+  const evidence = Number.isNaN(f.evidence.measured)
+    ? ''
+    : `; measured ${num(f.evidence.measured)}, threshold ${num(f.evidence.threshold)}`;
+  return {
+    line: f.line,
+    col,
+    endCol: Math.max(col + 1, code.length),
+    message: `${f.message} (${steps}, ${f.count}×${evidence})`,
+    code: f.rule,
+  };
+}
