@@ -1,0 +1,80 @@
+// The doctor's Quick Fixes per lesson: apply the first fix of the lesson's finding to the example's text, train it
+// again, and the finding is gone; every fix of every example leaves a file that parses and checks clean.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { nodeReadFile } from '../data/files';
+import { parseNnet } from '../language/parser';
+import { diagnoseRun } from './run';
+import type { Finding, Fix, RuleId, TextEdit } from './types';
+
+const DIR = path.join(__dirname, '..', '..', 'examples');
+
+/** `text` with `edits` applied (bottom-up, so earlier positions stay valid). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = text.split('\n');
+  for (const e of [...edits].sort((a, b) => b.line - a.line || b.col - a.col)) {
+    const l = lines[e.line];
+    lines[e.line] = l.slice(0, e.col) + e.newText + l.slice(e.endCol);
+  }
+  return lines.join('\n');
+}
+
+function run(file: string, text: string): Finding[] {
+  const full = path.join(DIR, file);
+  const { spec, diagnostics } = parseNnet(text, { readFile: nodeReadFile(full, DIR) });
+  assert.ok(spec, `${file} parses: ${diagnostics.map((d) => d.message).join('; ')}`);
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  return diagnoseRun(spec, { source: text }).findings;
+}
+
+/** Per lesson: the finding its lesson predicts, and the title its first fix must have. */
+const LESSONS: readonly (readonly [string, RuleId, RegExp])[] = [
+  ['deep-sigmoid.nnet', 'vanishing', /relu with He init/],
+  ['dying-relu.nnet', 'dead-relu', /bias_init=zeros/],
+  ['zero-init.nnet', 'symmetric-units', /init=xavier/],
+  ['exploding.nnet', 'exploding', /clip norm 1\.0/],
+];
+
+for (const [file, rule, title] of LESSONS)
+  test(`${file}: the first fix of ${rule} makes it go away`, () => {
+    const text = readFileSync(path.join(DIR, file), 'utf8');
+    const f = run(file, text).find((x) => x.rule === rule);
+    assert.ok(f, `${file} has a ${rule} finding`);
+    assert.ok(f.fixes.length > 0, `${rule} offers a fix`);
+    const first: Fix = f.fixes[0];
+    assert.match(first.title, title);
+    const fixed = applyEdits(text, first.edits);
+    assert.notEqual(fixed, text);
+    const after = run(file, fixed).filter((x) => x.rule === rule);
+    assert.deepEqual(after, [], `after '${first.title}':\n${fixed}`);
+  });
+
+test('every fix of every example leaves a file that parses and checks clean', () => {
+  let fixes = 0;
+  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.nnet'))) {
+    const full = path.join(DIR, file);
+    const text = readFileSync(full, 'utf8');
+    for (const f of run(file, text))
+      for (const x of f.fixes) {
+        fixes++;
+        const { spec, diagnostics } = parseNnet(applyEdits(text, x.edits), { readFile: nodeReadFile(full, DIR) });
+        assert.ok(spec, `${file}: '${x.title}'`);
+        assert.deepEqual(diagnostics, [], `${file}: '${x.title}'`);
+      }
+  }
+  assert.ok(fixes >= 8, `${fixes} fixes offered`);
+});
+
+test('the learning-rate and clip fixes edit the train block', () => {
+  const text = readFileSync(path.join(DIR, 'exploding.nnet'), 'utf8');
+  const f = run('exploding.nnet', text).find((x) => x.rule === 'exploding')!;
+  const fixed = f.fixes.map((x) => applyEdits(text, x.edits));
+  assert.match(fixed[0], /optimizer sgd lr=0\.00003\n {2}clip norm 1\.0\n/);
+  assert.match(fixed[1], /optimizer sgd lr=0\.000003\n/);
+});
