@@ -39,7 +39,7 @@ test(
       await item.first().waitFor({ timeout: 15_000 });
       await wb.screenshot('doctor-quick-fix-menu');
       await item.first().click();
-      const line = page.locator('.editor-instance .view-line', { hasText: /dense h 16 relu init=he/ });
+      const line = page.locator('.editor-instance .view-line', { hasText: /dense\sh\s16\srelu\sinit=he/ });
       await line.first().waitFor({ timeout: 10_000 });
       // The edit may move the lines the findings sit on: they go.
       await wb.waitUntil(
