@@ -71,6 +71,28 @@ test('every fix of every example leaves a file that parses and checks clean', ()
   assert.ok(fixes >= 8, `${fixes} fixes offered`);
 });
 
+test('unchanged weights on a deep sigmoid layer get the ReLU fix; a NaN gets clip and lr', () => {
+  const text = readFileSync(path.join(DIR, 'deep-sigmoid.nnet'), 'utf8');
+  const u = run('deep-sigmoid.nnet', text).find((x) => x.rule === 'unchanged-weights')!;
+  assert.deepEqual(
+    u.fixes.map((x) => x.title),
+    ['Switch the sigmoid/tanh hidden layers to relu with He init'],
+  );
+  const nan = applyEdits(readFileSync(path.join(DIR, 'exploding.nnet'), 'utf8'), [
+    { line: 17, col: 2, endCol: 26, newText: 'optimizer sgd lr=0.0001' },
+  ]);
+  const f = run('exploding.nnet', nan).find((x) => x.rule === 'nan');
+  assert.ok(f, 'lr 0.0001 ends in NaN (the lesson)');
+  assert.deepEqual(
+    f.fixes.map((x) => x.title),
+    ['Clip the gradient norm (clip norm 1.0)', 'Lower the learning rate ×0.1 (lr=0.00001)'],
+  );
+  assert.deepEqual(
+    run('exploding.nnet', applyEdits(nan, f.fixes[0].edits)).filter((x) => x.rule === 'nan'),
+    [],
+  );
+});
+
 test('the learning-rate and clip fixes edit the train block', () => {
   const text = readFileSync(path.join(DIR, 'exploding.nnet'), 'utf8');
   const f = run('exploding.nnet', text).find((x) => x.rule === 'exploding')!;

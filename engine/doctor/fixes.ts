@@ -15,6 +15,13 @@ export function fixesFor(f: Draft, spec: NetworkSpec, lines: readonly string[] |
     case 'saturated':
       out.push(reluStack(spec, lines));
       break;
+    case 'unchanged-weights':
+      // On a sigmoid/tanh layer of a deep stack the weights stay put because the gradient vanished on the way.
+      if (squashingLines(spec).includes(f.line)) out.push(reluStack(spec, lines));
+      break;
+    case 'nan':
+      out.push(clip(spec, lines), lowerLr(spec, lines));
+      break;
     case 'dead-relu':
       out.push(zeroBias(f.line, lines), leaky(f.line, lines));
       break;
@@ -33,8 +40,6 @@ export function fixesFor(f: Draft, spec: NetworkSpec, lines: readonly string[] |
     case 'overfitting':
       out.push(adamW(spec, lines));
       break;
-    case 'nan':
-    case 'unchanged-weights':
     case 'loss-not-decreasing':
       break;
   }
@@ -73,17 +78,20 @@ function denseLayers(layers: readonly LayerSpec[]): LayerSpec[] {
   return layers.flatMap((l) => (l.kind === 'residual' ? denseLayers(l.body) : l.kind === 'dense' ? [l] : []));
 }
 
-/** Every hidden sigmoid/tanh layer to ReLU with He init (the output layer keeps the activation its loss needs). */
-function reluStack(spec: NetworkSpec, lines: readonly string[]): Fix | null {
-  const dense = denseLayers(spec.layers);
+/** The lines of the hidden sigmoid/tanh dense layers (the output layer keeps the activation its loss needs). */
+function squashingLines(spec: NetworkSpec): number[] {
   const last = spec.layers[spec.layers.length - 1];
-  const hidden = dense.filter(
+  const hidden = denseLayers(spec.layers).filter(
     (l) => l !== last && l.kind === 'dense' && (l.activation === 'sigmoid' || l.activation === 'tanh'),
   );
-  const targets = [...new Set(hidden.map((l) => l.range.line))];
+  return [...new Set(hidden.map((l) => l.range.line))];
+}
+
+/** Every hidden sigmoid/tanh layer to ReLU with He init. */
+function reluStack(spec: NetworkSpec, lines: readonly string[]): Fix | null {
   return fix(
     'Switch the sigmoid/tanh hidden layers to relu with He init',
-    targets.map((ln) =>
+    squashingLines(spec).map((ln) =>
       rewriteLine(lines, ln, (c) => withInit(c.replace(/(^|\s)(sigmoid|tanh)(?=\s|$)/, '$1relu'), 'he')),
     ),
   );
