@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
+import { fixesFor } from './fixes';
 import { diagnoseRun } from './run';
 import type { Finding, Fix, RuleId, TextEdit } from './types';
 
@@ -99,4 +100,46 @@ test('the learning-rate and clip fixes edit the train block', () => {
   const fixed = f.fixes.map((x) => applyEdits(text, x.edits));
   assert.match(fixed[0], /optimizer sgd lr=0\.00003\n {2}clip norm 1\.0\n/);
   assert.match(fixed[1], /optimizer sgd lr=0\.000003\n/);
+});
+
+test('fixesFor: AdamW for Adam + L2, a tighter existing clip, He for a zero-init ReLU layer; comments stay', () => {
+  const text = `network t
+  input 2
+  dense h 8 relu init=zeros   # the trap
+  dense out 1 sigmoid
+loss bce
+
+data generate xor n=64 seed=1
+
+train
+  optimizer adam lr=0.01 weight_decay=0.001
+  clip norm 5
+`;
+  const { spec } = parseNnet(text);
+  assert.ok(spec);
+  const lines = text.split('\n');
+  const draft = (rule: RuleId, line: number, measured = 1, threshold = 0) => ({
+    rule,
+    severity: 'warning' as const,
+    layer: null,
+    node: -1,
+    line,
+    column: 2,
+    firstStep: 0,
+    lastStep: 0,
+    count: 1,
+    evidence: { measured, threshold, steps: [0] },
+    message: '',
+  });
+  const apply = (rule: RuleId, line: number) =>
+    fixesFor(draft(rule, line), spec, lines).map((f) => applyEdits(text, f.edits));
+  assert.match(apply('overfitting', 9)[0], /\n {2}optimizer adamw lr=0\.01 weight_decay=0\.001\n/);
+  assert.match(apply('exploding', 10)[0], /\n {2}clip norm 0\.5\n/);
+  assert.match(apply('exploding', 10)[1], /\n {2}optimizer adam lr=0\.001 weight_decay=0\.001\n/);
+  assert.match(apply('symmetric-units', 2)[0], /\n {2}dense h 8 relu init=he {3}# the trap\n/);
+  assert.deepEqual(fixesFor(draft('update-ratio', 9, 1e-6, 1e-4), spec, lines), [], 'too small: no lr fix');
+  assert.deepEqual(fixesFor(draft('exploding', 10), spec, undefined), [], 'no source, nothing to edit');
+  for (const rule of ['overfitting', 'exploding', 'symmetric-units'] as const)
+    for (const out of apply(rule, rule === 'symmetric-units' ? 2 : rule === 'overfitting' ? 9 : 10))
+      assert.deepEqual(parseNnet(out).diagnostics, [], out);
 });
