@@ -65,7 +65,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
     );
     return quickFixPlan(keys, fixes).map((p) => {
       const a = new vscode.CodeAction(p.fix.title, vscode.CodeActionKind.QuickFix);
-      a.diagnostics = [ctx.diagnostics[p.diagnostic]];
+      a.diagnostics = p.diagnostics.map((i) => ctx.diagnostics[i]);
       a.isPreferred = p.preferred;
       a.edit = new vscode.WorkspaceEdit();
       for (const e of p.fix.edits)

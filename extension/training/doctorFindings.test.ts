@@ -62,9 +62,18 @@ test('Quick Fixes: every fix of each doctor diagnostic in order, the first of ea
     ['9:2:exploding:x', [clip]],
   ]);
   assert.deepEqual(quickFixPlan([null, key, '9:2:exploding:x', 'unknown'], fixes), [
-    { fix: relu, diagnostic: 1, preferred: true },
-    { fix: other, diagnostic: 1, preferred: false },
-    { fix: clip, diagnostic: 2, preferred: true },
+    { fix: relu, diagnostics: [1], preferred: true },
+    { fix: other, diagnostics: [1], preferred: false },
+    { fix: clip, diagnostics: [2], preferred: true },
+  ]);
+  // Two findings of one line offering the same edits: one action for both.
+  const fixes2 = new Map([
+    ['a', [other, relu]],
+    ['b', [{ ...relu, title: 'same edits' }]],
+  ]);
+  assert.deepEqual(quickFixPlan(['a', 'b'], fixes2), [
+    { fix: other, diagnostics: [0], preferred: true },
+    { fix: relu, diagnostics: [0, 1], preferred: true },
   ]);
   assert.deepEqual(quickFixPlan([null], fixes), []);
 });

@@ -47,22 +47,32 @@ export function diagnosticKey(d: {
   return `${d.line}:${d.col}:${d.code}:${d.message}`;
 }
 
-/** One Quick Fix to offer: the fix, the diagnostic it resolves (index in the request's), whether it is preferred. */
+/** One Quick Fix to offer: the fix, the diagnostics it resolves (indexes in the request's), whether it is preferred. */
 export interface QuickFixPlan {
   readonly fix: Fix;
-  readonly diagnostic: number;
-  readonly preferred: boolean;
+  readonly diagnostics: number[];
+  preferred: boolean;
 }
 
 /**
  * The Quick Fixes for the diagnostics of a request (their keys, null for another source's), from the fixes of each
- * shown key: every fix of every doctor diagnostic in order, the first of each preferred (the lesson's cure).
+ * shown key: every fix of every doctor diagnostic in order, the first of each preferred (the lesson's cure). A fix
+ * that several findings of one line offer (the same edits) is one action resolving all of them.
  */
 export function quickFixPlan(
   keys: readonly (string | null)[],
   fixesOf: ReadonlyMap<string, readonly Fix[]>,
 ): QuickFixPlan[] {
-  return keys.flatMap((k, diagnostic) =>
-    (k === null ? [] : (fixesOf.get(k) ?? [])).map((fix, i) => ({ fix, diagnostic, preferred: i === 0 })),
+  const plans = new Map<string, QuickFixPlan>();
+  keys.forEach((k, diagnostic) =>
+    (k === null ? [] : (fixesOf.get(k) ?? [])).forEach((fix, i) => {
+      const id = JSON.stringify(fix.edits);
+      const p = plans.get(id);
+      if (p) {
+        p.diagnostics.push(diagnostic);
+        p.preferred ||= i === 0;
+      } else plans.set(id, { fix, diagnostics: [diagnostic], preferred: i === 0 });
+    }),
   );
+  return [...plans.values()];
 }

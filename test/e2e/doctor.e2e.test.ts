@@ -38,6 +38,7 @@ test(
       const item = page.locator('.action-widget .monaco-list-row', { hasText: /relu with He init/ });
       await item.first().waitFor({ timeout: 15_000 });
       await wb.screenshot('doctor-quick-fix-menu');
+      assert.equal(await item.count(), 1, 'one action for the two findings of the line (same edits)');
       await item.first().click();
       const line = page.locator('.editor-instance .view-line', { hasText: /dense\sh\s16\srelu\sinit=he/ });
       await line.first().waitFor({ timeout: 10_000 });
