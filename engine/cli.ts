@@ -217,7 +217,7 @@ function doctor(
           message: f.message,
           fixes: f.fixes.map((x) => ({
             title: x.title,
-            edit: { ...x.edit, line: x.edit.line + 1, col: x.edit.col + 1, endCol: x.edit.endCol + 1 },
+            edits: x.edits.map((e) => ({ ...e, line: e.line + 1, col: e.col + 1, endCol: e.endCol + 1 })),
           })),
         })),
       }),

@@ -5,6 +5,7 @@ import type { NetworkSpec } from '../language/spec';
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
 import { RULES } from './rules';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
+import { fixesFor } from './fixes';
 import { hasWeightMatrix } from './measures';
 import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
@@ -207,7 +208,7 @@ export class Doctor {
         evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
         message: h.message(),
       };
-      out.push({ ...f, fixes: t.rule.fixes?.(f, this.trainer.spec, this.lines) ?? [] });
+      out.push({ ...f, fixes: (t.rule.fixes ?? fixesFor)(f, this.trainer.spec, this.lines) });
     }
     return out.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   }

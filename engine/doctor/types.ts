@@ -24,7 +24,10 @@ export type RuleId =
 export type Anchor =
   { readonly kind: 'layer'; readonly node: number } | { readonly kind: 'optimizer' | 'clip' | 'loss' | 'data' };
 
-/** A replacement of text on one line of the .nnet source (0-based line and columns, endCol exclusive). */
+/**
+ * A replacement of text on one line of the .nnet source (0-based line and columns, endCol exclusive). `newText` may
+ * hold a line break: a statement inserted after a line is an edit at that line's end starting with "\n".
+ */
 export interface TextEdit {
   readonly line: number;
   readonly col: number;
@@ -32,10 +35,10 @@ export interface TextEdit {
   readonly newText: string;
 }
 
-/** A Quick Fix: a title and the edit that applies it. */
+/** A Quick Fix: a title and the edits that apply it (on distinct lines, any order). */
 export interface Fix {
   readonly title: string;
-  readonly edit: TextEdit;
+  readonly edits: readonly TextEdit[];
 }
 
 /** The numbers behind a finding: what was measured (its most extreme value), against what, and when. */
@@ -130,7 +133,7 @@ export interface Rule {
   afterEpoch?(ctx: RuleContext): void;
   /**
    * Quick Fixes of a finding of this rule: edits of the source (`lines`, when the doctor was given the text).
-   * None of the rules offers one yet; this is where they plug in.
+   * A rule without this hook gets the catalogue's fixes of its id (fixes.ts).
    */
   fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
   /** At the end of the run (or when it stopped): flush partial windows. */

@@ -1,21 +1,31 @@
 // The training doctor's findings in the editor: after Train finishes or is stopped, one diagnostic per finding on
-// its line (source `nnet doctor`), in a collection of their own that the file's next edit clears.
+// its line (source `nnet doctor`), in a collection of their own that the file's next edit clears; their fixes are
+// offered as Quick Fixes (the light bulb) on those diagnostics.
 
 import * as vscode from 'vscode';
-import type { Finding } from '../../engine/doctor/types';
-import { DOCTOR_SOURCE, doctorDiagnostic } from './doctorFindings';
+import type { Finding, Fix } from '../../engine/doctor/types';
+import { DOCTOR_SOURCE, diagnosticKey, doctorDiagnostic, quickFixPlan } from './doctorFindings';
 
 /** The doctor's diagnostics of every trained file. */
 export class DoctorDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DOCTOR_SOURCE);
+  /** Per file shown: the fixes of each diagnostic, by diagnosticKey. */
+  private readonly fixes = new Map<string, Map<string, readonly Fix[]>>();
   // Findings describe the text that was trained: any edit may move or remove their lines.
   private readonly onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
-    if (e.contentChanges.length) this.collection.delete(e.document.uri);
+    if (e.contentChanges.length) this.clear(e.document.uri);
   });
+  private readonly quickFixes = vscode.languages.registerCodeActionsProvider(
+    { language: 'nnet' },
+    { provideCodeActions: (doc, _range, ctx) => this.actions(doc, ctx) },
+    { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+  );
 
   /** Shows `findings` of a run of `doc` at `version`; a document edited since then gets none (lines may have moved). */
   show(doc: vscode.TextDocument, version: number, findings: readonly Finding[]): void {
     if (doc.isClosed || doc.version !== version) return;
+    const fixes = new Map<string, readonly Fix[]>();
+    this.fixes.set(doc.uri.toString(), fixes);
     this.collection.set(
       doc.uri,
       findings.map((f) => {
@@ -27,6 +37,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
         );
         diag.source = DOCTOR_SOURCE;
         diag.code = d.code;
+        if (f.fixes.length) fixes.set(diagnosticKey(d), f.fixes);
         return diag;
       }),
     );
@@ -35,6 +46,32 @@ export class DoctorDiagnostics implements vscode.Disposable {
   /** Removes the findings of `uri` (a new run of it starts). */
   clear(uri: vscode.Uri): void {
     this.collection.delete(uri);
+    this.fixes.delete(uri.toString());
+  }
+
+  /** The Quick Fixes of the doctor's diagnostics in a light-bulb request. */
+  private actions(doc: vscode.TextDocument, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
+    const fixes = this.fixes.get(doc.uri.toString());
+    if (!fixes) return [];
+    const keys = ctx.diagnostics.map((d) =>
+      d.source === DOCTOR_SOURCE
+        ? diagnosticKey({
+            line: d.range.start.line,
+            col: d.range.start.character,
+            code: String(typeof d.code === 'object' ? d.code.value : d.code),
+            message: d.message,
+          })
+        : null,
+    );
+    return quickFixPlan(keys, fixes).map((p) => {
+      const a = new vscode.CodeAction(p.fix.title, vscode.CodeActionKind.QuickFix);
+      a.diagnostics = p.diagnostics.map((i) => ctx.diagnostics[i]);
+      a.isPreferred = p.preferred;
+      a.edit = new vscode.WorkspaceEdit();
+      for (const e of p.fix.edits)
+        a.edit.replace(doc.uri, new vscode.Range(e.line, e.col, e.line, e.endCol), e.newText);
+      return a;
+    });
   }
 
   /** The diagnostics shown for `uri` (for tests). */
@@ -43,6 +80,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.quickFixes.dispose();
     this.onEdit.dispose();
     this.collection.dispose();
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Finding } from '../../engine/doctor/types';
-import { doctorDiagnostic } from './doctorFindings';
+import { diagnosticKey, doctorDiagnostic, quickFixPlan } from './doctorFindings';
 
 const finding: Finding = {
   rule: 'vanishing',
@@ -47,4 +47,33 @@ test('a NaN finding has no measured number; a line shorter than the column still
   assert.equal(d.col, 0);
   assert.equal(d.endCol, 1);
   assert.match(d.message, /\(step 7, 1×\)$/);
+});
+
+test('Quick Fixes: every fix of each doctor diagnostic in order, the first of each preferred, none for others', () => {
+  const edit = { line: 5, col: 4, endCol: 34, newText: 'dense h 16 relu init=he' };
+  const relu = { title: 'relu', edits: [edit] };
+  const other = { title: 'other', edits: [{ ...edit, newText: 'dense h 16 tanh' }] };
+  const clip = { title: 'clip', edits: [{ line: 9, col: 20, endCol: 20, newText: '\n  clip norm 1.0' }] };
+  const d = doctorDiagnostic({ ...finding, fixes: [relu, other] }, '    dense h 16 sigmoid init=xavier');
+  const key = diagnosticKey(d);
+  assert.equal(key, `5:4:vanishing:${d.message}`);
+  const fixes = new Map([
+    [key, [relu, other]],
+    ['9:2:exploding:x', [clip]],
+  ]);
+  assert.deepEqual(quickFixPlan([null, key, '9:2:exploding:x', 'unknown'], fixes), [
+    { fix: relu, diagnostics: [1], preferred: true },
+    { fix: other, diagnostics: [1], preferred: false },
+    { fix: clip, diagnostics: [2], preferred: true },
+  ]);
+  // Two findings of one line offering the same edits: one action for both.
+  const fixes2 = new Map([
+    ['a', [other, relu]],
+    ['b', [{ ...relu, title: 'same edits' }]],
+  ]);
+  assert.deepEqual(quickFixPlan(['a', 'b'], fixes2), [
+    { fix: other, diagnostics: [0], preferred: true },
+    { fix: relu, diagnostics: [0, 1], preferred: true },
+  ]);
+  assert.deepEqual(quickFixPlan([null], fixes), []);
 });

@@ -1,7 +1,7 @@
 // What a finding of the training doctor looks like as an editor diagnostic: its range on the line and its text with
 // the evidence. No vscode import, so the mapping is tested as is (doctorFindings.test.ts).
 
-import type { Finding } from '../../engine/doctor/types';
+import type { Finding, Fix } from '../../engine/doctor/types';
 
 /** The diagnostic source, so the Problems view names the doctor (and Quick Fixes can find its diagnostics). */
 export const DOCTOR_SOURCE = 'nnet doctor';
@@ -35,4 +35,44 @@ export function doctorDiagnostic(f: Finding, lineText: string): DoctorDiagnostic
     message: `${f.message} (${steps}, ${f.count}×${evidence})`,
     code: f.rule,
   };
+}
+
+/** What identifies a shown doctor diagnostic among those of its file: position, rule and text. */
+export function diagnosticKey(d: {
+  readonly line: number;
+  readonly col: number;
+  readonly code: string;
+  readonly message: string;
+}): string {
+  return `${d.line}:${d.col}:${d.code}:${d.message}`;
+}
+
+/** One Quick Fix to offer: the fix, the diagnostics it resolves (indexes in the request's), whether it is preferred. */
+export interface QuickFixPlan {
+  readonly fix: Fix;
+  readonly diagnostics: number[];
+  preferred: boolean;
+}
+
+/**
+ * The Quick Fixes for the diagnostics of a request (their keys, null for another source's), from the fixes of each
+ * shown key: every fix of every doctor diagnostic in order, the first of each preferred (the lesson's cure). A fix
+ * that several findings of one line offer (the same edits) is one action resolving all of them.
+ */
+export function quickFixPlan(
+  keys: readonly (string | null)[],
+  fixesOf: ReadonlyMap<string, readonly Fix[]>,
+): QuickFixPlan[] {
+  const plans = new Map<string, QuickFixPlan>();
+  keys.forEach((k, diagnostic) =>
+    (k === null ? [] : (fixesOf.get(k) ?? [])).forEach((fix, i) => {
+      const id = JSON.stringify(fix.edits);
+      const p = plans.get(id);
+      if (p) {
+        p.diagnostics.push(diagnostic);
+        p.preferred ||= i === 0;
+      } else plans.set(id, { fix, diagnostics: [diagnostic], preferred: i === 0 });
+    }),
+  );
+  return [...plans.values()];
 }

@@ -1,13 +1,13 @@
 // E2E in a real VS Code (code-server): Train deep-sigmoid.nnet, and the training doctor's findings appear on their
-// lines (a warning squiggle on the repeated sigmoid layer, rows with source `nnet doctor` in Problems); an edit of
-// the file clears them.
+// lines (a warning squiggle on the repeated sigmoid layer, rows with source `nnet doctor` in Problems); the light
+// bulb's Quick Fix switches the stack to ReLU with He init (the edit clears the findings), and the next run has none.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clickTrain } from './actions';
 import { withWorkbench } from './workbench';
 
 test(
-  'Train deep-sigmoid.nnet: the doctor names the vanishing gradient on the layer line; an edit clears it',
+  'Train deep-sigmoid.nnet: the doctor names the vanishing gradient on the layer line; its Quick Fix cures it',
   { timeout: 240_000 },
   async (t) => {
     await withWorkbench({ name: 'doctor' }, async (wb) => {
@@ -15,10 +15,10 @@ test(
       await wb.openFile('deep-sigmoid.nnet');
       await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
       t.diagnostic(`Train pressed via ${await clickTrain(wb)}`);
-      await wb.waitUntil(
+      const finished = page.locator('.part.statusbar .statusbar-item', { hasText: /finished after \d+ steps/ });
+      const first = await wb.waitUntil(
         'the status bar to say the run finished',
-        async () =>
-          (await page.locator('.part.statusbar .statusbar-item', { hasText: /finished after \d+ steps/ }).count()) > 0,
+        async () => ((await finished.count()) > 0 ? finished.first().innerText() : undefined),
         120_000,
         500,
       );
@@ -32,16 +32,45 @@ test(
       await page.locator('.editor-instance .monaco-editor .squiggly-warning').first().waitFor({ timeout: 10_000 });
       await wb.screenshot('doctor-deep-sigmoid');
 
-      // Any edit may move the lines the findings sit on: they go.
-      await wb.gotoLine(1);
-      await page.keyboard.press('End');
-      await page.keyboard.type(' (edited)');
+      // The light bulb on the finding's line: its preferred Quick Fix rewrites the repeated layer.
+      await wb.gotoLine(6, 5);
+      await page.keyboard.press('Control+.');
+      const item = page.locator('.action-widget .monaco-list-row', { hasText: /relu with He init/ });
+      await item.first().waitFor({ timeout: 15_000 });
+      await wb.screenshot('doctor-quick-fix-menu');
+      assert.equal(await item.count(), 1, 'one action for the two findings of the line (same edits)');
+      await item.first().click();
+      const line = page.locator('.editor-instance .view-line', { hasText: /dense\sh\s16\srelu\sinit=he/ });
+      await line.first().waitFor({ timeout: 10_000 });
+      // The edit may move the lines the findings sit on: they go.
       await wb.waitUntil(
         'the doctor findings to go',
         async () => (await page.locator('.markers-panel .monaco-list-row', { hasText: /nnet doctor/ }).count()) === 0,
         30_000,
       );
-      await wb.screenshot('doctor-after-edit');
+      await wb.screenshot('doctor-after-fix');
+
+      // Train the fixed file: the run learns (another summary) and the doctor finds nothing.
+      t.diagnostic(`Train pressed again via ${await clickTrain(wb)}`);
+      const second = await wb.waitUntil(
+        'the status bar to say the second run finished',
+        async () => {
+          if ((await finished.count()) === 0) return undefined;
+          const text = await finished.first().innerText();
+          return text !== first ? text : undefined;
+        },
+        120_000,
+        500,
+      );
+      t.diagnostic(`runs: ${first} → ${second}`);
+      await new Promise((r) => setTimeout(r, 2_000)); // the findings arrive just after the summary
+      assert.equal(
+        await page.locator('.markers-panel .monaco-list-row', { hasText: /vanishing gradient/ }).count(),
+        0,
+        'no vanishing gradient after the fix',
+      );
+      assert.equal(await page.locator('.editor-instance .monaco-editor .squiggly-warning').count(), 0);
+      await wb.screenshot('doctor-after-fix-trained');
     });
   },
 );
