@@ -7,12 +7,17 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { traceLine, type Logger, type LogLevel } from '../../debugger/log';
 import { requestProblem } from './validate';
 
+/** Requests that let training run on: they wait for breakpoints being set, so they take effect first. */
+const RESUMING: ReadonlySet<string> = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue']);
+
 /** A LoggingDebugSession that validates, traces and never lets a handler's rejection end the adapter. */
 export abstract class GuardedSession extends LoggingDebugSession {
   /** Sequence numbers of requests whose async handler has not answered yet. */
   private readonly unanswered = new Set<number>();
   /** setBreakpoints requests, answered in order (each reads its file without blocking); launch waits for them. */
   protected breakpointsSet: Promise<void> = Promise.resolve();
+  /** setBreakpoints requests not answered yet. */
+  private breakpointsPending = 0;
 
   constructor(
     protected readonly logger: Logger,
@@ -76,14 +81,21 @@ export abstract class GuardedSession extends LoggingDebugSession {
         pending = this.completionsRequest(response as DebugProtocol.CompletionsResponse, args);
         break;
       case 'setBreakpoints':
-        pending = this.breakpointsSet.then(() =>
-          this.setBreakPointsRequest(response as DebugProtocol.SetBreakpointsResponse, args),
-        );
+        this.breakpointsPending++;
+        pending = this.breakpointsSet
+          .then(() => this.setBreakPointsRequest(response as DebugProtocol.SetBreakpointsResponse, args))
+          .finally(() => this.breakpointsPending--);
         this.breakpointsSet = pending.catch(() => {
           /* answered by reportInternalError below */
         });
         break;
       default:
+        // setBreakpoints reads the file before it reaches the worker: a Continue or a step sent right after F9 waits
+        // for it, or training would run past the breakpoint the user has just set.
+        if (this.breakpointsPending > 0 && RESUMING.has(request.command)) {
+          void this.breakpointsSet.then(() => super.dispatchRequest(request));
+          return;
+        }
         return super.dispatchRequest(request);
     }
     this.unanswered.add(response.request_seq);
