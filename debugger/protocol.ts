@@ -3,6 +3,7 @@
 // Messages cross by structured clone, which keeps Float32Array values and NaN, ±∞ and -0 as they are: no codec.
 
 import type { Finding } from '../engine/doctor/types';
+import type { TensorCheck } from '../engine/runtime/layerGradcheck';
 import type { LayerDetail, LayerGradStats, LossPoint, Scalar, Tensor } from '../wire/types';
 import type { LogLevel } from './log';
 
@@ -129,24 +130,7 @@ export interface SubStep {
 }
 
 /** One tensor of a gradient check: the worst relative error of its checked entries against finite differences. */
-export interface GradCheckTensor {
-  /** Display name, e.g. `W.grad`, `δ = ∂L/∂z`. */
-  readonly label: string;
-  /** Expression path of the analytic tensor, e.g. `h1.W.grad`. */
-  readonly path: string;
-  readonly maxRelError: number;
-  readonly maxAbsError: number;
-  /** The entry with the worst relative error (flat index) and its two values. */
-  readonly worst: number;
-  readonly analytic: number;
-  readonly numeric: number;
-  readonly checked: number;
-  /** Entries left out at a ReLU kink. */
-  readonly skipped: number;
-  readonly total: number;
-  /** maxRelError within the tolerance. */
-  readonly ok: boolean;
-}
+export type GradCheckTensor = Omit<TensorCheck, 'key'>;
 
 /** The result of Check Gradients Here. */
 export interface GradCheckReport {
