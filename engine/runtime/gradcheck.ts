@@ -102,23 +102,28 @@ export function gradientCheck(input: CheckInput, opts: { maxPerNode?: number; h?
   });
 }
 
-/** Gradient check of a trainer at its current parameters and micro-batch (after that batch's forward pass). */
-export function checkTrainer(t: Trainer, opts: { maxPerNode?: number; h?: number } = {}): LayerCheck[] {
+/**
+ * A trainer's current parameters and micro-batch (after that batch's forward pass) as a check input, with dropout's
+ * masks as drawn. Views of the trainer's buffers: the checks copy what they change.
+ */
+export function trainerCheckInput(t: Trainer): CheckInput {
   const B = t.batchSize,
     m = t.model;
   const masks = new Map<number, ArrayLike<number>>();
   m.nodes.forEach((n, i) => {
     if (nodeOps(n.kind).draws) masks.set(i, m.zs[i].subarray(0, B * n.outWidth));
   });
-  return gradientCheck(
-    {
-      spec: t.spec,
-      params: m.params,
-      x: m.acts[0].subarray(0, B * t.spec.inputSize),
-      y: t.yBatch.subarray(0, B * t.outputs),
-      batch: B,
-      masks,
-    },
-    opts,
-  );
+  return {
+    spec: t.spec,
+    params: m.params,
+    x: m.acts[0].subarray(0, B * t.spec.inputSize),
+    y: t.yBatch.subarray(0, B * t.outputs),
+    batch: B,
+    masks,
+  };
+}
+
+/** Gradient check of a trainer at its current parameters and micro-batch (after that batch's forward pass). */
+export function checkTrainer(t: Trainer, opts: { maxPerNode?: number; h?: number } = {}): LayerCheck[] {
+  return gradientCheck(trainerCheckInput(t), opts);
 }

@@ -7,7 +7,7 @@ import { fusedActivation, lossBackward, lossForward } from '../nn/losses';
 import { nodeOps } from '../nn/layers';
 import { Model } from '../nn/model';
 import { Prng } from '../nn/prng';
-import { REL_FLOOR, type CheckInput } from './gradcheck';
+import { REL_FLOOR, trainerCheckInput, type CheckInput } from './gradcheck';
 import type { Trainer } from './trainer';
 
 /** Worst relative error at or below which a tensor's gradient is called right (float64 differences). */
@@ -204,24 +204,7 @@ export function checkLayer(input: CheckInput, node: number, opts: LayerCheckOpti
  * only: its buffers are copied into a float64 model of its own.
  */
 export function checkTrainerLayer(t: Trainer, node: number, opts: LayerCheckOptions = {}): TensorCheck[] {
-  const B = t.batchSize,
-    m = t.model;
-  const masks = new Map<number, ArrayLike<number>>();
-  m.nodes.forEach((n, i) => {
-    if (nodeOps(n.kind).draws) masks.set(i, m.zs[i].subarray(0, B * n.outWidth));
-  });
-  return checkLayer(
-    {
-      spec: t.spec,
-      params: m.params,
-      x: m.acts[0].subarray(0, B * t.spec.inputSize),
-      y: t.yBatch.subarray(0, B * t.outputs),
-      batch: B,
-      masks,
-    },
-    node,
-    opts,
-  );
+  return checkLayer(trainerCheckInput(t), node, opts);
 }
 
 /** One line per tensor: `h1.W.grad  max rel error 3.1e-11 (16 of 16 entries)  ok`. */
