@@ -1,6 +1,6 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
-// `--editor --edits N` (bench/editor.ts).
+// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`.
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/dense';
@@ -9,6 +9,7 @@ import { measureOverhead, nnetRunner, unsupported } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
+import { measureDoctorCost } from './doctorCost';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
 function arg(name: string, fallback?: string): string {
@@ -55,6 +56,11 @@ async function main(): Promise<unknown> {
     warmup = Number(arg('warmup', '0.5'));
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);
+  if (process.argv.includes('--doctor-cost')) {
+    const why = unsupported(net);
+    if (why) return { status: 'n/a', reason: why };
+    return { status: 'ok', ...measureDoctorCost(id, seconds, warmup, Number(arg('reps', '3'))) };
+  }
   if (process.argv.includes('--overhead')) {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why };

@@ -8,6 +8,8 @@
 //   --engines nnet,tfjs-wasm   engines (default nnet,tfjs-cpu,tfjs-wasm,convnetjs; nnet-js = nnet without its
 //                  WebAssembly SIMD kernels)
 //   --no-overhead  skip the run-loop overhead measurement
+//   --no-doctor    skip the training doctor's cost: the bare trainer against the trainer with every rule watching,
+//                  alternated in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
 //   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
 //   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; `npm run
 //                  build` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
@@ -35,6 +37,7 @@ import { DEFAULT_ENGINE_IDS, ENGINE_IDS, type EngineId, type Measurement } from 
 import { RUN_MODES, type Overhead, type RunMode } from './nnet';
 import type { EditorLatency } from './editor';
 import type { ViewCost } from './viewCost';
+import type { DoctorCost } from './doctorCost';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -78,6 +81,7 @@ for (const e of engines)
 if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup ≥ 0');
 
 type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
+type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
 
 /**
  * The measuring child as esbuild bundles it, like the shipped extension and worker: our code in one module scope,
@@ -491,6 +495,37 @@ function main(): void {
     }
   }
 
+  const doctor: Record<string, DoctorCostish> = {};
+  if (engines.includes('nnet') && !flag('no-doctor')) {
+    console.log(
+      `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, alternated in one process, ${seconds} s per run, median of ${reps}; cost = 1 − doctor ÷ bare (goal ≤ 5%):\n`,
+    );
+    for (const n of nets) {
+      doctor[n] = child([
+        '--doctor-cost',
+        '--net',
+        n,
+        '--seconds',
+        String(seconds),
+        '--warmup',
+        String(warmup),
+        '--reps',
+        String(reps),
+      ]) as DoctorCostish;
+    }
+    console.log(
+      table(
+        ['', 'bare samples/s', 'with the doctor', 'cost'],
+        nets.map((n) => {
+          const d = doctor[n];
+          return d.status === 'ok'
+            ? [n, fmt(d.bare), fmt(d.doctor), `${d.costPct.toFixed(1)}%`]
+            : [n, 'n/a', 'n/a', d.reason];
+        }),
+      ),
+    );
+  }
+
   const view: ViewCost | null = flag('no-view') ? null : viewCost();
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatency();
 
@@ -521,6 +556,7 @@ function main(): void {
         samplesPerSec: result,
         ratioNnetToPeer: ratios,
         instrumentationOverhead: overhead,
+        doctorCost: doctor,
         viewCost: view,
         editorLatency: editor,
       },
