@@ -5,6 +5,8 @@
 
 import * as vscode from 'vscode';
 import type { GradCheckReport } from '../../debugger/protocol';
+import type { Encoded } from '../../wire/json';
+import { decodeGradCheckReport } from './customEvents';
 import { layerOfVariableContext } from '../commands';
 
 /** Runs the check on the active nnet session and hands the report to `show` (the Layer Inspector). */
@@ -18,10 +20,11 @@ export async function checkGradientsHere(context: unknown, show: (report: GradCh
   }
   const layer = layerOfVariableContext(context);
   try {
-    const report = (await vscode.window.withProgress(
+    const reply = (await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('nnet: checking gradients…') },
       () => session.customRequest('nnet.checkGradients', { layer }),
-    )) as GradCheckReport;
+    )) as Encoded<GradCheckReport>;
+    const report = decodeGradCheckReport(reply);
     void vscode.commands.executeCommand('workbench.debug.action.focusRepl');
     show(report);
   } catch (e) {

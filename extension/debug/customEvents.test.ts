@@ -3,10 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Progress } from '../../debugger/protocol';
+import type { GradCheckReport, Progress } from '../../debugger/protocol';
 import { decodeFloat32 } from '../../wire/float32';
 import type { LayerDetail } from '../../wire/types';
-import { decodeLayerDetail, decodeProgress, decodeStopped, encodeDap, encodeLayerDetail } from './customEvents';
+import {
+  decodeGradCheckReport,
+  decodeLayerDetail,
+  decodeProgress,
+  decodeStopped,
+  encodeDap,
+  encodeLayerDetail,
+} from './customEvents';
 
 /** What DAP does to a body on the way. */
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
@@ -85,4 +92,34 @@ test('nnet.layerDetail: numbers restored, tensors exact as base64', () => {
   const { tensors: _t2, optimizer: _o2, ...expected } = d;
   assert.deepEqual(numbers, expected);
   assert.deepEqual({ ...back.optimizer, tensors: [] }, { ...d.optimizer, tensors: [] });
+});
+
+test('nnet.checkGradients: the NaN error of a non-finite gradient and ∞ values come back, not null', () => {
+  const report: GradCheckReport = {
+    layer: 'h1',
+    name: 'h1',
+    line: 4,
+    step: 3,
+    tolerance: 1e-6,
+    ok: false,
+    text: 'h1 · step 3 …',
+    tensors: [
+      {
+        label: 'W.grad',
+        path: 'h1.W.grad',
+        maxRelError: NaN,
+        maxAbsError: Infinity,
+        worst: 2,
+        analytic: -Infinity,
+        numeric: -0,
+        checked: 6,
+        skipped: 0,
+        total: 6,
+        ok: false,
+      },
+    ],
+  };
+  const back = decodeGradCheckReport(json(encodeDap(report)));
+  assert.deepEqual(back, report);
+  assert.ok(Object.is(back.tensors[0].numeric, -0));
 });

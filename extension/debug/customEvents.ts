@@ -2,7 +2,7 @@
 // encoder/decoder pair. Imported by the adapter (inline or the standalone dist/debugAdapter.js) and the extension's
 // views. JSON loses NaN, ±∞ and -0: `encodeDap` spells them (wire/json.ts), the decoders read them back.
 
-import type { GradCheckReport, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
+import type { GradCheckReport, GradCheckTensor, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
 import { encodeTensor } from '../../wire/float32';
 import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
 import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint } from '../../wire/types';
@@ -145,5 +145,31 @@ export function decodeLayerDetail(d: Encoded<LayerDetail<EncodedTensor>>): Layer
       step: num(d.history.step),
       live: d.history.live,
     },
+  };
+}
+
+/** Reads a `nnet.checkGradients` reply body (errors restored: a NaN error, from a non-finite gradient, stays NaN). */
+export function decodeGradCheckReport(r: Encoded<GradCheckReport>): GradCheckReport {
+  return {
+    layer: r.layer,
+    name: r.name,
+    line: num(r.line),
+    step: num(r.step),
+    tolerance: num(r.tolerance),
+    ok: r.ok,
+    text: r.text,
+    tensors: r.tensors.map((t): GradCheckTensor => ({
+      label: t.label,
+      path: t.path,
+      maxRelError: num(t.maxRelError),
+      maxAbsError: num(t.maxAbsError),
+      worst: num(t.worst),
+      analytic: num(t.analytic),
+      numeric: num(t.numeric),
+      checked: num(t.checked),
+      skipped: num(t.skipped),
+      total: num(t.total),
+      ok: t.ok,
+    })),
   };
 }
