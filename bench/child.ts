@@ -10,6 +10,7 @@ import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
 import { measureDoctorCost } from './doctorCost';
+import { measurePyTorch } from './pytorch';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
 function arg(name: string, fallback?: string): string {
@@ -34,6 +35,9 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
       return tfjsRunner(net, data, 'wasm');
     case 'convnetjs':
       return convnetRunner(net, data);
+    case 'pytorch':
+    case 'pytorch-mt':
+      throw new Error('PyTorch times itself in its own process (measurePyTorch)');
   }
 }
 
@@ -71,6 +75,8 @@ async function main(): Promise<unknown> {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why } satisfies Measurement;
   }
+  if (engine === 'pytorch' || engine === 'pytorch-mt')
+    return measurePyTorch(net, makeData(net), seconds, warmup, engine === 'pytorch' ? 1 : 0);
   const r = await runner(engine, id);
   const lossBefore = r.loss();
   const t = time(r, seconds, warmup);

@@ -5,8 +5,9 @@
 //   --warmup S     warm-up seconds before timing (default 0.5)
 //   --reps N       repetitions, median taken (default 3)
 //   --nets N1,N3   networks (default all)
-//   --engines nnet,tfjs-wasm   engines (default nnet,tfjs-cpu,tfjs-wasm,convnetjs; nnet-js = nnet without its
-//                  WebAssembly SIMD kernels)
+//   --engines nnet,tfjs-wasm   engines (default nnet,tfjs-cpu,tfjs-wasm,convnetjs,pytorch,pytorch-mt; nnet-js =
+//                  nnet without its WebAssembly SIMD kernels; pytorch = PyTorch on CPU, one thread, pytorch-mt = every
+//                  core, both through the BLAS libblas.so.3 points at (bench/pytorch.ts; n/a without python3-torch))
 //   --no-overhead  skip the run-loop overhead measurement
 //   --no-doctor    skip the training doctor's cost: the bare trainer against the trainer with every rule watching,
 //                  alternated in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
@@ -358,7 +359,7 @@ function main(): void {
         ]) as Measurement;
         runs[n][e].push(m);
         process.stderr.write(
-          `  [${rep + 1}/${reps}] ${n} ${e.padEnd(9)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)})` : m.reason}\n`,
+          `  [${rep + 1}/${reps}] ${n} ${e.padEnd(10)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)}${m.note ? `; ${m.note}` : ''})` : m.reason}\n`,
         );
       }
     });

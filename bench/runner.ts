@@ -11,11 +11,29 @@ export interface Runner {
   loss(): number;
 }
 
-/** `nnet-js` is this engine with its WebAssembly SIMD kernels switched off (opt-in, for comparison). */
-export type EngineId = 'nnet' | 'nnet-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs';
-export const ENGINE_IDS: readonly EngineId[] = ['nnet', 'nnet-js', 'tfjs-cpu', 'tfjs-wasm', 'convnetjs'];
-export const DEFAULT_ENGINE_IDS: readonly EngineId[] = ['nnet', 'tfjs-cpu', 'tfjs-wasm', 'convnetjs'];
-export const PEER_IDS: readonly EngineId[] = ['tfjs-cpu', 'tfjs-wasm', 'convnetjs'];
+/**
+ * `nnet-js` is this engine with its WebAssembly SIMD kernels switched off (opt-in, for comparison); `pytorch` is
+ * PyTorch on CPU on one thread, `pytorch-mt` on every core (bench/pytorch.ts).
+ */
+export type EngineId = 'nnet' | 'nnet-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'pytorch' | 'pytorch-mt';
+export const ENGINE_IDS: readonly EngineId[] = [
+  'nnet',
+  'nnet-js',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'convnetjs',
+  'pytorch',
+  'pytorch-mt',
+];
+export const DEFAULT_ENGINE_IDS: readonly EngineId[] = [
+  'nnet',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'convnetjs',
+  'pytorch',
+  'pytorch-mt',
+];
+export const PEER_IDS: readonly EngineId[] = ['tfjs-cpu', 'tfjs-wasm', 'convnetjs', 'pytorch', 'pytorch-mt'];
 
 /** Result of one engine on one network in one process. */
 export type Measurement =
