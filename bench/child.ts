@@ -11,6 +11,7 @@ import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
 import { measureDoctorCost } from './doctorCost';
 import { measurePyTorch } from './pytorch';
+import { measureOpenBlas } from './openblas';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
 function arg(name: string, fallback?: string): string {
@@ -37,7 +38,9 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
       return convnetRunner(net, data);
     case 'pytorch':
     case 'pytorch-mt':
-      throw new Error('PyTorch times itself in its own process (measurePyTorch)');
+    case 'openblas':
+    case 'openblas-mt':
+      throw new Error(`${engine} times itself in its own process`);
   }
 }
 
@@ -77,6 +80,8 @@ async function main(): Promise<unknown> {
   }
   if (engine === 'pytorch' || engine === 'pytorch-mt')
     return measurePyTorch(net, makeData(net), seconds, warmup, engine === 'pytorch' ? 1 : 0);
+  if (engine === 'openblas' || engine === 'openblas-mt')
+    return measureOpenBlas(net, makeData(net), seconds, warmup, engine === 'openblas' ? 1 : 0);
   const r = await runner(engine, id);
   const lossBefore = r.loss();
   const t = time(r, seconds, warmup);

@@ -5,9 +5,11 @@
 //   --warmup S     warm-up seconds before timing (default 0.5)
 //   --reps N       repetitions, median taken (default 3)
 //   --nets N1,N3   networks (default all)
-//   --engines nnet,tfjs-wasm   engines (default nnet,tfjs-cpu,tfjs-wasm,convnetjs,pytorch,pytorch-mt; nnet-js =
-//                  nnet without its WebAssembly SIMD kernels; pytorch = PyTorch on CPU, one thread, pytorch-mt = every
-//                  core, both through the BLAS libblas.so.3 points at (bench/pytorch.ts; n/a without python3-torch))
+//   --engines nnet,tfjs-wasm   engines (default: all but nnet-js). nnet-js = nnet without its WebAssembly SIMD
+//                  kernels; pytorch = PyTorch on CPU on one thread, pytorch-mt on every core, through the BLAS
+//                  libblas.so.3 points at (bench/pytorch.ts; n/a without python3-torch); openblas, openblas-mt = the
+//                  same network in C on OpenBLAS sgemm, the machine's limit, plus its sgemm peak (bench/openblas.ts;
+//                  n/a without gcc and libopenblas-dev)
 //   --no-overhead  skip the run-loop overhead measurement
 //   --no-doctor    skip the training doctor's cost: the bare trainer against the trainer with every rule watching,
 //                  alternated in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
@@ -33,6 +35,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { simdKernelsAvailable } from '../engine/nn/dense';
 import { checkKernels, runKernelBench } from './kernels';
+import { openBlasPeak } from './openblas';
 import { NET_IDS, NETWORKS, weightCount, type NetId } from './networks';
 import { DEFAULT_ENGINE_IDS, ENGINE_IDS, type EngineId, type Measurement } from './runner';
 import { RUN_MODES, type Overhead, type RunMode } from './nnet';
@@ -148,7 +151,17 @@ function table(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
+/** The CPU's vector instruction sets (Linux /proc/cpuinfo), which bound what any engine's kernels can do. */
+function vectorFeatures(): string {
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(/\s+/) ?? [];
+    const wanted = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_bf16', 'avx512_vnni', 'amx_tile'];
+    return wanted.filter((f) => flags.includes(f)).join(' ') || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length} (${vectorFeatures()}), Node ${process.version}`;
 
 /** The view-cost measurement in a fresh process (bench/viewCost.ts), printed as a table. */
 function viewCost(): ViewCost {
@@ -338,6 +351,15 @@ function main(): void {
     console.error('the dense kernels disagree with the naive loops: numbers below are not trustworthy');
     process.exitCode = 1;
   }
+  const peak = engines.some((e) => e.startsWith('openblas')) ? openBlasPeak() : null;
+  if (peak)
+    console.log(
+      typeof peak === 'string'
+        ? `OpenBLAS: ${peak}`
+        : `OpenBLAS sgemm peak (${peak.n}×${peak.n}×${peak.n}): ${Object.entries(peak.gflops)
+            .map(([t, g]) => `${g === null ? 'n/a' : g.toFixed(1)} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`)
+            .join(', ')}`,
+    );
   const runs: Record<string, Record<string, Measurement[]>> = {};
   for (const n of nets) {
     runs[n] = {};
@@ -554,6 +576,7 @@ function main(): void {
         ),
         kernelCheck: check,
         simd: simdKernelsAvailable(),
+        openBlasPeak: peak,
         samplesPerSec: result,
         ratioNnetToPeer: ratios,
         instrumentationOverhead: overhead,

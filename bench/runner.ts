@@ -13,9 +13,11 @@ export interface Runner {
 
 /**
  * `nnet-js` is this engine with its WebAssembly SIMD kernels switched off (opt-in, for comparison); `pytorch` is
- * PyTorch on CPU on one thread, `pytorch-mt` on every core (bench/pytorch.ts).
+ * PyTorch on CPU on one thread, `pytorch-mt` on every core (bench/pytorch.ts); `openblas`/`openblas-mt` the same
+ * network in C on OpenBLAS, the machine's limit (bench/openblas.ts).
  */
-export type EngineId = 'nnet' | 'nnet-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'pytorch' | 'pytorch-mt';
+export type EngineId =
+  'nnet' | 'nnet-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'pytorch' | 'pytorch-mt' | 'openblas' | 'openblas-mt';
 export const ENGINE_IDS: readonly EngineId[] = [
   'nnet',
   'nnet-js',
@@ -24,6 +26,8 @@ export const ENGINE_IDS: readonly EngineId[] = [
   'convnetjs',
   'pytorch',
   'pytorch-mt',
+  'openblas',
+  'openblas-mt',
 ];
 export const DEFAULT_ENGINE_IDS: readonly EngineId[] = [
   'nnet',
@@ -32,8 +36,18 @@ export const DEFAULT_ENGINE_IDS: readonly EngineId[] = [
   'convnetjs',
   'pytorch',
   'pytorch-mt',
+  'openblas',
+  'openblas-mt',
 ];
-export const PEER_IDS: readonly EngineId[] = ['tfjs-cpu', 'tfjs-wasm', 'convnetjs', 'pytorch', 'pytorch-mt'];
+export const PEER_IDS: readonly EngineId[] = [
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'convnetjs',
+  'pytorch',
+  'pytorch-mt',
+  'openblas',
+  'openblas-mt',
+];
 
 /** Result of one engine on one network in one process. */
 export type Measurement =
