@@ -426,6 +426,19 @@ function main(): void {
       engines.map((e) => [e, ...nets.map((n) => cell(n, e))]),
     ),
   );
+  // A dense step is three products of the weights' size per sample (forward, ∂L/∂W, ∂L/∂x), 2 flops per multiply-add;
+  // the first layer's ∂L/∂x is not needed but every engine here computes it or not alike, so count it for all.
+  const gflops = (n: NetId, e: EngineId) => {
+    const r = result[n][e];
+    return r.samplesPerSec === null ? 'n/a' : ((r.samplesPerSec * 6 * weightCount(NETWORKS[n])) / 1e9).toFixed(2);
+  };
+  console.log('\nGFLOP/s of the training step (6 × weights × samples/s; arithmetic only, not dispatch):\n');
+  console.log(
+    table(
+      ['engine', ...nets],
+      engines.map((e) => [e, ...nets.map((n) => gflops(n, e))]),
+    ),
+  );
 
   const ratios: Record<string, Record<string, number | null>> = {};
   if (engines.includes('nnet')) {
