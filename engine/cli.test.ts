@@ -91,6 +91,43 @@ test('inspect --steps N --json is deterministic and states shapes', () => {
   assert.notDeepEqual(init.layers[0].W, h1.W);
 });
 
+const example = (name: string) => path.join(__dirname, '..', 'examples', name);
+
+test('train --json: per layer the gradient sizes and the first step of the epoch measured as ‖ΔW‖/‖W‖', () => {
+  const r = run('train', xor, '--json');
+  const first = JSON.parse(r.out[0]);
+  assert.deepEqual(
+    first.layers.map((l: { name: string }) => l.name),
+    ['h1', 'out'],
+  );
+  for (const l of first.layers) {
+    assert.ok(l.meanAbsGrad > 0 && l.maxAbsGrad >= l.meanAbsGrad, JSON.stringify(l));
+    // One SGD step at lr 0.5 on XOR moves the weights by a small, nonzero fraction.
+    assert.ok(l.updateRatio > 1e-5 && l.updateRatio < 1, JSON.stringify(l));
+  }
+  assert.equal(first.valLoss, undefined, 'xor has no validation split');
+});
+
+test('train with a validation split prints validation loss and accuracy, per epoch and in --json', () => {
+  const human = run('train', example('dropout.nnet'));
+  assert.equal(human.code, 0);
+  assert.match(human.out[0], /^epoch\s+\d+\s+loss \S+\s+accuracy \d+\.\d%\s+val loss \S+\s+val accuracy \d+\.\d%$/);
+  const json = JSON.parse(run('train', example('dropout.nnet'), '--json').out.at(-1)!);
+  assert.ok(
+    json.valLoss > 0 && json.valAccuracy >= 0 && json.valAccuracy <= 1 && json.accuracy >= 0,
+    JSON.stringify(json),
+  );
+});
+
+test('inspect --steps N: N at or past the end of training is an error, not the last batch with spent gradients', () => {
+  const end = run('inspect', xor, '--steps', '2000', '--json');
+  assert.equal(end.code, 1);
+  assert.deepEqual(end.out, []);
+  assert.match(end.err.join('\n'), /training ends after 2000 steps; .*must be below 2000/);
+  assert.equal(run('inspect', xor, '--steps', '1999', '--json').code, 0);
+  assert.equal(run('inspect', xor, '--steps', '2001', '--json').code, 1);
+});
+
 /** Runs the CLI in a child process with a deadline, for inputs that blocked or exhausted the process before. */
 const runChild = (...argv: string[]) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), ...argv], {
@@ -220,4 +257,16 @@ test("the $nnet problem matcher contributed in package.json reads check's output
   const p = matcher.pattern;
   assert.deepEqual([m[p.file], m[p.line], m[p.severity]], [f, '3', 'error']);
   assert.ok(Number(m[p.column]) >= 1 && m[p.message].length > 0);
+});
+
+test('output piped into a reader that stops early (| head) ends quietly, with no stack trace', () => {
+  const cli = path.join(__dirname, 'cli.ts');
+  const r = spawnSync(
+    'bash',
+    ['-c', 'set -o pipefail; "$0" --import tsx "$1" train "$2" --json | head -n 1', process.execPath, cli, xor],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  assert.equal(JSON.parse(r.stdout).epoch, 1);
 });

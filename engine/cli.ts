@@ -4,17 +4,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
+import { trainCommand } from './cliTrain';
 import { diagnoseRun } from './doctor/run';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
 import { NonFiniteError, Trainer } from './runtime/trainer';
-import { formatSummary, toNested } from './nn/tensor';
+import { toNested } from './nn/tensor';
 
 const USAGE = `usage:
   nnet --version                       print the version
   nnet check FILE                      print problems as FILE:LINE:COL: severity: message
-  nnet train FILE [--json]             train; --json prints one JSON object per epoch
+  nnet train FILE [--json]             train; --json prints one JSON object per epoch (loss, accuracy,
+                                       validation, per layer mean/max |grad| and update ratio)
   nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors
   nnet doctor FILE [--steps N] [--json] train (the file's schedule, or N steps) and print what went wrong as
                                        FILE:LINE:COL: warning: [rule] message (docs/doctor.md)`;
@@ -130,7 +132,7 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   if (!spec) return 1;
   switch (command) {
     case 'train':
-      return train(spec, values.json === true, out, err);
+      return trainCommand(spec, values.json === true, out, err);
     case 'inspect':
     case 'doctor': {
       const steps = values.steps === undefined ? undefined : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
@@ -145,47 +147,6 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
     default:
       return 0;
   }
-}
-
-function train(spec: NetworkSpec, json: boolean, out: (s: string) => void, err: (s: string) => void): number {
-  const t = new Trainer(spec);
-  const started = performance.now();
-  const every = Math.max(1, Math.floor(spec.train.epochs / 20));
-  try {
-    let epoch = 0;
-    while (t.advance()) {
-      if (t.epoch === epoch) continue;
-      epoch = t.epoch;
-      const loss = t.epochs.last!.loss;
-      if (json)
-        out(
-          JSON.stringify({ epoch, step: t.step, loss, gradNorm: t.clip.normBefore, gradNormClipped: t.clip.normAfter }),
-        );
-      else if (epoch % every === 0 || epoch === spec.train.epochs)
-        out(`epoch ${String(epoch).padStart(6)}  loss ${formatSummary(loss)}`);
-    }
-  } catch (e) {
-    if (e instanceof NonFiniteError) {
-      err(`error: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-  if (!json) {
-    const secs = (performance.now() - started) / 1000;
-    out(`\n${t.step} steps in ${secs.toFixed(2)} s (${Math.round(t.step / secs)} steps/s)\n`);
-    out('layer        mean|grad|    max|grad|    ‖W‖');
-    for (const g of t.gradStats()) {
-      const w = nodeTensors(t, g.node).W!.values;
-      let sq = 0;
-      for (const v of w) sq += v * v;
-      const norm = Math.sqrt(sq);
-      out(
-        `${g.name.padEnd(12)} ${formatSummary(g.meanAbsGrad).padStart(10)}  ${formatSummary(g.maxAbsGrad).padStart(11)}  ${formatSummary(norm).padStart(8)}`,
-      );
-    }
-  }
-  return 0;
 }
 
 /**
@@ -244,7 +205,15 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
       return { W: nest(s.W), b: nest(s.b) };
     });
     const perMicro = 2 * t.model.nodes.length + 1;
-    for (let i = 0; i < perMicro; i++) t.advance(); // forward, loss and backward of the next (micro-)batch
+    // Forward, loss and backward of the next (micro-)batch: after the last step there is none, and the tensors
+    // would be the last batch's with its gradients already spent.
+    for (let i = 0; i < perMicro; i++)
+      if (!t.advance()) {
+        err(
+          `nnet: training ends after ${t.step} steps; --steps N inspects the step after N, so N must be below ${t.step}`,
+        );
+        return 1;
+      }
     const x = nodeTensors(t, 0).x!;
     out(
       JSON.stringify({
@@ -285,4 +254,11 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  // `nnet train FILE | head`: the reader has gone, so stop quietly as other command-line tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = main(process.argv.slice(2));
+}
