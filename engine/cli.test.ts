@@ -270,3 +270,30 @@ test('output piped into a reader that stops early (| head) ends quietly, with no
   assert.equal(r.stdout.trim().split('\n').length, 1);
   assert.equal(JSON.parse(r.stdout).epoch, 1);
 });
+
+test('gradcheck: every layer of a network agrees with finite differences, in text and in --json', () => {
+  const text = run('gradcheck', example('classify.nnet'), '--steps', '3');
+  assert.equal(text.code, 0, text.err.join('\n'));
+  assert.match(text.out.join('\n'), /^Gradient check of h1 at step 4 .*all 3 gradients agree/m);
+  assert.match(text.out.join('\n'), /^ {2}out\.W\.grad\s+max rel error \S+ {2}\(\d+ of \d+ entries\) {2}ok$/m);
+  assert.equal(text.out.at(-1), '\nall gradients agree with finite differences (tolerance 1e-6)');
+  const doc = JSON.parse(run('gradcheck', example('classify.nnet'), '--steps', '3', '--json').out[0]);
+  assert.equal(doc.ok, true);
+  assert.equal(doc.step, 4);
+  assert.deepEqual(
+    doc.layers.map((l: { name: string }) => l.name),
+    ['h1', 'bn1', 'dropout3', 'out'],
+  );
+  for (const l of doc.layers)
+    for (const c of l.tensors) assert.ok(c.maxRelError <= doc.tolerance && c.checked > 0, JSON.stringify(c));
+});
+
+test('gradcheck: ReLU kinks are explained, not failed; past the end of training is an error', () => {
+  const relu = run('gradcheck', example('deep-relu.nnet'), '--steps', '3');
+  assert.equal(relu.code, 0);
+  assert.match(relu.out.join('\n'), /at a ReLU kink skipped/);
+  assert.match(relu.out.join('\n'), /Entries "at a ReLU kink" are skipped, not failed/);
+  const end = run('gradcheck', xor, '--steps', '2000');
+  assert.equal(end.code, 1);
+  assert.match(end.err.join('\n'), /training ends after 2000 steps/);
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
+import { gradcheckCommand } from './cliGradcheck';
 import { trainCommand } from './cliTrain';
 import { diagnoseRun } from './doctor/run';
 import { parseNnet } from './language/parser';
@@ -19,7 +20,9 @@ const USAGE = `usage:
                                        validation, per layer mean/max |grad| and update ratio)
   nnet inspect FILE [--steps N] --json train N steps, then print weights and one batch's forward/backward tensors
   nnet doctor FILE [--steps N] [--json] train (the file's schedule, or N steps) and print what went wrong as
-                                       FILE:LINE:COL: warning: [rule] message (docs/doctor.md)`;
+                                       FILE:LINE:COL: warning: [rule] message (docs/doctor.md)
+  nnet gradcheck FILE [--steps N] [--json] train N steps (default 0), then check every layer's ∂L/∂W, ∂L/∂b and δ
+                                       against float64 finite differences on the next batch; exit 1 if one disagrees`;
 
 /** Diagnostics printed per file; the rest are summarised in one line. */
 export const MAX_PRINTED_DIAGNOSTICS = 100;
@@ -68,6 +71,7 @@ const TAKES: Record<string, readonly string[]> = {
   train: ['json'],
   inspect: ['steps', 'json'],
   doctor: ['steps', 'json'],
+  gradcheck: ['steps', 'json'],
 };
 
 function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
@@ -134,12 +138,14 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
     case 'train':
       return trainCommand(spec, values.json === true, out, err);
     case 'inspect':
+    case 'gradcheck':
     case 'doctor': {
       const steps = values.steps === undefined ? undefined : /^\d+$/.test(values.steps) ? Number(values.steps) : NaN;
       if (steps !== undefined && (!Number.isSafeInteger(steps) || steps < 0)) {
         err('nnet: --steps needs a non-negative integer');
         return 2;
       }
+      if (command === 'gradcheck') return gradcheckCommand(spec, steps ?? 0, values.json === true, out, err);
       return command === 'doctor'
         ? doctor(spec, read.text, shown, steps, values.json === true, out)
         : inspect(spec, steps ?? 0, out, err);
