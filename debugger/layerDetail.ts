@@ -145,7 +145,10 @@ function decompositionOf(t: Trainer, i: number, phiPrime: PhiPrime): LayerDetail
   return {
     upstreamFrom: last ? 'the loss' : `Wᵀδ′ from ${m.nodes[i + 1].name}`,
     upstreamNorm: fused ? NaN : norm(s.dA!.values),
-    activation: fused ? `${n.activation} (fused with the loss: δ = a − y)` : n.activation,
+    // The loss is a mean over the batch (and over the outputs for bce): each sample's a − y arrives divided by N.
+    activation: fused
+      ? `${n.activation} (fused with the loss: δ = (a − y)/N, N = ${t.spec.loss === 'bce' ? `B·K = ${t.batchSize * t.outputs}` : `B = ${t.batchSize}`})`
+      : n.activation,
     phiPrimeMean: phiMean,
     phiPrimeMax: phiMax,
     deltaNorm: norm(s.delta!.values),

@@ -5,7 +5,7 @@
 export const WALKTHROUGH_KEYS = {
   /** Training stopped in the debugger (a breakpoint, a filter, Pause or a step). */
   paused: 'nnet.walkthrough.paused',
-  /** A Step Into landed on a backward pass's δ sub-step (δ = ∂L/∂a ⊙ φ′(z), or δ = a − y fused with the loss). */
+  /** A Step Into landed on a backward pass's δ sub-step (δ = ∂L/∂a ⊙ φ′(z), or δ = (a − y)/N fused with the loss). */
   sawDelta: 'nnet.walkthrough.sawDelta',
   /** Step Back or Reverse Continue took the run back to an earlier stop. */
   steppedBack: 'nnet.walkthrough.steppedBack',

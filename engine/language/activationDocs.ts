@@ -38,6 +38,6 @@ export const ACTIVATION_DOCS: Readonly<
   softmax: {
     forward: 'a_k = e^{z_k} / Σ_j e^{z_j}',
     derivative: '∂a_i/∂z_j = a_i(δ_ij − a_j)',
-    doc: 'Probabilities over classes; pair it with `loss cross_entropy`, which fuses them so δ = a − y.',
+    doc: 'Probabilities over classes; pair it with `loss cross_entropy`, which fuses them so δ = (a − y)/B: the per-sample a − y, averaged over the batch of B.',
   },
 };

@@ -191,8 +191,8 @@ function checkLoss(
   } else if (wanted && outAct !== wanted) {
     const why =
       loss.kind === 'cross_entropy'
-        ? `cross_entropy is fused with a softmax output so that δ = a − y at the output (stable for any logits); make the output layer '${out.name}' softmax`
-        : `loss bce needs outputs in (0, 1): make the output layer '${out.name}' sigmoid (bce is then computed from its logits, δ = a − y)`;
+        ? `cross_entropy is fused with a softmax output so that δ = (a − y)/B at the output (each sample's a − y, averaged over the batch; stable for any logits); make the output layer '${out.name}' softmax`
+        : `loss bce needs outputs in (0, 1): make the output layer '${out.name}' sigmoid (bce is then computed from its logits, δ = (a − y)/(B·K))`;
     ctx.error(out.range, `${why} (it is ${outAct ?? out.kind})`);
   }
   if (loss.kind === 'bce' && rows.some((r) => r.y.some((v) => v < 0 || v > 1)))

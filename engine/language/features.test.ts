@@ -25,7 +25,11 @@ test('hover on a layer: shapes with the batch size, parameter count, forward and
   assert.match(h.markdown, /∂W = δᵀ·x {10}\[4×2\]/);
   const out = hoverAt(XOR, 4, 9)!.markdown;
   assert.match(out, /\[4×4\] → \[4×1\] · \*\*5 parameters\*\*/);
-  assert.match(out, /δ = \(a − y\)\/4 {6}\(fused with bce\)/, 'the output layer shows the fused δ');
+  assert.match(
+    out,
+    /δ = \(a − y\)\/4 {6}\(fused with bce: the per-sample a − y, averaged over the batch and outputs\)/,
+    'the output layer shows the fused δ',
+  );
 });
 
 test('hover inside repeat counts every copy; residual, batchnorm and dropout have their own formulas', () => {
@@ -35,7 +39,10 @@ test('hover inside repeat counts every copy; residual, batchnorm and dropout hav
   const cls = read('classify.nnet');
   assert.match(hoverAt(cls, 5, 4)!.markdown, /x̂ = \(x − μ_B\) \/ √\(σ²_B \+ ε\)/);
   assert.match(hoverAt(cls, 6, 4)!.markdown, /Bernoulli\(0\.9\)/);
-  assert.match(hoverAt(cls, 7, 4)!.markdown, /δ = \(a − y\)\/3 {6}\(fused with cross_entropy\)/);
+  assert.match(
+    hoverAt(cls, 7, 4)!.markdown,
+    /δ = \(a − y\)\/3 {6}\(fused with cross_entropy: the per-sample a − y, averaged over the batch\)/,
+  );
 });
 
 test('hover on keywords and parameters explains them with defaults; comments and blanks have none', () => {

@@ -221,10 +221,10 @@ test('blocks: unclosed, empty, and a stray end are reported on their lines', () 
   );
 });
 
-test('loss and output must fit: cross_entropy needs softmax (fused δ = a − y), softmax then bce is refused', () => {
+test('loss and output must fit: cross_entropy needs softmax (fused δ = (a − y)/B), softmax then bce is refused', () => {
   assert.match(
     errors(net('  dense out 3 relu', 'cross_entropy', '  0 1 -> 1'))[0],
-    /^3: cross_entropy is fused with a softmax output so that δ = a − y/,
+    /^3: cross_entropy is fused with a softmax output so that δ = \(a − y\)\/B/,
   );
   assert.match(errors(net('  dense out 2 softmax', 'bce', '  0 1 -> 1 0'))[0], /^3: softmax followed by bce/);
   assert.match(

@@ -100,9 +100,9 @@ export { ACTIVATION_DOCS } from './activationDocs';
 export const LOSS_DOCS: Readonly<Record<string, string>> = {
   mse: 'Mean squared error: mean over batch and outputs of (a − y)². ∂L/∂a = 2(a − y)/N.',
   half_mse: 'Half mean squared error, ½·mean (a − y)²: the textbook form whose gradient is (a − y)/N.',
-  bce: 'Binary cross-entropy, −mean[y·log a + (1 − y)·log(1 − a)]. Needs a sigmoid output; computed from the logits, δ = (a − y)/N.',
+  bce: 'Binary cross-entropy, −mean[y·log a + (1 − y)·log(1 − a)]. Needs a sigmoid output; computed from the logits, δ = (a − y)/N with N = batch × outputs.',
   cross_entropy:
-    'Cross-entropy −mean Σ_k y_k·log a_k with one-hot (or class index) targets. Needs a softmax output: fused, δ = (a − y)/N, stable for any logits.',
+    'Cross-entropy −mean Σ_k y_k·log a_k with one-hot (or class index) targets. Needs a softmax output: fused, δ = (a − y)/B over a batch of B (the per-sample a − y, averaged), stable for any logits.',
 };
 
 /** Initialisers, as written in init=… and bias_init=…. */

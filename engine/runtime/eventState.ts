@@ -113,7 +113,7 @@ export class EventState {
         return { phase: 'forward', layer: i, micro: m };
       case 'dA':
         return last ? { phase: 'loss', layer: -1, micro: m } : { phase: 'backward', layer: i + 1, micro: m };
-      // A fused output's δ = a − y is written by the loss; other nodes write their own δ.
+      // A fused output's δ = (a − y)/N is written by the loss; other nodes write their own δ.
       case 'delta':
         return last && this.t.fusedOutput
           ? { phase: 'loss', layer: -1, micro: m }

@@ -106,7 +106,7 @@ export const dense: LayerKind<DenseSpec> = {
     lines.push(
       'Backward',
       fused
-        ? `  δ = (a − y)/${B}      (fused with ${loss})`
+        ? `  δ = (a − y)/${loss === 'bce' && s.units > 1 ? `(${B}·${s.units})` : B}      (fused with ${loss}: the per-sample a − y, averaged over the ${loss === 'bce' ? 'batch and outputs' : 'batch'})`
         : s.activation === 'softmax'
           ? '  δ = Jᵀ·∂L/∂a,  J = diag(a) − a·aᵀ per row'
           : `  δ = ∂L/∂a ⊙ φ′(z),  ${act.derivative}`,
