@@ -8,6 +8,12 @@ import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import { findNode } from './layerDetail';
 import type { GradCheckReport } from './protocol';
 
+/** The layer of a Debug Console `gradcheck(layer)` / `gradcheck()` call (null: the paused one), else undefined. */
+export function gradcheckCall(expression: string): string | null | undefined {
+  const m = /^\s*gradcheck\s*\(\s*([A-Za-z_][\w]*)?\s*\)\s*$/.exec(expression);
+  return m ? (m[1] ?? null) : undefined;
+}
+
 /**
  * Checks `layer` (null: the layer of the paused event `ev`) at the trainer's current parameters and batch.
  * @throws Error with a message for the user when there is no batch yet or no layer to check.

@@ -15,7 +15,7 @@ import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
 import { subStepsOf, type SubStepDef } from './substeps';
-import { gradientCheckHere } from './gradientCheckHere';
+import { gradcheckCall, gradientCheckHere } from './gradientCheckHere';
 import { MAX_DETAIL_VALUES } from './layerDetail';
 import { nanOrigin } from './nanOrigin';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
@@ -95,8 +95,15 @@ export class TrainingRun {
       case 'stop':
         this.finish(true);
         return;
-      case 'evaluate':
+      case 'evaluate': {
+        // `gradcheck(h1)` in the Debug Console is Check Gradients Here on a layer (no argument: the paused one).
+        const layer = gradcheckCall(msg.expression);
+        if (layer !== undefined)
+          return reply(this.post, msg.kind, msg.id, () => ({
+            text: gradientCheckHere(this.requirePaused(), layer, this.current).text,
+          }));
         return reply(this.post, msg.kind, msg.id, () => evaluateExpression(this.pausedScope(), msg.expression));
+      }
       case 'tensor':
         return reply(this.post, msg.kind, msg.id, () => evaluateExpression(this.pausedScope(), msg.path));
       case 'setValue':

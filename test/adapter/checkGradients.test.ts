@@ -178,3 +178,20 @@ test('outside a pause, or on a name the network lacks, the request fails with a 
     await dc.stop();
   }
 });
+
+test('gradcheck(layer) in the Debug Console runs the same check; gradcheck() checks the paused layer', async () => {
+  const program = example('xor.nnet');
+  const { dc } = await pausedAt(program, lineOf(program, /^\s*dense h1\b/));
+  try {
+    const repl = (expression: string) => dc.evaluateRequest({ expression, context: 'repl', frameId: 1 });
+    const out = (await repl('gradcheck(out)')).body.result;
+    assert.match(out, /^Gradient check of out at step 1 .*: all 3 gradients agree/);
+    assert.match(out, /out\.delta +max rel error \d\.\de-\d+ +\(4 of 4 entries\) +ok/);
+    assert.match((await repl(' gradcheck( ) ')).body.result, /^Gradient check of h1 at step 1 /);
+    await assert.rejects(repl('gradcheck(nope)'), /nope/);
+    // An ordinary expression still evaluates.
+    assert.match((await repl('step')).body.result, /^1$/);
+  } finally {
+    await dc.stop();
+  }
+});
