@@ -27,6 +27,7 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
   'ill-conditioned-sgd.nnet': [],
   'ill-conditioned-momentum.nnet': [],
   'ill-conditioned-adam.nnet': [],
+  'worked-example.nnet': [],
   // Lessons.
   'deep-sigmoid.nnet': [
     ['vanishing', 'dense h 16 sigmoid'], // the lesson: δ shrinks by φ′ ≤ 0.25 per layer

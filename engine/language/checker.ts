@@ -70,6 +70,7 @@ export function checkNetwork(ctx: ParseContext, d: NetworkDraft): NetworkSpec | 
         `the network has ${params.toLocaleString('en-US')} parameters, more than the limit of ${LIMITS.maxParameters.toLocaleString('en-US')}`,
       );
     } else if (count <= LIMITS.maxLayers) checkMemory(ctx, d);
+    checkInputs(ctx, d.input.size, d.layers, new Set());
     const out = d.layers[d.layers.length - 1];
     const K = d.layers.reduce((w, l) => outputWidth(l, w), d.input.size);
     // Loaded rows (CSV, generators) share one range: report a problem there once, not once per sample.
@@ -217,4 +218,21 @@ function checkLoss(
     }
     return r.y;
   });
+}
+
+/** Each layer's own check of its input width (values written for another shape), once per source line. */
+function checkInputs(ctx: ParseContext, inWidth: number, layers: readonly LayerSpec[], reported: Set<string>): void {
+  let w = inWidth;
+  for (const l of layers) {
+    if (l.kind === 'residual') checkInputs(ctx, w, l.body, reported);
+    else {
+      const problem = kindOf(l).checkInput?.(l as never, w);
+      const key = `${l.range.line}:${l.range.col}`;
+      if (problem && !reported.has(key)) {
+        reported.add(key);
+        ctx.error(l.range, problem);
+      }
+    }
+    w = outputWidth(l, w);
+  }
 }

@@ -91,8 +91,11 @@ test('completion: statements by section, then what fits after the words on the l
     'softmax',
     'init=',
     'bias_init=',
+    'W=',
+    'b=',
   ]);
-  assert.deepEqual(labels('  dense h 4 relu init=he ', 0, 25), ['bias_init=']);
+  assert.deepEqual(labels('  dense h 4 relu init=he ', 0, 25), ['bias_init=', 'b=']);
+  assert.deepEqual(labels('  dense h 4 relu W=[[1]] ', 0, 25), ['bias_init=', 'b=']);
   const init = completeAt('  dense h 4 relu init=x', 0, 23);
   assert.equal(init.from, 22);
   assert.ok(['xavier', 'he', 'lecun', 'zeros', 'normal'].every((w) => init.items.some((i) => i.label === w)));

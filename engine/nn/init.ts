@@ -13,12 +13,14 @@ export type InitSpec =
   | { readonly kind: 'constant'; readonly value: number }
   | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
   | { readonly kind: 'normal'; readonly std: number }
+  /** Written in the file (`W=[[…]]`, `b=[…]`): row-major values, `shape` as written; draws nothing from the PRNG. */
+  | { readonly kind: 'values'; readonly values: readonly number[]; readonly shape: readonly number[] }
   | {
       readonly kind: 'xavier_uniform' | 'xavier_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal';
     };
 
 /** Names accepted in `init=` and `bias_init=`, with aliases resolved to their scheme. */
-export const INIT_NAMES: Readonly<Record<string, InitSpec['kind']>> = {
+export const INIT_NAMES: Readonly<Record<string, Exclude<InitSpec['kind'], 'values'>>> = {
   zeros: 'zeros',
   constant: 'constant',
   uniform: 'uniform',
@@ -62,6 +64,11 @@ export function fillInit(
       return;
     case 'constant':
       buf.fill(init.value, off, off + n);
+      return;
+    case 'values':
+      // The checker matched the shape to the layer; a hand-built spec that did not is a programming error.
+      if (init.values.length !== n) throw new Error(`${init.values.length} values written for ${n} entries`);
+      for (let i = 0; i < n; i++) buf[off + i] = init.values[i];
       return;
     case 'uniform':
       for (let i = 0; i < n; i++) buf[off + i] = rng.uniform(init.low, init.high);

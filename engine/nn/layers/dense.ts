@@ -41,6 +41,8 @@ export interface DenseSpec extends LayerBase {
 const OPTIONS = {
   init: 'Weight initialiser (default xavier).',
   bias_init: 'Bias initialiser (default zeros).',
+  W: 'The weights written out, one row per unit: W=[[w11,w12],[w21,w22]] (no spaces), [units × inputs].',
+  b: 'The biases written out: b=[b1,b2] (no spaces), one per unit.',
   slope: 'Negative slope of leaky_relu (default 0.01).',
 };
 
@@ -48,10 +50,10 @@ const OPTIONS = {
 export const dense: LayerKind<DenseSpec> = {
   keyword: 'dense',
   example: 'dense h 4 tanh',
-  syntax: 'dense [NAME] UNITS [ACTIVATION] [init=…] [bias_init=…] [slope=…]',
+  syntax: 'dense [NAME] UNITS [ACTIVATION] [init=… or W=[[…]]] [bias_init=… or b=[…]] [slope=…]',
   doc: 'Fully connected layer: z = x·Wᵀ + b, a = φ(z). W is [UNITS × inputs] (PyTorch nn.Linear layout). Activation defaults to identity, init to xavier, bias_init to zeros.',
   options: OPTIONS,
-  ebnf: '"dense" [ NAME ] INT [ ACTIVATION ] { dense-option } NEWLINE ;\ndense-option = "init=" INIT | "bias_init=" INIT | "slope=" NUMBER ;',
+  ebnf: '"dense" [ NAME ] INT [ ACTIVATION ] { dense-option } NEWLINE ;\ndense-option = "init=" INIT | "bias_init=" INIT | "W=" MATRIX | "b=" VECTOR | "slope=" NUMBER ;',
   reference: {
     meaning: 'z = x·Wᵀ + b, a = φ(z); W is [UNITS × in]',
     defaults: '`identity`, `init=xavier`, `bias_init=zeros`, `slope=0.01` (leaky_relu)',
@@ -84,13 +86,17 @@ export const dense: LayerKind<DenseSpec> = {
       ctx.error(line.whole, "expected the layer width, e.g. 'dense h1 4 tanh'");
       ok = false;
     }
-    const opts = denseOptions({ ctx, line, words, options }, activation);
+    const opts = denseOptions({ ctx, line, words, options }, activation, units);
     if (!ok || units === null || !opts) return null;
     return { units, activation, ...opts };
   },
   validate: (s) =>
     Number.isInteger(s.units) && s.units >= 1 ? null : `layer '${s.name}' has ${s.units} units; it needs at least 1`,
   outWidth: (s) => s.units,
+  checkInput: (s, inWidth) =>
+    s.init.kind === 'values' && s.init.shape[1] !== inWidth
+      ? `W has ${s.init.shape[1]} column${s.init.shape[1] === 1 ? '' : 's'} but the layer's input is ${inWidth} wide: one column per input, [${s.units} × ${inWidth}]`
+      : null,
   params: (s, inWidth) => ({ w: s.units * inWidth, b: s.units }),
   activation: (s) => ({ activation: s.activation, slope: s.slope }),
 
@@ -118,7 +124,7 @@ export const dense: LayerKind<DenseSpec> = {
     );
     return {
       lines,
-      note: `init ${s.init.kind}, bias ${s.biasInit.kind}${s.activation === 'leaky_relu' ? `, slope ${s.slope}` : ''}`,
+      note: `${s.init.kind === 'values' ? 'W as written' : `init ${s.init.kind}`}, ${s.biasInit.kind === 'values' ? 'b as written' : `bias ${s.biasInit.kind}`}${s.activation === 'leaky_relu' ? `, slope ${s.slope}` : ''}`,
     };
   },
   complete(words, used) {
@@ -126,7 +132,12 @@ export const dense: LayerKind<DenseSpec> = {
     const hasAct = words.slice(1).some(isActivation);
     return [
       ...(hasAct ? [] : activationProposals()),
-      ...optionProposals(OPTIONS, used, (k) => k !== 'slope' || words.includes('leaky_relu')),
+      ...optionProposals(OPTIONS, used, (k) => {
+        if (k === 'slope') return words.includes('leaky_relu');
+        // Written values and an initialiser are two ways to say the same thing: offer the other only when unused.
+        const rival = { W: 'init', init: 'W', b: 'bias_init', bias_init: 'b' }[k];
+        return rival === undefined || !used.has(rival);
+      }),
     ];
   },
 
@@ -192,14 +203,40 @@ export function activationProposals() {
 function denseOptions(
   { ctx, line, options }: LayerStatement,
   activation: Activation,
+  units: number | null,
 ): { init: InitSpec; biasInit: InitSpec; slope: number } | null {
   let init: InitSpec = { kind: 'xavier_uniform' },
     biasInit: InitSpec = { kind: 'zeros' },
     slope = LEAKY_SLOPE,
     ok = true;
+  const seen = new Set<string>();
   for (const t of options as readonly Token[]) {
     const [key, value] = [t.text.slice(0, t.text.indexOf('=')), t.text.slice(t.text.indexOf('=') + 1)];
-    if (key === 'init' || key === 'bias_init') {
+    const rival = { W: 'init', init: 'W', b: 'bias_init', bias_init: 'b' }[key];
+    seen.add(key);
+    if (rival && seen.has(rival)) {
+      ctx.error(
+        at(line, t),
+        `write either ${rival}=… or ${key}=…, not both: they both set the layer's starting values`,
+      );
+      ok = false;
+    } else if (key === 'W' || key === 'b') {
+      const r = parseValues(value, key === 'W' ? 2 : 1);
+      if (typeof r === 'string') {
+        ctx.error(at(line, t), `${key}=…: ${r}`);
+        ok = false;
+      } else if (units !== null && r.shape[0] !== units) {
+        const n = r.shape[0];
+        ctx.error(
+          at(line, t),
+          key === 'W'
+            ? `W has ${n} row${n === 1 ? '' : 's'} but the layer has ${units} unit${units === 1 ? '' : 's'}: one row per unit, [${units} × inputs]`
+            : `b has ${n} value${n === 1 ? '' : 's'} but the layer has ${units} unit${units === 1 ? '' : 's'}: one per unit`,
+        );
+        ok = false;
+      } else if (key === 'W') init = r;
+      else biasInit = r;
+    } else if (key === 'init' || key === 'bias_init') {
       const r = parseInit(value);
       if (typeof r === 'string') {
         ctx.error(at(line, t), r);
@@ -215,12 +252,40 @@ function denseOptions(
     } else {
       ctx.error(
         at(line, t),
-        `unknown dense parameter '${key}'; expected init=…, bias_init=…${activation === 'leaky_relu' ? ', slope=…' : ''}`,
+        `unknown dense parameter '${key}'; expected init=…, bias_init=…, W=[[…]], b=[…]${activation === 'leaky_relu' ? ', slope=…' : ''}`,
       );
       ok = false;
     }
   }
   return ok ? { init, biasInit, slope } : null;
+}
+
+/** Entries a written W or b may hold: enough for any lesson, small enough to stay readable in a source line. */
+export const MAX_WRITTEN_VALUES = 4096;
+
+/**
+ * Parses a written tensor, `[[0.1,0.2],[0.3,0.4]]` (rank 2) or `[0,0]` (rank 1): finite numbers in rectangular
+ * brackets. Returns the values row-major with their shape, or an error message.
+ */
+export function parseValues(text: string, rank: 1 | 2): Extract<InitSpec, { kind: 'values' }> | string {
+  const example = rank === 2 ? '[[0.1,0.2],[0.3,0.4]]' : '[0,0]';
+  if (text.length > MAX_WRITTEN_VALUES * 24) return `too long; write at most ${MAX_WRITTEN_VALUES} values`;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return `write numbers in brackets with no spaces, e.g. ${example}`;
+  }
+  const isNums = (a: unknown): a is number[] =>
+    Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (rank === 1) return isNums(v) ? { kind: 'values', values: v, shape: [v.length] } : `expected ${example}`;
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isNums)) return `expected rows of numbers, e.g. ${example}`;
+  const rows = v as number[][];
+  const bad = rows.findIndex((r) => r.length !== rows[0].length);
+  if (bad >= 0)
+    return `row ${bad + 1} has ${rows[bad].length} value${rows[bad].length === 1 ? '' : 's'}, row 1 has ${rows[0].length}`;
+  if (rows.length * rows[0].length > MAX_WRITTEN_VALUES) return `more than ${MAX_WRITTEN_VALUES} values`;
+  return { kind: 'values', values: rows.flat(), shape: [rows.length, rows[0].length] };
 }
 
 /** Parses `xavier`, `constant(0.1)`, `uniform(-0.1,0.1)`, `normal(0.02)`…; returns an error message on failure. */

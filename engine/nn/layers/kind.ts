@@ -147,6 +147,8 @@ export interface LayerKind<
   validate?(s: S): string | null;
   /** Output width given the input width (default: unchanged). */
   outWidth?(s: S, inWidth: number): number;
+  /** What is wrong with the layer on an input of `inWidth` (values written for another shape), or null. */
+  checkInput?(s: S, inWidth: number): string | null;
   /** Entries of its W-like and b-like parameter tensors (adjacent in the parameter buffer; b has outWidth entries). */
   params?(s: S, inWidth: number): { readonly w: number; readonly b: number };
   /** The activation the node applies (dense, activation), which a fused loss may take over. */
