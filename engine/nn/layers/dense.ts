@@ -50,7 +50,7 @@ const OPTIONS = {
 export const dense: LayerKind<DenseSpec> = {
   keyword: 'dense',
   example: 'dense h 4 tanh',
-  syntax: 'dense [NAME] UNITS [ACTIVATION] [init=… or W=[[…]]] [bias_init=… or b=[…]] [slope=…]',
+  syntax: 'dense [NAME] UNITS [ACTIVATION] [init=… or W=…] [bias_init=… or b=…] [slope=…]',
   doc: 'Fully connected layer: z = x·Wᵀ + b, a = φ(z). W is [UNITS × inputs] (PyTorch nn.Linear layout). Activation defaults to identity, init to xavier, bias_init to zeros.',
   options: OPTIONS,
   ebnf: '"dense" [ NAME ] INT [ ACTIVATION ] { dense-option } NEWLINE ;\ndense-option = "init=" INIT | "bias_init=" INIT | "W=" MATRIX | "b=" VECTOR | "slope=" NUMBER ;',
