@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
+import { nodeReadWeights } from './io/weightsFile';
 import { diagnoseRun } from './doctor/run';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
@@ -118,7 +119,10 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
-  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
+  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, {
+    readFile: nodeReadFile(file, root),
+    readWeights: nodeReadWeights(file, root),
+  });
   // doctor --json keeps stdout one JSON document: the file's own warnings go to stderr there.
   const quiet = command === 'doctor' && values.json === true;
   for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS))

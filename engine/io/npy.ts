@@ -8,6 +8,9 @@ export interface NpyArray {
   readonly data: Float32Array | Float64Array;
 }
 
+/** The arrays of an .npz, keyed as numpy's `np.load(file)[key]` (the entry name without `.npy`). */
+export type NpzArrays = ReadonlyMap<string, NpyArray>;
+
 /** The header fields of a .npy file that matter here. */
 export interface NpyHeader {
   readonly descr: string;

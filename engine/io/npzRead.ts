@@ -3,10 +3,9 @@
 // a deflated entry is never inflated past the size its directory entry declares nor past `maxBytes` in all.
 
 import zlib from 'node:zlib';
-import { readNpy, type NpyArray } from './npy';
+import { readNpy, type NpyArray, type NpzArrays } from './npy';
 
-/** One array of the archive, keyed as numpy's `np.load(file)[key]` (the entry name without `.npy`). */
-export type NpzArrays = ReadonlyMap<string, NpyArray>;
+export type { NpzArrays } from './npy';
 
 /** An entry of the zip's central directory. */
 interface Entry {
