@@ -92,9 +92,9 @@ test(
     const r = parse('good.npz');
     assert.deepEqual(r.diagnostics, []);
     const loaded = new Trainer(r.spec!);
-    const arrays = (
-      readNpz(fs.readFileSync(path.join(dir, 'good.npz'))) as { arrays: Map<string, { data: ArrayLike<number> }> }
-    ).arrays;
+    const read = readNpz(fs.readFileSync(path.join(dir, 'good.npz')));
+    if ('error' in read) assert.fail(read.error);
+    const arrays = read.arrays;
     const f32 = (k: string) => [...Float32Array.from(arrays.get(k)!.data)];
     // What `nnet inspect` shows for each layer is the file's array, reshaped [out, in].
     loaded.model.nodes.forEach((n, i) => {
