@@ -23,6 +23,8 @@ export interface NpyHeader {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Longest header read: numpy pads headers to 64 bytes and never writes one this long for a plain array. */
 const MAX_HEADER = 65536;
+/** True on the hosts nnet runs on (x86, ARM): typed arrays are in the file's byte order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Most dimensions a shape may have (numpy's own limit is 64). */
 const MAX_DIMS = 32;
 
@@ -86,6 +88,15 @@ export function readNpy(bytes: Uint8Array, name: string): NpyArray | { readonly 
     };
   if (count * size < have)
     return { error: `'${name}' has ${have - count * size} bytes after the data its shape ${shown} describes` };
+  if (LITTLE_ENDIAN) {
+    // A copy of the data bytes (memcpy, aligned at 0) viewed as floats: a 16 MB array in milliseconds.
+    // (Not bytes.slice: a Node Buffer's slice is a view, maybe unaligned, into a shared pool.)
+    const own = new ArrayBuffer(count * size);
+    new Uint8Array(own).set(bytes.subarray(h.dataOffset, h.dataOffset + count * size));
+    return size === 4
+      ? { shape: h.shape, dtype: 'float32', data: new Float32Array(own) }
+      : { shape: h.shape, dtype: 'float64', data: new Float64Array(own) };
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, have);
   if (size === 4) {
     const data = new Float32Array(count);

@@ -88,6 +88,7 @@ export async function readNpzAsync(bytes: Uint8Array, options: NpzReadOptions = 
     const a = arrayOf(data, e, name);
     if ('error' in a) return a;
     arrays.set(keyOf(e.name), a);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let other work run between arrays
   }
   return { arrays };
 }

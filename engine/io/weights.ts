@@ -81,7 +81,8 @@ export function checkWeights(
       errors.push(`'${slot.key}' in '${file}' has shape ${shape(a.shape)}; the network's is ${shape(slot.shape)}`);
       continue;
     }
-    const values = Float32Array.from(a.data);
+    // float32 arrays are the reader's own copies, used as they are; float64 converts natively, not element by element.
+    const values = a.data instanceof Float32Array ? a.data : new Float32Array(a.data);
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       const v = a.data[bad];
