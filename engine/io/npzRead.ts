@@ -213,7 +213,7 @@ function readDirectory(
     total += size;
     if (total > maxBytes)
       return {
-        error: `${name} holds more than ${Math.round(maxBytes / 1048576)} MiB of arrays once inflated, more than this network can use`,
+        error: `${name} holds more than ${(maxBytes / 1048576).toFixed(1)} MiB of arrays once inflated, more than this network can use`,
       };
     entries.push({ name: entryName, method, compressedSize, size, localOffset, flags });
     p = end;

@@ -74,6 +74,7 @@ inf = good['out.b'].copy(); inf[1] = -np.inf
 bad('inf.npz', out__b=inf)
 bad('overflow.npz', r__b=np.array([0, 0, 1e300, 0, 0]))
 np.savez('pickled.npz', **{**good, 'h1.W': np.array([{'x': 1}], dtype=object)}, allow_pickle=True)
+np.savez_compressed('bomb.npz', **{**good, 'pad': np.zeros((64, 1024, 1024), dtype=np.uint8)})
 open('truncated.npz', 'wb').write(open('good.npz', 'rb').read()[:-400])
 `,
     dir,
@@ -156,6 +157,12 @@ test('each bad file is an error on the weights path naming the array and the pro
   assert.deepEqual(problems('overflow.npz'), [
     "'r.b' in 'overflow.npz' holds 1e+300, too large for float32 at [2]; weights must be finite",
   ]);
+  // 64 MiB of zeros deflate to 64 KiB: refused from the directory, before inflating, by what the network could use.
+  assert.ok(fs.statSync(path.join(dir, 'bomb.npz')).size < 200_000);
+  assert.match(
+    problems('bomb.npz')[0],
+    /^'bomb\.npz' holds more than 1\.\d MiB of arrays once inflated, more than this network can use$/,
+  );
   assert.match(problems('truncated.npz')[0], /^'truncated\.npz' is not a complete \.npz \(zip\) file/);
   assert.match(problems('pickled.npz')[0], /^'pickled\.npz': 'h1\.W\.npy' holds Python objects .*never unpickles/);
   assert.deepEqual(problems('absent.npz'), [`file not found: 'absent.npz' (looked in ${dir})`]);

@@ -11,16 +11,16 @@ export const MAX_WEIGHTS_FILE_BYTES = MAX_NPZ_BYTES;
 
 /**
  * A `readWeights` for `parseNnet` that reads paths relative to the folder of `nnetFile`, inside `root` (default:
- * that folder), files of at most `maxBytes`. Never throws.
+ * that folder), files of at most `maxBytes`, inflating no more than the network's budget. Never throws.
  */
 export function nodeReadWeights(
   nnetFile: string,
   root: string = path.dirname(nnetFile),
   maxBytes = MAX_WEIGHTS_FILE_BYTES,
 ): ReadWeights {
-  return (relPath) =>
+  return (relPath, budget) =>
     readInside(nnetFile, root, relPath, (real) => {
       const r = readFileBytes(real, maxBytes, relPath);
-      return 'error' in r ? r : readNpz(r.bytes, { name: `'${relPath}'`, maxBytes: MAX_NPZ_BYTES });
+      return 'error' in r ? r : readNpz(r.bytes, { name: `'${relPath}'`, maxBytes: Math.min(budget, MAX_NPZ_BYTES) });
     });
 }

@@ -18,9 +18,13 @@ export type ReadFile = (
 
 /**
  * Answers the arrays of the weights file a `weights "FILE.npz"` line names (relative to the .nnet file), or why it
- * cannot be read. Supplied by the caller like `ReadFile`: the parser never touches the file system.
+ * cannot be read. Supplied by the caller like `ReadFile`: the parser never touches the file system. `maxBytes` is
+ * what the network's arrays could take (twice their float64 size, and headers): a reader may refuse to inflate more.
  */
-export type ReadWeights = (relPath: string) => { readonly arrays: NpzArrays } | { readonly error: string };
+export type ReadWeights = (
+  relPath: string,
+  maxBytes: number,
+) => { readonly arrays: NpzArrays } | { readonly error: string };
 
 /** Options of `parseNnet`. */
 export interface ParseOptions {

@@ -64,12 +64,14 @@ export function loadWeights(
     ctx.error(draft.range, `cannot read '${draft.path}' here: no file reader was supplied to the parser`);
     return undefined;
   }
-  const r = readWeights(draft.path);
+  const slots = weightSlots(inputSize, layers);
+  // Twice the float64 size of every array and a header each: room for a file with a few extra arrays to be named.
+  const budget = slots.reduce((sum, s) => sum + 16 * s.shape.reduce((a, d) => a * d, 1) + 4096, 1 << 20);
+  const r = readWeights(draft.path, budget);
   if ('error' in r) {
     ctx.error(draft.range, r.error);
     return undefined;
   }
-  const slots = weightSlots(inputSize, layers);
   const key = `${draft.path}\0${slots.map((s) => `${s.key}${s.shape.join('x')}`).join(' ')}`;
   let c = checked.get(r.arrays);
   if (c?.key !== key) {
