@@ -5,6 +5,7 @@
 
 import type { ExprScope } from '../engine/expr/values';
 import { nodeReadFile } from '../engine/data/files';
+import { nodeReadWeights } from '../engine/io/weightsFile';
 import { parseNnet } from '../engine/language/parser';
 import { History, type ReplayProgress } from '../engine/runtime/history';
 import { Doctor } from '../engine/doctor/doctor';
@@ -149,6 +150,7 @@ export class TrainingRun {
     const limits = msg.limits;
     const { spec, diagnostics } = parseNnet(msg.source, {
       readFile: nodeReadFile(msg.fileName, msg.dataRoot, limits?.maxCsvBytes),
+      readWeights: nodeReadWeights(msg.fileName, msg.dataRoot),
       memoryBudget: limits?.memoryBudget,
     });
     if (!spec) {

@@ -6,6 +6,7 @@ import { version } from '../package.json';
 import { nodeReadFile, readTextFile } from './data/files';
 import { gradcheckCommand } from './cliGradcheck';
 import { trainCommand } from './cliTrain';
+import { nodeReadWeights } from './io/weightsFile';
 import { diagnoseRun } from './doctor/run';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
@@ -124,7 +125,10 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   // CSV files may live anywhere under the current directory (the "workspace") when the .nnet file is inside it.
   const rel = path.relative(process.cwd(), path.resolve(file));
   const root = !rel.startsWith('..') && !path.isAbsolute(rel) ? process.cwd() : path.dirname(path.resolve(file));
-  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, { readFile: nodeReadFile(file, root) });
+  const { spec, diagnostics, omittedDiagnostics } = parseNnet(read.text, {
+    readFile: nodeReadFile(file, root),
+    readWeights: nodeReadWeights(file, root),
+  });
   // doctor --json keeps stdout one JSON document: the file's own warnings go to stderr there.
   const quiet = command === 'doctor' && values.json === true;
   for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS))

@@ -50,5 +50,8 @@ export async function mayRun(action: RunAction, uri: vscode.Uri): Promise<boolea
 
 /** The error a `data csv` line gets in Restricted Mode, where nnet reads no data files. */
 export function untrustedCsvMessage(file: string): string {
-  return vscode.l10n.t("'{0}' is not read in Restricted Mode: trust this folder to check and train on CSV data", file);
+  return vscode.l10n.t(
+    "'{0}' is not read in Restricted Mode: trust this folder to check and train on its data files",
+    file,
+  );
 }

@@ -24,14 +24,27 @@ export function kindOf(st: fs.Stats): string {
 
 /**
  * Reads a regular file of at most `maxBytes` as UTF-8, or says why not; `name` is how messages call it. Never
- * throws and never blocks: the file is opened non-blocking (a FIFO would otherwise wait for a writer forever) and
- * checked on the open descriptor, so it cannot be swapped for a pipe or a device between the check and the read.
+ * throws and never blocks (see readFileBytes).
  */
 export function readTextFile(
   file: string,
   maxBytes: number,
   name = file,
 ): { readonly text: string } | { readonly error: string } {
+  const r = readFileBytes(file, maxBytes, name);
+  return 'error' in r ? r : { text: r.bytes.toString('utf8') };
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`, or says why not; `name` is how messages call it. Never throws and
+ * never blocks: the file is opened non-blocking (a FIFO would otherwise wait for a writer forever) and checked on
+ * the open descriptor, so it cannot be swapped for a pipe or a device between the check and the read.
+ */
+export function readFileBytes(
+  file: string,
+  maxBytes: number,
+  name = file,
+): { readonly bytes: Buffer } | { readonly error: string } {
   let fd: number | null = null;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
@@ -48,7 +61,7 @@ export function readTextFile(
       if (r === 0) break; // the file shrank while being read
       n += r;
     }
-    return { text: buf.toString('utf8', 0, n) };
+    return { bytes: buf.subarray(0, n) };
   } catch (e) {
     return { error: readErrorMessage(e, name) };
   } finally {
@@ -90,29 +103,33 @@ export function nodeReadFile(
   root: string = path.dirname(nnetFile),
   maxBytes: number = MAX_CSV_BYTES,
 ): ReadFile {
+  return (relPath) => readInside(nnetFile, root, relPath, (real) => readTextFile(real, maxBytes, relPath));
+}
+
+/**
+ * Resolves `relPath` (as written in the .nnet file `nnetFile`) inside `root`, symlinks included, and reads the real
+ * file with `read`; refuses a path that leaves the root, and says where a missing file was looked for. Never throws.
+ */
+export function readInside<T extends object>(
+  nnetFile: string,
+  root: string,
+  relPath: string,
+  read: (real: string) => T | { readonly error: string },
+): T | { readonly error: string } {
   const dir = path.dirname(path.resolve(nnetFile));
   const rootAbs = path.resolve(root);
-  const inside = isInside;
-  return (relPath) => {
-    const target = path.resolve(dir, relPath);
-    const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;
-    if (!inside(target, rootAbs)) return { error: `'${relPath}' is outside ${where}; data files must be inside it` };
-    try {
-      // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
-      const real = fs.realpathSync(target);
-      if (!inside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
-      const r = readTextFile(real, maxBytes, relPath);
-      return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`)
-        ? { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` }
-        : r;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return {
-        error:
-          code === 'ENOENT'
-            ? `file not found: '${relPath}' (looked in ${path.dirname(target)})`
-            : `cannot read '${relPath}': ${code ?? String(e)}`,
-      };
-    }
-  };
+  const target = path.resolve(dir, relPath);
+  const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;
+  if (!isInside(target, rootAbs)) return { error: `'${relPath}' is outside ${where}; data files must be inside it` };
+  const notFound = { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` };
+  try {
+    // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
+    const real = fs.realpathSync(target);
+    if (!isInside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
+    const r = read(real);
+    return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? notFound : r;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? notFound : { error: `cannot read '${relPath}': ${code ?? String(e)}` };
+  }
 }

@@ -1,6 +1,7 @@
 // What the parts of the parser share: the diagnostics being collected and helpers to read one line's tokens.
 
 import type { CsvDataset, CsvOptions } from '../data/csv';
+import type { NpzArrays } from '../io/npy';
 import { parseNumber, type Token } from './lexer';
 import type { Diagnostic, SourceRange } from './spec';
 
@@ -15,10 +16,22 @@ export type ReadFile = (
   relPath: string,
 ) => { readonly text: string; readonly load?: (options: CsvOptions) => CsvDataset } | { readonly error: string };
 
+/**
+ * Answers the arrays of the weights file a `weights "FILE.npz"` line names (relative to the .nnet file), or why it
+ * cannot be read. Supplied by the caller like `ReadFile`: the parser never touches the file system. `maxBytes` is
+ * what the network's arrays could take (twice their float64 size, and headers): a reader may refuse to inflate more.
+ */
+export type ReadWeights = (
+  relPath: string,
+  maxBytes: number,
+) => { readonly arrays: NpzArrays } | { readonly error: string };
+
 /** Options of `parseNnet`. */
 export interface ParseOptions {
   /** How to read `data csv "FILE"`; without it such a line is an error that says so. */
   readonly readFile?: ReadFile;
+  /** How to read `weights "FILE.npz"`; without it such a line is an error that says so. */
+  readonly readWeights?: ReadWeights;
   /**
    * Bytes training may use for parameters, gradients, optimizer state and activations; a file that needs more is an
    * error. Default LIMITS.memoryBudget (2 GiB).

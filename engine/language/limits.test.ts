@@ -178,7 +178,7 @@ test('huge files are cut short: layers past the limit and rows past the sample l
     rows.diagnostics.map((d) => d.message),
     [
       `${LIMITS.maxSamples + 5000} samples exceed the limit of ${LIMITS.maxSamples}`,
-      "unknown training setting 'bogus'; expected epochs, batch, accumulate, optimizer, schedule, warmup, clip, seed, validation, shuffle",
+      "unknown training setting 'bogus'; expected epochs, batch, accumulate, optimizer, schedule, warmup, clip, seed, validation, shuffle, weights",
     ],
   );
 });

@@ -9,8 +9,9 @@ import { lineBounds, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
 import { LIMITS, type Diagnostic, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
+import { loadWeights } from './weights';
 
-export type { ParseOptions, ReadFile } from './context';
+export type { ParseOptions, ReadFile, ReadWeights } from './context';
 export type { RowDraft } from './data';
 
 /** The result of parsing: a spec when there are no errors, and all diagnostics (errors and warnings). */
@@ -40,7 +41,10 @@ const MAX_STATEMENT_TOKENS = 64;
 /** Most words a data row can use: the widest input and target, and the arrow. */
 const MAX_ROW_TOKENS = 2 * LIMITS.maxUnits + 1;
 
-/** Parses and checks a .nnet document; `options.readFile` reads the CSV a `data csv` line names. Never throws. */
+/**
+ * Parses and checks a .nnet document; `options.readFile` reads the CSV a `data csv` line names, `options.readWeights`
+ * the .npz a `weights` line names. Never throws.
+ */
 export function parseNnet(text: string, options: ParseOptions = {}): ParseResult {
   const ctx = new ParseContext();
   const net = new NetworkBuilder(ctx);
@@ -135,6 +139,10 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
     }
   }
   const layers = net.finish();
+  const weights =
+    train.weights && net.input && !net.failed
+      ? loadWeights(ctx, train.weights, net.input.size, layers, options.readWeights)
+      : undefined;
 
   // The first line, as a place for whole-file errors; empty when the line is (editors widen it to one character).
   const top: SourceRange = { line: 0, col: 0, endCol: bounds.end[0] };
@@ -165,7 +173,7 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   });
   ctx.diagnostics.sort((a, b) => a.range.line - b.range.line || a.range.col - b.range.col);
   return {
-    spec: ctx.hasErrors ? null : spec,
+    spec: ctx.hasErrors || !spec ? null : weights ? { ...spec, weights } : spec,
     diagnostics: ctx.diagnostics,
     omittedDiagnostics: ctx.omitted,
     partial: {

@@ -2,6 +2,7 @@
 
 import { kindOf, type LeafSpec } from '../nn/layers';
 import type { ResidualSpec } from '../nn/layers/residual';
+import type { InitialWeights } from '../io/weights';
 import type { Loss } from '../nn/losses';
 import type { OptimizerConfig } from '../nn/optimizers';
 import type { LrSchedule } from '../nn/schedules';
@@ -95,6 +96,8 @@ export interface NetworkSpec {
   readonly lossRange: SourceRange;
   readonly data: DataSpec;
   readonly train: TrainSpec;
+  /** Arrays training starts from instead of the seed's initialisation (`weights "FILE.npz"`); absent: the seed's. */
+  readonly weights?: InitialWeights;
 }
 
 export { LIMITS } from './limits';

@@ -5,6 +5,7 @@ import { CONSTANT_LR, type LrSchedule, type ScheduleConfig } from '../nn/schedul
 import { at, readOptions, type Line, type ParseContext } from './context';
 import { parseInteger, parseNumber } from './lexer';
 import { LIMITS, type ClipSpec, type SourceRange } from './spec';
+import { weightsStatement, type WeightsDraft } from './weights';
 
 /** Training settings as written, before defaults that depend on the data (batch) are applied. */
 export interface TrainDraft {
@@ -22,6 +23,8 @@ export interface TrainDraft {
   validation: number;
   validationRange: SourceRange | null;
   shuffle: boolean;
+  /** The `weights "FILE.npz"` line, loaded once the layers are known (weights.ts). */
+  weights: WeightsDraft | null;
 }
 
 /** Settings the `train` block accepts. */
@@ -36,6 +39,7 @@ export const TRAIN_SETTINGS = [
   'seed',
   'validation',
   'shuffle',
+  'weights',
 ] as const;
 
 /** Defaults for every setting. */
@@ -55,6 +59,7 @@ export function defaultTrain(): TrainDraft {
     validation: 0,
     validationRange: null,
     shuffle: true,
+    weights: null,
   };
 }
 
@@ -163,6 +168,9 @@ export function trainStatement(ctx: ParseContext, line: Line, d: TrainDraft, onc
       ctx.extra(line, 2);
       return;
     }
+    case 'weights':
+      d.weights = weightsStatement(ctx, line);
+      return;
     case 'shuffle':
       if (a1?.text !== 'on' && a1?.text !== 'off')
         ctx.error(a1 ? at(line, a1) : line.whole, "expected 'shuffle on' or 'shuffle off'");

@@ -91,6 +91,11 @@ export const STATEMENTS: Readonly<Record<string, WordDoc>> = {
     'Fraction of the samples held out (the last ones) to measure the validation loss. Default 0.',
   ),
   shuffle: w('setting', 'shuffle on|off', 'Shuffle the training samples every epoch. Default on.'),
+  weights: w(
+    'setting',
+    'weights "FILE.npz"',
+    "Start from trained weights instead of the seed's initialisation: a numpy .npz next to the .nnet file with one array per parameter, `LAYER.W` [out, in] and `LAYER.b` [out] (batch norm: γ, β, and optionally running_mean, running_var). Default: none.",
+  ),
 };
 
 /** Activations: forward φ and derivative φ′ (declared beside the layer kinds that apply them). */

@@ -12,6 +12,7 @@ import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
 import { EpochLog } from './epochLog';
+import { applyWeights } from '../io/weights';
 
 /** The kinds of events in one training step, in order. */
 export type Phase = 'forward' | 'loss' | 'backward' | 'clip' | 'update';
@@ -211,6 +212,8 @@ export class Trainer {
     this.model = new Model(spec.inputSize, spec.layers, t.batch);
     this.rng = new Prng(t.seed);
     this.model.initialize(this.rng);
+    // Trained weights replace the initial values after the seed drew them, so dropout and shuffling draw as without.
+    if (spec.weights) applyWeights(this.model, spec.weights);
     this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
     this.lr = this.baseLr = t.optimizer.lr;
     this.fusedOutput = this.model.fusesWith(spec.loss);

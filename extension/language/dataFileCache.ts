@@ -6,6 +6,7 @@ import { loadCsvSteps, type CsvDataset, type CsvOptions } from '../../engine/dat
 import { MAX_CSV_BYTES } from '../../engine/data/files';
 import { locateDataFile, readTextFileAsync, type FileStamp } from '../../engine/data/filesAsync';
 import type { ReadFile } from '../../engine/language/parser';
+import { WeightsFileCache } from './weightsFileCache';
 
 /** What the parser's `readFile` answers for one path. */
 export type DataFileAnswer = ReturnType<ReadFile>;
@@ -52,6 +53,8 @@ export class DataFileCache {
   reads = 0;
   /** Row loads started so far (one per file stamp and option set). */
   loads = 0;
+  /** The weights files (`weights "FILE.npz"`) the same documents read. */
+  readonly weights = new WeightsFileCache();
 
   constructor(
     private readonly limits: DataFileCacheLimits = DEFAULT_LIMITS,

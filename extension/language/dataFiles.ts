@@ -15,7 +15,7 @@ export function csvAccess(doc: vscode.TextDocument): CsvAccess {
     return {
       kind: 'refused',
       id: `scheme:${scheme}`,
-      message: (file) => `'${file}' cannot be read from '${scheme}:': CSV data is read from files on disk`,
+      message: (file) => `'${file}' cannot be read from '${scheme}:': data files are read from disk`,
     };
   }
   if (!vscode.workspace.isTrusted) return { kind: 'refused', id: 'untrusted', message: untrustedCsvMessage };

@@ -48,7 +48,7 @@ let changedLimits: (keys: readonly string[]) => void = () => undefined;
 
 /** Drops documents when they close and results that read a CSV file when it changes on disk. */
 export function registerDocuments(): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher('**/*.csv');
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.{csv,npz}');
   const changed = (keys: readonly string[]) => {
     if (keys.length) invalidated.fire(keys);
   };
@@ -56,7 +56,7 @@ export function registerDocuments(): vscode.Disposable {
   return vscode.Disposable.from(
     invalidated,
     watcher,
-    // Any CSV event re-checks every document that reads data (a new file may be one it could not find, a changed
+    // Any CSV or .npz event re-checks every document that reads data (a new file may be one it could not find, a changed
     // one may be behind a link); only a file whose stamp changed is read again.
     watcher.onDidChange(() => changed(cache.invalidateAllData())),
     watcher.onDidCreate(() => changed(cache.invalidateAllData())),

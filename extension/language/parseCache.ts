@@ -6,6 +6,7 @@ import { LIMITS } from '../../engine/language/spec';
 import { parseNnet, type ParseResult } from '../../engine/language/parser';
 import type { ParseLimits } from '../../debugger/protocol';
 import { stillLoading, type DataFileAnswer, type DataFileCache } from './dataFileCache';
+import type { WeightsAnswer } from './weightsFileCache';
 
 /** A document as the cache needs it: `key` identifies it (its URI), `version` grows with every edit. */
 export interface SourceDocument {
@@ -28,7 +29,7 @@ interface Entry {
   readonly accessId: string;
   readonly result: Promise<ParseResult>;
   settled: boolean;
-  /** The CSV paths (as written) this version asked for. */
+  /** The CSV paths (as written) this version asked for, and its weights paths prefixed `weights:`. */
   paths: readonly string[];
   /** Other per-version results (document symbols, folding ranges), computed on first use. */
   readonly derived: Map<string, unknown>;
@@ -172,15 +173,23 @@ export async function parseWithDataFiles(
   const memoryBudget = limits?.memoryBudget;
   if (access.kind === 'refused')
     return {
-      result: parseNnet(text, { readFile: (f) => ({ error: access.message(f) }), memoryBudget }),
+      result: parseNnet(text, {
+        readFile: (f) => ({ error: access.message(f) }),
+        readWeights: (f) => ({ error: access.message(f) }),
+        memoryBudget,
+      }),
       paths: [],
       parses: 1,
     };
   const answers = new Map<string, DataFileAnswer>();
+  const weights = new Map<string, WeightsAnswer>();
   const resolve = (paths: Iterable<string>) =>
     Promise.all(
       [...paths].map(async (p) => {
-        answers.set(p, await files.answer(access.file, p, access.root, limits?.maxCsvBytes));
+        if (p.startsWith(WEIGHTS)) {
+          const rel = p.slice(WEIGHTS.length);
+          weights.set(rel, await files.weights.answer(access.file, rel, access.root));
+        } else answers.set(p, await files.answer(access.file, p, access.root, limits?.maxCsvBytes));
       }),
     );
   await resolve(hint);
@@ -209,11 +218,21 @@ export async function parseWithDataFiles(
         },
       };
     };
-    const result = parseNnet(text, { readFile, memoryBudget });
+    const readWeights = (p: string): WeightsAnswer => {
+      used.push(WEIGHTS + p);
+      const a = weights.get(p);
+      if (a) return a;
+      missing.add(WEIGHTS + p);
+      return PENDING;
+    };
+    const result = parseNnet(text, { readFile, readWeights, memoryBudget });
     if ((!missing.size && !loading.length) || round === 4) return { result, paths: used, parses: round };
     await Promise.all([resolve(missing), ...loading]);
   }
 }
+
+/** How `paths` name a weights file (`weights "FILE.npz"`), apart from CSV paths. */
+const WEIGHTS = 'weights:';
 
 /** Never seen by a caller: a parse that meets it is thrown away and run again once the file is read. */
 const PENDING = { error: 'reading…' } as const;

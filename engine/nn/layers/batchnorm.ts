@@ -77,6 +77,7 @@ export const batchnorm: LayerKind<BatchNormSpec> = {
     };
   },
   carried: (st) => [(st as BatchNormState).runningMean, (st as BatchNormState).runningVar],
+  carriedNames: ['running_mean', 'running_var'],
   init(m, i) {
     const n = m.nodes[i];
     m.params.fill(1, n.wOff, n.wOff + n.outWidth); // γ

@@ -42,6 +42,7 @@ function uniform(o: NodeOps): NodeOps {
     buffers: o.buffers,
     state: o.state,
     carried: o.carried,
+    carriedNames: o.carriedNames,
     init: o.init,
     forward: o.forward,
     backward: o.backward,

@@ -54,6 +54,11 @@ export interface NodeOps {
    * trainer saves and restores them with its state, so rewinding restores them.
    */
   carried?(state: NodeState): readonly FloatArray[];
+  /**
+   * Names of the `carried` arrays (each [outWidth]) in a weights file, `<layer>.<name>`: PyTorch's buffer names,
+   * e.g. batch norm's `running_mean` and `running_var` (engine/io/weights.ts).
+   */
+  readonly carriedNames?: readonly string[];
   /** Initialises the node's parameters. */
   init?<Arr extends FloatArray>(m: Model<Arr>, i: number, rng: Prng): void;
   /** Reads acts[i], writes acts[i+1] and the node's own buffers. */
