@@ -7,7 +7,13 @@ import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
 import { LIMITS, type NetworkSpec } from '../engine/language/spec';
 import { Trainer } from '../engine/runtime/trainer';
-import { EXCEPTION_FILTERS, type ExceptionFilterId, type HostToWorker, type WorkerToHost } from '../debugger/protocol';
+import {
+  defaultFilterThreshold,
+  EXCEPTION_FILTERS,
+  type ExceptionFilterId,
+  type HostToWorker,
+  type WorkerToHost,
+} from '../debugger/protocol';
 import { TrainingRun } from '../debugger/trainingRun';
 import { BATCHES, nnetSource, type Dataset, type NetDef } from './networks';
 import { time, type Runner } from './runner';
@@ -73,10 +79,9 @@ export const RUN_MODES = {
   'debug+filters': {
     debug: true,
     historyBytes: 256 * 1024 * 1024,
-    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
-      id,
-      threshold: id === 'vanishing' ? 1e-30 : EXCEPTION_FILTERS[id].defaultThreshold,
-    })),
+    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[])
+      .filter((id) => EXCEPTION_FILTERS[id].by === 'stopRules') // the doctor's filters need the doctor: its own bench
+      .map((id) => ({ id, threshold: id === 'vanishing' ? 1e-30 : defaultFilterThreshold(id) })),
   },
 } as const satisfies Record<
   string,

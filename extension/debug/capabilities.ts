@@ -3,6 +3,7 @@
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { EXCEPTION_FILTERS, type ExceptionFilterId } from '../../debugger/protocol';
+import { conditionDescription } from './exceptionFilters';
 
 /** The capabilities of every nnet debug session. */
 export function capabilities(): DebugProtocol.Capabilities {
@@ -49,8 +50,8 @@ export function capabilities(): DebugProtocol.Capabilities {
       description: EXCEPTION_FILTERS[id].description,
       default: false,
       // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
-      supportsCondition: id !== 'nan',
-      conditionDescription: 'threshold (default: the nnet.exceptions setting)',
+      supportsCondition: EXCEPTION_FILTERS[id].thresholds.length > 0,
+      conditionDescription: conditionDescription(id),
     })),
   };
 }
