@@ -74,18 +74,20 @@ export class DoctorStops {
     const filter = this.enabled.get(rule);
     if (!filter || this.hit) return;
     const t = this.trainer,
-      label = EXCEPTION_FILTERS[filter].label;
+      text = h.message();
+    // The rule's own sentence (it names the layer and the numbers), then the rule and where it sits.
+    const said = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
     if (h.anchor.kind === 'layer') {
       const node = h.anchor.node;
-      this.hit = { filter, node, description: `${label} in '${t.model.nodes[node].name}': ${h.message()}` };
+      this.hit = { filter, node, description: `${said} [${rule}, layer '${t.model.nodes[node].name}']` };
       return;
     }
-    const line = anchorPosition(t.spec, t, h.anchor).line;
+    const line = anchorPosition(t.spec, t, h.anchor).line + 1;
     this.hit = {
       filter,
       node: -1,
-      at: { line: line + 1, layerName: h.anchor.kind },
-      description: `${label} (${h.anchor.kind} line ${line + 1}): ${h.message()}`,
+      at: { line, layerName: h.anchor.kind },
+      description: `${said} [${rule}, ${h.anchor.kind} line ${line}]`,
     };
   }
 }

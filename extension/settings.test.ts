@@ -12,9 +12,11 @@ import {
   SettingsStore,
   mergeLaunchSettings,
   sessionSettings,
+  thresholdsOf,
   type ConfigurationSource,
   type SettingName,
 } from './settings';
+import { DEFAULT_THRESHOLDS, THRESHOLD_INFO, type DoctorThresholds } from '../engine/doctor/thresholds';
 
 /** A configuration the test edits, with VS Code's change event (only for sections the edit touched). */
 function fakeWorkspace(initial: Record<string, unknown> = {}) {
@@ -159,4 +161,21 @@ test("package.json declares every setting with this default and range, and each 
       `launch attribute ${n}`,
     );
   assert.equal(launch.trace?.type, 'boolean');
+});
+
+test("every threshold of the doctor is a setting with the doctor's default and range (one definition)", () => {
+  for (const k of Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]) {
+    const s = SETTINGS[k];
+    assert.equal(s.default, DEFAULT_THRESHOLDS[k], k);
+    assert.deepEqual(
+      [s.minimum, s.maximum, s.integer],
+      [THRESHOLD_INFO[k].minimum, THRESHOLD_INFO[k].maximum, THRESHOLD_INFO[k].integer],
+      k,
+    );
+    assert.ok(DEFAULT_THRESHOLDS[k] >= s.minimum && DEFAULT_THRESHOLDS[k] <= s.maximum, `${k}'s default is in range`);
+    assert.match(s.key, /^(exceptions|doctor)\./, k);
+  }
+  assert.equal(SETTINGS.saturatedShare.key, 'doctor.saturatedShare');
+  assert.equal(SETTINGS.explodingNorm.key, 'exceptions.explodingNorm', 'the settings the filters had keep their keys');
+  assert.deepEqual(thresholdsOf(DEFAULT_SETTINGS), DEFAULT_THRESHOLDS);
 });

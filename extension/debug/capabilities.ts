@@ -48,7 +48,8 @@ export function capabilities(): DebugProtocol.Capabilities {
       filter: id,
       label: EXCEPTION_FILTERS[id].label,
       description: EXCEPTION_FILTERS[id].description,
-      default: false,
+      // NaN/Inf is what a user never wants to train past; the others are opt-in (they stop healthy runs too).
+      default: id === 'nan',
       // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
       supportsCondition: EXCEPTION_FILTERS[id].thresholds.length > 0,
       conditionDescription: conditionDescription(id),
