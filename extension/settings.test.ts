@@ -179,3 +179,13 @@ test("every threshold of the doctor is a setting with the doctor's default and r
   assert.equal(SETTINGS.explodingNorm.key, 'exceptions.explodingNorm', 'the settings the filters had keep their keys');
   assert.deepEqual(thresholdsOf(DEFAULT_SETTINGS), DEFAULT_THRESHOLDS);
 });
+
+test("docs/doctor.md's thresholds table names every threshold with its default and its setting", () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'doctor.md'), 'utf8');
+  for (const k of Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]) {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${k}\` |`));
+    assert.ok(row, `${k} has a row`);
+    assert.ok(row.includes(`| ${DEFAULT_THRESHOLDS[k]} |`), `${k}: default ${DEFAULT_THRESHOLDS[k]}`);
+    assert.ok(row.includes(`\`nnet.${SETTINGS[k].key}\``), `${k}: its setting`);
+  }
+});
