@@ -64,6 +64,8 @@ export const RUN_MODES = {
   train: { debug: false, historyBytes: 0, exceptionFilters: [] },
   /** Debug session with its defaults: breakpoint checks per event, 256 MB of rewind history, no exception filter. */
   debug: { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [] },
+  /** Debug session with the training doctor watching, as the extension's sessions run (its findings at the end). */
+  'debug+doctor': { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [], doctor: true },
   /** Debug session with a breakpoint on every layer whose condition never holds: the cost of breakpoints that do not fire. */
   'debug+breakpoints': {
     debug: true,
@@ -86,7 +88,7 @@ export const RUN_MODES = {
 } as const satisfies Record<
   string,
   Pick<Extract<HostToWorker, { kind: 'start' }>, 'debug' | 'historyBytes' | 'exceptionFilters'> &
-    Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints'>>
+    Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints' | 'doctor'>>
 >;
 export type RunMode = keyof typeof RUN_MODES;
 
@@ -228,6 +230,7 @@ export async function measureOverhead(
     bare: [],
     train: [],
     debug: [],
+    'debug+doctor': [],
     'debug+breakpoints': [],
     'debug+filters': [],
   };
