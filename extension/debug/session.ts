@@ -76,6 +76,8 @@ export class NnetDebugSession extends GuardedSession {
   private settings: SessionSettings;
   /** The launch arguments (they override settings), kept so a change of settings mid-session keeps them winning. */
   private launchArgs: Record<string, unknown> = {};
+  /** The settings as last changed while this session lives (before that: options.settings). */
+  private latestSettings: NnetSettings | null = null;
   private nextBreakpointId = 1;
   private stopped: Stopped | null = null;
   private refs = new Handles<VarRef>(1);
@@ -181,6 +183,8 @@ export class NnetDebugSession extends GuardedSession {
    */
   settingsChanged(settings: NnetSettings): void {
     if (this.ended) return;
+    this.latestSettings = settings;
+    if (!this.launched) return; // the launch reads them
     this.settings = sessionSettings(this.launchArgs, () => undefined, settings);
     this.sendExceptionFilters();
   }
@@ -202,7 +206,7 @@ export class NnetDebugSession extends GuardedSession {
     this.settings = sessionSettings(
       this.launchArgs,
       (m) => this.log('warn', m),
-      this.options.settings ?? DEFAULT_SETTINGS,
+      this.latestSettings ?? this.options.settings ?? DEFAULT_SETTINGS,
     );
     if (this.settings.trace && !this.tracing) {
       this.tracing = true;
