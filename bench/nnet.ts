@@ -7,7 +7,13 @@ import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
 import { LIMITS, type NetworkSpec } from '../engine/language/spec';
 import { Trainer } from '../engine/runtime/trainer';
-import { EXCEPTION_FILTERS, type ExceptionFilterId, type HostToWorker, type WorkerToHost } from '../debugger/protocol';
+import {
+  defaultFilterThreshold,
+  EXCEPTION_FILTERS,
+  type ExceptionFilterId,
+  type HostToWorker,
+  type WorkerToHost,
+} from '../debugger/protocol';
 import { TrainingRun } from '../debugger/trainingRun';
 import { BATCHES, nnetSource, type Dataset, type NetDef } from './networks';
 import { time, type Runner } from './runner';
@@ -58,6 +64,8 @@ export const RUN_MODES = {
   train: { debug: false, historyBytes: 0, exceptionFilters: [] },
   /** Debug session with its defaults: breakpoint checks per event, 256 MB of rewind history, no exception filter. */
   debug: { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [] },
+  /** Debug session with the training doctor watching, as the extension's sessions run (its findings at the end). */
+  'debug+doctor': { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [], doctor: true },
   /** Debug session with a breakpoint on every layer whose condition never holds: the cost of breakpoints that do not fire. */
   'debug+breakpoints': {
     debug: true,
@@ -73,15 +81,14 @@ export const RUN_MODES = {
   'debug+filters': {
     debug: true,
     historyBytes: 256 * 1024 * 1024,
-    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[]).map((id) => ({
-      id,
-      threshold: id === 'vanishing' ? 1e-30 : EXCEPTION_FILTERS[id].defaultThreshold,
-    })),
+    exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[])
+      .filter((id) => EXCEPTION_FILTERS[id].by === 'stopRules') // the doctor's filters need the doctor: its own bench
+      .map((id) => ({ id, threshold: id === 'vanishing' ? 1e-30 : defaultFilterThreshold(id) })),
   },
 } as const satisfies Record<
   string,
   Pick<Extract<HostToWorker, { kind: 'start' }>, 'debug' | 'historyBytes' | 'exceptionFilters'> &
-    Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints'>>
+    Partial<Pick<Extract<HostToWorker, { kind: 'start' }>, 'breakpoints' | 'doctor'>>
 >;
 export type RunMode = keyof typeof RUN_MODES;
 
@@ -223,6 +230,7 @@ export async function measureOverhead(
     bare: [],
     train: [],
     debug: [],
+    'debug+doctor': [],
     'debug+breakpoints': [],
     'debug+filters': [],
   };

@@ -2,7 +2,8 @@
 // Both sides import this file; every message is tagged by `kind`, and requests that expect a reply carry an `id`.
 // Messages cross by structured clone, which keeps Float32Array values and NaN, ±∞ and -0 as they are: no codec.
 
-import type { Finding } from '../engine/doctor/types';
+import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../engine/doctor/thresholds';
+import type { Finding, RuleId } from '../engine/doctor/types';
 import type { TensorCheck } from '../engine/runtime/layerGradcheck';
 import type { LayerDetail, LayerGradStats, LossPoint, Scalar, Tensor } from '../wire/types';
 import type { LogLevel } from './log';
@@ -59,35 +60,130 @@ export interface BreakpointSpec {
   readonly logMessage?: string;
 }
 
-/** The exception filters the adapter offers. */
+/** How an exception filter is described and applied. */
+interface FilterDef {
+  readonly label: string;
+  readonly description: string;
+  /** The doctor's rule it stops on (docs/doctor.md). */
+  readonly rule: RuleId;
+  /**
+   * Who decides the stop: the debugger's per-batch checks (stopRules.ts) or the training doctor observing the run
+   * (doctorStops.ts), which stops where the doctor's rule reports a hit.
+   */
+  readonly by: 'stopRules' | 'doctor';
+  /** The doctor thresholds its condition sets, in order (`low high`); none: no condition. */
+  readonly thresholds: readonly (keyof DoctorThresholds)[];
+}
+
+/** The exception filters the adapter offers: one per rule of the doctor's catalogue. */
 export const EXCEPTION_FILTERS = {
   nan: {
     label: 'NaN or Inf',
     description: 'Pause where a NaN or ±Inf first appears in the loss or the gradients',
-    defaultThreshold: 0,
+    rule: 'nan',
+    by: 'stopRules',
+    thresholds: [],
   },
   exploding: {
     label: 'Exploding gradient',
     description: 'Pause when the global gradient norm (before clipping) exceeds the threshold',
-    defaultThreshold: 100,
+    rule: 'exploding',
+    by: 'stopRules',
+    thresholds: ['explodingNorm'],
   },
   vanishing: {
     label: 'Vanishing gradient',
     description:
       "Pause when a layer's gradient norm falls below the threshold times the output layer's, or its mean |grad| below an absolute floor",
-    defaultThreshold: 1e-3,
+    rule: 'vanishing',
+    by: 'stopRules',
+    thresholds: ['vanishingRatio', 'vanishingFloor'],
   },
   deadRelu: {
     label: 'Dead ReLU layer',
     description: 'Pause when the fraction of ReLU units inactive for the whole batch exceeds the threshold',
-    defaultThreshold: 0.5,
+    rule: 'dead-relu',
+    by: 'stopRules',
+    thresholds: ['deadReluShare'],
   },
-} as const;
+  saturated: {
+    label: 'Saturated tanh/sigmoid',
+    description:
+      "Pause when, over a window of the first steps, more than the threshold share of a hidden tanh/sigmoid layer's outputs sit where φ′ is below a tenth of its maximum",
+    rule: 'saturated',
+    by: 'doctor',
+    thresholds: ['saturatedShare'],
+  },
+  symmetricUnits: {
+    label: 'Symmetric units',
+    description: 'Pause when two units of a layer have identical weights and bias (the zero-init trap)',
+    rule: 'symmetric-units',
+    by: 'doctor',
+    thresholds: [],
+  },
+  updateRatio: {
+    label: 'Update ratio out of range',
+    description: 'Pause when a measured step moves a weight matrix by ‖ΔW‖/‖W‖ outside [low, high]',
+    rule: 'update-ratio',
+    by: 'doctor',
+    thresholds: ['updateRatioLow', 'updateRatioHigh'],
+  },
+  unchangedWeights: {
+    label: 'Unchanged weights',
+    description: 'Pause when a weight matrix stays within the relative tolerance for several measured steps in a row',
+    rule: 'unchanged-weights',
+    by: 'doctor',
+    thresholds: ['unchangedRtol'],
+  },
+  allZero: {
+    label: 'All-zero weights',
+    description: 'Pause when a weight matrix is all 0 before the first update',
+    rule: 'all-zero',
+    by: 'doctor',
+    thresholds: [],
+  },
+  poorInit: {
+    label: 'Poor initialization',
+    description: 'Pause at step 0 when var(z) grows or shrinks across layers by more than the ratio',
+    rule: 'poor-init',
+    by: 'doctor',
+    thresholds: ['poorInitRatio'],
+  },
+  lossNotDecreasing: {
+    label: 'Loss not decreasing',
+    description: "Pause when a window's mean loss is not at least the threshold share below the first window's",
+    rule: 'loss-not-decreasing',
+    by: 'doctor',
+    thresholds: ['lossMinDecrease'],
+  },
+  lossSpike: {
+    label: 'Loss spike',
+    description: "Pause when a window's mean loss exceeds the threshold times the window before",
+    rule: 'loss-spike',
+    by: 'doctor',
+    thresholds: ['lossSpikeFactor'],
+  },
+  overfitting: {
+    label: 'Overfitting',
+    description:
+      'Pause at the end of an epoch when the validation loss has risen above its best by more than the ratio while the training loss falls',
+    rule: 'overfitting',
+    by: 'doctor',
+    thresholds: ['overfitRatio'],
+  },
+} as const satisfies Record<string, FilterDef>;
 export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
+
+/** A filter's threshold by default: the doctor's default of its first threshold (0 for a filter without one). */
+export function defaultFilterThreshold(id: ExceptionFilterId): number {
+  const keys: readonly (keyof DoctorThresholds)[] = EXCEPTION_FILTERS[id].thresholds;
+  return keys.length ? DEFAULT_THRESHOLDS[keys[0]] : 0;
+}
 
 /** An enabled exception filter with its threshold. */
 export interface ExceptionFilter {
   readonly id: ExceptionFilterId;
+  /** Its first threshold (the doctor's filters read theirs from the doctor's thresholds, sent beside the filters). */
   readonly threshold: number;
   /** For `vanishing`: the absolute floor of mean |∂L/∂W| (the nnet.exceptions.vanishingFloor setting); default 1e-7. */
   readonly floor?: number;
@@ -172,11 +268,17 @@ export type HostToWorker =
       limits?: ParseLimits;
       /** Least severe `log` message the host wants (absent: none); the worker does not build the others. */
       logLevel?: LogLevel | 'off';
-      /** Train (not debug) with the training doctor watching; its findings come with `finished` (docs/doctor.md). */
+      /**
+       * Train or debug with the training doctor watching; its findings come with `finished` (or `error`), and a debug
+       * run's doctor filters stop on its hits (docs/doctor.md).
+       */
       doctor?: boolean;
+      /** The doctor's thresholds (the settings, and the conditions of enabled filters); absent: the defaults. */
+      thresholds?: DoctorThresholds;
     }
   | { kind: 'setBreakpoints'; breakpoints: readonly BreakpointSpec[] }
-  | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[] }
+  /** The enabled filters, and the doctor's thresholds when they changed with them (settings, conditions). */
+  | { kind: 'setExceptionFilters'; filters: readonly ExceptionFilter[]; thresholds?: DoctorThresholds }
   | { kind: 'continue' }
   | { kind: 'step'; step: StepKind }
   | { kind: 'reverseContinue' }
@@ -271,7 +373,15 @@ export type WorkerToHost =
       /** The training doctor's findings, when the start asked for the doctor. */
       findings?: readonly Finding[];
     }
-  | { kind: 'error'; message: string; line: number; step: number | null; layerName: string | null };
+  | {
+      kind: 'error';
+      message: string;
+      line: number;
+      step: number | null;
+      layerName: string | null;
+      /** The doctor's findings until the failure (with `nan` where the value appeared), when the start asked for them. */
+      findings?: readonly Finding[];
+    };
 
 /** Compile-time exhaustiveness guard for switches over the unions above. */
 export function assertNever(x: never): never {

@@ -63,7 +63,8 @@ export function stoppedMessage(
   const def = sub ? sub.defs[sub.index] : null;
   const state = new EventState(t, ev);
   // An exception points at the layer it is about, whatever event revealed it.
-  const location = extra.exception ? { ...locate(t, ev), ...nodeLocation(t, extra.exception.node) } : locate(t, ev);
+  const x = extra.exception;
+  const location = x ? { ...locate(t, ev), ...(x.node >= 0 ? nodeLocation(t, x.node) : (x.at ?? {})) } : locate(t, ev);
   return {
     kind: 'stopped',
     reason,

@@ -1,5 +1,6 @@
 // Decides, after each event, whether the debugger stops: line and function breakpoints (phases, conditions, hit
-// counts), logpoints, and the exception filters (NaN/Inf, exploding, vanishing, dead ReLU).
+// counts), logpoints, and the exception filters checked per batch (NaN/Inf, exploding, vanishing, dead ReLU); the
+// doctor's other filters are decided by its rules (doctorStops.ts).
 
 import { compile, evaluateCondition, type CompiledExpr } from '../engine/expr/evaluate';
 import { compileTemplate, renderTemplate, type Template } from '../engine/expr/interpolate';
@@ -31,11 +32,13 @@ export interface Verdict {
   readonly errors: readonly string[];
 }
 
-/** An exception filter that fired: which, why, and the node to point at. */
+/** An exception filter that fired: which, why, and the node to point at (-1: the statement `at`). */
 export interface ExceptionHit {
   readonly filter: ExceptionFilterId;
   readonly description: string;
   readonly node: number;
+  /** For a hit on a statement that is not a layer (the loss, the optimizer): its 1-based line and what it is. */
+  readonly at?: { readonly line: number; readonly layerName: string };
 }
 
 /**

@@ -8,17 +8,17 @@ import { nodeReadFile } from '../engine/data/files';
 import { nodeReadWeights } from '../engine/io/weightsFile';
 import { parseNnet } from '../engine/language/parser';
 import { History, type ReplayProgress } from '../engine/runtime/history';
-import { Doctor } from '../engine/doctor/doctor';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, HostToWorker, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
-import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
+import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
 import { subStepsOf, type SubStepDef } from './substeps';
 import { gradcheckCall, gradientCheckHere } from './gradientCheckHere';
 import { MAX_DETAIL_VALUES } from './layerDetail';
-import { nanOrigin } from './nanOrigin';
+import { nanOrigin, type NanOrigin } from './nanOrigin';
+import { DoctorStops } from './doctorStops';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
 import { passes, type LogLevel } from './log';
 import { reverseContinuePlan, stepBackPlan, type RewindPlan, type SubStepPosition } from './rewind';
@@ -40,8 +40,8 @@ type StepMode = { kind: 'over' } | { kind: 'into' } | { kind: 'out'; until: 'los
 export class TrainingRun {
   private trainer: Trainer | null = null;
   private history: History | null = null;
-  /** The training doctor, on a Train run that asked for it. */
-  private doctor: Doctor | null = null;
+  /** The training doctor, on a run that asked for it; on a debug run it also decides its exception filters. */
+  private doctor: DoctorStops | null = null;
   private readonly rules = new StopRules();
   private debug = false;
   private running = false;
@@ -61,6 +61,8 @@ export class TrainingRun {
   private readonly scopeOf = (): ExprScope => this.scope();
   /** Set once the NaN filter has stopped: the failing event cannot run, so the next attempt ends the run. */
   private stoppedOnNaN = false;
+  /** Where that NaN appeared (the replay that found it is not repeated when the run then ends). */
+  private nanOrigin: NanOrigin | null = null;
   /** A long Step Back or Reverse Continue under way (time-sliced, stopped by Pause). */
   private replay: ReplayJob<unknown> | null = null;
   /** The host's log level: messages below it are not even built. */
@@ -78,6 +80,8 @@ export class TrainingRun {
         return;
       case 'setExceptionFilters':
         this.rules.setExceptionFilters(msg.filters);
+        if (this.debug) this.doctor?.setFilters(msg.filters);
+        if (msg.thresholds) this.doctor?.setThresholds(msg.thresholds);
         return;
       case 'continue':
         this.granularity = 'event';
@@ -162,11 +166,12 @@ export class TrainingRun {
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
-    else if (msg.doctor) this.doctor = new Doctor(t, { source: msg.source });
+    if (msg.doctor) this.doctor = new DoctorStops(t, msg.source, msg.thresholds);
     for (const [level, message] of startLog(msg, t, this.history)) this.log(level, message);
     this.rules.setNetwork(t.model.nodes);
     this.applyBreakpoints(msg.breakpoints);
     this.rules.setExceptionFilters(msg.exceptionFilters);
+    if (msg.debug) this.doctor?.setFilters(msg.exceptionFilters);
     this.post({
       kind: 'started',
       layerNames: t.gradStats().map((g) => g.name),
@@ -249,10 +254,11 @@ export class TrainingRun {
         const ev = t.advance();
         if (!ev) return this.finish(false);
         last = ev;
-        doctor?.observe(ev);
+        // Each event once: a replay after Step Back is not observed again (and its hits do not stop twice).
+        const found = doctor !== null ? doctor.observe(ev) : null;
         if (ev.phase === 'update' && this.meter.due) this.sendProgress();
         const watch = rules !== null ? rules.watches(ev) : 0;
-        if ((stepping || watch !== 0) && this.afterEvent(t, ev, watch)) return;
+        if ((stepping || watch !== 0 || found !== null) && this.afterEvent(t, ev, watch, found)) return;
       }
     } catch (e) {
       this.current = last;
@@ -264,8 +270,11 @@ export class TrainingRun {
     setImmediate(() => this.runSlice());
   }
 
-  /** Applies breakpoints, exception filters and the step mode after an event; true if it stopped. */
-  private afterEvent(t: Trainer, ev: TrainerEvent, watch: number): boolean {
+  /**
+   * Applies breakpoints, exception filters and the step mode after an event; true if it stopped. `found`: what the
+   * doctor's filters found after it.
+   */
+  private afterEvent(t: Trainer, ev: TrainerEvent, watch: number, found: ExceptionHit | null): boolean {
     this.current = ev;
     if (watch & WATCH_BREAKPOINTS) {
       const verdict = this.rules.check(ev, this.scopeOf);
@@ -278,8 +287,8 @@ export class TrainingRun {
         }
       }
     }
-    if (watch & WATCH_FILTERS) {
-      const hit = this.rules.checkExceptions(t, ev);
+    if (watch & WATCH_FILTERS || found) {
+      const hit = (watch & WATCH_FILTERS ? this.rules.checkExceptions(t, ev) : null) ?? found;
       if (hit) {
         this.stop('exception', ev, { exception: hit });
         return true;
@@ -426,7 +435,7 @@ export class TrainingRun {
     if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
       // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
       this.stoppedOnNaN = true;
-      const origin = this.history ? nanOrigin(t, this.history, e, t.eventIndex) : null;
+      const origin = (this.nanOrigin = this.history ? nanOrigin(t, this.history, e, t.eventIndex) : null);
       this.stop('exception', this.current, {
         exception: {
           filter: 'nan',
@@ -444,6 +453,14 @@ export class TrainingRun {
         'error',
         () => `internal error at step ${t.step + 1}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
       );
-    this.post(failedMessage(t, e));
+    const doctor = this.doctor;
+    if (!doctor) return this.post(failedMessage(t, e));
+    // The doctor's `nan` finding comes with the error, at the sub-step where the value appeared when it is known.
+    if (e instanceof NonFiniteError)
+      doctor.observeError(
+        e,
+        this.stoppedOnNaN ? this.nanOrigin : this.history ? nanOrigin(t, this.history, e, t.eventIndex) : null,
+      );
+    this.post({ ...failedMessage(t, e), findings: doctor.findings() });
   }
 }

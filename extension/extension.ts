@@ -130,7 +130,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.checkGradients', (ctx) =>
       checkGradientsHere(ctx, (report) => inspector.showGradCheck(report)),
     ),
-    registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session)),
+    registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session), doctor),
     registerWalkthroughProgress(),
   );
   trace('activated', { version: context.extension.packageJSON.version });

@@ -13,9 +13,11 @@ import {
   SettingsStore,
   mergeLaunchSettings,
   sessionSettings,
+  thresholdsOf,
   type ConfigurationSource,
   type SettingName,
 } from './settings';
+import { DEFAULT_THRESHOLDS, THRESHOLD_INFO, type DoctorThresholds } from '../engine/doctor/thresholds';
 
 /** A configuration the test edits, with VS Code's change event (only for sections the edit touched). */
 function fakeWorkspace(initial: Record<string, unknown> = {}) {
@@ -166,4 +168,31 @@ test("package.json declares every setting with this default and range, and each 
       `launch attribute ${n}`,
     );
   assert.equal(launch.trace?.type, 'boolean');
+});
+
+test("every threshold of the doctor is a setting with the doctor's default and range (one definition)", () => {
+  for (const k of Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]) {
+    const s = SETTINGS[k];
+    assert.equal(s.default, DEFAULT_THRESHOLDS[k], k);
+    assert.deepEqual(
+      [s.minimum, s.maximum, s.integer],
+      [THRESHOLD_INFO[k].minimum, THRESHOLD_INFO[k].maximum, THRESHOLD_INFO[k].integer],
+      k,
+    );
+    assert.ok(DEFAULT_THRESHOLDS[k] >= s.minimum && DEFAULT_THRESHOLDS[k] <= s.maximum, `${k}'s default is in range`);
+    assert.match(s.key, /^(exceptions|doctor)\./, k);
+  }
+  assert.equal(SETTINGS.saturatedShare.key, 'doctor.saturatedShare');
+  assert.equal(SETTINGS.explodingNorm.key, 'exceptions.explodingNorm', 'the settings the filters had keep their keys');
+  assert.deepEqual(thresholdsOf(DEFAULT_SETTINGS), DEFAULT_THRESHOLDS);
+});
+
+test("docs/doctor.md's thresholds table names every threshold with its default and its setting", () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'doctor.md'), 'utf8');
+  for (const k of Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]) {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${k}\` |`));
+    assert.ok(row, `${k} has a row`);
+    assert.ok(row.includes(`| ${DEFAULT_THRESHOLDS[k]} |`), `${k}: default ${DEFAULT_THRESHOLDS[k]}`);
+    assert.ok(row.includes(`\`nnet.${SETTINGS[k].key}\``), `${k}: its setting`);
+  }
 });

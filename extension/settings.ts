@@ -3,18 +3,14 @@
 // No runtime vscode import (the workspace is passed in), so the debug session and the tests use it as is.
 
 import type * as vscode from 'vscode';
-import { DEAD_RELU_SHARE, EXPLODING_NORM, VANISHING_FLOOR, VANISHING_RATIO } from '../engine/doctor/thresholds';
+import { DEFAULT_THRESHOLDS, THRESHOLD_INFO, type DoctorThresholds } from '../engine/doctor/thresholds';
 
-/** All settings, read and checked: what the rest of the extension uses instead of constants. */
-export interface NnetSettings {
-  /** Vanishing-gradient filter: a layer's ‖∇W‖ below this fraction of the output layer's. */
-  readonly vanishingRatio: number;
-  /** Vanishing-gradient filter: a layer's mean |∇W| below this, whatever the others do. */
-  readonly vanishingFloor: number;
-  /** Exploding-gradient filter: the global gradient norm above this (the view: a layer's max |∇W| above it). */
-  readonly explodingNorm: number;
-  /** Dead-ReLU filter: the share of units that are 0 for the whole batch above this. */
-  readonly deadReluShare: number;
+/**
+ * All settings, read and checked: what the rest of the extension uses instead of constants. The doctor's thresholds
+ * (engine/doctor/thresholds.ts) are settings one for one: the Train run's doctor and the debugger's exception
+ * filters read them (explodingNorm: the view highlights a layer whose max |∇W| is above it; vanishingRatio too).
+ */
+export interface NnetSettings extends DoctorThresholds {
   /** Memory for Step Back and Reverse Continue, in MB. */
   readonly historyMB: number;
   /** Earlier runs the Gradient Flow view keeps for comparison. */
@@ -52,12 +48,26 @@ const n = (
   launch: boolean,
 ): NumberSetting => ({ key, default: dflt, minimum, maximum, integer, launch });
 
+/** The thresholds the four first exception filters had as settings before the doctor: their keys stay. */
+const EXCEPTION_SETTINGS: ReadonlySet<keyof DoctorThresholds> = new Set([
+  'vanishingRatio',
+  'vanishingFloor',
+  'explodingNorm',
+  'deadReluShare',
+]);
+
+/** The doctor's thresholds as settings: `nnet.exceptions.*` (also launch attributes) or `nnet.doctor.*`. */
+export const THRESHOLD_SETTINGS = Object.fromEntries(
+  (Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]).map((k) => {
+    const i = THRESHOLD_INFO[k],
+      old = EXCEPTION_SETTINGS.has(k);
+    return [k, n(`${old ? 'exceptions' : 'doctor'}.${k}`, DEFAULT_THRESHOLDS[k], i.minimum, i.maximum, i.integer, old)];
+  }),
+) as { readonly [K in keyof DoctorThresholds]: NumberSetting };
+
 /** Every setting; package.json's `contributes.configuration` declares the same (a unit test compares them). */
 export const SETTINGS: { readonly [K in SettingName]: NumberSetting } = {
-  vanishingRatio: n('exceptions.vanishingRatio', VANISHING_RATIO, 0, 1, false, true),
-  vanishingFloor: n('exceptions.vanishingFloor', VANISHING_FLOOR, 0, 1, false, true),
-  explodingNorm: n('exceptions.explodingNorm', EXPLODING_NORM, 0, 1e12, false, true),
-  deadReluShare: n('exceptions.deadReluShare', DEAD_RELU_SHARE, 0, 1, false, true),
+  ...THRESHOLD_SETTINGS,
   historyMB: n('debug.historyMB', 256, 1, 65536, true, true),
   runsKept: n('gradientFlow.runsKept', 5, 0, 20, true, false),
   curvePoints: n('gradientFlow.curvePoints', 2000, 100, 20000, true, false),
@@ -115,12 +125,18 @@ export function parseLimitsOf(s: { readonly maxCsvMB: number; readonly memoryBud
   return { maxCsvBytes: s.maxCsvMB * 1024 * 1024, memoryBudget: s.memoryBudgetMB * 1024 * 1024 };
 }
 
-/** What a debug session reads from its launch configuration once settings are merged in. */
-export interface SessionSettings {
-  readonly vanishingRatio: number;
-  readonly vanishingFloor: number;
-  readonly explodingNorm: number;
-  readonly deadReluShare: number;
+/** The doctor's thresholds among settings. */
+export function thresholdsOf(s: DoctorThresholds): DoctorThresholds {
+  return Object.fromEntries(
+    (Object.keys(THRESHOLD_INFO) as (keyof DoctorThresholds)[]).map((k) => [k, s[k]]),
+  ) as unknown as DoctorThresholds;
+}
+
+/**
+ * What a debug session reads from its launch configuration once settings are merged in: the doctor's thresholds
+ * (four of them launch attributes), the limits, tracing.
+ */
+export interface SessionSettings extends DoctorThresholds {
   readonly historyMB: number;
   readonly maxCsvMB: number;
   readonly memoryBudgetMB: number;
@@ -147,10 +163,7 @@ export function sessionSettings(
   if (args.trace !== undefined && typeof args.trace !== 'boolean')
     report(`launch attribute 'trace': ${JSON.stringify(args.trace)} is not true or false; using false`);
   return {
-    vanishingRatio: s.vanishingRatio,
-    vanishingFloor: s.vanishingFloor,
-    explodingNorm: s.explodingNorm,
-    deadReluShare: s.deadReluShare,
+    ...thresholdsOf(s),
     historyMB: s.historyMB,
     maxCsvMB: s.maxCsvMB,
     memoryBudgetMB: s.memoryBudgetMB,

@@ -53,8 +53,12 @@ function indentOf(lines: readonly string[] | undefined, line: number): number {
   return text ? text.length - text.trimStart().length : 0;
 }
 
+/** Told of every hit as it happens (a debug session's exception filters stop on them), and of pending ones. */
+export type HitListener = (rule: RuleId, hit: Hit) => void;
+
 /** Watches one trainer's run and says what went wrong and where. */
 export class Doctor {
+  /** Read by the rules at each check: `setThresholds` changes them for the next one. */
   readonly thresholds: DoctorThresholds;
   /** Optimizer steps observed. */
   steps = 0;
@@ -66,6 +70,7 @@ export class Doctor {
   private readonly onClip: number[];
   private readonly onUpdate: number[];
   private readonly onEpoch: number[];
+  private readonly onHit: HitListener | undefined;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
@@ -81,7 +86,6 @@ export class Doctor {
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
-  private readonly burst: number;
 
   constructor(
     readonly trainer: Trainer,
@@ -89,9 +93,11 @@ export class Doctor {
       readonly thresholds?: Partial<DoctorThresholds>;
       readonly rules?: readonly Rule[];
       readonly source?: string;
+      readonly onHit?: HitListener;
     } = {},
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+    this.onHit = options.onHit;
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
     this.lines = options.source?.split('\n');
     this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
@@ -114,7 +120,6 @@ export class Doctor {
           unchanged: new Uint8Array(matrices.length),
         }
       : null;
-    this.burst = Math.max(1, this.thresholds.unchangedSteps);
     this.epochs = trainer.epochs.length;
     this.nodeLines = trainer.model.nodes.map((n) => n.line);
     const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
@@ -133,7 +138,9 @@ export class Doctor {
       case 'clip':
         for (let i = 0, l = this.onClip; i < l.length; i++)
           if (this.rules[l[i]].afterClip!(this.ctxs[l[i]]) === false) l.splice(i--, 1);
-        this.sampling = this.stats !== null && this.trainer.step % this.thresholds.updateSamplePeriod < this.burst;
+        this.sampling =
+          this.stats !== null &&
+          this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
         if (this.sampling) this.previous!.set(this.trainer.model.params);
         return;
       case 'update': {
@@ -154,6 +161,11 @@ export class Doctor {
         if (this.trainer.epochs.length !== this.epochs) {
           this.epochs = this.trainer.epochs.length;
           for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
+          if (this.onHit)
+            for (const r of this.rules) {
+              const h = r.pending?.();
+              if (h) this.onHit(r.id, h);
+            }
         }
         return;
       }
@@ -163,16 +175,29 @@ export class Doctor {
     }
   }
 
-  /** Records a non-finite value that stopped the run, as a `nan` finding on the layer where it appeared. */
-  observeError(e: NonFiniteError): void {
+  /**
+   * Changes thresholds from the next check on (a debug session's settings or filter conditions changed).
+   */
+  setThresholds(t: Partial<DoctorThresholds>): void {
+    Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
+  }
+
+  /**
+   * Records a non-finite value that stopped the run, as a `nan` finding on the layer where it appeared, or where
+   * `origin` (the replay of debugger/nanOrigin.ts) says it first appeared.
+   */
+  observeError(e: NonFiniteError, origin?: { readonly node: number; readonly text: string }): void {
     const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
     this.record(rule, {
-      anchor: { kind: 'layer', node: Math.max(0, Math.min(e.layer, this.trainer.model.nodes.length - 1)) },
+      anchor: {
+        kind: 'layer',
+        node: Math.max(0, Math.min(origin?.node ?? e.layer, this.trainer.model.nodes.length - 1)),
+      },
       step: e.step,
       measured: NaN,
       threshold: 0,
       excess: 1,
-      message: () => `non-finite value: ${e.message}`,
+      message: () => (origin ? `non-finite value: ${origin.text} (${e.message})` : `non-finite value: ${e.message}`),
     });
   }
 
@@ -214,6 +239,7 @@ export class Doctor {
   }
 
   private record(rule: Rule, h: Hit): void {
+    this.onHit?.(rule.id, h);
     const a = h.anchor,
       line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
     const key = `${rule.id}:${line}:${h.variant ?? ''}`;

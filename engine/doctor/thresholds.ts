@@ -1,5 +1,5 @@
-// The doctor's thresholds with their defaults and where each comes from; the debugger's exception filters and the
-// extension's settings share the ones they have in common (vanishing, exploding, dead ReLU).
+// The doctor's thresholds with their defaults, ranges and where each comes from: the one definition that the Train
+// run's doctor, `nnet doctor`, the debugger's exception filters and the extension's settings all read.
 
 /** Every threshold of the doctor's rules. */
 export interface DoctorThresholds {
@@ -61,6 +61,53 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   overfitRatio: 0.1, // SageMaker Overfit: ratio_threshold 0.1
   updateSamplePeriod: 40, // nnet: keeps the pass over the weights under 5 % of training time on N3–N5 (bench/doctorCost.ts)
   persistence: 0.5, // nnet: a condition of more than half the run, not of a few noisy steps
+};
+
+/** How a threshold may be set (a setting, a filter's condition): its range, whether whole, and what it measures. */
+export interface ThresholdInfo {
+  readonly minimum: number;
+  readonly maximum: number;
+  readonly integer: boolean;
+  /** What the number is, for settings and the Breakpoints view (a short phrase). */
+  readonly what: string;
+  /** Where the default comes from. */
+  readonly source: string;
+}
+
+const info = (minimum: number, maximum: number, integer: boolean, what: string, source: string): ThresholdInfo => ({
+  minimum,
+  maximum,
+  integer,
+  what,
+  source,
+});
+
+/** Every threshold's range and meaning (a threshold added to DoctorThresholds must be described here too). */
+export const THRESHOLD_INFO: { readonly [K in keyof DoctorThresholds]: ThresholdInfo } = {
+  explodingNorm: info(0, 1e12, false, 'global gradient norm before clipping', "nnet's exploding-gradient filter"),
+  vanishingRatio: info(0, 1, false, "a layer's ‖∇W‖ as a fraction of the output layer's", "nnet's vanishing filter"),
+  vanishingFloor: info(0, 1, false, 'mean |∇W| of a layer', 'SageMaker Debugger VanishingGradient'),
+  deadUnitActivity: info(0, 1, false, 'share of samples a unit must be active on', 'SageMaker Debugger DeadRelu'),
+  deadReluShare: info(0, 1, false, "share of a ReLU layer's units that are dead", 'SageMaker Debugger DeadRelu'),
+  saturatedShare: info(0, 1, false, "share of a tanh/sigmoid layer's outputs where φ′ < max φ′/10", 'nnet'),
+  updateRatioLow: info(0, 1e6, false, '‖ΔW‖/‖W‖ of one step, lower bound', 'MindSpore Insight'),
+  updateRatioHigh: info(0, 1e6, false, '‖ΔW‖/‖W‖ of one step, upper bound', 'MindSpore Insight'),
+  unchangedSteps: info(1, 1000, true, 'steps in a row W must stay unchanged', 'SageMaker Debugger UnchangedTensor'),
+  unchangedRtol: info(0, 1, false, 'relative tolerance of an unchanged weight', 'SageMaker Debugger UnchangedTensor'),
+  unchangedAtol: info(0, 1, false, 'absolute tolerance of an unchanged weight', 'SageMaker Debugger UnchangedTensor'),
+  poorInitRatio: info(1, 1e12, false, 'ratio of var(z) between layers at step 0', 'SageMaker PoorWeightInitialization'),
+  window: info(2, 100000, true, 'steps per window of the window rules', 'SageMaker LossNotDecreasing; Lightning'),
+  lossMinDecrease: info(0, 1, false, "part a window's mean loss must fall below the first window's", 'nnet'),
+  lossSpikeFactor: info(1, 1e12, false, 'mean loss of a window over the one before', 'PyTorch Lightning'),
+  overfitRatio: info(
+    0,
+    1e12,
+    false,
+    "rise of the validation loss over its best, per first epoch's",
+    'SageMaker Overfit',
+  ),
+  updateSamplePeriod: info(1, 1e9, true, 'steps between two measured bursts of updates', 'nnet (doctor cost)'),
+  persistence: info(0, 1, false, 'part of the steps a persistent rule must hold on', 'nnet'),
 };
 
 /** The exception filters' defaults, shared with debugger/stopRules.ts and extension/settings.ts. */

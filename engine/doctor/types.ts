@@ -136,6 +136,11 @@ export interface Rule {
    * A rule without this hook gets the catalogue's fixes of its id (fixes.ts).
    */
   fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
+  /**
+   * A hit held back until `finish` (overfitting reports only when the run ends overfitted), asked after each epoch:
+   * what a debug session's exception filter stops on as soon as the condition holds.
+   */
+  pending?(): Hit | null;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;
 }

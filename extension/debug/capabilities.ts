@@ -3,6 +3,7 @@
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { EXCEPTION_FILTERS, type ExceptionFilterId } from '../../debugger/protocol';
+import { conditionDescription } from './exceptionFilters';
 
 /** The capabilities of every nnet debug session. */
 export function capabilities(): DebugProtocol.Capabilities {
@@ -47,10 +48,11 @@ export function capabilities(): DebugProtocol.Capabilities {
       filter: id,
       label: EXCEPTION_FILTERS[id].label,
       description: EXCEPTION_FILTERS[id].description,
-      default: false,
+      // NaN/Inf is what a user never wants to train past; the others are opt-in (they stop healthy runs too).
+      default: id === 'nan',
       // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
-      supportsCondition: id !== 'nan',
-      conditionDescription: 'threshold (default: the nnet.exceptions setting)',
+      supportsCondition: EXCEPTION_FILTERS[id].thresholds.length > 0,
+      conditionDescription: conditionDescription(id),
     })),
   };
 }

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import type { GradCheckReport, Progress } from '../../debugger/protocol';
 import { decodeFloat32 } from '../../wire/float32';
 import type { LayerDetail } from '../../wire/types';
+import type { Finding } from '../../engine/doctor/types';
 import {
+  decodeEnded,
   decodeGradCheckReport,
   decodeLayerDetail,
   decodeProgress,
@@ -122,4 +124,32 @@ test('nnet.checkGradients: the NaN error of a non-finite gradient and ∞ values
   const back = decodeGradCheckReport(json(encodeDap(report)));
   assert.deepEqual(back, report);
   assert.ok(Object.is(back.tensors[0].numeric, -0));
+});
+
+test("nnet.ended: the doctor's findings come back, a nan finding's measured NaN included", () => {
+  const finding: Finding = {
+    rule: 'nan',
+    severity: 'warning',
+    layer: 'h1',
+    node: 0,
+    line: 4,
+    column: 2,
+    firstStep: 2,
+    lastStep: 2,
+    count: 1,
+    evidence: { measured: NaN, threshold: 0, steps: [2] },
+    message: 'non-finite value: +Inf first in z of h1',
+    fixes: [{ title: 'Add clip norm 1.0', edits: [{ line: 12, col: 14, endCol: 14, newText: '\n  clip norm 1.0' }] }],
+  };
+  const wire = JSON.parse(
+    JSON.stringify(encodeDap({ summary: '', error: 'loss is NaN', line: 5, findings: [finding] })),
+  );
+  const back = decodeEnded(wire);
+  assert.deepEqual(back, { summary: '', error: 'loss is NaN', line: 5, findings: [finding] });
+  assert.ok(Number.isNaN(back.findings![0].evidence.measured));
+  assert.deepEqual(decodeEnded(JSON.parse(JSON.stringify(encodeDap({ summary: 's', error: null, line: 0 })))), {
+    summary: 's',
+    error: null,
+    line: 0,
+  });
 });

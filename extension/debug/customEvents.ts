@@ -2,6 +2,7 @@
 // encoder/decoder pair. Imported by the adapter (inline or the standalone dist/debugAdapter.js) and the extension's
 // views. JSON loses NaN, ±∞ and -0: `encodeDap` spells them (wire/json.ts), the decoders read them back.
 
+import type { Finding } from '../../engine/doctor/types';
 import type { GradCheckReport, GradCheckTensor, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
 import { encodeTensor } from '../../wire/float32';
 import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
@@ -15,8 +16,8 @@ export interface NnetCustomEvents {
   'nnet.progress': { progress: Progress; paused: RuntimeLocation | null };
   /** Paused: per-node summaries for inline values in the editor. */
   'nnet.stopped': { network: readonly NodeSummary[]; location: RuntimeLocation };
-  /** Training ended: normally, by Stop, or by an error. */
-  'nnet.ended': { summary: string; error: string | null; line: number };
+  /** Training ended: normally, by Stop, or by an error; with the training doctor's findings when it watched. */
+  'nnet.ended': { summary: string; error: string | null; line: number; findings?: readonly Finding[] };
 }
 
 export type NnetCustomEventName = keyof NnetCustomEvents;
@@ -103,6 +104,21 @@ export function decodeStopped(b: Encoded<NnetCustomEvents['nnet.stopped']>): Nne
     gradNorm: n.gradNorm === null ? null : num(n.gradNorm),
   }));
   return { network, location: b.location as RuntimeLocation };
+}
+
+/** Reads a `nnet.ended` event's body (the findings' measured numbers restored: a `nan` finding measured NaN). */
+export function decodeEnded(b: Encoded<NnetCustomEvents['nnet.ended']>): NnetCustomEvents['nnet.ended'] {
+  const ended = { summary: b.summary, error: b.error, line: num(b.line) };
+  if (!b.findings) return ended;
+  const findings = b.findings.map((f): Finding => ({
+    ...(f as unknown as Finding),
+    evidence: {
+      measured: num(f.evidence.measured),
+      threshold: num(f.evidence.threshold),
+      steps: f.evidence.steps.map(num),
+    },
+  }));
+  return { ...ended, findings };
 }
 
 /** Reads a `nnet.layerDetail` reply body (numbers restored; tensors left as base64). */

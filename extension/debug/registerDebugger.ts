@@ -6,12 +6,14 @@ import * as vscode from 'vscode';
 import type { TrainingDisplay } from '../training/trainingDisplay';
 import type { Logger } from '../../debugger/log';
 import type { SettingsStore } from '../settings';
+import type { DoctorDiagnostics } from '../training/doctorDiagnostics';
 import { trace, tracing } from '../trace';
 import { NnetConfigurationProvider, NnetDynamicConfigurations } from './configProvider';
 import { NnetInlineValues } from './inlineValues';
 import type { RuntimeLocation } from '../../debugger/protocol';
 import type { Encoded } from '../../wire/json';
-import { decodeProgress, decodeStopped, isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
+import type { Finding } from '../../engine/doctor/types';
+import { decodeEnded, decodeProgress, decodeStopped, isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
 
 /** Registers everything the `nnet` debug type needs. */
@@ -22,10 +24,20 @@ export function registerDebugger(
   logger: Logger,
   /** Called after each stop of an nnet session (the Layer Inspector follows the paused layer through it). */
   onStopped?: (session: vscode.DebugSession, body: NnetCustomEvents['nnet.stopped']) => void,
+  /** Where the doctor's findings of a debug session go when it ends (as Train's do). */
+  doctor?: DoctorDiagnostics,
 ): vscode.Disposable {
   const inline = new NnetInlineValues();
+  /** The live sessions' adapters, told of settings changes (thresholds apply from the next check). */
+  const adapters = new Set<NnetDebugSession>();
+  /** Per session: the program's document and its version when training began (findings describe that text). */
+  const trained = new Map<string, { uri: vscode.Uri; version: number | null }>();
   const disposables: vscode.Disposable[] = [
     inline,
+    settings.onDidChange((s) => {
+      for (const a of adapters) a.settingsChanged(s);
+    }),
+    vscode.debug.onDidTerminateDebugSession((s) => trained.delete(s.id)),
     vscode.languages.registerInlineValuesProvider({ language: 'nnet' }, inline),
     vscode.debug.registerDebugConfigurationProvider('nnet', new NnetConfigurationProvider(settings)),
     vscode.debug.registerDebugConfigurationProvider(
@@ -35,17 +47,21 @@ export function registerDebugger(
     ),
     vscode.debug.registerDebugAdapterDescriptorFactory('nnet', {
       // The configuration is resolved (settings merged in) by now; `trace` starts tracing from the first request.
-      createDebugAdapterDescriptor: (session) =>
-        new vscode.DebugAdapterInlineImplementation(
-          new NnetDebugSession({
-            workerScript,
-            log: logger,
-            settings: settings.current,
-            trace: session.configuration.trace === true,
-            traceHint:
-              'DAP trace is on (launch attribute "trace"), but the nnet log level hides trace lines: run "Developer: Set Log Level…", pick nnet, then Trace',
-          }),
-        ),
+      createDebugAdapterDescriptor: (session) => {
+        const adapter = new NnetDebugSession({
+          workerScript,
+          log: logger,
+          settings: settings.current,
+          trace: session.configuration.trace === true,
+          traceHint:
+            'DAP trace is on (launch attribute "trace"), but the nnet log level hides trace lines: run "Developer: Set Log Level…", pick nnet, then Trace',
+        });
+        adapters.add(adapter);
+        adapter.onDidSendMessage((m) => {
+          if ((m as { type?: string; event?: string }).event === 'terminated') adapters.delete(adapter);
+        });
+        return new vscode.DebugAdapterInlineImplementation(adapter);
+      },
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== 'nnet' || !isNnetCustomEvent(e.event)) return;
@@ -53,6 +69,11 @@ export function registerDebugger(
         case 'nnet.started': {
           const body = e.body as NnetCustomEvents['nnet.started'];
           display.started(path.basename(body.program), body.layerNames, true);
+          // The worker read the file from disk: an open document with unsaved edits is not the text trained.
+          const uri = vscode.Uri.file(body.program);
+          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+          trained.set(e.session.id, { uri, version: doc ? (doc.isDirty ? -1 : doc.version) : null });
+          doctor?.clear(uri);
           return;
         }
         case 'nnet.progress': {
@@ -68,8 +89,10 @@ export function registerDebugger(
         }
         case 'nnet.ended': {
           inline.clear();
-          const body = e.body as NnetCustomEvents['nnet.ended'];
+          const body = decodeEnded(e.body as Encoded<NnetCustomEvents['nnet.ended']>);
           display.ended(body.summary, body.error);
+          const run = trained.get(e.session.id);
+          if (run && body.findings && doctor) void showFindings(doctor, run, body.findings);
           if (body.error) void vscode.window.showErrorMessage(vscode.l10n.t('Debugging stopped: {0}', body.error));
           return;
         }
@@ -87,4 +110,15 @@ export function registerDebugger(
     );
   }
   return vscode.Disposable.from(...disposables);
+}
+
+/** Shows a debug session's findings on the program, unless its text changed since training began. */
+async function showFindings(
+  doctor: DoctorDiagnostics,
+  run: { uri: vscode.Uri; version: number | null },
+  findings: readonly Finding[],
+): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(run.uri);
+  if (doc.isDirty || (run.version !== null && run.version !== doc.version)) return;
+  doctor.show(doc, doc.version, findings);
 }

@@ -13,6 +13,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
+import type { Finding } from '../../engine/doctor/types';
 import type { NetworkSpec } from '../../engine/language/spec';
 import {
   assertNever,
@@ -31,7 +32,7 @@ import { capabilities } from './capabilities';
 import { completionTargets, evaluateBody, exceptionInfo, setValueTarget } from './console';
 import { customReply, isCustomRequest, NOT_PAUSED } from './customRequests';
 import { encodeDap, type NnetCustomEventName, type NnetCustomEvents, type NnetCustomRequests } from './customEvents';
-import { exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
+import { doctorThresholds, exceptionFilters, requestedFilters, type RequestedFilter } from './exceptionFilters';
 import { readProgram, readSpec, type NnetLaunchArguments } from './launch';
 import { DapProgress } from './progress';
 import {
@@ -73,6 +74,10 @@ export class NnetDebugSession extends GuardedSession {
   private requestedFilters: RequestedFilter[] = [];
   /** Thresholds and limits: the settings passed in, then the launch attributes. */
   private settings: SessionSettings;
+  /** The launch arguments (they override settings), kept so a change of settings mid-session keeps them winning. */
+  private launchArgs: Record<string, unknown> = {};
+  /** The settings as last changed while this session lives (before that: options.settings). */
+  private latestSettings: NnetSettings | null = null;
   private nextBreakpointId = 1;
   private stopped: Stopped | null = null;
   private refs = new Handles<VarRef>(1);
@@ -158,9 +163,30 @@ export class NnetDebugSession extends GuardedSession {
   ): void {
     const { filters, results } = requestedFilters(args);
     this.requestedFilters = filters;
-    this.worker?.post({ kind: 'setExceptionFilters', filters: exceptionFilters(this.requestedFilters, this.settings) });
+    this.sendExceptionFilters();
     response.body = { breakpoints: results };
     this.sendResponse(response);
+  }
+
+  /** The enabled filters and the doctor's thresholds (settings, then launch attributes, then conditions) to the worker. */
+  private sendExceptionFilters(): void {
+    this.worker?.post({
+      kind: 'setExceptionFilters',
+      filters: exceptionFilters(this.requestedFilters, this.settings),
+      thresholds: doctorThresholds(this.requestedFilters, this.settings),
+    });
+  }
+
+  /**
+   * The user changed settings mid-session: thresholds apply from the doctor's and the filters' next check (the
+   * launch attributes still win over them; limits and history stay as the run began).
+   */
+  settingsChanged(settings: NnetSettings): void {
+    if (this.ended) return;
+    this.latestSettings = settings;
+    if (!this.launched) return; // the launch reads them
+    this.settings = sessionSettings(this.launchArgs, () => undefined, settings);
+    this.sendExceptionFilters();
   }
 
   protected override async launchRequest(
@@ -175,11 +201,12 @@ export class NnetDebugSession extends GuardedSession {
         showUser: true,
       });
     this.launched = true;
+    this.launchArgs = args as unknown as Record<string, unknown>;
     // launch.json attributes override the settings for this session; a bad one is reported and the setting used.
     this.settings = sessionSettings(
-      args as unknown as Record<string, unknown>,
+      this.launchArgs,
       (m) => this.log('warn', m),
-      this.options.settings ?? DEFAULT_SETTINGS,
+      this.latestSettings ?? this.options.settings ?? DEFAULT_SETTINGS,
     );
     if (this.settings.trace && !this.tracing) {
       this.tracing = true;
@@ -238,6 +265,9 @@ export class NnetDebugSession extends GuardedSession {
       stopOnEntry: debug && !!args.stopOnEntry,
       breakpoints: debug ? this.allBreakpoints() : [],
       exceptionFilters: debug ? exceptionFilters(this.requestedFilters, this.settings) : [],
+      // The doctor watches every session; its findings reach the editor when it ends (like Train's).
+      doctor: true,
+      thresholds: doctorThresholds(this.requestedFilters, this.settings),
       historyBytes: s.historyMB * 1024 * 1024,
       limits,
       logLevel: thresholdOf(this.logger),
@@ -471,10 +501,10 @@ export class NnetDebugSession extends GuardedSession {
       case 'finished':
         // A run that ends between two progress messages: the views show where it ended, not the last sample.
         this.sendCustom('nnet.progress', { progress: m.progress, paused: null });
-        this.end(m.summary, null, 0);
+        this.end(m.summary, null, 0, m.findings);
         return;
       case 'error':
-        this.end('', m.message, m.line);
+        this.end('', m.message, m.line, m.findings);
         return;
       default:
         assertNever(m);
@@ -498,7 +528,7 @@ export class NnetDebugSession extends GuardedSession {
     this.worker?.post({ kind: 'setBreakpoints', breakpoints: this.allBreakpoints() });
   }
 
-  private end(summary: string, error: string | null, line: number): void {
+  private end(summary: string, error: string | null, line: number, findings?: readonly Finding[]): void {
     if (this.ended) return;
     this.ended = true;
     this.stopped = null;
@@ -506,7 +536,7 @@ export class NnetDebugSession extends GuardedSession {
     if (summary) this.sendEvent(new OutputEvent(`${summary}\n`, 'console'));
     if (error) this.log('warn', `training stopped: ${error}`);
     if (error) this.sendEvent(new OutputEvent(`${error}\n`, 'stderr'));
-    this.sendCustom('nnet.ended', { summary, error, line });
+    this.sendCustom('nnet.ended', { summary, error, line, ...(findings ? { findings } : {}) });
     this.sendEvent(new TerminatedEvent());
     this.requests?.rejectAll('training ended');
     this.worker?.dispose();

@@ -6,7 +6,7 @@ import { parseDocument } from '../language/documents';
 import { formatSummary } from '../../engine/nn/tensor';
 import { trace } from '../trace';
 import { thresholdOf, type Logger } from '../../debugger/log';
-import { parseLimitsOf, type NnetSettings } from '../settings';
+import { parseLimitsOf, thresholdsOf, type NnetSettings } from '../settings';
 import type { WorkerToHost } from '../../debugger/protocol';
 import { assertNever } from '../../debugger/protocol';
 import { WorkerClient } from '../../debugger/workerClient';
@@ -126,6 +126,8 @@ export class TrainController implements vscode.Disposable {
                 done();
                 return;
               case 'error': {
+                // A run the NaN ended: the doctor's `nan` finding (and what it saw before) on its line.
+                if (m.findings) this.doctor?.show(doc, version, m.findings);
                 this.display.ended('', m.message);
                 trace('error', m.message);
                 const line = m.line;
@@ -158,6 +160,7 @@ export class TrainController implements vscode.Disposable {
             limits: parseLimitsOf(s),
             logLevel: thresholdOf(this.logger),
             doctor: this.doctor !== undefined,
+            thresholds: thresholdsOf(s),
           });
         }),
     );

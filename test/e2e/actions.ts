@@ -77,3 +77,36 @@ export async function expandScopes(page: Page): Promise<void> {
     await page.waitForTimeout(200);
   }
 }
+
+/**
+ * Ticks exactly one exception filter in the Breakpoints view. The list re-renders when a session starts or ends, so a
+ * click can land on a neighbour: the state is read back and corrected until it is right.
+ */
+export async function tickOnly(wb: Workbench, label: string): Promise<void> {
+  const rows = wb.page
+    .locator('.debug-breakpoints .monaco-list-row')
+    .filter({ has: wb.page.locator('.monaco-checkbox, input[type="checkbox"]') });
+  const isChecked = (row: ReturnType<typeof rows.nth>) =>
+    row
+      .locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]')
+      .count()
+      .then((n) => n > 0);
+  await wb.waitUntil(
+    `only '${label}' ticked`,
+    async () => {
+      await wb.page.waitForTimeout(800);
+      let right = true;
+      for (let i = 0; i < (await rows.count()); i++) {
+        const row = rows.nth(i);
+        const want = (await row.innerText()).includes(label);
+        if ((await isChecked(row)) !== want) {
+          right = false;
+          await row.locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+          break; // the list may re-render: read it again
+        }
+      }
+      return right;
+    },
+    20_000,
+  );
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { showExceptionFilters, startDebugging } from './actions';
+import { showExceptionFilters, startDebugging, tickOnly } from './actions';
 import { openGradientFlow } from './gradientFlow';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -26,39 +26,6 @@ function nnetLog(wb: Workbench): string {
   return findFiles(path.join(wb.userDataDir, 'logs'), 'nnet.log')
     .map((f) => fs.readFileSync(f, 'utf8'))
     .join('\n');
-}
-
-/**
- * Ticks exactly one exception filter in the Breakpoints view. The list re-renders when a session starts or ends, so a
- * click can land on a neighbour: the state is read back and corrected until it is right.
- */
-async function tickOnly(wb: Workbench, label: string): Promise<void> {
-  const rows = wb.page
-    .locator('.debug-breakpoints .monaco-list-row')
-    .filter({ has: wb.page.locator('.monaco-checkbox, input[type="checkbox"]') });
-  const isChecked = (row: ReturnType<typeof rows.nth>) =>
-    row
-      .locator('.monaco-checkbox.checked, input[type="checkbox"]:checked, [aria-checked="true"]')
-      .count()
-      .then((n) => n > 0);
-  await wb.waitUntil(
-    `only '${label}' ticked`,
-    async () => {
-      await wb.page.waitForTimeout(800);
-      let right = true;
-      for (let i = 0; i < (await rows.count()); i++) {
-        const row = rows.nth(i);
-        const want = (await row.innerText()).includes(label);
-        if ((await isChecked(row)) !== want) {
-          right = false;
-          await row.locator('.monaco-checkbox, input[type="checkbox"]').first().click();
-          break; // the list may re-render: read it again
-        }
-      }
-      return right;
-    },
-    20_000,
-  );
 }
 
 test(

@@ -130,6 +130,7 @@ export function overfitting(): Rule {
           `overfitting: the validation loss ended at ${fmt(val)}, ${fmt(val - best)} above its best (${fmt(best)}; ${fmt(100 * rise)}% of the first epoch's ${fmt(start)}) while the training loss fell to ${fmt(train)}`,
       };
     },
+    pending: () => last,
     finish({ report }) {
       if (!last) return;
       // The first epoch it held, then the last: the finding spans them.
