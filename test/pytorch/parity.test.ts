@@ -2,7 +2,7 @@
 // the weights after 5 steps agree with `nnet inspect --json` within 1e-5 relative; --nproc 2 agrees with one process
 // (xor, batchnorm, dropout). Dropout is compared at its real p: train.py draws nnet's masks from nnet's generator.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +11,20 @@ import { main } from '../../engine/cli';
 import { findTorchPython, torchOrSkip } from '../python';
 
 const ROOT = path.join(__dirname, '..', '..');
-const EXAMPLES = fs
-  .readdirSync(path.join(ROOT, 'examples'))
-  .filter((f) => f.endsWith('.nnet'))
-  .sort();
-const NPROC2 = new Set(['xor.nnet', 'batchnorm.nnet', 'dropout.nnet']);
+/** Every example, and the networks beside this test that cover what the examples do not (see their comments). */
+const NETWORKS = [
+  ...fs
+    .readdirSync(path.join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.nnet'))
+    .sort()
+    .map((f) => path.join(ROOT, 'examples', f)),
+  ...fs
+    .readdirSync(path.join(__dirname, 'nets'))
+    .filter((f) => f.endsWith('.nnet'))
+    .sort()
+    .map((f) => path.join(__dirname, 'nets', f)),
+];
+const NPROC2 = new Set(['xor.nnet', 'batchnorm.nnet', 'dropout.nnet', 'everything.nnet', 'momentum.nnet']);
 
 /**
  * The tolerance: |a − b| ≤ 1e-5·max(|a|, |b|, floor), where the floor is the largest magnitude among the layer's
@@ -98,12 +107,13 @@ test(
   { skip: torchOrSkip() },
   () => {
     const found = findTorchPython();
-    const python = found.python!;
+    const python = found.python;
+    if (!python) throw new Error('unreachable: torchOrSkip skips or fails first');
     const rows: string[] = [];
     let pythonSeconds = 0;
     const failures: string[] = [];
-    for (const name of EXAMPLES) {
-      const file = path.join(ROOT, 'examples', name);
+    for (const file of NETWORKS) {
+      const name = path.basename(file);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-pytorch-'));
       assert.equal(
         main(['export', file, '--to', 'pytorch', '--out', dir], () => {}),
@@ -112,7 +122,7 @@ test(
       );
       const result = path.join(dir, 'parity.json');
       const started = performance.now();
-      const r = spawnSync(
+      const r: SpawnSyncReturns<string> = spawnSync(
         python,
         [path.join(__dirname, 'parity_driver.py'), dir, result, ...(NPROC2.has(name) ? ['--nproc2'] : [])],
         { encoding: 'utf8' },
@@ -139,7 +149,7 @@ test(
     }
     process.stdout.write(
       `# parity with PyTorch ${found.torch} (${python}), max relative error (floor: the layer's largest magnitude):\n# ${rows.join('\n# ')}\n` +
-        `# python time: ${pythonSeconds.toFixed(1)} s for ${EXAMPLES.length} examples\n`,
+        `# python time: ${pythonSeconds.toFixed(1)} s for ${NETWORKS.length} networks\n`,
     );
     assert.deepEqual(failures, []);
   },

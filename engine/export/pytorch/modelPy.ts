@@ -1,7 +1,7 @@
 // Writes model.py: the network as a readable nn.Module. Attribute names are the .nnet layer names; the copies a
 // `repeat` made become an nn.ModuleList; residual blocks a Residual around a body module; each layer's source line
 // is a comment. NNET_LAYERS maps nnet's flattened layer names to the modules holding their parameters.
-import type { LayerSpec, NetworkSpec } from '../../language/spec';
+import type { LayerSpec, NetworkSpec, ResidualSpec } from '../../language/spec';
 import type { LeafSpec } from '../../nn/layers';
 import { fusedActivation } from '../../nn/losses';
 import { Model } from '../../nn/model';
@@ -61,7 +61,9 @@ export function modelPy(spec: NetworkSpec, source: string): { text: string; fuse
     `LOSS = ${JSON.stringify(spec.loss)}`,
     `"""nnet's loss (nnet_torch.nnet_loss)."""`,
     `FUSED = ${fused ? 'True' : 'False'}`,
-    `"""True when the loss takes the logits: ${act ?? 'no activation'} + ${spec.loss} fused, δ = (a − y)/N."""`,
+    fused
+      ? `"""The output's ${act} is fused into ${spec.loss}: the loss takes the logits, δ = (a − y)/N."""`
+      : `"""The loss takes the network's outputs (no fused activation)."""`,
     ...(usesMasks
       ? [
           '',
@@ -177,17 +179,20 @@ function emitGroup(
   const widths: Width[] = [w];
   for (let k = 0; k < g.copies; k++) widths.push(stackWidth(copy(k), widths[k]));
   // Parameter paths of every copy, from a scratch emission of that copy.
+  const listName = g.period === 1 ? name : `repeat${line + 1}`;
   for (let k = 0; k < g.copies; k++) {
     const scratch = emptyOut();
-    const sub = g.period === 1 && first[0].kind !== 'residual' ? `${prefix}${name}.${k}` : `${prefix}${name}.${k}.`;
-    if (g.period === 1 && first[0].kind !== 'residual') {
-      if (leaf(first[0], widths[k]).params) out.paths.push([copy(k)[0].name, sub]);
-    } else emitStack(copy(k), widths[k], inner(k), sub, ctx, scratch, false);
+    const c = copy(k)[0];
+    if (g.period > 1) emitStack(copy(k), widths[k], inner(k), `${prefix}${listName}.${k}.`, ctx, scratch, false);
+    else if (c.kind === 'residual') {
+      emitStack(c.body, widths[k], inner(k), `${prefix}${listName}.${k}.body.`, ctx, scratch, false);
+      if (widths[k + 1].value !== widths[k].value) scratch.paths.push([c.name, `${prefix}${listName}.${k}.proj`]);
+    } else if (leaf(c, widths[k]).params) scratch.paths.push([c.name, `${prefix}${listName}.${k}`]);
     out.paths.push(...scratch.paths);
   }
   const comment = `# line ${line + 1}: ${src(ctx, line)} (repeated ${g.copies} times)`;
   if (g.period === 1 && first[0].kind !== 'residual') {
-    const s = first[0] as LeafSpec;
+    const s = first[0];
     const l = leaf(s, w);
     l.imports.forEach((x) => out.imports.add(x));
     if (!l.module) {
@@ -199,16 +204,37 @@ function emitGroup(
     }
     return widths[g.copies];
   }
-  // Several layers (or a residual block) per copy: one class for the copy, built once per copy.
-  const cls = uniqueClass(out, `Repeat${className(name)}`);
+  if (g.period === 1) {
+    // A repeated residual block: a ModuleList of Residual modules, its body class written once.
+    const r = first[0] as ResidualSpec;
+    const cls = uniqueClass(out, `${className(name)}Body`);
+    const body = emptyOut();
+    body.classNames = out.classNames;
+    emitStack(r.body, { expr: 'in_width', value: w.value }, inner(0), '', ctx, body, false);
+    out.classes.push(
+      ...body.classes,
+      classText(cls, `The body F of residual block ${name} (out = F(x) + skip).`, body),
+    );
+    body.imports.forEach((x) => out.imports.add(x));
+    out.imports.add('Residual');
+    const mods = widths
+      .slice(0, g.copies)
+      .map((cw, k) => `Residual(${cls}(${cw.expr}), ${cw.expr}, ${widths[k + 1].expr})`);
+    out.init.push(`self.${name} = nn.ModuleList(${listOf(mods)})  ${comment}`);
+    out.forward.push(`for ${name} in self.${name}:`, `    x = ${name}(x)`);
+    return widths[g.copies];
+  }
+  // Several layers per copy: one class for the copy, built once per copy.
+  const cls = uniqueClass(out, `Repeat${line + 1}`);
   const body = emptyOut();
   body.classNames = out.classNames;
   emitStack(first, { expr: 'in_width', value: w.value }, inner(0), '', ctx, body, false);
   out.classes.push(...body.classes, classText(cls, `The layers repeated from line ${line + 1}, one copy.`, body));
   body.imports.forEach((x) => out.imports.add(x));
   const ins = widths.slice(0, g.copies).map((cw) => cw.expr);
-  out.init.push(`self.${name} = nn.ModuleList(${listOf(ins.map((e) => `${cls}(${e})`))})  ${comment}`);
-  out.forward.push(`for ${name} in self.${name}:`, `    x = ${name}(x)`);
+  const list = `repeat${line + 1}`;
+  out.init.push(`self.${list} = nn.ModuleList(${listOf(ins.map((e) => `${cls}(${e})`))})  ${comment}`);
+  out.forward.push(`for block in self.${list}:`, `    x = block(x)`);
   return widths[g.copies];
 }
 

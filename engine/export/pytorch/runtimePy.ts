@@ -45,15 +45,18 @@ _EXACT_SUMS = True
 
 
 def set_exact_sums(exact: bool) -> None:
-    """True (the default): Linear layers sum in float64 and store float32, as nnet does, so results agree with nnet
-    to float32 rounding even in deep networks. False: PyTorch's float32 kernels (faster; what to use on GPUs)."""
+    """True (the default): Linear layers sum in float64 and round to float32 once, as nnet's JavaScript kernels do
+    for small layers; this keeps deep, ill-conditioned networks within float32 rounding of nnet. False: PyTorch's
+    float32 kernels (faster; the choice on GPUs and for big runs)."""
     global _EXACT_SUMS
     _EXACT_SUMS = exact
 
 
 class Linear(nn.Linear):
-    """nn.Linear (z = x·Wᵀ + b, W [out, in]) whose products are summed in float64 and rounded to float32 once, as
-    nnet's kernels do, forward and backward — unless set_exact_sums(False)."""
+    """nn.Linear (z = x·Wᵀ + b, W [out, in]) whose products are summed in float64 and rounded to float32 once,
+    forward and backward, unless set_exact_sums(False). (nnet's WebAssembly kernels, for layers of 256 or more
+    multiply-adds, sum in float32 in their own order; no PyTorch kernel repeats that order, so there the two agree
+    to float32 rounding.)"""
 
     def forward(self, x: Tensor) -> Tensor:
         if not _EXACT_SUMS or x.dtype != torch.float32:
