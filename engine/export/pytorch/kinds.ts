@@ -75,5 +75,6 @@ export const PYTORCH_KINDS: { readonly [K in LeafKind]: KindExport<Extract<LeafS
 export function py(v: number): string {
   if (Number.isNaN(v)) return 'math.nan';
   if (!Number.isFinite(v)) return v > 0 ? 'math.inf' : '-math.inf';
-  return Number.isInteger(v) && Math.abs(v) < 1e15 ? `${v}.0`.replace(/^(-?\d+)\.0$/, '$1.0') : String(v);
+  // JavaScript's shortest round-trip form is valid Python (1e-7, 0.5); integers get a `.0` to stay floats.
+  return Number.isInteger(v) && Math.abs(v) < 1e15 ? v.toFixed(1) : String(v);
 }
