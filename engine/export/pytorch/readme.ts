@@ -6,8 +6,9 @@ export function readmePy(spec: NetworkSpec, file: string): string {
   return `# ${spec.name} in PyTorch
 
 Exported from \`${file}\` by \`nnet export --to pytorch\`. It trains the same network the same way: nnet's initial
-weights, data, batch order, dropout masks, optimizer, schedule and clipping, so after any number of steps the weights
-agree with nnet's up to float32 rounding.
+weights, data, batch order, dropout masks, optimizer, schedule and clipping, so each step computes what nnet's
+computes, to float32 rounding (nnet's \`npm test\` checks the gradients at step 0 and the weights after 5 steps of
+every example within 1e-5; over many steps rounding differences can grow, as between any two float32 engines).
 
 | file | what |
 |---|---|

@@ -43,7 +43,8 @@ export function trainPy(spec: NetworkSpec, rngState: number): string {
     python3 train.py --steps 5 --dump after5.json --save weights.npz
 
 It starts from nnet's initial weights (init.npz) and data (data.npz), shuffles with nnet's generator and draws
-dropout masks from it, so the weights after any number of steps match nnet's (float32 rounding aside).
+dropout masks from it, so each step computes what nnet's computes, to float32 rounding. (Rounding can still grow
+over many steps: Adam, say, turns a gradient that is 0 in exact arithmetic and noise in float32 into ±lr steps.)
 """
 
 from __future__ import annotations
