@@ -297,3 +297,30 @@ test('gradcheck: ReLU kinks are explained, not failed; past the end of training 
   assert.equal(end.code, 1);
   assert.match(end.err.join('\n'), /training ends after 2000 steps/);
 });
+
+test('export --to pytorch writes the folder; bad targets and missing options are usage errors', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-export-'));
+  const r = run('export', xor, '--to', 'pytorch', '--out', dir);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.deepEqual(fs.readdirSync(dir).sort(), [
+    'README.md',
+    'data.npz',
+    'init.npz',
+    'model.py',
+    'nnet_torch.py',
+    'train.py',
+  ]);
+  assert.match(
+    fs.readFileSync(path.join(dir, 'model.py'), 'utf8'),
+    /self\.h1 = Linear\(2, 4\) {2}# line 4: dense h1 4 tanh/,
+  );
+  assert.match(r.out[0], /^wrote model\.py, train\.py, nnet_torch\.py, init\.npz, data\.npz, README\.md to /);
+  const bad = run('export', xor, '--to', 'onnx', '--out', dir);
+  assert.deepEqual([bad.code, bad.err], [2, ["nnet: cannot export to 'onnx'; expected --to pytorch"]]);
+  const missing = run('export', xor, '--to', 'pytorch');
+  assert.equal(missing.code, 2);
+  assert.match(missing.err[0], /^nnet: export needs --to pytorch and --out DIR/);
+  assert.equal(run('export', xor, '--steps', '3', '--to', 'pytorch', '--out', dir).code, 2);
+  const broken = temp(fs.readFileSync(xor, 'utf8').replace('dense h1 4 tanh', 'dense h1 4 tanhh'));
+  assert.equal(run('export', broken, '--to', 'pytorch', '--out', dir).code, 1);
+});

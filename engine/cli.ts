@@ -1,5 +1,6 @@
 // The `nnet` command line: check, train and inspect .nnet files with the same engine the extension uses.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version } from '../package.json';
@@ -8,6 +9,7 @@ import { gradcheckCommand } from './cliGradcheck';
 import { trainCommand } from './cliTrain';
 import { nodeReadWeights } from './io/weightsFile';
 import { diagnoseRun } from './doctor/run';
+import { exportToPyTorch } from './export/pytorch';
 import { parseNnet } from './language/parser';
 import { LIMITS, type NetworkSpec } from './language/spec';
 import { nodeTensors, type NamedTensor } from './runtime/snapshot';
@@ -23,7 +25,10 @@ const USAGE = `usage:
   nnet doctor FILE [--steps N] [--json] train (the file's schedule, or N steps) and print what went wrong as
                                        FILE:LINE:COL: warning: [rule] message (docs/doctor.md)
   nnet gradcheck FILE [--steps N] [--json] train N steps (default 0), then check every layer's ∂L/∂W, ∂L/∂b and δ
-                                       against float64 finite differences on the next batch; exit 1 if one disagrees`;
+                                       against float64 finite differences on the next batch; exit 1 if one disagrees
+  nnet export FILE --to pytorch --out DIR
+                                       write DIR/model.py, train.py, nnet_torch.py, init.npz, data.npz and
+                                       README.md: the same network and training in PyTorch (docs/export.md)`;
 
 /** Diagnostics printed per file; the rest are summarised in one line. */
 export const MAX_PRINTED_DIAGNOSTICS = 100;
@@ -62,6 +67,8 @@ export function main(
 const OPTIONS = {
   json: { type: 'boolean' },
   steps: { type: 'string' },
+  to: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -73,7 +80,11 @@ const TAKES: Record<string, readonly string[]> = {
   inspect: ['steps', 'json'],
   doctor: ['steps', 'json'],
   gradcheck: ['steps', 'json'],
+  export: ['to', 'out'],
 };
+
+/** What `nnet export --to` can write. */
+const EXPORT_TARGETS = ['pytorch'];
 
 function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
   let parsed: ReturnType<
@@ -139,6 +150,8 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
   if (more > 0) (spec && !quiet ? out : err)(`${shown}: … and ${more} more problem${more === 1 ? '' : 's'}`);
   if (!spec) return 1;
   switch (command) {
+    case 'export':
+      return exportTo(spec, read.text, file, values.to, values.out, out, err);
     case 'train':
       return trainCommand(spec, values.json === true, out, err);
     case 'inspect':
@@ -157,6 +170,37 @@ function run(argv: readonly string[], out: (s: string) => void, err: (s: string)
     default:
       return 0;
   }
+}
+
+/** `nnet export FILE --to pytorch --out DIR`: writes the folder (DIR may exist; its files of those names are replaced). */
+function exportTo(
+  spec: NetworkSpec,
+  source: string,
+  file: string,
+  to: string | undefined,
+  dir: string | undefined,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): number {
+  if (to === undefined || dir === undefined) {
+    err(`nnet: export needs --to ${EXPORT_TARGETS.join('|')} and --out DIR\n${USAGE}`);
+    return 2;
+  }
+  if (!EXPORT_TARGETS.includes(to)) {
+    err(`nnet: cannot export to '${printable(to)}'; expected --to ${EXPORT_TARGETS.join('|')}`);
+    return 2;
+  }
+  const files = exportToPyTorch(spec, source, path.basename(file));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of files) fs.writeFileSync(path.join(dir, f.name), f.content);
+  } catch (e) {
+    err(`nnet: cannot write '${printable(dir)}': ${printable(e instanceof Error ? e.message : String(e))}`);
+    return 2;
+  }
+  out(`wrote ${files.map((f) => f.name).join(', ')} to ${printable(dir)}`);
+  out(`run: cd ${printable(dir)} && python3 train.py   (--nproc N for N processes; see README.md)`);
+  return 0;
 }
 
 /**

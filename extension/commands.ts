@@ -20,6 +20,8 @@ export interface NnetCommands {
   'nnet.inspectVariable': [context?: unknown];
   /** Check the paused layer's gradients against finite differences (a Variables-view item's layer when invoked on one). */
   'nnet.checkGradients': [context?: unknown];
+  /** Write the PyTorch export of a .nnet file (the active editor's when no URI is given) into a folder. */
+  'nnet.exportPyTorch': [uri?: vscode.Uri];
 }
 
 export type NnetCommandId = keyof NnetCommands;

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { exportToPyTorchCommand } from './exportCommand';
 import { layerOfVariableContext, registerCommand } from './commands';
 import { checkGradientsHere } from './debug/checkGradientsCommand';
 import { registerDebugger } from './debug/registerDebugger';
@@ -130,6 +131,12 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.checkGradients', (ctx) =>
       checkGradientsHere(ctx, (report) => inspector.showGradCheck(report)),
     ),
+    registerCommand('nnet.exportPyTorch', async (uri) => {
+      const target = activeNnet(uri);
+      if (!target) return void vscode.window.showInformationMessage(vscode.l10n.t('Open a .nnet file to export it.'));
+      trace('command', { id: 'nnet.exportPyTorch', file: path.basename(target.fsPath) });
+      await exportToPyTorchCommand(target);
+    }),
     registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session), doctor),
     registerWalkthroughProgress(),
   );

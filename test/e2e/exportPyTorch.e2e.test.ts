@@ -1,0 +1,56 @@
+// E2E in a real VS Code (code-server): nnet: Export to PyTorch from the command palette on xor.nnet, the folder
+// dialog accepted with its default (xor-pytorch beside the file), the files on disk and the README opened.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { withWorkbench } from './workbench';
+
+test('Export to PyTorch writes the folder beside the file and opens its README', { timeout: 240_000 }, async () => {
+  await withWorkbench({ name: 'export-pytorch' }, async (wb) => {
+    const { page } = wb;
+    await wb.openFile('xor.nnet');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await wb.waitUntil(
+      'nnet: Export to PyTorch in the command palette',
+      async () => {
+        await input.fill('');
+        await input.fill('>nnet: Export to PyTorch');
+        return page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: Export to PyTorch' })
+          .first()
+          .waitFor({ timeout: 2000 })
+          .then(
+            () => true,
+            () => false,
+          );
+      },
+      60_000,
+      500,
+    );
+    await page.keyboard.press('Enter');
+    // The save dialog (code-server's simple dialog) proposes xor-pytorch next to xor.nnet.
+    await wb.waitUntil(
+      'the folder dialog proposing xor-pytorch',
+      async () => /xor-pytorch$/.test(await input.inputValue().catch(() => '')),
+      30_000,
+      250,
+    );
+    await wb.screenshot('folder-dialog');
+    await page.keyboard.press('Enter');
+    const folder = path.join(wb.workspace, 'xor-pytorch');
+    await page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(fs.readdirSync(folder).sort(), [
+      'README.md',
+      'data.npz',
+      'init.npz',
+      'model.py',
+      'nnet_torch.py',
+      'train.py',
+    ]);
+    assert.match(fs.readFileSync(path.join(folder, 'model.py'), 'utf8'), /class XorNet\(nn\.Module\)/);
+    await page.locator('.monaco-editor .view-lines', { hasText: 'xor in PyTorch' }).first().waitFor();
+    await wb.screenshot('readme-opened');
+  });
+});
