@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../engine/cli';
 import { findTorchPython, torchOrSkip } from '../python';
+import { largest, relativeError, TOLERANCE } from './compare';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** Every example, and the networks beside this test that cover what the examples do not (see their comments). */
@@ -35,32 +36,6 @@ const KNOWN: Readonly<Record<string, string>> = {
   'classify.nnet W@5': 'AdamW amplifies the rounding noise of a bias batch norm removes',
 };
 const NPROC2 = new Set(['xor.nnet', 'batchnorm.nnet', 'dropout.nnet', 'everything.nnet', 'momentum.nnet']);
-
-/**
- * The tolerance: |a − b| ≤ 1e-5·max(|a|, |b|, floor), where the floor is the largest magnitude among the layer's
- * tensors being compared (W and b, or ∂W and ∂b, as nnet has them). An entry far smaller than its layer's largest
- * is a sum whose terms mostly cancelled; float32 then leaves it only the absolute precision of those terms (e.g. the
- * bias gradient of a layer feeding batch norm is 0 in exact arithmetic and rounding noise in both engines).
- */
-export const TOLERANCE = 1e-5;
-
-/** max over entries of |a − b| / max(|a|, |b|, floor). */
-export function relativeError(a: unknown, b: unknown, floor = 0): number {
-  const xs = [a].flat(Infinity) as number[],
-    ys = [b].flat(Infinity) as number[];
-  assert.equal(xs.length, ys.length, 'shapes differ');
-  let worst = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const d = Math.abs(xs[i] - ys[i]);
-    if (d > 0) worst = Math.max(worst, d / Math.max(Math.abs(xs[i]), Math.abs(ys[i]), floor));
-  }
-  return worst;
-}
-
-/** The largest magnitude in any of the tensors. */
-function largest(...ts: unknown[]): number {
-  return Math.max(0, ...ts.flatMap((t) => ([t].flat(Infinity) as number[]).map(Math.abs)));
-}
 
 interface Dump {
   readonly loss: number | null;
