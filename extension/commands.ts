@@ -20,6 +20,12 @@ export interface NnetCommands {
   'nnet.inspectVariable': [context?: unknown];
   /** Check the paused layer's gradients against finite differences (a Variables-view item's layer when invoked on one). */
   'nnet.checkGradients': [context?: unknown];
+  /** Reveal a Findings view row's line (the row's own command, on selection). */
+  'nnet.findings.reveal': [node?: unknown];
+  /** Apply a Findings view row's first Quick Fix. */
+  'nnet.findings.applyFix': [node?: unknown];
+  /** Go to the step where a Findings view row's rule first held, in a debug session of its file. */
+  'nnet.findings.gotoFirst': [node?: unknown];
 }
 
 export type NnetCommandId = keyof NnetCommands;
