@@ -44,7 +44,7 @@ const HANDLERS: { readonly [K in Command]: Handler<K> } = {
     if (typeof a.step !== 'number' || !Number.isInteger(a.step) || a.step < 1)
       throw new Error("invalid 'nnet.gotoStep' request: step must be an integer of at least 1");
     try {
-      return encodeDap(await worker.ask('gotoStep', { step: a.step }));
+      return encodeDap({ direction: (await worker.ask('gotoStep', { step: a.step })).direction });
     } catch (e) {
       throw new Error(`Cannot go to step ${a.step}: ${(e as Error).message}`, { cause: e });
     }

@@ -36,6 +36,7 @@ async function goto(dc: DebugClient, step: number): Promise<{ direction: string;
     dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>,
     dc.customRequest('nnet.gotoStep', { step }),
   ]);
+  assert.deepEqual(Object.keys(res.body as object), ['direction'], 'the reply body is the direction only');
   return { direction: (res.body as { direction: string }).direction, stop };
 }
 
