@@ -1,10 +1,12 @@
 // E2E in a real VS Code (code-server): the Findings view. Empty, it offers Train; after Train of deep-sigmoid.nnet it
 // lists the doctor's findings with their steps; a click puts the cursor on the finding's line; Go to First Occurrence
 // with no session starts one paused on entry and runs it forward to the finding's first step, and in a session
-// rewinds to another finding's; Apply Fix makes the light bulb's edit and the view empties.
+// rewinds to another finding's; with a second file trained the rows go under a row per file; Apply Fix makes the
+// light bulb's edit and that file's rows go.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { clickTrain } from './actions';
 import { callStackRows } from './debugViews';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -81,6 +83,15 @@ test(
       await wb.waitUntil('the cursor on line 6', async () => /Ln 6, Col 5/.test(await cursor.innerText()), 15_000);
       await wb.screenshot('findings-revealed');
 
+      // A second file with findings: the rows go under one row per file.
+      await wb.openFile('zero-init.nnet');
+      t.diagnostic(`zero-init.nnet: Train pressed via ${await clickTrain(wb)}`);
+      const files = pane(page).locator('.monaco-list-row', { hasText: /^\s*(deep-sigmoid|zero-init)\.nnet/ });
+      await wb.waitUntil('a row per file', async () => (await files.count()) === 2, 120_000);
+      assert.equal(await row(page, /symmetric units \(h1\)/).count(), 1);
+      assert.equal(await vanishing.count(), 1, 'the first file keeps its rows');
+      await wb.screenshot('findings-two-files');
+
       // Go to First Occurrence with no session: it offers one, paused on entry, then runs on to the first step.
       await rowAction(wb, /unchanged weights/, 'Go to First Occurrence');
       const offer = wb.notifications().filter({ hasText: /No debug session of deep-sigmoid\.nnet/ });
@@ -112,7 +123,15 @@ test(
         .locator('.editor-instance .view-line', { hasText: /dense\sh\s16\srelu\sinit=he/ })
         .first()
         .waitFor({ timeout: 15_000 });
-      await wb.waitUntil('the Findings view to empty', async () => (await row(page, /gradient|weights/).count()) === 0);
+      // deep-sigmoid.nnet's rows go; zero-init.nnet's stay, no longer under a file row.
+      await wb.waitUntil(
+        'deep-sigmoid.nnet rows to go',
+        async () => (await row(page, /vanishing|unchanged/).count()) === 0,
+      );
+      await row(page, /symmetric units \(h1\)/)
+        .first()
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await files.count(), 0, 'one file left: no file rows');
       await wb.screenshot('findings-after-fix');
     });
   },
