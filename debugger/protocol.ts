@@ -323,6 +323,12 @@ export interface Requests {
    * (null: the paused event's layer), computed on a copy; the paused state does not change.
    */
   checkGradients: { args: { layer: string | null }; reply: { text: string; gradCheck: GradCheckReport } };
+  /**
+   * Go to the first event of a 1-based step (the Findings view's Go to First Occurrence): back by replaying the
+   * history, forward by running on without stopping at breakpoints or exception filters (a NaN still stops it).
+   * Replied before the run moves; the move ends in a `stopped` (reason `step`, or `pause` when paused on the way).
+   */
+  gotoStep: { args: { step: number }; reply: { direction: 'here' | 'back' | 'forward' } };
 }
 export type RequestKind = keyof Requests;
 /** A request as sent: its kind, the id its reply will carry, and its arguments. */

@@ -9,7 +9,7 @@ import { nodeReadWeights } from '../engine/io/weightsFile';
 import { parseNnet } from '../engine/language/parser';
 import { History, type ReplayProgress } from '../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
-import type { BreakpointSpec, HostToWorker, StepKind, StopReason, WorkerToHost } from './protocol';
+import type { BreakpointSpec, HostToWorker, Request, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
@@ -22,6 +22,7 @@ import { DoctorStops } from './doctorStops';
 import { ReplayJob, type ReplayOutcome } from './replayJob';
 import { passes, type LogLevel } from './log';
 import { reverseContinuePlan, stepBackPlan, type RewindPlan, type SubStepPosition } from './rewind';
+import { gotoNotice, gotoStepMove, isStepStart, type GotoMove } from './gotoStep';
 import { completions, evaluateExpression, layerDetailAt, reply, unknownNames } from './runRequests';
 import { emptyProgress, PROGRESS_MS, ProgressMeter } from './runProgress';
 import { locate } from './runLocation';
@@ -34,7 +35,12 @@ const SLICE_MS = 10;
 /** Wanted milliseconds between two reads of the clock in the run loop (Pause is noticed at the next read). */
 const CLOCK_READ_MS = 1;
 
-type StepMode = { kind: 'over' } | { kind: 'into' } | { kind: 'out'; until: 'loss' | 'update' };
+type StepMode =
+  | { kind: 'over' }
+  | { kind: 'into' }
+  | { kind: 'out'; until: 'loss' | 'update' }
+  /** Go to Step forward: run on to the first event of 0-based `step`, past breakpoints and filters. */
+  | { kind: 'toStep'; step: number };
 
 /** Runs one .nnet file; one instance per `start` message. */
 export class TrainingRun {
@@ -135,6 +141,8 @@ export class TrainingRun {
           const gradCheck = gradientCheckHere(this.requirePaused(), msg.layer, this.current);
           return { text: gradCheck.text, gradCheck };
         });
+      case 'gotoStep':
+        return this.gotoStep(msg);
       case 'completions':
         return reply(this.post, msg.kind, msg.id, () => ({
           items: this.trainer ? completions(this.scope(), msg.text, msg.offset) : [],
@@ -229,7 +237,7 @@ export class TrainingRun {
     const deadline = performance.now() + SLICE_MS;
     // Breakpoints, filters and the step mode change only between slices, so decide once whether events are checked.
     const stepping = this.debug && this.stepMode !== null,
-      rules = this.debug && this.rules.active ? this.rules : null;
+      rules = this.debug && this.rules.active && this.stepMode?.kind !== 'toStep' ? this.rules : null;
     const history = this.history,
       doctor = this.doctor;
     let last = this.current;
@@ -300,6 +308,11 @@ export class TrainingRun {
       this.stop('step', ev);
       return true;
     }
+    if (mode.kind === 'toStep') {
+      if (ev.step !== mode.step || !isStepStart(ev)) return false;
+      this.stop('step', ev, { notice: gotoNotice(mode.step + 1) });
+      return true;
+    }
     if (mode.kind === 'into') {
       const defs = this.subSteps(ev);
       this.sub = defs.length ? { defs, index: 0 } : null;
@@ -335,6 +348,32 @@ export class TrainingRun {
         return this.rules.check(ev, this.scopeOf, false).stop;
       }),
     );
+  }
+
+  /** Go to the first event of a step: replies first (or with why not), then moves there and stops. */
+  private gotoStep(msg: Request<'gotoStep'>): void {
+    let move: GotoMove;
+    try {
+      const t = this.requirePaused();
+      if (!this.history) throw new Error('going to a step needs a debug session');
+      move = gotoStepMove(t, this.history, this.current, msg.step);
+    } catch (e) {
+      this.post({ kind: 'reply', id: msg.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.post({ kind: 'reply', id: msg.id, ok: true, direction: move.kind });
+    this.granularity = 'event';
+    switch (move.kind) {
+      case 'here':
+        this.sub = null;
+        return this.stop('step', this.current, { notice: gotoNotice(msg.step) });
+      case 'back':
+        return this.rewind(move.plan);
+      case 'forward':
+        return this.resume({ kind: 'toStep', step: move.step });
+      default:
+        assertNever(move);
+    }
   }
 
   /** Runs a rewind's replay and stops where it lands. */

@@ -22,6 +22,12 @@ export interface NnetCommands {
   'nnet.checkGradients': [context?: unknown];
   /** Write the PyTorch export of a .nnet file (the active editor's when no URI is given) into a folder. */
   'nnet.exportPyTorch': [uri?: vscode.Uri];
+  /** Reveal a Findings view row's line (the row's own command, on selection). */
+  'nnet.findings.reveal': [node?: unknown];
+  /** Apply a Findings view row's first Quick Fix. */
+  'nnet.findings.applyFix': [node?: unknown];
+  /** Go to the step where a Findings view row's rule first held, in a debug session of its file. */
+  'nnet.findings.gotoFirst': [node?: unknown];
 }
 
 export type NnetCommandId = keyof NnetCommands;

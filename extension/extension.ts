@@ -17,6 +17,9 @@ import { setParseLimits } from './language/documents';
 import { trace } from './trace';
 import { mayRun } from './trust';
 import { DoctorDiagnostics } from './training/doctorDiagnostics';
+import { doctorDocsUrl } from './training/findingRows';
+import { FindingsView } from './training/findingsView';
+import { FirstOccurrence } from './training/firstOccurrence';
 import { TrainController } from './training/trainController';
 import { TrainingDisplay } from './training/trainingDisplay';
 import { GradientFlowViewProvider, viewLimitsOf } from './views/gradientFlowView';
@@ -74,21 +77,28 @@ export function activate(context: vscode.ExtensionContext): void {
     const session = vscode.debug.activeDebugSession;
     if (session?.type === 'nnet') void vscode.debug.stopDebugging(session);
   };
-  const debug = async (uri?: vscode.Uri) => {
+  /** Debugs a .nnet file (paused on entry for Go to First Occurrence); false if no session started. */
+  const debug = async (uri?: vscode.Uri, stopOnEntry = false): Promise<boolean> => {
     const target = activeNnet(uri);
-    if (!target) return void vscode.window.showInformationMessage(vscode.l10n.t('Open a .nnet file to debug it.'));
+    if (!target) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a .nnet file to debug it.'));
+      return false;
+    }
     trace('command', { id: 'nnet.debug', file: path.basename(target.fsPath) });
-    if (!(await mayRun('debug', target))) return;
+    if (!(await mayRun('debug', target))) return false;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save();
-    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
+    return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), {
       type: 'nnet',
       request: 'launch',
       name: `Debug ${path.basename(target.fsPath)}`,
       program: target.fsPath,
       dataRoot: vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath,
+      ...(stopOnEntry ? { stopOnEntry: true } : {}),
     });
   };
+  const firstOccurrence = new FirstOccurrence((uri) => debug(uri, true));
+  const repository = (context.extension.packageJSON as { repository?: { url?: string } }).repository;
 
   context.subscriptions.push(
     view,
@@ -123,7 +133,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand('nnet.openExample', () => pickExample(context.extensionUri, 'example')),
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),
-    registerCommand('nnet.debug', debug),
+    registerCommand('nnet.debug', (uri) => debug(uri)),
+    firstOccurrence,
+    new FindingsView(doctor, firstOccurrence, doctorDocsUrl(repository?.url)),
     inspector,
     vscode.window.registerWebviewPanelSerializer(LayerInspector.viewType, inspector),
     registerCommand('nnet.inspectLayer', (layer) => inspector.open(typeof layer === 'string' ? layer : null)),

@@ -135,16 +135,29 @@ export class History {
    * @throws RewindError when `step` is older than the oldest checkpoint.
    */
   seekStep(step: number, match: (ev: TrainerEvent) => boolean): TrainerEvent | null {
+    return finish(this.replayToStep(step, match));
+  }
+
+  /**
+   * seekStep as a replay that reports progress every few events (see replayTo), so a caller can spread it over
+   * time slices. Throws RewindError on its first step, as seekStep does.
+   */
+  *replayToStep(step: number, match: (ev: TrainerEvent) => boolean): Generator<ReplayProgress, TrainerEvent | null> {
     const t = this.trainer;
     if (step < this.earliestStep)
       throw new RewindError(`step ${step + 1} is older than the oldest state kept (step ${this.earliestStep + 1})`);
     let k = this.count - 1;
     while (k > 0 && this.at(k).step > step) k--;
     t.restoreState(this.at(k));
+    const from = t.eventIndex,
+      // Events up to the end of `step` at most (steps have about the same number of events).
+      total = Math.max(1, (step + 1 - this.at(k).step) * t.eventsPerStep);
     for (;;) {
       const ev = t.advance();
       if (!ev || ev.step > step) return null;
       if (ev.step === step && match(ev)) return ev;
+      const done = t.eventIndex - from;
+      if (done % REPORT_EVERY === 0) yield { done, total: Math.max(total, done + 1), clearFrom: null, event: ev };
     }
   }
 

@@ -47,6 +47,15 @@ export interface NnetCustomRequests {
     args: { layer?: string | null };
     reply: GradCheckReport;
   };
+  /**
+   * Go to the first event of a 1-based optimizer step (the Findings view's Go to First Occurrence): back through the
+   * rewind history, or forward past breakpoints and exception filters. Answered before the session moves; the move
+   * ends in a `stopped` event (a `continued` event comes first unless it has already stopped).
+   */
+  'nnet.gotoStep': {
+    args: { step: number };
+    reply: { direction: 'here' | 'back' | 'forward' };
+  };
 }
 
 /** An event or reply body for DAP JSON (numbers JSON would lose spelled out). */

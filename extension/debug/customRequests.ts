@@ -40,12 +40,22 @@ const HANDLERS: { readonly [K in Command]: Handler<K> } = {
       throw new Error(`Cannot check gradients: ${(e as Error).message}`, { cause: e });
     }
   },
+  'nnet.gotoStep': async (a, worker) => {
+    if (typeof a.step !== 'number' || !Number.isInteger(a.step) || a.step < 1)
+      throw new Error("invalid 'nnet.gotoStep' request: step must be an integer of at least 1");
+    try {
+      return encodeDap({ direction: (await worker.ask('gotoStep', { step: a.step })).direction });
+    } catch (e) {
+      throw new Error(`Cannot go to step ${a.step}: ${(e as Error).message}`, { cause: e });
+    }
+  },
 };
 
 /** What each request answers when the session is not paused. */
 export const NOT_PAUSED: { readonly [K in Command]: string } = {
   'nnet.layerDetail': 'The layer can be inspected only while paused',
   'nnet.checkGradients': 'Gradients can be checked only while paused on a layer',
+  'nnet.gotoStep': 'The session can go to a step only while paused',
 };
 
 /** True if `command` is one of the nnet custom requests. */

@@ -3,6 +3,7 @@
 
 import {
   BreakpointEvent,
+  ContinuedEvent,
   Event,
   Handles,
   InitializedEvent,
@@ -433,8 +434,16 @@ export class NnetDebugSession extends GuardedSession {
         format: NOT_PAUSED[command],
         showUser: false,
       });
+    // Going to a step moves the session: no other request may resume it meanwhile; a refusal leaves it where it was.
+    const moving = command === 'nnet.gotoStep' ? this.stopped : null;
+    if (moving) this.stopped = null;
     try {
       const body = await customReply(command, args, this.requests);
+      if (moving && !this.stopped && !this.ended) {
+        // Not stopped yet (a replay or a run forward under way): the client shows the session running until it is.
+        this.refs.reset();
+        this.sendEvent(new ContinuedEvent(THREAD_ID, true));
+      }
       if (command === 'nnet.checkGradients') {
         // The report also goes to the Debug Console, at the checked layer's line.
         const report = body as NnetCustomRequests['nnet.checkGradients']['reply'];
@@ -443,6 +452,7 @@ export class NnetDebugSession extends GuardedSession {
       response.body = body;
       this.sendResponse(response);
     } catch (e) {
+      if (moving && !this.stopped && !this.ended) this.stopped = moving;
       this.sendErrorResponse(response, { id: 3031, format: (e as Error).message, showUser: false });
     }
   }

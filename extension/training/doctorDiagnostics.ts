@@ -1,16 +1,34 @@
 // The training doctor's findings in the editor: after Train finishes or is stopped, one diagnostic per finding on
 // its line (source `nnet doctor`), in a collection of their own that the file's next edit clears; their fixes are
-// offered as Quick Fixes (the light bulb) on those diagnostics.
+// offered as Quick Fixes (the light bulb) on those diagnostics. The store the Findings view reads, with its event.
 
 import * as vscode from 'vscode';
 import type { Finding, Fix } from '../../engine/doctor/types';
 import { DOCTOR_SOURCE, diagnosticKey, doctorDiagnostic, quickFixPlan } from './doctorFindings';
+
+/** The findings of the latest run of one file, as shown. */
+export interface FileFindings {
+  readonly uri: vscode.Uri;
+  readonly findings: readonly Finding[];
+}
+
+/** The edit of a fix in `uri`: what its Quick Fix applies, and the Findings view's Apply Fix. */
+export function fixEdit(uri: vscode.Uri, fix: Fix): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  for (const e of fix.edits) edit.replace(uri, new vscode.Range(e.line, e.col, e.line, e.endCol), e.newText);
+  return edit;
+}
 
 /** The doctor's diagnostics of every trained file. */
 export class DoctorDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DOCTOR_SOURCE);
   /** Per file shown: the fixes of each diagnostic, by diagnosticKey. */
   private readonly fixes = new Map<string, Map<string, readonly Fix[]>>();
+  /** Per file shown (with at least one finding): its findings, by URI string. */
+  private readonly shown = new Map<string, FileFindings>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires with a file's URI when its findings are shown, replaced or cleared; listening returns a Disposable. */
+  readonly onDidChangeFindings: vscode.Event<vscode.Uri> = this.changed.event;
   // Findings describe the text that was trained: any edit may move or remove their lines.
   private readonly onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
     if (e.contentChanges.length) this.clear(e.document.uri);
@@ -26,6 +44,8 @@ export class DoctorDiagnostics implements vscode.Disposable {
     if (doc.isClosed || doc.version !== version) return;
     const fixes = new Map<string, readonly Fix[]>();
     this.fixes.set(doc.uri.toString(), fixes);
+    this.shown.delete(doc.uri.toString()); // re-added last: the latest run comes last
+    if (findings.length) this.shown.set(doc.uri.toString(), { uri: doc.uri, findings });
     this.collection.set(
       doc.uri,
       findings.map((f) => {
@@ -41,12 +61,20 @@ export class DoctorDiagnostics implements vscode.Disposable {
         return diag;
       }),
     );
+    this.changed.fire(doc.uri);
   }
 
   /** Removes the findings of `uri` (a new run of it starts). */
   clear(uri: vscode.Uri): void {
+    const had = this.shown.delete(uri.toString());
     this.collection.delete(uri);
     this.fixes.delete(uri.toString());
+    if (had) this.changed.fire(uri);
+  }
+
+  /** The findings shown, per file, in the order their runs ended. */
+  all(): readonly FileFindings[] {
+    return [...this.shown.values()];
   }
 
   /** The Quick Fixes of the doctor's diagnostics in a light-bulb request. */
@@ -67,9 +95,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
       const a = new vscode.CodeAction(p.fix.title, vscode.CodeActionKind.QuickFix);
       a.diagnostics = p.diagnostics.map((i) => ctx.diagnostics[i]);
       a.isPreferred = p.preferred;
-      a.edit = new vscode.WorkspaceEdit();
-      for (const e of p.fix.edits)
-        a.edit.replace(doc.uri, new vscode.Range(e.line, e.col, e.line, e.endCol), e.newText);
+      a.edit = fixEdit(doc.uri, p.fix);
       return a;
     });
   }
@@ -80,6 +106,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.changed.dispose();
     this.quickFixes.dispose();
     this.onEdit.dispose();
     this.collection.dispose();

@@ -15,7 +15,14 @@ export interface DoctorDiagnostic {
   readonly code: string;
 }
 
-const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
+/** A measured number or threshold as the doctor's texts show it: integers whole, others to 3 digits. */
+export const formatMeasure = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
+const num = formatMeasure;
+
+/** When a finding held, 1-based as a debug session counts steps: `step 3` or `steps 3–283`. */
+export function stepRange(f: Finding): string {
+  return f.firstStep === f.lastStep ? `step ${f.firstStep + 1}` : `steps ${f.firstStep + 1}–${f.lastStep + 1}`;
+}
 
 /**
  * The diagnostic of `f` given the text of its line now: from the statement's column to the end of its text (without
@@ -24,7 +31,7 @@ const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
 export function doctorDiagnostic(f: Finding, lineText: string): DoctorDiagnostic {
   const code = lineText.replace(/\s*#.*$/, '').trimEnd();
   const col = Math.min(f.column, code.length);
-  const steps = f.firstStep === f.lastStep ? `step ${f.firstStep + 1}` : `steps ${f.firstStep + 1}–${f.lastStep + 1}`;
+  const steps = stepRange(f);
   const evidence = Number.isNaN(f.evidence.measured)
     ? ''
     : `; measured ${num(f.evidence.measured)}, threshold ${num(f.evidence.threshold)}`;

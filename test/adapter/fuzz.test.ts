@@ -64,6 +64,7 @@ const COMMANDS = [
   'setVariable',
   'completions',
   'nnet.layerDetail',
+  'nnet.gotoStep',
   'exceptionInfo',
   'threads',
   'next',
@@ -101,7 +102,7 @@ const COMMANDS = [
   '__proto__',
   'constructor',
 ];
-const RESUMES = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue']);
+const RESUMES = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'nnet.gotoStep']);
 const JUNK: unknown[] = [
   null,
   true,
@@ -207,6 +208,8 @@ function fuzzer(rng: Prng) {
         return { threadId: 1, startFrame: int(0, 2), levels: int(0, 3) };
       case 'nnet.layerDetail':
         return { layer: pick(['h1', 'out', 'zz', 5, null]), step: pick([1, 0, -1, 'x', 1e9]) };
+      case 'nnet.gotoStep':
+        return { step: pick([1, 2, 3, 40, 0, -1, 1.5, 'x', 1e9]) };
       default:
         return { threadId: pick([1, 1, 2, -1]) };
     }
