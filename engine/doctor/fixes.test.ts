@@ -50,6 +50,22 @@ train
   seed 1
 `;
 
+/** A tanh layer whose weights of std 20 saturate it from the start. */
+const SATURATED = `network saturated
+  input 2
+  dense h1 16 tanh init=normal(20)
+  dense out 1 sigmoid
+loss bce
+
+data generate xor n=64 seed=1
+
+train
+  epochs 10
+  batch 16
+  optimizer adam lr=0.01
+  seed 2
+`;
+
 /**
  * Per lesson: the file (or, for lessons no example teaches, a text), the finding, and the titles of its fixes in
  * order. Every fix is applied in turn and the file trained again: the finding is gone.
@@ -73,6 +89,7 @@ const LESSONS: readonly {
     titles: [/standardize/],
     text: (t) => t.replace(' standardize', ''),
   },
+  { file: 'saturated (built)', rule: 'saturated', titles: [/relu with He init/, /batchnorm/], text: () => SATURATED },
   {
     file: 'adam-explodes (built)',
     rule: 'exploding',

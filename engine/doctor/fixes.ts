@@ -12,8 +12,11 @@ export function fixesFor(f: Draft, spec: NetworkSpec, lines: readonly string[] |
   const out: (Fix | null)[] = [];
   switch (f.rule) {
     case 'vanishing':
-    case 'saturated':
       out.push(reluStack(spec, lines), residual(spec, lines), batchnorm(spec, lines));
+      break;
+    case 'saturated':
+      // A skip path carries δ past a saturated layer but leaves its outputs saturated: no residual fix here.
+      out.push(reluStack(spec, lines), batchnorm(spec, lines));
       break;
     case 'unchanged-weights':
       // On a sigmoid/tanh layer of a deep stack the weights stay put because the gradient vanished on the way.
