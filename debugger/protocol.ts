@@ -171,6 +171,14 @@ export const EXCEPTION_FILTERS = {
     by: 'doctor',
     thresholds: ['overfitRatio'],
   },
+  unscaledInputs: {
+    label: 'Unscaled inputs',
+    description:
+      "Pause at the end of the first epoch when an input column's |mean| or standard deviation is past the thresholds (the data, not a step)",
+    rule: 'unscaled-inputs',
+    by: 'doctor',
+    thresholds: ['unscaledMean', 'unscaledStd'],
+  },
 } as const satisfies Record<string, FilterDef>;
 export type ExceptionFilterId = keyof typeof EXCEPTION_FILTERS;
 

@@ -24,9 +24,6 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
   'classify.nnet': [],
   'csv-regression.nnet': [],
   'batchnorm.nnet': [],
-  'ill-conditioned-sgd.nnet': [],
-  'ill-conditioned-momentum.nnet': [],
-  'ill-conditioned-adam.nnet': [],
   'worked-example.nnet': [],
   // Lessons.
   'deep-sigmoid.nnet': [
@@ -50,6 +47,11 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
     ['exploding', 'optimizer sgd'], // the lesson: a global norm in the thousands, no clip
     ['poor-init', 'dense h 16 identity'], // the cause: std 0.4 where 0.25 keeps the scale
   ],
+  // The lesson's cause: x2 spans ±20 (std 10.9) while x1 spans ±1, so the valley is ~400× steeper along w2. The
+  // optimizers of the three files cope with it in their own ways; standardizing the columns would remove it.
+  'ill-conditioned-sgd.nnet': [['unscaled-inputs', 'data']],
+  'ill-conditioned-momentum.nnet': [['unscaled-inputs', 'data']],
+  'ill-conditioned-adam.nnet': [['unscaled-inputs', 'data']],
   // The clip bounds every step, so nothing explodes any more; the initialisation it works around is still poor.
   'exploding-clipped.nnet': [['poor-init', 'dense h 16 identity']],
   // With dropout the validation loss still rises at the end of 200 epochs on 60 noisy samples.

@@ -12,12 +12,16 @@ export function fixesFor(f: Draft, spec: NetworkSpec, lines: readonly string[] |
   const out: (Fix | null)[] = [];
   switch (f.rule) {
     case 'vanishing':
+      out.push(reluStack(spec, lines), residual(spec, lines), batchnorm(spec, lines));
+      break;
     case 'saturated':
-      out.push(reluStack(spec, lines));
+      // A skip path carries δ past a saturated layer but leaves its outputs saturated: no residual fix here.
+      out.push(reluStack(spec, lines), batchnorm(spec, lines));
       break;
     case 'unchanged-weights':
       // On a sigmoid/tanh layer of a deep stack the weights stay put because the gradient vanished on the way.
-      if (squashingLines(spec).includes(f.line)) out.push(reluStack(spec, lines));
+      if (squashingLines(spec).includes(f.line))
+        out.push(reluStack(spec, lines), residual(spec, lines), batchnorm(spec, lines));
       break;
     case 'nan':
       out.push(clip(spec, lines), lowerLr(spec, lines));
@@ -31,14 +35,21 @@ export function fixesFor(f: Draft, spec: NetworkSpec, lines: readonly string[] |
       out.push(reinit(f.line, lines));
       break;
     case 'exploding':
+      // A gradient too large at step 0 comes from the initialisation and the data, which no learning rate changes.
+      out.push(clip(spec, lines), f.firstStep > 0 ? lowerLr(spec, lines) : null, warmup(f, spec, lines));
+      break;
     case 'loss-spike':
-      out.push(clip(spec, lines), lowerLr(spec, lines));
+      // Lower learning rate first: measured to cure layernorm.nnet's spike, which a clip at 1.0 does not.
+      out.push(lowerLr(spec, lines), clip(spec, lines));
       break;
     case 'update-ratio':
       if (f.evidence.measured > f.evidence.threshold) out.push(lowerLr(spec, lines));
       break;
     case 'overfitting':
       out.push(adamW(spec, lines));
+      break;
+    case 'unscaled-inputs':
+      out.push(standardize(spec, lines));
       break;
     case 'loss-not-decreasing':
       break;
@@ -85,6 +96,18 @@ function squashingLines(spec: NetworkSpec): number[] {
     (l) => l !== last && l.kind === 'dense' && (l.activation === 'sigmoid' || l.activation === 'tanh'),
   );
   return [...new Set(hidden.map((l) => l.range.line))];
+}
+
+/** The hidden sigmoid/tanh dense layers not already inside a `residual` block (wrapping one twice adds nothing). */
+function unwrappedSquashingLines(spec: NetworkSpec): number[] {
+  const inside = new Set<number>();
+  const walk = (ls: readonly LayerSpec[], nested: boolean): void => {
+    for (const l of ls)
+      if (l.kind === 'residual') walk(l.body, true);
+      else if (nested) inside.add(l.range.line);
+  };
+  walk(spec.layers, false);
+  return squashingLines(spec).filter((ln) => !inside.has(ln));
 }
 
 /** Every hidden sigmoid/tanh layer to ReLU with He init. */
@@ -167,5 +190,96 @@ function adamW(spec: NetworkSpec, lines: readonly string[]): Fix | null {
   if (t.optimizerLine < 0 || t.optimizer.kind !== 'adam' || t.optimizer.weightDecay <= 0) return null;
   return fix('Switch Adam + L2 to AdamW (decoupled weight decay)', [
     rewriteLine(lines, t.optimizerLine, (c) => c.replace(/^optimizer\s+adam(?=\s|$)/, 'optimizer adamw')),
+  ]);
+}
+
+/** The line's indent, as text. */
+function indentText(lines: readonly string[], line: number): string {
+  return ' '.repeat(statement(lines, line).start);
+}
+
+/**
+ * Each hidden sigmoid/tanh layer in a `residual` block of its own (its trailing comment goes with it): the skip path
+ * carries δ back past φ′, so the layers before it get the output layer's gradient undiminished (He et al. 2016).
+ */
+function residual(spec: NetworkSpec, lines: readonly string[]): Fix | null {
+  return fix(
+    'Wrap the sigmoid/tanh hidden layers in residual blocks',
+    unwrappedSquashingLines(spec).map((ln) => {
+      const ind = indentText(lines, ln),
+        text = lines[ln];
+      return {
+        line: ln,
+        col: ind.length,
+        endCol: text.length,
+        newText: `residual\n${ind}  ${text.trimStart()}\n${ind}end`,
+      };
+    }),
+  );
+}
+
+/**
+ * Batch norm between each hidden sigmoid/tanh layer's affine part and its activation (Ioffe & Szegedy 2015, as in
+ * examples/batchnorm.nnet): z is normalised to mean 0 and variance 1 over the batch, where φ′ is near its maximum,
+ * and its backward rescales δ by γ/σ. Needs batches of more than one sample.
+ */
+function batchnorm(spec: NetworkSpec, lines: readonly string[]): Fix | null {
+  if (spec.train.batch < 2) return null;
+  return fix(
+    'Add batchnorm before each sigmoid/tanh activation',
+    squashingLines(spec).map((ln) => {
+      const s = statement(lines, ln),
+        act = /(?:^|\s)(sigmoid|tanh)(?=\s|$)/.exec(s.code);
+      if (!act) return null;
+      const ind = indentText(lines, ln),
+        dense = s.code.replace(/\s(sigmoid|tanh)(?=\s|$)/, '');
+      return {
+        line: ln,
+        col: s.start,
+        endCol: s.end,
+        newText: `${dense}\n${ind}batchnorm\n${ind}activation ${act[1]}`,
+      };
+    }),
+  );
+}
+
+/** Optimizer steps of the spec's own schedule (as the trainer counts them). */
+function totalSteps(spec: NetworkSpec): number {
+  const t = spec.train,
+    n = spec.data.x.length,
+    train = n - Math.floor(n * t.validation);
+  return Math.ceil(Math.ceil(train / t.batch) / t.accumulate) * t.epochs;
+}
+
+/**
+ * `warmup N` for gradients that explode from Adam's first updates: its first steps move every weight by about lr
+ * whatever the gradient (m̂/√v̂ ≈ ±1), and its second-moment estimate is least reliable there (Liu et al. 2019);
+ * warm-up is the usual cure. Offered when the gradient was still fine at step 0 (the explosion came from the
+ * updates, not from the initialisation) and began within the warm-up it proposes: a quarter of the run, at most
+ * Ma & Yarats' 2/(1 − β2) steps (2000 for β2 = 0.999). Not for SGD, momentum or RMSprop: there a learning rate too
+ * high for the loss surface stays too high after warm-up (measured; lowering it is the fix).
+ */
+function warmup(f: Draft, spec: NetworkSpec, lines: readonly string[]): Fix | null {
+  const t = spec.train,
+    o = t.optimizer;
+  if ((o.kind !== 'adam' && o.kind !== 'adamw') || f.firstStep < 1 || t.optimizerLine < 0) return null;
+  const n = Math.min(Math.round(2 / (1 - o.beta2)), Math.ceil(totalSteps(spec) / 4));
+  if (f.firstStep >= n || t.schedule.warmupSteps >= n) return null;
+  const title = `Warm the learning rate up over the first ${n} steps (warmup ${n})`;
+  const from = trainLine(lines),
+    existing = lines.findIndex((_, i) => i > from && /^warmup\s/.test(statement(lines, i).code));
+  if (existing >= 0 && t.schedule.warmupSteps > 0)
+    return fix(title, [rewriteLine(lines, existing, () => `warmup ${n}`)]);
+  const at = t.optimizerLine,
+    end = lines[at].length;
+  return fix(title, [{ line: at, col: end, endCol: end, newText: `\n${indentText(lines, at)}warmup ${n}` }]);
+}
+
+/** `standardize` on a `data csv` line: each input column to mean 0 and standard deviation 1. */
+function standardize(spec: NetworkSpec, lines: readonly string[]): Fix | null {
+  const src = spec.data.source;
+  if (src?.kind !== 'csv' || src.standardize) return null;
+  return fix('Standardize the inputs (data csv … standardize)', [
+    rewriteLine(lines, spec.data.range.line, (c) => `${c} standardize`),
   ]);
 }

@@ -32,6 +32,10 @@ export interface DoctorThresholds {
   readonly lossSpikeFactor: number;
   /** Validation loss this part above its best while the training loss keeps falling: overfitting. */
   readonly overfitRatio: number;
+  /** An input column whose |mean| is above this is off the unit scale. */
+  readonly unscaledMean: number;
+  /** An input column whose standard deviation is above this, or (not 0) below `1 / unscaledStd`, is off the unit scale. */
+  readonly unscaledStd: number;
   /** The update rules measure bursts of `unchangedSteps` consecutive steps once every this many steps. */
   readonly updateSamplePeriod: number;
   /** Part of the steps (or windows) a persistent condition must hold on before it is reported. */
@@ -59,6 +63,8 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   lossMinDecrease: 0.01, // nnet: 1 % below the first window (SageMaker's min_delta_pct compares consecutive windows)
   lossSpikeFactor: 3, // PyTorch Lightning: loss above 3× its running mean
   overfitRatio: 0.1, // SageMaker Overfit: ratio_threshold 0.1
+  unscaledMean: 10, // nnet: an order of magnitude past unit scale (LeCun et al. 1998, Efficient BackProp §4.3)
+  unscaledStd: 10, // nnet: an order of magnitude either way; Xavier/He assume unit-variance inputs
   updateSamplePeriod: 40, // nnet: keeps the pass over the weights under 5 % of training time on N3–N5 (bench/doctorCost.ts)
   persistence: 0.5, // nnet: a condition of more than half the run, not of a few noisy steps
 };
@@ -105,6 +111,14 @@ export const THRESHOLD_INFO: { readonly [K in keyof DoctorThresholds]: Threshold
     false,
     "rise of the validation loss over its best, per first epoch's",
     'SageMaker Overfit',
+  ),
+  unscaledMean: info(0, 1e12, false, '|mean| of an input column', 'nnet, after LeCun et al. 1998 (Efficient BackProp)'),
+  unscaledStd: info(
+    1,
+    1e12,
+    false,
+    'standard deviation of an input column, upper bound (its inverse the lower)',
+    'nnet, after LeCun et al. 1998 (Efficient BackProp)',
   ),
   updateSamplePeriod: info(1, 1e9, true, 'steps between two measured bursts of updates', 'nnet (doctor cost)'),
   persistence: info(0, 1, false, 'part of the steps a persistent rule must hold on', 'nnet'),

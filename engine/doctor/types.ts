@@ -18,7 +18,8 @@ export type RuleId =
   | 'poor-init'
   | 'loss-not-decreasing'
   | 'loss-spike'
-  | 'overfitting';
+  | 'overfitting'
+  | 'unscaled-inputs';
 
 /** The line a finding sits on: a layer's statement, or a statement of the `train` block, the loss or the data. */
 export type Anchor =

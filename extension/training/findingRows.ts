@@ -39,6 +39,8 @@ export function ruleIcon(rule: RuleId): string {
     case 'loss-spike':
     case 'overfitting':
       return 'graph-line';
+    case 'unscaled-inputs':
+      return 'database';
     default: {
       const never: never = rule;
       return never;

@@ -36,13 +36,14 @@ export function exploding(): Rule {
  * the steps.
  */
 export function vanishing(): Rule {
+  let last = -2; // the output layer the ratio refers to: found once per run
   return {
     id: 'vanishing',
     persistence: (th) => th.persistence,
     afterClip({ trainer: t, thresholds: th, report }) {
-      const nodes = t.model.nodes,
-        last = lastWeightedNode(nodes);
-      if (last < 0) return;
+      const nodes = t.model.nodes;
+      if (last === -2) last = lastWeightedNode(nodes);
+      if (last < 0) return false;
       const ref = t.gradNorm[last];
       for (let i = 0; i < nodes.length; i++) {
         if (!nodes[i].wSize) continue;

@@ -4,6 +4,7 @@ import type { Rule } from '../types';
 import { deadRelu, saturated } from './activations';
 import { exploding, vanishing } from './gradients';
 import { poorInit } from './init';
+import { unscaledInputs } from './inputs';
 import { lossNotDecreasing, lossSpike, overfitting } from './loss';
 import { nonFinite } from './nonFinite';
 import { unchangedWeights, updateRatioRule } from './updates';
@@ -24,4 +25,5 @@ export const RULES: readonly (() => Rule)[] = [
   lossNotDecreasing,
   lossSpike,
   overfitting,
+  unscaledInputs,
 ];

@@ -61,12 +61,14 @@ export function lossSpike(): Rule {
       ring[seen++ % (2 * w)] = t.previousLoss;
       if (seen === w) first = mean(ring, 0, w);
       if (seen < 2 * w) return;
-      // The last w losses and the w before them, in the ring of 2w.
-      const recent = mean(ring, seen - w, w),
-        before = mean(ring, seen - 2 * w, w),
+      // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
+      // where the run started (rare in a run that learns: one mean of w per step).
+      const recent = mean(ring, seen - w, w);
+      if (!(recent > first)) return;
+      const before = mean(ring, seen - 2 * w, w),
         step = t.step,
         start = first;
-      if (recent > th.lossSpikeFactor * before && recent > first)
+      if (recent > th.lossSpikeFactor * before)
         report({
           anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
           step: t.step - 1,
@@ -80,9 +82,15 @@ export function lossSpike(): Rule {
   };
 }
 
+/** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */
 function mean(ring: Float64Array, from: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += ring[(from + i) % ring.length];
+  const len = ring.length;
+  let s = 0,
+    i = from % len;
+  for (let k = 0; k < n; k++) {
+    s += ring[i];
+    if (++i === len) i = 0;
+  }
   return s / n;
 }
 

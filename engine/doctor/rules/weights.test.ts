@@ -3,7 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseNnet } from '../../language/parser';
+import { Trainer } from '../../runtime/trainer';
 import { findingsOf, lineOf, net } from '../testing';
+import { largestIdenticalGroup } from './weights';
 
 const hidden = (init: string) =>
   net(
@@ -39,4 +42,25 @@ test('all-zero: silent for random init and for a zero-initialised one-unit linea
     loss: 'mse',
   });
   assert.deepEqual(findingsOf(linear, 'all-zero'), []);
+});
+
+test('largestIdenticalGroup: equal rows with equal biases, 0 and −0 alike; a differing bias or entry splits them', () => {
+  const { spec } = parseNnet(hidden('xavier'));
+  assert.ok(spec);
+  const t = new Trainer(spec);
+  const n = t.model.nodes[0],
+    p = t.model.params,
+    row = (r: number, v: readonly number[], b: number) => {
+      p.set(v, n.wOff + 2 * r);
+      p[n.bOff + r] = b;
+    };
+  row(0, [0.5, -0], 1);
+  row(1, [0.5, 0], 1);
+  row(2, [0.5, 0], 1);
+  row(3, [0.5, 0], 2);
+  assert.equal(largestIdenticalGroup(t, 0), 3);
+  row(2, [0.25, 0], 1);
+  assert.equal(largestIdenticalGroup(t, 0), 2);
+  row(1, [0.5, 1e-30], 1);
+  assert.equal(largestIdenticalGroup(t, 0), 1);
 });

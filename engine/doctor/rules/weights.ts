@@ -11,21 +11,45 @@ function matrices(t: Trainer): number[] {
   return t.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
 }
 
-/** The largest number of units of node i whose rows of W (with their bias) are identical. */
+/**
+ * The largest number of units of node i whose rows of W (with their bias) are identical (=== per entry, so 0 and −0
+ * agree). Rows are bucketed by a hash of their float32 bits and compared only within a bucket: no strings, one pass
+ * over W (joining rows into strings took ~0.4 s on N3's 784 × 128 matrix at step 0).
+ */
 export function largestIdenticalGroup(t: Trainer, i: number): number {
   const n = t.model.nodes[i],
     p = t.model.params,
+    bits = new Uint32Array(p.buffer, p.byteOffset, p.length),
     inW = n.wSize / n.outWidth;
-  const groups = new Map<string, number>();
-  let best = 0;
+  const buckets = new Map<number, number[]>();
   for (let r = 0; r < n.outWidth; r++) {
-    const row = p.subarray(n.wOff + r * inW, n.wOff + (r + 1) * inW);
-    const key = `${Array.prototype.join.call(row, ',')}|${p[n.bOff + r]}`;
-    const c = (groups.get(key) ?? 0) + 1;
-    groups.set(key, c);
-    if (c > best) best = c;
+    let h = 0x811c9dc5; // FNV-1a over the entries' bits, −0 as 0
+    for (let k = n.wOff + r * inW, end = k + inW; k < end; k++)
+      h = Math.imul(h ^ (p[k] === 0 ? 0 : bits[k]), 0x01000193);
+    h = Math.imul(h ^ (p[n.bOff + r] === 0 ? 0 : bits[n.bOff + r]), 0x01000193);
+    const b = buckets.get(h);
+    if (b) b.push(r);
+    else buckets.set(h, [r]);
   }
-  return best;
+  const same = (r: number, q: number) => {
+    if (p[n.bOff + r] !== p[n.bOff + q]) return false;
+    for (let a = n.wOff + r * inW, c = n.wOff + q * inW, end = a + inW; a < end; a++, c++)
+      if (p[a] !== p[c]) return false;
+    return true;
+  };
+  let best = 1;
+  for (const rows of buckets.values()) {
+    if (rows.length <= best) continue;
+    // Rows of one bucket: group them by exact equality (collisions of different rows are rare).
+    const left = [...rows];
+    while (left.length > best) {
+      const head = left[0],
+        rest = left.filter((r, k) => k > 0 && !same(head, r));
+      best = Math.max(best, left.length - rest.length);
+      left.splice(0, left.length, ...rest);
+    }
+  }
+  return n.outWidth ? best : 0;
 }
 
 /** True when every entry of node i's W is 0. */
