@@ -73,7 +73,9 @@ export function registerDebugger(
           const uri = vscode.Uri.file(body.program);
           const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
           trained.set(e.session.id, { uri, version: doc ? (doc.isDirty ? -1 : doc.version) : null });
-          doctor?.clear(uri);
+          // The last run's findings stay while the session runs: a run is deterministic, so their steps are this
+          // session's too (Go to First Occurrence starts a session to reach them). The session's own replace them
+          // when it ends.
           return;
         }
         case 'nnet.progress': {
