@@ -10,26 +10,8 @@ test('Export to PyTorch writes the folder beside the file and opens its README',
   await withWorkbench({ name: 'export-pytorch' }, async (wb) => {
     const { page } = wb;
     await wb.openFile('xor.nnet');
-    await page.keyboard.press('F1');
+    await wb.pickCommand('nnet: Export to PyTorch');
     const input = page.locator('.quick-input-widget input');
-    await wb.waitUntil(
-      'nnet: Export to PyTorch in the command palette',
-      async () => {
-        await input.fill('');
-        await input.fill('>nnet: Export to PyTorch');
-        return page
-          .locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: Export to PyTorch' })
-          .first()
-          .waitFor({ timeout: 2000 })
-          .then(
-            () => true,
-            () => false,
-          );
-      },
-      60_000,
-      500,
-    );
-    await page.keyboard.press('Enter');
     // The save dialog (code-server's simple dialog) proposes xor-pytorch next to xor.nnet.
     await wb.waitUntil(
       'the folder dialog proposing xor-pytorch',

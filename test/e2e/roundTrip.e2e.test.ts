@@ -24,25 +24,8 @@ test(
     await withWorkbench({ name: 'round-trip', files: { 'trained.nnet': TRAINED } }, async (wb) => {
       const { page } = wb;
       await wb.openFile('xor.nnet');
-      await page.keyboard.press('F1');
+      await wb.pickCommand('nnet: Export to PyTorch');
       const input = page.locator('.quick-input-widget input');
-      await wb.waitUntil(
-        'nnet: Export to PyTorch in the command palette',
-        async () => {
-          await input.fill('>nnet: Export to PyTorch');
-          return page
-            .locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: Export to PyTorch' })
-            .first()
-            .waitFor({ timeout: 2000 })
-            .then(
-              () => true,
-              () => false,
-            );
-        },
-        60_000,
-        500,
-      );
-      await page.keyboard.press('Enter');
       await wb.waitUntil(
         'the folder dialog proposing xor-pytorch',
         async () => /xor-pytorch$/.test(await input.inputValue().catch(() => '')),

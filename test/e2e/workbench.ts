@@ -199,6 +199,31 @@ export class Workbench {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
+  /**
+   * Picks a command in the palette (F1) and presses Enter, typing its title again until the row shows (a command of
+   * the extension is listed once it has activated); does not wait for the palette to close, since the command may
+   * open a quick input of its own (a folder dialog).
+   */
+  async pickCommand(title: string): Promise<void> {
+    await this.leaveWebview();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await this.waitUntil(
+      `${title} in the command palette`,
+      async () => {
+        await input.fill(`>${title}`);
+        return row.waitFor({ timeout: 2000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      60_000,
+      500,
+    );
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Takes keyboard focus out of a webview iframe (keys pressed there do not reach the workbench's keybindings). */
   async leaveWebview(): Promise<void> {
     await this.page.evaluate(() => {
