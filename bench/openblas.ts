@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchResult, withDataFiles } from './external';
 import { BATCHES, LEARNING_RATE, type Dataset, type NetDef } from './networks';
 import type { Measurement } from './runner';
 
@@ -29,20 +30,6 @@ export function buildOpenBlasProgram(): { exe: string } | { reason: string } {
   return { reason: `not built (${why}; needs gcc and apt-get install libopenblas-dev)` };
 }
 
-/** Runs the program and reads its `BENCH_RESULT` line. */
-function run(exe: string, args: string[], timeoutMs: number): Record<string, unknown> & { status: string } {
-  const r = spawnSync(exe, args, { encoding: 'utf8', timeout: timeoutMs });
-  const line = r.stdout
-    ?.split('\n')
-    .reverse()
-    .find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) {
-    const why = r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`;
-    return { status: 'n/a', reason: `openblas: ${why}` };
-  }
-  return JSON.parse(line.slice('BENCH_RESULT '.length)) as Record<string, unknown> & { status: string };
-}
-
 /** Trains `net` in C on OpenBLAS for `seconds` after `warmup`; `threads` 0 means every core. */
 export function measureOpenBlas(
   net: NetDef,
@@ -53,12 +40,7 @@ export function measureOpenBlas(
 ): Measurement {
   const built = buildOpenBlasProgram();
   if ('reason' in built) return { status: 'n/a', reason: built.reason };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-bench-openblas-'));
-  try {
-    const x = path.join(dir, 'x.f32'),
-      y = path.join(dir, 'y.f32');
-    fs.writeFileSync(x, new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
-    fs.writeFileSync(y, new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength));
+  return withDataFiles(data, (x, y) => {
     const args = [
       '--train',
       String(net.input),
@@ -73,10 +55,8 @@ export function measureOpenBlas(
       y,
       ...net.layers.map((l) => `${l.units}:${l.activation}`),
     ];
-    return run(built.exe, args, (seconds + warmup) * 1000 + 60_000) as Measurement;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    return benchResult('openblas', built.exe, args, { timeout: (seconds + warmup) * 1000 + 60_000 }) as Measurement;
+  });
 }
 
 /** OpenBLAS sgemm GFLOP/s on an n×n×n product, on 1 thread and on every core; null where it could not run. */
@@ -85,7 +65,9 @@ export function openBlasPeak(n = 1024, seconds = 1): { n: number; gflops: Record
   if ('reason' in built) return built.reason;
   const gflops: Record<number, number | null> = {};
   for (const threads of [...new Set([1, os.availableParallelism()])]) {
-    const r = run(built.exe, ['--peak', String(n), String(seconds), String(threads)], seconds * 1000 + 60_000);
+    const r = benchResult('openblas', built.exe, ['--peak', String(n), String(seconds), String(threads)], {
+      timeout: seconds * 1000 + 60_000,
+    });
     gflops[threads] = r.status === 'ok' && typeof r.gflops === 'number' ? r.gflops : null;
   }
   return { n, gflops };

@@ -4,8 +4,8 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { benchResult, withDataFiles } from './external';
 import { BATCHES, LEARNING_RATE, type Dataset, type NetDef } from './networks';
 import type { Measurement } from './runner';
 
@@ -48,15 +48,11 @@ export function measurePyTorch(
 ): Measurement {
   const found = findTorchPython();
   if ('reason' in found) return { status: 'n/a', reason: found.reason };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-bench-torch-'));
-  try {
-    const x = path.join(dir, 'x.f32'),
-      y = path.join(dir, 'y.f32');
-    fs.writeFileSync(x, new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
-    fs.writeFileSync(y, new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength));
-    const spec = { ...net, batches: BATCHES, lr: LEARNING_RATE };
-    const single = threads === 1 ? { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } : {};
-    const r = spawnSync(
+  const spec = { ...net, batches: BATCHES, lr: LEARNING_RATE };
+  const single = threads === 1 ? { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } : {};
+  const m = withDataFiles(data, (x, y) =>
+    benchResult(
+      'pytorch',
       found.python,
       [
         // The child runs bundled in dist/ or as source in bench/: either way the script sits in bench/.
@@ -74,19 +70,8 @@ export function measurePyTorch(
         '--threads',
         String(threads),
       ],
-      { encoding: 'utf8', env: { ...process.env, ...single }, timeout: (seconds + warmup) * 1000 + 120_000 },
-    );
-    const line = r.stdout
-      ?.split('\n')
-      .reverse()
-      .find((l) => l.startsWith('BENCH_RESULT '));
-    if (!line) {
-      const why = r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`;
-      return { status: 'n/a', reason: `pytorch: ${why}` };
-    }
-    const m = JSON.parse(line.slice('BENCH_RESULT '.length)) as Measurement;
-    return m.status === 'ok' ? { ...m, note: `${m.note ?? ''}, ${blasInUse()}` } : m;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+      { env: { ...process.env, ...single }, timeout: (seconds + warmup) * 1000 + 120_000 },
+    ),
+  ) as Measurement;
+  return m.status === 'ok' ? { ...m, note: `${m.note ?? ''}, ${blasInUse()}` } : m;
 }
