@@ -118,7 +118,8 @@ def _before_step() -> Optional[Message]:
     if arm.step_end:
         PROBE.block({"kind": "stepEnd", "step": PROBE.step, "wait": True, "loss": PROBE.loss, **stats})
     t = now_ms()
-    if progress_due and arm.update_ratio_ms > 0 and t >= max(STATE.last_ratio_ms + arm.update_ratio_ms, STATE.ratio_next_ms):
+    ratio_due = t >= max(STATE.last_ratio_ms + arm.update_ratio_ms, STATE.ratio_next_ms)
+    if progress_due and arm.update_ratio_ms > 0 and ratio_due:
         STATE.last_ratio_ms = t
         STATE.weights_before = {
             path: [p.detach().clone() for _, p in mp.params if p.grad is not None] for path, mp in PROBE.modules.items()
@@ -139,13 +140,14 @@ def _update_ratios(stats: Message) -> None:
         news = [p.detach() for _, p in mp.params if p.grad is not None]
         if not olds or len(olds) != len(news):
             continue
-        # Per parameter ‖ΔW‖ and ‖W‖ (norms in float32: no float64 copies of the weights), then their squares summed.
+        # Per parameter ‖ΔW‖ and ‖W‖ (float32 norms: no float64 copies of the weights), then their squares summed.
         norms = torch.stack([torch.stack([vector_norm(n - o), vector_norm(o)]) for n, o in zip(news, olds)])
         rows.append(norms.double().pow(2).sum(0))
         paths.append(path)
     if not rows:
         return
-    ratios = {p: math.sqrt(d) / math.sqrt(w) if w > 0 else math.nan for p, (d, w) in zip(paths, torch.stack(rows).tolist())}
+    squares = torch.stack(rows).tolist()
+    ratios = {p: math.sqrt(d) / math.sqrt(w) if w > 0 else math.nan for p, (d, w) in zip(paths, squares)}
     for m in stats["modules"]:
         if m["path"] in ratios:
             m["updateRatio"] = ratios[m["path"]]

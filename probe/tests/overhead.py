@@ -3,8 +3,8 @@ stand-in adapter arming progress every 250 ms and update ratios every second, as
 
     /usr/bin/python3 -m probe.tests.overhead [--reps 5] [--steps 60]
 
-Prints steps/s (wall and CPU time) of each run, the medians and the slowdown. Not a test (speed on shared machines is measured, not
-asserted); nnet's `npm run bench` has its own entry.
+Prints steps/s (wall and CPU time) of each run, the medians and the slowdown. Not a test (speed on shared
+machines is measured, not asserted); nnet's `npm run bench` has its own entry.
 """
 
 import argparse
@@ -53,7 +53,8 @@ def main() -> None:
     args = ["--steps", str(opts.steps)]
     runs = {"plain": [], "probed": []}
     for rep in range(opts.reps):
-        for name, fn in (("plain", plain), ("probed", probed)) if rep % 2 == 0 else (("probed", probed), ("plain", plain)):
+        order = (("plain", plain), ("probed", probed))
+        for name, fn in order if rep % 2 == 0 else order[::-1]:
             runs[name].append(fn(args))
             wall, cpu = runs[name][-1]
             print(f"rep {rep} {name:6s} {wall:7.2f} steps/s wall, {cpu:7.2f} steps/CPU-s", flush=True)

@@ -81,7 +81,8 @@ class ProbeTest(unittest.TestCase):
         peer = self.start(TRAIN, "--steps", "3", "--dump", dump)
         peer.send(arm([{"path": "fc2", "forward": True, "backward": True}]))
         fwd = peer.kind("event")
-        self.assertEqual((fwd["phase"], fwd["module"], fwd["step"], fwd["call"], fwd["wait"]), ("forward", "fc2", 0, 0, True))
+        where = (fwd["phase"], fwd["module"], fwd["step"], fwd["call"], fwd["wait"])
+        self.assertEqual(where, ("forward", "fc2", 0, 0, True))
         self.assertIsNone(fwd["loss"])
         self.assertEqual(sorted(fwd["tensors"]), ["bias", "input", "output", "weight"])
         self.assertEqual(fwd["tensors"]["output"]["shape"], [64, 32])
@@ -211,7 +212,8 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual((error["type"], error["message"]), ("ValueError", "bad batch at step 2"))
         with open(script) as f:
             lines = f.read().splitlines()
-        self.assertEqual(error["site"], {"file": script, "line": lines.index("        raise ValueError(f\"bad batch at step {step}\")") + 1})
+        line = lines.index('        raise ValueError(f"bad batch at step {step}")') + 1
+        self.assertEqual(error["site"], {"file": script, "line": line})
         self.assertTrue(err.startswith("Traceback (most recent call last):\n"), err)
         self.assertIn("ValueError: bad batch at step 2", err)
         self.assertNotIn("nnet_probe", err)  # the traceback reads as `python raises.py`'s would
