@@ -1,8 +1,8 @@
 """Module events: root models discovered by torch's global forward pre-hook, per-module forward and gradient hooks.
 
 The first call of a module the probe does not know makes it a root: its `named_modules()` with parameters of their
-own are reported (`modules`) and hooked. A forward hook keeps the latest input/output and, when the module is armed
-for backward, puts tensor hooks on them (∂L/∂output, ∂L/∂input). The backward event comes when every parameter's
+own are reported (`modules`) and hooked. A forward hook keeps the latest input/output and, when breakpoints are
+armed, puts tensor hooks on them (∂L/∂output, ∂L/∂input). The backward event comes when every parameter's
 gradient has been accumulated: torch 1.13 has no post-accumulate hook, so a hook goes on each parameter's
 AccumulateGrad node (kept alive here so autograd reuses it), which runs after `.grad` was written.
 """
@@ -110,15 +110,9 @@ class ModuleProbe:
         inp, out = first_tensor(args), first_tensor(output)
         self.input = inp.detach() if inp is not None else None
         self.output = out.detach() if out is not None else None
-        arm = PROBE.arm
         self._expect_input = self._input_seen = False
         self.grad_output = self.grad_input = None
-        if arm.backward(self.path) or arm.nan_check:
-            if out is not None and out.requires_grad:
-                out.register_hook(self._on_grad_output)
-            if inp is not None and inp.requires_grad and arm.backward(self.path):
-                self._expect_input = True
-                inp.register_hook(self._on_grad_input)
+        arm = PROBE.arm
         nan = None
         if arm.nan_check and not _finite(out) and _finite(inp):
             nan = next((n for n, p in self.params if not _finite(p)), "output")
@@ -126,6 +120,15 @@ class ModuleProbe:
         if arm.forward(self.path) or nan or paused:
             self.phase = "forward"
             self._stop("forward", call, paused, nan)
+        # After the stop, so an arm sent while stopped here counts. With any breakpoint armed, every module keeps its
+        # gradients (a Step Over from here may reach any module's backward); with none, only nanCheck needs one.
+        arm = PROBE.arm
+        keep = arm.every or bool(arm.modules)
+        if (keep or arm.nan_check) and out is not None and out.requires_grad:
+            out.register_hook(self._on_grad_output)
+        if keep and inp is not None and inp.requires_grad:
+            self._expect_input = True
+            inp.register_hook(self._on_grad_input)
 
     # ---- backward ----
 

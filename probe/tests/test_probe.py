@@ -9,6 +9,7 @@ import tempfile
 import time
 import unittest
 
+import torch
 from nnet_probe.protocol import decode_float32
 
 from .sink import EXAMPLES, SCRIPTS, TOKEN, Sink, arm
@@ -95,6 +96,12 @@ class ProbeTest(unittest.TestCase):
             self.assertIn(name, bwd["tensors"])
         reply = peer.request("values", 1, module="fc2", tensor="weight.grad", offset=0, count=1 << 20)
         self.assertTrue(reply["ok"], reply)
+        fetched = {}
+        for rid, name in enumerate(("grad_output", "input"), start=2):
+            body = peer.request("values", rid, module="fc2", tensor=name, offset=0, count=1 << 20)["body"]
+            fetched[name] = torch.tensor(decode_float32(body["data"])).reshape(body["shape"])
+        # ∂L/∂W = (∂L/∂output)ᵀ · input: the event's tensors belong together.
+        product = (fetched["grad_output"].T @ fetched["input"]).reshape(-1)
         peer.send(arm())
         peer.send({"kind": "resume"})
         peer.kind("exit")
@@ -104,8 +111,33 @@ class ProbeTest(unittest.TestCase):
         got = decode_float32(reply["body"]["data"])
         self.assertEqual(reply["body"]["shape"], expected["shape"])
         self.assertEqual(list(got), [f32(v) for v in expected["values"]])
+        self.assertTrue(torch.allclose(product, torch.tensor(got), rtol=1e-4, atol=1e-7))
         norm = math.sqrt(sum(v * v for v in expected["values"]))
         self.assertAlmostEqual(bwd["tensors"]["weight.grad"]["norm"], norm, places=6)
+
+    def test_step_over_walks_the_backward_pass_with_every_modules_gradients(self) -> None:
+        peer = self.start(TRAIN, "--steps", "2")
+        peer.send(arm([{"path": "fc3", "forward": True, "backward": False}]))
+        self.assertEqual(peer.kind("event")["module"], "fc3")
+        walk = []
+        peer.send(arm(every=True))  # Step Over: the next module event, whichever it is
+        for _ in range(4):
+            peer.send({"kind": "resume"})
+            event = peer.kind("event")
+            walk.append((event["phase"], event["module"], event["step"], sorted(event["tensors"])))
+        grads = ["bias", "bias.grad", "grad_output", "input", "output", "weight", "weight.grad"]
+        self.assertEqual(
+            walk,
+            [
+                ("backward", "fc3", 0, sorted(grads + ["grad_input"])),
+                ("backward", "fc2", 0, sorted(grads + ["grad_input"])),
+                ("backward", "fc1", 0, grads),  # the data does not require grad: no ∂L/∂input
+                ("forward", "fc1", 1, ["bias", "input", "output", "weight"]),
+            ],
+        )
+        peer.send(arm())
+        peer.send({"kind": "resume"})
+        self.assertEqual(peer.kind("exit")["code"], 0)
 
     def test_values_come_in_pages_and_summaries_on_request(self) -> None:
         peer = self.start(TRAIN, "--steps", "1")
