@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .protocol import Message
-from .runtime import PROBE
+from .runtime import PROBE, guarded
 from .sites import site_of
 from .tensors import summarize_all
 
@@ -99,6 +99,7 @@ class ModuleProbe:
 
     # ---- forward ----
 
+    @guarded
     def _forward(self, module: nn.Module, args: Tuple[Any, ...], output: Any) -> None:
         global _last
         _last = self
@@ -132,9 +133,11 @@ class ModuleProbe:
 
     # ---- backward ----
 
+    @guarded
     def _on_grad_output(self, grad: torch.Tensor) -> None:
         self.grad_output = grad.detach()
 
+    @guarded
     def _on_grad_input(self, grad: torch.Tensor) -> None:
         self.grad_input = grad.detach()
         self._input_seen = True
@@ -142,6 +145,7 @@ class ModuleProbe:
             self._deferred = False
             self._backward_done()
 
+    @guarded
     def _param_accumulated(self, *_: Any) -> None:
         self._accumulated += 1
         if self._accumulated < len(self._grad_params):
@@ -208,6 +212,7 @@ def _discover(root: nn.Module) -> None:
         PROBE.send({"kind": "modules", "root": type(model).__name__, "modules": [mp.describe() for mp in found]})
 
 
+@guarded
 def _pre_hook(module: nn.Module, args: Tuple[Any, ...]) -> None:
     global _last
     if module not in _known:

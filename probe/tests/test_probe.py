@@ -139,6 +139,25 @@ class ProbeTest(unittest.TestCase):
         peer.send({"kind": "resume"})
         self.assertEqual(peer.kind("exit")["code"], 0)
 
+    def test_a_module_called_twice_per_step_counts_its_calls(self) -> None:
+        peer = self.start(os.path.join(SCRIPTS, "twice.py"))
+        peer.send(arm([{"path": "shared", "forward": True, "backward": True}]))
+        events = []
+        while True:
+            msg = peer.next()
+            if msg is None or msg["kind"] == "exit":
+                break
+            if msg["kind"] == "event":
+                events.append((msg["phase"], msg["step"], msg["call"]))
+                peer.send({"kind": "resume"})
+        # The no_grad evaluation counts as calls of step 0; autograd accumulates both calls' gradients in one backward.
+        self.assertEqual(
+            events,
+            [("forward", 0, 0), ("forward", 0, 1), ("forward", 0, 2), ("forward", 0, 3), ("backward", 0, 0)]
+            + [("forward", 1, 0), ("forward", 1, 1), ("backward", 1, 0)],
+        )
+        self.assertEqual(self.sink.wait()[0], 0)
+
     def test_values_come_in_pages_and_summaries_on_request(self) -> None:
         peer = self.start(TRAIN, "--steps", "1")
         peer.send(arm([{"path": "fc1", "forward": True, "backward": False}]))
