@@ -200,18 +200,27 @@ def _discover(root: nn.Module) -> None:
     for m in root.modules():
         _known.add(m)
     model = _unwrap(root)
+    hooked = {id(mp.module) for mp in PROBE.modules.values()}
+    # Modules with parameters of their own, not hooked already (a module shared with an earlier root keeps its path).
+    new = [(p, m) for p, m in model.named_modules() if id(m) not in hooked and any(True for _ in m.parameters(False))]
+    prefix = _prefix_for(type(model).__name__, [p for p, _ in new])
     found: List[ModuleProbe] = []
-    for path, m in model.named_modules():
-        if path in PROBE.modules or not any(True for _ in m.parameters(recurse=False)):
-            continue
-        mp = ModuleProbe(path, m)
+    for path, m in new:
+        mp = ModuleProbe(prefix + path, m)
         mp.attach()
-        PROBE.modules[path] = mp
+        PROBE.modules[mp.path] = mp
         found.append(mp)
     if PROBE.connected:
         PROBE.send({"kind": "modules", "root": type(model).__name__, "modules": [mp.describe() for mp in found]})
 
 
+def _prefix_for(root: str, paths: List[str]) -> str:
+    """'' for the first root; for a later one whose paths would clash (a GAN's two nets), its class name and a dot."""
+    taken = PROBE.modules.keys()
+    for candidate in ["", f"{root}.", *(f"{root}{i}." for i in range(2, 1000))]:
+        if not any(candidate + p in taken for p in paths):
+            return candidate
+    return f"{root}{id(paths)}."
 @guarded
 def _pre_hook(module: nn.Module, args: Tuple[Any, ...]) -> None:
     global _last

@@ -158,6 +158,18 @@ class ProbeTest(unittest.TestCase):
         )
         self.assertEqual(self.sink.wait()[0], 0)
 
+    def test_two_roots_with_the_same_paths_are_told_apart(self) -> None:
+        peer = self.start(os.path.join(SCRIPTS, "tworoots.py"))
+        peer.send(arm([{"path": "Discriminator.fc1", "forward": True, "backward": False}]))
+        first, second = peer.kind("modules"), peer.kind("modules")
+        self.assertEqual((first["root"], [m["path"] for m in first["modules"]]), ("Generator", ["fc1"]))
+        second_paths = [m["path"] for m in second["modules"]]
+        self.assertEqual((second["root"], second_paths), ("Discriminator", ["Discriminator.fc1"]))
+        event = peer.kind("event")
+        self.assertEqual((event["module"], event["tensors"]["weight"]["shape"]), ("Discriminator.fc1", [1, 4]))
+        peer.send({"kind": "resume"})
+        self.assertEqual(peer.kind("exit")["code"], 0)
+
     def test_values_come_in_pages_and_summaries_on_request(self) -> None:
         peer = self.start(TRAIN, "--steps", "1")
         peer.send(arm([{"path": "fc1", "forward": True, "backward": False}]))
