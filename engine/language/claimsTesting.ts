@@ -7,6 +7,8 @@ import path from 'node:path';
 import { nodeReadFile } from '../data/files';
 import type { EpochMetrics } from '../runtime/trainer';
 import { Trainer } from '../runtime/trainer';
+import type { TensorKey } from '../nn/layers/kind';
+import type { FloatArray } from '../nn/tensor';
 import { nodeTensors } from '../runtime/snapshot';
 import { parseNnet } from './parser';
 
@@ -44,11 +46,13 @@ export function meanGrad(t: Trainer, name: string): number {
   return g.meanAbsGrad;
 }
 
-/** The tensors of the node `name` as the trainer holds them now. */
-export function tensorsOf(t: Trainer, name: string): ReturnType<typeof nodeTensors> {
+/** The values of tensor `key` (W, gradW, a, z, delta, …) of the node `name` as the trainer holds them now. */
+export function valuesOf(t: Trainer, name: string, key: TensorKey): FloatArray {
   const i = t.model.nodes.findIndex((n) => n.name === name);
   assert.ok(i >= 0, `a node '${name}'`);
-  return nodeTensors(t, i);
+  const tensor = nodeTensors(t, i)[key];
+  assert.ok(tensor, `'${name}' has a tensor ${key}`);
+  return tensor.values;
 }
 
 /** The part of a file after its network (loss, data, train), to show two files differ only in their layers. */

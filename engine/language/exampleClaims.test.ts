@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NonFiniteError } from '../runtime/trainer';
-import { afterNetwork, epoch, meanGrad, readExample as read, tensorsOf, trained } from './claimsTesting';
+import { afterNetwork, epoch, meanGrad, readExample as read, valuesOf, trained } from './claimsTesting';
 
 /** Trains `source` to the end of its schedule; the last epoch's metrics. */
 const finalMetrics = (source: string) => epoch(trained(source), -1);
@@ -67,10 +67,10 @@ test("residual.nnet: h_1 gets ~0.2× h_10's gradient, XOR solved; the first loss
   assert.ok(ratio > 0.1, `h_1/h_10 = ${ratio}`); // measured 0.17
   const first = epoch(t, 1).loss;
   assert.ok(Math.abs(first - 4.6) < 0.1, `first loss ${first}`);
-  const stream = tensorsOf(t, 'out').x.values; // the stream after ten blocks: ≈ 4.9 per unit
-  const mean = stream.reduce((a, b) => a + b, 0) / stream.length;
+  const stream = valuesOf(t, 'out', 'x'); // the stream after ten blocks: ≈ 4.9 per unit
+  const mean = [...stream].reduce((a, b) => a + b, 0) / stream.length;
   assert.ok(mean > 4.5 && mean < 5.3, `stream mean ${mean}`);
-  const z = tensorsOf(t, 'out').z.values; // the output's logits at step 1
+  const z = valuesOf(t, 'out', 'z'); // the output's logits at step 1
   assert.ok(Math.min(...z) > 8, `logits ${[...z]}`);
   const end = finalMetrics(src);
   assert.ok(end.loss < 0.01 && end.accuracy === 1, JSON.stringify(end));
@@ -97,13 +97,13 @@ test("classify.nnet: the output δ is each sample's a − y divided by the batch
   const src = read('classify.nnet');
   assert.match(src, /δ = \(a − y\)\/B/);
   const t = trained(src, 1);
-  const { a, delta } = tensorsOf(t, 'out');
+  const [a, delta] = [valuesOf(t, 'out', 'a'), valuesOf(t, 'out', 'delta')];
   const B = t.batchSize;
   assert.equal(B, 3);
   for (let r = 0; r < B; r++)
     for (let k = 0; k < 3; k++) {
       const y = t.yBatch[r * 3 + k];
-      assert.ok(Math.abs(delta!.values[r * 3 + k] - (a.values[r * 3 + k] - y) / B) < 1e-6, `row ${r}, class ${k}`);
+      assert.ok(Math.abs(delta[r * 3 + k] - (a[r * 3 + k] - y) / B) < 1e-6, `row ${r}, class ${k}`);
     }
 });
 
@@ -112,7 +112,7 @@ test('zero-init.nnet: the hidden units stay copies (identical W.grad rows); loss
   assert.match(src, /the loss stalls near 0\.5/);
   assert.match(src, /Change both inits to xavier: the loss falls below 0\.01/);
   const t = trained(src);
-  const g = tensorsOf(t, 'h1').gradW!.values; // [4 × 2], the last step's gradient
+  const g = valuesOf(t, 'h1', 'gradW'); // [4 × 2], the last step's gradient
   for (let u = 1; u < 4; u++) assert.deepEqual([g[2 * u], g[2 * u + 1]], [g[0], g[1]], `row ${u} = row 0`);
   const end = epoch(t, -1);
   assert.ok(end.loss > 0.45 && end.loss < 0.55, `final loss ${end.loss}`); // measured 0.49
@@ -125,13 +125,13 @@ test('dying-relu.nnet: every unit of h1 outputs 0, no gradient reaches it, and W
   assert.match(src, /No gradient reaches W or b of h1/);
   const t0 = trained(src, 1);
   assert.ok(
-    tensorsOf(t0, 'h1').a.values.every((v) => v === 0),
+    valuesOf(t0, 'h1', 'a').every((v) => v === 0),
     'relu outputs 0 for every sample',
   );
   assert.equal(meanGrad(t0, 'h1'), 0);
-  const w0 = tensorsOf(trained(src, 0), 'h1').W!.values.slice();
+  const w0 = valuesOf(trained(src, 0), 'h1', 'W').slice();
   const t = trained(src);
-  assert.deepEqual([...tensorsOf(t, 'h1').W!.values], [...w0], 'the units never recover');
+  assert.deepEqual([...valuesOf(t, 'h1', 'W')], [...w0], 'the units never recover');
   assert.ok(Math.abs(epoch(t, -1).loss - Math.LN2) < 0.01);
 });
 

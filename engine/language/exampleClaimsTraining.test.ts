@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { epoch, readExample as read, tensorsOf, trained } from './claimsTesting';
+import { epoch, readExample as read, valuesOf, trained } from './claimsTesting';
 
 test('batchnorm.nnet: without the batchnorm lines the validation loss at epoch 50 is 0.52 instead of 0.05', () => {
   const src = read('batchnorm.nnet');
@@ -28,7 +28,7 @@ test('csv-regression.nnet: standardized inputs get gradients of a similar size; 
   const raw = src.replace(' standardize', '');
   /** Mean |∂L/∂W| of h1's size column over its rooms column, at step 1. */
   const columnRatio = (s: string) => {
-    const g = tensorsOf(trained(s, 1), 'h1').gradW!.values; // [8 × 2]: size, rooms
+    const g = valuesOf(trained(s, 1), 'h1', 'gradW'); // [8 × 2]: size, rooms
     let size = 0,
       rooms = 0;
     for (let u = 0; u < 8; u++) [size, rooms] = [size + Math.abs(g[2 * u]), rooms + Math.abs(g[2 * u + 1])];
@@ -51,8 +51,7 @@ test('layernorm.nnet: trains with batch 1, where batch norm in its place outputs
   const end = epoch(trained(src), -1);
   assert.ok(end.valAccuracy! > 0.95, JSON.stringify(end)); // measured 98 %
   const t = trained(src.replace('  layernorm ln1', '  batchnorm ln1'), 3);
-  const { a, b } = tensorsOf(t, 'ln1');
-  assert.deepEqual([...a.values], [...b!.values], 'a = β');
+  assert.deepEqual([...valuesOf(t, 'ln1', 'a')], [...valuesOf(t, 'ln1', 'b')], 'a = β');
 });
 
 const VALLEY = ['ill-conditioned-sgd.nnet', 'ill-conditioned-momentum.nnet', 'ill-conditioned-adam.nnet'];
