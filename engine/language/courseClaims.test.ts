@@ -175,6 +175,7 @@ test('adamw.nnet: the unused weight decays to exactly (1 − lr·λ)^t; adam-l2.
     assert.ok(Math.abs(unused(w, t) - want) < 1e-5, `AdamW after ${t}: ${unused(w, t)} vs ${want}`);
   }
   assert.ok(Math.abs(unused(l2, 20) - 0.11) < 0.02, `Adam + L2 after 20: ${unused(l2, 20)}`);
+  assert.ok(Math.abs(unused(l2, 25)) < 0.05, `Adam + L2 after 25: ${unused(l2, 25)}`); // the question's 'near 0'
 });
 
 test('batch-1 vs batch-full: only the batch differs; batch 1 is noisy and ahead, the full batch smooth', () => {
