@@ -17,6 +17,12 @@ export async function predictThenTrain(
 ): Promise<void> {
   const p = predictionOf(text);
   if (!p) return;
+  // The answer sits in the leading comment: fold that away while the question is open, unfold it with the reveal.
+  const fold = (command: 'editor.fold' | 'editor.unfold') =>
+    vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()
+      ? vscode.commands.executeCommand(command, { selectionLines: [0], levels: 1 })
+      : undefined;
+  await fold('editor.fold');
   const picked = await vscode.window.showQuickPick(
     p.choices.map((c) => ({ label: c })),
     {
@@ -25,7 +31,7 @@ export async function predictThenTrain(
       ignoreFocusOut: true,
     },
   );
-  if (!picked) return;
+  if (!picked) return void (await fold('editor.unfold'));
   trace('command', { id: 'nnet.predict', question: p.question, prediction: picked.label });
   await train(uri);
   const verdict =
@@ -33,5 +39,6 @@ export async function predictThenTrain(
       ? vscode.l10n.t('Right: {0}.', p.answer)
       : vscode.l10n.t('You predicted {0}; the answer is {1}.', picked.label, p.answer);
   trace('command', { id: 'nnet.reveal', answer: p.answer, right: picked.label === p.answer });
+  await fold('editor.unfold');
   void vscode.window.showInformationMessage(`${verdict} ${p.why}`);
 }

@@ -34,6 +34,10 @@ test('a prediction: the question with its choices, and an answer that is one of 
     why: 'it grows ×1.44 a step.',
   });
   assert.equal(predictionOf(text.replace('answer: no', 'answer: maybe')), undefined, 'an answer not offered');
+  assert.equal(
+    predictionOf(`${text.replace('\nnetwork', '\n# Then it overflows.\nnetwork')}`)?.why,
+    'it grows ×1.44 a step. Then it overflows.',
+  );
   assert.equal(predictionOf('# Lesson.\nnetwork n\n# predict: late? [a | b]\n# answer: a — x'), undefined);
 });
 

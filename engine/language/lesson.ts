@@ -31,14 +31,17 @@ export interface Prediction {
 export function predictionOf(text: string): Prediction | undefined {
   let question: RegExpExecArray | null = null,
     answer: RegExpExecArray | null = null;
+  const why: string[] = [];
   for (const line of text.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('#')) break;
     question ??= /^#\s*predict:\s*(.+?)\s*\[([^\]]+)\]\s*$/.exec(line);
-    answer ??= /^#\s*answer:\s*(.+?)\s+—\s+(.+)$/.exec(line);
+    // The reason runs from the answer line to the end of the comment (or the question, if it comes after).
+    if (answer && !/^#\s*predict:/.test(line)) why.push(line.replace(/^#\s?/, '').trim());
+    else if (!answer && (answer = /^#\s*answer:\s*(.+?)\s+—\s+(.+)$/.exec(line))) why.push(answer[2].trim());
   }
   if (!question || !answer) return undefined;
   const choices = question[2].split('|').map((c) => c.trim());
   const right = answer[1].trim();
   if (!choices.includes(right)) return undefined;
-  return { question: question[1], choices, answer: right, why: answer[2].trim() };
+  return { question: question[1], choices, answer: right, why: why.join(' ') };
 }
