@@ -40,5 +40,5 @@ export async function predictThenTrain(
       : vscode.l10n.t('You predicted {0}; the answer is {1}.', picked.label, p.answer);
   trace('command', { id: 'nnet.reveal', answer: p.answer, right: picked.label === p.answer });
   await fold('editor.unfold');
-  void vscode.window.showInformationMessage(`${verdict} ${p.why}`);
+  void vscode.window.showInformationMessage(`${verdict} ${p.why.charAt(0).toUpperCase()}${p.why.slice(1)}`);
 }
