@@ -93,7 +93,7 @@ test('deep-sigmoid-batchnorm.nnet: a batchnorm before each sigmoid; h_1/h_10 ~25
   );
   assert.ok(ratio(src) > 15, `${ratio(src)}`); // measured 24.6
   const end = epoch(trained(src), -1);
-  assert.ok(end.loss < 0.02 && end.accuracy === 1, JSON.stringify(end));
+  assert.ok(end.loss < 0.05 && end.accuracy === 1, JSON.stringify(end)); // measured 0.019
 });
 
 /** σ′ of h1's pre-activations at step 1: their mean and the fraction below 0.01. */
