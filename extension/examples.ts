@@ -65,12 +65,12 @@ function csvFilesOf(text: string): string[] {
  * Puts an example where the user can train it: a new file in the first workspace folder (with the CSV files it
  * reads, each copied only where no file of that name exists), or an untitled document when no folder is open.
  */
-async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Promise<void> {
+async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Promise<vscode.Uri> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder) {
     const doc = await vscode.workspace.openTextDocument({ language: 'nnet', content: example.text });
     await vscode.window.showTextDocument(doc);
-    return;
+    return doc.uri;
   }
   const target = await freeName(folder, example.file);
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(example.text));
@@ -86,10 +86,18 @@ async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Prom
   }
   trace('command', { id: 'nnet.example', file: example.file, written: vscode.workspace.asRelativePath(target) });
   await vscode.window.showTextDocument(target);
+  return target;
 }
 
-/** The quick pick of New Network (templates) or Open Example (every lesson). */
-export async function pickExample(extensionUri: vscode.Uri, kind: 'template' | 'example'): Promise<void> {
+/**
+ * The quick pick of New Network (templates) or Open Example (every lesson). `opened` is told of the example put in
+ * the workspace (Open Example asks its question there, before the run).
+ */
+export async function pickExample(
+  extensionUri: vscode.Uri,
+  kind: 'template' | 'example',
+  opened?: (uri: vscode.Uri, text: string) => Promise<void>,
+): Promise<void> {
   const all = await listExamples(extensionUri);
   const shown = kind === 'template' ? TEMPLATES.flatMap((f) => all.filter((e) => e.file === f)) : all;
   const picked = await vscode.window.showQuickPick(
@@ -103,5 +111,7 @@ export async function pickExample(extensionUri: vscode.Uri, kind: 'template' | '
       matchOnDetail: true,
     },
   );
-  if (picked) await materialize(extensionUri, picked.example);
+  if (!picked) return;
+  const uri = await materialize(extensionUri, picked.example);
+  await opened?.(uri, picked.example.text);
 }

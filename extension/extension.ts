@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { exportToPyTorchCommand } from './exportCommand';
 import { layerOfVariableContext, registerCommand } from './commands';
+import { predictThenTrain } from './lessonMode';
 import { checkGradientsHere } from './debug/checkGradientsCommand';
 import { registerDebugger } from './debug/registerDebugger';
 import { pickExample } from './examples';
@@ -130,7 +131,9 @@ export function activate(context: vscode.ExtensionContext): void {
     lenses,
     vscode.languages.registerCodeLensProvider({ language: 'nnet' }, lenses),
     registerCommand('nnet.newNetwork', () => pickExample(context.extensionUri, 'template')),
-    registerCommand('nnet.openExample', () => pickExample(context.extensionUri, 'example')),
+    registerCommand('nnet.openExample', () =>
+      pickExample(context.extensionUri, 'example', (uri, text) => predictThenTrain(uri, text, train)),
+    ),
     registerCommand('nnet.train', train),
     registerCommand('nnet.stop', stop),
     registerCommand('nnet.debug', (uri) => debug(uri)),

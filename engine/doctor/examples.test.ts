@@ -25,6 +25,18 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
   'csv-regression.nnet': [],
   'batchnorm.nnet': [],
   'worked-example.nnet': [],
+  'deep-tanh.nnet': [],
+  'deep-sigmoid-batchnorm.nnet': [],
+  'ill-conditioned-rmsprop.nnet': [['unscaled-inputs', 'data']], // the valley's cause, as for the other three
+  'adamw.nnet': [],
+  'adam-l2.nnet': [],
+  'batch-full.nnet': [],
+  'bowl-lr-too-low.nnet': [], // too slow, not broken: ‖ΔW‖/‖W‖ is 0.03 a step, inside [1e-4, 0.1]
+  // The seed's lr 0.1 on a two-weight bowl moves W by ~30 % a step: fast and right here; the rule's 0.1 bound is the
+  // rule of thumb for real networks, and the bowl is the seed's path exactly.
+  'bowl.nnet': [['update-ratio', 'optimizer sgd']],
+  // He init is derived for ReLU; GELU passes on less of z's variance, which the file's comment says.
+  'deep-gelu.nnet': [['poor-init', 'dense h 16 gelu']],
   // Lessons.
   'deep-sigmoid.nnet': [
     ['vanishing', 'dense h 16 sigmoid'], // the lesson: δ shrinks by φ′ ≤ 0.25 per layer
@@ -56,6 +68,20 @@ const EXPECTED: Record<string, readonly (readonly [RuleId, string])[]> = {
   'exploding-clipped.nnet': [['poor-init', 'dense h 16 identity']],
   // With dropout the validation loss still rises at the end of 200 epochs on 60 noisy samples.
   'dropout.nnet': [['overfitting', 'data generate moons']],
+  // The course's lessons whose finding is the lesson.
+  'saturation.nnet': [['saturated', 'dense h1 16 sigmoid']],
+  'dying-relu-training.nnet': [
+    ['dead-relu', 'dense h1 32 relu'],
+    ['dead-relu', 'dense h2 32 relu'],
+  ],
+  'bowl-lr-too-high.nnet': [
+    ['exploding', 'optimizer sgd'], // w2 grows ×1.2 a step, and with it the gradient
+    ['loss-spike', 'optimizer sgd'],
+    ['update-ratio', 'optimizer sgd'],
+  ],
+  'exploding-clipped-value.nnet': [['poor-init', 'dense h 16 identity']], // as exploding-clipped: the init it works around
+  // Stochastic steps: the noise of batch 1 is the lesson (the loss rises on about half the steps).
+  'batch-1.nnet': [['loss-spike', 'optimizer sgd']],
   // Batch 1: one run of ten steps whose mean loss jumps far above its neighbours' and above the start.
   'layernorm.nnet': [['loss-spike', 'optimizer adam']],
 };

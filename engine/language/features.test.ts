@@ -34,8 +34,8 @@ test('hover on a layer: shapes with the batch size, parameter count, forward and
 
 test('hover inside repeat counts every copy; residual, batchnorm and dropout have their own formulas', () => {
   const res = read('residual.nnet');
-  assert.match(hoverAt(res, 7, 8)!.markdown, /2,720 parameters\*\* \(272 each\) · repeated ×10 \(h_1 … h_10\)/);
-  assert.match(hoverAt(res, 6, 6)!.markdown, /out = F\(x\) \+ x/);
+  assert.match(hoverAt(res, 11, 8)!.markdown, /2,720 parameters\*\* \(272 each\) · repeated ×10 \(h_1 … h_10\)/);
+  assert.match(hoverAt(res, 10, 6)!.markdown, /out = F\(x\) \+ x/);
   const cls = read('classify.nnet');
   assert.match(hoverAt(cls, 5, 4)!.markdown, /x̂ = \(x − μ_B\) \/ √\(σ²_B \+ ε\)/);
   assert.match(hoverAt(cls, 6, 4)!.markdown, /Bernoulli\(0\.9\)/);
@@ -118,10 +118,10 @@ test('document symbols: the network with its layers and blocks, loss, data and t
   assert.deepEqual(
     syms.map((s) => [s.name, s.kind, s.startLine, s.endLine]),
     [
-      ['deep_residual', 'network', 2, 10],
-      ['loss', 'loss', 11, 11],
-      ['data', 'section', 13, 17],
-      ['train', 'section', 19, 23],
+      ['deep_residual', 'network', 6, 14],
+      ['loss', 'loss', 15, 15],
+      ['data', 'section', 17, 21],
+      ['train', 'section', 23, 27],
     ],
   );
   const net = syms[0];
@@ -146,12 +146,12 @@ test('document symbols: the network with its layers and blocks, loss, data and t
 
 test('folding: sections, blocks and comment runs', () => {
   assert.deepEqual(foldingRanges(read('residual.nnet')), [
-    { start: 0, end: 1, kind: 'comment' },
-    { start: 2, end: 10, kind: 'region' },
-    { start: 5, end: 9, kind: 'region' },
-    { start: 6, end: 8, kind: 'region' },
-    { start: 13, end: 17, kind: 'region' },
-    { start: 19, end: 23, kind: 'region' },
+    { start: 0, end: 5, kind: 'comment' },
+    { start: 6, end: 14, kind: 'region' },
+    { start: 9, end: 13, kind: 'region' },
+    { start: 10, end: 12, kind: 'region' },
+    { start: 17, end: 21, kind: 'region' },
+    { start: 23, end: 27, kind: 'region' },
   ]);
 });
 

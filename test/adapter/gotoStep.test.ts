@@ -91,7 +91,7 @@ test('nnet.gotoStep goes forward past breakpoints and back through the history, 
     assert.equal(bp.body.reason, 'breakpoint');
     assert.match((await topFrame(dc)).name, /^forward h_2 · step 1 /);
 
-    await assert.rejects(dc.customRequest('nnet.gotoStep', { step: 301 }), /the run has 300 steps/);
+    await assert.rejects(dc.customRequest('nnet.gotoStep', { step: 201 }), /the run has 200 steps/);
     await assert.rejects(dc.customRequest('nnet.gotoStep', { step: 0 }), /step must be an integer/);
     await assert.rejects(dc.customRequest('nnet.gotoStep', {}), /step must be an integer/);
     assert.match((await topFrame(dc)).name, /^forward h_2 · step 1 /, 'a refused request leaves the session paused');

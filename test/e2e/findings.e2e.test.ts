@@ -60,7 +60,7 @@ test(
       const unchanged = row(page, /unchanged weights/);
       const uText = (await unchanged.first().innerText()).replace(/\s+/g, ' ');
       t.diagnostic(`rows: ${vText} | ${uText}`);
-      assert.match(vText, /steps 1–300 · ×300/);
+      assert.match(vText, /steps 1–200 · ×200/);
       const firstStep = Number(/steps (\d+)–/.exec(uText)?.[1]);
       assert.ok(firstStep > 1, `unchanged weights starts after the first step (${uText})`);
       await wb.screenshot('findings-after-train');

@@ -31,9 +31,19 @@ const NETWORKS = [
  * gradient is 0 in exact arithmetic and rounding noise (~1e-9) in both engines, and Adam's first step is
  * lr·g/(|g| + ε) ≈ ±lr·0.1 whatever g's size, so its sign follows the noise. The biases then differ by ~1e-3 after
  * step 1 and the difference reaches the other weights by step 4 (1.2e-4 at W@5). Its gradients at step 0 agree.
+ * deep-sigmoid-batchnorm.nnet: ten batch norms over batches of 4 XOR rows, where a unit's z can vary by as little as
+ * σ² = 4e-4 across the batch, so each normalisation divides by σ ≈ 0.02 and float32 rounding grows through the stack:
+ * nnet's own float32 gradients at step 0 differ from the same network computed in float64 by 6.9e-4 (of the layer's
+ * largest; deep-sigmoid.nnet: 6e-7), and the two engines round differently (1e-3 at grad@0; nnet gradcheck agrees
+ * with float64 differences to 5e-8 on every layer, so the formulas are not in question).
+ * dying-relu-training.nnet: Adam at lr 0.5 on units at the edge of dying, whose gradients in h2 include 15–101 entries
+ * below 1e-7 (but not 0) in steps 2–5; Adam turns each into a step of up to ±lr whatever its size, as for classify.
  */
 const KNOWN: Readonly<Record<string, string>> = {
   'classify.nnet W@5': 'AdamW amplifies the rounding noise of a bias batch norm removes',
+  'deep-sigmoid-batchnorm.nnet grad@0': 'batch norm over 4 rows with σ ≈ 0.02 amplifies float32 rounding ~1000×',
+  'deep-sigmoid-batchnorm.nnet W@5': 'the same rounding, five steps on',
+  'dying-relu-training.nnet W@5': 'Adam at lr 0.5 amplifies the rounding noise of near-zero gradients of dying units',
 };
 const NPROC2 = new Set(['xor.nnet', 'batchnorm.nnet', 'dropout.nnet', 'everything.nnet', 'momentum.nnet']);
 

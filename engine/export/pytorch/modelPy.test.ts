@@ -47,7 +47,7 @@ test('repeats become ModuleLists, residual blocks a Residual with a body class, 
   assert.equal(py.fused, true);
   assert.match(
     py.text,
-    /self\.block = nn\.ModuleList\(\[Residual\(BlockBody\(16\), 16, 16\) for _ in range\(10\)\]\) {2}# line 7: residual block \(repeated 10 times\)/,
+    /self\.block = nn\.ModuleList\(\[Residual\(BlockBody\(16\), 16, 16\) for _ in range\(10\)\]\) {2}# line 11: residual block \(repeated 10 times\)/,
   );
   assert.match(py.text, /x = self\.out\(x\) {2}# logits: the loss applies the activation/);
   assert.match(py.text, /\("h_10", "block\.9\.body\.h"\)/);
