@@ -406,8 +406,10 @@ export class PyTorchDebugSession extends GuardedSession {
   }
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
-    await this.run?.terminate();
-    this.run?.dispose();
+    const run = this.run;
+    await run?.terminate();
+    if (run && !this.ended) this.end('stopped', null);
+    run?.dispose();
     this.sendResponse(response);
   }
 
