@@ -107,6 +107,7 @@ class Sink:
         self.server.settimeout(TIMEOUT_S)
         self.port = self.server.getsockname()[1]
         self.proc: Optional[subprocess.Popen] = None
+        self.peers: List[Peer] = []
 
     def start(self, script: str, *args: str, probe_args: Optional[List[str]] = None, connect: bool = True) -> None:
         env = dict(os.environ, PYTHONPATH=PROBE_ROOT, NNET_PROBE_TOKEN=TOKEN)
@@ -118,7 +119,8 @@ class Sink:
 
     def accept(self) -> Peer:
         sock, _ = self.server.accept()
-        return Peer(sock)
+        self.peers.append(Peer(sock))
+        return self.peers[-1]
 
     def wait(self, timeout: float = TIMEOUT_S) -> tuple:
         """(exit status, stdout, stderr) of the probe process."""
@@ -127,7 +129,10 @@ class Sink:
         return self.proc.returncode, out, err
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.communicate()  # also closes its pipes
+        for peer in self.peers:
+            peer.sock.close()
         self.server.close()
