@@ -136,3 +136,21 @@ test(
     );
   },
 );
+
+test(
+  'a rank that dies ends the run with a message naming it, without waiting for the others',
+  { skip, timeout: 120_000 },
+  async () => {
+    const dc = await session();
+    const output = collect(dc, 'output');
+    const t0 = Date.now();
+    const [ended] = await Promise.all([
+      dc.waitForEvent('nnet.ended'),
+      start(dc, path.join(scripts, 'rankfails.py'), { nproc: 2 }),
+      dc.waitForEvent('terminated'),
+    ]);
+    assert.ok(Date.now() - t0 < 50_000, 'rank 0 (sleeping a minute) was ended with it');
+    assert.equal(ended.body.error, 'RuntimeError: rank 1 gives up');
+    assert.match(consoleText(output), /nnet: rank 1 exited with status 1/);
+  },
+);
