@@ -154,3 +154,32 @@ test(
     assert.match(consoleText(output), /nnet: rank 1 exited with status 1/);
   },
 );
+
+test(
+  'the exploding-gradient filter stops at the end of a step, on the module with the largest norm',
+  { skip, timeout: 120_000 },
+  async () => {
+    const dc = await session();
+    await dc.initializeRequest();
+    const set = await dc.setExceptionBreakpointsRequest({
+      filters: [],
+      filterOptions: [{ filterId: 'exploding', condition: '0.001' }, { filterId: 'saturated' }],
+    });
+    assert.deepEqual(
+      set.body?.breakpoints?.map((b) => b.verified),
+      [true, false],
+    );
+    assert.match(set.body!.breakpoints![1].message!, /not available for PyTorch runs/);
+    await dc.configurationDoneRequest();
+    const [, stopped] = await Promise.all([
+      dc.launchRequest({
+        program: path.join(root, 'examples', 'pytorch', 'train.py'),
+        args: ['--steps', '3'],
+      } as never),
+      dc.waitForEvent('stopped'),
+    ]);
+    assert.equal(stopped.body.reason, 'exception');
+    assert.match((await topFrame(dc)).name, /^end of step \(fc[123]\) · step 1 · rank 0$/);
+    assert.match(stopped.body.description ?? '', /Exploding gradient: global norm [\d.e+-]+ > 0\.001/);
+  },
+);
