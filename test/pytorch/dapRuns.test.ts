@@ -183,3 +183,30 @@ test(
     assert.match(stopped.body.description ?? '', /Exploding gradient: global norm [\d.e+-]+ > 0\.001/);
   },
 );
+
+test(
+  'a script killed while stopped ends the session with a message, never a hang',
+  { skip, timeout: 120_000 },
+  async () => {
+    const dc = await session();
+    const output = collect(dc, 'output');
+    const proc = dc.waitForEvent('process');
+    const program = path.join(root, 'examples', 'pytorch', 'train.py');
+    await dc.initializeRequest();
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'fc3' }] });
+    await dc.configurationDoneRequest();
+    const [, stopped] = await Promise.all([
+      dc.launchRequest({ program, args: ['--steps', '5'] } as never),
+      dc.waitForEvent('stopped'),
+    ]);
+    assert.equal(stopped.body.reason, 'function breakpoint');
+    assert.equal((await topFrame(dc)).name, 'forward fc3 · step 1 · rank 0');
+    const pid = (await proc).body.systemProcessId as number;
+    assert.ok(pid > 0);
+    process.kill(pid, 'SIGKILL');
+    await dc.waitForEvent('terminated');
+    const text = consoleText(output);
+    assert.match(text, /nnet: rank 0 ended while stopped/);
+    assert.match(text, /nnet: the script was killed by SIGKILL/);
+  },
+);
