@@ -1,34 +1,25 @@
 // One PyTorch run under the probe, as the debug session sees it: the process and its ranks, breakpoints placed on
 // the modules the probe reports, what each rank is armed with, and the decision at each blocking event (conditions,
-// hit counts and logpoints through StopRules and the expression language; exception filters; Step Over; Pause).
+// hit counts and logpoints through runBreakpoints.ts and the expression language; exception filters; Step Over; Pause).
 // Knows nothing of DAP: it reports `RunNotice`s, tagged by kind, that the session translates.
 
-import { compile, evaluate, type CompiledExpr } from '../../engine/expr/evaluate';
-import { compileTemplate } from '../../engine/expr/interpolate';
+import { compile, evaluate } from '../../engine/expr/evaluate';
 import type { Value } from '../../engine/expr/values';
 import type { Logger } from '../log';
-import { assertNever, type BreakpointSpec, type ExceptionFilter, type Progress } from '../protocol';
-import { StopRules } from '../stopRules';
+import { assertNever, type ExceptionFilter, type Progress } from '../protocol';
 import { Emitter } from '../workerClient';
-import { placeFunction, placeLine, type Placement } from './placement';
+import type { Placement } from './placement';
 import { KILL_GRACE_MS, ProbeProcess, type ProbeCommand, type ProbeExit } from './probeProcess';
 import type { ProbeArm, ProbeModule, ProbeSite, ProbeSummary, ProbeToHost } from './probeProtocol';
 import { ProbeServer, type ProbeConnection, type ProbeHello, type ProbeReport } from './probeServer';
 import { summariesReply, valuesReply } from './probeValidate';
 import { progressOf } from './progress';
 import { nanHit, needsStepEnd, stepHit, type FilterHit } from './stepFilters';
+import { RunBreakpoints, type PlacedBreakpoint, type RunBreakpoint } from './runBreakpoints';
 import { StopScope, type FetchValues } from './stopScope';
 import { decodeFloat32 } from '../../wire/float32';
 
-/** A line or function breakpoint as the session hands it over (its expressions already checked). */
-export interface RunBreakpoint {
-  readonly id: number;
-  readonly condition?: string;
-  readonly hitCondition?: string;
-  readonly logMessage?: string;
-  /** Stop on these passes only (breakpoint modes); default both. */
-  readonly phases?: readonly ('forward' | 'backward')[];
-}
+export type { RunBreakpoint } from './runBreakpoints';
 
 /** Why a rank stopped. */
 export type RunStopReason = 'entry' | 'breakpoint' | 'function breakpoint' | 'step' | 'pause' | 'exception';
@@ -64,7 +55,7 @@ export type RunNotice =
   | { kind: 'rankStarted'; rank: number; hello: ProbeHello }
   | { kind: 'rankEnded'; rank: number; message: string }
   | { kind: 'modules'; modules: readonly ProbeModule[] }
-  | { kind: 'breakpoints'; placements: readonly { id: number; placement: Placement; file?: string }[] }
+  | { kind: 'breakpoints'; placements: readonly PlacedBreakpoint[] }
   | { kind: 'stopped'; stop: RunStop }
   | { kind: 'continued'; rank: number }
   | { kind: 'progress'; rank: number; progress: Progress }
@@ -93,14 +84,7 @@ export class ProbeRun {
   private process: ProbeProcess | null = null;
   private readonly ranks = new Map<number, RankState>();
   private modules: ProbeModule[] | null = null;
-  private readonly lineRequests = new Map<string, (RunBreakpoint & { line: number })[]>();
-  private functionRequests: (RunBreakpoint & { name: string })[] = [];
-  private readonly rules = new StopRules();
-  /** Compiled conditions and logpoint holes of each breakpoint (by id), to prefetch their tensors. */
-  private exprsOf = new Map<number, CompiledExpr[]>();
-  /** Breakpoint ids that are function breakpoints (their stops say so). */
-  private functionIds = new Set<number>();
-  private specs: BreakpointSpec[] = [];
+  private readonly breakpoints = new RunBreakpoints();
   private filters: ExceptionFilter[] = [];
   private configured = false;
   private stepping = false;
@@ -154,50 +138,21 @@ export class ProbeRun {
 
   /** Replaces the line breakpoints of a file; returns where each lands now. */
   setLineBreakpoints(file: string, bps: readonly (RunBreakpoint & { line: number })[]): Placement[] {
-    this.lineRequests.set(file, [...bps]);
-    this.rebuild();
-    return bps.map((b) => placeLine(file, b.line, this.modules));
+    const placed = this.breakpoints.setLines(file, bps);
+    this.armAll();
+    return placed;
   }
 
   /** Replaces the function breakpoints (module paths). */
   setFunctionBreakpoints(bps: readonly (RunBreakpoint & { name: string })[]): (Placement & { file?: string })[] {
-    this.functionRequests = [...bps];
-    this.rebuild();
-    return bps.map((b) => placeFunction(b.name, this.modules));
+    const placed = this.breakpoints.setFunctions(bps);
+    this.armAll();
+    return placed;
   }
 
   setExceptionFilters(filters: readonly ExceptionFilter[]): void {
     this.filters = [...filters];
-    this.rules.setExceptionFilters([]);
     this.armAll();
-  }
-
-  /** Recomputes the specs StopRules applies from the requests and the modules known. */
-  private rebuild(): void {
-    const specs: BreakpointSpec[] = [];
-    const add = (b: RunBreakpoint, p: Placement) => {
-      if (p.verified) specs.push({ ...b, nodes: p.modules });
-    };
-    for (const [file, bps] of this.lineRequests) for (const b of bps) add(b, placeLine(file, b.line, this.modules));
-    for (const b of this.functionRequests) add(b, placeFunction(b.name, this.modules));
-    this.functionIds = new Set(this.functionRequests.map((b) => b.id));
-    this.specs = specs;
-    this.exprsOf = new Map(specs.map((s) => [s.id, expressionsOf(s)]));
-    this.rules.setBreakpoints(specs);
-    this.armAll();
-  }
-
-  /** After `modules`: every breakpoint placed again, and the session told where each is now. */
-  private replaceAll(): void {
-    const placements: { id: number; placement: Placement; file?: string }[] = [];
-    for (const [file, bps] of this.lineRequests)
-      for (const b of bps) placements.push({ id: b.id, placement: placeLine(file, b.line, this.modules), file });
-    for (const b of this.functionRequests) {
-      const p = placeFunction(b.name, this.modules);
-      placements.push({ id: b.id, placement: p, ...(p.file ? { file: p.file } : {}) });
-    }
-    this.rebuild();
-    if (placements.length) this.notify({ kind: 'breakpoints', placements });
   }
 
   // ---- arming ----
@@ -210,21 +165,11 @@ export class ProbeRun {
 
   private armOf(rank: number): ProbeArm {
     const mine = rank === this.stopRank;
-    const modules = new Map<string, { path: string; forward: boolean; backward: boolean }>();
-    if (mine && this.modules)
-      for (const s of this.specs)
-        for (const i of s.nodes) {
-          const path = this.modules[i].path;
-          const m = modules.get(path) ?? { path, forward: false, backward: false };
-          m.forward ||= !s.phases || s.phases.includes('forward');
-          m.backward ||= !s.phases || s.phases.includes('backward');
-          modules.set(path, m);
-        }
     // Before the model is reported, a pending breakpoint needs the first module event to block: by then the
     // `modules` message (sent first, on the same socket) is here, and the arm that follows names the modules.
-    const pending = !this.modules && (this.lineRequests.size > 0 || this.functionRequests.length > 0);
+    const pending = !this.modules && this.breakpoints.any;
     return {
-      modules: [...modules.values()],
+      modules: mine ? this.breakpoints.armed() : [],
       every: mine && (this.stepping || this.entryPending || pending),
       nanCheck: mine && this.filters.some((f) => f.id === 'nan'),
       stepEnd: mine && needsStepEnd(this.filters),
@@ -315,7 +260,9 @@ export class ProbeRun {
     if (this.modules && !fresh.length) return;
     this.modules = [...(this.modules ?? []), ...fresh];
     this.notify({ kind: 'modules', modules: this.modules });
-    this.replaceAll();
+    const placements = this.breakpoints.setModules(this.modules);
+    this.armAll();
+    if (placements.length) this.notify({ kind: 'breakpoints', placements });
   }
 
   private resume(r: RankState): void {
@@ -331,12 +278,8 @@ export class ProbeRun {
     let ids: readonly number[] = [];
     if (index >= 0) {
       const scope = this.scopeOf(rank, ev.step, ev.loss);
-      for (const s of this.specs)
-        if (s.nodes.includes(index)) for (const e of this.exprsOf.get(s.id) ?? []) await scope.prefetch(e);
-      const verdict = this.rules.check(
-        { phase: ev.phase, layer: index, step: ev.step, epoch: 0, micro: ev.call },
-        () => scope,
-      );
+      for (const e of this.breakpoints.expressionsAt(index)) await scope.prefetch(e);
+      const verdict = this.breakpoints.check(index, ev.phase, ev.step, ev.call, scope);
       for (const text of verdict.logs)
         this.notify({ kind: 'output', category: 'console', text: `${text}\n`, site: this.modules![index].site });
       for (const text of verdict.errors) this.notify({ kind: 'output', category: 'console', text: `nnet: ${text}\n` });
@@ -346,7 +289,7 @@ export class ProbeRun {
     const reason: RunStopReason | null = exception
       ? 'exception'
       : ids.length
-        ? ids.every((id) => this.functionIds.has(id))
+        ? this.breakpoints.allFunctions(ids)
           ? 'function breakpoint'
           : 'breakpoint'
         : this.entryPending
@@ -499,20 +442,6 @@ export class ProbeRun {
     this.ranks.clear();
     this.notices.dispose();
   }
-}
-
-/** The compiled condition and logpoint holes of a breakpoint (the tensors they name are fetched before checking). */
-function expressionsOf(s: BreakpointSpec): CompiledExpr[] {
-  const out: CompiledExpr[] = [];
-  try {
-    if (s.condition) out.push(compile(s.condition));
-    if (s.logMessage)
-      for (const p of compileTemplate(s.logMessage).parts)
-        if (typeof p !== 'string' && !(p instanceof Error)) out.push(p);
-  } catch {
-    /* checked by the session before; StopRules skips what does not compile */
-  }
-  return out;
 }
 
 /** `exited with status N` or `was killed by signal N`. */
