@@ -41,6 +41,14 @@ export interface LayerGradStats {
   readonly updateRatio?: number;
 }
 
+/** One process's global gradient norm in a distributed run (before all-reduce; ranks that differ are a DDP bug). */
+export interface RankGradNorm {
+  /** 0-based rank of the process. */
+  readonly rank: number;
+  /** L2 norm of all the rank's parameter gradients at its latest step; NaN when unknown. */
+  readonly gradNorm: number;
+}
+
 /** One point of the loss curve (per epoch). `loss` is NaN when training produced a non-finite loss. */
 export interface LossPoint {
   /** 1-based epoch. */
