@@ -1,0 +1,206 @@
+"""Optimizer steps, the loss and gradient clipping: the step counter and the per-step statistics.
+
+Each optimizer instance's `step` is replaced after `Optimizer.__init__` by a bound method (types.MethodType): torch
+1.13's LR schedulers re-wrap `optimizer.step` and need its `__func__` and `__self__`. Before the real step the probe
+sends `stepEnd` (when armed; it blocks) and after it, at most every `progressMs`, `progress`. Statistics are a few
+torch reductions per module read back with one `.tolist()`, computed only on steps that send them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+from typing import Any, Callable, Dict, List, Optional
+
+import torch
+
+from .protocol import Message
+from .runtime import PROBE, now_ms
+
+_installed = False
+
+
+class StepState:
+    """What the current step recorded (clipping) and the throttles' clocks."""
+
+    def __init__(self) -> None:
+        self.clip_total: Optional[torch.Tensor] = None
+        self.clip_max: Optional[float] = None
+        self.last_progress_ms = -math.inf
+        self.last_progress_step = 0
+        self.rate_clock_ms = now_ms()  # when steps/s was last measured (the script's start, then each progress)
+        self.last_ratio_ms = -math.inf
+        self.weights_before: Optional[Dict[str, List[torch.Tensor]]] = None
+
+
+STATE = StepState()
+
+
+def module_stats(clip_coef: float) -> List[Message]:
+    """ProbeModuleStats of every hooked module, from the gradients as they are now (divided back by the clip factor)."""
+    rows: List[torch.Tensor] = []
+    names: List[str] = []
+    counts: List[int] = []
+    dead: List[Optional[int]] = []
+    for path, mp in PROBE.modules.items():
+        grads = [p.grad.detach() for _, p in mp.params if p.grad is not None]
+        if not grads:
+            continue
+        parts = []
+        for g in grads:
+            a = g.abs()
+            parts.append(torch.stack([a.sum(), a.max(), (g * g).sum()]).to(torch.float64))
+        row = torch.stack(parts)
+        cells = [row[:, 0].sum(), row[:, 1].max(), row[:, 2].sum()]
+        out = mp.output
+        if mp.relu_next and out is not None and out.dim() >= 1 and out.shape[-1] > 0 and out.is_floating_point():
+            cells.append((out.reshape(-1, out.shape[-1]) <= 0).all(0).to(torch.float64).mean())
+            dead.append(len(cells) - 1)
+        else:
+            cells.append(torch.zeros((), dtype=torch.float64))
+            dead.append(None)
+        rows.append(torch.stack(cells))
+        names.append(path)
+        counts.append(sum(g.numel() for g in grads))
+    if not rows:
+        return []
+    values = torch.stack(rows).tolist()
+    scale = 1.0 / clip_coef if clip_coef > 0 and math.isfinite(clip_coef) else 1.0
+    stats = []
+    for path, n, v, d in zip(names, counts, values, dead):
+        s: Message = {
+            "path": path,
+            "meanAbsGrad": v[0] / n * scale,
+            "maxAbsGrad": v[1] * scale,
+            "gradNorm": math.sqrt(v[2]) * scale,
+        }
+        if d is not None:
+            s["deadFraction"] = v[3]
+        stats.append(s)
+    return stats
+
+
+def _step_stats() -> Message:
+    """modules, gradNormBefore, gradNormAfter and clipNorm of the step in progress."""
+    total = float(STATE.clip_total) if STATE.clip_total is not None else math.nan
+    coef = 1.0
+    if STATE.clip_max is not None and math.isfinite(total):
+        coef = min(1.0, STATE.clip_max / (total + 1e-6))  # what clip_grad_norm_ scaled the gradients by
+    modules = module_stats(coef)
+    before = math.sqrt(sum(m["gradNorm"] ** 2 for m in modules)) if modules else math.nan
+    if STATE.clip_max is not None:
+        before = total
+    return {
+        "modules": modules,
+        "gradNormBefore": before,
+        "gradNormAfter": before * coef if math.isfinite(before) else before,
+        "clipNorm": STATE.clip_max,
+    }
+
+
+def _before_step() -> Optional[Message]:
+    """stepEnd (blocking when armed); returns the statistics when progress will want them after the step."""
+    arm = PROBE.arm
+    progress_due = arm.progress_ms > 0 and now_ms() - STATE.last_progress_ms >= arm.progress_ms
+    stats = _step_stats() if (arm.step_end or progress_due) else None
+    if stats is not None and arm.step_end:
+        PROBE.block({"kind": "stepEnd", "step": PROBE.step, "wait": True, "loss": PROBE.loss, **stats})
+    if progress_due and arm.update_ratio_ms > 0 and now_ms() - STATE.last_ratio_ms >= arm.update_ratio_ms:
+        STATE.last_ratio_ms = now_ms()
+        STATE.weights_before = {
+            path: [p.detach().clone() for _, p in mp.params if p.grad is not None] for path, mp in PROBE.modules.items()
+        }
+    return stats if progress_due else None
+
+
+def _update_ratios(stats: Message) -> None:
+    before = STATE.weights_before
+    STATE.weights_before = None
+    if before is None:
+        return
+    rows, paths = [], []
+    for path, olds in before.items():
+        mp = PROBE.modules[path]
+        news = [p.detach() for _, p in mp.params if p.grad is not None]
+        if not olds or len(olds) != len(news):
+            continue
+        delta = sum(((n - o).double() ** 2).sum() for n, o in zip(news, olds))
+        weight = sum((o.double() ** 2).sum() for o in olds)
+        rows.append(torch.stack([delta, weight]))
+        paths.append(path)
+    if not rows:
+        return
+    ratios = {p: math.sqrt(d) / math.sqrt(w) if w > 0 else math.nan for p, (d, w) in zip(paths, torch.stack(rows).tolist())}
+    for m in stats["modules"]:
+        if m["path"] in ratios:
+            m["updateRatio"] = ratios[m["path"]]
+
+
+def _after_step(stats: Optional[Message]) -> None:
+    completed = PROBE.step
+    PROBE.step += 1
+    STATE.clip_total = STATE.clip_max = None
+    if stats is None:
+        return
+    _update_ratios(stats)
+    t = now_ms()
+    elapsed = (t - STATE.rate_clock_ms) / 1000.0
+    steps = PROBE.step - STATE.last_progress_step
+    losses = [[s, l] for s, l in PROBE.losses]
+    PROBE.losses.clear()
+    STATE.last_progress_ms = STATE.rate_clock_ms = t
+    STATE.last_progress_step = PROBE.step
+    rate = steps / elapsed if elapsed > 0 else 0.0
+    PROBE.send({"kind": "progress", "step": completed, "stepsPerSecond": rate, "losses": losses, **stats})
+
+
+def _wrap_optimizer_step(optimizer: torch.optim.Optimizer) -> None:
+    original: Callable[..., Any] = type(optimizer).step
+
+    @functools.wraps(original)
+    def step(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
+        stats = _before_step() if PROBE.connected else None
+        result = original(self, *args, **kwargs)
+        _after_step(stats)
+        return result
+
+    optimizer.step = types.MethodType(step, optimizer)  # type: ignore[method-assign]
+
+
+def install() -> None:
+    """Patches Optimizer.__init__, Tensor.backward and clip_grad_norm_ (both of its names) once."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    init = torch.optim.Optimizer.__init__
+
+    @functools.wraps(init)
+    def __init__(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        _wrap_optimizer_step(self)
+
+    torch.optim.Optimizer.__init__ = __init__  # type: ignore[method-assign]
+
+    backward = torch.Tensor.backward
+
+    @functools.wraps(backward)
+    def tensor_backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if PROBE.connected and self.numel() == 1 and self.is_floating_point():
+            PROBE.record_loss(self.detach().item())
+        return backward(self, *args, **kwargs)
+
+    torch.Tensor.backward = tensor_backward  # type: ignore[method-assign]
+
+    clip = torch.nn.utils.clip_grad.clip_grad_norm_
+
+    @functools.wraps(clip)
+    def clip_grad_norm_(parameters: Any, max_norm: float, *args: Any, **kwargs: Any) -> torch.Tensor:
+        total = clip(parameters, max_norm, *args, **kwargs)
+        STATE.clip_total, STATE.clip_max = total.detach(), float(max_norm)
+        return total
+
+    torch.nn.utils.clip_grad.clip_grad_norm_ = clip_grad_norm_
+    torch.nn.utils.clip_grad_norm_ = clip_grad_norm_
