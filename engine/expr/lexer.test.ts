@@ -79,7 +79,23 @@ test('errors say what is wrong and where', () => {
   throwsAt('1..2', 0, 4, /malformed number '1..2' at 0/);
   throwsAt('h1.', 2, 3, /expected a name after '.' at 3/);
   throwsAt('h1..W', 2, 3, /expected a name after '.' at 3/);
-  throwsAt('h1.0', 2, 3, /expected a name after '.' at 3/);
+  throwsAt('h1.0x', 3, 5, /malformed name segment '0x' at 3/);
+  throwsAt('layers.0.', 8, 9, /expected a name after '.' at 9/);
+});
+
+test("a dotted name may have numeric segments (PyTorch's module paths)", () => {
+  assert.deepEqual(kinds('norm(encoder.layers.0.fc1.weight.grad) > 0.5'), [
+    'name:norm@0-4',
+    'op:(@4-5',
+    'name:encoder.layers.0.fc1.weight.grad@5-37',
+    'op:)@37-38',
+    'op:>@39-40',
+    'number:0.5@41-44',
+    'eof:@44-44',
+  ]);
+  assert.deepEqual(kinds('seq.12'), ['name:seq.12@0-6', 'eof:@6-6']);
+  // A number with a fraction is still a number, not a name.
+  assert.deepEqual(kinds('.5 + 1.25'), ['number:.5@0-2', 'op:+@3-4', 'number:1.25@5-9', 'eof:@9-9']);
 });
 
 test('input longer than the limit is refused before any work', () => {

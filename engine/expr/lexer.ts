@@ -119,7 +119,19 @@ function lexName(source: string, i: number, tokens: Token[]): number {
   for (;;) {
     while (end < source.length && IDENT_PART.test(source[end])) end++;
     if (source[end] !== '.') break;
-    if (!IDENT_START.test(source[end + 1] ?? '')) {
+    const next = source[end + 1] ?? '';
+    // A segment is a name or, as in PyTorch's module paths (`encoder.layers.0.fc1`), an index of digits only.
+    if (/[0-9]/.test(next)) {
+      const start = end + 1;
+      end = start;
+      while (end < source.length && /[0-9]/.test(source[end])) end++;
+      if (end < source.length && IDENT_PART.test(source[end])) {
+        while (end < source.length && IDENT_PART.test(source[end])) end++;
+        throw new ExprError(`malformed name segment '${source.slice(start, end)}' at ${start}`, start, end);
+      }
+      continue;
+    }
+    if (!IDENT_START.test(next)) {
       throw new ExprError(`expected a name after '.' at ${end + 1}`, end, end + 1);
     }
     end++;

@@ -1,0 +1,520 @@
+// One PyTorch run under the probe, as the debug session sees it: the process and its ranks, breakpoints placed on
+// the modules the probe reports, what each rank is armed with, and the decision at each blocking event (conditions,
+// hit counts and logpoints through StopRules and the expression language; exception filters; Step Over; Pause).
+// Knows nothing of DAP: it reports `RunNotice`s, tagged by kind, that the session translates.
+
+import { compile, evaluate, type CompiledExpr } from '../../engine/expr/evaluate';
+import { compileTemplate } from '../../engine/expr/interpolate';
+import type { Value } from '../../engine/expr/values';
+import type { Logger } from '../log';
+import { assertNever, type BreakpointSpec, type ExceptionFilter, type Progress } from '../protocol';
+import { StopRules } from '../stopRules';
+import { Emitter } from '../workerClient';
+import { placeFunction, placeLine, type Placement } from './placement';
+import { KILL_GRACE_MS, ProbeProcess, type ProbeCommand, type ProbeExit } from './probeProcess';
+import type { ProbeArm, ProbeModule, ProbeSite, ProbeSummary, ProbeToHost } from './probeProtocol';
+import { ProbeServer, type ProbeConnection, type ProbeHello, type ProbeReport } from './probeServer';
+import { summariesReply, valuesReply } from './probeValidate';
+import { progressOf } from './progress';
+import { nanHit, needsStepEnd, stepHit, type FilterHit } from './stepFilters';
+import { StopScope, type FetchValues } from './stopScope';
+import { decodeFloat32 } from '../../wire/float32';
+
+/** A line or function breakpoint as the session hands it over (its expressions already checked). */
+export interface RunBreakpoint {
+  readonly id: number;
+  readonly condition?: string;
+  readonly hitCondition?: string;
+  readonly logMessage?: string;
+  /** Stop on these passes only (breakpoint modes); default both. */
+  readonly phases?: readonly ('forward' | 'backward')[];
+}
+
+/** Why a rank stopped. */
+export type RunStopReason = 'entry' | 'breakpoint' | 'function breakpoint' | 'step' | 'pause' | 'exception';
+
+/** A stop of the rank breakpoints pause. */
+export interface RunStop {
+  readonly rank: number;
+  readonly reason: RunStopReason;
+  /** Module path ('' when a step's statistics stopped with no module to show). */
+  readonly module: string;
+  readonly phase: 'forward' | 'backward' | 'stepEnd';
+  readonly step: number;
+  readonly call: number;
+  readonly tensors: Readonly<Record<string, ProbeSummary>>;
+  readonly loss: number | null;
+  readonly hitBreakpointIds: readonly number[];
+  readonly exception: FilterHit | null;
+  /** Latest global gradient norms of the rank (NaN before the first step's statistics). */
+  readonly gradNormBefore: number;
+  readonly gradNormAfter: number;
+}
+
+/** How the run ended, for the session's last words. */
+export interface RunEnd {
+  readonly code: number | null;
+  readonly summary: string;
+  readonly error: { readonly message: string; readonly traceback: string; readonly site: ProbeSite | null } | null;
+}
+
+/** What the run tells the session. */
+export type RunNotice =
+  | { kind: 'output'; category: 'stdout' | 'stderr' | 'console'; text: string; site?: ProbeSite | null }
+  | { kind: 'rankStarted'; rank: number; hello: ProbeHello }
+  | { kind: 'rankEnded'; rank: number; message: string }
+  | { kind: 'modules'; modules: readonly ProbeModule[] }
+  | { kind: 'breakpoints'; placements: readonly { id: number; placement: Placement; file?: string }[] }
+  | { kind: 'stopped'; stop: RunStop }
+  | { kind: 'continued'; rank: number }
+  | { kind: 'progress'; rank: number; progress: Progress }
+  | { kind: 'ended'; end: RunEnd };
+
+/** How often ranks send progress, and sample update ratios (ms). */
+const PROGRESS_MS = 250;
+const UPDATE_RATIO_MS = 1000;
+
+interface RankState {
+  readonly conn: ProbeConnection;
+  lastLoss: number;
+  gradNormBefore: number;
+  gradNormAfter: number;
+}
+
+type ModuleEvent = Extract<ProbeToHost, { kind: 'event' }>;
+type StepEnd = Extract<ProbeToHost, { kind: 'stepEnd' }>;
+
+/** The run of one launch. Dispose to end it (and every process of it). */
+export class ProbeRun {
+  private readonly notices = new Emitter<RunNotice>();
+  /** Everything the session is told, in order. */
+  readonly onDidNotice = this.notices.event;
+  private server: ProbeServer | null = null;
+  private process: ProbeProcess | null = null;
+  private readonly ranks = new Map<number, RankState>();
+  private modules: ProbeModule[] | null = null;
+  private readonly lineRequests = new Map<string, (RunBreakpoint & { line: number })[]>();
+  private functionRequests: (RunBreakpoint & { name: string })[] = [];
+  private readonly rules = new StopRules();
+  /** Compiled conditions and logpoint holes of each breakpoint (by id), to prefetch their tensors. */
+  private exprsOf = new Map<number, CompiledExpr[]>();
+  /** Breakpoint ids that are function breakpoints (their stops say so). */
+  private functionIds = new Set<number>();
+  private specs: BreakpointSpec[] = [];
+  private filters: ExceptionFilter[] = [];
+  private configured = false;
+  private stepping = false;
+  private entryPending = false;
+  private stopped: RunStop | null = null;
+  private exitMessages: Extract<ProbeToHost, { kind: 'exit' }>[] = [];
+  private rankExits: { rank: number; code: number }[] = [];
+  private stopping = false;
+  private ended = false;
+
+  constructor(
+    private readonly log: Logger,
+    /** The rank breakpoints, Step Over and Pause act on. */
+    readonly stopRank: number,
+    stopOnEntry: boolean,
+  ) {
+    this.entryPending = stopOnEntry;
+  }
+
+  /** Listens, then starts the probe; the ranks wait for `configurationDone` (their first `arm`). */
+  async start(cmd: Omit<ProbeCommand, 'env'> & { env: Readonly<Record<string, string>> }): Promise<void> {
+    this.server = await ProbeServer.listen(this.log);
+    this.server.onDidConnect((c) => this.connected(c));
+    const proc = new ProbeProcess({ ...cmd, env: { ...cmd.env, ...this.server.env } });
+    this.process = proc;
+    proc.onDidOutput((o) => this.notify({ kind: 'output', ...o }));
+    // The ranks' last messages (`exit` with the error) may still be in the socket when the process is reaped.
+    proc.onDidExit((e) => setTimeout(() => this.finish(e), 50));
+  }
+
+  /** The modules the probe reported, null before the model was first called. */
+  get moduleList(): readonly ProbeModule[] | null {
+    return this.modules;
+  }
+
+  /** The current stop, null while running. */
+  get stop(): RunStop | null {
+    return this.stopped;
+  }
+
+  /** Ranks connected now, in order. */
+  get rankList(): number[] {
+    return [...this.ranks.keys()].sort((a, b) => a - b);
+  }
+
+  private notify(n: RunNotice): void {
+    if (!this.ended) this.notices.fire(n);
+  }
+
+  // ---- breakpoints and filters ----
+
+  /** Replaces the line breakpoints of a file; returns where each lands now. */
+  setLineBreakpoints(file: string, bps: readonly (RunBreakpoint & { line: number })[]): Placement[] {
+    this.lineRequests.set(file, [...bps]);
+    this.rebuild();
+    return bps.map((b) => placeLine(file, b.line, this.modules));
+  }
+
+  /** Replaces the function breakpoints (module paths). */
+  setFunctionBreakpoints(bps: readonly (RunBreakpoint & { name: string })[]): (Placement & { file?: string })[] {
+    this.functionRequests = [...bps];
+    this.rebuild();
+    return bps.map((b) => placeFunction(b.name, this.modules));
+  }
+
+  setExceptionFilters(filters: readonly ExceptionFilter[]): void {
+    this.filters = [...filters];
+    this.rules.setExceptionFilters([]);
+    this.armAll();
+  }
+
+  /** Recomputes the specs StopRules applies from the requests and the modules known. */
+  private rebuild(): void {
+    const specs: BreakpointSpec[] = [];
+    const add = (b: RunBreakpoint, p: Placement) => {
+      if (p.verified) specs.push({ ...b, nodes: p.modules });
+    };
+    for (const [file, bps] of this.lineRequests) for (const b of bps) add(b, placeLine(file, b.line, this.modules));
+    for (const b of this.functionRequests) add(b, placeFunction(b.name, this.modules));
+    this.functionIds = new Set(this.functionRequests.map((b) => b.id));
+    this.specs = specs;
+    this.exprsOf = new Map(specs.map((s) => [s.id, expressionsOf(s)]));
+    this.rules.setBreakpoints(specs);
+    this.armAll();
+  }
+
+  /** After `modules`: every breakpoint placed again, and the session told where each is now. */
+  private replaceAll(): void {
+    const placements: { id: number; placement: Placement; file?: string }[] = [];
+    for (const [file, bps] of this.lineRequests)
+      for (const b of bps) placements.push({ id: b.id, placement: placeLine(file, b.line, this.modules), file });
+    for (const b of this.functionRequests) {
+      const p = placeFunction(b.name, this.modules);
+      placements.push({ id: b.id, placement: p, ...(p.file ? { file: p.file } : {}) });
+    }
+    this.rebuild();
+    if (placements.length) this.notify({ kind: 'breakpoints', placements });
+  }
+
+  // ---- arming ----
+
+  /** The session's configuration is done: the ranks may run. */
+  configurationDone(): void {
+    this.configured = true;
+    this.armAll();
+  }
+
+  private armOf(rank: number): ProbeArm {
+    const mine = rank === this.stopRank;
+    const modules = new Map<string, { path: string; forward: boolean; backward: boolean }>();
+    if (mine && this.modules)
+      for (const s of this.specs)
+        for (const i of s.nodes) {
+          const path = this.modules[i].path;
+          const m = modules.get(path) ?? { path, forward: false, backward: false };
+          m.forward ||= !s.phases || s.phases.includes('forward');
+          m.backward ||= !s.phases || s.phases.includes('backward');
+          modules.set(path, m);
+        }
+    // Before the model is reported, a pending breakpoint needs the first module event to block: by then the
+    // `modules` message (sent first, on the same socket) is here, and the arm that follows names the modules.
+    const pending = !this.modules && (this.lineRequests.size > 0 || this.functionRequests.length > 0);
+    return {
+      modules: [...modules.values()],
+      every: mine && (this.stepping || this.entryPending || pending),
+      nanCheck: mine && this.filters.some((f) => f.id === 'nan'),
+      stepEnd: mine && needsStepEnd(this.filters),
+      progressMs: PROGRESS_MS,
+      updateRatioMs: UPDATE_RATIO_MS,
+    };
+  }
+
+  private armAll(): void {
+    if (!this.configured) return;
+    for (const [rank, r] of this.ranks) r.conn.send({ kind: 'arm', ...this.armOf(rank) });
+  }
+
+  // ---- connections ----
+
+  private connected(conn: ProbeConnection): void {
+    const hello = conn.hello;
+    if (hello.role === 'launcher') {
+      conn.onDidReport((m) => this.launcherReport(m));
+      return;
+    }
+    if (this.ranks.has(hello.rank)) {
+      this.log.log('warn', `a second probe says it is rank ${hello.rank}; it is ignored`);
+      return conn.dispose();
+    }
+    this.ranks.set(hello.rank, { conn, lastLoss: NaN, gradNormBefore: NaN, gradNormAfter: NaN });
+    conn.onDidReport((m) => void this.report(hello.rank, m).catch((e: unknown) => this.internal(e)));
+    conn.onDidClose(() => this.rankClosed(hello.rank));
+    this.notify({ kind: 'rankStarted', rank: hello.rank, hello });
+    if (this.configured) conn.send({ kind: 'arm', ...this.armOf(hello.rank) });
+  }
+
+  private internal(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.log.log('error', `PyTorch run: ${message}`);
+    this.notify({ kind: 'output', category: 'console', text: `nnet: ${message}\n` });
+  }
+
+  private launcherReport(m: ProbeReport): void {
+    if (m.kind === 'rankExit') {
+      this.rankExits.push(m);
+      if (m.code !== 0 && !this.stopping)
+        this.notify({ kind: 'output', category: 'console', text: `nnet: rank ${m.rank} ${statusText(m.code)}\n` });
+    } else if (m.kind === 'exit') this.exitMessages.push(m);
+  }
+
+  private rankClosed(rank: number): void {
+    this.ranks.delete(rank);
+    const wasStopped = this.stopped?.rank === rank;
+    if (wasStopped) this.stopped = null;
+    const message = wasStopped && !this.stopping ? `rank ${rank} ended while stopped` : `rank ${rank} ended`;
+    this.notify({ kind: 'rankEnded', rank, message });
+  }
+
+  private async report(rank: number, m: ProbeReport): Promise<void> {
+    const r = this.ranks.get(rank);
+    if (!r) return;
+    switch (m.kind) {
+      case 'modules':
+        return this.gotModules(m.modules);
+      case 'event':
+        return this.moduleEvent(rank, r, m);
+      case 'stepEnd':
+        r.gradNormBefore = m.gradNormBefore;
+        r.gradNormAfter = m.gradNormAfter;
+        if (m.loss !== null) r.lastLoss = m.loss;
+        return this.stepEnd(rank, r, m);
+      case 'progress': {
+        const progress = progressOf(m, r.lastLoss);
+        r.lastLoss = progress.loss;
+        r.gradNormBefore = m.gradNormBefore;
+        r.gradNormAfter = m.gradNormAfter;
+        return this.notify({ kind: 'progress', rank, progress });
+      }
+      case 'exit':
+        this.exitMessages.push(m);
+        return;
+      case 'rankExit':
+        return;
+      default:
+        return assertNever(m);
+    }
+  }
+
+  private gotModules(modules: readonly ProbeModule[]): void {
+    const known = new Set(this.modules?.map((m) => m.path));
+    const fresh = modules.filter((m) => !known.has(m.path));
+    if (this.modules && !fresh.length) return;
+    this.modules = [...(this.modules ?? []), ...fresh];
+    this.notify({ kind: 'modules', modules: this.modules });
+    this.replaceAll();
+  }
+
+  private resume(r: RankState): void {
+    r.conn.send({ kind: 'arm', ...this.armOf(r.conn.hello.rank) });
+    r.conn.send({ kind: 'resume' });
+  }
+
+  private async moduleEvent(rank: number, r: RankState, ev: ModuleEvent): Promise<void> {
+    if (ev.loss !== null) r.lastLoss = ev.loss;
+    if (!ev.wait) return;
+    if (rank !== this.stopRank || this.stopping) return this.resume(r);
+    const index = this.modules?.findIndex((m) => m.path === ev.module) ?? -1;
+    let ids: readonly number[] = [];
+    if (index >= 0) {
+      const scope = this.scopeOf(rank, ev.step, ev.loss);
+      for (const s of this.specs)
+        if (s.nodes.includes(index)) for (const e of this.exprsOf.get(s.id) ?? []) await scope.prefetch(e);
+      const verdict = this.rules.check(
+        { phase: ev.phase, layer: index, step: ev.step, epoch: 0, micro: ev.call },
+        () => scope,
+      );
+      for (const text of verdict.logs)
+        this.notify({ kind: 'output', category: 'console', text: `${text}\n`, site: this.modules![index].site });
+      for (const text of verdict.errors) this.notify({ kind: 'output', category: 'console', text: `nnet: ${text}\n` });
+      if (verdict.stop) ids = verdict.ids;
+    }
+    const exception = nanHit(ev, this.filters);
+    const reason: RunStopReason | null = exception
+      ? 'exception'
+      : ids.length
+        ? ids.every((id) => this.functionIds.has(id))
+          ? 'function breakpoint'
+          : 'breakpoint'
+        : this.entryPending
+          ? 'entry'
+          : ev.paused
+            ? 'pause'
+            : this.stepping
+              ? 'step'
+              : null;
+    if (!reason) return this.resume(r);
+    this.entryPending = false;
+    this.stepping = false;
+    this.setStop(r, {
+      rank,
+      reason,
+      module: ev.module,
+      phase: ev.phase,
+      step: ev.step,
+      call: ev.call,
+      tensors: ev.tensors,
+      loss: ev.loss,
+      hitBreakpointIds: ids,
+      exception,
+    });
+  }
+
+  private async stepEnd(rank: number, r: RankState, s: StepEnd): Promise<void> {
+    if (!s.wait) return;
+    const hit = rank === this.stopRank && !this.stopping ? stepHit(s, this.filters) : null;
+    if (!hit) return this.resume(r);
+    let tensors: Record<string, ProbeSummary> = {};
+    if (hit.module)
+      try {
+        tensors = summariesReply(await r.conn.request('summaries', { module: hit.module }));
+      } catch (e) {
+        this.log.log('warn', `summaries of ${hit.module}: ${(e as Error).message}`);
+      }
+    this.stepping = false;
+    this.setStop(r, {
+      rank,
+      reason: 'exception',
+      module: hit.module,
+      phase: 'stepEnd',
+      step: s.step,
+      call: 0,
+      tensors,
+      loss: s.loss,
+      hitBreakpointIds: [],
+      exception: hit,
+    });
+  }
+
+  private setStop(r: RankState, stop: Omit<RunStop, 'gradNormBefore' | 'gradNormAfter'>): void {
+    this.stopped = { ...stop, gradNormBefore: r.gradNormBefore, gradNormAfter: r.gradNormAfter };
+    this.notify({ kind: 'stopped', stop: this.stopped });
+  }
+
+  // ---- at a stop ----
+
+  private fetchOf(rank: number): FetchValues {
+    return (module, tensor, offset, count) => {
+      const r = this.ranks.get(rank);
+      if (!r) return Promise.reject(new Error(`rank ${rank} has ended`));
+      return r.conn.request('values', { module, tensor, offset, count });
+    };
+  }
+
+  private scopeOf(rank: number, step: number, loss: number | null): StopScope {
+    return new StopScope(this.modules ?? [], { step, loss, rank }, this.fetchOf(rank));
+  }
+
+  /** Evaluates an expression at the current stop (tensors it names fetched first). Throws ExprError or Error. */
+  async evaluate(source: string): Promise<Value> {
+    const s = this.stopped;
+    if (!s) throw new Error('the run is not stopped: expressions are evaluated at a stop');
+    const c = compile(source);
+    const scope = this.scopeOf(s.rank, s.step, s.loss);
+    await scope.prefetch(c);
+    return evaluate(c, scope);
+  }
+
+  /** A page of a tensor's values at the current stop, and the tensor's shape. */
+  async values(
+    module: string,
+    tensor: string,
+    offset: number,
+    count: number,
+  ): Promise<{ shape: readonly number[]; offset: number; values: Float32Array }> {
+    const s = this.stopped;
+    if (!s) throw new Error('the run is not stopped');
+    const page = valuesReply(await this.fetchOf(s.rank)(module, tensor, offset, count));
+    const values = decodeFloat32(page.data);
+    if (!values) throw new Error(`malformed values of ${module}.${tensor}`);
+    return { shape: page.shape, offset: page.offset, values };
+  }
+
+  // ---- execution control ----
+
+  /** Continue (`step` false) or Step Over to the next module event (`step` true). */
+  resumeRun(step: boolean): void {
+    const s = this.stopped;
+    this.stepping = step;
+    if (!s) return this.armAll();
+    this.stopped = null;
+    const r = this.ranks.get(s.rank);
+    if (r) this.resume(r);
+    this.notify({ kind: 'continued', rank: s.rank });
+  }
+
+  /** Asks the stop rank to block at its next module event. */
+  pause(): void {
+    this.ranks.get(this.stopRank)?.conn.send({ kind: 'pause' });
+  }
+
+  /** Stop: every rank told to end, and the process group killed if it has not ended within a grace period. */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    for (const r of this.ranks.values()) r.conn.send({ kind: 'stop' });
+    await this.process?.endWithin(KILL_GRACE_MS);
+  }
+
+  private finish(exit: ProbeExit): void {
+    if (this.ended) return;
+    const error = this.exitMessages.find((m) => m.error)?.error ?? null;
+    const code = exit.code ?? null;
+    let summary: string;
+    if (exit.error) summary = `the probe could not be started: ${exit.error}`;
+    else if (this.stopping) summary = 'stopped';
+    else if (error) summary = `the script raised ${error.type}: ${error.message}`;
+    else if (code !== 0) summary = `the script ${statusText(code ?? (exit.signal ? -1 : 1))}`;
+    else if (!this.modules) summary = 'no module with parameters was called (the probe found nothing to debug)';
+    else summary = 'the script finished';
+    const end: RunEnd = {
+      code,
+      summary,
+      error: error
+        ? { message: `${error.type}: ${error.message}`, traceback: error.traceback, site: error.site }
+        : null,
+    };
+    this.notify({ kind: 'ended', end });
+    this.ended = true;
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.process?.kill();
+    this.server?.dispose();
+    for (const r of this.ranks.values()) r.conn.dispose();
+    this.ranks.clear();
+    this.notices.dispose();
+  }
+}
+
+/** The compiled condition and logpoint holes of a breakpoint (the tensors they name are fetched before checking). */
+function expressionsOf(s: BreakpointSpec): CompiledExpr[] {
+  const out: CompiledExpr[] = [];
+  try {
+    if (s.condition) out.push(compile(s.condition));
+    if (s.logMessage)
+      for (const p of compileTemplate(s.logMessage).parts)
+        if (typeof p !== 'string' && !(p instanceof Error)) out.push(p);
+  } catch {
+    /* checked by the session before; StopRules skips what does not compile */
+  }
+  return out;
+}
+
+/** `exited with status N` or `was killed by signal N`. */
+function statusText(code: number): string {
+  return code < 0 ? `was killed by signal ${-code}` : `exited with status ${code}`;
+}

@@ -1,0 +1,31 @@
+// A probe's `progress` message as the Gradient Flow view's Progress (debugger/protocol.ts): modules as layers, the
+// losses `backward()` was called on as loss points (epoch = step + 1), the global gradient norms and clip threshold.
+
+import type { Progress } from '../protocol';
+import type { ProbeToHost } from './probeProtocol';
+
+type ProbeProgress = Extract<ProbeToHost, { kind: 'progress' }>;
+
+/** The Progress of one rank's progress message; `lastLoss` is the latest loss seen before it (NaN for none). */
+export function progressOf(p: ProbeProgress, lastLoss: number): Progress {
+  const loss = p.losses.length ? p.losses[p.losses.length - 1][1] : lastLoss;
+  return {
+    // A PyTorch script has no epochs nnet can see: steps stand in for them, as in the loss points.
+    epoch: p.step,
+    epochs: p.step + 1,
+    step: p.step,
+    loss,
+    batchLoss: loss,
+    stepsPerSecond: p.stepsPerSecond,
+    gradNormBeforeClip: p.gradNormBefore,
+    gradNormAfterClip: p.gradNormAfter,
+    clipNorm: p.clipNorm,
+    layers: p.modules.map((m) => ({
+      name: m.path,
+      meanAbsGrad: m.meanAbsGrad,
+      maxAbsGrad: m.maxAbsGrad,
+      ...(m.updateRatio !== undefined ? { updateRatio: m.updateRatio } : {}),
+    })),
+    newLossPoints: p.losses.map(([step, l]) => ({ epoch: step + 1, loss: l })),
+  };
+}
