@@ -136,6 +136,7 @@ def run(opts: Options, target: Optional[tuple], token: str) -> int:
 
     code, error = _run_script(script, opts.args)
     if PROBE.conn is not None:
+        steps.flush_progress()
         PROBE.conn.send({"kind": "exit", "code": code, "error": error})
         PROBE.conn.close()
     return code

@@ -15,10 +15,13 @@ from typing import Any, Callable, Dict, List, Optional
 
 import torch
 
+from torch.linalg import vector_norm
+
 from .protocol import Message
 from .runtime import PROBE, now_ms
 
 _installed = False
+STATS_SHARE = 0.02  # of the training time, at most, for progress statistics; as much again for update ratios
 
 
 class StepState:
@@ -31,52 +34,55 @@ class StepState:
         self.last_progress_step = 0
         self.rate_clock_ms = now_ms()  # when steps/s was last measured (the script's start, then each progress)
         self.last_ratio_ms = -math.inf
+        # Earliest times the next statistics / update-ratio sample may be taken: each costs the training time it
+        # took times 1/STATS_SHARE of waiting, so sampling never takes more than that share of a run.
+        self.stats_next_ms = -math.inf
+        self.ratio_next_ms = -math.inf
+        self.ratio_cost_ms = 0.0
         self.weights_before: Optional[Dict[str, List[torch.Tensor]]] = None
 
 
 STATE = StepState()
 
 
+def _norms(g: torch.Tensor) -> torch.Tensor:
+    """[Σ|g|, max|g|, ‖g‖₂]: three passes over g, no temporaries (what keeps sampled steps cheap)."""
+    g = g.detach()
+    return torch.stack([vector_norm(g, 1), vector_norm(g, math.inf), vector_norm(g, 2)])
+
+
 def module_stats(clip_coef: float) -> List[Message]:
     """ProbeModuleStats of every hooked module, from the gradients as they are now (divided back by the clip factor)."""
-    rows: List[torch.Tensor] = []
-    names: List[str] = []
-    counts: List[int] = []
-    dead: List[Optional[int]] = []
+    rows: List[torch.Tensor] = []  # one [Σ|g|, max|g|, ‖g‖] per gradient, or [dead fraction, 0, 0]
+    plan: List[tuple] = []  # (path, element count, rows of its gradients, row of its dead fraction or None)
     for path, mp in PROBE.modules.items():
-        grads = [p.grad.detach() for _, p in mp.params if p.grad is not None]
+        grads = [p.grad for _, p in mp.params if p.grad is not None]
         if not grads:
             continue
-        parts = []
-        for g in grads:
-            a = g.abs()
-            parts.append(torch.stack([a.sum(), a.max(), (g * g).sum()]).to(torch.float64))
-        row = torch.stack(parts)
-        cells = [row[:, 0].sum(), row[:, 1].max(), row[:, 2].sum()]
+        first = len(rows)
+        rows.extend(_norms(g) for g in grads)
+        dead_row = None
         out = mp.output
         if mp.relu_next and out is not None and out.dim() >= 1 and out.shape[-1] > 0 and out.is_floating_point():
-            cells.append((out.reshape(-1, out.shape[-1]) <= 0).all(0).to(torch.float64).mean())
-            dead.append(len(cells) - 1)
-        else:
-            cells.append(torch.zeros((), dtype=torch.float64))
-            dead.append(None)
-        rows.append(torch.stack(cells))
-        names.append(path)
-        counts.append(sum(g.numel() for g in grads))
+            dead = (out.reshape(-1, out.shape[-1]) <= 0).all(0).to(out.dtype).mean()
+            dead_row = len(rows)
+            rows.append(torch.stack([dead, torch.zeros_like(dead), torch.zeros_like(dead)]).to(rows[0].dtype))
+        plan.append((path, sum(g.numel() for g in grads), range(first, first + len(grads)), dead_row))
     if not rows:
         return []
-    values = torch.stack(rows).tolist()
+    values = torch.stack([r.to(torch.float64) for r in rows]).tolist()
     scale = 1.0 / clip_coef if clip_coef > 0 and math.isfinite(clip_coef) else 1.0
     stats = []
-    for path, n, v, d in zip(names, counts, values, dead):
+    for path, count, grad_rows, dead_row in plan:
+        v = [values[i] for i in grad_rows]
         s: Message = {
             "path": path,
-            "meanAbsGrad": v[0] / n * scale,
-            "maxAbsGrad": v[1] * scale,
-            "gradNorm": math.sqrt(v[2]) * scale,
+            "meanAbsGrad": sum(r[0] for r in v) / count * scale,
+            "maxAbsGrad": max(r[1] for r in v) * scale,
+            "gradNorm": math.sqrt(sum(r[2] ** 2 for r in v)) * scale,
         }
-        if d is not None:
-            s["deadFraction"] = v[3]
+        if dead_row is not None:
+            s["deadFraction"] = values[dead_row][0]
         stats.append(s)
     return stats
 
@@ -102,15 +108,22 @@ def _step_stats() -> Message:
 def _before_step() -> Optional[Message]:
     """stepEnd (blocking when armed); returns the statistics when progress will want them after the step."""
     arm = PROBE.arm
-    progress_due = arm.progress_ms > 0 and now_ms() - STATE.last_progress_ms >= arm.progress_ms
-    stats = _step_stats() if (arm.step_end or progress_due) else None
-    if stats is not None and arm.step_end:
+    t = now_ms()
+    progress_due = arm.progress_ms > 0 and t >= max(STATE.last_progress_ms + arm.progress_ms, STATE.stats_next_ms)
+    if not (arm.step_end or progress_due):
+        return None
+    stats = _step_stats()
+    if progress_due:
+        STATE.stats_next_ms = t + (now_ms() - t) / STATS_SHARE
+    if arm.step_end:
         PROBE.block({"kind": "stepEnd", "step": PROBE.step, "wait": True, "loss": PROBE.loss, **stats})
-    if progress_due and arm.update_ratio_ms > 0 and now_ms() - STATE.last_ratio_ms >= arm.update_ratio_ms:
-        STATE.last_ratio_ms = now_ms()
+    t = now_ms()
+    if progress_due and arm.update_ratio_ms > 0 and t >= max(STATE.last_ratio_ms + arm.update_ratio_ms, STATE.ratio_next_ms):
+        STATE.last_ratio_ms = t
         STATE.weights_before = {
             path: [p.detach().clone() for _, p in mp.params if p.grad is not None] for path, mp in PROBE.modules.items()
         }
+        STATE.ratio_cost_ms = now_ms() - t
     return stats if progress_due else None
 
 
@@ -119,15 +132,16 @@ def _update_ratios(stats: Message) -> None:
     STATE.weights_before = None
     if before is None:
         return
+    t = now_ms()
     rows, paths = [], []
     for path, olds in before.items():
         mp = PROBE.modules[path]
         news = [p.detach() for _, p in mp.params if p.grad is not None]
         if not olds or len(olds) != len(news):
             continue
-        delta = sum(((n - o).double() ** 2).sum() for n, o in zip(news, olds))
-        weight = sum((o.double() ** 2).sum() for o in olds)
-        rows.append(torch.stack([delta, weight]))
+        # Per parameter ‖ΔW‖ and ‖W‖ (norms in float32: no float64 copies of the weights), then their squares summed.
+        norms = torch.stack([torch.stack([vector_norm(n - o), vector_norm(o)]) for n, o in zip(news, olds)])
+        rows.append(norms.double().pow(2).sum(0))
         paths.append(path)
     if not rows:
         return
@@ -135,15 +149,25 @@ def _update_ratios(stats: Message) -> None:
     for m in stats["modules"]:
         if m["path"] in ratios:
             m["updateRatio"] = ratios[m["path"]]
+    STATE.ratio_next_ms = now_ms() + (STATE.ratio_cost_ms + now_ms() - t) / STATS_SHARE
 
 
 def _after_step(stats: Optional[Message]) -> None:
     completed = PROBE.step
     PROBE.step += 1
     STATE.clip_total = STATE.clip_max = None
-    if stats is None:
-        return
-    _update_ratios(stats)
+    if stats is not None:
+        _update_ratios(stats)
+        _send_progress(completed, stats)
+
+
+def flush_progress() -> None:
+    """At the script's end: a last progress with the losses not yet sent (the throttle would have dropped them)."""
+    if PROBE.connected and PROBE.arm.progress_ms > 0 and PROBE.losses:
+        _send_progress(max(PROBE.step - 1, 0), _step_stats())
+
+
+def _send_progress(completed: int, stats: Message) -> None:
     t = now_ms()
     elapsed = (t - STATE.rate_clock_ms) / 1000.0
     steps = PROBE.step - STATE.last_progress_step

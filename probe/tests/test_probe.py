@@ -221,8 +221,11 @@ class ProbeTest(unittest.TestCase):
         peer = self.start(os.path.join(SCRIPTS, "nomodules.py"), "--exit3")
         peer.send(arm(every=True, progress_ms=1))
         rest = peer.rest()
-        self.assertEqual([m["kind"] for m in rest], ["exit"])
-        self.assertEqual(rest[0], {"kind": "exit", "code": 3, "error": None})
+        # No module ever ran, no optimizer stepped; the losses backward() saw still reach the loss curve.
+        self.assertEqual([m["kind"] for m in rest], ["progress", "exit"])
+        self.assertEqual([step for step, _ in rest[0]["losses"]], [0] * 5)
+        self.assertEqual(rest[0]["modules"], [])
+        self.assertEqual(rest[1], {"kind": "exit", "code": 3, "error": None})
         self.assertEqual(self.sink.wait()[0], 3)
 
     def test_bad_host_messages_are_ignored(self) -> None:
