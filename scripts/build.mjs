@@ -26,6 +26,7 @@ const builds = [
   { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['debugger/worker.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['extension/debug/debugAdapter.ts'], outfile: 'dist/debugAdapter.js' },
+  { ...node, entryPoints: ['extension/debug/pytorch/debugAdapter.ts'], outfile: 'dist/pytorchDebugAdapter.js' },
   { ...node, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,

@@ -1,0 +1,78 @@
+// The `launch` request of a PyTorch session (type `nnet-pytorch`): its arguments, checked field by field so a
+// malformed configuration gets an error response naming the field, never a crash.
+
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import path from 'node:path';
+
+/** Arguments of a `launch` request of type `nnet-pytorch`. */
+export interface PyTorchLaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The training script (`.py`); relative paths are resolved against `cwd`. */
+  program: string;
+  args?: string[];
+  /** Working directory of the script (default: the script's folder). */
+  cwd?: string;
+  /** Added to the environment of the script. */
+  env?: Record<string, string>;
+  /** Interpreter with torch (default: the `nnet.python` setting, then /usr/bin/python3, then python3). */
+  python?: string;
+  /** Processes to start with the probe's launcher (`--nproc`, torchrun's environment); default 1. */
+  nproc?: number;
+  /** The rank breakpoints, Step Over and Pause act on (default 0); the others wait at the next all-reduce. */
+  rank?: number;
+  /** Stop at the first module event. */
+  stopOnEntry?: boolean;
+}
+
+/** Largest `nproc` accepted: each rank is a full Python process with torch (about 300 MB). */
+export const MAX_NPROC = 64;
+
+/** The launch arguments checked and completed, or why they cannot be used. */
+export type LaunchCheck =
+  | {
+      readonly ok: true;
+      readonly program: string;
+      readonly args: readonly string[];
+      readonly cwd: string;
+      readonly env: Readonly<Record<string, string>>;
+      readonly python: string | undefined;
+      readonly nproc: number;
+      readonly rank: number;
+      readonly stopOnEntry: boolean;
+    }
+  | { readonly ok: false; readonly message: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a launch request's arguments. */
+export function checkLaunch(a: Record<string, unknown>): LaunchCheck {
+  const bad = (message: string): LaunchCheck => ({ ok: false, message: `invalid launch configuration: ${message}` });
+  if (typeof a.program !== 'string' || a.program.trim() === '') return bad("'program' must be the path of a .py file");
+  if (a.args !== undefined && !(Array.isArray(a.args) && a.args.every((x) => typeof x === 'string')))
+    return bad("'args' must be an array of strings");
+  if (a.cwd !== undefined && (typeof a.cwd !== 'string' || a.cwd === '')) return bad("'cwd' must be a folder path");
+  if (a.env !== undefined && !(isObject(a.env) && Object.values(a.env).every((v) => typeof v === 'string')))
+    return bad("'env' must be an object of strings");
+  if (a.python !== undefined && (typeof a.python !== 'string' || a.python.trim() === ''))
+    return bad("'python' must be the path of an interpreter");
+  const nproc = a.nproc ?? 1;
+  if (!Number.isSafeInteger(nproc) || (nproc as number) < 1 || (nproc as number) > MAX_NPROC)
+    return bad(`'nproc' must be a whole number from 1 to ${MAX_NPROC}`);
+  const rank = a.rank ?? 0;
+  if (!Number.isSafeInteger(rank) || (rank as number) < 0 || (rank as number) >= (nproc as number))
+    return bad(`'rank' must be a whole number from 0 to ${(nproc as number) - 1} (nproc - 1)`);
+  if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean')
+    return bad("'stopOnEntry' must be true or false");
+  const cwd = typeof a.cwd === 'string' ? path.resolve(a.cwd) : undefined;
+  const program = path.resolve(cwd ?? process.cwd(), a.program);
+  return {
+    ok: true,
+    program,
+    args: (a.args as string[] | undefined) ?? [],
+    cwd: cwd ?? path.dirname(program),
+    env: (a.env as Record<string, string> | undefined) ?? {},
+    python: typeof a.python === 'string' ? a.python.trim() : undefined,
+    nproc: nproc as number,
+    rank: rank as number,
+    stopOnEntry: a.stopOnEntry === true,
+  };
+}
