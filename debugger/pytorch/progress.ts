@@ -29,3 +29,13 @@ export function progressOf(p: ProbeProgress, lastLoss: number): Progress {
     newLossPoints: p.losses.map(([step, l]) => ({ epoch: step + 1, loss: l })),
   };
 }
+
+/**
+ * `progress` with every rank's latest global gradient norm (before clipping) attached, in rank order, when more
+ * than one rank has reported: the Gradient Flow view's per-rank panel. One rank's progress is returned as it is.
+ */
+export function withRanks(progress: Progress, latest: ReadonlyMap<number, Progress>): Progress {
+  if (latest.size < 2) return progress;
+  const ranks = [...latest].sort(([a], [b]) => a - b).map(([rank, p]) => ({ rank, gradNorm: p.gradNormBeforeClip }));
+  return { ...progress, ranks };
+}

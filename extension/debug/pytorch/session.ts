@@ -31,6 +31,7 @@ import {
 import type { Logger } from '../../../debugger/log';
 import { placeFunction, placeLine, type Placement } from '../../../debugger/pytorch/placement';
 import { ProbeRun, type RunBreakpoint, type RunNotice, type RunStop } from '../../../debugger/pytorch/probeRun';
+import { withRanks } from '../../../debugger/pytorch/progress';
 import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
 import type { PythonFound } from '../../python';
 import { sessionSettings, type NnetSettings } from '../../settings';
@@ -445,7 +446,8 @@ export class PyTorchDebugSession extends GuardedSession {
         return this.sendEvent(new ContinuedEvent(threadOf(n.rank), false));
       case 'progress': {
         this.lastProgress.set(n.rank, n.progress);
-        return this.sendCustom('nnet.progress', { progress: n.progress, paused: null }, { rank: n.rank });
+        const progress = withRanks(n.progress, this.lastProgress);
+        return this.sendCustom('nnet.progress', { progress, paused: null }, { rank: n.rank });
       }
       case 'ended':
         return this.end(n.end.summary, n.end.error);
