@@ -44,7 +44,7 @@ export class PyTorchConfigurationProvider implements vscode.DebugConfigurationPr
 
   /** Runs after `${file}` and the like are substituted: only now is the script's path real. */
   async resolveDebugConfigurationWithSubstitutedVariables(
-    folder: vscode.WorkspaceFolder | undefined,
+    _folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | undefined> {
     const program = typeof config.program === 'string' ? config.program : undefined;
@@ -61,9 +61,6 @@ export class PyTorchConfigurationProvider implements vscode.DebugConfigurationPr
       if (python) config.python = python;
       else delete config.python;
     }
-    // As a terminal would run it from the folder open in VS Code (relative data paths in scripts assume so).
-    if (typeof config.cwd !== 'string' || config.cwd === '')
-      config.cwd = (vscode.workspace.getWorkspaceFolder(uri) ?? folder)?.uri.fsPath ?? path.dirname(uri.fsPath);
     return config;
   }
 }
