@@ -39,6 +39,8 @@ export interface ProbeCost {
   readonly probedSamplesPerSec: number;
   /** probed ÷ plain samples/s (wall clock); the slowdown is 1 − ratio (budget ≤ 10 %). */
   readonly ratio: number;
+  /** Median of each repetition's probed ÷ plain (the pair ran back to back, so they shared the machine's load). */
+  readonly pairedRatio: number;
   /** The same ratio in steps per CPU second of the training process, less sensitive to a shared machine's load. */
   readonly cpuRatio: number;
   readonly slowdownPct: number;
@@ -130,6 +132,7 @@ export async function measureProbeCost(
     plainSamplesPerSec: p,
     probedSamplesPerSec: q,
     ratio: q / p,
+    pairedRatio: median(plain.map((x, i) => probed[i].samplesPerSec / x.samplesPerSec)),
     cpuRatio,
     slowdownPct: 100 * (1 - q / p),
     progressPerRun: median(progress),

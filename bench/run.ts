@@ -328,13 +328,14 @@ function probeCost(): ProbeCostish {
   }
   console.log(
     table(
-      ['', 'plain samples/s', 'probed samples/s', 'probed ÷ plain', 'per CPU second', 'progress msgs/run'],
+      ['', 'plain samples/s', 'probed samples/s', 'probed ÷ plain', 'paired', 'per CPU second', 'progress msgs/run'],
       [
         [
           'MLP 4×1024',
           fmt(p.plainSamplesPerSec),
           fmt(p.probedSamplesPerSec),
           `${p.ratio.toFixed(3)} (${p.slowdownPct >= 0 ? '−' : '+'}${Math.abs(p.slowdownPct).toFixed(1)}%)`,
+          p.pairedRatio.toFixed(3),
           p.cpuRatio.toFixed(3),
           String(p.progressPerRun),
         ],
