@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { progressOf, withRanks } from './progress';
+import { progressAtStop, progressOf, withRanks } from './progress';
 
 const probeProgress = (step: number, norm: number) =>
   ({
@@ -39,4 +39,11 @@ test('many ranks: each rank latest norm before clipping, in rank order, NaN kept
   ]);
   assert.equal(out.step, 5, "the rest is rank 0's progress");
   assert.deepEqual(out.layers, r0.layers);
+});
+
+test('a stop before any progress: the step and loss it knows, no modules, no loss points', () => {
+  const p = progressAtStop({ step: 0, loss: null, gradNormBefore: NaN, gradNormAfter: NaN });
+  assert.deepEqual([p.step, p.layers, p.newLossPoints], [0, [], []]);
+  assert.ok(Number.isNaN(p.loss) && Number.isNaN(p.gradNormBeforeClip));
+  assert.equal(progressAtStop({ step: 4, loss: 0.25, gradNormBefore: 2, gradNormAfter: 1 }).loss, 0.25);
 });

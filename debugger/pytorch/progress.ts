@@ -39,3 +39,29 @@ export function withRanks(progress: Progress, latest: ReadonlyMap<number, Progre
   const ranks = [...latest].sort(([a], [b]) => a - b).map(([rank, p]) => ({ rank, gradNorm: p.gradNormBeforeClip }));
   return { ...progress, ranks };
 }
+
+/**
+ * The Progress a stop stands for when its rank has sent none yet (a breakpoint in the first step): the step, the
+ * latest loss and gradient norms the stop knows, no module statistics. The view then shows the run as paused there.
+ */
+export function progressAtStop(s: {
+  readonly step: number;
+  readonly loss: number | null;
+  readonly gradNormBefore: number;
+  readonly gradNormAfter: number;
+}): Progress {
+  const loss = s.loss ?? NaN;
+  return {
+    epoch: s.step,
+    epochs: s.step + 1,
+    step: s.step,
+    loss,
+    batchLoss: loss,
+    stepsPerSecond: 0,
+    gradNormBeforeClip: s.gradNormBefore,
+    gradNormAfterClip: s.gradNormAfter,
+    clipNorm: null,
+    layers: [],
+    newLossPoints: [],
+  };
+}

@@ -26,7 +26,7 @@ test(
     await withWorkbench({ name: 'pytorch-debug' }, async (wb) => {
       const { page } = wb;
       assert.ok(!fs.existsSync(path.join(wb.workspace, '.vscode', 'launch.json')), 'the workspace has a launch.json');
-      await wb.openFile('pytorch/train.py');
+      await wb.openFile('train.py');
       await wb.gotoLine(FC2_LINE);
       await page.keyboard.press('F9');
       await wb.waitUntil(`a breakpoint glyph on line ${FC2_LINE}`, async () =>

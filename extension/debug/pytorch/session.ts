@@ -31,7 +31,7 @@ import {
 import type { Logger } from '../../../debugger/log';
 import { placeFunction, placeLine, type Placement } from '../../../debugger/pytorch/placement';
 import { ProbeRun, type RunBreakpoint, type RunNotice, type RunStop } from '../../../debugger/pytorch/probeRun';
-import { withRanks } from '../../../debugger/pytorch/progress';
+import { progressAtStop, withRanks } from '../../../debugger/pytorch/progress';
 import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
 import type { PythonFound } from '../../python';
 import { sessionSettings, type NnetSettings } from '../../settings';
@@ -474,8 +474,9 @@ export class PyTorchDebugSession extends GuardedSession {
       step: s.step,
       epoch: 0,
     };
-    const progress = this.lastProgress.get(s.rank);
-    if (progress) this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
+    // A stop before the rank's first progress (a breakpoint in step 1) still shows the view and status bar paused.
+    const progress = this.lastProgress.get(s.rank) ?? progressAtStop(s);
+    this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
     this.sendCustom('nnet.stopped', { network: [], location });
   }
 
