@@ -109,3 +109,40 @@ test(
     t.diagnostic(`scenario took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   },
 );
+
+test(
+  'Restricted Mode: F5 on train.py asks for trust, and Cancel runs nothing',
+  { timeout: SCENARIO_TIMEOUT },
+  async (t) => {
+    await withWorkbench({ name: 'pytorch-restricted', restricted: true }, async (wb) => {
+      const { page } = wb;
+      const distrust = page.getByRole('button', { name: /^No, I don.t trust/ });
+      await distrust
+        .first()
+        .click({ timeout: 20_000 })
+        .catch(() => undefined);
+      await wb.waitUntil(
+        'the Restricted Mode indicator',
+        async () => (await page.locator('.part.statusbar').innerText()).includes('Restricted Mode'),
+        30_000,
+      );
+      await wb.openFile('train.py');
+      await wb.focusEditor();
+      await page.keyboard.press('F5');
+      // VS Code asks before any debug session in Restricted Mode (the extension's own refusal, mayRun, is behind it
+      // for sessions started some other way).
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'Debugging executes' });
+      await dialog.waitFor({ timeout: 60_000 });
+      t.diagnostic(`dialog: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`);
+      await wb.screenshot('debug-asks-for-trust');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await page.waitForTimeout(3000);
+      await wb.screenshot('cancelled');
+      assert.equal(await debugToolbarVisible(page), false, 'no debug session started');
+      assert.ok(
+        !wb.trace().some((e) => JSON.stringify(e).includes('"command":"launch"')),
+        'no launch request reached the adapter',
+      );
+    });
+  },
+);
