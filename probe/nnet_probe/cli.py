@@ -1,5 +1,6 @@
-"""`python -m nnet_probe [--nproc N] [--connect HOST:PORT] [--] script.py args…`: runs a script like `python script.py`
-under the probe, reporting to the debug adapter at NNET_PROBE_CONNECT (loopback only) with NNET_PROBE_TOKEN.
+"""`python -m nnet_probe [--nproc N] [--connect HOST:PORT] [--] script.py args…`: runs a script like
+`python script.py` under the probe, reporting to the debug adapter at NNET_PROBE_CONNECT (loopback only) with
+NNET_PROBE_TOKEN.
 
 Without a connect address the script runs unprobed, with a warning, so running it from a terminal never hangs.
 """
@@ -137,8 +138,7 @@ def run(opts: Options, target: Optional[tuple], token: str) -> int:
     code, error = _run_script(script, opts.args)
     if PROBE.conn is not None:
         steps.flush_progress()
-        PROBE.conn.send({"kind": "exit", "code": code, "error": error})
-        PROBE.conn.close()
+        PROBE.conn.finish({"kind": "exit", "code": code, "error": error})
     return code
 
 

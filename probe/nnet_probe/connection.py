@@ -60,9 +60,10 @@ class Connection:
             except OSError:
                 self._disconnected()
 
-    def close(self) -> None:
-        """Closes the socket after the last message (the adapter's end of it is no longer a reason to exit)."""
+    def finish(self, last: Message) -> None:
+        """Sends the last message (`exit`) and closes: the adapter closing its end after it is no reason to exit 130."""
         self._closing = True
+        self.send(last)
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -1,8 +1,8 @@
 """Module events: root models discovered by torch's global forward pre-hook, per-module forward and gradient hooks.
 
 The first call of a module the probe does not know makes it a root: its `named_modules()` with parameters of their
-own are reported (`modules`) and hooked. A forward hook keeps the latest input/output and, when the module is armed
-for backward, puts tensor hooks on them (∂L/∂output, ∂L/∂input). The backward event comes when every parameter's
+own are reported (`modules`) and hooked. A forward hook keeps the latest input/output and, when breakpoints are
+armed, puts tensor hooks on them (∂L/∂output, ∂L/∂input). The backward event comes when every parameter's
 gradient has been accumulated: torch 1.13 has no post-accumulate hook, so a hook goes on each parameter's
 AccumulateGrad node (kept alive here so autograd reuses it), which runs after `.grad` was written.
 """
@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .protocol import Message
-from .runtime import PROBE
+from .runtime import PROBE, guarded
 from .sites import site_of
 from .tensors import summarize_all
 
@@ -99,6 +99,7 @@ class ModuleProbe:
 
     # ---- forward ----
 
+    @guarded
     def _forward(self, module: nn.Module, args: Tuple[Any, ...], output: Any) -> None:
         global _last
         _last = self
@@ -110,15 +111,9 @@ class ModuleProbe:
         inp, out = first_tensor(args), first_tensor(output)
         self.input = inp.detach() if inp is not None else None
         self.output = out.detach() if out is not None else None
-        arm = PROBE.arm
         self._expect_input = self._input_seen = False
         self.grad_output = self.grad_input = None
-        if arm.backward(self.path) or arm.nan_check:
-            if out is not None and out.requires_grad:
-                out.register_hook(self._on_grad_output)
-            if inp is not None and inp.requires_grad and arm.backward(self.path):
-                self._expect_input = True
-                inp.register_hook(self._on_grad_input)
+        arm = PROBE.arm
         nan = None
         if arm.nan_check and not _finite(out) and _finite(inp):
             nan = next((n for n, p in self.params if not _finite(p)), "output")
@@ -126,12 +121,23 @@ class ModuleProbe:
         if arm.forward(self.path) or nan or paused:
             self.phase = "forward"
             self._stop("forward", call, paused, nan)
+        # After the stop, so an arm sent while stopped here counts. With any breakpoint armed, every module keeps its
+        # gradients (a Step Over from here may reach any module's backward); with none, only nanCheck needs one.
+        arm = PROBE.arm
+        keep = arm.every or bool(arm.modules)
+        if (keep or arm.nan_check) and out is not None and out.requires_grad:
+            out.register_hook(self._on_grad_output)
+        if keep and inp is not None and inp.requires_grad:
+            self._expect_input = True
+            inp.register_hook(self._on_grad_input)
 
     # ---- backward ----
 
+    @guarded
     def _on_grad_output(self, grad: torch.Tensor) -> None:
         self.grad_output = grad.detach()
 
+    @guarded
     def _on_grad_input(self, grad: torch.Tensor) -> None:
         self.grad_input = grad.detach()
         self._input_seen = True
@@ -139,6 +145,7 @@ class ModuleProbe:
             self._deferred = False
             self._backward_done()
 
+    @guarded
     def _param_accumulated(self, *_: Any) -> None:
         self._accumulated += 1
         if self._accumulated < len(self._grad_params):
@@ -193,18 +200,28 @@ def _discover(root: nn.Module) -> None:
     for m in root.modules():
         _known.add(m)
     model = _unwrap(root)
+    hooked = {id(mp.module) for mp in PROBE.modules.values()}
+    # Modules with parameters of their own, not hooked already (a module shared with an earlier root keeps its path).
+    new = [(p, m) for p, m in model.named_modules() if id(m) not in hooked and any(True for _ in m.parameters(False))]
+    prefix = _prefix_for(type(model).__name__, [p for p, _ in new])
     found: List[ModuleProbe] = []
-    for path, m in model.named_modules():
-        if path in PROBE.modules or not any(True for _ in m.parameters(recurse=False)):
-            continue
-        mp = ModuleProbe(path, m)
+    for path, m in new:
+        mp = ModuleProbe(prefix + path, m)
         mp.attach()
-        PROBE.modules[path] = mp
+        PROBE.modules[mp.path] = mp
         found.append(mp)
     if PROBE.connected:
         PROBE.send({"kind": "modules", "root": type(model).__name__, "modules": [mp.describe() for mp in found]})
 
 
+def _prefix_for(root: str, paths: List[str]) -> str:
+    """'' for the first root; for a later one whose paths would clash (a GAN's two nets), its class name and a dot."""
+    taken = PROBE.modules.keys()
+    for candidate in ["", f"{root}.", *(f"{root}{i}." for i in range(2, 1000))]:
+        if not any(candidate + p in taken for p in paths):
+            return candidate
+    return f"{root}{id(paths)}."
+@guarded
 def _pre_hook(module: nn.Module, args: Tuple[Any, ...]) -> None:
     global _last
     if module not in _known:

@@ -98,8 +98,7 @@ def launch(opts: "Options", target: Optional[tuple], token: str) -> int:
                 _terminate(procs)
         time.sleep(POLL_S)
     if conn is not None:
-        conn.send({"kind": "exit", "code": status, "error": None})
-        conn.close()
+        conn.finish({"kind": "exit", "code": status, "error": None})
     return status
 
 

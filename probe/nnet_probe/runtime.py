@@ -6,9 +6,11 @@ blocks (armed, `every`, a pending pause, or nanCheck) and answers the adapter's 
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from .connection import Connection
 from .protocol import Arm, Message
@@ -86,6 +88,31 @@ class Probe:
             return {"kind": "reply", "id": rid, "ok": True, "body": page(t, request["offset"], request["count"])}
         except Exception as e:  # a reply, not a crash of the user's script
             return {"kind": "reply", "id": rid, "ok": False, "error": f"{type(e).__name__}: {e}"}
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_failed: Set[str] = set()
+
+
+def guarded(fn: F) -> F:
+    """
+    A hook or wrapper body that never raises into the user's script: a failure of the probe's own code is noted on
+    stderr (once per function) and the script runs on as if the probe were not there (the hook returns None, which
+    leaves torch's tensors as they are).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            if fn.__qualname__ not in _failed:
+                _failed.add(fn.__qualname__)
+                note = f"nnet probe: {fn.__qualname__} failed ({type(e).__name__}: {e}); the script runs on\n"
+                sys.stderr.write(note)
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def now_ms() -> float:

@@ -18,7 +18,7 @@ import torch
 from torch.linalg import vector_norm
 
 from .protocol import Message
-from .runtime import PROBE, now_ms
+from .runtime import PROBE, guarded, now_ms
 
 _installed = False
 STATS_SHARE = 0.02  # of the training time, at most, for progress statistics; as much again for update ratios
@@ -105,6 +105,7 @@ def _step_stats() -> Message:
     }
 
 
+@guarded
 def _before_step() -> Optional[Message]:
     """stepEnd (blocking when armed); returns the statistics when progress will want them after the step."""
     arm = PROBE.arm
@@ -118,7 +119,8 @@ def _before_step() -> Optional[Message]:
     if arm.step_end:
         PROBE.block({"kind": "stepEnd", "step": PROBE.step, "wait": True, "loss": PROBE.loss, **stats})
     t = now_ms()
-    if progress_due and arm.update_ratio_ms > 0 and t >= max(STATE.last_ratio_ms + arm.update_ratio_ms, STATE.ratio_next_ms):
+    ratio_due = t >= max(STATE.last_ratio_ms + arm.update_ratio_ms, STATE.ratio_next_ms)
+    if progress_due and arm.update_ratio_ms > 0 and ratio_due:
         STATE.last_ratio_ms = t
         STATE.weights_before = {
             path: [p.detach().clone() for _, p in mp.params if p.grad is not None] for path, mp in PROBE.modules.items()
@@ -139,19 +141,21 @@ def _update_ratios(stats: Message) -> None:
         news = [p.detach() for _, p in mp.params if p.grad is not None]
         if not olds or len(olds) != len(news):
             continue
-        # Per parameter ‖ΔW‖ and ‖W‖ (norms in float32: no float64 copies of the weights), then their squares summed.
+        # Per parameter ‖ΔW‖ and ‖W‖ (float32 norms: no float64 copies of the weights), then their squares summed.
         norms = torch.stack([torch.stack([vector_norm(n - o), vector_norm(o)]) for n, o in zip(news, olds)])
         rows.append(norms.double().pow(2).sum(0))
         paths.append(path)
     if not rows:
         return
-    ratios = {p: math.sqrt(d) / math.sqrt(w) if w > 0 else math.nan for p, (d, w) in zip(paths, torch.stack(rows).tolist())}
+    squares = torch.stack(rows).tolist()
+    ratios = {p: math.sqrt(d) / math.sqrt(w) if w > 0 else math.nan for p, (d, w) in zip(paths, squares)}
     for m in stats["modules"]:
         if m["path"] in ratios:
             m["updateRatio"] = ratios[m["path"]]
     STATE.ratio_next_ms = now_ms() + (STATE.ratio_cost_ms + now_ms() - t) / STATS_SHARE
 
 
+@guarded
 def _after_step(stats: Optional[Message]) -> None:
     completed = PROBE.step
     PROBE.step += 1
@@ -161,6 +165,7 @@ def _after_step(stats: Optional[Message]) -> None:
         _send_progress(completed, stats)
 
 
+@guarded
 def flush_progress() -> None:
     """At the script's end: a last progress with the losses not yet sent (the throttle would have dropped them)."""
     if PROBE.connected and PROBE.arm.progress_ms > 0 and PROBE.losses:
@@ -177,6 +182,11 @@ def _send_progress(completed: int, stats: Message) -> None:
     STATE.last_progress_step = PROBE.step
     rate = steps / elapsed if elapsed > 0 else 0.0
     PROBE.send({"kind": "progress", "step": completed, "stepsPerSecond": rate, "losses": losses, **stats})
+
+
+@guarded
+def _record_loss(loss: torch.Tensor) -> None:
+    PROBE.record_loss(loss.detach().item())
 
 
 def _wrap_optimizer_step(optimizer: torch.optim.Optimizer) -> None:
@@ -213,7 +223,7 @@ def install() -> None:
     @functools.wraps(backward)
     def tensor_backward(self: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if PROBE.connected and self.numel() == 1 and self.is_floating_point():
-            PROBE.record_loss(self.detach().item())
+            _record_loss(self)
         return backward(self, *args, **kwargs)
 
     torch.Tensor.backward = tensor_backward  # type: ignore[method-assign]

@@ -3,8 +3,8 @@ stand-in adapter arming progress every 250 ms and update ratios every second, as
 
     /usr/bin/python3 -m probe.tests.overhead [--reps 5] [--steps 60]
 
-Prints steps/s (wall and CPU time) of each run, the medians and the slowdown. Not a test (speed on shared machines is measured, not
-asserted); nnet's `npm run bench` has its own entry.
+Prints steps/s (wall and CPU time) of each run, the medians and the slowdown. Not a test (speed on shared
+machines is measured, not asserted); nnet's `npm run bench` has its own entry.
 """
 
 import argparse
@@ -29,13 +29,16 @@ def plain(args: list) -> tuple:
     return rates(subprocess.run([sys.executable, MLP, *args], capture_output=True, text=True, check=True).stdout)
 
 
+ARM_MODULES: list = []
+
+
 def probed(args: list) -> tuple:
     sink = Sink()
     try:
         sink.start(MLP, *args)
         peer = sink.accept()
         peer.kind("hello")
-        peer.send(arm(progress_ms=250, update_ratio_ms=1000))
+        peer.send(arm(ARM_MODULES, progress_ms=250, update_ratio_ms=1000))
         threading.Thread(target=peer.rest, daemon=True).start()
         code, out, err = sink.wait(timeout=600)
         if code != 0:
@@ -49,11 +52,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument(
+        "--breakpoint-elsewhere",
+        action="store_true",
+        help="arm a breakpoint on a module the net does not have: the gradient hooks run, nothing stops",
+    )
     opts = parser.parse_args()
+    if opts.breakpoint_elsewhere:
+        ARM_MODULES.append({"path": "elsewhere", "forward": True, "backward": True})
     args = ["--steps", str(opts.steps)]
     runs = {"plain": [], "probed": []}
     for rep in range(opts.reps):
-        for name, fn in (("plain", plain), ("probed", probed)) if rep % 2 == 0 else (("probed", probed), ("plain", plain)):
+        order = (("plain", plain), ("probed", probed))
+        for name, fn in order if rep % 2 == 0 else order[::-1]:
             runs[name].append(fn(args))
             wall, cpu = runs[name][-1]
             print(f"rep {rep} {name:6s} {wall:7.2f} steps/s wall, {cpu:7.2f} steps/CPU-s", flush=True)

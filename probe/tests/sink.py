@@ -129,9 +129,10 @@ class Sink:
         return self.proc.returncode, out, err
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.communicate()  # also closes its pipes
         for peer in self.peers:
             peer.sock.close()
         self.server.close()

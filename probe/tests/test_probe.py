@@ -9,6 +9,7 @@ import tempfile
 import time
 import unittest
 
+import torch
 from nnet_probe.protocol import decode_float32
 
 from .sink import EXAMPLES, SCRIPTS, TOKEN, Sink, arm
@@ -81,7 +82,8 @@ class ProbeTest(unittest.TestCase):
         peer = self.start(TRAIN, "--steps", "3", "--dump", dump)
         peer.send(arm([{"path": "fc2", "forward": True, "backward": True}]))
         fwd = peer.kind("event")
-        self.assertEqual((fwd["phase"], fwd["module"], fwd["step"], fwd["call"], fwd["wait"]), ("forward", "fc2", 0, 0, True))
+        where = (fwd["phase"], fwd["module"], fwd["step"], fwd["call"], fwd["wait"])
+        self.assertEqual(where, ("forward", "fc2", 0, 0, True))
         self.assertIsNone(fwd["loss"])
         self.assertEqual(sorted(fwd["tensors"]), ["bias", "input", "output", "weight"])
         self.assertEqual(fwd["tensors"]["output"]["shape"], [64, 32])
@@ -94,6 +96,12 @@ class ProbeTest(unittest.TestCase):
             self.assertIn(name, bwd["tensors"])
         reply = peer.request("values", 1, module="fc2", tensor="weight.grad", offset=0, count=1 << 20)
         self.assertTrue(reply["ok"], reply)
+        fetched = {}
+        for rid, name in enumerate(("grad_output", "input"), start=2):
+            body = peer.request("values", rid, module="fc2", tensor=name, offset=0, count=1 << 20)["body"]
+            fetched[name] = torch.tensor(decode_float32(body["data"])).reshape(body["shape"])
+        # ∂L/∂W = (∂L/∂output)ᵀ · input: the event's tensors belong together.
+        product = (fetched["grad_output"].T @ fetched["input"]).reshape(-1)
         peer.send(arm())
         peer.send({"kind": "resume"})
         peer.kind("exit")
@@ -103,8 +111,64 @@ class ProbeTest(unittest.TestCase):
         got = decode_float32(reply["body"]["data"])
         self.assertEqual(reply["body"]["shape"], expected["shape"])
         self.assertEqual(list(got), [f32(v) for v in expected["values"]])
+        self.assertTrue(torch.allclose(product, torch.tensor(got), rtol=1e-4, atol=1e-7))
         norm = math.sqrt(sum(v * v for v in expected["values"]))
         self.assertAlmostEqual(bwd["tensors"]["weight.grad"]["norm"], norm, places=6)
+
+    def test_step_over_walks_the_backward_pass_with_every_modules_gradients(self) -> None:
+        peer = self.start(TRAIN, "--steps", "2")
+        peer.send(arm([{"path": "fc3", "forward": True, "backward": False}]))
+        self.assertEqual(peer.kind("event")["module"], "fc3")
+        walk = []
+        peer.send(arm(every=True))  # Step Over: the next module event, whichever it is
+        for _ in range(4):
+            peer.send({"kind": "resume"})
+            event = peer.kind("event")
+            walk.append((event["phase"], event["module"], event["step"], sorted(event["tensors"])))
+        grads = ["bias", "bias.grad", "grad_output", "input", "output", "weight", "weight.grad"]
+        self.assertEqual(
+            walk,
+            [
+                ("backward", "fc3", 0, sorted(grads + ["grad_input"])),
+                ("backward", "fc2", 0, sorted(grads + ["grad_input"])),
+                ("backward", "fc1", 0, grads),  # the data does not require grad: no ∂L/∂input
+                ("forward", "fc1", 1, ["bias", "input", "output", "weight"]),
+            ],
+        )
+        peer.send(arm())
+        peer.send({"kind": "resume"})
+        self.assertEqual(peer.kind("exit")["code"], 0)
+
+    def test_a_module_called_twice_per_step_counts_its_calls(self) -> None:
+        peer = self.start(os.path.join(SCRIPTS, "twice.py"))
+        peer.send(arm([{"path": "shared", "forward": True, "backward": True}]))
+        events = []
+        while True:
+            msg = peer.next()
+            if msg is None or msg["kind"] == "exit":
+                break
+            if msg["kind"] == "event":
+                events.append((msg["phase"], msg["step"], msg["call"]))
+                peer.send({"kind": "resume"})
+        # The no_grad evaluation counts as calls of step 0; autograd accumulates both calls' gradients in one backward.
+        self.assertEqual(
+            events,
+            [("forward", 0, 0), ("forward", 0, 1), ("forward", 0, 2), ("forward", 0, 3), ("backward", 0, 0)]
+            + [("forward", 1, 0), ("forward", 1, 1), ("backward", 1, 0)],
+        )
+        self.assertEqual(self.sink.wait()[0], 0)
+
+    def test_two_roots_with_the_same_paths_are_told_apart(self) -> None:
+        peer = self.start(os.path.join(SCRIPTS, "tworoots.py"))
+        peer.send(arm([{"path": "Discriminator.fc1", "forward": True, "backward": False}]))
+        first, second = peer.kind("modules"), peer.kind("modules")
+        self.assertEqual((first["root"], [m["path"] for m in first["modules"]]), ("Generator", ["fc1"]))
+        second_paths = [m["path"] for m in second["modules"]]
+        self.assertEqual((second["root"], second_paths), ("Discriminator", ["Discriminator.fc1"]))
+        event = peer.kind("event")
+        self.assertEqual((event["module"], event["tensors"]["weight"]["shape"]), ("Discriminator.fc1", [1, 4]))
+        peer.send({"kind": "resume"})
+        self.assertEqual(peer.kind("exit")["code"], 0)
 
     def test_values_come_in_pages_and_summaries_on_request(self) -> None:
         peer = self.start(TRAIN, "--steps", "1")
@@ -191,7 +255,7 @@ class ProbeTest(unittest.TestCase):
         elapsed = time.monotonic() - start
         progress = [m for m in rest if m["kind"] == "progress"]
         self.assertGreaterEqual(len(progress), 1)
-        self.assertLessEqual(len(progress), elapsed / 0.1 + 1)
+        self.assertLessEqual(len(progress), elapsed / 0.1 + 2)  # + the last one, at exit
         losses = [step for p in progress for step, _ in p["losses"]]
         self.assertEqual(losses, list(range(len(losses))))  # in order, none lost, none twice
         self.assertEqual(progress[0]["step"], 0)
@@ -211,7 +275,8 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual((error["type"], error["message"]), ("ValueError", "bad batch at step 2"))
         with open(script) as f:
             lines = f.read().splitlines()
-        self.assertEqual(error["site"], {"file": script, "line": lines.index("        raise ValueError(f\"bad batch at step {step}\")") + 1})
+        line = lines.index('        raise ValueError(f"bad batch at step {step}")') + 1
+        self.assertEqual(error["site"], {"file": script, "line": line})
         self.assertTrue(err.startswith("Traceback (most recent call last):\n"), err)
         self.assertIn("ValueError: bad batch at step 2", err)
         self.assertNotIn("nnet_probe", err)  # the traceback reads as `python raises.py`'s would

@@ -43,7 +43,8 @@ class HostMessagesTest(unittest.TestCase):
         return out
 
     def test_a_good_arm(self) -> None:
-        msg = self.parse({**ARM, "modules": [{"path": "fc2", "forward": False, "backward": True}], "progressMs": 250, "updateRatioMs": 1000})
+        modules = [{"path": "fc2", "forward": False, "backward": True}]
+        msg = self.parse({**ARM, "modules": modules, "progressMs": 250, "updateRatioMs": 1000})
         arm = msg["arm"]
         self.assertTrue(arm.nan_check)
         self.assertEqual(arm.progress_ms, 250)
@@ -69,7 +70,8 @@ class HostMessagesTest(unittest.TestCase):
 
     def test_requests_and_commands(self) -> None:
         self.assertEqual(self.parse({"kind": "resume", "extra": 1}), {"kind": "resume"})
-        self.assertEqual(self.parse({"kind": "summaries", "id": 4, "module": "fc1"}), {"kind": "summaries", "id": 4, "module": "fc1"})
+        request = {"kind": "summaries", "id": 4, "module": "fc1"}
+        self.assertEqual(self.parse(request), request)
 
     def test_addresses(self) -> None:
         self.assertEqual(parse_address("127.0.0.1:5000"), ("127.0.0.1", 5000))

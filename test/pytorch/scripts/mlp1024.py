@@ -1,5 +1,5 @@
 """The overhead workload: a 4-layer MLP of width 1024 (batch 64, SGD) trained on random data; prints its speed as
-`STEPS_PER_S <x> CPU_STEPS_PER_S <y>` over the steps after a warm-up, so a run with the probe and one without compare directly."""
+`STEPS_PER_S <x> CPU_STEPS_PER_S <y>` over the steps after a warm-up, so runs with and without the probe compare."""
 
 import argparse
 import time
