@@ -41,7 +41,10 @@ export interface LayerGradStats {
   readonly updateRatio?: number;
 }
 
-/** One process's global gradient norm in a distributed run (before all-reduce; ranks that differ are a DDP bug). */
+/**
+ * One process's global gradient norm in a distributed run, as its probe measured it at its latest step (after DDP's
+ * all-reduce the ranks of one step agree: one that differs is out of step or not synchronised).
+ */
 export interface RankGradNorm {
   /** 0-based rank of the process. */
   readonly rank: number;

@@ -1558,7 +1558,7 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.ok(red.matching > 100, `the disagreeing rank drawn in charts-red: ${JSON.stringify(red)}`);
     assert.equal(
       await page.locator('#ranks-summary').innerText(),
-      '4 ranks · step 1200 · ranks differ 16× before all-reduce · not finite: rank 3',
+      '4 ranks · step 1200 · ranks differ 16× · not finite: rank 3',
     );
     await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-ranks-dark.png'), fullPage: true });
     // A new run (one process) hides the panel again.

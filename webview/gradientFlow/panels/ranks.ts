@@ -1,6 +1,7 @@
-// The per-rank panel of a distributed PyTorch run: each process's global gradient norm before all-reduce, side by
-// side. DDP averages the ranks' gradients, so ranks that disagree by orders of magnitude (a rank on bad data, a
-// module used on one rank only) are a bug the averaged bars hide. Hidden while the run has one rank or none.
+// The per-rank panel of a distributed PyTorch run: each process's global gradient norm at its latest step, side by
+// side. DDP averages the ranks' gradients in backward, so the ranks of one step should agree: a rank far from the
+// others is out of step or not synchronised (a module outside DDP, a rank on its own data path), which one averaged
+// set of bars would hide. Hidden while the run has one rank or none.
 
 import { Chart, type ChartOptions, type TooltipItem } from 'chart.js';
 import type { RankGradNorm } from '../../../wire/types';
@@ -11,7 +12,7 @@ import { appendMarkup, byId, type PanelFactory } from '../panel';
 
 const MARKUP = `<section id="ranks-panel" class="panel" aria-labelledby="ranks-heading" hidden>
   <div class="panel-head">
-    <h3 id="ranks-heading" title="Each process's global gradient norm before all-reduce; ranks should agree">Gradient norm per rank</h3>
+    <h3 id="ranks-heading" title="Each process's global gradient norm at its latest step; after DDP's all-reduce the ranks should agree">Gradient norm per rank</h3>
   </div>
   <div class="chart chart-ranks">
     <canvas id="ranks-chart" role="img" aria-label="Global gradient norm of each rank"></canvas>
@@ -58,7 +59,7 @@ function ranksSummary(ranks: readonly RankGradNorm[], step: number | null): stri
     Number.isNaN(spread)
       ? ''
       : spread > RANK_SPREAD_WARN
-        ? `ranks differ ${formatValue(spread)}× before all-reduce`
+        ? `ranks differ ${formatValue(spread)}×`
         : `max/min ${formatValue(spread)}`,
     bad.length ? `not finite: ${bad.join(', ')}` : '',
   ]
@@ -131,7 +132,7 @@ function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme): RanksCh
       labels: [],
       datasets: [
         {
-          label: 'global ‖grad‖ before all-reduce',
+          label: 'global ‖grad‖ of each rank',
           data: [],
           backgroundColor: theme.mean,
           barPercentage: 0.8,
