@@ -476,7 +476,8 @@ export class ProbeRun {
     if (exit.error) summary = `the probe could not be started: ${exit.error}`;
     else if (this.stopping) summary = 'stopped';
     else if (error) summary = `the script raised ${error.type}: ${error.message}`;
-    else if (code !== 0) summary = `the script ${statusText(code ?? (exit.signal ? -1 : 1))}`;
+    else if (exit.signal) summary = `the script was killed by ${exit.signal}`;
+    else if (code !== 0) summary = `the script ${statusText(code ?? 1)}`;
     else if (!this.modules) summary = 'no module with parameters was called (the probe found nothing to debug)';
     else summary = 'the script finished';
     const end: RunEnd = {

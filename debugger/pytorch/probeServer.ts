@@ -190,6 +190,9 @@ export class ProbeServer implements Disposable {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    // Small messages each way at every blocking event (arm, resume, requests): Nagle's algorithm against the
+    // peer's delayed ACK would add ~40 ms to each.
+    socket.setNoDelay(true);
     const reader = new LineReader(this.limits.maxLineBytes);
     let conn: ProbeConnection | null = null;
     const drop = (why: string) => {

@@ -407,8 +407,10 @@ export class PyTorchDebugSession extends GuardedSession {
   }
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
-    await this.run?.terminate();
-    this.run?.dispose();
+    const run = this.run;
+    await run?.terminate();
+    if (run && !this.ended) this.end('stopped', null);
+    run?.dispose();
     this.sendResponse(response);
   }
 
@@ -430,6 +432,16 @@ export class PyTorchDebugSession extends GuardedSession {
         return this.sendEvent(out);
       }
       case 'rankStarted':
+        // DAP's `process` event names the debuggee's pid (the stop rank's: the one a user would attach to or kill).
+        if (n.rank === this.stopRank)
+          this.sendEvent(
+            new Event('process', {
+              name: `${path.basename(n.hello.script)} (rank ${n.rank})`,
+              systemProcessId: n.hello.pid,
+              isLocalProcess: true,
+              startMethod: 'launch',
+            }),
+          );
         return this.sendEvent(new ThreadEvent('started', threadOf(n.rank)));
       case 'rankEnded':
         if (n.message.includes('while stopped')) this.sendEvent(new OutputEvent(`nnet: ${n.message}\n`, 'console'));
