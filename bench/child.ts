@@ -1,6 +1,7 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
-// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`.
+// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`, or
+// `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/dense';
@@ -10,6 +11,7 @@ import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
 import { measureDoctorCost } from './doctorCost';
+import { measureProbeCost } from './probeCost';
 import { measurePyTorch } from './pytorch';
 import { measureOpenBlas } from './openblas';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
@@ -58,6 +60,10 @@ async function main(): Promise<unknown> {
       log: (line) => process.stderr.write(`${line}\n`),
     });
   }
+  if (process.argv.includes('--probe-cost'))
+    return measureProbeCost(Number(arg('seconds', '5')), Number(arg('warmup', '1')), Number(arg('reps', '3')), (line) =>
+      process.stderr.write(`${line}\n`),
+    );
   const id = arg('net') as NetId,
     seconds = Number(arg('seconds', '2')),
     warmup = Number(arg('warmup', '0.5'));

@@ -26,6 +26,11 @@
 //                  2,000-line .nnet file and on one that loads a 16 MB CSV, median and p95 (goal < 50 ms)
 //   --editor-only  only the editor latency (JSON to test-results/bench-editor.json unless --out)
 //   --edits N      keystrokes timed per editor case (default 100)
+//   --no-probe     skip the PyTorch probe's cost: bench/pytorch_probe_bench.py (4-layer MLP, width 1024, batch 64,
+//                  SGD, one torch thread) plainly vs under the probe attached to the debugger's probe server, fresh
+//                  processes interleaved, max(--seconds, 5) s each, median of --reps (bench/probeCost.ts; budget
+//                  ≤ 10 %; n/a without python3-torch)
+//   --probe-only   only the probe's cost (JSON to test-results/bench-probe.json unless --out)
 //   --out FILE     JSON results (default test-results/bench.json)
 
 import { spawnSync } from 'node:child_process';
@@ -42,6 +47,7 @@ import { RUN_MODES, type Overhead, type RunMode } from './nnet';
 import type { EditorLatency } from './editor';
 import type { ViewCost } from './viewCost';
 import type { DoctorCost } from './doctorCost';
+import type { ProbeCost } from './probeCost';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -68,7 +74,9 @@ const out = path.resolve(
       ? 'test-results/bench-view.json'
       : flag('editor-only')
         ? 'test-results/bench-editor.json'
-        : 'test-results/bench.json',
+        : flag('probe-only')
+          ? 'test-results/bench-probe.json'
+          : 'test-results/bench.json',
   ),
 );
 const edits = Math.max(1, Math.floor(Number(opt('edits', '100'))));
@@ -86,6 +94,7 @@ if (!(seconds > 0) || !(warmup >= 0)) throw new Error('--seconds must be > 0 and
 
 type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
 type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
+type ProbeCostish = ({ status: 'ok' } & ProbeCost) | { status: 'n/a'; reason: string };
 
 /**
  * The measuring child as esbuild bundles it, like the shipped extension and worker: our code in one module scope,
@@ -303,6 +312,39 @@ function editorLatency(): EditorLatency {
   return r;
 }
 
+/** The PyTorch probe's cost in a fresh process (bench/probeCost.ts), printed as a table. */
+function probeCost(): ProbeCostish {
+  const probeSeconds = Math.max(seconds, 5);
+  console.log(
+    `\nPyTorch probe cost: bench/pytorch_probe_bench.py (4-layer MLP of width 1024, batch 64, SGD, one torch thread) trained ${probeSeconds} s after ${warmup} s of warm-up, plainly and under python -m nnet_probe attached to the debugger's probe server (progress every 100 ms, update ratios every second, nothing blocking), fresh processes, interleaved, median of ${reps}; slowdown = 1 − probed ÷ plain (budget ≤ 10%). 1-min load average before: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs:\n`,
+  );
+  const p = child(
+    ['--probe-cost', '--seconds', String(probeSeconds), '--warmup', String(warmup), '--reps', String(reps)],
+    true,
+  ) as ProbeCostish;
+  if (p.status !== 'ok') {
+    console.log(`probe cost: n/a (${p.reason})`);
+    return p;
+  }
+  console.log(
+    table(
+      ['', 'plain samples/s', 'probed samples/s', 'probed ÷ plain', 'paired', 'per CPU second', 'progress msgs/run'],
+      [
+        [
+          'MLP 4×1024',
+          fmt(p.plainSamplesPerSec),
+          fmt(p.probedSamplesPerSec),
+          `${p.ratio.toFixed(3)} (${p.slowdownPct >= 0 ? '−' : '+'}${Math.abs(p.slowdownPct).toFixed(1)}%)`,
+          p.pairedRatio.toFixed(3),
+          p.cpuRatio.toFixed(3),
+          String(p.progressPerRun),
+        ],
+      ],
+    ),
+  );
+  return p;
+}
+
 function main(): void {
   if (flag('kernels')) {
     runKernelBench(seconds);
@@ -316,6 +358,21 @@ function main(): void {
       out,
       JSON.stringify({ date: new Date().toISOString(), machine, settings: { edits }, editorLatency: e }, null, 2) +
         '\n',
+    );
+    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+    return;
+  }
+  if (flag('probe-only')) {
+    console.log(`nnet bench (PyTorch probe cost only): ${machine}`);
+    const p = probeCost();
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(
+      out,
+      JSON.stringify(
+        { date: new Date().toISOString(), machine, settings: { seconds, warmup, reps }, probeCost: p },
+        null,
+        2,
+      ) + '\n',
     );
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
     return;
@@ -564,6 +621,7 @@ function main(): void {
 
   const view: ViewCost | null = flag('no-view') ? null : viewCost();
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatency();
+  const probe: ProbeCostish | null = flag('no-probe') ? null : probeCost();
 
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(
@@ -596,6 +654,7 @@ function main(): void {
         doctorCost: doctor,
         viewCost: view,
         editorLatency: editor,
+        probeCost: probe,
       },
       null,
       2,

@@ -5,7 +5,7 @@
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../engine/doctor/thresholds';
 import type { Finding, RuleId } from '../engine/doctor/types';
 import type { TensorCheck } from '../engine/runtime/layerGradcheck';
-import type { LayerDetail, LayerGradStats, LossPoint, Scalar, Tensor } from '../wire/types';
+import type { LayerDetail, LayerGradStats, LossPoint, RankGradNorm, Scalar, Tensor } from '../wire/types';
 import type { LogLevel } from './log';
 
 /** Where the runtime is: the event that has just completed. */
@@ -39,6 +39,8 @@ export interface Progress {
   readonly layers: readonly LayerGradStats[];
   /** Loss points since the previous progress message (per epoch mean loss). */
   readonly newLossPoints: readonly LossPoint[];
+  /** Per-rank gradient norms of a distributed PyTorch run, in rank order; absent for one process and `.nnet` runs. */
+  readonly ranks?: readonly RankGradNorm[];
 }
 
 /** Why the runtime paused. */

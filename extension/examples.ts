@@ -6,11 +6,22 @@ import * as vscode from 'vscode';
 import { lessonOf } from '../engine/language/lesson';
 import { trace } from './trace';
 
-/** One shipped example: its file name and the lesson its first comment states. */
+/** One shipped example: its file name and the lesson its first comment (or a script's docstring) states. */
 export interface ExampleInfo {
   readonly file: string;
   readonly lesson: string;
   readonly text: string;
+  /** `python` for the PyTorch script the PyTorch debugger runs (F5 on it); absent for .nnet networks. */
+  readonly language?: 'python';
+}
+
+/** The PyTorch example Open Example lists after the lessons (ddp.py imports it, so it is not listed alone). */
+const PYTORCH_EXAMPLE = 'train.py';
+
+/** The first line of a Python script's module docstring: what the script is. */
+function docstringOf(text: string): string {
+  const m = /^\s*(?:"{3}|'{3})\s*([^\n]*)/.exec(text);
+  return m ? m[1].replace(/(?:"{3}|'{3}).*$/, '').trim() : '';
 }
 
 /** Templates offered by New Network, in the order of the course: the first network, then one per lesson. */
@@ -35,19 +46,27 @@ export async function listExamples(extensionUri: vscode.Uri): Promise<ExampleInf
     .filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.nnet'))
     .map(([name]) => name)
     .sort();
-  return Promise.all(
-    files.map(async (file) => {
-      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, file)));
+  const read = async (uri: vscode.Uri) => new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const lessons = await Promise.all(
+    files.map(async (file): Promise<ExampleInfo> => {
+      const text = await read(vscode.Uri.joinPath(dir, file));
       return { file, lesson: lessonOf(text), text };
     }),
   );
+  try {
+    const text = await read(vscode.Uri.joinPath(dir, 'pytorch', PYTORCH_EXAMPLE));
+    return [...lessons, { file: PYTORCH_EXAMPLE, lesson: docstringOf(text), text, language: 'python' }];
+  } catch {
+    return lessons; // a package built without the PyTorch example
+  }
 }
 
-/** `name.nnet`, or `name-2.nnet`, `name-3.nnet`, … — the first that does not exist in `folder`. */
+/** `name.nnet`, or `name-2.nnet`, `name-3.nnet`, … (likewise `.py`) — the first that does not exist in `folder`. */
 async function freeName(folder: vscode.Uri, file: string): Promise<vscode.Uri> {
-  const base = file.replace(/\.nnet$/, '');
+  const ext = /\.[^.]+$/.exec(file)?.[0] ?? '';
+  const base = file.slice(0, file.length - ext.length);
   for (let k = 1; ; k++) {
-    const uri = vscode.Uri.joinPath(folder, k === 1 ? file : `${base}-${k}.nnet`);
+    const uri = vscode.Uri.joinPath(folder, k === 1 ? file : `${base}-${k}${ext}`);
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
@@ -68,7 +87,10 @@ function csvFilesOf(text: string): string[] {
 async function materialize(extensionUri: vscode.Uri, example: ExampleInfo): Promise<vscode.Uri> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'nnet', content: example.text });
+    const doc = await vscode.workspace.openTextDocument({
+      language: example.language ?? 'nnet',
+      content: example.text,
+    });
     await vscode.window.showTextDocument(doc);
     return doc.uri;
   }
@@ -101,7 +123,11 @@ export async function pickExample(
   const all = await listExamples(extensionUri);
   const shown = kind === 'template' ? TEMPLATES.flatMap((f) => all.filter((e) => e.file === f)) : all;
   const picked = await vscode.window.showQuickPick(
-    shown.map((e) => ({ label: e.file.replace(/\.nnet$/, ''), detail: e.lesson, example: e })),
+    shown.map((e) => ({
+      label: e.language === 'python' ? `PyTorch: ${e.file}` : e.file.replace(/\.nnet$/, ''),
+      detail: e.lesson,
+      example: e,
+    })),
     {
       title: kind === 'template' ? vscode.l10n.t('New Network from a template') : vscode.l10n.t('Open an nnet example'),
       placeHolder:

@@ -6,7 +6,8 @@ import { exportToPyTorchCommand } from './exportCommand';
 import { layerOfVariableContext, registerCommand } from './commands';
 import { predictThenTrain } from './lessonMode';
 import { checkGradientsHere } from './debug/checkGradientsCommand';
-import { registerDebugger } from './debug/registerDebugger';
+import { NNET_DEBUG_TYPES, registerDebugger } from './debug/registerDebugger';
+import { registerPyTorchDebugger } from './debug/pytorch/register';
 import { pickExample } from './examples';
 import { TrainCodeLensProvider } from './language/codeLens';
 import { registerDiagnostics } from './language/diagnostics';
@@ -76,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): void {
     trace('command', { id: 'nnet.stop' });
     trainer.stop();
     const session = vscode.debug.activeDebugSession;
-    if (session?.type === 'nnet') void vscode.debug.stopDebugging(session);
+    if (session && NNET_DEBUG_TYPES.has(session.type)) void vscode.debug.stopDebugging(session);
   };
   /** Debugs a .nnet file (paused on entry for Go to First Occurrence); false if no session started. */
   const debug = async (uri?: vscode.Uri, stopOnEntry = false): Promise<boolean> => {
@@ -153,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): void {
       await exportToPyTorchCommand(target);
     }),
     registerDebugger(workerScript, display, settings, logger, (session) => inspector.onStopped(session), doctor),
+    registerPyTorchDebugger(context.extensionPath, settings, logger),
     registerWalkthroughProgress(),
   );
   trace('activated', { version: context.extension.packageJSON.version });

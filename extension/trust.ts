@@ -8,10 +8,12 @@ import { trace } from './trace';
 /** The command VS Code offers for changing a folder's trust. */
 const MANAGE_TRUST = 'workbench.trust.manage';
 
-/** What the user asked for, as messages name it. */
-export type RunAction = 'train' | 'debug';
+/** What the user asked for, as messages name it: `debugScript` runs a Python script under the PyTorch debugger. */
+export type RunAction = 'train' | 'debug' | 'debugScript';
 
-const NOUN: Record<RunAction, string> = { train: 'Training', debug: 'Debugging' };
+const NOUN: Record<RunAction, string> = { train: 'Training', debug: 'Debugging', debugScript: 'Debugging' };
+/** The verb a message ends with ("Trust the folder to … it"). */
+const VERB: Record<RunAction, string> = { train: 'train', debug: 'debug', debugScript: 'debug' };
 
 /**
  * True when `action` may run on `uri`: the workspace is trusted and the file is on disk. Otherwise tells the user
@@ -27,7 +29,7 @@ export async function mayRun(action: RunAction, uri: vscode.Uri): Promise<boolea
         NOUN[action],
         name,
         uri.scheme,
-        action,
+        VERB[action],
       ),
     );
     return false;
@@ -36,12 +38,18 @@ export async function mayRun(action: RunAction, uri: vscode.Uri): Promise<boolea
   trace('refused', { action, reason: 'restricted mode' });
   const manageTrust = vscode.l10n.t('Manage Workspace Trust');
   const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t(
-      "{0} {1} runs the training engine on this folder's files (the .nnet file and the CSV data it names), which Restricted Mode does not allow. Trust the folder to {2} it.",
-      NOUN[action],
-      name,
-      action,
-    ),
+    action === 'debugScript'
+      ? vscode.l10n.t(
+          '{0} {1} runs that Python script, and Restricted Mode runs no code from this folder. Trust the folder to debug it.',
+          NOUN[action],
+          name,
+        )
+      : vscode.l10n.t(
+          "{0} {1} runs the training engine on this folder's files (the .nnet file and the CSV data it names), which Restricted Mode does not allow. Trust the folder to {2} it.",
+          NOUN[action],
+          name,
+          VERB[action],
+        ),
     manageTrust,
   );
   if (choice === manageTrust) await vscode.commands.executeCommand(MANAGE_TRUST);

@@ -41,6 +41,17 @@ export interface LayerGradStats {
   readonly updateRatio?: number;
 }
 
+/**
+ * One process's global gradient norm in a distributed run, as its probe measured it at its latest step (after DDP's
+ * all-reduce the ranks of one step agree: one that differs is out of step or not synchronised).
+ */
+export interface RankGradNorm {
+  /** 0-based rank of the process. */
+  readonly rank: number;
+  /** L2 norm of all the rank's parameter gradients at its latest step; NaN when unknown. */
+  readonly gradNorm: number;
+}
+
 /** One point of the loss curve (per epoch). `loss` is NaN when training produced a non-finite loss. */
 export interface LossPoint {
   /** 1-based epoch. */

@@ -29,3 +29,39 @@ export function progressOf(p: ProbeProgress, lastLoss: number): Progress {
     newLossPoints: p.losses.map(([step, l]) => ({ epoch: step + 1, loss: l })),
   };
 }
+
+/**
+ * `progress` with every rank's latest global gradient norm (before clipping) attached, in rank order, when more
+ * than one rank has reported: the Gradient Flow view's per-rank panel. One rank's progress is returned as it is.
+ */
+export function withRanks(progress: Progress, latest: ReadonlyMap<number, Progress>): Progress {
+  if (latest.size < 2) return progress;
+  const ranks = [...latest].sort(([a], [b]) => a - b).map(([rank, p]) => ({ rank, gradNorm: p.gradNormBeforeClip }));
+  return { ...progress, ranks };
+}
+
+/**
+ * The Progress a stop stands for when its rank has sent none yet (a breakpoint in the first step): the step, the
+ * latest loss and gradient norms the stop knows, no module statistics. The view then shows the run as paused there.
+ */
+export function progressAtStop(s: {
+  readonly step: number;
+  readonly loss: number | null;
+  readonly gradNormBefore: number;
+  readonly gradNormAfter: number;
+}): Progress {
+  const loss = s.loss ?? NaN;
+  return {
+    epoch: s.step,
+    epochs: s.step + 1,
+    step: s.step,
+    loss,
+    batchLoss: loss,
+    stepsPerSecond: 0,
+    gradNormBeforeClip: s.gradNormBefore,
+    gradNormAfterClip: s.gradNormAfter,
+    clipNorm: null,
+    layers: [],
+    newLossPoints: [],
+  };
+}

@@ -43,6 +43,27 @@ test('nnet.progress: the progress reads back as the worker sent it', () => {
   const back = decodeProgress(json(encodeDap({ progress, paused: null })).progress);
   assert.deepEqual(back, progress); // deepEqual treats NaN as NaN and tells -0 from 0
   assert.ok(Object.is(back.gradNormBeforeClip, -0) && Object.is(back.newLossPoints[1].valLoss, -0));
+  assert.equal(back.ranks, undefined, 'a one-process run has no per-rank norms');
+});
+
+test('nnet.progress: per-rank gradient norms of a distributed run read back, NaN included', () => {
+  const progress: Progress = {
+    epoch: 0,
+    epochs: 1,
+    step: 7,
+    loss: 0.5,
+    stepsPerSecond: 3,
+    gradNormBeforeClip: 1.5,
+    gradNormAfterClip: 1.5,
+    layers: [],
+    newLossPoints: [],
+    ranks: [
+      { rank: 0, gradNorm: 1.25 },
+      { rank: 1, gradNorm: NaN },
+    ],
+  };
+  const back = decodeProgress(json(encodeDap({ progress, paused: null })).progress);
+  assert.deepEqual(back.ranks, progress.ranks);
 });
 
 test('nnet.stopped: a layer without weights keeps null, a non-finite norm comes back', () => {

@@ -6,7 +6,7 @@ import type { Finding } from '../../engine/doctor/types';
 import type { GradCheckReport, GradCheckTensor, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
 import { encodeTensor } from '../../wire/float32';
 import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
-import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint } from '../../wire/types';
+import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint, RankGradNorm } from '../../wire/types';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {
@@ -102,6 +102,9 @@ export function decodeProgress(p: Encoded<Progress>): Progress {
       loss: num(x.loss),
       ...(x.valLoss !== undefined && { valLoss: num(x.valLoss) }),
     })),
+    ...(p.ranks !== undefined && {
+      ranks: p.ranks.map((r): RankGradNorm => ({ rank: num(r.rank), gradNorm: num(r.gradNorm) })),
+    }),
   };
 }
 

@@ -15,6 +15,10 @@ import type { Encoded } from '../../wire/json';
 import type { Finding } from '../../engine/doctor/types';
 import { decodeEnded, decodeProgress, decodeStopped, isNnetCustomEvent, type NnetCustomEvents } from './customEvents';
 import { NnetDebugSession } from './session';
+import { PYTORCH_DEBUG_TYPE } from './pytorch/configProvider';
+
+/** The debug types whose custom events drive the Gradient Flow view and status bar: `.nnet` and PyTorch sessions. */
+export const NNET_DEBUG_TYPES: ReadonlySet<string> = new Set(['nnet', PYTORCH_DEBUG_TYPE]);
 
 /** Registers everything the `nnet` debug type needs. */
 export function registerDebugger(
@@ -64,11 +68,15 @@ export function registerDebugger(
       },
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
-      if (e.session.type !== 'nnet' || !isNnetCustomEvent(e.event)) return;
+      // PyTorch sessions send the same events: the view and the status bar follow them too.
+      if (!NNET_DEBUG_TYPES.has(e.session.type) || !isNnetCustomEvent(e.event)) return;
+      const nnet = e.session.type === 'nnet';
       switch (e.event) {
         case 'nnet.started': {
           const body = e.body as NnetCustomEvents['nnet.started'];
           display.started(path.basename(body.program), body.layerNames, true);
+          // The training doctor's findings are for .nnet programs only (they point at its layer lines).
+          if (!nnet) return;
           // The worker read the file from disk: an open document with unsaved edits is not the text trained.
           const uri = vscode.Uri.file(body.program);
           const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -84,6 +92,7 @@ export function registerDebugger(
           return;
         }
         case 'nnet.stopped': {
+          if (!nnet) return; // inline values and the Layer Inspector read .nnet sessions only
           const body = decodeStopped(e.body as Encoded<NnetCustomEvents['nnet.stopped']>);
           inline.update(body.network, body.location.layerName);
           onStopped?.(e.session, body);

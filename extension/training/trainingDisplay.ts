@@ -42,6 +42,7 @@ export class TrainingDisplay implements vscode.Disposable {
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
     // Numbers arrive as they were computed (structured clone from the worker, or decodeProgress over DAP).
     if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
+    if (p.ranks) this.view.post({ kind: 'ranks', ranks: p.ranks });
     if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints });
     // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
     const batchLoss = p.batchLoss;

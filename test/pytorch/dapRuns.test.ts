@@ -7,6 +7,9 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
+import { decodeProgress, type NnetCustomEvents } from '../../extension/debug/customEvents';
+import { applyMessage, emptyModel } from '../../webview/gradientFlow/model';
+import type { Encoded } from '../../wire/json';
 import { pythonForTests } from '../python';
 import { root, startSession, topFrame } from './dapHarness';
 
@@ -64,6 +67,21 @@ test('a 2-process DDP run streams statistics from both ranks', { skip, timeout: 
   }
   const started2 = threads.filter((e) => e.body.reason === 'started').map((e) => e.body.threadId as number);
   assert.deepEqual(started2.sort(), [1, 2], 'one thread per rank');
+  // Once both ranks have reported, progress carries each rank's gradient norm into the Gradient Flow model.
+  const model = emptyModel();
+  for (const e of progress) {
+    const p = decodeProgress((e.body as Encoded<NnetCustomEvents['nnet.progress']>).progress);
+    if (p.ranks) applyMessage(model, { kind: 'ranks', ranks: p.ranks });
+  }
+  assert.deepEqual(
+    model.ranks.map((r) => r.rank),
+    [0, 1],
+    'per-rank norms of both ranks in the view model',
+  );
+  assert.ok(
+    model.ranks.every((r) => Number.isFinite(r.gradNorm) && r.gradNorm > 0),
+    JSON.stringify(model.ranks),
+  );
 });
 
 test(

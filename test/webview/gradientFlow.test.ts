@@ -820,6 +820,7 @@ interface Read {
   gradFlow: Snapshot;
   loss: Snapshot;
   norm: Snapshot;
+  ranks: Snapshot;
 }
 
 declare global {
@@ -1531,6 +1532,39 @@ describe('gradient flow webview (headless Chromium)', () => {
     await settle(page);
     assert.deepEqual((await read(page)).ratio.datasets[0].data, [null, null, null]);
     assert.equal(await page.locator('#ratio-summary').innerText(), 'No optimizer step yet.');
+    await assertHealthy();
+  });
+
+  test('per-rank gradient norms: hidden for one rank, bars per rank for DDP, a disagreeing rank called out', async () => {
+    await open();
+    await feedRun(page);
+    const shown = () => page.evaluate(() => !document.getElementById('ranks-panel')?.hidden);
+    assert.equal(await shown(), false, 'a .nnet run has no ranks: no panel');
+    await send(page, { kind: 'ranks', ranks: [{ rank: 0, gradNorm: 0.8 }] });
+    await settle(page);
+    assert.equal(await shown(), false, 'one rank: nothing to compare, no panel');
+    const norms = [0.8, 0.75, 12, NaN];
+    await send(page, { kind: 'ranks', ranks: norms.map((gradNorm, rank) => ({ rank, gradNorm })) });
+    await settle(page);
+    assert.equal(await shown(), true);
+    const r = (await read(page)).ranks;
+    const t = THEMES.dark;
+    assert.deepEqual(r.labels, ['rank 0', 'rank 1', 'rank 2', 'rank 3']);
+    assert.deepEqual(r.datasets[0].data, [0.8, 0.75, 12, null]);
+    assert.deepEqual(r.datasets[0].colors, [t['charts-blue'], t['charts-blue'], t['charts-red'], t.errorForeground]);
+    assert.equal(r.yScale.type, 'logarithmic');
+    assert.deepEqual([r.yScale.min, r.yScale.max], [0.1, 100]);
+    const red = await canvasPixels(page, 'ranks-chart', t['charts-red']);
+    assert.ok(red.matching > 100, `the disagreeing rank drawn in charts-red: ${JSON.stringify(red)}`);
+    assert.equal(
+      await page.locator('#ranks-summary').innerText(),
+      '4 ranks · step 1200 · ranks differ 16× · not finite: rank 3',
+    );
+    await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-ranks-dark.png'), fullPage: true });
+    // A new run (one process) hides the panel again.
+    await send(page, { kind: 'reset', title: 'train.py', layerNames: LAYERS });
+    await settle(page);
+    assert.equal(await shown(), false);
     await assertHealthy();
   });
 

@@ -98,3 +98,30 @@ test('limits travel host → view: validated, replayed to a view that saw no run
     'state saved before the settings: the defaults',
   );
 });
+
+test('per-rank gradient norms: validated, kept until the next run, replayed, and absent from older saved state', () => {
+  const ranks = [
+    { rank: 0, gradNorm: 1.5 },
+    { rank: 1, gradNorm: NaN },
+  ];
+  const parsed = parseHostToWebview(JSON.parse(JSON.stringify({ kind: 'ranks', ranks })));
+  assert.ok(parsed?.kind === 'ranks');
+  assert.equal(parsed.ranks[0].gradNorm, 1.5);
+  assert.ok(Number.isNaN(parsed.ranks[1].gradNorm), 'NaN travels as null and reads back');
+  for (const bad of [{ rank: -1, gradNorm: 1 }, { rank: 0.5, gradNorm: 1 }, { rank: 0, gradNorm: 'x' }, 3]) {
+    assert.equal(parseHostToWebview({ kind: 'ranks', ranks: [bad] }), undefined, JSON.stringify(bad));
+  }
+  const host = emptyModel();
+  applyMessage(host, { kind: 'reset', title: 'ddp.py', layerNames: ['fc1'] });
+  applyMessage(host, parsed);
+  assert.deepEqual(host.ranks.length, 2);
+  const view = emptyModel();
+  for (const msg of replayMessages(host, true))
+    applyMessage(view, parseHostToWebview(JSON.parse(JSON.stringify(msg)))!);
+  assert.deepEqual(view.ranks[0], { rank: 0, gradNorm: 1.5 });
+  const { ranks: _, ...older } = view;
+  const saved = { version: 3, model: older, lossLogScale: false, gradLogScale: true, showPrevious: true };
+  assert.deepEqual(parsePersistedState(JSON.parse(JSON.stringify(saved)))?.model.ranks, []);
+  applyMessage(host, { kind: 'reset', title: 'train.py', layerNames: ['fc1'] });
+  assert.deepEqual(host.ranks, [], 'a new run starts with no ranks');
+});

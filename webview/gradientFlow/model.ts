@@ -1,6 +1,6 @@
 // The Gradient Flow view's data model (no DOM, no vscode), folded from host messages by both webview and host.
 
-import type { LayerGradStats, LossPoint } from '../../wire/types';
+import type { LayerGradStats, LossPoint, RankGradNorm } from '../../wire/types';
 import { appendSeries, emptySeries, seriesForDisplay, type Series, type ValueOf } from './series';
 import {
   DEFAULT_VIEW_LIMITS,
@@ -39,6 +39,8 @@ export interface GradientFlowModel {
   layers: LayerGradStats[];
   /** Optimizer step of `layers`, or null before the first gradient arrives. */
   step: number | null;
+  /** Each rank's latest global gradient norm in a distributed run, in rank order; empty for one process. */
+  ranks: RankGradNorm[];
   loss: LossSeries;
   /** The loss per optimizer step, one sample per progress update, downsampled like the epoch curve. */
   stepLoss: StepLossSeries;
@@ -71,6 +73,7 @@ export function emptyModel(): GradientFlowModel {
     layerNames: [],
     layers: [],
     step: null,
+    ranks: [],
     loss: emptyLossSeries(),
     stepLoss: emptySeries(),
     gradNorm: emptySeries(),
@@ -126,6 +129,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.layerNames = [...msg.layerNames];
       model.layers = [];
       model.step = null;
+      model.ranks = [];
       model.loss = emptyLossSeries();
       model.stepLoss = emptySeries();
       model.gradNorm = emptySeries();
@@ -140,6 +144,9 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
           : { name: l.name, meanAbsGrad: l.meanAbsGrad, maxAbsGrad: l.maxAbsGrad, updateRatio: l.updateRatio },
       );
       model.step = msg.step;
+      return;
+    case 'ranks':
+      model.ranks = msg.ranks.map((r) => ({ rank: r.rank, gradNorm: r.gradNorm }));
       return;
     case 'loss':
       appendLoss(model.loss, msg.points, model.limits.curvePoints);

@@ -3,7 +3,7 @@
 
 // Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `validate.ts` beside this file reads them.
 
-import type { LayerGradStats, LossPoint } from '../../wire/types';
+import type { LayerGradStats, LossPoint, RankGradNorm } from '../../wire/types';
 import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 import type { GradientFlowModel } from './model';
 
@@ -81,6 +81,8 @@ export type HostToWebview =
     }
   /** Latest per-layer gradient magnitudes, in network order. */
   | { kind: 'gradFlow'; layers: readonly LayerGradStats[]; step: number }
+  /** Each rank's latest global gradient norm, in rank order (a distributed PyTorch run; one rank hides the panel); of the step of the latest `gradFlow`. */
+  | { kind: 'ranks'; ranks: readonly RankGradNorm[] }
   /** Loss points to append to the curve; `valLoss` when the data has a validation split. */
   | { kind: 'loss'; points: readonly LossPoint[] }
   /** Per-step loss samples to append (a few per second while training: a sampled trace, like the norms). */

@@ -1,7 +1,7 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
 import { decodeNumber } from '../../wire/json';
-import type { LayerGradStats } from '../../wire/types';
+import type { LayerGradStats, RankGradNorm } from '../../wire/types';
 import {
   DEFAULT_VIEW_LIMITS,
   MAX_CURVE_POINTS,
@@ -49,6 +49,18 @@ function layer(x: unknown): LayerGradStats | undefined {
   if (x.updateRatio === undefined) return { name, meanAbsGrad, maxAbsGrad };
   const updateRatio = measured(x.updateRatio);
   return updateRatio === undefined ? undefined : { name, meanAbsGrad, maxAbsGrad, updateRatio };
+}
+
+/** Most ranks a message may carry (far more processes than one debug session starts). */
+const MAX_RANKS = 4096;
+
+/** A rank's gradient norm: a whole rank ≥ 0 and a measured norm. */
+function rankNorm(x: unknown): RankGradNorm | undefined {
+  if (!isRec(x)) return undefined;
+  const rank = finite(x.rank);
+  const gradNorm = measured(x.gradNorm);
+  if (rank === undefined || !Number.isInteger(rank) || rank < 0 || gradNorm === undefined) return undefined;
+  return { rank, gradNorm };
 }
 
 /** A previous run's overlay: null for none, undefined when malformed. */
@@ -150,6 +162,10 @@ export function parseHostToWebview(data: unknown): HostToWebview | undefined {
       const step = finite(data.step);
       return !layers || step === undefined ? undefined : { kind: 'gradFlow', layers, step };
     }
+    case 'ranks': {
+      const ranks = all(data.ranks, MAX_RANKS, rankNorm);
+      return ranks ? { kind: 'ranks', ranks } : undefined;
+    }
     case 'loss': {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, lossPoint);
       return points ? { kind: 'loss', points } : undefined;
@@ -229,6 +245,8 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
   const layerNames = all(m.layerNames, MAX_LAYERS, text);
   const layers = all(m.layers, MAX_LAYERS, layer);
   const step = m.step === null ? null : finite(m.step);
+  // State saved before distributed runs has no ranks: none, nothing misread.
+  const ranks = m.ranks === undefined ? [] : all(m.ranks, MAX_RANKS, rankNorm);
   const loss = series(m.loss, lossPoint);
   const gradNorm = series(m.gradNorm, normPoint);
   // State saved before the per-step curve has none: an empty series, nothing misread.
@@ -256,6 +274,7 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
     title === undefined ||
     !layerNames ||
     !layers ||
+    !ranks ||
     step === undefined ||
     !loss ||
     !state ||
@@ -272,6 +291,7 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
     layerNames,
     layers,
     step,
+    ranks,
     loss,
     stepLoss,
     gradNorm,

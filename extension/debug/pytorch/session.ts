@@ -31,6 +31,7 @@ import {
 import type { Logger } from '../../../debugger/log';
 import { placeFunction, placeLine, type Placement } from '../../../debugger/pytorch/placement';
 import { ProbeRun, type RunBreakpoint, type RunNotice, type RunStop } from '../../../debugger/pytorch/probeRun';
+import { progressAtStop, withRanks } from '../../../debugger/pytorch/progress';
 import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
 import type { PythonFound } from '../../python';
 import { sessionSettings, type NnetSettings } from '../../settings';
@@ -457,7 +458,8 @@ export class PyTorchDebugSession extends GuardedSession {
         return this.sendEvent(new ContinuedEvent(threadOf(n.rank), false));
       case 'progress': {
         this.lastProgress.set(n.rank, n.progress);
-        return this.sendCustom('nnet.progress', { progress: n.progress, paused: null }, { rank: n.rank });
+        const progress = withRanks(n.progress, this.lastProgress);
+        return this.sendCustom('nnet.progress', { progress, paused: null }, { rank: n.rank });
       }
       case 'ended':
         return this.end(n.end.summary, n.end.error);
@@ -484,8 +486,9 @@ export class PyTorchDebugSession extends GuardedSession {
       step: s.step,
       epoch: 0,
     };
-    const progress = this.lastProgress.get(s.rank);
-    if (progress) this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
+    // A stop before the rank's first progress (a breakpoint in step 1) still shows the view and status bar paused.
+    const progress = this.lastProgress.get(s.rank) ?? progressAtStop(s);
+    this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
     this.sendCustom('nnet.stopped', { network: [], location });
   }
 
