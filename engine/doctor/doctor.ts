@@ -70,9 +70,9 @@ export class Doctor {
   private readonly rules: readonly Rule[];
   private readonly ctxs: readonly RuleContext[];
   /**
-   * Per event, the rules that read it, as their bound hooks: per node for forward events, then clip and update (all
-   * of them on a measured step; those that do not need the update's measurements otherwise). Calling a bound hook
-   * from an array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
+   * Per event, the rules that read it, as their hooks: per node for forward events, then clip and update (all of
+   * them on a measured step; those that do not need the update's measurements otherwise). Calling a hook from an
+   * array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
    */
   private readonly forward: Subscribers<(ctx: RuleContext, node: number) => boolean | void>[];
   private readonly onClip: Subscribers<(ctx: RuleContext) => boolean | void>;
@@ -116,13 +116,13 @@ export class Doctor {
       const out: Subscribers<F> = { fns: [], ctxs: [], ids: [] };
       rules.forEach((r, k) => {
         const f = hook(r);
-        if (f && where(r)) add(out, (f as (...a: unknown[]) => unknown).bind(r) as F, this.ctxs[k], k);
+        if (f && where(r)) add(out, f, this.ctxs[k], k);
       });
       return out;
     };
     this.forward = trainer.model.nodes.map(() => ({ fns: [], ctxs: [], ids: [] }));
     rules.forEach((r, k) => {
-      for (const i of r.forwardNodes?.(trainer) ?? []) add(this.forward[i], r.afterForward!.bind(r), this.ctxs[k], k);
+      for (const i of r.forwardNodes?.(trainer) ?? []) add(this.forward[i], r.afterForward!, this.ctxs[k], k);
     });
     this.onClip = subscribers((r) => r.afterClip);
     this.onUpdate = subscribers((r) => r.afterUpdate);
@@ -274,8 +274,8 @@ export class Doctor {
     // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).
     let variant = 0;
     if (h.variant !== undefined) {
-      variant = this.variants.get(h.variant) ?? this.variants.size + 1;
-      this.variants.set(h.variant, variant);
+      variant = this.variants.get(h.variant) ?? 0;
+      if (!variant) this.variants.set(h.variant, (variant = this.variants.size + 1));
     }
     const key = line * 1024 + variant;
     let mine = this.talliesOf.get(rule);
