@@ -149,59 +149,64 @@ export class Doctor {
     this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
   }
 
-  /** Feeds the event the trainer has just performed. */
+  /**
+   * Feeds the event the trainer has just performed. Small on purpose, so that it is inlined where it is called: an
+   * event no rule reads (loss, backward, the forward events of unwatched layers) then costs a comparison or two, and
+   * the event object itself need not be built for the doctor. The work is in forwarded, clipped and updated.
+   */
   observe(ev: TrainerEvent): void {
-    switch (ev.phase) {
-      case 'forward': {
-        const s = this.forward[ev.layer];
-        for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], ev.layer) === false) remove(s, k--);
-        return;
-      }
-      case 'clip': {
-        const s = this.onClip;
-        for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
-        this.sampling =
-          this.stats !== null &&
-          this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
-        if (this.sampling) this.previous!.set(this.trainer.model.params);
-        return;
-      }
-      case 'update': {
-        this.steps++;
-        const stats = this.sampling ? this.stats : null;
-        if (stats) {
-          measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
-          stats.consecutive = this.lastSampled === this.trainer.step - 2;
-          this.lastSampled = this.trainer.step - 1;
-          this.sampledSteps++;
-          if (!stats.consecutive) this.bursts++;
-        }
-        // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
-        const s = stats ? this.onUpdate : this.onUnmeasuredUpdate;
-        for (let k = 0; k < s.fns.length; k++)
-          if (s.fns[k](s.ctxs[k], stats) === false) {
-            const id = s.ids[k];
-            remove(s, k--);
-            // Gone from the other list too (a rule that asked for measurements is only in the full one).
-            const other = s === this.onUpdate ? this.onUnmeasuredUpdate : this.onUpdate,
-              j = other.ids.indexOf(id);
-            if (j >= 0) remove(other, j);
-          }
-        if (this.trainer.epochs.length !== this.epochs) {
-          this.epochs = this.trainer.epochs.length;
-          for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
-          if (this.onHit)
-            for (const r of this.withPending) {
-              const h = r.pending!();
-              if (h) this.onHit(r.id, h);
-            }
-        }
-        return;
-      }
-      case 'loss':
-      case 'backward':
-        return;
+    const phase = ev.phase;
+    if (phase === 'update') this.updated();
+    else if (phase === 'clip') this.clipped();
+    else if (phase === 'forward' && this.forward[ev.layer].fns.length) this.forwarded(ev.layer);
+  }
+
+  private forwarded(layer: number): void {
+    const s = this.forward[layer];
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) remove(s, k--);
+  }
+
+  private clipped(): void {
+    const s = this.onClip;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
+    this.sampling =
+      this.stats !== null &&
+      this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
+    if (this.sampling) this.previous!.set(this.trainer.model.params);
+  }
+
+  private updated(): void {
+    this.steps++;
+    const stats = this.sampling ? this.stats : null;
+    if (stats) {
+      measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
+      stats.consecutive = this.lastSampled === this.trainer.step - 2;
+      this.lastSampled = this.trainer.step - 1;
+      this.sampledSteps++;
+      if (!stats.consecutive) this.bursts++;
     }
+    // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
+    const s = stats ? this.onUpdate : this.onUnmeasuredUpdate;
+    for (let k = 0; k < s.fns.length; k++)
+      if (s.fns[k](s.ctxs[k], stats) === false) {
+        const id = s.ids[k];
+        remove(s, k--);
+        // Gone from the other list too (a rule that asked for measurements is only in the full one).
+        const other = s === this.onUpdate ? this.onUnmeasuredUpdate : this.onUpdate,
+          j = other.ids.indexOf(id);
+        if (j >= 0) remove(other, j);
+      }
+    if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
+  }
+
+  private epochEnded(): void {
+    this.epochs = this.trainer.epochs.length;
+    for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
+    if (this.onHit)
+      for (const r of this.withPending) {
+        const h = r.pending!();
+        if (h) this.onHit(r.id, h);
+      }
   }
 
   /**
