@@ -12,7 +12,7 @@
 //                  n/a without gcc and libopenblas-dev)
 //   --no-overhead  skip the run-loop overhead measurement
 //   --no-doctor    skip the training doctor's cost: the bare trainer against the trainer with every rule watching,
-//                  alternated in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
+//                  interleaved in CPU-timed pairs in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
 //   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
 //   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; `npm run
 //                  build` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
@@ -591,7 +591,7 @@ function main(): void {
   const doctor: Record<string, DoctorCostish> = {};
   if (engines.includes('nnet') && !flag('no-doctor')) {
     console.log(
-      `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, alternated in one process, ${seconds} s per run, median of ${reps}; cost = 1 − doctor ÷ bare (goal ≤ 5%):\n`,
+      `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${seconds * reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
     );
     for (const n of nets) {
       doctor[n] = child([
@@ -608,12 +608,19 @@ function main(): void {
     }
     console.log(
       table(
-        ['', 'bare samples/s', 'with the doctor', 'cost'],
+        ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'pairs × steps'],
         nets.map((n) => {
           const d = doctor[n];
           return d.status === 'ok'
-            ? [n, fmt(d.bare), fmt(d.doctor), `${d.costPct.toFixed(1)}%`]
-            : [n, 'n/a', 'n/a', d.reason];
+            ? [
+                n,
+                fmt(d.bare),
+                fmt(d.doctor),
+                `${d.costPct.toFixed(1)}%`,
+                `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
+                `${d.pairs} × ${d.stepsPerPair}`,
+              ]
+            : [n, 'n/a', 'n/a', d.reason, '', ''];
         }),
       ),
     );

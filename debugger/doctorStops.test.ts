@@ -84,6 +84,15 @@ const moons = (layers: string, epochs: number) =>
   net(layers, `  epochs ${epochs}\n  batch 20\n  optimizer adam lr=0.01\n  validation 0.25\n  seed 3`, {
     data: 'generate moons n=80 noise=0.3 seed=6',
   });
+/** A linear fit whose second input column spans ±`scale` (off the unit scale from about 10 on) while the first spans ±1. */
+const columns = (scale: number) =>
+  net('  dense out 1 identity', '  epochs 3\n  batch 4\n  optimizer sgd lr=0.0001\n  seed 1', {
+    loss: 'mse',
+    data: ['-0.5 -0.8', '0.2 -0.7', '-0.9 -0.2', '0.8 0.6', '0.5 -0.6', '0.1 -0.4', '-0.7 0.9', '0.6 0.6']
+      .map((r) => r.split(' ').map(Number))
+      .map(([a, b]) => `\n  ${a} ${b * scale} -> ${2 * a + 0.1 * b}`)
+      .join(''),
+  });
 
 /** Per filter: a network its rule holds on (and what the stop must say), and one it does not. */
 const CASES: readonly {
@@ -155,6 +164,13 @@ const CASES: readonly {
     says: /^Overfitting: the validation loss .* \[overfitting, data line 8\]$/,
     layer: 'data',
     healthy: moons('  dense out 1 sigmoid', 100),
+  },
+  {
+    filter: 'unscaledInputs',
+    fires: columns(20),
+    says: /^Unscaled inputs: input column 'x2' \(mean [-\d.e]+, std 1[\d.]+\) is off the unit scale .* \[unscaled-inputs, data line 6\]$/,
+    layer: 'data',
+    healthy: columns(1),
   },
 ];
 

@@ -62,14 +62,25 @@ export class Doctor {
   readonly thresholds: DoctorThresholds;
   /** Optimizer steps observed. */
   steps = 0;
-  private readonly tallies = new Map<string, Tally>();
+  /** Every tally in the order its first hit came; and per rule, its tallies by line and variant (see record). */
+  private readonly tallies: Tally[] = [];
+  private readonly talliesOf = new Map<Rule, Map<number, Tally>>();
+  /** A number per variant string (Hit.variant) seen, for the tally key. */
+  private readonly variants = new Map<string, number>();
   private readonly rules: readonly Rule[];
   private readonly ctxs: readonly RuleContext[];
-  /** Per node: the rules (indexes) that read its forward events; then the rules of each other hook. */
-  private readonly forward: number[][];
-  private readonly onClip: number[];
-  private readonly onUpdate: number[];
+  /**
+   * Per event, the rules that read it, as their hooks: per node for forward events, then clip and update (all of
+   * them on a measured step; those that do not need the update's measurements otherwise). Calling a hook from an
+   * array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
+   */
+  private readonly forward: Subscribers<(ctx: RuleContext, node: number) => boolean | void>[];
+  private readonly onClip: Subscribers<(ctx: RuleContext) => boolean | void>;
+  private readonly onUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
+  private readonly onUnmeasuredUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
   private readonly onEpoch: number[];
+  /** The rules with a pending hit to offer after each epoch (to the hit listener). */
+  private readonly withPending: readonly Rule[];
   private readonly onHit: HitListener | undefined;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
@@ -101,14 +112,26 @@ export class Doctor {
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
     this.lines = options.source?.split('\n');
     this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
-    this.forward = trainer.model.nodes.map(() => []);
+    const subscribers = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
+      const out: Subscribers<F> = { fns: [], ctxs: [], ids: [] };
+      rules.forEach((r, k) => {
+        const f = hook(r);
+        if (f && where(r)) add(out, f, this.ctxs[k], k);
+      });
+      return out;
+    };
+    this.forward = trainer.model.nodes.map(() => ({ fns: [], ctxs: [], ids: [] }));
     rules.forEach((r, k) => {
-      for (const i of r.forwardNodes?.(trainer) ?? []) this.forward[i].push(k);
+      for (const i of r.forwardNodes?.(trainer) ?? []) add(this.forward[i], r.afterForward!, this.ctxs[k], k);
     });
-    const having = (hook: keyof Rule) => rules.flatMap((r, k) => (r[hook] ? [k] : []));
-    this.onClip = having('afterClip');
-    this.onUpdate = having('afterUpdate');
-    this.onEpoch = having('afterEpoch');
+    this.onClip = subscribers((r) => r.afterClip);
+    this.onUpdate = subscribers((r) => r.afterUpdate);
+    this.onUnmeasuredUpdate = subscribers(
+      (r) => r.afterUpdate,
+      (r) => !r.needsUpdateStats,
+    );
+    this.onEpoch = rules.flatMap((r, k) => (r.afterEpoch ? [k] : []));
+    this.withPending = options.onHit ? rules.filter((r) => r.pending) : [];
     const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
     const asked = rules.some((r) => r.needsUpdateStats);
     this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
@@ -126,53 +149,64 @@ export class Doctor {
     this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
   }
 
-  /** Feeds the event the trainer has just performed. */
+  /**
+   * Feeds the event the trainer has just performed. Small on purpose, so that it is inlined where it is called: an
+   * event no rule reads (loss, backward, the forward events of unwatched layers) then costs a comparison or two, and
+   * the event object itself need not be built for the doctor. The work is in forwarded, clipped and updated.
+   */
   observe(ev: TrainerEvent): void {
-    switch (ev.phase) {
-      case 'forward': {
-        const rs = this.forward[ev.layer];
-        for (let k = 0; k < rs.length; k++)
-          if (this.rules[rs[k]].afterForward!(this.ctxs[rs[k]], ev.layer) === false) rs.splice(k--, 1);
-        return;
-      }
-      case 'clip':
-        for (let i = 0, l = this.onClip; i < l.length; i++)
-          if (this.rules[l[i]].afterClip!(this.ctxs[l[i]]) === false) l.splice(i--, 1);
-        this.sampling =
-          this.stats !== null &&
-          this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
-        if (this.sampling) this.previous!.set(this.trainer.model.params);
-        return;
-      case 'update': {
-        this.steps++;
-        const stats = this.sampling ? this.stats : null;
-        if (stats) {
-          measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
-          stats.consecutive = this.lastSampled === this.trainer.step - 2;
-          this.lastSampled = this.trainer.step - 1;
-          this.sampledSteps++;
-          if (!stats.consecutive) this.bursts++;
-        }
-        for (let i = 0, l = this.onUpdate; i < l.length; i++) {
-          const r = this.rules[l[i]];
-          if (r.needsUpdateStats && !stats) continue;
-          if (r.afterUpdate!(this.ctxs[l[i]], stats) === false) l.splice(i--, 1);
-        }
-        if (this.trainer.epochs.length !== this.epochs) {
-          this.epochs = this.trainer.epochs.length;
-          for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
-          if (this.onHit)
-            for (const r of this.rules) {
-              const h = r.pending?.();
-              if (h) this.onHit(r.id, h);
-            }
-        }
-        return;
-      }
-      case 'loss':
-      case 'backward':
-        return;
+    const phase = ev.phase;
+    if (phase === 'update') this.updated();
+    else if (phase === 'clip') this.clipped();
+    else if (phase === 'forward' && this.forward[ev.layer].fns.length) this.forwarded(ev.layer);
+  }
+
+  private forwarded(layer: number): void {
+    const s = this.forward[layer];
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) remove(s, k--);
+  }
+
+  private clipped(): void {
+    const s = this.onClip;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
+    this.sampling =
+      this.stats !== null &&
+      this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
+    if (this.sampling) this.previous!.set(this.trainer.model.params);
+  }
+
+  private updated(): void {
+    this.steps++;
+    const stats = this.sampling ? this.stats : null;
+    if (stats) {
+      measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
+      stats.consecutive = this.lastSampled === this.trainer.step - 2;
+      this.lastSampled = this.trainer.step - 1;
+      this.sampledSteps++;
+      if (!stats.consecutive) this.bursts++;
     }
+    // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
+    const s = stats ? this.onUpdate : this.onUnmeasuredUpdate;
+    for (let k = 0; k < s.fns.length; k++)
+      if (s.fns[k](s.ctxs[k], stats) === false) {
+        const id = s.ids[k];
+        remove(s, k--);
+        // Gone from the other list too (a rule that asked for measurements is only in the full one).
+        const other = s === this.onUpdate ? this.onUnmeasuredUpdate : this.onUpdate,
+          j = other.ids.indexOf(id);
+        if (j >= 0) remove(other, j);
+      }
+    if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
+  }
+
+  private epochEnded(): void {
+    this.epochs = this.trainer.epochs.length;
+    for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
+    if (this.onHit)
+      for (const r of this.withPending) {
+        const h = r.pending!();
+        if (h) this.onHit(r.id, h);
+      }
   }
 
   /**
@@ -208,7 +242,7 @@ export class Doctor {
       this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
     }
     const out: Finding[] = [];
-    for (const t of this.tallies.values()) {
+    for (const t of this.tallies) {
       const share = t.rule.persistence?.(this.thresholds) ?? 0;
       const chances =
         t.rule.per === 'window'
@@ -242,11 +276,19 @@ export class Doctor {
     this.onHit?.(rule.id, h);
     const a = h.anchor,
       line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
-    const key = `${rule.id}:${line}:${h.variant ?? ''}`;
-    const t = this.tallies.get(key);
+    // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).
+    let variant = 0;
+    if (h.variant !== undefined) {
+      variant = this.variants.get(h.variant) ?? 0;
+      if (!variant) this.variants.set(h.variant, (variant = this.variants.size + 1));
+    }
+    const key = line * 1024 + variant;
+    let mine = this.talliesOf.get(rule);
+    if (!mine) this.talliesOf.set(rule, (mine = new Map()));
+    const t = mine.get(key);
     if (!t) {
       const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
-      this.tallies.set(key, {
+      const fresh: Tally = {
         rule,
         node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
         line: pos.line,
@@ -256,7 +298,9 @@ export class Doctor {
         count: 1,
         worst: h,
         steps: [h.step],
-      });
+      };
+      mine.set(key, fresh);
+      this.tallies.push(fresh);
       return;
     }
     if (h.excess > t.worst.excess) {
@@ -298,4 +342,23 @@ function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: Doc
     s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
     s.unchanged[k] = same;
   }
+}
+
+/** The rules subscribed to one event, in catalogue order: each one's bound hook, its context and its index. */
+interface Subscribers<F> {
+  readonly fns: F[];
+  readonly ctxs: RuleContext[];
+  readonly ids: number[];
+}
+
+function add<F>(s: Subscribers<F>, fn: F, ctx: RuleContext, id: number): void {
+  s.fns.push(fn);
+  s.ctxs.push(ctx);
+  s.ids.push(id);
+}
+
+function remove<F>(s: Subscribers<F>, k: number): void {
+  s.fns.splice(k, 1);
+  s.ctxs.splice(k, 1);
+  s.ids.splice(k, 1);
 }

@@ -112,6 +112,7 @@ export interface RuleContext {
 /**
  * A rule: pure checks over what the trainer measured, fed incrementally. Each hook is optional; a rule that needs
  * more than the trainer keeps asks for it (`needsUpdateStats`: what the step's update did to each weight matrix).
+ * Hooks are called as plain functions (no `this`): a rule keeps its state in its closure.
  */
 export interface Rule {
   readonly id: RuleId;

@@ -2,7 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseNnet } from '../../language/parser';
+import { Trainer } from '../../runtime/trainer';
+import { Doctor } from '../doctor';
 import { findingsOf, lineOf, net } from '../testing';
+import { vanishing } from './gradients';
 
 const deep = (act: string, init: string, train: string) =>
   net(
@@ -46,4 +50,27 @@ test('vanishing: ten sigmoid layers, on the repeated layer line', () => {
 
 test('vanishing: the same depth with ReLU and He init is silent', () => {
   assert.deepEqual(findingsOf(stack('relu', 'he'), 'vanishing'), []);
+});
+
+test('vanishing: silent on a run that converged, whose gradients vanish because its loss does', () => {
+  // Two tanh layers fit XOR until the loss is ~1e-8 (the output sigmoid's a − y): from step ~4200 on every layer's
+  // mean |∇W| is below the floor, on more than half of the 24000 steps.
+  const xor = (epochs: number) =>
+    net(
+      '  dense h1 8 tanh init=xavier\n  dense h2 8 tanh init=xavier\n  dense out 1 sigmoid',
+      `  epochs ${epochs}\n  batch 16\n  optimizer adam lr=0.05\n  seed 1`,
+    );
+  assert.deepEqual(findingsOf(xor(6000), 'vanishing'), []);
+  // The gradients are tiny all the same: with the loss check off (a factor of 0), the floor holds on every layer.
+  const { spec } = parseNnet(xor(6000));
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    d = new Doctor(t, { rules: [vanishing(0)] });
+  for (let ev = t.advance(); ev; ev = t.advance()) d.observe(ev);
+  const off = d.findings();
+  assert.deepEqual(
+    off.map((f) => f.layer),
+    ['h1', 'h2', 'out'],
+  );
+  assert.ok(off.every((f) => f.evidence.measured < 1e-7 && f.firstStep > 1000));
 });

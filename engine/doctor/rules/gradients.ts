@@ -31,12 +31,20 @@ export function exploding(): Rule {
 }
 
 /**
+ * A step whose loss is at most this part of the first step's is not checked for vanishing gradients: the run has
+ * converged, and its gradients vanish because the loss they are the slope of does (with a fused sigmoid or softmax
+ * output, ∂L/∂z = a − y is as small as the loss), not because the layers between lose them.
+ */
+export const CONVERGED_LOSS = 1e-4;
+
+/**
  * vanishing: a layer's ‖∂L/∂W‖ below `vanishingRatio` × the output layer's, or its mean |∂L/∂W| below the absolute
  * floor (so a network that collapsed entirely is caught too); sits on the layer's line. Persistent: more than half
- * the steps.
+ * the steps. Silent on steps whose loss has fallen to `converged` × the first step's (CONVERGED_LOSS).
  */
-export function vanishing(): Rule {
-  let last = -2; // the output layer the ratio refers to: found once per run
+export function vanishing(converged = CONVERGED_LOSS): Rule {
+  let last = -2, // the output layer the ratio refers to: found once per run
+    first = NaN; // the first step's loss
   return {
     id: 'vanishing',
     persistence: (th) => th.persistence,
@@ -44,6 +52,8 @@ export function vanishing(): Rule {
       const nodes = t.model.nodes;
       if (last === -2) last = lastWeightedNode(nodes);
       if (last < 0) return false;
+      if (Number.isNaN(first)) first = t.loss;
+      if (t.loss <= converged * first) return; // a loss of 0 from the start included: nothing to learn
       const ref = t.gradNorm[last];
       for (let i = 0; i < nodes.length; i++) {
         if (!nodes[i].wSize) continue;

@@ -2,7 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseNnet } from '../../language/parser';
+import { Trainer } from '../../runtime/trainer';
 import { findingsOf, lineOf, net } from '../testing';
+import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../thresholds';
+import type { Rule, RuleContext } from '../types';
+import { lossSpike } from './loss';
 
 const xor = (opt: string) =>
   net('  dense h1 8 tanh init=xavier\n  dense out 1 sigmoid', `  epochs 40\n  batch 16\n  optimizer ${opt}\n  seed 1`);
@@ -53,4 +58,67 @@ test('overfitting: 2×64 ReLU units on 60 noisy samples, on the data line', () =
 
 test('overfitting: a linear model cannot overfit these samples', () => {
   assert.deepEqual(findingsOf(moons('  dense out 1 sigmoid', 100), 'overfitting'), []);
+});
+
+/** loss-spike as it was first written: both means of every step summed afresh (the reference for the running sum). */
+function exactLossSpike(): Rule {
+  let ring: Float64Array | null = null,
+    seen = 0,
+    first = NaN;
+  const mean = (from: number, n: number) => {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += ring![(from + k) % ring!.length];
+    return s / n;
+  };
+  return {
+    id: 'loss-spike',
+    afterUpdate({ trainer: t, thresholds: th, report }) {
+      const w = th.window;
+      ring ??= new Float64Array(2 * w);
+      ring[seen++ % (2 * w)] = t.previousLoss;
+      if (seen === w) first = mean(0, w);
+      if (seen < 2 * w) return;
+      const recent = mean(seen - w, w);
+      if (!(recent > first)) return;
+      const before = mean(seen - 2 * w, w);
+      if (recent > th.lossSpikeFactor * before)
+        report({
+          anchor: { kind: 'optimizer' },
+          step: t.step - 1,
+          measured: recent / before,
+          threshold: th.lossSpikeFactor,
+          excess: 1,
+          message: () => '',
+        });
+    },
+  };
+}
+
+/** Every hit of `rule` over a run of `text`, as "step: measured". */
+function spikeHits(rule: Rule, text: string, th: DoctorThresholds): string[] {
+  const { spec } = parseNnet(text);
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    out: string[] = [];
+  const ctx: RuleContext = { trainer: t, thresholds: th, report: (h) => out.push(`${h.step}: ${h.measured}`) };
+  for (let ev = t.advance(); ev; ev = t.advance()) if (ev.phase === 'update') rule.afterUpdate!(ctx, null);
+  return out;
+}
+
+test('loss-spike: the running sum that skips the exact means finds every hit of summing both means every step', () => {
+  const text = (lr: number, batch: number) =>
+    net(
+      '  dense h1 8 tanh init=xavier\n  dense out 1 sigmoid',
+      `  epochs 60\n  batch ${batch}\n  optimizer sgd lr=${lr}\n  seed 4`,
+    );
+  let compared = 0;
+  for (const src of [line(0.6), line(0.45), text(2, 1), text(0.5, 3), text(8, 2)])
+    for (const factor of [1, 1.02, 1.5, 3])
+      for (const window of [2, 10]) {
+        const th = { ...DEFAULT_THRESHOLDS, lossSpikeFactor: factor, window };
+        const want = spikeHits(exactLossSpike(), src, th);
+        assert.deepEqual(spikeHits(lossSpike(), src, th), want, `factor ${factor}, window ${window}`);
+        compared += want.length;
+      }
+  assert.ok(compared > 200, `${compared} hits compared`);
 });

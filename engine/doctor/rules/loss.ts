@@ -12,18 +12,19 @@ const fmt = (x: number) => x.toPrecision(3);
  */
 export function lossNotDecreasing(): Rule {
   let first = NaN,
-    sum = 0,
     n = 0;
+  // The window's sum in a typed array: a number kept in a closure variable is boxed anew at every write, each step.
+  const sum = new Float64Array(1);
   return {
     id: 'loss-not-decreasing',
     per: 'window',
     persistence: (th) => th.persistence,
     afterUpdate({ trainer: t, thresholds: th, report }) {
-      sum += t.previousLoss;
+      sum[0] += t.previousLoss;
       if (++n < th.window) return;
-      const mean = sum / n,
+      const mean = sum[0] / n,
         step = t.step;
-      sum = n = 0;
+      sum[0] = n = 0;
       if (Number.isNaN(first)) {
         first = mean;
         return;
@@ -52,17 +53,43 @@ export function lossNotDecreasing(): Rule {
 export function lossSpike(): Rule {
   let ring: Float64Array | null = null,
     seen = 0,
-    first = NaN;
+    first = NaN,
+    runningW = 0;
+  // The sum of the last w losses, kept by adding the newest and taking off the oldest and summed afresh every w
+  // steps, and the largest |loss| it has seen since: it tells the steps whose recent mean is clearly not above the
+  // start, which need no exact mean. Every other step computes the exact mean as before: the hits are the same.
+  // In a typed array: a number kept in a closure variable is boxed anew at every write, each step.
+  const run = new Float64Array(2); // [sum, largest]
   return {
     id: 'loss-spike',
     afterUpdate({ trainer: t, thresholds: th, report }) {
-      const w = th.window;
+      const w = th.window,
+        loss = t.previousLoss;
       ring ??= new Float64Array(2 * w);
-      ring[seen++ % (2 * w)] = t.previousLoss;
+      const len = 2 * w,
+        fits = ring.length === len; // the window was changed mid-run: no running sum, the exact means only
+      if (w !== runningW) [runningW, run[0]] = [w, NaN];
+      if (fits && seen >= w) run[0] -= ring[(seen - w) % len];
+      ring[seen++ % len] = loss;
+      run[0] += loss;
+      run[1] = Math.max(run[1], Math.abs(loss));
+      if (fits && (seen % w === 0 || Number.isNaN(run[0]))) {
+        let sum = 0,
+          largest = 0;
+        for (let k = Math.max(0, seen - w); k < seen; k++) {
+          sum += ring[k % len];
+          largest = Math.max(largest, Math.abs(ring[k % len]));
+        }
+        run[0] = sum;
+        run[1] = largest;
+      }
       if (seen === w) first = mean(ring, 0, w);
       if (seen < 2 * w) return;
+      // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
+      // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both.
+      if (fits && run[0] / w < first - 1e-9 * w * run[1]) return;
       // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
-      // where the run started (rare in a run that learns: one mean of w per step).
+      // where the run started (rare in a run that learns).
       const recent = mean(ring, seen - w, w);
       if (!(recent > first)) return;
       const before = mean(ring, seen - 2 * w, w),

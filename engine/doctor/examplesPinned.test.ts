@@ -1,0 +1,103 @@
+// Every tally of the doctor on every example pinned: rule, position, layer, first and last step, count, the first
+// steps and the worst measurement. Run with persistence 0, so every tally is a finding (the default findings, which
+// examples.test.ts checks, are a subset): an optimisation of how rules are fed or when they look must leave every
+// number here unchanged.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { nodeReadFile } from '../data/files';
+import { parseNnet } from '../language/parser';
+import { diagnoseRun } from './run';
+import type { Finding } from './types';
+
+const DIR = path.join(__dirname, '..', '..', 'examples');
+
+const row = (f: Finding) =>
+  `${f.rule} ${f.line + 1}:${f.column + 1} ${f.layer ?? '-'} steps ${f.firstStep}-${f.lastStep} x${f.count} at ${f.evidence.steps.join(',')} measured ${f.evidence.measured.toPrecision(6)} threshold ${f.evidence.threshold}`;
+
+/** Per example, every tally in the doctor's order (source line, column, rule). */
+const PINNED: Record<string, readonly string[]> = {
+  'batchnorm.nnet': ['update-ratio 20:3 - steps 0-242 x11 at 0,1,2,40,41 measured 0.545361 threshold 0.1'],
+  'classify.nnet': [
+    'vanishing 5:3 h1 steps 530-530 x1 at 530 measured 0.000659592 threshold 0.001',
+    'update-ratio 28:3 - steps 560-562 x3 at 560,561,562 measured 0.0000607390 threshold 0.0001',
+  ],
+  'csv-regression.nnet': [],
+  'deep-relu.nnet': [],
+  'deep-sigmoid.nnet': [
+    'unchanged-weights 6:5 h_1 steps 2-282 x8 at 2,42,82,122,162 measured 3.00000 threshold 3',
+    'vanishing 6:5 h_4 steps 0-299 x300 at 0,1,2,3,4 measured 3.87990e-11 threshold 1e-7',
+    'unchanged-weights 8:3 out steps 282-282 x1 at 282 measured 3.00000 threshold 3',
+    'update-ratio 20:3 - steps 160-282 x12 at 160,161,162,200,201 measured 0.00000111162 threshold 0.0001',
+  ],
+  'dropout.nnet': ['overfitting 13:1 - steps 275-599 x2 at 275,599 measured 0.395887 threshold 0.1'],
+  'dying-relu.nnet': [
+    'dead-relu 7:3 h1 steps 9-399 x40 at 9,19,29,39,49 measured 1.00000 threshold 0.5',
+    'unchanged-weights 7:3 h1 steps 2-362 x10 at 2,42,82,122,162 measured 3.00000 threshold 3',
+    'vanishing 7:3 h1 steps 0-399 x400 at 0,1,2,3,4 measured 0.00000 threshold 1e-7',
+    'unchanged-weights 8:3 out steps 2-362 x10 at 2,42,82,122,162 measured 3.00000 threshold 3',
+    'vanishing 8:3 out steps 0-399 x400 at 0,1,2,3,4 measured 0.00000 threshold 1e-7',
+    'loss-not-decreasing 9:1 - steps 19-399 x39 at 19,29,39,49,59 measured 1.00026 threshold 0.99',
+    'update-ratio 16:3 - steps 0-362 x30 at 0,1,2,40,41 measured 0.00000 threshold 0.0001',
+  ],
+  'exploding-clipped.nnet': ['poor-init 7:5 h_4 steps 0-0 x1 at 0 measured 13.3140 threshold 10'],
+  'exploding.nnet': [
+    'poor-init 8:5 h_4 steps 0-0 x1 at 0 measured 13.3140 threshold 10',
+    'exploding 18:3 - steps 0-6 x6 at 0,1,2,3,4 measured 9840.56 threshold 100',
+    'update-ratio 18:3 - steps 1-1 x1 at 1 measured 0.100410 threshold 0.1',
+    'update-ratio 18:3 - steps 80-80 x1 at 80 measured 0.0000979947 threshold 0.0001',
+  ],
+  'ill-conditioned-adam.nnet': [
+    'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
+    'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 0.967878 threshold 0.1',
+  ],
+  'ill-conditioned-momentum.nnet': [
+    'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
+    'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 1.32977 threshold 0.1',
+  ],
+  'ill-conditioned-sgd.nnet': [
+    'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
+    'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 0.430306 threshold 0.1',
+  ],
+  'layernorm.nnet': [
+    'loss-not-decreasing 13:1 - steps 19-4269 x8 at 19,49,59,89,189 measured 2.30388 threshold 0.99',
+    'loss-spike 20:3 - steps 1510-4269 x24 at 1510,1511,1512,1513,1514 measured 380.570 threshold 3',
+    'update-ratio 20:3 - steps 2880-3562 x5 at 2880,2881,2882,3280,3562 measured 0.0000736006 threshold 0.0001',
+  ],
+  'regression.nnet': [
+    'update-ratio 19:3 - steps 0-0 x1 at 0 measured 0.165491 threshold 0.1',
+    'update-ratio 19:3 - steps 322-1002 x6 at 322,441,721,800,960 measured 0.0000324380 threshold 0.0001',
+  ],
+  'residual.nnet': ['update-ratio 23:3 - steps 0-122 x12 at 0,1,2,40,41 measured 4.61749 threshold 0.1'],
+  'spiral.nnet': [],
+  'worked-example.nnet': [],
+  'xor.nnet': [
+    'update-ratio 17:3 - steps 1920-1962 x6 at 1920,1921,1922,1960,1961 measured 0.0000973658 threshold 0.0001',
+  ],
+  'zero-init.nnet': [
+    'all-zero 7:3 h1 steps 0-0 x1 at 0 measured 0.00000 threshold 0',
+    'symmetric-units 7:3 h1 steps 0-1199 x2 at 0,1199 measured 4.00000 threshold 2',
+    'vanishing 7:3 h1 steps 669-1199 x4 at 669,974,1178,1199 measured 0.000220580 threshold 0.001',
+    'vanishing 8:3 out steps 0-0 x1 at 0 measured 0.00000 threshold 1e-7',
+    'loss-not-decreasing 9:1 - steps 19-169 x15 at 19,29,39,49,59 measured 0.997835 threshold 0.99',
+    'update-ratio 16:3 - steps 0-0 x1 at 0 measured 0.00000 threshold 0.0001',
+    'update-ratio 16:3 - steps 1-2 x2 at 1,2 measured 0.732289 threshold 0.1',
+  ],
+};
+
+test('every example is pinned', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.nnet'));
+  assert.deepEqual(files.sort(), Object.keys(PINNED).sort());
+});
+
+for (const [file, want] of Object.entries(PINNED))
+  test(`${file}: every tally of every rule as pinned`, () => {
+    const full = path.join(DIR, file);
+    const text = readFileSync(full, 'utf8');
+    const { spec } = parseNnet(text, { readFile: nodeReadFile(full, DIR) });
+    assert.ok(spec, `${file} parses`);
+    const got = diagnoseRun(spec, { source: text, thresholds: { persistence: 0 } }).findings.map(row);
+    assert.deepEqual(got, want);
+  });
