@@ -19,20 +19,47 @@ const row = (f: Finding) =>
 
 /** Per example, every tally in the doctor's order (source line, column, rule). */
 const PINNED: Record<string, readonly string[]> = {
+  'adam-l2.nnet': [],
+  'adamw.nnet': [],
+  'batch-1.nnet': [
+    'loss-not-decreasing 8:1 - steps 19-1969 x56 at 19,29,49,59,69 measured 2.23883 threshold 0.99',
+    'loss-spike 15:3 - steps 153-2358 x166 at 153,154,155,156,260 measured 34.3710 threshold 3',
+  ],
+  'batch-full.nnet': [],
   'batchnorm.nnet': ['update-ratio 20:3 - steps 0-242 x11 at 0,1,2,40,41 measured 0.545361 threshold 0.1'],
+  'bowl-lr-too-high.nnet': [
+    'loss-not-decreasing 10:1 - steps 19-19 x1 at 19 measured 38.1108 threshold 0.99',
+    'exploding 25:3 - steps 7-19 x13 at 7,8,9,10,11 measured 1022.34 threshold 100',
+    'loss-spike 25:3 - steps 19-19 x1 at 19 measured 38.1108 threshold 3',
+    'update-ratio 25:3 - steps 0-2 x3 at 0,1,2 measured 2.19996 threshold 0.1',
+  ],
+  'bowl-lr-too-low.nnet': [],
+  'bowl.nnet': ['update-ratio 24:3 - steps 0-2 x3 at 0,1,2 measured 0.316228 threshold 0.1'],
   'classify.nnet': [
     'vanishing 5:3 h1 steps 530-530 x1 at 530 measured 0.000659592 threshold 0.001',
     'update-ratio 28:3 - steps 560-562 x3 at 560,561,562 measured 0.0000607390 threshold 0.0001',
   ],
   'csv-regression.nnet': [],
+  'deep-gelu.nnet': ['poor-init 9:5 h_8 steps 0-0 x1 at 0 measured 0.0820680 threshold 10'],
   'deep-relu.nnet': [],
-  'deep-sigmoid.nnet': [
-    'unchanged-weights 6:5 h_1 steps 2-282 x8 at 2,42,82,122,162 measured 3.00000 threshold 3',
-    'vanishing 6:5 h_4 steps 0-299 x300 at 0,1,2,3,4 measured 3.87990e-11 threshold 1e-7',
-    'unchanged-weights 8:3 out steps 282-282 x1 at 282 measured 3.00000 threshold 3',
-    'update-ratio 20:3 - steps 160-282 x12 at 160,161,162,200,201 measured 0.00000111162 threshold 0.0001',
+  'deep-sigmoid-batchnorm.nnet': [
+    'vanishing 11:5 bn_1 steps 134-199 x42 at 134,142,149,153,157 measured 0.000676011 threshold 0.001',
   ],
+  'deep-sigmoid.nnet': [
+    'unchanged-weights 6:5 h_1 steps 2-162 x5 at 2,42,82,122,162 measured 3.00000 threshold 3',
+    'vanishing 6:5 h_4 steps 0-199 x200 at 0,1,2,3,4 measured 3.32011e-11 threshold 1e-7',
+    'update-ratio 20:3 - steps 120-162 x6 at 120,121,122,160,161 measured 0.00000391303 threshold 0.0001',
+  ],
+  'deep-tanh.nnet': [],
   'dropout.nnet': ['overfitting 13:1 - steps 275-599 x2 at 275,599 measured 0.395887 threshold 0.1'],
+  'dying-relu-training.nnet': [
+    'dead-relu 8:3 h1 steps 19-199 x19 at 19,29,39,49,59 measured 0.687500 threshold 0.5',
+    'vanishing 8:3 h1 steps 97-198 x8 at 97,132,166,174,183 measured 1.79825e-14 threshold 1e-7',
+    'dead-relu 9:3 h2 steps 19-199 x19 at 19,29,39,49,59 measured 0.750000 threshold 0.5',
+    'vanishing 9:3 h2 steps 58-198 x29 at 58,97,98,125,130 measured 8.17971e-16 threshold 1e-7',
+    'vanishing 10:3 out steps 97-198 x4 at 97,166,192,198 measured 1.54610e-14 threshold 1e-7',
+    'update-ratio 18:3 - steps 0-2 x3 at 0,1,2 measured 1.68866 threshold 0.1',
+  ],
   'dying-relu.nnet': [
     'dead-relu 7:3 h1 steps 9-399 x40 at 9,19,29,39,49 measured 1.00000 threshold 0.5',
     'unchanged-weights 7:3 h1 steps 2-362 x10 at 2,42,82,122,162 measured 3.00000 threshold 3',
@@ -42,6 +69,7 @@ const PINNED: Record<string, readonly string[]> = {
     'loss-not-decreasing 9:1 - steps 19-399 x39 at 19,29,39,49,59 measured 1.00026 threshold 0.99',
     'update-ratio 16:3 - steps 0-362 x30 at 0,1,2,40,41 measured 0.00000 threshold 0.0001',
   ],
+  'exploding-clipped-value.nnet': ['poor-init 8:5 h_4 steps 0-0 x1 at 0 measured 13.3140 threshold 10'],
   'exploding-clipped.nnet': ['poor-init 7:5 h_4 steps 0-0 x1 at 0 measured 13.3140 threshold 10'],
   'exploding.nnet': [
     'poor-init 8:5 h_4 steps 0-0 x1 at 0 measured 13.3140 threshold 10',
@@ -57,6 +85,12 @@ const PINNED: Record<string, readonly string[]> = {
     'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
     'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 1.32977 threshold 0.1',
   ],
+  'ill-conditioned-rmsprop.nnet': [
+    'unchanged-weights 7:3 out steps 82-82 x1 at 82 measured 3.00000 threshold 3',
+    'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
+    'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 0.767981 threshold 0.1',
+    'update-ratio 47:3 - steps 42-82 x4 at 42,80,81,82 measured 3.72064e-9 threshold 0.0001',
+  ],
   'ill-conditioned-sgd.nnet': [
     'unscaled-inputs 10:1 - steps 0-0 x1 at 0 measured 10.9176 threshold 10',
     'update-ratio 47:3 - steps 1-2 x2 at 1,2 measured 0.430306 threshold 0.1',
@@ -70,7 +104,8 @@ const PINNED: Record<string, readonly string[]> = {
     'update-ratio 19:3 - steps 0-0 x1 at 0 measured 0.165491 threshold 0.1',
     'update-ratio 19:3 - steps 322-1002 x6 at 322,441,721,800,960 measured 0.0000324380 threshold 0.0001',
   ],
-  'residual.nnet': ['update-ratio 23:3 - steps 0-122 x12 at 0,1,2,40,41 measured 4.61749 threshold 0.1'],
+  'residual.nnet': ['update-ratio 27:3 - steps 0-2 x3 at 0,1,2 measured 0.287508 threshold 0.1'],
+  'saturation.nnet': ['saturated 7:3 h1 steps 9-9 x1 at 9 measured 0.639062 threshold 0.5'],
   'spiral.nnet': [],
   'worked-example.nnet': [],
   'xor.nnet': [
