@@ -65,6 +65,12 @@ test('a 2-process DDP run streams statistics from both ranks', { skip, timeout: 
     );
     assert.ok(layers.every((l) => typeof l.meanAbsGrad === 'number' && l.meanAbsGrad >= 0));
   }
+  // The view draws rank 0 (the rank breakpoints pause): once it has reported, rank 1's reports bring no losses of
+  // their own (its bars would make the chart alternate between ranks).
+  const firstOfRank0 = progress.findIndex((e) => (e.body as { rank: number }).rank === 0);
+  const fromRank1After = progress.slice(firstOfRank0 + 1).filter((e) => (e.body as { rank: number }).rank === 1);
+  for (const e of fromRank1After)
+    assert.deepEqual((e.body as { progress: { newLossPoints: unknown[] } }).progress.newLossPoints, []);
   const started2 = threads.filter((e) => e.body.reason === 'started').map((e) => e.body.threadId as number);
   assert.deepEqual(started2.sort(), [1, 2], 'one thread per rank');
   // Once both ranks have reported, progress carries each rank's gradient norm into the Gradient Flow model.

@@ -458,7 +458,12 @@ export class PyTorchDebugSession extends GuardedSession {
         return this.sendEvent(new ContinuedEvent(threadOf(n.rank), false));
       case 'progress': {
         this.lastProgress.set(n.rank, n.progress);
-        const progress = withRanks(n.progress, this.lastProgress);
+        // The view draws one rank, the one breakpoints pause: another rank's report only refreshes the per-rank
+        // norms (its bars and losses would make the chart alternate between ranks). Until that rank has reported,
+        // any rank's picture is better than none. `rank` says whose statistics arrived.
+        const shown = this.lastProgress.get(this.stopRank);
+        const base = n.rank === this.stopRank || !shown ? n.progress : { ...shown, newLossPoints: [] };
+        const progress = withRanks(base, this.lastProgress);
         return this.sendCustom('nnet.progress', { progress, paused: null }, { rank: n.rank });
       }
       case 'ended':
