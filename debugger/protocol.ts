@@ -26,6 +26,7 @@ export interface RuntimeLocation {
 /** Live training progress, throttled by the worker to a few per second. */
 export interface Progress {
   readonly epoch: number;
+  /** Epochs of the run; 0 when it has none the debugger can see (a PyTorch script: it counts steps). */
   readonly epochs: number;
   readonly step: number;
   readonly loss: number;

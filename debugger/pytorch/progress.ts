@@ -10,9 +10,9 @@ type ProbeProgress = Extract<ProbeToHost, { kind: 'progress' }>;
 export function progressOf(p: ProbeProgress, lastLoss: number): Progress {
   const loss = p.losses.length ? p.losses[p.losses.length - 1][1] : lastLoss;
   return {
-    // A PyTorch script has no epochs nnet can see: steps stand in for them, as in the loss points.
-    epoch: p.step,
-    epochs: p.step + 1,
+    // A PyTorch script has no epochs nnet can see: `epochs` 0 says so, and steps stand in for them in loss points.
+    epoch: 0,
+    epochs: 0,
     step: p.step,
     loss,
     batchLoss: loss,
@@ -52,8 +52,8 @@ export function progressAtStop(s: {
 }): Progress {
   const loss = s.loss ?? NaN;
   return {
-    epoch: s.step,
-    epochs: s.step + 1,
+    epoch: 0,
+    epochs: 0,
     step: s.step,
     loss,
     batchLoss: loss,

@@ -59,7 +59,8 @@ export class TrainingDisplay implements vscode.Disposable {
       this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after }], clipNorm: p.clipNorm ?? null });
     }
     const loss = !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
-    const where = `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}`;
+    const where =
+      p.epochs > 0 ? `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}` : `step ${p.step + 1}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
       this.view.post({
