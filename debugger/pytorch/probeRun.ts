@@ -94,6 +94,8 @@ export class ProbeRun {
   private rankExits: { rank: number; code: number }[] = [];
   private stopping = false;
   private ended = false;
+  /** Attached to probes started elsewhere: no process of ours; the run ends when its last rank has gone. */
+  private attached = false;
 
   constructor(
     private readonly log: Logger,
@@ -113,6 +115,17 @@ export class ProbeRun {
     proc.onDidOutput((o) => this.notify({ kind: 'output', ...o }));
     // The ranks' last messages (`exit` with the error) may still be in the socket when the process is reaped.
     proc.onDidExit((e) => setTimeout(() => this.finish(e), 50));
+  }
+
+  /**
+   * Listens for probes a user starts elsewhere (`python -m nnet_probe` in a terminal) on 127.0.0.1:`port` (0: any
+   * free port); returns the environment they need (PROBE_ENV: where to connect and the session's token).
+   */
+  async attach(port: number): Promise<Readonly<Record<string, string>>> {
+    this.attached = true;
+    this.server = await ProbeServer.listen(this.log, {}, port);
+    this.server.onDidConnect((c) => this.connected(c));
+    return this.server.env;
   }
 
   /** The modules the probe reported, null before the model was first called. */
@@ -222,6 +235,8 @@ export class ProbeRun {
     if (wasStopped) this.stopped = null;
     const message = wasStopped && !this.stopping ? `rank ${rank} ended while stopped` : `rank ${rank} ended`;
     this.notify({ kind: 'rankEnded', rank, message });
+    // Attached, no process tells us the script ended: its last rank leaving does (its `exit` came first).
+    if (this.attached && this.ranks.size === 0) setTimeout(() => this.finish(this.attachedExit()), 50);
   }
 
   private async report(rank: number, m: ProbeReport): Promise<void> {
@@ -408,7 +423,14 @@ export class ProbeRun {
   async terminate(): Promise<void> {
     this.stopping = true;
     for (const r of this.ranks.values()) r.conn.send({ kind: 'stop' });
+    if (this.attached && this.ranks.size === 0) this.finish(this.attachedExit());
     await this.process?.endWithin(KILL_GRACE_MS);
+  }
+
+  /** How an attached run ended, as far as its ranks' `exit` messages say (no exit status of a process of ours). */
+  private attachedExit(): ProbeExit {
+    const codes = this.exitMessages.map((m) => m.code);
+    return { code: codes.find((c) => c !== 0) ?? (codes.length ? 0 : null), signal: null };
   }
 
   private finish(exit: ProbeExit): void {
@@ -420,6 +442,7 @@ export class ProbeRun {
     else if (this.stopping) summary = 'stopped';
     else if (error) summary = `the script raised ${error.type}: ${error.message}`;
     else if (exit.signal) summary = `the script was killed by ${exit.signal}`;
+    else if (this.attached && code === null) summary = 'the probe disconnected';
     else if (code !== 0) summary = `the script ${statusText(code ?? 1)}`;
     else if (!this.modules) summary = 'no module with parameters was called (the probe found nothing to debug)';
     else summary = 'the script finished';

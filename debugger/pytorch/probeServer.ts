@@ -165,12 +165,12 @@ export class ProbeServer implements Disposable {
     server.on('connection', (s) => this.accept(s));
   }
 
-  /** Listens on 127.0.0.1, on a port the system chooses. */
-  static listen(log: Logger, limits: Partial<ProbeServerLimits> = {}): Promise<ProbeServer> {
+  /** Listens on 127.0.0.1, on `port` (0: a port the system chooses). */
+  static listen(log: Logger, limits: Partial<ProbeServerLimits> = {}, port = 0): Promise<ProbeServer> {
     return new Promise((resolve, reject) => {
       const server = net.createServer();
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(port, '127.0.0.1', () => {
         server.off('error', reject);
         server.on('error', (e) => log.log('error', `probe server: ${e.message}`));
         resolve(new ProbeServer(server, log, { ...DEFAULT_LIMITS, ...limits }));

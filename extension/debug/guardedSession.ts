@@ -68,6 +68,10 @@ export abstract class GuardedSession extends LoggingDebugSession {
       case 'launch':
         pending = this.launchRequest(response, args);
         break;
+      case 'attach':
+        // Only PyTorch sessions attach (their handler is async); every argument of attach is optional.
+        pending = Promise.resolve(this.attachRequest(response, (args ?? {}) as DebugProtocol.AttachRequestArguments));
+        break;
       case 'variables':
         pending = this.variablesRequest(response as DebugProtocol.VariablesResponse, args);
         break;

@@ -33,7 +33,8 @@ export class PyTorchConfigurationProvider implements vscode.DebugConfigurationPr
       const editor = vscode.window.activeTextEditor;
       if (editor?.document.languageId === 'python') config = pytorchConfiguration();
     }
-    if (!config.program) {
+    // Attach runs nothing of ours (the user starts the script under the probe): it needs no program.
+    if (config.request !== 'attach' && !config.program) {
       await vscode.window.showErrorMessage(
         vscode.l10n.t('Open a PyTorch training script (.py) to debug, or set "program" in launch.json.'),
       );

@@ -76,3 +76,32 @@ export function checkLaunch(a: Record<string, unknown>): LaunchCheck {
     stopOnEntry: a.stopOnEntry === true,
   };
 }
+
+/** Arguments of an `attach` request of type `nnet-pytorch`: wait for probes started in a terminal. */
+export interface PyTorchAttachArguments extends DebugProtocol.AttachRequestArguments {
+  /** Loopback port to listen on (default 0: any free port; the Debug Console shows the command to run). */
+  port?: number;
+  /** The rank breakpoints, Step Over and Pause act on (default 0). */
+  rank?: number;
+  /** Stop at the first module event. */
+  stopOnEntry?: boolean;
+}
+
+/** The attach arguments checked and completed, or why they cannot be used. */
+export type AttachCheck =
+  | { readonly ok: true; readonly port: number; readonly rank: number; readonly stopOnEntry: boolean }
+  | { readonly ok: false; readonly message: string };
+
+/** Checks an attach request's arguments. */
+export function checkAttach(a: Record<string, unknown>): AttachCheck {
+  const bad = (message: string): AttachCheck => ({ ok: false, message: `invalid attach configuration: ${message}` });
+  const port = a.port ?? 0;
+  if (!Number.isSafeInteger(port) || (port as number) < 0 || (port as number) > 65535)
+    return bad("'port' must be a whole number from 0 to 65535");
+  const rank = a.rank ?? 0;
+  if (!Number.isSafeInteger(rank) || (rank as number) < 0 || (rank as number) >= MAX_NPROC)
+    return bad(`'rank' must be a whole number from 0 to ${MAX_NPROC - 1}`);
+  if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean')
+    return bad("'stopOnEntry' must be true or false");
+  return { ok: true, port: port as number, rank: rank as number, stopOnEntry: a.stopOnEntry === true };
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { checkLaunch } from './launch';
+import { checkAttach, checkLaunch } from './launch';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -29,7 +29,10 @@ test('the nnet-pytorch debugger: for Python, activated on resolve, breakpoints a
 test('its launch attributes are what the adapter reads, each described in package.nls.json', () => {
   const d = debuggerOf('nnet-pytorch') as unknown as {
     label: string;
-    configurationAttributes: { launch: { properties: Record<string, { description: string; default?: unknown }> } };
+    configurationAttributes: Record<
+      'launch' | 'attach',
+      { properties: Record<string, { description: string; default?: unknown }> }
+    >;
     initialConfigurations: Record<string, unknown>[];
     configurationSnippets: { label: string; description: string; body: Record<string, unknown> }[];
   };
@@ -44,9 +47,14 @@ test('its launch attributes are what the adapter reads, each described in packag
     'rank',
     'stopOnEntry',
   ]);
+  const attach = d.configurationAttributes.attach.properties;
+  assert.deepEqual(Object.keys(attach).sort(), ['port', 'rank', 'stopOnEntry']);
+  const attachDefaults = Object.fromEntries(Object.entries(attach).map(([k, p]) => [k, p.default]));
+  assert.ok(checkAttach(attachDefaults).ok, JSON.stringify(attachDefaults));
   const strings = [
     d.label,
     ...Object.values(props).map((p) => p.description),
+    ...Object.values(attach).map((p) => p.description),
     ...d.configurationSnippets.flatMap((s) => [s.label, s.description]),
   ];
   for (const s of strings) {
@@ -61,7 +69,10 @@ test('its launch attributes are what the adapter reads, each described in packag
   assert.ok(check.ok, JSON.stringify(check));
   for (const c of [...d.initialConfigurations, ...d.configurationSnippets.map((s) => s.body)]) {
     assert.equal(c.type, 'nnet-pytorch');
-    assert.equal(c.request, 'launch');
-    assert.ok(checkLaunch({ ...c, program: '/tmp/train.py' }).ok, JSON.stringify(c));
+    if (c.request === 'attach') assert.ok(checkAttach(c).ok, JSON.stringify(c));
+    else {
+      assert.equal(c.request, 'launch');
+      assert.ok(checkLaunch({ ...c, program: '/tmp/train.py' }).ok, JSON.stringify(c));
+    }
   }
 });

@@ -41,10 +41,10 @@ import { exceptionFilters, requestedFilters } from '../exceptionFilters';
 import { GuardedSession } from '../guardedSession';
 import { tensorChildren, type TensorRef } from '../variables';
 import { NO_STEP_BACK, pytorchCapabilities } from './capabilities';
-import { checkLaunch } from './launch';
+import { checkAttach, checkLaunch } from './launch';
 import { moduleVariables, ptScopes, runVariables, tensorVariables, type PtVarRef } from './variables';
 
-export type { PyTorchLaunchArguments } from './launch';
+export type { PyTorchAttachArguments, PyTorchLaunchArguments } from './launch';
 
 /** What a PyTorch session needs from its host. */
 export interface PyTorchSessionOptions {
@@ -74,6 +74,8 @@ export class PyTorchDebugSession extends GuardedSession {
   protected readonly options: PyTorchSessionOptions;
   private run: ProbeRun | null = null;
   private program = '';
+  /** Started by `attach`: the probes are the user's processes. */
+  private attached = false;
   private stopRank = 0;
   private nextBreakpointId = 1;
   private readonly lineRequests = new Map<string, LineRequest[]>();
@@ -159,6 +161,44 @@ export class PyTorchDebugSession extends GuardedSession {
     }
     this.sendResponse(response);
     // The ranks wait for their first `arm`, sent once the client has set its breakpoints.
+    void this.configured.then(() => this.run?.configurationDone());
+  }
+
+  protected override async attachRequest(
+    response: DebugProtocol.AttachResponse,
+    raw: DebugProtocol.AttachRequestArguments,
+  ): Promise<void> {
+    const fail = (message: string) => this.sendErrorResponse(response, { id: 3301, format: message, showUser: true });
+    if (this.launched) return fail('this session has already started');
+    const a = checkAttach(raw as Record<string, unknown>);
+    if (!a.ok) return fail(a.message);
+    this.launched = true;
+    this.attached = true;
+    this.stopRank = a.rank;
+    const run = new ProbeRun(this.options.log, a.rank, a.stopOnEntry);
+    this.run = run;
+    run.onDidNotice((n) => this.notice(n));
+    for (const [file, reqs] of this.lineRequests) run.setLineBreakpoints(file, valid(reqs));
+    run.setFunctionBreakpoints(valid(this.functionRequests));
+    run.setExceptionFilters(this.filters);
+    let env: Readonly<Record<string, string>>;
+    try {
+      env = await run.attach(a.port);
+    } catch (e) {
+      this.run = null;
+      run.dispose();
+      return fail(`cannot listen for the probe on port ${a.port}: ${(e as Error).message}`);
+    }
+    const vars = Object.entries({ PYTHONPATH: this.options.probeDir, ...env })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    this.sendEvent(
+      new OutputEvent(
+        `Waiting for the probe. In a terminal, run your script under it:\n  ${vars} python3 -m nnet_probe train.py [args…]\n(add --nproc N for N processes; the token is this session's own)\n`,
+        'console',
+      ),
+    );
+    this.sendResponse(response);
     void this.configured.then(() => this.run?.configurationDone());
   }
 
@@ -432,6 +472,8 @@ export class PyTorchDebugSession extends GuardedSession {
         return this.sendEvent(out);
       }
       case 'rankStarted':
+        // Attached, the script is known when its first rank says hello.
+        if (!this.program) this.program = n.hello.script;
         // DAP's `process` event names the debuggee's pid (the stop rank's: the one a user would attach to or kill).
         if (n.rank === this.stopRank)
           this.sendEvent(
@@ -439,7 +481,7 @@ export class PyTorchDebugSession extends GuardedSession {
               name: `${path.basename(n.hello.script)} (rank ${n.rank})`,
               systemProcessId: n.hello.pid,
               isLocalProcess: true,
-              startMethod: 'launch',
+              startMethod: this.attached ? 'attach' : 'launch',
             }),
           );
         return this.sendEvent(new ThreadEvent('started', threadOf(n.rank)));
