@@ -173,7 +173,14 @@ test(
   { skip, timeout: 120_000 },
   async () => {
     const dc = await session();
+    const said: string[] = [];
+    dc.on('output', (e) => said.push(String(e.body.output)));
     await Promise.all([launch(dc, train, { args: ['--steps', '2'] }, [{ line: FC2 }]), dc.waitForEvent('stopped')]);
+    // VS Code hides the Step Back button of a session without the capability; the Debug Console says why.
+    assert.ok(
+      said.some((t) => t.includes('no Step Back: a PyTorch run cannot be rewound')),
+      said.join(''),
+    );
     const names: string[] = [];
     for (let i = 0; i < 3; i++) {
       const [, stopped] = await Promise.all([dc.nextRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);

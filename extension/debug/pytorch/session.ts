@@ -140,7 +140,7 @@ export class PyTorchDebugSession extends GuardedSession {
     run.setExceptionFilters(this.filters);
     this.sendEvent(
       new OutputEvent(
-        `Debugging ${path.basename(a.program)} with PyTorch ${python.torch} (${python.path})${a.nproc > 1 ? ` on ${a.nproc} processes, breakpoints on rank ${a.rank}` : ''}\n`,
+        `Debugging ${path.basename(a.program)} with PyTorch ${python.torch} (${python.path})${a.nproc > 1 ? ` on ${a.nproc} processes, breakpoints on rank ${a.rank}` : ''}\n(no Step Back: ${NO_STEP_BACK})\n`,
         'console',
       ),
     );
