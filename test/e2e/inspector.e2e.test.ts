@@ -73,7 +73,7 @@ test(
             .isVisible({ timeout: 3000 })
             .catch(() => false);
         },
-        30_000,
+        60_000,
         500,
       );
       await wb.waitUntil(
