@@ -109,7 +109,7 @@ const PINNED: Record<string, readonly string[]> = {
   'residual.nnet': ['update-ratio 27:3 - steps 0-2 x3 at 0,1,2 measured 0.287508 threshold 0.1'],
   'saturation.nnet': ['saturated 7:3 h1 steps 9-9 x1 at 9 measured 0.639062 threshold 0.5'],
   'schedule-constant.nnet': ['update-ratio 23:3 - steps 0-2 x3 at 0,1,2 measured 1.79984 threshold 0.1'],
-  'schedule-cosine.nnet': ['update-ratio 23:3 - steps 0-2 x3 at 0,1,2 measured 1.77857 threshold 0.1'],
+  'schedule-cosine.nnet': ['update-ratio 26:3 - steps 0-2 x3 at 0,1,2 measured 1.77857 threshold 0.1'],
   'single-neuron.nnet': ['update-ratio 17:3 - steps 0-2 x3 at 0,1,2 measured 0.236918 threshold 0.1'],
   'spiral.nnet': [],
   'worked-example.nnet': [],

@@ -156,8 +156,8 @@ test('accumulate.nnet: batch 8 × accumulate 4 makes the same 80 steps as batch 
     for (let i = 0; i < wa.length; i++) worst = Math.max(worst, Math.abs(wa[i] - wb[i]));
   }
   assert.ok(!a.advance() && !b.advance() && a.step === 80 && b.step === 80, `${a.step} / ${b.step} steps`);
-  assert.ok(worst < 1e-5, `largest weight difference ${worst}`);
-  for (const n of [1, 20]) assert.ok(Math.abs(epoch(a, n).loss - epoch(b, n).loss) < 1e-7, `epoch ${n}`);
+  assert.ok(worst < 1e-6, `largest weight difference ${worst}`);
+  for (let n = 1; n <= 20; n++) assert.ok(Math.abs(epoch(a, n).loss - epoch(b, n).loss) < 1e-7, `epoch ${n}`);
   assert.ok(Math.abs(epoch(a, 1).loss - 0.37672) < 5e-6 && Math.abs(epoch(a, -1).loss - 0.2454) < 5e-5);
   // Without accumulate it is another run: four times the steps.
   const plain = trained(acc.replace('  accumulate 4\n', ''));
