@@ -19,6 +19,8 @@ const row = (f: Finding) =>
 
 /** Per example, every tally in the doctor's order (source line, column, rule). */
 const PINNED: Record<string, readonly string[]> = {
+  'accumulate-batch32.nnet': [],
+  'accumulate.nnet': [],
   'adam-l2.nnet': [],
   'adamw.nnet': [],
   'batch-1.nnet': [
@@ -106,10 +108,16 @@ const PINNED: Record<string, readonly string[]> = {
   ],
   'residual.nnet': ['update-ratio 27:3 - steps 0-2 x3 at 0,1,2 measured 0.287508 threshold 0.1'],
   'saturation.nnet': ['saturated 7:3 h1 steps 9-9 x1 at 9 measured 0.639062 threshold 0.5'],
+  'schedule-constant.nnet': ['update-ratio 23:3 - steps 0-2 x3 at 0,1,2 measured 1.79984 threshold 0.1'],
+  'schedule-cosine.nnet': ['update-ratio 26:3 - steps 0-2 x3 at 0,1,2 measured 1.77857 threshold 0.1'],
+  'single-neuron.nnet': ['update-ratio 17:3 - steps 0-2 x3 at 0,1,2 measured 0.236918 threshold 0.1'],
   'spiral.nnet': [],
   'worked-example.nnet': [],
   'xor.nnet': [
     'update-ratio 17:3 - steps 1920-1962 x6 at 1920,1921,1922,1960,1961 measured 0.0000973658 threshold 0.0001',
+  ],
+  'xor-numpy.nnet': [
+    'update-ratio 21:3 - steps 9280-9962 x54 at 9280,9281,9282,9320,9321 measured 0.0000748749 threshold 0.0001',
   ],
   'zero-init.nnet': [
     'all-zero 7:3 h1 steps 0-0 x1 at 0 measured 0.00000 threshold 0',

@@ -50,6 +50,12 @@ const LESSONS = [
   'batch-1',
   'batch-full',
   'dying-relu-training',
+  'single-neuron',
+  'xor-numpy',
+  'schedule-constant',
+  'schedule-cosine',
+  'accumulate',
+  'accumulate-batch32',
 ];
 
 test('there is an example for every lesson', () => {
