@@ -70,7 +70,8 @@ export class TrainingDisplay implements vscode.Disposable {
         debugging: this.debugging,
         at: { step: paused.step + 1, epoch: paused.epoch + 1 },
       });
-      this.item.text = `$(debug-pause) nnet: ${text} · ${where}`;
+      // Without epochs, `where` would repeat the step the pause text already names.
+      this.item.text = `$(debug-pause) nnet: ${text}${p.epochs > 0 ? ` · ${where}` : loss}`;
     } else {
       this.view.post({
         kind: 'state',
