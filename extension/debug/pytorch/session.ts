@@ -132,12 +132,7 @@ export class PyTorchDebugSession extends GuardedSession {
     this.launched = true;
     this.program = a.program;
     this.stopRank = a.rank;
-    const run = new ProbeRun(this.options.log, a.rank, a.stopOnEntry);
-    this.run = run;
-    run.onDidNotice((n) => this.notice(n));
-    for (const [file, reqs] of this.lineRequests) run.setLineBreakpoints(file, valid(reqs));
-    run.setFunctionBreakpoints(valid(this.functionRequests));
-    run.setExceptionFilters(this.filters);
+    const run = this.newRun(a.rank, a.stopOnEntry);
     this.sendEvent(
       new OutputEvent(
         `Debugging ${path.basename(a.program)} with PyTorch ${python.torch} (${python.path})${a.nproc > 1 ? ` on ${a.nproc} processes, breakpoints on rank ${a.rank}` : ''}\n(no Step Back: ${NO_STEP_BACK})\n`,
@@ -164,6 +159,17 @@ export class PyTorchDebugSession extends GuardedSession {
     void this.configured.then(() => this.run?.configurationDone());
   }
 
+  /** A run with the breakpoints and filters the client set before launch/attach, its notices translated. */
+  private newRun(rank: number, stopOnEntry: boolean): ProbeRun {
+    const run = new ProbeRun(this.options.log, rank, stopOnEntry);
+    this.run = run;
+    run.onDidNotice((n) => this.notice(n));
+    for (const [file, reqs] of this.lineRequests) run.setLineBreakpoints(file, valid(reqs));
+    run.setFunctionBreakpoints(valid(this.functionRequests));
+    run.setExceptionFilters(this.filters);
+    return run;
+  }
+
   protected override async attachRequest(
     response: DebugProtocol.AttachResponse,
     raw: DebugProtocol.AttachRequestArguments,
@@ -175,12 +181,7 @@ export class PyTorchDebugSession extends GuardedSession {
     this.launched = true;
     this.attached = true;
     this.stopRank = a.rank;
-    const run = new ProbeRun(this.options.log, a.rank, a.stopOnEntry);
-    this.run = run;
-    run.onDidNotice((n) => this.notice(n));
-    for (const [file, reqs] of this.lineRequests) run.setLineBreakpoints(file, valid(reqs));
-    run.setFunctionBreakpoints(valid(this.functionRequests));
-    run.setExceptionFilters(this.filters);
+    const run = this.newRun(a.rank, a.stopOnEntry);
     let env: Readonly<Record<string, string>>;
     try {
       env = await run.attach(a.port);
