@@ -58,6 +58,10 @@ test('the targets are judged from the run: ratios, step ÷ kernels, overhead, la
   assert.equal(row('N5 Step Back').standing, 'PASS');
   assert.equal(row('N5 Reverse Continue').standing, 'FAIL');
   assert.equal(row('N3 debug session resident size').standing, 'PASS');
+  assert.match(
+    row('N3 debug session resident size').measured,
+    /^2\.0% \(381 → 389 MB; 294 MB above .*, history budget 256 MB\)$/,
+  );
   assert.equal(standingSummary(rows), '4 PASS, 4 FAIL, 3 n/a');
 });
 

@@ -24,6 +24,9 @@ const ms = (v: number) => `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ms`;
 /** Run-loop modes judged by the overhead target; debug+doctor carries the doctor, whose own budget is below. */
 const OVERHEAD_MODES = ['train', 'debug', 'debug+breakpoints', 'debug+filters'];
 
+/** Networks whose step ÷ kernels is a target ("big layers use both cores and the best vector instructions"). */
+const BIG_LAYERS = ['N3', 'N5'];
+
 /** Every target of the run, in the order of the issue. */
 export function targetsOf(r: BenchJson): TargetRow[] {
   const rows: TargetRow[] = [];
@@ -59,18 +62,16 @@ export function targetsOf(r: BenchJson): TargetRow[] {
   ] as const)
     missing(`${net} nnet ÷ single-worker nnet`, `≥ ${times}×`, 'the bench has no single-worker engine to compare');
 
-  // Nothing lost between products.
+  // Nothing lost between products: a target for the big layers (N3, N5), as the issue puts it; the rest reported.
   for (const [net, k] of Object.entries(r.netKernels ?? {})) {
-    const target = `${net} training step ÷ kernels only (GFLOP/s)`;
-    if (k.status !== 'ok') missing(target, '≥ 80%', k.reason);
-    else
-      judge(
-        target,
-        '≥ 80%',
-        k.stepOfKernels,
-        (v) => v >= 0.8,
-        `${(100 * k.stepOfKernels).toFixed(0)}% (${k.stepGflops.toFixed(2)} of ${k.kernelsGflops.toFixed(2)})`,
-      );
+    const target = `${net} training step ÷ kernels only (GFLOP/s)`,
+      goal = BIG_LAYERS.includes(net) ? '≥ 80%' : 'reported';
+    if (k.status !== 'ok') missing(target, goal, k.reason);
+    else {
+      const show = `${(100 * k.stepOfKernels).toFixed(0)}% (${k.stepGflops.toFixed(2)} of ${k.kernelsGflops.toFixed(2)})`;
+      if (BIG_LAYERS.includes(net)) judge(target, goal, k.stepOfKernels, (v) => v >= 0.8, show);
+      else rows.push({ target, goal, measured: show, standing: 'info' });
+    }
   }
 
   // The debugger: overhead in every mode, pause, rewinds.
@@ -170,7 +171,7 @@ export function targetsOf(r: BenchJson): TargetRow[] {
         (v) => v <= 5,
         m.driftPct === null
           ? `not enough steps in ${m.seconds.toFixed(0)} s (reached ${m.steps.toLocaleString('en')}${first ? '' : '; 10⁴ needed for the first sample'})`
-          : `${m.driftPct.toFixed(1)}% (${(first!.rssBytes / 2 ** 20).toFixed(0)} → ${(m.samples[m.samples.length - 1].rssBytes / 2 ** 20).toFixed(0)} MB)`,
+          : `${m.driftPct.toFixed(1)}% (${(first!.rssBytes / 2 ** 20).toFixed(0)} → ${(m.samples[m.samples.length - 1].rssBytes / 2 ** 20).toFixed(0)} MB; ${((m.samples[m.samples.length - 1].rssBytes - m.baselineRssBytes) / 2 ** 20).toFixed(0)} MB above the size before the session, history budget ${(m.historyBytes / 2 ** 20).toFixed(0)} MB)`,
       );
   }
   return rows;
