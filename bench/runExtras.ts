@@ -23,6 +23,26 @@ const load = () => `1-min load average ${os.loadavg()[0].toFixed(2)} on ${os.cpu
 const percent = (a: number | null | undefined, b: number | null | undefined) =>
   typeof a === 'number' && typeof b === 'number' && b > 0 ? `${((100 * a) / b).toFixed(a / b < 0.1 ? 1 : 0)}%` : 'n/a';
 
+/** "B×C→OC: forward/dW/dx" per layer, a run of layers of one shape as one entry (first layer apart: no dx). */
+function perShape(k: NetKernels): string[] {
+  const g = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
+  const out: string[] = [];
+  for (let i = 0; i < k.layers.length;) {
+    let j = i + 1;
+    while (i > 0 && j < k.layers.length && k.layers[j].shape === k.layers[i].shape) j++;
+    const run = k.layers.slice(i, j),
+      mean = (f: (l: (typeof run)[number]) => number | null) => {
+        const v = run.map(f);
+        return v.some((x) => x === null) ? null : (v as number[]).reduce((a, b) => a + b, 0) / v.length;
+      };
+    out.push(
+      `${run.length > 1 ? `${run.length} × ` : ''}${run[0].shape}: ${g(mean((l) => l.forward))}/${g(mean((l) => l.weightGradient))}/${g(mean((l) => l.inputGradient))}${run.length > 1 ? ' (mean)' : ''}`,
+    );
+    i = j;
+  }
+  return out;
+}
+
 /** Our kernels alone on each network's products against its step (bench/netKernels.ts), printed and returned. */
 export function netKernelsSection(
   p: Printer,
@@ -45,10 +65,9 @@ export function netKernelsSection(
       rows.push([n, `n/a (${k.reason})`, '', '', '', '', '', '', '']);
       continue;
     }
-    const g = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
     rows.push([
       n,
-      k.layers.map((l) => `${l.shape}: ${g(l.forward)}/${g(l.weightGradient)}/${g(l.inputGradient)}`).join(', '),
+      perShape(k).join(', '),
       k.kernelsGflops.toFixed(2),
       `${k.stepGflops.toFixed(2)} (${k.stepWallGflops.toFixed(2)})`,
       `${(100 * k.stepOfKernels).toFixed(0)}%`,
