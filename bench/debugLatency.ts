@@ -89,8 +89,8 @@ export interface RewindLatency {
   /** Step Back from a pause at full speed, `count` times in a row. */
   readonly stepBackMs: Spread;
   /**
-   * Reverse Continue with no breakpoint: it searches the whole kept history back to its oldest state, the most a
-   * Reverse Continue replays once the history is full. After `trainSeconds` of training each time.
+   * Reverse Continue with no breakpoint: it searches all the history kept back to its oldest state, here the
+   * `trainSeconds` of training since the previous rewind (unless the history's budget fills first).
    */
   readonly reverseContinueMs: Spread;
   /** Median steps each Reverse Continue went back. */

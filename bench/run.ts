@@ -37,6 +37,8 @@
 //   --no-latency   skip Step Back and Reverse Continue latency through a real worker (dist/worker.js) in a debug
 //                  session with its defaults (bench/debugLatency.ts; goals ≤ 100 ms and ≤ 1 s)
 //   --latency-nets N3,N5   networks for it (default N3,N5)
+//   --latency-seconds S    seconds of training before the first Step Back and before each Reverse Continue (default 2;
+//                  a Reverse Continue with no breakpoint searches all that, up to the history's budget)
 //   --memory       also the resident size of an N3 debug session at 10⁴, 2·10⁴, 5·10⁴ … steps up to
 //                  --memory-steps (default 1000000) or --memory-seconds (default 120), and N5's bytes per parameter
 //                  (after min(--memory-seconds, 20) s); goal: flat ± 5 % from 10⁴ steps on
@@ -99,6 +101,7 @@ const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1
 const latencyNets = opt('latency-nets', 'N3,N5')
   .split(',')
   .map((s) => s.trim().toUpperCase()) as NetId[];
+const latencySeconds = Number(opt('latency-seconds', '2'));
 const memorySteps = Number(opt('memory-steps', '1000000')),
   memorySeconds = Number(opt('memory-seconds', '120'));
 const viewLongSteps = Number(opt('view-long-steps', '100000')),
@@ -656,7 +659,7 @@ function main(): void {
   const view: ViewCost | null = flag('no-view') ? null : viewCost();
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatency();
   const probe: ProbeCostish | null = flag('no-probe') ? null : probeCost();
-  const rewinds = flag('no-latency') ? null : rewindLatencySection(printer, latencyNets);
+  const rewinds = flag('no-latency') ? null : rewindLatencySection(printer, latencyNets, latencySeconds);
   const memory = flag('memory') ? debugMemorySection(printer, memorySteps, memorySeconds) : null;
 
   const report: BenchJson = {

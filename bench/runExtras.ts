@@ -97,10 +97,13 @@ export function netKernelsSection(
 }
 
 /** Step Back and Reverse Continue latency per network (bench/debugLatency.ts), printed and returned. */
-export function rewindLatencySection(p: Printer, nets: readonly NetId[]): Record<string, Maybe<RewindLatency>> {
-  const trainSeconds = 2;
+export function rewindLatencySection(
+  p: Printer,
+  nets: readonly NetId[],
+  trainSeconds: number,
+): Record<string, Maybe<RewindLatency>> {
   console.log(
-    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times: continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint (it searches the whole kept history: its worst case). Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
+    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times: continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint (it searches all the history kept, here the ${trainSeconds} s since the previous rewind unless the history's budget is full first: a longer session searches more, up to the budget). Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
   );
   const out: Record<string, Maybe<RewindLatency>> = {};
   for (const n of nets)

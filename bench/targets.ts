@@ -115,7 +115,7 @@ export function targetsOf(r: BenchJson): TargetRow[] {
       `${ms(l.stepBackMs.max)} (median ${ms(l.stepBackMs.median)})`,
     );
     judge(
-      `${net} Reverse Continue latency, whole history (max of ${l.reverseContinueMs.count})`,
+      `${net} Reverse Continue latency, no hit in ${l.trainSeconds} s of history (max of ${l.reverseContinueMs.count})`,
       '≤ 1 s',
       l.reverseContinueMs.max,
       (v) => v <= 1000,
