@@ -49,9 +49,9 @@ test('the targets are judged from the run: ratios, step ÷ kernels, overhead, la
   assert.equal(row('N5 training step ÷ kernels').standing, 'FAIL');
   assert.match(row('N5 training step ÷ kernels').measured, /^50% \(20\.00 of 40\.00\)/);
   // A mode over budget fails it, and the mode that could not be measured is named.
-  assert.equal(row('N1 run-loop overhead').standing, 'FAIL');
+  assert.equal(row('N1 debugger overhead').standing, 'FAIL');
   assert.match(
-    row('N1 run-loop overhead').measured,
+    row('N1 debugger overhead').measured,
     /^\+18\.0% \(debug\+breakpoints\); not measured: debug\+filters: it stops/,
   );
   assert.equal(row('N1 pause latency').standing, 'PASS');

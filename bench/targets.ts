@@ -21,8 +21,11 @@ const x = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v
 const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
 const ms = (v: number) => `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ms`;
 
-/** Run-loop modes judged by the overhead target; debug+doctor carries the doctor, whose own budget is below. */
-const OVERHEAD_MODES = ['train', 'debug', 'debug+breakpoints', 'debug+filters'];
+/**
+ * The debugger's modes the overhead target judges against the bare engine, as the issue lists them (defaults,
+ * breakpoints that never fire, every exception filter); debug+doctor carries the doctor, whose own budget is below.
+ */
+const OVERHEAD_MODES = ['debug', 'debug+breakpoints', 'debug+filters'];
 
 /** Networks whose step ÷ kernels is a target ("big layers use both cores and the best vector instructions"). */
 const BIG_LAYERS = ['N3', 'N5'];
@@ -76,7 +79,7 @@ export function targetsOf(r: BenchJson): TargetRow[] {
 
   // The debugger: overhead in every mode, pause, rewinds.
   for (const [net, o] of Object.entries(r.instrumentationOverhead ?? {})) {
-    const target = `${net} run-loop overhead, worst of ${OVERHEAD_MODES.join(', ')}`;
+    const target = `${net} debugger overhead vs bare, worst of ${OVERHEAD_MODES.join(', ')}`;
     if (o.status !== 'ok') {
       missing(target, '≤ 10%', o.reason);
       continue;
