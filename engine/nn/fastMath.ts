@@ -1,0 +1,73 @@
+// tanh and the logistic sigmoid as a float32 layer stores them, Math.fround(Math.tanh(x)) and Math.fround(sigmoid(x)),
+// at a third of the cost: the generated training steps (fastStep.ts) call them for every activation.
+//
+// Why the results are the same bits: each function computes its value t in float64 with a relative error below
+// 1e-13 (a table of 2^(j/32) and a degree-6 polynomial for e^r, or a short odd series for small |x|), then checks
+// that every number within a relative 2^-36 of t rounds to the same float32. Math.tanh and Math.exp are within a few
+// float64 ulps (~1e-15) of the true value, far inside that window, so the float32 they round to is the one t rounds
+// to. When the window straddles a rounding boundary (about 1 call in 2,000) or x is outside the fitted range (NaN,
+// ±∞, huge), the function returns the reference expression itself. fastMath.test.ts compares both over millions of
+// float32 inputs, every one of them in the ranges where the fast formula is used.
+
+import { sigmoid } from './activations';
+
+const fr = Math.fround;
+
+/** Relative half-width of the window that must round to one float32: 2^-36, ~1.5e-11. */
+const WINDOW = 1 / 68719476736;
+
+/** 32/ln 2, and ln 2/32 in two parts (fdlibm's split of ln 2: n·HI is exact for |n| < 2^21). */
+const INV_L = 46.16624130844682;
+const L_HI = 6.9314718036912381649e-1 / 32,
+  L_LO = 1.90821492927058770002e-10 / 32;
+
+/** exp() arguments the table covers: e^y for y in [Y_MIN, Y_MAX]. */
+const Y_MIN = -31,
+  Y_MAX = 39;
+const N_MIN = Math.floor(Y_MIN * INV_L) - 1,
+  N_MAX = Math.ceil(Y_MAX * INV_L) + 1;
+/** 2^(n/32) for n in [N_MIN, N_MAX], at index n − N_MIN. */
+const POW2 = new Float64Array(N_MAX - N_MIN + 1);
+for (let n = N_MIN; n <= N_MAX; n++) {
+  const m = Math.floor(n / 32);
+  POW2[n - N_MIN] = Math.pow(2, m) * Math.pow(2, (n - 32 * m) / 32);
+}
+
+/** e^y for y in [Y_MIN, Y_MAX], relative error ~5e-16: y = n·ln2/32 + r, |r| ≤ ln2/64, e^y = 2^(n/32)·e^r. */
+function expNear(y: number): number {
+  const n = Math.round(y * INV_L);
+  const r = y - n * L_HI - n * L_LO;
+  // e^r − 1 by its Taylor series to r^6/720: the next term is below 3e-16 of it for |r| ≤ 0.0109.
+  const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  const s = POW2[n - N_MIN];
+  return s + s * p;
+}
+
+/** Math.fround(Math.tanh(x)), bit for bit. */
+export function tanh32(x: number): number {
+  const ax = Math.abs(x);
+  let t: number;
+  if (ax < 0.05) {
+    if (x === 0) return x; // ±0 as Math.tanh gives it
+    // tanh x = x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − …; the next term is below 1e-15 of x for |x| < 0.05.
+    const x2 = ax * ax;
+    t = ax + ax * x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835))));
+  } else if (ax <= 19) {
+    // 1 − 2/(e^{2|x|} + 1): e^{2|x|} ≥ 1.1 here, so the subtraction loses at most a factor 20 of its accuracy.
+    t = 1 - 2 / (expNear(2 * ax) + 1);
+  } else return fr(Math.tanh(x));
+  const lo = fr(t - t * WINDOW);
+  if (lo !== fr(t + t * WINDOW)) return fr(Math.tanh(x));
+  return x < 0 ? -lo : lo;
+}
+
+/** The logistic sigmoid as engine/nn/activations.ts computes it, rounded to float32: Math.fround(sigmoid(x)). */
+export function sigmoid32(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax <= 30)) return fr(sigmoid(x));
+  const e = expNear(-ax);
+  const t = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+  const lo = fr(t - t * WINDOW);
+  if (lo !== fr(t + t * WINDOW)) return fr(sigmoid(x));
+  return lo;
+}
