@@ -40,12 +40,11 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
   return { spec, source };
 }
 
-/** The bare Trainer loop: `advance()` until k more optimizer steps are done. */
+/** The bare Trainer loop: `advanceStep()` (whole steps, generated for all-dense networks) k times. */
 export function nnetRunner(net: NetDef, data: Dataset): Runner {
   const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec);
   const advance = (k: number) => {
-    const end = t.step + k;
-    while (t.step < end) if (!t.advance()) throw new Error('ran out of epochs; use fewer --seconds');
+    for (let i = 0; i < k; i++) if (!t.advanceStep()) throw new Error('ran out of epochs; use fewer --seconds');
   };
   return {
     samplesPerStep: net.batch,

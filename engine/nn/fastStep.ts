@@ -107,20 +107,68 @@ class Source {
   }
 
   body(): string {
-    const { L, B, m } = this;
+    const { L, m } = this;
     const K = m.nodes[L - 1].outWidth;
     for (let i = 0; i < L; i++) this.forward(i);
-    const fusedArg = this.fused ? 'true' : 'false';
-    this.emit(`const loss = lossForward(${q(this.loss)}, Z${L - 1}, A${L}, Y, ${B}, ${K}, ${fusedArg});`);
+    this.lossForward(K);
     this.emit('if (!Number.isFinite(loss)) { S[0] = NaN; return loss; }');
-    this.emit(
-      `lossBackward(${q(this.loss)}, DO${L - 1}, ${this.fused ? `D${L - 1}` : 'null'}, A${L}, Y, ${B}, ${K}, ${fusedArg});`,
-    );
+    this.lossBackward(K);
     for (let i = L - 1; i >= 0; i--) this.backward(i);
     this.emit('let T = 0;');
     for (let i = 0; i < L; i++) this.measure(i);
     this.emit('S[0] = T;', 'return loss;');
     return this.lines.join('\n');
+  }
+
+  /**
+   * `const loss = …`: losses.ts's lossForward, written out for the common cases. Softmax + cross-entropy is one
+   * pass per row that applies the softmax (activationForward's loop) and reuses its e^(z − max) for the
+   * log-sum-exp, which lossForward recomputes from the same numbers in the same order.
+   */
+  private lossForward(K: number): void {
+    const { L, B } = this,
+      n = B * K;
+    if (this.fusedCrossEntropy()) {
+      this.emit(
+        `let s = 0;`,
+        `for (let r = 0; r < ${B}; r++) { const o = r * ${K}; let max = -Infinity;`,
+        `  for (let j = 0; j < ${K}; j++) if (Z${L - 1}[o + j] > max) max = Z${L - 1}[o + j];`,
+        `  let sum = 0;`,
+        `  for (let j = 0; j < ${K}; j++) { const e = Math.exp(Z${L - 1}[o + j] - max); A${L}[o + j] = e; sum += e; }`,
+        `  for (let j = 0; j < ${K}; j++) A${L}[o + j] /= sum;`,
+        `  const lse = max + Math.log(sum);`,
+        `  for (let j = 0; j < ${K}; j++) if (Y[o + j] !== 0) s -= Y[o + j] * (Z${L - 1}[o + j] - lse); }`,
+        `const loss = s / ${B};`,
+      );
+    } else if (this.loss === 'mse' || this.loss === 'half_mse') {
+      this.emit(`let s = 0;`, `for (let i = 0; i < ${n}; i++) { const d = A${L}[i] - Y[i]; s += d * d; }`);
+      this.emit(`const loss = ${this.loss === 'mse' ? 's' : '0.5 * s'} / ${n};`);
+    } else
+      this.emit(`const loss = lossForward(${q(this.loss)}, Z${L - 1}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`);
+  }
+
+  /** ∂L/∂a into dOuts[L − 1] (and a fused δ into deltas[L − 1]): losses.ts's lossBackward, written out likewise. */
+  private lossBackward(K: number): void {
+    const { L, B } = this,
+      n = B * K;
+    if (this.fusedCrossEntropy())
+      this.emit(
+        `for (let i = 0; i < ${n}; i++) { const p = A${L}[i];`,
+        `  DO${L - 1}[i] = Y[i] === 0 ? 0 : -Y[i] / (Math.max(p, 1e-30) * ${B}); D${L - 1}[i] = (p - Y[i]) / ${B}; }`,
+      );
+    else if (this.loss === 'mse' || this.loss === 'half_mse')
+      this.emit(
+        `for (let i = 0; i < ${n}; i++) DO${L - 1}[i] = ${this.loss === 'mse' ? `(2 * (A${L}[i] - Y[i])) / ${n}` : `(A${L}[i] - Y[i]) / ${n}`};`,
+      );
+    else
+      this.emit(
+        `lossBackward(${q(this.loss)}, DO${L - 1}, ${this.fused ? `D${L - 1}` : 'null'}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`,
+      );
+  }
+
+  /** The output is a softmax fused with cross-entropy: its activation is applied with the loss (see lossForward). */
+  private fusedCrossEntropy(): boolean {
+    return this.fused && this.loss === 'cross_entropy';
   }
 
   private emit(...l: string[]): void {
@@ -135,7 +183,7 @@ class Source {
       O = n.outWidth;
     if (this.lanes[i]) {
       this.emit(`denseForward(Z${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`);
-      this.activationLoop(i);
+      if (!(i === this.L - 1 && this.fusedCrossEntropy())) this.activationLoop(i);
       return;
     }
     // Inputs a{i}_k (acts[i]): the previous small node's outputs are locals already; otherwise read them once.
@@ -151,6 +199,7 @@ class Source {
         this.emit(`const z${i}_${k} = fr(b${i}_${o} + (${s}));`, `Z${i}[${k}] = z${i}_${k};`);
       }
     const act = n.activation;
+    if (i === this.L - 1 && this.fusedCrossEntropy()) return; // applied with the loss
     if (act === 'softmax') {
       this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${B}, ${O});`);
       for (let k = 0; k < B * O; k++) this.emit(`const a${i + 1}_${k} = A${i + 1}[${k}];`);
