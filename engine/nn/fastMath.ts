@@ -70,3 +70,13 @@ export function sigmoid32(x: number): number {
   const lo = fr(t - t * WINDOW);
   return lo === fr(t + t * WINDOW) ? lo : fr(sigmoid(x));
 }
+
+/** out[k] = tanh32(z[k]) for k < n: one call per layer, so that tanh32 is inlined into this loop. */
+export function tanh32Into(out: Float32Array, z: Float32Array, n: number): void {
+  for (let k = 0; k < n; k++) out[k] = tanh32(z[k]);
+}
+
+/** out[k] = sigmoid32(z[k]) for k < n. */
+export function sigmoid32Into(out: Float32Array, z: Float32Array, n: number): void {
+  for (let k = 0; k < n; k++) out[k] = sigmoid32(z[k]);
+}

@@ -15,7 +15,7 @@
 
 import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
-import { sigmoid32, tanh32 } from './fastMath';
+import { sigmoid32Into, tanh32Into } from './fastMath';
 import { lossBackward, lossForward, type Loss } from './losses';
 import type { Model } from './model';
 
@@ -23,9 +23,10 @@ import type { Model } from './model';
 export interface FastStep {
   /**
    * Forward pass of every node over the batch in acts[0] and the loss against `y`, then (when the loss is finite)
-   * the loss's gradient, every node's backward pass into grads (zero on entry), and per node the mean, max and
-   * norm of |∂L/∂W|. Returns the loss; `sumSquares` is then Σ g² over all gradients in index order (NaN when the
-   * loss was not finite and nothing of the backward pass was written).
+   * the loss's gradient, every node's backward pass into grads, and per node the mean, max and norm of |∂L/∂W|.
+   * Returns the loss; `sumSquares` is then Σ g² over all gradients in index order (NaN when the loss was not
+   * finite and nothing of the backward pass was written). Every gradient is written and none is read before: grads
+   * need not be zeroed first.
    */
   run(): number;
   readonly sumSquares: number;
@@ -78,8 +79,8 @@ export function compileFastStep(
 /** What the generated code calls, by the names it uses. */
 const HELPERS = {
   fr: Math.fround,
-  tanh32,
-  sigmoid32,
+  tanh32Into,
+  sigmoid32Into,
   normalCdf,
   activationForward,
   denseForward,
@@ -200,8 +201,9 @@ class Source {
       }
     const act = n.activation;
     if (i === this.L - 1 && this.fusedCrossEntropy()) return; // applied with the loss
-    if (act === 'softmax') {
-      this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${B}, ${O});`);
+    if (act === 'softmax' || act === 'tanh' || act === 'sigmoid') {
+      // One call for the layer: its loop inlines tanh32/sigmoid32, and independent values overlap in the CPU.
+      this.activationLoop(i);
       for (let k = 0; k < B * O; k++) this.emit(`const a${i + 1}_${k} = A${i + 1}[${k}];`);
       return;
     }
@@ -220,6 +222,10 @@ class Source {
       this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${this.B}, ${n.outWidth});`);
       return;
     }
+    if (n.activation === 'tanh' || n.activation === 'sigmoid') {
+      this.emit(`${n.activation}32Into(A${i + 1}, Z${i}, ${len});`);
+      return;
+    }
     this.emit(
       `for (let k = 0; k < ${len}; k++) { const z = Z${i}[k]; A${i + 1}[k] = ${activation(n.activation, 'z', n.slope)}; }`,
     );
@@ -234,6 +240,7 @@ class Source {
       fusedHere = this.fused && i === L - 1;
     if (this.lanes[i]) {
       if (!fusedHere) this.deltaLoop(i);
+      this.emit(`G.fill(0, ${n.wOff}, ${n.bOff + O});`); // the kernel adds into it (small nodes assign theirs)
       if (i > 0) this.emit(`DO${i - 1}.fill(0, 0, ${B * C});`);
       this.emit(
         `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`,
@@ -335,9 +342,8 @@ function activation(act: Exclude<Activation, 'softmax'> | Activation, z: string,
     case 'leaky_relu':
       return `(${z} > 0 ? ${z} : fr(${num(slope)} * ${z}))`;
     case 'sigmoid':
-      return `sigmoid32(${z})`;
     case 'tanh':
-      return `tanh32(${z})`;
+      throw new Error(`${act} is applied per layer (${act}32Into)`);
     case 'gelu':
       return `fr(${z} * normalCdf(${z}))`;
     case 'softmax':

@@ -178,3 +178,29 @@ test('a step that overflows fails at the same event, with the same message and s
   const steps = compare(spec, 'diverging', 500);
   assert.ok(steps < 500, 'it diverges');
 });
+
+test('a forward pass that overflows fails at the loss event either way, the gradients then all zero', () => {
+  const spec = network({ input: 2, layers: ['3 identity', '2 identity'], loss: 'mse', batch: 2, rows: 4, outputs: 2 });
+  assert.ok(generated(spec));
+  const slow = new Trainer(spec),
+    fast = new Trainer(spec);
+  for (let k = 0; k < 3; k++) {
+    for (const s = slow.step; slow.step === s && slow.advance(););
+    fast.advanceStep();
+  }
+  assert.ok(
+    fast.model.grads.some((g) => g !== 0),
+    'the last step left gradients',
+  );
+  // Weights so large that the first layer's outputs are ±∞ and the second layer's sums ∞ − ∞ = NaN.
+  for (const t of [slow, fast]) t.model.params.fill(3e38, 0, 6).set([3e38, -3e38, 3e38, -3e38, 3e38, -3e38], 9);
+  const failure = (f: () => unknown) =>
+    assert.throws(f, (e) => e instanceof NonFiniteError && /^loss is/.test(e.message));
+  failure(() => {
+    for (const s = slow.step; slow.step === s && slow.advance(););
+  });
+  failure(() => fast.advanceStep());
+  assert.equal(fast.peek()?.phase, 'loss');
+  assert.ok(fast.model.grads.every((g) => g === 0));
+  assert.deepEqual(snapshot(fast), snapshot(slow));
+});

@@ -313,8 +313,7 @@ export class Trainer {
     if (!run) return false;
     const start = this.eventIndex,
       L = this.model.nodes.length;
-    this.model.grads.fill(0);
-    this.loadMicroBatch(0);
+    this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
     if (!Number.isFinite(this.loss)) return this.resumeAt(start, L);
@@ -337,6 +336,8 @@ export class Trainer {
 
   /** Continues the step started at event `start` one event at a time from its event `pos`, to the step's end. */
   private resumeAt(start: number, pos: number): true {
+    // Before the backward pass the gradients are still the zeros the step's first event left (it skipped that fill).
+    if (pos <= this.model.nodes.length) this.model.grads.fill(0);
     this.pos = pos;
     this.eventIndex = start + pos;
     for (const s = this.step; this.step === s && this.advance(););
