@@ -8,8 +8,9 @@
 // that every number within a relative 2^-36 of t rounds to the same float32. Math.tanh and Math.exp are within a few
 // float64 ulps (~1e-15) of the true value, far inside that window, so the float32 they round to is the one t rounds
 // to. When the window straddles a rounding boundary (a few calls in 10,000) or x is outside the fitted range (NaN,
-// ±∞, large |x|), the function returns the reference expression itself. fastMath.test.ts compares both over millions of
-// float32 inputs, every one of them in the ranges where the fast formula is used.
+// ±∞, large |x|), the function returns the reference expression itself. fastMath.test.ts compares both on ~20 million float32
+// inputs; once, every float32 of the fast ranges was compared (|x| ≤ 19 for tanh, ≤ 30 for sigmoid, both signs:
+// 2.2 billion inputs each, Node 20): no difference.
 
 import { sigmoid } from './activations';
 
