@@ -66,7 +66,7 @@ export interface DoctorCost {
  */
 export function measureDoctorCost(id: NetId, seconds: number, warmup: number, reps: number): DoctorCost {
   const net = NETWORKS[id],
-    bare = nnetRunner(net, makeData(net)),
+    bare = nnetRunner(net, makeData(net), true), // event by event, the loop the doctor watches
     doc = doctoredRunner(id),
     period = DEFAULT_THRESHOLDS.updateSamplePeriod;
   // Warm both up by whole periods (so they stay in step), and learn how long one period takes.

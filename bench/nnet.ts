@@ -40,13 +40,21 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
   return { spec, source };
 }
 
-/** The bare Trainer loop: `advance()` until k more optimizer steps are done. */
-export function nnetRunner(net: NetDef, data: Dataset): Runner {
+/**
+ * The bare Trainer loop: k whole steps by `advanceStep()` (generated for all-dense networks), or with `events`
+ * one event at a time by `advance()`, the loop the debugger's run loop and the training doctor watch (their costs
+ * are measured against it).
+ */
+export function nnetRunner(net: NetDef, data: Dataset, events = false): Runner {
   const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec);
-  const advance = (k: number) => {
-    const end = t.step + k;
-    while (t.step < end) if (!t.advance()) throw new Error('ran out of epochs; use fewer --seconds');
-  };
+  const advance = events
+    ? (k: number) => {
+        const end = t.step + k;
+        while (t.step < end) if (!t.advance()) throw new Error('ran out of epochs; use fewer --seconds');
+      }
+    : (k: number) => {
+        for (let i = 0; i < k; i++) if (!t.advanceStep()) throw new Error('ran out of epochs; use fewer --seconds');
+      };
   return {
     samplesPerStep: net.batch,
     run: advance,
@@ -218,7 +226,7 @@ export async function measureOverhead(
   reps: number,
 ): Promise<Overhead> {
   // Warm up the trainer and learn its speed, then size the runs to ~`seconds` each (whole epochs).
-  const speed = time(nnetRunner(net, data), Math.max(0.2, warmup / 2), warmup / 2);
+  const speed = time(nnetRunner(net, data, true), Math.max(0.2, warmup / 2), warmup / 2);
   const steps = Math.max(BATCHES, Math.ceil(((speed.samplesPerSec / net.batch) * seconds) / BATCHES) * BATCHES);
   const { spec, source } = specOf(net, data, steps / BATCHES);
   const cap = Math.max(4 * seconds, 5);

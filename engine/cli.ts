@@ -247,7 +247,7 @@ function doctor(
 function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err: (s: string) => void): number {
   const t = new Trainer(spec);
   try {
-    while (t.step < steps && t.advance());
+    while (t.step < steps && t.advanceStep());
     if (t.step < steps) {
       err(`training ends after ${t.step} steps`);
       return 1;

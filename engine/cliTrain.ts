@@ -94,7 +94,7 @@ export function trainCommand(
         before = copyWeights(t);
         beforeStep = t.step;
       }
-      if (!t.advance()) break;
+      if (!t.advanceStep()) break; // whole steps: nothing here looks inside one (all-dense networks run generated code)
       if (before && t.step > beforeStep) {
         ratios = updateRatios(t, before);
         before = null;

@@ -430,6 +430,14 @@ function inputGradient(
 const WASM_MIN_MACS = 256;
 
 /**
+ * True when float32 products of this shape run in float32 lanes (the SIMD kernels or their twins); false when they
+ * run in the JavaScript blocks with float64 sums (what engine/nn/fastStep.ts writes out for small layers).
+ */
+export function runsInLanes(B: number, C: number, OC: number): boolean {
+  return B * C * OC >= WASM_MIN_MACS;
+}
+
+/**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
  * same layers run in their JavaScript twins (denseLanes.ts) with the same results: for tests and benchmarks.
  */

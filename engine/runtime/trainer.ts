@@ -8,6 +8,7 @@ import { layerKind, nodeOps } from '../nn/layers';
 import { lossBackward, lossForward } from '../nn/losses';
 import { flattenLayers, Model } from '../nn/model';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
+import { compileFastStep, type FastStep } from '../nn/fastStep';
 import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
@@ -170,6 +171,8 @@ export class Trainer {
   private readonly xAll: Float32Array;
   /** Evaluation twin of `model`, made on first use (see evaluationModel). */
   private evalModel: Model | null = null;
+  /** Generated whole steps per batch size (see advanceStep); null for a network that cannot have one. */
+  private fastSteps: Map<number, FastStep | null> | null;
   private readonly yAll: Float32Array;
   /** Position within the current step's events. */
   private pos = 0;
@@ -232,6 +235,8 @@ export class Trainer {
     this.maxAbsGrad = new Float64Array(this.model.nodes.length);
     this.gradNorm = new Float64Array(this.model.nodes.length).fill(NaN); // NaN until the first backward pass is measured
     if (t.shuffle) this.rng.shuffle(this.trainRows);
+    // Whole generated steps take one micro-batch per step, and clip by norm or not at all.
+    this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
     this.startStep();
   }
 
@@ -278,6 +283,65 @@ export class Trainer {
     this.eventIndex++;
     if (ev.phase === 'update') this.startStep();
     return ev;
+  }
+
+  /**
+   * Performs the rest of the current optimizer step, or all of it from a step start; false when training is
+   * finished. For callers that observe no event inside a step (the CLI, the benchmark): from a step start, a stack
+   * of dense layers runs its generated step (engine/nn/fastStep.ts), which leaves every buffer, statistic and count
+   * exactly as the step's events one by one would, bit for bit, only without stopping between them. Throws
+   * NonFiniteError as `advance` does, at the same event.
+   */
+  advanceStep(): boolean {
+    if (this.finished) return false;
+    if (this.pos !== 0 || !this.fastStep()) for (const s = this.step; this.step === s && this.advance(););
+    return true;
+  }
+
+  /** One whole step by the generated code; false (nothing done) when this step cannot take it. */
+  private fastStep(): boolean {
+    const batch = this.spec.train.batch,
+      B = Math.min(batch, this.trainRows.length - this.microInEpoch * batch);
+    const fast = this.fastSteps;
+    if (!fast) return false;
+    let run = fast.get(B);
+    if (run === undefined) {
+      const stats = { meanAbs: this.meanAbsGrad, maxAbs: this.maxAbsGrad, norm: this.gradNorm };
+      run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, stats);
+      fast.set(B, run);
+    }
+    if (!run) return false;
+    const start = this.eventIndex,
+      L = this.model.nodes.length;
+    this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
+    this.loss = run.run();
+    // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
+    if (!Number.isFinite(this.loss)) return this.resumeAt(start, L);
+    this.recordLoss();
+    const c = this.spec.train.clip;
+    if (c) {
+      const r = clipByGlobalNorm(this.model.grads, c.max);
+      if (!Number.isFinite(r.normBefore)) return this.resumeAt(start, 2 * L + 1);
+      this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
+    } else {
+      const norm = Math.sqrt(run.sumSquares);
+      if (!Number.isFinite(norm)) return this.resumeAt(start, 2 * L + 1);
+      this.clip = { normBefore: norm, normAfter: norm, coefficient: 1, clippedValues: 0 };
+    }
+    this.update();
+    this.eventIndex = start + this.eventsPerStep;
+    this.startStep();
+    return true;
+  }
+
+  /** Continues the step started at event `start` one event at a time from its event `pos`, to the step's end. */
+  private resumeAt(start: number, pos: number): true {
+    // Before the backward pass the gradients are still the zeros the step's first event left (it skipped that fill).
+    if (pos <= this.model.nodes.length) this.model.grads.fill(0);
+    this.pos = pos;
+    this.eventIndex = start + pos;
+    for (const s = this.step; this.step === s && this.advance(););
+    return true;
   }
 
   /**
@@ -444,11 +508,15 @@ export class Trainer {
       rows = this.trainRows;
     const start = (this.microInEpoch + micro) * batch;
     const B = Math.min(batch, rows.length - start);
-    const x = this.model.acts[0];
+    const x = this.model.acts[0],
+      y = this.yBatch,
+      xAll = this.xAll,
+      yAll = this.yAll;
+    // Element by element: a subarray per row would allocate two views per sample, which tiny networks feel.
     for (let r = 0; r < B; r++) {
       const row = rows[start + r];
-      x.set(this.xAll.subarray(row * C, row * C + C), r * C);
-      this.yBatch.set(this.yAll.subarray(row * K, row * K + K), r * K);
+      for (let j = 0, s = row * C, d = r * C; j < C; j++) x[d + j] = xAll[s + j];
+      for (let j = 0, s = row * K, d = r * K; j < K; j++) y[d + j] = yAll[s + j];
     }
     this.batchSize = B;
     this.loss = NaN;
@@ -478,11 +546,18 @@ export class Trainer {
       scale(m.dOuts[L - 1], B * K, s);
       if (dz) scale(dz, B * K, s);
     }
+    this.recordLoss();
+  }
+
+  /** Adds the micro-batch's loss (and, for classification, its correct predictions) to the step's and epoch's sums. */
+  private recordLoss(): void {
+    const B = this.batchSize,
+      K = this.outputs;
     this.stepLossSum += this.loss;
     this.epochLossSum += this.loss * B;
     this.epochSeen += B;
     if (this.spec.loss === 'bce' || this.spec.loss === 'cross_entropy')
-      this.epochCorrect += countCorrect(out, this.yBatch, B, K);
+      this.epochCorrect += countCorrect(this.model.acts[this.model.nodes.length], this.yBatch, B, K);
   }
 
   private clipGradients(): void {

@@ -1,0 +1,384 @@
+// A whole training step of an all-dense network (forward, loss, backward, gradient statistics) generated once per
+// network shape and batch size as one straight-line JavaScript function: sizes and offsets are constants, small
+// layers are unrolled into locals, nothing is looked up per node and nothing is allocated per step. Tiny networks
+// spend their time on dispatch, not arithmetic (issue 18: N1 is 12 weights), and this removes the dispatch.
+//
+// The same numbers, bit for bit, in the same buffers as the events one at a time (fastStep.test.ts checks every
+// example and the benchmark's shapes): every product is formed in the order of dense.ts's kernels — small layers'
+// sums in float64 from +0, rounded once when stored, layers that dense.ts sends to its float32 lanes are handed to
+// those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, and tanh
+// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold.
+//
+// Why `new Function` is safe here: the generated text is built only from numbers (sizes, offsets, a leaky_relu
+// slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.
+// The engine runs in Node (a worker thread, the CLI), never under a page's content security policy.
+
+import { activationForward, normalCdf, type Activation } from './activations';
+import { denseBackward, denseForward, runsInLanes } from './dense';
+import { sigmoid32Into, tanh32Into } from './fastMath';
+import { lossBackward, lossForward, type Loss } from './losses';
+import type { Model } from './model';
+
+/** One generated step for one batch size. */
+export interface FastStep {
+  /**
+   * Forward pass of every node over the batch in acts[0] and the loss against `y`, then (when the loss is finite)
+   * the loss's gradient, every node's backward pass into grads, and per node the mean, max and norm of |∂L/∂W|.
+   * Returns the loss; `sumSquares` is then Σ g² over all gradients in index order (NaN when the loss was not
+   * finite and nothing of the backward pass was written). Every gradient is written and none is read before: grads
+   * need not be zeroed first.
+   */
+  run(): number;
+  readonly sumSquares: number;
+}
+
+/** Where the generated step writes each node's |∂L/∂W| statistics (the trainer's arrays, [nodes]). */
+export interface GradientStatsOut {
+  readonly meanAbs: Float64Array;
+  readonly maxAbs: Float64Array;
+  readonly norm: Float64Array;
+}
+
+/**
+ * The generated step of `m` for batches of B rows, or null when the network is not a stack of dense layers over
+ * float32 (other kinds keep their events; their steps are not tiny anyway).
+ */
+export function compileFastStep(
+  m: Model<Float32Array>,
+  loss: Loss,
+  fused: boolean,
+  y: Float32Array,
+  B: number,
+  stats: GradientStatsOut,
+): FastStep | null {
+  if (!(m.params instanceof Float32Array) || !Number.isInteger(B) || B < 1 || B > m.maxBatch) return null;
+  if (!m.nodes.length || m.nodes.some((n) => n.kind !== 'dense')) return null;
+  const src = new Source(m, loss, fused, B);
+  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', ...Object.keys(HELPERS)];
+  const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
+  values.push(...Object.values(HELPERS));
+  m.acts.forEach((a, i) => (names.push(`A${i}`), values.push(a)));
+  m.nodes.forEach((_, i) => {
+    names.push(`Z${i}`, `D${i}`, `DO${i}`);
+    values.push(m.zs[i], m.deltas[i], m.dOuts[i]);
+  });
+  // See the file header: the text comes from numbers and the templates below only.
+  const factory = new Function(...names, `"use strict";\nreturn function step() {\n${src.body()}\n};`) as (
+    ...args: unknown[]
+  ) => () => number;
+  const fn = factory(...values);
+  const out = src.out;
+  return {
+    run: fn,
+    get sumSquares() {
+      return out[0];
+    },
+  };
+}
+
+/** What the generated code calls, by the names it uses. */
+const HELPERS = {
+  fr: Math.fround,
+  tanh32Into,
+  sigmoid32Into,
+  normalCdf,
+  activationForward,
+  denseForward,
+  denseBackward,
+  lossForward,
+  lossBackward,
+};
+
+/** The text of one step. */
+class Source {
+  readonly out = new Float64Array(1).fill(NaN);
+  private readonly lines: string[] = [];
+  private readonly L: number;
+  /** Per node: its products run in dense.ts's float32 lanes (called), else they are written out here. */
+  private readonly lanes: boolean[];
+
+  constructor(
+    private readonly m: Model<Float32Array>,
+    private readonly loss: Loss,
+    private readonly fused: boolean,
+    private readonly B: number,
+  ) {
+    this.L = m.nodes.length;
+    this.lanes = m.nodes.map((n) => runsInLanes(B, n.inWidth, n.outWidth));
+  }
+
+  body(): string {
+    const { L, m } = this;
+    const K = m.nodes[L - 1].outWidth;
+    for (let i = 0; i < L; i++) this.forward(i);
+    this.lossForward(K);
+    this.emit('if (!Number.isFinite(loss)) { S[0] = NaN; return loss; }');
+    this.lossBackward(K);
+    for (let i = L - 1; i >= 0; i--) this.backward(i);
+    this.emit('let T = 0;');
+    for (let i = 0; i < L; i++) this.measure(i);
+    this.emit('S[0] = T;', 'return loss;');
+    return this.lines.join('\n');
+  }
+
+  /**
+   * `const loss = …`: losses.ts's lossForward, written out for the common cases. Softmax + cross-entropy is one
+   * pass per row that applies the softmax (activationForward's loop) and reuses its e^(z − max) for the
+   * log-sum-exp, which lossForward recomputes from the same numbers in the same order.
+   */
+  private lossForward(K: number): void {
+    const { L, B } = this,
+      n = B * K;
+    if (this.fusedCrossEntropy()) {
+      this.emit(
+        `let s = 0;`,
+        `for (let r = 0; r < ${B}; r++) { const o = r * ${K}; let max = -Infinity;`,
+        `  for (let j = 0; j < ${K}; j++) if (Z${L - 1}[o + j] > max) max = Z${L - 1}[o + j];`,
+        `  let sum = 0;`,
+        `  for (let j = 0; j < ${K}; j++) { const e = Math.exp(Z${L - 1}[o + j] - max); A${L}[o + j] = e; sum += e; }`,
+        `  for (let j = 0; j < ${K}; j++) A${L}[o + j] /= sum;`,
+        `  const lse = max + Math.log(sum);`,
+        `  for (let j = 0; j < ${K}; j++) if (Y[o + j] !== 0) s -= Y[o + j] * (Z${L - 1}[o + j] - lse); }`,
+        `const loss = s / ${B};`,
+      );
+    } else if (this.loss === 'mse' || this.loss === 'half_mse') {
+      this.emit(`let s = 0;`, `for (let i = 0; i < ${n}; i++) { const d = A${L}[i] - Y[i]; s += d * d; }`);
+      this.emit(`const loss = ${this.loss === 'mse' ? 's' : '0.5 * s'} / ${n};`);
+    } else
+      this.emit(`const loss = lossForward(${q(this.loss)}, Z${L - 1}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`);
+  }
+
+  /** ∂L/∂a into dOuts[L − 1] (and a fused δ into deltas[L − 1]): losses.ts's lossBackward, written out likewise. */
+  private lossBackward(K: number): void {
+    const { L, B } = this,
+      n = B * K;
+    if (this.fusedCrossEntropy())
+      this.emit(
+        `for (let i = 0; i < ${n}; i++) { const p = A${L}[i];`,
+        `  DO${L - 1}[i] = Y[i] === 0 ? 0 : -Y[i] / (Math.max(p, 1e-30) * ${B}); D${L - 1}[i] = (p - Y[i]) / ${B}; }`,
+      );
+    else if (this.loss === 'mse' || this.loss === 'half_mse')
+      this.emit(
+        `for (let i = 0; i < ${n}; i++) DO${L - 1}[i] = ${this.loss === 'mse' ? `(2 * (A${L}[i] - Y[i])) / ${n}` : `(A${L}[i] - Y[i]) / ${n}`};`,
+      );
+    else
+      this.emit(
+        `lossBackward(${q(this.loss)}, DO${L - 1}, ${this.fused ? `D${L - 1}` : 'null'}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`,
+      );
+  }
+
+  /** The output is a softmax fused with cross-entropy: its activation is applied with the loss (see lossForward). */
+  private fusedCrossEntropy(): boolean {
+    return this.fused && this.loss === 'cross_entropy';
+  }
+
+  private emit(...l: string[]): void {
+    this.lines.push(...l);
+  }
+
+  /** z = x·Wᵀ + b and a = φ(z) of node i. */
+  private forward(i: number): void {
+    const n = this.m.nodes[i],
+      { B } = this,
+      C = n.inWidth,
+      O = n.outWidth;
+    if (this.lanes[i]) {
+      this.emit(`denseForward(Z${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`);
+      if (!(i === this.L - 1 && this.fusedCrossEntropy())) this.activationLoop(i);
+      return;
+    }
+    // Inputs a{i}_k (acts[i]): the previous small node's outputs are locals already; otherwise read them once.
+    if (i === 0 || this.lanes[i - 1]) for (let k = 0; k < B * C; k++) this.emit(`const a${i}_${k} = A${i}[${k}];`);
+    for (let k = 0; k < O * C; k++) this.emit(`const w${i}_${k} = P[${n.wOff + k}];`);
+    for (let o = 0; o < O; o++) this.emit(`const b${i}_${o} = P[${n.bOff + o}];`);
+    // dense.ts's small path: s = 0, s += x[n, c]·W[o, c] for c in order, z = b + s (float64), rounded on store.
+    for (let r = 0; r < B; r++)
+      for (let o = 0; o < O; o++) {
+        let s = '0';
+        for (let c = 0; c < C; c++) s = `${s} + a${i}_${r * C + c} * w${i}_${o * C + c}`;
+        const k = r * O + o;
+        this.emit(`const z${i}_${k} = fr(b${i}_${o} + (${s}));`, `Z${i}[${k}] = z${i}_${k};`);
+      }
+    const act = n.activation;
+    if (i === this.L - 1 && this.fusedCrossEntropy()) return; // applied with the loss
+    if (act === 'softmax' || act === 'tanh' || act === 'sigmoid') {
+      // One call for the layer: its loop inlines tanh32/sigmoid32, and independent values overlap in the CPU.
+      this.activationLoop(i);
+      for (let k = 0; k < B * O; k++) this.emit(`const a${i + 1}_${k} = A${i + 1}[${k}];`);
+      return;
+    }
+    for (let k = 0; k < B * O; k++)
+      this.emit(
+        `const a${i + 1}_${k} = ${activation(act, `z${i}_${k}`, n.slope)};`,
+        `A${i + 1}[${k}] = a${i + 1}_${k};`,
+      );
+  }
+
+  /** a = φ(z) over arrays, for a node whose products run in the lanes. */
+  private activationLoop(i: number): void {
+    const n = this.m.nodes[i],
+      len = this.B * n.outWidth;
+    if (n.activation === 'softmax') {
+      this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${this.B}, ${n.outWidth});`);
+      return;
+    }
+    if (n.activation === 'tanh' || n.activation === 'sigmoid') {
+      this.emit(`${n.activation}32Into(A${i + 1}, Z${i}, ${len});`);
+      return;
+    }
+    this.emit(
+      `for (let k = 0; k < ${len}; k++) { const z = Z${i}[k]; A${i + 1}[k] = ${activation(n.activation, 'z', n.slope)}; }`,
+    );
+  }
+
+  /** δ, ∂W, ∂b and ∂x of node i, in the order of dense.ts's kernels. */
+  private backward(i: number): void {
+    const n = this.m.nodes[i],
+      { B, L } = this,
+      C = n.inWidth,
+      O = n.outWidth,
+      fusedHere = this.fused && i === L - 1;
+    if (this.lanes[i]) {
+      if (!fusedHere) this.deltaLoop(i);
+      this.emit(`G.fill(0, ${n.wOff}, ${n.bOff + O});`); // the kernel adds into it (small nodes assign theirs)
+      if (i > 0) this.emit(`DO${i - 1}.fill(0, 0, ${B * C});`);
+      this.emit(
+        `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`,
+      );
+      return;
+    }
+    // δ as locals d{i}_k.
+    if (fusedHere) for (let k = 0; k < B * O; k++) this.emit(`const d${i}_${k} = D${i}[${k}];`);
+    else {
+      // ∂L/∂a: from the node above when it is small (its ∂x locals), else from the array.
+      const fromArray = i === L - 1 || this.lanes[i + 1];
+      if (fromArray) for (let k = 0; k < B * O; k++) this.emit(`const da${i}_${k} = DO${i}[${k}];`);
+      if (n.activation === 'softmax') {
+        this.deltaLoop(i);
+        for (let k = 0; k < B * O; k++) this.emit(`const d${i}_${k} = D${i}[${k}];`);
+      } else
+        for (let k = 0; k < B * O; k++)
+          this.emit(
+            `const d${i}_${k} = ${derivative(n.activation, `da${i}_${k}`, `z${i}_${k}`, `a${i + 1}_${k}`, n.slope)};`,
+            `D${i}[${k}] = d${i}_${k};`,
+          );
+    }
+    // ∂b[o] += δ[r, o], sample after sample, each sum stored (rounded) before the next.
+    for (let o = 0; o < O; o++) {
+      let g = '0';
+      for (let r = 0; r < B; r++) g = `fr(${g} + d${i}_${r * O + o})`;
+      this.emit(`const gb${i}_${o} = ${g};`, `G[${n.bOff + o}] = gb${i}_${o};`);
+    }
+    // ∂W[o, c] += ((δ0·x0 + δ1·x1) + δ2·x2) + δ3·x3 per block of four samples, then one sample at a time.
+    for (let o = 0; o < O; o++)
+      for (let c = 0; c < C; c++) {
+        const term = (r: number) => `d${i}_${r * O + o} * a${i}_${r * C + c}`;
+        this.emit(`const gw${i}_${o * C + c} = ${blocks(B, term)};`, `G[${n.wOff + o * C + c}] = gw${i}_${o * C + c};`);
+      }
+    if (i === 0) return;
+    // ∂x[r, c] += ((δ0·W0 + δ1·W1) + δ2·W2) + δ3·W3 per block of four outputs, then one output at a time.
+    for (let r = 0; r < B; r++)
+      for (let c = 0; c < C; c++) {
+        const term = (o: number) => `d${i}_${r * O + o} * w${i}_${o * C + c}`;
+        const k = r * C + c;
+        this.emit(`const da${i - 1}_${k} = ${blocks(O, term)};`, `DO${i - 1}[${k}] = da${i - 1}_${k};`);
+      }
+  }
+
+  /** δ = ∂L/∂a ⊙ φ′(z) over arrays. */
+  private deltaLoop(i: number): void {
+    const n = this.m.nodes[i],
+      len = this.B * n.outWidth;
+    if (n.activation === 'softmax') {
+      // J·∂L/∂a per row, J = diag(a) − a·aᵀ, exactly as activations.ts.
+      const O = n.outWidth;
+      this.emit(
+        `for (let r = 0; r < ${this.B}; r++) { const o = r * ${O}; let dot = 0;`,
+        `  for (let j = 0; j < ${O}; j++) dot += DO${i}[o + j] * A${i + 1}[o + j];`,
+        `  for (let j = 0; j < ${O}; j++) D${i}[o + j] = A${i + 1}[o + j] * (DO${i}[o + j] - dot); }`,
+      );
+      return;
+    }
+    const d = derivative(n.activation, `DO${i}[k]`, `Z${i}[k]`, `A${i + 1}[k]`, n.slope);
+    this.emit(`for (let k = 0; k < ${len}; k++) D${i}[k] = ${d};`);
+  }
+
+  /** Mean, max and norm of |∂W| of node i, and Σ g² of its W then b into T (the global sum, in index order). */
+  private measure(i: number): void {
+    const n = this.m.nodes[i],
+      W = n.wSize,
+      O = n.outWidth;
+    this.emit(`{ let s = 0, mx = 0, sq = 0, v = 0, v2 = 0;`);
+    if (this.lanes[i]) {
+      this.emit(
+        `for (let k = ${n.wOff}; k < ${n.wOff + W}; k++) { v = Math.abs(G[k]); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v; }`,
+        `for (let k = ${n.bOff}; k < ${n.bOff + O}; k++) { v = G[k]; T += v * v; }`,
+      );
+    } else {
+      for (let k = 0; k < W; k++)
+        this.emit(`v = Math.abs(gw${i}_${k}); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v;`);
+      for (let o = 0; o < O; o++) this.emit(`T += gb${i}_${o} * gb${i}_${o};`);
+    }
+    this.emit(`MA[${i}] = s / ${W}; MX[${i}] = mx; NR[${i}] = Math.sqrt(sq); }`);
+  }
+}
+
+/** `fr(0 + t0)`, then `fr(acc + t)` per block of four terms ((t0 + t1) + t2) + t3, then one term at a time. */
+function blocks(count: number, term: (j: number) => string): string {
+  let acc = '0',
+    j = 0;
+  for (; j + 4 <= count; j += 4) acc = `fr(${acc} + (${term(j)} + ${term(j + 1)} + ${term(j + 2)} + ${term(j + 3)}))`;
+  for (; j < count; j++) acc = `fr(${acc} + ${term(j)})`;
+  return acc;
+}
+
+/** a = φ(z) for one float32 value z, rounded as a float32 store rounds it (not softmax, which is per row). */
+function activation(act: Exclude<Activation, 'softmax'> | Activation, z: string, slope: number): string {
+  switch (act) {
+    case 'identity':
+      return z;
+    case 'relu':
+      return `(${z} > 0 ? ${z} : 0)`;
+    case 'leaky_relu':
+      return `(${z} > 0 ? ${z} : fr(${num(slope)} * ${z}))`;
+    case 'sigmoid':
+    case 'tanh':
+      throw new Error(`${act} is applied per layer (${act}32Into)`);
+    case 'gelu':
+      return `fr(${z} * normalCdf(${z}))`;
+    case 'softmax':
+      throw new Error('softmax is applied per row');
+  }
+}
+
+/** δ = ∂L/∂a ⊙ φ′(z), activations.ts's expressions, rounded as stored (not softmax). */
+function derivative(act: Activation, da: string, z: string, a: string, slope: number): string {
+  switch (act) {
+    case 'identity':
+      return da;
+    case 'relu':
+      return `(${z} > 0 ? ${da} : 0)`;
+    case 'leaky_relu':
+      return `(${z} > 0 ? ${da} : fr(${num(slope)} * ${da}))`;
+    case 'sigmoid':
+      return `fr(${da} * ${a} * (1 - ${a}))`;
+    case 'tanh':
+      return `fr(${da} * (1 - ${a} * ${a}))`;
+    case 'gelu':
+      return `fr(${da} * (normalCdf(${z}) + (${z} * Math.exp(-0.5 * ${z} * ${z})) / Math.sqrt(2 * Math.PI)))`;
+    case 'softmax':
+      throw new Error('softmax is applied per row');
+  }
+}
+
+/** A number as JavaScript source that reads back as the same double. */
+function num(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+  return `(${String(v)})`;
+}
+
+/** A loss name as a string literal (only the fixed names of LOSSES reach here). */
+function q(loss: Loss): string {
+  if (!/^[a-z_]+$/.test(loss)) throw new Error(`unexpected loss name ${loss}`);
+  return `'${loss}'`;
+}
