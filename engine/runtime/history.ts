@@ -15,6 +15,13 @@ const MAX_INTERVAL = 1024;
 const COST_SHARE = 0.02;
 const WINDOW = 16;
 /**
+ * Least training time between two checkpoints, in ms (spacing doubles, up to MAX_INTERVAL, until they are this far
+ * apart): thousands of checkpoints a second of a tiny network cost more than their copies (each is a dozen small
+ * arrays the garbage collector keeps visiting; N1's debug session was ~15 % slower than Train), while replaying
+ * 2 ms of training is imperceptible. Networks whose steps take milliseconds are not affected.
+ */
+const MIN_SPAN_MS = 2;
+/**
  * Share of training time that growing the ring may take. A new checkpoint is fresh memory, and memory touched for
  * the first time costs far more than copying into memory already held (on the VMs the bench runs on, ~120 ms for
  * N5's 17 MB against ~4 ms): filled as fast as the interval allows, the ring made a debug session's first seconds
@@ -64,8 +71,8 @@ export class History {
   readonly capacity: number;
   /**
    * Steps between checkpoints: 1 for networks whose step is costly, more for tiny ones where copying dominates, and
-   * doubled whenever checkpoints are measured to take more than COST_SHARE of the time (fresh memory, as the ring
-   * first fills, costs more than the estimate below).
+   * doubled whenever checkpoints are measured to take more than COST_SHARE of the time or to come less than
+   * MIN_SPAN_MS apart (growing the ring is paced separately, see GROWTH_SHARE).
    */
   get interval(): number {
     return this.stepsBetween;
@@ -123,7 +130,9 @@ export class History {
     const w = this.window;
     w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
-    if (w.spentMs > COST_SHARE * (now - w.start) && this.stepsBetween < MAX_INTERVAL) this.stepsBetween *= 2;
+    const took = now - w.start;
+    if ((w.spentMs > COST_SHARE * took || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
+      this.stepsBetween *= 2;
     this.window = { start: now, spentMs: 0, taken: 0 };
   }
 
