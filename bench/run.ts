@@ -532,7 +532,7 @@ function main(): void {
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
     console.log(
-      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's sessions run; +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated), median of ${reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's sessions run; +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
     );
     const rows: string[][] = [];
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
