@@ -19,7 +19,7 @@
 //                  (bench/viewCost.ts), alternating, median of --reps, --seconds per run; plus one long N1 run
 //                  sampling the page's JS heap. Without Chromium it prints "view cost: n/a (no chromium)".
 //   --view-only    only the view-cost measurement (JSON to test-results/bench-view.json unless --out)
-//   --view-nets N1,N2    networks for it (default: --nets if given, else N1,N2,N3)
+//   --view-nets N1,N2    networks for it (default: --nets if given, else all five: the budget is ≤ 10 % on every network)
 //   --view-long-steps K  steps the long run passes at least (default 100000; 0 = no long run)
 //   --view-long-seconds L  seconds the long run lasts at least (default 20)
 //   --no-editor    skip the editor latency measurement (bench/editor.ts): edit → diagnostics computed on a
@@ -80,7 +80,7 @@ const out = path.resolve(
   ),
 );
 const edits = Math.max(1, Math.floor(Number(opt('edits', '100'))));
-const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1,N2,N3')
+const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : NET_IDS.join(','))
   .split(',')
   .map((s) => s.trim().toUpperCase()) as NetId[];
 const viewLongSteps = Number(opt('view-long-steps', '100000')),
