@@ -1,7 +1,9 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N [--modes debug,train] …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
 // `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`, or
-// `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr).
+// `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
+// `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
+// `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/dense';
@@ -14,6 +16,8 @@ import { measureDoctorCost } from './doctorCost';
 import { measureProbeCost } from './probeCost';
 import { measurePyTorch } from './pytorch';
 import { measureOpenBlas } from './openblas';
+import { measureNetKernels } from './netKernels';
+import { measureDebugMemory, measureRewindLatency } from './debugLatency';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
 
 function arg(name: string, fallback?: string): string {
@@ -74,6 +78,13 @@ async function main(): Promise<unknown> {
     if (why) return { status: 'n/a', reason: why };
     return { status: 'ok', ...measureDoctorCost(id, seconds, warmup, Number(arg('reps', '3'))) };
   }
+  if (process.argv.includes('--net-kernels')) return { status: 'ok', ...measureNetKernels(net, seconds) };
+  if (process.argv.includes('--rewind-latency')) return { status: 'ok', ...(await measureRewindLatency(net, seconds)) };
+  if (process.argv.includes('--debug-memory'))
+    return {
+      status: 'ok',
+      ...(await measureDebugMemory(net, Number(arg('max-steps', '1000000')), Number(arg('max-seconds', '120')))),
+    };
   if (process.argv.includes('--overhead')) {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why };

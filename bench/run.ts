@@ -31,7 +31,19 @@
 //                  processes interleaved, max(--seconds, 5) s each, median of --reps (bench/probeCost.ts; budget
 //                  ≤ 10 %; n/a without python3-torch)
 //   --probe-only   only the probe's cost (JSON to test-results/bench-probe.json unless --out)
-//   --out FILE     JSON results (default test-results/bench.json)
+//   --no-net-kernels  skip our own kernels on each network's shapes: every dense layer's forward, dW and dx products
+//                  timed alone at the network's batch size against the bare training step, interleaved, CPU time
+//                  (bench/netKernels.ts; "nothing lost between products": step ≥ 80 % of the kernels' GFLOP/s)
+//   --no-latency   skip Step Back and Reverse Continue latency through a real worker (dist/worker.js) in a debug
+//                  session with its defaults (bench/debugLatency.ts; goals ≤ 100 ms and ≤ 1 s)
+//   --latency-nets N3,N5   networks for it (default N3,N5)
+//   --latency-seconds S    seconds of training before the first Step Back and before each Reverse Continue (default 2;
+//                  a Reverse Continue with no breakpoint searches all that, up to the history's budget)
+//   --memory       also the resident size of an N3 debug session at 10⁴, 2·10⁴, 5·10⁴ … steps up to
+//                  --memory-steps (default 1000000) or --memory-seconds (default 120), and N5's bytes per parameter
+//                  (after min(--memory-seconds, 20) s); goal: flat ± 5 % from 10⁴ steps on
+//   --out FILE     JSON results (default test-results/bench.json); the HTML report (bench/report.ts) goes beside it
+//                  with the extension .html, the targets of issue 18 as PASS/FAIL lines (bench/targets.ts) in both
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -48,6 +60,9 @@ import type { EditorLatency } from './editor';
 import type { ViewCost } from './viewCost';
 import type { DoctorCost } from './doctorCost';
 import type { ProbeCost } from './probeCost';
+import type { NetKernels } from './netKernels';
+import type { BenchJson, Maybe } from './benchJson';
+import { debugMemorySection, netKernelsSection, rewindLatencySection, writeReport, type Printer } from './runExtras';
 
 const ROOT = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -83,10 +98,18 @@ const edits = Math.max(1, Math.floor(Number(opt('edits', '100'))));
 const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : NET_IDS.join(','))
   .split(',')
   .map((s) => s.trim().toUpperCase()) as NetId[];
+const latencyNets = opt('latency-nets', 'N3,N5')
+  .split(',')
+  .map((s) => s.trim().toUpperCase()) as NetId[];
+const latencySeconds = Number(opt('latency-seconds', '2'));
+const memorySteps = Number(opt('memory-steps', '1000000')),
+  memorySeconds = Number(opt('memory-seconds', '120'));
 const viewLongSteps = Number(opt('view-long-steps', '100000')),
   viewLongSeconds = Number(opt('view-long-seconds', '20'));
 for (const n of viewNets)
   if (!NETWORKS[n]) throw new Error(`unknown network '${n}' in --view-nets (expected ${NET_IDS.join(', ')})`);
+for (const n of latencyNets)
+  if (!NETWORKS[n]) throw new Error(`unknown network '${n}' in --latency-nets (expected ${NET_IDS.join(', ')})`);
 for (const n of nets) if (!NETWORKS[n]) throw new Error(`unknown network '${n}' (expected ${NET_IDS.join(', ')})`);
 for (const e of engines)
   if (!ENGINE_IDS.includes(e)) throw new Error(`unknown engine '${e}' (expected ${ENGINE_IDS.join(', ')})`);
@@ -159,6 +182,9 @@ function table(header: string[], rows: string[][]): string {
     ...rows.map(line),
   ].join('\n');
 }
+
+/** What bench/runExtras.ts borrows from this file. */
+const printer: Printer = { child, table, fmt };
 
 /** The CPU's vector instruction sets (Linux /proc/cpuinfo), which bound what any engine's kernels can do. */
 function vectorFeatures(): string {
@@ -529,6 +555,10 @@ function main(): void {
     }
   }
 
+  const kernels: Record<string, Maybe<NetKernels>> = {};
+  if (engines.includes('nnet') && !flag('no-net-kernels'))
+    Object.assign(kernels, netKernelsSection(printer, nets, result, seconds));
+
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
     console.log(
@@ -629,45 +659,41 @@ function main(): void {
   const view: ViewCost | null = flag('no-view') ? null : viewCost();
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatency();
   const probe: ProbeCostish | null = flag('no-probe') ? null : probeCost();
+  const rewinds = flag('no-latency') ? null : rewindLatencySection(printer, latencyNets, latencySeconds);
+  const memory = flag('memory') ? debugMemorySection(printer, memorySteps, memorySeconds) : null;
 
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(
-    out,
-    JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine,
-        settings: {
-          seconds,
-          warmup,
-          reps,
-          nets,
-          engines,
-          ...(view ? { viewNets, viewLongSteps, viewLongSeconds } : {}),
-          ...(editor ? { edits } : {}),
-        },
-        networks: Object.fromEntries(
-          nets.map((n) => [
-            n,
-            { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) },
-          ]),
-        ),
-        kernelCheck: check,
-        simd: simdKernelsAvailable(),
-        openBlasPeak: peak,
-        samplesPerSec: result,
-        ratioNnetToPeer: ratios,
-        instrumentationOverhead: overhead,
-        doctorCost: doctor,
-        viewCost: view,
-        editorLatency: editor,
-        probeCost: probe,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
-  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  const report: BenchJson = {
+    date: new Date().toISOString(),
+    machine,
+    settings: {
+      seconds,
+      warmup,
+      reps,
+      nets,
+      engines,
+      ...(view ? { viewNets, viewLongSteps, viewLongSeconds } : {}),
+      ...(editor ? { edits } : {}),
+      ...(rewinds ? { latencyNets } : {}),
+      ...(memory ? { memorySteps, memorySeconds } : {}),
+    },
+    networks: Object.fromEntries(
+      nets.map((n) => [n, { shape: NETWORKS[n].shape, batch: NETWORKS[n].batch, weights: weightCount(NETWORKS[n]) }]),
+    ),
+    kernelCheck: check,
+    simd: simdKernelsAvailable(),
+    openBlasPeak: peak,
+    samplesPerSec: result,
+    ratioNnetToPeer: ratios,
+    instrumentationOverhead: overhead,
+    doctorCost: doctor,
+    viewCost: view,
+    editorLatency: editor,
+    probeCost: probe,
+    netKernels: kernels,
+    rewindLatency: rewinds,
+    debugMemory: memory,
+  };
+  writeReport(printer, report, out);
 }
 
 main();

@@ -39,7 +39,7 @@ step('formatting (prettier --check)', 'npm', ['run', '--silent', 'format:check']
 step('lint (eslint)', 'npm', ['run', '--silent', 'lint']);
 step('package the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 
-const unit = ['engine', 'debugger', 'extension', 'webview', 'test'].flatMap((d) =>
+const unit = ['engine', 'debugger', 'extension', 'webview', 'test', 'bench'].flatMap((d) =>
   findTests(d, /(?<!\.e2e)\.test\.ts$/),
 );
 const e2e = findTests('test', /\.e2e\.test\.ts$/);

@@ -118,6 +118,11 @@ export type ProbeToHost =
       tensors: Readonly<Record<ProbeTensorName, ProbeSummary>>;
       /** Latest loss `backward()` was called on, null before the first. */
       loss: number | null;
+      /**
+       * At a backward event: the statistics of the modules whose backward has run in this step so far (this one
+       * included), for the Gradient Flow view's bars at the stop.
+       */
+      modules?: readonly ProbeModuleStats[];
     }
   /**
    * End of an optimizer step (sent before the wrapped `optimizer.step()` applies it, after `clip_grad_norm_` if any),

@@ -10,7 +10,7 @@ import { assertNever, type ExceptionFilter, type Progress } from '../protocol';
 import { Emitter } from '../workerClient';
 import type { Placement } from './placement';
 import { KILL_GRACE_MS, ProbeProcess, type ProbeCommand, type ProbeExit } from './probeProcess';
-import type { ProbeArm, ProbeModule, ProbeSite, ProbeSummary, ProbeToHost } from './probeProtocol';
+import type { ProbeArm, ProbeModule, ProbeModuleStats, ProbeSite, ProbeSummary, ProbeToHost } from './probeProtocol';
 import { ProbeServer, type ProbeConnection, type ProbeHello, type ProbeReport } from './probeServer';
 import { summariesReply, valuesReply } from './probeValidate';
 import { progressOf } from './progress';
@@ -35,6 +35,8 @@ export interface RunStop {
   readonly call: number;
   readonly tensors: Readonly<Record<string, ProbeSummary>>;
   readonly loss: number | null;
+  /** This step's module statistics so far (a backward stop, stepEnd); null where the stop has none (forward). */
+  readonly modules: readonly ProbeModuleStats[] | null;
   readonly hitBreakpointIds: readonly number[];
   readonly exception: FilterHit | null;
   /** Latest global gradient norms of the rank (NaN before the first step's statistics). */
@@ -326,6 +328,7 @@ export class ProbeRun {
       call: ev.call,
       tensors: ev.tensors,
       loss: ev.loss,
+      modules: ev.modules ?? null,
       hitBreakpointIds: ids,
       exception,
     });
@@ -352,6 +355,7 @@ export class ProbeRun {
       call: 0,
       tensors,
       loss: s.loss,
+      modules: s.modules,
       hitBreakpointIds: [],
       exception: hit,
     });

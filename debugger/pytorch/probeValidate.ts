@@ -152,6 +152,7 @@ function message(o: Obj): ProbeToHost {
         ...nan,
         tensors: summaries(o.tensors, 'tensors'),
         loss: nullableNum(o.loss, 'loss'),
+        ...(o.modules === undefined ? {} : { modules: statsList(o.modules, 'modules') }),
       };
     }
     case 'stepEnd':

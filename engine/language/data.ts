@@ -183,13 +183,17 @@ function csvHeader(ctx: ParseContext, line: Line, d: DataDraft, readFile: ReadFi
 }
 
 /** Rows made from a dataset, kept per dataset object: the editor hands the same (cached) dataset to every parse. */
-const rowsOf = new WeakMap<CsvDataset, { readonly key: string; readonly rows: readonly RowDraft[] }>();
+const rowsOf = new WeakMap<Samples, { readonly key: string; readonly rows: readonly RowDraft[] }>();
+
+/** Samples from a CSV file or a generator (both kept and shared between parses). */
+type Samples = Pick<CsvDataset, 'x' | 'y'>;
 
 /**
- * The dataset's rows, all on `range` and named by `origin`. Made once per dataset and place: a 16 MB CSV has
- * ~100,000 rows, and the editor parses again on every keystroke; new row objects each time kept it busy collecting.
+ * The dataset's rows, all on `range` and named by `origin`. Made once per dataset and place: a 16 MB CSV or a
+ * generated dataset has up to 100,000 rows, and the editor parses again on every keystroke; new row objects each time
+ * kept it busy collecting.
  */
-function loadedRows(ds: CsvDataset, range: SourceRange, origin: string): readonly RowDraft[] {
+function loadedRows(ds: Samples, range: SourceRange, origin: string): readonly RowDraft[] {
   const key = `${range.line}:${range.col}:${range.endCol}:${origin}`;
   const known = rowsOf.get(ds);
   if (known?.key === key) return known.rows;
@@ -213,6 +217,5 @@ function generateHeader(ctx: ParseContext, line: Line, d: DataDraft): void {
   d.source = { kind: 'generate', name: nameTok.text, params: o ?? {} };
   if (!o) return;
   const g = generate(nameTok.text, o);
-  const range = at(line, nameTok);
-  g.x.forEach((x, i) => d.rows.push({ x, y: g.y[i], range, origin: `the ${nameTok.text} dataset` }));
+  for (const row of loadedRows(g, at(line, nameTok), `the ${nameTok.text} dataset`)) d.rows.push(row);
 }

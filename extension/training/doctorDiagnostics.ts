@@ -26,6 +26,8 @@ export class DoctorDiagnostics implements vscode.Disposable {
   private readonly fixes = new Map<string, Map<string, readonly Fix[]>>();
   /** Per file shown (with at least one finding): its findings, by URI string. */
   private readonly shown = new Map<string, FileFindings>();
+  /** The file whose latest run ended with no finding, while it is the latest run shown and unedited. */
+  private healthy: vscode.Uri | undefined;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires with a file's URI when its findings are shown, replaced or cleared; listening returns a Disposable. */
   readonly onDidChangeFindings: vscode.Event<vscode.Uri> = this.changed.event;
@@ -46,6 +48,7 @@ export class DoctorDiagnostics implements vscode.Disposable {
     this.fixes.set(doc.uri.toString(), fixes);
     this.shown.delete(doc.uri.toString()); // re-added last: the latest run comes last
     if (findings.length) this.shown.set(doc.uri.toString(), { uri: doc.uri, findings });
+    this.healthy = findings.length ? undefined : doc.uri;
     this.collection.set(
       doc.uri,
       findings.map((f) => {
@@ -67,9 +70,16 @@ export class DoctorDiagnostics implements vscode.Disposable {
   /** Removes the findings of `uri` (a new run of it starts). */
   clear(uri: vscode.Uri): void {
     const had = this.shown.delete(uri.toString());
+    const wasHealthy = this.healthy?.toString() === uri.toString();
+    if (wasHealthy) this.healthy = undefined;
     this.collection.delete(uri);
     this.fixes.delete(uri.toString());
-    if (had) this.changed.fire(uri);
+    if (had || wasHealthy) this.changed.fire(uri);
+  }
+
+  /** The file whose run ended last with no finding at all (none once it is edited or another run ends with some). */
+  healthyRun(): vscode.Uri | undefined {
+    return this.healthy;
   }
 
   /** The findings shown, per file, in the order their runs ended. */

@@ -85,6 +85,12 @@ export class FindingsView implements vscode.TreeDataProvider<FindingNode>, vscod
   private refresh(): void {
     const n = this.store.all().reduce((sum, f) => sum + f.findings.length, 0);
     this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} findings of the training doctor', n) } : undefined;
+    // Without it, a healthy run leaves the view saying "Train a network…" as if nothing had run.
+    const healthy = n ? undefined : this.store.healthyRun();
+    this.view.message = healthy
+      ? vscode.l10n.t('The doctor found nothing wrong in the last run of {0}.', path.basename(healthy.fsPath))
+      : undefined;
+    trace('findings', { count: n, message: this.view.message ?? null });
     this.changed.fire(undefined);
   }
 

@@ -18,6 +18,7 @@ from torch import nn
 from .protocol import Message
 from .runtime import PROBE, guarded
 from .sites import site_of
+from .steps import module_stats
 from .tensors import summarize_all
 
 _known: "weakref.WeakSet[nn.Module]" = weakref.WeakSet()
@@ -91,6 +92,10 @@ class ModuleProbe:
             out["grad_input"] = self.grad_input
             out.update((f"{n}.grad", p.grad) for n, p in self.params)
         return out
+
+    def backward_ran(self) -> bool:
+        """True when this module's backward has completed in the step in progress (its gradients are this step's)."""
+        return self._calls_step == PROBE.step and self._backward_calls > 0
 
     def _reset_calls(self) -> None:
         if self._calls_step != PROBE.step:
@@ -183,6 +188,10 @@ class ModuleProbe:
             "tensors": summarize_all(self.tensors()),
             "loss": PROBE.loss,
         }
+        if phase == "backward":
+            # The step's gradients so far, for the Gradient Flow view's bars at this stop (no other module's yet).
+            ran = {path for path, mp in PROBE.modules.items() if mp.backward_ran()}
+            event["modules"] = module_stats(1.0, ran)
         if paused:
             event["paused"] = True
         if nan:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import types
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import torch
 
@@ -51,11 +51,14 @@ def _norms(g: torch.Tensor) -> torch.Tensor:
     return torch.stack([vector_norm(g, 1), vector_norm(g, math.inf), vector_norm(g, 2)])
 
 
-def module_stats(clip_coef: float) -> List[Message]:
-    """ProbeModuleStats of every hooked module, from the gradients as they are now (divided back by the clip factor)."""
+def module_stats(clip_coef: float, only: Optional[Set[str]] = None) -> List[Message]:
+    """ProbeModuleStats of every hooked module (or of the paths in `only`), from the gradients as they are now
+    (divided back by the clip factor)."""
     rows: List[torch.Tensor] = []  # one [Σ|g|, max|g|, ‖g‖] per gradient, or [dead fraction, 0, 0]
     plan: List[tuple] = []  # (path, element count, rows of its gradients, row of its dead fraction or None)
     for path, mp in PROBE.modules.items():
+        if only is not None and path not in only:
+            continue
         grads = [p.grad for _, p in mp.params if p.grad is not None]
         if not grads:
             continue

@@ -1,5 +1,6 @@
 // E2E in a real VS Code (code-server): a Gradient Flow view opened only after a run has finished shows that run as
 // it ended (last step's bars, whole loss curve, norms), not its first progress update; and still does after a reload.
+// The Findings view below it says the run was healthy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clickTrain } from './actions';
@@ -103,6 +104,20 @@ test(
       assert.match(shown.lossSummary, new RegExp(`^epoch ${XOR_STEPS}: `));
       assert.equal(shown.normLastStep, XOR_STEPS, 'the norm curve ends at the last step');
       assert.match(shown.normSummary, new RegExp(`^step ${XOR_STEPS}: `));
+      // The Findings view below says the run was healthy, not "Train a network…" as if nothing had run.
+      const findings = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Findings/i }) });
+      const healthy = await wb.waitUntil(
+        'the Findings view to speak of the run',
+        async () => {
+          const m = findings.locator('.message');
+          return (await m.count()) ? (await m.first().innerText()).trim() || undefined : undefined;
+        },
+        30_000,
+        500,
+      );
+      t.diagnostic(`Findings view: ${healthy}`);
+      assert.equal(healthy, 'The doctor found nothing wrong in the last run of xor.nnet.');
+      await wb.screenshot('findings-healthy');
 
       // Reloaded: the extension host starts again with no run; the view keeps the run it saved, and says how it ended.
       await wb.runCommand('Developer: Reload Window');

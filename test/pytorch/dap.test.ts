@@ -55,6 +55,8 @@ test(
     const verified = new Promise<boolean>((resolve) =>
       dc.on('breakpoint', (e) => e.body.breakpoint.verified && resolve(true)),
     );
+    const views: { progress: { step: number; layers: { name: string; maxAbsGrad: number }[] }; paused: unknown }[] = [];
+    dc.on('nnet.progress', (e) => views.push(e.body as (typeof views)[number]));
     const [bps, stopped] = await Promise.all([
       launch(dc, train, { args: ['--steps', '3', '--dump', dump] }, [{ line: FC2 }]),
       dc.waitForEvent('stopped'),
@@ -84,6 +86,16 @@ test(
     assert.equal(grad.length, 32);
     assert.ok(grad.every((r) => r.length === 32));
     const evaluated = await dc.evaluateRequest({ expression: 'norm(fc2.weight.grad)', context: 'repl' });
+    // The Gradient Flow view, paused here, gets this step's bars so far: fc2's and fc3's (fc1's backward comes later).
+    const atStop = views.filter((v) => (v.paused as { phase?: string } | null)?.phase === 'backward').at(-1);
+    assert.ok(atStop, 'a paused nnet.progress for the backward stop');
+    assert.equal(atStop.progress.step, 1);
+    assert.deepEqual(
+      atStop.progress.layers.map((l) => l.name),
+      ['fc2', 'fc3'],
+    );
+    const maxGrad = Math.max(...grad.flat().map(Math.abs));
+    assert.ok(atStop.progress.layers[0].maxAbsGrad >= maxGrad * (1 - 1e-6), 'max |grad| of fc2 covers weight.grad');
 
     await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
     assert.equal((await topFrame(dc)).name, 'forward fc2 · step 2 · rank 0');

@@ -534,8 +534,8 @@ export class PyTorchDebugSession extends GuardedSession {
       step: s.step,
       epoch: 0,
     };
-    // A stop before the rank's first progress (a breakpoint in step 1) still shows the view and status bar paused.
-    const progress = this.lastProgress.get(s.rank) ?? progressAtStop(s);
+    // The view shows the stop's own step (its bars so far at a backward stop), paused, even before any progress.
+    const progress = progressAtStop(s, this.lastProgress.get(s.rank));
     this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
     this.sendCustom('nnet.stopped', { network: [], location });
   }

@@ -1,0 +1,232 @@
+// The debugger's latencies and memory, through the real engine worker thread (dist/worker.js) driven as the debug
+// adapter drives it, with a debug session's defaults (256 MB rewind history): Step Back and Reverse Continue, each
+// timed from the request to the `stopped` message the host receives (goals ≤ 100 ms and ≤ 1 s), and the process's
+// resident size over a long debug session (goal flat ± 5 %) and per parameter.
+
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { HostToWorker, WorkerToHost } from '../debugger/protocol';
+import { WorkerClient } from '../debugger/workerClient';
+import { LIMITS } from '../engine/language/spec';
+import { BATCHES, makeData, type NetDef } from './networks';
+import { RUN_MODES, specOf } from './nnet';
+
+const WORKER_SCRIPT = path.resolve(__dirname, '..', 'dist', 'worker.js');
+
+type Stopped = Extract<WorkerToHost, { kind: 'stopped' }>;
+
+/** Median and maximum of some milliseconds. */
+export interface Spread {
+  readonly median: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+const spread = (a: number[]): Spread => {
+  const s = [...a].sort((x, y) => x - y);
+  return { median: s[s.length >> 1], max: s[s.length - 1], count: s.length };
+};
+
+/** A debug session on one worker thread, awaited message by message. */
+class Session {
+  readonly worker = new WorkerClient(WORKER_SCRIPT);
+  step = 0;
+  parameterCount = 0;
+  private waiting: ((m: Stopped) => void) | null = null;
+  private failed: ((e: Error) => void) | null = null;
+
+  constructor(private readonly onProgress?: (step: number) => void) {
+    this.worker.onDidReceiveMessage((m) => {
+      if (m.kind === 'started') this.parameterCount = m.parameterCount;
+      else if (m.kind === 'progress') {
+        this.step = m.progress.step;
+        this.onProgress?.(this.step);
+      } else if (m.kind === 'stopped') {
+        this.step = m.progress.step;
+        const w = this.waiting;
+        this.waiting = null;
+        w?.(m);
+      } else if (m.kind === 'error' || m.kind === 'finished')
+        this.failed?.(new Error(m.kind === 'error' ? m.message : 'the run finished; use more epochs'));
+    });
+    this.worker.onDidExit((e) => this.failed?.(new Error(`worker exited: ${e.error ?? e.code}`)));
+  }
+
+  /** Sends `msg` and resolves with the next stop, and the milliseconds from sending to receiving it. */
+  request(msg: HostToWorker): Promise<{ stopped: Stopped; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      this.failed = reject;
+      this.waiting = (stopped) => resolve({ stopped, ms: performance.now() - t0 });
+      this.worker.post(msg);
+    });
+  }
+
+  /** Starts the debug session with its defaults and lets it train. */
+  start(source: string): void {
+    this.worker.post({
+      kind: 'start',
+      fileName: 'bench.nnet',
+      source,
+      stopOnEntry: false,
+      breakpoints: [],
+      ...RUN_MODES.debug,
+    });
+  }
+
+  dispose(): void {
+    this.failed = null;
+    this.worker.dispose();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Step Back and Reverse Continue latency on one network. */
+export interface RewindLatency {
+  readonly parameterCount: number;
+  /** Step Back from a pause at full speed, `count` times in a row. */
+  readonly stepBackMs: Spread;
+  /**
+   * Reverse Continue with no breakpoint: it searches all the history kept back to its oldest state, here the
+   * `trainSeconds` of training since the previous rewind (unless the history's budget fills first).
+   */
+  readonly reverseContinueMs: Spread;
+  /** Median steps each Reverse Continue went back. */
+  readonly reverseContinueSteps: number;
+  readonly trainSeconds: number;
+}
+
+/**
+ * Trains `net` in a debug session for `trainSeconds`, pauses, steps back `stepBacks` times; then `reverses` times:
+ * continue, train `trainSeconds`, pause, Reverse Continue.
+ */
+export async function measureRewindLatency(
+  net: NetDef,
+  trainSeconds: number,
+  stepBacks = 10,
+  reverses = 3,
+): Promise<RewindLatency> {
+  const s = new Session();
+  try {
+    s.start(specOf(net, makeData(net), 100_000).source);
+    const back: number[] = [],
+      reverse: number[] = [],
+      went: number[] = [];
+    await sleep(trainSeconds * 1000);
+    await s.request({ kind: 'pause' });
+    for (let i = 0; i < stepBacks; i++) back.push((await s.request({ kind: 'step', step: 'back' })).ms);
+    for (let i = 0; i < reverses; i++) {
+      s.worker.post({ kind: 'continue' });
+      await sleep(trainSeconds * 1000);
+      await s.request({ kind: 'pause' });
+      const from = s.step;
+      reverse.push((await s.request({ kind: 'reverseContinue' })).ms);
+      went.push(from - s.step);
+    }
+    return {
+      parameterCount: s.parameterCount,
+      stepBackMs: spread(back),
+      reverseContinueMs: spread(reverse),
+      reverseContinueSteps: spread(went).median,
+      trainSeconds,
+    };
+  } finally {
+    s.dispose();
+  }
+}
+
+/** One sample of the process's memory during a debug session. */
+export interface MemorySample {
+  readonly step: number;
+  readonly seconds: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+/** Resident size of a debug session as it trains (see measureDebugMemory). */
+export interface DebugMemory {
+  readonly parameterCount: number;
+  /** Resident size of this process before the session's worker started (after a full GC). */
+  readonly baselineRssBytes: number;
+  /** At 10⁴ steps (if reached) and every power of ten and its doubles and fives after, and at the end. */
+  readonly samples: readonly MemorySample[];
+  /** Steps reached within the time limit. */
+  readonly steps: number;
+  readonly seconds: number;
+  /**
+   * Largest deviation of the resident size from its value at the first sample (10⁴ steps), in % of it, over the
+   * later samples (null: fewer than two samples from 10⁴ steps on). Goal: within ± 5 %.
+   */
+  readonly driftPct: number | null;
+  /** (Last resident size − baseline) ÷ parameters. */
+  readonly bytesPerParameter: number;
+  readonly historyBytes: number;
+}
+
+/** A full GC in this process (V8's flag set at run time, the function fetched from a fresh context). */
+function gc(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/**
+ * Trains `net` in a debug session until `maxSteps` or `maxSeconds`, sampling the process's resident size (this
+ * process holds the worker thread, as the extension host does) at 10⁴, 2·10⁴, 5·10⁴, 10⁵ … steps and at the end.
+ */
+export async function measureDebugMemory(
+  net: NetDef,
+  maxSteps: number,
+  maxSeconds: number,
+  firstSample = 10_000,
+): Promise<DebugMemory> {
+  const { source } = specOf(net, makeData(net), Math.min(LIMITS.maxEpochs, Math.ceil(maxSteps / BATCHES) + 1));
+  gc();
+  const baselineRssBytes = process.memoryUsage().rss;
+  const samples: MemorySample[] = [];
+  const marks: number[] = [];
+  for (let p = firstSample; p <= maxSteps; p *= 10) marks.push(p, 2 * p, 5 * p);
+  let next = 0,
+    t0 = 0;
+  const sample = (step: number) => {
+    const m = process.memoryUsage();
+    samples.push({
+      step,
+      seconds: (performance.now() - t0) / 1000,
+      rssBytes: m.rss,
+      heapUsedBytes: m.heapUsed,
+    });
+  };
+  let reached: () => void = () => {};
+  const done = new Promise<void>((r) => (reached = r));
+  const s = new Session((step) => {
+    while (next < marks.length && step >= marks[next]) {
+      if (marks[next] <= maxSteps) sample(step);
+      next++;
+    }
+    if (step >= maxSteps) reached();
+  });
+  try {
+    t0 = performance.now();
+    s.start(source);
+    await Promise.race([done, sleep(maxSeconds * 1000)]);
+    await s.request({ kind: 'pause' });
+    if (!samples.length || samples[samples.length - 1].step !== s.step) sample(s.step);
+    const seconds = (performance.now() - t0) / 1000;
+    const late = samples.filter((x) => x.step >= firstSample).map((x) => x.rssBytes);
+    const last = samples[samples.length - 1];
+    return {
+      parameterCount: s.parameterCount,
+      baselineRssBytes,
+      samples,
+      steps: s.step,
+      seconds,
+      driftPct: late.length >= 2 ? 100 * Math.max(...late.map((r) => Math.abs(r / late[0] - 1))) : null,
+      bytesPerParameter: (last.rssBytes - baselineRssBytes) / Math.max(1, s.parameterCount),
+      historyBytes: RUN_MODES.debug.historyBytes,
+    };
+  } finally {
+    s.dispose();
+  }
+}

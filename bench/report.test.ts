@@ -1,0 +1,81 @@
+// The bench's HTML report and targets rendered from a fixture run (bench/fixtures/bench.json): content, not speed.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { BenchJson } from './benchJson';
+import { barsOf, renderReport } from './report';
+import { standingSummary, targetsOf } from './targets';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'bench.json'), 'utf8')) as BenchJson;
+
+test('a network gets a bar per measured engine and per limit, each peer with nnet’s ratio', () => {
+  const bars = barsOf(fixture, 'N5');
+  assert.deepEqual(
+    bars.map((b) => [b.label, b.kind]),
+    [
+      ['nnet', 'nnet'],
+      ['ConvNetJS', 'peer'],
+      ['PyTorch, 1 thread', 'peer'],
+      ['C + OpenBLAS, 1 thread', 'peer'],
+      ['nnet kernels only (limit)', 'limit'],
+      ['OpenBLAS sgemm peak, 1 thread (limit)', 'limit'],
+      ['OpenBLAS sgemm peak, 2 threads (limit)', 'limit'],
+    ],
+  );
+  assert.equal(bars[1].ratio, 8); // 1600 ÷ 200
+  assert.equal(bars[2].ratio, 0.2); // 1600 ÷ 8000
+  // 40 GFLOP/s over 1350041600 flops per step of 128 samples.
+  assert.ok(Math.abs(bars[4].value - (40e9 * 128) / 1350041600) < 1e-9);
+  // 100 GFLOP/s over 6 × 2107392 flops per sample.
+  assert.ok(Math.abs(bars[5].value - 100e9 / (6 * 2107392)) < 1e-9);
+  // An engine that did not run has no bar.
+  assert.ok(!barsOf(fixture, 'N1').some((b) => b.label.includes('OpenBLAS, 1 thread')));
+});
+
+test('the targets are judged from the run: ratios, step ÷ kernels, overhead, latencies, memory', () => {
+  const rows = targetsOf(fixture);
+  const row = (prefix: string) => {
+    const r = rows.find((t) => t.target.startsWith(prefix));
+    assert.ok(r, `no target row '${prefix}'`);
+    return r;
+  };
+  assert.equal(row('N1 nnet ÷ ConvNetJS').standing, 'PASS');
+  assert.equal(row('N1 nnet ÷ ConvNetJS').measured, '5.20×');
+  assert.equal(row('N1 nnet ÷ PyTorch').standing, 'FAIL');
+  assert.equal(row('N1 nnet ÷ PyTorch').measured, '50.0×');
+  assert.equal(row('N2 nnet ÷ PyTorch').standing, 'n/a'); // N2 was not run
+  assert.equal(row('N5 training step ÷ kernels').standing, 'FAIL');
+  assert.match(row('N5 training step ÷ kernels').measured, /^50% \(20\.00 of 40\.00\)/);
+  // A mode over budget fails it, and the mode that could not be measured is named.
+  assert.equal(row('N1 debugger overhead').standing, 'FAIL');
+  assert.match(
+    row('N1 debugger overhead').measured,
+    /^\+18\.0% \(debug\+breakpoints\); not measured: debug\+filters: it stops/,
+  );
+  assert.equal(row('N1 pause latency').standing, 'PASS');
+  assert.equal(row('N5 Step Back').standing, 'PASS');
+  assert.equal(row('N5 Reverse Continue').standing, 'FAIL');
+  assert.equal(row('N3 debug session resident size').standing, 'PASS');
+  assert.match(
+    row('N3 debug session resident size').measured,
+    /^2\.0% \(381 → 389 MB; 294 MB above .*, history budget 256 MB\)$/,
+  );
+  assert.equal(standingSummary(rows), '4 PASS, 4 FAIL, 3 n/a');
+});
+
+test('the page is self-contained: one SVG per network, the targets table, text escaped', () => {
+  const html = renderReport(fixture);
+  assert.equal((html.match(/<svg /g) ?? []).length, 2);
+  assert.ok(!/<script|<link|src=/.test(html), 'no script, stylesheet or image to fetch');
+  assert.ok(html.includes('Test CPU &lt;fixture&gt; ×2 (avx2 fma)'));
+  assert.ok(html.includes('N5: 1024-1024-1024-10 relu, softmax CE (2,107,392 weights, batch 128)'));
+  assert.ok(html.includes('1.60k</text>') || html.includes('1.60k<'), 'nnet’s N5 value written beside its bar');
+  assert.ok(html.includes('200 · nnet 8.00×'), 'ConvNetJS’s bar carries nnet’s ratio');
+  assert.ok(html.includes('Targets (4 PASS, 4 FAIL, 3 n/a)'));
+  assert.match(
+    html,
+    /<tr class="fail"><td>N1 nnet ÷ PyTorch \(1 thread\)<\/td><td>≥ 100×<\/td><td>50\.0×<\/td><td>FAIL<\/td><\/tr>/,
+  );
+});
