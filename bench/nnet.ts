@@ -74,8 +74,9 @@ export const RUN_MODES = {
     breakpoints: [{ id: 1, nodes: Array.from({ length: 64 }, (_, i) => i), condition: 'step < 0 && norm(x) > 0' }],
   },
   /**
-   * Debug session with every exception filter on, at the default thresholds except the vanishing one, set so low
-   * that it never fires: N4 (ten sigmoid layers) really does vanish at 1e-3, and a stop is not a measurement. A
+   * Debug session with every exception filter on, at the default thresholds except the vanishing one, its ratio and
+   * its absolute floor set so low that it never fires: N4 (ten sigmoid layers) really does vanish at 1e-3 (and its
+   * mean |∂L/∂W| falls below the default floor of 1e-7), and a stop is not a measurement. A
    * threshold that never fires makes each check scan every layer, the most work it can do.
    */
   'debug+filters': {
@@ -83,7 +84,9 @@ export const RUN_MODES = {
     historyBytes: 256 * 1024 * 1024,
     exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[])
       .filter((id) => EXCEPTION_FILTERS[id].by === 'stopRules') // the doctor's filters need the doctor: its own bench
-      .map((id) => ({ id, threshold: id === 'vanishing' ? 1e-30 : defaultFilterThreshold(id) })),
+      .map((id) =>
+        id === 'vanishing' ? { id, threshold: 1e-30, floor: 1e-30 } : { id, threshold: defaultFilterThreshold(id) },
+      ),
   },
 } as const satisfies Record<
   string,

@@ -13,7 +13,8 @@ const MAX_CHECKPOINTS = 4096;
 const MAX_INTERVAL = 1024;
 /** Share of training time checkpoints may take (measured over windows of WINDOW checkpoints) before they are spaced wider. */
 const COST_SHARE = 0.02;
-const WINDOW = 16;
+/** Checkpoints per measuring window: few, so a session's first second already runs at the spacing it keeps. */
+const WINDOW = 4;
 /**
  * Least training time between two checkpoints, in ms (spacing doubles, up to MAX_INTERVAL, until they are this far
  * apart): thousands of checkpoints a second of a tiny network cost more than their copies (each is a dozen small
