@@ -1,4 +1,4 @@
-// One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N …`, or
+// One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N [--modes debug,train] …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
 // `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`, or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
@@ -8,7 +8,7 @@
 
 import { useSimdKernels } from '../engine/nn/dense';
 import { NETWORKS, makeData, type NetId } from './networks';
-import { measureOverhead, nnetRunner, unsupported } from './nnet';
+import { measureOverhead, nnetRunner, unsupported, type RunMode } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
@@ -88,7 +88,18 @@ async function main(): Promise<unknown> {
   if (process.argv.includes('--overhead')) {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why };
-    return { status: 'ok', ...(await measureOverhead(net, makeData(net), seconds, warmup, Number(arg('reps', '3')))) };
+    const modes = arg('modes', '');
+    return {
+      status: 'ok',
+      ...(await measureOverhead(
+        net,
+        makeData(net),
+        seconds,
+        warmup,
+        Number(arg('reps', '3')),
+        modes ? (modes.split(',') as RunMode[]) : undefined,
+      )),
+    };
   }
   const engine = arg('engine') as EngineId;
   if (engine === 'nnet' || engine === 'nnet-js') {

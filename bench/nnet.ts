@@ -82,8 +82,9 @@ export const RUN_MODES = {
     breakpoints: [{ id: 1, nodes: Array.from({ length: 64 }, (_, i) => i), condition: 'step < 0 && norm(x) > 0' }],
   },
   /**
-   * Debug session with every exception filter on, at the default thresholds except the vanishing one, set so low
-   * that it never fires: N4 (ten sigmoid layers) really does vanish at 1e-3, and a stop is not a measurement. A
+   * Debug session with every exception filter on, at the default thresholds except the vanishing one, its ratio and
+   * its absolute floor set so low that it never fires: N4 (ten sigmoid layers) really does vanish at 1e-3 (and its
+   * mean |∂L/∂W| falls below the default floor of 1e-7), and a stop is not a measurement. A
    * threshold that never fires makes each check scan every layer, the most work it can do.
    */
   'debug+filters': {
@@ -91,7 +92,9 @@ export const RUN_MODES = {
     historyBytes: 256 * 1024 * 1024,
     exceptionFilters: (Object.keys(EXCEPTION_FILTERS) as ExceptionFilterId[])
       .filter((id) => EXCEPTION_FILTERS[id].by === 'stopRules') // the doctor's filters need the doctor: its own bench
-      .map((id) => ({ id, threshold: id === 'vanishing' ? 1e-30 : defaultFilterThreshold(id) })),
+      .map((id) =>
+        id === 'vanishing' ? { id, threshold: 1e-30, floor: 1e-30 } : { id, threshold: defaultFilterThreshold(id) },
+      ),
   },
 } as const satisfies Record<
   string,
@@ -101,20 +104,25 @@ export const RUN_MODES = {
 export type RunMode = keyof typeof RUN_MODES;
 
 export interface Overhead {
-  /** Optimizer steps per repetition (a run mode may do fewer: see `capped`). */
+  /** Optimizer steps per side of each pair (a run mode may do fewer: see `capped`). */
   readonly steps: number;
-  /** Samples/s of the bare Trainer loop (median of the repetitions). */
+  /** Pairs measured per run mode. */
+  readonly pairs: number;
+  /** Samples per CPU second of the bare Trainer loop (over all its runs). */
   readonly bareSamplesPerSec: number;
   /**
-   * Per run mode: samples/s through TrainingRun and the median over repetitions of (time per step / bare time per
-   * step − 1), in %, and the same against the Train command's run loop (`vsTrainPct`, what a user compares a debug
-   * session with); `capped` when a run was stopped after its time cap; or why the mode could not be measured.
+   * Per run mode: samples per CPU second through TrainingRun, the median over the pairs of (CPU time per step ÷ the
+   * bare loop's CPU time per step in the same pair − 1), in %, with the middle half of the pairs (`spreadPct`, 25th
+   * and 75th percentile), and the same median against the Train command's run loop (`vsTrainPct`, what a user
+   * compares a debug session with); `capped` when a run was stopped after its time cap; or why the mode could not
+   * be measured.
    */
   readonly modes: Record<
     RunMode,
     | {
         readonly samplesPerSec: number;
         readonly overheadPct: number;
+        readonly spreadPct: readonly [number, number];
         readonly vsTrainPct: number;
         readonly capped: boolean;
       }
@@ -122,6 +130,15 @@ export interface Overhead {
   >;
   /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
   readonly pauseLatencyMs: { readonly median: number; readonly max: number };
+}
+
+/**
+ * Seconds of CPU this process spent: on a machine shared with other jobs the wall clock of a run also counts the
+ * time it waited for a core, which differs between two runs by more than the budget being measured.
+ */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Pauses a full-speed debug run 7 times at irregular moments and times each request → stopped. */
@@ -160,6 +177,7 @@ function pauseLatency(source: string): Promise<{ median: number; max: number }> 
   });
 }
 
+/** One timed run: CPU seconds, and the optimizer steps it did. */
 interface RunTiming {
   readonly seconds: number;
   readonly steps: number;
@@ -167,22 +185,24 @@ interface RunTiming {
 }
 
 /**
- * Trains through TrainingRun with nothing set to stop, messages cloned as postMessage would; after `capSeconds`
- * a Stop ends it early. Rejects when the run stops (an exception filter that fires) or fails.
+ * Trains through TrainingRun with nothing set to stop, messages cloned as postMessage would, and times it in CPU
+ * seconds from 'started' to 'finished' (the time it waits for setImmediate between slices is not the debugger's);
+ * after `capSeconds` of wall time a Stop ends it early. Rejects when the run stops (an exception filter that fires)
+ * or fails.
  */
 function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<RunTiming> {
   return new Promise((resolve, reject) => {
-    let t0 = 0,
+    let c0 = 0,
       capped = false;
     let stoppedBy: string | null = null;
     const run = new TrainingRun((m: WorkerToHost) => {
       structuredClone(m);
-      if (m.kind === 'started') t0 = performance.now();
+      if (m.kind === 'started') c0 = cpuSeconds();
       // A run that stopped is not a measurement: the Stop below ends it with 'finished', which must not resolve.
       else if (m.kind === 'finished') {
         clearTimeout(cap);
         if (stoppedBy) reject(new Error(stoppedBy));
-        else resolve({ seconds: (performance.now() - t0) / 1000, steps: m.progress.step, capped });
+        else resolve({ seconds: cpuSeconds() - c0, steps: m.progress.step, capped });
       } else if (m.kind === 'error') {
         clearTimeout(cap);
         reject(new Error(m.message));
@@ -206,17 +226,24 @@ function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<
   });
 }
 
+/** The bare Trainer loop over the whole spec, in CPU seconds (the trainer is built before the clock starts). */
 function bare(spec: NetworkSpec): RunTiming {
   const t = new Trainer(spec);
-  const t0 = performance.now();
+  const c0 = cpuSeconds();
   while (t.advance());
-  return { seconds: (performance.now() - t0) / 1000, steps: t.step, capped: false };
+  return { seconds: cpuSeconds() - c0, steps: t.step, capped: false };
 }
 
+const perStep = (t: RunTiming) => t.seconds / Math.max(1, t.steps);
+const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+const quantile = (a: readonly number[], q: number) => sorted(a)[Math.min(a.length - 1, Math.floor(q * a.length))];
+
 /**
- * The same steps trained by the bare loop and through the worker's run loop in each mode, in rotated order,
- * `reps` times in this one process, so that machine noise and JIT state hit all alike. A run-loop mode that takes
- * longer than max(4·seconds, 5 s) is stopped there and measured on the steps it did.
+ * Each run mode against the bare loop in CPU-timed pairs of equal step counts, in one process: `reps` pairs per
+ * mode, the modes in rotated order and each pair's two sides alternating (A B, B A, …), so that machine noise, JIT
+ * state and the drift of the caches hit all alike. Every run-loop side is a fresh run of ~`seconds`, as a session is
+ * (its rewind history fills from empty); one that takes longer than max(4·seconds, 5 s) of wall time is stopped
+ * there and measured on the steps it did. `only`: measure just these modes (the others are missing from `modes`).
  */
 export async function measureOverhead(
   net: NetDef,
@@ -224,65 +251,62 @@ export async function measureOverhead(
   seconds: number,
   warmup: number,
   reps: number,
+  only?: readonly RunMode[],
 ): Promise<Overhead> {
   // Warm up the trainer and learn its speed, then size the runs to ~`seconds` each (whole epochs).
   const speed = time(nnetRunner(net, data, true), Math.max(0.2, warmup / 2), warmup / 2);
   const steps = Math.max(BATCHES, Math.ceil(((speed.samplesPerSec / net.batch) * seconds) / BATCHES) * BATCHES);
   const { spec, source } = specOf(net, data, steps / BATCHES);
   const cap = Math.max(4 * seconds, 5);
-  const modes = Object.keys(RUN_MODES) as RunMode[];
+  const modes = only ?? (Object.keys(RUN_MODES) as RunMode[]);
   const short = specOf(net, data, Math.max(1, Math.ceil(steps / BATCHES / 8))).source;
   const failed = new Map<RunMode, string>();
   for (const m of modes) await throughRun(short, m, cap / 4).catch((e: Error) => failed.set(m, e.message)); // warm-up
-  const times: Record<'bare' | RunMode, RunTiming[]> = {
-    bare: [],
-    train: [],
-    debug: [],
-    'debug+doctor': [],
-    'debug+breakpoints': [],
-    'debug+filters': [],
-  };
-  const order: ('bare' | RunMode)[] = ['bare', ...modes];
+  const pairs = new Map<RunMode, { bare: RunTiming; run: RunTiming }[]>(modes.map((m) => [m, []]));
   for (let r = 0; r < reps; r++) {
-    for (const k of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
-      if (k === 'bare') {
-        times.bare.push(bare(spec));
-        continue;
-      }
-      if (failed.has(k)) continue;
+    for (const m of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
+      if (failed.has(m)) continue;
       try {
-        times[k].push(await throughRun(source, k, cap));
+        const first = r % 2 ? null : bare(spec);
+        const run = await throughRun(source, m, cap);
+        pairs.get(m)!.push({ bare: first ?? bare(spec), run });
       } catch (e) {
-        failed.set(k, (e as Error).message);
+        failed.set(m, (e as Error).message);
       }
     }
   }
-  const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-  const perStep = (t: RunTiming) => t.seconds / Math.max(1, t.steps);
-  const bareRate = net.batch / med(times.bare.map(perStep));
+  const bares = [...pairs.values()].flat().map((p) => p.bare);
+  const bareRate = (net.batch * bares.reduce((s, b) => s + b.steps, 0)) / bares.reduce((s, b) => s + b.seconds, 0);
+  const costs = (m: RunMode) => pairs.get(m)!.map((p) => perStep(p.run) / perStep(p.bare) - 1);
+  const trainCost = pairs.get('train')?.length ? quantile(costs('train'), 0.5) : NaN;
   // Enough epochs that training lasts well past seven pauses.
   const pauseLatencyMs = await pauseLatency(
     specOf(net, data, Math.max(1, Math.ceil((20 * speed.samplesPerSec) / net.batch / BATCHES))).source,
   );
   return {
     steps,
+    pairs: reps,
     bareSamplesPerSec: bareRate,
     pauseLatencyMs,
     modes: Object.fromEntries(
-      modes.map((m) => [
-        m,
-        failed.has(m) || !times[m].length
-          ? { reason: failed.get(m) ?? 'no run' }
-          : {
-              samplesPerSec: net.batch / med(times[m].map(perStep)),
-              overheadPct: 100 * med(times[m].map((t, r) => perStep(t) / perStep(times.bare[r]) - 1)),
-              vsTrainPct:
-                times.train.length === times[m].length
-                  ? 100 * med(times[m].map((t, r) => perStep(t) / perStep(times.train[r]) - 1))
-                  : NaN,
-              capped: times[m].some((t) => t.capped),
-            },
-      ]),
-    ) as Overhead['modes'],
+      modes.map((m) => {
+        const ps = pairs.get(m)!;
+        if (failed.has(m) || !ps.length) return [m, { reason: failed.get(m) ?? 'no run' }];
+        const c = costs(m),
+          median = quantile(c, 0.5);
+        const runs = ps.map((p) => p.run);
+        return [
+          m,
+          {
+            samplesPerSec:
+              (net.batch * runs.reduce((s, t) => s + t.steps, 0)) / runs.reduce((s, t) => s + t.seconds, 0),
+            overheadPct: 100 * median,
+            spreadPct: [100 * quantile(c, 0.25), 100 * quantile(c, 0.75)],
+            vsTrainPct: 100 * ((1 + median) / (1 + trainCost) - 1),
+            capped: runs.some((t) => t.capped),
+          },
+        ];
+      }),
+    ) as Overhead['modes'], // only the modes asked for, when `only` is given
   };
 }

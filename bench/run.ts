@@ -19,7 +19,7 @@
 //                  (bench/viewCost.ts), alternating, median of --reps, --seconds per run; plus one long N1 run
 //                  sampling the page's JS heap. Without Chromium it prints "view cost: n/a (no chromium)".
 //   --view-only    only the view-cost measurement (JSON to test-results/bench-view.json unless --out)
-//   --view-nets N1,N2    networks for it (default: --nets if given, else N1,N2,N3)
+//   --view-nets N1,N2    networks for it (default: --nets if given, else all five: the budget is ≤ 10 % on every network)
 //   --view-long-steps K  steps the long run passes at least (default 100000; 0 = no long run)
 //   --view-long-seconds L  seconds the long run lasts at least (default 20)
 //   --no-editor    skip the editor latency measurement (bench/editor.ts): edit → diagnostics computed on a
@@ -95,7 +95,7 @@ const out = path.resolve(
   ),
 );
 const edits = Math.max(1, Math.floor(Number(opt('edits', '100'))));
-const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : 'N1,N2,N3')
+const viewNets = opt('view-nets', argv.includes('--nets') ? nets.join(',') : NET_IDS.join(','))
   .split(',')
   .map((s) => s.trim().toUpperCase()) as NetId[];
 const latencyNets = opt('latency-nets', 'N3,N5')
@@ -562,7 +562,7 @@ function main(): void {
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
     console.log(
-      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, order rotated, median of ${reps}. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's sessions run; +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare Trainer loop (and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated), median of ${reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command; debug = a debug session with its defaults (breakpoint checks per event, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's sessions run; +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
     );
     const rows: string[][] = [];
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;

@@ -87,3 +87,44 @@ test('a breakpoint that does not fire yields the shared quiet verdict; one that 
   assert.equal(StopRules.quiet(v), false);
   assert.deepEqual([v.stop, v.ids], [true, [8]]);
 });
+
+test('a condition false on step-constant names alone is evaluated once per step; one that read more, at every event', () => {
+  const r = new StopRules();
+  r.setBreakpoints([
+    { id: 1, nodes: [0, 1], condition: 'step < 2' },
+    { id: 2, nodes: [0, 1], condition: 'step == 5 && phase == "backward"' },
+  ]);
+  let step = 0,
+    phase = 'forward';
+  const reads = new Map<string, number>();
+  const scope = {
+    lookup: (n: string) => {
+      reads.set(n, (reads.get(n) ?? 0) + 1);
+      return n === 'step' ? step + 1 : n === 'phase' ? phase : undefined;
+    },
+    names: () => ['step', 'phase'],
+  };
+  const at = (s: number, p: 'forward' | 'backward', layer: number) => {
+    step = s;
+    phase = p;
+    return r.check({ phase: p, layer, step: s, epoch: 0, micro: 0 }, () => scope);
+  };
+  const events = [
+    ['forward', 0],
+    ['forward', 1],
+    ['backward', 1],
+    ['backward', 0],
+  ] as const;
+  for (const [p, layer] of events) assert.ok(StopRules.quiet(at(3, p, layer)), `step 4, ${p} ${layer}`);
+  assert.equal(reads.get('step'), 2, "step 4: each condition read 'step' once, at the step's first event");
+  assert.equal(reads.get('phase'), undefined);
+  reads.clear();
+  const verdicts = events.map(([p, layer]) => at(4, p, layer));
+  assert.deepEqual(
+    verdicts.map((v) => v.ids),
+    [[], [], [2], [2]],
+    "step 5: the condition reading 'phase' is evaluated at every event and fires at the backward ones",
+  );
+  assert.equal(reads.get('phase'), 4);
+  assert.equal(reads.get('step'), 1 + 4, 'the step-only condition once, the other at each of the 4 events');
+});

@@ -9,6 +9,7 @@ import { deadFraction, isDyingLayer, layerGradNorms, vanishes } from '../engine/
 import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
+import { StepConstantScope } from './stepConstant';
 
 interface CompiledBreakpoint {
   readonly spec: BreakpointSpec;
@@ -16,6 +17,8 @@ interface CompiledBreakpoint {
   readonly hit: ((count: number) => boolean) | null;
   readonly log: Template | null;
   hits: number;
+  /** The step at whose events the condition is known false (see stepConstant.ts), or -1. */
+  falseAtStep: number;
 }
 
 /** Bits of `StopRules.watches`: a breakpoint may fire after the event; an exception filter may. */
@@ -88,6 +91,8 @@ export class StopRules {
   private watchEveryForward = false;
   /** Nodes the dead-ReLU filter applies to, once the network is known. */
   private reluNodes: number[] | null = null;
+  /** The run's scope as conditions read it, noting reads of names that change within a step. */
+  private tracked: StepConstantScope | null = null;
 
   /** Replaces all breakpoints. Malformed conditions are skipped here: the host verifies them before sending. */
   setBreakpoints(specs: readonly BreakpointSpec[]): void {
@@ -104,7 +109,7 @@ export class StopRules {
       }
       const hit = spec.hitCondition ? parseHitCondition(spec.hitCondition) : null;
       if (spec.hitCondition && !hit) continue; // never "no hit condition": the host refuses these before sending
-      const bp: CompiledBreakpoint = { spec, condition, log, hit, hits: old.get(spec.id) ?? 0 };
+      const bp: CompiledBreakpoint = { spec, condition, log, hit, hits: old.get(spec.id) ?? 0, falseAtStep: -1 };
       for (const n of spec.nodes) this.byNode.set(n, [...(this.byNode.get(n) ?? []), bp]);
     }
     this.updateWatches();
@@ -191,8 +196,16 @@ export class StopRules {
       const bp = bps[k];
       if (bp.spec.phases && !bp.spec.phases.includes(ev.phase)) continue;
       if (bp.condition) {
+        if (bp.falseAtStep === ev.step) continue;
         try {
-          if (!evaluateCondition(bp.condition, scope())) continue;
+          const base = scope();
+          if (this.tracked?.base !== base) this.tracked = new StepConstantScope(base);
+          const tracked = this.tracked;
+          tracked.readVariant = false;
+          if (!evaluateCondition(bp.condition, tracked)) {
+            if (!tracked.readVariant) bp.falseAtStep = ev.step;
+            continue;
+          }
         } catch (e) {
           // A condition on a value this step has not computed yet (`loss` on the forward pass) is simply false.
           if (!(e instanceof NotComputedError))

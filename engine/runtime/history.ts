@@ -13,7 +13,24 @@ const MAX_CHECKPOINTS = 4096;
 const MAX_INTERVAL = 1024;
 /** Share of training time checkpoints may take (measured over windows of WINDOW checkpoints) before they are spaced wider. */
 const COST_SHARE = 0.02;
-const WINDOW = 16;
+/** Checkpoints per measuring window: few, so a session's first second already runs at the spacing it keeps. */
+const WINDOW = 4;
+/**
+ * Least training time between two checkpoints, in ms (spacing doubles, up to MAX_INTERVAL, until they are this far
+ * apart): thousands of checkpoints a second of a tiny network cost more than their copies (each is a dozen small
+ * arrays the garbage collector keeps visiting; N1's debug session was ~15 % slower than Train), while replaying
+ * 2 ms of training is imperceptible. Networks whose steps take milliseconds are not affected.
+ */
+const MIN_SPAN_MS = 2;
+/**
+ * Share of training time that growing the ring may take. A new checkpoint is fresh memory, and memory touched for
+ * the first time costs far more than copying into memory already held (on the VMs the bench runs on, ~120 ms for
+ * N5's 17 MB against ~4 ms): filled as fast as the interval allows, the ring made a debug session's first seconds
+ * of N5 ~50 % slower than training. Growth is paced instead, so the history reaches its budget over a longer time.
+ */
+const GROWTH_SHARE = 0.02;
+/** Checkpoint memory the ring may grow to unpaced: small networks fill it for almost nothing. */
+const FREE_GROWTH_BYTES = 1 << 20;
 /** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
 const TINY_STEP_WORK = 200_000;
 
@@ -46,8 +63,8 @@ function finish<R>(replay: Generator<ReplayProgress, R>): R {
 
 /** Keeps checkpoints of one trainer and moves it to any event since the oldest. */
 export class History {
-  /** A ring of checkpoints: `count` of them, the oldest at `head`. */
-  private readonly ring: TrainerState[] = [];
+  /** A ring of checkpoints: `count` of them, the oldest at `head`; it grows (see GROWTH_SHARE) up to `capacity`. */
+  private ring: TrainerState[] = [];
   private head = 0;
   private count = 0;
   private readonly stateBytes: number;
@@ -55,14 +72,16 @@ export class History {
   readonly capacity: number;
   /**
    * Steps between checkpoints: 1 for networks whose step is costly, more for tiny ones where copying dominates, and
-   * doubled whenever checkpoints are measured to take more than COST_SHARE of the time (fresh memory, as the ring
-   * first fills, costs more than the estimate below).
+   * doubled whenever checkpoints are measured to take more than COST_SHARE of the time or to come less than
+   * MIN_SPAN_MS apart (growing the ring is paced separately, see GROWTH_SHARE).
    */
   get interval(): number {
     return this.stepsBetween;
   }
   private stepsBetween: number;
   private window = { start: 0, spentMs: 0, taken: 0 };
+  /** When training began, the time spent growing the ring since, and what the last growth took (ms). */
+  private growth = { start: 0, spentMs: 0, lastMs: 0 };
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(
@@ -85,8 +104,13 @@ export class History {
     const byCopy = Math.ceil((80 * (1 + opt)) / B),
       byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
     this.stepsBetween = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
-    this.record();
-    this.window.start = performance.now();
+    // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
+    // cost of fresh memory measured on it paces the growth that follows.
+    const began = performance.now();
+    this.ring.push(trainer.saveState(), trainer.saveState());
+    this.growth.lastMs = (performance.now() - began) / 2;
+    this.count = 1;
+    this.window.start = this.growth.start = performance.now();
   }
 
   /** Call between events while training; takes a checkpoint at every `interval`-th step start, reusing the oldest when full. */
@@ -96,26 +120,52 @@ export class History {
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
     const began = performance.now();
-    this.save();
-    const w = this.window,
-      now = performance.now();
+    const grew = this.save(began);
+    const now = performance.now();
+    if (grew) {
+      // Fresh memory is paced on its own: counted in the window, it would space checkpoints wider for good.
+      this.growth.spentMs += now - began;
+      this.growth.lastMs = now - began;
+      return;
+    }
+    const w = this.window;
     w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
-    if (w.spentMs > COST_SHARE * (now - w.start) && this.stepsBetween < MAX_INTERVAL) this.stepsBetween *= 2;
+    const took = now - w.start;
+    if ((w.spentMs > COST_SHARE * took || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
+      this.stepsBetween *= 2;
     this.window = { start: now, spentMs: 0, taken: 0 };
   }
 
-  private save(): void {
-    const t = this.trainer;
-    if (this.count < this.capacity) {
-      this.ring[(this.head + this.count) % this.capacity] = t.saveState(
-        this.ring[(this.head + this.count) % this.capacity],
-      );
+  /** Takes a checkpoint into a slot the ring holds, or into a new one when it may grow; true if it grew. */
+  private save(now: number): boolean {
+    const t = this.trainer,
+      slots = this.ring.length;
+    if (this.count < slots) {
+      const k = (this.head + this.count) % slots;
+      this.ring[k] = t.saveState(this.ring[k]);
       this.count++;
-    } else {
-      this.ring[this.head] = t.saveState(this.ring[this.head]);
-      this.head = (this.head + 1) % this.capacity;
+      return false;
     }
+    if (slots < this.capacity && this.mayGrow(now)) {
+      // Oldest first again, so the new slot goes at the end.
+      this.ring = Array.from({ length: this.count }, (_, k) => this.at(k));
+      this.head = 0;
+      this.ring.push(t.saveState());
+      this.count++;
+      return true;
+    }
+    this.ring[this.head] = t.saveState(this.ring[this.head]);
+    this.head = (this.head + 1) % slots;
+    return false;
+  }
+
+  /** True if the ring may take a new slot now: while it is small, or while growing stays within GROWTH_SHARE. */
+  private mayGrow(now: number): boolean {
+    const g = this.growth;
+    return (
+      this.ring.length * this.stateBytes < FREE_GROWTH_BYTES || g.spentMs + g.lastMs <= GROWTH_SHARE * (now - g.start)
+    );
   }
 
   /** Index of the earliest event that can be the target of a rewind. */
@@ -250,7 +300,7 @@ export class History {
 
   /** The k-th checkpoint, oldest first. */
   private at(k: number): TrainerState {
-    return this.ring[(this.head + k) % this.capacity];
+    return this.ring[(this.head + k) % this.ring.length];
   }
 
   private nearestAtOrBefore(eventIndex: number): TrainerState {
