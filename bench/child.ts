@@ -29,6 +29,8 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
   switch (engine) {
     case 'nnet':
       return nnetRunner(net, data);
+    case 'nnet-1t':
+      return nnetRunner(net, data, { threads: 1 });
     case 'nnet-js':
       useSimdKernels(false);
       return nnetRunner(net, data);
@@ -80,7 +82,7 @@ async function main(): Promise<unknown> {
     return { status: 'ok', ...(await measureOverhead(net, makeData(net), seconds, warmup, Number(arg('reps', '3')))) };
   }
   const engine = arg('engine') as EngineId;
-  if (engine === 'nnet' || engine === 'nnet-js') {
+  if (engine === 'nnet' || engine === 'nnet-1t' || engine === 'nnet-js') {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why } satisfies Measurement;
   }

@@ -6,7 +6,7 @@ import { ACTIVATIONS } from '../engine/nn/activations';
 import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
 import { LIMITS, type NetworkSpec } from '../engine/language/spec';
-import { Trainer } from '../engine/runtime/trainer';
+import { Trainer, type TrainerOptions } from '../engine/runtime/trainer';
 import {
   defaultFilterThreshold,
   EXCEPTION_FILTERS,
@@ -41,8 +41,8 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
 }
 
 /** The bare Trainer loop: `advance()` until k more optimizer steps are done. */
-export function nnetRunner(net: NetDef, data: Dataset): Runner {
-  const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec);
+export function nnetRunner(net: NetDef, data: Dataset, options?: TrainerOptions): Runner {
+  const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec, options);
   const advance = (k: number) => {
     const end = t.step + k;
     while (t.step < end) if (!t.advance()) throw new Error('ran out of epochs; use fewer --seconds');
