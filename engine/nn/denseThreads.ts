@@ -41,7 +41,7 @@ const c = new Int32Array(control);
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(c, ${READY}, 1);
 Atomics.notify(c, ${READY});
-let seen = Atomics.load(c, ${SEQ});
+let seen = 0; // not SEQ: a job may have been posted the moment READY was set
 for (;;) {
   let s = 0, spins = 0;
   while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
@@ -156,7 +156,9 @@ function startHelper(): Helper | null {
     const module = new WebAssembly.Module(simdModule(true));
     const control = new Int32Array(new SharedArrayBuffer(16 * 4));
     const mine = simdInstance(module, memory);
-    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control: control.buffer } });
+    // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
+    const workerData = { module, memory, control: control.buffer };
+    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [] });
     worker.unref(); // a trainer never disposed must not keep the process alive
     running++;
     worker.once('exit', () => running--);
