@@ -11,7 +11,13 @@ import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
 import { useSimdKernels } from '../nn/dense';
-import { denseHelpersRunning, denseSplitCount, setParallelThreshold, startDenseHelper } from '../nn/denseThreads';
+import {
+  denseHelperChunks,
+  denseHelpersRunning,
+  denseSplitCount,
+  setParallelThreshold,
+  startDenseHelper,
+} from '../nn/denseThreads';
 import { Prng } from '../nn/prng';
 import { Trainer } from './trainer';
 
@@ -26,6 +32,8 @@ interface Outcome {
   readonly state: Float32Array[];
   readonly losses: number[];
   readonly splits: number;
+  /** Chunks of the split products the helper thread computed. */
+  readonly helped: number;
 }
 
 /** Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter). */
@@ -46,6 +54,7 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true): 
       state: t.optimizer.saveState().buffers.map((b) => Float32Array.from(b)),
       losses,
       splits: denseSplitCount() - before,
+      helped: denseHelperChunks(),
     };
   } finally {
     t.dispose();
@@ -134,6 +143,7 @@ for (const { name, spec, steps } of SHAPED) {
       two = train(s, 2, steps),
       js = train(s, 2, steps, false);
     assert.ok(two.splits > 0, 'the large products were split');
+    assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
     assert.equal(js.splits, 0, 'the JavaScript twins run on one thread');
     assertSame(one, two, 'two threads');
     assertSame(one, js, 'JavaScript twins');
