@@ -120,10 +120,13 @@ export function onDenseThreadsLog(listener: ((message: string) => void) | null):
 }
 
 /**
- * The number of threads a trainer uses by default: 2 where the machine offers two or more and the products are
- * large enough (the helper starts only on the first product of at least PARALLEL_MIN_MACS), else 1.
+ * The number of threads a trainer uses by default: the environment variable NNET_THREADS when set (1 forces one
+ * thread; the CLI, the bench and the extension's worker all read it), else 2 where the machine offers two or more
+ * cores (the helper starts only on the first product of at least PARALLEL_MIN_MACS), else 1.
  */
 export function defaultDenseThreads(): number {
+  const forced = Number(process.env.NNET_THREADS);
+  if (Number.isInteger(forced) && forced >= 1) return forced;
   return os.availableParallelism() >= 2 ? 2 : 1;
 }
 
