@@ -18,10 +18,11 @@ import { setParallelKernels, simdInstance, simdModule, type SimdKernels } from '
 /**
  * Products of fewer multiply-adds than this stay on one thread. Measured on the 2-core benchmark machine (busy with
  * other work, so the wake-up of the helper was often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as
- * fast as on one thread, 4.2M 1.17×, 134M (an N5 layer) 1.24–1.5×; waking the helper, the chunk claims and the
- * slower copies into a shared memory cost more than the half the helper takes below a few million.
+ * fast as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×; and N3 (first layer 6.4M) trained at 0.64–0.81×
+ * with its first layer split, so that one stays on one thread: waking the helper, the chunk claims and the slower
+ * copies into a shared memory cost more than the half the helper takes below some ten million.
  */
-export const PARALLEL_MIN_MACS = 1 << 22;
+export const PARALLEL_MIN_MACS = 1 << 24;
 
 // The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
 // claims the next chunk (CLAIM: the job's tag in the high bits, the next chunk in the low 16), so a helper that
@@ -209,7 +210,7 @@ function startHelper(): Helper | null {
     worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
     const h: Helper = { worker, control, kernels: split(mine, control), seq: 0 };
     helper = h;
-    log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
+    log?.('dense products of 2^24 multiply-adds or more: shared with a helper thread');
     return h;
   } catch (e) {
     unavailable = e instanceof Error ? e.message : String(e);
