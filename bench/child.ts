@@ -33,6 +33,8 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
   switch (engine) {
     case 'nnet':
       return nnetRunner(net, data);
+    case 'nnet-1t':
+      return nnetRunner(net, data, false, { threads: 1 });
     case 'nnet-js':
       useSimdKernels(false);
       return nnetRunner(net, data);
@@ -102,7 +104,7 @@ async function main(): Promise<unknown> {
     };
   }
   const engine = arg('engine') as EngineId;
-  if (engine === 'nnet' || engine === 'nnet-js') {
+  if (engine === 'nnet' || engine === 'nnet-1t' || engine === 'nnet-js') {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why } satisfies Measurement;
   }

@@ -6,7 +6,7 @@ import { ACTIVATIONS } from '../engine/nn/activations';
 import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
 import { LIMITS, type NetworkSpec } from '../engine/language/spec';
-import { Trainer } from '../engine/runtime/trainer';
+import { Trainer, type TrainerOptions } from '../engine/runtime/trainer';
 import {
   defaultFilterThreshold,
   EXCEPTION_FILTERS,
@@ -43,10 +43,10 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
 /**
  * The bare Trainer loop: k whole steps by `advanceStep()` (generated for all-dense networks), or with `events`
  * one event at a time by `advance()`, the loop the debugger's run loop and the training doctor watch (their costs
- * are measured against it).
+ * are measured against it). `options` are the Trainer's (e.g. `{ threads: 1 }`).
  */
-export function nnetRunner(net: NetDef, data: Dataset, events = false): Runner {
-  const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec);
+export function nnetRunner(net: NetDef, data: Dataset, events = false, options?: TrainerOptions): Runner {
+  const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec, options);
   const advance = events
     ? (k: number) => {
         const end = t.step + k;

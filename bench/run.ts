@@ -5,8 +5,9 @@
 //   --warmup S     warm-up seconds before timing (default 0.5)
 //   --reps N       repetitions, median taken (default 3)
 //   --nets N1,N3   networks (default all)
-//   --engines nnet,tfjs-wasm   engines (default: all but nnet-js). nnet-js = nnet without its WebAssembly SIMD
-//                  kernels; pytorch = PyTorch on CPU on one thread, pytorch-mt on every core, through the BLAS
+//   --engines nnet,tfjs-wasm   engines (default: all but nnet-js). nnet-1t = nnet on one thread (no helper
+//                  thread for the large products), the single-worker engine nnet's ratio is taken against;
+//                  nnet-js = nnet without its WebAssembly SIMD kernels; pytorch = PyTorch on CPU on one thread, pytorch-mt on every core, through the BLAS
 //                  libblas.so.3 points at (bench/pytorch.ts; n/a without python3-torch); openblas, openblas-mt = the
 //                  same network in C on OpenBLAS sgemm, the machine's limit, plus its sgemm peak (bench/openblas.ts;
 //                  n/a without gcc and libopenblas-dev)

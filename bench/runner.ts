@@ -12,14 +12,26 @@ export interface Runner {
 }
 
 /**
- * `nnet-js` is this engine with its WebAssembly SIMD kernels switched off (opt-in, for comparison); `pytorch` is
+ * `nnet-1t` is this engine on one thread (no helper thread for the large products, engine/nn/denseThreads.ts), the
+ * single-worker engine `nnet` is compared with; `nnet-js` is this engine with its WebAssembly SIMD kernels switched
+ * off (opt-in, for comparison); `pytorch` is
  * PyTorch on CPU on one thread, `pytorch-mt` on every core (bench/pytorch.ts); `openblas`/`openblas-mt` the same
  * network in C on OpenBLAS, the machine's limit (bench/openblas.ts).
  */
 export type EngineId =
-  'nnet' | 'nnet-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'convnetjs' | 'pytorch' | 'pytorch-mt' | 'openblas' | 'openblas-mt';
+  | 'nnet'
+  | 'nnet-1t'
+  | 'nnet-js'
+  | 'tfjs-cpu'
+  | 'tfjs-wasm'
+  | 'convnetjs'
+  | 'pytorch'
+  | 'pytorch-mt'
+  | 'openblas'
+  | 'openblas-mt';
 export const ENGINE_IDS: readonly EngineId[] = [
   'nnet',
+  'nnet-1t',
   'nnet-js',
   'tfjs-cpu',
   'tfjs-wasm',
@@ -31,6 +43,7 @@ export const ENGINE_IDS: readonly EngineId[] = [
 ];
 export const DEFAULT_ENGINE_IDS: readonly EngineId[] = [
   'nnet',
+  'nnet-1t',
   'tfjs-cpu',
   'tfjs-wasm',
   'convnetjs',

@@ -10,6 +10,8 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class Memory {
+    /** Pages of 64 KiB; `shared` memories (threads) need a maximum and have a SharedArrayBuffer as their buffer. */
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
     readonly buffer: ArrayBuffer;
     grow(deltaPages: number): number;
   }

@@ -9,6 +9,7 @@ import { nodeReadWeights } from '../engine/io/weightsFile';
 import { parseNnet } from '../engine/language/parser';
 import { History, type ReplayProgress } from '../engine/runtime/history';
 import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/trainer';
+import { onDenseThreadsLog } from '../engine/nn/denseThreads';
 import type { BreakpointSpec, HostToWorker, Request, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
 import { trainerScope } from './scope';
@@ -173,6 +174,8 @@ export class TrainingRun {
       this.post(refused);
       return;
     }
+    // Whether the large products got a helper thread, when the first one asks for it (or why they did not).
+    onDenseThreadsLog((message) => this.log('info', () => message));
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
@@ -465,6 +468,7 @@ export class TrainingRun {
     this.replay = null;
     this.running = false;
     const t = this.trainer;
+    t?.dispose(); // the helper thread, if any: what remains (inspecting a finished run) runs on one thread
     if (!t) {
       this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' });
       return;
@@ -493,6 +497,7 @@ export class TrainingRun {
     }
     this.running = false;
     this.disposed = true;
+    t.dispose();
     // The user sees the message; the log keeps where in the worker an internal error came from.
     if (!(e instanceof NonFiniteError))
       this.log(

@@ -304,6 +304,8 @@ function inspect(spec: NetworkSpec, steps: number, out: (s: string) => void, err
       return 1;
     }
     throw e;
+  } finally {
+    t.dispose(); // the helper thread of the large products, if any
   }
   return 0;
 }

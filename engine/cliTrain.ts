@@ -112,6 +112,8 @@ export function trainCommand(
       return 1;
     }
     throw e;
+  } finally {
+    t.dispose(); // the helper thread of the large products, if any
   }
   if (!json) {
     const secs = (performance.now() - started) / 1000;

@@ -23,6 +23,8 @@ export function diagnoseRun(
   } catch (e) {
     if (!(e instanceof NonFiniteError)) throw e;
     doctor.observeError(e);
+  } finally {
+    t.dispose();
   }
   return { findings: doctor.findings(), steps: t.step };
 }

@@ -40,7 +40,7 @@ export function denseForward(
     params instanceof Float32Array
   ) {
     // float32 lanes, whichever runs them: the numbers must not depend on what the runtime offers.
-    const k = simd();
+    const k = simd(B * C * OC);
     if (!(k && fits(z) && fits(x) && fits(params) && forwardSimd(k, z, x, params, wOff, bOff, B, C, OC)))
       forwardLanes(z, x, params, wOff, bOff, B, C, OC);
     return;
@@ -206,7 +206,7 @@ export function denseBackward(
     params instanceof Float32Array &&
     (dx === null || dx instanceof Float32Array)
   ) {
-    const k = simd();
+    const k = simd(B * C * OC);
     if (
       k &&
       (dx === null || fits(dx)) &&
@@ -450,33 +450,52 @@ export function simdKernelsAvailable(): boolean {
   return simd() !== null;
 }
 
-interface SimdKernels {
+/** The three kernels of one module instance and its memory (dense.ts's own, or denseThreads.ts's shared one). */
+export interface SimdKernels {
   readonly memory: WebAssembly.Memory;
   /** z[n, o] = b[o] + Σ_i x[n, i]·W[o, i]; byte addresses; B, C, OC multiples of 4 (the padded sizes). */
   readonly fwd: (z: number, x: number, w: number, b: number, B: number, C: number, OC: number) => void;
-  /** g[o, i] += Σ_n δ[n, o]·x[n, i]. */
-  readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number) => void;
+  /** g[o, i] += Σ_n δ[n, o]·x[n, i] for the first `cols` columns i (a multiple of 4; C is the row stride). */
+  readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
   /** dx[n, i] += Σ_o δ[n, o]·W[o, i]. */
   readonly dx: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
+  /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
+  readonly heapViews: Map<number, Map<number, Float32Array>>;
 }
 
 let simdEnabled = true;
 let simdKernels: SimdKernels | null | undefined;
+let parallelKernels: ((macs: number) => SimdKernels | null) | null = null;
 
-function simd(): SimdKernels | null {
+/**
+ * Lets denseThreads.ts offer kernels whose products a helper thread shares (null: none). They compute every output
+ * element with the same instructions as the single-threaded ones, so which of the two runs never changes a result.
+ */
+export function setParallelKernels(get: ((macs: number) => SimdKernels | null) | null): void {
+  parallelKernels = get;
+}
+
+/** The kernels for a product of `macs` multiply-adds (0: any), or null for the JavaScript twins. */
+function simd(macs = 0): SimdKernels | null {
   if (!simdEnabled) return null;
   if (simdKernels === undefined) {
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(simdModule()), {});
-      const e = instance.exports as unknown as Omit<SimdKernels, 'heap'>;
-      simdKernels = { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, heap: new Float32Array(e.memory.buffer) };
+      simdKernels = simdInstance(new WebAssembly.Module(simdModule(false)), undefined);
     } catch {
       simdKernels = null; // no WebAssembly SIMD here: the JavaScript kernels do everything
     }
   }
-  return simdKernels;
+  return (simdKernels && parallelKernels?.(macs)) || simdKernels;
+}
+
+/** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
+export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): SimdKernels {
+  const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
+  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx'>;
+  const heap = new Float32Array(e.memory.buffer);
+  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, heap, heapViews: new Map() };
 }
 
 /** Arrays of up to 2^26 floats (256 MB) take the SIMD path, with a module memory of up to 2^28 floats (1 GB). */
@@ -498,14 +517,13 @@ function reserve(k: SimdKernels, floats: number): boolean {
     return false;
   }
   k.heap = new Float32Array(k.memory.buffer);
-  heapViews.clear();
+  k.heapViews.clear();
   return true;
 }
 
 /** Views of parts of the model's arrays and of the heap, made once per (array, offset, length) and reused. */
 type Views = Map<number, Map<number, Float32Array>>;
 const views = new WeakMap<Float32Array, Views>();
-const heapViews: Views = new Map();
 function view(cache: Views, a: Float32Array, off: number, len: number): Float32Array {
   let byLen = cache.get(off);
   if (!byLen) cache.set(off, (byLen = new Map()));
@@ -520,7 +538,7 @@ function part(a: Float32Array, off: number, len: number): Float32Array {
   return view(cache, a, off, len);
 }
 function heapPart(k: SimdKernels, off: number, len: number): Float32Array {
-  return view(heapViews, k.heap, off, len);
+  return view(k.heapViews, k.heap, off, len);
 }
 
 /** Copies rows [rows, cols] of `src` (row stride cols) into the heap at `at` as [rows4, cols4], zero-padded. */
@@ -628,7 +646,7 @@ function backwardSimd(
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
   copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
-  k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4);
+  k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);
   copyOut(k, grads, wOff, OC, C, gAt, C4);
   if (dx) {
     copyIn(k, params, wOff, OC, C, wAt, O4, C4);
@@ -820,21 +838,22 @@ function forwardBody(NB: number, OB: number): Body {
 
 /** dW kernel: g[o, :] += Σ_n δ[n, o]·x[n, :], blocks of OB outputs × NB samples, rows four lanes at a time. */
 function weightGradientBody(OB: number, NB: number): Body {
-  const f = new Body(6);
+  const f = new Body(7);
   const g = 0,
     dz = 1,
     x = 2,
     B = 3,
     C = 4,
-    OC = 5;
-  const [rb, dzrb, gEnd, xEnd, gp, dzc, xp, dzp, i, stepG, stepX, stepDz] = f.locals(I32, 12);
+    OC = 5,
+    cols = 6;
+  const [rb, dzrb, gEnd, xEnd, gp, dzc, xp, dzp, i, stepG, stepX, stepDz, colBytes] = f.locals(I32, 13);
   const gr = [gp, ...f.locals(I32, OB - 1)],
     xr = [xp, ...f.locals(I32, NB - 1)],
     dzoff = f.locals(I32, NB);
   const addr = f.local(I32),
     d = Array.from({ length: NB }, () => f.locals(V128, OB)),
     xv = f.locals(V128, NB);
-  f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(dzrb);
+  f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(dzrb).get(cols).i32(4).mul().set(colBytes);
   f.get(OC).get(rb).mul().get(g).add().set(gEnd).get(B).get(rb).mul().get(x).add().set(xEnd);
   f.get(rb).i32(OB).mul().set(stepG).get(rb).i32(NB).mul().set(stepX).get(dzrb).i32(NB).mul().set(stepDz);
   for (let k = 0; k < NB; k++) f.get(dzrb).i32(k).mul().set(dzoff[k]);
@@ -853,7 +872,7 @@ function weightGradientBody(OB: number, NB: number): Body {
             .splat()
             .set(d[k][j]);
       f.i32(0).set(i);
-      f.repeat(i, 16, rb, () => {
+      f.repeat(i, 16, colBytes, () => {
         for (let k = 0; k < NB; k++) f.get(xr[k]).get(i).add().vload().set(xv[k]);
         for (let j = 0; j < OB; j++) {
           f.get(gr[j]).get(i).add().tee(addr).get(addr).vload();
@@ -925,11 +944,17 @@ function inputGradientBody(OB: number, NB: number): Body {
   return f;
 }
 
+/** Pages (64 KiB) a shared memory may grow to: the 2^28 floats that `reserve` allows. */
+const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
+
 /** Block shapes of the kernels (samples × outputs); all divide 4, the padding unit. */
 export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
 
-/** The module: memory, fwd, dw, dx. */
-function simdModule(): Uint8Array<ArrayBuffer> {
+/**
+ * The module: memory, fwd, dw, dx. With `shared`, it imports its memory (env.memory, shared, up to the 1 GB the
+ * kernels may use) instead of defining it, so that a helper thread's instance computes in the same memory.
+ */
+export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
@@ -948,8 +973,11 @@ function simdModule(): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, vec([fnType(7), fnType(6)])),
-    ...section(3, vec([[0], [1], [1]])),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...(shared
+      ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
+      : []),
+    ...section(3, vec([[0], [0], [1]])),
+    ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
       7,
       vec([

@@ -7,6 +7,7 @@ import { clipByGlobalNorm, clipByValue } from '../nn/clip';
 import { layerKind, nodeOps } from '../nn/layers';
 import { lossBackward, lossForward } from '../nn/losses';
 import { flattenLayers, Model } from '../nn/model';
+import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
 import { compileFastStep, type FastStep } from '../nn/fastStep';
 import type { FloatArray } from '../nn/tensor';
@@ -151,6 +152,15 @@ export function validateSpec(spec: NetworkSpec): void {
   if (x.length - Math.floor(x.length * t.validation) < 1) fail('validation leaves no training rows');
 }
 
+/** How a trainer runs (never what it computes: every option gives the same numbers bit for bit). */
+export interface TrainerOptions {
+  /**
+   * Threads for the large dense products: 1, or 2 for a helper thread that takes part of each (denseThreads.ts).
+   * Default: 2 where the machine has two or more cores (the helper starts only on the first large product).
+   */
+  readonly threads?: number;
+}
+
 /** Trains a checked network spec, one event at a time. */
 export class Trainer {
   readonly model: Model;
@@ -206,8 +216,14 @@ export class Trainer {
   /** ‖∂L/∂W‖ per weighted node of the latest step, before clipping, [nodes]; NaN before the first clip event. */
   readonly gradNorm: Float64Array;
 
+  /** Stops this trainer's use of the helper thread (a no-op after the first call, or with one thread). */
+  private releaseThreads: () => void = () => {};
+
   /** @throws SpecError when the spec cannot be trained (see validateSpec). */
-  constructor(readonly spec: NetworkSpec) {
+  constructor(
+    readonly spec: NetworkSpec,
+    options: TrainerOptions = {},
+  ) {
     validateSpec(spec);
     const t = spec.train,
       n = spec.data.x.length;
@@ -238,6 +254,15 @@ export class Trainer {
     // Whole generated steps take one micro-batch per step, and clip by norm or not at all.
     this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
     this.startStep();
+    if ((options.threads ?? defaultDenseThreads()) >= 2) this.releaseThreads = acquireDenseThreads();
+  }
+
+  /**
+   * Lets go of what outlives a call: the helper thread, if this trainer was its last user. The trainer stays
+   * usable (its products then run on one thread, with the same results). Training to the end does the same.
+   */
+  dispose(): void {
+    this.releaseThreads();
   }
 
   /** True when every epoch has been trained. */
@@ -257,7 +282,10 @@ export class Trainer {
 
   /** Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError. */
   advance(): TrainerEvent | null {
-    if (this.finished) return null;
+    if (this.finished) {
+      this.releaseThreads();
+      return null;
+    }
     const ev = this.eventAt(this.pos);
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     if (this.pos === 0) this.model.grads.fill(0);

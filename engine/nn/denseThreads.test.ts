@@ -1,0 +1,112 @@
+// The split kernels (a helper thread takes the later rows or columns of each product) against the single-threaded
+// SIMD kernels and their JavaScript twins, bit for bit on arbitrary float32 data, with every product split (threshold
+// 0) on shapes with padded rows and columns; and the helper thread's lifetime: gone once its last user lets go.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { denseBackward, denseForward, useSimdKernels } from './dense';
+import {
+  acquireDenseThreads,
+  denseHelpersRunning,
+  denseSplitCount,
+  setParallelThreshold,
+  startDenseHelper,
+} from './denseThreads';
+import { Prng } from './prng';
+
+const SHAPES = [
+  [8, 8, 8],
+  [9, 13, 30],
+  [37, 63, 29],
+  [64, 784, 128],
+  [64, 128, 10],
+  [5, 257, 3],
+  [128, 1024, 64],
+  [12, 4, 40],
+];
+
+/** Ordinary values with a few tiny, huge and signed zeros, so that rounding and −0 would show a changed order. */
+function data(rng: Prng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rng.next();
+    a[i] = r < 0.02 ? -0 : r < 0.04 ? 1e-30 * (rng.next() - 0.5) : (rng.next() * 2 - 1) * 10 ** (rng.next() * 4 - 2);
+  }
+  return a;
+}
+
+/** z, dW (with db) and dx of one shape, from the same seeded data every time. */
+function products(B: number, C: number, OC: number): Float32Array[] {
+  const rng = new Prng(B * 1000 + C + OC);
+  const wOff = 1,
+    bOff = wOff + OC * C,
+    P = bOff + OC + 2;
+  const x = data(rng, B * C),
+    p = data(rng, P),
+    dz = data(rng, B * OC),
+    z = data(rng, B * OC),
+    g = data(rng, P),
+    dx = data(rng, B * C);
+  denseForward(z, x, p, wOff, bOff, B, C, OC);
+  denseBackward(dx, g, dz, x, p, wOff, bOff, B, C, OC);
+  return [z, g, dx];
+}
+
+async function gone(): Promise<void> {
+  for (let i = 0; i < 200 && denseHelpersRunning() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const differing = (a: Float32Array, b: Float32Array) => a.reduce((n, v, i) => n + (Object.is(v, b[i]) ? 0 : 1), 0);
+
+test('split products equal the single-threaded SIMD kernels and their JavaScript twins bit for bit', async () => {
+  const one = SHAPES.map(([B, C, OC]) => products(B, C, OC));
+  useSimdKernels(false);
+  const js = SHAPES.map(([B, C, OC]) => products(B, C, OC));
+  useSimdKernels(true);
+  const release = acquireDenseThreads();
+  setParallelThreshold(0);
+  try {
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    const before = denseSplitCount();
+    const two = SHAPES.map(([B, C, OC]) => products(B, C, OC));
+    assert.ok(denseSplitCount() - before >= SHAPES.length * 2, 'products were split');
+    SHAPES.forEach((s, i) =>
+      ['z', 'dW', 'dx'].forEach((what, j) => {
+        assert.equal(differing(two[i][j], one[i][j]), 0, `${what} ${s.join('×')}: split vs one thread`);
+        assert.equal(differing(two[i][j], js[i][j]), 0, `${what} ${s.join('×')}: split vs JavaScript twins`);
+      }),
+    );
+  } finally {
+    setParallelThreshold(undefined);
+    release();
+  }
+  await gone();
+  assert.equal(denseHelpersRunning(), 0);
+});
+
+test('the helper thread stops when its last user releases it, not before', async () => {
+  const a = acquireDenseThreads(),
+    b = acquireDenseThreads();
+  assert.ok(startDenseHelper(10000));
+  assert.equal(denseHelpersRunning(), 1);
+  a();
+  a(); // a second release of the same user changes nothing
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(denseHelpersRunning(), 1, 'still used by b');
+  b();
+  await gone();
+  assert.equal(denseHelpersRunning(), 0);
+});
+
+test('without users the helper never starts, and products run on one thread', () => {
+  const before = denseSplitCount();
+  setParallelThreshold(0);
+  try {
+    assert.equal(startDenseHelper(100), false);
+    products(64, 784, 128);
+    assert.equal(denseSplitCount(), before);
+    assert.equal(denseHelpersRunning(), 0);
+  } finally {
+    setParallelThreshold(undefined);
+  }
+});

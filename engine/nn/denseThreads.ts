@@ -1,0 +1,296 @@
+// A second thread for the large dense products: a helper Worker whose instance of the SIMD kernels' module computes
+// in the same shared WebAssembly memory. Each product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4
+// sample rows (z = x·Wᵀ, dx = δ·W) or columns (dW = δᵀ·x), and both threads claim chunks until none is left. Every
+// output element is still computed by the same instructions in the same order as with one thread (only the loop
+// bounds and start addresses differ, at multiples of the kernels' blocks), so the results are bit-identical whatever
+// the number of threads and whichever thread computed which chunk; claiming (rather than a fixed half) keeps a
+// helper that wakes late on a busy machine from making this thread wait.
+//
+// Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
+// FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). The helper starts lazily on
+// the first large product of a thread user (acquireDenseThreads) and stops when the last one releases; until it is
+// ready, and wherever it cannot start, the products simply run on one thread.
+
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { setParallelKernels, simdInstance, simdModule, type SimdKernels } from './dense';
+
+/**
+ * Products of fewer multiply-adds than this stay on one thread. Measured on the 2-core benchmark machine (busy with
+ * other work, so the wake-up of the helper was often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as
+ * fast as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×; and N3 (first layer 6.4M) trained at 0.64–0.81×
+ * with its first layer split, so that one stays on one thread: waking the helper, the chunk claims and the slower
+ * copies into a shared memory cost more than the half the helper takes below some ten million.
+ */
+export const PARALLEL_MIN_MACS = 1 << 24;
+
+// The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
+// claims the next chunk (CLAIM: the job's tag in the high bits, the next chunk in the low 16), so a helper that
+// wakes late (a busy machine) takes fewer chunks instead of making this thread wait for a fixed half.
+const SEQ = 0, // the latest job
+  CLAIM = 1,
+  FINISHED = 2, // chunks of the latest job computed
+  READY = 3, // 0 starting, 1 ready
+  STOPPED = 4,
+  FAILED = 5, // a chunk threw in the helper (never expected: the same chunk would throw here)
+  KIND = 6,
+  CHUNKS = 7,
+  STEP = 8, // rows or columns per chunk
+  TOTAL = 9, // rows or columns of the product
+  HELPED = 10, // chunks the helper has computed since it started
+  ARGS = 11; // the kernel's 7 arguments
+const FWD = 1,
+  DW = 2,
+  DX = 3;
+/** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
+const MAX_CHUNKS = 8;
+/** Atomics.load rounds before sleeping in Atomics.wait: products of one step follow each other within microseconds. */
+const SPIN = 20000;
+
+// Claiming and running a chunk: the same code on both threads (here as source for the helper, below for this one).
+const CHUNK_SOURCE = `
+function claim(c, tag) {
+  for (;;) {
+    const v = Atomics.load(c, ${CLAIM});
+    if (v >>> 16 !== tag || (v & 0xffff) >= c[${CHUNKS}]) return -1;
+    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 0xffff;
+  }
+}
+function runChunk(k, c, i) {
+  const step = c[${STEP}], u = i * step, n = Math.min(step, c[${TOTAL}] - u), a = ${ARGS};
+  const kind = c[${KIND}];
+  if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
+  else if (kind === ${DW}) k.dw(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
+  else k.dx(c[a] + u * c[a + 4] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], n, c[a + 4], c[a + 5]);
+}
+`;
+
+// The helper's whole program (a string, so that the bundles need no second file).
+const HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const c = new Int32Array(control);
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+${CHUNK_SOURCE}
+Atomics.store(c, ${READY}, 1);
+Atomics.notify(c, ${READY});
+let seen = 0; // not SEQ: a job may have been posted the moment READY was set
+while (!Atomics.load(c, ${STOPPED})) {
+  let s = 0, spins = 0;
+  while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
+  seen = s;
+  for (let i = claim(c, s & 0x7fff); i >= 0; i = claim(c, s & 0x7fff)) {
+    const n = c[${CHUNKS}];
+    try {
+      runChunk(k, c, i);
+    } catch {
+      c[${FAILED}] = 1;
+    }
+    Atomics.add(c, ${HELPED}, 1);
+    if (Atomics.add(c, ${FINISHED}, 1) + 1 === n) Atomics.notify(c, ${FINISHED});
+  }
+}
+`;
+
+// This thread's copy of CHUNK_SOURCE.
+const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim, runChunk };`)() as {
+  claim: (c: Int32Array, tag: number) => number;
+  runChunk: (k: SimdKernels, c: Int32Array, i: number) => void;
+};
+
+interface Helper {
+  readonly worker: Worker;
+  readonly control: Int32Array;
+  /** The main thread's kernels over the shared memory, with each product split (see `split`). */
+  readonly kernels: SimdKernels;
+  seq: number;
+}
+
+let users = 0;
+let helper: Helper | null = null;
+/** Why there is no helper (set once: a runtime that cannot share memory will not learn to). */
+let unavailable: string | null = null;
+let running = 0;
+let minMacs = PARALLEL_MIN_MACS;
+let splits = 0;
+let log: ((message: string) => void) | null = null;
+
+/** Where the helper's start, stop and failure to start are told (the debugger's log); null: nowhere. */
+export function onDenseThreadsLog(listener: ((message: string) => void) | null): void {
+  log = listener;
+}
+
+/**
+ * The number of threads a trainer uses by default: the environment variable NNET_THREADS when set (1 forces one
+ * thread; the CLI, the bench and the extension's worker all read it), else 2 where the machine offers two or more
+ * cores (the helper starts only on the first product of at least PARALLEL_MIN_MACS), else 1.
+ */
+export function defaultDenseThreads(): number {
+  const forced = Number(process.env.NNET_THREADS);
+  if (Number.isInteger(forced) && forced >= 1) return forced;
+  return os.availableParallelism() >= 2 ? 2 : 1;
+}
+
+/**
+ * Declares a user of the helper thread (a trainer with threads: 2); returns its release, which stops the helper
+ * when the last user releases. Idempotent.
+ */
+export function acquireDenseThreads(): () => void {
+  users++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--users === 0) stopHelper();
+  };
+}
+
+/** Helper threads started and not yet exited (for tests: 0 after the last release, once the thread has exited). */
+export function denseHelpersRunning(): number {
+  return running;
+}
+
+/** Products split with the helper since the process started (for tests: proof that the split path ran). */
+export function denseSplitCount(): number {
+  return splits;
+}
+
+/** Chunks the current helper thread has computed (for tests: proof that it took part), 0 without one. */
+export function denseHelperChunks(): number {
+  return helper ? Atomics.load(helper.control, HELPED) : 0;
+}
+
+/** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
+export function setParallelThreshold(macs: number | undefined): void {
+  minMacs = macs ?? PARALLEL_MIN_MACS;
+}
+
+/**
+ * Starts the helper now (if a user wants it) and waits up to `ms` for it to be ready; true when it is. Normally it
+ * starts on the first large product and the products run on one thread until it is ready; tests want it at once.
+ */
+export function startDenseHelper(ms: number): boolean {
+  if (users === 0 || !simdAvailable()) return false;
+  const h = helper ?? startHelper();
+  if (!h) return false;
+  if (Atomics.load(h.control, READY) === 0) Atomics.wait(h.control, READY, 0, ms);
+  return Atomics.load(h.control, READY) === 1;
+}
+
+/** True when the single-threaded kernels run in WebAssembly (they are off, or missing: nothing to split). */
+function simdAvailable(): boolean {
+  try {
+    new WebAssembly.Module(simdModule(false));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+setParallelKernels((macs) => {
+  if (users === 0 || macs < minMacs) return null;
+  const h = helper ?? startHelper();
+  return h && Atomics.load(h.control, READY) === 1 ? h.kernels : null;
+});
+
+function startHelper(): Helper | null {
+  if (unavailable) return null;
+  try {
+    if (typeof SharedArrayBuffer !== 'function') throw new Error('no SharedArrayBuffer');
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_PAGES, shared: true });
+    const module = new WebAssembly.Module(simdModule(true));
+    const control = new Int32Array(new SharedArrayBuffer((ARGS + 7) * 4));
+    const mine = simdInstance(module, memory);
+    // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
+    const workerData = { module, memory, control: control.buffer };
+    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [] });
+    worker.unref(); // a trainer never disposed must not keep the process alive
+    running++;
+    worker.once('exit', () => running--);
+    worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
+    const h: Helper = { worker, control, kernels: split(mine, control), seq: 0 };
+    helper = h;
+    log?.('dense products of 2^24 multiply-adds or more: shared with a helper thread');
+    return h;
+  } catch (e) {
+    unavailable = e instanceof Error ? e.message : String(e);
+    log?.(`dense products on one thread: no helper thread (${unavailable})`);
+    return null;
+  }
+}
+
+function stopHelper(): void {
+  const h = helper;
+  if (!h) return;
+  helper = null;
+  Atomics.store(h.control, STOPPED, 1);
+  Atomics.store(h.control, SEQ, ++h.seq);
+  Atomics.notify(h.control, SEQ);
+  // A helper still starting has not read SEQ yet; terminating it is as good as telling it.
+  void h.worker.terminate();
+}
+
+/** Pages (64 KiB) of the shared memory: the most the single-threaded kernels' memory may grow to (dense.ts). */
+const SHARED_PAGES = 16384;
+
+/**
+ * Runs one product of `total` rows or columns (a multiple of 4) in chunks on both threads; `args` are the kernel's
+ * arguments for the whole product (runChunk narrows them to a chunk). Returns once every chunk is computed.
+ */
+function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args: readonly number[]): void {
+  const c = h.control,
+    step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
+    chunks = Math.ceil(total / step),
+    tag = ++h.seq & 0x7fff;
+  splits++;
+  c[KIND] = kind;
+  c[CHUNKS] = chunks;
+  c[STEP] = step;
+  c[TOTAL] = total;
+  for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
+  Atomics.store(c, FINISHED, 0);
+  Atomics.store(c, CLAIM, tag << 16);
+  Atomics.store(c, SEQ, h.seq);
+  Atomics.notify(c, SEQ);
+  for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
+    runChunk(kernels, c, i);
+    Atomics.add(c, FINISHED, 1);
+  }
+  let spins = 0;
+  for (let d = Atomics.load(c, FINISHED); d !== chunks; d = Atomics.load(c, FINISHED))
+    if (++spins > SPIN) Atomics.wait(c, FINISHED, d, 100);
+  if (c[FAILED]) throw new Error('the dense helper thread failed a product');
+}
+
+/**
+ * The kernels over the shared memory, each product cut at multiples of 4 rows or columns (the padding unit, a
+ * multiple of every block) into chunks that either thread computes: z and dx by sample rows, dW by columns.
+ */
+function split(k: SimdKernels, control: Int32Array): SimdKernels {
+  const me = (): Helper => {
+    if (!helper || helper.control !== control) throw new Error('the dense helper thread is gone');
+    return helper;
+  };
+  return {
+    memory: k.memory,
+    get heap() {
+      return k.heap;
+    },
+    set heap(v) {
+      k.heap = v;
+    },
+    heapViews: k.heapViews,
+    fwd(z, x, w, b, B, C, OC) {
+      if (B < 8) k.fwd(z, x, w, b, B, C, OC);
+      else run(me(), k, FWD, B, [z, x, w, b, B, C, OC]);
+    },
+    dw(g, dz, x, B, C, OC, cols) {
+      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
+      else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols]);
+    },
+    dx(dx, dz, w, B, C, OC) {
+      if (B < 8) k.dx(dx, dz, w, B, C, OC);
+      else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Determinism whatever the number of threads: every example, and networks shaped like the benchmark's N3 and N5,
+// train to the same parameters bit for bit on one thread and with the helper thread taking part of each dense
+// product (denseThreads.ts) — for the examples and N3 with every product split (threshold 0), for N5 at the shipped
+// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { nodeReadFile } from '../data/files';
+import { parseNnet } from '../language/parser';
+import type { NetworkSpec } from '../language/spec';
+import { useSimdKernels } from '../nn/dense';
+import {
+  denseHelperChunks,
+  denseHelpersRunning,
+  denseSplitCount,
+  setParallelThreshold,
+  startDenseHelper,
+} from '../nn/denseThreads';
+import { Prng } from '../nn/prng';
+import { Trainer } from './trainer';
+
+const dir = path.join(__dirname, '..', '..', 'examples');
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.nnet'))
+  .sort();
+
+interface Outcome {
+  readonly params: Float32Array;
+  readonly state: Float32Array[];
+  readonly losses: number[];
+  readonly splits: number;
+  /** Chunks of the split products the helper thread computed. */
+  readonly helped: number;
+}
+
+/** Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter). */
+function train(spec: NetworkSpec, threads: number, steps: number, simd = true): Outcome {
+  useSimdKernels(simd);
+  const t = new Trainer(spec, { threads });
+  try {
+    if (threads > 1) assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    const before = denseSplitCount();
+    const losses: number[] = [];
+    while (t.step < steps) {
+      const ev = t.advance();
+      if (!ev) break;
+      if (ev.phase === 'loss') losses.push(t.loss);
+    }
+    return {
+      params: t.model.params.slice(),
+      state: t.optimizer.saveState().buffers.map((b) => Float32Array.from(b)),
+      losses,
+      splits: denseSplitCount() - before,
+      helped: denseHelperChunks(),
+    };
+  } finally {
+    t.dispose();
+    useSimdKernels(true);
+  }
+}
+
+const differing = (a: Float32Array, b: Float32Array) => a.reduce((n, v, i) => n + (Object.is(v, b[i]) ? 0 : 1), 0);
+
+function assertSame(a: Outcome, b: Outcome, what: string): void {
+  const d = differing(a.params, b.params);
+  assert.equal(d, 0, `${what}: parameters differ in ${d} of ${a.params.length} entries`);
+  a.state.forEach((s, i) => assert.equal(differing(s, b.state[i]), 0, `${what}: optimizer buffer ${i} differs`));
+  assert.deepEqual(a.losses, b.losses, `${what}: losses`);
+}
+
+async function helperGone(): Promise<void> {
+  for (let i = 0; i < 200 && denseHelpersRunning() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(denseHelpersRunning(), 0, 'the helper thread has exited after dispose');
+}
+
+test('every example: 20 steps on one thread and with every product split over two end bit-identical', async () => {
+  setParallelThreshold(0);
+  let splits = 0;
+  try {
+    for (const file of files) {
+      const r = parseNnet(fs.readFileSync(path.join(dir, file), 'utf8'), {
+        readFile: nodeReadFile(path.join(dir, file)),
+      });
+      assert.ok(r.spec, `${file} checks clean`);
+      const two = train(r.spec, 2, 20);
+      splits += two.splits;
+      assertSame(train(r.spec, 1, 20), two, file);
+    }
+  } finally {
+    setParallelThreshold(undefined);
+  }
+  assert.ok(splits > 0, 'some examples have products large enough to split');
+  await helperGone();
+});
+
+/** A network of the benchmark's kind: random inputs in [−1, 1], one-hot targets, SGD then Adam-free softmax CE. */
+function mlp(input: number, hidden: number[], classes: number, batch: number, optimizer: string): NetworkSpec {
+  const rng = new Prng(7);
+  const rows: string[] = [];
+  for (let r = 0; r < 2 * batch; r++) {
+    const xs = Array.from({ length: input }, () => (Math.round(rng.next() * 2000) - 1000) / 1000);
+    rows.push(`  ${xs.join(' ')} -> ${Math.floor(rng.next() * classes)}`);
+  }
+  const source = [
+    'network bench_shaped',
+    `  input ${input}`,
+    ...hidden.map((u, i) => `  dense h${i + 1} ${u} relu init=he`),
+    `  dense out ${classes} softmax`,
+    'loss cross_entropy',
+    '',
+    'data',
+    ...rows,
+    '',
+    'train',
+    '  epochs 5',
+    `  batch ${batch}`,
+    `  optimizer ${optimizer}`,
+    '  seed 1',
+    '',
+  ].join('\n');
+  const r = parseNnet(source);
+  assert.ok(r.spec, r.diagnostics.map((d) => d.message).join('; '));
+  return r.spec;
+}
+
+const SHAPED = [
+  {
+    name: 'N3-shaped 784-128-64-10, batch 64',
+    spec: () => mlp(784, [128, 64], 10, 64, 'sgd lr=0.01'),
+    steps: 6,
+    all: true,
+  },
+  { name: 'N3-shaped, batch 61, Adam', spec: () => mlp(784, [128, 64], 10, 61, 'adam lr=0.001'), steps: 4, all: true },
+  {
+    name: 'N5-shaped 1024-1024-1024-10, batch 128',
+    spec: () => mlp(1024, [1024, 1024], 10, 128, 'sgd lr=0.01'),
+    steps: 2,
+  },
+];
+
+for (const { name, spec, steps, all } of SHAPED) {
+  test(`${name}: one thread, two threads and the JavaScript twins end bit-identical`, async () => {
+    const s = spec();
+    const one = train(s, 1, steps);
+    // N3's products are below the shipped threshold: split them all (the split is what is tested, not its speed).
+    if (all) setParallelThreshold(0);
+    let two: Outcome;
+    try {
+      two = train(s, 2, steps);
+    } finally {
+      setParallelThreshold(undefined);
+    }
+    const js = train(s, 2, steps, false);
+    assert.ok(two.splits > 0, 'the large products were split');
+    assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
+    assert.equal(js.splits, 0, 'the JavaScript twins run on one thread');
+    assertSame(one, two, 'two threads');
+    assertSame(one, js, 'JavaScript twins');
+    await helperGone();
+  });
+}
+
+test('a run trained to its end lets the helper thread go without dispose', async () => {
+  const t = new Trainer(SHAPED[0].spec(), { threads: 2 });
+  assert.ok(startDenseHelper(10000));
+  assert.equal(denseHelpersRunning(), 1);
+  while (t.advance());
+  assert.ok(t.finished);
+  await helperGone();
+});
