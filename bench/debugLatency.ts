@@ -10,7 +10,7 @@ import type { HostToWorker, WorkerToHost } from '../debugger/protocol';
 import { WorkerClient } from '../debugger/workerClient';
 import { LIMITS } from '../engine/language/spec';
 import { BATCHES, makeData, type NetDef } from './networks';
-import { RUN_MODES, specOf } from './nnet';
+import { debugStart, RUN_MODES, specOf } from './nnet';
 
 const WORKER_SCRIPT = path.resolve(__dirname, '..', 'dist', 'worker.js');
 
@@ -65,14 +65,7 @@ class Session {
 
   /** Starts the debug session with its defaults and lets it train. */
   start(source: string): void {
-    this.worker.post({
-      kind: 'start',
-      fileName: 'bench.nnet',
-      source,
-      stopOnEntry: false,
-      breakpoints: [],
-      ...RUN_MODES.debug,
-    });
+    this.worker.post(debugStart(source));
   }
 
   dispose(): void {

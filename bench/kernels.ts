@@ -131,6 +131,22 @@ export function checkKernels(): { f32: number; f64: number; cases: number } {
   return worst;
 }
 
+/**
+ * The buffers of one dense layer's three products at batch B: inputs x [B, C], W and b in `params` [OC·C + OC] and
+ * δ [B, OC] filled by `random`; outputs z [B, OC], dx [B, C] and the gradients g [OC·C + OC] zeroed.
+ */
+export function productBuffers(B: number, C: number, OC: number, random: () => number) {
+  const fill = (n: number) => Float32Array.from({ length: n }, random);
+  return {
+    x: fill(B * C),
+    params: fill(OC * C + OC),
+    dz: fill(B * OC),
+    z: new Float32Array(B * OC),
+    dx: new Float32Array(B * C),
+    g: new Float32Array(OC * C + OC),
+  };
+}
+
 /** GFLOP/s of each function, measured in 5 interleaved rounds of ~`seconds`/5 each per function; medians. */
 function rates(fs: (() => void)[], flop: number, seconds: number): number[] {
   const n = fs.map((f) => {
@@ -174,13 +190,7 @@ export function runKernelBench(seconds: number): void {
   console.log('| shape B×C→OC | nets | forward | backward, dW + db + dx | backward, dW + db (first layer) |');
   console.log('|---|---|---:|---:|---:|');
   for (const [key, { B, C, OC, nets }] of shapes) {
-    const fill = (n: number) => Float32Array.from({ length: n }, () => rnd() * 2 - 1);
-    const x = fill(B * C),
-      params = fill(OC * C + OC),
-      dz = fill(B * OC),
-      z = new Float32Array(B * OC),
-      dx = new Float32Array(B * C),
-      g = new Float32Array(OC * C + OC);
+    const { x, params, dz, z, dx, g } = productBuffers(B, C, OC, () => rnd() * 2 - 1);
     const flop = 2 * B * C * OC;
     const variants = (f: (simdOn: boolean | null) => void) => [
       () => f(null),

@@ -4,6 +4,7 @@
 // products" is the step's GFLOP/s as a fraction of the products' GFLOP/s.
 
 import { denseBackward, denseForward } from '../engine/nn/dense';
+import { productBuffers } from './kernels';
 import { makeData, prng, type NetDef } from './networks';
 import { nnetRunner } from './nnet';
 
@@ -71,17 +72,11 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 export function measureNetKernels(net: NetDef, seconds: number, rounds = 5): NetKernels {
   const rnd = prng(7),
     B = net.batch;
-  const fill = (n: number) => Float32Array.from({ length: n }, () => rnd() * 2 - 1);
   const products: { fn: () => void; flops: number; layer: number; kind: 'f' | 'w' | 'wx' }[] = [];
   net.layers.forEach((l, i) => {
     const C = i === 0 ? net.input : net.layers[i - 1].units,
-      OC = l.units,
-      x = fill(B * C),
-      params = fill(OC * C + OC),
-      dz = fill(B * OC),
-      z = new Float32Array(B * OC),
-      dx = new Float32Array(B * C),
-      g = new Float32Array(OC * C + OC);
+      OC = l.units;
+    const { x, params, dz, z, dx, g } = productBuffers(B, C, OC, () => rnd() * 2 - 1);
     const flop = 2 * B * C * OC;
     products.push({ fn: () => denseForward(z, x, params, 0, OC * C, B, C, OC), flops: flop, layer: i, kind: 'f' });
     products.push({

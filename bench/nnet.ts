@@ -103,6 +103,11 @@ export const RUN_MODES = {
 >;
 export type RunMode = keyof typeof RUN_MODES;
 
+/** The worker's start message of a debug session with its defaults on `source`, running from the first step. */
+export function debugStart(source: string): Extract<HostToWorker, { kind: 'start' }> {
+  return { kind: 'start', fileName: 'bench.nnet', source, stopOnEntry: false, breakpoints: [], ...RUN_MODES.debug };
+}
+
 export interface Overhead {
   /** Optimizer steps per side of each pair (a run mode may do fewer: see `capped`). */
   readonly steps: number;
@@ -166,14 +171,7 @@ function pauseLatency(source: string): Promise<{ median: number; max: number }> 
       asked = performance.now();
       run.handle({ kind: 'pause' });
     };
-    run.handle({
-      kind: 'start',
-      fileName: 'bench.nnet',
-      source,
-      stopOnEntry: false,
-      breakpoints: [],
-      ...RUN_MODES.debug,
-    });
+    run.handle(debugStart(source));
   });
 }
 
