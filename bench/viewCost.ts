@@ -116,9 +116,13 @@ interface StandInUri {
 }
 const standInUri = (p: string): StandInUri => ({ path: p, toString: () => `https://file+.vscode-resource.bench${p}` });
 
-/** Just what TrainingDisplay and GradientFlowViewProvider touch: a status-bar item, EventEmitter, Uri.joinPath. */
+/**
+ * Just what TrainingDisplay and GradientFlowViewProvider touch: a status-bar item, EventEmitter, Uri.joinPath and
+ * l10n.t (its `{0}` placeholders filled, as VS Code does with no translation loaded).
+ */
 const standInVscode = {
   EventEmitter: StandInEmitter,
+  l10n: { t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (m, i) => String(args[+i] ?? m)) },
   Uri: { joinPath: (base: StandInUri, ...parts: string[]) => standInUri([base.path, ...parts].join('/')) },
   StatusBarAlignment: { Left: 1, Right: 2 },
   window: {
