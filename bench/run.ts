@@ -237,13 +237,17 @@ function viewCost(): ViewCost {
         'slowdown (paired)',
         'messages to page',
         'page busy (script)',
+        'Chromium CPU closed/open',
+        'host CPU closed/open',
         'page heap after',
         'loss chart points',
       ],
       viewNets.map((n) => {
         const r = v.nets[n];
         if (!r || 'reason' in r)
-          return [n, `n/a (${r?.reason ?? 'no result'})`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+          return [n, `n/a (${r?.reason ?? 'no result'})`, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+        const ms = (c: { closed: number | null; open: number | null } | undefined) =>
+          c && c.closed !== null && c.open !== null ? `${c.closed.toFixed(0)}/${c.open.toFixed(0)} ms/s` : 'n/a';
         return [
           n,
           fmt(r.closedSamplesPerSec),
@@ -251,6 +255,8 @@ function viewCost(): ViewCost {
           `${pct(r.slowdownPct)} (${pct(r.slowdownPairedPct)})`,
           `${r.messagesReceived}/${r.messagesPosted}`,
           `${r.pageBusyMsPerSec.toFixed(0)} (${r.pageScriptMsPerSec.toFixed(0)}) ms/s`,
+          ms(r.chromiumCpuMsPerSec),
+          ms(r.hostCpuMsPerSec),
           mb(r.pageHeapBytes),
           String(r.lossChartPoints),
         ];
@@ -258,7 +264,7 @@ function viewCost(): ViewCost {
     ),
   );
   console.log(
-    "slowdown of the medians (in brackets: median of each repetition's adjacent closed/open pair); messages to page = received by the page / posted by the host over the timed open runs; page busy = page main-thread task time (of which script) per second of training; heap after a forced GC",
+    "slowdown of the medians (in brackets: median of each repetition's adjacent closed/open pair); messages to page = received by the page / posted by the host over the timed open runs; page busy = page main-thread task time (of which script) per second of training; Chromium CPU = all its processes' CPU time per second of training, host CPU = the bench process's main thread (the extension's host code, and the delivery to the page); heap after a forced GC",
   );
   for (const n of viewNets) {
     const r = v.nets[n];

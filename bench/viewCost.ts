@@ -20,6 +20,7 @@ import { WorkerClient } from '../debugger/workerClient';
 import type { HostToWebview } from '../webview/gradientFlow/protocol';
 import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
 import { specOf } from './nnet';
+import { descendantsCpuSeconds, mainThreadCpuSeconds } from './procCpu';
 import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -42,6 +43,13 @@ export interface ViewCostNet {
   /** Milliseconds the page's main thread was busy (of which in script) per second of training, over the timed open runs. */
   readonly pageBusyMsPerSec: number;
   readonly pageScriptMsPerSec: number;
+  /**
+   * CPU milliseconds per second of training, closed and open (from /proc; null elsewhere): of all Chromium's
+   * processes (the page's main thread, compositing, raster, GPU, browser), and of this process's main thread, where
+   * the extension's host code runs (and, open, the bench's delivery to the page through CDP).
+   */
+  readonly chromiumCpuMsPerSec: { readonly closed: number | null; readonly open: number | null };
+  readonly hostCpuMsPerSec: { readonly closed: number | null; readonly open: number | null };
   /** Page JS heap after the timed runs, after a forced GC, bytes. */
   readonly pageHeapBytes: number;
   /** Points the page's loss chart holds at the end (downsampled to at most MAX_SHOWN_POINTS). */
@@ -337,12 +345,26 @@ async function measureNet(
   let busy = 0,
     script = 0,
     openSeconds = 0;
+  /** CPU seconds of Chromium's processes and of this process's main thread (the host) in each condition's runs. */
+  const cpu = { closed: { chromium: 0, host: 0, seconds: 0 }, open: { chromium: 0, host: 0, seconds: 0 } };
+  const timedRun = async (k: 'closed' | 'open', host: Host) => {
+    const c0 = descendantsCpuSeconds() ?? NaN,
+      h0 = mainThreadCpuSeconds() ?? NaN;
+    const run = await trainRun(host, source, cap);
+    cpu[k].chromium += (descendantsCpuSeconds() ?? NaN) - c0;
+    cpu[k].host += (mainThreadCpuSeconds() ?? NaN) - h0;
+    cpu[k].seconds += run.seconds;
+    return run;
+  };
+  // NNET_VIEW_PROFILE=DIR: the page's CPU profile over the timed runs (idle while closed ones run), DIR/view-N1.cpuprofile…
+  const profileDir = process.env.NNET_VIEW_PROFILE;
+  if (profileDir) await page.startProfile();
   for (let r = 0; r < o.reps; r++) {
     for (const k of r % 2 === 0 ? (['closed', 'open'] as const) : (['open', 'closed'] as const)) {
-      if (k === 'closed') closed.push(await trainRun(closedHost, source, cap));
+      if (k === 'closed') closed.push(await timedRun(k, closedHost));
       else {
         const before = await page.busySeconds();
-        open.push(await trainRun(viewHost, source, cap));
+        open.push(await timedRun(k, viewHost));
         const after = await page.busySeconds();
         busy += after.task - before.task;
         script += after.script - before.script;
@@ -355,6 +377,10 @@ async function measureNet(
         `  view cost [${r + 1}/${o.reps}] ${id} ${k.padEnd(6)} ${Math.round((last.steps * net.batch) / last.seconds)} samples/s (${last.steps} steps in ${last.seconds.toFixed(2)} s${last.capped ? ', capped' : ''})`,
       );
     }
+  }
+  if (profileDir) {
+    fs.mkdirSync(profileDir, { recursive: true });
+    fs.writeFileSync(path.join(profileDir, `view-${id}.cpuprofile`), JSON.stringify(await page.stopProfile()));
   }
   const rate = (t: RunResult) => (t.steps * net.batch) / t.seconds;
   const c = median(closed.map(rate)),
@@ -369,12 +395,19 @@ async function measureNet(
     slowdownPairedPct: median(closed.map((t, r) => (rate(t) / rate(open[r]) - 1) * 100)),
     pageBusyMsPerSec: (1000 * busy) / openSeconds,
     pageScriptMsPerSec: (1000 * script) / openSeconds,
+    chromiumCpuMsPerSec: { closed: perSec(cpu.closed.chromium, cpu.closed), open: perSec(cpu.open.chromium, cpu.open) },
+    hostCpuMsPerSec: { closed: perSec(cpu.closed.host, cpu.closed), open: perSec(cpu.open.host, cpu.open) },
     messagesPosted: viewHost.posted - postedBefore,
     messagesReceived: (await page.received()) - receivedBefore,
     pageHeapBytes: await page.heapUsed(),
     lossChartPoints: await lossChartPoints(page),
     pageErrors: [...page.errors, ...viewHost.errors],
   };
+}
+
+/** CPU milliseconds per second of training; null where /proc is not there. */
+function perSec(cpuSeconds: number, c: { seconds: number }): number | null {
+  return Number.isFinite(cpuSeconds) ? (1000 * cpuSeconds) / c.seconds : null;
 }
 
 async function measureLong(

@@ -117,6 +117,9 @@ export interface ViewPage {
   heapUsed(): Promise<number>;
   /** Seconds the page's main thread has spent so far in tasks, and in script (CDP Performance `TaskDuration`, `ScriptDuration`). */
   busySeconds(): Promise<{ task: number; script: number }>;
+  /** Starts the page's JavaScript CPU profiler (CDP `Profiler`); `stopProfile` returns the `.cpuprofile` JSON. */
+  startProfile(): Promise<void>;
+  stopProfile(): Promise<unknown>;
   /** Waits until everything delivered is applied and drawn (messages are tasks, drawing is per frame). */
   settle(): Promise<void>;
   /** Errors the page logged or threw. */
@@ -161,6 +164,14 @@ export async function openViewPage(browser: Browser, origin: string, toHost: (m:
       const metrics = (await cdp.send('Performance.getMetrics')).metrics;
       const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
       return { task: get('TaskDuration'), script: get('ScriptDuration') };
+    },
+    async startProfile() {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    },
+    async stopProfile() {
+      return (await cdp.send('Profiler.stop')).profile;
     },
     settle: () =>
       page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0))),
