@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { formatSummary } from '../../engine/nn/tensor';
-import type { HostToWebview } from '../../webview/gradientFlow/protocol';
+import { batchOf, type HostToWebview, type HostUpdate } from '../../webview/gradientFlow/protocol';
 import type { Progress, RuntimeLocation } from '../../debugger/protocol';
 
 /** Where training updates go: anything that accepts webview messages (the Gradient Flow view provider). */
@@ -31,24 +31,29 @@ export class TrainingDisplay implements vscode.Disposable {
     this.debugging = debugging;
     this.lastNormStep = -1;
     this.lastLossStep = -1;
-    this.view.post({ kind: 'reset', title, layerNames });
-    this.view.post({ kind: 'state', state: 'training', text: `Training ${title}…`, debugging });
+    this.view.post(
+      batchOf([
+        { kind: 'reset', title, layerNames },
+        { kind: 'state', state: 'training', text: `Training ${title}…`, debugging },
+      ]),
+    );
     this.item.text = vscode.l10n.t('$(sync~spin) nnet: {0} starting', title);
     this.item.tooltip = vscode.l10n.t('Training {0}', title);
     this.item.show();
   }
 
-  /** Live progress, or the state at a debugger stop when `paused` is set. */
+  /** Live progress, or the state at a debugger stop when `paused` is set: one post to the view. */
   progress(p: Progress, paused: RuntimeLocation | null = null): void {
+    const updates: HostUpdate[] = [];
     // Numbers arrive as they were computed (structured clone from the worker, or decodeProgress over DAP).
-    if (p.layers.length) this.view.post({ kind: 'gradFlow', layers: p.layers, step: p.step });
-    if (p.ranks) this.view.post({ kind: 'ranks', ranks: p.ranks });
-    if (p.newLossPoints.length) this.view.post({ kind: 'loss', points: p.newLossPoints });
+    if (p.layers.length) updates.push({ kind: 'gradFlow', layers: p.layers, step: p.step });
+    if (p.ranks) updates.push({ kind: 'ranks', ranks: p.ranks });
+    if (p.newLossPoints.length) updates.push({ kind: 'loss', points: p.newLossPoints });
     // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
     const batchLoss = p.batchLoss;
     if (batchLoss !== undefined && !Number.isNaN(batchLoss) && p.step > 0 && p.step !== this.lastLossStep) {
       this.lastLossStep = p.step;
-      this.view.post({ kind: 'stepLoss', points: [{ step: p.step, loss: batchLoss }] });
+      updates.push({ kind: 'stepLoss', points: [{ step: p.step, loss: batchLoss }] });
     }
     // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
     // Before the first clip event the norms are NaN and there is nothing to plot.
@@ -56,14 +61,14 @@ export class TrainingDisplay implements vscode.Disposable {
       after = p.gradNormAfterClip;
     if (!Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
       this.lastNormStep = p.step;
-      this.view.post({ kind: 'gradNorm', points: [{ step: p.step, before, after }], clipNorm: p.clipNorm ?? null });
+      updates.push({ kind: 'gradNorm', points: [{ step: p.step, before, after }], clipNorm: p.clipNorm ?? null });
     }
     const loss = !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
     const where =
       p.epochs > 0 ? `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}` : `step ${p.step + 1}${loss}`;
     if (paused) {
       const text = `Paused on ${paused.phase}${paused.layer >= 0 ? ` ${paused.layerName}` : ''} · step ${paused.step + 1}`;
-      this.view.post({
+      updates.push({
         kind: 'state',
         state: 'paused',
         text,
@@ -73,7 +78,7 @@ export class TrainingDisplay implements vscode.Disposable {
       // Without epochs, `where` would repeat the step the pause text already names.
       this.item.text = `$(debug-pause) nnet: ${text}${p.epochs > 0 ? ` · ${where}` : loss}`;
     } else {
-      this.view.post({
+      updates.push({
         kind: 'state',
         state: 'training',
         text: `Training ${this.title}: ${where}`,
@@ -81,6 +86,7 @@ export class TrainingDisplay implements vscode.Disposable {
       });
       this.item.text = `$(sync~spin) nnet: ${where} · ${Math.round(p.stepsPerSecond)} steps/s`;
     }
+    this.view.post(batchOf(updates));
   }
 
   /** The run ended normally, by Stop, or with an error. */

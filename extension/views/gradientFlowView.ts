@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { applyMessage, emptyModel, replayMessages } from '../../webview/gradientFlow/model';
 import {
   isWebviewToHost,
+  updatesOf,
   type HostToWebview,
   type ViewCommand,
   type ViewLimits,
@@ -75,11 +76,11 @@ export class GradientFlowViewProvider implements vscode.WebviewViewProvider, vsc
     );
   }
 
-  /** Records an update and forwards it to the view if one is showing. */
+  /** Records an update (or a batch of them, forwarded as one message) and forwards it to the view if one is showing. */
   post(msg: HostToWebview): void {
     if (this.disposed) return;
     applyMessage(this.model, msg);
-    if (msg.kind !== 'state' && msg.kind !== 'limits') this.hasRunData = true;
+    if (updatesOf(msg).some((m) => m.kind !== 'state' && m.kind !== 'limits')) this.hasRunData = true;
     this.send(msg);
   }
 

@@ -8,7 +8,7 @@ import {
   vsCodeDropdown,
   vsCodeOption,
 } from '@vscode/webview-ui-toolkit';
-import type { HostToWebview, WebviewToHost } from './protocol';
+import { updatesOf, type HostToWebview, type WebviewToHost } from './protocol';
 import type { ChartSnapshot } from './chartParts';
 import { applyMessage, emptyModel, type GradientFlowModel } from './model';
 import { byId, DEFAULT_SETTINGS, VIEW_CONTAINER_ID, type PanelContext, type ViewSettings } from './panel';
@@ -50,25 +50,25 @@ function savedSettings(state: PersistedState | undefined): Partial<ViewSettings>
   return saved;
 }
 
-function persist(): void {
-  vscode.setState({ version: 3, model, ...settings });
-}
-
 /**
  * Saves the state at most every PERSIST_MS while a run streams in (setState copies the whole model, curves and
- * earlier runs included: per message, that was most of the view's cost). The host replays the run on reload anyway.
+ * earlier runs included, and VS Code sends it to the workbench: per message, that was most of the view's cost).
+ * The host replays the run on reload anyway, and a hidden or reloaded page saves what is pending.
  */
-const PERSIST_MS = 250;
+const PERSIST_MS = 1000;
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
 function persistSoon(): void {
   if (persistTimer !== undefined) return;
   persistTimer = setTimeout(flushPersist, PERSIST_MS);
 }
 function flushPersist(): void {
-  if (persistTimer === undefined) return;
+  if (persistTimer !== undefined) persist();
+}
+/** Saves now (and drops a pending save, which would copy the same). */
+function persist(): void {
   clearTimeout(persistTimer);
   persistTimer = undefined;
-  persist();
+  vscode.setState({ version: 3, model, ...settings });
 }
 // A view being hidden or reloaded saves what is pending, so it comes back exactly as it was.
 window.addEventListener('pagehide', flushPersist);
@@ -115,11 +115,16 @@ function renderAll(): void {
 function handle(msg: HostToWebview): void {
   // applyMessage switches over every kind with an exhaustiveness check; unknown kinds never get this far.
   applyMessage(model, msg);
-  // A new run is compared with the run just before it.
-  if (msg.kind === 'reset' && msg.previous === undefined) settings.compareIndex = 0;
+  let saveNow = false;
+  for (const m of updatesOf(msg)) {
+    // A new run is compared with the run just before it.
+    if (m.kind === 'reset' && m.previous === undefined) settings.compareIndex = 0;
+    // Live training says 'training' with new text several times a second; every other state is an event.
+    if (m.kind === 'reset' || m.kind === 'snapshot' || (m.kind === 'state' && m.state !== 'training')) saveNow = true;
+  }
   if (settings.compareIndex >= model.runs.length) settings.compareIndex = 0;
-  // A change of state (a stop, the end of a run, a replay) is saved at once; data in between at most every PERSIST_MS.
-  if (msg.kind === 'state' || msg.kind === 'reset' || msg.kind === 'snapshot') persist();
+  // A stop, the end of a run, a new run or a replay is saved at once; a run going on at most every PERSIST_MS.
+  if (saveNow) persist();
   else persistSoon();
   scheduleRender();
 }

@@ -103,9 +103,12 @@ export function appendLoss(series: LossSeries, incoming: readonly LossPoint[], m
 /** The points to draw: the kept ones, then the newest, so the curve always ends at the latest sample. */
 export const lossPointsForDisplay = seriesForDisplay;
 
-/** Folds one host message into the model (mutating it). */
+/** Folds one host message, or each update of a batch in order, into the model (mutating it). */
 export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void {
   switch (msg.kind) {
+    case 'batch':
+      for (const m of msg.messages) applyMessage(model, m);
+      return;
     case 'reset':
       if (msg.previous !== undefined) {
         // A replay says exactly what the earlier runs are.

@@ -66,7 +66,8 @@ export const MAX_RUNS = 20;
 /** Most points a curve may be set to keep (the largest `curvePoints`). */
 export const MAX_CURVE_POINTS = 20000;
 
-export type HostToWebview =
+/** One update of the view: what the host's model folds, and what a `batch` carries. */
+export type HostUpdate =
   /**
    * A new run begins: clears the charts. The current run's loss curve becomes the newest earlier run (compared as a
    * faded overlay), unless `previous` is given (a replay): then `runs` (newest first, at most runsKept) replace the
@@ -101,6 +102,26 @@ export type HostToWebview =
   | { kind: 'snapshot'; model: GradientFlowModel }
   /** The thresholds and sizes changed (or a view opened): reclassify the bars, keep fewer runs or points. */
   | { kind: 'limits'; limits: ViewLimits };
+
+/**
+ * What the host posts: one update, or the updates of one moment (a progress message's bars, loss, norm and state)
+ * as one `batch`, applied in order. One post per progress instead of five: each post is a JSON round through the
+ * workbench and a task in the page, and a page that got them in separate frames drew each frame.
+ */
+export type HostToWebview = HostUpdate | { kind: 'batch'; messages: readonly HostUpdate[] };
+
+/** Most updates one batch may carry. */
+export const MAX_BATCH = 64;
+
+/** The updates in `msg`, in order: a batch's, or the message itself. */
+export function updatesOf(msg: HostToWebview): readonly HostUpdate[] {
+  return msg.kind === 'batch' ? msg.messages : [msg];
+}
+
+/** `updates` as one message: the update itself when there is one, a batch otherwise. */
+export function batchOf(updates: readonly HostUpdate[]): HostToWebview {
+  return updates.length === 1 ? updates[0] : { kind: 'batch', messages: updates };
+}
 
 /** What the view's buttons ask the host to do. */
 export type ViewCommand = 'train' | 'debug' | 'pause' | 'continue' | 'stop';

@@ -7,7 +7,9 @@ import {
   MAX_CURVE_POINTS,
   MAX_RUNS,
   type GradNormPoint,
+  MAX_BATCH,
   type HostToWebview,
+  type HostUpdate,
   type PausedAt,
   type PreviousRun,
   type StepLossPoint,
@@ -142,8 +144,17 @@ function viewLimits(x: unknown): ViewLimits | undefined {
   return { vanishingRatio: ratio, vanishingFloor: floor, explodingMax: max, runsKept: runs, curvePoints: points };
 }
 
-/** Returns the message if it is a well-formed HostToWebview, else undefined. */
+/** Returns the message if it is a well-formed HostToWebview (a batch only when all of it is), else undefined. */
 export function parseHostToWebview(data: unknown): HostToWebview | undefined {
+  if (isRec(data) && data.kind === 'batch') {
+    const messages = all(data.messages, MAX_BATCH, parseUpdate);
+    return messages && messages.length > 0 ? { kind: 'batch', messages } : undefined;
+  }
+  return parseUpdate(data);
+}
+
+/** One update (never a batch: batches do not nest). */
+function parseUpdate(data: unknown): HostUpdate | undefined {
   if (!isRec(data)) return undefined;
   switch (data.kind) {
     case 'reset': {
