@@ -9,16 +9,14 @@
 // heap (after a forced GC) at 10^3, 10^4, 10^5 … steps, to show that memory stays flat.
 
 import fs from 'node:fs';
-import Module from 'node:module';
 import path from 'node:path';
 import { LIMITS } from '../engine/language/spec';
 import { formatSummary } from '../engine/nn/tensor';
-import type { TrainingDisplay as TrainingDisplayClass } from '../extension/training/trainingDisplay';
-import type { GradientFlowViewProvider as ProviderClass } from '../extension/views/gradientFlowView';
 import { assertNever, type WorkerToHost } from '../debugger/protocol';
 import { WorkerClient } from '../debugger/workerClient';
 import type { HostToWebview } from '../webview/gradientFlow/protocol';
 import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
+import { loadHostClasses, StandInEmitter, standInUri, type HostClasses, type StandInUri } from './hostStandIn';
 import { specOf } from './nnet';
 import { descendantsCpuSeconds, mainThreadCpuSeconds } from './procCpu';
 import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
@@ -96,66 +94,9 @@ export interface ViewCostOptions {
   readonly log: (line: string) => void;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// The extension's host code against a stand-in `vscode`
-
-interface HostClasses {
-  TrainingDisplay: typeof TrainingDisplayClass;
-  GradientFlowViewProvider: typeof ProviderClass;
-}
-
-type Listener<T> = (e: T) => void;
-class StandInEmitter<T> {
-  private readonly listeners = new Set<Listener<T>>();
-  readonly event = (l: Listener<T>) => {
-    this.listeners.add(l);
-    return { dispose: () => this.listeners.delete(l) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-  dispose(): void {
-    this.listeners.clear();
-  }
-}
-interface StandInUri {
-  readonly path: string;
-  toString(): string;
-}
-const standInUri = (p: string): StandInUri => ({ path: p, toString: () => `https://file+.vscode-resource.bench${p}` });
-
-/**
- * Just what TrainingDisplay and GradientFlowViewProvider touch: a status-bar item, EventEmitter, Uri.joinPath and
- * l10n.t (its `{0}` placeholders filled, as VS Code does with no translation loaded).
- */
-const standInVscode = {
-  EventEmitter: StandInEmitter,
-  l10n: { t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (m, i) => String(args[+i] ?? m)) },
-  Uri: { joinPath: (base: StandInUri, ...parts: string[]) => standInUri([base.path, ...parts].join('/')) },
-  StatusBarAlignment: { Left: 1, Right: 2 },
-  window: {
-    createStatusBarItem: () => ({ name: '', command: '', text: '', tooltip: '', show() {}, hide() {}, dispose() {} }),
-  },
-};
-
-async function loadHostClasses(): Promise<HostClasses> {
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const original = loader._load;
-  loader._load = function (request: string, ...rest: unknown[]) {
-    return request === 'vscode' ? standInVscode : original.call(this, request, ...rest);
-  };
-  try {
-    const { TrainingDisplay } = await import('../extension/training/trainingDisplay');
-    const { GradientFlowViewProvider } = await import('../extension/views/gradientFlowView');
-    return { TrainingDisplay, GradientFlowViewProvider };
-  } finally {
-    loader._load = original;
-  }
-}
-
 /** The Gradient Flow provider and training display of one extension host, with the view closed or open on `page`. */
 class Host {
-  readonly display: TrainingDisplayClass;
+  readonly display: InstanceType<HostClasses['TrainingDisplay']>;
   posted = 0;
   /** The Train notification's latest text (TrainController's `progress.report`). */
   notification = '';
