@@ -73,6 +73,19 @@ export function byId<T extends Element>(id: string): T {
   return e as unknown as T;
 }
 
+/**
+ * Sets an element's text only when it differs: the same text written again still replaces the element's text node,
+ * which makes the page recompute style and layout on every frame a run draws.
+ */
+export function setText(el: Node, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Sets an attribute only when it differs (a spoken summary, a tooltip): see `setText`. */
+export function setAttr(el: Element, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
 /** A toolkit checkbox. */
 export type Checkbox = HTMLElement & { checked: boolean };
 

@@ -18,7 +18,7 @@ import {
   tooltipStyle,
   type ChartSnapshot,
 } from '../chartParts';
-import { appendMarkup, byId, onToggle, type Checkbox, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
 
 const MARKUP = `<section class="panel" aria-labelledby="gradflow-heading">
   <div class="panel-head">
@@ -69,38 +69,50 @@ export const gradFlowPanel: PanelFactory = (parent, context) => {
       chart.update(model.layerNames, model.layers, context.settings.gradLogScale, model.limits);
       // The legend states the thresholds in force (the nnet.exceptions settings).
       const lim = model.limits;
-      legendVanishing.textContent = `vanishing (< ${formatValue(lim.vanishingRatio)} × output, or < ${formatValue(lim.vanishingFloor)})`;
-      legendExploding.textContent = `exploding (max > ${formatValue(lim.explodingMax)})`;
+      setText(
+        legendVanishing,
+        `vanishing (< ${formatValue(lim.vanishingRatio)} × output, or < ${formatValue(lim.vanishingFloor)})`,
+      );
+      setText(legendExploding, `exploding (max > ${formatValue(lim.explodingMax)})`);
       gradLog.checked = context.settings.gradLogScale;
-      step.textContent = model.step === null ? '' : `step ${model.step}`;
+      setText(step, model.step === null ? '' : `step ${model.step}`);
       const bad = model.layers.filter((l) => !Number.isFinite(l.meanAbsGrad) || !Number.isFinite(l.maxAbsGrad));
       nonFinite.hidden = bad.length === 0;
-      nonFinite.textContent = `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`;
+      setText(nonFinite, `⚠ Non-finite gradient (NaN/∞) in ${bad.map((l) => l.name).join(', ')}`);
       const health = classifyLayers(model.layers, model.limits);
       const named = (h: LayerHealth) => model.layers.filter((_, i) => health[i] === h).map((l) => l.name);
       const vanishing = named('vanishing'),
         exploding = named('exploding');
-      healthSummary.textContent = [
-        vanishing.length ? `Vanishing: ${vanishing.join(', ')}` : '',
-        exploding.length ? `Exploding: ${exploding.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join(' · ');
-      const rows = model.layers.map((l, i) => {
-        const tr = document.createElement('tr');
-        tr.dataset.health = health[i];
-        for (const text of [l.name, formatValue(l.meanAbsGrad), formatValue(l.maxAbsGrad), VERDICT[health[i]]]) {
-          tr.appendChild(document.createElement('td')).textContent = text;
-        }
-        return tr;
-      });
-      tableBody.replaceChildren(...rows);
-      canvas.setAttribute('aria-label', gradFlowLabel(model.layers, model.step));
+      setText(
+        healthSummary,
+        [
+          vanishing.length ? `Vanishing: ${vanishing.join(', ')}` : '',
+          exploding.length ? `Exploding: ${exploding.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      );
+      renderTable(
+        tableBody,
+        model.layers.map((l, i) => [l.name, formatValue(l.meanAbsGrad), formatValue(l.maxAbsGrad), VERDICT[health[i]]]),
+        health,
+      );
+      setAttr(canvas, 'aria-label', gradFlowLabel(model.layers, model.step));
     },
     applyTheme: (theme) => chart.applyTheme(theme),
     chart: { name: 'gradFlow', read: () => chart.read() },
   };
 };
+
+/** The table's rows, one per layer (its cells' texts and verdict), written in place: only what changed is touched. */
+function renderTable(body: HTMLTableSectionElement, rows: readonly string[][], health: readonly LayerHealth[]): void {
+  while (body.rows.length > rows.length) body.deleteRow(-1);
+  rows.forEach((cells, i) => {
+    const tr = body.rows[i] ?? body.insertRow();
+    if (tr.dataset.health !== health[i]) tr.dataset.health = health[i];
+    cells.forEach((text, j) => setText(tr.cells[j] ?? tr.appendChild(document.createElement('td')), text));
+  });
+}
 
 /** A spoken summary of the bars; the hidden table has the full numbers. */
 function gradFlowLabel(layers: readonly LayerGradStats[], step: number | null): string {

@@ -1,7 +1,7 @@
 // The view's header: Train, Debug, Pause/Continue and Stop, the run's state and its title.
 
 import type { ViewCommand } from '../protocol';
-import { appendMarkup, byId, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 
 const MARKUP = `<div class="toolbar">
   <vscode-button id="train" appearance="primary">Train</vscode-button>
@@ -36,7 +36,7 @@ export const headerPanel: PanelFactory = (parent, context) => {
 
   return {
     render(model) {
-      status.textContent = model.stateText;
+      setText(status, model.stateText);
       status.dataset.state = model.state;
       const running = model.state === 'training' || model.state === 'paused';
       train.toggleAttribute('disabled', running);
@@ -45,10 +45,10 @@ export const headerPanel: PanelFactory = (parent, context) => {
       // Pause and Continue act on a debug session; a Train run has no debugger to pause.
       const paused = model.state === 'paused';
       pause.toggleAttribute('disabled', !(running && model.debugging));
-      pause.textContent = paused ? 'Continue' : 'Pause';
+      setText(pause, paused ? 'Continue' : 'Pause');
       pause.dataset.command = paused ? 'continue' : 'pause';
-      title.textContent = model.title;
-      title.title = model.title;
+      setText(title, model.title);
+      setAttr(title, 'title', model.title);
       title.hidden = model.title === '';
     },
   };

@@ -16,7 +16,7 @@ import {
   tooltipStyle,
   type ChartSnapshot,
 } from '../chartParts';
-import { appendMarkup, byId, onToggle, type Checkbox, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
 
 const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
   <div class="panel-head">
@@ -98,14 +98,17 @@ export const lossPanel: PanelFactory = (parent, context) => {
       lossCompare.hidden = previous === null;
       lossLog.checked = lossLogScale;
       lossSteps.checked = lossPerStep;
-      lossSteps.title =
-        'Plot the loss of the latest mini-batch, sampled a few times a second, against the optimizer step';
+      setAttr(
+        lossSteps,
+        'title',
+        'Plot the loss of the latest mini-batch, sampled a few times a second, against the optimizer step',
+      );
       lossPrev.hidden = previous === null;
       lossPrev.checked = showPrevious;
-      lossPrev.title = previous ? `Overlay an earlier run: ${previous.title}` : '';
+      setAttr(lossPrev, 'title', previous ? `Overlay an earlier run: ${previous.title}` : '');
       const last = points[points.length - 1];
       if (!last) {
-        summary.textContent = '';
+        setText(summary, '');
         return;
       }
       let min = Infinity;
@@ -113,10 +116,12 @@ export const lossPanel: PanelFactory = (parent, context) => {
       const series = lossPerStep ? model.stepLoss : model.loss;
       const thinned = series.stride > 1 ? ` · lowest and highest of every ${series.stride} shown` : '';
       const prev = previous && showPrevious ? previousSummary(previous.title, previous.points) : '';
-      summary.textContent =
+      setText(
+        summary,
         `${lossPerStep ? 'step' : 'epoch'} ${formatValue(last.epoch)}: ${formatValue(last.loss)}` +
-        (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '') +
-        ` · min ${formatValue(min)}${thinned}${prev}`;
+          (last.valLoss !== undefined ? ` · val ${formatValue(last.valLoss)}` : '') +
+          ` · min ${formatValue(min)}${thinned}${prev}`,
+      );
     },
     applyTheme: (theme) => chart.applyTheme(theme),
     chart: { name: 'loss', read: () => chart.read() },

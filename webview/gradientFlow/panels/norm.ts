@@ -16,7 +16,7 @@ import {
   tooltipStyle,
   type ChartSnapshot,
 } from '../chartParts';
-import { appendMarkup, byId, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 
 const MARKUP = `<section class="panel" aria-labelledby="norm-heading">
   <div class="panel-head">
@@ -51,8 +51,8 @@ export const normPanel: PanelFactory = (parent, context) => {
       } else if (last) {
         parts.push('no clipping');
       }
-      summary.textContent = parts.join(' · ');
-      canvas.setAttribute('aria-label', `Global gradient norm before and after clipping. ${summary.textContent}`);
+      setText(summary, parts.join(' · '));
+      setAttr(canvas, 'aria-label', `Global gradient norm before and after clipping. ${summary.textContent}`);
     },
     applyTheme: (theme) => chart.applyTheme(theme),
     chart: { name: 'norm', read: () => chart.read() },

@@ -8,7 +8,7 @@ import type { RankGradNorm } from '../../../wire/types';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { barLegend, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
-import { appendMarkup, byId, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 
 const MARKUP = `<section id="ranks-panel" class="panel" aria-labelledby="ranks-heading" hidden>
   <div class="panel-head">
@@ -36,8 +36,8 @@ export const ranksPanel: PanelFactory = (parent, context) => {
       section.hidden = model.ranks.length <= 1;
       if (section.hidden) return;
       chart.update(model.ranks);
-      summary.textContent = ranksSummary(model.ranks, model.step);
-      canvas.setAttribute('aria-label', `Global gradient norm of each rank. ${summary.textContent}`);
+      setText(summary, ranksSummary(model.ranks, model.step));
+      setAttr(canvas, 'aria-label', `Global gradient norm of each rank. ${summary.textContent}`);
     },
     applyTheme: (theme) => chart.applyTheme(theme),
     chart: { name: 'ranks', read: () => chart.read() },

@@ -6,7 +6,7 @@ import { classifyUpdateRatio, HEALTHY_UPDATE_RATIO } from '../model';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { barLegend, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
-import { appendMarkup, byId, type PanelFactory } from '../panel';
+import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 
 const MARKUP = `<section class="panel" aria-labelledby="ratio-heading">
   <div class="panel-head">
@@ -31,7 +31,8 @@ export const ratioPanel: PanelFactory = (parent, context) => {
       const known = model.layers.filter((l) => l.updateRatio !== undefined);
       const slow = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'slow').map((l) => l.name);
       const fast = known.filter((l) => classifyUpdateRatio(l.updateRatio) === 'fast').map((l) => l.name);
-      summary.textContent =
+      setText(
+        summary,
         known.length === 0
           ? model.layers.length === 0
             ? ''
@@ -42,8 +43,9 @@ export const ratioPanel: PanelFactory = (parent, context) => {
               fast.length ? `fast (> 1e-2): ${fast.join(', ')}` : '',
             ]
               .filter(Boolean)
-              .join(' · ');
-      canvas.setAttribute('aria-label', ratioLabel(known));
+              .join(' · '),
+      );
+      setAttr(canvas, 'aria-label', ratioLabel(known));
     },
     applyTheme: (theme) => chart.applyTheme(theme),
     chart: { name: 'ratio', read: () => chart.read() },
