@@ -120,7 +120,7 @@ export interface ViewPage {
   /** Starts the page's JavaScript CPU profiler (CDP `Profiler`); `stopProfile` returns the `.cpuprofile` JSON. */
   startProfile(): Promise<void>;
   stopProfile(): Promise<unknown>;
-  /** Waits until everything delivered is applied and drawn (messages are tasks, drawing is per frame). */
+  /** Waits until everything delivered is applied and drawn, out-of-view panels included (messages are tasks, drawing is per frame). */
   settle(): Promise<void>;
   /** Errors the page logged or threw. */
   readonly errors: string[];
@@ -173,8 +173,13 @@ export async function openViewPage(browser: Browser, origin: string, toHost: (m:
     async stopProfile() {
       return (await cdp.send('Profiler.stop')).profile;
     },
-    settle: () =>
-      page.evaluate(() => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0))),
+    async settle() {
+      await page.evaluate(
+        () => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)),
+      );
+      // Panels out of view draw up to a second later; the inspector's read draws them now.
+      await page.evaluate(() => void window.nnetGradientFlow?.read());
+    },
     close: () => context.close(),
   };
 }

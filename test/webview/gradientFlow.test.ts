@@ -849,11 +849,17 @@ function read(page: Page): Promise<Read> {
   });
 }
 
-/** Waits until the view has processed everything posted so far (messages are tasks, drawing is per frame). */
-async function settle(page: Page): Promise<void> {
+/** Waits until the view has processed everything posted so far and drawn it in view (messages are tasks, drawing is per frame). */
+async function frames(page: Page): Promise<void> {
   await page.evaluate(
     () => new Promise<void>((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)),
   );
+}
+
+/** `frames`, then the panels out of view drawn too (they would be within a second; `read()` draws them now). */
+async function settle(page: Page): Promise<void> {
+  await frames(page);
+  await page.evaluate(() => void window.nnetGradientFlow?.read());
 }
 
 function posted(page: Page): Promise<unknown[]> {
@@ -1348,6 +1354,46 @@ describe('gradient flow webview (headless Chromium)', () => {
     assert.equal(data[0].x, 0);
     assert.equal(data[data.length - 1].x, 8999);
     assert.match(await page.locator('#loss-summary').innerText(), /lowest and highest of every 16 shown/);
+    await assertHealthy();
+  });
+
+  test('panels out of view are drawn within a second while data streams in, and at once when scrolled into view', async () => {
+    await open();
+    await send(page, { kind: 'reset', title: 'xor.nnet', layerNames: LAYERS });
+    await settle(page);
+    const normSummary = () => page.locator('#norm-summary').textContent();
+    const inView = () =>
+      page.evaluate(() => {
+        const r = document.getElementById('norm-chart')!.getBoundingClientRect();
+        return r.top < window.innerHeight && r.bottom > 0;
+      });
+    assert.equal(await inView(), false, 'the norm chart starts below the fold of a 720 px sidebar');
+    const norm = (step: number) =>
+      send(page, { kind: 'gradNorm', points: [{ step, before: 2, after: 1 }], clipNorm: 1 });
+    await norm(10);
+    await frames(page);
+    assert.equal(await normSummary(), '', 'drawn less than a second ago: put off');
+    await page.waitForFunction(
+      () => document.getElementById('norm-summary')!.textContent!.startsWith('step 10'),
+      null,
+      {
+        timeout: 3000,
+      },
+    );
+    await norm(20);
+    await frames(page);
+    assert.match((await normSummary()) ?? '', /^step 10:/);
+    await page.evaluate(() => document.getElementById('norm-chart')!.scrollIntoView());
+    await page.waitForFunction(
+      () => document.getElementById('norm-summary')!.textContent!.startsWith('step 20'),
+      null,
+      {
+        timeout: 500,
+      },
+    );
+    assert.equal(await inView(), true);
+    const painted = await canvasPixels(page, 'norm-chart', THEMES.dark['charts-orange']);
+    assert.ok(painted.matching > 50, `the scrolled-to chart is drawn: ${JSON.stringify(painted)}`);
     await assertHealthy();
   });
 

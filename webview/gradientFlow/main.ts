@@ -28,6 +28,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 /** Read-only view of what the charts hold, by panel chart name, for tests and the webview developer tools. */
 export interface GradientFlowInspector {
+  /** Draws the panels whose drawing was put off (out of view) first, so what it reads is the model as it is. */
   read(): Record<ChartName, ChartSnapshot>;
 }
 declare global {
@@ -90,7 +91,39 @@ const context: PanelContext = {
   post: (message) => vscode.postMessage(message),
 };
 const container = byId<HTMLElement>(VIEW_CONTAINER_ID);
-const panels = PANELS.map((create) => create(container, context));
+/** Each panel's top-level elements (what its factory appended), watched for being scrolled into view. */
+const panelElements: Element[][] = [];
+const panels = PANELS.map((create) => {
+  const before = container.children.length;
+  const panel = create(container, context);
+  panelElements.push([...container.children].slice(before));
+  return panel;
+});
+
+/**
+ * Panels scrolled out of view are drawn at most every OUT_OF_VIEW_MS while a run streams in, and at the next frame
+ * when they come into view: a sidebar usually shows one chart of the four, and drawing charts nobody sees was most
+ * of what an open view cost training. `read()` brings every panel up to date first.
+ */
+const OUT_OF_VIEW_MS = 1000;
+const inView = panels.map(() => true); // until the observer says otherwise
+const drawnAt = panels.map(() => -Infinity);
+const behind = panels.map(() => false);
+let catchUp: ReturnType<typeof setTimeout> | undefined;
+if (typeof IntersectionObserver === 'function') {
+  const shown = new Set<Element>();
+  const observer = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting) shown.add(e.target);
+      else shown.delete(e.target);
+    }
+    panelElements.forEach((elements, i) => {
+      inView[i] = elements.some((e) => shown.has(e));
+      if (inView[i] && behind[i]) scheduleRender();
+    });
+  });
+  for (const elements of panelElements) for (const e of elements) observer.observe(e);
+}
 
 // Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
 let renderPending = false;
@@ -103,13 +136,28 @@ function scheduleRender(): void {
   });
 }
 
-function renderAll(): void {
-  try {
-    for (const panel of panels) panel.render(model);
-  } catch (err) {
-    // A drawing bug must not take the view (and its buttons) down with it.
-    report('error', 'render failed', err);
-  }
+/** Draws the panels in view, and those out of view that are due (`all`: every panel). */
+function renderAll(all = false): void {
+  clearTimeout(catchUp);
+  catchUp = undefined;
+  const now = performance.now();
+  let nextDue = Infinity;
+  panels.forEach((panel, i) => {
+    if (!all && !inView[i] && now - drawnAt[i] < OUT_OF_VIEW_MS) {
+      behind[i] = true;
+      nextDue = Math.min(nextDue, drawnAt[i] + OUT_OF_VIEW_MS - now);
+      return;
+    }
+    behind[i] = false;
+    drawnAt[i] = now;
+    try {
+      panel.render(model);
+    } catch (err) {
+      // A drawing bug must not take the view (and its buttons) down with it.
+      report('error', 'render failed', err);
+    }
+  });
+  if (nextDue < Infinity) catchUp = setTimeout(scheduleRender, nextDue);
 }
 
 function handle(msg: HostToWebview): void {
@@ -148,11 +196,13 @@ watchTheme(() => {
 });
 
 window.nnetGradientFlow = Object.freeze({
-  read: () =>
-    Object.fromEntries(panels.flatMap((p) => (p.chart ? [[p.chart.name, p.chart.read()]] : []))) as Record<
+  read: () => {
+    if (behind.some(Boolean)) renderAll(true);
+    return Object.fromEntries(panels.flatMap((p) => (p.chart ? [[p.chart.name, p.chart.read()]] : []))) as Record<
       ChartName,
       ChartSnapshot
-    >,
+    >;
+  },
 });
 
 // Draw the restored state at once, then ask the host for the live one (it replays the run in progress).
