@@ -86,6 +86,7 @@ const context: PanelContext = {
   theme: readChartTheme(),
   changed() {
     persist();
+    drawAll = true;
     scheduleRender();
   },
   post: (message) => vscode.postMessage(message),
@@ -101,14 +102,16 @@ const panels = PANELS.map((create) => {
 });
 
 /**
- * Panels scrolled out of view are drawn at most every OUT_OF_VIEW_MS while a run streams in, and at the next frame
- * when they come into view: a sidebar usually shows one chart of the four, and drawing charts nobody sees was most
- * of what an open view cost training. `read()` brings every panel up to date first.
+ * Panels scrolled out of view are drawn at most every OUT_OF_VIEW_MS while a run streams in (a stop, an end, a new
+ * run or a replay draws them all), and at the next frame when they come into view: a sidebar usually shows one chart
+ * of the four, and drawing the others on every update was CPU taken from training. `read()` draws every panel first.
  */
 const OUT_OF_VIEW_MS = 1000;
 const inView = panels.map(() => true); // until the observer says otherwise
 const drawnAt = panels.map(() => -Infinity);
 const behind = panels.map(() => false);
+/** The next frame draws every panel: something other than a run streaming in happened (see `handle`). */
+let drawAll = false;
 let catchUp: ReturnType<typeof setTimeout> | undefined;
 if (typeof IntersectionObserver === 'function') {
   const shown = new Set<Element>();
@@ -132,12 +135,13 @@ function scheduleRender(): void {
   renderPending = true;
   requestAnimationFrame(() => {
     renderPending = false;
-    renderAll();
+    renderAll(drawAll);
   });
 }
 
 /** Draws the panels in view, and those out of view that are due (`all`: every panel). */
 function renderAll(all = false): void {
+  drawAll = false;
   clearTimeout(catchUp);
   catchUp = undefined;
   const now = performance.now();
@@ -171,9 +175,12 @@ function handle(msg: HostToWebview): void {
     if (m.kind === 'reset' || m.kind === 'snapshot' || (m.kind === 'state' && m.state !== 'training')) saveNow = true;
   }
   if (settings.compareIndex >= model.runs.length) settings.compareIndex = 0;
-  // A stop, the end of a run, a new run or a replay is saved at once; a run going on at most every PERSIST_MS.
-  if (saveNow) persist();
-  else persistSoon();
+  // A stop, the end of a run, a new run or a replay is saved at once, and drawn whole (a view opened, shown again or
+  // reloaded reads complete at once); a run going on is saved at most every PERSIST_MS.
+  if (saveNow) {
+    persist();
+    drawAll = true;
+  } else persistSoon();
   scheduleRender();
 }
 
