@@ -193,7 +193,7 @@ test('the weights line itself: a path, relative, an .npz, once', () => {
   assert.deepEqual(noReader, ["cannot read 'w.npz' here: no file reader was supplied to the parser"]);
 });
 
-test('an init=, bias_init=, W= or b= on a layer the file replaces is a warning on that option', () => {
+test('an init=, bias_init=, W= or b= on a layer the file replaces is an unused-text warning on that option', () => {
   const src = `network t
   input 2
   dense h1 3 tanh init=he bias_init=constant(0.1)
@@ -219,11 +219,16 @@ train
   const r = parseNnet(src, { readWeights: () => ({ arrays }) });
   const lines = src.split('\n');
   assert.deepEqual(
-    r.diagnostics.map((d) => [d.severity, d.range.line, lines[d.range.line].slice(d.range.col, d.range.endCol)]),
+    r.diagnostics.map((d) => [
+      d.severity,
+      d.unused,
+      d.range.line,
+      lines[d.range.line].slice(d.range.col, d.range.endCol),
+    ]),
     [
-      ['warning', 2, 'init=he'],
-      ['warning', 2, 'bias_init=constant(0.1)'],
-      ['warning', 3, 'W=[[1,2,3]]'],
+      ['warning', true, 2, 'init=he'],
+      ['warning', true, 2, 'bias_init=constant(0.1)'],
+      ['warning', true, 3, 'W=[[1,2,3]]'],
     ],
   );
   assert.match(r.diagnostics[0].message, /^init=… is not used: this layer starts from the arrays of 'w\.npz'/);

@@ -88,8 +88,8 @@ export function loadWeights(
 const STARTING_VALUE_OPTION = /^(init|bias_init|W|b)=/;
 
 /**
- * Warns on each `init=`, `bias_init=`, `W=` or `b=` of a layer whose W and b the `weights` file replaced: written
- * there, it reads as if it set the starting values, and it does not. (The seed still draws the initialiser, so
+ * Marks each `init=`, `bias_init=`, `W=` or `b=` of a layer whose W and b the `weights` file replaced as unused (a
+ * warning the editor shows faded): written there, it reads as if it set the starting values, and it does not. (The seed still draws the initialiser, so
  * dropout and shuffling stay as without the file; the values drawn are overwritten.) `lineText` gives a line's source.
  */
 export function warnReplacedInits(
@@ -105,7 +105,7 @@ export function warnReplacedInits(
     for (const t of tokenizeLine(lineText(ln)))
       if (STARTING_VALUE_OPTION.test(t.text)) {
         const option = t.text.slice(0, t.text.indexOf('='));
-        ctx.warn(
+        ctx.unused(
           { line: ln, col: t.col, endCol: t.endCol },
           `${option}=… is not used: this layer starts from the arrays of '${draft.path}' (the weights line)`,
         );
