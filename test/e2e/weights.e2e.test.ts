@@ -54,6 +54,7 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
         30_000,
       );
       // h1's `init=xavier` now sets nothing: faded like unused code (not squiggled), the reason on hover.
+      await wb.gotoLine(H1_LINE);
       const faded = page.locator('.editor-instance .monaco-editor .squiggly-inline-unnecessary');
       await faded.first().waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.editor-instance .monaco-editor .squiggly-warning').count(), 0);
