@@ -193,4 +193,48 @@ test('the weights line itself: a path, relative, an .npz, once', () => {
   assert.deepEqual(noReader, ["cannot read 'w.npz' here: no file reader was supplied to the parser"]);
 });
 
+test('an init=, bias_init=, W= or b= on a layer the file replaces is an unused-text warning on that option', () => {
+  const src = `network t
+  input 2
+  dense h1 3 tanh init=he bias_init=constant(0.1)
+  dense out 1 sigmoid W=[[1,2,3]]
+loss mse
+data
+  0 1 -> 1
+train
+  epochs 1
+  weights "w.npz"
+`;
+  const f32 = (shape: number[], v = 0.5) => ({
+    shape,
+    dtype: 'float32' as const,
+    data: new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(v),
+  });
+  const arrays = new Map([
+    ['h1.W', f32([3, 2])],
+    ['h1.b', f32([3])],
+    ['out.W', f32([1, 3])],
+    ['out.b', f32([1])],
+  ]);
+  const r = parseNnet(src, { readWeights: () => ({ arrays }) });
+  const lines = src.split('\n');
+  assert.deepEqual(
+    r.diagnostics.map((d) => [
+      d.severity,
+      d.unused,
+      d.range.line,
+      lines[d.range.line].slice(d.range.col, d.range.endCol),
+    ]),
+    [
+      ['warning', true, 2, 'init=he'],
+      ['warning', true, 2, 'bias_init=constant(0.1)'],
+      ['warning', true, 3, 'W=[[1,2,3]]'],
+    ],
+  );
+  assert.match(r.diagnostics[0].message, /^init=… is not used: this layer starts from the arrays of 'w\.npz'/);
+  assert.ok(r.spec?.weights, 'a warning: the file still trains');
+  // Without the weights line the same options are what they say: no warning.
+  assert.deepEqual(parseNnet(src.replace(/ {2}weights .*\n/, '')).diagnostics, []);
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

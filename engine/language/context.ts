@@ -67,6 +67,11 @@ export class ParseContext {
     this.add({ severity: 'warning', message, range });
   }
 
+  /** Reports text that is written but has no effect (see Diagnostic.unused). */
+  unused(range: SourceRange, message: string): void {
+    this.add({ severity: 'warning', message, range, unused: true });
+  }
+
   get hasErrors(): boolean {
     return this.errors > 0;
   }

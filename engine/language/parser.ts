@@ -9,7 +9,7 @@ import { lineBounds, tokenizeLine } from './lexer';
 import { NetworkBuilder } from './layers';
 import { LIMITS, type Diagnostic, type LayerSpec, type NetworkSpec, type SourceRange } from './spec';
 import { defaultTrain, trainStatement } from './train';
-import { loadWeights } from './weights';
+import { loadWeights, warnReplacedInits } from './weights';
 
 export type { ParseOptions, ReadFile, ReadWeights } from './context';
 export type { RowDraft } from './data';
@@ -143,6 +143,8 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
     train.weights && net.input && !net.failed
       ? loadWeights(ctx, train.weights, net.input.size, layers, options.readWeights)
       : undefined;
+  if (weights && train.weights && net.input)
+    warnReplacedInits(ctx, train.weights, net.input.size, layers, (ln) => text.slice(bounds.start[ln], bounds.end[ln]));
 
   // The first line, as a place for whole-file errors; empty when the line is (editors widen it to one character).
   const top: SourceRange = { line: 0, col: 0, endCol: bounds.end[0] };

@@ -19,6 +19,11 @@ export interface Diagnostic {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly range: SourceRange;
+  /**
+   * The range is written but has no effect (a warning): an editor fades it, as it fades unused code, instead of
+   * squiggling it; the CLI prints it as a warning.
+   */
+  readonly unused?: true;
 }
 
 /** What every layer spec has; each kind adds its own fields (see engine/nn/layers/). */

@@ -5,7 +5,8 @@
 import { checkWeights, weightSlots, type InitialWeights, type WeightsCheck } from '../io/weights';
 import type { NpzArrays } from '../io/npy';
 import { at, type Line, type ParseContext, type ReadWeights } from './context';
-import { unquote } from './lexer';
+import { tokenizeLine, unquote } from './lexer';
+import { flattenLayers } from '../nn/model';
 import type { LayerSpec, SourceRange } from './spec';
 
 /** The `weights` line as written: the path and where to report problems with the file. */
@@ -81,4 +82,32 @@ export function loadWeights(
   for (const e of c.result.errors) ctx.error(draft.range, e);
   for (const w of c.result.warnings) ctx.warn(draft.range, w);
   return c.result.weights ?? undefined;
+}
+
+/** The options of a layer line that set its starting values, which a loaded file's arrays replace. */
+const STARTING_VALUE_OPTION = /^(init|bias_init|W|b)=/;
+
+/**
+ * Marks each `init=`, `bias_init=`, `W=` or `b=` of a layer whose W and b the `weights` file replaced as unused (a
+ * warning the editor shows faded): written there, it reads as if it set the starting values, and it does not. (The seed still draws the initialiser, so
+ * dropout and shuffling stay as without the file; the values drawn are overwritten.) `lineText` gives a line's source.
+ */
+export function warnReplacedInits(
+  ctx: ParseContext,
+  draft: WeightsDraft,
+  inputSize: number,
+  layers: readonly LayerSpec[],
+  lineText: (line: number) => string,
+): void {
+  const lines = new Set<number>();
+  for (const n of flattenLayers(inputSize, layers).nodes) if (n.wSize > 0) lines.add(n.line);
+  for (const ln of [...lines].sort((a, b) => a - b))
+    for (const t of tokenizeLine(lineText(ln)))
+      if (STARTING_VALUE_OPTION.test(t.text)) {
+        const option = t.text.slice(0, t.text.indexOf('='));
+        ctx.unused(
+          { line: ln, col: t.col, endCol: t.endCol },
+          `${option}=… is not used: this layer starts from the arrays of '${draft.path}' (the weights line)`,
+        );
+      }
 }

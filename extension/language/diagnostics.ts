@@ -13,8 +13,13 @@ export function toVsDiagnostic(d: Diagnostic): vscode.Diagnostic {
   const diag = new vscode.Diagnostic(
     range,
     d.message,
-    d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+    d.severity === 'error'
+      ? vscode.DiagnosticSeverity.Error
+      : d.unused
+        ? vscode.DiagnosticSeverity.Hint // faded like unused code, not squiggled or listed in Problems
+        : vscode.DiagnosticSeverity.Warning,
   );
+  if (d.unused) diag.tags = [vscode.DiagnosticTag.Unnecessary];
   diag.source = 'nnet';
   return diag;
 }

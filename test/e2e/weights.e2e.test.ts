@@ -1,6 +1,7 @@
 // E2E in a real VS Code (code-server): `weights "FILE.npz"` with files numpy writes into the workspace. A file whose
 // array has the wrong shape is squiggled on the weights line with both shapes in Problems; pointing the line at a
-// good file clears it, and a debug session paused on h1 reads the file's values in the Debug Console.
+// good file clears it and fades h1's `init=xavier` (the file replaces what it sets), and a debug session paused on
+// h1 reads the file's values in the Debug Console.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,12 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
         async () => (await page.locator('.markers-panel .monaco-list-row', { hasText: 'bad.npz' }).count()) === 0,
         30_000,
       );
+      // h1's `init=xavier` now sets nothing: faded like unused code (not squiggled), the reason on hover.
+      await wb.gotoLine(H1_LINE);
+      const faded = page.locator('.editor-instance .monaco-editor .squiggly-inline-unnecessary');
+      await faded.first().waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('.editor-instance .monaco-editor .squiggly-warning').count(), 0);
+      await wb.screenshot('weights-init-faded');
       await page.keyboard.press('Control+S');
 
       // Debug: pause on h1's forward pass and read its weights from the Debug Console.
