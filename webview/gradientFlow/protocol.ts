@@ -106,7 +106,7 @@ export type HostUpdate =
 /**
  * What the host posts: one update, or the updates of one moment (a progress message's bars, loss, norm and state)
  * as one `batch`, applied in order. One post per progress instead of five: each post is a JSON round through the
- * workbench and a task in the page, and a page that got them in separate frames drew each frame.
+ * workbench and a task in the page, and messages split across frames were drawn once per frame they reached.
  */
 export type HostToWebview = HostUpdate | { kind: 'batch'; messages: readonly HostUpdate[] };
 
