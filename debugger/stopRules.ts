@@ -97,6 +97,10 @@ export class StopRules {
   private nodeCount = Number.MAX_SAFE_INTEGER;
   /** Each breakpoint on a node of the network once: what `quietStep` evaluates. */
   private watching: CompiledBreakpoint[] = [];
+  /** The thresholds of the filters `stepHit` checks (undefined: off), read once per step without a map lookup. */
+  private exploding: number | undefined;
+  private vanishing: number | undefined;
+  private dead: number | undefined;
   /** The scope `quietStep` evaluates conditions in. */
   private readonly stepOnly = new StepOnlyScope();
 
@@ -123,6 +127,9 @@ export class StopRules {
 
   setExceptionFilters(filters: readonly ExceptionFilter[]): void {
     this.filters = new Map(filters.map((f) => [f.id, f.threshold]));
+    this.exploding = this.filters.get('exploding');
+    this.vanishing = this.filters.get('vanishing');
+    this.dead = this.filters.get('deadRelu');
     this.floor = filters.find((f) => f.id === 'vanishing')?.floor ?? VANISHING_FLOOR;
     this.updateWatches();
   }
@@ -212,11 +219,11 @@ export class StopRules {
    * where they would.
    */
   stepHit(t: Trainer): boolean {
-    const big = this.filters.get('exploding');
+    const big = this.exploding,
+      small = this.vanishing,
+      dead = this.dead;
     if (big !== undefined && t.clip.normBefore > big) return true;
-    const small = this.filters.get('vanishing');
     if (small !== undefined && vanishes(t, small, this.floor)) return true;
-    const dead = this.filters.get('deadRelu');
     if (dead === undefined || !this.reluNodes) return false;
     const m = t.model;
     for (const i of this.reluNodes)

@@ -40,6 +40,11 @@ const CLOCK_READ_MS = 1;
  * inside it: a Pause then waits for the step's end. Longer steps (N5's take ~80 ms) go event by event.
  */
 const WHOLE_STEP_MS = 8;
+/**
+ * Work of a step (≈ 6 · parameters · batch) below which it is taken whole from the first slice, before it has been
+ * measured: the first slice of events would otherwise cost a tiny network ~10 ms at half speed.
+ */
+const TINY_STEP_FLOPS = 1e6;
 
 /** Whether the run loop takes whole steps where nothing can stop inside them: as measured, or (for tests) always or never. */
 export type WholeSteps = 'auto' | 'always' | 'never';
@@ -84,7 +89,10 @@ export class TrainingRun {
   private replay: ReplayJob<unknown> | null = null;
   /** The host's log level: messages below it are not even built. */
   private logLevel: LogLevel | 'off' = 'off';
-  /** Milliseconds an optimizer step took in the last slice that finished one (see WHOLE_STEP_MS). */
+  /**
+   * Milliseconds an optimizer step took in the last slice that finished one (see WHOLE_STEP_MS); before that, 0 for
+   * a tiny step (TINY_STEP_FLOPS) and Infinity for the others.
+   */
   private msPerStep = Infinity;
 
   constructor(
@@ -191,6 +199,8 @@ export class TrainingRun {
     onDenseThreadsLog((message) => this.log('info', () => message));
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
+    const train = spec.train;
+    if (6 * t.model.params.length * train.batch * train.accumulate <= TINY_STEP_FLOPS) this.msPerStep = 0;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
     if (msg.doctor) this.doctor = new DoctorStops(t, msg.source, msg.thresholds);
     for (const [level, message] of startLog(msg, t, this.history)) this.log(level, message);
