@@ -42,8 +42,9 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
 
 /**
  * The bare Trainer loop: k whole steps by `advanceStep()` (generated for all-dense networks), or with `events`
- * one event at a time by `advance()`, the loop the debugger's run loop and the training doctor watch (their costs
- * are measured against it). `options` are the Trainer's (e.g. `{ threads: 1 }`).
+ * one event at a time by `advance()`, the loop the training doctor watches (its cost is measured against it). The
+ * debugger's run loop takes whole steps where nothing can stop inside one, so its overhead is measured against whole
+ * steps. `options` are the Trainer's (e.g. `{ threads: 1 }`).
  */
 export function nnetRunner(net: NetDef, data: Dataset, events = false, options?: TrainerOptions): Runner {
   const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec, options);
@@ -224,11 +225,14 @@ function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<
   });
 }
 
-/** The bare Trainer loop over the whole spec, in CPU seconds (the trainer is built before the clock starts). */
+/**
+ * The bare engine over the whole spec, in whole steps as the CLI trains (the run loop takes them too where nothing
+ * can stop inside a step), in CPU seconds (the trainer is built before the clock starts).
+ */
 function bare(spec: NetworkSpec): RunTiming {
   const t = new Trainer(spec);
   const c0 = cpuSeconds();
-  while (t.advance());
+  while (t.advanceStep());
   return { seconds: cpuSeconds() - c0, steps: t.step, capped: false };
 }
 
@@ -252,7 +256,7 @@ export async function measureOverhead(
   only?: readonly RunMode[],
 ): Promise<Overhead> {
   // Warm up the trainer and learn its speed, then size the runs to ~`seconds` each (whole epochs).
-  const speed = time(nnetRunner(net, data, true), Math.max(0.2, warmup / 2), warmup / 2);
+  const speed = time(nnetRunner(net, data), Math.max(0.2, warmup / 2), warmup / 2);
   const steps = Math.max(BATCHES, Math.ceil(((speed.samplesPerSec / net.batch) * seconds) / BATCHES) * BATCHES);
   const { spec, source } = specOf(net, data, steps / BATCHES);
   const cap = Math.max(4 * seconds, 5);

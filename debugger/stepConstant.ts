@@ -33,3 +33,34 @@ export class StepConstantScope implements ExprScope {
     };
   }
 }
+
+/**
+ * A scope that knows only the step-constant names, at a given step: any other name marks the evaluation as one it
+ * cannot decide (`readVariant`) and throws. What `StopRules.quietStep` evaluates conditions in, before a step.
+ */
+export class StepOnlyScope implements ExprScope {
+  /** 0-based, as events hold them (the names are 1-based). */
+  step = 0;
+  epoch = 0;
+  readVariant = false;
+  private readonly stepGetter = () => this.step + 1;
+  private readonly epochGetter = () => this.epoch + 1;
+  private readonly variant = (): never => {
+    this.readVariant = true;
+    throw new Error('not decided before the step');
+  };
+
+  lookup(name: string): ReturnType<ExprScope['lookup']> {
+    if (name === 'step') return this.step + 1;
+    if (name === 'epoch') return this.epoch + 1;
+    return this.variant();
+  }
+
+  names(): string[] {
+    return [...STEP_CONSTANT];
+  }
+
+  scalarGetter(name: string): ReturnType<NonNullable<ExprScope['scalarGetter']>> {
+    return name === 'step' ? this.stepGetter : name === 'epoch' ? this.epochGetter : this.variant;
+  }
+}

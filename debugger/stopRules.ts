@@ -9,7 +9,7 @@ import { deadFraction, isDyingLayer, layerGradNorms, vanishes } from '../engine/
 import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
-import { StepConstantScope } from './stepConstant';
+import { StepConstantScope, StepOnlyScope } from './stepConstant';
 
 interface CompiledBreakpoint {
   readonly spec: BreakpointSpec;
@@ -93,6 +93,16 @@ export class StopRules {
   private reluNodes: number[] | null = null;
   /** The run's scope as conditions read it, noting reads of names that change within a step. */
   private tracked: StepConstantScope | null = null;
+  /** Nodes in the network (a breakpoint on nodes it does not have never fires); unbounded until it is known. */
+  private nodeCount = Number.MAX_SAFE_INTEGER;
+  /** Each breakpoint on a node of the network once: what `quietStep` evaluates. */
+  private watching: CompiledBreakpoint[] = [];
+  /** The thresholds of the filters `stepHit` checks (undefined: off), read once per step without a map lookup. */
+  private exploding: number | undefined;
+  private vanishing: number | undefined;
+  private dead: number | undefined;
+  /** The scope `quietStep` evaluates conditions in. */
+  private readonly stepOnly = new StepOnlyScope();
 
   /** Replaces all breakpoints. Malformed conditions are skipped here: the host verifies them before sending. */
   setBreakpoints(specs: readonly BreakpointSpec[]): void {
@@ -117,6 +127,9 @@ export class StopRules {
 
   setExceptionFilters(filters: readonly ExceptionFilter[]): void {
     this.filters = new Map(filters.map((f) => [f.id, f.threshold]));
+    this.exploding = this.filters.get('exploding');
+    this.vanishing = this.filters.get('vanishing');
+    this.dead = this.filters.get('deadRelu');
     this.floor = filters.find((f) => f.id === 'vanishing')?.floor ?? VANISHING_FLOOR;
     this.updateWatches();
   }
@@ -124,6 +137,7 @@ export class StopRules {
   /** Tells the rules which nodes apply an activation that can die, so the dead-ReLU filter watches only those. */
   setNetwork(nodes: readonly { readonly kind: string; readonly activation?: string }[]): void {
     this.reluNodes = nodes.flatMap((n, i) => (isDyingLayer(n) ? [i] : []));
+    this.nodeCount = nodes.length;
     this.updateWatches();
   }
 
@@ -159,6 +173,62 @@ export class StopRules {
     }
     this.watchClip = this.filters.has('exploding') || this.filters.has('vanishing');
     this.watchEveryForward = dead && !this.reluNodes;
+    const watching = new Set<CompiledBreakpoint>();
+    for (const [n, bps] of this.byNode) if (n < this.nodeCount) for (const b of bps) watching.add(b);
+    this.watching = [...watching];
+  }
+
+  /**
+   * True if no breakpoint can fire at any event of the step `step` (0-based, in `epoch`): each one on a node of the
+   * network has a condition that comes out false reading only names that keep their value through the step
+   * (stepConstant.ts), so it is false at every event the breakpoint watches, and counts no hit. Lets the run loop
+   * take the whole step at once; a condition that reads anything else keeps the step's events (which evaluate it).
+   */
+  quietStep(step: number, epoch: number): boolean {
+    const bps = this.watching,
+      scope = this.stepOnly;
+    for (let k = 0; k < bps.length; k++) {
+      const bp = bps[k];
+      if (!bp.condition) return false;
+      if (bp.falseAtStep === step) continue;
+      scope.step = step;
+      scope.epoch = epoch;
+      try {
+        if (evaluateCondition(bp.condition, scope)) return false;
+      } catch {
+        return false; // it read another name, or failed: the step's events evaluate (and report) it
+      }
+      bp.falseAtStep = step;
+    }
+    return true;
+  }
+
+  /**
+   * True if the exception filters can be decided after a whole step from what it leaves (`stepHit`): the filters of
+   * the clip event read gradient statistics and the clip, which the update leaves alone; the dead-ReLU filter reads
+   * activations, which only a step of one micro-batch leaves as its forward pass made them.
+   */
+  stepCheckable(microBatches: number): boolean {
+    if (!this.filters.has('deadRelu')) return true;
+    return this.reluNodes !== null && (microBatches === 1 || this.reluNodes.length === 0);
+  }
+
+  /**
+   * After a whole step (see stepCheckable): true if an exception filter may have fired at one of its events. It may
+   * say true where the events would not stop (the run loop then takes the step again event by event), never false
+   * where they would.
+   */
+  stepHit(t: Trainer): boolean {
+    const big = this.exploding,
+      small = this.vanishing,
+      dead = this.dead;
+    if (big !== undefined && t.clip.normBefore > big) return true;
+    if (small !== undefined && vanishes(t, small, this.floor)) return true;
+    if (dead === undefined || !this.reluNodes) return false;
+    const m = t.model;
+    for (const i of this.reluNodes)
+      if (deadFraction(m.acts[i + 1], t.batchSize, m.nodes[i].outWidth) > dead) return true;
+    return false;
   }
 
   /** True if the filter is enabled. */

@@ -35,6 +35,19 @@ export { MAX_LOSS_POINTS_PER_MESSAGE } from './runProgress';
 const SLICE_MS = 10;
 /** Wanted milliseconds between two reads of the clock in the run loop (Pause is noticed at the next read). */
 const CLOCK_READ_MS = 1;
+/**
+ * Longest step, in ms as the run loop measures it, that it takes whole (`Trainer.advanceStep`) when nothing can stop
+ * inside it: a Pause then waits for the step's end. Longer steps (N5's take ~80 ms) go event by event.
+ */
+const WHOLE_STEP_MS = 8;
+/**
+ * Work of a step (≈ 6 · parameters · batch) below which it is taken whole from the first slice, before it has been
+ * measured: the first slice of events would otherwise cost a tiny network ~10 ms at half speed.
+ */
+const TINY_STEP_FLOPS = 1e6;
+
+/** Whether the run loop takes whole steps where nothing can stop inside them: as measured, or (for tests) always or never. */
+export type WholeSteps = 'auto' | 'always' | 'never';
 
 type StepMode =
   | { kind: 'over' }
@@ -76,8 +89,16 @@ export class TrainingRun {
   private replay: ReplayJob<unknown> | null = null;
   /** The host's log level: messages below it are not even built. */
   private logLevel: LogLevel | 'off' = 'off';
+  /**
+   * Milliseconds an optimizer step took in the last slice that finished one (see WHOLE_STEP_MS); before that, 0 for
+   * a tiny step (TINY_STEP_FLOPS) and Infinity for the others.
+   */
+  private msPerStep = Infinity;
 
-  constructor(private readonly post: (msg: WorkerToHost) => void) {}
+  constructor(
+    private readonly post: (msg: WorkerToHost) => void,
+    private readonly wholeSteps: WholeSteps = 'auto',
+  ) {}
 
   /** Handles one message from the host. */
   handle(msg: HostToWorker): void {
@@ -178,6 +199,8 @@ export class TrainingRun {
     onDenseThreadsLog((message) => this.log('info', () => message));
     const t = (this.trainer = new Trainer(spec));
     this.debug = msg.debug;
+    const train = spec.train;
+    if (6 * t.model.params.length * train.batch * train.accumulate <= TINY_STEP_FLOPS) this.msPerStep = 0;
     if (msg.debug) this.history = new History(t, msg.historyBytes);
     if (msg.doctor) this.doctor = new DoctorStops(t, msg.source, msg.thresholds);
     for (const [level, message] of startLog(msg, t, this.history)) this.log(level, message);
@@ -250,12 +273,25 @@ export class TrainingRun {
       rules = this.debug && this.rules.active && this.stepMode?.kind !== 'toStep' ? this.rules : null;
     const history = this.history,
       doctor = this.doctor;
+    const whole = this.wholeStepsNow(stepping, rules),
+      L = t.model.nodes.length,
+      firstStep = t.step;
+    /** A step taken again event by event (an exception filter or a NaN in it: its events say where they stop). */
+    let redo = -1;
     let last = this.current;
-    // The clock is read every `stride` events: rarely for tiny networks (reading it costs more than an event),
-    // every event for large ones (64 events of a 2M-weight network take ~400 ms, and Pause waits for the read).
+    // After whole steps, `last` is the latest one's update event, built only when needed: at step ≥ 0.
+    let wholeStep = -1,
+      wholeEpoch = 0,
+      wholeMicro = 0;
+    const lastEvent = (): TrainerEvent | null =>
+      wholeStep < 0 ? last : { phase: 'update', layer: -1, step: wholeStep, epoch: wholeEpoch, micro: wholeMicro };
+    // The clock is read every `stride` events (or whole steps): rarely for tiny networks (reading it costs more than
+    // an event), every event for large ones (64 events of a 2M-weight network take ~400 ms, and Pause waits for the
+    // read).
     let stride = this.clockStride,
       sinceRead = 0,
       lastRead = performance.now();
+    const began = lastRead;
     try {
       for (;;) {
         if (++sinceRead >= stride) {
@@ -269,9 +305,37 @@ export class TrainingRun {
           if (now > deadline) break;
         }
         if (history && t.atStepStart) history.record();
+        if (whole && t.atStepStart && t.step !== redo && (rules === null || rules.quietStep(t.step, t.epoch))) {
+          // The whole step at once, and its bookkeeping once: nothing could stop inside it.
+          const e0 = t.eventIndex,
+            step = t.step,
+            epoch = t.epoch;
+          let again: boolean;
+          try {
+            if (!t.advanceStep()) return this.finish(false);
+            again = rules !== null && rules.stepHit(t);
+          } catch (e) {
+            if (!(e instanceof NonFiniteError) || !history) throw e;
+            again = true;
+          }
+          if (again) {
+            // From the step's start again, event by event, to stop (or fail) exactly where the events do.
+            last = history!.goTo(e0 - 1);
+            wholeStep = -1;
+            redo = step;
+            continue;
+          }
+          // The step's last event, its update: where a Pause now stops, with the state the events would leave.
+          wholeStep = step;
+          wholeEpoch = epoch;
+          wholeMicro = (t.eventIndex - e0 - 2) / (2 * L + 1) - 1;
+          if (this.meter.due) this.sendProgress();
+          continue;
+        }
         const ev = t.advance();
         if (!ev) return this.finish(false);
         last = ev;
+        wholeStep = -1;
         // Each event once: a replay after Step Back is not observed again (and its hits do not stop twice).
         const found = doctor !== null ? doctor.observe(ev) : null;
         if (ev.phase === 'update' && this.meter.due) this.sendProgress();
@@ -279,13 +343,26 @@ export class TrainingRun {
         if ((stepping || watch !== 0 || found !== null) && this.afterEvent(t, ev, watch, found)) return;
       }
     } catch (e) {
-      this.current = last;
+      this.current = lastEvent();
       return this.fail(e);
     }
     this.clockStride = stride;
-    this.current = last;
+    this.current = lastEvent();
+    const steps = t.step - firstStep;
+    this.msPerStep = steps > 0 ? (performance.now() - began) / steps : Infinity;
     if (this.pauseRequested) return this.stop('pause', this.current);
     setImmediate(() => this.runSlice());
+  }
+
+  /**
+   * Whether this slice takes whole steps where it can: not while stepping or with the doctor watching (they look
+   * at every event); with breakpoints or filters only when each step can be decided as a whole (StopRules.quietStep,
+   * stepCheckable) and a history can take one again event by event; and only for steps short enough for Pause.
+   */
+  private wholeStepsNow(stepping: boolean, rules: StopRules | null): boolean {
+    if (this.wholeSteps === 'never' || stepping || this.doctor) return false;
+    if (rules && (!this.history || !rules.stepCheckable(this.trainer!.spec.train.accumulate))) return false;
+    return this.wholeSteps === 'always' || this.msPerStep <= WHOLE_STEP_MS;
   }
 
   /**
