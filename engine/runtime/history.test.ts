@@ -141,3 +141,23 @@ test("a rewind puts back what a kind carries from step to step (batch norm's run
   h.goTo(at - 1);
   assert.deepEqual(carried(), then);
 });
+
+test('a network whose step is long gets a checkpoint at every step start (Step Back replays at most one step)', () => {
+  const net = (width: number) =>
+    new Trainer(
+      parseNnet(
+        `network n\n  input 2\n  dense h1 ${width} relu\n  dense h2 ${width} relu\n  dense out 2 softmax\n` +
+          'loss cross_entropy\n\ndata generate blobs n=128 classes=2\n\n' +
+          'train\n  epochs 1\n  batch 128\n  optimizer sgd lr=0.01\n  seed 3\n',
+      ).spec!,
+      { threads: 1 },
+    );
+  // ~0.8 GFLOP a step (6·P·B): tens of milliseconds even on fast kernels.
+  const wide = net(1024);
+  assert.equal(new History(wide, 256 << 20).interval, 1);
+  wide.dispose();
+  // A small network starts wider: a copy is then a large share of its step.
+  const small = net(16);
+  assert.ok(new History(small, 256 << 20).interval > 1);
+  small.dispose();
+});

@@ -31,6 +31,24 @@ const MIN_SPAN_MS = 2;
 const GROWTH_SHARE = 0.02;
 /** Checkpoint memory the ring may grow to unpaced: small networks fill it for almost nothing. */
 const FREE_GROWTH_BYTES = 1 << 20;
+/**
+ * Training time (ms) during which the ring may grow past FREE_GROWTH_BYTES; after it the ring keeps the slots it has
+ * and reuses them, so a session's resident size is steady from then on (a ring growing for minutes towards its
+ * budget made an N3 session's resident size grow by half between 10⁴ and 5·10⁴ steps). Its steady size is the budget
+ * where fresh memory is cheap; where it is dear (~6.5 ms per MB on the VMs the bench runs on) it is what
+ * GROWTH_SHARE of this time buys.
+ */
+const GROWTH_MS = 10_000;
+/** A gap between two checkpoints longer than this (ms) was a pause, not training: it counts as this much. */
+const PAUSE_GAP_MS = 1_000;
+/**
+ * Training time (ms) between checkpoints that spacing is not doubled past: a Step Back replays up to one spacing
+ * (goal ≤ 100 ms), so networks whose step is long (N5: ~60 ms) keep a checkpoint at every step start, whose copy is
+ * then a small share of the step. Only a copy that costs more than COST_CAP of the time spaces them wider.
+ */
+const MAX_REPLAY_MS = 40;
+/** Share of training time checkpoints may take before spacing is doubled even past MAX_REPLAY_MS. */
+const COST_CAP = 0.06;
 /** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
 const TINY_STEP_WORK = 200_000;
 
@@ -80,8 +98,11 @@ export class History {
   }
   private stepsBetween: number;
   private window = { start: 0, spentMs: 0, taken: 0 };
-  /** When training began, the time spent growing the ring since, and what the last growth took (ms). */
-  private growth = { start: 0, spentMs: 0, lastMs: 0 };
+  /**
+   * Training time so far (ms, measured between checkpoints, pauses counted as PAUSE_GAP_MS), the time spent growing
+   * the ring, what the last growth took, and when the last checkpoint was taken.
+   */
+  private growth = { trainedMs: 0, spentMs: 0, lastMs: 0, seenAt: 0 };
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(
@@ -103,14 +124,17 @@ export class History {
     const B = Math.max(1, trainer.spec.train.batch);
     const byCopy = Math.ceil((80 * (1 + opt)) / B),
       byFixedCost = Math.ceil(TINY_STEP_WORK / (6 * p * B));
-    this.stepsBetween = Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
+    // A step estimated to take more than half of MAX_REPLAY_MS (at ~30 GFLOP/s) gets a checkpoint at every start:
+    // Step Back must not replay two of them, and the copy is then small next to the step (measured below).
+    const long = (6 * p * B) / 30e6 > MAX_REPLAY_MS / 2;
+    this.stepsBetween = long ? 1 : Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
     // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
     // cost of fresh memory measured on it paces the growth that follows.
     const began = performance.now();
     this.ring.push(trainer.saveState(), trainer.saveState());
     this.growth.lastMs = (performance.now() - began) / 2;
     this.count = 1;
-    this.window.start = this.growth.start = performance.now();
+    this.window.start = this.growth.seenAt = performance.now();
   }
 
   /** Call between events while training; takes a checkpoint at every `interval`-th step start, reusing the oldest when full. */
@@ -119,26 +143,30 @@ export class History {
     if (!t.atStepStart || t.step % this.interval !== 0) return;
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
-    const began = performance.now();
-    const grew = this.save(began);
-    const now = performance.now();
+    const began = performance.now(),
+      g = this.growth;
+    g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);
+    const grew = this.save();
+    const now = (g.seenAt = performance.now());
     if (grew) {
       // Fresh memory is paced on its own: counted in the window, it would space checkpoints wider for good.
-      this.growth.spentMs += now - began;
-      this.growth.lastMs = now - began;
+      g.spentMs += now - began;
+      g.lastMs = now - began;
       return;
     }
     const w = this.window;
     w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
     const took = now - w.start;
-    if ((w.spentMs > COST_SHARE * took || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
+    // Doubled, a spacing must still replay quickly (Step Back), unless the copies cost far more than their share.
+    const quick = (2 * took) / WINDOW <= MAX_REPLAY_MS || w.spentMs > COST_CAP * took;
+    if (((quick && w.spentMs > COST_SHARE * took) || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
       this.stepsBetween *= 2;
     this.window = { start: now, spentMs: 0, taken: 0 };
   }
 
   /** Takes a checkpoint into a slot the ring holds, or into a new one when it may grow; true if it grew. */
-  private save(now: number): boolean {
+  private save(): boolean {
     const t = this.trainer,
       slots = this.ring.length;
     if (this.count < slots) {
@@ -147,7 +175,7 @@ export class History {
       this.count++;
       return false;
     }
-    if (slots < this.capacity && this.mayGrow(now)) {
+    if (slots < this.capacity && this.mayGrow()) {
       // Oldest first again, so the new slot goes at the end.
       this.ring = Array.from({ length: this.count }, (_, k) => this.at(k));
       this.head = 0;
@@ -160,11 +188,15 @@ export class History {
     return false;
   }
 
-  /** True if the ring may take a new slot now: while it is small, or while growing stays within GROWTH_SHARE. */
-  private mayGrow(now: number): boolean {
+  /**
+   * True if the ring may take a new slot now: while it is small, or within the first GROWTH_MS of training while
+   * growing stays within GROWTH_SHARE of it.
+   */
+  private mayGrow(): boolean {
     const g = this.growth;
     return (
-      this.ring.length * this.stateBytes < FREE_GROWTH_BYTES || g.spentMs + g.lastMs <= GROWTH_SHARE * (now - g.start)
+      this.ring.length * this.stateBytes < FREE_GROWTH_BYTES ||
+      (g.trainedMs <= GROWTH_MS && g.spentMs + g.lastMs <= GROWTH_SHARE * g.trainedMs)
     );
   }
 
