@@ -69,9 +69,12 @@ export function nnetRunner(net: NetDef, data: Dataset, events = false, options?:
 
 /** How the run loop is driven: as the Train command does, or as a debug session does (defaults of session.ts). */
 export const RUN_MODES = {
-  /** Train (no debugger): progress only. */
+  /** The Train command's run loop (no debugger) without the doctor, which the extension's Train also runs: progress only. */
   train: { debug: false, historyBytes: 0, exceptionFilters: [] },
-  /** Debug session with its defaults: breakpoint checks per event, 256 MB of rewind history, no exception filter. */
+  /**
+   * Debug session with its defaults but without the doctor (which the extension's sessions run, see debug+doctor):
+   * breakpoint checks, 256 MB of rewind history, no exception filter.
+   */
   debug: { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [] },
   /** Debug session with the training doctor watching, as the extension's sessions run (its findings at the end). */
   'debug+doctor': { debug: true, historyBytes: 256 * 1024 * 1024, exceptionFilters: [], doctor: true },
