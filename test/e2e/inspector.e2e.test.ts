@@ -124,11 +124,23 @@ test(
 
       // The Inspect CodeLens of `out` opens that layer (scrolled into the middle of the editor first: the stop on the
       // clip event revealed the optimizer line, leaving `out` under the editor's top scroll shadow).
+      // Clicked again every few seconds until the panel shows `out`: the lenses are redrawn after each stop, and a
+      // click that lands while they are replaced is lost (this failed once in a clean-clone CI run).
       await wb.gotoLine(1);
-      await page.locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' }).last().click();
+      let clickedAt = 0;
       await wb.waitUntil(
         'the inspector to show out',
-        async () => /^out · dense 16→1 sigmoid/.test(await text(frame, '#title')),
+        async () => {
+          if (/^out · dense 16→1 sigmoid/.test(await text(frame, '#title'))) return true;
+          if (Date.now() - clickedAt > 4_000) {
+            clickedAt = Date.now();
+            await page
+              .locator('.editor-instance .codelens-decoration a', { hasText: 'Inspect' })
+              .last()
+              .click({ timeout: 3_000 });
+          }
+          return false;
+        },
         30_000,
       );
       assert.match(await text(frame, '#decomp-table'), /the loss/);
