@@ -260,6 +260,16 @@ export interface GradCheckReport {
 /** What a step request asks for. */
 export type StepKind = 'over' | 'into' | 'out' | 'back';
 
+/** Values above which a stop carries a tensor's summary line only (256 KB of float32). */
+export const STOP_VALUES_MAX = 1 << 16;
+
+/**
+ * A tensor of a stop: with its values, or, above STOP_VALUES_MAX values, with only its summary line (what Variables
+ * shows collapsed), its values fetched by path when expanded. Copying N5's 2.1 M parameters at every stop cost more
+ * than a Step Back's replay of part of a step.
+ */
+export type StopTensor = Tensor | (Omit<Tensor, 'values'> & { readonly values: null; readonly summary: string });
+
 // ---------------------------------------------------------------------------------------------------------------
 // Host → worker
 
@@ -359,7 +369,7 @@ export type WorkerToHost =
       reason: StopReason;
       location: RuntimeLocation;
       progress: Progress;
-      tensors: readonly Tensor[];
+      tensors: readonly StopTensor[];
       scalars: readonly Scalar[];
       network: readonly NodeSummary[];
       subStep: SubStep | null;

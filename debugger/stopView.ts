@@ -5,7 +5,7 @@ import { describeTensor } from '../engine/nn/tensor';
 import { nodeLabel, notComputed, type EventState, type StepScalar } from '../engine/runtime/eventState';
 import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../engine/runtime/snapshot';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
-import type { NodeSummary } from './protocol';
+import { STOP_VALUES_MAX, type NodeSummary, type StopTensor } from './protocol';
 import type { Scalar, Tensor } from '../wire/types';
 import { nodePaths } from './scope';
 import type { SubStepDef } from './substeps';
@@ -15,14 +15,20 @@ export function snapshot(x: NamedTensor): Tensor {
   return { name: x.name, path: x.path, shape: x.shape, values: Float32Array.from(x.values) };
 }
 
+/** A live tensor as a stop sends it: a copy, or above STOP_VALUES_MAX values its summary line alone. */
+function stopTensor(x: NamedTensor): StopTensor {
+  if (x.values.length <= STOP_VALUES_MAX) return snapshot(x);
+  return { name: x.name, path: x.path, shape: x.shape, values: null, summary: describeTensor(x.shape, x.values) };
+}
+
 /** The tensors of an event that has been performed; `sub` narrows them to one sub-step's operands and result. */
-export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef | null): Tensor[] {
-  if (!ev) return tensorsAt(t, 'update', -1).map(snapshot); // entry: nothing has run, show the parameters
+export function stopTensors(t: Trainer, ev: TrainerEvent | null, sub: SubStepDef | null): StopTensor[] {
+  if (!ev) return tensorsAt(t, 'update', -1).map(stopTensor); // entry: nothing has run, show the parameters
   if (sub && ev.layer >= 0) {
     const all = nodeTensors(t, ev.layer) as Record<string, NamedTensor | undefined>;
-    return sub.keys.flatMap((k) => (k === 'dphi' ? derivative(t, ev.layer) : all[k] ? [snapshot(all[k]!)] : []));
+    return sub.keys.flatMap((k) => (k === 'dphi' ? derivative(t, ev.layer) : all[k] ? [stopTensor(all[k]!)] : []));
   }
-  return tensorsAt(t, ev.phase, ev.layer).map(snapshot);
+  return tensorsAt(t, ev.phase, ev.layer).map(stopTensor);
 }
 
 /** φ′(z) of a node whose kind computes it for display (the backward pass multiplies by it without storing it). */

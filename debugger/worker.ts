@@ -7,7 +7,8 @@ import { TrainingRun } from './trainingRun';
 if (!parentPort) throw new Error('worker.js must run in a worker thread');
 const port = parentPort;
 const post = (msg: WorkerToHost) => {
-  const transfer = msg.kind === 'stopped' ? msg.tensors.map((t) => t.values.buffer as ArrayBuffer) : [];
+  const transfer =
+    msg.kind === 'stopped' ? msg.tensors.flatMap((t) => (t.values ? [t.values.buffer as ArrayBuffer] : [])) : [];
   port.postMessage(msg, transfer);
 };
 let run: TrainingRun | null = null;

@@ -18,6 +18,45 @@ export interface TensorSummary {
 
 /** Computes mean, min, max, norm, mean |x|, max |x| and the non-finite count in one pass. */
 export function summarize(data: ArrayLike<number>): TensorSummary {
+  return (data instanceof Float32Array && summarizeFinite32(data)) || summarizeAny(data);
+}
+
+/**
+ * The summary of a float32 tensor with no NaN or ±Inf (null when it has one), in the order summarizeAny sums, so
+ * the same bits. Its own monomorphic loop without the per-entry finiteness test: a stop of N5 summarizes 1 M
+ * weights, which the general loop took 5–25 ms over.
+ */
+function summarizeFinite32(data: Float32Array): TensorSummary | null {
+  const n = data.length;
+  let sum = 0,
+    sumSq = 0,
+    sumAbs = 0,
+    min = Infinity,
+    max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    sum += v;
+    sumSq += v * v;
+    sumAbs += Math.abs(v);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  // A NaN or ±Inf entry makes the sum of squares NaN or Inf; finite float32 squares cannot overflow a float64 sum.
+  if (!Number.isFinite(sumSq)) return null;
+  return n
+    ? {
+        mean: sum / n,
+        min,
+        max,
+        norm: Math.sqrt(sumSq),
+        meanAbs: sumAbs / n,
+        maxAbs: Math.max(-min, max),
+        nonFinite: 0,
+      }
+    : null;
+}
+
+function summarizeAny(data: ArrayLike<number>): TensorSummary {
   const n = data.length;
   let sum = 0,
     sumSq = 0,

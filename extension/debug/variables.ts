@@ -5,7 +5,7 @@ import { Scope, type Handles } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeTensor, formatExact, formatFloat32, formatShape, formatSummary } from '../../engine/nn/tensor';
 import { notComputed } from '../../engine/runtime/eventState';
-import type { Requests, WorkerToHost } from '../../debugger/protocol';
+import type { Requests, StopTensor, WorkerToHost } from '../../debugger/protocol';
 import type { Tensor } from '../../wire/types';
 
 /** What a variables reference points at: a whole tensor, or one row of a 2-D tensor. */
@@ -22,7 +22,8 @@ export type VarRef =
   | { kind: 'batch' }
   | { kind: 'node'; index: number }
   | { kind: 'tensor'; ref: TensorRef }
-  | { kind: 'lazy'; path: string };
+  /** A tensor fetched from the worker by path when expanded, kept once fetched (the stop's refs die with it). */
+  | { kind: 'lazy'; path: string; fetched?: Requests['tensor']['reply'] };
 
 /** Expression names of the Training scope's rows, so Watch and Copy as Expression work on them. */
 const SCALAR_NAMES: Readonly<Record<string, string>> = {
@@ -65,7 +66,17 @@ export async function variablesOf(
   refs: Handles<VarRef>,
   tensor: (path: string) => Promise<Requests['tensor']['reply']>,
 ): Promise<DebugProtocol.Variable[]> {
-  const tensorVar = (t: Tensor) => tensorVariable(t, refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }));
+  const tensorVar = (t: StopTensor): DebugProtocol.Variable =>
+    t.values
+      ? tensorVariable(t, refs.create({ kind: 'tensor', ref: { tensor: t, row: null } }))
+      : {
+          name: t.name,
+          value: t.summary,
+          type: `Float32[${formatShape(t.shape)}]`,
+          evaluateName: t.path,
+          variablesReference: refs.create({ kind: 'lazy', path: t.path }),
+          indexedVariables: t.shape.length === 2 ? t.shape[0] : t.shape.reduce((a, b) => a * b, 1),
+        };
   const lazy = (name: string, p: string, value: string): DebugProtocol.Variable => ({
     name,
     value,
@@ -111,7 +122,7 @@ export async function variablesOf(
     case 'lazy': {
       let r: Requests['tensor']['reply'];
       try {
-        r = await tensor(ref.path);
+        r = ref.fetched ??= await tensor(ref.path);
       } catch (e) {
         return [{ name: 'value', value: (e as Error).message, variablesReference: 0 }];
       }

@@ -198,3 +198,57 @@ test('training that diverges ends the session with a message naming the step and
   ]);
   assert.match(errors.join(''), /at step \d+, epoch \d+.*layer '(h1|out)'/);
 });
+
+test('a weight matrix too large to copy at every stop shows its summary and expands, fetched from the worker', async () => {
+  const width = 260; // 260 × 260 weights: above the values a stop carries whole (STOP_VALUES_MAX)
+  const row = (k: number) =>
+    Array.from({ length: width }, (_, j) => (((k * 31 + j * 7) % 13) / 13 - 0.5).toFixed(3)).join(' ');
+  const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-')), 'big.nnet');
+  fs.writeFileSync(
+    big,
+    [
+      'network big',
+      `  input ${width}`,
+      `  dense h ${width} relu`,
+      '  dense out 1',
+      'loss mse',
+      'data',
+      ...[0, 1, 2, 3].map((k) => `  ${row(k)} -> ${k % 2}`),
+      'train',
+      '  epochs 2',
+      '  batch 4',
+      '  optimizer sgd lr=0.01',
+    ].join('\n'),
+  );
+  await dc.initializeRequest();
+  await dc.setBreakpointsRequest({ source: { path: big }, breakpoints: [{ line: 3 }] });
+  await dc.configurationDoneRequest();
+  await Promise.all([
+    dc.launchRequest({ program: big } as DebugProtocol.LaunchRequestArguments),
+    dc.waitForEvent('stopped'),
+  ]);
+  const layer = await layerVariables();
+  const W = layer.get('W')!;
+  assert.match(W.value, /^Float32\[260×260\] mean -?[\d.e-]+ min -?[\d.e-]+ max -?[\d.e-]+ ‖·‖ [\d.e-]+$/);
+  assert.equal(W.type, 'Float32[260×260]');
+  assert.equal(W.evaluateName, 'h.W');
+  assert.equal(W.indexedVariables, width);
+  const rows = (await dc.variablesRequest({ variablesReference: W.variablesReference, start: 250, count: 10 })).body
+    .variables;
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    Array.from({ length: 10 }, (_, i) => `[${250 + i}]`),
+  );
+  const cells = (await dc.variablesRequest({ variablesReference: rows[9].variablesReference })).body.variables;
+  assert.equal(cells.length, width);
+  const evaluated = await dc.evaluateRequest({ expression: 'h.W[259][259]', context: 'watch' });
+  assert.equal(Number(cells[259].value), Number(evaluated.body.result), 'the fetched value is the live one');
+  // An entry of the fetched matrix can be set, as one of a small matrix can.
+  const set = await dc.setVariableRequest({
+    variablesReference: rows[9].variablesReference,
+    name: '[3]',
+    value: '0.5',
+  });
+  assert.equal(Number(set.body.value), 0.5);
+  assert.equal(Number((await dc.evaluateRequest({ expression: 'h.W[259][3]', context: 'watch' })).body.result), 0.5);
+});
