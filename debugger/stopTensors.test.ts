@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTensor } from '../engine/nn/tensor';
+import { wideNetworkSource } from '../test/fixtures';
 import { STOP_VALUES_MAX, type HostToWorker, type WorkerToHost } from './protocol';
 import { TrainingRun } from './trainingRun';
 
@@ -11,25 +12,7 @@ type Stopped = Extract<WorkerToHost, { kind: 'stopped' }>;
 type Reply = Extract<WorkerToHost, { kind: 'reply' }>;
 
 /** A network whose hidden weight matrix (260×260) is above STOP_VALUES_MAX and whose other tensors are below it. */
-const WIDTH = 260;
-const row = (k: number) =>
-  Array.from({ length: WIDTH }, (_, j) => (((k * 31 + j * 7) % 13) / 13 - 0.5).toFixed(3)).join(' ');
-const source = [
-  'network big',
-  `  input ${WIDTH}`,
-  `  dense h ${WIDTH} relu`,
-  '  dense out 1',
-  'loss mse',
-  '',
-  'data',
-  ...[0, 1, 2, 3].map((k) => `  ${row(k)} -> ${k % 2}`),
-  '',
-  'train',
-  '  epochs 3',
-  '  batch 4',
-  '  optimizer momentum lr=0.01 momentum=0.9',
-  '  seed 1',
-].join('\n');
+const source = wideNetworkSource(260, ['epochs 3', 'batch 4', 'optimizer momentum lr=0.01 momentum=0.9', 'seed 1']);
 
 /** A debug run stopped on entry, driven one message at a time. */
 class Driven {

@@ -66,3 +66,23 @@ export function networkSpec(o: {
     },
   };
 }
+
+/**
+ * The source of `input width → dense h width relu → dense out 1`, MSE, four inline rows: with width ≥ 257 its weight
+ * matrix is above the values a debugger stop carries whole (STOP_VALUES_MAX), its other tensors below.
+ */
+export function wideNetworkSource(width: number, train: readonly string[]): string {
+  const row = (k: number) =>
+    Array.from({ length: width }, (_, j) => (((k * 31 + j * 7) % 13) / 13 - 0.5).toFixed(3)).join(' ');
+  return [
+    'network wide',
+    `  input ${width}`,
+    `  dense h ${width} relu`,
+    '  dense out 1',
+    'loss mse',
+    'data',
+    ...[0, 1, 2, 3].map((k) => `  ${row(k)} -> ${k % 2}`),
+    'train',
+    ...train.map((l) => `  ${l}`),
+  ].join('\n');
+}

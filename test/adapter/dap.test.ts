@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { wideNetworkSource } from '../fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 const adapter = path.join(root, 'dist', 'debugAdapter.js');
@@ -201,25 +202,8 @@ test('training that diverges ends the session with a message naming the step and
 
 test('a weight matrix too large to copy at every stop shows its summary and expands, fetched from the worker', async () => {
   const width = 260; // 260 × 260 weights: above the values a stop carries whole (STOP_VALUES_MAX)
-  const row = (k: number) =>
-    Array.from({ length: width }, (_, j) => (((k * 31 + j * 7) % 13) / 13 - 0.5).toFixed(3)).join(' ');
   const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-')), 'big.nnet');
-  fs.writeFileSync(
-    big,
-    [
-      'network big',
-      `  input ${width}`,
-      `  dense h ${width} relu`,
-      '  dense out 1',
-      'loss mse',
-      'data',
-      ...[0, 1, 2, 3].map((k) => `  ${row(k)} -> ${k % 2}`),
-      'train',
-      '  epochs 2',
-      '  batch 4',
-      '  optimizer sgd lr=0.01',
-    ].join('\n'),
-  );
+  fs.writeFileSync(big, wideNetworkSource(width, ['epochs 2', 'batch 4', 'optimizer sgd lr=0.01']));
   await dc.initializeRequest();
   await dc.setBreakpointsRequest({ source: { path: big }, breakpoints: [{ line: 3 }] });
   await dc.configurationDoneRequest();
