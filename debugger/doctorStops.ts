@@ -1,15 +1,15 @@
 // The training doctor inside a run: it observes each event once (events replayed after Step Back or a rewind are
 // not counted twice), keeps the findings a Train or debug run ends with, and turns the hits of the rules whose
 // exception filter is enabled into stops — the filters of the doctor's catalogue stop where its own rules hold.
-// Steps the run loop takes whole are observed whole (Doctor.observeClipped): their hits wait for the events that
-// would have reported them, which the run loop then performs one by one from the step's start.
+// Steps the run loop takes whole are observed whole (Doctor.observeClipped), up to the event where a filter stops:
+// the run loop then takes the step again event by event, and the events after that one are observed one by one.
 
 import { anchorPosition, AT_CLIP, AT_UPDATE, Doctor } from '../engine/doctor/doctor';
 import type { DoctorThresholds } from '../engine/doctor/thresholds';
 import type { Finding, Hit, RuleId } from '../engine/doctor/types';
 import type { NonFiniteError, Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import { EXCEPTION_FILTERS, type ExceptionFilter, type ExceptionFilterId } from './protocol';
-import type { ExceptionHit } from './stopRules';
+import type { ExceptionHit, StopRules } from './stopRules';
 
 /** The doctor of one run and the stops its enabled filters ask for. */
 export class DoctorStops {
@@ -20,14 +20,25 @@ export class DoctorStops {
   private readonly enabled = new Map<RuleId, ExceptionFilterId>();
   /** The first hit of an enabled filter's rule during the event being observed. */
   private hit: ExceptionHit | null = null;
-  /**
-   * While a step is observed whole: its first event's index (else -1), and the first hit of an enabled filter per
-   * event of it (HitListener's `at`), in the order they came.
-   */
-  private wholeFrom = -1;
-  private readonly wholeHits: { readonly at: number; readonly hit: ExceptionHit }[] = [];
-  /** Hits found in a step observed whole, by the event index after which they stop (see observe). */
-  private readonly queued = new Map<number, ExceptionHit>();
+  /** While a step is observed whole: true, and the first hit of an enabled filter in it with its event (`at`). */
+  private observingWhole = false;
+  private wholeHit: ExceptionHit | null = null;
+  private wholeAt = 0;
+  /** The run loop's breakpoints and filters while a step is taken whole (see advanceStep). */
+  private rules: StopRules | null = null;
+  /** What the step taken whole left: observed at all, observed to its end, to be taken again (advanceStep). */
+  private observedSome = false;
+  private observedAll = false;
+  private again = false;
+  /** The stop the last step observed whole found, waiting for its event to be performed again (observe). */
+  private waiting: { readonly index: number; readonly hit: ExceptionHit } | null = null;
+  /** Trainer.advanceStep's `beforeUpdate` (see advanceStep), and when the observation halts: made once. */
+  private readonly beforeUpdate = (): void => {
+    if (this.rules !== null && this.rules.stepHit(this.trainer)) return; // its events will be observed
+    this.observedSome = true;
+    this.observedAll = this.doctor.observeClipped(this.halt);
+  };
+  private readonly halt = (): boolean => this.wholeHit !== null;
 
   constructor(
     private readonly trainer: Trainer,
@@ -64,13 +75,13 @@ export class DoctorStops {
   observe(ev: TrainerEvent): ExceptionHit | null {
     const index = this.trainer.eventIndex;
     if (index <= this.seen) {
-      if (this.queued.size === 0) return null;
-      const q = this.queued.get(index) ?? null;
-      this.queued.delete(index);
-      return q;
+      const w = this.waiting;
+      if (w === null || w.index !== index) return null;
+      this.waiting = null;
+      return w.hit;
     }
     this.seen = index;
-    this.queued.clear(); // (past events only)
+    this.waiting = null; // (an event before this one)
     this.doctor.observe(ev);
     const hit = this.hit;
     this.hit = null;
@@ -88,43 +99,55 @@ export class DoctorStops {
 
   /**
    * Trains the step about to start whole (`Trainer.advanceStep`; only where canTakeWhole), observing it as its events
-   * would have been; false when training is finished. When an enabled filter hit in it (stopsWaiting), its stops
-   * wait for their events (observe), which the run loop performs again from the step's start. A NonFiniteError
-   * leaves the step unobserved: the run loop performs it again event by event, or calls observeFailedStep.
+   * would; false when training is finished. Observes nothing when `rules` (the run loop's breakpoints and filters)
+   * may stop inside it (StopRules.stepHit, decided from the state its clip event leaves, which the update does not
+   * change), and only up to the event where an enabled filter of the doctor's stops: then the step is to be taken
+   * again event by event (takeAgain), whose events up to that one are replays, that one stops, and those after it
+   * are observed one by one, all as if every event had been. A NonFiniteError leaves the step unobserved: the run
+   * loop takes it again event by event, or calls observeFailedStep.
    */
-  advanceStep(): boolean {
+  advanceStep(rules: StopRules | null): boolean {
     const t = this.trainer,
       from = t.eventIndex;
-    this.queued.clear();
-    this.wholeHits.length = 0;
-    this.wholeFrom = from;
+    this.waiting = this.wholeHit = null;
+    this.observedSome = this.observedAll = this.again = false;
+    this.rules = rules;
+    this.observingWhole = true;
     try {
-      if (!t.advanceStep(this.doctor.observeClipped)) return false;
-      this.doctor.observeUpdated();
+      if (!t.advanceStep(this.beforeUpdate)) return false;
+      if (this.observedAll) this.doctor.observeUpdated();
     } finally {
-      this.wholeFrom = -1;
+      this.observingWhole = false;
+      this.rules = null;
     }
-    const end = (this.seen = t.eventIndex);
-    // The event index after each hit's event: forward events first in the step (one micro-batch: see
-    // canObserveWhole), the clip and update events last.
-    for (const { at, hit } of this.wholeHits)
-      this.queued.set(at === AT_UPDATE ? end : at === AT_CLIP ? end - 1 : from + at + 1, hit);
-    this.wholeHits.length = 0;
+    const hit = this.wholeHit,
+      end = t.eventIndex;
+    if (!this.observedSome) this.again = true;
+    else if (hit === null) this.seen = end;
+    else {
+      // The event index after the hit's event: forward events first in the step (one micro-batch: see
+      // canObserveWhole), the clip and update events last.
+      const at = this.wholeAt,
+        index = at === AT_UPDATE ? end : at === AT_CLIP ? end - 1 : from + at + 1;
+      this.seen = index;
+      this.waiting = { index, hit };
+      this.again = true;
+    }
+    this.wholeHit = null;
     return true;
   }
 
-  /** True when the step just taken whole (advanceStep) has stops waiting for its events. */
-  get stopsWaiting(): boolean {
-    return this.queued.size > 0;
+  /** True when the step just taken whole (advanceStep) is to be taken again event by event: a stop may be inside. */
+  get takeAgain(): boolean {
+    return this.again;
   }
 
   /**
    * What the events of a step taken whole that failed (a NonFiniteError at its loss or clip event) showed the
-   * doctor before the failure, when that step is not performed again: its forward pass.
+   * doctor before the failure, when that step is not taken again: its forward pass.
    */
   observeFailedStep(): void {
-    const t = this.trainer;
-    this.seen = t.eventIndex;
+    this.seen = this.trainer.eventIndex;
     this.doctor.observeForwardPass();
   }
 
@@ -141,9 +164,12 @@ export class DoctorStops {
   private onHit(rule: RuleId, h: Hit, at: number): void {
     const filter = this.enabled.get(rule);
     if (!filter) return;
-    if (this.wholeFrom >= 0) {
-      // The first hit per event, as when each event is observed on its own.
-      if (!this.wholeHits.some((w) => w.at === at)) this.wholeHits.push({ at, hit: this.describe(rule, filter, h) });
+    if (this.observingWhole) {
+      // The first one: the observation halts after its event (the others of that event are observed, not stops).
+      if (this.wholeHit === null) {
+        this.wholeHit = this.describe(rule, filter, h);
+        this.wholeAt = at;
+      }
       return;
     }
     if (!this.hit) this.hit = this.describe(rule, filter, h);

@@ -318,8 +318,13 @@ export class TrainingRun {
             epoch = t.epoch;
           let again: boolean;
           try {
-            if (!(doctor !== null ? doctor.advanceStep() : t.advanceStep())) return this.finish(false);
-            again = (rules !== null && rules.stepHit(t)) || (doctor !== null && doctor.stopsWaiting);
+            if (doctor !== null) {
+              if (!doctor.advanceStep(rules)) return this.finish(false);
+              again = doctor.takeAgain;
+            } else {
+              if (!t.advanceStep()) return this.finish(false);
+              again = rules !== null && rules.stepHit(t);
+            }
           } catch (e) {
             if (!(e instanceof NonFiniteError)) throw e;
             if (!history) {

@@ -189,11 +189,18 @@ export class Doctor {
    * What a step's events before its update show the rules, observed at once in a step taken whole, as
    * `Trainer.advanceStep`'s `beforeUpdate` (the state its clip event leaves; see canObserveWhole): the forward
    * hooks of every node in order, then the clip hooks (and, on a step whose update is measured, the parameters
-   * before it are copied).
+   * before it are copied). `halt`, asked after each event's hooks, may end the observation after that event (a
+   * debug session stops there: the events after it are then observed one by one); returns false when it did.
    */
-  readonly observeClipped = (): void => {
-    this.observeForwardPass();
+  readonly observeClipped = (halt?: () => boolean): boolean => {
+    const f = this.forward;
+    for (let i = 0; i < f.length; i++)
+      if (f[i].fns.length) {
+        this.forwarded(i);
+        if (halt?.()) return false;
+      }
     this.clipped();
+    return !halt?.();
   };
 
   /** What a step's update event shows the rules (and its epoch's end), after a step taken whole. */
