@@ -1,9 +1,11 @@
 // What the training doctor costs training: N1–N5 with the bare Trainer loop and with every rule of the doctor
 // watching, in one process, interleaved in short pairs of equal step counts (A B, B A, …), each timed in CPU time.
-// The budget is 5 % of training time (issue 14). Run by `npm run bench` (bench/child.ts --doctor-cost, one network
-// per fresh process; skip with --no-doctor).
+// Both sides train as the worker's run loop does where nothing stops: in whole steps (Trainer.advanceStep), the
+// doctor's observed whole (DoctorStops.advanceStep) wherever it can observe them so. The budget is 5 % of training
+// time (issue 14). Run by `npm run bench` (bench/child.ts --doctor-cost, one network per fresh process; skip with
+// --no-doctor).
 
-import { Doctor } from '../engine/doctor/doctor';
+import { DoctorStops } from '../debugger/doctorStops';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
 import { LIMITS } from '../engine/language/spec';
 import { Trainer } from '../engine/runtime/trainer';
@@ -11,18 +13,28 @@ import { NETWORKS, makeData, type NetId } from './networks';
 import { nnetRunner, specOf } from './nnet';
 import type { Runner } from './runner';
 
-/** The Trainer loop with a Doctor fed every event. */
+/**
+ * The Trainer loop with the doctor of a run watching (DoctorStops, as the worker's run loop has it), stepping as the
+ * run loop steps with nothing to stop on: a step the doctor can observe whole is taken whole, another event by event.
+ */
 function doctoredRunner(id: NetId): Runner {
-  const net = NETWORKS[id];
-  const t = new Trainer(specOf(net, makeData(net), LIMITS.maxEpochs).spec);
-  const d = new Doctor(t);
-  const advance = (k: number) => {
-    const end = t.step + k;
-    while (t.step < end) {
+  const net = NETWORKS[id],
+    { spec, source } = specOf(net, makeData(net), LIMITS.maxEpochs);
+  const t = new Trainer(spec);
+  const d = new DoctorStops(t, source);
+  const step = () => {
+    if (d.canTakeWhole) {
+      if (!d.advanceStep(null)) throw new Error('ran out of epochs');
+      return;
+    }
+    for (const s = t.step; t.step === s;) {
       const ev = t.advance();
       if (!ev) throw new Error('ran out of epochs');
       d.observe(ev);
     }
+  };
+  const advance = (k: number) => {
+    for (let i = 0; i < k; i++) step();
   };
   return { samplesPerStep: net.batch, run: advance, sync() {}, loss: () => (advance(1), t.loss) };
 }
@@ -66,7 +78,7 @@ export interface DoctorCost {
  */
 export function measureDoctorCost(id: NetId, seconds: number, warmup: number, reps: number): DoctorCost {
   const net = NETWORKS[id],
-    bare = nnetRunner(net, makeData(net), true), // event by event, the loop the doctor watches
+    bare = nnetRunner(net, makeData(net)), // whole steps, as the run loop takes them without the doctor
     doc = doctoredRunner(id),
     period = DEFAULT_THRESHOLDS.updateSamplePeriod;
   // Warm both up by whole periods (so they stay in step), and learn how long one period takes.

@@ -42,9 +42,9 @@ export function specOf(net: NetDef, data: Dataset, epochs: number): { spec: Netw
 
 /**
  * The bare Trainer loop: k whole steps by `advanceStep()` (generated for all-dense networks), or with `events`
- * one event at a time by `advance()`, the loop the training doctor watches (its cost is measured against it). The
- * debugger's run loop takes whole steps where nothing can stop inside one, so its overhead is measured against whole
- * steps. `options` are the Trainer's (e.g. `{ threads: 1 }`).
+ * one event at a time by `advance()`. The debugger's run loop takes whole steps where nothing can stop inside one
+ * (also with the doctor watching, which observes them whole), so its overhead and the doctor's cost are measured
+ * against whole steps. `options` are the Trainer's (e.g. `{ threads: 1 }`).
  */
 export function nnetRunner(net: NetDef, data: Dataset, events = false, options?: TrainerOptions): Runner {
   const t = new Trainer(specOf(net, data, LIMITS.maxEpochs).spec, options);

@@ -569,7 +569,7 @@ function main(): void {
   const overhead: Record<string, Overheadish> = {};
   if (engines.includes('nnet') && !flag('no-overhead')) {
     console.log(
-      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated), median of ${reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (event by event: the doctor reads inside each step); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+      `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated), median of ${reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
     );
     const rows: string[][] = [];
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
@@ -628,7 +628,7 @@ function main(): void {
   const doctor: Record<string, DoctorCostish> = {};
   if (engines.includes('nnet') && !flag('no-doctor')) {
     console.log(
-      `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${seconds * reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
+      `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, both in whole steps as the run loop takes them (the doctor observing each whole), in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${seconds * reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
     );
     for (const n of nets) {
       doctor[n] = child([

@@ -1,13 +1,15 @@
 // The training doctor inside a run: it observes each event once (events replayed after Step Back or a rewind are
 // not counted twice), keeps the findings a Train or debug run ends with, and turns the hits of the rules whose
 // exception filter is enabled into stops — the filters of the doctor's catalogue stop where its own rules hold.
+// Steps the run loop takes whole are observed whole (Doctor.observeClipped), up to the event where a filter stops:
+// the run loop then takes the step again event by event, and the events after that one are observed one by one.
 
-import { anchorPosition, Doctor } from '../engine/doctor/doctor';
+import { anchorPosition, AT_CLIP, AT_UPDATE, Doctor } from '../engine/doctor/doctor';
 import type { DoctorThresholds } from '../engine/doctor/thresholds';
 import type { Finding, Hit, RuleId } from '../engine/doctor/types';
 import type { NonFiniteError, Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import { EXCEPTION_FILTERS, type ExceptionFilter, type ExceptionFilterId } from './protocol';
-import type { ExceptionHit } from './stopRules';
+import type { ExceptionHit, StopRules } from './stopRules';
 
 /** The doctor of one run and the stops its enabled filters ask for. */
 export class DoctorStops {
@@ -18,13 +20,32 @@ export class DoctorStops {
   private readonly enabled = new Map<RuleId, ExceptionFilterId>();
   /** The first hit of an enabled filter's rule during the event being observed. */
   private hit: ExceptionHit | null = null;
+  /** While a step is observed whole: true, and the first hit of an enabled filter in it with its event (`at`). */
+  private observingWhole = false;
+  private wholeHit: ExceptionHit | null = null;
+  private wholeAt = 0;
+  /** The run loop's breakpoints and filters while a step is taken whole (see advanceStep). */
+  private rules: StopRules | null = null;
+  /** What the step taken whole left: observed at all, observed to its end, to be taken again (advanceStep). */
+  private observedSome = false;
+  private observedAll = false;
+  private again = false;
+  /** The stop the last step observed whole found, waiting for its event to be performed again (observe). */
+  private waiting: { readonly index: number; readonly hit: ExceptionHit } | null = null;
+  /** Trainer.advanceStep's `beforeUpdate` (see advanceStep), and when the observation halts: made once. */
+  private readonly beforeUpdate = (): void => {
+    if (this.rules !== null && this.rules.stepHit(this.trainer)) return; // its events will be observed
+    this.observedSome = true;
+    this.observedAll = this.doctor.observeClipped(this.halt);
+  };
+  private readonly halt = (): boolean => this.wholeHit !== null;
 
   constructor(
     private readonly trainer: Trainer,
     source: string,
     thresholds?: DoctorThresholds,
   ) {
-    this.doctor = new Doctor(trainer, { source, thresholds, onHit: (rule, h) => this.onHit(rule, h) });
+    this.doctor = new Doctor(trainer, { source, thresholds, onHit: (rule, h, at) => this.onHit(rule, h, at) });
   }
 
   /** Which filters are enabled; those of the doctor's rules stop from the next event on. */
@@ -48,16 +69,86 @@ export class DoctorStops {
 
   /**
    * Feeds the event the trainer has just performed, unless it was observed before (a replay); returns the stop an
-   * enabled filter asks for after it, or null.
+   * enabled filter asks for after it, or null. A replayed event returns, once, the stop that observing its step
+   * whole found at it (advanceStep): the run loop performs such a step again event by event to stop there.
    */
   observe(ev: TrainerEvent): ExceptionHit | null {
     const index = this.trainer.eventIndex;
-    if (index <= this.seen) return null;
+    if (index <= this.seen) {
+      const w = this.waiting;
+      if (w === null || w.index !== index) return null;
+      this.waiting = null;
+      return w.hit;
+    }
     this.seen = index;
+    this.waiting = null; // (an event before this one)
     this.doctor.observe(ev);
     const hit = this.hit;
     this.hit = null;
     return hit;
+  }
+
+  /**
+   * True when the step about to start can be taken whole with the doctor observing it so (Doctor.canObserveWhole):
+   * a step not observed yet, at its start (a replayed one goes event by event, observing nothing again).
+   */
+  get canTakeWhole(): boolean {
+    const t = this.trainer;
+    return t.atStepStart && t.eventIndex >= this.seen && this.doctor.canObserveWhole;
+  }
+
+  /**
+   * Trains the step about to start whole (`Trainer.advanceStep`; only where canTakeWhole), observing it as its events
+   * would; false when training is finished. Observes nothing when `rules` (the run loop's breakpoints and filters)
+   * may stop inside it (StopRules.stepHit, decided from the state its clip event leaves, which the update does not
+   * change), and only up to the event where an enabled filter of the doctor's stops: then the step is to be taken
+   * again event by event (takeAgain), whose events up to that one are replays, that one stops, and those after it
+   * are observed one by one, all as if every event had been. A NonFiniteError leaves the step unobserved: the run
+   * loop takes it again event by event, or calls observeFailedStep.
+   */
+  advanceStep(rules: StopRules | null): boolean {
+    const t = this.trainer,
+      from = t.eventIndex;
+    this.waiting = this.wholeHit = null;
+    this.observedSome = this.observedAll = this.again = false;
+    this.rules = rules;
+    this.observingWhole = true;
+    try {
+      if (!t.advanceStep(this.beforeUpdate)) return false;
+      if (this.observedAll) this.doctor.observeUpdated();
+    } finally {
+      this.observingWhole = false;
+      this.rules = null;
+    }
+    const hit = this.wholeHit,
+      end = t.eventIndex;
+    if (!this.observedSome) this.again = true;
+    else if (hit === null) this.seen = end;
+    else {
+      // The event index after the hit's event: forward events first in the step (one micro-batch: see
+      // canObserveWhole), the clip and update events last.
+      const at = this.wholeAt,
+        index = at === AT_UPDATE ? end : at === AT_CLIP ? end - 1 : from + at + 1;
+      this.seen = index;
+      this.waiting = { index, hit };
+      this.again = true;
+    }
+    this.wholeHit = null;
+    return true;
+  }
+
+  /** True when the step just taken whole (advanceStep) is to be taken again event by event: a stop may be inside. */
+  get takeAgain(): boolean {
+    return this.again;
+  }
+
+  /**
+   * What the events of a step taken whole that failed (a NonFiniteError at its loss or clip event) showed the
+   * doctor before the failure, when that step is not taken again: its forward pass.
+   */
+  observeFailedStep(): void {
+    this.seen = this.trainer.eventIndex;
+    this.doctor.observeForwardPass();
   }
 
   /** Records the non-finite value that ended the run, where `origin` says it appeared when known. */
@@ -70,20 +161,32 @@ export class DoctorStops {
     return this.doctor.findings();
   }
 
-  private onHit(rule: RuleId, h: Hit): void {
+  private onHit(rule: RuleId, h: Hit, at: number): void {
     const filter = this.enabled.get(rule);
-    if (!filter || this.hit) return;
+    if (!filter) return;
+    if (this.observingWhole) {
+      // The first one: the observation halts after its event (the others of that event are observed, not stops).
+      if (this.wholeHit === null) {
+        this.wholeHit = this.describe(rule, filter, h);
+        this.wholeAt = at;
+      }
+      return;
+    }
+    if (!this.hit) this.hit = this.describe(rule, filter, h);
+  }
+
+  /** The stop of an enabled filter's hit. */
+  private describe(rule: RuleId, filter: ExceptionFilterId, h: Hit): ExceptionHit {
     const t = this.trainer,
       text = h.message();
     // The rule's own sentence (it names the layer and the numbers), then the rule and where it sits.
     const said = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
     if (h.anchor.kind === 'layer') {
       const node = h.anchor.node;
-      this.hit = { filter, node, description: `${said} [${rule}, layer '${t.model.nodes[node].name}']` };
-      return;
+      return { filter, node, description: `${said} [${rule}, layer '${t.model.nodes[node].name}']` };
     }
     const line = anchorPosition(t.spec, t, h.anchor).line + 1;
-    this.hit = {
+    return {
       filter,
       node: -1,
       at: { line, layerName: h.anchor.kind },

@@ -305,17 +305,32 @@ export class TrainingRun {
           if (now > deadline) break;
         }
         if (history && t.atStepStart) history.record();
-        if (whole && t.atStepStart && t.step !== redo && (rules === null || rules.quietStep(t.step, t.epoch))) {
-          // The whole step at once, and its bookkeeping once: nothing could stop inside it.
+        if (
+          whole &&
+          t.atStepStart &&
+          t.step !== redo &&
+          (doctor === null || doctor.canTakeWhole) &&
+          (rules === null || rules.quietStep(t.step, t.epoch))
+        ) {
+          // The whole step at once, and its bookkeeping once: nothing could stop inside it, or it is taken again.
           const e0 = t.eventIndex,
             step = t.step,
             epoch = t.epoch;
           let again: boolean;
           try {
-            if (!t.advanceStep()) return this.finish(false);
-            again = rules !== null && rules.stepHit(t);
+            if (doctor !== null) {
+              if (!doctor.advanceStep(rules)) return this.finish(false);
+              again = doctor.takeAgain;
+            } else {
+              if (!t.advanceStep()) return this.finish(false);
+              again = rules !== null && rules.stepHit(t);
+            }
           } catch (e) {
-            if (!(e instanceof NonFiniteError) || !history) throw e;
+            if (!(e instanceof NonFiniteError)) throw e;
+            if (!history) {
+              doctor?.observeFailedStep(); // what its events showed the doctor before the failure
+              throw e;
+            }
             again = true;
           }
           if (again) {
@@ -355,13 +370,15 @@ export class TrainingRun {
   }
 
   /**
-   * Whether this slice takes whole steps where it can: not while stepping or with the doctor watching (they look
-   * at every event); with breakpoints or filters only when each step can be decided as a whole (StopRules.quietStep,
-   * stepCheckable) and a history can take one again event by event; and only for steps short enough for Pause.
+   * Whether this slice takes whole steps where it can: not while stepping (it looks at every event); with breakpoints
+   * or filters only when each step can be decided as a whole (StopRules.quietStep, stepCheckable) and a history can
+   * take one again event by event; with the doctor watching, the steps it can observe whole (DoctorStops.canTakeWhole,
+   * checked per step), and with its filters on only with that history too; only for steps short enough for Pause.
    */
   private wholeStepsNow(stepping: boolean, rules: StopRules | null): boolean {
-    if (this.wholeSteps === 'never' || stepping || this.doctor) return false;
+    if (this.wholeSteps === 'never' || stepping) return false;
     if (rules && (!this.history || !rules.stepCheckable(this.trainer!.spec.train.accumulate))) return false;
+    if (this.doctor?.stopping && !this.history) return false;
     return this.wholeSteps === 'always' || this.msPerStep <= WHOLE_STEP_MS;
   }
 

@@ -53,8 +53,17 @@ function indentOf(lines: readonly string[] | undefined, line: number): number {
   return text ? text.length - text.trimStart().length : 0;
 }
 
-/** Told of every hit as it happens (a debug session's exception filters stop on them), and of pending ones. */
-export type HitListener = (rule: RuleId, hit: Hit) => void;
+/**
+ * Told of every hit as it happens (a debug session's exception filters stop on them), and of pending ones, with the
+ * event whose hook reported it: the forward event of node `at` (≥ 0), the clip event (AT_CLIP) or the update event
+ * (AT_UPDATE, with the epoch's end it may bring). A step observed whole says so where a step's events do not.
+ */
+export type HitListener = (rule: RuleId, hit: Hit, at: number) => void;
+
+/** The clip event and the update event, as HitListener's `at`; AT_NONE for hits outside an event (the run's end). */
+export const AT_CLIP = -1;
+export const AT_UPDATE = -2;
+export const AT_NONE = -3;
 
 /** Watches one trainer's run and says what went wrong and where. */
 export class Doctor {
@@ -92,6 +101,10 @@ export class Doctor {
   private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
   private epochs: number;
   private finished = false;
+  /** The event whose hooks run (see HitListener). */
+  private at = AT_NONE;
+  /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
+  private readonly oneMicroBatch: boolean;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
   private sampling = false;
   private lastSampled = -2;
@@ -144,6 +157,7 @@ export class Doctor {
         }
       : null;
     this.epochs = trainer.epochs.length;
+    this.oneMicroBatch = trainer.spec.train.accumulate === 1;
     this.nodeLines = trainer.model.nodes.map((n) => n.line);
     const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
     this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
@@ -161,12 +175,56 @@ export class Doctor {
     else if (phase === 'forward' && this.forward[ev.layer].fns.length) this.forwarded(ev.layer);
   }
 
+  /**
+   * True when the step about to start can be observed whole (observeClipped, then observeUpdated) with the same
+   * result as its events: every hook reads there what it reads at its event (activations, gradients, clip, loss, the
+   * parameters before the update; `step` as it was), except the forward hooks of a step of several micro-batches,
+   * whose earlier activations are gone by then. So: one micro-batch per step, or no forward hook left.
+   */
+  get canObserveWhole(): boolean {
+    return this.oneMicroBatch || this.forward.every((s) => s.fns.length === 0);
+  }
+
+  /**
+   * What a step's events before its update show the rules, observed at once in a step taken whole, as
+   * `Trainer.advanceStep`'s `beforeUpdate` (the state its clip event leaves; see canObserveWhole): the forward
+   * hooks of every node in order, then the clip hooks (and, on a step whose update is measured, the parameters
+   * before it are copied). `halt`, asked after each event's hooks, may end the observation after that event (a
+   * debug session stops there: the events after it are then observed one by one); returns false when it did.
+   */
+  readonly observeClipped = (halt?: () => boolean): boolean => {
+    const f = this.forward;
+    for (let i = 0; i < f.length; i++)
+      if (f[i].fns.length) {
+        this.forwarded(i);
+        if (halt?.()) return false;
+      }
+    this.clipped();
+    return !halt?.();
+  };
+
+  /** What a step's update event shows the rules (and its epoch's end), after a step taken whole. */
+  observeUpdated(): void {
+    this.updated();
+  }
+
+  /**
+   * The forward hooks of every node in order: what a step taken whole that failed (a NonFiniteError at its loss or
+   * clip event, both after its forward pass) showed the rules before it failed.
+   */
+  observeForwardPass(): void {
+    const f = this.forward;
+    for (let i = 0; i < f.length; i++) if (f[i].fns.length) this.forwarded(i);
+  }
+
   private forwarded(layer: number): void {
+    this.at = layer;
     const s = this.forward[layer];
     for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) remove(s, k--);
   }
 
   private clipped(): void {
+    this.at = AT_CLIP;
     const s = this.onClip;
     for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
     this.sampling =
@@ -176,6 +234,7 @@ export class Doctor {
   }
 
   private updated(): void {
+    this.at = AT_UPDATE;
     this.steps++;
     const stats = this.sampling ? this.stats : null;
     if (stats) {
@@ -205,7 +264,7 @@ export class Doctor {
     if (this.onHit)
       for (const r of this.withPending) {
         const h = r.pending!();
-        if (h) this.onHit(r.id, h);
+        if (h) this.onHit(r.id, h, AT_UPDATE);
       }
   }
 
@@ -222,6 +281,7 @@ export class Doctor {
    */
   observeError(e: NonFiniteError, origin?: { readonly node: number; readonly text: string }): void {
     const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
+    this.at = AT_NONE;
     this.record(rule, {
       anchor: {
         kind: 'layer',
@@ -237,6 +297,7 @@ export class Doctor {
 
   /** The findings so far, in source order; ends partial windows once. */
   findings(): Finding[] {
+    this.at = AT_NONE;
     if (!this.finished) {
       this.finished = true;
       this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
@@ -273,7 +334,7 @@ export class Doctor {
   }
 
   private record(rule: Rule, h: Hit): void {
-    this.onHit?.(rule.id, h);
+    this.onHit?.(rule.id, h, this.at);
     const a = h.anchor,
       line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
     // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).

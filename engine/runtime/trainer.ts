@@ -315,19 +315,35 @@ export class Trainer {
 
   /**
    * Performs the rest of the current optimizer step, or all of it from a step start; false when training is
-   * finished. For callers that observe no event inside a step (the CLI, the benchmark): from a step start, a stack
+   * finished. For callers that look at no event inside a step (the CLI, the benchmark, the debugger's run loop where
+   * nothing can stop inside one, the doctor through `beforeUpdate` below): from a step start, a stack
    * of dense layers runs its generated step (engine/nn/fastStep.ts), which leaves every buffer, statistic and count
    * exactly as the step's events one by one would, bit for bit, only without stopping between them. Throws
    * NonFiniteError as `advance` does, at the same event.
+   *
+   * `beforeUpdate`, when given, is called once in the step, between its clip and its update: in the state the clip
+   * event leaves (the activations of the last micro-batch as its forward pass made them, the gradients clipped, the
+   * clip, gradient statistics and loss of the step, `eventIndex` just past the clip event; the parameters and `step`
+   * not yet updated). An observer of whole steps reads there what the events before the update would have shown it
+   * (the training doctor does: engine/doctor/doctor.ts).
    */
-  advanceStep(): boolean {
+  advanceStep(beforeUpdate?: () => void): boolean {
     if (this.finished) return false;
-    if (this.pos !== 0 || !this.fastStep()) for (const s = this.step; this.step === s && this.advance(););
+    if (this.pos !== 0 || !this.fastStep(beforeUpdate)) this.eventsToStepEnd(beforeUpdate);
     return true;
   }
 
+  /** The rest of the current step one event at a time, calling `beforeUpdate` after its clip event. */
+  private eventsToStepEnd(beforeUpdate: (() => void) | undefined): void {
+    for (const s = this.step; this.step === s;) {
+      const ev = this.advance();
+      if (!ev) return;
+      if (ev.phase === 'clip') beforeUpdate?.();
+    }
+  }
+
   /** One whole step by the generated code; false (nothing done) when this step cannot take it. */
-  private fastStep(): boolean {
+  private fastStep(beforeUpdate: (() => void) | undefined): boolean {
     const batch = this.spec.train.batch,
       B = Math.min(batch, this.trainRows.length - this.microInEpoch * batch);
     const fast = this.fastSteps;
@@ -344,17 +360,21 @@ export class Trainer {
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
-    if (!Number.isFinite(this.loss)) return this.resumeAt(start, L);
+    if (!Number.isFinite(this.loss)) return this.resumeAt(start, L, beforeUpdate);
     this.recordLoss();
     const c = this.spec.train.clip;
     if (c) {
       const r = clipByGlobalNorm(this.model.grads, c.max);
-      if (!Number.isFinite(r.normBefore)) return this.resumeAt(start, 2 * L + 1);
+      if (!Number.isFinite(r.normBefore)) return this.resumeAt(start, 2 * L + 1, beforeUpdate);
       this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
     } else {
       const norm = Math.sqrt(run.sumSquares);
-      if (!Number.isFinite(norm)) return this.resumeAt(start, 2 * L + 1);
+      if (!Number.isFinite(norm)) return this.resumeAt(start, 2 * L + 1, beforeUpdate);
       this.clip = { normBefore: norm, normAfter: norm, coefficient: 1, clippedValues: 0 };
+    }
+    if (beforeUpdate) {
+      this.eventIndex = start + this.eventsPerStep - 1; // just past the clip event, as the events leave it
+      beforeUpdate();
     }
     this.update();
     this.eventIndex = start + this.eventsPerStep;
@@ -363,12 +383,12 @@ export class Trainer {
   }
 
   /** Continues the step started at event `start` one event at a time from its event `pos`, to the step's end. */
-  private resumeAt(start: number, pos: number): true {
+  private resumeAt(start: number, pos: number, beforeUpdate: (() => void) | undefined): true {
     // Before the backward pass the gradients are still the zeros the step's first event left (it skipped that fill).
     if (pos <= this.model.nodes.length) this.model.grads.fill(0);
     this.pos = pos;
     this.eventIndex = start + pos;
-    for (const s = this.step; this.step === s && this.advance(););
+    this.eventsToStepEnd(beforeUpdate);
     return true;
   }
 
