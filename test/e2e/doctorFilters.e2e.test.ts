@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { showExceptionFilters, tickOnly } from './actions';
+import { showExceptionFilters, startDebugging, tickOnly } from './actions';
 import { withWorkbench } from './workbench';
 
 const source = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'saturated.nnet'), 'utf8');
@@ -55,8 +55,7 @@ test(
       await wb.screenshot('doctor-filters-listed');
 
       await tickOnly(wb, 'Saturated tanh/sigmoid');
-      await wb.focusEditor();
-      await page.keyboard.press('F5');
+      await startDebugging(wb); // F5 in the editor, again only if no session started
       const widget = page.locator('.zone-widget .exception-widget, .debug-exception-widget, .exception-widget');
       const text = await wb.waitUntil(
         'the saturated stop in the exception widget',
