@@ -237,6 +237,9 @@ async function debugViewsReady(page: Page): Promise<boolean> {
   return page.locator('.debug-call-stack').isVisible();
 }
 
+/** When expandScopes last clicked a scope. */
+let lastScopeClick = 0;
+
 /**
  * Expands every collapsed top-level scope of the Variables view (only the first one opens by itself). Call it inside
  * the wait for the variables wanted: the view may still be loading the stop's scopes, and a click may land while it
@@ -245,11 +248,15 @@ async function debugViewsReady(page: Page): Promise<boolean> {
 export async function expandScopes(page: Page): Promise<void> {
   const collapsed = page.locator('.debug-variables .monaco-list-row[aria-level="1"][aria-expanded="false"]');
   for (let i = 0; i < 8 && (await collapsed.count()) > 0; i++) {
+    // Two clicks close together are a double click (it selects the row's text and toggles the scope twice).
+    const wait = lastScopeClick + 600 - Date.now();
+    if (wait > 0) await page.waitForTimeout(wait);
+    if ((await collapsed.count()) === 0) break;
+    lastScopeClick = Date.now();
     await collapsed
       .first()
       .click({ timeout: 2_000 })
       .catch(() => undefined); // re-rendered under the pointer: the next round finds it again
-    await page.waitForTimeout(200);
   }
 }
 

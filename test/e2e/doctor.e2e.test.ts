@@ -22,7 +22,7 @@ test(
         120_000,
         500,
       );
-      await page.keyboard.press('Control+Shift+M');
+      await wb.showProblems();
       const row = page.locator('.markers-panel .monaco-list-row', { hasText: /vanishing gradient/ });
       await row.first().waitFor({ timeout: 30_000 });
       const text = (await row.first().innerText()).replace(/\s+/g, ' ');

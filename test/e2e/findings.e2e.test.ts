@@ -47,7 +47,11 @@ async function rowAction(wb: Workbench, label: RegExp, action: string): Promise<
 async function topFrameAt(wb: Workbench, step: number): Promise<string> {
   return wb.waitUntil(
     `the Call Stack at step ${step}`,
-    async () => (await callStackRows(wb.page)).find((r) => new RegExp(`· step ${step} · epoch`).test(r)),
+    async () => {
+      // The Call Stack is in Run and Debug: shown again if the sidebar is elsewhere (showing it twice is harmless).
+      if (!(await wb.page.locator('.debug-call-stack').isVisible())) await wb.page.keyboard.press('Control+Shift+D');
+      return (await callStackRows(wb.page)).find((r) => new RegExp(`· step ${step} · epoch`).test(r));
+    },
     60_000,
   );
 }

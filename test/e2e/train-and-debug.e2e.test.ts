@@ -107,7 +107,7 @@ test(
       const { page } = wb;
       await wb.openFile('broken.nnet');
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Control+Shift+M');
+      await wb.showProblems();
       const problem = page.locator('.markers-panel .monaco-list-row', { hasText: `Ln ${ERROR_LINE},` });
       await problem.first().waitFor({ timeout: 30_000 });
       t.diagnostic(`problem: ${(await problem.first().innerText()).replace(/\s+/g, ' ')}`);

@@ -33,7 +33,7 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
       );
       await wb.openFile('trained.nnet');
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Control+Shift+M');
+      await wb.showProblems();
       const problem = page.locator('.markers-panel .monaco-list-row', {
         hasText: "'h1.W' in 'bad.npz' has shape [2, 4]; the network's is [4, 2]",
       });

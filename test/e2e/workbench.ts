@@ -324,6 +324,28 @@ export class Workbench {
     ).catch(() => undefined); // best effort: the key that follows is checked by its own effect
   }
 
+  /**
+   * Shows the Problems panel (Ctrl+Shift+M), pressing again while it has not shown a while later; never while it shows,
+   * since the key toggles it.
+   */
+  async showProblems(): Promise<void> {
+    const panel = this.page.locator('.markers-panel').first();
+    let pressedAt = 0;
+    await this.waitUntil(
+      'the Problems panel',
+      async () => {
+        if (await panel.isVisible()) return true;
+        if (Date.now() - pressedAt > 3_000) {
+          pressedAt = Date.now();
+          await this.leaveWebview();
+          await this.page.keyboard.press('Control+Shift+M');
+        }
+        return false;
+      },
+      30_000,
+    );
+  }
+
   /** The content frame of the webview whose outer iframe URL matches (default: any of this extension's). */
   webview(match = 'extensionId=nnet-dev.nnet'): FrameLocator {
     return this.page.frameLocator(`iframe.webview.ready[src*="${match}"]`).first().frameLocator('#active-frame');
