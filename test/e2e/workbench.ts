@@ -257,6 +257,8 @@ export class Workbench {
     await this.waitUntil(
       `${title} in the command palette`,
       async () => {
+        // Cleared first: filling in the text it already holds fires no input, and the list would not be filtered again.
+        await input.fill('');
         await input.fill(`>${title}`);
         return row.waitFor({ timeout: 2000 }).then(
           () => true,
