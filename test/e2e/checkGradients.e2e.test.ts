@@ -3,7 +3,7 @@
 // opens the Layer Inspector on h1 with its Gradient check section.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startDebugging } from './actions';
+import { setBreakpoint, startDebugging } from './actions';
 import { callStackRows } from './debugViews';
 import { withWorkbench } from './workbench';
 
@@ -17,8 +17,7 @@ test(
       const { page } = wb;
       await wb.openFile('xor.nnet');
       await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
-      await wb.gotoLine(H1);
-      await page.keyboard.press('F9');
+      await setBreakpoint(wb, H1);
       await startDebugging(wb);
       await wb.waitUntil(
         'forward h1',

@@ -3,7 +3,16 @@
 // expression in the Debug Console, and step back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandScopes, showExceptionFilters, startDebugging } from './actions';
+import {
+  clickToolbar,
+  evaluateInConsole,
+  expandScopes,
+  setBreakpoint,
+  showExceptionFilters,
+  startDebugging,
+  stopDebugging,
+  tick,
+} from './actions';
 import { callStackRows, variableNames, variableRows } from './debugViews';
 import { withWorkbench } from './workbench';
 
@@ -20,8 +29,9 @@ test(
 
       // 1. The exception filter, ticked in the Breakpoints view as a user would (listed after a first session).
       const filter = await showExceptionFilters(wb, OUT_LINE, 'Vanishing gradient');
-      // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>.
-      await filter.first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
+      // VS Code draws its own checkbox (a .monaco-checkbox toggle), not an <input>; the list re-renders after the first
+      // session, so the tick is read back and the click made again if it was lost.
+      await tick(wb, 'Vanishing gradient');
       await wb.waitUntil(
         'the filter to be ticked',
         async () =>
@@ -46,8 +56,7 @@ test(
       await wb.screenshot('vanishing-filter');
 
       // 2. A breakpoint on the output layer, then into the backward pass of the layer below it.
-      await wb.gotoLine(OUT_LINE);
-      await page.keyboard.press('F9');
+      await setBreakpoint(wb, OUT_LINE);
       await page.keyboard.press('F5'); // continue to the next hit: forward out of the next step
       await wb.waitUntil(
         'forward out',
@@ -86,8 +95,8 @@ test(
         15_000,
       );
       t.diagnostic(`inline: ${inline}`);
-      await expandScopes(page);
       await wb.waitUntil('∂L/∂a, z, φ′(z) and δ in Variables', async () => {
+        await expandScopes(page);
         const names = await variableNames(page);
         return ['∂L/∂a', 'z', 'φ′(z)', 'δ = ∂L/∂z'].every((n) => names.includes(n));
       });
@@ -96,16 +105,14 @@ test(
 
       // 3. The Debug Console.
       await wb.runCommand('Debug Console: Focus on Debug Console View');
-      await page.keyboard.type('mean(abs(h_10.delta)) < mean(abs(h_10.dA))');
-      await page.keyboard.press('Enter');
+      await evaluateInConsole(wb, 'mean(abs(h_10.delta)) < mean(abs(h_10.dA))');
       await wb.waitUntil(
         'the console answers true',
         async () => (await page.locator('.repl .monaco-list-row').allInnerTexts()).some((x) => /^\s*true\s*$/m.test(x)),
         30_000,
       );
       // The backward pass has not reached h_1 yet: its gradient is not computed, and the console says so.
-      await page.keyboard.type('norm(h_1.W.grad)');
-      await page.keyboard.press('Enter');
+      await evaluateInConsole(wb, 'norm(h_1.W.grad)');
       await wb.waitUntil(
         'norm(h_1.W.grad) is not computed yet',
         async () =>
@@ -114,8 +121,7 @@ test(
           ),
         30_000,
       );
-      await page.keyboard.type('norm(h_10.W.grad)');
-      await page.keyboard.press('Enter');
+      await evaluateInConsole(wb, 'norm(h_10.W.grad)');
       await wb.waitUntil(
         'a number for norm(h_10.W.grad)',
         async () =>
@@ -125,15 +131,14 @@ test(
       await wb.screenshot('debug-console');
 
       // 4. Step Back with the debug toolbar's button (VS Code shows it because the adapter supports stepping back).
-      const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
-      await stepBack.click();
+      await clickToolbar(wb, 'Step Back');
       await wb.waitUntil(
         'the ∂L/∂a sub-step again',
         async () => (await callStackRows(page)).some((r) => /∂L\/∂a = Wᵀ′·δ′/.test(r)),
         30_000,
       );
       // After Step Into, Step Back is its inverse: it lands on the previous event's last chain-rule sub-step.
-      await stepBack.click();
+      await clickToolbar(wb, 'Step Back');
       await wb.waitUntil(
         'back at the last sub-step of backward out',
         async () => {
@@ -142,15 +147,14 @@ test(
         },
         30_000,
       );
-      await stepBack.click();
+      await clickToolbar(wb, 'Step Back');
       await wb.waitUntil(
         'back at ∂b of backward out',
         async () => (await callStackRows(page)).some((r) => /^∂b = Σ_batch δ \(4\/5\)/.test(r)),
         30_000,
       );
       await wb.screenshot('stepped-back');
-      await page.keyboard.press('Shift+F5');
-      await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+      await stopDebugging(wb);
     });
   },
 );

@@ -20,9 +20,12 @@ test('Export to PyTorch writes the folder beside the file and opens its README',
       250,
     );
     await wb.screenshot('folder-dialog');
+    // Enter again if the dialog is still open with its path a while later (the first Enter was lost).
+    const readme = page.locator('.tabs-container .tab.active', { hasText: 'README.md' });
+    const proposed = await input.inputValue();
     await page.keyboard.press('Enter');
     const folder = path.join(wb.workspace, 'xor-pytorch');
-    await page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor({ timeout: 30_000 });
+    await wb.acceptUntil('README.md to open', proposed, () => readme.first().isVisible());
     assert.deepEqual(fs.readdirSync(folder).sort(), [
       'README.md',
       'data.npz',

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { clickTrain } from './actions';
+import { clickTrain, trainTraced, untilTraced } from './actions';
 import { callStackRows } from './debugViews';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -22,18 +22,36 @@ async function showFindings(wb: Workbench): Promise<void> {
   await pane(wb.page).locator('.pane-body').waitFor({ timeout: 15_000 });
 }
 
-/** Runs a row's inline action: hovering the row shows its action bar. */
+/**
+ * Runs a row's inline action: hovering the row shows its action bar. The hover is made again until the button shows
+ * (the list re-renders as findings arrive, and a row redrawn under a still pointer gets no hover).
+ */
 async function rowAction(wb: Workbench, label: RegExp, action: string): Promise<void> {
   const r = row(wb.page, label).first();
-  await r.hover();
-  await r.locator(`.actions .action-label[aria-label="${action}"]`).click({ timeout: 10_000 });
+  const button = r.locator(`.actions .action-label[aria-label="${action}"]`);
+  await wb.waitUntil(
+    `the ${action} button on the row`,
+    async () => {
+      if (await button.isVisible()) return true;
+      await wb.page.mouse.move(0, 0);
+      await r.hover({ timeout: 2_000 });
+      return button.isVisible();
+    },
+    10_000,
+    500,
+  );
+  await button.click({ timeout: 10_000 });
 }
 
 /** Waits until the top frame of the Call Stack names `step`, and returns it. */
 async function topFrameAt(wb: Workbench, step: number): Promise<string> {
   return wb.waitUntil(
     `the Call Stack at step ${step}`,
-    async () => (await callStackRows(wb.page)).find((r) => new RegExp(`· step ${step} · epoch`).test(r)),
+    async () => {
+      // The Call Stack is in Run and Debug: shown again if the sidebar is elsewhere (showing it twice is harmless).
+      if (!(await wb.page.locator('.debug-call-stack').isVisible())) await wb.page.keyboard.press('Control+Shift+D');
+      return (await callStackRows(wb.page)).find((r) => new RegExp(`· step ${step} · epoch`).test(r));
+    },
     60_000,
   );
 }
@@ -52,8 +70,11 @@ test(
       assert.match(await pane(page).locator('.welcome-view-content').innerText(), /see what the doctor finds/);
       await wb.screenshot('findings-empty');
 
-      // Train from the welcome's button: the rows come when the run ends.
-      await train.click();
+      // Train from the welcome's button: the rows come when the run ends. Clicked again if Train has not reached the
+      // extension a while later (a click while the welcome view re-renders is lost).
+      await untilTraced(wb, 'Train from the welcome to reach the extension', trainTraced, () =>
+        train.click({ timeout: 5_000 }),
+      );
       const vanishing = row(page, /vanishing gradient \(h_4\)/);
       await vanishing.first().waitFor({ timeout: 120_000 });
       const vText = (await vanishing.first().innerText()).replace(/\s+/g, ' ');
@@ -65,10 +86,22 @@ test(
       assert.ok(firstStep > 1, `unchanged weights starts after the first step (${uText})`);
       await wb.screenshot('findings-after-train');
 
-      // The tooltip: evidence, fix, docs.
-      await vanishing.first().hover();
+      // The tooltip: evidence, fix, docs. Hovered again until it shows (a row redrawn under the pointer gets no hover).
       const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: /Measured .* threshold/ });
-      await hover.first().waitFor({ timeout: 15_000 });
+      let hoveredAt = 0;
+      await wb.waitUntil(
+        'the tooltip of the vanishing-gradient row',
+        async () => {
+          if (await hover.first().isVisible()) return true;
+          if (Date.now() - hoveredAt > 4_000) {
+            hoveredAt = Date.now();
+            await page.mouse.move(0, 0);
+            await vanishing.first().hover({ timeout: 2_000 });
+          }
+          return false;
+        },
+        15_000,
+      );
       const tip = (await hover.first().innerText()).replace(/\s+/g, ' ');
       t.diagnostic(`tooltip: ${tip}`);
       assert.match(tip, /relu with He init/);
@@ -78,9 +111,20 @@ test(
       // Selecting the row reveals its line.
       await page.keyboard.press('Escape');
       await wb.gotoLine(1);
-      await vanishing.first().click();
       const cursor = page.locator('[id="status.editor.selection"]');
-      await wb.waitUntil('the cursor on line 6', async () => /Ln 6, Col 5/.test(await cursor.innerText()), 15_000);
+      let clickedAt = 0; // clicked again while the cursor has not moved: selecting the row again reveals the same line
+      await wb.waitUntil(
+        'the cursor on line 6',
+        async () => {
+          if (/Ln 6, Col 5/.test(await cursor.innerText())) return true;
+          if (Date.now() - clickedAt > 4_000) {
+            clickedAt = Date.now();
+            await vanishing.first().click({ timeout: 3_000 });
+          }
+          return false;
+        },
+        15_000,
+      );
       await wb.screenshot('findings-revealed');
 
       // A second file with findings: the rows go under one row per file.
@@ -97,7 +141,22 @@ test(
       const offer = wb.notifications().filter({ hasText: /No debug session of deep-sigmoid\.nnet/ });
       await offer.first().waitFor({ timeout: 15_000 });
       await wb.screenshot('findings-offer-debug');
-      await offer.first().locator('.monaco-button', { hasText: 'Debug and Go' }).click();
+      // A notification's button closes it: while it still shows a while later, the click was lost and is made again.
+      const debugAndGo = offer.first().locator('.monaco-button', { hasText: 'Debug and Go' });
+      await debugAndGo.click();
+      let clickedAt2 = Date.now();
+      await wb.waitUntil(
+        'the offer to be taken',
+        async () => {
+          if (!(await debugAndGo.isVisible())) return true;
+          if (Date.now() - clickedAt2 > 4_000) {
+            clickedAt2 = Date.now();
+            await debugAndGo.click({ timeout: 3_000 });
+          }
+          return false;
+        },
+        30_000,
+      );
       const forward = await topFrameAt(wb, firstStep);
       t.diagnostic(`after Go to First Occurrence (forward): ${forward}`);
       assert.match(forward, new RegExp(`^forward h_1 · step ${firstStep} · epoch ${firstStep}\\b`));

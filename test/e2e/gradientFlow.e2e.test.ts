@@ -9,6 +9,7 @@ import { ROOT } from '../../scripts/codeServer.mjs';
 import { debugToolbarVisible } from './debugViews';
 import { mentions, openGradientFlow, summarize } from './gradientFlow';
 import { withWorkbench } from './workbench';
+import { trainTraced, untilTraced } from './actions';
 
 const DEEP = fs.readFileSync(path.join(ROOT, 'examples', 'deep-sigmoid.nnet'), 'utf8');
 // The same network trained long enough to be paused by hand.
@@ -25,8 +26,11 @@ test(
       await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
       let flow = await openGradientFlow(wb);
 
-      // Train from the view: the active .nnet editor is the one trained.
-      await flow.locator('#train').click();
+      // Train from the view: the active .nnet editor is the one trained. Clicked again if the extension has not heard
+      // of it a while later (a click before the view's page listens is lost).
+      await untilTraced(wb, 'Train from the view to reach the extension', trainTraced, () =>
+        flow.locator('#train').click({ timeout: 5_000 }),
+      );
       const summary = await wb.waitUntil(
         'the vanishing layers named under the bars',
         async () => {
@@ -52,7 +56,12 @@ test(
 
       // Debug the long run from the view, pause it, see the marker, continue, stop.
       await wb.openFile('deep-long.nnet');
-      await flow.locator('#debug').click();
+      const isDebug = (e: unknown) =>
+        (e as { kind?: string; data?: { id?: string } }).kind === 'command' &&
+        (e as { data?: { id?: string } }).data?.id === 'nnet.debug';
+      await untilTraced(wb, 'Debug from the view to reach the extension', isDebug, () =>
+        flow.locator('#debug').click({ timeout: 5_000 }),
+      );
       await wb.waitUntil('the debug toolbar', () => debugToolbarVisible(page), 60_000);
       // Starting a session shows the Run and Debug view in the sidebar; go back to Gradient Flow as a user would.
       flow = await openGradientFlow(wb);
@@ -104,8 +113,20 @@ test(
         async () => (await flow.locator('#pause').innerText()).trim() === 'Pause',
         30_000,
       );
-      await flow.locator('#stop').click();
-      await wb.waitUntil('the debug session to end', async () => !(await debugToolbarVisible(page)), 30_000);
+      // Stop is clicked again while the session still runs a while later (stopping twice is harmless).
+      let stoppedAt = 0;
+      await wb.waitUntil(
+        'the debug session to end',
+        async () => {
+          if (!(await debugToolbarVisible(page))) return true;
+          if (Date.now() - stoppedAt > 4_000) {
+            stoppedAt = Date.now();
+            await flow.locator('#stop').click({ timeout: 3_000 });
+          }
+          return false;
+        },
+        30_000,
+      );
       await wb.waitUntil(
         'the view to say the run stopped',
         async () => !/^Training/.test(await flow.locator('#status').innerText()),

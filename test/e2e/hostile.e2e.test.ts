@@ -40,7 +40,7 @@ test(
       ] as const) {
         await wb.openFile(file);
         await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-        await page.keyboard.press('Control+Shift+M');
+        await wb.showProblems();
         const problem = page.locator('.markers-panel .monaco-list-row', { hasText: message });
         await problem.first().waitFor({ timeout: 30_000 });
         const text = (await problem.first().innerText()).replace(/\s+/g, ' ');

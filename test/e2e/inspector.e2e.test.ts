@@ -38,13 +38,29 @@ test(
       await wb.runCommand('Debug: Add Conditional Breakpoint...');
       const widget = page.locator('.breakpoint-widget');
       await widget.waitFor({ timeout: 10_000 });
-      // Type into the widget's own input, and only press Enter once all of it arrived there (not in the editor).
-      await widget.locator('.monaco-editor').first().click();
-      await page.keyboard.type(condition);
+      // Type into the widget's own input, and only press Enter once all of it arrived there (not in the editor); keys
+      // typed before the widget's input took focus are lost, so it is cleared and typed again until it holds it all.
+      const typed = () =>
+        widget
+          .locator('.view-lines')
+          .first()
+          .innerText()
+          .then((x) => x.replace(/\s+/g, ' '));
       await wb.waitUntil(
         'the condition in the breakpoint widget',
-        async () => (await widget.locator('.view-lines').first().innerText()).replace(/\s+/g, ' ').includes(condition),
+        async () => {
+          if ((await typed()).includes(condition)) return true;
+          const input = widget.locator('.monaco-editor').first();
+          await input.click();
+          // Cleared only once it has focus: Ctrl+A and Backspace in the file's editor would empty the file.
+          if (!(await input.evaluate((e) => e.classList.contains('focused')))) return false;
+          await page.keyboard.press('Control+A');
+          await page.keyboard.press('Backspace');
+          await page.keyboard.type(condition);
+          return (await typed()).includes(condition);
+        },
         10_000,
+        1_000,
       );
       await page.keyboard.press('Enter');
       await startDebugging(wb);
@@ -55,7 +71,6 @@ test(
       );
 
       // Right-click W.grad in Variables → Open in Layer Inspector.
-      await expandScopes(page);
       const row = page
         .locator('.debug-variables .monaco-list-row', { has: page.locator('.name', { hasText: /^W\.grad/ }) })
         .first();
@@ -66,6 +81,7 @@ test(
       await wb.waitUntil(
         'the Layer Inspector panel from the Variables context menu',
         async () => {
+          if (!(await row.isVisible())) await expandScopes(page); // the stop's scopes may still be loading
           if (!(await item.isVisible())) await row.click({ button: 'right' });
           await item.click({ timeout: 2000 }).catch(() => undefined);
           return frame
@@ -96,12 +112,20 @@ test(
       assert.match(verdict, /shrinks/, 'sigmoid′ ≤ 0.25 shrinks the gradient arriving from h_2');
       await wb.screenshot('inspector-h1-step3');
 
-      // Scrub the slider back to step 1 (keyboard: Home), then Follow the debugger again.
-      await frame.locator('#step-slider').focus();
-      await page.keyboard.press('Home');
+      // Scrub the slider back to step 1 (keyboard: Home), then Follow the debugger again. Both are pressed again while
+      // their effect has not shown (a key or click before the webview's page listens is lost; both are idempotent).
+      let pressedAt = 0;
       await wb.waitUntil(
         'the inspector to show step 1',
-        async () => /backward h_1 · step 1\b/.test(await text(frame, '#where')),
+        async () => {
+          if (/backward h_1 · step 1\b/.test(await text(frame, '#where'))) return true;
+          if (Date.now() - pressedAt > 4_000) {
+            pressedAt = Date.now();
+            await frame.locator('#step-slider').focus();
+            await page.keyboard.press('Home');
+          }
+          return false;
+        },
         30_000,
       );
       assert.match(await text(frame, '#step-text'), /step 1 of 1–3/);
@@ -110,8 +134,19 @@ test(
         (await callStackRows(page)).some((r) => /backward h_1 · step 3/.test(r)),
         'the debugger itself did not move',
       );
-      await frame.locator('#follow').click();
-      await wb.waitUntil('back at step 3', async () => /step 3/.test(await text(frame, '#where')), 30_000);
+      pressedAt = 0;
+      await wb.waitUntil(
+        'back at step 3',
+        async () => {
+          if (/step 3/.test(await text(frame, '#where'))) return true;
+          if (Date.now() - pressedAt > 4_000) {
+            pressedAt = Date.now();
+            await frame.locator('#follow').click({ timeout: 3_000 });
+          }
+          return false;
+        },
+        30_000,
+      );
 
       // Step: the open panel follows the stop on its own (backward h_1 is followed by the clip event).
       await wb.focusEditor();

@@ -2,7 +2,7 @@
 // a breakpoint on its line stops with x̂, γ and β in Variables, and the Layer Inspector opens on it with its tensors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandScopes, startDebugging } from './actions';
+import { expandScopes, setBreakpoint, startDebugging } from './actions';
 import { callStackRows, variableNames } from './debugViews';
 import { withWorkbench } from './workbench';
 
@@ -34,18 +34,17 @@ test('layernorm: hover, a breakpoint with its tensors, the Layer Inspector', { t
     await wb.screenshot('layernorm-hover');
     await page.keyboard.press('Escape');
 
-    await wb.gotoLine(LN1);
-    await page.keyboard.press('F9');
+    await setBreakpoint(wb, LN1);
     await startDebugging(wb);
     await wb.waitUntil(
       'forward ln1',
       async () => (await callStackRows(page)).some((r) => /forward ln1 · step 1/.test(r)),
       60_000,
     );
-    await expandScopes(page);
     const names = await wb.waitUntil(
       'x̂, γ and β in Variables',
       async () => {
+        await expandScopes(page);
         const n = await variableNames(page);
         return ['x̂', 'γ', 'β'].every((k) => n.some((v) => v.startsWith(k))) ? n : null;
       },

@@ -44,6 +44,8 @@ test(
       assert.ok(!shownLines.some((l) => l.includes('# answer:')), 'the answer is not in sight');
       await page.locator('.quick-input-widget input').fill('yes');
       await page.keyboard.press('Enter');
+      // Picking closes the question: while it is still open with "yes" a while later, the Enter was lost.
+      await wb.acceptUntil('the prediction to be taken', 'yes', async () => !(await title.isVisible()));
 
       // The run ends; the reveal names the prediction, the answer and why.
       const reveal = wb.notifications().filter({ hasText: /You predicted yes; the answer is no\./ });

@@ -14,28 +14,9 @@ test(
     await withWorkbench({ name: 'new-network' }, async (wb) => {
       const { page } = wb;
       const existing = fs.readFileSync(path.join(wb.workspace, 'xor.nnet'), 'utf8');
-      await wb.leaveWebview();
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      // Right after the window opens the palette may not list extension commands yet: type again until it does.
-      await wb.waitUntil(
-        'nnet: New Network… in the command palette',
-        async () => {
-          await input.fill('');
-          await input.fill('>nnet: New Network');
-          return page
-            .locator('.quick-input-list .monaco-list-row', { hasText: 'nnet: New Network' })
-            .first()
-            .waitFor({ timeout: 2000 })
-            .then(
-              () => true,
-              () => false,
-            );
-        },
-        60_000,
-        500,
-      );
-      await page.keyboard.press('Enter');
+      // Right after the window opens the palette may not list extension commands yet: pickCommand types again until
+      // it does (and presses F1 again if the palette did not open).
+      await wb.pickCommand('nnet: New Network');
       // The template picker: one row per lesson, each with its one-line lesson.
       const xorRow = page.locator('.quick-input-list .monaco-list-row', {
         hasText: 'the smallest problem a linear model cannot solve',
@@ -51,6 +32,20 @@ test(
       );
       await wb.screenshot('template-picker');
       await xorRow.first().click();
+      // Picking closes the picker: while the row still shows a while later, the click was lost and is made again.
+      let clickedAt = Date.now();
+      await wb.waitUntil(
+        'the xor template picked',
+        async () => {
+          if (!(await xorRow.first().isVisible())) return true;
+          if (Date.now() - clickedAt > 3_000) {
+            clickedAt = Date.now();
+            await xorRow.first().click({ timeout: 2_000 });
+          }
+          return false;
+        },
+        30_000,
+      );
 
       await page.locator('.tabs-container .tab.active', { hasText: 'xor-2.nnet' }).waitFor({ timeout: 30_000 });
       const written = path.join(wb.workspace, 'xor-2.nnet');

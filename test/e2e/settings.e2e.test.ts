@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { showExceptionFilters, startDebugging, tickOnly } from './actions';
+import { isLaunch, showExceptionFilters, startDebugging, stopDebugging, tickOnly, untilTraced } from './actions';
 import { openGradientFlow } from './gradientFlow';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -72,8 +72,11 @@ test(
                 (r as { data: { event?: string } }).data.event === 'nnet.ended',
             ).length;
         const endedBefore = ended();
-        await wb.focusEditor();
-        await page.keyboard.press('F5');
+        // F5 again only if no session launched a while later (the key was lost): a second session would end too.
+        await untilTraced(wb, 'the quiet session to launch', isLaunch, async () => {
+          await wb.focusEditor();
+          await page.keyboard.press('F5');
+        });
         await wb.waitUntil(
           'the quiet session to end',
           async () => ended() > endedBefore && !(await page.locator('.debug-toolbar').isVisible()),
@@ -115,9 +118,19 @@ test(
         await search.waitFor({ state: 'attached', timeout: 30_000 });
         await search.focus();
         await page.keyboard.type('nnet');
+        // Typed again while the search box does not hold it (keys typed before it took focus are lost).
+        const searchText = page.locator('.settings-editor .settings-header .monaco-editor .view-lines').first();
         const rows = await wb.waitUntil(
           'the nnet settings listed',
           async () => {
+            if ((await searchText.innerText().catch(() => '')).trim() !== 'nnet') {
+              await search.focus();
+              if (await page.locator('.settings-editor .settings-header .monaco-editor.focused').count()) {
+                await page.keyboard.press('Control+A');
+                await page.keyboard.type('nnet');
+              }
+              return undefined;
+            }
             const text = await page
               .locator('.settings-editor .settings-tree-container')
               .innerText()
@@ -132,12 +145,21 @@ test(
           .locator('.settings-editor .setting-item', { hasText: 'Vanishing Ratio' })
           .locator('input')
           .first();
-        await ratioInput.fill('0.001');
-        await page.keyboard.press('Tab');
-        // The Settings UI writes the value after a short debounce; the extension logs each change it receives.
+        // The Settings UI writes the value after a short debounce; the extension logs each change it receives. The
+        // value is entered again if it has not arrived a while later (the list may redraw the input under the typing;
+        // entering the same value twice is harmless).
+        let enteredAt = 0;
         await wb.waitUntil(
           'the extension to receive the new ratio',
-          async () => /settings changed: .*"vanishingRatio":0\.001/.test(nnetLog(wb)),
+          async () => {
+            if (/settings changed: .*"vanishingRatio":0\.001/.test(nnetLog(wb))) return true;
+            if (Date.now() - enteredAt > 5_000) {
+              enteredAt = Date.now();
+              await ratioInput.fill('0.001');
+              await page.keyboard.press('Tab');
+            }
+            return false;
+          },
           20_000,
         );
         await wb.screenshot('setting-changed');
@@ -200,12 +222,7 @@ test(
         t.diagnostic(`exception: ${widget.replace(/\s+/g, ' ')}`);
         assert.match(widget, /threshold 0\.001/);
         await wb.screenshot('next-session-stops');
-        await page.keyboard.press('Shift+F5');
-        await wb.waitUntil(
-          'the session to end',
-          async () => !(await page.locator('.debug-toolbar').isVisible()),
-          30_000,
-        );
+        await stopDebugging(wb);
 
         // 4. The log: the invalid setting once (however often settings were re-read), the adapter's and the worker's lines.
         const log = await wb.waitUntil(

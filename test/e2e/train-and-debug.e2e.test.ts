@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { breakpointLines, callStackRows, debugToolbarVisible, variableNames } from './debugViews';
+import { callStackRows, variableNames } from './debugViews';
 import { mentions, openGradientFlow, summarize } from './gradientFlow';
 import { ROOT } from '../../scripts/codeServer.mjs';
-import { clickTrain, expandScopes, startDebugging } from './actions';
+import { clickTrain, expandScopes, setBreakpoint, startDebugging, stopDebugging } from './actions';
 import { withWorkbench } from './workbench';
 
 const SCENARIO_TIMEOUT = 180_000;
@@ -45,11 +45,7 @@ test(
       t.diagnostic(`gradient flow canvases: ${JSON.stringify(view.canvases)}`);
       await wb.screenshot('gradient-flow');
 
-      await wb.gotoLine(BREAK_LINE);
-      await page.keyboard.press('F9');
-      await wb.waitUntil(`a breakpoint glyph on line ${BREAK_LINE}`, async () =>
-        (await breakpointLines(page)).includes(BREAK_LINE),
-      );
+      await setBreakpoint(wb, BREAK_LINE); // waits for the glyph on the line
       await wb.screenshot('breakpoint-set');
 
       await startDebugging(wb);
@@ -60,8 +56,8 @@ test(
       );
       t.diagnostic(`paused: ${fwd}`);
       await page.locator('.debug-top-stack-frame-line').first().waitFor();
-      await expandScopes(page);
       await wb.waitUntil('forward tensors x, z, a, W, b in Variables', async () => {
+        await expandScopes(page);
         const names = await variableNames(page);
         return ['x', 'z', 'a', 'W', 'b'].every((n) => names.includes(n));
       });
@@ -74,15 +70,14 @@ test(
         60_000,
       );
       t.diagnostic(`paused: ${bwd}`);
-      await expandScopes(page);
       await wb.waitUntil('backward tensors δ = ∂L/∂z, W.grad, b.grad in Variables', async () => {
+        await expandScopes(page);
         const names = await variableNames(page);
         return ['δ = ∂L/∂z', 'W.grad', 'b.grad'].every((n) => names.includes(n));
       });
       await wb.screenshot('paused-backward-h1');
 
-      await page.keyboard.press('Shift+F5');
-      await wb.waitUntil('the debug toolbar to go away', async () => !(await debugToolbarVisible(page)), 30_000);
+      await stopDebugging(wb, 'the debug toolbar to go away');
       await wb.screenshot('stopped');
 
       // Protocol evidence behind the screen: the breakpoint went to the adapter, which reported two stops.
@@ -112,7 +107,7 @@ test(
       const { page } = wb;
       await wb.openFile('broken.nnet');
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Control+Shift+M');
+      await wb.showProblems();
       const problem = page.locator('.markers-panel .monaco-list-row', { hasText: `Ln ${ERROR_LINE},` });
       await problem.first().waitFor({ timeout: 30_000 });
       t.diagnostic(`problem: ${(await problem.first().innerText()).replace(/\s+/g, ' ')}`);

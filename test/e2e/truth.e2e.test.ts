@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startDebugging } from './actions';
+import { clickToolbar, setBreakpoint, startDebugging, stopDebugging } from './actions';
 import { callStackRows, variableRows } from './debugViews';
 import { withWorkbench, type Workbench } from './workbench';
 
@@ -85,8 +85,7 @@ test(
       const { page } = wb;
       await wb.openFile('xor.nnet');
       await page.locator('[id="status.editor.mode"]', { hasText: 'nnet' }).waitFor({ timeout: 30_000 });
-      await wb.gotoLine(H1_LINE);
-      await page.keyboard.press('F9');
+      await setBreakpoint(wb, H1_LINE);
       await startDebugging(wb);
       await wb.waitUntil(
         'forward h1 of step 1',
@@ -129,15 +128,13 @@ test(
         `the loss exists at the loss event: ${later.join(' | ')}`,
       );
 
-      const stepBack = page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first();
       for (const at of [...order.slice(0, -1).reverse(), /^forward h1 · step 1 /])
-        await stepAndWait(wb, page, () => stepBack.click(), at);
+        await stepAndWait(wb, page, () => clickToolbar(wb, 'Step Back'), at);
       const again = await readVariables(wb, page);
       await expandAll(wb, page);
       await wb.screenshot('forward-h1-after-step-back');
       assert.deepEqual(again, first, 'the same stop reads the same, however it was reached');
-      await page.keyboard.press('Shift+F5');
-      await wb.waitUntil('the session to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 30_000);
+      await stopDebugging(wb);
     });
   },
 );

@@ -2,7 +2,8 @@
 // it asks for (pick an example, set a breakpoint, wait for a stop); shared by the walkthrough e2e test and by
 // scripts/walkthroughImages.ts, which drives the same tour to photograph the real views.
 import type { Locator } from 'playwright-core';
-import { breakpointLines, callStackRows } from './debugViews';
+import { setBreakpoint } from './actions';
+import { callStackRows } from './debugViews';
 import type { Workbench } from './workbench';
 
 /** `publisher.name#id` of the walkthrough in package.json. */
@@ -80,7 +81,17 @@ export async function stepsDone(wb: Workbench): Promise<Record<StepId, boolean>>
 /** Expands a step (clicking its title) and presses the button labelled `label` in its description. */
 export async function pressStepButton(wb: Workbench, id: StepId, label: string): Promise<void> {
   const step = wb.page.locator(`.gettingStartedContainer button.getting-started-step[data-step-id$="#${id}"]`).first();
-  if ((await step.getAttribute('aria-expanded')) !== 'true') await step.locator('h3').first().click();
+  // Expanded first, and seen expanded: a click on the button while the step unfolds lands where it was.
+  await wb.waitUntil(
+    `the "${id}" step expanded`,
+    async () => {
+      if ((await step.getAttribute('aria-expanded')) === 'true') return true;
+      await step.locator('h3').first().click();
+      return false;
+    },
+    30_000,
+    1_000,
+  );
   await step.locator('.button-container .monaco-button', { hasText: label }).first().click();
 }
 
@@ -93,13 +104,25 @@ export async function pickLesson(wb: Workbench, label: string): Promise<void> {
   const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${label}, "]`).first();
   await row.waitFor({ timeout: 10_000 });
   await row.click();
+  // Picking closes the picker: while the row still shows a while later, the click was lost and is made again.
+  let clickedAt = Date.now();
+  await wb.waitUntil(
+    `${label} picked`,
+    async () => {
+      if (!(await row.isVisible())) return true;
+      if (Date.now() - clickedAt > 3_000) {
+        clickedAt = Date.now();
+        await row.click({ timeout: 2_000 });
+      }
+      return false;
+    },
+    30_000,
+  );
 }
 
-/** Toggles a breakpoint on a 1-based line of the active editor (Go to Line, F9) and waits for its glyph. */
-export async function toggleBreakpoint(wb: Workbench, line: number): Promise<void> {
-  await wb.gotoLine(line);
-  await wb.page.keyboard.press('F9');
-  await wb.waitUntil(`a breakpoint glyph on line ${line}`, async () => (await breakpointLines(wb.page)).includes(line));
+/** Sets a breakpoint on a 1-based line of the active editor (Go to Line, F9) and waits for its glyph. */
+export function toggleBreakpoint(wb: Workbench, line: number): Promise<void> {
+  return setBreakpoint(wb, line);
 }
 
 /** Waits until the Call Stack shows a frame matching `pattern`; returns its text. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { startDebugging } from './actions';
+import { evaluateInConsole, setBreakpoint, startDebugging } from './actions';
 import { callStackRows } from './debugViews';
 import { withWorkbench } from './workbench';
 import { pythonForTests, runPython } from '../python';
@@ -33,7 +33,7 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
       );
       await wb.openFile('trained.nnet');
       await page.locator('.editor-instance .monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Control+Shift+M');
+      await wb.showProblems();
       const problem = page.locator('.markers-panel .monaco-list-row', {
         hasText: "'h1.W' in 'bad.npz' has shape [2, 4]; the network's is [4, 2]",
       });
@@ -62,8 +62,7 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
       await page.keyboard.press('Control+S');
 
       // Debug: pause on h1's forward pass and read its weights from the Debug Console.
-      await wb.gotoLine(H1_LINE);
-      await page.keyboard.press('F9');
+      await setBreakpoint(wb, H1_LINE);
       await startDebugging(wb);
       await wb.waitUntil(
         'a stop on h1',
@@ -71,8 +70,7 @@ np.savez('bad.npz', **{'h1.W': W.T.copy(), 'h1.b': np.zeros(4), 'out.W': np.ones
         60_000,
       );
       await wb.runCommand('Debug Console: Focus on Debug Console View');
-      await page.keyboard.type('h1.W');
-      await page.keyboard.press('Enter');
+      await evaluateInConsole(wb, 'h1.W');
       const answer = await wb.waitUntil(
         "the file's h1.W in the console",
         async () =>

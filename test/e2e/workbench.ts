@@ -174,29 +174,76 @@ export class Workbench {
     return file;
   }
 
+  /**
+   * Presses `key` and waits for the quick input it opens, pressing it again every few seconds while none shows (a key
+   * pressed while the workbench is still starting, or while focus is changing hands, is lost). Returns its input box.
+   */
+  private async openQuickInput(key: string): Promise<Locator> {
+    const input = this.page.locator('.quick-input-widget input');
+    let pressedAt = 0;
+    await this.waitUntil(
+      `the quick input after ${key}`,
+      async () => {
+        // Always pressed once: another quick input left open would otherwise take what is typed next.
+        if (pressedAt > 0 && (await input.isVisible())) return true;
+        if (Date.now() - pressedAt > 3_000) {
+          pressedAt = Date.now();
+          await this.leaveWebview();
+          await this.page.keyboard.press(key);
+        }
+        return false;
+      },
+      30_000,
+      250,
+    );
+    return input;
+  }
+
   /** Opens a workspace file with Quick Open (Ctrl+P) and waits for its tab to be active. */
   async openFile(name: string): Promise<void> {
-    await this.leaveWebview();
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
+    const input = await this.openQuickInput('Control+P');
     await input.fill(name);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+    const tab = this.page.locator('.tabs-container .tab.active', { hasText: name });
+    await this.acceptUntil(`${name} to open`, name, () => tab.first().isVisible());
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+  }
+
+  /**
+   * Waits until `done` after an Enter in a quick input. Accepting closes the input at once, so while it is still open
+   * 3 s later with the same text (`value`) the Enter was lost and nothing ran: it is pressed again.
+   */
+  async acceptUntil(what: string, value: string, done: () => Promise<boolean>): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    let since = Date.now();
+    await this.waitUntil(
+      what,
+      async () => {
+        if (await done()) return true;
+        if (
+          Date.now() - since > 3_000 &&
+          (await input.isVisible()) &&
+          (await input.inputValue().catch(() => '')) === value
+        ) {
+          since = Date.now();
+          await this.page.keyboard.press('Enter');
+        }
+        return false;
+      },
+      30_000,
+      250,
+    );
   }
 
   /** Runs a command from the palette (F1), waiting for the row with that title before pressing Enter. */
   async runCommand(title: string): Promise<void> {
-    await this.leaveWebview();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
+    const input = await this.openQuickInput('F1');
     await input.fill(`>${title}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    const widget = this.page.locator('.quick-input-widget');
+    await this.acceptUntil(`the palette to close after ${title}`, `>${title}`, async () => !(await widget.isVisible()));
   }
 
   /**
@@ -205,13 +252,13 @@ export class Workbench {
    * open a quick input of its own (a folder dialog).
    */
   async pickCommand(title: string): Promise<void> {
-    await this.leaveWebview();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
+    const input = await this.openQuickInput('F1');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await this.waitUntil(
       `${title} in the command palette`,
       async () => {
+        // Cleared first: filling in the text it already holds fires no input, and the list would not be filtered again.
+        await input.fill('');
         await input.fill(`>${title}`);
         return row.waitFor({ timeout: 2000 }).then(
           () => true,
@@ -232,25 +279,73 @@ export class Workbench {
     });
   }
 
-  /** Focuses the active editor and moves the cursor to a 1-based line (and column) with Go to Line (Ctrl+G). */
+  /**
+   * Focuses the active editor and moves the cursor to a 1-based line (and column) with Go to Line (Ctrl+G), until the
+   * status bar shows the cursor there (a Ctrl+G or Enter lost while the editor redraws is done again).
+   */
   async gotoLine(line: number, column?: number): Promise<void> {
-    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-    await this.page.keyboard.press('Control+G');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(column ? `:${line}:${column}` : `:${line}`);
-    await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    const cursor = this.page.locator('[id="status.editor.selection"]');
+    const there = new RegExp(`Ln ${line}, Col ${column ?? '\\d+'}\\b`);
+    const editor = this.page.locator('.editor-instance .monaco-editor .view-lines').first();
+    await this.waitUntil(
+      `the cursor on line ${line}${column ? `, column ${column}` : ''}`,
+      async () => {
+        await editor.click({ timeout: 5_000 }).catch(() => this.focusEditor());
+        const input = await this.openQuickInput('Control+G');
+        await input.fill(column ? `:${line}:${column}` : `:${line}`);
+        await this.page.keyboard.press('Enter');
+        await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 3_000 });
+        for (let i = 0; i < 8; i++, await this.page.waitForTimeout(250))
+          if (there.test(await cursor.innerText({ timeout: 1_000 }).catch(() => ''))) return true;
+        return false;
+      },
+      30_000,
+      250,
+    );
   }
 
-  /** Gives keyboard focus back to the active editor without moving its cursor. */
+  /**
+   * Gives keyboard focus back to the active editor without moving its cursor, and waits (a few seconds at most) for the
+   * editor to say it has it: a key pressed before then goes wherever focus was.
+   */
   async focusEditor(): Promise<void> {
     await this.leaveWebview();
     // Chromium's VS Code takes keys through an EditContext div; the hidden textarea is only for IME and
     // focusing it leaves the editor's keybinding context (F9 then does nothing).
     const editor = this.page.locator('.editor-instance .monaco-editor').first();
     const input = editor.locator('.native-edit-context');
-    await ((await input.count()) > 0 ? input : editor.locator('textarea.inputarea')).first().focus();
+    const target = ((await input.count()) > 0 ? input : editor.locator('textarea.inputarea')).first();
+    await this.waitUntil(
+      'the editor to take keyboard focus',
+      async () => {
+        await target.focus();
+        return editor.evaluate((e) => e.classList.contains('focused'));
+      },
+      5_000,
+      250,
+    ).catch(() => undefined); // best effort: the key that follows is checked by its own effect
+  }
+
+  /**
+   * Shows the Problems panel (Ctrl+Shift+M), pressing again while it has not shown a while later; never while it shows,
+   * since the key toggles it.
+   */
+  async showProblems(): Promise<void> {
+    const panel = this.page.locator('.markers-panel').first();
+    let pressedAt = 0;
+    await this.waitUntil(
+      'the Problems panel',
+      async () => {
+        if (await panel.isVisible()) return true;
+        if (Date.now() - pressedAt > 3_000) {
+          pressedAt = Date.now();
+          await this.leaveWebview();
+          await this.page.keyboard.press('Control+Shift+M');
+        }
+        return false;
+      },
+      30_000,
+    );
   }
 
   /** The content frame of the webview whose outer iframe URL matches (default: any of this extension's). */
