@@ -6,17 +6,9 @@ import { lossPointsForDisplay, type GradientFlowModel, type LossPoint } from '..
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { verticalMarker } from '../marker';
-import {
-  axisTitle,
-  baseOptions,
-  legendOptions,
-  logYAxis,
-  restyle,
-  snapshot,
-  tooltipStyle,
-  type ChartSnapshot,
-} from '../chartParts';
+import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
 
 const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
   <div class="panel-head">
@@ -28,6 +20,11 @@ const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
       <vscode-dropdown id="loss-compare" aria-label="Earlier run to compare with" title="Earlier run to compare with"></vscode-dropdown>
     </span>
   </div>
+  ${legendMarkup('loss-legend', [
+    { label: 'loss', swatch: 'swatch-line' },
+    { label: 'validation loss', swatch: 'swatch-line swatch-dashed swatch-val' },
+    { label: 'previous run', swatch: 'swatch-line swatch-previous' },
+  ])}
   <div class="chart chart-loss">
     <canvas id="loss-chart" role="img" aria-label="Loss by epoch"></canvas>
   </div>
@@ -49,7 +46,7 @@ export const lossPanel: PanelFactory = (parent, context) => {
   const lossPrev = byId<Checkbox>('loss-prev');
   const lossCompare = byId<Dropdown>('loss-compare');
   const summary = byId<HTMLElement>('loss-summary');
-  const chart = createLossChart(canvas, context.theme);
+  const chart = createLossChart(canvas, context.theme, byId<HTMLElement>('loss-legend'));
   onToggle(lossLog, context, 'lossLogScale');
   onToggle(lossSteps, context, 'lossPerStep');
   onToggle(lossPrev, context, 'showPrevious');
@@ -154,7 +151,7 @@ interface LossChart {
 }
 
 /** Loss against epoch; linear or log y. Points are drawn unparsed ({x, y}) because that is chart.js's fast path. */
-function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChart {
+function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): LossChart {
   let currentTheme = theme;
   let logScale = false;
   let bounds = logBounds([]);
@@ -183,19 +180,6 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
           },
     },
     plugins: {
-      // With training loss alone the axis title names it; a legend appears only once validation loss does.
-      legend: {
-        ...legendOptions(currentTheme),
-        display: hasVal || hasPrev,
-        labels: {
-          ...legendOptions(currentTheme).labels,
-          // Only the curves actually drawn: no entry for an absent validation split or a hidden overlay.
-          filter: (item: { datasetIndex?: number }, data: { datasets: { data: unknown[]; hidden?: boolean }[] }) => {
-            const d = data.datasets[item.datasetIndex ?? 0];
-            return !!d && d.data.length > 0 && d.hidden !== true;
-          },
-        },
-      },
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -264,6 +248,13 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       }),
     ],
   });
+  // With training loss alone the axis title names it: the legend appears once validation loss or an earlier run is
+  // drawn, and lists only the curves actually drawn (no entry for an absent split or a hidden overlay).
+  const legend = bindLegend(legendList, chart, (i) => {
+    const d = chart.data.datasets[i];
+    return (hasVal || hasPrev) && d.data.length > 0 && d.hidden !== true;
+  });
+  legend.render();
 
   return {
     update(points, log, previous = null, showPrevious = true, marker = null, xAxis = 'epoch') {
@@ -272,7 +263,7 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       xUnit = xAxis;
       const valPoints = points.filter((p) => p.valLoss !== undefined);
       const prevShown = !!previous && showPrevious && previous.points.length > 0;
-      const modeChanged = unitChanged || log !== logScale || valPoints.length > 0 !== hasVal || prevShown !== hasPrev;
+      const modeChanged = unitChanged || log !== logScale;
       logScale = log;
       hasVal = valPoints.length > 0;
       hasPrev = prevShown;
@@ -295,6 +286,7 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       } else {
         chart.update('none');
       }
+      legend.render();
     },
     applyTheme(t) {
       currentTheme = t;

@@ -6,22 +6,19 @@ import { lossPointsForDisplay } from '../model';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { verticalMarker } from '../marker';
-import {
-  axisTitle,
-  baseOptions,
-  legendOptions,
-  logYAxis,
-  restyle,
-  snapshot,
-  tooltipStyle,
-  type ChartSnapshot,
-} from '../chartParts';
+import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
 
 const MARKUP = `<section class="panel" aria-labelledby="norm-heading">
   <div class="panel-head">
     <h3 id="norm-heading">Gradient norm</h3>
   </div>
+  ${legendMarkup('norm-legend', [
+    { label: 'before clip', swatch: 'swatch-line swatch-max' },
+    { label: 'after clip', swatch: 'swatch-line' },
+    { label: 'clip threshold', swatch: 'swatch-line swatch-dashed swatch-threshold' },
+  ])}
   <div class="chart chart-norm">
     <canvas id="norm-chart" role="img" aria-label="Global gradient norm before and after clipping"></canvas>
   </div>
@@ -33,7 +30,7 @@ export const normPanel: PanelFactory = (parent, context) => {
   appendMarkup(parent, MARKUP);
   const canvas = byId<HTMLCanvasElement>('norm-chart');
   const summary = byId<HTMLElement>('norm-summary');
-  const chart = createNormChart(canvas, context.theme);
+  const chart = createNormChart(canvas, context.theme, byId<HTMLElement>('norm-legend'));
 
   return {
     render(model) {
@@ -70,7 +67,7 @@ interface NormChart {
  * Global gradient norm before and after clipping against the optimizer step, log y (norms span decades when
  * gradients explode), with the clip threshold as a dashed horizontal line across the plotted steps.
  */
-function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChart {
+function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): NormChart {
   let currentTheme = theme;
   let bounds = logBounds([]);
   let raw: { before: number[]; after: number[] } = { before: [], after: [] };
@@ -93,7 +90,6 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       y: logYAxis(bounds, '‖grad‖ (log)', currentTheme),
     },
     plugins: {
-      legend: legendOptions(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -152,6 +148,9 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       }),
     ],
   });
+  // The threshold's entry is struck through while the run has no clipping (its dataset hidden), as chart.js's was.
+  const legend = bindLegend(legendList, chart);
+  legend.render();
 
   return {
     update(points, clipNorm, marker = null) {
@@ -174,6 +173,7 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
       chart.update('none');
+      legend.render();
     },
     applyTheme(t) {
       currentTheme = t;
