@@ -102,14 +102,26 @@ const panels = PANELS.map((create) => {
 });
 
 /**
- * Panels scrolled out of view are drawn at most every OUT_OF_VIEW_MS while a run streams in (a stop, an end, a new
- * run or a replay draws them all), and at the next frame when they come into view: a sidebar usually shows one chart
- * of the four, and drawing the others on every update was CPU taken from training. `read()` draws every panel first.
+ * While a run streams in, a panel with a chart is drawn at most every STREAMING_MS while in view (every other update,
+ * about twice a second) and every OUT_OF_VIEW_MS while scrolled out of it (a sidebar usually shows one chart of the
+ * four), with the latest data at the first update after that time, or CATCH_UP_MS later if none comes; a stop, an end, a new run, a replay or a changed setting draws every panel at the next frame, and
+ * a panel scrolled into view is drawn at the next frame. Each chart.js update lays the chart out again, and drawing
+ * every chart on every update (four a second) was CPU taken from training. The header (state, buttons) draws at every
+ * update; `read()` draws every panel first.
  */
+const STREAMING_MS = 450;
 const OUT_OF_VIEW_MS = 1000;
+/**
+ * A panel put off is drawn this long after it is due if no update comes first: updates come every PROGRESS_MS
+ * (250 ms) or so, and drawing in an update's frame rather than a frame of its own saves the page a layout, paint and
+ * composite per draw.
+ */
+const CATCH_UP_MS = 150;
 const inView = panels.map(() => true); // until the observer says otherwise
 const drawnAt = panels.map(() => -Infinity);
 const behind = panels.map(() => false);
+/** Panels scrolled into view with data not drawn yet: drawn at the next frame. */
+const scrolledTo = panels.map(() => false);
 /** The next frame draws every panel: something other than a run streaming in happened (see `handle`). */
 let drawAll = false;
 let catchUp: ReturnType<typeof setTimeout> | undefined;
@@ -121,8 +133,12 @@ if (typeof IntersectionObserver === 'function') {
       else shown.delete(e.target);
     }
     panelElements.forEach((elements, i) => {
+      const was = inView[i];
       inView[i] = elements.some((e) => shown.has(e));
-      if (inView[i] && behind[i]) scheduleRender();
+      if (inView[i] && !was && behind[i]) {
+        scrolledTo[i] = true;
+        scheduleRender();
+      }
     });
   });
   for (const elements of panelElements) for (const e of elements) observer.observe(e);
@@ -139,7 +155,7 @@ function scheduleRender(): void {
   });
 }
 
-/** Draws the panels in view, and those out of view that are due (`all`: every panel). */
+/** Draws the panels that are due (`all`: every panel) and sets a timer for those put off. */
 function renderAll(all = false): void {
   drawAll = false;
   clearTimeout(catchUp);
@@ -147,12 +163,14 @@ function renderAll(all = false): void {
   const now = performance.now();
   let nextDue = Infinity;
   panels.forEach((panel, i) => {
-    if (!all && !inView[i] && now - drawnAt[i] < OUT_OF_VIEW_MS) {
+    const every = !panel.chart ? 0 : inView[i] ? STREAMING_MS : OUT_OF_VIEW_MS;
+    if (!all && !scrolledTo[i] && now - drawnAt[i] < every) {
       behind[i] = true;
-      nextDue = Math.min(nextDue, drawnAt[i] + OUT_OF_VIEW_MS - now);
+      nextDue = Math.min(nextDue, drawnAt[i] + every + CATCH_UP_MS - now);
       return;
     }
     behind[i] = false;
+    scrolledTo[i] = false;
     drawnAt[i] = now;
     try {
       panel.render(model);
