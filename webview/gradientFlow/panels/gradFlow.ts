@@ -19,6 +19,7 @@ import {
 } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
 import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="gradflow-heading">
   <div class="panel-head">
@@ -216,6 +217,7 @@ function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme, legen
   });
   // Both series are always drawn: the legend changes only when a click hides one, which it handles itself.
   bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(layerNames, layers, log = true, limits = DEFAULT_VIEW_LIMITS) {
@@ -224,12 +226,16 @@ function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme, legen
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = { mean: layers.map((l) => l.meanAbsGrad), max: layers.map((l) => l.maxAbsGrad) };
       health = classifyLayers(layers, limits);
-      chart.data.datasets[0].backgroundColor = meanColors();
       bounds = logBounds([...raw.mean, ...raw.max]);
-      chart.data.labels = labels;
       const shown = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
-      chart.data.datasets[0].data = raw.mean.map(shown);
-      chart.data.datasets[1].data = raw.max.map(shown);
+      const mean = raw.mean.map(shown),
+        max = raw.max.map(shown);
+      // The tick colours follow `health`, which the bar colours alone do not show (a NaN layer has no bar).
+      if (!changed([logScale, bounds.min, bounds.max, labels, mean, max, health]) && !modeChanged) return;
+      chart.data.datasets[0].backgroundColor = meanColors();
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = mean;
+      chart.data.datasets[1].data = max;
       if (modeChanged) {
         chart.options = options();
         restyle(chart);

@@ -9,6 +9,7 @@ import { verticalMarker } from '../marker';
 import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
 import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
   <div class="panel-head">
@@ -255,6 +256,7 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLis
     return (hasVal || hasPrev) && d.data.length > 0 && d.hidden !== true;
   });
   legend.render();
+  const changed = changeTracker();
 
   return {
     update(points, log, previous = null, showPrevious = true, marker = null, xAxis = 'epoch') {
@@ -273,11 +275,17 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLis
       rawPrev = prevPoints.map((p) => p.loss);
       if (logScale) bounds = logBounds([...rawLoss, ...rawVal, ...(prevShown ? rawPrev : [])]);
       const y = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
-      chart.data.datasets[0].data = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
-      chart.data.datasets[1].data = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
+      const curve = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      const val = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
       // The overlay keeps its points while hidden, so the toggle brings it back without the host.
-      chart.data.datasets[2].data = prevPoints.map((p) => ({ x: p.epoch, y: y(p.loss) }));
-      chart.data.datasets[2].label = previous ? `previous: ${previous.title}` : 'previous run';
+      const prev = prevPoints.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      const prevLabel = previous ? `previous: ${previous.title}` : 'previous run';
+      const drawn = [logScale, xUnit, marker, bounds.min, bounds.max, curve, val, prev, prevLabel, prevShown];
+      if (!changed(drawn) && !modeChanged) return;
+      chart.data.datasets[0].data = curve;
+      chart.data.datasets[1].data = val;
+      chart.data.datasets[2].data = prev;
+      chart.data.datasets[2].label = prevLabel;
       chart.data.datasets[2].hidden = !prevShown;
       if (logScale && chart.options.scales?.y) Object.assign(chart.options.scales.y, bounds);
       if (modeChanged) {

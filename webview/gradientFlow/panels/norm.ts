@@ -9,6 +9,7 @@ import { verticalMarker } from '../marker';
 import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="norm-heading">
   <div class="panel-head">
@@ -151,6 +152,7 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLis
   // The threshold's entry is struck through while the run has no clipping (its dataset hidden), as chart.js's was.
   const legend = bindLegend(legendList, chart);
   legend.render();
+  const changed = changeTracker();
 
   return {
     update(points, clipNorm, marker = null) {
@@ -158,17 +160,21 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLis
       markerAt = marker;
       raw = { before: points.map((p) => p.before), after: points.map((p) => p.after) };
       bounds = logBounds([...raw.before, ...raw.after, ...(clipNorm === null ? [] : [clipNorm])]);
-      chart.data.datasets[0].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
-      chart.data.datasets[1].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
+      const before = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
+      const after = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
       const first = points[0]?.step ?? 0;
       const last = points[points.length - 1]?.step ?? 1;
-      chart.data.datasets[2].data =
+      const line =
         clipNorm === null
           ? []
           : [
               { x: first, y: clipNorm },
               { x: Math.max(last, first + 1), y: clipNorm },
             ];
+      if (!changed([bounds.min, bounds.max, marker, before, after, line])) return;
+      chart.data.datasets[0].data = before;
+      chart.data.datasets[1].data = after;
+      chart.data.datasets[2].data = line;
       chart.data.datasets[2].hidden = clipNorm === null;
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });

@@ -10,6 +10,7 @@ import type { ChartTheme } from '../theme';
 import { baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section id="ranks-panel" class="panel" aria-labelledby="ranks-heading" hidden>
   <div class="panel-head">
@@ -146,14 +147,19 @@ function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLi
   });
   // One entry, always there: the legend changes only when a click hides it, which it handles itself.
   bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(ranks) {
       raw = ranks.map((r) => r.gradNorm);
       bounds = logBounds(raw);
-      chart.data.labels = ranks.map((r) => `rank ${r.rank}`);
-      chart.data.datasets[0].data = raw.map((n) => logDisplayValue(n, bounds.min));
-      chart.data.datasets[0].backgroundColor = barColors();
+      const labels = ranks.map((r) => `rank ${r.rank}`);
+      const bars = raw.map((n) => logDisplayValue(n, bounds.min));
+      const colors = barColors();
+      if (!changed([bounds.min, bounds.max, labels, bars, colors])) return;
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = bars;
+      chart.data.datasets[0].backgroundColor = colors;
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
       chart.update('none');

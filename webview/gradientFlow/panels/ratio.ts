@@ -8,6 +8,7 @@ import type { ChartTheme } from '../theme';
 import { baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
 import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="ratio-heading">
   <div class="panel-head">
@@ -171,6 +172,7 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLi
   });
   // Both entries are always there: the legend changes only when a click hides one, which it handles itself.
   bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(layerNames, layers) {
@@ -182,9 +184,12 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendLi
         HEALTHY_UPDATE_RATIO,
         HEALTHY_UPDATE_RATIO * 10,
       ]);
+      const bars = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
+      const colors = barColors();
+      if (!changed([bounds.min, bounds.max, labels, bars, colors])) return;
       chart.data.labels = labels;
-      chart.data.datasets[0].data = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
-      chart.data.datasets[0].backgroundColor = barColors();
+      chart.data.datasets[0].data = bars;
+      chart.data.datasets[0].backgroundColor = colors;
       chart.data.datasets[1].data = labels.map(() => HEALTHY_UPDATE_RATIO);
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
