@@ -102,12 +102,13 @@ const panels = PANELS.map((create) => {
 });
 
 /**
- * While a run streams in, a panel with a chart is drawn at most every STREAMING_MS while in view (every other update,
- * about twice a second) and every OUT_OF_VIEW_MS while scrolled out of it (a sidebar usually shows one chart of the
- * four), with the latest data at the first update after that time, or CATCH_UP_MS later if none comes; a stop, an end, a new run, a replay or a changed setting draws every panel at the next frame, and
- * a panel scrolled into view is drawn at the next frame. Each chart.js update lays the chart out again, and drawing
- * every chart on every update (four a second) was CPU taken from training. The header (state, buttons) draws at every
- * update; `read()` draws every panel first.
+ * While a run streams in, a panel is drawn at most every STREAMING_MS while in view (every other update, about twice
+ * a second) and every OUT_OF_VIEW_MS while scrolled out of it (a sidebar usually shows one chart of the four), with
+ * the latest data at the first update after that time, or CATCH_UP_MS later if none comes. A stop, an end, a new run,
+ * a replay or a changed setting draws every panel at the next frame, and a panel scrolled into view is drawn at the
+ * next frame. Each chart.js update lays its chart out again, and each frame that changes the page is a layout, paint
+ * and composite: drawing every panel on every update (four a second) was CPU taken from training. `read()` draws
+ * every panel first.
  */
 const STREAMING_MS = 450;
 const OUT_OF_VIEW_MS = 1000;
@@ -144,6 +145,8 @@ if (typeof IntersectionObserver === 'function') {
   for (const elements of panelElements) for (const e of elements) observer.observe(e);
 }
 
+const everyOf = (i: number) => (inView[i] ? STREAMING_MS : OUT_OF_VIEW_MS);
+
 // Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
 let renderPending = false;
 function scheduleRender(): void {
@@ -155,7 +158,25 @@ function scheduleRender(): void {
   });
 }
 
-/** Draws the panels that are due (`all`: every panel) and sets a timer for those put off. */
+/**
+ * New data came: a frame if some panel is due to draw it (or every panel must), else every panel is behind and the
+ * catch-up timer is armed. No frame is asked for when nothing would be drawn: even an empty one runs the page's
+ * frame lifecycle.
+ */
+function requestRender(): void {
+  const now = performance.now();
+  behind.fill(true);
+  if (drawAll || panels.some((_, i) => scrolledTo[i] || now - drawnAt[i] >= everyOf(i))) {
+    scheduleRender();
+    return;
+  }
+  if (catchUp === undefined) {
+    const due = Math.min(...panels.map((_, i) => drawnAt[i] + everyOf(i)));
+    catchUp = setTimeout(scheduleRender, due + CATCH_UP_MS - now);
+  }
+}
+
+/** Draws the panels that are due (`all`: every panel) and arms the catch-up timer for those put off. */
 function renderAll(all = false): void {
   drawAll = false;
   clearTimeout(catchUp);
@@ -163,10 +184,9 @@ function renderAll(all = false): void {
   const now = performance.now();
   let nextDue = Infinity;
   panels.forEach((panel, i) => {
-    const every = !panel.chart ? 0 : inView[i] ? STREAMING_MS : OUT_OF_VIEW_MS;
+    const every = everyOf(i);
     if (!all && !scrolledTo[i] && now - drawnAt[i] < every) {
-      behind[i] = true;
-      nextDue = Math.min(nextDue, drawnAt[i] + every + CATCH_UP_MS - now);
+      if (behind[i]) nextDue = Math.min(nextDue, drawnAt[i] + every + CATCH_UP_MS - now);
       return;
     }
     behind[i] = false;
@@ -199,7 +219,7 @@ function handle(msg: HostToWebview): void {
     persist();
     drawAll = true;
   } else persistSoon();
-  scheduleRender();
+  requestRender();
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
