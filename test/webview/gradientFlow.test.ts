@@ -1397,6 +1397,103 @@ describe('gradient flow webview (headless Chromium)', () => {
     await assertHealthy();
   });
 
+  test('while a run streams in, the view draws at most about twice a second; an end draws at once; the dot beats without an animation', async () => {
+    await open();
+    await send(page, { kind: 'reset', title: 'xor.nnet', layerNames: LAYERS });
+    await send(page, { kind: 'state', state: 'training', text: 'Training xor.nnet: step 0' });
+    await settle(page);
+    // Every time the step or the status text is drawn, and every flip of the dot, with the page's clock.
+    await page.evaluate(() => {
+      const w = window as unknown as { __draws: { what: string; at: number; text: string }[] };
+      w.__draws = [];
+      // (No named functions in here: the test runner's transform would reference a helper the page lacks.)
+      for (const [id, filter] of [
+        ['step', undefined],
+        ['status', ['data-beat']],
+      ] as const) {
+        const e = document.getElementById(id)!;
+        new MutationObserver(() =>
+          w.__draws.push({ what: id, at: performance.now(), text: `${e.textContent}|${e.dataset.beat ?? ''}` }),
+        ).observe(e, { childList: true, characterData: true, subtree: true, attributeFilter: filter && [...filter] });
+      }
+    });
+    // Updates every 100 ms for 2 s: 2.5 times faster than the host sends them, so the cap shows.
+    for (let step = 1; step <= 20; step++) {
+      await send(page, { kind: 'gradFlow', layers: GRADS, step });
+      await send(page, { kind: 'state', state: 'training', text: `Training xor.nnet: step ${step}` });
+      await page.waitForTimeout(100);
+    }
+    await page.waitForFunction(() => document.getElementById('step')!.textContent === 'step 20', null, {
+      timeout: 1000,
+    });
+    const draws = await page.evaluate(
+      () => (window as unknown as { __draws: { what: string; at: number; text: string }[] }).__draws,
+    );
+    const steps = draws.filter((d) => d.what === 'step');
+    assert.ok(steps.length >= 3, `the bars were drawn while the run went on: ${JSON.stringify(steps)}`);
+    for (let k = 1; k < steps.length; k++)
+      assert.ok(steps[k].at - steps[k - 1].at >= 400, `drawn ${steps[k].at - steps[k - 1].at} ms apart`);
+    const statusTexts = draws.filter((d) => d.what === 'status');
+    for (let k = 1; k < statusTexts.length; k++)
+      assert.ok(statusTexts[k].at - statusTexts[k - 1].at >= 400, 'the status line is drawn with the charts');
+    const beats = new Set(statusTexts.map((d) => d.text.split('|')[1]));
+    assert.ok(beats.has('dim') && beats.has('bright'), `the dot dimmed and brightened: ${[...beats]}`);
+    const animation = await page.evaluate(
+      () => getComputedStyle(document.getElementById('status')!, '::before').animationName,
+    );
+    assert.equal(animation, 'none', 'no CSS animation: it would have the page paint every frame');
+    // A stop, an end or a pause is drawn at the next frame, however recently the view drew.
+    await send(page, { kind: 'gradFlow', layers: GRADS, step: 21 });
+    await send(page, { kind: 'state', state: 'finished', text: 'xor.nnet: finished after 21 steps' });
+    await frames(page);
+    assert.equal(await page.locator('#step').textContent(), 'step 21');
+    assert.equal(await page.locator('#status').textContent(), 'xor.nnet: finished after 21 steps');
+    await assertHealthy();
+  });
+
+  test('series legends are HTML above each chart: labels, only the curves drawn, a click hides and shows a series', async () => {
+    await open();
+    await feedRun(page);
+    const legend = (id: string) =>
+      page.evaluate((id) => {
+        const list = document.getElementById(id)!;
+        return {
+          hidden: list.hidden,
+          items: [...list.querySelectorAll('li')]
+            .filter((li) => !li.hidden)
+            .map(
+              (li) =>
+                `${li.textContent}${li.querySelector('button')!.getAttribute('aria-pressed') === 'false' ? ' (off)' : ''}`,
+            ),
+        };
+      }, id);
+    assert.deepEqual(await legend('gradflow-legend'), { hidden: false, items: ['mean |grad|', 'max |grad|'] });
+    assert.deepEqual(await legend('ratio-legend'), { hidden: false, items: ['update / weight', 'healthy ≈ 1e-3'] });
+    // Training loss alone: the axis title names it, no legend.
+    assert.equal((await legend('loss-legend')).hidden, true);
+    // No clipping: the threshold's entry is struck through, as chart.js's legend did.
+    assert.deepEqual(await legend('norm-legend'), {
+      hidden: false,
+      items: ['before clip', 'after clip', 'clip threshold (off)'],
+    });
+    await send(page, { kind: 'loss', points: [{ epoch: 300, loss: 0.03, valLoss: 0.04 }] });
+    await send(page, { kind: 'gradNorm', clipNorm: 1, points: [{ step: 1200, before: 2, after: 1 }] });
+    await settle(page);
+    assert.deepEqual(await legend('loss-legend'), { hidden: false, items: ['loss', 'validation loss'] });
+    assert.deepEqual((await legend('norm-legend')).items, ['before clip', 'after clip', 'clip threshold']);
+    // The max bars (charts-orange) go and come back with their entry, which says whether it is on.
+    const orange = THEMES.dark['charts-orange'];
+    const maxEntry = page.locator('#gradflow-legend li[data-dataset="1"] button');
+    assert.ok((await canvasPixels(page, 'gradflow-chart', orange)).matching > 500);
+    await maxEntry.click();
+    assert.equal(await maxEntry.getAttribute('aria-pressed'), 'false');
+    assert.equal((await canvasPixels(page, 'gradflow-chart', orange)).matching, 0, 'max bars hidden');
+    await maxEntry.press('Enter');
+    assert.equal(await maxEntry.getAttribute('aria-pressed'), 'true');
+    assert.ok((await canvasPixels(page, 'gradflow-chart', orange)).matching > 500, 'max bars back');
+    await assertHealthy();
+  });
+
   test('state is restored from setState after a reload', async () => {
     await open();
     await feedRun(page);

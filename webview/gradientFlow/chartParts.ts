@@ -1,12 +1,11 @@
 // The parts every Gradient Flow chart is built from: chart.js registration, the common look (theme colours, fonts,
-// legends, tooltips, log and linear y axes) and the snapshot a chart gives for inspection.
+// tooltips, log and linear y axes) and the snapshot a chart gives for inspection. Legends are HTML (legend.ts).
 
 import {
   BarController,
   BarElement,
   CategoryScale,
   Chart,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -18,7 +17,8 @@ import {
 import { formatLogTick, formatValue, logTicks, type LogBounds } from './scales';
 import type { ChartTheme } from './theme';
 
-// Only the parts in use are registered, which keeps the webview bundle small.
+// Only the parts in use are registered, which keeps the webview bundle small. No Legend: the panels draw their own in
+// HTML (legend.ts), so an update does not fit and paint one on the canvas.
 Chart.register(
   BarController,
   BarElement,
@@ -28,7 +28,6 @@ Chart.register(
   CategoryScale,
   LinearScale,
   LogarithmicScale,
-  Legend,
   Tooltip,
 );
 
@@ -83,7 +82,7 @@ export function snapshot(
   };
 }
 
-/** Sets the font chart.js falls back to everywhere (legend, ticks, titles, tooltips) to the editor UI font. */
+/** Sets the font chart.js falls back to everywhere (ticks, titles, tooltips) to the editor UI font. */
 function applyDefaultFont(theme: ChartTheme): void {
   Chart.defaults.font.family = theme.fontFamily;
   Chart.defaults.font.size = FONT_SIZE;
@@ -98,34 +97,6 @@ export function baseOptions(theme: ChartTheme) {
     maintainAspectRatio: false,
     color: theme.foreground,
     layout: { padding: { top: 2, right: 4 } },
-  };
-}
-
-/** The legend at the top left, in the theme's colours. */
-export function legendOptions(theme: ChartTheme) {
-  return {
-    position: 'top' as const,
-    align: 'start' as const,
-    labels: { color: theme.foreground, boxWidth: 10, boxHeight: 10, padding: 8 },
-  };
-}
-
-/**
- * Legend of a bar chart whose first dataset is coloured bar by bar (health highlights): its entry shows the
- * dataset's usual colour rather than whatever the first bar happens to be.
- */
-export function barLegend(theme: ChartTheme) {
-  return {
-    ...legendOptions(theme),
-    labels: {
-      ...legendOptions(theme).labels,
-      generateLabels: (c: Chart) =>
-        Chart.defaults.plugins.legend.labels
-          .generateLabels(c)
-          .map((item) =>
-            item.datasetIndex === 0 ? { ...item, fillStyle: theme.mean, strokeStyle: theme.mean } : item,
-          ),
-    },
   };
 }
 

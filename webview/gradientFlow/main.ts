@@ -102,14 +102,27 @@ const panels = PANELS.map((create) => {
 });
 
 /**
- * Panels scrolled out of view are drawn at most every OUT_OF_VIEW_MS while a run streams in (a stop, an end, a new
- * run or a replay draws them all), and at the next frame when they come into view: a sidebar usually shows one chart
- * of the four, and drawing the others on every update was CPU taken from training. `read()` draws every panel first.
+ * While a run streams in, a panel is drawn at most every STREAMING_MS while in view (every other update, about twice
+ * a second) and every OUT_OF_VIEW_MS while scrolled out of it (a sidebar usually shows one chart of the four), with
+ * the latest data at the first update after that time, or CATCH_UP_MS later if none comes. A stop, an end, a new run,
+ * a replay or a changed setting draws every panel at the next frame, and a panel scrolled into view is drawn at the
+ * next frame. Each chart.js update lays its chart out again, and each frame that changes the page is a layout, paint
+ * and composite: drawing every panel on every update (four a second) was CPU taken from training. `read()` draws
+ * every panel first.
  */
+const STREAMING_MS = 450;
 const OUT_OF_VIEW_MS = 1000;
+/**
+ * A panel put off is drawn this long after it is due if no update comes first: updates come every PROGRESS_MS
+ * (250 ms) or so, and drawing in an update's frame rather than a frame of its own saves the page a layout, paint and
+ * composite per draw.
+ */
+const CATCH_UP_MS = 150;
 const inView = panels.map(() => true); // until the observer says otherwise
 const drawnAt = panels.map(() => -Infinity);
 const behind = panels.map(() => false);
+/** Panels scrolled into view with data not drawn yet: drawn at the next frame. */
+const scrolledTo = panels.map(() => false);
 /** The next frame draws every panel: something other than a run streaming in happened (see `handle`). */
 let drawAll = false;
 let catchUp: ReturnType<typeof setTimeout> | undefined;
@@ -121,12 +134,18 @@ if (typeof IntersectionObserver === 'function') {
       else shown.delete(e.target);
     }
     panelElements.forEach((elements, i) => {
+      const was = inView[i];
       inView[i] = elements.some((e) => shown.has(e));
-      if (inView[i] && behind[i]) scheduleRender();
+      if (inView[i] && !was && behind[i]) {
+        scrolledTo[i] = true;
+        scheduleRender();
+      }
     });
   });
   for (const elements of panelElements) for (const e of elements) observer.observe(e);
 }
+
+const everyOf = (i: number) => (inView[i] ? STREAMING_MS : OUT_OF_VIEW_MS);
 
 // Messages can arrive many per frame; drawing once per frame is enough and keeps the view cheap.
 let renderPending = false;
@@ -139,7 +158,25 @@ function scheduleRender(): void {
   });
 }
 
-/** Draws the panels in view, and those out of view that are due (`all`: every panel). */
+/**
+ * New data came: a frame if some panel is due to draw it (or every panel must), else every panel is behind and the
+ * catch-up timer is armed. No frame is asked for when nothing would be drawn: even an empty one runs the page's
+ * frame lifecycle.
+ */
+function requestRender(): void {
+  const now = performance.now();
+  behind.fill(true);
+  if (drawAll || panels.some((_, i) => scrolledTo[i] || now - drawnAt[i] >= everyOf(i))) {
+    scheduleRender();
+    return;
+  }
+  if (catchUp === undefined) {
+    const due = Math.min(...panels.map((_, i) => drawnAt[i] + everyOf(i)));
+    catchUp = setTimeout(scheduleRender, due + CATCH_UP_MS - now);
+  }
+}
+
+/** Draws the panels that are due (`all`: every panel) and arms the catch-up timer for those put off. */
 function renderAll(all = false): void {
   drawAll = false;
   clearTimeout(catchUp);
@@ -147,12 +184,13 @@ function renderAll(all = false): void {
   const now = performance.now();
   let nextDue = Infinity;
   panels.forEach((panel, i) => {
-    if (!all && !inView[i] && now - drawnAt[i] < OUT_OF_VIEW_MS) {
-      behind[i] = true;
-      nextDue = Math.min(nextDue, drawnAt[i] + OUT_OF_VIEW_MS - now);
+    const every = everyOf(i);
+    if (!all && !scrolledTo[i] && now - drawnAt[i] < every) {
+      if (behind[i]) nextDue = Math.min(nextDue, drawnAt[i] + every + CATCH_UP_MS - now);
       return;
     }
     behind[i] = false;
+    scrolledTo[i] = false;
     drawnAt[i] = now;
     try {
       panel.render(model);
@@ -181,7 +219,7 @@ function handle(msg: HostToWebview): void {
     persist();
     drawAll = true;
   } else persistSoon();
-  scheduleRender();
+  requestRender();
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

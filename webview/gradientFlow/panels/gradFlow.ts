@@ -9,7 +9,6 @@ import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import {
   axisTitle,
-  barLegend,
   baseOptions,
   linearYAxis,
   logYAxis,
@@ -19,6 +18,8 @@ import {
   type ChartSnapshot,
 } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="gradflow-heading">
   <div class="panel-head">
@@ -26,6 +27,10 @@ const MARKUP = `<section class="panel" aria-labelledby="gradflow-heading">
     <span id="step" class="meta"></span>
     <span class="panel-controls"><vscode-checkbox id="grad-log">Log scale</vscode-checkbox></span>
   </div>
+  ${legendMarkup('gradflow-legend', [
+    { label: 'mean |grad|', swatch: '' },
+    { label: 'max |grad|', swatch: 'swatch-max' },
+  ])}
   <div class="chart chart-gradflow">
     <canvas id="gradflow-chart" role="img" aria-label="Per-layer mean and max absolute gradient"></canvas>
   </div>
@@ -61,7 +66,7 @@ export const gradFlowPanel: PanelFactory = (parent, context) => {
   const legendVanishing = byId<HTMLElement>('legend-vanishing');
   const legendExploding = byId<HTMLElement>('legend-exploding');
   const tableBody = byId<HTMLTableElement>('gradflow-table').tBodies[0];
-  const chart = createGradFlowChart(canvas, context.theme);
+  const chart = createGradFlowChart(canvas, context.theme, byId<HTMLElement>('gradflow-legend'));
   onToggle(gradLog, context, 'gradLogScale');
 
   return {
@@ -143,7 +148,7 @@ interface GradFlowChart {
  * Mean and max bars overlap (max drawn behind mean), as in the classic `plot_grad_flow`: in a narrow sidebar that
  * keeps each bar twice as wide as side-by-side groups would, and max ≥ mean so both stay visible.
  */
-function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme): GradFlowChart {
+function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): GradFlowChart {
   let raw: { mean: number[]; max: number[] } = { mean: [], max: [] };
   let health: LayerHealth[] = [];
   /** Mean bars take the highlight colour of their layer's verdict; max bars stay as they are. */
@@ -185,7 +190,6 @@ function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme): Grad
       y: logScale ? logYAxis(bounds, '|grad| (log)', currentTheme) : linearYAxis('|grad|', currentTheme),
     },
     plugins: {
-      legend: barLegend(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -211,6 +215,9 @@ function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme): Grad
     },
     options: options(),
   });
+  // Both series are always drawn: the legend changes only when a click hides one, which it handles itself.
+  bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(layerNames, layers, log = true, limits = DEFAULT_VIEW_LIMITS) {
@@ -219,12 +226,16 @@ function createGradFlowChart(canvas: HTMLCanvasElement, theme: ChartTheme): Grad
       const labels = layers.length > 0 ? layers.map((l) => l.name) : [...layerNames];
       raw = { mean: layers.map((l) => l.meanAbsGrad), max: layers.map((l) => l.maxAbsGrad) };
       health = classifyLayers(layers, limits);
-      chart.data.datasets[0].backgroundColor = meanColors();
       bounds = logBounds([...raw.mean, ...raw.max]);
-      chart.data.labels = labels;
       const shown = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
-      chart.data.datasets[0].data = raw.mean.map(shown);
-      chart.data.datasets[1].data = raw.max.map(shown);
+      const mean = raw.mean.map(shown),
+        max = raw.max.map(shown);
+      // The tick colours follow `health`, which the bar colours alone do not show (a NaN layer has no bar).
+      if (!changed([logScale, bounds.min, bounds.max, labels, mean, max, health]) && !modeChanged) return;
+      chart.data.datasets[0].backgroundColor = meanColors();
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = mean;
+      chart.data.datasets[1].data = max;
       if (modeChanged) {
         chart.options = options();
         restyle(chart);

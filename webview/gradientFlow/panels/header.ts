@@ -12,6 +12,9 @@ const MARKUP = `<div class="toolbar">
 <p id="status" class="status" role="status" aria-live="polite" data-state="idle">No training run yet.</p>
 <h2 id="title" class="title" hidden></h2>`;
 
+/** Least time between two flips of the training dot's brightness. */
+const BEAT_MS = 600;
+
 /** The buttons post their command to the host; the state decides which of them are enabled. */
 export const headerPanel: PanelFactory = (parent, context) => {
   appendMarkup(parent, MARKUP);
@@ -34,10 +37,23 @@ export const headerPanel: PanelFactory = (parent, context) => {
   onCommand(pause, () => (pause.dataset.command === 'continue' ? 'continue' : 'pause'));
   onCommand(stop, () => 'stop');
 
+  /**
+   * The state dot's heartbeat while training: dims and brightens at most every BEAT_MS as updates are drawn, so it
+   * stops when they stop. A CSS animation would have the page paint every frame of a run (style.css).
+   */
+  let beatAt = -Infinity;
+  function beat(training: boolean): void {
+    const now = performance.now();
+    if (!training || now - beatAt < BEAT_MS) return;
+    beatAt = now;
+    setAttr(status, 'data-beat', status.dataset.beat === 'bright' ? 'dim' : 'bright');
+  }
+
   return {
     render(model) {
       setText(status, model.stateText);
-      status.dataset.state = model.state;
+      setAttr(status, 'data-state', model.state);
+      beat(model.state === 'training');
       const running = model.state === 'training' || model.state === 'paused';
       train.toggleAttribute('disabled', running);
       debug.toggleAttribute('disabled', running);

@@ -6,17 +6,10 @@ import { lossPointsForDisplay, type GradientFlowModel, type LossPoint } from '..
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { verticalMarker } from '../marker';
-import {
-  axisTitle,
-  baseOptions,
-  legendOptions,
-  logYAxis,
-  restyle,
-  snapshot,
-  tooltipStyle,
-  type ChartSnapshot,
-} from '../chartParts';
+import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, onToggle, type Checkbox, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
   <div class="panel-head">
@@ -28,6 +21,11 @@ const MARKUP = `<section class="panel" aria-labelledby="loss-heading">
       <vscode-dropdown id="loss-compare" aria-label="Earlier run to compare with" title="Earlier run to compare with"></vscode-dropdown>
     </span>
   </div>
+  ${legendMarkup('loss-legend', [
+    { label: 'loss', swatch: 'swatch-line' },
+    { label: 'validation loss', swatch: 'swatch-line swatch-dashed swatch-val' },
+    { label: 'previous run', swatch: 'swatch-line swatch-previous' },
+  ])}
   <div class="chart chart-loss">
     <canvas id="loss-chart" role="img" aria-label="Loss by epoch"></canvas>
   </div>
@@ -49,7 +47,7 @@ export const lossPanel: PanelFactory = (parent, context) => {
   const lossPrev = byId<Checkbox>('loss-prev');
   const lossCompare = byId<Dropdown>('loss-compare');
   const summary = byId<HTMLElement>('loss-summary');
-  const chart = createLossChart(canvas, context.theme);
+  const chart = createLossChart(canvas, context.theme, byId<HTMLElement>('loss-legend'));
   onToggle(lossLog, context, 'lossLogScale');
   onToggle(lossSteps, context, 'lossPerStep');
   onToggle(lossPrev, context, 'showPrevious');
@@ -154,7 +152,7 @@ interface LossChart {
 }
 
 /** Loss against epoch; linear or log y. Points are drawn unparsed ({x, y}) because that is chart.js's fast path. */
-function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChart {
+function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): LossChart {
   let currentTheme = theme;
   let logScale = false;
   let bounds = logBounds([]);
@@ -183,19 +181,6 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
           },
     },
     plugins: {
-      // With training loss alone the axis title names it; a legend appears only once validation loss does.
-      legend: {
-        ...legendOptions(currentTheme),
-        display: hasVal || hasPrev,
-        labels: {
-          ...legendOptions(currentTheme).labels,
-          // Only the curves actually drawn: no entry for an absent validation split or a hidden overlay.
-          filter: (item: { datasetIndex?: number }, data: { datasets: { data: unknown[]; hidden?: boolean }[] }) => {
-            const d = data.datasets[item.datasetIndex ?? 0];
-            return !!d && d.data.length > 0 && d.hidden !== true;
-          },
-        },
-      },
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -264,6 +249,14 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       }),
     ],
   });
+  // With training loss alone the axis title names it: the legend appears once validation loss or an earlier run is
+  // drawn, and lists only the curves actually drawn (no entry for an absent split or a hidden overlay).
+  const legend = bindLegend(legendList, chart, (i) => {
+    const d = chart.data.datasets[i];
+    return (hasVal || hasPrev) && d.data.length > 0 && d.hidden !== true;
+  });
+  legend.render();
+  const changed = changeTracker();
 
   return {
     update(points, log, previous = null, showPrevious = true, marker = null, xAxis = 'epoch') {
@@ -272,7 +265,7 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       xUnit = xAxis;
       const valPoints = points.filter((p) => p.valLoss !== undefined);
       const prevShown = !!previous && showPrevious && previous.points.length > 0;
-      const modeChanged = unitChanged || log !== logScale || valPoints.length > 0 !== hasVal || prevShown !== hasPrev;
+      const modeChanged = unitChanged || log !== logScale;
       logScale = log;
       hasVal = valPoints.length > 0;
       hasPrev = prevShown;
@@ -282,11 +275,17 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       rawPrev = prevPoints.map((p) => p.loss);
       if (logScale) bounds = logBounds([...rawLoss, ...rawVal, ...(prevShown ? rawPrev : [])]);
       const y = (v: number) => (logScale ? logDisplayValue(v, bounds.min) : Number.isFinite(v) ? v : null);
-      chart.data.datasets[0].data = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
-      chart.data.datasets[1].data = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
+      const curve = points.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      const val = valPoints.map((p) => ({ x: p.epoch, y: y(p.valLoss ?? NaN) }));
       // The overlay keeps its points while hidden, so the toggle brings it back without the host.
-      chart.data.datasets[2].data = prevPoints.map((p) => ({ x: p.epoch, y: y(p.loss) }));
-      chart.data.datasets[2].label = previous ? `previous: ${previous.title}` : 'previous run';
+      const prev = prevPoints.map((p) => ({ x: p.epoch, y: y(p.loss) }));
+      const prevLabel = previous ? `previous: ${previous.title}` : 'previous run';
+      const drawn = [logScale, xUnit, marker, bounds.min, bounds.max, curve, val, prev, prevLabel, prevShown];
+      if (!changed(drawn) && !modeChanged) return;
+      chart.data.datasets[0].data = curve;
+      chart.data.datasets[1].data = val;
+      chart.data.datasets[2].data = prev;
+      chart.data.datasets[2].label = prevLabel;
       chart.data.datasets[2].hidden = !prevShown;
       if (logScale && chart.options.scales?.y) Object.assign(chart.options.scales.y, bounds);
       if (modeChanged) {
@@ -295,6 +294,7 @@ function createLossChart(canvas: HTMLCanvasElement, theme: ChartTheme): LossChar
       } else {
         chart.update('none');
       }
+      legend.render();
     },
     applyTheme(t) {
       currentTheme = t;

@@ -6,22 +6,20 @@ import { lossPointsForDisplay } from '../model';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
 import { verticalMarker } from '../marker';
-import {
-  axisTitle,
-  baseOptions,
-  legendOptions,
-  logYAxis,
-  restyle,
-  snapshot,
-  tooltipStyle,
-  type ChartSnapshot,
-} from '../chartParts';
+import { axisTitle, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="norm-heading">
   <div class="panel-head">
     <h3 id="norm-heading">Gradient norm</h3>
   </div>
+  ${legendMarkup('norm-legend', [
+    { label: 'before clip', swatch: 'swatch-line swatch-max' },
+    { label: 'after clip', swatch: 'swatch-line' },
+    { label: 'clip threshold', swatch: 'swatch-line swatch-dashed swatch-threshold' },
+  ])}
   <div class="chart chart-norm">
     <canvas id="norm-chart" role="img" aria-label="Global gradient norm before and after clipping"></canvas>
   </div>
@@ -33,7 +31,7 @@ export const normPanel: PanelFactory = (parent, context) => {
   appendMarkup(parent, MARKUP);
   const canvas = byId<HTMLCanvasElement>('norm-chart');
   const summary = byId<HTMLElement>('norm-summary');
-  const chart = createNormChart(canvas, context.theme);
+  const chart = createNormChart(canvas, context.theme, byId<HTMLElement>('norm-legend'));
 
   return {
     render(model) {
@@ -70,7 +68,7 @@ interface NormChart {
  * Global gradient norm before and after clipping against the optimizer step, log y (norms span decades when
  * gradients explode), with the clip threshold as a dashed horizontal line across the plotted steps.
  */
-function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChart {
+function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): NormChart {
   let currentTheme = theme;
   let bounds = logBounds([]);
   let raw: { before: number[]; after: number[] } = { before: [], after: [] };
@@ -93,7 +91,6 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       y: logYAxis(bounds, '‖grad‖ (log)', currentTheme),
     },
     plugins: {
-      legend: legendOptions(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -152,6 +149,10 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       }),
     ],
   });
+  // The threshold's entry is struck through while the run has no clipping (its dataset hidden), as chart.js's was.
+  const legend = bindLegend(legendList, chart);
+  legend.render();
+  const changed = changeTracker();
 
   return {
     update(points, clipNorm, marker = null) {
@@ -159,21 +160,26 @@ function createNormChart(canvas: HTMLCanvasElement, theme: ChartTheme): NormChar
       markerAt = marker;
       raw = { before: points.map((p) => p.before), after: points.map((p) => p.after) };
       bounds = logBounds([...raw.before, ...raw.after, ...(clipNorm === null ? [] : [clipNorm])]);
-      chart.data.datasets[0].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
-      chart.data.datasets[1].data = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
+      const before = points.map((p) => ({ x: p.step, y: logDisplayValue(p.before, bounds.min) }));
+      const after = points.map((p) => ({ x: p.step, y: logDisplayValue(p.after, bounds.min) }));
       const first = points[0]?.step ?? 0;
       const last = points[points.length - 1]?.step ?? 1;
-      chart.data.datasets[2].data =
+      const line =
         clipNorm === null
           ? []
           : [
               { x: first, y: clipNorm },
               { x: Math.max(last, first + 1), y: clipNorm },
             ];
+      if (!changed([bounds.min, bounds.max, marker, before, after, line])) return;
+      chart.data.datasets[0].data = before;
+      chart.data.datasets[1].data = after;
+      chart.data.datasets[2].data = line;
       chart.data.datasets[2].hidden = clipNorm === null;
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
       chart.update('none');
+      legend.render();
     },
     applyTheme(t) {
       currentTheme = t;

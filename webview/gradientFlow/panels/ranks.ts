@@ -7,13 +7,16 @@ import { Chart, type ChartOptions, type TooltipItem } from 'chart.js';
 import type { RankGradNorm } from '../../../wire/types';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
-import { barLegend, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
+import { baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section id="ranks-panel" class="panel" aria-labelledby="ranks-heading" hidden>
   <div class="panel-head">
     <h3 id="ranks-heading" title="Each process's global gradient norm at its latest step; after DDP's all-reduce the ranks should agree">Gradient norm per rank</h3>
   </div>
+  ${legendMarkup('ranks-legend', [{ label: 'global ‖grad‖ of each rank', swatch: '' }])}
   <div class="chart chart-ranks">
     <canvas id="ranks-chart" role="img" aria-label="Global gradient norm of each rank"></canvas>
   </div>
@@ -29,7 +32,7 @@ export const ranksPanel: PanelFactory = (parent, context) => {
   const section = byId<HTMLElement>('ranks-panel');
   const canvas = byId<HTMLCanvasElement>('ranks-chart');
   const summary = byId<HTMLElement>('ranks-summary');
-  const chart = createRanksChart(canvas, context.theme);
+  const chart = createRanksChart(canvas, context.theme, byId<HTMLElement>('ranks-legend'));
 
   return {
     render(model) {
@@ -86,7 +89,7 @@ function median(xs: readonly number[]): number {
  * the ranks' median takes the exploding colour, one that far below it the vanishing colour, a non-finite one the
  * error colour.
  */
-function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme): RanksChart {
+function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): RanksChart {
   let currentTheme = theme;
   let raw: number[] = [];
   let bounds = logBounds([]);
@@ -116,7 +119,6 @@ function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme): RanksCh
       y: logYAxis(bounds, '‖grad‖ (log)', currentTheme),
     },
     plugins: {
-      legend: barLegend(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -143,14 +145,21 @@ function createRanksChart(canvas: HTMLCanvasElement, theme: ChartTheme): RanksCh
     },
     options: options(),
   });
+  // One entry, always there: the legend changes only when a click hides it, which it handles itself.
+  bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(ranks) {
       raw = ranks.map((r) => r.gradNorm);
       bounds = logBounds(raw);
-      chart.data.labels = ranks.map((r) => `rank ${r.rank}`);
-      chart.data.datasets[0].data = raw.map((n) => logDisplayValue(n, bounds.min));
-      chart.data.datasets[0].backgroundColor = barColors();
+      const labels = ranks.map((r) => `rank ${r.rank}`);
+      const bars = raw.map((n) => logDisplayValue(n, bounds.min));
+      const colors = barColors();
+      if (!changed([bounds.min, bounds.max, labels, bars, colors])) return;
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = bars;
+      chart.data.datasets[0].backgroundColor = colors;
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
       chart.update('none');

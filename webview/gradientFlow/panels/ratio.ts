@@ -5,13 +5,19 @@ import type { LayerGradStats } from '../../../wire/types';
 import { classifyUpdateRatio, HEALTHY_UPDATE_RATIO } from '../model';
 import { formatValue, logBounds, logDisplayValue } from '../scales';
 import type { ChartTheme } from '../theme';
-import { barLegend, baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
+import { baseOptions, logYAxis, restyle, snapshot, tooltipStyle, type ChartSnapshot } from '../chartParts';
 import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../panel';
+import { bindLegend, legendMarkup } from '../legend';
+import { changeTracker } from '../changes';
 
 const MARKUP = `<section class="panel" aria-labelledby="ratio-heading">
   <div class="panel-head">
     <h3 id="ratio-heading" title="‖lr·ΔW‖ / ‖W‖ of the last optimizer step; about 1e-3 is healthy">Update / weight</h3>
   </div>
+  ${legendMarkup('ratio-legend', [
+    { label: 'update / weight', swatch: '' },
+    { label: 'healthy ≈ 1e-3', swatch: 'swatch-line swatch-dashed swatch-threshold' },
+  ])}
   <div class="chart chart-ratio">
     <canvas id="ratio-chart" role="img" aria-label="Per-layer update-to-weight ratio"></canvas>
   </div>
@@ -23,7 +29,7 @@ export const ratioPanel: PanelFactory = (parent, context) => {
   appendMarkup(parent, MARKUP);
   const canvas = byId<HTMLCanvasElement>('ratio-chart');
   const summary = byId<HTMLElement>('ratio-summary');
-  const chart = createRatioChart(canvas, context.theme);
+  const chart = createRatioChart(canvas, context.theme, byId<HTMLElement>('ratio-legend'));
 
   return {
     render(model) {
@@ -73,7 +79,7 @@ interface RatioChart {
  * category labels would only span the first to the last bar's centre). Bars more than 10× below the reference take
  * the vanishing colour (learning slowly), more than 10× above it the exploding one (updates too large).
  */
-function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioChart {
+function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme, legendList: HTMLElement): RatioChart {
   let currentTheme = theme;
   let raw: (number | undefined)[] = [];
   let bounds = logBounds([HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO * 10]);
@@ -86,9 +92,9 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioCh
   const referenceLine = {
     id: 'nnetRatioReference',
     afterDatasetsDraw(c: Chart) {
-      const ds = c.data.datasets[1];
       const y = c.scales.y;
-      if (!ds || ds.hidden || !y) return;
+      // Hidden by its legend entry too (a click hides a dataset through its meta, not `dataset.hidden`).
+      if (!c.data.datasets[1] || !c.isDatasetVisible(1) || !y) return;
       const py = y.getPixelForValue(HEALTHY_UPDATE_RATIO);
       const { left, right, top, bottom } = c.chartArea;
       if (py < top - 0.5 || py > bottom + 0.5) return;
@@ -118,7 +124,6 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioCh
       y: logYAxis(bounds, '‖ΔW‖/‖W‖ (log)', currentTheme),
     },
     plugins: {
-      legend: barLegend(currentTheme),
       tooltip: {
         ...tooltipStyle(currentTheme),
         callbacks: {
@@ -165,6 +170,9 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioCh
     options: options(),
     plugins: [referenceLine],
   });
+  // Both entries are always there: the legend changes only when a click hides one, which it handles itself.
+  bindLegend(legendList, chart).render();
+  const changed = changeTracker();
 
   return {
     update(layerNames, layers) {
@@ -176,9 +184,12 @@ function createRatioChart(canvas: HTMLCanvasElement, theme: ChartTheme): RatioCh
         HEALTHY_UPDATE_RATIO,
         HEALTHY_UPDATE_RATIO * 10,
       ]);
+      const bars = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
+      const colors = barColors();
+      if (!changed([bounds.min, bounds.max, labels, bars, colors])) return;
       chart.data.labels = labels;
-      chart.data.datasets[0].data = raw.map((r) => (r === undefined ? null : logDisplayValue(r, bounds.min)));
-      chart.data.datasets[0].backgroundColor = barColors();
+      chart.data.datasets[0].data = bars;
+      chart.data.datasets[0].backgroundColor = colors;
       chart.data.datasets[1].data = labels.map(() => HEALTHY_UPDATE_RATIO);
       const y = chart.options.scales?.y;
       if (y) Object.assign(y, { min: bounds.min, max: bounds.max });
