@@ -7,7 +7,7 @@ import type { Progress } from '../debugger/protocol';
 import { applyMessage, emptyModel } from '../webview/gradientFlow/model';
 import { updatesOf, type HostToWebview } from '../webview/gradientFlow/protocol';
 import { parseHostToWebview } from '../webview/gradientFlow/validate';
-import { loadHostClasses, StandInEmitter, standInUri, statusBarItems, type StandInUri } from './hostStandIn';
+import { loadHostClasses, standInUri, standInWebviewView, statusBarItems } from './hostStandIn';
 
 function progress(step: number, epoch: number): Progress {
   return {
@@ -30,27 +30,14 @@ function progress(step: number, epoch: number): Progress {
 
 /** An open view as the bench's Host builds it: what VS Code would deliver (JSON), read by the page's validator. */
 function openView() {
-  const fromWebview = new StandInEmitter<unknown>();
   const received: HostToWebview[] = [];
-  const view = {
-    visible: true,
-    webview: {
-      options: {},
-      html: '',
-      cspSource: 'https://csp.bench',
-      asWebviewUri: (u: StandInUri) => u,
-      postMessage: (m: unknown) => {
-        const parsed = parseHostToWebview(JSON.parse(JSON.stringify(m)));
-        assert.ok(parsed, `the page accepts ${JSON.stringify(m).slice(0, 120)}`);
-        received.push(parsed);
-        return Promise.resolve(true);
-      },
-      onDidReceiveMessage: fromWebview.event,
-    },
-    onDidChangeVisibility: new StandInEmitter<void>().event,
-    onDidDispose: new StandInEmitter<void>().event,
-  };
-  return { view, fromWebview, received };
+  const open = standInWebviewView((m) => {
+    const parsed = parseHostToWebview(JSON.parse(JSON.stringify(m)));
+    assert.ok(parsed, `the page accepts ${JSON.stringify(m).slice(0, 120)}`);
+    received.push(parsed);
+    return Promise.resolve(true);
+  });
+  return { ...open, received };
 }
 
 test('TrainingDisplay and the Gradient Flow provider run against the stand-in vscode: start, progress, finish', async () => {

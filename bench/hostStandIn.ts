@@ -1,10 +1,11 @@
-// The extension's host code against a stand-in `vscode` module: the real TrainingDisplay and Gradient Flow provider,
-// loaded in plain Node as test/webview/gradientFlow.test.ts loads the provider. For bench/viewCost.ts, and checked by
-// hostStandIn.test.ts so the stand-in keeps up with what the host classes use.
+// The extension's host code against a stand-in `vscode` module: the real TrainingDisplay and Gradient Flow provider in
+// plain Node, with a stand-in WebviewView to open them on. For bench/viewCost.ts and test/webview/gradientFlow.test.ts,
+// and checked by hostStandIn.test.ts so the stand-in keeps up with what the host classes use.
 
 import Module from 'node:module';
 import type { TrainingDisplay as TrainingDisplayClass } from '../extension/training/trainingDisplay';
 import type { GradientFlowViewProvider as ProviderClass } from '../extension/views/gradientFlowView';
+import type { HostToWebview } from '../webview/gradientFlow/protocol';
 
 /** The extension's classes the view-cost bench runs. */
 export interface HostClasses {
@@ -37,6 +38,30 @@ export const standInUri = (p: string): StandInUri => ({
   path: p,
   toString: () => `https://file+.vscode-resource.bench${p}`,
 });
+
+/**
+ * A WebviewView as a provider sees it, posting the host's messages to `postMessage`; `fromWebview`, `visibility` and
+ * `disposal` play the page's and VS Code's parts.
+ */
+export function standInWebviewView(postMessage: (m: HostToWebview) => Promise<boolean>) {
+  const fromWebview = new StandInEmitter<unknown>();
+  const visibility = new StandInEmitter<void>();
+  const disposal = new StandInEmitter<void>();
+  const view = {
+    visible: true,
+    webview: {
+      options: {} as { enableScripts?: boolean; localResourceRoots?: StandInUri[] },
+      html: '',
+      cspSource: 'https://csp.bench',
+      asWebviewUri: (u: StandInUri) => u,
+      postMessage,
+      onDidReceiveMessage: fromWebview.event,
+    },
+    onDidChangeVisibility: visibility.event,
+    onDidDispose: disposal.event,
+  };
+  return { view, fromWebview, visibility, disposal };
+}
 
 /** A status-bar item as far as TrainingDisplay uses it. */
 export interface StandInStatusItem {

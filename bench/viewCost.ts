@@ -16,7 +16,7 @@ import { assertNever, type WorkerToHost } from '../debugger/protocol';
 import { WorkerClient } from '../debugger/workerClient';
 import type { HostToWebview } from '../webview/gradientFlow/protocol';
 import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
-import { loadHostClasses, StandInEmitter, standInUri, type HostClasses, type StandInUri } from './hostStandIn';
+import { loadHostClasses, standInUri, standInWebviewView, type HostClasses } from './hostStandIn';
 import { specOf } from './nnet';
 import { descendantsCpuSeconds, mainThreadCpuSeconds } from './procCpu';
 import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
@@ -118,25 +118,12 @@ class Host {
       },
     });
     if (!page) return; // closed: never resolved, so `send` drops every message after the model has it
-    const fromWebview = new StandInEmitter<unknown>();
-    const view = {
-      visible: true,
-      webview: {
-        options: {},
-        html: '',
-        cspSource: 'https://csp.bench',
-        asWebviewUri: (u: StandInUri) => u,
-        postMessage: (m: HostToWebview) => {
-          const p = page.deliver(m);
-          this.pending.add(p);
-          void p.finally(() => this.pending.delete(p)).catch(() => {});
-          return p.then(() => true);
-        },
-        onDidReceiveMessage: fromWebview.event,
-      },
-      onDidChangeVisibility: new StandInEmitter<void>().event,
-      onDidDispose: new StandInEmitter<void>().event,
-    };
+    const { view, fromWebview } = standInWebviewView((m) => {
+      const p = page.deliver(m);
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p)).catch(() => {});
+      return p.then(() => true);
+    });
     provider.resolveWebviewView(view as never);
     this.toHost = (m) => fromWebview.fire(m);
   }

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import Module from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
 import { webviewCsp } from '../../webview/page';
 import { THEMES } from './themes';
+import { loadHostClasses, standInUri, standInWebviewView, type HostClasses } from '../../bench/hostStandIn';
 import {
   appendLoss,
   applyMessage,
@@ -513,76 +513,25 @@ describe('gradient flow model and validation (node)', () => {
 // Host-side provider, against a minimal stand-in for the `vscode` module
 // ---------------------------------------------------------------------------------------------------------------
 
-type Listener<T> = (e: T) => void;
-class FakeEmitter<T> {
-  readonly listeners = new Set<Listener<T>>();
-  readonly event = (l: Listener<T>) => {
-    this.listeners.add(l);
-    return { dispose: () => this.listeners.delete(l) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-  dispose(): void {
-    this.listeners.clear();
-  }
-}
-
-interface FakeUri {
-  readonly path: string;
-  toString(): string;
-}
-const fakeUri = (p: string): FakeUri => ({ path: p, toString: () => `https://file+.vscode-resource.test${p}` });
-const fakeVscode = {
-  EventEmitter: FakeEmitter,
-  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => fakeUri([base.path, ...parts].join('/')) },
-};
-
-/** A WebviewView as the provider sees it, with hooks to play the webview's and VS Code's parts. */
+/** A WebviewView as the provider sees it, receiving the host's messages as VS Code delivers them (JSON). */
 function fakeView() {
-  const fromWebview = new FakeEmitter<unknown>();
-  const visibility = new FakeEmitter<void>();
-  const disposal = new FakeEmitter<void>();
   const received: HostToWebview[] = [];
-  const view = {
-    visible: true,
-    webview: {
-      options: {} as { enableScripts?: boolean; localResourceRoots?: FakeUri[] },
-      html: '',
-      cspSource: 'https://csp.test',
-      asWebviewUri: (u: FakeUri) => u,
-      postMessage: (m: HostToWebview) => {
-        // VS Code serialises host messages as JSON.
-        received.push(JSON.parse(JSON.stringify(m)));
-        return Promise.resolve(true);
-      },
-      onDidReceiveMessage: fromWebview.event,
-    },
-    onDidChangeVisibility: visibility.event,
-    onDidDispose: disposal.event,
-  };
-  return { view, fromWebview, visibility, disposal, received };
+  const open = standInWebviewView((m) => {
+    received.push(JSON.parse(JSON.stringify(m)));
+    return Promise.resolve(true);
+  });
+  return { ...open, received };
 }
 
 describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
-  type ProviderModule = typeof import('../../extension/views/gradientFlowView');
-  let Provider: ProviderModule['GradientFlowViewProvider'];
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const originalLoad = loader._load;
-
+  let Provider: HostClasses['GradientFlowViewProvider'];
   before(async () => {
-    loader._load = function (request: string, ...rest: unknown[]) {
-      return request === 'vscode' ? fakeVscode : originalLoad.call(this, request, ...rest);
-    };
-    Provider = (await import('../../extension/views/gradientFlowView')).GradientFlowViewProvider;
-  });
-  after(() => {
-    loader._load = originalLoad;
+    Provider = (await loadHostClasses()).GradientFlowViewProvider;
   });
 
   function make() {
     const logs: string[] = [];
-    const provider = new Provider(fakeUri('/ext') as never, {
+    const provider = new Provider(standInUri('/ext') as never, {
       enabled: () => true,
       log: (_level, m) => {
         logs.push(m);
@@ -606,11 +555,11 @@ describe('GradientFlowViewProvider (node, stand-in vscode)', () => {
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(view.webview.html)?.[1] ?? '';
     assert.match(
       csp,
-      /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{24}'; style-src https:\/\/csp\.test 'nonce-[A-Za-z0-9+/=]{24}';/,
+      /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{24}'; style-src https:\/\/csp\.bench 'nonce-[A-Za-z0-9+/=]{24}';/,
     );
-    assert.ok(view.webview.html.includes('src="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.js"'));
+    assert.ok(view.webview.html.includes('src="https://file+.vscode-resource.bench/ext/dist/webview/gradientFlow.js"'));
     assert.ok(
-      view.webview.html.includes('href="https://file+.vscode-resource.test/ext/dist/webview/gradientFlow.css"'),
+      view.webview.html.includes('href="https://file+.vscode-resource.bench/ext/dist/webview/gradientFlow.css"'),
     );
     provider.dispose();
   });
