@@ -136,6 +136,8 @@ export interface MemorySample {
   readonly seconds: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** This isolate's committed heap (the session's own is in the worker's, inside `rssBytes`). */
+  readonly heapTotalBytes: number;
 }
 
 /** Resident size of a debug session as it trains (see measureDebugMemory). */
@@ -192,6 +194,7 @@ export async function measureDebugMemory(
       seconds: (performance.now() - t0) / 1000,
       rssBytes: m.rss,
       heapUsedBytes: m.heapUsed,
+      heapTotalBytes: m.heapTotal,
     });
   };
   let reached: () => void = () => {};

@@ -164,12 +164,13 @@ export function debugMemorySection(
     if (m.samples.length)
       console.log(
         p.table(
-          ['step', 'seconds', 'resident', 'JS heap used'],
+          ['step', 'seconds', 'resident', 'JS heap used', 'JS heap committed'],
           m.samples.map((s) => [
             s.step.toLocaleString('en'),
             s.seconds.toFixed(1),
             mb(s.rssBytes),
             mb(s.heapUsedBytes),
+            mb(s.heapTotalBytes),
           ]),
         ),
       );
