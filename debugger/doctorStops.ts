@@ -45,16 +45,26 @@ export class DoctorStops {
     source: string,
     thresholds?: DoctorThresholds,
   ) {
-    this.doctor = new Doctor(trainer, { source, thresholds, onHit: (rule, h, at) => this.onHit(rule, h, at) });
+    // No filter enabled yet: the series rules look at the steps in batches until one is (setFilters).
+    this.doctor = new Doctor(trainer, {
+      source,
+      thresholds,
+      onHit: (rule, h, at) => this.onHit(rule, h, at),
+      deferred: true,
+    });
   }
 
   /** Which filters are enabled; those of the doctor's rules stop from the next event on. */
   setFilters(filters: readonly ExceptionFilter[]): void {
+    // The steps recorded so far were taken under the filters before: their hits are not stops.
+    this.doctor.flush();
     this.enabled.clear();
     for (const f of filters) {
       const def = EXCEPTION_FILTERS[f.id];
       if (def.by === 'doctor') this.enabled.set(def.rule, f.id);
     }
+    // Hits must come as they happen only where a filter can stop on them.
+    this.doctor.setDeferred(this.enabled.size === 0);
   }
 
   /** New thresholds for the rules' next checks. */

@@ -1,13 +1,17 @@
 // The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule
 // and folding the rules' hits into findings, one per rule and source line.
 
-import type { NetworkSpec } from '../language/spec';
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
-import { RULES } from './rules';
-import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
+import { anchorPosition } from './anchors';
 import { fixesFor } from './fixes';
-import { hasWeightMatrix } from './measures';
+import { hasWeightMatrix, measureUpdate } from './measures';
+import { RULES } from './rules';
+import { StepSeries } from './series';
+import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
+import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
 import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+
+export { anchorPosition };
 
 /** The hits of one rule on one line, folded as they arrive. */
 interface Tally {
@@ -20,37 +24,6 @@ interface Tally {
   count: number;
   worst: Hit;
   readonly steps: number[];
-}
-
-/** Where an anchor sits in the source: 0-based line and column. */
-export function anchorPosition(
-  spec: NetworkSpec,
-  t: Trainer,
-  a: Anchor,
-  lines?: readonly string[],
-): { line: number; column: number; node: number } {
-  if (a.kind === 'layer') {
-    const n = t.model.nodes[a.node];
-    // A residual block's end node sits on its `end` line; the spec's range is the block's statement.
-    const col = n.line === n.spec.range.line ? n.spec.range.col : indentOf(lines, n.line);
-    return { line: n.line, column: col, node: a.node };
-  }
-  const line =
-    a.kind === 'loss'
-      ? spec.lossRange.line
-      : a.kind === 'data'
-        ? spec.data.range.line
-        : a.kind === 'clip' && spec.train.clipLine >= 0
-          ? spec.train.clipLine
-          : spec.train.optimizerLine >= 0
-            ? spec.train.optimizerLine
-            : spec.lossRange.line; // no optimizer line: the defaults apply, and the loss line is the nearest statement
-  return { line, column: line === spec.lossRange.line ? spec.lossRange.col : indentOf(lines, line), node: -1 };
-}
-
-function indentOf(lines: readonly string[] | undefined, line: number): number {
-  const text = lines?.[line];
-  return text ? text.length - text.trimStart().length : 0;
 }
 
 /**
@@ -84,9 +57,21 @@ export class Doctor {
    * array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
    */
   private readonly forward: Subscribers<(ctx: RuleContext, node: number) => boolean | void>[];
-  private readonly onClip: Subscribers<(ctx: RuleContext) => boolean | void>;
-  private readonly onUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
-  private readonly onUnmeasuredUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
+  private readonly onClip: Subscribers<ClipHook>;
+  private readonly onUpdate: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdate: Subscribers<UpdateHook>;
+  /** The same lists without the series rules: what a deferred step calls (see setDeferred). */
+  private readonly onClipNow: Subscribers<ClipHook>;
+  private readonly onUpdateNow: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
+  /** The series rules' hooks, called over the recorded steps (flush). */
+  private readonly clipSeries: Subscribers<SeriesHook>;
+  private readonly updateSeries: Subscribers<SeriesHook>;
+  /** Every list of the clip and update events, for unsubscribing. */
+  private readonly lists: readonly Subscribers<unknown>[];
+  /** The steps recorded for the series rules (null when no rule reads them), and whether they wait for a flush. */
+  private readonly series: StepSeries | null;
+  private deferred: boolean;
   private readonly onEpoch: number[];
   /** The rules with a pending hit to offer after each epoch (to the hit listener). */
   private readonly withPending: readonly Rule[];
@@ -118,6 +103,13 @@ export class Doctor {
       readonly rules?: readonly Rule[];
       readonly source?: string;
       readonly onHit?: HitListener;
+      /**
+       * Whether the series rules look at the recorded steps in batches (see setDeferred); by default when nobody
+       * listens to the hits as they happen (no onHit).
+       */
+      readonly deferred?: boolean;
+      /** Steps recorded before a deferred batch is looked at (the series' capacity). */
+      readonly batchSteps?: number;
     } = {},
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
@@ -125,24 +117,50 @@ export class Doctor {
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
     this.lines = options.source?.split('\n');
     this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
-    const subscribers = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
-      const out: Subscribers<F> = { fns: [], ctxs: [], ids: [] };
+    const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
+      const out = subscribers<F>();
       rules.forEach((r, k) => {
         const f = hook(r);
         if (f && where(r)) add(out, f, this.ctxs[k], k);
       });
       return out;
     };
-    this.forward = trainer.model.nodes.map(() => ({ fns: [], ctxs: [], ids: [] }));
+    this.forward = trainer.model.nodes.map(() => subscribers());
     rules.forEach((r, k) => {
       for (const i of r.forwardNodes?.(trainer) ?? []) add(this.forward[i], r.afterForward!, this.ctxs[k], k);
     });
-    this.onClip = subscribers((r) => r.afterClip);
-    this.onUpdate = subscribers((r) => r.afterUpdate);
-    this.onUnmeasuredUpdate = subscribers(
-      (r) => r.afterUpdate,
+    const series = (this.series = rules.some((r) => r.clipSeries || r.updateSeries)
+      ? new StepSeries(trainer, Math.max(1, options.batchSteps ?? 256))
+      : null);
+    this.deferred = options.deferred ?? !options.onHit;
+    // At each step's own event (not deferred), a series rule looks at that step alone, in catalogue order with the
+    // others: when two hit in one event, the first one's filter stops.
+    // A rule with a series hook is fed by it alone (a per-step hook beside it is for callers without a series).
+    const clipNow = (r: Rule): ClipHook | undefined =>
+      r.clipSeries ? (ctx) => r.clipSeries!(ctx, series!, series!.length, series!.length + 1) : r.afterClip;
+    const updateNow = (r: Rule): UpdateHook | undefined =>
+      r.updateSeries ? (ctx) => r.updateSeries!(ctx, series!, series!.length - 1, series!.length) : r.afterUpdate;
+    this.onClip = list(clipNow);
+    this.onUpdate = list(updateNow);
+    this.onUnmeasuredUpdate = list(updateNow, (r) => !r.needsUpdateStats);
+    this.onClipNow = list((r) => (r.clipSeries ? undefined : r.afterClip));
+    this.onUpdateNow = list((r) => (r.updateSeries ? undefined : r.afterUpdate));
+    this.onUnmeasuredUpdateNow = list(
+      (r) => (r.updateSeries ? undefined : r.afterUpdate),
       (r) => !r.needsUpdateStats,
     );
+    this.clipSeries = list((r) => r.clipSeries);
+    this.updateSeries = list((r) => r.updateSeries);
+    this.lists = [
+      this.onClip,
+      this.onUpdate,
+      this.onUnmeasuredUpdate,
+      this.onClipNow,
+      this.onUpdateNow,
+      this.onUnmeasuredUpdateNow,
+      this.clipSeries,
+      this.updateSeries,
+    ];
     this.onEpoch = rules.flatMap((r, k) => (r.afterEpoch ? [k] : []));
     this.withPending = options.onHit ? rules.filter((r) => r.pending) : [];
     const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
@@ -220,13 +238,17 @@ export class Doctor {
   private forwarded(layer: number): void {
     this.at = layer;
     const s = this.forward[layer];
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) remove(s, k--);
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) unsubscribe([s], s.ids[k--]);
   }
 
   private clipped(): void {
     this.at = AT_CLIP;
-    const s = this.onClip;
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
+    const series = this.series,
+      deferred = this.deferred;
+    series?.recordClip(this.trainer);
+    const s = deferred ? this.onClipNow : this.onClip;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) unsubscribe(this.lists, s.ids[k--]);
+    if (series && !deferred) series.clipSeen = series.length + 1;
     this.sampling =
       this.stats !== null &&
       this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
@@ -244,18 +266,63 @@ export class Doctor {
       this.sampledSteps++;
       if (!stats.consecutive) this.bursts++;
     }
+    const series = this.series,
+      deferred = this.deferred;
+    series?.closeStep(this.trainer);
     // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
-    const s = stats ? this.onUpdate : this.onUnmeasuredUpdate;
+    const s = deferred
+      ? stats
+        ? this.onUpdateNow
+        : this.onUnmeasuredUpdateNow
+      : stats
+        ? this.onUpdate
+        : this.onUnmeasuredUpdate;
     for (let k = 0; k < s.fns.length; k++)
-      if (s.fns[k](s.ctxs[k], stats) === false) {
-        const id = s.ids[k];
-        remove(s, k--);
-        // Gone from the other list too (a rule that asked for measurements is only in the full one).
-        const other = s === this.onUpdate ? this.onUnmeasuredUpdate : this.onUpdate,
-          j = other.ids.indexOf(id);
-        if (j >= 0) remove(other, j);
-      }
+      if (s.fns[k](s.ctxs[k], stats) === false) unsubscribe(this.lists, s.ids[k--]);
+    if (series) {
+      if (!deferred) {
+        series.updateSeen = series.length;
+        series.compact();
+      } else if (series.length === series.capacity) this.flush();
+    }
     if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
+  }
+
+  /**
+   * Hands the steps recorded since the series rules last looked to them, in step order (every clip event's numbers
+   * first, to the rules that read them, then every update event's): the hits each rule would have reported at the
+   * steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
+   * change, before findings are read, and before hits must be told as they happen again (setDeferred).
+   */
+  flush(): void {
+    const series = this.series;
+    if (!series) return;
+    this.at = AT_NONE;
+    const clipTo = series.length + (series.open ? 1 : 0);
+    if (series.clipSeen < clipTo) {
+      const s = this.clipSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.clipSeen, clipTo) === false) unsubscribe(this.lists, s.ids[k--]);
+      series.clipSeen = clipTo;
+    }
+    if (series.updateSeen < series.length) {
+      const s = this.updateSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false)
+          unsubscribe(this.lists, s.ids[k--]);
+      series.updateSeen = series.length;
+    }
+    series.compact();
+  }
+
+  /**
+   * Whether the series rules look at each step at its own event (false: the hits come as they happen, which a debug
+   * session's exception filters stop on) or at many recorded steps at once, later (true: the same hits, for much
+   * less per step; what a run does while no filter can stop). Turning it off flushes the recorded steps first.
+   */
+  setDeferred(deferred: boolean): void {
+    if (!deferred) this.flush();
+    this.deferred = deferred;
   }
 
   private epochEnded(): void {
@@ -272,6 +339,7 @@ export class Doctor {
    * Changes thresholds from the next check on (a debug session's settings or filter conditions changed).
    */
   setThresholds(t: Partial<DoctorThresholds>): void {
+    this.flush(); // the recorded steps were taken under the thresholds before
     Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
   }
 
@@ -280,6 +348,7 @@ export class Doctor {
    * `origin` (the replay of debugger/nanOrigin.ts) says it first appeared.
    */
   observeError(e: NonFiniteError, origin?: { readonly node: number; readonly text: string }): void {
+    this.flush();
     const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
     this.at = AT_NONE;
     this.record(rule, {
@@ -297,6 +366,7 @@ export class Doctor {
 
   /** The findings so far, in source order; ends partial windows once. */
   findings(): Finding[] {
+    this.flush();
     this.at = AT_NONE;
     if (!this.finished) {
       this.finished = true;
@@ -376,50 +446,9 @@ export class Doctor {
   }
 }
 
+type ClipHook = (ctx: RuleContext) => boolean | void;
+type UpdateHook = (ctx: RuleContext, stats: UpdateStats | null) => boolean | void;
+type SeriesHook = (ctx: RuleContext, series: StepSeries, from: number, to: number) => boolean | void;
+
 /** The rule ids, for documentation and tests. */
 export type { RuleId };
-
-/**
- * One pass over each weight matrix after an update: ‖ΔW‖/‖W before‖ and whether every entry stayed within the
- * unchanged-weights tolerance.
- */
-function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
-  const p = t.model.params,
-    nodes = t.model.nodes,
-    rtol = th.unchangedRtol,
-    atol = th.unchangedAtol;
-  for (let k = 0; k < s.nodes.length; k++) {
-    const n = nodes[s.nodes[k]];
-    let d2 = 0,
-      w2 = 0,
-      same = 1;
-    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
-      const b = before[i],
-        d = p[i] - b;
-      d2 += d * d;
-      w2 += b * b;
-      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
-    }
-    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
-    s.unchanged[k] = same;
-  }
-}
-
-/** The rules subscribed to one event, in catalogue order: each one's bound hook, its context and its index. */
-interface Subscribers<F> {
-  readonly fns: F[];
-  readonly ctxs: RuleContext[];
-  readonly ids: number[];
-}
-
-function add<F>(s: Subscribers<F>, fn: F, ctx: RuleContext, id: number): void {
-  s.fns.push(fn);
-  s.ctxs.push(ctx);
-  s.ids.push(id);
-}
-
-function remove<F>(s: Subscribers<F>, k: number): void {
-  s.fns.splice(k, 1);
-  s.ctxs.splice(k, 1);
-  s.ids.splice(k, 1);
-}

@@ -1,6 +1,7 @@
 // Rules over the loss curve: loss-not-decreasing (per window of steps), loss-spike (per step, against the running
 // mean) and overfitting (per epoch, validation against training loss).
 
+import type { DoctorThresholds } from '../thresholds';
 import type { Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
@@ -19,26 +20,28 @@ export function lossNotDecreasing(): Rule {
     id: 'loss-not-decreasing',
     per: 'window',
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report }) {
-      sum[0] += t.previousLoss;
-      if (++n < th.window) return;
-      const mean = sum[0] / n,
-        step = t.step;
-      sum[0] = n = 0;
-      if (Number.isNaN(first)) {
-        first = mean;
-        return;
+    updateSeries({ thresholds: th, report }, s, from, to) {
+      for (let k = from; k < to; k++) {
+        sum[0] += s.previousLoss[k];
+        if (++n < th.window) continue;
+        const mean = sum[0] / n,
+          step = s.step[k] + 1; // the trainer's step after this one's update
+        sum[0] = n = 0;
+        if (Number.isNaN(first)) {
+          first = mean;
+          continue;
+        }
+        if (mean > first * (1 - th.lossMinDecrease))
+          report({
+            anchor: { kind: 'loss' },
+            step: step - 1,
+            measured: mean / first,
+            threshold: 1 - th.lossMinDecrease,
+            excess: mean / first / (1 - th.lossMinDecrease),
+            message: () =>
+              `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
+          });
       }
-      if (mean > first * (1 - th.lossMinDecrease))
-        report({
-          anchor: { kind: 'loss' },
-          step: t.step - 1,
-          measured: mean / first,
-          threshold: 1 - th.lossMinDecrease,
-          excess: mean / first / (1 - th.lossMinDecrease),
-          message: () =>
-            `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
-        });
     },
   };
 }
@@ -60,51 +63,57 @@ export function lossSpike(): Rule {
   // start, which need no exact mean. Every other step computes the exact mean as before: the hits are the same.
   // In a typed array: a number kept in a closure variable is boxed anew at every write, each step.
   const run = new Float64Array(2); // [sum, largest]
+  /** One step's loss (the mean over its micro-batches) and the trainer's step after its update. */
+  const one = (clipped: boolean, th: DoctorThresholds, report: (h: Hit) => void, loss: number, step: number) => {
+    const w = th.window;
+    ring ??= new Float64Array(2 * w);
+    const len = 2 * w,
+      fits = ring.length === len; // the window was changed mid-run: no running sum, the exact means only
+    if (w !== runningW) [runningW, run[0]] = [w, NaN];
+    if (fits && seen >= w) run[0] -= ring[(seen - w) % len];
+    ring[seen++ % len] = loss;
+    run[0] += loss;
+    run[1] = Math.max(run[1], Math.abs(loss));
+    if (fits && (seen % w === 0 || Number.isNaN(run[0]))) {
+      let sum = 0,
+        largest = 0;
+      for (let k = Math.max(0, seen - w); k < seen; k++) {
+        sum += ring[k % len];
+        largest = Math.max(largest, Math.abs(ring[k % len]));
+      }
+      run[0] = sum;
+      run[1] = largest;
+    }
+    if (seen === w) first = mean(ring, 0, w);
+    if (seen < 2 * w) return;
+    // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
+    // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both.
+    if (fits && run[0] / w < first - 1e-9 * w * run[1]) return;
+    // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
+    // where the run started (rare in a run that learns).
+    const recent = mean(ring, seen - w, w);
+    if (!(recent > first)) return;
+    const before = mean(ring, seen - 2 * w, w),
+      start = first;
+    if (recent > th.lossSpikeFactor * before)
+      report({
+        anchor: { kind: clipped ? 'clip' : 'optimizer' },
+        step: step - 1,
+        measured: recent / before,
+        threshold: th.lossSpikeFactor,
+        excess: recent / before / th.lossSpikeFactor,
+        message: () =>
+          `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
+      });
+  };
   return {
     id: 'loss-spike',
+    // One step read from the trainer, for a caller that feeds the rule itself (the doctor prefers updateSeries).
     afterUpdate({ trainer: t, thresholds: th, report }) {
-      const w = th.window,
-        loss = t.previousLoss;
-      ring ??= new Float64Array(2 * w);
-      const len = 2 * w,
-        fits = ring.length === len; // the window was changed mid-run: no running sum, the exact means only
-      if (w !== runningW) [runningW, run[0]] = [w, NaN];
-      if (fits && seen >= w) run[0] -= ring[(seen - w) % len];
-      ring[seen++ % len] = loss;
-      run[0] += loss;
-      run[1] = Math.max(run[1], Math.abs(loss));
-      if (fits && (seen % w === 0 || Number.isNaN(run[0]))) {
-        let sum = 0,
-          largest = 0;
-        for (let k = Math.max(0, seen - w); k < seen; k++) {
-          sum += ring[k % len];
-          largest = Math.max(largest, Math.abs(ring[k % len]));
-        }
-        run[0] = sum;
-        run[1] = largest;
-      }
-      if (seen === w) first = mean(ring, 0, w);
-      if (seen < 2 * w) return;
-      // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
-      // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both.
-      if (fits && run[0] / w < first - 1e-9 * w * run[1]) return;
-      // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
-      // where the run started (rare in a run that learns).
-      const recent = mean(ring, seen - w, w);
-      if (!(recent > first)) return;
-      const before = mean(ring, seen - 2 * w, w),
-        step = t.step,
-        start = first;
-      if (recent > th.lossSpikeFactor * before)
-        report({
-          anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
-          step: t.step - 1,
-          measured: recent / before,
-          threshold: th.lossSpikeFactor,
-          excess: recent / before / th.lossSpikeFactor,
-          message: () =>
-            `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
-        });
+      one(!!t.spec.train.clip, th, report, t.previousLoss, t.step);
+    },
+    updateSeries({ trainer: t, thresholds: th, report }, s, from, to) {
+      for (let k = from; k < to; k++) one(!!t.spec.train.clip, th, report, s.previousLoss[k], s.step[k] + 1);
     },
   };
 }
