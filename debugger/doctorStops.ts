@@ -119,6 +119,15 @@ export class DoctorStops {
   advanceStep(rules: StopRules | null): boolean {
     const t = this.trainer,
       from = t.eventIndex;
+    if (rules === null && this.enabled.size === 0) {
+      // Nothing can stop inside the step: observed whole to its end, with nothing to halt on or take again.
+      this.waiting = null;
+      this.again = false;
+      if (!t.advanceStep(this.doctor.observeClipped)) return false;
+      this.doctor.observeUpdated();
+      this.seen = t.eventIndex;
+      return true;
+    }
     this.waiting = this.wholeHit = null;
     this.observedSome = this.observedAll = this.again = false;
     this.rules = rules;

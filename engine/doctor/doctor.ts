@@ -92,6 +92,8 @@ export class Doctor {
   private readonly oneMicroBatch: boolean;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
   private sampling = false;
+  /** The first step of the sampling period of the last step observed (NaN: to be found). */
+  private period = NaN;
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
@@ -249,9 +251,13 @@ export class Doctor {
     const s = deferred ? this.onClipNow : this.onClip;
     for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) unsubscribe(this.lists, s.ids[k--]);
     if (series && !deferred) series.clipSeen = series.length + 1;
-    this.sampling =
-      this.stats !== null &&
-      this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
+    if (this.stats === null) return;
+    // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
+    const step = this.trainer.step,
+      th = this.thresholds;
+    if (!(step >= this.period && step < this.period + th.updateSamplePeriod))
+      this.period = step - (step % th.updateSamplePeriod);
+    this.sampling = step - this.period < Math.max(1, th.unchangedSteps);
     if (this.sampling) this.previous!.set(this.trainer.model.params);
   }
 
@@ -340,6 +346,7 @@ export class Doctor {
    */
   setThresholds(t: Partial<DoctorThresholds>): void {
     this.flush(); // the recorded steps were taken under the thresholds before
+    this.period = NaN;
     Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
   }
 

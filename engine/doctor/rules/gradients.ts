@@ -13,10 +13,13 @@ export function exploding(): Rule {
   return {
     id: 'exploding',
     clipSeries({ trainer: t, thresholds: th, report }, s, from, to) {
-      const w = s.width;
+      const w = s.width,
+        limit = th.explodingNorm,
+        normBefore = s.normBefore,
+        normAfter = s.normAfter;
       for (let k = from; k < to; k++) {
-        const before = s.normBefore[k];
-        if (!(before > th.explodingNorm) || s.normAfter[k] <= th.explodingNorm) continue;
+        const before = normBefore[k];
+        if (!(before > limit) || normAfter[k] <= limit) continue;
         // The weighted node of the largest ‖∇W‖ (the first of equals), for the message.
         let worst = 0;
         for (let j = 1; j < w; j++) if (s.gradNorm[k * w + j] > s.gradNorm[k * w + worst]) worst = j;
@@ -59,29 +62,36 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
         w = s.width,
         last = w - 1; // the output layer the ratio refers to: the last weighted node
       if (last < 0) return false;
+      // Read once per batch (thresholds change only between batches), and the series' arrays too.
+      const floor = th.vanishingFloor,
+        ratio = th.vanishingRatio,
+        loss = s.loss,
+        norms = s.gradNorm,
+        means = s.meanAbsGrad;
       for (let k = from; k < to; k++) {
-        if (Number.isNaN(first)) first = s.loss[k];
-        if (s.loss[k] <= converged * first) continue; // a loss of 0 from the start included: nothing to learn
-        const ref = s.gradNorm[k * w + last],
-          step = s.step[k];
+        if (Number.isNaN(first)) first = loss[k];
+        if (loss[k] <= converged * first) continue; // a loss of 0 from the start included: nothing to learn
+        const row = k * w,
+          ref = norms[row + last];
         for (let j = 0; j < w; j++) {
-          const i = s.nodes[j],
-            mean = s.meanAbsGrad[k * w + j];
-          if (mean < th.vanishingFloor)
+          const mean = means[row + j];
+          if (mean < floor) {
+            const i = s.nodes[j];
             report({
               anchor: { kind: 'layer', node: i },
-              step,
+              step: s.step[k],
               measured: mean,
               threshold: th.vanishingFloor,
               excess: th.vanishingFloor / Math.max(mean, 1e-300),
               message: () =>
                 `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
             });
-          else if (j < last && ref > 0 && s.gradNorm[k * w + j] < th.vanishingRatio * ref) {
-            const r = s.gradNorm[k * w + j] / ref;
+          } else if (j < last && ref > 0 && norms[row + j] < ratio * ref) {
+            const i = s.nodes[j],
+              r = norms[row + j] / ref;
             report({
               anchor: { kind: 'layer', node: i },
-              step,
+              step: s.step[k],
               measured: r,
               threshold: th.vanishingRatio,
               excess: th.vanishingRatio / Math.max(r, 1e-300),

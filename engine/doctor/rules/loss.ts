@@ -21,9 +21,11 @@ export function lossNotDecreasing(): Rule {
     per: 'window',
     persistence: (th) => th.persistence,
     updateSeries({ thresholds: th, report }, s, from, to) {
+      const window = th.window,
+        losses = s.previousLoss;
       for (let k = from; k < to; k++) {
-        sum[0] += s.previousLoss[k];
-        if (++n < th.window) continue;
+        sum[0] += losses[k];
+        if (++n < window) continue;
         const mean = sum[0] / n,
           step = s.step[k] + 1; // the trainer's step after this one's update
         sum[0] = n = 0;
@@ -56,6 +58,7 @@ export function lossNotDecreasing(): Rule {
 export function lossSpike(): Rule {
   let ring: Float64Array | null = null,
     seen = 0,
+    at = 0, // seen % ring.length, kept without a division (an integer division costs more than the rest of a step)
     first = NaN,
     runningW = 0;
   // The sum of the last w losses, kept by adding the newest and taking off the oldest and summed afresh every w
@@ -70,11 +73,14 @@ export function lossSpike(): Rule {
     const len = 2 * w,
       fits = ring.length === len; // the window was changed mid-run: no running sum, the exact means only
     if (w !== runningW) [runningW, run[0]] = [w, NaN];
-    if (fits && seen >= w) run[0] -= ring[(seen - w) % len];
-    ring[seen++ % len] = loss;
+    // While the window fits the ring (len = ring.length), seen % len is `at` and (seen − w) % len is w away from it.
+    if (fits && seen >= w) run[0] -= ring[at >= w ? at - w : at + w];
+    ring[fits ? at : seen % len] = loss;
+    seen++;
+    at = at + 1 === ring.length ? 0 : at + 1;
     run[0] += loss;
     run[1] = Math.max(run[1], Math.abs(loss));
-    if (fits && (seen % w === 0 || Number.isNaN(run[0]))) {
+    if (fits && (at === 0 || at === w || Number.isNaN(run[0]))) {
       let sum = 0,
         largest = 0;
       for (let k = Math.max(0, seen - w); k < seen; k++) {
@@ -91,9 +97,10 @@ export function lossSpike(): Rule {
     if (fits && run[0] / w < first - 1e-9 * w * run[1]) return;
     // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
     // where the run started (rare in a run that learns).
-    const recent = mean(ring, seen - w, w);
+    // (seen − w) % len and (seen − 2w) % len from `at` (= seen % len while the window fits), without a division.
+    const recent = fits ? meanFrom(ring, at >= w ? at - w : at + w, w) : mean(ring, seen - w, w);
     if (!(recent > first)) return;
-    const before = mean(ring, seen - 2 * w, w),
+    const before = fits ? meanFrom(ring, at, w) : mean(ring, seen - 2 * w, w),
       start = first;
     if (recent > th.lossSpikeFactor * before)
       report({
@@ -120,9 +127,13 @@ export function lossSpike(): Rule {
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */
 function mean(ring: Float64Array, from: number, n: number): number {
+  return meanFrom(ring, from % ring.length, n);
+}
+
+/** Mean of the n entries of the ring from slot i (< its length) on. */
+function meanFrom(ring: Float64Array, i: number, n: number): number {
   const len = ring.length;
-  let s = 0,
-    i = from % len;
+  let s = 0;
   for (let k = 0; k < n; k++) {
     s += ring[i];
     if (++i === len) i = 0;
