@@ -1,33 +1,21 @@
-// The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule
-// and folding the rules' hits into findings, one per rule and source line.
+// The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule (or
+// recording the step's numbers for the rules that read them as a series, in batches) and folding the hits into findings.
 
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
 import { anchorPosition } from './anchors';
-import { fixesFor } from './fixes';
 import { hasWeightMatrix, measureUpdate } from './measures';
 import { RULES } from './rules';
 import { StepSeries } from './series';
+import { Tallies } from './tallies';
 import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
 export { anchorPosition };
 
-/** The hits of one rule on one line, folded as they arrive. */
-interface Tally {
-  readonly rule: Rule;
-  node: number;
-  readonly line: number;
-  readonly column: number;
-  firstStep: number;
-  lastStep: number;
-  count: number;
-  worst: Hit;
-  readonly steps: number[];
-}
-
 /**
- * Told of every hit as it happens (a debug session's exception filters stop on them), and of pending ones, with the
+ * Told of every hit as it happens (a debug session's exception filters stop on them; a deferred doctor tells the
+ * series rules' hits when it looks at their batch, with AT_NONE: see Doctor.setDeferred), and of pending ones, with the
  * event whose hook reported it: the forward event of node `at` (≥ 0), the clip event (AT_CLIP) or the update event
  * (AT_UPDATE, with the epoch's end it may bring). A step observed whole says so where a step's events do not.
  */
@@ -44,11 +32,8 @@ export class Doctor {
   readonly thresholds: DoctorThresholds;
   /** Optimizer steps observed. */
   steps = 0;
-  /** Every tally in the order its first hit came; and per rule, its tallies by line and variant (see record). */
-  private readonly tallies: Tally[] = [];
-  private readonly talliesOf = new Map<Rule, Map<number, Tally>>();
-  /** A number per variant string (Hit.variant) seen, for the tally key. */
-  private readonly variants = new Map<string, number>();
+  /** The hits folded into findings-to-be. */
+  private readonly tallies: Tallies;
   private readonly rules: readonly Rule[];
   private readonly ctxs: readonly RuleContext[];
   /**
@@ -79,11 +64,6 @@ export class Doctor {
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
-  /** The source's lines, for the column of statements the spec keeps only the line of. */
-  private readonly lines: readonly string[] | undefined;
-  /** The line of each node, and of each statement anchor: the tally key of a hit, computed once. */
-  private readonly nodeLines: readonly number[];
-  private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
   private epochs: number;
   private finished = false;
   /** The event whose hooks run (see HitListener). */
@@ -117,7 +97,7 @@ export class Doctor {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
     this.onHit = options.onHit;
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
-    this.lines = options.source?.split('\n');
+    this.tallies = new Tallies(trainer, options.source);
     this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
     const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
       const out = subscribers<F>();
@@ -178,9 +158,6 @@ export class Doctor {
       : null;
     this.epochs = trainer.epochs.length;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
-    this.nodeLines = trainer.model.nodes.map((n) => n.line);
-    const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
-    this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
   }
 
   /**
@@ -379,77 +356,23 @@ export class Doctor {
       this.finished = true;
       this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
     }
-    const out: Finding[] = [];
-    for (const t of this.tallies) {
-      const share = t.rule.persistence?.(this.thresholds) ?? 0;
-      const chances =
-        t.rule.per === 'window'
-          ? Math.ceil(this.steps / this.thresholds.window)
-          : t.rule.per === 'sampled'
-            ? this.sampledSteps
-            : t.rule.per === 'burst'
-              ? this.bursts
-              : this.steps;
-      if (share > 0 && t.count <= share * Math.max(1, chances)) continue;
-      const h = t.worst;
-      const f: Omit<Finding, 'fixes'> = {
-        rule: t.rule.id,
-        severity: 'warning',
-        layer: t.node >= 0 ? this.trainer.model.nodes[t.node].name : null,
-        node: t.node,
-        line: t.line,
-        column: t.column,
-        firstStep: t.firstStep,
-        lastStep: t.lastStep,
-        count: t.count,
-        evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
-        message: h.message(),
-      };
-      out.push({ ...f, fixes: (t.rule.fixes ?? fixesFor)(f, this.trainer.spec, this.lines) });
-    }
-    return out.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+    const th = this.thresholds,
+      perStep = this.steps;
+    return this.tallies.findings(th, (per) =>
+      per === 'window'
+        ? Math.ceil(perStep / th.window)
+        : per === 'sampled'
+          ? this.sampledSteps
+          : per === 'burst'
+            ? this.bursts
+            : perStep,
+    );
   }
 
+  /** A hit, told to the listener (with the event whose hooks run) and folded. */
   private record(rule: Rule, h: Hit): void {
     this.onHit?.(rule.id, h, this.at);
-    const a = h.anchor,
-      line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
-    // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).
-    let variant = 0;
-    if (h.variant !== undefined) {
-      variant = this.variants.get(h.variant) ?? 0;
-      if (!variant) this.variants.set(h.variant, (variant = this.variants.size + 1));
-    }
-    const key = line * 1024 + variant;
-    let mine = this.talliesOf.get(rule);
-    if (!mine) this.talliesOf.set(rule, (mine = new Map()));
-    const t = mine.get(key);
-    if (!t) {
-      const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
-      const fresh: Tally = {
-        rule,
-        node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
-        line: pos.line,
-        column: pos.column,
-        firstStep: h.step,
-        lastStep: h.step,
-        count: 1,
-        worst: h,
-        steps: [h.step],
-      };
-      mine.set(key, fresh);
-      this.tallies.push(fresh);
-      return;
-    }
-    if (h.excess > t.worst.excess) {
-      t.worst = h;
-      if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
-    }
-    // Several layers of one line (a `repeat`) hitting in one step count once.
-    if (h.step === t.lastStep && t.count > 0) return;
-    t.lastStep = h.step;
-    t.count++;
-    if (t.steps.length < 5) t.steps.push(h.step);
+    this.tallies.record(rule, h);
   }
 }
 
