@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { nodeReadFile } from '../engine/data/files';
 import { net } from '../engine/doctor/testing';
+import { parseNnet } from '../engine/language/parser';
+import { Trainer } from '../engine/runtime/trainer';
+import { DoctorStops } from './doctorStops';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../engine/doctor/thresholds';
 import type { ExceptionFilter, ExceptionFilterId, HostToWorker, WorkerToHost } from './protocol';
 import { TrainingRun } from './trainingRun';
@@ -293,4 +297,34 @@ test('a debug run stopped on NaN, then continued, ends with the nan finding nami
   assert.ok(nan, JSON.stringify(end));
   assert.match(nan.message, /Inf first in z of h1 \(forward, sub-step 1\/2: z = x·Wᵀ \+ b\) at step 2/);
   assert.equal(nan.layer, 'h1');
+});
+
+test('a doctor filter enabled mid-run stops at its first hit after that, not at the hits before it (deferred then)', () => {
+  // batch-1.nnet: loss-not-decreasing holds on windows ending at steps 19, 29, 49, … (examplesPinned.test.ts).
+  const file = path.join(__dirname, '..', 'examples', 'batch-1.nnet'),
+    text = fs.readFileSync(file, 'utf8');
+  const { spec } = parseNnet(text, { readFile: nodeReadFile(file) });
+  assert.ok(spec);
+  const filter: ExceptionFilter = { id: 'lossNotDecreasing', threshold: 0 };
+  /** The first stop at or after step `from`, with the filter enabled from the start or only from `from` on. */
+  const firstStop = (from: number, early: boolean) => {
+    const t = new Trainer(spec),
+      d = new DoctorStops(t, text);
+    d.setFilters(early ? [filter] : []);
+    try {
+      for (let ev = t.advance(); ev; ev = t.advance()) {
+        if (!early && t.step === from && t.atStepStart) d.setFilters([filter]);
+        const hit = d.observe(ev);
+        if (hit && t.step >= from) return `${t.eventIndex} ${ev.phase} ${hit.description}`;
+      }
+      return 'none';
+    } finally {
+      t.dispose();
+    }
+  };
+  for (const from of [30, 50]) {
+    const want = firstStop(from, true);
+    assert.notEqual(want, 'none');
+    assert.equal(firstStop(from, false), want, `enabled at step ${from}`);
+  }
 });

@@ -45,16 +45,26 @@ export class DoctorStops {
     source: string,
     thresholds?: DoctorThresholds,
   ) {
-    this.doctor = new Doctor(trainer, { source, thresholds, onHit: (rule, h, at) => this.onHit(rule, h, at) });
+    // No filter enabled yet: the series rules look at the steps in batches until one is (setFilters).
+    this.doctor = new Doctor(trainer, {
+      source,
+      thresholds,
+      onHit: (rule, h, at) => this.onHit(rule, h, at),
+      deferred: true,
+    });
   }
 
   /** Which filters are enabled; those of the doctor's rules stop from the next event on. */
   setFilters(filters: readonly ExceptionFilter[]): void {
+    // The steps recorded so far were taken under the filters before: their hits are not stops.
+    this.doctor.flush();
     this.enabled.clear();
     for (const f of filters) {
       const def = EXCEPTION_FILTERS[f.id];
       if (def.by === 'doctor') this.enabled.set(def.rule, f.id);
     }
+    // Hits must come as they happen only where a filter can stop on them.
+    this.doctor.setDeferred(this.enabled.size === 0);
   }
 
   /** New thresholds for the rules' next checks. */
@@ -109,6 +119,15 @@ export class DoctorStops {
   advanceStep(rules: StopRules | null): boolean {
     const t = this.trainer,
       from = t.eventIndex;
+    if (rules === null && this.enabled.size === 0) {
+      // Nothing can stop inside the step: observed whole to its end, with nothing to halt on or take again.
+      this.waiting = null;
+      this.again = false;
+      if (!t.advanceStep(this.doctor.observeClipped)) return false;
+      this.doctor.observeUpdated();
+      this.seen = t.eventIndex;
+      return true;
+    }
     this.waiting = this.wholeHit = null;
     this.observedSome = this.observedAll = this.again = false;
     this.rules = rules;

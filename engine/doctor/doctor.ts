@@ -1,60 +1,21 @@
-// The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule
-// and folding the rules' hits into findings, one per rule and source line.
+// The training doctor: an observer fed every event of a run, handing the events each rule asked for to that rule (or
+// recording the step's numbers for the rules that read them as a series, in batches) and folding the hits into findings.
 
-import type { NetworkSpec } from '../language/spec';
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
+import { anchorPosition } from './anchors';
+import { hasWeightMatrix, measureUpdate } from './measures';
 import { RULES } from './rules';
+import { StepSeries } from './series';
+import { Tallies } from './tallies';
+import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import { fixesFor } from './fixes';
-import { hasWeightMatrix } from './measures';
-import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
-/** The hits of one rule on one line, folded as they arrive. */
-interface Tally {
-  readonly rule: Rule;
-  node: number;
-  readonly line: number;
-  readonly column: number;
-  firstStep: number;
-  lastStep: number;
-  count: number;
-  worst: Hit;
-  readonly steps: number[];
-}
-
-/** Where an anchor sits in the source: 0-based line and column. */
-export function anchorPosition(
-  spec: NetworkSpec,
-  t: Trainer,
-  a: Anchor,
-  lines?: readonly string[],
-): { line: number; column: number; node: number } {
-  if (a.kind === 'layer') {
-    const n = t.model.nodes[a.node];
-    // A residual block's end node sits on its `end` line; the spec's range is the block's statement.
-    const col = n.line === n.spec.range.line ? n.spec.range.col : indentOf(lines, n.line);
-    return { line: n.line, column: col, node: a.node };
-  }
-  const line =
-    a.kind === 'loss'
-      ? spec.lossRange.line
-      : a.kind === 'data'
-        ? spec.data.range.line
-        : a.kind === 'clip' && spec.train.clipLine >= 0
-          ? spec.train.clipLine
-          : spec.train.optimizerLine >= 0
-            ? spec.train.optimizerLine
-            : spec.lossRange.line; // no optimizer line: the defaults apply, and the loss line is the nearest statement
-  return { line, column: line === spec.lossRange.line ? spec.lossRange.col : indentOf(lines, line), node: -1 };
-}
-
-function indentOf(lines: readonly string[] | undefined, line: number): number {
-  const text = lines?.[line];
-  return text ? text.length - text.trimStart().length : 0;
-}
+export { anchorPosition };
 
 /**
- * Told of every hit as it happens (a debug session's exception filters stop on them), and of pending ones, with the
+ * Told of every hit as it happens (a debug session's exception filters stop on them; a deferred doctor tells the
+ * series rules' hits when it looks at their batch, with AT_NONE: see Doctor.setDeferred), and of pending ones, with the
  * event whose hook reported it: the forward event of node `at` (≥ 0), the clip event (AT_CLIP) or the update event
  * (AT_UPDATE, with the epoch's end it may bring). A step observed whole says so where a step's events do not.
  */
@@ -71,11 +32,8 @@ export class Doctor {
   readonly thresholds: DoctorThresholds;
   /** Optimizer steps observed. */
   steps = 0;
-  /** Every tally in the order its first hit came; and per rule, its tallies by line and variant (see record). */
-  private readonly tallies: Tally[] = [];
-  private readonly talliesOf = new Map<Rule, Map<number, Tally>>();
-  /** A number per variant string (Hit.variant) seen, for the tally key. */
-  private readonly variants = new Map<string, number>();
+  /** The hits folded into findings-to-be. */
+  private readonly tallies: Tallies;
   private readonly rules: readonly Rule[];
   private readonly ctxs: readonly RuleContext[];
   /**
@@ -84,9 +42,21 @@ export class Doctor {
    * array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
    */
   private readonly forward: Subscribers<(ctx: RuleContext, node: number) => boolean | void>[];
-  private readonly onClip: Subscribers<(ctx: RuleContext) => boolean | void>;
-  private readonly onUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
-  private readonly onUnmeasuredUpdate: Subscribers<(ctx: RuleContext, stats: UpdateStats | null) => boolean | void>;
+  private readonly onClip: Subscribers<ClipHook>;
+  private readonly onUpdate: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdate: Subscribers<UpdateHook>;
+  /** The same lists without the series rules: what a deferred step calls (see setDeferred). */
+  private readonly onClipNow: Subscribers<ClipHook>;
+  private readonly onUpdateNow: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
+  /** The series rules' hooks, called over the recorded steps (flush). */
+  private readonly clipSeries: Subscribers<SeriesHook>;
+  private readonly updateSeries: Subscribers<SeriesHook>;
+  /** Every list of the clip and update events, for unsubscribing. */
+  private readonly lists: readonly Subscribers<unknown>[];
+  /** The steps recorded for the series rules (null when no rule reads them), and whether they wait for a flush. */
+  private readonly series: StepSeries | null;
+  private deferred: boolean;
   private readonly onEpoch: number[];
   /** The rules with a pending hit to offer after each epoch (to the hit listener). */
   private readonly withPending: readonly Rule[];
@@ -94,11 +64,6 @@ export class Doctor {
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
-  /** The source's lines, for the column of statements the spec keeps only the line of. */
-  private readonly lines: readonly string[] | undefined;
-  /** The line of each node, and of each statement anchor: the tally key of a hit, computed once. */
-  private readonly nodeLines: readonly number[];
-  private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
   private epochs: number;
   private finished = false;
   /** The event whose hooks run (see HitListener). */
@@ -107,6 +72,8 @@ export class Doctor {
   private readonly oneMicroBatch: boolean;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
   private sampling = false;
+  /** The first step of the sampling period of the last step observed (NaN: to be found). */
+  private period = NaN;
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
@@ -118,31 +85,64 @@ export class Doctor {
       readonly rules?: readonly Rule[];
       readonly source?: string;
       readonly onHit?: HitListener;
+      /**
+       * Whether the series rules look at the recorded steps in batches (see setDeferred); by default when nobody
+       * listens to the hits as they happen (no onHit).
+       */
+      readonly deferred?: boolean;
+      /** Steps recorded before a deferred batch is looked at (the series' capacity). */
+      readonly batchSteps?: number;
     } = {},
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
     this.onHit = options.onHit;
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
-    this.lines = options.source?.split('\n');
+    this.tallies = new Tallies(trainer, options.source);
     this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
-    const subscribers = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
-      const out: Subscribers<F> = { fns: [], ctxs: [], ids: [] };
+    const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
+      const out = subscribers<F>();
       rules.forEach((r, k) => {
         const f = hook(r);
         if (f && where(r)) add(out, f, this.ctxs[k], k);
       });
       return out;
     };
-    this.forward = trainer.model.nodes.map(() => ({ fns: [], ctxs: [], ids: [] }));
+    this.forward = trainer.model.nodes.map(() => subscribers());
     rules.forEach((r, k) => {
       for (const i of r.forwardNodes?.(trainer) ?? []) add(this.forward[i], r.afterForward!, this.ctxs[k], k);
     });
-    this.onClip = subscribers((r) => r.afterClip);
-    this.onUpdate = subscribers((r) => r.afterUpdate);
-    this.onUnmeasuredUpdate = subscribers(
-      (r) => r.afterUpdate,
+    const series = (this.series = rules.some((r) => r.clipSeries || r.updateSeries)
+      ? new StepSeries(trainer, Math.max(1, options.batchSteps ?? 256))
+      : null);
+    this.deferred = options.deferred ?? !options.onHit;
+    // At each step's own event (not deferred), a series rule looks at that step alone, in catalogue order with the
+    // others: when two hit in one event, the first one's filter stops.
+    // A rule with a series hook is fed by it alone (a per-step hook beside it is for callers without a series).
+    const clipNow = (r: Rule): ClipHook | undefined =>
+      r.clipSeries ? (ctx) => r.clipSeries!(ctx, series!, series!.length, series!.length + 1) : r.afterClip;
+    const updateNow = (r: Rule): UpdateHook | undefined =>
+      r.updateSeries ? (ctx) => r.updateSeries!(ctx, series!, series!.length - 1, series!.length) : r.afterUpdate;
+    this.onClip = list(clipNow);
+    this.onUpdate = list(updateNow);
+    this.onUnmeasuredUpdate = list(updateNow, (r) => !r.needsUpdateStats);
+    this.onClipNow = list((r) => (r.clipSeries ? undefined : r.afterClip));
+    this.onUpdateNow = list((r) => (r.updateSeries ? undefined : r.afterUpdate));
+    this.onUnmeasuredUpdateNow = list(
+      (r) => (r.updateSeries ? undefined : r.afterUpdate),
       (r) => !r.needsUpdateStats,
     );
+    this.clipSeries = list((r) => r.clipSeries);
+    this.updateSeries = list((r) => r.updateSeries);
+    this.lists = [
+      this.onClip,
+      this.onUpdate,
+      this.onUnmeasuredUpdate,
+      this.onClipNow,
+      this.onUpdateNow,
+      this.onUnmeasuredUpdateNow,
+      this.clipSeries,
+      this.updateSeries,
+    ];
     this.onEpoch = rules.flatMap((r, k) => (r.afterEpoch ? [k] : []));
     this.withPending = options.onHit ? rules.filter((r) => r.pending) : [];
     const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
@@ -158,9 +158,6 @@ export class Doctor {
       : null;
     this.epochs = trainer.epochs.length;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
-    this.nodeLines = trainer.model.nodes.map((n) => n.line);
-    const at = (kind: Exclude<Anchor['kind'], 'layer'>) => anchorPosition(trainer.spec, trainer, { kind }).line;
-    this.kindLines = { optimizer: at('optimizer'), clip: at('clip'), loss: at('loss'), data: at('data') };
   }
 
   /**
@@ -220,16 +217,24 @@ export class Doctor {
   private forwarded(layer: number): void {
     this.at = layer;
     const s = this.forward[layer];
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) remove(s, k--);
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) unsubscribe([s], s.ids[k--]);
   }
 
   private clipped(): void {
     this.at = AT_CLIP;
-    const s = this.onClip;
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) remove(s, k--);
-    this.sampling =
-      this.stats !== null &&
-      this.trainer.step % this.thresholds.updateSamplePeriod < Math.max(1, this.thresholds.unchangedSteps);
+    const series = this.series,
+      deferred = this.deferred;
+    series?.recordClip(this.trainer);
+    const s = deferred ? this.onClipNow : this.onClip;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) unsubscribe(this.lists, s.ids[k--]);
+    if (series && !deferred) series.clipSeen = series.length + 1;
+    if (this.stats === null) return;
+    // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
+    const step = this.trainer.step,
+      th = this.thresholds;
+    if (!(step >= this.period && step < this.period + th.updateSamplePeriod))
+      this.period = step - (step % th.updateSamplePeriod);
+    this.sampling = step - this.period < Math.max(1, th.unchangedSteps);
     if (this.sampling) this.previous!.set(this.trainer.model.params);
   }
 
@@ -244,18 +249,63 @@ export class Doctor {
       this.sampledSteps++;
       if (!stats.consecutive) this.bursts++;
     }
+    const series = this.series,
+      deferred = this.deferred;
+    series?.closeStep(this.trainer);
     // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
-    const s = stats ? this.onUpdate : this.onUnmeasuredUpdate;
+    const s = deferred
+      ? stats
+        ? this.onUpdateNow
+        : this.onUnmeasuredUpdateNow
+      : stats
+        ? this.onUpdate
+        : this.onUnmeasuredUpdate;
     for (let k = 0; k < s.fns.length; k++)
-      if (s.fns[k](s.ctxs[k], stats) === false) {
-        const id = s.ids[k];
-        remove(s, k--);
-        // Gone from the other list too (a rule that asked for measurements is only in the full one).
-        const other = s === this.onUpdate ? this.onUnmeasuredUpdate : this.onUpdate,
-          j = other.ids.indexOf(id);
-        if (j >= 0) remove(other, j);
-      }
+      if (s.fns[k](s.ctxs[k], stats) === false) unsubscribe(this.lists, s.ids[k--]);
+    if (series) {
+      if (!deferred) {
+        series.updateSeen = series.length;
+        series.compact();
+      } else if (series.length === series.capacity) this.flush();
+    }
     if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
+  }
+
+  /**
+   * Hands the steps recorded since the series rules last looked to them, in step order (every clip event's numbers
+   * first, to the rules that read them, then every update event's): the hits each rule would have reported at the
+   * steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
+   * change, before findings are read, and before hits must be told as they happen again (setDeferred).
+   */
+  flush(): void {
+    const series = this.series;
+    if (!series) return;
+    this.at = AT_NONE;
+    const clipTo = series.length + (series.open ? 1 : 0);
+    if (series.clipSeen < clipTo) {
+      const s = this.clipSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.clipSeen, clipTo) === false) unsubscribe(this.lists, s.ids[k--]);
+      series.clipSeen = clipTo;
+    }
+    if (series.updateSeen < series.length) {
+      const s = this.updateSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false)
+          unsubscribe(this.lists, s.ids[k--]);
+      series.updateSeen = series.length;
+    }
+    series.compact();
+  }
+
+  /**
+   * Whether the series rules look at each step at its own event (false: the hits come as they happen, which a debug
+   * session's exception filters stop on) or at many recorded steps at once, later (true: the same hits, for much
+   * less per step; what a run does while no filter can stop). Turning it off flushes the recorded steps first.
+   */
+  setDeferred(deferred: boolean): void {
+    if (!deferred) this.flush();
+    this.deferred = deferred;
   }
 
   private epochEnded(): void {
@@ -272,6 +322,8 @@ export class Doctor {
    * Changes thresholds from the next check on (a debug session's settings or filter conditions changed).
    */
   setThresholds(t: Partial<DoctorThresholds>): void {
+    this.flush(); // the recorded steps were taken under the thresholds before
+    this.period = NaN;
     Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
   }
 
@@ -280,6 +332,7 @@ export class Doctor {
    * `origin` (the replay of debugger/nanOrigin.ts) says it first appeared.
    */
   observeError(e: NonFiniteError, origin?: { readonly node: number; readonly text: string }): void {
+    this.flush();
     const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
     this.at = AT_NONE;
     this.record(rule, {
@@ -297,129 +350,35 @@ export class Doctor {
 
   /** The findings so far, in source order; ends partial windows once. */
   findings(): Finding[] {
+    this.flush();
     this.at = AT_NONE;
     if (!this.finished) {
       this.finished = true;
       this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
     }
-    const out: Finding[] = [];
-    for (const t of this.tallies) {
-      const share = t.rule.persistence?.(this.thresholds) ?? 0;
-      const chances =
-        t.rule.per === 'window'
-          ? Math.ceil(this.steps / this.thresholds.window)
-          : t.rule.per === 'sampled'
-            ? this.sampledSteps
-            : t.rule.per === 'burst'
-              ? this.bursts
-              : this.steps;
-      if (share > 0 && t.count <= share * Math.max(1, chances)) continue;
-      const h = t.worst;
-      const f: Omit<Finding, 'fixes'> = {
-        rule: t.rule.id,
-        severity: 'warning',
-        layer: t.node >= 0 ? this.trainer.model.nodes[t.node].name : null,
-        node: t.node,
-        line: t.line,
-        column: t.column,
-        firstStep: t.firstStep,
-        lastStep: t.lastStep,
-        count: t.count,
-        evidence: { measured: h.measured, threshold: h.threshold, steps: t.steps },
-        message: h.message(),
-      };
-      out.push({ ...f, fixes: (t.rule.fixes ?? fixesFor)(f, this.trainer.spec, this.lines) });
-    }
-    return out.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+    const th = this.thresholds,
+      perStep = this.steps;
+    return this.tallies.findings(th, (per) =>
+      per === 'window'
+        ? Math.ceil(perStep / th.window)
+        : per === 'sampled'
+          ? this.sampledSteps
+          : per === 'burst'
+            ? this.bursts
+            : perStep,
+    );
   }
 
+  /** A hit, told to the listener (with the event whose hooks run) and folded. */
   private record(rule: Rule, h: Hit): void {
     this.onHit?.(rule.id, h, this.at);
-    const a = h.anchor,
-      line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
-    // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).
-    let variant = 0;
-    if (h.variant !== undefined) {
-      variant = this.variants.get(h.variant) ?? 0;
-      if (!variant) this.variants.set(h.variant, (variant = this.variants.size + 1));
-    }
-    const key = line * 1024 + variant;
-    let mine = this.talliesOf.get(rule);
-    if (!mine) this.talliesOf.set(rule, (mine = new Map()));
-    const t = mine.get(key);
-    if (!t) {
-      const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
-      const fresh: Tally = {
-        rule,
-        node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
-        line: pos.line,
-        column: pos.column,
-        firstStep: h.step,
-        lastStep: h.step,
-        count: 1,
-        worst: h,
-        steps: [h.step],
-      };
-      mine.set(key, fresh);
-      this.tallies.push(fresh);
-      return;
-    }
-    if (h.excess > t.worst.excess) {
-      t.worst = h;
-      if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
-    }
-    // Several layers of one line (a `repeat`) hitting in one step count once.
-    if (h.step === t.lastStep && t.count > 0) return;
-    t.lastStep = h.step;
-    t.count++;
-    if (t.steps.length < 5) t.steps.push(h.step);
+    this.tallies.record(rule, h);
   }
 }
+
+type ClipHook = (ctx: RuleContext) => boolean | void;
+type UpdateHook = (ctx: RuleContext, stats: UpdateStats | null) => boolean | void;
+type SeriesHook = (ctx: RuleContext, series: StepSeries, from: number, to: number) => boolean | void;
 
 /** The rule ids, for documentation and tests. */
 export type { RuleId };
-
-/**
- * One pass over each weight matrix after an update: ‖ΔW‖/‖W before‖ and whether every entry stayed within the
- * unchanged-weights tolerance.
- */
-function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
-  const p = t.model.params,
-    nodes = t.model.nodes,
-    rtol = th.unchangedRtol,
-    atol = th.unchangedAtol;
-  for (let k = 0; k < s.nodes.length; k++) {
-    const n = nodes[s.nodes[k]];
-    let d2 = 0,
-      w2 = 0,
-      same = 1;
-    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
-      const b = before[i],
-        d = p[i] - b;
-      d2 += d * d;
-      w2 += b * b;
-      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
-    }
-    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
-    s.unchanged[k] = same;
-  }
-}
-
-/** The rules subscribed to one event, in catalogue order: each one's bound hook, its context and its index. */
-interface Subscribers<F> {
-  readonly fns: F[];
-  readonly ctxs: RuleContext[];
-  readonly ids: number[];
-}
-
-function add<F>(s: Subscribers<F>, fn: F, ctx: RuleContext, id: number): void {
-  s.fns.push(fn);
-  s.ctxs.push(ctx);
-  s.ids.push(id);
-}
-
-function remove<F>(s: Subscribers<F>, k: number): void {
-  s.fns.splice(k, 1);
-  s.ctxs.splice(k, 1);
-  s.ids.splice(k, 1);
-}

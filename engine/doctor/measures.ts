@@ -5,6 +5,8 @@ import { ACTIVATION_TRAITS, type Activation } from '../nn/activations';
 import { nodeOps } from '../nn/layers';
 import type { ModelNode } from '../nn/model';
 import type { Trainer } from '../runtime/trainer';
+import type { DoctorThresholds } from './thresholds';
+import type { UpdateStats } from './types';
 
 /** True for a node whose activation can die (ReLU): its units' outputs are 0 wherever φ′ is 0. */
 export function isDyingLayer(n: { readonly activation?: string }): boolean {
@@ -65,4 +67,30 @@ export function variance(a: ArrayLike<number>, n: number): number {
   }
   const mean = n ? s / n : 0;
   return n ? Math.max(0, sq / n - mean * mean) : 0;
+}
+
+/**
+ * One pass over each weight matrix after an update (the doctor's UpdateStats): ‖ΔW‖/‖W before‖ and whether every
+ * entry stayed within the unchanged-weights tolerance.
+ */
+export function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
+  const p = t.model.params,
+    nodes = t.model.nodes,
+    rtol = th.unchangedRtol,
+    atol = th.unchangedAtol;
+  for (let k = 0; k < s.nodes.length; k++) {
+    const n = nodes[s.nodes[k]];
+    let d2 = 0,
+      w2 = 0,
+      same = 1;
+    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
+      const b = before[i],
+        d = p[i] - b;
+      d2 += d * d;
+      w2 += b * b;
+      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
+    }
+    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
+    s.unchanged[k] = same;
+  }
 }

@@ -2,6 +2,7 @@
 
 import type { NetworkSpec } from '../language/spec';
 import type { Trainer } from '../runtime/trainer';
+import type { StepSeries } from './series';
 import type { DoctorThresholds } from './thresholds';
 
 /** Every rule of the catalogue (docs/doctor.md). */
@@ -133,6 +134,16 @@ export interface Rule {
   /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
   afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
   afterEpoch?(ctx: RuleContext): void;
+  /**
+   * The series hooks: the clip (resp. update) events of the recorded steps in slots [from, to) of `series`, in step
+   * order. A rule that reads nothing of a step but the numbers the series records looks at them here, and the doctor
+   * decides when: at each step's event while an exception filter may stop on it, else in batches (every
+   * `series.capacity` steps, before thresholds change, and whenever findings are read). A rule must read the step's
+   * numbers from the series only (the trainer has moved on by then) and keep its own order-dependent state, so
+   * that both give the same hits. False unsubscribes, as for the other hooks (with nothing left to report).
+   */
+  clipSeries?(ctx: RuleContext, series: StepSeries, from: number, to: number): boolean | void;
+  updateSeries?(ctx: RuleContext, series: StepSeries, from: number, to: number): boolean | void;
   /**
    * Quick Fixes of a finding of this rule: edits of the source (`lines`, when the doctor was given the text).
    * A rule without this hook gets the catalogue's fixes of its id (fixes.ts).

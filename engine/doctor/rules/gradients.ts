@@ -1,31 +1,40 @@
 // exploding and vanishing gradients, from the per-layer gradient norms the trainer measures in its clip pass.
 
-import { lastWeightedNode, layerGradNorms } from '../measures';
 import type { Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
 /**
  * exploding: the global gradient norm before clipping is above the threshold and nothing bounded the step (no
- * `clip`, or a clip that still lets more through): sits on the `clip` line, else the optimizer line.
+ * `clip`, or a clip that still lets more through): sits on the `clip` line, else the optimizer line. Reads the
+ * recorded steps (StepSeries): the trainer's clip norms and per-layer ‖∇W‖ of each.
  */
 export function exploding(): Rule {
   return {
     id: 'exploding',
-    afterClip({ trainer: t, thresholds: th, report }) {
-      const before = t.clip.normBefore;
-      if (!(before > th.explodingNorm) || t.clip.normAfter <= th.explodingNorm) return;
-      const norms = layerGradNorms(t);
-      const worst = norms.reduce((a, b) => (b.norm > a.norm ? b : a), norms[0]);
-      report({
-        anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
-        step: t.step,
-        measured: before,
-        threshold: th.explodingNorm,
-        excess: before / th.explodingNorm,
-        message: () =>
-          `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[worst.node].name}', ‖∇W‖ = ${fmt(worst.norm)}); add or tighten 'clip norm', or lower the learning rate`,
-      });
+    clipSeries({ trainer: t, thresholds: th, report }, s, from, to) {
+      const w = s.width,
+        limit = th.explodingNorm,
+        normBefore = s.normBefore,
+        normAfter = s.normAfter;
+      for (let k = from; k < to; k++) {
+        const before = normBefore[k];
+        if (!(before > limit) || normAfter[k] <= limit) continue;
+        // The weighted node of the largest ‖∇W‖ (the first of equals), for the message.
+        let worst = 0;
+        for (let j = 1; j < w; j++) if (s.gradNorm[k * w + j] > s.gradNorm[k * w + worst]) worst = j;
+        const node = s.nodes[worst],
+          norm = s.gradNorm[k * w + worst];
+        report({
+          anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
+          step: s.step[k],
+          measured: before,
+          threshold: th.explodingNorm,
+          excess: before / th.explodingNorm,
+          message: () =>
+            `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[node].name}', ‖∇W‖ = ${fmt(norm)}); add or tighten 'clip norm', or lower the learning rate`,
+        });
+      }
     },
   };
 }
@@ -40,45 +49,56 @@ export const CONVERGED_LOSS = 1e-4;
 /**
  * vanishing: a layer's ‖∂L/∂W‖ below `vanishingRatio` × the output layer's, or its mean |∂L/∂W| below the absolute
  * floor (so a network that collapsed entirely is caught too); sits on the layer's line. Persistent: more than half
- * the steps. Silent on steps whose loss has fallen to `converged` × the first step's (CONVERGED_LOSS).
+ * the steps. Silent on steps whose loss has fallen to `converged` × the first step's (CONVERGED_LOSS). Reads the
+ * recorded steps (StepSeries): each one's loss and per-layer gradient statistics, as the trainer measured them.
  */
 export function vanishing(converged = CONVERGED_LOSS): Rule {
-  let last = -2, // the output layer the ratio refers to: found once per run
-    first = NaN; // the first step's loss
+  let first = NaN; // the first step's loss
   return {
     id: 'vanishing',
     persistence: (th) => th.persistence,
-    afterClip({ trainer: t, thresholds: th, report }) {
-      const nodes = t.model.nodes;
-      if (last === -2) last = lastWeightedNode(nodes);
+    clipSeries({ trainer: t, thresholds: th, report }, s, from, to) {
+      const nodes = t.model.nodes,
+        w = s.width,
+        last = w - 1; // the output layer the ratio refers to: the last weighted node
       if (last < 0) return false;
-      if (Number.isNaN(first)) first = t.loss;
-      if (t.loss <= converged * first) return; // a loss of 0 from the start included: nothing to learn
-      const ref = t.gradNorm[last];
-      for (let i = 0; i < nodes.length; i++) {
-        if (!nodes[i].wSize) continue;
-        const mean = t.meanAbsGrad[i];
-        if (mean < th.vanishingFloor)
-          report({
-            anchor: { kind: 'layer', node: i },
-            step: t.step,
-            measured: mean,
-            threshold: th.vanishingFloor,
-            excess: th.vanishingFloor / Math.max(mean, 1e-300),
-            message: () =>
-              `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
-          });
-        else if (i < last && ref > 0 && t.gradNorm[i] < th.vanishingRatio * ref) {
-          const r = t.gradNorm[i] / ref;
-          report({
-            anchor: { kind: 'layer', node: i },
-            step: t.step,
-            measured: r,
-            threshold: th.vanishingRatio,
-            excess: th.vanishingRatio / Math.max(r, 1e-300),
-            message: () =>
-              `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
-          });
+      // Read once per batch (thresholds change only between batches), and the series' arrays too.
+      const floor = th.vanishingFloor,
+        ratio = th.vanishingRatio,
+        loss = s.loss,
+        norms = s.gradNorm,
+        means = s.meanAbsGrad;
+      for (let k = from; k < to; k++) {
+        if (Number.isNaN(first)) first = loss[k];
+        if (loss[k] <= converged * first) continue; // a loss of 0 from the start included: nothing to learn
+        const row = k * w,
+          ref = norms[row + last];
+        for (let j = 0; j < w; j++) {
+          const mean = means[row + j];
+          if (mean < floor) {
+            const i = s.nodes[j];
+            report({
+              anchor: { kind: 'layer', node: i },
+              step: s.step[k],
+              measured: mean,
+              threshold: th.vanishingFloor,
+              excess: th.vanishingFloor / Math.max(mean, 1e-300),
+              message: () =>
+                `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
+            });
+          } else if (j < last && ref > 0 && norms[row + j] < ratio * ref) {
+            const i = s.nodes[j],
+              r = norms[row + j] / ref;
+            report({
+              anchor: { kind: 'layer', node: i },
+              step: s.step[k],
+              measured: r,
+              threshold: th.vanishingRatio,
+              excess: th.vanishingRatio / Math.max(r, 1e-300),
+              message: () =>
+                `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
+            });
+          }
         }
       }
     },
