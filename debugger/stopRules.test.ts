@@ -2,8 +2,12 @@
 // breakpoint or filter that silently never fires.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import type { TrainerEvent } from '../engine/runtime/trainer';
+import { vanishes } from '../engine/doctor/measures';
+import { parseNnet } from '../engine/language/parser';
+import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS } from './stopRules';
 
 const ev = (phase: TrainerEvent['phase'], layer = -1): TrainerEvent => ({ phase, layer, step: 0, epoch: 0, micro: 0 });
@@ -127,4 +131,58 @@ test('a condition false on step-constant names alone is evaluated once per step;
   );
   assert.equal(reads.get('phase'), 4);
   assert.equal(reads.get('step'), 1 + 4, 'the step-only condition once, the other at each of the 4 events');
+});
+
+test('after a whole step the vanishing filter decides as the doctor measures it (weighted nodes only, any stats)', () => {
+  // Batch norm and dropout between the dense layers: nodes with and without weights, of several kinds.
+  for (const file of ['deep-sigmoid-batchnorm.nnet', 'dropout.nnet']) {
+    const t = new Trainer(parseNnet(fs.readFileSync(path.join(__dirname, '..', 'examples', file), 'utf8')).spec!);
+    for (let i = 0; i < 3; i++) t.advanceStep();
+    const r = new StopRules();
+    r.setNetwork(t.model.nodes);
+    const weighted = t.model.nodes.flatMap((n, i) => (n.wSize ? [i] : []));
+    assert.ok(weighted.length >= 2 && weighted.length < t.model.nodes.length, `${file}: mixed nodes`);
+    const mean = Float64Array.from(t.meanAbsGrad),
+      norm = Float64Array.from(t.gradNorm);
+    // Each weighted node in turn made zero, small, equal to a floor or NaN, in its mean and its norm (the last one is
+    // the reference).
+    const variants: [number, 'mean' | 'norm', number][] = [[-1, 'mean', 0]];
+    for (const i of weighted) for (const v of [0, 1e-9, 1e-7, NaN]) variants.push([i, 'mean', v], [i, 'norm', v]);
+    let fired = 0;
+    for (const [i, which, v] of variants) {
+      t.meanAbsGrad.set(mean);
+      t.gradNorm.set(norm);
+      if (i >= 0) (which === 'mean' ? t.meanAbsGrad : t.gradNorm)[i] = v;
+      for (const threshold of [1e-30, 1e-3, 0.5, 1, 10])
+        for (const floor of [1e-30, 1e-7, 1e-3]) {
+          r.setExceptionFilters([{ id: 'vanishing', threshold, floor }]);
+          const want = vanishes(t, threshold, floor);
+          assert.equal(
+            r.stepHit(t),
+            want,
+            `${file}: node ${i} ${which} = ${v}, threshold ${threshold}, floor ${floor}`,
+          );
+          if (want) fired++;
+        }
+    }
+    assert.ok(fired > 0 && fired < variants.length * 15, `${file}: some fire and some do not (${fired})`);
+    t.dispose();
+  }
+});
+
+test('what a whole step asks of the rules: breakpoints on the network to decide, step filters to check', () => {
+  const r = new StopRules();
+  r.setNetwork(nodes);
+  assert.deepEqual(r.stepChecks, { bps: false, filters: false });
+  r.setExceptionFilters([{ id: 'nan', threshold: 0 }]);
+  assert.deepEqual(r.stepChecks, { bps: false, filters: false }, 'NaN: the trainer throws');
+  for (const id of ['exploding', 'vanishing', 'deadRelu'] as const) {
+    r.setExceptionFilters([{ id, threshold: 0.5 }]);
+    assert.deepEqual(r.stepChecks, { bps: false, filters: true }, id);
+  }
+  r.setExceptionFilters([]);
+  r.setBreakpoints([{ id: 1, nodes: [7], condition: 'step < 0' }]);
+  assert.deepEqual(r.stepChecks, { bps: false, filters: false }, 'a node the network does not have');
+  r.setBreakpoints([{ id: 1, nodes: [2], condition: 'step < 0' }]);
+  assert.deepEqual(r.stepChecks, { bps: true, filters: false });
 });

@@ -161,3 +161,31 @@ test('a network whose step is long gets a checkpoint at every step start (Step B
   assert.ok(new History(small, 256 << 20).interval > 1);
   small.dispose();
 });
+
+test('a ring that grows after it has wrapped keeps its checkpoints oldest first (rewinds stay exact)', () => {
+  const t = trainerFor('xor.nnet');
+  const h = new History(t, 1 << 30);
+  // Growth is paced by measured time; here it is decided by the test: none at first, so the two slots wrap, then some.
+  const ring = h as unknown as { mayGrow: () => boolean; stepsBetween: number };
+  let grow = false;
+  ring.mayGrow = () => grow;
+  const seen = new Map<number, string>();
+  for (let i = 0; i < 7 * 45; i++) {
+    if (i === 7 * 25) grow = true;
+    if (i === 7 * 40) grow = false;
+    ring.stepsBetween = 1; // a checkpoint at every step start, however quick the steps are
+    h.record();
+    const ev = t.advance()!;
+    seen.set(t.eventIndex - 1, shown(t, ev));
+  }
+  assert.ok(h.stats.count > 2 && h.stats.count < 40, `grew after wrapping: ${h.stats.count} checkpoints`);
+  const end = t.eventIndex - 1;
+  assert.equal(t.eventsPerStep, 7);
+  // The newest checkpoint is at step 44's start (0-based), and they are one step apart; the ring has wrapped fewer
+  // times since it grew than it has slots.
+  assert.equal(h.earliestStep, 44 - h.stats.count + 1, 'the oldest checkpoint is the one kept longest');
+  for (let target = h.earliestEvent; target <= end; target++) {
+    const ev = h.goTo(target)!;
+    assert.equal(shown(t, ev), seen.get(target), `state after event ${target}`);
+  }
+});

@@ -640,22 +640,12 @@ export class Trainer {
 
   /** Records per-node gradient statistics; one pass over the gradients, cheap next to the backward pass. */
   private measureGradients(): void {
-    const g = this.model.grads;
-    this.model.nodes.forEach((n, k) => {
-      if (!n.wSize) return;
-      let sum = 0,
-        max = 0,
-        sq = 0;
-      for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
-        const a = Math.abs(g[i]);
-        sum += a;
-        sq += a * a;
-        if (a > max) max = a;
-      }
-      this.meanAbsGrad[k] = sum / n.wSize;
-      this.maxAbsGrad[k] = max;
-      this.gradNorm[k] = Math.sqrt(sq);
-    });
+    const g = this.model.grads,
+      nodes = this.model.nodes;
+    for (let k = 0; k < nodes.length; k++) {
+      const n = nodes[k];
+      if (n.wSize) measureSegment(g, n.wOff, n.wSize, k, this.meanAbsGrad, this.maxAbsGrad, this.gradNorm);
+    }
   }
 
   private update(): void {
@@ -724,6 +714,34 @@ function countCorrect(a: Float32Array, y: Float32Array, B: number, K: number): n
     if (best === bestY) c++;
   }
   return c;
+}
+
+/**
+ * Mean |g|, max |g| and ‖g‖ of g[off, off + n), written at index k of the three statistics. A function of its own,
+ * not a closure: the debugger's run loop measures every step this way wherever it goes event by event (N5), and the
+ * loop inside a forEach callback ran ~6× slower (~25 ms against ~4 ms on N5's 2.1 M gradients).
+ */
+function measureSegment(
+  g: FloatArray,
+  off: number,
+  n: number,
+  k: number,
+  meanAbs: Float64Array,
+  maxAbs: Float64Array,
+  norm: Float64Array,
+): void {
+  let sum = 0,
+    max = 0,
+    sq = 0;
+  for (let i = off, end = off + n; i < end; i++) {
+    const a = Math.abs(g[i]);
+    sum += a;
+    sq += a * a;
+    if (a > max) max = a;
+  }
+  meanAbs[k] = sum / n;
+  maxAbs[k] = max;
+  norm[k] = Math.sqrt(sq);
 }
 
 function scale(a: Float32Array, n: number, s: number): void {
