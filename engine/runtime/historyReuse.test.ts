@@ -53,15 +53,19 @@ function truth(src: string, steps: number): string[] {
   return out;
 }
 
-/** A trainer `steps` steps in, trained in whole steps as the run loop does, with its history. */
-function trained(src: string, steps: number): { t: Trainer; h: History } {
+/**
+ * A trainer at least `steps` steps in, trained in whole steps as the run loop does, with its history, and the dumps
+ * of every event up to there walking forward. It ends after a step that began at a checkpoint (tiny networks keep one
+ * every few dozen steps), so stepping back within that step has what it may reuse.
+ */
+function trained(src: string, steps: number): { t: Trainer; h: History; want: string[] } {
   const t = trainer(src),
     h = new History(t, 64 << 20);
-  while (t.step < steps) {
+  while (t.step < steps || (t.step - 1) % h.interval !== 0) {
     h.record();
     t.advanceStep();
   }
-  return { t, h };
+  return { t, h, want: truth(src, t.step) };
 }
 
 /** Steps back one event at a time from where `t` is, `count` times, checking each landing against `want`. */
@@ -86,26 +90,23 @@ for (const [name, extra, layers, clip, optimizer] of [
   ['batch norm (nothing reused)', '', 'dense h1 6 relu\n  batchnorm bn1\n  dense out 3 softmax', true],
 ] as const) {
   test(`Step Back after whole steps equals every event reached forward: ${name}`, () => {
-    const src = source(extra, layers, clip, optimizer),
-      want = truth(src, 6);
-    const { t, h } = trained(src, 6);
+    const { t, h, want } = trained(source(extra, layers, clip, optimizer), 6),
+      end = t.step;
     // Every event of the last three steps, back to front: the forward pass reused, the backward pass kept, whole steps.
     stepBack(t, h, want, 3 * t.eventsPerStep);
     // And forward again, the same, and back again over what was kept.
-    while (t.step < 6) assert.equal(dump(t, t.advance()), want[t.eventIndex - 1]);
+    while (t.step < end) assert.equal(dump(t, t.advance()), want[t.eventIndex - 1]);
     stepBack(t, h, want, 2 * t.eventsPerStep + 3);
     t.dispose();
   });
 }
 
 test('an edit (Set Value) is not taken for a computed value: Step Back after it equals the original', () => {
-  const src = source(),
-    want = truth(src, 4);
-  const { t, h } = trained(src, 4);
+  const { t, h, want } = trained(source(), 4);
   const L = t.model.nodes.length,
     E = t.eventsPerStep;
   stepBack(t, h, want, E - 2); // to forward h2 of the last step
-  assert.deepEqual(t.eventBefore(), { phase: 'forward', layer: 1, step: 3, epoch: t.epoch, micro: 0 });
+  assert.deepEqual(t.eventBefore(), { phase: 'forward', layer: 1, step: t.step, epoch: t.epoch, micro: 0 });
   // The edit the run makes on Set Value: an activation the forward pass computed, then what the run does after one.
   t.model.acts[1][0] += 1;
   t.model.params[0] += 1;
@@ -119,9 +120,7 @@ test('an edit (Set Value) is not taken for a computed value: Step Back after it 
 });
 
 test('an edit after the backward pass: Step Back to the backward pass shows it as computed, not as edited', () => {
-  const src = source(),
-    want = truth(src, 3);
-  const { t, h } = trained(src, 3);
+  const { t, h, want } = trained(source(), 3);
   stepBack(t, h, want, 2); // clip, then the last backward event (restored from the state kept after it)
   t.advance(); // clip again
   t.model.grads[0] = 42;
