@@ -299,8 +299,8 @@ export class History {
       reported = from;
     while (t.eventIndex <= target) {
       const n = t.eventsThisStep;
-      if (t.fastStepReady && t.eventIndex + n - 1 <= target) {
-        // A whole step up to its update: taken whole by the generated code where training has already run it.
+      if (t.atStepStart && t.eventIndex + n - 1 <= target) {
+        // A whole step up to its update: taken whole (generated code where the network has it), as training does.
         const update: TrainerEvent = {
           phase: 'update',
           layer: -1,

@@ -538,16 +538,6 @@ export class Trainer {
     this.gradNorm.set(s.gradNorm);
   }
 
-  /**
-   * True at a step start whose whole step would run generated code already compiled (see advanceStep): a replay
-   * takes whole steps only then, since compiling one the first time costs more than the events it would save.
-   */
-  get fastStepReady(): boolean {
-    if (this.pos !== 0 || !this.fastSteps) return false;
-    const batch = this.spec.train.batch;
-    return !!this.fastSteps.get(Math.min(batch, this.trainRows.length - this.microInEpoch * batch));
-  }
-
   /** Events of the current step performed so far (0 at a step start). */
   get stepPosition(): number {
     return this.pos;
