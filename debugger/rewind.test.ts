@@ -6,7 +6,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseNnet } from '../engine/language/parser';
 import { History, RewindError, type ReplayProgress } from '../engine/runtime/history';
-import { tensorsAt } from '../engine/runtime/snapshot';
 import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import { reverseContinuePlan, stepBackPlan } from './rewind';
 import type { SubStepDef } from './substeps';
@@ -82,22 +81,3 @@ function t0Events(): number {
   const t = new Trainer(parseNnet(xor).spec!);
   return 2 * t.eventsPerStep + 3;
 }
-
-test('Reverse Continue without breakpoints replays nothing and lands where searching everything lands', () => {
-  const searched = trained(40 * t0Events());
-  const all = reverseContinuePlan(searched.t, searched.h, searched.t.eventIndex, () => false);
-  const want = all.land({ kind: 'done', result: finish(all.replay) });
-  const quick = trained(40 * t0Events());
-  const none = reverseContinuePlan(quick.t, quick.h, quick.t.eventIndex, null);
-  const first = none.replay.next();
-  assert.deepEqual(first, { done: true, value: null });
-  const got = none.land({ kind: 'done', result: first.value });
-  assert.deepEqual(got, want);
-  assert.equal(quick.t.eventIndex, searched.t.eventIndex);
-  assert.deepEqual(quick.t.saveState(), searched.t.saveState());
-  // What the stop shows (buffers the landing event has not computed are stale either way, and shown as such).
-  assert.ok(!('error' in got));
-  const ev = got.ev ?? { phase: 'update', layer: -1 }; // the start of training shows the parameters
-  const shown = (t: Trainer) => tensorsAt(t, ev.phase, ev.layer).map((x) => [x.path, Array.from(x.values)]);
-  assert.deepEqual(shown(quick.t), shown(searched.t));
-});

@@ -67,18 +67,17 @@ export function stepBackPlan(
 
 /**
  * Reverse Continue from event index `now`: searches back for the latest event where `hits` (the breakpoints, read
- * at the replayed event) says stop; without one it rewinds as far as the history reaches. `hits` null: no
- * breakpoint is set, so nothing is replayed to search (no event can hit) and it rewinds there at once.
+ * at the replayed event) says stop; without one it rewinds as far as the history reaches.
  */
 export function reverseContinuePlan(
   t: Trainer,
   h: History,
   now: number,
-  hits: ((ev: TrainerEvent) => boolean) | null,
+  hits: (ev: TrainerEvent) => boolean,
 ): RewindPlan<number | null> {
   return {
     title: 'Reverse Continue',
-    replay: hits ? h.searchBack(now - 1, hits) : nothingFound(),
+    replay: h.searchBack(now - 1, hits),
     land(outcome) {
       if (outcome.kind === 'failed') return { error: outcome.error };
       if (outcome.kind === 'cancelled') {
@@ -103,10 +102,4 @@ export function reverseContinuePlan(
       return { reason: 'breakpoint', ev: h.goTo(found) };
     },
   };
-}
-
-/** A search that finds nothing without replaying anything. */
-// eslint-disable-next-line require-yield
-function* nothingFound(): Generator<ReplayProgress, null> {
-  return null;
 }

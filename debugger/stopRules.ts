@@ -236,11 +236,6 @@ export class StopRules {
     return this.filters.has(filter);
   }
 
-  /** True if any breakpoint is set (without one, `check` never stops: Reverse Continue has nothing to search for). */
-  get hasBreakpoints(): boolean {
-    return this.byNode.size > 0;
-  }
-
   /**
    * True if any breakpoint or filter could fire after an event (lets the run loop skip all checks when none is
    * set). The NaN filter is not counted: the trainer throws on a non-finite value, and the run loop stops then.

@@ -448,17 +448,10 @@ export class TrainingRun {
     if (!t || !h || this.running || this.replay) return;
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
     this.rewind(
-      reverseContinuePlan(
-        t,
-        h,
-        t.eventIndex,
-        this.rules.hasBreakpoints
-          ? (ev) => {
-              this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
-              return this.rules.check(ev, this.scopeOf, false).stop;
-            }
-          : null,
-      ),
+      reverseContinuePlan(t, h, t.eventIndex, (ev) => {
+        this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
+        return this.rules.check(ev, this.scopeOf, false).stop;
+      }),
     );
   }
 
