@@ -293,33 +293,14 @@ export class History {
       if (!t.buffersCurrent) t.restoreState(cp);
     } else t.restoreState(cp);
     const from = t.eventIndex,
-      total = target + 1 - from,
-      L = t.model.nodes.length;
-    let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null,
-      reported = from;
+      total = target + 1 - from;
+    let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
-      const n = t.eventsThisStep;
-      if (t.atStepStart && t.eventIndex + n - 1 <= target) {
-        // A whole step up to its update: taken whole (generated code where the network has it), as training does.
-        const update: TrainerEvent = {
-          phase: 'update',
-          layer: -1,
-          step: t.step,
-          epoch: t.epoch,
-          micro: (n - 2) / (2 * L + 1) - 1,
-        };
-        if (!t.advanceStep()) break;
-        last = update;
-      } else {
-        last = t.advance(true);
-        if (!last) break;
-        if (t.atBackwardEnd) this.keepMid();
-      }
-      if (t.eventIndex - reported >= REPORT_EVERY || (last.phase === 'update' && t.eventIndex - reported >= 2))
-        if (t.eventIndex <= target) {
-          reported = t.eventIndex;
-          yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
-        }
+      last = t.advance(true);
+      if (!last) break;
+      if (t.atBackwardEnd) this.keepMid();
+      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
+        yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
     }
     return last;
   }

@@ -1,6 +1,6 @@
 // Step Back within a step reuses what is still valid (the forward pass in the buffers, the state kept after the
-// backward pass, whole steps taken whole): every event reached that way equals the event reached forward, byte for
-// byte, also after an edit (Set Value) and with micro-batches, dropout or batch norm, where nothing is reused.
+// backward pass): every event reached that way equals the event reached forward, byte for byte, also after an edit
+// (Set Value) and with micro-batches, dropout or batch norm, where nothing is reused.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -92,7 +92,7 @@ for (const [name, extra, layers, clip, optimizer] of [
   test(`Step Back after whole steps equals every event reached forward: ${name}`, () => {
     const { t, h, want } = trained(source(extra, layers, clip, optimizer), 6),
       end = t.step;
-    // Every event of the last three steps, back to front: the forward pass reused, the backward pass kept, whole steps.
+    // Every event of the last three steps, back to front: the forward pass reused, the backward pass kept.
     stepBack(t, h, want, 3 * t.eventsPerStep);
     // And forward again, the same, and back again over what was kept.
     while (t.step < end) assert.equal(dump(t, t.advance()), want[t.eventIndex - 1]);

@@ -364,11 +364,6 @@ export class Trainer {
     return this.pos > 0 ? this.eventAt(this.pos - 1) : null;
   }
 
-  /** Events of the current step (its micro-batches' forward, loss and backward events, clip and update). */
-  get eventsThisStep(): number {
-    return this.microThisStep * (2 * this.model.nodes.length + 1) + 2;
-  }
-
   /**
    * Performs the rest of the current optimizer step, or all of it from a step start; false when training is
    * finished. For callers that look at no event inside a step (the CLI, the benchmark, the debugger's run loop where
