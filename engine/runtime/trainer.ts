@@ -408,6 +408,8 @@ export class Trainer {
     if (!run) return false;
     const start = this.eventIndex,
       L = this.model.nodes.length;
+    // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
+    this.held = { start: -1, through: -1 };
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
