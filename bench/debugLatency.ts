@@ -21,11 +21,18 @@ export interface Spread {
   readonly median: number;
   readonly max: number;
   readonly count: number;
+  /** Every sample, in the order measured (which Step Back was the slow one). */
+  readonly samples: readonly number[];
 }
 
 const spread = (a: number[]): Spread => {
   const s = [...a].sort((x, y) => x - y);
-  return { median: s[s.length >> 1], max: s[s.length - 1], count: s.length };
+  return {
+    median: s[s.length >> 1],
+    max: s[s.length - 1],
+    count: s.length,
+    samples: a.map((x) => Math.round(x * 10) / 10),
+  };
 };
 
 /** A debug session on one worker thread, awaited message by message. */
@@ -54,11 +61,15 @@ class Session {
   }
 
   /** Sends `msg` and resolves with the next stop, and the milliseconds from sending to receiving it. */
-  request(msg: HostToWorker): Promise<{ stopped: Stopped; ms: number }> {
+  request(msg: HostToWorker): Promise<{ stopped: Stopped; ms: number; cpuMs: number }> {
     return new Promise((resolve, reject) => {
-      const t0 = performance.now();
+      const t0 = performance.now(),
+        c0 = process.cpuUsage();
       this.failed = reject;
-      this.waiting = (stopped) => resolve({ stopped, ms: performance.now() - t0 });
+      this.waiting = (stopped) => {
+        const c = process.cpuUsage(c0);
+        resolve({ stopped, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
+      };
       this.worker.post(msg);
     });
   }
@@ -81,6 +92,11 @@ export interface RewindLatency {
   readonly parameterCount: number;
   /** Step Back from a pause at full speed, `count` times in a row. */
   readonly stepBackMs: Spread;
+  /**
+   * The CPU time of this process (its threads: the worker's and the products' helper thread) over each of those Step
+   * Backs: the work done, which a loaded machine stretches in wall time but does not change.
+   */
+  readonly stepBackCpuMs: Spread;
   /**
    * Reverse Continue with no breakpoint: it searches all the history kept back to its oldest state, here the
    * `trainSeconds` of training since the previous rewind (unless the history's budget fills first).
@@ -105,11 +121,16 @@ export async function measureRewindLatency(
   try {
     s.start(specOf(net, makeData(net), 100_000).source);
     const back: number[] = [],
+      backCpu: number[] = [],
       reverse: number[] = [],
       went: number[] = [];
     await sleep(trainSeconds * 1000);
     await s.request({ kind: 'pause' });
-    for (let i = 0; i < stepBacks; i++) back.push((await s.request({ kind: 'step', step: 'back' })).ms);
+    for (let i = 0; i < stepBacks; i++) {
+      const r = await s.request({ kind: 'step', step: 'back' });
+      back.push(r.ms);
+      backCpu.push(r.cpuMs);
+    }
     for (let i = 0; i < reverses; i++) {
       s.worker.post({ kind: 'continue' });
       await sleep(trainSeconds * 1000);
@@ -121,6 +142,7 @@ export async function measureRewindLatency(
     return {
       parameterCount: s.parameterCount,
       stepBackMs: spread(back),
+      stepBackCpuMs: spread(backCpu),
       reverseContinueMs: spread(reverse),
       reverseContinueSteps: spread(went).median,
       trainSeconds,

@@ -217,3 +217,53 @@ test('the parse limits come from the start message: memory budget and CSV cap', 
   assert.ok(c?.kind === 'error', `refused, not ${c?.kind}`);
   assert.match(c.message, /more than the limit/);
 });
+
+test('Set Value: stepping back past an edit never takes what the edited network computed for what the original did', async () => {
+  /** A debug session on xor paused on entry, and a way to send a message and await the stop (or reply) it brings. */
+  const session = () => {
+    let waiting: ((m: WorkerToHost) => void) | null = null;
+    const r = new TrainingRun((m) => {
+      if ((m.kind === 'stopped' || m.kind === 'reply') && waiting) waiting(m);
+    });
+    const send = (msg: HostToWorker) =>
+      new Promise<WorkerToHost>((resolve) => {
+        waiting = resolve;
+        r.handle(msg);
+      });
+    const start = send({
+      kind: 'start',
+      fileName: 'xor.nnet',
+      source: xorSource,
+      debug: true,
+      stopOnEntry: true,
+      breakpoints: [],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    return { r, send, start };
+  };
+  const tensorsOf = (m: WorkerToHost) => {
+    assert.ok(m.kind === 'stopped');
+    return m.tensors.map((x) => [x.path, x.values && Array.from(x.values)]);
+  };
+  // The original: the clip event of the first step.
+  const original = session();
+  await original.start;
+  for (let i = 0; i < 5; i++) await original.send({ kind: 'step', step: 'over' });
+  const clip = await original.send({ kind: 'step', step: 'over' });
+  assert.ok(clip.kind === 'stopped' && clip.location.phase === 'clip' && clip.location.step === 0);
+  original.r.handle({ kind: 'stop' });
+
+  // Edited at its first event (the output layer's weight), run through the step, then back to its clip event: the
+  // rewind restores the step's start, before the edit, so the clip shows the original gradients again.
+  const edited = session();
+  await edited.start;
+  await edited.send({ kind: 'step', step: 'over' });
+  const set = await edited.send({ kind: 'setValue', id: 1, path: 'out.W[0][0]', value: '3.5' });
+  assert.ok(set.kind === 'reply' && set.ok, JSON.stringify(set));
+  for (let i = 0; i < 6; i++) await edited.send({ kind: 'step', step: 'over' }); // to the update
+  const back = await edited.send({ kind: 'step', step: 'back' });
+  assert.ok(back.kind === 'stopped' && back.location.phase === 'clip' && back.location.step === 0);
+  assert.deepEqual(tensorsOf(back), tensorsOf(clip));
+  edited.r.handle({ kind: 'stop' });
+});

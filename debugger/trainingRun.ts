@@ -150,6 +150,7 @@ export class TrainingRun {
         return reply(this.post, msg.kind, msg.id, () => {
           const t = this.requirePaused();
           const text = applySetValue(t, this.scope(), msg.path, msg.value);
+          t.forgetBuffers(); // an edited buffer is no longer what the events computed
           this.history?.truncateAfter(t.eventIndex); // the future is different now
           t.epochs.forgetAhead();
           return { text };

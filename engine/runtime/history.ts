@@ -103,6 +103,14 @@ export class History {
    * the ring, what the last growth took, and when the last checkpoint was taken.
    */
   private growth = { trainedMs: 0, spentMs: 0, lastMs: 0, seenAt: 0 };
+  /**
+   * The state just after the backward pass of the step a Step Back last replayed, sharing the parameters of that
+   * step's checkpoint (null: none kept). Stepping back within that step restores it instead of replaying the
+   * forward and backward passes again, while the buffers still hold that step (Trainer.buffersCurrent); `spare`
+   * keeps its gradient buffer for the next one.
+   */
+  private mid: TrainerState | null = null;
+  private midSpare: TrainerState | undefined;
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(
@@ -146,6 +154,7 @@ export class History {
     const began = performance.now(),
       g = this.growth;
     g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);
+    this.mid = null; // the slot it shares with may be taken now
     const grew = this.save();
     const now = (g.seenAt = performance.now());
     if (grew) {
@@ -277,16 +286,36 @@ export class History {
         `cannot rewind to event ${target + 1}: the oldest state kept is event ${oldest.eventIndex + 1} (step ${oldest.step + 1}); raise the history budget to keep more`,
       );
     }
-    t.restoreState(this.nearestAtOrBefore(target));
+    const cp = this.nearestAtOrBefore(target);
+    const mid = this.mid;
+    if (mid && mid.eventIndex > cp.eventIndex && mid.eventIndex <= target + 1) {
+      // Within the step whose backward pass is kept: nothing before it to replay while the buffers still hold it.
+      t.restoreState(mid);
+      if (!t.buffersCurrent) t.restoreState(cp);
+    } else t.restoreState(cp);
     const from = t.eventIndex,
       total = target + 1 - from;
-    let last: TrainerEvent | null = null;
+    let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
-      last = t.advance();
-      if (last && (t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
+      last = t.advance(true);
+      if (!last) break;
+      if (t.atBackwardEnd) this.keepMid();
+      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
         yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
     }
     return last;
+  }
+
+  /** Keeps the state just after this step's backward pass (see `mid`), if this step's start is a checkpoint. */
+  private keepMid(): void {
+    const t = this.trainer,
+      start = t.eventIndex - t.stepPosition;
+    if (this.mid?.eventIndex === t.eventIndex || !t.buffersCurrent) return;
+    let k = this.count - 1;
+    while (k > 0 && this.at(k).eventIndex > start) k--;
+    const cp = this.at(k);
+    if (cp.eventIndex !== start) return;
+    this.mid = this.midSpare = t.saveState(this.midSpare, cp);
   }
 
   /**
@@ -328,6 +357,7 @@ export class History {
 
   /** Forgets checkpoints after the trainer's current event (used when the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
+    if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     while (this.count > 1 && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
   }
 

@@ -218,6 +218,14 @@ export class Trainer {
 
   /** Stops this trainer's use of the helper thread (a no-op after the first call, or with one thread). */
   private releaseThreads: () => void = () => {};
+  /**
+   * What the model's buffers hold: the outputs of events 0..`through` of the step whose first event is `start`
+   * (−1: nothing known). Training is deterministic, so an event performed again from an exact state writes the same
+   * values, and a replay may take a forward event's outputs from the buffers instead (see `advance(reuse)`).
+   */
+  private held = { start: -1, through: -1 };
+  /** Whether a forward event may be taken from the buffers at all: it draws nothing and carries no state. */
+  private readonly forwardReusable: boolean;
 
   /** @throws SpecError when the spec cannot be trained (see validateSpec). */
   constructor(
@@ -253,6 +261,7 @@ export class Trainer {
     if (t.shuffle) this.rng.shuffle(this.trainRows);
     // Whole generated steps take one micro-batch per step, and clip by norm or not at all.
     this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
+    this.forwardReusable = this.model.nodes.every((n, i) => !nodeOps(n.kind).draws && !this.model.carriedState(i));
     this.startStep();
     if ((options.threads ?? defaultDenseThreads()) >= 2) this.releaseThreads = acquireDenseThreads();
   }
@@ -280,8 +289,12 @@ export class Trainer {
     return this.finished ? null : this.eventAt(this.pos);
   }
 
-  /** Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError. */
-  advance(): TrainerEvent | null {
+  /**
+   * Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError.
+   * `reuse` (for replays): a forward event whose outputs the buffers already hold for this very step (it was
+   * performed before from the same state, see `held`) is not computed again; everything else it does is done.
+   */
+  advance(reuse = false): TrainerEvent | null {
     if (this.finished) {
       this.releaseThreads();
       return null;
@@ -289,10 +302,13 @@ export class Trainer {
     const ev = this.eventAt(this.pos);
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     if (this.pos === 0) this.model.grads.fill(0);
+    const start = this.eventIndex - this.pos,
+      h = this.held;
     switch (ev.phase) {
       case 'forward':
         if (ev.layer === 0) this.loadMicroBatch(ev.micro);
-        this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
+        if (!(reuse && h.start === start && h.through >= this.pos))
+          this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
         break;
       case 'loss':
         this.computeLoss();
@@ -307,10 +323,45 @@ export class Trainer {
         this.update();
         break;
     }
+    this.hold(start, this.pos);
     this.pos++;
     this.eventIndex++;
     if (ev.phase === 'update') this.startStep();
     return ev;
+  }
+
+  /** Notes that event `pos` of the step starting at event `start` has just been performed (see `held`). */
+  private hold(start: number, pos: number): void {
+    const h = this.held;
+    // Micro-batches share the buffers, so only a step of one micro-batch (and of reusable forward events) is tracked.
+    if (!this.forwardReusable || this.microThisStep !== 1) h.start = h.through = -1;
+    else if (h.start === start && h.through >= pos - 1) h.through = Math.max(h.through, pos);
+    else {
+      h.start = pos === 0 ? start : -1;
+      h.through = pos === 0 ? 0 : -1;
+    }
+  }
+
+  /**
+   * Forgets what the buffers were known to hold: call after anything but the trainer's events wrote into them
+   * (Set Value), so no replay takes an edited value for a computed one.
+   */
+  forgetBuffers(): void {
+    this.held.start = this.held.through = -1;
+  }
+
+  /**
+   * True when the buffers hold the outputs of the current step's events up to the one just performed (as they are
+   * after its events, or after restoring a state of this step saved when they were): restoring such a state then
+   * needs no event replayed for what the stop shows. False at a step start.
+   */
+  get buffersCurrent(): boolean {
+    return this.pos > 0 && this.held.start === this.eventIndex - this.pos && this.held.through >= this.pos - 1;
+  }
+
+  /** The event just performed, within the current step (null at a step start). */
+  eventBefore(): TrainerEvent | null {
+    return this.pos > 0 ? this.eventAt(this.pos - 1) : null;
   }
 
   /**
@@ -357,6 +408,8 @@ export class Trainer {
     if (!run) return false;
     const start = this.eventIndex,
       L = this.model.nodes.length;
+    // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
+    this.held = { start: -1, through: -1 };
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
@@ -378,6 +431,8 @@ export class Trainer {
     }
     this.update();
     this.eventIndex = start + this.eventsPerStep;
+    // The generated step leaves every buffer as the events would (fastStep.test.ts): they hold all of this step.
+    if (this.forwardReusable) this.held = { start, through: this.eventsPerStep - 1 };
     this.startStep();
     return true;
   }
@@ -395,10 +450,17 @@ export class Trainer {
   /**
    * Everything that determines the rest of the run, copied (into `reuse`'s buffers when given, so a ring of
    * checkpoints allocates no new arrays). Activation buffers are not saved: after restoring,
-   * advance at least one event (from a step start, the events of the step recompute everything shown).
+   * advance at least one event (from a step start, the events of the step recompute everything shown), unless
+   * `buffersCurrent` says they still hold what the stop shows. `shared`: the checkpoint of this step's start, whose
+   * parameters, optimizer state and row order the new state refers to instead of copying them (they change only at
+   * the update); it is then valid only as long as that checkpoint is unchanged.
    */
-  saveState(reuse?: TrainerState): TrainerState {
+  saveState(reuse?: TrainerState, shared?: TrainerState): TrainerState {
     const m = this.model;
+    // What no event before the update changes (parameters, optimizer, row order, carried state) may be shared with
+    // the checkpoint of this step's start instead of copied, where nothing carries state from step to step.
+    if (shared && (shared.eventIndex !== this.eventIndex - this.pos || !this.forwardReusable))
+      throw new Error('a state can share only with the start of its own step, in a network carrying no state');
     const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A =>
       dst ? (dst.set(src as never), dst) : (src.slice() as A);
     return {
@@ -420,11 +482,11 @@ export class Trainer {
       stepLossSum: this.stepLossSum,
       epochs: this.epochs.length,
       lastEpoch: this.epochs.last,
-      params: copy(m.params, reuse?.params),
+      params: shared ? shared.params : copy(m.params, reuse?.params),
       grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined),
       rng: this.rng.getState(),
-      trainRows: copy(this.trainRows, reuse?.trainRows),
-      optimizer: this.optimizer.saveState(reuse?.optimizer),
+      trainRows: shared ? shared.trainRows : copy(this.trainRows, reuse?.trainRows),
+      optimizer: shared ? shared.optimizer : this.optimizer.saveState(reuse?.optimizer),
       carried: m.nodes.map((_, i) => {
         const st = m.carriedState(i),
           r = reuse?.carried[i];
@@ -471,6 +533,16 @@ export class Trainer {
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
+  }
+
+  /** Events of the current step performed so far (0 at a step start). */
+  get stepPosition(): number {
+    return this.pos;
+  }
+
+  /** True just after the step's last backward event (its clip event is next). */
+  get atBackwardEnd(): boolean {
+    return this.pos === this.microThisStep * (2 * this.model.nodes.length + 1);
   }
 
   /** True between steps (before the first forward event of a step): the cheapest place to save state. */
