@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import { denseBackward, denseForward, useSimdKernels } from './dense';
 import {
   acquireDenseThreads,
+  CLAIM_SLOTS,
+  claimChunk,
+  claimWord,
   denseHelpersRunning,
   denseSplitCount,
   setParallelThreshold,
@@ -109,4 +112,28 @@ test('without users the helper never starts, and products run on one thread', ()
   } finally {
     setParallelThreshold(undefined);
   }
+});
+
+test('a helper holding an earlier job claims nothing of it once its chunks are gone, whatever CHUNKS says now', () => {
+  const c = new Int32Array(CLAIM_SLOTS.length);
+  // Job 5: four chunks, claimed in order, then none.
+  c[CLAIM_SLOTS.chunks] = 4;
+  c[CLAIM_SLOTS.claim] = claimWord(5, 4, 0);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map(() => claimChunk(c, 5)),
+    [0, 1, 2, 3, -1],
+  );
+  // This thread has begun writing job 6, of eight chunks, and has not yet published its claim word: a helper that
+  // woke late with job 5's tag must not take a fifth chunk of job 5 (with job 6's half-written arguments).
+  c[CLAIM_SLOTS.chunks] = 8;
+  assert.equal(claimChunk(c, 5), -1);
+  c[CLAIM_SLOTS.claim] = claimWord(6, 8, 0);
+  assert.equal(claimChunk(c, 5), -1);
+  assert.deepEqual(
+    Array.from({ length: 9 }, () => claimChunk(c, 6)),
+    [0, 1, 2, 3, 4, 5, 6, 7, -1],
+  );
+  // Tags wrap at 23 bits: the word keeps the tag's low bits.
+  c[CLAIM_SLOTS.claim] = claimWord((1 << 23) + 7, 2, 0);
+  assert.equal(claimChunk(c, 7), 0);
 });

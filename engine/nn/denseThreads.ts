@@ -25,8 +25,8 @@ import { setParallelKernels, simdInstance, simdModule, type SimdKernels } from '
 export const PARALLEL_MIN_MACS = 1 << 24;
 
 // The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
-// claims the next chunk (CLAIM: the job's tag in the high bits, the next chunk in the low 16), so a helper that
-// wakes late (a busy machine) takes fewer chunks instead of making this thread wait for a fixed half.
+// claims the next chunk (CLAIM: the job's tag, its number of chunks and the next chunk, one word: see claimWord), so
+// a helper that wakes late (a busy machine) takes fewer chunks instead of making this thread wait for a fixed half.
 const SEQ = 0, // the latest job
   CLAIM = 1,
   FINISHED = 2, // chunks of the latest job computed
@@ -44,6 +44,19 @@ const FWD = 1,
   DX = 3;
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 const MAX_CHUNKS = 8;
+/** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
+const TAG_BITS = 23,
+  TAG_MASK = (1 << TAG_BITS) - 1;
+/**
+ * The claim word of a job: its tag, its number of chunks (≤ MAX_CHUNKS < 16) and the next chunk to claim. The count
+ * travels with the tag: a helper that wakes late, still holding an earlier job's tag, must compare that job's own
+ * count, not CHUNKS, which this thread may already have rewritten for the next job (it read the next job's larger
+ * count as the earlier one's, claimed a chunk past its end with the next job's half-written arguments, and counted
+ * it as finished: parameters differed between one and two threads now and then on a busy machine).
+ */
+export function claimWord(tag: number, chunks: number, next: number): number {
+  return ((tag & TAG_MASK) << 8) | (chunks << 4) | next;
+}
 /** Atomics.load rounds before sleeping in Atomics.wait: products of one step follow each other within microseconds. */
 const SPIN = 20000;
 
@@ -52,8 +65,8 @@ const CHUNK_SOURCE = `
 function claim(c, tag) {
   for (;;) {
     const v = Atomics.load(c, ${CLAIM});
-    if (v >>> 16 !== tag || (v & 0xffff) >= c[${CHUNKS}]) return -1;
-    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 0xffff;
+    if (v >>> 8 !== tag || (v & 15) >= ((v >>> 4) & 15)) return -1;
+    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 15;
   }
 }
 function runChunk(k, c, i) {
@@ -79,7 +92,7 @@ while (!Atomics.load(c, ${STOPPED})) {
   let s = 0, spins = 0;
   while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
   seen = s;
-  for (let i = claim(c, s & 0x7fff); i >= 0; i = claim(c, s & 0x7fff)) {
+  for (let i = claim(c, s & ${TAG_MASK}); i >= 0; i = claim(c, s & ${TAG_MASK})) {
     const n = c[${CHUNKS}];
     try {
       runChunk(k, c, i);
@@ -97,6 +110,10 @@ const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim, runCh
   claim: (c: Int32Array, tag: number) => number;
   runChunk: (k: SimdKernels, c: Int32Array, i: number) => void;
 };
+
+/** For tests: the control block's layout as far as claiming goes, and a claim as either thread makes it. */
+export const CLAIM_SLOTS = { claim: CLAIM, chunks: CHUNKS, length: ARGS + 7 } as const;
+export const claimChunk = (control: Int32Array, tag: number): number => claim(control, tag);
 
 interface Helper {
   readonly worker: Worker;
@@ -241,7 +258,7 @@ function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args:
   const c = h.control,
     step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
     chunks = Math.ceil(total / step),
-    tag = ++h.seq & 0x7fff;
+    tag = ++h.seq & TAG_MASK;
   splits++;
   c[KIND] = kind;
   c[CHUNKS] = chunks;
@@ -249,7 +266,7 @@ function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args:
   c[TOTAL] = total;
   for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
   Atomics.store(c, FINISHED, 0);
-  Atomics.store(c, CLAIM, tag << 16);
+  Atomics.store(c, CLAIM, claimWord(tag, chunks, 0));
   Atomics.store(c, SEQ, h.seq);
   Atomics.notify(c, SEQ);
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
