@@ -82,15 +82,22 @@ async function pressTrain(wb: Workbench): Promise<string> {
 
 /**
  * Sets (or, with `on` false, removes) the breakpoint on a 1-based line of the active editor: Go to Line, F9, and the
- * gutter read back until it is right (F9 toggles, so it is pressed again only while the glyph is still wrong).
+ * gutter read back until it is right (F9 toggles, so it is pressed again only while the glyph is still wrong). The
+ * right state must hold for 600 ms: the gutter is redrawn as a session ends, and a glyph missing for a moment once
+ * passed for a breakpoint removed, so F9 was never pressed (CI: doctor-filters waited in vain for the removal).
  */
 export async function setBreakpoint(wb: Workbench, line: number, on = true): Promise<void> {
   await wb.gotoLine(line);
-  let pressedAt = 0;
+  let pressedAt = 0,
+    rightSince = 0;
   await wb.waitUntil(
     on ? `a breakpoint glyph on line ${line}` : `the breakpoint on line ${line} removed`,
     async () => {
-      if ((await breakpointLines(wb.page)).includes(line) === on) return true;
+      if ((await breakpointLines(wb.page)).includes(line) === on) {
+        rightSince ||= Date.now();
+        return Date.now() - rightSince >= 600;
+      }
+      rightSince = 0;
       if (Date.now() - pressedAt > 3_000) {
         if (pressedAt > 0) await wb.gotoLine(line);
         pressedAt = Date.now();
