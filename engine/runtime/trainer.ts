@@ -4,162 +4,52 @@
 
 import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
-import { layerKind, nodeOps } from '../nn/layers';
+import { nodeOps } from '../nn/layers';
 import { lossBackward, lossForward } from '../nn/losses';
-import { flattenLayers, Model } from '../nn/model';
+import { Model } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
-import { createOptimizer, type Optimizer, type OptimizerState } from '../nn/optimizers';
+import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { compileFastStep, type FastStep } from '../nn/fastStep';
 import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
 import { EpochLog } from './epochLog';
 import { applyWeights } from '../io/weights';
+import { allFinite, countCorrect, measureSegment, scale } from './batchMath';
+import { Evaluator } from './evaluator';
+import {
+  NonFiniteError,
+  type ClipState,
+  type GradStats,
+  type TrainerEvent,
+  type TrainerOptions,
+  type TrainerState,
+} from './trainerTypes';
+import { validateSpec } from './validateSpec';
 
-/** The kinds of events in one training step, in order. */
-export type Phase = 'forward' | 'loss' | 'backward' | 'clip' | 'update';
+export * from './trainerTypes';
+export { SpecError, validateSpec } from './validateSpec';
 
-/** An event that has just completed (or, from `peek`, is next). */
-export interface TrainerEvent {
-  readonly phase: Phase;
-  /** Node index for forward/backward, else -1. */
-  readonly layer: number;
-  /** Optimizer step this event belongs to (0-based). */
-  readonly step: number;
-  readonly epoch: number;
-  /** Micro-batch within the step (0-based; always 0 without accumulation). */
-  readonly micro: number;
-}
-
-/** Mean and max |∂L/∂W| of one node with weights (W of dense layers and projections, γ of batch norm). */
-export interface GradStats {
-  readonly name: string;
-  /** Node index. */
-  readonly node: number;
-  readonly meanAbsGrad: number;
-  readonly maxAbsGrad: number;
-}
-
-/** What one clip event saw and did. */
-export interface ClipState {
-  readonly normBefore: number;
-  readonly normAfter: number;
-  readonly coefficient: number;
-  /** Entries clamped by clip-by-value (0 for clip by norm or none). */
-  readonly clippedValues: number;
-}
-
-/** Metrics of one completed epoch; accuracies for classification losses only. */
-export interface EpochMetrics {
-  readonly epoch: number;
-  readonly loss: number;
-  readonly accuracy: number | null;
-  readonly valLoss: number | null;
-  readonly valAccuracy: number | null;
-}
-
-/** A copy of a trainer's state between two events (see Trainer.saveState). */
-export interface TrainerState {
-  readonly eventIndex: number;
-  readonly pos: number;
-  readonly step: number;
-  readonly epoch: number;
-  readonly batchSize: number;
-  readonly loss: number;
-  readonly previousLoss: number;
-  readonly lr: number;
-  readonly baseLr: number;
-  readonly clip: ClipState;
-  readonly microInEpoch: number;
-  readonly microThisStep: number;
-  readonly epochLossSum: number;
-  readonly epochCorrect: number;
-  readonly epochSeen: number;
-  readonly stepLossSum: number;
-  /** Epochs recorded in the epoch log, and the newest one's metrics (the log may no longer hold it after a long run). */
-  readonly epochs: number;
-  readonly lastEpoch: EpochMetrics | undefined;
-  readonly params: Float32Array;
-  /** null at a step start, where the gradients are all zero (halves what a checkpoint copies for plain SGD). */
-  readonly grads: Float32Array | null;
-  readonly rng: ReturnType<Prng['getState']>;
-  readonly trainRows: Int32Array;
-  readonly optimizer: OptimizerState;
-  /** Per node, the state its kind carries from step to step (batch norm's running statistics), or null. */
-  readonly carried: readonly (readonly FloatArray[] | null)[];
-  readonly meanAbsGrad: Float64Array;
-  readonly maxAbsGrad: Float64Array;
-  readonly gradNorm: Float64Array;
-}
-
-/** Training stopped by a non-finite number; names where it first appeared. */
-export class NonFiniteError extends Error {
-  constructor(
-    message: string,
-    readonly step: number,
-    readonly layer: number,
-  ) {
-    super(message);
-  }
-}
-
-/** A spec handed to the engine API directly (not through the parser) that cannot be trained. */
-export class SpecError extends Error {}
-
-/** Throws SpecError for what the parser would have refused: empty data, wrong widths, NaN, zero-size layers. */
-export function validateSpec(spec: NetworkSpec): void {
-  const fail = (m: string): never => {
-    throw new SpecError(m);
-  };
-  if (!(spec.inputSize >= 1)) fail(`input width must be at least 1, not ${spec.inputSize}`);
-  if (!spec.layers.length) fail('the network has no layers');
-  const visit = (layers: NetworkSpec['layers']) =>
-    layers.forEach((l) => {
-      if (l.kind === 'residual') {
-        if (!l.body.length) fail(`residual '${l.name}' has no layers`);
-        visit(l.body);
-        return;
-      }
-      const kind = layerKind(l.kind);
-      if (!kind) fail(`layer '${l.name}' has an unknown kind '${l.kind}'`);
-      const problem = kind!.validate?.(l);
-      if (problem) fail(problem);
-    });
-  visit(spec.layers);
-  const outputs = flattenLayers(spec.inputSize, spec.layers).nodes.at(-1)!.outWidth;
-  const { x, y } = spec.data;
-  if (!x.length) fail('there are no data rows');
-  if (x.length !== y.length) fail(`${x.length} input rows but ${y.length} target rows`);
-  x.forEach((row, i) => {
-    if (row.length !== spec.inputSize) fail(`row ${i} has ${row.length} inputs; the network takes ${spec.inputSize}`);
-  });
-  y.forEach((row, i) => {
-    if (row.length !== outputs) fail(`row ${i} has ${row.length} targets; the network outputs ${outputs}`);
-  });
-  [x, y].forEach((rows, which) =>
-    rows.forEach((row, i) =>
-      row.forEach((v, j) => {
-        if (!Number.isFinite(v))
-          fail(`${which ? 'target' : 'input'} [${i}][${j}] is ${v}; data must be finite numbers`);
-      }),
-    ),
-  );
-  const t = spec.train;
-  if (!(Number.isInteger(t.batch) && t.batch >= 1)) fail(`batch size must be a positive integer, not ${t.batch}`);
-  if (!(Number.isInteger(t.accumulate) && t.accumulate >= 1))
-    fail(`accumulate must be a positive integer, not ${t.accumulate}`);
-  if (!(t.validation >= 0 && t.validation < 1)) fail(`validation fraction must be in [0, 1), not ${t.validation}`);
-  if (x.length - Math.floor(x.length * t.validation) < 1) fail('validation leaves no training rows');
-}
-
-/** How a trainer runs (never what it computes: every option gives the same numbers bit for bit). */
-export interface TrainerOptions {
-  /**
-   * Threads for the large dense products: 1, or 2 for a helper thread that takes part of each (denseThreads.ts).
-   * Default: 2 where the machine has two or more cores (the helper starts only on the first large product).
-   */
-  readonly threads?: number;
-}
+/** The trainer's scalar fields that a saved state copies as they are (counters, losses, learning rates, the clip). */
+const SCALARS = [
+  'eventIndex',
+  'pos',
+  'step',
+  'epoch',
+  'batchSize',
+  'loss',
+  'previousLoss',
+  'lr',
+  'baseLr',
+  'clip',
+  'microInEpoch',
+  'microThisStep',
+  'epochLossSum',
+  'epochCorrect',
+  'epochSeen',
+  'stepLossSum',
+] as const;
+type Scalar = (typeof SCALARS)[number];
 
 /** Trains a checked network spec, one event at a time. */
 export class Trainer {
@@ -179,8 +69,8 @@ export class Trainer {
   readonly fusedOutput: boolean;
   readonly rng: Prng;
   private readonly xAll: Float32Array;
-  /** Evaluation twin of `model`, made on first use (see evaluationModel). */
-  private evalModel: Model | null = null;
+  /** Evaluation-mode passes over this model's parameters (validation loss, predictions). */
+  private readonly evaluator: Evaluator;
   /** Generated whole steps per batch size (see advanceStep); null for a network that cannot have one. */
   private fastSteps: Map<number, FastStep | null> | null;
   private readonly yAll: Float32Array;
@@ -246,6 +136,7 @@ export class Trainer {
     this.fusedOutput = this.model.fusesWith(spec.loss);
     this.xAll = Float32Array.from(spec.data.x.flat());
     this.yAll = Float32Array.from(spec.data.y.flat());
+    this.evaluator = new Evaluator(spec, this.model, this.xAll, this.yAll, this.outputs, this.fusedOutput, this.rng);
     const all = Int32Array.from({ length: n }, (_, i) => i);
     const nVal = Math.floor(n * t.validation);
     if (nVal > 0) this.rng.shuffle(all);
@@ -447,6 +338,13 @@ export class Trainer {
     return true;
   }
 
+  /** The trainer's scalar fields a saved state holds (see SCALARS). */
+  private scalars(): Pick<TrainerState, Scalar> {
+    const out = {} as Record<Scalar, unknown>;
+    for (const k of SCALARS) out[k] = this[k];
+    return out as Pick<TrainerState, Scalar>;
+  }
+
   /**
    * Everything that determines the rest of the run, copied (into `reuse`'s buffers when given, so a ring of
    * checkpoints allocates no new arrays). Activation buffers are not saved: after restoring,
@@ -464,22 +362,7 @@ export class Trainer {
     const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A =>
       dst ? (dst.set(src as never), dst) : (src.slice() as A);
     return {
-      eventIndex: this.eventIndex,
-      pos: this.pos,
-      step: this.step,
-      epoch: this.epoch,
-      batchSize: this.batchSize,
-      loss: this.loss,
-      previousLoss: this.previousLoss,
-      lr: this.lr,
-      baseLr: this.baseLr,
-      clip: this.clip,
-      microInEpoch: this.microInEpoch,
-      microThisStep: this.microThisStep,
-      epochLossSum: this.epochLossSum,
-      epochCorrect: this.epochCorrect,
-      epochSeen: this.epochSeen,
-      stepLossSum: this.stepLossSum,
+      ...this.scalars(),
       epochs: this.epochs.length,
       lastEpoch: this.epochs.last,
       params: shared ? shared.params : copy(m.params, reuse?.params),
@@ -501,24 +384,7 @@ export class Trainer {
   /** Puts back a state from `saveState` of this trainer. */
   restoreState(s: TrainerState): void {
     const m = this.model;
-    Object.assign(this, {
-      eventIndex: s.eventIndex,
-      pos: s.pos,
-      step: s.step,
-      epoch: s.epoch,
-      batchSize: s.batchSize,
-      loss: s.loss,
-      previousLoss: s.previousLoss,
-      lr: s.lr,
-      baseLr: s.baseLr,
-      clip: s.clip,
-      microInEpoch: s.microInEpoch,
-      microThisStep: s.microThisStep,
-      epochLossSum: s.epochLossSum,
-      epochCorrect: s.epochCorrect,
-      epochSeen: s.epochSeen,
-      stepLossSum: s.stepLossSum,
-    });
+    for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
     if (s.grads) m.grads.set(s.grads);
@@ -567,29 +433,7 @@ export class Trainer {
 
   /** Runs the network in evaluation mode (no dropout, running batch-norm statistics) on rows of inputs. */
   predict(rows: readonly (readonly number[])[]): number[][] {
-    const m = this.evaluationModel(),
-      B = m.maxBatch,
-      C = this.spec.inputSize,
-      L = m.nodes.length,
-      out: number[][] = [];
-    for (let start = 0; start < rows.length; start += B) {
-      const n = Math.min(B, rows.length - start);
-      for (let r = 0; r < n; r++) m.acts[0].set(rows[start + r], r * C);
-      for (let i = 0; i < L; i++) m.forwardNode(i, n, 'eval', this.rng);
-      for (let r = 0; r < n; r++) out.push(Array.from(m.acts[L].subarray(r * this.outputs, (r + 1) * this.outputs)));
-    }
-    return out;
-  }
-
-  /** The model evaluation runs on: shares the parameters, keeps the training step's activations untouched. */
-  private evaluationModel(): Model {
-    return (this.evalModel ??= new Model(
-      this.spec.inputSize,
-      this.spec.layers,
-      this.model.maxBatch,
-      Float32Array,
-      this.model,
-    ));
+    return this.evaluator.predict(rows);
   }
 
   private eventAt(pos: number): TrainerEvent {
@@ -735,92 +579,11 @@ export class Trainer {
     const accuracy = classify ? this.epochCorrect / Math.max(1, this.epochSeen) : null;
     let valLoss: number | null = null,
       valAccuracy: number | null = null;
-    if (this.valRows.length) [valLoss, valAccuracy] = this.evaluate(this.valRows, classify);
+    if (this.valRows.length) [valLoss, valAccuracy] = this.evaluator.evaluate(this.valRows, classify);
     this.epochs.push({ epoch: this.epoch + 1, loss, accuracy, valLoss, valAccuracy: classify ? valAccuracy : null });
     this.epochLossSum = this.epochCorrect = this.epochSeen = 0;
     this.microInEpoch = 0;
     this.epoch++;
     if (this.spec.train.shuffle) this.rng.shuffle(this.trainRows);
   }
-
-  /** Mean loss and accuracy on `rows` in evaluation mode (uses the model's buffers; draws nothing from the PRNG). */
-  private evaluate(rows: Int32Array, classify: boolean): [number, number] {
-    const m = this.evaluationModel(),
-      B = m.maxBatch,
-      C = this.spec.inputSize,
-      K = this.outputs,
-      L = m.nodes.length;
-    const y = new Float32Array(B * K);
-    let lossSum = 0,
-      correct = 0;
-    for (let start = 0; start < rows.length; start += B) {
-      const n = Math.min(B, rows.length - start);
-      for (let r = 0; r < n; r++) {
-        const row = rows[start + r];
-        m.acts[0].set(this.xAll.subarray(row * C, row * C + C), r * C);
-        y.set(this.yAll.subarray(row * K, row * K + K), r * K);
-      }
-      for (let i = 0; i < L; i++) m.forwardNode(i, n, 'eval', this.rng);
-      lossSum += lossForward(this.spec.loss, m.logits(), m.acts[L], y, n, K, this.fusedOutput) * n;
-      if (classify) correct += countCorrect(m.acts[L], y, n, K);
-    }
-    return [lossSum / rows.length, correct / rows.length];
-  }
-}
-
-/** Correct predictions in a batch: argmax for several outputs, threshold 0.5 for one. */
-function countCorrect(a: Float32Array, y: Float32Array, B: number, K: number): number {
-  let c = 0;
-  for (let r = 0; r < B; r++) {
-    const o = r * K;
-    if (K === 1) {
-      if ((a[o] >= 0.5 ? 1 : 0) === (y[o] >= 0.5 ? 1 : 0)) c++;
-      continue;
-    }
-    let best = 0,
-      bestY = 0;
-    for (let j = 1; j < K; j++) {
-      if (a[o + j] > a[o + best]) best = j;
-      if (y[o + j] > y[o + bestY]) bestY = j;
-    }
-    if (best === bestY) c++;
-  }
-  return c;
-}
-
-/**
- * Mean |g|, max |g| and ‖g‖ of g[off, off + n), written at index k of the three statistics. A function of its own,
- * not a closure: the debugger's run loop measures every step this way wherever it goes event by event (N5), and the
- * loop inside a forEach callback ran ~6× slower (~25 ms against ~4 ms on N5's 2.1 M gradients).
- */
-function measureSegment(
-  g: FloatArray,
-  off: number,
-  n: number,
-  k: number,
-  meanAbs: Float64Array,
-  maxAbs: Float64Array,
-  norm: Float64Array,
-): void {
-  let sum = 0,
-    max = 0,
-    sq = 0;
-  for (let i = off, end = off + n; i < end; i++) {
-    const a = Math.abs(g[i]);
-    sum += a;
-    sq += a * a;
-    if (a > max) max = a;
-  }
-  meanAbs[k] = sum / n;
-  maxAbs[k] = max;
-  norm[k] = Math.sqrt(sq);
-}
-
-function scale(a: Float32Array, n: number, s: number): void {
-  for (let i = 0; i < n; i++) a[i] *= s;
-}
-
-function allFinite(a: Float32Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
 }
