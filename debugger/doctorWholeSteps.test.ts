@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
 import { Trainer } from '../engine/runtime/trainer';
+import { OVERFLOW_FIXTURES, REPO_ROOT } from '../test/fixtures';
 import {
   defaultFilterThreshold,
   EXCEPTION_FILTERS,
@@ -25,8 +26,8 @@ const EXAMPLES = fs
   .filter((f) => f.endsWith('.nnet'))
   .sort();
 /** Networks that overflow (a NaN ends the run) at the forward pass, on the way back, in the update; also with ReLU. */
-const OVERFLOWS = ['overflow', 'overflow-backward', 'overflow-update'].flatMap((f) => {
-  const file = path.join(__dirname, '..', 'test', 'fixtures', `${f}.nnet`),
+const OVERFLOWS = OVERFLOW_FIXTURES.flatMap((f) => {
+  const file = path.join(REPO_ROOT, f),
     text = fs.readFileSync(file, 'utf8');
   return [text, text.replace('dense h1 4 identity', 'dense h1 8 relu')].map((source) => ({ file, source }));
 });

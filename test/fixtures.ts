@@ -1,6 +1,8 @@
 // Network specs built by hand for tests that skip the parser (gradient checks, agreement with TensorFlow.js, the
 // seed lesson): the fields a test does not vary, written once.
 
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Activation } from '../engine/nn/activations';
 import type { InitSpec } from '../engine/nn/init';
 import type { DenseSpec } from '../engine/nn/layers/dense';
@@ -85,4 +87,23 @@ export function wideNetworkSource(width: number, train: readonly string[]): stri
     'train',
     ...train.map((l) => `  ${l}`),
   ].join('\n');
+}
+
+/** The repository's root directory. */
+export const REPO_ROOT = path.join(__dirname, '..');
+
+/**
+ * The networks that overflow (a NaN ends the run) at the forward pass, on the way back and in the update: paths
+ * from the repository root. Their hidden layer is `dense h1 4 identity`, which tests vary to ReLU and tanh.
+ */
+export const OVERFLOW_FIXTURES: readonly string[] = ['overflow', 'overflow-backward', 'overflow-update'].map((f) =>
+  path.join('test', 'fixtures', `${f}.nnet`),
+);
+
+/** Every example and every overflowing network, sorted: paths from the repository root. */
+export function examplesAndOverflows(): string[] {
+  const examples = readdirSync(path.join(REPO_ROOT, 'examples'))
+    .filter((f) => f.endsWith('.nnet'))
+    .map((f) => path.join('examples', f));
+  return [...examples, ...OVERFLOW_FIXTURES].sort();
 }

@@ -2,21 +2,17 @@
 // every example and on networks that overflow at each place a step can (forward, backward, update).
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { examplesAndOverflows, REPO_ROOT } from '../../test/fixtures';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import { Trainer } from '../runtime/trainer';
 import { diagnoseRun } from './run';
 
-const ROOT = path.join(__dirname, '..', '..');
-const FILES = [
-  ...readdirSync(path.join(ROOT, 'examples'))
-    .filter((f) => f.endsWith('.nnet'))
-    .map((f) => path.join('examples', f)),
-  ...['overflow', 'overflow-backward', 'overflow-update'].map((f) => path.join('test', 'fixtures', `${f}.nnet`)),
-].sort();
+const ROOT = REPO_ROOT;
+const FILES = examplesAndOverflows();
 
 /** Steps taken whole with an observer between clip and update (the doctor's). */
 let observedWhole = 0;

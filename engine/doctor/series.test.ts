@@ -3,9 +3,10 @@
 // not divide the run, findings read mid-run and mid-step, thresholds changed mid-run and deferral switched off.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { examplesAndOverflows, REPO_ROOT } from '../../test/fixtures';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
@@ -14,13 +15,8 @@ import { Doctor } from './doctor';
 import { doctoredStep } from './run';
 import type { Finding } from './types';
 
-const ROOT = path.join(__dirname, '..', '..');
-const FILES = [
-  ...readdirSync(path.join(ROOT, 'examples'))
-    .filter((f) => f.endsWith('.nnet'))
-    .map((f) => path.join('examples', f)),
-  ...['overflow', 'overflow-backward', 'overflow-update'].map((f) => path.join('test', 'fixtures', `${f}.nnet`)),
-].sort();
+const ROOT = REPO_ROOT;
+const FILES = examplesAndOverflows();
 
 /** Every tally a finding, every window's shares reported: each hit shows. */
 const EVERY_CHECK = { persistence: 0, deadReluShare: -1, saturatedShare: -1 };
