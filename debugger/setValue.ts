@@ -10,11 +10,18 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Parameter tensors that may be edited (by the last part of their path). */
 const EDITABLE = /\.(W|b|gamma|beta|P|c)$/;
 
+/** A Set Value made: the new value as text, and the write itself, which a replay passing the edit's event makes again. */
+export interface SetValueEdit {
+  readonly text: string;
+  /** Writes the value again (the same assignment: making it twice is making it once). */
+  readonly apply: () => void;
+}
+
 /**
- * Parses `value` as a finite number and writes it to `path`; returns the new value as text.
+ * Parses `value` as a finite number and writes it to `path`; returns the new value as text and the write.
  * @throws Error with a message for the user when the path or value is not editable.
  */
-export function applySetValue(t: Trainer, scope: ExprScope, path: string, value: string): string {
+export function applySetValue(t: Trainer, scope: ExprScope, path: string, value: string): SetValueEdit {
   const text = value.trim();
   // Decimal only: Number() would also take '0x10', '0b1', '' and ' ', which no one means as a weight.
   if (!DECIMAL.test(text)) throw new Error(`'${value}' is not a decimal number (e.g. 0.5, -1e-3)`);
@@ -22,8 +29,11 @@ export function applySetValue(t: Trainer, scope: ExprScope, path: string, value:
   if (!Number.isFinite(v)) throw new Error(`'${value}' is not a finite number`);
   if (path === 'lr') {
     if (!(v > 0)) throw new Error('the learning rate must be positive');
-    t.baseLr = v;
-    return formatValue(v);
+    const apply = () => {
+      t.baseLr = v;
+    };
+    apply();
+    return { text: formatValue(v), apply };
   }
   const m = /^([A-Za-z_][\w.]*?)((?:\[\d+\])+)$/.exec(path.replace(/\s+/g, ''));
   if (!m || !EDITABLE.test(m[1]))
@@ -41,7 +51,12 @@ export function applySetValue(t: Trainer, scope: ExprScope, path: string, value:
   });
   // Parameters are float32: a value beyond its range would be stored as ±Inf.
   if (!Number.isFinite(Math.fround(v))) throw new Error(`${text} is beyond the float32 range of a weight (±3.4e38)`);
-  // Parameter tensors are views onto the trainer's parameter buffer, so this writes the real weight.
-  (tensor.data as Float32Array)[flat] = v;
-  return formatValue((tensor.data as Float32Array)[flat]);
+  // Parameter tensors are views onto the trainer's parameter buffer, so this writes the real weight (and a replay,
+  // which restores that buffer in place, the same one again).
+  const data = tensor.data as Float32Array,
+    apply = () => {
+      data[flat] = v;
+    };
+  apply();
+  return { text: formatValue(data[flat]), apply };
 }

@@ -218,7 +218,7 @@ test('the parse limits come from the start message: memory budget and CSV cap', 
   assert.match(c.message, /more than the limit/);
 });
 
-test('Set Value: stepping back past an edit never takes what the edited network computed for what the original did', async () => {
+test('Set Value is part of the history: Step Back shows the edited run after the edit and the original before it, and forward again makes the edit again', async () => {
   /** A debug session on xor paused on entry, and a way to send a message and await the stop (or reply) it brings. */
   const session = () => {
     let waiting: ((m: WorkerToHost) => void) | null = null;
@@ -246,24 +246,129 @@ test('Set Value: stepping back past an edit never takes what the edited network 
     assert.ok(m.kind === 'stopped');
     return m.tensors.map((x) => [x.path, x.values && Array.from(x.values)]);
   };
-  // The original: the clip event of the first step.
+  const weightOf = async (send: (msg: HostToWorker) => Promise<WorkerToHost>) => {
+    const r = await send({ kind: 'evaluate', id: 9, expression: 'out.W[0][0]' });
+    assert.ok(r.kind === 'reply' && r.ok, JSON.stringify(r));
+    return (r as { text: string }).text;
+  };
+  const stepTo = async (
+    send: (msg: HostToWorker) => Promise<WorkerToHost>,
+    kind: 'over' | 'back',
+    phase: string,
+    step: number,
+  ) => {
+    const m = await send({ kind: 'step', step: kind });
+    assert.ok(m.kind === 'stopped' && m.location.phase === phase && m.location.step === step, JSON.stringify(m));
+    return m;
+  };
+  // The original run, unedited: its first step's clip event.
   const original = session();
   await original.start;
   for (let i = 0; i < 5; i++) await original.send({ kind: 'step', step: 'over' });
-  const clip = await original.send({ kind: 'step', step: 'over' });
-  assert.ok(clip.kind === 'stopped' && clip.location.phase === 'clip' && clip.location.step === 0);
+  const originalClip = await stepTo(original.send, 'over', 'clip', 0);
   original.r.handle({ kind: 'stop' });
 
-  // Edited at its first event (the output layer's weight), run through the step, then back to its clip event: the
-  // rewind restores the step's start, before the edit, so the clip shows the original gradients again.
+  // Edited at its first event (the output layer's weight), then on through the step to its update and the next
+  // step's first event: the clip it passed shows the edited network's gradients.
   const edited = session();
   await edited.start;
   await edited.send({ kind: 'step', step: 'over' });
+  const before = await weightOf(edited.send);
   const set = await edited.send({ kind: 'setValue', id: 1, path: 'out.W[0][0]', value: '3.5' });
   assert.ok(set.kind === 'reply' && set.ok, JSON.stringify(set));
-  for (let i = 0; i < 6; i++) await edited.send({ kind: 'step', step: 'over' }); // to the update
-  const back = await edited.send({ kind: 'step', step: 'back' });
-  assert.ok(back.kind === 'stopped' && back.location.phase === 'clip' && back.location.step === 0);
-  assert.deepEqual(tensorsOf(back), tensorsOf(clip));
+  for (let i = 0; i < 4; i++) await edited.send({ kind: 'step', step: 'over' });
+  const editedClip = await stepTo(edited.send, 'over', 'clip', 0);
+  assert.notDeepEqual(tensorsOf(editedClip), tensorsOf(originalClip), 'the edit changes the gradients');
+  await stepTo(edited.send, 'over', 'update', 0);
+  const next = await stepTo(edited.send, 'over', 'forward', 1);
+
+  // Back to the clip (a replay from the step's start, before the edit): what the edited run showed there.
+  await stepTo(edited.send, 'back', 'update', 0);
+  assert.deepEqual(tensorsOf(await stepTo(edited.send, 'back', 'clip', 0)), tensorsOf(editedClip));
+  // Back before the edit: the weight as it was then.
+  for (let i = 0; i < 5; i++) await edited.send({ kind: 'step', step: 'back' });
+  assert.equal(await weightOf(edited.send), '3.5', 'at the event where it was made, the edit shows');
+  const first = await edited.send({ kind: 'step', step: 'back' });
+  assert.ok(first.kind === 'stopped' && first.reason === 'entry', JSON.stringify(first));
+  assert.equal(await weightOf(edited.send), before, 'before the edit, the original weight');
+  // Forward again, live this time, over the edit's event: the run makes it again and ends where it was.
+  for (let i = 0; i < 5; i++) await edited.send({ kind: 'step', step: 'over' });
+  assert.deepEqual(tensorsOf(await stepTo(edited.send, 'over', 'clip', 0)), tensorsOf(editedClip));
+  await stepTo(edited.send, 'over', 'update', 0);
+  assert.deepEqual(tensorsOf(await stepTo(edited.send, 'over', 'forward', 1)), tensorsOf(next));
   edited.r.handle({ kind: 'stop' });
+});
+
+test('Set Value: a run passing an edit again after a rewind makes it again, where it takes whole steps too', async () => {
+  /** A debug session on xor that takes whole steps wherever nothing can stop inside them, paused on entry. */
+  const session = async () => {
+    const out: WorkerToHost[] = [];
+    const r = new TrainingRun((m) => out.push(m), 'always');
+    const next = async (kind: WorkerToHost['kind'], msg: HostToWorker) => {
+      const from = out.length;
+      r.handle(msg);
+      for (let i = 0; i < 2000 && !out.slice(from).some((m) => m.kind === kind); i++)
+        await new Promise((res) => setTimeout(res, 2));
+      const m = out.slice(from).find((x) => x.kind === kind);
+      assert.ok(m, `no ${kind} after ${msg.kind}`);
+      return m;
+    };
+    await next('stopped', {
+      kind: 'start',
+      fileName: 'xor.nnet',
+      source: xorSource,
+      debug: true,
+      stopOnEntry: true,
+      breakpoints: [],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    /** Continues to step 40's backward pass of the output layer (a condition on the step alone, 1-based: whole steps before). */
+    const toStep40 = async () => {
+      r.handle({
+        kind: 'setBreakpoints',
+        breakpoints: [{ id: 1, nodes: [1], condition: 'step == 40', phases: ['backward'] }],
+      });
+      const m = await next('stopped', { kind: 'continue' });
+      assert.ok(m.kind === 'stopped' && m.reason === 'breakpoint' && m.location.step === 39, JSON.stringify(m));
+    };
+    const weights = async () => {
+      const m = await next('reply', { kind: 'evaluate', id: 7, expression: 'h1.W' });
+      assert.ok(m.kind === 'reply' && m.ok, JSON.stringify(m));
+      return (m as { text: string }).text;
+    };
+    return { r, next, toStep40, weights };
+  };
+  let wholeSteps = 0;
+  const advanceStep = Trainer.prototype.advanceStep;
+  Trainer.prototype.advanceStep = function (this: Trainer, beforeUpdate?: () => void) {
+    wholeSteps++;
+    return advanceStep.call(this, beforeUpdate);
+  };
+  try {
+    // Edited after the first event, then on to step 40.
+    const a = await session();
+    await a.next('stopped', { kind: 'step', step: 'over' });
+    const set = await a.next('reply', { kind: 'setValue', id: 1, path: 'out.W[0][0]', value: '3.5' });
+    assert.ok(set.kind === 'reply' && set.ok, JSON.stringify(set));
+    await a.toStep40();
+    const edited = await a.weights();
+    // The same, but back to the start (before the edit) first: going forward again passes the edit's event.
+    const b = await session();
+    await b.next('stopped', { kind: 'step', step: 'over' });
+    await b.next('reply', { kind: 'setValue', id: 1, path: 'out.W[0][0]', value: '3.5' });
+    const entry = await b.next('stopped', { kind: 'step', step: 'back' });
+    assert.ok(entry.kind === 'stopped' && entry.reason === 'entry', JSON.stringify(entry));
+    const before = wholeSteps;
+    await b.toStep40();
+    assert.ok(wholeSteps - before > 10, `whole steps were taken (${wholeSteps - before})`);
+    assert.equal(await b.weights(), edited);
+    // And the edit does show at step 40: without it the weights there differ.
+    const c = await session();
+    await c.toStep40();
+    assert.notEqual(await c.weights(), edited);
+    for (const s of [a, b, c]) s.r.handle({ kind: 'stop' });
+  } finally {
+    Trainer.prototype.advanceStep = advanceStep;
+  }
 });

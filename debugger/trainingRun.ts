@@ -149,11 +149,15 @@ export class TrainingRun {
       case 'setValue':
         return reply(this.post, msg.kind, msg.id, () => {
           const t = this.requirePaused();
-          const text = applySetValue(t, this.scope(), msg.path, msg.value);
+          const edit = applySetValue(t, this.scope(), msg.path, msg.value);
           t.forgetBuffers(); // an edited buffer is no longer what the events computed
-          this.history?.truncateAfter(t.eventIndex); // the future is different now
+          // The future is different now; replays and the run make the edit again wherever they reach this event.
+          this.history?.edit(() => {
+            edit.apply();
+            t.forgetBuffers();
+          });
           t.epochs.forgetAhead();
-          return { text };
+          return { text: edit.text };
         });
       case 'layerDetail':
         return reply(this.post, msg.kind, msg.id, () => ({
@@ -288,6 +292,8 @@ export class TrainingRun {
       stepFilters = checks?.filters === true ? rules : null;
     /** A step taken again event by event (an exception filter or a NaN in it: its events say where they stop). */
     let redo = -1;
+    // The next Set Value to make again on the way (after a rewind to before it): no whole step may pass over it.
+    let editAt = history !== null ? history.nextEditAfter(t.eventIndex) : Infinity;
     let last = this.current;
     // After whole steps, `last` is the latest one's update event, built only when needed (wholeUpdate): at step ≥ 0.
     // Plain locals, no closure over them: one would keep them in a heap context, written at every step.
@@ -318,6 +324,7 @@ export class TrainingRun {
           whole &&
           t.atStepStart &&
           t.step !== redo &&
+          t.eventIndex + t.eventsPerStep <= editAt &&
           (doctor === null || doctor.canTakeWhole) &&
           (stepBps === null || stepBps.quietStep(t.step, t.epoch))
         ) {
@@ -349,6 +356,7 @@ export class TrainingRun {
             redo = step;
             continue;
           }
+          if (t.eventIndex === editAt) editAt = this.arriveAtEdit(history!);
           // The step's last event, its update: where a Pause now stops, with the state the events would leave.
           wholeStep = step;
           wholeEpoch = epoch;
@@ -358,6 +366,7 @@ export class TrainingRun {
         }
         const ev = t.advance();
         if (!ev) return this.finish(false);
+        if (t.eventIndex === editAt) editAt = this.arriveAtEdit(history!);
         last = ev;
         wholeStep = -1;
         // Each event once: a replay after Step Back is not observed again (and its hits do not stop twice).
@@ -376,6 +385,12 @@ export class TrainingRun {
     this.msPerStep = steps > 0 ? (performance.now() - began) / steps : Infinity;
     if (this.pauseRequested) return this.stop('pause', this.current);
     setImmediate(() => this.runSlice());
+  }
+
+  /** Makes again the Set Values made at the trainer's event (the run reached it again); returns the next one's index. */
+  private arriveAtEdit(history: History): number {
+    history.arrive();
+    return history.nextEditAfter(this.trainer!.eventIndex);
   }
 
   /**

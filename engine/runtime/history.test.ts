@@ -189,3 +189,46 @@ test('a ring that grows after it has wrapped keeps its checkpoints oldest first 
     assert.equal(shown(t, ev), seen.get(target), `state after event ${target}`);
   }
 });
+
+test('an edit made while paused is part of the history: every replay passing its event makes it again', () => {
+  const t = trainerFor('xor.nnet'),
+    h = new History(t, 1 << 20);
+  const live: string[] = []; // fingerprint after each event, by event index
+  const go = (events: number) => {
+    for (let i = 0; i < events; i++) {
+      h.record();
+      t.advance();
+      live[t.eventIndex] = fingerprint(t);
+    }
+  };
+  go(40); // mid-step (xor has 7 events a step)
+  const edit = () => {
+    t.model.params[0] = 2.5;
+    t.baseLr = 0.2;
+  };
+  edit();
+  h.edit(edit);
+  live[40] = fingerprint(t);
+  go(60);
+  assert.equal(h.nextEditAfter(0), 40);
+  assert.equal(h.nextEditAfter(40), Infinity);
+  // To every event before, at and after the edit, and by the other replays too: what the run was there.
+  for (const target of [5, 38, 39, 40, 41, 47, 70, 99]) {
+    h.goTo(target);
+    assert.equal(fingerprint(t), live[target + 1], `goTo(${target})`);
+  }
+  const ev = h.seekStep(8, (e) => e.phase === 'update');
+  assert.ok(ev);
+  assert.equal(fingerprint(t), live[t.eventIndex], 'seekStep');
+  assert.equal(
+    h.findLastBefore(99, (e) => e.step === 6 && e.phase === 'clip'),
+    47,
+  );
+  h.goTo(99);
+  assert.equal(fingerprint(t), live[100]);
+  // A new edit earlier rewrites the future: the later one is forgotten.
+  h.goTo(20);
+  h.edit(() => (t.model.params[1] = -1));
+  assert.equal(h.nextEditAfter(0), 21);
+  assert.equal(h.nextEditAfter(21), Infinity);
+});

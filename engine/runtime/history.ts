@@ -111,6 +111,11 @@ export class History {
    */
   private mid: TrainerState | null = null;
   private midSpare: TrainerState | undefined;
+  /**
+   * Edits made while paused (Set Value), oldest first, each at the event index the trainer was at (`at`): a replay
+   * or the run reaching that index again makes it again (`arrive`), so the history replays what happened.
+   */
+  private edits: { readonly at: number; readonly apply: () => void }[] = [];
 
   /** @param budgetBytes memory the checkpoints may use. */
   constructor(
@@ -241,11 +246,13 @@ export class History {
     let k = this.count - 1;
     while (k > 0 && this.at(k).step > step) k--;
     t.restoreState(this.at(k));
+    if (this.edits.length) this.arrive();
     const from = t.eventIndex,
       // Events up to the end of `step` at most (steps have about the same number of events).
       total = Math.max(1, (step + 1 - this.at(k).step) * t.eventsPerStep);
     for (;;) {
       const ev = t.advance();
+      if (ev && this.edits.length) this.arrive();
       if (!ev || ev.step > step) return null;
       if (ev.step === step && match(ev)) return ev;
       const done = t.eventIndex - from;
@@ -278,6 +285,7 @@ export class History {
       oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
+      if (this.edits.length) this.arrive();
       return null;
     }
     // The target event itself must be replayed (a checkpoint holds no activations), so it needs one at or before it.
@@ -293,12 +301,14 @@ export class History {
       t.restoreState(mid);
       if (!t.buffersCurrent) t.restoreState(cp);
     } else t.restoreState(cp);
+    if (this.edits.length) this.arrive();
     const from = t.eventIndex,
       total = target + 1 - from;
     let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
       last = t.advance(true);
       if (!last) break;
+      if (this.edits.length) this.arrive();
       if (t.atBackwardEnd) this.keepMid();
       if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
         yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
@@ -341,11 +351,13 @@ export class History {
       if (cp.eventIndex >= before) continue;
       const end = Math.min(before, k + 1 < this.count ? this.at(k + 1).eventIndex : before);
       t.restoreState(cp);
+      if (this.edits.length) this.arrive();
       let found: number | null = null;
       while (t.eventIndex < end) {
         const index = t.eventIndex;
         const ev = t.advance();
         if (!ev) break;
+        if (this.edits.length) this.arrive();
         if (hit(ev)) found = index;
         if (++done % REPORT_EVERY === 0) yield { done, total, clearFrom, event: ev };
       }
@@ -355,10 +367,39 @@ export class History {
     return null;
   }
 
-  /** Forgets checkpoints after the trainer's current event (used when the future is about to be rewritten). */
+  /** Forgets checkpoints and edits after event index `eventIndex` (the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
     if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     while (this.count > 1 && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
+    if (this.edits.length) this.edits = this.edits.filter((e) => e.at <= eventIndex);
+  }
+
+  /**
+   * Records an edit just made to the trainer at its current event (Set Value: `apply` writes the value again). What
+   * was recorded after this event is forgotten (the future is different now). From then on, whatever reaches this
+   * event again makes the edit again: a replay passing it (so Step Back to a later event shows the edited run, not
+   * one that never happened), and the run passing it after a rewind (so stepping back and forward again ends where
+   * it was).
+   */
+  edit(apply: () => void): void {
+    const at = this.trainer.eventIndex,
+      oldest = this.earliestEvent;
+    this.truncateAfter(at);
+    // An edit before the oldest checkpoint is never reached again: no replay starts before that.
+    this.edits = this.edits.filter((e) => e.at >= oldest);
+    this.edits.push({ at, apply });
+  }
+
+  /** The index of the first event after `eventIndex` that has an edit to make again (Infinity: none). */
+  nextEditAfter(eventIndex: number): number {
+    for (const e of this.edits) if (e.at > eventIndex) return e.at;
+    return Infinity;
+  }
+
+  /** Makes again the edits made at the trainer's current event: call on reaching an event index anew. */
+  arrive(): void {
+    const at = this.trainer.eventIndex;
+    for (const e of this.edits) if (e.at === at) e.apply();
   }
 
   /** The k-th checkpoint, oldest first. */
