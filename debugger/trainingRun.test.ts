@@ -218,6 +218,18 @@ test('the parse limits come from the start message: memory budget and CSV cap', 
   assert.match(c.message, /more than the limit/);
 });
 
+/** A debug session's start on xor, paused on entry, with a small history. */
+const XOR_PAUSED_ON_ENTRY: HostToWorker = {
+  kind: 'start',
+  fileName: 'xor.nnet',
+  source: xorSource,
+  debug: true,
+  stopOnEntry: true,
+  breakpoints: [],
+  exceptionFilters: [],
+  historyBytes: 1 << 20,
+};
+
 test('Set Value is part of the history: Step Back shows the edited run after the edit and the original before it, and forward again makes the edit again', async () => {
   /** A debug session on xor paused on entry, and a way to send a message and await the stop (or reply) it brings. */
   const session = () => {
@@ -230,16 +242,7 @@ test('Set Value is part of the history: Step Back shows the edited run after the
         waiting = resolve;
         r.handle(msg);
       });
-    const start = send({
-      kind: 'start',
-      fileName: 'xor.nnet',
-      source: xorSource,
-      debug: true,
-      stopOnEntry: true,
-      breakpoints: [],
-      exceptionFilters: [],
-      historyBytes: 1 << 20,
-    });
+    const start = send(XOR_PAUSED_ON_ENTRY);
     return { r, send, start };
   };
   const tensorsOf = (m: WorkerToHost) => {
@@ -313,16 +316,7 @@ test('Set Value: a run passing an edit again after a rewind makes it again, wher
       assert.ok(m, `no ${kind} after ${msg.kind}`);
       return m;
     };
-    await next('stopped', {
-      kind: 'start',
-      fileName: 'xor.nnet',
-      source: xorSource,
-      debug: true,
-      stopOnEntry: true,
-      breakpoints: [],
-      exceptionFilters: [],
-      historyBytes: 1 << 20,
-    });
+    await next('stopped', XOR_PAUSED_ON_ENTRY);
     /** Continues to step 40's backward pass of the output layer (a condition on the step alone, 1-based: whole steps before). */
     const toStep40 = async () => {
       r.handle({
