@@ -3,48 +3,15 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DataFileCache } from './dataFileCache';
-import { ParseCache, type CsvAccess, type SourceDocument } from './parseCache';
+import { ParseCache, type CsvAccess } from './parseCache';
+import { disk, Doc, withDir } from './testing';
 
 const NET = 'network n\n  input 2\n  dense out 1\nloss mse\n';
 const INLINE = `${NET}\ndata\n  0 0 -> 0\n  1 1 -> 1\n`;
 
-/** An editable document, as VS Code's TextDocument behaves: text and version change together. */
-class Doc implements SourceDocument {
-  version = 1;
-  constructor(
-    readonly key: string,
-    private text: string,
-  ) {}
-  getText(): string {
-    return this.text;
-  }
-  edit(text: string): void {
-    this.text = text;
-    this.version++;
-  }
-}
-
-function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-pcache-'));
-    try {
-      await run(dir);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
-const disk = (dir: string): CsvAccess => ({
-  kind: 'disk',
-  id: `disk:${dir}`,
-  file: path.join(dir, 'n.nnet'),
-  root: dir,
-});
 const refused: CsvAccess = { kind: 'refused', id: 'untrusted', message: (f) => `'${f}' is not read here` };
 
 test('a version is parsed once whoever asks; an edit parses again', async () => {
@@ -112,7 +79,7 @@ test('a refused access puts its message on the data csv line and reads nothing',
 
 test(
   'a CSV is read once per stamp and its rows loaded once, across edits and documents',
-  withDir(async (dir) => {
+  withDir('nnet-pcache-', async (dir) => {
     const csv = path.join(dir, 'd.csv');
     fs.writeFileSync(csv, 'a,b,y\n0,0,0\n1,1,1\n0,1,1\n');
     const files = new DataFileCache();
@@ -146,7 +113,7 @@ test(
 
 test(
   'a result that is stale when ready is dropped: edited, closed or invalidated while its CSV was read',
-  withDir(async (dir) => {
+  withDir('nnet-pcache-', async (dir) => {
     fs.writeFileSync(path.join(dir, 'd.csv'), 'a,b,y\n0,0,0\n1,1,1\n');
     const cache = new ParseCache(new DataFileCache());
     const doc = new Doc('a', `${NET}data csv "d.csv" target=y\n`);
@@ -176,7 +143,7 @@ test(
 
 test(
   'a parse still reading its CSV is not evicted: whoever waits gets its result',
-  withDir(async (dir) => {
+  withDir('nnet-pcache-', async (dir) => {
     fs.writeFileSync(path.join(dir, 'd.csv'), 'a,b,y\n0,0,0\n1,1,1\n');
     const cache = new ParseCache(new DataFileCache(), 1);
     const reading = cache.parseLatest(new Doc('a', `${NET}data csv "d.csv" target=y\n`), disk(dir));

@@ -3,12 +3,12 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pythonForTests, runPython } from '../../test/python';
 import { DataFileCache } from './dataFileCache';
-import { ParseCache, parseWithDataFiles, type CsvAccess, type SourceDocument } from './parseCache';
+import { ParseCache, parseWithDataFiles, type CsvAccess } from './parseCache';
+import { disk, Doc, withDir } from './testing';
 
 const py = pythonForTests();
 const NET = (epochs: number, file = 'w.npz') =>
@@ -16,43 +16,10 @@ const NET = (epochs: number, file = 'w.npz') =>
 const WRITE = (scale: number) =>
   `import numpy as np\nnp.savez_compressed('w.npz', **{'h.W': np.ones((3, 2)) * ${scale}, 'h.b': np.zeros(3), 'out.W': np.ones((1, 3)), 'out.b': np.zeros(1, dtype=np.float32)})\n`;
 
-class Doc implements SourceDocument {
-  version = 1;
-  constructor(
-    readonly key: string,
-    private text: string,
-  ) {}
-  getText(): string {
-    return this.text;
-  }
-  edit(text: string): void {
-    this.text = text;
-    this.version++;
-  }
-}
-
-function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-wcache-'));
-    try {
-      await run(dir);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
-const disk = (dir: string): CsvAccess => ({
-  kind: 'disk',
-  id: `disk:${dir}`,
-  file: path.join(dir, 'n.nnet'),
-  root: dir,
-});
-
 test(
   'a weights file is read once, asynchronously; edits reuse it; a changed file is read again',
   { skip: py.skip },
-  withDir(async (dir) => {
+  withDir('nnet-wcache-', async (dir) => {
     runPython(py.python, WRITE(0.5), dir);
     const files = new DataFileCache();
     const cache = new ParseCache(files);
@@ -77,7 +44,7 @@ test(
 test(
   'problems with the file are errors on the weights line; refused access says why',
   { skip: py.skip },
-  withDir(async (dir) => {
+  withDir('nnet-wcache-', async (dir) => {
     runPython(py.python, WRITE(1), dir);
     fs.writeFileSync(path.join(dir, 'cut.npz'), fs.readFileSync(path.join(dir, 'w.npz')).subarray(0, 100));
     const files = new DataFileCache();
