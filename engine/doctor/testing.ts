@@ -41,3 +41,21 @@ export function lineOf(text: string, needle: string): number {
   assert.ok(i >= 0, `no line contains '${needle}'`);
   return i + 1;
 }
+
+/** A vanishing-gradient finding on layer `h_4` (line 5) over 300 steps, as the views and diagnostics show one. */
+export function vanishingFinding(fixes: Finding['fixes'] = []): Finding {
+  return {
+    rule: 'vanishing',
+    severity: 'warning',
+    layer: 'h_4',
+    node: 3,
+    line: 5,
+    column: 4,
+    firstStep: 0,
+    lastStep: 299,
+    count: 300,
+    evidence: { measured: 3.88e-11, threshold: 1e-7, steps: [0, 1, 2, 3, 4] },
+    message: "vanishing gradient: mean |∇W| of 'h_4' is 3.88e-11, below 1e-7",
+    fixes,
+  };
+}

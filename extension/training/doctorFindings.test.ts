@@ -2,23 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Finding } from '../../engine/doctor/types';
+import { vanishingFinding } from '../../engine/doctor/testing';
 import { diagnosticKey, doctorDiagnostic, quickFixPlan } from './doctorFindings';
 
-const finding: Finding = {
-  rule: 'vanishing',
-  severity: 'warning',
-  layer: 'h_4',
-  node: 3,
-  line: 5,
-  column: 4,
-  firstStep: 0,
-  lastStep: 299,
-  count: 300,
-  evidence: { measured: 3.88e-11, threshold: 1e-7, steps: [0, 1, 2, 3, 4] },
-  message: "vanishing gradient: mean |∇W| of 'h_4' is 3.88e-11, below 1e-7",
-  fixes: [],
-};
+const finding = vanishingFinding();
 
 test('a finding covers its statement up to a trailing comment, and says when it held and what was measured', () => {
   const d = doctorDiagnostic(finding, '    dense h 16 sigmoid init=xavier   # ten of these');

@@ -2,23 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Finding } from '../../engine/doctor/types';
+import { vanishingFinding } from '../../engine/doctor/testing';
 import { doctorDocsUrl, escapeMarkdown, findingRow, ruleIcon } from './findingRows';
 
-const vanishing: Finding = {
-  rule: 'vanishing',
-  severity: 'warning',
-  layer: 'h_4',
-  node: 3,
-  line: 5,
-  column: 4,
-  firstStep: 0,
-  lastStep: 299,
-  count: 300,
-  evidence: { measured: 3.88e-11, threshold: 1e-7, steps: [0, 1, 2, 3, 4] },
-  message: "vanishing gradient: mean |∇W| of 'h_4' is 3.88e-11, below 1e-7",
-  fixes: [{ title: 'Switch the sigmoid/tanh hidden layers to relu with He init', edits: [] }],
-};
+const vanishing = vanishingFinding([
+  { title: 'Switch the sigmoid/tanh hidden layers to relu with He init', edits: [] },
+]);
 const DOCS = 'https://example.invalid/nnet/blob/HEAD/docs/doctor.md#rules';
 
 test('a row: the short message with its layer, the steps 1-based with the count, and a fixable context', () => {
