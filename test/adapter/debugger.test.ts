@@ -305,6 +305,35 @@ test('expressions: evaluate, errors that say where, completions, and Set Value o
   );
 });
 
+test('Set Value over DAP is part of the history: Step Back before the edit shows the original, forward again the edit', async () => {
+  await Promise.all([launch(xor, [{ line: H1 }]), stopped()]);
+  await dc.setBreakpointsRequest({ source: { path: xor }, breakpoints: [] });
+  assert.match((await frames())[0], /^forward h1 · step 1/);
+  const original = await evaluate('h1.W[0, 1]');
+  const layer = await scope(0);
+  const rowRef = (await dc.variablesRequest({ variablesReference: layer.get('W')!.variablesReference })).body
+    .variables[0].variablesReference;
+  assert.equal(
+    (await dc.setVariableRequest({ variablesReference: rowRef, name: '[1]', value: '0.25' })).body.value,
+    '0.25',
+  );
+  assert.notEqual(original, '0.25');
+  // On through the step's update (6 events): what the edited run computed.
+  for (let i = 0; i < 6; i++) await act(dc.nextRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^update · step 1/);
+  const updated = await Promise.all(['sum(h1.W)', 'h1.W[0, 1]', 'sum(out.W)'].map(evaluate));
+  // Back to where the edit was made: it shows; one more, before it: the original.
+  for (let i = 0; i < 6; i++) await act(dc.stepBackRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^forward h1 · step 1/);
+  assert.equal(await evaluate('h1.W[0, 1]'), '0.25');
+  assert.equal((await act(dc.stepBackRequest({ threadId: 1 }))).body.reason, 'entry');
+  assert.equal(await evaluate('h1.W[0, 1]'), original);
+  // Forward again over the edit's event to the update: the edited run's numbers, not the original's.
+  for (let i = 0; i < 7; i++) await act(dc.nextRequest({ threadId: 1 }));
+  assert.match((await frames())[0], /^update · step 1/);
+  assert.deepEqual(await Promise.all(['sum(h1.W)', 'h1.W[0, 1]', 'sum(out.W)'].map(evaluate)), updated);
+});
+
 test('nnet.layerDetail: the paused layer with its clip, optimizer and δ decomposition; scrubbing to an earlier step leaves the run exactly where it was', async () => {
   await Promise.all([launch(xor, [{ line: H1, condition: 'step == 6 && phase == "backward"' }]), stopped()]);
   assert.match((await frames())[0], /^backward h1 · step 6/);
