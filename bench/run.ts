@@ -140,11 +140,13 @@ esbuild.buildSync({
 });
 
 function child(args: string[], showProgress = false): unknown {
+  // A child given its own time (`--max-seconds`: the memory section's long run) gets that and 10 minutes more.
+  const own = Number(args[args.indexOf('--max-seconds') + 1]);
   const r = spawnSync(process.execPath, [CHILD, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    timeout: 30 * 60_000,
+    timeout: Math.max(30 * 60_000, args.includes('--max-seconds') && own > 0 ? (own + 600) * 1000 : 0),
     stdio: ['ignore', 'pipe', showProgress ? 'inherit' : 'pipe'],
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
