@@ -67,17 +67,19 @@ export function stepBackPlan(
 
 /**
  * Reverse Continue from event index `now`: searches back for the latest event where `hits` (the breakpoints, read
- * at the replayed event) says stop; without one it rewinds as far as the history reaches.
+ * at the replayed event) says stop; without one it rewinds as far as the history reaches. `hits` null says no
+ * breakpoint can stop anywhere (StopRules.mayStopOnReplay): the search would find nothing, so it lands where such a
+ * search ends without replaying the history.
  */
 export function reverseContinuePlan(
   t: Trainer,
   h: History,
   now: number,
-  hits: (ev: TrainerEvent) => boolean,
+  hits: ((ev: TrainerEvent) => boolean) | null,
 ): RewindPlan<number | null> {
   return {
     title: 'Reverse Continue',
-    replay: h.searchBack(now - 1, hits),
+    replay: hits ? h.searchBack(now - 1, hits) : nothingFound(),
     land(outcome) {
       if (outcome.kind === 'failed') return { error: outcome.error };
       if (outcome.kind === 'cancelled') {
@@ -102,4 +104,10 @@ export function reverseContinuePlan(
       return { reason: 'breakpoint', ev: h.goTo(found) };
     },
   };
+}
+
+/** The search that finds nothing, without replaying anything. */
+// eslint-disable-next-line require-yield -- a replay with no progress to report
+function* nothingFound(): Generator<ReplayProgress, null> {
+  return null;
 }
