@@ -1,5 +1,6 @@
-// Reverse Continue where no breakpoint can stop: it lands where the full search over the history would have, with
-// the same stop (event, step, notice, tensors, values), without replaying the history.
+// Reverse Continue where no breakpoint can stop, or none can at the steps it passes over: it lands where the full
+// search over the history would have, with the same stop (event, step, notice, tensors, values), without replaying
+// what it need not.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -72,19 +73,21 @@ async function reverseWith(at: number, historyBytes: number, breakpoints: Breakp
   return { view, replayed };
 }
 
-// Breakpoints a search must evaluate at every event of the history, none of which ever stops there.
+// Breakpoints a search must evaluate at every event of the history (they read what changes within a step), none of
+// which ever stops there.
 const neverStop: [string, BreakpointSpec[]][] = [
-  ['a condition on the step', [{ id: 2, nodes: [0, 1], condition: 'step < 0' }]],
+  ['a condition on the phase and step', [{ id: 2, nodes: [0, 1], condition: 'phase == "none" || step < 0' }]],
   ['a condition on the loss', [{ id: 2, nodes: [1], condition: 'loss < -1' }]],
 ];
-// Breakpoints that cannot stop during a search at all.
+// Breakpoints that cannot stop during a search at all, or that it can tell false for every step without replaying.
 const cannotStop: [string, BreakpointSpec[]][] = [
   ['no breakpoint', []],
+  ['a condition false at every step', [{ id: 2, nodes: [0, 1], condition: 'step < 0' }]],
   ['a logpoint', [{ id: 3, nodes: [0, 1], logMessage: 'loss {loss}' }]],
   ['a breakpoint on the loss event only', [{ id: 4, nodes: [1], phases: [] }]],
 ];
 
-test('Reverse Continue that no breakpoint can stop lands on the start of training as the full search does, replaying nothing', async () => {
+test('Reverse Continue that no breakpoint can stop on the way lands on the start of training as the full search does, replaying nothing', async () => {
   const at = 300,
     historyBytes = 1 << 20; // keeps every step: where it lands does not depend on how the history spaced its checkpoints
   const searches = [];
@@ -104,4 +107,22 @@ test('Reverse Continue that no breakpoint can stop lands on the start of trainin
     assert.equal(s.replayed, 0, `${what}: replays nothing`);
     assert.deepEqual(s.view, full, `${what}: the same stop as the search's`);
   }
+});
+
+test('Reverse Continue to a breakpoint on the step passes over the steps it cannot stop in, landing where a full search does', async () => {
+  // The same breakpoint twice: decided once per step from `step` alone, and reading `phase` too, which only the
+  // events can decide (so that search replays every event back to the hit).
+  const byStep = await reverseWith(300, 1 << 20, [{ id: 5, nodes: [0, 1], condition: 'step == 150' }]);
+  const byEvent = await reverseWith(300, 1 << 20, [
+    { id: 5, nodes: [0, 1], condition: 'phase != "none" && step == 150' },
+  ]);
+  assert.deepEqual(byStep.view, byEvent.view);
+  assert.deepEqual(
+    [byStep.view.reason, byStep.view.location.step, byStep.view.location.phase, byStep.view.location.layerName],
+    ['breakpoint', 149, 'backward', 'h1'],
+  );
+  assert.ok(
+    byStep.replayed < byEvent.replayed / 2,
+    `the steps after 150 are not replayed: ${byStep.replayed} events against ${byEvent.replayed}`,
+  );
 });

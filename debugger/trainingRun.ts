@@ -476,7 +476,8 @@ export class TrainingRun {
           return this.rules.check(ev, this.scopeOf, false).stop;
         }
       : null;
-    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits));
+    const rules = this.rules;
+    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, (step, epoch) => rules.quietStep(step, epoch)));
   }
 
   /** Go to the first event of a step: replies first (or with why not), then moves there and stops. */
