@@ -46,7 +46,10 @@ export interface BenchJson {
   readonly viewCost?: ViewCost | null;
   readonly editorLatency?: EditorLatency | null;
   readonly probeCost?: Maybe<ProbeCost> | null;
-  /** Per network (N3, N5): Step Back and Reverse Continue latency (bench/debugLatency.ts). */
+  /**
+   * Per network (N3, N5): Step Back and Reverse Continue latency, with no breakpoint and searching for one that never
+   * fires (bench/debugLatency.ts).
+   */
   readonly rewindLatency?: Record<string, Maybe<RewindLatency>> | null;
   /** Resident size of a long N3 debug session, and of N5's per parameter (bench/debugLatency.ts). */
   readonly debugMemory?: Record<string, Maybe<DebugMemory>> | null;

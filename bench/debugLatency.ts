@@ -1,12 +1,13 @@
 // The debugger's latencies and memory, through the real engine worker thread (dist/worker.js) driven as the debug
-// adapter drives it, with a debug session's defaults (256 MB rewind history): Step Back and Reverse Continue, each
-// timed from the request to the `stopped` message the host receives (goals ≤ 100 ms and ≤ 1 s), and the process's
-// resident size over a long debug session (goal flat ± 5 %) and per parameter.
+// adapter drives it, with a debug session's defaults (256 MB rewind history): Step Back and Reverse Continue (with no
+// breakpoint, and searching for one that never fires), each timed from the request to the `stopped` message the host
+// receives (goals ≤ 100 ms and ≤ 1 s), and the process's resident size over a long debug session (goal flat ± 5 %)
+// and per parameter.
 
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { HostToWorker, WorkerToHost } from '../debugger/protocol';
+import type { BreakpointSpec, HostToWorker, WorkerToHost } from '../debugger/protocol';
 import { WorkerClient } from '../debugger/workerClient';
 import { LIMITS } from '../engine/language/spec';
 import { BATCHES, makeData, type NetDef } from './networks';
@@ -98,18 +99,33 @@ export interface RewindLatency {
    */
   readonly stepBackCpuMs: Spread;
   /**
-   * Reverse Continue with no breakpoint: it searches all the history kept back to its oldest state, here the
-   * `trainSeconds` of training since the previous rewind (unless the history's budget fills first).
+   * Reverse Continue with no breakpoint: nothing can stop it, so it goes straight to the oldest state kept, here the
+   * start of the `trainSeconds` of training since the previous rewind (unless the history's budget fills first).
    */
   readonly reverseContinueMs: Spread;
   /** Median steps each Reverse Continue went back. */
   readonly reverseContinueSteps: number;
+  /**
+   * Reverse Continue searching for a breakpoint that never fires (`reverseSearchCondition` on the first layer, set
+   * once paused): it replays all the history kept, `trainSeconds` of training as above. Absent from older runs.
+   */
+  readonly reverseSearchMs?: Spread;
+  /** Median steps each of those went back. */
+  readonly reverseSearchSteps?: number;
+  readonly reverseSearchCondition?: string;
   readonly trainSeconds: number;
 }
 
 /**
- * Trains `net` in a debug session for `trainSeconds`, pauses, steps back `stepBacks` times; then `reverses` times:
- * continue, train `trainSeconds`, pause, Reverse Continue.
+ * The breakpoint condition of the searching Reverse Continue: never true (a cross-entropy or MSE loss is ≥ 0), and it
+ * reads the loss, which changes within a step, so the search evaluates it at every event of the layer.
+ */
+export const NEVER_FIRES = 'loss < 0';
+
+/**
+ * Trains `net` in a debug session for `trainSeconds`, pauses, steps back `stepBacks` times; then `reverses` times,
+ * interleaved: continue, train `trainSeconds`, pause, set a breakpoint that never fires, Reverse Continue (a search);
+ * remove it, continue, train `trainSeconds`, pause, Reverse Continue (no breakpoint).
  */
 export async function measureRewindLatency(
   net: NetDef,
@@ -123,7 +139,9 @@ export async function measureRewindLatency(
     const back: number[] = [],
       backCpu: number[] = [],
       reverse: number[] = [],
-      went: number[] = [];
+      went: number[] = [],
+      search: number[] = [],
+      searched: number[] = [];
     await sleep(trainSeconds * 1000);
     await s.request({ kind: 'pause' });
     for (let i = 0; i < stepBacks; i++) {
@@ -131,13 +149,19 @@ export async function measureRewindLatency(
       back.push(r.ms);
       backCpu.push(r.cpuMs);
     }
-    for (let i = 0; i < reverses; i++) {
+    /** Continue, train, pause, set `breakpoints`, Reverse Continue: its milliseconds and the steps it went back. */
+    const reverseAfterTraining = async (breakpoints: BreakpointSpec[], ms: number[], steps: number[]) => {
       s.worker.post({ kind: 'continue' });
       await sleep(trainSeconds * 1000);
       await s.request({ kind: 'pause' });
+      s.worker.post({ kind: 'setBreakpoints', breakpoints });
       const from = s.step;
-      reverse.push((await s.request({ kind: 'reverseContinue' })).ms);
-      went.push(from - s.step);
+      ms.push((await s.request({ kind: 'reverseContinue' })).ms);
+      steps.push(from - s.step);
+    };
+    for (let i = 0; i < reverses; i++) {
+      await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES }], search, searched);
+      await reverseAfterTraining([], reverse, went);
     }
     return {
       parameterCount: s.parameterCount,
@@ -145,6 +169,9 @@ export async function measureRewindLatency(
       stepBackCpuMs: spread(backCpu),
       reverseContinueMs: spread(reverse),
       reverseContinueSteps: spread(went).median,
+      reverseSearchMs: spread(search),
+      reverseSearchSteps: spread(searched).median,
+      reverseSearchCondition: NEVER_FIRES,
       trainSeconds,
     };
   } finally {

@@ -56,13 +56,32 @@ test('the targets are judged from the run: ratios, step ÷ kernels, overhead, la
   );
   assert.equal(row('N1 pause latency').standing, 'PASS');
   assert.equal(row('N5 Step Back').standing, 'PASS');
-  assert.equal(row('N5 Reverse Continue').standing, 'FAIL');
+  assert.equal(row('N5 Reverse Continue latency, no breakpoint').standing, 'PASS');
+  assert.equal(row('N5 Reverse Continue latency, no breakpoint').measured, '45.0 ms (median 30.0 ms, 14 steps back)');
+  assert.equal(row('N5 Reverse Continue latency, searching').standing, 'FAIL');
+  assert.equal(
+    row('N5 Reverse Continue latency, searching').measured,
+    "2200 ms (median 2000 ms, 13 steps back, 'loss < 0')",
+  );
   assert.equal(row('N3 debug session resident size').standing, 'PASS');
   assert.match(
     row('N3 debug session resident size').measured,
     /^2\.0% \(381 → 389 MB; 294 MB above .*, history budget 256 MB\)$/,
   );
-  assert.equal(standingSummary(rows), '4 PASS, 4 FAIL, 3 n/a');
+  assert.equal(standingSummary(rows), '5 PASS, 4 FAIL, 3 n/a');
+});
+
+test('a run from before the searching Reverse Continue was measured shows that target as not measured', () => {
+  const l = fixture.rewindLatency!.N5;
+  assert.ok(l.status === 'ok');
+  const { reverseSearchMs: _ms, reverseSearchSteps: _steps, reverseSearchCondition: _cond, ...older } = l;
+  const rows = targetsOf({ ...fixture, rewindLatency: { N5: older } });
+  const search = rows.filter((t) => t.target.startsWith('N5 Reverse Continue latency, searching'));
+  assert.deepEqual(
+    search.map((t) => [t.standing, t.measured]),
+    [['n/a', 'not measured (an older run)']],
+  );
+  assert.equal(rows.find((t) => t.target.startsWith('N5 Reverse Continue latency, no breakpoint'))?.standing, 'PASS');
 });
 
 test('the page is self-contained: one SVG per network, the targets table, text escaped', () => {
@@ -73,7 +92,7 @@ test('the page is self-contained: one SVG per network, the targets table, text e
   assert.ok(html.includes('N5: 1024-1024-1024-10 relu, softmax CE (2,107,392 weights, batch 128)'));
   assert.ok(html.includes('1.60k</text>') || html.includes('1.60k<'), 'nnet’s N5 value written beside its bar');
   assert.ok(html.includes('200 · nnet 8.00×'), 'ConvNetJS’s bar carries nnet’s ratio');
-  assert.ok(html.includes('Targets (4 PASS, 4 FAIL, 3 n/a)'));
+  assert.ok(html.includes('Targets (5 PASS, 4 FAIL, 3 n/a)'));
   assert.match(
     html,
     /<tr class="fail"><td>N1 nnet ÷ PyTorch \(1 thread\)<\/td><td>≥ 100×<\/td><td>50\.0×<\/td><td>FAIL<\/td><\/tr>/,

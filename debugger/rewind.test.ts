@@ -12,10 +12,10 @@ import type { SubStepDef } from './substeps';
 
 const xor = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
-/** A trainer with history, `events` events in. */
-function trained(events: number): { t: Trainer; h: History; last: TrainerEvent } {
+/** A trainer with history (within `budget` bytes), `events` events in. */
+function trained(events: number, budget = 1 << 20): { t: Trainer; h: History; last: TrainerEvent } {
   const t = new Trainer(parseNnet(xor).spec!);
-  const h = new History(t, 1 << 20);
+  const h = new History(t, budget);
   let last: TrainerEvent | null = null;
   for (let i = 0; i < events; i++) {
     if (t.atStepStart) h.record();
@@ -81,3 +81,36 @@ function t0Events(): number {
   const t = new Trainer(parseNnet(xor).spec!);
   return 2 * t.eventsPerStep + 3;
 }
+
+test('Reverse Continue that nothing can stop lands where the full search does, on the oldest state kept, replaying nothing', () => {
+  // A ring of two checkpoints over ~1,500 steps: the oldest state kept is well after the start.
+  const { t, h } = trained(1500 * t0Events(), 1);
+  const now = t.eventIndex;
+  assert.ok(h.earliestEvent > 0, 'the history has forgotten the start');
+  /** Where a plan lands, and everything the trainer holds there. */
+  const landAfter = (hits: Parameters<typeof reverseContinuePlan>[3]) => {
+    const plan = reverseContinuePlan(t, h, now, hits);
+    let replayed = 0;
+    for (let r = plan.replay.next(); ; r = plan.replay.next()) {
+      if (r.done) {
+        const landing = plan.land({ kind: 'done', result: r.value });
+        const s = t.saveState();
+        return {
+          landing,
+          replayed,
+          state: { ...s, params: Array.from(s.params), acts: t.model.acts.map((a) => Array.from(a)) },
+        };
+      }
+      replayed = r.value.done;
+    }
+  };
+  const searched = landAfter(() => false);
+  assert.ok(searched.replayed > 1000, `the search replays the history (${searched.replayed} events)`);
+  const fast = landAfter(null);
+  assert.equal(fast.replayed, 0);
+  assert.deepEqual(fast.landing, searched.landing);
+  assert.ok(!('error' in fast.landing));
+  assert.match(fast.landing.notice ?? '', /^No earlier breakpoint hit: rewound to the oldest state kept \(step \d+\)$/);
+  assert.equal(t.eventIndex, h.earliestEvent + 1);
+  assert.deepEqual(fast.state, searched.state, 'the same trainer state: parameters, activations, optimizer, position');
+});

@@ -67,17 +67,21 @@ export function stepBackPlan(
 
 /**
  * Reverse Continue from event index `now`: searches back for the latest event where `hits` (the breakpoints, read
- * at the replayed event) says stop; without one it rewinds as far as the history reaches.
+ * at the replayed event) says stop; without one it rewinds as far as the history reaches. `hits` null says no
+ * breakpoint can stop anywhere (StopRules.mayStopOnReplay): the search would find nothing, so it lands where such a
+ * search ends without replaying the history. `quiet` says of a step that `hits` is false at all its events
+ * (StopRules.quietStep), so the search passes over stretches of such steps without replaying them.
  */
 export function reverseContinuePlan(
   t: Trainer,
   h: History,
   now: number,
-  hits: (ev: TrainerEvent) => boolean,
+  hits: ((ev: TrainerEvent) => boolean) | null,
+  quiet?: (step: number, epoch: number) => boolean,
 ): RewindPlan<number | null> {
   return {
     title: 'Reverse Continue',
-    replay: h.searchBack(now - 1, hits),
+    replay: hits ? h.searchBack(now - 1, hits, quiet) : nothingFound(),
     land(outcome) {
       if (outcome.kind === 'failed') return { error: outcome.error };
       if (outcome.kind === 'cancelled') {
@@ -102,4 +106,10 @@ export function reverseContinuePlan(
       return { reason: 'breakpoint', ev: h.goTo(found) };
     },
   };
+}
+
+/** The search that finds nothing, without replaying anything. */
+// eslint-disable-next-line require-yield -- a replay with no progress to report
+function* nothingFound(): Generator<ReplayProgress, null> {
+  return null;
 }

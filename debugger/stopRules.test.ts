@@ -186,3 +186,56 @@ test('what a whole step asks of the rules: breakpoints on the network to decide,
   r.setBreakpoints([{ id: 1, nodes: [2], condition: 'step < 0' }]);
   assert.deepEqual(r.stepChecks, { bps: true, filters: false });
 });
+
+test('a reverse search can stop only with a breakpoint on the network that is not a logpoint and whose hit count holds', () => {
+  const r = new StopRules();
+  const scope = { lookup: (n: string) => (n === 'step' ? 1 : undefined), names: () => ['step'] };
+  const everyEvent = (['forward', 'backward', 'loss', 'clip', 'update'] as const).flatMap((p) =>
+    [0, 1, 2].map((layer) => ({ phase: p, layer, step: 0, epoch: 0, micro: 0 })),
+  );
+  /** What mayStopOnReplay says, after checking it against a search's check of every event (count = false). */
+  const mayStop = (specs: Parameters<StopRules['setBreakpoints']>[0], what: string): boolean => {
+    r.setBreakpoints(specs);
+    const says = r.mayStopOnReplay;
+    if (!says)
+      for (const e of everyEvent)
+        assert.equal(r.check(e, () => scope, false).stop, false, `${what}: ${e.phase} ${e.layer} stops`);
+    return says;
+  };
+  assert.equal(mayStop([], 'none'), false);
+  assert.equal(mayStop([{ id: 1, nodes: [7] }], 'network unknown'), true, 'before the network is known: any node');
+  r.setNetwork(nodes);
+  r.setExceptionFilters([
+    { id: 'exploding', threshold: 1 },
+    { id: 'deadRelu', threshold: 0 },
+  ]);
+  assert.equal(mayStop([], 'filters only'), false, 'exception filters are not searched for');
+  assert.equal(mayStop([{ id: 1, nodes: [7] }], 'off the network'), false);
+  assert.equal(mayStop([{ id: 1, nodes: [1] }], 'plain'), true);
+  assert.equal(mayStop([{ id: 1, nodes: [1], phases: ['backward'] }], 'backward'), true);
+  assert.equal(mayStop([{ id: 1, nodes: [1], phases: [] }], 'no phase'), false);
+  assert.equal(
+    mayStop([{ id: 1, nodes: [0], condition: 'step < 0' }], 'condition'),
+    true,
+    'conditions are not guessed',
+  );
+  assert.equal(mayStop([{ id: 1, nodes: [0, 1, 2], logMessage: 'at {step}' }], 'logpoint'), false);
+  assert.equal(
+    mayStop(
+      [
+        { id: 1, nodes: [0], logMessage: 'at {step}' },
+        { id: 2, nodes: [2], condition: 'step > 0' },
+      ],
+      'logpoint and breakpoint',
+    ),
+    true,
+  );
+  // Hit conditions read the count, which a search does not change: `== 1` holds only after exactly one hit.
+  const counted = [{ id: 3, nodes: [1], hitCondition: '== 1' }];
+  assert.equal(mayStop(counted, 'no hit yet'), false);
+  assert.equal(r.check(everyEvent[1], () => scope).stop, true, 'counted: the first hit stops');
+  assert.equal(mayStop(counted, 'one hit'), true, 'the count is kept when the breakpoints are set again');
+  r.check(everyEvent[1], () => scope);
+  assert.equal(mayStop(counted, 'two hits'), false);
+  assert.equal(mayStop([{ id: 3, nodes: [1], hitCondition: '>= 2' }], '>= 2 after two hits'), true);
+});

@@ -276,6 +276,22 @@ export class StopRules {
   }
 
   /**
+   * False if `check(…, count = false)` cannot say stop at any event, whatever the event and the values it reads: no
+   * breakpoint on a node of the network watches a forward or backward pass, except logpoints (which never stop) and
+   * breakpoints whose hit condition fails at their count (which a check that does not count leaves as it is). Reverse
+   * Continue then knows, without replaying the history, that its search would find nothing. Exception filters play
+   * no part: reverse continue searches for breakpoints only.
+   */
+  get mayStopOnReplay(): boolean {
+    for (const bp of this.watching) {
+      if (bp.log || (bp.hit && !bp.hit(bp.hits))) continue;
+      const phases = bp.spec.phases;
+      if (!phases || phases.includes('forward') || phases.includes('backward')) return true;
+    }
+    return false;
+  }
+
+  /**
    * Applies the breakpoints of the event's node. `count` false evaluates without counting hits or logging
    * (reverse continue replays history with it).
    */

@@ -470,12 +470,14 @@ export class TrainingRun {
       h = this.history;
     if (!t || !h || this.running || this.replay) return;
     if (!this.current) return this.stop('entry', null, { notice: 'Already at the start of training' });
-    this.rewind(
-      reverseContinuePlan(t, h, t.eventIndex, (ev) => {
-        this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
-        return this.rules.check(ev, this.scopeOf, false).stop;
-      }),
-    );
+    const hits = this.rules.mayStopOnReplay
+      ? (ev: TrainerEvent) => {
+          this.current = ev; // conditions read the replayed event (`step`, `phase`, what is computed yet)
+          return this.rules.check(ev, this.scopeOf, false).stop;
+        }
+      : null;
+    const rules = this.rules;
+    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, (step, epoch) => rules.quietStep(step, epoch)));
   }
 
   /** Go to the first event of a step: replies first (or with why not), then moves there and stops. */

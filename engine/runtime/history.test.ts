@@ -232,3 +232,74 @@ test('an edit made while paused is part of the history: every replay passing its
   assert.equal(h.nextEditAfter(0), 21);
   assert.equal(h.nextEditAfter(21), Infinity);
 });
+
+test('a search passes over stretches of quiet steps unreplayed and finds what the full search finds', () => {
+  // Six steps an epoch of 3, 3, 3, 3, 3 and 1 micro-batches: a step's epoch is not a plain multiple of anything.
+  const source = fs
+    .readFileSync(path.join(examples, 'accumulate.nnet'), 'utf8')
+    .replace('\n  accumulate 4', '\n  accumulate 3')
+    .replace('\n  epochs 20', '\n  epochs 6000');
+  const t = new Trainer(parseNnet(source).spec!);
+  assert.equal(t.stepsPerEpoch, 6);
+  const h = new History(t, 1 << 20);
+  const epochOf = new Map<number, number>();
+  while (t.step < 30_000) {
+    h.record();
+    const ev = t.advance()!;
+    epochOf.set(ev.step, ev.epoch);
+  }
+  assert.ok(h.stats.count >= 20, `several checkpoints (${h.stats.count})`);
+  const now = t.eventIndex;
+  let replayed = 0;
+  const advance = t.advance.bind(t);
+  t.advance = (...args: Parameters<Trainer['advance']>) => (replayed++, advance(...args));
+  const search = (hit: (ev: TrainerEvent) => boolean, quiet?: (step: number, epoch: number) => boolean) => {
+    replayed = 0;
+    const g = h.searchBack(now - 1, hit, quiet);
+    let r = g.next();
+    while (!r.done) r = g.next();
+    return { found: r.value, replayed };
+  };
+  const cases: [string, (ev: TrainerEvent) => boolean, (step: number, epoch: number) => boolean][] = [
+    ['step 15,000, backward', (ev) => ev.step === 14_999 && ev.phase === 'backward', (s) => s !== 14_999],
+    ['epoch 2,000, forward', (ev) => ev.epoch === 1999 && ev.phase === 'forward', (_s, e) => e !== 1999],
+    ['epoch 4,000, last step', (ev) => ev.epoch === 3999 && ev.step % 6 === 5, (_s, e) => e !== 3999],
+    // Checkpoints are at multiples of the interval, a power of two up to 1,024: one is at step 20,480.
+    ['the step before a checkpoint', (ev) => ev.step === 20_479, (s) => s !== 20_479],
+    ['never', () => false, () => true],
+  ];
+  for (const [what, hit, quiet] of cases) {
+    const full = search(hit);
+    const checked = (s: number, e: number) => {
+      // (It may ask about a step or so past the newest event: more than it needs, never less.)
+      if (epochOf.has(s)) assert.equal(e, epochOf.get(s), `${what}: step ${s} is of epoch ${epochOf.get(s)}`);
+      return quiet(s, e);
+    };
+    const skipping = search(hit, checked);
+    assert.equal(skipping.found, full.found, what);
+    assert.ok(
+      skipping.replayed < full.replayed / 2,
+      `${what}: ${skipping.replayed} of ${full.replayed} events replayed`,
+    );
+    if (full.found !== null) {
+      const at = h.goTo(full.found);
+      assert.ok(at && hit(at), `${what}: found a match`);
+    }
+  }
+  assert.equal(
+    search(
+      () => false,
+      () => true,
+    ).replayed,
+    0,
+    'nothing replayed when every step is quiet',
+  );
+  assert.equal(
+    search(
+      () => true,
+      () => false,
+    ).found,
+    now - 2,
+    'the latest event, with no step quiet',
+  );
+});

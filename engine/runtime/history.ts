@@ -339,9 +339,15 @@ export class History {
 
   /**
    * findLastBefore as a replay that reports progress every few events (see replayTo); stopped early, it leaves the
-   * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing.
+   * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing. `quiet`, when
+   * given, says of a step (0-based, with its 0-based epoch) that `hit` is false at every event of it, without
+   * replaying it: a stretch between two checkpoints whose steps are all quiet is passed over unreplayed.
    */
-  *searchBack(before: number, hit: (ev: TrainerEvent) => boolean): Generator<ReplayProgress, number | null> {
+  *searchBack(
+    before: number,
+    hit: (ev: TrainerEvent) => boolean,
+    quiet?: (step: number, epoch: number) => boolean,
+  ): Generator<ReplayProgress, number | null> {
     const t = this.trainer,
       total = Math.max(0, before - this.at(0).eventIndex);
     let done = 0,
@@ -349,7 +355,16 @@ export class History {
     for (let k = this.count - 1; k >= 0; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
-      const end = Math.min(before, k + 1 < this.count ? this.at(k + 1).eventIndex : before);
+      const next = k + 1 < this.count ? this.at(k + 1) : null;
+      const end = Math.min(before, next ? next.eventIndex : before);
+      if (
+        quiet &&
+        this.allQuiet(cp, next && end === next.eventIndex ? next.step - 1 : this.lastStepBy(cp, end), quiet)
+      ) {
+        done += end - cp.eventIndex;
+        clearFrom = cp.eventIndex;
+        continue;
+      }
       t.restoreState(cp);
       if (this.edits.length) this.arrive();
       let found: number | null = null;
@@ -365,6 +380,30 @@ export class History {
       clearFrom = cp.eventIndex;
     }
     return null;
+  }
+
+  /**
+   * True if `quiet` holds for every step from checkpoint `cp`'s through `last`. A checkpoint is at a step start, after
+   * whole steps of its epoch only (a step ends at its epoch's end), so each step's epoch follows from the checkpoint's.
+   */
+  private allQuiet(cp: TrainerState, last: number, quiet: (step: number, epoch: number) => boolean): boolean {
+    const perEpoch = this.trainer.stepsPerEpoch,
+      accumulate = this.trainer.spec.train.accumulate;
+    if (cp.microInEpoch % accumulate !== 0) return false; // not where a step starts: replay rather than guess
+    const into = cp.microInEpoch / accumulate;
+    for (let s = cp.step; s <= last; s++)
+      if (!quiet(s, cp.epoch + Math.floor((into + s - cp.step) / perEpoch))) return false;
+    return true;
+  }
+
+  /**
+   * The latest step an event before `end` replayed from checkpoint `cp` can be of: a step has at least the events of
+   * one micro-batch (its forward and backward passes and the loss) and the clip and update.
+   */
+  private lastStepBy(cp: TrainerState, end: number): number {
+    const t = this.trainer,
+      fewest = (t.eventsPerStep - 2) / t.spec.train.accumulate + 2;
+    return cp.step + Math.ceil((end - cp.eventIndex) / fewest) - 1;
   }
 
   /** Forgets checkpoints and edits after event index `eventIndex` (the future is about to be rewritten). */

@@ -1,6 +1,7 @@
-// Long rewinds over real DAP against dist/debugAdapter.js: Reverse Continue over ~500,000 steps of history (~1 s per 150,000 steps) reports
-// cancellable progress (only to a client that asked for it), and stops at a consistent place on Pause and on a
-// `cancel` of its progress, promptly, with the session fully usable afterwards.
+// Long rewinds over real DAP against dist/debugAdapter.js: Reverse Continue searching ~500,000 steps of history for a
+// breakpoint that never fires reports cancellable progress (only to a client that asked for it), and stops at a
+// consistent place on Pause and on a `cancel` of its progress, promptly, with the session fully usable afterwards.
+// With no breakpoint at all there is nothing to search for: it lands on the oldest state kept at once.
 
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -14,7 +15,7 @@ const adapter = path.join(__dirname, '..', '..', 'dist', 'debugAdapter.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnet-rewind-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const program = path.join(dir, 'long.nnet');
-// XOR for a million epochs of one step each: a long history of tiny steps, kept whole by the default budget.
+// XOR for a million epochs of one step each: a long history of tiny steps.
 fs.writeFileSync(
   program,
   fs
@@ -23,6 +24,12 @@ fs.writeFileSync(
 );
 const OUT = 5,
   FAR = 500_000;
+/**
+ * A breakpoint that never fires on the way back, so Reverse Continue searches the whole history. It reads `loss`,
+ * which changes within a step, so the search evaluates it at every event of the output layer (a condition on `step`
+ * alone is decided once per step) and replays event by event: seconds for 500,000 steps.
+ */
+const NEVER = [{ line: OUT, condition: 'loss < -1' }];
 
 type Events = {
   start: DebugProtocol.ProgressStartEvent[];
@@ -30,9 +37,13 @@ type Events = {
   end: DebugProtocol.ProgressEndEvent[];
 };
 
-/** A session paused at step FAR (a breakpoint that has then been removed), recording every progress event. */
+/**
+ * A session paused at step FAR by a breakpoint then replaced by `then` (default NEVER), recording every progress
+ * event.
+ */
 async function pausedFar(
   progress: boolean,
+  then: DebugProtocol.SourceBreakpoint[] = NEVER,
 ): Promise<{ dc: DebugClient; events: Events; caps: DebugProtocol.Capabilities }> {
   const dc = new DebugClient('node', adapter, 'nnet');
   await dc.start();
@@ -59,7 +70,7 @@ async function pausedFar(
     dc.launchRequest({ program } as DebugProtocol.LaunchRequestArguments),
     dc.waitForEvent('stopped', 120_000),
   ]);
-  await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: then });
   events.start.length = events.update.length = events.end.length = 0;
   return { dc, events, caps };
 }
@@ -126,7 +137,7 @@ test('Reverse Continue over a long history shows cancellable progress and stops 
     stopped = dc.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
     await dc.continueRequest({ threadId: 1 });
     assert.equal((await stopped).body.reason, 'breakpoint');
-    await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [] });
+    await dc.setBreakpointsRequest({ source: { path: program }, breakpoints: NEVER });
     const far = stepOf(await topFrame(dc));
     assert.ok(far >= FAR, `back at step ${far}`);
     events.start.length = events.end.length = 0;
@@ -156,6 +167,34 @@ test('without supportsProgressReporting the same rewind sends no progress events
     await dc.pauseRequest({ threadId: 1 });
     assert.equal((await stopped).body.reason, 'pause');
     assert.deepEqual([events.start.length, events.update.length, events.end.length], [0, 0, 0]);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('Reverse Continue with no breakpoint at all does not search: it lands on the oldest state kept at once', async () => {
+  const { dc, events } = await pausedFar(true, []);
+  try {
+    const output: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+    const stopped = dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>;
+    const t0 = Date.now();
+    await dc.reverseContinueRequest({ threadId: 1 });
+    const landed = await stopped;
+    const ms = Date.now() - t0;
+    // Where the history begins depends on how it spaced its checkpoints (by measured time): the start of training,
+    // or a later step that the stop and the notice agree on.
+    const notice =
+      /^No earlier breakpoint hit: rewound to (the start of training|the oldest state kept \(step (\d+)\))\n$/;
+    const said = output.map((o) => notice.exec(o)).find((m) => m);
+    assert.ok(said, `the notice, among ${JSON.stringify(output)}`);
+    if (said[2]) {
+      assert.equal(landed.body.reason, 'step');
+      assert.equal(stepOf(await topFrame(dc)), Number(said[2]));
+    } else assert.equal(landed.body.reason, 'entry');
+    // No replay, so no progress: a search of this history reports progress after 0.3 s and runs for seconds.
+    assert.deepEqual([events.start.length, events.update.length, events.end.length], [0, 0, 0]);
+    assert.ok(ms < 2000, `Reverse Continue from step ${FAR} took ${ms} ms`);
   } finally {
     await dc.stop();
   }
