@@ -1,7 +1,8 @@
 // Rules over what one optimizer step did to each weight matrix: update-ratio (‖ΔW‖/‖W‖ out of range) and
 // unchanged-weights (W did not move for several steps). Both ask for the parameters before the update.
 
-import type { Rule } from '../types';
+import type { DoctorThresholds } from '../thresholds';
+import type { Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -66,17 +67,32 @@ export function unchangedWeights(): Rule {
         const i = stats!.nodes[k],
           n = nodes[i];
         const streak = (still[i] = stats!.unchanged[k] ? still[i] + 1 : 0);
-        if (streak >= th.unchangedSteps)
-          report({
-            anchor: { kind: 'layer', node: i },
-            step: t.step - 1,
-            measured: streak,
-            threshold: th.unchangedSteps,
-            excess: streak / th.unchangedSteps,
-            message: () =>
-              `unchanged weights: ${n.name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
-          });
+        if (streak >= th.unchangedSteps) unchanged(t.step, th, report, i, n.name, streak);
       }
     },
   };
+}
+
+/**
+ * An unchanged-weights hit of node `node` (named `name`) at the update that made the trainer's step `step`. A
+ * function of its own: the numbers its message reads would otherwise be captured from the loop over the layers,
+ * which then allocates a context for them at every layer of every measured step, not only at a hit.
+ */
+function unchanged(
+  step: number,
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  node: number,
+  name: string,
+  streak: number,
+): void {
+  report({
+    anchor: { kind: 'layer', node },
+    step: step - 1,
+    measured: streak,
+    threshold: th.unchangedSteps,
+    excess: streak / th.unchangedSteps,
+    message: () =>
+      `unchanged weights: ${name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
+  });
 }
