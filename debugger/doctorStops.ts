@@ -181,6 +181,7 @@ export class DoctorStops {
   }
 
   private onHit(rule: RuleId, h: Hit, at: number): void {
+    if (this.enabled.size === 0) return; // (a run without filters: update-ratio may hit every measured step)
     const filter = this.enabled.get(rule);
     if (!filter) return;
     if (this.observingWhole) {

@@ -27,23 +27,30 @@ export function updateRatioRule(): Rule {
         if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
       }
       if (at < 0) return;
-      const high = max > th.updateRatioHigh;
-      if (!high && max >= th.updateRatioLow) return;
-      const name = nodes[at].name;
-      report({
-        anchor: { kind: 'optimizer' },
-        step: t.step - 1,
-        measured: max,
-        threshold: high ? th.updateRatioHigh : th.updateRatioLow,
-        excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
-        variant: high ? 'high' : 'low',
-        message: () =>
-          high
-            ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
-            : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
-      });
+      if (max > th.updateRatioHigh || max < th.updateRatioLow) outOfRange(t.step, th, report, max, nodes[at].name);
     },
   };
+}
+
+/**
+ * An update-ratio hit: `max` is the largest ‖ΔW‖/‖W‖ (in the layer named `name`) of the update that made the
+ * trainer's step `step`. A function of its own: the numbers its message reads would otherwise be captured from the
+ * rule's hook, which then allocates a context for them at every measured step, not only at a hit.
+ */
+function outOfRange(step: number, th: DoctorThresholds, report: (h: Hit) => void, max: number, name: string): void {
+  const high = max > th.updateRatioHigh;
+  report({
+    anchor: { kind: 'optimizer' },
+    step: step - 1,
+    measured: max,
+    threshold: high ? th.updateRatioHigh : th.updateRatioLow,
+    excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
+    variant: high ? 'high' : 'low',
+    message: () =>
+      high
+        ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
+        : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
+  });
 }
 
 /**
