@@ -77,9 +77,11 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
         loss = s.loss,
         norms = s.gradNorm,
         means = s.meanAbsGrad;
+      // The first step's loss in a local for the batch (a closure variable is read through the closure's context).
+      let start = first;
       for (let k = from; k < to; k++) {
-        if (Number.isNaN(first)) first = loss[k];
-        if (loss[k] <= converged * first) continue; // a loss of 0 from the start included: nothing to learn
+        if (Number.isNaN(start)) first = start = loss[k];
+        if (loss[k] <= converged * start) continue; // a loss of 0 from the start included: nothing to learn
         const row = k * w,
           ref = norms[row + last];
         for (let j = 0; j < w; j++)

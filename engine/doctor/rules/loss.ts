@@ -103,7 +103,8 @@ export function lossSpike(): Rule {
       r = (ring ??= new Float64Array(2 * w)),
       len = 2 * w,
       size = r.length,
-      fits = size === len; // the window was changed mid-run: no running sum, the exact means only
+      fits = size === len, // the window was changed mid-run: no running sum, the exact means only
+      perW = 1 / w;
     if (w !== runningW) [runningW, run[0]] = [w, NaN];
     let n = seen,
       i = at,
@@ -131,8 +132,9 @@ export function lossSpike(): Rule {
       if (n === w) start = mean(r, 0, w);
       if (n < 2 * w) continue;
       // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
-      // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both.
-      if (fits && sum / w < start - 1e-9 * w * largest) continue;
+      // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both
+      // (and than the ε of a product by 1/w instead of a division by w, which would wait on a division every step).
+      if (fits && sum * perW < start - 1e-9 * w * largest) continue;
       // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
       // where the run started (rare in a run that learns).
       // (n − w) % len and (n − 2w) % len from `i` (= n % len while the window fits), without a division.
