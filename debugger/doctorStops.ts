@@ -123,8 +123,15 @@ export class DoctorStops {
       // Nothing can stop inside the step: observed whole to its end, with nothing to halt on or take again.
       this.waiting = null;
       this.again = false;
-      if (!t.advanceStep(this.doctor.observeClipped)) return false;
-      this.doctor.observeUpdated();
+      const d = this.doctor;
+      if (d.canObserveAfter) {
+        // Nothing to observe before its update (no hook, not measured): the step as the bare trainer takes it.
+        if (!t.advanceStep()) return false;
+        d.observeStep();
+      } else {
+        if (!t.advanceStep(d.observeClipped)) return false;
+        d.observeUpdated();
+      }
       this.seen = t.eventIndex;
       return true;
     }
@@ -181,6 +188,7 @@ export class DoctorStops {
   }
 
   private onHit(rule: RuleId, h: Hit, at: number): void {
+    if (this.enabled.size === 0) return; // (a run without filters: update-ratio may hit every measured step)
     const filter = this.enabled.get(rule);
     if (!filter) return;
     if (this.observingWhole) {

@@ -68,6 +68,8 @@ export class Doctor {
   private finished = false;
   /** The event whose hooks run (see HitListener). */
   private at = AT_NONE;
+  /** True when no forward hook is left (see canObserveAfter). */
+  private noForward: boolean;
   /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
   private readonly oneMicroBatch: boolean;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
@@ -156,6 +158,7 @@ export class Doctor {
           unchanged: new Uint8Array(matrices.length),
         }
       : null;
+    this.noForward = this.forward.every((f) => f.fns.length === 0);
     this.epochs = trainer.epochs.length;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
   }
@@ -179,7 +182,24 @@ export class Doctor {
    * whose earlier activations are gone by then. So: one micro-batch per step, or no forward hook left.
    */
   get canObserveWhole(): boolean {
-    return this.oneMicroBatch || this.forward.every((s) => s.fns.length === 0);
+    return this.oneMicroBatch || this.noForward;
+  }
+
+  /**
+   * True when the step about to start needs nothing observed before its update: a deferred doctor with no forward or
+   * clip hook left, on a step whose update is not measured. It may then be taken whole with no `beforeUpdate` and
+   * observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient statistics the
+   * series records as the clip event left them.
+   */
+  get canObserveAfter(): boolean {
+    return this.deferred && this.noForward && this.onClipNow.fns.length === 0 && !this.sampled(this.trainer.step);
+  }
+
+  /** What a step taken whole shows the rules, observed after it (only where canObserveAfter was true before it). */
+  observeStep(): void {
+    this.series?.recordClip(this.trainer, this.trainer.step - 1);
+    this.sampling = false;
+    this.updated();
   }
 
   /**
@@ -217,7 +237,11 @@ export class Doctor {
   private forwarded(layer: number): void {
     this.at = layer;
     const s = this.forward[layer];
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) unsubscribe([s], s.ids[k--]);
+    for (let k = 0; k < s.fns.length; k++)
+      if (s.fns[k](s.ctxs[k], layer) === false) {
+        unsubscribe([s], s.ids[k--]);
+        this.noForward = this.forward.every((f) => f.fns.length === 0);
+      }
   }
 
   private clipped(): void {
@@ -228,14 +252,18 @@ export class Doctor {
     const s = deferred ? this.onClipNow : this.onClip;
     for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) unsubscribe(this.lists, s.ids[k--]);
     if (series && !deferred) series.clipSeen = series.length + 1;
-    if (this.stats === null) return;
+    this.sampling = this.sampled(this.trainer.step);
+    if (this.sampling) this.previous!.set(this.trainer.model.params);
+  }
+
+  /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
+  private sampled(step: number): boolean {
+    if (this.stats === null) return false;
     // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
-    const step = this.trainer.step,
-      th = this.thresholds;
+    const th = this.thresholds;
     if (!(step >= this.period && step < this.period + th.updateSamplePeriod))
       this.period = step - (step % th.updateSamplePeriod);
-    this.sampling = step - this.period < Math.max(1, th.unchangedSteps);
-    if (this.sampling) this.previous!.set(this.trainer.model.params);
+    return step - this.period < Math.max(1, th.unchangedSteps);
   }
 
   private updated(): void {

@@ -7,6 +7,7 @@ import { parseNnet } from '../language/parser';
 import { Trainer } from '../runtime/trainer';
 import { Doctor } from './doctor';
 import { updateRatioRule } from './rules/updates';
+import { allZeroWeights } from './rules/weights';
 import { doctoredStep } from './run';
 import { net } from './testing';
 
@@ -32,4 +33,50 @@ test('measured steps: step % period < burst, before and after the period and bur
     s < 31 ? s % 10 < 3 : s < 92 ? s % 7 < 2 : s % 4 < 1,
   );
   assert.deepEqual(measured, want);
+});
+
+test('a deferred doctor takes the steps it measures with an observer before their update, the others bare', () => {
+  const { spec } = parseNnet(net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 100\n  batch 8\n  seed 1'));
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    measured: number[] = [],
+    observed: number[] = [];
+  const d = new Doctor(t, {
+    rules: [updateRatioRule()],
+    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3 },
+    onHit: (_, h) => measured.push(h.step),
+    deferred: true,
+  });
+  const advanceStep = t.advanceStep.bind(t);
+  t.advanceStep = (beforeUpdate) => {
+    if (beforeUpdate) observed.push(t.step);
+    return advanceStep(beforeUpdate);
+  };
+  for (let i = 0; i < 60; i++) {
+    if (t.step === 31) d.setThresholds({ updateSamplePeriod: 7, unchangedSteps: 2 });
+    doctoredStep(d);
+  }
+  t.dispose();
+  const want = Array.from({ length: 60 }, (_, s) => s).filter((s) => (s < 31 ? s % 10 < 3 : s % 7 < 2));
+  assert.deepEqual(measured, want);
+  assert.deepEqual(observed, want);
+});
+
+test('a deferred doctor whose rules measure no update observes the first step before its update while a clip hook waits', () => {
+  const text = net(
+    '  dense h1 4 tanh init=zeros\n  dense out 1 sigmoid init=constant(0.5)',
+    '  epochs 5\n  batch 16\n  optimizer adam lr=0.05\n  seed 7',
+  );
+  const { spec } = parseNnet(text);
+  assert.ok(spec);
+  const t = new Trainer(spec);
+  // all-zero reads W before the first update, at its clip event; nothing here is ever measured.
+  const d = new Doctor(t, { rules: [allZeroWeights()], source: text, deferred: true });
+  for (let i = 0; i < 5; i++) doctoredStep(d);
+  t.dispose();
+  const found = d.findings();
+  assert.deepEqual(
+    found.map((f) => [f.rule, f.layer, f.firstStep]),
+    [['all-zero', 'h1', 0]],
+  );
 });

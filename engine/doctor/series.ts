@@ -45,8 +45,8 @@ export class StepSeries {
     this.meanAbsGrad = new Float64Array(capacity * this.width);
   }
 
-  /** Records what the step's clip event leaves (the step at slot `length`). */
-  recordClip(t: Trainer): void {
+  /** Records what the step's clip event leaves (the step at slot `length`: `step`, the trainer's until its update). */
+  recordClip(t: Trainer, step = t.step): void {
     const k = this.length,
       w = this.width,
       nodes = this.nodes,
@@ -55,7 +55,7 @@ export class StepSeries {
       gn = this.gradNorm,
       ma = this.meanAbsGrad;
     this.open = true;
-    this.step[k] = t.step;
+    this.step[k] = step;
     this.loss[k] = t.loss;
     this.normBefore[k] = t.clip.normBefore;
     this.normAfter[k] = t.clip.normAfter;

@@ -32,6 +32,15 @@ export class Tallies {
   /** The line of each node, and of each statement anchor: the tally key of a hit, computed once. */
   private readonly nodeLines: readonly number[];
   private readonly kindLines: Readonly<Record<Exclude<Anchor['kind'], 'layer'>, number>>;
+  /**
+   * The tally of the last hit, with its rule and key, and the last variant string with its number: a rule that hits
+   * on many steps (update-ratio on every measured step of a run that has converged) finds its tally without the maps.
+   */
+  private lastRule: Rule | null = null;
+  private lastKey = -1;
+  private lastTally: Tally | null = null;
+  private lastVariant: string | undefined = undefined;
+  private lastVariantNumber = 0;
 
   constructor(
     private readonly trainer: Trainer,
@@ -49,14 +58,21 @@ export class Tallies {
       line = a.kind === 'layer' ? this.nodeLines[a.node] : this.kindLines[a.kind];
     // One tally per rule, line and variant: keyed by numbers (a string built per hit cost more than the rule's check).
     let variant = 0;
-    if (h.variant !== undefined) {
+    if (h.variant === this.lastVariant) variant = this.lastVariantNumber;
+    else if (h.variant !== undefined) {
       variant = this.variants.get(h.variant) ?? 0;
       if (!variant) this.variants.set(h.variant, (variant = this.variants.size + 1));
+      this.lastVariant = h.variant;
+      this.lastVariantNumber = variant;
     }
     const key = line * 1024 + variant;
-    let mine = this.talliesOf.get(rule);
-    if (!mine) this.talliesOf.set(rule, (mine = new Map()));
-    const t = mine.get(key);
+    let t: Tally | undefined;
+    if (rule === this.lastRule && key === this.lastKey) t = this.lastTally!;
+    else {
+      let mine = this.talliesOf.get(rule);
+      if (!mine) this.talliesOf.set(rule, (mine = new Map()));
+      t = mine.get(key);
+    }
     if (!t) {
       const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
       const fresh: Tally = {
@@ -70,10 +86,12 @@ export class Tallies {
         worst: h,
         steps: [h.step],
       };
-      mine.set(key, fresh);
+      this.talliesOf.get(rule)!.set(key, fresh);
       this.tallies.push(fresh);
+      this.remember(rule, key, fresh);
       return;
     }
+    this.remember(rule, key, t);
     if (h.excess > t.worst.excess) {
       t.worst = h;
       if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
@@ -83,6 +101,12 @@ export class Tallies {
     t.lastStep = h.step;
     t.count++;
     if (t.steps.length < 5) t.steps.push(h.step);
+  }
+
+  private remember(rule: Rule, key: number, t: Tally): void {
+    this.lastRule = rule;
+    this.lastKey = key;
+    this.lastTally = t;
   }
 
   /**

@@ -1,6 +1,9 @@
 // exploding and vanishing gradients, from the per-layer gradient norms the trainer measures in its clip pass.
 
-import type { Rule } from '../types';
+import type { Trainer } from '../../runtime/trainer';
+import type { StepSeries } from '../series';
+import type { DoctorThresholds } from '../thresholds';
+import type { Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -13,30 +16,36 @@ export function exploding(): Rule {
   return {
     id: 'exploding',
     clipSeries({ trainer: t, thresholds: th, report }, s, from, to) {
-      const w = s.width,
-        limit = th.explodingNorm,
+      const limit = th.explodingNorm,
         normBefore = s.normBefore,
         normAfter = s.normAfter;
-      for (let k = from; k < to; k++) {
-        const before = normBefore[k];
-        if (!(before > limit) || normAfter[k] <= limit) continue;
-        // The weighted node of the largest ‖∇W‖ (the first of equals), for the message.
-        let worst = 0;
-        for (let j = 1; j < w; j++) if (s.gradNorm[k * w + j] > s.gradNorm[k * w + worst]) worst = j;
-        const node = s.nodes[worst],
-          norm = s.gradNorm[k * w + worst];
-        report({
-          anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
-          step: s.step[k],
-          measured: before,
-          threshold: th.explodingNorm,
-          excess: before / th.explodingNorm,
-          message: () =>
-            `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[node].name}', ‖∇W‖ = ${fmt(norm)}); add or tighten 'clip norm', or lower the learning rate`,
-        });
-      }
+      for (let k = from; k < to; k++)
+        if (normBefore[k] > limit && !(normAfter[k] <= limit)) explodes(t, th, report, s, k);
     },
   };
+}
+
+/**
+ * Step k's exploding hit. A function of its own: the numbers its message reads would otherwise be captured from the
+ * loop over the steps, which then allocates a context for them at every step, not only at a hit.
+ */
+function explodes(t: Trainer, th: DoctorThresholds, report: (h: Hit) => void, s: StepSeries, k: number): void {
+  const w = s.width,
+    before = s.normBefore[k];
+  // The weighted node of the largest ‖∇W‖ (the first of equals), for the message.
+  let worst = 0;
+  for (let j = 1; j < w; j++) if (s.gradNorm[k * w + j] > s.gradNorm[k * w + worst]) worst = j;
+  const node = s.nodes[worst],
+    norm = s.gradNorm[k * w + worst];
+  report({
+    anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
+    step: s.step[k],
+    measured: before,
+    threshold: th.explodingNorm,
+    excess: before / th.explodingNorm,
+    message: () =>
+      `exploding gradients: global norm ${fmt(before)} > ${th.explodingNorm} before clipping (largest in '${t.model.nodes[node].name}', ‖∇W‖ = ${fmt(norm)}); add or tighten 'clip norm', or lower the learning rate`,
+  });
 }
 
 /**
@@ -68,39 +77,64 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
         loss = s.loss,
         norms = s.gradNorm,
         means = s.meanAbsGrad;
+      // The first step's loss in a local for the batch (a closure variable is read through the closure's context).
+      let start = first;
       for (let k = from; k < to; k++) {
-        if (Number.isNaN(first)) first = loss[k];
-        if (loss[k] <= converged * first) continue; // a loss of 0 from the start included: nothing to learn
+        if (Number.isNaN(start)) first = start = loss[k];
+        if (loss[k] <= converged * start) continue; // a loss of 0 from the start included: nothing to learn
         const row = k * w,
           ref = norms[row + last];
-        for (let j = 0; j < w; j++) {
-          const mean = means[row + j];
-          if (mean < floor) {
-            const i = s.nodes[j];
-            report({
-              anchor: { kind: 'layer', node: i },
-              step: s.step[k],
-              measured: mean,
-              threshold: th.vanishingFloor,
-              excess: th.vanishingFloor / Math.max(mean, 1e-300),
-              message: () =>
-                `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
-            });
-          } else if (j < last && ref > 0 && norms[row + j] < ratio * ref) {
-            const i = s.nodes[j],
-              r = norms[row + j] / ref;
-            report({
-              anchor: { kind: 'layer', node: i },
-              step: s.step[k],
-              measured: r,
-              threshold: th.vanishingRatio,
-              excess: th.vanishingRatio / Math.max(r, 1e-300),
-              message: () =>
-                `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
-            });
-          }
-        }
+        for (let j = 0; j < w; j++)
+          if (means[row + j] < floor) belowFloor(nodes, th, report, s, k, j);
+          else if (j < last && ref > 0 && norms[row + j] < ratio * ref) belowRatio(nodes, th, report, s, k, j);
       }
     },
   };
+}
+
+// The vanishing rule's hits, in functions of their own: the numbers a message reads would otherwise be captured from
+// the loops over steps and layers, which then allocate a context for them at every step and layer, not only at a hit.
+
+/** Weighted node j of step k: its mean |∂L/∂W| is below the floor. */
+function belowFloor(
+  nodes: Trainer['model']['nodes'],
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  s: StepSeries,
+  k: number,
+  j: number,
+): void {
+  const i = s.nodes[j],
+    mean = s.meanAbsGrad[k * s.width + j];
+  report({
+    anchor: { kind: 'layer', node: i },
+    step: s.step[k],
+    measured: mean,
+    threshold: th.vanishingFloor,
+    excess: th.vanishingFloor / Math.max(mean, 1e-300),
+    message: () => `vanishing gradient: mean |∇W| of '${nodes[i].name}' is ${fmt(mean)}, below ${th.vanishingFloor}`,
+  });
+}
+
+/** Weighted node j of step k: its ‖∂L/∂W‖ is below the ratio × the output layer's (the last weighted node's). */
+function belowRatio(
+  nodes: Trainer['model']['nodes'],
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  s: StepSeries,
+  k: number,
+  j: number,
+): void {
+  const row = k * s.width,
+    i = s.nodes[j],
+    r = s.gradNorm[row + j] / s.gradNorm[row + s.width - 1];
+  report({
+    anchor: { kind: 'layer', node: i },
+    step: s.step[k],
+    measured: r,
+    threshold: th.vanishingRatio,
+    excess: th.vanishingRatio / Math.max(r, 1e-300),
+    message: () =>
+      `vanishing gradient: ‖∇W‖ of '${nodes[i].name}' is ${fmt(r)} × the output layer's (threshold ${th.vanishingRatio})`,
+  });
 }

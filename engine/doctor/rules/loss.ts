@@ -23,29 +23,47 @@ export function lossNotDecreasing(): Rule {
     updateSeries({ thresholds: th, report }, s, from, to) {
       const window = th.window,
         losses = s.previousLoss;
+      // The window's sum and count in locals for the batch, written back after it.
+      let acc = sum[0],
+        m = n;
       for (let k = from; k < to; k++) {
-        sum[0] += losses[k];
-        if (++n < window) continue;
-        const mean = sum[0] / n,
-          step = s.step[k] + 1; // the trainer's step after this one's update
-        sum[0] = n = 0;
+        acc += losses[k];
+        if (++m < window) continue;
+        const mean = acc / m;
+        acc = m = 0;
         if (Number.isNaN(first)) {
           first = mean;
           continue;
         }
-        if (mean > first * (1 - th.lossMinDecrease))
-          report({
-            anchor: { kind: 'loss' },
-            step: step - 1,
-            measured: mean / first,
-            threshold: 1 - th.lossMinDecrease,
-            excess: mean / first / (1 - th.lossMinDecrease),
-            message: () =>
-              `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
-          });
+        // The trainer's step after this one's update.
+        if (mean > first * (1 - th.lossMinDecrease)) notDecreasing(th, report, s.step[k] + 1, mean, first);
       }
+      sum[0] = acc;
+      n = m;
     },
   };
+}
+
+/**
+ * A loss-not-decreasing hit. A function of its own: the numbers its message reads would otherwise be captured from
+ * the loop over the steps, which then allocates a context for them at every step, not only at a hit.
+ */
+function notDecreasing(
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  step: number,
+  mean: number,
+  first: number,
+): void {
+  report({
+    anchor: { kind: 'loss' },
+    step: step - 1,
+    measured: mean / first,
+    threshold: 1 - th.lossMinDecrease,
+    excess: mean / first / (1 - th.lossMinDecrease),
+    message: () =>
+      `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
+  });
 }
 
 /**
@@ -64,65 +82,114 @@ export function lossSpike(): Rule {
   // The sum of the last w losses, kept by adding the newest and taking off the oldest and summed afresh every w
   // steps, and the largest |loss| it has seen since: it tells the steps whose recent mean is clearly not above the
   // start, which need no exact mean. Every other step computes the exact mean as before: the hits are the same.
-  // In a typed array: a number kept in a closure variable is boxed anew at every write, each step.
+  // In a typed array: a number kept in a closure variable is boxed anew at every write.
   const run = new Float64Array(2); // [sum, largest]
-  /** One step's loss (the mean over its micro-batches) and the trainer's step after its update. */
-  const one = (clipped: boolean, th: DoctorThresholds, report: (h: Hit) => void, loss: number, step: number) => {
-    const w = th.window;
-    ring ??= new Float64Array(2 * w);
-    const len = 2 * w,
-      fits = ring.length === len; // the window was changed mid-run: no running sum, the exact means only
+  /**
+   * Steps from..to−1: step k's loss (the mean over its micro-batches) is losses[k], the trainer's step after its
+   * update steps[k] + stepAdd. The rule's state sits in locals for the loop and is written back after it (closure
+   * variables are read and written through the closure's context at every access).
+   */
+  const scan = (
+    clipped: boolean,
+    th: DoctorThresholds,
+    report: (h: Hit) => void,
+    losses: Float64Array,
+    steps: Float64Array,
+    from: number,
+    to: number,
+    stepAdd: number,
+  ) => {
+    const w = th.window,
+      r = (ring ??= new Float64Array(2 * w)),
+      len = 2 * w,
+      size = r.length,
+      fits = size === len, // the window was changed mid-run: no running sum, the exact means only
+      perW = 1 / w;
     if (w !== runningW) [runningW, run[0]] = [w, NaN];
-    // While the window fits the ring (len = ring.length), seen % len is `at` and (seen − w) % len is w away from it.
-    if (fits && seen >= w) run[0] -= ring[at >= w ? at - w : at + w];
-    ring[fits ? at : seen % len] = loss;
-    seen++;
-    at = at + 1 === ring.length ? 0 : at + 1;
-    run[0] += loss;
-    run[1] = Math.max(run[1], Math.abs(loss));
-    if (fits && (at === 0 || at === w || Number.isNaN(run[0]))) {
-      let sum = 0,
-        largest = 0;
-      for (let k = Math.max(0, seen - w); k < seen; k++) {
-        sum += ring[k % len];
-        largest = Math.max(largest, Math.abs(ring[k % len]));
-      }
-      run[0] = sum;
-      run[1] = largest;
-    }
-    if (seen === w) first = mean(ring, 0, w);
-    if (seen < 2 * w) return;
-    // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
-    // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both.
-    if (fits && run[0] / w < first - 1e-9 * w * run[1]) return;
-    // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
-    // where the run started (rare in a run that learns).
-    // (seen − w) % len and (seen − 2w) % len from `at` (= seen % len while the window fits), without a division.
-    const recent = fits ? meanFrom(ring, at >= w ? at - w : at + w, w) : mean(ring, seen - w, w);
-    if (!(recent > first)) return;
-    const before = fits ? meanFrom(ring, at, w) : mean(ring, seen - 2 * w, w),
+    let n = seen,
+      i = at,
+      sum = run[0],
+      largest = run[1],
       start = first;
-    if (recent > th.lossSpikeFactor * before)
-      report({
-        anchor: { kind: clipped ? 'clip' : 'optimizer' },
-        step: step - 1,
-        measured: recent / before,
-        threshold: th.lossSpikeFactor,
-        excess: recent / before / th.lossSpikeFactor,
-        message: () =>
-          `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
-      });
+    for (let k = from; k < to; k++) {
+      const loss = losses[k];
+      // While the window fits the ring (len = size), n % len is `i` and (n − w) % len is w away from it.
+      if (fits && n >= w) sum -= r[i >= w ? i - w : i + w];
+      r[fits ? i : n % len] = loss;
+      n++;
+      i = i + 1 === size ? 0 : i + 1;
+      sum += loss;
+      largest = Math.max(largest, Math.abs(loss));
+      if (fits && (i === 0 || i === w || Number.isNaN(sum))) {
+        sum = largest = 0;
+        // The same entries in the same order as j % len for j from max(0, n − w) up, with one division, not 2w.
+        for (let j = Math.max(0, n - w), q = j % len; j < n; j++) {
+          sum += r[q];
+          largest = Math.max(largest, Math.abs(r[q]));
+          if (++q === len) q = 0;
+        }
+      }
+      if (n === w) start = mean(r, 0, w);
+      if (n < 2 * w) continue;
+      // The running sum is off the exact one by less than 6w²ε × the largest loss it saw (w adds and takes since it
+      // was summed afresh), the exact mean by less than wε × it: a margin of 1e-9·w × it is far wider than both
+      // (and than the ε of a product by 1/w instead of a division by w, which would wait on a division every step).
+      if (fits && sum * perW < start - 1e-9 * w * largest) continue;
+      // The last w losses and the w before them, in the ring of 2w; the second mean only when the first is above
+      // where the run started (rare in a run that learns).
+      // (n − w) % len and (n − 2w) % len from `i` (= n % len while the window fits), without a division.
+      const recent = fits ? meanFrom(r, i >= w ? i - w : i + w, w) : mean(r, n - w, w);
+      if (!(recent > start)) continue;
+      const before = fits ? meanFrom(r, i, w) : mean(r, n - 2 * w, w);
+      if (recent > th.lossSpikeFactor * before)
+        reportSpike(clipped, th, report, steps[k] + stepAdd, recent, before, start);
+    }
+    seen = n;
+    at = i;
+    run[0] = sum;
+    run[1] = largest;
+    first = start;
   };
+  // One step read from the trainer, as a series of one.
+  const loss1 = new Float64Array(1),
+    step1 = new Float64Array(1);
   return {
     id: 'loss-spike',
     // One step read from the trainer, for a caller that feeds the rule itself (the doctor prefers updateSeries).
     afterUpdate({ trainer: t, thresholds: th, report }) {
-      one(!!t.spec.train.clip, th, report, t.previousLoss, t.step);
+      loss1[0] = t.previousLoss;
+      step1[0] = t.step;
+      scan(!!t.spec.train.clip, th, report, loss1, step1, 0, 1, 0);
     },
     updateSeries({ trainer: t, thresholds: th, report }, s, from, to) {
-      for (let k = from; k < to; k++) one(!!t.spec.train.clip, th, report, s.previousLoss[k], s.step[k] + 1);
+      scan(!!t.spec.train.clip, th, report, s.previousLoss, s.step, from, to, 1);
     },
   };
+}
+
+/**
+ * A loss spike's hit. A function of its own: the numbers its message reads would otherwise be captured from the
+ * rule's per-step code, which then allocates a context for them at every step, not only at a hit.
+ */
+function reportSpike(
+  clipped: boolean,
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  step: number,
+  recent: number,
+  before: number,
+  start: number,
+): void {
+  const w = th.window;
+  report({
+    anchor: { kind: clipped ? 'clip' : 'optimizer' },
+    step: step - 1,
+    measured: recent / before,
+    threshold: th.lossSpikeFactor,
+    excess: recent / before / th.lossSpikeFactor,
+    message: () =>
+      `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
+  });
 }
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */

@@ -1,7 +1,8 @@
 // Rules over what one optimizer step did to each weight matrix: update-ratio (‖ΔW‖/‖W‖ out of range) and
 // unchanged-weights (W did not move for several steps). Both ask for the parameters before the update.
 
-import type { Rule } from '../types';
+import type { DoctorThresholds } from '../thresholds';
+import type { Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -26,23 +27,30 @@ export function updateRatioRule(): Rule {
         if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
       }
       if (at < 0) return;
-      const high = max > th.updateRatioHigh;
-      if (!high && max >= th.updateRatioLow) return;
-      const name = nodes[at].name;
-      report({
-        anchor: { kind: 'optimizer' },
-        step: t.step - 1,
-        measured: max,
-        threshold: high ? th.updateRatioHigh : th.updateRatioLow,
-        excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
-        variant: high ? 'high' : 'low',
-        message: () =>
-          high
-            ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
-            : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
-      });
+      if (max > th.updateRatioHigh || max < th.updateRatioLow) outOfRange(t.step, th, report, max, nodes[at].name);
     },
   };
+}
+
+/**
+ * An update-ratio hit: `max` is the largest ‖ΔW‖/‖W‖ (in the layer named `name`) of the update that made the
+ * trainer's step `step`. A function of its own: the numbers its message reads would otherwise be captured from the
+ * rule's hook, which then allocates a context for them at every measured step, not only at a hit.
+ */
+function outOfRange(step: number, th: DoctorThresholds, report: (h: Hit) => void, max: number, name: string): void {
+  const high = max > th.updateRatioHigh;
+  report({
+    anchor: { kind: 'optimizer' },
+    step: step - 1,
+    measured: max,
+    threshold: high ? th.updateRatioHigh : th.updateRatioLow,
+    excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
+    variant: high ? 'high' : 'low',
+    message: () =>
+      high
+        ? `update too large: ‖ΔW‖/‖W‖ reaches ${fmt(max)} per step (in '${name}'), above ${th.updateRatioHigh}; lower the learning rate`
+        : `update too small: ‖ΔW‖/‖W‖ is at most ${fmt(max)} per step (in '${name}'), below ${th.updateRatioLow}; raise the learning rate`,
+  });
 }
 
 /**
@@ -66,17 +74,32 @@ export function unchangedWeights(): Rule {
         const i = stats!.nodes[k],
           n = nodes[i];
         const streak = (still[i] = stats!.unchanged[k] ? still[i] + 1 : 0);
-        if (streak >= th.unchangedSteps)
-          report({
-            anchor: { kind: 'layer', node: i },
-            step: t.step - 1,
-            measured: streak,
-            threshold: th.unchangedSteps,
-            excess: streak / th.unchangedSteps,
-            message: () =>
-              `unchanged weights: ${n.name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
-          });
+        if (streak >= th.unchangedSteps) unchanged(t.step, th, report, i, n.name, streak);
       }
     },
   };
+}
+
+/**
+ * An unchanged-weights hit of node `node` (named `name`) at the update that made the trainer's step `step`. A
+ * function of its own: the numbers its message reads would otherwise be captured from the loop over the layers,
+ * which then allocates a context for them at every layer of every measured step, not only at a hit.
+ */
+function unchanged(
+  step: number,
+  th: DoctorThresholds,
+  report: (h: Hit) => void,
+  node: number,
+  name: string,
+  streak: number,
+): void {
+  report({
+    anchor: { kind: 'layer', node },
+    step: step - 1,
+    measured: streak,
+    threshold: th.unchangedSteps,
+    excess: streak / th.unchangedSteps,
+    message: () =>
+      `unchanged weights: ${name}.W has not changed (rtol ${th.unchangedRtol}) for ${streak} steps in a row`,
+  });
 }
