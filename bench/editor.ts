@@ -11,7 +11,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MAX_CSV_BYTES, nodeReadFile } from '../engine/data/files';
 import { parseNnet } from '../engine/language/parser';
 import { DataFileCache } from '../extension/language/dataFileCache';
-import { ParseCache, type CsvAccess, type SourceDocument } from '../extension/language/parseCache';
+import { ParseCache, type CsvAccess } from '../extension/language/parseCache';
+import { Doc } from '../extension/language/testing';
 
 /** Latencies of one document, in milliseconds. */
 export interface EditorCase {
@@ -40,22 +41,6 @@ export interface EditorCase {
 export type EditorLatency =
   | { readonly status: 'ok'; readonly edits: number; readonly cases: readonly EditorCase[] }
   | { readonly status: 'n/a'; readonly reason: string };
-
-/** A document whose text changes, with its version, as a TextDocument's does. */
-class BenchDoc implements SourceDocument {
-  version = 1;
-  constructor(
-    readonly key: string,
-    private text: string,
-  ) {}
-  getText(): string {
-    return this.text;
-  }
-  set(text: string): void {
-    this.text = text;
-    this.version++;
-  }
-}
 
 /** A valid network of about `lines` lines: deep stacks of dense layers and residual blocks, then inline rows. */
 export function longNetwork(lines: number): string {
@@ -132,7 +117,7 @@ async function measure(
   const access: CsvAccess = { kind: 'disk', id: 'bench', file, root: dir };
   const files = new DataFileCache();
   const cache = new ParseCache(files);
-  const doc = new BenchDoc(file, text);
+  const doc = new Doc(file, text);
   // A delay monitor records from its second tick on: start each before the stretch it watches.
   const started = () => new Promise((r) => setTimeout(r, 3));
   const openLag = monitorEventLoopDelay({ resolution: 1 });
@@ -149,7 +134,7 @@ async function measure(
   // Typing a comment at the end of the file, one character per keystroke: every keystroke is a new version.
   const typed = (i: number) => `${text}# typing ${'x'.repeat(i % 40)}\n`;
   for (let i = 0; i < 5; i++) {
-    doc.set(typed(i));
+    doc.edit(typed(i));
     await cache.parseLatest(doc, access);
   } // warm-up
   const readsBefore = files.reads;
@@ -161,7 +146,7 @@ async function measure(
   for (let i = 0; i < edits; i++) {
     // Each keystroke is its own event-loop task, as in the extension host (and the delay monitor gets to sample).
     await new Promise((r) => setImmediate(r));
-    doc.set(typed(i + 5));
+    doc.edit(typed(i + 5));
     t = performance.now();
     const r = await cache.parseLatest(doc, access);
     times.push(performance.now() - t);

@@ -8,21 +8,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Trainer } from '../engine/runtime/trainer';
 import type { BreakpointSpec, HostToWorker, WorkerToHost } from './protocol';
-import { TrainingRun } from './trainingRun';
+import { drivenRun } from './testing';
 
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
 /** A debug session on xor stopped at the output layer's forward pass of step `at` (1-based). */
 async function stoppedAt(at: number, historyBytes: number) {
-  let waiting: ((m: WorkerToHost) => void) | null = null;
-  const r = new TrainingRun((m) => {
-    if ((m.kind === 'stopped' || m.kind === 'reply') && waiting) waiting(m);
-  });
-  const send = (msg: HostToWorker) =>
-    new Promise<WorkerToHost>((resolve) => {
-      waiting = resolve;
-      r.handle(msg);
-    });
+  const { r, send } = drivenRun();
   const far = await send({
     kind: 'start',
     fileName: 'xor.nnet',

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { parseNnet } from '../engine/language/parser';
 import { Trainer } from '../engine/runtime/trainer';
 import type { HostToWorker, WorkerToHost } from './protocol';
+import { drivenRun } from './testing';
 import { MAX_LOSS_POINTS_PER_MESSAGE, TrainingRun } from './trainingRun';
 
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
@@ -233,15 +234,7 @@ const XOR_PAUSED_ON_ENTRY: HostToWorker = {
 test('Set Value is part of the history: Step Back shows the edited run after the edit and the original before it, and forward again makes the edit again', async () => {
   /** A debug session on xor paused on entry, and a way to send a message and await the stop (or reply) it brings. */
   const session = () => {
-    let waiting: ((m: WorkerToHost) => void) | null = null;
-    const r = new TrainingRun((m) => {
-      if ((m.kind === 'stopped' || m.kind === 'reply') && waiting) waiting(m);
-    });
-    const send = (msg: HostToWorker) =>
-      new Promise<WorkerToHost>((resolve) => {
-        waiting = resolve;
-        r.handle(msg);
-      });
+    const { r, send } = drivenRun();
     const start = send(XOR_PAUSED_ON_ENTRY);
     return { r, send, start };
   };
