@@ -43,8 +43,25 @@ class Session {
   parameterCount = 0;
   private waiting: ((m: Stopped) => void) | null = null;
   private failed: ((e: Error) => void) | null = null;
+  /**
+   * Why the session can stop no more (the run failed or finished, the worker exited), and a promise rejected with it:
+   * a request sent after that, or waiting for a step count (`ended`), rejects instead of waiting forever.
+   */
+  private end: Error | null = null;
+  readonly ended: Promise<never>;
+  /** True once the run has trained all its epochs. */
+  finished = false;
 
   constructor(private readonly onProgress?: (step: number) => void) {
+    let endWith: (e: Error) => void = () => {};
+    this.ended = new Promise<never>((_, reject) => (endWith = reject));
+    this.ended.catch(() => {}); // read by whoever races it; unhandled otherwise
+    const fail = (e: Error) => {
+      if (this.end) return;
+      this.end = e;
+      endWith(e);
+      this.failed?.(e);
+    };
     this.worker.onDidReceiveMessage((m) => {
       if (m.kind === 'started') this.parameterCount = m.parameterCount;
       else if (m.kind === 'progress') {
@@ -55,15 +72,24 @@ class Session {
         const w = this.waiting;
         this.waiting = null;
         w?.(m);
-      } else if (m.kind === 'error' || m.kind === 'finished')
-        this.failed?.(new Error(m.kind === 'error' ? m.message : 'the run finished; use more epochs'));
+      } else if (m.kind === 'error' || m.kind === 'finished') {
+        this.finished = m.kind === 'finished';
+        fail(
+          new Error(
+            m.kind === 'error'
+              ? `${m.message} (at step ${this.step})`
+              : `the run finished at step ${this.step}; use more epochs`,
+          ),
+        );
+      }
     });
-    this.worker.onDidExit((e) => this.failed?.(new Error(`worker exited: ${e.error ?? e.code}`)));
+    this.worker.onDidExit((e) => fail(new Error(`worker exited at step ${this.step}: ${e.error ?? e.code}`)));
   }
 
   /** Sends `msg` and resolves with the next stop, and the milliseconds from sending to receiving it. */
   request(msg: HostToWorker): Promise<{ stopped: Stopped; ms: number; cpuMs: number }> {
     return new Promise((resolve, reject) => {
+      if (this.end) return reject(this.end);
       const t0 = performance.now(),
         c0 = process.cpuUsage();
       this.failed = reject;
@@ -225,7 +251,9 @@ export async function measureDebugMemory(
   maxSeconds: number,
   firstSample = 10_000,
 ): Promise<DebugMemory> {
-  const { source } = specOf(net, makeData(net), Math.min(LIMITS.maxEpochs, Math.ceil(maxSteps / BATCHES) + 1));
+  // Epochs for maxSteps and a tenth more: the steps are counted from progress messages, which come some steps late.
+  const epochs = Math.min(LIMITS.maxEpochs, Math.ceil((1.1 * maxSteps) / BATCHES) + 100);
+  const { source } = specOf(net, makeData(net), epochs);
   gc();
   const baselineRssBytes = process.memoryUsage().rss;
   const samples: MemorySample[] = [];
@@ -258,8 +286,11 @@ export async function measureDebugMemory(
   try {
     t0 = performance.now();
     s.start(source);
-    await Promise.race([done, sleep(maxSeconds * 1000)]);
-    await s.request({ kind: 'pause' });
+    await Promise.race([done, sleep(maxSeconds * 1000), s.ended.catch(() => {})]);
+    // The run may end before the pause reaches it (its epochs cover maxSteps with a margin, but progress comes late).
+    await s.request({ kind: 'pause' }).catch((e: unknown) => {
+      if (!s.finished) throw e;
+    });
     if (!samples.length || samples[samples.length - 1].step !== s.step) sample(s.step);
     const seconds = (performance.now() - t0) / 1000;
     const late = samples.filter((x) => x.step >= firstSample).map((x) => x.rssBytes);
