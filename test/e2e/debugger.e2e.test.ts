@@ -153,6 +153,12 @@ test(
         async () => (await callStackRows(page)).some((r) => /^∂b = Σ_batch δ \(4\/5\)/.test(r)),
         30_000,
       );
+      // The Variables view follows: the output layer's backward scope, not the h_10 one it showed before.
+      await wb.waitUntil(
+        'the Variables view on backward out',
+        async () => (await variableRows(page)).some((r) => /^Layer out \(backward\): ∂b/.test(r)),
+        10_000,
+      );
       await wb.screenshot('stepped-back');
       await stopDebugging(wb);
     });
