@@ -6,7 +6,7 @@
 // `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
-import { useSimdKernels } from '../engine/nn/dense';
+import { useSimdKernels } from '../engine/nn/denseSimd';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, unsupported, type RunMode } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';

@@ -1,7 +1,8 @@
 // `npm run bench -- --kernels`: the dense kernels of engine/nn/dense.ts against the naive loops they replaced, on
 // the layer shapes of N1–N5 — agreement first (odd shapes, Float32 and Float64, += accumulation), then GFLOP/s.
 
-import { denseBackward, denseForward, simdKernelsAvailable, useSimdKernels } from '../engine/nn/dense';
+import { denseBackward, denseForward } from '../engine/nn/dense';
+import { simdKernelsAvailable, useSimdKernels } from '../engine/nn/denseSimd';
 import type { FloatArray } from '../engine/nn/tensor';
 import { NET_IDS, NETWORKS, prng } from './networks';
 

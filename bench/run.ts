@@ -51,7 +51,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { simdKernelsAvailable } from '../engine/nn/dense';
+import { simdKernelsAvailable } from '../engine/nn/denseSimd';
 import { checkKernels, runKernelBench } from './kernels';
 import { openBlasPeak } from './openblas';
 import { NET_IDS, NETWORKS, weightCount, type NetId } from './networks';

@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { denseBackward, denseForward, simdKernelsAvailable, useSimdKernels } from './dense';
+import { denseBackward, denseForward } from './dense';
+import { simdKernelsAvailable, useSimdKernels } from './denseSimd';
 import { Prng } from './prng';
 import type { FloatArray } from './tensor';
 

@@ -1,10 +1,10 @@
-// JavaScript twins of the WebAssembly SIMD dense kernels (dense.ts): the same float32 operations in the same order,
-// so a run gives the same numbers bit for bit whether or not the runtime offers WebAssembly SIMD (or lets its
-// memory grow). Every product and every sum is rounded to float32 as the f32x4 instructions round it: a product of
+// JavaScript twins of the WebAssembly SIMD dense kernels (denseSimdModule.ts): the same float32 operations in the
+// same order, so a run gives the same numbers bit for bit whether or not the runtime offers WebAssembly SIMD (or lets
+// its memory grow). Every product and every sum is rounded to float32 as the f32x4 instructions round it: a product of
 // two float32 values is exact in float64 and a sum of two is rounded once more without harm (53 ≥ 2·24 + 2), so
 // Math.fround after each operation gives the IEEE float32 result.
 //
-// The orders being copied (see forwardBody, weightGradientBody, inputGradientBody in dense.ts):
+// The orders being copied (see forwardBody, weightGradientBody, inputGradientBody in denseSimdModule.ts):
 // - z[n, o]: four lanes, lane k summing x[n, i]·W[o, i] over i ≡ k (mod 4) in order from +0, then
 //   b + (((l0 + l1) + l2) + l3);
 // - dW[o, i] += t per block of 4 samples, t = ((δ0·x0 + δ1·x1) + δ2·x2) + δ3·x3, blocks in sample order;

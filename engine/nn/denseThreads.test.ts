@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { denseBackward, denseForward, useSimdKernels } from './dense';
+import { denseBackward, denseForward } from './dense';
+import { useSimdKernels } from './denseSimd';
 import {
   acquireDenseThreads,
   CLAIM_SLOTS,

@@ -13,7 +13,8 @@
 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { setParallelKernels, simdInstance, simdModule, type SimdKernels } from './dense';
+import { setParallelKernels, simdInstance, type SimdKernels } from './denseSimd';
+import { simdModule } from './denseSimdModule';
 
 /**
  * Products of fewer multiply-adds than this stay on one thread. Measured on the 2-core benchmark machine (busy with
@@ -247,7 +248,7 @@ function stopHelper(): void {
   void h.worker.terminate();
 }
 
-/** Pages (64 KiB) of the shared memory: the most the single-threaded kernels' memory may grow to (dense.ts). */
+/** Pages (64 KiB) of the shared memory: the most the single-threaded kernels' memory may grow to (denseSimd.ts). */
 const SHARED_PAGES = 16384;
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
-import { simdKernelsAvailable, useSimdKernels } from '../nn/dense';
+import { simdKernelsAvailable, useSimdKernels } from '../nn/denseSimd';
 import { Trainer } from './trainer';
 
 const dir = path.join(__dirname, '..', '..', 'examples');

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
-import { useSimdKernels } from '../nn/dense';
+import { useSimdKernels } from '../nn/denseSimd';
 import {
   denseHelperChunks,
   denseHelpersRunning,

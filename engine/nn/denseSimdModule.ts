@@ -1,0 +1,223 @@
+// The dense layers' WebAssembly SIMD module, assembled at load: forward (z = x·Wᵀ + b), weight gradient
+// (dW += δᵀ·x) and input gradient (dx += δ·W) kernels on register blocks, four float32 lanes at a time.
+
+import { Body, I32, uleb, V128 } from './wasmEncoder';
+
+/** Forward kernel: blocks of NB samples × OB outputs, dot products along C four lanes at a time. */
+function forwardBody(NB: number, OB: number): Body {
+  const f = new Body(7);
+  const z = 0,
+    x = 1,
+    w = 2,
+    b = 3,
+    B = 4,
+    C = 5,
+    OC = 6;
+  const [rb, zrb, xEnd, wEnd, xp, zrow, wp, bp, zp, i, stepX, stepW, stepZ] = f.locals(I32, 13);
+  const xr = [xp, ...f.locals(I32, NB - 1)],
+    wr = [wp, ...f.locals(I32, OB - 1)],
+    zoff = f.locals(I32, NB);
+  const acc = Array.from({ length: NB }, () => f.locals(V128, OB)),
+    wv = f.locals(V128, OB),
+    xv = f.local(V128);
+  f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(zrb);
+  f.get(B).get(rb).mul().get(x).add().set(xEnd).get(OC).get(rb).mul().get(w).add().set(wEnd);
+  f.get(rb).i32(NB).mul().set(stepX).get(rb).i32(OB).mul().set(stepW).get(zrb).i32(NB).mul().set(stepZ);
+  for (let k = 0; k < NB; k++) f.get(zrb).i32(k).mul().set(zoff[k]);
+  f.get(x).set(xp).get(z).set(zrow);
+  f.repeat(xp, { local: stepX }, xEnd, () => {
+    for (let k = 1; k < NB; k++) f.sum(xr[k], xr[k - 1], rb);
+    f.get(w).set(wp).get(b).set(bp).get(zrow).set(zp);
+    f.repeat(wp, { local: stepW }, wEnd, () => {
+      for (let j = 1; j < OB; j++) f.sum(wr[j], wr[j - 1], rb);
+      for (const row of acc) for (const a of row) f.vzero().set(a);
+      f.i32(0).set(i);
+      f.repeat(i, 16, rb, () => {
+        for (let j = 0; j < OB; j++) f.get(wr[j]).get(i).add().vload().set(wv[j]);
+        for (let k = 0; k < NB; k++) {
+          f.get(xr[k]).get(i).add().vload().set(xv);
+          for (let j = 0; j < OB; j++) f.get(acc[k][j]).get(xv).get(wv[j]).vmul().vadd().set(acc[k][j]);
+        }
+      });
+      for (let k = 0; k < NB; k++) {
+        for (let j = 0; j < OB; j++)
+          f.get(zp)
+            .get(zoff[k])
+            .add()
+            .get(bp)
+            .fload(4 * j)
+            .hsum(acc[k][j])
+            .fadd()
+            .fstore(4 * j);
+      }
+      f.get(bp)
+        .i32(4 * OB)
+        .add()
+        .set(bp)
+        .get(zp)
+        .i32(4 * OB)
+        .add()
+        .set(zp);
+    });
+    f.get(zrow).get(stepZ).add().set(zrow);
+  });
+  return f;
+}
+
+/** dW kernel: g[o, :] += Σ_n δ[n, o]·x[n, :], blocks of OB outputs × NB samples, rows four lanes at a time. */
+function weightGradientBody(OB: number, NB: number): Body {
+  const f = new Body(7);
+  const g = 0,
+    dz = 1,
+    x = 2,
+    B = 3,
+    C = 4,
+    OC = 5,
+    cols = 6;
+  const [rb, dzrb, gEnd, xEnd, gp, dzc, xp, dzp, i, stepG, stepX, stepDz, colBytes] = f.locals(I32, 13);
+  const gr = [gp, ...f.locals(I32, OB - 1)],
+    xr = [xp, ...f.locals(I32, NB - 1)],
+    dzoff = f.locals(I32, NB);
+  const addr = f.local(I32),
+    d = Array.from({ length: NB }, () => f.locals(V128, OB)),
+    xv = f.locals(V128, NB);
+  f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(dzrb).get(cols).i32(4).mul().set(colBytes);
+  f.get(OC).get(rb).mul().get(g).add().set(gEnd).get(B).get(rb).mul().get(x).add().set(xEnd);
+  f.get(rb).i32(OB).mul().set(stepG).get(rb).i32(NB).mul().set(stepX).get(dzrb).i32(NB).mul().set(stepDz);
+  for (let k = 0; k < NB; k++) f.get(dzrb).i32(k).mul().set(dzoff[k]);
+  f.get(g).set(gp).get(dz).set(dzc);
+  f.repeat(gp, { local: stepG }, gEnd, () => {
+    for (let j = 1; j < OB; j++) f.sum(gr[j], gr[j - 1], rb);
+    f.get(x).set(xp).get(dzc).set(dzp);
+    f.repeat(xp, { local: stepX }, xEnd, () => {
+      for (let k = 1; k < NB; k++) f.sum(xr[k], xr[k - 1], rb);
+      for (let k = 0; k < NB; k++)
+        for (let j = 0; j < OB; j++)
+          f.get(dzp)
+            .get(dzoff[k])
+            .add()
+            .fload(4 * j)
+            .splat()
+            .set(d[k][j]);
+      f.i32(0).set(i);
+      f.repeat(i, 16, colBytes, () => {
+        for (let k = 0; k < NB; k++) f.get(xr[k]).get(i).add().vload().set(xv[k]);
+        for (let j = 0; j < OB; j++) {
+          f.get(gr[j]).get(i).add().tee(addr).get(addr).vload();
+          f.get(d[0][j]).get(xv[0]).vmul();
+          for (let k = 1; k < NB; k++) f.get(d[k][j]).get(xv[k]).vmul().vadd();
+          f.vadd().vstore();
+        }
+      });
+      f.get(dzp).get(stepDz).add().set(dzp);
+    });
+    f.get(dzc)
+      .i32(4 * OB)
+      .add()
+      .set(dzc);
+  });
+  return f;
+}
+
+/** dx kernel: dx[n, :] += Σ_o δ[n, o]·W[o, :], blocks of OB outputs × NB samples, rows four lanes at a time. */
+function inputGradientBody(OB: number, NB: number): Body {
+  const f = new Body(6);
+  const dx = 0,
+    dz = 1,
+    w = 2,
+    B = 3,
+    C = 4,
+    OC = 5;
+  const [rb, dzrb, wEnd, dxEnd, wp, dzc, xp, dzp, i, stepW, stepX, stepDz, addr] = f.locals(I32, 13);
+  const wr = [wp, ...f.locals(I32, OB - 1)],
+    xr = [xp, ...f.locals(I32, NB - 1)],
+    dzoff = f.locals(I32, NB);
+  const d = Array.from({ length: NB }, () => f.locals(V128, OB)),
+    wv = f.locals(V128, OB);
+  f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(dzrb);
+  f.get(OC).get(rb).mul().get(w).add().set(wEnd).get(B).get(rb).mul().get(dx).add().set(dxEnd);
+  f.get(rb).i32(OB).mul().set(stepW).get(rb).i32(NB).mul().set(stepX).get(dzrb).i32(NB).mul().set(stepDz);
+  for (let k = 0; k < NB; k++) f.get(dzrb).i32(k).mul().set(dzoff[k]);
+  f.get(w).set(wp).get(dz).set(dzc);
+  f.repeat(wp, { local: stepW }, wEnd, () => {
+    for (let j = 1; j < OB; j++) f.sum(wr[j], wr[j - 1], rb);
+    f.get(dx).set(xp).get(dzc).set(dzp);
+    f.repeat(xp, { local: stepX }, dxEnd, () => {
+      for (let k = 1; k < NB; k++) f.sum(xr[k], xr[k - 1], rb);
+      for (let k = 0; k < NB; k++)
+        for (let j = 0; j < OB; j++)
+          f.get(dzp)
+            .get(dzoff[k])
+            .add()
+            .fload(4 * j)
+            .splat()
+            .set(d[k][j]);
+      f.i32(0).set(i);
+      f.repeat(i, 16, rb, () => {
+        for (let j = 0; j < OB; j++) f.get(wr[j]).get(i).add().vload().set(wv[j]);
+        for (let k = 0; k < NB; k++) {
+          f.get(xr[k]).get(i).add().tee(addr).get(addr).vload();
+          f.get(d[k][0]).get(wv[0]).vmul();
+          for (let j = 1; j < OB; j++) f.get(d[k][j]).get(wv[j]).vmul().vadd();
+          f.vadd().vstore();
+        }
+      });
+      f.get(dzp).get(stepDz).add().set(dzp);
+    });
+    f.get(dzc)
+      .i32(4 * OB)
+      .add()
+      .set(dzc);
+  });
+  return f;
+}
+
+/** Floats an operand may have on the SIMD path (2^26, 256 MB); the memory holds up to four times that (1 GB). */
+export const MAX_FLOATS = 67108864;
+
+/** Pages (64 KiB) a shared memory may grow to: the 2^28 floats that `reserve` allows. */
+const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
+
+/** Block shapes of the kernels (samples × outputs); all divide 4, the padding unit. */
+export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
+
+/**
+ * The module: memory, fwd, dw, dx. With `shared`, it imports its memory (env.memory, shared, up to the 1 GB the
+ * kernels may use) instead of defining it, so that a helper thread's instance computes in the same memory.
+ */
+export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  const fnType = (params: number) => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0];
+  const [fn, fm] = SIMD_BLOCKS.forward,
+    [wn, wm] = SIMD_BLOCKS.weightGradient,
+    [xn, xm] = SIMD_BLOCKS.inputGradient;
+  const bodies = [forwardBody(fn, fm), weightGradientBody(wm, wn), inputGradientBody(xm, xn)];
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec([fnType(7), fnType(6)])),
+    ...(shared
+      ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
+      : []),
+    ...section(3, vec([[0], [0], [1]])),
+    ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 2, 0],
+        [...name('fwd'), 0, 0],
+        [...name('dw'), 0, 1],
+        [...name('dx'), 0, 2],
+      ]),
+    ),
+    ...section(10, vec(bodies.map((b) => b.encode()))),
+  ]);
+}
