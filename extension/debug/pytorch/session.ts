@@ -11,7 +11,6 @@ import {
   OutputEvent,
   Source,
   StackFrame,
-  StoppedEvent,
   TerminatedEvent,
   Thread,
   ThreadEvent,
@@ -29,7 +28,7 @@ import {
   type Progress,
 } from '../../../debugger/protocol';
 import type { Logger } from '../../../debugger/log';
-import { placeFunction, placeLine, type Placement } from '../../../debugger/pytorch/placement';
+import { placeFunction, placeLine } from '../../../debugger/pytorch/placement';
 import { ProbeRun, type RunBreakpoint, type RunNotice, type RunStop } from '../../../debugger/pytorch/probeRun';
 import { progressAtStop, withRanks } from '../../../debugger/pytorch/progress';
 import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
@@ -42,6 +41,18 @@ import { GuardedSession } from '../guardedSession';
 import { tensorChildren, type TensorRef } from '../variables';
 import { NO_STEP_BACK, pytorchCapabilities } from './capabilities';
 import { checkAttach, checkLaunch } from './launch';
+import {
+  dapBreakpoint,
+  expressions,
+  frameName,
+  outputAt,
+  ptStoppedEvent,
+  scriptErrorEvent,
+  stopLocation,
+  threadOf,
+  valid,
+  type ScriptError,
+} from './stops';
 import { moduleVariables, ptScopes, runVariables, tensorVariables, type PtVarRef } from './variables';
 
 export type { PyTorchAttachArguments, PyTorchLaunchArguments } from './launch';
@@ -62,7 +73,6 @@ export interface PyTorchSessionOptions {
 type VarRef = PtVarRef | { readonly kind: 'local'; readonly ref: TensorRef };
 
 /** Thread ids are ranks + 1 (DAP clients treat 0 as no thread). */
-const threadOf = (rank: number) => rank + 1;
 
 /** A requested line breakpoint, kept to place it again when the modules are known. */
 type LineRequest = RunBreakpoint & { line: number; problem?: string };
@@ -464,14 +474,8 @@ export class PyTorchDebugSession extends GuardedSession {
 
   private notice(n: RunNotice): void {
     switch (n.kind) {
-      case 'output': {
-        const out = new OutputEvent(n.text, n.category) as DebugProtocol.OutputEvent;
-        if (n.site) {
-          out.body.source = new Source(path.basename(n.site.file), n.site.file);
-          out.body.line = n.site.line;
-        }
-        return this.sendEvent(out);
-      }
+      case 'output':
+        return this.sendEvent(outputAt(n.text, n.category, n.site));
       case 'rankStarted':
         // Attached, the script is known when its first rank says hello.
         if (!this.program) this.program = n.hello.script;
@@ -518,46 +522,18 @@ export class PyTorchDebugSession extends GuardedSession {
 
   private stopped(s: RunStop): void {
     this.refs.reset();
-    const ev = new StoppedEvent(s.reason, threadOf(s.rank), s.exception?.description) as DebugProtocol.StoppedEvent;
-    ev.body.description = s.exception ? s.exception.description : `Paused on ${frameName(s)}`;
-    ev.body.allThreadsStopped = false;
-    if (s.hitBreakpointIds.length) ev.body.hitBreakpointIds = [...s.hitBreakpointIds];
-    this.sendEvent(ev);
-    const modules = this.run?.moduleList ?? [];
-    const index = modules.findIndex((m) => m.path === s.module);
-    const site = modules[index]?.site ?? null;
-    const location = {
-      phase: s.phase === 'stepEnd' ? ('update' as const) : s.phase,
-      layer: index,
-      layerName: s.module || 'step',
-      line: site?.line ?? 0,
-      step: s.step,
-      epoch: 0,
-    };
+    this.sendEvent(ptStoppedEvent(s));
+    const location = stopLocation(s, this.run?.moduleList ?? []);
     // The view shows the stop's own step (its bars so far at a backward stop), paused, even before any progress.
     const progress = progressAtStop(s, this.lastProgress.get(s.rank));
     this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
     this.sendCustom('nnet.stopped', { network: [], location });
   }
 
-  private end(
-    summary: string,
-    error: { message: string; traceback: string; site: { file: string; line: number } | null } | null,
-  ): void {
+  private end(summary: string, error: ScriptError | null): void {
     if (this.ended) return;
     this.ended = true;
-    if (error) {
-      const where = error.site ? ` at ${path.basename(error.site.file)}:${error.site.line}` : '';
-      const out = new OutputEvent(
-        `nnet: the script raised ${error.message}${where}\n`,
-        'console',
-      ) as DebugProtocol.OutputEvent;
-      if (error.site) {
-        out.body.source = new Source(path.basename(error.site.file), error.site.file);
-        out.body.line = error.site.line;
-      }
-      this.sendEvent(out);
-    } else this.sendEvent(new OutputEvent(`nnet: ${summary}\n`, 'console'));
+    this.sendEvent(error ? scriptErrorEvent(error) : new OutputEvent(`nnet: ${summary}\n`, 'console'));
     this.sendCustom('nnet.ended', { summary, error: error?.message ?? null, line: error?.site?.line ?? 0 });
     this.run = null;
     this.sendEvent(new TerminatedEvent());
@@ -568,34 +544,4 @@ export class PyTorchDebugSession extends GuardedSession {
     // `extra` carries what only PyTorch runs have (the rank a progress event comes from); decoders ignore it.
     this.sendEvent(new Event(name, { ...encodeDap(body), ...extra }));
   }
-}
-
-/** The requests the run may apply (those whose expressions are fine). */
-function valid<T extends { problem?: string }>(reqs: readonly T[]): T[] {
-  return reqs.filter((r) => !r.problem);
-}
-
-/** A breakpoint's condition, hit condition and log message, when set. */
-function expressions(b: { condition?: string; hitCondition?: string; logMessage?: string }): Partial<RunBreakpoint> {
-  return {
-    ...(b.condition?.trim() ? { condition: b.condition } : {}),
-    ...(b.hitCondition?.trim() ? { hitCondition: b.hitCondition } : {}),
-    ...(b.logMessage ? { logMessage: b.logMessage } : {}),
-  };
-}
-
-/** A DAP breakpoint from where it was placed. */
-function dapBreakpoint(id: number, p: Placement, file: string | undefined, problem?: string): DebugProtocol.Breakpoint {
-  const bp: DebugProtocol.Breakpoint = { id, verified: p.verified && !problem };
-  if (p.line > 0) bp.line = p.line;
-  if (file) bp.source = new Source(path.basename(file), file);
-  const message = problem ?? p.message;
-  if (message) bp.message = message;
-  return bp;
-}
-
-/** `forward fc2 · step 3 · rank 0` (steps 1-based, as in `.nnet` sessions). */
-function frameName(s: RunStop): string {
-  const what = s.phase === 'stepEnd' ? `end of step${s.module ? ` (${s.module})` : ''}` : `${s.phase} ${s.module}`;
-  return `${s.reason === 'entry' ? `entry: ${what}` : what} · step ${s.step + 1} · rank ${s.rank}`;
 }
