@@ -10,10 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { renderGradientFlowHtml } from '../extension/views/gradientFlowHtml';
-import { THEMES } from '../test/webview/themes';
+import { serveWebview, themeStyle } from '../test/webview/serveWebview';
 import type { HostToWebview } from '../webview/gradientFlow/protocol';
-
-const DIST = path.resolve(__dirname, '..', 'dist', 'webview');
 
 /** CHROMIUM_PATH if set (null if it does not exist), else the first of the usual system paths found, or null. */
 export function findChromium(): string | null {
@@ -23,9 +21,6 @@ export function findChromium(): string | null {
     : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
-
-/** VS Code's Dark Modern theme variables, as the webview tests use them. */
-const DARK = THEMES.dark;
 
 /**
  * VS Code's default styles and API script, as in the test, except that the API forwards what the page posts to the
@@ -63,40 +58,18 @@ function pageHtml(origin: string): string {
     scriptUri: `${origin}/dist/webview/gradientFlow.js`,
     styleUri: `${origin}/dist/webview/gradientFlow.css`,
   });
-  const style = Object.entries(DARK)
-    .map(([k, v]) => `--vscode-${k}: ${v}`)
-    .join('; ')
-    .replace(/"/g, '&quot;');
   return html
-    .replace('<html lang="en">', `<html lang="en" style="${style}">`)
+    .replace('<html lang="en">', `<html lang="en" style="${themeStyle('dark')}">`)
     .replace('<head>', `<head>${PRELUDE}`)
     .replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark" role="document">');
 }
 
 /** Serves the page at / and dist/webview/* (nothing else). */
 export function startServer(): Promise<http.Server> {
-  if (!fs.existsSync(path.join(DIST, 'gradientFlow.js')))
-    throw new Error('dist/webview/gradientFlow.js missing: run `npm run build` first');
-  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(`http://${req.headers.host}`));
-      return;
-    }
-    const file = path.join(DIST, path.basename(url.pathname));
-    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  // Run from bench/ (tsx) or bundled into dist/bench-child.js: either way the bundles are in ../dist/webview.
+  return serveWebview(path.resolve(__dirname, '..', 'dist', 'webview'), 'gradientFlow.js', (origin) =>
+    pageHtml(origin),
+  );
 }
 
 declare global {

@@ -15,7 +15,6 @@ import { MAX_SHOWN_POINTS } from '../../webview/gradientFlow/model';
 import { GRADS, LAYERS, lossPoints } from './gradientFlowRuns';
 import {
   canvasPixels,
-  DIST,
   feedRun,
   frames,
   posted,
@@ -38,10 +37,6 @@ describe('gradient flow webview (headless Chromium)', () => {
   let pageErrors: string[];
 
   before(async () => {
-    assert.ok(
-      fs.existsSync(path.join(DIST, 'gradientFlow.js')),
-      'dist/webview/gradientFlow.js missing: run `node scripts/build.mjs` first',
-    );
     server = await startServer();
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({

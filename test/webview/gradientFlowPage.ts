@@ -2,20 +2,18 @@
 // with the host's messages, the view's reads, pixels and themes as helpers.
 
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { type Page } from 'playwright-core';
 import { renderGradientFlowHtml } from '../../extension/views/gradientFlowHtml';
+import { serveWebview, themeStyle, type Theme } from './serveWebview';
 import { THEMES } from './themes';
 import type { HostToWebview } from '../../webview/gradientFlow/protocol';
 import { GRADS, LAYERS, lossPoints } from './gradientFlowRuns';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-export const DIST = path.join(ROOT, 'dist', 'webview');
-export const SHOTS = path.join(ROOT, 'test-results', 'webview');
+export type { Theme } from './serveWebview';
 
-export type Theme = keyof typeof THEMES;
+export const SHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'webview');
 
 /**
  * What VS Code puts in front of a webview's own markup (see its webview `pre/index.html`): default styles in
@@ -53,13 +51,6 @@ const PRELUDE = `
   })();
 </script>`;
 
-function themeStyleAttr(theme: Theme): string {
-  return Object.entries(THEMES[theme])
-    .map(([k, v]) => `--vscode-${k}: ${v}`)
-    .join('; ')
-    .replace(/"/g, '&quot;');
-}
-
 /** The page as VS Code would deliver it: the extension's HTML with the prelude, theme variables and body class. */
 function pageHtml(origin: string, theme: Theme): string {
   const html = renderGradientFlowHtml({
@@ -71,36 +62,14 @@ function pageHtml(origin: string, theme: Theme): string {
   });
   const kind = `vscode-${theme}`;
   return html
-    .replace('<html lang="en">', `<html lang="en" style="${themeStyleAttr(theme)}">`)
+    .replace('<html lang="en">', `<html lang="en" style="${themeStyle(theme)}">`)
     .replace('<head>', `<head>${PRELUDE}`)
     .replace('<body>', `<body class="${kind}" data-vscode-theme-kind="${kind}" role="document">`);
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
+/** Serves the page (`?theme=light` for the light theme) and the built bundle. */
 export function startServer(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const origin = `http://${req.headers.host}`;
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    if (url.pathname === '/') {
-      const theme: Theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(origin, theme));
-      return;
-    }
-    const rel = url.pathname.replace(/^\/dist\/webview\//, '');
-    const file = path.join(DIST, path.basename(rel));
-    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return serveWebview(path.resolve(__dirname, '..', '..', 'dist', 'webview'), 'gradientFlow.js', pageHtml);
 }
 
 export interface Snapshot {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { clipPart, decompPart, layerMessage, malformedSections, sectionsMessage } from './inspectorMessages';
-import { DIST, SHOTS, startServer, THEMES, type Theme } from './inspectorPage';
+import { SHOTS, startServer, THEMES, type Theme } from './inspectorPage';
 
 describe('layer inspector webview (headless Chromium)', () => {
   let server: http.Server;
@@ -23,10 +23,6 @@ describe('layer inspector webview (headless Chromium)', () => {
   let warnings: string[];
 
   before(async () => {
-    assert.ok(
-      fs.existsSync(path.join(DIST, 'inspector.js')),
-      'dist/webview/inspector.js missing: run `node scripts/build.mjs` first',
-    );
     server = await startServer();
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({

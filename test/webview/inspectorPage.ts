@@ -1,57 +1,17 @@
 // The Layer Inspector's page for the headless-Chromium tests: the built bundle served under the webview's CSP.
 
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { renderInspectorHtml } from '../../extension/views/inspectorHtml';
+import { serveWebview, themeStyle, type Theme } from './serveWebview';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-export const DIST = path.join(ROOT, 'dist', 'webview');
-export const SHOTS = path.join(ROOT, 'test-results', 'webview');
+export type { Theme } from './serveWebview';
+export { THEMES } from './themes';
 
-export type Theme = 'dark' | 'light';
-export const THEMES: Record<Theme, Record<string, string>> = {
-  dark: {
-    foreground: '#cccccc',
-    'editor-foreground': '#cccccc',
-    'editor-background': '#1f1f1f',
-    descriptionForeground: '#9d9d9d',
-    'charts-blue': '#3794ff',
-    'charts-red': '#f14c4c',
-    'charts-yellow': '#cca700',
-    'editorWidget-border': '#454545',
-    'editorHoverWidget-background': '#202020',
-    'editorHoverWidget-foreground': '#cccccc',
-    'editorHoverWidget-border': '#454545',
-    'button-secondaryBackground': '#313131',
-    'button-secondaryForeground': '#cccccc',
-    focusBorder: '#0078d4',
-    'font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-    'font-size': '13px',
-    'font-weight': 'normal',
-  },
-  light: {
-    foreground: '#3b3b3b',
-    'editor-foreground': '#3b3b3b',
-    'editor-background': '#ffffff',
-    descriptionForeground: '#595959',
-    'charts-blue': '#1a85ff',
-    'charts-red': '#e51400',
-    'charts-yellow': '#bf8803',
-    'editorWidget-border': '#c8c8c8',
-    'editorHoverWidget-background': '#f8f8f8',
-    'editorHoverWidget-foreground': '#3b3b3b',
-    'editorHoverWidget-border': '#c8c8c8',
-    'button-secondaryBackground': '#e5e5e5',
-    'button-secondaryForeground': '#3b3b3b',
-    focusBorder: '#005fb8',
-    'font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-    'font-size': '13px',
-    'font-weight': 'normal',
-  },
-};
+export const SHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'webview');
 
+/** VS Code's default styles and API script, as its webview `pre/index.html` puts them in front of the page. */
 const PRELUDE = `
 <style id="_defaultStyles">@layer vscode-default {
   html { background: var(--vscode-editor-background); }
@@ -74,10 +34,6 @@ const PRELUDE = `
 </script>`;
 
 function pageHtml(origin: string, theme: Theme): string {
-  const vars = Object.entries(THEMES[theme])
-    .map(([k, v]) => `--vscode-${k}: ${v}`)
-    .join('; ')
-    .replace(/"/g, '&quot;');
   return renderInspectorHtml({
     cspSource: origin,
     nonce: crypto.randomBytes(18).toString('base64'),
@@ -85,33 +41,14 @@ function pageHtml(origin: string, theme: Theme): string {
     scriptUri: `${origin}/dist/webview/inspector.js`,
     styleUri: `${origin}/dist/webview/inspector.css`,
   })
-    .replace('<html lang="en">', `<html lang="en" style="${vars}">`)
+    .replace('<html lang="en">', `<html lang="en" style="${themeStyle(theme)}">`)
     .replace('<head>', `<head>${PRELUDE}`)
     .replace('<body>', `<body class="vscode-${theme}">`);
 }
 
+/** Serves the page (`?theme=light` for the light theme) and the built bundle. */
 export function startServer(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
-    if (url.pathname === '/') {
-      res
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        .end(pageHtml(`http://${req.headers.host}`, url.searchParams.get('theme') === 'light' ? 'light' : 'dark'));
-      return;
-    }
-    const file = path.join(DIST, path.basename(url.pathname));
-    if (!url.pathname.startsWith('/dist/webview/') || !fs.existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, {
-      'content-type': file.endsWith('.js')
-        ? 'text/javascript'
-        : file.endsWith('.css')
-          ? 'text/css'
-          : 'application/json',
-    });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return serveWebview(path.resolve(__dirname, '..', '..', 'dist', 'webview'), 'inspector.js', pageHtml);
 }
 
 declare global {
