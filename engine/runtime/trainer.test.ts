@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
+import { clipByGlobalNorm } from '../nn/clip';
 import { NonFiniteError, Trainer } from './trainer';
 
 const examples = path.join(__dirname, '..', '..', 'examples');
@@ -109,5 +110,36 @@ train
       'zeroed as the next step starts',
     );
     return;
+  }
+});
+
+test('the clip event measures the gradients and their global norm in one pass: the same bits as clipByGlobalNorm and a pass per weight matrix', () => {
+  // Networks with biases, normalisation parameters and weightless nodes between the matrices, with no clip, a value
+  // clip and a norm clip, one with several micro-batches.
+  const names = ['xor', 'batchnorm', 'layernorm', 'residual', 'exploding', 'exploding-clipped-value'];
+  for (const name of [...names, 'exploding-clipped', 'accumulate'].map((n) => `${n}.nnet`)) {
+    const t = new Trainer(load(name));
+    for (let s = 0; s < 3; s++) {
+      while (t.peek()?.phase !== 'clip') t.advance();
+      const g = t.model.grads.slice();
+      t.advance();
+      assert.ok(Object.is(t.clip.normBefore, clipByGlobalNorm(g, Infinity).normBefore), `${name}: step ${s} norm`);
+      t.model.nodes.forEach((n, k) => {
+        if (!n.wSize) return;
+        const w = g.subarray(n.wOff, n.wOff + n.wSize);
+        let sum = 0,
+          sq = 0,
+          max = 0;
+        for (const x of w) {
+          sum += Math.abs(x);
+          sq += x * x;
+          max = Math.max(max, Math.abs(x));
+        }
+        assert.ok(Object.is(t.meanAbsGrad[k], sum / n.wSize), `${name}: mean |g| of node ${k}`);
+        assert.ok(Object.is(t.maxAbsGrad[k], max), `${name}: max |g| of node ${k}`);
+        assert.ok(Object.is(t.gradNorm[k], Math.sqrt(sq)), `${name}: ‖g‖ of node ${k}`);
+      });
+      while (!t.atStepStart) t.advance();
+    }
   }
 });
