@@ -3,7 +3,7 @@
 
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
 import { anchorPosition } from './anchors';
-import { hasWeightMatrix, measureUpdate } from './measures';
+import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
 import { RULES } from './rules';
 import { StepSeries } from './series';
 import { Tallies } from './tallies';
@@ -57,13 +57,19 @@ export class Doctor {
   /** The steps recorded for the series rules (null when no rule reads them), and whether they wait for a flush. */
   private readonly series: StepSeries | null;
   private deferred: boolean;
-  private readonly onEpoch: number[];
-  /** The rules with a pending hit to offer after each epoch (to the hit listener). */
-  private readonly withPending: readonly Rule[];
+  /**
+   * The epoch hooks with their contexts, and the rules with a pending hit to offer after each epoch (to the hit
+   * listener) with their ids and hooks: flat arrays, because a tiny network ends an epoch every few steps.
+   */
+  private readonly onEpoch: Subscribers<(ctx: RuleContext) => void>;
+  private readonly pendingIds: readonly RuleId[];
+  private readonly pendingFns: readonly (() => Hit | null)[];
   private readonly onHit: HitListener | undefined;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
+  /** Where the weight matrices of `stats` sit in the parameters (matrixRanges). */
+  private readonly ranges: Int32Array;
   private epochs: number;
   private finished = false;
   /** The event whose hooks run (see HitListener). */
@@ -145,8 +151,10 @@ export class Doctor {
       this.clipSeries,
       this.updateSeries,
     ];
-    this.onEpoch = rules.flatMap((r, k) => (r.afterEpoch ? [k] : []));
-    this.withPending = options.onHit ? rules.filter((r) => r.pending) : [];
+    this.onEpoch = list((r) => r.afterEpoch);
+    const withPending = options.onHit ? rules.filter((r) => r.pending) : [];
+    this.pendingIds = withPending.map((r) => r.id);
+    this.pendingFns = withPending.map((r) => r.pending!);
     const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
     const asked = rules.some((r) => r.needsUpdateStats);
     this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
@@ -158,6 +166,7 @@ export class Doctor {
           unchanged: new Uint8Array(matrices.length),
         }
       : null;
+    this.ranges = matrixRanges(trainer, matrices);
     this.noForward = this.forward.every((f) => f.fns.length === 0);
     this.epochs = trainer.epochs.length;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
@@ -197,9 +206,22 @@ export class Doctor {
 
   /** What a step taken whole shows the rules, observed after it (only where canObserveAfter was true before it). */
   observeStep(): void {
-    this.series?.recordClip(this.trainer, this.trainer.step - 1);
+    const t = this.trainer,
+      series = this.series;
     this.sampling = false;
-    this.updated();
+    if (!this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+      series?.recordClip(t, t.step - 1);
+      this.updated();
+      return;
+    }
+    // No hook reads an unmeasured update: what updated() does then, with the step recorded in one call.
+    this.at = AT_UPDATE;
+    this.steps++;
+    if (series) {
+      series.recordStep(t, t.step - 1);
+      if (series.length === series.capacity) this.flush();
+    }
+    if (t.epochs.length !== this.epochs) this.epochEnded();
   }
 
   /**
@@ -271,7 +293,7 @@ export class Doctor {
     this.steps++;
     const stats = this.sampling ? this.stats : null;
     if (stats) {
-      measureUpdate(this.trainer, this.previous!, stats, this.thresholds);
+      measureUpdate(this.trainer.model.params, this.previous!, this.ranges, stats, this.thresholds);
       stats.consecutive = this.lastSampled === this.trainer.step - 2;
       this.lastSampled = this.trainer.step - 1;
       this.sampledSteps++;
@@ -338,12 +360,13 @@ export class Doctor {
 
   private epochEnded(): void {
     this.epochs = this.trainer.epochs.length;
-    for (const k of this.onEpoch) this.rules[k].afterEpoch!(this.ctxs[k]);
-    if (this.onHit)
-      for (const r of this.withPending) {
-        const h = r.pending!();
-        if (h) this.onHit(r.id, h, AT_UPDATE);
-      }
+    const e = this.onEpoch,
+      fns = this.pendingFns;
+    for (let k = 0; k < e.fns.length; k++) e.fns[k](e.ctxs[k]);
+    for (let k = 0; k < fns.length; k++) {
+      const h = fns[k]();
+      if (h) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+    }
   }
 
   /**

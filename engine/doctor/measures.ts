@@ -69,28 +69,46 @@ export function variance(a: ArrayLike<number>, n: number): number {
   return n ? Math.max(0, sq / n - mean * mean) : 0;
 }
 
+/** Where each of `nodes` (weight matrices) sits in the parameters, as [start, end) pairs: what measureUpdate walks. */
+export function matrixRanges(t: Trainer, nodes: readonly number[]): Int32Array {
+  const out = new Int32Array(2 * nodes.length);
+  nodes.forEach((i, k) => {
+    const n = t.model.nodes[i];
+    out[2 * k] = n.wOff;
+    out[2 * k + 1] = n.wOff + n.wSize;
+  });
+  return out;
+}
+
 /**
- * One pass over each weight matrix after an update (the doctor's UpdateStats): ‖ΔW‖/‖W before‖ and whether every
- * entry stayed within the unchanged-weights tolerance.
+ * One pass over each weight matrix after an update (the doctor's UpdateStats; `ranges` from matrixRanges of
+ * s.nodes): ‖ΔW‖/‖W before‖ and whether every entry stayed within the unchanged-weights tolerance. Reads only typed
+ * arrays: it runs at every measured step, where a walk over the model's nodes cost more than the weights of a tiny
+ * network.
  */
-export function measureUpdate(t: Trainer, before: Float32Array, s: UpdateStats, th: DoctorThresholds): void {
-  const p = t.model.params,
-    nodes = t.model.nodes,
-    rtol = th.unchangedRtol,
-    atol = th.unchangedAtol;
-  for (let k = 0; k < s.nodes.length; k++) {
-    const n = nodes[s.nodes[k]];
+export function measureUpdate(
+  params: Float32Array,
+  before: Float32Array,
+  ranges: Int32Array,
+  s: UpdateStats,
+  th: DoctorThresholds,
+): void {
+  const rtol = th.unchangedRtol,
+    atol = th.unchangedAtol,
+    ratio = s.ratio,
+    unchanged = s.unchanged;
+  for (let k = 0, m = ranges.length >> 1; k < m; k++) {
     let d2 = 0,
       w2 = 0,
       same = 1;
-    for (let i = n.wOff, end = n.wOff + n.wSize; i < end; i++) {
+    for (let i = ranges[2 * k], end = ranges[2 * k + 1]; i < end; i++) {
       const b = before[i],
-        d = p[i] - b;
+        d = params[i] - b;
       d2 += d * d;
       w2 += b * b;
       if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
     }
-    s.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
-    s.unchanged[k] = same;
+    ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
+    unchanged[k] = same;
   }
 }

@@ -66,6 +66,34 @@ export class StepSeries {
     }
   }
 
+  /**
+   * Records a step observed after it ended (Doctor.observeStep) in one pass: what its clip event left, which its
+   * update does not change, then what its update left, and closes its slot. The same numbers as recordClip, then
+   * closeStep; one call per step, the trainer's fields read once.
+   */
+  recordStep(t: Trainer, step: number): void {
+    const k = this.length,
+      w = this.width,
+      nodes = this.nodes,
+      norm = t.gradNorm,
+      mean = t.meanAbsGrad,
+      gn = this.gradNorm,
+      ma = this.meanAbsGrad,
+      clip = t.clip;
+    this.step[k] = step;
+    this.loss[k] = t.loss;
+    this.normBefore[k] = clip.normBefore;
+    this.normAfter[k] = clip.normAfter;
+    this.previousLoss[k] = t.previousLoss;
+    for (let j = 0, o = k * w; j < w; j++, o++) {
+      const i = nodes[j];
+      gn[o] = norm[i];
+      ma[o] = mean[i];
+    }
+    this.length = k + 1;
+    this.open = false;
+  }
+
   /** Records what the step's update event leaves, and closes its slot. */
   closeStep(t: Trainer): void {
     this.previousLoss[this.length++] = t.previousLoss;

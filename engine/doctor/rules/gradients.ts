@@ -78,15 +78,20 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
         norms = s.gradNorm,
         means = s.meanAbsGrad;
       // The first step's loss in a local for the batch (a closure variable is read through the closure's context).
-      let start = first;
+      let start = first,
+        done = converged * start; // the loss at which the run counts as converged (NaN until the first step)
       for (let k = from; k < to; k++) {
-        if (Number.isNaN(start)) first = start = loss[k];
-        if (loss[k] <= converged * start) continue; // a loss of 0 from the start included: nothing to learn
+        if (Number.isNaN(start)) {
+          first = start = loss[k];
+          done = converged * start;
+        }
+        if (loss[k] <= done) continue; // a loss of 0 from the start included: nothing to learn
         const row = k * w,
-          ref = norms[row + last];
+          ref = norms[row + last],
+          below = ref > 0 ? ratio * ref : -Infinity; // no ratio to the output layer without its gradient
         for (let j = 0; j < w; j++)
           if (means[row + j] < floor) belowFloor(nodes, th, report, s, k, j);
-          else if (j < last && ref > 0 && norms[row + j] < ratio * ref) belowRatio(nodes, th, report, s, k, j);
+          else if (j < last && norms[row + j] < below) belowRatio(nodes, th, report, s, k, j);
       }
     },
   };

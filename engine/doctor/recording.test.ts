@@ -1,0 +1,91 @@
+// What the doctor records per step, against the plain way of recording it: a step recorded in one call
+// (StepSeries.recordStep; two micro-batches a step, so that its mean loss is not its last micro-batch's) holds what its clip and update events record (recordClip, closeStep), and the update
+// measured over the weight matrices' ranges (measureUpdate) is the walk over the model's nodes, bit for bit.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseNnet } from '../language/parser';
+import { Trainer } from '../runtime/trainer';
+import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
+import { StepSeries } from './series';
+import { DEFAULT_THRESHOLDS } from './thresholds';
+import { net } from './testing';
+import type { UpdateStats } from './types';
+
+const TEXT = net(
+  '  dense h1 5 tanh\n  dense h2 4 relu\n  dense out 1 sigmoid',
+  '  epochs 40\n  batch 5\n  accumulate 2\n  optimizer sgd lr=0.5\n  seed 2',
+);
+
+function trainer(): Trainer {
+  const { spec, diagnostics } = parseNnet(TEXT);
+  assert.ok(spec, JSON.stringify(diagnostics));
+  return new Trainer(spec);
+}
+
+test('a step recorded in one call holds what its clip and update events record', () => {
+  const t = trainer(),
+    one = new StepSeries(t, 64),
+    two = new StepSeries(t, 64);
+  for (let s = 0; s < 50; s++) {
+    t.advanceStep();
+    one.recordStep(t, t.step - 1);
+    two.recordClip(t, t.step - 1);
+    two.closeStep(t);
+  }
+  t.dispose();
+  assert.equal(one.length, 50);
+  assert.equal(one.open, false);
+  for (const key of ['step', 'loss', 'previousLoss', 'normBefore', 'normAfter', 'gradNorm', 'meanAbsGrad'] as const)
+    assert.deepEqual(one[key], two[key], key);
+  // Not all alike: the rows differ from step to step, so a slot written twice or skipped would show.
+  assert.notEqual(one.loss[0], one.loss[1]);
+  assert.notEqual(one.gradNorm[0], one.gradNorm[one.width]);
+  // Two micro-batches a step: the step's mean loss (previousLoss) is not its last micro-batch's (loss).
+  assert.notEqual(one.previousLoss[3], one.loss[3]);
+});
+
+test("the update measured over the matrices' ranges is the walk over the model's nodes, bit for bit", () => {
+  const t = trainer(),
+    nodes = t.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : [])),
+    ranges = matrixRanges(t, nodes),
+    th = { ...DEFAULT_THRESHOLDS, unchangedRtol: 1e-3, unchangedAtol: 1e-4 },
+    stats = (): UpdateStats => ({
+      consecutive: false,
+      nodes,
+      ratio: new Float64Array(nodes.length),
+      unchanged: new Uint8Array(nodes.length),
+    });
+  assert.equal(nodes.length, 3);
+  let unchangedSeen = 0;
+  for (let s = 0; s < 30; s++) {
+    const before = t.model.params.slice();
+    if (s % 3 === 2) for (let i = 0; i < t.model.params.length; i++) t.model.params[i] = 0; // a layer that cannot move
+    t.advanceStep();
+    const got = stats(),
+      want = stats();
+    measureUpdate(t.model.params, before, ranges, got, th);
+    // The plain walk: each weight matrix's entries in order, as the doctor measured them before.
+    nodes.forEach((i, k) => {
+      const n = t.model.nodes[i];
+      let d2 = 0,
+        w2 = 0,
+        same = 1;
+      for (let j = n.wOff; j < n.wOff + n.wSize; j++) {
+        const b = before[j],
+          d = t.model.params[j] - b;
+        d2 += d * d;
+        w2 += b * b;
+        if (Math.abs(d) > th.unchangedAtol + th.unchangedRtol * Math.abs(b)) same = 0;
+      }
+      want.ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
+      want.unchanged[k] = same;
+    });
+    assert.deepEqual(got.ratio, want.ratio, `step ${s}`);
+    assert.deepEqual(got.unchanged, want.unchanged, `step ${s}`);
+    unchangedSeen += got.unchanged.reduce((a, b) => a + b, 0);
+  }
+  t.dispose();
+  // Both answers occur (zeroed weights under relu stay put in places; the others move).
+  assert.ok(unchangedSeen < 90, `${unchangedSeen}`);
+});
