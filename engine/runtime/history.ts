@@ -141,6 +141,10 @@ export class History {
     // Step Back must not replay two of them, and the copy is then small next to the step (measured below).
     const long = (6 * p * B) / 30e6 > MAX_REPLAY_MS / 2;
     this.stepsBetween = long ? 1 : Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
+    // Where a step is long, replaying one to go back into it is what Step Back waits for: the trainer keeps the
+    // latest complete step's buffers (exchanged, not copied, at each step start), so a replay of it computes neither
+    // its forward nor its backward pass (see replayTo).
+    if (long) trainer.keepPreviousStep();
     // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
     // cost of fresh memory measured on it paces the growth that follows.
     const began = performance.now();
@@ -303,17 +307,34 @@ export class History {
     } else t.restoreState(cp);
     if (this.edits.length) this.arrive();
     const from = t.eventIndex,
-      total = target + 1 - from;
+      total = target + 1 - from,
+      reuse = this.passesBackward(target) ? 'step' : true;
     let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
-      last = t.advance(true);
+      last = t.advance(reuse);
       if (!last) break;
       if (this.edits.length) this.arrive();
       if (t.atBackwardEnd) this.keepMid();
-      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
+      // Not while passing over kept gradients: stopped there, the trainer would not be in an exact state.
+      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target && !t.gradsAhead)
         yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
     }
     return last;
+  }
+
+  /**
+   * True when a replay from where the trainer is to event `target` may take backward events from the buffers
+   * (Trainer.advance 'step'): `target` is at or after its step's last backward event, so the replay leaves no step
+   * with gradients its events have not computed yet, and no edit is made again on the way (one would make the
+   * buffers' gradients stale in the middle of a step). Steps of one micro-batch only, all of the same length.
+   */
+  private passesBackward(target: number): boolean {
+    const t = this.trainer,
+      n = t.eventsPerStep;
+    if (t.spec.train.accumulate !== 1) return false;
+    const from = t.eventIndex;
+    if (this.edits.some((e) => e.at > from && e.at <= target)) return false;
+    return (target - (from - t.stepPosition)) % n >= n - 3;
   }
 
   /** Keeps the state just after this step's backward pass (see `mid`), if this step's start is a checkpoint. */
