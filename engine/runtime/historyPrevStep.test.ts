@@ -163,3 +163,21 @@ test('a Set Value in the step before the kept one, in it, or after it: Step Back
     void what;
   }
 });
+
+test('a rewind straight into the kept step: to each of its events, from a pause in the next step or at its update', () => {
+  const src = source(false),
+    probe = new Trainer(parseNnet(src).spec!),
+    E = probe.eventsPerStep;
+  probe.dispose();
+  for (const end of [5 * E + 3, 6 * E]) {
+    const want = truth(src, end + E);
+    // Each event from step 5's first (event 36) on, reached in one rewind as Reverse Continue or a breakpoint lands.
+    for (let target = 4 * E; target < end - 1; target++) {
+      const { t, h } = trained(src, end);
+      const ev = h.goTo(target);
+      assert.equal(dump(t, ev), want[target], `rewind from event ${end - 1} to event ${target}`);
+      forward(t, h, want, end + E); // and forward from there, computing what it had not reached
+      t.dispose();
+    }
+  }
+});
