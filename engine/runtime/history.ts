@@ -250,7 +250,10 @@ export class History {
     let k = this.count - 1;
     while (k > 0 && this.at(k).step > step) k--;
     t.restoreState(this.at(k));
-    if (this.edits.length) this.arrive();
+    if (this.edits.length) {
+      t.settleGrads();
+      this.arrive();
+    }
     const from = t.eventIndex,
       // Events up to the end of `step` at most (steps have about the same number of events).
       total = Math.max(1, (step + 1 - this.at(k).step) * t.eventsPerStep);
@@ -289,6 +292,7 @@ export class History {
       oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
+      t.settleGrads();
       if (this.edits.length) this.arrive();
       return null;
     }
@@ -305,7 +309,10 @@ export class History {
       t.restoreState(mid);
       if (!t.buffersCurrent) t.restoreState(cp);
     } else t.restoreState(cp);
-    if (this.edits.length) this.arrive();
+    if (this.edits.length) {
+      t.settleGrads(); // an edit made again here must find the gradients as they were (rare: kept simple)
+      this.arrive();
+    }
     const from = t.eventIndex,
       total = target + 1 - from,
       reuse = this.passesBackward(target) ? 'step' : true;
@@ -387,7 +394,10 @@ export class History {
         continue;
       }
       t.restoreState(cp);
-      if (this.edits.length) this.arrive();
+      if (this.edits.length) {
+        t.settleGrads();
+        this.arrive();
+      }
       let found: number | null = null;
       while (t.eventIndex < end) {
         const index = t.eventIndex;

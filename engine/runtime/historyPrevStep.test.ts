@@ -181,3 +181,31 @@ test('a rewind straight into the kept step: to each of its events, from a pause 
     }
   }
 });
+
+test("Step Back from a step's update takes its forward and backward passes from the buffers, as they are", () => {
+  const src = source(false),
+    probe = new Trainer(parseNnet(src).spec!),
+    E = probe.eventsPerStep;
+  probe.dispose();
+  const end = 6 * E; // paused at step 6's update, as a Pause between steps lands
+  const want = truth(src, end + E);
+  const { t, h, computed } = trained(src, end);
+  const before = computed.nodes;
+  stepBack(t, h, want, 1); // its clip: nothing computed again
+  assert.equal(computed.nodes - before, 0, 'nodes computed by the Step Back from the update to the clip');
+  stepBack(t, h, want, E + 2); // the rest of the step and the one before
+  forward(t, h, want, end + E);
+  t.dispose();
+});
+
+test('a rewind to the start of training from the first step’s update shows zero gradients, as the start has them', () => {
+  const src = source(false),
+    fresh = new Trainer(parseNnet(src).spec!),
+    start = dump(fresh, null),
+    E = fresh.eventsPerStep;
+  fresh.dispose();
+  const { t, h } = trained(src, E);
+  assert.equal(h.goTo(-1), null);
+  assert.equal(dump(t, null), start);
+  t.dispose();
+});

@@ -140,6 +140,8 @@ export class Trainer {
    * in place (advance 'step'): the gradients of the nodes it has not reached yet are not zero until its end.
    */
   private ahead = false;
+  /** True while a restored step start has left the gradients of its whole backward pass in place (restoreState). */
+  private gradsLeft = false;
   /** Whether a forward event may be taken from the buffers at all: it draws nothing and carries no state. */
   private readonly forwardReusable: boolean;
 
@@ -273,6 +275,7 @@ export class Trainer {
       this.parity ^= 1;
     }
     this.ahead = keepGrads && this.held.start === start && this.held.gradsFinal;
+    this.gradsLeft = false;
     if (this.ahead) return;
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     this.model.grads.fill(0);
@@ -467,8 +470,12 @@ export class Trainer {
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
+    // A step start's gradients are zeros, but where the buffers hold this very step with its whole backward pass
+    // (Step Back from its update) they are left for the step's first event: it zeroes them (beginStep) unless the
+    // replay takes the backward pass from them. settleGrads zeroes them for a caller that stops at the step start.
+    const left = !s.grads && this.held.start === s.eventIndex && this.held.gradsFinal;
     if (s.grads) m.grads.set(s.grads);
-    else m.grads.fill(0);
+    else if (!left) m.grads.fill(0);
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);
@@ -479,8 +486,16 @@ export class Trainer {
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
-    // The gradients are the saved state's now, whatever the buffers hold otherwise.
-    this.held.gradsFinal = this.ahead = false;
+    // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
+    this.held.gradsFinal = this.gradsLeft = left;
+    this.ahead = false;
+  }
+
+  /** Zeroes the gradients a restore of a step start left in place (see restoreState), as that state has them. */
+  settleGrads(): void {
+    if (!this.gradsLeft) return;
+    this.model.grads.fill(0);
+    this.held.gradsFinal = this.gradsLeft = false;
   }
 
   /** Events of the current step performed so far (0 at a step start). */
