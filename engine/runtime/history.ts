@@ -315,10 +315,10 @@ export class History {
     }
     const from = t.eventIndex,
       total = target + 1 - from,
-      reuse = this.passesBackward(target) ? 'step' : true;
+      whole = this.wholeStepsBefore(target);
     let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
-      last = t.advance(reuse);
+      last = t.advance(t.eventIndex < whole ? 'step' : true);
       if (!last) break;
       if (this.edits.length) this.arrive();
       if (t.atBackwardEnd) this.keepMid();
@@ -330,18 +330,20 @@ export class History {
   }
 
   /**
-   * True when a replay from where the trainer is to event `target` may take backward events from the buffers
-   * (Trainer.advance 'step'): `target` is at or after its step's last backward event, so the replay leaves no step
-   * with gradients its events have not computed yet, and no edit is made again on the way (one would make the
-   * buffers' gradients stale in the middle of a step). Steps of one micro-batch only, all of the same length.
+   * The event before which a replay from where the trainer is to event `target` may take backward events from the
+   * buffers (Trainer.advance 'step'): the end of `target`'s step when `target` is at or after its last backward
+   * event, else its start, so the replay leaves no step with gradients its events have not computed yet; none (the
+   * trainer's event) when an edit is made again on the way (it would make the buffers' gradients stale in the middle
+   * of a step). Steps of one micro-batch only, all of the same length.
    */
-  private passesBackward(target: number): boolean {
+  private wholeStepsBefore(target: number): number {
     const t = this.trainer,
-      n = t.eventsPerStep;
-    if (t.spec.train.accumulate !== 1) return false;
-    const from = t.eventIndex;
-    if (this.edits.some((e) => e.at > from && e.at <= target)) return false;
-    return (target - (from - t.stepPosition)) % n >= n - 3;
+      n = t.eventsPerStep,
+      from = t.eventIndex;
+    if (t.spec.train.accumulate !== 1 || this.edits.some((e) => e.at > from && e.at <= target)) return from;
+    const pos = (target - (from - t.stepPosition)) % n,
+      start = target - pos;
+    return pos >= n - 3 ? start + n : start;
   }
 
   /** Keeps the state just after this step's backward pass (see `mid`), if this step's start is a checkpoint. */

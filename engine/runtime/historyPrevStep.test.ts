@@ -66,13 +66,14 @@ function truth(src: string, end: number, edit?: { at: number; apply: (t: Trainer
 
 /**
  * A trainer keeping the previous step, trained event by event (as the run loop trains a network whose step is
- * long) with a checkpoint at every step start, to event `end`, and how often it computed forward and backward nodes.
+ * long) with a checkpoint every `interval` step starts, to event `end`, and how often it computed forward and
+ * backward nodes.
  */
-function trained(src: string, end: number): { t: Trainer; h: History; computed: { nodes: number } } {
+function trained(src: string, end: number, interval = 1): { t: Trainer; h: History; computed: { nodes: number } } {
   const t = new Trainer(parseNnet(src).spec!);
   t.keepPreviousStep();
   const h = new History(t, 64 << 20);
-  while (h.interval > 1) (h as unknown as { stepsBetween: number }).stepsBetween = 1; // every step, as for N5
+  (h as unknown as { stepsBetween: number }).stepsBetween = interval; // 1: every step, as for N5
   const computed = { nodes: 0 };
   const m = t.model,
     fwd = m.forwardNode.bind(m),
@@ -207,5 +208,21 @@ test('a rewind to the start of training from the first step’s update shows zer
   const { t, h } = trained(src, E);
   assert.equal(h.goTo(-1), null);
   assert.equal(dump(t, null), start);
+  t.dispose();
+});
+
+test('checkpoints two steps apart: Step Back within a step takes the step before it whole from the kept buffers', () => {
+  const src = source(false),
+    probe = new Trainer(parseNnet(src).spec!),
+    E = probe.eventsPerStep;
+  probe.dispose();
+  const end = 5 * E + 3; // paused at forward out of step 6 (0-based 5, odd: its checkpoint is step 5's start)
+  const want = truth(src, end + 2 * E);
+  const { t, h, computed } = trained(src, end, 2);
+  const before = computed.nodes;
+  stepBack(t, h, want, 1); // replays step 5 and the start of step 6: nothing computed
+  assert.equal(computed.nodes - before, 0, 'nodes computed by a Step Back within step 6');
+  stepBack(t, h, want, 3 * E);
+  forward(t, h, want, end + 2 * E);
   t.dispose();
 });
