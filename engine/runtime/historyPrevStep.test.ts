@@ -226,3 +226,19 @@ test('checkpoints two steps apart: Step Back within a step takes the step before
   forward(t, h, want, end + 2 * E);
   t.dispose();
 });
+
+test('checkpoints two steps apart: Step Back from a clip to the last backward event computes nothing', () => {
+  const src = source(false),
+    probe = new Trainer(parseNnet(src).spec!),
+    E = probe.eventsPerStep;
+  probe.dispose();
+  const end = 6 * E - 1; // paused at step 6's clip (0-based 5: its checkpoint is step 5's start)
+  const want = truth(src, end + E);
+  const { t, h, computed } = trained(src, end, 2);
+  const before = computed.nodes;
+  stepBack(t, h, want, 1); // step 5 from the kept buffers, step 6 from the buffers as they are
+  assert.equal(computed.nodes - before, 0, 'nodes computed by the Step Back from the clip');
+  stepBack(t, h, want, 2 * E);
+  forward(t, h, want, end + E);
+  t.dispose();
+});

@@ -384,6 +384,7 @@ export class Trainer {
       L = this.model.nodes.length;
     // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
     forget(this.held);
+    this.gradsLeft = false; // (it writes every gradient)
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
@@ -470,12 +471,12 @@ export class Trainer {
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
-    // A step start's gradients are zeros, but where the buffers hold this very step with its whole backward pass
-    // (Step Back from its update) they are left for the step's first event: it zeroes them (beginStep) unless the
-    // replay takes the backward pass from them. settleGrads zeroes them for a caller that stops at the step start.
-    const left = !s.grads && this.held.start === s.eventIndex && this.held.gradsFinal;
+    // A step start's gradients are zeros, but they are left as they are for the step's first event, which zeroes
+    // them (beginStep) in whichever set of buffers it takes, unless the replay takes the step's backward pass from
+    // them (Step Back from a step's update); the set the model holds keeps a whole backward pass it may hold, for
+    // a replay passing that step later. settleGrads zeroes them for a caller that stops at the step start.
+    const left = !s.grads;
     if (s.grads) m.grads.set(s.grads);
-    else if (!left) m.grads.fill(0);
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);
@@ -487,7 +488,8 @@ export class Trainer {
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
     // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
-    this.held.gradsFinal = this.gradsLeft = left;
+    if (!left) this.held.gradsFinal = false;
+    this.gradsLeft = left;
     this.ahead = false;
   }
 
