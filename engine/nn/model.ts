@@ -45,6 +45,16 @@ export interface ModelNode {
  */
 export type ForwardMode = 'train' | 'replay' | 'eval';
 
+/** The buffers one training step writes: all but the parameters and the state nodes carry between steps. */
+export interface StepBuffers<Arr extends FloatArray = Float32Array> {
+  grads: Arr;
+  readonly acts: Arr[];
+  readonly zs: Arr[];
+  readonly deltas: Arr[];
+  readonly dOuts: Arr[];
+  readonly dSkips: Arr[];
+}
+
 /**
  * Parameters, gradients and activation buffers of a network for batches of up to `maxBatch` samples.
  * Float32 for training; Float64 (`Float64Array` as `Arr`) for gradient checks.
@@ -53,8 +63,8 @@ export class Model<Arr extends FloatArray = Float32Array> {
   readonly nodes: readonly ModelNode[];
   /** All parameters, [P]. */
   readonly params: Arr;
-  /** ∂L/∂params, [P], same layout. */
-  readonly grads: Arr;
+  /** ∂L/∂params, [P], same layout (not readonly: swapStepBuffers exchanges it with another set's). */
+  grads: Arr;
   /** acts[0] = batch input [B, inputSize]; acts[i+1] = output of node i [B, out_i]. */
   readonly acts: Arr[];
   /** Per node [B, width] as its kind declares: dense z; batchnorm x̂; dropout mask (0 or 1/(1−p)); residual_end the skip term. */
@@ -140,6 +150,36 @@ export class Model<Arr extends FloatArray = Float32Array> {
    */
   backwardNode(i: number, B: number, fusedOutput: boolean): void {
     this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
+  }
+
+  /** A second set of the buffers a step writes, of the same sizes, for swapStepBuffers (its values are zeros). */
+  newStepBuffers(): StepBuffers<Arr> {
+    const like = (a: Arr) => new (a.constructor as new (n: number) => Arr)(a.length);
+    return {
+      grads: like(this.grads),
+      acts: this.acts.map(like),
+      zs: this.zs.map(like),
+      deltas: this.deltas.map(like),
+      dOuts: this.dOuts.map(like),
+      dSkips: this.dSkips.map(like),
+    };
+  }
+
+  /**
+   * Exchanges the buffers a step writes with `other`'s (the arrays themselves, nothing is copied): the model then
+   * reads and writes what `other` held, and `other` keeps what the model held. Anything holding one of these arrays
+   * (a generated whole step, a view) still refers to the one it was given.
+   */
+  swapStepBuffers(other: StepBuffers<Arr>): void {
+    const g = this.grads;
+    this.grads = other.grads;
+    other.grads = g;
+    const lists = [this.acts, this.zs, this.deltas, this.dOuts, this.dSkips],
+      others = [other.acts, other.zs, other.deltas, other.dOuts, other.dSkips];
+    lists.forEach((list, k) => {
+      const o = others[k];
+      for (let i = 0; i < list.length; i++) [list[i], o[i]] = [o[i], list[i]];
+    });
   }
 
   /** The arrays of node i's state that training carries from step to step (see NodeOps.carried), or null. */

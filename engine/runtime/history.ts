@@ -141,6 +141,10 @@ export class History {
     // Step Back must not replay two of them, and the copy is then small next to the step (measured below).
     const long = (6 * p * B) / 30e6 > MAX_REPLAY_MS / 2;
     this.stepsBetween = long ? 1 : Math.max(1, Math.min(64, Math.max(byCopy, byFixedCost)));
+    // Where a step is long, replaying one to go back into it is what Step Back waits for: the trainer keeps the
+    // latest complete step's buffers (exchanged, not copied, at each step start), so a replay of it computes neither
+    // its forward nor its backward pass (see replayTo).
+    if (long) trainer.keepPreviousStep();
     // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
     // cost of fresh memory measured on it paces the growth that follows.
     const began = performance.now();
@@ -246,7 +250,10 @@ export class History {
     let k = this.count - 1;
     while (k > 0 && this.at(k).step > step) k--;
     t.restoreState(this.at(k));
-    if (this.edits.length) this.arrive();
+    if (this.edits.length) {
+      t.settleGrads();
+      this.arrive();
+    }
     const from = t.eventIndex,
       // Events up to the end of `step` at most (steps have about the same number of events).
       total = Math.max(1, (step + 1 - this.at(k).step) * t.eventsPerStep);
@@ -285,6 +292,7 @@ export class History {
       oldest = this.at(0);
     if (target === -1 && oldest.eventIndex === 0) {
       t.restoreState(oldest);
+      t.settleGrads();
       if (this.edits.length) this.arrive();
       return null;
     }
@@ -301,19 +309,41 @@ export class History {
       t.restoreState(mid);
       if (!t.buffersCurrent) t.restoreState(cp);
     } else t.restoreState(cp);
-    if (this.edits.length) this.arrive();
+    if (this.edits.length) {
+      t.settleGrads(); // an edit made again here must find the gradients as they were (rare: kept simple)
+      this.arrive();
+    }
     const from = t.eventIndex,
-      total = target + 1 - from;
+      total = target + 1 - from,
+      whole = this.wholeStepsBefore(target);
     let last: TrainerEvent | null = t.eventIndex > target ? t.eventBefore() : null;
     while (t.eventIndex <= target) {
-      last = t.advance(true);
+      last = t.advance(t.eventIndex < whole ? 'step' : true);
       if (!last) break;
       if (this.edits.length) this.arrive();
       if (t.atBackwardEnd) this.keepMid();
-      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target)
+      // Not while passing over kept gradients: stopped there, the trainer would not be in an exact state.
+      if ((t.eventIndex - from) % REPORT_EVERY === 0 && t.eventIndex <= target && !t.gradsAhead)
         yield { done: t.eventIndex - from, total, clearFrom: null, event: last };
     }
     return last;
+  }
+
+  /**
+   * The event before which a replay from where the trainer is to event `target` may take backward events from the
+   * buffers (Trainer.advance 'step'): the end of `target`'s step when `target` is at or after its last backward
+   * event, else its start, so the replay leaves no step with gradients its events have not computed yet; none (the
+   * trainer's event) when an edit is made again on the way (it would make the buffers' gradients stale in the middle
+   * of a step). Steps of one micro-batch only, all of the same length.
+   */
+  private wholeStepsBefore(target: number): number {
+    const t = this.trainer,
+      n = t.eventsPerStep,
+      from = t.eventIndex;
+    if (t.spec.train.accumulate !== 1 || this.edits.some((e) => e.at > from && e.at <= target)) return from;
+    const pos = (target - (from - t.stepPosition)) % n,
+      start = target - pos;
+    return pos >= n - 3 ? start + n : start;
   }
 
   /** Keeps the state just after this step's backward pass (see `mid`), if this step's start is a checkpoint. */
@@ -366,7 +396,10 @@ export class History {
         continue;
       }
       t.restoreState(cp);
-      if (this.edits.length) this.arrive();
+      if (this.edits.length) {
+        t.settleGrads();
+        this.arrive();
+      }
       let found: number | null = null;
       while (t.eventIndex < end) {
         const index = t.eventIndex;

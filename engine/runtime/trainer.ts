@@ -6,7 +6,7 @@ import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
 import { nodeOps } from '../nn/layers';
 import { lossBackward, lossForward } from '../nn/losses';
-import { Model } from '../nn/model';
+import { Model, type StepBuffers } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { compileFastStep, type FastStep } from '../nn/fastStep';
@@ -50,6 +50,20 @@ const SCALARS = [
   'stepLossSum',
 ] as const;
 type Scalar = (typeof SCALARS)[number];
+
+/**
+ * What a set of step buffers holds: the outputs of events 0..`through` of the step whose first event is `start`
+ * (−1: nothing known), and whether its gradients are that step's whole backward pass (`gradsFinal`: set at its clip
+ * event when the clip left them as they were).
+ */
+interface Held {
+  start: number;
+  through: number;
+  gradsFinal: boolean;
+}
+
+/** How `advance` may take an event from the buffers instead of computing it (see `advance`). */
+export type Reuse = boolean | 'step';
 
 /** Trains a checked network spec, one event at a time. */
 export class Trainer {
@@ -113,7 +127,21 @@ export class Trainer {
    * (−1: nothing known). Training is deterministic, so an event performed again from an exact state writes the same
    * values, and a replay may take a forward event's outputs from the buffers instead (see `advance(reuse)`).
    */
-  private held = { start: -1, through: -1 };
+  private held: Held = { start: -1, through: -1, gradsFinal: false };
+  /**
+   * A second set of the buffers a step writes, holding the latest complete step before the one in the model's
+   * (see keepPreviousStep); null when not kept. The two are exchanged, never copied, so keeping it costs no time.
+   */
+  private kept: { readonly buffers: StepBuffers; held: Held } | null = null;
+  /** Which of the two sets the model holds (generated whole steps are compiled for the arrays they were given). */
+  private parity = 0;
+  /**
+   * True while a replay passes over a step's backward events with the gradients of the whole backward pass already
+   * in place (advance 'step'): the gradients of the nodes it has not reached yet are not zero until its end.
+   */
+  private ahead = false;
+  /** True while a restored step start has left the gradients of its whole backward pass in place (restoreState). */
+  private gradsLeft = false;
   /** Whether a forward event may be taken from the buffers at all: it draws nothing and carries no state. */
   private readonly forwardReusable: boolean;
 
@@ -184,17 +212,19 @@ export class Trainer {
    * Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError.
    * `reuse` (for replays): a forward event whose outputs the buffers already hold for this very step (it was
    * performed before from the same state, see `held`) is not computed again; everything else it does is done.
+   * `'step'` also takes the backward events from the buffers when they hold the whole step with its gradients as
+   * its backward pass left them (gradsFinal): only for a replay that goes at least to the step's last backward
+   * event, since until then the gradients of the nodes not reached yet are not the zeros they would be.
    */
-  advance(reuse = false): TrainerEvent | null {
+  advance(reuse: Reuse = false): TrainerEvent | null {
     if (this.finished) {
       this.releaseThreads();
       return null;
     }
     const ev = this.eventAt(this.pos);
-    // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
-    if (this.pos === 0) this.model.grads.fill(0);
-    const start = this.eventIndex - this.pos,
-      h = this.held;
+    const start = this.eventIndex - this.pos;
+    if (this.pos === 0) this.beginStep(start, reuse === 'step');
+    const h = this.held;
     switch (ev.phase) {
       case 'forward':
         if (ev.layer === 0) this.loadMicroBatch(ev.micro);
@@ -205,6 +235,11 @@ export class Trainer {
         this.computeLoss();
         break;
       case 'backward':
+        if (this.ahead) {
+          if (reuse === 'step' && h.start === start && h.through >= this.pos) break;
+          // Accumulating onto the whole pass's gradients would count them twice (an edit made again mid-step).
+          throw new Error('internal error: a backward event computed over gradients it has already added');
+        }
         this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput);
         break;
       case 'clip':
@@ -215,30 +250,76 @@ export class Trainer {
         break;
     }
     this.hold(start, this.pos);
+    // The gradients are this step's whole backward pass: exactly what a replay passing its backward events needs.
+    if (ev.phase === 'clip')
+      h.gradsFinal = h.start === start && this.clip.coefficient === 1 && this.clip.clippedValues === 0;
     this.pos++;
     this.eventIndex++;
+    if (this.ahead && this.atBackwardEnd) this.ahead = false;
     if (ev.phase === 'update') this.startStep();
     return ev;
+  }
+
+  /**
+   * At the first event of the step starting at event `start`: takes the kept set of buffers if it holds this step,
+   * or keeps the set the model holds if it holds a whole step (the other set is then written); zeroes the gradients
+   * unless `keepGrads` and they are already this step's whole backward pass.
+   */
+  private beginStep(start: number, keepGrads: boolean): void {
+    const k = this.kept,
+      h = this.held;
+    if (k && h.start !== start && (k.held.start === start || (h.start >= 0 && h.through === this.eventsPerStep - 1))) {
+      this.model.swapStepBuffers(k.buffers);
+      this.held = k.held;
+      k.held = h;
+      this.parity ^= 1;
+    }
+    this.ahead = keepGrads && this.held.start === start && this.held.gradsFinal;
+    this.gradsLeft = false;
+    if (this.ahead) return;
+    // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
+    this.model.grads.fill(0);
+    this.held.gradsFinal = false;
+  }
+
+  /**
+   * Keeps, from now on, the buffers of the latest complete step in a second set while the next step is performed
+   * in the other (they are exchanged at each step start, not copied): a replay of that step (Step Back into the
+   * previous step) then takes its events from them, `advance(reuse)`, instead of computing its forward and backward
+   * passes again. Costs a second set of activation and gradient buffers. Only for networks whose steps are one
+   * micro-batch of forward events that draw nothing and carry no state (see `held`); a no-op for others.
+   */
+  keepPreviousStep(): void {
+    if (this.kept || !this.forwardReusable || this.spec.train.accumulate !== 1) return;
+    this.kept = { buffers: this.model.newStepBuffers(), held: { start: -1, through: -1, gradsFinal: false } };
+  }
+
+  /** True while a replay passes over backward events whose gradients are already in place (see advance 'step'). */
+  get gradsAhead(): boolean {
+    return this.ahead;
   }
 
   /** Notes that event `pos` of the step starting at event `start` has just been performed (see `held`). */
   private hold(start: number, pos: number): void {
     const h = this.held;
     // Micro-batches share the buffers, so only a step of one micro-batch (and of reusable forward events) is tracked.
-    if (!this.forwardReusable || this.microThisStep !== 1) h.start = h.through = -1;
+    if (!this.forwardReusable || this.microThisStep !== 1) forget(h);
     else if (h.start === start && h.through >= pos - 1) h.through = Math.max(h.through, pos);
     else {
       h.start = pos === 0 ? start : -1;
       h.through = pos === 0 ? 0 : -1;
+      h.gradsFinal = false;
     }
   }
 
   /**
-   * Forgets what the buffers were known to hold: call after anything but the trainer's events wrote into them
-   * (Set Value), so no replay takes an edited value for a computed one.
+   * Forgets what the buffers were known to hold, in both sets: call after anything but the trainer's events wrote
+   * into them (Set Value), so no replay takes an edited value for a computed one (the kept step, too, may be one the
+   * edit changes: an edit before it, made again by a replay).
    */
   forgetBuffers(): void {
-    this.held.start = this.held.through = -1;
+    forget(this.held);
+    if (this.kept) forget(this.kept.held);
   }
 
   /**
@@ -290,17 +371,20 @@ export class Trainer {
       B = Math.min(batch, this.trainRows.length - this.microInEpoch * batch);
     const fast = this.fastSteps;
     if (!fast) return false;
-    let run = fast.get(B);
+    // Compiled per set of step buffers (see keepPreviousStep): the generated code holds the arrays it was given.
+    const key = 2 * B + this.parity;
+    let run = fast.get(key);
     if (run === undefined) {
       const stats = { meanAbs: this.meanAbsGrad, maxAbs: this.maxAbsGrad, norm: this.gradNorm };
       run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, stats);
-      fast.set(B, run);
+      fast.set(key, run);
     }
     if (!run) return false;
     const start = this.eventIndex,
       L = this.model.nodes.length;
     // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
-    this.held = { start: -1, through: -1 };
+    forget(this.held);
+    this.gradsLeft = false; // (it writes every gradient)
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
@@ -323,7 +407,7 @@ export class Trainer {
     this.update();
     this.eventIndex = start + this.eventsPerStep;
     // The generated step leaves every buffer as the events would (fastStep.test.ts): they hold all of this step.
-    if (this.forwardReusable) this.held = { start, through: this.eventsPerStep - 1 };
+    if (this.forwardReusable) this.held = { start, through: this.eventsPerStep - 1, gradsFinal: false };
     this.startStep();
     return true;
   }
@@ -397,8 +481,12 @@ export class Trainer {
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
     m.params.set(s.params);
+    // A step start's gradients are zeros, but they are left as they are for the step's first event, which zeroes
+    // them (beginStep) in whichever set of buffers it takes, unless the replay takes the step's backward pass from
+    // them (Step Back from a step's update); the set the model holds keeps a whole backward pass it may hold, for
+    // a replay passing that step later. settleGrads zeroes them for a caller that stops at the step start.
+    const left = !s.grads;
     if (s.grads) m.grads.set(s.grads);
-    else m.grads.fill(0);
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
     this.optimizer.restoreState(s.optimizer);
@@ -409,6 +497,17 @@ export class Trainer {
     this.meanAbsGrad.set(s.meanAbsGrad);
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
+    // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
+    if (!left) this.held.gradsFinal = false;
+    this.gradsLeft = left;
+    this.ahead = false;
+  }
+
+  /** Zeroes the gradients a restore of a step start left in place (see restoreState), as that state has them. */
+  settleGrads(): void {
+    if (!this.gradsLeft) return;
+    this.model.grads.fill(0);
+    this.held.gradsFinal = this.gradsLeft = false;
   }
 
   /** Events of the current step performed so far (0 at a step start). */
@@ -615,4 +714,10 @@ export class Trainer {
     this.epoch++;
     if (this.spec.train.shuffle) this.rng.shuffle(this.trainRows);
   }
+}
+
+/** Marks a set of step buffers as holding nothing known. */
+function forget(h: Held): void {
+  h.start = h.through = -1;
+  h.gradsFinal = false;
 }
