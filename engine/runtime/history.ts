@@ -117,7 +117,7 @@ export class History {
    */
   private edits: { readonly at: number; readonly apply: () => void }[] = [];
 
-  /** @param budgetBytes memory the checkpoints may use. */
+  /** @param budgetBytes memory the checkpoints may use, with the trainer's second set of step buffers if it keeps one. */
   constructor(
     private readonly trainer: Trainer,
     budgetBytes: number,
@@ -128,7 +128,6 @@ export class History {
     const arrays = 6 + opt + 2 * trainer.model.nodes.length;
     this.stateBytes =
       4 * (p * (1 + opt) + trainer.trainRows.length) + 24 * (trainer.model.nodes.length + 3) + 200 * arrays + 1024;
-    this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(budgetBytes / this.stateBytes)));
     // A step costs about 6·P·B flops; a checkpoint (at a step start, where gradients are zero and not saved) copies
     // 4·P·(1 + optimizer buffers) bytes plus fixed overhead. With the kernels' ~30 GFLOP/s against ~5 GB/s of
     // copying, copying takes about 4·(1 + opt)/B of a step: space
@@ -145,6 +144,9 @@ export class History {
     // latest complete step's buffers (exchanged, not copied, at each step start), so a replay of it computes neither
     // its forward nor its backward pass (see replayTo).
     if (long) trainer.keepPreviousStep();
+    // That second set is memory the history spends, so it comes out of the budget.
+    const forCheckpoints = budgetBytes - trainer.keptBytes;
+    this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(forCheckpoints / this.stateBytes)));
     // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
     // cost of fresh memory measured on it paces the growth that follows.
     const began = performance.now();
@@ -267,9 +269,9 @@ export class History {
     }
   }
 
-  /** Checkpoints kept and the memory they take (for messages and tests). */
+  /** Checkpoints kept and the memory they take, with the trainer's kept step buffers (for messages and tests). */
   get stats(): { count: number; bytes: number } {
-    return { count: this.count, bytes: this.count * this.stateBytes };
+    return { count: this.count, bytes: this.count * this.stateBytes + this.trainer.keptBytes };
   }
 
   /**

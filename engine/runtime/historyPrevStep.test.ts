@@ -242,3 +242,22 @@ test('checkpoints two steps apart: Step Back from a clip to the last backward ev
   forward(t, h, want, end + E);
   t.dispose();
 });
+
+test('the kept step buffers come out of the history budget, and its stats count them', () => {
+  // Wide enough that the kept set (gradients and activations) outweighs half a checkpoint of plain SGD.
+  const src = source(false, 'sgd lr=0.05').replace('dense h1 6 relu', 'dense h1 300 relu');
+  const plain = new Trainer(parseNnet(src).spec!),
+    keeping = new Trainer(parseNnet(src).spec!);
+  keeping.keepPreviousStep();
+  assert.equal(plain.keptBytes, 0);
+  const kept = keeping.keptBytes,
+    perCheckpoint = new History(plain, 1).stats.bytes; // one checkpoint, nothing kept
+  assert.ok(kept > perCheckpoint / 2, `kept ${kept} B, a checkpoint ${perCheckpoint} B`);
+  const budget = kept + 5.5 * perCheckpoint;
+  assert.equal(new History(plain, budget).capacity, Math.floor(budget / perCheckpoint), 'all of it for checkpoints');
+  const h = new History(keeping, budget);
+  assert.equal(h.capacity, 5, 'what the kept set leaves');
+  assert.equal(h.stats.bytes, h.stats.count * perCheckpoint + kept);
+  plain.dispose();
+  keeping.dispose();
+});

@@ -294,6 +294,14 @@ export class Trainer {
     this.kept = { buffers: this.model.newStepBuffers(), held: { start: -1, through: -1, gradsFinal: false } };
   }
 
+  /** Bytes of the second set of step buffers keepPreviousStep allocated (0 when none is kept). */
+  get keptBytes(): number {
+    const b = this.kept?.buffers;
+    if (!b) return 0;
+    const lists = [b.acts, b.zs, b.deltas, b.dOuts, b.dSkips];
+    return b.grads.byteLength + lists.reduce((sum, list) => sum + list.reduce((s, a) => s + a.byteLength, 0), 0);
+  }
+
   /** True while a replay passes over backward events whose gradients are already in place (see advance 'step'). */
   get gradsAhead(): boolean {
     return this.ahead;
