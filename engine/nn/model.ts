@@ -55,6 +55,12 @@ export interface StepBuffers<Arr extends FloatArray = Float32Array> {
   readonly dSkips: Arr[];
 }
 
+/** Bytes a set of step buffers takes. */
+export function stepBufferBytes(b: StepBuffers<FloatArray>): number {
+  const lists = [b.acts, b.zs, b.deltas, b.dOuts, b.dSkips];
+  return b.grads.byteLength + lists.reduce((sum, list) => sum + list.reduce((s, a) => s + a.byteLength, 0), 0);
+}
+
 /**
  * Parameters, gradients and activation buffers of a network for batches of up to `maxBatch` samples.
  * Float32 for training; Float64 (`Float64Array` as `Arr`) for gradient checks.

@@ -4,12 +4,11 @@
 // (before the kept step, within it, or after it), after going forward again and after another rewind.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
 import { History } from './history';
-import { tensorsAt } from './snapshot';
-import { Trainer, type TrainerEvent } from './trainer';
+import { stopDigest } from './testing';
+import { Trainer } from './trainer';
 
 /** A small dense network; `train` lines after the defaults (adam, optionally a clip that does clip). */
 function source(clip: boolean, optimizer = 'adam lr=0.05'): string {
@@ -19,23 +18,6 @@ function source(clip: boolean, optimizer = 'adam lr=0.05'): string {
   });
   const layers = 'dense h1 6 relu\n  dense h2 5 tanh\n  dense out 3 softmax';
   return `network n\n  input 4\n  ${layers}\nloss cross_entropy\n\ndata\n${rows.join('\n')}\n\ntrain\n  epochs 50\n  batch 8\n  optimizer ${optimizer}\n${clip ? '  clip norm 0.001\n' : ''}  seed 3\n`;
-}
-
-/** What a stop shows (the event's tensors) and everything that decides the future, as one hash. */
-function dump(t: Trainer, ev: TrainerEvent | null): string {
-  const h = createHash('sha256');
-  const bytes = (a: ArrayBufferView) => h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  for (const x of ev ? tensorsAt(t, ev.phase, ev.layer) : []) {
-    h.update(x.path);
-    bytes(x.values);
-  }
-  const s = t.saveState();
-  for (const a of [s.params, t.model.grads, s.trainRows, s.meanAbsGrad, s.maxAbsGrad, s.gradNorm]) bytes(a);
-  for (const a of s.optimizer.buffers) bytes(a);
-  const { params, grads, trainRows, optimizer, carried, meanAbsGrad, maxAbsGrad, gradNorm, ...scalars } = s;
-  void [params, grads, trainRows, optimizer, carried, meanAbsGrad, maxAbsGrad, gradNorm];
-  h.update(JSON.stringify([scalars, ev, t.yBatch.subarray(0, t.batchSize * t.outputs)]));
-  return h.digest('hex');
 }
 
 /** An edit as the run makes one (Set Value): made, then remembered by the history to be made again. */
@@ -49,7 +31,7 @@ function setValue(t: Trainer, h: History, apply: () => void): void {
 }
 
 /**
- * The dump after every event up to `end` walking forward one event at a time, making `edit` (when given) when the
+ * The digest (stopDigest) after every event up to `end` walking forward one event at a time, making `edit` (when given) when the
  * trainer reaches its event index, as a run paused there would.
  */
 function truth(src: string, end: number, edit?: { at: number; apply: (t: Trainer) => void }): string[] {
@@ -58,7 +40,7 @@ function truth(src: string, end: number, edit?: { at: number; apply: (t: Trainer
   while (t.eventIndex < end) {
     const ev = t.advance();
     if (edit && t.eventIndex === edit.at) edit.apply(t); // the stop at its event shows it edited
-    out.push(dump(t, ev));
+    out.push(stopDigest(t, ev));
   }
   t.dispose();
   return out;
@@ -94,7 +76,7 @@ function stepBack(t: Trainer, h: History, want: string[], count: number): void {
     const ev = h.goTo(target);
     assert.equal(t.eventIndex, target + 1);
     assert.equal(
-      dump(t, ev),
+      stopDigest(t, ev),
       want[target],
       `Step Back to event ${target} (${ev?.phase} ${ev?.layer} step ${ev?.step})`,
     );
@@ -106,7 +88,7 @@ function forward(t: Trainer, h: History, want: string[], end: number): void {
   while (t.eventIndex < end) {
     const ev = t.advance();
     h.arrive();
-    assert.equal(dump(t, ev), want[t.eventIndex - 1], `forward to event ${t.eventIndex - 1}`);
+    assert.equal(stopDigest(t, ev), want[t.eventIndex - 1], `forward to event ${t.eventIndex - 1}`);
   }
 }
 
@@ -176,7 +158,7 @@ test('a rewind straight into the kept step: to each of its events, from a pause 
     for (let target = 4 * E; target < end - 1; target++) {
       const { t, h } = trained(src, end);
       const ev = h.goTo(target);
-      assert.equal(dump(t, ev), want[target], `rewind from event ${end - 1} to event ${target}`);
+      assert.equal(stopDigest(t, ev), want[target], `rewind from event ${end - 1} to event ${target}`);
       forward(t, h, want, end + E); // and forward from there, computing what it had not reached
       t.dispose();
     }
@@ -202,12 +184,12 @@ test("Step Back from a step's update takes its forward and backward passes from 
 test('a rewind to the start of training from the first step’s update shows zero gradients, as the start has them', () => {
   const src = source(false),
     fresh = new Trainer(parseNnet(src).spec!),
-    start = dump(fresh, null),
+    start = stopDigest(fresh, null),
     E = fresh.eventsPerStep;
   fresh.dispose();
   const { t, h } = trained(src, E);
   assert.equal(h.goTo(-1), null);
-  assert.equal(dump(t, null), start);
+  assert.equal(stopDigest(t, null), start);
   t.dispose();
 });
 

@@ -3,12 +3,11 @@
 // (Set Value) and with micro-batches, dropout or batch norm, where nothing is reused.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
 import { History } from './history';
-import { tensorsAt } from './snapshot';
-import { Trainer, type TrainerEvent } from './trainer';
+import { stopDigest } from './testing';
+import { Trainer } from './trainer';
 
 /** A small network of dense layers; `train` lines after the defaults (adam, a clip that does clip, unless given). */
 function source(
@@ -26,29 +25,11 @@ function source(
 
 const trainer = (src: string) => new Trainer(parseNnet(src).spec!);
 
-/** What a stop shows (the event's tensors) and everything that decides the future, as one hash. */
-function dump(t: Trainer, ev: TrainerEvent | null): string {
-  const h = createHash('sha256');
-  const bytes = (a: ArrayBufferView) => h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  for (const x of ev ? tensorsAt(t, ev.phase, ev.layer) : []) {
-    h.update(x.path);
-    bytes(x.values);
-  }
-  const s = t.saveState();
-  for (const a of [s.params, t.model.grads, s.trainRows, s.meanAbsGrad, s.maxAbsGrad, s.gradNorm]) bytes(a);
-  for (const a of s.optimizer.buffers) bytes(a);
-  for (const c of s.carried) for (const a of c ?? []) bytes(a);
-  const { params, grads, trainRows, optimizer, carried, meanAbsGrad, maxAbsGrad, gradNorm, ...scalars } = s;
-  void [params, grads, trainRows, optimizer, carried, meanAbsGrad, maxAbsGrad, gradNorm];
-  h.update(JSON.stringify([scalars, ev, t.yBatch.subarray(0, t.batchSize * t.outputs)]));
-  return h.digest('hex');
-}
-
-/** The dump after every event of the first `steps` steps, walking forward one event at a time. */
+/** The digest (stopDigest) after every event of the first `steps` steps, walking forward one event at a time. */
 function truth(src: string, steps: number): string[] {
   const t = trainer(src),
     out: string[] = [];
-  while (t.step < steps) out.push(dump(t, t.advance()));
+  while (t.step < steps) out.push(stopDigest(t, t.advance()));
   t.dispose();
   return out;
 }
@@ -75,7 +56,7 @@ function stepBack(t: Trainer, h: History, want: string[], count: number): void {
     const ev = h.goTo(target);
     assert.equal(t.eventIndex, target + 1);
     assert.equal(
-      dump(t, ev),
+      stopDigest(t, ev),
       want[target],
       `Step Back to event ${target} (${ev?.phase} ${ev?.layer} step ${ev?.step})`,
     );
@@ -95,7 +76,7 @@ for (const [name, extra, layers, clip, optimizer] of [
     // Every event of the last three steps, back to front: the forward pass reused, the backward pass kept.
     stepBack(t, h, want, 3 * t.eventsPerStep);
     // And forward again, the same, and back again over what was kept.
-    while (t.step < end) assert.equal(dump(t, t.advance()), want[t.eventIndex - 1]);
+    while (t.step < end) assert.equal(stopDigest(t, t.advance()), want[t.eventIndex - 1]);
     stepBack(t, h, want, 2 * t.eventsPerStep + 3);
     t.dispose();
   });
@@ -114,7 +95,7 @@ test('an edit (Set Value) is not taken for a computed value: Step Back after it 
   h.truncateAfter(t.eventIndex);
   stepBack(t, h, want, 1); // forward h1: computed again, not read back edited
   // Forward from there, through the rest of the step: the edit is gone, so the original events again.
-  for (let i = 0; i < 2 * L + 2; i++) assert.equal(dump(t, t.advance()), want[t.eventIndex - 1]);
+  for (let i = 0; i < 2 * L + 2; i++) assert.equal(stopDigest(t, t.advance()), want[t.eventIndex - 1]);
   stepBack(t, h, want, E);
   t.dispose();
 });

@@ -6,7 +6,7 @@ import type { NetworkSpec } from '../language/spec';
 import { clipByGlobalNorm, clipByValue } from '../nn/clip';
 import { nodeOps } from '../nn/layers';
 import { lossBackward, lossForward } from '../nn/losses';
-import { Model, type StepBuffers } from '../nn/model';
+import { Model, stepBufferBytes, type StepBuffers } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { compileFastStep, type FastStep } from '../nn/fastStep';
@@ -296,10 +296,7 @@ export class Trainer {
 
   /** Bytes of the second set of step buffers keepPreviousStep allocated (0 when none is kept). */
   get keptBytes(): number {
-    const b = this.kept?.buffers;
-    if (!b) return 0;
-    const lists = [b.acts, b.zs, b.deltas, b.dOuts, b.dSkips];
-    return b.grads.byteLength + lists.reduce((sum, list) => sum + list.reduce((s, a) => s + a.byteLength, 0), 0);
+    return this.kept ? stepBufferBytes(this.kept.buffers) : 0;
   }
 
   /** True while a replay passes over backward events whose gradients are already in place (see advance 'step'). */
