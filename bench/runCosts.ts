@@ -1,0 +1,114 @@
+// The costs of watching training that `npm run bench` measures, each network in a fresh child and printed as a table:
+// the debugger's run loop against the bare engine in every mode (bench/nnet.ts) and the training doctor's
+// (bench/doctorCost.ts).
+
+import type { DoctorCost } from './doctorCost';
+import { RUN_MODES, type Overhead, type RunMode } from './nnet';
+import type { BenchOptions } from './runOptions';
+import { child, fmt, table } from './runPrint';
+
+/** A network's run-loop overhead, or why it was not measured. */
+export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
+/** A network's doctor cost, or why it was not measured. */
+export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
+
+/** The debugger's overhead per network of `opts.nets`, printed. */
+export function overheadSection(opts: BenchOptions): Record<string, Overheadish> {
+  const overhead: Record<string, Overheadish> = {};
+  console.log(
+    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated), median of ${opts.reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+  );
+  const rows: string[][] = [];
+  const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
+  for (const n of opts.nets) {
+    const o = child([
+      '--overhead',
+      '--net',
+      n,
+      '--seconds',
+      String(opts.seconds),
+      '--warmup',
+      String(opts.warmup),
+      '--reps',
+      String(opts.reps),
+    ]) as Overheadish;
+    overhead[n] = o;
+    rows.push(
+      o.status === 'ok'
+        ? [
+            n,
+            fmt(o.bareSamplesPerSec),
+            ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
+              const r = o.modes[m];
+              if ('reason' in r) return `n/a (${r.reason})`;
+              const vsTrain =
+                m === 'train' || typeof r.vsTrainPct !== 'number' || Number.isNaN(r.vsTrainPct)
+                  ? ''
+                  : ` / ${pct(r.vsTrainPct)}`;
+              return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
+            }),
+            `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`,
+          ]
+        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a'],
+    );
+  }
+  console.log(
+    table(
+      [
+        'net',
+        'bare samples/s',
+        ...Object.keys(RUN_MODES).map((m) => (m === 'train' ? 'train (vs bare)' : `${m} (vs bare / vs train)`)),
+        'pause ms',
+      ],
+      rows,
+    ),
+  );
+  if (
+    Object.values(overhead).some(
+      (o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped),
+    )
+  ) {
+    console.log(`† stopped after its time cap of max(4 × ${opts.seconds} s, 5 s) and measured on the steps it did`);
+  }
+  return overhead;
+}
+
+/** The training doctor's cost per network of `opts.nets`, printed. */
+export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCostish> {
+  const doctor: Record<string, DoctorCostish> = {};
+  console.log(
+    `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, both in whole steps as the run loop takes them (the doctor observing each whole), in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${opts.seconds * opts.reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
+  );
+  for (const n of opts.nets) {
+    doctor[n] = child([
+      '--doctor-cost',
+      '--net',
+      n,
+      '--seconds',
+      String(opts.seconds),
+      '--warmup',
+      String(opts.warmup),
+      '--reps',
+      String(opts.reps),
+    ]) as DoctorCostish;
+  }
+  console.log(
+    table(
+      ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'pairs × steps'],
+      opts.nets.map((n) => {
+        const d = doctor[n];
+        return d.status === 'ok'
+          ? [
+              n,
+              fmt(d.bare),
+              fmt(d.doctor),
+              `${d.costPct.toFixed(1)}%`,
+              `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
+              `${d.pairs} × ${d.stepsPerPair}`,
+            ]
+          : [n, 'n/a', 'n/a', d.reason, '', ''];
+      }),
+    ),
+  );
+  return doctor;
+}
