@@ -84,6 +84,13 @@ test(
       assert.match(vText, /steps 1–200 · ×200/);
       const firstStep = Number(/steps (\d+)–/.exec(uText)?.[1]);
       assert.ok(firstStep > 1, `unchanged weights starts after the first step (${uText})`);
+      // The run is over: its progress notification (with its Cancel button) goes away with it.
+      const progress = wb.notifications().filter({ hasText: /Training deep-sigmoid\.nnet/ });
+      await wb.waitUntil(
+        'the Train progress notification to close',
+        async () => (await progress.count()) === 0,
+        15_000,
+      );
       await wb.screenshot('findings-after-train');
 
       // The tooltip: evidence, fix, docs. Hovered again until it shows (a row redrawn under the pointer gets no hover).
