@@ -52,7 +52,8 @@ export function capabilities(): DebugProtocol.Capabilities {
       default: id === 'nan',
       // Constant text: VS Code forgets which filters the user ticked when a new session declares them differently.
       supportsCondition: EXCEPTION_FILTERS[id].thresholds.length > 0,
-      conditionDescription: conditionDescription(id),
+      // A filter without thresholds has no condition to describe.
+      ...(EXCEPTION_FILTERS[id].thresholds.length > 0 ? { conditionDescription: conditionDescription(id) } : {}),
     })),
   };
 }

@@ -29,6 +29,9 @@ test('every rule of the catalogue has one exception filter; only NaN is on by de
   for (const f of declared) {
     assert.equal(f.default, f.filter === 'nan', f.filter);
     assert.equal(f.supportsCondition, EXCEPTION_FILTERS[f.filter as ExceptionFilterId].thresholds.length > 0, f.filter);
+    // Only a filter with a condition describes one (NaN/Inf used to say "threshold:  (default : the setting )").
+    assert.equal(f.conditionDescription !== undefined, f.supportsCondition, f.filter);
+    if (f.conditionDescription) assert.doesNotMatch(f.conditionDescription, /\(default :|:\s{2}/, f.filter);
   }
 });
 
@@ -38,10 +41,11 @@ test('the condition description names the unit, the default and the setting, as 
     "threshold: share of a tanh/sigmoid layer's outputs where φ′ < max φ′/10 (default 0.5: the setting nnet.doctor.saturatedShare)",
   );
   assert.match(
-    conditionDescription('updateRatio'),
+    conditionDescription('updateRatio') ?? '',
     /^thresholds: .*lower bound; then .*upper bound \(default 0\.0001 0\.1: the setting nnet\.doctor\.updateRatioLow, nnet\.doctor\.updateRatioHigh\)$/,
   );
-  assert.match(conditionDescription('exploding'), /default 100: the setting nnet\.exceptions\.explodingNorm/);
+  assert.equal(conditionDescription('nan'), undefined);
+  assert.match(conditionDescription('exploding') ?? '', /default 100: the setting nnet\.exceptions\.explodingNorm/);
 });
 
 test('a condition is one number per threshold, within its range; fewer leave the rest to the settings', () => {

@@ -19,8 +19,9 @@ function keysOf(id: ExceptionFilterId): readonly (keyof DoctorThresholds)[] {
 }
 
 /** How the Breakpoints view describes a filter's condition: constant text (VS Code keeps the ticks only then). */
-export function conditionDescription(id: ExceptionFilterId): string {
+export function conditionDescription(id: ExceptionFilterId): string | undefined {
   const keys = keysOf(id);
+  if (keys.length === 0) return undefined;
   const what = keys.map((k) => THRESHOLD_INFO[k].what).join('; then ');
   const dflt = keys.map((k) => `${THRESHOLD_SETTINGS[k].default}`).join(' ');
   const where = keys.map((k) => `nnet.${THRESHOLD_SETTINGS[k].key}`).join(', ');
