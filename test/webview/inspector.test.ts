@@ -349,6 +349,17 @@ describe('layer inspector webview (headless Chromium)', () => {
     assert.deepEqual([r.clip?.rows[4][1], r.clip?.barWidth], ['NaN', '0.0%']);
     assert.equal(r.slider, null);
     assert.equal(await visible('history'), false, 'nothing to scrub through');
+    // A tensor named after its optimizer is not named twice in the grid ("momentum buffer").
+    const adam = sectionsMessage().optimizer;
+    await send({
+      ...sectionsMessage(),
+      optimizer: { ...adam, kind: 'momentum', tensors: [{ ...adam.tensors[0], name: 'momentum buffer' }] },
+    });
+    await settle();
+    assert.deepEqual(
+      (await gridRows()).slice(4).map((g) => g[0]),
+      ['momentum buffer'],
+    );
     await send({ ...layerMessage(), clip: null, optimizer: null, decomposition: null, history: null });
     await settle();
     for (const id of ['history', 'clip', 'decomp', 'optimizer'])

@@ -126,7 +126,9 @@ function render(): void {
   for (const t of msg.tensors) draw(t, 'layer', list, t.name);
   const o = msg.optimizer;
   if (o && optList) {
-    for (const t of o.tensors) draw(t, 'optimizer', optList, `${o.kind} ${t.name}`);
+    // "adam m̂", but "momentum buffer", not "momentum momentum buffer".
+    for (const t of o.tensors)
+      draw(t, 'optimizer', optList, t.name.startsWith(o.kind) ? t.name : `${o.kind} ${t.name}`);
     readout.optimizer = {
       kind: o.kind,
       lr: o.lr,
