@@ -1,5 +1,5 @@
 // The extension's host code against a stand-in `vscode` module: the real TrainingDisplay and Gradient Flow provider in
-// plain Node, with a stand-in WebviewView to open them on. For bench/viewCost.ts and test/webview/gradientFlow.test.ts,
+// plain Node, with a stand-in WebviewView to open them on. For bench/viewCost.ts and test/webview/gradientFlowProvider.test.ts,
 // and checked by hostStandIn.test.ts so the stand-in keeps up with what the host classes use.
 
 import Module from 'node:module';

@@ -2,7 +2,7 @@
 // thread (dist/worker.js, `start` with debug: false), with the view closed and with it open, alternating, in one
 // process. Both conditions run the extension's own host code on every worker message: the real TrainingDisplay and
 // GradientFlowViewProvider (extension/training/trainingDisplay.ts, extension/views/gradientFlowView.ts), loaded
-// against a stand-in `vscode` module as test/webview/gradientFlow.test.ts loads the provider. Closed: the provider
+// against a stand-in `vscode` module as test/webview/gradientFlowProvider.test.ts loads it. Closed: the provider
 // has no view, so it only folds updates into its model. Open: the provider has a visible view whose `postMessage`
 // delivers every message, JSON-serialised, to the real Gradient Flow page in headless Chromium (bench/viewPage.ts),
 // which applies, persists and draws it as in VS Code. Also one long run with the view open, sampling the page's JS
