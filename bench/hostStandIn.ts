@@ -1,6 +1,7 @@
 // The extension's host code against a stand-in `vscode` module: the real TrainingDisplay and Gradient Flow provider in
-// plain Node, with a stand-in WebviewView to open them on. For bench/viewCost.ts and test/webview/gradientFlowProvider.test.ts,
-// and checked by hostStandIn.test.ts so the stand-in keeps up with what the host classes use.
+// plain Node, with a stand-in WebviewView to open them on. For bench/viewCost.ts and
+// test/webview/gradientFlowProvider.test.ts, and checked by hostStandIn.test.ts so the stand-in keeps up with what the
+// host classes use.
 
 import Module from 'node:module';
 import type { TrainingDisplay as TrainingDisplayClass } from '../extension/training/trainingDisplay';
