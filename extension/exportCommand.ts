@@ -1,5 +1,5 @@
 // nnet: Export to PyTorch — asks for a folder (default `<file>-pytorch` beside the file), writes what
-// `nnet export --to pytorch` writes there with vscode.workspace.fs, and opens its README.
+// `nnet export --to pytorch` writes there with vscode.workspace.fs, and shows its README rendered.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportToPyTorch } from '../engine/export/pytorch';
@@ -31,7 +31,7 @@ export async function exportToPyTorchCommand(target: vscode.Uri): Promise<void> 
         vscode.Uri.joinPath(folder, f.name),
         typeof f.content === 'string' ? new TextEncoder().encode(f.content) : f.content,
       );
-    await vscode.window.showTextDocument(vscode.Uri.joinPath(folder, 'README.md'));
+    await openReadme(vscode.Uri.joinPath(folder, 'README.md'));
     void vscode.window.showInformationMessage(
       vscode.l10n.t('Exported {0} to {1}: run python3 train.py there (README.md says more).', name, folder.fsPath),
     );
@@ -39,5 +39,14 @@ export async function exportToPyTorchCommand(target: vscode.Uri): Promise<void> 
     void vscode.window.showErrorMessage(
       vscode.l10n.t('Export of {0} failed: {1}', name, e instanceof Error ? e.message : String(e)),
     );
+  }
+}
+
+/** Shows the export's README rendered (Markdown preview), or as text where the Markdown extension is not there. */
+async function openReadme(readme: vscode.Uri): Promise<void> {
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', readme);
+  } catch {
+    await vscode.window.showTextDocument(readme);
   }
 }

@@ -1,5 +1,5 @@
 // E2E in a real VS Code (code-server): nnet: Export to PyTorch from the command palette on xor.nnet, the folder
-// dialog accepted with its default (xor-pytorch beside the file), the files on disk and the README opened.
+// dialog accepted with its default (xor-pytorch beside the file), the files on disk and the README opened, rendered.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,7 +35,23 @@ test('Export to PyTorch writes the folder beside the file and opens its README',
       'train.py',
     ]);
     assert.match(fs.readFileSync(path.join(folder, 'model.py'), 'utf8'), /class XorNet\(nn\.Module\)/);
-    await page.locator('.monaco-editor .view-lines', { hasText: 'xor in PyTorch' }).first().waitFor();
+    // Rendered in the Markdown preview (a webview): its heading is an <h1>, not a line of text with a '#'.
+    await wb.waitUntil(
+      "the README's rendered heading",
+      async () => {
+        for (const f of page.frames())
+          if (
+            !f.isDetached() &&
+            (await f
+              .locator('h1', { hasText: 'xor in PyTorch' })
+              .count()
+              .catch(() => 0)) > 0
+          )
+            return true;
+        return false;
+      },
+      30_000,
+    );
     await wb.screenshot('readme-opened');
   });
 });
