@@ -54,8 +54,10 @@ export class RecordScope implements ExprScope {
       },
       'prev.loss': () => {
         const prev = at().previousLoss;
-        if (Number.isNaN(prev)) throw new NotComputedError(`prev.loss (the previous step's loss) does not exist here`);
-        return prev;
+        if (!Number.isNaN(prev)) return prev;
+        // NaN only before the first step has ended; at a later step, a loss the record does not hold.
+        if (at().step > 0) return this.unknown();
+        throw new NotComputedError(`prev.loss (the previous step's loss) does not exist here`);
       },
       lr: () => learningRateAt(t.spec.train.schedule, at().baseLr, at().step, t.totalSteps),
       step: () => at().step + 1,
@@ -65,10 +67,7 @@ export class RecordScope implements ExprScope {
       grad_norm: notYet('grad_norm'),
       grad_norm_clipped: notYet('grad_norm_clipped'),
       clip_coef: notYet('clip_coef'),
-      batch_size: () => {
-        const b = at().batchSize;
-        return b < 0 ? this.unknown() : b;
-      },
+      batch_size: () => at().batchSize,
     };
   }
 

@@ -62,6 +62,8 @@ function condition(rnd: () => number): string | undefined {
     () => `layer == "h2"`,
     () => `batch_size == 1`,
     () => `batch_size == 3 && epoch % 2 == 0`,
+    () => `phase == "backward" && epoch == ${1 + Math.floor(rnd() * 7)}`,
+    () => `layer == "h1" && epoch % 3 == 1`,
     () => `grad_norm > 0`, // not computed at any forward or backward event: never true
     () => `clip_coef < 2 || loss < 1`, // throws at every such event
     () => `loss < ${c(0.3, 0.75)} || step == ${step}`, // throws before the loss event
@@ -225,5 +227,35 @@ test('Reverse Continue decided from the step record sees a Set Value of lr from 
     const byRecord = await landing(condition, [...phases], true);
     assert.deepEqual(byRecord, await landing(condition, [...phases], false), condition);
     assert.deepEqual([byRecord.reason, byRecord.location.step, byRecord.location.phase], ['breakpoint', 39, phase]);
+  }
+});
+
+test('Reverse Continue decided from the step record knows each past step’s epoch and batch size', async () => {
+  const landing = async (condition: string, byRecord: boolean) => {
+    const { r, send } = drivenRun();
+    r.searchByRecord = byRecord;
+    await send({
+      kind: 'start',
+      fileName: 'rs.nnet',
+      source: SOURCE,
+      debug: true,
+      stopOnEntry: false,
+      breakpoints: [{ id: 1, nodes: [1], phases: ['forward'], condition: 'step >= 150' }],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    r.handle({ kind: 'setBreakpoints', breakpoints: [{ id: 2, nodes: [0], condition }] });
+    const view = await seen(await send({ kind: 'reverseContinue' }), send);
+    r.handle({ kind: 'stop' });
+    return view;
+  };
+  // Three steps an epoch, the third of a batch of 1: epoch 20 is steps 58–60 (0-based 57–59).
+  for (const [condition, step] of [
+    ['phase == "backward" && epoch == 20', 59],
+    ['batch_size == 1 && step < 100 && phase == "forward"', 98],
+  ] as const) {
+    const byRecord = await landing(condition, true);
+    assert.deepEqual(byRecord, await landing(condition, false), condition);
+    assert.deepEqual([byRecord.reason, byRecord.location.step], ['breakpoint', step], condition);
   }
 });

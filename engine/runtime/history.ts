@@ -123,9 +123,9 @@ export class History {
    * or the run reaching that index again makes it again (`arrive`), so the history replays what happened.
    */
   private edits: { readonly at: number; readonly apply: () => void }[] = [];
-  /** The training scalars of the steps since the oldest checkpoint (see stepRecord.ts), for searchBack. */
+  /** The losses of the steps since the oldest checkpoint (see stepRecord.ts), for searchBack. */
   private readonly steps: StepRecord;
-  /** The step read from `steps` by searchBack (one object, filled in place). */
+  /** The step searchBack decides from the record (one object, filled in place). */
   private readonly recorded: RecordedStep = {
     step: 0,
     epoch: 0,
@@ -461,19 +461,33 @@ export class History {
    * Decides the steps of the stretch from checkpoint `cp` to event `end` from the step record, latest first: the
    * index of the last event before `end` where `decide` finds a hit, or, when none, the event from which on the
    * stretch is clear (`cp`'s when it is clear throughout; else the end of the latest step that must be replayed: one
-   * not recorded, holding an edit, or one `decide` cannot answer).
+   * at or after an edit in the stretch, or one `decide` cannot answer).
    */
   private lastHitRecorded(cp: TrainerState, end: number, decide: RecordedSearch): number | { replayTo: number } {
     const t = this.trainer,
       n = t.eventsPerStep,
+      perEpoch = t.microBatchesPerEpoch,
+      batch = t.spec.train.batch,
+      rows = t.trainRows.length,
       rec = this.recorded;
-    // Steps of one micro-batch only (all of `n` events): the record holds nothing else.
+    // Steps of one micro-batch only (all of `n` events, one per micro-batch of the epoch), from a step start.
     if (t.spec.train.accumulate !== 1 || cp.pos !== 0) return { replayTo: end };
+    // What the checkpoint holds is what the steps after it have too, up to the first edit made again on the way.
+    let firstEdit = Infinity;
+    for (const e of this.edits) if (e.at >= cp.eventIndex && e.at < firstEdit) firstEdit = e.at;
+    rec.baseLr = cp.baseLr;
     for (let s = cp.step + Math.ceil((end - cp.eventIndex) / n) - 1; s >= cp.step; s--) {
       const start = cp.eventIndex + (s - cp.step) * n,
-        stepEnd = Math.min(end, start + n);
-      if (!this.steps.read(s, rec) || rec.start !== start || this.edits.some((e) => e.at >= start && e.at < start + n))
-        return { replayTo: stepEnd };
+        stepEnd = Math.min(end, start + n),
+        into = cp.microInEpoch + (s - cp.step),
+        micro = into % perEpoch;
+      if (firstEdit < start + n) return { replayTo: stepEnd };
+      rec.step = s;
+      rec.start = start;
+      rec.epoch = cp.epoch + Math.floor(into / perEpoch);
+      rec.batchSize = Math.min(batch, rows - micro * batch);
+      rec.loss = this.steps.loss(s);
+      rec.previousLoss = s === cp.step ? cp.previousLoss : this.steps.loss(s - 1);
       const r = decide(rec, stepEnd);
       if (r === undefined) return { replayTo: stepEnd };
       if (r !== null) return r;
@@ -505,9 +519,10 @@ export class History {
     return cp.step + Math.ceil((end - cp.eventIndex) / fewest) - 1;
   }
 
-  /** Forgets checkpoints, recorded steps and edits after event index `eventIndex` (the future is about to be rewritten). */
+  /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
-    this.steps.truncateAfter(eventIndex);
+    // The steps from the trainer's on, when it is there (an edit); else every recorded loss.
+    this.steps.forgetFrom(this.trainer.eventIndex === eventIndex ? this.trainer.step : 0);
     if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     while (this.count > 1 && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
     if (this.edits.length) this.edits = this.edits.filter((e) => e.at <= eventIndex);

@@ -1,4 +1,4 @@
-// The step record holds, for every step since the oldest checkpoint, the scalars the trainer had through that step
+// The step record holds the loss of every step since the oldest checkpoint as the trainer had it through that step
 // (taken whole or event by event), grows to span the history, forgets what an edit rewrites, and records nothing for
 // steps of several micro-batches.
 
@@ -7,40 +7,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
-import { StepRecord, type RecordedStep } from './stepRecord';
+import { StepRecord } from './stepRecord';
 import { Trainer } from './trainer';
 
 const examples = path.join(__dirname, '..', '..', 'examples');
 const trainerFor = (name: string) => new Trainer(parseNnet(fs.readFileSync(path.join(examples, name), 'utf8')).spec!);
-const blank = (): RecordedStep => ({
-  step: -1,
-  epoch: -1,
-  start: -1,
-  loss: NaN,
-  previousLoss: NaN,
-  baseLr: NaN,
-  batchSize: -1,
-});
 
-test('the record holds each step as its events saw the trainer, whether the step was taken whole or event by event', () => {
+test('the record holds each step’s loss as its backward events saw it, whether the step was taken whole or not', () => {
   const t = trainerFor('classify.nnet'),
     rec = new StepRecord(t);
-  // What the trainer showed at each step's backward events, taken event by event on a second trainer.
-  const seen: RecordedStep[] = [];
+  // The loss at each step's backward events, taken event by event on a second trainer.
+  const seen: number[] = [];
   const u = trainerFor('classify.nnet');
   while (u.step < 500) {
     const ev = u.advance();
     assert.ok(ev);
-    if (ev.phase === 'backward' && ev.layer === 0)
-      seen.push({
-        step: ev.step,
-        epoch: ev.epoch,
-        start: u.eventIndex - u.stepPosition,
-        loss: u.loss,
-        previousLoss: u.previousLoss,
-        baseLr: u.baseLr,
-        batchSize: u.batchSize,
-      });
+    if (ev.phase === 'backward' && ev.layer === 0) seen.push(u.loss);
   }
   while (t.step < 500) {
     rec.note(0);
@@ -48,13 +30,18 @@ test('the record holds each step as its events saw the trainer, whether the step
     else for (const s = t.step; t.step === s;) assert.ok(t.advance());
   }
   rec.note(0);
-  for (const want of seen) {
-    const got = blank();
-    assert.ok(rec.read(want.step, got), `step ${want.step} recorded`);
-    assert.deepEqual(got, want);
-  }
-  const next = blank();
-  assert.ok(rec.read(500, next) && Number.isNaN(next.loss) && next.batchSize === -1, 'a step not ended has no loss');
+  assert.deepEqual(
+    seen.map((_, s) => rec.loss(s)),
+    seen,
+  );
+  assert.ok(Number.isNaN(rec.loss(500)), 'a step not ended has no loss recorded');
+  // Past its loss event, the step the trainer is in is recorded on request.
+  for (let i = 0; i < 4; i++) t.advance();
+  rec.noteCurrent();
+  assert.ok(Number.isNaN(rec.loss(500)), 'not before the loss event');
+  for (let i = 0; i < 2; i++) t.advance();
+  rec.noteCurrent();
+  assert.equal(rec.loss(500), t.loss);
 });
 
 test('the record grows to span the history, and forgets the steps an edit rewrites', () => {
@@ -65,12 +52,10 @@ test('the record grows to span the history, and forgets the steps an edit rewrit
     assert.ok(t.advanceStep());
   }
   rec.note(0);
-  const got = blank();
-  assert.ok(rec.read(0, got) && rec.read(1899, got) && got.loss > 0, 'all 1900 steps kept');
-  rec.note(1890); // a history whose oldest step is 1890 lets the ring keep its size
-  rec.truncateAfter(got.start + 3); // an edit inside step 1899
-  assert.ok(!rec.read(1899, got), 'the edited step is forgotten');
-  assert.ok(rec.read(1898, got), 'the steps before it are kept');
+  assert.ok(rec.loss(0) > 0 && rec.loss(1899) > 0, 'all 1900 steps kept');
+  rec.forgetFrom(1899); // an edit inside step 1899
+  assert.ok(Number.isNaN(rec.loss(1899)), 'the edited step is forgotten');
+  assert.ok(rec.loss(1898) > 0, 'the steps before it are kept');
 });
 
 test('a run of several micro-batches a step records nothing (a step has several losses)', () => {
@@ -81,5 +66,5 @@ test('a run of several micro-batches a step records nothing (a step has several 
     rec.note(0);
     assert.ok(t.advanceStep());
   }
-  assert.ok(!rec.read(5, blank()));
+  assert.ok(Number.isNaN(rec.loss(5)));
 });
