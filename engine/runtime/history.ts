@@ -177,16 +177,17 @@ export class History {
   }
 
   /**
-   * Call between events while training; at a step start records the step's scalars (StepRecord) and takes a
-   * checkpoint at every `interval`-th one, reusing the oldest when full.
+   * Call between events while training; at a step start records the loss of the step just ended (StepRecord) and
+   * takes a checkpoint at every `interval`-th one, reusing the oldest when full.
    */
   record(): void {
     const t = this.trainer;
     if (!t.atStepStart) return;
-    this.steps.note(this.at(0).step);
+    this.steps.note();
     if (t.step % this.interval !== 0) return;
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
+    this.steps.reach(this.at(0).step, this.interval);
     const began = performance.now(),
       g = this.growth;
     g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);

@@ -35,26 +35,36 @@ export class StepRecord {
   /** The step whose loss each slot holds (-1: none). */
   private steps = new Float64Array(0);
   private losses = new Float64Array(0);
+  /** The ring's size − 1 (a power of two): a step's slot is `step & mask`. */
+  private mask = 0;
   private readonly enabled: boolean;
 
   constructor(private readonly trainer: Trainer) {
     this.enabled = trainer.spec.train.accumulate === 1;
-    if (this.enabled) this.resize(FIRST_STEPS);
+    this.resize(this.enabled ? FIRST_STEPS : 1);
   }
 
   /**
    * Call at a step start while training (before its first event): records the loss of the step just ended, which the
-   * trainer holds until the next step's first event (also when it was restored there). `oldest` is the earliest step
-   * the history can replay: the ring grows to span it.
+   * trainer holds until the next step's first event (also when it was restored there). Runs at every step: two
+   * writes, no checks beyond the first step's (what a run of several micro-batches writes is never read).
    */
-  note(oldest: number): void {
-    const s = this.trainer.step - 1;
-    if (s < 0 || !this.enabled) return;
-    let size = this.steps.length;
-    if (s - oldest >= size && size < MAX_STEPS) this.resize((size *= 2));
-    const k = s & (size - 1);
+  note(): void {
+    const t = this.trainer,
+      s = t.step - 1;
+    if (s < 0) return;
+    const k = s & this.mask;
     this.steps[k] = s;
-    this.losses[k] = this.trainer.loss;
+    this.losses[k] = t.loss;
+  }
+
+  /**
+   * Grows the ring, up to MAX_STEPS, to hold the steps from `oldest` (the earliest the history can replay) to the
+   * trainer's and `ahead` more: call when a checkpoint is taken, with the steps until the next one as `ahead`.
+   */
+  reach(oldest: number, ahead: number): void {
+    const size = this.steps.length;
+    if (this.enabled && this.trainer.step + ahead - oldest >= size && size < MAX_STEPS) this.resize(2 * size);
   }
 
   /**
@@ -65,7 +75,7 @@ export class StepRecord {
     const t = this.trainer;
     // Positions 0…L−1 are the forward events, L the loss (eventsPerStep = 2L + 3 with one micro-batch).
     if (!this.enabled || t.stepPosition <= (t.eventsPerStep - 3) / 2) return;
-    const k = t.step & (this.steps.length - 1);
+    const k = t.step & this.mask;
     this.steps[k] = t.step;
     this.losses[k] = t.loss;
   }
@@ -73,7 +83,7 @@ export class StepRecord {
   /** The loss of step `step`, or NaN when it is not recorded. */
   loss(step: number): number {
     if (!this.enabled || step < 0) return NaN;
-    const k = step & (this.steps.length - 1);
+    const k = step & this.mask;
     return this.steps[k] === step ? this.losses[k] : NaN;
   }
 
@@ -88,7 +98,7 @@ export class StepRecord {
       losses = this.losses;
     this.steps = new Float64Array(size).fill(-1);
     this.losses = new Float64Array(size);
-    const mask = size - 1;
+    const mask = (this.mask = size - 1);
     for (let j = 0; j < steps.length; j++) {
       const s = steps[j];
       if (s < 0) continue;
