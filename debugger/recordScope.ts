@@ -99,16 +99,24 @@ export function recordedSearch(t: Trainer, rules: StopRules): RecordedSearch {
     L = t.model.nodes.length;
   return (step, end) => {
     scope.step = step;
-    // A step of one micro-batch: forward events at positions 0…L−1, the loss at L, backward events at L+1…2L.
-    for (let pos = Math.min(2 * L, end - step.start - 1); pos >= 0; pos--) {
-      if (pos === L) continue;
-      const backward = pos > L;
-      scope.phase = backward ? 'backward' : 'forward';
-      scope.layer = backward ? 2 * L - pos : pos;
-      const stop = rules.stopsAt(scope.phase, scope.layer, scope);
-      if (stop === undefined) return undefined;
-      if (stop) return step.start + pos;
+    // A condition on the loss throws at every forward event (not computed yet), and each throw is an Error whose
+    // stack trace is captured and then dropped: without it, deciding a step costs a few µs instead of ~15.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      // A step of one micro-batch: forward events at positions 0…L−1, the loss at L, backward events at L+1…2L.
+      for (let pos = Math.min(2 * L, end - step.start - 1); pos >= 0; pos--) {
+        if (pos === L) continue;
+        const backward = pos > L;
+        scope.phase = backward ? 'backward' : 'forward';
+        scope.layer = backward ? 2 * L - pos : pos;
+        const stop = rules.stopsAt(scope.phase, scope.layer, scope);
+        if (stop === undefined) return undefined;
+        if (stop) return step.start + pos;
+      }
+      return null;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
-    return null;
   };
 }
