@@ -133,25 +133,41 @@ export interface RewindLatency {
   readonly reverseContinueSteps: number;
   /**
    * Reverse Continue searching for a breakpoint that never fires (`reverseSearchCondition` on the first layer, set
-   * once paused): it replays all the history kept, `trainSeconds` of training as above. Absent from older runs.
+   * once paused) over all the history kept, `trainSeconds` of training as above. Its condition reads training
+   * scalars only, which the history records per step: the search decides past steps without replaying them.
+   * Absent from older runs.
    */
   readonly reverseSearchMs?: Spread;
   /** Median steps each of those went back. */
   readonly reverseSearchSteps?: number;
   readonly reverseSearchCondition?: string;
+  /**
+   * The same search for a breakpoint whose condition reads a tensor of the first layer (`reverseReplayCondition`,
+   * never true): no record decides it, so it replays every step of the history. Absent from older runs.
+   */
+  readonly reverseReplayMs?: Spread;
+  readonly reverseReplaySteps?: number;
+  readonly reverseReplayCondition?: string;
   readonly trainSeconds: number;
 }
 
 /**
  * The breakpoint condition of the searching Reverse Continue: never true (a cross-entropy or MSE loss is ≥ 0), and it
- * reads the loss, which changes within a step, so the search evaluates it at every event of the layer.
+ * reads the loss, which changes within a step, so it is evaluated at every event of the layer (from the step record).
  */
 export const NEVER_FIRES = 'loss < 0';
 
 /**
+ * The breakpoint condition of the replaying Reverse Continue: never true (the first layer's activations are ReLU or
+ * tanh outputs, ≥ −1), and it reads a tensor, which only a replay of the step computes.
+ */
+export const NEVER_FIRES_TENSOR = 'max(h1.a) < -1e9';
+
+/**
  * Trains `net` in a debug session for `trainSeconds`, pauses, steps back `stepBacks` times; then `reverses` times,
  * interleaved: continue, train `trainSeconds`, pause, set a breakpoint that never fires, Reverse Continue (a search);
- * remove it, continue, train `trainSeconds`, pause, Reverse Continue (no breakpoint).
+ * the same with a breakpoint reading a tensor (a search that replays); remove it, continue, train `trainSeconds`,
+ * pause, Reverse Continue (no breakpoint).
  */
 export async function measureRewindLatency(
   net: NetDef,
@@ -167,7 +183,9 @@ export async function measureRewindLatency(
       reverse: number[] = [],
       went: number[] = [],
       search: number[] = [],
-      searched: number[] = [];
+      searched: number[] = [],
+      replay: number[] = [],
+      replayed: number[] = [];
     await sleep(trainSeconds * 1000);
     await s.request({ kind: 'pause' });
     for (let i = 0; i < stepBacks; i++) {
@@ -187,6 +205,7 @@ export async function measureRewindLatency(
     };
     for (let i = 0; i < reverses; i++) {
       await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES }], search, searched);
+      await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES_TENSOR }], replay, replayed);
       await reverseAfterTraining([], reverse, went);
     }
     return {
@@ -198,6 +217,9 @@ export async function measureRewindLatency(
       reverseSearchMs: spread(search),
       reverseSearchSteps: spread(searched).median,
       reverseSearchCondition: NEVER_FIRES,
+      reverseReplayMs: spread(replay),
+      reverseReplaySteps: spread(replayed).median,
+      reverseReplayCondition: NEVER_FIRES_TENSOR,
       trainSeconds,
     };
   } finally {

@@ -63,23 +63,48 @@ test('the targets are judged from the run: ratios, step ÷ kernels, overhead, la
     row('N5 Reverse Continue latency, searching').measured,
     "2200 ms (median 2000 ms, 13 steps back, 'loss < 0')",
   );
+  assert.equal(
+    row('N5 Reverse Continue latency, searching 2 s of history for a breakpoint that never fires, reading a tensor')
+      .measured,
+    "1700 ms (median 1500 ms, 12 steps back, 'max(h1.a) < -1e9')",
+  );
   assert.equal(row('N3 debug session resident size').standing, 'PASS');
   assert.match(
     row('N3 debug session resident size').measured,
     /^2\.0% \(381 → 389 MB; 294 MB above .*, history budget 256 MB\)$/,
   );
-  assert.equal(standingSummary(rows), '5 PASS, 4 FAIL, 3 n/a');
+  assert.equal(standingSummary(rows), '5 PASS, 5 FAIL, 3 n/a');
 });
 
 test('a run from before the searching Reverse Continue was measured shows that target as not measured', () => {
   const l = fixture.rewindLatency!.N5;
   assert.ok(l.status === 'ok');
-  const { reverseSearchMs: _ms, reverseSearchSteps: _steps, reverseSearchCondition: _cond, ...older } = l;
+  const {
+    reverseSearchMs: _ms,
+    reverseSearchSteps: _steps,
+    reverseSearchCondition: _cond,
+    reverseReplayMs: _rms,
+    reverseReplaySteps: _rsteps,
+    reverseReplayCondition: _rcond,
+    ...older
+  } = l;
   const rows = targetsOf({ ...fixture, rewindLatency: { N5: older } });
   const search = rows.filter((t) => t.target.startsWith('N5 Reverse Continue latency, searching'));
   assert.deepEqual(
     search.map((t) => [t.standing, t.measured]),
-    [['n/a', 'not measured (an older run)']],
+    [
+      ['n/a', 'not measured (an older run)'],
+      ['n/a', 'not measured (an older run)'],
+    ],
+  );
+  // A run from before the search reading a tensor was measured: only that one is not measured.
+  const { reverseReplayMs: _m, reverseReplaySteps: _s, reverseReplayCondition: _c, ...lessOld } = l;
+  const judged = targetsOf({ ...fixture, rewindLatency: { N5: lessOld } }).filter((t) =>
+    t.target.startsWith('N5 Reverse Continue latency, searching'),
+  );
+  assert.deepEqual(
+    judged.map((t) => t.standing),
+    ['FAIL', 'n/a'],
   );
   assert.equal(rows.find((t) => t.target.startsWith('N5 Reverse Continue latency, no breakpoint'))?.standing, 'PASS');
 });
@@ -92,7 +117,7 @@ test('the page is self-contained: one SVG per network, the targets table, text e
   assert.ok(html.includes('N5: 1024-1024-1024-10 relu, softmax CE (2,107,392 weights, batch 128)'));
   assert.ok(html.includes('1.60k</text>') || html.includes('1.60k<'), 'nnet’s N5 value written beside its bar');
   assert.ok(html.includes('200 · nnet 8.00×'), 'ConvNetJS’s bar carries nnet’s ratio');
-  assert.ok(html.includes('Targets (5 PASS, 4 FAIL, 3 n/a)'));
+  assert.ok(html.includes('Targets (5 PASS, 5 FAIL, 3 n/a)'));
   assert.match(
     html,
     /<tr class="fail"><td>N1 nnet ÷ PyTorch \(1 thread\)<\/td><td>≥ 100×<\/td><td>50\.0×<\/td><td>FAIL<\/td><\/tr>/,

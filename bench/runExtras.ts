@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchJson, EngineResult, Maybe } from './benchJson';
-import { NEVER_FIRES, type DebugMemory, type RewindLatency } from './debugLatency';
+import { NEVER_FIRES, NEVER_FIRES_TENSOR, type DebugMemory, type RewindLatency } from './debugLatency';
 import type { NetKernels } from './netKernels';
 import type { NetId } from './networks';
 import { renderReport } from './report';
@@ -103,7 +103,7 @@ export function rewindLatencySection(
   trainSeconds: number,
 ): Record<string, Maybe<RewindLatency>> {
   console.log(
-    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times each, alternately: continue ${trainSeconds} s, pause, set a breakpoint that never fires ('${NEVER_FIRES}' on the first layer) and Reverse Continue, which searches all the history kept (here the ${trainSeconds} s since the previous rewind unless the history's budget is full first: a longer session searches more, up to the budget); and continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint, which nothing can stop, so it goes to the oldest state kept without searching. Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
+    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times each, alternately: continue ${trainSeconds} s, pause, set a breakpoint that never fires ('${NEVER_FIRES}' on the first layer) and Reverse Continue, which searches all the history kept (here the ${trainSeconds} s since the previous rewind unless the history's budget is full first: a longer session searches more, up to the budget), deciding each step from its recorded training scalars; the same with a breakpoint that reads a tensor ('${NEVER_FIRES_TENSOR}'), which replays every step it searches; and continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint, which nothing can stop, so it goes to the oldest state kept without searching. Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
   );
   const out: Record<string, Maybe<RewindLatency>> = {};
   for (const n of nets)
@@ -119,6 +119,8 @@ export function rewindLatencySection(
         'steps gone back',
         'Reverse Continue, searching: ms median / max',
         'steps searched',
+        'searching a tensor (replay): ms median / max',
+        'steps replayed',
       ],
       nets.map((n) => {
         const l = out[n];
@@ -131,8 +133,10 @@ export function rewindLatencySection(
               String(l.reverseContinueSteps),
               l.reverseSearchMs ? `${ms(l.reverseSearchMs.median)} / ${ms(l.reverseSearchMs.max)}` : 'n/a',
               String(l.reverseSearchSteps ?? ''),
+              l.reverseReplayMs ? `${ms(l.reverseReplayMs.median)} / ${ms(l.reverseReplayMs.max)}` : 'n/a',
+              String(l.reverseReplaySteps ?? ''),
             ]
-          : [n, `n/a (${l.reason})`, '', '', '', '', ''];
+          : [n, `n/a (${l.reason})`, '', '', '', '', '', '', ''];
       }),
     ),
   );

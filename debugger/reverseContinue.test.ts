@@ -44,9 +44,13 @@ async function seen(stop: WorkerToHost, send: (msg: HostToWorker) => Promise<Wor
   };
 }
 
-/** Reverse Continue with these breakpoints set; what the client sees where it lands, and the events it replayed. */
-async function reverseWith(at: number, historyBytes: number, breakpoints: BreakpointSpec[]) {
+/**
+ * Reverse Continue with these breakpoints set; what the client sees where it lands, and the events it replayed.
+ * `byRecord` false forces the search to replay every step (no step decided from its recorded scalars).
+ */
+async function reverseWith(at: number, historyBytes: number, breakpoints: BreakpointSpec[], byRecord = true) {
   const { r, send } = await stoppedAt(at, historyBytes);
+  r.searchByRecord = byRecord;
   r.handle({ kind: 'setBreakpoints', breakpoints });
   const advance = Trainer.prototype.advance;
   let replayed = 0;
@@ -84,9 +88,13 @@ test('Reverse Continue that no breakpoint can stop on the way lands on the start
     historyBytes = 1 << 20; // keeps every step: where it lands does not depend on how the history spaced its checkpoints
   const searches = [];
   for (const [what, bps] of neverStop) {
-    const s = await reverseWith(at, historyBytes, bps);
+    const s = await reverseWith(at, historyBytes, bps, false);
     assert.ok(s.replayed > 1000, `${what}: the search replays the history (${s.replayed} events)`);
     searches.push(s.view);
+    // Decided from the steps' recorded scalars instead (the conditions read nothing else): the same stop.
+    const byRecord = await reverseWith(at, historyBytes, bps);
+    assert.deepEqual(byRecord.view, s.view, `${what}: decided from the record, the same stop`);
+    assert.ok(byRecord.replayed < 100, `${what}: decided from the record, replays little (${byRecord.replayed})`);
   }
   const full = searches[0];
   assert.deepEqual(searches[1], full, 'both searches land alike');
@@ -105,9 +113,12 @@ test('Reverse Continue to a breakpoint on the step passes over the steps it cann
   // The same breakpoint twice: decided once per step from `step` alone, and reading `phase` too, which only the
   // events can decide (so that search replays every event back to the hit).
   const byStep = await reverseWith(300, 1 << 20, [{ id: 5, nodes: [0, 1], condition: 'step == 150' }]);
-  const byEvent = await reverseWith(300, 1 << 20, [
-    { id: 5, nodes: [0, 1], condition: 'phase != "none" && step == 150' },
-  ]);
+  const byEvent = await reverseWith(
+    300,
+    1 << 20,
+    [{ id: 5, nodes: [0, 1], condition: 'phase != "none" && step == 150' }],
+    false,
+  );
   assert.deepEqual(byStep.view, byEvent.view);
   assert.deepEqual(
     [byStep.view.reason, byStep.view.location.step, byStep.view.location.phase, byStep.view.location.layerName],

@@ -2,7 +2,7 @@
 // it lands for every way the replay can end (done, paused on the way, failed). The run performs the replay in time
 // slices (ReplayJob) and makes the stop a landing asks for.
 
-import { RewindError, type History, type ReplayProgress } from '../engine/runtime/history';
+import { RewindError, type History, type RecordedSearch, type ReplayProgress } from '../engine/runtime/history';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { StopReason } from './protocol';
 import type { ReplayOutcome } from './replayJob';
@@ -70,7 +70,8 @@ export function stepBackPlan(
  * at the replayed event) says stop; without one it rewinds as far as the history reaches. `hits` null says no
  * breakpoint can stop anywhere (StopRules.mayStopOnReplay): the search would find nothing, so it lands where such a
  * search ends without replaying the history. `quiet` says of a step that `hits` is false at all its events
- * (StopRules.quietStep), so the search passes over stretches of such steps without replaying them.
+ * (StopRules.quietStep), so the search passes over stretches of such steps without replaying them; `recorded`
+ * decides a step from its recorded scalars where it can (recordScope.ts), so only the steps it cannot are replayed.
  */
 export function reverseContinuePlan(
   t: Trainer,
@@ -78,10 +79,11 @@ export function reverseContinuePlan(
   now: number,
   hits: ((ev: TrainerEvent) => boolean) | null,
   quiet?: (step: number, epoch: number) => boolean,
+  recorded?: RecordedSearch,
 ): RewindPlan<number | null> {
   return {
     title: 'Reverse Continue',
-    replay: hits ? h.searchBack(now - 1, hits, quiet) : nothingFound(),
+    replay: hits ? h.searchBack(now - 1, hits, quiet, recorded) : nothingFound(),
     land(outcome) {
       if (outcome.kind === 'failed') return { error: outcome.error };
       if (outcome.kind === 'cancelled') {

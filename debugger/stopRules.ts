@@ -337,6 +337,40 @@ export class StopRules {
     return ids || logs || errors ? { stop, ids: ids ?? [], logs: logs ?? [], errors: errors ?? [] } : NO;
   }
 
+  /**
+   * What `check(ev, …, false).stop` says at a forward or backward event of node `layer` (a replay's search asks it),
+   * with the conditions read in `scope` instead (RecordScope: a past step's recorded scalars): true, false, or
+   * undefined when a condition read what `scope` cannot answer (it sets `undecided`) and no other breakpoint stops.
+   */
+  stopsAt(
+    phase: 'forward' | 'backward',
+    layer: number,
+    scope: ExprScope & { undecided: boolean },
+  ): boolean | undefined {
+    const bps = this.bpsOf[layer];
+    if (!bps) return false;
+    let undecided = false;
+    for (let k = 0; k < bps.length; k++) {
+      const bp = bps[k];
+      if (bp.spec.phases && !bp.spec.phases.includes(phase)) continue;
+      // As check does without counting: a logpoint never stops, nor a breakpoint whose hit condition fails its count.
+      if (bp.log || (bp.hit && !bp.hit(bp.hits))) continue;
+      if (bp.condition) {
+        scope.undecided = false;
+        let holds: boolean;
+        try {
+          holds = evaluateCondition(bp.condition, scope);
+        } catch {
+          holds = false; // as check: a condition that throws does not stop
+        }
+        if (scope.undecided) undecided = true;
+        if (scope.undecided || !holds) continue;
+      }
+      return true;
+    }
+    return undecided ? undefined : false;
+  }
+
   /** True if a verdict asks for nothing (no stop, log or error): the common case, checked without looking inside. */
   static quiet(v: Verdict): boolean {
     return v === NO;

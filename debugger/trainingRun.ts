@@ -12,6 +12,7 @@ import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/tr
 import { onDenseThreadsLog } from '../engine/nn/denseThreads';
 import type { BreakpointSpec, HostToWorker, Request, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
+import { recordedSearch } from './recordScope';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
@@ -99,6 +100,9 @@ export class TrainingRun {
    * a tiny step (TINY_STEP_FLOPS) and Infinity for the others.
    */
   private msPerStep = Infinity;
+
+  /** Whether Reverse Continue decides recorded steps without replaying them (recordScope.ts); tests compare both. */
+  searchByRecord = true;
 
   constructor(
     private readonly post: (msg: WorkerToHost) => void,
@@ -476,8 +480,9 @@ export class TrainingRun {
           return this.rules.check(ev, this.scopeOf, false).stop;
         }
       : null;
-    const rules = this.rules;
-    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, (step, epoch) => rules.quietStep(step, epoch)));
+    const rules = this.rules,
+      recorded = this.searchByRecord ? recordedSearch(t, rules) : undefined;
+    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, (step, epoch) => rules.quietStep(step, epoch), recorded));
   }
 
   /** Go to the first event of a step: replies first (or with why not), then moves there and stops. */

@@ -2,6 +2,7 @@
 // exact replay from the nearest one to any later event. Training is deterministic, so a replay equals the original
 // bit for bit. The window bounds memory; the checkpoint interval bounds what a rewind replays.
 
+import { StepRecord, type RecordedStep } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
 /** Most checkpoints kept, whatever the budget: bounds the bookkeeping as well as the memory. */
@@ -71,6 +72,12 @@ export interface ReplayProgress {
   readonly event: TrainerEvent;
 }
 
+/**
+ * Decides a recorded step for History.searchBack: the index of its last event before `end` where the search's
+ * breakpoints stop, null when they stop at none, undefined when the record cannot tell (the step is then replayed).
+ */
+export type RecordedSearch = (step: Readonly<RecordedStep>, end: number) => number | null | undefined;
+
 /** Runs a replay to its end and returns its result (the plain, uninterruptible form). */
 function finish<R>(replay: Generator<ReplayProgress, R>): R {
   for (;;) {
@@ -116,6 +123,18 @@ export class History {
    * or the run reaching that index again makes it again (`arrive`), so the history replays what happened.
    */
   private edits: { readonly at: number; readonly apply: () => void }[] = [];
+  /** The losses of the steps since the oldest checkpoint (see stepRecord.ts), for searchBack. */
+  private readonly steps: StepRecord;
+  /** The step searchBack decides from the record (one object, filled in place). */
+  private readonly recorded: RecordedStep = {
+    step: 0,
+    epoch: 0,
+    start: 0,
+    loss: NaN,
+    previousLoss: NaN,
+    baseLr: 0,
+    batchSize: -1,
+  };
 
   /** @param budgetBytes memory the checkpoints may use, with the trainer's second set of step buffers if it keeps one. */
   constructor(
@@ -154,14 +173,21 @@ export class History {
     this.growth.lastMs = (performance.now() - began) / 2;
     this.count = 1;
     this.window.start = this.growth.seenAt = performance.now();
+    this.steps = new StepRecord(trainer);
   }
 
-  /** Call between events while training; takes a checkpoint at every `interval`-th step start, reusing the oldest when full. */
+  /**
+   * Call between events while training; at a step start records the loss of the step just ended (StepRecord) and
+   * takes a checkpoint at every `interval`-th one, reusing the oldest when full.
+   */
   record(): void {
     const t = this.trainer;
-    if (!t.atStepStart || t.step % this.interval !== 0) return;
+    if (!t.atStepStart) return;
+    this.steps.note();
+    if (t.step % this.interval !== 0) return;
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
+    this.steps.reach(this.at(0).step, this.interval);
     const began = performance.now(),
       g = this.growth;
     g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);
@@ -373,22 +399,26 @@ export class History {
    * findLastBefore as a replay that reports progress every few events (see replayTo); stopped early, it leaves the
    * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing. `quiet`, when
    * given, says of a step (0-based, with its 0-based epoch) that `hit` is false at every event of it, without
-   * replaying it: a stretch between two checkpoints whose steps are all quiet is passed over unreplayed.
+   * replaying it: a stretch between two checkpoints whose steps are all quiet is passed over unreplayed. `recorded`,
+   * when given, decides a step from its recorded scalars (see lastHitRecorded): the replay then runs only over the
+   * steps it cannot decide.
    */
   *searchBack(
     before: number,
     hit: (ev: TrainerEvent) => boolean,
     quiet?: (step: number, epoch: number) => boolean,
+    recorded?: RecordedSearch,
   ): Generator<ReplayProgress, number | null> {
     const t = this.trainer,
       total = Math.max(0, before - this.at(0).eventIndex);
     let done = 0,
       clearFrom: number | null = null;
+    if (recorded) this.steps.noteCurrent();
     for (let k = this.count - 1; k >= 0; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
       const next = k + 1 < this.count ? this.at(k + 1) : null;
-      const end = Math.min(before, next ? next.eventIndex : before);
+      let end = Math.min(before, next ? next.eventIndex : before);
       if (
         quiet &&
         this.allQuiet(cp, next && end === next.eventIndex ? next.step - 1 : this.lastStepBy(cp, end), quiet)
@@ -396,6 +426,17 @@ export class History {
         done += end - cp.eventIndex;
         clearFrom = cp.eventIndex;
         continue;
+      }
+      if (recorded) {
+        const r = this.lastHitRecorded(cp, end, recorded);
+        if (typeof r === 'number') return r;
+        // The steps from `r.replayTo` on are decided clear: only those before it are replayed.
+        done += end - r.replayTo;
+        end = r.replayTo;
+        if (end === cp.eventIndex) {
+          clearFrom = cp.eventIndex;
+          continue;
+        }
       }
       t.restoreState(cp);
       if (this.edits.length) {
@@ -415,6 +456,44 @@ export class History {
       clearFrom = cp.eventIndex;
     }
     return null;
+  }
+
+  /**
+   * Decides the steps of the stretch from checkpoint `cp` to event `end` from the step record, latest first: the
+   * index of the last event before `end` where `decide` finds a hit, or, when none, the event from which on the
+   * stretch is clear (`cp`'s when it is clear throughout; else the end of the latest step that must be replayed: one
+   * at or after an edit in the stretch, or one `decide` cannot answer).
+   */
+  private lastHitRecorded(cp: TrainerState, end: number, decide: RecordedSearch): number | { replayTo: number } {
+    const t = this.trainer,
+      n = t.eventsPerStep,
+      perEpoch = t.microBatchesPerEpoch,
+      batch = t.spec.train.batch,
+      rows = t.trainRows.length,
+      rec = this.recorded;
+    // Steps of one micro-batch only (all of `n` events, one per micro-batch of the epoch), from a step start.
+    if (t.spec.train.accumulate !== 1 || cp.pos !== 0) return { replayTo: end };
+    // What the checkpoint holds is what the steps after it have too, up to the first edit made again on the way.
+    let firstEdit = Infinity;
+    for (const e of this.edits) if (e.at >= cp.eventIndex && e.at < firstEdit) firstEdit = e.at;
+    rec.baseLr = cp.baseLr;
+    for (let s = cp.step + Math.ceil((end - cp.eventIndex) / n) - 1; s >= cp.step; s--) {
+      const start = cp.eventIndex + (s - cp.step) * n,
+        stepEnd = Math.min(end, start + n),
+        into = cp.microInEpoch + (s - cp.step),
+        micro = into % perEpoch;
+      if (firstEdit < start + n) return { replayTo: stepEnd };
+      rec.step = s;
+      rec.start = start;
+      rec.epoch = cp.epoch + Math.floor(into / perEpoch);
+      rec.batchSize = Math.min(batch, rows - micro * batch);
+      rec.loss = this.steps.loss(s);
+      rec.previousLoss = s === cp.step ? cp.previousLoss : this.steps.loss(s - 1);
+      const r = decide(rec, stepEnd);
+      if (r === undefined) return { replayTo: stepEnd };
+      if (r !== null) return r;
+    }
+    return { replayTo: cp.eventIndex };
   }
 
   /**
@@ -441,8 +520,10 @@ export class History {
     return cp.step + Math.ceil((end - cp.eventIndex) / fewest) - 1;
   }
 
-  /** Forgets checkpoints and edits after event index `eventIndex` (the future is about to be rewritten). */
+  /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
+    // The steps from the trainer's on, when it is there (an edit); else every recorded loss.
+    this.steps.forgetFrom(this.trainer.eventIndex === eventIndex ? this.trainer.step : 0);
     if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     while (this.count > 1 && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
     if (this.edits.length) this.edits = this.edits.filter((e) => e.at <= eventIndex);

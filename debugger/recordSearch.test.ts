@@ -1,0 +1,261 @@
+// Reverse Continue deciding past steps from their recorded scalars (recordScope.ts) lands exactly where the search
+// replaying every step lands: the same stop, event and values, on random conditions, hit conditions, logpoints and
+// positions, with Set Value edits in the history, after stepping back and forward again, and across epochs whose
+// last batch is smaller, under a learning-rate schedule.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Trainer } from '../engine/runtime/trainer';
+import type { BreakpointSpec, HostToWorker, WorkerToHost } from './protocol';
+import { drivenRun } from './testing';
+
+// 7 rows in batches of 3: each epoch's third step has a batch of 1 (batch_size changes within an epoch).
+const SOURCE = `network rs
+  input 2
+  dense h1 5 tanh
+  dense h2 3 relu
+  dense out 1 sigmoid
+loss bce
+
+data
+  0 0 -> 0
+  0 1 -> 1
+  1 0 -> 1
+  1 1 -> 0
+  0.5 0.5 -> 1
+  0.2 0.9 -> 0
+  0.9 0.1 -> 1
+
+train
+  epochs 80
+  batch 3
+  optimizer adam lr=0.05
+  schedule cosine min_lr=0
+  seed 3
+`;
+
+/** A small seeded generator (mulberry32), so a failing trial can be run again. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random breakpoint condition over the recorded scalars, tensors, or both (undefined: none). */
+function condition(rnd: () => number): string | undefined {
+  const c = (lo: number, hi: number) => (lo + (hi - lo) * rnd()).toFixed(3);
+  const step = 1 + Math.floor(rnd() * 200);
+  const pool = [
+    () => undefined,
+    () => `loss < ${c(0.3, 0.75)}`,
+    () => `loss > ${c(0.3, 0.75)}`,
+    () => `prev.loss < ${c(0.3, 0.75)}`,
+    () => `prev.loss > loss`,
+    () => `lr < ${c(0.01, 0.05)}`,
+    () => `step % ${2 + Math.floor(rnd() * 9)} == 1`,
+    () => `phase == "backward" && loss < ${c(0.3, 0.75)}`,
+    () => `layer == "h2"`,
+    () => `batch_size == 1`,
+    () => `batch_size == 3 && epoch % 2 == 0`,
+    () => `phase == "backward" && epoch == ${1 + Math.floor(rnd() * 7)}`,
+    () => `layer == "h1" && epoch % 3 == 1`,
+    () => `grad_norm > 0`, // not computed at any forward or backward event: never true
+    () => `clip_coef < 2 || loss < 1`, // throws at every such event
+    () => `loss < ${c(0.3, 0.75)} || step == ${step}`, // throws before the loss event
+    () => `step == ${step} || loss < ${c(0.3, 0.75)}`,
+    () => `h1.W[0][0] > ${c(-1, 1)}`, // a tensor: the replay decides
+    () => `loss < ${c(0.3, 0.75)} && h1.a[0][0] > 0`, // reads a tensor only where the loss is low
+    () => `nosuchname > 1`, // an error at every event
+  ];
+  return pool[Math.floor(rnd() * pool.length)]();
+}
+
+/** Random breakpoints: nodes, phases, a condition, sometimes a hit condition or a log message. */
+function breakpoints(rnd: () => number, firstId: number): BreakpointSpec[] {
+  const out: BreakpointSpec[] = [];
+  const n = 1 + Math.floor(rnd() * 2);
+  for (let i = 0; i < n; i++) {
+    const nodes = [0, 1, 2].filter(() => rnd() < 0.5);
+    const phases = [[], ['forward'], ['backward'], ['forward', 'backward'], undefined][Math.floor(rnd() * 5)] as
+      BreakpointSpec['phases'] | undefined;
+    const hitCondition = [undefined, undefined, undefined, '>= 1', '== 3', '% 2', '> 1000'][Math.floor(rnd() * 7)];
+    const bp: BreakpointSpec = {
+      id: firstId + i,
+      nodes: nodes.length ? nodes : [1],
+      condition: condition(rnd),
+      ...(phases ? { phases } : {}),
+      ...(hitCondition ? { hitCondition } : {}),
+      ...(rnd() < 0.15 ? { logMessage: 'loss {loss}' } : {}),
+    };
+    out.push(bp);
+  }
+  return out;
+}
+
+/** What a client sees of a stop and of some values there (the progress's rate aside). */
+async function seen(stop: WorkerToHost, send: (msg: HostToWorker) => Promise<WorkerToHost>) {
+  assert.ok(stop.kind === 'stopped', JSON.stringify(stop).slice(0, 300));
+  const { progress, tensors, ...rest } = stop;
+  const values = [];
+  for (const expression of ['step', 'phase', 'layer', 'loss', 'lr', 'h1.W', 'out.b'])
+    values.push(await send({ kind: 'evaluate', id: values.length + 1, expression }));
+  return {
+    ...rest,
+    progress: [progress.step, progress.epoch, progress.loss, progress.gradNormBeforeClip],
+    tensors: tensors.map((x) => [x.path, x.values && Array.from(x.values)]),
+    values,
+  };
+}
+
+/**
+ * One trial (its script drawn from `seed`): a session stopped at a random event, maybe edited, run on and stepped
+ * back, then Reverse Continue twice with random breakpoints. What the client saw at each stop, and events replayed.
+ */
+async function trial(seed: number, byRecord: boolean) {
+  const rnd = prng(seed);
+  const { r, send } = drivenRun();
+  r.searchByRecord = byRecord;
+  const at = 20 + Math.floor(rnd() * 150);
+  const stopAt: BreakpointSpec = {
+    id: 1,
+    nodes: [Math.floor(rnd() * 3)],
+    phases: [rnd() < 0.5 ? 'forward' : 'backward'],
+    condition: `step >= ${at}`,
+  };
+  const views = [];
+  const first = await send({
+    kind: 'start',
+    fileName: 'rs.nnet',
+    source: SOURCE,
+    debug: true,
+    stopOnEntry: false,
+    breakpoints: [stopAt],
+    exceptionFilters: [],
+    historyBytes: rnd() < 0.3 ? 1 << 14 : 1 << 20,
+  });
+  views.push(await seen(first, send));
+  const random = breakpoints(rnd, 10);
+  // Back into steps already run (and recorded), so that an edit there rewrites their future.
+  if (rnd() < 0.4) for (let i = Math.floor(rnd() * 12); i >= 0; i--) await send({ kind: 'step', step: 'back' });
+  if (rnd() < 0.5) {
+    const [path, value] = [
+      ['lr', '0.02'],
+      ['h1.W[0][0]', '0.3'],
+      ['out.b[0]', '-0.1'],
+    ][Math.floor(rnd() * 3)];
+    await send({ kind: 'setValue', id: 100, path, value });
+  }
+  if (rnd() < 0.6) {
+    // Run on with the random breakpoints set (they count their hits), to a later step or their first stop.
+    r.handle({ kind: 'setBreakpoints', breakpoints: [{ ...stopAt, condition: `step >= ${at + 5}` }, ...random] });
+    views.push(await seen(await send({ kind: 'continue' }), send));
+  }
+  if (rnd() < 0.4) {
+    let stop: WorkerToHost | null = null;
+    for (let i = Math.floor(rnd() * 8); i >= 0; i--) stop = await send({ kind: 'step', step: 'back' });
+    for (let i = Math.floor(rnd() * 5); i >= 0; i--) stop = await send({ kind: 'step', step: 'over' });
+    views.push(await seen(stop!, send));
+  }
+  r.handle({ kind: 'setBreakpoints', breakpoints: random });
+  const advance = Trainer.prototype.advance;
+  let replayed = 0;
+  Trainer.prototype.advance = function (this: Trainer, ...args: Parameters<Trainer['advance']>) {
+    replayed++;
+    return advance.apply(this, args);
+  };
+  try {
+    for (let i = 0; i < 2; i++) views.push(await seen(await send({ kind: 'reverseContinue' }), send));
+  } finally {
+    Trainer.prototype.advance = advance;
+  }
+  r.handle({ kind: 'stop' });
+  return { views, replayed, random };
+}
+
+test('Reverse Continue decided from the step record lands, stop for stop, where the replaying search lands', async () => {
+  let recordReplayed = 0,
+    fullReplayed = 0,
+    breakpointStops = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const full = await trial(seed, false);
+    const byRecord = await trial(seed, true);
+    assert.deepEqual(byRecord.views, full.views, `seed ${seed}: ${JSON.stringify(full.random)}`);
+    recordReplayed += byRecord.replayed;
+    fullReplayed += full.replayed;
+    breakpointStops += full.views.slice(-2).filter((v) => v.reason === 'breakpoint').length;
+  }
+  // The trials must exercise both outcomes (a search finding a breakpoint, and one finding none), and the record
+  // spares replay (how much depends on the checkpoints' spacing, which the machine's speed sets).
+  assert.ok(breakpointStops >= 20 && breakpointStops <= 100, `searches that found a breakpoint: ${breakpointStops}`);
+  assert.ok(recordReplayed < fullReplayed, `events replayed: ${recordReplayed} against ${fullReplayed}`);
+});
+
+test('Reverse Continue decided from the step record sees a Set Value of lr from the event it was made at on', async () => {
+  /** Stopped at step 40's forward h2, lr set, run on to step 45, then Reverse Continue with `condition` on h1. */
+  const landing = async (condition: string, phases: BreakpointSpec['phases'], byRecord: boolean) => {
+    const { r, send } = drivenRun();
+    r.searchByRecord = byRecord;
+    const at = { id: 1, nodes: [1], phases: ['forward'] as BreakpointSpec['phases'], condition: 'step >= 40' };
+    await send({
+      kind: 'start',
+      fileName: 'rs.nnet',
+      source: SOURCE,
+      debug: true,
+      stopOnEntry: false,
+      breakpoints: [at],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    await send({ kind: 'setValue', id: 1, path: 'lr', value: '0.001' });
+    r.handle({ kind: 'setBreakpoints', breakpoints: [{ ...at, condition: 'step >= 45' }] });
+    await send({ kind: 'continue' });
+    r.handle({ kind: 'setBreakpoints', breakpoints: [{ id: 2, nodes: [0], phases, condition }] });
+    const view = await seen(await send({ kind: 'reverseContinue' }), send);
+    r.handle({ kind: 'stop' });
+    return view;
+  };
+  // After the edit (h1's backward event) and before it (h1's forward event) in the step it was made in.
+  for (const [condition, phases, phase] of [
+    ['lr < 0.01 && step == 40', ['backward'], 'backward'],
+    ['lr > 0.01 && step == 40', ['forward'], 'forward'],
+  ] as const) {
+    const byRecord = await landing(condition, [...phases], true);
+    assert.deepEqual(byRecord, await landing(condition, [...phases], false), condition);
+    assert.deepEqual([byRecord.reason, byRecord.location.step, byRecord.location.phase], ['breakpoint', 39, phase]);
+  }
+});
+
+test('Reverse Continue decided from the step record knows each past step’s epoch and batch size', async () => {
+  const landing = async (condition: string, byRecord: boolean) => {
+    const { r, send } = drivenRun();
+    r.searchByRecord = byRecord;
+    await send({
+      kind: 'start',
+      fileName: 'rs.nnet',
+      source: SOURCE,
+      debug: true,
+      stopOnEntry: false,
+      breakpoints: [{ id: 1, nodes: [1], phases: ['forward'], condition: 'step >= 150' }],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    r.handle({ kind: 'setBreakpoints', breakpoints: [{ id: 2, nodes: [0], condition }] });
+    const view = await seen(await send({ kind: 'reverseContinue' }), send);
+    r.handle({ kind: 'stop' });
+    return view;
+  };
+  // Three steps an epoch, the third of a batch of 1: epoch 20 is steps 58–60 (0-based 57–59).
+  for (const [condition, step] of [
+    ['phase == "backward" && epoch == 20', 59],
+    ['batch_size == 1 && step < 100 && phase == "forward"', 98],
+  ] as const) {
+    const byRecord = await landing(condition, true);
+    assert.deepEqual(byRecord, await landing(condition, false), condition);
+    assert.deepEqual([byRecord.reason, byRecord.location.step], ['breakpoint', step], condition);
+  }
+});
