@@ -5,7 +5,7 @@
 
 import { NotComputedError, type ExprScope } from '../engine/expr/values';
 import { nodeLabel } from '../engine/runtime/eventState';
-import type { RecordedSearch } from '../engine/runtime/history';
+import type { RecordedSearch } from '../engine/runtime/historySearch';
 import type { RecordedStep } from '../engine/runtime/stepRecord';
 import type { Trainer } from '../engine/runtime/trainer';
 import { learningRateAt } from '../engine/nn/schedules';

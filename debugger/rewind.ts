@@ -2,7 +2,8 @@
 // it lands for every way the replay can end (done, paused on the way, failed). The run performs the replay in time
 // slices (ReplayJob) and makes the stop a landing asks for.
 
-import { RewindError, type History, type RecordedSearch, type ReplayProgress } from '../engine/runtime/history';
+import { RewindError, type History, type ReplayProgress } from '../engine/runtime/history';
+import type { RecordedSearch } from '../engine/runtime/historySearch';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { StopReason } from './protocol';
 import type { ReplayOutcome } from './replayJob';

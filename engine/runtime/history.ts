@@ -2,6 +2,7 @@
 // exact replay from the nearest one to any later event. Training is deterministic, so a replay equals the original
 // bit for bit. The window bounds memory; the checkpoint interval bounds what a rewind replays.
 
+import { allQuiet, lastHitRecorded, lastStepBy, type RecordedSearch } from './historySearch';
 import { StepRecord, type RecordedStep } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
@@ -71,12 +72,6 @@ export interface ReplayProgress {
   /** The event just replayed: stopped at this report, the trainer is just after it. */
   readonly event: TrainerEvent;
 }
-
-/**
- * Decides a recorded step for History.searchBack: the index of its last event before `end` where the search's
- * breakpoints stop, null when they stop at none, undefined when the record cannot tell (the step is then replayed).
- */
-export type RecordedSearch = (step: Readonly<RecordedStep>, end: number) => number | null | undefined;
 
 /** Runs a replay to its end and returns its result (the plain, uninterruptible form). */
 function finish<R>(replay: Generator<ReplayProgress, R>): R {
@@ -400,7 +395,7 @@ export class History {
    * trainer anywhere, and the last progress's `clearFrom` says how far back it had found nothing. `quiet`, when
    * given, says of a step (0-based, with its 0-based epoch) that `hit` is false at every event of it, without
    * replaying it: a stretch between two checkpoints whose steps are all quiet is passed over unreplayed. `recorded`,
-   * when given, decides a step from its recorded scalars (see lastHitRecorded): the replay then runs only over the
+   * when given, decides a step from its recorded scalars (historySearch.ts): the replay then runs only over the
    * steps it cannot decide.
    */
   *searchBack(
@@ -419,16 +414,13 @@ export class History {
       if (cp.eventIndex >= before) continue;
       const next = k + 1 < this.count ? this.at(k + 1) : null;
       let end = Math.min(before, next ? next.eventIndex : before);
-      if (
-        quiet &&
-        this.allQuiet(cp, next && end === next.eventIndex ? next.step - 1 : this.lastStepBy(cp, end), quiet)
-      ) {
+      if (quiet && allQuiet(t, cp, next && end === next.eventIndex ? next.step - 1 : lastStepBy(t, cp, end), quiet)) {
         done += end - cp.eventIndex;
         clearFrom = cp.eventIndex;
         continue;
       }
       if (recorded) {
-        const r = this.lastHitRecorded(cp, end, recorded);
+        const r = lastHitRecorded(t, cp, end, recorded, this.edits, this.steps, this.recorded);
         if (typeof r === 'number') return r;
         // The steps from `r.replayTo` on are decided clear: only those before it are replayed.
         done += end - r.replayTo;
@@ -456,68 +448,6 @@ export class History {
       clearFrom = cp.eventIndex;
     }
     return null;
-  }
-
-  /**
-   * Decides the steps of the stretch from checkpoint `cp` to event `end` from the step record, latest first: the
-   * index of the last event before `end` where `decide` finds a hit, or, when none, the event from which on the
-   * stretch is clear (`cp`'s when it is clear throughout; else the end of the latest step that must be replayed: one
-   * at or after an edit in the stretch, or one `decide` cannot answer).
-   */
-  private lastHitRecorded(cp: TrainerState, end: number, decide: RecordedSearch): number | { replayTo: number } {
-    const t = this.trainer,
-      n = t.eventsPerStep,
-      perEpoch = t.microBatchesPerEpoch,
-      batch = t.spec.train.batch,
-      rows = t.trainRows.length,
-      rec = this.recorded;
-    // Steps of one micro-batch only (all of `n` events, one per micro-batch of the epoch), from a step start.
-    if (t.spec.train.accumulate !== 1 || cp.pos !== 0) return { replayTo: end };
-    // What the checkpoint holds is what the steps after it have too, up to the first edit made again on the way.
-    let firstEdit = Infinity;
-    for (const e of this.edits) if (e.at >= cp.eventIndex && e.at < firstEdit) firstEdit = e.at;
-    rec.baseLr = cp.baseLr;
-    for (let s = cp.step + Math.ceil((end - cp.eventIndex) / n) - 1; s >= cp.step; s--) {
-      const start = cp.eventIndex + (s - cp.step) * n,
-        stepEnd = Math.min(end, start + n),
-        into = cp.microInEpoch + (s - cp.step),
-        micro = into % perEpoch;
-      if (firstEdit < start + n) return { replayTo: stepEnd };
-      rec.step = s;
-      rec.start = start;
-      rec.epoch = cp.epoch + Math.floor(into / perEpoch);
-      rec.batchSize = Math.min(batch, rows - micro * batch);
-      rec.loss = this.steps.loss(s);
-      rec.previousLoss = s === cp.step ? cp.previousLoss : this.steps.loss(s - 1);
-      const r = decide(rec, stepEnd);
-      if (r === undefined) return { replayTo: stepEnd };
-      if (r !== null) return r;
-    }
-    return { replayTo: cp.eventIndex };
-  }
-
-  /**
-   * True if `quiet` holds for every step from checkpoint `cp`'s through `last`. A checkpoint is at a step start, after
-   * whole steps of its epoch only (a step ends at its epoch's end), so each step's epoch follows from the checkpoint's.
-   */
-  private allQuiet(cp: TrainerState, last: number, quiet: (step: number, epoch: number) => boolean): boolean {
-    const perEpoch = this.trainer.stepsPerEpoch,
-      accumulate = this.trainer.spec.train.accumulate;
-    if (cp.microInEpoch % accumulate !== 0) return false; // not where a step starts: replay rather than guess
-    const into = cp.microInEpoch / accumulate;
-    for (let s = cp.step; s <= last; s++)
-      if (!quiet(s, cp.epoch + Math.floor((into + s - cp.step) / perEpoch))) return false;
-    return true;
-  }
-
-  /**
-   * The latest step an event before `end` replayed from checkpoint `cp` can be of: a step has at least the events of
-   * one micro-batch (its forward and backward passes and the loss) and the clip and update.
-   */
-  private lastStepBy(cp: TrainerState, end: number): number {
-    const t = this.trainer,
-      fewest = (t.eventsPerStep - 2) / t.spec.train.accumulate + 2;
-    return cp.step + Math.ceil((end - cp.eventIndex) / fewest) - 1;
   }
 
   /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */
