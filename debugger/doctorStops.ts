@@ -124,8 +124,8 @@ export class DoctorStops {
       this.waiting = null;
       this.again = false;
       const d = this.doctor;
-      if (d.canObserveAfter) {
-        // Nothing to observe before its update (no hook, not measured): the step as the bare trainer takes it.
+      if (d.observeAfter()) {
+        // Nothing to observe before its update (no forward or clip hook): the step as the bare trainer takes it.
         if (!t.advanceStep()) return false;
         d.observeStep();
       } else {

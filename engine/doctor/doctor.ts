@@ -74,7 +74,7 @@ export class Doctor {
   private finished = false;
   /** The event whose hooks run (see HitListener). */
   private at = AT_NONE;
-  /** True when no forward hook is left (see canObserveAfter). */
+  /** True when no forward hook is left (see observeAfter). */
   private noForward: boolean;
   /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
   private readonly oneMicroBatch: boolean;
@@ -195,26 +195,30 @@ export class Doctor {
   }
 
   /**
-   * True when the step about to start needs nothing observed before its update: a deferred doctor with no forward or
-   * clip hook left, on a step whose update is not measured. It may then be taken whole with no `beforeUpdate` and
-   * observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient statistics the
-   * series records as the clip event left them.
+   * Called right before a step starts: true when that step needs nothing observed before its update, a deferred
+   * doctor with no forward or clip hook left. It may then be taken whole with no `beforeUpdate`, as the bare trainer
+   * takes it, and observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient
+   * statistics the series records as the clip event left them. On a step whose update is measured, the parameters
+   * are copied here: nothing before the update changes them, so they are the ones its update starts from.
    */
-  get canObserveAfter(): boolean {
-    return this.deferred && this.noForward && this.onClipNow.fns.length === 0 && !this.sampled(this.trainer.step);
+  observeAfter(): boolean {
+    if (!this.deferred || !this.noForward || this.onClipNow.fns.length !== 0) return false;
+    this.sampling = this.sampled(this.trainer.step);
+    if (this.sampling) this.previous!.set(this.trainer.model.params);
+    return true;
   }
 
-  /** What a step taken whole shows the rules, observed after it (only where canObserveAfter was true before it). */
+  /** What a step taken whole shows the rules, observed after it (only where observeAfter said so before it). */
   observeStep(): void {
     const t = this.trainer,
       series = this.series;
-    this.sampling = false;
-    if (!this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+    if (this.sampling || !this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one.
       series?.recordClip(t, t.step - 1);
       this.updated();
       return;
     }
-    // No hook reads an unmeasured update: what updated() does then, with the step recorded in one call.
+    // No hook reads the update: what updated() does then, with the step recorded in one call.
     this.at = AT_UPDATE;
     this.steps++;
     if (series) {
