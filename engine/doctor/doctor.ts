@@ -61,9 +61,9 @@ export class Doctor {
    * The epoch hooks with their contexts, and the rules with a pending hit to offer after each epoch (to the hit
    * listener) with their ids and hooks: flat arrays, because a tiny network ends an epoch every few steps.
    */
-  private readonly onEpoch: Subscribers<(ctx: RuleContext) => void>;
-  private readonly pendingIds: readonly RuleId[];
-  private readonly pendingFns: readonly (() => Hit | null)[];
+  private readonly onEpoch: Subscribers<(ctx: RuleContext) => boolean | void>;
+  private readonly pendingIds: RuleId[];
+  private readonly pendingFns: (() => Hit | null | false)[];
   private readonly onHit: HitListener | undefined;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
@@ -366,10 +366,14 @@ export class Doctor {
     this.epochs = this.trainer.epochs.length;
     const e = this.onEpoch,
       fns = this.pendingFns;
-    for (let k = 0; k < e.fns.length; k++) e.fns[k](e.ctxs[k]);
+    for (let k = 0; k < e.fns.length; k++) if (e.fns[k](e.ctxs[k]) === false) unsubscribe([e], e.ids[k--]);
     for (let k = 0; k < fns.length; k++) {
       const h = fns[k]();
       if (h) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+      else if (h === false) {
+        fns.splice(k, 1);
+        this.pendingIds.splice(k--, 1);
+      }
     }
   }
 

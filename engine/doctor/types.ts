@@ -133,7 +133,7 @@ export interface Rule {
   afterClip?(ctx: RuleContext): boolean | void;
   /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
   afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
-  afterEpoch?(ctx: RuleContext): void;
+  afterEpoch?(ctx: RuleContext): boolean | void;
   /**
    * The series hooks: the clip (resp. update) events of the recorded steps in slots [from, to) of `series`, in step
    * order. A rule that reads nothing of a step but the numbers the series records looks at them here, and the doctor
@@ -151,9 +151,10 @@ export interface Rule {
   fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
   /**
    * A hit held back until `finish` (overfitting reports only when the run ends overfitted), asked after each epoch:
-   * what a debug session's exception filter stops on as soon as the condition holds.
+   * what a debug session's exception filter stops on as soon as the condition holds. False: none now or later (the
+   * doctor stops asking: a tiny network ends an epoch every few steps).
    */
-  pending?(): Hit | null;
+  pending?(): Hit | null | false;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;
 }
