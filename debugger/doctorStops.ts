@@ -52,6 +52,7 @@ export class DoctorStops {
       onHit: (rule, h, at) => this.onHit(rule, h, at),
       deferred: true,
     });
+    this.doctor.muteHits(true); // (onHit would ignore them all)
   }
 
   /** Which filters are enabled; those of the doctor's rules stop from the next event on. */
@@ -65,6 +66,7 @@ export class DoctorStops {
     }
     // Hits must come as they happen only where a filter can stop on them.
     this.doctor.setDeferred(this.enabled.size === 0);
+    this.doctor.muteHits(this.enabled.size === 0);
   }
 
   /** New thresholds for the rules' next checks. */

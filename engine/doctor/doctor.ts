@@ -9,7 +9,7 @@ import { StepSeries } from './series';
 import { Tallies } from './tallies';
 import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
 export { anchorPosition };
 
@@ -65,6 +65,8 @@ export class Doctor {
   private readonly pendingIds: RuleId[];
   private readonly pendingFns: (() => Hit | null | false)[];
   private readonly onHit: HitListener | undefined;
+  /** Whether the listener hears the hits (see muteHits). */
+  private heard: boolean;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
@@ -104,9 +106,16 @@ export class Doctor {
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
     this.onHit = options.onHit;
+    this.heard = this.onHit !== undefined;
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
     this.tallies = new Tallies(trainer, options.source);
-    this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
+    this.ctxs = rules.map((r) => ({
+      trainer,
+      thresholds: this.thresholds,
+      report: (h: Hit) => this.record(r, h),
+      repeat: (a: Anchor, variant: string | undefined, step: number, excess: number) =>
+        !this.heard && this.tallies.repeat(r, a, variant, step, excess),
+    }));
     const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
       const out = subscribers<F>();
       rules.forEach((r, k) => {
@@ -362,6 +371,15 @@ export class Doctor {
     this.deferred = deferred;
   }
 
+  /**
+   * Whether the hits, and the pending ones, are told to the listener from now on (muted: not; a debug session
+   * without a doctor filter, which would not stop on them). Muted, a rule's hit that only adds to its tally's counts
+   * is folded without being built (RuleContext.repeat).
+   */
+  muteHits(muted: boolean): void {
+    this.heard = !muted && this.onHit !== undefined;
+  }
+
   private epochEnded(): void {
     this.epochs = this.trainer.epochs.length;
     const e = this.onEpoch,
@@ -369,8 +387,9 @@ export class Doctor {
     for (let k = 0; k < e.fns.length; k++) if (e.fns[k](e.ctxs[k]) === false) unsubscribe([e], e.ids[k--]);
     for (let k = 0; k < fns.length; k++) {
       const h = fns[k]();
-      if (h) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
-      else if (h === false) {
+      if (h) {
+        if (this.heard) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+      } else if (h === false) {
         fns.splice(k, 1);
         this.pendingIds.splice(k--, 1);
       }
@@ -430,7 +449,7 @@ export class Doctor {
 
   /** A hit, told to the listener (with the event whose hooks run) and folded. */
   private record(rule: Rule, h: Hit): void {
-    this.onHit?.(rule.id, h, this.at);
+    if (this.heard) this.onHit!(rule.id, h, this.at);
     this.tallies.record(rule, h);
   }
 }

@@ -108,6 +108,12 @@ export interface RuleContext {
   readonly trainer: Trainer;
   readonly thresholds: DoctorThresholds;
   report(hit: Hit): void;
+  /**
+   * Folds a hit with these numbers without the Hit, where that changes nothing but its tally's counts (its rule's
+   * last hit had the same anchor and variant, and was at least as bad), and nobody listens to each hit: true when
+   * it did; else report the hit. For a rule that may hit at every step it looks at (update-ratio on a converged run).
+   */
+  repeat?(anchor: Anchor, variant: string | undefined, step: number, excess: number): boolean;
 }
 
 /**
