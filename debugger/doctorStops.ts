@@ -52,6 +52,7 @@ export class DoctorStops {
       onHit: (rule, h, at) => this.onHit(rule, h, at),
       deferred: true,
     });
+    this.doctor.muteHits(true); // (onHit would ignore them all)
   }
 
   /** Which filters are enabled; those of the doctor's rules stop from the next event on. */
@@ -65,6 +66,7 @@ export class DoctorStops {
     }
     // Hits must come as they happen only where a filter can stop on them.
     this.doctor.setDeferred(this.enabled.size === 0);
+    this.doctor.muteHits(this.enabled.size === 0);
   }
 
   /** New thresholds for the rules' next checks. */
@@ -124,8 +126,8 @@ export class DoctorStops {
       this.waiting = null;
       this.again = false;
       const d = this.doctor;
-      if (d.canObserveAfter) {
-        // Nothing to observe before its update (no hook, not measured): the step as the bare trainer takes it.
+      if (d.observeAfter()) {
+        // Nothing to observe before its update (no forward or clip hook): the step as the bare trainer takes it.
         if (!t.advanceStep()) return false;
         d.observeStep();
       } else {

@@ -32,11 +32,11 @@ const OVERFLOWS = OVERFLOW_FIXTURES.flatMap((f) => {
   return [text, text.replace('dense h1 4 identity', 'dense h1 8 relu')].map((source) => ({ file, source }));
 });
 
-/** Steps the trainers of this process took whole with an observer between clip and update (the doctor's). */
+/** Steps the trainers of this process took whole (Trainer.advanceStep), each observed whole by the doctor. */
 let observedWhole = 0;
 const advanceStep = Trainer.prototype.advanceStep;
 Trainer.prototype.advanceStep = function (this: Trainer, beforeUpdate?: () => void) {
-  if (beforeUpdate) observedWhole++;
+  observedWhole++;
   return advanceStep.call(this, beforeUpdate);
 };
 

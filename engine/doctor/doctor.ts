@@ -9,7 +9,7 @@ import { StepSeries } from './series';
 import { Tallies } from './tallies';
 import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
 export { anchorPosition };
 
@@ -61,10 +61,12 @@ export class Doctor {
    * The epoch hooks with their contexts, and the rules with a pending hit to offer after each epoch (to the hit
    * listener) with their ids and hooks: flat arrays, because a tiny network ends an epoch every few steps.
    */
-  private readonly onEpoch: Subscribers<(ctx: RuleContext) => void>;
-  private readonly pendingIds: readonly RuleId[];
-  private readonly pendingFns: readonly (() => Hit | null)[];
+  private readonly onEpoch: Subscribers<(ctx: RuleContext) => boolean | void>;
+  private readonly pendingIds: RuleId[];
+  private readonly pendingFns: (() => Hit | null | false)[];
   private readonly onHit: HitListener | undefined;
+  /** Whether the listener hears the hits (see muteHits). */
+  private heard: boolean;
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   private readonly previous: Float32Array | null;
   private readonly stats: UpdateStats | null;
@@ -74,7 +76,7 @@ export class Doctor {
   private finished = false;
   /** The event whose hooks run (see HitListener). */
   private at = AT_NONE;
-  /** True when no forward hook is left (see canObserveAfter). */
+  /** True when no forward hook is left (see observeAfter). */
   private noForward: boolean;
   /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
   private readonly oneMicroBatch: boolean;
@@ -104,9 +106,16 @@ export class Doctor {
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
     this.onHit = options.onHit;
+    this.heard = this.onHit !== undefined;
     const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
     this.tallies = new Tallies(trainer, options.source);
-    this.ctxs = rules.map((r) => ({ trainer, thresholds: this.thresholds, report: (h: Hit) => this.record(r, h) }));
+    this.ctxs = rules.map((r) => ({
+      trainer,
+      thresholds: this.thresholds,
+      report: (h: Hit) => this.record(r, h),
+      repeat: (a: Anchor, variant: string | undefined, step: number, excess: number) =>
+        !this.heard && this.tallies.repeat(r, a, variant, step, excess),
+    }));
     const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
       const out = subscribers<F>();
       rules.forEach((r, k) => {
@@ -195,26 +204,30 @@ export class Doctor {
   }
 
   /**
-   * True when the step about to start needs nothing observed before its update: a deferred doctor with no forward or
-   * clip hook left, on a step whose update is not measured. It may then be taken whole with no `beforeUpdate` and
-   * observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient statistics the
-   * series records as the clip event left them.
+   * Called right before a step starts: true when that step needs nothing observed before its update, a deferred
+   * doctor with no forward or clip hook left. It may then be taken whole with no `beforeUpdate`, as the bare trainer
+   * takes it, and observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient
+   * statistics the series records as the clip event left them. On a step whose update is measured, the parameters
+   * are copied here: nothing before the update changes them, so they are the ones its update starts from.
    */
-  get canObserveAfter(): boolean {
-    return this.deferred && this.noForward && this.onClipNow.fns.length === 0 && !this.sampled(this.trainer.step);
+  observeAfter(): boolean {
+    if (!this.deferred || !this.noForward || this.onClipNow.fns.length !== 0) return false;
+    this.sampling = this.sampled(this.trainer.step);
+    if (this.sampling) this.previous!.set(this.trainer.model.params);
+    return true;
   }
 
-  /** What a step taken whole shows the rules, observed after it (only where canObserveAfter was true before it). */
+  /** What a step taken whole shows the rules, observed after it (only where observeAfter said so before it). */
   observeStep(): void {
     const t = this.trainer,
       series = this.series;
-    this.sampling = false;
-    if (!this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+    if (this.sampling || !this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one.
       series?.recordClip(t, t.step - 1);
       this.updated();
       return;
     }
-    // No hook reads an unmeasured update: what updated() does then, with the step recorded in one call.
+    // No hook reads the update: what updated() does then, with the step recorded in one call.
     this.at = AT_UPDATE;
     this.steps++;
     if (series) {
@@ -358,14 +371,28 @@ export class Doctor {
     this.deferred = deferred;
   }
 
+  /**
+   * Whether the hits, and the pending ones, are told to the listener from now on (muted: not; a debug session
+   * without a doctor filter, which would not stop on them). Muted, a rule's hit that only adds to its tally's counts
+   * is folded without being built (RuleContext.repeat).
+   */
+  muteHits(muted: boolean): void {
+    this.heard = !muted && this.onHit !== undefined;
+  }
+
   private epochEnded(): void {
     this.epochs = this.trainer.epochs.length;
     const e = this.onEpoch,
       fns = this.pendingFns;
-    for (let k = 0; k < e.fns.length; k++) e.fns[k](e.ctxs[k]);
+    for (let k = 0; k < e.fns.length; k++) if (e.fns[k](e.ctxs[k]) === false) unsubscribe([e], e.ids[k--]);
     for (let k = 0; k < fns.length; k++) {
       const h = fns[k]();
-      if (h) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+      if (h) {
+        if (this.heard) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+      } else if (h === false) {
+        fns.splice(k, 1);
+        this.pendingIds.splice(k--, 1);
+      }
     }
   }
 
@@ -422,7 +449,7 @@ export class Doctor {
 
   /** A hit, told to the listener (with the event whose hooks run) and folded. */
   private record(rule: Rule, h: Hit): void {
-    this.onHit?.(rule.id, h, this.at);
+    if (this.heard) this.onHit!(rule.id, h, this.at);
     this.tallies.record(rule, h);
   }
 }

@@ -14,11 +14,11 @@ import { diagnoseRun } from './run';
 const ROOT = REPO_ROOT;
 const FILES = examplesAndOverflows();
 
-/** Steps taken whole with an observer between clip and update (the doctor's). */
+/** Steps taken whole (Trainer.advanceStep), which the doctor observes whole: before and after the update, or after it. */
 let observedWhole = 0;
 const advanceStep = Trainer.prototype.advanceStep;
 Trainer.prototype.advanceStep = function (this: Trainer, beforeUpdate?: () => void) {
-  if (beforeUpdate) observedWhole++;
+  observedWhole++;
   return advanceStep.call(this, beforeUpdate);
 };
 

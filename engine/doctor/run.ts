@@ -25,7 +25,7 @@ export function doctoredStep(doctor: Doctor, whole = true): boolean {
     }
     return true;
   }
-  if (doctor.canObserveAfter) {
+  if (doctor.observeAfter()) {
     // Nothing to observe before its update: the step as the bare trainer takes it (a NonFiniteError showed no hook).
     t.advanceStep();
     doctor.observeStep();

@@ -35,31 +35,42 @@ test('measured steps: step % period < burst, before and after the period and bur
   assert.deepEqual(measured, want);
 });
 
-test('a deferred doctor takes the steps it measures with an observer before their update, the others bare', () => {
+test('a deferred doctor takes every step bare, the measured ones too, and measures the same numbers at the same steps', () => {
   const { spec } = parseNnet(net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 100\n  batch 8\n  seed 1'));
   assert.ok(spec);
-  const t = new Trainer(spec),
-    measured: number[] = [],
-    observed: number[] = [];
-  const d = new Doctor(t, {
-    rules: [updateRatioRule()],
-    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3 },
-    onHit: (_, h) => measured.push(h.step),
-    deferred: true,
-  });
-  const advanceStep = t.advanceStep.bind(t);
-  t.advanceStep = (beforeUpdate) => {
-    if (beforeUpdate) observed.push(t.step);
-    return advanceStep(beforeUpdate);
+  // The same run twice: deferred in whole steps, and event by event (the events' own observation of each update).
+  const run = (deferred: boolean) => {
+    const t = new Trainer(spec),
+      measured: [number, number][] = [],
+      observed: number[] = [];
+    const d = new Doctor(t, {
+      rules: [updateRatioRule()],
+      thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3 },
+      onHit: (_, h) => measured.push([h.step, h.measured]),
+      deferred,
+    });
+    const advanceStep = t.advanceStep.bind(t);
+    t.advanceStep = (beforeUpdate) => {
+      if (beforeUpdate) observed.push(t.step);
+      return advanceStep(beforeUpdate);
+    };
+    for (let i = 0; i < 60; i++) {
+      if (t.step === 31) d.setThresholds({ updateSamplePeriod: 7, unchangedSteps: 2 });
+      doctoredStep(d, deferred);
+    }
+    t.dispose();
+    return { measured, observed };
   };
-  for (let i = 0; i < 60; i++) {
-    if (t.step === 31) d.setThresholds({ updateSamplePeriod: 7, unchangedSteps: 2 });
-    doctoredStep(d);
-  }
-  t.dispose();
+  const bare = run(true),
+    events = run(false);
   const want = Array.from({ length: 60 }, (_, s) => s).filter((s) => (s < 31 ? s % 10 < 3 : s % 7 < 2));
-  assert.deepEqual(measured, want);
-  assert.deepEqual(observed, want);
+  assert.deepEqual(
+    bare.measured.map(([s]) => s),
+    want,
+  );
+  // ‖ΔW‖/‖W‖ of each measured update, to the bit, as its events showed it.
+  assert.deepEqual(bare.measured, events.measured);
+  assert.deepEqual(bare.observed, []);
 });
 
 test('a deferred doctor whose rules measure no update observes the first step before its update while a clip hook waits', () => {

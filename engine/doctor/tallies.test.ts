@@ -54,3 +54,36 @@ test('interleaved hits of two rules, two layers and two variants each fold into 
     );
   }
 });
+
+test('hits folded without being built (repeat) leave the same findings as every hit recorded', () => {
+  const text = net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 1\n  batch 8\n  optimizer sgd lr=0.1');
+  const { spec } = parseNnet(text);
+  const t = new Trainer(spec!);
+  const all = new Tallies(t, text),
+    folded = new Tallies(t, text);
+  const a: Rule = { id: 'update-ratio' },
+    b: Rule = { id: 'unchanged-weights' };
+  let repeats = 0;
+  for (let step = 0; step < 60; step++)
+    for (const [j, rule, node, variant] of [
+      [0, a, 0, 'high'],
+      [1, a, 0, step % 7 < 3 ? 'high' : 'low'],
+      [2, b, step % 5 < 2 ? 0 : 1, undefined],
+    ] as const) {
+      if ((step * 7 + node + j) % 4 === 0) continue;
+      const anchor = { kind: 'layer' as const, node };
+      // The excess goes up and down, also between hits of one key in a row; some hits come twice in a step.
+      for (let again = 0; again < 1 + (step % 4 === 1 ? 1 : 0); again++) {
+        const excess = 1 + step / 8 + ((step * 13 + node + 5 * j + 3 * again) % 9);
+        const h: Hit = { anchor, step, measured: excess, threshold: 1, excess, variant, message: () => `${excess}` };
+        all.record(rule, h);
+        if (folded.repeat(rule, anchor, variant, step, excess)) repeats++;
+        else folded.record(rule, h);
+      }
+    }
+  assert.ok(repeats > 20, `${repeats} folded`);
+  assert.deepEqual(
+    folded.findings(DEFAULT_THRESHOLDS, () => 1),
+    all.findings(DEFAULT_THRESHOLDS, () => 1),
+  );
+});

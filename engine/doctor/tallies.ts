@@ -103,6 +103,25 @@ export class Tallies {
     if (t.steps.length < 5) t.steps.push(h.step);
   }
 
+  /**
+   * Folds a hit of `rule` that would change nothing but the counts of the tally of the last hit (that rule's, on the
+   * same line and variant, at least as bad) without building it: true when it did (see RuleContext.repeat).
+   */
+  repeat(rule: Rule, anchor: Anchor, variant: string | undefined, step: number, excess: number): boolean {
+    const t = this.lastTally;
+    if (rule !== this.lastRule || t === null || !(excess <= t.worst.excess)) return false;
+    const line = anchor.kind === 'layer' ? this.nodeLines[anchor.node] : this.kindLines[anchor.kind];
+    const v =
+      variant === undefined ? 0 : variant === this.lastVariant ? this.lastVariantNumber : this.variants.get(variant);
+    if (v === undefined || line * 1024 + v !== this.lastKey) return false;
+    // What record does with such a hit.
+    if (step === t.lastStep && t.count > 0) return true;
+    t.lastStep = step;
+    t.count++;
+    if (t.steps.length < 5) t.steps.push(step);
+    return true;
+  }
+
   private remember(rule: Rule, key: number, t: Tally): void {
     this.lastRule = rule;
     this.lastKey = key;

@@ -108,6 +108,12 @@ export interface RuleContext {
   readonly trainer: Trainer;
   readonly thresholds: DoctorThresholds;
   report(hit: Hit): void;
+  /**
+   * Folds a hit with these numbers without the Hit, where that changes nothing but its tally's counts (its rule's
+   * last hit had the same anchor and variant, and was at least as bad), and nobody listens to each hit: true when
+   * it did; else report the hit. For a rule that may hit at every step it looks at (update-ratio on a converged run).
+   */
+  repeat?(anchor: Anchor, variant: string | undefined, step: number, excess: number): boolean;
 }
 
 /**
@@ -133,7 +139,7 @@ export interface Rule {
   afterClip?(ctx: RuleContext): boolean | void;
   /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
   afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
-  afterEpoch?(ctx: RuleContext): void;
+  afterEpoch?(ctx: RuleContext): boolean | void;
   /**
    * The series hooks: the clip (resp. update) events of the recorded steps in slots [from, to) of `series`, in step
    * order. A rule that reads nothing of a step but the numbers the series records looks at them here, and the doctor
@@ -151,9 +157,10 @@ export interface Rule {
   fixes?(finding: Omit<Finding, 'fixes'>, spec: NetworkSpec, lines: readonly string[] | undefined): Fix[];
   /**
    * A hit held back until `finish` (overfitting reports only when the run ends overfitted), asked after each epoch:
-   * what a debug session's exception filter stops on as soon as the condition holds.
+   * what a debug session's exception filter stops on as soon as the condition holds. False: none now or later (the
+   * doctor stops asking: a tiny network ends an epoch every few steps).
    */
-  pending?(): Hit | null;
+  pending?(): Hit | null | false;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;
 }

@@ -76,17 +76,20 @@ export function unscaledInputs(): Rule {
   };
   // Measured after the first step (then unsubscribed), for a debug session's exception filter to stop on at the end
   // of the first epoch; measured again at the end, with the thresholds as they are then.
-  let first: Hit | null = null;
+  let first: Hit | null = null,
+    measured = false;
   return {
     id: 'unscaled-inputs',
     afterUpdate(ctx) {
       first = measure(ctx);
+      measured = true;
       return false;
     },
     pending() {
       const h = first;
       first = null;
-      return h;
+      if (h) return h;
+      return measured ? false : null; // measured: nothing more to offer until the end
     },
     finish(ctx) {
       const h = measure(ctx);

@@ -221,12 +221,18 @@ export function overfitting(): Rule {
     trainAtBest = Infinity,
     held = 0,
     firstHeld = -1,
-    last: Hit | null = null;
+    last: Hit | null = null,
+    done = false;
   return {
     id: 'overfitting',
     afterEpoch({ trainer: t, thresholds: th }) {
       const e = t.epochs.last;
       last = null;
+      // No validation rows: no epoch of the run has a validation loss, nothing to look at in any.
+      if (t.valRows.length === 0) {
+        done = true;
+        return false;
+      }
       if (!e || e.valLoss === null || !Number.isFinite(e.valLoss)) return;
       if (Number.isNaN(firstVal)) firstVal = e.valLoss;
       if (e.valLoss < bestVal) {
@@ -252,7 +258,7 @@ export function overfitting(): Rule {
           `overfitting: the validation loss ended at ${fmt(val)}, ${fmt(val - best)} above its best (${fmt(best)}; ${fmt(100 * rise)}% of the first epoch's ${fmt(start)}) while the training loss fell to ${fmt(train)}`,
       };
     },
-    pending: () => last,
+    pending: () => (done ? false : last),
     finish({ report }) {
       if (!last) return;
       // The first epoch it held, then the last: the finding spans them.

@@ -2,7 +2,7 @@
 // unchanged-weights (W did not move for several steps). Both ask for the parameters before the update.
 
 import type { DoctorThresholds } from '../thresholds';
-import type { Hit, Rule } from '../types';
+import type { Anchor, Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -18,7 +18,7 @@ export function updateRatioRule(): Rule {
     needsUpdateStats: true,
     per: 'sampled',
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
+    afterUpdate({ trainer: t, thresholds: th, report, repeat }, stats) {
       const nodes = t.model.nodes;
       let max = -1,
         at = -1;
@@ -27,9 +27,21 @@ export function updateRatioRule(): Rule {
         if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
       }
       if (at < 0) return;
-      if (max > th.updateRatioHigh || max < th.updateRatioLow) outOfRange(t.step, th, report, max, nodes[at].name);
+      if (!(max > th.updateRatioHigh || max < th.updateRatioLow)) return;
+      // A run that has converged hits at every measured step: most only add to the tally's counts.
+      const high = max > th.updateRatioHigh;
+      if (!repeat?.(OPTIMIZER, high ? 'high' : 'low', t.step - 1, excessOf(th, max, high)))
+        outOfRange(t.step, th, report, max, nodes[at].name);
     },
   };
+}
+
+/** The optimizer line, where update-ratio's hits sit. */
+const OPTIMIZER: Anchor = { kind: 'optimizer' };
+
+/** How far the largest ratio `max` is past the bound it crosses (the upper one when `high`). */
+function excessOf(th: DoctorThresholds, max: number, high: boolean): number {
+  return high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300);
 }
 
 /**
@@ -40,11 +52,11 @@ export function updateRatioRule(): Rule {
 function outOfRange(step: number, th: DoctorThresholds, report: (h: Hit) => void, max: number, name: string): void {
   const high = max > th.updateRatioHigh;
   report({
-    anchor: { kind: 'optimizer' },
+    anchor: OPTIMIZER,
     step: step - 1,
     measured: max,
     threshold: high ? th.updateRatioHigh : th.updateRatioLow,
-    excess: high ? max / th.updateRatioHigh : th.updateRatioLow / Math.max(max, 1e-300),
+    excess: excessOf(th, max, high),
     variant: high ? 'high' : 'low',
     message: () =>
       high
