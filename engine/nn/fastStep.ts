@@ -15,8 +15,9 @@
 
 import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
-import { sigmoid32Into, tanh32Into } from './fastMath';
+import { sigmoid32Into } from './fastMath';
 import { lossBackward, lossForward, type Loss } from './losses';
+import { tanh32Array } from './tanhSimd';
 import type { Model } from './model';
 
 /** One generated step for one batch size. */
@@ -79,7 +80,7 @@ export function compileFastStep(
 /** What the generated code calls, by the names it uses. */
 const HELPERS = {
   fr: Math.fround,
-  tanh32Into,
+  tanh32Array,
   sigmoid32Into,
   normalCdf,
   activationForward,
@@ -222,8 +223,12 @@ class Source {
       this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${this.B}, ${n.outWidth});`);
       return;
     }
-    if (n.activation === 'tanh' || n.activation === 'sigmoid') {
-      this.emit(`${n.activation}32Into(A${i + 1}, Z${i}, ${len});`);
+    if (n.activation === 'tanh') {
+      this.emit(`tanh32Array(A${i + 1}, Z${i}, ${len});`);
+      return;
+    }
+    if (n.activation === 'sigmoid') {
+      this.emit(`sigmoid32Into(A${i + 1}, Z${i}, ${len});`);
       return;
     }
     this.emit(
