@@ -30,6 +30,8 @@ export interface SimdKernels {
   readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
   /** dx[n, i] += Σ_o δ[n, o]·W[o, i]. */
   readonly dx: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
+  /** g[o] += δ[n, o] for the first B rows in order; OC a multiple of 4 (the row stride of δ). */
+  readonly db: (g: number, dz: number, B: number, OC: number) => void;
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
   /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
@@ -64,9 +66,9 @@ export function simd(macs = 0): SimdKernels | null {
 /** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
 export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): SimdKernels {
   const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
-  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx'>;
+  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db'>;
   const heap = new Float32Array(e.memory.buffer);
-  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, heap, heapViews: new Map() };
+  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, db: e.db, heap, heapViews: new Map() };
 }
 
 /** Arrays of up to MAX_FLOATS floats take the SIMD path. */
@@ -204,18 +206,18 @@ export function backwardSimd(
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
     O4 = (OC + 3) & ~3;
-  // Heap layout (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4].
+  // Heap layout (floats): δ [B4, O4] | db [O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4].
   const dzAt = 0,
-    xAt = B4 * O4,
+    gbAt = B4 * O4,
+    xAt = gbAt + O4,
     gAt = xAt + B4 * C4,
     wAt = gAt + O4 * C4,
     dxAt = wAt + O4 * C4;
   if (!reserve(k, dx ? dxAt + B4 * C4 : wAt)) return false;
-  for (let n = 0; n < B; n++) {
-    const r = n * OC;
-    for (let o = 0; o < OC; o++) grads[bOff + o] += dz[r + o];
-  }
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
+  copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
+  k.db(gbAt * 4, dzAt * 4, B, O4);
+  copyOut(k, grads, bOff, 1, OC, gbAt, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
   copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
   k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);

@@ -1,5 +1,5 @@
 // The dense layers' WebAssembly SIMD module, assembled at load: forward (z = x·Wᵀ + b), weight gradient
-// (dW += δᵀ·x) and input gradient (dx += δ·W) kernels on register blocks, four float32 lanes at a time.
+// (dW += δᵀ·x), input gradient (dx += δ·W) and bias gradient (db += Σ δ) kernels on register blocks, four float32 lanes at a time.
 
 import { Body, I32, uleb, V128 } from './wasmEncoder';
 
@@ -172,6 +172,28 @@ function inputGradientBody(OB: number, NB: number): Body {
   return f;
 }
 
+/**
+ * db kernel: g[o] += δ[n, o] for the first B rows n in order (not the padding rows: +0 would turn a −0 sum into +0),
+ * four outputs per f32x4.add, which rounds each sum to float32 as the JavaScript twin's store does.
+ */
+function biasGradientBody(): Body {
+  const f = new Body(4);
+  const g = 0,
+    dz = 1,
+    B = 2,
+    OC = 3;
+  const [rb, o, p, end] = f.locals(I32, 4);
+  const acc = f.local(V128);
+  f.get(OC).i32(4).mul().set(rb).i32(0).set(o);
+  f.repeat(o, 16, rb, () => {
+    f.get(g).get(o).add().vload().set(acc);
+    f.get(dz).get(o).add().tee(p).get(B).get(rb).mul().add().set(end);
+    f.repeat(p, { local: rb }, end, () => f.get(acc).get(p).vload().vadd().set(acc));
+    f.get(g).get(o).add().get(acc).vstore();
+  });
+  return f;
+}
+
 /** Floats an operand may have on the SIMD path (2^26, 256 MB); the memory holds up to four times that (1 GB). */
 export const MAX_FLOATS = 67108864;
 
@@ -193,7 +215,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const [fn, fm] = SIMD_BLOCKS.forward,
     [wn, wm] = SIMD_BLOCKS.weightGradient,
     [xn, xm] = SIMD_BLOCKS.inputGradient;
-  const bodies = [forwardBody(fn, fm), weightGradientBody(wm, wn), inputGradientBody(xm, xn)];
+  const bodies = [forwardBody(fn, fm), weightGradientBody(wm, wn), inputGradientBody(xm, xn), biasGradientBody()];
   return new Uint8Array([
     0x00,
     0x61,
@@ -203,11 +225,11 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([fnType(7), fnType(6)])),
+    ...section(1, vec([fnType(7), fnType(6), fnType(4)])),
     ...(shared
       ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
       : []),
-    ...section(3, vec([[0], [0], [1]])),
+    ...section(3, vec([[0], [0], [1], [2]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
       7,
@@ -216,6 +238,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('fwd'), 0, 0],
         [...name('dw'), 0, 1],
         [...name('dx'), 0, 2],
+        [...name('db'), 0, 3],
       ]),
     ),
     ...section(10, vec(bodies.map((b) => b.encode()))),
