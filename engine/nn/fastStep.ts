@@ -17,7 +17,7 @@ import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
 import { sigmoid32Into } from './fastMath';
 import { lossBackward, lossForward, type Loss } from './losses';
-import { tanh32Array } from './tanhSimd';
+import { tanh32Array, tanhDeltaArray } from './tanhSimd';
 import type { Model } from './model';
 
 /** One generated step for one batch size. */
@@ -81,6 +81,7 @@ export function compileFastStep(
 const HELPERS = {
   fr: Math.fround,
   tanh32Array,
+  tanhDeltaArray,
   sigmoid32Into,
   normalCdf,
   activationForward,
@@ -302,6 +303,11 @@ class Source {
         `  for (let j = 0; j < ${O}; j++) dot += DO${i}[o + j] * A${i + 1}[o + j];`,
         `  for (let j = 0; j < ${O}; j++) D${i}[o + j] = A${i + 1}[o + j] * (DO${i}[o + j] - dot); }`,
       );
+      return;
+    }
+    if (n.activation === 'tanh') {
+      // derivative()'s expression for tanh, fround(da·(1 − a·a)), two values at a time in WebAssembly.
+      this.emit(`tanhDeltaArray(D${i}, DO${i}, A${i + 1}, ${len});`);
       return;
     }
     const d = derivative(n.activation, `DO${i}[k]`, `Z${i}[k]`, `A${i + 1}[k]`, n.slope);

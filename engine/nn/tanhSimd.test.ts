@@ -1,10 +1,12 @@
 // The SIMD tanh against the expression a float32 tanh layer stores, Math.fround(Math.tanh(x)): equal bit for bit
 // (−0 and NaN included) on ~20 million float32 inputs over every binade, both signs, the edges of its ranges and the
-// special values; odd lengths and prefixes of longer arrays; and off, it leaves the work to tanh32.
+// special values; odd lengths and prefixes of longer arrays; and off, it leaves the work to tanh32. The δ of a
+// tanh layer, fround(da·(1 − a·a)), against that expression in JavaScript on random, tiny, huge and special values.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tanh32Array, tanhSimdInto, useSimdTanh } from './tanhSimd';
+import { Prng } from './prng';
+import { tanh32Array, tanhDeltaArray, tanhSimdInto, useSimdTanh } from './tanhSimd';
 
 const f32 = new Float32Array(1),
   bits = new Uint32Array(f32.buffer);
@@ -61,4 +63,31 @@ test('switched off, tanhSimdInto declines and tanh32Array still gives the same v
     useSimdTanh(true);
   }
   for (let k = 0; k < 64; k++) assert.ok(Object.is(out[k], Math.fround(Math.tanh(z[k]))));
+});
+
+test('tanhDeltaArray is fround(da·(1 − a·a)) bit for bit, SIMD on and off, odd lengths, nothing written past n', () => {
+  const rng = new Prng(5);
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3e38, 1, -1];
+  const value = () => {
+    const r = rng.next();
+    if (r < 0.1) return special[Math.floor(rng.next() * special.length)];
+    return (rng.next() * 2 - 1) * 10 ** Math.floor(rng.next() * 12 - 8);
+  };
+  for (const simd of [true, false])
+    for (const n of [1, 31, 32, 33, 512, 4097]) {
+      const da = Float32Array.from({ length: n + 3 }, value),
+        a = Float32Array.from({ length: n + 3 }, () => (rng.next() < 0.8 ? Math.tanh(value()) : value()));
+      const d = new Float32Array(n + 3).fill(42);
+      useSimdTanh(simd);
+      try {
+        tanhDeltaArray(d, da, a, n);
+      } finally {
+        useSimdTanh(true);
+      }
+      for (let k = 0; k < n; k++) {
+        const want = Math.fround(da[k] * (1 - a[k] * a[k]));
+        assert.ok(Object.is(d[k], want), `SIMD ${simd}, n = ${n}: δ(${da[k]}, ${a[k]}) = ${d[k]}, not ${want}`);
+      }
+      for (let k = n; k < n + 3; k++) assert.equal(d[k], 42);
+    }
 });

@@ -152,34 +152,69 @@ function tanhBody(): Body {
   return f;
 }
 
-/** The module: memory (exported) and tanh. */
+/**
+ * The kernel `tanhDelta(d, da, a, pairs)`: d = fround(da·(1 − a·a)), the generated step's δ of a tanh layer, with
+ * the same float64 operations in the same order (a·a, 1 − it, da × that), two lanes at a time.
+ */
+function tanhDeltaBody(): Body {
+  const f = new Body(4);
+  const d = 0,
+    da = 1,
+    a = 2,
+    pairs = 3;
+  const [i, end] = f.locals(I32, 2);
+  const [av, one] = f.locals(V128, 2);
+  const load = (base: number) => f.get(base).get(i).add().simd(OP.load64Zero, 3, 0).simd(OP.promote);
+  f.get(pairs).i32(8).mul().set(end);
+  f.op(0x02, 0x40).get(pairs).op(0x45 /* i32.eqz */, 0x0d /* br_if */, 0);
+  f.f64x2(1).set(one).i32(0).set(i);
+  f.repeat(i, 8, end, () => {
+    f.get(d).get(i).add();
+    load(da);
+    load(a).tee(av).get(av).simd(OP.mul);
+    f.set(av).get(one).get(av).simd(OP.sub).simd(OP.mul).simd(OP.demote);
+    f.simd(OP.store64Lane, 3, 0, 0);
+  });
+  f.op(0x0b); // end block
+  return f;
+}
+
+/** The module: memory (exported), tanh and tanhDelta. */
 function tanhModule(): Uint8Array<ArrayBuffer> {
   const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const name = (str: string) => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, 4, I32, I32, I32, I32, 1, I32]])),
-    ...section(3, vec([[0]])),
+    ...section(
+      1,
+      vec([
+        [0x60, 4, I32, I32, I32, I32, 1, I32],
+        [0x60, 4, I32, I32, I32, I32, 0],
+      ]),
+    ),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(
       7,
       vec([
         [...name('memory'), 2, 0],
         [...name('tanh'), 0, 0],
+        [...name('tanhDelta'), 0, 1],
       ]),
     ),
-    ...section(10, vec([tanhBody().encode()])),
+    ...section(10, vec([tanhBody().encode(), tanhDeltaBody().encode()])),
   ]);
 }
 
 interface Kernel {
   readonly memory: WebAssembly.Memory;
   readonly tanh: (out: number, x: number, pairs: number, fails: number) => number;
+  readonly tanhDelta: (d: number, da: number, a: number, pairs: number) => void;
   heap: Float32Array;
   ints: Int32Array;
-  /** The heap's outputs of n values (at float n2 = n rounded up to even), by n; cleared when the memory grows. */
-  readonly outs: Map<number, Float32Array>;
+  /** Views of the heap by offset and length, made once and reused; cleared when the memory grows. */
+  readonly views: Map<number, Map<number, Float32Array>>;
 }
 
 let enabled = true;
@@ -195,10 +230,10 @@ function instance(): Kernel | null {
     try {
       const e = new WebAssembly.Instance(new WebAssembly.Module(tanhModule())).exports as unknown as Pick<
         Kernel,
-        'memory' | 'tanh'
+        'memory' | 'tanh' | 'tanhDelta'
       >;
       const buf = e.memory.buffer;
-      kernel = { ...e, heap: new Float32Array(buf), ints: new Int32Array(buf), outs: new Map() };
+      kernel = { ...e, heap: new Float32Array(buf), ints: new Int32Array(buf), views: new Map() };
     } catch {
       kernel = null; // no WebAssembly SIMD here: tanh32Into's loop does it
     }
@@ -217,34 +252,47 @@ function prefix(a: Float32Array, len: number): Float32Array {
   return v;
 }
 
+/** Below this many values a call's fixed cost (copies, the call itself) outweighs the kernel's gain. */
+const SIMD_MIN_VALUES = 32;
+
+/** Makes the heap hold `floats` floats; false when the memory cannot grow that far. */
+function reserve(k: Kernel, floats: number): boolean {
+  if (k.heap.length >= floats) return true;
+  try {
+    k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
+  } catch {
+    return false;
+  }
+  k.heap = new Float32Array(k.memory.buffer);
+  k.ints = new Int32Array(k.memory.buffer);
+  k.views.clear();
+  return true;
+}
+
+/** heap[at, at + len) as a view made once. */
+function heapView(k: Kernel, at: number, len: number): Float32Array {
+  let byLen = k.views.get(at);
+  if (!byLen) k.views.set(at, (byLen = new Map()));
+  let v = byLen.get(len);
+  if (!v) byLen.set(len, (v = k.heap.subarray(at, at + len)));
+  return v;
+}
+
 /**
  * out[k] = Math.fround(Math.tanh(z[k])) for k < n in the SIMD kernel; false (nothing written) when it is off,
  * missing, or its memory cannot hold the operands (the caller then loops over tanh32).
  */
 export function tanhSimdInto(out: Float32Array, z: Float32Array, n: number): boolean {
   const k = enabled ? instance() : null;
-  if (!k) return false;
   const n2 = (n + 1) & ~1,
     outAt = n2,
     failAt = 2 * n2;
-  const floats = failAt + n2 / 2;
-  if (k.heap.length < floats) {
-    try {
-      k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
-    } catch {
-      return false;
-    }
-    k.heap = new Float32Array(k.memory.buffer);
-    k.ints = new Int32Array(k.memory.buffer);
-    k.outs.clear();
-  }
+  if (!k || !reserve(k, failAt + n2 / 2)) return false;
   const heap = k.heap;
   heap.set(prefix(z, n), 0);
   if (n2 > n) heap[n] = 0; // the odd length's partner: stale garbage there could only cost a recomputation
   const failed = k.tanh(outAt * 4, 0, n2 / 2, failAt * 4);
-  let res = k.outs.get(n);
-  if (!res) k.outs.set(n, (res = heap.subarray(outAt, outAt + n)));
-  out.set(res, 0);
+  out.set(heapView(k, outAt, n), 0);
   for (let j = 0; j < failed; j++) {
     const p = 2 * k.ints[failAt + j];
     out[p] = tanh32(z[p]);
@@ -253,8 +301,22 @@ export function tanhSimdInto(out: Float32Array, z: Float32Array, n: number): boo
   return true;
 }
 
-/** Below this many values a call's fixed cost (copies, the call itself) outweighs the kernel's gain. */
-const SIMD_MIN_VALUES = 32;
+/**
+ * d[k] = Math.fround(da[k]·(1 − a[k]·a[k])) for k < n, the δ of a tanh layer as the generated step writes it
+ * (fastStep.ts's `derivative`): in the SIMD kernel where it pays and runs, else in this loop.
+ */
+export function tanhDeltaArray(d: Float32Array, da: Float32Array, a: Float32Array, n: number): void {
+  const k = enabled && n >= SIMD_MIN_VALUES ? instance() : null;
+  const n2 = (n + 1) & ~1;
+  if (!k || !reserve(k, 3 * n2)) {
+    for (let i = 0; i < n; i++) d[i] = Math.fround(da[i] * (1 - a[i] * a[i]));
+    return;
+  }
+  k.heap.set(prefix(da, n), 0);
+  k.heap.set(prefix(a, n), n2);
+  k.tanhDelta(2 * n2 * 4, 0, n2 * 4, n2 / 2);
+  d.set(heapView(k, 2 * n2, n), 0);
+}
 
 /** out[k] = Math.fround(Math.tanh(z[k])) for k < n: in the SIMD kernel where it pays and runs, else by tanh32. */
 export function tanh32Array(out: Float32Array, z: Float32Array, n: number): void {
