@@ -1,6 +1,7 @@
 // tanh over a float32 array in WebAssembly SIMD, two float64 lanes at a time, with the guarantee of fastMath.ts:
-// every value stored is Math.fround(Math.tanh(x)) bit for bit; and the δ of a tanh layer (tanhDeltaArray). A tanh layer of N2 (32 × 16 values) took ~4.2 µs
-// per call in tanh32Into's JavaScript loop, about half of the generated step's own time (issue 18).
+// every value stored is Math.fround(Math.tanh(x)) bit for bit; and the δ of a tanh layer (tanhDeltaArray). A tanh
+// layer of N2 (32 × 16 values) took ~4.2 µs per call in tanh32Into's JavaScript loop, about half of the generated
+// step's own time (issue 18).
 //
 // Why the results are the same bits: per value, t = 1 − 2/(e^{2x} + 1) with e^{2x} = 2^n·e^r (n = round(2x/ln 2),
 // |r| ≤ ln 2/2, e^r by its Taylor series to r¹¹: relative error below 1e-14), or for |x| ≤ 0.05 the odd series of
