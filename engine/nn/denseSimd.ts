@@ -10,7 +10,8 @@ import { MAX_FLOATS, simdModule } from './denseSimdModule';
 
 /**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
- * same layers run in their JavaScript twins (denseLanes.ts) with the same results: for tests and benchmarks.
+ * same layers run in their JavaScript twins (denseLanes.ts) with the same results, and tanh layers in JavaScript
+ * too (tanhSimd.ts): for tests and benchmarks.
  */
 export function useSimdKernels(on: boolean): void {
   simdEnabled = on;

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { useSimdKernels } from './denseSimd';
 import { Prng } from './prng';
 import { tanh32Array, tanhDeltaArray, tanhSimdInto, useSimdTanh } from './tanhSimd';
 
@@ -52,17 +53,20 @@ test('odd lengths and the first n values of a longer array: those n written, not
   }
 });
 
-test('switched off, tanhSimdInto declines and tanh32Array still gives the same values', () => {
-  const z = Float32Array.from({ length: 64 }, (_, k) => (k - 32) / 5),
-    out = new Float32Array(64);
-  useSimdTanh(false);
-  try {
-    assert.equal(tanhSimdInto(out, z, 64), false);
-    tanh32Array(out, z, 64);
-  } finally {
-    useSimdTanh(true);
+test('switched off (itself or with the dense SIMD kernels), tanhSimdInto declines and tanh32Array gives the same', () => {
+  const z = Float32Array.from({ length: 64 }, (_, k) => (k - 32) / 5);
+  for (const off of [useSimdTanh, useSimdKernels]) {
+    const out = new Float32Array(64);
+    off(false);
+    try {
+      assert.equal(tanhSimdInto(out, z, 64), false);
+      tanh32Array(out, z, 64);
+    } finally {
+      off(true);
+    }
+    for (let k = 0; k < 64; k++) assert.ok(Object.is(out[k], Math.fround(Math.tanh(z[k]))));
   }
-  for (let k = 0; k < 64; k++) assert.ok(Object.is(out[k], Math.fround(Math.tanh(z[k]))));
+  assert.equal(tanhSimdInto(new Float32Array(64), z, 64), true);
 });
 
 test('tanhDeltaArray is fround(da·(1 − a·a)) bit for bit, SIMD on and off, odd lengths, nothing written past n', () => {

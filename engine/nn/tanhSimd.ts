@@ -14,6 +14,7 @@
 // compared (all 2^32 bit patterns, Node 20.20): no difference.
 
 import { tanh32, tanh32Into } from './fastMath';
+import { simdKernelsAvailable } from './denseSimd';
 import { Body, I32, uleb, V128 } from './wasmEncoder';
 
 /** Relative half-width of the window that must round to one float32 (as fastMath.ts): 2^-36. */
@@ -221,12 +222,16 @@ interface Kernel {
 let enabled = true;
 let kernel: Kernel | null | undefined;
 
-/** Switches the SIMD tanh off (false) or back on (true, the default): the same results either way, for tests. */
+/**
+ * Switches the SIMD tanh off (false) or back on (true, the default): the same results either way, for tests. It is
+ * off too while denseSimd.ts's kernels are (useSimdKernels(false), the bench's JavaScript-only engine).
+ */
 export function useSimdTanh(on: boolean): void {
   enabled = on;
 }
 
 function instance(): Kernel | null {
+  if (!enabled || !simdKernelsAvailable()) return null;
   if (kernel === undefined) {
     try {
       const e = new WebAssembly.Instance(new WebAssembly.Module(tanhModule())).exports as unknown as Pick<
@@ -284,7 +289,7 @@ function heapView(k: Kernel, at: number, len: number): Float32Array {
  * missing, or its memory cannot hold the operands (the caller then loops over tanh32).
  */
 export function tanhSimdInto(out: Float32Array, z: Float32Array, n: number): boolean {
-  const k = enabled ? instance() : null;
+  const k = instance();
   const n2 = (n + 1) & ~1,
     outAt = n2,
     failAt = 2 * n2;
@@ -307,7 +312,7 @@ export function tanhSimdInto(out: Float32Array, z: Float32Array, n: number): boo
  * (fastStep.ts's `derivative`): in the SIMD kernel where it pays and runs, else in this loop.
  */
 export function tanhDeltaArray(d: Float32Array, da: Float32Array, a: Float32Array, n: number): void {
-  const k = enabled && n >= SIMD_MIN_VALUES ? instance() : null;
+  const k = n >= SIMD_MIN_VALUES ? instance() : null;
   const n2 = (n + 1) & ~1;
   if (!k || !reserve(k, 3 * n2)) {
     for (let i = 0; i < n; i++) d[i] = Math.fround(da[i] * (1 - a[i] * a[i]));
