@@ -7,7 +7,8 @@
 // example and the benchmark's shapes): every product is formed in the order of dense.ts's kernels — small layers'
 // sums in float64 from +0, rounded once when stored, layers that dense.ts sends to its float32 lanes are handed to
 // those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, and tanh
-// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold.
+// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold
+// (tanh layers of 32 values or more, and their δ, from tanhSimd.ts's WebAssembly kernels, with the same guarantee).
 //
 // Why `new Function` is safe here: the generated text is built only from numbers (sizes, offsets, a leaky_relu
 // slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.

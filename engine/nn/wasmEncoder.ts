@@ -1,5 +1,5 @@
-// A small WebAssembly encoder, just enough for the dense layers' three SIMD kernels (denseSimdModule.ts) and the
-// float32 tanh over an array (tanhSimd.ts).
+// A small WebAssembly encoder, just enough for the dense layers' SIMD kernels (denseSimdModule.ts) and the tanh
+// layers' (tanhSimd.ts).
 
 /** Value types. */
 export const I32 = 0x7f,
