@@ -247,7 +247,7 @@ function instance(): Kernel | null {
   return kernel;
 }
 
-/** Views of the first n floats of arrays (the model's and the heap's), made once and reused. */
+/** Views of the first n floats of the model's arrays, made once and reused. */
 const prefixes = new WeakMap<Float32Array, Map<number, Float32Array>>();
 function prefix(a: Float32Array, len: number): Float32Array {
   if (len === a.length) return a;
