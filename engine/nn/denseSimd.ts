@@ -6,7 +6,7 @@
 // Sums are formed in float32, four lanes at a time, as in every BLAS; WebAssembly forbids fusing or reordering
 // them, so results are the same on every machine and run.
 
-import { MAX_FLOATS, simdModule } from './denseSimdModule';
+import { MAX_FLOATS, simdModule, SMALL_ROW } from './denseSimdModule';
 
 /**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
@@ -31,6 +31,8 @@ export interface SimdKernels {
   readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
   /** dx[n, i] += Σ_o δ[n, o]·W[o, i]. */
   readonly dx: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
+  /** fwd in blocks of 2 samples × 4 outputs, for rows of at most SMALL_ROW floats: the same results. */
+  readonly fwds: (z: number, x: number, w: number, b: number, B: number, C: number, OC: number) => void;
   /** g[o] += δ[n, o] for the first B rows in order; OC a multiple of 4 (the row stride of δ). */
   readonly db: (g: number, dz: number, B: number, OC: number) => void;
   /** The memory as floats (replaced when the memory grows). */
@@ -67,9 +69,9 @@ export function simd(macs = 0): SimdKernels | null {
 /** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
 export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): SimdKernels {
   const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
-  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db'>;
+  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db' | 'fwds'>;
   const heap = new Float32Array(e.memory.buffer);
-  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, db: e.db, heap, heapViews: new Map() };
+  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, db: e.db, fwds: e.fwds, heap, heapViews: new Map() };
 }
 
 /** Arrays of up to MAX_FLOATS floats take the SIMD path. */
@@ -185,7 +187,8 @@ export function forwardSimd(
   copyIn(k, params, wOff, OC, C, wAt, O4, C4);
   copyIn(k, params, bOff, 1, OC, bAt, 1, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
-  k.fwd(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
+  if (C4 <= SMALL_ROW) k.fwds(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
+  else k.fwd(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
   copyOut(k, z, 0, B, OC, zAt, O4);
   return true;
 }

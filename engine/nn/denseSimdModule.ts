@@ -4,7 +4,18 @@
 
 import { Body, I32, uleb, V128 } from './wasmEncoder';
 
-/** Forward kernel: blocks of NB samples × OB outputs, dot products along C four lanes at a time. */
+/**
+ * Rows (C, padded) of at most this many floats take the forward kernel with 2 × 4 blocks (`fwds`): their products are
+ * short, so the per-output sums dominate (a 32×4→16 product ~640 → ~380 ns). Longer rows keep `fwd`'s 4 × 2 blocks,
+ * which stream W half as often (2 × 4 made N5's 128×1024→1024 forward ~30 % slower); each is its own function, since
+ * one holding both loop nests ran N3's 64×784→128 forward ~15 % slower.
+ */
+export const SMALL_ROW = 32;
+
+/**
+ * Forward kernel: blocks of NB samples × OB outputs, dot products along C four lanes at a time; with OB = 4, each
+ * sample's four sums formed together (per output the same operations in the same order as with OB = 2).
+ */
 function forwardBody(NB: number, OB: number): Body {
   const f = new Body(7);
   const z = 0,
@@ -228,8 +239,8 @@ export const MAX_FLOATS = 67108864;
 /** Pages (64 KiB) a shared memory may grow to: the 2^28 floats that `reserve` allows. */
 const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
 
-/** Block shapes of the kernels (samples × outputs); all divide 4, the padding unit. */
-export const SIMD_BLOCKS = { forward: [2, 4], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
+/** Block shapes of the kernels (samples × outputs; fwds: 2 × 4); all divide 4, the padding unit. */
+export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
 
 /**
  * The module: memory, fwd, dw, dx. With `shared`, it imports its memory (env.memory, shared, up to the 1 GB the
@@ -240,10 +251,15 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   const fnType = (params: number) => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0];
-  const [fn, fm] = SIMD_BLOCKS.forward,
-    [wn, wm] = SIMD_BLOCKS.weightGradient,
+  const [wn, wm] = SIMD_BLOCKS.weightGradient,
     [xn, xm] = SIMD_BLOCKS.inputGradient;
-  const bodies = [forwardBody(fn, fm), weightGradientBody(wm, wn), inputGradientBody(xm, xn), biasGradientBody()];
+  const bodies = [
+    forwardBody(4, 2),
+    weightGradientBody(wm, wn),
+    inputGradientBody(xm, xn),
+    biasGradientBody(),
+    forwardBody(2, 4),
+  ];
   return new Uint8Array([
     0x00,
     0x61,
@@ -257,7 +273,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     ...(shared
       ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
       : []),
-    ...section(3, vec([[0], [0], [1], [2]])),
+    ...section(3, vec([[0], [0], [1], [2], [0]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
       7,
@@ -267,6 +283,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('dw'), 0, 1],
         [...name('dx'), 0, 2],
         [...name('db'), 0, 3],
+        [...name('fwds'), 0, 4],
       ]),
     ),
     ...section(10, vec(bodies.map((b) => b.encode()))),
