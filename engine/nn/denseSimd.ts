@@ -210,14 +210,15 @@ export function backwardSimd(
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
     O4 = (OC + 3) & ~3;
-  // Heap layout (floats): δ [B4, O4] | db [O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4].
+  // Heap layout (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4] | db [O4], db last: placed
+  // before x it moved the other operands off the offsets they had, and N3 trained ~3 % slower.
   const dzAt = 0,
-    gbAt = B4 * O4,
-    xAt = gbAt + O4,
+    xAt = B4 * O4,
     gAt = xAt + B4 * C4,
     wAt = gAt + O4 * C4,
-    dxAt = wAt + O4 * C4;
-  if (!reserve(k, dx ? dxAt + B4 * C4 : wAt)) return false;
+    dxAt = wAt + O4 * C4,
+    gbAt = dx ? dxAt + B4 * C4 : wAt;
+  if (!reserve(k, gbAt + O4)) return false;
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
   copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
   k.db(gbAt * 4, dzAt * 4, B, O4);
