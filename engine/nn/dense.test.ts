@@ -196,3 +196,39 @@ test('the SIMD kernels and their JavaScript twins give the same float32 bits on 
     useSimdKernels(true);
   }
 });
+
+test('the float32 bias gradient (SIMD kernel and twin) is the per-sample float32 sum in sample order, −0 kept', () => {
+  const rng = new Prng(17);
+  try {
+    for (const [B, C, OC] of [
+      [32, 16, 16],
+      [32, 2, 16],
+      [33, 16, 3],
+      [7, 9, 17],
+      [5, 4, 33],
+      [130, 2, 9],
+    ]) {
+      const wOff = 1,
+        bOff = wOff + OC * C + 3,
+        P = bOff + OC + 2;
+      const x = wild(rng, B * C),
+        p = wild(rng, P),
+        dz = wild(rng, B * OC),
+        g0 = wild(rng, P);
+      // A column of −0 onto a −0 bias gradient: +0 from padding rows would turn the sum into +0.
+      g0[bOff] = -0;
+      for (let n = 0; n < B; n++) dz[n * OC] = -0;
+      const want = new Float32Array(g0);
+      for (let n = 0; n < B; n++) for (let o = 0; o < OC; o++) want[bOff + o] += dz[n * OC + o];
+      for (const simd of [true, false]) {
+        useSimdKernels(simd);
+        const g = new Float32Array(g0);
+        denseBackward(null, g, dz, x, p, wOff, bOff, B, C, OC);
+        const d = bitDiffs(g.subarray(bOff, bOff + OC), want.subarray(bOff, bOff + OC));
+        assert.deepEqual(d, [], `db of ${B}×${C}→${OC}, SIMD ${simd ? 'on' : 'off'}`);
+      }
+    }
+  } finally {
+    useSimdKernels(true);
+  }
+});

@@ -13,7 +13,7 @@
 //   formed in float64 (JavaScript numbers) and rounded once when stored.
 // Neither allocates per call (the SIMD path reuses its memory and views once a layer of that size has been seen).
 
-import { forwardLanes, inputGradientLanes, weightGradientLanes } from './denseLanes';
+import { biasGradientLanes, forwardLanes, inputGradientLanes, weightGradientLanes } from './denseLanes';
 import { backwardSimd, fits, forwardSimd, simd } from './denseSimd';
 import type { FloatArray } from './tensor';
 
@@ -218,10 +218,7 @@ export function denseBackward(
       backwardSimd(k, dx, grads, dz, x, params, wOff, bOff, B, C, OC)
     )
       return;
-    for (let n = 0; n < B; n++) {
-      const r = n * OC;
-      for (let o = 0; o < OC; o++) grads[bOff + o] += dz[r + o];
-    }
+    biasGradientLanes(grads, dz, bOff, B, OC);
     weightGradientLanes(grads, dz, x, wOff, B, C, OC);
     if (dx) inputGradientLanes(dx, dz, params, wOff, B, C, OC);
     return;

@@ -8,7 +8,8 @@
 // - z[n, o]: four lanes, lane k summing x[n, i]·W[o, i] over i ≡ k (mod 4) in order from +0, then
 //   b + (((l0 + l1) + l2) + l3);
 // - dW[o, i] += t per block of 4 samples, t = ((δ0·x0 + δ1·x1) + δ2·x2) + δ3·x3, blocks in sample order;
-// - dx[n, i] += t per block of 4 outputs, t = ((δ0·W0 + δ1·W1) + δ2·W2) + δ3·W3, blocks in output order.
+// - dx[n, i] += t per block of 4 outputs, t = ((δ0·W0 + δ1·W1) + δ2·W2) + δ3·W3, blocks in output order;
+// - db[o] += δ[n, o] one sample at a time, in sample order.
 // The SIMD kernels pad every size to a multiple of 4 with +0; a padded term adds +0, which changes only a −0 sum
 // (to +0): `t + 0` below does the same. A lane starts at +0 and can never be −0, so its padding needs nothing.
 
@@ -91,6 +92,72 @@ export function forwardLanes(
       if (rest > 2) a2 = f(a2 + f(x[xr + C4 + 2] * p[w0 + C4 + 2]));
       z[zr + o] = f(p[bOff + o] + f(f(f(a0 + a1) + a2) + a3));
     }
+  }
+}
+
+/**
+ * db[o] += δ[n, o] for n in order, each sum rounded to float32 as a store into db rounds it, exactly as the SIMD db
+ * kernel computes it (f32x4.add row after row). Summed in locals, sixteen outputs at a time, and stored once: adding
+ * into the array in place cost ~2 ns per term (the same floats loaded and stored again every sample).
+ */
+export function biasGradientLanes(g: Float32Array, dz: Float32Array, bOff: number, B: number, OC: number): void {
+  let o = 0;
+  for (; o + 16 <= OC; o += 16) {
+    let s0 = g[bOff + o],
+      s1 = g[bOff + o + 1],
+      s2 = g[bOff + o + 2],
+      s3 = g[bOff + o + 3],
+      s4 = g[bOff + o + 4],
+      s5 = g[bOff + o + 5],
+      s6 = g[bOff + o + 6],
+      s7 = g[bOff + o + 7],
+      s8 = g[bOff + o + 8],
+      s9 = g[bOff + o + 9],
+      s10 = g[bOff + o + 10],
+      s11 = g[bOff + o + 11],
+      s12 = g[bOff + o + 12],
+      s13 = g[bOff + o + 13],
+      s14 = g[bOff + o + 14],
+      s15 = g[bOff + o + 15];
+    for (let r = o, end = B * OC; r < end; r += OC) {
+      s0 = f(s0 + dz[r]);
+      s1 = f(s1 + dz[r + 1]);
+      s2 = f(s2 + dz[r + 2]);
+      s3 = f(s3 + dz[r + 3]);
+      s4 = f(s4 + dz[r + 4]);
+      s5 = f(s5 + dz[r + 5]);
+      s6 = f(s6 + dz[r + 6]);
+      s7 = f(s7 + dz[r + 7]);
+      s8 = f(s8 + dz[r + 8]);
+      s9 = f(s9 + dz[r + 9]);
+      s10 = f(s10 + dz[r + 10]);
+      s11 = f(s11 + dz[r + 11]);
+      s12 = f(s12 + dz[r + 12]);
+      s13 = f(s13 + dz[r + 13]);
+      s14 = f(s14 + dz[r + 14]);
+      s15 = f(s15 + dz[r + 15]);
+    }
+    g[bOff + o] = s0;
+    g[bOff + o + 1] = s1;
+    g[bOff + o + 2] = s2;
+    g[bOff + o + 3] = s3;
+    g[bOff + o + 4] = s4;
+    g[bOff + o + 5] = s5;
+    g[bOff + o + 6] = s6;
+    g[bOff + o + 7] = s7;
+    g[bOff + o + 8] = s8;
+    g[bOff + o + 9] = s9;
+    g[bOff + o + 10] = s10;
+    g[bOff + o + 11] = s11;
+    g[bOff + o + 12] = s12;
+    g[bOff + o + 13] = s13;
+    g[bOff + o + 14] = s14;
+    g[bOff + o + 15] = s15;
+  }
+  for (; o < OC; o++) {
+    let s = g[bOff + o];
+    for (let r = o, end = B * OC; r < end; r += OC) s = f(s + dz[r]);
+    g[bOff + o] = s;
   }
 }
 

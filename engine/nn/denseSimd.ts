@@ -6,11 +6,12 @@
 // Sums are formed in float32, four lanes at a time, as in every BLAS; WebAssembly forbids fusing or reordering
 // them, so results are the same on every machine and run.
 
-import { MAX_FLOATS, simdModule } from './denseSimdModule';
+import { MAX_FLOATS, simdModule, SMALL_ROW } from './denseSimdModule';
 
 /**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
- * same layers run in their JavaScript twins (denseLanes.ts) with the same results: for tests and benchmarks.
+ * same layers run in their JavaScript twins (denseLanes.ts) with the same results, and tanh layers in JavaScript
+ * too (tanhSimd.ts): for tests and benchmarks.
  */
 export function useSimdKernels(on: boolean): void {
   simdEnabled = on;
@@ -30,6 +31,10 @@ export interface SimdKernels {
   readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
   /** dx[n, i] += Σ_o δ[n, o]·W[o, i]. */
   readonly dx: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
+  /** fwd in blocks of 2 samples × 4 outputs, for rows of at most SMALL_ROW floats: the same results. */
+  readonly fwds: (z: number, x: number, w: number, b: number, B: number, C: number, OC: number) => void;
+  /** g[o] += δ[n, o] for the first B rows in order; OC a multiple of 4 (the row stride of δ). */
+  readonly db: (g: number, dz: number, B: number, OC: number) => void;
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
   /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
@@ -64,9 +69,9 @@ export function simd(macs = 0): SimdKernels | null {
 /** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
 export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): SimdKernels {
   const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
-  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx'>;
+  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db' | 'fwds'>;
   const heap = new Float32Array(e.memory.buffer);
-  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, heap, heapViews: new Map() };
+  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, db: e.db, fwds: e.fwds, heap, heapViews: new Map() };
 }
 
 /** Arrays of up to MAX_FLOATS floats take the SIMD path. */
@@ -182,7 +187,8 @@ export function forwardSimd(
   copyIn(k, params, wOff, OC, C, wAt, O4, C4);
   copyIn(k, params, bOff, 1, OC, bAt, 1, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
-  k.fwd(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
+  if (C4 <= SMALL_ROW) k.fwds(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
+  else k.fwd(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
   copyOut(k, z, 0, B, OC, zAt, O4);
   return true;
 }
@@ -204,18 +210,19 @@ export function backwardSimd(
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
     O4 = (OC + 3) & ~3;
-  // Heap layout (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4].
+  // Heap layout (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4] | db [O4], db last: placed
+  // before x it moved the other operands off the offsets they had, and N3 trained ~3 % slower.
   const dzAt = 0,
     xAt = B4 * O4,
     gAt = xAt + B4 * C4,
     wAt = gAt + O4 * C4,
-    dxAt = wAt + O4 * C4;
-  if (!reserve(k, dx ? dxAt + B4 * C4 : wAt)) return false;
-  for (let n = 0; n < B; n++) {
-    const r = n * OC;
-    for (let o = 0; o < OC; o++) grads[bOff + o] += dz[r + o];
-  }
+    dxAt = wAt + O4 * C4,
+    gbAt = dx ? dxAt + B4 * C4 : wAt;
+  if (!reserve(k, gbAt + O4)) return false;
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
+  copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
+  k.db(gbAt * 4, dzAt * 4, B, O4);
+  copyOut(k, grads, bOff, 1, OC, gbAt, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
   copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
   k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);

@@ -1,9 +1,21 @@
 // The dense layers' WebAssembly SIMD module, assembled at load: forward (z = x·Wᵀ + b), weight gradient
-// (dW += δᵀ·x) and input gradient (dx += δ·W) kernels on register blocks, four float32 lanes at a time.
+// (dW += δᵀ·x), input gradient (dx += δ·W) and bias gradient (db += Σ δ) kernels on register blocks, four float32
+// lanes at a time.
 
 import { Body, I32, uleb, V128 } from './wasmEncoder';
 
-/** Forward kernel: blocks of NB samples × OB outputs, dot products along C four lanes at a time. */
+/**
+ * Rows (C, padded) of at most this many floats take the forward kernel with 2 × 4 blocks (`fwds`): their products are
+ * short, so the per-output sums dominate (a 32×4→16 product ~640 → ~380 ns). Longer rows keep `fwd`'s 4 × 2 blocks,
+ * which stream W half as often (2 × 4 made N5's 128×1024→1024 forward ~30 % slower); each is its own function, since
+ * one holding both loop nests ran N3's 64×784→128 forward ~15 % slower.
+ */
+export const SMALL_ROW = 32;
+
+/**
+ * Forward kernel: blocks of NB samples × OB outputs, dot products along C four lanes at a time; with OB = 4, each
+ * sample's four sums formed together (per output the same operations in the same order as with OB = 2).
+ */
 function forwardBody(NB: number, OB: number): Body {
   const f = new Body(7);
   const z = 0,
@@ -19,7 +31,15 @@ function forwardBody(NB: number, OB: number): Body {
     zoff = f.locals(I32, NB);
   const acc = Array.from({ length: NB }, () => f.locals(V128, OB)),
     wv = f.locals(V128, OB),
-    xv = f.local(V128);
+    xv = f.local(V128),
+    t = f.locals(V128, 4);
+  /** dst (or the stack) = the four float lanes `lanes` of (u, v) (0–3 from u, 4–7 from v): i8x16.shuffle. */
+  const shuffle = (dst: number | null, u: number, v: number, lanes: number[]) => {
+    f.get(u)
+      .get(v)
+      .simd(0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+    if (dst !== null) f.set(dst);
+  };
   f.get(C).i32(4).mul().set(rb).get(OC).i32(4).mul().set(zrb);
   f.get(B).get(rb).mul().get(x).add().set(xEnd).get(OC).get(rb).mul().get(w).add().set(wEnd);
   f.get(rb).i32(NB).mul().set(stepX).get(rb).i32(OB).mul().set(stepW).get(zrb).i32(NB).mul().set(stepZ);
@@ -40,6 +60,25 @@ function forwardBody(NB: number, OB: number): Body {
         }
       });
       for (let k = 0; k < NB; k++) {
+        if (OB === 4) {
+          // Four outputs' sums at once: transpose the four accumulators (row j = output j's lanes) so that vector
+          // L_m holds lane m of each, then ((L0 + L1) + L2) + L3 is each output's ((l0 + l1) + l2) + l3, the order
+          // of hsum below, in three vector adds instead of twelve scalar ones and sixteen lane extractions.
+          const [a0, a1, a2, a3] = acc[k];
+          shuffle(t[0], a0, a1, [0, 4, 1, 5]);
+          shuffle(t[1], a0, a1, [2, 6, 3, 7]);
+          shuffle(t[2], a2, a3, [0, 4, 1, 5]);
+          shuffle(t[3], a2, a3, [2, 6, 3, 7]);
+          f.get(zp).get(zoff[k]).add().get(bp).vload();
+          shuffle(null, t[0], t[2], [0, 1, 4, 5]);
+          shuffle(null, t[0], t[2], [2, 3, 6, 7]);
+          f.vadd();
+          shuffle(null, t[1], t[3], [0, 1, 4, 5]);
+          f.vadd();
+          shuffle(null, t[1], t[3], [2, 3, 6, 7]);
+          f.vadd().vadd().vstore();
+          continue;
+        }
         for (let j = 0; j < OB; j++)
           f.get(zp)
             .get(zoff[k])
@@ -172,13 +211,35 @@ function inputGradientBody(OB: number, NB: number): Body {
   return f;
 }
 
+/**
+ * db kernel: g[o] += δ[n, o] for the first B rows n in order (not the padding rows: +0 would turn a −0 sum into +0),
+ * four outputs per f32x4.add, which rounds each sum to float32 as the JavaScript twin's store does.
+ */
+function biasGradientBody(): Body {
+  const f = new Body(4);
+  const g = 0,
+    dz = 1,
+    B = 2,
+    OC = 3;
+  const [rb, o, p, end] = f.locals(I32, 4);
+  const acc = f.local(V128);
+  f.get(OC).i32(4).mul().set(rb).i32(0).set(o);
+  f.repeat(o, 16, rb, () => {
+    f.get(g).get(o).add().vload().set(acc);
+    f.get(dz).get(o).add().tee(p).get(B).get(rb).mul().add().set(end);
+    f.repeat(p, { local: rb }, end, () => f.get(acc).get(p).vload().vadd().set(acc));
+    f.get(g).get(o).add().get(acc).vstore();
+  });
+  return f;
+}
+
 /** Floats an operand may have on the SIMD path (2^26, 256 MB); the memory holds up to four times that (1 GB). */
 export const MAX_FLOATS = 67108864;
 
 /** Pages (64 KiB) a shared memory may grow to: the 2^28 floats that `reserve` allows. */
 const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
 
-/** Block shapes of the kernels (samples × outputs); all divide 4, the padding unit. */
+/** Block shapes of the kernels (samples × outputs; fwds: 2 × 4); all divide 4, the padding unit. */
 export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
 
 /**
@@ -190,10 +251,15 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   const fnType = (params: number) => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0];
-  const [fn, fm] = SIMD_BLOCKS.forward,
-    [wn, wm] = SIMD_BLOCKS.weightGradient,
+  const [wn, wm] = SIMD_BLOCKS.weightGradient,
     [xn, xm] = SIMD_BLOCKS.inputGradient;
-  const bodies = [forwardBody(fn, fm), weightGradientBody(wm, wn), inputGradientBody(xm, xn)];
+  const bodies = [
+    forwardBody(4, 2),
+    weightGradientBody(wm, wn),
+    inputGradientBody(xm, xn),
+    biasGradientBody(),
+    forwardBody(2, 4),
+  ];
   return new Uint8Array([
     0x00,
     0x61,
@@ -203,11 +269,11 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([fnType(7), fnType(6)])),
+    ...section(1, vec([fnType(7), fnType(6), fnType(4)])),
     ...(shared
       ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
       : []),
-    ...section(3, vec([[0], [0], [1]])),
+    ...section(3, vec([[0], [0], [1], [2], [0]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
       7,
@@ -216,6 +282,8 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('fwd'), 0, 0],
         [...name('dw'), 0, 1],
         [...name('dx'), 0, 2],
+        [...name('db'), 0, 3],
+        [...name('fwds'), 0, 4],
       ]),
     ),
     ...section(10, vec(bodies.map((b) => b.encode()))),

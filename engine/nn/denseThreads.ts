@@ -310,5 +310,7 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
       else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
     },
+    db: k.db, // a sum per output down the batch: too little work to share
+    fwds: k.fwds, // rows of at most SMALL_ROW floats: short products
   };
 }

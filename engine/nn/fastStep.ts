@@ -7,7 +7,8 @@
 // example and the benchmark's shapes): every product is formed in the order of dense.ts's kernels — small layers'
 // sums in float64 from +0, rounded once when stored, layers that dense.ts sends to its float32 lanes are handed to
 // those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, and tanh
-// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold.
+// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold
+// (tanh layers of 32 values or more, and their δ, from tanhSimd.ts's WebAssembly kernels, with the same guarantee).
 //
 // Why `new Function` is safe here: the generated text is built only from numbers (sizes, offsets, a leaky_relu
 // slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.
@@ -15,8 +16,9 @@
 
 import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
-import { sigmoid32Into, tanh32Into } from './fastMath';
+import { sigmoid32Into } from './fastMath';
 import { lossBackward, lossForward, type Loss } from './losses';
+import { tanh32Array, tanhDeltaArray } from './tanhSimd';
 import type { Model } from './model';
 
 /** One generated step for one batch size. */
@@ -79,7 +81,8 @@ export function compileFastStep(
 /** What the generated code calls, by the names it uses. */
 const HELPERS = {
   fr: Math.fround,
-  tanh32Into,
+  tanh32Array,
+  tanhDeltaArray,
   sigmoid32Into,
   normalCdf,
   activationForward,
@@ -222,8 +225,12 @@ class Source {
       this.emit(`activationForward('softmax', A${i + 1}, Z${i}, ${this.B}, ${n.outWidth});`);
       return;
     }
-    if (n.activation === 'tanh' || n.activation === 'sigmoid') {
-      this.emit(`${n.activation}32Into(A${i + 1}, Z${i}, ${len});`);
+    if (n.activation === 'tanh') {
+      this.emit(`tanh32Array(A${i + 1}, Z${i}, ${len});`);
+      return;
+    }
+    if (n.activation === 'sigmoid') {
+      this.emit(`sigmoid32Into(A${i + 1}, Z${i}, ${len});`);
       return;
     }
     this.emit(
@@ -297,6 +304,11 @@ class Source {
         `  for (let j = 0; j < ${O}; j++) dot += DO${i}[o + j] * A${i + 1}[o + j];`,
         `  for (let j = 0; j < ${O}; j++) D${i}[o + j] = A${i + 1}[o + j] * (DO${i}[o + j] - dot); }`,
       );
+      return;
+    }
+    if (n.activation === 'tanh') {
+      // derivative()'s expression for tanh, fround(da·(1 − a·a)), two values at a time in WebAssembly.
+      this.emit(`tanhDeltaArray(D${i}, DO${i}, A${i + 1}, ${len});`);
       return;
     }
     const d = derivative(n.activation, `DO${i}[k]`, `Z${i}[k]`, `A${i + 1}[k]`, n.slope);

@@ -1,4 +1,5 @@
-// A small WebAssembly encoder, just enough for the dense layers' three SIMD kernels (denseSimdModule.ts).
+// A small WebAssembly encoder, just enough for the dense layers' SIMD kernels (denseSimdModule.ts) and the tanh
+// layers' (tanhSimd.ts).
 
 /** Value types. */
 export const I32 = 0x7f,
@@ -96,6 +97,17 @@ export class Body {
   }
   vmul(): this {
     return this.op(0xfd, ...uleb(0xe6));
+  }
+  /** A SIMD instruction (0xfd prefix) by its opcode, with its immediate bytes. */
+  simd(code: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(code), ...imm);
+  }
+  /** v128.const holding the double `v` in both lanes. */
+  f64x2(v: number): this {
+    const d = new DataView(new ArrayBuffer(16));
+    d.setFloat64(0, v, true);
+    d.setFloat64(8, v, true);
+    return this.simd(0x0c, ...new Uint8Array(d.buffer));
   }
   /** Horizontal sum of a vector local: ((l0 + l1) + l2) + l3. */
   hsum(v: number): this {
