@@ -291,8 +291,14 @@ export class History {
   }
 
   /** Checkpoints kept and the memory they take, with the trainer's kept step buffers (for messages and tests). */
-  get stats(): { count: number; bytes: number } {
-    return { count: this.count, bytes: this.count * this.stateBytes + this.trainer.keptBytes };
+  get stats(): { count: number; bytes: number; recordBytes: number } {
+    // The step record (at most 1 MB, see stepRecord.ts) is counted here but not taken from the budget.
+    const recordBytes = this.steps.bytes;
+    return {
+      count: this.count,
+      bytes: this.count * this.stateBytes + this.trainer.keptBytes + recordBytes,
+      recordBytes,
+    };
   }
 
   /**

@@ -47,7 +47,8 @@ test('the record holds each step’s loss as its backward events saw it, whether
 
 test('the record grows to span the history, and forgets the steps an edit rewrites', () => {
   const t = trainerFor('xor.nnet'),
-    rec = new StepRecord(t);
+    rec = new StepRecord(t),
+    first = rec.bytes;
   while (t.step < 1900) {
     rec.note();
     rec.reach(0, 1); // as the history does at each checkpoint (here one every step)
@@ -55,6 +56,8 @@ test('the record grows to span the history, and forgets the steps an edit rewrit
   }
   rec.note();
   assert.ok(rec.loss(0) > 0 && rec.loss(1899) > 0, 'all 1900 steps kept');
+  // Two float64 per slot, the slots a power of two: 2048 for 1900 steps.
+  assert.deepEqual([first, rec.bytes], [16 * 256, 16 * 2048], 'the memory it holds');
   rec.forgetFrom(1899); // an edit inside step 1899
   assert.ok(Number.isNaN(rec.loss(1899)), 'the edited step is forgotten');
   assert.ok(rec.loss(1898) > 0, 'the steps before it are kept');

@@ -93,6 +93,11 @@ export class StepRecord {
     for (let k = 0; k < n; k++) if (this.steps[k] >= step) this.steps[k] = -1;
   }
 
+  /** Memory the record holds now, in bytes (at most 16 · MAX_STEPS: 1 MB). */
+  get bytes(): number {
+    return this.steps.byteLength + this.losses.byteLength;
+  }
+
   private resize(size: number): void {
     const steps = this.steps,
       losses = this.losses;
