@@ -203,6 +203,11 @@ export class History {
     const quick = (2 * took) / WINDOW <= MAX_REPLAY_MS || w.spentMs > COST_CAP * took;
     if (((quick && w.spentMs > COST_SHARE * took) || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
       this.stepsBetween *= 2;
+    // A spacing whose replay is slow narrows again once copies at half of it would stay within COST_CAP: a window of
+    // slow copies (a busy machine, memory paged out) doubled it for good before, and every Step Back of N5 then
+    // replayed up to four steps (~200 ms) for the rest of the session.
+    else if (this.stepsBetween > 1 && took / WINDOW > MAX_REPLAY_MS && 2 * w.spentMs < COST_CAP * took)
+      this.stepsBetween /= 2;
     this.window = { start: now, spentMs: 0, taken: 0 };
   }
 
