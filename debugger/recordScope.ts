@@ -9,22 +9,8 @@ import type { RecordedSearch } from '../engine/runtime/historySearch';
 import type { RecordedStep } from '../engine/runtime/stepRecord';
 import type { Trainer } from '../engine/runtime/trainer';
 import { learningRateAt } from '../engine/nn/schedules';
+import { TRAINING_SCALARS, type TrainingScalar } from './scope';
 import type { StopRules } from './stopRules';
-
-/** Names the record answers; any other read leaves the evaluation undecided. */
-const RECORDED = [
-  'loss',
-  'prev.loss',
-  'lr',
-  'step',
-  'epoch',
-  'phase',
-  'layer',
-  'grad_norm',
-  'grad_norm_clipped',
-  'clip_coef',
-  'batch_size',
-];
 
 /**
  * The scope at one forward or backward event of a recorded step (set `step`, `phase` and `layer` before evaluating).
@@ -36,7 +22,8 @@ export class RecordScope implements ExprScope {
   phase: 'forward' | 'backward' = 'forward';
   layer = 0;
   step: Readonly<RecordedStep> | null = null;
-  private readonly getters: Record<string, () => number | string>;
+  /** One per training scalar, the names the record answers; any other read leaves the evaluation undecided. */
+  private readonly getters: Record<TrainingScalar, () => number | string>;
 
   constructor(t: Trainer) {
     const at = () => this.step!;
@@ -77,11 +64,11 @@ export class RecordScope implements ExprScope {
   }
 
   names(): string[] {
-    return RECORDED;
+    return [...TRAINING_SCALARS];
   }
 
   scalarGetter(name: string): (() => number | string) | undefined {
-    return Object.hasOwn(this.getters, name) ? this.getters[name] : undefined;
+    return Object.hasOwn(this.getters, name) ? this.getters[name as TrainingScalar] : undefined;
   }
 
   private unknown(): never {

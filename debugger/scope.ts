@@ -62,7 +62,7 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
     },
     names(): string[] {
       if (!names) {
-        names = [...SCALARS, 'x', 'y', 'yhat'];
+        names = [...TRAINING_SCALARS, 'x', 'y', 'yhat'];
         t.model.nodes.forEach((_, i) => names!.push(...nodePaths(t, i)));
         names = [...new Set(names)];
       }
@@ -71,8 +71,11 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
   };
 }
 
-/** Names of the training scalars (1-based step and epoch, as the Call Stack shows them). */
-const SCALARS = [
+/**
+ * Names of the training scalars (1-based step and epoch, as the Call Stack shows them). Reverse Continue's search
+ * answers each for past steps too (recordScope.ts), so one added here must be answered there.
+ */
+export const TRAINING_SCALARS = [
   'loss',
   'prev.loss',
   'lr',
@@ -85,6 +88,9 @@ const SCALARS = [
   'clip_coef',
   'batch_size',
 ] as const;
+
+/** One of TRAINING_SCALARS. */
+export type TrainingScalar = (typeof TRAINING_SCALARS)[number];
 
 /** A live getter for a training scalar, or undefined when `name` is not one. */
 function scalarGetterOf(
