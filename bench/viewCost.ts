@@ -20,6 +20,7 @@ import { loadHostClasses, standInUri, standInWebviewView, type HostClasses } fro
 import { specOf } from './nnet';
 import { descendantsCpuSeconds, mainThreadCpuSeconds } from './procCpu';
 import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
+import { HEADLESS_CHROMIUM_ARGS } from '../test/webview/serveWebview';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER_SCRIPT = path.join(ROOT, 'dist', 'worker.js');
@@ -409,15 +410,7 @@ export async function measureViewCost(o: ViewCostOptions): Promise<ViewCost> {
     browser = await chromium.launch({
       executablePath: exe,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...HEADLESS_CHROMIUM_ARGS],
     });
   } catch (e) {
     server.close();

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { settle, SHOTS, startServer, type Theme } from './gradientFlowPage';
+import { HEADLESS_CHROMIUM_ARGS } from './serveWebview';
 
 /** A test file's browser: `open` a fresh view, `assertHealthy` after the checks. */
 export interface ViewBrowser {
@@ -32,15 +33,7 @@ export function gradientFlowBrowser(): ViewBrowser {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...HEADLESS_CHROMIUM_ARGS],
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });

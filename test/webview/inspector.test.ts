@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { clipPart, decompPart, layerMessage, malformedSections, sectionsMessage } from './inspectorMessages';
 import { SHOTS, startServer, THEMES, type Theme } from './inspectorPage';
+import { HEADLESS_CHROMIUM_ARGS } from './serveWebview';
 
 describe('layer inspector webview (headless Chromium)', () => {
   let server: http.Server;
@@ -28,7 +29,7 @@ describe('layer inspector webview (headless Chromium)', () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
+      args: [...HEADLESS_CHROMIUM_ARGS],
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });

@@ -17,6 +17,17 @@ export function themeStyle(theme: Theme): string {
     .replace(/"/g, '&quot;');
 }
 
+/** Flags for the headless Chromium that loads these pages: no sandbox or GPU, and nothing reaching the network. */
+export const HEADLESS_CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
 /**
