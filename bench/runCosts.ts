@@ -12,6 +12,21 @@ export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reaso
 /** A network's doctor cost, or why it was not measured. */
 export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
 
+/** A child's arguments for measurement `flag` on network `net`, timed as the options say. */
+function perNet(flag: string, net: string, opts: BenchOptions): string[] {
+  return [
+    flag,
+    '--net',
+    net,
+    '--seconds',
+    String(opts.seconds),
+    '--warmup',
+    String(opts.warmup),
+    '--reps',
+    String(opts.reps),
+  ];
+}
+
 /** The debugger's overhead per network of `opts.nets`, printed. */
 export function overheadSection(opts: BenchOptions): Record<string, Overheadish> {
   const overhead: Record<string, Overheadish> = {};
@@ -21,17 +36,7 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
   const rows: string[][] = [];
   const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
   for (const n of opts.nets) {
-    const o = child([
-      '--overhead',
-      '--net',
-      n,
-      '--seconds',
-      String(opts.seconds),
-      '--warmup',
-      String(opts.warmup),
-      '--reps',
-      String(opts.reps),
-    ]) as Overheadish;
+    const o = child(perNet('--overhead', n, opts)) as Overheadish;
     overhead[n] = o;
     rows.push(
       o.status === 'ok'
@@ -80,17 +85,7 @@ export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCost
     `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, both in whole steps as the run loop takes them (the doctor observing each whole), in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${opts.seconds * opts.reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
   );
   for (const n of opts.nets) {
-    doctor[n] = child([
-      '--doctor-cost',
-      '--net',
-      n,
-      '--seconds',
-      String(opts.seconds),
-      '--warmup',
-      String(opts.warmup),
-      '--reps',
-      String(opts.reps),
-    ]) as DoctorCostish;
+    doctor[n] = child(perNet('--doctor-cost', n, opts)) as DoctorCostish;
   }
   console.log(
     table(
