@@ -1,4 +1,5 @@
-// `npm run bench [-- --seconds 1 --nets N1,N3 …]`: runs bench/run.ts under tsx; `npm run bench -- --help` (bench/runOptions.ts) lists the options.
+// `npm run bench [-- --seconds 1 --nets N1,N3 …]`: runs bench/run.ts under tsx; `npm run bench -- --help`
+// (bench/runOptions.ts) lists the options.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
