@@ -41,7 +41,8 @@ export class NetworkBuilder {
   /** Set when a layer statement could not be parsed, so whole-network checks do not cascade. */
   failed = false;
   input: { size: number; range: SourceRange } | null = null;
-  private inputSeen: SourceRange | null = null;
+  /** The first `input` line, valid or not (a malformed one is reported there, not as a missing one). */
+  inputSeen: SourceRange | null = null;
 
   constructor(private readonly ctx: ParseContext) {}
 

@@ -61,6 +61,20 @@ test('an absurd width is refused with the limit', () => {
   assert.equal(r.diagnostics[0].range.line, 2);
 });
 
+test('a malformed input line is reported there, not also as a missing one', () => {
+  for (const input of ['input 0', 'input', 'input two', 'input 100000000']) {
+    const r = parseNnet(`network n\n  ${input}\n  dense out 1\nloss mse\ndata\n  0 0 -> 0\n`);
+    const messages = r.diagnostics.map((d) => `${d.range.line}: ${d.message}`);
+    assert.equal(messages.length, 1, `${input}:\n${messages.join('\n')}`);
+    assert.match(messages[0], /^1: (expected the input width|input width \d+ is larger)/);
+  }
+  const none = parseNnet('network n\n  dense out 1\nloss mse\ndata\n  0 0 -> 0\n');
+  assert.deepEqual(
+    none.diagnostics.map((d) => `${d.range.line}: ${d.message}`),
+    ["0: the network needs an 'input N' line"],
+  );
+});
+
 test('too many parameters in total is refused with the count', () => {
   const r = parseNnet(base('  dense a 8000 relu\n  dense b 8000 relu\n  dense c 1'));
   assert.ok(

@@ -150,8 +150,7 @@ export function parseNnet(text: string, options: ParseOptions = {}): ParseResult
   const top: SourceRange = { line: 0, col: 0, endCol: bounds.end[0] };
   if (!networkRange) ctx.error(top, "missing 'network NAME' section");
   else {
-    if (!net.input && !seen.has('input') && !ctx.diagnostics.some((d) => d.message.includes("'input'")))
-      ctx.error(networkRange, "the network needs an 'input N' line");
+    if (!net.inputSeen && !seen.has('input')) ctx.error(networkRange, "the network needs an 'input N' line");
     if (!net.hasStatements) ctx.error(networkRange, "the network needs at least one layer, e.g. 'dense out 1 sigmoid'");
   }
   if (!loss && !seen.has('loss')) ctx.error(top, `missing 'loss' line (${LOSSES.join(', ')})`);
