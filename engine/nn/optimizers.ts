@@ -215,6 +215,18 @@ class Sgd extends Base implements Optimizer {
     this.check(params, grads, lr);
     const wd = this.config.weightDecay;
     const last = this.lastStep;
+    if (params instanceof Float32Array) {
+      // The same numbers as the loop below: fround is the rounding of the float32 store, so q is what reading
+      // params[i] back would give; without that store-and-reload, N5's 2.1M-parameter update took ~20 % longer.
+      for (let i = 0, n = params.length; i < n; i++) {
+        const p = params[i],
+          q = Math.fround(p - lr * (grads[i] + wd * p));
+        params[i] = q;
+        last[i] = q - p;
+      }
+      this.t++;
+      return;
+    }
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
       // With λ = 0 this is exactly p − lr·g (0·p = 0 for finite p), so plain SGD is bit-identical to before decay existed.
