@@ -193,7 +193,10 @@ export function forwardSimd(
   return true;
 }
 
-/** The backward products (dW, db and, unless `dx` is null, dx) in kernel `k`; false as forwardSimd. */
+/**
+ * The backward products (dW, db and, unless `dx` is null, dx) in kernel `k`; false as forwardSimd. `fresh`: the
+ * sums start from zeros in the heap instead of from the arrays' values (denseBackward's `fresh`).
+ */
 export function backwardSimd(
   k: SimdKernels,
   dx: Float32Array | null,
@@ -206,6 +209,7 @@ export function backwardSimd(
   B: number,
   C: number,
   OC: number,
+  fresh = false,
 ): boolean {
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
@@ -220,16 +224,19 @@ export function backwardSimd(
     gbAt = dx ? dxAt + B4 * C4 : wAt;
   if (!reserve(k, gbAt + O4)) return false;
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
-  copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
+  if (fresh) k.heap.fill(0, gbAt, gbAt + O4);
+  else copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
   k.db(gbAt * 4, dzAt * 4, B, O4);
   copyOut(k, grads, bOff, 1, OC, gbAt, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
-  copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
+  if (fresh) k.heap.fill(0, gAt, gAt + O4 * C4);
+  else copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
   k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);
   copyOut(k, grads, wOff, OC, C, gAt, C4);
   if (dx) {
     copyIn(k, params, wOff, OC, C, wAt, O4, C4);
-    copyIn(k, dx, 0, B, C, dxAt, B4, C4);
+    if (fresh) k.heap.fill(0, dxAt, dxAt + B4 * C4);
+    else copyIn(k, dx, 0, B, C, dxAt, B4, C4);
     k.dx(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
     copyOut(k, dx, 0, B, C, dxAt, C4);
   }

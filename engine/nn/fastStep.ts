@@ -247,10 +247,9 @@ class Source {
       fusedHere = this.fused && i === L - 1;
     if (this.lanes[i]) {
       if (!fusedHere) this.deltaLoop(i);
-      this.emit(`G.fill(0, ${n.wOff}, ${n.bOff + O});`); // the kernel adds into it (small nodes assign theirs)
-      if (i > 0) this.emit(`DO${i - 1}.fill(0, 0, ${B * C});`);
+      // fresh: the kernels add into zeros that they place themselves (small nodes assign theirs).
       this.emit(
-        `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`,
+        `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O}, true);`,
       );
       return;
     }
