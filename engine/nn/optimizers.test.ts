@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { useSimdKernels } from './denseSimd';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerKind } from './optimizers';
 
 // Shared example: θ₀ = [1, −2] and a fixed gradient sequence g₁, g₂, g₃ (as if read off three backward passes).
@@ -305,8 +306,24 @@ test('stepSquares sums the squares of the applied step over a slice, as inspect(
 });
 
 test('sgd over float32 parameters: the bits of storing θ − lr·(g + λθ) and reading it back, the step included', () => {
-  // Values across the float32 range, −0, subnormals and halfway cases, with and without decay.
-  const n = 4096;
+  // Values across the float32 range, −0 and subnormals, with and without decay; in WebAssembly SIMD (sgdSimd.ts: an
+  // even and an odd length) and in the optimizer's loop (too short for the kernel, or with the kernels off).
+  for (const [n, simd] of [
+    [4096, true],
+    [4097, true],
+    [1000, true],
+    [4097, false],
+  ] as const) {
+    useSimdKernels(simd);
+    try {
+      sgdAgainstReference(n);
+    } finally {
+      useSimdKernels(true);
+    }
+  }
+});
+
+function sgdAgainstReference(n: number): void {
   let s = 12345;
   const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
   const wild = () => {
@@ -331,8 +348,8 @@ test('sgd over float32 parameters: the bits of storing θ − lr·(g + λθ) and
     opt.step(params, g, 0.0123);
     const got = (opt.inspect(0, n) as { step: Float32Array }).step;
     for (let i = 0; i < n; i++) {
-      assert.ok(Object.is(params[i], want[i]), `θ[${i}] with λ = ${weightDecay}: ${params[i]} ≠ ${want[i]}`);
+      assert.ok(Object.is(params[i], want[i]), `θ[${i}] of ${n}, λ = ${weightDecay}: ${params[i]} ≠ ${want[i]}`);
       assert.ok(Object.is(got[i], wantStep[i]), `step[${i}] with λ = ${weightDecay}: ${got[i]} ≠ ${wantStep[i]}`);
     }
   }
-});
+}
