@@ -7,7 +7,9 @@
 // helper that wakes late on a busy machine from making this thread wait.
 //
 // Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
-// FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). The helper starts lazily on
+// FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). A backward pass begins its dW
+// (dwBegin) and copies dx's operands in while the helper, woken, takes the first chunks; then it joins the claiming
+// (join), so that the helper's wake-up and those copies overlap the product. The helper starts lazily on
 // the first large product of a thread user (acquireDenseThreads) and stops when the last one releases; until it is
 // ready, and wherever it cannot start, the products simply run on one thread.
 
@@ -256,6 +258,11 @@ const SHARED_PAGES = 16384;
  * arguments for the whole product (runChunk narrows them to a chunk). Returns once every chunk is computed.
  */
 function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args: readonly number[]): void {
+  complete(h, kernels, post(h, kind, total, args));
+}
+
+/** Posts a product's chunks to both threads (see run); returns their number, for `complete`. */
+function post(h: Helper, kind: number, total: number, args: readonly number[]): number {
   const c = h.control,
     step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
     chunks = Math.ceil(total / step),
@@ -270,6 +277,13 @@ function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args:
   Atomics.store(c, CLAIM, claimWord(tag, chunks, 0));
   Atomics.store(c, SEQ, h.seq);
   Atomics.notify(c, SEQ);
+  return chunks;
+}
+
+/** Claims and computes the posted product's chunks left, then waits until the helper's are done too. */
+function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
+  const c = h.control,
+    tag = h.seq & TAG_MASK;
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
     runChunk(kernels, c, i);
     Atomics.add(c, FINISHED, 1);
@@ -289,6 +303,7 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     if (!helper || helper.control !== control) throw new Error('the dense helper thread is gone');
     return helper;
   };
+  let pending = 0; // chunks of a product begun and not joined
   return {
     memory: k.memory,
     get heap() {
@@ -309,6 +324,16 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     dx(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
       else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
+    },
+    dwBegin(g, dz, x, B, C, OC, cols) {
+      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
+      else pending = post(me(), DW, cols, [g, dz, x, B, C, OC, cols]);
+    },
+    join() {
+      if (!pending) return;
+      const chunks = pending;
+      pending = 0;
+      complete(me(), k, chunks);
     },
     db: k.db, // a sum per output down the batch: too little work to share
     fwds: k.fwds, // rows of at most SMALL_ROW floats: short products
