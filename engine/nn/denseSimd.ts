@@ -41,6 +41,8 @@ export interface SimdKernels {
    * kernels compute it here. No other product may run between the two.
    */
   readonly dwBegin: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
+  /** dx, begun likewise. */
+  readonly dxBegin: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
   readonly join: () => void;
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
@@ -86,6 +88,7 @@ export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Mem
     db: e.db,
     fwds: e.fwds,
     dwBegin: e.dw,
+    dxBegin: e.dx,
     join: () => {},
     heap,
     heapViews: new Map(),
@@ -260,10 +263,17 @@ export function backwardSimd(
   } finally {
     k.join();
   }
-  copyOut(k, grads, wOff, OC, C, gAt, C4);
-  if (dx) {
-    k.dx(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
-    copyOut(k, dx, 0, B, C, dxAt, C4);
+  if (!dx) {
+    copyOut(k, grads, wOff, OC, C, gAt, C4);
+    return true;
   }
+  // And dW goes out while dx is computed (it writes only dxAt…, reads δ and W).
+  k.dxBegin(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
+  try {
+    copyOut(k, grads, wOff, OC, C, gAt, C4);
+  } finally {
+    k.join();
+  }
+  copyOut(k, dx, 0, B, C, dxAt, C4);
   return true;
 }

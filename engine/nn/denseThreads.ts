@@ -8,10 +8,10 @@
 //
 // Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
 // FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). A backward pass begins its dW
-// (dwBegin) and copies dx's operands in while the helper, woken, takes the first chunks; then it joins the claiming
-// (join), so that the helper's wake-up and those copies overlap the product. The helper starts lazily on
-// the first large product of a thread user (acquireDenseThreads) and stops when the last one releases; until it is
-// ready, and wherever it cannot start, the products simply run on one thread.
+// (dwBegin) and copies dx's operands in while the helper, woken, takes the first chunks, then joins the claiming
+// (join); likewise dx (dxBegin) while dW goes out: the helper's wake-up and those copies overlap the products. The
+// helper starts lazily on the first large product of a thread user (acquireDenseThreads) and stops when the last one
+// releases; until it is ready, and wherever it cannot start, the products simply run on one thread.
 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -328,6 +328,10 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     dwBegin(g, dz, x, B, C, OC, cols) {
       if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
       else pending = post(me(), DW, cols, [g, dz, x, B, C, OC, cols]);
+    },
+    dxBegin(dx, dz, w, B, C, OC) {
+      if (B < 8) k.dx(dx, dz, w, B, C, OC);
+      else pending = post(me(), DX, B, [dx, dz, w, B, C, OC]);
     },
     join() {
       if (!pending) return;
