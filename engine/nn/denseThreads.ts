@@ -19,13 +19,16 @@ import { setParallelKernels, simdInstance, type SimdKernels } from './denseSimd'
 import { simdModule } from './denseSimdModule';
 
 /**
- * Products of fewer multiply-adds than this stay on one thread. Measured on the 2-core benchmark machine (busy with
- * other work, so the wake-up of the helper was often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as
- * fast as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×; and N3 (first layer 6.4M) trained at 0.64–0.81×
- * with its first layer split, so that one stays on one thread: waking the helper, the chunk claims and the slower
- * copies into a shared memory cost more than the half the helper takes below some ten million.
+ * Products of fewer multiply-adds than this stay on one thread. First measured on the 2-core benchmark machine busy
+ * with other work (the helper's wake-up often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as fast
+ * as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×, and N3 (first layer 6.4M) trained at 0.64–0.81×
+ * with its first layer split; so the bound was 2^24. Since backward passes overlap their copies with the helper's
+ * chunks (dwBegin/dxBegin) and the step's other work got cheaper, N3 with its first layer split (2^22) trained at
+ * 55.6–60.4k samples/s against 53.7–55.0k unsplit (4 interleaved runs each, load ~1.3), with its 0.5M second layer
+ * split too (2^19) at 56.2–61.5k: no clear gain for more than twice the hand-overs per step, which a busy machine
+ * makes dear (at load 3–3.3, N3 split from 2^19 ran 0.74–1.06× as fast as unsplit, 4 interleaved pairs).
  */
-export const PARALLEL_MIN_MACS = 1 << 24;
+export const PARALLEL_MIN_MACS = 1 << 22;
 
 // The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
 // claims the next chunk (CLAIM: the job's tag, its number of chunks and the next chunk, one word: see claimWord), so
@@ -230,7 +233,7 @@ function startHelper(): Helper | null {
     worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
     const h: Helper = { worker, control, kernels: split(mine, control), seq: 0 };
     helper = h;
-    log?.('dense products of 2^24 multiply-adds or more: shared with a helper thread');
+    log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
     return h;
   } catch (e) {
     unavailable = e instanceof Error ? e.message : String(e);
