@@ -232,3 +232,45 @@ test('the float32 bias gradient (SIMD kernel and twin) is the per-sample float32
     useSimdKernels(true);
   }
 });
+
+test('a fresh backward writes the bits of zeroing dW, db and dx first, whatever they held, on every path', () => {
+  const rng = new Prng(23);
+  try {
+    for (const [B, C, OC] of [...SHAPES, [8, 64, 16], [5, 9, 7], [2, 3, 2]])
+      for (const simd of [true, false])
+        for (const f64 of [false, true]) {
+          useSimdKernels(simd);
+          const wOff = 3,
+            bOff = wOff + OC * C + 2,
+            P = bOff + OC + 1;
+          const make = (a: Float32Array) => (f64 ? new Float64Array(a) : new Float32Array(a));
+          const x = make(wild(rng, B * C)),
+            p = make(wild(rng, P)),
+            dz = make(wild(rng, B * OC));
+          for (let n = 0; n < B; n++) dz[n * OC] = -0; // a column of −0: +0 only where zeros were added
+          const g0 = make(wild(rng, P)),
+            d0 = make(wild(rng, B * C + 5)); // longer than B·C: the rest is not dx's and stays
+          const want = { g: make(new Float32Array(g0)), dx: make(new Float32Array(d0)) };
+          want.g.fill(0, wOff, wOff + OC * C);
+          want.g.fill(0, bOff, bOff + OC);
+          want.dx.fill(0, 0, B * C);
+          denseBackward(want.dx, want.g, dz, x, p, wOff, bOff, B, C, OC);
+          const g = make(new Float32Array(g0)),
+            dx = make(new Float32Array(d0));
+          // Not fresh over the same values first: the kernels' memory then holds them where the fresh call must not look.
+          denseBackward(make(new Float32Array(d0)), make(new Float32Array(g0)), dz, x, p, wOff, bOff, B, C, OC);
+          denseBackward(dx, g, dz, x, p, wOff, bOff, B, C, OC, true);
+          const where = `${B}×${C}→${OC}, SIMD ${simd ? 'on' : 'off'}, float${f64 ? 64 : 32}`;
+          for (const [k, a, b] of [
+            ['g', g, want.g],
+            ['dx', dx, want.dx],
+          ] as const) {
+            const d: number[] = [];
+            for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) d.push(i);
+            assert.deepEqual(d.slice(0, 3), [], `${k} of ${where}: ${d.length} entries differ`);
+          }
+        }
+  } finally {
+    useSimdKernels(true);
+  }
+});

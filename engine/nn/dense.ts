@@ -186,6 +186,8 @@ export function denseForward(
  * @param dz    in  [B, OC]  δ = ∂L/∂z
  * @param x     in  [B, C]
  * @param params in: W [OC, C] at wOff
+ * @param fresh  true: dW, db and dx[0, B·C) are written as if they held zeros before (what they hold is never read),
+ *               the same bits as zeroing them first; the SIMD kernels then skip copying them in.
  */
 export function denseBackward(
   dx: FloatArray | null,
@@ -198,6 +200,7 @@ export function denseBackward(
   B: number,
   C: number,
   OC: number,
+  fresh = false,
 ): void {
   if (
     B * C * OC >= WASM_MIN_MACS &&
@@ -215,14 +218,16 @@ export function denseBackward(
       fits(dz) &&
       fits(x) &&
       fits(params) &&
-      backwardSimd(k, dx, grads, dz, x, params, wOff, bOff, B, C, OC)
+      backwardSimd(k, dx, grads, dz, x, params, wOff, bOff, B, C, OC, fresh)
     )
       return;
+    if (fresh) zero(dx, grads, wOff, bOff, B, C, OC);
     biasGradientLanes(grads, dz, bOff, B, OC);
     weightGradientLanes(grads, dz, x, wOff, B, C, OC);
     if (dx) inputGradientLanes(dx, dz, params, wOff, B, C, OC);
     return;
   }
+  if (fresh) zero(dx, grads, wOff, bOff, B, C, OC);
   // db += Σ_n δ[n, :]: rows of δ in order.
   for (let n = 0; n < B; n++) {
     const r = n * OC;
@@ -230,6 +235,21 @@ export function denseBackward(
   }
   weightGradient(grads, dz, x, wOff, B, C, OC);
   if (dx) inputGradient(dx, dz, params, wOff, B, C, OC);
+}
+
+/** Zeros what a fresh denseBackward writes: dW, db and the first B rows of dx. */
+function zero(
+  dx: FloatArray | null,
+  grads: FloatArray,
+  wOff: number,
+  bOff: number,
+  B: number,
+  C: number,
+  OC: number,
+): void {
+  grads.fill(0, wOff, wOff + OC * C);
+  grads.fill(0, bOff, bOff + OC);
+  dx?.fill(0, 0, B * C);
 }
 
 /** dW[o, :] += Σ_n δ[n, o]·x[n, :], for 4 outputs × 4 samples at a time: rows of dW and x in order. */

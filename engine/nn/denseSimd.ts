@@ -35,6 +35,15 @@ export interface SimdKernels {
   readonly fwds: (z: number, x: number, w: number, b: number, B: number, C: number, OC: number) => void;
   /** g[o] += δ[n, o] for the first B rows in order; OC a multiple of 4 (the row stride of δ). */
   readonly db: (g: number, dz: number, B: number, OC: number) => void;
+  /**
+   * dw, begun: split kernels hand its chunks to the helper at once and return, so that this thread can meanwhile
+   * prepare memory the product does not touch; `join` then takes the chunks left and waits for the rest. Plain
+   * kernels compute it here. No other product may run between the two.
+   */
+  readonly dwBegin: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
+  /** dx, begun likewise. */
+  readonly dxBegin: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
+  readonly join: () => void;
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
   /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
@@ -71,7 +80,19 @@ export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Mem
   const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
   const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db' | 'fwds'>;
   const heap = new Float32Array(e.memory.buffer);
-  return { memory: e.memory, fwd: e.fwd, dw: e.dw, dx: e.dx, db: e.db, fwds: e.fwds, heap, heapViews: new Map() };
+  return {
+    memory: e.memory,
+    fwd: e.fwd,
+    dw: e.dw,
+    dx: e.dx,
+    db: e.db,
+    fwds: e.fwds,
+    dwBegin: e.dw,
+    dxBegin: e.dx,
+    join: () => {},
+    heap,
+    heapViews: new Map(),
+  };
 }
 
 /** Arrays of up to MAX_FLOATS floats take the SIMD path. */
@@ -193,7 +214,10 @@ export function forwardSimd(
   return true;
 }
 
-/** The backward products (dW, db and, unless `dx` is null, dx) in kernel `k`; false as forwardSimd. */
+/**
+ * The backward products (dW, db and, unless `dx` is null, dx) in kernel `k`; false as forwardSimd. `fresh`: the
+ * sums start from zeros in the heap instead of from the arrays' values (denseBackward's `fresh`).
+ */
 export function backwardSimd(
   k: SimdKernels,
   dx: Float32Array | null,
@@ -206,6 +230,7 @@ export function backwardSimd(
   B: number,
   C: number,
   OC: number,
+  fresh = false,
 ): boolean {
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
@@ -220,18 +245,35 @@ export function backwardSimd(
     gbAt = dx ? dxAt + B4 * C4 : wAt;
   if (!reserve(k, gbAt + O4)) return false;
   copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
-  copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
-  k.db(gbAt * 4, dzAt * 4, B, O4);
-  copyOut(k, grads, bOff, 1, OC, gbAt, O4);
   copyIn(k, x, 0, B, C, xAt, B4, C4);
-  copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
-  k.dw(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);
-  copyOut(k, grads, wOff, OC, C, gAt, C4);
-  if (dx) {
-    copyIn(k, params, wOff, OC, C, wAt, O4, C4);
-    copyIn(k, dx, 0, B, C, dxAt, B4, C4);
-    k.dx(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
-    copyOut(k, dx, 0, B, C, dxAt, C4);
+  if (fresh) k.heap.fill(0, gAt, gAt + O4 * C4);
+  else copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
+  // While a helper computes dW (it writes only gAt…, reads δ and x), this thread places db's and dx's operands.
+  k.dwBegin(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);
+  try {
+    if (fresh) k.heap.fill(0, gbAt, gbAt + O4);
+    else copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
+    k.db(gbAt * 4, dzAt * 4, B, O4);
+    copyOut(k, grads, bOff, 1, OC, gbAt, O4);
+    if (dx) {
+      copyIn(k, params, wOff, OC, C, wAt, O4, C4);
+      if (fresh) k.heap.fill(0, dxAt, dxAt + B4 * C4);
+      else copyIn(k, dx, 0, B, C, dxAt, B4, C4);
+    }
+  } finally {
+    k.join();
   }
+  if (!dx) {
+    copyOut(k, grads, wOff, OC, C, gAt, C4);
+    return true;
+  }
+  // And dW goes out while dx is computed (it writes only dxAt…, reads δ and W).
+  k.dxBegin(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
+  try {
+    copyOut(k, grads, wOff, OC, C, gAt, C4);
+  } finally {
+    k.join();
+  }
+  copyOut(k, dx, 0, B, C, dxAt, C4);
   return true;
 }

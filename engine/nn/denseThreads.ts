@@ -7,9 +7,11 @@
 // helper that wakes late on a busy machine from making this thread wait.
 //
 // Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
-// FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). The helper starts lazily on
-// the first large product of a thread user (acquireDenseThreads) and stops when the last one releases; until it is
-// ready, and wherever it cannot start, the products simply run on one thread.
+// FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). A backward pass begins its dW
+// (dwBegin) and copies dx's operands in while the helper, woken, takes the first chunks, then joins the claiming
+// (join); likewise dx (dxBegin) while dW goes out: the helper's wake-up and those copies overlap the products. The
+// helper starts lazily on the first large product of a thread user (acquireDenseThreads) and stops when the last one
+// releases; until it is ready, and wherever it cannot start, the products simply run on one thread.
 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -17,13 +19,16 @@ import { setParallelKernels, simdInstance, type SimdKernels } from './denseSimd'
 import { simdModule } from './denseSimdModule';
 
 /**
- * Products of fewer multiply-adds than this stay on one thread. Measured on the 2-core benchmark machine (busy with
- * other work, so the wake-up of the helper was often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as
- * fast as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×; and N3 (first layer 6.4M) trained at 0.64–0.81×
- * with its first layer split, so that one stays on one thread: waking the helper, the chunk claims and the slower
- * copies into a shared memory cost more than the half the helper takes below some ten million.
+ * Products of fewer multiply-adds than this stay on one thread. First measured on the 2-core benchmark machine busy
+ * with other work (the helper's wake-up often slow): split products of 0.3–1M multiply-adds ran 0.6–0.85× as fast
+ * as on one thread, 4–6M 0.8–1.2×, 134M (an N5 layer) 1.24–1.5×, and N3 (first layer 6.4M) trained at 0.64–0.81×
+ * with its first layer split; so the bound was 2^24. Since backward passes overlap their copies with the helper's
+ * chunks (dwBegin/dxBegin) and the step's other work got cheaper, N3 with its first layer split (2^22) trained at
+ * 55.6–60.4k samples/s against 53.7–55.0k unsplit (4 interleaved runs each, load ~1.3), with its 0.5M second layer
+ * split too (2^19) at 56.2–61.5k: no clear gain for more than twice the hand-overs per step, which a busy machine
+ * makes dear (at load 3–3.3, N3 split from 2^19 ran 0.74–1.06× as fast as unsplit, 4 interleaved pairs).
  */
-export const PARALLEL_MIN_MACS = 1 << 24;
+export const PARALLEL_MIN_MACS = 1 << 22;
 
 // The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
 // claims the next chunk (CLAIM: the job's tag, its number of chunks and the next chunk, one word: see claimWord), so
@@ -228,7 +233,7 @@ function startHelper(): Helper | null {
     worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
     const h: Helper = { worker, control, kernels: split(mine, control), seq: 0 };
     helper = h;
-    log?.('dense products of 2^24 multiply-adds or more: shared with a helper thread');
+    log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
     return h;
   } catch (e) {
     unavailable = e instanceof Error ? e.message : String(e);
@@ -256,6 +261,11 @@ const SHARED_PAGES = 16384;
  * arguments for the whole product (runChunk narrows them to a chunk). Returns once every chunk is computed.
  */
 function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args: readonly number[]): void {
+  complete(h, kernels, post(h, kind, total, args));
+}
+
+/** Posts a product's chunks to both threads (see run); returns their number, for `complete`. */
+function post(h: Helper, kind: number, total: number, args: readonly number[]): number {
   const c = h.control,
     step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
     chunks = Math.ceil(total / step),
@@ -270,6 +280,13 @@ function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args:
   Atomics.store(c, CLAIM, claimWord(tag, chunks, 0));
   Atomics.store(c, SEQ, h.seq);
   Atomics.notify(c, SEQ);
+  return chunks;
+}
+
+/** Claims and computes the posted product's chunks left, then waits until the helper's are done too. */
+function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
+  const c = h.control,
+    tag = h.seq & TAG_MASK;
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
     runChunk(kernels, c, i);
     Atomics.add(c, FINISHED, 1);
@@ -289,6 +306,7 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     if (!helper || helper.control !== control) throw new Error('the dense helper thread is gone');
     return helper;
   };
+  let pending = 0; // chunks of a product begun and not joined
   return {
     memory: k.memory,
     get heap() {
@@ -309,6 +327,20 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     dx(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
       else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
+    },
+    dwBegin(g, dz, x, B, C, OC, cols) {
+      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
+      else pending = post(me(), DW, cols, [g, dz, x, B, C, OC, cols]);
+    },
+    dxBegin(dx, dz, w, B, C, OC) {
+      if (B < 8) k.dx(dx, dz, w, B, C, OC);
+      else pending = post(me(), DX, B, [dx, dz, w, B, C, OC]);
+    },
+    join() {
+      if (!pending) return;
+      const chunks = pending;
+      pending = 0;
+      complete(me(), k, chunks);
     },
     db: k.db, // a sum per output down the batch: too little work to share
     fwds: k.fwds, // rows of at most SMALL_ROW floats: short products

@@ -59,10 +59,10 @@ export function compileFastStep(
   const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', ...Object.keys(HELPERS)];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
   values.push(...Object.values(HELPERS));
-  m.acts.forEach((a, i) => (names.push(`A${i}`), values.push(a)));
+  m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
   m.nodes.forEach((_, i) => {
-    names.push(`Z${i}`, `D${i}`, `DO${i}`);
-    values.push(m.zs[i], m.deltas[i], m.dOuts[i]);
+    names.push(`Z${i}`, `D${i}`, `DO${i}`, `ZI${i}`, `DI${i}`, `DOI${i}`);
+    values.push(m.zs[i], m.deltas[i], m.dOuts[i], bits(m.zs[i]), bits(m.deltas[i]), bits(m.dOuts[i]));
   });
   // See the file header: the text comes from numbers and the templates below only.
   const factory = new Function(...names, `"use strict";\nreturn function step() {\n${src.body()}\n};`) as (
@@ -77,6 +77,19 @@ export function compileFastStep(
     },
   };
 }
+
+/** The bits of a float32 buffer (the relu loops' masks), or null for another kind of buffer. */
+function bits(a: unknown): Int32Array | null {
+  return a instanceof Float32Array ? new Int32Array(a.buffer, a.byteOffset, a.length) : null;
+}
+
+/**
+ * In the bits of a float32 z (an int32 v), all ones when z > 0 (1 ≤ v ≤ 0x7f800000: the positive subnormals,
+ * normals and +∞, not NaN), else 0: relu(z) = v & mask, relu′(z)·d = bits(d) & mask. The same float32 values as
+ * `z > 0 ? z : 0` (+0 where z ≤ 0 or NaN) without the branch, which random signs mispredict half the time
+ * (~5 ns against ~1 per value: N5's four relu loops over 128×1024 values).
+ */
+const positiveMask = (v: string) => `~(((0x7f800000 - ${v}) | (${v} - 1)) >> 31)`;
 
 /** What the generated code calls, by the names it uses. */
 const HELPERS = {
@@ -233,6 +246,10 @@ class Source {
       this.emit(`sigmoid32Into(A${i + 1}, Z${i}, ${len});`);
       return;
     }
+    if (n.activation === 'relu') {
+      this.emit(`for (let k = 0; k < ${len}; k++) { const v = ZI${i}[k]; AI${i + 1}[k] = v & ${positiveMask('v')}; }`);
+      return;
+    }
     this.emit(
       `for (let k = 0; k < ${len}; k++) { const z = Z${i}[k]; A${i + 1}[k] = ${activation(n.activation, 'z', n.slope)}; }`,
     );
@@ -247,10 +264,9 @@ class Source {
       fusedHere = this.fused && i === L - 1;
     if (this.lanes[i]) {
       if (!fusedHere) this.deltaLoop(i);
-      this.emit(`G.fill(0, ${n.wOff}, ${n.bOff + O});`); // the kernel adds into it (small nodes assign theirs)
-      if (i > 0) this.emit(`DO${i - 1}.fill(0, 0, ${B * C});`);
+      // fresh: the kernels add into zeros that they place themselves (small nodes assign theirs).
       this.emit(
-        `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O});`,
+        `denseBackward(${i > 0 ? `DO${i - 1}` : 'null'}, G, D${i}, A${i}, P, ${n.wOff}, ${n.bOff}, ${B}, ${C}, ${O}, true);`,
       );
       return;
     }
@@ -309,6 +325,12 @@ class Source {
     if (n.activation === 'tanh') {
       // derivative()'s expression for tanh, fround(da·(1 − a·a)), two values at a time in WebAssembly.
       this.emit(`tanhDeltaArray(D${i}, DO${i}, A${i + 1}, ${len});`);
+      return;
+    }
+    if (n.activation === 'relu') {
+      this.emit(
+        `for (let k = 0; k < ${len}; k++) { const v = ZI${i}[k]; DI${i}[k] = DOI${i}[k] & ${positiveMask('v')}; }`,
+      );
       return;
     }
     const d = derivative(n.activation, `DO${i}[k]`, `Z${i}[k]`, `A${i + 1}[k]`, n.slope);

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { useSimdKernels } from './denseSimd';
 import { createOptimizer, OPTIMIZER_DEFAULTS, type OptimizerConfig, type OptimizerKind } from './optimizers';
 
 // Shared example: θ₀ = [1, −2] and a fixed gradient sequence g₁, g₂, g₃ (as if read off three backward passes).
@@ -303,3 +304,52 @@ test('stepSquares sums the squares of the applied step over a slice, as inspect(
     assert.throws(() => opt.stepSquares(3, 3), RangeError);
   }
 });
+
+test('sgd over float32 parameters: the bits of storing θ − lr·(g + λθ) and reading it back, the step included', () => {
+  // Values across the float32 range, −0 and subnormals, with and without decay; in WebAssembly SIMD (sgdSimd.ts: an
+  // even and an odd length) and in the optimizer's loop (too short for the kernel, or with the kernels off).
+  for (const [n, simd] of [
+    [4096, true],
+    [4097, true],
+    [1000, true],
+    [4097, false],
+  ] as const) {
+    useSimdKernels(simd);
+    try {
+      sgdAgainstReference(n);
+    } finally {
+      useSimdKernels(true);
+    }
+  }
+});
+
+function sgdAgainstReference(n: number): void {
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const wild = () => {
+    const r = rnd();
+    return r < -0.95 ? -0 : r < -0.9 ? 1e-40 * rnd() : rnd() * 10 ** Math.floor(rnd() * 12);
+  };
+  for (const weightDecay of [0, 0.01, 0.3]) {
+    const p0 = Float32Array.from({ length: n }, wild),
+      g = Float32Array.from({ length: n }, wild);
+    const want = new Float32Array(p0),
+      wantStep = new Float32Array(n);
+    for (const lr of [0.1, 0.0123]) {
+      for (let i = 0; i < n; i++) {
+        const p = want[i];
+        want[i] = p - lr * (g[i] + weightDecay * p);
+        wantStep[i] = want[i] - p;
+      }
+    }
+    const opt = createOptimizer({ kind: 'sgd', lr: 0.1, weightDecay }, n),
+      params = new Float32Array(p0);
+    opt.step(params, g, 0.1);
+    opt.step(params, g, 0.0123);
+    const got = (opt.inspect(0, n) as { step: Float32Array }).step;
+    for (let i = 0; i < n; i++) {
+      assert.ok(Object.is(params[i], want[i]), `θ[${i}] of ${n}, λ = ${weightDecay}: ${params[i]} ≠ ${want[i]}`);
+      assert.ok(Object.is(got[i], wantStep[i]), `step[${i}] with λ = ${weightDecay}: ${got[i]} ≠ ${wantStep[i]}`);
+    }
+  }
+}

@@ -1,5 +1,6 @@
 // Optimizers (sgd, momentum/Nesterov, rmsprop, adam, adamw): one loop over the whole flat parameter buffer per step, state in parallel buffers.
 
+import { sgdSimd } from './sgdSimd';
 import type { FloatArray } from './tensor';
 
 /**
@@ -215,6 +216,23 @@ class Sgd extends Base implements Optimizer {
     this.check(params, grads, lr);
     const wd = this.config.weightDecay;
     const last = this.lastStep;
+    if (params instanceof Float32Array) {
+      // In WebAssembly SIMD where it runs and pays (sgdSimd.ts: the same bits), else this loop.
+      if (grads instanceof Float32Array && sgdSimd(params, grads, last, lr, wd)) {
+        this.t++;
+        return;
+      }
+      // The same numbers as the loop below: fround is the rounding of the float32 store, so q is what reading
+      // params[i] back would give; without that store-and-reload, N5's 2.1M-parameter update took ~20 % longer.
+      for (let i = 0, n = params.length; i < n; i++) {
+        const p = params[i],
+          q = Math.fround(p - lr * (grads[i] + wd * p));
+        params[i] = q;
+        last[i] = q - p;
+      }
+      this.t++;
+      return;
+    }
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
       // With λ = 0 this is exactly p − lr·g (0·p = 0 for finite p), so plain SGD is bit-identical to before decay existed.

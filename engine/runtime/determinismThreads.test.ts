@@ -36,8 +36,11 @@ interface Outcome {
   readonly helped: number;
 }
 
-/** Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter). */
-function train(spec: NetworkSpec, threads: number, steps: number, simd = true): Outcome {
+/**
+ * Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter): event by event, or with
+ * `whole` by advanceStep (the generated step where the network has one: fastStep.ts).
+ */
+function train(spec: NetworkSpec, threads: number, steps: number, simd = true, whole = false): Outcome {
   useSimdKernels(simd);
   const t = new Trainer(spec, { threads });
   try {
@@ -45,6 +48,11 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true): 
     const before = denseSplitCount();
     const losses: number[] = [];
     while (t.step < steps) {
+      if (whole) {
+        if (!t.advanceStep()) break;
+        losses.push(t.loss);
+        continue;
+      }
       const ev = t.advance();
       if (!ev) break;
       if (ev.phase === 'loss') losses.push(t.loss);
@@ -147,18 +155,25 @@ for (const { name, spec, steps, all } of SHAPED) {
     const one = train(s, 1, steps);
     // N3's products are below the shipped threshold: split them all (the split is what is tested, not its speed).
     if (all) setParallelThreshold(0);
-    let two: Outcome;
+    let two: Outcome, wholeTwo: Outcome;
     try {
       two = train(s, 2, steps);
+      // The generated step: its backward passes start from zeros in the kernels' memory, and a helper computes dW
+      // while this thread places dx's operands (denseSimd.ts backwardSimd).
+      wholeTwo = train(s, 2, steps, true, true);
     } finally {
       setParallelThreshold(undefined);
     }
     const js = train(s, 2, steps, false);
+    const wholeOne = train(s, 1, steps, true, true);
     assert.ok(two.splits > 0, 'the large products were split');
     assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
+    assert.ok(wholeTwo.splits > 0 && wholeTwo.helped > 0, 'the generated step split its products too');
     assert.equal(js.splits, 0, 'the JavaScript twins run on one thread');
     assertSame(one, two, 'two threads');
     assertSame(one, js, 'JavaScript twins');
+    assertSame(one, wholeOne, 'generated step, one thread');
+    assertSame(one, wholeTwo, 'generated step, two threads');
     await helperGone();
   });
 }

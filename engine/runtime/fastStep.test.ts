@@ -204,3 +204,39 @@ test('a forward pass that overflows fails at the loss event either way, the grad
   assert.ok(fast.model.grads.every((g) => g === 0));
   assert.deepEqual(snapshot(fast), snapshot(slow));
 });
+
+test('relu layers in the float32 lanes (their branch-free masks): ±∞ and NaN outputs leave the same activations', () => {
+  // 8×3→40 and 8×40→30: both layers in the lanes, where the generated step applies relu by the bits of z.
+  const spec = network({
+    input: 3,
+    layers: ['40 relu', '30 relu', '2 identity'],
+    loss: 'mse',
+    batch: 8,
+    rows: 16,
+    outputs: 2,
+  });
+  assert.ok(generated(spec));
+  const slow = new Trainer(spec),
+    fast = new Trainer(spec);
+  for (let k = 0; k < 3; k++) {
+    for (const s = slow.step; slow.step === s && slow.advance(););
+    fast.advanceStep();
+  }
+  assert.deepEqual(snapshot(fast), snapshot(slow));
+  // First layer: huge weights of both signs, so its outputs are ±∞ and finite values of either sign; the second
+  // layer then sums ∞ − ∞ = NaN in some outputs and ±∞ in others.
+  for (const t of [slow, fast]) {
+    const p = t.model.params;
+    for (let k = 0; k < 120; k++) p[k] = k % 3 === 0 ? 3e38 : k % 3 === 1 ? -3e38 : p[k];
+    p[120] = NaN; // a NaN with the sign bit clear (∞ − ∞ gives one with it set on x86): relu(NaN) is +0 all the same
+  }
+  const failure = (f: () => unknown) =>
+    assert.throws(f, (e) => e instanceof NonFiniteError && /^loss is/.test(e.message));
+  failure(() => {
+    for (const s = slow.step; slow.step === s && slow.advance(););
+  });
+  failure(() => fast.advanceStep());
+  const z = [...fast.model.zs[0], ...fast.model.zs[1]];
+  assert.ok(z.includes(Infinity) && z.includes(-Infinity) && z.some(Number.isNaN), 'z holds +∞, −∞ and NaN');
+  assert.deepEqual(snapshot(fast), snapshot(slow));
+});

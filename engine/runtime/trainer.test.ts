@@ -143,3 +143,28 @@ test('the clip event measures the gradients and their global norm in one pass: t
     }
   }
 });
+
+test('every step loads its data rows in order as its input batch, wide rows (copied whole) and narrow ones', () => {
+  for (const C of [3, 70]) {
+    const rows = 10,
+      batch = 4;
+    const lines = ['network n', `  input ${C}`, '  dense h 2 relu', '  dense o 1 identity', 'loss mse', '', 'data'];
+    for (let r = 0; r < rows; r++)
+      lines.push(`  ${Array.from({ length: C }, (_, j) => String(r * 1000 + j + 0.5)).join(' ')} -> ${r}`);
+    lines.push('', 'train', '  epochs 2', `  batch ${batch}`, '  optimizer sgd lr=0.01', '  shuffle off', '  seed 1');
+    const r = parseNnet(lines.join('\n') + '\n');
+    assert.deepEqual(r.diagnostics, []);
+    const t = new Trainer(r.spec!);
+    for (let step = 0; step < 5; step++) {
+      const first = [0, 4, 8, 0, 4][step]; // batches of 4, 4 and 2 rows per epoch
+      const B = Math.min(batch, rows - first);
+      const e = t.advance()!; // the first event of the step loads its batch
+      assert.equal(e.phase, 'forward');
+      const x = t.model.acts[0];
+      for (let n = 0; n < B; n++)
+        for (const j of [0, 1, C - 1])
+          assert.equal(x[n * C + j], (first + n) * 1000 + j + 0.5, `C = ${C}, step ${step}, row ${n}, input ${j}`);
+      for (const s = t.step; t.step === s && t.advance(););
+    }
+  }
+});

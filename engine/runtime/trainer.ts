@@ -590,10 +590,12 @@ export class Trainer {
       y = this.yBatch,
       xAll = this.xAll,
       yAll = this.yAll;
-    // Element by element: a subarray per row would allocate two views per sample, which tiny networks feel.
+    // Element by element: a subarray per row would allocate two views per sample, which tiny networks feel. Rows of
+    // 64 inputs or more are copied by set, whose view costs less than the loop (N3's 784: ~1 µs a row by the loop).
     for (let r = 0; r < B; r++) {
       const row = rows[start + r];
-      for (let j = 0, s = row * C, d = r * C; j < C; j++) x[d + j] = xAll[s + j];
+      if (C >= 64) x.set(xAll.subarray(row * C, row * C + C), r * C);
+      else for (let j = 0, s = row * C, d = r * C; j < C; j++) x[d + j] = xAll[s + j];
       for (let j = 0, s = row * K, d = r * K; j < K; j++) y[d + j] = yAll[s + j];
     }
     this.batchSize = B;

@@ -1,0 +1,169 @@
+// The SGD update of a float32 parameter buffer in WebAssembly SIMD, two float64 lanes at a time: θ ← θ − lr·(g + λθ)
+// and the applied step θ_new − θ_old, the same bits as optimizers.ts's loop. The JavaScript loop converts every
+// value between float32 and float64 one at a time (~3–4 ns per parameter: a quarter of N3's step); here the
+// conversions and the arithmetic take two lanes per instruction, and the copies in and out of the module's memory
+// run at memcpy speed (N3's step: ~10 % less CPU time).
+//
+// Why the same bits: per parameter the kernel does what the loop does, in float64 and in the same order — wd·θ,
+// g + that, lr·that, θ − that —, each an IEEE operation that WebAssembly neither fuses nor reorders, then rounds
+// to float32 (f32x4.demote_f64x2_zero: round to nearest even, like Math.fround and the float32 store); the step is
+// the float64 difference of the two float32 values, rounded once. Only a NaN's payload may differ, as anywhere.
+
+import { simdKernelsAvailable } from './denseSimd';
+import { Body, I32, uleb, V128 } from './wasmEncoder';
+
+const F64 = 0x7c;
+
+/** f64x2 and v128 opcodes used below (after the 0xfd prefix). */
+const OP = {
+  load64Zero: 0x5d,
+  store64Lane: 0x5b,
+  promote: 0x5f,
+  demote: 0x5e,
+  splat: 0x14,
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+} as const;
+
+/** `sgd(p, g, last, pairs, lr, wd)`: byte addresses; p[k] updated in place, last[k] the applied step. */
+function sgdBody(): Body {
+  const f = new Body(6);
+  const p = 0,
+    g = 1,
+    last = 2,
+    pairs = 3,
+    lr = 4,
+    wd = 5;
+  const [i, end] = f.locals(I32, 2);
+  const [lrv, wdv, pv, qv] = f.locals(V128, 4);
+  const load = (base: number) => f.get(base).get(i).add().simd(OP.load64Zero, 3, 0).simd(OP.promote);
+  f.get(pairs).i32(8).mul().set(end);
+  f.op(0x02, 0x40).get(pairs).op(0x45 /* i32.eqz */, 0x0d /* br_if */, 0);
+  f.get(lr).simd(OP.splat).set(lrv).get(wd).simd(OP.splat).set(wdv).i32(0).set(i);
+  f.repeat(i, 8, end, () => {
+    load(p).set(pv);
+    // q = float32(θ − lr·(g + λ·θ))
+    f.get(p).get(i).add().get(pv).get(lrv);
+    load(g)
+      .get(wdv)
+      .get(pv)
+      .simd(OP.mul)
+      .simd(OP.add)
+      .simd(OP.mul)
+      .simd(OP.sub)
+      .simd(OP.demote)
+      .tee(qv)
+      .simd(OP.store64Lane, 3, 0, 0);
+    // step = float32(q − θ)
+    f.get(last).get(i).add().get(qv).simd(OP.promote).get(pv).simd(OP.sub).simd(OP.demote);
+    f.simd(OP.store64Lane, 3, 0, 0);
+  });
+  f.op(0x0b); // end block
+  return f;
+}
+
+/** The module: memory (exported) and sgd. */
+function sgdModule(): Uint8Array<ArrayBuffer> {
+  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+  const name = (str: string) => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, 6, I32, I32, I32, I32, F64, F64, 0]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 2, 0],
+        [...name('sgd'), 0, 0],
+      ]),
+    ),
+    ...section(10, vec([sgdBody().encode()])),
+  ]);
+}
+
+interface Kernel {
+  readonly memory: WebAssembly.Memory;
+  readonly sgd: (p: number, g: number, last: number, pairs: number, lr: number, wd: number) => void;
+  heap: Float32Array;
+  /** Views of the heap by offset and length, made once and reused; cleared when the memory grows. */
+  readonly views: Map<number, Map<number, Float32Array>>;
+}
+
+let kernel: Kernel | null | undefined;
+
+function instance(): Kernel | null {
+  if (!simdKernelsAvailable()) return null; // off with the dense kernels (tests, the JavaScript-only bench engine)
+  if (kernel === undefined) {
+    try {
+      const e = new WebAssembly.Instance(new WebAssembly.Module(sgdModule())).exports as unknown as Pick<
+        Kernel,
+        'memory' | 'sgd'
+      >;
+      kernel = { ...e, heap: new Float32Array(e.memory.buffer), views: new Map() };
+    } catch {
+      kernel = null; // no WebAssembly SIMD here: the optimizer's loop does it
+    }
+  }
+  return kernel;
+}
+
+/** Below this many parameters the copies' and the call's fixed cost outweigh the kernel's gain. */
+const SIMD_MIN_PARAMS = 1024;
+/**
+ * Above this many parameters the loop does it: the buffers no longer stay in cache, the four copies cost what the
+ * kernel saves (N5's 2.1M parameters: the same step time either way, CPU time) and the module's memory would hold
+ * 12 more bytes per parameter. At this bound it holds 6 MB.
+ */
+const SIMD_MAX_PARAMS = 1 << 19;
+
+/** Makes the heap hold `floats` floats; false when the memory cannot grow that far. */
+function reserve(k: Kernel, floats: number): boolean {
+  if (k.heap.length >= floats) return true;
+  try {
+    k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
+  } catch {
+    return false;
+  }
+  k.heap = new Float32Array(k.memory.buffer);
+  k.views.clear();
+  return true;
+}
+
+/** heap[at, at + len) as a view made once. */
+function heapView(k: Kernel, at: number, len: number): Float32Array {
+  let byLen = k.views.get(at);
+  if (!byLen) k.views.set(at, (byLen = new Map()));
+  let v = byLen.get(len);
+  if (!v) byLen.set(len, (v = k.heap.subarray(at, at + len)));
+  return v;
+}
+
+/**
+ * params[k] ← float32(params[k] − lr·(grads[k] + wd·params[k])) and last[k] ← float32(new − old) for every k, in
+ * the SIMD kernel; false (nothing written) when it is off, missing, the buffer is small, or the memory cannot hold
+ * it (the caller then runs its loop, with the same results).
+ */
+export function sgdSimd(
+  params: Float32Array,
+  grads: Float32Array,
+  last: Float32Array,
+  lr: number,
+  wd: number,
+): boolean {
+  const n = params.length;
+  if (n < SIMD_MIN_PARAMS || n > SIMD_MAX_PARAMS || grads.length !== n || last.length !== n) return false;
+  const k = instance();
+  const n2 = (n + 1) & ~1;
+  if (!k || !reserve(k, 3 * n2)) return false;
+  const heap = k.heap;
+  heap.set(params, 0);
+  heap.set(grads, n2);
+  if (n2 > n) heap[n] = heap[n2 + n] = 0; // the odd length's partner, computed and never copied back
+  k.sgd(0, n2 * 4, 2 * n2 * 4, n2 / 2, lr, wd);
+  params.set(heapView(k, 0, n));
+  last.set(heapView(k, 2 * n2, n));
+  return true;
+}
