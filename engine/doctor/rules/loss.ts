@@ -112,8 +112,24 @@ export function lossSpike(): Rule {
       i = at,
       sum = run[0],
       largest = run[1],
-      start = first;
-    for (let k = from, o = from * stride; k < to; k++, o += stride) {
+      start = first,
+      begin = from;
+    if (fits && n >= len && to - from > len && belowStart(r, i, w, rows, stride, from, to, start)) {
+      // No step here can hit: only the ring moves, to the last 2w losses where the steps one by one leave them, and
+      // the window is summed afresh (as every w steps below: the sum only tells steps that cannot hit, within a margin).
+      const m = n + to - from;
+      for (let j = m - len; j < m; j++) r[j % len] = rows[(from + j - n) * stride + PREVIOUS_LOSS];
+      n = m;
+      i = m % len;
+      begin = to;
+      sum = largest = 0;
+      for (let j = n - w, q = j % len; j < n; j++) {
+        sum += r[q];
+        largest = Math.max(largest, Math.abs(r[q]));
+        if (++q === len) q = 0;
+      }
+    }
+    for (let k = begin, o = k * stride; k < to; k++, o += stride) {
       const loss = rows[o + PREVIOUS_LOSS];
       // While the window fits the ring (len = size), n % len is `i` and (n − w) % len is w away from it.
       if (fits && n >= w) sum -= r[i >= w ? i - w : i + w];
@@ -191,6 +207,40 @@ function reportSpike(
     message: () =>
       `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
   });
+}
+
+/**
+ * True when no window of w losses that ends at steps from..to−1 (rows as in lossSpike's scan) can have a mean above
+ * `start`: every loss of those steps, and of the last w before them (the ring of 2w, which holds the step after them
+ * at slot i), is below it by more than any rounding of a mean of w of them (the margin of lossSpike's running sum).
+ * One pass over the losses, where each step's exact check would keep two sums and a ring (a run that learns spends
+ * most of its steps below where it started).
+ */
+function belowStart(
+  ring: Float64Array,
+  i: number,
+  w: number,
+  rows: Float64Array,
+  stride: number,
+  from: number,
+  to: number,
+  start: number,
+): boolean {
+  const len = ring.length;
+  let top = -Infinity,
+    largest = 0;
+  for (let q = i >= w ? i - w : i + w, c = 0; c < w; c++) {
+    top = Math.max(top, ring[q]);
+    largest = Math.max(largest, Math.abs(ring[q]));
+    if (++q === len) q = 0;
+  }
+  for (let o = from * stride + PREVIOUS_LOSS, end = to * stride; o < end; o += stride) {
+    const loss = rows[o];
+    top = Math.max(top, loss);
+    largest = Math.max(largest, Math.abs(loss));
+  }
+  // NaN anywhere (or a start of NaN) answers false: the steps one by one handle it.
+  return top < start - 1e-9 * w * largest;
 }
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */
