@@ -211,10 +211,11 @@ function reportSpike(
 
 /**
  * True when no window of w losses that ends at steps from..to−1 (rows as in lossSpike's scan) can have a mean above
- * `start`: every loss of those steps, and of the last w before them (the ring of 2w, which holds the step after them
- * at slot i), is below it by more than any rounding of a mean of w of them (the margin of lossSpike's running sum).
- * One pass over the losses, where each step's exact check would keep two sums and a ring (a run that learns spends
- * most of its steps below where it started).
+ * `start`: the largest of their sums (kept by adding each step's loss and taking off the one w before it, the first w
+ * of those from the ring of 2w, which holds the step after them at slot i), over w, is below it by more than the
+ * running sum's error and a mean's rounding (the margin of lossSpike's running sum). One pass over the losses with
+ * one sum, where each step's own check keeps two sums and a ring (a run that learns spends most of its steps below
+ * where it started).
  */
 function belowStart(
   ring: Float64Array,
@@ -227,20 +228,32 @@ function belowStart(
   start: number,
 ): boolean {
   const len = ring.length;
-  let top = -Infinity,
+  let sum = 0,
+    top = -Infinity,
     largest = 0;
+  // The window of the w losses before the block: slots i − w … i − 1 of the ring.
   for (let q = i >= w ? i - w : i + w, c = 0; c < w; c++) {
-    top = Math.max(top, ring[q]);
+    sum += ring[q];
     largest = Math.max(largest, Math.abs(ring[q]));
     if (++q === len) q = 0;
   }
-  for (let o = from * stride + PREVIOUS_LOSS, end = to * stride; o < end; o += stride) {
+  const first = Math.min(to, from + w);
+  // The block's first w steps take off the ring's losses, those after them the block's own.
+  for (let k = from, o = from * stride + PREVIOUS_LOSS, q = i >= w ? i - w : i + w; k < first; k++, o += stride) {
     const loss = rows[o];
-    top = Math.max(top, loss);
+    sum += loss - ring[q];
+    top = Math.max(top, sum);
+    largest = Math.max(largest, Math.abs(loss));
+    if (++q === len) q = 0;
+  }
+  for (let o = first * stride + PREVIOUS_LOSS, end = to * stride, back = w * stride; o < end; o += stride) {
+    const loss = rows[o];
+    sum += loss - rows[o - back];
+    top = Math.max(top, sum);
     largest = Math.max(largest, Math.abs(loss));
   }
   // NaN anywhere (or a start of NaN) answers false: the steps one by one handle it.
-  return top < start - 1e-9 * w * largest;
+  return top / w < start - 1e-9 * w * largest;
 }
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */
