@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
 import { Trainer } from '../runtime/trainer';
 import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
-import { StepSeries } from './series';
+import { LOSS, NORM_AFTER, NORM_BEFORE, PREVIOUS_LOSS, STEP, StepSeries } from './series';
 import { DEFAULT_THRESHOLDS } from './thresholds';
 import { net } from './testing';
 import type { UpdateStats } from './types';
@@ -32,17 +32,27 @@ test('a step recorded in one call holds what its clip and update events record',
     one.recordStep(t, t.step - 1);
     two.recordClip(t, t.step - 1);
     two.closeStep(t);
+    // Each number where the rules read it: the trainer's, as the step left them.
+    assert.deepEqual(
+      [STEP, LOSS, PREVIOUS_LOSS, NORM_BEFORE, NORM_AFTER].map((f) => one.at(s, f)),
+      [t.step - 1, t.loss, t.previousLoss, t.clip.normBefore, t.clip.normAfter],
+    );
+    assert.deepEqual(
+      one.nodes.map((_, j) => [one.gradNorm(s, j), one.meanAbsGrad(s, j)]),
+      one.nodes.map((i) => [t.gradNorm[i], t.meanAbsGrad[i]]),
+    );
   }
   t.dispose();
   assert.equal(one.length, 50);
   assert.equal(one.open, false);
-  for (const key of ['step', 'loss', 'previousLoss', 'normBefore', 'normAfter', 'gradNorm', 'meanAbsGrad'] as const)
-    assert.deepEqual(one[key], two[key], key);
+  assert.equal(one.width, 3);
+  // Every number of every row alike.
+  assert.deepEqual(one.rows, two.rows);
   // Not all alike: the rows differ from step to step, so a slot written twice or skipped would show.
-  assert.notEqual(one.loss[0], one.loss[1]);
-  assert.notEqual(one.gradNorm[0], one.gradNorm[one.width]);
+  assert.notEqual(one.at(0, LOSS), one.at(1, LOSS));
+  assert.notEqual(one.gradNorm(0, 0), one.gradNorm(1, 0));
   // Two micro-batches a step: the step's mean loss (previousLoss) is not its last micro-batch's (loss).
-  assert.notEqual(one.previousLoss[3], one.loss[3]);
+  assert.notEqual(one.at(3, PREVIOUS_LOSS), one.at(3, LOSS));
 });
 
 test("the update measured over the matrices' ranges is the walk over the model's nodes, bit for bit", () => {

@@ -1,26 +1,34 @@
 // The per-step numbers the doctor's series rules read (loss, clip norms, per-layer gradient statistics the trainer
-// measured), copied into preallocated typed arrays at each step so the rules can look at many steps at once.
+// measured), copied into one preallocated typed array at each step so the rules can look at many steps at once.
 
 import type { Trainer } from '../runtime/trainer';
 
 /**
- * Steps recorded since the series rules last looked (Doctor): slot k holds step `step[k]`, as the trainer left it at
- * that step's clip event (`loss`, the clip norms, per weighted node ‖∂L/∂W‖ and mean |∂L/∂W|) and at its update
- * event (`previousLoss`: the step's mean loss over its micro-batches).
+ * Where each number of a step sits in its row of StepSeries.rows: the step, its `loss` at the clip event (the last
+ * micro-batch's), its mean loss over its micro-batches at the update event (`previousLoss`), the clip norms, then per
+ * weighted node j its ‖∂L/∂W‖ at GRADS + 2j and its mean |∂L/∂W| at GRADS + 2j + 1.
+ */
+export const STEP = 0,
+  LOSS = 1,
+  PREVIOUS_LOSS = 2,
+  NORM_BEFORE = 3,
+  NORM_AFTER = 4,
+  GRADS = 5;
+
+/**
+ * Steps recorded since the series rules last looked (Doctor): row k (numbers k × stride on, see STEP…GRADS) holds
+ * step `rows[k × stride + STEP]`, as the trainer left it at that step's clip event and at its update event. One
+ * array of rows rather than an array per number: recording a step then reads one array's bounds, not seven (on a
+ * tiny network the recording was a third of what the doctor added to a step).
  */
 export class StepSeries {
-  /** Node index of each weighted node (wSize > 0), in network order: column j of gradNorm and meanAbsGrad. */
+  /** Node index of each weighted node (wSize > 0), in network order: the j of GRADS + 2j. */
   readonly nodes: readonly number[];
-  /** Weighted nodes per step (the row length of gradNorm and meanAbsGrad). */
+  /** Weighted nodes per step. */
   readonly width: number;
-  readonly step: Float64Array;
-  readonly loss: Float64Array;
-  readonly previousLoss: Float64Array;
-  readonly normBefore: Float64Array;
-  readonly normAfter: Float64Array;
-  /** [slot × width + j]: the trainer's gradNorm and meanAbsGrad of node nodes[j]. */
-  readonly gradNorm: Float64Array;
-  readonly meanAbsGrad: Float64Array;
+  /** Numbers per row: GRADS + 2 × width. */
+  readonly stride: number;
+  readonly rows: Float64Array;
   /** Slots filled: the step being recorded sits at `length` until its update event closes it (closeStep). */
   length = 0;
   /** True between a step's clip event and its update event: slot `length` holds its clip numbers. */
@@ -36,34 +44,36 @@ export class StepSeries {
   ) {
     this.nodes = t.model.nodes.flatMap((n, i) => (n.wSize ? [i] : []));
     this.width = this.nodes.length;
-    this.step = new Float64Array(capacity);
-    this.loss = new Float64Array(capacity);
-    this.previousLoss = new Float64Array(capacity);
-    this.normBefore = new Float64Array(capacity);
-    this.normAfter = new Float64Array(capacity);
-    this.gradNorm = new Float64Array(capacity * this.width);
-    this.meanAbsGrad = new Float64Array(capacity * this.width);
+    this.stride = GRADS + 2 * this.width;
+    this.rows = new Float64Array(capacity * this.stride);
+  }
+
+  /** Number `field` (STEP…NORM_AFTER) of slot k. */
+  at(k: number, field: number): number {
+    return this.rows[k * this.stride + field];
+  }
+
+  /** ‖∂L/∂W‖ of weighted node j (nodes[j]) at slot k. */
+  gradNorm(k: number, j: number): number {
+    return this.rows[k * this.stride + GRADS + 2 * j];
+  }
+
+  /** Mean |∂L/∂W| of weighted node j (nodes[j]) at slot k. */
+  meanAbsGrad(k: number, j: number): number {
+    return this.rows[k * this.stride + GRADS + 2 * j + 1];
   }
 
   /** Records what the step's clip event leaves (the step at slot `length`: `step`, the trainer's until its update). */
   recordClip(t: Trainer, step = t.step): void {
-    const k = this.length,
-      w = this.width,
-      nodes = this.nodes,
-      norm = t.gradNorm,
-      mean = t.meanAbsGrad,
-      gn = this.gradNorm,
-      ma = this.meanAbsGrad;
+    const r = this.rows,
+      o = this.length * this.stride,
+      clip = t.clip;
     this.open = true;
-    this.step[k] = step;
-    this.loss[k] = t.loss;
-    this.normBefore[k] = t.clip.normBefore;
-    this.normAfter[k] = t.clip.normAfter;
-    for (let j = 0, o = k * w; j < w; j++, o++) {
-      const i = nodes[j];
-      gn[o] = norm[i];
-      ma[o] = mean[i];
-    }
+    r[o + STEP] = step;
+    r[o + LOSS] = t.loss;
+    r[o + NORM_BEFORE] = clip.normBefore;
+    r[o + NORM_AFTER] = clip.normAfter;
+    this.recordGrads(t, o);
   }
 
   /**
@@ -73,30 +83,35 @@ export class StepSeries {
    */
   recordStep(t: Trainer, step: number): void {
     const k = this.length,
-      w = this.width,
-      nodes = this.nodes,
-      norm = t.gradNorm,
-      mean = t.meanAbsGrad,
-      gn = this.gradNorm,
-      ma = this.meanAbsGrad,
+      r = this.rows,
+      o = k * this.stride,
       clip = t.clip;
-    this.step[k] = step;
-    this.loss[k] = t.loss;
-    this.normBefore[k] = clip.normBefore;
-    this.normAfter[k] = clip.normAfter;
-    this.previousLoss[k] = t.previousLoss;
-    for (let j = 0, o = k * w; j < w; j++, o++) {
-      const i = nodes[j];
-      gn[o] = norm[i];
-      ma[o] = mean[i];
-    }
+    r[o + STEP] = step;
+    r[o + LOSS] = t.loss;
+    r[o + PREVIOUS_LOSS] = t.previousLoss;
+    r[o + NORM_BEFORE] = clip.normBefore;
+    r[o + NORM_AFTER] = clip.normAfter;
+    this.recordGrads(t, o);
     this.length = k + 1;
     this.open = false;
   }
 
+  /** The trainer's gradient statistics of every weighted node, into the row at `o`. */
+  private recordGrads(t: Trainer, o: number): void {
+    const r = this.rows,
+      nodes = this.nodes,
+      norm = t.gradNorm,
+      mean = t.meanAbsGrad;
+    for (let j = 0, p = o + GRADS; j < nodes.length; j++, p += 2) {
+      const i = nodes[j];
+      r[p] = norm[i];
+      r[p + 1] = mean[i];
+    }
+  }
+
   /** Records what the step's update event leaves, and closes its slot. */
   closeStep(t: Trainer): void {
-    this.previousLoss[this.length++] = t.previousLoss;
+    this.rows[this.length++ * this.stride + PREVIOUS_LOSS] = t.previousLoss;
     this.open = false;
   }
 
@@ -108,7 +123,7 @@ export class StepSeries {
     const n = this.length,
       open = this.open;
     if (this.clipSeen !== n + (open ? 1 : 0) || this.updateSeen !== n) return;
-    if (open) this.step[0] = this.step[n];
+    if (open) this.rows[STEP] = this.rows[n * this.stride + STEP];
     this.length = this.updateSeen = 0;
     this.clipSeen = open ? 1 : 0;
   }

@@ -1,7 +1,7 @@
 // exploding and vanishing gradients, from the per-layer gradient norms the trainer measures in its clip pass.
 
 import type { Trainer } from '../../runtime/trainer';
-import type { StepSeries } from '../series';
+import { GRADS, LOSS, NORM_AFTER, NORM_BEFORE, STEP, type StepSeries } from '../series';
 import type { DoctorThresholds } from '../thresholds';
 import type { Hit, Rule } from '../types';
 
@@ -17,10 +17,10 @@ export function exploding(): Rule {
     id: 'exploding',
     clipSeries({ trainer: t, thresholds: th, report }, s, from, to) {
       const limit = th.explodingNorm,
-        normBefore = s.normBefore,
-        normAfter = s.normAfter;
-      for (let k = from; k < to; k++)
-        if (normBefore[k] > limit && !(normAfter[k] <= limit)) explodes(t, th, report, s, k);
+        rows = s.rows,
+        stride = s.stride;
+      for (let k = from, o = from * stride; k < to; k++, o += stride)
+        if (rows[o + NORM_BEFORE] > limit && !(rows[o + NORM_AFTER] <= limit)) explodes(t, th, report, s, k);
     },
   };
 }
@@ -31,15 +31,15 @@ export function exploding(): Rule {
  */
 function explodes(t: Trainer, th: DoctorThresholds, report: (h: Hit) => void, s: StepSeries, k: number): void {
   const w = s.width,
-    before = s.normBefore[k];
+    before = s.at(k, NORM_BEFORE);
   // The weighted node of the largest ‖∇W‖ (the first of equals), for the message.
   let worst = 0;
-  for (let j = 1; j < w; j++) if (s.gradNorm[k * w + j] > s.gradNorm[k * w + worst]) worst = j;
+  for (let j = 1; j < w; j++) if (s.gradNorm(k, j) > s.gradNorm(k, worst)) worst = j;
   const node = s.nodes[worst],
-    norm = s.gradNorm[k * w + worst];
+    norm = s.gradNorm(k, worst);
   report({
     anchor: { kind: t.spec.train.clip ? 'clip' : 'optimizer' },
-    step: s.step[k],
+    step: s.at(k, STEP),
     measured: before,
     threshold: th.explodingNorm,
     excess: before / th.explodingNorm,
@@ -74,24 +74,25 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
       // Read once per batch (thresholds change only between batches), and the series' arrays too.
       const floor = th.vanishingFloor,
         ratio = th.vanishingRatio,
-        loss = s.loss,
-        norms = s.gradNorm,
-        means = s.meanAbsGrad;
+        rows = s.rows,
+        stride = s.stride;
       // The first step's loss in a local for the batch (a closure variable is read through the closure's context).
       let start = first,
         done = converged * start; // the loss at which the run counts as converged (NaN until the first step)
-      for (let k = from; k < to; k++) {
+      for (let k = from, o = from * stride; k < to; k++, o += stride) {
+        const loss = rows[o + LOSS];
         if (Number.isNaN(start)) {
-          first = start = loss[k];
+          first = start = loss;
           done = converged * start;
         }
-        if (loss[k] <= done) continue; // a loss of 0 from the start included: nothing to learn
-        const row = k * w,
-          ref = norms[row + last],
+        if (loss <= done) continue; // a loss of 0 from the start included: nothing to learn
+        // Node j's ‖∂L/∂W‖ at g + 2j, its mean |∂L/∂W| after it.
+        const g = o + GRADS,
+          ref = rows[g + 2 * last],
           below = ref > 0 ? ratio * ref : -Infinity; // no ratio to the output layer without its gradient
         for (let j = 0; j < w; j++)
-          if (means[row + j] < floor) belowFloor(nodes, th, report, s, k, j);
-          else if (j < last && norms[row + j] < below) belowRatio(nodes, th, report, s, k, j);
+          if (rows[g + 2 * j + 1] < floor) belowFloor(nodes, th, report, s, k, j);
+          else if (j < last && rows[g + 2 * j] < below) belowRatio(nodes, th, report, s, k, j);
       }
     },
   };
@@ -110,10 +111,10 @@ function belowFloor(
   j: number,
 ): void {
   const i = s.nodes[j],
-    mean = s.meanAbsGrad[k * s.width + j];
+    mean = s.meanAbsGrad(k, j);
   report({
     anchor: { kind: 'layer', node: i },
-    step: s.step[k],
+    step: s.at(k, STEP),
     measured: mean,
     threshold: th.vanishingFloor,
     excess: th.vanishingFloor / Math.max(mean, 1e-300),
@@ -130,12 +131,11 @@ function belowRatio(
   k: number,
   j: number,
 ): void {
-  const row = k * s.width,
-    i = s.nodes[j],
-    r = s.gradNorm[row + j] / s.gradNorm[row + s.width - 1];
+  const i = s.nodes[j],
+    r = s.gradNorm(k, j) / s.gradNorm(k, s.width - 1);
   report({
     anchor: { kind: 'layer', node: i },
-    step: s.step[k],
+    step: s.at(k, STEP),
     measured: r,
     threshold: th.vanishingRatio,
     excess: th.vanishingRatio / Math.max(r, 1e-300),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseNnet } from '../../language/parser';
 import { Trainer } from '../../runtime/trainer';
+import { LOSS, PREVIOUS_LOSS, STEP, StepSeries } from '../series';
 import { findingsOf, lineOf, net } from '../testing';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../thresholds';
 import type { Rule, RuleContext } from '../types';
@@ -121,4 +122,108 @@ test('loss-spike: the running sum that skips the exact means finds every hit of 
         compared += want.length;
       }
   assert.ok(compared > 200, `${compared} hits compared`);
+});
+
+/** Every hit of loss-spike fed through its series hook in blocks of `block` recorded steps, as "step: measured". */
+function spikeHitsInBlocks(text: string, th: DoctorThresholds, block: number): string[] {
+  const { spec } = parseNnet(text);
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    s = new StepSeries(t, block),
+    rule = lossSpike(),
+    out: string[] = [];
+  const ctx: RuleContext = { trainer: t, thresholds: th, report: (h) => out.push(`${h.step}: ${h.measured}`) };
+  const look = () => {
+    rule.updateSeries!(ctx, s, 0, s.length);
+    s.clipSeen = s.updateSeen = s.length;
+    s.compact();
+  };
+  while (t.advanceStep()) {
+    s.recordStep(t, t.step - 1);
+    if (s.length === block) look();
+  }
+  look();
+  t.dispose();
+  return out;
+}
+
+test('loss-spike: blocks of recorded steps, whose steps below where the run started are passed over, find every hit', () => {
+  const text = (lr: number, batch: number) =>
+    net(
+      '  dense h1 8 tanh init=xavier\n  dense out 1 sigmoid',
+      `  epochs 60\n  batch ${batch}\n  optimizer sgd lr=${lr}\n  seed 4`,
+    );
+  let compared = 0;
+  for (const src of [line(0.6), line(0.45), line(0.1), text(2, 1), text(0.5, 3), text(8, 2)])
+    for (const factor of [1, 1.5, 3])
+      for (const window of [2, 10]) {
+        const th = { ...DEFAULT_THRESHOLDS, lossSpikeFactor: factor, window };
+        const want = spikeHits(exactLossSpike(), src, th);
+        for (const block of [3, 21, 64, 256])
+          assert.deepEqual(
+            spikeHitsInBlocks(src, th, block),
+            want,
+            `factor ${factor}, window ${window}, block ${block}`,
+          );
+        compared += want.length;
+      }
+  assert.ok(compared > 200, `${compared} hits compared`);
+});
+
+test('loss-spike: blocks passed over leave the ring as the steps one by one do (spikes right after a quiet block)', () => {
+  // A loss curve made up: quiet stretches well below the start, each ended by a burst above it within a window or two
+  // (where the ring's last losses decide the means), at every offset from a block's end.
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const losses: number[] = [1, 1.2, 0.9, 1.1, 1, 0.8, 1.3, 1, 0.95, 1.05];
+  while (losses.length < 6000) {
+    const quiet = 30 + Math.floor(rand() * 400),
+      burst = 1 + Math.floor(rand() * 25);
+    for (let k = 0; k < quiet; k++) losses.push(0.05 + 0.4 * rand());
+    for (let k = 0; k < burst; k++) losses.push(rand() < 0.3 ? 0.3 * rand() : 1 + 6 * rand());
+  }
+  const hits = (th: DoctorThresholds, block: number): string[] => {
+    const out: string[] = [];
+    const stub = { spec: { train: { clip: null } }, model: { nodes: [] }, previousLoss: 0, step: 0 };
+    const ctx: RuleContext = {
+      trainer: stub as unknown as Trainer,
+      thresholds: th,
+      report: (h) => out.push(`${h.step}: ${h.measured}`),
+    };
+    if (block === 0) {
+      // The reference, fed one step at a time.
+      const exact = exactLossSpike();
+      losses.forEach((loss, k) => {
+        stub.previousLoss = loss;
+        stub.step = k + 1;
+        exact.afterUpdate!(ctx, null);
+      });
+      return out;
+    }
+    const rule = lossSpike(),
+      s = new StepSeries(stub as unknown as Trainer, block);
+    const rows = s.rows;
+    const look = () => {
+      rule.updateSeries!(ctx, s, 0, s.length);
+      s.clipSeen = s.updateSeen = s.length;
+      s.compact();
+    };
+    losses.forEach((loss, k) => {
+      const o = s.length++ * s.stride;
+      rows[o + STEP] = k;
+      rows[o + PREVIOUS_LOSS] = rows[o + LOSS] = loss;
+      if (s.length === block) look();
+    });
+    look();
+    return out;
+  };
+  let compared = 0;
+  for (const factor of [1, 1.5, 3])
+    for (const window of [2, 10]) {
+      const th = { ...DEFAULT_THRESHOLDS, lossSpikeFactor: factor, window };
+      const want = hits(th, 0);
+      for (const block of [3, 21, 64, 256]) assert.deepEqual(hits(th, block), want, `${factor} ${window} ${block}`);
+      compared += want.length;
+    }
+  assert.ok(compared > 500, `${compared} hits compared`);
 });

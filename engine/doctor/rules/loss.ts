@@ -1,6 +1,7 @@
 // Rules over the loss curve: loss-not-decreasing (per window of steps), loss-spike (per step, against the running
 // mean) and overfitting (per epoch, validation against training loss).
 
+import { PREVIOUS_LOSS, STEP } from '../series';
 import type { DoctorThresholds } from '../thresholds';
 import type { Hit, Rule } from '../types';
 
@@ -22,12 +23,13 @@ export function lossNotDecreasing(): Rule {
     persistence: (th) => th.persistence,
     updateSeries({ thresholds: th, report }, s, from, to) {
       const window = th.window,
-        losses = s.previousLoss;
+        rows = s.rows,
+        stride = s.stride;
       // The window's sum and count in locals for the batch, written back after it.
       let acc = sum[0],
         m = n;
-      for (let k = from; k < to; k++) {
-        acc += losses[k];
+      for (let k = from, o = from * stride; k < to; k++, o += stride) {
+        acc += rows[o + PREVIOUS_LOSS];
         if (++m < window) continue;
         const mean = acc / m;
         acc = m = 0;
@@ -36,7 +38,7 @@ export function lossNotDecreasing(): Rule {
           continue;
         }
         // The trainer's step after this one's update.
-        if (mean > first * (1 - th.lossMinDecrease)) notDecreasing(th, report, s.step[k] + 1, mean, first);
+        if (mean > first * (1 - th.lossMinDecrease)) notDecreasing(th, report, s.at(k, STEP) + 1, mean, first);
       }
       sum[0] = acc;
       n = m;
@@ -85,16 +87,16 @@ export function lossSpike(): Rule {
   // In a typed array: a number kept in a closure variable is boxed anew at every write.
   const run = new Float64Array(2); // [sum, largest]
   /**
-   * Steps from..to−1: step k's loss (the mean over its micro-batches) is losses[k], the trainer's step after its
-   * update steps[k] + stepAdd. The rule's state sits in locals for the loop and is written back after it (closure
+   * Steps from..to−1 of rows of `stride` numbers (StepSeries.rows): step k's loss (the mean over its micro-batches)
+   * is rows[k × stride + PREVIOUS_LOSS], the trainer's step after its update rows[k × stride + STEP] + stepAdd. The rule's state sits in locals for the loop and is written back after it (closure
    * variables are read and written through the closure's context at every access).
    */
   const scan = (
     clipped: boolean,
     th: DoctorThresholds,
     report: (h: Hit) => void,
-    losses: Float64Array,
-    steps: Float64Array,
+    rows: Float64Array,
+    stride: number,
     from: number,
     to: number,
     stepAdd: number,
@@ -110,9 +112,25 @@ export function lossSpike(): Rule {
       i = at,
       sum = run[0],
       largest = run[1],
-      start = first;
-    for (let k = from; k < to; k++) {
-      const loss = losses[k];
+      start = first,
+      begin = from;
+    if (fits && n >= len && to - from > len && belowStart(r, i, w, rows, stride, from, to, start)) {
+      // No step here can hit: only the ring moves, to the last 2w losses where the steps one by one leave them, and
+      // the window is summed afresh (as every w steps below: the sum only tells steps that cannot hit, within a margin).
+      const m = n + to - from;
+      for (let j = m - len; j < m; j++) r[j % len] = rows[(from + j - n) * stride + PREVIOUS_LOSS];
+      n = m;
+      i = m % len;
+      begin = to;
+      sum = largest = 0;
+      for (let j = n - w, q = j % len; j < n; j++) {
+        sum += r[q];
+        largest = Math.max(largest, Math.abs(r[q]));
+        if (++q === len) q = 0;
+      }
+    }
+    for (let k = begin, o = k * stride; k < to; k++, o += stride) {
+      const loss = rows[o + PREVIOUS_LOSS];
       // While the window fits the ring (len = size), n % len is `i` and (n − w) % len is w away from it.
       if (fits && n >= w) sum -= r[i >= w ? i - w : i + w];
       r[fits ? i : n % len] = loss;
@@ -142,7 +160,7 @@ export function lossSpike(): Rule {
       if (!(recent > start)) continue;
       const before = fits ? meanFrom(r, i, w) : mean(r, n - 2 * w, w);
       if (recent > th.lossSpikeFactor * before)
-        reportSpike(clipped, th, report, steps[k] + stepAdd, recent, before, start);
+        reportSpike(clipped, th, report, rows[o + STEP] + stepAdd, recent, before, start);
     }
     seen = n;
     at = i;
@@ -150,19 +168,18 @@ export function lossSpike(): Rule {
     run[1] = largest;
     first = start;
   };
-  // One step read from the trainer, as a series of one.
-  const loss1 = new Float64Array(1),
-    step1 = new Float64Array(1);
+  // One step read from the trainer, as a series of one row.
+  const row1 = new Float64Array(PREVIOUS_LOSS + 1);
   return {
     id: 'loss-spike',
     // One step read from the trainer, for a caller that feeds the rule itself (the doctor prefers updateSeries).
     afterUpdate({ trainer: t, thresholds: th, report }) {
-      loss1[0] = t.previousLoss;
-      step1[0] = t.step;
-      scan(!!t.spec.train.clip, th, report, loss1, step1, 0, 1, 0);
+      row1[PREVIOUS_LOSS] = t.previousLoss;
+      row1[STEP] = t.step;
+      scan(!!t.spec.train.clip, th, report, row1, row1.length, 0, 1, 0);
     },
     updateSeries({ trainer: t, thresholds: th, report }, s, from, to) {
-      scan(!!t.spec.train.clip, th, report, s.previousLoss, s.step, from, to, 1);
+      scan(!!t.spec.train.clip, th, report, s.rows, s.stride, from, to, 1);
     },
   };
 }
@@ -190,6 +207,53 @@ function reportSpike(
     message: () =>
       `loss spike: the mean loss of steps ${step - w + 1}–${step} is ${fmt(recent)}, ${fmt(recent / before)} × the ${w} steps before (threshold ${th.lossSpikeFactor}×) and above where the run started (${fmt(start)}); lower the learning rate or clip the gradient norm`,
   });
+}
+
+/**
+ * True when no window of w losses that ends at steps from..to−1 (rows as in lossSpike's scan) can have a mean above
+ * `start`: the largest of their sums (kept by adding each step's loss and taking off the one w before it, the first w
+ * of those from the ring of 2w, which holds the step after them at slot i), over w, is below it by more than the
+ * running sum's error and a mean's rounding (the margin of lossSpike's running sum). One pass over the losses with
+ * one sum, where each step's own check keeps two sums and a ring (a run that learns spends most of its steps below
+ * where it started).
+ */
+function belowStart(
+  ring: Float64Array,
+  i: number,
+  w: number,
+  rows: Float64Array,
+  stride: number,
+  from: number,
+  to: number,
+  start: number,
+): boolean {
+  const len = ring.length;
+  let sum = 0,
+    top = -Infinity,
+    largest = 0;
+  // The window of the w losses before the block: slots i − w … i − 1 of the ring.
+  for (let q = i >= w ? i - w : i + w, c = 0; c < w; c++) {
+    sum += ring[q];
+    largest = Math.max(largest, Math.abs(ring[q]));
+    if (++q === len) q = 0;
+  }
+  const first = Math.min(to, from + w);
+  // The block's first w steps take off the ring's losses, those after them the block's own.
+  for (let k = from, o = from * stride + PREVIOUS_LOSS, q = i >= w ? i - w : i + w; k < first; k++, o += stride) {
+    const loss = rows[o];
+    sum += loss - ring[q];
+    top = Math.max(top, sum);
+    largest = Math.max(largest, Math.abs(loss));
+    if (++q === len) q = 0;
+  }
+  for (let o = first * stride + PREVIOUS_LOSS, end = to * stride, back = w * stride; o < end; o += stride) {
+    const loss = rows[o];
+    sum += loss - rows[o - back];
+    top = Math.max(top, sum);
+    largest = Math.max(largest, Math.abs(loss));
+  }
+  // NaN anywhere (or a start of NaN) answers false: the steps one by one handle it.
+  return top / w < start - 1e-9 * w * largest;
 }
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */
