@@ -2,6 +2,8 @@
 // (TrainingRun: time slices, throttled progress, and in debug mode breakpoint checks per event, rewind history and
 // exception filters) to measure what the debugger's instrumentation costs when nothing stops.
 
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { ACTIVATIONS } from '../engine/nn/activations';
 import { LOSSES } from '../engine/nn/losses';
 import { parseNnet } from '../engine/language/parser';
@@ -150,6 +152,18 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * A full garbage collection, made before each timed side of a pair (untimed): in one process, the garbage that earlier
+ * runs left (a debug session's checkpoints, the doctor's records) was otherwise collected during whichever side
+ * happened to trigger the collection, mostly the run loop's (it allocates more than the bare loop), which a session's
+ * own worker never pays. N4 with every filter after a doctor run: median +11.5 % (−8…+17 over 8 pairs) without it,
+ * +3.6 % (1.3…4.9, one pair 14) with it. A side still pays for collecting what it allocates while it runs.
+ */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 /** Pauses a full-speed debug run 7 times at irregular moments and times each request → stopped. */
 function pauseLatency(source: string): Promise<{ median: number; max: number }> {
   return new Promise((resolve, reject) => {
@@ -246,8 +260,9 @@ const quantile = (a: readonly number[], q: number) => sorted(a)[Math.min(a.lengt
 /**
  * Each run mode against the bare loop in CPU-timed pairs of equal step counts, in one process: `reps` pairs per
  * mode, the modes in rotated order and each pair's two sides alternating (A B, B A, …), so that machine noise, JIT
- * state and the drift of the caches hit all alike. Every run-loop side is a fresh run of ~`seconds`, as a session is
- * (its rewind history fills from empty); one that takes longer than max(4·seconds, 5 s) of wall time is stopped
+ * state and the drift of the caches hit all alike. Each side starts after a full collection (collectGarbage), as a
+ * session's own worker starts without the garbage of other runs. Every run-loop side is a fresh run of ~`seconds`, as
+ * a session is (its rewind history fills from empty); one that takes longer than max(4·seconds, 5 s) of wall time is stopped
  * there and measured on the steps it did. `only`: measure just these modes (the others are missing from `modes`).
  */
 export async function measureOverhead(
@@ -272,8 +287,11 @@ export async function measureOverhead(
     for (const m of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
       if (failed.has(m)) continue;
       try {
+        collectGarbage();
         const first = r % 2 ? null : bare(spec);
+        collectGarbage();
         const run = await throughRun(source, m, cap);
+        if (!first) collectGarbage();
         pairs.get(m)!.push({ bare: first ?? bare(spec), run });
       } catch (e) {
         failed.set(m, (e as Error).message);

@@ -264,7 +264,7 @@ test('a search passes over stretches of quiet steps unreplayed and finds what th
     ['step 15,000, backward', (ev) => ev.step === 14_999 && ev.phase === 'backward', (s) => s !== 14_999],
     ['epoch 2,000, forward', (ev) => ev.epoch === 1999 && ev.phase === 'forward', (_s, e) => e !== 1999],
     ['epoch 4,000, last step', (ev) => ev.epoch === 3999 && ev.step % 6 === 5, (_s, e) => e !== 3999],
-    // Checkpoints are at multiples of the interval, a power of two up to 1,024: one is at step 20,480.
+    // Checkpoints are at multiples of the interval, a power of two up to 4,096: one is at step 20,480.
     ['the step before a checkpoint', (ev) => ev.step === 20_479, (s) => s !== 20_479],
     ['never', () => false, () => true],
   ];

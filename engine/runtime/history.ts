@@ -10,9 +10,11 @@ import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 const MAX_CHECKPOINTS = 4096;
 /**
  * Widest checkpoint spacing, in steps: bounds what one rewind replays. Spacing this wide is reached only when
- * checkpoints cost more than COST_SHARE of the time, i.e. when steps are tiny and replaying many is quick.
+ * checkpoints cost more than COST_SHARE of the time or come less than MIN_SPAN_MS apart, i.e. when steps are tiny
+ * and replaying many is quick (4096 of N1's take a few ms). At 1024, N1 (~0.65 µs a step) still took a checkpoint
+ * every ~0.7 ms, ~1,500 a second at ~10–70 µs each: ~3–5 % of its debug session.
  */
-const MAX_INTERVAL = 1024;
+const MAX_INTERVAL = 4096;
 /** Share of training time checkpoints may take (measured over windows of WINDOW checkpoints) before they are spaced wider. */
 const COST_SHARE = 0.02;
 /** Checkpoints per measuring window: few, so a session's first second already runs at the spacing it keeps. */
@@ -31,8 +33,13 @@ const MIN_SPAN_MS = 2;
  * of N5 ~50 % slower than training. Growth is paced instead, so the history reaches its budget over a longer time.
  */
 const GROWTH_SHARE = 0.02;
-/** Checkpoint memory the ring may grow to unpaced: small networks fill it for almost nothing. */
+/**
+ * Checkpoint memory and slots the ring may grow to unpaced. A new slot of even a tiny network costs tens of µs (a
+ * dozen fresh arrays; ~75 µs for N1's 3.5 KB in a run): growing unpaced to 1 MB, N1 took ~300 of them in its first
+ * ~20k steps (~20 ms, 3 % of a one-second session), faster than its spacing could widen.
+ */
 const FREE_GROWTH_BYTES = 1 << 20;
+const FREE_GROWTH_SLOTS = 32;
 /**
  * Training time (ms) during which the ring may grow past FREE_GROWTH_BYTES; after it the ring keeps the slots it has
  * and reuses them, so a session's resident size is steady from then on (a ring growing for minutes towards its
@@ -99,7 +106,10 @@ export class History {
     return this.stepsBetween;
   }
   private stepsBetween: number;
-  private window = { start: 0, spentMs: 0, taken: 0 };
+  /** The current measuring window: when it began, ms spent copying and growing the ring in it, checkpoints taken. */
+  private window = { start: 0, spentMs: 0, grownMs: 0, taken: 0 };
+  /** Measuring windows in a row whose copies took more than COST_CAP of the time. */
+  private windowsOverCap = 0;
   /**
    * Training time so far (ms, measured between checkpoints, pauses counted as PAUSE_GAP_MS), the time spent growing
    * the ring, what the last growth took, and when the last checkpoint was taken.
@@ -189,26 +199,33 @@ export class History {
     this.mid = null; // the slot it shares with may be taken now
     const grew = this.save();
     const now = (g.seenAt = performance.now());
+    const w = this.window;
     if (grew) {
-      // Fresh memory is paced on its own: counted in the window, it would space checkpoints wider for good.
+      // Fresh memory is paced on its own: counted in the window's copies or its span, it would space checkpoints
+      // wider for good. The checkpoint still counts in the window, so a tiny network's spacing widens while its
+      // ring grows (it used to stay at its first spacing until the ring had stopped growing).
       g.spentMs += now - began;
       g.lastMs = now - began;
-      return;
-    }
-    const w = this.window;
-    w.spentMs += now - began;
+      w.grownMs += now - began;
+    } else w.spentMs += now - began;
     if (++w.taken < WINDOW) return;
-    const took = now - w.start;
-    // Doubled, a spacing must still replay quickly (Step Back), unless the copies cost far more than their share.
-    const quick = (2 * took) / WINDOW <= MAX_REPLAY_MS || w.spentMs > COST_CAP * took;
-    if (((quick && w.spentMs > COST_SHARE * took) || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL)
+    const took = now - w.start - w.grownMs;
+    // Doubled, a spacing must still replay quickly (Step Back), unless the copies cost far more than their share in
+    // two windows in a row: one window of slow copies (a busy machine) doubled N5's spacing to 4 steps, and a Step
+    // Back then replayed up to three of them (~150–300 ms) until it narrowed again.
+    const overCap = w.spentMs > COST_CAP * took;
+    this.windowsOverCap = overCap ? this.windowsOverCap + 1 : 0;
+    const quick = (2 * took) / WINDOW <= MAX_REPLAY_MS || this.windowsOverCap >= 2;
+    if (((quick && w.spentMs > COST_SHARE * took) || took < MIN_SPAN_MS * WINDOW) && this.stepsBetween < MAX_INTERVAL) {
       this.stepsBetween *= 2;
+      this.windowsOverCap = 0;
+    }
     // A spacing whose replay is slow narrows again once copies at half of it would stay within COST_CAP: a window of
     // slow copies (a busy machine, memory paged out) doubled it for good before, and every Step Back of N5 then
     // replayed up to four steps (~200 ms) for the rest of the session.
     else if (this.stepsBetween > 1 && took / WINDOW > MAX_REPLAY_MS && 2 * w.spentMs < COST_CAP * took)
       this.stepsBetween /= 2;
-    this.window = { start: now, spentMs: 0, taken: 0 };
+    this.window = { start: now, spentMs: 0, grownMs: 0, taken: 0 };
   }
 
   /** Takes a checkpoint into a slot the ring holds, or into a new one when it may grow; true if it grew. */
@@ -236,13 +253,13 @@ export class History {
   }
 
   /**
-   * True if the ring may take a new slot now: while it is small, or within the first GROWTH_MS of training while
-   * growing stays within GROWTH_SHARE of it.
+   * True if the ring may take a new slot now: while it is small (FREE_GROWTH_SLOTS, FREE_GROWTH_BYTES), or within
+   * the first GROWTH_MS of training while growing stays within GROWTH_SHARE of it.
    */
   private mayGrow(): boolean {
     const g = this.growth;
     return (
-      this.ring.length * this.stateBytes < FREE_GROWTH_BYTES ||
+      (this.ring.length < FREE_GROWTH_SLOTS && this.ring.length * this.stateBytes < FREE_GROWTH_BYTES) ||
       (g.trainedMs <= GROWTH_MS && g.spentMs + g.lastMs <= GROWTH_SHARE * g.trainedMs)
     );
   }

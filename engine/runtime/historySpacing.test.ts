@@ -1,5 +1,6 @@
 // The history's checkpoint spacing under a controlled clock: copies that cost too much of a long step space
-// checkpoints wider, and a spacing a window of slow copies widened narrows again once copies are cheap.
+// checkpoints wider (after two windows of them, not one), a spacing slow copies widened narrows again once copies are
+// cheap, and a tiny network's spacing widens while its ring grows, whose growth is paced.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -41,5 +42,96 @@ test('a spacing widened by a window of slow copies narrows again once copies are
   copyMs = 4.5;
   assert.equal(train(120), 2, 'cheap copies again: back to every second step, not wider for good');
   assert.equal(train(60), 2, 'and it stays there');
+  tr.dispose();
+});
+
+test("one window of slow copies leaves a long step's spacing as it is; two in a row widen it", (t) => {
+  let clock = 0;
+  t.mock.method(performance, 'now', () => clock);
+  const tr = new Trainer(parseNnet(SOURCE).spec!);
+  const h = new History(tr, 1); // the smallest ring: every checkpoint a copy into a slot it holds
+  (h as unknown as { stepsBetween: number }).stepsBetween = 1;
+  let copyMs = 2;
+  const save = tr.saveState.bind(tr);
+  tr.saveState = (...args: Parameters<Trainer['saveState']>) => {
+    clock += copyMs;
+    return save(...args);
+  };
+  // Whole windows of four checkpoints, one per 50 ms step.
+  const train = (steps: number): number => {
+    for (let i = 0; i < steps; i++) {
+      h.record();
+      assert.ok(tr.advanceStep());
+      clock += 50;
+    }
+    return h.interval;
+  };
+  assert.equal(train(9), 1, 'a 2 ms copy (4 %) is within the cap'); // (the first record finds the start's checkpoint)
+  copyMs = 30;
+  assert.equal(train(4), 1, 'one window of slow copies: still a checkpoint at every step');
+  copyMs = 2;
+  assert.equal(train(4), 1, 'cheap again');
+  copyMs = 30;
+  assert.equal(train(8), 2, 'two windows in a row of slow copies: every second step');
+  tr.dispose();
+});
+
+test("a tiny network's spacing widens while its ring grows, to 4096 steps, and the growth is paced", (t) => {
+  let clock = 0;
+  t.mock.method(performance, 'now', () => clock);
+  const tr = new Trainer(parseNnet(SOURCE.replace('epochs 1000', 'epochs 100000')).spec!);
+  const h = new History(tr, 256 << 20);
+  const save = tr.saveState.bind(tr);
+  let fresh = 0;
+  tr.saveState = (...args: Parameters<Trainer['saveState']>) => {
+    // A new slot costs 50 µs, a copy into one held 5 µs (a tiny network's, about).
+    clock += args[0] ? 0.005 : 0.05;
+    if (!args[0]) fresh++;
+    return save(...args);
+  };
+  const first = h.interval;
+  /** Trains until step `end`, 1 µs a step, recording as the run loop does; returns the spacing. */
+  const trainTo = (end: number): number => {
+    while (tr.step < end) {
+      h.record();
+      assert.ok(tr.advanceStep());
+      clock += 0.001;
+    }
+    return h.interval;
+  };
+  assert.ok(first <= 64, `it starts narrow (${first})`);
+  // The first 32 checkpoints all take new slots (unpaced): the spacing widens meanwhile, by 4 checkpoints a doubling.
+  assert.ok(trainTo(2048) >= 256, `it widens while the ring grows (${h.interval} after 2048 steps)`);
+  trainTo(100_000); // 100 ms of training
+  assert.equal(h.interval, 4096, 'checkpoints at least 2 ms apart: 4096 steps of 1 µs');
+  assert.ok(fresh > 0);
+  tr.dispose();
+});
+
+test("past 32 slots, a tiny network's ring grows only as fast as GROWTH_SHARE of the time allows", (t) => {
+  let clock = 0;
+  t.mock.method(performance, 'now', () => clock);
+  const tr = new Trainer(parseNnet(SOURCE).spec!);
+  const h = new History(tr, 256 << 20); // room for ~300 of its checkpoints in the first MB
+  (h as unknown as { stepsBetween: number }).stepsBetween = 1;
+  let fresh = 0;
+  const save = tr.saveState.bind(tr);
+  tr.saveState = (...args: Parameters<Trainer['saveState']>) => {
+    // A new slot costs 1 ms here, a copy into one held 5 µs.
+    clock += args[0] ? 0.005 : 1;
+    if (!args[0]) fresh++;
+    return save(...args);
+  };
+  // 1.5 ms steps: a checkpoint every second step (3 ms apart), ~300 of them in 900 ms of training.
+  for (let i = 0; i < 600; i++) {
+    h.record();
+    assert.ok(tr.advanceStep());
+    clock += 1.5;
+  }
+  assert.equal(h.interval, 2);
+  // Up to 32 slots unpaced (the 2 it starts with and 30 new), then only while growing stays within 2 % of the
+  // training time (18 ms of 900, which those 30 ms already exceed): not a new slot at each of the ~300 checkpoints.
+  assert.ok(fresh >= 30 && fresh <= 50, `${fresh} slots grown`);
+  assert.ok(h.stats.count >= fresh, `the ring holds them (${h.stats.count})`);
   tr.dispose();
 });
