@@ -1,6 +1,7 @@
 // What the doctor records per step, against the plain way of recording it: a step recorded in one call
-// (StepSeries.recordStep; two micro-batches a step, so that its mean loss is not its last micro-batch's) holds what its clip and update events record (recordClip, closeStep), and the update
-// measured over the weight matrices' ranges (measureUpdate) is the walk over the model's nodes, bit for bit.
+// (StepSeries.recordStep; two micro-batches a step, so that its mean loss is not its last micro-batch's) holds what its
+// clip and update events record (recordClip, closeStep), and the update measured over the weight matrices' ranges
+// (measureUpdate) is the walk over the model's nodes, bit for bit.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -87,9 +87,10 @@ export function lossSpike(): Rule {
   // In a typed array: a number kept in a closure variable is boxed anew at every write.
   const run = new Float64Array(2); // [sum, largest]
   /**
-   * Steps from..to−1 of rows of `stride` numbers (StepSeries.rows): step k's loss (the mean over its micro-batches)
-   * is rows[k × stride + PREVIOUS_LOSS], the trainer's step after its update rows[k × stride + STEP] + stepAdd. The rule's state sits in locals for the loop and is written back after it (closure
-   * variables are read and written through the closure's context at every access).
+   * Steps from..to−1 of rows of `stride` numbers (StepSeries.rows): step k's loss (the mean over its micro-batches) is
+   * rows[k × stride + PREVIOUS_LOSS], the trainer's step after its update rows[k × stride + STEP] + stepAdd. The rule's
+   * state sits in locals for the loop and is written back after it (closure variables are read and written through the
+   * closure's context at every access).
    */
   const scan = (
     clipped: boolean,
