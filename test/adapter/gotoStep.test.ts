@@ -101,7 +101,7 @@ test('nnet.gotoStep goes forward past breakpoints and back through the history, 
 });
 
 test('nnet.gotoStep back past the oldest state kept is refused, naming the history setting, and nothing moves', async () => {
-  // XOR with 2,048 hidden units (~8k weights, Adam: ~100 KB a checkpoint) in a 1 MB history holds at most ~10
+  // XOR with 2,048 hidden units (~8k weights with Adam's state: 135 KB a checkpoint) in a 1 MB history holds at most 7
   // checkpoints, at most 4,096 steps apart (history.ts MAX_INTERVAL): whatever the spacing the run's timing picks,
   // its oldest checkpoints are overwritten long before step 60,000. (With 4 hidden units the ring is not bound by
   // the budget, and how far back it reaches depends on how fast the machine trains.)
