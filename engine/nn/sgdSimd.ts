@@ -11,6 +11,7 @@
 
 import { simdKernelsAvailable } from './denseSimd';
 import { Body, I32, uleb, V128 } from './wasmEncoder';
+import { heapView, reserveHeap, type WasmHeap } from './wasmHeap';
 
 const F64 = 0x7c;
 
@@ -84,12 +85,8 @@ function sgdModule(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-interface Kernel {
-  readonly memory: WebAssembly.Memory;
+interface Kernel extends WasmHeap {
   readonly sgd: (p: number, g: number, last: number, pairs: number, lr: number, wd: number) => void;
-  heap: Float32Array;
-  /** Views of the heap by offset and length, made once and reused; cleared when the memory grows. */
-  readonly views: Map<number, Map<number, Float32Array>>;
 }
 
 let kernel: Kernel | null | undefined;
@@ -119,28 +116,6 @@ const SIMD_MIN_PARAMS = 1024;
  */
 const SIMD_MAX_PARAMS = 1 << 19;
 
-/** Makes the heap hold `floats` floats; false when the memory cannot grow that far. */
-function reserve(k: Kernel, floats: number): boolean {
-  if (k.heap.length >= floats) return true;
-  try {
-    k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
-  } catch {
-    return false;
-  }
-  k.heap = new Float32Array(k.memory.buffer);
-  k.views.clear();
-  return true;
-}
-
-/** heap[at, at + len) as a view made once. */
-function heapView(k: Kernel, at: number, len: number): Float32Array {
-  let byLen = k.views.get(at);
-  if (!byLen) k.views.set(at, (byLen = new Map()));
-  let v = byLen.get(len);
-  if (!v) byLen.set(len, (v = k.heap.subarray(at, at + len)));
-  return v;
-}
-
 /**
  * params[k] ← float32(params[k] − lr·(grads[k] + wd·params[k])) and last[k] ← float32(new − old) for every k, in
  * the SIMD kernel; false (nothing written) when it is off, missing, the buffer is small, or the memory cannot hold
@@ -157,7 +132,7 @@ export function sgdSimd(
   if (n < SIMD_MIN_PARAMS || n > SIMD_MAX_PARAMS || grads.length !== n || last.length !== n) return false;
   const k = instance();
   const n2 = (n + 1) & ~1;
-  if (!k || !reserve(k, 3 * n2)) return false;
+  if (!k || !reserveHeap(k, 3 * n2)) return false;
   const heap = k.heap;
   heap.set(params, 0);
   heap.set(grads, n2);

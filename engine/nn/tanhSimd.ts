@@ -16,6 +16,7 @@
 import { tanh32, tanh32Into } from './fastMath';
 import { simdKernelsAvailable } from './denseSimd';
 import { Body, I32, uleb, V128 } from './wasmEncoder';
+import { heapView, reserveHeap, type WasmHeap } from './wasmHeap';
 
 /** Relative half-width of the window that must round to one float32 (as fastMath.ts): 2^-36. */
 const WINDOW = 1 / 68719476736;
@@ -209,14 +210,11 @@ function tanhModule(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-interface Kernel {
-  readonly memory: WebAssembly.Memory;
+interface Kernel extends WasmHeap {
   readonly tanh: (out: number, x: number, pairs: number, fails: number) => number;
   readonly tanhDelta: (d: number, da: number, a: number, pairs: number) => void;
-  heap: Float32Array;
+  /** The memory as ints (the failed pairs' indices), rebuilt when the memory grows (see reserve). */
   ints: Int32Array;
-  /** Views of the heap by offset and length, made once and reused; cleared when the memory grows. */
-  readonly views: Map<number, Map<number, Float32Array>>;
 }
 
 let enabled = true;
@@ -261,27 +259,11 @@ function prefix(a: Float32Array, len: number): Float32Array {
 /** Below this many values a call's fixed cost (copies, the call itself) outweighs the kernel's gain. */
 const SIMD_MIN_VALUES = 32;
 
-/** Makes the heap hold `floats` floats; false when the memory cannot grow that far. */
+/** reserveHeap, with the ints view kept over the same (possibly grown) memory. */
 function reserve(k: Kernel, floats: number): boolean {
-  if (k.heap.length >= floats) return true;
-  try {
-    k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
-  } catch {
-    return false;
-  }
-  k.heap = new Float32Array(k.memory.buffer);
-  k.ints = new Int32Array(k.memory.buffer);
-  k.views.clear();
+  if (!reserveHeap(k, floats)) return false;
+  if (k.ints.buffer !== k.heap.buffer) k.ints = new Int32Array(k.heap.buffer);
   return true;
-}
-
-/** heap[at, at + len) as a view made once. */
-function heapView(k: Kernel, at: number, len: number): Float32Array {
-  let byLen = k.views.get(at);
-  if (!byLen) k.views.set(at, (byLen = new Map()));
-  let v = byLen.get(len);
-  if (!v) byLen.set(len, (v = k.heap.subarray(at, at + len)));
-  return v;
 }
 
 /**
