@@ -12,10 +12,14 @@ import {
   claimChunk,
   claimWord,
   denseHelpersRunning,
+  denseHelperChunks,
   denseSplitCount,
+  setParallelSgdThreshold,
   setParallelThreshold,
+  sgdSplitCount,
   startDenseHelper,
 } from './denseThreads';
+import { createOptimizer } from './optimizers';
 import { Prng } from './prng';
 
 const SHAPES = [
@@ -86,6 +90,53 @@ test('split products equal the single-threaded SIMD kernels and their JavaScript
   }
   await gone();
   assert.equal(denseHelpersRunning(), 0);
+});
+
+/** Params, grads and the applied step after three SGD steps over `n` parameters, in shared memory or not. */
+function sgdSteps(n: number, shared: boolean): Float32Array[] {
+  const rng = new Prng(n);
+  const array = (values: Float32Array) => {
+    if (!shared) return values;
+    const a = new Float32Array(new SharedArrayBuffer(values.length * 4));
+    a.set(values);
+    return a;
+  };
+  const params = array(data(rng, n)),
+    grads = array(data(rng, n));
+  const sgd = createOptimizer({ kind: 'sgd', lr: 0.37, weightDecay: 1e-3 }, n, shared);
+  for (const lr of [0.37, 1e-3, 3]) {
+    sgd.step(params, grads, lr);
+    grads.reverse(); // new gradients, the same values (some −0, tiny, huge)
+  }
+  return [params, grads, sgd.saveState().buffers[0]];
+}
+
+test('SGD updates split over two threads equal the one-thread loop bit for bit', async () => {
+  const sizes = [1, 7, 1024, 5003, 40001];
+  const one = sizes.map((n) => sgdSteps(n, false));
+  const release = acquireDenseThreads();
+  setParallelSgdThreshold(0);
+  try {
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    const before = sgdSplitCount(),
+      helped = denseHelperChunks();
+    const two = sizes.map((n) => sgdSteps(n, true));
+    assert.equal(sgdSplitCount() - before, 3 * sizes.length, 'every update was split');
+    assert.ok(denseHelperChunks() > helped, 'the helper thread computed some chunks');
+    sizes.forEach((n, i) =>
+      ['params', 'grads', 'applied step'].forEach((what, j) =>
+        assert.equal(differing(two[i][j], one[i][j]), 0, `${what} of ${n}: split vs one thread`),
+      ),
+    );
+    // Arrays the helper cannot reach (not shared): the update stays on this thread.
+    const split = sgdSplitCount();
+    sgdSteps(5003, false);
+    assert.equal(sgdSplitCount(), split);
+  } finally {
+    setParallelSgdThreshold(undefined);
+    release();
+  }
+  await gone();
 });
 
 test('the helper thread stops when its last user releases it, not before', async () => {

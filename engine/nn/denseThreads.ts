@@ -12,11 +12,18 @@
 // (join); likewise dx (dxBegin) while dW goes out: the helper's wake-up and those copies overlap the products. The
 // helper starts lazily on the first large product of a thread user (acquireDenseThreads) and stops when the last one
 // releases; until it is ready, and wherever it cannot start, the products simply run on one thread.
+//
+// The SGD update of a large parameter buffer is shared the same way (sgdSimd.ts asks): where params, grads and the
+// applied step lie in SharedArrayBuffers (Model's and createOptimizer's `shared`), the helper, sent the three arrays
+// once (a MessagePort it reads synchronously), claims chunks of elements and runs optimizers.ts's loop over them.
+// Each element's arithmetic is that loop's, whoever runs it, so the parameters are the same bits.
 
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { setParallelKernels, simdInstance, type SimdKernels } from './denseSimd';
 import { simdModule } from './denseSimdModule';
+import { isShared } from './tensor';
+import { setParallelSgd } from './sgdSimd';
 
 /**
  * Products of fewer multiply-adds than this stay on one thread. First measured on the 2-core benchmark machine busy
@@ -29,6 +36,12 @@ import { simdModule } from './denseSimdModule';
  * makes dear (at load 3–3.3, N3 split from 2^19 ran 0.74–1.06× as fast as unsplit, 4 interleaved pairs).
  */
 export const PARALLEL_MIN_MACS = 1 << 22;
+
+/**
+ * SGD updates of fewer parameters than this stay on one thread: below it sgdSimd.ts's single-threaded kernel runs,
+ * which a JavaScript loop on two threads does not beat (N3's 109k parameters); above it that loop ran on one.
+ */
+export const PARALLEL_MIN_SGD = (1 << 19) + 1;
 
 // The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns; either thread
 // claims the next chunk (CLAIM: the job's tag, its number of chunks and the next chunk, one word: see claimWord), so
@@ -44,10 +57,14 @@ const SEQ = 0, // the latest job
   STEP = 8, // rows or columns per chunk
   TOTAL = 9, // rows or columns of the product
   HELPED = 10, // chunks the helper has computed since it started
-  ARGS = 11; // the kernel's 7 arguments
+  SET = 11, // SGD: the id of its arrays (see Helper.set)
+  ARGS = 12; // the kernel's 7 arguments
+/** Byte offset of SGD's lr and wd (two float64) in the control block, after the slots. */
+const F64_AT = 8 * Math.ceil(((ARGS + 7) * 4) / 8);
 const FWD = 1,
   DW = 2,
-  DX = 3;
+  DX = 3,
+  SGD = 4;
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 const MAX_CHUNKS = 8;
 /** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
@@ -75,22 +92,41 @@ function claim(c, tag) {
     if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 15;
   }
 }
-function runChunk(k, c, i) {
+function runChunk(k, c, i, s, f) {
   const step = c[${STEP}], u = i * step, n = Math.min(step, c[${TOTAL}] - u), a = ${ARGS};
   const kind = c[${KIND}];
-  if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
+  if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
+  else if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
   else if (kind === ${DW}) k.dw(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
   else k.dx(c[a] + u * c[a + 4] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], n, c[a + 4], c[a + 5]);
+}
+// optimizers.ts's float32 SGD loop, element for element, over [from, to).
+function sgd(params, grads, last, from, to, lr, wd) {
+  for (let i = from; i < to; i++) {
+    const p = params[i], q = Math.fround(p - lr * (grads[i] + wd * p));
+    params[i] = q;
+    last[i] = q - p;
+  }
 }
 `;
 
 // The helper's whole program (a string, so that the bundles need no second file).
 const HELPER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
-const c = new Int32Array(control);
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { module, memory, control, port } = workerData;
+const c = new Int32Array(control), f = new Float64Array(control, ${F64_AT}, 2);
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ${CHUNK_SOURCE}
+let set = null; // SGD's arrays, as last sent
+// The arrays of the SGD job with id SET: sent before the job was posted, so normally already queued on the port.
+function arrays() {
+  for (let spins = 0; !set || set.id !== c[${SET}]; ) {
+    const m = receiveMessageOnPort(port);
+    if (m) set = m.message;
+    else if (++spins > ${SPIN}) return false;
+  }
+  return true;
+}
 Atomics.store(c, ${READY}, 1);
 Atomics.notify(c, ${READY});
 let seen = 0; // not SEQ: a job may have been posted the moment READY was set
@@ -98,10 +134,12 @@ while (!Atomics.load(c, ${STOPPED})) {
   let s = 0, spins = 0;
   while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
   seen = s;
+  // Arrays this thread cannot reach: it claims nothing, and this job's chunks are all the other thread's.
+  if (c[${KIND}] === ${SGD} && !arrays()) continue;
   for (let i = claim(c, s & ${TAG_MASK}); i >= 0; i = claim(c, s & ${TAG_MASK})) {
     const n = c[${CHUNKS}];
     try {
-      runChunk(k, c, i);
+      runChunk(k, c, i, set, f);
     } catch {
       c[${FAILED}] = 1;
     }
@@ -114,8 +152,16 @@ while (!Atomics.load(c, ${STOPPED})) {
 // This thread's copy of CHUNK_SOURCE.
 const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim, runChunk };`)() as {
   claim: (c: Int32Array, tag: number) => number;
-  runChunk: (k: SimdKernels, c: Int32Array, i: number) => void;
+  runChunk: (k: SimdKernels, c: Int32Array, i: number, s: SgdArrays | null, f: Float64Array) => void;
 };
+
+/** The arrays of SGD jobs as sent to the helper: params, grads and the applied step, all shared. */
+interface SgdArrays {
+  readonly id: number;
+  readonly p: Float32Array;
+  readonly g: Float32Array;
+  readonly l: Float32Array;
+}
 
 /** For tests: the control block's layout as far as claiming goes, and a claim as either thread makes it. */
 export const CLAIM_SLOTS = { claim: CLAIM, chunks: CHUNKS, length: ARGS + 7 } as const;
@@ -124,9 +170,15 @@ export const claimChunk = (control: Int32Array, tag: number): number => claim(co
 interface Helper {
   readonly worker: Worker;
   readonly control: Int32Array;
+  /** SGD's lr and wd, in the control block. */
+  readonly f: Float64Array;
+  /** Where SGD's arrays are sent (the helper reads them as it needs them). */
+  readonly port: MessagePort;
   /** The main thread's kernels over the shared memory, with each product split (see `split`). */
   readonly kernels: SimdKernels;
   seq: number;
+  /** SGD's arrays as last sent (null: none yet). */
+  set: SgdArrays | null;
 }
 
 let users = 0;
@@ -135,7 +187,9 @@ let helper: Helper | null = null;
 let unavailable: string | null = null;
 let running = 0;
 let minMacs = PARALLEL_MIN_MACS;
+let minSgd = PARALLEL_MIN_SGD;
 let splits = 0;
+let sgdSplits = 0;
 let log: ((message: string) => void) | null = null;
 
 /** Where the helper's start, stop and failure to start are told (the debugger's log); null: nowhere. */
@@ -178,6 +232,11 @@ export function denseSplitCount(): number {
   return splits;
 }
 
+/** SGD updates split with the helper since the process started (for tests: proof that the split path ran). */
+export function sgdSplitCount(): number {
+  return sgdSplits;
+}
+
 /** Chunks the current helper thread has computed (for tests: proof that it took part), 0 without one. */
 export function denseHelperChunks(): number {
   return helper ? Atomics.load(helper.control, HELPED) : 0;
@@ -186,6 +245,11 @@ export function denseHelperChunks(): number {
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
 export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
+}
+
+/** For tests: splits SGD updates from `params` parameters on; undefined restores PARALLEL_MIN_SGD. */
+export function setParallelSgdThreshold(params: number | undefined): void {
+  minSgd = params ?? PARALLEL_MIN_SGD;
 }
 
 /**
@@ -216,22 +280,43 @@ setParallelKernels((macs) => {
   return h && Atomics.load(h.control, READY) === 1 ? h.kernels : null;
 });
 
+setParallelSgd((params, grads, last, lr, wd) => {
+  const h = helper,
+    n = params.length;
+  if (users === 0 || n < minSgd || !h || Atomics.load(h.control, READY) !== 1) return false;
+  if (!isShared(params) || !isShared(grads) || !isShared(last)) return false;
+  if (h.set?.p !== params || h.set.g !== grads || h.set.l !== last) {
+    h.set = { id: (h.set?.id ?? 0) + 1, p: params, g: grads, l: last };
+    h.port.postMessage(h.set); // before the job: the helper finds them queued
+  }
+  h.control[SET] = h.set.id;
+  h.f[0] = lr;
+  h.f[1] = wd;
+  sgdSplits++;
+  run(h, h.kernels, SGD, n, []);
+  return true;
+});
+
 function startHelper(): Helper | null {
   if (unavailable) return null;
   try {
     if (typeof SharedArrayBuffer !== 'function') throw new Error('no SharedArrayBuffer');
     const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_PAGES, shared: true });
     const module = new WebAssembly.Module(simdModule(true));
-    const control = new Int32Array(new SharedArrayBuffer((ARGS + 7) * 4));
+    const shared = new SharedArrayBuffer(F64_AT + 16),
+      control = new Int32Array(shared),
+      f = new Float64Array(shared, F64_AT, 2);
     const mine = simdInstance(module, memory);
+    const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
-    const workerData = { module, memory, control: control.buffer };
-    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [] });
+    const workerData = { module, memory, control: shared, port: port2 };
+    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [], transferList: [port2] });
     worker.unref(); // a trainer never disposed must not keep the process alive
+    port.unref();
     running++;
     worker.once('exit', () => running--);
     worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
-    const h: Helper = { worker, control, kernels: split(mine, control), seq: 0 };
+    const h: Helper = { worker, control, f, port, kernels: split(mine, control), seq: 0, set: null };
     helper = h;
     log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
     return h;
@@ -251,6 +336,7 @@ function stopHelper(): void {
   Atomics.notify(h.control, SEQ);
   // A helper still starting has not read SEQ yet; terminating it is as good as telling it.
   void h.worker.terminate();
+  h.port.close();
 }
 
 /** Pages (64 KiB) of the shared memory: the most the single-threaded kernels' memory may grow to (denseSimd.ts). */
@@ -288,7 +374,7 @@ function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   const c = h.control,
     tag = h.seq & TAG_MASK;
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
-    runChunk(kernels, c, i);
+    runChunk(kernels, c, i, h.set, h.f);
     Atomics.add(c, FINISHED, 1);
   }
   let spins = 0;

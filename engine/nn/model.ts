@@ -9,7 +9,7 @@ import { kindOf, nodeOps, type LeafKind } from './layers';
 import type { NodeOps, NodeState } from './layers/kind';
 import { fusedActivation, type Loss } from './losses';
 import type { Prng } from './prng';
-import type { FloatArray } from './tensor';
+import { isShared, type FloatArray } from './tensor';
 
 export type { BatchNormState } from './layers/batchnorm';
 
@@ -90,6 +90,8 @@ export class Model<Arr extends FloatArray = Float32Array> {
    * @param evaluatesFor when given, this model is that model's evaluation twin: it reads the same parameters and
    *   running batch-norm statistics but has its own activation buffers (and none for the backward pass), so
    *   measuring validation loss leaves every value of the training step as it was.
+   * @param shared params and grads over a SharedArrayBuffer (where the runtime has one), so that the dense helper
+   *   thread can update its share of them (denseThreads.ts); every other buffer stays the thread's own.
    */
   constructor(
     readonly inputSize: number,
@@ -97,12 +99,14 @@ export class Model<Arr extends FloatArray = Float32Array> {
     readonly maxBatch: number,
     array: new (n: number) => Arr = Float32Array as unknown as new (n: number) => Arr,
     evaluatesFor?: Model<Arr>,
+    shared = false,
   ) {
     const { nodes, parameterCount } = flattenLayers(inputSize, layers);
     this.nodes = nodes;
     this.ops = nodes.map((n) => nodeOps(n.kind));
-    this.params = evaluatesFor ? evaluatesFor.params : new array(parameterCount);
-    this.grads = evaluatesFor ? new array(0) : new array(parameterCount);
+    const paramArray = shared ? sharedArray(array) : array;
+    this.params = evaluatesFor ? evaluatesFor.params : new paramArray(parameterCount);
+    this.grads = evaluatesFor ? new array(0) : new paramArray(parameterCount);
     const buf = (w: number) => new array(maxBatch * w);
     const backBuf = (w: number) => buf(evaluatesFor ? 0 : w);
     this.acts = [buf(inputSize), ...nodes.map((n) => buf(n.outWidth))];
@@ -161,8 +165,11 @@ export class Model<Arr extends FloatArray = Float32Array> {
   /** A second set of the buffers a step writes, of the same sizes, for swapStepBuffers (its values are zeros). */
   newStepBuffers(): StepBuffers<Arr> {
     const like = (a: Arr) => new (a.constructor as new (n: number) => Arr)(a.length);
+    const g = this.grads,
+      array = g.constructor as new (n: number) => Arr;
     return {
-      grads: like(this.grads),
+      // Shared like the model's: swapping must not leave the helper thread a set it cannot reach.
+      grads: isShared(g) ? new (sharedArray(array))(g.length) : like(g),
       acts: this.acts.map(like),
       zs: this.zs.map(like),
       deltas: this.deltas.map(like),
@@ -194,6 +201,15 @@ export class Model<Arr extends FloatArray = Float32Array> {
       carried = this.ops[i].carried;
     return s && carried ? carried(s) : null;
   }
+}
+
+/** A constructor like `array` whose arrays lie in a SharedArrayBuffer, or `array` itself where there is none. */
+function sharedArray<Arr extends FloatArray>(array: new (n: number) => Arr): new (n: number) => Arr {
+  if (typeof SharedArrayBuffer !== 'function') return array;
+  const over = array as unknown as { new (b: SharedArrayBuffer): Arr; readonly BYTES_PER_ELEMENT: number };
+  return function (n: number) {
+    return new over(new SharedArrayBuffer(n * over.BYTES_PER_ELEMENT));
+  } as unknown as new (n: number) => Arr;
 }
 
 /**

@@ -122,13 +122,17 @@ export interface OptimizerState {
   readonly buffers: readonly Float32Array[];
 }
 
-/** Creates the optimizer for a parameter buffer of `size` entries; its state buffers are allocated here, once. */
-export function createOptimizer(config: OptimizerConfig, size: number): Optimizer {
+/**
+ * Creates the optimizer for a parameter buffer of `size` entries; its state buffers are allocated here, once.
+ * `shared`: plain SGD's applied-step buffer lies in a SharedArrayBuffer, so that with params and grads shared too
+ * (Model's `shared`) the dense helper thread can update its share of a large buffer (sgdSimd.ts).
+ */
+export function createOptimizer(config: OptimizerConfig, size: number, shared = false): Optimizer {
   if (!Number.isInteger(size) || size < 0)
     throw new RangeError(`optimizer size must be a non-negative integer, got ${size}`);
   switch (config.kind) {
     case 'sgd':
-      return new Sgd(config, size);
+      return new Sgd(config, size, shared);
     case 'momentum':
       return new Momentum(config, size);
     case 'rmsprop':
@@ -148,8 +152,14 @@ abstract class Base {
   t = 0;
   /** θ_t − θ_{t−1} of the latest step, [P]. */
   protected readonly lastStep: Float32Array;
-  constructor(readonly size: number) {
-    this.lastStep = new Float32Array(size);
+  constructor(
+    readonly size: number,
+    shared = false,
+  ) {
+    this.lastStep =
+      shared && typeof SharedArrayBuffer === 'function'
+        ? new Float32Array(new SharedArrayBuffer(size * 4))
+        : new Float32Array(size);
   }
 
   protected check(params: FloatArray, grads: FloatArray, lr: number): void {
@@ -208,8 +218,9 @@ class Sgd extends Base implements Optimizer {
   constructor(
     readonly config: OptimizerConfigOf<'sgd'>,
     size: number,
+    shared: boolean,
   ) {
-    super(size);
+    super(size, shared);
   }
 
   step(params: FloatArray, grads: FloatArray, lr: number): void {

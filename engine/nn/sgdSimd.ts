@@ -107,6 +107,17 @@ function instance(): Kernel | null {
   return kernel;
 }
 
+type Sgd = (params: Float32Array, grads: Float32Array, last: Float32Array, lr: number, wd: number) => boolean;
+let parallelSgd: Sgd | null = null;
+
+/**
+ * Lets denseThreads.ts share large updates with its helper thread (null: none): the function updates all three
+ * arrays and says true, or leaves them and says false. Each element gets optimizers.ts's arithmetic either way.
+ */
+export function setParallelSgd(sgd: Sgd | null): void {
+  parallelSgd = sgd;
+}
+
 /** Below this many parameters the copies' and the call's fixed cost outweigh the kernel's gain. */
 const SIMD_MIN_PARAMS = 1024;
 /**
@@ -118,8 +129,9 @@ const SIMD_MAX_PARAMS = 1 << 19;
 
 /**
  * params[k] ← float32(params[k] − lr·(grads[k] + wd·params[k])) and last[k] ← float32(new − old) for every k, in
- * the SIMD kernel; false (nothing written) when it is off, missing, the buffer is small, or the memory cannot hold
- * it (the caller then runs its loop, with the same results).
+ * the SIMD kernel, or for large shared buffers on two threads (setParallelSgd); false (nothing written) when the
+ * kernels are off or missing, the buffer is small, or the memory cannot hold it (the caller then runs its loop,
+ * with the same results).
  */
 export function sgdSimd(
   params: Float32Array,
@@ -129,7 +141,9 @@ export function sgdSimd(
   wd: number,
 ): boolean {
   const n = params.length;
-  if (n < SIMD_MIN_PARAMS || n > SIMD_MAX_PARAMS || grads.length !== n || last.length !== n) return false;
+  if (grads.length !== n || last.length !== n) return false;
+  if (parallelSgd && simdKernelsAvailable() && parallelSgd(params, grads, last, lr, wd)) return true;
+  if (n < SIMD_MIN_PARAMS || n > SIMD_MAX_PARAMS) return false;
   const k = instance();
   const n2 = (n + 1) & ~1;
   if (!k || !reserveHeap(k, 3 * n2)) return false;

@@ -3,6 +3,11 @@
 /** Float storage used by the engine: Float32 for training, Float64 for gradient checks. */
 export type FloatArray = Float32Array | Float64Array;
 
+/** True when `a` lies in a SharedArrayBuffer: another thread (denseThreads.ts's helper) can read and write it. */
+export function isShared(a: FloatArray): boolean {
+  return typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;
+}
+
 /** Summary statistics of a tensor. */
 export interface TensorSummary {
   readonly mean: number;

@@ -1,7 +1,9 @@
 // Determinism whatever the number of threads: every example, and networks shaped like the benchmark's N3 and N5,
 // train to the same parameters bit for bit on one thread and with the helper thread taking part of each dense
 // product (denseThreads.ts) — for the examples and N3 with every product split (threshold 0), for N5 at the shipped
-// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again.
+// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. With two
+// threads the SGD update of params and grads in shared memory is split too (N5's at the shipped threshold, N3's
+// with every update split).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,7 +17,9 @@ import {
   denseHelperChunks,
   denseHelpersRunning,
   denseSplitCount,
+  setParallelSgdThreshold,
   setParallelThreshold,
+  sgdSplitCount,
   startDenseHelper,
 } from '../nn/denseThreads';
 import { Prng } from '../nn/prng';
@@ -32,6 +36,8 @@ interface Outcome {
   readonly state: Float32Array[];
   readonly losses: number[];
   readonly splits: number;
+  /** SGD updates split with the helper thread. */
+  readonly sgdSplits: number;
   /** Chunks of the split products the helper thread computed. */
   readonly helped: number;
 }
@@ -45,7 +51,8 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true, w
   const t = new Trainer(spec, { threads });
   try {
     if (threads > 1) assert.ok(startDenseHelper(10000), 'the helper thread starts');
-    const before = denseSplitCount();
+    const before = denseSplitCount(),
+      sgdBefore = sgdSplitCount();
     const losses: number[] = [];
     while (t.step < steps) {
       if (whole) {
@@ -62,6 +69,7 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true, w
       state: t.optimizer.saveState().buffers.map((b) => Float32Array.from(b)),
       losses,
       splits: denseSplitCount() - before,
+      sgdSplits: sgdSplitCount() - sgdBefore,
       helped: denseHelperChunks(),
     };
   } finally {
@@ -153,8 +161,12 @@ for (const { name, spec, steps, all } of SHAPED) {
   test(`${name}: one thread, two threads and the JavaScript twins end bit-identical`, async () => {
     const s = spec();
     const one = train(s, 1, steps);
-    // N3's products are below the shipped threshold: split them all (the split is what is tested, not its speed).
-    if (all) setParallelThreshold(0);
+    // N3's products and update are below the shipped thresholds: split them all (the split is what is tested, not
+    // its speed).
+    if (all) {
+      setParallelThreshold(0);
+      setParallelSgdThreshold(0);
+    }
     let two: Outcome, wholeTwo: Outcome;
     try {
       two = train(s, 2, steps);
@@ -163,13 +175,16 @@ for (const { name, spec, steps, all } of SHAPED) {
       wholeTwo = train(s, 2, steps, true, true);
     } finally {
       setParallelThreshold(undefined);
+      setParallelSgdThreshold(undefined);
     }
     const js = train(s, 2, steps, false);
     const wholeOne = train(s, 1, steps, true, true);
     assert.ok(two.splits > 0, 'the large products were split');
     assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
     assert.ok(wholeTwo.splits > 0 && wholeTwo.helped > 0, 'the generated step split its products too');
-    assert.equal(js.splits, 0, 'the JavaScript twins run on one thread');
+    const sgd = s.train.optimizer.kind === 'sgd';
+    assert.equal(two.sgdSplits > 0 && wholeTwo.sgdSplits > 0, sgd, 'the SGD updates were split (only those)');
+    assert.equal(js.splits + js.sgdSplits, 0, 'the JavaScript twins run on one thread');
     assertSame(one, two, 'two threads');
     assertSame(one, js, 'JavaScript twins');
     assertSame(one, wholeOne, 'generated step, one thread');

@@ -154,12 +154,14 @@ export class Trainer {
     const t = spec.train,
       n = spec.data.x.length;
     this.outputs = spec.data.y[0]?.length ?? 0;
-    this.model = new Model(spec.inputSize, spec.layers, t.batch);
+    // With a helper thread, params, grads and SGD's step in shared memory: it updates its share of large buffers.
+    const threads = (options.threads ?? defaultDenseThreads()) >= 2;
+    this.model = new Model(spec.inputSize, spec.layers, t.batch, Float32Array, undefined, threads);
     this.rng = new Prng(t.seed);
     this.model.initialize(this.rng);
     // Trained weights replace the initial values after the seed drew them, so dropout and shuffling draw as without.
     if (spec.weights) applyWeights(this.model, spec.weights);
-    this.optimizer = createOptimizer(t.optimizer, this.model.params.length);
+    this.optimizer = createOptimizer(t.optimizer, this.model.params.length, threads);
     this.lr = this.baseLr = t.optimizer.lr;
     this.fusedOutput = this.model.fusesWith(spec.loss);
     this.xAll = Float32Array.from(spec.data.x.flat());
@@ -182,7 +184,7 @@ export class Trainer {
     this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
     this.forwardReusable = this.model.nodes.every((n, i) => !nodeOps(n.kind).draws && !this.model.carriedState(i));
     this.startStep();
-    if ((options.threads ?? defaultDenseThreads()) >= 2) this.releaseThreads = acquireDenseThreads();
+    if (threads) this.releaseThreads = acquireDenseThreads();
   }
 
   /**
