@@ -583,7 +583,7 @@ export class TrainingRun {
   private sendProgress(): void {
     this.meter.due = false;
     this.meter.lastSentAt = performance.now();
-    this.post({ kind: 'progress', progress: this.meter.progress(this.trainer!) });
+    this.post({ kind: 'progress', progress: this.meter.progress(this.trainer!, true) });
   }
 
   private finish(stopped: boolean): void {
