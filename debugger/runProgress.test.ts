@@ -6,7 +6,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseNnet } from '../engine/language/parser';
 import { Trainer } from '../engine/runtime/trainer';
+import type { WorkerToHost } from './protocol';
 import { ProgressMeter, UPDATE_RATIO_SHARE } from './runProgress';
+import { drivenRun } from './testing';
 
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
 
@@ -32,11 +34,36 @@ test('a message sent while training repeats the ratios measured last until their
   const first = ratios(meter.progress(t, true));
   assert.ok(first.every((r) => r !== undefined && r > 0));
   for (let i = 0; i < 50; i++) t.advanceStep();
-  const exact = ratios(meter.progress(t)); // a stop measures them now
-  assert.notDeepEqual(exact, first);
   assert.deepEqual(ratios(meter.progress(t, true)), first); // 10 ms of measuring: not again within 10 / share ms
-  c.time += 10 / UPDATE_RATIO_SHARE;
+  const exact = ratios(meter.progress(t)); // a stop measures them at its step
+  assert.notDeepEqual(exact, first);
+  t.advanceStep();
   assert.deepEqual(ratios(meter.progress(t, true)), exact);
+  c.time += 10 / UPDATE_RATIO_SHARE;
+  const later = ratios(meter.progress(t, true));
+  assert.notDeepEqual(later, exact);
+  assert.deepEqual(later, ratios(new ProgressMeter().progress(t)));
+});
+
+test('stops at the step of the ratios measured last repeat them; another step, or an edit, measures them again', () => {
+  const t = trainer(5),
+    meter = new ProgressMeter(clock(0).now);
+  let passes = 0;
+  const stepSquares = t.optimizer.stepSquares.bind(t.optimizer);
+  t.optimizer.stepSquares = (offset, length) => (passes++, stepSquares(offset, length));
+  const at5 = ratios(meter.progress(t));
+  assert.equal(passes, 2); // one per weight matrix
+  assert.deepEqual(ratios(meter.progress(t)), at5);
+  assert.equal(passes, 2);
+  t.advanceStep();
+  const at6 = ratios(meter.progress(t));
+  assert.equal(passes, 4);
+  assert.notDeepEqual(at6, at5);
+  t.model.params[0] += 1; // Set Value on a weight
+  meter.forgetRatios();
+  const edited = ratios(meter.progress(t));
+  assert.equal(passes, 6);
+  assert.notDeepEqual(edited, at6);
 });
 
 test('the ratios of every message are measured when measuring them is cheap, and after a resume', () => {
@@ -62,4 +89,30 @@ test('a message before the first update carries no ratio', () => {
   assert.deepEqual(Object.keys(meter.progress(t).layers[0]), ['name', 'meanAbsGrad', 'maxAbsGrad']);
   t.advanceStep();
   assert.deepEqual(Object.keys(meter.progress(t).layers[0]), ['name', 'meanAbsGrad', 'maxAbsGrad', 'updateRatio']);
+});
+
+test('a stop after Set Value on a weight shows the update ratios of the edited weights', async () => {
+  const { send } = drivenRun();
+  const source = xorSource.replace('epochs 2000', 'epochs 20');
+  const ratioOf = (m: WorkerToHost) => (m.kind === 'stopped' ? m.progress.layers.map((l) => l.updateRatio) : []);
+  await send({
+    kind: 'start',
+    fileName: 'xor.nnet',
+    source,
+    debug: true,
+    stopOnEntry: false,
+    breakpoints: [{ id: 1, nodes: [1], condition: 'step == 3', phases: ['forward'] }],
+    exceptionFilters: [],
+    historyBytes: 1 << 20,
+  });
+  let sub0 = await send({ kind: 'step', step: 'into' });
+  // To the first sub-step of an event that has more than one.
+  while (sub0.kind === 'stopped' && (sub0.subStep?.count ?? 0) < 2) sub0 = await send({ kind: 'step', step: 'into' });
+  const set = await send({ kind: 'setValue', id: 1, path: 'out.W[0][0]', value: '3.5' });
+  assert.ok(set.kind === 'reply' && set.ok, JSON.stringify(set));
+  const sub1 = await send({ kind: 'step', step: 'into' }); // its second sub-step: a stop at the same step, no resume
+  assert.ok(sub0.kind === 'stopped' && sub1.kind === 'stopped' && sub1.subStep?.index === 1, JSON.stringify(sub1));
+  assert.equal(sub1.progress.step, sub0.progress.step);
+  assert.equal(ratioOf(sub1)[0], ratioOf(sub0)[0]); // h1's weights are as they were
+  assert.notEqual(ratioOf(sub1)[1], ratioOf(sub0)[1]);
 });

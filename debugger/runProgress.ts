@@ -34,10 +34,16 @@ export class ProgressMeter {
   private startedAt = 0;
   private stepsAtStart = 0;
   /**
-   * The update ratios measured last while training, per layer, when (ms) and what measuring them took; null at a
-   * resume, so no message repeats ratios of a step before a rewind.
+   * The update ratios measured last, per layer, the trainer's step then (they change only at an update, which moves
+   * the step), when (ms) and what measuring them took; null at a resume, so no message while training repeats ratios
+   * of a step before a rewind, and after an edit (forgetRatios).
    */
-  private ratios: { readonly values: (number | undefined)[]; readonly at: number; readonly ms: number } | null = null;
+  private ratios: {
+    readonly values: (number | undefined)[];
+    readonly step: number;
+    readonly at: number;
+    readonly ms: number;
+  } | null = null;
 
   /** @param now the clock (ms): performance.now, or a test's. */
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -49,10 +55,16 @@ export class ProgressMeter {
     this.ratios = null;
   }
 
+  /** Forgets the update ratios measured: call after something other than training changed the weights (Set Value). */
+  forgetRatios(): void {
+    this.ratios = null;
+  }
+
   /**
-   * The progress now, with the loss points since the previous call. `running`: a message sent while training, whose
-   * update ratios may be those measured last (at most UPDATE_RATIO_SHARE of the time since then goes into measuring
-   * them again); otherwise (a stop, the end) they are measured now, as the state shows them.
+   * The progress now, with the loss points since the previous call. Its update ratios are those measured last when
+   * the trainer is still at their step (a stop after another at the same step: Step Back within a step measured
+   * N5's again at each, 5–8 ms), else measured now; `running` (a message sent while training) may also repeat those
+   * of an earlier step, while measuring them again would take more than UPDATE_RATIO_SHARE of the time since.
    */
   progress(t: Trainer, running = false): Progress {
     const now = this.now(),
@@ -85,10 +97,14 @@ export class ProgressMeter {
   private layers(t: Trainer, running: boolean, now: number): LayerProgress[] {
     const stats = t.gradStats(),
       last = this.ratios;
-    if (running && last && last.values.length === stats.length && now - last.at < last.ms / UPDATE_RATIO_SHARE)
+    if (
+      last &&
+      last.values.length === stats.length &&
+      (last.step === t.step || (running && now - last.at < last.ms / UPDATE_RATIO_SHARE))
+    )
       return stats.map((g, k) => withRatio(g.name, g.meanAbsGrad, g.maxAbsGrad, last.values[k]));
     const values = stats.map((g) => updateRatio(t, g.node));
-    if (running) this.ratios = { values, at: now, ms: this.now() - now };
+    this.ratios = { values, step: t.step, at: now, ms: this.now() - now };
     return stats.map((g, k) => withRatio(g.name, g.meanAbsGrad, g.maxAbsGrad, values[k]));
   }
 }

@@ -155,6 +155,7 @@ export class TrainingRun {
           const t = this.requirePaused();
           const edit = applySetValue(t, this.scope(), msg.path, msg.value);
           t.forgetBuffers(); // an edited buffer is no longer what the events computed
+          this.meter.forgetRatios(); // nor an edited weight what the update ratios were measured on
           // The future is different now; replays and the run make the edit again wherever they reach this event.
           this.history?.edit(() => {
             edit.apply();
