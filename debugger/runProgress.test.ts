@@ -91,7 +91,7 @@ test('a message before the first update carries no ratio', () => {
   assert.deepEqual(Object.keys(meter.progress(t).layers[0]), ['name', 'meanAbsGrad', 'maxAbsGrad', 'updateRatio']);
 });
 
-test('a stop after Set Value on a weight shows the update ratios of the edited weights', async () => {
+test('a stop after Set Value on a weight shows the update ratios of the edited weights, and one before it the others', async () => {
   const { send } = drivenRun();
   const source = xorSource.replace('epochs 2000', 'epochs 20');
   const ratioOf = (m: WorkerToHost) => (m.kind === 'stopped' ? m.progress.layers.map((l) => l.updateRatio) : []);
@@ -115,4 +115,9 @@ test('a stop after Set Value on a weight shows the update ratios of the edited w
   assert.equal(sub1.progress.step, sub0.progress.step);
   assert.equal(ratioOf(sub1)[0], ratioOf(sub0)[0]); // h1's weights are as they were
   assert.notEqual(ratioOf(sub1)[1], ratioOf(sub0)[1]);
+  // Back past the edit within the same step (a replay that stops before the edit's event): the weights before it.
+  await send({ kind: 'step', step: 'back' }); // the first sub-step again
+  const before = await send({ kind: 'step', step: 'back' });
+  assert.ok(before.kind === 'stopped' && before.progress.step === sub0.progress.step, JSON.stringify(before));
+  assert.deepEqual(ratioOf(before), ratioOf(sub0));
 });

@@ -395,6 +395,7 @@ export class TrainingRun {
   /** Makes again the Set Values made at the trainer's event (the run reached it again); returns the next one's index. */
   private arriveAtEdit(history: History): number {
     history.arrive();
+    this.meter.forgetRatios(); // the weights within this step differ from here on
     return history.nextEditAfter(this.trainer!.eventIndex);
   }
 
@@ -517,6 +518,8 @@ export class TrainingRun {
     this.startReplay(plan.title, plan.replay, (outcome) => {
       const landing = plan.land(outcome);
       if ('error' in landing) return this.fail(landing.error);
+      // An edit made within a step changes its weights from its event on: the same step may hold other weights here.
+      if (this.history?.edited) this.meter.forgetRatios();
       if (landing.sub !== undefined) this.sub = landing.sub;
       this.stop(landing.reason, landing.ev, landing.notice !== undefined ? { notice: landing.notice } : {});
     });
