@@ -13,6 +13,16 @@ import type { LossPoint } from '../wire/types';
 export const PROGRESS_MS = 250;
 /** Most loss points in one progress message (a debug session carries them over DAP as JSON, ten times a second). */
 export const MAX_LOSS_POINTS_PER_MESSAGE = 256;
+/**
+ * Share of the time that the update ratios of the progress messages sent while training may take. Each is two
+ * passes over a layer's weights (‖ΔW‖ and ‖W‖): ~5–8 ms for N5's 2.1M, at four messages a second ~2 % of its
+ * training. Above this share a message repeats the ratios measured last (see ProgressMeter.progress); tiny networks'
+ * take microseconds and are measured in every message.
+ */
+export const UPDATE_RATIO_SHARE = 0.005;
+
+/** A layer's gradient statistics as a progress message carries them. */
+type LayerProgress = Progress['layers'][number];
 
 /** Builds a run's progress messages: remembers which loss points were sent and the speed since the last resume. */
 export class ProgressMeter {
@@ -23,16 +33,42 @@ export class ProgressMeter {
   private lossSent = 0;
   private startedAt = 0;
   private stepsAtStart = 0;
+  /**
+   * The update ratios measured last, per layer, the trainer's step then (they change only at an update, which moves
+   * the step), when (ms) and what measuring them took; null at a resume, so no message while training repeats ratios
+   * of a step before a rewind, and after an edit (forgetRatios).
+   */
+  private ratios: {
+    readonly values: (number | undefined)[];
+    readonly step: number;
+    readonly at: number;
+    readonly ms: number;
+  } | null = null;
+
+  /** @param now the clock (ms): performance.now, or a test's. */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   /** Starts measuring steps per second afresh (training resumes). */
   restart(t: Trainer): void {
-    this.startedAt = performance.now();
+    this.startedAt = this.now();
     this.stepsAtStart = t.step;
+    this.ratios = null;
   }
 
-  /** The progress now, with the loss points since the previous call. */
-  progress(t: Trainer): Progress {
-    const elapsed = (performance.now() - this.startedAt) / 1000;
+  /** Forgets the update ratios measured: call after something other than training changed the weights (Set Value). */
+  forgetRatios(): void {
+    this.ratios = null;
+  }
+
+  /**
+   * The progress now, with the loss points since the previous call. Its update ratios are those measured last when
+   * the trainer is still at their step (a stop after another at the same step: Step Back within a step measured
+   * N5's again at each, 5–8 ms), else measured now; `running` (a message sent while training) may also repeat those
+   * of an earlier step, while measuring them again would take more than UPDATE_RATIO_SHARE of the time since.
+   */
+  progress(t: Trainer, running = false): Progress {
+    const now = this.now(),
+      elapsed = (now - this.startedAt) / 1000;
     // Tiny networks finish thousands of epochs between two messages: send a subset ending at the newest (the views
     // downsample anyway), so neither the worker nor the host builds and clones them all. Each stretch keeps its
     // lowest and highest loss, so a one-epoch spike still reaches the view.
@@ -52,21 +88,42 @@ export class ProgressMeter {
       gradNormBeforeClip: t.clip.normBefore,
       gradNormAfterClip: t.clip.normAfter,
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
-      layers: t.gradStats().map((g) => {
-        const stats = { name: g.name, meanAbsGrad: g.meanAbsGrad, maxAbsGrad: g.maxAbsGrad };
-        const n = t.model.nodes[g.node];
-        if (t.optimizer.t === 0 || !n || n.wSize <= 0) return stats;
-        // ‖ΔW‖ / ‖W‖ of the last applied step (which already includes lr); two passes, no copies (2M weights on N5).
-        const ss = t.optimizer.stepSquares(n.wOff, n.wSize);
-        const w = t.model.params;
-        let ww = 0;
-        for (let k = n.wOff, end = n.wOff + n.wSize; k < end; k++) ww += w[k] * w[k];
-        const updateRatio = ww > 0 ? Math.sqrt(ss / ww) : ss > 0 ? Infinity : 0;
-        return { ...stats, updateRatio };
-      }),
+      layers: this.layers(t, running, now),
       newLossPoints: points,
     };
   }
+
+  /** Each layer's gradient statistics, with its update ratio measured now or, `running`, as measured last (see progress). */
+  private layers(t: Trainer, running: boolean, now: number): LayerProgress[] {
+    const stats = t.gradStats(),
+      last = this.ratios;
+    if (
+      last &&
+      last.values.length === stats.length &&
+      (last.step === t.step || (running && now - last.at < last.ms / UPDATE_RATIO_SHARE))
+    )
+      return stats.map((g, k) => withRatio(g.name, g.meanAbsGrad, g.maxAbsGrad, last.values[k]));
+    const values = stats.map((g) => updateRatio(t, g.node));
+    this.ratios = { values, step: t.step, at: now, ms: this.now() - now };
+    return stats.map((g, k) => withRatio(g.name, g.meanAbsGrad, g.maxAbsGrad, values[k]));
+  }
+}
+
+/** A layer's entry of a progress message (without an update ratio before the first update). */
+function withRatio(name: string, meanAbsGrad: number, maxAbsGrad: number, updateRatio: number | undefined) {
+  return updateRatio === undefined ? { name, meanAbsGrad, maxAbsGrad } : { name, meanAbsGrad, maxAbsGrad, updateRatio };
+}
+
+/** ‖ΔW‖ / ‖W‖ of node `i`'s weights in the last applied step (which already includes lr); undefined before one. */
+function updateRatio(t: Trainer, i: number): number | undefined {
+  const n = t.model.nodes[i];
+  if (t.optimizer.t === 0 || !n || n.wSize <= 0) return undefined;
+  // Two passes, no copies (2M weights on N5).
+  const ss = t.optimizer.stepSquares(n.wOff, n.wSize);
+  const w = t.model.params;
+  let ww = 0;
+  for (let k = n.wOff, end = n.wOff + n.wSize; k < end; k++) ww += w[k] * w[k];
+  return ww > 0 ? Math.sqrt(ss / ww) : ss > 0 ? Infinity : 0;
 }
 
 /** The progress of a run that never began training. */

@@ -155,6 +155,7 @@ export class TrainingRun {
           const t = this.requirePaused();
           const edit = applySetValue(t, this.scope(), msg.path, msg.value);
           t.forgetBuffers(); // an edited buffer is no longer what the events computed
+          this.meter.forgetRatios(); // nor an edited weight what the update ratios were measured on
           // The future is different now; replays and the run make the edit again wherever they reach this event.
           this.history?.edit(() => {
             edit.apply();
@@ -394,6 +395,7 @@ export class TrainingRun {
   /** Makes again the Set Values made at the trainer's event (the run reached it again); returns the next one's index. */
   private arriveAtEdit(history: History): number {
     history.arrive();
+    this.meter.forgetRatios(); // the weights within this step differ from here on
     return history.nextEditAfter(this.trainer!.eventIndex);
   }
 
@@ -516,6 +518,8 @@ export class TrainingRun {
     this.startReplay(plan.title, plan.replay, (outcome) => {
       const landing = plan.land(outcome);
       if ('error' in landing) return this.fail(landing.error);
+      // An edit made within a step changes its weights from its event on: the same step may hold other weights here.
+      if (this.history?.edited) this.meter.forgetRatios();
       if (landing.sub !== undefined) this.sub = landing.sub;
       this.stop(landing.reason, landing.ev, landing.notice !== undefined ? { notice: landing.notice } : {});
     });
@@ -583,7 +587,7 @@ export class TrainingRun {
   private sendProgress(): void {
     this.meter.due = false;
     this.meter.lastSentAt = performance.now();
-    this.post({ kind: 'progress', progress: this.meter.progress(this.trainer!) });
+    this.post({ kind: 'progress', progress: this.meter.progress(this.trainer!, true) });
   }
 
   private finish(stopped: boolean): void {

@@ -207,7 +207,9 @@ test('an edit made while paused is part of the history: every replay passing its
     t.baseLr = 0.2;
   };
   edit();
+  assert.equal(h.edited, false);
   h.edit(edit);
+  assert.equal(h.edited, true);
   live[40] = fingerprint(t);
   go(60);
   assert.equal(h.nextEditAfter(0), 40);
@@ -231,6 +233,9 @@ test('an edit made while paused is part of the history: every replay passing its
   h.edit(() => (t.model.params[1] = -1));
   assert.equal(h.nextEditAfter(0), 21);
   assert.equal(h.nextEditAfter(21), Infinity);
+  assert.equal(h.edited, true);
+  h.truncateAfter(20); // the future before the edit is rewritten: no edit left
+  assert.equal(h.edited, false);
 });
 
 test('a search passes over stretches of quiet steps unreplayed and finds what the full search finds', () => {

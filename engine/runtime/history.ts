@@ -503,6 +503,11 @@ export class History {
     this.edits.push({ at, apply });
   }
 
+  /** True while edits are kept (see `edit`): states of one step may then differ before and after one. */
+  get edited(): boolean {
+    return this.edits.length > 0;
+  }
+
   /** The index of the first event after `eventIndex` that has an edit to make again (Infinity: none). */
   nextEditAfter(eventIndex: number): number {
     for (const e of this.edits) if (e.at > eventIndex) return e.at;
