@@ -9,6 +9,27 @@ export type Activation = (typeof ACTIVATIONS)[number];
 /** Default negative slope of leaky_relu (PyTorch's). */
 export const LEAKY_SLOPE = 0.01;
 
+/** relu loops of fewer values keep the comparison: the int32 views maskPositive needs would cost more than it saves. */
+const MASK_MIN = 256;
+
+/** The bits of a float32 buffer, as int32s. */
+const bitsOf = (a: Float32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
+
+/**
+ * out[i] = z[i] > 0 ? value[i] : +0 over float32 bits (relu: value = z; its δ: value = ∂L/∂a), without the branch,
+ * which random signs mispredict (~5 ns against ~1 per value, four loops over 128×1024 values a step of N5). The mask
+ * is all ones when z's bits v lie in [1, 0x7f800000] (the positive subnormals, normals and +∞; not NaN), so the
+ * values are those of the comparison bit for bit, +0 for −0 and NaN included: the loop engine/nn/fastStep.ts
+ * generates for its whole steps.
+ */
+export function maskPositive(out: Int32Array, value: Int32Array, z: Float32Array, n: number): void {
+  const v = bitsOf(z);
+  for (let i = 0; i < n; i++) {
+    const b = v[i];
+    out[i] = value[i] & ~(((0x7f800000 - b) | (b - 1)) >> 31);
+  }
+}
+
 /** a = φ(z) over a batch of B rows of C values. `slope` is leaky_relu's negative slope. */
 export function activationForward(
   kind: Activation,
@@ -24,6 +45,8 @@ export function activationForward(
       for (let i = 0; i < n; i++) a[i] = z[i];
       return;
     case 'relu':
+      if (n >= MASK_MIN && a instanceof Float32Array && z instanceof Float32Array)
+        return maskPositive(bitsOf(a), bitsOf(z), z, n);
       for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
       return;
     case 'leaky_relu':
@@ -78,6 +101,8 @@ export function activationBackward(
       for (let i = 0; i < n; i++) dz[i] = da[i];
       return;
     case 'relu':
+      if (n >= MASK_MIN && dz instanceof Float32Array && da instanceof Float32Array && z instanceof Float32Array)
+        return maskPositive(bitsOf(dz), bitsOf(da), z, n);
       for (let i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : 0;
       return;
     case 'leaky_relu':
