@@ -3,10 +3,9 @@
 // everything it needs. Knows nothing of VS Code or DAP. Same spec → bit-identical run.
 
 import type { NetworkSpec } from '../language/spec';
-import { clipByGlobalNorm, clipByValue } from '../nn/clip';
+import { clipByGlobalNorm } from '../nn/clip';
 import { nodeOps } from '../nn/layers';
-import { lossBackward, lossForward } from '../nn/losses';
-import { Model, stepBufferBytes, type StepBuffers } from '../nn/model';
+import { Model } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
 import { compileFastStep, type FastStep } from '../nn/fastStep';
@@ -15,10 +14,11 @@ import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
 import { EpochLog } from './epochLog';
 import { applyWeights } from '../io/weights';
-import { addSquares, allFinite, countCorrect, measureSegment, scale } from './batchMath';
+import { countCorrect } from './batchMath';
 import { Evaluator } from './evaluator';
+import { clipEvent, lossEvent, nonFiniteGradients, nonFiniteLoss, type GradientStatistics } from './stepEvents';
+import { forget, StepBufferSets } from './heldBuffers';
 import {
-  NonFiniteError,
   type ClipState,
   type GradStats,
   type TrainerEvent,
@@ -50,17 +50,6 @@ const SCALARS = [
   'stepLossSum',
 ] as const;
 type Scalar = (typeof SCALARS)[number];
-
-/**
- * What a set of step buffers holds: the outputs of events 0..`through` of the step whose first event is `start`
- * (−1: nothing known), and whether its gradients are that step's whole backward pass (`gradsFinal`: set at its clip
- * event when the clip left them as they were).
- */
-interface Held {
-  start: number;
-  through: number;
-  gradsFinal: boolean;
-}
 
 /** How `advance` may take an event from the buffers instead of computing it (see `advance`). */
 export type Reuse = boolean | 'step';
@@ -119,22 +108,13 @@ export class Trainer {
   readonly maxAbsGrad: Float64Array;
   /** ‖∂L/∂W‖ per weighted node of the latest step, before clipping, [nodes]; NaN before the first clip event. */
   readonly gradNorm: Float64Array;
+  /** The three above, as the clip event and the generated steps write them. */
+  private readonly gradStatistics: GradientStatistics;
 
   /** Stops this trainer's use of the helper thread (a no-op after the first call, or with one thread). */
   private releaseThreads: () => void = () => {};
-  /**
-   * What the model's buffers hold: the outputs of events 0..`through` of the step whose first event is `start`
-   * (−1: nothing known). Training is deterministic, so an event performed again from an exact state writes the same
-   * values, and a replay may take a forward event's outputs from the buffers instead (see `advance(reuse)`).
-   */
-  private held: Held = { start: -1, through: -1, gradsFinal: false };
-  /**
-   * A second set of the buffers a step writes, holding the latest complete step before the one in the model's
-   * (see keepPreviousStep); null when not kept. The two are exchanged, never copied, so keeping it costs no time.
-   */
-  private kept: { readonly buffers: StepBuffers; held: Held } | null = null;
-  /** Which of the two sets the model holds (generated whole steps are compiled for the arrays they were given). */
-  private parity = 0;
+  /** What the model's step buffers hold, and the second set keepPreviousStep keeps (see `advance(reuse)`). */
+  private readonly sets: StepBufferSets;
   /**
    * True while a replay passes over a step's backward events with the gradients of the whole backward pass already
    * in place (advance 'step'): the gradients of the nodes it has not reached yet are not zero until its end.
@@ -175,10 +155,12 @@ export class Trainer {
     this.microBatchesPerEpoch = Math.ceil(this.trainRows.length / t.batch);
     this.stepsPerEpoch = Math.ceil(this.microBatchesPerEpoch / t.accumulate);
     this.eventsPerStep = t.accumulate * (2 * this.model.nodes.length + 1) + 2;
+    this.sets = new StepBufferSets(this.model, this.eventsPerStep);
     this.yBatch = new Float32Array(t.batch * this.outputs);
     this.meanAbsGrad = new Float64Array(this.model.nodes.length);
     this.maxAbsGrad = new Float64Array(this.model.nodes.length);
     this.gradNorm = new Float64Array(this.model.nodes.length).fill(NaN); // NaN until the first backward pass is measured
+    this.gradStatistics = { meanAbs: this.meanAbsGrad, maxAbs: this.maxAbsGrad, norm: this.gradNorm };
     if (t.shuffle) this.rng.shuffle(this.trainRows);
     // Whole generated steps take one micro-batch per step, and clip by norm or not at all.
     this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
@@ -213,7 +195,7 @@ export class Trainer {
   /**
    * Performs the next event and returns it; returns null when training is finished. Throws NonFiniteError.
    * `reuse` (for replays): a forward event whose outputs the buffers already hold for this very step (it was
-   * performed before from the same state, see `held`) is not computed again; everything else it does is done.
+   * performed before from the same state, see StepBufferSets) is not computed again; everything else it does is done.
    * `'step'` also takes the backward events from the buffers when they hold the whole step with its gradients as
    * its backward pass left them (gradsFinal): only for a replay that goes at least to the step's last backward
    * event, since until then the gradients of the nodes not reached yet are not the zeros they would be.
@@ -226,11 +208,11 @@ export class Trainer {
     const ev = this.eventAt(this.pos);
     const start = this.eventIndex - this.pos;
     if (this.pos === 0) this.beginStep(start, reuse === 'step');
-    const h = this.held;
+    const sets = this.sets;
     switch (ev.phase) {
       case 'forward':
         if (ev.layer === 0) this.loadMicroBatch(ev.micro);
-        if (!(reuse && h.start === start && h.through >= this.pos))
+        if (!(reuse && sets.holds(start, this.pos)))
           this.model.forwardNode(ev.layer, this.batchSize, 'train', this.rng);
         break;
       case 'loss':
@@ -238,7 +220,7 @@ export class Trainer {
         break;
       case 'backward':
         if (this.ahead) {
-          if (reuse === 'step' && h.start === start && h.through >= this.pos) break;
+          if (reuse === 'step' && sets.holds(start, this.pos)) break;
           // Accumulating onto the whole pass's gradients would count them twice (an edit made again mid-step).
           throw new Error('internal error: a backward event computed over gradients it has already added');
         }
@@ -251,10 +233,11 @@ export class Trainer {
         this.update();
         break;
     }
-    this.hold(start, this.pos);
+    // Micro-batches share the buffers, so only a step of one micro-batch (and of reusable forward events) is tracked.
+    sets.note(start, this.pos, this.forwardReusable && this.microThisStep === 1);
     // The gradients are this step's whole backward pass: exactly what a replay passing its backward events needs.
     if (ev.phase === 'clip')
-      h.gradsFinal = h.start === start && this.clip.coefficient === 1 && this.clip.clippedValues === 0;
+      sets.held.gradsFinal = sets.held.start === start && this.clip.coefficient === 1 && this.clip.clippedValues === 0;
     this.pos++;
     this.eventIndex++;
     if (this.ahead && this.atBackwardEnd) this.ahead = false;
@@ -268,20 +251,14 @@ export class Trainer {
    * unless `keepGrads` and they are already this step's whole backward pass.
    */
   private beginStep(start: number, keepGrads: boolean): void {
-    const k = this.kept,
-      h = this.held;
-    if (k && h.start !== start && (k.held.start === start || (h.start >= 0 && h.through === this.eventsPerStep - 1))) {
-      this.model.swapStepBuffers(k.buffers);
-      this.held = k.held;
-      k.held = h;
-      this.parity ^= 1;
-    }
-    this.ahead = keepGrads && this.held.start === start && this.held.gradsFinal;
+    const sets = this.sets;
+    sets.enterStep(start);
+    this.ahead = keepGrads && sets.held.start === start && sets.held.gradsFinal;
     this.gradsLeft = false;
     if (this.ahead) return;
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     this.model.grads.fill(0);
-    this.held.gradsFinal = false;
+    sets.held.gradsFinal = false;
   }
 
   /**
@@ -289,34 +266,20 @@ export class Trainer {
    * in the other (they are exchanged at each step start, not copied): a replay of that step (Step Back into the
    * previous step) then takes its events from them, `advance(reuse)`, instead of computing its forward and backward
    * passes again. Costs a second set of activation and gradient buffers. Only for networks whose steps are one
-   * micro-batch of forward events that draw nothing and carry no state (see `held`); a no-op for others.
+   * micro-batch of forward events that draw nothing and carry no state (see StepBufferSets); a no-op for others.
    */
   keepPreviousStep(): void {
-    if (this.kept || !this.forwardReusable || this.spec.train.accumulate !== 1) return;
-    this.kept = { buffers: this.model.newStepBuffers(), held: { start: -1, through: -1, gradsFinal: false } };
+    if (this.forwardReusable && this.spec.train.accumulate === 1) this.sets.keep();
   }
 
   /** Bytes of the second set of step buffers keepPreviousStep allocated (0 when none is kept). */
   get keptBytes(): number {
-    return this.kept ? stepBufferBytes(this.kept.buffers) : 0;
+    return this.sets.keptBytes;
   }
 
   /** True while a replay passes over backward events whose gradients are already in place (see advance 'step'). */
   get gradsAhead(): boolean {
     return this.ahead;
-  }
-
-  /** Notes that event `pos` of the step starting at event `start` has just been performed (see `held`). */
-  private hold(start: number, pos: number): void {
-    const h = this.held;
-    // Micro-batches share the buffers, so only a step of one micro-batch (and of reusable forward events) is tracked.
-    if (!this.forwardReusable || this.microThisStep !== 1) forget(h);
-    else if (h.start === start && h.through >= pos - 1) h.through = Math.max(h.through, pos);
-    else {
-      h.start = pos === 0 ? start : -1;
-      h.through = pos === 0 ? 0 : -1;
-      h.gradsFinal = false;
-    }
   }
 
   /**
@@ -325,8 +288,7 @@ export class Trainer {
    * edit changes: an edit before it, made again by a replay).
    */
   forgetBuffers(): void {
-    forget(this.held);
-    if (this.kept) forget(this.kept.held);
+    this.sets.forgetAll();
   }
 
   /**
@@ -335,7 +297,7 @@ export class Trainer {
    * needs no event replayed for what the stop shows. False at a step start.
    */
   get buffersCurrent(): boolean {
-    return this.pos > 0 && this.held.start === this.eventIndex - this.pos && this.held.through >= this.pos - 1;
+    return this.pos > 0 && this.sets.holds(this.eventIndex - this.pos, this.pos - 1);
   }
 
   /** The event just performed, within the current step (null at a step start). */
@@ -379,18 +341,17 @@ export class Trainer {
     const fast = this.fastSteps;
     if (!fast) return false;
     // Compiled per set of step buffers (see keepPreviousStep): the generated code holds the arrays it was given.
-    const key = 2 * B + this.parity;
+    const key = 2 * B + this.sets.parity;
     let run = fast.get(key);
     if (run === undefined) {
-      const stats = { meanAbs: this.meanAbsGrad, maxAbs: this.maxAbsGrad, norm: this.gradNorm };
-      run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, stats);
+      run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, this.gradStatistics);
       fast.set(key, run);
     }
     if (!run) return false;
     const start = this.eventIndex,
       L = this.model.nodes.length;
     // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
-    forget(this.held);
+    forget(this.sets.held);
     this.gradsLeft = false; // (it writes every gradient)
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
@@ -414,7 +375,7 @@ export class Trainer {
     this.update();
     this.eventIndex = start + this.eventsPerStep;
     // The generated step leaves every buffer as the events would (fastStep.test.ts): they hold all of this step.
-    if (this.forwardReusable) this.held = { start, through: this.eventsPerStep - 1, gradsFinal: false };
+    if (this.forwardReusable) this.sets.holdWhole(start);
     this.startStep();
     return true;
   }
@@ -505,7 +466,7 @@ export class Trainer {
     this.maxAbsGrad.set(s.maxAbsGrad);
     this.gradNorm.set(s.gradNorm);
     // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
-    if (!left) this.held.gradsFinal = false;
+    if (!left) this.sets.held.gradsFinal = false;
     this.gradsLeft = left;
     this.ahead = false;
   }
@@ -514,7 +475,7 @@ export class Trainer {
   settleGrads(): void {
     if (!this.gradsLeft) return;
     this.model.grads.fill(0);
-    this.held.gradsFinal = this.gradsLeft = false;
+    this.sets.held.gradsFinal = this.gradsLeft = false;
   }
 
   /** Events of the current step performed so far (0 at a step start). */
@@ -606,28 +567,9 @@ export class Trainer {
 
   private computeLoss(): void {
     const m = this.model,
-      L = m.nodes.length,
-      B = this.batchSize,
-      K = this.outputs;
-    const out = m.acts[L];
-    this.loss = lossForward(this.spec.loss, m.logits(), out, this.yBatch, B, K, this.fusedOutput);
-    if (!Number.isFinite(this.loss)) {
-      const bad = m.nodes.findIndex((n, i) => !allFinite(m.acts[i + 1], B * n.outWidth));
-      const where = bad >= 0 ? ` (first non-finite values in the output of '${m.nodes[bad].name}')` : '';
-      throw new NonFiniteError(
-        `loss is ${this.loss} at step ${this.step + 1}, epoch ${this.epoch + 1}${where}`,
-        this.step,
-        bad >= 0 ? bad : L - 1,
-      );
-    }
-    // The fused δ goes where the last node's backward reads it (its kind says where).
-    const dz = this.fusedOutput ? m.fusedDelta() : null;
-    lossBackward(this.spec.loss, m.dOuts[L - 1], dz, out, this.yBatch, B, K, this.fusedOutput);
-    if (this.microThisStep > 1) {
-      const s = 1 / this.microThisStep;
-      scale(m.dOuts[L - 1], B * K, s);
-      if (dz) scale(dz, B * K, s);
-    }
+      B = this.batchSize;
+    this.loss = lossEvent(this.spec.loss, m, this.yBatch, B, this.outputs, this.fusedOutput, this.microThisStep);
+    if (!Number.isFinite(this.loss)) throw nonFiniteLoss(m, B, this.loss, this);
     this.recordLoss();
   }
 
@@ -643,62 +585,8 @@ export class Trainer {
   }
 
   private clipGradients(): void {
-    const sumSq = this.measureGradients();
-    const g = this.model.grads,
-      c = this.spec.train.clip;
-    if (!c) {
-      // clipByGlobalNorm(g, Infinity) to the bit, from the statistics' pass (a second pass cost N5 ~5 % a step).
-      const norm = Math.sqrt(sumSq);
-      this.clip = { normBefore: norm, normAfter: norm, coefficient: 1, clippedValues: 0 };
-    } else if (c.kind === 'value') {
-      const norm = Math.sqrt(sumSq);
-      const r = clipByValue(g, c.max);
-      this.clip = {
-        normBefore: norm,
-        normAfter: clipByGlobalNorm(g, Infinity).normBefore,
-        coefficient: 1,
-        clippedValues: r.clipped,
-      };
-    } else {
-      const r = clipByGlobalNorm(g, c.max);
-      this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
-    }
-    if (!Number.isFinite(this.clip.normBefore)) {
-      const bad = this.model.nodes.findIndex(
-        (n) => n.wSize > 0 && !allFinite(g.subarray(n.wOff, n.wOff + n.wSize), n.wSize),
-      );
-      const name = this.model.nodes[Math.max(bad, 0)].name;
-      throw new NonFiniteError(
-        `gradient norm is ${this.clip.normBefore} at step ${this.step + 1}, epoch ${this.epoch + 1}: layer '${name}' has non-finite gradients`,
-        this.step,
-        Math.max(bad, 0),
-      );
-    }
-  }
-
-  /**
-   * Records per-node gradient statistics and returns Σ g² over all gradients, added in index order as
-   * clipByGlobalNorm adds it: one pass over the gradients where the weight matrices lie in order (they do in the
-   * layer layout), cheap next to the backward pass.
-   */
-  private measureGradients(): number {
-    const g = this.model.grads,
-      nodes = this.model.nodes;
-    let total = 0,
-      at = 0;
-    for (let k = 0; k < nodes.length; k++) {
-      const n = nodes[k];
-      if (!n.wSize) continue;
-      if (at >= 0 && n.wOff >= at) {
-        total = addSquares(g, at, n.wOff, total); // the biases and other parameters before this matrix
-        total = measureSegment(g, n.wOff, n.wSize, k, this.meanAbsGrad, this.maxAbsGrad, this.gradNorm, total);
-        at = n.wOff + n.wSize;
-      } else {
-        measureSegment(g, n.wOff, n.wSize, k, this.meanAbsGrad, this.maxAbsGrad, this.gradNorm);
-        at = -1; // out of order: the sum is a pass of its own
-      }
-    }
-    return at >= 0 ? addSquares(g, at, g.length, total) : addSquares(g, 0, g.length, 0);
+    this.clip = clipEvent(this.model, this.spec.train.clip, this.gradStatistics);
+    if (!Number.isFinite(this.clip.normBefore)) throw nonFiniteGradients(this.model, this.clip.normBefore, this);
   }
 
   private update(): void {
@@ -723,10 +611,4 @@ export class Trainer {
     this.epoch++;
     if (this.spec.train.shuffle) this.rng.shuffle(this.trainRows);
   }
-}
-
-/** Marks a set of step buffers as holding nothing known. */
-function forget(h: Held): void {
-  h.start = h.through = -1;
-  h.gradsFinal = false;
 }
