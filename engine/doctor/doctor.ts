@@ -77,13 +77,24 @@ export class Doctor {
   /** The event whose hooks run (see HitListener). */
   private at = AT_NONE;
   /** True when no forward hook is left (see observeAfter). */
-  private noForward: boolean;
+  private noForward = false;
+  /**
+   * What observeAfter and observeStep ask at every step, kept as the lists and `deferred` change (refresh): a
+   * deferred doctor with no forward or clip hook left, and one with no hook reading an unmeasured update either.
+   */
+  private afterOk = false;
+  private quietUpdate = false;
   /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
   private readonly oneMicroBatch: boolean;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
   private sampling = false;
-  /** The first step of the sampling period of the last step observed (NaN: to be found). */
-  private period = NaN;
+  /**
+   * The sampling period of the last step observed, [periodStart, periodEnd), and the end of its measured burst
+   * (empty: to be found). Whole numbers: a step is then told from them by two comparisons of integers.
+   */
+  private periodStart = 0;
+  private periodEnd = -1;
+  private burstEnd = 0;
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
@@ -176,7 +187,7 @@ export class Doctor {
         }
       : null;
     this.ranges = matrixRanges(trainer, matrices);
-    this.noForward = this.forward.every((f) => f.fns.length === 0);
+    this.refresh();
     this.epochs = trainer.epochs.length;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
   }
@@ -211,9 +222,9 @@ export class Doctor {
    * are copied here: nothing before the update changes them, so they are the ones its update starts from.
    */
   observeAfter(): boolean {
-    if (!this.deferred || !this.noForward || this.onClipNow.fns.length !== 0) return false;
-    this.sampling = this.sampled(this.trainer.step);
-    if (this.sampling) this.previous!.set(this.trainer.model.params);
+    if (this.afterOk !== true) return false;
+    const sampling = (this.sampling = this.sampled(this.trainer.step));
+    if (sampling) this.previous!.set(this.trainer.model.params);
     return true;
   }
 
@@ -221,7 +232,8 @@ export class Doctor {
   observeStep(): void {
     const t = this.trainer,
       series = this.series;
-    if (this.sampling || !this.deferred || this.onUnmeasuredUpdateNow.fns.length) {
+    // (=== true: a field's boolean is otherwise tested as any value would be, at every step.)
+    if (this.sampling === true || this.quietUpdate !== true) {
       // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one.
       series?.recordClip(t, t.step - 1);
       this.updated();
@@ -272,11 +284,7 @@ export class Doctor {
   private forwarded(layer: number): void {
     this.at = layer;
     const s = this.forward[layer];
-    for (let k = 0; k < s.fns.length; k++)
-      if (s.fns[k](s.ctxs[k], layer) === false) {
-        unsubscribe([s], s.ids[k--]);
-        this.noForward = this.forward.every((f) => f.fns.length === 0);
-      }
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) this.drop([s], s.ids[k--]);
   }
 
   private clipped(): void {
@@ -285,20 +293,37 @@ export class Doctor {
       deferred = this.deferred;
     series?.recordClip(this.trainer);
     const s = deferred ? this.onClipNow : this.onClip;
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) unsubscribe(this.lists, s.ids[k--]);
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) this.drop(this.lists, s.ids[k--]);
     if (series && !deferred) series.clipSeen = series.length + 1;
-    this.sampling = this.sampled(this.trainer.step);
-    if (this.sampling) this.previous!.set(this.trainer.model.params);
+    const sampling = (this.sampling = this.sampled(this.trainer.step));
+    if (sampling) this.previous!.set(this.trainer.model.params);
+  }
+
+  /** Removes rule `id` from `lists` (its hook returned false) and updates what the lists decide (refresh). */
+  private drop(lists: readonly Subscribers<unknown>[], id: number): void {
+    unsubscribe(lists, id);
+    this.refresh();
+  }
+
+  /** Recomputes noForward, afterOk and quietUpdate from the lists and `deferred`. */
+  private refresh(): void {
+    this.noForward = this.forward.every((f) => f.fns.length === 0);
+    this.afterOk = this.deferred && this.noForward && this.onClipNow.fns.length === 0;
+    this.quietUpdate = this.deferred && this.onUnmeasuredUpdateNow.fns.length === 0;
   }
 
   /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
   private sampled(step: number): boolean {
     if (this.stats === null) return false;
     // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
-    const th = this.thresholds;
-    if (!(step >= this.period && step < this.period + th.updateSamplePeriod))
-      this.period = step - (step % th.updateSamplePeriod);
-    return step - this.period < Math.max(1, th.unchangedSteps);
+    if (step < this.periodStart || step >= this.periodEnd) {
+      const th = this.thresholds,
+        start = step - (step % th.updateSamplePeriod);
+      this.periodStart = start;
+      this.periodEnd = start + th.updateSamplePeriod;
+      this.burstEnd = start + Math.max(1, th.unchangedSteps);
+    }
+    return step < this.burstEnd;
   }
 
   private updated(): void {
@@ -323,8 +348,7 @@ export class Doctor {
       : stats
         ? this.onUpdate
         : this.onUnmeasuredUpdate;
-    for (let k = 0; k < s.fns.length; k++)
-      if (s.fns[k](s.ctxs[k], stats) === false) unsubscribe(this.lists, s.ids[k--]);
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], stats) === false) this.drop(this.lists, s.ids[k--]);
     if (series) {
       if (!deferred) {
         series.updateSeen = series.length;
@@ -348,14 +372,13 @@ export class Doctor {
     if (series.clipSeen < clipTo) {
       const s = this.clipSeries;
       for (let k = 0; k < s.fns.length; k++)
-        if (s.fns[k](s.ctxs[k], series, series.clipSeen, clipTo) === false) unsubscribe(this.lists, s.ids[k--]);
+        if (s.fns[k](s.ctxs[k], series, series.clipSeen, clipTo) === false) this.drop(this.lists, s.ids[k--]);
       series.clipSeen = clipTo;
     }
     if (series.updateSeen < series.length) {
       const s = this.updateSeries;
       for (let k = 0; k < s.fns.length; k++)
-        if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false)
-          unsubscribe(this.lists, s.ids[k--]);
+        if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false) this.drop(this.lists, s.ids[k--]);
       series.updateSeen = series.length;
     }
     series.compact();
@@ -369,6 +392,7 @@ export class Doctor {
   setDeferred(deferred: boolean): void {
     if (!deferred) this.flush();
     this.deferred = deferred;
+    this.refresh();
   }
 
   /**
@@ -401,7 +425,8 @@ export class Doctor {
    */
   setThresholds(t: Partial<DoctorThresholds>): void {
     this.flush(); // the recorded steps were taken under the thresholds before
-    this.period = NaN;
+    this.periodStart = 0;
+    this.periodEnd = -1;
     Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
   }
 

@@ -1,7 +1,8 @@
 // What the doctor records per step, against the plain way of recording it: a step recorded in one call
 // (StepSeries.recordStep; two micro-batches a step, so that its mean loss is not its last micro-batch's) holds what its
 // clip and update events record (recordClip, closeStep), and the update measured over the weight matrices' ranges
-// (measureUpdate) is the walk over the model's nodes, bit for bit.
+// (measureUpdate) is the walk over the model's nodes, bit for bit; the bounds the gradient rules test first
+// (StepSeries.normBeforeMax…lastNormMax) are the extremes of the rows recorded since the series was emptied.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -99,4 +100,55 @@ test("the update measured over the matrices' ranges is the walk over the model's
   t.dispose();
   // Both answers occur (zeroed weights under relu stay put in places; the others move).
   assert.ok(unchangedSeen < 90, `${unchangedSeen}`);
+});
+
+test('the bounds the gradient rules test first are the extremes of the rows recorded since the series was emptied', () => {
+  const t = trainer(),
+    s = new StepSeries(t, 64),
+    last = 2; // the last weighted node (width 3)
+  // Every row's numbers the bounds cover, from the rows as recorded (k ≥ from: since the series was emptied).
+  const extremes = (from: number) => {
+    const rows = Array.from({ length: s.length + (s.open ? 1 : 0) - from }, (_, i) => from + i);
+    return {
+      normBeforeMax: Math.max(...rows.map((k) => s.at(k, NORM_BEFORE))),
+      meanAbsMin: Math.min(...rows.flatMap((k) => s.nodes.map((_, j) => s.meanAbsGrad(k, j)))),
+      innerNormMin: Math.min(...rows.flatMap((k) => [0, 1].map((j) => s.gradNorm(k, j)))),
+      lastNormMax: Math.max(...rows.map((k) => s.gradNorm(k, last))),
+    };
+  };
+  const bounds = () => ({
+    normBeforeMax: s.normBeforeMax,
+    meanAbsMin: s.meanAbsMin,
+    innerNormMin: s.innerNormMin,
+    lastNormMax: s.lastNormMax,
+  });
+  for (let k = 0; k < 40; k++) {
+    t.advanceStep();
+    // Both ways of recording a step move them: in one call, and at its clip event (then closed).
+    if (k % 2) s.recordStep(t, t.step - 1);
+    else {
+      s.recordClip(t, t.step - 1);
+      assert.deepEqual(bounds(), extremes(0), `open step ${k}`);
+      s.closeStep(t);
+    }
+    assert.deepEqual(bounds(), extremes(0), `step ${k}`);
+  }
+  // Not one step's numbers: the extremes come from different steps.
+  assert.notEqual(s.normBeforeMax, s.at(39, NORM_BEFORE));
+  // Emptied once the rules have looked at every row: only the rows recorded after that count.
+  s.clipSeen = s.updateSeen = s.length;
+  s.compact();
+  assert.equal(s.length, 0);
+  assert.deepEqual(bounds(), {
+    normBeforeMax: -Infinity,
+    meanAbsMin: Infinity,
+    innerNormMin: Infinity,
+    lastNormMax: -Infinity,
+  });
+  for (let k = 0; k < 5; k++) {
+    t.advanceStep();
+    s.recordStep(t, t.step - 1);
+  }
+  assert.deepEqual(bounds(), extremes(0));
+  t.dispose();
 });

@@ -29,6 +29,8 @@ export class StepSeries {
   /** Numbers per row: GRADS + 2 × width. */
   readonly stride: number;
   readonly rows: Float64Array;
+  /** `nodes` in a typed array, for the recording (an array's entries are checked for holes at every read). */
+  private readonly weighted: Int32Array;
   /** Slots filled: the step being recorded sits at `length` until its update event closes it (closeStep). */
   length = 0;
   /** True between a step's clip event and its update event: slot `length` holds its clip numbers. */
@@ -36,6 +38,16 @@ export class StepSeries {
   /** Slots whose clip numbers, and whose update numbers, the rules have looked at (the Doctor's bookkeeping). */
   clipSeen = 0;
   updateSeen = 0;
+  /**
+   * Bounds over every row written since the series was last emptied (so over any slots the rules look at): the
+   * largest norm before clipping, the smallest mean |∂L/∂W| of any weighted node, the smallest ‖∂L/∂W‖ of any but the
+   * last one, and the largest ‖∂L/∂W‖ of the last one. A NaN moves none (it fails every test a rule makes of it). The
+   * gradient rules test them first: a batch where no step can hit is then passed over without a pass over its rows.
+   */
+  normBeforeMax = -Infinity;
+  meanAbsMin = Infinity;
+  innerNormMin = Infinity;
+  lastNormMax = -Infinity;
 
   constructor(
     t: Trainer,
@@ -46,6 +58,7 @@ export class StepSeries {
     this.width = this.nodes.length;
     this.stride = GRADS + 2 * this.width;
     this.rows = new Float64Array(capacity * this.stride);
+    this.weighted = Int32Array.from(this.nodes);
   }
 
   /** Number `field` (STEP…NORM_AFTER) of slot k. */
@@ -73,6 +86,7 @@ export class StepSeries {
     r[o + LOSS] = t.loss;
     r[o + NORM_BEFORE] = clip.normBefore;
     r[o + NORM_AFTER] = clip.normAfter;
+    if (clip.normBefore > this.normBeforeMax) this.normBeforeMax = clip.normBefore;
     this.recordGrads(t, o);
   }
 
@@ -91,22 +105,40 @@ export class StepSeries {
     r[o + PREVIOUS_LOSS] = t.previousLoss;
     r[o + NORM_BEFORE] = clip.normBefore;
     r[o + NORM_AFTER] = clip.normAfter;
+    if (clip.normBefore > this.normBeforeMax) this.normBeforeMax = clip.normBefore;
     this.recordGrads(t, o);
     this.length = k + 1;
     this.open = false;
   }
 
-  /** The trainer's gradient statistics of every weighted node, into the row at `o`. */
+  /** The trainer's gradient statistics of every weighted node, into the row at `o`, and their bounds. */
   private recordGrads(t: Trainer, o: number): void {
     const r = this.rows,
-      nodes = this.nodes,
+      nodes = this.weighted,
+      last = nodes.length - 1,
       norm = t.gradNorm,
       mean = t.meanAbsGrad;
-    for (let j = 0, p = o + GRADS; j < nodes.length; j++, p += 2) {
-      const i = nodes[j];
-      r[p] = norm[i];
-      r[p + 1] = mean[i];
+    if (last < 0) return;
+    let meanMin = this.meanAbsMin,
+      innerMin = this.innerNormMin;
+    for (let j = 0, p = o + GRADS; j < last; j++, p += 2) {
+      const i = nodes[j],
+        g = norm[i],
+        m = mean[i];
+      r[p] = g;
+      r[p + 1] = m;
+      if (g < innerMin) innerMin = g;
+      if (m < meanMin) meanMin = m;
     }
+    const i = nodes[last],
+      p = o + GRADS + 2 * last,
+      g = norm[i],
+      m = mean[i];
+    r[p] = g;
+    r[p + 1] = m;
+    if (g > this.lastNormMax) this.lastNormMax = g;
+    this.meanAbsMin = m < meanMin ? m : meanMin;
+    this.innerNormMin = innerMin;
   }
 
   /** Records what the step's update event leaves, and closes its slot. */
@@ -126,5 +158,8 @@ export class StepSeries {
     if (open) this.rows[STEP] = this.rows[n * this.stride + STEP];
     this.length = this.updateSeen = 0;
     this.clipSeen = open ? 1 : 0;
+    // (An open step's clip numbers, which they bound, have been looked at too.)
+    this.normBeforeMax = this.lastNormMax = -Infinity;
+    this.meanAbsMin = this.innerNormMin = Infinity;
   }
 }

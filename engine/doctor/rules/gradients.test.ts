@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import { parseNnet } from '../../language/parser';
 import { Trainer } from '../../runtime/trainer';
 import { Doctor } from '../doctor';
+import { doctoredStep } from '../run';
 import { findingsOf, lineOf, net } from '../testing';
-import { vanishing } from './gradients';
+import { exploding, vanishing } from './gradients';
 
 const deep = (act: string, init: string, train: string) =>
   net(
@@ -73,4 +74,71 @@ test('vanishing: silent on a run that converged, whose gradients vanish because 
     ['h1', 'h2', 'out'],
   );
   assert.ok(off.every((f) => f.evidence.measured < 1e-7 && f.firstStep > 1000));
+});
+
+test('exploding and vanishing hit the steps a check of each step finds, batches passed over by their bounds or not', () => {
+  const text = net(
+    '  dense h1 6 tanh\n  dense h2 6 tanh\n  dense out 1',
+    '  epochs 40\n  batch 4\n  optimizer sgd lr=0.05\n  seed 4',
+    { input: 1, loss: 'mse', data: 'generate sine n=64 noise=0.05 seed=2' },
+  );
+  const { spec } = parseNnet(text);
+  assert.ok(spec);
+  // Each step's numbers, as the trainer leaves them.
+  const steps: { loss: number; before: number; after: number; norm: number[]; mean: number[] }[] = [];
+  const a = new Trainer(spec),
+    weighted = a.model.nodes.flatMap((n, i) => (n.wSize ? [i] : []));
+  while (a.advanceStep())
+    steps.push({
+      loss: a.loss,
+      before: a.clip.normBefore,
+      after: a.clip.normAfter,
+      norm: weighted.map((i) => a.gradNorm[i]),
+      mean: weighted.map((i) => a.meanAbsGrad[i]),
+    });
+  a.dispose();
+  // Thresholds among the run's own numbers, which few steps cross: batches with hits, and batches their bounds pass over.
+  const quantile = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.floor(q * xs.length)];
+  const th = {
+    explodingNorm: quantile(
+      steps.map((s) => s.before),
+      0.98,
+    ),
+    vanishingFloor: quantile(
+      steps.flatMap((s) => s.mean),
+      0.01,
+    ),
+    vanishingRatio: quantile(
+      steps.map((s) => s.norm[0] / s.norm[2]),
+      0.02,
+    ),
+  };
+  const want: string[] = [];
+  steps.forEach((s, k) => {
+    if (s.before > th.explodingNorm && !(s.after <= th.explodingNorm)) want.push(`exploding ${k}`);
+    if (s.loss <= 1e-4 * steps[0].loss) return;
+    const below = s.norm[2] > 0 ? th.vanishingRatio * s.norm[2] : -Infinity;
+    s.mean.forEach((m, j) => {
+      if (m < th.vanishingFloor || (j < 2 && s.norm[j] < below)) want.push(`vanishing ${weighted[j]} ${k}`);
+    });
+  });
+  const got: string[] = [];
+  const b = new Trainer(spec),
+    d = new Doctor(b, {
+      thresholds: th,
+      rules: [exploding(), vanishing()],
+      deferred: true,
+      batchSteps: 32,
+      onHit: (rule, h) =>
+        got.push(h.anchor.kind === 'layer' ? `${rule} ${h.anchor.node} ${h.step}` : `${rule} ${h.step}`),
+    });
+  while (doctoredStep(d));
+  d.findings();
+  b.dispose();
+  assert.equal(steps.length, 640);
+  // Both kinds of batch (32 steps): some with hits of both rules, and some with none.
+  const batches = new Set(want.map((w) => Math.floor(Number(w.split(' ').at(-1)) / 32)));
+  assert.ok(want.some((w) => w.startsWith('exploding')) && want.some((w) => w.startsWith('vanishing')));
+  assert.ok(batches.size >= 3 && batches.size <= 17, `${batches.size} of 20 batches hit`);
+  assert.deepEqual(got.sort(), want.sort());
 });

@@ -19,6 +19,7 @@ export function exploding(): Rule {
       const limit = th.explodingNorm,
         rows = s.rows,
         stride = s.stride;
+      if (!(s.normBeforeMax > limit)) return; // no step of the series is above it (StepSeries.normBeforeMax)
       for (let k = from, o = from * stride; k < to; k++, o += stride)
         if (rows[o + NORM_BEFORE] > limit && !(rows[o + NORM_AFTER] <= limit)) explodes(t, th, report, s, k);
     },
@@ -76,26 +77,61 @@ export function vanishing(converged = CONVERGED_LOSS): Rule {
         ratio = th.vanishingRatio,
         rows = s.rows,
         stride = s.stride;
-      // The first step's loss in a local for the batch (a closure variable is read through the closure's context).
-      let start = first,
-        done = converged * start; // the loss at which the run counts as converged (NaN until the first step)
-      for (let k = from, o = from * stride; k < to; k++, o += stride) {
-        const loss = rows[o + LOSS];
-        if (Number.isNaN(start)) {
-          first = start = loss;
-          done = converged * start;
-        }
-        if (loss <= done) continue; // a loss of 0 from the start included: nothing to learn
+      // Step k's hits, one per layer that shows them (never called on a step that shows none).
+      const hits = (k: number) => {
         // Node j's ‖∂L/∂W‖ at g + 2j, its mean |∂L/∂W| after it.
-        const g = o + GRADS,
+        const g = k * stride + GRADS,
           ref = rows[g + 2 * last],
           below = ref > 0 ? ratio * ref : -Infinity; // no ratio to the output layer without its gradient
         for (let j = 0; j < w; j++)
           if (rows[g + 2 * j + 1] < floor) belowFloor(nodes, th, report, s, k, j);
           else if (j < last && rows[g + 2 * j] < below) belowRatio(nodes, th, report, s, k, j);
+      };
+      let k = from;
+      // Until the first step's loss is known (a NaN one leaves it unknown), each step as it is learnt.
+      for (; k < to && Number.isNaN(first); k++) {
+        first = rows[k * stride + LOSS];
+        if (firstVanishing(rows, stride, w, k, k + 1, converged * first, floor, ratio) === k) hits(k);
+      }
+      // No step of the series can hit (its bounds: see StepSeries.normBeforeMax): nothing to look at.
+      if (!(s.meanAbsMin < floor) && !(s.innerNormMin < ratio * s.lastNormMax) && ratio >= 0) return;
+      const done = converged * first; // the loss at which the run counts as converged
+      for (k = firstVanishing(rows, stride, w, k, to, done, floor, ratio); k < to;) {
+        hits(k);
+        k = firstVanishing(rows, stride, w, k + 1, to, done, floor, ratio);
       }
     },
   };
+}
+
+/**
+ * The first of steps from..to−1 (rows of `stride` numbers with `w` weighted nodes, StepSeries.rows) where the
+ * vanishing rule hits some layer, or `to`: its loss above `done` (not converged) and some node's mean |∂L/∂W| below
+ * `floor`, or its ‖∂L/∂W‖ below `ratio` × the last node's. A loop that only tests, the hits reported outside it:
+ * on N1 the pass over a batch then costs ~115 instructions a step rather than ~137 (callgrind).
+ */
+function firstVanishing(
+  rows: Float64Array,
+  stride: number,
+  w: number,
+  from: number,
+  to: number,
+  done: number,
+  floor: number,
+  ratio: number,
+): number {
+  const last = w - 1;
+  let k = from;
+  for (let o = from * stride; k < to; k++, o += stride) {
+    if (rows[o + LOSS] <= done) continue; // a loss of 0 from the start included: nothing to learn
+    const g = o + GRADS,
+      ref = rows[g + 2 * last],
+      below = ref > 0 ? ratio * ref : -Infinity;
+    let j = 0;
+    while (j < last && !(rows[g + 2 * j + 1] < floor) && !(rows[g + 2 * j] < below)) j++;
+    if (j < last || rows[g + 2 * last + 1] < floor) break;
+  }
+  return k;
 }
 
 // The vanishing rule's hits, in functions of their own: the numbers a message reads would otherwise be captured from
