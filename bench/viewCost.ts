@@ -2,29 +2,24 @@
 // thread (dist/worker.js, `start` with debug: false), with the view closed and with it open, alternating, in one
 // process. Both conditions run the extension's own host code on every worker message: the real TrainingDisplay and
 // GradientFlowViewProvider (extension/training/trainingDisplay.ts, extension/views/gradientFlowView.ts), loaded
-// against a stand-in `vscode` module as test/webview/gradientFlowProvider.test.ts loads it. Closed: the provider
-// has no view, so it only folds updates into its model. Open: the provider has a visible view whose `postMessage`
-// delivers every message, JSON-serialised, to the real Gradient Flow page in headless Chromium (bench/viewPage.ts),
-// which applies, persists and draws it as in VS Code. Also one long run with the view open, sampling the page's JS
-// heap (after a forced GC) at 10^3, 10^4, 10^5 … steps, to show that memory stays flat.
+// against a stand-in `vscode` module as test/webview/gradientFlowProvider.test.ts loads it (bench/viewHost.ts).
+// Closed: the provider has no view, so it only folds updates into its model. Open: the provider has a visible view
+// whose `postMessage` delivers every message, JSON-serialised, to the real Gradient Flow page in headless Chromium
+// (bench/viewPage.ts), which applies, persists and draws it as in VS Code. Also one long run with the view open,
+// sampling the page's JS heap (after a forced GC) at 10^3, 10^4, 10^5 … steps, to show that memory stays flat.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from '../engine/language/spec';
-import { formatSummary } from '../engine/nn/tensor';
-import { assertNever, type WorkerToHost } from '../debugger/protocol';
-import { WorkerClient } from '../debugger/workerClient';
-import type { HostToWebview } from '../webview/gradientFlow/protocol';
 import { BATCHES, makeData, NETWORKS, type NetId } from './networks';
-import { loadHostClasses, standInUri, standInWebviewView, type HostClasses } from './hostStandIn';
+import { loadHostClasses, type HostClasses } from './hostStandIn';
 import { specOf } from './nnet';
 import { descendantsCpuSeconds, mainThreadCpuSeconds } from './procCpu';
-import { findChromium, openViewPage, originOf, startServer, type ViewPage } from './viewPage';
+import { Host, openHost, trainRun, WORKER_SCRIPT, type RunResult } from './viewHost';
+import { findChromium, originOf, startServer, type ViewPage } from './viewPage';
 import { HEADLESS_CHROMIUM_ARGS } from '../test/webview/serveWebview';
 
-const ROOT = path.resolve(__dirname, '..');
-const WORKER_SCRIPT = path.join(ROOT, 'dist', 'worker.js');
-
+/** One network's speed with the view closed and open, and what the open view cost the page, Chromium and the host. */
 export interface ViewCostNet {
   readonly steps: number;
   /** Median samples/s with the view closed and open, and each repetition's. */
@@ -56,12 +51,14 @@ export interface ViewCostNet {
   readonly pageErrors: string[];
 }
 
+/** The page's JS heap at one point of the long run. */
 export interface HeapSample {
   readonly step: number;
   readonly messagesReceived: number;
   readonly heapBytes: number;
 }
 
+/** The long run with the view open: its length and the page's heap along it. */
 export interface ViewCostLong {
   readonly net: NetId;
   readonly steps: number;
@@ -74,6 +71,7 @@ export interface ViewCostLong {
   readonly pageErrors: string[];
 }
 
+/** The measurement's result, or why it could not run here. */
 export type ViewCost =
   | {
       status: 'ok';
@@ -83,6 +81,7 @@ export type ViewCost =
     }
   | { status: 'n/a'; reason: string };
 
+/** What to measure and for how long. */
 export interface ViewCostOptions {
   readonly nets: readonly NetId[];
   readonly seconds: number;
@@ -93,150 +92,6 @@ export interface ViewCostOptions {
   readonly longSeconds: number;
   /** Progress lines go here (stderr). */
   readonly log: (line: string) => void;
-}
-
-/** The Gradient Flow provider and training display of one extension host, with the view closed or open on `page`. */
-class Host {
-  readonly display: InstanceType<HostClasses['TrainingDisplay']>;
-  posted = 0;
-  /** The Train notification's latest text (TrainController's `progress.report`). */
-  notification = '';
-  /** What the provider logged (failed deliveries, malformed page messages). */
-  readonly errors: string[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-
-  constructor(classes: HostClasses, page: ViewPage | null) {
-    const provider = new classes.GradientFlowViewProvider(standInUri('/ext') as never, {
-      enabled: () => true,
-      log: (_level, m) => {
-        this.errors.push(m);
-      },
-    });
-    this.display = new classes.TrainingDisplay({
-      post: (m: HostToWebview) => {
-        this.posted++;
-        provider.post(m);
-      },
-    });
-    if (!page) return; // closed: never resolved, so `send` drops every message after the model has it
-    const { view, fromWebview } = standInWebviewView((m) => {
-      const p = page.deliver(m);
-      this.pending.add(p);
-      void p.finally(() => this.pending.delete(p)).catch(() => {});
-      return p.then(() => true);
-    });
-    provider.resolveWebviewView(view as never);
-    this.toHost = (m) => fromWebview.fire(m);
-  }
-
-  /** Where the page's own messages (its `ready`) go. */
-  toHost: (m: unknown) => void = () => {};
-
-  /** Resolves when every message posted so far has reached the page. */
-  async drain(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
-  }
-}
-
-/** A fresh Gradient Flow page and a host with the view open on it; the page's `ready` reaches the provider, which replays. */
-async function openHost(
-  classes: HostClasses,
-  browser: import('playwright-core').Browser,
-  origin: string,
-): Promise<{ page: ViewPage; host: Host }> {
-  let host: Host | null = null;
-  const early: unknown[] = [];
-  const page = await openViewPage(browser, origin, (m) => (host ? host.toHost(m) : early.push(m)));
-  const h: Host = (host = new Host(classes, page));
-  for (const m of early) h.toHost(m);
-  await host.drain();
-  await page.settle();
-  return { page, host: h };
-}
-
-interface RunResult {
-  readonly seconds: number;
-  readonly steps: number;
-  readonly capped: boolean;
-}
-
-/**
- * One Train run in a fresh worker thread, its messages handled as TrainController.train handles them
- * (extension/training/trainController.ts, `worker.onDidReceiveMessage`: started → display.started; progress →
- * the notification text and display.progress; finished → display.progress and display.ended). Timed from
- * `started` to `finished` as the host sees them; after `capSeconds` a Stop ends it. `onProgress` sees each progress
- * with the seconds since `started`, and may ask for a Stop.
- */
-function trainRun(
-  host: Host,
-  source: string,
-  capSeconds: number,
-  onProgress?: (step: number, seconds: number, stop: () => void) => void,
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new WorkerClient(WORKER_SCRIPT);
-    let t0 = 0,
-      capped = false,
-      done = false;
-    let cap: NodeJS.Timeout | undefined;
-    const end = (f: () => void) => {
-      done = true;
-      clearTimeout(cap);
-      worker.dispose();
-      f();
-    };
-    worker.onDidExit((e) => {
-      if (!done) end(() => reject(new Error(`worker exited: ${e.error ?? e.code}`)));
-    });
-    worker.onDidReceiveMessage((m: WorkerToHost) => {
-      switch (m.kind) {
-        case 'started':
-          t0 = performance.now();
-          cap = setTimeout(() => {
-            capped = true;
-            worker.post({ kind: 'stop' });
-          }, capSeconds * 1000);
-          host.display.started('bench.nnet', m.layerNames);
-          return;
-        case 'progress': {
-          const p = m.progress;
-          host.notification = `epoch ${p.epoch}/${p.epochs} · loss ${formatSummary(p.loss)}`; // progress.report's message
-          host.display.progress(p);
-          onProgress?.(p.step, (performance.now() - t0) / 1000, () => worker.post({ kind: 'stop' }));
-          return;
-        }
-        case 'stopped':
-        case 'log':
-        case 'logpoint':
-        case 'reply':
-        case 'breakpointProblem':
-        case 'replayProgress':
-          return;
-        case 'finished': {
-          const seconds = (performance.now() - t0) / 1000;
-          host.display.progress(m.progress);
-          host.display.ended(m.summary, null);
-          end(() => resolve({ seconds, steps: m.progress.step, capped }));
-          return;
-        }
-        case 'error':
-          end(() => reject(new Error(m.message)));
-          return;
-        default:
-          assertNever(m);
-      }
-    });
-    worker.post({
-      kind: 'start',
-      source,
-      fileName: path.join(ROOT, 'bench.nnet'),
-      debug: false,
-      stopOnEntry: false,
-      breakpoints: [],
-      exceptionFilters: [],
-      historyBytes: 0,
-    });
-  });
 }
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
