@@ -1,71 +1,30 @@
 // One PyTorch run under the probe, as the debug session sees it: the process and its ranks, breakpoints placed on
 // the modules the probe reports, what each rank is armed with, and the decision at each blocking event (conditions,
-// hit counts and logpoints through runBreakpoints.ts and the expression language; exception filters; Step Over; Pause).
-// Knows nothing of DAP: it reports `RunNotice`s, tagged by kind, that the session translates.
+// hit counts and logpoints through runBreakpoints.ts and the expression language; exception filters; Step Over; Pause;
+// the arm and the stop's reason in runDecision.ts). Knows nothing of DAP: it reports `RunNotice`s (runNotice.ts),
+// tagged by kind, that the session translates, and its end in words (runEnd.ts).
 
 import { compile, evaluate } from '../../engine/expr/evaluate';
 import type { Value } from '../../engine/expr/values';
 import type { Logger } from '../log';
-import { assertNever, type ExceptionFilter, type Progress } from '../protocol';
+import { assertNever, type ExceptionFilter } from '../protocol';
 import { Emitter } from '../workerClient';
 import type { Placement } from './placement';
 import { KILL_GRACE_MS, ProbeProcess, type ProbeCommand, type ProbeExit } from './probeProcess';
-import type { ProbeArm, ProbeModule, ProbeModuleStats, ProbeSite, ProbeSummary, ProbeToHost } from './probeProtocol';
-import { ProbeServer, type ProbeConnection, type ProbeHello, type ProbeReport } from './probeServer';
+import type { ProbeArm, ProbeModule, ProbeSummary, ProbeToHost } from './probeProtocol';
+import { ProbeServer, type ProbeConnection, type ProbeReport } from './probeServer';
 import { summariesReply, valuesReply } from './probeValidate';
 import { progressOf } from './progress';
-import { nanHit, needsStepEnd, stepHit, type FilterHit } from './stepFilters';
-import { RunBreakpoints, type PlacedBreakpoint, type RunBreakpoint } from './runBreakpoints';
+import { nanHit, stepHit } from './stepFilters';
+import { RunBreakpoints, type RunBreakpoint } from './runBreakpoints';
+import { armOf, stopReason, type RunWaits } from './runDecision';
+import { attachedExit, runEnd, statusText, type ExitMessage } from './runEnd';
+import type { RunNotice, RunStop } from './runNotice';
 import { StopScope, type FetchValues } from './stopScope';
 import { decodeFloat32 } from '../../wire/float32';
 
 export type { RunBreakpoint } from './runBreakpoints';
-
-/** Why a rank stopped. */
-export type RunStopReason = 'entry' | 'breakpoint' | 'function breakpoint' | 'step' | 'pause' | 'exception';
-
-/** A stop of the rank breakpoints pause. */
-export interface RunStop {
-  readonly rank: number;
-  readonly reason: RunStopReason;
-  /** Module path ('' when a step's statistics stopped with no module to show). */
-  readonly module: string;
-  readonly phase: 'forward' | 'backward' | 'stepEnd';
-  readonly step: number;
-  readonly call: number;
-  readonly tensors: Readonly<Record<string, ProbeSummary>>;
-  readonly loss: number | null;
-  /** This step's module statistics so far (a backward stop, stepEnd); null where the stop has none (forward). */
-  readonly modules: readonly ProbeModuleStats[] | null;
-  readonly hitBreakpointIds: readonly number[];
-  readonly exception: FilterHit | null;
-  /** Latest global gradient norms of the rank (NaN before the first step's statistics). */
-  readonly gradNormBefore: number;
-  readonly gradNormAfter: number;
-}
-
-/** How the run ended, for the session's last words. */
-export interface RunEnd {
-  readonly code: number | null;
-  readonly summary: string;
-  readonly error: { readonly message: string; readonly traceback: string; readonly site: ProbeSite | null } | null;
-}
-
-/** What the run tells the session. */
-export type RunNotice =
-  | { kind: 'output'; category: 'stdout' | 'stderr' | 'console'; text: string; site?: ProbeSite | null }
-  | { kind: 'rankStarted'; rank: number; hello: ProbeHello }
-  | { kind: 'rankEnded'; rank: number; message: string }
-  | { kind: 'modules'; modules: readonly ProbeModule[] }
-  | { kind: 'breakpoints'; placements: readonly PlacedBreakpoint[] }
-  | { kind: 'stopped'; stop: RunStop }
-  | { kind: 'continued'; rank: number }
-  | { kind: 'progress'; rank: number; progress: Progress }
-  | { kind: 'ended'; end: RunEnd };
-
-/** How often ranks send progress, and sample update ratios (ms). */
-const PROGRESS_MS = 250;
-const UPDATE_RATIO_MS = 1000;
+export type { RunEnd, RunNotice, RunStop, RunStopReason } from './runNotice';
 
 interface RankState {
   readonly conn: ProbeConnection;
@@ -92,7 +51,7 @@ export class ProbeRun {
   private stepping = false;
   private entryPending = false;
   private stopped: RunStop | null = null;
-  private exitMessages: Extract<ProbeToHost, { kind: 'exit' }>[] = [];
+  private exitMessages: ExitMessage[] = [];
   private rankExits: { rank: number; code: number }[] = [];
   private stopping = false;
   private ended = false;
@@ -179,18 +138,11 @@ export class ProbeRun {
   }
 
   private armOf(rank: number): ProbeArm {
-    const mine = rank === this.stopRank;
-    // Before the model is reported, a pending breakpoint needs the first module event to block: by then the
-    // `modules` message (sent first, on the same socket) is here, and the arm that follows names the modules.
-    const pending = !this.modules && this.breakpoints.any;
-    return {
-      modules: mine ? this.breakpoints.armed() : [],
-      every: mine && (this.stepping || this.entryPending || pending),
-      nanCheck: mine && this.filters.some((f) => f.id === 'nan'),
-      stepEnd: mine && needsStepEnd(this.filters),
-      progressMs: PROGRESS_MS,
-      updateRatioMs: UPDATE_RATIO_MS,
-    };
+    return armOf(rank === this.stopRank, this.breakpoints, !!this.modules, this.filters, this.waits());
+  }
+
+  private waits(): RunWaits {
+    return { stepping: this.stepping, entryPending: this.entryPending };
   }
 
   private armAll(): void {
@@ -238,7 +190,7 @@ export class ProbeRun {
     const message = wasStopped && !this.stopping ? `rank ${rank} ended while stopped` : `rank ${rank} ended`;
     this.notify({ kind: 'rankEnded', rank, message });
     // Attached, no process tells us the script ended: its last rank leaving does (its `exit` came first).
-    if (this.attached && this.ranks.size === 0) setTimeout(() => this.finish(this.attachedExit()), 50);
+    if (this.attached && this.ranks.size === 0) setTimeout(() => this.finish(attachedExit(this.exitMessages)), 50);
   }
 
   private async report(rank: number, m: ProbeReport): Promise<void> {
@@ -303,19 +255,8 @@ export class ProbeRun {
       if (verdict.stop) ids = verdict.ids;
     }
     const exception = nanHit(ev, this.filters);
-    const reason: RunStopReason | null = exception
-      ? 'exception'
-      : ids.length
-        ? this.breakpoints.allFunctions(ids)
-          ? 'function breakpoint'
-          : 'breakpoint'
-        : this.entryPending
-          ? 'entry'
-          : ev.paused
-            ? 'pause'
-            : this.stepping
-              ? 'step'
-              : null;
+    const all = (i: readonly number[]) => this.breakpoints.allFunctions(i);
+    const reason = stopReason(exception, ids, all, !!ev.paused, this.waits());
     if (!reason) return this.resume(r);
     this.entryPending = false;
     this.stepping = false;
@@ -427,36 +368,18 @@ export class ProbeRun {
   async terminate(): Promise<void> {
     this.stopping = true;
     for (const r of this.ranks.values()) r.conn.send({ kind: 'stop' });
-    if (this.attached && this.ranks.size === 0) this.finish(this.attachedExit());
+    if (this.attached && this.ranks.size === 0) this.finish(attachedExit(this.exitMessages));
     await this.process?.endWithin(KILL_GRACE_MS);
-  }
-
-  /** How an attached run ended, as far as its ranks' `exit` messages say (no exit status of a process of ours). */
-  private attachedExit(): ProbeExit {
-    const codes = this.exitMessages.map((m) => m.code);
-    return { code: codes.find((c) => c !== 0) ?? (codes.length ? 0 : null), signal: null };
   }
 
   private finish(exit: ProbeExit): void {
     if (this.ended) return;
-    const error = this.exitMessages.find((m) => m.error)?.error ?? null;
-    const code = exit.code ?? null;
-    let summary: string;
-    if (exit.error) summary = `the probe could not be started: ${exit.error}`;
-    else if (this.stopping) summary = 'stopped';
-    else if (error) summary = `the script raised ${error.type}: ${error.message}`;
-    else if (exit.signal) summary = `the script was killed by ${exit.signal}`;
-    else if (this.attached && code === null) summary = 'the probe disconnected';
-    else if (code !== 0) summary = `the script ${statusText(code ?? 1)}`;
-    else if (!this.modules) summary = 'no module with parameters was called (the probe found nothing to debug)';
-    else summary = 'the script finished';
-    const end: RunEnd = {
-      code,
-      summary,
-      error: error
-        ? { message: `${error.type}: ${error.message}`, traceback: error.traceback, site: error.site }
-        : null,
-    };
+    const end = runEnd(exit, {
+      exitMessages: this.exitMessages,
+      stopping: this.stopping,
+      attached: this.attached,
+      hadModules: !!this.modules,
+    });
     this.notify({ kind: 'ended', end });
     this.ended = true;
     this.dispose();
@@ -469,9 +392,4 @@ export class ProbeRun {
     this.ranks.clear();
     this.notices.dispose();
   }
-}
-
-/** `exited with status N` or `was killed by signal N`. */
-function statusText(code: number): string {
-  return code < 0 ? `was killed by signal ${-code}` : `exited with status ${code}`;
 }
