@@ -1,10 +1,18 @@
-// The plumbing under the nnet debug session: every request's arguments validated before a handler reads them, the
-// async handlers' failures answered (the DAP library drops their promises), setBreakpoints answered in order, and
-// DAP traffic traced to the log on request.
+// The plumbing under both debug sessions (nnet's and PyTorch's): every request's arguments validated before a handler
+// reads them, the async handlers' failures answered (the DAP library drops their promises), setBreakpoints answered in
+// order, configurationDone awaited, DAP traffic traced to the log on request, and the custom `nnet.*` events sent.
 
-import { LoggingDebugSession, OutputEvent, Response, type ErrorDestination } from '@vscode/debugadapter';
+import {
+  Event,
+  LoggingDebugSession,
+  OutputEvent,
+  Response,
+  TerminatedEvent,
+  type ErrorDestination,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { traceLine, type Logger, type LogLevel } from '../../debugger/log';
+import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from './customEvents';
 import { requestProblem } from './validate';
 
 /** Requests that let training run on: they wait for breakpoints being set, so they take effect first. */
@@ -18,6 +26,11 @@ export abstract class GuardedSession extends LoggingDebugSession {
   protected breakpointsSet: Promise<void> = Promise.resolve();
   /** setBreakpoints requests not answered yet. */
   private breakpointsPending = 0;
+  private configurationDone!: () => void;
+  /** Resolves once the client has sent configurationDone (it has set its breakpoints and filters). */
+  protected readonly configured = new Promise<void>((resolve) => {
+    this.configurationDone = resolve;
+  });
 
   constructor(
     protected readonly logger: Logger,
@@ -25,6 +38,13 @@ export abstract class GuardedSession extends LoggingDebugSession {
     protected tracing: boolean,
   ) {
     super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  /** The client's configurationDone arrived: `configured` resolves. */
+  protected markConfigured(): void {
+    this.configurationDone();
   }
 
   // The handlers `dispatchRequest` awaits, so their failures are answered.
@@ -119,6 +139,34 @@ export abstract class GuardedSession extends LoggingDebugSession {
 
   protected log(level: LogLevel, message: string): void {
     this.logger.log(level, `debug adapter: ${message}`);
+  }
+
+  /**
+   * A launch that asks for a DAP trace (its `trace` attribute or setting) starts tracing there, from the launch
+   * request itself; a user who asked while the log level hides trace lines is told so (`hint`: how to show them).
+   */
+  protected traceFromLaunch(asked: boolean, args: unknown, hint: string | undefined): void {
+    if (asked && !this.tracing) {
+      this.tracing = true;
+      this.logger.log('trace', traceLine('in', { type: 'request', command: 'launch', arguments: args }));
+    }
+    if (this.tracing && !this.logger.enabled('trace'))
+      this.log('info', hint ?? 'DAP trace requested, but the log level hides trace lines');
+  }
+
+  /**
+   * Sends a custom `nnet.*` event. `extra` carries what only PyTorch runs have (the rank a progress event comes
+   * from); the decoders ignore it.
+   */
+  protected sendCustom<K extends NnetCustomEventName>(name: K, body: NnetCustomEvents[K], extra: object = {}): void {
+    // DAP JSON: numbers JSON would lose are spelled out; customEvents.ts decodes them on the extension's side.
+    this.sendEvent(new Event(name, { ...encodeDap(body), ...extra }));
+  }
+
+  /** The session's last two events: `nnet.ended` for the views, then `terminated` for the client. */
+  protected sendEnded(body: NnetCustomEvents['nnet.ended']): void {
+    this.sendCustom('nnet.ended', body);
+    this.sendEvent(new TerminatedEvent());
   }
 
   protected override sendErrorResponse(

@@ -1,12 +1,15 @@
 // The `launch` request's arguments and the reading it needs: the .nnet file (without blocking, bounded in size)
-// parsed with its data files, for launching and for placing breakpoints.
+// parsed with its data files, for launching and for placing breakpoints; and the worker's `start` message.
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readTextFileAsync } from '../../engine/data/filesAsync';
 import { LIMITS, type NetworkSpec } from '../../engine/language/spec';
-import type { ParseLimits } from '../../debugger/protocol';
+import type { LogLevel } from '../../debugger/log';
+import type { BreakpointSpec, HostToWorker, ParseLimits } from '../../debugger/protocol';
+import type { SessionSettings } from '../settings';
 import { DataFileCache } from '../language/dataFileCache';
 import { parseWithDataFiles } from '../language/parseCache';
+import { doctorThresholds, exceptionFilters, type RequestedFilter } from './exceptionFilters';
 
 /** Arguments of a `launch` request of type `nnet`. */
 export interface NnetLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -67,4 +70,45 @@ export async function readSpec(
   const r = (await parseWithDataFiles(read.text, { kind: 'disk', id: '', file }, dataFiles, [], limits)).result;
   const e = r.diagnostics.find((d) => d.severity === 'error');
   return { spec: r.spec, firstError: e ? `line ${e.range.line + 1}: ${e.message}` : undefined };
+}
+
+/** What a launch starts the worker with, besides the program's text. */
+export interface StartOptions {
+  readonly args: NnetLaunchArguments;
+  /** The program's absolute path and its text. */
+  readonly program: string;
+  readonly source: string;
+  /** Every breakpoint and exception filter the client has set so far. */
+  readonly breakpoints: readonly BreakpointSpec[];
+  readonly filters: readonly RequestedFilter[];
+  /** The settings, overridden by the launch attributes. */
+  readonly settings: SessionSettings;
+  readonly limits: ParseLimits;
+  readonly logLevel: LogLevel | 'off';
+}
+
+/** The worker's `start`: without debugging (noDebug), no breakpoint, filter or stop on entry; the doctor always. */
+export function startMessage(o: StartOptions): Extract<HostToWorker, { kind: 'start' }> {
+  const debug = !o.args.noDebug;
+  return {
+    kind: 'start',
+    source: o.source,
+    fileName: o.program,
+    dataRoot: o.args.dataRoot,
+    debug,
+    stopOnEntry: debug && !!o.args.stopOnEntry,
+    breakpoints: debug ? o.breakpoints : [],
+    exceptionFilters: debug ? exceptionFilters(o.filters, o.settings) : [],
+    // The doctor watches every session; its findings reach the editor when it ends (like Train's).
+    doctor: true,
+    thresholds: doctorThresholds(o.filters, o.settings),
+    historyBytes: o.settings.historyMB * 1024 * 1024,
+    limits: o.limits,
+    logLevel: o.logLevel,
+  };
+}
+
+/** The log's line for a launch: the program, and the memory and data it may use. */
+export function launchLogLine(program: string, debug: boolean, s: SessionSettings): string {
+  return `launch ${program}${debug ? '' : ' (no debugging)'}: history ${s.historyMB} MB, CSV up to ${s.maxCsvMB} MB, memory budget ${s.memoryBudgetMB} MB`;
 }

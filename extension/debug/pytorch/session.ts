@@ -11,7 +11,6 @@ import {
   OutputEvent,
   Source,
   StackFrame,
-  TerminatedEvent,
   Thread,
   ThreadEvent,
 } from '@vscode/debugadapter';
@@ -35,7 +34,6 @@ import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
 import type { PythonFound } from '../../python';
 import { sessionSettings, type NnetSettings } from '../../settings';
 import { checkBreakpointExpressions } from '../breakpoints';
-import { encodeDap, type NnetCustomEventName, type NnetCustomEvents } from '../customEvents';
 import { exceptionFilters, requestedFilters } from '../exceptionFilters';
 import { GuardedSession } from '../guardedSession';
 import { tensorChildren, type TensorRef } from '../variables';
@@ -93,18 +91,12 @@ export class PyTorchDebugSession extends GuardedSession {
   private filters: ExceptionFilter[] = [];
   private refs = new Handles<VarRef>(1);
   private readonly lastProgress = new Map<number, Progress>();
-  private configurationDone!: () => void;
-  private readonly configured = new Promise<void>((resolve) => {
-    this.configurationDone = resolve;
-  });
   private launched = false;
   private ended = false;
 
   constructor(options: PyTorchSessionOptions) {
     super(options.log, false);
     this.options = options;
-    this.setDebuggerLinesStartAt1(true);
-    this.setDebuggerColumnsStartAt1(true);
   }
 
   /** Ends the run with the session, however the session ends. */
@@ -121,7 +113,7 @@ export class PyTorchDebugSession extends GuardedSession {
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
-    this.configurationDone();
+    this.markConfigured();
     this.sendResponse(response);
   }
 
@@ -534,14 +526,7 @@ export class PyTorchDebugSession extends GuardedSession {
     if (this.ended) return;
     this.ended = true;
     this.sendEvent(error ? scriptErrorEvent(error) : new OutputEvent(`nnet: ${summary}\n`, 'console'));
-    this.sendCustom('nnet.ended', { summary, error: error?.message ?? null, line: error?.site?.line ?? 0 });
+    this.sendEnded({ summary, error: error?.message ?? null, line: error?.site?.line ?? 0 });
     this.run = null;
-    this.sendEvent(new TerminatedEvent());
-  }
-
-  private sendCustom<K extends NnetCustomEventName>(name: K, body: NnetCustomEvents[K], extra: object = {}): void {
-    // DAP JSON: numbers JSON would lose are spelled out; customEvents.ts decodes them on the extension's side.
-    // `extra` carries what only PyTorch runs have (the rank a progress event comes from); decoders ignore it.
-    this.sendEvent(new Event(name, { ...encodeDap(body), ...extra }));
   }
 }
