@@ -1,8 +1,11 @@
-// The `launch` request of a PyTorch session (type `nnet-pytorch`): its arguments, checked field by field so a
-// malformed configuration gets an error response naming the field, never a crash.
+// The `launch` and `attach` requests of a PyTorch session (type `nnet-pytorch`): their arguments, checked field by
+// field so a malformed configuration gets an error response naming the field, never a crash; the script and folder
+// checked on disk; and what the Debug Console says first.
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { NO_STEP_BACK } from './capabilities';
 
 /** Arguments of a `launch` request of type `nnet-pytorch`. */
 export interface PyTorchLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -42,6 +45,9 @@ export type LaunchCheck =
   | { readonly ok: false; readonly message: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Launch arguments that passed the check. */
+export type LaunchOk = Extract<LaunchCheck, { ok: true }>;
 
 /** Checks a launch request's arguments. */
 export function checkLaunch(a: Record<string, unknown>): LaunchCheck {
@@ -104,4 +110,27 @@ export function checkAttach(a: Record<string, unknown>): AttachCheck {
   if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean')
     return bad("'stopOnEntry' must be true or false");
   return { ok: true, port: port as number, rank: rank as number, stopOnEntry: a.stopOnEntry === true };
+}
+
+/** Why a checked launch cannot run here (no such script, no such working folder), or null. */
+export async function launchPathProblem(a: LaunchOk): Promise<string | null> {
+  const stat = await fs.stat(a.program).catch(() => null);
+  if (!stat?.isFile()) return `cannot debug ${a.program}: no such file`;
+  const cwdStat = await fs.stat(a.cwd).catch(() => null);
+  if (!cwdStat?.isDirectory()) return `cannot debug ${path.basename(a.program)}: no folder ${a.cwd} (cwd)`;
+  return null;
+}
+
+/** The Debug Console's first lines of a launch: script, PyTorch and interpreter, the ranks, and why no Step Back. */
+export function launchBanner(a: LaunchOk, python: { readonly path: string; readonly torch: string }): string {
+  const ranks = a.nproc > 1 ? ` on ${a.nproc} processes, breakpoints on rank ${a.rank}` : '';
+  return `Debugging ${path.basename(a.program)} with PyTorch ${python.torch} (${python.path})${ranks}\n(no Step Back: ${NO_STEP_BACK})\n`;
+}
+
+/** The Debug Console's first lines of an attach: how to run the script under the probe, with this session's token. */
+export function attachBanner(probeDir: string, env: Readonly<Record<string, string>>): string {
+  const vars = Object.entries({ PYTHONPATH: probeDir, ...env })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return `Waiting for the probe. In a terminal, run your script under it:\n  ${vars} python3 -m nnet_probe train.py [args…]\n(add --nproc N for N processes; the token is this session's own)\n`;
 }

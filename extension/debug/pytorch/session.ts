@@ -2,56 +2,23 @@
 // and a PyTorch script run under nnet's probe (debugger/pytorch/probeRun.ts). Threads are ranks; a stop shows one
 // module's forward or backward. Runs inline in the extension host or standalone (pytorchDebugAdapter.ts).
 
-import {
-  BreakpointEvent,
-  ContinuedEvent,
-  Event,
-  Handles,
-  InitializedEvent,
-  OutputEvent,
-  Source,
-  StackFrame,
-  Thread,
-  ThreadEvent,
-} from '@vscode/debugadapter';
+import { InitializedEvent, OutputEvent, Handles, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { formatError, formatValue } from '../../../engine/expr/format';
-import { ExprError, isTensor } from '../../../engine/expr/values';
-import {
-  assertNever,
-  EXCEPTION_FILTERS,
-  type ExceptionFilter,
-  type ExceptionFilterId,
-  type Progress,
-} from '../../../debugger/protocol';
+import { formatError } from '../../../engine/expr/format';
+import { ExprError } from '../../../engine/expr/values';
+import { assertNever } from '../../../debugger/protocol';
 import type { Logger } from '../../../debugger/log';
-import { placeFunction, placeLine } from '../../../debugger/pytorch/placement';
-import { ProbeRun, type RunBreakpoint, type RunNotice, type RunStop } from '../../../debugger/pytorch/probeRun';
-import { progressAtStop, withRanks } from '../../../debugger/pytorch/progress';
-import { PYTORCH_FILTERS } from '../../../debugger/pytorch/stepFilters';
+import { ProbeRun } from '../../../debugger/pytorch/probeRun';
 import type { PythonFound } from '../../python';
-import { sessionSettings, type NnetSettings } from '../../settings';
-import { checkBreakpointExpressions } from '../breakpoints';
-import { exceptionFilters, requestedFilters } from '../exceptionFilters';
+import type { NnetSettings } from '../../settings';
 import { GuardedSession } from '../guardedSession';
 import { tensorChildren, type TensorRef } from '../variables';
+import { PtBreakpoints } from './breakpoints';
 import { NO_STEP_BACK, pytorchCapabilities } from './capabilities';
-import { checkAttach, checkLaunch } from './launch';
-import {
-  dapBreakpoint,
-  expressions,
-  frameName,
-  outputAt,
-  ptStoppedEvent,
-  scriptErrorEvent,
-  stopLocation,
-  threadOf,
-  valid,
-  type ScriptError,
-} from './stops';
-import { moduleVariables, ptScopes, runVariables, tensorVariables, type PtVarRef } from './variables';
+import { attachBanner, checkAttach, checkLaunch, launchBanner, launchPathProblem } from './launch';
+import { NoticeTranslator, type NoticeSink } from './notices';
+import { ptExceptionInfo, ptStackFrames, scriptErrorEvent, threadOf, type ScriptError } from './stops';
+import { moduleVariables, ptEvaluateBody, ptScopes, runVariables, tensorVariables, type PtVarRef } from './variables';
 
 export type { PyTorchAttachArguments, PyTorchLaunchArguments } from './launch';
 
@@ -70,12 +37,6 @@ export interface PyTorchSessionOptions {
 /** A variables reference: a probe tensor (or a row), a scope, or an evaluation's tensor held here. */
 type VarRef = PtVarRef | { readonly kind: 'local'; readonly ref: TensorRef };
 
-/** Thread ids are ranks + 1 (DAP clients treat 0 as no thread). */
-
-/** A requested line breakpoint, kept to place it again when the modules are known. */
-type LineRequest = RunBreakpoint & { line: number; problem?: string };
-type FunctionRequest = RunBreakpoint & { name: string; problem?: string };
-
 /** A debug session over one PyTorch script (one or many ranks). */
 export class PyTorchDebugSession extends GuardedSession {
   /** The host's services, read by launch. */
@@ -85,12 +46,8 @@ export class PyTorchDebugSession extends GuardedSession {
   /** Started by `attach`: the probes are the user's processes. */
   private attached = false;
   private stopRank = 0;
-  private nextBreakpointId = 1;
-  private readonly lineRequests = new Map<string, LineRequest[]>();
-  private functionRequests: FunctionRequest[] = [];
-  private filters: ExceptionFilter[] = [];
+  private readonly breakpoints = new PtBreakpoints();
   private refs = new Handles<VarRef>(1);
-  private readonly lastProgress = new Map<number, Progress>();
   private launched = false;
   private ended = false;
 
@@ -125,22 +82,15 @@ export class PyTorchDebugSession extends GuardedSession {
     if (this.launched) return fail('this session has already launched its script');
     const a = checkLaunch(raw as Record<string, unknown>);
     if (!a.ok) return fail(a.message);
-    const stat = await fs.stat(a.program).catch(() => null);
-    if (!stat?.isFile()) return fail(`cannot debug ${a.program}: no such file`);
-    const cwdStat = await fs.stat(a.cwd).catch(() => null);
-    if (!cwdStat?.isDirectory()) return fail(`cannot debug ${path.basename(a.program)}: no folder ${a.cwd} (cwd)`);
+    const problem = await launchPathProblem(a);
+    if (problem) return fail(problem);
     const python = await this.options.findPython(a.python);
     if (!('path' in python)) return fail(python.message);
     this.launched = true;
     this.program = a.program;
     this.stopRank = a.rank;
     const run = this.newRun(a.rank, a.stopOnEntry);
-    this.sendEvent(
-      new OutputEvent(
-        `Debugging ${path.basename(a.program)} with PyTorch ${python.torch} (${python.path})${a.nproc > 1 ? ` on ${a.nproc} processes, breakpoints on rank ${a.rank}` : ''}\n(no Step Back: ${NO_STEP_BACK})\n`,
-        'console',
-      ),
-    );
+    this.sendEvent(new OutputEvent(launchBanner(a, python), 'console'));
     try {
       await run.start({
         python: python.path,
@@ -165,10 +115,9 @@ export class PyTorchDebugSession extends GuardedSession {
   private newRun(rank: number, stopOnEntry: boolean): ProbeRun {
     const run = new ProbeRun(this.options.log, rank, stopOnEntry);
     this.run = run;
-    run.onDidNotice((n) => this.notice(n));
-    for (const [file, reqs] of this.lineRequests) run.setLineBreakpoints(file, valid(reqs));
-    run.setFunctionBreakpoints(valid(this.functionRequests));
-    run.setExceptionFilters(this.filters);
+    const notices = new NoticeTranslator(this.noticeSink());
+    run.onDidNotice((n) => notices.translate(n));
+    this.breakpoints.applyTo(run);
     return run;
   }
 
@@ -192,15 +141,7 @@ export class PyTorchDebugSession extends GuardedSession {
       run.dispose();
       return fail(`cannot listen for the probe on port ${a.port}: ${(e as Error).message}`);
     }
-    const vars = Object.entries({ PYTHONPATH: this.options.probeDir, ...env })
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    this.sendEvent(
-      new OutputEvent(
-        `Waiting for the probe. In a terminal, run your script under it:\n  ${vars} python3 -m nnet_probe train.py [args…]\n(add --nproc N for N processes; the token is this session's own)\n`,
-        'console',
-      ),
-    );
+    this.sendEvent(new OutputEvent(attachBanner(this.options.probeDir, env), 'console'));
     this.sendResponse(response);
     void this.configured.then(() => this.run?.configurationDone());
   }
@@ -209,28 +150,7 @@ export class PyTorchDebugSession extends GuardedSession {
     response: DebugProtocol.SetBreakpointsResponse,
     args: DebugProtocol.SetBreakpointsArguments,
   ): Promise<void> {
-    const file = path.resolve(args.source.path ?? '');
-    const reqs: LineRequest[] = (args.breakpoints ?? []).map((b) => ({
-      id: this.nextBreakpointId++,
-      line: b.line,
-      ...expressions(b),
-      ...(b.mode === 'forward' || b.mode === 'backward' ? { phases: [b.mode] } : {}),
-      problem: checkBreakpointExpressions(b.condition, b.hitCondition, b.logMessage),
-    }));
-    this.lineRequests.set(file, reqs);
-    const placed = this.run?.setLineBreakpoints(file, valid(reqs));
-    let k = 0;
-    const modules = this.run?.moduleList ?? null;
-    response.body = {
-      breakpoints: reqs.map((r) =>
-        dapBreakpoint(
-          r.id,
-          r.problem ? placeLine(file, r.line, null) : (placed?.[k++] ?? placeLine(file, r.line, modules)),
-          file,
-          r.problem,
-        ),
-      ),
-    };
+    response.body = { breakpoints: this.breakpoints.setLines(args, this.run) };
     this.sendResponse(response);
   }
 
@@ -238,21 +158,7 @@ export class PyTorchDebugSession extends GuardedSession {
     response: DebugProtocol.SetFunctionBreakpointsResponse,
     args: DebugProtocol.SetFunctionBreakpointsArguments,
   ): void {
-    this.functionRequests = args.breakpoints.map((b) => ({
-      id: this.nextBreakpointId++,
-      name: b.name.trim(),
-      ...expressions(b),
-      problem: checkBreakpointExpressions(b.condition, b.hitCondition, undefined),
-    }));
-    const placed = this.run?.setFunctionBreakpoints(valid(this.functionRequests));
-    let k = 0;
-    const modules = this.run?.moduleList ?? null;
-    response.body = {
-      breakpoints: this.functionRequests.map((r) => {
-        const p = r.problem ? placeFunction(r.name, null) : (placed?.[k++] ?? placeFunction(r.name, modules));
-        return dapBreakpoint(r.id, p, p.file, r.problem);
-      }),
-    };
+    response.body = { breakpoints: this.breakpoints.setFunctions(args, this.run) };
     this.sendResponse(response);
   }
 
@@ -260,26 +166,7 @@ export class PyTorchDebugSession extends GuardedSession {
     response: DebugProtocol.SetExceptionBreakpointsResponse,
     args: DebugProtocol.SetExceptionBreakpointsArguments,
   ): void {
-    const { filters, results } = requestedFilters(args);
-    const here = filters.filter((f) => PYTORCH_FILTERS.includes(f.id));
-    const settings = sessionSettings({}, () => undefined, this.options.settings);
-    this.filters = exceptionFilters(here, settings);
-    // `requestedFilters` answers the filter options first, then the plain filters, in order.
-    const ids = [
-      ...(args.filterOptions ?? []).map((o) => o.filterId),
-      ...args.filters.filter((f) => !args.filterOptions?.some((o) => o.filterId === f)),
-    ];
-    response.body = {
-      breakpoints: results.map((r, i) =>
-        r.verified && !PYTORCH_FILTERS.includes(ids[i] as ExceptionFilterId)
-          ? {
-              verified: false,
-              message: `'${EXCEPTION_FILTERS[ids[i] as ExceptionFilterId].label}' needs the .nnet training doctor; it is not available for PyTorch runs`,
-            }
-          : r,
-      ),
-    };
-    this.run?.setExceptionFilters(this.filters);
+    response.body = { breakpoints: this.breakpoints.setFilters(args, this.options.settings, this.run) };
     this.sendResponse(response);
   }
 
@@ -294,13 +181,7 @@ export class PyTorchDebugSession extends GuardedSession {
     response: DebugProtocol.StackTraceResponse,
     args: DebugProtocol.StackTraceArguments,
   ): void {
-    const s = this.run?.stop;
-    const frames: StackFrame[] = [];
-    if (s && args.threadId === threadOf(s.rank)) {
-      const site = this.run?.moduleList?.find((m) => m.path === s.module)?.site ?? null;
-      const source = site ? new Source(path.basename(site.file), site.file) : undefined;
-      frames.push(new StackFrame(1, frameName(s), source, site?.line ?? 0, 1));
-    }
+    const frames = ptStackFrames(this.run?.stop ?? null, this.run?.moduleList ?? null, args.threadId);
     response.body = { stackFrames: frames, totalFrames: frames.length };
     this.sendResponse(response);
   }
@@ -371,19 +252,7 @@ export class PyTorchDebugSession extends GuardedSession {
     if (!this.run?.stop) return fail('not stopped: expressions are evaluated while a rank is stopped');
     try {
       const v = await this.run.evaluate(args.expression);
-      if (isTensor(v)) {
-        const tensor = {
-          name: args.expression,
-          path: args.expression,
-          shape: v.shape,
-          values: Float32Array.from(v.data),
-        };
-        response.body = {
-          result: formatValue(v),
-          variablesReference: this.refs.create({ kind: 'local', ref: { tensor, row: null } }),
-          indexedVariables: v.shape.length === 2 ? v.shape[0] : tensor.values.length,
-        };
-      } else response.body = { result: formatValue(v), variablesReference: 0 };
+      response.body = ptEvaluateBody(v, args.expression, (ref) => this.refs.create({ kind: 'local', ref }));
       this.sendResponse(response);
     } catch (e) {
       fail(e instanceof ExprError ? formatError(args.expression, e) : (e as Error).message);
@@ -397,15 +266,7 @@ export class PyTorchDebugSession extends GuardedSession {
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
-    const e = this.run?.stop?.exception;
-    response.body = e
-      ? {
-          exceptionId: EXCEPTION_FILTERS[e.filter].label,
-          description: e.description,
-          breakMode: 'always',
-          details: { message: e.description, typeName: e.filter },
-        }
-      : { exceptionId: 'none', description: 'Not stopped on an exception', breakMode: 'never' };
+    response.body = ptExceptionInfo(this.run?.stop);
     this.sendResponse(response);
   }
 
@@ -462,64 +323,21 @@ export class PyTorchDebugSession extends GuardedSession {
     this.run?.resumeRun(step);
   }
 
-  // ---- what the run says ----
-
-  private notice(n: RunNotice): void {
-    switch (n.kind) {
-      case 'output':
-        return this.sendEvent(outputAt(n.text, n.category, n.site));
-      case 'rankStarted':
-        // Attached, the script is known when its first rank says hello.
-        if (!this.program) this.program = n.hello.script;
-        // DAP's `process` event names the debuggee's pid (the stop rank's: the one a user would attach to or kill).
-        if (n.rank === this.stopRank)
-          this.sendEvent(
-            new Event('process', {
-              name: `${path.basename(n.hello.script)} (rank ${n.rank})`,
-              systemProcessId: n.hello.pid,
-              isLocalProcess: true,
-              startMethod: this.attached ? 'attach' : 'launch',
-            }),
-          );
-        return this.sendEvent(new ThreadEvent('started', threadOf(n.rank)));
-      case 'rankEnded':
-        if (n.message.includes('while stopped')) this.sendEvent(new OutputEvent(`nnet: ${n.message}\n`, 'console'));
-        return this.sendEvent(new ThreadEvent('exited', threadOf(n.rank)));
-      case 'modules':
-        return this.sendCustom('nnet.started', { layerNames: n.modules.map((m) => m.path), program: this.program });
-      case 'breakpoints':
-        for (const { id, placement, file } of n.placements)
-          this.sendEvent(new BreakpointEvent('changed', dapBreakpoint(id, placement, file)));
-        return;
-      case 'stopped':
-        return this.stopped(n.stop);
-      case 'continued':
-        return this.sendEvent(new ContinuedEvent(threadOf(n.rank), false));
-      case 'progress': {
-        this.lastProgress.set(n.rank, n.progress);
-        // The view draws one rank, the one breakpoints pause: another rank's report only refreshes the per-rank
-        // norms (its bars and losses would make the chart alternate between ranks). Until that rank has reported,
-        // any rank's picture is better than none. `rank` says whose statistics arrived.
-        const shown = this.lastProgress.get(this.stopRank);
-        const base = n.rank === this.stopRank || !shown ? n.progress : { ...shown, newLossPoints: [] };
-        const progress = withRanks(base, this.lastProgress);
-        return this.sendCustom('nnet.progress', { progress, paused: null }, { rank: n.rank });
-      }
-      case 'ended':
-        return this.end(n.end.summary, n.end.error);
-      default:
-        return assertNever(n);
-    }
-  }
-
-  private stopped(s: RunStop): void {
-    this.refs.reset();
-    this.sendEvent(ptStoppedEvent(s));
-    const location = stopLocation(s, this.run?.moduleList ?? []);
-    // The view shows the stop's own step (its bars so far at a backward stop), paused, even before any progress.
-    const progress = progressAtStop(s, this.lastProgress.get(s.rank));
-    this.sendCustom('nnet.progress', { progress, paused: location }, { rank: s.rank });
-    this.sendCustom('nnet.stopped', { network: [], location });
+  /** What the run's notices act on: the client, the script's name, the stop's references, the end. */
+  private noticeSink(): NoticeSink {
+    return {
+      stopRank: this.stopRank,
+      attached: this.attached,
+      program: () => this.program,
+      setProgram: (script) => {
+        this.program = script;
+      },
+      modules: () => this.run?.moduleList ?? [],
+      sendEvent: (e) => this.sendEvent(e),
+      sendCustom: (name, body, extra) => this.sendCustom(name, body, extra),
+      resetRefs: () => this.refs.reset(),
+      end: (summary, error) => this.end(summary, error),
+    };
   }
 
   private end(summary: string, error: ScriptError | null): void {

@@ -1,10 +1,10 @@
-// How a PyTorch run's news reads in the client: the frame name and `stopped` event of a stop, its location for the
-// views, the Debug Console lines with their source, and breakpoints as DAP reports them.
+// How a PyTorch run's news reads in the client: the frame name, stack and `stopped` event of a stop, its exception,
+// its location for the views, the Debug Console lines with their source, and breakpoints as DAP reports them.
 
-import { OutputEvent, Source, StoppedEvent } from '@vscode/debugadapter';
+import { OutputEvent, Source, StackFrame, StoppedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
-import type { RuntimeLocation } from '../../../debugger/protocol';
+import { EXCEPTION_FILTERS, type RuntimeLocation } from '../../../debugger/protocol';
 import type { Placement } from '../../../debugger/pytorch/placement';
 import type { ProbeModule } from '../../../debugger/pytorch/probeProtocol';
 import type { RunBreakpoint, RunStop } from '../../../debugger/pytorch/probeRun';
@@ -99,4 +99,32 @@ export function dapBreakpoint(
 export function frameName(s: RunStop): string {
   const what = s.phase === 'stepEnd' ? `end of step${s.module ? ` (${s.module})` : ''}` : `${s.phase} ${s.module}`;
   return `${s.reason === 'entry' ? `entry: ${what}` : what} · step ${s.step + 1} · rank ${s.rank}`;
+}
+
+/** The Call Stack of thread `threadId`: the stopped module's one frame, at its call site, if the stop is that rank's. */
+export function ptStackFrames(
+  s: RunStop | null,
+  modules: readonly ProbeModule[] | null,
+  threadId: number,
+): StackFrame[] {
+  const frames: StackFrame[] = [];
+  if (s && threadId === threadOf(s.rank)) {
+    const site = modules?.find((m) => m.path === s.module)?.site ?? null;
+    const source = site ? new Source(path.basename(site.file), site.file) : undefined;
+    frames.push(new StackFrame(1, frameName(s), source, site?.line ?? 0, 1));
+  }
+  return frames;
+}
+
+/** The exceptionInfo body of a stop: its filter's hit, or none. */
+export function ptExceptionInfo(s: RunStop | null | undefined): DebugProtocol.ExceptionInfoResponse['body'] {
+  const e = s?.exception;
+  return e
+    ? {
+        exceptionId: EXCEPTION_FILTERS[e.filter].label,
+        description: e.description,
+        breakMode: 'always',
+        details: { message: e.description, typeName: e.filter },
+      }
+    : { exceptionId: 'none', description: 'Not stopped on an exception', breakMode: 'never' };
 }

@@ -1,12 +1,15 @@
 // What a PyTorch stop shows in Variables: the module's tensors (input, output, ∂L/∂output, ∂L/∂input, parameters and
 // their .grad) as one-line summaries in the `.nnet` sessions' form, expandable to rows and values fetched from the
-// probe page by page; and a Run scope (step, loss, rank, global gradient norms).
+// probe page by page; a Run scope (step, loss, rank, global gradient norms); and what an evaluated expression shows.
 
 import { Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { formatExact, formatFloat32, formatShape, formatSummary } from '../../../engine/nn/tensor';
 import type { ProbeSummary } from '../../../debugger/pytorch/probeProtocol';
 import type { RunStop } from '../../../debugger/pytorch/probeRun';
+import { formatValue } from '../../../engine/expr/format';
+import { isTensor, type Value } from '../../../engine/expr/values';
+import type { TensorRef } from '../variables';
 
 /** What a PyTorch variables reference stands for. */
 export type PtVarRef =
@@ -150,4 +153,19 @@ export async function tensorVariables(
 /** Number of values of a summary (for messages). */
 export function valueCount(s: ProbeSummary): number {
   return sizeOf(s.shape);
+}
+
+/** The evaluate body of value `v` of `expression`: a tensor expandable through a reference `hold` makes, or a line. */
+export function ptEvaluateBody(
+  v: Value,
+  expression: string,
+  hold: (ref: TensorRef) => number,
+): DebugProtocol.EvaluateResponse['body'] {
+  if (!isTensor(v)) return { result: formatValue(v), variablesReference: 0 };
+  const tensor = { name: expression, path: expression, shape: v.shape, values: Float32Array.from(v.data) };
+  return {
+    result: formatValue(v),
+    variablesReference: hold({ tensor, row: null }),
+    indexedVariables: v.shape.length === 2 ? v.shape[0] : tensor.values.length,
+  };
 }
