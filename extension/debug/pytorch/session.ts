@@ -1,6 +1,7 @@
 // The PyTorch debug session: a flat list of DAP request handlers that translate between the Debug Adapter Protocol
 // and a PyTorch script run under nnet's probe (debugger/pytorch/probeRun.ts). Threads are ranks; a stop shows one
-// module's forward or backward. Runs inline in the extension host or standalone (pytorchDebugAdapter.ts).
+// module's forward or backward. Runs inline in the extension host or standalone (debugAdapter.ts, bundled as
+// dist/pytorchDebugAdapter.js).
 
 import { InitializedEvent, OutputEvent, Handles, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
