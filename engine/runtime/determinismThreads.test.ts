@@ -3,7 +3,8 @@
 // product (denseThreads.ts) — for the examples and N3 with every product split (threshold 0), for N5 at the shipped
 // threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. With two
 // threads the SGD update of params and grads in shared memory is split too (N5's at the shipped threshold, N3's
-// with every update split).
+// with every update split). Two threads keep the trainer's buffers inside the kernels' memory, which the kernels use
+// in place (kernelMemory.ts); two threads with that memory off copy every operand as one thread does: the same bits.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
-import { useSimdKernels } from '../nn/denseSimd';
+import { denseInPlaceCount, useSimdKernels } from '../nn/denseSimd';
 import {
   denseHelperChunks,
   denseHelpersRunning,
@@ -22,6 +23,7 @@ import {
   sgdSplitCount,
   startDenseHelper,
 } from '../nn/denseThreads';
+import { inKernelMemory, useKernelMemory } from '../nn/kernelMemory';
 import { Prng } from '../nn/prng';
 import { Trainer } from './trainer';
 
@@ -40,19 +42,32 @@ interface Outcome {
   readonly sgdSplits: number;
   /** Chunks of the split products the helper thread computed. */
   readonly helped: number;
+  /** Operands the kernels used where they lie (in the kernels' memory), and whether the params lay there. */
+  readonly inPlace: number;
+  readonly paramsInKernelMemory: boolean;
 }
 
 /**
  * Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter): event by event, or with
  * `whole` by advanceStep (the generated step where the network has one: fastStep.ts).
  */
-function train(spec: NetworkSpec, threads: number, steps: number, simd = true, whole = false): Outcome {
+function train(
+  spec: NetworkSpec,
+  threads: number,
+  steps: number,
+  simd = true,
+  whole = false,
+  kernelMemory = true,
+): Outcome {
   useSimdKernels(simd);
+  useKernelMemory(kernelMemory);
   const t = new Trainer(spec, { threads });
+  useKernelMemory(true);
   try {
     if (threads > 1) assert.ok(startDenseHelper(10000), 'the helper thread starts');
     const before = denseSplitCount(),
-      sgdBefore = sgdSplitCount();
+      sgdBefore = sgdSplitCount(),
+      inPlaceBefore = denseInPlaceCount();
     const losses: number[] = [];
     while (t.step < steps) {
       if (whole) {
@@ -71,6 +86,8 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true, w
       splits: denseSplitCount() - before,
       sgdSplits: sgdSplitCount() - sgdBefore,
       helped: denseHelperChunks(),
+      inPlace: denseInPlaceCount() - inPlaceBefore,
+      paramsInKernelMemory: inKernelMemory(t.model.params),
     };
   } finally {
     t.dispose();
@@ -167,12 +184,13 @@ for (const { name, spec, steps, all } of SHAPED) {
       setParallelThreshold(0);
       setParallelSgdThreshold(0);
     }
-    let two: Outcome, wholeTwo: Outcome;
+    let two: Outcome, wholeTwo: Outcome, copying: Outcome;
     try {
       two = train(s, 2, steps);
       // The generated step: its backward passes start from zeros in the kernels' memory, and a helper computes dW
       // while this thread places dx's operands (denseSimd.ts backwardSimd).
       wholeTwo = train(s, 2, steps, true, true);
+      copying = train(s, 2, steps, true, true, false);
     } finally {
       setParallelThreshold(undefined);
       setParallelSgdThreshold(undefined);
@@ -185,10 +203,15 @@ for (const { name, spec, steps, all } of SHAPED) {
     const sgd = s.train.optimizer.kind === 'sgd';
     assert.equal(two.sgdSplits > 0 && wholeTwo.sgdSplits > 0, sgd, 'the SGD updates were split (only those)');
     assert.equal(js.splits + js.sgdSplits, 0, 'the JavaScript twins run on one thread');
+    assert.ok(two.paramsInKernelMemory && two.inPlace > 0 && wholeTwo.inPlace > 0, 'two threads: operands in place');
+    assert.ok(copying.splits > 0 && copying.helped > 0, 'two threads copying: products split');
+    assert.ok(!copying.paramsInKernelMemory && copying.inPlace === 0, 'two threads copying: nothing in place');
+    assert.ok(!one.paramsInKernelMemory && one.inPlace === 0, 'one thread: nothing in place');
     assertSame(one, two, 'two threads');
     assertSame(one, js, 'JavaScript twins');
     assertSame(one, wholeOne, 'generated step, one thread');
     assertSame(one, wholeTwo, 'generated step, two threads');
+    assertSame(one, copying, 'generated step, two threads, operands copied');
     await helperGone();
   });
 }
