@@ -1,5 +1,5 @@
 // A second thread for the large dense products: a helper Worker whose instance of the SIMD kernels' module computes
-// in the same shared WebAssembly memory. Each product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4
+// in the same shared WebAssembly memory (kernelMemory.ts's, where a trainer with threads keeps its buffers). Each product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4
 // sample rows (z = x·Wᵀ, dx = δ·W) or columns (dW = δᵀ·x), and both threads claim chunks until none is left. Every
 // output element is still computed by the same instructions in the same order as with one thread (only the loop
 // bounds and start addresses differ, at multiples of the kernels' blocks), so the results are bit-identical whatever

@@ -1,6 +1,6 @@
 // The kernels' shared memory and its allocator: aligned, zeroed, disjoint blocks, given back when their arrays are
 // collected; and the dense products with operands allocated there (used in place) against the same products on
-// ordinary arrays (copied), bit for bit, on one thread and split over two.
+// ordinary arrays (copied), bit for bit, on one thread and split over two; SGD's update in place likewise.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -16,7 +16,9 @@ import {
   startDenseHelper,
 } from './denseThreads';
 import { allocateKernelFloats, inKernelMemory, kernelMemory, kernelMemoryTop, useKernelMemory } from './kernelMemory';
+import { createOptimizer } from './optimizers';
 import { Prng } from './prng';
+import { sgdInPlaceCount } from './sgdSimd';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -117,4 +119,27 @@ test('products on operands in the kernels’ memory equal those on ordinary arra
     release();
   }
   for (let i = 0; i < 200 && denseHelpersRunning() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+});
+
+test('SGD on buffers in the kernels’ memory updates them in place, the same bits as on ordinary arrays', () => {
+  for (const n of [1024, 1025, 5003, 40001]) {
+    const run = (make: (n: number) => Float32Array, shared: boolean) => {
+      const rng = new Prng(n);
+      const params = fill(make(n), rng),
+        grads = fill(make(n), rng);
+      const sgd = createOptimizer({ kind: 'sgd', lr: 0.37, weightDecay: 1e-3 }, n, shared);
+      for (const lr of [0.37, 1e-3, 3]) {
+        sgd.step(params, grads, lr);
+        grads.reverse();
+      }
+      return [params, grads, sgd.saveState().buffers[0]].map((a) => a.slice());
+    };
+    const plain = run((k) => new Float32Array(k), false);
+    const before = sgdInPlaceCount();
+    const inPlace = run((k) => allocateKernelFloats(k)!, true);
+    assert.equal(sgdInPlaceCount() - before, 3, `${n}: every update in place`);
+    ['params', 'grads', 'applied step'].forEach((what, j) =>
+      assert.equal(differing(inPlace[j], plain[j]), 0, `${what} of ${n}: in place vs ordinary arrays`),
+    );
+  }
 });

@@ -24,6 +24,7 @@ import {
   startDenseHelper,
 } from '../nn/denseThreads';
 import { inKernelMemory, useKernelMemory } from '../nn/kernelMemory';
+import { sgdInPlaceCount } from '../nn/sgdSimd';
 import { Prng } from '../nn/prng';
 import { Trainer } from './trainer';
 
@@ -195,6 +196,9 @@ for (const { name, spec, steps, all } of SHAPED) {
       setParallelThreshold(undefined);
       setParallelSgdThreshold(undefined);
     }
+    // At the shipped thresholds: N3's update (109k parameters) in place in the kernels' memory, on this thread.
+    const sgdInPlace = sgdInPlaceCount(),
+      shipped = train(s, 2, steps, true, true);
     const js = train(s, 2, steps, false);
     const wholeOne = train(s, 1, steps, true, true);
     assert.ok(two.splits > 0, 'the large products were split');
@@ -212,6 +216,8 @@ for (const { name, spec, steps, all } of SHAPED) {
     assertSame(one, wholeOne, 'generated step, one thread');
     assertSame(one, wholeTwo, 'generated step, two threads');
     assertSame(one, copying, 'generated step, two threads, operands copied');
+    assertSame(one, shipped, 'generated step, two threads, shipped thresholds');
+    if (all && sgd) assert.ok(sgdInPlaceCount() > sgdInPlace, 'the SGD update ran in place');
     await helperGone();
   });
 }
