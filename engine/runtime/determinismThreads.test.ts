@@ -1,10 +1,11 @@
 // Determinism whatever the number of threads: every example, and networks shaped like the benchmark's N3 and N5,
 // train to the same parameters bit for bit on one thread and with the helper thread taking part of each dense
 // product (denseThreads.ts) — for the examples and N3 with every product split (threshold 0), for N5 at the shipped
-// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. With two
-// threads the SGD update of params and grads in shared memory is split too (N5's at the shipped threshold, N3's
-// with every update split). Two threads keep the trainer's buffers inside the kernels' memory, which the kernels use
-// in place (kernelMemory.ts); two threads with that memory off copy every operand as one thread does: the same bits.
+// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. Two
+// threads keep the trainer's buffers inside the kernels' memory, which the kernels and SGD's update use in place
+// (kernelMemory.ts, sgdSimd.ts); two threads with that memory off copy every operand as one thread does, and split
+// the SGD update of params and grads in shared memory (N5's at the shipped threshold, N3's with every update split):
+// the same bits.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -39,8 +40,9 @@ interface Outcome {
   readonly state: Float32Array[];
   readonly losses: number[];
   readonly splits: number;
-  /** SGD updates split with the helper thread. */
+  /** SGD updates split with the helper thread, and made in place in the kernels' memory. */
   readonly sgdSplits: number;
+  readonly sgdInPlace: number;
   /** Chunks of the split products the helper thread computed. */
   readonly helped: number;
   /** Operands the kernels used where they lie (in the kernels' memory), and whether the params lay there. */
@@ -68,7 +70,8 @@ function train(
     if (threads > 1) assert.ok(startDenseHelper(10000), 'the helper thread starts');
     const before = denseSplitCount(),
       sgdBefore = sgdSplitCount(),
-      inPlaceBefore = denseInPlaceCount();
+      inPlaceBefore = denseInPlaceCount(),
+      sgdInPlaceBefore = sgdInPlaceCount();
     const losses: number[] = [];
     while (t.step < steps) {
       if (whole) {
@@ -86,6 +89,7 @@ function train(
       losses,
       splits: denseSplitCount() - before,
       sgdSplits: sgdSplitCount() - sgdBefore,
+      sgdInPlace: sgdInPlaceCount() - sgdInPlaceBefore,
       helped: denseHelperChunks(),
       inPlace: denseInPlaceCount() - inPlaceBefore,
       paramsInKernelMemory: inKernelMemory(t.model.params),
@@ -196,16 +200,17 @@ for (const { name, spec, steps, all } of SHAPED) {
       setParallelThreshold(undefined);
       setParallelSgdThreshold(undefined);
     }
-    // At the shipped thresholds: N3's update (109k parameters) in place in the kernels' memory, on this thread.
-    const sgdInPlace = sgdInPlaceCount(),
-      shipped = train(s, 2, steps, true, true);
+    // At the shipped thresholds.
+    const shipped = train(s, 2, steps, true, true);
     const js = train(s, 2, steps, false);
     const wholeOne = train(s, 1, steps, true, true);
     assert.ok(two.splits > 0, 'the large products were split');
     assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
     assert.ok(wholeTwo.splits > 0 && wholeTwo.helped > 0, 'the generated step split its products too');
     const sgd = s.train.optimizer.kind === 'sgd';
-    assert.equal(two.sgdSplits > 0 && wholeTwo.sgdSplits > 0, sgd, 'the SGD updates were split (only those)');
+    for (const o of [two, wholeTwo, shipped])
+      assert.ok(o.sgdSplits === 0 && o.sgdInPlace > 0 === sgd, 'in the kernels’ memory, SGD’s updates in place');
+    assert.ok(copying.sgdInPlace === 0 && copying.sgdSplits > 0 === sgd, 'outside it, SGD’s updates split');
     assert.equal(js.splits + js.sgdSplits, 0, 'the JavaScript twins run on one thread');
     assert.ok(two.paramsInKernelMemory && two.inPlace > 0 && wholeTwo.inPlace > 0, 'two threads: operands in place');
     assert.ok(copying.splits > 0 && copying.helped > 0, 'two threads copying: products split');
@@ -217,7 +222,6 @@ for (const { name, spec, steps, all } of SHAPED) {
     assertSame(one, wholeTwo, 'generated step, two threads');
     assertSame(one, copying, 'generated step, two threads, operands copied');
     assertSame(one, shipped, 'generated step, two threads, shipped thresholds');
-    if (all && sgd) assert.ok(sgdInPlaceCount() > sgdInPlace, 'the SGD update ran in place');
     await helperGone();
   });
 }
