@@ -1,10 +1,11 @@
 // A second thread for the large dense products: a helper Worker whose instance of the SIMD kernels' module computes
-// in the same shared WebAssembly memory (kernelMemory.ts's, where a trainer with threads keeps its buffers). Each product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4
-// sample rows (z = x·Wᵀ, dx = δ·W) or columns (dW = δᵀ·x), and both threads claim chunks until none is left. Every
-// output element is still computed by the same instructions in the same order as with one thread (only the loop
-// bounds and start addresses differ, at multiples of the kernels' blocks), so the results are bit-identical whatever
-// the number of threads and whichever thread computed which chunk; claiming (rather than a fixed half) keeps a
-// helper that wakes late on a busy machine from making this thread wait.
+// in the same shared WebAssembly memory (kernelMemory.ts's, where a trainer with threads keeps its buffers). Each
+// product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4 sample rows (z = x·Wᵀ, dx = δ·W) or columns
+// (dW = δᵀ·x), and both threads claim chunks until none is left. Every output element is still computed by the same
+// instructions in the same order as with one thread (only the loop bounds and start addresses differ, at multiples
+// of the kernels' blocks), so the results are bit-identical whatever the number of threads and whichever thread
+// computed which chunk; claiming (rather than a fixed half) keeps a helper that wakes late on a busy machine from
+// making this thread wait.
 //
 // Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
 // FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). A backward pass begins its dW
