@@ -1,9 +1,13 @@
 // Our own kernels' matrix-product throughput on the shapes of one network, against its training step, in one
 // process: every dense layer's forward z = x·Wᵀ, dW = δᵀ·x (+ db) and dx = δ·W timed alone with engine/nn/dense.ts
 // at the network's batch size, interleaved with the bare Trainer's steps, all on CPU time. "Nothing lost between
-// products" is the step's GFLOP/s as a fraction of the products' GFLOP/s.
+// products" is the step's GFLOP/s as a fraction of the products' GFLOP/s. Where the trainer keeps its buffers in the
+// kernels' shared memory (two threads: kernelMemory.ts), so do the products timed alone: their operands are used in
+// place, nothing copied, as the step's are.
 
 import { denseBackward, denseForward } from '../engine/nn/dense';
+import { defaultDenseThreads } from '../engine/nn/denseThreads';
+import { allocateKernelFloats } from '../engine/nn/kernelMemory';
 import { productBuffers } from './kernels';
 import { makeData, prng, type NetDef } from './networks';
 import { nnetRunner } from './nnet';
@@ -63,6 +67,18 @@ function batchSize(f: () => void): number {
   }
 }
 
+/** The buffers in the kernels' memory where a trainer's would be (see the file header), else as they are. */
+function placed<T extends Record<string, Float32Array>>(buffers: T): T {
+  if (defaultDenseThreads() < 2) return buffers;
+  const out: Record<string, Float32Array> = {};
+  for (const [k, a] of Object.entries(buffers)) {
+    const m = allocateKernelFloats(a.length);
+    m?.set(a);
+    out[k] = m ?? a;
+  }
+  return out as T;
+}
+
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 /**
@@ -76,7 +92,7 @@ export function measureNetKernels(net: NetDef, seconds: number, rounds = 5): Net
   net.layers.forEach((l, i) => {
     const C = i === 0 ? net.input : net.layers[i - 1].units,
       OC = l.units;
-    const { x, params, dz, z, dx, g } = productBuffers(B, C, OC, () => rnd() * 2 - 1);
+    const { x, params, dz, z, dx, g } = placed(productBuffers(B, C, OC, () => rnd() * 2 - 1));
     const flop = 2 * B * C * OC;
     products.push({ fn: () => denseForward(z, x, params, 0, OC * C, B, C, OC), flops: flop, layer: i, kind: 'f' });
     products.push({

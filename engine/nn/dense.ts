@@ -41,7 +41,7 @@ export function denseForward(
     params instanceof Float32Array
   ) {
     // float32 lanes, whichever runs them: the numbers must not depend on what the runtime offers.
-    const k = simd(B * C * OC);
+    const k = simd(B * C * OC, params);
     if (!(k && fits(z) && fits(x) && fits(params) && forwardSimd(k, z, x, params, wOff, bOff, B, C, OC)))
       forwardLanes(z, x, params, wOff, bOff, B, C, OC);
     return;
@@ -210,7 +210,7 @@ export function denseBackward(
     params instanceof Float32Array &&
     (dx === null || dx instanceof Float32Array)
   ) {
-    const k = simd(B * C * OC);
+    const k = simd(B * C * OC, params);
     if (
       k &&
       (dx === null || fits(dx)) &&

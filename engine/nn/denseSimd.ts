@@ -1,12 +1,15 @@
 // The WebAssembly SIMD kernels of the larger dense layers (float32 only): instances, memory, operand copies.
-// Scalar JavaScript stops at ~5 GFLOP/s; 128-bit wasm SIMD (Node ≥ 16) does four multiply-adds per instruction. The parameters and activations live in ordinary
-// Float32Arrays owned by the model, so each call copies its operands into the module's memory (memcpy speed,
-// a few % of the arithmetic for the layers that take this path), with rows padded so that every size is a
-// multiple of 4 and the kernels need no remainder loops: padded rows and columns are zero and never copied back.
+// Scalar JavaScript stops at ~5 GFLOP/s; 128-bit wasm SIMD (Node ≥ 16) does four multiply-adds per instruction.
+// Operands the model keeps in ordinary Float32Arrays are copied into the module's memory for each call (memcpy
+// speed), with rows padded so that every size is a multiple of 4 and the kernels need no remainder loops: padded
+// rows and columns are zero and never copied back. Operands allocated inside the kernels' shared memory
+// (kernelMemory.ts: a trainer's buffers when it has a helper thread) whose sizes need no padding are read and
+// written where they are, with the kernels of that memory: the same instructions on the same values.
 // Sums are formed in float32, four lanes at a time, as in every BLAS; WebAssembly forbids fusing or reordering
 // them, so results are the same on every machine and run.
 
 import { MAX_FLOATS, simdModule, SMALL_ROW } from './denseSimdModule';
+import { inKernelMemory, kernelMemory } from './kernelMemory';
 
 /**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
@@ -48,6 +51,12 @@ export interface SimdKernels {
   heap: Float32Array;
   /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
   readonly heapViews: Map<number, Map<number, Float32Array>>;
+  /**
+   * Kernels over the shared memory (kernelMemory.ts) only: where copied operands go, a block of at least `floats`
+   * floats (its float offset; -1 when the memory is full), for operands not allocated in it. Else the copies start
+   * at 0 of the module's own memory, which grows as needed.
+   */
+  scratch?: (floats: number) => number;
 }
 
 let simdEnabled = true;
@@ -62,8 +71,11 @@ export function setParallelKernels(get: ((macs: number) => SimdKernels | null) |
   parallelKernels = get;
 }
 
-/** The kernels for a product of `macs` multiply-adds (0: any), or null for the JavaScript twins. */
-export function simd(macs = 0): SimdKernels | null {
+/**
+ * The kernels for a product of `macs` multiply-adds (0: any), or null for the JavaScript twins; those of the shared
+ * memory when `params` lies in it (kernelMemory.ts), so that its parameters and gradients are used in place.
+ */
+export function simd(macs = 0, params?: Float32Array): SimdKernels | null {
   if (!simdEnabled) return null;
   if (simdKernels === undefined) {
     try {
@@ -72,7 +84,8 @@ export function simd(macs = 0): SimdKernels | null {
       simdKernels = null; // no WebAssembly SIMD here: the JavaScript kernels do everything
     }
   }
-  return (simdKernels && parallelKernels?.(macs)) || simdKernels;
+  if (!simdKernels) return null;
+  return parallelKernels?.(macs) || (params && inKernelMemory(params) ? kernelMemory()!.kernels : simdKernels);
 }
 
 /** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
@@ -101,20 +114,49 @@ export function fits(a: Float32Array): boolean {
 }
 
 /**
- * Makes the module's memory hold at least `floats` floats; false when it cannot grow that far (the caller then
- * falls back to JavaScript). Grows only, so a larger layer grows it once.
+ * Where `floats` floats of copied operands go in `k`'s memory (a float offset), or -1 when it cannot hold them (the
+ * caller then falls back to JavaScript). The module's own memory grows only, so a larger layer grows it once.
  */
-function reserve(k: SimdKernels, floats: number): boolean {
-  if (k.heap.length >= floats) return true;
-  if (floats > 4 * MAX_FLOATS) return false;
+function reserve(k: SimdKernels, floats: number): number {
+  if (floats === 0) return 0;
+  if (k.scratch) return k.scratch(floats);
+  if (k.heap.length >= floats) return 0;
+  if (floats > 4 * MAX_FLOATS) return -1;
   try {
     k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
   } catch {
-    return false;
+    return -1;
   }
   k.heap = new Float32Array(k.memory.buffer);
   k.heapViews.clear();
-  return true;
+  return 0;
+}
+
+/**
+ * The byte address of [rows, cols] at `off` in `a` when kernels `k` can use it where it lies: `a` was allocated in
+ * their shared memory and the part needs no padding (rows = rows4, cols = cols4) and starts 16-byte aligned; else
+ * -1, and the operand is copied.
+ */
+function inPlace(
+  k: SimdKernels,
+  a: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  rows4: number,
+  cols4: number,
+): number {
+  if (!k.scratch || rows !== rows4 || cols !== cols4 || !inKernelMemory(a)) return -1;
+  const at = a.byteOffset + off * 4;
+  if (at & 15) return -1;
+  inPlaceOperands++;
+  return at;
+}
+let inPlaceOperands = 0;
+
+/** Operands the kernels have used where they lie since the process started (for tests: proof that they did). */
+export function denseInPlaceCount(): number {
+  return inPlaceOperands;
 }
 
 /** Views of parts of the model's arrays and of the heap, made once per (array, offset, length) and reused. */
@@ -199,24 +241,33 @@ export function forwardSimd(
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
     O4 = (OC + 3) & ~3;
-  // Heap layout (floats): W [O4, C4] | b [O4] | x [B4, C4] | z [B4, O4]; every part starts 16-byte aligned.
+  const w = inPlace(k, params, wOff, OC, C, O4, C4),
+    b = inPlace(k, params, bOff, 1, OC, 1, O4),
+    xi = inPlace(k, x, 0, B, C, B4, C4),
+    zi = inPlace(k, z, 0, B, OC, B4, O4);
+  // Copies (floats): W [O4, C4] | b [O4] | x [B4, C4] | z [B4, O4], each absent when used in place; 16-byte aligned.
   const wAt = 0,
-    bAt = O4 * C4,
-    xAt = bAt + O4,
-    zAt = xAt + B4 * C4;
-  if (!reserve(k, zAt + B4 * O4)) return false;
-  copyIn(k, params, wOff, OC, C, wAt, O4, C4);
-  copyIn(k, params, bOff, 1, OC, bAt, 1, O4);
-  copyIn(k, x, 0, B, C, xAt, B4, C4);
-  if (C4 <= SMALL_ROW) k.fwds(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
-  else k.fwd(zAt * 4, xAt * 4, wAt * 4, bAt * 4, B4, C4, O4);
-  copyOut(k, z, 0, B, OC, zAt, O4);
+    bAt = wAt + (w < 0 ? O4 * C4 : 0),
+    xAt = bAt + (b < 0 ? O4 : 0),
+    zAt = xAt + (xi < 0 ? B4 * C4 : 0),
+    base = reserve(k, zAt + (zi < 0 ? B4 * O4 : 0));
+  if (base < 0) return false;
+  if (w < 0) copyIn(k, params, wOff, OC, C, base + wAt, O4, C4);
+  if (b < 0) copyIn(k, params, bOff, 1, OC, base + bAt, 1, O4);
+  if (xi < 0) copyIn(k, x, 0, B, C, base + xAt, B4, C4);
+  const za = zi < 0 ? (base + zAt) * 4 : zi,
+    xa = xi < 0 ? (base + xAt) * 4 : xi,
+    wa = w < 0 ? (base + wAt) * 4 : w,
+    ba = b < 0 ? (base + bAt) * 4 : b;
+  if (C4 <= SMALL_ROW) k.fwds(za, xa, wa, ba, B4, C4, O4);
+  else k.fwd(za, xa, wa, ba, B4, C4, O4);
+  if (zi < 0) copyOut(k, z, 0, B, OC, base + zAt, O4);
   return true;
 }
 
 /**
  * The backward products (dW, db and, unless `dx` is null, dx) in kernel `k`; false as forwardSimd. `fresh`: the
- * sums start from zeros in the heap instead of from the arrays' values (denseBackward's `fresh`).
+ * sums start from zeros instead of from the arrays' values (denseBackward's `fresh`).
  */
 export function backwardSimd(
   k: SimdKernels,
@@ -235,45 +286,63 @@ export function backwardSimd(
   const B4 = (B + 3) & ~3,
     C4 = (C + 3) & ~3,
     O4 = (OC + 3) & ~3;
-  // Heap layout (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4] | db [O4], db last: placed
-  // before x it moved the other operands off the offsets they had, and N3 trained ~3 % slower.
+  const dzi = inPlace(k, dz, 0, B, OC, B4, O4),
+    xi = inPlace(k, x, 0, B, C, B4, C4),
+    g = inPlace(k, grads, wOff, OC, C, O4, C4),
+    w = dx ? inPlace(k, params, wOff, OC, C, O4, C4) : 0,
+    dxi = dx ? inPlace(k, dx, 0, B, C, B4, C4) : 0,
+    gb = inPlace(k, grads, bOff, 1, OC, 1, O4);
+  // Copies (floats): δ [B4, O4] | x [B4, C4] | dW [O4, C4] | W [O4, C4] | dx [B4, C4] | db [O4], each absent when used
+  // in place; db last: placed before x it moved the other operands off the offsets they had, and N3 trained ~3 %
+  // slower.
   const dzAt = 0,
-    xAt = B4 * O4,
-    gAt = xAt + B4 * C4,
-    wAt = gAt + O4 * C4,
-    dxAt = wAt + O4 * C4,
-    gbAt = dx ? dxAt + B4 * C4 : wAt;
-  if (!reserve(k, gbAt + O4)) return false;
-  copyIn(k, dz, 0, B, OC, dzAt, B4, O4);
-  copyIn(k, x, 0, B, C, xAt, B4, C4);
-  if (fresh) k.heap.fill(0, gAt, gAt + O4 * C4);
-  else copyIn(k, grads, wOff, OC, C, gAt, O4, C4);
-  // While a helper computes dW (it writes only gAt…, reads δ and x), this thread places db's and dx's operands.
-  k.dwBegin(gAt * 4, dzAt * 4, xAt * 4, B4, C4, O4, C4);
+    xAt = dzAt + (dzi < 0 ? B4 * O4 : 0),
+    gAt = xAt + (xi < 0 ? B4 * C4 : 0),
+    wAt = gAt + (g < 0 ? O4 * C4 : 0),
+    dxAt = wAt + (w < 0 ? O4 * C4 : 0),
+    gbAt = dxAt + (dxi < 0 ? B4 * C4 : 0),
+    base = reserve(k, gbAt + (gb < 0 ? O4 : 0));
+  if (base < 0) return false;
+  const h = k.heap;
+  if (dzi < 0) copyIn(k, dz, 0, B, OC, base + dzAt, B4, O4);
+  if (xi < 0) copyIn(k, x, 0, B, C, base + xAt, B4, C4);
+  if (g >= 0) {
+    if (fresh) grads.fill(0, wOff, wOff + OC * C);
+  } else if (fresh) h.fill(0, base + gAt, base + gAt + O4 * C4);
+  else copyIn(k, grads, wOff, OC, C, base + gAt, O4, C4);
+  const dza = dzi < 0 ? (base + dzAt) * 4 : dzi,
+    ga = g < 0 ? (base + gAt) * 4 : g,
+    gba = gb < 0 ? (base + gbAt) * 4 : gb;
+  // While a helper computes dW (it writes only dW, reads δ and x), this thread places db's and dx's operands.
+  k.dwBegin(ga, dza, xi < 0 ? (base + xAt) * 4 : xi, B4, C4, O4, C4);
   try {
-    if (fresh) k.heap.fill(0, gbAt, gbAt + O4);
-    else copyIn(k, grads, bOff, 1, OC, gbAt, 1, O4);
-    k.db(gbAt * 4, dzAt * 4, B, O4);
-    copyOut(k, grads, bOff, 1, OC, gbAt, O4);
+    if (gb >= 0) {
+      if (fresh) grads.fill(0, bOff, bOff + OC);
+    } else if (fresh) h.fill(0, base + gbAt, base + gbAt + O4);
+    else copyIn(k, grads, bOff, 1, OC, base + gbAt, 1, O4);
+    k.db(gba, dza, B, O4);
+    if (gb < 0) copyOut(k, grads, bOff, 1, OC, base + gbAt, O4);
     if (dx) {
-      copyIn(k, params, wOff, OC, C, wAt, O4, C4);
-      if (fresh) k.heap.fill(0, dxAt, dxAt + B4 * C4);
-      else copyIn(k, dx, 0, B, C, dxAt, B4, C4);
+      if (w < 0) copyIn(k, params, wOff, OC, C, base + wAt, O4, C4);
+      if (dxi >= 0) {
+        if (fresh) dx.fill(0, 0, B * C);
+      } else if (fresh) h.fill(0, base + dxAt, base + dxAt + B4 * C4);
+      else copyIn(k, dx, 0, B, C, base + dxAt, B4, C4);
     }
   } finally {
     k.join();
   }
   if (!dx) {
-    copyOut(k, grads, wOff, OC, C, gAt, C4);
+    if (g < 0) copyOut(k, grads, wOff, OC, C, base + gAt, C4);
     return true;
   }
-  // And dW goes out while dx is computed (it writes only dxAt…, reads δ and W).
-  k.dxBegin(dxAt * 4, dzAt * 4, wAt * 4, B4, C4, O4);
+  // And dW goes out while dx is computed (it writes only dx, reads δ and W).
+  k.dxBegin(dxi < 0 ? (base + dxAt) * 4 : dxi, dza, w < 0 ? (base + wAt) * 4 : w, B4, C4, O4);
   try {
-    copyOut(k, grads, wOff, OC, C, gAt, C4);
+    if (g < 0) copyOut(k, grads, wOff, OC, C, base + gAt, C4);
   } finally {
     k.join();
   }
-  copyOut(k, dx, 0, B, C, dxAt, C4);
+  if (dxi < 0) copyOut(k, dx, 0, B, C, base + dxAt, C4);
   return true;
 }

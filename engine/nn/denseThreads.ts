@@ -1,10 +1,11 @@
 // A second thread for the large dense products: a helper Worker whose instance of the SIMD kernels' module computes
-// in the same shared WebAssembly memory. Each product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4
-// sample rows (z = x·Wᵀ, dx = δ·W) or columns (dW = δᵀ·x), and both threads claim chunks until none is left. Every
-// output element is still computed by the same instructions in the same order as with one thread (only the loop
-// bounds and start addresses differ, at multiples of the kernels' blocks), so the results are bit-identical whatever
-// the number of threads and whichever thread computed which chunk; claiming (rather than a fixed half) keeps a
-// helper that wakes late on a busy machine from making this thread wait.
+// in the same shared WebAssembly memory (kernelMemory.ts's, where a trainer with threads keeps its buffers). Each
+// product above PARALLEL_MIN_MACS is cut into chunks at multiples of 4 sample rows (z = x·Wᵀ, dx = δ·W) or columns
+// (dW = δᵀ·x), and both threads claim chunks until none is left. Every output element is still computed by the same
+// instructions in the same order as with one thread (only the loop bounds and start addresses differ, at multiples
+// of the kernels' blocks), so the results are bit-identical whatever the number of threads and whichever thread
+// computed which chunk; claiming (rather than a fixed half) keeps a helper that wakes late on a busy machine from
+// making this thread wait.
 //
 // Synchronisation is a shared Int32Array: this thread writes a job and bumps SEQ, computes chunks, then waits for
 // FINISHED = chunks (Atomics.wait/notify after a short spin; no message per product). A backward pass begins its dW
@@ -20,7 +21,8 @@
 
 import os from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { setParallelKernels, simdInstance, type SimdKernels } from './denseSimd';
+import { setParallelKernels, type SimdKernels } from './denseSimd';
+import { kernelMemory } from './kernelMemory';
 import { simdModule } from './denseSimdModule';
 import { isShared } from './tensor';
 import { setParallelSgd } from './sgdSimd';
@@ -206,13 +208,13 @@ setParallelSgd((params, grads, last, lr, wd) => {
 function startHelper(): Helper | null {
   if (unavailable) return null;
   try {
-    if (typeof SharedArrayBuffer !== 'function') throw new Error('no SharedArrayBuffer');
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_PAGES, shared: true });
-    const module = new WebAssembly.Module(simdModule(true));
+    // The kernels' one shared memory, where a trainer with threads keeps its buffers (kernelMemory.ts).
+    const km = kernelMemory();
+    if (!km) throw new Error('no shared WebAssembly memory');
+    const { memory, module, kernels: mine } = km;
     const shared = new SharedArrayBuffer(F64_AT + 16),
       control = new Int32Array(shared),
       f = new Float64Array(shared, F64_AT, 2);
-    const mine = simdInstance(module, memory);
     const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
     const workerData = { module, memory, control: shared, port: port2 };
@@ -244,9 +246,6 @@ function stopHelper(): void {
   void h.worker.terminate();
   h.port.close();
 }
-
-/** Pages (64 KiB) of the shared memory: the most the single-threaded kernels' memory may grow to (denseSimd.ts). */
-const SHARED_PAGES = 16384;
 
 /**
  * Runs one product of `total` rows or columns (a multiple of 4) in chunks on both threads; `args` are the kernel's
@@ -308,6 +307,7 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
       k.heap = v;
     },
     heapViews: k.heapViews,
+    scratch: k.scratch,
     fwd(z, x, w, b, B, C, OC) {
       if (B < 8) k.fwd(z, x, w, b, B, C, OC);
       else run(me(), k, FWD, B, [z, x, w, b, B, C, OC]);

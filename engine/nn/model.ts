@@ -9,6 +9,7 @@ import { kindOf, nodeOps, type LeafKind } from './layers';
 import type { NodeOps, NodeState } from './layers/kind';
 import { fusedActivation, type Loss } from './losses';
 import type { Prng } from './prng';
+import { allocateKernelFloats } from './kernelMemory';
 import { isShared, type FloatArray } from './tensor';
 
 export type { BatchNormState } from './layers/batchnorm';
@@ -90,8 +91,9 @@ export class Model<Arr extends FloatArray = Float32Array> {
    * @param evaluatesFor when given, this model is that model's evaluation twin: it reads the same parameters and
    *   running batch-norm statistics but has its own activation buffers (and none for the backward pass), so
    *   measuring validation loss leaves every value of the training step as it was.
-   * @param shared params and grads over a SharedArrayBuffer (where the runtime has one), so that the dense helper
-   *   thread can update its share of them (denseThreads.ts); every other buffer stays the thread's own.
+   * @param shared params, grads and the batch buffers over shared memory (where the runtime has one): inside the
+   *   dense kernels' memory where it has room, so that the kernels use them in place (kernelMemory.ts), and the
+   *   dense helper thread can update its share of params (denseThreads.ts); states stay the thread's own.
    */
   constructor(
     readonly inputSize: number,
@@ -107,7 +109,9 @@ export class Model<Arr extends FloatArray = Float32Array> {
     const paramArray = shared ? sharedArray(array) : array;
     this.params = evaluatesFor ? evaluatesFor.params : new paramArray(parameterCount);
     this.grads = evaluatesFor ? new array(0) : new paramArray(parameterCount);
-    const buf = (w: number) => new array(maxBatch * w);
+    // A trainer's batch buffers in the kernels' memory too (see sharedArray): its products then copy nothing.
+    const bufArray = shared && !evaluatesFor && (array as unknown) === Float32Array ? paramArray : array;
+    const buf = (w: number) => new bufArray(maxBatch * w);
     const backBuf = (w: number) => buf(evaluatesFor ? 0 : w);
     this.acts = [buf(inputSize), ...nodes.map((n) => buf(n.outWidth))];
     const widths = nodes.map(nodeBuffers);
@@ -164,12 +168,13 @@ export class Model<Arr extends FloatArray = Float32Array> {
 
   /** A second set of the buffers a step writes, of the same sizes, for swapStepBuffers (its values are zeros). */
   newStepBuffers(): StepBuffers<Arr> {
-    const like = (a: Arr) => new (a.constructor as new (n: number) => Arr)(a.length);
     const g = this.grads,
       array = g.constructor as new (n: number) => Arr;
+    // Shared like the model's: swapping must not leave the helper thread a set it cannot reach, nor the kernels a
+    // set to copy.
+    const like = (a: Arr) => (isShared(a) ? new (sharedArray(array))(a.length) : new array(a.length));
     return {
-      // Shared like the model's: swapping must not leave the helper thread a set it cannot reach.
-      grads: isShared(g) ? new (sharedArray(array))(g.length) : like(g),
+      grads: like(g),
       acts: this.acts.map(like),
       zs: this.zs.map(like),
       deltas: this.deltas.map(like),
@@ -203,12 +208,18 @@ export class Model<Arr extends FloatArray = Float32Array> {
   }
 }
 
-/** A constructor like `array` whose arrays lie in a SharedArrayBuffer, or `array` itself where there is none. */
+/**
+ * A constructor like `array` whose arrays lie in a SharedArrayBuffer, or `array` itself where there is none: float32
+ * arrays inside the dense kernels' shared memory where it has room (kernelMemory.ts: the kernels then use them in
+ * place), else each over a SharedArrayBuffer of its own.
+ */
 function sharedArray<Arr extends FloatArray>(array: new (n: number) => Arr): new (n: number) => Arr {
   if (typeof SharedArrayBuffer !== 'function') return array;
   const over = array as unknown as { new (b: SharedArrayBuffer): Arr; readonly BYTES_PER_ELEMENT: number };
+  const kernels = (array as unknown) === Float32Array;
   return function (n: number) {
-    return new over(new SharedArrayBuffer(n * over.BYTES_PER_ELEMENT));
+    const a = kernels ? allocateKernelFloats(n) : null;
+    return (a as Arr | null) ?? new over(new SharedArrayBuffer(n * over.BYTES_PER_ELEMENT));
   } as unknown as new (n: number) => Arr;
 }
 

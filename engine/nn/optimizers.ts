@@ -1,5 +1,6 @@
 // Optimizers (sgd, momentum/Nesterov, rmsprop, adam, adamw): one loop over the whole flat parameter buffer per step, state in parallel buffers.
 
+import { allocateKernelFloats } from './kernelMemory';
 import { sgdSimd } from './sgdSimd';
 import type { FloatArray } from './tensor';
 
@@ -156,9 +157,10 @@ abstract class Base {
     readonly size: number,
     shared = false,
   ) {
+    // Shared: inside the kernels' memory where it has room (sgdSimd.ts then updates in place), else a buffer of its own.
     this.lastStep =
       shared && typeof SharedArrayBuffer === 'function'
-        ? new Float32Array(new SharedArrayBuffer(size * 4))
+        ? (allocateKernelFloats(size) ?? new Float32Array(new SharedArrayBuffer(size * 4)))
         : new Float32Array(size);
   }
 

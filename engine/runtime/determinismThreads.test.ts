@@ -1,9 +1,11 @@
 // Determinism whatever the number of threads: every example, and networks shaped like the benchmark's N3 and N5,
 // train to the same parameters bit for bit on one thread and with the helper thread taking part of each dense
 // product (denseThreads.ts) — for the examples and N3 with every product split (threshold 0), for N5 at the shipped
-// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. With two
-// threads the SGD update of params and grads in shared memory is split too (N5's at the shipped threshold, N3's
-// with every update split).
+// threshold — and, with the SIMD kernels off, the JavaScript twins on one thread give those same bits again. Two
+// threads keep the trainer's buffers inside the kernels' memory, which the kernels and SGD's update use in place
+// (kernelMemory.ts, sgdSimd.ts); two threads with that memory off copy every operand as one thread does, and split
+// the SGD update of params and grads in shared memory (N5's at the shipped threshold, N3's with every update split):
+// the same bits.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,7 +14,7 @@ import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
-import { useSimdKernels } from '../nn/denseSimd';
+import { denseInPlaceCount, useSimdKernels } from '../nn/denseSimd';
 import {
   denseHelperChunks,
   denseHelpersRunning,
@@ -22,6 +24,8 @@ import {
   sgdSplitCount,
   startDenseHelper,
 } from '../nn/denseThreads';
+import { inKernelMemory, useKernelMemory } from '../nn/kernelMemory';
+import { sgdInPlaceCount } from '../nn/sgdSimd';
 import { Prng } from '../nn/prng';
 import { Trainer } from './trainer';
 
@@ -36,23 +40,38 @@ interface Outcome {
   readonly state: Float32Array[];
   readonly losses: number[];
   readonly splits: number;
-  /** SGD updates split with the helper thread. */
+  /** SGD updates split with the helper thread, and made in place in the kernels' memory. */
   readonly sgdSplits: number;
+  readonly sgdInPlace: number;
   /** Chunks of the split products the helper thread computed. */
   readonly helped: number;
+  /** Operands the kernels used where they lie (in the kernels' memory), and whether the params lay there. */
+  readonly inPlace: number;
+  readonly paramsInKernelMemory: boolean;
 }
 
 /**
  * Parameters, optimizer state and losses after `steps` steps (or the whole run if shorter): event by event, or with
  * `whole` by advanceStep (the generated step where the network has one: fastStep.ts).
  */
-function train(spec: NetworkSpec, threads: number, steps: number, simd = true, whole = false): Outcome {
+function train(
+  spec: NetworkSpec,
+  threads: number,
+  steps: number,
+  simd = true,
+  whole = false,
+  kernelMemory = true,
+): Outcome {
   useSimdKernels(simd);
+  useKernelMemory(kernelMemory);
   const t = new Trainer(spec, { threads });
+  useKernelMemory(true);
   try {
     if (threads > 1) assert.ok(startDenseHelper(10000), 'the helper thread starts');
     const before = denseSplitCount(),
-      sgdBefore = sgdSplitCount();
+      sgdBefore = sgdSplitCount(),
+      inPlaceBefore = denseInPlaceCount(),
+      sgdInPlaceBefore = sgdInPlaceCount();
     const losses: number[] = [];
     while (t.step < steps) {
       if (whole) {
@@ -70,7 +89,10 @@ function train(spec: NetworkSpec, threads: number, steps: number, simd = true, w
       losses,
       splits: denseSplitCount() - before,
       sgdSplits: sgdSplitCount() - sgdBefore,
+      sgdInPlace: sgdInPlaceCount() - sgdInPlaceBefore,
       helped: denseHelperChunks(),
+      inPlace: denseInPlaceCount() - inPlaceBefore,
+      paramsInKernelMemory: inKernelMemory(t.model.params),
     };
   } finally {
     t.dispose();
@@ -167,28 +189,39 @@ for (const { name, spec, steps, all } of SHAPED) {
       setParallelThreshold(0);
       setParallelSgdThreshold(0);
     }
-    let two: Outcome, wholeTwo: Outcome;
+    let two: Outcome, wholeTwo: Outcome, copying: Outcome;
     try {
       two = train(s, 2, steps);
       // The generated step: its backward passes start from zeros in the kernels' memory, and a helper computes dW
       // while this thread places dx's operands (denseSimd.ts backwardSimd).
       wholeTwo = train(s, 2, steps, true, true);
+      copying = train(s, 2, steps, true, true, false);
     } finally {
       setParallelThreshold(undefined);
       setParallelSgdThreshold(undefined);
     }
+    // At the shipped thresholds.
+    const shipped = train(s, 2, steps, true, true);
     const js = train(s, 2, steps, false);
     const wholeOne = train(s, 1, steps, true, true);
     assert.ok(two.splits > 0, 'the large products were split');
     assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
     assert.ok(wholeTwo.splits > 0 && wholeTwo.helped > 0, 'the generated step split its products too');
     const sgd = s.train.optimizer.kind === 'sgd';
-    assert.equal(two.sgdSplits > 0 && wholeTwo.sgdSplits > 0, sgd, 'the SGD updates were split (only those)');
+    for (const o of [two, wholeTwo, shipped])
+      assert.ok(o.sgdSplits === 0 && o.sgdInPlace > 0 === sgd, 'in the kernels’ memory, SGD’s updates in place');
+    assert.ok(copying.sgdInPlace === 0 && copying.sgdSplits > 0 === sgd, 'outside it, SGD’s updates split');
     assert.equal(js.splits + js.sgdSplits, 0, 'the JavaScript twins run on one thread');
+    assert.ok(two.paramsInKernelMemory && two.inPlace > 0 && wholeTwo.inPlace > 0, 'two threads: operands in place');
+    assert.ok(copying.splits > 0 && copying.helped > 0, 'two threads copying: products split');
+    assert.ok(!copying.paramsInKernelMemory && copying.inPlace === 0, 'two threads copying: nothing in place');
+    assert.ok(!one.paramsInKernelMemory && one.inPlace === 0, 'one thread: nothing in place');
     assertSame(one, two, 'two threads');
     assertSame(one, js, 'JavaScript twins');
     assertSame(one, wholeOne, 'generated step, one thread');
     assertSame(one, wholeTwo, 'generated step, two threads');
+    assertSame(one, copying, 'generated step, two threads, operands copied');
+    assertSame(one, shipped, 'generated step, two threads, shipped thresholds');
     await helperGone();
   });
 }

@@ -59,7 +59,8 @@ const shown = (t: Trainer, ev: TrainerEvent) => {
   const h = createHash('sha256');
   for (const x of tensorsAt(t, ev.phase, ev.layer))
     h.update(x.path).update(Buffer.from(x.values.buffer, x.values.byteOffset, x.values.byteLength));
-  h.update(Buffer.from(t.model.params.buffer)).update(
+  const p = t.model.params; // its own bytes: with a helper thread it lies inside the kernels' memory
+  h.update(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).update(
     JSON.stringify([t.eventIndex, t.step, t.epoch, t.loss, t.clip, ev]),
   );
   return h.digest('hex');
