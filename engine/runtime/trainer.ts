@@ -122,6 +122,12 @@ export class Trainer {
   private ahead = false;
   /** True while a restored step start has left the gradients of its whole backward pass in place (restoreState). */
   private gradsLeft = false;
+  /**
+   * True from the zeroing at a step start while nothing but the step's events has touched the gradients: the first
+   * micro-batch's backward events may then write them instead of adding to zeros (`fresh`, the same bits), and
+   * skip placing those zeros where their kernels add. A Set Value (forgetBuffers) or a restore clears it.
+   */
+  private gradsZero = false;
   /** Whether a forward event may be taken from the buffers at all: it draws nothing and carries no state. */
   private readonly forwardReusable: boolean;
 
@@ -224,7 +230,7 @@ export class Trainer {
           // Accumulating onto the whole pass's gradients would count them twice (an edit made again mid-step).
           throw new Error('internal error: a backward event computed over gradients it has already added');
         }
-        this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput);
+        this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput, this.gradsZero && ev.micro === 0);
         break;
       case 'clip':
         this.clipGradients();
@@ -255,10 +261,12 @@ export class Trainer {
     sets.enterStep(start);
     this.ahead = keepGrads && sets.held.start === start && sets.held.gradsFinal;
     this.gradsLeft = false;
+    this.gradsZero = false;
     if (this.ahead) return;
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     this.model.grads.fill(0);
     sets.held.gradsFinal = false;
+    this.gradsZero = true;
   }
 
   /**
@@ -289,6 +297,7 @@ export class Trainer {
    */
   forgetBuffers(): void {
     this.sets.forgetAll();
+    this.gradsZero = false; // an edited gradient is added to, as it was
   }
 
   /**
@@ -352,7 +361,7 @@ export class Trainer {
       L = this.model.nodes.length;
     // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
     forget(this.sets.held);
-    this.gradsLeft = false; // (it writes every gradient)
+    this.gradsLeft = this.gradsZero = false; // (it writes every gradient)
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
@@ -468,7 +477,7 @@ export class Trainer {
     // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
     if (!left) this.sets.held.gradsFinal = false;
     this.gradsLeft = left;
-    this.ahead = false;
+    this.ahead = this.gradsZero = false;
   }
 
   /** Zeroes the gradients a restore of a step start left in place (see restoreState), as that state has them. */
