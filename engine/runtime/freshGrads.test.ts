@@ -67,3 +67,52 @@ test('an edited gradient (Set Value) is added to by the backward pass, as before
   a.dispose();
   b.dispose();
 });
+
+for (const width of [6, 32])
+  for (const accumulate of [1, 2])
+    test(`width ${width}, ${accumulate} micro-batch(es): steps begun unwatched leave the state the events leave`, () => {
+      const src = source(width, accumulate),
+        a = trainer(src),
+        settled = trainer(src),
+        midway = trainer(src),
+        unwatched = trainer(src);
+      let stale = 0;
+      while (a.step < 4) {
+        const ev = a.advance()!;
+        assert.deepEqual(settled.advance(false, true), ev);
+        assert.deepEqual(unwatched.advance(false, true), ev);
+        assert.deepEqual(midway.advance(false, true), ev);
+        // Settled first within the backward pass: the nodes it has written keep their gradients.
+        if (ev.phase === 'backward') {
+          midway.settleUnwatched();
+          assert.deepEqual(midway.model.grads, a.model.grads);
+        }
+        // Whoever looks settles first: then the gradients are those of the events, at every event.
+        settled.settleUnwatched();
+        assert.deepEqual(settled.model.grads, a.model.grads, `${ev.phase} ${ev.layer} of step ${ev.step}`);
+        if (!unwatched.model.grads.every((g, k) => g === a.model.grads[k])) stale++;
+        // Nobody looks: the backward events alone leave them as the events do, from the clip event on.
+        if (ev.phase === 'clip' || ev.phase === 'update') {
+          assert.deepEqual(unwatched.model.grads, a.model.grads);
+          assert.deepEqual(unwatched.model.params, a.model.params);
+        }
+      }
+      assert.ok(stale > 0, 'the unwatched steps did leave gradients unzeroed before their backward events');
+      // A state saved before the backward pass of an unwatched step holds the gradients the events show (zeros).
+      for (const t of [a, unwatched]) while (t.stepPosition < 2) t.advance(false, t === unwatched);
+      assert.ok(!unwatched.model.grads.every((g) => g === 0), 'left unzeroed');
+      assert.deepEqual(unwatched.saveState().grads, a.saveState().grads);
+      for (const t of [a, settled, midway, unwatched]) t.dispose();
+    });
+
+test('a network with other kinds than dense zeroes its gradients at the step start, unwatched or not', () => {
+  const src = source(6).replace('dense h2 6 tanh', 'layernorm n1\n  dense h2 6 tanh'),
+    a = trainer(src),
+    b = trainer(src);
+  while (a.step < 3) {
+    assert.deepEqual(b.advance(false, true), a.advance());
+    assert.deepEqual(b.model.grads, a.model.grads);
+  }
+  a.dispose();
+  b.dispose();
+});
