@@ -295,10 +295,11 @@ export class TrainingRun {
     const checks = rules?.stepChecks,
       stepBps = checks?.bps === true ? rules : null,
       stepFilters = checks?.filters === true ? rules : null;
-    // Where nothing reads the gradients inside a step taken event by event (no stepping, no breakpoint's condition,
-    // no doctor; the exception filters read activations and statistics), its start leaves their zeroing to its
-    // backward events (Trainer.advance `unwatched`); a stop, a failure or an edit made again settles them first.
-    const unwatched = !stepping && stepBps === null && doctor === null;
+    // Where nothing else reads the gradients inside a step taken event by event (no stepping, no doctor; the
+    // exception filters read activations and statistics, and conditions only gradients computed already, see
+    // EventState), its start leaves their zeroing to its backward events (Trainer.advance `unwatched`); a stop, a
+    // failure or an edit made again settles them first.
+    const unwatched = !stepping && doctor === null;
     /** A step taken again event by event (an exception filter or a NaN in it: its events say where they stop). */
     let redo = -1;
     // The next Set Value to make again on the way (after a rewind to before it): no whole step may pass over it.
@@ -424,7 +425,6 @@ export class TrainingRun {
   private afterEvent(t: Trainer, ev: TrainerEvent, watch: number, found: ExceptionHit | null): boolean {
     this.current = ev;
     if (watch & WATCH_BREAKPOINTS) {
-      t.settleUnwatched(); // a condition may read the gradients
       const verdict = this.rules.check(ev, this.scopeOf);
       if (!StopRules.quiet(verdict)) {
         for (const message of verdict.logs) this.post({ kind: 'logpoint', message, line: locate(t, ev).line });
