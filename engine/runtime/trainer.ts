@@ -219,8 +219,9 @@ export class Trainer {
    * event, since until then the gradients of the nodes not reached yet are not the zeros they would be.
    * `unwatched` (the run loop, where nothing stops inside the step): at a step start of a network of dense layers,
    * the gradients are not zeroed (8 MB for N5: ~1 ms in shared memory), since its backward events write them
-   * whole; until they have, whoever reads the gradients (a stop, a breakpoint's condition, an edit) must call
-   * settleUnwatched first. saveState and restoreState see to it themselves.
+   * whole; until they have, whoever reads all of them or edits one (a stop, an edit made again) calls
+   * settleUnwatched first (the views and conditions read only gradients computed already, see EventState).
+   * saveState and restoreState see to it themselves.
    */
   advance(reuse: Reuse = false, unwatched = false): TrainerEvent | null {
     if (this.finished) {
