@@ -295,6 +295,11 @@ export class TrainingRun {
     const checks = rules?.stepChecks,
       stepBps = checks?.bps === true ? rules : null,
       stepFilters = checks?.filters === true ? rules : null;
+    // Where nothing else reads the gradients inside a step taken event by event (no stepping, no doctor; the
+    // exception filters read activations and statistics, and conditions only gradients computed already, see
+    // EventState), its start leaves their zeroing to its backward events (Trainer.advance `unwatched`); a stop, a
+    // failure or an edit made again settles them first.
+    const unwatched = !stepping && doctor === null;
     /** A step taken again event by event (an exception filter or a NaN in it: its events say where they stop). */
     let redo = -1;
     // The next Set Value to make again on the way (after a rewind to before it): no whole step may pass over it.
@@ -369,7 +374,7 @@ export class TrainingRun {
           if (this.meter.due) this.sendProgress();
           continue;
         }
-        const ev = t.advance();
+        const ev = t.advance(false, unwatched && t.eventIndex + t.eventsPerStep <= editAt);
         if (!ev) return this.finish(false);
         if (t.eventIndex === editAt) editAt = this.arriveAtEdit(history!);
         last = ev;
@@ -394,6 +399,7 @@ export class TrainingRun {
 
   /** Makes again the Set Values made at the trainer's event (the run reached it again); returns the next one's index. */
   private arriveAtEdit(history: History): number {
+    this.trainer!.settleUnwatched(); // the edit finds the gradients as the events show them
     history.arrive();
     this.meter.forgetRatios(); // the weights within this step differ from here on
     return history.nextEditAfter(this.trainer!.eventIndex);
@@ -549,6 +555,7 @@ export class TrainingRun {
 
   private stop(reason: StopReason, ev: TrainerEvent | null, extra: StopExtra = {}): void {
     const t = this.trainer!;
+    t.settleUnwatched(); // what the stop shows, and what requests read and edit while paused
     this.running = false;
     this.stepMode = null;
     this.pauseRequested = false;
@@ -597,6 +604,7 @@ export class TrainingRun {
     this.replay = null;
     this.running = false;
     const t = this.trainer;
+    t?.settleUnwatched(); // a finished run can still be inspected
     t?.dispose(); // the helper thread, if any: what remains (inspecting a finished run) runs on one thread
     if (!t) {
       this.post({ kind: 'finished', progress: emptyProgress(), stopped, summary: 'stopped before training began' });
@@ -611,6 +619,7 @@ export class TrainingRun {
 
   private fail(e: unknown): void {
     const t = this.trainer!;
+    t.settleUnwatched(); // where the failure stops or ends the run, the gradients are as its events left them
     if (e instanceof NonFiniteError && this.debug && this.rules.has('nan') && !this.stoppedOnNaN) {
       // Stay paused where the NaN appeared, so it can be inspected and stepped back from; continuing ends the run.
       this.stoppedOnNaN = true;

@@ -160,10 +160,11 @@ export class Model<Arr extends FloatArray = Float32Array> {
 
   /**
    * Backward pass of node i: reads dOuts[i] (or, for a fused output, deltas already written by the loss),
-   * accumulates parameter gradients with +=, and assigns ∂L/∂(input) into dOuts[i−1] (not for node 0).
+   * accumulates parameter gradients with +=, and assigns ∂L/∂(input) into dOuts[i−1] (not for node 0). `fresh`: node
+   * i's parameter gradients hold zeros that nothing reads first (see NodeOps.backward).
    */
-  backwardNode(i: number, B: number, fusedOutput: boolean): void {
-    this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1);
+  backwardNode(i: number, B: number, fusedOutput: boolean, fresh = false): void {
+    this.ops[i].backward(this, i, B, fusedOutput && i === this.nodes.length - 1, fresh);
   }
 
   /** A second set of the buffers a step writes, of the same sizes, for swapStepBuffers (its values are zeros). */

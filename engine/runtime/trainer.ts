@@ -122,6 +122,20 @@ export class Trainer {
   private ahead = false;
   /** True while a restored step start has left the gradients of its whole backward pass in place (restoreState). */
   private gradsLeft = false;
+  /**
+   * True from the zeroing at a step start while nothing but the step's events has touched the gradients: the first
+   * micro-batch's backward events may then write them instead of adding to zeros (`fresh`, the same bits), and
+   * skip placing those zeros where their kernels add. A Set Value (forgetBuffers) or a restore clears it.
+   */
+  private gradsZero = false;
+  /**
+   * Nodes 0…staleNodes−1 still hold the previous step's gradients where the events would show zeros: a step start
+   * passed unwatched (see `advance`) leaves them for the first micro-batch's backward events to write (each lowers
+   * this past its node), or for settleUnwatched to zero.
+   */
+  private staleNodes = 0;
+  /** Whether every gradient is a dense node's W or b, which its backward event writes whole (see staleNodes). */
+  private readonly lazyZeroable: boolean;
   /** Whether a forward event may be taken from the buffers at all: it draws nothing and carries no state. */
   private readonly forwardReusable: boolean;
 
@@ -165,6 +179,10 @@ export class Trainer {
     // Whole generated steps take one micro-batch per step, and clip by norm or not at all.
     this.fastSteps = t.accumulate === 1 && t.clip?.kind !== 'value' ? new Map() : null;
     this.forwardReusable = this.model.nodes.every((n, i) => !nodeOps(n.kind).draws && !this.model.carriedState(i));
+    const nodes = this.model.nodes;
+    this.lazyZeroable =
+      nodes.every((n) => n.kind === 'dense') &&
+      nodes.reduce((sum, n) => sum + n.wSize + n.outWidth, 0) === this.model.params.length;
     this.startStep();
     if (threads) this.releaseThreads = acquireDenseThreads();
   }
@@ -199,15 +217,20 @@ export class Trainer {
    * `'step'` also takes the backward events from the buffers when they hold the whole step with its gradients as
    * its backward pass left them (gradsFinal): only for a replay that goes at least to the step's last backward
    * event, since until then the gradients of the nodes not reached yet are not the zeros they would be.
+   * `unwatched` (the run loop, where nothing stops inside the step): at a step start of a network of dense layers,
+   * the gradients are not zeroed (8 MB for N5: ~1 ms in shared memory), since its backward events write them
+   * whole; until they have, whoever reads all of them or edits one (a stop, an edit made again) calls
+   * settleUnwatched first (the views and conditions read only gradients computed already, see EventState).
+   * saveState and restoreState see to it themselves.
    */
-  advance(reuse: Reuse = false): TrainerEvent | null {
+  advance(reuse: Reuse = false, unwatched = false): TrainerEvent | null {
     if (this.finished) {
       this.releaseThreads();
       return null;
     }
     const ev = this.eventAt(this.pos);
     const start = this.eventIndex - this.pos;
-    if (this.pos === 0) this.beginStep(start, reuse === 'step');
+    if (this.pos === 0) this.beginStep(start, reuse === 'step', unwatched && reuse === false);
     const sets = this.sets;
     switch (ev.phase) {
       case 'forward':
@@ -224,7 +247,8 @@ export class Trainer {
           // Accumulating onto the whole pass's gradients would count them twice (an edit made again mid-step).
           throw new Error('internal error: a backward event computed over gradients it has already added');
         }
-        this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput);
+        this.model.backwardNode(ev.layer, this.batchSize, this.fusedOutput, this.gradsZero && ev.micro === 0);
+        if (this.staleNodes > ev.layer) this.staleNodes = ev.layer; // written whole (fresh)
         break;
       case 'clip':
         this.clipGradients();
@@ -248,17 +272,42 @@ export class Trainer {
   /**
    * At the first event of the step starting at event `start`: takes the kept set of buffers if it holds this step,
    * or keeps the set the model holds if it holds a whole step (the other set is then written); zeroes the gradients
-   * unless `keepGrads` and they are already this step's whole backward pass.
+   * unless `keepGrads` and they are already this step's whole backward pass, or `unwatched` leaves that to the
+   * backward events (see `advance`).
    */
-  private beginStep(start: number, keepGrads: boolean): void {
+  private beginStep(start: number, keepGrads: boolean, unwatched: boolean): void {
     const sets = this.sets;
     sets.enterStep(start);
     this.ahead = keepGrads && sets.held.start === start && sets.held.gradsFinal;
     this.gradsLeft = false;
+    this.gradsZero = false;
+    this.staleNodes = 0;
     if (this.ahead) return;
+    sets.held.gradsFinal = false;
+    this.gradsZero = true;
+    if (unwatched && this.lazyZeroable) {
+      this.staleNodes = this.model.nodes.length;
+      return;
+    }
     // The gradients of the step just updated stay visible at its update event; they are zeroed as the next one starts.
     this.model.grads.fill(0);
-    sets.held.gradsFinal = false;
+  }
+
+  /**
+   * Zeroes the gradients a step start passed unwatched left for backward events not performed yet (see `advance`):
+   * the gradients are then what the events one by one show. Call before reading or editing them during such a step.
+   */
+  settleUnwatched(): void {
+    const n = this.staleNodes;
+    if (n === 0) return;
+    this.staleNodes = 0;
+    const g = this.model.grads,
+      nodes = this.model.nodes;
+    for (let i = 0; i < n; i++) {
+      const node = nodes[i];
+      g.fill(0, node.wOff, node.wOff + node.wSize);
+      g.fill(0, node.bOff, node.bOff + node.outWidth);
+    }
   }
 
   /**
@@ -289,6 +338,7 @@ export class Trainer {
    */
   forgetBuffers(): void {
     this.sets.forgetAll();
+    this.gradsZero = false; // an edited gradient is added to, as it was
   }
 
   /**
@@ -352,7 +402,8 @@ export class Trainer {
       L = this.model.nodes.length;
     // It overwrites the buffers: until it ends well they hold no step's events (a failed one resumes event by event).
     forget(this.sets.held);
-    this.gradsLeft = false; // (it writes every gradient)
+    this.gradsLeft = this.gradsZero = false; // (it writes every gradient)
+    this.staleNodes = 0;
     this.loadMicroBatch(0); // (the generated step writes every gradient: no zeroing first)
     this.loss = run.run();
     // A non-finite number: continue at the event that reports it, which finds it again in the same buffers.
@@ -400,6 +451,7 @@ export class Trainer {
    */
   saveState(reuse?: TrainerState, shared?: TrainerState): TrainerState {
     const m = this.model;
+    this.settleUnwatched(); // the gradients as the events show them
     // What no event before the update changes (parameters, optimizer, row order, carried state) may be shared with
     // the checkpoint of this step's start instead of copied, where nothing carries state from step to step.
     if (shared && (shared.eventIndex !== this.eventIndex - this.pos || !this.forwardReusable))
@@ -468,7 +520,8 @@ export class Trainer {
     // The gradients are the saved state's now (or left, see above), whatever the buffers hold otherwise.
     if (!left) this.sets.held.gradsFinal = false;
     this.gradsLeft = left;
-    this.ahead = false;
+    this.ahead = this.gradsZero = false;
+    this.staleNodes = 0; // (the saved gradients are in place, or left for the next step start)
   }
 
   /** Zeroes the gradients a restore of a step start left in place (see restoreState), as that state has them. */

@@ -153,14 +153,15 @@ export const dense: LayerKind<DenseSpec> = {
     denseForward(m.zs[i], m.acts[i], m.params, n.wOff, n.bOff, B, n.inWidth, n.outWidth); // z [B, out]
     activationForward(n.activation, m.acts[i + 1], m.zs[i], B, n.outWidth, n.slope); // a [B, out]
   },
-  backward(m, i, B, fused) {
+  backward(m, i, B, fused, fresh = false) {
     const n = m.nodes[i],
       dIn = i > 0 ? m.dOuts[i - 1] : null;
     // A fused output's δ was written by the loss; otherwise δ = ∂L/∂a ⊙ φ′(z).
     if (!fused)
       activationBackward(n.activation, m.deltas[i], m.dOuts[i], m.zs[i], m.acts[i + 1], B, n.outWidth, n.slope);
-    if (dIn) dIn.fill(0, 0, B * n.inWidth); // dx [B, in], accumulated by the kernel
-    denseBackward(dIn, m.grads, m.deltas[i], m.acts[i], m.params, n.wOff, n.bOff, B, n.inWidth, n.outWidth);
+    // dx [B, in] is accumulated by the kernel from zeros: placed there, or (fresh) in the kernel's own memory.
+    if (dIn && !fresh) dIn.fill(0, 0, B * n.inWidth);
+    denseBackward(dIn, m.grads, m.deltas[i], m.acts[i], m.params, n.wOff, n.bOff, B, n.inWidth, n.outWidth, fresh);
   },
   logits: (m, i) => m.zs[i],
   fusedDelta: (m, i) => m.deltas[i],

@@ -65,9 +65,11 @@ export interface NodeOps {
   forward<Arr extends FloatArray>(m: Model<Arr>, i: number, B: number, mode: ForwardMode, rng: Prng): void;
   /**
    * Reads dOuts[i] (or, for a fused output, δ already written by the loss), accumulates parameter gradients with
-   * +=, and assigns ∂L/∂(input) into dOuts[i−1] (absent for node 0).
+   * +=, and assigns ∂L/∂(input) into dOuts[i−1] (absent for node 0). `fresh`: the node's parameter gradients are
+   * zeros that nothing reads first (a step's first micro-batch), so a kind may write them instead of adding to them,
+   * with the same bits (dense does: its kernels then skip copying them in).
    */
-  backward<Arr extends FloatArray>(m: Model<Arr>, i: number, B: number, fused: boolean): void;
+  backward<Arr extends FloatArray>(m: Model<Arr>, i: number, B: number, fused: boolean, fresh?: boolean): void;
   /** The logits when this node is the output (default: its input, acts[i]). */
   logits?<Arr extends FloatArray>(m: Model<Arr>, i: number): Arr;
   /** True when training draws random numbers into zs (dropout's mask), which a gradient check must hold fixed. */
