@@ -230,13 +230,22 @@ export class Doctor {
    * the step goes to is marked as no step's: a generated step writes it (Trainer.recordInto), another leaves the mark.
    */
   observeAfter(): boolean {
-    const series = this.series;
     if (this.quiet > 0) {
-      series!.rows[series!.length * series!.stride + LOSS] = NaN; // (see observeStep)
+      const series = this.series!;
+      series.rows[series.length * series.stride + LOSS] = NaN; // (see countStep)
       return true;
     }
+    return this.observeAfterSlowly();
+  }
+
+  /**
+   * observeAfter at a step that is not quiet. Its own function, as observeStep's: the quiet steps' few lines are
+   * then small enough to be inlined where they are called.
+   */
+  private observeAfterSlowly(): boolean {
     if (this.afterOk !== true) return false;
-    const t = this.trainer;
+    const t = this.trainer,
+      series = this.series;
     const sampling = (this.sampling = this.sampled(t.step));
     if (sampling) this.previous!.set(t.model.params);
     if (series !== null) series.rows[series.length * series.stride + LOSS] = NaN;
@@ -245,18 +254,28 @@ export class Doctor {
 
   /** What a step taken whole shows the rules, observed after it (only where observeAfter said so before it). */
   observeStep(): void {
-    const t = this.trainer,
-      series = this.series;
     if (this.quiet > 0) {
       this.quiet--;
       this.steps++;
-      this.countStep(series!);
+      this.countStep(this.series!);
       return;
     }
+    this.observeStepSlowly();
+  }
+
+  /** observeStep at a step that is not quiet (see observeAfterSlowly). */
+  private observeStepSlowly(): void {
+    const t = this.trainer,
+      series = this.series;
     // (=== true: a field's boolean is otherwise tested as any value would be, at every step.)
     if (this.sampling === true || this.quietUpdate !== true) {
-      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one.
-      series?.recordClip(t, t.step - 1);
+      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one: its row as
+      // its clip event leaves it (recordClip: written, not closed), which updated() closes.
+      if (series) {
+        this.countStep(series);
+        series.length--;
+        series.open = true;
+      }
       this.updated();
       return;
     }
