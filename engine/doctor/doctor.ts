@@ -5,7 +5,7 @@ import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trai
 import { anchorPosition } from './anchors';
 import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
 import { RULES } from './rules';
-import { StepSeries } from './series';
+import { LOSS, STEP, StepSeries } from './series';
 import { Tallies } from './tallies';
 import { add, subscribers, unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
@@ -98,6 +98,11 @@ export class Doctor {
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
+  /**
+   * Steps from the next one on that observeAfter and observeStep only count (see quietAhead): each, deferred with
+   * no hook to call, not measured, with a slot left before the series' last, and no epoch hook or pending hit left.
+   */
+  private quiet = 0;
 
   constructor(
     readonly trainer: Trainer,
@@ -143,6 +148,8 @@ export class Doctor {
       ? new StepSeries(trainer, Math.max(1, options.batchSteps ?? 256))
       : null);
     this.deferred = options.deferred ?? !options.onHit;
+    // The generated whole steps write their numbers into the series themselves (see observeStep).
+    if (series) trainer.recordInto(series);
     // At each step's own event (not deferred), a series rule looks at that step alone, in catalogue order with the
     // others: when two hit in one event, the first one's filter stops.
     // A rule with a series hook is fed by it alone (a per-step hook beside it is for callers without a series).
@@ -219,23 +226,56 @@ export class Doctor {
    * doctor with no forward or clip hook left. It may then be taken whole with no `beforeUpdate`, as the bare trainer
    * takes it, and observed once it has ended (observeStep): the update leaves the loss, the clip and the gradient
    * statistics the series records as the clip event left them. On a step whose update is measured, the parameters
-   * are copied here: nothing before the update changes them, so they are the ones its update starts from.
+   * are copied here: nothing before the update changes them, so they are the ones its update starts from. The row
+   * the step goes to is marked as no step's: a generated step writes it (Trainer.recordInto), another leaves the mark.
    */
   observeAfter(): boolean {
+    if (this.quiet > 0) {
+      const series = this.series!;
+      series.rows[series.length * series.stride + LOSS] = NaN; // (see countStep)
+      return true;
+    }
+    return this.observeAfterSlowly();
+  }
+
+  /**
+   * observeAfter at a step that is not quiet. Its own function, as observeStep's: the quiet steps' few lines are
+   * then small enough to be inlined where they are called.
+   */
+  private observeAfterSlowly(): boolean {
     if (this.afterOk !== true) return false;
-    const sampling = (this.sampling = this.sampled(this.trainer.step));
-    if (sampling) this.previous!.set(this.trainer.model.params);
+    const t = this.trainer,
+      series = this.series;
+    const sampling = (this.sampling = this.sampled(t.step));
+    if (sampling) this.previous!.set(t.model.params);
+    if (series !== null) series.rows[series.length * series.stride + LOSS] = NaN;
     return true;
   }
 
   /** What a step taken whole shows the rules, observed after it (only where observeAfter said so before it). */
   observeStep(): void {
+    if (this.quiet > 0) {
+      this.quiet--;
+      this.steps++;
+      this.countStep(this.series!);
+      return;
+    }
+    this.observeStepSlowly();
+  }
+
+  /** observeStep at a step that is not quiet (see observeAfterSlowly). */
+  private observeStepSlowly(): void {
     const t = this.trainer,
       series = this.series;
     // (=== true: a field's boolean is otherwise tested as any value would be, at every step.)
     if (this.sampling === true || this.quietUpdate !== true) {
-      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one.
-      series?.recordClip(t, t.step - 1);
+      // Its update measured (from the parameters observeAfter copied), or a hook reads an unmeasured one: its row as
+      // its clip event leaves it (recordClip: written, not closed), which updated() closes.
+      if (series) {
+        this.countStep(series);
+        series.length--;
+        series.open = true;
+      }
       this.updated();
       return;
     }
@@ -243,10 +283,50 @@ export class Doctor {
     this.at = AT_UPDATE;
     this.steps++;
     if (series) {
-      series.recordStep(t, t.step - 1);
+      this.countStep(series);
       if (series.length === series.capacity) this.flush();
     }
     if (t.epochs.length !== this.epochs) this.epochEnded();
+    this.quiet = this.quietAhead();
+  }
+
+  /**
+   * Adds the step just taken to the series: a generated step wrote its loss, gradient statistics and (without
+   * clipping) its norms into its row (Trainer.recordInto; the loss observeAfter set to NaN there is then the step's
+   * finite one), so only its step, and its clip norms if clipped, are left to write; another step is recorded whole.
+   */
+  private countStep(series: StepSeries): void {
+    const t = this.trainer,
+      k = series.length,
+      r = series.rows,
+      o = k * series.stride;
+    r[o + STEP] = t.step - 1;
+    series.length = k + 1;
+    const loss = r[o + LOSS];
+    if (loss !== loss || !series.norms) this.recordAgain(series, k); // (x !== x: NaN)
+  }
+
+  /** Step k of the series recorded whole from the trainer (see countStep). */
+  private recordAgain(series: StepSeries, k: number): void {
+    series.length = k;
+    series.recordStep(this.trainer, this.trainer.step - 1);
+  }
+
+  /**
+   * How many steps from the next one on need nothing but counting (see `quiet`), from what observeStep would find
+   * at each: deferred with no hook reading the update, none measured (the rest of the sampling period after its
+   * burst), the series' slots before its last (whose step flushes it), and no epoch hook or pending hit left (lists
+   * that only ever shrink). Any other observation sets it to 0 (updated, refresh, setThresholds, flush).
+   */
+  private quietAhead(): number {
+    const series = this.series;
+    if (series === null || !this.afterOk || !this.quietUpdate || this.onEpoch.fns.length || this.pendingFns.length)
+      return 0;
+    const next = this.trainer.step,
+      room = series.capacity - 1 - series.length;
+    if (this.stats === null) return room;
+    if (this.sampled(next)) return 0;
+    return Math.max(0, Math.min(room, this.periodEnd - next));
   }
 
   /**
@@ -307,6 +387,7 @@ export class Doctor {
 
   /** Recomputes noForward, afterOk and quietUpdate from the lists and `deferred`. */
   private refresh(): void {
+    this.quiet = 0;
     this.noForward = this.forward.every((f) => f.fns.length === 0);
     this.afterOk = this.deferred && this.noForward && this.onClipNow.fns.length === 0;
     this.quietUpdate = this.deferred && this.onUnmeasuredUpdateNow.fns.length === 0;
@@ -327,6 +408,7 @@ export class Doctor {
   }
 
   private updated(): void {
+    this.quiet = 0;
     this.at = AT_UPDATE;
     this.steps++;
     const stats = this.sampling ? this.stats : null;
@@ -367,6 +449,7 @@ export class Doctor {
   flush(): void {
     const series = this.series;
     if (!series) return;
+    this.quiet = 0;
     this.at = AT_NONE;
     const clipTo = series.length + (series.open ? 1 : 0);
     if (series.clipSeen < clipTo) {
@@ -424,7 +507,7 @@ export class Doctor {
    * Changes thresholds from the next check on (a debug session's settings or filter conditions changed).
    */
   setThresholds(t: Partial<DoctorThresholds>): void {
-    this.flush(); // the recorded steps were taken under the thresholds before
+    this.flush(); // the recorded steps were taken under the thresholds before (and quiet is 0)
     this.periodStart = 0;
     this.periodEnd = -1;
     Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);

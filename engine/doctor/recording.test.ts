@@ -2,14 +2,18 @@
 // (StepSeries.recordStep; two micro-batches a step, so that its mean loss is not its last micro-batch's) holds what its
 // clip and update events record (recordClip, closeStep), and the update measured over the weight matrices' ranges
 // (measureUpdate) is the walk over the model's nodes, bit for bit; the bounds the gradient rules test first
-// (StepSeries.normBeforeMax…lastNormMax) are the extremes of the rows recorded since the series was emptied.
+// (StepSeries.normBeforeMax…lastNormMax) are the extremes of the rows recorded since the series was emptied; the rows a
+// doctor only counts, where the generated whole steps wrote them (Trainer.recordInto), hold what recording each step
+// from the trainer holds, with the same bounds.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseNnet } from '../language/parser';
 import { Trainer } from '../runtime/trainer';
+import { Doctor } from './doctor';
 import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
-import { LOSS, NORM_AFTER, NORM_BEFORE, PREVIOUS_LOSS, STEP, StepSeries } from './series';
+import { GRADS, LOSS, NORM_AFTER, NORM_BEFORE, PREVIOUS_LOSS, STEP, StepSeries } from './series';
+import { doctoredStep } from './run';
 import { DEFAULT_THRESHOLDS } from './thresholds';
 import { net } from './testing';
 import type { UpdateStats } from './types';
@@ -152,3 +156,59 @@ test('the bounds the gradient rules test first are the extremes of the rows reco
   assert.deepEqual(bounds(), extremes(0));
   t.dispose();
 });
+
+/** A stack of dense layers that the generated steps train (one micro-batch a step), clipped or not. */
+function generatedTrainer(clip: boolean): Trainer {
+  const { spec, diagnostics } = parseNnet(
+    net(
+      '  dense h1 4 sigmoid\n  dense h2 3 tanh\n  dense out 1 sigmoid',
+      `  epochs 40\n  batch 5\n  optimizer sgd lr=0.5\n  seed 3${clip ? '\n  clip norm 0.05' : ''}`,
+    ),
+  );
+  assert.ok(spec, JSON.stringify(diagnostics));
+  return new Trainer(spec);
+}
+
+for (const clip of [false, true])
+  test(`the rows a doctor counts where generated steps wrote them are the trainer's numbers${clip ? ' (clipped: recorded)' : ''}`, () => {
+    const t = generatedTrainer(clip),
+      ref = generatedTrainer(clip),
+      want = new StepSeries(ref, 128);
+    // A series rule alone: nothing is observed before a step's update, and no update is measured.
+    const doctor = new Doctor(t, { rules: [{ id: 'exploding', clipSeries() {} }], batchSteps: 128 });
+    const series = (doctor as unknown as { series: StepSeries }).series;
+    let recorded = 0;
+    const recordStep = series.recordStep.bind(series);
+    series.recordStep = (tr, step) => {
+      recorded++;
+      recordStep(tr, step);
+    };
+    for (let s = 0; s < 100; s++) {
+      doctoredStep(doctor);
+      ref.advanceStep();
+      want.recordStep(ref, ref.step - 1);
+    }
+    t.dispose();
+    ref.dispose();
+    assert.equal(series.length, 100);
+    // Counted only, not copied, where the generated step wrote the norms too (no clipping); else recorded each time.
+    assert.equal(recorded, clip ? 100 : 0);
+    for (let k = 0; k < 100; k++) {
+      const fields = [
+        STEP,
+        LOSS,
+        NORM_BEFORE,
+        NORM_AFTER,
+        ...want.nodes.flatMap((_, j) => [GRADS + 2 * j, GRADS + 2 * j + 1]),
+      ];
+      assert.deepEqual(
+        fields.map((f) => series.at(k, f)),
+        fields.map((f) => want.at(k, f)),
+        `row ${k}`,
+      );
+      // The step's mean loss where the rules read it: its loss, with one micro-batch.
+      assert.equal(series.at(k, series.meanLoss), want.at(k, PREVIOUS_LOSS), `row ${k}`);
+    }
+    assert.deepEqual(series.bounds, want.bounds);
+    assert.notEqual(series.at(0, LOSS), series.at(1, LOSS));
+  });

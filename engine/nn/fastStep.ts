@@ -28,11 +28,49 @@ export interface FastStep {
    * the loss's gradient, every node's backward pass into grads, and per node the mean, max and norm of |∂L/∂W|.
    * Returns the loss; `sumSquares` is then Σ g² over all gradients in index order (NaN when the loss was not
    * finite and nothing of the backward pass was written). Every gradient is written and none is read before: grads
-   * need not be zeroed first.
+   * need not be zeroed first. Generated with a recorder, it also writes the recorder's row (see StepRecorder).
    */
   run(): number;
   readonly sumSquares: number;
 }
+
+/**
+ * Where each number of a step sits in a recorded row (the training doctor's StepSeries): the step, its `loss` at the
+ * clip event (the last micro-batch's), its mean loss over its micro-batches (`previousLoss` after its update), the
+ * clip norms, then per weighted node j its ‖∂L/∂W‖ at GRADS + 2j and its mean |∂L/∂W| at GRADS + 2j + 1.
+ */
+export const STEP = 0,
+  LOSS = 1,
+  PREVIOUS_LOSS = 2,
+  NORM_BEFORE = 3,
+  NORM_AFTER = 4,
+  GRADS = 5;
+
+/**
+ * Rows a generated step writes its numbers into as it computes them (a training doctor's series): its LOSS (once
+ * finite), GRADS and, with `norms`, NORM_BEFORE and NORM_AFTER into row `length`, and the `bounds` they move. The
+ * owner counts the rows and writes the rest. Stores of numbers still in registers: copied from the trainer's arrays
+ * after the step, they cost a tiny network a third of what the doctor added to its step.
+ */
+export interface StepRecorder {
+  readonly rows: Float64Array;
+  /** GRADS + 2 × the weighted nodes (every node of a dense stack). */
+  readonly stride: number;
+  readonly length: number;
+  /** True when the trainer does not clip: both norms are then √Σg², which the step computes (Trainer.fastStep). */
+  readonly norms: boolean;
+  /**
+   * Extremes over the rows written since the owner last reset them: the largest NORM_BEFORE, the smallest mean
+   * |∂L/∂W| of any node, the smallest ‖∂L/∂W‖ of any node but the last, the largest ‖∂L/∂W‖ of the last one.
+   */
+  readonly bounds: Float64Array;
+}
+
+/** Indices of StepRecorder.bounds. */
+export const BOUND_NORM_MAX = 0,
+  BOUND_MEAN_MIN = 1,
+  BOUND_INNER_MIN = 2,
+  BOUND_LAST_MAX = 3;
 
 /** Where the generated step writes each node's |∂L/∂W| statistics (the trainer's arrays, [nodes]). */
 export interface GradientStatsOut {
@@ -52,12 +90,16 @@ export function compileFastStep(
   y: Float32Array,
   B: number,
   stats: GradientStatsOut,
+  /** Rows to write each step's numbers into as well (see StepRecorder: every node of a dense stack is weighted). */
+  recorder?: StepRecorder | null,
 ): FastStep | null {
   if (!(m.params instanceof Float32Array) || !Number.isInteger(B) || B < 1 || B > m.maxBatch) return null;
   if (!m.nodes.length || m.nodes.some((n) => n.kind !== 'dense')) return null;
-  const src = new Source(m, loss, fused, B);
-  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', ...Object.keys(HELPERS)];
+  if (recorder && recorder.stride !== GRADS + 2 * m.nodes.length) return null;
+  const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms);
+  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', ...Object.keys(HELPERS)];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
+  values.push(recorder, recorder?.rows, recorder?.bounds);
   values.push(...Object.values(HELPERS));
   m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
   m.nodes.forEach((_, i) => {
@@ -118,6 +160,9 @@ class Source {
     private readonly loss: Loss,
     private readonly fused: boolean,
     private readonly B: number,
+    /** Whether the step writes its row into R from R[o] on (see StepRecorder), and its norms too. */
+    private readonly records: boolean,
+    private readonly norms: boolean,
   ) {
     this.L = m.nodes.length;
     this.lanes = m.nodes.map((n) => runsInLanes(B, n.inWidth, n.outWidth));
@@ -126,14 +171,23 @@ class Source {
   body(): string {
     const { L, m } = this;
     const K = m.nodes[L - 1].outWidth;
+    if (this.records) this.emit(`const o = REC.length * ${GRADS + 2 * L};`);
     for (let i = 0; i < L; i++) this.forward(i);
     this.lossForward(K);
     this.emit('if (!Number.isFinite(loss)) { S[0] = NaN; return loss; }');
+    if (this.records) this.emit(`R[o + ${LOSS}] = loss;`);
     this.lossBackward(K);
     for (let i = L - 1; i >= 0; i--) this.backward(i);
     this.emit('let T = 0;');
     for (let i = 0; i < L; i++) this.measure(i);
-    this.emit('S[0] = T;', 'return loss;');
+    this.emit('S[0] = T;');
+    if (this.norms) {
+      const max = `RB[${BOUND_NORM_MAX}]`;
+      this.emit(
+        `{ const nb = Math.sqrt(T); R[o + ${NORM_BEFORE}] = nb; R[o + ${NORM_AFTER}] = nb; if (nb > ${max}) ${max} = nb; }`,
+      );
+    }
+    this.emit('return loss;');
     return this.lines.join('\n');
   }
 
@@ -353,7 +407,21 @@ class Source {
         this.emit(`v = Math.abs(gw${i}_${k}); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v;`);
       for (let o = 0; o < O; o++) this.emit(`T += gb${i}_${o} * gb${i}_${o};`);
     }
-    this.emit(`MA[${i}] = s / ${W}; MX[${i}] = mx; NR[${i}] = Math.sqrt(sq); }`);
+    if (!this.records) {
+      this.emit(`MA[${i}] = s / ${W}; MX[${i}] = mx; NR[${i}] = Math.sqrt(sq); }`);
+      return;
+    }
+    // The same two numbers into the row (node i is weighted node i: every node of a dense stack is), and the bounds.
+    const g = GRADS + 2 * i,
+      norm =
+        i < this.L - 1
+          ? `if (nr < RB[${BOUND_INNER_MIN}]) RB[${BOUND_INNER_MIN}] = nr;`
+          : `if (nr > RB[${BOUND_LAST_MAX}]) RB[${BOUND_LAST_MAX}] = nr;`;
+    this.emit(
+      `const ma = s / ${W}, nr = Math.sqrt(sq);`,
+      `MA[${i}] = ma; MX[${i}] = mx; NR[${i}] = nr; R[o + ${g}] = nr; R[o + ${g + 1}] = ma;`,
+      `if (ma < RB[${BOUND_MEAN_MIN}]) RB[${BOUND_MEAN_MIN}] = ma; ${norm} }`,
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 // The generated whole steps (engine/nn/fastStep.ts through Trainer.advanceStep) against the events one at a time:
 // after every step of every example and of networks shaped like the benchmark's N1 and N2 (and shapes that mix
 // small layers with layers in the float32 lanes, every activation and loss, a partial last batch), every buffer,
-// statistic and count is the same, bit for bit.
+// statistic and count is the same, bit for bit; and so with a recorder (a doctor's series), whose rows then hold the
+// step's loss, gradient statistics and norms as the trainer holds them, and their bounds.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +11,18 @@ import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
-import { compileFastStep } from '../nn/fastStep';
+import {
+  BOUND_INNER_MIN,
+  BOUND_LAST_MAX,
+  BOUND_MEAN_MIN,
+  BOUND_NORM_MAX,
+  compileFastStep,
+  GRADS,
+  LOSS,
+  NORM_AFTER,
+  NORM_BEFORE,
+  type StepRecorder,
+} from '../nn/fastStep';
 import { NonFiniteError, Trainer } from './trainer';
 
 const dir = path.join(__dirname, '..', '..', 'examples');
@@ -44,10 +56,49 @@ function generated(spec: NetworkSpec): boolean {
   return ok && spec.train.accumulate === 1 && spec.train.clip?.kind !== 'value';
 }
 
-/** Steps both ways, comparing after each; returns the steps compared. */
-function compare(spec: NetworkSpec, label: string, steps = STEPS): number {
+/** A recorder of `steps` rows for `t` (every node weighted), counted by the test as a doctor counts its series. */
+function recorder(t: Trainer, steps: number): StepRecorder & { length: number } {
+  const stride = GRADS + 2 * t.model.nodes.length;
+  return {
+    rows: new Float64Array(stride * steps).fill(NaN),
+    stride,
+    length: 0,
+    norms: !t.spec.train.clip,
+    bounds: Float64Array.of(-Infinity, Infinity, Infinity, -Infinity),
+  };
+}
+
+/** The recorder's row `k` and bounds against the trainer's numbers after that step (steps so far: `extremes`). */
+function checkRow(t: Trainer, rec: StepRecorder, k: number, extremes: number[], label: string): void {
+  const o = k * rec.stride,
+    L = t.model.nodes.length,
+    r = rec.rows;
+  const want = [t.loss, ...Array.from({ length: L }, (_, i) => [t.gradNorm[i], t.meanAbsGrad[i]]).flat()];
+  const got = [r[o + LOSS], ...Array.from({ length: 2 * L }, (_, j) => r[o + GRADS + j])];
+  if (rec.norms) {
+    want.push(t.clip.normBefore, t.clip.normAfter);
+    got.push(r[o + NORM_BEFORE], r[o + NORM_AFTER]);
+    extremes[BOUND_NORM_MAX] = Math.max(extremes[BOUND_NORM_MAX], t.clip.normBefore);
+  }
+  assert.deepEqual(got, want, `${label}: row ${k}`);
+  for (let i = 0; i < L; i++) {
+    extremes[BOUND_MEAN_MIN] = Math.min(extremes[BOUND_MEAN_MIN], t.meanAbsGrad[i]);
+    if (i < L - 1) extremes[BOUND_INNER_MIN] = Math.min(extremes[BOUND_INNER_MIN], t.gradNorm[i]);
+  }
+  extremes[BOUND_LAST_MAX] = Math.max(extremes[BOUND_LAST_MAX], t.gradNorm[L - 1]);
+  assert.deepEqual(Array.from(rec.bounds), extremes, `${label}: bounds after row ${k}`);
+}
+
+/**
+ * Steps both ways, comparing after each; returns the steps compared. `record`: the whole steps also write a
+ * recorder's rows, checked against the trainer's numbers (checkRow).
+ */
+function compare(spec: NetworkSpec, label: string, steps = STEPS, record = false): number {
   const slow = new Trainer(spec),
-    fast = new Trainer(spec);
+    fast = new Trainer(spec),
+    rec = record ? recorder(fast, steps) : null,
+    extremes = [-Infinity, Infinity, Infinity, -Infinity];
+  if (rec) fast.recordInto(rec);
   let n = 0;
   for (; n < steps; n++) {
     let slowError: unknown = null,
@@ -69,6 +120,7 @@ function compare(spec: NetworkSpec, label: string, steps = STEPS): number {
       return n;
     }
     assert.deepEqual(snapshot(fast), snapshot(slow), `${label}: step ${n + 1}`);
+    if (rec) checkRow(fast, rec, rec.length++, extremes, label);
     if (slow.finished) return n + 1;
   }
   return n;
@@ -144,6 +196,22 @@ test('N1-shaped (2-4-1 sigmoid, MSE, batch 4) and N2-shaped (2-16-16-3 tanh, sof
   assert.ok(generated(n1) && generated(n2));
   assert.equal(compare(n1, 'N1', 200), 200);
   assert.equal(compare(n2, 'N2', 60), 60);
+});
+
+test("with a recorder: the same state, and rows holding the trainer's numbers (N1, N2 shapes; the generated examples)", () => {
+  const n1 = network({ input: 2, layers: ['4 sigmoid', '1 sigmoid'], loss: 'mse', batch: 4, rows: 16, outputs: 1 });
+  const n2 = network({
+    input: 2,
+    layers: ['16 tanh', '3 softmax'],
+    loss: 'cross_entropy',
+    batch: 32,
+    rows: 128,
+    outputs: 3,
+  });
+  assert.equal(compare(n1, 'N1 recorded', 200, true), 200);
+  assert.equal(compare(n2, 'N2 recorded', 60, true), 60);
+  const taken = parsed.filter(({ spec }) => generated(spec));
+  for (const { file, spec } of taken) assert.ok(compare(spec, `${file} recorded`, 20, true) > 0);
 });
 
 test('every activation and loss, small layers beside float32-lane layers, a partial last batch', () => {

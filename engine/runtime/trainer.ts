@@ -8,7 +8,7 @@ import { nodeOps } from '../nn/layers';
 import { Model } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
 import { createOptimizer, type Optimizer } from '../nn/optimizers';
-import { compileFastStep, type FastStep } from '../nn/fastStep';
+import { compileFastStep, type FastStep, type StepRecorder } from '../nn/fastStep';
 import type { FloatArray } from '../nn/tensor';
 import { Prng } from '../nn/prng';
 import { learningRateAt } from '../nn/schedules';
@@ -76,6 +76,8 @@ export class Trainer {
   private readonly evaluator: Evaluator;
   /** Generated whole steps per batch size (see advanceStep); null for a network that cannot have one. */
   private fastSteps: Map<number, FastStep | null> | null;
+  /** Where the generated steps also write their numbers (see recordInto), or null. */
+  private recorder: StepRecorder | null = null;
   private readonly yAll: Float32Array;
   /** Position within the current step's events. */
   private pos = 0;
@@ -394,7 +396,8 @@ export class Trainer {
     const key = 2 * B + this.sets.parity;
     let run = fast.get(key);
     if (run === undefined) {
-      run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, this.gradStatistics);
+      const g = this.gradStatistics;
+      run = compileFastStep(this.model, this.spec.loss, this.fusedOutput, this.yBatch, B, g, this.recorder);
       fast.set(key, run);
     }
     if (!run) return false;
@@ -429,6 +432,17 @@ export class Trainer {
     if (this.forwardReusable) this.sets.holdWhole(start);
     this.startStep();
     return true;
+  }
+
+  /**
+   * From now on, the generated whole steps also write each step's loss and gradient statistics into `rec`'s row
+   * `rec.length` (fastStep.ts StepRecorder: a training doctor's series, which then need not copy them), or no longer
+   * (null). The steps are generated again for it: nothing is looked up per step, and a trainer without a recorder
+   * runs the very code it ran before.
+   */
+  recordInto(rec: StepRecorder | null): void {
+    this.recorder = rec;
+    if (this.fastSteps) this.fastSteps = new Map();
   }
 
   /** Continues the step started at event `start` one event at a time from its event `pos`, to the step's end. */

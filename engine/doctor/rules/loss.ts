@@ -24,12 +24,13 @@ export function lossNotDecreasing(): Rule {
     updateSeries({ thresholds: th, report }, s, from, to) {
       const window = th.window,
         rows = s.rows,
-        stride = s.stride;
+        stride = s.stride,
+        field = s.meanLoss;
       // The window's sum and count in locals for the batch, written back after it.
       let acc = sum[0],
         m = n;
-      for (let k = from, o = from * stride; k < to; k++, o += stride) {
-        acc += rows[o + PREVIOUS_LOSS];
+      for (let k = from, o = from * stride + field; k < to; k++, o += stride) {
+        acc += rows[o];
         if (++m < window) continue;
         const mean = acc / m;
         acc = m = 0;
@@ -88,7 +89,7 @@ export function lossSpike(): Rule {
   const run = new Float64Array(2); // [sum, largest]
   /**
    * Steps from..to−1 of rows of `stride` numbers (StepSeries.rows): step k's loss (the mean over its micro-batches) is
-   * rows[k × stride + PREVIOUS_LOSS], the trainer's step after its update rows[k × stride + STEP] + stepAdd. The rule's
+   * rows[k × stride + field] (StepSeries.meanLoss), the trainer's step after its update rows[k × stride + STEP] + stepAdd. The rule's
    * state sits in locals for the loop and is written back after it (closure variables are read and written through the
    * closure's context at every access).
    */
@@ -98,6 +99,7 @@ export function lossSpike(): Rule {
     report: (h: Hit) => void,
     rows: Float64Array,
     stride: number,
+    field: number,
     from: number,
     to: number,
     stepAdd: number,
@@ -115,11 +117,11 @@ export function lossSpike(): Rule {
       largest = run[1],
       start = first,
       begin = from;
-    if (fits && n >= len && to - from > len && belowStart(r, i, w, rows, stride, from, to, start)) {
+    if (fits && n >= len && to - from > len && belowStart(r, i, w, rows, stride, field, from, to, start)) {
       // No step here can hit: only the ring moves, to the last 2w losses where the steps one by one leave them, and
       // the window is summed afresh (as every w steps below: the sum only tells steps that cannot hit, within a margin).
       const m = n + to - from;
-      for (let j = m - len; j < m; j++) r[j % len] = rows[(from + j - n) * stride + PREVIOUS_LOSS];
+      for (let j = m - len; j < m; j++) r[j % len] = rows[(from + j - n) * stride + field];
       n = m;
       i = m % len;
       begin = to;
@@ -131,7 +133,7 @@ export function lossSpike(): Rule {
       }
     }
     for (let k = begin, o = k * stride; k < to; k++, o += stride) {
-      const loss = rows[o + PREVIOUS_LOSS];
+      const loss = rows[o + field];
       // While the window fits the ring (len = size), n % len is `i` and (n − w) % len is w away from it.
       if (fits && n >= w) sum -= r[i >= w ? i - w : i + w];
       r[fits ? i : n % len] = loss;
@@ -177,10 +179,10 @@ export function lossSpike(): Rule {
     afterUpdate({ trainer: t, thresholds: th, report }) {
       row1[PREVIOUS_LOSS] = t.previousLoss;
       row1[STEP] = t.step;
-      scan(!!t.spec.train.clip, th, report, row1, row1.length, 0, 1, 0);
+      scan(!!t.spec.train.clip, th, report, row1, row1.length, PREVIOUS_LOSS, 0, 1, 0);
     },
     updateSeries({ trainer: t, thresholds: th, report }, s, from, to) {
-      scan(!!t.spec.train.clip, th, report, s.rows, s.stride, from, to, 1);
+      scan(!!t.spec.train.clip, th, report, s.rows, s.stride, s.meanLoss, from, to, 1);
     },
   };
 }
@@ -224,6 +226,7 @@ function belowStart(
   w: number,
   rows: Float64Array,
   stride: number,
+  field: number,
   from: number,
   to: number,
   start: number,
@@ -240,14 +243,14 @@ function belowStart(
   }
   const first = Math.min(to, from + w);
   // The block's first w steps take off the ring's losses, those after them the block's own.
-  for (let k = from, o = from * stride + PREVIOUS_LOSS, q = i >= w ? i - w : i + w; k < first; k++, o += stride) {
+  for (let k = from, o = from * stride + field, q = i >= w ? i - w : i + w; k < first; k++, o += stride) {
     const loss = rows[o];
     sum += loss - ring[q];
     top = Math.max(top, sum);
     largest = Math.max(largest, Math.abs(loss));
     if (++q === len) q = 0;
   }
-  for (let o = first * stride + PREVIOUS_LOSS, end = to * stride, back = w * stride; o < end; o += stride) {
+  for (let o = first * stride + field, end = to * stride, back = w * stride; o < end; o += stride) {
     const loss = rows[o];
     sum += loss - rows[o - back];
     top = Math.max(top, sum);
