@@ -13,7 +13,7 @@ import {
   PREVIOUS_LOSS,
   STEP,
   type StepRecorder,
-} from '../nn/fastStep';
+} from '../nn/stepRecorder';
 import type { Trainer } from '../runtime/trainer';
 
 /**

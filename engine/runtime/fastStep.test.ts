@@ -11,18 +11,18 @@ import { test } from 'node:test';
 import { nodeReadFile } from '../data/files';
 import { parseNnet } from '../language/parser';
 import type { NetworkSpec } from '../language/spec';
+import { compileFastStep } from '../nn/fastStep';
 import {
   BOUND_INNER_MIN,
   BOUND_LAST_MAX,
   BOUND_MEAN_MIN,
   BOUND_NORM_MAX,
-  compileFastStep,
   GRADS,
   LOSS,
   NORM_AFTER,
   NORM_BEFORE,
   type StepRecorder,
-} from '../nn/fastStep';
+} from '../nn/stepRecorder';
 import { NonFiniteError, Trainer } from './trainer';
 
 const dir = path.join(__dirname, '..', '..', 'examples');
