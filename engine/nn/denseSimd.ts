@@ -10,6 +10,7 @@
 
 import { MAX_FLOATS, simdModule, SMALL_ROW } from './denseSimdModule';
 import { inKernelMemory, kernelMemory } from './kernelMemory';
+import { heapView, reserveHeap } from './wasmHeap';
 
 /**
  * Switches the SIMD kernels off (false) or back on (true, the default when WebAssembly SIMD is available). Off, the
@@ -50,7 +51,7 @@ export interface SimdKernels {
   /** The memory as floats (replaced when the memory grows). */
   heap: Float32Array;
   /** Views of parts of `heap`, made once per (offset, length) and reused (cleared when the memory grows). */
-  readonly heapViews: Map<number, Map<number, Float32Array>>;
+  readonly views: Map<number, Map<number, Float32Array>>;
   /**
    * Kernels over the shared memory (kernelMemory.ts) only: where copied operands go, a block of at least `floats`
    * floats (its float offset; -1 when the memory is full), for operands not allocated in it. Else the copies start
@@ -104,7 +105,7 @@ export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Mem
     dxBegin: e.dx,
     join: () => {},
     heap,
-    heapViews: new Map(),
+    views: new Map(),
   };
 }
 
@@ -122,14 +123,7 @@ function reserve(k: SimdKernels, floats: number): number {
   if (k.scratch) return k.scratch(floats);
   if (k.heap.length >= floats) return 0;
   if (floats > 4 * MAX_FLOATS) return -1;
-  try {
-    k.memory.grow(Math.ceil((floats * 4 - k.memory.buffer.byteLength) / 65536));
-  } catch {
-    return -1;
-  }
-  k.heap = new Float32Array(k.memory.buffer);
-  k.heapViews.clear();
-  return 0;
+  return reserveHeap(k, floats) ? 0 : -1;
 }
 
 /**
@@ -176,7 +170,7 @@ function part(a: Float32Array, off: number, len: number): Float32Array {
   return view(cache, a, off, len);
 }
 function heapPart(k: SimdKernels, off: number, len: number): Float32Array {
-  return view(k.heapViews, k.heap, off, len);
+  return heapView(k, off, len);
 }
 
 /** Copies rows [rows, cols] of `src` (row stride cols) into the heap at `at` as [rows4, cols4], zero-padded. */

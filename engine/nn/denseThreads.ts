@@ -306,7 +306,7 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     set heap(v) {
       k.heap = v;
     },
-    heapViews: k.heapViews,
+    views: k.views,
     scratch: k.scratch,
     fwd(z, x, w, b, B, C, OC) {
       if (B < 8) k.fwd(z, x, w, b, B, C, OC);

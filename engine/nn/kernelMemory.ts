@@ -12,6 +12,7 @@
 
 import { simdInstance, type SimdKernels } from './denseSimd';
 import { MAX_FLOATS, simdModule } from './denseSimdModule';
+import { reserveHeap } from './wasmHeap';
 
 /** The shared memory, its module (for the helper's instance) and this thread's unsplit kernels over it. */
 export interface KernelMemory {
@@ -92,23 +93,9 @@ function claimBlock(m: KernelMemory, size: number): number {
     else free[i] = [at + size, n - size];
     return at;
   }
-  if (!grow(m, top + size)) return -1;
+  if (!reserveHeap(m.kernels, top + size)) return -1;
   top += size;
   return top - size;
-}
-
-function grow(m: KernelMemory, floats: number): boolean {
-  const k = m.kernels;
-  if (k.heap.length < floats) {
-    try {
-      m.memory.grow(Math.ceil((floats * 4 - m.memory.buffer.byteLength) / 65536));
-    } catch {
-      return false;
-    }
-    k.heap = new Float32Array(m.memory.buffer);
-    k.heapViews.clear();
-  }
-  return true;
 }
 
 /** Returns a block to the free list, merging it with free neighbours, and lowers `top` when it was the last. */
