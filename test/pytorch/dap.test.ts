@@ -86,6 +86,12 @@ test(
     assert.equal(grad.length, 32);
     assert.ok(grad.every((r) => r.length === 32));
     const evaluated = await dc.evaluateRequest({ expression: 'norm(fc2.weight.grad)', context: 'repl' });
+    // Editing is refused with its own error (not attach's 3301), and the stop goes on unchanged.
+    const ref = bwd.get('weight.grad')!.variablesReference;
+    await assert.rejects(dc.setVariableRequest({ variablesReference: ref, name: '[0]', value: '1' }), (e: Error) => {
+      assert.match(e.message, /cannot be edited from the debugger/);
+      return true;
+    });
     // The Gradient Flow view, paused here, gets this step's bars so far: fc2's and fc3's (fc1's backward comes later).
     const atStop = views.filter((v) => (v.paused as { phase?: string } | null)?.phase === 'backward').at(-1);
     assert.ok(atStop, 'a paused nnet.progress for the backward stop');

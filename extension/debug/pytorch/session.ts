@@ -238,7 +238,7 @@ export class PyTorchDebugSession extends GuardedSession {
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse): Promise<void> {
     this.sendErrorResponse(response, {
-      id: 3301,
+      id: 3304,
       format: 'the tensors of a PyTorch run cannot be edited from the debugger',
       showUser: false,
     });
