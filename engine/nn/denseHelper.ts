@@ -28,7 +28,8 @@ export const F64_AT = 8 * Math.ceil(((ARGS + 7) * 4) / 8);
 export const FWD = 1,
   DW = 2,
   DX = 3,
-  SGD = 4;
+  SGD = 4,
+  DW0 = 5; // dw0: dW of a fresh backward pass (see denseSimd.ts)
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 export const MAX_CHUNKS = 8;
 /** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
@@ -61,7 +62,8 @@ function runChunk(k, c, i, s, f) {
   const kind = c[${KIND}];
   if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
   else if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
-  else if (kind === ${DW}) k.dw(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
+  else if (kind === ${DW} || kind === ${DW0})
+    (kind === ${DW} ? k.dw : k.dw0)(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
   else k.dx(c[a] + u * c[a + 4] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], n, c[a + 4], c[a + 5]);
 }
 // optimizers.ts's float32 SGD loop, element for element, over [from, to).

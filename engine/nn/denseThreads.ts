@@ -33,6 +33,7 @@ import {
   CLAIM,
   claimWord,
   DW,
+  DW0,
   DX,
   F64_AT,
   FAILED,
@@ -316,13 +317,17 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
       if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
       else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols]);
     },
+    dw0(g, dz, x, B, C, OC, cols) {
+      if (cols < 8) k.dw0(g, dz, x, B, C, OC, cols);
+      else run(me(), k, DW0, cols, [g, dz, x, B, C, OC, cols]);
+    },
     dx(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
       else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
     },
-    dwBegin(g, dz, x, B, C, OC, cols) {
-      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
-      else pending = post(me(), DW, cols, [g, dz, x, B, C, OC, cols]);
+    dwBegin(g, dz, x, B, C, OC, cols, fresh) {
+      if (cols < 8) (fresh ? k.dw0 : k.dw)(g, dz, x, B, C, OC, cols);
+      else pending = post(me(), fresh ? DW0 : DW, cols, [g, dz, x, B, C, OC, cols]);
     },
     dxBegin(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
