@@ -187,7 +187,8 @@ export function denseForward(
  * @param x     in  [B, C]
  * @param params in: W [OC, C] at wOff
  * @param fresh  true: dW, db and dx[0, B·C) are written as if they held zeros before (what they hold is never read),
- *               the same bits as zeroing them first; the SIMD kernels then skip copying them in.
+ *               the same bits as zeroing them first; the SIMD kernels then skip copying them in, and dW is
+ *               written by their dw0, which starts its sums from zeros: no pass over dW to zero it.
  */
 export function denseBackward(
   dx: FloatArray | null,

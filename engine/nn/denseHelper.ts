@@ -2,6 +2,7 @@
 // the claiming of chunks, and the code that runs a chunk, the same text on both threads.
 
 import type { SimdKernels } from './denseSimd';
+import type { SgdInPlace } from './sgdSimd';
 
 /**
  * The control block's slots. A job is a product cut into chunks at multiples of 4 rows or columns (or an SGD update
@@ -28,7 +29,9 @@ export const F64_AT = 8 * Math.ceil(((ARGS + 7) * 4) / 8);
 export const FWD = 1,
   DW = 2,
   DX = 3,
-  SGD = 4;
+  SGD = 4,
+  DW0 = 5, // dw0: dW of a fresh backward pass (see denseSimd.ts)
+  SGD_IN_PLACE = 6; // sgdSimd.ts's kernel over the kernels' memory, chunks of pairs of floats
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 export const MAX_CHUNKS = 8;
 /** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
@@ -56,12 +59,14 @@ function claim(c, tag) {
     if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 15;
   }
 }
-function runChunk(k, c, i, s, f) {
+function runChunk(k, c, i, s, f, w) {
   const step = c[${STEP}], u = i * step, n = Math.min(step, c[${TOTAL}] - u), a = ${ARGS};
   const kind = c[${KIND}];
   if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
+  else if (kind === ${SGD_IN_PLACE}) w(c[a] + u * 8, c[a + 1] + u * 8, c[a + 2] + u * 8, n, f[0], f[1]);
   else if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
-  else if (kind === ${DW}) k.dw(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
+  else if (kind === ${DW} || kind === ${DW0})
+    (kind === ${DW} ? k.dw : k.dw0)(c[a] + u * 4, c[a + 1], c[a + 2] + u * 4, c[a + 3], c[a + 4], c[a + 5], n);
   else k.dx(c[a] + u * c[a + 4] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], n, c[a + 4], c[a + 5]);
 }
 // optimizers.ts's float32 SGD loop, element for element, over [from, to).
@@ -77,9 +82,10 @@ function sgd(params, grads, last, from, to, lr, wd) {
 /** The helper's whole program (a string, so that the bundles need no second file). */
 export const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { module, memory, control, port } = workerData;
+const { module, sgdModule, memory, control, port } = workerData;
 const c = new Int32Array(control), f = new Float64Array(control, ${F64_AT}, 2);
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const w = sgdModule ? new WebAssembly.Instance(sgdModule, { env: { memory } }).exports.sgd : null;
 ${CHUNK_SOURCE}
 let set = null; // SGD's arrays, as last sent
 // The arrays of the SGD job with id SET: sent before the job was posted, so normally already queued on the port.
@@ -99,11 +105,11 @@ while (!Atomics.load(c, ${STOPPED})) {
   while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
   seen = s;
   // Arrays this thread cannot reach: it claims nothing, and this job's chunks are all the other thread's.
-  if (c[${KIND}] === ${SGD} && !arrays()) continue;
+  if ((c[${KIND}] === ${SGD} && !arrays()) || (c[${KIND}] === ${SGD_IN_PLACE} && !w)) continue;
   for (let i = claim(c, s & ${TAG_MASK}); i >= 0; i = claim(c, s & ${TAG_MASK})) {
     const n = c[${CHUNKS}];
     try {
-      runChunk(k, c, i, set, f);
+      runChunk(k, c, i, set, f, w);
     } catch {
       c[${FAILED}] = 1;
     }
@@ -116,7 +122,14 @@ while (!Atomics.load(c, ${STOPPED})) {
 /** The main thread's copy of CHUNK_SOURCE: claiming a chunk and running it. */
 export const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim, runChunk };`)() as {
   claim: (c: Int32Array, tag: number) => number;
-  runChunk: (k: SimdKernels, c: Int32Array, i: number, s: SgdArrays | null, f: Float64Array) => void;
+  runChunk: (
+    k: SimdKernels,
+    c: Int32Array,
+    i: number,
+    s: SgdArrays | null,
+    f: Float64Array,
+    w: SgdInPlace | null,
+  ) => void;
 };
 
 /** The arrays of SGD jobs as sent to the helper: params, grads and the applied step, all shared. */

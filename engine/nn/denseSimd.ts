@@ -33,6 +33,8 @@ export interface SimdKernels {
   readonly fwd: (z: number, x: number, w: number, b: number, B: number, C: number, OC: number) => void;
   /** g[o, i] += Σ_n δ[n, o]·x[n, i] for the first `cols` columns i (a multiple of 4; C is the row stride). */
   readonly dw: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
+  /** dw as if those columns of g held zeros (what they hold is never read): the same bits as zeroing them first. */
+  readonly dw0: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
   /** dx[n, i] += Σ_o δ[n, o]·W[o, i]. */
   readonly dx: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
   /** fwd in blocks of 2 samples × 4 outputs, for rows of at most SMALL_ROW floats: the same results. */
@@ -42,9 +44,18 @@ export interface SimdKernels {
   /**
    * dw, begun: split kernels hand its chunks to the helper at once and return, so that this thread can meanwhile
    * prepare memory the product does not touch; `join` then takes the chunks left and waits for the rest. Plain
-   * kernels compute it here. No other product may run between the two.
+   * kernels compute it here. No other product may run between the two. `fresh`: dw0's rather than dw's.
    */
-  readonly dwBegin: (g: number, dz: number, x: number, B: number, C: number, OC: number, cols: number) => void;
+  readonly dwBegin: (
+    g: number,
+    dz: number,
+    x: number,
+    B: number,
+    C: number,
+    OC: number,
+    cols: number,
+    fresh: boolean,
+  ) => void;
   /** dx, begun likewise. */
   readonly dxBegin: (dx: number, dz: number, w: number, B: number, C: number, OC: number) => void;
   readonly join: () => void;
@@ -92,16 +103,17 @@ export function simd(macs = 0, params?: Float32Array): SimdKernels | null {
 /** Instantiates the kernels' module; `memory` is the shared memory a module made with `simdModule(true)` imports. */
 export function simdInstance(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): SimdKernels {
   const instance = new WebAssembly.Instance(module, memory ? { env: { memory } } : {});
-  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dx' | 'db' | 'fwds'>;
+  const e = instance.exports as unknown as Pick<SimdKernels, 'memory' | 'fwd' | 'dw' | 'dw0' | 'dx' | 'db' | 'fwds'>;
   const heap = new Float32Array(e.memory.buffer);
   return {
     memory: e.memory,
     fwd: e.fwd,
     dw: e.dw,
+    dw0: e.dw0,
     dx: e.dx,
     db: e.db,
     fwds: e.fwds,
-    dwBegin: e.dw,
+    dwBegin: (g, dz, x, B, C, OC, cols, fresh) => (fresh ? e.dw0 : e.dw)(g, dz, x, B, C, OC, cols),
     dxBegin: e.dx,
     join: () => {},
     heap,
@@ -300,15 +312,13 @@ export function backwardSimd(
   const h = k.heap;
   if (dzi < 0) copyIn(k, dz, 0, B, OC, base + dzAt, B4, O4);
   if (xi < 0) copyIn(k, x, 0, B, C, base + xAt, B4, C4);
-  if (g >= 0) {
-    if (fresh) grads.fill(0, wOff, wOff + OC * C);
-  } else if (fresh) h.fill(0, base + gAt, base + gAt + O4 * C4);
-  else copyIn(k, grads, wOff, OC, C, base + gAt, O4, C4);
+  // fresh: dW is written by dw0, which never reads it (no pass to zero it first).
+  if (g < 0 && !fresh) copyIn(k, grads, wOff, OC, C, base + gAt, O4, C4);
   const dza = dzi < 0 ? (base + dzAt) * 4 : dzi,
     ga = g < 0 ? (base + gAt) * 4 : g,
     gba = gb < 0 ? (base + gbAt) * 4 : gb;
   // While a helper computes dW (it writes only dW, reads δ and x), this thread places db's and dx's operands.
-  k.dwBegin(ga, dza, xi < 0 ? (base + xAt) * 4 : xi, B4, C4, O4, C4);
+  k.dwBegin(ga, dza, xi < 0 ? (base + xAt) * 4 : xi, B4, C4, O4, C4, fresh);
   try {
     if (gb >= 0) {
       if (fresh) grads.fill(0, bOff, bOff + OC);

@@ -103,8 +103,12 @@ function forwardBody(NB: number, OB: number): Body {
   return f;
 }
 
-/** dW kernel: g[o, :] += Σ_n δ[n, o]·x[n, :], blocks of OB outputs × NB samples, rows four lanes at a time. */
-function weightGradientBody(OB: number, NB: number): Body {
+/**
+ * dW kernel: g[o, :] += Σ_n δ[n, o]·x[n, :], blocks of OB outputs × NB samples, rows four lanes at a time. `fresh`
+ * (dw0): the first block of samples adds its sums to a zero vector instead of to g, by the same f32x4.add, so g
+ * comes out as if it had been zeroed first (the same bits, −0 sums included) without a pass over it to zero it.
+ */
+function weightGradientBody(OB: number, NB: number, fresh = false): Body {
   const f = new Body(7);
   const g = 0,
     dz = 1,
@@ -128,7 +132,8 @@ function weightGradientBody(OB: number, NB: number): Body {
   f.repeat(gp, { local: stepG }, gEnd, () => {
     for (let j = 1; j < OB; j++) f.sum(gr[j], gr[j - 1], rb);
     f.get(x).set(xp).get(dzc).set(dzp);
-    f.repeat(xp, { local: stepX }, xEnd, () => {
+    /** One block of NB samples; `first`: added to zeros rather than to g. */
+    const samples = (first: boolean) => {
       for (let k = 1; k < NB; k++) f.sum(xr[k], xr[k - 1], rb);
       for (let k = 0; k < NB; k++)
         for (let j = 0; j < OB; j++)
@@ -142,14 +147,23 @@ function weightGradientBody(OB: number, NB: number): Body {
       f.repeat(i, 16, colBytes, () => {
         for (let k = 0; k < NB; k++) f.get(xr[k]).get(i).add().vload().set(xv[k]);
         for (let j = 0; j < OB; j++) {
-          f.get(gr[j]).get(i).add().tee(addr).get(addr).vload();
+          if (first) f.get(gr[j]).get(i).add().vzero();
+          else f.get(gr[j]).get(i).add().tee(addr).get(addr).vload();
           f.get(d[0][j]).get(xv[0]).vmul();
           for (let k = 1; k < NB; k++) f.get(d[k][j]).get(xv[k]).vmul().vadd();
           f.vadd().vstore();
         }
       });
       f.get(dzp).get(stepDz).add().set(dzp);
-    });
+    };
+    if (fresh) {
+      // The first block alone, then the others (if any: the loop below runs its body at least once).
+      samples(true);
+      f.get(xp).get(stepX).add().set(xp);
+      f.op(0x02, 0x40 /* block */).get(xp).get(xEnd).op(0x4f /* i32.ge_u */, 0x0d /* br_if */, 0);
+      f.repeat(xp, { local: stepX }, xEnd, () => samples(false));
+      f.op(0x0b /* end */);
+    } else f.repeat(xp, { local: stepX }, xEnd, () => samples(false));
     f.get(dzc)
       .i32(4 * OB)
       .add()
@@ -243,7 +257,7 @@ const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
 export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
 
 /**
- * The module: memory, fwd, dw, dx. With `shared`, it imports its memory (env.memory, shared, up to the 1 GB the
+ * The module: memory, fwd, dw, dx, db, fwds, dw0. With `shared`, it imports its memory (env.memory, shared, up to the 1 GB the
  * kernels may use) instead of defining it, so that a helper thread's instance computes in the same memory.
  */
 export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -259,6 +273,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     inputGradientBody(xm, xn),
     biasGradientBody(),
     forwardBody(2, 4),
+    weightGradientBody(wm, wn, true),
   ];
   return new Uint8Array([
     0x00,
@@ -273,7 +288,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     ...(shared
       ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
       : []),
-    ...section(3, vec([[0], [0], [1], [2], [0]])),
+    ...section(3, vec([[0], [0], [1], [2], [0], [0]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
       7,
@@ -284,6 +299,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
         [...name('dx'), 0, 2],
         [...name('db'), 0, 3],
         [...name('fwds'), 0, 4],
+        [...name('dw0'), 0, 5],
       ]),
     ),
     ...section(10, vec(bodies.map((b) => b.encode()))),

@@ -17,15 +17,17 @@
 // The SGD update of a large parameter buffer is shared the same way (sgdSimd.ts asks): where params, grads and the
 // applied step lie in SharedArrayBuffers (Model's and createOptimizer's `shared`), the helper, sent the three arrays
 // once (a MessagePort it reads synchronously), claims chunks of elements and runs optimizers.ts's loop over them.
-// Each element's arithmetic is that loop's, whoever runs it, so the parameters are the same bits.
+// Each element's arithmetic is that loop's, whoever runs it, so the parameters are the same bits. Where the three
+// lie in the kernels' memory instead (a trainer's own), both threads run sgdSimd.ts's kernel over chunks of pairs
+// of floats in place (an instance of its module in each), nothing sent: the same bits as that kernel on one thread.
 
 import os from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { setParallelKernels, type SimdKernels } from './denseSimd';
-import { kernelMemory } from './kernelMemory';
+import { inKernelMemory, kernelMemory } from './kernelMemory';
 import { simdModule } from './denseSimdModule';
 import { isShared } from './tensor';
-import { setParallelSgd } from './sgdSimd';
+import { type SgdInPlace, sgdInPlaceKernel, setParallelSgd } from './sgdSimd';
 import {
   ARGS,
   CHUNKS,
@@ -33,6 +35,7 @@ import {
   CLAIM,
   claimWord,
   DW,
+  DW0,
   DX,
   F64_AT,
   FAILED,
@@ -47,6 +50,7 @@ import {
   SEQ,
   SET,
   SGD,
+  SGD_IN_PLACE,
   SPIN,
   STEP,
   STOPPED,
@@ -75,6 +79,12 @@ export const PARALLEL_MIN_MACS = 1 << 22;
  */
 export const PARALLEL_MIN_SGD = (1 << 19) + 1;
 
+/**
+ * Updates in the kernels' memory of fewer parameters than this stay on one thread, in sgdSimd.ts's kernel; above it
+ * both threads run that kernel over runs of the buffer.
+ */
+export const PARALLEL_MIN_SGD_IN_PLACE = 1 << 16;
+
 interface Helper {
   readonly worker: Worker;
   readonly control: Int32Array;
@@ -87,6 +97,8 @@ interface Helper {
   seq: number;
   /** SGD's arrays as last sent (null: none yet). */
   set: SgdArrays | null;
+  /** sgdSimd.ts's kernel over the kernels' memory on this thread (null: none, and none in the helper either). */
+  readonly sgd: SgdInPlace | null;
 }
 
 let users = 0;
@@ -96,6 +108,7 @@ let unavailable: string | null = null;
 let running = 0;
 let minMacs = PARALLEL_MIN_MACS;
 let minSgd = PARALLEL_MIN_SGD;
+let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
 let splits = 0;
 let sgdSplits = 0;
 let log: ((message: string) => void) | null = null;
@@ -155,9 +168,13 @@ export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
 }
 
-/** For tests: splits SGD updates from `params` parameters on; undefined restores PARALLEL_MIN_SGD. */
+/**
+ * For tests: splits SGD updates from `params` parameters on, in the kernels' memory or not; undefined restores
+ * PARALLEL_MIN_SGD and PARALLEL_MIN_SGD_IN_PLACE.
+ */
 export function setParallelSgdThreshold(params: number | undefined): void {
   minSgd = params ?? PARALLEL_MIN_SGD;
+  minSgdInPlace = params ?? PARALLEL_MIN_SGD_IN_PLACE;
 }
 
 /**
@@ -191,8 +208,17 @@ setParallelKernels((macs) => {
 setParallelSgd((params, grads, last, lr, wd) => {
   const h = helper,
     n = params.length;
-  if (users === 0 || n < minSgd || !h || Atomics.load(h.control, READY) !== 1) return false;
-  if (!isShared(params) || !isShared(grads) || !isShared(last)) return false;
+  if (users === 0 || !h || Atomics.load(h.control, READY) !== 1) return false;
+  if (inKernelMemory(params) && inKernelMemory(grads) && inKernelMemory(last)) {
+    if (n < minSgdInPlace || !h.sgd) return false;
+    h.f[0] = lr;
+    h.f[1] = wd;
+    sgdSplits++;
+    // In pairs of floats, as the kernel counts (an odd length's partner lies in its block's padding: see sgdSimd).
+    run(h, h.kernels, SGD_IN_PLACE, (n + 1) >> 1, [params.byteOffset, grads.byteOffset, last.byteOffset]);
+    return true;
+  }
+  if (n < minSgd || !isShared(params) || !isShared(grads) || !isShared(last)) return false;
   if (h.set?.p !== params || h.set.g !== grads || h.set.l !== last) {
     h.set = { id: (h.set?.id ?? 0) + 1, p: params, g: grads, l: last };
     h.port.postMessage(h.set); // before the job: the helper finds them queued
@@ -217,14 +243,24 @@ function startHelper(): Helper | null {
       f = new Float64Array(shared, F64_AT, 2);
     const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
-    const workerData = { module, memory, control: shared, port: port2 };
+    const sgd = sgdInPlaceKernel();
+    const workerData = { module, sgdModule: sgd?.module, memory, control: shared, port: port2 };
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [], transferList: [port2] });
     worker.unref(); // a trainer never disposed must not keep the process alive
     port.unref();
     running++;
     worker.once('exit', () => running--);
     worker.once('error', (e) => log?.(`dense helper thread failed: ${e.message}`));
-    const h: Helper = { worker, control, f, port, kernels: split(mine, control), seq: 0, set: null };
+    const h: Helper = {
+      worker,
+      control,
+      f,
+      port,
+      kernels: split(mine, control),
+      seq: 0,
+      set: null,
+      sgd: sgd?.sgd ?? null,
+    };
     helper = h;
     log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
     return h;
@@ -279,7 +315,7 @@ function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   const c = h.control,
     tag = h.seq & TAG_MASK;
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
-    runChunk(kernels, c, i, h.set, h.f);
+    runChunk(kernels, c, i, h.set, h.f, h.sgd);
     Atomics.add(c, FINISHED, 1);
   }
   let spins = 0;
@@ -316,13 +352,17 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
       if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
       else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols]);
     },
+    dw0(g, dz, x, B, C, OC, cols) {
+      if (cols < 8) k.dw0(g, dz, x, B, C, OC, cols);
+      else run(me(), k, DW0, cols, [g, dz, x, B, C, OC, cols]);
+    },
     dx(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
       else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
     },
-    dwBegin(g, dz, x, B, C, OC, cols) {
-      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
-      else pending = post(me(), DW, cols, [g, dz, x, B, C, OC, cols]);
+    dwBegin(g, dz, x, B, C, OC, cols, fresh) {
+      if (cols < 8) (fresh ? k.dw0 : k.dw)(g, dz, x, B, C, OC, cols);
+      else pending = post(me(), fresh ? DW0 : DW, cols, [g, dz, x, B, C, OC, cols]);
     },
     dxBegin(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);

@@ -1,6 +1,7 @@
 // The kernels' shared memory and its allocator: aligned, zeroed, disjoint blocks, given back when their arrays are
 // collected; and the dense products with operands allocated there (used in place) against the same products on
-// ordinary arrays (copied), bit for bit, on one thread and split over two; SGD's update in place likewise.
+// ordinary arrays (copied), bit for bit, on one thread and split over two; SGD's update in place likewise, on one
+// thread and on two.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,9 +11,12 @@ import { denseBackward, denseForward } from './dense';
 import { denseInPlaceCount } from './denseSimd';
 import {
   acquireDenseThreads,
+  denseHelperChunks,
   denseHelpersRunning,
   denseSplitCount,
+  setParallelSgdThreshold,
   setParallelThreshold,
+  sgdSplitCount,
   startDenseHelper,
 } from './denseThreads';
 import { allocateKernelFloats, inKernelMemory, kernelMemory, kernelMemoryTop, useKernelMemory } from './kernelMemory';
@@ -121,7 +125,25 @@ test('products on operands in the kernels’ memory equal those on ordinary arra
   for (let i = 0; i < 200 && denseHelpersRunning() > 0; i++) await new Promise((r) => setTimeout(r, 10));
 });
 
-test('SGD on buffers in the kernels’ memory updates them in place, the same bits as on ordinary arrays', () => {
+test('SGD on buffers in the kernels’ memory updates them in place, the same bits as on ordinary arrays', async () => {
+  const release = acquireDenseThreads();
+  try {
+    sgdInPlace(false);
+    // On both threads: each runs sgdSimd's kernel over its chunks of pairs (odd lengths: the last pair's partner).
+    setParallelSgdThreshold(0);
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    const helped = denseHelperChunks();
+    sgdInPlace(true);
+    assert.ok(denseHelperChunks() > helped, 'the helper thread computed some chunks');
+  } finally {
+    setParallelSgdThreshold(undefined);
+    release();
+  }
+  for (let i = 0; i < 200 && denseHelpersRunning() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+});
+
+/** Three SGD updates in the kernels' memory against ordinary arrays; `split`: each update shared with the helper. */
+function sgdInPlace(split: boolean): void {
   for (const n of [1024, 1025, 5003, 40001]) {
     const run = (make: (n: number) => Float32Array, shared: boolean) => {
       const rng = new Prng(n);
@@ -135,11 +157,13 @@ test('SGD on buffers in the kernels’ memory updates them in place, the same bi
       return [params, grads, sgd.saveState().buffers[0]].map((a) => a.slice());
     };
     const plain = run((k) => new Float32Array(k), false);
-    const before = sgdInPlaceCount();
+    const before = sgdInPlaceCount(),
+      splits = sgdSplitCount();
     const inPlace = run((k) => allocateKernelFloats(k)!, true);
     assert.equal(sgdInPlaceCount() - before, 3, `${n}: every update in place`);
+    assert.equal(sgdSplitCount() - splits, split ? 3 : 0, `${n}: updates split: ${split}`);
     ['params', 'grads', 'applied step'].forEach((what, j) =>
-      assert.equal(differing(inPlace[j], plain[j]), 0, `${what} of ${n}: in place vs ordinary arrays`),
+      assert.equal(differing(inPlace[j], plain[j]), 0, `${what} of ${n}: in place vs ordinary arrays, split ${split}`),
     );
   }
-});
+}

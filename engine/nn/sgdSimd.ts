@@ -115,17 +115,23 @@ function instance(): Kernel | null {
   return kernel;
 }
 
-let inPlaceKernel: Kernel['sgd'] | null | undefined;
+/** `sgd` of the module over the dense kernels' shared memory: byte addresses in it, `pairs` pairs of floats. */
+export type SgdInPlace = Kernel['sgd'];
 
-/** The kernel over the dense kernels' shared memory, or null where there is none (or no SIMD). */
-function inPlaceInstance(): Kernel['sgd'] | null {
-  if (!simdKernelsAvailable()) return null;
+let inPlaceKernel: { module: WebAssembly.Module; sgd: SgdInPlace } | null | undefined;
+
+/**
+ * The module over the dense kernels' shared memory (for the helper thread's instance, denseThreads.ts) and this
+ * thread's instance of it, or null where there is no such memory (or no SIMD). Whether the kernels are switched
+ * on is not asked here: denseThreads.ts calls this while starting its helper, and asking (simd()) may start it.
+ */
+export function sgdInPlaceKernel(): { module: WebAssembly.Module; sgd: SgdInPlace } | null {
   if (inPlaceKernel === undefined) {
     const m = kernelMemory();
     try {
+      const module = new WebAssembly.Module(sgdModule(true));
       inPlaceKernel = m
-        ? (new WebAssembly.Instance(new WebAssembly.Module(sgdModule(true)), { env: { memory: m.memory } }).exports
-            .sgd as Kernel['sgd'])
+        ? { module, sgd: new WebAssembly.Instance(module, { env: { memory: m.memory } }).exports.sgd as SgdInPlace }
         : null;
     } catch {
       inPlaceKernel = null;
@@ -148,7 +154,8 @@ let parallelSgd: Sgd | null = null;
 
 /**
  * Lets denseThreads.ts share large updates with its helper thread (null: none): the function updates all three
- * arrays and says true, or leaves them and says false. Each element gets optimizers.ts's arithmetic either way.
+ * arrays and says true, or leaves them and says false. Each element gets optimizers.ts's arithmetic either way (in
+ * the kernels' memory, both threads run this file's kernel over their runs of pairs; elsewhere, the loop).
  */
 export function setParallelSgd(sgd: Sgd | null): void {
   parallelSgd = sgd;
@@ -182,9 +189,11 @@ export function sgdSimd(
   // parameters: ~1.5 ms on this thread, against ~3 ms for the loop shared by both threads); an odd length's partner
   // is in the padding of each block, which is its own: computed, never read.
   if (n >= SIMD_MIN_PARAMS && inKernelMemory(params) && inKernelMemory(grads) && inKernelMemory(last)) {
-    const sgd = inPlaceInstance();
-    if (sgd) {
-      sgd(params.byteOffset, grads.byteOffset, last.byteOffset, (n + 1) >> 1, lr, wd);
+    const k = simdKernelsAvailable() ? sgdInPlaceKernel() : null;
+    if (k) {
+      // Large ones on both threads, each running this kernel over its runs of pairs (the same bits).
+      if (!parallelSgd?.(params, grads, last, lr, wd))
+        k.sgd(params.byteOffset, grads.byteOffset, last.byteOffset, (n + 1) >> 1, lr, wd);
       inPlaceUpdates++;
       return true;
     }

@@ -208,8 +208,13 @@ for (const { name, spec, steps, all } of SHAPED) {
     assert.ok(two.helped > 0, 'the helper thread computed some of their chunks');
     assert.ok(wholeTwo.splits > 0 && wholeTwo.helped > 0, 'the generated step split its products too');
     const sgd = s.train.optimizer.kind === 'sgd';
+    // In the kernels' memory, SGD's updates in place, and every one on both threads (sgdSimd's kernel on each): all
+    // these are above PARALLEL_MIN_SGD_IN_PLACE.
     for (const o of [two, wholeTwo, shipped])
-      assert.ok(o.sgdSplits === 0 && o.sgdInPlace > 0 === sgd, 'in the kernels’ memory, SGD’s updates in place');
+      assert.ok(
+        o.sgdInPlace > 0 === sgd && o.sgdSplits === (sgd ? o.sgdInPlace : 0),
+        'in the kernels’ memory, SGD’s updates in place, split',
+      );
     assert.ok(copying.sgdInPlace === 0 && copying.sgdSplits > 0 === sgd, 'outside it, SGD’s updates split');
     assert.equal(js.splits + js.sgdSplits, 0, 'the JavaScript twins run on one thread');
     assert.ok(two.paramsInKernelMemory && two.inPlace > 0 && wholeTwo.inPlace > 0, 'two threads: operands in place');
