@@ -120,6 +120,7 @@ async function trial(seed: number, byRecord: boolean) {
   const rnd = prng(seed);
   const { r, send } = drivenRun();
   r.searchByRecord = byRecord;
+  r.searchWhole = byRecord; // the reference replays every step event by event
   const at = 20 + Math.floor(rnd() * 150);
   const stopAt: BreakpointSpec = {
     id: 1,

@@ -46,11 +46,12 @@ async function seen(stop: WorkerToHost, send: (msg: HostToWorker) => Promise<Wor
 
 /**
  * Reverse Continue with these breakpoints set; what the client sees where it lands, and the events it replayed.
- * `byRecord` false forces the search to replay every step (no step decided from its recorded scalars).
+ * `byRecord` false forces the search to replay every step event by event (no step decided from its recorded
+ * scalars, none taken whole).
  */
 async function reverseWith(at: number, historyBytes: number, breakpoints: BreakpointSpec[], byRecord = true) {
   const { r, send } = await stoppedAt(at, historyBytes);
-  r.searchByRecord = byRecord;
+  r.searchByRecord = r.searchWhole = byRecord;
   r.handle({ kind: 'setBreakpoints', breakpoints });
   const advance = Trainer.prototype.advance;
   let replayed = 0;

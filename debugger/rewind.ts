@@ -3,7 +3,7 @@
 // slices (ReplayJob) and makes the stop a landing asks for.
 
 import { RewindError, type History, type ReplayProgress } from '../engine/runtime/history';
-import type { RecordedSearch } from '../engine/runtime/historySearch';
+import type { RecordedSearch, WholeSearch } from '../engine/runtime/historySearch';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { StopReason } from './protocol';
 import type { ReplayOutcome } from './replayJob';
@@ -72,7 +72,8 @@ export function stepBackPlan(
  * breakpoint can stop anywhere (StopRules.mayStopOnReplay): the search would find nothing, so it lands where such a
  * search ends without replaying the history. `quiet` says of a step that `hits` is false at all its events
  * (StopRules.quietStep), so the search passes over stretches of such steps without replaying them; `recorded`
- * decides a step from its recorded scalars where it can (recordScope.ts), so only the steps it cannot are replayed.
+ * decides a step from its recorded scalars where it can (recordScope.ts), so only the steps it cannot are replayed;
+ * `whole` decides a replayed step taken whole, at its clip (wholeSearch.ts), so it need not stop after each event.
  */
 export function reverseContinuePlan(
   t: Trainer,
@@ -81,10 +82,11 @@ export function reverseContinuePlan(
   hits: ((ev: TrainerEvent) => boolean) | null,
   quiet?: (step: number, epoch: number) => boolean,
   recorded?: RecordedSearch,
+  whole?: WholeSearch,
 ): RewindPlan<number | null> {
   return {
     title: 'Reverse Continue',
-    replay: hits ? h.searchBack(now - 1, hits, quiet, recorded) : nothingFound(),
+    replay: hits ? h.searchBack(now - 1, hits, quiet, recorded, whole) : nothingFound(),
     land(outcome) {
       if (outcome.kind === 'failed') return { error: outcome.error };
       if (outcome.kind === 'cancelled') {

@@ -17,6 +17,7 @@ import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
 import { subStepsOf, type SubStepDef } from './substeps';
+import { wholeStepSearch } from './wholeSearch';
 import { gradcheckCall, gradientCheckHere } from './gradientCheckHere';
 import { MAX_DETAIL_VALUES } from './layerDetail';
 import { nanOrigin, type NanOrigin } from './nanOrigin';
@@ -103,6 +104,8 @@ export class TrainingRun {
 
   /** Whether Reverse Continue decides recorded steps without replaying them (recordScope.ts); tests compare both. */
   searchByRecord = true;
+  /** Whether Reverse Continue replays steps whole where it can decide them at their clip (wholeSearch.ts); likewise. */
+  searchWhole = true;
 
   constructor(
     private readonly post: (msg: WorkerToHost) => void,
@@ -489,8 +492,10 @@ export class TrainingRun {
         }
       : null;
     const rules = this.rules,
-      recorded = this.searchByRecord ? recordedSearch(t, rules) : undefined;
-    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, (step, epoch) => rules.quietStep(step, epoch), recorded));
+      recorded = this.searchByRecord ? recordedSearch(t, rules) : undefined,
+      whole = this.searchWhole ? wholeStepSearch(t, rules) : undefined;
+    const quiet = (step: number, epoch: number) => rules.quietStep(step, epoch);
+    this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, quiet, recorded, whole));
   }
 
   /** Go to the first event of a step: replies first (or with why not), then moves there and stops. */

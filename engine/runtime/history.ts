@@ -2,7 +2,14 @@
 // exact replay from the nearest one to any later event. Training is deterministic, so a replay equals the original
 // bit for bit. The window bounds memory; the checkpoint interval bounds what a rewind replays.
 
-import { allQuiet, lastHitRecorded, lastStepBy, type RecordedSearch } from './historySearch';
+import {
+  allQuiet,
+  lastHitRecorded,
+  lastStepBy,
+  searchWhole,
+  type RecordedSearch,
+  type WholeSearch,
+} from './historySearch';
 import { StepRecord, type RecordedStep } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
@@ -424,18 +431,28 @@ export class History {
    * given, says of a step (0-based, with its 0-based epoch) that `hit` is false at every event of it, without
    * replaying it: a stretch between two checkpoints whose steps are all quiet is passed over unreplayed. `recorded`,
    * when given, decides a step from its recorded scalars (historySearch.ts): the replay then runs only over the
-   * steps it cannot decide.
+   * steps it cannot decide. `whole`, when given, decides a step taken whole at its clip (searchWhole): the steps of
+   * a stretch with no edit to make again are replayed so, until one it cannot decide (from then on, event by event).
    */
   *searchBack(
     before: number,
     hit: (ev: TrainerEvent) => boolean,
     quiet?: (step: number, epoch: number) => boolean,
     recorded?: RecordedSearch,
+    whole?: WholeSearch,
   ): Generator<ReplayProgress, number | null> {
     const t = this.trainer,
       total = Math.max(0, before - this.at(0).eventIndex);
     let done = 0,
       clearFrom: number | null = null;
+    // Reports a progress where the events searched cross a multiple of REPORT_EVERY (whole steps come in bunches).
+    const wholeReport = (event: TrainerEvent, events: number): ReplayProgress | null => {
+      const was = done;
+      done += events;
+      return Math.floor(done / REPORT_EVERY) > Math.floor(was / REPORT_EVERY)
+        ? { done, total, clearFrom, event }
+        : null;
+    };
     if (recorded) this.steps.noteCurrent();
     for (let k = this.count - 1; k >= 0; k--) {
       const cp = this.at(k);
@@ -458,12 +475,18 @@ export class History {
           continue;
         }
       }
-      t.restoreState(cp);
-      if (this.edits.length) {
-        t.settleGrads();
-        this.arrive();
-      }
+      this.restoreForSearch(cp);
       let found: number | null = null;
+      if (whole && cp.pos === 0 && t.spec.train.accumulate === 1 && this.nextEditAfter(cp.eventIndex - 1) >= end) {
+        const was = done;
+        const r = yield* searchWhole(t, end, whole, wholeReport);
+        if (r === undefined) {
+          // A step it cannot decide: this stretch and the older ones go event by event.
+          whole = undefined;
+          done = was;
+          this.restoreForSearch(cp);
+        } else found = r;
+      }
       while (t.eventIndex < end) {
         const index = t.eventIndex;
         const ev = t.advance();
@@ -476,6 +499,15 @@ export class History {
       clearFrom = cp.eventIndex;
     }
     return null;
+  }
+
+  /** Restores checkpoint `cp` for a search, making again the edits made where it is. */
+  private restoreForSearch(cp: TrainerState): void {
+    this.trainer.restoreState(cp);
+    if (this.edits.length) {
+      this.trainer.settleGrads();
+      this.arrive();
+    }
   }
 
   /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */

@@ -1,9 +1,10 @@
-// How History.searchBack passes over history without replaying it: a stretch between two checkpoints whose steps
-// a condition reading only `step` and `epoch` rules out (allQuiet), and steps decided from the step record's
-// losses and what their checkpoint holds (lastHitRecorded).
+// How History.searchBack passes over history without replaying it event by event: a stretch between two checkpoints
+// whose steps a condition reading only `step` and `epoch` rules out (allQuiet), steps decided from the step record's
+// losses and what their checkpoint holds (lastHitRecorded), and steps taken whole, decided at their clip (searchWhole).
 
+import type { ReplayProgress } from './history';
 import type { RecordedStep, StepRecord } from './stepRecord';
-import type { Trainer, TrainerState } from './trainer';
+import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
 /**
  * Decides a recorded step for History.searchBack: the index of its last event before `end` where the search's
@@ -81,4 +82,53 @@ export function allQuiet(
 export function lastStepBy(t: Trainer, cp: TrainerState, end: number): number {
   const fewest = (t.eventsPerStep - 2) / t.spec.train.accumulate + 2;
   return cp.step + Math.ceil((end - cp.eventIndex) / fewest) - 1;
+}
+
+/**
+ * Decides a step taken whole (Trainer.advanceStep) in the state its clip event leaves (its `beforeUpdate`): the index
+ * of its last event before `end` where the search's breakpoints stop, null when they stop at none, undefined when
+ * that state cannot tell (the stretch is then replayed event by event). `start` is the step's first event.
+ */
+export type WholeSearch = (start: number, end: number) => number | null | undefined;
+
+/**
+ * Searches the steps from where the trainer is (a step start, with no edit to make again before `end`) that end at
+ * or before `end`, each taken whole and decided at its clip by `decide`: the index of the last hit, or null when
+ * none (the trainer is then at the start of the first step not taken, whose events before `end` are left to the
+ * caller), or undefined when `decide` could not tell for a step (the trainer is then anywhere). After each step,
+ * `report` gets its update event and the events it had; a progress it returns is yielded there.
+ */
+export function* searchWhole(
+  t: Trainer,
+  end: number,
+  decide: WholeSearch,
+  report: (ev: TrainerEvent, events: number) => ReplayProgress | null,
+): Generator<ReplayProgress, number | null | undefined> {
+  const n = t.eventsPerStep,
+    rec = t.stepRecorder;
+  let start = 0,
+    r: number | null | undefined,
+    found: number | null = null;
+  const atClip = () => {
+    r = decide(start, end);
+  };
+  while (t.eventIndex + n <= end) {
+    start = t.eventIndex;
+    const step = t.step,
+      epoch = t.epoch;
+    r = undefined;
+    // A generated step also writes the doctor's row of the step to come and its bounds (Trainer.recordInto): a past
+    // step taken again must leave them as the run left them.
+    const o = rec && rec.length * rec.stride < rec.rows.length ? rec.length * rec.stride : -1,
+      row = o >= 0 ? rec!.rows.slice(o, o + rec!.stride) : null,
+      bounds = rec ? rec.bounds.slice() : null;
+    const went = t.advanceStep(atClip);
+    if (row) rec!.rows.set(row, o);
+    if (bounds) rec!.bounds.set(bounds);
+    if (!went || r === undefined) return undefined;
+    if (r !== null) found = r;
+    const p = report({ phase: 'update', layer: -1, step, epoch, micro: 0 }, n);
+    if (p) yield p;
+  }
+  return found;
 }

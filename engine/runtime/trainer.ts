@@ -446,6 +446,11 @@ export class Trainer {
     if (this.fastSteps) this.fastSteps = new Map();
   }
 
+  /** The recorder the generated steps write into (see recordInto), or null. */
+  get stepRecorder(): StepRecorder | null {
+    return this.recorder;
+  }
+
   /** Continues the step started at event `start` one event at a time from its event `pos`, to the step's end. */
   private resumeAt(start: number, pos: number, beforeUpdate: (() => void) | undefined): true {
     // Before the backward pass the gradients are still the zeros the step's first event left (it skipped that fill).
