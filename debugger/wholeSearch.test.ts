@@ -290,3 +290,46 @@ test('Reverse Continue finds a breakpoint on gradients a clip then scaled down, 
   assert.deepEqual(whole, await landing(false));
   assert.deepEqual([whole.reason, whole.location.step, whole.location.phase], ['breakpoint', 38, 'backward']);
 });
+
+test('With the doctor watching, a search taking steps whole leaves what it then records as the event search does', async () => {
+  /** Paused at step 60's clip (the doctor has its row open), a tensor search back, then on to the end. */
+  const run = async (whole: boolean) => {
+    let finished: WorkerToHost | null = null,
+      waiting: ((m: WorkerToHost) => void) | null = null;
+    const { r } = drivenRun();
+    const post = (m: WorkerToHost) => {
+      if (m.kind === 'finished') finished = m;
+      if ((m.kind === 'stopped' || m.kind === 'finished') && waiting) waiting(m);
+    };
+    const run = new (r.constructor as new (p: typeof post) => typeof r)(post);
+    run.searchWhole = whole;
+    const send = (msg: HostToWorker) =>
+      new Promise<WorkerToHost>((resolve) => {
+        waiting = resolve;
+        run.handle(msg);
+      });
+    await send({
+      kind: 'start',
+      fileName: 'ws.nnet',
+      source: source(''),
+      debug: true,
+      doctor: true,
+      stopOnEntry: false,
+      breakpoints: [{ id: 1, nodes: [0], phases: ['backward'], condition: 'step >= 60' }],
+      exceptionFilters: [],
+      historyBytes: 1 << 20,
+    });
+    await send({ kind: 'step', step: 'over' }); // the clip
+    const cond = 'max(h1.a) > 0.5 && step < 20';
+    run.handle({ kind: 'setBreakpoints', breakpoints: [{ id: 2, nodes: [0], condition: cond }] });
+    const landed = await send({ kind: 'reverseContinue' });
+    run.handle({ kind: 'setBreakpoints', breakpoints: [] });
+    await send({ kind: 'continue' });
+    assert.ok(finished);
+    // All but the measured speeds.
+    return JSON.parse(JSON.stringify({ landed, finished }, (k, v: unknown) => (k === 'stepsPerSecond' ? 0 : v)));
+  };
+  const whole = await run(true);
+  assert.deepEqual(whole, await run(false));
+  assert.deepEqual([whole.landed.reason, whole.landed.location.step], ['breakpoint', 18]);
+});
