@@ -298,11 +298,12 @@ export class TrainingRun {
     const checks = rules?.stepChecks,
       stepBps = checks?.bps === true ? rules : null,
       stepFilters = checks?.filters === true ? rules : null;
-    // Where nothing else reads the gradients inside a step taken event by event (no stepping, no doctor; the
-    // exception filters read activations and statistics, and conditions only gradients computed already, see
-    // EventState), its start leaves their zeroing to its backward events (Trainer.advance `unwatched`); a stop, a
+    // Where nothing else reads the gradients inside a step taken event by event (no stepping; the exception filters
+    // read activations and statistics, conditions only gradients computed already, see EventState, and the doctor's
+    // hooks activations at forward events and gradients from the clip event on, after every backward event has
+    // written them), its start leaves their zeroing to its backward events (Trainer.advance `unwatched`); a stop, a
     // failure or an edit made again settles them first.
-    const unwatched = !stepping && doctor === null;
+    const unwatched = !stepping;
     /** A step taken again event by event (an exception filter or a NaN in it: its events say where they stop). */
     let redo = -1;
     // The next Set Value to make again on the way (after a rewind to before it): no whole step may pass over it.
