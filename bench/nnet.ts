@@ -74,6 +74,11 @@ export const RUN_MODES = {
   /** The Train command's run loop (no debugger) without the doctor, which the extension's Train also runs: progress only. */
   train: { debug: false, historyBytes: 0, exceptionFilters: [] },
   /**
+   * The Train command's run loop with the training doctor, as the extension's Train runs it: what debug+doctor is
+   * judged against (the debugger's own share with the doctor on; the doctor's own cost has its budget in doctorCost.ts).
+   */
+  'train+doctor': { debug: false, historyBytes: 0, exceptionFilters: [], doctor: true },
+  /**
    * Debug session with its defaults but without the doctor (which the extension's sessions run, see debug+doctor):
    * breakpoint checks, 256 MB of rewind history, no exception filter.
    */
@@ -125,8 +130,9 @@ export interface Overhead {
    * Per run mode: samples per CPU second through TrainingRun, the median over the pairs of (CPU time per step ÷ the
    * bare loop's CPU time per step in the same pair − 1), in %, with the middle half of the pairs (`spreadPct`, 25th
    * and 75th percentile), and the same median against the Train command's run loop (`vsTrainPct`, what a user
-   * compares a debug session with); `capped` when a run was stopped after its time cap; or why the mode could not
-   * be measured.
+   * compares a debug session with) and, for a debug mode with the doctor, against the Train command's with the doctor
+   * (`vsTrainDoctorPct`: the debugger's own share with the doctor on; absent from runs before train+doctor was
+   * measured); `capped` when a run was stopped after its time cap; or why the mode could not be measured.
    */
   readonly modes: Record<
     RunMode,
@@ -135,6 +141,7 @@ export interface Overhead {
         readonly overheadPct: number;
         readonly spreadPct: readonly [number, number];
         readonly vsTrainPct: number;
+        readonly vsTrainDoctorPct?: number;
         readonly capped: boolean;
       }
     | { readonly reason: string }
@@ -301,7 +308,9 @@ export async function measureOverhead(
   const bares = [...pairs.values()].flat().map((p) => p.bare);
   const bareRate = (net.batch * bares.reduce((s, b) => s + b.steps, 0)) / bares.reduce((s, b) => s + b.seconds, 0);
   const costs = (m: RunMode) => pairs.get(m)!.map((p) => perStep(p.run) / perStep(p.bare) - 1);
-  const trainCost = pairs.get('train')?.length ? quantile(costs('train'), 0.5) : NaN;
+  const medianCost = (m: RunMode) => (pairs.get(m)?.length ? quantile(costs(m), 0.5) : NaN);
+  const trainCost = medianCost('train'),
+    trainDoctorCost = medianCost('train+doctor');
   // Enough epochs that training lasts well past seven pauses.
   const pauseLatencyMs = await pauseLatency(
     specOf(net, data, Math.max(1, Math.ceil((20 * speed.samplesPerSec) / net.batch / BATCHES))).source,
@@ -326,6 +335,9 @@ export async function measureOverhead(
             overheadPct: 100 * median,
             spreadPct: [100 * quantile(c, 0.25), 100 * quantile(c, 0.75)],
             vsTrainPct: 100 * ((1 + median) / (1 + trainCost) - 1),
+            ...(m !== 'train+doctor' && 'doctor' in RUN_MODES[m] && RUN_MODES[m].debug
+              ? { vsTrainDoctorPct: 100 * ((1 + median) / (1 + trainDoctorCost) - 1) }
+              : {}),
             capped: runs.some((t) => t.capped),
           },
         ];

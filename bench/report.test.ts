@@ -109,6 +109,36 @@ test('a run from before the searching Reverse Continue was measured shows that t
   assert.equal(rows.find((t) => t.target.startsWith('N5 Reverse Continue latency, no breakpoint'))?.standing, 'PASS');
 });
 
+test('the debugger with the doctor on is judged against Train with the doctor; a run without train+doctor has no row', () => {
+  const o = fixture.instrumentationOverhead!.N1;
+  assert.ok(o.status === 'ok');
+  const target = 'N1 debugger overhead with the doctor on (debug+doctor vs train+doctor)';
+  const withModes = (modes: Record<string, unknown>) =>
+    targetsOf({
+      ...fixture,
+      instrumentationOverhead: { N1: { ...o, modes: { ...o.modes, ...modes } as typeof o.modes } },
+    });
+  const trained = { samplesPerSec: 2300000, overheadPct: 12, vsTrainPct: 8, capped: false };
+  const debugged = (vsTrainDoctorPct: number) => ({ ...o.modes['debug+doctor'], vsTrainDoctorPct });
+  const over = withModes({ 'train+doctor': trained, 'debug+doctor': debugged(16.1) }).find((t) => t.target === target);
+  assert.deepEqual(over, {
+    target,
+    goal: '≤ 10%',
+    measured: '+16.1% (vs bare: debug+doctor +30.0%, train+doctor +12.0%)',
+    standing: 'FAIL',
+  });
+  const within = withModes({ 'train+doctor': trained, 'debug+doctor': debugged(4) }).find((t) => t.target === target);
+  assert.equal(within?.standing, 'PASS');
+  // Train with the doctor that could not be measured, or a debug+doctor from before the field: not measured.
+  const failed = withModes({ 'train+doctor': { reason: 'it stops' } }).find((t) => t.target === target);
+  assert.deepEqual([failed?.standing, failed?.measured], ['n/a', 'not measured (train+doctor: it stops)']);
+  const older = withModes({ 'train+doctor': trained }).find((t) => t.target === target);
+  assert.deepEqual([older?.standing, older?.measured], ['n/a', 'not measured']);
+  // The fixture's run measured no train+doctor: no row, and its other rows as they were.
+  assert.ok(!targetsOf(fixture).some((t) => t.target === target));
+  assert.ok(renderReport(fixture).includes('N1 debugger overhead vs bare'));
+});
+
 test('the page is self-contained: one SVG per network, the targets table, text escaped', () => {
   const html = renderReport(fixture);
   assert.equal((html.match(/<svg /g) ?? []).length, 2);

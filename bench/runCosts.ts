@@ -31,7 +31,7 @@ function perNet(flag: string, net: string, opts: BenchOptions): string[] {
 export function overheadSection(opts: BenchOptions): Record<string, Overheadish> {
   const overhead: Record<string, Overheadish> = {};
   console.log(
-    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated; each side after a full garbage collection, as a session's own worker starts without other runs' garbage), median of ${opts.reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated; each side after a full garbage collection, as a session's own worker starts without other runs' garbage), median of ${opts.reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; train+doctor = with it, as the extension's Train runs (debug+doctor is judged against it: the debugger's own share with the doctor on, ≤ 10%); debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
   );
   const rows: string[][] = [];
   const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
@@ -44,12 +44,12 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
             n,
             fmt(o.bareSamplesPerSec),
             ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
-              const r = o.modes[m];
+              const r = o.modes[m] as Overhead['modes'][RunMode] | undefined;
+              if (!r) return 'n/a';
               if ('reason' in r) return `n/a (${r.reason})`;
-              const vsTrain =
-                m === 'train' || typeof r.vsTrainPct !== 'number' || Number.isNaN(r.vsTrainPct)
-                  ? ''
-                  : ` / ${pct(r.vsTrainPct)}`;
+              // A debug mode with the doctor against Train with the doctor (see header).
+              const vs = 'vsTrainDoctorPct' in r ? r.vsTrainDoctorPct : r.vsTrainPct;
+              const vsTrain = m === 'train' || typeof vs !== 'number' || Number.isNaN(vs) ? '' : ` / ${pct(vs)}`;
               return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
             }),
             `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`,
@@ -62,7 +62,13 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
       [
         'net',
         'bare samples/s',
-        ...Object.keys(RUN_MODES).map((m) => (m === 'train' ? 'train (vs bare)' : `${m} (vs bare / vs train)`)),
+        ...Object.keys(RUN_MODES).map((m) =>
+          m === 'train'
+            ? 'train (vs bare)'
+            : m === 'debug+doctor'
+              ? `${m} (vs bare / vs train+doctor)`
+              : `${m} (vs bare / vs train)`,
+        ),
         'pause ms',
       ],
       rows,
