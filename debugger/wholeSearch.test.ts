@@ -10,8 +10,9 @@ import { evaluateCondition, compile } from '../engine/expr/evaluate';
 import { NotComputedError, type ExprScope } from '../engine/expr/values';
 import { parseNnet } from '../engine/language/parser';
 import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
-import type { BreakpointSpec, HostToWorker, WorkerToHost } from './protocol';
+import type { HostToWorker, WorkerToHost } from './protocol';
 import { trainerScope } from './scope';
+import { prng, randomBreakpoints, searchTrial, seen as see } from './searchTesting';
 import { drivenRun } from './testing';
 
 /** 7 rows in batches of 3 (each epoch's third step has a batch of 1); `clip` a train line or ''. */
@@ -37,18 +38,6 @@ train
   optimizer adam lr=0.05
 ${clip}  seed 3
 `;
-
-/** A small seeded generator (mulberry32), so a failing trial can be run again. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random condition reading tensors of every kind (and some scalars); some throw, at some events or at all. */
 function condition(rnd: () => number): string | undefined {
@@ -81,46 +70,14 @@ function condition(rnd: () => number): string | undefined {
   return pool[Math.floor(rnd() * pool.length)]();
 }
 
-/** Random breakpoints: nodes, phases, a condition, sometimes a hit condition or a log message. */
-function breakpoints(rnd: () => number, firstId: number): BreakpointSpec[] {
-  const out: BreakpointSpec[] = [];
-  const n = 1 + Math.floor(rnd() * 2);
-  for (let i = 0; i < n; i++) {
-    const nodes = [0, 1, 2].filter(() => rnd() < 0.5);
-    const phases = [[], ['forward'], ['backward'], ['forward', 'backward'], undefined][Math.floor(rnd() * 5)] as
-      BreakpointSpec['phases'] | undefined;
-    const hitCondition = [undefined, undefined, undefined, '>= 1', '== 3', '% 2', '> 1000'][Math.floor(rnd() * 7)];
-    out.push({
-      id: firstId + i,
-      nodes: nodes.length ? nodes : [1],
-      condition: condition(rnd),
-      ...(phases ? { phases } : {}),
-      ...(hitCondition ? { hitCondition } : {}),
-      ...(rnd() < 0.15 ? { logMessage: 'a {max(h1.a)}' } : {}),
-    });
-  }
-  return out;
-}
-
-/** What a client sees of a stop and of some values there (the progress's rate aside). */
-async function seen(stop: WorkerToHost, send: (msg: HostToWorker) => Promise<WorkerToHost>) {
-  assert.ok(stop.kind === 'stopped', JSON.stringify(stop).slice(0, 300));
-  const { progress, tensors, ...rest } = stop;
-  const values = [];
-  for (const expression of ['step', 'phase', 'layer', 'loss', 'h1.W', 'h2.a', 'out.b.grad'])
-    values.push(await send({ kind: 'evaluate', id: values.length + 1, expression }));
-  return {
-    ...rest,
-    progress: [progress.step, progress.epoch, progress.loss, progress.gradNormBeforeClip],
-    tensors: tensors.map((x) => [x.path, x.values && Array.from(x.values)]),
-    values,
-  };
-}
+/** What a client sees of a stop and of some values there. */
+const EXPRESSIONS = ['step', 'phase', 'layer', 'loss', 'h1.W', 'h2.a', 'out.b.grad'];
+const seen = (stop: WorkerToHost, send: (msg: HostToWorker) => Promise<WorkerToHost>) => see(stop, send, EXPRESSIONS);
 
 /**
- * One trial (its script drawn from `seed`): a session stopped at a random event, maybe edited, run on and stepped
- * back and forward, then Reverse Continue twice with random breakpoints, replaying either whole steps where it can
- * (`whole`) or every event. What the client saw at each stop, and the steps the searches took whole.
+ * One trial (its script drawn from `seed`, see searchTrial), with a clip drawn first: Reverse Continue twice with
+ * random breakpoints, replaying either whole steps where it can (`whole`) or every event. What the client saw at each
+ * stop, and the steps the searches took whole.
  */
 async function trial(seed: number, whole: boolean) {
   const rnd = prng(seed);
@@ -128,60 +85,16 @@ async function trial(seed: number, whole: boolean) {
   const { r, send } = drivenRun();
   r.searchWhole = whole;
   r.searchByRecord = rnd() < 0.5;
-  const at = 20 + Math.floor(rnd() * 150);
-  const stopAt: BreakpointSpec = {
-    id: 1,
-    nodes: [Math.floor(rnd() * 3)],
-    phases: [rnd() < 0.5 ? 'forward' : 'backward'],
-    condition: `step >= ${at}`,
-  };
-  const views = [];
-  const first = await send({
-    kind: 'start',
+  const { views, counted, random } = await searchTrial(rnd, {
+    r,
+    send,
     fileName: 'ws.nnet',
     source: source(clip),
-    debug: true,
-    stopOnEntry: false,
-    breakpoints: [stopAt],
-    exceptionFilters: [],
-    historyBytes: rnd() < 0.3 ? 1 << 14 : 1 << 20,
+    expressions: EXPRESSIONS,
+    breakpoints: (rnd) => randomBreakpoints(rnd, 10, condition, 'a {max(h1.a)}'),
+    counted: 'advanceStep',
   });
-  views.push(await seen(first, send));
-  const random = breakpoints(rnd, 10);
-  if (rnd() < 0.4) for (let i = Math.floor(rnd() * 12); i >= 0; i--) await send({ kind: 'step', step: 'back' });
-  if (rnd() < 0.5) {
-    const [path, value] = [
-      ['lr', '0.02'],
-      ['h1.W[0][0]', '0.3'],
-      ['out.b[0]', '-0.1'],
-    ][Math.floor(rnd() * 3)];
-    await send({ kind: 'setValue', id: 100, path, value });
-  }
-  if (rnd() < 0.6) {
-    // Run on with the random breakpoints set (they count their hits), to a later step or their first stop.
-    r.handle({ kind: 'setBreakpoints', breakpoints: [{ ...stopAt, condition: `step >= ${at + 5}` }, ...random] });
-    views.push(await seen(await send({ kind: 'continue' }), send));
-  }
-  if (rnd() < 0.4) {
-    let stop: WorkerToHost | null = null;
-    for (let i = Math.floor(rnd() * 8); i >= 0; i--) stop = await send({ kind: 'step', step: 'back' });
-    for (let i = Math.floor(rnd() * 5); i >= 0; i--) stop = await send({ kind: 'step', step: 'over' });
-    views.push(await seen(stop!, send));
-  }
-  r.handle({ kind: 'setBreakpoints', breakpoints: random });
-  const advanceStep = Trainer.prototype.advanceStep;
-  let wholeSteps = 0;
-  Trainer.prototype.advanceStep = function (this: Trainer, ...args: Parameters<Trainer['advanceStep']>) {
-    wholeSteps++;
-    return advanceStep.apply(this, args);
-  };
-  try {
-    for (let i = 0; i < 2; i++) views.push(await seen(await send({ kind: 'reverseContinue' }), send));
-  } finally {
-    Trainer.prototype.advanceStep = advanceStep;
-  }
-  r.handle({ kind: 'stop' });
-  return { views, wholeSteps, random, clip };
+  return { views, wholeSteps: counted, random, clip };
 }
 
 test('Reverse Continue replaying whole steps lands, stop for stop, where the search replaying every event lands', async () => {
