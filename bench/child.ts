@@ -1,6 +1,7 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N [--modes debug,train] …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
-// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --seconds S --warmup W --reps R`, or
+// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --side bare|doctor --seconds S --warmup W
+// [--steps K]` (one side of bench/doctorCost.ts), or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
 // `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
 // `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts).
@@ -12,7 +13,7 @@ import { measureOverhead, nnetRunner, unsupported, type RunMode } from './nnet';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
-import { measureDoctorCost } from './doctorCost';
+import { DOCTOR_SIDES, measureDoctorSide, type DoctorSide } from './doctorCost';
 import { measureProbeCost } from './probeCost';
 import { measurePyTorch } from './pytorch';
 import { measureOpenBlas } from './openblas';
@@ -78,7 +79,10 @@ async function main(): Promise<unknown> {
   if (process.argv.includes('--doctor-cost')) {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why };
-    return { status: 'ok', ...measureDoctorCost(id, seconds, warmup, Number(arg('reps', '3'))) };
+    const side = arg('side') as DoctorSide;
+    if (!(side in DOCTOR_SIDES)) throw new Error(`unknown --side ${side}`);
+    const steps = Number(arg('steps', '0'));
+    return { status: 'ok', ...(await measureDoctorSide(id, side, seconds, warmup, steps || undefined)) };
   }
   if (process.argv.includes('--net-kernels')) return { status: 'ok', ...measureNetKernels(net, seconds) };
   if (process.argv.includes('--rewind-latency')) return { status: 'ok', ...(await measureRewindLatency(net, seconds)) };

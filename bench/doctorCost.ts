@@ -1,123 +1,127 @@
-// What the training doctor costs training: N1–N5 with the bare Trainer loop and with every rule of the doctor
-// watching, in one process, interleaved in short pairs of equal step counts (A B, B A, …), each timed in CPU time.
-// Both sides train as the worker's run loop does where nothing stops: in whole steps (Trainer.advanceStep), the
-// doctor's observed whole (DoctorStops.advanceStep) wherever it can observe them so. The budget is 5 % of training
-// time (issue 14). Run by `npm run bench` (bench/child.ts --doctor-cost, one network per fresh process; skip with
-// --no-doctor).
+// What the training doctor costs training: each network trained as the Train command trains it (the worker's run
+// loop, TrainingRun, bench/nnet.ts's `train` and `train+doctor` modes), each run in a fresh process, the two sides
+// interleaved across processes (A B, B A, …), each timed in CPU time. The budget is 5 % of training time (issue 14).
+// Run by `npm run bench` (bench/runCosts.ts spawns bench/child.ts --doctor-cost per side; skip with --no-doctor).
+//
+// Why fresh processes and the run loop: this bench used to time the bare Trainer loop against a doctored loop of its
+// own in one process, in short interleaved pairs. The two loops then shared V8's JIT state, inline caches and
+// feedback: the doctored loop's code made the shared step code slower for the bare one too (or the reverse), so the
+// pairs' difference was not what a user pays. On N1 it said 10.7 % while the Train command's own loop with and
+// without the doctor, each in a fresh process, paid +19.5 % (and +21 % for that same doctored loop run alone in a
+// fresh process); on N4 4 % against +13 %. A user's Train runs in a fresh worker with the doctor on or off, never
+// both: so does each side here.
 
-import { DoctorStops } from '../debugger/doctorStops';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
-import { LIMITS } from '../engine/language/spec';
-import { Trainer } from '../engine/runtime/trainer';
-import { NETWORKS, makeData, type NetId } from './networks';
-import { nnetRunner, specOf } from './nnet';
-import type { Runner } from './runner';
+import { BATCHES, NETWORKS, makeData, type NetId } from './networks';
+import { collectGarbage, nnetRunner, specOf, throughRun, type RunMode, type RunTiming } from './nnet';
+import { time } from './runner';
+
+/** The two sides: the Train command's run loop without the doctor, and with every rule of it watching. */
+export const DOCTOR_SIDES = { bare: 'train', doctor: 'train+doctor' } as const satisfies Record<string, RunMode>;
+export type DoctorSide = keyof typeof DOCTOR_SIDES;
+
+/** One side's timed run in its own process: CPU seconds from 'started' to 'finished', and the steps it took. */
+export type SideTiming = RunTiming;
 
 /**
- * The Trainer loop with the doctor of a run watching (DoctorStops, as the worker's run loop has it), stepping as the
- * run loop steps with nothing to stop on: a step the doctor can observe whole is taken whole, another event by event.
+ * Steps a run of about `target` steps takes: a whole number of epochs and of the doctor's sampling periods (the update
+ * rules measure a burst of steps every `updateSamplePeriod`), so that a short run (N5's ~40 steps) pays the measured
+ * share of steps a long one pays, not the burst at step 0 over a fraction of a period.
  */
-function doctoredRunner(id: NetId): Runner {
+export function runSteps(target: number): number {
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a),
+    p = DEFAULT_THRESHOLDS.updateSamplePeriod,
+    unit = (BATCHES * p) / gcd(BATCHES, p);
+  return Math.max(1, Math.ceil(target / unit)) * unit;
+}
+
+/**
+ * One side of network `id` in this (fresh) process: a warm-up run of the same side of about `warmup` seconds, a full
+ * garbage collection, then one timed run of `steps` optimizer steps (runSteps), or, when `steps` is not given, of
+ * about `seconds` judged from the bare trainer's speed during the warm-up (the first process of a network picks it;
+ * the others are given it, so every run takes the same steps and pays the same periodic checks). A run longer than
+ * max(4·seconds, 5 s) of wall time is stopped there and measured on the steps it did.
+ */
+export async function measureDoctorSide(
+  id: NetId,
+  side: DoctorSide,
+  seconds: number,
+  warmup: number,
+  steps?: number,
+): Promise<SideTiming> {
   const net = NETWORKS[id],
-    { spec, source } = specOf(net, makeData(net), LIMITS.maxEpochs);
-  const t = new Trainer(spec);
-  const d = new DoctorStops(t, source);
-  const step = () => {
-    if (d.canTakeWhole) {
-      if (!d.advanceStep(null)) throw new Error('ran out of epochs');
-      return;
-    }
-    for (const s = t.step; t.step === s;) {
-      const ev = t.advance();
-      if (!ev) throw new Error('ran out of epochs');
-      d.observe(ev);
-    }
-  };
-  const advance = (k: number) => {
-    for (let i = 0; i < k; i++) step();
-  };
-  return { samplesPerStep: net.batch, run: advance, sync() {}, loss: () => (advance(1), t.loss) };
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/**
- * Seconds of CPU this process spent: on a machine shared with other jobs, the wall clock of a run also counts the
- * time it waited for a core, which differs between two runs far more than the doctor costs.
- */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/** CPU seconds that `k` steps of `r` take. */
-function timed(r: Runner, k: number): number {
-  const t0 = cpuSeconds();
-  r.run(k);
-  return cpuSeconds() - t0;
+    data = makeData(net),
+    mode = DOCTOR_SIDES[side];
+  if (!steps) {
+    const speed = time(nnetRunner(net, data), Math.max(0.1, warmup / 2), warmup / 2);
+    steps = runSteps((speed.samplesPerSec / net.batch) * seconds);
+  }
+  const epochs = Math.max(1, Math.round(steps / BATCHES)),
+    cap = Math.max(4 * seconds, 5);
+  // The warm-up: about `warmup` seconds of the same side (an eighth of the run at least), so the JIT has compiled
+  // what this side runs before the clock starts, as the overhead bench warms each mode.
+  const warmEpochs = Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));
+  await throughRun(specOf(net, data, warmEpochs).source, mode, cap);
+  collectGarbage();
+  return throughRun(specOf(net, data, epochs).source, mode, cap);
 }
 
 /** The doctor's cost on one network: samples per CPU second bare and watched, and the added time in percent. */
 export interface DoctorCost {
   readonly bare: number;
   readonly doctor: number;
-  /** Median over the pairs of (doctor's time ÷ bare time − 1), in percent: what the doctor adds to training time. */
+  /** Median over the pairs of (doctor's time per step ÷ bare time per step − 1), in percent: what the doctor adds. */
   readonly costPct: number;
   /** The middle half of the pairs' costs (25th and 75th percentile), in percent: how far to trust the median. */
   readonly spreadPct: readonly [number, number];
-  /** Pairs measured, and optimizer steps per side of each. */
+  /** Pairs measured (each a bare and a doctored process), and optimizer steps per side of each. */
   readonly pairs: number;
   readonly stepsPerPair: number;
+  /**
+   * CPU µs per step of each process, in the order they ran, when each side ran in fresh processes through the run
+   * loop (absent from runs of the older same-process bench).
+   */
+  readonly usPerStep?: { readonly bare: readonly number[]; readonly doctor: readonly number[] };
+}
+
+/** A quantile of `xs` (the element at ⌊q·n⌋ of the sorted values, the upper median for q = ½ and even n). */
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
 /**
- * Measures network `id` bare and with the doctor for about `seconds` × `reps` CPU seconds per side, after `warmup`
- * seconds each. Both trainers run the same number of steps in every pair, a whole number of the doctor's sampling
- * period (the update rules measure a burst of steps every `updateSamplePeriod`), so every pair pays the same share
- * of the periodic checks; at least `reps` pairs, each ~0.1 s per side or one period, whichever is longer.
+ * The cost from `pairs` of one bare and one doctored process each (whichever ran first), for a network of `batch`
+ * samples per step: per pair the doctored run's CPU time per step against the bare one's, median and middle half
+ * over the pairs; the rates over all the runs of a side.
  */
-export function measureDoctorCost(id: NetId, seconds: number, warmup: number, reps: number): DoctorCost {
-  const net = NETWORKS[id],
-    bare = nnetRunner(net, makeData(net)), // whole steps, as the run loop takes them without the doctor
-    doc = doctoredRunner(id),
-    period = DEFAULT_THRESHOLDS.updateSamplePeriod;
-  // Warm both up by whole periods (so they stay in step), and learn how long one period takes.
-  let periods = 0,
-    spent = 0;
-  while (spent < warmup || periods < 2) {
-    spent += timed(bare, period);
-    timed(doc, period);
-    periods++;
-  }
-  const perPeriod = spent / periods,
-    k = Math.max(1, Math.round(0.1 / perPeriod)),
-    pairs = Math.max(reps, Math.round((seconds * reps) / (k * perPeriod))),
-    steps = k * period;
-  const costs: number[] = [];
-  let bareTime = 0,
-    docTime = 0;
-  for (let p = 0; p < pairs; p++) {
-    // A B, B A, …: neither side always runs first (the caches and the machine's load drift).
-    let tb: number, td: number;
-    if (p % 2) {
-      td = timed(doc, steps);
-      tb = timed(bare, steps);
-    } else {
-      tb = timed(bare, steps);
-      td = timed(doc, steps);
-    }
-    bareTime += tb;
-    docTime += td;
-    costs.push(100 * (td / tb - 1));
-  }
-  const sorted = [...costs].sort((a, b) => a - b),
-    at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+export function doctorCostOf(
+  batch: number,
+  pairs: readonly { readonly bare: SideTiming; readonly doctor: SideTiming }[],
+): DoctorCost {
+  if (!pairs.length) throw new Error('no pairs measured');
+  const perStep = (t: SideTiming) => t.seconds / Math.max(1, t.steps),
+    rate = (ts: readonly SideTiming[]) =>
+      (batch * ts.reduce((s, t) => s + t.steps, 0)) / ts.reduce((s, t) => s + t.seconds, 0);
+  const costs = pairs.map((p) => 100 * (perStep(p.doctor) / perStep(p.bare) - 1));
   return {
-    bare: (pairs * steps * net.batch) / bareTime,
-    doctor: (pairs * steps * net.batch) / docTime,
-    costPct: median(costs),
-    spreadPct: [at(0.25), at(0.75)],
-    pairs,
-    stepsPerPair: steps,
+    bare: rate(pairs.map((p) => p.bare)),
+    doctor: rate(pairs.map((p) => p.doctor)),
+    costPct: quantile(costs, 0.5),
+    spreadPct: [quantile(costs, 0.25), quantile(costs, 0.75)],
+    pairs: pairs.length,
+    stepsPerPair: pairs[0].bare.steps,
+    usPerStep: {
+      bare: pairs.map((p) => 1e6 * perStep(p.bare)),
+      doctor: pairs.map((p) => 1e6 * perStep(p.doctor)),
+    },
   };
+}
+
+/**
+ * The order of `reps` pairs' processes: A B, B A, A B, … (bare first in even pairs), so neither side always runs
+ * first while the machine's load drifts; the very first is bare, which picks the step count for all.
+ */
+export function doctorSideOrder(reps: number): DoctorSide[][] {
+  return Array.from({ length: reps }, (_, p) => (p % 2 ? ['doctor', 'bare'] : ['bare', 'doctor']));
 }

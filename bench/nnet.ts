@@ -166,7 +166,7 @@ function cpuSeconds(): number {
  * own worker never pays. N4 with every filter after a doctor run: median +11.5 % (−8…+17 over 8 pairs) without it,
  * +3.6 % (1.3…4.9, one pair 14) with it. A side still pays for collecting what it allocates while it runs.
  */
-const collectGarbage: () => void = (() => {
+export const collectGarbage: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as () => void;
 })();
@@ -201,7 +201,7 @@ function pauseLatency(source: string): Promise<{ median: number; max: number }> 
 }
 
 /** One timed run: CPU seconds, and the optimizer steps it did. */
-interface RunTiming {
+export interface RunTiming {
   readonly seconds: number;
   readonly steps: number;
   readonly capped: boolean;
@@ -213,7 +213,7 @@ interface RunTiming {
  * after `capSeconds` of wall time a Stop ends it early. Rejects when the run stops (an exception filter that fires)
  * or fails.
  */
-function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<RunTiming> {
+export function throughRun(source: string, mode: RunMode, capSeconds: number): Promise<RunTiming> {
   return new Promise((resolve, reject) => {
     let c0 = 0,
       capped = false;

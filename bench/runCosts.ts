@@ -1,8 +1,9 @@
 // The costs of watching training that `npm run bench` measures, each network in a fresh child and printed as a table:
 // the debugger's run loop against the bare engine in every mode (bench/nnet.ts) and the training doctor's
-// (bench/doctorCost.ts).
+// (bench/doctorCost.ts: one fresh child per side, interleaved).
 
-import type { DoctorCost } from './doctorCost';
+import { doctorCostOf, doctorSideOrder, type DoctorCost, type SideTiming } from './doctorCost';
+import { NETWORKS, type NetId } from './networks';
 import { RUN_MODES, type Overhead, type RunMode } from './nnet';
 import type { BenchOptions } from './runOptions';
 import { child, fmt, table } from './runPrint';
@@ -84,15 +85,36 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
   return overhead;
 }
 
+/**
+ * One network's doctor cost: `opts.reps` pairs of fresh processes, one per side (bench/doctorCost.ts), in the order
+ * A B, B A, …; the first (bare) picks the step count every other run takes. The first process that cannot measure
+ * says why for the network.
+ */
+function doctorCostOfNet(n: string, opts: BenchOptions): DoctorCostish {
+  const pairs: { bare: SideTiming; doctor: SideTiming }[] = [];
+  let steps = 0;
+  for (const order of doctorSideOrder(opts.reps)) {
+    const pair: Partial<Record<'bare' | 'doctor', SideTiming>> = {};
+    for (const side of order) {
+      const args = ['--doctor-cost', '--net', n, '--side', side, '--seconds', String(opts.seconds)];
+      args.push('--warmup', String(opts.warmup), ...(steps ? ['--steps', String(steps)] : []));
+      const r = child(args) as ({ status: 'ok' } & SideTiming) | { status: 'n/a'; reason: string };
+      if (r.status !== 'ok') return r;
+      steps ||= r.steps;
+      pair[side] = { seconds: r.seconds, steps: r.steps, capped: r.capped };
+    }
+    pairs.push({ bare: pair.bare!, doctor: pair.doctor! });
+  }
+  return { status: 'ok', ...doctorCostOf(NETWORKS[n as NetId].batch, pairs) };
+}
+
 /** The training doctor's cost per network of `opts.nets`, printed. */
 export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCostish> {
   const doctor: Record<string, DoctorCostish> = {};
   console.log(
-    `\nTraining doctor cost: the bare trainer against the trainer with every doctor rule watching, both in whole steps as the run loop takes them (the doctor observing each whole), in one process, interleaved in pairs of equal step counts (whole sampling periods), ~${opts.seconds * opts.reps} CPU s per side; cost = the time the doctor adds to training, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
+    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network interleaved (A B, B A, …), equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
   );
-  for (const n of opts.nets) {
-    doctor[n] = child(perNet('--doctor-cost', n, opts)) as DoctorCostish;
-  }
+  for (const n of opts.nets) doctor[n] = doctorCostOfNet(n, opts);
   console.log(
     table(
       ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'pairs × steps'],

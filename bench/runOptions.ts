@@ -20,8 +20,8 @@ of the debugger's run loop. Options:
                  same network in C on OpenBLAS sgemm, the machine's limit, plus its sgemm peak (bench/openblas.ts;
                  n/a without gcc and libopenblas-dev)
   --no-overhead  skip the run-loop overhead measurement
-  --no-doctor    skip the training doctor's cost: the bare trainer against the trainer with every rule watching,
-                 interleaved in CPU-timed pairs in one fresh process per network (bench/doctorCost.ts; goal ≤ 5 %)
+  --no-doctor    skip the training doctor's cost: the Train command's run loop without and with it, each run in a fresh process, interleaved pairs
+                 of processes, CPU time (bench/doctorCost.ts; goal ≤ 5 %)
   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; \`npm run
                  build\` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
