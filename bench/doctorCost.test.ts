@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
-import { DOCTOR_SIDES, doctorCostOf, doctorSideOrder, measureDoctorSide, runSteps } from './doctorCost';
+import { DOCTOR_SIDES, doctorCostOf, doctorSideOrder, measureDoctorSide, runSteps, steadyPerStep } from './doctorCost';
 import { BATCHES } from './networks';
 import { RUN_MODES } from './nnet';
 
@@ -47,6 +47,22 @@ test('the cost is the median over the pairs of time per step, with the middle ha
     [1100, 1300, 1200],
   );
   assert.throws(() => doctorCostOf(4, []));
+});
+
+test('the steady rate runs from the first progress mark at a quarter of the run to the last one', () => {
+  // 1000 steps in 1.5 s, of which 0.3 s at the start and 0.2 s at the end: 1 ms a step between the marks.
+  const marks = [0.35, 50, 0.5, 200, 0.55, 250, 1.1, 800, 1.3, 1000];
+  assert.ok(Math.abs(steadyPerStep({ seconds: 1.5, steps: 1000, capped: false, marks }) - 1e-3) < 1e-12);
+  // Marks spanning less than a quarter of the run, or none: the whole run's mean.
+  assert.equal(steadyPerStep({ seconds: 1.5, steps: 1000, capped: false, marks: [1.2, 900, 1.3, 1000] }), 1.5e-3);
+  assert.equal(steadyPerStep({ seconds: 1.5, steps: 1000, capped: false }), 1.5e-3);
+  // The cost from the steady rates, the whole runs' beside it, and what the doctor adds once per run.
+  const bare = { seconds: 1.2, steps: 1000, capped: false, marks: [0.3, 250, 1.05, 1000] }, // 1 ms a step, 0.2 s once
+    doctor = { seconds: 1.5, steps: 1000, capped: false, marks: [0.4, 250, 1.225, 1000] }; // 1.1 ms, 0.4 s once
+  const c = doctorCostOf(4, [{ bare, doctor }]);
+  assert.ok(Math.abs(c.costPct - 10) < 1e-9, String(c.costPct));
+  assert.ok(Math.abs(c.wholeRunPct! - 25) < 1e-9, String(c.wholeRunPct));
+  assert.ok(Math.abs(c.onceMs! - 200) < 1e-6, String(c.onceMs));
 });
 
 test('each side trains the steps it is given through the run loop, the doctored one with the doctor', async () => {

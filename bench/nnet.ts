@@ -205,6 +205,11 @@ export interface RunTiming {
   readonly seconds: number;
   readonly steps: number;
   readonly capped: boolean;
+  /**
+   * Through the run loop: at each progress message, CPU seconds since 'started' and the step reached, flat
+   * ([s0, step0, s1, step1, …]): the steady rate between them leaves out the run's start and end (bench/doctorCost.ts).
+   */
+  readonly marks?: readonly number[];
 }
 
 /**
@@ -218,14 +223,16 @@ export function throughRun(source: string, mode: RunMode, capSeconds: number): P
     let c0 = 0,
       capped = false;
     let stoppedBy: string | null = null;
+    const marks: number[] = [];
     const run = new TrainingRun((m: WorkerToHost) => {
       structuredClone(m);
       if (m.kind === 'started') c0 = cpuSeconds();
+      else if (m.kind === 'progress') marks.push(cpuSeconds() - c0, m.progress.step);
       // A run that stopped is not a measurement: the Stop below ends it with 'finished', which must not resolve.
       else if (m.kind === 'finished') {
         clearTimeout(cap);
         if (stoppedBy) reject(new Error(stoppedBy));
-        else resolve({ seconds: cpuSeconds() - c0, steps: m.progress.step, capped });
+        else resolve({ seconds: cpuSeconds() - c0, steps: m.progress.step, capped, marks });
       } else if (m.kind === 'error') {
         clearTimeout(cap);
         reject(new Error(m.message));

@@ -101,7 +101,7 @@ function doctorCostOfNet(n: string, opts: BenchOptions): DoctorCostish {
       const r = child(args) as ({ status: 'ok' } & SideTiming) | { status: 'n/a'; reason: string };
       if (r.status !== 'ok') return r;
       steps ||= r.steps;
-      pair[side] = { seconds: r.seconds, steps: r.steps, capped: r.capped };
+      pair[side] = { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks };
     }
     pairs.push({ bare: pair.bare!, doctor: pair.doctor! });
   }
@@ -112,12 +112,12 @@ function doctorCostOfNet(n: string, opts: BenchOptions): DoctorCostish {
 export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCostish> {
   const doctor: Record<string, DoctorCostish> = {};
   console.log(
-    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network interleaved (A B, B A, …), equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step, median over the pairs (middle half of the pairs in brackets; goal ≤ 5%):\n`,
+    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network interleaved (A B, B A, …), equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); whole run = the same over the whole runs, with what a run pays once at its start (V8 compiling the doctor's code, its first measurements) and end (the findings), which is also given in ms:\n`,
   );
   for (const n of opts.nets) doctor[n] = doctorCostOfNet(n, opts);
   console.log(
     table(
-      ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'pairs × steps'],
+      ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'whole run', 'once', 'pairs × steps'],
       opts.nets.map((n) => {
         const d = doctor[n];
         return d.status === 'ok'
@@ -127,9 +127,11 @@ export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCost
               fmt(d.doctor),
               `${d.costPct.toFixed(1)}%`,
               `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
+              d.wholeRunPct === undefined ? '' : `${d.wholeRunPct.toFixed(1)}%`,
+              d.onceMs === undefined ? '' : `${d.onceMs.toFixed(0)} ms`,
               `${d.pairs} × ${d.stepsPerPair}`,
             ]
-          : [n, 'n/a', 'n/a', d.reason, '', ''];
+          : [n, 'n/a', 'n/a', d.reason, '', '', '', ''];
       }),
     ),
   );
