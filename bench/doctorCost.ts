@@ -58,7 +58,7 @@ export async function measureDoctorSide(
     data = makeData(net),
     mode = DOCTOR_SIDES[side];
   if (!steps) {
-    const speed = time(nnetRunner(net, data), Math.max(0.1, warmup / 2), warmup / 2);
+    const speed = time(nnetRunner(net, data), Math.max(0.5, warmup), warmup / 2);
     steps = runSteps((speed.samplesPerSec / net.batch) * seconds);
   }
   const epochs = Math.max(1, Math.round(steps / BATCHES)),
