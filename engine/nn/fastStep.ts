@@ -157,7 +157,7 @@ class Source {
     if (this.norms) {
       const max = `RB[${BOUND_NORM_MAX}]`;
       this.emit(
-        `{ const nb = Math.sqrt(T); R[o + ${NORM_BEFORE}] = nb; R[o + ${NORM_AFTER}] = nb; if (nb > ${max}) ${max} = nb; }`,
+        `{ const nb = Math.sqrt(T); R[o + ${NORM_BEFORE}] = nb; R[o + ${NORM_AFTER}] = nb; ${max} = ${bound('>', 'nb', max)}; }`,
       );
     }
     this.emit('return loss;');
@@ -386,16 +386,25 @@ class Source {
     }
     // The same two numbers into the row (node i is weighted node i: every node of a dense stack is), and the bounds.
     const g = GRADS + 2 * i,
-      norm =
-        i < this.L - 1
-          ? `if (nr < RB[${BOUND_INNER_MIN}]) RB[${BOUND_INNER_MIN}] = nr;`
-          : `if (nr > RB[${BOUND_LAST_MAX}]) RB[${BOUND_LAST_MAX}] = nr;`;
+      mean = `RB[${BOUND_MEAN_MIN}]`,
+      norm = i < this.L - 1 ? `RB[${BOUND_INNER_MIN}]` : `RB[${BOUND_LAST_MAX}]`;
     this.emit(
       `const ma = s / ${W}, nr = Math.sqrt(sq);`,
       `MA[${i}] = ma; MX[${i}] = mx; NR[${i}] = nr; R[o + ${g}] = nr; R[o + ${g + 1}] = ma;`,
-      `if (ma < RB[${BOUND_MEAN_MIN}]) RB[${BOUND_MEAN_MIN}] = ma; ${norm} }`,
+      `${mean} = ${bound('<', 'ma', mean)}; ${norm} = ${bound(i < this.L - 1 ? '<' : '>', 'nr', norm)}; }`,
     );
   }
+}
+
+/**
+ * A bound moved by value `v`: `v` where it passes the bound (`<`: below it, `>`: above it), else the bound itself,
+ * stored back at every step. A store only where `v` passes the bound runs at a new extreme, so seldom that V8 often
+ * optimized the step before it had run there and threw the optimized step away when it did: a doctored N3 trainer's
+ * step was deoptimized ~30–40 times a run there (7 with this; the bare one's ~10, at other places). Same values: NaN
+ * passes no bound, as before.
+ */
+function bound(op: '<' | '>', v: string, at: string): string {
+  return `(${v} ${op} ${at} ? ${v} : ${at})`;
 }
 
 /** `fr(0 + t0)`, then `fr(acc + t)` per block of four terms ((t0 + t1) + t2) + t3, then one term at a time. */
