@@ -1,6 +1,7 @@
 // The built-in functions of the expression language: reductions (optionally along an axis), elementwise maps, shape.
 
-import { kernels, map1, map2, reduce, type Kernel } from './ops';
+import { kernels, type Kernel } from './kernels';
+import { map1, map2, reduce } from './ops';
 import { ExprError, isTensor, typeName, type Span, type Tensor, type Value } from './values';
 
 /** A built-in: its arity, a one-line description for completions and hovers, and its implementation. */

@@ -1,15 +1,14 @@
-// Tensor arithmetic for expressions: elementwise maps with numpy broadcasting, and reductions over all or one axis.
+// Tensor arithmetic for expressions: elementwise maps with numpy broadcasting, and reductions over all or one axis
+// (their kernels in kernels.ts).
 
 import { formatShape } from '../nn/tensor';
+import type { Kernel } from './kernels';
 import { ExprError, sizeOf, type Span, type Tensor } from './values';
 
 /** Largest tensor an expression may create (entries); bigger results are an error rather than an out-of-memory. */
 export const MAX_RESULT_SIZE = 1 << 24;
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
-
-/** A reduction kernel over `count` entries of `data` starting at `offset`, `stride` apart. */
-export type Kernel = (data: ArrayLike<number>, offset: number, count: number, stride: number) => number;
 
 /** Float64 if any tensor operand is Float64, else Float32 (numpy's rule for float32 ⊕ Python scalar). */
 export function resultCtor(...xs: Array<Tensor | number>): FloatCtor {
@@ -136,61 +135,3 @@ export function reduce(t: Tensor, kernel: Kernel, axis: number | undefined, span
   }
   return shape.length === 0 ? out.data[0] : out;
 }
-
-/** Reduction kernels; NaN propagates through every one except the counting kernels. */
-export const kernels = {
-  sum: ((d, off, n, s) => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += d[off + i * s];
-    return acc;
-  }) as Kernel,
-  mean: ((d, off, n, s) => (n ? kernels.sum(d, off, n, s) / n : NaN)) as Kernel,
-  norm: ((d, off, n, s) => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const v = d[off + i * s];
-      acc += v * v;
-    }
-    return Math.sqrt(acc);
-  }) as Kernel,
-  std: ((d, off, n, s) => {
-    if (!n) return NaN;
-    const m = kernels.mean(d, off, n, s);
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const v = d[off + i * s] - m;
-      acc += v * v;
-    }
-    return Math.sqrt(acc / n);
-  }) as Kernel,
-  min: ((d, off, n, s) => {
-    let m = n ? Infinity : NaN;
-    for (let i = 0; i < n; i++) {
-      const v = d[off + i * s];
-      if (v < m || v !== v) m = v;
-    }
-    return m;
-  }) as Kernel,
-  max: ((d, off, n, s) => {
-    let m = n ? -Infinity : NaN;
-    for (let i = 0; i < n; i++) {
-      const v = d[off + i * s];
-      if (v > m || v !== v) m = v;
-    }
-    return m;
-  }) as Kernel,
-  count: ((d, off, n, s) => {
-    let c = 0;
-    for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) c++;
-    return c;
-  }) as Kernel,
-  frac: ((d, off, n, s) => (n ? kernels.count(d, off, n, s) / n : NaN)) as Kernel,
-  any: ((d, off, n, s) => {
-    for (let i = 0; i < n; i++) if (d[off + i * s] !== 0) return 1;
-    return 0;
-  }) as Kernel,
-  all: ((d, off, n, s) => {
-    for (let i = 0; i < n; i++) if (d[off + i * s] === 0) return 0;
-    return 1;
-  }) as Kernel,
-};
