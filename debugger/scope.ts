@@ -4,12 +4,14 @@
 
 import { NotComputedError, type ExprScope, type Value } from '../engine/expr/values';
 import { EventState, nodeLabel, type StepScalar, type StopPoint } from '../engine/runtime/eventState';
+import type { FloatArray } from '../engine/nn/tensor';
 import { nodeTensors, type TensorKey } from '../engine/runtime/snapshot';
 import type { Trainer } from '../engine/runtime/trainer';
 
 /** Builds the scope of the trainer paused at `point()` (read live at every lookup); resolves names lazily. */
 export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
   let names: string[] | null = null;
+  const views = nodeViews(t);
   // One EventState per stop point, made only when a name needs it (conditions on `step` never do).
   let cachedFor: StopPoint | undefined,
     cached: EventState | null = null;
@@ -52,7 +54,7 @@ export function trainerScope(t: Trainer, point: () => StopPoint): ExprScope {
       // A residual block's name belongs to two nodes (begin and end); its sum and projection live on the end.
       for (let i = t.model.nodes.length - 1; i >= 0; i--) {
         if (t.model.nodes[i].name !== nodeName) continue;
-        const found = lookupNode(t, i, name, state);
+        const found = lookupNode(t, i, name, state, views);
         if (found !== undefined) return found;
       }
       return undefined;
@@ -172,16 +174,22 @@ function optimizerKeys(t: Trainer): string[] {
   }
 }
 
-function lookupNode(t: Trainer, i: number, name: string, state: () => EventState): Value | undefined {
-  const all = nodeTensors(t, i);
-  for (const key of Object.keys(all) as TensorKey[]) {
-    const x = all[key]!;
-    if (x.path !== name) continue;
+function lookupNode(
+  t: Trainer,
+  i: number,
+  name: string,
+  state: () => EventState,
+  views: (i: number) => NodeViews,
+): Value | undefined {
+  const v = views(i),
+    hit = v.byPath.get(name);
+  if (hit) {
     const s = state(),
-      pending = s.tensorPending(i, key);
+      pending = s.tensorPending(i, hit.key);
     if (pending) throw new NotComputedError(s.notComputedMessage(name, pending));
-    return { shape: x.shape, data: x.values };
+    return hit.value;
   }
+  const all = v.all;
   const n = t.model.nodes[i];
   const W = all.W;
   if (!W || !name.startsWith(`${W.path}.`) || n.wSize === 0) return undefined;
@@ -196,4 +204,37 @@ function lookupNode(t: Trainer, i: number, name: string, state: () => EventState
   const field = ({ m_hat: 'mHat', v_hat: 'vHat' } as Record<string, string>)[key] ?? key;
   const data = opt[field];
   return data instanceof Float32Array ? { shape: W.shape, data } : undefined;
+}
+
+/** Node i's tensors (nodeTensors) and the value of each by its path. */
+interface NodeViews {
+  readonly all: ReturnType<typeof nodeTensors>;
+  readonly byPath: ReadonlyMap<string, { readonly key: TensorKey; readonly value: Value }>;
+}
+
+/**
+ * Node i's tensors, made again only when what they view has changed: the batch size, or a buffer the history swapped
+ * in (Model.swapStepBuffers). A condition reads them at every event a search decides; building every view of the node
+ * per lookup was a few % of a tensor search. The buffers are those nodeTensors and every kind's `tensors` view.
+ */
+function nodeViews(t: Trainer): (i: number) => NodeViews {
+  const cache: { of: readonly unknown[]; views: NodeViews }[] = [];
+  const covered = (i: number): readonly unknown[] => {
+    const m = t.model;
+    const bufs: (FloatArray | undefined)[] = [m.params, m.grads, m.acts[i], m.acts[i + 1], m.zs[i], m.deltas[i]];
+    return [t.batchSize, m, ...bufs, m.dOuts[i], m.dOuts[i - 1], m.dSkips[i]];
+  };
+  return (i) => {
+    const c = cache[i],
+      of = covered(i);
+    if (c && c.of.every((x, k) => x === of[k])) return c.views;
+    const all = nodeTensors(t, i),
+      byPath = new Map<string, { key: TensorKey; value: Value }>();
+    for (const key of Object.keys(all) as TensorKey[]) {
+      const x = all[key]!;
+      if (!byPath.has(x.path)) byPath.set(x.path, { key, value: { shape: x.shape, data: x.values } });
+    }
+    cache[i] = { of, views: { all, byPath } };
+    return cache[i].views;
+  };
 }
