@@ -112,18 +112,20 @@ export function* searchWhole(
   const atClip = () => {
     r = decide(start, end);
   };
+  // A generated step also writes the doctor's row of the step to come and its bounds (Trainer.recordInto): a past
+  // step taken again must leave them as the run left them. Kept here, not copied anew per step.
+  const row = rec ? new Float64Array(rec.stride) : null,
+    bounds = rec ? new Float64Array(rec.bounds.length) : null;
   while (t.eventIndex + n <= end) {
     start = t.eventIndex;
     const step = t.step,
       epoch = t.epoch;
     r = undefined;
-    // A generated step also writes the doctor's row of the step to come and its bounds (Trainer.recordInto): a past
-    // step taken again must leave them as the run left them.
-    const o = rec && rec.length * rec.stride < rec.rows.length ? rec.length * rec.stride : -1,
-      row = o >= 0 ? rec!.rows.slice(o, o + rec!.stride) : null,
-      bounds = rec ? rec.bounds.slice() : null;
+    const o = rec && rec.length * rec.stride < rec.rows.length ? rec.length * rec.stride : -1;
+    if (o >= 0) for (let k = 0; k < row!.length; k++) row![k] = rec!.rows[o + k];
+    if (bounds) bounds.set(rec!.bounds);
     const went = t.advanceStep(atClip);
-    if (row) rec!.rows.set(row, o);
+    if (o >= 0) rec!.rows.set(row!, o);
     if (bounds) rec!.bounds.set(bounds);
     if (!went || r === undefined) return undefined;
     if (r !== null) found = r;
