@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Trainer } from '../engine/runtime/trainer';
 import type { BreakpointSpec, HostToWorker, WorkerToHost } from './protocol';
+import { seen as see } from './searchTesting';
 import { drivenRun } from './testing';
 
 const xorSource = fs.readFileSync(path.join(__dirname, '..', 'examples', 'xor.nnet'), 'utf8');
@@ -29,20 +30,9 @@ async function stoppedAt(at: number, historyBytes: number) {
   return { r, send };
 }
 
-/** What a client sees of a stop and of the values there (the progress's rate and new loss points aside). */
-async function seen(stop: WorkerToHost, send: (msg: HostToWorker) => Promise<WorkerToHost>) {
-  assert.ok(stop.kind === 'stopped');
-  const { progress, tensors, ...rest } = stop;
-  const values = [];
-  for (const expression of ['step', 'loss', 'h1.W', 'out.b', 'h1.a'])
-    values.push(await send({ kind: 'evaluate', id: values.length + 1, expression }));
-  return {
-    ...rest,
-    progress: [progress.step, progress.epoch, progress.loss, progress.gradNormBeforeClip],
-    tensors: tensors.map((x) => [x.path, x.values && Array.from(x.values)]),
-    values,
-  };
-}
+/** What a client sees of a stop and of some values there. */
+const seen = (stop: WorkerToHost, send: (msg: HostToWorker) => Promise<WorkerToHost>) =>
+  see(stop, send, ['step', 'loss', 'h1.W', 'out.b', 'h1.a']);
 
 /**
  * Reverse Continue with these breakpoints set; what the client sees where it lands, and the events it replayed.

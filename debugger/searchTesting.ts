@@ -1,4 +1,4 @@
-// Helpers of the Reverse Continue search tests (recordSearch, wholeSearch): a seeded generator, random breakpoints on
+// Helpers of the Reverse Continue search tests (recordSearch, wholeSearch, reverseContinue): a seeded generator, random
 // a network of three layers, what a client sees of a stop, and one random session that ends in two searches.
 
 import assert from 'node:assert/strict';
