@@ -1,5 +1,6 @@
-// Helpers of the Reverse Continue search tests (recordSearch, wholeSearch, reverseContinue): a seeded generator, random
-// a network of three layers, what a client sees of a stop, and one random session that ends in two searches.
+// Helpers of the Reverse Continue search tests (recordSearch, wholeSearch, reverseContinue): a seeded generator,
+// random breakpoints on a network of three layers, what a client sees of a stop, and one random session that ends in
+// two searches.
 
 import assert from 'node:assert/strict';
 import { Trainer } from '../engine/runtime/trainer';
