@@ -148,6 +148,17 @@ export interface RewindLatency {
   readonly reverseReplayMs?: Spread;
   readonly reverseReplaySteps?: number;
   readonly reverseReplayCondition?: string;
+  /**
+   * Those searches per step replayed (each search's ms ÷ its steps), beside what a step of the session's own training
+   * takes (`trainMsPerStep`): a search reading a tensor replays the history, so this ratio, not the span searched,
+   * is what the engine controls. Absent from older runs.
+   */
+  readonly reverseReplayMsPerStep?: Spread;
+  /**
+   * Wall milliseconds per step of the debug session's training over the spans before those searches (the span ÷ the
+   * steps it trained, pausing included). Absent from older runs.
+   */
+  readonly trainMsPerStep?: Spread;
   readonly trainSeconds: number;
 }
 
@@ -193,19 +204,36 @@ export async function measureRewindLatency(
       back.push(r.ms);
       backCpu.push(r.cpuMs);
     }
-    /** Continue, train, pause, set `breakpoints`, Reverse Continue: its milliseconds and the steps it went back. */
-    const reverseAfterTraining = async (breakpoints: BreakpointSpec[], ms: number[], steps: number[]) => {
+    const replayPerStep: number[] = [],
+      trainPerStep: number[] = [];
+    /**
+     * Continue, train, pause, set `breakpoints`, Reverse Continue: its milliseconds and the steps it went back (and,
+     * with `perStep`, the training's ms per step and the search's).
+     */
+    const reverseAfterTraining = async (
+      breakpoints: BreakpointSpec[],
+      ms: number[],
+      steps: number[],
+      perStep?: { train: number[]; search: number[] },
+    ) => {
+      const before = s.step,
+        t0 = performance.now();
       s.worker.post({ kind: 'continue' });
       await sleep(trainSeconds * 1000);
       await s.request({ kind: 'pause' });
+      perStep?.train.push((performance.now() - t0) / Math.max(1, s.step - before));
       s.worker.post({ kind: 'setBreakpoints', breakpoints });
       const from = s.step;
       ms.push((await s.request({ kind: 'reverseContinue' })).ms);
       steps.push(from - s.step);
+      perStep?.search.push(ms[ms.length - 1] / Math.max(1, from - s.step));
     };
     for (let i = 0; i < reverses; i++) {
       await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES }], search, searched);
-      await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES_TENSOR }], replay, replayed);
+      await reverseAfterTraining([{ id: 1, nodes: [0], condition: NEVER_FIRES_TENSOR }], replay, replayed, {
+        train: trainPerStep,
+        search: replayPerStep,
+      });
       await reverseAfterTraining([], reverse, went);
     }
     return {
@@ -220,6 +248,8 @@ export async function measureRewindLatency(
       reverseReplayMs: spread(replay),
       reverseReplaySteps: spread(replayed).median,
       reverseReplayCondition: NEVER_FIRES_TENSOR,
+      reverseReplayMsPerStep: spread(replayPerStep),
+      trainMsPerStep: spread(trainPerStep),
       trainSeconds,
     };
   } finally {

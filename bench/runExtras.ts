@@ -103,7 +103,7 @@ export function rewindLatencySection(
   trainSeconds: number,
 ): Record<string, Maybe<RewindLatency>> {
   console.log(
-    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times each, alternately: continue ${trainSeconds} s, pause, set a breakpoint that never fires ('${NEVER_FIRES}' on the first layer) and Reverse Continue, which searches all the history kept (here the ${trainSeconds} s since the previous rewind unless the history's budget is full first: a longer session searches more, up to the budget), deciding each step from its recorded training scalars; the same with a breakpoint that reads a tensor ('${NEVER_FIRES_TENSOR}'), which replays every step it searches; and continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint, which nothing can stop, so it goes to the oldest state kept without searching. Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
+    `\nRewind latency: a debug session with its defaults (256 MB history) through a real worker thread (dist/worker.js), trained ${trainSeconds} s, paused, Step Back 10 times in a row; then 3 times each, alternately: continue ${trainSeconds} s, pause, set a breakpoint that never fires ('${NEVER_FIRES}' on the first layer) and Reverse Continue, which searches all the history kept (here the ${trainSeconds} s since the previous rewind unless the history's budget is full first: a longer session searches more, up to the budget), deciding each step from its recorded training scalars; the same with a breakpoint that reads a tensor ('${NEVER_FIRES_TENSOR}'), which replays every step it searches (its ms per step replayed beside the ms per step the session trained in the span before it); and continue ${trainSeconds} s, pause, Reverse Continue with no breakpoint, which nothing can stop, so it goes to the oldest state kept without searching. Request → stopped as the host receives it; goals ≤ 100 ms and ≤ 1 s; ${load()}:\n`,
   );
   const out: Record<string, Maybe<RewindLatency>> = {};
   for (const n of nets)
@@ -121,6 +121,7 @@ export function rewindLatencySection(
         'steps searched',
         'searching a tensor (replay): ms median / max',
         'steps replayed',
+        'ms per step replayed / trained (medians)',
       ],
       nets.map((n) => {
         const l = out[n];
@@ -135,8 +136,11 @@ export function rewindLatencySection(
               String(l.reverseSearchSteps ?? ''),
               l.reverseReplayMs ? `${ms(l.reverseReplayMs.median)} / ${ms(l.reverseReplayMs.max)}` : 'n/a',
               String(l.reverseReplaySteps ?? ''),
+              l.reverseReplayMsPerStep && l.trainMsPerStep
+                ? `${l.reverseReplayMsPerStep.median.toFixed(2)} / ${l.trainMsPerStep.median.toFixed(2)}`
+                : 'n/a',
             ]
-          : [n, `n/a (${l.reason})`, '', '', '', '', '', '', ''];
+          : [n, `n/a (${l.reason})`, '', '', '', '', '', '', '', ''];
       }),
     ),
   );
