@@ -4,7 +4,8 @@ import type { BinaryOp, Expr, IndexPart, SliceNode } from './ast';
 import { namesIn } from './ast';
 import { getFunction, numeric } from './functions';
 import { indexTensor, maskTensor, type IndexSpec } from './indexing';
-import { map1, map2 } from './ops';
+import { WITH_NUMBER } from './loops';
+import { map1, map2, mapWithNumber } from './ops';
 import { parse } from './parser';
 import { askAbout, didYouMean } from './suggest';
 import {
@@ -16,6 +17,7 @@ import {
   typeName,
   type ExprScope,
   type Span,
+  type Tensor,
   type Value,
 } from './values';
 
@@ -251,6 +253,7 @@ function binary(op: BinaryOp, l: Value, r: Value, ls: Span, rs: Span, span: Span
     b = numeric(r, rs, `'${op}'`);
   const f = ARITH[op];
   if (typeof a === 'number' && typeof b === 'number') return COMPARISONS.has(op) ? f(a, b) !== 0 : f(a, b);
+  if (typeof b === 'number') return mapWithNumber(a as Tensor, b, WITH_NUMBER[op], span);
   return map2(a, b, f, span);
 }
 

@@ -1,6 +1,7 @@
 // The built-in functions of the expression language: reductions (optionally along an axis), elementwise maps, shape.
 
 import { kernels, type Kernel } from './kernels';
+import { LOOPS, type Loop } from './loops';
 import { map1, map2, reduce } from './ops';
 import { ExprError, isTensor, typeName, type Span, type Tensor, type Value } from './values';
 
@@ -55,8 +56,16 @@ function reduction(kernel: Kernel, doc: string, post: (x: number) => Value = (x)
   };
 }
 
-/** An entrywise function of one argument: a number gives a number (or `scalarPost` of it), a tensor a tensor. */
-function entrywise(f: (x: number) => number, doc: string, scalarPost: (x: number) => Value = (x) => x): FunctionDef {
+/**
+ * An entrywise function of one argument: a number gives a number (or `scalarPost` of it), a tensor a tensor (by
+ * `loop`, f written out).
+ */
+function entrywise(
+  f: (x: number) => number,
+  loop: Loop,
+  doc: string,
+  scalarPost: (x: number) => Value = (x) => x,
+): FunctionDef {
   return {
     minArgs: 1,
     maxArgs: 1,
@@ -64,7 +73,7 @@ function entrywise(f: (x: number) => number, doc: string, scalarPost: (x: number
     signature: '(x)',
     call: (args, spans, call, name) => {
       const x = numeric(args[0], spans[0], `${name}()`);
-      return typeof x === 'number' ? scalarPost(f(x)) : map1(x, f, call);
+      return typeof x === 'number' ? scalarPost(f(x)) : map1(x, f, call, undefined, loop);
     },
   };
 }
@@ -99,18 +108,19 @@ export const FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
   count: reduction(kernels.count, 'number of entries that are nonzero/true'),
   any: reduction(kernels.any, 'true if any entry is nonzero', bool),
   all: reduction(kernels.all, 'true if every entry is nonzero', bool),
-  abs: entrywise(Math.abs, 'absolute value, entrywise'),
-  sqrt: entrywise(Math.sqrt, 'square root, entrywise'),
-  exp: entrywise(Math.exp, 'eˣ, entrywise'),
-  log: entrywise(Math.log, 'natural logarithm, entrywise'),
-  sign: entrywise(Math.sign, 'sign (−1, 0 or 1), entrywise'),
-  isnan: entrywise(flag(Number.isNaN), 'true/1 where an entry is NaN', bool),
+  abs: entrywise(Math.abs, LOOPS.abs, 'absolute value, entrywise'),
+  sqrt: entrywise(Math.sqrt, LOOPS.sqrt, 'square root, entrywise'),
+  exp: entrywise(Math.exp, LOOPS.exp, 'eˣ, entrywise'),
+  log: entrywise(Math.log, LOOPS.log, 'natural logarithm, entrywise'),
+  sign: entrywise(Math.sign, LOOPS.sign, 'sign (−1, 0 or 1), entrywise'),
+  isnan: entrywise(flag(Number.isNaN), LOOPS.isnan, 'true/1 where an entry is NaN', bool),
   isinf: entrywise(
     flag((x) => x === Infinity || x === -Infinity),
+    LOOPS.isinf,
     'true/1 where an entry is ±Inf',
     bool,
   ),
-  isfinite: entrywise(flag(Number.isFinite), 'true/1 where an entry is neither NaN nor ±Inf', bool),
+  isfinite: entrywise(flag(Number.isFinite), LOOPS.isfinite, 'true/1 where an entry is neither NaN nor ±Inf', bool),
   maximum: entrywise2(Math.max, 'larger of a and b, entrywise with broadcasting'),
   minimum: entrywise2(Math.min, 'smaller of a and b, entrywise with broadcasting'),
   shape: {

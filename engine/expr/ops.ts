@@ -3,6 +3,7 @@
 
 import { formatShape } from '../nn/tensor';
 import type { Kernel } from './kernels';
+import type { Loop, LoopWithNumber } from './loops';
 import { ExprError, sizeOf, type Span, type Tensor } from './values';
 
 /** Largest tensor an expression may create (entries); bigger results are an error rather than an out-of-memory. */
@@ -23,13 +24,30 @@ export function allocate(shape: readonly number[], ctor: FloatCtor, span: Span):
   return { shape: [...shape], data: new ctor(n) };
 }
 
-/** Applies `f` to every entry of `t`, giving a new tensor of the same shape and dtype (or `ctor`). */
-export function map1(t: Tensor, f: (x: number) => number, span: Span, ctor: FloatCtor = resultCtor(t)): Tensor {
+/**
+ * Applies `f` to every entry of `t`, giving a new tensor of the same shape and dtype (or `ctor`); by `loop` when
+ * given, the same f written out (loops.ts).
+ */
+export function map1(
+  t: Tensor,
+  f: (x: number) => number,
+  span: Span,
+  ctor: FloatCtor = resultCtor(t),
+  loop?: Loop,
+): Tensor {
   const out = allocate(t.shape, ctor, span);
   const n = out.data.length,
     a = t.data,
     o = out.data;
-  for (let i = 0; i < n; i++) o[i] = f(a[i]);
+  if (loop) loop(a, o, n);
+  else for (let i = 0; i < n; i++) o[i] = f(a[i]);
+  return out;
+}
+
+/** `t` ⊕ `b` entrywise by the operator's loop (loops.ts): what map2 gives for a tensor and a number. */
+export function mapWithNumber(t: Tensor, b: number, loop: LoopWithNumber, span: Span): Tensor {
+  const out = allocate(t.shape, resultCtor(t), span);
+  loop(t.data, b, out.data, out.data.length);
   return out;
 }
 
