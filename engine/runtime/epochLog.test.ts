@@ -120,3 +120,59 @@ test('a tiny network trained for 150,000 epochs (one step each) under the debugg
   // Unbounded (a number and a metrics object per epoch), 120,000 more epochs took 13.6 MB here.
   assert.ok(late - early < 4e6, `the heap grew by ${((late - early) / 1e6).toFixed(1)} MB over 120,000 epochs`);
 });
+
+test('the thinned curve keeps the points that re-thinning its bucket at every epoch kept (ties, NaN, ±∞)', () => {
+  // The curve as EpochLog built it by allocating `extremes([...pending, p])` at every epoch: the reference.
+  type P = { index: number; loss: number; valLoss: null };
+  const rank = (v: number) => (Number.isNaN(v) ? Infinity : v);
+  const extremes = (ps: P[]): P[] => {
+    if (ps.length <= 2) return ps.slice();
+    let lo = 0,
+      hi = 0;
+    for (let i = 1; i < ps.length; i++) {
+      if (rank(ps[i].loss) < rank(ps[lo].loss)) lo = i;
+      if (rank(ps[i].loss) > rank(ps[hi].loss)) hi = i;
+    }
+    if (lo === hi) return [ps[0], ps[ps.length - 1]];
+    return lo < hi ? [ps[lo], ps[hi]] : [ps[hi], ps[lo]];
+  };
+  let curve: P[] = [],
+    pending: P[] = [],
+    stride = 1,
+    count = 0;
+  const log = new EpochLog();
+  // Few distinct values, so buckets often tie, some all the way.
+  const values = [0.5, 0.25, 0.5, 1, NaN, Infinity, -Infinity, 0.25];
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const N = 40_000;
+  for (let index = 0; index < N; index++) {
+    const loss = next() < 0.3 ? 0.5 : values[Math.floor(next() * values.length)];
+    log.push(metrics(index + 1, loss));
+    const p: P = { index, loss, valLoss: null };
+    if (stride === 1) curve.push(p);
+    else {
+      pending = extremes([...pending, p]);
+      if (++count === stride) {
+        curve.push(...pending);
+        pending = [];
+        count = 0;
+      }
+    }
+    if ((stride === 1 || count === 0) && curve.length > MAX_CURVE_POINTS && curve.length % 4 === 0) {
+      const out: P[] = [];
+      for (let i = 0; i + 4 <= curve.length; i += 4) out.push(...extremes(curve.slice(i, i + 4)));
+      curve = out;
+      stride = stride === 1 ? 4 : stride * 2;
+    }
+    if (index % 997 === 0 || index === N - 1) {
+      const got = log.points().map((q) => `${q.index}:${q.loss}`);
+      assert.deepEqual(
+        got,
+        [...curve, ...pending].map((q) => `${q.index}:${q.loss}`),
+        `after epoch ${index}`,
+      );
+    }
+  }
+  assert.ok(stride >= 16, `the curve was thinned (stride ${stride})`);
+});

@@ -33,6 +33,45 @@ function extremes(points: readonly EpochPoint[]): EpochPoint[] {
 }
 
 /**
+ * `q` (at most two points in epoch order) becomes extremes([...q, p]), in place: the same points as that, without
+ * the two arrays it allocates at every epoch of a thinned curve (a tiny network ends an epoch every step).
+ */
+function extremesWith(q: EpochPoint[], p: EpochPoint): void {
+  if (q.length < 2) {
+    q.push(p);
+    return;
+  }
+  const a = q[0],
+    b = q[1];
+  const ra = rank(a.loss),
+    rb = rank(b.loss),
+    rp = rank(p.loss);
+  // extremes' scan over [a, b, p]: the first lowest and the first highest.
+  let lo = 0,
+    hi = 0,
+    rlo = ra,
+    rhi = ra;
+  if (rb < rlo) {
+    lo = 1;
+    rlo = rb;
+  }
+  if (rb > rhi) {
+    hi = 1;
+    rhi = rb;
+  }
+  if (rp < rlo) lo = 2;
+  if (rp > rhi) hi = 2;
+  if (lo === hi)
+    q[1] = p; // all tie: the first and the last
+  else {
+    const first = lo < hi ? lo : hi,
+      second = lo < hi ? hi : lo;
+    q[0] = first === 0 ? a : b; // (first < second ≤ 2)
+    q[1] = second === 1 ? b : p;
+  }
+}
+
+/**
  * At most `max` of `points` in order: each of ⌊(max − 1)/2⌋ buckets keeps its lowest and highest, and the last point
  * is always kept, so a thinned curve still ends at the newest epoch.
  */
@@ -64,7 +103,7 @@ export class EpochLog {
    */
   private curve: EpochPoint[] = [];
   private stride = 1;
-  private pending: EpochPoint[] = [];
+  private readonly pending: EpochPoint[] = [];
   private pendingCount = 0;
   /** The metrics of epoch length − 1, kept even when a rewind lands where the ring no longer holds them. */
   private newest: EpochMetrics | undefined;
@@ -79,10 +118,10 @@ export class EpochLog {
     const p: EpochPoint = { index, loss: m.loss, valLoss: m.valLoss };
     if (this.stride === 1) this.curve.push(p);
     else {
-      this.pending = extremes([...this.pending, p]);
+      extremesWith(this.pending, p);
       if (++this.pendingCount < this.stride) return;
       this.curve.push(...this.pending);
-      this.pending = [];
+      this.pending.length = 0;
       this.pendingCount = 0;
     }
     // Thinning whole groups of four points (four epochs, or two buckets) leaves no half bucket behind.
@@ -136,7 +175,7 @@ export class EpochLog {
     this.curve = this.curve.filter((p) => p.index < this.length);
     if (this.pending.length) {
       this.curve.push(...this.pending.filter((p) => p.index < this.length));
-      this.pending = [];
+      this.pending.length = 0;
       this.pendingCount = 0;
     }
   }
