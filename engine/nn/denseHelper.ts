@@ -47,6 +47,10 @@ export const TAG_BITS = 23,
 export function claimWord(tag: number, chunks: number, next: number): number {
   return ((tag & TAG_MASK) << 8) | (chunks << 4) | next;
 }
+/** Chunks of job `tag` claimed so far (by either thread) in claim word `word`, or -1 when it is another job's. */
+export function claimed(word: number, tag: number): number {
+  return word >>> 8 === (tag & TAG_MASK) ? word & 15 : -1;
+}
 /** Atomics.load rounds before sleeping in Atomics.wait: products of one step follow each other within microseconds. */
 export const SPIN = 20000;
 

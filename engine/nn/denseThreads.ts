@@ -33,6 +33,7 @@ import {
   CHUNKS,
   claim,
   CLAIM,
+  claimed,
   claimWord,
   DW,
   DW0,
@@ -111,6 +112,7 @@ let minSgd = PARALLEL_MIN_SGD;
 let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
 let splits = 0;
 let sgdSplits = 0;
+let helperFirst = false;
 let log: ((message: string) => void) | null = null;
 
 /** Where the helper's start, stop and failure to start are told (the debugger's log); null: nowhere. */
@@ -161,6 +163,16 @@ export function sgdSplitCount(): number {
 /** Chunks the current helper thread has computed (for tests: proof that it took part), 0 without one. */
 export function denseHelperChunks(): number {
   return helper ? Atomics.load(helper.control, HELPED) : 0;
+}
+
+/**
+ * For tests: while on, this thread claims no chunk of a job before the helper has claimed one (waiting up to 10 s),
+ * so that the helper provably computes part of every split product and update however busy the machine is (else a
+ * helper woken late may find every chunk taken). The results are the same bits either way; only who computes which
+ * chunk changes.
+ */
+export function setHelperTakesFirst(on: boolean): void {
+  helperFirst = on;
 }
 
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
@@ -314,6 +326,7 @@ function post(h: Helper, kind: number, total: number, args: readonly number[]): 
 function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   const c = h.control,
     tag = h.seq & TAG_MASK;
+  if (helperFirst) awaitHelperClaim(c, tag);
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
     runChunk(kernels, c, i, h.set, h.f, h.sgd);
     Atomics.add(c, FINISHED, 1);
@@ -322,6 +335,23 @@ function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   for (let d = Atomics.load(c, FINISHED); d !== chunks; d = Atomics.load(c, FINISHED))
     if (++spins > SPIN) Atomics.wait(c, FINISHED, d, 100);
   if (c[FAILED]) throw new Error('the dense helper thread failed a product');
+}
+
+/**
+ * setHelperTakesFirst's wait: until a chunk of job `tag` is claimed (by the helper: this thread has claimed none).
+ * A helper that claims nothing for 10 s is broken: the waiting is then off, and the tests' counts tell.
+ */
+function awaitHelperClaim(c: Int32Array, tag: number): void {
+  const end = Date.now() + 10000;
+  let spins = 0;
+  for (let v = Atomics.load(c, CLAIM); claimed(v, tag) === 0; v = Atomics.load(c, CLAIM)) {
+    if (Date.now() > end) {
+      helperFirst = false;
+      return;
+    }
+    // The helper does not notify a claim: after the spin, look again every millisecond.
+    if (++spins > SPIN) Atomics.wait(c, CLAIM, v, 1);
+  }
 }
 
 /**
