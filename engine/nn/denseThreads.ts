@@ -30,6 +30,7 @@ import { isShared } from './tensor';
 import { type SgdInPlace, sgdInPlaceKernel, setParallelSgd } from './sgdSimd';
 import {
   ARGS,
+  AWAKE,
   CHUNKS,
   claim,
   CLAIM,
@@ -53,6 +54,7 @@ import {
   SGD,
   SGD_IN_PLACE,
   SPIN,
+  SPINS,
   STEP,
   STOPPED,
   TAG_MASK,
@@ -73,6 +75,14 @@ export { CLAIM_SLOTS, claimChunk, claimWord } from './denseHelper';
  * makes dear (at load 3–3.3, N3 split from 2^19 ran 0.74–1.06× as fast as unsplit, 4 interleaved pairs).
  */
 export const PARALLEL_MIN_MACS = 1 << 22;
+
+/**
+ * Products from this many multiply-adds up to PARALLEL_MIN_MACS are split too, but only while the helper is awake
+ * (spinning for the next job after one, not asleep in Atomics.wait), so that they cost no wake-up: N3's second layer
+ * (0.5M multiply-adds), whose products follow its first layer's split ones within microseconds. Whether it was awake
+ * changes no result, only who computes.
+ */
+export const PARALLEL_AWAKE_MIN_MACS = 1 << 18;
 
 /**
  * SGD updates of fewer parameters than this stay on one thread: below it sgdSimd.ts's single-threaded kernel runs,
@@ -113,6 +123,7 @@ let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
 let splits = 0;
 let sgdSplits = 0;
 let helperFirst = false;
+let helperSpin = SPIN;
 let log: ((message: string) => void) | null = null;
 
 /** Where the helper's start, stop and failure to start are told (the debugger's log); null: nowhere. */
@@ -175,6 +186,20 @@ export function setHelperTakesFirst(on: boolean): void {
   helperFirst = on;
 }
 
+/** For tests: true while the helper thread is running and not asleep (see PARALLEL_AWAKE_MIN_MACS). */
+export function denseHelperAwake(): boolean {
+  return helper !== null && Atomics.load(helper.control, AWAKE) === 1;
+}
+
+/**
+ * For tests: the helper spins this many rounds for the next job before it sleeps (0: sleeps at once; a large
+ * number: stays awake); undefined restores SPIN. Applies to the running helper and to one started later.
+ */
+export function setHelperSpin(rounds: number | undefined): void {
+  helperSpin = rounds ?? SPIN;
+  if (helper) Atomics.store(helper.control, SPINS, helperSpin);
+}
+
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
 export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
@@ -212,7 +237,9 @@ function simdAvailable(): boolean {
 }
 
 setParallelKernels((macs) => {
-  if (users === 0 || macs < minMacs) return null;
+  if (users === 0) return null;
+  if (macs < minMacs && !(macs >= PARALLEL_AWAKE_MIN_MACS && helper && Atomics.load(helper.control, AWAKE) === 1))
+    return null;
   const h = helper ?? startHelper();
   return h && Atomics.load(h.control, READY) === 1 ? h.kernels : null;
 });
@@ -253,6 +280,7 @@ function startHelper(): Helper | null {
     const shared = new SharedArrayBuffer(F64_AT + 16),
       control = new Int32Array(shared),
       f = new Float64Array(shared, F64_AT, 2);
+    control[SPINS] = helperSpin;
     const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
     const sgd = sgdInPlaceKernel();
