@@ -22,9 +22,11 @@ export const SEQ = 0, // the latest job
   TOTAL = 9, // rows or columns of the product
   HELPED = 10, // chunks the helper has computed since it started
   SET = 11, // SGD: the id of its arrays (see Helper.set)
-  ARGS = 12; // the kernel's 7 arguments
+  ARGS = 12, // the kernel's 7 arguments
+  AWAKE = ARGS + 7, // 1 while the helper is not asleep in Atomics.wait (a hint: it may fall asleep the next moment)
+  SPINS = AWAKE + 1; // how long the helper spins for the next job before it sleeps (SPIN; tests change it)
 /** Byte offset of SGD's lr and wd (two float64) in the control block, after the slots. */
-export const F64_AT = 8 * Math.ceil(((ARGS + 7) * 4) / 8);
+export const F64_AT = 8 * Math.ceil(((SPINS + 1) * 4) / 8);
 /** The kinds of job (KIND). */
 export const FWD = 1,
   DW = 2,
@@ -46,6 +48,10 @@ export const TAG_BITS = 23,
  */
 export function claimWord(tag: number, chunks: number, next: number): number {
   return ((tag & TAG_MASK) << 8) | (chunks << 4) | next;
+}
+/** Chunks of job `tag` claimed so far (by either thread) in claim word `word`, or -1 when it is another job's. */
+export function claimed(word: number, tag: number): number {
+  return word >>> 8 === (tag & TAG_MASK) ? word & 15 : -1;
 }
 /** Atomics.load rounds before sleeping in Atomics.wait: products of one step follow each other within microseconds. */
 export const SPIN = 20000;
@@ -97,12 +103,18 @@ function arrays() {
   }
   return true;
 }
+Atomics.store(c, ${AWAKE}, 1);
 Atomics.store(c, ${READY}, 1);
 Atomics.notify(c, ${READY});
 let seen = 0; // not SEQ: a job may have been posted the moment READY was set
 while (!Atomics.load(c, ${STOPPED})) {
   let s = 0, spins = 0;
-  while ((s = Atomics.load(c, ${SEQ})) === seen) if (++spins > ${SPIN}) Atomics.wait(c, ${SEQ}, seen);
+  while ((s = Atomics.load(c, ${SEQ})) === seen)
+    if (++spins > c[${SPINS}]) {
+      Atomics.store(c, ${AWAKE}, 0);
+      Atomics.wait(c, ${SEQ}, seen);
+      Atomics.store(c, ${AWAKE}, 1);
+    }
   seen = s;
   // Arrays this thread cannot reach: it claims nothing, and this job's chunks are all the other thread's.
   if ((c[${KIND}] === ${SGD} && !arrays()) || (c[${KIND}] === ${SGD_IN_PLACE} && !w)) continue;

@@ -1,6 +1,7 @@
 // The split kernels (a helper thread takes the later rows or columns of each product) against the single-threaded
 // SIMD kernels and their JavaScript twins, bit for bit on arbitrary float32 data, with every product split (threshold
-// 0) on shapes with padded rows and columns; and the helper thread's lifetime: gone once its last user lets go.
+// 0) on shapes with padded rows and columns; mid-sized products split only while the helper is awake; and the helper
+// thread's lifetime: gone once its last user lets go.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,16 +10,22 @@ import { useSimdKernels } from './denseSimd';
 import {
   acquireDenseThreads,
   CLAIM_SLOTS,
+  denseHelperAwake,
   claimChunk,
   claimWord,
   denseHelpersRunning,
   denseHelperChunks,
   denseSplitCount,
+  PARALLEL_AWAKE_MIN_MACS,
+  PARALLEL_MIN_MACS,
+  setHelperSpin,
+  setHelperTakesFirst,
   setParallelSgdThreshold,
   setParallelThreshold,
   sgdSplitCount,
   startDenseHelper,
 } from './denseThreads';
+import { allocateKernelFloats } from './kernelMemory';
 import { createOptimizer } from './optimizers';
 import { Prng } from './prng';
 
@@ -92,6 +99,66 @@ test('split products equal the single-threaded SIMD kernels and their JavaScript
   assert.equal(denseHelpersRunning(), 0);
 });
 
+test('mid-sized products are split while the helper is awake, and stay on this thread while it sleeps', async () => {
+  // 64×128→64: 2^19 multiply-adds, between PARALLEL_AWAKE_MIN_MACS and PARALLEL_MIN_MACS; 64×784→128 above both.
+  const mid = layer(64, 128, 64),
+    big = layer(64, 784, 128);
+  assert.ok(PARALLEL_AWAKE_MIN_MACS <= mid.macs && mid.macs < PARALLEL_MIN_MACS && big.macs >= PARALLEL_MIN_MACS);
+  const one = mid.run();
+  const same = (got: Float32Array[], when: string) =>
+    got.forEach((a, j) => assert.equal(differing(a, one[j]), 0, `${['z', 'dW', 'dx'][j]} ${when} vs one thread`));
+  const release = acquireDenseThreads();
+  // Whether the helper is awake is made certain rather than timed: it spins without end, then sleeps at once.
+  setHelperSpin(2 ** 31 - 1);
+  try {
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    big.run();
+    assert.ok(denseHelperAwake(), 'spinning for the next job');
+    let before = denseSplitCount();
+    same(mid.run(), 'awake');
+    assert.equal(denseSplitCount() - before, 3, 'its forward, dW and dx were split');
+    setHelperSpin(0);
+    for (let i = 0; i < 1000 && denseHelperAwake(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!denseHelperAwake(), 'asleep');
+    before = denseSplitCount();
+    same(mid.run(), 'asleep');
+    assert.equal(denseSplitCount(), before, 'nothing split');
+    big.run();
+    assert.equal(denseSplitCount() - before, 3, 'large products wake it');
+  } finally {
+    setHelperSpin(undefined);
+    release();
+  }
+  await gone();
+});
+
+/**
+ * A layer's operands in the kernels' memory, as a trainer with threads keeps them (used in place), and its products:
+ * copies of z, then of dW with db and of dx from a fresh backward pass.
+ */
+function layer(B: number, C: number, OC: number) {
+  const rng = new Prng(B + C + OC);
+  const make = (n: number, values: boolean) => {
+    const a = allocateKernelFloats(n)!;
+    if (values) a.set(data(rng, n));
+    return a;
+  };
+  const x = make(B * C, true),
+    p = make(OC * C + OC, true),
+    dz = make(B * OC, true),
+    z = make(B * OC, false),
+    g = make(OC * C + OC, false),
+    dx = make(B * C, false);
+  return {
+    macs: B * C * OC,
+    run() {
+      denseForward(z, x, p, 0, OC * C, B, C, OC);
+      denseBackward(dx, g, dz, x, p, 0, OC * C, B, C, OC, true);
+      return [z, g, dx].map((a) => a.slice());
+    },
+  };
+}
+
 /** Params, grads and the applied step after three SGD steps over `n` parameters, in shared memory or not. */
 function sgdSteps(n: number, shared: boolean): Float32Array[] {
   const rng = new Prng(n);
@@ -116,6 +183,8 @@ test('SGD updates split over two threads equal the one-thread loop bit for bit',
   const one = sizes.map((n) => sgdSteps(n, false));
   const release = acquireDenseThreads();
   setParallelSgdThreshold(0);
+  // However busy the machine, the helper takes part in every update (a helper woken late could find none left).
+  setHelperTakesFirst(true);
   try {
     assert.ok(startDenseHelper(10000), 'the helper thread starts');
     const before = sgdSplitCount(),
@@ -133,6 +202,7 @@ test('SGD updates split over two threads equal the one-thread loop bit for bit',
     sgdSteps(5003, false);
     assert.equal(sgdSplitCount(), split);
   } finally {
+    setHelperTakesFirst(false);
     setParallelSgdThreshold(undefined);
     release();
   }

@@ -30,9 +30,11 @@ import { isShared } from './tensor';
 import { type SgdInPlace, sgdInPlaceKernel, setParallelSgd } from './sgdSimd';
 import {
   ARGS,
+  AWAKE,
   CHUNKS,
   claim,
   CLAIM,
+  claimed,
   claimWord,
   DW,
   DW0,
@@ -52,6 +54,7 @@ import {
   SGD,
   SGD_IN_PLACE,
   SPIN,
+  SPINS,
   STEP,
   STOPPED,
   TAG_MASK,
@@ -72,6 +75,14 @@ export { CLAIM_SLOTS, claimChunk, claimWord } from './denseHelper';
  * makes dear (at load 3–3.3, N3 split from 2^19 ran 0.74–1.06× as fast as unsplit, 4 interleaved pairs).
  */
 export const PARALLEL_MIN_MACS = 1 << 22;
+
+/**
+ * Products from this many multiply-adds up to PARALLEL_MIN_MACS are split too, but only while the helper is awake
+ * (spinning for the next job after one, not asleep in Atomics.wait), so that they cost no wake-up: N3's second layer
+ * (0.5M multiply-adds), whose products follow its first layer's split ones within microseconds. Whether it was awake
+ * changes no result, only who computes.
+ */
+export const PARALLEL_AWAKE_MIN_MACS = 1 << 18;
 
 /**
  * SGD updates of fewer parameters than this stay on one thread: below it sgdSimd.ts's single-threaded kernel runs,
@@ -111,6 +122,8 @@ let minSgd = PARALLEL_MIN_SGD;
 let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
 let splits = 0;
 let sgdSplits = 0;
+let helperFirst = false;
+let helperSpin = SPIN;
 let log: ((message: string) => void) | null = null;
 
 /** Where the helper's start, stop and failure to start are told (the debugger's log); null: nowhere. */
@@ -163,6 +176,30 @@ export function denseHelperChunks(): number {
   return helper ? Atomics.load(helper.control, HELPED) : 0;
 }
 
+/**
+ * For tests: while on, this thread claims no chunk of a job before the helper has claimed one (waiting up to 10 s),
+ * so that the helper provably computes part of every split product and update however busy the machine is (else a
+ * helper woken late may find every chunk taken). The results are the same bits either way; only who computes which
+ * chunk changes.
+ */
+export function setHelperTakesFirst(on: boolean): void {
+  helperFirst = on;
+}
+
+/** For tests: true while the helper thread is running and not asleep (see PARALLEL_AWAKE_MIN_MACS). */
+export function denseHelperAwake(): boolean {
+  return helper !== null && Atomics.load(helper.control, AWAKE) === 1;
+}
+
+/**
+ * For tests: the helper spins this many rounds for the next job before it sleeps (0: sleeps at once; a large
+ * number: stays awake); undefined restores SPIN. Applies to the running helper and to one started later.
+ */
+export function setHelperSpin(rounds: number | undefined): void {
+  helperSpin = rounds ?? SPIN;
+  if (helper) Atomics.store(helper.control, SPINS, helperSpin);
+}
+
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
 export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
@@ -200,7 +237,9 @@ function simdAvailable(): boolean {
 }
 
 setParallelKernels((macs) => {
-  if (users === 0 || macs < minMacs) return null;
+  if (users === 0) return null;
+  if (macs < minMacs && !(macs >= PARALLEL_AWAKE_MIN_MACS && helper && Atomics.load(helper.control, AWAKE) === 1))
+    return null;
   const h = helper ?? startHelper();
   return h && Atomics.load(h.control, READY) === 1 ? h.kernels : null;
 });
@@ -241,6 +280,7 @@ function startHelper(): Helper | null {
     const shared = new SharedArrayBuffer(F64_AT + 16),
       control = new Int32Array(shared),
       f = new Float64Array(shared, F64_AT, 2);
+    control[SPINS] = helperSpin;
     const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
     const sgd = sgdInPlaceKernel();
@@ -314,6 +354,7 @@ function post(h: Helper, kind: number, total: number, args: readonly number[]): 
 function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   const c = h.control,
     tag = h.seq & TAG_MASK;
+  if (helperFirst) awaitHelperClaim(c, tag);
   for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
     runChunk(kernels, c, i, h.set, h.f, h.sgd);
     Atomics.add(c, FINISHED, 1);
@@ -322,6 +363,23 @@ function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
   for (let d = Atomics.load(c, FINISHED); d !== chunks; d = Atomics.load(c, FINISHED))
     if (++spins > SPIN) Atomics.wait(c, FINISHED, d, 100);
   if (c[FAILED]) throw new Error('the dense helper thread failed a product');
+}
+
+/**
+ * setHelperTakesFirst's wait: until a chunk of job `tag` is claimed (by the helper: this thread has claimed none).
+ * A helper that claims nothing for 10 s is broken: the waiting is then off, and the tests' counts tell.
+ */
+function awaitHelperClaim(c: Int32Array, tag: number): void {
+  const end = Date.now() + 10000;
+  let spins = 0;
+  for (let v = Atomics.load(c, CLAIM); claimed(v, tag) === 0; v = Atomics.load(c, CLAIM)) {
+    if (Date.now() > end) {
+      helperFirst = false;
+      return;
+    }
+    // The helper does not notify a claim: after the spin, look again every millisecond.
+    if (++spins > SPIN) Atomics.wait(c, CLAIM, v, 1);
+  }
 }
 
 /**

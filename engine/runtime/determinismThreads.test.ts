@@ -19,6 +19,9 @@ import {
   denseHelperChunks,
   denseHelpersRunning,
   denseSplitCount,
+  PARALLEL_AWAKE_MIN_MACS,
+  setHelperSpin,
+  setHelperTakesFirst,
   setParallelSgdThreshold,
   setParallelThreshold,
   sgdSplitCount,
@@ -190,6 +193,9 @@ for (const { name, spec, steps, all } of SHAPED) {
       setParallelSgdThreshold(0);
     }
     let two: Outcome, wholeTwo: Outcome, copying: Outcome;
+    // However busy the machine, the helper takes part in every split product and update of these three runs (a
+    // helper woken late could find none left), so that the assertions below that it computed some hold.
+    setHelperTakesFirst(true);
     try {
       two = train(s, 2, steps);
       // The generated step: its backward passes start from zeros in the kernels' memory, and a helper computes dW
@@ -197,6 +203,7 @@ for (const { name, spec, steps, all } of SHAPED) {
       wholeTwo = train(s, 2, steps, true, true);
       copying = train(s, 2, steps, true, true, false);
     } finally {
+      setHelperTakesFirst(false);
       setParallelThreshold(undefined);
       setParallelSgdThreshold(undefined);
     }
@@ -230,6 +237,33 @@ for (const { name, spec, steps, all } of SHAPED) {
     await helperGone();
   });
 }
+
+test('N3-shaped: mid-sized products split while the helper is awake end bit-identical with one thread', async () => {
+  const s = SHAPED[0].spec(),
+    steps = SHAPED[0].steps;
+  const one = train(s, 1, steps, true, true);
+  // A helper that never sleeps between jobs is awake at every product: all of 2^18 multiply-adds or more split, as
+  // many as with that threshold.
+  setHelperSpin(2 ** 31 - 1);
+  let awake: Outcome;
+  try {
+    awake = train(s, 2, steps, true, true);
+  } finally {
+    setHelperSpin(undefined);
+  }
+  setParallelThreshold(PARALLEL_AWAKE_MIN_MACS);
+  let all: Outcome;
+  try {
+    all = train(s, 2, steps, true, true);
+  } finally {
+    setParallelThreshold(undefined);
+  }
+  const shipped = train(s, 2, steps, true, true);
+  assert.equal(awake.splits, all.splits, 'awake: every product of 2^18 multiply-adds or more split');
+  assert.ok(awake.splits >= shipped.splits, 'more than at the shipped threshold alone');
+  assertSame(one, awake, 'generated step, two threads, helper awake');
+  await helperGone();
+});
 
 test('a run trained to its end lets the helper thread go without dispose', async () => {
   const t = new Trainer(SHAPED[0].spec(), { threads: 2 });
