@@ -10,6 +10,7 @@ import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 import { StepConstantScope, StepOnlyScope } from './stepConstant';
+import { falseUntil } from './stepRange';
 
 interface CompiledBreakpoint {
   readonly spec: BreakpointSpec;
@@ -17,8 +18,12 @@ interface CompiledBreakpoint {
   readonly hit: ((count: number) => boolean) | null;
   readonly log: Template | null;
   hits: number;
-  /** The step at whose events the condition is known false (see stepConstant.ts), or -1. */
-  falseAtStep: number;
+  /**
+   * The steps at whose events the condition is known false, from `falseFrom` up to `falseUntil` (exclusive; see
+   * stepConstant.ts and stepRange.ts), or none (both -1).
+   */
+  falseFrom: number;
+  falseUntil: number;
 }
 
 /** Bits of `StopRules.watches`: a breakpoint may fire after the event; an exception filter may. */
@@ -128,7 +133,15 @@ export class StopRules {
       }
       const hit = spec.hitCondition ? parseHitCondition(spec.hitCondition) : null;
       if (spec.hitCondition && !hit) continue; // never "no hit condition": the host refuses these before sending
-      const bp: CompiledBreakpoint = { spec, condition, log, hit, hits: old.get(spec.id) ?? 0, falseAtStep: -1 };
+      const bp: CompiledBreakpoint = {
+        spec,
+        condition,
+        log,
+        hit,
+        hits: old.get(spec.id) ?? 0,
+        falseFrom: -1,
+        falseUntil: -1,
+      };
       for (const n of spec.nodes) this.byNode.set(n, [...(this.byNode.get(n) ?? []), bp]);
     }
     this.updateWatches();
@@ -208,22 +221,35 @@ export class StopRules {
    * take the whole step at once; a condition that reads anything else keeps the step's events (which evaluate it).
    */
   quietStep(step: number, epoch: number): boolean {
+    return this.quietUntil(step, epoch) > step;
+  }
+
+  /**
+   * The first step from `step` on (0-based, in `epoch`) that may not be quiet (see quietStep): `step` itself when it
+   * may not be, Infinity when no later step can be either. The steps from `step` up to it are all quiet, so a run
+   * loop asks again only there: a condition such as `step < 0 && norm(x) > 0` is then decided once for the whole run.
+   */
+  quietUntil(step: number, epoch: number): number {
     const bps = this.watching,
       scope = this.stepOnly;
+    let until = Infinity;
     for (let k = 0; k < bps.length; k++) {
       const bp = bps[k];
-      if (!bp.condition) return false;
-      if (bp.falseAtStep === step) continue;
-      scope.step = step;
-      scope.epoch = epoch;
-      try {
-        if (evaluateCondition(bp.condition, scope)) return false;
-      } catch {
-        return false; // it read another name, or failed: the step's events evaluate (and report) it
+      if (!bp.condition) return step;
+      if (step < bp.falseFrom || step >= bp.falseUntil) {
+        scope.step = step;
+        scope.epoch = epoch;
+        try {
+          if (evaluateCondition(bp.condition, scope)) return step;
+        } catch {
+          return step; // it read another name, or failed: the step's events evaluate (and report) it
+        }
+        bp.falseFrom = step;
+        bp.falseUntil = falseUntil(bp.condition.ast, step, epoch);
       }
-      bp.falseAtStep = step;
+      if (bp.falseUntil < until) until = bp.falseUntil;
     }
-    return true;
+    return until;
   }
 
   /**
@@ -308,14 +334,18 @@ export class StopRules {
       const bp = bps[k];
       if (bp.spec.phases && !bp.spec.phases.includes(ev.phase)) continue;
       if (bp.condition) {
-        if (bp.falseAtStep === ev.step) continue;
+        if (ev.step >= bp.falseFrom && ev.step < bp.falseUntil) continue;
         try {
           const base = scope();
           if (this.tracked?.base !== base) this.tracked = new StepConstantScope(base);
           const tracked = this.tracked;
           tracked.readVariant = false;
           if (!evaluateCondition(bp.condition, tracked)) {
-            if (!tracked.readVariant) bp.falseAtStep = ev.step;
+            // This step's other events skip it (quietUntil, before whole steps, looks further ahead).
+            if (!tracked.readVariant) {
+              bp.falseFrom = ev.step;
+              bp.falseUntil = ev.step + 1;
+            }
             continue;
           }
         } catch (e) {

@@ -314,6 +314,8 @@ export class TrainingRun {
     let wholeStep = -1,
       wholeEpoch = 0,
       wholeEvents = 0;
+    // The steps before `quietTo` are quiet (StopRules.quietUntil): asked again only there, or after a step taken again.
+    let quietTo = -1;
     // The clock is read every `stride` events (or whole steps): rarely for tiny networks (reading it costs more than
     // an event), every event for large ones (64 events of a 2M-weight network take ~400 ms, and Pause waits for the
     // read).
@@ -340,7 +342,7 @@ export class TrainingRun {
           t.step !== redo &&
           t.eventIndex + t.eventsPerStep <= editAt &&
           (doctor === null || doctor.canTakeWhole) &&
-          (stepBps === null || stepBps.quietStep(t.step, t.epoch))
+          (stepBps === null || t.step < quietTo || (quietTo = stepBps.quietUntil(t.step, t.epoch)) > t.step)
         ) {
           // The whole step at once, and its bookkeeping once: nothing could stop inside it, or it is taken again.
           const e0 = t.eventIndex,
@@ -367,6 +369,7 @@ export class TrainingRun {
             // From the step's start again, event by event, to stop (or fail) exactly where the events do.
             last = history!.goTo(e0 - 1);
             wholeStep = -1;
+            quietTo = -1;
             redo = step;
             continue;
           }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { parseNnet } from '../engine/language/parser';
 import { Trainer } from '../engine/runtime/trainer';
 import { defaultFilterThreshold, type HostToWorker, type WorkerToHost } from './protocol';
+import { StopRules } from './stopRules';
 import { TrainingRun, type WholeSteps } from './trainingRun';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8');
@@ -71,6 +72,30 @@ test('a condition on the step alone stops where the events stop it', async () =>
   });
   assert.ok(stop.kind === 'stopped');
   assert.deepEqual([stop.reason, stop.location.step, stop.location.phase], ['breakpoint', 299, 'backward']);
+});
+
+test('conditions on step and epoch decided for stretches of steps (StopRules.quietUntil) stop where the events do', async () => {
+  const quietUntil = StopRules.prototype.quietUntil;
+  let asked = 0;
+  StopRules.prototype.quietUntil = function (this: StopRules, step: number, epoch: number) {
+    asked++;
+    return quietUntil.call(this, step, epoch);
+  };
+  try {
+    for (const [condition, step] of [
+      ['step >= 2 * 100 + 1 || step < 0 && norm(x) > 0', 200],
+      ['epoch == 261 && !(step < 243)', 260],
+      ['step + epoch == 2 * 150', 149],
+    ] as const) {
+      asked = 0;
+      const stop = await sameStop({ source: example('xor.nnet'), breakpoints: [{ id: 1, nodes: [1], condition }] });
+      assert.ok(stop.kind === 'stopped');
+      assert.deepEqual([stop.reason, stop.location.step, stop.location.phase], ['breakpoint', step, 'forward']);
+      assert.ok(asked < step / 4, `${condition}: asked ${asked} times before step ${step}`);
+    }
+  } finally {
+    StopRules.prototype.quietUntil = quietUntil;
+  }
 });
 
 test('a condition that reads values within the step after steps it decides alone, and logpoints', async () => {
