@@ -5,20 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compile, evaluateCondition } from '../engine/expr/evaluate';
 import { StepOnlyScope } from './stepConstant';
+import { prng } from './searchTesting';
 import { falseUntil } from './stepRange';
 import { StopRules } from './stopRules';
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random condition over `step` and `epoch`, with some constants, arithmetic, logic and names it cannot follow. */
 function randomCondition(rand: () => number, depth = 0): string {
