@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { clickTrain, trainTraced, untilTraced } from './actions';
-import { callStackRows } from './debugViews';
+import { callStackRows, variableRows } from './debugViews';
 import { withWorkbench, type Workbench } from './workbench';
 
 /** The Findings view's pane (its header reads FINDINGS). */
@@ -15,6 +15,15 @@ const pane = (page: Page) => page.locator('.pane', { has: page.locator('.pane-he
 
 /** A row of the Findings view. */
 const row = (page: Page, label: RegExp) => pane(page).locator('.monaco-list-row', { hasText: label });
+
+/** Waits until the Variables view lists the stop's scope (it fills after the Call Stack), so a screenshot shows it. */
+async function untilVariablesShow(wb: Workbench, scope: RegExp): Promise<void> {
+  await wb.waitUntil(
+    `the Variables view on ${scope.source}`,
+    async () => (await variableRows(wb.page)).some((r) => scope.test(r)),
+    15_000,
+  );
+}
 
 /** Shows the Findings view (the sidebar may be on Run and Debug). */
 async function showFindings(wb: Workbench): Promise<void> {
@@ -167,6 +176,7 @@ test(
       const forward = await topFrameAt(wb, firstStep);
       t.diagnostic(`after Go to First Occurrence (forward): ${forward}`);
       assert.match(forward, new RegExp(`^forward h_1 · step ${firstStep} · epoch ${firstStep}\\b`));
+      await untilVariablesShow(wb, /^Layer h_1 \(forward\)/);
       await wb.screenshot('findings-goto-forward');
 
       // In the session: the vanishing gradient's first occurrence is step 1, behind: the session rewinds there.
@@ -180,6 +190,8 @@ test(
       const back = await topFrameAt(wb, 1);
       t.diagnostic(`after Go to First Occurrence (back): ${back}`);
       assert.match(back, /^forward h_1 · step 1 · epoch 1\b/);
+      // Rewound to before the first update: h_1's biases are their initial zeros again (they were not at step 3).
+      await untilVariablesShow(wb, /^b = Float32\[16\] mean 0 min 0 max 0\b/);
       await wb.screenshot('findings-goto-back');
 
       // Apply Fix: the light bulb's edit on line 6; the edit clears the findings.
