@@ -125,15 +125,7 @@ export class DoctorStops {
       // Nothing can stop inside the step: observed whole to its end, with nothing to halt on or take again.
       this.waiting = null;
       this.again = false;
-      const d = this.doctor;
-      if (d.observeAfter()) {
-        // Nothing to observe before its update (no forward or clip hook): the step as the bare trainer takes it.
-        if (!t.advanceStep()) return false;
-        d.observeStep();
-      } else {
-        if (!t.advanceStep(d.observeClipped)) return false;
-        d.observeUpdated();
-      }
+      if (!this.doctor.takeStep()) return false;
       this.seen = t.eventIndex;
       return true;
     }

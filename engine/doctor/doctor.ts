@@ -3,7 +3,7 @@
 
 import { NonFiniteError, type Trainer, type TrainerEvent } from '../runtime/trainer';
 import { anchorPosition } from './anchors';
-import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
+import { copyRanges, hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
 import { RULES } from './rules';
 import { LOSS, STEP, StepSeries } from './series';
 import { Tallies } from './tallies';
@@ -86,6 +86,8 @@ export class Doctor {
   private quietUpdate = false;
   /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
   private readonly oneMicroBatch: boolean;
+  /** canObserveWhole, kept as the forward lists change (refresh): the run loop asks it before every step. */
+  private wholeOk = false;
   /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
   private sampling = false;
   /**
@@ -194,9 +196,9 @@ export class Doctor {
         }
       : null;
     this.ranges = matrixRanges(trainer, matrices);
+    this.oneMicroBatch = trainer.spec.train.accumulate === 1;
     this.refresh();
     this.epochs = trainer.epochs.length;
-    this.oneMicroBatch = trainer.spec.train.accumulate === 1;
   }
 
   /**
@@ -218,7 +220,50 @@ export class Doctor {
    * whose earlier activations are gone by then. So: one micro-batch per step, or no forward hook left.
    */
   get canObserveWhole(): boolean {
-    return this.oneMicroBatch || this.noForward;
+    return this.wholeOk;
+  }
+
+  /**
+   * Trains the step about to start whole and observes it (only where canObserveWhole): what a caller with nothing to
+   * stop inside the step does (doctoredStep, the debugger's run loop). False when training is finished. A quiet step
+   * (see `quiet`) is taken here in a few lines: a tiny network's step costs less than a microsecond, and the chain of
+   * observeAfter, the step and observeStep, each asking again what the last one found, cost it several percent.
+   * Throws NonFiniteError as the trainer does, having observed what the step's events before it showed the rules
+   * (observeForwardPass) only where the caller does so.
+   */
+  takeStep(): boolean {
+    const t = this.trainer;
+    if (this.quiet > 0) {
+      // observeAfter and observeStep at a quiet step, with the row's place computed once.
+      const s = this.series!,
+        k = s.length,
+        r = s.rows,
+        o = k * s.stride;
+      r[o + LOSS] = NaN;
+      if (!t.advanceStep()) return false;
+      this.quiet--;
+      this.steps++;
+      r[o + STEP] = t.step - 1;
+      s.length = k + 1;
+      const loss = r[o + LOSS];
+      // (=== true: a field's boolean is otherwise tested as any value would be.)
+      if (loss !== loss || s.norms !== true) this.recordAgain(s, k);
+      return true;
+    }
+    return this.takeStepSlowly();
+  }
+
+  /** takeStep at a step that is not quiet. */
+  private takeStepSlowly(): boolean {
+    const t = this.trainer;
+    if (this.observeAfter()) {
+      if (!t.advanceStep()) return false;
+      this.observeStep();
+    } else {
+      if (!t.advanceStep(this.observeClipped)) return false;
+      this.observeUpdated();
+    }
+    return true;
   }
 
   /**
@@ -247,7 +292,7 @@ export class Doctor {
     const t = this.trainer,
       series = this.series;
     const sampling = (this.sampling = this.sampled(t.step));
-    if (sampling) this.previous!.set(t.model.params);
+    if (sampling) copyRanges(t.model.params, this.previous!, this.ranges);
     if (series !== null) series.rows[series.length * series.stride + LOSS] = NaN;
     return true;
   }
@@ -277,6 +322,8 @@ export class Doctor {
         series.open = true;
       }
       this.updated();
+      // The steps after a measured burst are as quiet as those after the first unmeasured step.
+      this.quiet = this.quietAhead();
       return;
     }
     // No hook reads the update: what updated() does then, with the step recorded in one call.
@@ -376,7 +423,7 @@ export class Doctor {
     for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) this.drop(this.lists, s.ids[k--]);
     if (series && !deferred) series.clipSeen = series.length + 1;
     const sampling = (this.sampling = this.sampled(this.trainer.step));
-    if (sampling) this.previous!.set(this.trainer.model.params);
+    if (sampling) copyRanges(this.trainer.model.params, this.previous!, this.ranges);
   }
 
   /** Removes rule `id` from `lists` (its hook returned false) and updates what the lists decide (refresh). */
@@ -391,6 +438,7 @@ export class Doctor {
     this.noForward = this.forward.every((f) => f.fns.length === 0);
     this.afterOk = this.deferred && this.noForward && this.onClipNow.fns.length === 0;
     this.quietUpdate = this.deferred && this.onUnmeasuredUpdateNow.fns.length === 0;
+    this.wholeOk = this.oneMicroBatch || this.noForward;
   }
 
   /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
@@ -491,6 +539,7 @@ export class Doctor {
     this.epochs = this.trainer.epochs.length;
     const e = this.onEpoch,
       fns = this.pendingFns;
+    if (e.fns.length === 0 && fns.length === 0) return; // (a tiny network ends an epoch every few steps)
     for (let k = 0; k < e.fns.length; k++) if (e.fns[k](e.ctxs[k]) === false) unsubscribe([e], e.ids[k--]);
     for (let k = 0; k < fns.length; k++) {
       const h = fns[k]();

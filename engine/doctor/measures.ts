@@ -81,6 +81,20 @@ export function matrixRanges(t: Trainer, nodes: readonly number[]): Int32Array {
 }
 
 /**
+ * Copies the entries of `src` within `ranges` (matrixRanges) into `dst`: the weights measureUpdate compares, before
+ * a measured update. A short range element by element: TypedArray.prototype.set costs a tiny network's measured step
+ * more than its weights; a long one by set, at memcpy's speed.
+ */
+export function copyRanges(src: Float32Array, dst: Float32Array, ranges: Int32Array): void {
+  for (let k = 0; k < ranges.length; k += 2) {
+    const start = ranges[k],
+      end = ranges[k + 1];
+    if (end - start > 64) dst.set(src.subarray(start, end), start);
+    else for (let i = start; i < end; i++) dst[i] = src[i];
+  }
+}
+
+/**
  * One pass over each weight matrix after an update (the doctor's UpdateStats; `ranges` from matrixRanges of
  * s.nodes): ‖ΔW‖/‖W before‖ and whether every entry stayed within the unchanged-weights tolerance. Reads only typed
  * arrays: it runs at every measured step, where a walk over the model's nodes cost more than the weights of a tiny
