@@ -135,3 +135,41 @@ test("past 32 slots, a tiny network's ring grows only as fast as GROWTH_SHARE of
   assert.ok(h.stats.count >= fresh, `the ring holds them (${h.stats.count})`);
   tr.dispose();
 });
+
+test('a checkpoint is taken at every step that is a multiple of the spacing, as the spacing widens and narrows', (t) => {
+  let clock = 0;
+  t.mock.method(performance, 'now', () => clock);
+  const tr = new Trainer(parseNnet(SOURCE).spec!);
+  const h = new History(tr, 1);
+  (h as unknown as { stepsBetween: number }).stepsBetween = 1;
+  let copyMs = 4.5,
+    saved = false;
+  const save = tr.saveState.bind(tr);
+  tr.saveState = (...args: Parameters<Trainer['saveState']>) => {
+    clock += copyMs;
+    saved = true;
+    return save(...args);
+  };
+  const spacings = new Set<number>();
+  /** Trains `steps` steps of 50 ms, checking at each step start that a checkpoint is taken where the spacing says. */
+  const train = (steps: number): void => {
+    for (let i = 0; i < steps; i++) {
+      const step = tr.step,
+        interval = h.interval;
+      spacings.add(interval);
+      saved = false;
+      h.record();
+      // (step 0's checkpoint is the one the history starts with)
+      assert.equal(saved, step > 0 && step % interval === 0, `step ${step} at spacing ${interval}`);
+      assert.ok(tr.advanceStep());
+      clock += 50;
+    }
+  };
+  train(60); // widens to 2
+  copyMs = 30;
+  train(40); // wider still
+  copyMs = 4.5;
+  train(200); // narrows again: the steps between the wide spacing's multiples are multiples of the narrow one
+  assert.ok(spacings.size >= 3, `the spacing changed both ways (${[...spacings].join(', ')})`);
+  tr.dispose();
+});
