@@ -34,31 +34,24 @@ export const FWD = 1,
   SGD = 4,
   DW0 = 5, // dw0: dW of a fresh backward pass (see denseSimd.ts)
   SGD_IN_PLACE = 6; // sgdSimd.ts's kernel over the kernels' memory, chunks of pairs of floats
-/**
- * Chunks per product at most: enough that the thread that finishes first waits little for the other's last chunk
- * (N5's products of 134M multiply-adds in 8 chunks left ~1 ms per product to wait for on a busy machine), few enough
- * that a chunk costs little more than its share (see chunkRows).
- */
-export const MAX_CHUNKS = 32;
-/** Bits of the claim word for a job's number of chunks and for the next chunk (each holds 0..MAX_CHUNKS). */
-export const CHUNK_BITS = 6,
-  CHUNK_MASK = (1 << CHUNK_BITS) - 1;
-/** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits; the word stays ≥ 0). */
-export const TAG_BITS = 31 - 2 * CHUNK_BITS,
+/** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
+export const MAX_CHUNKS = 8;
+/** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
+export const TAG_BITS = 23,
   TAG_MASK = (1 << TAG_BITS) - 1;
 /**
- * The claim word of a job: its tag, its number of chunks (≤ MAX_CHUNKS) and the next chunk to claim. The count
+ * The claim word of a job: its tag, its number of chunks (≤ MAX_CHUNKS < 16) and the next chunk to claim. The count
  * travels with the tag: a helper that wakes late, still holding an earlier job's tag, must compare that job's own
  * count, not CHUNKS, which this thread may already have rewritten for the next job (it read the next job's larger
  * count as the earlier one's, claimed a chunk past its end with the next job's half-written arguments, and counted
  * it as finished: parameters differed between one and two threads now and then on a busy machine).
  */
 export function claimWord(tag: number, chunks: number, next: number): number {
-  return ((tag & TAG_MASK) << (2 * CHUNK_BITS)) | (chunks << CHUNK_BITS) | next;
+  return ((tag & TAG_MASK) << 8) | (chunks << 4) | next;
 }
 /** Chunks of job `tag` claimed so far (by either thread) in claim word `word`, or -1 when it is another job's. */
 export function claimed(word: number, tag: number): number {
-  return word >>> (2 * CHUNK_BITS) === (tag & TAG_MASK) ? word & CHUNK_MASK : -1;
+  return word >>> 8 === (tag & TAG_MASK) ? word & 15 : -1;
 }
 /** Atomics.load rounds before sleeping in Atomics.wait: products of one step follow each other within microseconds. */
 export const SPIN = 20000;
@@ -68,8 +61,8 @@ const CHUNK_SOURCE = `
 function claim(c, tag) {
   for (;;) {
     const v = Atomics.load(c, ${CLAIM});
-    if (v >>> ${2 * CHUNK_BITS} !== tag || (v & ${CHUNK_MASK}) >= ((v >>> ${CHUNK_BITS}) & ${CHUNK_MASK})) return -1;
-    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & ${CHUNK_MASK};
+    if (v >>> 8 !== tag || (v & 15) >= ((v >>> 4) & 15)) return -1;
+    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 15;
   }
 }
 function runChunk(k, c, i, s, f, w) {

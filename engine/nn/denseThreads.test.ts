@@ -13,8 +13,6 @@ import {
   denseHelperAwake,
   claimChunk,
   claimWord,
-  MAX_CHUNKS,
-  TAG_BITS,
   denseHelpersRunning,
   denseHelperChunks,
   denseSplitCount,
@@ -257,16 +255,7 @@ test('a helper holding an earlier job claims nothing of it once its chunks are g
     Array.from({ length: 9 }, () => claimChunk(c, 6)),
     [0, 1, 2, 3, 4, 5, 6, 7, -1],
   );
-  // Tags wrap at TAG_BITS: the word keeps the tag's low bits.
-  c[CLAIM_SLOTS.claim] = claimWord((1 << TAG_BITS) + 7, 2, 0);
+  // Tags wrap at 23 bits: the word keeps the tag's low bits.
+  c[CLAIM_SLOTS.claim] = claimWord((1 << 23) + 7, 2, 0);
   assert.equal(claimChunk(c, 7), 0);
-  // A job of MAX_CHUNKS chunks: each claimed once, in order, none past the last (the count and the next chunk must
-  // not spill into each other or into the tag).
-  c[CLAIM_SLOTS.claim] = claimWord(TAG_MASK_FOR_TEST, MAX_CHUNKS, 0);
-  assert.deepEqual(
-    Array.from({ length: MAX_CHUNKS + 2 }, () => claimChunk(c, TAG_MASK_FOR_TEST)),
-    [...Array.from({ length: MAX_CHUNKS }, (_, i) => i), -1, -1],
-  );
 });
-
-const TAG_MASK_FOR_TEST = (1 << TAG_BITS) - 1;

@@ -62,7 +62,7 @@ import {
   type SgdArrays,
 } from './denseHelper';
 
-export { CLAIM_SLOTS, claimChunk, claimWord, MAX_CHUNKS, TAG_BITS } from './denseHelper';
+export { CLAIM_SLOTS, claimChunk, claimWord } from './denseHelper';
 
 /**
  * Products of fewer multiply-adds than this stay on one thread. First measured on the 2-core benchmark machine busy
@@ -327,32 +327,14 @@ function stopHelper(): void {
  * Runs one product of `total` rows or columns (a multiple of 4) in chunks on both threads; `args` are the kernel's
  * arguments for the whole product (runChunk narrows them to a chunk). Returns once every chunk is computed.
  */
-function run(
-  h: Helper,
-  kernels: SimdKernels,
-  kind: number,
-  total: number,
-  args: readonly number[],
-  macs = 8 * CHUNK_MACS,
-): void {
-  complete(h, kernels, post(h, kind, total, args, macs));
+function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args: readonly number[]): void {
+  complete(h, kernels, post(h, kind, total, args));
 }
 
-/**
- * Multiply-adds per chunk at least, where a product has enough of them (each chunk at a multiple of 4 rows or
- * columns, at most MAX_CHUNKS): a chunk's claim and call cost ~1 µs, and below ~100 µs of work a chunk more buys
- * little balance.
- */
-export const CHUNK_MACS = 1 << 20;
-
-/**
- * Posts a product of `macs` multiply-adds to both threads (see run) in 8 chunks, or more of CHUNK_MACS or more;
- * returns their number, for `complete`. Where the cuts fall changes no result (see the file header).
- */
-function post(h: Helper, kind: number, total: number, args: readonly number[], macs: number): number {
-  const want = Math.min(MAX_CHUNKS, Math.max(8, Math.floor(macs / CHUNK_MACS)));
+/** Posts a product's chunks to both threads (see run); returns their number, for `complete`. */
+function post(h: Helper, kind: number, total: number, args: readonly number[]): number {
   const c = h.control,
-    step = 4 * Math.ceil(total / 4 / want),
+    step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
     chunks = Math.ceil(total / step),
     tag = ++h.seq & TAG_MASK;
   splits++;
@@ -422,27 +404,27 @@ function split(k: SimdKernels, control: Int32Array): SimdKernels {
     scratch: k.scratch,
     fwd(z, x, w, b, B, C, OC) {
       if (B < 8) k.fwd(z, x, w, b, B, C, OC);
-      else run(me(), k, FWD, B, [z, x, w, b, B, C, OC], B * C * OC);
+      else run(me(), k, FWD, B, [z, x, w, b, B, C, OC]);
     },
     dw(g, dz, x, B, C, OC, cols) {
       if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
-      else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols], B * OC * cols);
+      else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols]);
     },
     dw0(g, dz, x, B, C, OC, cols) {
       if (cols < 8) k.dw0(g, dz, x, B, C, OC, cols);
-      else run(me(), k, DW0, cols, [g, dz, x, B, C, OC, cols], B * OC * cols);
+      else run(me(), k, DW0, cols, [g, dz, x, B, C, OC, cols]);
     },
     dx(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
-      else run(me(), k, DX, B, [dx, dz, w, B, C, OC], B * C * OC);
+      else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
     },
     dwBegin(g, dz, x, B, C, OC, cols, fresh) {
       if (cols < 8) (fresh ? k.dw0 : k.dw)(g, dz, x, B, C, OC, cols);
-      else pending = post(me(), fresh ? DW0 : DW, cols, [g, dz, x, B, C, OC, cols], B * OC * cols);
+      else pending = post(me(), fresh ? DW0 : DW, cols, [g, dz, x, B, C, OC, cols]);
     },
     dxBegin(dx, dz, w, B, C, OC) {
       if (B < 8) k.dx(dx, dz, w, B, C, OC);
-      else pending = post(me(), DX, B, [dx, dz, w, B, C, OC], B * C * OC);
+      else pending = post(me(), DX, B, [dx, dz, w, B, C, OC]);
     },
     join() {
       if (!pending) return;
