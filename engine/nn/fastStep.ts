@@ -16,6 +16,7 @@
 
 import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
+import { gradStatsKernel } from './gradStatsSimd';
 import { sigmoid32Into } from './fastMath';
 import { lossBackward, lossForward, type Loss } from './losses';
 import { tanh32Array, tanhDeltaArray } from './tanhSimd';
@@ -69,10 +70,12 @@ export function compileFastStep(
   if (!(m.params instanceof Float32Array) || !Number.isInteger(B) || B < 1 || B > m.maxBatch) return null;
   if (!m.nodes.length || m.nodes.some((n) => n.kind !== 'dense')) return null;
   if (recorder && recorder.stride !== GRADS + 2 * m.nodes.length) return null;
-  const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms);
-  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', ...Object.keys(HELPERS)];
+  // Gradients in the kernels' memory (a trainer with threads): the large layers' statistics in WebAssembly.
+  const gk = gradStatsKernel(m.grads);
+  const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms, !!gk);
+  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', ...Object.keys(HELPERS)];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
-  values.push(recorder, recorder?.rows, recorder?.bounds);
+  values.push(recorder, recorder?.rows, recorder?.bounds, gk, gk?.out);
   values.push(...Object.values(HELPERS));
   m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
   m.nodes.forEach((_, i) => {
@@ -136,6 +139,8 @@ class Source {
     /** Whether the step writes its row into R from R[o] on (see StepRecorder), and its norms too. */
     private readonly records: boolean,
     private readonly norms: boolean,
+    /** Whether the lanes layers' |∂W| statistics run in gradStatsSimd.ts's kernel (GK, results in GO). */
+    private readonly statsKernel: boolean,
   ) {
     this.L = m.nodes.length;
     this.lanes = m.nodes.map((n) => runsInLanes(B, n.inWidth, n.outWidth));
@@ -370,7 +375,13 @@ class Source {
       W = n.wSize,
       O = n.outWidth;
     this.emit(`{ let s = 0, mx = 0, sq = 0, v = 0, v2 = 0;`);
-    if (this.lanes[i]) {
+    if (this.lanes[i] && this.statsKernel) {
+      // The loop below, operation for operation (gradStatsSimd.ts).
+      this.emit(
+        `GK.run(G, ${n.wOff}, ${W}, T); s = GO[0]; mx = GO[1]; sq = GO[2]; T = GO[3];`,
+        `for (let k = ${n.bOff}; k < ${n.bOff + O}; k++) { v = G[k]; T += v * v; }`,
+      );
+    } else if (this.lanes[i]) {
       this.emit(
         `for (let k = ${n.wOff}; k < ${n.wOff + W}; k++) { v = Math.abs(G[k]); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v; }`,
         `for (let k = ${n.bOff}; k < ${n.bOff + O}; k++) { v = G[k]; T += v * v; }`,
