@@ -2,7 +2,7 @@
 // (dW += δᵀ·x), input gradient (dx += δ·W) and bias gradient (db += Σ δ) kernels on register blocks, four float32
 // lanes at a time.
 
-import { Body, I32, uleb, V128 } from './wasmEncoder';
+import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
 
 /**
  * Rows (C, padded) of at most this many floats take the forward kernel with 2 × 4 blocks (`fwds`): their products are
@@ -261,9 +261,6 @@ export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradi
  * kernels may use) instead of defining it, so that a helper thread's instance computes in the same memory.
  */
 export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   const fnType = (params: number) => [0x60, ...uleb(params), ...new Array<number>(params).fill(I32), 0];
   const [wn, wm] = SIMD_BLOCKS.weightGradient,
     [xn, xm] = SIMD_BLOCKS.inputGradient;

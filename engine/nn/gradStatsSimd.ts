@@ -9,7 +9,7 @@
 
 import { MAX_FLOATS } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
-import { Body, I32, uleb } from './wasmEncoder';
+import { Body, I32, name, section, uleb, vec } from './wasmEncoder';
 
 const F64 = 0x7c;
 
@@ -44,9 +44,6 @@ function statsBody(): Body {
 
 /** The module over the kernels' shared memory (imported as env.memory, as sgdSimd.ts's in-place module). */
 function statsModule(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const name = (str: string) => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
   const pages = (4 * MAX_FLOATS * 4) / 65536;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],

@@ -12,7 +12,7 @@
 import { simdKernelsAvailable } from './denseSimd';
 import { MAX_FLOATS } from './denseSimdModule';
 import { inKernelMemory, kernelMemory } from './kernelMemory';
-import { Body, I32, uleb, V128 } from './wasmEncoder';
+import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
 import { heapView, reserveHeap, type WasmHeap } from './wasmHeap';
 
 const F64 = 0x7c;
@@ -71,9 +71,6 @@ function sgdBody(): Body {
  * kernelMemory.ts) instead of defining one, to update buffers allocated there in place.
  */
 function sgdModule(shared: boolean): Uint8Array<ArrayBuffer> {
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const name = (str: string) => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 6, I32, I32, I32, I32, F64, F64, 0]])),

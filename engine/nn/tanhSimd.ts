@@ -15,7 +15,7 @@
 
 import { tanh32, tanh32Into } from './fastMath';
 import { simdKernelsAvailable } from './denseSimd';
-import { Body, I32, uleb, V128 } from './wasmEncoder';
+import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
 import { heapView, reserveHeap, type WasmHeap } from './wasmHeap';
 
 /** Relative half-width of the window that must round to one float32 (as fastMath.ts): 2^-36. */
@@ -184,9 +184,6 @@ function tanhDeltaBody(): Body {
 
 /** The module: memory (exported), tanh and tanhDelta. */
 function tanhModule(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const name = (str: string) => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(

@@ -1,5 +1,5 @@
-// A small WebAssembly encoder, just enough for the dense layers' SIMD kernels (denseSimdModule.ts) and the tanh
-// layers' (tanhSimd.ts).
+// A small WebAssembly encoder, just enough for the engine's kernels (denseSimdModule.ts, tanhSimd.ts, sgdSimd.ts,
+// gradStatsSimd.ts): function bodies and the pieces a module's sections are made of.
 
 /** Value types. */
 export const I32 = 0x7f,
@@ -16,6 +16,15 @@ export function uleb(n: number): number[] {
   } while (n);
   return out;
 }
+
+/** A module section: its id, then its contents' byte length. */
+export const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+
+/** A vector of encoded items, led by their count. */
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+
+/** A name (ASCII), led by its length. */
+export const name = (str: string): number[] => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
 
 function sleb(n: number): number[] {
   const out: number[] = [];
