@@ -234,20 +234,13 @@ export class Doctor {
   takeStep(): boolean {
     const t = this.trainer;
     if (this.quiet > 0) {
-      // observeAfter and observeStep at a quiet step, with the row's place computed once.
-      const s = this.series!,
-        k = s.length,
-        r = s.rows,
-        o = k * s.stride;
-      r[o + LOSS] = NaN;
+      // observeAfter and observeStep at a quiet step, without asking twice whether it is one.
+      const s = this.series!;
+      s.rows[s.length * s.stride + LOSS] = NaN; // (see countStep)
       if (!t.advanceStep()) return false;
       this.quiet--;
       this.steps++;
-      r[o + STEP] = t.step - 1;
-      s.length = k + 1;
-      const loss = r[o + LOSS];
-      // (=== true: a field's boolean is otherwise tested as any value would be.)
-      if (loss !== loss || s.norms !== true) this.recordAgain(s, k);
+      this.countStep(s);
       return true;
     }
     return this.takeStepSlowly();
