@@ -5,9 +5,10 @@
 import { compile, evaluateCondition, type CompiledExpr } from '../engine/expr/evaluate';
 import { compileTemplate, renderTemplate, type Template } from '../engine/expr/interpolate';
 import { NotComputedError, type ExprScope } from '../engine/expr/values';
-import { deadFraction, isDyingLayer, layerGradNorms, vanishes } from '../engine/doctor/measures';
+import { deadFraction, isDyingLayer, vanishes } from '../engine/doctor/measures';
 import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
+import { exceptionHitAfter, vanishesAt } from './exceptionHits';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 import { StepConstantScope, StepOnlyScope } from './stepConstant';
 import { falseUntil } from './stepRange';
@@ -408,67 +409,8 @@ export class StopRules {
 
   /** Checks the exception filters that apply after this event. */
   checkExceptions(t: Trainer, ev: TrainerEvent): ExceptionHit | null {
-    const m = t.model;
-    if (ev.phase === 'clip') {
-      const big = this.filters.get('exploding');
-      if (big !== undefined && t.clip.normBefore > big) {
-        const norms = layerGradNorms(t);
-        const worst = norms.reduce((a, b) => (b.norm > a.norm ? b : a), norms[0]);
-        return {
-          filter: 'exploding',
-          node: worst.node,
-          description: `Exploding gradient: global norm ${t.clip.normBefore.toPrecision(4)} > ${big} (largest in '${m.nodes[worst.node].name}', ‖∇W‖ = ${worst.norm.toPrecision(4)})`,
-        };
-      }
-      const small = this.filters.get('vanishing');
-      const floor = this.floor;
-      if (small !== undefined && vanishes(t, small, floor)) {
-        const norms = layerGradNorms(t);
-        const ref = norms[norms.length - 1]?.norm ?? 0;
-        const low = norms.slice(0, -1).find((x) => ref > 0 && x.norm < small * ref);
-        if (low)
-          return {
-            filter: 'vanishing',
-            node: low.node,
-            description: `Vanishing gradient: ‖∇W‖ of '${m.nodes[low.node].name}' is ${low.norm.toExponential(2)}, ${(low.norm / ref).toExponential(2)} × the output layer's (threshold ${small})`,
-          };
-        const floored = norms.find((x) => t.meanAbsGrad[x.node] < floor);
-        if (floored)
-          return {
-            filter: 'vanishing',
-            node: floored.node,
-            description: `Vanishing gradient: mean |∇W| of '${m.nodes[floored.node].name}' is ${t.meanAbsGrad[floored.node].toExponential(2)}, below the absolute floor ${floor}`,
-          };
-      }
-    }
-    if (ev.phase === 'forward') {
-      const dead = this.filters.get('deadRelu');
-      const n = m.nodes[ev.layer];
-      if (dead !== undefined && isDyingLayer(n)) {
-        const frac = deadFraction(m.acts[ev.layer + 1], t.batchSize, n.outWidth);
-        if (frac > dead)
-          return {
-            filter: 'deadRelu',
-            node: ev.layer,
-            description: `Dead ReLU: ${(100 * frac).toFixed(0)}% of the units of '${n.name}' are 0 for the whole batch (threshold ${(100 * dead).toFixed(0)}%)`,
-          };
-      }
-    }
-    return null;
+    return exceptionHitAfter(t, ev, this.filters, this.floor);
   }
 }
 
 const NO: Verdict = { stop: false, ids: [], logs: [], errors: [] };
-
-/**
- * `vanishes` (engine/doctor/measures.ts) over the weighted nodes `w` (in order) of the gradient statistics: some
- * node's mean |∂L/∂W| below `floor`, or some node's ‖∂L/∂W‖ below `ratio` × the last weighted node's.
- */
-function vanishesAt(w: Int32Array, meanAbs: Float64Array, norms: Float64Array, ratio: number, floor: number): boolean {
-  const n = w.length;
-  for (let k = 0; k < n; k++) if (meanAbs[w[k]] < floor) return true;
-  const ref = n > 0 ? norms[w[n - 1]] : 0;
-  if (!(ref > 0)) return false;
-  for (let k = 0; k < n - 1; k++) if (norms[w[k]] < ratio * ref) return true;
-  return false;
-}
