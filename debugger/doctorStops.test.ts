@@ -328,3 +328,19 @@ test('a doctor filter enabled mid-run stops at its first hit after that, not at 
     assert.equal(firstStop(from, false), want, `enabled at step ${from}`);
   }
 });
+
+test('canTakeWhole follows the hooks: steps of several micro-batches are taken whole once no forward hook is left', () => {
+  // accumulate.nnet: 4 micro-batches a step, so whole steps wait for the saturation rule's forward hooks to leave
+  // (after its window); events observed one by one tell the run loop from then on.
+  const source = fs.readFileSync(path.join(__dirname, '..', 'examples', 'accumulate.nnet'), 'utf8');
+  const t = new Trainer(parseNnet(source).spec!),
+    d = new DoctorStops(t, source);
+  const whole: boolean[] = [];
+  for (let ev = t.advance(); ev && t.step < 20; ev = t.advance()) {
+    d.observe(ev);
+    if (t.atStepStart) whole.push(d.canTakeWhole);
+  }
+  assert.equal(whole[0], false);
+  assert.equal(whole.at(-1), true);
+  assert.ok(whole.indexOf(true) > 0 && whole.indexOf(true) <= DEFAULT_THRESHOLDS.window + 1);
+});

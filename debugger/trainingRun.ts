@@ -351,7 +351,8 @@ export class TrainingRun {
           let again: boolean;
           try {
             if (doctor !== null) {
-              if (!doctor.advanceStep(rules)) return this.finish(false);
+              // (!== true: its result, partly a call's, would otherwise be tested as any value would be, every step.)
+              if (doctor.advanceStep(rules) !== true) return this.finish(false);
               again = doctor.takeAgain;
             } else {
               if (!t.advanceStep()) return this.finish(false);

@@ -232,15 +232,13 @@ export class Doctor {
    * (observeForwardPass) only where the caller does so.
    */
   takeStep(): boolean {
-    const t = this.trainer;
     if (this.quiet > 0) {
-      // observeAfter and observeStep at a quiet step, without asking twice whether it is one.
-      const s = this.series!;
-      s.rows[s.length * s.stride + LOSS] = NaN; // (see countStep)
-      if (!t.advanceStep()) return false;
+      // observeAfter and observeStep at a quiet step, without asking twice whether it is one (its row's loss was
+      // marked when the quiet steps were counted: beQuiet).
+      if (!this.trainer.advanceStep()) return false;
       this.quiet--;
       this.steps++;
-      this.countStep(s);
+      this.countStep(this.series!);
       return true;
     }
     return this.takeStepSlowly();
@@ -268,11 +266,7 @@ export class Doctor {
    * the step goes to is marked as no step's: a generated step writes it (Trainer.recordInto), another leaves the mark.
    */
   observeAfter(): boolean {
-    if (this.quiet > 0) {
-      const series = this.series!;
-      series.rows[series.length * series.stride + LOSS] = NaN; // (see countStep)
-      return true;
-    }
+    if (this.quiet > 0) return true; // (its row's loss is marked already: beQuiet)
     return this.observeAfterSlowly();
   }
 
@@ -316,7 +310,7 @@ export class Doctor {
       }
       this.updated();
       // The steps after a measured burst are as quiet as those after the first unmeasured step.
-      this.quiet = this.quietAhead();
+      this.beQuiet(this.quietAhead());
       return;
     }
     // No hook reads the update: what updated() does then, with the step recorded in one call.
@@ -327,7 +321,7 @@ export class Doctor {
       if (series.length === series.capacity) this.flush();
     }
     if (t.epochs.length !== this.epochs) this.epochEnded();
-    this.quiet = this.quietAhead();
+    this.beQuiet(this.quietAhead());
   }
 
   /**
@@ -343,7 +337,8 @@ export class Doctor {
     r[o + STEP] = t.step - 1;
     series.length = k + 1;
     const loss = r[o + LOSS];
-    if (loss !== loss || !series.norms) this.recordAgain(series, k); // (x !== x: NaN)
+    // (x !== x: NaN; === true: a field's boolean is otherwise tested as any value would be, at every step.)
+    if (loss !== loss || series.norms !== true) this.recordAgain(series, k);
   }
 
   /** Step k of the series recorded whole from the trainer (see countStep). */
@@ -367,6 +362,22 @@ export class Doctor {
     if (this.stats === null) return room;
     if (this.sampled(next)) return 0;
     return Math.max(0, Math.min(room, this.periodEnd - next));
+  }
+
+  /**
+   * Makes the next `n` steps quiet (see `quiet`), marking their rows' loss as no step's at once (see observeAfter):
+   * a generated step overwrites the mark, another leaves it (countStep). Once per quiet run, not at every step: the
+   * mark cost a tiny network's quiet step a tenth of what the doctor added to it. Only their steps write those rows
+   * while the run lasts: a step recorded otherwise (at its clip event, recordClip) ends at its update event, which
+   * ends the run (updated), as flush, refresh and setThresholds do.
+   */
+  private beQuiet(n: number): void {
+    this.quiet = n;
+    if (n <= 0) return;
+    const s = this.series!,
+      r = s.rows,
+      stride = s.stride;
+    for (let k = 0, o = s.length * stride + LOSS; k < n; k++, o += stride) r[o] = NaN;
   }
 
   /**
