@@ -467,15 +467,21 @@ export class Trainer {
    * advance at least one event (from a step start, the events of the step recompute everything shown), unless
    * `buffersCurrent` says they still hold what the stop shows. `shared`: the checkpoint of this step's start, whose
    * parameters, optimizer state and row order the new state refers to instead of copying them (they change only at
-   * the update); it is then valid only as long as that checkpoint is unchanged.
+   * the update); it is then valid only as long as that checkpoint is unchanged. `previous`: a saved start of the step
+   * before this one, at a step start, with nothing changed since but by that step's events: the optimizer's applied
+   * step is then not copied but rebuilt from its parameters on restoring (pass it to restoreState).
    */
-  saveState(reuse?: TrainerState, shared?: TrainerState): TrainerState {
+  saveState(reuse?: TrainerState, shared?: TrainerState, previous?: TrainerState): TrainerState {
     const m = this.model;
     this.settleUnwatched(); // the gradients as the events show them
     // What no event before the update changes (parameters, optimizer, row order, carried state) may be shared with
     // the checkpoint of this step's start instead of copied, where nothing carries state from step to step.
     if (shared && (shared.eventIndex !== this.eventIndex - this.pos || !this.forwardReusable))
       throw new Error('a state can share only with the start of its own step, in a network carrying no state');
+    if (previous && (this.pos !== 0 || previous.pos !== 0 || previous.step !== this.step - 1))
+      throw new Error(
+        'a state can omit its applied step only at a step start, after the saved start of the step before',
+      );
     const copy = <A extends FloatArray | Int32Array>(src: A, dst: A | undefined): A =>
       dst ? (dst.set(src as never), dst) : (src.slice() as A);
     // The scalars (SCALARS) written out in one literal: spreading an object built key by key cost ~20 µs a
@@ -503,7 +509,7 @@ export class Trainer {
       grads: this.pos === 0 ? null : copy(m.grads, reuse?.grads ?? undefined),
       rng: this.rng.getState(),
       trainRows: shared ? shared.trainRows : copy(this.trainRows, reuse?.trainRows),
-      optimizer: shared ? shared.optimizer : this.optimizer.saveState(reuse?.optimizer),
+      optimizer: shared ? shared.optimizer : this.optimizer.saveState(reuse?.optimizer, previous !== undefined),
       carried: m.nodes.map((_, i) => {
         const st = m.carriedState(i),
           r = reuse?.carried[i];
@@ -515,8 +521,11 @@ export class Trainer {
     };
   }
 
-  /** Puts back a state from `saveState` of this trainer. */
-  restoreState(s: TrainerState): void {
+  /**
+   * Puts back a state from `saveState` of this trainer; `previous` is the state it was saved after (saveState's
+   * `previous`, needed then), or for a state sharing with a step start, the one that start was saved after.
+   */
+  restoreState(s: TrainerState, previous?: TrainerState): void {
     const m = this.model;
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
@@ -529,7 +538,7 @@ export class Trainer {
     if (s.grads) m.grads.set(s.grads);
     this.rng.setState(s.rng);
     this.trainRows.set(s.trainRows);
-    this.optimizer.restoreState(s.optimizer);
+    this.optimizer.restoreState(s.optimizer, previous && { params: s.params, previous: previous.params });
     s.carried.forEach((b, i) => {
       const st = m.carriedState(i);
       if (b && st) st.forEach((a, k) => a.set(b[k]));
