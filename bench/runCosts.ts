@@ -43,11 +43,20 @@ function overheadOfNet(n: string, opts: BenchOptions): Overheadish {
   return { status: 'ok', ...overheadOf(NETWORKS[n as NetId].batch, r as Rounds<Side>, pause) };
 }
 
+/**
+ * How far apart the bare engine's own processes were (slowest steady time per step ÷ fastest − 1): the same code in
+ * every one of them, so the noise floor that the modes' ratios to it sit on.
+ */
+function bareRange(o: Overhead): string {
+  const us = o.usPerStep?.bare ?? [];
+  return us.length > 1 ? `${(100 * (Math.max(...us) / Math.min(...us) - 1)).toFixed(1)}%` : '';
+}
+
 /** The debugger's overhead per network of `opts.nets`, printed. */
 export function overheadSection(opts: BenchOptions): Record<string, Overheadish> {
   const overhead: Record<string, Overheadish> = {};
   console.log(
-    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) in each mode vs the bare engine (Trainer.advanceStep whole steps in a plain loop, as the run loop takes them where nothing can stop inside a step). Each side runs in its own fresh process (sides sharing a process share V8's JIT state, which biased the old same-process pairs by ±15 %), after a warm-up run of that side and a full garbage collection; ${opts.reps} rounds per network, every side once per round, the order rotated from round to round; equal step counts (picked by the first bare process for ~${opts.seconds} s); CPU time per step while a run trains steadily (from its progress mark at a quarter of the run to its last; the bare loop takes the same marks at the same 250 ms cadence). Per mode: samples per CPU second over its runs, (median over the rounds of its time per step ÷ the same round's bare − 1 / the same against the same round's train, or train+doctor for debug+doctor); goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; train+doctor = with it, as the extension's Train runs (debug+doctor is judged against it: the debugger's own share with the doctor on, ≤ 10%); debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); middle half = 25th–75th percentile over the rounds of each mode vs bare; pause = ms from Pause to the stop (median/max of 7, a process of its own):\n`,
+    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) in each mode vs the bare engine (Trainer.advanceStep whole steps in a plain loop, as the run loop takes them where nothing can stop inside a step). Each side runs in its own fresh process (sides sharing a process share V8's JIT state, which biased the old same-process pairs by ±15 %), after a warm-up run of that side and a full garbage collection; ${opts.reps} rounds per network, every side once per round, the order rotated from round to round; equal step counts (picked by the first bare process for ~${opts.seconds} s); CPU time per step while a run trains steadily (from its progress mark at a quarter of the run to its last; the bare loop takes the same marks at the same 250 ms cadence). Per mode: samples per CPU second over its runs, (median over the rounds of its time per step ÷ the same round's bare − 1 / the same against the same round's train, or train+doctor for debug+doctor); goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; train+doctor = with it, as the extension's Train runs (debug+doctor is judged against it: the debugger's own share with the doctor on, ≤ 10%); debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); bare range = the slowest of the bare engine's own processes against the fastest (the same code: the noise the ratios sit on); middle half = 25th–75th percentile over the rounds of each mode vs bare; pause = ms from Pause to the stop (median/max of 7, a process of its own):\n`,
   );
   const rows: string[][] = [],
     spreads: string[][] = [];
@@ -73,8 +82,9 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
               ? `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`
               : 'n/a',
             `${o.pairs} × ${o.steps}`,
+            bareRange(o),
           ]
-        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a', ''],
+        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a', '', ''],
     );
     spreads.push([
       n,
@@ -98,6 +108,7 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
         ),
         'pause ms',
         'rounds × steps',
+        'bare range',
       ],
       rows,
     ),
