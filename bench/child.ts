@@ -1,7 +1,8 @@
 // One measurement in a fresh process: `--engine E --net N --seconds S --warmup W`, `--overhead --net N [--modes debug,train] …`, or
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
-// `--editor --edits N` (bench/editor.ts), or `--doctor-cost --net N --side bare|doctor --seconds S --warmup W
-// [--steps K]` (one side of bench/doctorCost.ts), or
+// `--editor --edits N` (bench/editor.ts), or `--run-side --net N --side bare|train|debug|… --seconds S --warmup W
+// [--steps K]` (one side of the overhead bench, bench/freshSides.ts), `--pause-latency --net N`, `--doctor-cost --net N
+// --side bare|doctor --seconds S --warmup W [--steps K]` (one side of bench/doctorCost.ts), or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
 // `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
 // `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts).
@@ -9,11 +10,12 @@
 
 import { useSimdKernels } from '../engine/nn/denseSimd';
 import { NETWORKS, makeData, type NetId } from './networks';
-import { measureOverhead, nnetRunner, unsupported, type RunMode } from './nnet';
+import { measureOverhead, nnetRunner, pauseLatencyOf, RUN_MODES, unsupported, type RunMode } from './nnet';
+import { measureSide, type Side } from './freshSides';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
-import { DOCTOR_SIDES, measureDoctorSide, type DoctorSide } from './doctorCost';
+import { DOCTOR_SIDES, type DoctorSide } from './doctorCost';
 import { measureProbeCost } from './probeCost';
 import { measurePyTorch } from './pytorch';
 import { measureOpenBlas } from './openblas';
@@ -76,13 +78,25 @@ async function main(): Promise<unknown> {
     warmup = Number(arg('warmup', '0.5'));
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);
-  if (process.argv.includes('--doctor-cost')) {
+  const doctorCost = process.argv.includes('--doctor-cost');
+  if (doctorCost || process.argv.includes('--run-side')) {
     const why = unsupported(net);
     if (why) return { status: 'n/a', reason: why };
-    const side = arg('side') as DoctorSide;
-    if (!(side in DOCTOR_SIDES)) throw new Error(`unknown --side ${side}`);
+    const given = arg('side');
+    const side: Side | undefined = doctorCost
+      ? Object.hasOwn(DOCTOR_SIDES, given)
+        ? DOCTOR_SIDES[given as DoctorSide]
+        : undefined
+      : given === 'bare' || Object.hasOwn(RUN_MODES, given)
+        ? (given as Side)
+        : undefined;
+    if (!side) throw new Error(`unknown --side ${given}`);
     const steps = Number(arg('steps', '0'));
-    return { status: 'ok', ...(await measureDoctorSide(id, side, seconds, warmup, steps || undefined)) };
+    return { status: 'ok', ...(await measureSide(id, side, seconds, warmup, steps || undefined)) };
+  }
+  if (process.argv.includes('--pause-latency')) {
+    const why = unsupported(net);
+    return why ? { status: 'n/a', reason: why } : { status: 'ok', ...(await pauseLatencyOf(net, makeData(net))) };
   }
   if (process.argv.includes('--net-kernels')) return { status: 'ok', ...measureNetKernels(net, seconds) };
   if (process.argv.includes('--rewind-latency')) return { status: 'ok', ...(await measureRewindLatency(net, seconds)) };

@@ -16,6 +16,7 @@ import {
   type HostToWorker,
   type WorkerToHost,
 } from '../debugger/protocol';
+import { PROGRESS_MS } from '../debugger/runProgress';
 import { TrainingRun } from '../debugger/trainingRun';
 import { BATCHES, nnetSource, type Dataset, type NetDef } from './networks';
 import { time, type Runner } from './runner';
@@ -120,19 +121,20 @@ export function debugStart(source: string): Extract<HostToWorker, { kind: 'start
 }
 
 export interface Overhead {
-  /** Optimizer steps per side of each pair (a run mode may do fewer: see `capped`). */
+  /** Optimizer steps per side of each pair or round (a run mode may do fewer: see `capped`). */
   readonly steps: number;
-  /** Pairs measured per run mode. */
+  /** Pairs (one process) or rounds of fresh processes (`method`) measured per run mode. */
   readonly pairs: number;
   /** Samples per CPU second of the bare Trainer loop (over all its runs). */
   readonly bareSamplesPerSec: number;
   /**
-   * Per run mode: samples per CPU second through TrainingRun, the median over the pairs of (CPU time per step ÷ the
-   * bare loop's CPU time per step in the same pair − 1), in %, with the middle half of the pairs (`spreadPct`, 25th
-   * and 75th percentile), and the same median against the Train command's run loop (`vsTrainPct`, what a user
-   * compares a debug session with) and, for a debug mode with the doctor, against the Train command's with the doctor
-   * (`vsTrainDoctorPct`: the debugger's own share with the doctor on; absent from runs before train+doctor was
-   * measured); `capped` when a run was stopped after its time cap; or why the mode could not be measured.
+   * Per run mode: samples per CPU second through TrainingRun, the median over the pairs or rounds of (CPU time per
+   * step ÷ the bare loop's CPU time per step in the same pair or round − 1), in %, with the middle half
+   * (`spreadPct`, 25th and 75th percentile), and the same median against the Train command's run loop
+   * (`vsTrainPct`, what a user compares a debug session with) and, for a debug mode with the doctor, against the
+   * Train command's with the doctor (`vsTrainDoctorPct`: the debugger's own share with the doctor on; absent from
+   * runs before train+doctor was measured); `capped` when a run was stopped after its time cap; or why the mode
+   * could not be measured.
    */
   readonly modes: Record<
     RunMode,
@@ -148,6 +150,13 @@ export interface Overhead {
   >;
   /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
   readonly pauseLatencyMs: { readonly median: number; readonly max: number };
+  /**
+   * How it was measured: 'fresh processes' (bench/overheadCost.ts: each side in its own process, rounds rotated, CPU
+   * time per step while a run trains steadily); absent: every mode against the bare loop in one process.
+   */
+  readonly method?: 'fresh processes';
+  /** Fresh processes: CPU µs per step of each side as it trained steadily, round by round. */
+  readonly usPerStep?: Partial<Record<'bare' | RunMode, readonly number[]>>;
 }
 
 /**
@@ -198,6 +207,19 @@ function pauseLatency(source: string): Promise<{ median: number; max: number }> 
     };
     run.handle(debugStart(source));
   });
+}
+
+/**
+ * Milliseconds from Pause to the stop of a debug session of `net` with its defaults, training at full speed (median
+ * and max of 7), on a run of enough epochs to last well past seven pauses at `samplesPerSec` (measured by the caller,
+ * or here when not given).
+ */
+export function pauseLatencyOf(
+  net: NetDef,
+  data: Dataset,
+  samplesPerSec = time(nnetRunner(net, data), 0.3, 0.2).samplesPerSec,
+): Promise<{ median: number; max: number }> {
+  return pauseLatency(specOf(net, data, Math.max(1, Math.ceil((20 * samplesPerSec) / net.batch / BATCHES))).source);
 }
 
 /** One timed run: CPU seconds, and the optimizer steps it did. */
@@ -258,13 +280,34 @@ export function throughRun(source: string, mode: RunMode, capSeconds: number): P
 
 /**
  * The bare engine over the whole spec, in whole steps as the CLI trains (the run loop takes them too where nothing
- * can stop inside a step), in CPU seconds (the trainer is built before the clock starts).
+ * can stop inside a step), in CPU seconds (the trainer is built before the clock starts). With the marks a run
+ * through the loop gets from its progress messages (throughRun), at their cadence: the first step after PROGRESS_MS
+ * of wall time since the last one, so steadyPerStep (bench/freshSides.ts) reads both sides alike. The wall clock is
+ * read every `stride` steps, about every 0.25–1 ms (every 2¹⁰ of N1's ~1 µs steps, every step of N5's): what the
+ * marks cost is then the mark itself (a CPU-time read), as it is in throughRun; the run loop's own clock reads are
+ * its own cost.
  */
-function bare(spec: NetworkSpec): RunTiming {
+export function bare(spec: NetworkSpec): RunTiming {
   const t = new Trainer(spec);
+  const marks: number[] = [];
   const c0 = cpuSeconds();
-  while (t.advanceStep());
-  return { seconds: cpuSeconds() - c0, steps: t.step, capped: false };
+  let stride = 1,
+    since = 0,
+    last = performance.now(),
+    due = last + PROGRESS_MS;
+  while (t.advanceStep()) {
+    if (++since < stride) continue;
+    since = 0;
+    const now = performance.now();
+    if (now - last < 0.25 && stride < 1024) stride <<= 1;
+    else if (now - last > 1 && stride > 1) stride >>= 1;
+    last = now;
+    if (now >= due) {
+      marks.push(cpuSeconds() - c0, t.step);
+      due = now + PROGRESS_MS;
+    }
+  }
+  return { seconds: cpuSeconds() - c0, steps: t.step, capped: false, marks };
 }
 
 const perStep = (t: RunTiming) => t.seconds / Math.max(1, t.steps);
@@ -272,7 +315,9 @@ const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
 const quantile = (a: readonly number[], q: number) => sorted(a)[Math.min(a.length - 1, Math.floor(q * a.length))];
 
 /**
- * Each run mode against the bare loop in CPU-timed pairs of equal step counts, in one process: `reps` pairs per mode,
+ * The quick, one-process measure (`bench-child --overhead`; `npm run bench` uses bench/freshSides.ts instead, each
+ * side in a fresh process: sides sharing one process share V8's JIT state, which biased these pairs by ±15 % on N1
+ * and N2 for the same step code). Each run mode against the bare loop in CPU-timed pairs of equal step counts, in one process: `reps` pairs per mode,
  * the modes in rotated order and each pair's two sides alternating (A B, B A, …), so that machine noise, JIT state and
  * the drift of the caches hit all alike. Each side starts after a full collection (collectGarbage), as a session's own
  * worker starts without the garbage of other runs. Every run-loop side is a fresh run of ~`seconds`, as a session is
@@ -318,10 +363,7 @@ export async function measureOverhead(
   const medianCost = (m: RunMode) => (pairs.get(m)?.length ? quantile(costs(m), 0.5) : NaN);
   const trainCost = medianCost('train'),
     trainDoctorCost = medianCost('train+doctor');
-  // Enough epochs that training lasts well past seven pauses.
-  const pauseLatencyMs = await pauseLatency(
-    specOf(net, data, Math.max(1, Math.ceil((20 * speed.samplesPerSec) / net.batch / BATCHES))).source,
-  );
+  const pauseLatencyMs = await pauseLatencyOf(net, data, speed.samplesPerSec);
   return {
     steps,
     pairs: reps,

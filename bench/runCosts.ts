@@ -1,10 +1,12 @@
-// The costs of watching training that `npm run bench` measures, each network in a fresh child and printed as a table:
-// the debugger's run loop against the bare engine in every mode (bench/nnet.ts) and the training doctor's
-// (bench/doctorCost.ts: one fresh child per side, interleaved).
+// The costs of watching training that `npm run bench` measures, each side of each network in its own fresh child,
+// in rounds of processes (bench/freshSides.ts), printed as tables: the debugger's run loop against the bare engine in
+// every mode (bench/overheadCost.ts) and the training doctor's (bench/doctorCost.ts).
 
-import { doctorCostOf, doctorSideOrder, type DoctorCost, type SideTiming } from './doctorCost';
+import { doctorCostOf, type DoctorCost } from './doctorCost';
+import { OVERHEAD_SIDES, runRounds, type Rounds, type Side } from './freshSides';
 import { NETWORKS, type NetId } from './networks';
-import { RUN_MODES, type Overhead, type RunMode } from './nnet';
+import { RUN_MODES, type Overhead, type RunMode, type RunTiming } from './nnet';
+import { overheadOf } from './overheadCost';
 import type { BenchOptions } from './runOptions';
 import { child, fmt, table } from './runPrint';
 
@@ -13,31 +15,54 @@ export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reaso
 /** A network's doctor cost, or why it was not measured. */
 export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
 
-/** A child's arguments for measurement `flag` on network `net`, timed as the options say. */
-function perNet(flag: string, net: string, opts: BenchOptions): string[] {
-  return [
-    flag,
-    '--net',
-    net,
-    '--seconds',
-    String(opts.seconds),
-    '--warmup',
-    String(opts.warmup),
-    '--reps',
-    String(opts.reps),
-  ];
+/**
+ * `opts.reps` rounds of fresh processes of `sides` on network `n` (runRounds): each side a child `flag --side …`
+ * timed as the options say; the first picks the step count every other run takes.
+ */
+function roundsOfNet<S extends string>(
+  n: string,
+  sides: readonly S[],
+  flag: string,
+  opts: BenchOptions,
+): Rounds<S> | { reason: string } {
+  return runRounds(sides, opts.reps, (side, steps) => {
+    const args = [flag, '--net', n, '--side', side, '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
+    if (steps) args.push('--steps', String(steps));
+    const r = child(args) as ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
+    return r.status === 'ok' ? { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks } : r;
+  });
+}
+
+/** One network's overhead: its rounds of fresh processes, then the pause latency in a child of its own. */
+function overheadOfNet(n: string, opts: BenchOptions): Overheadish {
+  const r = roundsOfNet(n, OVERHEAD_SIDES, '--run-side', opts);
+  if ('reason' in r) return { status: 'n/a', reason: r.reason };
+  const p = child(['--pause-latency', '--net', n]) as
+    { status: 'ok'; median: number; max: number } | { status: 'n/a'; reason: string };
+  const pause = p.status === 'ok' ? { median: p.median, max: p.max } : { median: NaN, max: NaN };
+  return { status: 'ok', ...overheadOf(NETWORKS[n as NetId].batch, r as Rounds<Side>, pause) };
+}
+
+/**
+ * How far apart the bare engine's own processes were (slowest steady time per step ÷ fastest − 1): the same code in
+ * every one of them, so the noise floor that the modes' ratios to it sit on.
+ */
+function bareRange(o: Overhead): string {
+  const us = o.usPerStep?.bare ?? [];
+  return us.length > 1 ? `${(100 * (Math.max(...us) / Math.min(...us) - 1)).toFixed(1)}%` : '';
 }
 
 /** The debugger's overhead per network of `opts.nets`, printed. */
 export function overheadSection(opts: BenchOptions): Record<string, Overheadish> {
   const overhead: Record<string, Overheadish> = {};
   console.log(
-    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) vs the bare engine in whole steps (Trainer.advanceStep, as the run loop takes them where nothing can stop inside a step; and, for debug modes, vs the Train command's run loop), in one process, in CPU-timed pairs of equal step counts (A B, B A, modes rotated; each side after a full garbage collection, as a session's own worker starts without other runs' garbage), median of ${opts.reps} pairs per mode; samples/s per CPU second; goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; train+doctor = with it, as the extension's Train runs (debug+doctor is judged against it: the debugger's own share with the doctor on, ≤ 10%); debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); pause = ms from Pause to the stop (median/max of 7):\n`,
+    `\nDebugger instrumentation: the same steps through the worker's run loop (TrainingRun, nothing stops) in each mode vs the bare engine (Trainer.advanceStep whole steps in a plain loop, as the run loop takes them where nothing can stop inside a step). Each side runs in its own fresh process (sides sharing a process share V8's JIT state, which biased the old same-process pairs by ±15 %), after a warm-up run of that side and a full garbage collection; ${opts.reps} rounds per network, every side once per round, the order rotated from round to round; equal step counts (picked by the first bare process for ~${opts.seconds} s); CPU time per step while a run trains steadily (from its progress mark at a quarter of the run to its last; the bare loop takes the same marks at the same 250 ms cadence). Per mode: samples per CPU second over its runs, (median over the rounds of its time per step ÷ the same round's bare − 1 / the same against the same round's train, or train+doctor for debug+doctor); goal ≤ 10% in every mode. train = the Train command's run loop without the doctor; train+doctor = with it, as the extension's Train runs (debug+doctor is judged against it: the debugger's own share with the doctor on, ≤ 10%); debug = a debug session with its defaults but without the doctor (breakpoint checks, 256 MB rewind history); +doctor = with the training doctor watching, as the extension's Train and debug sessions run (whole steps, each observed whole by the doctor between its clip and its update); +breakpoints = a conditional breakpoint on every layer that never fires; +filters = every exception filter on (vanishing at a threshold that never fires); bare range = the slowest of the bare engine's own processes against the fastest (the same code: the noise the ratios sit on); middle half = 25th–75th percentile over the rounds of each mode vs bare; pause = ms from Pause to the stop (median/max of 7, a process of its own):\n`,
   );
-  const rows: string[][] = [];
+  const rows: string[][] = [],
+    spreads: string[][] = [];
   const pct = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
   for (const n of opts.nets) {
-    const o = child(perNet('--overhead', n, opts)) as Overheadish;
+    const o = overheadOfNet(n, opts);
     overhead[n] = o;
     rows.push(
       o.status === 'ok'
@@ -53,10 +78,21 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
               const vsTrain = m === 'train' || typeof vs !== 'number' || Number.isNaN(vs) ? '' : ` / ${pct(vs)}`;
               return `${fmt(r.samplesPerSec)} (${pct(r.overheadPct)}${vsTrain})${r.capped ? ' †' : ''}`;
             }),
-            `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`,
+            Number.isFinite(o.pauseLatencyMs.median)
+              ? `${o.pauseLatencyMs.median.toFixed(1)} / ${o.pauseLatencyMs.max.toFixed(1)}`
+              : 'n/a',
+            `${o.pairs} × ${o.steps}`,
+            bareRange(o),
           ]
-        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a'],
+        : [n, `n/a (${o.reason})`, ...Object.keys(RUN_MODES).map(() => 'n/a'), 'n/a', '', ''],
     );
+    spreads.push([
+      n,
+      ...(Object.keys(RUN_MODES) as RunMode[]).map((m) => {
+        const r = o.status === 'ok' ? o.modes[m] : undefined;
+        return r && 'spreadPct' in r ? `[${pct(r.spreadPct[0])}, ${pct(r.spreadPct[1])}]` : '';
+      }),
+    ]);
   }
   console.log(
     table(
@@ -71,10 +107,14 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
               : `${m} (vs bare / vs train)`,
         ),
         'pause ms',
+        'rounds × steps',
+        'bare range',
       ],
       rows,
     ),
   );
+  console.log(`\nMiddle half over the rounds of each mode vs bare (25th, 75th percentile):\n`);
+  console.log(table(['net', ...Object.keys(RUN_MODES)], spreads));
   if (
     Object.values(overhead).some(
       (o) => o.status === 'ok' && Object.values(o.modes).some((r) => 'capped' in r && r.capped),
@@ -87,24 +127,14 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
 
 /**
  * One network's doctor cost: `opts.reps` pairs of fresh processes, one per side (bench/doctorCost.ts), in the order
- * A B, B A, …; the first (bare) picks the step count every other run takes. The first process that cannot measure
- * says why for the network.
+ * A B, B A, … (roundsOfNet); the first (bare) picks the step count every other run takes. A side that cannot
+ * measure says why for the network.
  */
 function doctorCostOfNet(n: string, opts: BenchOptions): DoctorCostish {
-  const pairs: { bare: SideTiming; doctor: SideTiming }[] = [];
-  let steps = 0;
-  for (const order of doctorSideOrder(opts.reps)) {
-    const pair: Partial<Record<'bare' | 'doctor', SideTiming>> = {};
-    for (const side of order) {
-      const args = ['--doctor-cost', '--net', n, '--side', side, '--seconds', String(opts.seconds)];
-      args.push('--warmup', String(opts.warmup), ...(steps ? ['--steps', String(steps)] : []));
-      const r = child(args) as ({ status: 'ok' } & SideTiming) | { status: 'n/a'; reason: string };
-      if (r.status !== 'ok') return r;
-      steps ||= r.steps;
-      pair[side] = { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks };
-    }
-    pairs.push({ bare: pair.bare!, doctor: pair.doctor! });
-  }
+  const r = roundsOfNet(n, ['bare', 'doctor'] as const, '--doctor-cost', opts);
+  if ('reason' in r) return { status: 'n/a', reason: r.reason };
+  if (r.failed.doctor !== undefined) return { status: 'n/a', reason: r.failed.doctor };
+  const pairs = r.rounds.map((p) => ({ bare: p.bare!, doctor: p.doctor! }));
   return { status: 'ok', ...doctorCostOf(NETWORKS[n as NetId].batch, pairs) };
 }
 

@@ -19,7 +19,9 @@ of the debugger's run loop. Options:
                  libblas.so.3 points at (bench/pytorch.ts; n/a without python3-torch); openblas, openblas-mt = the
                  same network in C on OpenBLAS sgemm, the machine's limit, plus its sgemm peak (bench/openblas.ts;
                  n/a without gcc and libopenblas-dev)
-  --no-overhead  skip the run-loop overhead measurement
+  --no-overhead  skip the debugger's overhead: the bare engine and the run loop in each mode (train, debug, +doctor,
+                 +breakpoints, +filters), each side in its own fresh process, --reps rounds rotated, equal steps, CPU
+                 time per steady step against the same round's bare engine (bench/overheadCost.ts; goal ≤ 10 %)
   --no-doctor    skip the training doctor's cost: the Train command's run loop without and with it, each run in a fresh process, interleaved pairs
                  of processes, CPU time (bench/doctorCost.ts; goal ≤ 5 %)
   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)

@@ -1,0 +1,166 @@
+// What the benches that compare ways of training share (the debugger's overhead, bench/overheadCost.ts; the doctor's
+// cost, bench/doctorCost.ts): one side trained in this fresh process, the order of the rounds of processes, the time
+// per step while a run trains steadily, and the per-round ratios' median and middle half.
+//
+// Why a fresh process per side: sides sharing one process share V8's JIT state, inline caches and feedback, so one
+// side's code makes the shared step code faster or slower for the other. The overhead bench used to time every mode
+// against the bare Trainer in one process: it read N1's `train` +16.8 % and N2's −16.4 % against bare in one run, for
+// the same step code. A user's Train or debug session runs in a fresh worker, in one mode: so does each side here.
+
+import { BATCHES, NETWORKS, makeData, type NetId } from './networks';
+import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
+import { bare, collectGarbage, nnetRunner, RUN_MODES, specOf, throughRun, type RunMode, type RunTiming } from './nnet';
+import { time } from './runner';
+
+/** A way of training: the bare engine (Trainer.advanceStep in a plain loop), or the worker's run loop in a mode. */
+export type Side = 'bare' | RunMode;
+/** The overhead bench's sides: the bare engine first (its first process picks the step count), then every mode. */
+export const OVERHEAD_SIDES: readonly Side[] = ['bare', ...(Object.keys(RUN_MODES) as RunMode[])];
+
+/**
+ * Steps a run of about `target` steps takes: a whole number of epochs and of the doctor's sampling periods (the update
+ * rules measure a burst of steps every `updateSamplePeriod`), so that a short run (N5's ~40 steps) pays the measured
+ * share of steps a long one pays, not the burst at step 0 over a fraction of a period.
+ */
+export function runSteps(target: number): number {
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a),
+    p = DEFAULT_THRESHOLDS.updateSamplePeriod,
+    unit = (BATCHES * p) / gcd(BATCHES, p);
+  return Math.max(1, Math.ceil(target / unit)) * unit;
+}
+
+/**
+ * One side of network `id` in this (fresh) process: a warm-up run of the same side, a full garbage collection, then
+ * one timed run of `steps` optimizer steps (runSteps), or, when `steps` is not given, of about `seconds` judged from
+ * the bare trainer's speed (the first process of a network picks it; the others are given it, so every run takes the
+ * same steps and pays the same periodic checks). A run-loop side longer than max(4·seconds, 5 s) of wall time is
+ * stopped there and measured on the steps it did.
+ */
+export async function measureSide(
+  id: NetId,
+  side: Side,
+  seconds: number,
+  warmup: number,
+  steps?: number,
+): Promise<RunTiming> {
+  const net = NETWORKS[id],
+    data = makeData(net);
+  if (!steps) {
+    const speed = time(nnetRunner(net, data), Math.max(0.5, warmup), warmup / 2);
+    steps = runSteps((speed.samplesPerSec / net.batch) * seconds);
+  }
+  const epochs = Math.max(1, Math.round(steps / BATCHES)),
+    cap = Math.max(4 * seconds, 5);
+  // The warm-up: about `warmup` seconds of the same side (an eighth of the run at least), so the JIT has compiled
+  // what this side runs before the clock starts.
+  const warmEpochs = Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));
+  const once = (k: number) =>
+    side === 'bare'
+      ? Promise.resolve(bare(specOf(net, data, k).spec))
+      : throughRun(specOf(net, data, k).source, side, cap);
+  await once(warmEpochs);
+  collectGarbage();
+  return once(epochs);
+}
+
+/**
+ * CPU seconds a step of run `t` takes while it trains steadily: between its first progress mark at a quarter of its
+ * steps or later and its last one (bench/nnet.ts RunTiming.marks), leaving out what a run pays once at its start (V8
+ * compiling the code it runs, the doctor's first measurements) and at its end (the findings). The whole run's mean
+ * when its marks span less than a quarter of its steps.
+ */
+export function steadyPerStep(t: RunTiming): number {
+  const m = t.marks ?? [];
+  let first = -1;
+  for (let i = 0; i + 1 < m.length; i += 2)
+    if (m[i + 1] >= t.steps / 4) {
+      first = i;
+      break;
+    }
+  const last = m.length - 2;
+  if (first >= 0 && m[last + 1] - m[first + 1] >= t.steps / 4)
+    return (m[last] - m[first]) / (m[last + 1] - m[first + 1]);
+  return t.seconds / Math.max(1, t.steps);
+}
+
+/** A quantile of `xs` (the element at ⌊q·n⌋ of the sorted values, the upper median for q = ½ and even n). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/**
+ * The order of the processes of `reps` rounds: every side once per round, the order rotated by one from round to
+ * round (two sides: A B, B A, A B, …), so no side always runs first or last while the machine's load drifts; the
+ * very first is `sides[0]`, which picks the step count for all.
+ */
+export function roundOrder<S>(sides: readonly S[], reps: number): S[][] {
+  return Array.from({ length: reps }, (_, r) => {
+    const k = r % sides.length;
+    return [...sides.slice(k), ...sides.slice(0, k)];
+  });
+}
+
+/** Rounds of fresh processes: each round's timing per side, and why a side stopped being measured. */
+export interface Rounds<S extends string> {
+  readonly rounds: readonly Partial<Record<S, RunTiming>>[];
+  /** Optimizer steps every run was given (picked by the first process). */
+  readonly steps: number;
+  /** Sides that failed, with the reason: they are left out of every round from then on. */
+  readonly failed: Partial<Record<S, string>>;
+}
+
+/**
+ * Runs `reps` rounds of `sides` (roundOrder) through `run`, which times one side in a fresh process given the step
+ * count, or undefined for the first process, which picks it. When `sides[0]` (what the others are judged against)
+ * cannot be measured, the whole is not: its reason is returned.
+ */
+export function runRounds<S extends string>(
+  sides: readonly S[],
+  reps: number,
+  run: (side: S, steps: number | undefined) => RunTiming | { reason: string },
+): Rounds<S> | { reason: string } {
+  const rounds: Partial<Record<S, RunTiming>>[] = [],
+    failed: Partial<Record<S, string>> = {};
+  let steps = 0;
+  for (const order of roundOrder(sides, reps)) {
+    const round: Partial<Record<S, RunTiming>> = {};
+    for (const side of order) {
+      if (failed[side] !== undefined) continue;
+      const r = run(side, steps || undefined);
+      if ('reason' in r) {
+        if (side === sides[0]) return { reason: r.reason };
+        failed[side] = r.reason;
+        continue;
+      }
+      steps ||= r.steps;
+      round[side] = r;
+    }
+    rounds.push(round);
+  }
+  for (const s of Object.keys(failed) as S[]) for (const round of rounds) delete round[s];
+  return { rounds, steps, failed };
+}
+
+/**
+ * Per round where both ran, side `a`'s CPU time per step as it trained steadily against side `b`'s in the same
+ * round, minus 1, in percent; their median and middle half (25th and 75th percentile). NaN when no round has both.
+ */
+export function ratioStats<S extends string>(
+  rounds: readonly Partial<Record<S, RunTiming>>[],
+  a: S,
+  b: S,
+): { readonly median: number; readonly spread: readonly [number, number]; readonly perRound: readonly number[] } {
+  const perRound = rounds.flatMap((r) => {
+    const x = r[a],
+      y = r[b];
+    return x && y ? [100 * (steadyPerStep(x) / steadyPerStep(y) - 1)] : [];
+  });
+  if (!perRound.length) return { median: NaN, spread: [NaN, NaN], perRound };
+  return { median: quantile(perRound, 0.5), spread: [quantile(perRound, 0.25), quantile(perRound, 0.75)], perRound };
+}
+
+/** Samples per CPU second over whole runs `ts` of a network of `batch` samples per step. */
+export function samplesPerCpuSecond(batch: number, ts: readonly RunTiming[]): number {
+  return (batch * ts.reduce((s, t) => s + t.steps, 0)) / ts.reduce((s, t) => s + t.seconds, 0);
+}
