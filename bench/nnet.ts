@@ -317,9 +317,9 @@ const quantile = (a: readonly number[], q: number) => sorted(a)[Math.min(a.lengt
 /**
  * The quick, one-process measure (`bench-child --overhead`; `npm run bench` uses bench/freshSides.ts instead, each
  * side in a fresh process: sides sharing one process share V8's JIT state, which biased these pairs by ±15 % on N1
- * and N2 for the same step code). Each run mode against the bare loop in CPU-timed pairs of equal step counts, in one process: `reps` pairs per mode,
- * the modes in rotated order and each pair's two sides alternating (A B, B A, …), so that machine noise, JIT state and
- * the drift of the caches hit all alike. Each side starts after a full collection (collectGarbage), as a session's own
+ * and N2 for the same step code). Each run mode against the bare loop in CPU-timed pairs of equal step counts, in
+ * one process: `reps` pairs per mode, the modes in rotated order and each pair's two sides alternating (A B, B A, …),
+ * so that machine noise, JIT state and the drift of the caches hit all alike. Each side starts after a full collection (collectGarbage), as a session's own
  * worker starts without the garbage of other runs. Every run-loop side is a fresh run of ~`seconds`, as a session is
  * (its rewind history fills from empty); one that takes longer than max(4·seconds, 5 s) of wall time is stopped there
  * and measured on the steps it did. `only`: measure just these modes (the others are missing from `modes`).
