@@ -83,6 +83,10 @@ test('errors name the file, the CSV line and the column', () => {
   ]);
   assert.deepEqual(bad('a,b\nNaN,1\n'), ["f.csv:2: column 'a' is 'NaN', not a finite number"]);
   assert.deepEqual(bad('a,b\n,1\n'), ["f.csv:2: column 'a' is empty"]);
+  assert.deepEqual(bad('a,b\n1,-1e39\n'), [
+    "f.csv:2: column 'b' is '-1e39', beyond the float32 range of samples (|x| ≤ 3.4e38)",
+  ]);
+  assert.deepEqual(bad('a,b\n3.4e38,1\n'), [], 'the largest float32 values are samples like any other');
   assert.match(
     bad('a,b\n1,2\n', { ...opts, targets: ['z'] })[0],
     /^f\.csv has no target column 'z'; its columns are 'a', 'b'/,

@@ -1,7 +1,7 @@
 // CSV text → a dataset: header row, chosen input and target columns, class labels to one-hot, standardisation.
 // Pure (text in, numbers out): reading the file is the caller's business, so the parser stays free of I/O.
 
-import { parseNumber } from '../language/lexer';
+import { float32Overflow, parseNumber } from '../language/lexer';
 
 /** Which columns to use and how. Column names refer to the header row. */
 export interface CsvOptions {
@@ -162,11 +162,14 @@ export function* loadCsvSteps(text: string, options: CsvOptions, file: string): 
     const num = (i: number): number | null => {
       const v = parseNumber(r.fields[i]);
       const hint = targetIdx.includes(i) && r.fields[i] !== '' ? " (add 'onehot' if it is a class label)" : '';
-      if (v === null)
+      const overflow = v === null ? null : float32Overflow(v);
+      if (overflow)
+        errors.push(`${file}:${r.line}: column '${header[i]}' is '${r.fields[i].slice(0, 40)}', ${overflow}`);
+      else if (v === null)
         errors.push(
           `${file}:${r.line}: column '${header[i]}' is ${r.fields[i] === '' ? 'empty' : `'${r.fields[i].slice(0, 40)}', not a finite number`}${hint}`,
         );
-      return v;
+      return overflow ? null : v;
     };
     const row = inputIdx.map(num);
     if (options.onehot) labels.push(r.fields[targetIdx[0]]);

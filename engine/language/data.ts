@@ -3,7 +3,7 @@
 import { loadCsv, type CsvDataset } from '../data/csv';
 import { GENERATORS, GENERATOR_NAMES, generate } from '../data/generators';
 import { at, readOptions, type Line, type ParseContext, type ReadFile } from './context';
-import { parseNumber, unquote, type Token } from './lexer';
+import { float32Overflow, parseNumber, unquote, type Token } from './lexer';
 import { LIMITS, type DataSource, type SourceRange } from './spec';
 
 /** A data row as written (or loaded); `origin` names a file or generator for messages about loaded rows. */
@@ -72,8 +72,9 @@ export function dataRow(ctx: ParseContext, line: Line, d: DataDraft): void {
   line.toks.forEach((t, i) => {
     if (i === arrow) return;
     const v = parseNumber(t.text);
-    if (v === null) {
-      ctx.error(at(line, t), `'${t.text}' is not a finite number`);
+    const overflow = v === null ? null : float32Overflow(v);
+    if (v === null || overflow) {
+      ctx.error(at(line, t), `'${t.text}' is ${overflow ?? 'not a finite number'}`);
       ok = false;
     } else (i < arrow ? x : y).push(v);
   });

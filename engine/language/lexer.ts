@@ -107,6 +107,14 @@ export function parseNumber(text: string): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/**
+ * Why a sample value cannot be trained on, or null if it can: the engine stores samples as float32, where a number
+ * beyond ±3.4028235e38 becomes ±Infinity and the first step's loss NaN, with no line to point at.
+ */
+export function float32Overflow(v: number): string | null {
+  return Number.isFinite(Math.fround(v)) ? null : 'beyond the float32 range of samples (|x| ≤ 3.4e38)';
+}
+
 /** Parses a non-negative integer token, or returns null. */
 export function parseInteger(text: string): number | null {
   return /^\d+$/.test(text) && text.length <= 15 ? Number(text) : null;

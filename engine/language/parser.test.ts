@@ -94,6 +94,19 @@ test('data rows must fit the input and output widths, and be finite numbers', ()
   assert.match(r.diagnostics[2].message, /'NaN' is not a finite number/);
 });
 
+test('a data value beyond float32 is an error on its token, not a NaN loss at step 1', () => {
+  const r = parseNnet(
+    'network n\n  input 2\n  dense out 1\nloss mse\ndata\n  0 1e39 -> 1\n  3.4e38 0 -> -1e39\n  1 2 -> 3\n',
+  );
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.range.line, d.range.col, d.message]),
+    [
+      [5, 4, "'1e39' is beyond the float32 range of samples (|x| ≤ 3.4e38)"],
+      [6, 14, "'-1e39' is beyond the float32 range of samples (|x| ≤ 3.4e38)"],
+    ],
+  );
+});
+
 test('bce on a non-sigmoid output is an error on the output layer', () => {
   const r = parseNnet('network n\n  input 2\n  dense out 1 relu\nloss bce\ndata\n  0 1 -> 1\n');
   assert.equal(r.diagnostics.length, 1);
