@@ -105,7 +105,14 @@ test('Reverse Continue that nothing can stop lands where the full search does, o
     }
   };
   const searched = landAfter(() => false);
-  assert.ok(searched.replayed > 1000, `the search replays the history (${searched.replayed} events)`);
+  // How far back the ring reaches follows how fast checkpoints are measured to be (History spaces them by time):
+  // 560 to 3,248 events here, by the machine's load. So the search is held to the span kept, not to a count.
+  const span = now - h.earliestEvent;
+  assert.ok(span > 2 * t.eventsPerStep, `the history keeps more than two steps (${span} events)`);
+  assert.ok(
+    searched.replayed >= span / 2,
+    `the search replays most of the history kept (${searched.replayed} of ${span} events)`,
+  );
   const fast = landAfter(null);
   assert.equal(fast.replayed, 0);
   assert.deepEqual(fast.landing, searched.landing);

@@ -1,6 +1,6 @@
 // `npm test`: type-checks, checks formatting and lints, packages the extension (the bundles every test uses), makes sure code-server is
-// installed, then runs every test file in one node:test run: engine, language, adapter over DAP, webview in
-// headless Chromium, and the extension end to end in a real VS Code (code-server).
+// installed, then runs the unit test files (engine, language, adapter over DAP, webview in headless Chromium) two at a
+// time, then the end-to-end ones (the extension in a real VS Code, code-server) one at a time.
 // `--only unit` skips the end-to-end tests; `--only e2e` runs just those.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,16 +43,26 @@ const unit = ['engine', 'debugger', 'extension', 'webview', 'test', 'bench'].fla
   findTests(d, /(?<!\.e2e)\.test\.ts$/),
 );
 const e2e = findTests('test', /\.e2e\.test\.ts$/);
-const files = only === 'unit' ? unit : only === 'e2e' ? e2e : [...unit, ...e2e];
 if (only !== 'unit' && e2e.length) {
   console.log('\n▶ code-server for the end-to-end tests');
   ensureCodeServer();
 }
 fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-step(`tests (${files.length} files)`, process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-concurrency=1',
-  ...files,
-]);
+// Unit test files run two at a time (the machines this runs on have two cores; a file's timing never decides a test),
+// the end-to-end ones one at a time: each drives its own code-server and Chromium, and two would fight for the cores.
+// A failing unit test does not stop the end-to-end run: one `npm test` reports every failure.
+let failed = 0;
+const run = (label, list, concurrency) => {
+  if (!list.length) return;
+  label = `${label} (${list.length} files, ${concurrency} at a time)`;
+  console.log(`\n▶ ${label}`);
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`✖ ${label} failed (exit ${r.status ?? r.signal})`);
+    failed = r.status || 1;
+  }
+};
+if (only !== 'e2e') run('unit tests', unit, 2);
+if (only !== 'unit') run('end-to-end tests', e2e, 1);
+process.exit(failed);
