@@ -224,6 +224,15 @@ export class NetworkBuilder {
     const t = line.toks[i];
     if (t && IDENT.test(t.text) && !RESERVED.has(t.text) && !t.text.includes('='))
       return { value: t.text, explicit: true };
+    // A word where the name goes that is neither a name nor a number (`h-1`, `héllo`): say what a name is, and read
+    // the rest of the line as if it were one, rather than calling each following token unexpected.
+    if (t && !t.text.includes('=') && /^[^\d+\-.]/.test(t.text) && !IDENT.test(t.text)) {
+      this.ctx.error(
+        at(line, t),
+        `'${t.text}' is not a valid layer name: a name is a letter or _ followed by letters, digits or _`,
+      );
+      return { value: `${kind}${this.statements}`, explicit: true };
+    }
     return { value: `${kind}${this.statements}`, explicit: false };
   }
 

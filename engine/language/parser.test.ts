@@ -94,6 +94,21 @@ test('data rows must fit the input and output widths, and be finite numbers', ()
   assert.match(r.diagnostics[2].message, /'NaN' is not a finite number/);
 });
 
+test('a word where a layer name goes that is not a name says what a name is, once', () => {
+  for (const [layer, col] of [
+    ['dense h-1 3 relu', 8],
+    ['dense héllo 3', 8],
+    ['batchnorm b.n', 12],
+  ] as const) {
+    const r = parseNnet(`network n\n  input 2\n  ${layer}\n  dense out 1\nloss mse\ndata\n  0 1 -> 1\n`);
+    const name = layer.split(' ')[1];
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.range.line, d.range.col, d.message]),
+      [[2, col, `'${name}' is not a valid layer name: a name is a letter or _ followed by letters, digits or _`]],
+    );
+  }
+});
+
 test('a data value beyond float32 is an error on its token, not a NaN loss at step 1', () => {
   const r = parseNnet(
     'network n\n  input 2\n  dense out 1\nloss mse\ndata\n  0 1e39 -> 1\n  3.4e38 0 -> -1e39\n  1 2 -> 3\n',
