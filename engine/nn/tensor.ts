@@ -1,5 +1,7 @@
 // Tensor views and their summaries: the shapes and statistics the debugger shows next to every buffer.
 
+import { LANES, laneTree } from './laneSums';
+
 /** Float storage used by the engine: Float32 for training, Float64 for gradient checks. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -33,40 +35,42 @@ export function summarize(data: ArrayLike<number>): TensorSummary {
  */
 function summarizeFinite32(data: Float32Array): TensorSummary | null {
   const n = data.length;
-  let sum = 0,
-    sumSq = 0,
-    sumAbs = 0,
-    min = Infinity,
+  const l = new Float64Array(3 * LANES);
+  let min = Infinity,
     max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const v = data[i];
-    sum += v;
-    sumSq += v * v;
-    sumAbs += Math.abs(v);
+    const v = data[i],
+      j = i & 7;
+    l[j] += v;
+    l[8 + j] += v * v;
+    l[16 + j] += Math.abs(v);
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  const sumSq = tree(l, 8);
   // A NaN or ±Inf entry makes the sum of squares NaN or Inf; finite float32 squares cannot overflow a float64 sum.
   if (!Number.isFinite(sumSq)) return null;
   return n
     ? {
-        mean: sum / n,
+        mean: tree(l, 0) / n,
         min,
         max,
         norm: Math.sqrt(sumSq),
-        meanAbs: sumAbs / n,
+        meanAbs: tree(l, 16) / n,
         maxAbs: Math.max(-min, max),
         nonFinite: 0,
       }
     : null;
 }
 
+/**
+ * Sums in laneSums.ts's order (a gradient tensor's ‖·‖ and mean |·| are then its layer's statistics to the bit),
+ * over the finite entries: the k-th finite entry goes to lane k mod 8, so a NaN leaves the others' sums as they were.
+ */
 function summarizeAny(data: ArrayLike<number>): TensorSummary {
   const n = data.length;
-  let sum = 0,
-    sumSq = 0,
-    sumAbs = 0,
-    min = Infinity,
+  const l = new Float64Array(3 * LANES);
+  let min = Infinity,
     max = -Infinity,
     maxAbs = 0,
     nonFinite = 0;
@@ -76,24 +80,30 @@ function summarizeAny(data: ArrayLike<number>): TensorSummary {
       nonFinite++;
       continue;
     }
-    sum += v;
-    sumSq += v * v;
+    const j = (i - nonFinite) & 7;
+    l[j] += v;
+    l[8 + j] += v * v;
     const a = Math.abs(v);
-    sumAbs += a;
+    l[16 + j] += a;
     if (v < min) min = v;
     if (v > max) max = v;
     if (a > maxAbs) maxAbs = a;
   }
   const finite = n - nonFinite;
   return {
-    mean: finite ? sum / finite : NaN,
+    mean: finite ? tree(l, 0) / finite : NaN,
     min: finite ? min : NaN,
     max: finite ? max : NaN,
-    norm: Math.sqrt(sumSq),
-    meanAbs: finite ? sumAbs / finite : NaN,
+    norm: Math.sqrt(tree(l, 8)),
+    meanAbs: finite ? tree(l, 16) / finite : NaN,
     maxAbs: finite ? maxAbs : NaN,
     nonFinite,
   };
+}
+
+/** laneTree of the eight lanes l[at, at + 8). */
+function tree(l: Float64Array, at: number): number {
+  return laneTree(l[at], l[at + 1], l[at + 2], l[at + 3], l[at + 4], l[at + 5], l[at + 6], l[at + 7]);
 }
 
 /** Formats a shape as `4×2`. */
