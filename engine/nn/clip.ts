@@ -1,5 +1,6 @@
 // Gradient clipping by global norm (with each layer's share of the norm) and by value, recording what it did for the debugger.
 
+import { sumSquares, sumSquaresByTensor } from './laneSums';
 import type { FloatArray } from './tensor';
 
 /** A slice [start, end) of the flat gradient buffer, e.g. one layer's W and b. */
@@ -18,8 +19,8 @@ export interface ClipRecord {
   readonly coefficient: number;
   /**
    * Present when segments were given, [S]: each segment's fraction ‖g_s‖²/‖g‖² of the squared global norm before
-   * clipping (clipping scales all alike, so the fractions are the same after). Sums to 1 when the segments tile the
-   * buffer and the norm is > 0; all 0 when the norm is 0. When the norm is not finite, NaN for the segments holding
+   * clipping (clipping scales all alike, so the fractions are the same after). Sums to 1 (up to rounding: each
+   * segment is summed as one tensor) when the segments tile the buffer and the norm is > 0; all 0 when the norm is 0. When the norm is not finite, NaN for the segments holding
    * NaN/±Inf and 0 for the others, so the offending layers stand out.
    */
   readonly shares?: Float64Array;
@@ -35,11 +36,12 @@ export interface ValueClipRecord {
   readonly maxAbsBefore: number;
 }
 
-/** Global L2 norm of a gradient buffer (squares summed in float64, in index order). */
-export function globalNorm(grads: FloatArray): number {
-  let s = 0;
-  for (let i = 0; i < grads.length; i++) s += grads[i] * grads[i];
-  return Math.sqrt(s);
+/**
+ * Global L2 norm of a gradient buffer: its squares summed in laneSums.ts's order, per tensor when `tensors` cuts the
+ * buffer (tensorCuts), else as one tensor.
+ */
+export function globalNorm(grads: FloatArray, tensors?: ArrayLike<number>): number {
+  return Math.sqrt(sumSquaresByTensor(grads, tensors));
 }
 
 /**
@@ -47,68 +49,47 @@ export function globalNorm(grads: FloatArray): number {
  * norm > maxNorm every entry is multiplied by maxNorm/(norm + 1e-6); otherwise nothing changes. A non-finite norm is
  * reported and nothing is scaled. With maxNorm = Infinity it only measures.
  *
- * `segments` (one per layer) adds `shares` to the record. The global sum runs in index order whatever the segments,
- * so normBefore does not depend on them. Allocates only the record and its [S] shares.
+ * The squared norm is summed as globalNorm sums it over `tensors` (the model's parameter tensors: tensorCuts), so
+ * it does not depend on `segments` (one per layer), which only add `shares` to the record, each segment's squares
+ * summed as one tensor. Allocates only the record and its [S] shares.
  * Throws RangeError when a segment is not inside the buffer.
  */
-export function clipByGlobalNorm(grads: FloatArray, maxNorm: number, segments?: readonly Segment[]): ClipRecord {
-  let sumSq: number;
-  let shares: Float64Array | undefined;
-  if (segments) {
-    shares = new Float64Array(segments.length);
-    sumSq = segmentSquares(grads, segments, shares);
-    // Turn squared norms into fractions of the total.
-    // (A zero total leaves every part at 0.)
-    if (sumSq > 0 && Number.isFinite(sumSq)) for (let s = 0; s < shares.length; s++) shares[s] /= sumSq;
-    else if (!Number.isFinite(sumSq))
-      for (let s = 0; s < shares.length; s++) shares[s] = Number.isFinite(shares[s]) ? 0 : NaN;
-  } else {
-    sumSq = 0;
-    for (let i = 0; i < grads.length; i++) sumSq += grads[i] * grads[i];
-  }
-  const normBefore = Math.sqrt(sumSq);
-  const base = shares ? { shares } : {};
-  if (!(normBefore > maxNorm) || !Number.isFinite(normBefore)) {
-    return { normBefore, normAfter: normBefore, coefficient: 1, ...base };
-  }
-  const coefficient = maxNorm / (normBefore + 1e-6);
-  for (let i = 0; i < grads.length; i++) grads[i] *= coefficient;
-  return { normBefore, normAfter: normBefore * coefficient, coefficient, ...base };
-}
-
-/**
- * Writes each segment's sum of squares into `out` and returns the whole buffer's sum of squares. When the segments
- * tile [0, P) in order (the usual layer layout) both come from one pass, accumulated in the same index order as
- * {@link globalNorm}; otherwise the total is a separate pass.
- */
-function segmentSquares(grads: FloatArray, segments: readonly Segment[], out: Float64Array): number {
-  let tiles = true,
-    expect = 0;
-  for (const { start, end } of segments) {
+export function clipByGlobalNorm(
+  grads: FloatArray,
+  maxNorm: number,
+  segments?: readonly Segment[],
+  tensors?: ArrayLike<number>,
+): ClipRecord {
+  const sumSq = sumSquaresByTensor(grads, tensors);
+  if (!segments) return clipToNorm(grads, maxNorm, sumSq);
+  const shares = new Float64Array(segments.length);
+  for (let s = 0; s < segments.length; s++) {
+    const { start, end } = segments[s];
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > grads.length) {
       throw new RangeError(`segment [${start}, ${end}) is not inside the gradient buffer [${grads.length}]`);
     }
-    if (start !== expect) tiles = false;
-    expect = end;
+    shares[s] = sumSquares(grads, start, end - start);
   }
-  if (expect !== grads.length) tiles = false;
-  let total = 0;
-  for (let s = 0; s < segments.length; s++) {
-    const { start, end } = segments[s];
-    let part = 0;
-    if (tiles) {
-      for (let i = start; i < end; i++) {
-        const q = grads[i] * grads[i];
-        part += q;
-        total += q;
-      }
-    } else {
-      for (let i = start; i < end; i++) part += grads[i] * grads[i];
-    }
-    out[s] = part;
+  // Turn squared norms into fractions of the total.
+  // (A zero total leaves every part at 0.)
+  if (sumSq > 0 && Number.isFinite(sumSq)) for (let s = 0; s < shares.length; s++) shares[s] /= sumSq;
+  else if (!Number.isFinite(sumSq))
+    for (let s = 0; s < shares.length; s++) shares[s] = Number.isFinite(shares[s]) ? 0 : NaN;
+  return { ...clipToNorm(grads, maxNorm, sumSq), shares };
+}
+
+/**
+ * clipByGlobalNorm's clip (without shares) from the squared norm `sumSq` already summed in its order (the training
+ * step's statistics pass leaves it): no second pass over the gradients.
+ */
+export function clipToNorm(grads: FloatArray, maxNorm: number, sumSq: number): ClipRecord {
+  const normBefore = Math.sqrt(sumSq);
+  if (!(normBefore > maxNorm) || !Number.isFinite(normBefore)) {
+    return { normBefore, normAfter: normBefore, coefficient: 1 };
   }
-  if (!tiles) for (let i = 0; i < grads.length; i++) total += grads[i] * grads[i];
-  return total;
+  const coefficient = maxNorm / (normBefore + 1e-6);
+  for (let i = 0; i < grads.length; i++) grads[i] *= coefficient;
+  return { normBefore, normAfter: normBefore * coefficient, coefficient };
 }
 
 /**

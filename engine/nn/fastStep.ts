@@ -18,6 +18,7 @@ import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
 import { gradStatsKernel } from './gradStatsSimd';
 import { sigmoid32Into } from './fastMath';
+import { absStats, LANES, sumSquares } from './laneSums';
 import { lossBackward, lossForward, type Loss } from './losses';
 import { tanh32Array, tanhDeltaArray } from './tanhSimd';
 import type { Model } from './model';
@@ -38,7 +39,7 @@ export interface FastStep {
   /**
    * Forward pass of every node over the batch in acts[0] and the loss against `y`, then (when the loss is finite)
    * the loss's gradient, every node's backward pass into grads, and per node the mean, max and norm of |∂L/∂W|.
-   * Returns the loss; `sumSquares` is then Σ g² over all gradients in index order (NaN when the loss was not
+   * Returns the loss; `sumSquares` is then Σ g² over all gradients in laneSums.ts's order (NaN when the loss was not
    * finite and nothing of the backward pass was written). Every gradient is written and none is read before: grads
    * need not be zeroed first. Generated with a recorder, it also writes the recorder's row (see StepRecorder).
    */
@@ -75,7 +76,7 @@ export function compileFastStep(
   const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms, !!gk);
   const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', ...Object.keys(HELPERS)];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
-  values.push(recorder, recorder?.rows, recorder?.bounds, gk, gk?.out);
+  values.push(recorder, recorder?.rows, recorder?.bounds, gk, new Float64Array(3));
   values.push(...Object.values(HELPERS));
   m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
   m.nodes.forEach((_, i) => {
@@ -121,6 +122,8 @@ const HELPERS = {
   denseBackward,
   lossForward,
   lossBackward,
+  absStats,
+  sumSquares,
 };
 
 /** The text of one step. */
@@ -139,7 +142,7 @@ class Source {
     /** Whether the step writes its row into R from R[o] on (see StepRecorder), and its norms too. */
     private readonly records: boolean,
     private readonly norms: boolean,
-    /** Whether the lanes layers' |∂W| statistics run in gradStatsSimd.ts's kernel (GK, results in GO). */
+    /** Whether the lanes layers' |∂W| statistics run in gradStatsSimd.ts's kernel (GK), else in absStats (into GO). */
     private readonly statsKernel: boolean,
   ) {
     this.L = m.nodes.length;
@@ -369,27 +372,42 @@ class Source {
     this.emit(`for (let k = 0; k < ${len}; k++) D${i}[k] = ${d};`);
   }
 
-  /** Mean, max and norm of |∂W| of node i, and Σ g² of its W then b into T (the global sum, in index order). */
+  /**
+   * Mean, max and norm of |∂W| of node i, and Σ g² of its W then of its b added to T (the global sum): every sum in
+   * laneSums.ts's order (lanes of eight, combined by its tree), by its functions or by the text below for small nodes.
+   */
   private measure(i: number): void {
     const n = this.m.nodes[i],
       W = n.wSize,
       O = n.outWidth;
-    this.emit(`{ let s = 0, mx = 0, sq = 0, v = 0, v2 = 0;`);
-    if (this.lanes[i] && this.statsKernel) {
-      // The loop below, operation for operation (gradStatsSimd.ts).
+    this.emit(`{ let s = 0, mx = 0, sq = 0, v = 0;`);
+    if (this.lanes[i]) {
+      // Both compute the same bits (gradStatsSimd.test.ts).
       this.emit(
-        `GK.run(G, ${n.wOff}, ${W}, T); s = GO[0]; mx = GO[1]; sq = GO[2]; T = GO[3];`,
-        `for (let k = ${n.bOff}; k < ${n.bOff + O}; k++) { v = G[k]; T += v * v; }`,
-      );
-    } else if (this.lanes[i]) {
-      this.emit(
-        `for (let k = ${n.wOff}; k < ${n.wOff + W}; k++) { v = Math.abs(G[k]); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v; }`,
-        `for (let k = ${n.bOff}; k < ${n.bOff + O}; k++) { v = G[k]; T += v * v; }`,
+        `${this.statsKernel ? 'GK.run' : 'absStats'}(G, ${n.wOff}, ${W}, GO); s = GO[0]; sq = GO[1]; mx = GO[2];`,
+        `T += sq; T += sumSquares(G, ${n.bOff}, ${O});`,
       );
     } else {
+      // absStats written out: lane k mod 8 of s and of sq takes element k. A lane starts at +0 and adds values ≥ +0
+      // (or NaN), so it never holds −0 and an empty lane (k < 8 elements) adds nothing: the tree leaves it out.
+      const used = Math.min(W, LANES),
+        lanes = (p: string) => Array.from({ length: LANES }, (_, j) => (j < used ? `${p}${j}` : ''));
+      this.emit(
+        `let ${[...lanes('s'), ...lanes('q')]
+          .filter(Boolean)
+          .map((l) => `${l} = 0`)
+          .join(', ')};`,
+      );
       for (let k = 0; k < W; k++)
-        this.emit(`v = Math.abs(gw${i}_${k}); s += v; v2 = v * v; sq += v2; T += v2; if (v > mx) mx = v;`);
-      for (let o = 0; o < O; o++) this.emit(`T += gb${i}_${o} * gb${i}_${o};`);
+        this.emit(`v = Math.abs(gw${i}_${k}); s${k % LANES} += v; q${k % LANES} += v * v; if (v > mx) mx = v;`);
+      this.emit(`s = ${laneTree(lanes('s'))}; sq = ${laneTree(lanes('q'))}; T += sq;`);
+      // b's Σ g², lane by lane as sums of its squares (its first term adds to +0 exactly).
+      const b = Array.from({ length: LANES }, (_, j) => {
+        const terms: string[] = [];
+        for (let o = j; o < O; o += LANES) terms.push(`gb${i}_${o} * gb${i}_${o}`);
+        return terms.length ? `(${terms.join(' + ')})` : '';
+      });
+      this.emit(`T += ${laneTree(b)};`);
     }
     if (!this.records) {
       this.emit(`MA[${i}] = s / ${W}; MX[${i}] = mx; NR[${i}] = Math.sqrt(sq); }`);
@@ -416,6 +434,15 @@ class Source {
  */
 function bound(op: '<' | '>', v: string, at: string): string {
   return `(${v} ${op} ${at} ? ${v} : ${at})`;
+}
+
+/**
+ * laneSums.ts's laneTree, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), over lane expressions, an empty one ('')
+ * being a lane that took nothing: x + (+0) = x for the lanes' values (see measure), so it is left out.
+ */
+function laneTree(l: readonly string[]): string {
+  const pair = (a: string, b: string) => (a && b ? `(${a} + ${b})` : a || b);
+  return pair(pair(pair(l[0], l[4]), pair(l[2], l[6])), pair(pair(l[1], l[5]), pair(l[3], l[7]))) || '0';
 }
 
 /** `fr(0 + t0)`, then `fr(acc + t)` per block of four terms ((t0 + t1) + t2) + t3, then one term at a time. */

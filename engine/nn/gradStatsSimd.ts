@@ -1,44 +1,79 @@
-// The generated step's per-layer |∂L/∂W| statistics (fastStep.ts's measure loop) in WebAssembly, over gradients that
-// lie in the kernels' shared memory (a trainer with threads keeps them there): the same float64 operations in the
-// same order as the loop, so the same bits, at ~2× its speed (N5's 2.1M weights: ~3.5 against ~6–8 ms per step,
-// one thread, the sums' dependency chains left as they are: Σ g² must be formed in index order).
+// The gradient statistics' whole blocks (laneSums.ts's order: Σ|g| and Σ g² in eight float64 lanes, max |g|) in
+// WebAssembly SIMD, over gradients that lie in the kernels' shared memory (a trainer with threads keeps them there);
+// laneSums.ts's finishAbsStats adds the tail and combines the lanes, so kernel and twin give the same bits.
 //
-// Why the same bits: per weight, v = |float64(g)|, s ← s + v, v2 = v·v, sq ← sq + v2, T ← T + v2, mx ← v where
-// v > mx: IEEE operations that WebAssembly neither fuses nor reorders (an addition's operands commuted give the same
-// sum), from the loop's start values; the maximum by comparison and select, as the loop's `if`, so a NaN is skipped.
+// Per block of eight floats: two f32x4 loads, |·| in float32 (the same as |·| after widening), each half widened by
+// f64x2.promote_low_f32x4 into the lanes' accumulators S0 = (l0, l1), S1 = (l2, l3), S2 = (l4, l5), S3 = (l6, l7) and
+// their squares into Q0 … Q3: IEEE adds and multiplies that WebAssembly neither fuses nor reorders, each lane's in
+// index order. The maximum by f32x4.pmax(mx, v) = mx < v ? v : mx, lane-wise: a NaN is skipped, as the twin's `if`.
 
 import { MAX_FLOATS } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
-import { Body, I32, name, section, uleb, vec } from './wasmEncoder';
+import { finishAbsStats, MX, S, SQ, STATE_LENGTH } from './laneSums';
+import { Body, I32, V128, name, section, uleb, vec } from './wasmEncoder';
 
-const F64 = 0x7c;
+const F32X4_ABS = 0xe0,
+  F32X4_PMAX = 0xeb,
+  F64X2_ADD = 0xf0,
+  F64X2_MUL = 0xf2,
+  F64X2_PROMOTE_LOW = 0x5f,
+  I8X16_SHUFFLE = 0x0d;
 
-/** `stats(g, end, out, T)`: byte addresses [g, end) of float32 gradients; writes s, mx, sq, T as float64 at out. */
+/** i8x16.shuffle's lane bytes that bring bytes [from, from + 16 − from) of the first operand to the bottom. */
+const down = (from: number) => Array.from({ length: 16 }, (_, k) => (from + k) & 15);
+
+/** `stats(g, end, out)`: byte addresses [g, end) of whole blocks of eight float32 gradients; the lane state at out. */
 function statsBody(): Body {
-  const f = new Body(4);
+  const f = new Body(3);
   const g = 0,
     end = 1,
-    out = 2,
-    t0 = 3;
+    out = 2;
   const [i] = f.locals(I32, 1);
-  const [s, mx, sq, T, v, v2] = f.locals(F64, 6);
-  f.get(t0).set(T).get(g).set(i);
+  const [a, t, S0, S1, S2, S3, Q0, Q1, Q2, Q3, M0, M1] = f.locals(V128, 12);
+  // t (two widened |g|) into lanes Sl += t, Ql += t·t
+  const add = (Sl: number, Ql: number) => {
+    f.get(Sl).get(t).simd(F64X2_ADD).set(Sl);
+    f.get(Ql).get(t).get(t).simd(F64X2_MUL).simd(F64X2_ADD).set(Ql);
+  };
+  // four floats at i + offset: their |g| into the maximum M, the low two into (Slo, Qlo), the high two into (Shi, Qhi)
+  const four = (M: number, offset: number, Slo: number, Qlo: number, Shi: number, Qhi: number) => {
+    f.get(M).get(i).vload(offset).simd(F32X4_ABS).tee(a).simd(F32X4_PMAX).set(M);
+    f.get(a).simd(F64X2_PROMOTE_LOW).set(t);
+    add(Slo, Qlo);
+    f.get(a)
+      .get(a)
+      .simd(I8X16_SHUFFLE, ...down(8))
+      .simd(F64X2_PROMOTE_LOW)
+      .set(t);
+    add(Shi, Qhi);
+  };
+  f.get(g).set(i);
   f.op(0x02, 0x40).get(g).get(end).op(0x4f /* i32.ge_u */, 0x0d /* br_if */, 0);
-  f.repeat(i, 4, end, () => {
-    // v = |float64(g[i])|; s += v
-    f.get(i).op(0x2a /* f32.load */, 2, 0).op(0xbb /* f64.promote_f32 */, 0x99 /* f64.abs */).tee(v);
-    f.get(s).op(0xa0 /* f64.add */).set(s);
-    // v2 = v·v; sq += v2; T += v2
-    f.get(v).get(v).op(0xa2 /* f64.mul */).tee(v2).get(sq).op(0xa0).set(sq);
-    f.get(T).get(v2).op(0xa0).set(T);
-    // mx = v > mx ? v : mx
-    f.get(v).get(mx).get(v).get(mx).op(0x64 /* f64.gt */, 0x1b /* select */).set(mx);
+  f.repeat(i, 32, end, () => {
+    four(M0, 0, S0, Q0, S1, Q1); // elements 0–3: lanes 0–3
+    four(M1, 16, S2, Q2, S3, Q3); // elements 4–7: lanes 4–7
   });
   f.op(0x0b); // end block
-  for (const [k, l] of [s, mx, sq, T].entries())
+  for (const [k, v] of [S0, S1, S2, S3, Q0, Q1, Q2, Q3].entries())
     f.get(out)
-      .get(l)
-      .op(0x39 /* f64.store */, 3, ...uleb(8 * k));
+      .get(v)
+      .vstore(16 * k);
+  // The maximum of the eight float32 lanes (any order: NaN never enters), widened exactly, at out[16].
+  f.get(M0).get(M1).simd(F32X4_PMAX).set(M0);
+  f.get(M0)
+    .get(M0)
+    .get(M0)
+    .simd(I8X16_SHUFFLE, ...down(8))
+    .simd(F32X4_PMAX)
+    .set(M0);
+  f.get(out)
+    .get(M0)
+    .get(M0)
+    .get(M0)
+    .simd(I8X16_SHUFFLE, ...down(4))
+    .simd(F32X4_PMAX)
+    .lane(0);
+  f.op(0xbb /* f64.promote_f32 */, 0x39 /* f64.store */, 3, ...uleb(8 * 16));
   return f;
 }
 
@@ -47,7 +82,7 @@ function statsModule(): Uint8Array<ArrayBuffer> {
   const pages = (4 * MAX_FLOATS * 4) / 65536;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, 4, I32, I32, I32, F64, 0]])),
+    ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])),
     ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(pages)]])),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('stats'), 0, 0]])),
@@ -55,52 +90,50 @@ function statsModule(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-/** One layer's statistics as the measure loop leaves them. */
+/** One tensor's statistics: Σ|g|, Σ g² and max |g| in laneSums.ts's order. */
 export interface GradStats {
   s: number;
-  mx: number;
   sq: number;
-  T: number;
+  mx: number;
 }
 
-/** The kernel bound to its output slots: `run(g, from, n, T)` then read s, mx, sq, T (see statsBody). */
+/** The kernel: `run(g, from, n, out)` writes Σ|g|, Σ g², max |g| of g[from, from + n) at out[S], out[SQ], out[MX]. */
 export interface GradStatsKernel {
-  /** Statistics of g[from, from + n) (g in the kernels' memory), the running Σ g² continued from T. */
-  run(g: Float32Array, from: number, n: number, T: number): void;
-  /** s, mx, sq and T after the last run. */
-  readonly out: Float64Array;
+  /** As laneSums.ts's absStats, for g in the kernels' memory. */
+  run(g: Float32Array, from: number, n: number, out: Float64Array): void;
 }
 
 interface Instance {
-  readonly stats: (g: number, end: number, out: number, t: number) => void;
-  readonly out: Float64Array;
-  /** The block of the kernels' memory under `out`, kept so that it is never freed while the kernel writes there. */
+  readonly stats: (g: number, end: number, out: number) => void;
+  /** The lane state the kernel leaves (laneSums.ts's STATE_LENGTH layout), in the kernels' memory. */
+  readonly state: Float64Array;
+  /** The block of the kernels' memory under `state`, kept so that it is never freed while the kernel writes there. */
   readonly slots: Float32Array;
 }
 
 let kernel: Instance | null | undefined;
 let enabled = true;
 
-/** For tests: off (false), gradStatsKernel answers null and the generated steps keep their loop. */
+/** For tests: off (false), gradStatsKernel answers null and the callers run laneSums.ts's twin. */
 export function useGradStatsKernel(on: boolean): void {
   enabled = on;
 }
 
 /**
  * The kernel for gradients `g`, or null when they do not lie in the kernels' memory (or it cannot be made, or tests
- * turned it off): the caller then runs its loop, with the same results.
+ * turned it off): the caller then runs laneSums.ts's absStats, with the same results.
  */
 export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
   if (!enabled || !inKernelMemory(g)) return null;
   if (kernel === undefined) {
     try {
       const m = kernelMemory();
-      const slots = m && allocateKernelFloats(8); // 16-byte aligned: four float64
+      const slots = m && allocateKernelFloats(2 * STATE_LENGTH + 2); // 16-byte aligned float64s
       if (!m || !slots) throw new Error('no kernels memory');
       const e = new WebAssembly.Instance(new WebAssembly.Module(statsModule()), { env: { memory: m.memory } });
       kernel = {
-        stats: e.exports.stats as (g: number, end: number, out: number, t: number) => void,
-        out: new Float64Array(slots.buffer, slots.byteOffset, 4),
+        stats: e.exports.stats as (g: number, end: number, out: number) => void,
+        state: new Float64Array(slots.buffer, slots.byteOffset, STATE_LENGTH),
         slots,
       };
     } catch {
@@ -110,15 +143,20 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
   const k = kernel;
   if (!k) return null;
   return {
-    run: (a, from, n, T) => k.stats(a.byteOffset + 4 * from, a.byteOffset + 4 * (from + n), k.out.byteOffset, T),
-    out: k.out,
+    run: (a, from, n, out) => {
+      const whole = n & ~7,
+        at = a.byteOffset + 4 * from;
+      k.stats(at, at + 4 * whole, k.state.byteOffset);
+      finishAbsStats(k.state, a, from + whole, n & 7, out);
+    },
   };
 }
 
-/** For tests: the kernel's statistics of g[from, from + n) from T, or null where gradStatsKernel gives none. */
-export function gradStats(g: Float32Array, from: number, n: number, T: number): GradStats | null {
+/** For tests: the kernel's statistics of g[from, from + n), or null where gradStatsKernel gives none. */
+export function gradStats(g: Float32Array, from: number, n: number): GradStats | null {
   const k = gradStatsKernel(g);
   if (!k) return null;
-  k.run(g, from, n, T);
-  return { s: k.out[0], mx: k.out[1], sq: k.out[2], T: k.out[3] };
+  const out = new Float64Array(3);
+  k.run(g, from, n, out);
+  return { s: out[S], sq: out[SQ], mx: out[MX] };
 }

@@ -31,9 +31,9 @@ test('NaN and ±Inf entries are counted and left out of the statistics, in float
   const data = sample(5000, 3);
   const finite = summarize(data);
   for (const bad of [NaN, Infinity, -Infinity]) {
-    const withBad = Float32Array.from([bad, ...data, bad]);
+    const withBad = Float32Array.from([bad, ...data.subarray(0, 1001), bad, ...data.subarray(1001), bad]);
     const s = summarize(withBad);
-    assert.equal(s.nonFinite, 2);
+    assert.equal(s.nonFinite, 3);
     assert.deepEqual(s, summarize(Array.from(withBad)));
     assert.deepEqual({ ...s, nonFinite: 0 }, finite, `${bad} leaves the finite entries' statistics as they were`);
   }

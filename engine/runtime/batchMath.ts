@@ -1,5 +1,6 @@
 // Small loops of the training step over whole buffers: accuracy counts, gradient statistics, scaling, finiteness.
 
+import { absStats, MX, S, SQ } from '../nn/laneSums';
 import type { FloatArray } from '../nn/tensor';
 
 /** Correct predictions in a batch: argmax for several outputs, threshold 0.5 for one. */
@@ -22,12 +23,11 @@ export function countCorrect(a: Float32Array, y: Float32Array, B: number, K: num
   return c;
 }
 
+const measured = new Float64Array(3);
+
 /**
- * Mean |g|, max |g| and ‖g‖ of g[off, off + n), written at index k of the three statistics; returns `total` plus the
- * segment's Σ g², added in index order (so that a caller walking the whole buffer in order gets its sum of squares
- * bit for bit as clipByGlobalNorm adds it, without a second pass). A function of its own, not a closure: the
- * debugger's run loop measures every step this way wherever it goes event by event (N5), and the loop inside a
- * forEach callback ran ~6× slower (~25 ms against ~4 ms on N5's 2.1 M gradients).
+ * Mean |g|, max |g| and ‖g‖ of the tensor g[off, off + n), written at index k of the three statistics; returns its
+ * Σ g². All in laneSums.ts's order, as the generated whole step (fastStep.ts) and gradStatsSimd.ts's kernel sum.
  */
 export function measureSegment(
   g: FloatArray,
@@ -37,29 +37,12 @@ export function measureSegment(
   meanAbs: Float64Array,
   maxAbs: Float64Array,
   norm: Float64Array,
-  total = 0,
 ): number {
-  let sum = 0,
-    max = 0,
-    sq = 0;
-  for (let i = off, end = off + n; i < end; i++) {
-    const a = Math.abs(g[i]),
-      a2 = a * a;
-    sum += a;
-    sq += a2;
-    total += a2;
-    if (a > max) max = a;
-  }
-  meanAbs[k] = sum / n;
-  maxAbs[k] = max;
-  norm[k] = Math.sqrt(sq);
-  return total;
-}
-
-/** `total` plus Σ g² over g[from, to), added in index order. */
-export function addSquares(g: FloatArray, from: number, to: number, total: number): number {
-  for (let i = from; i < to; i++) total += g[i] * g[i];
-  return total;
+  absStats(g, off, n, measured);
+  meanAbs[k] = measured[S] / n;
+  maxAbs[k] = measured[MX];
+  norm[k] = Math.sqrt(measured[SQ]);
+  return measured[SQ];
 }
 
 /** Multiplies a[0, n) by s in place. */

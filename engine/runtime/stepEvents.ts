@@ -3,10 +3,11 @@
 // step broke.
 
 import type { ClipSpec } from '../language/spec';
-import { clipByGlobalNorm, clipByValue } from '../nn/clip';
+import { clipByValue, clipToNorm } from '../nn/clip';
+import { sumSquares, sumSquaresByTensor, tensorCuts } from '../nn/laneSums';
 import { lossBackward, lossForward, type Loss } from '../nn/losses';
 import type { Model } from '../nn/model';
-import { addSquares, allFinite, measureSegment, scale } from './batchMath';
+import { allFinite, measureSegment, scale } from './batchMath';
 import { NonFiniteError, type ClipState } from './trainerTypes';
 
 /** Where the step is, for the messages of a NonFiniteError: completed steps and epochs (0-based). */
@@ -71,7 +72,8 @@ export function clipEvent(m: Model, clip: ClipSpec | null, stats: GradientStatis
   const sumSq = measureGradients(m, stats);
   const g = m.grads;
   if (!clip) {
-    // clipByGlobalNorm(g, Infinity) to the bit, from the statistics' pass (a second pass cost N5 ~5 % a step).
+    // clipByGlobalNorm(g, Infinity, undefined, tensorCuts(…)) to the bit, from the statistics' pass (a second pass
+    // cost N5 ~5 % a step).
     const norm = Math.sqrt(sumSq);
     return { normBefore: norm, normAfter: norm, coefficient: 1, clippedValues: 0 };
   }
@@ -80,12 +82,12 @@ export function clipEvent(m: Model, clip: ClipSpec | null, stats: GradientStatis
     const r = clipByValue(g, clip.max);
     return {
       normBefore: norm,
-      normAfter: clipByGlobalNorm(g, Infinity).normBefore,
+      normAfter: Math.sqrt(sumSquaresByTensor(g, tensorCuts(m.nodes, g.length))),
       coefficient: 1,
       clippedValues: r.clipped,
     };
   }
-  const r = clipByGlobalNorm(g, clip.max);
+  const r = clipToNorm(g, clip.max, sumSq);
   return { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
 }
 
@@ -101,27 +103,30 @@ export function nonFiniteGradients(m: Model, norm: number, at: StepPlace): NonFi
   );
 }
 
+let squares = new Float64Array(0);
+
 /**
- * Records per-node gradient statistics and returns Σ g² over all gradients, added in index order as
- * clipByGlobalNorm adds it: one pass over the gradients where the weight matrices lie in order (they do in the
- * layer layout), cheap next to the backward pass.
+ * Records per-node gradient statistics and returns Σ g² over all gradients: +0 plus each parameter tensor's Σ g² in
+ * buffer order (laneSums.ts), a weight matrix's taken from its statistics' pass, as the generated step sums it.
  */
 function measureGradients(m: Model, stats: GradientStatistics): number {
   const g = m.grads,
-    nodes = m.nodes;
-  let total = 0,
-    at = 0;
+    nodes = m.nodes,
+    cuts = tensorCuts(nodes, g.length);
+  if (squares.length < nodes.length) squares = new Float64Array(nodes.length);
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k];
-    if (!n.wSize) continue;
-    if (at >= 0 && n.wOff >= at) {
-      total = addSquares(g, at, n.wOff, total); // the biases and other parameters before this matrix
-      total = measureSegment(g, n.wOff, n.wSize, k, stats.meanAbs, stats.maxAbs, stats.norm, total);
-      at = n.wOff + n.wSize;
-    } else {
-      measureSegment(g, n.wOff, n.wSize, k, stats.meanAbs, stats.maxAbs, stats.norm);
-      at = -1; // out of order: the sum is a pass of its own
-    }
+    if (n.wSize) squares[k] = measureSegment(g, n.wOff, n.wSize, k, stats.meanAbs, stats.maxAbs, stats.norm);
   }
-  return at >= 0 ? addSquares(g, at, g.length, total) : addSquares(g, 0, g.length, 0);
+  // The tensors in buffer order: a node's W where the next weighted node's lies, else a sum of its own.
+  let total = 0,
+    k = 0;
+  for (let t = 0; t + 1 < cuts.length; t++) {
+    const from = cuts[t],
+      n = cuts[t + 1] - from;
+    while (k < nodes.length && !(nodes[k].wSize && nodes[k].wOff >= from)) k++;
+    const w = k < nodes.length && nodes[k].wOff === from && nodes[k].wSize === n;
+    total += w ? squares[k++] : sumSquares(g, from, n);
+  }
+  return total;
 }

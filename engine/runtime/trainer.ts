@@ -3,7 +3,7 @@
 // everything it needs. Knows nothing of VS Code or DAP. Same spec → bit-identical run.
 
 import type { NetworkSpec } from '../language/spec';
-import { clipByGlobalNorm } from '../nn/clip';
+import { clipToNorm } from '../nn/clip';
 import { nodeOps } from '../nn/layers';
 import { Model } from '../nn/model';
 import { acquireDenseThreads, defaultDenseThreads } from '../nn/denseThreads';
@@ -415,7 +415,7 @@ export class Trainer {
     this.recordLoss();
     const c = this.spec.train.clip;
     if (c) {
-      const r = clipByGlobalNorm(this.model.grads, c.max);
+      const r = clipToNorm(this.model.grads, c.max, run.sumSquares); // the step's Σ g², as the clip event's
       if (!Number.isFinite(r.normBefore)) return this.resumeAt(start, 2 * L + 1, beforeUpdate);
       this.clip = { normBefore: r.normBefore, normAfter: r.normAfter, coefficient: r.coefficient, clippedValues: 0 };
     } else {
