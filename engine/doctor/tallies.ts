@@ -10,6 +10,8 @@ import type { Anchor, Finding, Hit, Rule } from './types';
 /** The hits of one rule on one line, folded as they arrive. */
 interface Tally {
   readonly rule: Rule;
+  /** Its key among its rule's tallies (line and variant: see record). */
+  readonly key: number;
   node: number;
   readonly line: number;
   readonly column: number;
@@ -41,6 +43,11 @@ export class Tallies {
   private lastTally: Tally | null = null;
   private lastVariant: string | undefined = undefined;
   private lastVariantNumber = 0;
+  /**
+   * The tally of each rule's last hit (see repeat): a rule that hits on every window (loss-not-decreasing on a loss
+   * that does not fall) finds its tally without building the hit even where another rule's hits came between.
+   */
+  private readonly lastOf = new Map<Rule, Tally>();
 
   constructor(
     private readonly trainer: Trainer,
@@ -77,6 +84,7 @@ export class Tallies {
       const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
       const fresh: Tally = {
         rule,
+        key,
         node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
         line: pos.line,
         column: pos.column,
@@ -104,16 +112,16 @@ export class Tallies {
   }
 
   /**
-   * Folds a hit of `rule` that would change nothing but the counts of the tally of the last hit (that rule's, on the
-   * same line and variant, at least as bad) without building it: true when it did (see RuleContext.repeat).
+   * Folds a hit of `rule` that would change nothing but the counts of the tally of that rule's last hit (on the same
+   * line and variant, at least as bad) without building it: true when it did (see RuleContext.repeat).
    */
   repeat(rule: Rule, anchor: Anchor, variant: string | undefined, step: number, excess: number): boolean {
-    const t = this.lastTally;
-    if (rule !== this.lastRule || t === null || !(excess <= t.worst.excess)) return false;
+    const t = rule === this.lastRule ? this.lastTally : (this.lastOf.get(rule) ?? null);
+    if (t === null || !(excess <= t.worst.excess)) return false;
     const line = anchor.kind === 'layer' ? this.nodeLines[anchor.node] : this.kindLines[anchor.kind];
     const v =
       variant === undefined ? 0 : variant === this.lastVariant ? this.lastVariantNumber : this.variants.get(variant);
-    if (v === undefined || line * 1024 + v !== this.lastKey) return false;
+    if (v === undefined || line * 1024 + v !== t.key) return false;
     // What record does with such a hit.
     if (step === t.lastStep && t.count > 0) return true;
     t.lastStep = step;
@@ -123,6 +131,7 @@ export class Tallies {
   }
 
   private remember(rule: Rule, key: number, t: Tally): void {
+    if (rule !== this.lastRule || t !== this.lastTally) this.lastOf.set(rule, t);
     this.lastRule = rule;
     this.lastKey = key;
     this.lastTally = t;
