@@ -145,6 +145,31 @@ export class DoctorStops {
   }
 
   /**
+   * Takes up to `max` quiet steps of the doctor's whole (Doctor.takeQuietSteps): what advanceStep(null) does at
+   * each, for a run loop that has nothing of its own to do between them (no history to record, no breakpoint or
+   * filter of its own). Returns the steps taken, 0 where advanceStep is to take the next one; quietEpoch and
+   * quietEvents describe the last of them.
+   */
+  takeQuietSteps(max: number): number {
+    if (this.enabled.size !== 0) return 0;
+    const n = this.doctor.takeQuietSteps(max);
+    if (n > 0) {
+      this.waiting = null;
+      this.again = false;
+      this.saw(this.trainer.eventIndex);
+    }
+    return n;
+  }
+
+  /** The epoch at the start of the last step takeQuietSteps took, and its events. */
+  get quietEpoch(): number {
+    return this.doctor.quietEpoch;
+  }
+  get quietEvents(): number {
+    return this.doctor.quietEvents;
+  }
+
+  /**
    * advanceStep where `rules` or an enabled filter may stop inside the step. Its own function, so that advanceStep,
    * which the run loop inlines, is the few lines a step with nothing to stop on runs.
    */

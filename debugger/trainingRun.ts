@@ -291,6 +291,9 @@ export class TrainingRun {
       rules = this.debug && this.rules.active && this.stepMode?.kind !== 'toStep' ? this.rules : null;
     const history = this.history,
       doctor = this.doctor;
+    // With nothing of the loop's own to do between steps (no history, no breakpoint or filter), the doctor's quiet
+    // steps are taken a run at a time (DoctorStops.takeQuietSteps): what the loop does per step, once per run.
+    const quiet = doctor !== null && history === null && rules === null ? doctor : null;
     const whole = this.wholeStepsNow(stepping, rules),
       L = t.model.nodes.length,
       firstStep = t.step;
@@ -344,6 +347,20 @@ export class TrainingRun {
           (doctor === null || doctor.canTakeWhole) &&
           (stepBps === null || t.step < quietTo || (quietTo = stepBps.quietUntil(t.step, t.epoch)) > t.step)
         ) {
+          if (quiet !== null) {
+            // As many as fit before the clock's next read (see `stride`), which then comes after as many steps. A
+            // NonFiniteError ends the run (no history to take its step again); a quiet step has no forward hook, so
+            // there is nothing of its events for observeFailedStep to show the doctor.
+            const n = quiet.takeQuietSteps(stride - sinceRead);
+            if (n > 0) {
+              sinceRead += n - 1;
+              wholeStep = t.step - 1;
+              wholeEpoch = quiet.quietEpoch;
+              wholeEvents = quiet.quietEvents;
+              if (this.meter.due) this.sendProgress();
+              continue;
+            }
+          }
           // The whole step at once, and its bookkeeping once: nothing could stop inside it, or it is taken again.
           const e0 = t.eventIndex,
             step = t.step,

@@ -105,6 +105,9 @@ export class Doctor {
    * no hook to call, not measured, with a slot left before the series' last, and no epoch hook or pending hit left.
    */
   private quiet = 0;
+  /** The epoch at the start of the last step takeQuietSteps completed, and its events. */
+  quietEpoch = 0;
+  quietEvents = 0;
 
   constructor(
     readonly trainer: Trainer,
@@ -242,6 +245,51 @@ export class Doctor {
       return true;
     }
     return this.takeStepSlowly();
+  }
+
+  /**
+   * Takes up to `max` of the quiet steps ahead (see `quiet`) whole, as takeStep takes each, in one loop: what a run
+   * loop with nothing of its own to do between steps does (the Train command's), so that a tiny network's quiet step
+   * costs its trainer's step and the few stores that record it, not a chain of calls. Returns the steps taken: 0
+   * when the next step is not quiet (takeStep then), fewer than asked when training finished. A step that throws
+   * (takeStep's NonFiniteError) is not counted, those before it are. quietEpoch and quietEvents then describe the
+   * last step taken.
+   */
+  takeQuietSteps(max: number): number {
+    const n = this.quiet < max ? this.quiet : max;
+    if (n <= 0) return 0;
+    const t = this.trainer,
+      s = this.series!,
+      rows = s.rows,
+      stride = s.stride,
+      norms = s.norms;
+    let k = s.length,
+      done = 0,
+      epoch = this.quietEpoch,
+      events = this.quietEvents;
+    try {
+      while (done < n) {
+        const e = t.epoch,
+          from = t.eventIndex;
+        if (!t.advanceStep()) break;
+        // countStep's lines, with the series' fields in locals (the generated step reads `length`, so it moves).
+        const o = k * stride;
+        rows[o + STEP] = t.step - 1;
+        s.length = k + 1;
+        const loss = rows[o + LOSS];
+        if (loss !== loss || norms !== true) this.recordAgain(s, k);
+        k++;
+        done++;
+        epoch = e;
+        events = t.eventIndex - from;
+      }
+    } finally {
+      this.quiet -= done;
+      this.steps += done;
+      this.quietEpoch = epoch;
+      this.quietEvents = events;
+    }
+    return done;
   }
 
   /** takeStep at a step that is not quiet. */

@@ -87,3 +87,50 @@ test('hits folded without being built (repeat) leave the same findings as every 
     all.findings(DEFAULT_THRESHOLDS, () => 1),
   );
 });
+
+test("a rule's repeated hit is folded where another rule's hits came between, into that rule's last tally only", () => {
+  const text = net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 1\n  batch 8\n  optimizer sgd lr=0.1');
+  const { spec } = parseNnet(text);
+  const t = new Trainer(spec!);
+  const all = new Tallies(t, text),
+    folded = new Tallies(t, text);
+  const a: Rule = { id: 'update-ratio' },
+    b: Rule = { id: 'loss-not-decreasing' };
+  const first = { kind: 'layer' as const, node: 0 },
+    loss = { kind: 'loss' as const };
+  const hit = (anchor: Hit['anchor'], step: number, variant: string | undefined, excess: number): Hit => ({
+    anchor,
+    step,
+    measured: excess,
+    threshold: 1,
+    excess,
+    variant,
+    message: () => `${step} ${variant} ${excess}`,
+  });
+  // a hits 'high' then 'low' (its last tally), b hits between a's hits from then on.
+  const hits: [Rule, Hit][] = [
+    [a, hit(first, 0, 'high', 5)],
+    [a, hit(first, 1, 'low', 5)],
+    [b, hit(loss, 1, undefined, 5)],
+  ];
+  for (const [r, h] of hits) {
+    all.record(r, h);
+    folded.record(r, h);
+  }
+  const repeat = (r: Rule, h: Hit) => {
+    all.record(r, h);
+    const done = folded.repeat(r, h.anchor, h.variant, h.step, h.excess);
+    if (!done) folded.record(r, h);
+    return done;
+  };
+  assert.equal(repeat(a, hit(first, 2, 'low', 4)), true, "a's last tally, after b's hit");
+  assert.equal(repeat(b, hit(loss, 2, undefined, 4)), true, "b's, after a's");
+  assert.equal(repeat(a, hit(first, 3, 'low', 3)), true);
+  assert.equal(repeat(a, hit(first, 3, 'high', 3)), false, "not a's last tally: recorded");
+  assert.equal(repeat(b, hit(loss, 3, undefined, 6)), false, 'worse than its worst: recorded');
+  assert.equal(repeat(a, hit(first, 4, 'high', 2)), true, "a's last tally is 'high' now");
+  assert.deepEqual(
+    folded.findings(DEFAULT_THRESHOLDS, () => 1),
+    all.findings(DEFAULT_THRESHOLDS, () => 1),
+  );
+});

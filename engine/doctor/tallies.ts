@@ -10,6 +10,8 @@ import type { Anchor, Finding, Hit, Rule } from './types';
 /** The hits of one rule on one line, folded as they arrive. */
 interface Tally {
   readonly rule: Rule;
+  /** Its key among its rule's tallies (line and variant: see record). */
+  readonly key: number;
   node: number;
   readonly line: number;
   readonly column: number;
@@ -41,6 +43,14 @@ export class Tallies {
   private lastTally: Tally | null = null;
   private lastVariant: string | undefined = undefined;
   private lastVariantNumber = 0;
+  /**
+   * The tally of each rule's last hit (see repeat): a rule that hits on every window (loss-not-decreasing on a loss
+   * that does not fall) finds its tally without building the hit even where another rule's hits came between.
+   */
+  private readonly lastOf = new Map<Rule, Tally>();
+  /** An anchor and variant whose key is lastKey (those of the hit lastTally was last found for). */
+  private lastAnchor: Anchor | null = null;
+  private lastAnchorVariant: string | undefined = undefined;
 
   constructor(
     private readonly trainer: Trainer,
@@ -77,6 +87,7 @@ export class Tallies {
       const pos = anchorPosition(this.trainer.spec, this.trainer, a, this.lines);
       const fresh: Tally = {
         rule,
+        key,
         node: h.anchor.kind === 'layer' ? h.anchor.node : -1,
         line: pos.line,
         column: pos.column,
@@ -88,10 +99,10 @@ export class Tallies {
       };
       this.talliesOf.get(rule)!.set(key, fresh);
       this.tallies.push(fresh);
-      this.remember(rule, key, fresh);
+      this.remember(rule, key, fresh, a, h.variant);
       return;
     }
-    this.remember(rule, key, t);
+    this.remember(rule, key, t, a, h.variant);
     if (h.excess > t.worst.excess) {
       t.worst = h;
       if (h.anchor.kind === 'layer') t.node = h.anchor.node; // the layer the message names
@@ -104,16 +115,24 @@ export class Tallies {
   }
 
   /**
-   * Folds a hit of `rule` that would change nothing but the counts of the tally of the last hit (that rule's, on the
-   * same line and variant, at least as bad) without building it: true when it did (see RuleContext.repeat).
+   * Folds a hit of `rule` that would change nothing but the counts of the tally of that rule's last hit (on the same
+   * line and variant, at least as bad) without building it: true when it did (see RuleContext.repeat).
    */
   repeat(rule: Rule, anchor: Anchor, variant: string | undefined, step: number, excess: number): boolean {
-    const t = this.lastTally;
-    if (rule !== this.lastRule || t === null || !(excess <= t.worst.excess)) return false;
-    const line = anchor.kind === 'layer' ? this.nodeLines[anchor.node] : this.kindLines[anchor.kind];
-    const v =
-      variant === undefined ? 0 : variant === this.lastVariant ? this.lastVariantNumber : this.variants.get(variant);
-    if (v === undefined || line * 1024 + v !== this.lastKey) return false;
+    let t = this.lastTally;
+    // The anchor object and variant the last tally was found for (a rule's constant anchor, as update-ratio's and
+    // loss-not-decreasing's): its key, without computing it again.
+    if (rule !== this.lastRule || t === null || anchor !== this.lastAnchor || variant !== this.lastAnchorVariant) {
+      t = rule === this.lastRule ? t : (this.lastOf.get(rule) ?? null);
+      if (t === null) return false;
+      const line = anchor.kind === 'layer' ? this.nodeLines[anchor.node] : this.kindLines[anchor.kind];
+      const v =
+        variant === undefined ? 0 : variant === this.lastVariant ? this.lastVariantNumber : this.variants.get(variant);
+      if (v === undefined || line * 1024 + v !== t.key) return false;
+      // The next hit of this rule finds it first (a flush hands a rule many steps in a row).
+      this.remember(rule, t.key, t, anchor, variant);
+    }
+    if (!(excess <= t.worst.excess)) return false;
     // What record does with such a hit.
     if (step === t.lastStep && t.count > 0) return true;
     t.lastStep = step;
@@ -122,10 +141,13 @@ export class Tallies {
     return true;
   }
 
-  private remember(rule: Rule, key: number, t: Tally): void {
+  private remember(rule: Rule, key: number, t: Tally, anchor: Anchor, variant: string | undefined): void {
+    if (rule !== this.lastRule || t !== this.lastTally) this.lastOf.set(rule, t);
     this.lastRule = rule;
     this.lastKey = key;
     this.lastTally = t;
+    this.lastAnchor = anchor;
+    this.lastAnchorVariant = variant;
   }
 
   /**

@@ -3,7 +3,7 @@
 
 import { PREVIOUS_LOSS, STEP } from '../series';
 import type { DoctorThresholds } from '../thresholds';
-import type { Hit, Rule } from '../types';
+import type { Anchor, Hit, Rule } from '../types';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -21,30 +21,47 @@ export function lossNotDecreasing(): Rule {
     id: 'loss-not-decreasing',
     per: 'window',
     persistence: (th) => th.persistence,
-    updateSeries({ thresholds: th, report }, s, from, to) {
+    updateSeries({ thresholds: th, report, repeat }, s, from, to) {
       const window = th.window,
         rows = s.rows,
         stride = s.stride,
         field = s.meanLoss;
       // The window's sum and count in locals for the batch, written back after it.
       let acc = sum[0],
-        m = n;
-      for (let k = from, o = from * stride + field; k < to; k++, o += stride) {
-        acc += rows[o];
-        if (++m < window) continue;
+        m = n,
+        k = from;
+      while (k < to) {
+        // The rows up to the window's end (or the batch's) in a loop that only adds: a tiny network's flush reads
+        // every row, and a loop that also asked at each row whether the window ended cost it ~2.5 times as much.
+        const stop = Math.min(to, k + Math.max(1, window - m));
+        m += stop - k;
+        for (let o = k * stride + field; k < stop; k++, o += stride) acc += rows[o];
+        if (m < window) break;
         const mean = acc / m;
         acc = m = 0;
         if (Number.isNaN(first)) {
           first = mean;
           continue;
         }
-        // The trainer's step after this one's update.
-        if (mean > first * (1 - th.lossMinDecrease)) notDecreasing(th, report, s.at(k, STEP) + 1, mean, first);
+        if (!(mean > first * (1 - th.lossMinDecrease))) continue;
+        // The trainer's step after the update of the window's last step. A loss that does not fall hits every
+        // window: most hits only add to the tally's counts, folded without being built (RuleContext.repeat).
+        const step = s.at(k - 1, STEP) + 1;
+        if (!repeat?.(LOSS_LINE, undefined, step - 1, excessOf(th, mean, first)))
+          notDecreasing(th, report, step, mean, first);
       }
       sum[0] = acc;
       n = m;
     },
   };
+}
+
+/** The loss line, where loss-not-decreasing's hits sit. */
+const LOSS_LINE: Anchor = { kind: 'loss' };
+
+/** How far a window's mean loss `mean` is past loss-not-decreasing's bound on it (the first window's `first`). */
+function excessOf(th: DoctorThresholds, mean: number, first: number): number {
+  return mean / first / (1 - th.lossMinDecrease);
 }
 
 /**
@@ -59,11 +76,11 @@ function notDecreasing(
   first: number,
 ): void {
   report({
-    anchor: { kind: 'loss' },
+    anchor: LOSS_LINE,
     step: step - 1,
     measured: mean / first,
     threshold: 1 - th.lossMinDecrease,
-    excess: mean / first / (1 - th.lossMinDecrease),
+    excess: excessOf(th, mean, first),
     message: () =>
       `loss not decreasing: the mean loss of steps ${step - th.window + 1}–${step} is ${fmt(mean)}, ${fmt(mean / first)} × the first ${th.window} steps' ${fmt(first)}`,
   });

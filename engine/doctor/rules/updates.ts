@@ -24,7 +24,11 @@ export function updateRatioRule(): Rule {
         at = -1;
       for (let k = 0; k < stats!.nodes.length; k++) {
         const r = stats!.ratio[k];
-        if (Number.isFinite(r) && r > max) [max, at] = [r, stats!.nodes[k]]; // W all zero: the all-zero rule says so
+        // (W all zero: the all-zero rule says so.)
+        if (Number.isFinite(r) && r > max) {
+          max = r;
+          at = stats!.nodes[k];
+        }
       }
       if (at < 0) return;
       if (!(max > th.updateRatioHigh || max < th.updateRatioLow)) return;
@@ -81,12 +85,12 @@ export function unchangedWeights(): Rule {
     afterUpdate({ trainer: t, thresholds: th, report }, stats) {
       const nodes = t.model.nodes;
       still ??= new Int32Array(nodes.length);
-      if (!stats!.consecutive) still.fill(0); // a new burst of measured steps
+      // A new burst of measured steps starts every streak afresh (each read only here: no fill of the others).
+      const fresh = !stats!.consecutive;
       for (let k = 0; k < stats!.nodes.length; k++) {
-        const i = stats!.nodes[k],
-          n = nodes[i];
-        const streak = (still[i] = stats!.unchanged[k] ? still[i] + 1 : 0);
-        if (streak >= th.unchangedSteps) unchanged(t.step, th, report, i, n.name, streak);
+        const i = stats!.nodes[k];
+        const streak = (still[i] = stats!.unchanged[k] ? (fresh ? 0 : still[i]) + 1 : 0);
+        if (streak >= th.unchangedSteps) unchanged(t.step, th, report, i, nodes[i].name, streak);
       }
     },
   };
