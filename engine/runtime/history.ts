@@ -307,8 +307,8 @@ export class History {
   /**
    * The oldest checkpoint, to be overwritten by a new one. If the next oldest did not copy its applied step, the
    * evicted one's parameters are what rebuilds it: they are kept (`anchor`) instead of overwritten, and the new
-   * checkpoint's parameters go to the buffer the anchor held before, or to the evicted one's unused applied-step
-   * buffer. The ring then loses no restorable checkpoint to the omitted steps (it used to keep its oldest only to
+   * checkpoint's parameters go to the buffer the anchor held before, or the first time to the evicted one's
+   * applied-step buffer (fresh memory costs a long step's run loop ~50 ms). The ring then loses no restorable checkpoint to the omitted steps (it used to keep its oldest only to
    * rebuild the next one's: a ring of two reached one step back), for one buffer of parameters more.
    */
   private evict(): TrainerState {
@@ -317,8 +317,8 @@ export class History {
     if (!next?.optimizer.stepOmitted) return old;
     let free = this.anchor?.params;
     const step = old.optimizer.buffers[0];
-    if (!free && old.optimizer.stepOmitted && step.length === old.params.length) {
-      free = step; // what it holds is not read (omitted), and the new checkpoint omits its step too
+    if (!free && step.length === old.params.length) {
+      free = step; // evicted, so no longer read; and the new checkpoint omits its step too (else it allocates one)
       (old.optimizer.buffers as Float32Array[])[0] = NO_BUFFER;
     }
     this.anchor = { params: old.params, for: next };
@@ -336,8 +336,7 @@ export class History {
 
   /**
    * The index of the oldest checkpoint that can be restored: 1 when the oldest kept lacks its applied step and the
-   * parameters it is rebuilt from are not kept (see evict), so it only serves to rebuild the next
-   * one's; else 0.
+   * parameters it is rebuilt from are not kept (see evict), so it only serves to rebuild the next one's; else 0.
    */
   private get first(): number {
     return this.count > 1 && this.at(0).optimizer.stepOmitted && !this.before(0) ? 1 : 0;

@@ -99,3 +99,24 @@ for (const slots of [2, 5]) {
     t2.dispose();
   });
 }
+
+test('evicting allocates no parameters: the kept ones rotate through the buffers the ring already held', () => {
+  const probe = new Trainer(parseNnet(SOURCE).spec!),
+    E = probe.eventsPerStep;
+  probe.dispose();
+  type Slot = { params: Float32Array; optimizer: { buffers: readonly Float32Array[] } };
+  const inner = (h: History) =>
+    h as unknown as { ring: Slot[]; anchor: { params: Float32Array } | null; stepsBetween: number };
+  const { t, h } = paused(3, 3 * E); // three slots, full, not wrapped yet
+  const held = new Set<Float32Array>();
+  for (const s of inner(h).ring) for (const a of [s.params, s.optimizer.buffers[0]]) if (a.length) held.add(a);
+  while (t.eventIndex < 12 * E) {
+    inner(h).stepsBetween = 1;
+    h.record();
+    t.advance();
+  }
+  const now = [...inner(h).ring.map((s) => s.params), inner(h).anchor!.params];
+  assert.equal(new Set(now).size, 4, 'three checkpoints and the parameters before the oldest');
+  for (const a of now) assert.ok(held.has(a), 'a buffer the ring held before it wrapped');
+  t.dispose();
+});
