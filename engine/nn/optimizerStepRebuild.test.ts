@@ -86,3 +86,34 @@ test("SGD's SIMD kernels' applied step is rebuilt bit for bit too (over copies a
   check({ ...OPTIMIZER_DEFAULTS.sgd, weightDecay: 0.01 }, 4097, true); // in place, in the kernels' memory
   assert.ok(sgdInPlaceCount() > inPlace, 'the in-place kernel ran');
 });
+
+test('restored again with nothing written since, the rebuilt step is kept; after a step or another restore, rebuilt', () => {
+  for (const config of [OPTIMIZER_DEFAULTS.sgd, OPTIMIZER_DEFAULTS.adam]) {
+    const n = 257,
+      params = values(n, 3, 4),
+      opt = createOptimizer(config, n);
+    const before = params.slice();
+    opt.step(params, values(n, 11, 50), 0.37);
+    const after = params.slice(),
+      whole = opt.saveState(),
+      without = opt.saveState(undefined, true);
+    const want = bits(opt.inspect(0, n).step);
+    // Parameters that would rebuild another step: what a second restore leaves shows whether it rebuilt.
+    const other = { params: after, previous: values(n, 5, 4) };
+    const stepNow = () => bits(opt.inspect(0, n).step);
+    const fresh = createOptimizer(config, n);
+    fresh.restoreState(without, other);
+    const rebuiltOther = bits(fresh.inspect(0, n).step);
+    opt.restoreState(without, { params: after, previous: before });
+    assert.deepEqual(stepNow(), want, `${config.kind}: rebuilt`);
+    opt.restoreState(without, other);
+    assert.deepEqual(stepNow(), want, `${config.kind}: nothing written since: kept, not rebuilt`);
+    assert.notDeepEqual(rebuiltOther, want);
+    opt.step(params, values(n, 12, 50), 0.37); // a step writes it: the next restore rebuilds
+    opt.restoreState(without, other);
+    assert.deepEqual(stepNow(), rebuiltOther, `${config.kind}: rebuilt after a step`);
+    opt.restoreState(whole); // another state's step (the same values as `want`) is put back: the next restore rebuilds
+    opt.restoreState(without, other);
+    assert.deepEqual(stepNow(), rebuiltOther, `${config.kind}: rebuilt after another restore`);
+  }
+});

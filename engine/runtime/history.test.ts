@@ -184,8 +184,8 @@ test('a ring that grows after it has wrapped keeps its checkpoints oldest first 
   assert.equal(t.eventsPerStep, 7);
   // The newest checkpoint is at step 44's start (0-based), and they are one step apart; the ring has wrapped fewer
   // times since it grew than it has slots. Each was taken right after the one before, so none copied the applied
-  // step: the oldest kept serves only to rebuild the next one's, which is the oldest a rewind reaches.
-  assert.equal(h.earliestStep, 44 - h.stats.count + 2, 'the oldest checkpoint is the one kept longest');
+  // step: the oldest kept is rebuilt from the parameters of the one evicted before it, so a rewind reaches it too.
+  assert.equal(h.earliestStep, 44 - h.stats.count + 1, 'the oldest checkpoint is the one kept longest');
   for (let target = h.earliestEvent; target <= end; target++) {
     const ev = h.goTo(target)!;
     assert.equal(shown(t, ev), seen.get(target), `state after event ${target}`);

@@ -68,6 +68,12 @@ const COST_CAP = 0.06;
 /** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
 const TINY_STEP_WORK = 200_000;
 
+/** What an omitted applied step is rebuilt from: the parameters of the checkpoint before (see save). */
+type Before = Pick<TrainerState, 'params'>;
+
+/** An applied-step buffer handed to the anchor (see History.evict): an omitted step holds none. */
+const NO_BUFFER = new Float32Array(0);
+
 /** A rewind that would go past the oldest state kept. */
 export class RewindError extends Error {}
 
@@ -138,8 +144,14 @@ export class History {
    */
   private mid: TrainerState | null = null;
   private midSpare: TrainerState | undefined;
-  /** The checkpoint `mid`'s applied step is rebuilt from (see restore), if its checkpoint did not copy it. */
-  private midPrevious: TrainerState | undefined;
+  /** The parameters `mid`'s applied step is rebuilt from (see restore), if its checkpoint did not copy it. */
+  private midPrevious: Before | undefined;
+  /**
+   * The parameters of the checkpoint evicted last (θ before the oldest kept), when the oldest did not copy its
+   * applied step: kept so that it can still be rebuilt (see save), as `anchor.params`, valid while `anchor.for` is the
+   * oldest checkpoint. Its buffer is the next evicted checkpoint's, so evicting allocates and computes nothing.
+   */
+  private anchor: { params: Float32Array; for: TrainerState } | null = null;
   /**
    * Edits made while paused (Set Value), oldest first, each at the event index the trainer was at (`at`): a replay
    * or the run reaching that index again makes it again (`arrive`), so the history replays what happened.
@@ -262,8 +274,8 @@ export class History {
    * Takes a checkpoint into a slot the ring holds, or into a new one when it may grow; true if it grew. Right after
    * the checkpoint of the step before (every step start of a long step), with no edit to make again, it does not
    * copy the optimizer's applied step (half of what plain SGD's checkpoint copies: 8.4 MB of N5's 16.8 MB): that is
-   * θ_t − θ_{t−1} of the two checkpoints' parameters, rebuilt when restoring (see restore). The ring's oldest
-   * checkpoint then serves only for that once the one before it is gone (see `first`).
+   * θ_t − θ_{t−1} of the two checkpoints' parameters, rebuilt when restoring (see restore). The oldest
+   * checkpoint's is rebuilt from the parameters of the one evicted before it, kept for that (see evict).
    */
   private save(): boolean {
     const t = this.trainer,
@@ -287,23 +299,53 @@ export class History {
       this.count++;
       return true;
     }
-    this.ring[this.head] = t.saveState(this.ring[this.head], undefined, previous);
+    this.ring[this.head] = t.saveState(this.evict(), undefined, previous);
     this.head = (this.head + 1) % slots;
     return false;
   }
 
   /**
-   * The index of the oldest checkpoint that can be restored: 1 when the oldest kept lacks its applied step (the
-   * checkpoint it was rebuilt from is gone), so it only serves to rebuild the next one's; else 0.
+   * The oldest checkpoint, to be overwritten by a new one. If the next oldest did not copy its applied step, the
+   * evicted one's parameters are what rebuilds it: they are kept (`anchor`) instead of overwritten, and the new
+   * checkpoint's parameters go to the buffer the anchor held before, or the first time to the evicted one's
+   * applied-step buffer (fresh memory costs a long step's run loop ~50 ms). The ring then loses no restorable checkpoint to the omitted steps (it used to keep its oldest only to
+   * rebuild the next one's: a ring of two reached one step back), for one buffer of parameters more.
+   */
+  private evict(): TrainerState {
+    const old = this.ring[this.head] as { -readonly [K in keyof TrainerState]: TrainerState[K] },
+      next = this.count > 1 ? this.at(1) : null;
+    if (!next?.optimizer.stepOmitted) return old;
+    let free = this.anchor?.params;
+    const step = old.optimizer.buffers[0];
+    if (!free && step.length === old.params.length) {
+      free = step; // evicted, so no longer read; and the new checkpoint omits its step too (else it allocates one)
+      (old.optimizer.buffers as Float32Array[])[0] = NO_BUFFER;
+    }
+    this.anchor = { params: old.params, for: next };
+    // undefined: saveState allocates a new buffer (once: from then on the anchor's is free at each eviction).
+    old.params = free as Float32Array;
+    return old;
+  }
+
+  /** The parameters the k-th checkpoint's omitted applied step is rebuilt from (undefined: none kept). */
+  private before(k: number): Before | undefined {
+    if (k > 0) return this.at(k - 1);
+    const a = this.anchor;
+    return a && a.for === this.at(0) ? a : undefined;
+  }
+
+  /**
+   * The index of the oldest checkpoint that can be restored: 1 when the oldest kept lacks its applied step and the
+   * parameters it is rebuilt from are not kept (see evict), so it only serves to rebuild the next one's; else 0.
    */
   private get first(): number {
-    return this.count > 1 && this.at(0).optimizer.stepOmitted ? 1 : 0;
+    return this.count > 1 && this.at(0).optimizer.stepOmitted && !this.before(0) ? 1 : 0;
   }
 
   /** Restores the k-th checkpoint (k ≥ first), its applied step rebuilt from the one before when it was not copied. */
   private restore(k: number): void {
     const cp = this.at(k);
-    this.trainer.restoreState(cp, cp.optimizer.stepOmitted ? this.at(k - 1) : undefined);
+    this.trainer.restoreState(cp, cp.optimizer.stepOmitted ? this.before(k) : undefined);
   }
 
   /**
@@ -375,7 +417,12 @@ export class History {
     for (let k = 0; k < this.count; k++) if (this.at(k).optimizer.buffers[0].length === 0) unheld += this.stepBytes;
     return {
       count: this.count,
-      bytes: this.count * this.stateBytes - unheld + this.trainer.keptBytes + recordBytes,
+      bytes:
+        this.count * this.stateBytes -
+        unheld +
+        (this.anchor ? this.stepBytes : 0) +
+        this.trainer.keptBytes +
+        recordBytes,
       recordBytes,
     };
   }
@@ -467,7 +514,7 @@ export class History {
     if (cp.eventIndex !== start) return;
     this.mid = this.midSpare = t.saveState(this.midSpare, cp);
     // It shares the checkpoint's optimizer state, applied step included (or not, then rebuilt the same way).
-    this.midPrevious = cp.optimizer.stepOmitted ? this.at(k - 1) : undefined;
+    this.midPrevious = cp.optimizer.stepOmitted ? this.before(k) : undefined;
   }
 
   /**

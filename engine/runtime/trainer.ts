@@ -525,7 +525,7 @@ export class Trainer {
    * Puts back a state from `saveState` of this trainer; `previous` is the state it was saved after (saveState's
    * `previous`, needed then), or for a state sharing with a step start, the one that start was saved after.
    */
-  restoreState(s: TrainerState, previous?: TrainerState): void {
+  restoreState(s: TrainerState, previous?: Pick<TrainerState, 'params'>): void {
     const m = this.model;
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
