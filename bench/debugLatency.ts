@@ -29,8 +29,8 @@ export interface Spread {
 const spread = (a: number[]): Spread => {
   const s = [...a].sort((x, y) => x - y);
   return {
-    median: s[s.length >> 1],
-    max: s[s.length - 1],
+    median: s[s.length >> 1] ?? NaN,
+    max: s[s.length - 1] ?? NaN,
     count: s.length,
     samples: a.map((x) => Math.round(x * 10) / 10),
   };
@@ -117,8 +117,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Step Back and Reverse Continue latency on one network. */
 export interface RewindLatency {
   readonly parameterCount: number;
-  /** Step Back from a pause at full speed, `count` times in a row. */
+  /** Step Back from a pause at full speed, `count` times in a row (those that moved: see `stepBacksFailed`). */
   readonly stepBackMs: Spread;
+  /**
+   * Step Backs that stayed where they were (the history could not rewind, e.g. its oldest checkpoint could not be
+   * restored), with the first one's notice: answered at once, so their milliseconds would flatter the latency.
+   */
+  readonly stepBacksFailed?: { readonly count: number; readonly notice: string };
   /**
    * The CPU time of this process (its threads: the worker's and the products' helper thread) over each of those Step
    * Backs: the work done, which a loaded machine stretches in wall time but does not change.
@@ -197,12 +202,20 @@ export async function measureRewindLatency(
       searched: number[] = [],
       replay: number[] = [],
       replayed: number[] = [];
+    let failedBacks = 0,
+      failedNotice = '';
     await sleep(trainSeconds * 1000);
-    await s.request({ kind: 'pause' });
+    let at = (await s.request({ kind: 'pause' })).stopped.location;
     for (let i = 0; i < stepBacks; i++) {
       const r = await s.request({ kind: 'step', step: 'back' });
-      back.push(r.ms);
-      backCpu.push(r.cpuMs);
+      const to = r.stopped.location;
+      if (to.step === at.step && to.phase === at.phase && to.layer === at.layer) {
+        if (!failedBacks++) failedNotice = r.stopped.notice ?? 'it stayed where it was';
+      } else {
+        back.push(r.ms);
+        backCpu.push(r.cpuMs);
+      }
+      at = to;
     }
     const replayPerStep: number[] = [],
       trainPerStep: number[] = [];
@@ -240,6 +253,7 @@ export async function measureRewindLatency(
       parameterCount: s.parameterCount,
       stepBackMs: spread(back),
       stepBackCpuMs: spread(backCpu),
+      ...(failedBacks ? { stepBacksFailed: { count: failedBacks, notice: failedNotice } } : {}),
       reverseContinueMs: spread(reverse),
       reverseContinueSteps: spread(went).median,
       reverseSearchMs: spread(search),

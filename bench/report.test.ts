@@ -76,6 +76,21 @@ test('the targets are judged from the run: ratios, step ÷ kernels, overhead, la
   assert.equal(standingSummary(rows), '5 PASS, 5 FAIL, 3 n/a');
 });
 
+test('a Step Back that stayed where it was fails the Step Back target, with its notice, whatever its speed', () => {
+  const l = fixture.rewindLatency!.N5;
+  assert.ok(l.status === 'ok');
+  const notice = 'cannot rewind to event 90: the oldest state kept is event 97 (step 12); raise the history budget';
+  const failed = { ...l, stepBacksFailed: { count: 5, notice } };
+  const back = targetsOf({ ...fixture, rewindLatency: { N5: failed } }).find((t) =>
+    t.target.startsWith('N5 Step Back'),
+  );
+  assert.deepEqual(back && [back.target, back.standing, back.measured], [
+    `N5 Step Back latency (5 of ${l.stepBackMs.count + 5} did not move)`,
+    'FAIL',
+    `it stayed: ${notice}`,
+  ]);
+});
+
 test('a run from before the searching Reverse Continue was measured shows that target as not measured', () => {
   const l = fixture.rewindLatency!.N5;
   assert.ok(l.status === 'ok');

@@ -129,7 +129,7 @@ export function rewindLatencySection(
           ? [
               n,
               l.parameterCount.toLocaleString('en'),
-              `${ms(l.stepBackMs.median)} / ${ms(l.stepBackMs.max)}`,
+              `${ms(l.stepBackMs.median)} / ${ms(l.stepBackMs.max)}${l.stepBacksFailed ? `, ${l.stepBacksFailed.count} did not move` : ''}`,
               `${ms(l.reverseContinueMs.median)} / ${ms(l.reverseContinueMs.max)}`,
               String(l.reverseContinueSteps),
               l.reverseSearchMs ? `${ms(l.reverseSearchMs.median)} / ${ms(l.reverseSearchMs.max)}` : 'n/a',

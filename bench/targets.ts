@@ -138,13 +138,22 @@ export function targetsOf(r: BenchJson): TargetRow[] {
       missing(`${net} Step Back / Reverse Continue latency`, '≤ 100 ms / ≤ 1 s', l.reason);
       continue;
     }
-    judge(
-      `${net} Step Back latency (max of ${l.stepBackMs.count})`,
-      '≤ 100 ms',
-      l.stepBackMs.max,
-      (v) => v <= 100,
-      `${ms(l.stepBackMs.max)} (median ${ms(l.stepBackMs.median)})`,
-    );
+    const failedBacks = l.stepBacksFailed;
+    if (failedBacks)
+      rows.push({
+        target: `${net} Step Back latency (${failedBacks.count} of ${l.stepBackMs.count + failedBacks.count} did not move)`,
+        goal: '≤ 100 ms',
+        measured: `it stayed: ${failedBacks.notice}`,
+        standing: 'FAIL',
+      });
+    else
+      judge(
+        `${net} Step Back latency (max of ${l.stepBackMs.count})`,
+        '≤ 100 ms',
+        l.stepBackMs.max,
+        (v) => v <= 100,
+        `${ms(l.stepBackMs.max)} (median ${ms(l.stepBackMs.median)})`,
+      );
     judge(
       `${net} Reverse Continue latency, no breakpoint, ${l.trainSeconds} s of history (max of ${l.reverseContinueMs.count})`,
       '≤ 1 s',
