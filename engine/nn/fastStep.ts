@@ -8,7 +8,8 @@
 // sums in float64 from +0, rounded once when stored, layers that dense.ts sends to its float32 lanes are handed to
 // those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, and tanh
 // and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold
-// (tanh layers of 32 values or more, and their δ, from tanhSimd.ts's WebAssembly kernels, with the same guarantee).
+// (tanh and sigmoid layers of 32 values or more, and their δ, from the WebAssembly kernels of tanhSimd.ts and
+// sigmoidSimd.ts, with the same guarantee).
 //
 // Why `new Function` is safe here: the generated text is built only from numbers (sizes, offsets, a leaky_relu
 // slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.
@@ -17,9 +18,9 @@
 import { activationForward, normalCdf, type Activation } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
 import { gradStatsKernel } from './gradStatsSimd';
-import { sigmoid32Into } from './fastMath';
 import { absStats, LANES, sumSquares } from './laneSums';
 import { lossBackward, lossForward, type Loss } from './losses';
+import { sigmoid32Array, sigmoidDeltaArray } from './sigmoidSimd';
 import { tanh32Array, tanhDeltaArray } from './tanhSimd';
 import type { Model } from './model';
 import {
@@ -115,7 +116,8 @@ const HELPERS = {
   fr: Math.fround,
   tanh32Array,
   tanhDeltaArray,
-  sigmoid32Into,
+  sigmoid32Array,
+  sigmoidDeltaArray,
   normalCdf,
   activationForward,
   denseForward,
@@ -278,7 +280,7 @@ class Source {
       return;
     }
     if (n.activation === 'sigmoid') {
-      this.emit(`sigmoid32Into(A${i + 1}, Z${i}, ${len});`);
+      this.emit(`sigmoid32Array(A${i + 1}, Z${i}, ${len});`);
       return;
     }
     if (n.activation === 'relu') {
@@ -360,6 +362,11 @@ class Source {
     if (n.activation === 'tanh') {
       // derivative()'s expression for tanh, fround(da·(1 − a·a)), two values at a time in WebAssembly.
       this.emit(`tanhDeltaArray(D${i}, DO${i}, A${i + 1}, ${len});`);
+      return;
+    }
+    if (n.activation === 'sigmoid') {
+      // derivative()'s expression for sigmoid, fround(da·a·(1 − a)), two values at a time in WebAssembly.
+      this.emit(`sigmoidDeltaArray(D${i}, DO${i}, A${i + 1}, ${len});`);
       return;
     }
     if (n.activation === 'relu') {
@@ -465,7 +472,7 @@ function activation(act: Exclude<Activation, 'softmax'> | Activation, z: string,
       return `(${z} > 0 ? ${z} : fr(${num(slope)} * ${z}))`;
     case 'sigmoid':
     case 'tanh':
-      throw new Error(`${act} is applied per layer (${act}32Into)`);
+      throw new Error(`${act} is applied per layer (${act}32Array)`);
     case 'gelu':
       return `fr(${z} * normalCdf(${z}))`;
     case 'softmax':

@@ -1,5 +1,5 @@
 // The float heap of a WebAssembly kernel module (denseSimd.ts and its shared memory, kernelMemory.ts; sgdSimd.ts;
-// tanhSimd.ts): growing its memory, and views of parts of it made once.
+// exactSimd.ts, for tanhSimd.ts and sigmoidSimd.ts): growing its memory, and views of parts of it made once.
 
 /** A kernel module's memory, the floats over it and the views of parts of them (see heapView). */
 export interface WasmHeap {
