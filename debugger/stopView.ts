@@ -1,6 +1,9 @@
 // Builds what a stop shows: the tensors of the event (or of one sub-step), training scalars, per-node summaries.
 
+import { sumSquares } from '../engine/nn/laneSums';
+import type { FloatArray } from '../engine/nn/tensor';
 import { nodeOps } from '../engine/nn/layers';
+import { sumSquaresSimd } from '../engine/nn/summarySimd';
 import { describeTensor } from '../engine/nn/tensor';
 import { nodeLabel, notComputed, type EventState, type StepScalar } from '../engine/runtime/eventState';
 import { nodeTensors, tensorsAt, type NamedTensor, type TensorKey } from '../engine/runtime/snapshot';
@@ -100,9 +103,7 @@ export function networkSummary(t: Trainer, state: EventState): NodeSummary[] {
   });
 }
 
-/** ‖x‖ of a tensor, in float64. */
-function frobenius(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let k = 0; k < x.length; k++) s += x[k] * x[k];
-  return Math.sqrt(s);
+/** ‖x‖ of a gradient, summed in laneSums.ts's order: the layer's gradient statistics' norm, to the bit. */
+function frobenius(x: FloatArray): number {
+  return Math.sqrt((x instanceof Float32Array ? sumSquaresSimd(x) : null) ?? sumSquares(x, 0, x.length));
 }

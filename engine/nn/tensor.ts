@@ -1,6 +1,7 @@
 // Tensor views and their summaries: the shapes and statistics the debugger shows next to every buffer.
 
 import { LANES, laneTree } from './laneSums';
+import { laneSumsSimd } from './summarySimd';
 
 /** Float storage used by the engine: Float32 for training, Float64 for gradient checks. */
 export type FloatArray = Float32Array | Float64Array;
@@ -35,7 +36,42 @@ export function summarize(data: ArrayLike<number>): TensorSummary {
  */
 function summarizeFinite32(data: Float32Array): TensorSummary | null {
   const n = data.length;
-  const l = new Float64Array(3 * LANES);
+  const l = new Float64Array(3 * LANES),
+    minMax = new Float64Array(2);
+  let i = laneSumsSimd(data, l, minMax) || blockSums(data, l, minMax);
+  let min = minMax[0],
+    max = minMax[1];
+  for (; i < n; i++) {
+    const v = data[i],
+      j = i & 7;
+    l[j] += v;
+    l[8 + j] += v * v;
+    l[16 + j] += Math.abs(v);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const sumSq = tree(l, 8);
+  // A NaN or ±Inf entry makes the sum of squares NaN or Inf; finite float32 squares cannot overflow a float64 sum.
+  if (!Number.isFinite(sumSq)) return null;
+  return n
+    ? {
+        mean: tree(l, 0) / n,
+        min,
+        max,
+        norm: Math.sqrt(sumSq),
+        meanAbs: tree(l, 16) / n,
+        maxAbs: Math.max(-min, max),
+        nonFinite: 0,
+      }
+    : null;
+}
+
+/**
+ * summarizeFinite32's sums over the whole blocks of eight (summarySimd.ts's laneSumsSimd, in JavaScript): the lanes
+ * into l, min and max into minMax; returns the floats covered.
+ */
+function blockSums(data: Float32Array, l: Float64Array, minMax: Float64Array): number {
+  const n = data.length;
   let min = Infinity,
     max = -Infinity,
     a0 = 0,
@@ -115,29 +151,9 @@ function summarizeFinite32(data: Float32Array): TensorSummary | null {
     if (v7 > max) max = v7;
   }
   l.set([a0, a1, a2, a3, a4, a5, a6, a7, q0, q1, q2, q3, q4, q5, q6, q7, b0, b1, b2, b3, b4, b5, b6, b7]);
-  for (; i < n; i++) {
-    const v = data[i],
-      j = i & 7;
-    l[j] += v;
-    l[8 + j] += v * v;
-    l[16 + j] += Math.abs(v);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const sumSq = tree(l, 8);
-  // A NaN or ±Inf entry makes the sum of squares NaN or Inf; finite float32 squares cannot overflow a float64 sum.
-  if (!Number.isFinite(sumSq)) return null;
-  return n
-    ? {
-        mean: tree(l, 0) / n,
-        min,
-        max,
-        norm: Math.sqrt(sumSq),
-        meanAbs: tree(l, 16) / n,
-        maxAbs: Math.max(-min, max),
-        nonFinite: 0,
-      }
-    : null;
+  minMax[0] = min;
+  minMax[1] = max;
+  return i;
 }
 
 /**
