@@ -92,7 +92,8 @@ export class Exprs {
    */
   exp(y: number, out: number): void {
     const [m, n, r, r2, r4, s] = this.f.locals(V128, 6);
-    const { L, K } = { L: (l: number) => this.L(l), K: (v: number) => this.K(v) };
+    const L = (l: number) => this.L(l),
+      K = (v: number) => this.K(v);
     /** 1/k! */
     const c = (k: number) => 1 / [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800][k];
     /** c(k) + c(k+1)·r + r²·(c(k+2) + c(k+3)·r) */

@@ -21,7 +21,8 @@ import { V128 } from './wasmEncoder';
 /** t = tanh of the lanes of xv (see the header): 1 − 2/(e^{2x} + 1), or the odd series for |x| ≤ 0.05. */
 function tanhOf(e: Exprs, xv: number, t: number): void {
   const f = e.f;
-  const { L, K } = { L: (l: number) => e.L(l), K: (v: number) => e.K(v) };
+  const L = (l: number) => e.L(l),
+    K = (v: number) => e.K(v);
   const [y, ey, s, big] = f.locals(V128, 4);
   // y = 2x clamped to ±38 (pmin/pmax return a NaN x as it is).
   e.set(y, () => (e.add(L(xv), L(xv))(), K(38)(), f.simd(OP.pmin), K(-38)(), f.simd(OP.pmax)));
