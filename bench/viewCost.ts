@@ -113,12 +113,15 @@ async function measureNet(
   const net = NETWORKS[id],
     data = makeData(net);
   const closedHost = new Host(classes, null);
-  // Warm-up and speed: a closed run stopped after `warmup` s (at least 0.3 s), then an open one.
+  // Warm-up and speed: a closed run stopped after `warmup` s (at least 0.3 s), an open one, then the speed from a
+  // second closed run, warm: the first one's, JIT compilation included, made the timed runs a third of `seconds`
+  // (N1: 0.25 s), where each run's fixed cost (its start redrawing the view) weighed three times as much.
   const probeSource = specOf(net, data, LIMITS.maxEpochs).source;
-  const probe = await trainRun(closedHost, probeSource, Math.max(0.3, o.warmup));
+  await trainRun(closedHost, probeSource, Math.max(0.3, o.warmup));
   await trainRun(viewHost, probeSource, Math.max(0.3, o.warmup));
   await viewHost.drain();
   await page.settle();
+  const probe = await trainRun(closedHost, probeSource, Math.max(0.3, o.warmup));
   const epochs = Math.max(1, Math.ceil(((probe.steps / probe.seconds) * o.seconds) / BATCHES));
   const source = specOf(net, data, epochs).source;
   const cap = Math.max(4 * o.seconds, 5);
