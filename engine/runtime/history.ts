@@ -10,6 +10,7 @@ import {
   type RecordedSearch,
   type WholeSearch,
 } from './historySearch';
+import { StepExtremes } from './historyExtremes';
 import { StepRecord, type RecordedStep } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 
@@ -159,6 +160,8 @@ export class History {
   private edits: { readonly at: number; readonly apply: () => void }[] = [];
   /** The losses of the steps since the oldest checkpoint (see stepRecord.ts), for searchBack. */
   private readonly steps: StepRecord;
+  /** The extremes of each layer's z and a at the steps since the oldest checkpoint (historyExtremes.ts), for searchBack. */
+  readonly extremes: StepExtremes;
   /** The step searchBack decides from the record (one object, filled in place). */
   private readonly recorded: RecordedStep = {
     step: 0,
@@ -209,6 +212,7 @@ export class History {
     this.count = 1;
     this.window.start = this.growth.seenAt = performance.now();
     this.steps = new StepRecord(trainer);
+    this.extremes = new StepExtremes(trainer);
   }
 
   /**
@@ -219,6 +223,7 @@ export class History {
     const t = this.trainer;
     if (!t.atStepStart) return;
     this.steps.note();
+    this.extremes.note();
     // Most steps are not a multiple of the interval (N1's spacing reaches thousands): the range between the two
     // multiples around the last step checked answers without a division (~25 cycles of a ~1 µs step).
     const s = t.step;
@@ -232,6 +237,7 @@ export class History {
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
     this.steps.reach(this.at(this.first).step, this.interval);
+    this.extremes.reach(this.at(this.first).step, this.interval);
     const began = performance.now(),
       g = this.growth;
     g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);
@@ -410,8 +416,9 @@ export class History {
 
   /** Checkpoints kept and the memory they take, with the trainer's kept step buffers (for messages and tests). */
   get stats(): { count: number; bytes: number; recordBytes: number } {
-    // The step record (at most 1 MB, see stepRecord.ts) is counted here but not taken from the budget.
-    const recordBytes = this.steps.bytes;
+    // The step record and extremes (at most 1 + 4 MB: stepRecord.ts, historyExtremes.ts) are counted here but not taken
+    // from the budget.
+    const recordBytes = this.steps.bytes + this.extremes.bytes;
     // A checkpoint made without its applied step holds no buffer for it unless its slot had one (see save).
     let unheld = 0;
     for (let k = 0; k < this.count; k++) if (this.at(k).optimizer.buffers[0].length === 0) unheld += this.stepBytes;
@@ -555,7 +562,10 @@ export class History {
         ? { done, total, clearFrom, event }
         : null;
     };
-    if (recorded) this.steps.noteCurrent();
+    if (recorded) {
+      this.steps.noteCurrent();
+      this.extremes.noteCurrent();
+    }
     for (let k = this.count - 1; k >= first; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
@@ -615,7 +625,9 @@ export class History {
   /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
     // The steps from the trainer's on, when it is there (an edit); else every recorded loss.
-    this.steps.forgetFrom(this.trainer.eventIndex === eventIndex ? this.trainer.step : 0);
+    const from = this.trainer.eventIndex === eventIndex ? this.trainer.step : 0;
+    this.steps.forgetFrom(from);
+    this.extremes.forgetFrom(from);
     if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     const keep = this.first + 1;
     while (this.count > keep && this.at(this.count - 1).eventIndex > eventIndex) this.count--;
