@@ -3,7 +3,7 @@
 // (scope.ts) answers there once the step is replayed, for the names the record holds, and marks any other read as
 // undecided. Reverse Continue's search (History.searchBack) replays only the steps this cannot decide.
 
-import { NotComputedError, type ExprScope } from '../engine/expr/values';
+import { NotComputedError, type ExprScope, type Value } from '../engine/expr/values';
 import { nodeLabel } from '../engine/runtime/eventState';
 import type { RecordedSearch } from '../engine/runtime/historySearch';
 import type { RecordedStep } from '../engine/runtime/stepRecord';
@@ -58,7 +58,7 @@ export class RecordScope implements ExprScope {
     };
   }
 
-  lookup(name: string): number | string {
+  lookup(name: string): Value {
     const get = this.scalarGetter(name);
     return get ? get() : this.unknown();
   }
@@ -79,11 +79,11 @@ export class RecordScope implements ExprScope {
 
 /**
  * The search History.searchBack decides recorded steps with: for the watched forward and backward events of a step,
- * latest first, what `rules.check(ev, scope, false).stop` says there once the step is replayed (StopRules.stopsAt).
+ * latest first, what `rules.check(ev, scope, false).stop` says there once the step is replayed (StopRules.stopsAt);
+ * `scope` may answer more than the scalars (summaryScope.ts).
  */
-export function recordedSearch(t: Trainer, rules: StopRules): RecordedSearch {
-  const scope = new RecordScope(t),
-    L = t.model.nodes.length;
+export function recordedSearch(t: Trainer, rules: StopRules, scope = new RecordScope(t)): RecordedSearch {
+  const L = t.model.nodes.length;
   return (step, end) => {
     scope.step = step;
     // A condition on the loss throws at every forward event (not computed yet), and each throw is an Error whose

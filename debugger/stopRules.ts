@@ -119,6 +119,11 @@ export class StopRules {
   /** Whether a filter that stepHit decides is on. */
   private anyStepFilter = false;
 
+  /** The compiled condition of every breakpoint (Reverse Continue's search looks at how they read tensors). */
+  get conditions(): CompiledExpr[] {
+    return [...this.byNode.values()].flat().flatMap((bp) => (bp.condition ? [bp.condition] : []));
+  }
+
   /** Replaces all breakpoints. Malformed conditions are skipped here: the host verifies them before sending. */
   setBreakpoints(specs: readonly BreakpointSpec[]): void {
     const old = new Map([...this.byNode.values()].flat().map((b) => [b.spec.id, b.hits]));

@@ -12,7 +12,7 @@ import { NonFiniteError, Trainer, type TrainerEvent } from '../engine/runtime/tr
 import { onDenseThreadsLog } from '../engine/nn/denseThreads';
 import type { BreakpointSpec, HostToWorker, Request, StepKind, StopReason, WorkerToHost } from './protocol';
 import { assertNever } from './protocol';
-import { recordedSearch } from './recordScope';
+import { summarySearch } from './summaryScope';
 import { trainerScope } from './scope';
 import { applySetValue } from './setValue';
 import { StopRules, WATCH_BREAKPOINTS, WATCH_FILTERS, type ExceptionHit } from './stopRules';
@@ -514,7 +514,7 @@ export class TrainingRun {
         }
       : null;
     const rules = this.rules,
-      recorded = this.searchByRecord ? recordedSearch(t, rules) : undefined,
+      recorded = this.searchByRecord ? summarySearch(t, rules, h.extremes) : undefined,
       whole = this.searchWhole ? wholeStepSearch(t, rules) : undefined;
     const quiet = (step: number, epoch: number) => rules.quietStep(step, epoch);
     this.rewind(reverseContinuePlan(t, h, t.eventIndex, hits, quiet, recorded, whole));

@@ -10,96 +10,33 @@ import {
   type RecordedSearch,
   type WholeSearch,
 } from './historySearch';
+import { StepExtremes } from './historyExtremes';
 import { StepRecord, type RecordedStep } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
+import { finish, REPORT_EVERY, RewindError, type ReplayProgress } from './historyReplay';
+import {
+  COST_CAP,
+  COST_SHARE,
+  FREE_GROWTH_BYTES,
+  FREE_GROWTH_SLOTS,
+  GROWTH_MS,
+  GROWTH_SHARE,
+  MAX_CHECKPOINTS,
+  MAX_INTERVAL,
+  MAX_REPLAY_MS,
+  MIN_SPAN_MS,
+  PAUSE_GAP_MS,
+  TINY_STEP_WORK,
+  WINDOW,
+} from './historyTuning';
 
-/** Most checkpoints kept, whatever the budget: bounds the bookkeeping as well as the memory. */
-const MAX_CHECKPOINTS = 4096;
-/**
- * Widest checkpoint spacing, in steps: bounds what one rewind replays. Spacing this wide is reached only when
- * checkpoints cost more than COST_SHARE of the time or come less than MIN_SPAN_MS apart, i.e. when steps are tiny
- * and replaying many is quick (4096 of N1's take a few ms). At 1024, N1 (~0.65 µs a step) still took a checkpoint
- * every ~0.7 ms, ~1,500 a second at ~10–70 µs each: ~3–5 % of its debug session.
- */
-const MAX_INTERVAL = 4096;
-/** Share of training time checkpoints may take (measured over windows of WINDOW checkpoints) before they are spaced wider. */
-const COST_SHARE = 0.02;
-/** Checkpoints per measuring window: few, so a session's first second already runs at the spacing it keeps. */
-const WINDOW = 4;
-/**
- * Least training time between two checkpoints, in ms (spacing doubles, up to MAX_INTERVAL, until they are this far
- * apart): thousands of checkpoints a second of a tiny network cost more than their copies (each is a dozen small
- * arrays the garbage collector keeps visiting; N1's debug session was ~15 % slower than Train), while replaying
- * 2 ms of training is imperceptible. Networks whose steps take milliseconds are not affected.
- */
-const MIN_SPAN_MS = 2;
-/**
- * Share of training time that growing the ring may take. A new checkpoint is fresh memory, and memory touched for
- * the first time costs far more than copying into memory already held (on the VMs the bench runs on, ~120 ms for
- * N5's 17 MB against ~4 ms): filled as fast as the interval allows, the ring made a debug session's first seconds
- * of N5 ~50 % slower than training. Growth is paced instead, so the history reaches its budget over a longer time.
- */
-const GROWTH_SHARE = 0.02;
-/**
- * Checkpoint memory and slots the ring may grow to unpaced. A new slot of even a tiny network costs tens of µs (a
- * dozen fresh arrays; ~75 µs for N1's 3.5 KB in a run): growing unpaced to 1 MB, N1 took ~300 of them in its first
- * ~20k steps (~20 ms, 3 % of a one-second session), faster than its spacing could widen.
- */
-const FREE_GROWTH_BYTES = 1 << 20;
-const FREE_GROWTH_SLOTS = 32;
-/**
- * Training time (ms) during which the ring may grow past FREE_GROWTH_BYTES; after it the ring keeps the slots it has
- * and reuses them, so a session's resident size is steady from then on (a ring growing for minutes towards its
- * budget made an N3 session's resident size grow by half between 10⁴ and 5·10⁴ steps). Its steady size is the budget
- * where fresh memory is cheap; where it is dear (~6.5 ms per MB on the VMs the bench runs on) it is what
- * GROWTH_SHARE of this time buys.
- */
-const GROWTH_MS = 10_000;
-/** A gap between two checkpoints longer than this (ms) was a pause, not training: it counts as this much. */
-const PAUSE_GAP_MS = 1_000;
-/**
- * Training time (ms) between checkpoints that spacing is not doubled past: a Step Back replays up to one spacing
- * (goal ≤ 100 ms), so networks whose step is long (N5: ~60 ms) keep a checkpoint at every step start, whose copy is
- * then a small share of the step. Only a copy that costs more than COST_CAP of the time spaces them wider.
- */
-const MAX_REPLAY_MS = 40;
-/** Share of training time checkpoints may take before spacing is doubled even past MAX_REPLAY_MS. */
-const COST_CAP = 0.06;
-/** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
-const TINY_STEP_WORK = 200_000;
+export { RewindError, type ReplayProgress };
 
 /** What an omitted applied step is rebuilt from: the parameters of the checkpoint before (see save). */
 type Before = Pick<TrainerState, 'params'>;
 
 /** An applied-step buffer handed to the anchor (see History.evict): an omitted step holds none. */
 const NO_BUFFER = new Float32Array(0);
-
-/** A rewind that would go past the oldest state kept. */
-export class RewindError extends Error {}
-
-/** Events replayed between two progress reports of a long replay (each report is a chance to stop it). */
-const REPORT_EVERY = 32;
-
-/** How far a long replay has got: events replayed of those it expects to replay at most. */
-export interface ReplayProgress {
-  readonly done: number;
-  readonly total: number;
-  /**
-   * For a backwards search: the earliest event from which on, up to where the search began, no event matched (null
-   * until a whole segment has been searched). Stopping there is consistent with having searched that far.
-   */
-  readonly clearFrom: number | null;
-  /** The event just replayed: stopped at this report, the trainer is just after it. */
-  readonly event: TrainerEvent;
-}
-
-/** Runs a replay to its end and returns its result (the plain, uninterruptible form). */
-function finish<R>(replay: Generator<ReplayProgress, R>): R {
-  for (;;) {
-    const r = replay.next();
-    if (r.done) return r.value;
-  }
-}
 
 /** Keeps checkpoints of one trainer and moves it to any event since the oldest. */
 export class History {
@@ -159,6 +96,8 @@ export class History {
   private edits: { readonly at: number; readonly apply: () => void }[] = [];
   /** The losses of the steps since the oldest checkpoint (see stepRecord.ts), for searchBack. */
   private readonly steps: StepRecord;
+  /** The extremes of each layer's z and a at the steps since the oldest checkpoint (historyExtremes.ts), for searchBack. */
+  readonly extremes: StepExtremes;
   /** The step searchBack decides from the record (one object, filled in place). */
   private readonly recorded: RecordedStep = {
     step: 0,
@@ -209,6 +148,7 @@ export class History {
     this.count = 1;
     this.window.start = this.growth.seenAt = performance.now();
     this.steps = new StepRecord(trainer);
+    this.extremes = new StepExtremes(trainer);
   }
 
   /**
@@ -219,6 +159,7 @@ export class History {
     const t = this.trainer;
     if (!t.atStepStart) return;
     this.steps.note();
+    this.extremes.note();
     // Most steps are not a multiple of the interval (N1's spacing reaches thousands): the range between the two
     // multiples around the last step checked answers without a division (~25 cycles of a ~1 µs step).
     const s = t.step;
@@ -232,6 +173,7 @@ export class History {
     const last = this.count ? this.at(this.count - 1) : null;
     if (last && last.eventIndex >= t.eventIndex) return;
     this.steps.reach(this.at(this.first).step, this.interval);
+    this.extremes.reach(this.at(this.first).step, this.interval);
     const began = performance.now(),
       g = this.growth;
     g.trainedMs += Math.min(began - g.seenAt, PAUSE_GAP_MS);
@@ -410,8 +352,9 @@ export class History {
 
   /** Checkpoints kept and the memory they take, with the trainer's kept step buffers (for messages and tests). */
   get stats(): { count: number; bytes: number; recordBytes: number } {
-    // The step record (at most 1 MB, see stepRecord.ts) is counted here but not taken from the budget.
-    const recordBytes = this.steps.bytes;
+    // The step record and extremes (at most 1 + 4 MB: stepRecord.ts, historyExtremes.ts) are counted here but not taken
+    // from the budget.
+    const recordBytes = this.steps.bytes + this.extremes.bytes;
     // A checkpoint made without its applied step holds no buffer for it unless its slot had one (see save).
     let unheld = 0;
     for (let k = 0; k < this.count; k++) if (this.at(k).optimizer.buffers[0].length === 0) unheld += this.stepBytes;
@@ -555,7 +498,10 @@ export class History {
         ? { done, total, clearFrom, event }
         : null;
     };
-    if (recorded) this.steps.noteCurrent();
+    if (recorded) {
+      this.steps.noteCurrent();
+      this.extremes.noteCurrent();
+    }
     for (let k = this.count - 1; k >= first; k--) {
       const cp = this.at(k);
       if (cp.eventIndex >= before) continue;
@@ -615,7 +561,9 @@ export class History {
   /** Forgets checkpoints, recorded losses and edits after event index `eventIndex` (the future is about to be rewritten). */
   truncateAfter(eventIndex: number): void {
     // The steps from the trainer's on, when it is there (an edit); else every recorded loss.
-    this.steps.forgetFrom(this.trainer.eventIndex === eventIndex ? this.trainer.step : 0);
+    const from = this.trainer.eventIndex === eventIndex ? this.trainer.step : 0;
+    this.steps.forgetFrom(from);
+    this.extremes.forgetFrom(from);
     if (this.mid && this.mid.eventIndex > eventIndex) this.mid = null;
     const keep = this.first + 1;
     while (this.count > keep && this.at(this.count - 1).eventIndex > eventIndex) this.count--;

@@ -2,7 +2,7 @@
 // whose steps a condition reading only `step` and `epoch` rules out (allQuiet), steps decided from the step record's
 // losses and what their checkpoint holds (lastHitRecorded), and steps taken whole, decided at their clip (searchWhole).
 
-import type { ReplayProgress } from './history';
+import type { ReplayProgress } from './historyReplay';
 import type { RecordedStep, StepRecord } from './stepRecord';
 import type { Trainer, TrainerEvent, TrainerState } from './trainer';
 

@@ -353,6 +353,11 @@ export class Trainer {
     return this.pos > 0 && this.sets.holds(this.eventIndex - this.pos, this.pos - 1);
   }
 
+  /** True at a step start when the buffers hold every event of the step just ended (historyExtremes.ts reads them). */
+  get holdsStepBefore(): boolean {
+    return this.pos === 0 && this.sets.holds(this.eventIndex - this.eventsPerStep, this.eventsPerStep - 1);
+  }
+
   /** The event just performed, within the current step (null at a step start). */
   eventBefore(): TrainerEvent | null {
     return this.pos > 0 ? this.eventAt(this.pos - 1) : null;
