@@ -79,6 +79,19 @@ test('The recorded extremes are the expression language’s max and min, bit for
     const d = specialValues(rnd, Math.floor(rnd() * 12));
     check(d, `[${Array.from(d, (x) => (Object.is(x, -0) ? '-0' : String(x))).join(', ')}]`);
   }
+  // Long buffers (the whole blocks of eight go through summarySimd.ts's kernel): specials anywhere, or only values of
+  // one sign with zeros of both, so that an extreme of zero takes the first zero's sign.
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 256 + Math.floor(rnd() * 3000),
+      mode = trial % 3;
+    const d = specialValues(rnd, n);
+    if (mode > 0)
+      for (let i = 0; i < n; i++) {
+        const v = Number.isNaN(d[i]) ? 1 : Math.abs(d[i]);
+        d[i] = rnd() < 0.5 ? (mode === 1 ? v : -v) : rnd() < 0.5 ? 0 : -0;
+      }
+    check(d, `${n} values, mode ${mode}`);
+  }
   // Zeros of both signs only, in every order: the first one is the extreme either way.
   for (const z of [[0, -0], [-0, 0], [-0, -0, 0], [0], [-0], [-1, -0, 0, -2], [2, 0, -0, 1]])
     check(Float32Array.from(z), `${z}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Prng } from './prng';
 import { sumSquares } from './laneSums';
-import { laneSumsSimd, sumSquaresSimd, useSummarySimd } from './summarySimd';
+import { laneSumsSimd, mathExtremesSimd, sumSquaresSimd, useSummarySimd } from './summarySimd';
 import { summarize, type TensorSummary } from './tensor';
 
 /** summarize(data) with the kernel on or off. */
@@ -95,4 +95,28 @@ test("sumSquaresSimd is laneSums.ts's sumSquares bit for bit, NaN and ±∞ incl
   const lanes = Float32Array.from({ length: 2055 }, (_, i) => (i >= 2049 ? 3 : i % 8 === 0 && i < 2048 ? 2 ** 24 : 0));
   assert.ok(Object.is(sumSquaresSimd(lanes), sumSquares(lanes, 0, lanes.length)), 'the tail, each in its lane');
   assert.equal(sumSquaresSimd(new Float32Array(64)), null, 'too small: sumSquares does it');
+});
+
+test('mathExtremesSimd is Math.max and Math.min over the whole blocks: an extreme or a NaN at any position, ±0', () => {
+  const n = 2 * 65536 + 24; // more than one chunk
+  const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.9),
+    out = new Float64Array(2);
+  for (const p of [0, 1, 7, 8, 9, 65535, 65536, 65543, n - 9, n - 1]) {
+    const q = (p + 12345) % n;
+    data[p] = 5;
+    data[q] = -5;
+    assert.ok(mathExtremesSimd(data, n, out));
+    assert.deepEqual([...out], [5, -5], `5 at ${p}, −5 at ${q}`);
+    data[q] = NaN;
+    mathExtremesSimd(data, n, out);
+    assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]), `NaN at ${q}`);
+    data[p] = Math.sin(p) * 0.9;
+    data[q] = Math.sin(q) * 0.9;
+  }
+  const zeros = new Float32Array(4096);
+  zeros[100] = -0;
+  mathExtremesSimd(zeros, zeros.length, out);
+  assert.ok(Object.is(out[0], 0) && Object.is(out[1], -0), 'max +0, min −0 as Math.max and Math.min give');
+  mathExtremesSimd(zeros.fill(-0), zeros.length, out);
+  assert.ok(Object.is(out[0], -0) && Object.is(out[1], -0), 'only −0: both −0');
 });

@@ -14,7 +14,9 @@ import { simdKernelsAvailable } from './denseSimd';
 import { laneTree } from './laneSums';
 import { Body, I32, V128, name, section, uleb, vec } from './wasmEncoder';
 
-const F32X4_PMIN = 0xea,
+const F32X4_MIN = 0xe8,
+  F32X4_MAX = 0xe9,
+  F32X4_PMIN = 0xea,
   F32X4_PMAX = 0xeb,
   F64X2_ABS = 0xec,
   F64X2_ADD = 0xf0,
@@ -88,26 +90,71 @@ function sumsBody(): Body {
   return f;
 }
 
+/**
+ * `extremes(end, state)`: f32x4.max and f32x4.min of the floats at [0, end) bytes (a whole number of blocks of eight)
+ * into the two pairs of f32x4 at `state` (loaded and stored): Math.max and Math.min lane-wise, NaN propagating and
+ * −0 below +0.
+ */
+function extremesBody(): Body {
+  const f = new Body(2);
+  const end = 0,
+    state = 1;
+  const [i] = f.locals(I32, 1);
+  const acc = f.locals(V128, 4); // max of elements 0–3, 4–7; min of 0–3, 4–7
+  acc.forEach((l, k) =>
+    f
+      .get(state)
+      .vload(16 * k)
+      .set(l),
+  );
+  f.i32(0).set(i);
+  f.op(0x02, 0x40).get(end).op(0x45 /* i32.eqz */, 0x0d /* br_if */, 0);
+  f.repeat(i, 32, end, () => {
+    for (const h of [0, 1]) {
+      f.get(acc[h])
+        .get(i)
+        .vload(16 * h)
+        .simd(F32X4_MAX)
+        .set(acc[h]);
+      f.get(acc[2 + h])
+        .get(i)
+        .vload(16 * h)
+        .simd(F32X4_MIN)
+        .set(acc[2 + h]);
+    }
+  });
+  f.op(0x0b); // end block
+  acc.forEach((l, k) =>
+    f
+      .get(state)
+      .get(l)
+      .vstore(16 * k),
+  );
+  return f;
+}
+
 function sumsModule(): Uint8Array<ArrayBuffer> {
   const pages = Math.ceil((STATE_AT + 16 * 16) / 65536);
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 2, I32, I32, 0]])),
-    ...section(3, vec([[0]])),
+    ...section(3, vec([[0], [0]])),
     ...section(5, vec([[0x00, ...uleb(pages)]])),
     ...section(
       7,
       vec([
         [...name('memory'), 2, 0],
         [...name('sums'), 0, 0],
+        [...name('extremes'), 0, 1],
       ]),
     ),
-    ...section(10, vec([sumsBody().encode()])),
+    ...section(10, vec([sumsBody().encode(), extremesBody().encode()])),
   ]);
 }
 
 interface Instance {
   readonly sums: (end: number, state: number) => void;
+  readonly extremes: (end: number, state: number) => void;
   readonly floats: Float32Array;
   /** The lane state: Σ x lanes 0–7, Σ x² lanes 0–7, Σ |x| lanes 0–7, then (as floats) min ×8 and max ×8. */
   readonly state: Float64Array;
@@ -130,6 +177,7 @@ function instance(): Instance | null {
       const buf = (e.memory as WebAssembly.Memory).buffer;
       kernel = {
         sums: e.sums as Instance['sums'],
+        extremes: e.extremes as Instance['extremes'],
         floats: new Float32Array(buf, 0, CHUNK),
         state: new Float64Array(buf, STATE_AT, 24),
         minMax: new Float32Array(buf, STATE_AT + 24 * 8, 16),
@@ -188,4 +236,30 @@ export function sumSquaresSimd(data: Float32Array): number | null {
   if (!whole) return null;
   for (let i = whole; i < data.length; i++) l[8 + (i & 7)] += data[i] * data[i];
   return laneTree(l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15]);
+}
+
+/**
+ * Math.max and Math.min over data[0, whole) (whole a multiple of 8) into out[0] and out[1], by the kernel: NaN when an
+ * entry is NaN, and a zero extreme is −0 for the minimum, +0 for the maximum whenever a zero of that sign is there
+ * (as the Math functions' one-accumulator loop gives); false when the kernel is off or missing (nothing written).
+ */
+export function mathExtremesSimd(data: Float32Array, whole: number, out: Float64Array): boolean {
+  const k = instance();
+  if (!k) return false;
+  k.minMax.fill(-Infinity, 0, 8); // (as f32x4 ×2: the maxima first, then the minima)
+  k.minMax.fill(Infinity, 8, 16);
+  for (let at = 0; at < whole; at += CHUNK) {
+    const n = Math.min(CHUNK, whole - at);
+    k.floats.set(data.subarray(at, at + n), 0);
+    k.extremes(4 * n, STATE_AT + 24 * 8);
+  }
+  let max = -Infinity,
+    min = Infinity;
+  for (let j = 0; j < 8; j++) {
+    max = Math.max(max, k.minMax[j]);
+    min = Math.min(min, k.minMax[8 + j]);
+  }
+  out[0] = max;
+  out[1] = min;
+  return true;
 }
