@@ -89,8 +89,19 @@ export function copyRanges(src: Float32Array, dst: Float32Array, ranges: Int32Ar
   for (let k = 0; k < ranges.length; k += 2) {
     const start = ranges[k],
       end = ranges[k + 1];
-    if (end - start > 64) dst.set(src.subarray(start, end), start);
-    else for (let i = start; i < end; i++) dst[i] = src[i];
+    if (end - start > 64) {
+      dst.set(src.subarray(start, end), start);
+      continue;
+    }
+    // Four entries an iteration: V8 checks both arrays once per iteration, not at every entry.
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      dst[i] = src[i];
+      dst[i + 1] = src[i + 1];
+      dst[i + 2] = src[i + 2];
+      dst[i + 3] = src[i + 3];
+    }
+    for (; i < end; i++) dst[i] = src[i];
   }
 }
 
@@ -120,7 +131,8 @@ export function measureUpdate(
         d = params[i] - b;
       d2 += d * d;
       w2 += b * b;
-      if (Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
+      // (Once one entry moved past the tolerance, the others need not be tested.)
+      if (same === 1 && Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
     }
     ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
     unchanged[k] = same;

@@ -1,0 +1,423 @@
+// The training doctor's observation event by event: the rules' hooks per event (hooks.ts), the steps recorded for the
+// series rules and looked at in batches (flush), the measured updates, and the hits folded into findings.
+
+import type { NonFiniteError, Trainer, TrainerEvent } from '../runtime/trainer';
+import {
+  AT_CLIP,
+  AT_NONE,
+  AT_UPDATE,
+  hookLists,
+  type ClipHook,
+  type HitListener,
+  type SeriesHook,
+  type UpdateHook,
+} from './hooks';
+import { copyRanges, hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
+import { RULES } from './rules';
+import { StepSeries } from './series';
+import { Tallies } from './tallies';
+import { unsubscribe, type Subscribers } from './subscribers';
+import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
+import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+
+/** What a Doctor is made with. */
+export interface DoctorOptions {
+  readonly thresholds?: Partial<DoctorThresholds>;
+  readonly rules?: readonly Rule[];
+  readonly source?: string;
+  readonly onHit?: HitListener;
+  /**
+   * Whether the series rules look at the recorded steps in batches (see setDeferred); by default when nobody
+   * listens to the hits as they happen (no onHit).
+   */
+  readonly deferred?: boolean;
+  /** Steps recorded before a deferred batch is looked at (the series' capacity). */
+  readonly batchSteps?: number;
+}
+
+/**
+ * Watches one trainer's run event by event and says what went wrong and where; Doctor (doctor.ts) adds the steps
+ * taken whole.
+ */
+export class DoctorObserver {
+  /** Read by the rules at each check: `setThresholds` changes them for the next one. */
+  readonly thresholds: DoctorThresholds;
+  /** Optimizer steps observed. */
+  steps = 0;
+  /** The hits folded into findings-to-be. */
+  private readonly tallies: Tallies;
+  private readonly rules: readonly Rule[];
+  private readonly ctxs: readonly RuleContext[];
+  /**
+   * Per event, the rules that read it, as their hooks: per node for forward events, then clip and update (all of
+   * them on a measured step; those that do not need the update's measurements otherwise). Calling a hook from an
+   * array skips the lookup of the hook on rules of as many shapes as there are rules, at every event.
+   */
+  private readonly forward: Subscribers<(ctx: RuleContext, node: number) => boolean | void>[];
+  private readonly onClip: Subscribers<ClipHook>;
+  private readonly onUpdate: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdate: Subscribers<UpdateHook>;
+  /** The same lists without the series rules: what a deferred step calls (see setDeferred). */
+  private readonly onClipNow: Subscribers<ClipHook>;
+  private readonly onUpdateNow: Subscribers<UpdateHook>;
+  private readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
+  /** The series rules' hooks, called over the recorded steps (flush). */
+  private readonly clipSeries: Subscribers<SeriesHook>;
+  private readonly updateSeries: Subscribers<SeriesHook>;
+  /** Every list of the clip and update events, for unsubscribing. */
+  private readonly lists: readonly Subscribers<unknown>[];
+  /** The steps recorded for the series rules (null when no rule reads them), and whether they wait for a flush. */
+  protected readonly series: StepSeries | null;
+  private deferred: boolean;
+  /**
+   * The epoch hooks with their contexts, and the rules with a pending hit to offer after each epoch (to the hit
+   * listener) with their ids and hooks: flat arrays, because a tiny network ends an epoch every few steps.
+   */
+  protected readonly onEpoch: Subscribers<(ctx: RuleContext) => boolean | void>;
+  private readonly pendingIds: RuleId[];
+  protected readonly pendingFns: (() => Hit | null | false)[];
+  private readonly onHit: HitListener | undefined;
+  /** Whether the listener hears the hits (see muteHits). */
+  private heard: boolean;
+  /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
+  protected readonly previous: Float32Array | null;
+  protected readonly stats: UpdateStats | null;
+  /** Where the weight matrices of `stats` sit in the parameters (matrixRanges). */
+  protected readonly ranges: Int32Array;
+  protected epochs: number;
+  private finished = false;
+  /** The event whose hooks run (see HitListener). */
+  protected at = AT_NONE;
+  /** True when no forward hook is left (see observeAfter). */
+  private noForward = false;
+  /**
+   * What observeAfter and observeStep ask at every step, kept as the lists and `deferred` change (refresh): a
+   * deferred doctor with no forward or clip hook left, and one with no hook reading an unmeasured update either.
+   */
+  protected afterOk = false;
+  protected quietUpdate = false;
+  /** True when every step has one micro-batch: its activations at the step's end are its forward pass's. */
+  private readonly oneMicroBatch: boolean;
+  /** canObserveWhole, kept as the forward lists change (refresh): the run loop asks it before every step. */
+  protected wholeOk = false;
+  /** Whether this step's update is measured; the last step measured; how many, and in how many bursts. */
+  protected sampling = false;
+  /**
+   * The sampling period of the last step observed, [periodStart, periodEnd), and the end of its measured burst
+   * (empty: to be found). Whole numbers: a step is then told from them by two comparisons of integers.
+   */
+  private periodStart = 0;
+  protected periodEnd = -1;
+  private burstEnd = 0;
+  private lastSampled = -2;
+  private sampledSteps = 0;
+  private bursts = 0;
+  /**
+   * Steps from the next one on that observeAfter and observeStep only count (see quietAhead): each, deferred with
+   * no hook to call, not measured, with a slot left before the series' last, and no epoch hook or pending hit left.
+   */
+  protected quiet = 0;
+  /** The epoch at the start of the last step takeQuietSteps completed, and its events. */
+  quietEpoch = 0;
+  quietEvents = 0;
+
+  constructor(
+    readonly trainer: Trainer,
+    options: DoctorOptions = {},
+  ) {
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+    this.onHit = options.onHit;
+    this.heard = this.onHit !== undefined;
+    const rules = (this.rules = options.rules ?? RULES.map((make) => make()));
+    this.tallies = new Tallies(trainer, options.source);
+    this.ctxs = rules.map((r) => ({
+      trainer,
+      thresholds: this.thresholds,
+      report: (h: Hit) => this.record(r, h),
+      repeat: (a: Anchor, variant: string | undefined, step: number, excess: number) =>
+        !this.heard && this.tallies.repeat(r, a, variant, step, excess),
+    }));
+    const series = (this.series = rules.some((r) => r.clipSeries || r.updateSeries)
+      ? new StepSeries(trainer, Math.max(1, options.batchSteps ?? 256))
+      : null);
+    this.deferred = options.deferred ?? !options.onHit;
+    // The generated whole steps write their numbers into the series themselves (see observeStep).
+    if (series) trainer.recordInto(series);
+    const h = hookLists(trainer, rules, this.ctxs, series);
+    this.forward = h.forward;
+    this.onClip = h.onClip;
+    this.onUpdate = h.onUpdate;
+    this.onUnmeasuredUpdate = h.onUnmeasuredUpdate;
+    this.onClipNow = h.onClipNow;
+    this.onUpdateNow = h.onUpdateNow;
+    this.onUnmeasuredUpdateNow = h.onUnmeasuredUpdateNow;
+    this.clipSeries = h.clipSeries;
+    this.updateSeries = h.updateSeries;
+    this.lists = h.lists;
+    this.onEpoch = h.onEpoch;
+    const withPending = options.onHit ? rules.filter((r) => r.pending) : [];
+    this.pendingIds = withPending.map((r) => r.id);
+    this.pendingFns = withPending.map((r) => r.pending!);
+    const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
+    const asked = rules.some((r) => r.needsUpdateStats);
+    this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
+    this.stats = asked
+      ? {
+          consecutive: false,
+          nodes: matrices,
+          ratio: new Float64Array(matrices.length),
+          unchanged: new Uint8Array(matrices.length),
+        }
+      : null;
+    this.ranges = matrixRanges(trainer, matrices);
+    this.oneMicroBatch = trainer.spec.train.accumulate === 1;
+    this.refresh();
+    this.epochs = trainer.epochs.length;
+  }
+
+  /**
+   * Feeds the event the trainer has just performed. Small on purpose, so that it is inlined where it is called: an
+   * event no rule reads (loss, backward, the forward events of unwatched layers) then costs a comparison or two, and
+   * the event object itself need not be built for the doctor. The work is in forwarded, clipped and updated.
+   */
+  observe(ev: TrainerEvent): void {
+    const phase = ev.phase;
+    if (phase === 'update') this.updated();
+    else if (phase === 'clip') this.clipped();
+    else if (phase === 'forward' && this.forward[ev.layer].fns.length) this.forwarded(ev.layer);
+  }
+
+  /**
+   * What a step's events before its update show the rules, observed at once in a step taken whole, as
+   * `Trainer.advanceStep`'s `beforeUpdate` (the state its clip event leaves; see canObserveWhole): the forward
+   * hooks of every node in order, then the clip hooks (and, on a step whose update is measured, the parameters
+   * before it are copied). `halt`, asked after each event's hooks, may end the observation after that event (a
+   * debug session stops there: the events after it are then observed one by one); returns false when it did.
+   */
+  readonly observeClipped = (halt?: () => boolean): boolean => {
+    const f = this.forward;
+    for (let i = 0; i < f.length; i++)
+      if (f[i].fns.length) {
+        this.forwarded(i);
+        if (halt?.()) return false;
+      }
+    this.clipped();
+    return !halt?.();
+  };
+
+  /** What a step's update event shows the rules (and its epoch's end), after a step taken whole. */
+  observeUpdated(): void {
+    this.updated();
+  }
+
+  /**
+   * The forward hooks of every node in order: what a step taken whole that failed (a NonFiniteError at its loss or
+   * clip event, both after its forward pass) showed the rules before it failed.
+   */
+  observeForwardPass(): void {
+    const f = this.forward;
+    for (let i = 0; i < f.length; i++) if (f[i].fns.length) this.forwarded(i);
+  }
+
+  private forwarded(layer: number): void {
+    this.at = layer;
+    const s = this.forward[layer];
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], layer) === false) this.drop([s], s.ids[k--]);
+  }
+
+  private clipped(): void {
+    this.at = AT_CLIP;
+    const series = this.series,
+      deferred = this.deferred;
+    series?.recordClip(this.trainer);
+    const s = deferred ? this.onClipNow : this.onClip;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) this.drop(this.lists, s.ids[k--]);
+    if (series && !deferred) series.clipSeen = series.length + 1;
+    const sampling = (this.sampling = this.sampled(this.trainer.step));
+    if (sampling) copyRanges(this.trainer.model.params, this.previous!, this.ranges);
+  }
+
+  /** Removes rule `id` from `lists` (its hook returned false) and updates what the lists decide (refresh). */
+  private drop(lists: readonly Subscribers<unknown>[], id: number): void {
+    unsubscribe(lists, id);
+    this.refresh();
+  }
+
+  /** Recomputes noForward, afterOk and quietUpdate from the lists and `deferred`. */
+  private refresh(): void {
+    this.quiet = 0;
+    this.noForward = this.forward.every((f) => f.fns.length === 0);
+    this.afterOk = this.deferred && this.noForward && this.onClipNow.fns.length === 0;
+    this.quietUpdate = this.deferred && this.onUnmeasuredUpdateNow.fns.length === 0;
+    this.wholeOk = this.oneMicroBatch || this.noForward;
+  }
+
+  /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
+  protected sampled(step: number): boolean {
+    if (this.stats === null) return false;
+    // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
+    if (step < this.periodStart || step >= this.periodEnd) {
+      const th = this.thresholds,
+        start = step - (step % th.updateSamplePeriod);
+      this.periodStart = start;
+      this.periodEnd = start + th.updateSamplePeriod;
+      this.burstEnd = start + Math.max(1, th.unchangedSteps);
+    }
+    return step < this.burstEnd;
+  }
+
+  protected updated(): void {
+    this.quiet = 0;
+    this.at = AT_UPDATE;
+    this.steps++;
+    const stats = this.sampling ? this.stats : null;
+    if (stats) {
+      measureUpdate(this.trainer.model.params, this.previous!, this.ranges, stats, this.thresholds);
+      stats.consecutive = this.lastSampled === this.trainer.step - 2;
+      this.lastSampled = this.trainer.step - 1;
+      this.sampledSteps++;
+      if (!stats.consecutive) this.bursts++;
+    }
+    const series = this.series,
+      deferred = this.deferred;
+    series?.closeStep(this.trainer);
+    // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
+    const s = deferred
+      ? stats
+        ? this.onUpdateNow
+        : this.onUnmeasuredUpdateNow
+      : stats
+        ? this.onUpdate
+        : this.onUnmeasuredUpdate;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], stats) === false) this.drop(this.lists, s.ids[k--]);
+    if (series) {
+      if (!deferred) {
+        series.updateSeen = series.length;
+        series.compact();
+      } else if (series.length === series.capacity) this.flush();
+    }
+    if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
+  }
+
+  /**
+   * Hands the steps recorded since the series rules last looked to them, in step order (every clip event's numbers
+   * first, to the rules that read them, then every update event's): the hits each rule would have reported at the
+   * steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
+   * change, before findings are read, and before hits must be told as they happen again (setDeferred).
+   */
+  flush(): void {
+    const series = this.series;
+    if (!series) return;
+    this.quiet = 0;
+    this.at = AT_NONE;
+    const clipTo = series.length + (series.open ? 1 : 0);
+    if (series.clipSeen < clipTo) {
+      const s = this.clipSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.clipSeen, clipTo) === false) this.drop(this.lists, s.ids[k--]);
+      series.clipSeen = clipTo;
+    }
+    if (series.updateSeen < series.length) {
+      const s = this.updateSeries;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false) this.drop(this.lists, s.ids[k--]);
+      series.updateSeen = series.length;
+    }
+    series.compact();
+  }
+
+  /**
+   * Whether the series rules look at each step at its own event (false: the hits come as they happen, which a debug
+   * session's exception filters stop on) or at many recorded steps at once, later (true: the same hits, for much
+   * less per step; what a run does while no filter can stop). Turning it off flushes the recorded steps first.
+   */
+  setDeferred(deferred: boolean): void {
+    if (!deferred) this.flush();
+    this.deferred = deferred;
+    this.refresh();
+  }
+
+  /**
+   * Whether the hits, and the pending ones, are told to the listener from now on (muted: not; a debug session
+   * without a doctor filter, which would not stop on them). Muted, a rule's hit that only adds to its tally's counts
+   * is folded without being built (RuleContext.repeat).
+   */
+  muteHits(muted: boolean): void {
+    this.heard = !muted && this.onHit !== undefined;
+  }
+
+  protected epochEnded(): void {
+    this.epochs = this.trainer.epochs.length;
+    const e = this.onEpoch,
+      fns = this.pendingFns;
+    if (e.fns.length === 0 && fns.length === 0) return; // (a tiny network ends an epoch every few steps)
+    for (let k = 0; k < e.fns.length; k++) if (e.fns[k](e.ctxs[k]) === false) unsubscribe([e], e.ids[k--]);
+    for (let k = 0; k < fns.length; k++) {
+      const h = fns[k]();
+      if (h) {
+        if (this.heard) this.onHit!(this.pendingIds[k], h, AT_UPDATE);
+      } else if (h === false) {
+        fns.splice(k, 1);
+        this.pendingIds.splice(k--, 1);
+      }
+    }
+  }
+
+  /**
+   * Changes thresholds from the next check on (a debug session's settings or filter conditions changed).
+   */
+  setThresholds(t: Partial<DoctorThresholds>): void {
+    this.flush(); // the recorded steps were taken under the thresholds before (and quiet is 0)
+    this.periodStart = 0;
+    this.periodEnd = -1;
+    Object.assign(this.thresholds as { -readonly [K in keyof DoctorThresholds]: number }, t);
+  }
+
+  /**
+   * Records a non-finite value that stopped the run, as a `nan` finding on the layer where it appeared, or where
+   * `origin` (the replay of debugger/nanOrigin.ts) says it first appeared.
+   */
+  observeError(e: NonFiniteError, origin?: { readonly node: number; readonly text: string }): void {
+    this.flush();
+    const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
+    this.at = AT_NONE;
+    this.record(rule, {
+      anchor: {
+        kind: 'layer',
+        node: Math.max(0, Math.min(origin?.node ?? e.layer, this.trainer.model.nodes.length - 1)),
+      },
+      step: e.step,
+      measured: NaN,
+      threshold: 0,
+      excess: 1,
+      message: () => (origin ? `non-finite value: ${origin.text} (${e.message})` : `non-finite value: ${e.message}`),
+    });
+  }
+
+  /** The findings so far, in source order; ends partial windows once. */
+  findings(): Finding[] {
+    this.flush();
+    this.at = AT_NONE;
+    if (!this.finished) {
+      this.finished = true;
+      this.rules.forEach((r, k) => r.finish?.(this.ctxs[k]));
+    }
+    const th = this.thresholds,
+      perStep = this.steps;
+    return this.tallies.findings(th, (per) =>
+      per === 'window'
+        ? Math.ceil(perStep / th.window)
+        : per === 'sampled'
+          ? this.sampledSteps
+          : per === 'burst'
+            ? this.bursts
+            : perStep,
+    );
+  }
+
+  /** A hit, told to the listener (with the event whose hooks run) and folded. */
+  private record(rule: Rule, h: Hit): void {
+    if (this.heard) this.onHit!(rule.id, h, this.at);
+    this.tallies.record(rule, h);
+  }
+}
