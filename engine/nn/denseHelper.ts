@@ -2,6 +2,7 @@
 // the claiming of chunks, and the code that runs a chunk, the same text on both threads.
 
 import type { SimdKernels } from './denseSimd';
+import type { StatsFunction } from './gradStatsSimd';
 import type { SgdInPlace } from './sgdSimd';
 
 /**
@@ -24,18 +25,24 @@ export const SEQ = 0, // the latest job
   SET = 11, // SGD: the id of its arrays (see Helper.set)
   ARGS = 12, // the kernel's 7 arguments
   AWAKE = ARGS + 7, // 1 while the helper is not asleep in Atomics.wait (a hint: it may fall asleep the next moment)
-  SPINS = AWAKE + 1; // how long the helper spins for the next job before it sleeps (SPIN; tests change it)
+  SPINS = AWAKE + 1, // how long the helper spins for the next job before it sleeps (SPIN; tests change it)
+  WAITING = SPINS + 1; // 1 while the main thread may be asleep in Atomics.wait for FINISHED
 /** Byte offset of SGD's lr and wd (two float64) in the control block, after the slots. */
-export const F64_AT = 8 * Math.ceil(((SPINS + 1) * 4) / 8);
+export const F64_AT = 8 * Math.ceil(((WAITING + 1) * 4) / 8);
 /** The kinds of job (KIND). */
 export const FWD = 1,
   DW = 2,
   DX = 3,
   SGD = 4,
   DW0 = 5, // dw0: dW of a fresh backward pass (see denseSimd.ts)
-  SGD_IN_PLACE = 6; // sgdSimd.ts's kernel over the kernels' memory, chunks of pairs of floats
+  SGD_IN_PLACE = 6, // sgdSimd.ts's kernel over the kernels' memory, chunks of pairs of floats
+  STATS = 7; // gradStatsSimd.ts's kernel, a chunk per tensor (its addresses at JOBS)
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 export const MAX_CHUNKS = 8;
+/** Int32 index of the statistics' jobs (STATS: three byte addresses per tensor, MAX_CHUNKS), after lr and wd. */
+export const JOBS = (F64_AT + 16) / 4;
+/** Bytes of the control block. */
+export const CONTROL_BYTES = 4 * (JOBS + 3 * MAX_CHUNKS);
 /** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
 export const TAG_BITS = 23,
   TAG_MASK = (1 << TAG_BITS) - 1;
@@ -65,10 +72,11 @@ function claim(c, tag) {
     if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) === v) return v & 15;
   }
 }
-function runChunk(k, c, i, s, f, w) {
+function runChunk(k, c, i, s, f, w, st) {
   const step = c[${STEP}], u = i * step, n = Math.min(step, c[${TOTAL}] - u), a = ${ARGS};
   const kind = c[${KIND}];
-  if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
+  if (kind === ${STATS}) st(c[${JOBS} + 3 * i], c[${JOBS} + 3 * i + 1], c[${JOBS} + 3 * i + 2]);
+  else if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
   else if (kind === ${SGD_IN_PLACE}) w(c[a] + u * 8, c[a + 1] + u * 8, c[a + 2] + u * 8, n, f[0], f[1]);
   else if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
   else if (kind === ${DW} || kind === ${DW0})
@@ -88,10 +96,11 @@ function sgd(params, grads, last, from, to, lr, wd) {
 /** The helper's whole program (a string, so that the bundles need no second file). */
 export const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { module, sgdModule, memory, control, port } = workerData;
+const { module, sgdModule, statsModule, memory, control, port } = workerData;
 const c = new Int32Array(control), f = new Float64Array(control, ${F64_AT}, 2);
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const w = sgdModule ? new WebAssembly.Instance(sgdModule, { env: { memory } }).exports.sgd : null;
+const st = statsModule ? new WebAssembly.Instance(statsModule, { env: { memory } }).exports.stats : null;
 ${CHUNK_SOURCE}
 let set = null; // SGD's arrays, as last sent
 // The arrays of the SGD job with id SET: sent before the job was posted, so normally already queued on the port.
@@ -117,16 +126,18 @@ while (!Atomics.load(c, ${STOPPED})) {
     }
   seen = s;
   // Arrays this thread cannot reach: it claims nothing, and this job's chunks are all the other thread's.
-  if ((c[${KIND}] === ${SGD} && !arrays()) || (c[${KIND}] === ${SGD_IN_PLACE} && !w)) continue;
+  const kind = c[${KIND}];
+  if ((kind === ${SGD} && !arrays()) || (kind === ${SGD_IN_PLACE} && !w) || (kind === ${STATS} && !st)) continue;
   for (let i = claim(c, s & ${TAG_MASK}); i >= 0; i = claim(c, s & ${TAG_MASK})) {
     const n = c[${CHUNKS}];
     try {
-      runChunk(k, c, i, set, f, w);
+      runChunk(k, c, i, set, f, w, st);
     } catch {
       c[${FAILED}] = 1;
     }
     Atomics.add(c, ${HELPED}, 1);
-    if (Atomics.add(c, ${FINISHED}, 1) + 1 === n) Atomics.notify(c, ${FINISHED});
+    // The main thread spins for FINISHED before it sleeps: a notify only when it may sleep (it sets WAITING first).
+    if (Atomics.add(c, ${FINISHED}, 1) + 1 === n && Atomics.load(c, ${WAITING})) Atomics.notify(c, ${FINISHED});
   }
 }
 `;
@@ -141,6 +152,7 @@ export const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim
     s: SgdArrays | null,
     f: Float64Array,
     w: SgdInPlace | null,
+    st: StatsFunction | null,
   ) => void;
 };
 

@@ -1,7 +1,7 @@
 // The split kernels (a helper thread takes the later rows or columns of each product) against the single-threaded
 // SIMD kernels and their JavaScript twins, bit for bit on arbitrary float32 data, with every product split (threshold
 // 0) on shapes with padded rows and columns; mid-sized products split only while the helper is awake; and the helper
-// thread's lifetime: gone once its last user lets go.
+// thread's lifetime: gone once its last user lets go. Gradient statistics shared a whole tensor per thread.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,11 +21,15 @@ import {
   setHelperSpin,
   setHelperTakesFirst,
   setParallelSgdThreshold,
+  setParallelStatsThreshold,
   setParallelThreshold,
   sgdSplitCount,
   startDenseHelper,
+  statsSplitCount,
 } from './denseThreads';
+import { gradStatsKernel } from './gradStatsSimd';
 import { allocateKernelFloats } from './kernelMemory';
+import { absStats } from './laneSums';
 import { createOptimizer } from './optimizers';
 import { Prng } from './prng';
 
@@ -204,6 +208,51 @@ test('SGD updates split over two threads equal the one-thread loop bit for bit',
   } finally {
     setHelperTakesFirst(false);
     setParallelSgdThreshold(undefined);
+    release();
+  }
+  await gone();
+});
+
+test('gradient statistics shared a tensor per thread equal each tensor alone and the twin bit for bit', async () => {
+  // Lengths with and without a tail of < 8, starts off the blocks of eight; NaN, ±∞ and −0 among the values.
+  const n = Int32Array.from([40001, 7, 8, 1000, 4099, 1, 16, 3]),
+    from = new Int32Array(n.length);
+  for (let j = 1; j < n.length; j++) from[j] = from[j - 1] + n[j - 1] + (j % 3);
+  const g = allocateKernelFloats(from[n.length - 1] + n[n.length - 1]);
+  assert.ok(g, 'the kernels memory');
+  g.set(data(new Prng(18), g.length));
+  [g[from[3] + 5], g[from[4] + 2], g[from[4] + 9]] = [NaN, -Infinity, Infinity]; // the others' sums stay finite
+  const k = gradStatsKernel(g);
+  assert.ok(k, 'the statistics kernel');
+  const alone = new Float64Array(3 * n.length),
+    twin = new Float64Array(3 * n.length);
+  n.forEach((len, j) => {
+    k.run(g, from[j], len, alone.subarray(3 * j));
+    absStats(g, from[j], len, twin.subarray(3 * j));
+  });
+  const bits = (a: Float64Array) => [...new BigUint64Array(a.buffer, a.byteOffset, a.length)];
+  assert.deepEqual(bits(alone), bits(twin), 'kernel and twin');
+  const release = acquireDenseThreads();
+  setParallelStatsThreshold(0);
+  setHelperTakesFirst(true); // the helper takes part however busy the machine is
+  try {
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    const before = statsSplitCount(),
+      helped = denseHelperChunks(),
+      out = new Float64Array(3 * n.length);
+    k.runAll(g, from, n, out);
+    assert.equal(statsSplitCount() - before, 1, 'shared with the helper');
+    assert.ok(denseHelperChunks() > helped, 'the helper thread computed some tensors');
+    assert.deepEqual(bits(out), bits(alone), 'shared vs one tensor at a time');
+    // Below the bound (tensors besides the largest: 8 floats), on this thread alone, the same numbers.
+    setParallelStatsThreshold(undefined);
+    const few = new Float64Array(6);
+    k.runAll(g, from.subarray(1, 3), n.subarray(1, 3), few);
+    assert.equal(statsSplitCount() - before, 1, 'not shared');
+    assert.deepEqual(bits(few), bits(alone.subarray(3, 9)));
+  } finally {
+    setHelperTakesFirst(false);
+    setParallelStatsThreshold(undefined);
     release();
   }
   await gone();

@@ -20,47 +20,36 @@
 // Each element's arithmetic is that loop's, whoever runs it, so the parameters are the same bits. Where the three
 // lie in the kernels' memory instead (a trainer's own), both threads run sgdSimd.ts's kernel over chunks of pairs
 // of floats in place (an instance of its module in each), nothing sent: the same bits as that kernel on one thread.
+// The gradient statistics of several tensors (gradStatsSimd.ts's runAll) are shared a whole tensor per chunk. The
+// jobs themselves (posting, claiming, waiting, the split kernels) are denseJobs.ts's.
 
 import os from 'node:os';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { setParallelKernels, type SimdKernels } from './denseSimd';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { setParallelKernels } from './denseSimd';
 import { inKernelMemory, kernelMemory } from './kernelMemory';
 import { simdModule } from './denseSimdModule';
 import { isShared } from './tensor';
-import { type SgdInPlace, sgdInPlaceKernel, setParallelSgd } from './sgdSimd';
+import { sgdInPlaceKernel, setParallelSgd } from './sgdSimd';
 import {
-  ARGS,
   AWAKE,
-  CHUNKS,
-  claim,
-  CLAIM,
-  claimed,
-  claimWord,
-  DW,
-  DW0,
-  DX,
+  CONTROL_BYTES,
   F64_AT,
-  FAILED,
-  FINISHED,
-  FWD,
   HELPED,
   HELPER_SOURCE,
-  KIND,
+  JOBS,
   MAX_CHUNKS,
   READY,
-  runChunk,
   SEQ,
   SET,
   SGD,
   SGD_IN_PLACE,
   SPIN,
   SPINS,
-  STEP,
+  STATS,
   STOPPED,
-  TAG_MASK,
-  TOTAL,
-  type SgdArrays,
 } from './denseHelper';
+import { complete, type Helper, jobCount, post, run, setHelperFirst, split } from './denseJobs';
+import { gradStatsModule, setParallelStats } from './gradStatsSimd';
 
 export { CLAIM_SLOTS, claimChunk, claimWord } from './denseHelper';
 
@@ -96,21 +85,12 @@ export const PARALLEL_MIN_SGD = (1 << 19) + 1;
  */
 export const PARALLEL_MIN_SGD_IN_PLACE = 1 << 16;
 
-interface Helper {
-  readonly worker: Worker;
-  readonly control: Int32Array;
-  /** SGD's lr and wd, in the control block. */
-  readonly f: Float64Array;
-  /** Where SGD's arrays are sent (the helper reads them as it needs them). */
-  readonly port: MessagePort;
-  /** The main thread's kernels over the shared memory, with each product split (see `split`). */
-  readonly kernels: SimdKernels;
-  seq: number;
-  /** SGD's arrays as last sent (null: none yet). */
-  set: SgdArrays | null;
-  /** sgdSimd.ts's kernel over the kernels' memory on this thread (null: none, and none in the helper either). */
-  readonly sgd: SgdInPlace | null;
-}
+/**
+ * The gradient statistics of a step's large layers (gradStatsSimd.ts's runAll) are shared whole tensor by whole
+ * tensor when the tensors besides the largest hold this many floats or more: N5's (1M and 10k besides 1M, on one
+ * thread ~0.4 ms each, right after the last dW product, the helper awake); not N3's (8.8k besides 100k).
+ */
+export const PARALLEL_MIN_STATS = 1 << 16;
 
 let users = 0;
 let helper: Helper | null = null;
@@ -120,9 +100,9 @@ let running = 0;
 let minMacs = PARALLEL_MIN_MACS;
 let minSgd = PARALLEL_MIN_SGD;
 let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
-let splits = 0;
+let minStats = PARALLEL_MIN_STATS;
+let statsSplits = 0;
 let sgdSplits = 0;
-let helperFirst = false;
 let helperSpin = SPIN;
 let log: ((message: string) => void) | null = null;
 
@@ -163,7 +143,7 @@ export function denseHelpersRunning(): number {
 
 /** Products split with the helper since the process started (for tests: proof that the split path ran). */
 export function denseSplitCount(): number {
-  return splits;
+  return jobCount();
 }
 
 /** SGD updates split with the helper since the process started (for tests: proof that the split path ran). */
@@ -183,7 +163,7 @@ export function denseHelperChunks(): number {
  * chunk changes.
  */
 export function setHelperTakesFirst(on: boolean): void {
-  helperFirst = on;
+  setHelperFirst(on);
 }
 
 /** For tests: true while the helper thread is running and not asleep (see PARALLEL_AWAKE_MIN_MACS). */
@@ -200,6 +180,11 @@ export function setHelperSpin(rounds: number | undefined): void {
   if (helper) Atomics.store(helper.control, SPINS, helperSpin);
 }
 
+/** Statistics shared with the helper since the process started (for tests: proof that the split path ran). */
+export function statsSplitCount(): number {
+  return statsSplits;
+}
+
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
 export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
@@ -212,6 +197,11 @@ export function setParallelThreshold(macs: number | undefined): void {
 export function setParallelSgdThreshold(params: number | undefined): void {
   minSgd = params ?? PARALLEL_MIN_SGD;
   minSgdInPlace = params ?? PARALLEL_MIN_SGD_IN_PLACE;
+}
+
+/** For tests: shares the statistics of tensors besides the largest from `floats` on; undefined restores it. */
+export function setParallelStatsThreshold(floats: number | undefined): void {
+  minStats = floats ?? PARALLEL_MIN_STATS;
 }
 
 /**
@@ -270,6 +260,28 @@ setParallelSgd((params, grads, last, lr, wd) => {
   return true;
 });
 
+setParallelStats((jobs, count, stats) => {
+  const h = helper;
+  if (users === 0 || !h || !h.hasStats || count > MAX_CHUNKS || Atomics.load(h.control, READY) !== 1) return false;
+  let floats = 0,
+    largest = 0;
+  for (let j = 0; j < count; j++) {
+    const n = (jobs[3 * j + 1] - jobs[3 * j]) / 4;
+    floats += n;
+    largest = Math.max(largest, n);
+  }
+  if (floats - largest < minStats) return false;
+  for (let j = 0; j < 3 * count; j++) h.control[JOBS + j] = jobs[j];
+  h.stats = stats;
+  statsSplits++;
+  try {
+    complete(h, h.kernels, post(h, STATS, count, [], 1)); // a chunk per tensor
+  } finally {
+    h.stats = null;
+  }
+  return true;
+});
+
 function startHelper(): Helper | null {
   if (unavailable) return null;
   try {
@@ -277,14 +289,15 @@ function startHelper(): Helper | null {
     const km = kernelMemory();
     if (!km) throw new Error('no shared WebAssembly memory');
     const { memory, module, kernels: mine } = km;
-    const shared = new SharedArrayBuffer(F64_AT + 16),
+    const shared = new SharedArrayBuffer(CONTROL_BYTES),
       control = new Int32Array(shared),
       f = new Float64Array(shared, F64_AT, 2);
     control[SPINS] = helperSpin;
     const { port1: port, port2 } = new MessageChannel();
     // No inherited execArgv: the helper is plain JavaScript and needs no loader (tsx, under the tests).
     const sgd = sgdInPlaceKernel();
-    const workerData = { module, sgdModule: sgd?.module, memory, control: shared, port: port2 };
+    const statsModule = gradStatsModule();
+    const workerData = { module, sgdModule: sgd?.module, statsModule, memory, control: shared, port: port2 };
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData, execArgv: [], transferList: [port2] });
     worker.unref(); // a trainer never disposed must not keep the process alive
     port.unref();
@@ -296,10 +309,12 @@ function startHelper(): Helper | null {
       control,
       f,
       port,
-      kernels: split(mine, control),
+      kernels: split(mine, control, () => helper),
       seq: 0,
       set: null,
       sgd: sgd?.sgd ?? null,
+      stats: null,
+      hasStats: !!statsModule,
     };
     helper = h;
     log?.('dense products of 2^22 multiply-adds or more: shared with a helper thread');
@@ -321,118 +336,4 @@ function stopHelper(): void {
   // A helper still starting has not read SEQ yet; terminating it is as good as telling it.
   void h.worker.terminate();
   h.port.close();
-}
-
-/**
- * Runs one product of `total` rows or columns (a multiple of 4) in chunks on both threads; `args` are the kernel's
- * arguments for the whole product (runChunk narrows them to a chunk). Returns once every chunk is computed.
- */
-function run(h: Helper, kernels: SimdKernels, kind: number, total: number, args: readonly number[]): void {
-  complete(h, kernels, post(h, kind, total, args));
-}
-
-/** Posts a product's chunks to both threads (see run); returns their number, for `complete`. */
-function post(h: Helper, kind: number, total: number, args: readonly number[]): number {
-  const c = h.control,
-    step = 4 * Math.ceil(total / 4 / MAX_CHUNKS),
-    chunks = Math.ceil(total / step),
-    tag = ++h.seq & TAG_MASK;
-  splits++;
-  c[KIND] = kind;
-  c[CHUNKS] = chunks;
-  c[STEP] = step;
-  c[TOTAL] = total;
-  for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
-  Atomics.store(c, FINISHED, 0);
-  Atomics.store(c, CLAIM, claimWord(tag, chunks, 0));
-  Atomics.store(c, SEQ, h.seq);
-  Atomics.notify(c, SEQ);
-  return chunks;
-}
-
-/** Claims and computes the posted product's chunks left, then waits until the helper's are done too. */
-function complete(h: Helper, kernels: SimdKernels, chunks: number): void {
-  const c = h.control,
-    tag = h.seq & TAG_MASK;
-  if (helperFirst) awaitHelperClaim(c, tag);
-  for (let i = claim(c, tag); i >= 0; i = claim(c, tag)) {
-    runChunk(kernels, c, i, h.set, h.f, h.sgd);
-    Atomics.add(c, FINISHED, 1);
-  }
-  let spins = 0;
-  for (let d = Atomics.load(c, FINISHED); d !== chunks; d = Atomics.load(c, FINISHED))
-    if (++spins > SPIN) Atomics.wait(c, FINISHED, d, 100);
-  if (c[FAILED]) throw new Error('the dense helper thread failed a product');
-}
-
-/**
- * setHelperTakesFirst's wait: until a chunk of job `tag` is claimed (by the helper: this thread has claimed none).
- * A helper that claims nothing for 10 s is broken: the waiting is then off, and the tests' counts tell.
- */
-function awaitHelperClaim(c: Int32Array, tag: number): void {
-  const end = Date.now() + 10000;
-  let spins = 0;
-  for (let v = Atomics.load(c, CLAIM); claimed(v, tag) === 0; v = Atomics.load(c, CLAIM)) {
-    if (Date.now() > end) {
-      helperFirst = false;
-      return;
-    }
-    // The helper does not notify a claim: after the spin, look again every millisecond.
-    if (++spins > SPIN) Atomics.wait(c, CLAIM, v, 1);
-  }
-}
-
-/**
- * The kernels over the shared memory, each product cut at multiples of 4 rows or columns (the padding unit, a
- * multiple of every block) into chunks that either thread computes: z and dx by sample rows, dW by columns.
- */
-function split(k: SimdKernels, control: Int32Array): SimdKernels {
-  const me = (): Helper => {
-    if (!helper || helper.control !== control) throw new Error('the dense helper thread is gone');
-    return helper;
-  };
-  let pending = 0; // chunks of a product begun and not joined
-  return {
-    memory: k.memory,
-    get heap() {
-      return k.heap;
-    },
-    set heap(v) {
-      k.heap = v;
-    },
-    views: k.views,
-    scratch: k.scratch,
-    fwd(z, x, w, b, B, C, OC) {
-      if (B < 8) k.fwd(z, x, w, b, B, C, OC);
-      else run(me(), k, FWD, B, [z, x, w, b, B, C, OC]);
-    },
-    dw(g, dz, x, B, C, OC, cols) {
-      if (cols < 8) k.dw(g, dz, x, B, C, OC, cols);
-      else run(me(), k, DW, cols, [g, dz, x, B, C, OC, cols]);
-    },
-    dw0(g, dz, x, B, C, OC, cols) {
-      if (cols < 8) k.dw0(g, dz, x, B, C, OC, cols);
-      else run(me(), k, DW0, cols, [g, dz, x, B, C, OC, cols]);
-    },
-    dx(dx, dz, w, B, C, OC) {
-      if (B < 8) k.dx(dx, dz, w, B, C, OC);
-      else run(me(), k, DX, B, [dx, dz, w, B, C, OC]);
-    },
-    dwBegin(g, dz, x, B, C, OC, cols, fresh) {
-      if (cols < 8) (fresh ? k.dw0 : k.dw)(g, dz, x, B, C, OC, cols);
-      else pending = post(me(), fresh ? DW0 : DW, cols, [g, dz, x, B, C, OC, cols]);
-    },
-    dxBegin(dx, dz, w, B, C, OC) {
-      if (B < 8) k.dx(dx, dz, w, B, C, OC);
-      else pending = post(me(), DX, B, [dx, dz, w, B, C, OC]);
-    },
-    join() {
-      if (!pending) return;
-      const chunks = pending;
-      pending = 0;
-      complete(me(), k, chunks);
-    },
-    db: k.db, // a sum per output down the batch: too little work to share
-    fwds: k.fwds, // rows of at most SMALL_ROW floats: short products
-  };
 }

@@ -15,12 +15,22 @@
 // slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.
 // The engine runs in Node (a worker thread, the CLI), never under a page's content security policy.
 
-import { activationForward, normalCdf, type Activation } from './activations';
+import { activationForward, normalCdf } from './activations';
 import { denseBackward, denseForward, runsInLanes } from './dense';
-import { gradStatsKernel } from './gradStatsSimd';
+import { gradStatsKernel, MAX_TENSORS } from './gradStatsSimd';
 import { absStats, LANES, sumSquares } from './laneSums';
 import { lossBackward, lossForward, type Loss } from './losses';
 import { sigmoid32Array, sigmoidDeltaArray } from './sigmoidSimd';
+import {
+  activation,
+  blocks,
+  bound,
+  derivative,
+  laneTree,
+  lossBackwardText,
+  lossForwardText,
+  positiveMask,
+} from './fastStepText';
 import { tanh32Array, tanhDeltaArray } from './tanhSimd';
 import type { Model } from './model';
 import {
@@ -75,9 +85,13 @@ export function compileFastStep(
   // Gradients in the kernels' memory (a trainer with threads): the large layers' statistics in WebAssembly.
   const gk = gradStatsKernel(m.grads);
   const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms, !!gk);
-  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', ...Object.keys(HELPERS)];
+  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', 'GF', 'GN'];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
-  values.push(recorder, recorder?.rows, recorder?.bounds, gk, new Float64Array(3));
+  values.push(recorder, recorder?.rows, recorder?.bounds, gk, new Float64Array(3 * Math.max(1, src.together.length)));
+  // The W of every node in `together`: offsets and sizes for GK.runAll.
+  values.push(Int32Array.from(src.together, (i) => m.nodes[i].wOff));
+  values.push(Int32Array.from(src.together, (i) => m.nodes[i].wSize));
+  names.push(...Object.keys(HELPERS));
   values.push(...Object.values(HELPERS));
   m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
   m.nodes.forEach((_, i) => {
@@ -103,14 +117,6 @@ function bits(a: unknown): Int32Array | null {
   return a instanceof Float32Array ? new Int32Array(a.buffer, a.byteOffset, a.length) : null;
 }
 
-/**
- * In the bits of a float32 z (an int32 v), all ones when z > 0 (1 ≤ v ≤ 0x7f800000: the positive subnormals,
- * normals and +∞, not NaN), else 0: relu(z) = v & mask, relu′(z)·d = bits(d) & mask. The same float32 values as
- * `z > 0 ? z : 0` (+0 where z ≤ 0 or NaN) without the branch, which random signs mispredict half the time
- * (~5 ns against ~1 per value: N5's four relu loops over 128×1024 values).
- */
-const positiveMask = (v: string) => `~(((0x7f800000 - ${v}) | (${v} - 1)) >> 31)`;
-
 /** What the generated code calls, by the names it uses. */
 const HELPERS = {
   fr: Math.fround,
@@ -135,6 +141,12 @@ class Source {
   private readonly L: number;
   /** Per node: its products run in dense.ts's float32 lanes (called), else they are written out here. */
   private readonly lanes: boolean[];
+  /**
+   * The nodes whose |∂W| statistics run together, in one GK.runAll after the backward pass (which may share them
+   * with the helper thread, a whole tensor each): the lanes nodes when the kernel runs them and there are 2 to
+   * MAX_TENSORS of them; else none, and each runs alone.
+   */
+  readonly together: number[];
 
   constructor(
     private readonly m: Model<Float32Array>,
@@ -149,6 +161,8 @@ class Source {
   ) {
     this.L = m.nodes.length;
     this.lanes = m.nodes.map((n) => runsInLanes(B, n.inWidth, n.outWidth));
+    const lanesNodes = this.lanes.flatMap((l, i) => (l ? [i] : []));
+    this.together = statsKernel && lanesNodes.length > 1 && lanesNodes.length <= MAX_TENSORS ? lanesNodes : [];
   }
 
   body(): string {
@@ -156,11 +170,12 @@ class Source {
     const K = m.nodes[L - 1].outWidth;
     if (this.records) this.emit(`const o = REC.length * ${GRADS + 2 * L};`);
     for (let i = 0; i < L; i++) this.forward(i);
-    this.lossForward(K);
+    this.emit(...lossForwardText(this.loss, this.fused, L, this.B, K));
     this.emit('if (!Number.isFinite(loss)) { S[0] = NaN; return loss; }');
     if (this.records) this.emit(`R[o + ${LOSS}] = loss;`);
-    this.lossBackward(K);
+    this.emit(...lossBackwardText(this.loss, this.fused, L, this.B, K));
     for (let i = L - 1; i >= 0; i--) this.backward(i);
+    if (this.together.length) this.emit('GK.runAll(G, GF, GN, GO);');
     this.emit('let T = 0;');
     for (let i = 0; i < L; i++) this.measure(i);
     this.emit('S[0] = T;');
@@ -172,52 +187,6 @@ class Source {
     }
     this.emit('return loss;');
     return this.lines.join('\n');
-  }
-
-  /**
-   * `const loss = …`: losses.ts's lossForward, written out for the common cases. Softmax + cross-entropy is one
-   * pass per row that applies the softmax (activationForward's loop) and reuses its e^(z − max) for the
-   * log-sum-exp, which lossForward recomputes from the same numbers in the same order.
-   */
-  private lossForward(K: number): void {
-    const { L, B } = this,
-      n = B * K;
-    if (this.fusedCrossEntropy()) {
-      this.emit(
-        `let s = 0;`,
-        `for (let r = 0; r < ${B}; r++) { const o = r * ${K}; let max = -Infinity;`,
-        `  for (let j = 0; j < ${K}; j++) if (Z${L - 1}[o + j] > max) max = Z${L - 1}[o + j];`,
-        `  let sum = 0;`,
-        `  for (let j = 0; j < ${K}; j++) { const e = Math.exp(Z${L - 1}[o + j] - max); A${L}[o + j] = e; sum += e; }`,
-        `  for (let j = 0; j < ${K}; j++) A${L}[o + j] /= sum;`,
-        `  const lse = max + Math.log(sum);`,
-        `  for (let j = 0; j < ${K}; j++) if (Y[o + j] !== 0) s -= Y[o + j] * (Z${L - 1}[o + j] - lse); }`,
-        `const loss = s / ${B};`,
-      );
-    } else if (this.loss === 'mse' || this.loss === 'half_mse') {
-      this.emit(`let s = 0;`, `for (let i = 0; i < ${n}; i++) { const d = A${L}[i] - Y[i]; s += d * d; }`);
-      this.emit(`const loss = ${this.loss === 'mse' ? 's' : '0.5 * s'} / ${n};`);
-    } else
-      this.emit(`const loss = lossForward(${q(this.loss)}, Z${L - 1}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`);
-  }
-
-  /** ∂L/∂a into dOuts[L − 1] (and a fused δ into deltas[L − 1]): losses.ts's lossBackward, written out likewise. */
-  private lossBackward(K: number): void {
-    const { L, B } = this,
-      n = B * K;
-    if (this.fusedCrossEntropy())
-      this.emit(
-        `for (let i = 0; i < ${n}; i++) { const p = A${L}[i];`,
-        `  DO${L - 1}[i] = Y[i] === 0 ? 0 : -Y[i] / (Math.max(p, 1e-30) * ${B}); D${L - 1}[i] = (p - Y[i]) / ${B}; }`,
-      );
-    else if (this.loss === 'mse' || this.loss === 'half_mse')
-      this.emit(
-        `for (let i = 0; i < ${n}; i++) DO${L - 1}[i] = ${this.loss === 'mse' ? `(2 * (A${L}[i] - Y[i])) / ${n}` : `(A${L}[i] - Y[i]) / ${n}`};`,
-      );
-    else
-      this.emit(
-        `lossBackward(${q(this.loss)}, DO${L - 1}, ${this.fused ? `D${L - 1}` : 'null'}, A${L}, Y, ${B}, ${K}, ${String(this.fused)});`,
-      );
   }
 
   /** The output is a softmax fused with cross-entropy: its activation is applied with the loss (see lossForward). */
@@ -388,7 +357,13 @@ class Source {
       W = n.wSize,
       O = n.outWidth;
     this.emit(`{ let s = 0, mx = 0, sq = 0, v = 0;`);
-    if (this.lanes[i]) {
+    const j = this.together.indexOf(i);
+    if (j >= 0)
+      this.emit(
+        `s = GO[${3 * j}]; sq = GO[${3 * j + 1}]; mx = GO[${3 * j + 2}];`, // laneSums.ts's S, SQ, MX
+        `T += sq; T += sumSquares(G, ${n.bOff}, ${O});`,
+      );
+    else if (this.lanes[i]) {
       // Both compute the same bits (gradStatsSimd.test.ts).
       this.emit(
         `${this.statsKernel ? 'GK.run' : 'absStats'}(G, ${n.wOff}, ${W}, GO); s = GO[0]; sq = GO[1]; mx = GO[2];`,
@@ -430,84 +405,4 @@ class Source {
       `${mean} = ${bound('<', 'ma', mean)}; ${norm} = ${bound(i < this.L - 1 ? '<' : '>', 'nr', norm)}; }`,
     );
   }
-}
-
-/**
- * A bound moved by value `v`: `v` where it passes the bound (`<`: below it, `>`: above it), else the bound itself,
- * stored back at every step. A store only where `v` passes the bound runs at a new extreme, so seldom that V8 often
- * optimized the step before it had run there and threw the optimized step away when it did: a doctored N3 trainer's
- * step was deoptimized ~30–40 times a run there (7 with this; the bare one's ~10, at other places). Same values: NaN
- * passes no bound, as before.
- */
-function bound(op: '<' | '>', v: string, at: string): string {
-  return `(${v} ${op} ${at} ? ${v} : ${at})`;
-}
-
-/**
- * laneSums.ts's laneTree, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), over lane expressions, an empty one ('')
- * being a lane that took nothing: x + (+0) = x for the lanes' values (see measure), so it is left out.
- */
-function laneTree(l: readonly string[]): string {
-  const pair = (a: string, b: string) => (a && b ? `(${a} + ${b})` : a || b);
-  return pair(pair(pair(l[0], l[4]), pair(l[2], l[6])), pair(pair(l[1], l[5]), pair(l[3], l[7]))) || '0';
-}
-
-/** `fr(0 + t0)`, then `fr(acc + t)` per block of four terms ((t0 + t1) + t2) + t3, then one term at a time. */
-function blocks(count: number, term: (j: number) => string): string {
-  let acc = '0',
-    j = 0;
-  for (; j + 4 <= count; j += 4) acc = `fr(${acc} + (${term(j)} + ${term(j + 1)} + ${term(j + 2)} + ${term(j + 3)}))`;
-  for (; j < count; j++) acc = `fr(${acc} + ${term(j)})`;
-  return acc;
-}
-
-/** a = φ(z) for one float32 value z, rounded as a float32 store rounds it (not softmax, which is per row). */
-function activation(act: Exclude<Activation, 'softmax'> | Activation, z: string, slope: number): string {
-  switch (act) {
-    case 'identity':
-      return z;
-    case 'relu':
-      return `(${z} > 0 ? ${z} : 0)`;
-    case 'leaky_relu':
-      return `(${z} > 0 ? ${z} : fr(${num(slope)} * ${z}))`;
-    case 'sigmoid':
-    case 'tanh':
-      throw new Error(`${act} is applied per layer (${act}32Array)`);
-    case 'gelu':
-      return `fr(${z} * normalCdf(${z}))`;
-    case 'softmax':
-      throw new Error('softmax is applied per row');
-  }
-}
-
-/** δ = ∂L/∂a ⊙ φ′(z), activations.ts's expressions, rounded as stored (not softmax). */
-function derivative(act: Activation, da: string, z: string, a: string, slope: number): string {
-  switch (act) {
-    case 'identity':
-      return da;
-    case 'relu':
-      return `(${z} > 0 ? ${da} : 0)`;
-    case 'leaky_relu':
-      return `(${z} > 0 ? ${da} : fr(${num(slope)} * ${da}))`;
-    case 'sigmoid':
-      return `fr(${da} * ${a} * (1 - ${a}))`;
-    case 'tanh':
-      return `fr(${da} * (1 - ${a} * ${a}))`;
-    case 'gelu':
-      return `fr(${da} * (normalCdf(${z}) + (${z} * Math.exp(-0.5 * ${z} * ${z})) / Math.sqrt(2 * Math.PI)))`;
-    case 'softmax':
-      throw new Error('softmax is applied per row');
-  }
-}
-
-/** A number as JavaScript source that reads back as the same double. */
-function num(v: number): string {
-  if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
-  return `(${String(v)})`;
-}
-
-/** A loss name as a string literal (only the fixed names of LOSSES reach here). */
-function q(loss: Loss): string {
-  if (!/^[a-z_]+$/.test(loss)) throw new Error(`unexpected loss name ${loss}`);
-  return `'${loss}'`;
 }

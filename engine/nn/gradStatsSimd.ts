@@ -6,6 +6,10 @@
 // f64x2.promote_low_f32x4 into the lanes' accumulators S0 = (l0, l1), S1 = (l2, l3), S2 = (l4, l5), S3 = (l6, l7) and
 // their squares into Q0 … Q3: IEEE adds and multiplies that WebAssembly neither fuses nor reorders, each lane's in
 // index order. The maximum by f32x4.pmax(mx, v) = mx < v ? v : mx, lane-wise: a NaN is skipped, as the twin's `if`.
+//
+// Several tensors at once (runAll, the generated step's large layers): each tensor's whole blocks by one call of
+// the kernel into a lane state of its own, which denseThreads.ts may hand to its helper thread tensor by tensor
+// (whole tensors only: a lane's sum split in two would round differently), then each tail and tree here.
 
 import { MAX_FLOATS } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
@@ -101,12 +105,53 @@ export interface GradStats {
 export interface GradStatsKernel {
   /** As laneSums.ts's absStats, for g in the kernels' memory. */
   run(g: Float32Array, from: number, n: number, out: Float64Array): void;
+  /**
+   * run over tensors g[from[j], from[j] + n[j]) for j < from.length (at most MAX_TENSORS), tensor j's three numbers
+   * into out[3j + S], out[3j + SQ], out[3j + MX]: the same bits as run on each, on one thread or two.
+   */
+  runAll(g: Float32Array, from: Int32Array, n: Int32Array, out: Float64Array): void;
+}
+
+/** The kernel's export: the lane state of the whole blocks of eight floats at byte addresses [g, end) into out. */
+export type StatsFunction = (g: number, end: number, out: number) => void;
+
+/** Tensors runAll takes (one lane state each, in the kernels' memory). */
+export const MAX_TENSORS = 8;
+/** Float64s from one lane state to the next (STATE_LENGTH rounded up to 16 bytes). */
+const STATE_STRIDE = (STATE_LENGTH + 1) & ~1;
+
+/**
+ * runAll's jobs, (g, end, out) byte addresses per tensor, flat: each is one call of `stats`. Shares them with a
+ * second thread (its own instance of the module: see gradStatsModule) and says true once all are done, or leaves
+ * them and says false (then they run here).
+ */
+type ParallelStats = (jobs: Int32Array, count: number, stats: StatsFunction) => boolean;
+let parallel: ParallelStats | null = null;
+
+/** Lets denseThreads.ts share runAll's tensors with its helper thread (null: none). */
+export function setParallelStats(fn: ParallelStats | null): void {
+  parallel = fn;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The kernel's module over the kernels' memory (env.memory), for another thread's instance; null where none. */
+export function gradStatsModule(): WebAssembly.Module | null {
+  if (compiled === undefined)
+    try {
+      compiled = new WebAssembly.Module(statsModule());
+    } catch {
+      compiled = null;
+    }
+  return compiled;
 }
 
 interface Instance {
-  readonly stats: (g: number, end: number, out: number) => void;
-  /** The lane state the kernel leaves (laneSums.ts's STATE_LENGTH layout), in the kernels' memory. */
-  readonly state: Float64Array;
+  readonly stats: StatsFunction;
+  /** The lane state the kernel leaves (laneSums.ts's STATE_LENGTH layout), in the kernels' memory: runAll's per tensor. */
+  readonly states: Float64Array[];
+  readonly jobs: Int32Array;
+  readonly out: Float64Array;
   /** The block of the kernels' memory under `state`, kept so that it is never freed while the kernel writes there. */
   readonly slots: Float32Array;
 }
@@ -128,12 +173,18 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
   if (kernel === undefined) {
     try {
       const m = kernelMemory();
-      const slots = m && allocateKernelFloats(2 * STATE_LENGTH + 2); // 16-byte aligned float64s
-      if (!m || !slots) throw new Error('no kernels memory');
-      const e = new WebAssembly.Instance(new WebAssembly.Module(statsModule()), { env: { memory: m.memory } });
+      const slots = m && allocateKernelFloats(2 * STATE_STRIDE * MAX_TENSORS); // 16-byte aligned float64s
+      const module = gradStatsModule();
+      if (!m || !slots || !module) throw new Error('no kernels memory');
+      const e = new WebAssembly.Instance(module, { env: { memory: m.memory } });
       kernel = {
-        stats: e.exports.stats as (g: number, end: number, out: number) => void,
-        state: new Float64Array(slots.buffer, slots.byteOffset, STATE_LENGTH),
+        stats: e.exports.stats as StatsFunction,
+        states: Array.from(
+          { length: MAX_TENSORS },
+          (_, j) => new Float64Array(slots.buffer, slots.byteOffset + 8 * STATE_STRIDE * j, STATE_LENGTH),
+        ),
+        jobs: new Int32Array(3 * MAX_TENSORS),
+        out: new Float64Array(3),
         slots,
       };
     } catch {
@@ -142,12 +193,32 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
   }
   const k = kernel;
   if (!k) return null;
+  const state = k.states[0];
   return {
     run: (a, from, n, out) => {
       const whole = n & ~7,
         at = a.byteOffset + 4 * from;
-      k.stats(at, at + 4 * whole, k.state.byteOffset);
-      finishAbsStats(k.state, a, from + whole, n & 7, out);
+      k.stats(at, at + 4 * whole, state.byteOffset);
+      finishAbsStats(state, a, from + whole, n & 7, out);
+    },
+    runAll: (a, from, n, out) => {
+      const count = from.length,
+        { jobs, states, stats } = k;
+      if (count > MAX_TENSORS) throw new Error(`runAll takes at most ${MAX_TENSORS} tensors`);
+      for (let j = 0; j < count; j++) {
+        const at = a.byteOffset + 4 * from[j];
+        jobs[3 * j] = at;
+        jobs[3 * j + 1] = at + 4 * (n[j] & ~7);
+        jobs[3 * j + 2] = states[j].byteOffset;
+      }
+      if (!(count > 1 && parallel?.(jobs, count, stats)))
+        for (let j = 0; j < count; j++) stats(jobs[3 * j], jobs[3 * j + 1], jobs[3 * j + 2]);
+      for (let j = 0; j < count; j++) {
+        finishAbsStats(states[j], a, from[j] + (n[j] & ~7), n[j] & 7, k.out);
+        out[3 * j + S] = k.out[S];
+        out[3 * j + SQ] = k.out[SQ];
+        out[3 * j + MX] = k.out[MX];
+      }
     },
   };
 }
