@@ -6,33 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BreakpointSpec, HostToWorker, WorkerToHost } from './protocol';
-import { prng, randomBreakpoints, searchTrial, seen as see } from './searchTesting';
+import { prng, randomBreakpoints, searchTrial, seen as see, sevenRowSource } from './searchTesting';
 import { drivenRun } from './testing';
 
-// 7 rows in batches of 3: each epoch's third step has a batch of 1 (batch_size changes within an epoch).
-const SOURCE = `network rs
-  input 2
-  dense h1 5 tanh
-  dense h2 3 relu
-  dense out 1 sigmoid
-loss bce
-
-data
-  0 0 -> 0
-  0 1 -> 1
-  1 0 -> 1
-  1 1 -> 0
-  0.5 0.5 -> 1
-  0.2 0.9 -> 0
-  0.9 0.1 -> 1
-
-train
-  epochs 80
-  batch 3
-  optimizer adam lr=0.05
-  schedule cosine min_lr=0
-  seed 3
-`;
+/** With a learning-rate schedule. */
+const SOURCE = sevenRowSource('rs', '  schedule cosine min_lr=0\n');
 
 /** A random breakpoint condition over the recorded scalars, tensors, or both (undefined: none). */
 function condition(rnd: () => number): string | undefined {

@@ -146,3 +146,32 @@ export async function searchTrial(rnd: () => number, s: SearchTrial) {
   r.handle({ kind: 'stop' });
   return { views, counted, random };
 }
+
+/**
+ * The search tests' network `name`: 7 rows in batches of 3, so each epoch's third step has a batch of 1 (batch_size
+ * changes within an epoch); `trainLines` (each indented, ending in a newline) go into its train block before the seed.
+ */
+export function sevenRowSource(name: string, trainLines = ''): string {
+  return `network ${name}
+  input 2
+  dense h1 5 tanh
+  dense h2 3 relu
+  dense out 1 sigmoid
+loss bce
+
+data
+  0 0 -> 0
+  0 1 -> 1
+  1 0 -> 1
+  1 1 -> 0
+  0.5 0.5 -> 1
+  0.2 0.9 -> 0
+  0.9 0.1 -> 1
+
+train
+  epochs 80
+  batch 3
+  optimizer adam lr=0.05
+${trainLines}  seed 3
+`;
+}

@@ -13,33 +13,11 @@ import { extremesInto, StepExtremes } from '../engine/runtime/historyExtremes';
 import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { trainerScope } from './scope';
-import { prng, randomBreakpoints, searchTrial, seen as see } from './searchTesting';
+import { prng, randomBreakpoints, searchTrial, seen as see, sevenRowSource } from './searchTesting';
 import { readWhole, SummaryScope } from './summaryScope';
 import { drivenRun } from './testing';
 
-/** 7 rows in batches of 3 (each epoch's third step has a batch of 1). */
-const SOURCE = `network sx
-  input 2
-  dense h1 5 tanh
-  dense h2 3 relu
-  dense out 1 sigmoid
-loss bce
-
-data
-  0 0 -> 0
-  0 1 -> 1
-  1 0 -> 1
-  1 1 -> 0
-  0.5 0.5 -> 1
-  0.2 0.9 -> 0
-  0.9 0.1 -> 1
-
-train
-  epochs 80
-  batch 3
-  optimizer adam lr=0.05
-  seed 3
-`;
+const SOURCE = sevenRowSource('sx');
 
 /** Runs `f` with the extremes recorded for any network (the test networks are far below the cost threshold). */
 async function recording<R>(f: () => Promise<R> | R, flopsPerEntry = 0): Promise<R> {

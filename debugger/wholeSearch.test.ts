@@ -12,32 +12,11 @@ import { parseNnet } from '../engine/language/parser';
 import { Trainer, type TrainerEvent } from '../engine/runtime/trainer';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { trainerScope } from './scope';
-import { prng, randomBreakpoints, searchTrial, seen as see } from './searchTesting';
+import { prng, randomBreakpoints, searchTrial, seen as see, sevenRowSource } from './searchTesting';
 import { drivenRun } from './testing';
 
-/** 7 rows in batches of 3 (each epoch's third step has a batch of 1); `clip` a train line or ''. */
-const source = (clip: string) => `network ws
-  input 2
-  dense h1 5 tanh
-  dense h2 3 relu
-  dense out 1 sigmoid
-loss bce
-
-data
-  0 0 -> 0
-  0 1 -> 1
-  1 0 -> 1
-  1 1 -> 0
-  0.5 0.5 -> 1
-  0.2 0.9 -> 0
-  0.9 0.1 -> 1
-
-train
-  epochs 80
-  batch 3
-  optimizer adam lr=0.05
-${clip}  seed 3
-`;
+/** `clip` a train line or ''. */
+const source = (clip: string) => sevenRowSource('ws', clip);
 
 /** A random condition reading tensors of every kind (and some scalars); some throw, at some events or at all. */
 function condition(rnd: () => number): string | undefined {
