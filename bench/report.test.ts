@@ -168,3 +168,12 @@ test('the page is self-contained: one SVG per network, the targets table, text e
     /<tr class="fail"><td>N1 nnet ÷ PyTorch \(1 thread\)<\/td><td>≥ 100×<\/td><td>50\.0×<\/td><td>FAIL<\/td><\/tr>/,
   );
 });
+
+test('the PyTorch probe’s cost reads as the other costs do: + when the probed run is slower', () => {
+  const judged = (slowdownPct: number) =>
+    targetsOf({ ...fixture, probeCost: { status: 'ok', slowdownPct } as BenchJson['probeCost'] }).find((t) =>
+      t.target.startsWith('PyTorch probe cost'),
+    );
+  assert.deepEqual([judged(18.7)?.measured, judged(18.7)?.standing], ['+18.7%', 'FAIL']);
+  assert.deepEqual([judged(-3)?.measured, judged(-3)?.standing], ['-3.0%', 'PASS']);
+});
