@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Prng } from './prng';
 import { sumSquares } from './laneSums';
-import { laneSumsSimd, mathExtremesSimd, sumSquaresSimd, useSummarySimd } from './summarySimd';
+import { allocateKernelFloats } from './kernelMemory';
+import { laneSumsSimd, mathExtremesSimd, readsInPlace, sumSquaresSimd, useSummarySimd } from './summarySimd';
 import { summarize, type TensorSummary } from './tensor';
 
 /** summarize(data) with the kernel on or off. */
@@ -97,7 +98,7 @@ test("sumSquaresSimd is laneSums.ts's sumSquares bit for bit, NaN and ±∞ incl
   assert.equal(sumSquaresSimd(new Float32Array(64)), null, 'too small: sumSquares does it');
 });
 
-test('mathExtremesSimd is Math.max and Math.min over the whole blocks: an extreme or a NaN at any position, ±0', () => {
+test('mathExtremesSimd: the extremes of the whole blocks, an extreme or a NaN at any position, a zero extreme a zero', () => {
   const n = 2 * 65536 + 24; // more than one chunk
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.9),
     out = new Float64Array(2);
@@ -113,10 +114,53 @@ test('mathExtremesSimd is Math.max and Math.min over the whole blocks: an extrem
     data[p] = Math.sin(p) * 0.9;
     data[q] = Math.sin(q) * 0.9;
   }
+  // A zero extreme's sign is the caller's to take (extremesInto: the first zero's, historyExtremes.test.ts).
   const zeros = new Float32Array(4096);
   zeros[100] = -0;
+  zeros[7] = -1;
   mathExtremesSimd(zeros, zeros.length, out);
-  assert.ok(Object.is(out[0], 0) && Object.is(out[1], -0), 'max +0, min −0 as Math.max and Math.min give');
+  assert.deepEqual([...out], [0, -1], 'max a zero, min −1');
   mathExtremesSimd(zeros.fill(-0), zeros.length, out);
-  assert.ok(Object.is(out[0], -0) && Object.is(out[1], -0), 'only −0: both −0');
+  assert.ok(out[0] === 0 && out[1] === 0, 'only −0: both zero');
+  zeros[4000] = -Infinity;
+  zeros[9] = Infinity;
+  mathExtremesSimd(zeros, zeros.length, out);
+  assert.deepEqual([...out], [Infinity, -Infinity], '±∞');
+});
+
+test("mathExtremesSimd reads a tensor in the kernels' shared memory in place: the same extremes, each at its own address", () => {
+  const n = 2 * 65536 + 24,
+    out = new Float64Array(2),
+    copied = new Float64Array(2);
+  // Three tensors side by side in the shared memory (the middle one at a nonzero address), each with its own extremes.
+  const tensors = [1, 2, 3].map((k) => {
+    const a = allocateKernelFloats(n);
+    if (!a) return null;
+    for (let i = 0; i < n; i++) a[i] = Math.sin(i + k) * 0.9;
+    return a;
+  });
+  if (!tensors[1]) return; // no shared memory here: nothing is read in place
+  const [before, data, after] = tensors as Float32Array[];
+  assert.ok(readsInPlace(data) && data.byteOffset > 0, 'read in place, at an address past the start');
+  assert.ok(!readsInPlace(new Float32Array(n)), 'a tensor of its own is copied');
+  before.fill(7);
+  after.fill(-7);
+  for (const p of [0, 1, 7, 8, 9, 65535, 65536, 65543, n - 9, n - 1]) {
+    const q = (p + 12345) % n;
+    data[p] = 5;
+    data[q] = -5;
+    assert.ok(mathExtremesSimd(data, n, out));
+    assert.deepEqual([...out], [5, -5], `5 at ${p}, −5 at ${q}`);
+    assert.ok(mathExtremesSimd(data.slice(), n, copied));
+    assert.deepEqual([...copied], [...out], 'as the copy gives');
+    data[q] = NaN;
+    mathExtremesSimd(data, n, out);
+    assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]), `NaN at ${q}`);
+    data[p] = Math.sin(p + 2) * 0.9;
+    data[q] = Math.sin(q + 2) * 0.9;
+  }
+  // Only the blocks asked for: an extreme just past them is not read.
+  data[n - 8] = 9;
+  mathExtremesSimd(data, n - 8, out);
+  assert.ok(out[0] < 1, `the block past the end is left out (max ${out[0]})`);
 });

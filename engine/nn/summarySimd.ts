@@ -9,13 +9,17 @@
 // carried in that memory from chunk to chunk; tensor.ts adds the tail and combines the lanes. Across lanes the
 // minimum is the same number whatever the order; only its sign when it is zero depends on which zero came first,
 // so a zero minimum (or maximum) is taken from the first zero in index order, as the loop does.
+// Reverse Continue's per-step extremes read a trainer's z and a, which live in the dense kernels' shared memory
+// (kernelMemory.ts): a second instance of the extremes kernel over that memory reads them in place, with no copy.
 
 import { simdKernelsAvailable } from './denseSimd';
+import { MAX_FLOATS } from './denseSimdModule';
+import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
 import { laneTree } from './laneSums';
 import { Body, I32, V128, name, section, uleb, vec } from './wasmEncoder';
 
-const F32X4_MIN = 0xe8,
-  F32X4_MAX = 0xe9,
+const F32X4_NE = 0x42,
+  V128_OR = 0x50,
   F32X4_PMIN = 0xea,
   F32X4_PMAX = 0xeb,
   F64X2_ABS = 0xec,
@@ -28,6 +32,10 @@ const F32X4_MIN = 0xe8,
 const CHUNK = 65536;
 /** The lane state in the module's memory (bytes), after the chunk: 24 doubles, then min and max (f32x4 ×2 each). */
 const STATE_AT = CHUNK * 4;
+/** The extremes kernel's state (bytes), after the lane state: EXTREMES_FLOATS floats (see extremesBody). */
+const EXTREMES_AT = STATE_AT + 16 * 16;
+/** Its floats: the maxima of lanes 0–7, the minima of lanes 0–7, then the NaN masks of lanes 0–7 (as int32). */
+const EXTREMES_FLOATS = 24;
 /** Below this many floats the JavaScript loop is as fast as the call and its copy. */
 const SIMD_MIN = 2048;
 
@@ -91,36 +99,45 @@ function sumsBody(): Body {
 }
 
 /**
- * `extremes(end, state)`: f32x4.max and f32x4.min of the floats at [0, end) bytes (a whole number of blocks of eight)
- * into the two pairs of f32x4 at `state` (loaded and stored): Math.max and Math.min lane-wise, NaN propagating and
- * −0 below +0.
+ * `extremes(end, state)`: the largest and smallest float of each lane over [0, end) bytes (a whole number of blocks
+ * of eight) by f32x4.pmax and f32x4.pmin (`m < v ? v : m`, one instruction each; f32x4.max and min, with Math's NaN and
+ * ±0 rules, are sequences of about eight and took four times as long), NaN left out of them but noted in a mask per
+ * lane (f32x4.ne(v, v), or-ed), into the three pairs of f32x4 at `state` (maxima, minima, masks; loaded and stored).
+ * A zero extreme is the first zero of its lane, of either sign. `ranged`: `extremes(from, end, state)` over
+ * [from, end) bytes instead (a tensor in place).
  */
-function extremesBody(): Body {
-  const f = new Body(2);
-  const end = 0,
-    state = 1;
+function extremesBody(ranged = false): Body {
+  const f = new Body(ranged ? 3 : 2);
+  const from = 0,
+    end = ranged ? 1 : 0,
+    state = end + 1;
   const [i] = f.locals(I32, 1);
-  const acc = f.locals(V128, 4); // max of elements 0–3, 4–7; min of 0–3, 4–7
+  const [v, ...acc] = f.locals(V128, 7); // max of elements 0–3, 4–7; min of 0–3, 4–7; NaN mask of 0–3, 4–7
   acc.forEach((l, k) =>
     f
       .get(state)
       .vload(16 * k)
       .set(l),
   );
-  f.i32(0).set(i);
-  f.op(0x02, 0x40).get(end).op(0x45 /* i32.eqz */, 0x0d /* br_if */, 0);
+  if (ranged) f.get(from).set(i);
+  else f.i32(0).set(i);
+  f.op(0x02, 0x40).get(i).get(end).op(0x4f /* i32.ge_u */, 0x0d /* br_if */, 0);
   f.repeat(i, 32, end, () => {
     for (const h of [0, 1]) {
-      f.get(acc[h])
-        .get(i)
+      f.get(i)
         .vload(16 * h)
-        .simd(F32X4_MAX)
-        .set(acc[h]);
+        .set(v);
+      f.get(acc[h]).get(v).simd(F32X4_PMAX).set(acc[h]);
       f.get(acc[2 + h])
-        .get(i)
-        .vload(16 * h)
-        .simd(F32X4_MIN)
+        .get(v)
+        .simd(F32X4_PMIN)
         .set(acc[2 + h]);
+      f.get(acc[4 + h])
+        .get(v)
+        .get(v)
+        .simd(F32X4_NE)
+        .simd(V128_OR)
+        .set(acc[4 + h]);
     }
   });
   f.op(0x0b); // end block
@@ -133,8 +150,23 @@ function extremesBody(): Body {
   return f;
 }
 
+/** Pages the kernels' shared memory may grow to (denseSimdModule.ts declares the same): its import must allow them. */
+const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
+
+/** The extremes kernel alone over an imported shared memory (the dense kernels'): `extremes(from, end, state)`. */
+function inPlaceModule(): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('extremes'), 0, 0]])),
+    ...section(10, vec([extremesBody(true).encode()])),
+  ]);
+}
+
 function sumsModule(): Uint8Array<ArrayBuffer> {
-  const pages = Math.ceil((STATE_AT + 16 * 16) / 65536);
+  const pages = Math.ceil((EXTREMES_AT + 4 * EXTREMES_FLOATS) / 65536);
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 2, I32, I32, 0]])),
@@ -159,10 +191,22 @@ interface Instance {
   /** The lane state: Σ x lanes 0–7, Σ x² lanes 0–7, Σ |x| lanes 0–7, then (as floats) min ×8 and max ×8. */
   readonly state: Float64Array;
   readonly minMax: Float32Array;
+  /** The extremes kernel's state (see extremesBody), and its NaN masks as integers (non-zero: a NaN in that lane). */
+  readonly extremesState: Float32Array;
+  readonly extremesMask: Int32Array;
 }
 
 let enabled = true;
 let kernel: Instance | null | undefined;
+
+/** The in-place extremes kernel and its state in the shared memory (see extremesBody). */
+interface InPlace {
+  readonly extremes: (from: number, end: number, state: number) => void;
+  readonly extremesState: Float32Array;
+  readonly extremesMask: Int32Array;
+}
+/** null: it cannot be made here (then the copying kernel does the work). */
+let inPlace: InPlace | null | undefined;
 
 /** For tests: off (false), laneSumsSimd answers false and tensor.ts's loop does the work, with the same results. */
 export function useSummarySimd(on: boolean): void {
@@ -181,6 +225,8 @@ function instance(): Instance | null {
         floats: new Float32Array(buf, 0, CHUNK),
         state: new Float64Array(buf, STATE_AT, 24),
         minMax: new Float32Array(buf, STATE_AT + 24 * 8, 16),
+        extremesState: new Float32Array(buf, EXTREMES_AT, EXTREMES_FLOATS),
+        extremesMask: new Int32Array(buf, EXTREMES_AT + 64, 8),
       };
     } catch {
       kernel = null;
@@ -238,28 +284,65 @@ export function sumSquaresSimd(data: Float32Array): number | null {
   return laneTree(l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15]);
 }
 
+/** The extremes kernel over the kernels' shared memory, made on first use; null where it cannot be. */
+function inPlaceKernel(): InPlace | null {
+  if (inPlace !== undefined) return inPlace;
+  const m = kernelMemory(),
+    state = m ? allocateKernelFloats(EXTREMES_FLOATS) : null; // (kept for good: this module holds it)
+  if (!m || !state) return null; // (kernel memory turned off for now: asked again next time)
+  try {
+    const e = new WebAssembly.Instance(new WebAssembly.Module(inPlaceModule()), { env: { memory: m.memory } }).exports;
+    inPlace = {
+      extremes: e.extremes as InPlace['extremes'],
+      extremesState: state,
+      extremesMask: new Int32Array(state.buffer, state.byteOffset + 64, 8),
+    };
+  } catch {
+    inPlace = null;
+  }
+  return inPlace;
+}
+
+/** True when mathExtremesSimd reads `data` where it is (in the kernels' shared memory), not a copy (for tests). */
+export function readsInPlace(data: Float32Array): boolean {
+  return instance() !== null && inKernelMemory(data) && inPlaceKernel() !== null;
+}
+
 /**
- * Math.max and Math.min over data[0, whole) (whole a multiple of 8) into out[0] and out[1], by the kernel: NaN when an
- * entry is NaN, and a zero extreme is −0 for the minimum, +0 for the maximum whenever a zero of that sign is there
- * (as the Math functions' one-accumulator loop gives); false when the kernel is off or missing (nothing written).
+ * The largest and smallest of data[0, whole) (whole a multiple of 8) into out[0] and out[1], by the kernel: NaN for both
+ * when an entry is NaN (±∞ when there are none); a zero extreme is a zero of either sign, so a caller that cares
+ * takes the sign from the entries (extremesInto: the first zero's). False when the kernel is off or missing (nothing
+ * written). A tensor in the kernels' shared memory is read where it is; another is copied into the module a chunk at
+ * a time.
  */
 export function mathExtremesSimd(data: Float32Array, whole: number, out: Float64Array): boolean {
   const k = instance();
   if (!k) return false;
-  k.minMax.fill(-Infinity, 0, 8); // (as f32x4 ×2: the maxima first, then the minima)
-  k.minMax.fill(Infinity, 8, 16);
-  for (let at = 0; at < whole; at += CHUNK) {
-    const n = Math.min(CHUNK, whole - at);
-    k.floats.set(data.subarray(at, at + n), 0);
-    k.extremes(4 * n, STATE_AT + 24 * 8);
-  }
+  const p = inKernelMemory(data) ? inPlaceKernel() : null;
+  const st = p ? p.extremesState : k.extremesState,
+    mask = p ? p.extremesMask : k.extremesMask;
+  st.fill(-Infinity, 0, 8); // (as f32x4 ×2 each: the maxima, the minima, the masks)
+  st.fill(Infinity, 8, 16);
+  mask.fill(0);
+  if (p) p.extremes(data.byteOffset, data.byteOffset + 4 * whole, st.byteOffset);
+  else
+    for (let at = 0; at < whole; at += CHUNK) {
+      const n = Math.min(CHUNK, whole - at);
+      k.floats.set(data.subarray(at, at + n), 0);
+      k.extremes(4 * n, EXTREMES_AT);
+    }
   let max = -Infinity,
-    min = Infinity;
+    min = Infinity,
+    nan = 0;
   for (let j = 0; j < 8; j++) {
-    max = Math.max(max, k.minMax[j]);
-    min = Math.min(min, k.minMax[8 + j]);
+    if (st[j] > max) max = st[j];
+    if (st[8 + j] < min) min = st[8 + j];
+    nan |= mask[j];
   }
-  out[0] = max;
-  out[1] = min;
+  out[0] = out[1] = NaN;
+  if (nan === 0) {
+    out[0] = max;
+    out[1] = min;
+  }
   return true;
 }
