@@ -3,7 +3,6 @@
 
 import type { DebugMemory, RewindLatency } from './debugLatency';
 import type { DoctorCost } from './doctorCost';
-import type { DoctorInstructions } from './doctorInstructions';
 import type { EditorLatency } from './editor';
 import type { NetKernels } from './netKernels';
 import type { Overhead } from './nnet';
@@ -44,8 +43,6 @@ export interface BenchJson {
   readonly netKernels?: Record<string, Maybe<NetKernels>>;
   readonly instrumentationOverhead?: Record<string, Maybe<Overhead>>;
   readonly doctorCost?: Record<string, Maybe<DoctorCost>>;
-  /** The doctor's cost in instructions per step under callgrind (--doctor-instructions; bench/doctorInstructions.ts). */
-  readonly doctorInstructions?: Record<string, Maybe<DoctorInstructions>>;
   readonly viewCost?: ViewCost | null;
   readonly editorLatency?: EditorLatency | null;
   readonly probeCost?: Maybe<ProbeCost> | null;

@@ -30,19 +30,6 @@ export function runSteps(target: number): number {
 }
 
 /**
- * The epochs of a side's timed run of `steps` optimizer steps (measureSide), and of its warm-up run before it: about
- * `warmup` seconds of the same side, an eighth of the run at least, so the JIT has compiled what this side runs
- * before the clock starts. A process runs (epochs + warmEpochs) × BATCHES steps in all.
- */
-export function runEpochs(steps: number, seconds: number, warmup: number): { epochs: number; warmEpochs: number } {
-  const epochs = Math.max(1, Math.round(steps / BATCHES));
-  return {
-    epochs,
-    warmEpochs: Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3))))),
-  };
-}
-
-/**
  * One side of network `id` in this (fresh) process: a warm-up run of the same side, a full garbage collection, then
  * one timed run of `steps` optimizer steps (runSteps), or, when `steps` is not given, of about `seconds` judged from
  * the bare trainer's speed (the first process of a network picks it; the others are given it, so every run takes the
@@ -62,8 +49,11 @@ export async function measureSide(
     const speed = time(nnetRunner(net, data), Math.max(0.5, warmup), warmup / 2);
     steps = runSteps((speed.samplesPerSec / net.batch) * seconds);
   }
-  const { epochs, warmEpochs } = runEpochs(steps, seconds, warmup),
+  const epochs = Math.max(1, Math.round(steps / BATCHES)),
     cap = Math.max(4 * seconds, 5);
+  // The warm-up: about `warmup` seconds of the same side (an eighth of the run at least), so the JIT has compiled
+  // what this side runs before the clock starts.
+  const warmEpochs = Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));
   const once = (k: number) =>
     side === 'bare'
       ? Promise.resolve(bare(specOf(net, data, k).spec))

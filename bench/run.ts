@@ -12,7 +12,7 @@ import type { NetKernels } from './netKernels';
 import { NETWORKS, weightCount, type NetId } from './networks';
 import { openBlasPeak } from './openblas';
 import type { EngineId, Measurement } from './runner';
-import { doctorCostSection, doctorInstructionsSection, overheadSection } from './runCosts';
+import { doctorCostSection, overheadSection } from './runCosts';
 import { debugMemorySection, netKernelsSection, rewindLatencySection, writeReport } from './runExtras';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './runOptions';
 import { buildChild, child, fmt, machine, median, printer, table } from './runPrint';
@@ -227,7 +227,6 @@ function main(): void {
 
   const overhead = engines.includes('nnet') && !flag('no-overhead') ? overheadSection(o) : {};
   const doctor = engines.includes('nnet') && !flag('no-doctor') ? doctorCostSection(o) : {};
-  const doctorInstructions = flag('doctor-instructions') ? doctorInstructionsSection(o) : undefined;
 
   const view: ViewCost | null = flag('no-view') ? null : viewCostSection(o);
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatencySection(o);
@@ -259,7 +258,6 @@ function main(): void {
     ratioNnetToPeer: ratios,
     instrumentationOverhead: overhead,
     doctorCost: doctor,
-    ...(doctorInstructions ? { doctorInstructions } : {}),
     viewCost: view,
     editorLatency: editor,
     probeCost: probe,

@@ -3,14 +3,6 @@
 // every mode (bench/overheadCost.ts) and the training doctor's (bench/doctorCost.ts).
 
 import { doctorCostOf, type DoctorCost } from './doctorCost';
-import {
-  countInstructions,
-  instructionCostOf,
-  INSTRUCTION_STEPS,
-  valgrindMissing,
-  type DoctorInstructions,
-  type InstructionRun,
-} from './doctorInstructions';
 import { OVERHEAD_SIDES, runRounds, type Rounds, type Side } from './freshSides';
 import { NETWORKS, type NetId } from './networks';
 import { RUN_MODES, type Overhead, type RunMode, type RunTiming } from './nnet';
@@ -22,8 +14,6 @@ import { child, fmt, table } from './runPrint';
 export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
 /** A network's doctor cost, or why it was not measured. */
 export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
-/** A network's doctor cost in instructions, or why it was not counted. */
-export type DoctorInstructionsish = ({ status: 'ok' } & DoctorInstructions) | { status: 'n/a'; reason: string };
 
 /**
  * `opts.reps` rounds of fresh processes of `sides` on network `n` (runRounds): each side a child `flag --side …`
@@ -176,46 +166,4 @@ export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCost
     ),
   );
   return doctor;
-}
-
-/** One network's doctor cost in instructions: a short and a long run of each side under callgrind. */
-function doctorInstructionsOfNet(n: NetId): DoctorInstructionsish {
-  const runs: InstructionRun[] = [],
-    counted = INSTRUCTION_STEPS[n];
-  if (typeof counted === 'string') return { status: 'n/a', reason: counted };
-  for (const steps of counted)
-    for (const side of ['bare', 'doctor'] as const) {
-      const r = countInstructions(n, side, steps);
-      if ('reason' in r) return { status: 'n/a', reason: `${side}, ${steps} steps: ${r.reason}` };
-      runs.push(r);
-    }
-  return { status: 'ok', ...instructionCostOf(runs) };
-}
-
-/** The training doctor's cost in instructions per network of `opts.nets` (--doctor-instructions), printed. */
-export function doctorInstructionsSection(opts: BenchOptions): Record<string, DoctorInstructionsish> {
-  const out: Record<string, DoctorInstructionsish> = {};
-  console.log(
-    `\nTraining doctor cost in instructions (valgrind's callgrind, bench/doctorInstructions.ts): the Train command's run loop without and with every doctor rule watching (the doctor-cost sides), each a fresh process under callgrind for a short and a long run (steps per network: ${opts.nets.map((n) => `${n} ${((k) => (typeof k === 'string' ? 'not counted' : k.join('/')))(INSTRUCTION_STEPS[n])}`).join(', ')}, each with its warm-up eighth); per step = the long run's instructions less the short one's over the steps between them, so what a process pays once cancels out; deterministic to ~0.1 % here, blind to memory stalls; goal ≤ 5%:\n`,
-  );
-  const missing = valgrindMissing();
-  for (const n of opts.nets) out[n] = missing ? { status: 'n/a', reason: missing } : doctorInstructionsOfNet(n);
-  console.log(
-    table(
-      ['', 'bare instructions/step', 'with the doctor', 'cost', 'instructions counted (runs)'],
-      opts.nets.map((n) => {
-        const d = out[n];
-        return d.status === 'ok'
-          ? [
-              n,
-              fmt(d.bare),
-              fmt(d.doctor),
-              `${d.costPct >= 0 ? '+' : ''}${d.costPct.toFixed(2)}%`,
-              d.runs.map((r) => `${r.side} ${r.steps}: ${fmt(r.instructions)}`).join(', '),
-            ]
-          : [n, 'n/a', 'n/a', d.reason, ''];
-      }),
-    ),
-  );
-  return out;
 }

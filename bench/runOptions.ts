@@ -24,9 +24,6 @@ of the debugger's run loop. Options:
                  time per steady step against the same round's bare engine (bench/overheadCost.ts; goal ≤ 10 %)
   --no-doctor    skip the training doctor's cost: the Train command's run loop without and with it, each run in a fresh process, interleaved pairs
                  of processes, CPU time (bench/doctorCost.ts; goal ≤ 5 %)
-  --doctor-instructions  also the doctor's cost in instructions: both sides under valgrind's callgrind, a short and
-                 a long run each, per step from their difference (bench/doctorInstructions.ts; n/a without
-                 valgrind; ~1 to 10 min a network): the number a noisy machine cannot blur
   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; \`npm run
                  build\` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
@@ -84,7 +81,6 @@ const FLAGS = [
   'kernels',
   'no-overhead',
   'no-doctor',
-  'doctor-instructions',
   'no-view',
   'view-only',
   'no-editor',

@@ -195,18 +195,6 @@ export function targetsOf(r: BenchJson): TargetRow[] {
     if (d.status !== 'ok') missing(target, '≤ 5%', d.reason);
     else judge(target, '≤ 5%', d.costPct, (v) => v <= 5, `${d.costPct.toFixed(1)}%`);
   }
-  for (const [net, d] of Object.entries(r.doctorInstructions ?? {})) {
-    const target = `${net} training doctor cost in instructions (callgrind)`;
-    if (d.status !== 'ok') missing(target, '≤ 5%', d.reason);
-    else
-      judge(
-        target,
-        '≤ 5%',
-        d.costPct,
-        (v) => v <= 5,
-        `${pct(d.costPct)} (${d.bare.toFixed(0)} → ${d.doctor.toFixed(0)} a step)`,
-      );
-  }
   const probe = r.probeCost;
   if (probe?.status === 'ok')
     // Shown as the other costs are: + when the probed run is slower.
