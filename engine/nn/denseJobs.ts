@@ -4,7 +4,7 @@
 
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { SimdKernels } from './denseSimd';
-import type { StatsFunction } from './gradStatsSimd';
+import type { StatsFunctions } from './gradStatsSimd';
 import type { SgdInPlace } from './sgdSimd';
 import {
   ARGS,
@@ -47,8 +47,8 @@ export interface Helper {
   set: SgdArrays | null;
   /** sgdSimd.ts's kernel over the kernels' memory on this thread (null: none, and none in the helper either). */
   readonly sgd: SgdInPlace | null;
-  /** The statistics kernel of the STATS job being run (gradStatsSimd.ts passes this thread's own). */
-  stats: StatsFunction | null;
+  /** The statistics kernels of the STATS job being run (gradStatsSimd.ts passes this thread's own). */
+  stats: StatsFunctions | null;
   /** Whether the helper has an instance of the statistics kernel (else it takes no STATS chunk). */
   readonly hasStats: boolean;
 }
