@@ -288,21 +288,29 @@ setParallelStats((jobs, count, fns, spare) => {
   for (let j = 0; j < count; j++) {
     const n = (jobs[3 * j + 1] - jobs[3 * j]) / 4;
     floats += n;
-    if (n > largest) [largest, at] = [n, j];
+    if (n > largest) {
+      largest = n;
+      at = j;
+    }
   }
   // Whole tensors when the others weigh enough beside the largest (N5); else the largest by halves of its lanes (N3).
   const halves = floats - largest < minStats ? at : -1;
   if (halves >= 0 && (largest < minStatsHalves || count === MAX_CHUNKS)) return -1;
   const c = h.control;
   let chunks = 0;
+  // (No allocation: this runs every step.)
   const chunk = (g: number, end: number, out: number, half: number) => {
     const i = JOBS + JOB_WORDS * chunks++;
-    [c[i], c[i + 1], c[i + 2], c[i + 3]] = [g, end, out, half];
+    c[i] = g;
+    c[i + 1] = end;
+    c[i + 2] = out;
+    c[i + 3] = half;
   };
   if (halves >= 0) {
     // First, so that both threads begin with them; lanes 4–7 are the same addresses 16 bytes on.
-    const [g, end, out] = jobs.subarray(3 * halves, 3 * halves + 3);
-    chunk(g, end, out, 1);
+    const g = jobs[3 * halves],
+      end = jobs[3 * halves + 1];
+    chunk(g, end, jobs[3 * halves + 2], 1);
     chunk(g + 16, end + 16, spare, 1);
   }
   for (let j = 0; j < count; j++) if (j !== halves) chunk(jobs[3 * j], jobs[3 * j + 1], jobs[3 * j + 2], 0);

@@ -30,10 +30,11 @@ test("the kernel gives the loop's relu and δ, bit for bit, on special values an
   // Each special in every lane of a block of four too.
   for (let k = 0; k < SPECIAL_BITS.length; k++) zi[100 + 5 * k] = SPECIAL_BITS[k];
   for (const len of [0, 1, 2, 3, 4, 5, 7, 8, 9, 100, n]) {
-    for (const [a, b, what] of [
+    const pairs: [Float32Array, Float32Array, string][] = [
       [z, z, 'relu'],
       [x, z, 'δ'],
-    ] as const) {
+    ];
+    for (const [a, b, what] of pairs) {
       oi.fill(0x5a5a5a5a);
       assert.ok(reluMask(out, a, b, len));
       const ai = new Int32Array(a.buffer, a.byteOffset, n);
