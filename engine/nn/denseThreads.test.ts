@@ -283,8 +283,10 @@ test('a tensor far larger than the others, shared by halves of its lanes, equals
   const release = acquireDenseThreads();
   setParallelStatsThreshold(undefined, 0);
   setHelperTakesFirst(true); // the helper takes part however busy the machine is
+  setHelperSpin(2 ** 31 - 1); // awake for certain (halves are shared only then), until told otherwise below
   try {
     assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    assert.ok(denseHelperAwake(), 'spinning for the next job');
     for (const [f, m] of [
       [from, n],
       [Int32Array.from([from[1], from[2], big]), Int32Array.from([n[1], n[2], 20011])],
@@ -300,8 +302,17 @@ test('a tensor far larger than the others, shared by halves of its lanes, equals
       assert.ok(denseHelperChunks() > helped, 'the helper thread computed a half');
       assert.deepEqual(bits(out), bits(alone(f, m)), 'by halves vs one tensor at a time');
     }
+    // Asleep: not woken for halves; this thread computes the same numbers alone.
+    setHelperSpin(0);
+    for (let i = 0; i < 1000 && denseHelperAwake(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!denseHelperAwake(), 'asleep');
+    const [before, out] = [statsSplitCount(), new Float64Array(3 * n.length)];
+    k.runAll(g, from, n, out);
+    assert.equal(statsSplitCount(), before, 'not shared');
+    assert.deepEqual(bits(out), bits(alone(from, n)), 'asleep vs one tensor at a time');
   } finally {
     setHelperTakesFirst(false);
+    setHelperSpin(undefined);
     setParallelStatsThreshold(undefined);
     release();
   }

@@ -95,8 +95,9 @@ export const PARALLEL_MIN_SGD_IN_PLACE = 1 << 16;
 export const PARALLEL_MIN_STATS = 1 << 16;
 
 /**
- * Else, when the largest tensor holds this many floats or more, it is shared by lanes (each thread reads half of
- * every block of eight, see gradStatsSimd.ts) and the others go whole: N3's W0 (100k floats).
+ * Else, when the largest tensor holds this many floats or more and the helper is awake, it is shared by lanes (each
+ * thread reads half of every block of eight, see gradStatsSimd.ts) and the others go whole: N3's W0 (100k floats;
+ * on one thread ~46–51 µs, each half ~26–29 µs, right after the W0 product, the helper awake).
  */
 export const PARALLEL_MIN_STATS_HALVES = 1 << 16;
 
@@ -293,9 +294,11 @@ setParallelStats((jobs, count, fns, spare) => {
       at = j;
     }
   }
-  // Whole tensors when the others weigh enough beside the largest (N5); else the largest by halves of its lanes (N3).
+  // Whole tensors when the others weigh enough beside the largest (N5); else the largest by halves of its lanes (N3),
+  // only while the helper is awake (as PARALLEL_AWAKE_MIN_MACS's products): a half is worth less than a wake-up.
   const halves = floats - largest < minStats ? at : -1;
-  if (halves >= 0 && (largest < minStatsHalves || count === MAX_CHUNKS)) return -1;
+  if (halves >= 0 && (largest < minStatsHalves || count === MAX_CHUNKS || Atomics.load(h.control, AWAKE) !== 1))
+    return -1;
   const c = h.control;
   let chunks = 0;
   // (No allocation: this runs every step.)
