@@ -2,7 +2,7 @@
 // the claiming of chunks, and the code that runs a chunk, the same text on both threads.
 
 import type { SimdKernels } from './denseSimd';
-import type { StatsFunction } from './gradStatsSimd';
+import type { StatsFunctions } from './gradStatsSimd';
 import type { SgdInPlace } from './sgdSimd';
 
 /**
@@ -36,13 +36,17 @@ export const FWD = 1,
   SGD = 4,
   DW0 = 5, // dw0: dW of a fresh backward pass (see denseSimd.ts)
   SGD_IN_PLACE = 6, // sgdSimd.ts's kernel over the kernels' memory, chunks of pairs of floats
-  STATS = 7; // gradStatsSimd.ts's kernel, a chunk per tensor (its addresses at JOBS)
+  STATS = 7; // gradStatsSimd.ts's kernel, a chunk per tensor or half a tensor's lanes (at JOBS, JOB_WORDS each)
 /** Chunks per product: enough to balance two threads, few enough that a chunk costs little more than its share. */
 export const MAX_CHUNKS = 8;
-/** Int32 index of the statistics' jobs (STATS: three byte addresses per tensor, MAX_CHUNKS), after lr and wd. */
-export const JOBS = (F64_AT + 16) / 4;
+/**
+ * Int32 index of the statistics' jobs (STATS, MAX_CHUNKS), after lr and wd: per chunk the kernel's three byte
+ * addresses (g, end, out) and 1 for its `half` function (lanes 0–3 of each block from g on), 0 for `stats`.
+ */
+export const JOBS = (F64_AT + 16) / 4,
+  JOB_WORDS = 4;
 /** Bytes of the control block. */
-export const CONTROL_BYTES = 4 * (JOBS + 3 * MAX_CHUNKS);
+export const CONTROL_BYTES = 4 * (JOBS + JOB_WORDS * MAX_CHUNKS);
 /** Jobs are told apart by the low TAG_BITS of their sequence number (CLAIM's high bits). */
 export const TAG_BITS = 23,
   TAG_MASK = (1 << TAG_BITS) - 1;
@@ -75,7 +79,10 @@ function claim(c, tag) {
 function runChunk(k, c, i, s, f, w, st) {
   const step = c[${STEP}], u = i * step, n = Math.min(step, c[${TOTAL}] - u), a = ${ARGS};
   const kind = c[${KIND}];
-  if (kind === ${STATS}) st(c[${JOBS} + 3 * i], c[${JOBS} + 3 * i + 1], c[${JOBS} + 3 * i + 2]);
+  if (kind === ${STATS}) {
+    const j = ${JOBS} + ${JOB_WORDS} * i;
+    (c[j + 3] ? st.half : st.stats)(c[j], c[j + 1], c[j + 2]);
+  }
   else if (kind === ${SGD}) sgd(s.p, s.g, s.l, u, u + n, f[0], f[1]);
   else if (kind === ${SGD_IN_PLACE}) w(c[a] + u * 8, c[a + 1] + u * 8, c[a + 2] + u * 8, n, f[0], f[1]);
   else if (kind === ${FWD}) k.fwd(c[a] + u * c[a + 6] * 4, c[a + 1] + u * c[a + 5] * 4, c[a + 2], c[a + 3], n, c[a + 5], c[a + 6]);
@@ -100,7 +107,7 @@ const { module, sgdModule, statsModule, memory, control, port } = workerData;
 const c = new Int32Array(control), f = new Float64Array(control, ${F64_AT}, 2);
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const w = sgdModule ? new WebAssembly.Instance(sgdModule, { env: { memory } }).exports.sgd : null;
-const st = statsModule ? new WebAssembly.Instance(statsModule, { env: { memory } }).exports.stats : null;
+const st = statsModule ? new WebAssembly.Instance(statsModule, { env: { memory } }).exports : null;
 ${CHUNK_SOURCE}
 let set = null; // SGD's arrays, as last sent
 // The arrays of the SGD job with id SET: sent before the job was posted, so normally already queued on the port.
@@ -152,7 +159,7 @@ export const { claim, runChunk } = new Function(`${CHUNK_SOURCE}; return { claim
     s: SgdArrays | null,
     f: Float64Array,
     w: SgdInPlace | null,
-    st: StatsFunction | null,
+    st: StatsFunctions | null,
   ) => void;
 };
 

@@ -25,6 +25,7 @@ import {
   setParallelThreshold,
   sgdSplitCount,
   startDenseHelper,
+  statsByHalvesCount,
   statsSplitCount,
 } from './denseThreads';
 import { gradStatsKernel } from './gradStatsSimd';
@@ -252,6 +253,66 @@ test('gradient statistics shared a tensor per thread equal each tensor alone and
     assert.deepEqual(bits(few), bits(alone.subarray(3, 9)));
   } finally {
     setHelperTakesFirst(false);
+    setParallelStatsThreshold(undefined);
+    release();
+  }
+  await gone();
+});
+
+test('a tensor far larger than the others, shared by halves of its lanes, equals each tensor alone bit for bit', async () => {
+  // The large one first and last (its halves' chunks go first either way), off the blocks of eight, with a tail;
+  // ±∞ in each half of a block (lanes 0–3 and 4–7), the maximum in lanes 4–7, a NaN in a small tensor only.
+  const n = Int32Array.from([20011, 7, 1000, 16, 3]),
+    from = new Int32Array(n.length);
+  for (let j = 1; j < n.length; j++) from[j] = from[j - 1] + n[j - 1] + (j % 3) + 1;
+  const g = allocateKernelFloats(from[n.length - 1] + n[n.length - 1] + 20011 + 8);
+  assert.ok(g, 'the kernels memory');
+  g.set(data(new Prng(19), g.length));
+  [g[from[0] + 3], g[from[0] + 14]] = [Infinity, -Infinity];
+  g[from[2] + 5] = NaN;
+  const big = g.length - 20011 - 5;
+  g[big + 805] = 3e38;
+  const k = gradStatsKernel(g);
+  assert.ok(k, 'the statistics kernel');
+  const bits = (a: Float64Array) => [...new BigUint64Array(a.buffer, a.byteOffset, a.length)];
+  const alone = (f: Int32Array, m: Int32Array) => {
+    const out = new Float64Array(3 * f.length);
+    m.forEach((len, j) => k.run(g, f[j], len, out.subarray(3 * j)));
+    return out;
+  };
+  const release = acquireDenseThreads();
+  setParallelStatsThreshold(undefined, 0);
+  setHelperTakesFirst(true); // the helper takes part however busy the machine is
+  setHelperSpin(2 ** 31 - 1); // awake for certain (halves are shared only then), until told otherwise below
+  try {
+    assert.ok(startDenseHelper(10000), 'the helper thread starts');
+    assert.ok(denseHelperAwake(), 'spinning for the next job');
+    for (const [f, m] of [
+      [from, n],
+      [Int32Array.from([from[1], from[2], big]), Int32Array.from([n[1], n[2], 20011])],
+      [Int32Array.of(big), Int32Array.of(20011)],
+    ]) {
+      const before = statsSplitCount(),
+        halves = statsByHalvesCount(),
+        helped = denseHelperChunks(),
+        out = new Float64Array(3 * f.length);
+      k.runAll(g, f, m, out);
+      assert.equal(statsSplitCount() - before, 1, 'shared with the helper');
+      assert.equal(statsByHalvesCount() - halves, 1, 'the large tensor by halves');
+      assert.ok(denseHelperChunks() > helped, 'the helper thread computed a half');
+      assert.deepEqual(bits(out), bits(alone(f, m)), 'by halves vs one tensor at a time');
+    }
+    // Asleep: not woken for halves; this thread computes the same numbers alone.
+    setHelperSpin(0);
+    for (let i = 0; i < 1000 && denseHelperAwake(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!denseHelperAwake(), 'asleep');
+    const [before, out] = [statsSplitCount(), new Float64Array(3 * n.length)];
+    k.runAll(g, from, n, out);
+    assert.equal(statsSplitCount(), before, 'not shared');
+    assert.deepEqual(bits(out), bits(alone(from, n)), 'asleep vs one tensor at a time');
+  } finally {
+    setHelperTakesFirst(false);
+    setHelperSpin(undefined);
     setParallelStatsThreshold(undefined);
     release();
   }

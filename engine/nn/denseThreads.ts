@@ -20,8 +20,9 @@
 // Each element's arithmetic is that loop's, whoever runs it, so the parameters are the same bits. Where the three
 // lie in the kernels' memory instead (a trainer's own), both threads run sgdSimd.ts's kernel over chunks of pairs
 // of floats in place (an instance of its module in each), nothing sent: the same bits as that kernel on one thread.
-// The gradient statistics of several tensors (gradStatsSimd.ts's runAll) are shared a whole tensor per chunk. The
-// jobs themselves (posting, claiming, waiting, the split kernels) are denseJobs.ts's.
+// The gradient statistics of several tensors (gradStatsSimd.ts's runAll) are shared a whole tensor per chunk, or,
+// for a tensor far larger than the others, half of its lanes per chunk. The jobs themselves (posting, claiming,
+// waiting, the split kernels) are denseJobs.ts's.
 
 import os from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -36,6 +37,7 @@ import {
   F64_AT,
   HELPED,
   HELPER_SOURCE,
+  JOB_WORDS,
   JOBS,
   MAX_CHUNKS,
   READY,
@@ -92,6 +94,13 @@ export const PARALLEL_MIN_SGD_IN_PLACE = 1 << 16;
  */
 export const PARALLEL_MIN_STATS = 1 << 16;
 
+/**
+ * Else, when the largest tensor holds this many floats or more and the helper is awake, it is shared by lanes (each
+ * thread reads half of every block of eight, see gradStatsSimd.ts) and the others go whole: N3's W0 (100k floats;
+ * on one thread ~46–51 µs, each half ~26–29 µs, right after the W0 product, the helper awake).
+ */
+export const PARALLEL_MIN_STATS_HALVES = 1 << 16;
+
 let users = 0;
 let helper: Helper | null = null;
 /** Why there is no helper (set once: a runtime that cannot share memory will not learn to). */
@@ -101,7 +110,9 @@ let minMacs = PARALLEL_MIN_MACS;
 let minSgd = PARALLEL_MIN_SGD;
 let minSgdInPlace = PARALLEL_MIN_SGD_IN_PLACE;
 let minStats = PARALLEL_MIN_STATS;
+let minStatsHalves = PARALLEL_MIN_STATS_HALVES;
 let statsSplits = 0;
+let statsHalves = 0;
 let sgdSplits = 0;
 let helperSpin = SPIN;
 let log: ((message: string) => void) | null = null;
@@ -185,6 +196,11 @@ export function statsSplitCount(): number {
   return statsSplits;
 }
 
+/** Statistics of a tensor shared by halves of its lanes since the process started (for tests, as statsSplitCount). */
+export function statsByHalvesCount(): number {
+  return statsHalves;
+}
+
 /** For tests: splits products from `macs` multiply-adds on (0: all that can be split); undefined restores it. */
 export function setParallelThreshold(macs: number | undefined): void {
   minMacs = macs ?? PARALLEL_MIN_MACS;
@@ -199,9 +215,13 @@ export function setParallelSgdThreshold(params: number | undefined): void {
   minSgdInPlace = params ?? PARALLEL_MIN_SGD_IN_PLACE;
 }
 
-/** For tests: shares the statistics of tensors besides the largest from `floats` on; undefined restores it. */
-export function setParallelStatsThreshold(floats: number | undefined): void {
+/**
+ * For tests: shares the statistics of tensors besides the largest from `floats` on, and else the largest by lanes
+ * from `halves` floats on; undefined restores PARALLEL_MIN_STATS and PARALLEL_MIN_STATS_HALVES.
+ */
+export function setParallelStatsThreshold(floats: number | undefined, halves?: number): void {
   minStats = floats ?? PARALLEL_MIN_STATS;
+  minStatsHalves = halves ?? PARALLEL_MIN_STATS_HALVES;
 }
 
 /**
@@ -260,26 +280,52 @@ setParallelSgd((params, grads, last, lr, wd) => {
   return true;
 });
 
-setParallelStats((jobs, count, stats) => {
+setParallelStats((jobs, count, fns, spare) => {
   const h = helper;
-  if (users === 0 || !h || !h.hasStats || count > MAX_CHUNKS || Atomics.load(h.control, READY) !== 1) return false;
+  if (users === 0 || !h || !h.hasStats || count > MAX_CHUNKS || Atomics.load(h.control, READY) !== 1) return -1;
   let floats = 0,
-    largest = 0;
+    largest = 0,
+    at = 0;
   for (let j = 0; j < count; j++) {
     const n = (jobs[3 * j + 1] - jobs[3 * j]) / 4;
     floats += n;
-    largest = Math.max(largest, n);
+    if (n > largest) {
+      largest = n;
+      at = j;
+    }
   }
-  if (floats - largest < minStats) return false;
-  for (let j = 0; j < 3 * count; j++) h.control[JOBS + j] = jobs[j];
-  h.stats = stats;
+  // Whole tensors when the others weigh enough beside the largest (N5); else the largest by halves of its lanes (N3),
+  // only while the helper is awake (as PARALLEL_AWAKE_MIN_MACS's products): a half is worth less than a wake-up.
+  const halves = floats - largest < minStats ? at : -1;
+  if (halves >= 0 && (largest < minStatsHalves || count === MAX_CHUNKS || Atomics.load(h.control, AWAKE) !== 1))
+    return -1;
+  const c = h.control;
+  let chunks = 0;
+  // (No allocation: this runs every step.)
+  const chunk = (g: number, end: number, out: number, half: number) => {
+    const i = JOBS + JOB_WORDS * chunks++;
+    c[i] = g;
+    c[i + 1] = end;
+    c[i + 2] = out;
+    c[i + 3] = half;
+  };
+  if (halves >= 0) {
+    // First, so that both threads begin with them; lanes 4–7 are the same addresses 16 bytes on.
+    const g = jobs[3 * halves],
+      end = jobs[3 * halves + 1];
+    chunk(g, end, jobs[3 * halves + 2], 1);
+    chunk(g + 16, end + 16, spare, 1);
+  }
+  for (let j = 0; j < count; j++) if (j !== halves) chunk(jobs[3 * j], jobs[3 * j + 1], jobs[3 * j + 2], 0);
+  h.stats = fns;
   statsSplits++;
+  if (halves >= 0) statsHalves++;
   try {
-    complete(h, h.kernels, post(h, STATS, count, [], 1)); // a chunk per tensor
+    complete(h, h.kernels, post(h, STATS, chunks, [], 1)); // a chunk per tensor or half
   } finally {
     h.stats = null;
   }
-  return true;
+  return halves >= 0 ? halves : count;
 });
 
 function startHelper(): Helper | null {

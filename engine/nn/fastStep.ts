@@ -20,6 +20,7 @@ import { denseBackward, denseForward, runsInLanes } from './dense';
 import { gradStatsKernel, MAX_TENSORS } from './gradStatsSimd';
 import { absStats, LANES, sumSquares } from './laneSums';
 import { lossBackward, lossForward, type Loss } from './losses';
+import { reluMaskKernel, type ReluMask } from './reluSimd';
 import { sigmoid32Array, sigmoidDeltaArray } from './sigmoidSimd';
 import {
   activation,
@@ -85,12 +86,13 @@ export function compileFastStep(
   // Gradients in the kernels' memory (a trainer with threads): the large layers' statistics in WebAssembly.
   const gk = gradStatsKernel(m.grads);
   const src = new Source(m, loss, fused, B, !!recorder, !!recorder?.norms, !!gk);
-  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', 'GF', 'GN'];
+  const names = ['P', 'G', 'Y', 'S', 'MA', 'MX', 'NR', 'REC', 'R', 'RB', 'GK', 'GO', 'GF', 'GN', 'RK'];
   const values: unknown[] = [m.params, m.grads, y, src.out, stats.meanAbs, stats.maxAbs, stats.norm];
   values.push(recorder, recorder?.rows, recorder?.bounds, gk, new Float64Array(3 * Math.max(1, src.together.length)));
   // The W of every node in `together`: offsets and sizes for GK.runAll.
   values.push(Int32Array.from(src.together, (i) => m.nodes[i].wOff));
   values.push(Int32Array.from(src.together, (i) => m.nodes[i].wSize));
+  values.push(src.reluKernel);
   names.push(...Object.keys(HELPERS));
   values.push(...Object.values(HELPERS));
   m.acts.forEach((a, i) => (names.push(`A${i}`, `AI${i}`), values.push(a, bits(a))));
@@ -141,6 +143,8 @@ class Source {
   private readonly L: number;
   /** Per node: its products run in dense.ts's float32 lanes (called), else they are written out here. */
   private readonly lanes: boolean[];
+  /** reluSimd.ts's kernel (RK) where the batch buffers lie in the kernels' memory, else null (the loops below). */
+  readonly reluKernel: ReluMask | null;
   /**
    * The nodes whose |∂W| statistics run together, in one GK.runAll after the backward pass (which may share them
    * with the helper thread, a whole tensor each): the lanes nodes when the kernel runs them and there are 2 to
@@ -163,6 +167,8 @@ class Source {
     this.lanes = m.nodes.map((n) => runsInLanes(B, n.inWidth, n.outWidth));
     const lanesNodes = this.lanes.flatMap((l, i) => (l ? [i] : []));
     this.together = statsKernel && lanesNodes.length > 1 && lanesNodes.length <= MAX_TENSORS ? lanesNodes : [];
+    const relu = m.nodes.findIndex((n) => n.activation === 'relu');
+    this.reluKernel = relu < 0 ? null : reluMaskKernel(m.acts[relu + 1], m.dOuts[relu], m.zs[relu]);
   }
 
   body(): string {
@@ -253,7 +259,12 @@ class Source {
       return;
     }
     if (n.activation === 'relu') {
-      this.emit(`for (let k = 0; k < ${len}; k++) { const v = ZI${i}[k]; AI${i + 1}[k] = v & ${positiveMask('v')}; }`);
+      const z = this.m.zs[i],
+        from = this.reluMask(this.m.acts[i + 1], z, z, len);
+      if (from < len)
+        this.emit(
+          `for (let k = ${from}; k < ${len}; k++) { const v = ZI${i}[k]; AI${i + 1}[k] = v & ${positiveMask('v')}; }`,
+        );
       return;
     }
     this.emit(
@@ -314,6 +325,19 @@ class Source {
       }
   }
 
+  /**
+   * out = x & positiveMask(z) over the whole blocks of four of [0, len) by reluSimd.ts's kernel, called at the
+   * arrays' byte addresses (fixed: the kernels' memory never moves); returns where the caller's loop takes over (0
+   * where there is no kernel).
+   */
+  private reluMask(out: unknown, x: unknown, z: unknown, len: number): number {
+    const all = out instanceof Float32Array && x instanceof Float32Array && z instanceof Float32Array;
+    if (!this.reluKernel || !all || !reluMaskKernel(out, x, z)) return 0;
+    const whole = len & ~3;
+    if (whole) this.emit(`RK(${out.byteOffset}, ${x.byteOffset}, ${z.byteOffset}, ${4 * whole});`);
+    return whole;
+  }
+
   /** δ = ∂L/∂a ⊙ φ′(z) over arrays. */
   private deltaLoop(i: number): void {
     const n = this.m.nodes[i],
@@ -339,9 +363,11 @@ class Source {
       return;
     }
     if (n.activation === 'relu') {
-      this.emit(
-        `for (let k = 0; k < ${len}; k++) { const v = ZI${i}[k]; DI${i}[k] = DOI${i}[k] & ${positiveMask('v')}; }`,
-      );
+      const from = this.reluMask(this.m.deltas[i], this.m.dOuts[i], this.m.zs[i], len);
+      if (from < len)
+        this.emit(
+          `for (let k = ${from}; k < ${len}; k++) { const v = ZI${i}[k]; DI${i}[k] = DOI${i}[k] & ${positiveMask('v')}; }`,
+        );
       return;
     }
     const d = derivative(n.activation, `DO${i}[k]`, `Z${i}[k]`, `A${i + 1}[k]`, n.slope);

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gradStats, gradStatsKernel, useGradStatsKernel } from './gradStatsSimd';
+import { gradStats, gradStatsByHalves, gradStatsKernel, useGradStatsKernel } from './gradStatsSimd';
 import { allocateKernelFloats } from './kernelMemory';
 import { absStats, MX, S, SQ } from './laneSums';
 import { Prng } from './prng';
@@ -71,4 +71,29 @@ test("no kernel for gradients outside the kernels' memory, nor when switched off
     useGradStatsKernel(true);
   }
   assert.notEqual(gradStatsKernel(G), null);
+});
+
+test("a tensor's statistics by halves of its lanes (as two threads share it) are the whole kernel's, bit for bit", (t) => {
+  const n = 4099;
+  const G = allocateKernelFloats(n);
+  if (!G) return t.skip('no shared WebAssembly memory here');
+  const rnd = new Prng(18);
+  for (let k = 0; k < n; k++) G[k] = (rnd.next() - 0.5) * 10 ** Math.floor(rnd.next() * 12 - 9);
+  // Specials in either half of a block (lanes 0–3 and 4–7), the maximum in the second half, and in the tail.
+  G.set(SPECIALS, 100);
+  G[2005] = 3.3e38;
+  const cases: [number, number][] = [
+    [0, n],
+    [1, n - 2],
+    [96, 40],
+    [2000, 16],
+  ];
+  for (let from = 0; from < 9; from++) for (let len = 0; len < 40; len++) cases.push([from, len]);
+  for (const [from, len] of cases) {
+    const got = gradStatsByHalves(G, from, len),
+      want = gradStats(G, from, len);
+    assert.ok(got && want, "the kernel runs on gradients in the kernels' memory");
+    for (const key of ['s', 'sq', 'mx'] as const)
+      assert.ok(Object.is(got[key], want[key]), `${key} ${from}+${len}: ${got[key]} against ${want[key]}`);
+  }
 });

@@ -9,7 +9,10 @@
 //
 // Several tensors at once (runAll, the generated step's large layers): each tensor's whole blocks by one call of
 // the kernel into a lane state of its own, which denseThreads.ts may hand to its helper thread tensor by tensor
-// (whole tensors only: a lane's sum split in two would round differently), then each tail and tree here.
+// (never a lane's run of elements cut in two: its sum would round differently), then each tail and tree here. A
+// tensor much larger than the rest (N3's W0, 92 % of its gradients) is shared by lanes instead: `half` computes
+// lanes 0–3 (the first four floats of every block) or, given addresses 16 bytes on, lanes 4–7, each lane the same
+// adds in the same order as `stats`, so its two halves merged are `stats`'s lane state bit for bit.
 
 import { MAX_FLOATS } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
@@ -26,8 +29,12 @@ const F32X4_ABS = 0xe0,
 /** i8x16.shuffle's lane bytes that bring bytes [from, from + 16 − from) of the first operand to the bottom. */
 const down = (from: number) => Array.from({ length: 16 }, (_, k) => (from + k) & 15);
 
-/** `stats(g, end, out)`: byte addresses [g, end) of whole blocks of eight float32 gradients; the lane state at out. */
-function statsBody(): Body {
+/**
+ * `stats(g, end, out)`: byte addresses [g, end) of whole blocks of eight float32 gradients; the lane state at out.
+ * `half` (the second function): only the first four floats of each block of eight from g on, into lanes 0–3 of the
+ * state at out (its lanes 4–7 left as they are) and their maximum at out[16].
+ */
+function statsBody(half: boolean): Body {
   const f = new Body(3);
   const g = 0,
     end = 1,
@@ -55,15 +62,23 @@ function statsBody(): Body {
   f.op(0x02, 0x40).get(g).get(end).op(0x4f /* i32.ge_u */, 0x0d /* br_if */, 0);
   f.repeat(i, 32, end, () => {
     four(M0, 0, S0, Q0, S1, Q1); // elements 0–3: lanes 0–3
-    four(M1, 16, S2, Q2, S3, Q3); // elements 4–7: lanes 4–7
+    if (!half) four(M1, 16, S2, Q2, S3, Q3); // elements 4–7: lanes 4–7
   });
   f.op(0x0b); // end block
-  for (const [k, v] of [S0, S1, S2, S3, Q0, Q1, Q2, Q3].entries())
+  const stored: [number, number][] = half
+    ? [
+        [0, S0],
+        [1, S1],
+        [4, Q0],
+        [5, Q1],
+      ]
+    : [S0, S1, S2, S3, Q0, Q1, Q2, Q3].map((v, k) => [k, v]);
+  for (const [k, v] of stored)
     f.get(out)
       .get(v)
       .vstore(16 * k);
-  // The maximum of the eight float32 lanes (any order: NaN never enters), widened exactly, at out[16].
-  f.get(M0).get(M1).simd(F32X4_PMAX).set(M0);
+  // The maximum of the float32 lanes (any order: NaN never enters), widened exactly, at out[16].
+  if (!half) f.get(M0).get(M1).simd(F32X4_PMAX).set(M0);
   f.get(M0)
     .get(M0)
     .get(M0)
@@ -88,9 +103,15 @@ function statsModule(): Uint8Array<ArrayBuffer> {
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])),
     ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(pages)]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('stats'), 0, 0]])),
-    ...section(10, vec([statsBody().encode()])),
+    ...section(3, vec([[0], [0]])),
+    ...section(
+      7,
+      vec([
+        [...name('stats'), 0, 0],
+        [...name('half'), 0, 1],
+      ]),
+    ),
+    ...section(10, vec([statsBody(false).encode(), statsBody(true).encode()])),
   ]);
 }
 
@@ -115,6 +136,12 @@ export interface GradStatsKernel {
 /** The kernel's export: the lane state of the whole blocks of eight floats at byte addresses [g, end) into out. */
 export type StatsFunction = (g: number, end: number, out: number) => void;
 
+/** The module's two exports (see statsBody): whole blocks, and half of each block's lanes. */
+export interface StatsFunctions {
+  readonly stats: StatsFunction;
+  readonly half: StatsFunction;
+}
+
 /** Tensors runAll takes (one lane state each, in the kernels' memory). */
 export const MAX_TENSORS = 8;
 /** Float64s from one lane state to the next (STATE_LENGTH rounded up to 16 bytes). */
@@ -122,12 +149,12 @@ const STATE_STRIDE = (STATE_LENGTH + 1) & ~1;
 
 /**
  * runAll's jobs, (g, end, out) byte addresses per tensor, flat: each is one call of `stats`. Shares them with a
- * second thread (its own instance of the module: see gradStatsModule) and says true once all are done, or leaves
- * them and says false (then they run here).
+ * second thread (its own instance of the module: see gradStatsModule) and returns once all are done: `count` when
+ * each tensor ran whole, or j < count when tensor j ran as two halves (`half` at g and at g + 16), its lanes 4–7
+ * left in the lane state at byte address `spare` (runAll merges them); or −1, nothing done (then they run here).
  */
-type ParallelStats = (jobs: Int32Array, count: number, stats: StatsFunction) => boolean;
+type ParallelStats = (jobs: Int32Array, count: number, fns: StatsFunctions, spare: number) => number;
 let parallel: ParallelStats | null = null;
-
 /** Lets denseThreads.ts share runAll's tensors with its helper thread (null: none). */
 export function setParallelStats(fn: ParallelStats | null): void {
   parallel = fn;
@@ -146,10 +173,11 @@ export function gradStatsModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-interface Instance {
-  readonly stats: StatsFunction;
+interface Instance extends StatsFunctions {
   /** The lane state the kernel leaves (laneSums.ts's STATE_LENGTH layout), in the kernels' memory: runAll's per tensor. */
   readonly states: Float64Array[];
+  /** Where a tensor split by lanes leaves its lanes 4–7 (see ParallelStats). */
+  readonly spare: Float64Array;
   readonly jobs: Int32Array;
   readonly out: Float64Array;
   /** The block of the kernels' memory under `state`, kept so that it is never freed while the kernel writes there. */
@@ -173,16 +201,17 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
   if (kernel === undefined) {
     try {
       const m = kernelMemory();
-      const slots = m && allocateKernelFloats(2 * STATE_STRIDE * MAX_TENSORS); // 16-byte aligned float64s
+      const slots = m && allocateKernelFloats(2 * STATE_STRIDE * (MAX_TENSORS + 1)); // 16-byte aligned float64s
       const module = gradStatsModule();
       if (!m || !slots || !module) throw new Error('no kernels memory');
       const e = new WebAssembly.Instance(module, { env: { memory: m.memory } });
+      const state = (j: number) =>
+        new Float64Array(slots.buffer, slots.byteOffset + 8 * STATE_STRIDE * j, STATE_LENGTH);
       kernel = {
         stats: e.exports.stats as StatsFunction,
-        states: Array.from(
-          { length: MAX_TENSORS },
-          (_, j) => new Float64Array(slots.buffer, slots.byteOffset + 8 * STATE_STRIDE * j, STATE_LENGTH),
-        ),
+        half: e.exports.half as StatsFunction,
+        states: Array.from({ length: MAX_TENSORS }, (_, j) => state(j)),
+        spare: state(MAX_TENSORS),
         jobs: new Int32Array(3 * MAX_TENSORS),
         out: new Float64Array(3),
         slots,
@@ -203,7 +232,7 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
     },
     runAll: (a, from, n, out) => {
       const count = from.length,
-        { jobs, states, stats } = k;
+        { jobs, states, stats, spare } = k;
       if (count > MAX_TENSORS) throw new Error(`runAll takes at most ${MAX_TENSORS} tensors`);
       for (let j = 0; j < count; j++) {
         const at = a.byteOffset + 4 * from[j];
@@ -211,8 +240,9 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
         jobs[3 * j + 1] = at + 4 * (n[j] & ~7);
         jobs[3 * j + 2] = states[j].byteOffset;
       }
-      if (!(count > 1 && parallel?.(jobs, count, stats)))
-        for (let j = 0; j < count; j++) stats(jobs[3 * j], jobs[3 * j + 1], jobs[3 * j + 2]);
+      const ran = count > 0 && parallel ? parallel(jobs, count, k, spare.byteOffset) : -1;
+      if (ran < 0) for (let j = 0; j < count; j++) stats(jobs[3 * j], jobs[3 * j + 1], jobs[3 * j + 2]);
+      else if (ran < count) mergeHalves(states[ran], spare);
       for (let j = 0; j < count; j++) {
         finishAbsStats(states[j], a, from[j] + (n[j] & ~7), n[j] & 7, k.out);
         out[3 * j + S] = k.out[S];
@@ -221,6 +251,33 @@ export function gradStatsKernel(g: Float32Array): GradStatsKernel | null {
       }
     },
   };
+}
+
+/** Lanes 4–7 of `second` (a `half` run 16 bytes on) into the lane state `first` of lanes 0–3, and the larger max. */
+function mergeHalves(first: Float64Array, second: Float64Array): void {
+  for (let l = 0; l < 4; l++) {
+    first[4 + l] = second[l];
+    first[12 + l] = second[8 + l];
+  }
+  // Both maxima are +0 or more, never NaN (see the header): the larger is the maximum of the union.
+  if (second[16] > first[16]) first[16] = second[16];
+}
+
+/**
+ * For tests: the statistics of g[from, from + n) with the whole blocks computed as two `half` calls (lanes 0–3, then
+ * 4–7) merged, as runAll shares a large tensor; null where gradStatsKernel gives none.
+ */
+export function gradStatsByHalves(g: Float32Array, from: number, n: number): GradStats | null {
+  const k = gradStatsKernel(g) && kernel;
+  if (!k) return null;
+  const at = g.byteOffset + 4 * from,
+    end = at + 4 * (n & ~7),
+    out = new Float64Array(3);
+  k.half(at, end, k.states[0].byteOffset);
+  k.half(at + 16, end + 16, k.spare.byteOffset);
+  mergeHalves(k.states[0], k.spare);
+  finishAbsStats(k.states[0], g, from + (n & ~7), n & 7, out);
+  return { s: out[S], sq: out[SQ], mx: out[MX] };
 }
 
 /** For tests: the kernel's statistics of g[from, from + n), or null where gradStatsKernel gives none. */
