@@ -57,19 +57,13 @@ function reluModule(): Uint8Array<ArrayBuffer> {
 export type ReluMask = (out: number, x: number, z: number, bytes: number) => void;
 
 let kernel: ReluMask | null | undefined;
-let enabled = true;
-
-/** For tests: off (false), reluMaskKernel answers null and the generated step keeps its JavaScript loops. */
-export function useReluKernel(on: boolean): void {
-  enabled = on;
-}
 
 /**
  * The kernel for out = x & positiveMask(z) when all three arrays lie in the kernels' memory, else null (or where it
  * cannot be made): the caller then runs the JavaScript loop, with the same results.
  */
 export function reluMaskKernel(out: Float32Array, x: Float32Array, z: Float32Array): ReluMask | null {
-  if (!enabled || !inKernelMemory(out) || !inKernelMemory(x) || !inKernelMemory(z)) return null;
+  if (!inKernelMemory(out) || !inKernelMemory(x) || !inKernelMemory(z)) return null;
   if (kernel === undefined) {
     try {
       const m = kernelMemory();
