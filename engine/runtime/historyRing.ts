@@ -15,6 +15,7 @@ import {
   MAX_CHECKPOINTS,
   MAX_INTERVAL,
   MAX_REPLAY_MS,
+  MIN_LONG_RING,
   MIN_SPAN_MS,
   PAUSE_GAP_MS,
   TINY_STEP_WORK,
@@ -129,11 +130,14 @@ export class HistoryRing {
     // That second set is memory the history spends, so it comes out of the budget.
     const forCheckpoints = budgetBytes - trainer.keptBytes;
     this.capacity = Math.max(2, Math.min(MAX_CHECKPOINTS, Math.floor(forCheckpoints / this.stateBytes)));
-    // The minimum ring (this step's start and the previous one) is allocated now, before training begins, and the
-    // cost of fresh memory measured on it paces the growth that follows.
-    const began = performance.now();
-    this.ring.push(trainer.saveState(), trainer.saveState());
-    this.growth.lastMs = (performance.now() - began) / 2;
+    // The minimum ring is allocated now, before training begins, and the cost of fresh memory measured on it paces
+    // the growth that follows: this step's start and the previous one, and for a long step the one before too. Paced
+    // growth buys a long step's first new slot only after seconds (N5: ~3 s), and a ring of two reached back as little
+    // as one step: a pause at a step's start then could not Step Back ten events (N5's step has nine).
+    const minimum = Math.min(long ? MIN_LONG_RING : 2, this.capacity),
+      began = performance.now();
+    for (let k = 0; k < minimum; k++) this.ring.push(trainer.saveState());
+    this.growth.lastMs = (performance.now() - began) / minimum;
     this.count = 1;
     this.window.start = this.growth.seenAt = performance.now();
     this.steps = new StepRecord(trainer);

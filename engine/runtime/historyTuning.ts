@@ -51,6 +51,11 @@ export const PAUSE_GAP_MS = 1_000;
  * then a small share of the step. Only a copy that costs more than COST_CAP of the time spaces them wider.
  */
 export const MAX_REPLAY_MS = 40;
+/**
+ * Checkpoints a long step's ring (one at every step start, see MAX_REPLAY_MS) holds from the start, before paced
+ * growth (GROWTH_SHARE) adds more: Step Back then reaches at least the two whole steps before the current one.
+ */
+export const MIN_LONG_RING = 3;
 /** Share of training time checkpoints may take before spacing is doubled even past MAX_REPLAY_MS. */
 export const COST_CAP = 0.06;
 /** Flops below which a step counts as tiny: checkpoints are then spaced so copying stays cheap. */
