@@ -75,20 +75,3 @@ export function reluMaskKernel(out: Float32Array, x: Float32Array, z: Float32Arr
   }
   return kernel;
 }
-/** out[k] = x[k] & positiveMask(z[k]) for k < n by the kernel (the last n mod 4 in JavaScript); false: no kernel. */
-export function reluMask(out: Float32Array, x: Float32Array, z: Float32Array, n: number): boolean {
-  const k = reluMaskKernel(out, x, z);
-  if (!k) return false;
-  const whole = n & ~3;
-  k(out.byteOffset, x.byteOffset, z.byteOffset, 4 * whole);
-  if (whole < n) {
-    const o = new Int32Array(out.buffer, out.byteOffset, n),
-      xi = new Int32Array(x.buffer, x.byteOffset, n),
-      zi = new Int32Array(z.buffer, z.byteOffset, n);
-    for (let j = whole; j < n; j++) {
-      const v = zi[j];
-      o[j] = xi[j] & ~(((0x7f800000 - v) | (v - 1)) >> 31);
-    }
-  }
-  return true;
-}
