@@ -5,7 +5,15 @@
 import { deadFraction, isDyingLayer, layerGradNorms, vanishes } from '../engine/doctor/measures';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
 import type { ExceptionFilterId } from './protocol';
-import type { ExceptionHit } from './stopRules';
+
+/** An exception filter that fired: which, why, and the node to point at (-1: the statement `at`). */
+export interface ExceptionHit {
+  readonly filter: ExceptionFilterId;
+  readonly description: string;
+  readonly node: number;
+  /** For a hit on a statement that is not a layer (the loss, the optimizer): its 1-based line and what it is. */
+  readonly at?: { readonly line: number; readonly layerName: string };
+}
 
 /**
  * The exception filter that fires after event `ev` of trainer `t`, with its description and the node to point at, or

@@ -8,10 +8,14 @@ import { NotComputedError, type ExprScope } from '../engine/expr/values';
 import { deadFraction, isDyingLayer, vanishes } from '../engine/doctor/measures';
 import { VANISHING_FLOOR } from '../engine/doctor/thresholds';
 import type { Trainer, TrainerEvent } from '../engine/runtime/trainer';
-import { exceptionHitAfter, vanishesAt } from './exceptionHits';
+import { exceptionHitAfter, vanishesAt, type ExceptionHit } from './exceptionHits';
+import { parseHitCondition } from './hitCondition';
 import type { BreakpointSpec, ExceptionFilter, ExceptionFilterId } from './protocol';
 import { StepConstantScope, StepOnlyScope } from './stepConstant';
 import { falseUntil } from './stepRange';
+
+/** What checkExceptions answers (made in exceptionHits.ts), as the run loop and its messages read it. */
+export type { ExceptionHit };
 
 interface CompiledBreakpoint {
   readonly spec: BreakpointSpec;
@@ -39,46 +43,6 @@ export interface Verdict {
   readonly logs: readonly string[];
   /** Conditions that failed to evaluate, to report once. */
   readonly errors: readonly string[];
-}
-
-/** An exception filter that fired: which, why, and the node to point at (-1: the statement `at`). */
-export interface ExceptionHit {
-  readonly filter: ExceptionFilterId;
-  readonly description: string;
-  readonly node: number;
-  /** For a hit on a statement that is not a layer (the loss, the optimizer): its 1-based line and what it is. */
-  readonly at?: { readonly line: number; readonly layerName: string };
-}
-
-/**
- * Parses a hit condition: `N` (≥ N), `== N`, `> N`, `>= N`, `< N`, `<= N`, `% N` (N ≥ 1). Returns null if malformed;
- * `hitConditionProblem` says why. The adapter verifies with the same parser the worker applies.
- */
-export function parseHitCondition(text: string): ((count: number) => boolean) | null {
-  const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m || m[2].length > 15) return null;
-  const n = Number(m[2]);
-  switch (m[1]) {
-    case '==':
-      return (c) => c === n;
-    case '>':
-      return (c) => c > n;
-    case '<':
-      return (c) => c < n;
-    case '<=':
-      return (c) => c <= n;
-    case '%':
-      return n > 0 ? (c) => c % n === 0 : null;
-    default:
-      return (c) => c >= n;
-  }
-}
-
-/** Why a hit condition cannot be used, or undefined when `parseHitCondition` accepts it. */
-export function hitConditionProblem(text: string): string | undefined {
-  if (parseHitCondition(text)) return undefined;
-  if (/^\s*%\s*0+\s*$/.test(text)) return `'${text.trim()}' divides by zero: use % N with N ≥ 1`;
-  return `'${text.trim()}' is not one of N, == N, > N, >= N, < N, <= N, % N`;
 }
 
 /** The breakpoints and exception filters of one run. */

@@ -94,6 +94,40 @@ export function isInside(p: string, root: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** A refusal, in the readers' shape. */
+type Refusal = { readonly error: string };
+
+/**
+ * The root rules both readers of a data path apply (readInside; filesAsync.ts's locateDataFile), with their messages:
+ * the absolute path `relPath` (as written in the .nnet file `nnetFile`) leads to and the absolute root; `outside` when
+ * that path leaves the root (else null); `linksOutside`, for a real path that leaves the real root; `notFound`.
+ */
+export function pathInRoot(
+  nnetFile: string,
+  root: string,
+  relPath: string,
+): {
+  readonly target: string;
+  readonly rootAbs: string;
+  readonly outside: Refusal | null;
+  readonly linksOutside: Refusal;
+  readonly notFound: Refusal;
+} {
+  const dir = path.dirname(path.resolve(nnetFile));
+  const rootAbs = path.resolve(root);
+  const target = path.resolve(dir, relPath);
+  const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;
+  return {
+    target,
+    rootAbs,
+    outside: isInside(target, rootAbs)
+      ? null
+      : { error: `'${relPath}' is outside ${where}; data files must be inside it` },
+    linksOutside: { error: `'${relPath}' links to a file outside ${where}` },
+    notFound: { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` },
+  };
+}
+
 /**
  * A resolver for `parseNnet(text, { readFile })` that reads paths relative to the folder of `nnetFile` and refuses
  * any that leave `root` (default: that folder) or are larger than `maxBytes` (default MAX_CSV_BYTES). Never throws.
@@ -116,20 +150,16 @@ export function readInside<T extends object>(
   relPath: string,
   read: (real: string) => T | { readonly error: string },
 ): T | { readonly error: string } {
-  const dir = path.dirname(path.resolve(nnetFile));
-  const rootAbs = path.resolve(root);
-  const target = path.resolve(dir, relPath);
-  const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;
-  if (!isInside(target, rootAbs)) return { error: `'${relPath}' is outside ${where}; data files must be inside it` };
-  const notFound = { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` };
+  const p = pathInRoot(nnetFile, root, relPath);
+  if (p.outside) return p.outside;
   try {
     // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
-    const real = fs.realpathSync(target);
-    if (!isInside(real, fs.realpathSync(rootAbs))) return { error: `'${relPath}' links to a file outside ${where}` };
+    const real = fs.realpathSync(p.target);
+    if (!isInside(real, fs.realpathSync(p.rootAbs))) return p.linksOutside;
     const r = read(real);
-    return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? notFound : r;
+    return 'error' in r && r.error.startsWith(`cannot read '${relPath}': file not found`) ? p.notFound : r;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? notFound : { error: `cannot read '${relPath}': ${code ?? String(e)}` };
+    return code === 'ENOENT' ? p.notFound : { error: `cannot read '${relPath}': ${code ?? String(e)}` };
   }
 }

@@ -1,9 +1,10 @@
-// Reading the CSV a .nnet file names without blocking the thread: the editor's counterpart of files.ts (same root
-// rules, same messages), in steps so a caller can check a file's stamp (mtime and size) before reading it again.
+// Reading the CSV a .nnet file names without blocking the thread: the editor's counterpart of files.ts (its root
+// rules and messages, pathInRoot), in steps so a caller can check a file's stamp (mtime and size) before reading it
+// again.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInside, kindOf, MAX_CSV_BYTES, readErrorMessage } from './files';
+import { isInside, kindOf, MAX_CSV_BYTES, pathInRoot, readErrorMessage } from './files';
 
 /** What says a file changed: its modification time and size. */
 export interface FileStamp {
@@ -24,22 +25,18 @@ export async function locateDataFile(
   root: string = path.dirname(nnetFile),
   maxBytes = MAX_CSV_BYTES,
 ): Promise<DataFileLocation> {
-  const dir = path.dirname(path.resolve(nnetFile));
-  const rootAbs = path.resolve(root);
-  const target = path.resolve(dir, relPath);
-  const where = rootAbs === dir ? "the .nnet file's folder" : `the workspace folder ${rootAbs}`;
-  if (!isInside(target, rootAbs)) return { error: `'${relPath}' is outside ${where}; data files must be inside it` };
-  const notFound = { error: `file not found: '${relPath}' (looked in ${path.dirname(target)})` };
+  const p = pathInRoot(nnetFile, root, relPath);
+  if (p.outside) return p.outside;
   try {
     // Resolve symlinks on both sides, so a link inside the folder cannot point outside it.
-    const [real, realRoot] = await Promise.all([fs.promises.realpath(target), fs.promises.realpath(rootAbs)]);
-    if (!isInside(real, realRoot)) return { error: `'${relPath}' links to a file outside ${where}` };
+    const [real, realRoot] = await Promise.all([fs.promises.realpath(p.target), fs.promises.realpath(p.rootAbs)]);
+    if (!isInside(real, realRoot)) return p.linksOutside;
     const st = await fs.promises.stat(real);
     if (!st.isFile()) return { error: `'${relPath}' is not a file: it is ${kindOf(st)}` };
     if (st.size > maxBytes) return { error: tooBig(relPath, st.size, maxBytes) };
     return { real, stamp: { mtimeMs: st.mtimeMs, size: st.size } };
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? notFound : { error: readErrorMessage(e, relPath) };
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? p.notFound : { error: readErrorMessage(e, relPath) };
   }
 }
 

@@ -10,7 +10,7 @@ import type { RuleId } from './types';
 
 export { anchorPosition, AT_CLIP, AT_NONE, AT_UPDATE, DoctorObserver };
 export type { HitListener };
-export type { DoctorOptions } from './observer';
+export type { DoctorOptions } from './types';
 
 /** Watches one trainer's run and says what went wrong and where. */
 export class Doctor extends DoctorObserver {

@@ -81,6 +81,30 @@ export function matrixRanges(t: Trainer, nodes: readonly number[]): Int32Array {
 }
 
 /**
+ * What a doctor measures the updates with (DoctorObserver's fields of the same names): when a rule asked
+ * (needsUpdateStats), a copy of the parameters before the update and the stats of every weight matrix, else null;
+ * and where those matrices sit in the parameters (matrixRanges).
+ */
+export function updateMeasures(
+  t: Trainer,
+  asked: boolean,
+): { previous: Float32Array | null; stats: UpdateStats | null; ranges: Int32Array } {
+  const matrices = t.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
+  return {
+    previous: asked ? new Float32Array(t.model.params.length) : null,
+    stats: asked
+      ? {
+          consecutive: false,
+          nodes: matrices,
+          ratio: new Float64Array(matrices.length),
+          unchanged: new Uint8Array(matrices.length),
+        }
+      : null,
+    ranges: matrixRanges(t, matrices),
+  };
+}
+
+/**
  * Copies the entries of `src` within `ranges` (matrixRanges) into `dst`: the weights measureUpdate compares, before
  * a measured update. A short range element by element: TypedArray.prototype.set costs a tiny network's measured step
  * more than its weights; a long one by set, at memcpy's speed.

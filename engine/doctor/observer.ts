@@ -12,28 +12,14 @@ import {
   type SeriesHook,
   type UpdateHook,
 } from './hooks';
-import { copyRanges, hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
+import { copyRanges, measureUpdate, updateMeasures } from './measures';
 import { RULES } from './rules';
+import { nonFiniteHit } from './rules/nonFinite';
 import { StepSeries } from './series';
 import { Tallies } from './tallies';
 import { unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Anchor, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
-
-/** What a Doctor is made with. */
-export interface DoctorOptions {
-  readonly thresholds?: Partial<DoctorThresholds>;
-  readonly rules?: readonly Rule[];
-  readonly source?: string;
-  readonly onHit?: HitListener;
-  /**
-   * Whether the series rules look at the recorded steps in batches (see setDeferred); by default when nobody
-   * listens to the hits as they happen (no onHit).
-   */
-  readonly deferred?: boolean;
-  /** Steps recorded before a deferred batch is looked at (the series' capacity). */
-  readonly batchSteps?: number;
-}
+import type { Anchor, DoctorOptions, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
 
 /**
  * Watches one trainer's run event by event and says what went wrong and where; Doctor (doctor.ts) adds the steps
@@ -158,18 +144,11 @@ export class DoctorObserver {
     const withPending = options.onHit ? rules.filter((r) => r.pending) : [];
     this.pendingIds = withPending.map((r) => r.id);
     this.pendingFns = withPending.map((r) => r.pending!);
-    const matrices = trainer.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
-    const asked = rules.some((r) => r.needsUpdateStats);
-    this.previous = asked ? new Float32Array(trainer.model.params.length) : null;
-    this.stats = asked
-      ? {
-          consecutive: false,
-          nodes: matrices,
-          ratio: new Float64Array(matrices.length),
-          unchanged: new Uint8Array(matrices.length),
-        }
-      : null;
-    this.ranges = matrixRanges(trainer, matrices);
+    const asked = rules.some((r) => r.needsUpdateStats),
+      measures = updateMeasures(trainer, asked);
+    this.previous = measures.previous;
+    this.stats = measures.stats;
+    this.ranges = measures.ranges;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
     this.refresh();
     this.epochs = trainer.epochs.length;
@@ -381,17 +360,7 @@ export class DoctorObserver {
     this.flush();
     const rule = this.rules.find((r) => r.id === 'nan') ?? { id: 'nan' as const };
     this.at = AT_NONE;
-    this.record(rule, {
-      anchor: {
-        kind: 'layer',
-        node: Math.max(0, Math.min(origin?.node ?? e.layer, this.trainer.model.nodes.length - 1)),
-      },
-      step: e.step,
-      measured: NaN,
-      threshold: 0,
-      excess: 1,
-      message: () => (origin ? `non-finite value: ${origin.text} (${e.message})` : `non-finite value: ${e.message}`),
-    });
+    this.record(rule, nonFiniteHit(e, this.trainer.model.nodes.length, origin));
   }
 
   /** The findings so far, in source order; ends partial windows once. */

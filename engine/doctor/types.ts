@@ -1,7 +1,9 @@
-// The training doctor's vocabulary: a rule, the hits it reports while a run goes on, and the findings a run ends with.
+// The training doctor's vocabulary: a rule, the hits it reports while a run goes on, the findings a run ends with, and
+// what a doctor is made with.
 
 import type { NetworkSpec } from '../language/spec';
 import type { Trainer } from '../runtime/trainer';
+import type { HitListener } from './hooks';
 import type { StepSeries } from './series';
 import type { DoctorThresholds } from './thresholds';
 
@@ -163,4 +165,19 @@ export interface Rule {
   pending?(): Hit | null | false;
   /** At the end of the run (or when it stopped): flush partial windows. */
   finish?(ctx: RuleContext): void;
+}
+
+/** What a Doctor is made with. */
+export interface DoctorOptions {
+  readonly thresholds?: Partial<DoctorThresholds>;
+  readonly rules?: readonly Rule[];
+  readonly source?: string;
+  readonly onHit?: HitListener;
+  /**
+   * Whether the series rules look at the recorded steps in batches (see setDeferred); by default when nobody
+   * listens to the hits as they happen (no onHit).
+   */
+  readonly deferred?: boolean;
+  /** Steps recorded before a deferred batch is looked at (the series' capacity). */
+  readonly batchSteps?: number;
 }

@@ -2,7 +2,7 @@
 // (dW += δᵀ·x), input gradient (dx += δ·W) and bias gradient (db += Σ δ) kernels on register blocks, four float32
 // lanes at a time.
 
-import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
+import { Body, I32, name, section, sharedMemoryImport, uleb, V128, vec } from './wasmEncoder';
 
 /**
  * Rows (C, padded) of at most this many floats take the forward kernel with 2 × 4 blocks (`fwds`): their products are
@@ -250,8 +250,11 @@ function biasGradientBody(): Body {
 /** Floats an operand may have on the SIMD path (2^26, 256 MB); the memory holds up to four times that (1 GB). */
 export const MAX_FLOATS = 67108864;
 
-/** Pages (64 KiB) a shared memory may grow to: the 2^28 floats that `reserve` allows. */
-const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
+/**
+ * Pages (64 KiB) the kernels' shared memory may grow to: the 2^28 floats that `reserve` allows. kernelMemory.ts makes
+ * it so, and every module that imports it (wasmEncoder.ts's sharedMemoryImport) declares the same.
+ */
+export const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
 
 /** Block shapes of the kernels (samples × outputs; fwds: 2 × 4); all divide 4, the padding unit. */
 export const SIMD_BLOCKS = { forward: [4, 2], weightGradient: [4, 2], inputGradient: [2, 4] } as const;
@@ -282,9 +285,7 @@ export function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, vec([fnType(7), fnType(6), fnType(4)])),
-    ...(shared
-      ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
-      : []),
+    ...(shared ? sharedMemoryImport(SHARED_PAGES) : []),
     ...section(3, vec([[0], [0], [1], [2], [0], [0]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(

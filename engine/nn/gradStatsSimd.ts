@@ -14,10 +14,10 @@
 // lanes 0–3 (the first four floats of every block) or, given addresses 16 bytes on, lanes 4–7, each lane the same
 // adds in the same order as `stats`, so its two halves merged are `stats`'s lane state bit for bit.
 
-import { MAX_FLOATS } from './denseSimdModule';
+import { SHARED_PAGES } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
 import { finishAbsStats, MX, S, SQ, STATE_LENGTH } from './laneSums';
-import { Body, I32, V128, name, section, uleb, vec } from './wasmEncoder';
+import { Body, I32, V128, name, section, sharedMemoryImport, uleb, vec } from './wasmEncoder';
 
 const F32X4_ABS = 0xe0,
   F32X4_PMAX = 0xeb,
@@ -98,11 +98,10 @@ function statsBody(half: boolean): Body {
 
 /** The module over the kernels' shared memory (imported as env.memory, as sgdSimd.ts's in-place module). */
 function statsModule(): Uint8Array<ArrayBuffer> {
-  const pages = (4 * MAX_FLOATS * 4) / 65536;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(pages)]])),
+    ...sharedMemoryImport(SHARED_PAGES),
     ...section(3, vec([[0], [0]])),
     ...section(
       7,

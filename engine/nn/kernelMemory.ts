@@ -11,7 +11,7 @@
 // caller keeps its own buffer: the kernels then copy operands as before, with the same results.
 
 import { simdInstance, type SimdKernels } from './denseSimd';
-import { MAX_FLOATS, simdModule } from './denseSimdModule';
+import { MAX_FLOATS, SHARED_PAGES, simdModule } from './denseSimdModule';
 import { reserveHeap } from './wasmHeap';
 
 /** The shared memory, its module (for the helper's instance) and this thread's unsplit kernels over it. */
@@ -37,7 +37,7 @@ export function kernelMemory(): KernelMemory | null {
   if (shared !== undefined) return shared;
   try {
     if (typeof SharedArrayBuffer !== 'function') throw new Error('no SharedArrayBuffer');
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: (4 * MAX_FLOATS * 4) / 65536, shared: true });
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_PAGES, shared: true });
     const module = new WebAssembly.Module(simdModule(true));
     const kernels = simdInstance(module, memory);
     shared = { memory, module, kernels };

@@ -6,8 +6,8 @@
 // value is the loop's bit for bit (z itself for 0 < z ≤ +∞, else +0; the δ: x where z > 0, else +0).
 
 import { inKernelMemory, kernelMemory } from './kernelMemory';
-import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
-import { MAX_FLOATS } from './denseSimdModule';
+import { Body, I32, name, section, sharedMemoryImport, V128, vec } from './wasmEncoder';
+import { SHARED_PAGES } from './denseSimdModule';
 
 const I32X4_SPLAT = 0x11,
   I32X4_SUB = 0xb1,
@@ -42,11 +42,10 @@ function maskBody(): Body {
 
 /** The module over the kernels' shared memory (imported as env.memory, as gradStatsSimd.ts's). */
 function reluModule(): Uint8Array<ArrayBuffer> {
-  const pages = (4 * MAX_FLOATS * 4) / 65536;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 4, I32, I32, I32, I32, 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(pages)]])),
+    ...sharedMemoryImport(SHARED_PAGES),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('mask'), 0, 0]])),
     ...section(10, vec([maskBody().encode()])),
@@ -75,22 +74,4 @@ export function reluMaskKernel(out: Float32Array, x: Float32Array, z: Float32Arr
     }
   }
   return kernel;
-}
-
-/** out[k] = x[k] & positiveMask(z[k]) for k < n by the kernel (the last n mod 4 in JavaScript); false: no kernel. */
-export function reluMask(out: Float32Array, x: Float32Array, z: Float32Array, n: number): boolean {
-  const k = reluMaskKernel(out, x, z);
-  if (!k) return false;
-  const whole = n & ~3;
-  k(out.byteOffset, x.byteOffset, z.byteOffset, 4 * whole);
-  if (whole < n) {
-    const o = new Int32Array(out.buffer, out.byteOffset, n),
-      xi = new Int32Array(x.buffer, x.byteOffset, n),
-      zi = new Int32Array(z.buffer, z.byteOffset, n);
-    for (let j = whole; j < n; j++) {
-      const v = zi[j];
-      o[j] = xi[j] & ~(((0x7f800000 - v) | (v - 1)) >> 31);
-    }
-  }
-  return true;
 }

@@ -10,9 +10,9 @@
 // the float64 difference of the two float32 values, rounded once. Only a NaN's payload may differ, as anywhere.
 
 import { simdKernelsAvailable } from './denseSimd';
-import { MAX_FLOATS } from './denseSimdModule';
+import { SHARED_PAGES } from './denseSimdModule';
 import { inKernelMemory, kernelMemory } from './kernelMemory';
-import { Body, I32, name, section, uleb, V128, vec } from './wasmEncoder';
+import { Body, I32, name, section, sharedMemoryImport, uleb, V128, vec } from './wasmEncoder';
 import { heapView, reserveHeap, type WasmHeap } from './wasmHeap';
 
 const F64 = 0x7c;
@@ -74,9 +74,7 @@ function sgdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 6, I32, I32, I32, I32, F64, F64, 0]])),
-    ...(shared
-      ? section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]]))
-      : []),
+    ...(shared ? sharedMemoryImport(SHARED_PAGES) : []),
     ...section(3, vec([[0]])),
     ...(shared ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(
@@ -136,9 +134,6 @@ export function sgdInPlaceKernel(): { module: WebAssembly.Module; sgd: SgdInPlac
   }
   return inPlaceKernel;
 }
-
-/** Pages (64 KiB) the shared memory may grow to, as it was made (kernelMemory.ts). */
-const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
 
 let inPlaceUpdates = 0;
 /** Updates made in place in the kernels' memory since the process started (for tests: proof that the path ran). */

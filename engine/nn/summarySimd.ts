@@ -13,10 +13,10 @@
 // (kernelMemory.ts): a second instance of the extremes kernel over that memory reads them in place, with no copy.
 
 import { simdKernelsAvailable } from './denseSimd';
-import { MAX_FLOATS } from './denseSimdModule';
+import { SHARED_PAGES } from './denseSimdModule';
 import { allocateKernelFloats, inKernelMemory, kernelMemory } from './kernelMemory';
 import { laneTree } from './laneSums';
-import { Body, I32, V128, name, section, uleb, vec } from './wasmEncoder';
+import { Body, I32, V128, name, section, sharedMemoryImport, uleb, vec } from './wasmEncoder';
 
 const F32X4_NE = 0x42,
   V128_OR = 0x50,
@@ -150,15 +150,12 @@ function extremesBody(ranged = false): Body {
   return f;
 }
 
-/** Pages the kernels' shared memory may grow to (denseSimdModule.ts declares the same): its import must allow them. */
-const SHARED_PAGES = (4 * MAX_FLOATS * 4) / 65536;
-
 /** The extremes kernel alone over an imported shared memory (the dense kernels'): `extremes(from, end, state)`. */
 function inPlaceModule(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(SHARED_PAGES)]])),
+    ...sharedMemoryImport(SHARED_PAGES),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('extremes'), 0, 0]])),
     ...section(10, vec([extremesBody(true).encode()])),

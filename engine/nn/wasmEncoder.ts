@@ -1,5 +1,5 @@
 // A small WebAssembly encoder, just enough for the engine's kernels (denseSimdModule.ts, tanhSimd.ts, sgdSimd.ts,
-// gradStatsSimd.ts): function bodies and the pieces a module's sections are made of.
+// gradStatsSimd.ts, summarySimd.ts, reluSimd.ts): function bodies and the pieces a module's sections are made of.
 
 /** Value types. */
 export const I32 = 0x7f,
@@ -25,6 +25,16 @@ export const vec = (items: number[][]): number[] => [...uleb(items.length), ...i
 
 /** A name (ASCII), led by its length. */
 export const name = (str: string): number[] => [...uleb(str.length), ...Array.from(str, (ch) => ch.charCodeAt(0))];
+
+/**
+ * The import section of a module that computes in the kernels' shared memory (kernelMemory.ts) instead of its own:
+ * env.memory, shared, at least one page and at most `maxPages` (64 KiB each; an import whose maximum is below the
+ * memory's own does not link, so every kernel declares denseSimdModule.ts's SHARED_PAGES).
+ */
+export function sharedMemoryImport(maxPages: number): number[] {
+  // Import kind 2 (a memory); limits flag 0x03: shared, with a maximum.
+  return section(2, vec([[...name('env'), ...name('memory'), 2, 0x03, ...uleb(1), ...uleb(maxPages)]]));
+}
 
 function sleb(n: number): number[] {
   const out: number[] = [];

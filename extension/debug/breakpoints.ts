@@ -9,7 +9,7 @@ import { compile } from '../../engine/expr/evaluate';
 import type { NetworkSpec } from '../../engine/language/spec';
 import { flattenLayers } from '../../engine/nn/model';
 import type { BreakpointSpec } from '../../debugger/protocol';
-import { hitConditionProblem } from '../../debugger/stopRules';
+import { hitConditionProblem } from '../../debugger/hitCondition';
 
 /** Where a requested breakpoint ended up. Lines are 1-based. */
 export interface ResolvedBreakpoint {
