@@ -122,7 +122,7 @@ const PINNED: Record<string, readonly string[]> = {
   'zero-init.nnet': [
     'all-zero 7:3 h1 steps 0-0 x1 at 0 measured 0.00000 threshold 0',
     'symmetric-units 7:3 h1 steps 0-1199 x2 at 0,1199 measured 4.00000 threshold 2',
-    'vanishing 7:3 h1 steps 669-1199 x4 at 669,974,1178,1199 measured 0.000220580 threshold 0.001',
+    'vanishing 7:3 h1 steps 669-1199 x4 at 669,974,1178,1199 measured 0.000220581 threshold 0.001',
     'vanishing 8:3 out steps 0-0 x1 at 0 measured 0.00000 threshold 1e-7',
     'loss-not-decreasing 9:1 - steps 19-169 x15 at 19,29,39,49,59 measured 0.997835 threshold 0.99',
     'update-ratio 16:3 - steps 0-0 x1 at 0 measured 0.00000 threshold 0.0001',

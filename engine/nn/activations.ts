@@ -1,5 +1,6 @@
 // Activation functions as forward/backward pairs over [B, C] buffers: a = φ(z) and dz = da ⊙ φ′(z).
 
+import { tanh32Into } from './tanh32';
 import type { FloatArray } from './tensor';
 
 /** Activations the engine knows. gelu is the exact form x·Φ(x) with Φ the normal CDF (erf), as PyTorch's default. */
@@ -56,6 +57,9 @@ export function activationForward(
       for (let i = 0; i < n; i++) a[i] = sigmoid(z[i]);
       return;
     case 'tanh':
+      // A float32 layer's tanh is tanh32.ts's float32 function (the generated step and its kernel compute the same
+      // bits); float64 (gradient checks) keeps Math.tanh.
+      if (a instanceof Float32Array && z instanceof Float32Array) return tanh32Into(a, z, n);
       for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
       return;
     case 'gelu':

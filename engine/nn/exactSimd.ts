@@ -109,18 +109,20 @@ export class ExactKernels {
    */
   valuesSimd(out: Float32Array, z: Float32Array, n: number): boolean {
     const k = this.instance();
-    const n2 = (n + 1) & ~1,
-      outAt = n2,
-      failAt = 2 * n2;
-    if (!k || !reserve(k, failAt + n2 / 2)) return false;
+    // Whole blocks of four floats (an even count of pairs): tanhSimd.ts's kernel takes four at a time.
+    const n4 = (n + 3) & ~3,
+      outAt = n4,
+      failAt = 2 * n4;
+    if (!k || !reserve(k, failAt + n4 / 2)) return false;
     const heap = k.heap;
     heap.set(prefix(z, n), 0);
-    if (n2 > n) heap[n] = 0; // the odd length's partner: stale garbage there could only cost a recomputation
-    const failed = k.value(outAt * 4, 0, n2 / 2, failAt * 4);
+    if (n4 > n) heap.fill(0, n, n4); // the last block's padding: stale garbage there could only cost a recomputation
+    const failed = k.value(outAt * 4, 0, n4 / 2, failAt * 4);
     out.set(heapView(k, outAt, n), 0);
     const scalar = this.act.scalar;
     for (let j = 0; j < failed; j++) {
       const p = 2 * k.ints[failAt + j];
+      if (p >= n) continue; // (the padding's pair)
       out[p] = scalar(z[p]);
       if (p + 1 < n) out[p + 1] = scalar(z[p + 1]);
     }

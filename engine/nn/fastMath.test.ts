@@ -1,11 +1,11 @@
-// tanh32 and sigmoid32 against the expressions a float32 layer stores, Math.fround(Math.tanh(x)) and
-// Math.fround(sigmoid(x)): equal bit for bit (−0 included) on millions of float32 inputs spread over every binade
-// both signs, on the edges of the fitted ranges, and on the special values.
+// sigmoid32 against the expression a float32 layer stores, Math.fround(sigmoid(x)): equal bit for bit (−0 included) on
+// millions of float32 inputs spread over every binade, both signs, on the edges of the fitted range, and on the
+// special values. (tanh32 has its own file: tanh32.test.ts.)
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sigmoid } from './activations';
-import { sigmoid32, tanh32 } from './fastMath';
+import { sigmoid32 } from './fastMath';
 
 const f32 = new Float32Array(1),
   bits = new Uint32Array(f32.buffer);
@@ -39,13 +39,6 @@ function mismatches(fast: (x: number) => number, ref: (x: number) => number): st
   return bad;
 }
 
-test('tanh32(x) is Math.fround(Math.tanh(x)) for every float32 tried (~20 million, both signs, all binades)', () => {
-  assert.deepEqual(
-    mismatches(tanh32, (x) => Math.fround(Math.tanh(x))),
-    [],
-  );
-});
-
 test('sigmoid32(x) is Math.fround(sigmoid(x)) for every float32 tried', () => {
   assert.deepEqual(
     mismatches(sigmoid32, (x) => Math.fround(sigmoid(x))),
@@ -54,10 +47,8 @@ test('sigmoid32(x) is Math.fround(sigmoid(x)) for every float32 tried', () => {
 });
 
 test('signed zeros and non-finite inputs come out as the reference gives them', () => {
-  assert.ok(Object.is(tanh32(-0), -0) && Object.is(tanh32(0), 0));
   assert.equal(sigmoid32(-0), 0.5);
-  assert.ok(Number.isNaN(tanh32(NaN)) && Number.isNaN(sigmoid32(NaN)));
-  assert.equal(tanh32(-Infinity), -1);
+  assert.ok(Number.isNaN(sigmoid32(NaN)));
   assert.equal(sigmoid32(-Infinity), 0);
   assert.equal(sigmoid32(Infinity), 1);
 });

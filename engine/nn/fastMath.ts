@@ -1,16 +1,15 @@
-// tanh and the logistic sigmoid as a float32 layer stores them, Math.fround(Math.tanh(x)) and Math.fround(sigmoid(x)),
-// with a shorter chain of operations than the libm calls behind Math.tanh and Math.exp (~25–40 % less time per value
-// measured in a loop, more inside a generated step where several run side by side): the generated training steps
-// (fastStep.ts) call them for every activation of a tanh or sigmoid layer.
+// The logistic sigmoid as a float32 layer stores it, Math.fround(sigmoid(x)), with a shorter chain of operations than
+// the libm call behind Math.exp (~25–40 % less time per value measured in a loop, more inside a generated step where
+// several run side by side): the generated training steps (fastStep.ts) call it for every activation of a sigmoid
+// layer. (tanh of a float32 layer is tanh32.ts's, float32 arithmetic that every path computes alike.)
 //
-// Why the results are the same bits: each function computes its value t in float64 with a relative error below
-// 1e-13 (a table of 2^(j/256) and a degree-4 polynomial for e^r, or a short odd series for small |x|), then checks
-// that every number within a relative 2^-36 of t rounds to the same float32. Math.tanh and Math.exp are within a few
-// float64 ulps (~1e-15) of the true value, far inside that window, so the float32 they round to is the one t rounds
-// to. When the window straddles a rounding boundary (a few calls in 10,000) or x is outside the fitted range (NaN,
-// ±∞, large |x|), the function returns the reference expression itself. fastMath.test.ts compares both on ~20 million float32
-// inputs; once, every float32 of the fast ranges was compared (|x| ≤ 19 for tanh, ≤ 30 for sigmoid, both signs:
-// 2.2 billion inputs each, Node 20): no difference.
+// Why the results are the same bits: sigmoid32 computes its value t in float64 with a relative error below 1e-13 (a
+// table of 2^(j/256) and a degree-4 polynomial for e^r), then checks that every number within a relative 2^-36 of t
+// rounds to the same float32. Math.exp is within a few float64 ulps (~1e-15) of the true value, far inside that
+// window, so the float32 the reference rounds to is the one t rounds to. When the window straddles a rounding
+// boundary (a few calls in 10,000) or x is outside the fitted range (NaN, ±∞, large |x|), the function returns the
+// reference expression itself. fastMath.test.ts compares both on ~20 million float32 inputs; once, every float32 of
+// the fast range was compared (|x| ≤ 30, both signs: 2.2 billion inputs, Node 20): no difference.
 
 import { sigmoid } from './activations';
 
@@ -28,7 +27,7 @@ const FRACTION = Float64Array.from({ length: 256 }, (_, j) => Math.pow(2, j / 25
 const WHOLE = Float64Array.from({ length: 128 }, (_, m) => Math.pow(2, m - 64));
 
 /**
- * e^y for |y| ≤ 39 (the callers' ranges), relative error ~3e-16: y = n·ln2/256 + r with |r| ≤ ln2/512, e^y =
+ * e^y for |y| ≤ 39 (the caller's range), relative error ~3e-16: y = n·ln2/256 + r with |r| ≤ ln2/512, e^y =
  * 2^(n/256)·e^r. The polynomial is short and evaluated in two halves (Estrin), so that the chain of dependent
  * operations stays short: in a generated step many of these run side by side.
  */
@@ -44,25 +43,6 @@ function expNear(y: number): number {
   return s + s * p;
 }
 
-/** Math.fround(Math.tanh(x)), bit for bit. */
-export function tanh32(x: number): number {
-  let t: number;
-  if (x > 0.05 || x < -0.05) {
-    if (!(x <= 19 && x >= -19)) return fr(Math.tanh(x));
-    // 1 − 2/(e^{2x} + 1), one formula for both signs (no branch to mispredict): for |x| ≥ 0.05 the subtraction
-    // loses at most a factor 21 of the accuracy of e^{2x}.
-    t = 1 - 2 / (expNear(2 * x) + 1);
-  } else {
-    if (x === 0) return x; // ±0 as Math.tanh gives it
-    // tanh x = x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − …; the next term is below 1e-15 of x for |x| ≤ 0.05.
-    // (NaN lands here too, and leaves by the check below.)
-    const x2 = x * x;
-    t = x + x * x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835))));
-  }
-  const lo = fr(t - t * WINDOW);
-  return lo === fr(t + t * WINDOW) ? lo : fr(Math.tanh(x));
-}
-
 /** The logistic sigmoid as engine/nn/activations.ts computes it, rounded to float32: Math.fround(sigmoid(x)). */
 export function sigmoid32(x: number): number {
   if (!(x <= 30 && x >= -30)) return fr(sigmoid(x));
@@ -70,11 +50,6 @@ export function sigmoid32(x: number): number {
   const t = 1 / (1 + expNear(-x));
   const lo = fr(t - t * WINDOW);
   return lo === fr(t + t * WINDOW) ? lo : fr(sigmoid(x));
-}
-
-/** out[k] = tanh32(z[k]) for k < n: one call per layer, so that tanh32 is inlined into this loop. */
-export function tanh32Into(out: Float32Array, z: Float32Array, n: number): void {
-  for (let k = 0; k < n; k++) out[k] = tanh32(z[k]);
 }
 
 /** out[k] = sigmoid32(z[k]) for k < n. */

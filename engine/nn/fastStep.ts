@@ -6,10 +6,10 @@
 // The same numbers, bit for bit, in the same buffers as the events one at a time (fastStep.test.ts checks every
 // example and the benchmark's shapes): every product is formed in the order of dense.ts's kernels — small layers'
 // sums in float64 from +0, rounded once when stored, layers that dense.ts sends to its float32 lanes are handed to
-// those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, and tanh
-// and sigmoid come from fastMath.ts, which returns exactly what the float32 store of Math.tanh/sigmoid would hold
-// (tanh and sigmoid layers of 32 values or more, and their δ, from the WebAssembly kernels of tanhSimd.ts and
-// sigmoidSimd.ts, with the same guarantee).
+// those very kernels —, the activations, losses and δ are the expressions of activations.ts and losses.ts, tanh is
+// tanh32.ts's float32 function (as activations.ts's for a float32 layer), and sigmoid comes from fastMath.ts, which
+// returns exactly what the float32 store of sigmoid would hold (tanh and sigmoid layers of 32 values or more, and
+// their δ, from the WebAssembly kernels of tanhSimd.ts and sigmoidSimd.ts, with the same bits).
 //
 // Why `new Function` is safe here: the generated text is built only from numbers (sizes, offsets, a leaky_relu
 // slope printed by String(number)) and fixed templates in this file, never from a name or any other user string.

@@ -1,55 +1,121 @@
-// tanh over a float32 array in WebAssembly SIMD, two float64 lanes at a time, with the guarantee of fastMath.ts:
-// every value stored is Math.fround(Math.tanh(x)) bit for bit; and the δ of a tanh layer (tanhDeltaArray). A tanh
-// layer of N2 (32 × 16 values) took ~4.2 µs per call in tanh32Into's JavaScript loop, about half of the generated
-// step's own time (issue 18).
-//
-// Why the results are the same bits: per value, t = 1 − 2/(e^{2x} + 1) with e^{2x} = 2^n·e^r (n = round(2x/ln 2),
-// |r| ≤ ln 2/2, e^r by its Taylor series to r¹¹: relative error below 1e-14), or for |x| ≤ 0.05 the odd series of
-// fastMath.ts; t is then within a relative 1.2e-13 of tanh x (the subtraction loses at most a factor 10 at
-// |x| = 0.05). As in fastMath.ts, a value is stored only when t·(1 − 2^-36) and t·(1 + 2^-36) round to the same
-// float32: Math.tanh (within a few float64 ulps of tanh x) lies between them, so its float32 is that one too. The
-// pairs where they differ (a few in 10,000) and NaN are listed, and tanh32 computes them again. 2x is clamped to
-// ±38 (tanh 19 rounds to ±1 in float32, as does tanh of every |x| above 9.02); ±0 passes through unchanged.
-// tanhSimd.test.ts compares the kernel with the reference on ~20 million float32 inputs; once, every float32 was
-// compared (all 2^32 bit patterns, Node 20.20): no difference.
+// tanh over a float32 array in WebAssembly SIMD, four float32 lanes at a time: tanh32.ts's rational function, the
+// same float32 operations in the same order as its JavaScript, so every value stored is tanh32(x) bit for bit; and
+// the δ of a tanh layer (tanhDeltaArray). N2's two tanh layers (32 × 16 values each) spent ~26 % of its step in the
+// float64 kernel that reproduced Math.fround(Math.tanh(x)) (e^{2x} to 1e-14, a rounding check per value); this one
+// does ~26 float32 operations per four values (issue 18). tanhSimd.test.ts compares it with tanh32 on ~20 million
+// float32 inputs.
 
 import { ExactKernels } from './exactSimd';
-import { tanh32, tanh32Into } from './fastMath';
-import { deltaBody, exactValueBody, OP, type Exprs } from './simdExpr';
-import { V128 } from './wasmEncoder';
+import { deltaBody } from './simdExpr';
+import { TANH32, tanh32, tanh32Into } from './tanh32';
+import { Body, I32, V128 } from './wasmEncoder';
 
-/** t = tanh of the lanes of xv (see the header): 1 − 2/(e^{2x} + 1), or the odd series for |x| ≤ 0.05. */
-function tanhOf(e: Exprs, xv: number, t: number): void {
-  const f = e.f;
-  const L = (l: number) => e.L(l),
-    K = (v: number) => e.K(v);
-  const [y, ey, s, big] = f.locals(V128, 4);
-  // y = 2x clamped to ±38 (pmin/pmax return a NaN x as it is).
-  e.set(y, () => (e.add(L(xv), L(xv))(), K(38)(), f.simd(OP.pmin), K(-38)(), f.simd(OP.pmax)));
-  e.exp(y, ey);
-  e.set(t, e.sub(K(1), e.div(K(2), e.add(L(ey), K(1)))));
-  // |x| ≤ 0.05 (and NaN), rare in a trained layer, so behind a branch: x + x³·(−1/3 + x²·(2/15 + x²·(−17/315 +
-  // x²·62/2835))), fastMath.ts's series; ±0 as it came.
-  e.set(big, () => (f.get(xv).simd(OP.abs), K(0.05)(), f.simd(OP.gt)));
-  f.get(big).simd(OP.i64AllTrue).op(0x45 /* i32.eqz */, 0x04, 0x40 /* if */);
-  {
-    e.set(s, e.mul(L(xv), L(xv)));
-    const series = e.add(
-      L(xv),
-      e.mul(
-        e.mul(L(xv), L(s)),
-        e.add(K(-1 / 3), e.mul(L(s), e.add(K(2 / 15), e.mul(L(s), e.add(K(-17 / 315), e.mul(L(s), K(62 / 2835))))))),
-      ),
-    );
-    const zero = () => (f.get(xv), K(0)(), f.simd(OP.eq));
-    e.set(t, e.select(L(xv), e.select(L(t), series, L(big)), zero));
+/** f32x4 and v128 opcodes (after the 0xfd prefix). */
+const F4 = {
+  const: 0x0c,
+  lt: 0x43,
+  bitselect: 0x52,
+  abs: 0xe0,
+  add: 0xe4,
+  mul: 0xe6,
+  div: 0xe7,
+  pmin: 0xea,
+  pmax: 0xeb,
+};
+
+/**
+ * The kernel `value(out, x, pairs, fails) → 0` (byte addresses, `pairs` even): out = tanh32(x) over the floats at x,
+ * four at a time (see tanh32.ts for the order of the operations). Nothing is ever recomputed: it returns 0 failures.
+ */
+function valueBody(): Body {
+  const f = new Body(4);
+  const out = 0,
+    x = 1,
+    pairs = 2;
+  const [i, end] = f.locals(I32, 2);
+  const [xv, c, c2, p, q] = f.locals(V128, 5);
+  const consts = new Map<number, number>();
+  /** The float32 v in all four lanes, from a local set before the loop. */
+  const K = (v: number) => {
+    let l = consts.get(v);
+    if (l === undefined) consts.set(v, (l = f.local(V128)));
+    f.get(l);
+  };
+  const op = (code: number) => f.simd(code);
+  f.get(pairs).i32(8).mul().set(end);
+  f.op(0x02, 0x40).get(pairs).op(0x45 /* i32.eqz */, 0x0d /* br_if */, 0);
+  f.i32(0).set(i);
+  const loopAt = f.code.length;
+  f.repeat(i, 16, end, () => {
+    f.get(x).get(i).add().vload().set(xv);
+    // c = pmax(pmin(x, clamp), −clamp): tanh32's clamp, NaN passing through.
+    f.get(xv);
+    K(TANH32.clamp);
+    op(F4.pmin);
+    K(-TANH32.clamp);
+    op(F4.pmax);
+    f.set(c);
+    f.get(c).get(c);
+    op(F4.mul);
+    f.set(c2);
+    const [p13, ...pRest] = TANH32.p;
+    f.get(c2);
+    K(p13);
+    op(F4.mul);
+    K(pRest[0]);
+    op(F4.add);
+    f.set(p);
+    for (const a of pRest.slice(1)) {
+      f.get(c2).get(p);
+      op(F4.mul);
+      K(a);
+      op(F4.add);
+      f.set(p);
+    }
+    f.get(c).get(p);
+    op(F4.mul);
+    f.set(p);
+    const [q6, q4, ...qRest] = TANH32.q;
+    f.get(c2);
+    K(q6);
+    op(F4.mul);
+    K(q4);
+    op(F4.add);
+    f.set(q);
+    for (const b of qRest) {
+      f.get(c2).get(q);
+      op(F4.mul);
+      K(b);
+      op(F4.add);
+      f.set(q);
+    }
+    // out = |x| < tiny ? x : p/q
+    f.get(out).get(i).add();
+    f.get(xv);
+    f.get(p).get(q);
+    op(F4.div);
+    f.get(xv);
+    op(F4.abs);
+    K(TANH32.tiny);
+    op(F4.lt);
+    op(F4.bitselect);
+    f.vstore();
+  });
+  const init = new Body(0);
+  for (const [v, l] of consts) {
+    const d = new DataView(new ArrayBuffer(16));
+    for (let j = 0; j < 4; j++) d.setFloat32(4 * j, v, true);
+    init.simd(F4.const, ...new Uint8Array(d.buffer)).set(l);
   }
-  f.op(0x0b); // end if
+  f.code.splice(loopAt, 0, ...init.code);
+  f.op(0x0b); // end block
+  f.i32(0);
+  return f;
 }
 
 const kernels = new ExactKernels({
   bodies: () => ({
-    value: exactValueBody(tanhOf),
+    value: valueBody(),
     // fround(da·(1 − a·a)), fastStep.ts's `derivative` for tanh
     delta: deltaBody((e, da, a) => e.mul(da, e.sub(e.K(1), e.mul(e.L(a), e.L(a))))),
   }),
@@ -69,8 +135,8 @@ export function useSimdTanh(on: boolean): void {
 }
 
 /**
- * out[k] = Math.fround(Math.tanh(z[k])) for k < n in the SIMD kernel; false (nothing written) when it is off,
- * missing, or its memory cannot hold the operands (the caller then loops over tanh32).
+ * out[k] = tanh32(z[k]) for k < n in the SIMD kernel; false (nothing written) when it is off, missing, or its memory
+ * cannot hold the operands (the caller then loops over tanh32).
  */
 export function tanhSimdInto(out: Float32Array, z: Float32Array, n: number): boolean {
   return kernels.valuesSimd(out, z, n);
@@ -84,7 +150,7 @@ export function tanhDeltaArray(d: Float32Array, da: Float32Array, a: Float32Arra
   kernels.deltas(d, da, a, n);
 }
 
-/** out[k] = Math.fround(Math.tanh(z[k])) for k < n: in the SIMD kernel where it pays and runs, else by tanh32. */
+/** out[k] = tanh32(z[k]) for k < n: in the SIMD kernel where it pays and runs, else in JavaScript. */
 export function tanh32Array(out: Float32Array, z: Float32Array, n: number): void {
   kernels.values(out, z, n);
 }
