@@ -1,0 +1,34 @@
+// How fast this process's core runs plain arithmetic right now, so the benches that compare fresh processes can tell
+// a slow process from a slow machine state. On the 2-core VMs the bench runs on, a core intermittently runs at about
+// 0.6× its speed for seconds at a time, whatever runs on it: a fixed C loop (gcc -O2, one thread, nothing else
+// running) took 205–215 µs per round in some processes and 345–380 µs in others, pinned to either core, and N2's
+// bare training steps 13.1–14.2 µs in some processes and 19.3–21.1 µs in others, sometimes switching mid-run. With
+// three pairs of processes, one slow process is enough to move a cost's median by tens of percent (N2's doctor cost
+// read 54.9 % in a run where its processes' steps took 12.6–20.4 µs; measured per 0.4 s the two sides ran within 3 %).
+
+/**
+ * Milliseconds of wall time a fixed loop of float arithmetic takes on this thread, the fastest of `reps` tries:
+ * higher means the core is slow now. The loop reads two arrays of 16 KB (in L1) and allocates nothing.
+ */
+export function hostProbeMs(reps = 5): number {
+  const a = new Float32Array(4096),
+    b = new Float32Array(4096);
+  for (let i = 0; i < a.length; i++) {
+    a[i] = (i % 7) * 0.125;
+    b[i] = 0.5;
+  }
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 400; k++) for (let i = 0; i < 4096; i++) a[i] = a[i] * b[i] + 0.25 * a[(i + 1) & 4095];
+    best = Math.min(best, performance.now() - t0);
+  }
+  if (!(a[7] >= 0)) throw new Error('unreachable: keeps the loop from being optimised away');
+  return best;
+}
+
+/**
+ * A process counts as slow when its probe took more than this many times the fastest probe of the same bench
+ * section: between the two states measured above (1.6–1.8×) and well above the probe's spread within one (~5 %).
+ */
+export const SLOW_HOST_FACTOR = 1.25;
