@@ -29,6 +29,7 @@ export function hostProbeMs(reps = 5): number {
 
 /**
  * A process counts as slow when its probe took more than this many times the fastest probe of the same bench
- * section: between the two states measured above (1.6–1.8×) and well above the probe's spread within one (~5 %).
+ * section: between the two states measured above (1.6–1.8×) and well above the probe's spread within one (2.22–2.39
+ * ms over ten processes, ~8 %).
  */
 export const SLOW_HOST_FACTOR = 1.25;
