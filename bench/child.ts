@@ -12,6 +12,7 @@ import { useSimdKernels } from '../engine/nn/denseSimd';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, pauseLatencyOf, RUN_MODES, unsupported, type RunMode } from './nnet';
 import { measureSide, type Side } from './freshSides';
+import { hostProbeMs } from './hostSpeed';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
@@ -132,9 +133,11 @@ async function main(): Promise<unknown> {
     return measureOpenBlas(net, makeData(net), seconds, warmup, engine === 'openblas' ? 1 : 0);
   const r = await runner(engine, id);
   const lossBefore = r.loss();
-  const t = time(r, seconds, warmup);
+  const before = hostProbeMs(),
+    t = time(r, seconds, warmup),
+    probe = Math.max(before, hostProbeMs());
   const lossAfter = r.loss();
-  return { status: 'ok', ...t, lossBefore, lossAfter } satisfies Measurement;
+  return { status: 'ok', ...t, lossBefore, lossAfter, hostProbeMs: probe } satisfies Measurement;
 }
 
 main().then(

@@ -11,7 +11,7 @@ import { BATCHES, NETWORKS, makeData, type NetId } from './networks';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
 import { bare, collectGarbage, nnetRunner, RUN_MODES, specOf, throughRun, type RunMode, type RunTiming } from './nnet';
 import { time } from './runner';
-import { hostProbeMs, SLOW_HOST_FACTOR } from './hostSpeed';
+import { hostProbeMs, SlowCoreRetry } from './hostSpeed';
 
 /** A way of training: the bare engine (Trainer.advanceStep in a plain loop), or the worker's run loop in a mode. */
 export type Side = 'bare' | RunMode;
@@ -111,20 +111,9 @@ export interface Rounds<S extends string> {
   readonly steps: number;
   /** Sides that failed, with the reason: they are left out of every round from then on. */
   readonly failed: Partial<Record<S, string>>;
-  /** Processes measured again because the core ran slow around them (see slowHost), and those kept slow all the same. */
+  /** Processes measured again because their core ran slow (bench/hostSpeed.ts), and those kept slow all the same. */
   readonly remeasured: number;
   readonly keptSlow: number;
-}
-
-/** Extra tries a run gets when its host probe says the core was slow (see runRounds). */
-const SLOW_HOST_RETRIES = 2;
-
-/**
- * Whether run `t`'s host probe (bench/hostSpeed.ts) took more than SLOW_HOST_FACTOR × `fastest` ms: the core ran in
- * its slow state around the run, which says nothing of the side. Runs without a probe never count as slow.
- */
-export function slowHost(t: RunTiming, fastest: number): boolean {
-  return t.hostProbeMs !== undefined && t.hostProbeMs > SLOW_HOST_FACTOR * fastest;
 }
 
 /**
@@ -139,22 +128,14 @@ export function runRounds<S extends string>(
 ): Rounds<S> | { reason: string } {
   const rounds: Partial<Record<S, RunTiming>>[] = [],
     failed: Partial<Record<S, string>> = {};
-  let steps = 0,
-    fastest = Infinity,
-    remeasured = 0;
-  const note = (t: RunTiming) => (fastest = Math.min(fastest, t.hostProbeMs ?? Infinity));
-  // A run whose core was slow is measured again (at most SLOW_HOST_RETRIES times), keeping the try whose core was
-  // fastest: on these VMs a slow core lasts seconds, and one slow process in three pairs moves a median by tens of %.
-  const again = (side: S, t: RunTiming): RunTiming => {
-    for (let k = 0; k < SLOW_HOST_RETRIES && slowHost(t, fastest); k++) {
+  let steps = 0;
+  // A run whose core was slow is measured again (bench/hostSpeed.ts), keeping the try whose core was fastest.
+  const slow = new SlowCoreRetry();
+  const again = (side: S, t: RunTiming): RunTiming =>
+    slow.keep(t, () => {
       const r = run(side, steps);
-      remeasured++;
-      if ('reason' in r) break;
-      note(r);
-      if ((r.hostProbeMs ?? Infinity) < (t.hostProbeMs ?? Infinity)) t = r;
-    }
-    return t;
-  };
+      return 'reason' in r ? null : r;
+    });
   for (const order of roundOrder(sides, reps)) {
     const round: Partial<Record<S, RunTiming>> = {};
     for (const side of order) {
@@ -166,7 +147,7 @@ export function runRounds<S extends string>(
         continue;
       }
       steps ||= r.steps;
-      note(r);
+      slow.note(r.hostProbeMs);
       round[side] = again(side, r);
     }
     rounds.push(round);
@@ -175,10 +156,10 @@ export function runRounds<S extends string>(
   // Runs that looked fast when they ran but slow against a faster probe seen later: once more each.
   for (const round of rounds) for (const side of Object.keys(round) as S[]) round[side] = again(side, round[side]!);
   const keptSlow = rounds.reduce(
-    (n, r) => n + Object.values<RunTiming | undefined>(r).filter((t) => t && slowHost(t, fastest)).length,
+    (n, r) => n + Object.values<RunTiming | undefined>(r).filter((t) => slow.isSlow(t?.hostProbeMs)).length,
     0,
   );
-  return { rounds, steps, failed, remeasured, keptSlow };
+  return { rounds, steps, failed, remeasured: slow.remeasured, keptSlow };
 }
 
 /**

@@ -33,3 +33,43 @@ export function hostProbeMs(reps = 5): number {
  * ms over ten processes, ~8 %).
  */
 export const SLOW_HOST_FACTOR = 1.25;
+
+/**
+ * The fastest probe of a bench section so far, and measuring again what ran on a slow core: a measurement whose
+ * probe says its core was slow is taken again up to `retries` times, keeping the try whose core was fastest. On
+ * these VMs a slow core lasts seconds, and one slow process among three moves a median by tens of percent.
+ */
+export class SlowCoreRetry {
+  /** The fastest probe seen, in ms. */
+  private fastest = Infinity;
+  /** Measurements taken again so far. */
+  remeasured = 0;
+
+  constructor(private readonly retries = 2) {}
+
+  /** Whether a probe of `ms` (undefined: none) took over SLOW_HOST_FACTOR × the fastest so far. */
+  isSlow(ms: number | undefined): boolean {
+    return ms !== undefined && ms > SLOW_HOST_FACTOR * this.fastest;
+  }
+
+  /** Counts a probe towards the fastest. */
+  note(ms: number | undefined): void {
+    this.fastest = Math.min(this.fastest, ms ?? Infinity);
+  }
+
+  /**
+   * `first` (already noted), or, when its core was slow, the try on the fastest core among it and up to `retries`
+   * more by `again` (which answers null when it could not measure: the tries stop there).
+   */
+  keep<T extends { readonly hostProbeMs?: number }>(first: T, again: () => T | null): T {
+    let best = first;
+    for (let k = 0; k < this.retries && this.isSlow(best.hostProbeMs); k++) {
+      const r = again();
+      this.remeasured++;
+      if (r === null) break;
+      this.note(r.hostProbeMs);
+      if ((r.hostProbeMs ?? Infinity) < (best.hostProbeMs ?? Infinity)) best = r;
+    }
+    return best;
+  }
+}
