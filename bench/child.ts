@@ -12,7 +12,6 @@ import { useSimdKernels } from '../engine/nn/denseSimd';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, pauseLatencyOf, RUN_MODES, unsupported, type RunMode } from './nnet';
 import { measureSide, type Side } from './freshSides';
-import { hostProbeMs } from './hostSpeed';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
@@ -133,11 +132,9 @@ async function main(): Promise<unknown> {
     return measureOpenBlas(net, makeData(net), seconds, warmup, engine === 'openblas' ? 1 : 0);
   const r = await runner(engine, id);
   const lossBefore = r.loss();
-  const before = hostProbeMs(),
-    t = time(r, seconds, warmup),
-    probe = Math.max(before, hostProbeMs());
+  const t = time(r, seconds, warmup);
   const lossAfter = r.loss();
-  return { status: 'ok', ...t, lossBefore, lossAfter, hostProbeMs: probe } satisfies Measurement;
+  return { status: 'ok', ...t, lossBefore, lossAfter } satisfies Measurement;
 }
 
 main().then(

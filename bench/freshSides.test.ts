@@ -75,43 +75,6 @@ test('the first process picks the step count and every later one is given it; a 
   );
 });
 
-test('a run whose core was slow is measured again, keeping the try on the fastest core; one looking slow later too', () => {
-  // Probes in call order: a's first run looks fast until b's shows a faster core; b's second run is slow, then fast.
-  const probes = [0.3, 0.2, 0.2, 0.4, 0.21, 0.2, 0.5, 0.45, 0.4];
-  const calls: string[] = [];
-  const r = runRounds(['a', 'b'] as const, 2, (side, steps) => {
-    const p = probes[calls.length];
-    calls.push(`${side}${p}`);
-    return { ...run(p * 10, steps ?? 40), hostProbeMs: p };
-  });
-  assert.ok(!('reason' in r));
-  // Round 1: a 0.3, b 0.2. Round 2: b 0.2, a 0.4 is slow against 0.2: again, 0.21 kept. The pass at the end: round
-  // 1's a (0.3 > 1.25 × 0.2) once more, 0.2 kept. Then every run is fast: nothing else is run.
-  assert.deepEqual(calls, ['a0.3', 'b0.2', 'b0.2', 'a0.4', 'a0.21', 'a0.2']);
-  assert.deepEqual(
-    r.rounds.map((x) => [x.a?.hostProbeMs, x.b?.hostProbeMs]),
-    [
-      [0.2, 0.2],
-      [0.21, 0.2],
-    ],
-  );
-  assert.equal(r.remeasured, 2);
-  assert.equal(r.keptSlow, 0);
-  // A core slow for good: two more tries each, then the run is kept and counted.
-  let k = 0;
-  const slow = runRounds(['a', 'b'] as const, 1, (side, steps) => {
-    const p = side === 'a' ? 0.2 : 0.5 + 0.01 * k++;
-    return { ...run(1, steps ?? 40), hostProbeMs: p };
-  });
-  assert.ok(!('reason' in slow));
-  assert.equal(slow.rounds[0].b?.hostProbeMs, 0.5);
-  assert.equal(slow.keptSlow, 1);
-  assert.equal(slow.remeasured, 4); // two tries in the round, two more in the pass at the end
-  // Runs without a probe (older children) are never measured again.
-  const none = runRounds(['a', 'b'] as const, 2, (_side, steps) => run(1, steps ?? 40));
-  assert.ok(!('reason' in none) && none.remeasured === 0 && none.keptSlow === 0);
-});
-
 test('a run is whole epochs and whole sampling periods, at least the steps asked', () => {
   const period = DEFAULT_THRESHOLDS.updateSamplePeriod;
   for (const target of [0, 1, 16, 39, 40, 41, 1e6 + 3]) {

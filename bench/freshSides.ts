@@ -11,7 +11,6 @@ import { BATCHES, NETWORKS, makeData, type NetId } from './networks';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
 import { bare, collectGarbage, nnetRunner, RUN_MODES, specOf, throughRun, type RunMode, type RunTiming } from './nnet';
 import { time } from './runner';
-import { hostProbeMs, SlowCoreRetry } from './hostSpeed';
 
 /** A way of training: the bare engine (Trainer.advanceStep in a plain loop), or the worker's run loop in a mode. */
 export type Side = 'bare' | RunMode;
@@ -61,9 +60,7 @@ export async function measureSide(
       : throughRun(specOf(net, data, k).source, side, cap);
   await once(warmEpochs);
   collectGarbage();
-  const before = hostProbeMs(),
-    timed = await once(epochs);
-  return { ...timed, hostProbeMs: Math.max(before, hostProbeMs()) };
+  return once(epochs);
 }
 
 /**
@@ -111,9 +108,6 @@ export interface Rounds<S extends string> {
   readonly steps: number;
   /** Sides that failed, with the reason: they are left out of every round from then on. */
   readonly failed: Partial<Record<S, string>>;
-  /** Processes measured again because their core ran slow (bench/hostSpeed.ts), and those kept slow all the same. */
-  readonly remeasured: number;
-  readonly keptSlow: number;
 }
 
 /**
@@ -129,13 +123,6 @@ export function runRounds<S extends string>(
   const rounds: Partial<Record<S, RunTiming>>[] = [],
     failed: Partial<Record<S, string>> = {};
   let steps = 0;
-  // A run whose core was slow is measured again (bench/hostSpeed.ts), keeping the try whose core was fastest.
-  const slow = new SlowCoreRetry();
-  const again = (side: S, t: RunTiming): RunTiming =>
-    slow.keep(t, () => {
-      const r = run(side, steps);
-      return 'reason' in r ? null : r;
-    });
   for (const order of roundOrder(sides, reps)) {
     const round: Partial<Record<S, RunTiming>> = {};
     for (const side of order) {
@@ -147,19 +134,12 @@ export function runRounds<S extends string>(
         continue;
       }
       steps ||= r.steps;
-      slow.note(r.hostProbeMs);
-      round[side] = again(side, r);
+      round[side] = r;
     }
     rounds.push(round);
   }
   for (const s of Object.keys(failed) as S[]) for (const round of rounds) delete round[s];
-  // Runs that looked fast when they ran but slow against a faster probe seen later: once more each.
-  for (const round of rounds) for (const side of Object.keys(round) as S[]) round[side] = again(side, round[side]!);
-  const keptSlow = rounds.reduce(
-    (n, r) => n + Object.values<RunTiming | undefined>(r).filter((t) => slow.isSlow(t?.hostProbeMs)).length,
-    0,
-  );
-  return { rounds, steps, failed, remeasured: slow.remeasured, keptSlow };
+  return { rounds, steps, failed };
 }
 
 /**

@@ -232,11 +232,6 @@ export interface RunTiming {
    * ([s0, step0, s1, step1, …]): the steady rate between them leaves out the run's start and end (bench/doctorCost.ts).
    */
   readonly marks?: readonly number[];
-  /**
-   * The slower of the host probes (bench/hostSpeed.ts) just before and just after the timed run, in ms: whether the
-   * core ran in its slow state around it.
-   */
-  readonly hostProbeMs?: number;
 }
 
 /**

@@ -27,7 +27,7 @@ test('each mode is judged against the same round’s bare engine and Train; a mo
   );
   const o = overheadOf(
     4,
-    { rounds, steps: 1000, failed: { 'debug+filters': 'it stops: vanishing filter' }, remeasured: 0, keptSlow: 0 },
+    { rounds, steps: 1000, failed: { 'debug+filters': 'it stops: vanishing filter' } },
     {
       median: 3,
       max: 7,

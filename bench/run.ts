@@ -7,7 +7,6 @@ import path from 'node:path';
 import { simdKernelsAvailable } from '../engine/nn/denseSimd';
 import type { BenchJson, Maybe } from './benchJson';
 import type { EditorLatency } from './editor';
-import { SlowCoreRetry } from './hostSpeed';
 import { checkKernels, runKernelBench } from './kernels';
 import type { NetKernels } from './netKernels';
 import { NETWORKS, weightCount, type NetId } from './networks';
@@ -115,22 +114,20 @@ function main(): void {
     runs[n] = {};
     for (const e of engines) runs[n][e] = [];
   }
-  // An engine run in Node whose core ran slow is measured again (bench/hostSpeed.ts); PyTorch and C carry no probe.
-  const slow = new SlowCoreRetry();
-  const measure = (e: EngineId, n: NetId) =>
-    child(['--engine', e, '--net', n, '--seconds', String(seconds), '--warmup', String(warmup)]) as Measurement;
   for (let rep = 0; rep < reps; rep++) {
     nets.forEach((n, ni) => {
       const k = (rep + ni) % engines.length;
       for (const e of [...engines.slice(k), ...engines.slice(0, k)]) {
-        let m = measure(e, n);
-        if (m.status === 'ok') {
-          slow.note(m.hostProbeMs);
-          m = slow.keep(m, () => {
-            const again = measure(e, n);
-            return again.status === 'ok' ? again : null;
-          });
-        }
+        const m = child([
+          '--engine',
+          e,
+          '--net',
+          n,
+          '--seconds',
+          String(seconds),
+          '--warmup',
+          String(warmup),
+        ]) as Measurement;
         runs[n][e].push(m);
         process.stderr.write(
           `  [${rep + 1}/${reps}] ${n} ${e.padEnd(10)} ${m.status === 'ok' ? `${fmt(m.samplesPerSec)} samples/s (${m.steps} steps, loss ${m.lossBefore.toPrecision(3)} → ${m.lossAfter.toPrecision(3)}${m.note ? `; ${m.note}` : ''})` : m.reason}\n`,
@@ -166,10 +163,7 @@ function main(): void {
     const r = result[n][e];
     return r.samplesPerSec !== null ? fmt(r.samplesPerSec) : `n/a (${r.reason})`;
   };
-  const again = slow.remeasured
-    ? `; ${slow.remeasured} run(s) of the engines in Node measured again, their core slow (bench/hostSpeed.ts)`
-    : '';
-  console.log(`\nSamples per second (higher is better), median of ${reps}${again}:\n`);
+  console.log(`\nSamples per second (higher is better), median of ${reps}:\n`);
   console.log(
     table(
       [

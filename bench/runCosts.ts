@@ -25,19 +25,12 @@ function roundsOfNet<S extends string>(
   flag: string,
   opts: BenchOptions,
 ): Rounds<S> | { reason: string } {
-  const r = runRounds(sides, opts.reps, (side, steps) => {
+  return runRounds(sides, opts.reps, (side, steps) => {
     const args = [flag, '--net', n, '--side', side, '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
     if (steps) args.push('--steps', String(steps));
     const r = child(args) as ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
-    return r.status === 'ok'
-      ? { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks, hostProbeMs: r.hostProbeMs }
-      : r;
+    return r.status === 'ok' ? { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks } : r;
   });
-  if (!('reason' in r) && r.remeasured)
-    console.log(
-      `  ${n}: ${r.remeasured} process(es) measured again, their core slow (bench/hostSpeed.ts); ${r.keptSlow} kept slow`,
-    );
-  return r;
 }
 
 /** One network's overhead: its rounds of fresh processes, then the pause latency in a child of its own. */

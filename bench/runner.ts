@@ -72,8 +72,6 @@ export type Measurement =
       readonly lossBefore: number;
       readonly lossAfter: number;
       readonly note?: string;
-      /** Engines run in Node: the slower host probe before and after the timed run, in ms (bench/hostSpeed.ts). */
-      readonly hostProbeMs?: number;
     }
   | { readonly status: 'n/a'; readonly reason: string };
 
