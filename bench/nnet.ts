@@ -149,7 +149,8 @@ export interface Overhead {
     | { readonly reason: string }
   >;
   /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
-  readonly pauseLatencyMs: { readonly median: number; readonly max: number };
+  /** NaN, with the reason, when the pause child measured nothing. */
+  readonly pauseLatencyMs: { readonly median: number; readonly max: number; readonly reason?: string };
   /**
    * How it was measured: 'fresh processes' (bench/overheadCost.ts: each side in its own process, rounds rotated, CPU
    * time per step while a run trains steadily); absent: every mode against the bare loop in one process.
@@ -219,7 +220,9 @@ export function pauseLatencyOf(
   data: Dataset,
   samplesPerSec = time(nnetRunner(net, data), 0.3, 0.2).samplesPerSec,
 ): Promise<{ median: number; max: number }> {
-  return pauseLatency(specOf(net, data, Math.max(1, Math.ceil((20 * samplesPerSec) / net.batch / BATCHES))).source);
+  // (The language's limit on epochs is ~18 s of N1 here: still well past seven pauses.)
+  const epochs = Math.min(LIMITS.maxEpochs, Math.max(1, Math.ceil((20 * samplesPerSec) / net.batch / BATCHES)));
+  return pauseLatency(specOf(net, data, epochs).source);
 }
 
 /** One timed run: CPU seconds, and the optimizer steps it did. */

@@ -177,3 +177,15 @@ test('the PyTorch probe’s cost reads as the other costs do: + when the probed 
   assert.deepEqual([judged(18.7)?.measured, judged(18.7)?.standing], ['+18.7%', 'FAIL']);
   assert.deepEqual([judged(-3)?.measured, judged(-3)?.standing], ['-3.0%', 'PASS']);
 });
+
+test('a pause latency the child could not measure shows why, not NaN', () => {
+  const o = fixture.instrumentationOverhead!.N1;
+  assert.ok(o.status === 'ok');
+  const reason = 'error: line 27: the number of epochs 10894440 is larger than the limit of 10000000';
+  const rows = targetsOf({
+    ...fixture,
+    instrumentationOverhead: { N1: { ...o, pauseLatencyMs: { median: NaN, max: NaN, reason } } },
+  });
+  const pause = rows.find((t) => t.target === 'N1 pause latency (max of 7)');
+  assert.deepEqual([pause?.standing, pause?.measured], ['n/a', `not measured (${reason})`]);
+});

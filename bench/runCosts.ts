@@ -39,7 +39,7 @@ function overheadOfNet(n: string, opts: BenchOptions): Overheadish {
   if ('reason' in r) return { status: 'n/a', reason: r.reason };
   const p = child(['--pause-latency', '--net', n]) as
     { status: 'ok'; median: number; max: number } | { status: 'n/a'; reason: string };
-  const pause = p.status === 'ok' ? { median: p.median, max: p.max } : { median: NaN, max: NaN };
+  const pause = p.status === 'ok' ? { median: p.median, max: p.max } : { median: NaN, max: NaN, reason: p.reason };
   return { status: 'ok', ...overheadOf(NETWORKS[n as NetId].batch, r as Rounds<Side>, pause) };
 }
 

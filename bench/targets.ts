@@ -125,8 +125,13 @@ export function targetsOf(r: BenchJson): TargetRow[] {
       judge(target, '≤ 10%', worst.pct, (v) => v <= 10, `${pct(worst.pct)} (${worst.mode})${unmeasured}`);
     else missing(target, '≤ 10%', failed.join('; ') || 'no mode measured');
     doctorShare(net, o.modes as Record<string, ModeResult>);
+    const pauseTarget = `${net} pause latency (max of 7)`;
+    if (o.pauseLatencyMs.reason !== undefined) {
+      missing(pauseTarget, '≤ 50 ms', o.pauseLatencyMs.reason);
+      continue;
+    }
     judge(
-      `${net} pause latency (max of 7)`,
+      pauseTarget,
       '≤ 50 ms',
       o.pauseLatencyMs.max,
       (v) => v <= 50,

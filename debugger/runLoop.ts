@@ -20,9 +20,11 @@ const SLICE_MS = 10;
 const CLOCK_READ_MS = 1;
 /**
  * Longest step, in ms as the run loop measures it, that it takes whole (`Trainer.advanceStep`) when nothing can stop
- * inside it: a Pause then waits for the step's end. Longer steps (N5's take ~80 ms) go event by event.
+ * inside it: a Pause then waits for the step's end, so half of the 50 ms a Pause may take. Longer steps go event by
+ * event, which costs a large network's step ~10 % more CPU (N5's on two threads: ~17 ms of wall time whole, ~20 ms
+ * event by event; at 8 ms it went event by event, in Train and in debug sessions alike).
  */
-const WHOLE_STEP_MS = 8;
+const WHOLE_STEP_MS = 25;
 /**
  * Work of a step (≈ 6 · parameters · batch) below which it is taken whole from the first slice, before it has been
  * measured: the first slice of events would otherwise cost a tiny network ~10 ms at half speed.

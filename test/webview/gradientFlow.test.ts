@@ -147,6 +147,8 @@ describe('gradient flow webview (headless Chromium)', () => {
     );
     assert.equal((await page.locator('#pause').innerText()).trim(), 'Pause');
     assert.equal((await read(page)).loss.marker, null, 'no marker while running');
+    const running = await toolbarBox(page);
+    assert.equal(running.rows, 1, `the four buttons fit one row of a 300 px sidebar: ${JSON.stringify(running)}`);
     await page.click('#pause');
     await send(page, {
       kind: 'state',
@@ -157,6 +159,8 @@ describe('gradient flow webview (headless Chromium)', () => {
     });
     await settle(page);
     assert.equal((await page.locator('#pause').innerText()).trim(), 'Continue');
+    // Continue takes Pause's room: the charts below do not move when a session pauses.
+    assert.deepEqual(await toolbarBox(page), running);
     const r = await read(page);
     assert.deepEqual([r.loss.marker, r.norm.marker], [100, 61]);
     await page.screenshot({ path: path.join(SHOTS, 'gradient-flow-paused-light.png'), fullPage: true });
@@ -446,3 +450,16 @@ describe('gradient flow webview (headless Chromium)', () => {
     await assertHealthy();
   });
 });
+
+/** The toolbar's height, its rows of buttons and the Pause/Continue button's width. */
+function toolbarBox(page: Page): Promise<{ height: number; rows: number; pause: number }> {
+  return page.evaluate(() => {
+    const bar = document.querySelector('.toolbar') as HTMLElement;
+    const tops = new Set([...bar.children].map((b) => Math.round(b.getBoundingClientRect().top)));
+    return {
+      height: bar.getBoundingClientRect().height,
+      rows: tops.size,
+      pause: (document.getElementById('pause') as HTMLElement).getBoundingClientRect().width,
+    };
+  });
+}

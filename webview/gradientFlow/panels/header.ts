@@ -6,7 +6,11 @@ import { appendMarkup, byId, setAttr, setText, type PanelFactory } from '../pane
 const MARKUP = `<div class="toolbar">
   <vscode-button id="train" appearance="primary">Train</vscode-button>
   <vscode-button id="debug" appearance="secondary">Debug</vscode-button>
-  <vscode-button id="pause" appearance="secondary" disabled>Pause</vscode-button>
+  <vscode-button id="pause" appearance="secondary" disabled
+    ><span id="pause-label" class="swap-label" data-showing="pause"
+      ><span data-label="pause">Pause</span><span data-label="continue">Continue</span></span
+    ></vscode-button
+  >
   <vscode-button id="stop" appearance="secondary" disabled>Stop</vscode-button>
 </div>
 <p id="status" class="status" role="status" aria-live="polite" data-state="idle">No training run yet.</p>
@@ -21,6 +25,7 @@ export const headerPanel: PanelFactory = (parent, context) => {
   const train = byId<HTMLElement>('train');
   const debug = byId<HTMLElement>('debug');
   const pause = byId<HTMLElement>('pause');
+  const pauseLabel = byId<HTMLElement>('pause-label');
   const stop = byId<HTMLElement>('stop');
   const status = byId<HTMLElement>('status');
   const title = byId<HTMLElement>('title');
@@ -61,7 +66,8 @@ export const headerPanel: PanelFactory = (parent, context) => {
       // Pause and Continue act on a debug session; a Train run has no debugger to pause.
       const paused = model.state === 'paused';
       pause.toggleAttribute('disabled', !(running && model.debugging));
-      setText(pause, paused ? 'Continue' : 'Pause');
+      // Both labels are always laid out (style.css .swap-label): the button keeps its width when a session pauses.
+      setAttr(pauseLabel, 'data-showing', paused ? 'continue' : 'pause');
       pause.dataset.command = paused ? 'continue' : 'pause';
       setText(title, model.title);
       setAttr(title, 'title', model.title);
