@@ -27,8 +27,22 @@ export interface OutlineNode {
   readonly children: (OutlineNode | OutlineLine)[];
 }
 
-/** Scans every line; never throws. */
-export function scanLines(text: string): OutlineLine[] {
+/**
+ * The last document scanned and its lines: symbols, folding ranges, formatting and hover each ask for the same text
+ * in turn after an edit (a hover for every position the pointer rests on), and a large document's scan is most of
+ * what each costs. One entry, compared by content: a new version replaces it.
+ */
+let lastScan: { readonly text: string; readonly lines: readonly OutlineLine[] } | null = null;
+
+/** Scans every line (or returns the last scan of the same text); never throws. */
+export function scanLines(text: string): readonly OutlineLine[] {
+  if (lastScan !== null && lastScan.text === text) return lastScan.lines;
+  const lines = Object.freeze(scan(text));
+  lastScan = { text, lines };
+  return lines;
+}
+
+function scan(text: string): OutlineLine[] {
   const out: OutlineLine[] = [];
   let section: OutlineLine['section'] = 'none',
     blocks = 0;
@@ -108,7 +122,7 @@ export function sectionAt(text: string, line: number): OutlineLine['section'] {
   let section: OutlineLine['section'] = 'none';
   const lines = splitLines(text);
   for (let i = 0; i < Math.min(line, lines.length); i++) {
-    const head = tokenizeLine(lines[i])[0]?.text;
+    const head = tokenizeLine(lines[i], 1)[0]?.text;
     if (head && SECTIONS.has(head)) section = head as OutlineLine['section'];
   }
   return section;
