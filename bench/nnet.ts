@@ -148,8 +148,10 @@ export interface Overhead {
       }
     | { readonly reason: string }
   >;
-  /** Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7). */
-  /** NaN, with the reason, when the pause child measured nothing. */
+  /**
+   * Milliseconds from a Pause request to the stop, while a debug session trains at full speed (median, max of 7);
+   * NaN, with the reason, when the pause child measured nothing.
+   */
   readonly pauseLatencyMs: { readonly median: number; readonly max: number; readonly reason?: string };
   /**
    * How it was measured: 'fresh processes' (bench/overheadCost.ts: each side in its own process, rounds rotated, CPU
