@@ -194,7 +194,7 @@ describe('gradient flow webview panels (headless Chromium)', () => {
       }));
       assert.equal(text.health, 'Vanishing: s1, s2, s3 · Exploding: boom');
       const clipped = norms.filter((n) => n.before > 1).length;
-      assert.match(text.norm ?? '', new RegExp(`threshold 1 · clipped in ${clipped}/80 samples`));
+      assert.match(text.norm ?? '', new RegExp(`threshold 1 · clipped in ${clipped} of 80 sampled steps`));
       assert.match(text.loss ?? '', / · val /);
       assert.match(text.legend ?? '', /vanishing.*exploding.*NaN/);
       assert.deepEqual(text.table, ['vanishing', 'vanishing', 'vanishing', 'ok', 'exploding', 'ok']);
