@@ -30,7 +30,16 @@ test('a document scanned again is not scanned again; an edited one is', () => {
   );
   // Back to the first text: scanned afresh (one entry), and the same lines as before.
   assert.deepEqual(scanLines(DOC), first);
-  assert.ok(Object.isFrozen(first), 'shared between callers, so nobody may change it');
+});
+
+test('a hostile document of many words is scanned each time rather than kept in memory', () => {
+  const huge = `network a\n  input 2\n  dense 8${' relu'.repeat(150_000)}\n`;
+  const once = scanLines(huge);
+  assert.equal(once[2].toks.length, 150_002);
+  assert.notEqual(scanLines(huge), once, 'not kept: ~80 bytes a token would stay after its editor closed');
+  // A small document after it is kept again.
+  const small = scanLines(DOC);
+  assert.equal(scanLines(DOC), small);
 });
 
 test('symbols and folding ranges of one text after another follow each text', () => {

@@ -30,15 +30,20 @@ export interface OutlineNode {
 /**
  * The last document scanned and its lines: symbols, folding ranges, formatting and hover each ask for the same text
  * in turn after an edit (a hover for every position the pointer rests on), and a large document's scan is most of
- * what each costs. One entry, compared by content: a new version replaces it.
+ * what each costs. One entry, compared by content: a new version replaces it. Kept only up to MEMO_TOKENS tokens:
+ * a scan holds ~80 bytes a token, and a hostile document of a million words would otherwise stay in memory (~80 MB)
+ * after its editor closed.
  */
 let lastScan: { readonly text: string; readonly lines: readonly OutlineLine[] } | null = null;
+const MEMO_TOKENS = 100_000;
 
-/** Scans every line (or returns the last scan of the same text); never throws. */
+/** Scans every line (or returns the last scan of the same text, shared: read-only); never throws. */
 export function scanLines(text: string): readonly OutlineLine[] {
   if (lastScan !== null && lastScan.text === text) return lastScan.lines;
-  const lines = Object.freeze(scan(text));
-  lastScan = { text, lines };
+  const lines = scan(text);
+  let tokens = 0;
+  for (let i = 0; i < lines.length && tokens <= MEMO_TOKENS; i++) tokens += lines[i].toks.length;
+  lastScan = tokens <= MEMO_TOKENS ? { text, lines } : null;
   return lines;
 }
 
