@@ -56,10 +56,10 @@ const EVERY_TALLY = { ...DEFAULT_THRESHOLDS, persistence: 0 };
 /** And every window of the dead-ReLU and saturation counts reported: a forward pass observed or not shows. */
 const EVERY_CHECK = { ...EVERY_TALLY, deadReluShare: -1, saturatedShare: -1 };
 
-/** What the host sees of a message, without what depends on timing (steps/s, how loss points were batched). */
+/** What the host sees of a message, without what depends on timing (steps/s, how loss and step points were batched). */
 function seen(m: WorkerToHost): unknown {
   if (!('progress' in m)) return m;
-  const { stepsPerSecond: _s, newLossPoints: _p, ...progress } = m.progress;
+  const { stepsPerSecond: _s, newLossPoints: _p, stepLoss: _l, stepNorms: _n, ...progress } = m.progress;
   return { ...m, progress };
 }
 

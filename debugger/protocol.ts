@@ -5,7 +5,16 @@
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from '../engine/doctor/thresholds';
 import type { Finding, RuleId } from '../engine/doctor/types';
 import type { TensorCheck } from '../engine/runtime/layerGradcheck';
-import type { LayerDetail, LayerGradStats, LossPoint, RankGradNorm, Scalar, Tensor } from '../wire/types';
+import type {
+  GradNormPoint,
+  LayerDetail,
+  LayerGradStats,
+  LossPoint,
+  RankGradNorm,
+  Scalar,
+  StepLossPoint,
+  Tensor,
+} from '../wire/types';
 import type { LogLevel } from './log';
 
 /** Where the runtime is: the event that has just completed. */
@@ -40,6 +49,13 @@ export interface Progress {
   readonly layers: readonly LayerGradStats[];
   /** Loss points since the previous progress message (per epoch mean loss). */
   readonly newLossPoints: readonly LossPoint[];
+  /**
+   * Each optimizer step's mean loss since the previous progress message, thinned to each stretch's lowest and highest
+   * (runProgress.ts MAX_STEP_POINTS_PER_MESSAGE); absent from senders that sample one step a message (PyTorch).
+   */
+  readonly stepLoss?: readonly StepLossPoint[];
+  /** Likewise each step's global gradient norm before and after clipping. */
+  readonly stepNorms?: readonly GradNormPoint[];
   /** Per-rank gradient norms of a distributed PyTorch run, in rank order; absent for one process and `.nnet` runs. */
   readonly ranks?: readonly RankGradNorm[];
 }

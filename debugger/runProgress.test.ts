@@ -121,3 +121,42 @@ test('a stop after Set Value on a weight shows the update ratios of the edited w
   assert.ok(before.kind === 'stopped' && before.progress.step === sub0.progress.step, JSON.stringify(before));
   assert.deepEqual(ratioOf(before), ratioOf(sub0));
 });
+
+test('each message carries every step since the previous one: its mean loss and its norms, as the steps left them', () => {
+  const wholes = trainer(0),
+    events = trainer(0),
+    meter = new ProgressMeter(clock(0).now);
+  const losses: number[] = [],
+    norms: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    wholes.advanceStep();
+    losses.push(wholes.previousLoss);
+    norms.push(wholes.clip.normBefore);
+    while (events.step === i) events.advance(); // the same steps event by event
+  }
+  const p = meter.progress(wholes);
+  assert.deepEqual(
+    p.stepLoss,
+    losses.map((loss, i) => ({ step: i + 1, loss })),
+  );
+  assert.deepEqual(
+    p.stepNorms,
+    norms.map((n, i) => ({ step: i + 1, before: n, after: n })), // xor.nnet clips at 1, which these steps stay under
+  );
+  assert.deepEqual(new ProgressMeter().progress(events).stepNorms, p.stepNorms);
+  assert.deepEqual(meter.progress(wholes).stepLoss, []); // sent once
+});
+
+test('steps replayed after going back are not sent again; the steps past the newest sent are', () => {
+  const t = trainer(10),
+    meter = new ProgressMeter(clock(0).now);
+  const at10 = t.saveState();
+  for (let i = 0; i < 10; i++) t.advanceStep();
+  assert.equal(meter.progress(t).stepLoss?.length, 20);
+  t.restoreState(at10);
+  for (let i = 0; i < 15; i++) t.advanceStep();
+  assert.deepEqual(
+    meter.progress(t).stepLoss?.map((s) => s.step),
+    [21, 22, 23, 24, 25],
+  );
+});

@@ -13,6 +13,8 @@ import type { LossPoint } from '../wire/types';
 export const PROGRESS_MS = 250;
 /** Most loss points in one progress message (a debug session carries them over DAP as JSON, ten times a second). */
 export const MAX_LOSS_POINTS_PER_MESSAGE = 256;
+/** Most per-step points of each curve (loss, gradient norm) in one progress message: XOR's whole run fits in two. */
+export const MAX_STEP_POINTS_PER_MESSAGE = 128;
 /**
  * Share of the time that the update ratios of the progress messages sent while training may take. Each is two
  * passes over a layer's weights (‖ΔW‖ and ‖W‖): ~5–8 ms for N5's 2.1M, at four messages a second ~2 % of its
@@ -31,6 +33,8 @@ export class ProgressMeter {
   /** Set by the run loop when PROGRESS_MS have passed; the next update event sends a message. */
   due = false;
   private lossSent = 0;
+  /** The newest step whose per-step points were sent: a replay after Step Back records those steps again. */
+  private stepSent = 0;
   private startedAt = 0;
   private stepsAtStart = 0;
   /**
@@ -78,6 +82,8 @@ export class ProgressMeter {
       points.push(p.valLoss === null ? { epoch, loss: p.loss } : { epoch, loss: p.loss, valLoss: p.valLoss });
     }
     this.lossSent = t.epochs.length;
+    const steps = t.stepTrace.drain(this.stepSent, MAX_STEP_POINTS_PER_MESSAGE);
+    this.stepSent = Math.max(this.stepSent, t.step);
     return {
       epoch: t.epoch,
       epochs: t.spec.train.epochs,
@@ -90,6 +96,8 @@ export class ProgressMeter {
       clipNorm: t.spec.train.clip?.kind === 'norm' ? t.spec.train.clip.max : null,
       layers: this.layers(t, running, now),
       newLossPoints: points,
+      stepLoss: steps.loss,
+      stepNorms: steps.norm,
     };
   }
 

@@ -81,6 +81,44 @@ test('a full run reports progress and ends with the gradient statistics of its l
   );
 });
 
+test("a full run's messages carry each step's loss and norms once, in order, every step while few", async () => {
+  const msgs = await drive(
+    { source: xorSource, debug: false, stopOnEntry: false, breakpoints: [] },
+    (m) => m.kind === 'finished',
+  );
+  const reference = new Trainer(parseNnet(xorSource).spec!);
+  const losses: number[] = [],
+    norms: number[] = [];
+  while (reference.step < 2000) {
+    reference.advanceStep();
+    losses.push(reference.previousLoss);
+    norms.push(reference.clip.normBefore);
+  }
+  const withProgress = msgs.flatMap((m) => (m.kind === 'progress' || m.kind === 'finished' ? [m.progress] : []));
+  const loss = withProgress.flatMap((p) => p.stepLoss ?? []),
+    norm = withProgress.flatMap((p) => p.stepNorms ?? []);
+  for (const points of [loss, norm]) {
+    const steps = points.map((p) => p.step);
+    assert.ok(
+      steps.every((s, i) => i === 0 || s > steps[i - 1]),
+      'steps arrive once each, in order',
+    );
+    assert.equal(steps.at(-1), 2000, 'the last step always arrives');
+    // Not one sample a message: a message takes up to 128 of each curve, the whole stretch when it is shorter.
+    assert.ok(steps.length >= 60 && steps.length > 2 * withProgress.length, `${steps.length} steps sent`);
+  }
+  assert.ok(
+    loss.every((p) => p.loss === losses[p.step - 1]),
+    "each loss point holds its step's mean loss",
+  );
+  assert.ok(
+    norm.every((p) => p.before === norms[p.step - 1] && p.after === p.before),
+    "each norm point holds its step's norms (xor's clip at 1 is not reached)",
+  );
+  // The largest norm of the run reaches the view, however the steps were thinned.
+  assert.ok(norm.some((p) => p.before === Math.max(...norms)));
+});
+
 test('a breakpoint on layer 0 stops on its forward pass with x, z, a, W, b; stepping reaches the next event', async () => {
   let run!: TrainingRun;
   const first = await drive(

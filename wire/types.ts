@@ -131,3 +131,16 @@ export interface LayerDetail<T = Tensor> {
   readonly decomposition: LayerDecomposition | null;
   readonly history: LayerHistory | null;
 }
+
+/** One sample of the global gradient norm, before and after clipping. */
+export interface GradNormPoint {
+  readonly step: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** One sample of the loss per optimizer step: the mean loss of its mini-batches. */
+export interface StepLossPoint {
+  readonly step: number;
+  readonly loss: number;
+}

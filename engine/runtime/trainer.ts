@@ -27,6 +27,7 @@ import {
   type TrainerState,
 } from './trainerTypes';
 import { validateSpec } from './validateSpec';
+import { StepTrace } from './stepTrace';
 
 export * from './trainerTypes';
 export { SpecError, validateSpec } from './validateSpec';
@@ -106,6 +107,8 @@ export class Trainer {
   clip: ClipState = { normBefore: NaN, normAfter: NaN, coefficient: 1, clippedValues: 0 };
   /** Metrics of the completed epochs, in bounded memory (the newest exactly, the whole run as a thinned loss curve). */
   readonly epochs = new EpochLog();
+  /** Each step's loss and gradient norms since the progress message last took them (runProgress.ts). */
+  readonly stepTrace = new StepTrace();
   /** Mean/max |∂L/∂W| per weighted node, measured before clipping at each step, [nodes]. */
   readonly meanAbsGrad: Float64Array;
   readonly maxAbsGrad: Float64Array;
@@ -534,6 +537,7 @@ export class Trainer {
     const m = this.model;
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
+    this.stepTrace.clear();
     m.params.set(s.params);
     // A step start's gradients are zeros, but they are left as they are for the step's first event, which zeroes
     // them (beginStep) in whichever set of buffers it takes, unless the replay takes the step's backward pass from
@@ -681,6 +685,11 @@ export class Trainer {
     this.lr = learningRateAt(t.schedule, this.baseLr, this.step, this.totalSteps);
     this.optimizer.step(this.model.params, this.model.grads, this.lr);
     this.step++;
+    const traced = this.stepTrace.incoming; // (see StepTrace.incoming)
+    traced[0] = this.stepLossSum / this.microThisStep;
+    traced[1] = this.clip.normBefore;
+    traced[2] = this.clip.normAfter;
+    this.stepTrace.add(this.step);
     this.microInEpoch += this.microThisStep;
     if (this.microInEpoch >= this.microBatchesPerEpoch) this.endEpoch();
   }

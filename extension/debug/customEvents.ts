@@ -6,7 +6,15 @@ import type { Finding } from '../../engine/doctor/types';
 import type { GradCheckReport, GradCheckTensor, NodeSummary, Progress, RuntimeLocation } from '../../debugger/protocol';
 import { encodeTensor } from '../../wire/float32';
 import { decodeNumber, encodeJson, type Encoded } from '../../wire/json';
-import type { EncodedTensor, LayerDetail, LayerGradStats, LossPoint, RankGradNorm } from '../../wire/types';
+import type {
+  EncodedTensor,
+  GradNormPoint,
+  LayerDetail,
+  LayerGradStats,
+  LossPoint,
+  RankGradNorm,
+  StepLossPoint,
+} from '../../wire/types';
 
 /** Body of each custom event, by event name. */
 export interface NnetCustomEvents {
@@ -102,6 +110,16 @@ export function decodeProgress(p: Encoded<Progress>): Progress {
       loss: num(x.loss),
       ...(x.valLoss !== undefined && { valLoss: num(x.valLoss) }),
     })),
+    ...(p.stepLoss !== undefined && {
+      stepLoss: p.stepLoss.map((x): StepLossPoint => ({ step: num(x.step), loss: num(x.loss) })),
+    }),
+    ...(p.stepNorms !== undefined && {
+      stepNorms: p.stepNorms.map((x): GradNormPoint => ({
+        step: num(x.step),
+        before: num(x.before),
+        after: num(x.after),
+      })),
+    }),
     ...(p.ranks !== undefined && {
       ranks: p.ranks.map((r): RankGradNorm => ({ rank: num(r.rank), gradNorm: num(r.gradNorm) })),
     }),

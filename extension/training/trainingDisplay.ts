@@ -10,6 +10,11 @@ export interface WebviewSink {
   post(msg: HostToWebview): void;
 }
 
+/** A single sample at `step` (none before the first step). */
+function sample<T>(step: number, value: number, point: (step: number, value: number) => T): T[] {
+  return step > 0 ? [point(step, value)] : [];
+}
+
 /** Drives the status-bar item and the Gradient Flow view from run events. */
 export class TrainingDisplay implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('nnet.status', vscode.StatusBarAlignment.Left, 10);
@@ -49,20 +54,7 @@ export class TrainingDisplay implements vscode.Disposable {
     if (p.layers.length) updates.push({ kind: 'gradFlow', layers: p.layers, step: p.step });
     if (p.ranks) updates.push({ kind: 'ranks', ranks: p.ranks });
     if (p.newLossPoints.length) updates.push({ kind: 'loss', points: p.newLossPoints });
-    // One loss sample per progress message for the per-step curve (the latest mini-batch's loss), as for the norms.
-    const batchLoss = p.batchLoss;
-    if (batchLoss !== undefined && !Number.isNaN(batchLoss) && p.step > 0 && p.step !== this.lastLossStep) {
-      this.lastLossStep = p.step;
-      updates.push({ kind: 'stepLoss', points: [{ step: p.step, loss: batchLoss }] });
-    }
-    // One norm sample per progress message (a few per second): the curve is a sampled trace, which keeps it cheap.
-    // Before the first clip event the norms are NaN and there is nothing to plot.
-    const before = p.gradNormBeforeClip,
-      after = p.gradNormAfterClip;
-    if (!Number.isNaN(before) && p.step > 0 && p.step !== this.lastNormStep) {
-      this.lastNormStep = p.step;
-      updates.push({ kind: 'gradNorm', points: [{ step: p.step, before, after }], clipNorm: p.clipNorm ?? null });
-    }
+    updates.push(...this.stepCurves(p));
     const loss = !Number.isNaN(p.loss) ? ` · loss ${formatSummary(p.loss)}` : '';
     const where =
       p.epochs > 0 ? `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${loss}` : `step ${p.step + 1}${loss}`;
@@ -87,6 +79,33 @@ export class TrainingDisplay implements vscode.Disposable {
       this.item.text = `$(sync~spin) nnet: ${where} · ${Math.round(p.stepsPerSecond)} steps/s`;
     }
     this.view.post(batchOf(updates));
+  }
+
+  /**
+   * The per-step curves' new points: every step since the last message (thinned by the worker) when the sender traces
+   * them; else one sample a message, the latest mini-batch's loss and norms (a PyTorch run).
+   */
+  private stepCurves(p: Progress): HostUpdate[] {
+    const updates: HostUpdate[] = [];
+    const clipNorm = p.clipNorm ?? null;
+    // A pause repeats the step it stopped at; a replay after Step Back (worker-side) is not sent again.
+    const loss = (p.stepLoss ?? sample(p.step, p.batchLoss ?? NaN, (step, loss) => ({ step, loss }))).filter(
+      (x) => x.step > this.lastLossStep && !Number.isNaN(x.loss),
+    );
+    // Before the first clip event the norms are NaN and there is nothing to plot.
+    const norms = (
+      p.stepNorms ??
+      sample(p.step, p.gradNormBeforeClip, (step, before) => ({ step, before, after: p.gradNormAfterClip }))
+    ).filter((x) => x.step > this.lastNormStep && !Number.isNaN(x.before));
+    if (loss.length) {
+      this.lastLossStep = loss[loss.length - 1].step;
+      updates.push({ kind: 'stepLoss', points: loss });
+    }
+    if (norms.length) {
+      this.lastNormStep = norms[norms.length - 1].step;
+      updates.push({ kind: 'gradNorm', points: norms, clipNorm });
+    }
+    return updates;
   }
 
   /** The run ended normally, by Stop, or with an error. */

@@ -18,6 +18,7 @@ interface Shown {
   lossPoints: number;
   lastLossEpoch: number;
   normLastStep: number;
+  normPoints: number;
 }
 
 test(
@@ -84,6 +85,7 @@ test(
               lossPoints: loss.length,
               lastLossEpoch: loss.at(-1)?.x ?? NaN,
               normLastStep: norm.at(-1)?.x ?? NaN,
+              normPoints: norm.length,
             };
           });
           return /finished/.test(s.status) && s.lossPoints > 0 ? s : undefined;
@@ -103,6 +105,8 @@ test(
       assert.ok(shown.lossPoints > 200, `the whole loss curve, not the first epoch: ${shown.lossPoints} points`);
       assert.match(shown.lossSummary, new RegExp(`^epoch ${XOR_STEPS}: `));
       assert.equal(shown.normLastStep, XOR_STEPS, 'the norm curve ends at the last step');
+      // Every step is traced (up to 128 points of each stretch a message): not one sample per progress message.
+      assert.ok(shown.normPoints > 60, `the norm curve has the run's steps: ${shown.normPoints} points`);
       assert.match(shown.normSummary, new RegExp(`^step ${XOR_STEPS}: `));
       // The Findings view below says the run was healthy, not "Train a network…" as if nothing had run.
       const findings = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Findings/i }) });

@@ -3,27 +3,17 @@
 
 // Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `validate.ts` beside this file reads them.
 
-import type { LayerGradStats, LossPoint, RankGradNorm } from '../../wire/types';
+import type { GradNormPoint, LayerGradStats, LossPoint, RankGradNorm, StepLossPoint } from '../../wire/types';
 import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 import type { GradientFlowModel } from './model';
+
+/** The curves' samples are the wire's (the worker measures them). */
+export type { GradNormPoint, StepLossPoint };
 
 /** A finished run's loss curve (downsampled), kept as a faded overlay to compare with the current run. */
 export interface PreviousRun {
   readonly title: string;
   readonly points: readonly Pick<LossPoint, 'epoch' | 'loss'>[];
-}
-
-/** One sample of the global gradient norm, before and after clipping. */
-export interface GradNormPoint {
-  readonly step: number;
-  readonly before: number;
-  readonly after: number;
-}
-
-/** One sample of the loss per optimizer step: the latest mini-batch's loss when the host sampled it. */
-export interface StepLossPoint {
-  readonly step: number;
-  readonly loss: number;
 }
 
 /** Training state shown in the view's header. */
