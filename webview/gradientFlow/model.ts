@@ -42,9 +42,9 @@ export interface GradientFlowModel {
   /** Each rank's latest global gradient norm in a distributed run, in rank order; empty for one process. */
   ranks: RankGradNorm[];
   loss: LossSeries;
-  /** The loss per optimizer step, one sample per progress update, downsampled like the epoch curve. */
+  /** The loss per optimizer step, every step of a `.nnet` run (thinned by the worker, runProgress.ts), downsampled like the epoch curve. */
   stepLoss: StepLossSeries;
-  /** Global gradient norm before/after clipping, one sample per progress update, downsampled like the loss. */
+  /** Global gradient norm before/after clipping, per step as the loss per step. */
   gradNorm: GradNormSeries;
   /** The `clip norm` threshold, or null when the run does not clip by norm. */
   clipNorm: number | null;
