@@ -42,7 +42,10 @@ export interface GradientFlowModel {
   /** Each rank's latest global gradient norm in a distributed run, in rank order; empty for one process. */
   ranks: RankGradNorm[];
   loss: LossSeries;
-  /** The loss per optimizer step, every step of a `.nnet` run (thinned by the worker, runProgress.ts), downsampled like the epoch curve. */
+  /**
+   * The loss per optimizer step: every step of a `.nnet` run (thinned by the worker, runProgress.ts), one a progress
+   * update of a PyTorch run; downsampled like the epoch curve.
+   */
   stepLoss: StepLossSeries;
   /** Global gradient norm before/after clipping, per step as the loss per step. */
   gradNorm: GradNormSeries;
