@@ -59,7 +59,7 @@ const EVERY_CHECK = { ...EVERY_TALLY, deadReluShare: -1, saturatedShare: -1 };
 /** What the host sees of a message, without what depends on timing (steps/s, how loss and step points were batched). */
 function seen(m: WorkerToHost): unknown {
   if (!('progress' in m)) return m;
-  const { stepsPerSecond: _s, newLossPoints: _p, stepLoss: _l, stepNorms: _n, ...progress } = m.progress;
+  const { stepsPerSecond: _s, newLossPoints: _p, stepLoss: _l, stepNorms: _n, stepCount: _c, ...progress } = m.progress;
   return { ...m, progress };
 }
 

@@ -12,6 +12,7 @@ import type {
   LossPoint,
   RankGradNorm,
   Scalar,
+  StepCount,
   StepLossPoint,
   Tensor,
 } from '../wire/types';
@@ -56,6 +57,8 @@ export interface Progress {
   readonly stepLoss?: readonly StepLossPoint[];
   /** Likewise each step's global gradient norm before and after clipping. */
   readonly stepNorms?: readonly GradNormPoint[];
+  /** The steps since the previous message, every one, and how many of them clipping scaled down (with stepNorms). */
+  readonly stepCount?: StepCount;
   /** Per-rank gradient norms of a distributed PyTorch run, in rank order; absent for one process and `.nnet` runs. */
   readonly ranks?: readonly RankGradNorm[];
 }

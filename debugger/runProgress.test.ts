@@ -143,6 +143,7 @@ test('each message carries every step since the previous one: its mean loss and 
     p.stepNorms,
     norms.map((n, i) => ({ step: i + 1, before: n, after: n })), // xor.nnet clips at 1, which these steps stay under
   );
+  assert.deepEqual(p.stepCount, { steps: 30, clipped: 0 });
   assert.deepEqual(new ProgressMeter().progress(events).stepNorms, p.stepNorms);
   assert.deepEqual(meter.progress(wholes).stepLoss, []); // sent once
 });
@@ -155,8 +156,10 @@ test('steps replayed after going back are not sent again; the steps past the new
   assert.equal(meter.progress(t).stepLoss?.length, 20);
   t.restoreState(at10);
   for (let i = 0; i < 15; i++) t.advanceStep();
+  const p = meter.progress(t);
   assert.deepEqual(
-    meter.progress(t).stepLoss?.map((s) => s.step),
+    p.stepLoss?.map((s) => s.step),
     [21, 22, 23, 24, 25],
   );
+  assert.deepEqual(p.stepCount, { steps: 5, clipped: 0 });
 });

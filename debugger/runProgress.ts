@@ -33,8 +33,6 @@ export class ProgressMeter {
   /** Set by the run loop when PROGRESS_MS have passed; the next update event sends a message. */
   due = false;
   private lossSent = 0;
-  /** The newest step whose per-step points were sent: a replay after Step Back records those steps again. */
-  private stepSent = 0;
   private startedAt = 0;
   private stepsAtStart = 0;
   /**
@@ -82,8 +80,7 @@ export class ProgressMeter {
       points.push(p.valLoss === null ? { epoch, loss: p.loss } : { epoch, loss: p.loss, valLoss: p.valLoss });
     }
     this.lossSent = t.epochs.length;
-    const steps = t.stepTrace.drain(this.stepSent, MAX_STEP_POINTS_PER_MESSAGE);
-    this.stepSent = Math.max(this.stepSent, t.step);
+    const steps = t.stepTrace.drain(MAX_STEP_POINTS_PER_MESSAGE);
     return {
       epoch: t.epoch,
       epochs: t.spec.train.epochs,
@@ -98,6 +95,7 @@ export class ProgressMeter {
       newLossPoints: points,
       stepLoss: steps.loss,
       stepNorms: steps.norm,
+      stepCount: steps.counted,
     };
   }
 

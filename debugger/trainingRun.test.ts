@@ -115,6 +115,11 @@ test("a full run's messages carry each step's loss and norms once, in order, eve
     norm.every((p) => p.before === norms[p.step - 1] && p.after === p.before),
     "each norm point holds its step's norms (xor's clip at 1 is not reached)",
   );
+  assert.equal(
+    withProgress.reduce((n, p) => n + (p.stepCount?.steps ?? 0), 0),
+    2000,
+    'every step counted once',
+  );
   // The largest norm of the run reaches the view, however the steps were thinned.
   assert.ok(norm.some((p) => p.before === Math.max(...norms)));
 });

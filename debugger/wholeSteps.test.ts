@@ -46,7 +46,7 @@ function firstStop(start: Start, whole: WholeSteps): Promise<{ msgs: WorkerToHos
 /** What the host sees of a message, without what depends on timing (steps/s, how loss and step points were batched). */
 function seen(m: WorkerToHost | undefined): unknown {
   if (!m || !('progress' in m)) return m;
-  const { stepsPerSecond: _s, newLossPoints: _p, stepLoss: _l, stepNorms: _n, ...progress } = m.progress;
+  const { stepsPerSecond: _s, newLossPoints: _p, stepLoss: _l, stepNorms: _n, stepCount: _c, ...progress } = m.progress;
   return { ...m, progress };
 }
 

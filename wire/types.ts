@@ -144,3 +144,9 @@ export interface StepLossPoint {
   readonly step: number;
   readonly loss: number;
 }
+
+/** Optimizer steps in a stretch of a run, and how many of them clipping by norm scaled down (every step counted). */
+export interface StepCount {
+  readonly steps: number;
+  readonly clipped: number;
+}

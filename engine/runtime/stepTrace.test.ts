@@ -20,35 +20,49 @@ function traceOf(n: number, spikeAt = -1): StepTrace {
   return t;
 }
 
-test('a short stretch comes out whole, in order, and only once', () => {
+test('a short stretch comes out whole, in order, counted, and only once', () => {
   const t = traceOf(50);
-  const { loss, norm } = t.drain(0, 128);
+  const { loss, norm, counted } = t.drain(128);
   assert.deepEqual(
     loss.map((p) => p.step),
     Array.from({ length: 50 }, (_, i) => i + 1),
   );
   assert.equal(loss[9].loss, 1 / 10);
   assert.deepEqual(norm[9], { step: 10, before: 13, after: 6.5 });
-  assert.deepEqual(t.drain(0, 128), { loss: [], norm: [] });
+  assert.deepEqual(counted, { steps: 50, clipped: 50 }); // (every step's norm after is half its norm before)
+  assert.deepEqual(t.drain(128), { loss: [], norm: [], counted: { steps: 0, clipped: 0 } });
 });
 
-test('steps already sent are left out (a replay after Step Back records them again)', () => {
+test('steps replayed after going back are neither drained nor counted again; those past the newest drained are', () => {
   const t = traceOf(20);
-  const { loss, norm } = t.drain(15, 128);
+  t.drain(128);
+  t.clear(); // back to a state of step 14, then replayed and on
+  for (let s = 15; s <= 24; s++) add(t, s, 1, 2, s % 2 ? 1 : 2);
+  const { loss, norm, counted } = t.drain(128);
   assert.deepEqual(
     loss.map((p) => p.step),
-    [16, 17, 18, 19, 20],
+    [21, 22, 23, 24],
   );
   assert.deepEqual(
     norm.map((p) => p.step),
-    [16, 17, 18, 19, 20],
+    [21, 22, 23, 24],
   );
+  assert.deepEqual(counted, { steps: 4, clipped: 2 });
+});
+
+test('a long stretch counts every step and every clipped one, however thinned its points', () => {
+  const t = new StepTrace();
+  const n = 10 * STEP_TRACE_CAPACITY;
+  for (let s = 1; s <= n; s++) add(t, s, 1, 3, s % 7 === 0 ? 1 : 3);
+  const { norm, counted } = t.drain(64);
+  assert.ok(norm.length <= 64);
+  assert.deepEqual(counted, { steps: n, clipped: Math.floor(n / 7) });
 });
 
 test('a long stretch is thinned to the bound, keeps its spike and ends at the newest step', () => {
   const n = 50 * STEP_TRACE_CAPACITY;
   for (const spikeAt of [3, 12_345, n - 1]) {
-    const { loss, norm } = traceOf(n, spikeAt).drain(0, 64);
+    const { loss, norm } = traceOf(n, spikeAt).drain(64);
     for (const points of [loss, norm]) {
       assert.ok(points.length <= 64 && points.length > 16, `${points.length} points`);
       assert.equal(points[points.length - 1].step, n);
@@ -71,7 +85,7 @@ test('a thinned stretch also keeps its lowest loss, and a NaN ranks above everyt
   const t = new StepTrace();
   const n = 3 * STEP_TRACE_CAPACITY;
   for (let s = 1; s <= n; s++) add(t, s, s === 777 ? -5 : s === 4000 ? NaN : 1, 1, 1);
-  const { loss } = t.drain(0, 32);
+  const { loss } = t.drain(32);
   assert.equal(loss.find((p) => p.step === 777)?.loss, -5);
   assert.ok(Number.isNaN(loss.find((p) => p.step === 4000)?.loss));
 });
@@ -80,5 +94,9 @@ test('clear forgets the steps recorded (another timeline follows)', () => {
   const t = traceOf(10);
   t.clear();
   add(t, 4, 0.5, 2, 2);
-  assert.deepEqual(t.drain(0, 128), { loss: [{ step: 4, loss: 0.5 }], norm: [{ step: 4, before: 2, after: 2 }] });
+  assert.deepEqual(t.drain(128), {
+    loss: [{ step: 4, loss: 0.5 }],
+    norm: [{ step: 4, before: 2, after: 2 }],
+    counted: { steps: 1, clipped: 0 },
+  });
 });

@@ -1,7 +1,7 @@
 // Every optimizer step's loss and global gradient norm since the progress message last took them, in bounded memory,
 // so that the Gradient Flow view's per-step curves show each step of a short run and every spike of a long one.
 
-import type { GradNormPoint, StepLossPoint } from '../../wire/types';
+import type { GradNormPoint, StepCount, StepLossPoint } from '../../wire/types';
 
 /** Rows each curve keeps between two drains: every step up to it, then buckets of more and more steps. */
 export const STEP_TRACE_CAPACITY = 2048;
@@ -22,33 +22,57 @@ export class StepTrace {
    * The step being added: its mean loss, norm before and norm after clipping, and a zero, [4]. The trainer writes
    * them here and calls `add` with the step alone. Doubles passed to a call V8 does not inline are boxed, one
    * allocation each; so is a value that is either a double or a small integer (`w < 0 ? 0 : src[w]`) or the constant
-   * Infinity. Together they cost ~30 ns a step, ~10 % of N1 (measured); written this way, ~10 ns.
+   * Infinity. A first version spent ~40 ns a step that way in a micro-benchmark, and the young generation's
+   * collections with it; this one ~10 ns (~2 % of N1's training in a CPU profile of the bench child).
    */
   readonly incoming = new Float64Array(4);
   private readonly loss = new Curve();
   private readonly norm = new Curve();
+  /**
+   * The newest step drained. A replay after Step Back records earlier steps again; they are neither counted nor
+   * drained a second time.
+   */
+  private drainedThrough = 0;
+  /** Steps recorded after drainedThrough, and how many of them clipping scaled down: every step, however thinned. */
+  private steps = 0;
+  private clipped = 0;
 
   /** Records optimizer step `step` (steps done, 1-based) with the values in `incoming`. */
   add(step: number): void {
     this.loss.add(step, this.incoming, 0, 3); // (its other: the zero)
     this.norm.add(step, this.incoming, 1, 2);
+    if (step <= this.drainedThrough) return;
+    this.steps++;
+    if (this.incoming[2] < this.incoming[1]) this.clipped++;
   }
 
   /** Forgets what was recorded (the trainer went back to a saved state: what follows is another timeline). */
   clear(): void {
     this.loss.clear();
     this.norm.clear();
+    this.steps = this.clipped = 0;
   }
 
   /**
-   * The recorded steps after `afterStep`, at most `maxPoints` of each curve (each stretch's lowest and highest, and
-   * the newest step), and forgets all of them.
+   * The steps recorded since the last drain and not drained before: at most `maxPoints` of each curve (each stretch's
+   * lowest and highest, and the newest step), and how many steps there were and clipping scaled down. Forgets them.
    */
-  drain(afterStep: number, maxPoints: number): { loss: StepLossPoint[]; norm: GradNormPoint[] } {
-    const loss = this.loss.drain(afterStep, maxPoints, (r, o) => ({ step: r[o], loss: r[o + 1] }));
-    const norm = this.norm.drain(afterStep, maxPoints, (r, o) => ({ step: r[o], before: r[o + 1], after: r[o + 2] }));
-    return { loss, norm };
+  drain(maxPoints: number): StepTraceDrain {
+    const after = this.drainedThrough;
+    const loss = this.loss.drain(after, maxPoints, (r, o) => ({ step: r[o], loss: r[o + 1] }));
+    const norm = this.norm.drain(after, maxPoints, (r, o) => ({ step: r[o], before: r[o + 1], after: r[o + 2] }));
+    const counted = { steps: this.steps, clipped: this.clipped };
+    this.steps = this.clipped = 0;
+    if (norm.length) this.drainedThrough = norm[norm.length - 1].step;
+    return { loss, norm, counted };
   }
+}
+
+/** What a drain of the trace gives: the points of the two per-step curves, and the steps counted. */
+export interface StepTraceDrain {
+  readonly loss: StepLossPoint[];
+  readonly norm: GradNormPoint[];
+  readonly counted: StepCount;
 }
 
 // NaN ranks above everything: a non-finite value is what a stretch keeps as its highest.

@@ -120,6 +120,9 @@ export function decodeProgress(p: Encoded<Progress>): Progress {
         after: num(x.after),
       })),
     }),
+    ...(p.stepCount !== undefined && {
+      stepCount: { steps: num(p.stepCount.steps), clipped: num(p.stepCount.clipped) },
+    }),
     ...(p.ranks !== undefined && {
       ranks: p.ranks.map((r): RankGradNorm => ({ rank: num(r.rank), gradNorm: num(r.gradNorm) })),
     }),

@@ -36,6 +36,7 @@ async function display() {
     return {
       loss: pick('stepLoss').flatMap((u) => u.points.map((p) => p.step)),
       norm: pick('gradNorm').flatMap((u) => u.points.map((p) => p.step)),
+      counted: pick('gradNorm').map((u) => u.counted?.steps),
     };
   };
   return { d, curves };
@@ -44,18 +45,19 @@ async function display() {
 const traced = (steps: number[]): Partial<Progress> => ({
   stepLoss: steps.map((step) => ({ step, loss: 1 / step })),
   stepNorms: steps.map((step) => ({ step, before: 2, after: 1 })),
+  stepCount: { steps: steps.length, clipped: steps.length },
 });
 
 test("a worker's traced steps reach the per-step curves, each once", async () => {
   const { d, curves } = await display();
   curves();
   d.progress(progress(3, traced([1, 2, 3])));
-  assert.deepEqual(curves(), { loss: [1, 2, 3], norm: [1, 2, 3] });
+  assert.deepEqual(curves(), { loss: [1, 2, 3], norm: [1, 2, 3], counted: [3] });
   // A stop at the same step and a stop after Step Back bring nothing new; the steps past the newest shown do.
   d.progress(progress(3, traced([])));
   d.progress(progress(2, traced([2])));
   d.progress(progress(5, traced([3, 4, 5])));
-  assert.deepEqual(curves(), { loss: [4, 5], norm: [4, 5] });
+  assert.deepEqual(curves(), { loss: [4, 5], norm: [4, 5], counted: [3] });
   d.dispose();
 });
 
@@ -64,9 +66,9 @@ test('a sender without a trace gives one sample a message, none twice, and no no
   curves();
   d.progress(progress(0, { gradNormBeforeClip: NaN, gradNormAfterClip: NaN, batchLoss: NaN }));
   d.progress(progress(7, { gradNormBeforeClip: NaN, gradNormAfterClip: NaN }));
-  assert.deepEqual(curves(), { loss: [7], norm: [] });
+  assert.deepEqual(curves(), { loss: [7], norm: [], counted: [] });
   d.progress(progress(7));
   d.progress(progress(9));
-  assert.deepEqual(curves(), { loss: [9], norm: [7, 9] }); // the norm at 7 was measured by then
+  assert.deepEqual(curves(), { loss: [9], norm: [7, 9], counted: [undefined, undefined] }); // (7's norm: measured by then)
   d.dispose();
 });

@@ -103,7 +103,12 @@ export class TrainingDisplay implements vscode.Disposable {
     }
     if (norms.length) {
       this.lastNormStep = norms[norms.length - 1].step;
-      updates.push({ kind: 'gradNorm', points: norms, clipNorm });
+      const counted = p.stepCount;
+      updates.push(
+        counted
+          ? { kind: 'gradNorm', points: norms, clipNorm, counted }
+          : { kind: 'gradNorm', points: norms, clipNorm },
+      );
     }
     return updates;
   }

@@ -108,6 +108,8 @@ test(
       // Every step is traced (up to 128 points of each stretch a message): not one sample per progress message.
       assert.ok(shown.normPoints > 60, `the norm curve has the run's steps: ${shown.normPoints} points`);
       assert.match(shown.normSummary, new RegExp(`^step ${XOR_STEPS}: `));
+      // The clip fraction counts every step (the worker's count), not the thinned points drawn.
+      assert.match(shown.normSummary, new RegExp(`clipped in 0 of ${XOR_STEPS} steps \\(0%\\)$`));
       // The Findings view below says the run was healthy, not "Train a network…" as if nothing had run.
       const findings = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Findings/i }) });
       const healthy = await wb.waitUntil(

@@ -446,6 +446,35 @@ describe('gradient flow model and validation (node)', () => {
     assert.deepEqual(persisted?.model, m);
   });
 
+  test("a worker's step counts replace the samples' in the clip fraction, and survive replay and persistence", () => {
+    const m = emptyModel();
+    applyMessage(m, { kind: 'reset', title: 't', layerNames: ['a'] });
+    const points = [
+      { step: 1, before: 3, after: 1 },
+      { step: 900, before: 0.5, after: 0.5 },
+    ];
+    applyMessage(m, { kind: 'gradNorm', clipNorm: 1, points, counted: { steps: 900, clipped: 12 } });
+    applyMessage(m, { kind: 'gradNorm', clipNorm: 1, points: [], counted: { steps: 100, clipped: 3 } });
+    // The two points kept are each stretch's extremes: counting them would say half the steps were clipped.
+    assert.deepEqual([m.clippedSamples, m.normSamples, m.normCounted], [15, 1000, true]);
+    const view = emptyModel();
+    for (const msg of replayMessages(m, true)) applyMessage(view, msg);
+    assert.deepEqual(view, m);
+    const persisted = parsePersistedState(JSON.parse(JSON.stringify({ version: 3, model: m, lossLogScale: false })));
+    assert.deepEqual(persisted?.model, m);
+    applyMessage(m, { kind: 'reset', title: 'u', layerNames: ['a'] });
+    assert.deepEqual([m.clippedSamples, m.normSamples, m.normCounted], [0, 0, false]);
+
+    for (const counted of [{ steps: 2, clipped: 3 }, { steps: 1.5, clipped: 0 }, { steps: -1, clipped: -1 }, 7, null])
+      assert.equal(
+        parseHostToWebview({ kind: 'gradNorm', clipNorm: 1, points, counted }),
+        undefined,
+        JSON.stringify(counted),
+      );
+    const ok = parseHostToWebview({ kind: 'gradNorm', clipNorm: 1, points, counted: { steps: 5, clipped: 5 } });
+    assert.ok(ok?.kind === 'gradNorm' && ok.counted?.steps === 5);
+  });
+
   test('log axis bounds are whole decades and clamp zero, negative and NaN', () => {
     assert.deepEqual(logBounds([0.003, 0.2, 0, -1, NaN]), { min: 1e-3, max: 1 });
     assert.deepEqual(logBounds([0.001, 0.2]), { min: 1e-4, max: 1 });

@@ -51,10 +51,15 @@ export interface GradientFlowModel {
   gradNorm: GradNormSeries;
   /** The `clip norm` threshold, or null when the run does not clip by norm. */
   clipNorm: number | null;
-  /** Samples (of all received, before downsampling) whose norm before clipping exceeded the threshold. */
+  /**
+   * Steps whose norm before clipping exceeded the threshold, of those counted: every step when `normCounted` (the
+   * worker counts them), else the samples received (before downsampling).
+   */
   clippedSamples: number;
-  /** All gradient-norm samples received in this run. */
+  /** Steps counted in this run (see clippedSamples). */
   normSamples: number;
+  /** Whether the counts are of every step, not of the samples (the run's messages carried them). */
+  normCounted: boolean;
   state: ViewState;
   stateText: string;
   /** The previous run's loss curve (as displayed when it was replaced, so at most MAX_SHOWN_POINTS points); runs[0]. */
@@ -83,6 +88,7 @@ export function emptyModel(): GradientFlowModel {
     clipNorm: null,
     clippedSamples: 0,
     normSamples: 0,
+    normCounted: false,
     state: 'idle',
     stateText: 'No run yet. Open a .nnet file and press Train.',
     previous: null,
@@ -142,6 +148,7 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       model.clipNorm = null;
       model.clippedSamples = 0;
       model.normSamples = 0;
+      model.normCounted = false;
       return;
     case 'gradFlow':
       model.layers = msg.layers.map((l) =>
@@ -162,10 +169,15 @@ export function applyMessage(model: GradientFlowModel, msg: HostToWebview): void
       return;
     case 'gradNorm':
       model.clipNorm = msg.clipNorm;
-      for (const p of msg.points) {
-        model.normSamples += 1;
-        if (msg.clipNorm !== null && p.before > msg.clipNorm) model.clippedSamples += 1;
-      }
+      if (msg.counted) {
+        model.normCounted = true;
+        model.normSamples += msg.counted.steps;
+        model.clippedSamples += msg.counted.clipped;
+      } else
+        for (const p of msg.points) {
+          model.normSamples += 1;
+          if (msg.clipNorm !== null && p.before > msg.clipNorm) model.clippedSamples += 1;
+        }
       appendSeries(model.gradNorm, msg.points, NORM, model.limits.curvePoints);
       return;
     case 'snapshot':

@@ -3,7 +3,14 @@
 
 // Numbers JSON would lose travel as wire/json.ts spells them (null for NaN); `validate.ts` beside this file reads them.
 
-import type { GradNormPoint, LayerGradStats, LossPoint, RankGradNorm, StepLossPoint } from '../../wire/types';
+import type {
+  GradNormPoint,
+  LayerGradStats,
+  LossPoint,
+  RankGradNorm,
+  StepCount,
+  StepLossPoint,
+} from '../../wire/types';
 import { MAX_LOG_TEXT, type WebviewLogLevel } from '../log';
 import type { GradientFlowModel } from './model';
 
@@ -79,7 +86,11 @@ export type HostUpdate =
   /** Per-step loss samples to append (a few per second while training: a sampled trace, like the norms). */
   | { kind: 'stepLoss'; points: readonly StepLossPoint[] }
   /** Global gradient norm samples to append, and the spec's `clip norm` threshold (null: no clipping by norm). */
-  | { kind: 'gradNorm'; points: readonly GradNormPoint[]; clipNorm: number | null }
+  /**
+   * `counted`: every step since the last, and how many clipping scaled down, when the sender counts them all (a
+   * `.nnet` run); without it the points are the samples counted (a PyTorch run).
+   */
+  | { kind: 'gradNorm'; points: readonly GradNormPoint[]; clipNorm: number | null; counted?: StepCount }
   /**
    * The run's state. `debugging`: the run is a debug session (Pause/Continue apply); `at`: where it is paused.
    * Both are optional for older senders (absent: not debugging, no marker).

@@ -1,7 +1,7 @@
 // Validates the untrusted input of the Gradient Flow webview: host messages and restored state.
 
 import { decodeNumber } from '../../wire/json';
-import type { LayerGradStats, RankGradNorm } from '../../wire/types';
+import type { LayerGradStats, RankGradNorm, StepCount } from '../../wire/types';
 import {
   DEFAULT_VIEW_LIMITS,
   MAX_CURVE_POINTS,
@@ -54,6 +54,16 @@ function layer(x: unknown): LayerGradStats | undefined {
 }
 
 /** Most ranks a message may carry (far more processes than one debug session starts). */
+/** Steps counted and clipped: whole numbers, no more clipped than counted; undefined if malformed. */
+function stepCount(x: unknown): StepCount | undefined {
+  if (!isRec(x)) return undefined;
+  const steps = finite(x.steps),
+    clipped = finite(x.clipped);
+  if (steps === undefined || clipped === undefined) return undefined;
+  if (!Number.isInteger(steps) || !Number.isInteger(clipped) || clipped < 0 || clipped > steps) return undefined;
+  return { steps, clipped };
+}
+
 const MAX_RANKS = 4096;
 
 /** A rank's gradient norm: a whole rank ≥ 0 and a measured norm. */
@@ -188,7 +198,11 @@ function parseUpdate(data: unknown): HostUpdate | undefined {
     case 'gradNorm': {
       const points = all(data.points, MAX_POINTS_PER_MESSAGE, normPoint);
       const clip = clipNorm(data.clipNorm);
-      return !points || clip === undefined ? undefined : { kind: 'gradNorm', points, clipNorm: clip };
+      const counted = data.counted === undefined ? null : stepCount(data.counted);
+      if (!points || clip === undefined || counted === undefined) return undefined;
+      return counted
+        ? { kind: 'gradNorm', points, clipNorm: clip, counted }
+        : { kind: 'gradNorm', points, clipNorm: clip };
     }
     case 'limits': {
       const limits = viewLimits(data.limits);
@@ -266,6 +280,8 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
   const clip = clipNorm(m.clipNorm);
   const clippedSamples = finite(m.clippedSamples);
   const normSamples = finite(m.normSamples);
+  // State saved before the worker counted every step counted samples.
+  const normCounted = m.normCounted === true;
   const state = VIEW_STATES.find((s) => s === m.state);
   const stateText = text(m.stateText);
   // State saved before run comparison has no `previous`: no overlay, nothing misread.
@@ -309,6 +325,7 @@ function parseModel(m: unknown): GradientFlowModel | undefined {
     clipNorm: clip,
     clippedSamples,
     normSamples,
+    normCounted,
     state,
     stateText,
     previous,

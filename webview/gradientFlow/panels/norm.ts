@@ -44,7 +44,8 @@ export const normPanel: PanelFactory = (parent, context) => {
         parts.push(`threshold ${formatValue(model.clipNorm)}`);
         if (model.normSamples > 0) {
           const pct = Math.round((100 * model.clippedSamples) / model.normSamples);
-          parts.push(`clipped in ${model.clippedSamples} of ${model.normSamples} sampled steps (${pct}%)`);
+          const steps = model.normCounted ? 'steps' : 'sampled steps';
+          parts.push(`clipped in ${model.clippedSamples} of ${model.normSamples} ${steps} (${pct}%)`);
         }
       } else if (last) {
         parts.push('no clipping');
