@@ -13,6 +13,13 @@ import { WorkerClient } from '../../debugger/workerClient';
 import type { DoctorDiagnostics } from './doctorDiagnostics';
 import type { TrainingDisplay } from './trainingDisplay';
 
+/**
+ * The extension host sends a progress report at most every 100 ms and drops one still waiting when its task ends
+ * (a short run's final report was lost, and its notification lingered at "epoch 1/2000"): the task ends this much
+ * after its last report.
+ */
+const REPORT_THROTTLE_MS = 150;
+
 /** One Train run at a time; Stop or a new Train ends the current one. */
 export class TrainController implements vscode.Disposable {
   private worker: WorkerClient | null = null;
@@ -74,14 +81,16 @@ export class TrainController implements vscode.Disposable {
       (progress, token) =>
         new Promise<void>((resolve) => {
           let reported = 0;
-          const done = () => {
+          /** Ends the run; `lastReport`: just after a last progress report, which the notification must get first. */
+          const done = (lastReport = false) => {
             if (this.worker === worker) {
               this.worker = null;
               void vscode.commands.executeCommand('setContext', 'nnet.training', false);
             }
             worker.dispose();
             this.finishRun = null;
-            resolve();
+            if (lastReport) setTimeout(resolve, REPORT_THROTTLE_MS);
+            else resolve();
           };
           this.finishRun = () => worker.post({ kind: 'stop' });
           token.onCancellationRequested(() => worker.post({ kind: 'stop' }));
@@ -120,10 +129,13 @@ export class TrainController implements vscode.Disposable {
                 return; // Train runs without a debugger: no stops, logpoints or requests.
               case 'finished':
                 if (m.findings) this.doctor?.show(doc, version, m.findings);
+                // VS Code keeps a progress notification up a moment after its task ends: let it say how the run
+                // ended, not the epoch of the last progress message (a short run's first).
+                progress.report({ message: m.summary, increment: 100 - reported });
                 this.display.progress(m.progress);
                 this.display.ended(m.summary, null);
                 trace('finished', m.summary);
-                done();
+                done(true);
                 return;
               case 'error': {
                 // A run the NaN ended: the doctor's `nan` finding (and what it saw before) on its line.

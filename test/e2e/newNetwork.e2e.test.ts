@@ -68,6 +68,12 @@ test(
         500,
       );
       t.diagnostic(done);
+      // The Train notification lingers a moment after the run (VS Code shows one for at least 800 ms): while it does,
+      // it says how the run ended, not the epoch of its first progress message.
+      const toast = page.locator('.notification-toast', { hasText: 'Training xor-2.nnet' });
+      const lingering = (await toast.count()) ? (await toast.first().innerText()).replace(/\s+/g, ' ') : null;
+      t.diagnostic(`Train notification after the run: ${lingering ?? '(already closed)'}`);
+      if (lingering !== null) assert.match(lingering, /finished after 2000 steps/);
       await wb.screenshot('trained');
     });
   },
