@@ -46,6 +46,32 @@ test('nnet.progress: the progress reads back as the worker sent it', () => {
   assert.equal(back.ranks, undefined, 'a one-process run has no per-rank norms');
 });
 
+test("nnet.progress: a .nnet run's per-step points and step count read back, NaN and Infinity included", () => {
+  const progress: Progress = {
+    epoch: 2,
+    epochs: 10,
+    step: 40,
+    loss: 0.5,
+    stepsPerSecond: 3,
+    gradNormBeforeClip: 1.5,
+    gradNormAfterClip: 1,
+    clipNorm: 1,
+    layers: [],
+    newLossPoints: [],
+    stepLoss: [
+      { step: 39, loss: NaN },
+      { step: 40, loss: 0.25 },
+    ],
+    stepNorms: [
+      { step: 39, before: Infinity, after: 1 },
+      { step: 40, before: 1.5, after: 1 },
+    ],
+    stepCount: { steps: 2, clipped: 2 },
+  };
+  const back = decodeProgress(json(encodeDap({ progress, paused: null })).progress);
+  assert.deepEqual(back, progress);
+});
+
 test('nnet.progress: per-rank gradient norms of a distributed run read back, NaN included', () => {
   const progress: Progress = {
     epoch: 0,
