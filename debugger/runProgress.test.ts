@@ -163,3 +163,25 @@ test('steps replayed after going back are not sent again; the steps past the new
   );
   assert.deepEqual(p.stepCount, { steps: 5, clipped: 0 });
 });
+
+test('steps not sent yet survive a return to an earlier state (the steps just before a stop of the doctor, a NaN)', () => {
+  const t = trainer(0),
+    meter = new ProgressMeter(clock(0).now);
+  for (let i = 0; i < 10; i++) t.advanceStep();
+  const at10 = t.saveState();
+  for (let i = 0; i < 10; i++) t.advanceStep();
+  t.restoreState(at10); // as a step taken whole is taken again event by event, or a NaN's origin is searched
+  for (let i = 0; i < 5; i++) t.advanceStep();
+  const p = meter.progress(t),
+    fresh = trainer(0),
+    losses: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    fresh.advanceStep();
+    losses.push(fresh.previousLoss);
+  }
+  assert.deepEqual(
+    p.stepLoss,
+    losses.map((loss, i) => ({ step: i + 1, loss })),
+  );
+  assert.deepEqual(p.stepCount, { steps: 20, clipped: 0 }, 'steps 1–20 were computed, each counted once');
+});

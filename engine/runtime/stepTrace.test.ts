@@ -36,7 +36,7 @@ test('a short stretch comes out whole, in order, counted, and only once', () => 
 test('steps replayed after going back are neither drained nor counted again; those past the newest drained are', () => {
   const t = traceOf(20);
   t.drain(128);
-  t.clear(); // back to a state of step 14, then replayed and on
+  t.rewindTo(14); // back to a state of step 14, then replayed and on
   for (let s = 15; s <= 24; s++) add(t, s, 1, 2, s % 2 ? 1 : 2);
   const { loss, norm, counted } = t.drain(128);
   assert.deepEqual(
@@ -90,13 +90,34 @@ test('a thinned stretch also keeps its lowest loss, and a NaN ranks above everyt
   assert.ok(Number.isNaN(loss.find((p) => p.step === 4000)?.loss));
 });
 
-test('clear forgets the steps recorded (another timeline follows)', () => {
+test('going back keeps the steps up to the state gone back to, not yet drained, and drops those after', () => {
   const t = traceOf(10);
-  t.clear();
-  add(t, 4, 0.5, 2, 2);
-  assert.deepEqual(t.drain(128), {
-    loss: [{ step: 4, loss: 0.5 }],
-    norm: [{ step: 4, before: 2, after: 2 }],
-    counted: { steps: 1, clipped: 0 },
-  });
+  t.rewindTo(6); // (the doctor takes step 7 again event by event, or a NaN's origin is searched from step 6)
+  add(t, 7, 0.5, 2, 2);
+  const { loss, norm, counted } = t.drain(128);
+  assert.deepEqual(
+    loss.map((p) => p.step),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
+  assert.deepEqual(norm.at(-1), { step: 7, before: 2, after: 2 });
+  assert.equal(loss.at(-1)?.loss, 0.5, "step 7 as computed again, not the dropped one's values");
+  assert.deepEqual(counted, { steps: 10, clipped: 10 }, 'steps 1–10 counted once each');
+});
+
+test('going back into a thinned stretch keeps it in order, and the steps after it arrive again', () => {
+  const t = new StepTrace();
+  const n = 5 * STEP_TRACE_CAPACITY,
+    back = 3 * STEP_TRACE_CAPACITY + 7;
+  for (let s = 1; s <= n; s++) add(t, s, 1 / s, 1, 1);
+  t.rewindTo(back);
+  for (let s = back + 1; s <= back + 100; s++) add(t, s, 5, 1, 1); // another timeline (a value was set)
+  const { loss, counted } = t.drain(64);
+  const steps = loss.map((p) => p.step);
+  assert.deepEqual(
+    steps,
+    [...steps].sort((a, b) => a - b),
+  );
+  assert.ok(new Set(steps).size === steps.length && steps.at(-1) === back + 100, `${steps.slice(-3)}`);
+  assert.ok(loss.some((p) => p.step > back && p.loss === 5) && loss.some((p) => p.step <= back));
+  assert.equal(counted.steps, n);
 });

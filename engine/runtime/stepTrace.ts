@@ -28,12 +28,14 @@ export class StepTrace {
   readonly incoming = new Float64Array(4);
   private readonly loss = new Curve();
   private readonly norm = new Curve();
-  /**
-   * The newest step drained. A replay after Step Back records earlier steps again; they are neither counted nor
-   * drained a second time.
-   */
+  /** The newest step drained: a replay after Step Back records earlier steps again, which are not drained again. */
   private drainedThrough = 0;
-  /** Steps recorded after drainedThrough, and how many of them clipping scaled down: every step, however thinned. */
+  /**
+   * The newest step counted, in any timeline: a replay (Step Back, a step the doctor takes again event by event, the
+   * search for a NaN's origin) computes the same steps again, which count once.
+   */
+  private countedThrough = 0;
+  /** Steps counted since the last drain, and how many of them clipping scaled down: every step, however thinned. */
   private steps = 0;
   private clipped = 0;
 
@@ -41,16 +43,20 @@ export class StepTrace {
   add(step: number): void {
     this.loss.add(step, this.incoming, 0, 3); // (its other: the zero)
     this.norm.add(step, this.incoming, 1, 2);
-    if (step <= this.drainedThrough) return;
+    if (step <= this.countedThrough) return;
+    this.countedThrough = step;
     this.steps++;
     if (this.incoming[2] < this.incoming[1]) this.clipped++;
   }
 
-  /** Forgets what was recorded (the trainer went back to a saved state: what follows is another timeline). */
-  clear(): void {
-    this.loss.clear();
-    this.norm.clear();
-    this.steps = this.clipped = 0;
+  /**
+   * Drops the steps after `step`: the trainer went back to a state of that step, and what follows it is computed
+   * again. The steps up to it stay, so that those not drained yet still reach the view (the steps just before a stop
+   * of the doctor's, or before a NaN, are the ones a user looks at).
+   */
+  rewindTo(step: number): void {
+    this.loss.rewindTo(step);
+    this.norm.rewindTo(step);
   }
 
   /**
@@ -169,6 +175,18 @@ class Curve {
     this.kept = this.inBucket = 0;
     this.stride = 1;
     this.last[0] = NaN;
+  }
+
+  /** Drops the rows of steps after `step`; an open bucket is closed first (its extremes after `step` go with it). */
+  rewindTo(step: number): void {
+    const r = this.rows;
+    if (this.inBucket > 0) {
+      this.kept += this.closeBucket();
+      this.inBucket = 0;
+    }
+    while (this.kept > 0 && r[(this.kept - 1) * COLS] > step) this.kept--;
+    if (this.kept >= STEP_TRACE_CAPACITY - 1) this.compact();
+    if (this.last[0] > step) this.last[0] = NaN; // (the newest kept row is then the newest)
   }
 
   /** At most `maxPoints` rows with a step after `afterStep` (see StepTrace.drain), as points; then forgets them all. */

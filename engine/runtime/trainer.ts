@@ -537,7 +537,7 @@ export class Trainer {
     const m = this.model;
     for (const k of SCALARS) (this as Record<Scalar, unknown>)[k] = s[k];
     this.epochs.seek(s.epochs, s.lastEpoch);
-    this.stepTrace.clear();
+    this.stepTrace.rewindTo(s.step);
     m.params.set(s.params);
     // A step start's gradients are zeros, but they are left as they are for the step's first event, which zeroes
     // them (beginStep) in whichever set of buffers it takes, unless the replay takes the step's backward pass from
