@@ -1,14 +1,11 @@
 // Every optimizer step's loss and global gradient norm since the progress message last took them, in bounded memory,
 // so that the Gradient Flow view's per-step curves show each step of a short run and every spike of a long one.
 
+import { minMaxIndices, rank } from '../../wire/thinning';
 import type { GradNormPoint, StepCount, StepLossPoint } from '../../wire/types';
 
 /** Rows each curve keeps between two drains: every step up to it, then buckets of more and more steps. */
 export const STEP_TRACE_CAPACITY = 2048;
-
-// Every row is (step, value, other): the loss curve's value is the loss (other unused); the norm curve's value is the
-// norm before clipping, other the norm after. The buckets keep the rows of their lowest and highest value.
-const COLS = 3;
 
 /**
  * A per-step trace of the loss and the gradient norm before and after clipping. Each curve keeps every step until
@@ -65,8 +62,12 @@ export class StepTrace {
    */
   drain(maxPoints: number): StepTraceDrain {
     const after = this.drainedThrough;
-    const loss = this.loss.drain(after, maxPoints, (r, o) => ({ step: r[o], loss: r[o + 1] }));
-    const norm = this.norm.drain(after, maxPoints, (r, o) => ({ step: r[o], before: r[o + 1], after: r[o + 2] }));
+    const loss = this.loss.drain(after, maxPoints, (c, i) => ({ step: c.steps[i], loss: c.values[i] }));
+    const norm = this.norm.drain(after, maxPoints, (c, i) => ({
+      step: c.steps[i],
+      before: c.values[i],
+      after: c.others[i],
+    }));
     const counted = { steps: this.steps, clipped: this.clipped };
     this.steps = this.clipped = 0;
     if (norm.length) this.drainedThrough = norm[norm.length - 1].step;
@@ -81,12 +82,15 @@ export interface StepTraceDrain {
   readonly counted: StepCount;
 }
 
-// NaN ranks above everything: a non-finite value is what a stretch keeps as its highest.
-const rank = (v: number): number => (v !== v ? Infinity : v);
-
-/** One curve's rows: the kept ones, then the open bucket's lowest and highest (two slots), then room for the newest. */
+/**
+ * One curve's rows, a column each: the loss curve's value is the loss (other unused); the norm curve's value is the
+ * norm before clipping, other the norm after. Rows: the kept ones, then the open bucket's lowest and highest (two
+ * slots), then room for the newest.
+ */
 class Curve {
-  private readonly rows = new Float64Array((STEP_TRACE_CAPACITY + 4) * COLS); // [(kept + 2 + 1) × (step, value, other)]
+  readonly steps = new Float64Array(STEP_TRACE_CAPACITY + 4);
+  readonly values = new Float64Array(STEP_TRACE_CAPACITY + 4);
+  readonly others = new Float64Array(STEP_TRACE_CAPACITY + 4);
   private kept = 0;
   /** Steps per bucket: 1 until the first compaction. */
   private stride = 1;
@@ -97,37 +101,37 @@ class Curve {
 
   /** Step `step` with value `src[v]` and other `src[w]`, written out so that nothing is boxed (StepTrace.incoming). */
   add(step: number, src: Float64Array, v: number, w: number): void {
-    const r = this.rows,
-      value = src[v],
+    const value = src[v],
       other = src[w];
     this.last[0] = step;
     this.last[1] = value;
     this.last[2] = other;
+    // Stores written out, not through set(): see StepTrace.incoming.
     if (this.stride === 1) {
-      const o = this.kept++ * COLS;
-      r[o] = step;
-      r[o + 1] = value;
-      r[o + 2] = other;
+      const row = this.kept++;
+      this.steps[row] = step;
+      this.values[row] = value;
+      this.others[row] = other;
       if (this.kept >= STEP_TRACE_CAPACITY - 1) this.compact();
       return;
     }
-    const lo = this.kept * COLS,
-      hi = lo + COLS,
-      low = r[lo + 1],
-      high = r[hi + 1];
+    const lo = this.kept,
+      hi = lo + 1,
+      low = this.values[lo],
+      high = this.values[hi];
     // As rank() orders them (NaN highest), without its Infinity.
     const first = this.inBucket++ === 0,
       lower = first || value < low || (low !== low && value === value),
       higher = first || value > high || (value !== value && high === high);
     if (lower) {
-      r[lo] = step;
-      r[lo + 1] = value;
-      r[lo + 2] = other;
+      this.steps[lo] = step;
+      this.values[lo] = value;
+      this.others[lo] = other;
     }
     if (higher) {
-      r[hi] = step;
-      r[hi + 1] = value;
-      r[hi + 2] = other;
+      this.steps[hi] = step;
+      this.values[hi] = value;
+      this.others[hi] = other;
     }
     if (this.inBucket < this.stride) return;
     this.kept += this.closeBucket();
@@ -135,37 +139,44 @@ class Curve {
     if (this.kept >= STEP_TRACE_CAPACITY - 1) this.compact();
   }
 
+  private set(row: number, step: number, value: number, other: number): void {
+    this.steps[row] = step;
+    this.values[row] = value;
+    this.others[row] = other;
+  }
+
   /** Puts the open bucket's two rows in step order; returns how many rows it keeps (one when they are one step). */
   private closeBucket(): number {
-    const r = this.rows,
-      lo = this.kept * COLS,
-      hi = lo + COLS;
-    if (r[lo] === r[hi]) return 1;
-    if (r[lo] > r[hi])
-      for (let j = 0; j < COLS; j++) {
-        const x = r[lo + j];
-        r[lo + j] = r[hi + j];
-        r[hi + j] = x;
-      }
+    const lo = this.kept,
+      hi = lo + 1;
+    if (this.steps[lo] === this.steps[hi]) return 1;
+    if (this.steps[lo] > this.steps[hi]) {
+      swap(this.steps, lo, hi);
+      swap(this.values, lo, hi);
+      swap(this.others, lo, hi);
+    }
     return 2;
+  }
+
+  private copy(from: number, to: number): void {
+    this.set(to, this.steps[from], this.values[from], this.others[from]);
   }
 
   /** Each four kept rows become their lowest and highest, in order; the buckets to come take twice the steps. */
   private compact(): void {
-    const r = this.rows;
+    const v = this.values;
     let kept = 0;
     for (let i = 0; i < this.kept; i += 4) {
       const end = Math.min(i + 4, this.kept);
       let lo = i,
         hi = i;
       for (let q = i + 1; q < end; q++) {
-        const v = rank(r[q * COLS + 1]);
-        if (v < rank(r[lo * COLS + 1])) lo = q;
-        if (v > rank(r[hi * COLS + 1])) hi = q;
+        if (rank(v[q]) < rank(v[lo])) lo = q;
+        if (rank(v[q]) > rank(v[hi])) hi = q;
       }
       // Rows move only down (kept ≤ i), so none is overwritten before it is read.
-      copyRow(r, Math.min(lo, hi), kept++);
-      if (lo !== hi) copyRow(r, Math.max(lo, hi), kept++);
+      this.copy(Math.min(lo, hi), kept++);
+      if (lo !== hi) this.copy(Math.max(lo, hi), kept++);
     }
     this.kept = kept;
     this.stride = this.stride === 1 ? 4 : this.stride * 2;
@@ -179,57 +190,33 @@ class Curve {
 
   /** Drops the rows of steps after `step`; an open bucket is closed first (its extremes after `step` go with it). */
   rewindTo(step: number): void {
-    const r = this.rows;
     if (this.inBucket > 0) {
       this.kept += this.closeBucket();
       this.inBucket = 0;
     }
-    while (this.kept > 0 && r[(this.kept - 1) * COLS] > step) this.kept--;
+    while (this.kept > 0 && this.steps[this.kept - 1] > step) this.kept--;
     if (this.kept >= STEP_TRACE_CAPACITY - 1) this.compact();
     if (this.last[0] > step) this.last[0] = NaN; // (the newest kept row is then the newest)
   }
 
-  /** At most `maxPoints` rows with a step after `afterStep` (see StepTrace.drain), as points; then forgets them all. */
-  drain<P>(afterStep: number, maxPoints: number, point: (rows: Float64Array, offset: number) => P): P[] {
-    const r = this.rows;
+  /**
+   * At most `maxPoints` rows with a step after `afterStep` (each stretch's lowest and highest, and the newest:
+   * wire/thinning.ts minMaxIndices), as points; then forgets them all.
+   */
+  drain<P>(afterStep: number, maxPoints: number, point: (curve: Curve, row: number) => P): P[] {
     let n = this.kept;
     if (this.inBucket > 0) n += this.closeBucket();
-    const newest = this.last[0];
-    if (n > 0 ? newest > r[(n - 1) * COLS] : newest === newest) r.set(this.last, n++ * COLS);
+    const [step, value, other] = this.last;
+    if (n > 0 ? step > this.steps[n - 1] : step === step) this.set(n++, step, value, other);
     this.clear();
-    return pick(r, n, afterStep, maxPoints).map((o) => point(r, o));
+    let first = 0;
+    while (first < n && this.steps[first] <= afterStep) first++;
+    return minMaxIndices(this.values, first, n, maxPoints).map((i) => point(this, i));
   }
 }
 
-function copyRow(r: Float64Array, from: number, to: number): void {
-  r.copyWithin(to * COLS, from * COLS, from * COLS + COLS);
-}
-
-/** Offsets of the lowest and highest rows (by value) of `count` rows from `from`, in order; one when they are one. */
-function extremes(r: Float64Array, from: number, count: number): number[] {
-  let lo = from,
-    hi = from;
-  for (let q = from + 1; q < from + count; q++) {
-    const v = rank(r[q * COLS + 1]);
-    if (v < rank(r[lo * COLS + 1])) lo = q;
-    if (v > rank(r[hi * COLS + 1])) hi = q;
-  }
-  return lo === hi ? [lo * COLS] : [Math.min(lo, hi) * COLS, Math.max(lo, hi) * COLS];
-}
-
-/** Offsets of at most `maxPoints` rows with a step after `afterStep`: each stretch's extremes, and the last row. */
-function pick(r: Float64Array, rows: number, afterStep: number, maxPoints: number): number[] {
-  let first = 0;
-  while (first < rows && r[first * COLS] <= afterStep) first++;
-  const n = rows - first,
-    out: number[] = [];
-  if (n <= maxPoints) {
-    for (let q = first; q < rows; q++) out.push(q * COLS);
-    return out;
-  }
-  const stretches = Math.max(1, Math.floor((maxPoints - 1) / 2)),
-    size = Math.ceil(n / stretches);
-  for (let q = first; q < rows; q += size) out.push(...extremes(r, q, Math.min(size, rows - q)));
-  if (out[out.length - 1] !== (rows - 1) * COLS) out.push((rows - 1) * COLS);
-  return out;
+function swap(column: Float64Array, a: number, b: number): void {
+  const x = column[a];
+  column[a] = column[b];
+  column[b] = x;
 }

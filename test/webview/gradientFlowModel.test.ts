@@ -15,7 +15,8 @@ import {
   MAX_SHOWN_POINTS,
   replayMessages,
 } from '../../webview/gradientFlow/model';
-import { appendSeries, emptySeries, minMaxIndices } from '../../webview/gradientFlow/series';
+import { appendSeries, emptySeries } from '../../webview/gradientFlow/series';
+import { minMaxIndices } from '../../wire/thinning';
 import { formatLogTick, logBounds, logDisplayValue, logTicks } from '../../webview/gradientFlow/scales';
 import { parseHostToWebview, parsePersistedState } from '../../webview/gradientFlow/validate';
 import type { HostToWebview, PreviousRun } from '../../webview/gradientFlow/protocol';

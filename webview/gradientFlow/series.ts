@@ -1,6 +1,8 @@
 // Downsampled curves for the Gradient Flow view: bounded memory over millions of samples, and every bucket keeps its
 // lowest and highest sample, so a one-step spike (or a NaN) stays in the picture however far the curve is thinned.
 
+import { rank } from '../../wire/thinning';
+
 /**
  * A curve downsampled by buckets of `stride` consecutive samples. At stride 1 every sample is kept; past the cap the
  * resolution drops to stride 4, then doubles, and each bucket keeps two samples: its lowest and its highest, in the
@@ -22,11 +24,6 @@ export type ValueOf<T> = (p: T) => number;
 /** An empty series at full resolution. */
 export function emptySeries<T>(): Series<T> {
   return { points: [], pending: [], stride: 1, skipped: 0 };
-}
-
-// NaN ranks above everything, so a non-finite sample is what a bucket keeps as its high.
-function rank(v: number): number {
-  return Number.isNaN(v) ? Infinity : v;
 }
 
 /** Indices of the lowest and highest of `items` (the first of equals), as a sorted pair; equal when all tie. */
@@ -83,33 +80,4 @@ function compact<T>(series: Series<T>, value: ValueOf<T>): void {
 /** The points to draw: the kept ones, then what the pending bucket has so far, so the curve ends at the newest. */
 export function seriesForDisplay<T>(series: Series<T>): T[] {
   return [...series.points, ...series.pending];
-}
-
-/**
- * At most `maxPoints` indices of `values[from..to)`, in order, for sending a stretch of a curve at lower resolution
- * (the training worker's loss points between two progress messages): each bucket's lowest and highest, and always
- * the last index, so the curve ends at the newest value.
- */
-export function minMaxIndices(values: ArrayLike<number>, from: number, to: number, maxPoints: number): number[] {
-  const out: number[] = [];
-  if (to - from <= maxPoints) {
-    for (let i = from; i < to; i++) out.push(i);
-    return out;
-  }
-  const buckets = Math.max(1, Math.floor((maxPoints - 1) / 2));
-  const size = Math.ceil((to - from) / buckets);
-  for (let start = from; start < to; start += size) {
-    const end = Math.min(to, start + size);
-    let lo = start,
-      hi = start;
-    for (let i = start + 1; i < end; i++) {
-      const r = rank(values[i]);
-      if (r < rank(values[lo])) lo = i;
-      if (r > rank(values[hi]) || (Number.isNaN(values[i]) && !Number.isNaN(values[hi]))) hi = i;
-    }
-    out.push(Math.min(lo, hi));
-    if (hi !== lo) out.push(Math.max(lo, hi));
-  }
-  if (out[out.length - 1] !== to - 1) out.push(to - 1);
-  return out;
 }
