@@ -103,12 +103,7 @@ export class TrainingDisplay implements vscode.Disposable {
     }
     if (norms.length) {
       this.lastNormStep = norms[norms.length - 1].step;
-      const counted = p.stepCount;
-      updates.push(
-        counted
-          ? { kind: 'gradNorm', points: norms, clipNorm, counted }
-          : { kind: 'gradNorm', points: norms, clipNorm },
-      );
+      updates.push({ kind: 'gradNorm', points: norms, clipNorm, ...(p.stepCount && { counted: p.stepCount }) });
     }
     return updates;
   }

@@ -200,9 +200,7 @@ function parseUpdate(data: unknown): HostUpdate | undefined {
       const clip = clipNorm(data.clipNorm);
       const counted = data.counted === undefined ? null : stepCount(data.counted);
       if (!points || clip === undefined || counted === undefined) return undefined;
-      return counted
-        ? { kind: 'gradNorm', points, clipNorm: clip, counted }
-        : { kind: 'gradNorm', points, clipNorm: clip };
+      return { kind: 'gradNorm', points, clipNorm: clip, ...(counted && { counted }) };
     }
     case 'limits': {
       const limits = viewLimits(data.limits);
