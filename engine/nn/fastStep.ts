@@ -104,14 +104,24 @@ export function compileFastStep(
   const factory = new Function(...names, `"use strict";\nreturn function step() {\n${src.body()}\n};`) as (
     ...args: unknown[]
   ) => () => number;
-  const fn = factory(...values);
-  const out = src.out;
-  return {
-    run: fn,
-    get sumSquares() {
-      return out[0];
-    },
-  };
+  return new CompiledStep(factory(...values), src.out);
+}
+
+/**
+ * A generated step and where it leaves Σ g². A class, not an object literal with a getter: each such literal had a
+ * map of its own (its getter a closure of its own), so the trainer's two reads of it every step went through V8's
+ * generic property lookup, ~250 instructions of a 7,200-instruction N1 step (callgrind, node --predictable).
+ */
+class CompiledStep implements FastStep {
+  constructor(
+    readonly run: () => number,
+    /** [Σ g²] (Source.out). */
+    private readonly out: Float64Array,
+  ) {}
+
+  get sumSquares(): number {
+    return this.out[0];
+  }
 }
 
 /** The bits of a float32 buffer (the relu loops' masks), or null for another kind of buffer. */
