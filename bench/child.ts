@@ -5,7 +5,8 @@
 // --side bare|doctor --seconds S --warmup W [--steps K]` (one side of bench/doctorCost.ts), or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
 // `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
-// `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts).
+// `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts), or `--step-instructions --net N
+// --side bare|doctor --steps K` (bench/instructions.ts counts its instructions).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
 import { useSimdKernels } from '../engine/nn/denseSimd';
@@ -22,6 +23,7 @@ import { measureOpenBlas } from './openblas';
 import { measureNetKernels } from './netKernels';
 import { measureDebugMemory, measureRewindLatency } from './debugLatency';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
+import { stepLoop } from './stepLoop';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,6 +80,11 @@ async function main(): Promise<unknown> {
     warmup = Number(arg('warmup', '0.5'));
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);
+  if (process.argv.includes('--step-instructions')) {
+    const side = arg('side');
+    if (side !== 'bare' && side !== 'doctor') throw new Error(`unknown --side ${side}`);
+    return { status: 'ok', ...stepLoop(id, side, Number(arg('steps'))) };
+  }
   const doctorCost = process.argv.includes('--doctor-cost');
   if (doctorCost || process.argv.includes('--run-side')) {
     const why = unsupported(net);
