@@ -35,11 +35,11 @@ export class Doctor extends DoctorObserver {
   takeStep(): boolean {
     if (this.quiet > 0) {
       // observeAfter and observeStep at a quiet step, without asking twice whether it is one (its row's loss was
-      // marked when the quiet steps were counted: beQuiet).
+      // marked by the step before: beQuiet).
       if (!this.trainer.advanceStep()) return false;
       this.quiet--;
       this.steps++;
-      this.countStep(this.series!);
+      this.countQuietStep(this.series!);
       return true;
     }
     return this.takeStepSlowly();
@@ -63,29 +63,28 @@ export class Doctor extends DoctorObserver {
       norms = s.norms;
     let k = s.length,
       done = 0,
-      epoch = this.quietEpoch,
-      events = this.quietEvents;
+      epoch = this.quietEpoch;
     try {
       while (done < n) {
-        const e = t.epoch,
-          from = t.eventIndex;
+        const e = t.epoch;
         if (!t.advanceStep()) break;
         // countStep's lines, with the series' fields in locals (the generated step reads `length`, so it moves).
         const o = k * stride;
         rows[o + STEP] = t.step - 1;
         s.length = k + 1;
         const loss = rows[o + LOSS];
+        rows[o + stride + LOSS] = NaN; // the next row's mark (see beQuiet)
         if (loss !== loss || norms !== true) this.recordAgain(s, k);
         k++;
         done++;
         epoch = e;
-        events = t.eventIndex - from;
       }
     } finally {
       this.quiet -= done;
       this.steps += done;
       this.quietEpoch = epoch;
-      this.quietEvents = events;
+      // (A quiet step starts at a step's start, so it takes all of the step's events.)
+      if (done > 0) this.quietEvents = t.eventsPerStep;
     }
     return done;
   }
@@ -135,7 +134,7 @@ export class Doctor extends DoctorObserver {
     if (this.quiet > 0) {
       this.quiet--;
       this.steps++;
-      this.countStep(this.series!);
+      this.countQuietStep(this.series!);
       return;
     }
     this.observeStepSlowly();
@@ -187,6 +186,12 @@ export class Doctor extends DoctorObserver {
     if (loss !== loss || series.norms !== true) this.recordAgain(series, k);
   }
 
+  /** countStep at a quiet step, marking the next row as beQuiet marked this one's (it is within the series). */
+  private countQuietStep(series: StepSeries): void {
+    this.countStep(series);
+    series.rows[series.length * series.stride + LOSS] = NaN;
+  }
+
   /** Step k of the series recorded whole from the trainer (see countStep). */
   private recordAgain(series: StepSeries, k: number): void {
     series.length = k;
@@ -211,19 +216,19 @@ export class Doctor extends DoctorObserver {
   }
 
   /**
-   * Makes the next `n` steps quiet (see `quiet`), marking their rows' loss as no step's at once (see observeAfter):
-   * a generated step overwrites the mark, another leaves it (countStep). Once per quiet run, not at every step: the
-   * mark cost a tiny network's quiet step a tenth of what the doctor added to it. Only their steps write those rows
-   * while the run lasts: a step recorded otherwise (at its clip event, recordClip) ends at its update event, which
-   * ends the run (updated), as flush, refresh and setThresholds do.
+   * Makes the next `n` steps quiet (see `quiet`), marking the first one's row's loss as no step's (see observeAfter):
+   * a generated step overwrites the mark, another leaves it (countStep). Each quiet step marks the row after its own
+   * (countQuietStep, takeQuietSteps), one store among those it makes anyway: marking the run's rows here in a loop
+   * cost N1 13 instructions a step more (the loop checks the array's map at every row). The row after a run's last
+   * step is within the series (quietAhead leaves its last slot), and unused until a step writes it. Only their steps
+   * write those rows while the run lasts: a step recorded otherwise (at its clip event, recordClip) ends at its update
+   * event, which ends the run (updated), as flush, refresh and setThresholds do.
    */
   private beQuiet(n: number): void {
     this.quiet = n;
     if (n <= 0) return;
-    const s = this.series!,
-      r = s.rows,
-      stride = s.stride;
-    for (let k = 0, o = s.length * stride + LOSS; k < n; k++, o += stride) r[o] = NaN;
+    const s = this.series!;
+    s.rows[s.length * s.stride + LOSS] = NaN;
   }
 }
 
