@@ -23,7 +23,7 @@ import { measureOpenBlas } from './openblas';
 import { measureNetKernels } from './netKernels';
 import { measureDebugMemory, measureRewindLatency } from './debugLatency';
 import { time, type EngineId, type Measurement, type Runner } from './runner';
-import { stepLoop } from './stepLoop';
+import { INSTRUCTION_SIDES, stepLoop, type InstructionSide } from './stepLoop';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,9 +81,9 @@ async function main(): Promise<unknown> {
   const net = NETWORKS[id];
   if (!net) throw new Error(`unknown network ${id}`);
   if (process.argv.includes('--step-instructions')) {
-    const side = arg('side');
-    if (side !== 'bare' && side !== 'doctor') throw new Error(`unknown --side ${side}`);
-    return { status: 'ok', ...stepLoop(id, side, Number(arg('steps'))) };
+    const side = arg('side') as InstructionSide;
+    if (!INSTRUCTION_SIDES.includes(side)) throw new Error(`unknown --side ${side}`);
+    return { status: 'ok', ...(await stepLoop(id, side, Number(arg('steps')))) };
   }
   const doctorCost = process.argv.includes('--doctor-cost');
   if (doctorCost || process.argv.includes('--run-side')) {

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collected, perStep } from './instructions';
-import { stepLoop } from './stepLoop';
+import { collected, collectedEvents, perStep } from './instructions';
+import { INSTRUCTION_SIDES, stepLoop } from './stepLoop';
 
 test('collected reads the total callgrind reports, and NaN where it reported none', () => {
   const stderr =
@@ -12,17 +12,26 @@ test('collected reads the total callgrind reports, and NaN where it reported non
   assert.ok(Number.isNaN(collected('valgrind: command not found')));
 });
 
+test('collectedEvents reads every event of a run with the cache and branch simulations', () => {
+  const stderr =
+    '==9== Events    : Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim\n' +
+    '==9== Collected : 513028637 123269575 66619419 1274620 1562531 314716 31386 45329 94570 74650030 3081806 5197401 869555\n';
+  const e = collectedEvents(stderr);
+  assert.equal(e.Ir, 513028637);
+  assert.equal(e.I1mr, 1274620);
+  assert.equal(e.Bcm + e.Bim, 3081806 + 869555);
+  assert.equal(collected(stderr), 513028637);
+});
+
 test('perStep is the difference over the steps between the two runs', () => {
   assert.equal(perStep(100, 1_000_000, 400, 1_900_000), 3000);
   assert.ok(Number.isNaN(perStep(400, 1, 400, 2)));
 });
 
-test('each side trains the steps asked, the doctor side through its quiet runs and measured steps', () => {
-  // 100 steps cross N1's sampling periods (40) and epochs (4 steps): quiet runs, measured bursts and epoch ends.
-  assert.deepEqual(stepLoop('N1', 'bare', 100), { steps: 100, quiet: 0 });
-  const n1 = stepLoop('N1', 'doctor', 100);
-  assert.equal(n1.steps, 100);
-  // Bursts of 3 measured steps at steps 0, 40 and 80 are not quiet; most of the others are.
-  assert.ok(n1.quiet >= 50 && n1.quiet <= 91, `quiet ${n1.quiet}`);
-  assert.equal(stepLoop('N2', 'doctor', 10).steps, 10);
+test('each side trains the steps asked, the run loop on a clock that counts its reads, given back after', async () => {
+  // 100 steps cross N1's epochs (4 steps) and a sampling period of the doctor (40): quiet runs and measured bursts.
+  const real = performance.now;
+  for (const side of INSTRUCTION_SIDES) assert.deepEqual(await stepLoop('N1', side, 100), { steps: 100 }, side);
+  assert.equal(performance.now, real);
+  assert.deepEqual(await stepLoop('N2', 'train+doctor', 8), { steps: 8 });
 });

@@ -9,21 +9,31 @@
 // differ), but a count moves by less than 0.1 % between runs, so a change to the doctor or to the step can be judged
 // by it. bench/doctorCost.ts stays the measure of the 5 % budget, which is on training time.
 //
-// The loops (bench/stepLoop.ts) are the engine's and DoctorStops's as the Train command's run loop drives them (quiet steps a run at a
-// time, the others whole), without the run loop's clock, progress messages and slices: those depend on the time
-// a step takes, which under valgrind is ~50 times a native one's.
+// The sides (bench/stepLoop.ts) are the timed section's: the Train command's run loop (TrainingRun) without the doctor
+// and with every rule of it watching, whole runs; and the trainer alone, for reference. The run loop decides from
+// the clock when to read it, end a slice or send progress; it runs on a clock that counts its reads, so that both
+// sides decide at the same steps (under valgrind a step takes ~50 times a native one's).
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { NETWORKS, NET_IDS, type NetId } from './networks';
 import { unsupported } from './nnet';
 import { buildChild, table } from './runPrint';
-import type { InstructionSide } from './stepLoop';
+import { INSTRUCTION_SIDES, type InstructionSide } from './stepLoop';
 
 /** The total of instructions callgrind reports on its `Collected : N` line, or NaN when there is none. */
 export function collected(stderr: string): number {
-  const m = /==\d+== Collected : (\d+)/.exec(stderr);
-  return m ? Number(m[1]) : NaN;
+  return collectedEvents(stderr).Ir ?? NaN;
+}
+
+/**
+ * Every event callgrind counted, by the names of its `Events :` line (Ir; with its cache and branch simulations also
+ * I1mr, the first-level instruction cache's misses, Bcm and Bim, the conditional and indirect branches mispredicted).
+ */
+export function collectedEvents(stderr: string): Record<string, number> {
+  const names = /==\d+== Events\s*: ([^\n]+)/.exec(stderr)?.[1].trim().split(/\s+/) ?? ['Ir'],
+    counts = /==\d+== Collected : ([\d ]+)/.exec(stderr)?.[1].trim().split(/\s+/).map(Number) ?? [];
+  return Object.fromEntries(counts.map((c, k) => [names[k], c]));
 }
 
 /** Instructions per step between two runs of `a` and `b` steps that counted `irA` and `irB` in all. */
@@ -31,10 +41,24 @@ export function perStep(a: number, irA: number, b: number, irB: number): number 
   return b > a ? (irB - irA) / (b - a) : NaN;
 }
 
-/** Runs the child's step loop under callgrind and returns the instructions it counted (NaN and why, on failure). */
-function count(id: NetId, side: InstructionSide, steps: number): Promise<{ ir: number; error?: string }> {
+/**
+ * Runs the child's step loop under callgrind and returns the events it counted (with `cache`, its simulations of the
+ * caches and branch predictors too), or why it could not.
+ */
+function count(
+  id: NetId,
+  side: InstructionSide,
+  steps: number,
+  cache: boolean,
+): Promise<{ events: Record<string, number>; error?: string }> {
   const childJs = path.join(__dirname, '..', 'dist', 'bench-child.js');
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--predictable', childJs];
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null'];
+  if (cache) args.push('--cache-sim=yes', '--branch-sim=yes');
+  // An old space that the runs do not fill (--trace-gc: no full collection in 1M steps of N1 on either side). The
+  // first one otherwise came between N1's two runs, once, and added ~300 instructions to each step of the
+  // difference, as much as the heap's size at that moment made it: N1's Train read 7,395, 7,441 and 7,594 a step
+  // in three builds that differ in nothing it runs.
+  args.push(process.execPath, '--predictable', '--initial-old-space-size=64', childJs);
   args.push('--step-instructions', '--net', id, '--side', side, '--steps', String(steps));
   return new Promise((resolve) => {
     const p = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -42,14 +66,16 @@ function count(id: NetId, side: InstructionSide, steps: number): Promise<{ ir: n
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', (e: NodeJS.ErrnoException) =>
       resolve({
-        ir: NaN,
+        events: {},
         error: e.code === 'ENOENT' ? 'valgrind is not installed (apt-get install valgrind)' : e.message,
       }),
     );
     p.on('close', (code) => {
-      const ir = collected(err);
+      const events = collectedEvents(err);
       resolve(
-        code === 0 && Number.isFinite(ir) ? { ir } : { ir: NaN, error: err.trim().split('\n').slice(-2).join(' | ') },
+        code === 0 && Number.isFinite(events.Ir)
+          ? { events }
+          : { events, error: err.trim().split('\n').slice(-2).join(' | ') },
       );
     });
   });
@@ -69,33 +95,45 @@ const STEPS: Readonly<Record<NetId, readonly [number, number]>> = {
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--nets'),
-    nets = (i >= 0 ? process.argv[i + 1].split(',') : ['N1', 'N2']) as NetId[];
+    nets = (i >= 0 ? process.argv[i + 1].split(',') : ['N1', 'N2']) as NetId[],
+    cache = process.argv.includes('--cache');
   for (const id of nets) if (!NET_IDS.includes(id)) throw new Error(`unknown network ${id}`);
   buildChild();
-  const rows: string[][] = [];
+  const rows: string[][] = [],
+    simulated: string[][] = [];
+  const round = (x: number) => String(Math.round(x)),
+    added = (with_: number, without: number) => `${(100 * (with_ / without - 1)).toFixed(1)}%`;
   for (const id of nets) {
     const why = unsupported(NETWORKS[id]);
     if (why) {
-      rows.push([id, 'n/a', 'n/a', why]);
+      rows.push([id, 'n/a', 'n/a', 'n/a', why]);
       continue;
     }
     const [a, b] = STEPS[id];
-    const per: number[] = [];
-    for (const side of ['bare', 'doctor'] as const) {
+    // Per side, each event a step.
+    const per: Record<string, number>[] = [];
+    for (const side of INSTRUCTION_SIDES) {
       // The two runs of a side at once: two cores, and a count does not depend on what else runs.
-      const [ra, rb] = await Promise.all([count(id, side, a), count(id, side, b)]);
+      const [ra, rb] = await Promise.all([count(id, side, a, cache), count(id, side, b, cache)]);
       if (ra.error || rb.error) throw new Error(`${id} ${side}: ${ra.error ?? rb.error}`);
-      per.push(perStep(a, ra.ir, b, rb.ir));
-      process.stderr.write(`  ${id} ${side}: ${Math.round(per[per.length - 1])} instructions a step\n`);
+      per.push(Object.fromEntries(Object.keys(ra.events).map((e) => [e, perStep(a, ra.events[e], b, rb.events[e])])));
+      process.stderr.write(`  ${id} ${side}: ${round(per[per.length - 1].Ir)} instructions a step\n`);
     }
-    rows.push([
-      id,
-      String(Math.round(per[0])),
-      String(Math.round(per[1])),
-      `${(100 * (per[1] / per[0] - 1)).toFixed(1)}%`,
-    ]);
+    const [bare, train, doctor] = per;
+    rows.push([id, round(bare.Ir), round(train.Ir), round(doctor.Ir), added(doctor.Ir, train.Ir)]);
+    if (cache) {
+      const one = (x: number) => x.toFixed(1),
+        mispredicted = (e: Record<string, number>) => e.Bcm + e.Bim;
+      simulated.push([id, one(train.I1mr), one(doctor.I1mr), one(mispredicted(train)), one(mispredicted(doctor))]);
+    }
   }
-  console.log(table(['net', 'bare', 'with the doctor', 'added'], rows));
+  console.log(table(['net', 'trainer alone', 'Train', 'Train with the doctor', 'the doctor adds'], rows));
+  if (cache) {
+    console.log('\nSimulated by valgrind, a step: first-level instruction cache misses, mispredicted branches\n');
+    console.log(
+      table(['net', 'L1i misses, Train', 'with the doctor', 'mispredicted, Train', 'with the doctor'], simulated),
+    );
+  }
 }
 
 if (require.main === module)

@@ -1,36 +1,70 @@
 // The step loops bench/instructions.ts counts the instructions of, run by bench/child.ts `--step-instructions`.
 
-import { DoctorStops } from '../debugger/doctorStops';
-import { LIMITS } from '../engine/language/limits';
+import { TrainingRun } from '../debugger/trainingRun';
+import type { WorkerToHost } from '../debugger/protocol';
 import { Trainer } from '../engine/runtime/trainer';
-import { NETWORKS, makeData, type NetId } from './networks';
-import { specOf } from './nnet';
+import { BATCHES, NETWORKS, makeData, type NetId } from './networks';
+import { RUN_MODES, specOf } from './nnet';
 
-/** The sides counted: the trainer alone, and with every rule of the doctor watching. */
-export type InstructionSide = 'bare' | 'doctor';
+/**
+ * The sides counted: the trainer alone (`bare`, for reference), and the two sides of the doctor's budget, as the timed
+ * section has them (bench/doctorCost.ts): the Train command's run loop without the doctor (`train`) and with every
+ * rule of it watching (`train+doctor`).
+ */
+export type InstructionSide = 'bare' | 'train' | 'train+doctor';
+export const INSTRUCTION_SIDES: readonly InstructionSide[] = ['bare', 'train', 'train+doctor'];
+
+/**
+ * What the clock advances by at each read, in ms, while the run loop is counted (useCountingClock): less than an
+ * eighth of the run loop's CLOCK_READ_MS, so its stride between reads grows to its largest (64 steps) as it does on
+ * a tiny network in real time.
+ */
+const CLOCK_TICK_MS = 0.05;
+
+/**
+ * Makes `performance.now` a counter that advances CLOCK_TICK_MS at each read. The run loop decides from the clock
+ * when to read it again, when a slice ends and when progress is due: under valgrind a step takes ~50 times as long,
+ * so on the real clock those decisions come ~50 times as often per step as natively, and more often on the slower
+ * side (counting them that way read the doctor's N1 cost at 8.4 % once and 15.4 % another time). On this clock both
+ * sides decide at the same steps.
+ */
+function useCountingClock(): () => void {
+  const real = performance.now;
+  let now = 0;
+  performance.now = () => (now += CLOCK_TICK_MS);
+  return () => void (performance.now = real);
+}
 
 /**
  * Trains `steps` steps of network `id` on `side` (bench/child.ts `--step-instructions`): the bare trainer's
- * advanceStep, or DoctorStops's takeQuietSteps and advanceStep as the run loop calls them with nothing to stop on.
- * Returns the steps trained, and how many of them the doctor took as quiet ones (0 bare).
+ * advanceStep in a plain loop, or the whole run of the Train command's run loop (TrainingRun, as bench/nnet.ts's
+ * throughRun drives it, each message cloned as the worker's postMessage would) over `steps` ÷ BATCHES epochs, on the
+ * counting clock. Resolves to the steps trained.
  */
-export function stepLoop(id: NetId, side: InstructionSide, steps: number): { steps: number; quiet: number } {
+export function stepLoop(id: NetId, side: InstructionSide, steps: number): Promise<{ steps: number }> {
   const net = NETWORKS[id],
-    { spec, source } = specOf(net, makeData(net), LIMITS.maxEpochs),
-    t = new Trainer(spec);
+    data = makeData(net),
+    epochs = Math.max(1, Math.ceil(steps / BATCHES));
   if (side === 'bare') {
+    const t = new Trainer(specOf(net, data, epochs).spec);
     while (t.step < steps && t.advanceStep());
-    return { steps: t.step, quiet: 0 };
+    return Promise.resolve({ steps: t.step });
   }
-  const doctor = new DoctorStops(t, source);
-  let quiet = 0;
-  while (t.step < steps) {
-    const n = doctor.takeQuietSteps(steps - t.step);
-    quiet += n;
-    if (n > 0) continue;
-    if (!doctor.canTakeWhole) throw new Error(`${id}: the doctor cannot observe its steps whole`);
-    if (!doctor.advanceStep(null)) break;
-  }
-  doctor.findings();
-  return { steps: t.step, quiet };
+  const restore = useCountingClock();
+  return new Promise<{ steps: number }>((resolve, reject) => {
+    const run = new TrainingRun((m: WorkerToHost) => {
+      structuredClone(m);
+      if (m.kind === 'finished') resolve({ steps: m.progress.step });
+      else if (m.kind === 'error') reject(new Error(m.message));
+      else if (m.kind === 'stopped') reject(new Error(`${id} ${side}: the run stopped (${m.reason})`));
+    });
+    run.handle({
+      kind: 'start',
+      fileName: 'bench.nnet',
+      source: specOf(net, data, epochs).source,
+      stopOnEntry: false,
+      breakpoints: [],
+      ...RUN_MODES[side],
+    });
+  }).finally(restore);
 }
