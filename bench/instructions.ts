@@ -82,8 +82,9 @@ function count(
 }
 
 /**
- * Steps of the two runs per network: the shorter past the JIT's warm-up (N1 read 7,022 and 7,518 a step from 100k to
- * 400k steps, 6,977 and 7,436 from 400k to 1M), the longer ~2 minutes under valgrind.
+ * Steps of the two runs per network: the shorter past the JIT's warm-up (the trainer alone and the doctor's own loop,
+ * as this bench first counted them, read N1 7,022 and 7,518 a step from 100k to 400k steps, 6,977 and 7,436 from
+ * 400k to 1M), the longer ~1–2 minutes under valgrind.
  */
 const STEPS: Readonly<Record<NetId, readonly [number, number]>> = {
   N1: [400_000, 1_000_000],
