@@ -14,6 +14,9 @@ export type { DoctorOptions } from './types';
 
 /** Watches one trainer's run and says what went wrong and where. */
 export class Doctor extends DoctorObserver {
+  /** The next step of a quiet run whose update is measured (see quietAhead), -1 when none is. */
+  private measureStep = -1;
+
   /**
    * True when the step about to start can be observed whole (observeClipped, then observeUpdated) with the same
    * result as its events: every hook reads there what it reads at its event (activations, gradients, clip, loss, the
@@ -36,10 +39,14 @@ export class Doctor extends DoctorObserver {
     if (this.quiet > 0) {
       // observeAfter and observeStep at a quiet step, without asking twice whether it is one (its row's loss was
       // marked by the step before: beQuiet).
-      if (!this.trainer.advanceStep()) return false;
+      const t = this.trainer,
+        measuring = t.step === this.measureStep;
+      if (measuring) copyRanges(t.model.params, this.previous!, this.ranges);
+      if (!t.advanceStep()) return false;
       this.quiet--;
       this.steps++;
       this.countQuietStep(this.series!);
+      if (measuring) this.logQuietly();
       return true;
     }
     return this.takeStepSlowly();
@@ -63,10 +70,14 @@ export class Doctor extends DoctorObserver {
       norms = s.norms;
     let k = s.length,
       done = 0,
-      epoch = this.quietEpoch;
+      epoch = this.quietEpoch,
+      // The slot of the next step whose update is measured (see measureStep), -1 for none: compared with `k`.
+      measureAt = this.measureStep < 0 ? -1 : k + this.measureStep - t.step;
     try {
       while (done < n) {
-        const e = t.epoch;
+        const e = t.epoch,
+          measuring = k === measureAt;
+        if (measuring) copyRanges(t.model.params, this.previous!, this.ranges);
         if (!t.advanceStep()) break;
         // countStep's lines, with the series' fields in locals (the generated step reads `length`, so it moves).
         const o = k * stride;
@@ -75,6 +86,7 @@ export class Doctor extends DoctorObserver {
         const loss = rows[o + LOSS];
         rows[o + stride + LOSS] = NaN; // the next row's mark (see beQuiet)
         if (loss !== loss || norms !== true) this.recordAgain(s, k);
+        if (measuring) measureAt = this.logQuietly() < 0 ? -1 : k + 1 + this.measureStep - t.step;
         k++;
         done++;
         epoch = e;
@@ -111,7 +123,11 @@ export class Doctor extends DoctorObserver {
    * the step goes to is marked as no step's: a generated step writes it (Trainer.recordInto), another leaves the mark.
    */
   observeAfter(): boolean {
-    if (this.quiet > 0) return true; // (its row's loss is marked already: beQuiet)
+    if (this.quiet > 0) {
+      // (Its row's loss is marked already: beQuiet.)
+      if (this.trainer.step === this.measureStep) copyRanges(this.trainer.model.params, this.previous!, this.ranges);
+      return true;
+    }
     return this.observeAfterSlowly();
   }
 
@@ -135,6 +151,7 @@ export class Doctor extends DoctorObserver {
       this.quiet--;
       this.steps++;
       this.countQuietStep(this.series!);
+      if (this.trainer.step - 1 === this.measureStep) this.logQuietly();
       return;
     }
     this.observeStepSlowly();
@@ -199,20 +216,28 @@ export class Doctor extends DoctorObserver {
   }
 
   /**
-   * How many steps from the next one on need nothing but counting (see `quiet`), from what observeStep would find
-   * at each: deferred with no hook reading the update, none measured (the rest of the sampling period after its
-   * burst), the series' slots before its last (whose step flushes it), and no epoch hook or pending hit left (lists
-   * that only ever shrink). Any other observation sets it to 0 (updated, refresh, setThresholds, flush).
+   * How many steps from the next one on need nothing but counting, and at a measured one its update measured into
+   * the log (see `quiet`), from what observeStep would find at each: deferred with no hook reading an unmeasured
+   * update, the series' slots before its last (whose step flushes it), and no epoch hook or pending hit left (lists
+   * that only ever shrink). Sets measureStep. Any other observation sets it to 0 (updated, refresh, setThresholds,
+   * flush).
    */
   private quietAhead(): number {
     const series = this.series;
     if (series === null || !this.afterOk || !this.quietUpdate || this.onEpoch.fns.length || this.pendingFns.length)
       return 0;
-    const next = this.trainer.step,
-      room = series.capacity - 1 - series.length;
-    if (this.stats === null) return room;
-    if (this.sampled(next)) return 0;
-    return Math.max(0, Math.min(room, this.periodEnd - next));
+    this.measureStep = this.nextMeasured(this.trainer.step);
+    return series.capacity - 1 - series.length;
+  }
+
+  /**
+   * At the end of a quiet step whose update is measured (measureStep, its parameters before it copied): measures it
+   * into the log, for the rules to read at the next flush, and returns the next step to measure (measureStep).
+   */
+  private logQuietly(): number {
+    this.measured();
+    this.log!.push(this.stats!);
+    return (this.measureStep = this.nextMeasured(this.trainer.step));
   }
 
   /**

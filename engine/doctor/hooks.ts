@@ -35,6 +35,7 @@ export interface HookLists {
   readonly onClipNow: Subscribers<ClipHook>;
   readonly onUpdateNow: Subscribers<UpdateHook>;
   readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
+  readonly onUpdateLater: Subscribers<UpdateHook>;
   readonly clipSeries: Subscribers<SeriesHook>;
   readonly updateSeries: Subscribers<SeriesHook>;
   readonly lists: readonly Subscribers<unknown>[];
@@ -79,6 +80,10 @@ export function hookLists(
     (r) => (r.updateSeries ? undefined : r.afterUpdate),
     (r) => !r.needsUpdateStats,
   );
+  const onUpdateLater = list(
+    (r) => (r.updateSeries ? undefined : r.afterUpdate),
+    (r) => r.needsUpdateStats === true,
+  );
   const clipSeries = list((r) => r.clipSeries);
   const updateSeries = list((r) => r.updateSeries);
   const lists = [
@@ -88,6 +93,7 @@ export function hookLists(
     onClipNow,
     onUpdateNow,
     onUnmeasuredUpdateNow,
+    onUpdateLater,
     clipSeries,
     updateSeries,
   ];
@@ -100,6 +106,7 @@ export function hookLists(
     onClipNow,
     onUpdateNow,
     onUnmeasuredUpdateNow,
+    onUpdateLater,
     clipSeries,
     updateSeries,
     lists,

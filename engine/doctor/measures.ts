@@ -94,6 +94,7 @@ export function updateMeasures(
     previous: asked ? new Float32Array(t.model.params.length) : null,
     stats: asked
       ? {
+          step: -1,
           consecutive: false,
           nodes: matrices,
           ratio: new Float64Array(matrices.length),

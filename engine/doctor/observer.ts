@@ -17,6 +17,7 @@ import { RULES } from './rules';
 import { nonFiniteHit } from './rules/nonFinite';
 import { StepSeries } from './series';
 import { Tallies } from './tallies';
+import { UpdateLog } from './updateLog';
 import { unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
 import type { Anchor, DoctorOptions, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
@@ -47,6 +48,8 @@ export class DoctorObserver {
   private readonly onClipNow: Subscribers<ClipHook>;
   private readonly onUpdateNow: Subscribers<UpdateHook>;
   private readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
+  /** The rules that read a measured update, which a deferred doctor hands its logged updates at a flush (`log`). */
+  private readonly onUpdateLater: Subscribers<UpdateHook>;
   /** The series rules' hooks, called over the recorded steps (flush). */
   private readonly clipSeries: Subscribers<SeriesHook>;
   private readonly updateSeries: Subscribers<SeriesHook>;
@@ -68,6 +71,11 @@ export class DoctorObserver {
   /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
   protected readonly previous: Float32Array | null;
   protected readonly stats: UpdateStats | null;
+  /**
+   * The measured updates a deferred doctor has not handed to the rules yet (flush does), when it measures them and
+   * records a series (a flush then comes before the log can fill: each logged step fills a slot of the series too).
+   */
+  protected readonly log: UpdateLog | null;
   /** Where the weight matrices of `stats` sit in the parameters (matrixRanges). */
   protected readonly ranges: Int32Array;
   protected epochs: number;
@@ -93,14 +101,15 @@ export class DoctorObserver {
    * (empty: to be found). Whole numbers: a step is then told from them by two comparisons of integers.
    */
   private periodStart = 0;
-  protected periodEnd = -1;
+  private periodEnd = -1;
   private burstEnd = 0;
   private lastSampled = -2;
   private sampledSteps = 0;
   private bursts = 0;
   /**
-   * Steps from the next one on that observeAfter and observeStep only count (see quietAhead): each, deferred with
-   * no hook to call, not measured, with a slot left before the series' last, and no epoch hook or pending hit left.
+   * Steps from the next one on that observeAfter and observeStep only count, and log the update of a measured one
+   * (see quietAhead): each, deferred with no hook to call at it, with a slot left before the series' last, and no
+   * epoch hook or pending hit left.
    */
   protected quiet = 0;
   /** The epoch at the start of the last step takeQuietSteps completed, and its events. */
@@ -137,6 +146,7 @@ export class DoctorObserver {
     this.onClipNow = h.onClipNow;
     this.onUpdateNow = h.onUpdateNow;
     this.onUnmeasuredUpdateNow = h.onUnmeasuredUpdateNow;
+    this.onUpdateLater = h.onUpdateLater;
     this.clipSeries = h.clipSeries;
     this.updateSeries = h.updateSeries;
     this.lists = h.lists;
@@ -149,6 +159,7 @@ export class DoctorObserver {
     this.previous = measures.previous;
     this.stats = measures.stats;
     this.ranges = measures.ranges;
+    this.log = this.stats && series ? new UpdateLog(series.capacity, this.stats.nodes.length) : null;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
     this.refresh();
     this.epochs = trainer.epochs.length;
@@ -245,21 +256,41 @@ export class DoctorObserver {
     return step < this.burstEnd;
   }
 
+  /** The first step from `step` on whose update is measured (see sampled); -1 when no rule asked. */
+  protected nextMeasured(step: number): number {
+    if (!this.sampled(step)) return this.stats === null ? -1 : this.periodEnd;
+    return step;
+  }
+
+  /**
+   * Measures the update the trainer's last step made (its parameters before it copied by copyRanges), and counts
+   * it: into `stats`, whose `step` and `consecutive` it sets.
+   */
+  protected measured(): void {
+    const stats = this.stats!,
+      step = this.trainer.step - 1;
+    measureUpdate(this.trainer.model.params, this.previous!, this.ranges, stats, this.thresholds);
+    stats.step = step;
+    stats.consecutive = this.lastSampled === step - 1;
+    this.lastSampled = step;
+    this.sampledSteps++;
+    if (!stats.consecutive) this.bursts++;
+  }
+
   protected updated(): void {
     this.quiet = 0;
     this.at = AT_UPDATE;
     this.steps++;
-    const stats = this.sampling ? this.stats : null;
-    if (stats) {
-      measureUpdate(this.trainer.model.params, this.previous!, this.ranges, stats, this.thresholds);
-      stats.consecutive = this.lastSampled === this.trainer.step - 2;
-      this.lastSampled = this.trainer.step - 1;
-      this.sampledSteps++;
-      if (!stats.consecutive) this.bursts++;
-    }
+    let stats = this.sampling ? this.stats : null;
+    if (stats) this.measured();
     const series = this.series,
       deferred = this.deferred;
     series?.closeStep(this.trainer);
+    // Deferred, the rules reading a measured update read it from the log at the next flush, with the series rules.
+    if (stats && deferred && this.log) {
+      this.log.push(stats);
+      stats = null;
+    }
     // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
     const s = deferred
       ? stats
@@ -280,8 +311,8 @@ export class DoctorObserver {
 
   /**
    * Hands the steps recorded since the series rules last looked to them, in step order (every clip event's numbers
-   * first, to the rules that read them, then every update event's): the hits each rule would have reported at the
-   * steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
+   * first, to the rules that read them, then every update event's), then the updates logged since to the rules that
+   * read measured updates: the hits each rule would have reported at the steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
    * change, before findings are read, and before hits must be told as they happen again (setDeferred).
    */
   flush(): void {
@@ -301,6 +332,17 @@ export class DoctorObserver {
       for (let k = 0; k < s.fns.length; k++)
         if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false) this.drop(this.lists, s.ids[k--]);
       series.updateSeen = series.length;
+    }
+    const log = this.log;
+    if (log !== null && log.length > 0) {
+      const s = this.onUpdateLater,
+        stats = this.stats!;
+      for (let e = 0; e < log.length; e++) {
+        log.load(e, stats);
+        for (let k = 0; k < s.fns.length; k++)
+          if (s.fns[k](s.ctxs[k], stats) === false) this.drop(this.lists, s.ids[k--]);
+      }
+      log.clear();
     }
     series.compact();
   }

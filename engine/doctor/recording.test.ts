@@ -67,6 +67,7 @@ test("the update measured over the matrices' ranges is the walk over the model's
     ranges = matrixRanges(t, nodes),
     th = { ...DEFAULT_THRESHOLDS, unchangedRtol: 1e-3, unchangedAtol: 1e-4 },
     stats = (): UpdateStats => ({
+      step: -1,
       consecutive: false,
       nodes,
       ratio: new Float64Array(nodes.length),

@@ -95,6 +95,11 @@ export interface Hit {
  * step costs as much as a fast kernel's training step of a big network.
  */
 export interface UpdateStats {
+  /**
+   * The step whose update was measured (the trainer's `step` before it): a deferred doctor hands the rules its
+   * measured updates later, in batches (UpdateLog), when the trainer has moved on.
+   */
+  step: number;
   /** True when the step before this one was measured too (the same burst). */
   consecutive: boolean;
   /** Node index of each weight matrix. */

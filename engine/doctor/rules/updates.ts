@@ -19,7 +19,8 @@ export function updateRatioRule(): Rule {
     per: 'sampled',
     persistence: (th) => th.persistence,
     afterUpdate({ trainer: t, thresholds: th, report, repeat }, stats) {
-      const nodes = t.model.nodes;
+      const nodes = t.model.nodes,
+        step = stats!.step;
       let max = -1,
         at = -1;
       for (let k = 0; k < stats!.nodes.length; k++) {
@@ -34,8 +35,8 @@ export function updateRatioRule(): Rule {
       if (!(max > th.updateRatioHigh || max < th.updateRatioLow)) return;
       // A run that has converged hits at every measured step: most only add to the tally's counts.
       const high = max > th.updateRatioHigh;
-      if (!repeat?.(OPTIMIZER, high ? 'high' : 'low', t.step - 1, excessOf(th, max, high)))
-        outOfRange(t.step, th, report, max, nodes[at].name);
+      if (!repeat?.(OPTIMIZER, high ? 'high' : 'low', step, excessOf(th, max, high)))
+        outOfRange(step, th, report, max, nodes[at].name);
     },
   };
 }
@@ -49,15 +50,15 @@ function excessOf(th: DoctorThresholds, max: number, high: boolean): number {
 }
 
 /**
- * An update-ratio hit: `max` is the largest ‖ΔW‖/‖W‖ (in the layer named `name`) of the update that made the
- * trainer's step `step`. A function of its own: the numbers its message reads would otherwise be captured from the
- * rule's hook, which then allocates a context for them at every measured step, not only at a hit.
+ * An update-ratio hit: `max` is the largest ‖ΔW‖/‖W‖ (in the layer named `name`) of step `step`'s update. A
+ * function of its own: the numbers its message reads would otherwise be captured from the rule's hook, which then
+ * allocates a context for them at every measured step, not only at a hit.
  */
 function outOfRange(step: number, th: DoctorThresholds, report: (h: Hit) => void, max: number, name: string): void {
   const high = max > th.updateRatioHigh;
   report({
     anchor: OPTIMIZER,
-    step: step - 1,
+    step,
     measured: max,
     threshold: high ? th.updateRatioHigh : th.updateRatioLow,
     excess: excessOf(th, max, high),
@@ -90,16 +91,16 @@ export function unchangedWeights(): Rule {
       for (let k = 0; k < stats!.nodes.length; k++) {
         const i = stats!.nodes[k];
         const streak = (still[i] = stats!.unchanged[k] ? (fresh ? 0 : still[i]) + 1 : 0);
-        if (streak >= th.unchangedSteps) unchanged(t.step, th, report, i, nodes[i].name, streak);
+        if (streak >= th.unchangedSteps) unchanged(stats!.step, th, report, i, nodes[i].name, streak);
       }
     },
   };
 }
 
 /**
- * An unchanged-weights hit of node `node` (named `name`) at the update that made the trainer's step `step`. A
- * function of its own: the numbers its message reads would otherwise be captured from the loop over the layers,
- * which then allocates a context for them at every layer of every measured step, not only at a hit.
+ * An unchanged-weights hit of node `node` (named `name`) at step `step`'s update. A function of its own: the
+ * numbers its message reads would otherwise be captured from the loop over the layers, which then allocates a
+ * context for them at every layer of every measured step, not only at a hit.
  */
 function unchanged(
   step: number,
@@ -111,7 +112,7 @@ function unchanged(
 ): void {
   report({
     anchor: { kind: 'layer', node },
-    step: step - 1,
+    step,
     measured: streak,
     threshold: th.unchangedSteps,
     excess: streak / th.unchangedSteps,
