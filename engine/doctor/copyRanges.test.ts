@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { copyRanges, measureUpdate } from './measures';
 import { DEFAULT_THRESHOLDS } from './thresholds';
+import { UpdateLog } from './updateLog';
 
 test('copyRanges copies the entries within the ranges, short and long, and leaves the others', () => {
   const n = 400,
@@ -31,13 +32,7 @@ test('measureUpdate: a matrix is unchanged unless some entry moved past the tole
         ranges = Int32Array.of(0, len, len + 3, 2 * len + 3);
       if (moved >= 0) params[len + 3 + moved] += 1e-3;
       params[len + 1] += 1; // in the gap: not measured
-      const stats = {
-        step: 0,
-        consecutive: false,
-        nodes: [0, 1],
-        ratio: new Float64Array(2),
-        unchanged: new Uint8Array(2),
-      };
+      const stats = new UpdateLog(1, [0, 1]);
       measureUpdate(params, before, ranges, stats, th);
       assert.deepEqual([...stats.unchanged], [1, moved < 0 ? 1 : 0], `length ${len}, entry ${moved} moved`);
       assert.equal(stats.ratio[0], 0);

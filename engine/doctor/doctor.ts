@@ -236,7 +236,6 @@ export class Doctor extends DoctorObserver {
    */
   private logQuietly(): number {
     this.measured();
-    this.log!.push(this.stats!);
     return (this.measureStep = this.nextMeasured(this.trainer.step));
   }
 

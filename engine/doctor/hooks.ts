@@ -4,7 +4,8 @@
 import type { Trainer } from '../runtime/trainer';
 import type { StepSeries } from './series';
 import { add, subscribers, type Subscribers } from './subscribers';
-import type { Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Hit, Rule, RuleContext, RuleId } from './types';
+import type { UpdateLog } from './updateLog';
 
 /**
  * Told of every hit as it happens (a debug session's exception filters stop on them; a deferred doctor tells the
@@ -19,10 +20,11 @@ export const AT_CLIP = -1;
 export const AT_UPDATE = -2;
 export const AT_NONE = -3;
 
-/** A forward hook, the clip, update, series and epoch hooks of a rule, as the event lists hold them. */
+/** A forward hook, the clip, update, log, series and epoch hooks of a rule, as the event lists hold them. */
 export type ForwardHook = (ctx: RuleContext, node: number) => boolean | void;
 export type ClipHook = (ctx: RuleContext) => boolean | void;
-export type UpdateHook = (ctx: RuleContext, stats: UpdateStats | null) => boolean | void;
+export type UpdateHook = (ctx: RuleContext) => boolean | void;
+export type LogHook = (ctx: RuleContext, log: UpdateLog, from: number, to: number) => boolean | void;
 export type SeriesHook = (ctx: RuleContext, series: StepSeries, from: number, to: number) => boolean | void;
 export type EpochHook = (ctx: RuleContext) => boolean | void;
 
@@ -34,8 +36,7 @@ export interface HookLists {
   readonly onUnmeasuredUpdate: Subscribers<UpdateHook>;
   readonly onClipNow: Subscribers<ClipHook>;
   readonly onUpdateNow: Subscribers<UpdateHook>;
-  readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
-  readonly onUpdateLater: Subscribers<UpdateHook>;
+  readonly updateLog: Subscribers<LogHook>;
   readonly clipSeries: Subscribers<SeriesHook>;
   readonly updateSeries: Subscribers<SeriesHook>;
   readonly lists: readonly Subscribers<unknown>[];
@@ -44,13 +45,14 @@ export interface HookLists {
 
 /**
  * The hooks of `rules` (whose contexts are `ctxs`) per event of `trainer`'s steps; `series`: the steps recorded for
- * the series rules (null when no rule reads them).
+ * the series rules (null when no rule reads them); `log`: the measured updates (null when no rule reads them).
  */
 export function hookLists(
   trainer: Trainer,
   rules: readonly Rule[],
   ctxs: readonly RuleContext[],
   series: StepSeries | null,
+  log: UpdateLog | null,
 ): HookLists {
   const list = <F>(hook: (r: Rule) => F | undefined, where: (r: Rule) => boolean = () => true) => {
     const out = subscribers<F>();
@@ -66,37 +68,26 @@ export function hookLists(
   });
   // At each step's own event (not deferred), a series rule looks at that step alone, in catalogue order with the
   // others: when two hit in one event, the first one's filter stops.
-  // A rule with a series hook is fed by it alone (a per-step hook beside it is for callers without a series).
+  // A rule with a series hook is fed by it alone (a per-step hook beside it is for callers without a series); so is
+  // one with a log hook, which reads the step's own entry there, the last one (logged at the event: updated()).
   const clipNow = (r: Rule): ClipHook | undefined =>
     r.clipSeries ? (ctx) => r.clipSeries!(ctx, series!, series!.length, series!.length + 1) : r.afterClip;
-  const updateNow = (r: Rule): UpdateHook | undefined =>
-    r.updateSeries ? (ctx) => r.updateSeries!(ctx, series!, series!.length - 1, series!.length) : r.afterUpdate;
+  const logHook = (r: Rule): LogHook | undefined => (r.needsUpdates ? r.afterUpdates : undefined);
+  const updateNow = (r: Rule): UpdateHook | undefined => {
+    const fromLog = logHook(r);
+    if (r.updateSeries) return (ctx) => r.updateSeries!(ctx, series!, series!.length - 1, series!.length);
+    return fromLog ? (ctx) => fromLog(ctx, log!, log!.length - 1, log!.length) : r.afterUpdate;
+  };
+  const later = (r: Rule) => r.updateSeries !== undefined || logHook(r) !== undefined;
   const onClip = list(clipNow);
   const onUpdate = list(updateNow);
-  const onUnmeasuredUpdate = list(updateNow, (r) => !r.needsUpdateStats);
+  const onUnmeasuredUpdate = list(updateNow, (r) => !r.needsUpdates);
   const onClipNow = list((r) => (r.clipSeries ? undefined : r.afterClip));
-  const onUpdateNow = list((r) => (r.updateSeries ? undefined : r.afterUpdate));
-  const onUnmeasuredUpdateNow = list(
-    (r) => (r.updateSeries ? undefined : r.afterUpdate),
-    (r) => !r.needsUpdateStats,
-  );
-  const onUpdateLater = list(
-    (r) => (r.updateSeries ? undefined : r.afterUpdate),
-    (r) => r.needsUpdateStats === true,
-  );
+  const onUpdateNow = list((r) => (later(r) ? undefined : r.afterUpdate));
+  const updateLog = list(logHook);
   const clipSeries = list((r) => r.clipSeries);
   const updateSeries = list((r) => r.updateSeries);
-  const lists = [
-    onClip,
-    onUpdate,
-    onUnmeasuredUpdate,
-    onClipNow,
-    onUpdateNow,
-    onUnmeasuredUpdateNow,
-    onUpdateLater,
-    clipSeries,
-    updateSeries,
-  ];
+  const lists = [onClip, onUpdate, onUnmeasuredUpdate, onClipNow, onUpdateNow, updateLog, clipSeries, updateSeries];
   const onEpoch = list((r) => r.afterEpoch);
   return {
     forward,
@@ -105,8 +96,7 @@ export function hookLists(
     onUnmeasuredUpdate,
     onClipNow,
     onUpdateNow,
-    onUnmeasuredUpdateNow,
-    onUpdateLater,
+    updateLog,
     clipSeries,
     updateSeries,
     lists,

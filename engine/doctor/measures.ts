@@ -6,7 +6,7 @@ import { nodeOps } from '../nn/layers';
 import type { ModelNode } from '../nn/model';
 import type { Trainer } from '../runtime/trainer';
 import type { DoctorThresholds } from './thresholds';
-import type { UpdateStats } from './types';
+import { UpdateLog } from './updateLog';
 
 /** True for a node whose activation can die (ReLU): its units' outputs are 0 wherever φ′ is 0. */
 export function isDyingLayer(n: { readonly activation?: string }): boolean {
@@ -82,25 +82,18 @@ export function matrixRanges(t: Trainer, nodes: readonly number[]): Int32Array {
 
 /**
  * What a doctor measures the updates with (DoctorObserver's fields of the same names): when a rule asked
- * (needsUpdateStats), a copy of the parameters before the update and the stats of every weight matrix, else null;
- * and where those matrices sit in the parameters (matrixRanges).
+ * (needsUpdates), a copy of the parameters before the update and the log of `capacity` entries the measurements go
+ * to, else null; and where the weight matrices sit in the parameters (matrixRanges).
  */
 export function updateMeasures(
   t: Trainer,
   asked: boolean,
-): { previous: Float32Array | null; stats: UpdateStats | null; ranges: Int32Array } {
+  capacity: number,
+): { previous: Float32Array | null; log: UpdateLog | null; ranges: Int32Array } {
   const matrices = t.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : []));
   return {
     previous: asked ? new Float32Array(t.model.params.length) : null,
-    stats: asked
-      ? {
-          step: -1,
-          consecutive: false,
-          nodes: matrices,
-          ratio: new Float64Array(matrices.length),
-          unchanged: new Uint8Array(matrices.length),
-        }
-      : null,
+    log: asked ? new UpdateLog(capacity, matrices) : null,
     ranges: matrixRanges(t, matrices),
   };
 }
@@ -131,22 +124,23 @@ export function copyRanges(src: Float32Array, dst: Float32Array, ranges: Int32Ar
 }
 
 /**
- * One pass over each weight matrix after an update (the doctor's UpdateStats; `ranges` from matrixRanges of
- * s.nodes): ‖ΔW‖/‖W before‖ and whether every entry stayed within the unchanged-weights tolerance. Reads only typed
- * arrays: it runs at every measured step, where a walk over the model's nodes cost more than the weights of a tiny
- * network.
+ * One pass over each weight matrix after an update, into the entry after the last of `log` (whose `length` the
+ * caller advances; `ranges` from matrixRanges of log.nodes): ‖ΔW‖/‖W before‖ and whether every entry stayed within
+ * the unchanged-weights tolerance. Reads only typed arrays: it runs at every measured step, where a walk over the
+ * model's nodes cost more than the weights of a tiny network.
  */
 export function measureUpdate(
   params: Float32Array,
   before: Float32Array,
   ranges: Int32Array,
-  s: UpdateStats,
+  log: UpdateLog,
   th: DoctorThresholds,
 ): void {
   const rtol = th.unchangedRtol,
     atol = th.unchangedAtol,
-    ratio = s.ratio,
-    unchanged = s.unchanged;
+    ratio = log.ratio,
+    unchanged = log.unchanged,
+    o = log.length * log.width;
   for (let k = 0, m = ranges.length >> 1; k < m; k++) {
     let d2 = 0,
       w2 = 0,
@@ -159,7 +153,7 @@ export function measureUpdate(
       // (Once one entry moved past the tolerance, the others need not be tested.)
       if (same === 1 && Math.abs(d) > atol + rtol * Math.abs(b)) same = 0;
     }
-    ratio[k] = Math.sqrt(d2) / Math.sqrt(w2);
-    unchanged[k] = same;
+    ratio[o + k] = Math.sqrt(d2) / Math.sqrt(w2);
+    unchanged[o + k] = same;
   }
 }

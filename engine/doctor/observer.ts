@@ -9,6 +9,7 @@ import {
   hookLists,
   type ClipHook,
   type HitListener,
+  type LogHook,
   type SeriesHook,
   type UpdateHook,
 } from './hooks';
@@ -17,10 +18,10 @@ import { RULES } from './rules';
 import { nonFiniteHit } from './rules/nonFinite';
 import { StepSeries } from './series';
 import { Tallies } from './tallies';
-import { UpdateLog } from './updateLog';
+import type { UpdateLog } from './updateLog';
 import { unsubscribe, type Subscribers } from './subscribers';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds';
-import type { Anchor, DoctorOptions, Finding, Hit, Rule, RuleContext, RuleId, UpdateStats } from './types';
+import type { Anchor, DoctorOptions, Finding, Hit, Rule, RuleContext, RuleId } from './types';
 
 /**
  * Watches one trainer's run event by event and says what went wrong and where; Doctor (doctor.ts) adds the steps
@@ -44,12 +45,14 @@ export class DoctorObserver {
   private readonly onClip: Subscribers<ClipHook>;
   private readonly onUpdate: Subscribers<UpdateHook>;
   private readonly onUnmeasuredUpdate: Subscribers<UpdateHook>;
-  /** The same lists without the series rules: what a deferred step calls (see setDeferred). */
+  /**
+   * The same lists without the series rules and the rules reading measured updates: what a deferred step calls (see
+   * setDeferred).
+   */
   private readonly onClipNow: Subscribers<ClipHook>;
   private readonly onUpdateNow: Subscribers<UpdateHook>;
-  private readonly onUnmeasuredUpdateNow: Subscribers<UpdateHook>;
-  /** The rules that read a measured update, which a deferred doctor hands its logged updates at a flush (`log`). */
-  private readonly onUpdateLater: Subscribers<UpdateHook>;
+  /** The rules reading measured updates, which a deferred doctor hands its log at a flush. */
+  private readonly updateLog: Subscribers<LogHook>;
   /** The series rules' hooks, called over the recorded steps (flush). */
   private readonly clipSeries: Subscribers<SeriesHook>;
   private readonly updateSeries: Subscribers<SeriesHook>;
@@ -68,15 +71,15 @@ export class DoctorObserver {
   private readonly onHit: HitListener | undefined;
   /** Whether the listener hears the hits (see muteHits). */
   private heard: boolean;
-  /** The parameters before the step's update and what it did, when a rule asked (needsUpdateStats). */
-  protected readonly previous: Float32Array | null;
-  protected readonly stats: UpdateStats | null;
   /**
-   * The measured updates a deferred doctor has not handed to the rules yet (flush does), when it measures them and
-   * records a series (a flush then comes before the log can fill: each logged step fills a slot of the series too).
+   * The parameters before a measured step's update, and the measured updates the rules have not read yet, when a
+   * rule asked (needsUpdates): a doctor that is not deferred hands each to them at its step's update event, a
+   * deferred one at the next flush (which comes before the log fills: it holds as many entries as the series, and
+   * each logged step fills a slot of the series too, or flushes when full without a series).
    */
+  protected readonly previous: Float32Array | null;
   protected readonly log: UpdateLog | null;
-  /** Where the weight matrices of `stats` sit in the parameters (matrixRanges). */
+  /** Where the weight matrices of `log` sit in the parameters (matrixRanges). */
   protected readonly ranges: Int32Array;
   protected epochs: number;
   private finished = false;
@@ -132,21 +135,30 @@ export class DoctorObserver {
       repeat: (a: Anchor, variant: string | undefined, step: number, excess: number) =>
         !this.heard && this.tallies.repeat(r, a, variant, step, excess),
     }));
+    // The steps recorded and the updates measured before a deferred doctor hands them to the rules (flush).
+    const batch = Math.max(1, options.batchSteps ?? 256);
     const series = (this.series = rules.some((r) => r.clipSeries || r.updateSeries)
-      ? new StepSeries(trainer, Math.max(1, options.batchSteps ?? 256))
+      ? new StepSeries(trainer, batch)
       : null);
     this.deferred = options.deferred ?? !options.onHit;
     // The generated whole steps write their numbers into the series themselves (see observeStep).
     if (series) trainer.recordInto(series);
-    const h = hookLists(trainer, rules, this.ctxs, series);
+    const measures = updateMeasures(
+      trainer,
+      rules.some((r) => r.needsUpdates),
+      batch,
+    );
+    this.previous = measures.previous;
+    this.log = measures.log;
+    this.ranges = measures.ranges;
+    const h = hookLists(trainer, rules, this.ctxs, series, this.log);
     this.forward = h.forward;
     this.onClip = h.onClip;
     this.onUpdate = h.onUpdate;
     this.onUnmeasuredUpdate = h.onUnmeasuredUpdate;
     this.onClipNow = h.onClipNow;
     this.onUpdateNow = h.onUpdateNow;
-    this.onUnmeasuredUpdateNow = h.onUnmeasuredUpdateNow;
-    this.onUpdateLater = h.onUpdateLater;
+    this.updateLog = h.updateLog;
     this.clipSeries = h.clipSeries;
     this.updateSeries = h.updateSeries;
     this.lists = h.lists;
@@ -154,12 +166,6 @@ export class DoctorObserver {
     const withPending = options.onHit ? rules.filter((r) => r.pending) : [];
     this.pendingIds = withPending.map((r) => r.id);
     this.pendingFns = withPending.map((r) => r.pending!);
-    const asked = rules.some((r) => r.needsUpdateStats),
-      measures = updateMeasures(trainer, asked);
-    this.previous = measures.previous;
-    this.stats = measures.stats;
-    this.ranges = measures.ranges;
-    this.log = this.stats && series ? new UpdateLog(series.capacity, this.stats.nodes.length) : null;
     this.oneMicroBatch = trainer.spec.train.accumulate === 1;
     this.refresh();
     this.epochs = trainer.epochs.length;
@@ -238,13 +244,13 @@ export class DoctorObserver {
     this.quiet = 0;
     this.noForward = this.forward.every((f) => f.fns.length === 0);
     this.afterOk = this.deferred && this.noForward && this.onClipNow.fns.length === 0;
-    this.quietUpdate = this.deferred && this.onUnmeasuredUpdateNow.fns.length === 0;
+    this.quietUpdate = this.deferred && this.onUpdateNow.fns.length === 0;
     this.wholeOk = this.oneMicroBatch || this.noForward;
   }
 
   /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
   protected sampled(step: number): boolean {
-    if (this.stats === null) return false;
+    if (this.log === null) return false;
     // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
     if (step < this.periodStart || step >= this.periodEnd) {
       const th = this.thresholds,
@@ -258,68 +264,75 @@ export class DoctorObserver {
 
   /** The first step from `step` on whose update is measured (see sampled); -1 when no rule asked. */
   protected nextMeasured(step: number): number {
-    if (!this.sampled(step)) return this.stats === null ? -1 : this.periodEnd;
+    if (!this.sampled(step)) return this.log === null ? -1 : this.periodEnd;
     return step;
   }
 
   /**
-   * Measures the update the trainer's last step made (its parameters before it copied by copyRanges), and counts
-   * it: into `stats`, whose `step` and `consecutive` it sets.
+   * Measures the update the trainer's last step made (its parameters before it copied by copyRanges) into a new
+   * entry of the log (which must not be full), and counts it.
    */
   protected measured(): void {
-    const stats = this.stats!,
-      step = this.trainer.step - 1;
-    measureUpdate(this.trainer.model.params, this.previous!, this.ranges, stats, this.thresholds);
-    stats.step = step;
-    stats.consecutive = this.lastSampled === step - 1;
+    const log = this.log!,
+      step = this.trainer.step - 1,
+      consecutive = this.lastSampled === step - 1;
+    measureUpdate(this.trainer.model.params, this.previous!, this.ranges, log, this.thresholds);
+    log.steps[log.length] = step;
+    log.consecutive[log.length] = consecutive ? 1 : 0;
+    log.length++;
     this.lastSampled = step;
     this.sampledSteps++;
-    if (!stats.consecutive) this.bursts++;
+    if (!consecutive) this.bursts++;
   }
 
   protected updated(): void {
     this.quiet = 0;
     this.at = AT_UPDATE;
     this.steps++;
-    let stats = this.sampling ? this.stats : null;
-    if (stats) this.measured();
+    const log = this.log,
+      measuring = this.sampling && log !== null;
+    if (measuring) this.measured();
     const series = this.series,
       deferred = this.deferred;
     series?.closeStep(this.trainer);
-    // Deferred, the rules reading a measured update read it from the log at the next flush, with the series rules.
-    if (stats && deferred && this.log) {
-      this.log.push(stats);
-      stats = null;
-    }
-    // The rules in catalogue order either way: when two hit in one event, the first one's filter stops.
-    const s = deferred
-      ? stats
-        ? this.onUpdateNow
-        : this.onUnmeasuredUpdateNow
-      : stats
-        ? this.onUpdate
-        : this.onUnmeasuredUpdate;
-    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k], stats) === false) this.drop(this.lists, s.ids[k--]);
-    if (series) {
-      if (!deferred) {
+    // Not deferred, the rules in catalogue order: when two hit in one event, the first one's filter stops. Deferred,
+    // the rules reading measured updates read them at the next flush, with the series rules.
+    const s = deferred ? this.onUpdateNow : measuring ? this.onUpdate : this.onUnmeasuredUpdate;
+    for (let k = 0; k < s.fns.length; k++) if (s.fns[k](s.ctxs[k]) === false) this.drop(this.lists, s.ids[k--]);
+    if (!deferred) {
+      log?.clear();
+      if (series) {
         series.updateSeen = series.length;
         series.compact();
-      } else if (series.length === series.capacity) this.flush();
-    }
+      }
+    } else if (series ? series.length === series.capacity : log !== null && log.length === log.capacity) this.flush();
     if (this.trainer.epochs.length !== this.epochs) this.epochEnded();
   }
 
   /**
    * Hands the steps recorded since the series rules last looked to them, in step order (every clip event's numbers
    * first, to the rules that read them, then every update event's), then the updates logged since to the rules that
-   * read measured updates: the hits each rule would have reported at the steps' events, now. Deferred observation calls it every `batchSteps` steps; it is called before thresholds
-   * change, before findings are read, and before hits must be told as they happen again (setDeferred).
+   * read measured updates: the hits each rule would have reported at the steps' events, now. Deferred observation
+   * calls it every `batchSteps` steps; it is called before thresholds change, before findings are read, and before
+   * hits must be told as they happen again (setDeferred).
    */
   flush(): void {
-    const series = this.series;
-    if (!series) return;
     this.quiet = 0;
     this.at = AT_NONE;
+    const series = this.series;
+    if (series) this.flushSeries(series);
+    const log = this.log;
+    if (log !== null && log.length > 0) {
+      const s = this.updateLog;
+      for (let k = 0; k < s.fns.length; k++)
+        if (s.fns[k](s.ctxs[k], log, 0, log.length) === false) this.drop(this.lists, s.ids[k--]);
+      log.clear();
+    }
+    series?.compact();
+  }
+
+  /** The series hooks over the steps recorded since they last looked (flush). */
+  private flushSeries(series: StepSeries): void {
     const clipTo = series.length + (series.open ? 1 : 0);
     if (series.clipSeen < clipTo) {
       const s = this.clipSeries;
@@ -333,18 +346,6 @@ export class DoctorObserver {
         if (s.fns[k](s.ctxs[k], series, series.updateSeen, series.length) === false) this.drop(this.lists, s.ids[k--]);
       series.updateSeen = series.length;
     }
-    const log = this.log;
-    if (log !== null && log.length > 0) {
-      const s = this.onUpdateLater,
-        stats = this.stats!;
-      for (let e = 0; e < log.length; e++) {
-        log.load(e, stats);
-        for (let k = 0; k < s.fns.length; k++)
-          if (s.fns[k](s.ctxs[k], stats) === false) this.drop(this.lists, s.ids[k--]);
-      }
-      log.clear();
-    }
-    series.compact();
   }
 
   /**

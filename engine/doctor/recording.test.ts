@@ -15,8 +15,8 @@ import { hasWeightMatrix, matrixRanges, measureUpdate } from './measures';
 import { GRADS, LOSS, NORM_AFTER, NORM_BEFORE, PREVIOUS_LOSS, STEP, StepSeries } from './series';
 import { doctoredStep } from './run';
 import { DEFAULT_THRESHOLDS } from './thresholds';
+import { UpdateLog } from './updateLog';
 import { net } from './testing';
-import type { UpdateStats } from './types';
 
 const TEXT = net(
   '  dense h1 5 tanh\n  dense h2 4 relu\n  dense out 1 sigmoid',
@@ -66,22 +66,23 @@ test("the update measured over the matrices' ranges is the walk over the model's
     nodes = t.model.nodes.flatMap((n, i) => (hasWeightMatrix(n) ? [i] : [])),
     ranges = matrixRanges(t, nodes),
     th = { ...DEFAULT_THRESHOLDS, unchangedRtol: 1e-3, unchangedAtol: 1e-4 },
-    stats = (): UpdateStats => ({
-      step: -1,
-      consecutive: false,
-      nodes,
-      ratio: new Float64Array(nodes.length),
-      unchanged: new Uint8Array(nodes.length),
-    });
+    w = nodes.length;
   assert.equal(nodes.length, 3);
   let unchangedSeen = 0;
   for (let s = 0; s < 30; s++) {
     const before = t.model.params.slice();
     if (s % 3 === 2) for (let i = 0; i < t.model.params.length; i++) t.model.params[i] = 0; // a layer that cannot move
     t.advanceStep();
-    const got = stats(),
-      want = stats();
-    measureUpdate(t.model.params, before, ranges, got, th);
+    // Measured into the log's second entry, after one already there (which it leaves).
+    const log = new UpdateLog(3, nodes);
+    log.ratio.fill(-1);
+    log.unchanged.fill(7);
+    log.length = 1;
+    measureUpdate(t.model.params, before, ranges, log, th);
+    const got = { ratio: log.ratio.slice(w, 2 * w), unchanged: log.unchanged.slice(w, 2 * w) },
+      want = { ratio: new Float64Array(w), unchanged: new Uint8Array(w) };
+    assert.deepEqual([...log.ratio.subarray(0, w), ...log.ratio.subarray(2 * w)], Array(2 * w).fill(-1));
+    assert.deepEqual([...log.unchanged.subarray(0, w), ...log.unchanged.subarray(2 * w)], Array(2 * w).fill(7));
     // The plain walk: each weight matrix's entries in order, as the doctor measured them before.
     nodes.forEach((i, k) => {
       const n = t.model.nodes[i];

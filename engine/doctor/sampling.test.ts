@@ -58,6 +58,7 @@ test('a deferred doctor takes every step bare, the measured ones too, and measur
       if (t.step === 31) d.setThresholds({ updateSamplePeriod: 7, unchangedSteps: 2 });
       doctoredStep(d, deferred);
     }
+    d.findings(); // (deferred, the measured updates since the last batch are handed to the rule here)
     t.dispose();
     return { measured, observed };
   };

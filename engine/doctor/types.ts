@@ -6,6 +6,7 @@ import type { Trainer } from '../runtime/trainer';
 import type { HitListener } from './hooks';
 import type { StepSeries } from './series';
 import type { DoctorThresholds } from './thresholds';
+import type { UpdateLog } from './updateLog';
 
 /** Every rule of the catalogue (docs/doctor.md). */
 export type RuleId =
@@ -89,27 +90,6 @@ export interface Hit {
   readonly variant?: string;
 }
 
-/**
- * What one optimizer step did to each weight matrix (see measures.ts hasWeightMatrix), in network order. Measured
- * on bursts of `unchangedSteps` consecutive steps every `updateSamplePeriod` steps: a pass over every weight per
- * step costs as much as a fast kernel's training step of a big network.
- */
-export interface UpdateStats {
-  /**
-   * The step whose update was measured (the trainer's `step` before it): a deferred doctor hands the rules its
-   * measured updates later, in batches (UpdateLog), when the trainer has moved on.
-   */
-  step: number;
-  /** True when the step before this one was measured too (the same burst). */
-  consecutive: boolean;
-  /** Node index of each weight matrix. */
-  readonly nodes: readonly number[];
-  /** ‖ΔW‖ / ‖W before‖ (Infinity when W was all zero). */
-  readonly ratio: Float64Array;
-  /** 1 when |ΔW| ≤ atol + rtol·|W| for every entry (the unchanged-weights tolerance), else 0. */
-  readonly unchanged: Uint8Array;
-}
-
 /** What a rule is handed at each event it asked for. */
 export interface RuleContext {
   readonly trainer: Trainer;
@@ -125,7 +105,7 @@ export interface RuleContext {
 
 /**
  * A rule: pure checks over what the trainer measured, fed incrementally. Each hook is optional; a rule that needs
- * more than the trainer keeps asks for it (`needsUpdateStats`: what the step's update did to each weight matrix).
+ * more than the trainer keeps asks for it (`needsUpdates`: what the step's update did to each weight matrix).
  * Hooks are called as plain functions (no `this`): a rule keeps its state in its closure.
  */
 export interface Rule {
@@ -134,18 +114,27 @@ export interface Rule {
   readonly persistence?: (t: DoctorThresholds) => number;
   /**
    * What the persistence counts: steps (default); windows of `window` steps; the steps whose update was measured
-   * (`sampled`, see UpdateStats) or their bursts of consecutive steps (`burst`).
+   * (`sampled`, see UpdateLog) or their bursts of consecutive steps (`burst`).
    */
   readonly per?: 'step' | 'window' | 'sampled' | 'burst';
-  /** Asks for the per-step update measurements (UpdateStats), one pass over the weights shared by the rules asking. */
-  readonly needsUpdateStats?: boolean;
+  /**
+   * Asks for the measured updates (UpdateLog: what measured steps did to each weight matrix, one pass over the
+   * weights shared by the rules asking), which `afterUpdates` reads.
+   */
+  readonly needsUpdates?: boolean;
   /** The nodes whose forward events the rule reads (asked once per run). */
   forwardNodes?(t: Trainer): readonly number[];
   /** Hooks return false when the rule needs no more of that event (unsubscribes it: the run loop stays cheap). */
   afterForward?(ctx: RuleContext, node: number): boolean | void;
   afterClip?(ctx: RuleContext): boolean | void;
-  /** After the optimizer step; `stats` when the rule asked for them (needsUpdateStats) and this step was measured. */
-  afterUpdate?(ctx: RuleContext, stats: UpdateStats | null): boolean | void;
+  afterUpdate?(ctx: RuleContext): boolean | void;
+  /**
+   * The measured updates in entries [from, to) of `log`, in step order (needsUpdates): at a measured step's update
+   * event, its own entry, while an exception filter may stop on it; else in batches, as the series hooks below are
+   * called and right after them. As for those, a rule reads a step's numbers from the log only, and keeps its own
+   * order-dependent state.
+   */
+  afterUpdates?(ctx: RuleContext, log: UpdateLog, from: number, to: number): boolean | void;
   afterEpoch?(ctx: RuleContext): boolean | void;
   /**
    * The series hooks: the clip (resp. update) events of the recorded steps in slots [from, to) of `series`, in step

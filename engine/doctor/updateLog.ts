@@ -1,63 +1,43 @@
-// The measured updates a deferred doctor keeps for the rules that read them (update-ratio, unchanged-weights), handed
-// to those rules in a batch with the series' steps (DoctorObserver.flush) instead of at each measured step's event.
-
-import type { UpdateStats } from './types';
+// The measured updates (what an optimizer step did to each weight matrix), logged for the rules that read them
+// (update-ratio, unchanged-weights): at each measured step's own event, or in a batch at the next flush.
 
 /**
- * Measured updates in the order they were measured, each what UpdateStats held for it. Why a log: a tiny network's
- * measured step cost several times its plain step when the rules ran at it (their code, run once per sampling period,
- * pushed the training step's own code out of the processor's instruction cache every period); kept here, a measured
- * step is its measurement and a few stores, and the rules run over many of them at once.
+ * What measured optimizer steps did to each weight matrix (see measures.ts hasWeightMatrix), one entry per measured
+ * step in step order, `width` matrices per entry in network order. Steps are measured in bursts of `unchangedSteps`
+ * consecutive steps every `updateSamplePeriod` steps: a pass over every weight per step costs as much as a fast
+ * kernel's training step of a big network.
+ *
+ * Why a log rather than one step's numbers: a deferred doctor hands the rules its measured updates in batches, with
+ * the series' steps (DoctorObserver.flush). On a tiny network, running the rules at each measured step, once per
+ * sampling period, pushed the training step's own code out of the processor's instruction cache every period, and
+ * the measured step cost several times a plain one; logged, a measured step is its measurement, and the rules run
+ * over many entries at once. A doctor that is not deferred hands each entry over at its step's event.
  */
 export class UpdateLog {
   /** Entries logged since the last `clear`. */
   length = 0;
-  /** UpdateStats.step of each entry. */
-  private readonly steps: Float64Array; // [capacity]
-  /** UpdateStats.consecutive of each entry, as 0 or 1. */
-  private readonly consecutive: Uint8Array; // [capacity]
-  /** UpdateStats.ratio of each entry, a row of `width` each. */
-  private readonly ratio: Float64Array; // [capacity, width]
-  /** UpdateStats.unchanged of each entry. */
-  private readonly unchanged: Uint8Array; // [capacity, width]
-  /** Weight matrices per entry (UpdateStats.nodes.length). */
-  private readonly width: number;
+  /** The step whose update each entry measured (the trainer's `step` before it). */
+  readonly steps: Float64Array; // [capacity]
+  /** 1 when the step before the entry's was measured too (the same burst), else 0. */
+  readonly consecutive: Uint8Array; // [capacity]
+  /** ‖ΔW‖ / ‖W before‖ per matrix (Infinity when W was all zero): entry e's matrix j at e·width + j. */
+  readonly ratio: Float64Array; // [capacity, width]
+  /** 1 when |ΔW| ≤ atol + rtol·|W| for every entry of the matrix (the unchanged-weights tolerance), else 0. */
+  readonly unchanged: Uint8Array; // [capacity, width]
+  /** Weight matrices per entry. */
+  readonly width: number;
 
   constructor(
-    /** Entries the log holds: a deferred doctor's series capacity, since each logged step also fills a slot there. */
+    /** Entries the log holds before it must be handed over (DoctorObserver flushes when it is full). */
     readonly capacity: number,
-    width: number,
+    /** Node index of each weight matrix. */
+    readonly nodes: readonly number[],
   ) {
-    this.width = width;
+    this.width = nodes.length;
     this.steps = new Float64Array(capacity);
     this.consecutive = new Uint8Array(capacity);
-    this.ratio = new Float64Array(capacity * width);
-    this.unchanged = new Uint8Array(capacity * width);
-  }
-
-  /** Appends what `s` holds; the log must not be full (`length < capacity`). */
-  push(s: UpdateStats): void {
-    const k = this.length++,
-      w = this.width,
-      o = k * w;
-    this.steps[k] = s.step;
-    this.consecutive[k] = s.consecutive ? 1 : 0;
-    for (let j = 0; j < w; j++) {
-      this.ratio[o + j] = s.ratio[j];
-      this.unchanged[o + j] = s.unchanged[j];
-    }
-  }
-
-  /** Writes entry k back into `s` (whose nodes are the ones the log was made for). */
-  load(k: number, s: UpdateStats): void {
-    const w = this.width,
-      o = k * w;
-    s.step = this.steps[k];
-    s.consecutive = this.consecutive[k] === 1;
-    for (let j = 0; j < w; j++) {
-      s.ratio[j] = this.ratio[o + j];
-      s.unchanged[j] = this.unchanged[o + j];
-    }
+    this.ratio = new Float64Array(capacity * nodes.length);
+    this.unchanged = new Uint8Array(capacity * nodes.length);
   }
 
   /** Forgets every entry (the rules have read them). */

@@ -104,7 +104,7 @@ function hits(rule: Rule, spec: NetworkSpec, thresholds: DoctorThresholds): stri
   const watched = new Set(rule.forwardNodes!(t));
   for (let ev = t.advance(); ev; ev = t.advance())
     if (ev.phase === 'forward' && watched.has(ev.layer)) rule.afterForward!(ctx, ev.layer);
-    else if (ev.phase === 'update') rule.afterUpdate!(ctx, null);
+    else if (ev.phase === 'update') rule.afterUpdate!(ctx);
   rule.finish!(ctx);
   return out;
 }

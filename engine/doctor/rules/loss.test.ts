@@ -102,7 +102,7 @@ function spikeHits(rule: Rule, text: string, th: DoctorThresholds): string[] {
   const t = new Trainer(spec),
     out: string[] = [];
   const ctx: RuleContext = { trainer: t, thresholds: th, report: (h) => out.push(`${h.step}: ${h.measured}`) };
-  for (let ev = t.advance(); ev; ev = t.advance()) if (ev.phase === 'update') rule.afterUpdate!(ctx, null);
+  for (let ev = t.advance(); ev; ev = t.advance()) if (ev.phase === 'update') rule.afterUpdate!(ctx);
   return out;
 }
 
@@ -196,7 +196,7 @@ test('loss-spike: blocks passed over leave the ring as the steps one by one do (
       losses.forEach((loss, k) => {
         stub.previousLoss = loss;
         stub.step = k + 1;
-        exact.afterUpdate!(ctx, null);
+        exact.afterUpdate!(ctx);
       });
       return out;
     }

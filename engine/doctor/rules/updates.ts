@@ -3,6 +3,7 @@
 
 import type { DoctorThresholds } from '../thresholds';
 import type { Anchor, Hit, Rule } from '../types';
+import type { UpdateLog } from '../updateLog';
 
 const fmt = (x: number) => x.toPrecision(3);
 
@@ -15,28 +16,30 @@ const fmt = (x: number) => x.toPrecision(3);
 export function updateRatioRule(): Rule {
   return {
     id: 'update-ratio',
-    needsUpdateStats: true,
+    needsUpdates: true,
     per: 'sampled',
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report, repeat }, stats) {
-      const nodes = t.model.nodes,
-        step = stats!.step;
-      let max = -1,
-        at = -1;
-      for (let k = 0; k < stats!.nodes.length; k++) {
-        const r = stats!.ratio[k];
-        // (W all zero: the all-zero rule says so.)
-        if (Number.isFinite(r) && r > max) {
-          max = r;
-          at = stats!.nodes[k];
+    afterUpdates({ trainer: t, thresholds: th, report, repeat }, log, from, to) {
+      const w = log.width,
+        ratio = log.ratio;
+      for (let e = from; e < to; e++) {
+        let max = -1,
+          at = -1;
+        for (let k = 0, o = e * w; k < w; k++) {
+          const r = ratio[o + k];
+          // (W all zero: the all-zero rule says so.)
+          if (Number.isFinite(r) && r > max) {
+            max = r;
+            at = k;
+          }
         }
+        if (at < 0 || !(max > th.updateRatioHigh || max < th.updateRatioLow)) continue;
+        // A run that has converged hits at every measured step: most only add to the tally's counts.
+        const high = max > th.updateRatioHigh,
+          step = log.steps[e];
+        if (!repeat?.(OPTIMIZER, high ? 'high' : 'low', step, excessOf(th, max, high)))
+          outOfRange(step, th, report, max, t.model.nodes[log.nodes[at]].name);
       }
-      if (at < 0) return;
-      if (!(max > th.updateRatioHigh || max < th.updateRatioLow)) return;
-      // A run that has converged hits at every measured step: most only add to the tally's counts.
-      const high = max > th.updateRatioHigh;
-      if (!repeat?.(OPTIMIZER, high ? 'high' : 'low', step, excessOf(th, max, high)))
-        outOfRange(step, th, report, max, nodes[at].name);
     },
   };
 }
@@ -80,39 +83,42 @@ export function unchangedWeights(): Rule {
   let still: Int32Array | null = null;
   return {
     id: 'unchanged-weights',
-    needsUpdateStats: true,
+    needsUpdates: true,
     per: 'burst',
     persistence: (th) => th.persistence,
-    afterUpdate({ trainer: t, thresholds: th, report }, stats) {
-      const nodes = t.model.nodes;
-      still ??= new Int32Array(nodes.length);
-      // A new burst of measured steps starts every streak afresh (each read only here: no fill of the others).
-      const fresh = !stats!.consecutive;
-      for (let k = 0; k < stats!.nodes.length; k++) {
-        const i = stats!.nodes[k];
-        const streak = (still[i] = stats!.unchanged[k] ? (fresh ? 0 : still[i]) + 1 : 0);
-        if (streak >= th.unchangedSteps) unchanged(stats!.step, th, report, i, nodes[i].name, streak);
+    afterUpdates({ trainer: t, thresholds: th, report }, log, from, to) {
+      const w = log.width;
+      // The streak of each weight matrix, in log order.
+      still ??= new Int32Array(w);
+      for (let e = from; e < to; e++) {
+        // A new burst of measured steps starts every streak afresh (each read only here: no fill of the others).
+        const fresh = log.consecutive[e] === 0;
+        for (let k = 0, o = e * w; k < w; k++) {
+          const streak = (still[k] = log.unchanged[o + k] === 1 ? (fresh ? 0 : still[k]) + 1 : 0);
+          if (streak >= th.unchangedSteps) unchanged(log, e, th, report, k, t.model.nodes[log.nodes[k]].name, streak);
+        }
       }
     },
   };
 }
 
 /**
- * An unchanged-weights hit of node `node` (named `name`) at step `step`'s update. A function of its own: the
- * numbers its message reads would otherwise be captured from the loop over the layers, which then allocates a
- * context for them at every layer of every measured step, not only at a hit.
+ * An unchanged-weights hit of weight matrix `k` of `log` (named `name`) at entry `e`'s update. A function of its
+ * own: the numbers its message reads would otherwise be captured from the loop over the layers, which then allocates
+ * a context for them at every layer of every measured step, not only at a hit.
  */
 function unchanged(
-  step: number,
+  log: UpdateLog,
+  e: number,
   th: DoctorThresholds,
   report: (h: Hit) => void,
-  node: number,
+  k: number,
   name: string,
   streak: number,
 ): void {
   report({
-    anchor: { kind: 'layer', node },
-    step,
+    anchor: { kind: 'layer', node: log.nodes[k] },
+    step: log.steps[e],
     measured: streak,
     threshold: th.unchangedSteps,
     excess: streak / th.unchangedSteps,
