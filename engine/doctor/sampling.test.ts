@@ -92,3 +92,28 @@ test('a deferred doctor whose rules measure no update observes the first step be
     [['all-zero', 'h1', 0]],
   );
 });
+
+test('a deferred doctor without a series hands its measured updates over each time its log fills, and at the end', () => {
+  const { spec } = parseNnet(net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 100\n  batch 8\n  seed 1'));
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    told: number[][] = [];
+  // Every measured step hits; a log of 4 entries; a burst of 3 every 5 steps.
+  const d = new Doctor(t, {
+    rules: [updateRatioRule()],
+    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 5, unchangedSteps: 3 },
+    onHit: (_, h) => told[told.length - 1].push(h.step),
+    deferred: true,
+    batchSteps: 4,
+  });
+  for (let i = 0; i < 12; i++) {
+    told.push([]);
+    doctoredStep(d, true);
+  }
+  told.push([]);
+  const f = d.findings();
+  t.dispose();
+  // Measured: 0 1 2, 5 6 7, 10 11. The fourth entry (step 5) fills the log, the eighth (step 11) too; nothing is left.
+  assert.deepEqual(told, [[], [], [], [], [], [0, 1, 2, 5], [], [], [], [], [], [6, 7, 10, 11], []]);
+  assert.equal(f.find((x) => x.rule === 'update-ratio')?.count, 8);
+});
