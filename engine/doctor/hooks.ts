@@ -74,8 +74,8 @@ export function hookLists(
     r.clipSeries ? (ctx) => r.clipSeries!(ctx, series!, series!.length, series!.length + 1) : r.afterClip;
   const logHook = (r: Rule): LogHook | undefined => (r.needsUpdates ? r.afterUpdates : undefined);
   const updateNow = (r: Rule): UpdateHook | undefined => {
-    const fromLog = logHook(r);
     if (r.updateSeries) return (ctx) => r.updateSeries!(ctx, series!, series!.length - 1, series!.length);
+    const fromLog = logHook(r);
     return fromLog ? (ctx) => fromLog(ctx, log!, log!.length - 1, log!.length) : r.afterUpdate;
   };
   const later = (r: Rule) => r.updateSeries !== undefined || logHook(r) !== undefined;

@@ -127,6 +127,7 @@ export interface Rule {
   /** Hooks return false when the rule needs no more of that event (unsubscribes it: the run loop stays cheap). */
   afterForward?(ctx: RuleContext, node: number): boolean | void;
   afterClip?(ctx: RuleContext): boolean | void;
+  /** After the optimizer step (a rule reading the measured updates reads them in afterUpdates). */
   afterUpdate?(ctx: RuleContext): boolean | void;
   /**
    * The measured updates in entries [from, to) of `log`, in step order (needsUpdates): at a measured step's update
