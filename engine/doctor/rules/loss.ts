@@ -29,22 +29,30 @@ export function lossNotDecreasing(): Rule {
       // The window's sum and count in locals for the batch, written back after it.
       let acc = sum[0],
         m = n,
-        k = from;
+        k = from,
+        o = (from * stride + field) | 0;
+      const stride2 = (2 * stride) | 0,
+        stride3 = (3 * stride) | 0,
+        stride4 = (4 * stride) | 0;
       while (k < to) {
         // The rows up to the window's end (or the batch's) in a loop that only adds: a tiny network's flush reads
         // every row, and a loop that also asked at each row whether the window ended cost it ~2.5 times as much.
-        const stop = Math.min(to, k + Math.max(1, window - m));
-        m += stop - k;
+        // (Compared, not Math.min and Math.max, and offsets as int32 (| 0): V8 otherwise computed the bounds in
+        // floating point and tested every offset for overflow, more instructions than the sum.)
+        let take = window - m;
+        if (take < 1) take = 1; // (a window shortened mid-run ends at its next row)
+        if (take > to - k) take = to - k;
+        k += take;
+        m += take;
         // Four rows an iteration, added one by one in order (the same sum): V8 checks the array's map once per
         // iteration, not once per row (~21 instructions a row in a loop of one).
-        let o = k * stride + field;
-        for (; k + 4 <= stop; k += 4, o += 4 * stride) {
+        for (; take >= 4; take = (take - 4) | 0, o = (o + stride4) | 0) {
           acc += rows[o];
-          acc += rows[o + stride];
-          acc += rows[o + 2 * stride];
-          acc += rows[o + 3 * stride];
+          acc += rows[(o + stride) | 0];
+          acc += rows[(o + stride2) | 0];
+          acc += rows[(o + stride3) | 0];
         }
-        for (; k < stop; k++, o += stride) acc += rows[o];
+        for (; take > 0; take = (take - 1) | 0, o = (o + stride) | 0) acc += rows[o];
         if (m < window) break;
         const mean = acc / m;
         acc = m = 0;
@@ -264,7 +272,7 @@ function belowStart(
   // The window of the w losses before the block: slots i − w … i − 1 of the ring.
   for (let q = i >= w ? i - w : i + w, c = 0; c < w; c++) {
     sum += ring[q];
-    largest = Math.max(largest, Math.abs(ring[q]));
+    if (Math.abs(ring[q]) > largest) largest = Math.abs(ring[q]);
     if (++q === len) q = 0;
   }
   const first = Math.min(to, from + w);
@@ -272,41 +280,48 @@ function belowStart(
   for (let k = from, o = from * stride + field, q = i >= w ? i - w : i + w; k < first; k++, o += stride) {
     const loss = rows[o];
     sum += loss - ring[q];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(loss));
+    if (sum > top) top = sum;
+    if (Math.abs(loss) > largest) largest = Math.abs(loss);
     if (++q === len) q = 0;
   }
   // Four rows an iteration, each as the loop of one below takes it (the same numbers): V8 checks the array's map
-  // once per iteration, not once per row.
+  // once per iteration, not once per row. Offsets as int32 (| 0): V8 otherwise tests each one for overflow.
   const end = to * stride,
-    back = w * stride;
-  let o = first * stride + field;
-  for (; o + 3 * stride < end; o += 4 * stride) {
+    back = w * stride,
+    s1 = stride | 0,
+    s2 = (2 * stride) | 0,
+    s3 = (3 * stride) | 0,
+    s4 = (4 * stride) | 0;
+  let o = (first * stride + field) | 0,
+    p = (o - back) | 0;
+  for (; o + s3 < end; o = (o + s4) | 0, p = (p + s4) | 0) {
     const a = rows[o];
-    sum += a - rows[o - back];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(a));
-    const b = rows[o + stride];
-    sum += b - rows[o + stride - back];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(b));
-    const c = rows[o + 2 * stride];
-    sum += c - rows[o + 2 * stride - back];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(c));
-    const d = rows[o + 3 * stride];
-    sum += d - rows[o + 3 * stride - back];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(d));
+    sum += a - rows[p];
+    if (sum > top) top = sum;
+    if (Math.abs(a) > largest) largest = Math.abs(a);
+    const b = rows[(o + s1) | 0];
+    sum += b - rows[(p + s1) | 0];
+    if (sum > top) top = sum;
+    if (Math.abs(b) > largest) largest = Math.abs(b);
+    const c = rows[(o + s2) | 0];
+    sum += c - rows[(p + s2) | 0];
+    if (sum > top) top = sum;
+    if (Math.abs(c) > largest) largest = Math.abs(c);
+    const d = rows[(o + s3) | 0];
+    sum += d - rows[(p + s3) | 0];
+    if (sum > top) top = sum;
+    if (Math.abs(d) > largest) largest = Math.abs(d);
   }
-  for (; o < end; o += stride) {
+  for (; o < end; o = (o + s1) | 0, p = (p + s1) | 0) {
     const loss = rows[o];
-    sum += loss - rows[o - back];
-    top = Math.max(top, sum);
-    largest = Math.max(largest, Math.abs(loss));
+    sum += loss - rows[p];
+    if (sum > top) top = sum;
+    if (Math.abs(loss) > largest) largest = Math.abs(loss);
   }
-  // NaN anywhere (or a start of NaN) answers false: the steps one by one handle it.
-  return top / w < start - 1e-9 * w * largest;
+  // NaN anywhere (or a start of NaN) answers false: the steps one by one handle it. A NaN or infinite loss leaves the
+  // running sum NaN or infinite from its step on (each loss added is taken off w steps later): the comparisons above,
+  // which pass over a NaN (Math.max cost more), need no test of their own.
+  return sum - sum === 0 && top / w < start - 1e-9 * w * largest;
 }
 
 /** Mean of the n entries of the ring from index `from` (mod its length) on, without a division per entry. */

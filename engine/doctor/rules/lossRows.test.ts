@@ -69,3 +69,24 @@ test('loss-spike: a block passed over as below where the run started is not one 
   }
   assert.equal(compared, 8);
 });
+
+test('loss-spike: a block with a non-finite loss at any of its rows is not passed over as below where the run started', () => {
+  // A run that falls from 1 to 0.1, but for one loss at p and a spike 2w steps later (at q, as in the test above):
+  // an infinite loss is a spike itself (its windows' mean is infinite); after a NaN, the steps one by one find the
+  // spike at q once the NaN has left their windows. A block over p and q that was passed over would lose them.
+  const w = DEFAULT_THRESHOLDS.window;
+  for (const bad of [Infinity, -Infinity, NaN])
+    for (let p = 100; p < 108; p++) {
+      const q = p + 2 * w,
+        losses = Array.from({ length: 200 }, (_, k) =>
+          k < w ? 1 : k === p ? bad : k === q ? 7.35 : k > q - w && k < q ? 0.3 : 0.1,
+        );
+      const want = hits(lossSpike(), losses, 1);
+      assert.ok(
+        want.some((h) => h.startsWith(`${q}:`)),
+        `${bad} at ${p}: the spike at ${q} is found (${want})`,
+      );
+      for (const block of [48, 64, 97])
+        assert.deepEqual(hits(lossSpike(), losses, block), want, `${bad} at ${p}, blocks of ${block}`);
+    }
+});
