@@ -91,7 +91,7 @@ export function unchangedWeights(): Rule {
       // The streak of each weight matrix, in log order.
       still ??= new Int32Array(w);
       // No matrix unchanged at any of the entries (a run that learns): every streak ends at 0. One pass over their
-      // flags, a few instructions each, where the streaks' cost a tiny network's flush ~15 per matrix and entry.
+      // flags, a few instructions each, where the streaks cost a tiny network's flush ~15 per matrix and entry.
       const flags = log.unchanged;
       let any = 0;
       for (let i = from * w, end = to * w; i < end; i++) any |= flags[i];
