@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collected, collectedEvents, perStep } from './instructions';
+import { collected, collectedEvents, optimizingCompilerIr, perStep } from './instructions';
 import { INSTRUCTION_SIDES, stepLoop } from './stepLoop';
 
 test('collected reads the total callgrind reports, and NaN where it reported none', () => {
@@ -34,4 +34,17 @@ test('each side trains the steps asked, the run loop on a clock that counts its 
   for (const side of INSTRUCTION_SIDES) assert.deepEqual(await stepLoop('N1', side, 100), { steps: 100 }, side);
   assert.equal(performance.now, real);
   assert.deepEqual(await stepLoop('N2', 'train+doctor', 8), { steps: 8 });
+});
+
+test("optimizingCompilerIr reads GetOrCompileOptimized's inclusive count, and 0 where nothing was compiled", () => {
+  const annotated = [
+    '--------------------------------------------------------------------------------',
+    '            Ir',
+    '--------------------------------------------------------------------------------',
+    '9,370,822,129 (100.0%)  PROGRAM TOTALS',
+    '   800,075,218 ( 8.54%)  ???:v8::internal::(anonymous namespace)::GetOrCompileOptimized(v8::internal::Isolate*, v8::internal::Handle<v8::internal::JSFunction>, v8::internal::ConcurrencyMode) [/usr/bin/node]',
+    '   769,336,079 ( 8.21%)  ???:v8::internal::Compiler::CompileOptimized(v8::internal::Isolate*) [/usr/bin/node]',
+  ].join('\n');
+  assert.equal(optimizingCompilerIr(annotated), 800_075_218);
+  assert.equal(optimizingCompilerIr('9,370,822,129 (100.0%)  PROGRAM TOTALS\n'), 0);
 });

@@ -9,12 +9,18 @@
 // differ), but a count moves by less than 0.1 % between runs, so a change to the doctor or to the step can be judged
 // by it. bench/doctorCost.ts stays the measure of the 5 % budget, which is on training time.
 //
+// Each side's count also gives what V8's optimizing compiler took between the two runs, and the doctor's share
+// without it: code that is called once a batch of steps gets hot late, and on N1 its compiling was a third of what
+// the doctor added between 400k and 1M steps (2026-12-03).
+//
 // The sides (bench/stepLoop.ts) are the timed section's: the Train command's run loop (TrainingRun) without the doctor
 // and with every rule of it watching, whole runs; and the trainer alone, for reference. The run loop decides from
 // the clock when to read it, end a slice or send progress; it runs on a clock that counts its reads, so that both
 // sides decide at the same steps (under valgrind a step takes ~50 times a native one's).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { NETWORKS, NET_IDS, type NetId } from './networks';
 import { unsupported } from './nnet';
@@ -36,6 +42,16 @@ export function collectedEvents(stderr: string): Record<string, number> {
   return Object.fromEntries(counts.map((c, k) => [names[k], c]));
 }
 
+/**
+ * The instructions V8's optimizing compiler (TurboFan) took, from `callgrind_annotate --inclusive=yes` over a run:
+ * the inclusive count of GetOrCompileOptimized, where every optimizing compile starts (under --predictable they run
+ * on the main thread, inside the run's count); 0 when nothing was compiled (no such line).
+ */
+export function optimizingCompilerIr(annotated: string): number {
+  const line = annotated.split('\n').find((l) => /::GetOrCompileOptimized\(/.test(l));
+  return line ? Number(/^\s*([\d,]+)/.exec(line)?.[1].replace(/,/g, '') ?? 0) : 0;
+}
+
 /** Instructions per step between two runs of `a` and `b` steps that counted `irA` and `irB` in all. */
 export function perStep(a: number, irA: number, b: number, irB: number): number {
   return b > a ? (irB - irA) / (b - a) : NaN;
@@ -52,7 +68,10 @@ function count(
   cache: boolean,
 ): Promise<{ events: Record<string, number>; error?: string }> {
   const childJs = path.join(__dirname, '..', 'dist', 'bench-child.js');
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null'];
+  // Its profile, for the instructions the optimizing compiler took (optimizingCompilerIr): read, then removed.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nnet-callgrind-')),
+    out = path.join(dir, 'callgrind.out');
+  const args = ['--tool=callgrind', `--callgrind-out-file=${out}`];
   if (cache) args.push('--cache-sim=yes', '--branch-sim=yes');
   // An old space that the runs do not fill (--trace-gc: no full collection in 1M steps of N1 on either side). The
   // first one otherwise came between N1's two runs, once, and added ~300 instructions to each step of the
@@ -72,6 +91,8 @@ function count(
     );
     p.on('close', (code) => {
       const events = collectedEvents(err);
+      if (code === 0) events.compiling = compilingIr(out);
+      rmSync(dir, { recursive: true, force: true });
       resolve(
         code === 0 && Number.isFinite(events.Ir)
           ? { events }
@@ -79,6 +100,15 @@ function count(
       );
     });
   });
+}
+
+/** optimizingCompilerIr of the callgrind profile `file` (NaN when callgrind_annotate could not read it). */
+function compilingIr(file: string): number {
+  const r = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', '--show=Ir', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return r.status === 0 ? optimizingCompilerIr(r.stdout) : NaN;
 }
 
 /**
@@ -107,7 +137,7 @@ async function main(): Promise<void> {
   for (const id of nets) {
     const why = unsupported(NETWORKS[id]);
     if (why) {
-      rows.push([id, 'n/a', 'n/a', 'n/a', why]);
+      rows.push([id, 'n/a', 'n/a', 'n/a', why, '', '', '']);
       continue;
     }
     const [a, b] = STEPS[id];
@@ -121,14 +151,40 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${id} ${side}: ${round(per[per.length - 1].Ir)} instructions a step\n`);
     }
     const [bare, train, doctor] = per;
-    rows.push([id, round(bare.Ir), round(train.Ir), round(doctor.Ir), added(doctor.Ir, train.Ir)]);
+    // Left out: what V8's optimizing compiler took between the two runs (code that tiers up late, such as a function
+    // called once a batch of steps; a longer run spreads it over more steps).
+    const steady = (e: Record<string, number>) => e.Ir - e.compiling;
+    rows.push([
+      id,
+      round(bare.Ir),
+      round(train.Ir),
+      round(doctor.Ir),
+      added(doctor.Ir, train.Ir),
+      round(train.compiling),
+      round(doctor.compiling),
+      added(steady(doctor), steady(train)),
+    ]);
     if (cache) {
       const one = (x: number) => x.toFixed(1),
         mispredicted = (e: Record<string, number>) => e.Bcm + e.Bim;
       simulated.push([id, one(train.I1mr), one(doctor.I1mr), one(mispredicted(train)), one(mispredicted(doctor))]);
     }
   }
-  console.log(table(['net', 'trainer alone', 'Train', 'Train with the doctor', 'the doctor adds'], rows));
+  console.log(
+    table(
+      [
+        'net',
+        'trainer alone',
+        'Train',
+        'Train with the doctor',
+        'the doctor adds',
+        'of Train, V8 compiling',
+        'of Train with the doctor',
+        'the doctor adds, compiling left out',
+      ],
+      rows,
+    ),
+  );
   if (cache) {
     console.log('\nSimulated by valgrind, a step: first-level instruction cache misses, mispredicted branches\n');
     console.log(
