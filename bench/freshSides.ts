@@ -19,8 +19,8 @@ export const OVERHEAD_SIDES: readonly Side[] = ['bare', ...(Object.keys(RUN_MODE
 
 /**
  * Steps a run of about `target` steps takes: a whole number of epochs and of the doctor's sampling periods (the update
- * rules measure a burst of steps every `updateSamplePeriod`), so that a short run (N5's ~40 steps) pays the measured
- * share of steps a long one pays, not the burst at step 0 over a fraction of a period.
+ * rules measure a step every `updateSamplePeriod`), so that a short run (N5's ~40 steps) pays the measured share of
+ * steps a long one pays, not the measured step 0 over a fraction of a period.
  */
 export function runSteps(target: number): number {
   const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a),

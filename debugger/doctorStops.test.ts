@@ -230,7 +230,9 @@ test('thresholds sent mid-run apply to the next check: after the first spike sto
 
 test('Step Back then Continue replays the stop event without observing it again: the next stop is a later step', async () => {
   let backs = 0;
+  // Every step measured (a period of 1: bursts touch), so that the next measured step is the next step.
   const { stops } = await debugRun(withLr('adam lr=1', 2), ['updateRatio'], {
+    thresholds: { ...DEFAULT_THRESHOLDS, updateSamplePeriod: 1 },
     onStop: (m, r) => {
       if (m.reason === 'exception' && backs === 0) {
         backs++;

@@ -25,10 +25,10 @@ test('muted, update-ratio hitting at every measured step builds few hits, with t
   const run = (muted: boolean) => {
     const t = new Trainer(spec),
       heard: string[] = [];
-    // Every measured update hits (any ratio is above a bound of 0), the excess up and down.
+    // Every measured update hits (any ratio is above a bound of 0), the excess up and down; 40 bursts in 400 steps.
     const d = new Doctor(t, {
       source: text,
-      thresholds: { updateRatioHigh: 0, persistence: 0 },
+      thresholds: { updateRatioHigh: 0, persistence: 0, updateSamplePeriod: 10 },
       onHit: (rule) => heard.push(rule),
       deferred: true,
     });

@@ -107,6 +107,12 @@ export class DoctorObserver {
   private periodEnd = -1;
   private burstEnd = 0;
   private lastSampled = -2;
+  /**
+   * Per weight matrix, 1 while it has been unchanged at every measured step of the burst so far ([log.width]), and
+   * whether any is: the burst's next step is measured only then (see sampled).
+   */
+  private stillInBurst: Uint8Array | null = null;
+  private burstGoesOn = false;
   private sampledSteps = 0;
   private bursts = 0;
   /**
@@ -248,10 +254,17 @@ export class DoctorObserver {
     this.wholeOk = this.oneMicroBatch || this.noForward;
   }
 
-  /** Whether the update of step `step` is measured (false when no rule asked for the measurements). */
+  /**
+   * Whether the update of step `step` is measured (false when no rule asked for the measurements): the first step of
+   * each period's burst (step % updateSamplePeriod < unchangedSteps) that the doctor sees, and the burst's steps after
+   * it while some weight matrix has stayed unchanged at every one measured before. unchanged-weights, the one rule
+   * reading consecutive steps, hits only on a matrix unchanged at every step of a burst, so it misses nothing, and a
+   * run that learns pays one measured step a period, not a burst's. Where bursts touch (a period no longer than a
+   * burst), streaks run across them, so every step is measured.
+   */
   protected sampled(step: number): boolean {
     if (this.log === null) return false;
-    // step % updateSamplePeriod < unchangedSteps, with a division only once per period (it costs as much as the rest).
+    // step % updateSamplePeriod, with a division only once per period (it costs as much as the rest).
     if (step < this.periodStart || step >= this.periodEnd) {
       const th = this.thresholds,
         start = step - (step % th.updateSamplePeriod);
@@ -259,7 +272,12 @@ export class DoctorObserver {
       this.periodEnd = start + th.updateSamplePeriod;
       this.burstEnd = start + Math.max(1, th.unchangedSteps);
     }
-    return step < this.burstEnd;
+    return (
+      step < this.burstEnd &&
+      (this.lastSampled < this.periodStart ||
+        (this.lastSampled === step - 1 && this.burstGoesOn) ||
+        this.burstEnd >= this.periodEnd)
+    );
   }
 
   /** The first step from `step` on whose update is measured (see sampled); -1 when no rule asked. */
@@ -277,11 +295,21 @@ export class DoctorObserver {
       step = this.trainer.step - 1,
       consecutive = this.lastSampled === step - 1;
     measureUpdate(this.trainer.model.params, this.previous!, this.ranges, log, this.thresholds);
+    // (A burst that reaches into the next period, where bursts touch, starts that period too.)
+    const first = !consecutive || step % this.thresholds.updateSamplePeriod === 0;
     log.steps[log.length] = step;
     log.consecutive[log.length] = consecutive ? 1 : 0;
+    log.firstOfPeriod[log.length] = first ? 1 : 0;
+    // Which matrices have been unchanged at every step of the burst so far, and so whether it goes on (sampled).
+    const w = log.width,
+      still = (this.stillInBurst ??= new Uint8Array(w)),
+      flags = log.unchanged;
+    let any = 0;
+    for (let k = 0, o = log.length * w; k < w; k++) any |= still[k] = flags[o + k] & (consecutive ? still[k] : 1);
+    this.burstGoesOn = any !== 0;
     log.length++;
     this.lastSampled = step;
-    this.sampledSteps++;
+    if (first) this.sampledSteps++;
     if (!consecutive) this.bursts++;
   }
 

@@ -1,5 +1,5 @@
-// The steps whose update the doctor measures: bursts of `unchangedSteps` steps every `updateSamplePeriod` steps
-// (step % period < burst), also after the thresholds change mid-run.
+// The steps whose update the doctor measures: the first of each `updateSamplePeriod` steps, and the steps after it
+// (`unchangedSteps` in all) while a weight matrix stays unchanged; also after the thresholds change mid-run.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,29 +10,77 @@ import { updateRatioRule } from './rules/updates';
 import { allZeroWeights } from './rules/weights';
 import { doctoredStep } from './run';
 import { net } from './testing';
+import type { Rule } from './types';
 
-test('measured steps: step % period < burst, before and after the period and burst change mid-run', () => {
+/** A rule that tells `measured` every measured step, as the log hands its entries over. */
+function measuredSteps(measured: (step: number) => void): Rule {
+  return {
+    id: 'unchanged-weights',
+    needsUpdates: true,
+    afterUpdates(_, log, from, to) {
+      for (let e = from; e < to; e++) measured(log.steps[e]);
+    },
+  };
+}
+
+test('measured: the first step of each period, the burst after it while a matrix stays unchanged, as thresholds change', () => {
   const { spec } = parseNnet(net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 100\n  batch 8\n  seed 1'));
   assert.ok(spec);
   const t = new Trainer(spec),
-    measured: number[] = [];
-  // Every measured step hits (any ratio is above a bound of 0): the hits are the measured steps.
+    measured: number[] = [],
+    ratioHits: number[] = [];
+  // Every measured step hits update-ratio (any ratio is above a bound of 0). An absolute tolerance of 1 holds every
+  // small update unchanged: bursts go on to their third step.
   const d = new Doctor(t, {
-    rules: [updateRatioRule()],
-    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3 },
-    onHit: (_, h) => measured.push(h.step),
+    rules: [measuredSteps((s) => measured.push(s)), updateRatioRule()],
+    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3, unchangedAtol: 1 },
+    onHit: (rule, h) => {
+      if (rule === 'update-ratio') ratioHits.push(h.step);
+    },
   });
   for (const whole of [true, false])
     for (let i = 0; i < 60; i++) {
-      if (t.step === 31) d.setThresholds({ updateSamplePeriod: 7, unchangedSteps: 2 });
+      // Mid-burst (step 20 measured unchanged): 21 is measured, and nothing is unchanged there, so 22 is not.
+      if (t.step === 21) d.setThresholds({ unchangedAtol: 0, unchangedRtol: 0 });
       if (t.step === 92) d.setThresholds({ updateSamplePeriod: 4, unchangedSteps: 1 });
       doctoredStep(d, whole);
     }
+  d.findings();
   t.dispose();
-  const want = Array.from({ length: 120 }, (_, s) => s).filter((s) =>
-    s < 31 ? s % 10 < 3 : s < 92 ? s % 7 < 2 : s % 4 < 1,
+  const starts = Array.from({ length: 120 }, (_, s) => s).filter((s) => (s < 92 ? s % 10 === 0 : s % 4 === 0));
+  assert.deepEqual(
+    measured,
+    [...starts.slice(0, 3), 21, ...starts.slice(3)]
+      .flatMap((s) => (s < 20 ? [s, s + 1, s + 2] : [s]))
+      .sort((a, b) => a - b),
   );
-  assert.deepEqual(measured, want);
+  // update-ratio reads the first measured step of each period only.
+  assert.deepEqual(ratioHits, starts);
+});
+
+test('where bursts touch (a period no longer than a burst) every step is measured, and each is a period of update-ratio', () => {
+  const { spec } = parseNnet(net('  dense h 4 tanh\n  dense out 1 sigmoid', '  epochs 100\n  batch 8\n  seed 1'));
+  assert.ok(spec);
+  const t = new Trainer(spec),
+    measured: number[] = [],
+    ratioHits: number[] = [];
+  const d = new Doctor(t, {
+    rules: [measuredSteps((s) => measured.push(s)), updateRatioRule()],
+    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 2, unchangedSteps: 3, persistence: 0 },
+    onHit: (rule, h) => {
+      if (rule === 'update-ratio') ratioHits.push(h.step);
+    },
+  });
+  for (let i = 0; i < 12; i++) doctoredStep(d);
+  const f = d.findings();
+  t.dispose();
+  const all = Array.from({ length: 12 }, (_, s) => s);
+  assert.deepEqual(measured, all);
+  assert.deepEqual(
+    ratioHits,
+    all.filter((s) => s % 2 === 0),
+  );
+  assert.equal(f.find((x) => x.rule === 'update-ratio')?.count, 6);
 });
 
 test('a deferred doctor takes every step bare, the measured ones too, and measures the same numbers at the same steps', () => {
@@ -42,11 +90,15 @@ test('a deferred doctor takes every step bare, the measured ones too, and measur
   const run = (deferred: boolean) => {
     const t = new Trainer(spec),
       measured: [number, number][] = [],
+      logged: number[] = [],
       observed: number[] = [];
+    // Whole bursts (every small update unchanged at a tolerance of 1); update-ratio hits at the first of each.
     const d = new Doctor(t, {
-      rules: [updateRatioRule()],
-      thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3 },
-      onHit: (_, h) => measured.push([h.step, h.measured]),
+      rules: [measuredSteps((s) => logged.push(s)), updateRatioRule()],
+      thresholds: { updateRatioHigh: 0, updateSamplePeriod: 10, unchangedSteps: 3, unchangedAtol: 1 },
+      onHit: (rule, h) => {
+        if (rule === 'update-ratio') measured.push([h.step, h.measured]);
+      },
       deferred,
     });
     const advanceStep = t.advanceStep.bind(t);
@@ -60,14 +112,19 @@ test('a deferred doctor takes every step bare, the measured ones too, and measur
     }
     d.findings(); // (deferred, the measured updates since the last batch are handed to the rule here)
     t.dispose();
-    return { measured, observed };
+    return { measured, logged, observed };
   };
   const bare = run(true),
     events = run(false);
-  const want = Array.from({ length: 60 }, (_, s) => s).filter((s) => (s < 31 ? s % 10 < 3 : s % 7 < 2));
+  const steps = Array.from({ length: 60 }, (_, s) => s);
+  assert.deepEqual(
+    bare.logged,
+    steps.filter((s) => (s < 31 ? s % 10 < 3 : s % 7 < 2)),
+  );
+  assert.deepEqual(bare.logged, events.logged);
   assert.deepEqual(
     bare.measured.map(([s]) => s),
-    want,
+    steps.filter((s) => (s < 31 ? s % 10 === 0 : s % 7 === 0)),
   );
   // ‖ΔW‖/‖W‖ of each measured update, to the bit, as its events showed it.
   assert.deepEqual(bare.measured, events.measured);
@@ -98,11 +155,11 @@ test('a deferred doctor without a series hands its measured updates over each ti
   assert.ok(spec);
   const t = new Trainer(spec),
     told: number[][] = [];
-  // Every measured step hits; a log of 4 entries; a burst of 3 every 5 steps.
+  // A log of 4 entries; a whole burst of 3 every 5 steps (every small update unchanged at a tolerance of 1), each
+  // entry told to the recording rule as the log hands it over; update-ratio hits at the first step of each burst.
   const d = new Doctor(t, {
-    rules: [updateRatioRule()],
-    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 5, unchangedSteps: 3 },
-    onHit: (_, h) => told[told.length - 1].push(h.step),
+    rules: [measuredSteps((s) => told[told.length - 1].push(s)), updateRatioRule()],
+    thresholds: { updateRatioHigh: 0, updateSamplePeriod: 5, unchangedSteps: 3, unchangedAtol: 1 },
     deferred: true,
     batchSteps: 4,
   });
@@ -115,5 +172,5 @@ test('a deferred doctor without a series hands its measured updates over each ti
   t.dispose();
   // Measured: 0 1 2, 5 6 7, 10 11. The fourth entry (step 5) fills the log, the eighth (step 11) too; nothing is left.
   assert.deepEqual(told, [[], [], [], [], [], [0, 1, 2, 5], [], [], [], [], [], [6, 7, 10, 11], []]);
-  assert.equal(f.find((x) => x.rule === 'update-ratio')?.count, 8);
+  assert.equal(f.find((x) => x.rule === 'update-ratio')?.count, 3);
 });

@@ -36,7 +36,10 @@ export interface DoctorThresholds {
   readonly unscaledMean: number;
   /** An input column whose standard deviation is above this, or (not 0) below `1 / unscaledStd`, is off the unit scale. */
   readonly unscaledStd: number;
-  /** The update rules measure bursts of `unchangedSteps` consecutive steps once every this many steps. */
+  /**
+   * The update rules measure one step's update every this many steps, and the steps after it (`unchangedSteps` in
+   * all) while a weight matrix stays unchanged.
+   */
   readonly updateSamplePeriod: number;
   /** Part of the steps (or windows) a persistent condition must hold on before it is reported. */
   readonly persistence: number;
@@ -120,7 +123,7 @@ export const THRESHOLD_INFO: { readonly [K in keyof DoctorThresholds]: Threshold
     'standard deviation of an input column, upper bound (its inverse the lower)',
     'nnet, after LeCun et al. 1998 (Efficient BackProp)',
   ),
-  updateSamplePeriod: info(1, 1e9, true, 'steps between two measured bursts of updates', 'nnet (doctor cost)'),
+  updateSamplePeriod: info(1, 1e9, true, 'steps between two measured updates', 'nnet (doctor cost)'),
   persistence: info(0, 1, false, 'part of the steps a persistent rule must hold on', 'nnet'),
 };
 

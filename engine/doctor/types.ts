@@ -113,8 +113,9 @@ export interface Rule {
   /** Part of the steps the condition must hold on before it is reported (0: once is enough). */
   readonly persistence?: (t: DoctorThresholds) => number;
   /**
-   * What the persistence counts: steps (default); windows of `window` steps; the steps whose update was measured
-   * (`sampled`, see UpdateLog) or their bursts of consecutive steps (`burst`).
+   * What the persistence counts: steps (default); windows of `window` steps; the sampling periods whose update was
+   * measured (`sampled`: the first measured step of each, see UpdateLog.firstOfPeriod) or the bursts of consecutive
+   * measured steps (`burst`).
    */
   readonly per?: 'step' | 'window' | 'sampled' | 'burst';
   /**

@@ -3,9 +3,10 @@
 
 /**
  * What measured optimizer steps did to each weight matrix (see measures.ts hasWeightMatrix), one entry per measured
- * step in step order, `width` matrices per entry in network order. Steps are measured in bursts of `unchangedSteps`
- * consecutive steps every `updateSamplePeriod` steps: a pass over every weight per step costs as much as a fast
- * kernel's training step of a big network.
+ * step in step order, `width` matrices per entry in network order. One step is measured every `updateSamplePeriod`
+ * steps, and the steps after it up to `unchangedSteps` in all while a matrix stays unchanged (a burst,
+ * DoctorObserver.sampled): a pass over every weight per step costs as much as a fast kernel's training step of a big
+ * network.
  *
  * Why a log rather than one step's numbers: a deferred doctor hands the rules its measured updates in batches, with
  * the series' steps (DoctorObserver.flush). On a tiny network, running the rules at each measured step, once per
@@ -20,6 +21,12 @@ export class UpdateLog {
   readonly steps: Float64Array; // [capacity]
   /** 1 when the step before the entry's was measured too (the same burst), else 0. */
   readonly consecutive: Uint8Array; // [capacity]
+  /**
+   * 1 when the entry is the first step measured in its sampling period, else 0: update-ratio reads only these. The
+   * steps after it in a burst are measured only while a matrix stays unchanged (DoctorObserver.sampled), so they
+   * would weigh the smallest updates more than the others.
+   */
+  readonly firstOfPeriod: Uint8Array; // [capacity]
   /** ‖ΔW‖ / ‖W before‖ per matrix (Infinity when W was all zero): entry e's matrix j at e·width + j. */
   readonly ratio: Float64Array; // [capacity, width]
   /** 1 when |ΔW| ≤ atol + rtol·|W| for every entry of the matrix (the unchanged-weights tolerance), else 0. */
@@ -36,6 +43,7 @@ export class UpdateLog {
     this.width = nodes.length;
     this.steps = new Float64Array(capacity);
     this.consecutive = new Uint8Array(capacity);
+    this.firstOfPeriod = new Uint8Array(capacity);
     this.ratio = new Float64Array(capacity * nodes.length);
     this.unchanged = new Uint8Array(capacity * nodes.length);
   }

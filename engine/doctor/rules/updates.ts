@@ -11,7 +11,7 @@ const fmt = (x: number) => x.toPrecision(3);
  * update-ratio (MindSpore Insight's watchpoint): the largest ‖ΔW‖/‖W‖ of one step over the weight matrices outside
  * [1e-4, 1e-1]. The learning rate is one number for the whole network, so the rule looks at the layer that moves
  * most: one layer moving little while others move is the vanishing rule's business. Sits on the optimizer line.
- * Persistent: more than half the measured steps.
+ * Persistent: more than half the sampling periods (the first measured step of each, UpdateLog.firstOfPeriod).
  */
 export function updateRatioRule(): Rule {
   return {
@@ -21,8 +21,11 @@ export function updateRatioRule(): Rule {
     persistence: (th) => th.persistence,
     afterUpdates({ trainer: t, thresholds: th, report, repeat }, log, from, to) {
       const w = log.width,
-        ratio = log.ratio;
+        ratio = log.ratio,
+        first = log.firstOfPeriod;
       for (let e = from; e < to; e++) {
+        // The first measured step of each period only (see UpdateLog.firstOfPeriod).
+        if (first[e] === 0) continue;
         let max = -1,
           at = -1;
         for (let k = 0, o = e * w; k < w; k++) {
