@@ -2,17 +2,19 @@
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
 // `--editor --edits N` (bench/editor.ts), or `--run-side --net N --side bare|train|debug|… --seconds S --warmup W
 // [--steps K]` (one side of the overhead bench, bench/freshSides.ts), `--pause-latency --net N`, `--doctor-cost --net N
-// --side bare|doctor --seconds S --warmup W [--steps K]` (one side of bench/doctorCost.ts), or
+// --side bare|doctor --seconds S --warmup W [--steps K] [--sharing P]` (one side of bench/doctorCost.ts), `--pick-steps --net N
+// --seconds S --warmup W` (the steps the sides of a network all take, and the CPUs this child may run on), or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
 // `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
 // `--debug-memory --net N --max-steps K --max-seconds S` (bench/debugLatency.ts), or `--step-instructions --net N
 // --side bare|doctor --steps K` (bench/instructions.ts counts its instructions).
 // Prints one line `BENCH_RESULT {json}` for bench/run.ts.
 
+import { readFileSync } from 'node:fs';
 import { useSimdKernels } from '../engine/nn/denseSimd';
 import { NETWORKS, makeData, type NetId } from './networks';
 import { measureOverhead, nnetRunner, pauseLatencyOf, RUN_MODES, unsupported, type RunMode } from './nnet';
-import { measureSide, type Side } from './freshSides';
+import { measureSide, pickSteps, type Side } from './freshSides';
 import { convnetRunner, tfjsRunner } from './peers';
 import { measureEditorLatency } from './editor';
 import { measureViewCost } from './viewCost';
@@ -57,6 +59,15 @@ async function runner(engine: EngineId, id: NetId): Promise<Runner> {
   }
 }
 
+/** The CPUs this process may run on, as Linux lists them (`0-1`, `0`), or '' where /proc does not say. */
+function allowedCpus(): string {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 async function main(): Promise<unknown> {
   if (process.argv.includes('--editor'))
     return measureEditorLatency(Number(arg('edits', '100')), (line) => process.stderr.write(`${line}\n`));
@@ -85,6 +96,12 @@ async function main(): Promise<unknown> {
     if (!INSTRUCTION_SIDES.includes(side)) throw new Error(`unknown --side ${side}`);
     return { status: 'ok', ...(await stepLoop(id, side, Number(arg('steps')))) };
   }
+  if (process.argv.includes('--pick-steps')) {
+    const why = unsupported(net);
+    return why
+      ? { status: 'n/a', reason: why }
+      : { status: 'ok', steps: pickSteps(id, seconds, warmup), cpus: allowedCpus() };
+  }
   const doctorCost = process.argv.includes('--doctor-cost');
   if (doctorCost || process.argv.includes('--run-side')) {
     const why = unsupported(net);
@@ -98,8 +115,9 @@ async function main(): Promise<unknown> {
         ? (given as Side)
         : undefined;
     if (!side) throw new Error(`unknown --side ${given}`);
-    const steps = Number(arg('steps', '0'));
-    return { status: 'ok', ...(await measureSide(id, side, seconds, warmup, steps || undefined)) };
+    const steps = Number(arg('steps', '0')),
+      sharing = Number(arg('sharing', '1'));
+    return { status: 'ok', ...(await measureSide(id, side, seconds, warmup, steps || undefined, sharing)) };
   }
   if (process.argv.includes('--pause-latency')) {
     const why = unsupported(net);

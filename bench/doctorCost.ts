@@ -50,6 +50,11 @@ export interface DoctorCost {
    * steady rate, the doctored run's less the bare one's.
    */
   readonly onceMs?: number;
+  /**
+   * Whether each pair's two processes ran at once, taking turns on one CPU (pinned; the CPU alternating from pair to
+   * pair), rather than one after the other: the machine's slow and fast spells then fall on both alike.
+   */
+  readonly oneCpu?: boolean;
   /** Pairs measured (each a bare and a doctored process), and optimizer steps per side of each. */
   readonly pairs: number;
   readonly stepsPerPair: number;

@@ -30,11 +30,21 @@ export function runSteps(target: number): number {
 }
 
 /**
+ * The optimizer steps (runSteps) of about `seconds` of network `id`, judged from the bare trainer's speed in this
+ * process over max(½, `warmup`) seconds: what the first process of a network picks for every run of it.
+ */
+export function pickSteps(id: NetId, seconds: number, warmup: number): number {
+  const net = NETWORKS[id],
+    speed = time(nnetRunner(net, makeData(net)), Math.max(0.5, warmup), warmup / 2);
+  return runSteps((speed.samplesPerSec / net.batch) * seconds);
+}
+
+/**
  * One side of network `id` in this (fresh) process: a warm-up run of the same side, a full garbage collection, then
  * one timed run of `steps` optimizer steps (runSteps), or, when `steps` is not given, of about `seconds` judged from
  * the bare trainer's speed (the first process of a network picks it; the others are given it, so every run takes the
- * same steps and pays the same periodic checks). A run-loop side longer than max(4·seconds, 5 s) of wall time is
- * stopped there and measured on the steps it did.
+ * same steps and pays the same periodic checks). A run-loop side longer than max(4·seconds, 5 s) of wall time (times
+ * `sharing`, the processes that take turns on its CPU) is stopped there and measured on the steps it did.
  */
 export async function measureSide(
   id: NetId,
@@ -42,15 +52,13 @@ export async function measureSide(
   seconds: number,
   warmup: number,
   steps?: number,
+  sharing = 1,
 ): Promise<RunTiming> {
   const net = NETWORKS[id],
     data = makeData(net);
-  if (!steps) {
-    const speed = time(nnetRunner(net, data), Math.max(0.5, warmup), warmup / 2);
-    steps = runSteps((speed.samplesPerSec / net.batch) * seconds);
-  }
+  steps ||= pickSteps(id, seconds, warmup);
   const epochs = Math.max(1, Math.round(steps / BATCHES)),
-    cap = Math.max(4 * seconds, 5);
+    cap = sharing * Math.max(4 * seconds, 5);
   // The warm-up: about `warmup` seconds of the same side (an eighth of the run at least), so the JIT has compiled
   // what this side runs before the clock starts.
   const warmEpochs = Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));

@@ -21,7 +21,7 @@ import type { ViewCost } from './viewCost';
 
 const ROOT = path.resolve(__dirname, '..');
 
-function main(): void {
+async function main(): Promise<void> {
   let o: BenchOptions;
   try {
     o = parseBenchOptions(process.argv.slice(2), ROOT);
@@ -226,7 +226,7 @@ function main(): void {
     Object.assign(kernels, netKernelsSection(printer, nets, result, seconds));
 
   const overhead = engines.includes('nnet') && !flag('no-overhead') ? overheadSection(o) : {};
-  const doctor = engines.includes('nnet') && !flag('no-doctor') ? doctorCostSection(o) : {};
+  const doctor = engines.includes('nnet') && !flag('no-doctor') ? await doctorCostSection(o) : {};
 
   const view: ViewCost | null = flag('no-view') ? null : viewCostSection(o);
   const editor: EditorLatency | null = flag('no-editor') ? null : editorLatencySection(o);
@@ -268,4 +268,4 @@ function main(): void {
   writeReport(printer, report, out);
 }
 
-main();
+void main();

@@ -2,13 +2,14 @@
 // in rounds of processes (bench/freshSides.ts), printed as tables: the debugger's run loop against the bare engine in
 // every mode (bench/overheadCost.ts) and the training doctor's (bench/doctorCost.ts).
 
+import os from 'node:os';
 import { doctorCostOf, type DoctorCost } from './doctorCost';
-import { OVERHEAD_SIDES, runRounds, type Rounds, type Side } from './freshSides';
+import { OVERHEAD_SIDES, roundOrder, runRounds, type Rounds, type Side } from './freshSides';
 import { NETWORKS, type NetId } from './networks';
 import { RUN_MODES, type Overhead, type RunMode, type RunTiming } from './nnet';
 import { overheadOf } from './overheadCost';
 import type { BenchOptions } from './runOptions';
-import { child, fmt, table } from './runPrint';
+import { canPinToCpu, child, childrenOnOneCpu, fmt, table } from './runPrint';
 
 /** A network's run-loop overhead, or why it was not measured. */
 export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
@@ -28,7 +29,7 @@ function roundsOfNet<S extends string>(
   return runRounds(sides, opts.reps, (side, steps) => {
     const args = [flag, '--net', n, '--side', side, '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
     if (steps) args.push('--steps', String(steps));
-    const r = child(args) as ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
+    const r = child(args) as Measured;
     return r.status === 'ok' ? { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks } : r;
   });
 }
@@ -126,25 +127,56 @@ export function overheadSection(opts: BenchOptions): Record<string, Overheadish>
 }
 
 /**
- * One network's doctor cost: `opts.reps` pairs of fresh processes, one per side (bench/doctorCost.ts), in the order
- * A B, B A, … (roundsOfNet); the first (bare) picks the step count every other run takes. A side that cannot
- * measure says why for the network.
+ * One network's doctor cost: `opts.reps` pairs of fresh processes, one per side (bench/doctorCost.ts), the first
+ * started first alternating (A B, B A, …). Where children can be pinned to a CPU, each pair runs at once on one CPU,
+ * taking turns on it (the CPU alternating every two pairs), after a child of its own picked the step count every run
+ * takes: on these shared 2-core machines a CPU has slow spells of many seconds (N1's bare step 0.51 µs, then 0.83 µs
+ * for ~20 s, on one CPU and not the other), and two processes run one after the other, or at once on two CPUs, then
+ * differ by −40 % … +65 % with the same code; at once on one CPU, by −5.1 … +5.4 %, median −0.5 % (12 pairs of bare
+ * N1 processes, 2026-12-03; one of them in a slow spell, 0.87 µs a step on both). Elsewhere the pairs run one after
+ * the other (roundsOfNet), the first (bare) picking the step count. A side that cannot measure says why for the
+ * network.
  */
-function doctorCostOfNet(n: string, opts: BenchOptions): DoctorCostish {
-  const r = roundsOfNet(n, ['bare', 'doctor'] as const, '--doctor-cost', opts);
-  if ('reason' in r) return { status: 'n/a', reason: r.reason };
-  if (r.failed.doctor !== undefined) return { status: 'n/a', reason: r.failed.doctor };
-  const pairs = r.rounds.map((p) => ({ bare: p.bare!, doctor: p.doctor! }));
-  return { status: 'ok', ...doctorCostOf(NETWORKS[n as NetId].batch, pairs) };
+async function doctorCostOfNet(n: string, opts: BenchOptions, oneCpu: boolean): Promise<DoctorCostish> {
+  const batch = NETWORKS[n as NetId].batch;
+  if (!oneCpu) {
+    const r = roundsOfNet(n, ['bare', 'doctor'] as const, '--doctor-cost', opts);
+    if ('reason' in r) return { status: 'n/a', reason: r.reason };
+    if (r.failed.doctor !== undefined) return { status: 'n/a', reason: r.failed.doctor };
+    const pairs = r.rounds.map((p) => ({ bare: p.bare!, doctor: p.doctor! }));
+    return { status: 'ok', ...doctorCostOf(batch, pairs), oneCpu: false };
+  }
+  const time = ['--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
+  const picked = child(['--pick-steps', '--net', n, ...time]) as
+    { status: 'ok'; steps: number } | { status: 'n/a'; reason: string };
+  if (picked.status !== 'ok') return picked;
+  const pairs: { bare: RunTiming; doctor: RunTiming }[] = [],
+    cpus = Math.min(2, os.availableParallelism());
+  for (const [k, order] of roundOrder(['bare', 'doctor'] as const, opts.reps).entries()) {
+    const args = order.map((side) => ['--doctor-cost', '--net', n, '--side', side, ...time]);
+    for (const a of args) a.push('--steps', String(picked.steps), '--sharing', String(order.length));
+    const rs = (await childrenOnOneCpu(args, (k >> 1) % cpus)) as Measured[];
+    const pair: Partial<Record<'bare' | 'doctor', RunTiming>> = {};
+    for (const [i, r] of rs.entries()) {
+      if (r.status !== 'ok') return r;
+      pair[order[i]] = { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks };
+    }
+    pairs.push({ bare: pair.bare!, doctor: pair.doctor! });
+  }
+  return { status: 'ok', ...doctorCostOf(batch, pairs), oneCpu: true };
 }
 
+/** What a timing child printed: its run, or why there is none. */
+type Measured = ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
+
 /** The training doctor's cost per network of `opts.nets`, printed. */
-export function doctorCostSection(opts: BenchOptions): Record<string, DoctorCostish> {
-  const doctor: Record<string, DoctorCostish> = {};
+export async function doctorCostSection(opts: BenchOptions): Promise<Record<string, DoctorCostish>> {
+  const doctor: Record<string, DoctorCostish> = {},
+    oneCpu = canPinToCpu();
   console.log(
-    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network interleaved (A B, B A, …), equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); whole run = the same over the whole runs, with what a run pays once at its start (V8 compiling the doctor's code, its first measurements) and end (the findings), which is also given in ms:\n`,
+    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network, ${oneCpu ? 'the two of a pair at once, taking turns on one CPU (pinned with taskset; the CPU alternating every two pairs): a CPU of these shared machines has slow spells of many seconds, which then fall on both alike' : 'one after the other, interleaved (A B, B A, …) (taskset is not available here to run them at once on one CPU)'}, equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); whole run = the same over the whole runs, with what a run pays once at its start (V8 compiling the doctor's code, its first measurements) and end (the findings), which is also given in ms:\n`,
   );
-  for (const n of opts.nets) doctor[n] = doctorCostOfNet(n, opts);
+  for (const n of opts.nets) doctor[n] = await doctorCostOfNet(n, opts, oneCpu);
   console.log(
     table(
       ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'whole run', 'once', 'pairs × steps'],

@@ -1,7 +1,7 @@
 // What every part of `npm run bench` prints with: a measurement in a fresh child process (the bundled bench/child.ts),
 // the number format, Markdown tables and the machine's description.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,13 +47,49 @@ export function child(args: string[], showProgress = false): unknown {
     timeout: Math.max(30 * 60_000, args.includes('--max-seconds') && own > 0 ? (own + 600) * 1000 : 0),
     stdio: ['ignore', 'pipe', showProgress ? 'inherit' : 'pipe'],
   });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  return resultOf(r.stdout, `${r.status ?? r.signal}`, r.stderr || r.error?.message || '');
+}
+
+/** What a child printed on its `BENCH_RESULT` line, or an n/a result with the end of its stderr. */
+function resultOf(stdout: string | undefined, exit: string, stderr: string): unknown {
+  const line = stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (!line)
     return {
       status: 'n/a',
-      reason: `child failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+      reason: `child failed (exit ${exit}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
     };
   return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+/** Whether children can be pinned to one CPU here (util-linux's taskset runs). */
+export function canPinToCpu(): boolean {
+  return spawnSync('taskset', ['-c', '0', process.execPath, '-e', ''], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Runs measurements in fresh child processes at once, every one pinned to CPU `cpu` (taskset, which pins the
+ * child's every thread, V8's compiler and collector threads too), so that they take turns on the one CPU; resolves to
+ * what each printed (see child), in the order of `argLists`.
+ */
+export function childrenOnOneCpu(argLists: readonly string[][], cpu: number): Promise<unknown[]> {
+  return Promise.all(
+    argLists.map(
+      (args) =>
+        new Promise<unknown>((resolve) => {
+          const p = spawn('taskset', ['-c', String(cpu), process.execPath, CHILD, ...args], {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            timeout: 30 * 60_000,
+          });
+          let out = '',
+            err = '';
+          p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          p.on('error', (e) => resolve(resultOf('', 'none', e.message)));
+          p.on('close', (code, signal) => resolve(resultOf(out, `${code ?? signal}`, err)));
+        }),
+    ),
+  );
 }
 
 /** A rate or count, short: 1.23M, 45.6k, 7.89k, 123, 4.5. */
