@@ -142,7 +142,7 @@ export class DoctorObserver {
         !this.heard && this.tallies.repeat(r, a, variant, step, excess),
     }));
     // The steps recorded and the updates measured before a deferred doctor hands them to the rules (flush).
-    const batch = Math.max(1, options.batchSteps ?? 256);
+    const batch = Math.max(1, options.batchSteps ?? 1024);
     const series = (this.series = rules.some((r) => r.clipSeries || r.updateSeries)
       ? new StepSeries(trainer, batch)
       : null);

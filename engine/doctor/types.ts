@@ -174,6 +174,12 @@ export interface DoctorOptions {
    * listens to the hits as they happen (no onHit).
    */
   readonly deferred?: boolean;
-  /** Steps recorded before a deferred batch is looked at (the series' capacity). */
+  /**
+   * Steps recorded before a deferred batch is looked at (the series' capacity; 1,024 by default). Not fewer by
+   * default: every batch runs every rule's code, which pushes the step's own out of the instruction cache, so a tiny
+   * network's step pays for each batch again after it (N1 under callgrind's cache simulation, 256 against 1,024:
+   * 0.8 more first-level instruction cache misses a step, 2.4 more mispredicted branches, and 57 instructions more of
+   * V8 compiling between 400k and 1M steps).
+   */
   readonly batchSteps?: number;
 }
