@@ -83,12 +83,13 @@ function count(
     const p = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', (e: NodeJS.ErrnoException) =>
+    p.on('error', (e: NodeJS.ErrnoException) => {
+      rmSync(dir, { recursive: true, force: true });
       resolve({
         events: {},
         error: e.code === 'ENOENT' ? 'valgrind is not installed (apt-get install valgrind)' : e.message,
-      }),
-    );
+      });
+    });
     p.on('close', (code) => {
       const events = collectedEvents(err);
       if (code === 0) events.compiling = compilingIr(out);
