@@ -15,6 +15,8 @@ import { canPinToCpu, child, childrenOnOneCpu, fmt, table } from './runPrint';
 export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reason: string };
 /** A network's doctor cost, or why it was not measured. */
 export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
+/** What a timing child printed: its run, or why there is none. */
+type Measured = ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
 
 /**
  * `opts.reps` rounds of fresh processes of `sides` on network `n` (runRounds): each side a child `flag --side …`
@@ -165,9 +167,6 @@ async function doctorCostOfNet(n: string, opts: BenchOptions, oneCpu: boolean): 
   }
   return { status: 'ok', ...doctorCostOf(batch, pairs), oneCpu: true };
 }
-
-/** What a timing child printed: its run, or why there is none. */
-type Measured = ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
 
 /** The training doctor's cost per network of `opts.nets`, printed. */
 export async function doctorCostSection(opts: BenchOptions): Promise<Record<string, DoctorCostish>> {
