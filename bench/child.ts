@@ -2,7 +2,7 @@
 // `--view-cost --nets N1,N2 --seconds S --warmup W --reps R --long-steps K --long-seconds L` (progress on stderr), or
 // `--editor --edits N` (bench/editor.ts), or `--run-side --net N --side bare|train|debug|… --seconds S --warmup W
 // [--steps K]` (one side of the overhead bench, bench/freshSides.ts), `--pause-latency --net N`, `--doctor-cost --net N
-// --side bare|doctor --seconds S --warmup W [--steps K] [--sharing P]` (one side of bench/doctorCost.ts), `--pick-steps --net N
+// --side bare|doctor --seconds S --warmup W [--steps K] [--sharing P]` (one side of bench/doctorCost.ts, warmed up by a whole run of it), `--pick-steps --net N
 // --seconds S --warmup W` (the steps the sides of a network all take, and the CPUs this child may run on), or
 // `--probe-cost --seconds S --warmup W --reps R` (bench/probeCost.ts; progress on stderr), or
 // `--net-kernels --net N --seconds S` (bench/netKernels.ts), `--rewind-latency --net N --seconds S` or
@@ -117,7 +117,7 @@ async function main(): Promise<unknown> {
     if (!side) throw new Error(`unknown --side ${given}`);
     const steps = Number(arg('steps', '0')),
       sharing = Number(arg('sharing', '1'));
-    return { status: 'ok', ...(await measureSide(id, side, seconds, warmup, steps || undefined, sharing)) };
+    return { status: 'ok', ...(await measureSide(id, side, seconds, warmup, steps || undefined, sharing, doctorCost)) };
   }
   if (process.argv.includes('--pause-latency')) {
     const why = unsupported(net);

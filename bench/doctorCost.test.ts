@@ -36,6 +36,30 @@ test("the cost is taken from the steady rates, with the whole runs' and what the
   assert.ok(Math.abs(c.costPct - 10) < 1e-9, String(c.costPct));
   assert.ok(Math.abs(c.wholeRunPct! - 25) < 1e-9, String(c.wholeRunPct));
   assert.ok(Math.abs(c.onceMs! - 200) < 1e-6, String(c.onceMs));
+  assert.equal(c.freshRunPct, undefined); // (no warm-up run's timing given)
+});
+
+test("what a fresh run pays is the median over the pairs of their warm-up runs', whole", () => {
+  const run = (seconds: number, fresh: number) => ({
+    seconds,
+    steps: 1000,
+    capped: false,
+    fresh: { seconds: fresh, steps: 1000 },
+  });
+  // Warm-up runs: +50 %, +10 %, +20 %; timed runs: +5 % each.
+  const pairs = [
+    { bare: run(1, 1.2), doctor: run(1.05, 1.8) },
+    { bare: run(1, 1.5), doctor: run(1.05, 1.65) },
+    { bare: run(1, 1.0), doctor: run(1.05, 1.2) },
+  ];
+  const c = doctorCostOf(4, pairs);
+  assert.ok(Math.abs(c.freshRunPct! - 20) < 1e-9, String(c.freshRunPct));
+  assert.ok(Math.abs(c.costPct - 5) < 1e-9, String(c.costPct));
+  // A pair without its warm-up runs' timing: no fresh-run cost at all, rather than one over some of the pairs.
+  assert.equal(
+    doctorCostOf(4, [...pairs, { bare: run(1, 1), doctor: { seconds: 1, steps: 1000, capped: false } }]).freshRunPct,
+    undefined,
+  );
 });
 
 test('each side trains the steps it is given through the run loop, the doctored one with the doctor', async () => {
@@ -43,11 +67,16 @@ test('each side trains the steps it is given through the run loop, the doctored 
   const { doctor: on, ...rest } = RUN_MODES[DOCTOR_SIDES.doctor];
   assert.equal(on, true);
   assert.deepEqual(RUN_MODES[DOCTOR_SIDES.bare], rest);
-  const bare = await measureSide('N1', DOCTOR_SIDES.bare, 0.01, 0, 40),
-    doctor = await measureSide('N1', DOCTOR_SIDES.doctor, 0.01, 0, 40);
+  // As bench/child.ts --doctor-cost measures each: after a warm-up run of the same steps, whose timing comes too.
+  const bare = await measureSide('N1', DOCTOR_SIDES.bare, 0.01, 0, 40, 1, true),
+    doctor = await measureSide('N1', DOCTOR_SIDES.doctor, 0.01, 0, 40, 1, true);
   for (const s of [bare, doctor]) {
     assert.equal(s.steps, 40);
     assert.equal(s.capped, false);
     assert.ok(s.seconds >= 0);
+    assert.equal(s.fresh?.steps, 40);
+    assert.ok(s.fresh.seconds > 0);
   }
+  // Without a whole warm-up (the overhead bench's sides), no warm-up timing.
+  assert.equal((await measureSide('N1', DOCTOR_SIDES.bare, 0.01, 0, 40)).fresh, undefined);
 });

@@ -16,16 +16,26 @@
 // a run also pays once, at its start (V8 compiling the doctor's code for it) and at its end (the findings), ~0.15 s
 // of CPU on N4, which is 19 % of a 0.8 s run and 5 % of a 3 s one, while the doctor adds almost nothing to N4's
 // steps. The goal is on training time, which a long run spends in its steps.
+//
+// Why each timed run follows a warm-up run of the same steps (bench/freshSides.ts measureSide `warmWhole`): runs of
+// one network take the same path, so V8 has then met everything the timed run meets, and compiles nothing anew in
+// it. After a half-second warm-up, N1's timed runs met the doctor's first unchanged-weights hits, and V8 compiled
+// again inside the timed window: N1 read 7.5 % and 6.9 % (16 pairs each, 2026-12-03), and after a whole warm-up, in
+// runs one after the other with the same code, 4.4 % and 3.1 %. What a run pays in a fresh process is given beside
+// the cost (fresh run: each process's warm-up run, whole).
 
-import type { RunMode, RunTiming } from './nnet';
-import { quantile, ratioStats, samplesPerCpuSecond, steadyPerStep } from './freshSides';
+import type { RunMode } from './nnet';
+import { quantile, ratioStats, samplesPerCpuSecond, steadyPerStep, type SideRun } from './freshSides';
 
 /** The two sides: the Train command's run loop without the doctor, and with every rule of it watching. */
 export const DOCTOR_SIDES = { bare: 'train', doctor: 'train+doctor' } as const satisfies Record<string, RunMode>;
 export type DoctorSide = keyof typeof DOCTOR_SIDES;
 
-/** One side's timed run in its own process (bench/freshSides.ts measureSide). */
-export type SideTiming = RunTiming;
+/**
+ * One side's timed run in its own process, after a warm-up run of the same steps whose own timing is `fresh` (bench/
+ * freshSides.ts measureSide with `warmWhole`).
+ */
+export type SideTiming = SideRun;
 
 /** The doctor's cost on one network: samples per CPU second bare and watched, and the added time in percent. */
 export interface DoctorCost {
@@ -45,6 +55,11 @@ export interface DoctorCost {
    * for a short run is mostly the once-per-run part (`onceMs`).
    */
   readonly wholeRunPct?: number;
+  /**
+   * The same median over each process's warm-up run, whole: what a run of `stepsPerPair` steps pays in a fresh
+   * process, V8 compiling the code it meets for the first time included (absent from runs without a whole warm-up).
+   */
+  readonly freshRunPct?: number;
   /**
    * What the doctor adds once per run, in CPU ms (median over the pairs): each run's time beyond its steps at its
    * steady rate, the doctored run's less the bare one's.
@@ -75,10 +90,13 @@ export function doctorCostOf(
   pairs: readonly { readonly bare: SideTiming; readonly doctor: SideTiming }[],
 ): DoctorCost {
   if (!pairs.length) throw new Error('no pairs measured');
-  const perStep = (t: SideTiming) => t.seconds / Math.max(1, t.steps),
+  const perStep = (t: { readonly seconds: number; readonly steps: number }) => t.seconds / Math.max(1, t.steps),
     once = (t: SideTiming) => t.seconds - t.steps * steadyPerStep(t);
   const cost = ratioStats(pairs, 'doctor', 'bare'),
-    whole = pairs.map((p) => 100 * (perStep(p.doctor) / perStep(p.bare) - 1));
+    whole = pairs.map((p) => 100 * (perStep(p.doctor) / perStep(p.bare) - 1)),
+    fresh = pairs.every((p) => p.bare.fresh && p.doctor.fresh)
+      ? pairs.map((p) => 100 * (perStep(p.doctor.fresh!) / perStep(p.bare.fresh!) - 1))
+      : null;
   return {
     bare: samplesPerCpuSecond(
       batch,
@@ -91,6 +109,7 @@ export function doctorCostOf(
     costPct: cost.median,
     spreadPct: cost.spread,
     wholeRunPct: quantile(whole, 0.5),
+    ...(fresh && { freshRunPct: quantile(fresh, 0.5) }),
     onceMs:
       1000 *
       quantile(

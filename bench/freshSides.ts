@@ -39,12 +39,24 @@ export function pickSteps(id: NetId, seconds: number, warmup: number): number {
   return runSteps((speed.samplesPerSec / net.batch) * seconds);
 }
 
+/** A side's timed run, and with a whole warm-up (measureSide `warmWhole`) that warm-up run's own timing. */
+export type SideRun = RunTiming & { readonly fresh?: { readonly seconds: number; readonly steps: number } };
+
 /**
  * One side of network `id` in this (fresh) process: a warm-up run of the same side, a full garbage collection, then
  * one timed run of `steps` optimizer steps (runSteps), or, when `steps` is not given, of about `seconds` judged from
  * the bare trainer's speed (the first process of a network picks it; the others are given it, so every run takes the
  * same steps and pays the same periodic checks). A run-loop side longer than max(4·seconds, 5 s) of wall time (times
  * `sharing`, the processes that take turns on its CPU) is stopped there and measured on the steps it did.
+ *
+ * The warm-up is about `warmup` seconds of the side (an eighth of the run at least), or with `warmWhole` the very
+ * run timed after it, whose timing is then returned too (`fresh`: what the run costs in a fresh process, V8's
+ * compiling included). Runs of one network with the same seed take the same path, so a whole warm-up has run every
+ * code path the timed run takes, each at the same step: nothing the timed run meets is new to V8 then. A shorter one
+ * leaves what first happens late in a run to the timed one: N1's weights stop changing 1.16M steps in (unchanged-
+ * weights' first hit), after the half-second warm-up's 0.96M, and V8 then drops the code that had not met a hit and
+ * compiles it again, and compiles the doctor's code that runs once per batch of steps late, ~30 ms inside N1's timed
+ * window: once-per-run costs, which the steady rate would count as per-step ones.
  */
 export async function measureSide(
   id: NetId,
@@ -53,22 +65,24 @@ export async function measureSide(
   warmup: number,
   steps?: number,
   sharing = 1,
-): Promise<RunTiming> {
+  warmWhole = false,
+): Promise<SideRun> {
   const net = NETWORKS[id],
     data = makeData(net);
   steps ||= pickSteps(id, seconds, warmup);
   const epochs = Math.max(1, Math.round(steps / BATCHES)),
     cap = sharing * Math.max(4 * seconds, 5);
-  // The warm-up: about `warmup` seconds of the same side (an eighth of the run at least), so the JIT has compiled
-  // what this side runs before the clock starts.
-  const warmEpochs = Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));
+  const warmEpochs = warmWhole
+    ? epochs
+    : Math.max(1, Math.ceil(epochs * Math.min(1, Math.max(1 / 8, warmup / Math.max(seconds, 1e-3)))));
   const once = (k: number) =>
     side === 'bare'
       ? Promise.resolve(bare(specOf(net, data, k).spec))
       : throughRun(specOf(net, data, k).source, side, cap);
-  await once(warmEpochs);
+  const warm = await once(warmEpochs);
   collectGarbage();
-  return once(epochs);
+  const timed = await once(epochs);
+  return warmWhole ? { ...timed, fresh: { seconds: warm.seconds, steps: warm.steps } } : timed;
 }
 
 /**
@@ -111,7 +125,7 @@ export function roundOrder<S>(sides: readonly S[], reps: number): S[][] {
 
 /** Rounds of fresh processes: each round's timing per side, and why a side stopped being measured. */
 export interface Rounds<S extends string> {
-  readonly rounds: readonly Partial<Record<S, RunTiming>>[];
+  readonly rounds: readonly Partial<Record<S, SideRun>>[];
   /** Optimizer steps every run was given (picked by the first process). */
   readonly steps: number;
   /** Sides that failed, with the reason: they are left out of every round from then on. */
@@ -126,13 +140,13 @@ export interface Rounds<S extends string> {
 export function runRounds<S extends string>(
   sides: readonly S[],
   reps: number,
-  run: (side: S, steps: number | undefined) => RunTiming | { reason: string },
+  run: (side: S, steps: number | undefined) => SideRun | { reason: string },
 ): Rounds<S> | { reason: string } {
-  const rounds: Partial<Record<S, RunTiming>>[] = [],
+  const rounds: Partial<Record<S, SideRun>>[] = [],
     failed: Partial<Record<S, string>> = {};
   let steps = 0;
   for (const order of roundOrder(sides, reps)) {
-    const round: Partial<Record<S, RunTiming>> = {};
+    const round: Partial<Record<S, SideRun>> = {};
     for (const side of order) {
       if (failed[side] !== undefined) continue;
       const r = run(side, steps || undefined);

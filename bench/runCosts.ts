@@ -4,9 +4,9 @@
 
 import os from 'node:os';
 import { doctorCostOf, type DoctorCost } from './doctorCost';
-import { OVERHEAD_SIDES, roundOrder, runRounds, type Rounds, type Side } from './freshSides';
+import { OVERHEAD_SIDES, roundOrder, runRounds, type Rounds, type Side, type SideRun } from './freshSides';
 import { NETWORKS, type NetId } from './networks';
-import { RUN_MODES, type Overhead, type RunMode, type RunTiming } from './nnet';
+import { RUN_MODES, type Overhead, type RunMode } from './nnet';
 import { overheadOf } from './overheadCost';
 import type { BenchOptions } from './runOptions';
 import { canPinToCpu, child, childrenOnOneCpu, fmt, table } from './runPrint';
@@ -16,7 +16,12 @@ export type Overheadish = ({ status: 'ok' } & Overhead) | { status: 'n/a'; reaso
 /** A network's doctor cost, or why it was not measured. */
 export type DoctorCostish = ({ status: 'ok' } & DoctorCost) | { status: 'n/a'; reason: string };
 /** What a timing child printed: its run, or why there is none. */
-type Measured = ({ status: 'ok' } & RunTiming) | { status: 'n/a'; reason: string };
+type Measured = ({ status: 'ok' } & SideRun) | { status: 'n/a'; reason: string };
+
+/** A child's run without its status (and its warm-up run's timing where it gave it). */
+function timingOf(r: { status: 'ok' } & SideRun): SideRun {
+  return { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks, ...(r.fresh && { fresh: r.fresh }) };
+}
 
 /**
  * `opts.reps` rounds of fresh processes of `sides` on network `n` (runRounds): each side a child `flag --side …`
@@ -32,7 +37,7 @@ function roundsOfNet<S extends string>(
     const args = [flag, '--net', n, '--side', side, '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
     if (steps) args.push('--steps', String(steps));
     const r = child(args) as Measured;
-    return r.status === 'ok' ? { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks } : r;
+    return r.status === 'ok' ? timingOf(r) : r;
   });
 }
 
@@ -152,16 +157,16 @@ async function doctorCostOfNet(n: string, opts: BenchOptions, oneCpu: boolean): 
   const picked = child(['--pick-steps', '--net', n, ...time]) as
     { status: 'ok'; steps: number } | { status: 'n/a'; reason: string };
   if (picked.status !== 'ok') return picked;
-  const pairs: { bare: RunTiming; doctor: RunTiming }[] = [],
+  const pairs: { bare: SideRun; doctor: SideRun }[] = [],
     cpus = Math.min(2, os.availableParallelism());
   for (const [k, order] of roundOrder(['bare', 'doctor'] as const, opts.reps).entries()) {
     const args = order.map((side) => ['--doctor-cost', '--net', n, '--side', side, ...time]);
     for (const a of args) a.push('--steps', String(picked.steps), '--sharing', String(order.length));
     const rs = (await childrenOnOneCpu(args, (k >> 1) % cpus)) as Measured[];
-    const pair: Partial<Record<'bare' | 'doctor', RunTiming>> = {};
+    const pair: Partial<Record<'bare' | 'doctor', SideRun>> = {};
     for (const [i, r] of rs.entries()) {
       if (r.status !== 'ok') return r;
-      pair[order[i]] = { seconds: r.seconds, steps: r.steps, capped: r.capped, marks: r.marks };
+      pair[order[i]] = timingOf(r);
     }
     pairs.push({ bare: pair.bare!, doctor: pair.doctor! });
   }
@@ -173,12 +178,22 @@ export async function doctorCostSection(opts: BenchOptions): Promise<Record<stri
   const doctor: Record<string, DoctorCostish> = {},
     oneCpu = canPinToCpu();
   console.log(
-    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process after a warm-up run of its side (a process with both would share JIT state and make the pairs' difference not what a user pays), ${opts.reps} pairs of processes per network, ${oneCpu ? 'the two of a pair at once, taking turns on one CPU (pinned with taskset; the CPU alternating every two pairs): a CPU of these shared machines has slow spells of many seconds, which then fall on both alike' : 'one after the other, interleaved (A B, B A, …) (taskset is not available here to run them at once on one CPU)'}, equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); whole run = the same over the whole runs, with what a run pays once at its start (V8 compiling the doctor's code, its first measurements) and end (the findings), which is also given in ms:\n`,
+    `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process (a process with both would share JIT state and make the pairs' difference not what a user pays) after a warm-up run of the same steps (so V8 meets nothing new in the timed run), ${opts.reps} pairs of processes per network, ${oneCpu ? 'the two of a pair at once, taking turns on one CPU (pinned with taskset; the CPU alternating every two pairs): a CPU of these shared machines has slow spells of many seconds, which then fall on both alike' : 'one after the other, interleaved (A B, B A, …) (taskset is not available here to run them at once on one CPU)'}, equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); fresh run = the same over each process's warm-up run, whole: what a run of these steps pays in a fresh process, V8 compiling the code included; whole run = the same over the timed runs, whole, with what the doctor adds once at a run's start (its first measurements) and end (the findings), also given in ms:\n`,
   );
   for (const n of opts.nets) doctor[n] = await doctorCostOfNet(n, opts, oneCpu);
   console.log(
     table(
-      ['', 'bare samples/CPU s', 'with the doctor', 'cost', 'middle half', 'whole run', 'once', 'pairs × steps'],
+      [
+        '',
+        'bare samples/CPU s',
+        'with the doctor',
+        'cost',
+        'middle half',
+        'fresh run',
+        'whole run',
+        'once',
+        'pairs × steps',
+      ],
       opts.nets.map((n) => {
         const d = doctor[n];
         return d.status === 'ok'
@@ -188,11 +203,12 @@ export async function doctorCostSection(opts: BenchOptions): Promise<Record<stri
               fmt(d.doctor),
               `${d.costPct.toFixed(1)}%`,
               `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
+              d.freshRunPct === undefined ? '' : `${d.freshRunPct.toFixed(1)}%`,
               d.wholeRunPct === undefined ? '' : `${d.wholeRunPct.toFixed(1)}%`,
               d.onceMs === undefined ? '' : `${d.onceMs.toFixed(0)} ms`,
               `${d.pairs} × ${d.stepsPerPair}`,
             ]
-          : [n, 'n/a', 'n/a', d.reason, '', '', '', ''];
+          : [n, 'n/a', 'n/a', d.reason, '', '', '', '', ''];
       }),
     ),
   );
