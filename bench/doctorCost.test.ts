@@ -36,6 +36,8 @@ test("the cost is taken from the steady rates, with the whole runs' and what the
   assert.ok(Math.abs(c.costPct - 10) < 1e-9, String(c.costPct));
   assert.ok(Math.abs(c.wholeRunPct! - 25) < 1e-9, String(c.wholeRunPct));
   assert.ok(Math.abs(c.onceMs! - 200) < 1e-6, String(c.onceMs));
+  // The first quarter: 0.3 s and 0.4 s for 250 steps.
+  assert.ok(Math.abs(c.firstQuarterPct! - 100 / 3) < 1e-9, String(c.firstQuarterPct));
   assert.equal(c.freshRunPct, undefined); // (no warm-up run's timing given)
 });
 

@@ -25,7 +25,7 @@
 // the cost (fresh run: each process's warm-up run, whole).
 
 import type { RunMode } from './nnet';
-import { quantile, ratioStats, samplesPerCpuSecond, steadyPerStep, type SideRun } from './freshSides';
+import { earlyPerStep, quantile, ratioStats, samplesPerCpuSecond, steadyPerStep, type SideRun } from './freshSides';
 
 /** The two sides: the Train command's run loop without the doctor, and with every rule of it watching. */
 export const DOCTOR_SIDES = { bare: 'train', doctor: 'train+doctor' } as const satisfies Record<string, RunMode>;
@@ -60,6 +60,11 @@ export interface DoctorCost {
    * process, V8 compiling the code it meets for the first time included (absent from runs without a whole warm-up).
    */
   readonly freshRunPct?: number;
+  /**
+   * The same median over each timed run's first quarter (earlyPerStep: from its start to where the steady rate is
+   * taken from): a tiny network's doctor costs more while the network still learns (absent without progress marks).
+   */
+  readonly firstQuarterPct?: number;
   /**
    * What the doctor adds once per run, in CPU ms (median over the pairs): each run's time beyond its steps at its
    * steady rate, the doctored run's less the bare one's.
@@ -96,7 +101,8 @@ export function doctorCostOf(
     whole = pairs.map((p) => 100 * (perStep(p.doctor) / perStep(p.bare) - 1)),
     fresh = pairs.every((p) => p.bare.fresh && p.doctor.fresh)
       ? pairs.map((p) => 100 * (perStep(p.doctor.fresh!) / perStep(p.bare.fresh!) - 1))
-      : null;
+      : null,
+    early = pairs.map((p) => 100 * (earlyPerStep(p.doctor) / earlyPerStep(p.bare) - 1));
   return {
     bare: samplesPerCpuSecond(
       batch,
@@ -110,6 +116,7 @@ export function doctorCostOf(
     spreadPct: cost.spread,
     wholeRunPct: quantile(whole, 0.5),
     ...(fresh && { freshRunPct: quantile(fresh, 0.5) }),
+    ...(early.every(Number.isFinite) && { firstQuarterPct: quantile(early, 0.5) }),
     onceMs:
       1000 *
       quantile(

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_THRESHOLDS } from '../engine/doctor/thresholds';
 import {
+  earlyPerStep,
   measureSide,
   OVERHEAD_SIDES,
   ratioStats,
@@ -93,6 +94,9 @@ test('the steady rate runs from the first progress mark at a quarter of the run 
   // Marks spanning less than a quarter of the run, or none: the whole run's mean.
   assert.equal(steadyPerStep({ seconds: 1.5, steps: 1000, capped: false, marks: [1.2, 900, 1.3, 1000] }), 1.5e-3);
   assert.equal(steadyPerStep(run(1.5)), 1.5e-3);
+  // Before it: from the start to that mark (0.55 s for 250 steps), its start included; NaN without such a mark.
+  assert.equal(earlyPerStep({ seconds: 1.5, steps: 1000, capped: false, marks }), 2.2e-3);
+  assert.ok(Number.isNaN(earlyPerStep(run(1.5))));
 });
 
 test('the ratio of two sides is taken round by round, median and middle half, over the rounds that have both', () => {

@@ -85,6 +85,13 @@ export async function measureSide(
   return warmWhole ? { ...timed, fresh: { seconds: warm.seconds, steps: warm.steps } } : timed;
 }
 
+/** Where in run `t`'s marks (bench/nnet.ts RunTiming.marks) its first one at a quarter of its steps or later is; -1. */
+function quarterMark(t: RunTiming): number {
+  const m = t.marks ?? [];
+  for (let i = 0; i + 1 < m.length; i += 2) if (m[i + 1] >= t.steps / 4) return i;
+  return -1;
+}
+
 /**
  * CPU seconds a step of run `t` takes while it trains steadily: between its first progress mark at a quarter of its
  * steps or later and its last one (bench/nnet.ts RunTiming.marks), leaving out what a run pays once at its start (V8
@@ -92,17 +99,22 @@ export async function measureSide(
  * when its marks span less than a quarter of its steps.
  */
 export function steadyPerStep(t: RunTiming): number {
-  const m = t.marks ?? [];
-  let first = -1;
-  for (let i = 0; i + 1 < m.length; i += 2)
-    if (m[i + 1] >= t.steps / 4) {
-      first = i;
-      break;
-    }
-  const last = m.length - 2;
+  const m = t.marks ?? [],
+    first = quarterMark(t),
+    last = m.length - 2;
   if (first >= 0 && m[last + 1] - m[first + 1] >= t.steps / 4)
     return (m[last] - m[first]) / (m[last + 1] - m[first + 1]);
   return t.seconds / Math.max(1, t.steps);
+}
+
+/**
+ * CPU seconds a step of run `t` takes before it trains steadily: from its start to the mark steadyPerStep starts at,
+ * its start included (on a tiny network, mostly the steps while it still learns); NaN without such a mark.
+ */
+export function earlyPerStep(t: RunTiming): number {
+  const m = t.marks ?? [],
+    first = quarterMark(t);
+  return first >= 0 && m[first + 1] > 0 ? m[first] / m[first + 1] : NaN;
 }
 
 /** A quantile of `xs` (the element at ⌊q·n⌋ of the sorted values, the upper median for q = ½ and even n). */

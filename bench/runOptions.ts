@@ -23,7 +23,8 @@ of the debugger's run loop. Options:
                  +breakpoints, +filters), each side in its own fresh process, --reps rounds rotated, equal steps, CPU
                  time per steady step against the same round's bare engine (bench/overheadCost.ts; goal ≤ 10 %)
   --no-doctor    skip the training doctor's cost: the Train command's run loop without and with it, each run in a fresh process, pairs
-                 of processes, the two of a pair at once on one CPU (taskset), CPU time (bench/doctorCost.ts; goal ≤ 5 %)
+                 of processes, the two of a pair at once on one CPU (taskset), each timed after a warm-up run of the same steps,
+                 CPU time (bench/doctorCost.ts; goal ≤ 5 %)
   --kernels      only the dense kernel micro-benchmark (naive reference vs engine/nn/dense.ts)
   --no-view      skip the view-cost measurement: Train through a real worker thread (dist/worker.js; \`npm run
                  build\` first) with the Gradient Flow view closed vs open on the real page in headless Chromium
