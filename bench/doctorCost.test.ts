@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DOCTOR_SIDES, doctorCostOf } from './doctorCost';
+import { doctorCostTable } from './runCosts';
 import { measureSide } from './freshSides';
 import { RUN_MODES } from './nnet';
 
@@ -77,8 +78,46 @@ test('each side trains the steps it is given through the run loop, the doctored 
     assert.equal(s.capped, false);
     assert.ok(s.seconds >= 0);
     assert.equal(s.fresh?.steps, 40);
-    assert.ok(s.fresh.seconds > 0);
+    assert.ok(s.fresh.seconds >= 0);
   }
   // Without a whole warm-up (the overhead bench's sides), no warm-up timing.
   assert.equal((await measureSide('N1', DOCTOR_SIDES.bare, 0.01, 0, 40)).fresh, undefined);
+});
+
+test('the printed table has a column per number, each under its name, and says why a network was not measured', () => {
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const c = doctorCostOf(4, [
+    {
+      bare: {
+        seconds: 1.2,
+        steps: 1000,
+        capped: false,
+        marks: [0.3, 250, 1.05, 1000],
+        fresh: { seconds: 1.5, steps: 1000 },
+      },
+      doctor: {
+        seconds: 1.5,
+        steps: 1000,
+        capped: false,
+        marks: [0.4, 250, 1.225, 1000],
+        fresh: { seconds: 2.1, steps: 1000 },
+      },
+    },
+  ]);
+  const lines = doctorCostTable(['N1', 'N9'], {
+    N1: { status: 'ok', ...c },
+    N9: { status: 'n/a', reason: 'no such network' },
+  }).split('\n');
+  const header = cells(lines[0]);
+  for (const line of lines.slice(1)) assert.equal(cells(line).length, header.length, line);
+  const row = Object.fromEntries(header.map((h, i) => [h, cells(lines[2])[i]]));
+  assert.deepEqual(
+    [row.cost, row['first quarter'], row['fresh run'], row['whole run'], row.once, row['pairs × steps']],
+    ['10.0%', '33.3%', '40.0%', '25.0%', '200 ms', '1 × 1000'],
+  );
+  assert.equal(cells(lines[3])[3], 'no such network');
 });

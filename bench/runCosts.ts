@@ -181,37 +181,41 @@ export async function doctorCostSection(opts: BenchOptions): Promise<Record<stri
     `\nTraining doctor cost: the Train command's run loop (TrainingRun) without the doctor against the same with every doctor rule watching, each run in its own fresh process (a process with both would share JIT state and make the pairs' difference not what a user pays) after a warm-up run of the same steps (so V8 meets nothing new in the timed run), ${opts.reps} pairs of processes per network, ${oneCpu ? 'the two of a pair at once, taking turns on one CPU (pinned with taskset; the CPU alternating every two pairs): a CPU of these shared machines has slow spells of many seconds, which then fall on both alike' : 'one after the other, interleaved (A B, B A, …) (taskset is not available here to run them at once on one CPU)'}, equal step counts, ~${opts.seconds} CPU s each; cost = the CPU time the doctor adds per step while the runs train steadily (from the progress message at a quarter of the run to the last one), median over the pairs (middle half of the pairs in brackets; goal ≤ 5%); first quarter = the same from the runs' start to there (a tiny network's doctor costs most while the network still learns); fresh run = the same over each process's warm-up run, whole: what a run of these steps pays in a fresh process, V8 compiling the code included; whole run = the same over the timed runs, whole, with what the doctor adds once at a run's start (its first measurements) and end (the findings), also given in ms:\n`,
   );
   for (const n of opts.nets) doctor[n] = await doctorCostOfNet(n, opts, oneCpu);
-  console.log(
-    table(
-      [
-        '',
-        'bare samples/CPU s',
-        'with the doctor',
-        'cost',
-        'middle half',
-        'fresh run',
-        'whole run',
-        'once',
-        'pairs × steps',
-      ],
-      opts.nets.map((n) => {
-        const d = doctor[n];
-        return d.status === 'ok'
-          ? [
-              n,
-              fmt(d.bare),
-              fmt(d.doctor),
-              `${d.costPct.toFixed(1)}%`,
-              `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
-              d.firstQuarterPct === undefined ? '' : `${d.firstQuarterPct.toFixed(1)}%`,
-              d.freshRunPct === undefined ? '' : `${d.freshRunPct.toFixed(1)}%`,
-              d.wholeRunPct === undefined ? '' : `${d.wholeRunPct.toFixed(1)}%`,
-              d.onceMs === undefined ? '' : `${d.onceMs.toFixed(0)} ms`,
-              `${d.pairs} × ${d.stepsPerPair}`,
-            ]
-          : [n, 'n/a', 'n/a', d.reason, '', '', '', '', '', ''];
-      }),
-    ),
-  );
+  console.log(doctorCostTable(opts.nets, doctor));
   return doctor;
+}
+
+/** The doctor section's table: a row per network of `nets`, its cost or why it was not measured. */
+export function doctorCostTable(nets: readonly string[], doctor: Record<string, DoctorCostish>): string {
+  return table(
+    [
+      '',
+      'bare samples/CPU s',
+      'with the doctor',
+      'cost',
+      'middle half',
+      'first quarter',
+      'fresh run',
+      'whole run',
+      'once',
+      'pairs × steps',
+    ],
+    nets.map((n) => {
+      const d = doctor[n];
+      return d.status === 'ok'
+        ? [
+            n,
+            fmt(d.bare),
+            fmt(d.doctor),
+            `${d.costPct.toFixed(1)}%`,
+            `[${d.spreadPct[0].toFixed(1)}, ${d.spreadPct[1].toFixed(1)}]%`,
+            d.firstQuarterPct === undefined ? '' : `${d.firstQuarterPct.toFixed(1)}%`,
+            d.freshRunPct === undefined ? '' : `${d.freshRunPct.toFixed(1)}%`,
+            d.wholeRunPct === undefined ? '' : `${d.wholeRunPct.toFixed(1)}%`,
+            d.onceMs === undefined ? '' : `${d.onceMs.toFixed(0)} ms`,
+            `${d.pairs} × ${d.stepsPerPair}`,
+          ]
+        : [n, 'n/a', 'n/a', d.reason, '', '', '', '', '', ''];
+    }),
+  );
 }
