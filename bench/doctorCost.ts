@@ -62,7 +62,7 @@ export interface DoctorCost {
   readonly freshRunPct?: number;
   /**
    * The same median over each timed run's first quarter (earlyPerStep: from its start to where the steady rate is
-   * taken from): a tiny network's doctor costs more while the network still learns (absent without progress marks).
+   * taken from), its start included: on a tiny network, the steps while it still learns (absent without marks).
    */
   readonly firstQuarterPct?: number;
   /**
