@@ -17,12 +17,12 @@
 // of CPU on N4, which is 19 % of a 0.8 s run and 5 % of a 3 s one, while the doctor adds almost nothing to N4's
 // steps. The goal is on training time, which a long run spends in its steps.
 //
-// Why each timed run follows a warm-up run of the same steps (bench/freshSides.ts measureSide `warmWhole`): runs of
-// one network take the same path, so V8 has then met everything the timed run meets, and compiles nothing anew in
-// it. After a half-second warm-up, N1's timed runs met the doctor's first unchanged-weights hits, and V8 compiled
-// again inside the timed window: N1 read 7.5 % and 6.9 % (16 pairs each, 2026-12-03), and after a whole warm-up, in
-// runs one after the other with the same code, 4.4 % and 3.1 %. What a run pays in a fresh process is given beside
-// the cost (fresh run: each process's warm-up run, whole).
+// Why each timed run follows a warm-up run of the same steps (bench/freshSides.ts measureSide `warmWhole`): runs of one
+// network take the same path, so V8 has then met every path the timed run takes (only each run's generated step is
+// compiled anew, on both sides). After a half-second warm-up, N1's timed runs met the doctor's first unchanged-weights
+// hits, and V8 compiled again inside the timed window: N1 read 7.5 % and 6.9 % (16 pairs each, 2026-12-03), and after a
+// whole warm-up, in runs one after the other with the same code, 4.4 % and 3.1 %. What a run pays in a fresh process is
+// given beside the cost (fresh run: each process's warm-up run, whole).
 
 import type { RunMode } from './nnet';
 import { earlyPerStep, quantile, ratioStats, samplesPerCpuSecond, steadyPerStep, type SideRun } from './freshSides';

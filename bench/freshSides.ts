@@ -52,7 +52,8 @@ export type SideRun = RunTiming & { readonly fresh?: { readonly seconds: number;
  * The warm-up is about `warmup` seconds of the side (an eighth of the run at least), or with `warmWhole` the very
  * run timed after it, whose timing is then returned too (`fresh`: what the run costs in a fresh process, V8's
  * compiling included). Runs of one network with the same seed take the same path, so a whole warm-up has run every
- * code path the timed run takes, each at the same step: nothing the timed run meets is new to V8 then. A shorter one
+ * code path the timed run takes, each at the same step: no path of the timed run is new to V8 then (each run's
+ * trainer still generates its step anew, which V8 compiles again in it, on either side alike). A shorter one
  * leaves what first happens late in a run to the timed one: N1's weights stop changing 1.16M steps in (unchanged-
  * weights' first hit), after the half-second warm-up's 0.96M, and V8 then drops the code that had not met a hit and
  * compiles it again, and compiles the doctor's code that runs once per batch of steps late, ~30 ms inside N1's timed
